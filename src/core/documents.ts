@@ -1,0 +1,56 @@
+import {parseDocument, stringify} from 'yaml'
+import type {z} from 'zod'
+import {checkDocument, withChecksum} from './checksum.js'
+import {CorruptFileError, InputError} from './errors.js'
+
+/** Parses YAML text with the core schema (timestamps stay strings) or says where it is broken. */
+export function parseYaml(text: string, file: string): unknown {
+  const doc = parseDocument(text, {schema: 'core', prettyErrors: true, uniqueKeys: true})
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!
+    throw new InputError(`invalid YAML: ${first.message.split('\n')[0]}`, {
+      file,
+      fix: 'correct the YAML syntax at the line shown',
+    })
+  }
+  return doc.toJS() ?? {}
+}
+
+export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(top level)'
+}
+
+/** Validates `value` against `schema`; the error names the file, the field and what it must be. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, file: string): z.infer<S> {
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]!
+  const field = formatIssuePath([...issue.path, ...('keys' in issue && Array.isArray(issue.keys) && issue.keys.length ? [issue.keys[0]] : [])])
+  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problem(s))` : ''
+  throw new InputError(`${issue.message}${more}`, {file, field, fix: `correct "${field}" in ${file}`})
+}
+
+export interface LoadOptions {
+  /** skip the checksum check, e.g. to report every problem in `rigor verify` */
+  skipChecksum?: boolean
+}
+
+/** Reads a checksummed state document: YAML, then the checksum, then the schema. */
+export function loadStateDocument<S extends z.ZodType>(schema: S, text: string, file: string, opts: LoadOptions = {}): z.infer<S> {
+  const raw = parseYaml(text, file)
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError('expected a YAML mapping', {file})
+  if (!opts.skipChecksum) {
+    const check = checkDocument(raw as Record<string, unknown>)
+    if (!check.ok) throw new CorruptFileError(file, check.expected, check.actual)
+  }
+  return validate(schema, raw, file)
+}
+
+/** Serialises a state document with a fresh checksum, keys in the order given. */
+export function dumpStateDocument(doc: Record<string, unknown>): string {
+  return dumpYaml(withChecksum(doc))
+}
+
+export function dumpYaml(value: unknown): string {
+  return stringify(value, {lineWidth: 0, aliasDuplicateObjects: false})
+}

@@ -1,0 +1,71 @@
+/**
+ * The few error kinds rigor raises. Exit codes are decided here and nowhere else:
+ * 1 a failed check, 2 bad usage or input, 3 nothing to do.
+ */
+export const EXIT = {ok: 0, failure: 1, usage: 2, nothingToDo: 3} as const
+
+export class RigorError extends Error {
+  readonly exitCode: number
+  readonly fix?: string
+  constructor(message: string, opts: {exitCode?: number; fix?: string; cause?: unknown} = {}) {
+    super(message, {cause: opts.cause})
+    this.name = new.target.name
+    this.exitCode = opts.exitCode ?? EXIT.failure
+    this.fix = opts.fix
+  }
+
+  /** The message as printed: what went wrong, then how to fix it. */
+  get report(): string {
+    return this.fix ? `${this.message}\nFix: ${this.fix}` : this.message
+  }
+}
+
+/** Bad flags, arguments or input files (exit 2). Names the file and the field when there is one. */
+export class InputError extends RigorError {
+  readonly file?: string
+  readonly field?: string
+  constructor(message: string, opts: {file?: string; field?: string; fix?: string; cause?: unknown} = {}) {
+    const where = [opts.file, opts.field ? `field "${opts.field}"` : undefined].filter(Boolean).join(', ')
+    super(where ? `${where}: ${message}` : message, {exitCode: EXIT.usage, fix: opts.fix, cause: opts.cause})
+    this.file = opts.file
+    this.field = opts.field
+  }
+}
+
+/** A check that ran and failed: corrupt checksum, refused deploy, failed audit (exit 1). */
+export class CheckFailedError extends RigorError {
+  constructor(message: string, opts: {fix?: string; cause?: unknown} = {}) {
+    super(message, {exitCode: EXIT.failure, ...opts})
+  }
+}
+
+/** A file whose checksum does not match its content. */
+export class CorruptFileError extends CheckFailedError {
+  readonly file: string
+  readonly expected: string
+  readonly actual: string
+  constructor(file: string, expected: string, actual: string) {
+    super(`${file}: checksum mismatch (expected ${expected}, actual ${actual})`, {
+      fix: `restore the file from git (git checkout -- ${file}) or re-create it with rigor; never edit state files by hand`,
+    })
+    this.file = file
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+/** Nothing to do, e.g. no claimable node (exit 3). */
+export class NothingToDoError extends RigorError {
+  readonly reason: string
+  constructor(message: string, reason: string) {
+    super(message, {exitCode: EXIT.nothingToDo})
+    this.reason = reason
+  }
+}
+
+/** Another writer moved the branch first; the caller rebuilds its change on the new tip. */
+export class RefConflictError extends Error {
+  constructor(readonly ref: string) {
+    super(`${ref} moved while writing`)
+  }
+}

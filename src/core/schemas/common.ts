@@ -1,0 +1,52 @@
+import ms from 'ms'
+import {z} from 'zod'
+import {nodeIdProblem} from '../ids.js'
+
+export const NODE_STATUSES = [
+  'pending',
+  'running',
+  'proven_accepted',
+  'proven_rejected',
+  'inconclusive',
+  'blocked',
+  'cancelled',
+] as const
+export const NodeStatus = z.enum(NODE_STATUSES)
+export type NodeStatus = z.infer<typeof NodeStatus>
+export const FINAL_STATUSES: readonly NodeStatus[] = ['proven_accepted', 'proven_rejected', 'inconclusive', 'blocked', 'cancelled']
+
+export const NodeId = z.string().superRefine((id, ctx) => {
+  const problem = nodeIdProblem(id)
+  if (problem) ctx.addIssue({code: 'custom', message: problem})
+})
+
+export const Checksum = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>')
+export const IsoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time')
+
+/** A duration as seconds or an `ms` string such as "90s", "10m", "1h"; parsed to milliseconds. */
+export const Duration = z.union([z.number().positive(), z.string()]).transform((value, ctx) => {
+  const millis = typeof value === 'number' ? value * 1000 : ms(value as ms.StringValue)
+  if (typeof millis !== 'number' || !Number.isFinite(millis) || millis <= 0) {
+    ctx.addIssue({code: 'custom', message: `"${value}" is not a duration; write seconds or a string like 90s, 10m, 2h`})
+    return z.NEVER
+  }
+  return millis
+})
+
+export const ParamValue = z.union([z.string(), z.number(), z.boolean(), z.null()])
+export const Params = z.record(z.string(), z.unknown())
+
+/** Where a runner's command comes from: argv only, never a shell string. */
+export const RunSpec = z.strictObject({
+  command: z.array(z.string().min(1)).min(1, 'needs at least the program to run'),
+  timeout: z.union([z.number().positive(), z.string()]).optional(),
+  env: z.record(z.string(), z.string()).optional(),
+})
+export type RunSpec = z.infer<typeof RunSpec>
+
+export const Cost = z.strictObject({
+  usd: z.number().nonnegative().default(0),
+  tokens_in: z.number().int().nonnegative().optional(),
+  tokens_out: z.number().int().nonnegative().optional(),
+})
+export type Cost = z.infer<typeof Cost>

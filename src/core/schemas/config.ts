@@ -1,0 +1,66 @@
+import {z} from 'zod'
+import {Duration, NodeStatus, Params, RunSpec} from './common.js'
+
+const Condition = z.string().min(1)
+
+export const TeamConfig = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'team names are lowercase like node id segments'),
+  waits_for: Condition.optional(),
+  max_parallel: z.number().int().positive().optional(),
+  description: z.string().optional(),
+})
+
+export const GateConfig = z.strictObject({
+  name: z.string().min(1),
+  teams: z.array(z.string()).optional(),
+  reject_when: Condition.optional(),
+  accept_when: Condition.optional(),
+})
+
+export const SpawnConfig = z.strictObject({
+  as: z.enum(['child', 'sibling']).default('child'),
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'a spawn name is one id segment'),
+  params: Params.default({}),
+  team: z.string().optional(),
+  run: RunSpec.optional(),
+  priority: z.number().optional(),
+})
+
+export const RuleConfig = z.strictObject({
+  name: z.string().min(1),
+  on: z.array(NodeStatus).min(1),
+  when: Condition.optional(),
+  teams: z.array(z.string()).optional(),
+  spawn: z.array(SpawnConfig).min(1),
+})
+
+const StageCommand = z.strictObject({command: z.array(z.string().min(1)).min(1).optional()})
+
+/** rigor.yaml */
+export const ConfigFile = z.strictObject({
+  version: z.literal(1),
+  /** the branch that holds rigor's state; default: the branch checked out */
+  branch: z.string().optional(),
+  teams: z.array(TeamConfig).default([]),
+  gates: z.array(GateConfig).default([]),
+  rules: z.array(RuleConfig).default([]),
+  max_generations: z.number().int().nonnegative().default(3),
+  lease: z
+    .strictObject({duration: Duration.default(15 * 60), max_attempts: z.number().int().positive().default(3)})
+    .default({duration: 15 * 60, max_attempts: 3}),
+  budget: z
+    .strictObject({daily_usd: z.number().nonnegative().optional(), reserve_per_run_usd: z.number().nonnegative().default(0)})
+    .default({reserve_per_run_usd: 0}),
+  agent: z.strictObject({command: z.array(z.string().min(1)).min(1), timeout: Duration.optional()}).optional(),
+  auditors: z.array(z.string()).optional(),
+  audit: z.record(z.string(), z.unknown()).optional(),
+  backtest: z.record(z.string(), z.unknown()).optional(),
+  deploy: z
+    .strictObject({
+      paper: StageCommand.optional(),
+      live: StageCommand.extend({min_paper_periods: z.number().int().nonnegative().default(20), min_paper_sharpe: z.number().optional()}).optional(),
+    })
+    .optional(),
+  runner: z.strictObject({default_timeout: Duration.default(3600)}).default({default_timeout: 3600}),
+})
+export type ConfigFile = z.infer<typeof ConfigFile>

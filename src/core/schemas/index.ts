@@ -1,0 +1,5 @@
+export * from './common.js'
+export * from './config.js'
+export * from './node.js'
+export * from './seed.js'
+export * from './verdict.js'

@@ -1,0 +1,33 @@
+import {z} from 'zod'
+import {Checksum, IsoTime, NodeId, NodeStatus, Params, RunSpec} from './common.js'
+
+/** experiments/<id>/node.yaml */
+export const NodeFile = z.strictObject({
+  id: NodeId,
+  team: z.string().min(1),
+  status: NodeStatus,
+  run: RunSpec,
+  params: Params.default({}),
+  data: z.string().optional(),
+  requires: z.array(NodeId).default([]),
+  priority: z.number().default(0),
+  /** lineage parent: the sweep node for a variant, the source node for a rule spawn */
+  parent: NodeId.optional(),
+  /** how many rule-spawned ancestors this node has (itself included when spawned) */
+  generation: z.number().int().nonnegative().default(0),
+  spawned_by: z.strictObject({rule: z.string(), from: NodeId}).optional(),
+  seeded_by: z.string().optional(),
+  designed_by: z.string().optional(),
+  /** a sweep's own node groups its variants and is not run */
+  sweep: z.boolean().optional(),
+  created_at: IsoTime,
+  attempt: z.number().int().nonnegative().default(0),
+  worker: z.string().optional(),
+  started_at: IsoTime.optional(),
+  lease_until: IsoTime.optional(),
+  reason: z.string().optional(),
+  archived: z.boolean().optional(),
+  checksum: Checksum,
+})
+export type NodeFile = z.infer<typeof NodeFile>
+export type NodeDraft = Omit<z.input<typeof NodeFile>, 'checksum'>

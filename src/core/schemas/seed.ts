@@ -1,0 +1,49 @@
+import {z} from 'zod'
+import {NodeId, Params, ParamValue, RunSpec} from './common.js'
+
+export const SeedNode = z.strictObject({
+  id: NodeId,
+  team: z.string().min(1).optional(),
+  run: RunSpec,
+  params: Params.default({}),
+  data: z.string().optional(),
+  requires: z.array(NodeId).default([]),
+  priority: z.number().default(0),
+})
+
+const Range = z.strictObject({
+  min: z.number(),
+  max: z.number(),
+  log: z.boolean().optional(),
+  int: z.boolean().optional(),
+})
+const Choices = z.strictObject({choices: z.array(ParamValue).min(1)})
+
+export const SeedSweep = z
+  .strictObject({
+    id: NodeId,
+    team: z.string().min(1).optional(),
+    run: RunSpec,
+    params: Params.default({}),
+    data: z.string().optional(),
+    requires: z.array(NodeId).default([]),
+    priority: z.number().default(0),
+    grid: z.record(z.string(), z.array(ParamValue).min(1)).optional(),
+    random: z
+      .strictObject({
+        n: z.number().int().positive().max(10_000),
+        seed: z.number().int().default(0),
+        params: z.record(z.string(), z.union([Range, Choices])),
+      })
+      .optional(),
+  })
+  .refine((s) => Boolean(s.grid) !== Boolean(s.random), {message: 'a sweep needs exactly one of grid or random', path: ['grid']})
+
+/** a seed spec: `rigor seed <spec.yaml>` */
+export const SeedSpec = z.strictObject({
+  nodes: z.array(SeedNode).default([]),
+  sweeps: z.array(SeedSweep).default([]),
+})
+export type SeedSpec = z.infer<typeof SeedSpec>
+export type SeedNode = z.infer<typeof SeedNode>
+export type SeedSweep = z.infer<typeof SeedSweep>
