@@ -1,0 +1,54 @@
+import {Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {InputError} from '../core/errors.js'
+import type {BacktestMetrics} from '../core/backtest/backtest.js'
+import {DEFAULT_COST_BPS, DEFAULT_FOLDS, runBacktestProtocol} from '../core/backtest/run-protocol.js'
+import {STRATEGIES, STRATEGY_NAMES} from '../core/backtest/strategies/index.js'
+
+export default class Backtest extends RigorCommand {
+  static override summary = 'Run a built-in strategy as a rigor runner (reads RIGOR_DATA and RIGOR_PARAMS, writes RIGOR_OUT).'
+  static override description = [
+    'Speaks the runner protocol: prices come only from the CSV in RIGOR_DATA, parameters from the JSON in',
+    'RIGOR_PARAMS, and verdict.json, returns.csv (out-of-sample returns after costs) and positions.csv are',
+    'written into RIGOR_OUT. A position decided at the close of day t earns the return of day t+1.',
+    'The verdict has no status, so the workspace gates decide. Params `cost_bps` and `folds` override the flags.',
+    '',
+    'Strategies:',
+    ...STRATEGY_NAMES.map((name) => `  ${name}: ${STRATEGIES[name].summary} (params: ${STRATEGIES[name].paramNames.join(', ')})`),
+  ].join('\n')
+
+  static override examples = [
+    'RIGOR_DATA=data/SYNTH-A.csv RIGOR_OUT=out RIGOR_PARAMS=\'{"lookback": 60}\' <%= config.bin %> backtest --strategy momentum',
+    'in a seed spec: run: {command: [rigor, backtest, --strategy, rsi-reversion]}',
+  ]
+
+  static override flags = {
+    strategy: Flags.string({description: 'the strategy to run', options: [...STRATEGY_NAMES], required: true}),
+    'cost-bps': Flags.custom<number>({
+      description: `transaction cost in basis points per unit of position traded (default ${DEFAULT_COST_BPS}; params.cost_bps wins)`,
+      parse: async (input) => {
+        const value = Number(input)
+        if (input.trim() === '' || !Number.isFinite(value) || value < 0) {
+          throw new InputError(`must be a number >= 0, got "${input}"`, {fix: 'write basis points per unit traded, e.g. --cost-bps 5'})
+        }
+        return value
+      },
+    })(),
+    folds: Flags.integer({description: `walk-forward folds (default ${DEFAULT_FOLDS}; params.folds wins)`, min: 1, max: 100}),
+  }
+
+  async run(): Promise<BacktestMetrics> {
+    const {flags} = await this.parse(Backtest)
+    const result = await runBacktestProtocol(process.env, flags.strategy, {
+      costBps: flags['cost-bps'],
+      folds: flags.folds,
+      cwd: flags.cwd,
+    })
+    const m = result.metrics
+    this.say(
+      `${result.strategy}: sharpe ${m.sharpe.toFixed(2)} out of sample (in sample ${m.is_sharpe.toFixed(2)}, before costs ${m.gross_sharpe.toFixed(2)}), ` +
+        `max drawdown ${(m.max_drawdown * 100).toFixed(1)}%, ${m.n_periods} periods over ${m.n_folds} folds -> ${result.outDir}`,
+    )
+    return m
+  }
+}

@@ -1,0 +1,30 @@
+import {Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {withWorkspace} from '../cli/workspace.js'
+import {readActivityLog, type LogEntry} from '../core/log.js'
+
+export default class Log extends RigorCommand {
+  static override summary = 'The activity log, read from the Rigor-* trailers of the state commits (--json: JSON lines).'
+  static override examples = ['<%= config.bin %> log -n 20', '<%= config.bin %> log --node loss/sharpe-pf --json']
+  static override flags = {
+    limit: Flags.integer({char: 'n', description: 'at most this many entries', min: 1}),
+    node: Flags.string({description: 'only entries about this node'}),
+    action: Flags.string({description: 'only this action (claim, verdict, seed, ...)'}),
+    worker: Flags.string({description: 'only this worker'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Log)
+    const entries: LogEntry[] = await withWorkspace(flags.cwd, (ws) =>
+      readActivityLog(ws, {limit: flags.limit, node: flags.node, action: flags.action, worker: flags.worker}),
+    )
+    if (this.jsonEnabled()) {
+      // JSON lines: one object per commit, so `rigor log --json | jq` streams
+      process.stdout.write(entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''))
+      return
+    }
+    for (const e of entries) {
+      this.log(`${e.time}  ${e.commit.slice(0, 10)}  ${e.action.padEnd(8)} ${e.subject}${e.worker ? `  [${e.worker}]` : ''}`)
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import {Args, Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {withWorkspace, workerName} from '../cli/workspace.js'
+import {claimNode} from '../core/claims.js'
+import {CheckFailedError, InputError} from '../core/errors.js'
+import {executeClaimedNode, type ExecuteOutcome} from '../core/execute.js'
+import {problemError} from '../core/store.js'
+
+export default class Run extends RigorCommand {
+  static override summary = 'Run a node: write its verdict, apply gates and rules (a pending node is claimed first).'
+  static override examples = ['<%= config.bin %> run loss/sharpe-pf', 'id=$(rigor claim) && <%= config.bin %> run "$id"']
+  static override args = {id: Args.string({description: 'node id', required: true})}
+  static override flags = {
+    worker: Flags.string({description: 'the worker holding the claim (default: the claim\'s own worker)'}),
+  }
+
+  async run(): Promise<ExecuteOutcome> {
+    const {args, flags} = await this.parse(Run)
+    return withWorkspace(flags.cwd, async (ws) => {
+      const record = (await ws.currentSnapshot()).nodes.get(args.id)
+      if (!record) throw new InputError(`no node ${args.id}`, {fix: 'check the id with `rigor status`'})
+      if (record.problem) throw problemError(record.problem)
+      let node = record.node!
+      if (node.status === 'pending') node = await claimNode(ws, args.id, {worker: workerName(flags.worker)})
+      else if (node.status !== 'running') {
+        throw new CheckFailedError(`node ${args.id} is ${node.status}; only pending or claimed nodes run`, {fix: 'seed a new node to run it again'})
+      } else if (flags.worker && node.worker !== flags.worker) {
+        throw new CheckFailedError(`node ${args.id} is held by worker ${node.worker}, not ${flags.worker}`, {fix: 'run it as its own worker, or wait for `rigor supervise` to re-queue it'})
+      }
+      const controller = new AbortController()
+      const onSignal = () => controller.abort()
+      process.once('SIGINT', onSignal)
+      process.once('SIGTERM', onSignal)
+      try {
+        const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal: controller.signal})
+        if (outcome.kind === 'verdict') this.say(`${outcome.id}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
+        else this.say(`${outcome.id}: ${outcome.kind}`)
+        return outcome
+      } finally {
+        process.off('SIGINT', onSignal)
+        process.off('SIGTERM', onSignal)
+      }
+    })
+  }
+}

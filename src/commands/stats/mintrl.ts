@@ -1,0 +1,92 @@
+import {Flags} from '@oclif/core'
+import {RigorCommand} from '../../cli/base.js'
+import {formatNumber, parseNumberFlag, parsePeriodsPerYear, resolveSharpe, toPerPeriod, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
+import {minimumTrackRecordLength} from '../../core/stats/mintrl.js'
+
+export interface MinTrlResult {
+  /** Minimum track record length, in periods of observation (fractional). */
+  mintrl: number
+  /** The same in years; null without --periods-per-year. */
+  mintrl_years: number | null
+  sharpe: number
+  sharpe_per_period: number
+  benchmark: number
+  benchmark_per_period: number
+  skew: number
+  kurtosis: number
+  confidence: number
+  /** Observations available, when known (from --n-obs or --returns). */
+  n_obs: number | null
+  /** Whether n_obs reaches mintrl; null when n_obs is unknown. */
+  long_enough: boolean | null
+  periods_per_year: number | null
+  returns_file: string | null
+}
+
+export default class StatsMintrl extends RigorCommand {
+  static override summary = 'Minimum Track Record Length: observations needed before the Sharpe ratio beats a benchmark with confidence'
+  static override description = `Bailey & López de Prado (2012), "The Sharpe Ratio Efficient Frontier": the track record length at which the Probabilistic Sharpe Ratio reaches the confidence level, if the observed Sharpe ratio, skewness and kurtosis persist. The result is in periods of observation.
+
+Sharpe ratios are per period unless --periods-per-year is given, in which case they are annualised, and the result is also given in years. Kurtosis is plain, not excess: 3 for a normal distribution.`
+
+  static override examples = [
+    '<%= config.bin %> stats mintrl --sharpe 0.4575 --skew -2.448 --kurtosis 10.164',
+    '<%= config.bin %> stats mintrl --sharpe 2 --benchmark 1 --periods-per-year 250 --json',
+    '<%= config.bin %> stats mintrl --returns out/returns.csv --confidence 0.99',
+  ]
+
+  static override flags = {
+    sharpe: Flags.string({description: 'observed Sharpe ratio', helpValue: '<number>'}),
+    benchmark: Flags.string({description: 'Sharpe ratio to beat', helpValue: '<number>', default: '0'}),
+    skew: Flags.string({description: 'skewness of the returns (default 0)', helpValue: '<number>'}),
+    kurtosis: Flags.string({description: 'plain kurtosis of the returns, 3 for normal (default 3)', helpValue: '<number>'}),
+    confidence: Flags.string({description: 'confidence level to reach', helpValue: '<probability>', default: '0.95'}),
+    'n-obs': Flags.string({description: 'observations available, to say whether the track record is long enough', helpValue: '<integer>'}),
+    returns: Flags.string({description: 'CSV of returns (column "return" or the last numeric one); replaces --sharpe, --skew, --kurtosis, --n-obs', helpValue: '<file>'}),
+    'periods-per-year': Flags.string({description: 'Sharpe ratios are annualised at this many periods a year', helpValue: '<number>'}),
+  }
+
+  async run(): Promise<MinTrlResult> {
+    const {flags} = await this.parse(StatsMintrl)
+    const periodsPerYear = parsePeriodsPerYear(flags['periods-per-year'])
+    const observed = resolveSharpe(
+      {returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']},
+      periodsPerYear,
+      flags.cwd,
+    )
+    const benchmark = parseNumberFlag(flags.benchmark, '--benchmark') as number
+    const benchmarkPerPeriod = toPerPeriod(benchmark, periodsPerYear)
+    const confidence = parseNumberFlag(flags.confidence, '--confidence') as number
+    const mintrl = minimumTrackRecordLength({
+      sharpe: observed.sharpePerPeriod,
+      benchmark: benchmarkPerPeriod,
+      skewness: observed.skewness,
+      kurtosis: observed.kurtosis,
+      confidence,
+    })
+    const nObs = observed.nObs ?? null
+
+    const result: MinTrlResult = {
+      mintrl,
+      mintrl_years: periodsPerYear === undefined ? null : mintrl / periodsPerYear,
+      sharpe: toUserUnits(observed.sharpePerPeriod, periodsPerYear),
+      sharpe_per_period: observed.sharpePerPeriod,
+      benchmark,
+      benchmark_per_period: benchmarkPerPeriod,
+      skew: observed.skewness,
+      kurtosis: observed.kurtosis,
+      confidence,
+      n_obs: nObs,
+      long_enough: nObs === null ? null : nObs >= mintrl,
+      periods_per_year: periodsPerYear ?? null,
+      returns_file: observed.returnsFile ?? null,
+    }
+
+    const years = result.mintrl_years === null ? '' : ` (${formatNumber(result.mintrl_years, 2)} years)`
+    this.say(`MinTRL ${formatNumber(mintrl, 2)} observations${years} for PSR(${formatNumber(benchmark)}) to reach ${confidence}`)
+    this.say(`  observed Sharpe ratio ${formatNumber(result.sharpe)} (${unitsNote(periodsPerYear)}), skewness ${formatNumber(observed.skewness)}, kurtosis ${formatNumber(observed.kurtosis)}`)
+    if (nObs !== null) this.say(`  ${nObs} observations available: ${result.long_enough ? 'long enough' : `${Math.ceil(mintrl - nObs)} more needed`}`)
+    if (observed.assumedNormal) this.say('  skewness and kurtosis not given: assumed normal (0 and 3)')
+    return result
+  }
+}

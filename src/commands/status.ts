@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {renderTable} from '../cli/table.js'
+import {withWorkspace} from '../cli/workspace.js'
+import {NODE_STATUSES} from '../core/schemas/index.js'
+import {summariseStatus, type StatusSummary} from '../core/status.js'
+
+export default class Status extends RigorCommand {
+  static override summary = 'Node counts by status and by team.'
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
+  static override flags = {team: Flags.string({description: 'only this team'})}
+
+  async run(): Promise<StatusSummary> {
+    const {flags} = await this.parse(Status)
+    return withWorkspace(flags.cwd, async (ws) => {
+      const summary = summariseStatus(await ws.currentSnapshot())
+      if (flags.team) {
+        const team = summary.by_team[flags.team] ?? {}
+        summary.by_team = {[flags.team]: team}
+        summary.by_status = Object.fromEntries(NODE_STATUSES.map((s) => [s, team[s] ?? 0])) as StatusSummary['by_status']
+        summary.total = Object.values(team).reduce((a, b) => a + (b ?? 0), 0)
+      }
+      if (!this.jsonEnabled()) {
+        const teams = Object.keys(summary.by_team).sort()
+        const rows = teams.map((t) => [t, ...NODE_STATUSES.map((s) => summary.by_team[t]![s] ?? 0)])
+        rows.push(['all', ...NODE_STATUSES.map((s) => summary.by_status[s])])
+        this.log(renderTable(['team', ...NODE_STATUSES], rows))
+        this.log(`${summary.total} node(s)${summary.sweeps ? `, ${summary.sweeps} sweep group(s)` : ''}${summary.archived ? `, ${summary.archived} archived` : ''}`)
+        for (const p of summary.problems) this.warn(`${p.file}: ${p.message} (never claimed; see \`rigor verify\`)`)
+      }
+      return summary
+    })
+  }
+}

@@ -1,0 +1,230 @@
+import {randomBytes} from 'node:crypto'
+import {mkdir, rm} from 'node:fs/promises'
+import {join} from 'node:path'
+import {decideStatus, type GateDecision} from './gates.js'
+import type {FileChange} from './git/tree-edit.js'
+import {nodeChange, nowIso, verdictChange} from './nodes.js'
+import {outDirPath} from './paths.js'
+import {planSpawns} from './rules.js'
+import {collectArtifacts, parseTimeout, readRunnerReport, runProcess, type RunnerReport} from './runner.js'
+import {blockedDependents} from './scheduler.js'
+import type {NodeFile, VerdictDraft} from './schemas/index.js'
+import type {Snapshot} from './store.js'
+import type {Workspace} from './workspace.js'
+
+export interface ExecuteOptions {
+  worker: string
+  /** stops the run (shutdown): the claim is put back instead of a verdict */
+  signal?: AbortSignal
+  /** how often the worker checks for a cancel or a lost lease */
+  pollMs?: number
+}
+
+export type ExecuteOutcome =
+  | {kind: 'verdict'; id: string; status: string; reason?: string; spawned: string[]; durationMs: number; commit?: string}
+  | {kind: 'released'; id: string}
+  | {kind: 'lost'; id: string; why: string}
+
+/** The node is still held by this worker at this attempt. */
+const heldBy = (node: NodeFile | undefined, claimed: NodeFile, worker: string): boolean =>
+  node !== undefined && node.worker === worker && node.attempt === claimed.attempt
+
+/**
+ * Runs a node this worker has claimed and commits its verdict (with the spawns
+ * and blocks it causes) in one commit. While the run lasts the lease is renewed
+ * and the node watched: a cancel, or a supervisor taking the node back, stops it.
+ */
+export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions): Promise<ExecuteOutcome> {
+  const outDir = join(ws.repo.paths.commonDir, 'rigor', 'runs', `${claimed.id.replace(/\//g, '__')}.${claimed.attempt}.${randomBytes(4).toString('hex')}`)
+  await mkdir(outDir, {recursive: true})
+  const stop = new AbortController()
+  let stopCause: 'cancelled' | 'lost' | 'shutdown' | undefined
+  const onShutdown = () => {
+    stopCause ??= 'shutdown'
+    stop.abort()
+  }
+  if (opts.signal?.aborted) onShutdown()
+  else opts.signal?.addEventListener('abort', onShutdown, {once: true})
+  const watcher = watchClaim(ws, claimed, opts, (cause) => {
+    stopCause ??= cause
+    stop.abort()
+  })
+  const timeoutMs = parseTimeout(claimed.run.timeout, ws.config.runner.default_timeout)
+  const startedAt = new Date()
+  try {
+    const outcome = await runProcess({node: claimed, workspaceRoot: ws.root, outDir, timeoutMs, seed: 0, signal: stop.signal})
+    watcher.stop()
+    await watcher.settled
+    if (stopCause === 'shutdown') return await releaseClaim(ws, claimed, opts.worker)
+    if (stopCause === 'lost') return {kind: 'lost', id: claimed.id, why: 'the node was taken back (lease expired or re-queued) while it ran'}
+    const report: RunnerReport =
+      stopCause === 'cancelled' ? {ok: false, reason: 'cancelled while running'} : await readRunnerReport(outDir, outcome, timeoutMs)
+    const artifacts = await collectArtifacts(outDir)
+    return await commitVerdict(ws, claimed, {
+      worker: opts.worker,
+      report,
+      cancelled: stopCause === 'cancelled',
+      artifacts: artifacts.files,
+      exitCode: outcome.exitCode,
+      startedAt,
+      finishedAt: new Date(),
+    })
+  } finally {
+    watcher.stop()
+    opts.signal?.removeEventListener('abort', onShutdown)
+    await rm(outDir, {recursive: true, force: true})
+  }
+}
+
+interface VerdictInput {
+  worker: string
+  report: RunnerReport
+  cancelled: boolean
+  artifacts: Array<{path: string; content: Buffer; checksum: string}>
+  exitCode: number | null
+  startedAt: Date
+  finishedAt: Date
+}
+
+async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInput): Promise<ExecuteOutcome> {
+  const outcome = await ws.commit<ExecuteOutcome>(async (snap) => {
+    const current = snap.nodes.get(claimed.id)?.node
+    const cancelled = current?.status === 'cancelled'
+    if (!heldBy(current, claimed, input.worker) || (current!.status !== 'running' && !cancelled)) {
+      return {result: {kind: 'lost', id: claimed.id, why: 'the node is no longer held by this worker'}}
+    }
+    const node = current!
+    const decision: GateDecision | undefined =
+      cancelled || !input.report.ok
+        ? undefined
+        : decideStatus({node, verdict: input.report.verdict, config: ws.config, conditions: ws.conditions, parent: await parentFacts(ws, snap, node)})
+    const status = cancelled ? 'cancelled' : (decision?.status ?? 'inconclusive')
+    const reason = cancelled ? (node.reason ?? 'cancelled') : input.report.ok ? decision?.reason : input.report.reason
+    const runner = input.report.ok ? input.report.verdict : undefined
+    const files = new Map<string, FileChange>()
+    // outputs of an earlier attempt are replaced, not mixed with this one's
+    files.set(outDirPath(node.id), null)
+    for (const artifact of input.artifacts) files.set(`${outDirPath(node.id)}/${artifact.path}`, artifact.content)
+    const spawns = status === 'cancelled' ? {files: new Map(), spawned: []} : await planSpawns(ws, snap, node, status, runner?.metrics ?? {})
+    const draft: VerdictDraft = {
+      node: node.id,
+      status,
+      decided_by: cancelled ? 'cancel' : input.report.ok ? decision!.decided_by : 'failure',
+      reason,
+      metrics: runner?.metrics ?? {},
+      notes: runner?.notes,
+      cost: runner?.cost,
+      gates: decision?.gates ?? [],
+      spawned: spawns.spawned,
+      artifacts: Object.fromEntries(input.artifacts.map((a) => [`out/${a.path}`, a.checksum])),
+      exit_code: input.exitCode,
+      worker: input.worker,
+      attempt: node.attempt,
+      seed: 0,
+      started_at: nowIso(input.startedAt),
+      finished_at: nowIso(input.finishedAt),
+      duration_s: Math.round((input.finishedAt.getTime() - input.startedAt.getTime()) / 10) / 100,
+    }
+    const [verdictPath, verdictText] = verdictChange(draft)
+    files.set(verdictPath, verdictText)
+    const [nodePath, nodeText, updated] = nodeChange(node, {status, reason, lease_until: undefined})
+    files.set(nodePath, nodeText)
+    for (const [path, text] of spawns.files) files.set(path, text)
+    const blocked = status === 'proven_accepted' ? [] : blockedDependents(snap, new Map([[node.id, updated]]))
+    for (const b of blocked) {
+      const [path, text] = nodeChange(b.node, {status: 'blocked', reason: b.reason})
+      files.set(path, text)
+    }
+    return {
+      files,
+      message: {
+        action: 'verdict',
+        subject: `${node.id} ${status}${spawns.spawned.length ? `, spawned ${spawns.spawned.length}` : ''}`,
+        nodes: [node.id, ...spawns.spawned, ...blocked.map((b) => b.node.id)],
+        worker: input.worker,
+        trailers: {Status: status, Attempt: String(node.attempt), ...(spawns.spawned.length ? {Spawned: spawns.spawned.join(' ')} : {})},
+      },
+      result: {
+        kind: 'verdict',
+        id: node.id,
+        status,
+        reason,
+        spawned: spawns.spawned,
+        durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
+      },
+    }
+  })
+  return outcome.result.kind === 'verdict' ? {...outcome.result, commit: outcome.commit} : outcome.result
+}
+
+async function parentFacts(ws: Workspace, snap: Snapshot, node: NodeFile) {
+  const record = node.parent ? snap.nodes.get(node.parent) : undefined
+  if (!record?.node) return null
+  const verdict = await ws.store.verdict(record).catch(() => undefined)
+  return {...record.node, metrics: verdict?.metrics ?? {}}
+}
+
+/** Puts a claim back to pending (shutdown before it finished); the attempt does not count. */
+export async function releaseClaim(ws: Workspace, claimed: NodeFile, worker: string): Promise<ExecuteOutcome> {
+  const outcome = await ws.commit<ExecuteOutcome>(async (snap) => {
+    const current = snap.nodes.get(claimed.id)?.node
+    if (!heldBy(current, claimed, worker) || current!.status !== 'running') return {result: {kind: 'lost', id: claimed.id, why: 'not held any more'}}
+    const [path, text] = nodeChange(current!, {
+      status: 'pending',
+      attempt: Math.max(0, current!.attempt - 1),
+      worker: undefined,
+      started_at: undefined,
+      lease_until: undefined,
+    })
+    return {
+      files: new Map([[path, text]]),
+      message: {action: 'release', subject: `release ${claimed.id}`, nodes: [claimed.id], worker},
+      result: {kind: 'released', id: claimed.id},
+    }
+  })
+  return outcome.result
+}
+
+/**
+ * Renews the lease while the run lasts and watches the node on the branch:
+ * cancelled -> stop and record the cancel; re-queued or taken -> stop and drop the result.
+ */
+function watchClaim(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions, onStop: (cause: 'cancelled' | 'lost') => void) {
+  const pollMs = opts.pollMs ?? 500
+  const renewEveryMs = Math.max(1000, ws.config.lease.duration / 3)
+  let lastRenew = Date.now()
+  let stopped = false
+  let busy: Promise<void> = Promise.resolve()
+  const tick = async () => {
+    const current = (await ws.currentSnapshot()).nodes.get(claimed.id)?.node
+    if (current?.status === 'cancelled') return onStop('cancelled')
+    if (current?.status !== 'running' || !heldBy(current, claimed, opts.worker)) return onStop('lost')
+    if (Date.now() - lastRenew >= renewEveryMs) {
+      const renewed = await renewLease(ws, claimed, opts.worker)
+      if (renewed) lastRenew = Date.now()
+    }
+  }
+  const timer = setInterval(() => {
+    if (stopped) return
+    busy = busy.then(tick).catch(() => {})
+  }, pollMs)
+  return {
+    stop() {
+      stopped = true
+      clearInterval(timer)
+    },
+    get settled() {
+      return busy
+    },
+  }
+}
+
+async function renewLease(ws: Workspace, claimed: NodeFile, worker: string): Promise<boolean> {
+  const outcome = await ws.commit(async (snap) => {
+    const current = snap.nodes.get(claimed.id)?.node
+    if (!heldBy(current, claimed, worker) || current!.status !== 'running') return {result: false}
+    const [path, text] = nodeChange(current!, {lease_until: nowIso(new Date(Date.now() + ws.config.lease.duration))})
+    return {files: new Map([[path, text]]), message: {action: 'renew', subject: `renew lease on ${claimed.id}`, nodes: [claimed.id], worker}, result: true}
+  })
+  return outcome.result
+}

@@ -1,0 +1,96 @@
+import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+
+export interface GitObject {
+  oid: string
+  type: string
+  body: Buffer
+}
+
+interface Pending {
+  resolve: (obj: GitObject | undefined) => void
+  reject: (err: Error) => void
+}
+
+/**
+ * One long-lived `git cat-file --batch` process: objects are read by request
+ * over a pipe instead of a spawn per read. Answers arrive in request order.
+ */
+export class CatFileBatch {
+  private proc?: ChildProcessWithoutNullStreams
+  private readonly queue: Pending[] = []
+  private buffer: Buffer = Buffer.alloc(0)
+
+  constructor(private readonly cwd: string) {}
+
+  private start(): ChildProcessWithoutNullStreams {
+    if (this.proc) return this.proc
+    const proc = spawn('git', ['cat-file', '--batch'], {cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe']})
+    proc.stdout.on('data', (chunk: Buffer) => {
+      this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
+      this.drain()
+    })
+    proc.stderr.resume()
+    proc.on('exit', () => {
+      const err = new Error('git cat-file --batch exited')
+      for (const p of this.queue.splice(0)) p.reject(err)
+      if (this.proc === proc) this.proc = undefined
+      this.buffer = Buffer.alloc(0)
+    })
+    proc.stdin.on('error', () => {})
+    this.proc = proc
+    this.hold(false)
+    return proc
+  }
+
+  /** Keeps the event loop alive only while answers are awaited, so an idle reader never holds a command open. */
+  private hold(waiting: boolean): void {
+    const proc = this.proc
+    if (!proc) return
+    for (const handle of [proc, proc.stdout, proc.stderr, proc.stdin] as unknown as Array<{ref?: () => void; unref?: () => void}>) {
+      if (waiting) handle.ref?.()
+      else handle.unref?.()
+    }
+  }
+
+  private drain(): void {
+    while (this.queue.length > 0) {
+      const eol = this.buffer.indexOf(0x0a)
+      if (eol === -1) return
+      const header = this.buffer.toString('utf8', 0, eol)
+      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
+        this.buffer = this.buffer.subarray(eol + 1)
+        this.queue.shift()!.resolve(undefined)
+        if (this.queue.length === 0) this.hold(false)
+        continue
+      }
+      const [oid, type, sizeText] = header.split(' ')
+      const size = Number(sizeText)
+      if (this.buffer.length < eol + 1 + size + 1) return
+      const body = Buffer.from(this.buffer.subarray(eol + 1, eol + 1 + size))
+      this.buffer = this.buffer.subarray(eol + 1 + size + 1)
+      this.queue.shift()!.resolve({oid: oid!, type: type!, body})
+    }
+    if (this.queue.length === 0) this.hold(false)
+  }
+
+  /** Reads an object by any name git accepts (`<oid>`, `<rev>:<path>`); undefined when missing. */
+  read(name: string): Promise<GitObject | undefined> {
+    if (name.includes('\n')) return Promise.reject(new Error(`object name contains a newline: ${JSON.stringify(name)}`))
+    const proc = this.start()
+    return new Promise((resolve, reject) => {
+      if (this.queue.length === 0) this.hold(true)
+      this.queue.push({resolve, reject})
+      proc.stdin.write(`${name}\n`)
+    })
+  }
+
+  /** Reads many objects with one pipelined round trip. */
+  readMany(names: string[]): Promise<Array<GitObject | undefined>> {
+    return Promise.all(names.map((n) => this.read(n)))
+  }
+
+  close(): void {
+    this.proc?.stdin.end()
+    this.proc = undefined
+  }
+}

@@ -1,0 +1,43 @@
+import {execa} from 'execa'
+
+export class GitError extends Error {
+  constructor(
+    readonly args: readonly string[],
+    readonly exitCode: number | undefined,
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim()}`)
+  }
+}
+
+export interface GitRunOptions {
+  cwd: string
+  input?: string | Buffer
+  env?: Record<string, string>
+  /** resolve instead of throwing on a non-zero exit */
+  allowFailure?: boolean
+}
+
+export interface GitResult {
+  stdout: string
+  stderr: string
+  exitCode: number
+}
+
+/**
+ * Runs git with an argument array (never a shell). The hot paths call this
+ * directly rather than through simple-git, which sleeps after silent commands.
+ */
+export async function runGit(args: readonly string[], opts: GitRunOptions): Promise<GitResult> {
+  const result = await execa('git', args, {
+    cwd: opts.cwd,
+    input: opts.input,
+    env: {GIT_TERMINAL_PROMPT: '0', ...opts.env},
+    reject: false,
+    stripFinalNewline: true,
+    encoding: 'utf8',
+  })
+  const exitCode = result.exitCode ?? 1
+  if (exitCode !== 0 && !opts.allowFailure) throw new GitError(args, exitCode, String(result.stderr ?? ''))
+  return {stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode}
+}

@@ -1,0 +1,110 @@
+import {readFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {InputError, RefConflictError} from '../errors.js'
+import {CatFileBatch} from './cat-file.js'
+import {runGit, type GitResult, type GitRunOptions} from './exec.js'
+import {EMPTY_OID, LooseObjectWriter, parseCommitHeader, parseTree, serializeCommit, type TreeEntry} from './objects.js'
+
+export interface RepoPaths {
+  /** the working tree's top level */
+  root: string
+  /** this worktree's git dir (HEAD, index) */
+  gitDir: string
+  /** the git dir shared by all worktrees (objects, refs) */
+  commonDir: string
+}
+
+/**
+ * A git repository seen through plumbing: objects are read by one long-lived
+ * cat-file process and written as loose objects; refs move only by compare-and-swap.
+ */
+export class Repo {
+  readonly cat: CatFileBatch
+  readonly objects: LooseObjectWriter
+  private identity?: string
+
+  private constructor(readonly paths: RepoPaths) {
+    this.cat = new CatFileBatch(paths.root)
+    this.objects = new LooseObjectWriter(join(paths.commonDir, 'objects'))
+  }
+
+  static async open(dir: string): Promise<Repo> {
+    const result = await runGit(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir'], {
+      cwd: dir,
+      allowFailure: true,
+    })
+    if (result.exitCode !== 0) {
+      throw new InputError(`${dir} is not inside a git repository`, {fix: 'run `rigor init` here, or pass --cwd with a rigor workspace'})
+    }
+    const [root, gitDir, commonDir] = result.stdout.split('\n')
+    if (!root) throw new InputError(`${dir} is inside a bare git repository`, {fix: 'run rigor in a checkout (git clone the repository first)'})
+    return new Repo({root, gitDir: gitDir!, commonDir: commonDir!})
+  }
+
+  git(args: readonly string[], opts: Partial<GitRunOptions> = {}): Promise<GitResult> {
+    return runGit(args, {cwd: this.paths.root, ...opts})
+  }
+
+  /** The commit a ref points at, or undefined when the ref does not exist yet. */
+  async readRef(ref: string): Promise<string | undefined> {
+    // a loose ref is one small file; only a packed ref needs a git process
+    try {
+      const text = (await readFile(join(this.paths.commonDir, ref), 'utf8')).trim()
+      if (/^[0-9a-f]{40}$/.test(text)) return text
+    } catch {}
+    const result = await this.git(['rev-parse', '--verify', '-q', `${ref}^{commit}`], {allowFailure: true})
+    return result.exitCode === 0 ? result.stdout.trim() : undefined
+  }
+
+  /** Moves `ref` from `expected` to `next` atomically, or throws RefConflictError when it moved first. */
+  async compareAndSwapRef(ref: string, next: string, expected: string | undefined, reason: string): Promise<void> {
+    const result = await this.git(['update-ref', '-m', reason, ref, next, expected ?? EMPTY_OID], {allowFailure: true})
+    if (result.exitCode === 0) return
+    if (/cannot lock ref|but expected|reference already exists|unable to resolve/i.test(result.stderr)) throw new RefConflictError(ref)
+    throw new Error(`git update-ref ${ref} failed: ${result.stderr.trim()}`)
+  }
+
+  async readTreeEntries(treeOid: string): Promise<TreeEntry[]> {
+    const obj = await this.cat.read(treeOid)
+    if (!obj || obj.type !== 'tree') throw new Error(`tree ${treeOid} is missing from the object store`)
+    return parseTree(obj.body)
+  }
+
+  async commitTree(commitOid: string): Promise<string> {
+    const obj = await this.cat.read(commitOid)
+    if (!obj || obj.type !== 'commit') throw new Error(`commit ${commitOid} is missing from the object store`)
+    return parseCommitHeader(obj.body).tree
+  }
+
+  /** The blob at `path` in `treeish` (a commit or tree id), or undefined. */
+  async readFileAt(treeish: string, path: string): Promise<Buffer | undefined> {
+    const obj = await this.cat.read(`${treeish}:${path}`)
+    return obj && obj.type === 'blob' ? obj.body : undefined
+  }
+
+  async writeCommit(tree: string, parents: string[], message: string): Promise<string> {
+    const ident = await this.authorIdentity()
+    const now = Math.floor(Date.now() / 1000)
+    const signature = `${ident} ${now} +0000`
+    return this.objects.write('commit', serializeCommit({tree, parents, author: signature, committer: signature, message}))
+  }
+
+  /** "Name <email>" from git's own rules (env, config), or rigor's when none is set. */
+  async authorIdentity(): Promise<string> {
+    if (this.identity) return this.identity
+    const result = await this.git(['var', 'GIT_AUTHOR_IDENT'], {allowFailure: true})
+    const match = result.exitCode === 0 ? /^(.*<[^>]*>)/.exec(result.stdout.trim()) : null
+    this.identity = match ? match[1]! : 'rigor <rigor@localhost>'
+    return this.identity
+  }
+
+  /** The branch HEAD points at in this worktree (e.g. refs/heads/main), or undefined when detached. */
+  async headRef(): Promise<string | undefined> {
+    const result = await this.git(['symbolic-ref', '-q', 'HEAD'], {allowFailure: true})
+    return result.exitCode === 0 ? result.stdout.trim() : undefined
+  }
+
+  close(): void {
+    this.cat.close()
+  }
+}

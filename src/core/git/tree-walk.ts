@@ -1,0 +1,59 @@
+import {TREE_MODE} from './objects.js'
+import type {Repo} from './repo.js'
+
+export interface BlobChange {
+  path: string
+  /** undefined when the blob was removed */
+  oid: string | undefined
+}
+
+/**
+ * The blobs that differ between two trees, found in process by skipping every
+ * subtree whose id is unchanged: a claim that touched one node costs a few reads.
+ * `descend` can prune directories that hold nothing of interest (e.g. out/).
+ */
+export async function diffTrees(
+  repo: Repo,
+  oldTree: string | undefined,
+  newTree: string | undefined,
+  prefix = '',
+  descend: (dirPath: string) => boolean = () => true,
+): Promise<BlobChange[]> {
+  if (oldTree === newTree) return []
+  const [oldEntries, newEntries] = await Promise.all([
+    oldTree ? repo.readTreeEntries(oldTree) : [],
+    newTree ? repo.readTreeEntries(newTree) : [],
+  ])
+  const before = new Map(oldEntries.map((e) => [e.name, e]))
+  const after = new Map(newEntries.map((e) => [e.name, e]))
+  const names = new Set([...before.keys(), ...after.keys()])
+  const changes: BlobChange[] = []
+  const nested: Array<Promise<BlobChange[]>> = []
+  for (const name of names) {
+    const a = before.get(name)
+    const b = after.get(name)
+    if (a && b && a.oid === b.oid && a.mode === b.mode) continue
+    const path = prefix ? `${prefix}/${name}` : name
+    const aTree = a?.mode === TREE_MODE ? a.oid : undefined
+    const bTree = b?.mode === TREE_MODE ? b.oid : undefined
+    if (a && a.mode !== TREE_MODE && (!b || b.oid !== a.oid || b.mode === TREE_MODE)) changes.push({path, oid: undefined})
+    if (b && b.mode !== TREE_MODE) changes.push({path, oid: b.oid})
+    if ((aTree || bTree) && descend(path)) nested.push(diffTrees(repo, aTree, bTree, path, descend))
+  }
+  for (const list of await Promise.all(nested)) changes.push(...list)
+  // a path may appear as removed then added when a file replaced a file: keep the final state
+  const final = new Map<string, BlobChange>()
+  for (const change of changes) if (!final.has(change.path) || change.oid) final.set(change.path, change)
+  return [...final.values()]
+}
+
+/** The id of the entry at `path` inside `tree`, or undefined. */
+export async function treeEntryAt(repo: Repo, tree: string, path: string): Promise<string | undefined> {
+  let current = tree
+  for (const segment of path.split('/')) {
+    const entry = (await repo.readTreeEntries(current)).find((e) => e.name === segment)
+    if (!entry) return undefined
+    current = entry.oid
+  }
+  return current
+}

@@ -1,0 +1,75 @@
+import {mkdir, readdir, readFile, stat} from 'node:fs/promises'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parseConfig} from './config.js'
+import {InputError} from './errors.js'
+import {runGit} from './git/exec.js'
+import {CONFIG_FILE} from './paths.js'
+import {Workspace} from './workspace.js'
+
+const ASSETS = resolve(dirname(fileURLToPath(import.meta.url)), '../../assets/init')
+
+export const WORKSPACE_DIRS = ['experiments', 'audits', 'handoffs', 'templates', 'reports', 'deployments'] as const
+
+export interface InitResult {
+  root: string
+  commit: string | undefined
+  created_repo: boolean
+  files: string[]
+}
+
+/** Creates a workspace in `dir` (and a git repository when there is none) in one commit. */
+export async function initWorkspace(dir: string, opts: {configText?: string} = {}): Promise<InitResult> {
+  const target = resolve(dir)
+  await mkdir(target, {recursive: true})
+  let createdRepo = false
+  const probe = await runGit(['rev-parse', '--show-toplevel'], {cwd: target, allowFailure: true})
+  if (probe.exitCode !== 0) {
+    await runGit(['init', '-q', '-b', 'main'], {cwd: target})
+    createdRepo = true
+  }
+  const root = createdRepo ? target : probe.stdout.trim()
+  if (await exists(join(root, CONFIG_FILE))) {
+    throw new InputError(`${join(root, CONFIG_FILE)} already exists: this is a rigor workspace already`, {
+      fix: 'use the workspace as it is, or remove rigor.yaml to start over',
+    })
+  }
+  const configText = opts.configText ?? (await readFile(join(ASSETS, 'rigor.yaml'), 'utf8'))
+  const config = parseConfig(configText, CONFIG_FILE)
+  const files = new Map<string, string>([
+    [CONFIG_FILE, configText],
+    ['templates/seed.example.yaml', await readFile(join(ASSETS, 'seed.example.yaml'), 'utf8')],
+  ])
+  for (const d of WORKSPACE_DIRS) if (d !== 'templates') files.set(`${d}/.gitkeep`, '')
+  for (const path of files.keys()) {
+    if (await exists(join(root, path))) throw new InputError(`${path} already exists in ${root}`, {fix: 'move it away, then run rigor init again'})
+  }
+  const ws = await Workspace.open(root, {config})
+  try {
+    const outcome = await ws.commit(async () => ({
+      files,
+      message: {action: 'init', subject: 'initialise workspace'},
+      result: undefined,
+    }))
+    return {root, commit: outcome.commit, created_repo: createdRepo, files: [...files.keys()]}
+  } finally {
+    await ws.close()
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export async function isEmptyDir(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0
+  } catch {
+    return true
+  }
+}

@@ -1,0 +1,82 @@
+import {InputError} from '../errors.js'
+import {requireSeries} from './validate.js'
+
+/**
+ * Sample moments in the conventions of Bailey & López de Prado: the standard
+ * deviation uses the n - 1 denominator; skewness and kurtosis are the plain
+ * moment ratios m3 / m2^1.5 and m4 / m2² (population form, as scipy's defaults),
+ * so the kurtosis of a normal distribution is 3, not 0.
+ */
+
+export interface Moments {
+  n: number
+  mean: number
+  /** Sample standard deviation (n - 1 denominator). */
+  std: number
+  skewness: number
+  /** Plain (non-excess) kurtosis: 3 for a normal distribution. */
+  kurtosis: number
+}
+
+export function mean(values: readonly number[]): number {
+  requireSeries(values, 'returns', 1)
+  let sum = 0
+  for (const x of values) sum += x
+  return sum / values.length
+}
+
+export function standardDeviation(values: readonly number[]): number {
+  requireSeries(values, 'returns', 2)
+  const {m2} = centralMoments(values)
+  return Math.sqrt((m2 * values.length) / (values.length - 1))
+}
+
+export function skewness(values: readonly number[]): number {
+  requireSeries(values, 'returns', 2)
+  const {m2, m3} = centralMoments(values)
+  requireVariation(m2)
+  return m3 / m2 ** 1.5
+}
+
+export function kurtosis(values: readonly number[]): number {
+  requireSeries(values, 'returns', 2)
+  const {m2, m4} = centralMoments(values)
+  requireVariation(m2)
+  return m4 / (m2 * m2)
+}
+
+export function moments(values: readonly number[]): Moments {
+  requireSeries(values, 'returns', 2)
+  const {mean, m2, m3, m4} = centralMoments(values)
+  requireVariation(m2)
+  const n = values.length
+  return {n, mean, std: Math.sqrt((m2 * n) / (n - 1)), skewness: m3 / m2 ** 1.5, kurtosis: m4 / (m2 * m2)}
+}
+
+/** Population central moments, two-pass so a large mean does not swamp the deviations. */
+function centralMoments(values: readonly number[]): {mean: number; m2: number; m3: number; m4: number} {
+  const n = values.length
+  let sum = 0
+  for (const x of values) sum += x
+  const mu = sum / n
+  let s2 = 0
+  let s3 = 0
+  let s4 = 0
+  for (const x of values) {
+    const d = x - mu
+    const d2 = d * d
+    s2 += d2
+    s3 += d2 * d
+    s4 += d2 * d2
+  }
+  return {mean: mu, m2: s2 / n, m3: s3 / n, m4: s4 / n}
+}
+
+function requireVariation(m2: number): void {
+  if (!(m2 > 0)) {
+    throw new InputError('the returns never vary, so their Sharpe ratio, skewness and kurtosis are undefined', {
+      field: 'returns',
+      fix: 'check that the series holds the strategy returns (a strategy that never trades has no Sharpe ratio)',
+    })
+  }
+}

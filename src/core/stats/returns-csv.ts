@@ -1,0 +1,98 @@
+import {readFileSync} from 'node:fs'
+import {parse} from 'csv-parse/sync'
+import {InputError} from '../errors.js'
+
+/**
+ * Return series from CSV files with a header row. A single series is the column
+ * named `return`, else the last column that is entirely numeric; a returns matrix
+ * is every column but `date`, one per trial.
+ */
+
+export interface ReturnsColumn {
+  column: string
+  values: number[]
+}
+
+export interface ReturnsMatrix {
+  /** Column names, one per trial. */
+  trials: string[]
+  /** rows[t][n]: return of trial n in period t, oldest first. */
+  rows: number[][]
+}
+
+export function readReturnsColumn(file: string): ReturnsColumn {
+  const {header, records} = readTable(file)
+  const named = header.findIndex((name) => name.toLowerCase() === 'return')
+  let index = named
+  if (index === -1) {
+    for (let c = header.length - 1; c >= 0; c--) {
+      if (records.every((record) => isNumber(record[c]))) {
+        index = c
+        break
+      }
+    }
+  }
+  if (index === -1) {
+    throw new InputError('has no column named "return" and no column that is entirely numeric', {
+      file,
+      fix: 'add a header row with a "return" column holding one return per period',
+    })
+  }
+  const values = records.map((record, r) => toNumber(record[index], file, header[index], r))
+  return {column: header[index], values}
+}
+
+export function readReturnsMatrix(file: string): ReturnsMatrix {
+  const {header, records} = readTable(file)
+  const columns = header.map((name, c) => ({name, c})).filter(({name}) => name.toLowerCase() !== 'date')
+  if (columns.length === 0) {
+    throw new InputError('has no trial columns', {file, fix: 'give one column of returns per trial, with a header naming each trial'})
+  }
+  const rows = records.map((record, r) => columns.map(({name, c}) => toNumber(record[c], file, name, r)))
+  return {trials: columns.map(({name}) => name), rows}
+}
+
+function readTable(file: string): {header: string[]; records: string[][]} {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`, {
+      file,
+      fix: 'give the path of a CSV file of returns',
+      cause: error,
+    })
+  }
+  let table: string[][]
+  try {
+    table = parse(text, {skip_empty_lines: true, trim: true, bom: true})
+  } catch (error) {
+    throw new InputError(`is not valid CSV: ${(error as Error).message}`, {file, fix: 'write a comma-separated file with a header row', cause: error})
+  }
+  if (table.length < 2) {
+    throw new InputError('needs a header row and at least one row of returns', {file, fix: 'write a header row, then one row per period'})
+  }
+  const [header, ...records] = table
+  records.forEach((record, r) => {
+    if (record.length !== header.length) {
+      throw new InputError(`line ${r + 2} has ${record.length} fields, the header has ${header.length}`, {file, fix: 'give every row one value per header column'})
+    }
+  })
+  return {header, records}
+}
+
+function isNumber(cell: string | undefined): boolean {
+  return cell !== undefined && cell !== '' && Number.isFinite(Number(cell))
+}
+
+function toNumber(cell: string | undefined, file: string, column: string, recordIndex: number): number {
+  if (!isNumber(cell)) {
+    throw new InputError(`line ${recordIndex + 2}: ${cell === '' || cell === undefined ? 'empty' : `"${cell}"`} is not a number`, {
+      file,
+      field: column,
+      fix: 'fill every cell with a finite decimal return (e.g. 0.0012); drop periods with missing data',
+    })
+  }
+  return Number(cell)
+}

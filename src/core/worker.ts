@@ -1,0 +1,109 @@
+import {claimNextNode, type ClaimResult} from './claims.js'
+import {executeClaimedNode, type ExecuteOutcome} from './execute.js'
+import type {AdmissionPolicy, NothingClaimableReason} from './scheduler.js'
+import type {Workspace} from './workspace.js'
+
+export type WorkEvent =
+  | {type: 'claimed'; slot: number; id: string; attempt: number}
+  | {type: 'finished'; slot: number; outcome: ExecuteOutcome}
+  | {type: 'idle'; reason: NothingClaimableReason; detail: string}
+  | {type: 'error'; slot: number; message: string}
+
+export interface WorkOptions {
+  worker: string
+  parallel: number
+  maxNodes?: number
+  team?: string
+  exclude?: ReadonlySet<string>
+  policy?: AdmissionPolicy
+  /** abort to stop: no new claims, running nodes are stopped and put back */
+  signal?: AbortSignal
+  onEvent?: (event: WorkEvent) => void
+  pollMs?: number
+}
+
+export interface WorkSummary {
+  worker: string
+  claimed: number
+  finished: number
+  released: number
+  lost: number
+  by_status: Record<string, number>
+  stopped_because: NothingClaimableReason | 'max_nodes' | 'interrupted'
+  detail: string
+}
+
+/**
+ * The claim-and-run loop with N slots. A slot that finds nothing claimable waits
+ * while other slots still run (their verdicts may unlock or spawn nodes); the
+ * loop ends when every slot is idle and nothing is claimable.
+ */
+export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<WorkSummary> {
+  const summary: WorkSummary = {worker: opts.worker, claimed: 0, finished: 0, released: 0, lost: 0, by_status: {}, stopped_because: 'empty', detail: ''}
+  let running = 0
+  let claiming: Promise<unknown> = Promise.resolve()
+  let wake: (() => void) | undefined
+  let lastIdle: Extract<ClaimResult, {claimed: undefined}> | undefined
+  const emit = (event: WorkEvent) => opts.onEvent?.(event)
+  const budgetLeft = () => opts.maxNodes === undefined || summary.claimed < opts.maxNodes
+
+  // claims from one process go one at a time: racing ourselves only burns retries
+  const claimSerially = (): Promise<ClaimResult> => {
+    const next = claiming.then(() => claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, policy: opts.policy}))
+    claiming = next.catch(() => {})
+    return next
+  }
+
+  const slot = async (index: number): Promise<void> => {
+    while (!opts.signal?.aborted && budgetLeft()) {
+      let result: ClaimResult
+      try {
+        result = await claimSerially()
+      } catch (err) {
+        emit({type: 'error', slot: index, message: (err as Error).message})
+        throw err
+      }
+      if (!result.claimed) {
+        lastIdle = result
+        if (running === 0) return
+        // wait for another slot's verdict, which may make something claimable
+        await new Promise<void>((resolve) => {
+          const previous = wake
+          wake = () => {
+            previous?.()
+            resolve()
+          }
+        })
+        continue
+      }
+      if (!budgetLeft()) return
+      summary.claimed++
+      running++
+      emit({type: 'claimed', slot: index, id: result.claimed.id, attempt: result.claimed.attempt})
+      try {
+        const outcome = await executeClaimedNode(ws, result.claimed, {worker: opts.worker, signal: opts.signal, pollMs: opts.pollMs})
+        if (outcome.kind === 'verdict') {
+          summary.finished++
+          summary.by_status[outcome.status] = (summary.by_status[outcome.status] ?? 0) + 1
+        } else if (outcome.kind === 'released') summary.released++
+        else summary.lost++
+        emit({type: 'finished', slot: index, outcome})
+      } finally {
+        running--
+        const w = wake
+        wake = undefined
+        w?.()
+      }
+    }
+  }
+
+  await Promise.all(Array.from({length: Math.max(1, opts.parallel)}, (_, i) => slot(i)))
+  if (opts.signal?.aborted) summary.stopped_because = 'interrupted'
+  else if (!budgetLeft()) summary.stopped_because = 'max_nodes'
+  else if (lastIdle) {
+    summary.stopped_because = lastIdle.reason
+    summary.detail = lastIdle.detail
+    emit({type: 'idle', reason: lastIdle.reason, detail: lastIdle.detail})
+  }
+  return summary
+}

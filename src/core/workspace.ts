@@ -1,0 +1,116 @@
+import {hostname} from 'node:os'
+import {validateConfigConditions, type CompiledCondition} from './conditions.js'
+import {loadConfig} from './config.js'
+import type {ConfigFile} from './schemas/index.js'
+import {Repo} from './git/repo.js'
+import {WorktreeSync} from './git/worktree-sync.js'
+import {CONFIG_FILE} from './paths.js'
+import {StateStore, type Snapshot} from './store.js'
+import {commitTransaction, type CommitOutcome, type Plan, type TransactionHost} from './transaction.js'
+
+export interface OpenOptions {
+  /** the config to use instead of reading rigor.yaml (init, tests) */
+  config?: ConfigFile
+}
+
+/**
+ * A rigor workspace: a git checkout, its rigor.yaml, and the state branch that
+ * every change is committed to by compare-and-swap.
+ */
+export class Workspace implements TransactionHost {
+  readonly store: StateStore
+  private readonly worktree: WorktreeSync
+  private syncing?: Promise<void>
+  private syncAgain = false
+  readonly syncWarnings: string[] = []
+
+  /** every condition of rigor.yaml, compiled when the workspace opens so a bad one fails first */
+  readonly conditions: Map<string, CompiledCondition>
+
+  private constructor(
+    readonly repo: Repo,
+    readonly config: ConfigFile,
+    readonly stateRef: string,
+    startTip: string | undefined,
+  ) {
+    this.conditions = validateConfigConditions(config, CONFIG_FILE)
+    this.store = new StateStore(repo)
+    this.worktree = new WorktreeSync(repo, stateRef, startTip)
+  }
+
+  static async open(cwd: string, opts: OpenOptions = {}): Promise<Workspace> {
+    const repo = await Repo.open(cwd)
+    try {
+      const head = await repo.headRef()
+      const config =
+        opts.config ??
+        (await loadConfig(repo.paths.root, async () => {
+          const tip = await repo.readRef(head ?? 'refs/heads/main')
+          return tip ? (await repo.readFileAt(tip, CONFIG_FILE))?.toString('utf8') : undefined
+        }))
+      const stateRef = config.branch ? `refs/heads/${config.branch}` : (head ?? 'refs/heads/main')
+      return new Workspace(repo, config, stateRef, await repo.readRef(stateRef))
+    } catch (err) {
+      repo.close()
+      throw err
+    }
+  }
+
+  get root(): string {
+    return this.repo.paths.root
+  }
+
+  readTip(): Promise<string | undefined> {
+    return this.repo.readRef(this.stateRef)
+  }
+
+  snapshot(commit?: string): Promise<Snapshot> {
+    return this.store.snapshot(commit)
+  }
+
+  async currentSnapshot(): Promise<Snapshot> {
+    return this.snapshot(await this.readTip())
+  }
+
+  commit<T>(plan: (snap: Snapshot) => Promise<Plan<T>>): Promise<CommitOutcome<T>> {
+    return commitTransaction(this, plan)
+  }
+
+  afterCommit(): void {
+    this.requestSync()
+  }
+
+  /** Syncs the working tree soon; calls while a sync runs coalesce into one more. */
+  requestSync(): void {
+    if (this.syncing) {
+      this.syncAgain = true
+      return
+    }
+    this.syncing = (async () => {
+      do {
+        this.syncAgain = false
+        const outcome = await this.worktree.sync()
+        if (outcome.skipped && !this.syncWarnings.includes(outcome.skipped)) this.syncWarnings.push(outcome.skipped)
+      } while (this.syncAgain)
+    })().finally(() => {
+      this.syncing = undefined
+    })
+  }
+
+  async flushSync(): Promise<void> {
+    while (this.syncing) await this.syncing
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flushSync()
+      await this.store.persist()
+    } finally {
+      this.repo.close()
+    }
+  }
+}
+
+export function defaultWorkerName(): string {
+  return `${hostname().split('.')[0]!.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${process.pid}`
+}
