@@ -1,0 +1,187 @@
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {parse} from 'yaml'
+import {json, rigor} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {SH_CRASH, SH_ENV, SH_GARBAGE, SH_HANG, SH_OK, SH_WRONG_FIELD} from '../fixtures/runners.js'
+import {actionsPerNode, workspace, writeSpec} from './helpers.js'
+
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+describe('rigor init / seed / work / status / show / log / verify', () => {
+  it('runs the basic cycle and writes checksummed files with trailers', () => {
+    repo = workspace()
+    expect(existsSync(join(repo.dir, 'rigor.yaml'))).toBe(true)
+    for (const d of ['experiments', 'audits', 'handoffs', 'templates', 'reports', 'deployments']) expect(existsSync(join(repo.dir, d))).toBe(true)
+    expect(repo.git('log', '--format=%B', '-1')).toContain('Rigor-Action: init')
+
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'loss/sharpe-pf', team: 'default', run: {command: SH_ENV, timeout: '1m'}, params: {alpha: 0.5}, priority: 5},
+        {id: 'loss/second', team: 'default', run: {command: SH_OK}},
+      ],
+    })
+    const seeded = json(rigor(repo.dir, ['seed', 'spec.yaml', '--json']))
+    expect(seeded.added).toEqual(['loss/sharpe-pf', 'loss/second'])
+    expect(json(rigor(repo.dir, ['seed', 'spec.yaml', '--json'])).added).toEqual([])
+    expect(repo.git('status', '--porcelain')).toBe('?? spec.yaml')
+
+    const status0 = json(rigor(repo.dir, ['status', '--json']))
+    expect(status0.total).toBe(2)
+    expect(status0.by_status.pending).toBe(2)
+    expect(status0.by_team.default.pending).toBe(2)
+
+    const work = rigor(repo.dir, ['work', '--worker', 'w1', '--json'])
+    expect(work.code).toBe(0)
+    expect(json(work)).toMatchObject({claimed: 2, finished: 2, stopped_because: 'empty'})
+
+    const status = json(rigor(repo.dir, ['status', '--json']))
+    expect(status.by_status.proven_accepted).toBe(2)
+
+    const shown = json(rigor(repo.dir, ['show', 'loss/sharpe-pf', '--json']))
+    expect(shown.status).toBe('proven_accepted')
+    expect(shown.verdict.metrics.sharpe).toBe(0.5)
+    expect(shown.verdict.artifacts['out/env.txt']).toMatch(/^sha256:[0-9a-f]{64}$/)
+    expect(shown.audits).toEqual([])
+
+    // the protocol's environment, as the runner saw it
+    const env = readFileSync(join(repo.dir, 'experiments/loss/sharpe-pf/out/env.txt'), 'utf8')
+    expect(env).toContain('RIGOR_NODE_ID=loss/sharpe-pf')
+    expect(env).toContain('RIGOR_PARAMS={"alpha":0.5}')
+    expect(env).toContain('RIGOR_SEED=0')
+    expect(env).toMatch(/RIGOR_OUT=\//)
+    expect(env).toContain(`RIGOR_WORKSPACE=${repo.dir}`)
+    // priority 5 ran first
+    const claims = repo.git('log', '--reverse', '--format=%s', '--grep=Rigor-Action: claim').split('\n')
+    expect(claims[0]).toBe('rigor: claim loss/sharpe-pf')
+
+    const verdict = parse(readFileSync(join(repo.dir, 'experiments/loss/sharpe-pf/verdict.yaml'), 'utf8'))
+    expect(verdict.checksum).toMatch(/^sha256:/)
+    const log = rigor(repo.dir, ['log', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(log.map((e) => e.action)).toEqual(['verdict', 'claim', 'verdict', 'claim', 'seed', 'init'])
+    expect(log[0].worker).toBe('w1')
+    expect(actionsPerNode(repo, 'claim').get('loss/second')).toBe(1)
+
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+    expect(repo.git('status', '--porcelain')).toBe('?? spec.yaml')
+  })
+
+  it('claim prints the id, and exits 3 with the reason when nothing is claimable', () => {
+    repo = workspace()
+    const empty = rigor(repo.dir, ['claim', '--json'])
+    expect(empty.code).toBe(3)
+    expect(json(empty).error.message).toContain('empty')
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'a/one', team: 'default', run: {command: SH_OK}},
+        {id: 'a/two', team: 'default', run: {command: SH_OK}, requires: ['a/one']},
+      ],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    const claim = rigor(repo.dir, ['claim', '--worker', 'w9'])
+    expect(claim.code).toBe(0)
+    expect(claim.stdout.trim()).toBe('a/one')
+    const blocked = rigor(repo.dir, ['claim'])
+    expect(blocked.code).toBe(3)
+    expect(blocked.stderr).toContain('blocked')
+    // run finishes the claimed node; then the dependent becomes claimable
+    expect(rigor(repo.dir, ['run', 'a/one']).code).toBe(0)
+    expect(json(rigor(repo.dir, ['claim', '--json'])).claimed.id).toBe('a/two')
+  })
+
+  it('a crashing, a hanging and a garbage-writing runner each end inconclusive with the reason, and work goes on', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'bad/crash', team: 'default', run: {command: SH_CRASH}, priority: 4},
+        {id: 'bad/hang', team: 'default', run: {command: SH_HANG, timeout: '1s'}, priority: 3},
+        {id: 'bad/garbage', team: 'default', run: {command: SH_GARBAGE}, priority: 2},
+        {id: 'bad/wrong-field', team: 'default', run: {command: SH_WRONG_FIELD}, priority: 1},
+        {id: 'bad/ok', team: 'default', run: {command: SH_OK}},
+      ],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    const work = rigor(repo.dir, ['work', '--json'])
+    expect(work.code).toBe(0)
+    expect(json(work).finished).toBe(5)
+    const reason = (id: string) => json(rigor(repo.dir, ['show', id, '--json'])).verdict
+    expect(reason('bad/crash')).toMatchObject({status: 'inconclusive', decided_by: 'failure', exit_code: 7})
+    expect(reason('bad/crash').reason).toContain('exited with code 7')
+    expect(readFileSync(join(repo.dir, 'experiments/bad/crash/out/run.log'), 'utf8')).toContain('boom')
+    expect(reason('bad/hang').reason).toContain('timed out after 1s')
+    expect(reason('bad/garbage').reason).toContain('not valid JSON')
+    expect(reason('bad/wrong-field').reason).toContain('metrics.sharpe')
+    expect(reason('bad/ok').status).toBe('proven_accepted')
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+  })
+
+  it('a corrupted node file is reported by verify and never claimed', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [{id: 'c/target', team: 'default', run: {command: SH_OK}, params: {alpha: 0.5}}, {id: 'c/other', team: 'default', run: {command: SH_OK}}]})
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    const file = join(repo.dir, 'experiments/c/target/node.yaml')
+    writeFileSync(file, readFileSync(file, 'utf8').replace('alpha: 0.5', 'alpha: 0.9'))
+
+    // edited in the working tree only
+    const verify = rigor(repo.dir, ['verify'])
+    expect(verify.code).toBe(1)
+    expect(verify.stdout).toContain('experiments/c/target/node.yaml')
+    expect(verify.stdout).toContain('checksum mismatch')
+    const work = json(rigor(repo.dir, ['work', '--json']))
+    expect(work.finished).toBe(1)
+    expect(readFileSync(file, 'utf8')).toContain('alpha: 0.9')
+
+    // and committed by hand
+    repo.git('commit', '-qam', 'hand edit')
+    expect(rigor(repo.dir, ['verify']).code).toBe(1)
+    const status = json(rigor(repo.dir, ['status', '--json']))
+    expect(status.problems[0].file).toBe('experiments/c/target/node.yaml')
+    expect(rigor(repo.dir, ['claim']).code).toBe(3)
+    expect(actionsPerNode(repo, 'claim').get('c/target')).toBeUndefined()
+  })
+
+  it('bad input exits 2 naming the file and the field, and writes nothing', () => {
+    repo = workspace()
+    const head = repo.git('rev-parse', 'HEAD')
+    writeSpec(repo.dir, 'nodes:\n  - id: a/b\n    run: {command: [x]\n', 'broken.yaml')
+    const broken = rigor(repo.dir, ['seed', 'broken.yaml'])
+    expect(broken.code).toBe(2)
+    expect(broken.stderr).toContain('broken.yaml')
+
+    writeSpec(repo.dir, {nodes: [{id: 'a/b', team: 'default', run: {command: SH_OK}, priorty: 3}]}, 'typo.yaml')
+    const typo = rigor(repo.dir, ['seed', 'typo.yaml'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain('typo.yaml')
+    expect(typo.stderr).toContain('nodes[0].priorty')
+
+    for (const bad of ['../escape', '/abs/path', 'Upper/case', 'has space', 'a//b']) {
+      writeSpec(repo.dir, {nodes: [{id: bad, team: 'default', run: {command: SH_OK}}]}, 'id.yaml')
+      const result = rigor(repo.dir, ['seed', 'id.yaml'])
+      expect(result.code, bad).toBe(2)
+      expect(result.stderr).toContain('nodes[0].id')
+    }
+    expect(rigor(repo.dir, ['work', '--parallel', 'x']).code).toBe(2)
+    expect(repo.git('rev-parse', 'HEAD')).toBe(head)
+  })
+
+  it('a node file with invalid YAML or a wrong field is an exit-2 error naming the file and the field', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [{id: 'x/y', team: 'default', run: {command: SH_OK}}]})
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    const file = join(repo.dir, 'experiments/x/y/node.yaml')
+    writeFileSync(file, readFileSync(file, 'utf8').replace('priority: 0', 'priority: "high"'))
+    repo.git('commit', '-qam', 'hand edit')
+    const show = rigor(repo.dir, ['show', 'x/y'])
+    expect(show.code).toBe(1) // checksum first: the edit changed a value
+    writeFileSync(file, 'id: x/y\nstatus: [unclosed\n')
+    repo.git('commit', '-qam', 'broken yaml')
+    const broken = rigor(repo.dir, ['show', 'x/y'])
+    expect(broken.code).toBe(2)
+    expect(broken.stderr).toContain('experiments/x/y/node.yaml')
+    const verify = rigor(repo.dir, ['verify', '--json'])
+    expect(verify.code).toBe(1)
+    expect(json(verify).problems[0]).toMatchObject({file: 'experiments/x/y/node.yaml', kind: 'invalid'})
+  })
+})

@@ -1,0 +1,36 @@
+import {writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {stringify} from 'yaml'
+import {rigor} from '../helpers/cli.js'
+import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+
+/** A fresh initialised workspace in a temp git repo. */
+export function workspace(): TempRepo {
+  const repo = gitRepo()
+  const init = rigor(repo.dir, ['init'])
+  if (init.code !== 0) throw new Error(`rigor init failed: ${init.stderr}`)
+  return repo
+}
+
+export function writeSpec(dir: string, spec: unknown, name = 'spec.yaml'): string {
+  writeFileSync(join(dir, name), typeof spec === 'string' ? spec : stringify(spec))
+  return name
+}
+
+export function manyNodes(count: number, command: string[], prefix = 'bulk'): unknown {
+  return {nodes: Array.from({length: count}, (_, i) => ({id: `${prefix}/n${String(i).padStart(4, '0')}`, team: 'default', run: {command, timeout: '1m'}}))}
+}
+
+/** Commits on main with a given Rigor-Action, counted per node. */
+export function actionsPerNode(repo: TempRepo, action: string): Map<string, number> {
+  const log = repo.git('log', '--format=%B%x00', 'main')
+  const counts = new Map<string, number>()
+  for (const message of log.split('\0')) {
+    if (!message.includes(`Rigor-Action: ${action}\n`) && !message.trimEnd().endsWith(`Rigor-Action: ${action}`)) continue
+    for (const m of message.matchAll(/^Rigor-Node: (.+)$/gm)) {
+      counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1)
+      if (action === 'claim' || action === 'verdict') break
+    }
+  }
+  return counts
+}
