@@ -34,15 +34,26 @@ function claimChange(ws: Workspace, node: NodeFile, opts: ClaimOptions): Planned
 }
 
 /**
+ * After a lost race, pick at random among the first few nodes of the top
+ * priority: workers that all reach for the single best node collide again and
+ * again, while priorities still hold and the order stays first-come within a few.
+ */
+function spreadPick(ready: NodeFile[]): NodeFile {
+  const top = ready.filter((n, i) => i < SPREAD && n.priority === ready[0]!.priority)
+  return top[Math.floor(Math.random() * top.length)]!
+}
+const SPREAD = 8
+
+/**
  * Moves the best claimable pending node to running for `worker`: one commit,
  * landed by compare-and-swap on the state branch, so no two workers ever hold one node.
  */
 export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<ClaimResult> {
-  const outcome = await ws.commit<Decided>(async (snap) => {
+  const outcome = await ws.commit<Decided>(async (snap, attempt) => {
     const found = findCandidates(snap, ws.config, opts, opts.policy)
     const best = found.ready[0]
     if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
-    return claimChange(ws, best, opts)
+    return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts)
   })
   return {...outcome.result, conflicts: outcome.conflicts}
 }

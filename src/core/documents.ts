@@ -13,7 +13,12 @@ export function parseYaml(text: string, file: string): unknown {
       fix: 'correct the YAML syntax at the line shown',
     })
   }
-  return doc.toJS() ?? {}
+  try {
+    // anchors and aliases are fine in a hand-written spec; a bound keeps a hostile file from exploding
+    return doc.toJS({maxAliasCount: 100_000}) ?? {}
+  } catch (err) {
+    throw new InputError(`invalid YAML: ${(err as Error).message}`, {file, fix: 'simplify the anchors and aliases in the file'})
+  }
 }
 
 export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {

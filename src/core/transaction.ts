@@ -34,11 +34,11 @@ const MAX_ATTEMPTS = 1000
  * points at the tip that was read (compare-and-swap). A lost race rebuilds the
  * change on the new tip, so every decision is made against the state it lands on.
  */
-export async function commitTransaction<T>(host: TransactionHost, plan: (snap: Snapshot) => Promise<Plan<T>>): Promise<CommitOutcome<T>> {
+export async function commitTransaction<T>(host: TransactionHost, plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>): Promise<CommitOutcome<T>> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const tip = await host.readTip()
     const snap = await host.snapshot(tip)
-    const decided = await plan(snap)
+    const decided = await plan(snap, attempt)
     if (!decided.files || decided.files.size === 0) return {result: decided.result, conflicts: attempt}
     const tree = await editTree(host.repo, snap.tree, decided.files)
     const commit = await host.repo.writeCommit(tree, tip ? [tip] : [], formatCommitMessage(decided.message))

@@ -72,7 +72,7 @@ export class Workspace implements TransactionHost {
     return this.snapshot(await this.readTip())
   }
 
-  commit<T>(plan: (snap: Snapshot) => Promise<Plan<T>>): Promise<CommitOutcome<T>> {
+  commit<T>(plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>): Promise<CommitOutcome<T>> {
     return commitTransaction(this, plan)
   }
 
@@ -90,7 +90,7 @@ export class Workspace implements TransactionHost {
       do {
         this.syncAgain = false
         const outcome = await this.worktree.sync()
-        if (outcome.skipped && !this.syncWarnings.includes(outcome.skipped)) this.syncWarnings.push(outcome.skipped)
+        for (const skipped of outcome.skipped) if (!this.syncWarnings.includes(skipped)) this.syncWarnings.push(skipped)
       } while (this.syncAgain)
     })().finally(() => {
       this.syncing = undefined

@@ -13,7 +13,7 @@ export function workspace(): TempRepo {
 }
 
 export function writeSpec(dir: string, spec: unknown, name = 'spec.yaml'): string {
-  writeFileSync(join(dir, name), typeof spec === 'string' ? spec : stringify(spec))
+  writeFileSync(join(dir, name), typeof spec === 'string' ? spec : stringify(spec, {aliasDuplicateObjects: false}))
   return name
 }
 

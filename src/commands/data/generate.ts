@@ -23,7 +23,7 @@ export default class DataGenerate extends RigorCommand {
     ...Object.entries(MARKET_MODELS).map(([name, model]) => `  ${name}: ${model.description}`),
   ].join('\n')
 
-  static override examples = ['<%= config.bin %> data generate --symbol SYNTH-A --seed 20 --years 10 --out data/SYNTH-A.csv']
+  static override examples = ['<%= config.bin %> data generate --symbol SYNTH-A --seed 11 --years 10 --out data/SYNTH-A.csv']
 
   static override flags = {
     out: Flags.string({description: 'the CSV file to write (date,open,high,low,close,volume)', required: true}),

@@ -1,7 +1,7 @@
 import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
-import {formatNumber, parseNumberFlag, requireFlag} from '../../core/stats/cli-inputs.js'
+import {formatNumber, parseNumberFlag} from '../../core/stats/cli-inputs.js'
 import {DEFAULT_CSCV_SPLITS, MAX_CSCV_SPLITS, probabilityOfBacktestOverfitting, usableSplits} from '../../core/stats/pbo.js'
 import {readReturnsMatrix} from '../../core/stats/returns-csv.js'
 
@@ -40,7 +40,7 @@ S defaults to 16 and is lowered, with a note, when the matrix has too few rows. 
 
   async run(): Promise<PboCommandResult> {
     const {flags} = await this.parse(StatsPbo)
-    const returnsFlag = requireFlag(flags.returns, '--returns', 'give the returns matrix CSV with --returns')
+    const returnsFlag = flags.returns
     const requested = parseNumberFlag(flags.splits, '--splits', {integer: true, min: 2}) ?? DEFAULT_CSCV_SPLITS
     const file = flags.cwd ? resolve(flags.cwd, returnsFlag) : returnsFlag
     const matrix = readReturnsMatrix(file)

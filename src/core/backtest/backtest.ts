@@ -1,4 +1,4 @@
-import {assetReturns, strategyReturns, turnoverSeries} from './engine.js'
+import {assetReturns, strategyReturns, type ReturnBuffers} from './engine.js'
 import {TRADING_DAYS_PER_YEAR} from './metrics.js'
 import type {Strategy} from './strategies/strategy.js'
 import {outOfSampleRange, walkForwardFolds, walkForwardMetrics, type Fold, type PeriodRange, type WalkForwardMetrics} from './walk-forward.js'
@@ -6,8 +6,8 @@ import {outOfSampleRange, walkForwardFolds, walkForwardMetrics, type Fold, type 
 /**
  * One backtest, in process: strategy -> positions -> returns after costs ->
  * walk-forward metrics. This is what `rigor backtest` runs and what the
- * benchmark times; a sweep reuses one workspace per price series so that no
- * variant allocates anything but its small metrics object.
+ * benchmark times. A sweep reuses one workspace per price series, so a variant
+ * allocates nothing but its small metrics objects.
  */
 
 export interface BacktestOptions {
@@ -21,14 +21,11 @@ export interface BacktestMetrics extends WalkForwardMetrics {
   cost_bps: number
 }
 
-/** Buffers sized to one price series, plus its asset returns computed once. */
-export interface BacktestWorkspace {
+/** One price series with its asset returns computed once, and the buffers every run writes into. */
+export interface BacktestWorkspace extends ReturnBuffers {
   readonly closes: Float64Array
   readonly asset: Float64Array
   readonly positions: Float64Array
-  readonly net: Float64Array
-  readonly gross: Float64Array
-  readonly turnover: Float64Array
   readonly foldsByCount: Map<number, Fold[]>
 }
 
@@ -44,13 +41,16 @@ export interface BacktestResult {
 
 export function createBacktestWorkspace(closes: Float64Array): BacktestWorkspace {
   const n = closes.length
+  // one allocation for all five series: large typed arrays are costly to create one by one
+  const memory = new Float64Array(5 * n)
+  const slice = (i: number): Float64Array => memory.subarray(i * n, (i + 1) * n)
   return {
     closes,
-    asset: assetReturns(closes),
-    positions: new Float64Array(n),
-    net: new Float64Array(n),
-    gross: new Float64Array(n),
-    turnover: new Float64Array(n),
+    asset: assetReturns(closes, slice(0)),
+    positions: slice(1),
+    net: slice(2),
+    gross: slice(3),
+    traded: slice(4),
     foldsByCount: new Map(),
   }
 }
@@ -64,9 +64,7 @@ export function runBacktest<P>(workspace: BacktestWorkspace, strategy: Strategy<
     workspace.foldsByCount.set(options.folds, folds)
   }
   const positions = strategy.positions(workspace.closes, params, workspace.positions)
-  strategyReturns(workspace.asset, positions, options.costBps, workspace.net)
-  strategyReturns(workspace.asset, positions, 0, workspace.gross)
-  turnoverSeries(positions, workspace.turnover)
+  strategyReturns(workspace.asset, positions, options.costBps, workspace)
   const metrics = walkForwardMetrics(workspace, folds, periodsPerYear)
   return {
     metrics: {...metrics, cost_bps: options.costBps},

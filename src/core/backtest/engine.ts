@@ -20,40 +20,47 @@ export function assetReturns(closes: Float64Array, out: Float64Array = new Float
   return out
 }
 
+/** Where strategyReturns writes; each array has the length of the price series. */
+export interface ReturnBuffers {
+  /** after costs: positions[t-1] * asset[t] - cost * traded[t] */
+  readonly net: Float64Array
+  /** before costs: positions[t-1] * asset[t] */
+  readonly gross: Float64Array
+  /** units of position traded at the close of bar t-1 and charged to bar t: |positions[t-1] - positions[t-2]| */
+  readonly traded: Float64Array
+}
+
+export const createReturnBuffers = (length: number): ReturnBuffers => ({
+  net: new Float64Array(length),
+  gross: new Float64Array(length),
+  traded: new Float64Array(length),
+})
+
 /**
- * Net strategy returns: out[t] = positions[t-1] * asset[t] - cost * |positions[t-1] - positions[t-2]|
- * with positions[-1] = 0 and cost = costBps / 10_000.
+ * Net and gross strategy returns and the trades behind the costs, in one pass.
+ * positions[-1] is 0 (the book starts flat).
  */
 export function strategyReturns(
   asset: Float64Array,
   positions: Float64Array,
   costBps: number,
-  out: Float64Array = new Float64Array(asset.length),
-): Float64Array {
+  out: ReturnBuffers = createReturnBuffers(asset.length),
+): ReturnBuffers {
   if (positions.length !== asset.length) throw new RangeError(`${positions.length} positions for ${asset.length} returns`)
+  const {net, gross, traded} = out
   const costPerUnit = costBps / 10_000
-  out[0] = 0
+  net[0] = 0
+  gross[0] = 0
+  traded[0] = 0
   let held = 0
   for (let t = 1; t < asset.length; t++) {
     const previous = held
     held = positions[t - 1]
-    const traded = held > previous ? held - previous : previous - held
-    out[t] = held * asset[t] - costPerUnit * traded
-  }
-  return out
-}
-
-/**
- * Units of position traded per bar, charged in the same bar as strategyReturns
- * charges them: out[t] = |positions[t-1] - positions[t-2]|, out[0] = 0.
- */
-export function turnoverSeries(positions: Float64Array, out: Float64Array = new Float64Array(positions.length)): Float64Array {
-  out[0] = 0
-  let held = 0
-  for (let t = 1; t < positions.length; t++) {
-    const previous = held
-    held = positions[t - 1]
-    out[t] = held > previous ? held - previous : previous - held
+    const trade = held > previous ? held - previous : previous - held
+    const pnl = held * asset[t]
+    gross[t] = pnl
+    traded[t] = trade
+    net[t] = pnl - costPerUnit * trade
   }
   return out
 }

@@ -1,5 +1,5 @@
 /**
- * Performance metrics of a per-period return series, over the half-open range
+ * Performance metrics of a per-period return series, over half-open ranges
  * [from, to) so walk-forward windows need no copies.
  *
  * Conventions (the README repeats them):
@@ -18,6 +18,91 @@
 
 export const TRADING_DAYS_PER_YEAR = 252
 
+/**
+ * Sums of (r - shift) and (r - shift)^2 over some periods. The shift (any value
+ * near the data, e.g. its first element) keeps the variance exact for a constant
+ * series and free of cancellation; windows that share a shift add up, which is
+ * how walk-forward pools its folds without a second pass.
+ */
+export interface Moments {
+  n: number
+  shift: number
+  sum: number
+  squares: number
+}
+
+export function momentsOf(returns: Float64Array, from = 0, to = returns.length, shift = returns[from] ?? 0): Moments {
+  let sum = 0
+  let squares = 0
+  for (let t = from; t < to; t++) {
+    const d = returns[t] - shift
+    sum += d
+    squares += d * d
+  }
+  return {n: Math.max(0, to - from), shift, sum, squares}
+}
+
+/** The moments of the concatenated windows; all must share one shift. */
+export function pooledMoments(parts: readonly Moments[]): Moments {
+  const pooled = {n: 0, shift: parts[0]?.shift ?? 0, sum: 0, squares: 0}
+  for (const part of parts) {
+    if (part.shift !== pooled.shift) throw new RangeError('moments with different shifts cannot be pooled')
+    pooled.n += part.n
+    pooled.sum += part.sum
+    pooled.squares += part.squares
+  }
+  return pooled
+}
+
+export const meanFromMoments = (m: Moments): number => (m.n > 0 ? m.shift + m.sum / m.n : 0)
+
+/** Sample standard deviation (n - 1); 0 for fewer than two periods. */
+export const stdFromMoments = (m: Moments): number =>
+  m.n > 1 ? Math.sqrt(Math.max(0, (m.squares - (m.sum * m.sum) / m.n) / (m.n - 1))) : 0
+
+export function sharpeFromMoments(m: Moments, periodsPerYear = TRADING_DAYS_PER_YEAR): number {
+  const std = stdFromMoments(m)
+  return std > 0 ? (meanFromMoments(m) / std) * Math.sqrt(periodsPerYear) : 0
+}
+
+/** The metrics that depend on the order of the returns, not only on their moments. */
+export interface PathMetrics {
+  max_drawdown: number
+  win_rate: number
+  total_return: number
+  /** sqrt(sum(min(r, 0)^2) / n), per period */
+  downside_deviation: number
+}
+
+export function pathMetrics(returns: Float64Array, from = 0, to = returns.length): PathMetrics {
+  const n = to - from
+  let downsideSquares = 0
+  let wins = 0
+  let active = 0
+  let equity = 1
+  let peak = 1
+  let worstRatio = 1 // lowest equity / peak so far
+  for (let t = from; t < to; t++) {
+    const r = returns[t]
+    if (r < 0) {
+      downsideSquares += r * r
+      active++
+    } else if (r > 0) {
+      wins++
+      active++
+    }
+    equity *= 1 + r
+    if (equity > peak) peak = equity
+    else if (equity < peak * worstRatio) worstRatio = equity / peak // divides only on a new worst drawdown
+  }
+  return {
+    max_drawdown: 1 - worstRatio,
+    win_rate: active > 0 ? wins / active : 0,
+    total_return: equity - 1,
+    downside_deviation: n > 0 ? Math.sqrt(downsideSquares / n) : 0,
+  }
+}
+
 export interface ReturnMetrics {
   n_periods: number
   /** mean per-period return */
@@ -32,74 +117,38 @@ export interface ReturnMetrics {
   total_return: number
 }
 
-/** Every metric of returns[from..to) in one pass. */
-export function returnMetrics(
-  returns: Float64Array,
-  periodsPerYear = TRADING_DAYS_PER_YEAR,
-  from = 0,
-  to = returns.length,
-): ReturnMetrics {
-  const n = to - from
-  if (n <= 0) {
-    return {n_periods: 0, mean_pnl: 0, volatility: 0, sharpe: 0, sortino: 0, max_drawdown: 0, win_rate: 0, total_return: 0}
-  }
-  // sums shifted by the first value: exact zero variance for a constant series, no cancellation for small ones
-  const shift = returns[from]
-  let shiftedSum = 0
-  let shiftedSquares = 0
-  let downsideSquares = 0
-  let wins = 0
-  let active = 0
-  let equity = 1
-  let peak = 1
-  let worstRatio = 1 // lowest equity / peak seen so far
-  for (let t = from; t < to; t++) {
-    const r = returns[t]
-    const d = r - shift
-    shiftedSum += d
-    shiftedSquares += d * d
-    if (r < 0) {
-      downsideSquares += r * r
-      active++
-    } else if (r > 0) {
-      wins++
-      active++
-    }
-    equity *= 1 + r
-    if (equity > peak) peak = equity
-    else if (equity < peak * worstRatio) worstRatio = equity / peak // divides only on a new worst drawdown
-  }
-  const mean = shift + shiftedSum / n
-  const variance = n > 1 ? Math.max(0, (shiftedSquares - (shiftedSum * shiftedSum) / n) / (n - 1)) : 0
-  const std = Math.sqrt(variance)
-  const downside = Math.sqrt(downsideSquares / n)
+/** The metrics of returns[from..to) given their moments and path figures (computed by the caller, perhaps pooled). */
+export function combineMetrics(moments: Moments, path: PathMetrics, periodsPerYear = TRADING_DAYS_PER_YEAR): ReturnMetrics {
+  const mean = meanFromMoments(moments)
   const annualiser = Math.sqrt(periodsPerYear)
   return {
-    n_periods: n,
+    n_periods: moments.n,
     mean_pnl: mean,
-    volatility: std * annualiser,
-    sharpe: std > 0 ? (mean / std) * annualiser : 0,
-    sortino: downside > 0 ? (mean / downside) * annualiser : 0,
-    max_drawdown: 1 - worstRatio,
-    win_rate: active > 0 ? wins / active : 0,
-    total_return: equity - 1,
+    volatility: stdFromMoments(moments) * annualiser,
+    sharpe: sharpeFromMoments(moments, periodsPerYear),
+    sortino: path.downside_deviation > 0 ? (mean / path.downside_deviation) * annualiser : 0,
+    max_drawdown: path.max_drawdown,
+    win_rate: path.win_rate,
+    total_return: path.total_return,
   }
 }
 
+/** Every metric of returns[from..to). */
+export function returnMetrics(returns: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR, from = 0, to = returns.length): ReturnMetrics {
+  return combineMetrics(momentsOf(returns, from, to), pathMetrics(returns, from, to), periodsPerYear)
+}
+
 export const sharpeRatio = (returns: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR, from = 0, to = returns.length): number =>
-  returnMetrics(returns, periodsPerYear, from, to).sharpe
+  sharpeFromMoments(momentsOf(returns, from, to), periodsPerYear)
 
 export const sortinoRatio = (returns: Float64Array, periodsPerYear = TRADING_DAYS_PER_YEAR, from = 0, to = returns.length): number =>
   returnMetrics(returns, periodsPerYear, from, to).sortino
 
-export const maxDrawdown = (returns: Float64Array, from = 0, to = returns.length): number =>
-  returnMetrics(returns, TRADING_DAYS_PER_YEAR, from, to).max_drawdown
+export const maxDrawdown = (returns: Float64Array, from = 0, to = returns.length): number => pathMetrics(returns, from, to).max_drawdown
 
-export const winRate = (returns: Float64Array, from = 0, to = returns.length): number =>
-  returnMetrics(returns, TRADING_DAYS_PER_YEAR, from, to).win_rate
+export const winRate = (returns: Float64Array, from = 0, to = returns.length): number => pathMetrics(returns, from, to).win_rate
 
-export const totalReturn = (returns: Float64Array, from = 0, to = returns.length): number =>
-  returnMetrics(returns, TRADING_DAYS_PER_YEAR, from, to).total_return
+export const totalReturn = (returns: Float64Array, from = 0, to = returns.length): number => pathMetrics(returns, from, to).total_return
 
 /** Plain mean of series[from..to); 0 for an empty range. Used for turnover per period. */
 export function meanOf(series: Float64Array, from = 0, to = series.length): number {

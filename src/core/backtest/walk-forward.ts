@@ -1,4 +1,12 @@
-import {meanAndStd, meanOf, returnMetrics, type ReturnMetrics} from './metrics.js'
+import {
+  combineMetrics,
+  meanAndStd,
+  pathMetrics,
+  pooledMoments,
+  sharpeFromMoments,
+  type Moments,
+  type ReturnMetrics,
+} from './metrics.js'
 
 /**
  * Walk-forward evaluation over contiguous, non-overlapping windows.
@@ -30,12 +38,12 @@ export interface Fold {
 }
 
 export interface WalkForwardInput {
-  /** per-period returns net of costs (index 0 unused) */
+  /** per-period returns after costs (index 0 unused) */
   readonly net: Float64Array
   /** the same before costs */
   readonly gross: Float64Array
-  /** units traded per period */
-  readonly turnover: Float64Array
+  /** units of position traded, per period */
+  readonly traded: Float64Array
 }
 
 export interface WalkForwardMetrics extends ReturnMetrics {
@@ -76,28 +84,74 @@ export function walkForwardFolds(bars: number, folds: number): Fold[] {
 /** The out-of-sample range of `folds`: from the first test window's start to the last one's end. */
 export const outOfSampleRange = (folds: readonly Fold[]): PeriodRange => ({from: folds[0].test.from, to: folds.at(-1)!.test.to})
 
-/** The in-sample range of `folds`: the training windows, end to end. */
-export const inSampleRange = (folds: readonly Fold[]): PeriodRange => ({from: folds[0].train.from, to: folds.at(-1)!.train.to})
+/** What one window contributes: the moments of its net and gross returns and the units it traded. */
+interface WindowSummary {
+  net: Moments
+  gross: Moments
+  traded: number
+}
 
-/** Out-of-sample metrics over the concatenated test windows, with the in-sample and per-fold figures beside them. */
-export function walkForwardMetrics(input: WalkForwardInput, folds: readonly Fold[], periodsPerYear: number): WalkForwardMetrics {
-  const {net, gross, turnover} = input
-  const outOfSample = outOfSampleRange(folds)
-  const inSample = inSampleRange(folds)
-  const foldSharpes = new Float64Array(folds.length)
-  for (let k = 0; k < folds.length; k++) {
-    foldSharpes[k] = returnMetrics(net, periodsPerYear, folds[k].test.from, folds[k].test.to).sharpe
+/** One pass over a window for all three series (their sums are independent, so the CPU overlaps them). */
+function summariseWindow(input: WalkForwardInput, window: PeriodRange, netShift: number, grossShift: number): WindowSummary {
+  const {net, gross, traded} = input
+  let netSum = 0
+  let netSquares = 0
+  let grossSum = 0
+  let grossSquares = 0
+  let tradedSum = 0
+  for (let t = window.from; t < window.to; t++) {
+    const n = net[t] - netShift
+    const g = gross[t] - grossShift
+    netSum += n
+    netSquares += n * n
+    grossSum += g
+    grossSquares += g * g
+    tradedSum += traded[t]
   }
+  const length = window.to - window.from
+  return {
+    net: {n: length, shift: netShift, sum: netSum, squares: netSquares},
+    gross: {n: length, shift: grossShift, sum: grossSum, squares: grossSquares},
+    traded: tradedSum,
+  }
+}
+
+/**
+ * Out-of-sample metrics over the concatenated test windows, with the in-sample
+ * and per-fold figures beside them. Each distinct window is summarised once
+ * (a rolling fold's training window is the previous fold's test window) and the
+ * summaries are pooled; the order-dependent figures (drawdown, win rate,
+ * compounding) take one more walk over the test windows.
+ */
+export function walkForwardMetrics(input: WalkForwardInput, folds: readonly Fold[], periodsPerYear: number): WalkForwardMetrics {
+  const outOfSample = outOfSampleRange(folds)
+  // one shift per series for every window, so window moments pool by plain addition
+  const netShift = input.net[outOfSample.from]
+  const grossShift = input.gross[outOfSample.from]
+  const summaries = new Map<string, WindowSummary>()
+  const summary = (window: PeriodRange): WindowSummary => {
+    const key = `${window.from}:${window.to}`
+    let found = summaries.get(key)
+    if (found === undefined) {
+      found = summariseWindow(input, window, netShift, grossShift)
+      summaries.set(key, found)
+    }
+    return found
+  }
+  const tests = folds.map((fold) => summary(fold.test))
+  const trains = folds.map((fold) => summary(fold.train))
+  const foldSharpes = tests.map((test) => sharpeFromMoments(test.net, periodsPerYear))
   const {mean, std} = meanAndStd(foldSharpes)
-  const oos = returnMetrics(net, periodsPerYear, outOfSample.from, outOfSample.to)
+  const testNet = pooledMoments(tests.map((test) => test.net))
+  const oos = combineMetrics(testNet, pathMetrics(input.net, outOfSample.from, outOfSample.to), periodsPerYear)
   return {
     ...oos,
     post_cost_sharpe: oos.sharpe,
-    gross_sharpe: returnMetrics(gross, periodsPerYear, outOfSample.from, outOfSample.to).sharpe,
-    is_sharpe: returnMetrics(net, periodsPerYear, inSample.from, inSample.to).sharpe,
+    gross_sharpe: sharpeFromMoments(pooledMoments(tests.map((test) => test.gross)), periodsPerYear),
+    is_sharpe: sharpeFromMoments(pooledMoments(trains.map((train) => train.net)), periodsPerYear),
     sharpe_mean: mean,
     sharpe_std: std,
-    turnover: meanOf(turnover, outOfSample.from, outOfSample.to),
+    turnover: testNet.n > 0 ? tests.reduce((sum, test) => sum + test.traded, 0) / testNet.n : 0,
     n_folds: folds.length,
   }
 }

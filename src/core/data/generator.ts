@@ -15,9 +15,10 @@ import {InputError} from '../errors.js'
  *                                                          v_s = volatility_s² / 252
  *   shock       ε_t = sqrt(h_t) z_t,  z_t ~ Student-t(ν) scaled to unit variance (fat tails)
  *   efficient   ℓ_t = ℓ_{t-1} + drift_s / 252 + ε_t
- *   transient   u_t = ρ u_{t-1} + σ_u n_t,  ρ = 2^(-1/half_life), n_t ~ N(0, 1)
- *                                                          (an Ornstein-Uhlenbeck pricing error,
- *                                                          off when σ_u = 0)
+ *   transient   u_t = ρ u_{t-1} + σ_u sqrt(h_t / v_0) w_t,  ρ = 2^(-1/half_life), w_t a second
+ *                                                          unit-variance t draw: an Ornstein-Uhlenbeck
+ *                                                          pricing error, off when σ_u = 0, as fat-tailed
+ *                                                          and as clustered as the efficient shocks
  *   close       C_t = start_price · exp(ℓ_t + u_t)
  *
  * Open, high, low and volume dress the close the way a real bar looks: the open
@@ -162,7 +163,10 @@ export function generatePrices(options: GenerateOptions = {}): GeneratedPrices {
       variance = omega[regime] + alpha * shock * shock + beta * variance
       shock = Math.sqrt(variance) * tailScale * random.studentT(model.tail_dof)
       efficient += model.regimes[regime].drift / TRADING_DAYS + shock
-      transient = rho * transient + model.reversion.volatility * random.normal()
+      if (model.reversion.volatility > 0) {
+        const stress = Math.sqrt(variance / dailyVariance[0])
+        transient = rho * transient + model.reversion.volatility * stress * tailScale * random.studentT(model.tail_dof)
+      }
     }
     const sigma = Math.sqrt(variance)
     const closePrice = round4(model.start_price * Math.exp(efficient + transient))

@@ -1,83 +1,105 @@
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {isAbsolute, join, resolve} from 'node:path'
 import lockfile from 'proper-lockfile'
 import type {Repo} from './repo.js'
 
 export interface SyncOutcome {
-  synced: boolean
-  /** why the working tree was left alone, when it was */
-  skipped?: string
+  synced: string[]
+  /** worktrees left alone, with why */
+  skipped: string[]
+}
+
+interface WorktreeInfo {
+  path: string
+  gitDir: string
+  head: string | undefined
+  branch: string | undefined
 }
 
 /**
- * Brings this worktree's index and files up to the state branch after rigor
- * moved the branch with plumbing. `git read-tree -m -u <last synced> <tip>` is
- * git's own fast-forward: it updates only paths that changed between the two,
- * keeps the user's staged and unstaged edits, and refuses rather than overwrite one.
+ * Brings every checkout of the state branch (this one and the repository's other
+ * worktrees) up to the branch after rigor moved it with plumbing.
+ * `git read-tree -m -u <last synced> <tip>` is git's own fast-forward: it updates
+ * only paths that changed between the two, keeps the user's staged and unstaged
+ * edits, and refuses rather than overwrite one.
  */
 export class WorktreeSync {
-  private readonly recordFile: string
-  private readonly lockTarget: string
-
   constructor(
     private readonly repo: Repo,
     private readonly stateRef: string,
-    /** the tip the command saw first: the fallback when no sync was ever recorded */
+    /** the tip this command saw first: the base for its own worktree when none was recorded */
     private readonly startTip: string | undefined,
-  ) {
-    this.recordFile = join(repo.paths.gitDir, 'rigor', 'synced')
-    this.lockTarget = join(repo.paths.gitDir, 'rigor')
-  }
+  ) {}
 
   async sync(): Promise<SyncOutcome> {
-    const head = await this.repo.headRef()
-    if (head && head !== this.stateRef) return {synced: false, skipped: `HEAD is on ${head}, not on ${this.stateRef}`}
-    await mkdir(this.lockTarget, {recursive: true})
-    const release = await lockfile.lock(this.lockTarget, {
-      lockfilePath: join(this.lockTarget, 'sync.lock'),
-      retries: {retries: 200, minTimeout: 5, maxTimeout: 50, factor: 1.3},
+    const outcome: SyncOutcome = {synced: [], skipped: []}
+    for (const wt of await this.worktrees()) {
+      if (wt.branch && wt.branch !== this.stateRef) continue
+      const result = await this.syncWorktree(wt)
+      if (result === true) outcome.synced.push(wt.path)
+      else if (result) outcome.skipped.push(`${wt.path}: ${result}`)
+    }
+    return outcome
+  }
+
+  private async worktrees(): Promise<WorktreeInfo[]> {
+    const own: WorktreeInfo = {path: this.repo.paths.root, gitDir: this.repo.paths.gitDir, head: undefined, branch: undefined}
+    const listing = await this.repo.git(['worktree', 'list', '--porcelain'], {allowFailure: true})
+    if (listing.exitCode !== 0) return [{...own, branch: await this.repo.headRef()}]
+    const list: WorktreeInfo[] = []
+    for (const block of listing.stdout.split('\n\n')) {
+      const lines = block.split('\n')
+      const path = lines.find((l) => l.startsWith('worktree '))?.slice(9)
+      if (!path || lines.includes('bare') || lines.some((l) => l.startsWith('prunable'))) continue
+      const head = lines.find((l) => l.startsWith('HEAD '))?.slice(5)
+      const branch = lines.find((l) => l.startsWith('branch '))?.slice(7)
+      list.push({path, head, branch, gitDir: resolve(path) === resolve(own.path) ? own.gitDir : await gitDirOf(path, this.repo.paths.commonDir)})
+    }
+    return list
+  }
+
+  /** true when synced, a reason when skipped, undefined when there was nothing to do */
+  private async syncWorktree(wt: WorktreeInfo): Promise<true | string | undefined> {
+    const rigorDir = join(wt.gitDir, 'rigor')
+    await mkdir(rigorDir, {recursive: true})
+    const release = await lockfile.lock(rigorDir, {
+      lockfilePath: join(rigorDir, 'sync.lock'),
+      retries: {retries: 400, minTimeout: 5, maxTimeout: 50, factor: 1.3},
       stale: 30_000,
     })
     try {
-      return await this.syncLocked(head === undefined)
+      // read under the lock: a tip read before it may be older than what another process synced
+      const tip = await this.repo.readRef(this.stateRef)
+      if (!tip) return undefined
+      const recordFile = join(rigorDir, 'synced')
+      const isOwn = resolve(wt.path) === resolve(this.repo.paths.root)
+      const detached = !wt.branch
+      let from = await readRecord(recordFile)
+      if (from && !(await this.isAncestor(from, tip))) from = undefined
+      if (!from && detached) from = wt.head
+      if (!from && isOwn) from = this.startTip
+      if (!from && !isOwn) return undefined
+      if (detached) {
+        const head = (await this.repo.git(['rev-parse', 'HEAD'], {cwd: wt.path, allowFailure: true})).stdout.trim()
+        if (head !== from && head !== tip) return 'HEAD is detached away from the state branch'
+      }
+      if (from === tip) return undefined
+      const args = from ? ['read-tree', '-m', '-u', from, tip] : ['read-tree', '-m', '-u', tip]
+      for (let attempt = 0; ; attempt++) {
+        const result = await this.repo.git(args, {cwd: wt.path, allowFailure: true})
+        if (result.exitCode === 0) break
+        // a user's own git command holds the index: wait for it rather than fail
+        if (/index\.lock/.test(result.stderr) && attempt < 100) {
+          await new Promise((r) => setTimeout(r, 20))
+          continue
+        }
+        return `git read-tree refused (${result.stderr.trim().split('\n')[0]}); local edits were kept`
+      }
+      if (detached) await this.repo.git(['update-ref', '--no-deref', 'HEAD', tip], {cwd: wt.path, allowFailure: true})
+      await writeFile(recordFile, `${tip}\n`)
+      return true
     } finally {
       await release()
-    }
-  }
-
-  private async syncLocked(detached: boolean): Promise<SyncOutcome> {
-    const tip = await this.repo.readRef(this.stateRef)
-    if (!tip) return {synced: false, skipped: 'the state branch does not exist yet'}
-    let from = await this.lastSynced()
-    if (from && !(await this.isAncestor(from, tip))) from = undefined
-    from ??= this.startTip
-    if (detached) {
-      const headCommit = await this.repo.readRef('HEAD')
-      if (headCommit !== from && headCommit !== tip) return {synced: false, skipped: 'HEAD is detached away from the state branch'}
-    }
-    if (from === tip) return {synced: true}
-    const args = from ? ['read-tree', '-m', '-u', from, tip] : ['read-tree', '-m', '-u', tip]
-    for (let attempt = 0; ; attempt++) {
-      const result = await this.repo.git(args, {allowFailure: true})
-      if (result.exitCode === 0) break
-      // a user's own git command holds the index: wait for it rather than fail
-      if (/index\.lock/.test(result.stderr) && attempt < 100) {
-        await new Promise((r) => setTimeout(r, 20))
-        continue
-      }
-      return {synced: false, skipped: `git read-tree refused (${result.stderr.trim().split('\n')[0]}); your local edits were kept`}
-    }
-    if (detached) await this.repo.git(['update-ref', '--no-deref', 'HEAD', tip], {allowFailure: true})
-    await writeFile(this.recordFile, `${tip}\n`)
-    return {synced: true}
-  }
-
-  private async lastSynced(): Promise<string | undefined> {
-    try {
-      const text = (await readFile(this.recordFile, 'utf8')).trim()
-      return /^[0-9a-f]{40}$/.test(text) ? text : undefined
-    } catch {
-      return undefined
     }
   }
 
@@ -85,5 +107,25 @@ export class WorktreeSync {
     if (a === b) return true
     const result = await this.repo.git(['merge-base', '--is-ancestor', a, b], {allowFailure: true})
     return result.exitCode === 0
+  }
+}
+
+async function readRecord(file: string): Promise<string | undefined> {
+  try {
+    const text = (await readFile(file, 'utf8')).trim()
+    return /^[0-9a-f]{40}$/.test(text) ? text : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A linked worktree's `.git` is a file naming its git dir. */
+async function gitDirOf(path: string, commonDir: string): Promise<string> {
+  try {
+    const text = (await readFile(join(path, '.git'), 'utf8')).trim()
+    const dir = text.replace(/^gitdir: /, '')
+    return isAbsolute(dir) ? dir : resolve(path, dir)
+  } catch {
+    return commonDir
   }
 }

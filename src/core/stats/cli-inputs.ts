@@ -38,7 +38,7 @@ export function parseNumberFlag(raw: string | undefined, flag: string, constrain
 }
 
 export function requireFlag<T>(value: T | undefined, flag: string, fix: string): T {
-  if (value === undefined) throw new InputError('is required', {field: flag, fix})
+  if (value === undefined) throw new InputError('a value is required', {field: flag, fix})
   return value
 }
 

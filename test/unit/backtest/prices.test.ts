@@ -1,0 +1,62 @@
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {loadPrices, parsePrices} from '../../../src/core/backtest/prices.js'
+import {InputError} from '../../../src/core/errors.js'
+
+const problem = (text: string): InputError => {
+  try {
+    parsePrices(text, 'prices.csv')
+  } catch (error) {
+    if (error instanceof InputError) return error
+    throw error
+  }
+  throw new Error('expected an InputError')
+}
+
+describe('parsePrices', () => {
+  it('reads date,close', () => {
+    const series = parsePrices('date,close\n2024-01-02,100\n2024-01-03,101.5\n', 'p.csv')
+    expect(series.dates).toEqual(['2024-01-02', '2024-01-03'])
+    expect([...series.close]).toEqual([100, 101.5])
+    expect(series.open).toBeUndefined()
+  })
+
+  it('reads date,open,high,low,close,volume with any header case, a BOM and blank lines', () => {
+    const text = '\uFEFFDate,Open,High,Low,Close,Volume\n2024-01-02,1,2,0.5,1.5,1000\n\n2024-01-03,1.5,1.6,1.4,1.55,0\n'
+    const series = parsePrices(text, 'p.csv')
+    expect([...series.close]).toEqual([1.5, 1.55])
+    expect([...series.high!]).toEqual([2, 1.6])
+    expect([...series.volume!]).toEqual([1000, 0])
+  })
+
+  it('names the file, the column and the line of a bad value', () => {
+    const error = problem('date,close\n2024-01-02,100\n2024-01-03,abc\n')
+    expect(error.message).toBe('prices.csv, field "close": line 3: "abc" is not a finite number')
+    expect(error.exitCode).toBe(2)
+    expect(problem('date,close\n2024-01-02,100\n2024-01-03,\n').message).toMatch(/field "close": line 3: "" is empty/)
+    expect(problem('date,close\n2024-01-02,100\n2024-01-03,-4\n').message).toMatch(/must be a positive price/)
+    expect(problem('date,close,volume\n2024-01-02,100,5\n2024-01-03,101,-1\n').message).toMatch(/field "volume": line 3/)
+    expect(problem('date,close\n2024-01-02,100\nyesterday,101\n').message).toMatch(/field "date": line 3: "yesterday" is not a date/)
+  })
+
+  it('requires a date and a close column, two rows, and ascending dates', () => {
+    expect(problem('day,close\n2024-01-02,1\n2024-01-03,2\n').message).toMatch(/no "date" column/)
+    expect(problem('date,price\n2024-01-02,1\n2024-01-03,2\n').field).toBe('close')
+    expect(problem('date,close\n2024-01-02,1\n').message).toMatch(/at least 2/)
+    expect(problem('').message).toMatch(/is empty/)
+    expect(problem('date,close\n2024-01-03,1\n2024-01-02,2\n').message).toMatch(/line 3: 2024-01-02 does not come after/)
+    expect(problem('date,close\n2024-01-02,1\n2024-01-02,2\n').message).toMatch(/without duplicates/)
+  })
+})
+
+describe('loadPrices', () => {
+  it('reads a file and names it when it cannot', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rigor-prices-'))
+    const file = join(dir, 'p.csv')
+    writeFileSync(file, 'date,close\n2024-01-02,1\n2024-01-03,2\n')
+    expect([...loadPrices(file).close]).toEqual([1, 2])
+    expect(() => loadPrices(join(dir, 'missing.csv'))).toThrow(/missing\.csv: cannot read the price file/)
+  })
+})

@@ -1,0 +1,76 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+import {parseNumberFlag, resolveSharpe, toUserUnits} from '../../../src/core/stats/cli-inputs.js'
+import {readReturnsColumn, readReturnsMatrix} from '../../../src/core/stats/returns-csv.js'
+import {estimateSharpe} from '../../../src/core/stats/sharpe.js'
+import {thrownInputError} from './helpers.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'rigor-stats-csv-'))
+afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+function csv(name: string, text: string): string {
+  const file = join(dir, name)
+  writeFileSync(file, text)
+  return file
+}
+
+describe('readReturnsColumn', () => {
+  it('reads the column named "return"', () => {
+    const file = csv('named.csv', 'date,return,position\n2024-01-02,0.01,1\n2024-01-03,-0.02,1\n2024-01-04,0.005,0\n')
+    expect(readReturnsColumn(file)).toEqual({column: 'return', values: [0.01, -0.02, 0.005]})
+  })
+
+  it('falls back to the last entirely numeric column', () => {
+    const file = csv('unnamed.csv', 'date,pnl,note\n2024-01-02,0.5,a\n2024-01-03,-0.25,b\n')
+    expect(readReturnsColumn(file)).toEqual({column: 'pnl', values: [0.5, -0.25]})
+  })
+
+  it('names the file, column and line of a bad cell', () => {
+    const file = csv('bad.csv', 'date,return\n2024-01-02,0.01\n2024-01-03,\n')
+    const error = thrownInputError(() => readReturnsColumn(file))
+    expect(error.message).toContain(file)
+    expect(error.message).toMatch(/line 3: empty is not a number/)
+    expect(error.field).toBe('return')
+    expect(thrownInputError(() => readReturnsColumn(join(dir, 'missing.csv'))).message).toMatch(/no such file/)
+    expect(thrownInputError(() => readReturnsColumn(csv('words.csv', 'a,b\nx,y\n'))).fix).toMatch(/"return" column/)
+  })
+})
+
+describe('readReturnsMatrix', () => {
+  it('reads one trial per column and ignores the date column', () => {
+    const file = csv('matrix.csv', 'date,fast,slow\n2024-01-02,0.01,0.02\n2024-01-03,-0.01,0.00\n')
+    expect(readReturnsMatrix(file)).toEqual({trials: ['fast', 'slow'], rows: [[0.01, 0.02], [-0.01, 0]]})
+  })
+
+  it('refuses gaps', () => {
+    const file = csv('gap.csv', 'date,fast,slow\n2024-01-02,0.01,NaN\n')
+    expect(thrownInputError(() => readReturnsMatrix(file)).field).toBe('slow')
+  })
+})
+
+describe('stats command inputs', () => {
+  it('parses numbers strictly and names the flag', () => {
+    expect(parseNumberFlag('-3', '--skew')).toBe(-3)
+    expect(parseNumberFlag(undefined, '--skew')).toBeUndefined()
+    expect(thrownInputError(() => parseNumberFlag('abc', '--sharpe')).field).toBe('--sharpe')
+    expect(() => parseNumberFlag('2.5', '--trials', {integer: true})).toThrow(/whole number/)
+    expect(() => parseNumberFlag('0', '--periods-per-year', {above: 0})).toThrow(/greater than 0/)
+  })
+
+  it('converts annualised Sharpe ratios to per period and back', () => {
+    const resolved = resolveSharpe({sharpe: '2.5', nObs: '1250'}, 250, undefined)
+    expect(resolved.sharpePerPeriod).toBeCloseTo(2.5 / Math.sqrt(250), 14)
+    expect(resolved.assumedNormal).toBe(true)
+    expect(toUserUnits(resolved.sharpePerPeriod, 250)).toBeCloseTo(2.5, 14)
+  })
+
+  it('takes everything from --returns, and refuses figures that contradict it', () => {
+    const file = csv('series.csv', 'return\n0.01\n-0.02\n0.015\n0.003\n0.007\n')
+    const resolved = resolveSharpe({returns: 'series.csv'}, undefined, dir)
+    const estimate = estimateSharpe([0.01, -0.02, 0.015, 0.003, 0.007])
+    expect(resolved).toMatchObject({sharpePerPeriod: estimate.sharpe, nObs: 5, skewness: estimate.skewness, kurtosis: estimate.kurtosis})
+    expect(thrownInputError(() => resolveSharpe({returns: file, sharpe: '1'}, undefined, undefined)).message).toMatch(/--sharpe cannot be combined/)
+  })
+})
