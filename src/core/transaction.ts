@@ -43,7 +43,7 @@ export async function commitTransaction<T>(host: TransactionHost, plan: (snap: S
     const tree = await editTree(host.repo, snap.tree, decided.files)
     const commit = await host.repo.writeCommit(tree, tip ? [tip] : [], formatCommitMessage(decided.message))
     try {
-      await host.repo.compareAndSwapRef(host.stateRef, commit, tip, `rigor: ${decided.message.action}`)
+      await host.repo.compareAndSwapRef(host.stateRef, commit, tip)
     } catch (err) {
       if (!(err instanceof RefConflictError)) throw err
       // jittered backoff spreads competing writers apart

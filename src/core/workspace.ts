@@ -72,16 +72,43 @@ export class Workspace implements TransactionHost {
     return this.snapshot(await this.readTip())
   }
 
+  private committing: Promise<unknown> = Promise.resolve()
+
+  /** Commits one change; a process's own transactions run one at a time, so it never races itself. */
   commit<T>(plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>): Promise<CommitOutcome<T>> {
-    return commitTransaction(this, plan)
+    const next = this.committing.then(() => commitTransaction(this, plan))
+    this.committing = next.catch(() => {})
+    return next
   }
 
   afterCommit(): void {
     this.requestSync()
   }
 
-  /** Syncs the working tree soon; calls while a sync runs coalesce into one more. */
+  /**
+   * How long a sync may wait to take more commits along. 0 syncs after every
+   * commit; the work loop raises it, since each sync spawns git several times.
+   */
+  syncDelayMs = 0
+  private syncTimer?: NodeJS.Timeout
+
+  /** Syncs the working tree soon; calls while a sync waits or runs coalesce into one more. */
   requestSync(): void {
+    if (this.syncing) {
+      this.syncAgain = true
+      return
+    }
+    if (this.syncDelayMs > 0) {
+      this.syncTimer ??= setTimeout(() => {
+        this.syncTimer = undefined
+        this.startSync()
+      }, this.syncDelayMs)
+      return
+    }
+    this.startSync()
+  }
+
+  private startSync(): void {
     if (this.syncing) {
       this.syncAgain = true
       return
@@ -98,6 +125,11 @@ export class Workspace implements TransactionHost {
   }
 
   async flushSync(): Promise<void> {
+    if (this.syncTimer) {
+      clearTimeout(this.syncTimer)
+      this.syncTimer = undefined
+      this.startSync()
+    }
     while (this.syncing) await this.syncing
   }
 

@@ -41,16 +41,15 @@ export interface BacktestResult {
 
 export function createBacktestWorkspace(closes: Float64Array): BacktestWorkspace {
   const n = closes.length
-  // one allocation for all five series: large typed arrays are costly to create one by one
-  const memory = new Float64Array(5 * n)
+  // one allocation for the four series: large typed arrays are costly to create one by one
+  const memory = new Float64Array(4 * n)
   const slice = (i: number): Float64Array => memory.subarray(i * n, (i + 1) * n)
   return {
     closes,
     asset: assetReturns(closes, slice(0)),
     positions: slice(1),
     net: slice(2),
-    gross: slice(3),
-    traded: slice(4),
+    traded: slice(3),
     foldsByCount: new Map(),
   }
 }
@@ -65,7 +64,7 @@ export function runBacktest<P>(workspace: BacktestWorkspace, strategy: Strategy<
   }
   const positions = strategy.positions(workspace.closes, params, workspace.positions)
   strategyReturns(workspace.asset, positions, options.costBps, workspace)
-  const metrics = walkForwardMetrics(workspace, folds, periodsPerYear)
+  const metrics = walkForwardMetrics({net: workspace.net, traded: workspace.traded, costBps: options.costBps}, folds, periodsPerYear)
   return {
     metrics: {...metrics, cost_bps: options.costBps},
     positions,

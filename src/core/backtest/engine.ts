@@ -22,22 +22,16 @@ export function assetReturns(closes: Float64Array, out: Float64Array = new Float
 
 /** Where strategyReturns writes; each array has the length of the price series. */
 export interface ReturnBuffers {
-  /** after costs: positions[t-1] * asset[t] - cost * traded[t] */
+  /** after costs: positions[t-1] * asset[t] - cost * traded[t]; the gross return is net + cost * traded */
   readonly net: Float64Array
-  /** before costs: positions[t-1] * asset[t] */
-  readonly gross: Float64Array
   /** units of position traded at the close of bar t-1 and charged to bar t: |positions[t-1] - positions[t-2]| */
   readonly traded: Float64Array
 }
 
-export const createReturnBuffers = (length: number): ReturnBuffers => ({
-  net: new Float64Array(length),
-  gross: new Float64Array(length),
-  traded: new Float64Array(length),
-})
+export const createReturnBuffers = (length: number): ReturnBuffers => ({net: new Float64Array(length), traded: new Float64Array(length)})
 
 /**
- * Net and gross strategy returns and the trades behind the costs, in one pass.
+ * Net strategy returns and the trades behind their costs, in one pass.
  * positions[-1] is 0 (the book starts flat).
  */
 export function strategyReturns(
@@ -47,20 +41,25 @@ export function strategyReturns(
   out: ReturnBuffers = createReturnBuffers(asset.length),
 ): ReturnBuffers {
   if (positions.length !== asset.length) throw new RangeError(`${positions.length} positions for ${asset.length} returns`)
-  const {net, gross, traded} = out
+  const {net, traded} = out
   const costPerUnit = costBps / 10_000
   net[0] = 0
-  gross[0] = 0
   traded[0] = 0
   let held = 0
   for (let t = 1; t < asset.length; t++) {
     const previous = held
     held = positions[t - 1]
     const trade = held > previous ? held - previous : previous - held
-    const pnl = held * asset[t]
-    gross[t] = pnl
     traded[t] = trade
-    net[t] = pnl - costPerUnit * trade
+    net[t] = held * asset[t] - costPerUnit * trade
   }
+  return out
+}
+
+/** Gross (before costs) returns from net ones: net[t] + cost * traded[t]. */
+export function grossReturns(buffers: ReturnBuffers, costBps: number, out: Float64Array = new Float64Array(buffers.net.length)): Float64Array {
+  const {net, traded} = buffers
+  const costPerUnit = costBps / 10_000
+  for (let t = 0; t < net.length; t++) out[t] = net[t] + costPerUnit * traded[t]
   return out
 }

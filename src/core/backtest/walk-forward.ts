@@ -40,10 +40,10 @@ export interface Fold {
 export interface WalkForwardInput {
   /** per-period returns after costs (index 0 unused) */
   readonly net: Float64Array
-  /** the same before costs */
-  readonly gross: Float64Array
   /** units of position traded, per period */
   readonly traded: Float64Array
+  /** what a unit traded cost, so the gross return is net + costBps / 10_000 * traded */
+  readonly costBps: number
 }
 
 export interface WalkForwardMetrics extends ReturnMetrics {
@@ -71,14 +71,10 @@ export function walkForwardFolds(bars: number, folds: number): Fold[] {
   const periods = bars - 1
   const blocks = folds + 1
   const blockStart = (block: number): number => 1 + Math.floor((block * periods) / blocks)
-  const result: Fold[] = []
-  for (let k = 1; k <= folds; k++) {
-    result.push({
-      train: {from: blockStart(k - 1), to: blockStart(k)},
-      test: {from: blockStart(k), to: blockStart(k + 1)},
-    })
-  }
-  return result
+  const ranges: PeriodRange[] = Array.from({length: blocks}, (_, block) => ({from: blockStart(block), to: blockStart(block + 1)}))
+  // a fold's training window is the very range object of the previous fold's test window,
+  // which lets walkForwardMetrics summarise each block once
+  return Array.from({length: folds}, (_, k) => ({train: ranges[k], test: ranges[k + 1]}))
 }
 
 /** The out-of-sample range of `folds`: from the first test window's start to the last one's end. */
@@ -91,22 +87,25 @@ interface WindowSummary {
   traded: number
 }
 
-/** One pass over a window for all three series (their sums are independent, so the CPU overlaps them). */
+/** One pass over a window for all three figures (their sums are independent, so the CPU overlaps them). */
 function summariseWindow(input: WalkForwardInput, window: PeriodRange, netShift: number, grossShift: number): WindowSummary {
-  const {net, gross, traded} = input
+  const {net, traded} = input
+  const costPerUnit = input.costBps / 10_000
   let netSum = 0
   let netSquares = 0
   let grossSum = 0
   let grossSquares = 0
   let tradedSum = 0
   for (let t = window.from; t < window.to; t++) {
-    const n = net[t] - netShift
-    const g = gross[t] - grossShift
+    const r = net[t]
+    const units = traded[t]
+    const n = r - netShift
+    const g = r + costPerUnit * units - grossShift
     netSum += n
     netSquares += n * n
     grossSum += g
     grossSquares += g * g
-    tradedSum += traded[t]
+    tradedSum += units
   }
   const length = window.to - window.from
   return {
@@ -118,23 +117,22 @@ function summariseWindow(input: WalkForwardInput, window: PeriodRange, netShift:
 
 /**
  * Out-of-sample metrics over the concatenated test windows, with the in-sample
- * and per-fold figures beside them. Each distinct window is summarised once
- * (a rolling fold's training window is the previous fold's test window) and the
- * summaries are pooled; the order-dependent figures (drawdown, win rate,
+ * and per-fold figures beside them. Each window is summarised once (a rolling
+ * fold's training window is the previous fold's test window, the same range
+ * object) and the summaries are pooled; the order-dependent figures (drawdown, win rate,
  * compounding) take one more walk over the test windows.
  */
 export function walkForwardMetrics(input: WalkForwardInput, folds: readonly Fold[], periodsPerYear: number): WalkForwardMetrics {
   const outOfSample = outOfSampleRange(folds)
   // one shift per series for every window, so window moments pool by plain addition
   const netShift = input.net[outOfSample.from]
-  const grossShift = input.gross[outOfSample.from]
-  const summaries = new Map<string, WindowSummary>()
+  const grossShift = netShift + (input.costBps / 10_000) * input.traded[outOfSample.from]
+  const summaries = new Map<PeriodRange, WindowSummary>()
   const summary = (window: PeriodRange): WindowSummary => {
-    const key = `${window.from}:${window.to}`
-    let found = summaries.get(key)
+    let found = summaries.get(window)
     if (found === undefined) {
       found = summariseWindow(input, window, netShift, grossShift)
-      summaries.set(key, found)
+      summaries.set(window, found)
     }
     return found
   }

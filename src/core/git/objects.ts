@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {mkdir, rename, stat, writeFile} from 'node:fs/promises'
+import {mkdir, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {deflateSync} from 'node:zlib'
 
@@ -22,44 +22,58 @@ export function objectId(type: ObjectType, body: Buffer): string {
 /**
  * Writes loose objects straight into the object store: hashing and deflating in
  * process costs microseconds where a `git hash-object` spawn costs milliseconds.
- * Files appear by rename, so a concurrent reader never sees half an object.
+ * The id is known before the file is written, so the writes of one change run
+ * in parallel and `flush()` waits for them before the ref moves. Files appear by
+ * rename, so a concurrent reader never sees half an object.
  */
 export class LooseObjectWriter {
-  private readonly knownDirs = new Set<string>()
+  private readonly knownDirs = new Map<string, Promise<unknown>>()
+  private readonly written = new Set<string>()
+  private pending: Array<Promise<void>> = []
   private counter = 0
 
   constructor(private readonly objectsDir: string) {}
 
-  async write(type: ObjectType, body: Buffer): Promise<string> {
+  /** The object's id at once; the file is written in the background until `flush()`. */
+  write(type: ObjectType, body: Buffer): string {
     const oid = objectId(type, body)
-    const dir = join(this.objectsDir, oid.slice(0, 2))
-    const file = join(dir, oid.slice(2))
-    if (!this.knownDirs.has(dir)) {
-      await mkdir(dir, {recursive: true})
-      this.knownDirs.add(dir)
-    }
-    if (await exists(file)) return oid
-    const tmp = join(dir, `tmp_rigor_${process.pid}_${this.counter++}`)
-    await writeFile(tmp, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), {level: 1}), {mode: 0o444})
-    await rename(tmp, file)
+    if (this.written.has(oid)) return oid
+    this.written.add(oid)
+    const write = this.writeFile(oid, type, body)
+    // a failed write must not be remembered as written
+    write.catch(() => this.written.delete(oid))
+    this.pending.push(write)
     return oid
   }
 
-  writeBlob(content: string | Buffer): Promise<string> {
+  private async writeFile(oid: string, type: ObjectType, body: Buffer): Promise<void> {
+    const dir = join(this.objectsDir, oid.slice(0, 2))
+    let made = this.knownDirs.get(dir)
+    if (!made) {
+      made = mkdir(dir, {recursive: true})
+      this.knownDirs.set(dir, made)
+    }
+    await made
+    const tmp = join(dir, `tmp_rigor_${process.pid}_${this.counter++}`)
+    await writeFile(tmp, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), {level: 1}), {mode: 0o444})
+    await rename(tmp, join(dir, oid.slice(2)))
+  }
+
+  /** Waits until every object handed to write() is on disk. */
+  async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending
+      this.pending = []
+      await Promise.all(batch)
+    }
+  }
+
+  writeBlob(content: string | Buffer): string {
     return this.write('blob', typeof content === 'string' ? Buffer.from(content) : content)
   }
 
-  writeTree(entries: TreeEntry[]): Promise<string> {
+  writeTree(entries: TreeEntry[]): string {
     return this.write('tree', serializeTree(entries))
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file)
-    return true
-  } catch {
-    return false
   }
 }
 

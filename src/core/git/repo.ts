@@ -1,9 +1,12 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {InputError, RefConflictError} from '../errors.js'
+import {InputError} from '../errors.js'
 import {CatFileBatch} from './cat-file.js'
+import {RefUpdater} from './ref-updater.js'
 import {runGit, type GitResult, type GitRunOptions} from './exec.js'
-import {EMPTY_OID, LooseObjectWriter, parseCommitHeader, parseTree, serializeCommit, type TreeEntry} from './objects.js'
+import {LooseObjectWriter, parseCommitHeader, parseTree, serializeCommit, type TreeEntry} from './objects.js'
+
+const TREE_CACHE_LIMIT = 20_000
 
 export interface RepoPaths {
   /** the working tree's top level */
@@ -26,7 +29,9 @@ export class Repo {
   private constructor(readonly paths: RepoPaths) {
     this.cat = new CatFileBatch(paths.root)
     this.objects = new LooseObjectWriter(join(paths.commonDir, 'objects'))
+    this.refs = new RefUpdater(paths.root)
   }
+  private readonly refs: RefUpdater
 
   static async open(dir: string): Promise<Repo> {
     const result = await runGit(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir'], {
@@ -57,17 +62,26 @@ export class Repo {
   }
 
   /** Moves `ref` from `expected` to `next` atomically, or throws RefConflictError when it moved first. */
-  async compareAndSwapRef(ref: string, next: string, expected: string | undefined, reason: string): Promise<void> {
-    const result = await this.git(['update-ref', '-m', reason, ref, next, expected ?? EMPTY_OID], {allowFailure: true})
-    if (result.exitCode === 0) return
-    if (/cannot lock ref|but expected|reference already exists|unable to resolve/i.test(result.stderr)) throw new RefConflictError(ref)
-    throw new Error(`git update-ref ${ref} failed: ${result.stderr.trim()}`)
+  compareAndSwapRef(ref: string, next: string, expected: string | undefined): Promise<void> {
+    return this.refs.update(ref, next, expected)
+  }
+
+  /** Trees are immutable, so parsed ones are kept (bounded) and trees this process wrote are known without a read. */
+  private readonly trees = new Map<string, TreeEntry[]>()
+
+  rememberTree(oid: string, entries: TreeEntry[]): void {
+    if (this.trees.size >= TREE_CACHE_LIMIT) this.trees.delete(this.trees.keys().next().value!)
+    this.trees.set(oid, entries)
   }
 
   async readTreeEntries(treeOid: string): Promise<TreeEntry[]> {
+    const cached = this.trees.get(treeOid)
+    if (cached) return cached
     const obj = await this.cat.read(treeOid)
     if (!obj || obj.type !== 'tree') throw new Error(`tree ${treeOid} is missing from the object store`)
-    return parseTree(obj.body)
+    const entries = parseTree(obj.body)
+    this.rememberTree(treeOid, entries)
+    return entries
   }
 
   async commitTree(commitOid: string): Promise<string> {
@@ -82,11 +96,14 @@ export class Repo {
     return obj && obj.type === 'blob' ? obj.body : undefined
   }
 
+  /** Writes a commit and waits until it and every object written before it are on disk. */
   async writeCommit(tree: string, parents: string[], message: string): Promise<string> {
     const ident = await this.authorIdentity()
     const now = Math.floor(Date.now() / 1000)
     const signature = `${ident} ${now} +0000`
-    return this.objects.write('commit', serializeCommit({tree, parents, author: signature, committer: signature, message}))
+    const oid = this.objects.write('commit', serializeCommit({tree, parents, author: signature, committer: signature, message}))
+    await this.objects.flush()
+    return oid
   }
 
   /** "Name <email>" from git's own rules (env, config), or rigor's when none is set. */
@@ -106,5 +123,6 @@ export class Repo {
 
   close(): void {
     this.cat.close()
+    this.refs.close()
   }
 }

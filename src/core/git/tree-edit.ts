@@ -26,7 +26,7 @@ async function editLevel(repo: Repo, treeOid: string | undefined, changes: Chang
     if (!head) throw new Error('empty path segment in a tree change')
     if (rest.length === 0) {
       if (content === null) entries.delete(head)
-      else entries.set(head, {mode: FILE_MODE, name: head, oid: await repo.objects.writeBlob(content)})
+      else entries.set(head, {mode: FILE_MODE, name: head, oid: repo.objects.writeBlob(content)})
     } else {
       const list = below.get(head) ?? []
       list.push([rest, content])
@@ -41,5 +41,8 @@ async function editLevel(repo: Repo, treeOid: string | undefined, changes: Chang
     else entries.delete(name)
   }
   if (entries.size === 0) return undefined
-  return repo.objects.writeTree([...entries.values()])
+  const list = [...entries.values()]
+  const oid = repo.objects.writeTree(list)
+  repo.rememberTree(oid, list)
+  return oid
 }

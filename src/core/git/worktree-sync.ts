@@ -42,7 +42,17 @@ export class WorktreeSync {
     return outcome
   }
 
+  private listed?: {at: number; list: WorktreeInfo[]}
+  private readonly written = new Set<string>()
+
+  /** The worktrees, listed again at most every few seconds: they rarely change while a command runs. */
   private async worktrees(): Promise<WorktreeInfo[]> {
+    if (this.listed && Date.now() - this.listed.at < 5000) return this.listed.list
+    this.listed = {at: Date.now(), list: await this.listWorktrees()}
+    return this.listed.list
+  }
+
+  private async listWorktrees(): Promise<WorktreeInfo[]> {
     const own: WorktreeInfo = {path: this.repo.paths.root, gitDir: this.repo.paths.gitDir, head: undefined, branch: undefined}
     const listing = await this.repo.git(['worktree', 'list', '--porcelain'], {allowFailure: true})
     if (listing.exitCode !== 0) return [{...own, branch: await this.repo.headRef()}]
@@ -75,12 +85,13 @@ export class WorktreeSync {
       const isOwn = resolve(wt.path) === resolve(this.repo.paths.root)
       const detached = !wt.branch
       let from = await readRecord(recordFile)
-      if (from && !(await this.isAncestor(from, tip))) from = undefined
+      // a record this process wrote itself needs no ancestry check
+      if (from && !this.written.has(from) && !(await this.isAncestor(from, tip))) from = undefined
       if (!from && detached) from = wt.head
       if (!from && isOwn) from = this.startTip
       if (!from && !isOwn) return undefined
       if (detached) {
-        const head = (await this.repo.git(['rev-parse', 'HEAD'], {cwd: wt.path, allowFailure: true})).stdout.trim()
+        const head = await readRecord(join(wt.gitDir, 'HEAD'))
         if (head !== from && head !== tip) return 'HEAD is detached away from the state branch'
       }
       if (from === tip) return undefined
@@ -97,6 +108,7 @@ export class WorktreeSync {
       }
       if (detached) await this.repo.git(['update-ref', '--no-deref', 'HEAD', tip], {cwd: wt.path, allowFailure: true})
       await writeFile(recordFile, `${tip}\n`)
+      this.written.add(tip)
       return true
     } finally {
       await release()

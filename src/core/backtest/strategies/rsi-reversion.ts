@@ -25,6 +25,10 @@ export function rsiReversionPositions(closes: Float64Array, params: RsiReversion
   const {period, lower, upper} = params
   const n = closes.length
   positions.fill(0, 0, Math.min(period, n))
+  // (avg * (period - 1) + x) / period as avg * keep + x * weight: a division in the loop-carried
+  // chain would cost more than everything else in the loop
+  const weight = 1 / period
+  const keep = (period - 1) / period
   let avgGain = 0
   let avgLoss = 0
   for (let t = 1; t < n; t++) {
@@ -33,16 +37,19 @@ export function rsiReversionPositions(closes: Float64Array, params: RsiReversion
     const loss = change < 0 ? -change : 0
     if (t <= period) {
       // seeding: plain means of the first `period` changes
-      avgGain += gain / period
-      avgLoss += loss / period
+      avgGain += gain * weight
+      avgLoss += loss * weight
       if (t < period) continue
     } else {
-      avgGain = (avgGain * (period - 1) + gain) / period
-      avgLoss = (avgLoss * (period - 1) + loss) / period
+      avgGain = avgGain * keep + gain * weight
+      avgLoss = avgLoss * keep + loss * weight
     }
+    // RSI < lower  <=>  100 * avgGain < lower * (avgGain + avgLoss), and the same for upper;
+    // when nothing moved both sides are 0 and the RSI counts as 50
     const moved = avgGain + avgLoss
-    const rsi = moved > 0 ? (100 * avgGain) / moved : 50
-    positions[t] = rsi < lower ? 1 : rsi > upper ? -1 : 0
+    const scaledGain = 100 * avgGain
+    if (moved === 0) positions[t] = lower > 50 ? 1 : upper < 50 ? -1 : 0
+    else positions[t] = scaledGain < lower * moved ? 1 : scaledGain > upper * moved ? -1 : 0
   }
   return positions
 }

@@ -26,6 +26,9 @@ export const VolTargetOwnParams = z.object({
 export type VolTargetOwnParams = z.output<typeof VolTargetOwnParams>
 export type VolTargetParams = VolTargetOwnParams & {readonly baseParams: unknown}
 
+// the last returns in the window, kept between calls so a sweep allocates the ring once
+let ring = new Float64Array(0)
+
 /**
  * Multiply `positions` (the base strategy's, in place) by the target-vol scale
  * computed from `closes`; returns `positions`.
@@ -33,20 +36,24 @@ export type VolTargetParams = VolTargetOwnParams & {readonly baseParams: unknown
 export function scaleToTargetVol(closes: Float64Array, positions: Float64Array, params: VolTargetOwnParams): Float64Array {
   const {target_vol: targetVol, vol_window: window, max_leverage: maxLeverage, periods_per_year: periodsPerYear} = params
   const n = closes.length
+  if (ring.length < window) ring = new Float64Array(window)
   // compare variances instead of volatilities: one sqrt per bar fewer
   const targetVariance = (targetVol * targetVol) / periodsPerYear
   positions.fill(0, 0, Math.min(window, n))
   let sum = 0
   let sumOfSquares = 0
+  let slot = 0
   for (let t = 1; t < n; t++) {
     const ret = closes[t] / closes[t - 1] - 1
-    sum += ret
-    sumOfSquares += ret * ret
     if (t > window) {
-      const leaving = closes[t - window] / closes[t - window - 1] - 1
+      const leaving = ring[slot]
       sum -= leaving
       sumOfSquares -= leaving * leaving
     }
+    ring[slot] = ret
+    slot = slot + 1 === window ? 0 : slot + 1
+    sum += ret
+    sumOfSquares += ret * ret
     if (t < window) continue
     const variance = (sumOfSquares - (sum * sum) / window) / (window - 1)
     const scale = variance > 0 ? Math.min(maxLeverage, Math.sqrt(targetVariance / variance)) : maxLeverage

@@ -1,0 +1,52 @@
+// Shared helpers for the benchmarks: temp workspaces and timing.
+import {execFileSync, spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {stringify} from 'yaml'
+
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'run.js')
+export const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'bench@rigor.invalid',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'bench@rigor.invalid',
+  GIT_CONFIG_NOSYSTEM: '1',
+}
+
+export function tempWorkspace(prefix = 'rigor-bench-') {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  execFileSync('git', ['init', '-q', '-b', 'main'], {cwd: dir, env: ENV})
+  execFileSync('git', ['config', 'gc.auto', '0'], {cwd: dir, env: ENV})
+  rigor(dir, ['init'])
+  return {dir, cleanup: () => rmSync(dir, {recursive: true, force: true})}
+}
+
+export function rigor(cwd, args) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {cwd, env: ENV, encoding: 'utf8', maxBuffer: 1 << 28})
+  if (result.status !== 0 && result.status !== 3) throw new Error(`rigor ${args.join(' ')} failed: ${result.stderr}`)
+  return result
+}
+
+export function seedNodes(dir, count, command, prefix = 'bench') {
+  const nodes = Array.from({length: count}, (_, i) => ({id: `${prefix}/n${String(i).padStart(5, '0')}`, team: 'default', run: {command}}))
+  writeFileSync(join(dir, 'bench-spec.yaml'), stringify({nodes}, {aliasDuplicateObjects: false}))
+  rigor(dir, ['seed', 'bench-spec.yaml'])
+}
+
+export function time(fn) {
+  const start = process.hrtime.bigint()
+  const value = fn()
+  return {seconds: Number(process.hrtime.bigint() - start) / 1e9, value}
+}
+
+export async function timeAsync(fn) {
+  const start = process.hrtime.bigint()
+  const value = await fn()
+  return {seconds: Number(process.hrtime.bigint() - start) / 1e9, value}
+}
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+export const fmt = (x, d = 2) => Number(x).toFixed(d)

@@ -1,0 +1,78 @@
+import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {RefConflictError} from '../errors.js'
+import {EMPTY_OID} from './objects.js'
+
+/**
+ * One long-lived `git update-ref --stdin` process that moves refs by
+ * compare-and-swap, one transaction at a time: a spawn per commit costs more
+ * than the commit. A transaction git refuses (the ref moved) ends the process;
+ * the next update starts a new one.
+ */
+export class RefUpdater {
+  private proc?: ChildProcessWithoutNullStreams
+  private output = ''
+  private waiter?: {resolve: () => void; reject: (err: Error) => void}
+  private queue: Promise<unknown> = Promise.resolve()
+
+  constructor(private readonly cwd: string) {}
+
+  private start(): ChildProcessWithoutNullStreams {
+    if (this.proc) return this.proc
+    const proc = spawn('git', ['update-ref', '--stdin', '-m', 'rigor'], {cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe']})
+    let stderr = ''
+    proc.stdout.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString('utf8')
+      if (this.output.includes('commit: ok\n')) {
+        this.output = ''
+        const w = this.waiter
+        this.waiter = undefined
+        w?.resolve()
+      }
+    })
+    proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    proc.stdin.on('error', () => {})
+    proc.on('exit', () => {
+      if (this.proc === proc) this.proc = undefined
+      this.output = ''
+      const w = this.waiter
+      this.waiter = undefined
+      if (!w) return
+      if (/cannot lock ref|but expected|reference already exists|unable to resolve|is at/i.test(stderr)) w.reject(new RefConflictError(stderr.trim()))
+      else w.reject(new Error(`git update-ref --stdin failed: ${stderr.trim() || 'exited'}`))
+    })
+    this.hold(proc, false)
+    this.proc = proc
+    return proc
+  }
+
+  private hold(proc: ChildProcessWithoutNullStreams, waiting: boolean): void {
+    for (const handle of [proc, proc.stdout, proc.stderr, proc.stdin] as unknown as Array<{ref?: () => void; unref?: () => void}>) {
+      if (waiting) handle.ref?.()
+      else handle.unref?.()
+    }
+  }
+
+  /** Moves `ref` to `next` only if it is at `expected` (undefined: must not exist); RefConflictError otherwise. */
+  update(ref: string, next: string, expected: string | undefined): Promise<void> {
+    const run = async () => {
+      const proc = this.start()
+      this.hold(proc, true)
+      try {
+        await new Promise<void>((resolve, reject) => {
+          this.waiter = {resolve, reject}
+          proc.stdin.write(`start\nupdate ${ref} ${next} ${expected ?? EMPTY_OID}\nprepare\ncommit\n`)
+        })
+      } finally {
+        if (this.proc === proc) this.hold(proc, false)
+      }
+    }
+    const result = this.queue.then(run)
+    this.queue = result.catch(() => {})
+    return result
+  }
+
+  close(): void {
+    this.proc?.stdin.end()
+    this.proc = undefined
+  }
+}
