@@ -18,6 +18,8 @@ export interface TransactionHost {
   snapshot(commit: string | undefined): Promise<Snapshot>
   repo: import('./git/repo.js').Repo
   afterCommit(commit: string): void
+  /** optional: serialise writers of one machine (see CommitLock) */
+  lockCommits?(): Promise<() => Promise<void>>
 }
 
 export interface CommitOutcome<T> {
@@ -28,6 +30,8 @@ export interface CommitOutcome<T> {
 }
 
 const MAX_ATTEMPTS = 1000
+const CONTENDED_FOR_MS = 2000
+let lastConflictAt = 0
 
 /**
  * Read the tip, decide, write objects, then move the branch only if it still
@@ -36,22 +40,31 @@ const MAX_ATTEMPTS = 1000
  */
 export async function commitTransaction<T>(host: TransactionHost, plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>): Promise<CommitOutcome<T>> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const tip = await host.readTip()
-    const snap = await host.snapshot(tip)
-    const decided = await plan(snap, attempt)
-    if (!decided.files || decided.files.size === 0) return {result: decided.result, conflicts: attempt}
-    const tree = await editTree(host.repo, snap.tree, decided.files)
-    const commit = await host.repo.writeCommit(tree, tip ? [tip] : [], formatCommitMessage(decided.message))
+    // take turns with the machine's other writers only while they are racing us: the lock costs file operations
+    const contended = attempt > 0 || Date.now() - lastConflictAt < CONTENDED_FOR_MS
+    const release = contended ? await host.lockCommits?.() : undefined
+    let landed: CommitOutcome<T> | undefined
     try {
+      const tip = await host.readTip()
+      const snap = await host.snapshot(tip)
+      const decided = await plan(snap, attempt)
+      if (!decided.files || decided.files.size === 0) return {result: decided.result, conflicts: attempt}
+      const tree = await editTree(host.repo, snap.tree, decided.files)
+      const commit = await host.repo.writeCommit(tree, tip ? [tip] : [], formatCommitMessage(decided.message))
       await host.repo.compareAndSwapRef(host.stateRef, commit, tip)
+      landed = {result: decided.result, commit, conflicts: attempt}
     } catch (err) {
       if (!(err instanceof RefConflictError)) throw err
-      // jittered backoff spreads competing writers apart
-      await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 + attempt, 25)))
-      continue
+      lastConflictAt = Date.now()
+    } finally {
+      await release?.()
     }
-    host.afterCommit(commit)
-    return {result: decided.result, commit, conflicts: attempt}
+    if (landed) {
+      host.afterCommit(landed.commit!)
+      return landed
+    }
+    // jittered backoff spreads competing writers apart
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 + attempt, 25)))
   }
   throw new Error(`gave up after ${MAX_ATTEMPTS} lost races on ${host.stateRef}`)
 }

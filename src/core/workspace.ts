@@ -1,4 +1,6 @@
 import {hostname} from 'node:os'
+import {join} from 'node:path'
+import {CommitLock} from './git/commit-lock.js'
 import {validateConfigConditions, type CompiledCondition} from './conditions.js'
 import {loadConfig} from './config.js'
 import type {ConfigFile} from './schemas/index.js'
@@ -34,6 +36,8 @@ export class Workspace implements TransactionHost {
     startTip: string | undefined,
   ) {
     this.conditions = validateConfigConditions(config, CONFIG_FILE)
+    // beside refs/ in the shared git dir: every worktree and process of this repository sees it
+    this.commitLock = new CommitLock(join(repo.paths.commonDir, 'rigor-commit.lock'))
     this.store = new StateStore(repo)
     this.worktree = new WorktreeSync(repo, stateRef, startTip)
   }
@@ -79,6 +83,12 @@ export class Workspace implements TransactionHost {
     const next = this.committing.then(() => commitTransaction(this, plan))
     this.committing = next.catch(() => {})
     return next
+  }
+
+  private readonly commitLock: CommitLock
+
+  lockCommits(): Promise<() => Promise<void>> {
+    return this.commitLock.acquire()
   }
 
   afterCommit(): void {

@@ -17,9 +17,7 @@ export interface BacktestOptions {
   periodsPerYear?: number
 }
 
-export interface BacktestMetrics extends WalkForwardMetrics {
-  cost_bps: number
-}
+export type BacktestMetrics = WalkForwardMetrics
 
 /** One price series with its asset returns computed once, and the buffers every run writes into. */
 export interface BacktestWorkspace extends ReturnBuffers {
@@ -66,7 +64,7 @@ export function runBacktest<P>(workspace: BacktestWorkspace, strategy: Strategy<
   strategyReturns(workspace.asset, positions, options.costBps, workspace)
   const metrics = walkForwardMetrics({net: workspace.net, traded: workspace.traded, costBps: options.costBps}, folds, periodsPerYear)
   return {
-    metrics: {...metrics, cost_bps: options.costBps},
+    metrics,
     positions,
     net: workspace.net,
     outOfSample: outOfSampleRange(folds),
