@@ -8,13 +8,14 @@ import {STRATEGIES, STRATEGY_NAMES} from '../core/backtest/strategies/index.js'
 export default class Backtest extends RigorCommand {
   static override summary = 'Run a built-in strategy as a rigor runner (reads RIGOR_DATA and RIGOR_PARAMS, writes RIGOR_OUT).'
   static override description = [
-    'Speaks the runner protocol: prices come only from the CSV in RIGOR_DATA, parameters from the JSON in',
-    'RIGOR_PARAMS, and verdict.json, returns.csv (out-of-sample returns after costs) and positions.csv are',
-    'written into RIGOR_OUT. A position decided at the close of day t earns the return of day t+1.',
-    'The verdict has no status, so the workspace gates decide. Params `cost_bps` and `folds` override the flags.',
+    'Speaks the runner protocol: prices come only from the CSV in RIGOR_DATA, parameters from the JSON in RIGOR_PARAMS, ' +
+      'and verdict.json, returns.csv (out-of-sample returns after costs) and positions.csv are written into RIGOR_OUT. ' +
+      'A position decided at the close of day t earns the return of day t+1. The verdict carries no status, so the ' +
+      "workspace's gates decide. The params cost_bps and folds override the flags.",
     '',
-    'Strategies:',
-    ...STRATEGY_NAMES.map((name) => `  ${name}: ${STRATEGIES[name].summary} (params: ${STRATEGIES[name].paramNames.join(', ')})`),
+    'Strategies (their params, all optional):',
+    ...STRATEGY_NAMES.map((name) => `  ${name}: ${STRATEGIES[name].summary} (${STRATEGIES[name].paramNames.join(', ')})`),
+    "vol-target also reads its base strategy's params, e.g. {\"base\": \"breakout\", \"window\": 55, \"target_vol\": 0.1}.",
   ].join('\n')
 
   static override examples = [

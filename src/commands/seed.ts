@@ -20,7 +20,7 @@ export default class Seed extends RigorCommand {
     const specPath = resolve(process.cwd(), args.spec)
     const spec = await readSeedSpec(specPath)
     return withWorkspace(cwd, async (ws) => {
-      const drafts = nodesOfSpec(spec, {seededBy: flags.by ?? process.env.RIGOR_WORKER ?? userInfo().username, createdAt: nowIso()})
+      const drafts = nodesOfSpec(spec, {seededBy: flags.by ?? process.env.RIGOR_WORKER ?? userInfo().username, createdAt: nowIso(), file: args.spec})
       const result = await seedNodes(ws, drafts, {file: args.spec})
       this.say(`Seeded ${result.added.length} new node(s); ${result.existing.length} already existed.`)
       return result

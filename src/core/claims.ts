@@ -1,3 +1,4 @@
+import {admissionPolicy} from './admission.js'
 import {CheckFailedError, InputError, NothingToDoError} from './errors.js'
 import {nodeChange, nowIso} from './nodes.js'
 import {findCandidates, type AdmissionPolicy, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
@@ -50,7 +51,7 @@ const SPREAD = 8
  */
 export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<ClaimResult> {
   const outcome = await ws.commit<Decided>(async (snap, attempt) => {
-    const found = findCandidates(snap, ws.config, opts, opts.policy)
+    const found = findCandidates(snap, ws.config, opts, opts.policy ?? (await admissionPolicy(ws, snap)))
     const best = found.ready[0]
     if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
     return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts)
@@ -64,7 +65,7 @@ export async function claimNode(ws: Workspace, id: string, opts: ClaimOptions): 
     const record = snap.nodes.get(id)
     if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
     if (record.problem) throw problemError(record.problem)
-    const found = findCandidates(snap, ws.config, {}, opts.policy)
+    const found = findCandidates(snap, ws.config, {}, opts.policy ?? (await admissionPolicy(ws, snap)))
     const node = found.ready.find((n) => n.id === id)
     if (!node) {
       throw new CheckFailedError(`node ${id} is not claimable (status ${record.node!.status})`, {

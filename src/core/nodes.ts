@@ -8,7 +8,7 @@ import {NodeFile, VerdictFile, type NodeDraft, type VerdictDraft} from './schema
 const NODE_KEY_ORDER = [
   'id', 'team', 'status', 'reason', 'archived', 'attempt', 'worker', 'started_at', 'lease_until',
   'params', 'run', 'data', 'requires', 'priority', 'parent', 'generation', 'spawned_by', 'sweep',
-  'seeded_by', 'designed_by', 'created_at',
+  'seeded_by', 'designed_by', 'created_at', 'seq',
 ] as const
 
 const VERDICT_KEY_ORDER = [

@@ -25,6 +25,7 @@ export interface SpawnDecision {
 export interface SpawnPlan {
   files: Map<string, FileChange>
   spawned: string[]
+  nodes: NodeFile[]
   decisions: SpawnDecision[]
 }
 
@@ -56,7 +57,7 @@ function dagFingerprints(snap: Snapshot): Map<string, string> {
  * and ids that are deterministic so that firing twice adds nothing.
  */
 export async function planSpawns(ws: Workspace, snap: Snapshot, node: NodeFile, status: NodeStatus, metrics: Record<string, number>): Promise<SpawnPlan> {
-  const plan: SpawnPlan = {files: new Map(), spawned: [], decisions: []}
+  const plan: SpawnPlan = {files: new Map(), spawned: [], nodes: [], decisions: []}
   if (ws.config.rules.length === 0) return plan
   const fingerprints = dagFingerprints(snap)
   const parentRecord = node.parent ? snap.nodes.get(node.parent) : undefined
@@ -109,6 +110,7 @@ export async function planSpawns(ws: Workspace, snap: Snapshot, node: NodeFile, 
         generation,
         spawned_by: {rule: rule.name, from: node.id},
         created_at: createdAt,
+        seq: plan.spawned.length,
         attempt: 0,
       }
       const fp = nodeFingerprint(draft)
@@ -118,8 +120,10 @@ export async function planSpawns(ws: Workspace, snap: Snapshot, node: NodeFile, 
         continue
       }
       fingerprints.set(fp, id)
-      plan.files.set(nodeFilePath(id), renderNode(draft).text)
+      const rendered = renderNode(draft)
+      plan.files.set(nodeFilePath(id), rendered.text)
       plan.spawned.push(id)
+      plan.nodes.push(rendered.node)
       decide()
     }
   })
@@ -132,4 +136,38 @@ export function spawnId(from: string, as: 'child' | 'sibling', name: string): st
   const parent = parentId(from)
   const last = from.slice(from.lastIndexOf('/') + 1)
   return parent ? `${parent}/${last}-${name}` : `${last}-${name}`
+}
+
+export interface RulesReport {
+  decisions: SpawnDecision[]
+  spawned: string[]
+  commit?: string
+}
+
+/**
+ * The spawns the rules make from every finished verdict in the DAG, oldest
+ * first: `rigor rules check` shows them (and why each skipped one is skipped);
+ * `rigor rules replay` commits them in one commit. Replaying twice adds nothing.
+ */
+export async function replayRules(ws: Workspace, opts: {write: boolean}): Promise<RulesReport> {
+  const outcome = await ws.commit<RulesReport>(async (snap) => {
+    const overlay: Snapshot = {...snap, nodes: new Map(snap.nodes)}
+    const files = new Map<string, FileChange>()
+    const report: RulesReport = {decisions: [], spawned: []}
+    const finished = [...snap.nodes.values()]
+      .filter((r) => r.node && r.verdictOid)
+      .sort((a, b) => a.node!.created_at.localeCompare(b.node!.created_at) || a.id.localeCompare(b.id))
+    for (const record of finished) {
+      const verdict = await ws.store.verdict(record).catch(() => undefined)
+      if (!verdict) continue
+      const plan = await planSpawns(ws, overlay, record.node!, verdict.status, verdict.metrics)
+      report.decisions.push(...plan.decisions)
+      report.spawned.push(...plan.spawned)
+      for (const [path, text] of plan.files) files.set(path, text)
+      for (const node of plan.nodes) overlay.nodes.set(node.id, {id: node.id, nodeOid: `planned:${node.id}`, node})
+    }
+    if (!opts.write || files.size === 0) return {result: report}
+    return {files, message: {action: 'spawn', subject: `rules replay spawned ${report.spawned.length} node(s)`, nodes: report.spawned}, result: report}
+  })
+  return {...outcome.result, commit: outcome.commit}
 }

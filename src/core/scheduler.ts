@@ -69,7 +69,7 @@ export function findCandidates(snap: Snapshot, _config: ConfigFile, filter: Clai
 }
 
 export function compareClaimOrder(a: NodeFile, b: NodeFile): number {
-  return b.priority - a.priority || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id)
+  return b.priority - a.priority || a.created_at.localeCompare(b.created_at) || (a.seq ?? 0) - (b.seq ?? 0) || a.id.localeCompare(b.id)
 }
 
 /**

@@ -10,8 +10,11 @@ import type {Workspace} from './workspace.js'
 import {expandSweep} from './sweeps.js'
 
 export interface SeedResult {
+  /** experiment nodes added (sweep variants and single nodes) */
   added: string[]
   existing: string[]
+  /** sweep group nodes added: they hold variants and are never run */
+  sweeps: string[]
 }
 
 /** Reads and validates a seed spec file; errors name the file and the field. */
@@ -26,7 +29,7 @@ export async function readSeedSpec(file: string): Promise<SeedSpec> {
 }
 
 /** The nodes a spec describes, in the order written: single nodes, then each sweep's node and its variants. */
-export function nodesOfSpec(spec: SeedSpec, meta: {seededBy?: string; designedBy?: string; createdAt: string}): NodeDraft[] {
+export function nodesOfSpec(spec: SeedSpec, meta: {seededBy?: string; designedBy?: string; createdAt: string; file?: string}): NodeDraft[] {
   const drafts: NodeDraft[] = []
   const base = (entry: SeedNode, id: string, params: Record<string, unknown>): NodeDraft => ({
     id,
@@ -44,11 +47,11 @@ export function nodesOfSpec(spec: SeedSpec, meta: {seededBy?: string; designedBy
     created_at: meta.createdAt,
   })
   for (const entry of spec.nodes) drafts.push(base(entry, entry.id, entry.params))
-  for (const sweep of spec.sweeps) {
+  for (const [i, sweep] of spec.sweeps.entries()) {
     drafts.push({...base(sweep, sweep.id, sweep.params), sweep: true})
-    for (const variant of expandSweep(sweep)) drafts.push({...base(sweep, variant.id, variant.params), parent: sweep.id})
+    for (const variant of expandSweep(sweep, {file: meta.file, field: `sweeps[${i}]`})) drafts.push({...base(sweep, variant.id, variant.params), parent: sweep.id})
   }
-  return drafts
+  return drafts.map((draft, seq) => ({...draft, seq}))
 }
 
 /**
@@ -75,6 +78,7 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
     const files = new Map<string, FileChange>()
     const added: string[] = []
     const existing: string[] = []
+    const sweeps: string[] = []
     for (const draft of drafts) {
       for (const req of draft.requires ?? []) {
         if (!ids.has(req) && !snap.nodes.has(req)) {
@@ -91,10 +95,12 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
       }
       const {text} = renderNode(draft as NodeFile)
       files.set(nodeFilePath(draft.id), text)
-      added.push(draft.id)
+      if (draft.sweep) sweeps.push(draft.id)
+      else added.push(draft.id)
     }
-    if (files.size === 0) return {result: {added, existing}}
-    return {files, message: {action: 'seed', subject: `seed ${added.length} node(s) from ${opts.file}`, nodes: added}, result: {added, existing}}
+    const result = {added, existing, sweeps}
+    if (files.size === 0) return {result}
+    return {files, message: {action: 'seed', subject: `seed ${added.length} node(s) from ${opts.file}`, nodes: [...sweeps, ...added]}, result}
   })
   return outcome.result
 }

@@ -27,7 +27,7 @@ export default class DataGenerate extends RigorCommand {
 
   static override flags = {
     out: Flags.string({description: 'the CSV file to write (date,open,high,low,close,volume)', required: true}),
-    seed: Flags.integer({description: 'random seed', default: 0, min: 0, max: 0xffff_ffff}),
+    seed: Flags.integer({description: 'random seed (default 0)', default: 0, min: 0, max: 0xffff_ffff}),
     years: Flags.integer({description: 'length in years of 252 business days', default: 10, min: 1, max: 200}),
     symbol: Flags.string({description: 'market model', options: Object.keys(MARKET_MODELS), default: 'SYNTH-A'}),
     start: Flags.string({description: 'first business day, YYYY-MM-DD', default: '2015-01-02'}),

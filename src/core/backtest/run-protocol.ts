@@ -88,7 +88,7 @@ export async function runBacktestProtocol(
     `${strategy.name} ${JSON.stringify(effectiveParams)} on ${basename(dataFile)}:`,
     `${result.folds.length}-fold walk-forward, out of sample ${prices.dates[from]} to ${prices.dates[to - 1]} (${to - from} periods),`,
     `${costBps} bps per unit traded; in-sample sharpe ${result.metrics.is_sharpe.toFixed(2)} vs out-of-sample ${result.metrics.sharpe.toFixed(2)}.`,
-    `Deterministic: seed ${seed} recorded, nothing random to drive.`,
+    `Deterministic: seed ${seed} recorded; the backtest draws no random numbers.`,
     ignored.length > 0 ? `Ignored params: ${ignored.join(', ')}.` : '',
   ]
     .filter(Boolean)

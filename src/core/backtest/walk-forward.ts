@@ -119,9 +119,10 @@ function summariseWindow(input: WalkForwardInput, window: PeriodRange, netShift:
 
 /**
  * Out-of-sample metrics over the concatenated test windows, with the in-sample
- * and per-fold figures beside them. Each window is summarised once (a rolling
- * fold's training window is the previous fold's test window, the same range
- * object) and the summaries are pooled; the order-dependent figures (drawdown, win rate,
+ * and per-fold figures beside them. `folds` are walkForwardFolds', whose test
+ * windows follow one another. Each window is summarised once (a rolling fold's
+ * training window is the previous fold's test window, the same range object) and
+ * the summaries are pooled; the order-dependent figures (drawdown, win rate,
  * compounding) take one more walk over the test windows.
  */
 export function walkForwardMetrics(input: WalkForwardInput, folds: readonly Fold[], periodsPerYear: number): WalkForwardMetrics {

@@ -21,6 +21,8 @@ export const NodeFile = z.strictObject({
   /** a sweep's own node groups its variants and is not run */
   sweep: z.boolean().optional(),
   created_at: IsoTime,
+  /** position within the seed or spawn that created it: first-come order among equal created_at */
+  seq: z.number().int().nonnegative().optional(),
   attempt: z.number().int().nonnegative().default(0),
   worker: z.string().optional(),
   started_at: IsoTime.optional(),

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {assetReturns, strategyReturns} from '../../../src/core/backtest/engine.js'
+import {assetReturns, grossReturns, strategyReturns} from '../../../src/core/backtest/engine.js'
 
 const f64 = (values: number[]): Float64Array => Float64Array.from(values)
 const sum = (xs: Float64Array): number => xs.reduce((a, b) => a + b, 0)
@@ -18,16 +18,16 @@ describe('strategyReturns: a position decided at the close of day t earns day t+
 
   it('pays a position only the next day', () => {
     // long at the close of day 0 only: it earns day 1 (+10%) and nothing else
-    const {gross} = strategyReturns(asset, f64([1, 0, 0, 0, 0]), 0)
-    expect([...gross].map((r) => Number(r.toFixed(12)))).toEqual([0, 0.1, 0, 0, 0])
+    const {net} = strategyReturns(asset, f64([1, 0, 0, 0, 0]), 0)
+    expect([...net].map((r) => Number(r.toFixed(12)))).toEqual([0, 0.1, 0, 0, 0])
   })
 
   it('changes the P&L by a known amount when the positions move by one day', () => {
     // p holds long through days 2 and 3 (decided at closes 1 and 2): earns -10% + 0% = -0.10
     // q is p one day later, holding through days 3 and 4: earns 0% + 10% = +0.10
     // so the one-day shift changes the summed P&L by exactly +0.20
-    const p = strategyReturns(asset, f64([0, 1, 1, 0, 0]), 0).gross
-    const q = strategyReturns(asset, f64([0, 0, 1, 1, 0]), 0).gross
+    const p = strategyReturns(asset, f64([0, 1, 1, 0, 0]), 0).net
+    const q = strategyReturns(asset, f64([0, 0, 1, 1, 0]), 0).net
     expect(sum(p)).toBeCloseTo(-0.1, 12)
     expect(sum(q)).toBeCloseTo(0.1, 12)
     expect(sum(q) - sum(p)).toBeCloseTo(0.2, 12)
@@ -42,9 +42,9 @@ describe('strategyReturns: a position decided at the close of day t earns day t+
     for (let t = 1; t <= 10; t++) closes.push(closes[t - 1] * (t % 2 === 1 ? 1.01 : 0.99))
     const day = assetReturns(f64(closes))
     const positions = day.map((r) => Math.sign(r))
-    const {gross} = strategyReturns(day, positions, 0)
-    for (let t = 2; t <= 10; t++) expect(gross[t]).toBeCloseTo(-0.01, 12)
-    expect(gross[1]).toBe(0) // positions[0] = 0: day 0 had no return to react to
+    const {net} = strategyReturns(day, positions, 0)
+    for (let t = 2; t <= 10; t++) expect(net[t]).toBeCloseTo(-0.01, 12)
+    expect(net[1]).toBe(0) // positions[0] = 0: day 0 had no return to react to
   })
 
   it('turns a known gross return into a known net return with costs per unit traded', () => {
@@ -55,7 +55,9 @@ describe('strategyReturns: a position decided at the close of day t earns day t+
     // gross = +1%·1 + 0.990099%·1 + (-0.980392%)·(-1) + (-0.990099%)·(-1) + 0 = 0.0396059...
     // costs at 10 bps per unit: (1 + 0 + 2 + 0 + 1) · 0.001 = 0.004, so net = gross - 0.004
     const day = assetReturns(f64([100, 101, 102, 101, 100, 100]))
-    const {gross, net, traded} = strategyReturns(day, f64([1, 1, -1, -1, 0, 0]), 10)
+    const buffers = strategyReturns(day, f64([1, 1, -1, -1, 0, 0]), 10)
+    const {net, traded} = buffers
+    const gross = grossReturns(buffers, 10)
     const expectedGross = 0.01 + 1 / 101 + 1 / 102 + 1 / 101
     expect(sum(gross)).toBeCloseTo(expectedGross, 12)
     expect([...traded]).toEqual([0, 1, 0, 2, 0, 1])

@@ -38,7 +38,7 @@ describe('runBacktestProtocol', () => {
     expect(result.notes).toMatch(/momentum \{"lookback":60\} on SYNTH-A\.csv/)
   })
 
-  it('pays each position with the next day: returns.csv is the previous day's position times the day's close-to-close move (costs off)', async () => {
+  it("pays each position with the next day: returns.csv is the previous day's position times the day's move (costs off)", async () => {
     const out = join(scratch(), 'out')
     await runBacktestProtocol({RIGOR_DATA: DATA, RIGOR_OUT: out, RIGOR_PARAMS: '{"window": 20, "cost_bps": 0}'}, 'breakout')
     const closes = readCsv(DATA).map((row) => Number(row.close))

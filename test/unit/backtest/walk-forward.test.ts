@@ -36,7 +36,7 @@ describe('walkForwardMetrics', () => {
   const costPerUnit = 0.001
   const gross = net.map((r, t) => r + costPerUnit * traded[t])
   const folds = walkForwardFolds(13, 2)
-  const metrics = walkForwardMetrics({net, gross, traded}, folds, 252)
+  const metrics = walkForwardMetrics({net, traded, costBps: 10}, folds, 252)
 
   it('reports out-of-sample metrics over the concatenated test windows', () => {
     // computed again from a copy of the test periods, with the plain metric functions

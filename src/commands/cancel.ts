@@ -1,0 +1,22 @@
+import {Args, Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {withWorkspace, workerName} from '../cli/workspace.js'
+import {cancelNode, type CancelResult} from '../core/cancel.js'
+
+export default class Cancel extends RigorCommand {
+  static override summary = 'Cancel a pending or running node (a sweep group: all its unfinished variants).'
+  static override description = 'A running node is stopped by the worker holding it (SIGTERM, then SIGKILL after a grace period), which records the cancel.'
+  static override examples = ['<%= config.bin %> cancel arch/hidden/lower-25', '<%= config.bin %> cancel arch/hidden --reason "wrong data"']
+  static override args = {id: Args.string({description: 'node id', required: true})}
+  static override flags = {
+    reason: Flags.string({description: 'why (recorded on the node)'}),
+    by: Flags.string({description: 'who cancels (default: $RIGOR_WORKER or host-pid)'}),
+  }
+
+  async run(): Promise<CancelResult> {
+    const {args, flags} = await this.parse(Cancel)
+    const result = await withWorkspace(flags.cwd, (ws) => cancelNode(ws, args.id, {by: workerName(flags.by), reason: flags.reason}))
+    this.say(`cancelled ${result.cancelled.join(', ') || 'nothing'}${result.stopping.length ? `; stopping ${result.stopping.join(', ')}` : ''}${result.blocked.length ? `; blocked ${result.blocked.join(', ')}` : ''}`)
+    return result
+  }
+}

@@ -1,0 +1,31 @@
+import {Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {withWorkspace} from '../cli/workspace.js'
+import {renderGraph, type GraphNode} from '../core/graph.js'
+
+export default class Graph extends RigorCommand {
+  static override summary = 'The experiment DAG as a mermaid (renders on GitHub) or dot graph, coloured by status.'
+  static override examples = ['<%= config.bin %> graph > graph.mmd', '<%= config.bin %> graph --root arch --format dot | dot -Tsvg > dag.svg']
+  static override flags = {
+    format: Flags.option({options: ['mermaid', 'dot'] as const, default: 'mermaid'})(),
+    root: Flags.string({description: 'only this node and what descends from it'}),
+    markdown: Flags.boolean({description: 'wrap mermaid output in a ```mermaid fence'}),
+  }
+
+  async run(): Promise<{format: string; graph: string}> {
+    const {flags} = await this.parse(Graph)
+    const graph = await withWorkspace(flags.cwd, async (ws) => {
+      const snap = await ws.currentSnapshot()
+      const nodes: GraphNode[] = []
+      for (const record of snap.nodes.values()) {
+        if (!record.node) continue
+        const verdict = record.verdictOid ? await ws.store.verdict(record).catch(() => undefined) : undefined
+        nodes.push({...record.node, metrics: verdict?.metrics})
+      }
+      return renderGraph(nodes, {format: flags.format, root: flags.root})
+    })
+    const text = flags.markdown && flags.format === 'mermaid' ? `\`\`\`mermaid\n${graph}\n\`\`\`` : graph
+    if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
+    return {format: flags.format, graph}
+  }
+}

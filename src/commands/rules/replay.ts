@@ -1,0 +1,15 @@
+import {RigorCommand} from '../../cli/base.js'
+import {withWorkspace} from '../../cli/workspace.js'
+import {replayRules, type RulesReport} from '../../core/rules.js'
+
+export default class RulesReplay extends RigorCommand {
+  static override summary = 'Apply the backward rules to the current verdicts and commit the spawns (idempotent).'
+  static override examples = ['<%= config.bin %> rules replay']
+
+  async run(): Promise<RulesReport> {
+    const {flags} = await this.parse(RulesReplay)
+    const report = await withWorkspace(flags.cwd, (ws) => replayRules(ws, {write: true}))
+    this.say(report.spawned.length ? `spawned ${report.spawned.join(', ')}` : 'nothing to spawn')
+    return report
+  }
+}

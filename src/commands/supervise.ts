@@ -1,0 +1,43 @@
+import {Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {withWorkspace, workerName} from '../cli/workspace.js'
+import {healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/supervise.js'
+
+export default class Supervise extends RigorCommand {
+  static override summary = 'Re-queue nodes whose lease expired (up to lease.max_attempts, then inconclusive) and print health checks.'
+  static override examples = ['<%= config.bin %> supervise --once', '<%= config.bin %> supervise --interval 60']
+  static override flags = {
+    once: Flags.boolean({description: 'one pass, then exit'}),
+    interval: Flags.integer({description: 'seconds between passes (without --once)', default: 60, min: 1}),
+    by: Flags.string({description: 'supervisor name (default: $RIGOR_WORKER or host-pid)'}),
+  }
+
+  async run(): Promise<{health: HealthReport; supervised: SuperviseResult}> {
+    const {flags} = await this.parse(Supervise)
+    const by = workerName(flags.by)
+    const pass = () =>
+      withWorkspace(flags.cwd, async (ws) => {
+        const health = await healthCheck(ws)
+        const supervised = await requeueExpiredLeases(ws, {by})
+        this.say(
+          `re-queued ${supervised.requeued.length}, expired ${supervised.expired.length}, blocked ${supervised.blocked.length}; ` +
+            `running ${health.running}, pending ${health.pending}, stuck ${health.stuck.length}, corrupt ${health.corrupt.length}, ` +
+            `audit backlog ${health.audit_backlog}, failed-audit rate ${health.failed_audit_rate === null ? 'n/a' : health.failed_audit_rate.toFixed(2)}`,
+        )
+        for (const s of health.stuck) this.say(`  stuck: ${s.id} (worker ${s.worker}, lease until ${s.lease_until})`)
+        for (const c of health.corrupt) this.say(`  corrupt: ${c.file}: ${c.message}`)
+        return {health, supervised}
+      })
+    if (flags.once) return pass()
+    let stop = false
+    const onSignal = () => (stop = true)
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    let last = await pass()
+    while (!stop) {
+      for (let waited = 0; waited < flags.interval * 10 && !stop; waited++) await new Promise((r) => setTimeout(r, 100))
+      if (!stop) last = await pass()
+    }
+    return last
+  }
+}

@@ -1,0 +1,92 @@
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {parse} from 'csv-parse/sync'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {RunnerVerdict} from '../../src/core/schemas/verdict.js'
+
+// `rigor backtest` as a worker runs it: the built CLI in a child process, configured only
+// through the runner protocol's environment (npm test builds dist/ first).
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const data = join(root, 'data', 'SYNTH-A.csv')
+const work = mkdtempSync(join(tmpdir(), 'rigor-backtest-cli-'))
+
+function rigor(args: string[], env: Record<string, string>): {status: number | null; stdout: string; stderr: string} {
+  // start from a clean slate: a RIGOR_* variable inherited from the shell must not leak into the run
+  const base = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('RIGOR_')))
+  const run = spawnSync(process.execPath, [join(root, 'bin', 'run.js'), ...args], {cwd: work, env: {...base, ...env}, encoding: 'utf8'})
+  return {status: run.status, stdout: run.stdout, stderr: run.stderr}
+}
+
+const readCsv = (file: string): Record<string, string>[] => parse(readFileSync(file, 'utf8'), {columns: true})
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist', 'commands', 'backtest.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first')
+})
+afterAll(() => rmSync(work, {recursive: true, force: true}))
+
+describe('rigor backtest', () => {
+  it('speaks the runner protocol: verdict.json, returns.csv and positions.csv in RIGOR_OUT', () => {
+    const out = join(work, 'out')
+    const run = rigor(['backtest', '--strategy', 'momentum'], {
+      RIGOR_DATA: data,
+      RIGOR_OUT: out,
+      RIGOR_PARAMS: JSON.stringify({lookback: 60, cost_bps: 5}),
+      RIGOR_SEED: '0',
+    })
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stdout).toMatch(/^momentum: sharpe -?\d+\.\d\d out of sample/)
+
+    const verdict = RunnerVerdict.parse(JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8')))
+    expect(verdict.status).toBeUndefined()
+    expect(verdict.artifacts).toEqual(['returns.csv', 'positions.csv'])
+    expect(verdict.metrics).toMatchObject({n_folds: 5, cost_bps: 5})
+    expect(verdict.metrics.n_periods).toBeGreaterThan(2000)
+
+    const prices = readCsv(data)
+    const positions = readCsv(join(out, 'positions.csv'))
+    expect(Object.keys(positions[0])).toEqual(['date', 'position'])
+    expect(positions.length).toBe(prices.length)
+    expect(new Set(positions.map((row) => row.position))).toEqual(new Set(['0', '1', '-1']))
+
+    const returns = readCsv(join(out, 'returns.csv'))
+    expect(Object.keys(returns[0])).toEqual(['date', 'return'])
+    expect(returns.length).toBe(verdict.metrics.n_periods)
+    expect(returns.every((row) => Number.isFinite(Number(row.return)))).toBe(true)
+  })
+
+  it('prints the metrics object under --json', () => {
+    const run = rigor(['backtest', '--strategy', 'rsi-reversion', '--cost-bps', '2', '--json'], {RIGOR_DATA: data, RIGOR_OUT: join(work, 'json')})
+    expect(run.status, run.stderr).toBe(0)
+    const metrics = JSON.parse(run.stdout)
+    expect(metrics.cost_bps).toBe(2)
+    expect(metrics).toEqual(JSON.parse(readFileSync(join(work, 'json', 'verdict.json'), 'utf8')).metrics)
+  })
+
+  it('exits 2 with a fix when RIGOR_DATA is not set', () => {
+    const run = rigor(['backtest', '--strategy', 'momentum'], {RIGOR_OUT: join(work, 'nodata')})
+    expect(run.status).toBe(2)
+    expect(run.stderr).toMatch(/RIGOR_DATA is not set/)
+    expect(run.stderr).toMatch(/rigor run/)
+    expect(existsSync(join(work, 'nodata', 'verdict.json'))).toBe(false)
+  })
+
+  it('exits 2 on an unknown strategy or a bad flag', () => {
+    expect(rigor(['backtest', '--strategy', 'nope'], {RIGOR_DATA: data, RIGOR_OUT: join(work, 'x')}).status).toBe(2)
+    expect(rigor(['backtest', '--strategy', 'momentum', '--cost-bps', 'cheap'], {RIGOR_DATA: data, RIGOR_OUT: join(work, 'x')}).status).toBe(2)
+  })
+})
+
+describe('rigor data generate', () => {
+  it('writes the bundled file again byte for byte from its documented seed', () => {
+    const file = join(work, 'synth-a.csv')
+    const run = rigor(['data', 'generate', '--symbol', 'SYNTH-A', '--seed', '11', '--years', '10', '--out', file, '--json'], {})
+    expect(run.status, run.stderr).toBe(0)
+    expect(JSON.parse(run.stdout)).toMatchObject({symbol: 'SYNTH-A', seed: 11, rows: 2520, first: '2015-01-02'})
+    expect(readFileSync(file, 'utf8')).toBe(readFileSync(data, 'utf8'))
+    // and refuses to overwrite without --force
+    expect(rigor(['data', 'generate', '--out', file], {}).status).toBe(2)
+  })
+})
