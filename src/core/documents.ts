@@ -1,6 +1,6 @@
 import {parseDocument, stringify} from 'yaml'
 import type {z} from 'zod'
-import {checkDocument, withChecksum} from './checksum.js'
+import {checkDocument, documentChecksum, withChecksum} from './checksum.js'
 import {CorruptFileError, InputError} from './errors.js'
 
 /** Parses YAML text with the core schema (timestamps stay strings) or says where it is broken. */
@@ -59,3 +59,40 @@ export function dumpStateDocument(doc: Record<string, unknown>): string {
 export function dumpYaml(value: unknown): string {
   return stringify(value, {lineWidth: 0, aliasDuplicateObjects: false})
 }
+
+const FRONT_MATTER = /^---\n([\s\S]*?)\n---\n?([\s\S]*)$/
+
+/**
+ * A markdown state document (audit reports): YAML front matter with a checksum
+ * over the front matter and the body together, so neither can change unnoticed.
+ */
+export function renderMarkdownDocument(frontMatter: Record<string, unknown>, body: string): string {
+  const {checksum: _old, ...fields} = frontMatter
+  const cleanBody = normaliseBody(body)
+  const checksum = documentChecksum({...fields, body: cleanBody})
+  return `---\n${dumpYaml({...fields, checksum}).trimEnd()}\n---\n${cleanBody}`
+}
+
+/** Parses a markdown state document, checks its checksum, validates the front matter. */
+export function loadMarkdownDocument<S extends z.ZodType>(schema: S, text: string, file: string, opts: LoadOptions = {}): {front: z.infer<S>; body: string} {
+  const parts = splitMarkdownDocument(text, file)
+  if (!opts.skipChecksum) {
+    const check = checkMarkdownDocument(parts.front, parts.body)
+    if (!check.ok) throw new CorruptFileError(file, check.expected, check.actual)
+  }
+  return {front: validate(schema, parts.front, file), body: parts.body}
+}
+
+export function splitMarkdownDocument(text: string, file: string): {front: Record<string, unknown>; body: string} {
+  const match = FRONT_MATTER.exec(text.replace(/\r\n/g, '\n'))
+  if (!match) throw new InputError('expected YAML front matter between --- lines', {file, fix: 'restore the file from git'})
+  const front = parseYaml(match[1]!, file)
+  if (!front || typeof front !== 'object' || Array.isArray(front)) throw new InputError('front matter is not a YAML mapping', {file})
+  return {front: front as Record<string, unknown>, body: match[2]!}
+}
+
+export function checkMarkdownDocument(front: Record<string, unknown>, body: string) {
+  return checkDocument({...front, body: normaliseBody(body)})
+}
+
+const normaliseBody = (body: string): string => `${body.replace(/\r\n/g, '\n').trim()}\n`

@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {checkDocument} from './checksum.js'
-import {parseYaml} from './documents.js'
+import {checkMarkdownDocument, parseYaml, splitMarkdownDocument} from './documents.js'
 import {RigorError} from './errors.js'
 import {EXPERIMENTS_DIR} from './paths.js'
 import type {Workspace} from './workspace.js'
@@ -81,21 +81,21 @@ function isChecksummedDocument(path: string): boolean {
 }
 
 function checkText(file: string, text: string): Omit<VerifyProblem, 'where'> | undefined {
-  let doc: unknown
+  let check: ReturnType<typeof checkDocument>
   try {
-    doc = file.endsWith('.md') ? frontMatter(text, file) : parseYaml(text, file)
+    if (file.endsWith('.md')) {
+      const {front, body} = splitMarkdownDocument(text, file)
+      check = checkMarkdownDocument(front, body)
+    } else {
+      const doc = parseYaml(text, file)
+      if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return {file, kind: 'invalid', message: 'not a YAML mapping'}
+      check = checkDocument(doc as Record<string, unknown>)
+    }
   } catch (err) {
     return {file, kind: 'invalid', message: err instanceof RigorError ? err.message : String(err)}
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return {file, kind: 'invalid', message: 'not a YAML mapping'}
-  const check = checkDocument(doc as Record<string, unknown>)
   if (!check.ok) return {file, kind: 'corrupt', message: `checksum mismatch (expected ${check.expected}, actual ${check.actual})`}
   return undefined
-}
-
-function frontMatter(text: string, file: string): unknown {
-  const match = /^---\n([\s\S]*?)\n---/.exec(text)
-  return match ? parseYaml(match[1]!, file) : {}
 }
 
 function toProblem(problem: {file: string; kind: 'corrupt' | 'invalid'} & ({expected: string; actual: string} | {message: string}), where: VerifyProblem['where']): VerifyProblem {
