@@ -30,8 +30,10 @@ import {InputError} from '../errors.js'
  * Regime persistence gives trends that momentum, crossovers and breakouts can
  * ride; the transient term gives the reversals an RSI rule can fade; GARCH gives
  * volatility clustering (the squared returns are autocorrelated) and the t
- * shocks give kurtosis above 3. Shuffling the returns destroys all but the last
- * two, which is what the auditor's permutation check relies on.
+ * shocks give kurtosis above 3. Shuffling the daily returns keeps their
+ * distribution (the fat tails) and destroys everything that lives in their order
+ * (regimes, clustering, reversals), which is what the auditor's permutation
+ * check relies on.
  *
  * Dates are consecutive weekdays (the generator knows no holidays); `years`
  * means 252 of them per year.
