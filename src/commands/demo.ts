@@ -1,0 +1,46 @@
+import {Args, Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {listrProgress, plainProgress} from '../cli/progress.js'
+import {renderTable} from '../cli/table.js'
+import {runDemo, type DemoResult} from '../core/demo.js'
+
+export default class Demo extends RigorCommand {
+  static override summary = 'Run the whole research cycle on bundled data in a fresh workspace (offline, no API key).'
+  static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo /tmp/my-demo --parallel 4']
+  static override args = {dir: Args.string({description: 'a new or empty directory', default: './rigor-demo'})}
+  static override flags = {
+    parallel: Flags.integer({char: 'p', description: 'slots running at once', default: 4, min: 1, max: 64}),
+  }
+
+  async run(): Promise<DemoResult> {
+    const {args, flags} = await this.parse(Demo)
+    const live = process.stdout.isTTY && !this.jsonEnabled()
+    const progress = live ? listrProgress(flags.parallel) : plainProgress((line) => this.say(`  ${line}`))
+    const result = await runDemo(args.dir, {
+      parallel: flags.parallel,
+      onStep: (s) => this.say(`${s.step}: ${s.detail}`),
+      onWork: (e) => progress.onEvent(e),
+    })
+    await progress.done()
+    this.say('')
+    this.say(`Best accepted nodes (out-of-sample, after costs):`)
+    this.say(
+      renderTable(
+        ['node', 'team', 'sharpe', 'max drawdown', 'total return'],
+        result.best.map((b) => [b.id, b.team, b.sharpe.toFixed(2), `${(b.max_drawdown * 100).toFixed(1)}%`, `${(b.total_return * 100).toFixed(1)}%`]),
+      ),
+    )
+    this.say(`\n${result.status.total} nodes in ${result.dir} (${result.seconds.toFixed(1)} s). Try next:`)
+    for (const cmd of [
+      `cd ${result.dir}`,
+      'rigor status',
+      `rigor show ${result.best[0]?.id ?? 'trend/momentum/lookback-120'}`,
+      'rigor graph --markdown > dag.md',
+      'rigor log -n 10',
+      'rigor verify',
+    ]) {
+      this.say(`  ${cmd}`)
+    }
+    return result
+  }
+}

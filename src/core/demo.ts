@@ -1,0 +1,90 @@
+import {mkdir, readFile, readdir} from 'node:fs/promises'
+import {dirname, join, resolve} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {InputError} from './errors.js'
+import {initWorkspace, isEmptyDir} from './init.js'
+import {nowIso} from './nodes.js'
+import {nodesOfSpec, readSeedSpec, seedNodes} from './seed.js'
+import {summariseStatus, type StatusSummary} from './status.js'
+import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
+import {Workspace} from './workspace.js'
+
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+export const DEMO_CONFIG = join(PACKAGE_ROOT, 'templates', 'rigor.yaml')
+export const DEMO_SEED = join(PACKAGE_ROOT, 'templates', 'demo-seed.yaml')
+export const DEMO_DATA = join(PACKAGE_ROOT, 'data')
+
+export interface DemoStep {
+  step: string
+  detail: string
+}
+
+export interface DemoResult {
+  dir: string
+  seeded: number
+  work: WorkSummary
+  status: StatusSummary
+  best: Array<{id: string; team: string; sharpe: number; max_drawdown: number; total_return: number}>
+  seconds: number
+}
+
+export interface DemoOptions {
+  parallel: number
+  onStep?: (step: DemoStep) => void
+  onWork?: (event: WorkEvent) => void
+  signal?: AbortSignal
+}
+
+/**
+ * The whole research cycle on bundled data in a fresh workspace: init, seed
+ * the example program, work it in parallel (gates judge, rules spawn
+ * refinements), then report the best nodes. Offline, no API key.
+ */
+export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResult> {
+  const started = Date.now()
+  const target = resolve(dir)
+  if (!(await isEmptyDir(target))) {
+    throw new InputError(`${target} is not empty; the demo makes a fresh workspace`, {fix: 'pass a new directory: rigor demo <dir>'})
+  }
+  const step = (s: string, detail: string) => opts.onStep?.({step: s, detail})
+  await mkdir(target, {recursive: true})
+  const init = await initWorkspace(target, {configText: await readFile(DEMO_CONFIG, 'utf8')})
+  step('init', `workspace and git repository in ${init.root}`)
+
+  const ws = await Workspace.open(target)
+  try {
+    await addDemoFiles(ws)
+    step('data', 'bundled synthetic prices SYNTH-A (trending), SYNTH-B (reverting), SYNTH-C (no edge) in data/')
+    const spec = await readSeedSpec(join(target, 'templates', 'demo-seed.yaml'))
+    const drafts = nodesOfSpec(spec, {seededBy: 'demo', createdAt: nowIso(), file: 'templates/demo-seed.yaml'})
+    const seeded = await seedNodes(ws, drafts, {file: 'templates/demo-seed.yaml'})
+    step('seed', `${seeded.added.length} variants in ${seeded.sweeps.length} sweeps over 4 teams`)
+    const work = await runWorkLoop(ws, {worker: 'demo-worker', parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal})
+    step('work', `${work.finished} runs: ${Object.entries(work.by_status).map(([s, n]) => `${n} ${s}`).join(', ')}`)
+    const snap = await ws.currentSnapshot()
+    const best: DemoResult['best'] = []
+    for (const record of snap.nodes.values()) {
+      if (record.node?.status !== 'proven_accepted') continue
+      const verdict = await ws.store.verdict(record)
+      if (!verdict) continue
+      const m = verdict.metrics
+      best.push({id: record.id, team: record.node.team, sharpe: m.sharpe ?? 0, max_drawdown: m.max_drawdown ?? 0, total_return: m.total_return ?? 0})
+    }
+    best.sort((a, b) => b.sharpe - a.sharpe)
+    return {dir: target, seeded: seeded.added.length, work, status: summariseStatus(snap), best: best.slice(0, 5), seconds: (Date.now() - started) / 1000}
+  } finally {
+    await ws.close()
+  }
+}
+
+/** The example program's data and seed spec, committed into the demo workspace. */
+async function addDemoFiles(ws: Workspace): Promise<void> {
+  const files = new Map<string, Buffer>()
+  for (const name of (await readdir(DEMO_DATA)).filter((f) => f.endsWith('.csv') || f === 'README.md')) {
+    files.set(`data/${name}`, await readFile(join(DEMO_DATA, name)))
+  }
+  files.set('templates/demo-seed.yaml', await readFile(DEMO_SEED))
+  await ws.commit(async () => ({files, message: {action: 'init', subject: 'add the demo data and seed spec'}, result: undefined}))
+  await ws.flushSync()
+}
+

@@ -1,0 +1,39 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, rigor} from '../helpers/cli.js'
+
+let dir: string
+afterEach(() => rmSync(dir, {recursive: true, force: true}))
+
+describe('rigor demo', () => {
+  it('runs the whole cycle on bundled data in a fresh workspace', () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-demo-test-'))
+    const target = join(dir, 'demo')
+    const result = rigor(dir, ['demo', target, '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    const demo = json(result)
+    expect(demo.seeded).toBeGreaterThanOrEqual(40)
+    expect(demo.work.finished).toBeGreaterThanOrEqual(demo.seeded)
+    expect(demo.status.by_status.pending).toBe(0)
+    expect(demo.status.by_status.proven_accepted).toBeGreaterThan(0)
+    expect(demo.status.by_status.proven_rejected).toBeGreaterThan(0)
+    // a trending symbol rewards trend following; the control symbol rewards nothing
+    expect(demo.best[0].team === 'trend' || demo.best[0].team === 'overlay').toBe(true)
+    const status = json(rigor(target, ['status', '--json']))
+    expect(status.by_team.control?.proven_accepted ?? 0).toBe(0)
+    const shown = json(rigor(target, ['show', demo.best[0].id, '--json']))
+    expect(shown.verdict.artifacts['out/returns.csv']).toMatch(/^sha256:/)
+    expect(rigor(target, ['verify']).code).toBe(0)
+    expect(rigor(target, ['status']).code).toBe(0)
+  })
+
+  it('refuses a directory that is not empty', () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-demo-test-'))
+    writeFileSync(join(dir, 'keep.txt'), 'mine')
+    const result = rigor(dir, ['demo', dir])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toContain('not empty')
+  })
+})
