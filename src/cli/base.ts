@@ -1,4 +1,5 @@
 import {Command, Errors, Flags} from '@oclif/core'
+import {invocation} from './workspace.js'
 import {RigorError} from '../core/errors.js'
 
 /**
@@ -9,6 +10,17 @@ export abstract class RigorCommand extends Command {
   static override enableJsonFlag = true
   static override baseFlags = {
     cwd: Flags.directory({description: 'workspace directory (default: the current directory)', helpGroup: 'GLOBAL', exists: true}),
+    remote: Flags.string({
+      description: 'a git remote whose branch holds the shared state: every change is pushed there, a rejected push is a lost race (default: $RIGOR_REMOTE)',
+      helpGroup: 'GLOBAL',
+      env: 'RIGOR_REMOTE',
+    }),
+  }
+
+  /** Records the shared --remote flag of this invocation for the workspace the command opens. */
+  override async init(): Promise<void> {
+    await super.init()
+    invocation.remote = remoteFlag(this.argv) ?? process.env.RIGOR_REMOTE
   }
 
   /** A line for humans; suppressed under --json. */
@@ -33,4 +45,15 @@ export abstract class RigorCommand extends Command {
 
 function isParseError(err: Error): boolean {
   return /Parse|Unexpected argument|Nonexistent flag|Missing \d+ required|Missing required|Expected .* to be one of|must be/.test(err.message) || err.constructor.name.endsWith('ParseError') || err.constructor.name.endsWith('FlagsError') || err.constructor.name.endsWith('ArgsError')
+}
+
+/** `--remote NAME` or `--remote=NAME` before any `--` (oclif validates the flag itself when the command parses). */
+function remoteFlag(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--') return undefined
+    if (arg === '--remote') return argv[i + 1]
+    if (arg.startsWith('--remote=')) return arg.slice('--remote='.length)
+  }
+  return undefined
 }

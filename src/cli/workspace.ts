@@ -1,9 +1,11 @@
-import {Workspace} from '../core/workspace.js'
-import {defaultWorkerName} from '../core/workspace.js'
+import {Workspace, defaultWorkerName} from '../core/workspace.js'
+
+/** Flags every command shares, as parsed for this invocation (see RigorCommand.parse). */
+export const invocation: {remote?: string} = {}
 
 /** Opens the workspace, runs `fn`, and always closes it (cache written, working tree synced). */
 export async function withWorkspace<T>(cwd: string | undefined, fn: (ws: Workspace) => Promise<T>): Promise<T> {
-  const ws = await Workspace.open(cwd ?? process.cwd())
+  const ws = await Workspace.open(cwd ?? process.cwd(), {remote: invocation.remote})
   try {
     return await fn(ws)
   } finally {

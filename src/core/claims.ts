@@ -50,6 +50,8 @@ const SPREAD = 8
  * landed by compare-and-swap on the state branch, so no two workers ever hold one node.
  */
 export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<ClaimResult> {
+  // on a remote, decide on fresh state: a claim built on a stale tip is a lost race for sure
+  if (ws.distributed) await ws.refresh()
   const outcome = await ws.commit<Decided>(async (snap, attempt) => {
     const found = findCandidates(snap, ws.config, opts, opts.policy ?? (await admissionPolicy(ws, snap)))
     const best = found.ready[0]

@@ -190,12 +190,13 @@ export async function releaseClaim(ws: Workspace, claimed: NodeFile, worker: str
  * cancelled -> stop and record the cancel; re-queued or taken -> stop and drop the result.
  */
 function watchClaim(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions, onStop: (cause: 'cancelled' | 'lost') => void) {
-  const pollMs = opts.pollMs ?? 500
+  const pollMs = opts.pollMs ?? (ws.distributed ? 2000 : 500)
   const renewEveryMs = Math.max(1000, ws.config.lease.duration / 3)
   let lastRenew = Date.now()
   let stopped = false
   let busy: Promise<void> = Promise.resolve()
   const tick = async () => {
+    if (ws.distributed) await ws.refresh()
     const current = (await ws.currentSnapshot()).nodes.get(claimed.id)?.node
     if (current?.status === 'cancelled') return onStop('cancelled')
     if (current?.status !== 'running' || !heldBy(current, claimed, opts.worker)) return onStop('lost')

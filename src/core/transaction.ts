@@ -17,6 +17,12 @@ export interface TransactionHost {
   readTip(): Promise<string | undefined>
   snapshot(commit: string | undefined): Promise<Snapshot>
   repo: import('./git/repo.js').Repo
+  /** moves the state to `commit` if it is still at `tip` (a local CAS, or a push); RefConflictError otherwise */
+  publish(commit: string, tip: string | undefined): Promise<void>
+  /** after a lost race: learn the new tip (a fetch, for a remote) */
+  refresh(): Promise<void>
+  /** true when the state lives on a remote: lost races cost a fetch, so back off longer */
+  readonly distributed: boolean
   afterCommit(commit: string): void
   /** optional: serialise writers of one machine (see CommitLock) */
   lockCommits?(): Promise<() => Promise<void>>
@@ -51,7 +57,7 @@ export async function commitTransaction<T>(host: TransactionHost, plan: (snap: S
       if (!decided.files || decided.files.size === 0) return {result: decided.result, conflicts: attempt}
       const tree = await editTree(host.repo, snap.tree, decided.files)
       const commit = await host.repo.writeCommit(tree, tip ? [tip] : [], formatCommitMessage(decided.message))
-      await host.repo.compareAndSwapRef(host.stateRef, commit, tip)
+      await host.publish(commit, tip)
       landed = {result: decided.result, commit, conflicts: attempt}
     } catch (err) {
       if (!(err instanceof RefConflictError)) throw err
@@ -64,7 +70,8 @@ export async function commitTransaction<T>(host: TransactionHost, plan: (snap: S
       return landed
     }
     // jittered backoff spreads competing writers apart
-    await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 + attempt, 25)))
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 + attempt, 25) * (host.distributed ? 4 : 1)))
+    await host.refresh()
   }
   throw new Error(`gave up after ${MAX_ATTEMPTS} lost races on ${host.stateRef}`)
 }

@@ -1,6 +1,8 @@
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {CommitLock} from './git/commit-lock.js'
+import {InputError} from './errors.js'
+import {RemoteLink} from './git/remote.js'
 import {validateConfigConditions, type CompiledCondition} from './conditions.js'
 import {loadConfig} from './config.js'
 import type {ConfigFile} from './schemas/index.js'
@@ -13,6 +15,8 @@ import {commitTransaction, type CommitOutcome, type Plan, type TransactionHost} 
 export interface OpenOptions {
   /** the config to use instead of reading rigor.yaml (init, tests) */
   config?: ConfigFile
+  /** a git remote whose branch holds the state (many machines); every change is pushed there */
+  remote?: string
 }
 
 /**
@@ -34,6 +38,7 @@ export class Workspace implements TransactionHost {
     readonly config: ConfigFile,
     readonly stateRef: string,
     startTip: string | undefined,
+    readonly remote?: RemoteLink,
   ) {
     this.conditions = validateConfigConditions(config, CONFIG_FILE)
     // beside refs/ in the shared git dir: every worktree and process of this repository sees it
@@ -53,7 +58,13 @@ export class Workspace implements TransactionHost {
           return tip ? (await repo.readFileAt(tip, CONFIG_FILE))?.toString('utf8') : undefined
         }))
       const stateRef = config.branch ? `refs/heads/${config.branch}` : (head ?? 'refs/heads/main')
-      return new Workspace(repo, config, stateRef, await repo.readRef(stateRef))
+      const remote = opts.remote ? new RemoteLink(repo, opts.remote, stateRef.replace(/^refs\/heads\//, '')) : undefined
+      if (remote) {
+        const known = await repo.git(['remote', 'get-url', opts.remote!], {allowFailure: true})
+        if (known.exitCode !== 0) throw new InputError(`no git remote named "${opts.remote}"`, {fix: `add it with \`git remote add ${opts.remote} <url>\`, or pass the name of an existing remote (git remote -v)`})
+        await remote.fetch()
+      }
+      return new Workspace(repo, config, stateRef, await repo.readRef(stateRef), remote)
     } catch (err) {
       repo.close()
       throw err
@@ -64,8 +75,44 @@ export class Workspace implements TransactionHost {
     return this.repo.paths.root
   }
 
+  get distributed(): boolean {
+    return this.remote !== undefined
+  }
+
+  /** The state's tip: the local branch, or the last fetched state of the remote branch. */
   readTip(): Promise<string | undefined> {
-    return this.repo.readRef(this.stateRef)
+    return this.repo.readRef(this.remote ? this.remote.trackingRef : this.stateRef)
+  }
+
+  async publish(commit: string, tip: string | undefined): Promise<void> {
+    if (!this.remote) return this.repo.compareAndSwapRef(this.stateRef, commit, tip)
+    await this.remote.push(commit, tip)
+    await this.followRemote(commit)
+  }
+
+  /** Lets the local branch follow the remote state when that is a fast-forward; never drops local commits. */
+  private async followRemote(commit: string): Promise<void> {
+    const local = await this.repo.readRef(this.stateRef)
+    if (local === commit) return
+    if (local) {
+      const ff = await this.repo.git(['merge-base', '--is-ancestor', local, commit], {allowFailure: true})
+      if (ff.exitCode !== 0) {
+        const warning = `${this.stateRef} has commits that ${this.remote!.remote} does not: the local branch was left alone (git pull --rebase to bring it along)`
+        if (!this.syncWarnings.includes(warning)) this.syncWarnings.push(warning)
+        return
+      }
+    }
+    await this.repo.compareAndSwapRef(this.stateRef, commit, local).catch(() => {})
+  }
+
+  /** Fetches the remote state; the working tree follows it when that is a fast-forward. */
+  async refresh(): Promise<void> {
+    if (!this.remote) return
+    const tip = await this.remote.fetch()
+    if (tip) {
+      await this.followRemote(tip)
+      this.requestSync()
+    }
   }
 
   snapshot(commit?: string): Promise<Snapshot> {

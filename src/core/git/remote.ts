@@ -1,0 +1,52 @@
+import {RefConflictError} from '../errors.js'
+import type {Repo} from './repo.js'
+
+/**
+ * A git remote as the coordination point of many machines. The branch on the
+ * remote is the state; a push of a commit whose parent is the tip we read is
+ * a compare-and-swap (git refuses a non-fast-forward), so a rejected push is a
+ * lost race: fetch, rebuild on the new tip, push again.
+ */
+export class RemoteLink {
+  constructor(
+    private readonly repo: Repo,
+    readonly remote: string,
+    readonly branch: string,
+  ) {}
+
+  /** where the last fetched state of the remote branch is kept */
+  get trackingRef(): string {
+    return `refs/remotes/${this.remote}/${this.branch}`
+  }
+
+  async fetch(): Promise<string | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.repo.git(['fetch', '--quiet', '--no-tags', this.remote, `+refs/heads/${this.branch}:${this.trackingRef}`], {
+        allowFailure: true,
+      })
+      if (result.exitCode === 0 || /couldn't find remote ref/i.test(result.stderr)) break
+      // another process of this clone updated the tracking ref at the same moment: its fetch is as good as ours
+      if (/cannot lock ref|unable to update local ref|shallow file has changed/i.test(result.stderr) && attempt < 20) {
+        await new Promise((r) => setTimeout(r, 10 + Math.random() * 40))
+        continue
+      }
+      throw new Error(`git fetch ${this.remote} failed: ${result.stderr.trim()}`)
+    }
+    return this.repo.readRef(this.trackingRef)
+  }
+
+  /** Publishes `commit` if the remote branch is still at `expected`; RefConflictError when it moved. */
+  async push(commit: string, expected: string | undefined): Promise<void> {
+    const lease = `--force-with-lease=refs/heads/${this.branch}:${expected ?? ''}`
+    const result = await this.repo.git(['push', '--porcelain', '--quiet', lease, this.remote, `${commit}:refs/heads/${this.branch}`], {
+      allowFailure: true,
+    })
+    if (result.exitCode === 0) {
+      await this.repo.git(['update-ref', this.trackingRef, commit], {allowFailure: true})
+      return
+    }
+    const text = `${result.stdout}\n${result.stderr}`
+    if (/rejected|stale info|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(text)) throw new RefConflictError(this.trackingRef)
+    throw new Error(`git push ${this.remote} failed: ${result.stderr.trim() || result.stdout.trim()}`)
+  }
+}
