@@ -7,7 +7,9 @@ import {runGit} from './git/exec.js'
 import {CONFIG_FILE} from './paths.js'
 import {Workspace} from './workspace.js'
 
-const ASSETS = resolve(dirname(fileURLToPath(import.meta.url)), '../../assets/init')
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const ASSETS = join(PACKAGE_ROOT, 'assets/init')
+export const WORKFLOW_PATH = '.github/workflows/rigor.yml'
 
 export const WORKSPACE_DIRS = ['experiments', 'audits', 'handoffs', 'templates', 'reports', 'deployments'] as const
 
@@ -19,7 +21,7 @@ export interface InitResult {
 }
 
 /** Creates a workspace in `dir` (and a git repository when there is none) in one commit. */
-export async function initWorkspace(dir: string, opts: {configText?: string} = {}): Promise<InitResult> {
+export async function initWorkspace(dir: string, opts: {configText?: string; github?: boolean} = {}): Promise<InitResult> {
   const target = resolve(dir)
   await mkdir(target, {recursive: true})
   let createdRepo = false
@@ -29,6 +31,7 @@ export async function initWorkspace(dir: string, opts: {configText?: string} = {
     createdRepo = true
   }
   const root = createdRepo ? target : probe.stdout.trim()
+  if (opts.github && (await exists(join(root, CONFIG_FILE)))) return addGithubWorkflow(root, createdRepo)
   if (await exists(join(root, CONFIG_FILE))) {
     throw new InputError(`${join(root, CONFIG_FILE)} already exists: this is a rigor workspace already`, {
       fix: 'use the workspace as it is, or remove rigor.yaml to start over',
@@ -41,6 +44,7 @@ export async function initWorkspace(dir: string, opts: {configText?: string} = {
     ['templates/seed.example.yaml', await readFile(join(ASSETS, 'seed.example.yaml'), 'utf8')],
   ])
   for (const d of WORKSPACE_DIRS) if (d !== 'templates') files.set(`${d}/.gitkeep`, '')
+  if (opts.github) files.set(WORKFLOW_PATH, await githubWorkflow())
   for (const path of files.keys()) {
     if (await exists(join(root, path))) throw new InputError(`${path} already exists in ${root}`, {fix: 'move it away, then run rigor init again'})
   }
@@ -71,5 +75,26 @@ export async function isEmptyDir(dir: string): Promise<boolean> {
     return (await readdir(dir)).length === 0
   } catch {
     return true
+  }
+}
+
+/** The GitHub Actions workflow of `rigor init --github`, pinned to this rigor's version. */
+export async function githubWorkflow(): Promise<string> {
+  const {version} = JSON.parse(await readFile(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {version: string}
+  return (await readFile(join(PACKAGE_ROOT, 'assets/github/rigor.yml'), 'utf8')).replace('__RIGOR_VERSION__', version)
+}
+
+/** `rigor init --github` in an existing workspace adds just the workflow. */
+async function addGithubWorkflow(root: string, createdRepo: boolean): Promise<InitResult> {
+  if (await exists(join(root, WORKFLOW_PATH))) {
+    throw new InputError(`${WORKFLOW_PATH} already exists`, {fix: 'edit it, or remove it and run `rigor init --github` again'})
+  }
+  const ws = await Workspace.open(root)
+  try {
+    const files = new Map([[WORKFLOW_PATH, await githubWorkflow()]])
+    const outcome = await ws.commit(async () => ({files, message: {action: 'init', subject: 'add the GitHub Actions research cycle'}, result: undefined}))
+    return {root, commit: outcome.commit, created_repo: createdRepo, files: [WORKFLOW_PATH]}
+  } finally {
+    await ws.close()
   }
 }
