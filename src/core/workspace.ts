@@ -91,10 +91,13 @@ export class Workspace implements TransactionHost {
   }
 
   /** Lets the local branch follow the remote state when that is a fast-forward; never drops local commits. */
+  private followed?: string
+
   private async followRemote(commit: string): Promise<void> {
     const local = await this.repo.readRef(this.stateRef)
     if (local === commit) return
-    if (local) {
+    // a local branch still where we last put it has nothing of its own: moving it on is a fast-forward
+    if (local && local !== this.followed) {
       const ff = await this.repo.git(['merge-base', '--is-ancestor', local, commit], {allowFailure: true})
       if (ff.exitCode !== 0) {
         const warning = `${this.stateRef} has commits that ${this.remote!.remote} does not: the local branch was left alone (git pull --rebase to bring it along)`
@@ -102,7 +105,10 @@ export class Workspace implements TransactionHost {
         return
       }
     }
-    await this.repo.compareAndSwapRef(this.stateRef, commit, local).catch(() => {})
+    await this.repo.compareAndSwapRef(this.stateRef, commit, local).then(
+      () => (this.followed = commit),
+      () => {},
+    )
   }
 
   /** Fetches the remote state; the working tree follows it when that is a fast-forward. */

@@ -14,6 +14,7 @@ export interface TreeEntry {
 export const TREE_MODE = '40000'
 export const FILE_MODE = '100644'
 export const EMPTY_OID = '0'.repeat(40)
+const MAX_PARALLEL_WRITES = 16
 
 export function objectId(type: ObjectType, body: Buffer): string {
   return createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest('hex')
@@ -39,11 +40,26 @@ export class LooseObjectWriter {
     const oid = objectId(type, body)
     if (this.written.has(oid)) return oid
     this.written.add(oid)
-    const write = this.writeFile(oid, type, body)
+    const write = this.limited(() => this.writeFile(oid, type, body))
     // a failed write must not be remembered as written
     write.catch(() => this.written.delete(oid))
     this.pending.push(write)
     return oid
+  }
+
+  private active = 0
+  private readonly waiting: Array<() => void> = []
+
+  /** At most MAX_PARALLEL_WRITES files open at once: a seed of 10,000 nodes must not run out of descriptors. */
+  private async limited<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= MAX_PARALLEL_WRITES) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    this.active++
+    try {
+      return await task()
+    } finally {
+      this.active--
+      this.waiting.shift()?.()
+    }
   }
 
   private async writeFile(oid: string, type: ObjectType, body: Buffer): Promise<void> {

@@ -42,7 +42,7 @@ export class RemoteLink {
       allowFailure: true,
     })
     if (result.exitCode === 0) {
-      await this.repo.git(['update-ref', this.trackingRef, commit], {allowFailure: true})
+      await this.repo.compareAndSwapRef(this.trackingRef, commit, expected).catch(() => {})
       return
     }
     const text = `${result.stdout}\n${result.stderr}`
