@@ -57,7 +57,7 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
     const best = found.ready[0]
     if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
     return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts)
-  })
+  }, {urgent: true})
   return {...outcome.result, conflicts: outcome.conflicts}
 }
 

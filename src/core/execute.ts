@@ -18,6 +18,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal
   /** how often the worker checks for a cancel or a lost lease */
   pollMs?: number
+  /** called when the runner process has ended, before the verdict is committed */
+  onProcessEnd?: () => void
 }
 
 export type ExecuteOutcome =
@@ -53,6 +55,7 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
   const startedAt = new Date()
   try {
     const outcome = await runProcess({node: claimed, workspaceRoot: ws.root, outDir, timeoutMs, seed: 0, signal: stop.signal})
+    opts.onProcessEnd?.()
     watcher.stop()
     await watcher.settled
     if (stopCause === 'shutdown') return await releaseClaim(ws, claimed, opts.worker)

@@ -82,24 +82,33 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       summary.claimed++
       running++
       emit({type: 'claimed', slot: index, id: result.claimed.id, attempt: result.claimed.attempt})
-      try {
-        const outcome = await executeClaimedNode(ws, result.claimed, {worker: opts.worker, signal: opts.signal, pollMs: opts.pollMs})
-        if (outcome.kind === 'verdict') {
-          summary.finished++
-          summary.by_status[outcome.status] = (summary.by_status[outcome.status] ?? 0) + 1
-        } else if (outcome.kind === 'released') summary.released++
-        else summary.lost++
-        emit({type: 'finished', slot: index, outcome})
-      } finally {
-        running--
-        const w = wake
-        wake = undefined
-        w?.()
-      }
+      // the slot claims its next node as soon as the process ends; the verdict commits behind it
+      let processEnded!: () => void
+      const ended = new Promise<void>((resolve) => (processEnded = resolve))
+      const finished = executeClaimedNode(ws, result.claimed, {worker: opts.worker, signal: opts.signal, pollMs: opts.pollMs, onProcessEnd: processEnded})
+        .then((outcome) => {
+          if (outcome.kind === 'verdict') {
+            summary.finished++
+            summary.by_status[outcome.status] = (summary.by_status[outcome.status] ?? 0) + 1
+          } else if (outcome.kind === 'released') summary.released++
+          else summary.lost++
+          emit({type: 'finished', slot: index, outcome})
+        })
+        .finally(() => {
+          running--
+          inFlight.delete(finished)
+          const w = wake
+          wake = undefined
+          w?.()
+        })
+      inFlight.add(finished)
+      await Promise.race([ended, finished])
     }
   }
 
+  const inFlight = new Set<Promise<void>>()
   await Promise.all(Array.from({length: Math.max(1, opts.parallel)}, (_, i) => slot(i)))
+  while (inFlight.size > 0) await Promise.all([...inFlight])
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'
   else if (!budgetLeft()) summary.stopped_because = 'max_nodes'
   else if (lastIdle) {

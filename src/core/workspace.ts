@@ -129,14 +129,36 @@ export class Workspace implements TransactionHost {
     return this.snapshot(await this.readTip())
   }
 
-  private committing: Promise<unknown> = Promise.resolve()
+  private readonly commitQueue: {urgent: Array<() => Promise<void>>; normal: Array<() => Promise<void>>} = {urgent: [], normal: []}
+  private committing = false
 
-  /** Commits one change; a process's own transactions run one at a time, so it never races itself. */
-  commit<T>(plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>): Promise<CommitOutcome<T>> {
-    const next = this.committing.then(() => commitTransaction(this, plan))
-    this.committing = next.catch(() => {})
-    return next
+  /**
+   * Commits one change. A process's own transactions run one at a time, so it
+   * never races itself; `urgent` ones (claims, which a slot waits on) go before
+   * queued ones that nothing waits on (a verdict committed behind a running slot).
+   */
+  commit<T>(plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>, opts: {urgent?: boolean} = {}): Promise<CommitOutcome<T>> {
+    return new Promise<CommitOutcome<T>>((resolve, reject) => {
+      const task = () => commitTransaction(this, plan).then(resolve, reject)
+      ;(opts.urgent ? this.commitQueue.urgent : this.commitQueue.normal).push(task)
+      void this.drainCommits()
+    })
   }
+
+  private async drainCommits(): Promise<void> {
+    if (this.committing) return
+    this.committing = true
+    try {
+      for (let task = this.nextCommit(); task; task = this.nextCommit()) await task()
+    } finally {
+      this.committing = false
+    }
+  }
+
+  private nextCommit(): (() => Promise<void>) | undefined {
+    return this.commitQueue.urgent.shift() ?? this.commitQueue.normal.shift()
+  }
+
 
   private readonly commitLock: CommitLock
 

@@ -182,7 +182,7 @@ max_generations: 10
 
   it('a worker killed with SIGKILL mid-run: supervise re-queues after the lease, another worker finishes, one verdict', async () => {
     repo = workspace()
-    setConfig(repo.dir, `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: 2s, max_attempts: 3}\n`)
+    setConfig(repo.dir, `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: 6s, max_attempts: 3}\n`)
     repo.git('commit', '-qam', 'short lease')
     writeSpec(repo.dir, {nodes: [{id: 'k/victim', team: 'default', run: {command: ['node', join(FIXTURES, 'slow-runner.cjs')]}}]})
     rigor(repo.dir, ['seed', 'spec.yaml'])
@@ -194,7 +194,7 @@ max_generations: 10
     for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) if (alive(pid)) process.kill(pid, 'SIGKILL')
     expect(json(rigor(repo.dir, ['show', 'k/victim', '--json'])).status).toBe('running')
     expect(json(rigor(repo.dir, ['supervise', '--once', '--json'])).supervised.requeued).toEqual([])
-    await sleep(2500)
+    await sleep(6500)
     const sup = json(rigor(repo.dir, ['supervise', '--once', '--json']))
     expect(sup.supervised.requeued).toEqual(['k/victim'])
     const rescue = json(rigor(repo.dir, ['work', '--worker', 'rescuer', '--json'], {RIGOR_TEST_SLEEP_MS: '100'}))
