@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
+import {returnMomentFlags} from '../../cli/stats-flags.js'
 import {formatNumber, parseNumberFlag, parsePeriodsPerYear, requireFlag, resolveSharpe, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
 import {deflatedSharpeRatio} from '../../core/stats/dsr.js'
 
@@ -37,11 +38,7 @@ Sharpe ratios (and --var-trials) are per period unless --periods-per-year is giv
     sharpe: Flags.string({description: 'observed Sharpe ratio of the selected trial', helpValue: '<number>'}),
     trials: Flags.string({description: 'number of trials N the selected one was picked from (rejected trials count too)', helpValue: '<integer>', required: true}),
     'var-trials': Flags.string({description: "variance of the trials' Sharpe ratios", helpValue: '<number>', required: true}),
-    skew: Flags.string({description: 'skewness of the selected trial returns (default 0)', helpValue: '<number>'}),
-    kurtosis: Flags.string({description: 'plain kurtosis of the selected trial returns, 3 for normal (default 3)', helpValue: '<number>'}),
-    'n-obs': Flags.string({description: 'number of return observations T', helpValue: '<integer>'}),
-    returns: Flags.string({description: 'CSV of the selected trial returns (column "return" or the last numeric one); replaces --sharpe, --skew, --kurtosis, --n-obs', helpValue: '<file>'}),
-    'periods-per-year': Flags.string({description: 'Sharpe ratios are annualised at this many periods a year', helpValue: '<number>'}),
+    ...returnMomentFlags,
   }
 
   async run(): Promise<DsrResult> {

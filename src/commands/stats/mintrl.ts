@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
+import {returnMomentFlags} from '../../cli/stats-flags.js'
 import {formatNumber, parseNumberFlag, parsePeriodsPerYear, resolveSharpe, toPerPeriod, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
 import {minimumTrackRecordLength} from '../../core/stats/mintrl.js'
 
@@ -38,12 +39,9 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
   static override flags = {
     sharpe: Flags.string({description: 'observed Sharpe ratio', helpValue: '<number>'}),
     benchmark: Flags.string({description: 'Sharpe ratio to beat', helpValue: '<number>', default: '0'}),
-    skew: Flags.string({description: 'skewness of the returns (default 0)', helpValue: '<number>'}),
-    kurtosis: Flags.string({description: 'plain kurtosis of the returns, 3 for normal (default 3)', helpValue: '<number>'}),
+    ...returnMomentFlags,
     confidence: Flags.string({description: 'confidence level to reach', helpValue: '<probability>', default: '0.95'}),
     'n-obs': Flags.string({description: 'observations available, to say whether the track record is long enough', helpValue: '<integer>'}),
-    returns: Flags.string({description: 'CSV of returns (column "return" or the last numeric one); replaces --sharpe, --skew, --kurtosis, --n-obs', helpValue: '<file>'}),
-    'periods-per-year': Flags.string({description: 'Sharpe ratios are annualised at this many periods a year', helpValue: '<number>'}),
   }
 
   async run(): Promise<MinTrlResult> {

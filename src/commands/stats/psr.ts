@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
+import {returnMomentFlags} from '../../cli/stats-flags.js'
 import {formatNumber, parseNumberFlag, parsePeriodsPerYear, requireFlag, resolveSharpe, toPerPeriod, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
 import {probabilisticSharpeRatio, probabilisticSharpeStatistic} from '../../core/stats/psr.js'
 
@@ -34,11 +35,7 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
   static override flags = {
     sharpe: Flags.string({description: 'observed Sharpe ratio', helpValue: '<number>'}),
     benchmark: Flags.string({description: 'Sharpe ratio to beat', helpValue: '<number>', default: '0'}),
-    skew: Flags.string({description: 'skewness of the returns (default 0)', helpValue: '<number>'}),
-    kurtosis: Flags.string({description: 'plain kurtosis of the returns, 3 for normal (default 3)', helpValue: '<number>'}),
-    'n-obs': Flags.string({description: 'number of return observations T', helpValue: '<integer>'}),
-    returns: Flags.string({description: 'CSV of returns (column "return" or the last numeric one); replaces --sharpe, --skew, --kurtosis, --n-obs', helpValue: '<file>'}),
-    'periods-per-year': Flags.string({description: 'Sharpe ratios are annualised at this many periods a year', helpValue: '<number>'}),
+    ...returnMomentFlags,
   }
 
   async run(): Promise<PsrResult> {

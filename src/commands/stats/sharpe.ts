@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
+import {returnMomentFlags} from '../../cli/stats-flags.js'
 import {formatNumber, parsePeriodsPerYear, requireFlag, resolveSharpe, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
 import {sharpeStandardError} from '../../core/stats/sharpe.js'
 
@@ -29,12 +30,8 @@ Give --returns FILE to compute everything from a CSV, or --sharpe with --n-obs (
   ]
 
   static override flags = {
-    returns: Flags.string({description: 'CSV of returns (column "return" or the last numeric one)', helpValue: '<file>'}),
+    ...returnMomentFlags,
     sharpe: Flags.string({description: 'a known Sharpe ratio, for its standard error', helpValue: '<number>'}),
-    skew: Flags.string({description: 'skewness of the returns (default 0)', helpValue: '<number>'}),
-    kurtosis: Flags.string({description: 'plain kurtosis of the returns, 3 for normal (default 3)', helpValue: '<number>'}),
-    'n-obs': Flags.string({description: 'number of return observations T', helpValue: '<integer>'}),
-    'periods-per-year': Flags.string({description: 'Sharpe ratios are annualised at this many periods a year', helpValue: '<number>'}),
   }
 
   async run(): Promise<SharpeResult> {
