@@ -232,3 +232,42 @@ max_generations: 10
     expect(rigor(repo.dir, ['cancel', 'c/later']).code).toBe(1)
   })
 })
+
+describe('teams and leases', () => {
+  it('max_parallel caps the running nodes of a team', () => {
+    repo = workspace()
+    setConfig(repo.dir, `version: 1\nteams: [{name: narrow, max_parallel: 1}, {name: wide}]\n`)
+    repo.git('commit', '-qam', 'config')
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'narrow/a', team: 'narrow', run: {command: SH_OK}},
+        {id: 'narrow/b', team: 'narrow', run: {command: SH_OK}},
+        {id: 'wide/a', team: 'wide', run: {command: SH_OK}},
+      ],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(json(rigor(repo.dir, ['claim', '--json'])).claimed.id).toBe('narrow/a')
+    expect(json(rigor(repo.dir, ['claim', '--json'])).claimed.id).toBe('wide/a')
+    const held = rigor(repo.dir, ['claim', '--json'])
+    expect(held.code).toBe(3)
+    expect(json(held).error.message).toContain('max_parallel')
+    rigor(repo.dir, ['run', 'narrow/a'])
+    expect(json(rigor(repo.dir, ['claim', '--json'])).claimed.id).toBe('narrow/b')
+  })
+
+  it('a lease that expires on the last attempt ends the node inconclusive with the reason', async () => {
+    repo = workspace()
+    setConfig(repo.dir, `version: 1\nteams: [{name: default}]\nlease: {duration: 1s, max_attempts: 1}\n`)
+    repo.git('commit', '-qam', 'config')
+    writeSpec(repo.dir, {nodes: [{id: 'l/once', team: 'default', run: {command: SH_OK}}]})
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(rigor(repo.dir, ['claim', '--worker', 'ghost']).code).toBe(0)
+    await sleep(1500)
+    const sup = json(rigor(repo.dir, ['supervise', '--once', '--json']))
+    expect(sup.health.stuck.map((s: any) => s.id)).toEqual(['l/once'])
+    expect(sup.supervised.expired).toEqual(['l/once'])
+    const shown = json(rigor(repo.dir, ['show', 'l/once', '--json']))
+    expect(shown.status).toBe('inconclusive')
+    expect(shown.verdict.reason).toContain('lease expired on attempt 1 of 1')
+  })
+})
