@@ -23,7 +23,9 @@ export default class Work extends RigorCommand {
       const progress = process.stdout.isTTY && !this.jsonEnabled() ? listrProgress(flags.parallel) : plainProgress((line) => this.say(line))
       const controller = new AbortController()
       const onSignal = () => {
-        if (!controller.signal.aborted) this.say('stopping: running nodes are stopped and put back...')
+        // a second Ctrl-C leaves at once: the leases of what still runs expire and `rigor supervise` takes them back
+        if (controller.signal.aborted) process.exit(130)
+        this.say('stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...')
         controller.abort()
       }
       process.on('SIGINT', onSignal)

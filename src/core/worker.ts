@@ -50,6 +50,11 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   const budgetLeft = () => opts.maxNodes === undefined || summary.claimed < opts.maxNodes
 
   // claims from one process go one at a time: racing ourselves only burns retries
+  // one slot's failure stops the others cleanly (their claims are put back) before it is reported
+  const failed = new AbortController()
+  let failure: unknown
+  const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal
+
   const claimSerially = (): Promise<ClaimResult> => {
     const next = claiming.then(() => claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, policy: opts.policy}))
     claiming = next.catch(() => {})
@@ -57,17 +62,24 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   }
 
   const slot = async (index: number): Promise<void> => {
-    while (!opts.signal?.aborted && budgetLeft()) {
-      let result: ClaimResult
-      try {
-        result = await claimSerially()
-      } catch (err) {
-        emit({type: 'error', slot: index, message: (err as Error).message})
-        throw err
-      }
+    try {
+      await slotLoop(index)
+    } catch (err) {
+      emit({type: 'error', slot: index, message: (err as Error).message})
+      failure ??= err
+      failed.abort()
+      const w = wake
+      wake = undefined
+      w?.()
+    }
+  }
+
+  const slotLoop = async (index: number): Promise<void> => {
+    while (!signal.aborted && budgetLeft()) {
+      const result = await claimSerially()
       if (!result.claimed) {
         lastIdle = result
-        if (running === 0) return
+        if (running === 0 || signal.aborted) return
         // wait for another slot's verdict, which may make something claimable
         await new Promise<void>((resolve) => {
           const previous = wake
@@ -85,7 +97,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       // the slot claims its next node as soon as the process ends; the verdict commits behind it
       let processEnded!: () => void
       const ended = new Promise<void>((resolve) => (processEnded = resolve))
-      const finished = executeClaimedNode(ws, result.claimed, {worker: opts.worker, signal: opts.signal, pollMs: opts.pollMs, onProcessEnd: processEnded})
+      const finished = executeClaimedNode(ws, result.claimed, {worker: opts.worker, signal, pollMs: opts.pollMs, onProcessEnd: processEnded})
         .then((outcome) => {
           if (outcome.kind === 'verdict') {
             summary.finished++
@@ -93,6 +105,11 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
           } else if (outcome.kind === 'released') summary.released++
           else summary.lost++
           emit({type: 'finished', slot: index, outcome})
+        })
+        .catch((err: unknown) => {
+          emit({type: 'error', slot: index, message: (err as Error).message})
+          failure ??= err
+          failed.abort()
         })
         .finally(() => {
           running--
@@ -108,7 +125,8 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
 
   const inFlight = new Set<Promise<void>>()
   await Promise.all(Array.from({length: Math.max(1, opts.parallel)}, (_, i) => slot(i)))
-  while (inFlight.size > 0) await Promise.all([...inFlight])
+  while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+  if (failure) throw failure
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'
   else if (!budgetLeft()) summary.stopped_because = 'max_nodes'
   else if (lastIdle) {
