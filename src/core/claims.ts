@@ -1,4 +1,6 @@
 import {admissionPolicy} from './admission.js'
+// the budget takes part in every claim through the admission policy
+import './budget.js'
 import {CheckFailedError, InputError, NothingToDoError} from './errors.js'
 import {nodeChange, nowIso} from './nodes.js'
 import {findCandidates, type AdmissionPolicy, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
