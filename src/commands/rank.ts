@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {renderTable} from '../cli/table.js'
+import {withWorkspace, workerName} from '../cli/workspace.js'
+import {rankingHistory, rankNodes, type RankResult} from '../core/rank.js'
+import type {RankingFile} from '../core/schemas/index.js'
+
+export default class Rank extends RigorCommand {
+  static override summary = 'Rank accepted nodes, archive the rest (verdicts are never rewritten), and record the ranking.'
+  static override description = 'Objectives: return (total_return), sharpe, drawdown (max_drawdown, lower is better), pareto (the non-dominated set over Sharpe and drawdown).'
+  static override examples = ['<%= config.bin %> rank --objective sharpe --keep 5', '<%= config.bin %> rank --objective pareto', '<%= config.bin %> rank --history --json']
+  static override flags = {
+    objective: Flags.option({options: ['return', 'sharpe', 'drawdown', 'pareto'] as const, default: 'sharpe'})(),
+    metric: Flags.string({description: 'rank by this verdict metric instead of the objective\'s own'}),
+    keep: Flags.integer({description: 'keep the best N, archive the rest (default: keep all)', min: 1}),
+    team: Flags.string({description: 'rank only this team'}),
+    by: Flags.string({description: 'who ranks (default: $RIGOR_WORKER or host-pid)'}),
+    history: Flags.boolean({description: 'list the recorded rankings, newest first, instead of ranking'}),
+  }
+
+  async run(): Promise<RankResult | {history: Array<RankingFile & {file: string}>}> {
+    const {flags} = await this.parse(Rank)
+    if (flags.history) {
+      const history = await withWorkspace(flags.cwd, (ws) => rankingHistory(ws))
+      for (const h of history) this.say(`${h.ranked_at}  ${h.objective.padEnd(8)} by ${h.metric}: kept ${h.kept.join(', ') || '-'} (${h.archived.length} archived)`)
+      return {history}
+    }
+    const result = await withWorkspace(flags.cwd, (ws) =>
+      rankNodes(ws, {objective: flags.objective, metric: flags.metric, keep: flags.keep, team: flags.team, by: workerName(flags.by)}),
+    )
+    const r = result.ranking
+    this.say(
+      renderTable(
+        ['rank', 'node', r.metric, 'sharpe', 'max drawdown', 'kept'],
+        r.ranked.map((n) => [n.rank, n.id, n.value.toFixed(3), n.sharpe?.toFixed(2) ?? '-', n.max_drawdown?.toFixed(3) ?? '-', n.kept ? 'yes' : 'archived']),
+      ),
+    )
+    this.say(`recorded ${result.file}`)
+    return result
+  }
+}
