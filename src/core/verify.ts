@@ -76,14 +76,19 @@ export async function locallyModifiedStateFiles(ws: Workspace): Promise<string[]
 }
 
 function isChecksummedDocument(path: string): boolean {
-  if (path.includes('/out/')) return false
-  return path.endsWith('.yaml') || (path.startsWith('audits/') && path.endsWith('.md'))
+  if (path.includes('/out/') || path.endsWith('/.gitkeep')) return false
+  if (path.endsWith('.yaml')) return true
+  return (path.startsWith('audits/') || path.startsWith('reports/')) && (path.endsWith('.md') || path.endsWith('.json'))
 }
 
 function checkText(file: string, text: string): Omit<VerifyProblem, 'where'> | undefined {
   let check: ReturnType<typeof checkDocument>
   try {
-    if (file.endsWith('.md')) {
+    if (file.endsWith('.json')) {
+      const doc = JSON.parse(text) as unknown
+      if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return {file, kind: 'invalid', message: 'not a JSON object'}
+      check = checkDocument(doc as Record<string, unknown>)
+    } else if (file.endsWith('.md')) {
       const {front, body} = splitMarkdownDocument(text, file)
       check = checkMarkdownDocument(front, body)
     } else {

@@ -1,0 +1,44 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, rigor} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {SH_CRASH, SH_OK} from '../fixtures/runners.js'
+import {workspace, writeSpec} from './helpers.js'
+
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+describe('rigor report', () => {
+  it("writes the day's markdown and JSON report with activity, top nodes, trends and lineage", () => {
+    repo = workspace()
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'd/good', team: 'default', run: {command: SH_OK}},
+        {id: 'd/broken', team: 'default', run: {command: SH_CRASH}},
+      ],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    rigor(repo.dir, ['work'])
+    const today = new Date().toISOString().slice(0, 10)
+    const result = json(rigor(repo.dir, ['report', '--json']))
+    expect(result.files).toEqual([`reports/${today}.md`, `reports/${today}.json`])
+    const report = result.report
+    expect(report.activity).toMatchObject({seeded: 2, run: 2, accepted: 1, inconclusive: 1})
+    expect(report.top.sharpe[0].id).toBe('d/good')
+    expect(report.trend).toHaveLength(7)
+    expect(report.trend[6]).toMatchObject({date: today, run: 2})
+    // one of two runs inconclusive: 100 - 30 x 0.5
+    expect(report.health_score).toBe(85)
+    const md = readFileSync(join(repo.dir, `reports/${today}.md`), 'utf8')
+    expect(md).toContain('```mermaid')
+    expect(md).toContain('Health score **85/100**')
+    const onDisk = JSON.parse(readFileSync(join(repo.dir, `reports/${today}.json`), 'utf8'))
+    expect(onDisk.activity.run).toBe(2)
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+    // again for the same day: replaced, still one pair of files
+    expect(rigor(repo.dir, ['report']).code).toBe(0)
+    expect(existsSync(join(repo.dir, `reports/${today}.md`))).toBe(true)
+    expect(rigor(repo.dir, ['report', '--date', 'yesterday']).code).toBe(2)
+  })
+})
