@@ -1,4 +1,5 @@
 import {registerPolicyExtension} from './admission.js'
+import {agentSpend} from './agent/costs.js'
 import type {Snapshot} from './store.js'
 import type {Workspace} from './workspace.js'
 
@@ -16,7 +17,7 @@ export interface BudgetState {
 export const utcDay = (date: Date): string => date.toISOString().slice(0, 10)
 
 /**
- * Spend of the UTC day: the costs recorded in the day's verdicts plus a
+ * Spend of the UTC day: the costs recorded in the day's verdicts and agent calls, plus a
  * reservation for every run in flight. Read from one state of the DAG, so a
  * claim that checks it lands only if that state is still the tip: no number of
  * concurrent workers can overspend. (A run that costs more than its reservation
@@ -32,6 +33,7 @@ export async function budgetState(ws: Workspace, snap: Snapshot, now = new Date(
     const verdict = await ws.store.verdict(record).catch(() => undefined)
     if (verdict?.cost && verdict.finished_at.startsWith(day)) spent += verdict.cost.usd
   }
+  spent += await agentSpend(ws, snap.commit, day)
   const reserved = running * ws.config.budget.reserve_per_run_usd
   const daily = ws.config.budget.daily_usd ?? null
   return {day, daily_usd: daily, spent_usd: spent, reserved_usd: reserved, running, remaining_usd: daily === null ? null : daily - spent - reserved}

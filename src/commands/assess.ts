@@ -1,0 +1,17 @@
+import {Args} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {withWorkspace} from '../cli/workspace.js'
+import {assessNode, type AssessResult} from '../core/agent/assess.js'
+
+export default class Assess extends RigorCommand {
+  static override summary = 'Ask the configured agent to judge a verdict; append what was learned to learnings.md.'
+  static override examples = ['<%= config.bin %> assess trend/momentum/lookback-120']
+  static override args = {id: Args.string({description: 'node id', required: true})}
+
+  async run(): Promise<AssessResult> {
+    const {args, flags} = await this.parse(Assess)
+    const result = await withWorkspace(flags.cwd, (ws) => assessNode(ws, args.id, {onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`)}))
+    this.say(`${result.assessor} on ${result.node}: ${result.assessment}`)
+    return result
+  }
+}

@@ -1,0 +1,24 @@
+import {Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {withWorkspace} from '../cli/workspace.js'
+import {designNodes, type DesignResult} from '../core/agent/design.js'
+
+export default class Design extends RigorCommand {
+  static override summary = 'Ask the configured agent (agent.command, prompt on stdin) to design new nodes; seed the valid ones.'
+  static override description = 'The prompt holds the best and worst nodes, what was tried and learnings.md. With no agent configured, a built-in designer refines the best accepted nodes (offline).'
+  static override examples = ['<%= config.bin %> design --count 5', '<%= config.bin %> design --team trend --json']
+  static override flags = {
+    count: Flags.integer({description: 'how many nodes to ask for', default: 5, min: 1, max: 100}),
+    team: Flags.string({description: 'design for this team'}),
+  }
+
+  async run(): Promise<DesignResult> {
+    const {flags} = await this.parse(Design)
+    const result = await withWorkspace(flags.cwd, (ws) =>
+      designNodes(ws, {count: flags.count, team: flags.team, onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`)}),
+    )
+    this.say(`${result.designer}: seeded ${result.seeded.length} node(s)${result.existing.length ? `, ${result.existing.length} existed` : ''}${result.attempts > 1 ? ` after ${result.attempts} attempts` : ''}`)
+    for (const bad of result.invalid) this.say(`  invalid: ${bad.field}: ${bad.message}`)
+    return result
+  }
+}

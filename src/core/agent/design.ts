@@ -1,0 +1,137 @@
+import {readFile} from 'node:fs/promises'
+import {basename, join} from 'node:path'
+import {parseYaml} from '../documents.js'
+import {formatIssuePath} from '../documents.js'
+import {InputError} from '../errors.js'
+import {nowIso} from '../nodes.js'
+import {SeedNode, SeedSpec, type NodeFile} from '../schemas/index.js'
+import {nodesOfSpec, seedNodes} from '../seed.js'
+import {paramSegment} from '../ids.js'
+import type {Workspace} from '../workspace.js'
+import {askAgentRecorded, extractBlock} from './run-agent.js'
+import {recordAgentCall} from './costs.js'
+import {nodeFingerprint} from '../rules.js'
+
+export const LEARNINGS_FILE = 'learnings.md'
+
+export interface DesignResult {
+  designer: string
+  seeded: string[]
+  existing: string[]
+  invalid: Array<{index: number; field: string; message: string}>
+  attempts: number
+  cost_usd: number
+}
+
+interface Scored {
+  node: NodeFile
+  metrics: Record<string, number>
+  status: string
+}
+
+async function scoredNodes(ws: Workspace, team?: string): Promise<Scored[]> {
+  const snap = await ws.currentSnapshot()
+  const out: Scored[] = []
+  for (const record of snap.nodes.values()) {
+    const node = record.node
+    if (!node || node.sweep || (team && node.team !== team) || !record.verdictOid) continue
+    const verdict = await ws.store.verdict(record).catch(() => undefined)
+    if (verdict) out.push({node, metrics: verdict.metrics, status: verdict.status})
+  }
+  return out.sort((a, b) => (b.metrics.sharpe ?? -Infinity) - (a.metrics.sharpe ?? -Infinity))
+}
+
+/** The prompt: best and worst nodes, what each team tried, and what was learned so far. */
+export async function designPrompt(ws: Workspace, opts: {count: number; team?: string}): Promise<string> {
+  const scored = await scoredNodes(ws, opts.team)
+  const line = (s: Scored) =>
+    `- ${s.node.id} (${s.status}) run=${JSON.stringify(s.node.run.command)} data=${s.node.data ?? '-'} params=${JSON.stringify(s.node.params)} metrics=${JSON.stringify(s.metrics)}`
+  let learnings = ''
+  try {
+    learnings = await readFile(join(ws.root, LEARNINGS_FILE), 'utf8')
+  } catch {}
+  return [
+    `You design experiments for a quantitative research DAG managed by rigor.`,
+    `Propose ${opts.count} new experiment nodes${opts.team ? ` for team ${opts.team}` : ''} that build on what worked and avoid what failed.`,
+    `Answer with one fenced yaml block holding a rigor seed spec: \`nodes:\` a list of {id, team, run: {command: [argv...]}, params, data}.`,
+    `Ids are lowercase slash paths like trend/momentum/lookback-120/refined; reuse commands and data files that exist.`,
+    '',
+    '## Best nodes',
+    ...scored.slice(0, 5).map(line),
+    '',
+    '## Worst nodes',
+    ...scored.slice(-5).reverse().map(line),
+    '',
+    '## What was learned',
+    learnings.trim() || '(nothing yet)',
+  ].join('\n')
+}
+
+/**
+ * One design step: ask the configured agent for node specs, validate each with
+ * the seed schema, and seed the valid ones with `designed_by`. With no agent
+ * configured, the built-in designer refines the best accepted nodes, so the
+ * cycle works offline.
+ */
+export async function designNodes(ws: Workspace, opts: {count: number; team?: string; onRetry?: (attempt: number, why: string) => void}): Promise<DesignResult> {
+  const agent = ws.config.agent
+  if (!agent) return builtInDesign(ws, opts)
+  const designer = `agent:${basename(agent.command[0]!)}`
+  const prompt = await designPrompt(ws, opts)
+  const answer = await askAgentRecorded({command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry}, (o) =>
+    recordAgentCall(ws, {kind: 'design', agent: designer, ...o}),
+  )
+  let raw: unknown
+  try {
+    raw = parseYaml(extractBlock(answer.text), 'agent answer')
+  } catch (err) {
+    throw new InputError(`the agent's answer is not YAML: ${(err as Error).message}`, {file: 'agent answer', fix: 'make the agent answer with one ```yaml block'})
+  }
+  const list = raw && typeof raw === 'object' && Array.isArray((raw as {nodes?: unknown}).nodes) ? ((raw as {nodes: unknown[]}).nodes) : []
+  const valid: Array<ReturnType<typeof SeedNode.parse>> = []
+  const invalid: DesignResult['invalid'] = []
+  list.forEach((entry, index) => {
+    const parsed = SeedNode.safeParse(entry)
+    if (parsed.success) valid.push(parsed.data)
+    else {
+      const issue = parsed.error.issues[0]!
+      invalid.push({index, field: `nodes[${index}].${formatIssuePath(issue.path)}`, message: issue.message})
+    }
+  })
+  const seeded = valid.length
+    ? await seedNodes(ws, nodesOfSpec(SeedSpec.parse({nodes: valid}), {designedBy: designer, createdAt: nowIso(), file: 'agent answer'}), {file: 'agent answer'})
+    : {added: [], existing: []}
+  return {designer, seeded: seeded.added, existing: seeded.existing, invalid, attempts: answer.attempts, cost_usd: answer.cost.usd}
+}
+
+/** Offline: refine the best accepted nodes by moving each numeric param 25% down and up. */
+async function builtInDesign(ws: Workspace, opts: {count: number; team?: string}): Promise<DesignResult> {
+  const designer = 'rigor:refine'
+  const best = (await scoredNodes(ws, opts.team)).filter((s) => s.status === 'proven_accepted')
+  const proposals: Array<ReturnType<typeof SeedNode.parse>> = []
+  for (const s of best) {
+    for (const [key, value] of Object.entries(s.node.params)) {
+      if (typeof value !== 'number' || value === 0) continue
+      for (const factor of [0.75, 1.25]) {
+        const moved: number = Number.isInteger(value) ? Math.max(1, Math.round(value * factor)) : Number((value * factor).toPrecision(3))
+        if (moved === value) continue
+        proposals.push({
+          id: `${s.node.id}/${key.toLowerCase().replace(/[^a-z0-9_]/g, '_')}-${paramSegment(moved)}`,
+          team: s.node.team,
+          run: s.node.run,
+          params: {...s.node.params, [key]: moved},
+          data: s.node.data,
+          requires: [],
+          priority: s.node.priority,
+        })
+      }
+    }
+  }
+  const snap = await ws.currentSnapshot()
+  const taken = new Set([...snap.nodes.values()].flatMap((r) => (r.node ? [nodeFingerprint(r.node)] : [])))
+  const fresh = proposals.filter((p) => !snap.nodes.has(p.id) && !taken.has(nodeFingerprint(p))).slice(0, opts.count)
+  const seeded = fresh.length
+    ? await seedNodes(ws, nodesOfSpec(SeedSpec.parse({nodes: fresh}), {designedBy: designer, createdAt: nowIso(), file: 'built-in designer'}), {file: 'built-in designer'})
+    : {added: [], existing: []}
+  return {designer, seeded: seeded.added, existing: seeded.existing, invalid: [], attempts: 0, cost_usd: 0}
+}

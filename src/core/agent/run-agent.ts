@@ -1,0 +1,94 @@
+import {execa} from 'execa'
+import {z} from 'zod'
+import {CheckFailedError} from '../errors.js'
+import {Cost} from '../schemas/index.js'
+
+/** An agent reports what a call cost on a stderr line: `RIGOR_COST {"usd": 0.01, "tokens_in": 900, "tokens_out": 300}`. */
+const COST_LINE = /^RIGOR_COST (\{.*\})\s*$/m
+
+export interface AgentAnswer {
+  text: string
+  attempts: number
+  /** why each failed attempt failed, in order */
+  failures: string[]
+  cost: z.infer<typeof Cost>
+}
+
+export interface AgentCall {
+  command: string[]
+  prompt: string
+  cwd: string
+  timeoutMs?: number
+  attempts?: number
+  /** first backoff; doubled after each failure */
+  backoffMs?: number
+  onRetry?: (attempt: number, why: string) => void
+}
+
+/**
+ * Runs the configured agent command (argv, no shell) with the prompt on stdin,
+ * e.g. `claude --print`. A failure (non-zero exit, timeout, empty answer) is
+ * retried with exponential backoff; the costs of every attempt are added up.
+ */
+export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
+  const attempts = call.attempts ?? 3
+  const failures: string[] = []
+  const cost = {usd: 0, tokens_in: 0, tokens_out: 0}
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const [program, ...args] = call.command
+    const result = await execa(program!, args, {input: call.prompt, cwd: call.cwd, timeout: call.timeoutMs ?? 300_000, reject: false, encoding: 'utf8'})
+    const reported = COST_LINE.exec(String(result.stderr ?? ''))
+    if (reported) {
+      const parsed = Cost.safeParse(JSON.parse(reported[1]!))
+      if (parsed.success) {
+        cost.usd += parsed.data.usd
+        cost.tokens_in += parsed.data.tokens_in ?? 0
+        cost.tokens_out += parsed.data.tokens_out ?? 0
+      }
+    }
+    const text = String(result.stdout ?? '').trim()
+    const why = result.timedOut ? 'timed out' : result.exitCode !== 0 ? `exited with code ${result.exitCode}: ${String(result.stderr ?? '').trim().split('\n').pop()}` : text === '' ? 'gave an empty answer' : undefined
+    if (!why) return {text, attempts: attempt, failures, cost}
+    failures.push(why)
+    if (attempt < attempts) {
+      call.onRetry?.(attempt, why)
+      await new Promise((r) => setTimeout(r, (call.backoffMs ?? 200) * 2 ** (attempt - 1)))
+    }
+  }
+  throw new AgentFailedError(call.command, attempts, failures, cost)
+}
+
+/** Every attempt failed; what they cost still counts against the budget. */
+export class AgentFailedError extends CheckFailedError {
+  constructor(
+    command: string[],
+    readonly attempts: number,
+    readonly failures: string[],
+    readonly cost: z.infer<typeof Cost>,
+  ) {
+    super(`the agent ${command.join(' ')} failed ${attempts} times: ${failures.join('; ')}`, {
+      fix: 'check agent.command in rigor.yaml (it reads the prompt on stdin and answers on stdout)',
+    })
+  }
+}
+
+/** Asks the agent and records the call (cost, attempts) whether it succeeds or not. */
+export async function askAgentRecorded(
+  call: AgentCall,
+  record: (outcome: {cost: z.infer<typeof Cost>; attempts: number; failures: string[]}) => Promise<unknown>,
+): Promise<AgentAnswer> {
+  try {
+    const answer = await askAgent(call)
+    await record(answer)
+    return answer
+  } catch (err) {
+    if (err instanceof AgentFailedError) await record(err)
+    throw err
+  }
+}
+
+/** The first fenced ```yaml / ```json block of an answer, or the whole answer. */
+export function extractBlock(answer: string): string {
+  const fenced = /```(?:ya?ml|json)?\s*\n([\s\S]*?)```/.exec(answer)
+  return (fenced ? fenced[1]! : answer).trim()
+}

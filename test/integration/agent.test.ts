@@ -1,0 +1,73 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, rigor} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {workspace, writeSpec} from './helpers.js'
+
+const FAKE_AGENT = resolve(__dirname, '../fixtures/fake-agent.mjs')
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+function configWithAgent(dir: string) {
+  writeFileSync(
+    join(dir, 'rigor.yaml'),
+    `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.5'}]\nagent: {command: [node, ${JSON.stringify(FAKE_AGENT)}]}\n`,
+  )
+}
+
+describe('agent steps', () => {
+  it('design: retries a failing agent, seeds the valid specs with designed_by, reports the invalid ones with the field', () => {
+    repo = workspace()
+    configWithAgent(repo.dir)
+    repo.git('commit', '-qam', 'agent')
+    const counter = join(repo.dir, '.git', 'agent-calls')
+    const result = rigor(repo.dir, ['design', '--count', '4', '--json'], {FAKE_AGENT_COUNTER: counter, FAKE_AGENT_FAILURES: '2'})
+    expect(result.code, result.stderr).toBe(0)
+    const design = json(result)
+    expect(design.attempts).toBe(3)
+    expect(design.seeded).toEqual(['agent/idea-one', 'agent/idea-two'])
+    expect(design.invalid.map((i: any) => i.field)).toEqual(['nodes[2].id', 'nodes[3].run'])
+    expect(json(rigor(repo.dir, ['show', 'agent/idea-one', '--json'])).designed_by).toBe('agent:node')
+    // the retries are in the log
+    const log = rigor(repo.dir, ['log', '--action', 'design', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l))
+    expect(log[0].trailers.attempts).toBe('3')
+    expect(Number(log[0].trailers['cost-usd'])).toBeCloseTo(0.03)
+    // designs run like any node; assess appends to learnings.md
+    expect(json(rigor(repo.dir, ['work', '--json'])).finished).toBe(2)
+    const assess = json(rigor(repo.dir, ['assess', 'agent/idea-one', '--json'], {FAKE_AGENT_COUNTER: counter}))
+    expect(assess.assessment).toContain('edge looks real')
+    expect(readFileSync(join(repo.dir, 'learnings.md'), 'utf8')).toContain('## agent/idea-one')
+    // the next prompt carries what was learned
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+  })
+
+  it('design without an agent: the built-in designer refines the best accepted nodes, offline', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {
+      nodes: [{id: 'm/base', team: 'default', run: {command: ['sh', '-c', 'printf \'{"metrics":{"sharpe":1.0}}\' > "$RIGOR_OUT/verdict.json"']}, params: {lookback: 40}}],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    rigor(repo.dir, ['work'])
+    const design = json(rigor(repo.dir, ['design', '--json']))
+    expect(design.designer).toBe('rigor:refine')
+    expect(design.seeded.sort()).toEqual(['m/base/lookback-30', 'm/base/lookback-50'])
+    expect(json(rigor(repo.dir, ['design', '--json'])).seeded).toEqual([])
+    const assess = json(rigor(repo.dir, ['assess', 'm/base', '--json']))
+    expect(assess.assessor).toBe('rigor:rules-of-thumb')
+  })
+
+  it('an agent that always fails is reported after the retries, and nothing is seeded', () => {
+    repo = workspace()
+    configWithAgent(repo.dir)
+    repo.git('commit', '-qam', 'agent')
+    const before = repo.git('rev-parse', 'HEAD')
+    const result = rigor(repo.dir, ['design'], {FAKE_AGENT_FAILURES: '99', FAKE_AGENT_COUNTER: join(repo.dir, '.git', 'n')})
+    expect(result.code).toBe(1)
+    expect(result.stderr.replace(/\s+›?\s*/g, ' ')).toContain('failed 3 times')
+    // nothing seeded; the failed call is on record with what it cost
+    expect(json(rigor(repo.dir, ['status', '--json'])).total).toBe(0)
+    expect(repo.git('rev-parse', 'HEAD~1')).toBe(before)
+    expect(repo.git('log', '-1', '--format=%B')).toContain('Rigor-Attempts: 3')
+  })
+})
