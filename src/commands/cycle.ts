@@ -1,0 +1,48 @@
+import {Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {listrProgress, plainProgress, type Progress} from '../cli/progress.js'
+import {withWorkspace} from '../cli/workspace.js'
+import {runCycle, type CycleResult} from '../core/cycle.js'
+
+export default class Cycle extends RigorCommand {
+  static override summary = 'One whole research cycle: design, work until nothing is claimable, rank, report. Resumable after a crash.'
+  static override description = 'Run it again after a crash: it continues with the first unfinished step and never runs a finished node again.'
+  static override examples = ['<%= config.bin %> cycle --parallel 4', '<%= config.bin %> cycle --json']
+  static override flags = {
+    parallel: Flags.integer({char: 'p', description: 'slots running at once', default: 2, min: 1, max: 256}),
+    'design-count': Flags.integer({description: 'nodes the design step asks for', default: 5, min: 1}),
+    keep: Flags.integer({description: 'nodes the ranking keeps', default: 5, min: 1}),
+  }
+
+  async run(): Promise<CycleResult> {
+    const {flags} = await this.parse(Cycle)
+    const controller = new AbortController()
+    const onSignal = () => controller.abort()
+    process.once('SIGINT', onSignal)
+    process.once('SIGTERM', onSignal)
+    const live = process.stdout.isTTY && !this.jsonEnabled()
+    let progress: Progress | undefined
+    try {
+      const result = await withWorkspace(flags.cwd, (ws) =>
+        runCycle(ws, {
+          parallel: flags.parallel,
+          designCount: flags['design-count'],
+          keep: flags.keep,
+          signal: controller.signal,
+          onStep: (step, state, detail) => {
+            if (step === 'work' && state === 'start') progress = live ? listrProgress(flags.parallel) : plainProgress((line) => this.say(`  ${line}`))
+            this.say(`${step}: ${state}${detail ? ` (${detail})` : ''}`)
+          },
+          onWork: (event) => progress?.onEvent(event),
+        }),
+      )
+      await progress?.done()
+      if (result.released.length) this.say(`put back ${result.released.length} node(s) a crashed cycle held`)
+      if (result.report) this.say(`report: ${result.report.files.join(', ')} (health ${result.report.health_score}/100)`)
+      return result
+    } finally {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+  }
+}
