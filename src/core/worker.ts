@@ -47,14 +47,14 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   let wake: (() => void) | undefined
   let lastIdle: Extract<ClaimResult, {claimed: undefined}> | undefined
   const emit = (event: WorkEvent) => opts.onEvent?.(event)
-  const budgetLeft = () => opts.maxNodes === undefined || summary.claimed < opts.maxNodes
+  const underMaxNodes = () => opts.maxNodes === undefined || summary.claimed < opts.maxNodes
 
-  // claims from one process go one at a time: racing ourselves only burns retries
   // one slot's failure stops the others cleanly (their claims are put back) before it is reported
   const failed = new AbortController()
   let failure: unknown
   const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal
 
+  // claims from one process go one at a time: racing ourselves only burns retries
   const claimSerially = (): Promise<ClaimResult> => {
     const next = claiming.then(() => claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, policy: opts.policy}))
     claiming = next.catch(() => {})
@@ -75,7 +75,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   }
 
   const slotLoop = async (index: number): Promise<void> => {
-    while (!signal.aborted && budgetLeft()) {
+    while (!signal.aborted && underMaxNodes()) {
       const result = await claimSerially()
       if (!result.claimed) {
         lastIdle = result
@@ -90,7 +90,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
         })
         continue
       }
-      if (!budgetLeft()) return
+      if (!underMaxNodes()) return
       summary.claimed++
       running++
       emit({type: 'claimed', slot: index, id: result.claimed.id, attempt: result.claimed.attempt})
@@ -128,7 +128,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   while (inFlight.size > 0) await Promise.allSettled([...inFlight])
   if (failure) throw failure
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'
-  else if (!budgetLeft()) summary.stopped_because = 'max_nodes'
+  else if (!underMaxNodes()) summary.stopped_because = 'max_nodes'
   else if (lastIdle) {
     summary.stopped_because = lastIdle.reason
     summary.detail = lastIdle.detail
