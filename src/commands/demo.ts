@@ -36,6 +36,8 @@ export default class Demo extends RigorCommand {
       'rigor status',
       `rigor show ${result.best[0]?.id ?? 'trend/momentum/lookback-120'}`,
       'rigor graph --markdown > dag.md',
+      `less ${result.report[0] ?? 'reports/'}`,
+      'rigor rank --history',
       'rigor log -n 10',
       'rigor verify',
     ]) {

@@ -5,6 +5,8 @@ import {InputError} from './errors.js'
 import {initWorkspace, isEmptyDir} from './init.js'
 import {nowIso} from './nodes.js'
 import {nodesOfSpec, readSeedSpec, seedNodes} from './seed.js'
+import {rankNodes} from './rank.js'
+import {writeDailyReport} from './report.js'
 import {summariseStatus, type StatusSummary} from './status.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import {Workspace} from './workspace.js'
@@ -25,6 +27,8 @@ export interface DemoResult {
   work: WorkSummary
   status: StatusSummary
   best: Array<{id: string; team: string; sharpe: number; max_drawdown: number; total_return: number}>
+  ranking: string
+  report: string[]
   seconds: number
 }
 
@@ -38,7 +42,7 @@ export interface DemoOptions {
 /**
  * The whole research cycle on bundled data in a fresh workspace: init, seed
  * the example program, work it in parallel (gates judge, rules spawn
- * refinements), then report the best nodes. Offline, no API key.
+ * refinements), rank, and write the daily report. Offline, no API key.
  */
 export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResult> {
   const started = Date.now()
@@ -71,7 +75,20 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
       best.push({id: record.id, team: record.node.team, sharpe: m.sharpe ?? 0, max_drawdown: m.max_drawdown ?? 0, total_return: m.total_return ?? 0})
     }
     best.sort((a, b) => b.sharpe - a.sharpe)
-    return {dir: target, seeded: seeded.added.length, work, status: summariseStatus(snap), best: best.slice(0, 5), seconds: (Date.now() - started) / 1000}
+    const ranked = await rankNodes(ws, {objective: 'sharpe', keep: 5, by: 'demo'})
+    step('rank', `kept the 5 best by Sharpe, archived ${ranked.ranking.archived.length} (${ranked.file})`)
+    const report = await writeDailyReport(ws, {by: 'demo'})
+    step('report', `${report.files.join(' and ')}, health ${report.report.health_score}/100`)
+    return {
+      dir: target,
+      seeded: seeded.added.length,
+      work,
+      status: summariseStatus(await ws.currentSnapshot()),
+      best: best.slice(0, 5),
+      ranking: ranked.file,
+      report: report.files,
+      seconds: (Date.now() - started) / 1000,
+    }
   } finally {
     await ws.close()
   }
