@@ -1,7 +1,7 @@
 import {readFile, realpath, stat} from 'node:fs/promises'
 import {isAbsolute, join, relative, resolve, sep} from 'node:path'
-import {sha256} from './checksum.js'
-import {dumpStateDocument, loadStateDocument} from './documents.js'
+import {sha256, withChecksum} from './checksum.js'
+import {dumpYaml, loadStateDocument} from './documents.js'
 import {CorruptFileError, InputError, RigorError} from './errors.js'
 import {nowIso} from './nodes.js'
 import {HandoffFile, HandoffName} from './schemas/index.js'
@@ -42,7 +42,14 @@ export interface HandoffSummary {
   artifacts: Record<string, string>
 }
 
-export async function createHandoff(ws: Workspace, req: HandoffRequest, now = new Date()): Promise<HandoffSummary & {commit?: string}> {
+export interface CreatedHandoff {
+  file: string
+  /** the document as written, checksum included */
+  handoff: HandoffFile
+  commit?: string
+}
+
+export async function createHandoff(ws: Workspace, req: HandoffRequest, now = new Date()): Promise<CreatedHandoff> {
   const names = {task: checkName(req.task, '--task'), from: checkName(req.from, '--from'), to: checkName(req.to, '--to')}
   if (req.artifacts.length === 0) throw new InputError('a handoff needs at least one --artifact', {fix: 'name the files you hand over: --artifact PATH (repeatable)'})
   // hashed once, before the commit: what the sender hands over is what is on disk now
@@ -51,21 +58,20 @@ export async function createHandoff(ws: Workspace, req: HandoffRequest, now = ne
     const rel = await workspacePath(ws.root, req.base, path)
     artifacts[rel] = sha256(await readFile(join(ws.root, rel)))
   }
-  const outcome = await ws.commit<HandoffSummary>(async (snap) => {
+  const outcome = await ws.commit<CreatedHandoff>(async (snap) => {
     const taken = await listTreeFiles(ws.repo, snap.tree, `${HANDOFFS_DIR}/${names.task}`)
     const number = 1 + Math.max(0, ...taken.map((f) => Number(/^(\d+)-/.exec(f.path.split('/').pop()!)?.[1] ?? 0)))
-    const doc = {...names, number, message: req.message, created_at: nowIso(now), artifacts}
-    const summary: HandoffSummary = {file: handoffFilePath(doc), ...doc}
-    const ordered = {task: doc.task, number, from: doc.from, to: doc.to, message: doc.message, created_at: doc.created_at, artifacts}
+    const handoff = withChecksum({task: names.task, number, from: names.from, to: names.to, message: req.message, created_at: nowIso(now), artifacts}) as HandoffFile
+    const file = handoffFilePath(handoff)
     return {
-      files: new Map([[summary.file, dumpStateDocument(ordered)]]),
+      files: new Map([[file, dumpYaml(handoff)]]),
       message: {
         action: 'handoff',
         subject: `handoff ${names.task} #${number}: ${names.from} -> ${names.to} (${Object.keys(artifacts).length} artifact(s))`,
         worker: names.from,
         trailers: {Task: names.task, From: names.from, To: names.to},
       },
-      result: summary,
+      result: {file, handoff},
     }
   })
   return {...outcome.result, commit: outcome.commit}
@@ -116,11 +122,11 @@ export async function verifyHandoffs(ws: Workspace, task?: string): Promise<Hand
       report.artifacts++
       const bytes = await readFile(join(ws.root, artifact)).catch(() => undefined)
       if (!bytes) {
-        report.problems.push({file: h.file, kind: 'missing', artifact, expected, message: `${artifact}: missing (handed over as ${expected})`})
+        report.problems.push({file: h.file, kind: 'missing', artifact, expected, message: `${artifact}: missing (handed over with ${expected})`})
         continue
       }
       const actual = sha256(bytes)
-      if (actual !== expected) report.problems.push({file: h.file, kind: 'changed', artifact, expected, actual, message: `${artifact}: checksum mismatch (expected ${expected}, actual ${actual})`})
+      if (actual !== expected) report.problems.push({file: h.file, kind: 'changed', artifact, expected, actual, message: `${artifact}: checksum no longer matches (expected ${expected}, actual ${actual})`})
     }
   }
   report.ok = report.problems.length === 0
@@ -137,7 +143,9 @@ interface ReadHandoff {
 /** The committed handoff files of one task or all, parsed; a corrupt one still yields its artifact list when its content is well formed. */
 async function readHandoffs(ws: Workspace, task?: string): Promise<ReadHandoff[]> {
   const dir = task ? `${HANDOFFS_DIR}/${checkName(task, 'task')}` : HANDOFFS_DIR
-  const files = (await listTreeFiles(ws.repo, await ws.currentSnapshot().then((s) => s.tree), dir, {recursive: true})).filter((f) => f.path.endsWith('.yaml'))
+  const tip = await ws.readTip()
+  const tree = tip ? await ws.repo.commitTree(tip) : undefined
+  const files = (await listTreeFiles(ws.repo, tree, dir, {recursive: true})).filter((f) => f.path.endsWith('.yaml'))
   const blobs = await readBlobs(ws.repo, files.map((f) => f.oid))
   return files.map((f, i) => {
     const text = blobs[i]!.toString('utf8')
@@ -148,19 +156,19 @@ async function readHandoffs(ws: Workspace, task?: string): Promise<ReadHandoff[]
 function parseHandoff(file: string, text: string): Pick<ReadHandoff, 'doc' | 'problem'> {
   try {
     const doc = loadStateDocument(HandoffFile, text, file)
-    if (handoffFilePath(doc) !== file) return {doc, problem: {kind: 'invalid', message: `${file}: its content says ${handoffFilePath(doc)}; task, number, from and to must agree with the path`}}
+    if (handoffFilePath(doc) !== file) return {doc, problem: {kind: 'invalid', message: `its content says ${handoffFilePath(doc)}; task, number, from and to must agree with the path`}}
     return {doc}
   } catch (err) {
     if (err instanceof CorruptFileError) {
-      const doc = HandoffFile.safeParse(loadStateDocumentUnchecked(text, file)).data
-      return {doc, problem: {kind: 'corrupt', expected: err.expected, actual: err.actual, message: err.message}}
+      return {doc: loadUnchecked(text, file), problem: {kind: 'corrupt', expected: err.expected, actual: err.actual, message: `checksum mismatch (expected ${err.expected}, actual ${err.actual})`}}
     }
-    if (err instanceof RigorError) return {problem: {kind: 'invalid', message: err.message}}
+    // the message without the file name in front: the caller prints the file first
+    if (err instanceof RigorError) return {problem: {kind: 'invalid', message: err.message.replace(`${file}: `, '')}}
     throw err
   }
 }
 
-function loadStateDocumentUnchecked(text: string, file: string): unknown {
+function loadUnchecked(text: string, file: string): HandoffFile | undefined {
   try {
     return loadStateDocument(HandoffFile, text, file, {skipChecksum: true})
   } catch {

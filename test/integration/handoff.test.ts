@@ -1,4 +1,4 @@
-import {writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
@@ -33,5 +33,41 @@ describe('rigor handoff', () => {
 
     expect(rigor(repo.dir, ['handoff', 'create', '--task', 'Bad Task', '--from', 'a', '--to', 'b', '--artifact', 'notes.md']).code).toBe(2)
     expect(rigor(repo.dir, ['handoff', 'create', '--task', 't', '--from', 'a', '--to', 'b', '--artifact', 'missing.csv']).code).toBe(2)
+  })
+
+  it('names a changed handoff file, a missing artifact and an artifact outside the workspace; filters by task', () => {
+    repo = workspace()
+    mkdirSync(join(repo.dir, 'models'))
+    writeFileSync(join(repo.dir, 'models', 'weights.bin'), Buffer.from([1, 2, 3]))
+    writeFileSync(join(repo.dir, 'report.md'), 'findings\n')
+    // paths are relative to where the user stands (here --cwd models), stored relative to the workspace
+    const created = json(rigor(repo.dir, ['handoff', 'create', '--cwd', join(repo.dir, 'models'), '--task', 'train', '--from', 'arch', '--to', 'audit', '--artifact', 'weights.bin', '--artifact', '../report.md', '--json']))
+    expect(Object.keys(created.handoff.artifacts).sort()).toEqual(['models/weights.bin', 'report.md'])
+    expect(created.handoff.checksum).toMatch(/^sha256:/)
+    expect(repo.git('log', '-1', '--format=%B')).toContain('Rigor-Action: handoff')
+    json(rigor(repo.dir, ['handoff', 'create', '--task', 'other', '--from', 'a', '--to', 'b', '--artifact', 'report.md', '--json']))
+    expect(json(rigor(repo.dir, ['handoff', 'list', '--task', 'train', '--json'])).handoffs.map((h: any) => h.file)).toEqual(['handoffs/train/001-arch-to-audit.yaml'])
+
+    const outside = rigor(repo.dir, ['handoff', 'create', '--task', 't', '--from', 'a', '--to', 'b', '--artifact', '/etc/hostname', '--json'])
+    expect(outside.code).toBe(2)
+    expect(json(outside).error.message).toContain('/etc/hostname lies outside the workspace')
+
+    // the sender's handoff file edited by hand (a value changed) and the weights deleted
+    const file = join(repo.dir, 'handoffs/train/001-arch-to-audit.yaml')
+    writeFileSync(file, readFileSync(file, 'utf8').replace('to: audit', 'to: audit2'))
+    repo.git('commit', '-qam', 'hand edit')
+    rmSync(join(repo.dir, 'models', 'weights.bin'))
+    const verify = rigor(repo.dir, ['handoff', 'verify', '--json'])
+    expect(verify.code).toBe(1)
+    const report = json(verify)
+    expect(report.ok).toBe(false)
+    expect(report.problems.map((p: any) => [p.kind, p.artifact ?? p.file])).toEqual([
+      ['corrupt', 'handoffs/train/001-arch-to-audit.yaml'],
+      ['missing', 'models/weights.bin'],
+    ])
+    const human = rigor(repo.dir, ['handoff', 'verify', 'train'])
+    expect(human.stdout).toContain('handoffs/train/001-arch-to-audit.yaml: checksum mismatch')
+    expect(human.stdout).toContain('models/weights.bin: missing')
+    expect(rigor(repo.dir, ['handoff', 'verify', 'other']).code).toBe(0)
   })
 })

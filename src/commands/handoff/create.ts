@@ -1,23 +1,24 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
-import {createHandoff} from '../../core/handoff.js'
+import {createHandoff, type CreatedHandoff} from '../../core/handoff.js'
 
 export default class HandoffCreate extends RigorCommand {
-  static override summary = 'Hand artifacts from one party to another, with their checksums, in handoffs/<task>/.'
+  static override summary = 'Hand files from one party to another, each pinned by its sha256, in handoffs/<task>/<n>-<from>-to-<to>.yaml.'
+  static override description = 'Artifacts are files inside the workspace (paths relative to the current directory or --cwd); the handoff file is committed in one commit, the artifacts themselves are not.'
   static override examples = ['<%= config.bin %> handoff create --task data-prep --from alice --to bob --artifact data/prices.csv --message "cleaned"']
   static override flags = {
-    task: Flags.string({required: true, description: 'the task the handoff belongs to'}),
-    from: Flags.string({required: true, description: 'who hands off'}),
+    task: Flags.string({required: true, description: 'the task the handoff belongs to (lowercase, like a node id segment)'}),
+    from: Flags.string({required: true, description: 'who hands over'}),
     to: Flags.string({required: true, description: 'who receives'}),
     artifact: Flags.string({required: true, multiple: true, description: 'a file in the workspace (repeatable)'}),
     message: Flags.string({description: 'what the receiver should know'}),
   }
 
-  async run() {
+  async run(): Promise<CreatedHandoff> {
     const {flags} = await this.parse(HandoffCreate)
     const result = await withWorkspace(flags.cwd, (ws) =>
-      createHandoff(ws, {task: flags.task, from: flags.from, to: flags.to, artifacts: flags.artifact, message: flags.message}),
+      createHandoff(ws, {task: flags.task, from: flags.from, to: flags.to, artifacts: flags.artifact, message: flags.message, base: flags.cwd ?? process.cwd()}),
     )
     this.say(`wrote ${result.file} (${Object.keys(result.handoff.artifacts).length} artifact(s))`)
     return result

@@ -1,17 +1,21 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
-import {listHandoffs} from '../../core/handoff.js'
+import {listHandoffs, type HandoffListing} from '../../core/handoff.js'
 
 export default class HandoffList extends RigorCommand {
-  static override summary = 'List the handoffs (of a task).'
+  static override summary = 'List the handoffs, oldest first per task.'
   static override examples = ['<%= config.bin %> handoff list', '<%= config.bin %> handoff list --task data-prep --json']
   static override flags = {task: Flags.string({description: 'only this task'})}
 
-  async run() {
+  async run(): Promise<{handoffs: HandoffListing[]}> {
     const {flags} = await this.parse(HandoffList)
     const handoffs = await withWorkspace(flags.cwd, (ws) => listHandoffs(ws, flags.task))
-    for (const h of handoffs) this.say(`${h.created_at}  ${h.task} #${h.number}  ${h.from} -> ${h.to}  ${Object.keys(h.artifacts).join(', ')}${h.message ? `  "${h.message}"` : ''}`)
+    for (const h of handoffs) {
+      if (h.task === undefined) this.say(`${h.file}: ${h.problem}`)
+      else this.say(`${h.created_at}  ${h.task} #${h.number}  ${h.from} -> ${h.to}  ${Object.keys(h.artifacts ?? {}).join(', ')}${h.message ? `  "${h.message}"` : ''}${h.problem ? `  (${h.problem})` : ''}`)
+    }
+    if (handoffs.length === 0) this.say('no handoffs')
     return {handoffs}
   }
 }

@@ -1,19 +1,19 @@
 import {Args} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
-import {verifyHandoffs} from '../../core/handoff.js'
+import {verifyHandoffs, type HandoffVerifyReport} from '../../core/handoff.js'
 
 export default class HandoffVerify extends RigorCommand {
-  static override summary = 'Check every handoff (of a task) and name every artifact whose checksum no longer matches; exit 1 if any.'
-  static override examples = ['<%= config.bin %> handoff verify', '<%= config.bin %> handoff verify data-prep']
+  static override summary = 'Recompute every handed-over artifact\'s checksum and check each handoff file\'s own; exit 1 naming every mismatch.'
+  static override examples = ['<%= config.bin %> handoff verify', '<%= config.bin %> handoff verify data-prep --json']
   static override args = {task: Args.string({description: 'only this task'})}
 
-  async run() {
+  async run(): Promise<HandoffVerifyReport> {
     const {args, flags} = await this.parse(HandoffVerify)
-    const result = await withWorkspace(flags.cwd, (ws) => verifyHandoffs(ws, args.task))
-    for (const p of result.problems) this.say(`${p.file}${p.artifact ? `: ${p.artifact}` : ''}: ${p.problem}${p.actual ? ` (expected ${p.expected}, actual ${p.actual})` : ''}`)
-    this.say(result.problems.length ? `${result.problems.length} problem(s) in ${result.checked} handoff(s)` : `ok: ${result.checked} handoff(s) verified`)
-    if (result.problems.length) process.exitCode = 1
-    return {ok: result.problems.length === 0, ...result}
+    const report = await withWorkspace(flags.cwd, (ws) => verifyHandoffs(ws, args.task))
+    for (const p of report.problems) this.say(`${p.file}${p.where === 'working tree' ? ' (working tree)' : ''}: ${p.message}`)
+    this.say(report.ok ? `ok: ${report.handoffs} handoff(s), ${report.artifacts} artifact(s) verified` : `${report.problems.length} problem(s) in ${report.handoffs} handoff(s)`)
+    if (!report.ok) process.exitCode = 1
+    return report
   }
 }

@@ -1,0 +1,43 @@
+import {parse} from 'csv-parse/sync'
+import {stringify} from 'csv-stringify/sync'
+import {InputError} from '../errors.js'
+
+/** A CSV with a header row and a `date` column (price files, returns.csv), kept as text cells. */
+export interface DatedTable {
+  header: string[]
+  rows: string[][]
+  /** column index of `date` */
+  dateColumn: number
+}
+
+export function parseDatedCsv(text: string, file: string): DatedTable {
+  let table: string[][]
+  try {
+    table = parse(text, {bom: true, skip_empty_lines: true, trim: true, relax_column_count: false})
+  } catch (err) {
+    throw new InputError(`is not valid CSV: ${(err as Error).message}`, {file, fix: 'write a comma-separated file with a header row'})
+  }
+  const [header = [], ...rows] = table
+  const dateColumn = header.findIndex((name) => name.toLowerCase() === 'date')
+  if (dateColumn === -1) throw new InputError('has no "date" column', {file, fix: 'give the file a header row with a date column (SPEC section 5)'})
+  rows.forEach((row, i) => {
+    if (Number.isNaN(Date.parse(row[dateColumn] ?? ''))) {
+      throw new InputError(`line ${i + 2}: "${row[dateColumn]}" is not a date`, {file, field: 'date', fix: 'write dates as YYYY-MM-DD'})
+    }
+  })
+  return {header, rows, dateColumn}
+}
+
+export const dateOf = (table: DatedTable, row: string[]): number => Date.parse(row[table.dateColumn]!)
+
+/** The rows of `table` with their cells reordered to `header` (same column names, any order). */
+export function alignColumns(table: DatedTable, header: string[], file: string): string[][] {
+  const index = header.map((name) => {
+    const at = table.header.indexOf(name)
+    if (at === -1) throw new InputError(`has no "${name}" column, which the node's data file has`, {file, fix: 'give the new prices the same columns as the node\'s data file'})
+    return at
+  })
+  return table.rows.map((row) => index.map((at) => row[at]!))
+}
+
+export const formatCsv = (header: string[], rows: ReadonlyArray<ReadonlyArray<string | number>>): string => stringify([header, ...rows])

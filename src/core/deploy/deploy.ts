@@ -1,0 +1,163 @@
+import {randomBytes} from 'node:crypto'
+import {rm, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {dumpStateDocument} from '../documents.js'
+import {CheckFailedError} from '../errors.js'
+import {assertNodeId} from '../ids.js'
+import {nowIso} from '../nodes.js'
+import {outDirPath} from '../paths.js'
+import type {DeployStage, DeploymentFile, PreviousDeployment} from '../schemas/index.js'
+import type {Workspace} from '../workspace.js'
+import {artifactDifferences, materialiseArtifacts} from './artifacts.js'
+import {evaluateDeployGate, gateRefusal, type DeployGate, type GateCondition} from './gate.js'
+import {assertDeployableId, deploymentFilePath} from './paths.js'
+import {readDeployment} from './records.js'
+import {describeFailure, runStageCommand, type StageCommandRun} from './stage-command.js'
+
+export interface DeployResult {
+  node: string
+  stage: DeployStage
+  file: string
+  by: string
+  deployed_at: string
+  audit: string
+  conditions: GateCondition[]
+  command?: {argv: string[]; exit_code: number | null; output: string}
+  commit?: string
+}
+
+/**
+ * Deploys a node to a stage: the gate (gate.ts) must pass; then the stage's
+ * configured command runs (a failure is a refusal and nothing is written);
+ * then deployments/<stage>/<id>.yaml is written in one commit. Redeploying
+ * keeps the replaced record in `previous`.
+ */
+export async function deployNode(ws: Workspace, id: string, opts: {stage: DeployStage; by: string; now?: Date}): Promise<DeployResult> {
+  assertDeployableId(id)
+  const now = opts.now ?? new Date()
+  const command = ws.config.deploy?.[opts.stage]?.command
+  const snap = await ws.currentSnapshot()
+  const artifactsDir = join(ws.root, outDirPath(id))
+  // the command reads the working tree's copies when the checkout holds them: those must be the audited bytes
+  const inWorkingTree = command !== undefined && (await stat(artifactsDir).then((s) => s.isDirectory(), () => false))
+  const gate = await evaluateDeployGate(ws, snap, id, opts.stage, {now, workingTree: inWorkingTree})
+  if (!gate.ok) throw gateRefusal(id, opts.stage, gate)
+
+  let run: StageCommandRun | undefined
+  if (command) {
+    run = await withArtifactsDir(ws, gate, inWorkingTree ? artifactsDir : undefined, (dir) =>
+      runStageCommand(command, {
+        cwd: ws.root,
+        env: {
+          RIGOR_NODE_ID: id,
+          RIGOR_STAGE: opts.stage,
+          RIGOR_WORKSPACE: ws.root,
+          RIGOR_ARTIFACTS_DIR: dir,
+          // relative to RIGOR_WORKSPACE, the command's directory
+          RIGOR_AUDIT: gate.audit!.file,
+          RIGOR_DEPLOYED_BY: opts.by,
+        },
+        timeoutMs: ws.config.runner.default_timeout,
+      }),
+    )
+    if (run.exitCode !== 0) {
+      throw new CheckFailedError(`refusing to deploy ${id} to ${opts.stage}: the deploy command (deploy.${opts.stage}.command) ${describeFailure(run)}; nothing was recorded${run.output.trim() ? `\n${run.output.trimEnd()}` : ''}`, {
+        fix: `fix the command or what it deploys to, then run rigor deploy ${id} --stage ${opts.stage} again`,
+      })
+    }
+  }
+
+  const outcome = await ws.commit<DeployResult>(async (tipSnap) => {
+    // the command took time: the gate must still hold, on the same artifacts, at the tip the record lands on
+    const again = tipSnap.commit === snap.commit ? gate : await evaluateDeployGate(ws, tipSnap, id, opts.stage, {now})
+    if (!again.ok || artifactDifferences(gate.artifacts.sums, again.artifacts.sums).length > 0) {
+      throw new CheckFailedError(`the state of ${id} changed while its deploy command ran; nothing was recorded`, {fix: `check the node (rigor show ${id}) and deploy again`})
+    }
+    const file = deploymentFilePath(opts.stage, id)
+    const existing = await readDeployment(ws.repo, tipSnap.tree, opts.stage, id)
+    // a record that fails its checksum cannot be carried into history as if it were true
+    if (existing.kind === 'unusable') throw existing.error
+    const previous: PreviousDeployment[] = existing.kind === 'ok' ? [...existing.doc.previous, withoutHistory(existing.doc)] : []
+    const audit = gate.audit!
+    const record = {
+      node: id,
+      stage: opts.stage,
+      status: 'active',
+      by: opts.by,
+      deployed_at: nowIso(now),
+      audit: {file: audit.file, checksum: audit.front.checksum, auditor: audit.front.auditor, audited_at: audit.front.audited_at},
+      artifacts: gate.artifacts.sums,
+      paper: gate.paper ? {file: gate.paper.file, checksum: gate.paper.results.checksum, periods: gate.paper.results.periods, sharpe: gate.paper.results.sharpe} : undefined,
+      command: run?.command,
+      exit_code: run?.exitCode ?? undefined,
+      previous,
+    }
+    return {
+      files: new Map([[file, dumpStateDocument(record)]]),
+      message: {action: 'deploy', subject: `deploy ${id} to ${opts.stage}`, nodes: [id], worker: opts.by, trailers: {Stage: opts.stage, Audit: audit.file}},
+      result: {
+        node: id,
+        stage: opts.stage,
+        file,
+        by: opts.by,
+        deployed_at: record.deployed_at,
+        audit: audit.file,
+        conditions: gate.conditions,
+        command: run ? {argv: run.command, exit_code: run.exitCode, output: run.output} : undefined,
+      },
+    }
+  })
+  return {...outcome.result, commit: outcome.commit}
+}
+
+/** Runs `fn` with the artifacts' directory: the working tree's, or a copy of the committed bytes when this checkout does not hold them. */
+async function withArtifactsDir<T>(ws: Workspace, gate: DeployGate, workingTreeDir: string | undefined, fn: (dir: string) => Promise<T>): Promise<T> {
+  if (workingTreeDir) return fn(workingTreeDir)
+  const dir = join(ws.repo.paths.commonDir, 'rigor', 'deploy', `${gate.node.id.replace(/\//g, '__')}.${randomBytes(4).toString('hex')}`)
+  try {
+    await materialiseArtifacts(ws.repo, gate.artifacts, dir)
+    return await fn(dir)
+  } finally {
+    await rm(dir, {recursive: true, force: true})
+  }
+}
+
+function withoutHistory(doc: DeploymentFile): PreviousDeployment {
+  const {previous: _previous, checksum: _checksum, ...rest} = doc
+  return rest
+}
+
+export interface RollbackResult {
+  node: string
+  stage: DeployStage
+  file: string
+  rolled_back_at: string
+  by: string
+  commit?: string
+}
+
+/**
+ * Marks a deployment rolled back. The record stays (status, who, when, why)
+ * and git keeps every earlier version. Without a stage, the highest active
+ * one is rolled back: live before paper.
+ */
+export async function rollbackDeployment(ws: Workspace, id: string, opts: {stage?: DeployStage; by: string; reason?: string; now?: Date}): Promise<RollbackResult> {
+  assertNodeId(id)
+  const now = opts.now ?? new Date()
+  const outcome = await ws.commit<RollbackResult>(async (snap) => {
+    for (const stage of opts.stage ? [opts.stage] : (['live', 'paper'] as const)) {
+      const existing = await readDeployment(ws.repo, snap.tree, stage, id)
+      if (existing.kind === 'unusable') throw existing.error
+      if (existing.kind !== 'ok' || existing.doc.status !== 'active') continue
+      const {checksum: _old, previous, ...doc} = existing.doc
+      const record = {...doc, status: 'rolled_back', rolled_back_at: nowIso(now), rolled_back_by: opts.by, rollback_reason: opts.reason, previous}
+      return {
+        files: new Map([[existing.file, dumpStateDocument(record)]]),
+        message: {action: 'rollback', subject: `roll back ${id} on ${stage}`, nodes: [id], worker: opts.by, trailers: {Stage: stage}},
+        result: {node: id, stage, file: existing.file, rolled_back_at: record.rolled_back_at, by: opts.by},
+      }
+    }
+    throw new CheckFailedError(`${id} has no active ${opts.stage ?? 'paper or live'} deployment to roll back`, {fix: `see ${deploymentFilePath(opts.stage ?? 'paper', id)} and its git history (git log -- deployments/)`})
+  })
+  return {...outcome.result, commit: outcome.commit}
+}

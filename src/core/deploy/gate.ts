@@ -1,0 +1,149 @@
+import {CheckFailedError, InputError} from '../errors.js'
+import {outDirPath, verdictFilePath} from '../paths.js'
+import type {DeployStage, DeploymentFile, NodeFile, PaperResultsFile} from '../schemas/index.js'
+import {problemError, type Snapshot} from '../store.js'
+import type {Workspace} from '../workspace.js'
+import {artifactDifferences, currentArtifacts, describeDifferences, workingTreeDifferences, type CurrentArtifacts} from './artifacts.js'
+import {readNodeAudits, type NodeAudit} from './audits.js'
+import {DEFAULT_MIN_PAPER_PERIODS, MAX_AUDIT_AGE_DAYS} from './paths.js'
+import {readDeployment, readPaperResults} from './records.js'
+
+/** One condition of the deployment gate, named so a refusal can say which one failed and how to fix it. */
+export interface GateCondition {
+  name: string
+  ok: boolean
+  detail: string
+  fix?: string
+}
+
+export interface DeployGate {
+  ok: boolean
+  conditions: GateCondition[]
+  node: NodeFile
+  artifacts: CurrentArtifacts
+  /** the audit that opened the gate */
+  audit?: NodeAudit
+  /** for live: the paper deployment and results it stands on */
+  paper?: {deployment: DeploymentFile; results: PaperResultsFile; file: string}
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000
+
+/**
+ * The gate of SPEC section 8, evaluated against one committed state:
+ * - the node is intact (node.yaml and verdict.yaml pass their checksums: a corrupt node throws),
+ *   proven_accepted, and its committed artifacts are the ones its run recorded;
+ * - the newest audit whose `covers.artifacts` equals the current artifact checksums is a PASS,
+ *   at most 30 days old (a PASS on artifacts that changed since covers nothing);
+ * - optionally, the working-tree copies the stage command will read are the committed ones;
+ * - live only: an active paper deployment of the same artifacts, with paper results made
+ *   under it that reach deploy.live.min_paper_periods and min_paper_sharpe.
+ */
+export async function evaluateDeployGate(
+  ws: Workspace,
+  snap: Snapshot,
+  id: string,
+  stage: DeployStage,
+  opts: {now: Date; workingTree?: boolean},
+): Promise<DeployGate> {
+  const record = snap.nodes.get(id)
+  if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
+  if (record.problem) throw problemError(record.problem)
+  const node = record.node!
+  const verdict = await ws.store.verdict(record)
+  const artifacts = await currentArtifacts(ws.repo, snap.tree, id)
+  const conditions: GateCondition[] = []
+  const add = (name: string, ok: boolean, detail: string, fix?: string): boolean => {
+    conditions.push({name, ok, detail, ...(ok ? {} : {fix})})
+    return ok
+  }
+
+  if (!verdict) add('node.verdict', false, `${id} has no verdict (it is ${node.status})`, `run it first (rigor work), then have it audited`)
+  else {
+    add('node.accepted', node.status === 'proven_accepted', `${id} is ${node.status}`, 'only a node its gates accepted (proven_accepted) can be deployed')
+    const diffs = artifactDifferences(verdict.artifacts, artifacts.sums)
+    add(
+      'artifacts.intact',
+      diffs.length === 0,
+      diffs.length ? `the committed ${outDirPath(id)}/ differs from what ${verdictFilePath(id)} recorded: ${describeDifferences(diffs)}` : `${Object.keys(artifacts.sums).length} artifact(s) match the verdict`,
+      `restore ${outDirPath(id)}/ from git history, or run the node again; either way it then needs a new audit`,
+    )
+  }
+  const audit = await auditConditions(ws, snap, id, artifacts, opts.now, add)
+  if (opts.workingTree) {
+    const diffs = await workingTreeDifferences(ws.root, id, artifacts.sums)
+    add(
+      'artifacts.working_tree',
+      diffs.length === 0,
+      diffs.length ? `the working tree's copies differ from the committed, audited files: ${describeDifferences(diffs)}` : 'the working tree holds the audited files',
+      `restore them (git checkout -- ${outDirPath(id)}), or commit the change and have the node audited again`,
+    )
+  }
+  const paper = stage === 'live' ? await paperConditions(ws, snap, id, artifacts, add) : undefined
+  return {ok: conditions.every((c) => c.ok), conditions, node, artifacts, audit, paper}
+}
+
+type Add = (name: string, ok: boolean, detail: string, fix?: string) => boolean
+
+async function auditConditions(ws: Workspace, snap: Snapshot, id: string, artifacts: CurrentArtifacts, now: Date, add: Add): Promise<NodeAudit | undefined> {
+  const reaudit = `have it audited again: rigor audit ${id} --auditor NAME (someone who did not run, seed or design it)`
+  const {audits, unusable} = await readNodeAudits(ws.repo, snap.tree, id)
+  const ignored = unusable.length ? ` (${unusable.length} unusable report(s) ignored: ${unusable.map((u) => u.file).join(', ')})` : ''
+  if (!add('audit.exists', audits.length > 0, audits.length ? `${audits.length} audit report(s)${ignored}` : `${id} has no audit${ignored}`, `audit it: rigor audit ${id} --auditor NAME`)) return undefined
+  const covering = audits.filter((a) => artifactDifferences(a.front.covers.artifacts, artifacts.sums).length === 0)
+  const newest = audits[0]!
+  if (
+    !add(
+      'audit.covers_artifacts',
+      covering.length > 0,
+      covering.length ? `${covering[0]!.file} covers the current artifacts` : `no audit covers the current artifacts; since the newest one (${newest.file}): ${describeDifferences(artifactDifferences(newest.front.covers.artifacts, artifacts.sums))}`,
+      reaudit,
+    )
+  ) {
+    return undefined
+  }
+  // the newest word on these exact artifacts decides: a later FAIL is not outvoted by an earlier PASS
+  const audit = covering[0]!
+  const failing = audit.front.issues.filter((i) => i.severity !== 'minor').map((i) => `${i.category}: ${i.description}`)
+  if (!add('audit.pass', audit.front.verdict === 'PASS', `${audit.file} is ${audit.front.verdict}${failing.length ? ` (${failing.slice(0, 3).join('; ')})` : ''}`, `fix what it found, run the node again, then ${reaudit}`)) return undefined
+  const ageDays = (now.getTime() - Date.parse(audit.front.audited_at)) / DAY_MS
+  if (!add('audit.fresh', ageDays <= MAX_AUDIT_AGE_DAYS, `${audit.file} is ${Math.floor(ageDays)} day(s) old; the gate takes audits at most ${MAX_AUDIT_AGE_DAYS} days old`, reaudit)) return undefined
+  return audit
+}
+
+async function paperConditions(ws: Workspace, snap: Snapshot, id: string, artifacts: CurrentArtifacts, add: Add): Promise<DeployGate['paper']> {
+  const deployPaper = `deploy it to paper first: rigor deploy ${id} --stage paper`
+  const paperRun = `trade it on paper: rigor paper ${id} (after new prices have arrived past its backtest window)`
+  const deployment = await readDeployment(ws.repo, snap.tree, 'paper', id)
+  if (deployment.kind !== 'ok') {
+    add('paper.deployed', false, deployment.kind === 'absent' ? `${id} has no paper deployment` : `${deployment.file} is unusable: ${deployment.error.message}`, deployment.kind === 'absent' ? deployPaper : `restore ${deployment.file} from git history`)
+    return undefined
+  }
+  const paper = deployment.doc
+  if (!add('paper.deployed', paper.status === 'active', `the paper deployment (${deployment.file}) is ${paper.status}`, deployPaper)) return undefined
+  const diffs = artifactDifferences(paper.artifacts, artifacts.sums)
+  if (!add('paper.same_artifacts', diffs.length === 0, `the paper deployment ran other artifacts than the current ones: ${describeDifferences(diffs)}`, `deploy the current artifacts to paper and trade them there: rigor deploy ${id} --stage paper`)) return undefined
+  const results = await readPaperResults(ws.repo, snap.tree, id)
+  if (results.kind !== 'ok') {
+    add('paper.results', false, results.kind === 'absent' ? `${id} has no paper results` : `${results.file} is unusable: ${results.error.message}`, results.kind === 'absent' ? paperRun : `restore ${results.file} from git history, or run rigor paper ${id} again`)
+    return undefined
+  }
+  const r = results.doc
+  if (!add('paper.results', r.deployment.deployed_at === paper.deployed_at && r.deployment.checksum === paper.checksum, `${results.file} was made under an earlier paper deployment`, paperRun)) return undefined
+  const live = ws.config.deploy?.live
+  const minPeriods = live?.min_paper_periods ?? DEFAULT_MIN_PAPER_PERIODS
+  const periodsOk = add('paper.periods', r.periods >= minPeriods, `${r.periods} paper period(s) (${r.from} to ${r.to}); live needs at least ${minPeriods} (deploy.live.min_paper_periods)`, `let it trade on paper longer: ${paperRun}`)
+  let sharpeOk = true
+  if (live?.min_paper_sharpe !== undefined) {
+    sharpeOk = add('paper.sharpe', r.sharpe >= live.min_paper_sharpe, `paper sharpe ${r.sharpe.toFixed(3)}; live needs at least ${live.min_paper_sharpe} (deploy.live.min_paper_sharpe)`, `let it trade on paper longer, or improve the strategy and start again from the audit`)
+  }
+  return periodsOk && sharpeOk ? {deployment: paper, results: r, file: results.file} : undefined
+}
+
+/** The refusal: every failed condition with its name and detail, and how to fix each. */
+export function gateRefusal(id: string, stage: DeployStage, gate: DeployGate): CheckFailedError {
+  const failed = gate.conditions.filter((c) => !c.ok)
+  const lines = failed.map((c) => `  - ${c.name}: ${c.detail}`)
+  const fixes = [...new Set(failed.map((c) => c.fix).filter((f): f is string => !!f))]
+  return new CheckFailedError(`refusing to deploy ${id} to ${stage}: ${failed.length} condition(s) failed\n${lines.join('\n')}`, {fix: fixes.join('; ')})
+}

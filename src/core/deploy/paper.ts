@@ -1,0 +1,219 @@
+import {randomBytes} from 'node:crypto'
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {basename, isAbsolute, join, relative, resolve} from 'node:path'
+import {TRADING_DAYS_PER_YEAR, returnMetrics} from '../backtest/metrics.js'
+import {sha256} from '../checksum.js'
+import {dumpStateDocument} from '../documents.js'
+import {CheckFailedError, InputError} from '../errors.js'
+import type {Repo} from '../git/repo.js'
+import {nowIso} from '../nodes.js'
+import {outDirPath} from '../paths.js'
+import {parseTimeout, readRunnerReport, runProcess, RUN_LOG} from '../runner.js'
+import type {DeploymentFile, NodeFile} from '../schemas/index.js'
+import {problemError} from '../store.js'
+import {readBlobs} from '../tree-files.js'
+import type {Workspace} from '../workspace.js'
+import {currentArtifacts} from './artifacts.js'
+import {alignColumns, dateOf, formatCsv, parseDatedCsv, type DatedTable} from './dated-csv.js'
+import {assertDeployableId, paperResultsPath, paperReturnsPath} from './paths.js'
+import {readDeployment} from './records.js'
+
+/**
+ * Paper trading: the node's strategy run forward on prices that came after
+ * its backtest window.
+ *
+ * The rule. The backtest window ends at the last date of the node's committed
+ * out/returns.csv (the audited artifact). Paper periods are the price rows
+ * dated after that, taken from the node's own data file as it is now (new
+ * prices are appended to it as they arrive) or from `--data FILE` (new rows
+ * only, or a longer copy of the history). The node's command runs once,
+ * through the runner protocol, with RIGOR_DATA pointing at the history up to
+ * the window's end followed by those new rows; its returns dated after the
+ * window are the paper record. One run over the lot is the same as walking
+ * forward a day at a time, because a position at t may read nothing after t:
+ * the auditor's truncation check, which a paper deployment cannot exist
+ * without, holds the runner to that. `--periods N` walks forward only N periods.
+ *
+ * The results (deployments/paper/<id>.results.yaml) cover every paper period
+ * so far, so running `rigor paper` again after more prices arrive extends the
+ * record; they name the paper deployment they were made under, so a new paper
+ * deployment needs new paper results before live.
+ */
+
+export interface PaperOptions {
+  /** walk forward at most this many periods */
+  periods?: number
+  /** a price file holding the new rows; default: the node's data file */
+  data?: string
+  /** where a relative --data path starts from */
+  base: string
+  now?: Date
+}
+
+export interface PaperResult {
+  node: string
+  file: string
+  returns_file: string
+  backtest_end: string
+  from: string
+  to: string
+  periods: number
+  sharpe: number
+  total_return: number
+  max_drawdown: number
+  win_rate: number
+  data: string
+  commit?: string
+}
+
+const RETURNS = 'out/returns.csv'
+
+export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions): Promise<PaperResult> {
+  assertDeployableId(id)
+  if (opts.periods !== undefined && (!Number.isInteger(opts.periods) || opts.periods < 1)) {
+    throw new InputError(`--periods must be a positive whole number, got ${opts.periods}`, {field: '--periods'})
+  }
+  const now = opts.now ?? new Date()
+  const snap = await ws.currentSnapshot()
+  const record = snap.nodes.get(id)
+  if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
+  if (record.problem) throw problemError(record.problem)
+  const node = record.node!
+  const deployment = await activePaperDeployment(ws.repo, snap.tree, id)
+  if (!node.data) throw new CheckFailedError(`${id} declares no data file, so there is nothing to trade forward on`, {fix: 'paper trading needs a node with `data:` (its RIGOR_DATA)'})
+
+  const backtestEnd = await backtestWindowEnd(ws.repo, snap.tree, id, deployment)
+  const sourceFile = opts.data ? resolve(opts.base, opts.data) : resolve(ws.root, node.data)
+  const sourceName = displayPath(ws.root, sourceFile)
+  const history = parseDatedCsv(await readText(resolve(ws.root, node.data), node.data), node.data)
+  const source = opts.data ? parseDatedCsv(await readText(sourceFile, sourceName), sourceName) : history
+  const past = history.rows.filter((row) => dateOf(history, row) <= backtestEnd.time)
+  let ahead = alignColumns(source, history.header, sourceName)
+    .filter((row) => Date.parse(row[history.dateColumn]!) > backtestEnd.time)
+    .sort((a, b) => Date.parse(a[history.dateColumn]!) - Date.parse(b[history.dateColumn]!))
+  if (opts.periods) ahead = ahead.slice(0, opts.periods)
+  if (ahead.length === 0) {
+    throw new CheckFailedError(`no prices after ${id}'s backtest window (it ends ${backtestEnd.date}) in ${sourceName}`, {
+      fix: `append the prices that arrived since to ${node.data}, or pass them with --data FILE`,
+    })
+  }
+  const lastTime = Date.parse(ahead.at(-1)![history.dateColumn]!)
+  const returns = await runForward(ws, node, formatCsv(history.header, [...past, ...ahead]), backtestEnd.time, lastTime)
+  if (returns.length === 0) throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${backtestEnd.date}`, {fix: 'a strategy runner writes one return per period in returns.csv (SPEC section 5)'})
+
+  const periodsPerYear = typeof node.params.periods_per_year === 'number' && node.params.periods_per_year > 0 ? node.params.periods_per_year : TRADING_DAYS_PER_YEAR
+  const m = returnMetrics(Float64Array.from(returns.map((r) => r.value)), periodsPerYear)
+  const file = paperResultsPath(id)
+  const returnsFile = paperReturnsPath(id)
+  const returnsCsv = formatCsv(['date', 'return'], returns.map((r) => [r.date, r.value]))
+  const doc = {
+    node: id,
+    deployment: {deployed_at: deployment.deployed_at, checksum: deployment.checksum},
+    run_at: nowIso(now),
+    backtest_end: backtestEnd.date,
+    data: {file: sourceName, checksum: sha256(await readFile(sourceFile))},
+    from: returns[0]!.date,
+    to: returns.at(-1)!.date,
+    periods: returns.length,
+    periods_per_year: periodsPerYear,
+    sharpe: m.sharpe,
+    total_return: m.total_return,
+    max_drawdown: m.max_drawdown,
+    win_rate: m.win_rate,
+    volatility: m.volatility,
+    command: node.run.command,
+    returns: {file: returnsFile, checksum: sha256(returnsCsv)},
+  }
+  const outcome = await ws.commit<PaperResult>(async (tipSnap) => {
+    const still = await readDeployment(ws.repo, tipSnap.tree, 'paper', id)
+    if (still.kind !== 'ok' || still.doc.status !== 'active' || still.doc.checksum !== deployment.checksum) {
+      throw new CheckFailedError(`the paper deployment of ${id} changed while it traded; nothing was recorded`, {fix: `check it (${still.file}) and run rigor paper ${id} again`})
+    }
+    return {
+      files: new Map([
+        [file, dumpStateDocument(doc)],
+        [returnsFile, returnsCsv],
+      ]),
+      message: {action: 'paper', subject: `paper ${id}: ${doc.periods} period(s), sharpe ${m.sharpe.toFixed(2)}`, nodes: [id], trailers: {Periods: String(doc.periods), Sharpe: m.sharpe.toFixed(4)}},
+      result: {node: id, file, returns_file: returnsFile, backtest_end: doc.backtest_end, from: doc.from, to: doc.to, periods: doc.periods, sharpe: doc.sharpe, total_return: doc.total_return, max_drawdown: doc.max_drawdown, win_rate: doc.win_rate, data: sourceName},
+    }
+  })
+  return {...outcome.result, commit: outcome.commit}
+}
+
+async function activePaperDeployment(repo: Repo, tree: string | undefined, id: string): Promise<DeploymentFile> {
+  const found = await readDeployment(repo, tree, 'paper', id)
+  if (found.kind === 'unusable') throw found.error
+  if (found.kind === 'absent' || found.doc.status !== 'active') {
+    throw new CheckFailedError(`${id} has no active paper deployment${found.kind === 'ok' ? ` (${found.file} is ${found.doc.status})` : ''}; only a node deployed to paper trades on paper`, {
+      fix: `deploy it to paper first: rigor deploy ${id} --stage paper`,
+    })
+  }
+  return found.doc
+}
+
+/** The last date of the committed returns.csv, which must still be the one the paper deployment shipped. */
+async function backtestWindowEnd(repo: Repo, tree: string | undefined, id: string, deployment: DeploymentFile): Promise<{date: string; time: number}> {
+  const artifacts = await currentArtifacts(repo, tree, id)
+  const file = `${outDirPath(id)}/returns.csv`
+  const oid = artifacts.oids[RETURNS]
+  if (!oid) throw new CheckFailedError(`${id} has no ${file}, so its backtest window is unknown`, {fix: 'paper trading continues a strategy runner, which writes returns.csv (SPEC section 5)'})
+  if (deployment.artifacts[RETURNS] !== artifacts.sums[RETURNS]) {
+    throw new CheckFailedError(`${file} changed after the paper deployment`, {fix: `have the node audited again and deploy it to paper again: rigor deploy ${id} --stage paper`})
+  }
+  const [blob] = await readBlobs(repo, [oid])
+  const table = parseDatedCsv(blob!.toString('utf8'), file)
+  if (table.rows.length === 0) throw new CheckFailedError(`${file} has no rows, so its backtest window is unknown`, {fix: 'run the node again'})
+  const last = table.rows.reduce((a, b) => (dateOf(table, b) > dateOf(table, a) ? b : a))
+  return {date: last[table.dateColumn]!, time: dateOf(table, last)}
+}
+
+/** Runs the node's command on `prices` and returns its returns dated in (after, until]. */
+async function runForward(ws: Workspace, node: NodeFile, prices: string, after: number, until: number): Promise<Array<{date: string; value: number}>> {
+  const workDir = join(ws.repo.paths.commonDir, 'rigor', 'paper', `${node.id.replace(/\//g, '__')}.${randomBytes(4).toString('hex')}`)
+  const outDir = join(workDir, 'out')
+  try {
+    await mkdir(outDir, {recursive: true})
+    const dataPath = join(workDir, basename(node.data!))
+    await writeFile(dataPath, prices)
+    const timeoutMs = parseTimeout(node.run.timeout, ws.config.runner.default_timeout)
+    const outcome = await runProcess({node, workspaceRoot: ws.root, outDir, timeoutMs, seed: 0, dataPath, extraEnv: {RIGOR_STAGE: 'paper'}})
+    const report = await readRunnerReport(outDir, outcome, timeoutMs)
+    if (!report.ok) {
+      const log = (await readFile(join(outDir, RUN_LOG), 'utf8').catch(() => '')).slice(-2000).trimEnd()
+      throw new CheckFailedError(`the paper run of ${node.id} failed: ${report.reason}; nothing was recorded${log ? `\n${log}` : ''}`, {fix: 'fix the runner (the output above is its run.log), then run rigor paper again'})
+    }
+    const text = await readFile(join(outDir, 'returns.csv'), 'utf8').catch(() => undefined)
+    if (text === undefined) throw new CheckFailedError(`the runner of ${node.id} wrote no returns.csv`, {fix: 'a strategy runner writes returns.csv (date,return) into RIGOR_OUT (SPEC section 5)'})
+    const table = parseDatedCsv(text, 'returns.csv (paper run)')
+    return forwardReturns(table, after, until)
+  } finally {
+    await rm(workDir, {recursive: true, force: true})
+  }
+}
+
+function forwardReturns(table: DatedTable, after: number, until: number): Array<{date: string; value: number}> {
+  const column = table.header.findIndex((name) => name.toLowerCase() === 'return')
+  if (column === -1) throw new CheckFailedError('the paper run\'s returns.csv has no "return" column', {fix: 'write returns.csv as date,return (SPEC section 5)'})
+  return table.rows
+    .filter((row) => dateOf(table, row) > after && dateOf(table, row) <= until)
+    .sort((a, b) => dateOf(table, a) - dateOf(table, b))
+    .map((row) => {
+      const value = Number(row[column])
+      if (row[column] === '' || !Number.isFinite(value)) throw new CheckFailedError(`the paper run's returns.csv has "${row[column]}" for ${row[table.dateColumn]}, not a number`, {fix: 'write one finite return per period'})
+      return {date: row[table.dateColumn]!, value}
+    })
+}
+
+async function readText(file: string, name: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch {
+    throw new InputError('cannot be read', {file: name, fix: 'give the path of an existing price CSV'})
+  }
+}
+
+const displayPath = (root: string, file: string): string => {
+  const rel = relative(root, file)
+  return rel.startsWith('..') || isAbsolute(rel) ? file : rel.split('\\').join('/')
+}

@@ -1,0 +1,26 @@
+import {InputError} from '../errors.js'
+import {assertNodeId} from '../ids.js'
+import type {DeployStage} from '../schemas/index.js'
+
+/** Where deployments and their evidence live (SPEC section 2). */
+export const DEPLOYMENTS_DIR = 'deployments'
+export const AUDITS_DIR = 'audits'
+
+export const deploymentFilePath = (stage: DeployStage, id: string): string => `${DEPLOYMENTS_DIR}/${stage}/${id}.yaml`
+export const paperResultsPath = (id: string): string => `${DEPLOYMENTS_DIR}/paper/${id}.results.yaml`
+export const paperReturnsPath = (id: string): string => `${DEPLOYMENTS_DIR}/paper/${id}.returns.csv`
+export const auditsDirPath = (id: string): string => `${AUDITS_DIR}/${id}`
+
+/** An audit older than this no longer opens the gate (SPEC section 8). */
+export const MAX_AUDIT_AGE_DAYS = 30
+/** live needs this many paper periods unless rigor.yaml says otherwise */
+export const DEFAULT_MIN_PAPER_PERIODS = 20
+
+/** A node id that can be deployed: `<id>.results` / `<id>.returns` would land on another node's paper record. */
+export function assertDeployableId(id: string): string {
+  assertNodeId(id)
+  if (/\.(results|returns)$/.test(id)) {
+    throw new InputError(`"${id}" ends in .results or .returns, which names another node's paper record under deployments/paper/`, {fix: 'rename the node before deploying it'})
+  }
+  return id
+}

@@ -1,0 +1,212 @@
+import {appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterEach, describe, expect, it} from 'vitest'
+import {stringify} from 'yaml'
+import {renderMarkdownDocument} from '../../src/core/documents.js'
+import {Workspace} from '../../src/core/workspace.js'
+import {json, rigor} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {workspace, writeSpec} from './helpers.js'
+
+let repo: TempRepo
+/** where the deploy commands leave their marks, outside the workspace */
+let marks: string
+afterEach(() => {
+  repo?.cleanup()
+  rmSync(marks, {recursive: true, force: true})
+})
+
+const ID = 'mom/base'
+const SYNTH_A = join(dirname(fileURLToPath(import.meta.url)), '../../data/SYNTH-A.csv')
+const DAY = 24 * 60 * 60 * 1000
+/** the backtest sees the first rows; the rest arrive later, as new prices for paper trading */
+const HISTORY_ROWS = 2000
+
+/** A deploy command that records what it was given: the side effect the test checks. */
+const recorder = (marker: string) => [
+  process.execPath,
+  '-e',
+  "const fs=require('fs');fs.writeFileSync(process.argv[1],JSON.stringify({node:process.env.RIGOR_NODE_ID,stage:process.env.RIGOR_STAGE,workspace:process.env.RIGOR_WORKSPACE,files:fs.readdirSync(process.env.RIGOR_ARTIFACTS_DIR).sort()}));console.log('shipped')",
+  marker,
+]
+
+function writeConfig(dir: string, deploy: unknown): void {
+  const config = {version: 1, teams: [{name: 'default'}], gates: [{name: 'always', accept_when: 'true'}], deploy}
+  writeFileSync(join(dir, 'rigor.yaml'), stringify(config))
+}
+
+/** A workspace whose node mom/base (momentum on the first rows of SYNTH-A) has run and been accepted. */
+function ranNode(deploy: unknown = {}): TempRepo {
+  const r = workspace()
+  writeConfig(r.dir, deploy)
+  const lines = readFileSync(SYNTH_A, 'utf8').trimEnd().split('\n')
+  mkdirSync(join(r.dir, 'data'))
+  writeFileSync(join(r.dir, 'data/prices.csv'), `${lines.slice(0, HISTORY_ROWS + 1).join('\n')}\n`)
+  r.git('add', 'rigor.yaml', 'data/prices.csv')
+  r.git('commit', '-qm', 'config and prices')
+  writeSpec(r.dir, {nodes: [{id: ID, team: 'default', run: {command: ['rigor', 'backtest', '--strategy', 'momentum']}, data: 'data/prices.csv'}]})
+  expect(rigor(r.dir, ['seed', 'spec.yaml']).code).toBe(0)
+  expect(rigor(r.dir, ['work']).code).toBe(0)
+  expect(json(rigor(r.dir, ['show', ID, '--json'])).status).toBe('proven_accepted')
+  return r
+}
+
+/** The prices that arrive after the backtest: the rest of SYNTH-A. */
+const newPrices = (): string[] => readFileSync(SYNTH_A, 'utf8').trimEnd().split('\n').slice(HISTORY_ROWS + 1)
+
+/** Commits an audit report the way the auditor does: covers = the verdict's artifacts at the current tip. */
+async function commitAudit(dir: string, a: {verdict: 'PASS' | 'FAIL'; auditor: string; at: Date}): Promise<string> {
+  const ws = await Workspace.open(dir)
+  try {
+    const outcome = await ws.commit(async (snap) => {
+      const verdict = (await ws.store.verdict(snap.nodes.get(ID)!))!
+      const file = `audits/${ID}/${a.at.toISOString().slice(0, 10)}-${a.auditor}.md`
+      const front = {
+        verdict: a.verdict,
+        auditor: a.auditor,
+        audited_at: a.at.toISOString(),
+        covers: {node: ID, commit: snap.commit, artifacts: verdict.artifacts},
+        checks: [{name: 'lookahead.truncation', result: a.verdict === 'PASS' ? 'pass' : 'fail', figures: {}}],
+        issues: a.verdict === 'PASS' ? [] : [{id: 'I1', severity: 'critical', category: 'lookahead', description: 'positions read the next day', location: 'positions.csv', remediation: 'lag the signal'}],
+      }
+      return {files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${ID}\n`)]]), message: {action: 'audit', subject: `audit ${ID}`, nodes: [ID], worker: a.auditor}, result: file}
+    })
+    return outcome.result
+  } finally {
+    await ws.close()
+  }
+}
+
+const committed = (r: TempRepo, path: string): boolean => r.git('ls-tree', '-r', '--name-only', 'main', '--', path) !== ''
+const refusal = (r: TempRepo, args: string[]) => {
+  const result = rigor(r.dir, [...args, '--json'])
+  expect(result.code).toBe(1)
+  return json(result).error as {message: string; fix: string}
+}
+
+describe('rigor deploy: the gate', () => {
+  it('refuses without an audit, with a stale or FAIL audit, after an artifact changed, and for a corrupt node', async () => {
+    marks = mkdtempSync(join(tmpdir(), 'rigor-marks-'))
+    repo = ranNode({paper: {command: recorder(join(marks, 'paper.json'))}})
+    let error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
+    expect(error.message).toContain('audit.exists')
+    expect(error.fix).toContain(`rigor audit ${ID}`)
+
+    await commitAudit(repo.dir, {verdict: 'PASS', auditor: 'bob', at: new Date(Date.now() - 40 * DAY)})
+    error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
+    expect(error.message).toMatch(/audit\.fresh: audits\/mom\/base\/\S+-bob\.md is 40 day\(s\) old/)
+
+    // a later FAIL is not outvoted by the earlier PASS
+    await commitAudit(repo.dir, {verdict: 'FAIL', auditor: 'carol', at: new Date(Date.now() - 2 * 3600_000)})
+    error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
+    expect(error.message).toContain('audit.pass')
+    expect(error.message).toContain('carol.md is FAIL (lookahead: positions read the next day)')
+
+    await commitAudit(repo.dir, {verdict: 'PASS', auditor: 'dave', at: new Date(Date.now() - 3600_000)})
+    const returns = join(repo.dir, `experiments/${ID}/out/returns.csv`)
+    const original = readFileSync(returns, 'utf8')
+    writeFileSync(returns, original.replace(/\n([^,\n]+),[^\n]+\n/, '\n$1,0.5\n'))
+    // an uncommitted edit: the command would read a file nobody audited
+    error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
+    expect(error.message).toContain('artifacts.working_tree')
+    expect(error.message).toContain(`experiments/${ID}/out/returns.csv changed`)
+    // the same edit committed: the PASS no longer covers the current artifacts
+    repo.git('commit', '-qam', 'tweak returns')
+    error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
+    expect(error.message).toContain('artifacts.intact')
+    expect(error.message).toContain('audit.covers_artifacts: no audit covers the current artifacts')
+    expect(error.message).toContain('out/returns.csv changed')
+    expect(committed(repo, 'deployments/paper')).toBe(false)
+
+    writeFileSync(returns, original)
+    repo.git('commit', '-qam', 'restore returns')
+    const nodeFile = join(repo.dir, `experiments/${ID}/node.yaml`)
+    writeFileSync(nodeFile, readFileSync(nodeFile, 'utf8').replace('priority: 0', 'priority: 9'))
+    repo.git('commit', '-qam', 'hand edit')
+    error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
+    expect(error.message).toContain(`experiments/${ID}/node.yaml: checksum mismatch`)
+  })
+})
+
+describe('rigor deploy and rigor paper', () => {
+  it('deploys to paper running the command, trades on paper, then goes live after enough periods, and rolls back', async () => {
+    marks = mkdtempSync(join(tmpdir(), 'rigor-marks-'))
+    const failing = [process.execPath, '-e', "console.error('broker down'); process.exit(3)"]
+    repo = ranNode({paper: {command: failing}})
+    await commitAudit(repo.dir, {verdict: 'PASS', auditor: 'dave', at: new Date()})
+
+    // a failing command is a refusal: nothing is recorded
+    let error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
+    expect(error.message).toContain('exited with code 3')
+    expect(error.message).toContain('broker down')
+    expect(committed(repo, 'deployments/paper')).toBe(false)
+    expect(refusal(repo, ['paper', ID]).message).toContain('no active paper deployment')
+
+    const paperMarker = join(marks, 'paper.json')
+    const liveMarker = join(marks, 'live.json')
+    writeConfig(repo.dir, {paper: {command: recorder(paperMarker)}, live: {command: recorder(liveMarker), min_paper_periods: 20}})
+    repo.git('commit', '-qam', 'deploy commands')
+    const paper = json(rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--by', 'alice', '--json']))
+    expect(paper.file).toBe(`deployments/paper/${ID}.yaml`)
+    expect(paper.command.exit_code).toBe(0)
+    expect(JSON.parse(readFileSync(paperMarker, 'utf8'))).toEqual({node: ID, stage: 'paper', workspace: repo.dir, files: ['positions.csv', 'returns.csv', 'run.log', 'verdict.json']})
+    const record = readFileSync(join(repo.dir, paper.file), 'utf8')
+    expect(record).toContain('status: active')
+    expect(record).toContain('by: alice')
+    expect(record).toMatch(/audit:\n {2}file: audits\/mom\/base\/\S+-dave\.md\n {2}checksum: sha256:/)
+    expect(repo.git('log', '-1', '--format=%B', 'main')).toContain('Rigor-Action: deploy')
+
+    error = refusal(repo, ['deploy', ID, '--stage', 'live'])
+    expect(error.message).toContain(`paper.results: ${ID} has no paper results`)
+    expect(error.fix).toContain(`rigor paper ${ID}`)
+    expect(refusal(repo, ['paper', ID]).message).toMatch(/no prices after mom\/base's backtest window \(it ends \d{4}-\d\d-\d\d\) in data\/prices\.csv/)
+
+    // first from a separate file of new rows only, walking forward 10 periods
+    const header = readFileSync(SYNTH_A, 'utf8').split('\n')[0]
+    writeFileSync(join(repo.dir, 'new-prices.csv'), `${header}\n${newPrices().join('\n')}\n`)
+    const short = json(rigor(repo.dir, ['paper', ID, '--periods', '10', '--data', 'new-prices.csv', '--json']))
+    expect(short.periods).toBe(10)
+    expect(short.data).toBe('new-prices.csv')
+    const lastBacktestDate = readFileSync(join(repo.dir, `experiments/${ID}/out/returns.csv`), 'utf8').trimEnd().split('\n').pop()!.split(',')[0]
+    expect(short.backtest_end).toBe(lastBacktestDate)
+    expect(short.from > lastBacktestDate).toBe(true)
+    error = refusal(repo, ['deploy', ID, '--stage', 'live'])
+    expect(error.message).toContain('paper.periods: 10 paper period(s)')
+    expect(error.message).toContain('at least 20')
+
+    // then the way prices usually arrive: appended to the node's own data file
+    appendFileSync(join(repo.dir, 'data/prices.csv'), `${newPrices().join('\n')}\n`)
+    repo.git('commit', '-qam', 'new prices')
+    const newRows = newPrices().length
+    const full = json(rigor(repo.dir, ['paper', ID, '--json']))
+    expect(full.data).toBe('data/prices.csv')
+    expect(full.periods).toBe(newRows)
+    const results = readFileSync(join(repo.dir, `deployments/paper/${ID}.results.yaml`), 'utf8')
+    for (const field of ['periods:', 'sharpe:', 'total_return:', 'max_drawdown:', 'backtest_end:', 'checksum: sha256:']) expect(results).toContain(field)
+    expect(readFileSync(join(repo.dir, `deployments/paper/${ID}.returns.csv`), 'utf8').trimEnd().split('\n')).toHaveLength(newRows + 1)
+    expect(repo.git('log', '-1', '--format=%B', 'main')).toContain('Rigor-Action: paper')
+
+    const live = json(rigor(repo.dir, ['deploy', ID, '--stage', 'live', '--by', 'alice', '--json']))
+    expect(live.file).toBe(`deployments/live/${ID}.yaml`)
+    expect(JSON.parse(readFileSync(liveMarker, 'utf8')).stage).toBe('live')
+    expect(readFileSync(join(repo.dir, live.file), 'utf8')).toContain(`periods: ${newRows}`)
+
+    const rolled = json(rigor(repo.dir, ['deploy', ID, '--rollback', '--by', 'bob', '--reason', 'slippage', '--json']))
+    expect(rolled.stage).toBe('live')
+    const liveRecord = readFileSync(join(repo.dir, live.file), 'utf8')
+    expect(liveRecord).toContain('status: rolled_back')
+    expect(liveRecord).toContain('rolled_back_by: bob')
+    expect(liveRecord).toContain('rollback_reason: slippage')
+    expect(repo.git('log', '-1', '--format=%B', 'main')).toContain('Rigor-Action: rollback')
+    expect(refusal(repo, ['deploy', ID, '--rollback', '--stage', 'live']).message).toContain('no active live deployment')
+
+    // a new paper deployment keeps the old one as history, and needs paper results of its own before live
+    json(rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--by', 'carol', '--json']))
+    expect(readFileSync(join(repo.dir, paper.file), 'utf8')).toMatch(/previous:\n {2}- node: mom\/base/)
+    expect(refusal(repo, ['deploy', ID, '--stage', 'live']).message).toContain('made under an earlier paper deployment')
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+    expect(repo.git('status', '--porcelain', '--', 'deployments', 'audits', 'experiments')).toBe('')
+  })
+})
