@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {dumpYaml} from '../core/documents.js'
+import {listAudits} from '../core/auditor/index.js'
 import {showNode, type NodeDetails} from '../core/show.js'
 
 export default class Show extends RigorCommand {
@@ -12,7 +13,7 @@ export default class Show extends RigorCommand {
   async run(): Promise<NodeDetails> {
     const {args, flags} = await this.parse(Show)
     return withWorkspace(flags.cwd, async (ws) => {
-      const details = await showNode(ws, args.id)
+      const details = await showNode(ws, args.id, listAudits)
       if (!this.jsonEnabled()) {
         const {verdict, audits, lineage, children, ...node} = details
         this.log(`# ${node.id}  (${node.status}${node.archived ? ', archived' : ''})`)

@@ -1,5 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+// the auditor reports its backlog and failure rate to the health checks
+import '../core/auditor/index.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/supervise.js'
 

@@ -1,3 +1,5 @@
+// the auditor reports its backlog and failure rate to the health checks
+import './auditor/index.js'
 import {budgetState, utcDay} from './budget.js'
 import {documentChecksum} from './checksum.js'
 import {renderMarkdownDocument} from './documents.js'

@@ -1,0 +1,21 @@
+import {Args, Flags} from '@oclif/core'
+import {RigorCommand} from '../cli/base.js'
+import {withWorkspace} from '../cli/workspace.js'
+import {auditNode} from '../core/auditor/index.js'
+import type {AuditFrontMatter} from '../core/schemas/index.js'
+
+export default class Audit extends RigorCommand {
+  static override summary = 'The Independent Auditor: look-ahead, leakage, overfitting and robustness checks; writes audits/<id>/<date>-<auditor>.md.'
+  static override description = 'A FAIL is a finished audit (exit 0) that blocks deployment; exit 1 is a refused audit (e.g. the auditor ran, seeded or designed the node).'
+  static override examples = ['<%= config.bin %> audit trend/breakout/window-100 --auditor risk', '<%= config.bin %> audit trend/breakout/window-100 --auditor risk --json']
+  static override args = {id: Args.string({description: 'node id', required: true})}
+  static override flags = {auditor: Flags.string({description: 'the auditor: must not be who ran, seeded or designed the node', required: true})}
+
+  async run(): Promise<Omit<AuditFrontMatter, 'checksum'> & {file: string}> {
+    const {args, flags} = await this.parse(Audit)
+    const outcome = await withWorkspace(flags.cwd, (ws) => auditNode(ws, args.id, {auditor: flags.auditor}))
+    for (const c of outcome.front.checks) this.say(`${c.result.padEnd(7)} ${c.name}${c.reason ? ` (${c.reason})` : ''}`)
+    this.say(`${outcome.front.verdict}: ${outcome.path}`)
+    return {...outcome.front, file: outcome.path}
+  }
+}

@@ -1,0 +1,71 @@
+import {copyFileSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, rigor} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {workspace, writeSpec} from './helpers.js'
+
+const ROOT = resolve(__dirname, '../..')
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+function seedBoth() {
+  repo = workspace()
+  copyFileSync(join(ROOT, 'data/SYNTH-A.csv'), join(repo.dir, 'prices.csv'))
+  writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.3', reject_when: 'metrics.sharpe <= 0.3'}]\naudit: {permutations: 6}\n`)
+  repo.git('add', 'prices.csv', 'rigor.yaml')
+  repo.git('commit', '-qm', 'data')
+  writeSpec(repo.dir, {
+    nodes: [
+      {id: 'honest/breakout', team: 'default', run: {command: ['rigor', 'backtest', '--strategy', 'breakout']}, params: {window: 100}, data: 'prices.csv'},
+      {id: 'cheat/peek', team: 'default', run: {command: ['node', join(ROOT, 'test/fixtures/cheat-lookahead.mjs')]}, data: 'prices.csv'},
+    ],
+  })
+  rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'seeder'])
+  expect(json(rigor(repo.dir, ['work', '--worker', 'runner', '--parallel', '2', '--json'])).by_status.proven_accepted).toBe(2)
+}
+
+describe('rigor audit', () => {
+  it('passes an honest strategy and fails one that reads tomorrow, as lookahead and leakage; deploy follows the verdict', () => {
+    seedBoth()
+    const honest = rigor(repo.dir, ['audit', 'honest/breakout', '--auditor', 'risk', '--json'])
+    expect(honest.code, honest.stderr).toBe(0)
+    const pass = json(honest)
+    expect(pass.checks.map((c: any) => `${c.name}:${c.result}`)).toEqual([
+      'lookahead.truncation:pass',
+      'leakage.permutation:pass',
+      'overfitting.dsr:pass',
+      'overfitting.pbo:skipped',
+      'robustness.costs:pass',
+      'robustness.seeds:pass',
+    ])
+    expect(pass.verdict).toBe('PASS')
+    const day = pass.audited_at.slice(0, 10)
+    const report = readFileSync(join(repo.dir, `audits/honest/breakout/${day}-risk.md`), 'utf8')
+    expect(report).toContain('| lookahead.truncation | pass |')
+    expect(existsSync(join(repo.dir, `audits/honest/breakout/${day}-risk.svg`))).toBe(true)
+
+    const cheat = json(rigor(repo.dir, ['audit', 'cheat/peek', '--auditor', 'risk', '--json']))
+    expect(cheat.verdict).toBe('FAIL')
+    const results = Object.fromEntries(cheat.checks.map((c: any) => [c.name, c.result]))
+    expect(results['lookahead.truncation']).toBe('fail')
+    expect(results['leakage.permutation']).toBe('fail')
+    expect(cheat.issues.map((i: any) => i.category)).toEqual(expect.arrayContaining(['lookahead', 'leakage']))
+
+    expect(json(rigor(repo.dir, ['show', 'cheat/peek', '--json'])).audits[0].verdict).toBe('FAIL')
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+    expect(rigor(repo.dir, ['deploy', 'honest/breakout', '--stage', 'paper', '--by', 'ops']).code).toBe(0)
+    const refused = rigor(repo.dir, ['deploy', 'cheat/peek', '--stage', 'paper', '--by', 'ops'])
+    expect(refused.code).toBe(1)
+  })
+
+  it('refuses an auditor that ran or seeded the node', () => {
+    seedBoth()
+    const ran = rigor(repo.dir, ['audit', 'honest/breakout', '--auditor', 'runner'])
+    expect(ran.code).toBe(1)
+    expect(ran.stderr).toContain('runner ran this node')
+    const seeded = rigor(repo.dir, ['audit', 'honest/breakout', '--auditor', 'seeder'])
+    expect(seeded.code).toBe(1)
+    expect(seeded.stderr).toContain('seeded this node')
+  })
+})
