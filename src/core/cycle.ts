@@ -2,13 +2,14 @@ import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {designNodes, type DesignResult} from './agent/design.js'
+import {auditTopCandidates} from './auditor/top.js'
 import {nodeChange} from './nodes.js'
 import {rankNodes, type RankResult} from './rank.js'
 import {writeDailyReport} from './report.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import type {Workspace} from './workspace.js'
 
-export const CYCLE_STEPS = ['design', 'work', 'rank', 'report'] as const
+export const CYCLE_STEPS = ['design', 'work', 'audit', 'rank', 'report'] as const
 export type CycleStep = (typeof CYCLE_STEPS)[number]
 
 interface CycleProgress {
@@ -26,6 +27,7 @@ export interface CycleResult {
   released: string[]
   design?: DesignResult
   work?: WorkSummary
+  audit?: Array<{id: string; verdict: 'PASS' | 'FAIL'; file: string}>
   rank?: Pick<RankResult, 'file'> & {kept: string[]}
   report?: {files: string[]; health_score: number}
 }
@@ -43,7 +45,8 @@ export interface CycleOptions {
 export const cycleWorker = (): string => `cycle@${hostname().split('.')[0]!.toLowerCase()}`
 
 /**
- * One research cycle: design, work until nothing is claimable, rank, report.
+ * One research cycle: design, work until nothing is claimable, audit the top
+ * candidates not audited yet, rank, report.
  * Progress is kept in .git/rigor/cycle.json; run it again after a crash and it
  * continues with the first unfinished step, after putting back the nodes the
  * crashed run held (finished nodes are never run again).
@@ -78,6 +81,7 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
   }
   result.design = await step('design', () => designNodes(ws, {count: opts.designCount}))
   result.work = await step('work', () => runWorkLoop(ws, {worker, parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal}))
+  result.audit = await step('audit', () => auditTopCandidates(ws, {count: opts.keep, auditor: `auditor-${hostname().split('.')[0]!.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`}))
   result.rank = await step('rank', async () => {
     const ranked = await rankNodes(ws, {objective: 'sharpe', keep: opts.keep, by: worker})
     return {file: ranked.file, kept: ranked.ranking.kept}

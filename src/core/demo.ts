@@ -5,6 +5,8 @@ import {InputError} from './errors.js'
 import {initWorkspace, isEmptyDir} from './init.js'
 import {nowIso} from './nodes.js'
 import {nodesOfSpec, readSeedSpec, seedNodes} from './seed.js'
+import {auditTopCandidates} from './auditor/top.js'
+import {deployNode} from './deploy/index.js'
 import {rankNodes} from './rank.js'
 import {writeDailyReport} from './report.js'
 import {summariseStatus, type StatusSummary} from './status.js'
@@ -27,6 +29,8 @@ export interface DemoResult {
   work: WorkSummary
   status: StatusSummary
   best: Array<{id: string; team: string; sharpe: number; max_drawdown: number; total_return: number}>
+  audits: Array<{id: string; verdict: 'PASS' | 'FAIL'; file: string}>
+  deployed: string | null
   ranking: string
   report: string[]
   seconds: number
@@ -42,7 +46,8 @@ export interface DemoOptions {
 /**
  * The whole research cycle on bundled data in a fresh workspace: init, seed
  * the example program, work it in parallel (gates judge, rules spawn
- * refinements), rank, and write the daily report. Offline, no API key.
+ * refinements), audit the best, deploy a winner that passes to paper, rank,
+ * and write the daily report. Offline, no API key.
  */
 export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResult> {
   const started = Date.now()
@@ -75,6 +80,17 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
       best.push({id: record.id, team: record.node.team, sharpe: m.sharpe ?? 0, max_drawdown: m.max_drawdown ?? 0, total_return: m.total_return ?? 0})
     }
     best.sort((a, b) => b.sharpe - a.sharpe)
+    const audits = await auditTopCandidates(ws, {count: 2, auditor: 'demo-auditor'})
+    step('audit', audits.map((a) => `${a.id} ${a.verdict}`).join(', ') || 'nothing to audit')
+    const winner = audits.find((a) => a.verdict === 'PASS')
+    let deployed: string | undefined
+    if (winner) {
+      const deployment = await deployNode(ws, winner.id, {stage: 'paper', by: 'demo'})
+      deployed = deployment.file
+      step('deploy', `${winner.id} to paper (${deployed})`)
+    } else {
+      step('deploy', 'nothing deployed: no candidate passed its audit (the auditor doing its job: see the FAIL reports)')
+    }
     const ranked = await rankNodes(ws, {objective: 'sharpe', keep: 5, by: 'demo'})
     step('rank', `kept the 5 best by Sharpe, archived ${ranked.ranking.archived.length} (${ranked.file})`)
     const report = await writeDailyReport(ws, {by: 'demo'})
@@ -85,6 +101,8 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
       work,
       status: summariseStatus(await ws.currentSnapshot()),
       best: best.slice(0, 5),
+      audits,
+      deployed: deployed ?? null,
       ranking: ranked.file,
       report: report.files,
       seconds: (Date.now() - started) / 1000,

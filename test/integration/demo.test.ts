@@ -25,6 +25,11 @@ describe('rigor demo', () => {
     expect(status.by_team.control?.proven_accepted ?? 0).toBe(0)
     const shown = json(rigor(target, ['show', demo.best[0].id, '--json']))
     expect(shown.verdict.artifacts['out/returns.csv']).toMatch(/^sha256:/)
+    expect(demo.audits.length).toBeGreaterThan(0)
+    for (const a of demo.audits) expect(['PASS', 'FAIL']).toContain(a.verdict)
+    expect(json(rigor(target, ['show', demo.audits[0].id, '--json'])).audits).toHaveLength(1)
+    // a winner goes to paper only with a PASS audit
+    expect(demo.deployed !== null).toBe(demo.audits.some((a: {verdict: string}) => a.verdict === 'PASS'))
     expect(demo.ranking).toMatch(/^reports\/rankings\//)
     expect(demo.report[0]).toMatch(/^reports\/\d{4}-\d{2}-\d{2}\.md$/)
     expect(json(rigor(target, ['rank', '--history', '--json'])).history).toHaveLength(1)

@@ -1,0 +1,23 @@
+import type {Workspace} from '../workspace.js'
+import {auditNode, listAudits} from './index.js'
+
+/** Audits the best accepted nodes by Sharpe that have no audit yet (and wrote returns.csv); the cycle and the demo use it. */
+export async function auditTopCandidates(ws: Workspace, opts: {count: number; auditor: string}): Promise<Array<{id: string; verdict: 'PASS' | 'FAIL'; file: string}>> {
+  const snap = await ws.currentSnapshot()
+  const candidates: Array<{id: string; sharpe: number}> = []
+  for (const record of snap.nodes.values()) {
+    if (record.node?.status !== 'proven_accepted' || record.node.sweep || record.node.archived) continue
+    const verdict = await ws.store.verdict(record)
+    // only a runner that leaves its out-of-sample returns can be audited
+    if (!verdict?.artifacts['out/returns.csv']) continue
+    candidates.push({id: record.id, sharpe: verdict?.metrics.sharpe ?? -Infinity})
+  }
+  candidates.sort((a, b) => b.sharpe - a.sharpe)
+  const audited: Array<{id: string; verdict: 'PASS' | 'FAIL'; file: string}> = []
+  for (const {id} of candidates.slice(0, opts.count)) {
+    if ((await listAudits(ws, id)).length > 0) continue
+    const outcome = await auditNode(ws, id, {auditor: opts.auditor})
+    audited.push({id, verdict: outcome.front.verdict, file: outcome.path})
+  }
+  return audited
+}
