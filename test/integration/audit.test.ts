@@ -69,3 +69,45 @@ describe('rigor audit', () => {
     expect(seeded.stderr).toContain('seeded this node')
   })
 })
+
+describe('rigor audit on the other classic cheats', () => {
+  it('fails whole-sample normalisation as lookahead, and the best of 40 random strategies as overfitting', () => {
+    repo = workspace()
+    copyFileSync(join(ROOT, 'data/SYNTH-C.csv'), join(repo.dir, 'prices.csv'))
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `version: 1\nteams: [{name: default}, {name: select}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0', reject_when: 'metrics.sharpe <= 0.0'}]\naudit: {permutations: 4, seeds: [1]}\n`,
+    )
+    repo.git('add', 'prices.csv', 'rigor.yaml')
+    repo.git('commit', '-qm', 'data')
+    writeSpec(repo.dir, {
+      nodes: [{id: 'cheat/normalise', team: 'default', run: {command: ['node', join(ROOT, 'test/fixtures/cheat-normalise.mjs')]}, data: 'prices.csv'}],
+      sweeps: [
+        {
+          id: 'select/random',
+          team: 'select',
+          run: {command: ['node', join(ROOT, 'test/fixtures/random-strategy.mjs')]},
+          data: 'prices.csv',
+          grid: {variant: Array.from({length: 40}, (_, i) => i + 1)},
+        },
+      ],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'seeder'])
+    rigor(repo.dir, ['work', '--worker', 'runner', '--parallel', '2'])
+    const normalise = json(rigor(repo.dir, ['audit', 'cheat/normalise', '--auditor', 'risk', '--json']))
+    expect(normalise.verdict).toBe('FAIL')
+    expect(normalise.checks.find((c: any) => c.name === 'lookahead.truncation').result).toBe('fail')
+    expect(normalise.issues.map((i: any) => i.category)).toContain('lookahead')
+
+    const rank = json(rigor(repo.dir, ['rank', '--objective', 'sharpe', '--keep', '1', '--team', 'select', '--json']))
+    const best = rank.ranking.kept[0]
+    expect(best).toMatch(/^select\/random\//)
+    const selected = json(rigor(repo.dir, ['audit', best, '--auditor', 'risk', '--json']))
+    expect(selected.verdict).toBe('FAIL')
+    const results = Object.fromEntries(selected.checks.map((c: any) => [c.name, c.result]))
+    expect(results['lookahead.truncation']).toBe('pass')
+    expect(results['overfitting.dsr']).toBe('fail')
+    expect(selected.checks.find((c: any) => c.name === 'overfitting.dsr').figures.trials).toBeGreaterThanOrEqual(20)
+    expect(selected.issues.map((i: any) => i.category)).toContain('overfitting')
+  })
+})
