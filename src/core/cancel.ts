@@ -1,7 +1,7 @@
 import {CheckFailedError, InputError} from './errors.js'
 import type {FileChange} from './git/tree-edit.js'
 import {nodeChange} from './nodes.js'
-import {blockedDependents} from './scheduler.js'
+import {blockDependents} from './scheduler.js'
 import type {NodeFile} from './schemas/index.js'
 import {problemError} from './store.js'
 import type {Workspace} from './workspace.js'
@@ -41,11 +41,7 @@ export async function cancelNode(ws: Workspace, id: string, opts: {by: string; r
       result.cancelled.push(node.id)
       if (node.status === 'running') result.stopping.push(node.id)
     }
-    for (const b of blockedDependents(snap, overrides)) {
-      const [path, text] = nodeChange(b.node, {status: 'blocked', reason: b.reason})
-      files.set(path, text)
-      result.blocked.push(b.node.id)
-    }
+    result.blocked.push(...blockDependents(snap, overrides, files))
     if (files.size === 0) return {result}
     return {
       files,

@@ -7,7 +7,7 @@ import {nodeChange, nowIso, verdictChange} from './nodes.js'
 import {outDirPath} from './paths.js'
 import {planSpawns} from './rules.js'
 import {collectArtifacts, parseTimeout, readRunnerReport, runProcess, type RunnerReport} from './runner.js'
-import {blockedDependents} from './scheduler.js'
+import {blockDependents} from './scheduler.js'
 import type {NodeFile, VerdictDraft} from './schemas/index.js'
 import type {Snapshot} from './store.js'
 import type {Workspace} from './workspace.js'
@@ -133,17 +133,13 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
     const [nodePath, nodeText, updated] = nodeChange(node, {status, reason, lease_until: undefined})
     files.set(nodePath, nodeText)
     for (const [path, text] of spawns.files) files.set(path, text)
-    const blocked = status === 'proven_accepted' ? [] : blockedDependents(snap, new Map([[node.id, updated]]))
-    for (const b of blocked) {
-      const [path, text] = nodeChange(b.node, {status: 'blocked', reason: b.reason})
-      files.set(path, text)
-    }
+    const blocked = status === 'proven_accepted' ? [] : blockDependents(snap, new Map([[node.id, updated]]), files)
     return {
       files,
       message: {
         action: 'verdict',
         subject: `${node.id} ${status}${spawns.spawned.length ? `, spawned ${spawns.spawned.length}` : ''}`,
-        nodes: [node.id, ...spawns.spawned, ...blocked.map((b) => b.node.id)],
+        nodes: [node.id, ...spawns.spawned, ...blocked],
         worker: input.worker,
         trailers: {Status: status, Attempt: String(node.attempt), ...(spawns.spawned.length ? {Spawned: spawns.spawned.join(' ')} : {})},
       },

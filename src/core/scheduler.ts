@@ -1,3 +1,5 @@
+import type {FileChange} from './git/tree-edit.js'
+import {nodeChange} from './nodes.js'
 import type {ConfigFile, NodeFile} from './schemas/index.js'
 import type {NodeRecord, Snapshot} from './store.js'
 
@@ -99,4 +101,13 @@ export function blockedDependents(snap: Snapshot, overrides: Map<string, NodeFil
     }
   }
   return blocked
+}
+
+/** Adds the node files of the dependents that `overrides` leave blocked to a change; returns their ids. */
+export function blockDependents(snap: Snapshot, overrides: Map<string, NodeFile>, files: Map<string, FileChange>): string[] {
+  return blockedDependents(snap, overrides).map((b) => {
+    const [path, text] = nodeChange(b.node, {status: 'blocked', reason: b.reason})
+    files.set(path, text)
+    return b.node.id
+  })
 }

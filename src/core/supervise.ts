@@ -1,6 +1,6 @@
 import type {FileChange} from './git/tree-edit.js'
 import {nodeChange, nowIso, verdictChange} from './nodes.js'
-import {blockedDependents} from './scheduler.js'
+import {blockDependents} from './scheduler.js'
 import type {NodeFile} from './schemas/index.js'
 import type {Workspace} from './workspace.js'
 
@@ -57,11 +57,7 @@ export async function requeueExpiredLeases(ws: Workspace, opts: {by: string; now
         result.expired.push(node.id)
       }
     }
-    for (const b of blockedDependents(snap, overrides)) {
-      const [path, text] = nodeChange(b.node, {status: 'blocked', reason: b.reason})
-      files.set(path, text)
-      result.blocked.push(b.node.id)
-    }
+    result.blocked.push(...blockDependents(snap, overrides, files))
     if (files.size === 0) return {result}
     return {
       files,

@@ -28,11 +28,12 @@ describe('rigor report', () => {
     expect(report.top.sharpe[0].id).toBe('d/good')
     expect(report.trend).toHaveLength(7)
     expect(report.trend[6]).toMatchObject({date: today, run: 2})
-    // one of two runs inconclusive: 100 - 30 x 0.5
-    expect(report.health_score).toBe(85)
+    // one of two runs inconclusive, one accepted node not audited yet: 100 - 30 x 0.5 - 25 x 1/10 = 82.5
+    expect(report.audit_backlog).toBe(1)
+    expect(report.health_score).toBe(83)
     const md = readFileSync(join(repo.dir, `reports/${today}.md`), 'utf8')
     expect(md).toContain('```mermaid')
-    expect(md).toContain('Health score **85/100**')
+    expect(md).toContain('Health score **83/100**')
     const onDisk = JSON.parse(readFileSync(join(repo.dir, `reports/${today}.json`), 'utf8'))
     expect(onDisk.activity.run).toBe(2)
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
