@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
-import {formatNumber, parseNumberFlag, parsePeriodsPerYear, requireFlag, resolveSharpe, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
+import {formatNumber, observedFromFlags, parseNumberFlag, requireObservations, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
 import {deflatedSharpeRatio} from '../../core/stats/dsr.js'
 
 export interface DsrResult {
@@ -43,13 +43,8 @@ Sharpe ratios (and --var-trials) are per period unless --periods-per-year is giv
 
   async run(): Promise<DsrResult> {
     const {flags} = await this.parse(StatsDsr)
-    const periodsPerYear = parsePeriodsPerYear(flags['periods-per-year'])
-    const observed = resolveSharpe(
-      {returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']},
-      periodsPerYear,
-      flags.cwd,
-    )
-    const nObs = requireFlag(observed.nObs, '--n-obs', 'give the number of return observations with --n-obs, or a returns CSV with --returns')
+    const {periodsPerYear, observed} = observedFromFlags(flags)
+    const nObs = requireObservations(observed)
     const nTrials = parseNumberFlag(flags.trials, '--trials', {integer: true, min: 1}) as number
     const varTrials = parseNumberFlag(flags['var-trials'], '--var-trials', {min: 0}) as number
     // a variance of Sharpe ratios scales with the square of the Sharpe ratio's units

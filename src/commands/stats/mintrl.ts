@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
-import {formatNumber, parseNumberFlag, parsePeriodsPerYear, resolveSharpe, toPerPeriod, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
+import {formatNumber, observedFromFlags, parseNumberFlag, toPerPeriod, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
 import {minimumTrackRecordLength} from '../../core/stats/mintrl.js'
 
 export interface MinTrlResult {
@@ -46,12 +46,7 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
 
   async run(): Promise<MinTrlResult> {
     const {flags} = await this.parse(StatsMintrl)
-    const periodsPerYear = parsePeriodsPerYear(flags['periods-per-year'])
-    const observed = resolveSharpe(
-      {returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']},
-      periodsPerYear,
-      flags.cwd,
-    )
+    const {periodsPerYear, observed} = observedFromFlags(flags)
     const benchmark = parseNumberFlag(flags.benchmark, '--benchmark') as number
     const benchmarkPerPeriod = toPerPeriod(benchmark, periodsPerYear)
     const confidence = parseNumberFlag(flags.confidence, '--confidence') as number

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
-import {formatNumber, parseNumberFlag, parsePeriodsPerYear, requireFlag, resolveSharpe, toPerPeriod, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
+import {formatNumber, observedFromFlags, parseNumberFlag, requireObservations, toPerPeriod, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
 import {probabilisticSharpeRatio, probabilisticSharpeStatistic} from '../../core/stats/psr.js'
 
 export interface PsrResult {
@@ -40,13 +40,8 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
 
   async run(): Promise<PsrResult> {
     const {flags} = await this.parse(StatsPsr)
-    const periodsPerYear = parsePeriodsPerYear(flags['periods-per-year'])
-    const observed = resolveSharpe(
-      {returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']},
-      periodsPerYear,
-      flags.cwd,
-    )
-    const nObs = requireFlag(observed.nObs, '--n-obs', 'give the number of return observations with --n-obs, or a returns CSV with --returns')
+    const {periodsPerYear, observed} = observedFromFlags(flags)
+    const nObs = requireObservations(observed)
     const benchmark = parseNumberFlag(flags.benchmark, '--benchmark') as number
     const benchmarkPerPeriod = toPerPeriod(benchmark, periodsPerYear)
     const input = {sharpe: observed.sharpePerPeriod, benchmark: benchmarkPerPeriod, nObs, skewness: observed.skewness, kurtosis: observed.kurtosis}

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
-import {formatNumber, parsePeriodsPerYear, requireFlag, resolveSharpe, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
+import {formatNumber, observedFromFlags, requireObservations, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
 import {sharpeStandardError} from '../../core/stats/sharpe.js'
 
 export interface SharpeResult {
@@ -36,13 +36,8 @@ Give --returns FILE to compute everything from a CSV, or --sharpe with --n-obs (
 
   async run(): Promise<SharpeResult> {
     const {flags} = await this.parse(StatsSharpe)
-    const periodsPerYear = parsePeriodsPerYear(flags['periods-per-year'])
-    const observed = resolveSharpe(
-      {returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']},
-      periodsPerYear,
-      flags.cwd,
-    )
-    const nObs = requireFlag(observed.nObs, '--n-obs', 'give the number of return observations with --n-obs, or a returns CSV with --returns')
+    const {periodsPerYear, observed} = observedFromFlags(flags)
+    const nObs = requireObservations(observed)
     const standardError = sharpeStandardError({sharpe: observed.sharpePerPeriod, nObs, skewness: observed.skewness, kurtosis: observed.kurtosis})
 
     const result: SharpeResult = {

@@ -130,3 +130,24 @@ export function formatNumber(x: number, digits = 4): string {
 function flagName(name: keyof SharpeFlags): string {
   return name === 'nObs' ? '--n-obs' : `--${name}`
 }
+
+/** The flags of a return series as the stats commands receive them. */
+export interface ReturnMomentFlagValues {
+  returns?: string
+  sharpe?: string
+  skew?: string
+  kurtosis?: string
+  'n-obs'?: string
+  'periods-per-year'?: string
+  cwd?: string
+}
+
+/** The observed Sharpe ratio and moments from the shared flags, in per-period units, with the annualisation used. */
+export function observedFromFlags(flags: ReturnMomentFlagValues): {periodsPerYear: number | undefined; observed: ResolvedSharpe} {
+  const periodsPerYear = parsePeriodsPerYear(flags['periods-per-year'])
+  const observed = resolveSharpe({returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']}, periodsPerYear, flags.cwd)
+  return {periodsPerYear, observed}
+}
+
+export const requireObservations = (observed: ResolvedSharpe): number =>
+  requireFlag(observed.nObs, '--n-obs', 'give the number of return observations with --n-obs, or a returns CSV with --returns')
