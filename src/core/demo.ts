@@ -57,7 +57,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
   }
   const step = (s: string, detail: string) => opts.onStep?.({step: s, detail})
   await mkdir(target, {recursive: true})
-  const init = await initWorkspace(target, {configText: await readFile(DEMO_CONFIG, 'utf8')})
+  const init = await initWorkspace(target, {configText: await readFile(DEMO_CONFIG, 'utf8'), ownRepository: true})
   step('init', `workspace and git repository in ${init.root}`)
 
   const ws = await Workspace.open(target)

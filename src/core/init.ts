@@ -21,12 +21,14 @@ export interface InitResult {
 }
 
 /** Creates a workspace in `dir` (and a git repository when there is none) in one commit. */
-export async function initWorkspace(dir: string, opts: {configText?: string; github?: boolean} = {}): Promise<InitResult> {
+export async function initWorkspace(dir: string, opts: {configText?: string; github?: boolean; ownRepository?: boolean} = {}): Promise<InitResult> {
   const target = resolve(dir)
   await mkdir(target, {recursive: true})
   let createdRepo = false
   const probe = await runGit(['rev-parse', '--show-toplevel'], {cwd: target, allowFailure: true})
-  if (probe.exitCode !== 0) {
+  // a workspace that must be its own repository (the demo) is not folded into an enclosing one
+  const enclosed = probe.exitCode === 0 && opts.ownRepository && resolve(probe.stdout.trim()) !== target
+  if (probe.exitCode !== 0 || enclosed) {
     await runGit(['init', '-q', '-b', 'main'], {cwd: target})
     createdRepo = true
   }
