@@ -22,7 +22,11 @@ function seedBoth() {
     ],
   })
   rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'seeder'])
-  expect(json(rigor(repo.dir, ['work', '--worker', 'runner', '--parallel', '2', '--json'])).by_status.proven_accepted).toBe(2)
+  rigor(repo.dir, ['work', '--worker', 'runner', '--parallel', '2', '--json'])
+  for (const id of ['honest/breakout', 'cheat/peek']) {
+    const shown = json(rigor(repo.dir, ['show', id, '--json']))
+    expect(shown.status, `${id}: ${shown.verdict?.reason ?? ''} ${JSON.stringify(shown.verdict?.metrics ?? {})}`).toBe('proven_accepted')
+  }
 }
 
 describe('rigor audit', () => {
