@@ -46,8 +46,9 @@ export const ConfigFile = z.strictObject({
   rules: z.array(RuleConfig).default([]),
   max_generations: z.number().int().nonnegative().default(3),
   lease: z
-    .strictObject({duration: Duration.default(15 * 60), max_attempts: z.number().int().positive().default(3)})
-    .default({duration: 15 * 60, max_attempts: 3}),
+    // zod returns a default as it is, without the Duration transform: defaults are already milliseconds
+    .strictObject({duration: Duration.default(15 * 60_000), max_attempts: z.number().int().positive().default(3)})
+    .default({duration: 15 * 60_000, max_attempts: 3}),
   budget: z
     .strictObject({daily_usd: z.number().nonnegative().optional(), reserve_per_run_usd: z.number().nonnegative().default(0)})
     .default({reserve_per_run_usd: 0}),
@@ -61,6 +62,6 @@ export const ConfigFile = z.strictObject({
       live: StageCommand.extend({min_paper_periods: z.number().int().nonnegative().default(20), min_paper_sharpe: z.number().optional()}).optional(),
     })
     .optional(),
-  runner: z.strictObject({default_timeout: Duration.default(3600)}).default({default_timeout: 3600}),
+  runner: z.strictObject({default_timeout: Duration.default(3_600_000)}).default({default_timeout: 3_600_000}),
 })
 export type ConfigFile = z.infer<typeof ConfigFile>
