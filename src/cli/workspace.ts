@@ -1,3 +1,5 @@
+import {InputError} from '../core/errors.js'
+import {workerNameProblem} from '../core/validation.js'
 import {Workspace, defaultWorkerName} from '../core/workspace.js'
 
 /** Flags every command shares, as parsed for this invocation (see RigorCommand.parse). */
@@ -13,6 +15,10 @@ export async function withWorkspace<T>(cwd: string | undefined, fn: (ws: Workspa
   }
 }
 
-export function workerName(flag: string | undefined): string {
-  return flag ?? process.env.RIGOR_WORKER ?? defaultWorkerName()
+/** The worker name from the flag, $RIGOR_WORKER or host-pid; refused (exit 2) when it could forge a trailer. */
+export function workerName(flag: string | undefined, flagName = '--worker'): string {
+  const name = flag ?? process.env.RIGOR_WORKER ?? defaultWorkerName()
+  const problem = workerNameProblem(name)
+  if (problem) throw new InputError(problem, {field: flag !== undefined ? flagName : 'RIGOR_WORKER', fix: 'use a name such as ci-worker-1 or alice@lab'})
+  return name
 }

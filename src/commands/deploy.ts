@@ -26,7 +26,7 @@ A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; en
   async run(): Promise<DeployResult | RollbackResult> {
     const {args, flags} = await this.parse(Deploy)
     const stage = flags.stage as (typeof DEPLOY_STAGES)[number] | undefined
-    const by = workerName(flags.by)
+    const by = workerName(flags.by, '--by')
     if (flags.rollback) {
       const result = await withWorkspace(flags.cwd, (ws) => rollbackDeployment(ws, args.id, {stage, by, reason: flags.reason}))
       this.say(`rolled back ${result.node} on ${result.stage} (${result.file})`)

@@ -26,7 +26,7 @@ export default class Rank extends RigorCommand {
       return {history}
     }
     const result = await withWorkspace(flags.cwd, (ws) =>
-      rankNodes(ws, {objective: flags.objective, metric: flags.metric, keep: flags.keep, team: flags.team, by: workerName(flags.by)}),
+      rankNodes(ws, {objective: flags.objective, metric: flags.metric, keep: flags.keep, team: flags.team, by: workerName(flags.by, '--by')}),
     )
     const r = result.ranking
     this.say(

@@ -13,7 +13,7 @@ export default class Report extends RigorCommand {
 
   async run(): Promise<{report: DailyReport; files: string[]}> {
     const {flags} = await this.parse(Report)
-    const result = await withWorkspace(flags.cwd, (ws) => writeDailyReport(ws, {date: flags.date, by: workerName(flags.by)}))
+    const result = await withWorkspace(flags.cwd, (ws) => writeDailyReport(ws, {date: flags.date, by: workerName(flags.by, '--by')}))
     const a = result.report.activity
     this.say(`${result.report.date}: ${a.run} run (${a.accepted} accepted, ${a.rejected} rejected), health ${result.report.health_score}/100 -> ${result.files.join(', ')}`)
     return {report: result.report, files: result.files}

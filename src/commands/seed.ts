@@ -2,7 +2,7 @@ import {userInfo} from 'node:os'
 import {resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
-import {withWorkspace} from '../cli/workspace.js'
+import {withWorkspace, workerName} from '../cli/workspace.js'
 import {nowIso} from '../core/nodes.js'
 import {nodesOfSpec, readSeedSpec, seedNodes, type SeedResult} from '../core/seed.js'
 
@@ -20,7 +20,7 @@ export default class Seed extends RigorCommand {
     const specPath = resolve(process.cwd(), args.spec)
     const spec = await readSeedSpec(specPath)
     return withWorkspace(cwd, async (ws) => {
-      const drafts = nodesOfSpec(spec, {seededBy: flags.by ?? process.env.RIGOR_WORKER ?? userInfo().username, createdAt: nowIso(), file: args.spec})
+      const drafts = nodesOfSpec(spec, {seededBy: workerName(flags.by ?? (process.env.RIGOR_WORKER ? undefined : userInfo().username), '--by'), createdAt: nowIso(), file: args.spec})
       const result = await seedNodes(ws, drafts, {file: args.spec})
       this.say(`Seeded ${result.added.length} new node(s); ${result.existing.length} already existed.`)
       return result

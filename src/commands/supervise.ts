@@ -16,7 +16,7 @@ export default class Supervise extends RigorCommand {
 
   async run(): Promise<{health: HealthReport; supervised: SuperviseResult}> {
     const {flags} = await this.parse(Supervise)
-    const by = workerName(flags.by)
+    const by = workerName(flags.by, '--by')
     const pass = () =>
       withWorkspace(flags.cwd, async (ws) => {
         const health = await healthCheck(ws)

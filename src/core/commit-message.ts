@@ -1,3 +1,5 @@
+import {nodeIdProblem, singleLineProblem, workerNameProblem} from './validation.js'
+
 export const RIGOR_ACTIONS = [
   'init',
   'seed',
@@ -30,14 +32,35 @@ export interface CommitMessage {
   body?: string
 }
 
-/** `rigor: <subject>` and the Rigor-* trailers that `rigor log` reads back. */
+/**
+ * `rigor: <subject>` and the Rigor-* trailers that `rigor log` reads back. Every
+ * value was validated where it came in (see validation.ts); this is the last line
+ * of defence, so a value that would start a forged line is refused, never written.
+ */
 export function formatCommitMessage(m: CommitMessage): string {
+  const line = (what: string, value: string): string => {
+    const problem = singleLineProblem(value, 4000)
+    if (problem) throw new Error(`refusing to write ${what} into a commit message: ${problem}`)
+    return value
+  }
   const trailers = [`Rigor-Action: ${m.action}`]
-  for (const id of m.nodes ?? []) trailers.push(`Rigor-Node: ${id}`)
-  if (m.worker) trailers.push(`Rigor-Worker: ${m.worker}`)
-  for (const [k, v] of Object.entries(m.trailers ?? {})) trailers.push(`Rigor-${k}: ${v.replace(/\n/g, ' ')}`)
-  const body = m.body ? `${m.body.trim()}\n\n` : ''
-  return `rigor: ${m.subject.replace(/\n/g, ' ')}\n\n${body}${trailers.join('\n')}\n`
+  for (const id of m.nodes ?? []) {
+    const problem = nodeIdProblem(id)
+    if (problem) throw new Error(`refusing to write Rigor-Node into a commit message: ${problem}`)
+    trailers.push(`Rigor-Node: ${id}`)
+  }
+  if (m.worker) {
+    const problem = workerNameProblem(m.worker)
+    if (problem) throw new Error(`refusing to write Rigor-Worker into a commit message: ${problem}`)
+    trailers.push(`Rigor-Worker: ${m.worker}`)
+  }
+  for (const [k, v] of Object.entries(m.trailers ?? {})) {
+    if (!/^[A-Za-z][A-Za-z-]*$/.test(k)) throw new Error(`refusing to write the trailer key "${k}"`)
+    trailers.push(`Rigor-${k}: ${line(`Rigor-${k}`, v.replace(/\n/g, ' '))}`)
+  }
+  // a body is free text, but a line of it must not pass for one of rigor's trailers
+  const body = m.body ? `${m.body.trim().replace(/^(Rigor-[A-Za-z-]+:)/gm, ' $1')}\n\n` : ''
+  return `rigor: ${line('the subject', m.subject.replace(/\n/g, ' '))}\n\n${body}${trailers.join('\n')}\n`
 }
 
 export interface ParsedTrailers {

@@ -5,7 +5,9 @@ import {dirname, join, relative, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import ms from 'ms'
 import {sha256} from './checksum.js'
+import {InputError} from './errors.js'
 import {RunnerVerdict, type NodeFile} from './schemas/index.js'
+import {parseDuration} from './validation.js'
 
 export const RUN_LOG = 'run.log'
 export const VERDICT_JSON = 'verdict.json'
@@ -44,10 +46,12 @@ export function resolveCommand(command: string[]): [string, string[]] {
   return [program!, args]
 }
 
+/** A node's run timeout in milliseconds; node files are validated when read, so a bad value here is a bug. */
 export function parseTimeout(value: string | number | undefined, fallbackMs: number): number {
   if (value === undefined) return fallbackMs
-  const millis = typeof value === 'number' ? value * 1000 : ms(value as ms.StringValue)
-  return typeof millis === 'number' && millis > 0 ? millis : fallbackMs
+  const parsed = parseDuration(value)
+  if (!parsed.ok) throw new InputError(`run.timeout: ${parsed.problem}`, {field: 'run.timeout', fix: 'write a duration such as 90s, 10m, 2h'})
+  return parsed.value
 }
 
 /**

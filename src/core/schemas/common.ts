@@ -1,6 +1,5 @@
-import ms from 'ms'
 import {z} from 'zod'
-import {nodeIdProblem} from '../ids.js'
+import {nodeIdProblem, parseDuration} from '../validation.js'
 
 export const NODE_STATUSES = [
   'pending',
@@ -24,13 +23,19 @@ export const Checksum = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha25
 export const IsoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time')
 
 /** A duration as seconds or an `ms` string such as "90s", "10m", "1h"; parsed to milliseconds. */
-export const Duration = z.union([z.number().positive(), z.string()]).transform((value, ctx) => {
-  const millis = typeof value === 'number' ? value * 1000 : ms(value as ms.StringValue)
-  if (typeof millis !== 'number' || !Number.isFinite(millis) || millis <= 0) {
-    ctx.addIssue({code: 'custom', message: `"${value}" is not a duration; write seconds or a string like 90s, 10m, 2h`})
+export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const parsed = parseDuration(value)
+  if (!parsed.ok) {
+    ctx.addIssue({code: 'custom', message: parsed.problem})
     return z.NEVER
   }
-  return millis
+  return parsed.value
+})
+
+/** A duration kept as written (node files store what the spec said), checked like Duration. */
+export const DurationText = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
+  const parsed = parseDuration(value)
+  if (!parsed.ok) ctx.addIssue({code: 'custom', message: parsed.problem})
 })
 
 export const ParamValue = z.union([z.string(), z.number(), z.boolean(), z.null()])
@@ -39,7 +44,7 @@ export const Params = z.record(z.string(), z.unknown())
 /** Where a runner's command comes from: argv only, never a shell string. */
 export const RunSpec = z.strictObject({
   command: z.array(z.string().min(1)).min(1, 'needs at least the program to run'),
-  timeout: z.union([z.number().positive(), z.string()]).optional(),
+  timeout: DurationText.optional(),
   env: z.record(z.string(), z.string()).optional(),
 })
 export type RunSpec = z.infer<typeof RunSpec>

@@ -1,0 +1,198 @@
+/**
+ * The one place where everything a user or a runner hands in is checked before
+ * it can reach a ref, a commit message, a trailer, a file path in a tree, or a
+ * timer: node ids, branch names, worker and auditor names, output paths,
+ * durations and sizes. Each check returns why a value is refused (or
+ * undefined), so callers can turn it into an InputError naming the field, or
+ * into a reason recorded in a verdict.
+ */
+import bytes from 'bytes'
+import ms from 'ms'
+
+// ---------------------------------------------------------------------------
+// node ids
+
+export const MAX_ID_DEPTH = 16
+/** one id segment is one directory name: far below the 255 bytes file systems allow */
+export const MAX_ID_SEGMENT_LENGTH = 128
+/** experiments/<id>/out/<artifact> must stay well inside PATH_MAX on every clone */
+export const MAX_ID_LENGTH = 512
+const SEGMENT = /^[a-z0-9][a-z0-9._-]*$/
+// names that live beside child directories inside experiments/<id>/
+const RESERVED_SEGMENTS = new Set(['out', 'node.yaml', 'verdict.yaml'])
+
+/** Why `id` is not a valid node id, or undefined when it is. */
+export function nodeIdProblem(id: unknown): string | undefined {
+  if (typeof id !== 'string' || id.length === 0) return 'a node id must be a non-empty string'
+  if (id.length > MAX_ID_LENGTH) return `"${id.slice(0, 40)}..." is ${id.length} characters long; a node id has at most ${MAX_ID_LENGTH}`
+  if (id.startsWith('/')) return `"${id}" is an absolute path; node ids are relative lineage paths such as loss/sharpe-pf`
+  const segments = id.split('/')
+  if (segments.length > MAX_ID_DEPTH) return `"${id}" is ${segments.length} segments deep; at most ${MAX_ID_DEPTH} are allowed`
+  for (const segment of segments) {
+    if (segment === '') return `"${id}" has an empty segment (double or trailing slash)`
+    if (segment === '.' || segment === '..') return `"${id}" contains "${segment}"; node ids may not walk the file system`
+    if (segment.length > MAX_ID_SEGMENT_LENGTH) return `"${id.slice(0, 40)}...": segment "${segment.slice(0, 20)}..." is ${segment.length} characters long; at most ${MAX_ID_SEGMENT_LENGTH}`
+    if (!SEGMENT.test(segment)) {
+      return `"${id}": segment "${segment}" must match [a-z0-9][a-z0-9._-]* (lowercase letters, digits, ".", "_", "-")`
+    }
+    if (segment.endsWith('.lock')) return `"${id}": segment "${segment}" may not end in .lock (git reserves it)`
+    if (RESERVED_SEGMENTS.has(segment)) return `"${id}": "${segment}" is reserved for rigor's own files and cannot be a segment`
+  }
+  return undefined
+}
+
+// ---------------------------------------------------------------------------
+// names that reach refs, trailers and commit messages
+
+/**
+ * Why `name` is not a valid branch name by git's own rules (git check-ref-format
+ * --branch), or undefined. A branch name is written into `update-ref --stdin`
+ * and into push refspecs, so a newline or a space there would be a second command.
+ */
+export function branchNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) return 'a branch name must be a non-empty string'
+  if (name.length > 200) return `branch name "${name.slice(0, 40)}..." is longer than 200 characters`
+  if (name.startsWith('refs/')) return `"${name}" is a full ref; write the branch name only (e.g. main, research/state)`
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return `"${printable(name)}" contains a space, a control character or one of ~ ^ : ? * [ \\`
+  if (name.startsWith('-')) return `"${name}" starts with "-"`
+  if (name === '@' || name.includes('@{')) return `"${name}" is "@" or contains "@{"`
+  if (name.includes('..')) return `"${name}" contains ".."`
+  if (name.startsWith('/') || name.endsWith('/') || name.includes('//')) return `"${name}" has an empty path component`
+  if (name.endsWith('.')) return `"${name}" ends with "."`
+  for (const part of name.split('/')) {
+    if (part.startsWith('.')) return `"${name}": component "${part}" starts with "."`
+    if (part.endsWith('.lock')) return `"${name}": component "${part}" ends with ".lock"`
+  }
+  return undefined
+}
+
+export const MAX_NAME_LENGTH = 128
+const NAME = /^[A-Za-z0-9][A-Za-z0-9@._:+-]*$/
+
+/**
+ * Why a worker name (also `--worker`, `RIGOR_WORKER`, `--by`) cannot be used, or
+ * undefined. Names are written into `Rigor-Worker:` trailers and node files: one
+ * line, no spaces, nothing a log reader could take for another trailer.
+ */
+export function workerNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) return 'a worker name must be a non-empty string'
+  if (name.length > MAX_NAME_LENGTH) return `worker name "${name.slice(0, 40)}..." is longer than ${MAX_NAME_LENGTH} characters`
+  if (!NAME.test(name)) return `worker name "${printable(name)}" may hold only letters, digits and @ . _ : + - (no spaces, no line breaks), starting with a letter or digit`
+  return undefined
+}
+
+/** Team and auditor names: lowercase like node id segments. */
+export function lowerNameProblem(kind: string, name: unknown): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) return `a ${kind} name must be a non-empty string`
+  if (name.length > 64) return `${kind} name "${name.slice(0, 40)}..." is longer than 64 characters`
+  if (!SEGMENT.test(name)) return `${kind} name "${printable(name)}" must be lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`
+  return undefined
+}
+
+/**
+ * Why a value cannot go on one line of a commit message (a subject or a trailer
+ * value), or undefined: a line break would start a forged trailer.
+ */
+export function singleLineProblem(value: string, maxLength = 1000): string | undefined {
+  if (/[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]/.test(value)) return `"${printable(value)}" contains a line break or a control character`
+  if (value.length > maxLength) return `"${value.slice(0, 40)}..." is longer than ${maxLength} characters`
+  return undefined
+}
+
+// ---------------------------------------------------------------------------
+// output paths a runner writes
+
+/** Path lengths that every clone can check out: a component is one file name, the whole path sits under the workspace. */
+export const MAX_OUTPUT_COMPONENT_BYTES = 255
+export const MAX_OUTPUT_PATH_BYTES = 1024
+// code points HFS+ ignores when it compares names: ".git\u200c" is ".git" on a Mac
+const HFS_IGNORABLE = /[\u200b-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)(\..*)?$/i
+const WINDOWS_FORBIDDEN = /[<>:"|?*\\]/
+
+/**
+ * Why a runner's output path (relative to RIGOR_OUT, slash-separated) cannot be
+ * committed, or undefined. Refuses every component git's own verify_path refuses
+ * (`.git` and its NTFS and HFS spellings such as `.GIT`, `.git.`, `git~1`,
+ * `.git\u200c`), names git gives meaning to (`.gitattributes`, `.gitignore`,
+ * `.gitmodules`), names Windows cannot hold, control characters, and lengths
+ * that some clone's file system would refuse.
+ */
+export function outputPathProblem(path: string): string | undefined {
+  if (path.length === 0) return 'the path is empty'
+  if (Buffer.byteLength(path) > MAX_OUTPUT_PATH_BYTES) return `the path is longer than ${MAX_OUTPUT_PATH_BYTES} bytes`
+  if (path.startsWith('/')) return 'the path is absolute'
+  for (const part of path.split('/')) {
+    const problem = outputComponentProblem(part)
+    if (problem) return `"${printable(part)}": ${problem}`
+  }
+  return undefined
+}
+
+function outputComponentProblem(part: string): string | undefined {
+  if (part === '' || part === '.' || part === '..') return 'empty, "." or ".." path component'
+  if (Buffer.byteLength(part) > MAX_OUTPUT_COMPONENT_BYTES) return `a file name longer than ${MAX_OUTPUT_COMPONENT_BYTES} bytes`
+  if (/[\x00-\x1f\x7f]/.test(part)) return 'a control character (such as a line break) in a file name'
+  if (part.includes('\ufffd')) return 'a file name that is not valid UTF-8'
+  if (WINDOWS_FORBIDDEN.test(part)) return 'one of < > : " | ? * \\ in a file name (refused by git on NTFS)'
+  // NTFS drops trailing dots and spaces, HFS ignores some code points, both ignore case
+  const folded = part.replace(HFS_IGNORABLE, '').replace(/[. ]+$/, '').toLowerCase()
+  if (folded === '.git' || folded.startsWith('.git')) return 'git refuses or interprets names beginning with .git (in any case or spelling)'
+  if (/^git~\d+$/.test(folded)) return 'an NTFS short name of .git'
+  if (/[. ]$/.test(part)) return 'a file name ending in "." or " " (NTFS drops them)'
+  if (WINDOWS_DEVICE.test(part)) return 'a Windows device name'
+  return undefined
+}
+
+/** Paths that differ only in case collide on case-insensitive file systems (macOS, Windows). */
+export function caseCollisions(paths: readonly string[]): Array<[string, string]> {
+  const seen = new Map<string, string>()
+  const collisions: Array<[string, string]> = []
+  for (const path of paths) {
+    const key = path.normalize('NFC').toLowerCase()
+    const earlier = seen.get(key)
+    if (earlier !== undefined) collisions.push([earlier, path])
+    else seen.set(key, path)
+  }
+  return collisions
+}
+
+// ---------------------------------------------------------------------------
+// durations and sizes
+
+/** setTimeout holds at most 2^31-1 ms (24.8 days); a longer timer fires at once. */
+export const MAX_DURATION_MS = 2 ** 31 - 1
+
+export type Parsed<T> = {ok: true; value: T} | {ok: false; problem: string}
+
+/**
+ * A duration as seconds (a number) or a string such as "90s", "10m", "2h", "3d",
+ * in milliseconds: positive, finite, at most 24 days.
+ */
+export function parseDuration(value: unknown): Parsed<number> {
+  const hint = 'write seconds, or a string such as 90s, 10m, 2h, 3d'
+  let millis: number | undefined
+  if (typeof value === 'number') millis = value * 1000
+  else if (typeof value === 'string' && value.trim() !== '') millis = ms(value.trim() as ms.StringValue) as number | undefined
+  else return {ok: false, problem: `${JSON.stringify(value) ?? String(value)} is not a duration; ${hint}`}
+  if (typeof millis !== 'number' || !Number.isFinite(millis)) return {ok: false, problem: `"${value}" is not a duration; ${hint}`}
+  if (millis <= 0) return {ok: false, problem: `"${value}" is not a positive duration; ${hint}`}
+  if (millis > MAX_DURATION_MS) return {ok: false, problem: `"${value}" is longer than the limit of 24d`}
+  return {ok: true, value: Math.round(millis)}
+}
+
+/** A size in bytes from a number of bytes or a string such as "64KB", "50MB", "1GB" (binary units, as the bytes package reads them). */
+export function parseSize(value: unknown): Parsed<number> {
+  const hint = 'write bytes, or a string such as 64KB, 50MB, 1GB'
+  const parsed = typeof value === 'number' || (typeof value === 'string' && /^\s*\d/.test(value)) ? bytes.parse(value) : null
+  if (parsed === null || !Number.isSafeInteger(parsed) || parsed < 0) return {ok: false, problem: `${JSON.stringify(value) ?? String(value)} is not a size; ${hint}`}
+  return {ok: true, value: parsed}
+}
+
+// ---------------------------------------------------------------------------
+
+/** A value as it can be shown in one line of an error message. */
+export function printable(value: string): string {
+  const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)
+  return shown.slice(1, -1)
+}
