@@ -1,26 +1,6 @@
-import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
 import {parseYaml, validate} from './documents.js'
 import {InputError} from './errors.js'
-import {CONFIG_FILE} from './paths.js'
 import {ConfigFile} from './schemas/index.js'
-
-/**
- * Reads rigor.yaml from the working tree (what the user is editing now), or from
- * the state branch when the working tree has none, and validates it.
- */
-export async function loadConfig(root: string, fromBranch?: () => Promise<string | undefined>): Promise<ConfigFile> {
-  let text: string | undefined
-  try {
-    text = await readFile(join(root, CONFIG_FILE), 'utf8')
-  } catch {
-    text = await fromBranch?.()
-  }
-  if (text === undefined) {
-    throw new InputError(`no ${CONFIG_FILE} in ${root}: this is not a rigor workspace`, {fix: 'run `rigor init` first, or pass --cwd with a workspace'})
-  }
-  return parseConfig(text, CONFIG_FILE)
-}
 
 export function parseConfig(text: string, file: string): ConfigFile {
   const config = validate(ConfigFile, parseYaml(text, file), file)
@@ -28,5 +8,16 @@ export function parseConfig(text: string, file: string): ConfigFile {
   if (teams.size !== config.teams.length) throw new InputError('team names must be unique', {file, field: 'teams', fix: 'remove the duplicate team'})
   const rules = new Set(config.rules.map((r) => r.name))
   if (rules.size !== config.rules.length) throw new InputError('rule names must be unique', {file, field: 'rules', fix: 'rename the duplicate rule'})
+  const known = [...teams].join(', ') || '(none)'
+  const checkTeam = (team: string | undefined, field: string) => {
+    if (team !== undefined && teams.size > 0 && !teams.has(team)) {
+      throw new InputError(`team "${team}" is not one of the teams: ${known}`, {file, field, fix: `add {name: ${team}} to teams, or use one of: ${known}`})
+    }
+  }
+  config.rules.forEach((rule, i) => {
+    rule.spawn.forEach((spawn, j) => checkTeam(spawn.team, `rules[${i}].spawn[${j}].team`))
+    rule.teams?.forEach((team, j) => checkTeam(team, `rules[${i}].teams[${j}]`))
+  })
+  config.gates.forEach((gate, i) => gate.teams?.forEach((team, j) => checkTeam(team, `gates[${i}].teams[${j}]`)))
   return config
 }

@@ -3,14 +3,22 @@ import type {z} from 'zod'
 import {checkDocument, documentChecksum, withChecksum} from './checksum.js'
 import {CorruptFileError, InputError} from './errors.js'
 
-/** Parses YAML text with the core schema (timestamps stay strings) or says where it is broken. */
+/**
+ * Parses YAML text with the core schema (timestamps stay strings) or says where it
+ * is broken: every problem of the file, each with its line and a caret. Tags other
+ * than the core ones (`!!binary`, `!!js/function`, `!custom`) are refused rather
+ * than silently read as something else.
+ */
 export function parseYaml(text: string, file: string): unknown {
-  const doc = parseDocument(text, {schema: 'core', prettyErrors: true, uniqueKeys: true})
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0]!
-    throw new InputError(`invalid YAML: ${first.message.split('\n')[0]}`, {
+  const doc = parseDocument(text, {schema: 'core', prettyErrors: true, uniqueKeys: true, resolveKnownTags: false})
+  const problems = [...doc.errors, ...doc.warnings]
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).map((p) => `  ${p.message.trimEnd().replace(/\n\n/, '\n').replace(/\n/g, '\n    ')}`)
+    const more = problems.length > 10 ? [`  ... and ${problems.length - 10} more`] : []
+    const tagOnly = problems.every((p) => p.code === 'TAG_RESOLVE_FAILED')
+    throw new InputError(`invalid YAML (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${[...shown, ...more].join('\n')}`, {
       file,
-      fix: 'correct the YAML syntax at the line shown',
+      fix: tagOnly ? 'remove the YAML tags (!!binary, !!js/..., !custom): write plain values' : 'correct the YAML at the lines shown',
     })
   }
   try {
@@ -21,18 +29,30 @@ export function parseYaml(text: string, file: string): unknown {
   }
 }
 
+/** Decodes a file's bytes as strict UTF-8; invalid bytes are an input error naming the file. */
+export function utf8Text(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', {fatal: true}).decode(bytes)
+  } catch {
+    throw new InputError('is not valid UTF-8', {file, fix: `save ${file} as UTF-8`})
+  }
+}
+
 export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
   return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(top level)'
 }
 
-/** Validates `value` against `schema`; the error names the file, the field and what it must be. */
+/** Validates `value` against `schema`; the error names the file, every field at fault (up to 10) and what each must be. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, file: string): z.infer<S> {
   const result = schema.safeParse(value)
   if (result.success) return result.data
-  const issue = result.error.issues[0]!
-  const field = formatIssuePath([...issue.path, ...('keys' in issue && Array.isArray(issue.keys) && issue.keys.length ? [issue.keys[0]] : [])])
-  const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more problem(s))` : ''
-  throw new InputError(`${issue.message}${more}`, {file, field, fix: `correct "${field}" in ${file}`})
+  const fieldOf = (issue: z.core.$ZodIssue) =>
+    formatIssuePath([...issue.path, ...('keys' in issue && Array.isArray(issue.keys) && issue.keys.length ? [issue.keys[0]] : [])])
+  const [first, ...rest] = result.error.issues
+  const field = fieldOf(first!)
+  const others = rest.slice(0, 9).map((issue) => `\n  field "${fieldOf(issue)}": ${issue.message}`)
+  const more = rest.length > 9 ? `\n  ... and ${rest.length - 9} more` : ''
+  throw new InputError(`${first!.message}${others.join('')}${more}`, {file, field, fix: rest.length ? `correct the fields named in ${file}` : `correct "${field}" in ${file}`})
 }
 
 export interface LoadOptions {

@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {mkdir, rm} from 'node:fs/promises'
-import {join} from 'node:path'
+import {extname, join} from 'node:path'
+import {committedDataFile, materialiseBlob} from './data-files.js'
 import {decideStatus, type GateDecision} from './gates.js'
 import type {FileChange} from './git/tree-edit.js'
 import {nodeChange, nowIso, verdictChange} from './nodes.js'
@@ -54,7 +55,14 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
   const timeoutMs = parseTimeout(claimed.run.timeout, ws.config.runner.default_timeout)
   const startedAt = new Date()
   try {
-    const outcome = await runProcess({node: claimed, workspaceRoot: ws.root, outDir, timeoutMs, seed: 0, signal: stop.signal})
+    const data = claimed.data ? await committedData(ws, claimed).then((path) => ({path}), (err: unknown) => ({problem: (err as Error).message})) : undefined
+    if (data && 'problem' in data) {
+      watcher.stop()
+      await watcher.settled
+      const now = new Date()
+      return await commitVerdict(ws, claimed, {worker: opts.worker, report: {ok: false, reason: data.problem}, cancelled: false, artifacts: [], exitCode: null, startedAt, finishedAt: now})
+    }
+    const outcome = await runProcess({node: claimed, workspaceRoot: ws.root, outDir, timeoutMs, seed: 0, dataPath: data?.path, signal: stop.signal})
     opts.onProcessEnd?.()
     watcher.stop()
     await watcher.settled
@@ -77,6 +85,13 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
     opts.signal?.removeEventListener('abort', onShutdown)
     await rm(outDir, {recursive: true, force: true})
   }
+}
+
+/** RIGOR_DATA: the node's data file as committed at the state's tip, materialised read-only. */
+async function committedData(ws: Workspace, node: NodeFile): Promise<string> {
+  const tip = await ws.readTip()
+  const file = await committedDataFile(ws.repo, tip, node.data!, {file: `experiments/${node.id}/node.yaml`, field: 'data'})
+  return materialiseBlob(ws.repo, file.oid, extname(node.data!))
 }
 
 interface VerdictInput {

@@ -1,11 +1,12 @@
-import {readFile, stat} from 'node:fs/promises'
-import {join, relative, resolve} from 'node:path'
-import {parseYaml, validate} from './documents.js'
+import {readFile} from 'node:fs/promises'
+import {committedDataFile} from './data-files.js'
+import {parseYaml, utf8Text, validate} from './documents.js'
 import {InputError} from './errors.js'
 import type {FileChange} from './git/tree-edit.js'
 import {renderNode} from './nodes.js'
 import {nodeFilePath} from './paths.js'
 import {SeedSpec, type NodeDraft, type NodeFile, type SeedNode} from './schemas/index.js'
+import type {Snapshot} from './store.js'
 import type {Workspace} from './workspace.js'
 import {expandSweep} from './sweeps.js'
 
@@ -19,13 +20,13 @@ export interface SeedResult {
 
 /** Reads and validates a seed spec file; errors name the file and the field. */
 export async function readSeedSpec(file: string): Promise<SeedSpec> {
-  let text: string
+  let bytes: Buffer
   try {
-    text = await readFile(file, 'utf8')
+    bytes = await readFile(file)
   } catch {
     throw new InputError(`cannot read seed spec ${file}`, {fix: 'check the path'})
   }
-  return validate(SeedSpec, parseYaml(text, file), file)
+  return validate(SeedSpec, parseYaml(utf8Text(bytes, file), file), file)
 }
 
 /** The nodes a spec describes, in the order written: single nodes, then each sweep's node and its variants. */
@@ -72,10 +73,18 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
         fix: `add {name: ${draft.team}} to teams in rigor.yaml, or use one of: ${[...teams].join(', ')}`,
       })
     }
-    if (draft.data) await checkDataFile(ws.root, draft.data, opts.file, draft.id)
   }
   const outcome = await ws.commit(async (snap) => {
     const files = new Map<string, FileChange>()
+    for (const draft of drafts) if (draft.data) await committedDataFile(ws.repo, snap.commit, draft.data, {file: opts.file, field: `${draft.id}.data`})
+    const cycle = requirementCycle(drafts, snap)
+    if (cycle) {
+      throw new InputError(`requires forms a cycle: ${cycle.join(' -> ')}; these nodes could never start`, {
+        file: opts.file,
+        field: `${cycle[0]}.requires`,
+        fix: 'remove one of the requirements so that every chain ends at a node that requires nothing',
+      })
+    }
     const added: string[] = []
     const existing: string[] = []
     const sweeps: string[] = []
@@ -105,14 +114,33 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
   return outcome.result
 }
 
-async function checkDataFile(root: string, data: string, file: string, id: string): Promise<void> {
-  const full = resolve(root, data)
-  if (relative(root, full).startsWith('..')) {
-    throw new InputError(`data path ${data} of ${id} leaves the workspace`, {file, field: `${id}.data`, fix: 'put the data file inside the repository'})
+/**
+ * A cycle in `requires` across the spec and the DAG (a node requiring itself
+ * included), as the ids along it, or undefined. Such nodes would wait forever.
+ */
+export function requirementCycle(drafts: NodeDraft[], snap: Snapshot): string[] | undefined {
+  const requires = new Map<string, readonly string[]>()
+  for (const record of snap.nodes.values()) if (record.node) requires.set(record.id, record.node.requires)
+  for (const draft of drafts) if (!snap.nodes.has(draft.id)) requires.set(draft.id, draft.requires ?? [])
+  const state = new Map<string, 'visiting' | 'done'>()
+  const path: string[] = []
+  const visit = (id: string): string[] | undefined => {
+    const seen = state.get(id)
+    if (seen === 'done') return undefined
+    if (seen === 'visiting') return [...path.slice(path.indexOf(id)), id]
+    state.set(id, 'visiting')
+    path.push(id)
+    for (const req of requires.get(id) ?? []) {
+      const found = visit(req)
+      if (found) return found
+    }
+    path.pop()
+    state.set(id, 'done')
+    return undefined
   }
-  try {
-    if (!(await stat(join(root, data))).isFile()) throw new Error('not a file')
-  } catch {
-    throw new InputError(`data file ${data} of ${id} does not exist`, {file, field: `${id}.data`, fix: `add ${data} to the workspace or correct the path`})
+  for (const draft of drafts) {
+    const found = visit(draft.id)
+    if (found) return found
   }
+  return undefined
 }

@@ -1,6 +1,6 @@
 import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {loadStateDocument} from './documents.js'
+import {loadStateDocument, utf8Text} from './documents.js'
 import {CorruptFileError, InputError, RigorError} from './errors.js'
 import type {Repo} from './git/repo.js'
 import {diffTrees, treeEntryAt} from './git/tree-walk.js'
@@ -121,8 +121,7 @@ export class StateStore {
     if (items.length === 0) return
     const blobs = await this.repo.cat.readMany(items.map((i) => i.oid))
     items.forEach((item, i) => {
-      const text = blobs[i]?.body.toString('utf8') ?? ''
-      this.docs.set(item.oid, parseStateBlob(text, item))
+      this.docs.set(item.oid, parseStateBlob(blobs[i]?.body ?? Buffer.alloc(0), item))
     })
     this.dirty = true
   }
@@ -168,8 +167,9 @@ export class StateStore {
   }
 }
 
-function parseStateBlob(text: string, item: {file: string; kind: 'node' | 'verdict'; id: string}): CachedDoc {
+function parseStateBlob(bytes: Buffer, item: {file: string; kind: 'node' | 'verdict'; id: string}): CachedDoc {
   try {
+    const text = utf8Text(bytes, item.file)
     const doc = item.kind === 'node' ? loadStateDocument(NodeFile, text, item.file) : loadStateDocument(VerdictFile, text, item.file)
     const declared = item.kind === 'node' ? (doc as NodeFile).id : (doc as VerdictFile).node
     if (declared !== item.id) {

@@ -144,6 +144,23 @@ function outputComponentProblem(part: string): string | undefined {
   return undefined
 }
 
+/**
+ * Why a path a user names inside the workspace (a node's `data:`) is unusable, or
+ * undefined: relative, slash-separated, without "." or ".." steps, outside .git.
+ */
+export function workspacePathProblem(path: unknown): string | undefined {
+  if (typeof path !== 'string' || path.length === 0) return 'the path must be a non-empty string'
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return `"${printable(path)}" is absolute; write it relative to the workspace root, e.g. data/prices.csv`
+  if (path.includes('\\')) return `"${printable(path)}" uses backslashes; write / between folders`
+  if (/[\x00-\x1f\x7f]/.test(path)) return `"${printable(path)}" contains a control character`
+  if (Buffer.byteLength(path) > MAX_OUTPUT_PATH_BYTES) return `the path is longer than ${MAX_OUTPUT_PATH_BYTES} bytes`
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.' || part === '..') return `"${printable(path)}" has an empty, "." or ".." step; it must name a file inside the workspace`
+    if (part.toLowerCase() === '.git') return `"${printable(path)}" points into .git`
+  }
+  return undefined
+}
+
 /** Paths that differ only in case collide on case-insensitive file systems (macOS, Windows). */
 export function caseCollisions(paths: readonly string[]): Array<[string, string]> {
   const seen = new Map<string, string>()

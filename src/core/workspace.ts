@@ -4,11 +4,11 @@ import {CommitLock} from './git/commit-lock.js'
 import {InputError} from './errors.js'
 import {RemoteLink} from './git/remote.js'
 import {validateConfigConditions, type CompiledCondition} from './conditions.js'
-import {loadConfig} from './config.js'
 import type {ConfigFile} from './schemas/index.js'
 import {Repo} from './git/repo.js'
 import {WorktreeSync} from './git/worktree-sync.js'
 import {CONFIG_FILE} from './paths.js'
+import {resolveStateBranch} from './state-branch.js'
 import {StateStore, type Snapshot} from './store.js'
 import {commitTransaction, type CommitOutcome, type Plan, type TransactionHost} from './transaction.js'
 
@@ -50,21 +50,13 @@ export class Workspace implements TransactionHost {
   static async open(cwd: string, opts: OpenOptions = {}): Promise<Workspace> {
     const repo = await Repo.open(cwd)
     try {
-      const head = await repo.headRef()
-      const config =
-        opts.config ??
-        (await loadConfig(repo.paths.root, async () => {
-          const tip = await repo.readRef(head ?? 'refs/heads/main')
-          return tip ? (await repo.readFileAt(tip, CONFIG_FILE))?.toString('utf8') : undefined
-        }))
-      const stateRef = config.branch ? `refs/heads/${config.branch}` : (head ?? 'refs/heads/main')
-      const remote = opts.remote ? new RemoteLink(repo, opts.remote, stateRef.replace(/^refs\/heads\//, '')) : undefined
-      if (remote) {
-        const known = await repo.git(['remote', 'get-url', opts.remote!], {allowFailure: true})
+      if (opts.remote) {
+        const known = await repo.git(['remote', 'get-url', opts.remote], {allowFailure: true})
         if (known.exitCode !== 0) throw new InputError(`no git remote named "${opts.remote}"`, {fix: `add it with \`git remote add ${opts.remote} <url>\`, or pass the name of an existing remote (git remote -v)`})
-        await remote.fetch()
       }
-      return new Workspace(repo, config, stateRef, await repo.readRef(stateRef), remote)
+      const remoteName = opts.remote
+      const state = await resolveStateBranch(repo, {config: opts.config, remote: remoteName ? (branch) => new RemoteLink(repo, remoteName, branch) : undefined})
+      return new Workspace(repo, state.config, state.stateRef, await repo.readRef(state.stateRef), state.remote)
     } catch (err) {
       repo.close()
       throw err

@@ -12,6 +12,7 @@ afterEach(() => repo?.cleanup())
 const FIXTURES = resolve(__dirname, '../fixtures')
 const REJECT = ['sh', '-c', 'printf \'{"metrics":{"sharpe":-1.0}}\' > "$RIGOR_OUT/verdict.json"']
 
+/** Writes rigor.yaml; rigor reads its config from the branch tip, so tests commit it before use. */
 function setConfig(dir: string, yaml: string) {
   writeFileSync(join(dir, 'rigor.yaml'), yaml)
 }
@@ -96,6 +97,7 @@ gates:
   it('a bad condition in rigor.yaml fails at load, naming the rule and the position', () => {
     repo = workspace()
     setConfig(repo.dir, `version: 1\nrules:\n  - name: broken\n    on: [proven_rejected]\n    when: "metrics.sharpe >"\n    spawn: [{as: child, name: x}]\n`)
+    repo.git('commit', '-qam', 'broken config')
     const result = rigor(repo.dir, ['status'])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('rules[0].when')

@@ -1,6 +1,6 @@
-import {readFile} from 'node:fs/promises'
-import {resolve} from 'node:path'
+import {committedDataFile} from '../data-files.js'
 import {loadMarkdownDocument, renderMarkdownDocument} from '../documents.js'
+import {readBlobs} from '../tree-files.js'
 import {CheckFailedError, InputError} from '../errors.js'
 import {nowIso} from '../nodes.js'
 import {parentId} from '../ids.js'
@@ -74,7 +74,9 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   if (!returnsText) throw new CheckFailedError(`node ${id} has no out/returns.csv to audit`, {fix: 'its runner must write returns.csv (date,return) into RIGOR_OUT'})
   const returnsByDate = seriesByDate(returnsText.toString('utf8'))
   const positionsText = await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/positions.csv`)
-  const data = node.data ? parseTable(await readFile(resolve(ws.root, node.data), 'utf8')) : undefined
+  // the committed data, never the working tree's copy
+  const dataFile = node.data ? await committedDataFile(ws.repo, snap.commit, node.data, {file: `experiments/${id}/node.yaml`, field: 'data'}) : undefined
+  const data = dataFile ? parseTable((await readBlobs(ws.repo, [dataFile.oid]))[0]!.toString('utf8')) : undefined
   const base = {node, root: ws.root, defaultTimeoutMs: ws.config.runner.default_timeout}
   const ctx: CheckContext = {
     base,

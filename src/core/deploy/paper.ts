@@ -1,8 +1,9 @@
 import {randomBytes} from 'node:crypto'
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
-import {basename, isAbsolute, join, relative, resolve} from 'node:path'
+import {basename, extname, isAbsolute, join, relative, resolve} from 'node:path'
 import {TRADING_DAYS_PER_YEAR, returnMetrics} from '../backtest/metrics.js'
 import {sha256} from '../checksum.js'
+import {committedDataFile, materialiseBlob} from '../data-files.js'
 import {dumpStateDocument} from '../documents.js'
 import {CheckFailedError, InputError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
@@ -83,9 +84,12 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   if (!node.data) throw new CheckFailedError(`${id} declares no data file, so there is nothing to trade forward on`, {fix: 'paper trading needs a node with `data:` (its RIGOR_DATA)'})
 
   const backtestEnd = await backtestWindowEnd(ws.repo, snap.tree, id, deployment)
-  const sourceFile = opts.data ? resolve(opts.base, opts.data) : resolve(ws.root, node.data)
-  const sourceName = displayPath(ws.root, sourceFile)
-  const history = parseDatedCsv(await readText(resolve(ws.root, node.data), node.data), node.data)
+  // the history is the committed data file, never the working tree's copy
+  const committed = await committedDataFile(ws.repo, snap.commit, node.data, {file: `experiments/${id}/node.yaml`, field: 'data'})
+  const committedPath = await materialiseBlob(ws.repo, committed.oid, extname(node.data))
+  const sourceFile = opts.data ? resolve(opts.base, opts.data) : committedPath
+  const sourceName = opts.data ? displayPath(ws.root, sourceFile) : node.data
+  const history = parseDatedCsv(await readText(committedPath, node.data), node.data)
   const source = opts.data ? parseDatedCsv(await readText(sourceFile, sourceName), sourceName) : history
   const past = history.rows.filter((row) => dateOf(history, row) <= backtestEnd.time)
   let ahead = alignColumns(source, history.header, sourceName)
@@ -94,7 +98,7 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   if (opts.periods) ahead = ahead.slice(0, opts.periods)
   if (ahead.length === 0) {
     throw new CheckFailedError(`no prices after ${id}'s backtest window (it ends ${backtestEnd.date}) in ${sourceName}`, {
-      fix: `append the prices that arrived since to ${node.data}, or pass them with --data FILE`,
+      fix: `append the prices that arrived since to ${node.data} and commit it, or pass them with --data FILE`,
     })
   }
   const lastTime = Date.parse(ahead.at(-1)![history.dateColumn]!)

@@ -57,3 +57,15 @@ export async function treeEntryAt(repo: Repo, tree: string, path: string): Promi
   }
   return current
 }
+
+/** The mode and id of the entry at `path` inside `tree`, or undefined when there is none. */
+export async function treeEntryInfo(repo: Repo, tree: string, path: string): Promise<{mode: string; oid: string} | undefined> {
+  let current: {mode: string; oid: string} = {mode: TREE_MODE, oid: tree}
+  for (const segment of path.split('/')) {
+    if (current.mode !== TREE_MODE) return undefined
+    const entry = (await repo.readTreeEntries(current.oid)).find((e) => e.name === segment)
+    if (!entry) return undefined
+    current = entry
+  }
+  return current
+}

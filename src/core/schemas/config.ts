@@ -1,4 +1,5 @@
 import {z} from 'zod'
+import {branchNameProblem} from '../validation.js'
 import {Duration, NodeStatus, Params, RunSpec} from './common.js'
 
 const Condition = z.string().min(1)
@@ -40,7 +41,13 @@ const StageCommand = z.strictObject({command: z.array(z.string().min(1)).min(1).
 export const ConfigFile = z.strictObject({
   version: z.literal(1),
   /** the branch that holds rigor's state; default: the branch checked out */
-  branch: z.string().optional(),
+  branch: z
+    .string()
+    .superRefine((name, ctx) => {
+      const problem = branchNameProblem(name)
+      if (problem) ctx.addIssue({code: 'custom', message: problem})
+    })
+    .optional(),
   teams: z.array(TeamConfig).default([]),
   gates: z.array(GateConfig).default([]),
   rules: z.array(RuleConfig).default([]),
