@@ -5,13 +5,18 @@ import {Workspace, defaultWorkerName} from '../core/workspace.js'
 /** Flags every command shares, as parsed for this invocation (see RigorCommand.parse). */
 export const invocation: {remote?: string} = {}
 
-/** Opens the workspace, runs `fn`, and always closes it (cache written, working tree synced). */
+/**
+ * Opens the workspace, runs `fn`, and always closes it (cache written, working
+ * tree synced). Whatever kept a checkout from following the state branch is
+ * said on stderr by every command, until a command succeeds in updating it.
+ */
 export async function withWorkspace<T>(cwd: string | undefined, fn: (ws: Workspace) => Promise<T>): Promise<T> {
   const ws = await Workspace.open(cwd ?? process.cwd(), {remote: invocation.remote})
   try {
     return await fn(ws)
   } finally {
     await ws.close()
+    for (const warning of ws.syncWarnings) process.stderr.write(`Warning: ${warning}\n`)
   }
 }
 

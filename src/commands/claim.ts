@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+import {assertKnownTeam} from '../core/teams.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {claimNextNode, nothingClaimable} from '../core/claims.js'
 import type {NodeFile} from '../core/schemas/index.js'
@@ -17,6 +18,7 @@ export default class Claim extends RigorCommand {
     const {flags} = await this.parse(Claim)
     return withWorkspace(flags.cwd, async (ws) => {
       const exclude = await excludedLocalNodes(ws, (m) => this.warn(m))
+      assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
       const result = await claimNextNode(ws, {worker: workerName(flags.worker), team: flags.team, exclude})
       if (!result.claimed) throw nothingClaimable(result)
       if (!this.jsonEnabled()) process.stdout.write(`${result.claimed.id}\n`)

@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+import {assertKnownTeam} from '../core/teams.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {designNodes, type DesignResult} from '../core/agent/design.js'
 
@@ -14,9 +15,12 @@ export default class Design extends RigorCommand {
 
   async run(): Promise<DesignResult> {
     const {flags} = await this.parse(Design)
-    const result = await withWorkspace(flags.cwd, (ws) =>
-      designNodes(ws, {count: flags.count, team: flags.team, onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`)}),
-    )
+    const result = await withWorkspace(flags.cwd, async (ws) => {
+      if (flags.team !== undefined && ws.config.teams.length > 0 && !ws.config.teams.some((t) => t.name === flags.team)) {
+        assertKnownTeam(ws.config, {commit: undefined, tree: undefined, nodes: new Map()}, flags.team)
+      }
+      return designNodes(ws, {count: flags.count, team: flags.team, onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`)})
+    })
     this.say(`${result.designer}: seeded ${result.seeded.length} node(s)${result.existing.length ? `, ${result.existing.length} existed` : ''}${result.attempts > 1 ? ` after ${result.attempts} attempts` : ''}`)
     for (const bad of result.invalid) this.say(`  invalid: ${bad.field}: ${bad.message}`)
     return result

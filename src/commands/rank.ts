@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+import {assertKnownTeam} from '../core/teams.js'
 import {renderTable} from '../cli/table.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {rankingHistory, rankNodes, type RankResult} from '../core/rank.js'
@@ -25,9 +26,10 @@ export default class Rank extends RigorCommand {
       for (const h of history) this.say(`${h.ranked_at}  ${h.objective.padEnd(8)} by ${h.metric}: kept ${h.kept.join(', ') || '-'} (${h.archived.length} archived)`)
       return {history}
     }
-    const result = await withWorkspace(flags.cwd, (ws) =>
-      rankNodes(ws, {objective: flags.objective, metric: flags.metric, keep: flags.keep, team: flags.team, by: workerName(flags.by, '--by')}),
-    )
+    const result = await withWorkspace(flags.cwd, async (ws) => {
+      assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
+      return rankNodes(ws, {objective: flags.objective, metric: flags.metric, keep: flags.keep, team: flags.team, by: workerName(flags.by, '--by')})
+    })
     const r = result.ranking
     this.say(
       renderTable(

@@ -3,6 +3,8 @@ import {RigorCommand} from '../cli/base.js'
 import {renderTable} from '../cli/table.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {NODE_STATUSES} from '../core/schemas/index.js'
+import {assertKnownTeam} from '../core/teams.js'
+import {configDraftDiffers} from '../core/state-branch.js'
 import {summariseStatus, type StatusSummary} from '../core/status.js'
 
 export default class Status extends RigorCommand {
@@ -10,10 +12,12 @@ export default class Status extends RigorCommand {
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
   static override flags = {team: Flags.string({description: 'only this team'})}
 
-  async run(): Promise<StatusSummary> {
+  async run(): Promise<StatusSummary & {config_draft: boolean}> {
     const {flags} = await this.parse(Status)
     return withWorkspace(flags.cwd, async (ws) => {
-      const summary = summariseStatus(await ws.currentSnapshot())
+      const snap = await ws.currentSnapshot()
+      assertKnownTeam(ws.config, snap, flags.team)
+      const summary = {...summariseStatus(snap), config_draft: await configDraftDiffers(ws.repo, snap.commit)}
       if (flags.team) {
         const team = summary.by_team[flags.team] ?? {}
         summary.by_team = {[flags.team]: team}
@@ -26,6 +30,7 @@ export default class Status extends RigorCommand {
         rows.push(['all', ...NODE_STATUSES.map((s) => summary.by_status[s])])
         this.log(renderTable(['team', ...NODE_STATUSES], rows))
         this.log(`${summary.total} node(s)${summary.sweeps ? `, ${summary.sweeps} sweep group(s)` : ''}${summary.archived ? `, ${summary.archived} archived` : ''}`)
+        if (summary.config_draft) this.warn(`rigor.yaml in the working tree differs from the committed one: it is a draft and judges nothing until you commit it`)
         for (const p of summary.problems) this.warn(`${p.file}: ${p.message} (never claimed; see \`rigor verify\`)`)
       }
       return summary

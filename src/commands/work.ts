@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+import {assertKnownTeam} from '../core/teams.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {excludedLocalNodes} from '../core/local-edits.js'
@@ -20,6 +21,7 @@ export default class Work extends RigorCommand {
     const {flags} = await this.parse(Work)
     return withWorkspace(flags.cwd, async (ws) => {
       const worker = workerName(flags.worker)
+      assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
       const progress = process.stdout.isTTY && !this.jsonEnabled() ? listrProgress(flags.parallel) : plainProgress((line) => this.say(line))
       const controller = new AbortController()
       const onSignal = () => {
@@ -43,7 +45,6 @@ export default class Work extends RigorCommand {
         await progress.done()
         const statuses = Object.entries(summary.by_status).map(([s, n]) => `${n} ${s}`).join(', ')
         this.say(`${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${summary.released ? `; ${summary.released} put back` : ''}`)
-        for (const warning of ws.syncWarnings) this.warn(`working tree not updated: ${warning}`)
         return summary
       } finally {
         process.off('SIGINT', onSignal)

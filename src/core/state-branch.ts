@@ -1,4 +1,4 @@
-import {stat} from 'node:fs/promises'
+import {readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parseConfig} from './config.js'
 import {utf8Text} from './documents.js'
@@ -94,3 +94,14 @@ function detachedError(repo: Repo): never {
 
 const branchOf = (ref: string | undefined): string | undefined => (ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined)
 const shortRef = (ref: string | undefined): string | undefined => branchOf(ref) ?? ref
+
+/**
+ * Whether the working tree's rigor.yaml differs from the committed one: it is a
+ * draft that judges nothing until committed (`rigor status` says so).
+ */
+export async function configDraftDiffers(repo: Repo, tip: string | undefined): Promise<boolean> {
+  const committed = tip ? await repo.readFileAt(tip, CONFIG_FILE) : undefined
+  const draft = await readFile(join(repo.paths.root, CONFIG_FILE)).catch(() => undefined)
+  if (!draft || !committed) return draft !== undefined && committed === undefined
+  return !draft.equals(committed)
+}

@@ -39,6 +39,9 @@ export interface WorkSummary {
  * loop ends when every slot is idle and nothing is claimable.
  */
 export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<WorkSummary> {
+  // refuse to start in the middle of a merge or rebase; once claims are held, their verdicts wait for it instead
+  await ws.assertCanCommit()
+  ws.whenOperationInProgress = 'wait'
   // syncing the working tree after every commit would spawn git several times per node
   ws.syncDelayMs = Math.max(ws.syncDelayMs, 1000)
   const summary: WorkSummary = {worker: opts.worker, claimed: 0, finished: 0, released: 0, lost: 0, by_status: {}, stopped_because: 'empty', detail: ''}

@@ -56,7 +56,10 @@ export class Workspace implements TransactionHost {
       }
       const remoteName = opts.remote
       const state = await resolveStateBranch(repo, {config: opts.config, remote: remoteName ? (branch) => new RemoteLink(repo, remoteName, branch) : undefined})
-      return new Workspace(repo, state.config, state.stateRef, await repo.readRef(state.stateRef), state.remote)
+      const ws = new Workspace(repo, state.config, state.stateRef, await repo.readRef(state.stateRef), state.remote)
+      // an earlier command could not update this checkout: try again now, and say so until it works
+      if (await ws.worktree.ownCheckoutBehind(await repo.readRef(state.stateRef))) ws.requestSync()
+      return ws
     } catch (err) {
       repo.close()
       throw err
@@ -131,11 +134,46 @@ export class Workspace implements TransactionHost {
    */
   commit<T>(plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>, opts: {urgent?: boolean} = {}): Promise<CommitOutcome<T>> {
     return new Promise<CommitOutcome<T>>((resolve, reject) => {
-      const task = () => commitTransaction(this, plan).then(resolve, reject)
+      const task = () =>
+        this.awaitNoOperation()
+          .then(() => commitTransaction(this, plan))
+          .then(resolve, reject)
       ;(opts.urgent ? this.commitQueue.urgent : this.commitQueue.normal).push(task)
       void this.drainCommits()
     })
   }
+
+  /**
+   * What to do when a merge, rebase, cherry-pick, revert or bisect is in progress
+   * where rigor would commit: `refuse` (exit 2, one-shot commands), or `wait`
+   * until it is finished (a work loop that already holds claims, whose verdicts
+   * and releases must land once the user is done).
+   */
+  whenOperationInProgress: 'refuse' | 'wait' = 'refuse'
+  private waitingSaid = false
+
+  /** Refuses (exit 2) when rigor must not commit now; see whenOperationInProgress. */
+  async assertCanCommit(): Promise<void> {
+    const op = await this.worktree.blockingOperation()
+    if (op) throw operationError(op)
+  }
+
+  private async awaitNoOperation(): Promise<void> {
+    for (;;) {
+      const op = await this.worktree.blockingOperation()
+      if (!op) return
+      if (this.whenOperationInProgress === 'refuse') throw operationError(op)
+      if (!this.waitingSaid) {
+        this.waitingSaid = true
+        this.syncWarnings.push(`a ${op.name} was in progress in ${op.path}: rigor waited for it to finish before committing`)
+        this.onWait?.(`a ${op.name} is in progress in ${op.path}: rigor waits for it before it commits (${op.finish})`)
+      }
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
+
+  /** told once when commits wait for a git operation to finish */
+  onWait?: (message: string) => void
 
   private async drainCommits(): Promise<void> {
     if (this.committing) return
@@ -193,8 +231,12 @@ export class Workspace implements TransactionHost {
     this.syncing = (async () => {
       do {
         this.syncAgain = false
-        const outcome = await this.worktree.sync()
-        for (const skipped of outcome.skipped) if (!this.syncWarnings.includes(skipped)) this.syncWarnings.push(skipped)
+        // a checkout that cannot follow is said, never a reason to fail a command whose commit has landed
+        const outcome = await this.worktree.sync().catch((err: Error) => ({synced: [], skipped: [`${this.root}: ${err.message.split('\n')[0]}`]}))
+        for (const skipped of outcome.skipped) {
+          const warning = `working tree not fully updated: ${skipped}`
+          if (!this.syncWarnings.includes(warning)) this.syncWarnings.push(warning)
+        }
       } while (this.syncAgain)
     })().finally(() => {
       this.syncing = undefined
@@ -218,6 +260,12 @@ export class Workspace implements TransactionHost {
       this.repo.close()
     }
   }
+}
+
+function operationError(op: {name: string; finish: string; path: string}): InputError {
+  return new InputError(`a ${op.name} is in progress in ${op.path}: rigor does not commit now, because finishing the ${op.name} would revert what it commits`, {
+    fix: `${op.finish}, then run the command again`,
+  })
 }
 
 export function defaultWorkerName(): string {

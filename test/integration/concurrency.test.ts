@@ -36,6 +36,9 @@ describe('concurrent workers', () => {
 
   it('4 processes in two worktrees of one repository never double-claim', async () => {
     repo = workspace()
+    // a detached worktree knows the state branch only from rigor.yaml
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `${readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')}\nbranch: main\n`)
+    repo.git('commit', '-qam', 'state branch')
     writeSpec(repo.dir, manyNodes(60, SH_OK))
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     const second = `${repo.dir}-wt`

@@ -1,6 +1,8 @@
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {isAbsolute, join, resolve} from 'node:path'
-import lockfile from 'proper-lockfile'
+import {syncIndexPaths} from './index-sync.js'
+import {operationInProgress, type OperationInProgress} from './operations.js'
+import {acquireLock, LockTimeoutError} from './process-lock.js'
 import type {Repo} from './repo.js'
 
 export interface SyncOutcome {
@@ -39,7 +41,32 @@ export class WorktreeSync {
       if (result === true) outcome.synced.push(wt.path)
       else if (result) outcome.skipped.push(`${wt.path}: ${result}`)
     }
+    outcome.skipped.push(...this.kept.splice(0))
     return outcome
+  }
+
+  /**
+   * A git operation in progress in a checkout whose index rigor's commits would
+   * leave behind: one that has the state branch checked out, one rebasing it, or
+   * this command's own checkout. undefined when rigor may commit.
+   */
+  async blockingOperation(): Promise<(OperationInProgress & {path: string}) | undefined> {
+    for (const wt of await this.worktrees()) {
+      const op = await operationInProgress(wt.gitDir)
+      if (!op) continue
+      const own = resolve(wt.path) === resolve(this.repo.paths.root)
+      if (own || wt.branch === this.stateRef || op.branch === this.stateRef) return {...op, path: wt.path}
+    }
+    return undefined
+  }
+
+  /** Whether this checkout holds the state branch and its index is behind the branch's tip (an earlier sync failed). */
+  async ownCheckoutBehind(tip: string | undefined): Promise<boolean> {
+    if (!tip) return false
+    const head = await this.repo.headRef()
+    if (head !== this.stateRef) return false
+    const record = await readRecord(join(this.repo.paths.gitDir, 'rigor', 'synced'))
+    return record !== undefined && record !== tip
   }
 
   private listed?: {at: number; list: WorktreeInfo[]}
@@ -72,11 +99,13 @@ export class WorktreeSync {
   private async syncWorktree(wt: WorktreeInfo): Promise<true | string | undefined> {
     const rigorDir = join(wt.gitDir, 'rigor')
     await mkdir(rigorDir, {recursive: true})
-    const release = await lockfile.lock(rigorDir, {
-      lockfilePath: join(rigorDir, 'sync.lock'),
-      retries: {retries: 400, minTimeout: 5, maxTimeout: 50, factor: 1.3},
-      stale: 30_000,
-    })
+    let release: () => Promise<void>
+    try {
+      release = await acquireLock(join(rigorDir, 'sync.lock'), {staleMs: 60_000, timeoutMs: 60_000, purpose: 'working tree sync'})
+    } catch (err) {
+      if (err instanceof LockTimeoutError) return `another rigor process (${err.holder}) has been updating this checkout for a minute; it will be brought up to date by the next command`
+      throw err
+    }
     try {
       // read under the lock: a tip read before it may be older than what another process synced
       const tip = await this.repo.readRef(this.stateRef)
@@ -95,23 +124,75 @@ export class WorktreeSync {
         if (head !== from && head !== tip) return 'HEAD is detached away from the state branch'
       }
       if (from === tip) return undefined
-      const args = from ? ['read-tree', '-m', '-u', from, tip] : ['read-tree', '-m', '-u', tip]
-      for (let attempt = 0; ; attempt++) {
-        const result = await this.repo.git(args, {cwd: wt.path, allowFailure: true})
-        if (result.exitCode === 0) break
-        // a user's own git command holds the index: wait for it rather than fail
-        if (/index\.lock/.test(result.stderr) && attempt < 100) {
-          await new Promise((r) => setTimeout(r, 20))
-          continue
-        }
-        return `git read-tree refused (${result.stderr.trim().split('\n')[0]}); local edits were kept`
-      }
+      const outcome = from ? await this.moveIndex(wt, from, tip) : await this.readTree(wt, ['read-tree', '-m', '-u', tip])
+      if (outcome !== true) return outcome
       if (detached) await this.repo.git(['update-ref', '--no-deref', 'HEAD', tip], {cwd: wt.path, allowFailure: true})
       await writeFile(recordFile, `${tip}\n`)
       this.written.add(tip)
       return true
     } finally {
       await release()
+    }
+  }
+
+  /** Warnings about paths a path-by-path sync left as the user has them, kept for the command to print. */
+  readonly kept: string[] = []
+
+  /**
+   * Moves the worktree's index (and its unedited files) from `from` to `tip`.
+   * When only rigor committed since `from`, the index still matches it, and
+   * `read-tree -m -u` is git's own fast-forward. When someone else committed on
+   * the branch (a revert, a note), or read-tree refuses (a merge in progress, a
+   * runner's stray file), the index moves path by path instead: it must never
+   * stay behind the branch, or the next plain `git commit` reverts rigor's work.
+   */
+  private async moveIndex(wt: WorktreeInfo, from: string, tip: string): Promise<true | string> {
+    const history = await this.history(from, tip)
+    if (history.onlyRigor) {
+      const fast = await this.readTree(wt, ['read-tree', '-m', '-u', from, tip])
+      if (fast === true || /index\.lock/.test(fast)) return fast
+    }
+    const tipTree = await this.repo.commitTree(tip)
+    const result = await syncIndexPaths(this.repo, wt, history.commits, {oid: tip, tree: tipTree}).catch((err: Error) => err)
+    if (result instanceof Error) {
+      const lock = /index\.lock/.test(result.message)
+      return lock ? indexLockReason(wt.gitDir) : `could not update the index: ${result.message.split('\n')[0]}`
+    }
+    for (const kept of result.kept) this.kept.push(`${wt.path}: ${kept}`)
+    return true
+  }
+
+  /** The first-parent commits from `from` up to (not including) `tip`, oldest first, and whether rigor wrote all those after `from`. */
+  private async history(from: string, tip: string): Promise<{commits: Array<{oid: string; tree: string}>; onlyRigor: boolean}> {
+    const log = await this.repo.git(['log', '--first-parent', '--max-count=500', '--format=%H %T%x1f%B%x1e', `${from}..${tip}`])
+    const entries = log.stdout
+      .split('\x1e')
+      .map((e) => e.trim())
+      .filter(Boolean)
+      .map((e) => {
+        const [head, body] = e.split('\x1f')
+        const [oid, tree] = head!.split(' ')
+        return {oid: oid!, tree: tree!, rigor: /^Rigor-Action: /m.test(body ?? '')}
+      })
+      .reverse()
+    const between = entries.slice(0, -1)
+    const fromTree = await this.repo.commitTree(from)
+    return {commits: [{oid: from, tree: fromTree}, ...between.map(({oid, tree}) => ({oid, tree}))], onlyRigor: entries.every((e) => e.rigor)}
+  }
+
+  private async readTree(wt: WorktreeInfo, args: string[]): Promise<true | string> {
+    for (let attempt = 0; ; attempt++) {
+      const result = await this.repo.git(args, {cwd: wt.path, allowFailure: true})
+      if (result.exitCode === 0) return true
+      // a user's own git command holds the index for a moment: wait for it rather than fail
+      if (/index\.lock/.test(result.stderr)) {
+        if (attempt < 100) {
+          await new Promise((r) => setTimeout(r, 20))
+          continue
+        }
+        return indexLockReason(wt.gitDir)
+      }
+      return `git read-tree refused (${result.stderr.trim().split('\n')[0]})`
     }
   }
 
@@ -140,4 +221,9 @@ async function gitDirOf(path: string, commonDir: string): Promise<string> {
   } catch {
     return commonDir
   }
+}
+
+function indexLockReason(gitDir: string): string {
+  const lock = join(gitDir, 'index.lock')
+  return `${lock} exists, so the index cannot be updated and is behind the state branch: do not commit in this checkout until it is fixed. If no git command is running, remove the lock (rm ${lock}); the next rigor command brings the checkout up to date`
 }
