@@ -35,7 +35,11 @@ export abstract class RigorCommand extends Command {
         process.exitCode = err.exitCode
         return undefined
       }
-      throw new Errors.CLIError(err.report, {exit: err.exitCode})
+      // printed whole, never wrapped at the terminal's width: a message is searched and copied as it is
+      const label = process.stderr.isTTY && !process.env.NO_COLOR ? '\u001b[31mError:\u001b[39m' : 'Error:'
+      process.stderr.write(`${label} ${err.report}\n`)
+      process.exitCode = err.exitCode
+      return undefined
     }
     // oclif's own parse errors (unknown flag, missing argument, bad option) are usage errors: exit 2
     if (err instanceof Errors.CLIError && err.oclif?.exit !== 2 && isParseError(err)) err.oclif.exit = 2

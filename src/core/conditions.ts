@@ -105,6 +105,12 @@ export function compileCondition(source: string, where: ConditionWhere): Compile
   } catch (error) {
     throw invalid(`invalid condition${describeCelError(error, source)}`, error)
   }
+  const shape = costShape(program.ast)
+  if (shape.depth > MAX_COMPREHENSION_DEPTH) {
+    throw invalid(
+      `the condition nests ${shape.depth} comprehensions (exists, all, map, filter); at most ${MAX_COMPREHENSION_DEPTH} are allowed, because each one multiplies the work by the size of the DAG`,
+    )
+  }
   const checked = program.check()
   if (!checked.valid) throw invalid(`invalid condition${describeCelError(checked.error, source)}`, checked.error)
   // `dyn` (e.g. `params.flag`) can only be checked when evaluated
@@ -113,6 +119,16 @@ export function compileCondition(source: string, where: ConditionWhere): Compile
   }
 
   const evaluate = (ctx: ConditionContext): boolean => {
+    const size = largestCollection(ctx)
+    const cost = shape.astNodes * size ** shape.depth
+    if (cost > MAX_EVALUATION_COST) {
+      throw new ConditionError(
+        where,
+        source,
+        'cost_limit',
+        `evaluating it over collections of ${size} items would take about ${cost.toExponential(1)} steps, more than the limit of ${MAX_EVALUATION_COST.toExponential(0)}; nest fewer comprehensions over nodes`,
+      )
+    }
     let result: unknown
     try {
       result = program(toCelContext(ctx))
@@ -213,6 +229,54 @@ export function buildConditionContext(input: {
     parent: parent && {...parent, attempt: parent.attempt ?? 0, generation: parent.generation ?? 0},
     nodes: (input.nodes ?? []).map(conditionNode),
   }
+}
+
+// ---------------------------------------------------------------------------
+// cost: cel-js has structural limits but no evaluation budget, and it runs
+// synchronously, so a condition is bounded before it runs: its cost is at most
+// (AST size) x (largest collection)^(comprehension nesting)
+
+const MAX_COMPREHENSION_DEPTH = 2
+const MAX_EVALUATION_COST = 2e7
+const COMPREHENSIONS = new Set(['exists', 'all', 'exists_one', 'map', 'filter'])
+
+interface CostShape {
+  astNodes: number
+  depth: number
+}
+
+interface CelAst {
+  op: string
+  args: unknown
+}
+
+function costShape(ast: unknown): CostShape {
+  let astNodes = 0
+  const depthOf = (node: unknown): number => {
+    if (Array.isArray(node)) return Math.max(0, ...node.map(depthOf))
+    if (!node || typeof node !== 'object' || !('op' in node)) return 0
+    astNodes++
+    const {op, args} = node as CelAst
+    // a comprehension runs its body once per item of its range; a chained range runs once before it
+    if (op === 'rcall' && Array.isArray(args) && COMPREHENSIONS.has(args[0] as string)) return Math.max(depthOf(args[1]), 1 + depthOf(args[2]))
+    return depthOf(args)
+  }
+  const depth = depthOf(ast)
+  return {astNodes, depth}
+}
+
+/** The size of the largest list a condition can iterate over: the DAG, or a list in the params. */
+function largestCollection(ctx: ConditionContext): number {
+  let largest = Math.max(1, ctx.nodes?.length ?? 0)
+  const scan = (value: unknown, depth: number) => {
+    if (depth > 3 || !value || typeof value !== 'object') return
+    const items = Array.isArray(value) ? value : Object.values(value)
+    largest = Math.max(largest, items.length)
+    for (const item of items) scan(item, depth + 1)
+  }
+  scan(ctx.params, 0)
+  scan(ctx.parent?.params, 0)
+  return largest
 }
 
 // ---------------------------------------------------------------------------

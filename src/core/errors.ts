@@ -63,6 +63,13 @@ export class NothingToDoError extends RigorError {
   }
 }
 
+/** git could not take a ref's lock file: another git process holds it, or one crashed and left it. */
+export class RefLockedError extends Error {
+  constructor(readonly lockFile: string) {
+    super(`${lockFile} exists`)
+  }
+}
+
 /** Another writer moved the branch first; the caller rebuilds its change on the new tip. */
 export class RefConflictError extends Error {
   constructor(readonly ref: string) {

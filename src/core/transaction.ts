@@ -1,4 +1,4 @@
-import {RefConflictError} from './errors.js'
+import {CheckFailedError, RefConflictError, RefLockedError} from './errors.js'
 import {formatCommitMessage, type CommitMessage} from './commit-message.js'
 import {editTree, type FileChange} from './git/tree-edit.js'
 import type {Snapshot} from './store.js'
@@ -36,6 +36,13 @@ export interface CommitOutcome<T> {
 }
 
 const MAX_ATTEMPTS = 1000
+const REF_LOCK_PATIENCE_MS = 1000
+
+function staleRefLock(lockFile: string): CheckFailedError {
+  return new CheckFailedError(`${lockFile} has existed for over a second: a git process holds the branch's lock, or one crashed and left it behind`, {
+    fix: `make sure no git command is running in this repository (e.g. \`ps -ef | grep git\`), then remove the lock: rm '${lockFile}'`,
+  })
+}
 const CONTENDED_FOR_MS = 2000
 let lastConflictAt = 0
 
@@ -45,6 +52,7 @@ let lastConflictAt = 0
  * change on the new tip, so every decision is made against the state it lands on.
  */
 export async function commitTransaction<T>(host: TransactionHost, plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>): Promise<CommitOutcome<T>> {
+  let lockedSince: number | undefined
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // take turns with the machine's other writers only while they are racing us: the lock costs file operations
     const contended = attempt > 0 || Date.now() - lastConflictAt < CONTENDED_FOR_MS
@@ -60,7 +68,11 @@ export async function commitTransaction<T>(host: TransactionHost, plan: (snap: S
       await host.publish(commit, tip)
       landed = {result: decided.result, commit, conflicts: attempt}
     } catch (err) {
-      if (!(err instanceof RefConflictError)) throw err
+      if (err instanceof RefLockedError) {
+        // git holds a ref lock for milliseconds; one that stays is a crashed git's leftover, not a race
+        lockedSince ??= Date.now()
+        if (Date.now() - lockedSince > REF_LOCK_PATIENCE_MS) throw staleRefLock(err.lockFile)
+      } else if (!(err instanceof RefConflictError)) throw err
       lastConflictAt = Date.now()
     } finally {
       await release?.()

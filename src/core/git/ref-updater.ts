@@ -1,5 +1,5 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
-import {RefConflictError} from '../errors.js'
+import {RefConflictError, RefLockedError} from '../errors.js'
 import {EMPTY_OID} from './objects.js'
 
 /**
@@ -37,7 +37,9 @@ export class RefUpdater {
       const w = this.waiter
       this.waiter = undefined
       if (!w) return
-      if (/cannot lock ref|but expected|reference already exists|unable to resolve|is at/i.test(stderr)) w.reject(new RefConflictError(stderr.trim()))
+      const locked = /Unable to create '([^']+\.lock)': File exists/.exec(stderr)
+      if (locked) w.reject(new RefLockedError(locked[1]!))
+      else if (/cannot lock ref|but expected|reference already exists|unable to resolve|is at/i.test(stderr)) w.reject(new RefConflictError(stderr.trim()))
       else w.reject(new Error(`git update-ref --stdin failed: ${stderr.trim() || 'exited'}`))
     })
     this.hold(proc, false)
