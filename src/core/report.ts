@@ -85,7 +85,8 @@ export async function writeDailyReport(ws: Workspace, opts: {date?: string; by: 
     for (const record of snap.nodes.values()) {
       if (!record.node) continue
       const verdict = record.verdictOid ? await ws.store.verdict(record).catch(() => undefined) : undefined
-      if (record.node.status === 'proven_accepted' && verdict && !record.node.sweep) accepted.push({id: record.id, team: record.node.team, metrics: verdict.metrics})
+      // the leaderboard is what ranking kept: archived nodes are out of it
+      if (record.node.status === 'proven_accepted' && verdict && !record.node.sweep && !record.node.archived) accepted.push({id: record.id, team: record.node.team, metrics: verdict.metrics})
       if (touched.has(record.id)) graphNodes.push({...record.node, metrics: verdict?.metrics})
     }
     const top = Object.fromEntries(

@@ -64,15 +64,24 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
   return {ok: problems.length === 0, checked, problems, commit: tip ?? null}
 }
 
-/** State files in this working tree that differ from the committed state (edited, added). */
+/**
+ * State files in this working tree that someone edited or added by hand: files
+ * that differ from the commit this checkout was last brought to (not from the
+ * branch's tip, which another rigor process may have moved a moment ago: that is
+ * a lag, not an edit), and untracked ones.
+ */
 export async function locallyModifiedStateFiles(ws: Workspace): Promise<string[]> {
-  const result = await ws.repo.git(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', ...CHECKSUMMED_DIRS], {allowFailure: true})
-  if (result.exitCode !== 0) return []
-  return result.stdout
-    .split('\0')
-    .filter((entry) => entry.length > 3 && entry[0] !== 'D' && entry[1] !== 'D')
-    .map((entry) => entry.slice(3))
-    .filter(isChecksummedDocument)
+  // a checkout of another branch holds that branch's files, not edits of the state
+  const head = await ws.repo.headRef()
+  if (head !== undefined && head !== ws.stateRef) return []
+  const base = (await ws.syncedCommit()) ?? (await ws.readTip())
+  if (!base) return []
+  const [changed, untracked] = await Promise.all([
+    ws.repo.git(['diff-index', '--name-only', '--diff-filter=AM', '-z', base, '--', ...CHECKSUMMED_DIRS], {allowFailure: true}),
+    ws.repo.git(['ls-files', '--others', '--exclude-standard', '-z', '--', ...CHECKSUMMED_DIRS], {allowFailure: true}),
+  ])
+  const paths = [changed, untracked].flatMap((r) => (r.exitCode === 0 ? r.stdout.split('\0') : []))
+  return [...new Set(paths.filter((p) => p.length > 0 && isChecksummedDocument(p)))]
 }
 
 function isChecksummedDocument(path: string): boolean {

@@ -66,6 +66,11 @@ export class Workspace implements TransactionHost {
     }
   }
 
+  /** The commit this checkout's index and files were last brought to (undefined: never synced by rigor). */
+  syncedCommit(): Promise<string | undefined> {
+    return this.worktree.syncedCommit()
+  }
+
   get root(): string {
     return this.repo.paths.root
   }

@@ -1,7 +1,7 @@
 import {existsSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {json, rigor, verdictRunner} from '../helpers/cli.js'
+import {json, rigor, rigorAsync, verdictRunner} from '../helpers/cli.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 import {SH_OK} from '../fixtures/runners.js'
 import {workspace, writeSpec} from './helpers.js'
@@ -292,5 +292,26 @@ describe('the checkout never stays behind the state branch', () => {
     expect(repo.git('diff', '--cached', '--name-only', 'main')).toBe('')
     repo.git('commit', '--allow-empty', '-qm', 'note')
     expect(repo.git('show', 'HEAD:experiments/a/stray/verdict.yaml')).toContain('proven_accepted')
+  })
+})
+
+describe('small things that misled', () => {
+  it('concurrent claims print no spurious "uncommitted edits" warning; the report leaves archived nodes out of its top list', async () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: Array.from({length: 8}, (_, i) => node(`a/n${i}`, verdictRunner({sharpe: i, total_return: i / 10, max_drawdown: 0.1})))})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const claims = await Promise.all(Array.from({length: 4}, (_, i) => rigorAsync(repo.dir, ['claim', '--worker', `c${i}`])))
+    for (const c of claims) {
+      expect(c.code, c.stderr).toBe(0)
+      expect(c.stderr).not.toContain('uncommitted')
+    }
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    expect(rigor(repo.dir, ['supervise', '--once']).code).toBeLessThan(2)
+    expect(rigor(repo.dir, ['rank', '--objective', 'sharpe', '--keep', '2']).code).toBe(0)
+    const report = json(rigor(repo.dir, ['report', '--json']))
+    const ids = (report.report?.top ?? report.top).sharpe.map((t: {id: string}) => t.id)
+    expect(ids.length).toBeGreaterThan(0)
+    const archived = ids.filter((id: string) => json(rigor(repo.dir, ['show', id, '--json'])).archived)
+    expect(archived).toEqual([])
   })
 })

@@ -69,6 +69,10 @@ export class WorktreeSync {
     return record !== undefined && record !== tip
   }
 
+  syncedCommit(): Promise<string | undefined> {
+    return readRecord(join(this.repo.paths.gitDir, 'rigor', 'synced'))
+  }
+
   private listed?: {at: number; list: WorktreeInfo[]}
   private readonly written = new Set<string>()
 
