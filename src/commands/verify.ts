@@ -9,6 +9,10 @@ export default class Verify extends RigorCommand {
   async run(): Promise<VerifyReport> {
     const {flags} = await this.parse(Verify)
     const report = await withWorkspace(flags.cwd, (ws) => verifyWorkspace(ws))
+    if (report.index?.behind.length) {
+      this.say(`the index of this checkout was behind the state branch on ${report.index.behind.length} path(s): ${report.index.repaired} brought up to date`)
+      for (const kept of report.index.kept) this.say(`  kept: ${kept}`)
+    }
     for (const p of report.problems) this.say(`${p.kind.toUpperCase()} ${p.file} (${p.where}): ${p.message}`)
     this.say(report.ok ? `ok: ${report.checked} file(s) verified` : `${report.problems.length} problem(s) in ${report.checked} file(s)`)
     if (!report.ok) {

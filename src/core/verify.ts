@@ -20,6 +20,8 @@ export interface VerifyReport {
   checked: number
   problems: VerifyProblem[]
   commit: string | null
+  /** state paths whose index entry was behind the branch tip in this checkout, and what was done */
+  index: {behind: string[]; repaired: number; kept: string[]} | null
 }
 
 /**
@@ -27,8 +29,15 @@ export interface VerifyReport {
  * working-tree copies that differ from them (a hand edit not yet committed).
  */
 export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
-  const tip = await ws.readTip()
+  // an index behind the branch would let a plain `git commit` revert rigor's commits: mend it first
+  await ws.flushSync()
   const problems: VerifyProblem[] = []
+  const index =
+    (await ws.repairIndex([...CHECKSUMMED_DIRS, 'rigor.yaml']).catch((err: Error) => {
+      problems.push({file: join(ws.repo.paths.gitDir, 'index'), where: 'working tree', kind: 'invalid', message: `the index is behind the state branch and could not be repaired: ${err.message.split('\n')[0]}`})
+      return null
+    })) ?? null
+  const tip = await ws.readTip()
   let checked = 0
   const snap = await ws.snapshot(tip)
   for (const record of snap.nodes.values()) {
@@ -61,7 +70,7 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     const problem = checkText(path, text)
     if (problem) problems.push({...problem, where: 'working tree'})
   }
-  return {ok: problems.length === 0, checked, problems, commit: tip ?? null}
+  return {ok: problems.length === 0, checked, problems, commit: tip ?? null, index}
 }
 
 /**

@@ -66,6 +66,11 @@ export class Workspace implements TransactionHost {
     }
   }
 
+  /** See WorktreeSync.repairOwnIndex: what `rigor verify` uses to mend an index left behind. */
+  repairIndex(dirs: readonly string[]) {
+    return this.worktree.repairOwnIndex(dirs)
+  }
+
   /** The commit this checkout's index and files were last brought to (undefined: never synced by rigor). */
   syncedCommit(): Promise<string | undefined> {
     return this.worktree.syncedCommit()

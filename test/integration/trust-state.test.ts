@@ -315,3 +315,23 @@ describe('small things that misled', () => {
     expect(archived).toEqual([])
   })
 })
+
+describe('rigor verify mends an index left behind', () => {
+  it('finds index entries older than the tip, brings them up to date and keeps the user staged edit', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [node('a/one'), node('a/two')]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    // as if a sync had failed: the index holds the tree of two commits ago
+    repo.git('read-tree', 'HEAD~2')
+    writeFileSync(join(repo.dir, 'notes.md'), 'mine\n')
+    repo.git('add', 'notes.md')
+    expect(repo.git('diff', '--cached', '--name-only', 'HEAD', '--', 'experiments')).not.toBe('')
+    const result = json(rigor(repo.dir, ['verify', '--json']))
+    expect(result.ok).toBe(true)
+    expect(result.index.behind.length).toBeGreaterThan(0)
+    expect(result.index.repaired).toBe(result.index.behind.length)
+    expect(repo.git('diff', '--cached', '--name-only', 'HEAD', '--', 'experiments')).toBe('')
+    expect(repo.git('status', '--porcelain', '--untracked-files=no')).toBe('A  notes.md')
+  })
+})

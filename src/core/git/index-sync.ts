@@ -75,6 +75,7 @@ export async function syncIndexPaths(repo: Repo, worktree: {path: string}, histo
     const file = join(worktree.path, path)
     const current = await readFile(file).catch(() => undefined)
     const currentOid = current ? blobId(current, have?.length ?? want!.length) : undefined
+    if (currentOid === want) continue
     if (currentOid !== have) {
       result.kept.push(`${path}: the file in the working tree was changed by someone else and was kept`)
       continue

@@ -69,6 +69,40 @@ export class WorktreeSync {
     return record !== undefined && record !== tip
   }
 
+  /**
+   * Finds index entries of this checkout that hold an older version of a path
+   * than the state tip (a sync that failed, a crash between moving the branch
+   * and syncing) and brings them to the tip, keeping the user's staged and
+   * unstaged edits. `rigor verify` runs it. Only for a checkout of the state branch.
+   */
+  async repairOwnIndex(dirs: readonly string[]): Promise<{behind: string[]; repaired: number; kept: string[]} | undefined> {
+    if ((await this.repo.headRef()) !== this.stateRef) return undefined
+    const tip = await this.repo.readRef(this.stateRef)
+    if (!tip) return undefined
+    const differing = await this.repo.git(['diff-index', '--cached', '--name-only', '-z', tip, '--', ...dirs], {allowFailure: true})
+    const behind = differing.stdout.split('\0').filter(Boolean)
+    if (behind.length === 0) return {behind, repaired: 0, kept: []}
+    const release = await acquireLock(join(this.repo.paths.gitDir, 'rigor', 'sync.lock'), {staleMs: 60_000, timeoutMs: 60_000, purpose: 'working tree sync'})
+    try {
+      // every version the branch had in its recent history counts as stale; anything else is the user's
+      const log = await this.repo.git(['log', '--first-parent', '--max-count=500', '--format=%H %T', tip])
+      const chain = log.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [oid, tree] = line.split(' ')
+          return {oid: oid!, tree: tree!}
+        })
+        .reverse()
+      const result = await syncIndexPaths(this.repo, {path: this.repo.paths.root}, chain.slice(0, -1), chain.at(-1)!)
+      await mkdir(join(this.repo.paths.gitDir, 'rigor'), {recursive: true})
+      await writeFile(join(this.repo.paths.gitDir, 'rigor', 'synced'), `${tip}\n`)
+      return {behind, repaired: result.updated, kept: result.kept}
+    } finally {
+      await release()
+    }
+  }
+
   syncedCommit(): Promise<string | undefined> {
     return readRecord(join(this.repo.paths.gitDir, 'rigor', 'synced'))
   }
