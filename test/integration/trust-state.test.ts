@@ -1,3 +1,5 @@
+import {spawnSync} from 'node:child_process'
+import {hostname} from 'node:os'
 import {existsSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -333,5 +335,22 @@ describe('rigor verify mends an index left behind', () => {
     expect(result.index.repaired).toBe(result.index.behind.length)
     expect(repo.git('diff', '--cached', '--name-only', 'HEAD', '--', 'experiments')).toBe('')
     expect(repo.git('status', '--porcelain', '--untracked-files=no')).toBe('A  notes.md')
+  })
+})
+
+describe('locks left by a killed process', () => {
+  it('a sync or commit lock whose holder is dead is taken over at once (the flaky cycle resume)', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [node('a/one')]})
+    // a pid that is surely not running: a child that has exited
+    const dead = String(spawnSync(process.execPath, ['-e', '0']).pid)
+    const host = hostname()
+    writeFileSync(join(repo.dir, '.git/rigor-commit.lock'), `${dead} ${host} ${Date.now()}`)
+    writeFileSync(join(repo.dir, '.git/rigor/sync.lock'), `${dead} ${host} ${Date.now()}`)
+    const seeded = rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(seeded.code, seeded.stderr).toBe(0)
+    expect(seeded.stderr).not.toContain('Warning')
+    expect(repo.git('status', '--porcelain', '--untracked-files=no')).toBe('')
+    expect(existsSync(join(repo.dir, '.git/rigor/sync.lock'))).toBe(false)
   })
 })

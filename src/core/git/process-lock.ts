@@ -59,7 +59,7 @@ export async function acquireLock(file: string, opts: LockOptions): Promise<() =
       // move the stale lock aside atomically so only one waiter removes it
       const aside = `${file}.stale.${process.pid}.${attempt}`
       await rename(file, aside).then(
-        () => rm(aside, {force: true}),
+        () => rm(aside, {force: true, recursive: true}),
         () => {},
       )
       continue
@@ -71,7 +71,10 @@ export async function acquireLock(file: string, opts: LockOptions): Promise<() =
 
 async function readHolder(file: string): Promise<{dead: boolean; mtimeMs: number; description: string} | undefined> {
   try {
-    const [text, info] = await Promise.all([readFile(file, 'utf8'), stat(file)])
+    const info = await stat(file)
+    // an older rigor locked with a directory: only its age can tell whether it is stale
+    if (info.isDirectory()) return {dead: false, mtimeMs: info.mtimeMs, description: 'an older rigor process'}
+    const text = await readFile(file, 'utf8')
     const [pidText, host] = text.split(' ')
     const pid = Number(pidText)
     const sameHost = host === HOST
