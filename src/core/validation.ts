@@ -193,7 +193,7 @@ export function parseDuration(value: unknown): Parsed<number> {
   else if (typeof value === 'string' && value.trim() !== '') millis = ms(value.trim() as ms.StringValue) as number | undefined
   else return {ok: false, problem: `${JSON.stringify(value) ?? String(value)} is not a duration; ${hint}`}
   if (typeof millis !== 'number' || !Number.isFinite(millis)) return {ok: false, problem: `"${value}" is not a duration; ${hint}`}
-  if (millis <= 0) return {ok: false, problem: `"${value}" is not a positive duration; ${hint}`}
+  if (millis < 1) return {ok: false, problem: `"${value}" is not a positive duration of at least 1ms; ${hint}`}
   if (millis > MAX_DURATION_MS) return {ok: false, problem: `"${value}" is longer than the limit of 24d`}
   return {ok: true, value: Math.round(millis)}
 }
