@@ -1,13 +1,19 @@
+import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
+import {verifySignatures, type SignatureReport} from '../core/verify-signatures.js'
 import {verifyWorkspace, type VerifyReport} from '../core/verify.js'
 
 export default class Verify extends RigorCommand {
-  static override summary = 'Check the checksum of every state file; exit 1 if any is corrupt.'
-  static override examples = ['<%= config.bin %> verify', '<%= config.bin %> verify --json']
+  static override summary = 'Check the checksum of every state file and every artifact; exit 1 if any is corrupt.'
+  static override description = `Also mends index entries of this checkout left behind the state branch.
+--signatures lists every audit and deployment with its signer and result (good, unsigned, unknown key, changed after signing), checked against auditors: in rigor.yaml, and shows where the auditor list's chain of trust starts; exit 1 when an audit is not signed by the listed auditor it names, a signature is bad, or a change to auditors: was not signed by an auditor.`
+  static override examples = ['<%= config.bin %> verify', '<%= config.bin %> verify --json', '<%= config.bin %> verify --signatures']
+  static override flags = {signatures: Flags.boolean({description: 'check who signed each audit and deployment'})}
 
-  async run(): Promise<VerifyReport> {
+  async run(): Promise<VerifyReport | SignatureReport> {
     const {flags} = await this.parse(Verify)
+    if (flags.signatures) return this.signatures(flags.cwd)
     const report = await withWorkspace(flags.cwd, (ws) => verifyWorkspace(ws))
     if (report.index?.behind.length) {
       this.say(`the index of this checkout was behind the state branch on ${report.index.behind.length} path(s): ${report.index.repaired} brought up to date`)
@@ -19,6 +25,20 @@ export default class Verify extends RigorCommand {
       this.say('Fix: restore each file from git (`git checkout -- <file>`) or recreate it with rigor; never edit state files by hand')
       process.exitCode = 1
     }
+    return report
+  }
+
+  private async signatures(cwd: string | undefined): Promise<SignatureReport> {
+    const report = await withWorkspace(cwd, (ws) => verifySignatures(ws))
+    if (report.chain.length === 0) this.say('auditors: none configured in rigor.yaml; audits are unauthenticated')
+    for (const link of report.chain) {
+      const what = link.change === 'first' ? 'chain starts (trusted on first use)' : link.change === 'signed' ? `changed, signed by ${link.signer}` : `change IGNORED: ${link.why}`
+      this.say(`auditors ${link.commit.slice(0, 10)} [${link.names.join(', ')}]: ${what}`)
+    }
+    for (const f of report.files) this.say(`${f.failed ? 'FAIL' : 'ok  '} ${f.kind.padEnd(10)} ${f.file}: ${f.status.replace(/_/g, ' ')}${f.signer ? ` (${f.signer})` : ''}${f.status !== 'good' ? ` - ${f.detail}` : ''}`)
+    const failed = report.files.filter((f) => f.failed).length
+    this.say(report.ok ? `ok: ${report.files.length} signed file(s) checked` : `${failed} file(s) failed the signature check${report.chain.some((l) => l.change === 'ignored') ? '; an unsigned change to auditors: was ignored' : ''}`)
+    if (!report.ok) process.exitCode = 1
     return report
   }
 }

@@ -1,5 +1,6 @@
 import {CheckFailedError, RefConflictError, RefLockedError} from './errors.js'
 import {formatCommitMessage, type CommitMessage} from './commit-message.js'
+import type {CommitSigner} from './git/signing.js'
 import {editTree, type FileChange} from './git/tree-edit.js'
 import type {Snapshot} from './store.js'
 
@@ -51,7 +52,11 @@ let lastConflictAt = 0
  * points at the tip that was read (compare-and-swap). A lost race rebuilds the
  * change on the new tip, so every decision is made against the state it lands on.
  */
-export async function commitTransaction<T>(host: TransactionHost, plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>): Promise<CommitOutcome<T>> {
+export async function commitTransaction<T>(
+  host: TransactionHost,
+  plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>,
+  opts: {signer?: CommitSigner} = {},
+): Promise<CommitOutcome<T>> {
   let lockedSince: number | undefined
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // take turns with the machine's other writers only while they are racing us: the lock costs file operations
@@ -64,7 +69,7 @@ export async function commitTransaction<T>(host: TransactionHost, plan: (snap: S
       const decided = await plan(snap, attempt)
       if (!decided.files || decided.files.size === 0) return {result: decided.result, conflicts: attempt}
       const tree = await editTree(host.repo, snap.tree, decided.files)
-      const commit = await host.repo.writeCommit(tree, tip ? [tip] : [], formatCommitMessage(decided.message))
+      const commit = await host.repo.writeCommit(tree, tip ? [tip] : [], formatCommitMessage(decided.message), opts.signer)
       await host.publish(commit, tip)
       landed = {result: decided.result, commit, conflicts: attempt}
     } catch (err) {

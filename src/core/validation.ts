@@ -89,6 +89,14 @@ export function lowerNameProblem(kind: string, name: unknown): string | undefine
   return undefined
 }
 
+const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/
+
+/** Why `key` is not an SSH public key line ("ssh-ed25519 AAAA... comment"), or undefined. */
+export function sshPublicKeyProblem(key: unknown): string | undefined {
+  if (typeof key !== 'string' || !SSH_PUBLIC_KEY.test(key.trim())) return 'must be an SSH public key such as "ssh-ed25519 AAAAC3Nz... alice@lab" (the line of a .pub file)'
+  return undefined
+}
+
 /**
  * Why a value cannot go on one line of a commit message (a subject or a trailer
  * value), or undefined: a line break would start a forged trailer.

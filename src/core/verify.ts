@@ -3,7 +3,9 @@ import {join} from 'node:path'
 import {checkDocument} from './checksum.js'
 import {checkMarkdownDocument, parseYaml, splitMarkdownDocument} from './documents.js'
 import {RigorError} from './errors.js'
-import {EXPERIMENTS_DIR} from './paths.js'
+import {artifactDifferences, currentArtifacts, describeDifferences} from './deploy/artifacts.js'
+import {EXPERIMENTS_DIR, outDirPath, verdictFilePath} from './paths.js'
+import type {NodeRecord} from './store.js'
 import type {Workspace} from './workspace.js'
 
 export const CHECKSUMMED_DIRS = [EXPERIMENTS_DIR, 'audits', 'handoffs', 'deployments', 'reports'] as const
@@ -47,6 +49,7 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
       checked++
       const problem = await ws.store.verdictProblem(record)
       if (problem) problems.push(toProblem(problem, 'committed'))
+      else await checkArtifacts(ws, snap.tree, record, problems)
     }
   }
   // other checksummed documents (audits, handoffs, deployments, reports)
@@ -97,6 +100,20 @@ function isChecksummedDocument(path: string): boolean {
   if (path.includes('/out/') || path.endsWith('/.gitkeep')) return false
   if (path.endsWith('.yaml')) return true
   return (path.startsWith('audits/') || path.startsWith('reports/')) && (path.endsWith('.md') || path.endsWith('.json'))
+}
+
+/** A verdict records its outputs' sha256: committed bytes that no longer match were changed after the run. */
+async function checkArtifacts(ws: Workspace, tree: string | undefined, record: NodeRecord, problems: VerifyProblem[]): Promise<void> {
+  const verdict = await ws.store.verdict(record)
+  if (!verdict) return
+  const diffs = artifactDifferences(verdict.artifacts, (await currentArtifacts(ws.repo, tree, record.id)).sums)
+  if (diffs.length === 0) return
+  problems.push({
+    file: `${outDirPath(record.id)}/`,
+    where: 'committed',
+    kind: 'corrupt',
+    message: `artifacts differ from what ${verdictFilePath(record.id)} recorded: ${describeDifferences(diffs)}`,
+  })
 }
 
 function checkText(file: string, text: string): Omit<VerifyProblem, 'where'> | undefined {

@@ -6,6 +6,7 @@ import {RemoteLink} from './git/remote.js'
 import {validateConfigConditions, type CompiledCondition} from './conditions.js'
 import type {ConfigFile} from './schemas/index.js'
 import {Repo} from './git/repo.js'
+import type {CommitSigner} from './git/signing.js'
 import {WorktreeSync} from './git/worktree-sync.js'
 import {CONFIG_FILE} from './paths.js'
 import {resolveStateBranch} from './state-branch.js'
@@ -142,11 +143,11 @@ export class Workspace implements TransactionHost {
    * never races itself; `urgent` ones (claims, which a slot waits on) go before
    * queued ones that nothing waits on (a verdict committed behind a running slot).
    */
-  commit<T>(plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>, opts: {urgent?: boolean} = {}): Promise<CommitOutcome<T>> {
+  commit<T>(plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>, opts: {urgent?: boolean; signer?: CommitSigner} = {}): Promise<CommitOutcome<T>> {
     return new Promise<CommitOutcome<T>>((resolve, reject) => {
       const task = () =>
         this.awaitNoOperation()
-          .then(() => commitTransaction(this, plan))
+          .then(() => commitTransaction(this, plan, {signer: opts.signer}))
           .then(resolve, reject)
       ;(opts.urgent ? this.commitQueue.urgent : this.commitQueue.normal).push(task)
       void this.drainCommits()

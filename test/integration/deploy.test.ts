@@ -146,7 +146,10 @@ describe('rigor deploy and rigor paper', () => {
 
     const paperMarker = join(marks, 'paper.json')
     const liveMarker = join(marks, 'live.json')
-    writeConfig(repo.dir, {paper: {command: recorder(paperMarker)}, live: {command: recorder(liveMarker), min_paper_periods: 20}})
+    const rollbackMarker = join(marks, 'rollback.json')
+    const rollbackRecorder = [process.execPath, '-e', "require('fs').writeFileSync(process.argv[1],JSON.stringify({stage:process.env.RIGOR_STAGE,deployment:process.env.RIGOR_DEPLOYMENT}))", rollbackMarker]
+    const liveConfig = {command: recorder(liveMarker), rollback_command: rollbackRecorder, min_paper_periods: 20}
+    writeConfig(repo.dir, {paper: {command: recorder(paperMarker)}, live: liveConfig})
     repo.git('commit', '-qam', 'deploy commands')
     const paper = json(rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--by', 'alice', '--json']))
     expect(paper.file).toBe(`deployments/paper/${ID}.yaml`)
@@ -188,6 +191,12 @@ describe('rigor deploy and rigor paper', () => {
     expect(readFileSync(join(repo.dir, `deployments/paper/${ID}.returns.csv`), 'utf8').trimEnd().split('\n')).toHaveLength(newRows + 1)
     expect(repo.git('log', '-1', '--format=%B', 'main')).toContain('Rigor-Action: paper')
 
+    // live money needs a paper Sharpe of at least 0.5 unless rigor.yaml says otherwise, visibly
+    if (full.sharpe < 0.5) {
+      expect(refusal(repo, ['deploy', ID, '--stage', 'live']).message).toContain('paper.sharpe')
+      writeConfig(repo.dir, {paper: {command: recorder(paperMarker)}, live: {...liveConfig, min_paper_sharpe: Math.floor(full.sharpe) - 1}})
+      repo.git('commit', '-qam', 'accept a weaker paper record')
+    }
     const live = json(rigor(repo.dir, ['deploy', ID, '--stage', 'live', '--by', 'alice', '--json']))
     expect(live.file).toBe(`deployments/live/${ID}.yaml`)
     expect(JSON.parse(readFileSync(liveMarker, 'utf8')).stage).toBe('live')
@@ -195,6 +204,7 @@ describe('rigor deploy and rigor paper', () => {
 
     const rolled = json(rigor(repo.dir, ['deploy', ID, '--rollback', '--by', 'bob', '--reason', 'slippage', '--json']))
     expect(rolled.stage).toBe('live')
+    expect(JSON.parse(readFileSync(rollbackMarker, 'utf8'))).toEqual({stage: 'live', deployment: `deployments/live/${ID}.yaml`})
     const liveRecord = readFileSync(join(repo.dir, live.file), 'utf8')
     expect(liveRecord).toContain('status: rolled_back')
     expect(liveRecord).toContain('rolled_back_by: bob')

@@ -7,6 +7,7 @@ import {assertNodeId} from '../ids.js'
 import {nowIso} from '../nodes.js'
 import {outDirPath} from '../paths.js'
 import type {DeployStage, DeploymentFile, PreviousDeployment} from '../schemas/index.js'
+import type {CommitSigner} from '../git/signing.js'
 import type {Workspace} from '../workspace.js'
 import {artifactDifferences, materialiseArtifacts} from './artifacts.js'
 import {evaluateDeployGate, gateRefusal, type DeployGate, type GateCondition} from './gate.js'
@@ -24,6 +25,11 @@ export interface DeployResult {
   conditions: GateCondition[]
   command?: {argv: string[]; exit_code: number | null; output: string}
   commit?: string
+  /** the auditor whose signature on the audit the gate verified, when auditors are configured */
+  audit_signer?: string
+  /** whether the deploy commit is signed */
+  signed: boolean
+  warnings: string[]
 }
 
 /**
@@ -32,7 +38,7 @@ export interface DeployResult {
  * then deployments/<stage>/<id>.yaml is written in one commit. Redeploying
  * keeps the replaced record in `previous`.
  */
-export async function deployNode(ws: Workspace, id: string, opts: {stage: DeployStage; by: string; now?: Date}): Promise<DeployResult> {
+export async function deployNode(ws: Workspace, id: string, opts: {stage: DeployStage; by: string; now?: Date; signer?: CommitSigner}): Promise<DeployResult> {
   assertDeployableId(id)
   const now = opts.now ?? new Date()
   const command = ws.config.deploy?.[opts.stage]?.command
@@ -85,7 +91,7 @@ export async function deployNode(ws: Workspace, id: string, opts: {stage: Deploy
       status: 'active',
       by: opts.by,
       deployed_at: nowIso(now),
-      audit: {file: audit.file, checksum: audit.front.checksum, auditor: audit.front.auditor, audited_at: audit.front.audited_at},
+      audit: {file: audit.file, checksum: audit.front.checksum, auditor: audit.front.auditor, audited_at: audit.front.audited_at, signed_by: gate.signer},
       artifacts: gate.artifacts.sums,
       paper: gate.paper ? {file: gate.paper.file, checksum: gate.paper.results.checksum, periods: gate.paper.results.periods, sharpe: gate.paper.results.sharpe} : undefined,
       command: run?.command,
@@ -104,9 +110,12 @@ export async function deployNode(ws: Workspace, id: string, opts: {stage: Deploy
         audit: audit.file,
         conditions: gate.conditions,
         command: run ? {argv: run.command, exit_code: run.exitCode, output: run.output} : undefined,
+        audit_signer: gate.signer,
+        signed: opts.signer !== undefined,
+        warnings: gate.warnings,
       },
     }
-  })
+  }, {signer: opts.signer})
   return {...outcome.result, commit: outcome.commit}
 }
 
@@ -134,30 +143,56 @@ export interface RollbackResult {
   rolled_back_at: string
   by: string
   commit?: string
+  /** deploy.<stage>.rollback_command, when one is configured */
+  command?: {argv: string[]; exit_code: number | null; output: string}
 }
 
 /**
- * Marks a deployment rolled back. The record stays (status, who, when, why)
- * and git keeps every earlier version. Without a stage, the highest active
- * one is rolled back: live before paper.
+ * Rolls a deployment back: runs deploy.<stage>.rollback_command when one is
+ * configured (a failing command refuses, nothing is recorded), then marks the
+ * record rolled_back. The record stays (status, who, when, why) and git keeps
+ * every earlier version. Without a stage, the highest active one is rolled
+ * back: live before paper.
  */
-export async function rollbackDeployment(ws: Workspace, id: string, opts: {stage?: DeployStage; by: string; reason?: string; now?: Date}): Promise<RollbackResult> {
+export async function rollbackDeployment(ws: Workspace, id: string, opts: {stage?: DeployStage; by: string; reason?: string; now?: Date; signer?: CommitSigner}): Promise<RollbackResult> {
   assertNodeId(id)
   const now = opts.now ?? new Date()
-  const outcome = await ws.commit<RollbackResult>(async (snap) => {
-    for (const stage of opts.stage ? [opts.stage] : (['live', 'paper'] as const)) {
-      const existing = await readDeployment(ws.repo, snap.tree, stage, id)
-      if (existing.kind === 'unusable') throw existing.error
-      if (existing.kind !== 'ok' || existing.doc.status !== 'active') continue
-      const {checksum: _old, previous, ...doc} = existing.doc
-      const record = {...doc, status: 'rolled_back', rolled_back_at: nowIso(now), rolled_back_by: opts.by, rollback_reason: opts.reason, previous}
-      return {
-        files: new Map([[existing.file, dumpStateDocument(record)]]),
-        message: {action: 'rollback', subject: `roll back ${id} on ${stage}`, nodes: [id], worker: opts.by, trailers: {Stage: stage}},
-        result: {node: id, stage, file: existing.file, rolled_back_at: record.rolled_back_at, by: opts.by},
-      }
+  const snap = await ws.currentSnapshot()
+  const target = await activeDeployment(ws, snap.tree, id, opts.stage)
+  const command = ws.config.deploy?.[target.stage]?.rollback_command
+  let run: StageCommandRun | undefined
+  if (command) {
+    run = await runStageCommand(command, {
+      cwd: ws.root,
+      env: {RIGOR_NODE_ID: id, RIGOR_STAGE: target.stage, RIGOR_WORKSPACE: ws.root, RIGOR_DEPLOYMENT: target.file, RIGOR_ROLLED_BACK_BY: opts.by},
+      timeoutMs: ws.config.runner.default_timeout,
+    })
+    if (run.exitCode !== 0) {
+      throw new CheckFailedError(`refusing to mark ${id} rolled back on ${target.stage}: the rollback command (deploy.${target.stage}.rollback_command) ${describeFailure(run)}; nothing was recorded${run.output.trim() ? `\n${run.output.trimEnd()}` : ''}`, {
+        fix: `fix the command, then run rigor deploy ${id} --rollback --stage ${target.stage} again`,
+      })
     }
-    throw new CheckFailedError(`${id} has no active ${opts.stage ?? 'paper or live'} deployment to roll back`, {fix: `see ${deploymentFilePath(opts.stage ?? 'paper', id)} and its git history (git log -- deployments/)`})
-  })
+  }
+  const outcome = await ws.commit<RollbackResult>(async (tipSnap) => {
+    const existing = await readDeployment(ws.repo, tipSnap.tree, target.stage, id)
+    if (existing.kind === 'unusable') throw existing.error
+    if (existing.kind !== 'ok' || existing.doc.status !== 'active') throw new CheckFailedError(`${target.file} changed while the rollback ran; nothing was recorded`, {fix: `check ${target.file} and run the rollback again`})
+    const {checksum: _old, previous, ...doc} = existing.doc
+    const record = {...doc, status: 'rolled_back', rolled_back_at: nowIso(now), rolled_back_by: opts.by, rollback_reason: opts.reason, previous}
+    return {
+      files: new Map([[existing.file, dumpStateDocument(record)]]),
+      message: {action: 'rollback', subject: `roll back ${id} on ${target.stage}`, nodes: [id], worker: opts.by, trailers: {Stage: target.stage}},
+      result: {node: id, stage: target.stage, file: existing.file, rolled_back_at: record.rolled_back_at, by: opts.by, command: run ? {argv: run.command, exit_code: run.exitCode, output: run.output} : undefined},
+    }
+  }, {signer: opts.signer})
   return {...outcome.result, commit: outcome.commit}
+}
+
+async function activeDeployment(ws: Workspace, tree: string | undefined, id: string, stage: DeployStage | undefined): Promise<{stage: DeployStage; file: string}> {
+  for (const candidate of stage ? [stage] : (['live', 'paper'] as const)) {
+    const existing = await readDeployment(ws.repo, tree, candidate, id)
+    if (existing.kind === 'unusable') throw existing.error
+    if (existing.kind === 'ok' && existing.doc.status === 'active') return {stage: candidate, file: existing.file}
+  }
+  throw new CheckFailedError(`${id} has no active ${stage ?? 'paper or live'} deployment to roll back`, {fix: `see ${deploymentFilePath(stage ?? 'paper', id)} and its git history (git log -- deployments/)`})
 }

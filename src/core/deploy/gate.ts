@@ -1,4 +1,8 @@
+import {auditorTrust, fileSignature} from '../auditors.js'
 import {CheckFailedError, InputError} from '../errors.js'
+import {DEFAULT_MIN_PAPER_SHARPE} from '../schemas/config.js'
+import type {AllowedSigner} from '../git/signing.js'
+import {independenceProblem} from '../isolation.js'
 import {outDirPath, verdictFilePath} from '../paths.js'
 import type {DeployStage, DeploymentFile, NodeFile, PaperResultsFile} from '../schemas/index.js'
 import {problemError, type Snapshot} from '../store.js'
@@ -25,6 +29,10 @@ export interface DeployGate {
   audit?: NodeAudit
   /** for live: the paper deployment and results it stands on */
   paper?: {deployment: DeploymentFile; results: PaperResultsFile; file: string}
+  /** who signed the audit that opened the gate, when auditors are configured */
+  signer?: string
+  /** things the gate lets through but a human should know (unauthenticated audits) */
+  warnings: string[]
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -69,7 +77,13 @@ export async function evaluateDeployGate(
       `restore ${outDirPath(id)}/ from git history, or run the node again; either way it then needs a new audit`,
     )
   }
-  const audit = await auditConditions(ws, snap, id, artifacts, opts.now, add)
+  const warnings: string[] = []
+  const trust = await auditorTrust(ws.repo, snap.commit)
+  const decided = await auditConditions(ws, snap, {id, node, worker: verdict?.worker}, artifacts, opts.now, add, trust.auditors)
+  const audit = decided?.audit
+  if (trust.auditors.length === 0) {
+    warnings.push('audits are unauthenticated: no `auditors:` with SSH keys in rigor.yaml, so anyone who can commit could have written the PASS (see README: auditor keys)')
+  }
   if (opts.workingTree) {
     const diffs = await workingTreeDifferences(ws.root, id, artifacts.sums)
     add(
@@ -80,12 +94,21 @@ export async function evaluateDeployGate(
     )
   }
   const paper = stage === 'live' ? await paperConditions(ws, snap, id, artifacts, add) : undefined
-  return {ok: conditions.every((c) => c.ok), conditions, node, artifacts, audit, paper}
+  return {ok: conditions.every((c) => c.ok), conditions, node, artifacts, audit, paper, signer: decided?.signer, warnings}
 }
 
 type Add = (name: string, ok: boolean, detail: string, fix?: string) => boolean
 
-async function auditConditions(ws: Workspace, snap: Snapshot, id: string, artifacts: CurrentArtifacts, now: Date, add: Add): Promise<NodeAudit | undefined> {
+async function auditConditions(
+  ws: Workspace,
+  snap: Snapshot,
+  subject: {id: string; node: NodeFile; worker: string | undefined},
+  artifacts: CurrentArtifacts,
+  now: Date,
+  add: Add,
+  auditors: AllowedSigner[],
+): Promise<{audit: NodeAudit; signer?: string} | undefined> {
+  const {id} = subject
   const reaudit = `have it audited again: rigor audit ${id} --auditor NAME (someone who did not run, seed or design it)`
   const {audits, unusable} = await readNodeAudits(ws.repo, snap.tree, id)
   const ignored = unusable.length ? ` (${unusable.length} unusable report(s) ignored: ${unusable.map((u) => u.file).join(', ')})` : ''
@@ -102,13 +125,39 @@ async function auditConditions(ws: Workspace, snap: Snapshot, id: string, artifa
   ) {
     return undefined
   }
+  // with auditor keys, only an audit whose last change is signed by the auditor it names counts:
+  // a checksum proves a file is intact, not who wrote it
+  let audit = covering[0]!
+  let signer: string | undefined
+  if (auditors.length > 0) {
+    const refused: string[] = []
+    let found: NodeAudit | undefined
+    for (const candidate of covering) {
+      const signature = await fileSignature(ws.repo, snap.commit!, candidate.file, auditors, candidate.front.auditor)
+      if (signature.status === 'good') {
+        found = candidate
+        signer = signature.signer
+        break
+      }
+      refused.push(`${candidate.file}: ${signature.status.replace(/_/g, ' ')} (${signature.detail})`)
+    }
+    const ok = add(
+      'audit.signed',
+      found !== undefined,
+      found ? `${found.file} is signed by ${signer}, a listed auditor${refused.length ? `; not counted: ${refused.join('; ')}` : ''}` : `no audit of the current artifacts is signed by the auditor it names: ${refused.join('; ')}`,
+      `have a listed auditor audit it with their key: rigor audit ${id} --auditor NAME --signing-key PATH`,
+    )
+    if (!ok) return undefined
+    audit = found!
+  }
   // the newest word on these exact artifacts decides: a later FAIL is not outvoted by an earlier PASS
-  const audit = covering[0]!
   const failing = audit.front.issues.filter((i) => i.severity !== 'minor').map((i) => `${i.category}: ${i.description}`)
   if (!add('audit.pass', audit.front.verdict === 'PASS', `${audit.file} is ${audit.front.verdict}${failing.length ? ` (${failing.slice(0, 3).join('; ')})` : ''}`, `fix what it found, run the node again, then ${reaudit}`)) return undefined
   const ageDays = (now.getTime() - Date.parse(audit.front.audited_at)) / DAY_MS
   if (!add('audit.fresh', ageDays <= MAX_AUDIT_AGE_DAYS, `${audit.file} is ${Math.floor(ageDays)} day(s) old; the gate takes audits at most ${MAX_AUDIT_AGE_DAYS} days old`, reaudit)) return undefined
-  return audit
+  const dependent = independenceProblem(subject.node, subject.worker, signer ?? audit.front.auditor)
+  if (!add('audit.independent', dependent === undefined, dependent ?? `${signer ?? audit.front.auditor} did not run, seed or design ${id}`, reaudit)) return undefined
+  return {audit, signer}
 }
 
 async function paperConditions(ws: Workspace, snap: Snapshot, id: string, artifacts: CurrentArtifacts, add: Add): Promise<DeployGate['paper']> {
@@ -133,10 +182,9 @@ async function paperConditions(ws: Workspace, snap: Snapshot, id: string, artifa
   const live = ws.config.deploy?.live
   const minPeriods = live?.min_paper_periods ?? DEFAULT_MIN_PAPER_PERIODS
   const periodsOk = add('paper.periods', r.periods >= minPeriods, `${r.periods} paper period(s) (${r.from} to ${r.to}); live needs at least ${minPeriods} (deploy.live.min_paper_periods)`, `let it trade on paper longer: ${paperRun}`)
-  let sharpeOk = true
-  if (live?.min_paper_sharpe !== undefined) {
-    sharpeOk = add('paper.sharpe', r.sharpe >= live.min_paper_sharpe, `paper sharpe ${r.sharpe.toFixed(3)}; live needs at least ${live.min_paper_sharpe} (deploy.live.min_paper_sharpe)`, `let it trade on paper longer, or improve the strategy and start again from the audit`)
-  }
+  // live money needs a paper record that earned something: on by default, overridable in rigor.yaml
+  const minSharpe = live?.min_paper_sharpe ?? DEFAULT_MIN_PAPER_SHARPE
+  const sharpeOk = add('paper.sharpe', r.sharpe >= minSharpe, `paper Sharpe ${r.sharpe.toFixed(3)} (annualised); live needs at least ${minSharpe} (deploy.live.min_paper_sharpe)`, `let it trade on paper longer, or improve the strategy and start again from the audit`)
   return periodsOk && sharpeOk ? {deployment: paper, results: r, file: results.file} : undefined
 }
 

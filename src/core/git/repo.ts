@@ -4,6 +4,7 @@ import {InputError} from '../errors.js'
 import {CatFileBatch} from './cat-file.js'
 import {RefUpdater} from './ref-updater.js'
 import {runGit, type GitResult, type GitRunOptions} from './exec.js'
+import {signPayload, withSignatureHeader, type CommitSigner} from './signing.js'
 import {LooseObjectWriter, parseCommitHeader, parseTree, serializeCommit, type TreeEntry} from './objects.js'
 
 const TREE_CACHE_LIMIT = 20_000
@@ -96,12 +97,14 @@ export class Repo {
     return obj && obj.type === 'blob' ? obj.body : undefined
   }
 
-  /** Writes a commit and waits until it and every object written before it are on disk. */
-  async writeCommit(tree: string, parents: string[], message: string): Promise<string> {
+  /** Writes a commit (SSH-signed when a signer is given) and waits until it and every object written before it are on disk. */
+  async writeCommit(tree: string, parents: string[], message: string, signer?: CommitSigner): Promise<string> {
     const ident = await this.authorIdentity()
     const now = Math.floor(Date.now() / 1000)
-    const signature = `${ident} ${now} +0000`
-    const oid = this.objects.write('commit', serializeCommit({tree, parents, author: signature, committer: signature, message}))
+    const person = `${ident} ${now} +0000`
+    let body = serializeCommit({tree, parents, author: person, committer: person, message})
+    if (signer) body = withSignatureHeader(body, await signPayload(body, signer), 'gpgsig')
+    const oid = this.objects.write('commit', body)
     await this.objects.flush()
     return oid
   }

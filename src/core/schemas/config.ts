@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import {branchNameProblem} from '../validation.js'
+import {branchNameProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
 import {Duration, NodeStatus, Params, RunSpec} from './common.js'
 
 const Condition = z.string().min(1)
@@ -35,7 +35,14 @@ export const RuleConfig = z.strictObject({
   spawn: z.array(SpawnConfig).min(1),
 })
 
-const StageCommand = z.strictObject({command: z.array(z.string().min(1)).min(1).optional()})
+const StageCommand = z.strictObject({
+  command: z.array(z.string().min(1)).min(1).optional(),
+  /** run by `rigor deploy --rollback` before the record is marked rolled_back */
+  rollback_command: z.array(z.string().min(1)).min(1).optional(),
+})
+
+/** live money needs a paper record that earned something: annualised Sharpe on paper, overridable */
+export const DEFAULT_MIN_PAPER_SHARPE = 0.5
 
 /** rigor.yaml */
 export const ConfigFile = z.strictObject({
@@ -60,13 +67,27 @@ export const ConfigFile = z.strictObject({
     .strictObject({daily_usd: z.number().nonnegative().optional(), reserve_per_run_usd: z.number().nonnegative().default(0)})
     .default({reserve_per_run_usd: 0}),
   agent: z.strictObject({command: z.array(z.string().min(1)).min(1), timeout: Duration.optional()}).optional(),
-  auditors: z.array(z.string()).optional(),
+  /** who may sign audits (and changes to this list): see src/core/auditors.ts */
+  auditors: z
+    .array(
+      z.strictObject({
+        name: z.string().superRefine((name, ctx) => {
+          const problem = lowerNameProblem('auditor', name)
+          if (problem) ctx.addIssue({code: 'custom', message: problem})
+        }),
+        key: z.string().superRefine((key, ctx) => {
+          const problem = sshPublicKeyProblem(key)
+          if (problem) ctx.addIssue({code: 'custom', message: problem})
+        }),
+      }),
+    )
+    .optional(),
   audit: z.record(z.string(), z.unknown()).optional(),
   backtest: z.record(z.string(), z.unknown()).optional(),
   deploy: z
     .strictObject({
       paper: StageCommand.optional(),
-      live: StageCommand.extend({min_paper_periods: z.number().int().nonnegative().default(20), min_paper_sharpe: z.number().optional()}).optional(),
+      live: StageCommand.extend({min_paper_periods: z.number().int().nonnegative().default(20), min_paper_sharpe: z.number().default(DEFAULT_MIN_PAPER_SHARPE)}).optional(),
     })
     .optional(),
   runner: z.strictObject({default_timeout: Duration.default(3_600_000)}).default({default_timeout: 3_600_000}),

@@ -11,6 +11,8 @@ export const DeploymentAudit = z.strictObject({
   checksum: Checksum,
   auditor: z.string(),
   audited_at: IsoTime,
+  /** the listed auditor whose SSH signature on the audit the gate verified (absent without auditors:) */
+  signed_by: z.string().optional(),
 })
 
 /** the paper results a live deployment stood on */
