@@ -1,5 +1,6 @@
 import {z} from 'zod'
 import {Duration, NodeStatus, Params, RunSpec} from './common.js'
+import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
 
 const Condition = z.string().min(1)
 
@@ -62,6 +63,8 @@ export const ConfigFile = z.strictObject({
       live: StageCommand.extend({min_paper_periods: z.number().int().nonnegative().default(20), min_paper_sharpe: z.number().optional()}).optional(),
     })
     .optional(),
-  runner: z.strictObject({default_timeout: Duration.default(3_600_000)}).default({default_timeout: 3_600_000}),
+  runner: z
+    .strictObject({default_timeout: Duration.default(3_600_000), limits: RunnerLimits})
+    .default({default_timeout: 3_600_000, limits: {...DEFAULT_RUNNER_LIMITS}}),
 })
 export type ConfigFile = z.infer<typeof ConfigFile>
