@@ -1,6 +1,7 @@
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {isAbsolute, join, resolve} from 'node:path'
 import lockfile from 'proper-lockfile'
+import {isObjectId, type ObjectFormat} from './object-format.js'
 import type {Repo} from './repo.js'
 
 export interface SyncOutcome {
@@ -84,14 +85,14 @@ export class WorktreeSync {
       const recordFile = join(rigorDir, 'synced')
       const isOwn = resolve(wt.path) === resolve(this.repo.paths.root)
       const detached = !wt.branch
-      let from = await readRecord(recordFile)
+      let from = await readRecord(recordFile, this.repo.format)
       // a record this process wrote itself needs no ancestry check
       if (from && !this.written.has(from) && !(await this.isAncestor(from, tip))) from = undefined
       if (!from && detached) from = wt.head
       if (!from && isOwn) from = this.startTip
       if (!from && !isOwn) return undefined
       if (detached) {
-        const head = await readRecord(join(wt.gitDir, 'HEAD'))
+        const head = await readRecord(join(wt.gitDir, 'HEAD'), this.repo.format)
         if (head !== from && head !== tip) return 'HEAD is detached away from the state branch'
       }
       if (from === tip) return undefined
@@ -122,10 +123,10 @@ export class WorktreeSync {
   }
 }
 
-async function readRecord(file: string): Promise<string | undefined> {
+async function readRecord(file: string, format: ObjectFormat): Promise<string | undefined> {
   try {
     const text = (await readFile(file, 'utf8')).trim()
-    return /^[0-9a-f]{40}$/.test(text) ? text : undefined
+    return isObjectId(text, format) ? text : undefined
   } catch {
     return undefined
   }
