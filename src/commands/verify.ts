@@ -9,6 +9,7 @@ export default class Verify extends RigorCommand {
   async run(): Promise<VerifyReport> {
     const {flags} = await this.parse(Verify)
     const report = await withWorkspace(flags.cwd, (ws) => verifyWorkspace(ws))
+    if (report.removed_temp_objects.length) this.say(`removed ${report.removed_temp_objects.length} stale temporary object file(s) from .git/objects`)
     for (const p of report.problems) this.say(`${p.kind.toUpperCase()} ${p.file} (${p.where}): ${p.message}`)
     this.say(report.ok ? `ok: ${report.checked} file(s) verified` : `${report.problems.length} problem(s) in ${report.checked} file(s)`)
     if (!report.ok) {

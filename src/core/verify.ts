@@ -3,6 +3,7 @@ import {join} from 'node:path'
 import {checkDocument} from './checksum.js'
 import {checkMarkdownDocument, parseYaml, splitMarkdownDocument} from './documents.js'
 import {RigorError} from './errors.js'
+import {removeStaleTempObjects} from './git/temp-objects.js'
 import {EXPERIMENTS_DIR} from './paths.js'
 import type {Workspace} from './workspace.js'
 
@@ -20,6 +21,8 @@ export interface VerifyReport {
   checked: number
   problems: VerifyProblem[]
   commit: string | null
+  /** rigor's temporary object files a crash left in .git/objects, removed (relative to .git/objects) */
+  removed_temp_objects: string[]
 }
 
 /**
@@ -61,7 +64,8 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     const problem = checkText(path, text)
     if (problem) problems.push({...problem, where: 'working tree'})
   }
-  return {ok: problems.length === 0, checked, problems, commit: tip ?? null}
+  const removed = await removeStaleTempObjects(join(ws.repo.paths.commonDir, 'objects'))
+  return {ok: problems.length === 0, checked, problems, commit: tip ?? null, removed_temp_objects: removed}
 }
 
 /** State files in this working tree that differ from the committed state (edited, added). */

@@ -1,8 +1,10 @@
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
+import {SHA1} from '../../src/core/git/object-format.js'
+import {LooseObjectWriter, objectId} from '../../src/core/git/objects.js'
 import {Repo} from '../../src/core/git/repo.js'
 import {editTree} from '../../src/core/git/tree-edit.js'
 import {GIT_ENV} from '../helpers/git-repo.js'
@@ -35,5 +37,20 @@ describe.each(['sha1', 'sha256'] as const)('objects in a %s repository', (format
     } finally {
       repo.close()
     }
+  })
+})
+
+describe('a loose object write that fails', () => {
+  it('leaves no temporary file behind', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rigor-objects-'))
+    dirs.push(dir)
+    const objects = join(dir, 'objects')
+    const writer = new LooseObjectWriter(objects, SHA1)
+    const oid = objectId('blob', Buffer.from('x'), SHA1)
+    // a directory where the object file should go: the rename fails as a full disk would fail the write
+    mkdirSync(join(objects, oid.slice(0, 2), oid.slice(2), 'inside'), {recursive: true})
+    writer.writeBlob('x')
+    await expect(writer.flush()).rejects.toThrow()
+    expect(readdirSync(join(objects, oid.slice(0, 2)))).toEqual([oid.slice(2)])
   })
 })

@@ -1,8 +1,9 @@
 import {createHash} from 'node:crypto'
-import {mkdir, rename, writeFile} from 'node:fs/promises'
+import {mkdir, rename, unlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {deflateSync} from 'node:zlib'
 import type {ObjectFormat} from './object-format.js'
+import {TEMP_OBJECT_PREFIX} from './temp-objects.js'
 
 export type ObjectType = 'blob' | 'tree' | 'commit'
 
@@ -73,9 +74,16 @@ export class LooseObjectWriter {
       this.knownDirs.set(dir, made)
     }
     await made
-    const tmp = join(dir, `tmp_rigor_${process.pid}_${this.counter++}`)
-    await writeFile(tmp, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), {level: 1}), {mode: 0o444})
-    await rename(tmp, join(dir, oid.slice(2)))
+    // git's temp prefix: fsck ignores a file a crash left behind, and git prune removes it
+    const tmp = join(dir, `${TEMP_OBJECT_PREFIX}${process.pid}_${this.counter++}`)
+    try {
+      await writeFile(tmp, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), {level: 1}), {mode: 0o444})
+      await rename(tmp, join(dir, oid.slice(2)))
+    } catch (err) {
+      // a full disk: leave no half-written file behind
+      await unlink(tmp).catch(() => {})
+      throw err
+    }
   }
 
   /** Waits until every object handed to write() is on disk. */
