@@ -1,5 +1,5 @@
 import {constants} from 'node:fs'
-import {open, readdir} from 'node:fs/promises'
+import {lstat, open, readdir} from 'node:fs/promises'
 import {sha256} from './checksum.js'
 import type {Omission, RunnerLimits, Truncation} from './schemas/index.js'
 import {caseCollisions, decodeOutputName, outputPathProblem, printable} from './validation.js'
@@ -64,6 +64,8 @@ interface Found {
  * its limit keeps its head and tail.
  */
 export async function collectOutputs(outDir: string, limits: RunnerLimits): Promise<CollectedOutputs> {
+  const swapped = await outDirProblem(outDir)
+  if (swapped) return {files: [], omitted: [{path: 'out/', reason: swapped}], truncated: [], leftOut: new Map([['.', swapped]])}
   const {found, leftOut} = await walk(outDir)
   found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const candidates: Found[] = []
@@ -114,6 +116,20 @@ export async function collectOutputs(outDir: string, limits: RunnerLimits): Prom
     omitted: listOmissions(leftOut, limits),
     truncated,
     leftOut: new Map(leftOut.map((l) => [l.path, l.reason])),
+  }
+}
+
+/**
+ * Why RIGOR_OUT itself cannot be read as the run's outputs: a runner that put a
+ * symbolic link in its place would have rigor walk (and commit) whatever it points at.
+ */
+export async function outDirProblem(outDir: string): Promise<string | undefined> {
+  try {
+    const info = await lstat(outDir)
+    if (info.isDirectory()) return undefined
+    return info.isSymbolicLink() ? 'RIGOR_OUT was replaced by a symbolic link; nothing in it was read' : 'RIGOR_OUT was replaced by something that is not a directory'
+  } catch {
+    return 'RIGOR_OUT was removed'
   }
 }
 

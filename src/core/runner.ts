@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url'
 import ms from 'ms'
 import {readBoundedJson, type CutString} from './bounded-json.js'
 import {InputError} from './errors.js'
-import {RUN_LOG, VERDICT_JSON} from './outputs.js'
+import {outDirProblem, RUN_LOG, VERDICT_JSON} from './outputs.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from './schemas/index.js'
 import {parseDuration, printable} from './validation.js'
 
@@ -143,6 +143,8 @@ export async function readRunnerReport(outDir: string, outcome: ProcessOutcome, 
   if (outcome.exitCode !== 0) {
     return {ok: false, reason: outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}
   }
+  const swapped = await outDirProblem(outDir)
+  if (swapped) return {ok: false, reason: swapped}
   // strings longer than the notes limit are cut while reading: a 1 GB notes costs one pass, not 1 GB of memory
   const read = await readBoundedJson(
     join(outDir, VERDICT_JSON),

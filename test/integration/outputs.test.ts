@@ -30,6 +30,7 @@ describe('runner outputs git would refuse', () => {
       nodes: [
         {id: 'names/hostile', team: 'default', run: {command: hostile(), timeout: '1m'}},
         {id: 'names/declares-link', team: 'default', run: {command: hostile('declare-link'), timeout: '1m'}},
+        {id: 'names/swap-out', team: 'default', run: {command: hostile('swap-out'), timeout: '1m'}},
       ],
     })
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
@@ -50,6 +51,16 @@ describe('runner outputs git would refuse', () => {
     const declared = json(rigor(repo.dir, ['show', 'names/declares-link', '--json']))
     expect(declared.status).toBe('inconclusive')
     expect(declared.reason).toMatch(/declares artifact "passwd", which was left out: a symbolic link/)
+
+    // RIGOR_OUT swapped for a link: nothing read through it, nothing removed behind it
+    const swapped = json(rigor(repo.dir, ['show', 'names/swap-out', '--json']))
+    expect(swapped.status).toBe('inconclusive')
+    expect(swapped.reason).toContain('RIGOR_OUT was replaced by a symbolic link')
+    expect(swapped.verdict.artifacts).toEqual({})
+    const elsewhere = readFileSync(join(repo.dir, '.git', 'elsewhere.txt'), 'utf8')
+    expect(readFileSync(join(elsewhere, 'secret.txt'), 'utf8')).toContain('not for the commit')
+    rmSync(elsewhere, {recursive: true, force: true})
+    rmSync(join(repo.dir, '.git', 'elsewhere.txt'))
 
     const files = repo.git('ls-tree', '-r', '--name-only', 'main')
     const outputs = new Set(files.split('\n').filter((f) => f.includes('/out/')).map((f) => f.replace(/^.*?\/out\//, '')))
