@@ -1,8 +1,10 @@
+import {join} from 'node:path'
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 // the auditor reports its backlog and failure rate to the health checks
 import '../core/auditor/index.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
+import {removeStaleTempObjects} from '../core/git/temp-objects.js'
 import {healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/supervise.js'
 
 export default class Supervise extends RigorCommand {
@@ -14,13 +16,15 @@ export default class Supervise extends RigorCommand {
     by: Flags.string({description: 'supervisor name (default: $RIGOR_WORKER or host-pid)'}),
   }
 
-  async run(): Promise<{health: HealthReport; supervised: SuperviseResult}> {
+  async run(): Promise<{health: HealthReport; supervised: SuperviseResult; removed_temp_objects: string[]}> {
     const {flags} = await this.parse(Supervise)
     const by = workerName(flags.by, '--by')
     const pass = () =>
       withWorkspace(flags.cwd, async (ws) => {
         const health = await healthCheck(ws)
         const supervised = await requeueExpiredLeases(ws, {by})
+        const removed = await removeStaleTempObjects(join(ws.repo.paths.commonDir, 'objects'))
+        if (removed.length) this.say(`removed ${removed.length} stale temporary object file(s) from .git/objects`)
         this.say(
           `re-queued ${supervised.requeued.length}, expired ${supervised.expired.length}, blocked ${supervised.blocked.length}; ` +
             `running ${health.running}, pending ${health.pending}, stuck ${health.stuck.length}, corrupt ${health.corrupt.length}, ` +
@@ -28,7 +32,7 @@ export default class Supervise extends RigorCommand {
         )
         for (const s of health.stuck) this.say(`  stuck: ${s.id} (worker ${s.worker}, lease until ${s.lease_until})`)
         for (const c of health.corrupt) this.say(`  corrupt: ${c.file}: ${c.message}`)
-        return {health, supervised}
+        return {health, supervised, removed_temp_objects: removed}
       })
     if (flags.once) return pass()
     let stop = false

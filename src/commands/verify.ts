@@ -19,6 +19,7 @@ export default class Verify extends RigorCommand {
       this.say(`the index of this checkout was behind the state branch on ${report.index.behind.length} path(s): ${report.index.repaired} brought up to date`)
       for (const kept of report.index.kept) this.say(`  kept: ${kept}`)
     }
+    if (report.removed_temp_objects.length) this.say(`removed ${report.removed_temp_objects.length} stale temporary object file(s) from .git/objects`)
     for (const p of report.problems) this.say(`${p.kind.toUpperCase()} ${p.file} (${p.where}): ${p.message}`)
     this.say(report.ok ? `ok: ${report.checked} file(s) verified` : `${report.problems.length} problem(s) in ${report.checked} file(s)`)
     if (!report.ok) {

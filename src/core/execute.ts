@@ -1,13 +1,14 @@
 import {randomBytes} from 'node:crypto'
 import {mkdir, rm} from 'node:fs/promises'
-import {extname, join} from 'node:path'
+import {extname, join, posix, sep} from 'node:path'
 import {committedDataFile, materialiseBlob} from './data-files.js'
 import {decideStatus, type GateDecision} from './gates.js'
 import type {FileChange} from './git/tree-edit.js'
 import {nodeChange, nowIso, verdictChange} from './nodes.js'
 import {outDirPath} from './paths.js'
 import {planSpawns} from './rules.js'
-import {collectArtifacts, parseTimeout, readRunnerReport, runProcess, type RunnerReport} from './runner.js'
+import {collectOutputs, type CollectedOutputs} from './outputs.js'
+import {parseTimeout, readRunnerReport, runProcess, VERDICT_JSON, type RunnerReport} from './runner.js'
 import {blockDependents} from './scheduler.js'
 import type {NodeFile, VerdictDraft} from './schemas/index.js'
 import type {Snapshot} from './store.js'
@@ -60,7 +61,7 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
       watcher.stop()
       await watcher.settled
       const now = new Date()
-      return await commitVerdict(ws, claimed, {worker: opts.worker, report: {ok: false, reason: data.problem}, cancelled: false, artifacts: [], exitCode: null, startedAt, finishedAt: now})
+      return await commitVerdict(ws, claimed, {worker: opts.worker, report: {ok: false, reason: data.problem}, cancelled: false, outputs: {files: [], omitted: [], truncated: [], leftOut: new Map()}, exitCode: null, startedAt, finishedAt: now})
     }
     const outcome = await runProcess({node: claimed, workspaceRoot: ws.root, outDir, timeoutMs, seed: 0, dataPath: data?.path, signal: stop.signal})
     opts.onProcessEnd?.()
@@ -68,14 +69,17 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
     await watcher.settled
     if (stopCause === 'shutdown') return await releaseClaim(ws, claimed, opts.worker)
     if (stopCause === 'lost') return {kind: 'lost', id: claimed.id, why: 'the node was taken back (lease expired or re-queued) while it ran'}
+    const limits = ws.config.runner.limits
+    const outputs = await collectOutputs(outDir, limits)
     const report: RunnerReport =
-      stopCause === 'cancelled' ? {ok: false, reason: 'cancelled while running'} : await readRunnerReport(outDir, outcome, timeoutMs)
-    const artifacts = await collectArtifacts(outDir)
+      stopCause === 'cancelled'
+        ? {ok: false, reason: 'cancelled while running'}
+        : declaredLeftOut(await readRunnerReport(outDir, outcome, timeoutMs, limits), outputs)
     return await commitVerdict(ws, claimed, {
       worker: opts.worker,
       report,
       cancelled: stopCause === 'cancelled',
-      artifacts: artifacts.files,
+      outputs,
       exitCode: outcome.exitCode,
       startedAt,
       finishedAt: new Date(),
@@ -94,11 +98,22 @@ async function committedData(ws: Workspace, node: NodeFile): Promise<string> {
   return materialiseBlob(ws.repo, file.oid, extname(node.data!))
 }
 
+/** A run whose verdict declares an artifact that was left out (a refused name, a link, a limit) proves nothing: inconclusive. */
+function declaredLeftOut(report: RunnerReport, outputs: CollectedOutputs): RunnerReport {
+  if (!report.ok) return report
+  for (const artifact of report.verdict.artifacts) {
+    const path = posix.normalize(artifact.split(sep).join('/')).replace(/^\.\//, '')
+    const why = outputs.leftOut.get(path)
+    if (why) return {ok: false, reason: `${VERDICT_JSON} declares artifact "${artifact}", which was left out: ${why}`}
+  }
+  return report
+}
+
 interface VerdictInput {
   worker: string
   report: RunnerReport
   cancelled: boolean
-  artifacts: Array<{path: string; content: Buffer; checksum: string}>
+  outputs: CollectedOutputs
   exitCode: number | null
   startedAt: Date
   finishedAt: Date
@@ -122,7 +137,7 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
     const files = new Map<string, FileChange>()
     // outputs of an earlier attempt are replaced, not mixed with this one's
     files.set(outDirPath(node.id), null)
-    for (const artifact of input.artifacts) files.set(`${outDirPath(node.id)}/${artifact.path}`, artifact.content)
+    for (const artifact of input.outputs.files) files.set(`${outDirPath(node.id)}/${artifact.path}`, artifact.content)
     const spawns = status === 'cancelled' ? {files: new Map(), spawned: []} : await planSpawns(ws, snap, node, status, runner?.metrics ?? {})
     const draft: VerdictDraft = {
       node: node.id,
@@ -134,7 +149,9 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
       cost: runner?.cost,
       gates: decision?.gates ?? [],
       spawned: spawns.spawned,
-      artifacts: Object.fromEntries(input.artifacts.map((a) => [`out/${a.path}`, a.checksum])),
+      artifacts: Object.fromEntries(input.outputs.files.map((a) => [`out/${a.path}`, a.checksum])),
+      omitted: nonEmpty([...(input.report.ok ? input.report.omitted : []), ...input.outputs.omitted]),
+      truncated: nonEmpty([...(input.report.ok ? input.report.truncated : []), ...input.outputs.truncated]),
       exit_code: input.exitCode,
       worker: input.worker,
       attempt: node.attempt,
@@ -170,6 +187,8 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
   })
   return outcome.result.kind === 'verdict' ? {...outcome.result, commit: outcome.commit} : outcome.result
 }
+
+const nonEmpty = <T>(list: T[]): T[] | undefined => (list.length > 0 ? list : undefined)
 
 async function parentFacts(ws: Workspace, snap: Snapshot, node: NodeFile) {
   const record = node.parent ? snap.nodes.get(node.parent) : undefined

@@ -4,6 +4,7 @@ import {fileURLToPath} from 'node:url'
 import {parseConfig} from './config.js'
 import {InputError} from './errors.js'
 import {runGit} from './git/exec.js'
+import {notACheckout, probeRepository} from './git/repo.js'
 import {CONFIG_FILE} from './paths.js'
 import {Workspace} from './workspace.js'
 
@@ -23,6 +24,9 @@ export interface InitResult {
 /** Creates a workspace in `dir` (and a git repository when there is none) in one commit. */
 export async function initWorkspace(dir: string, opts: {configText?: string; github?: boolean; ownRepository?: boolean} = {}): Promise<InitResult> {
   const target = resolve(dir)
+  // before anything is written: `git init` inside a bare repository would nest a second repository in it
+  const place = await probeRepository(await nearestExisting(target))
+  if (place.kind === 'bare' || place.kind === 'git-dir') throw notACheckout(target, place)
   await mkdir(target, {recursive: true})
   let createdRepo = false
   const probe = await runGit(['rev-parse', '--show-toplevel'], {cwd: target, allowFailure: true})
@@ -60,6 +64,12 @@ export async function initWorkspace(dir: string, opts: {configText?: string; git
     return {root, commit: outcome.commit, created_repo: createdRepo, files: [...files.keys()]}
   } finally {
     await ws.close()
+  }
+}
+
+async function nearestExisting(path: string): Promise<string> {
+  for (let dir = path; ; dir = dirname(dir)) {
+    if ((await exists(dir)) || dirname(dir) === dir) return dir
   }
 }
 

@@ -12,7 +12,7 @@ const NODE_KEY_ORDER = [
 ] as const
 
 const VERDICT_KEY_ORDER = [
-  'node', 'status', 'decided_by', 'reason', 'metrics', 'gates', 'notes', 'cost', 'spawned', 'artifacts',
+  'node', 'status', 'decided_by', 'reason', 'metrics', 'gates', 'notes', 'cost', 'spawned', 'artifacts', 'omitted', 'truncated',
   'exit_code', 'worker', 'attempt', 'seed', 'started_at', 'finished_at', 'duration_s',
 ] as const
 

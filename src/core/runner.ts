@@ -1,19 +1,18 @@
 import {spawn} from 'node:child_process'
 import {createWriteStream} from 'node:fs'
-import {mkdir, readFile, readdir, stat} from 'node:fs/promises'
-import {dirname, join, relative, resolve, sep} from 'node:path'
+import {lstat, mkdir} from 'node:fs/promises'
+import {dirname, join, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import ms from 'ms'
-import {sha256} from './checksum.js'
+import {readBoundedJson, type CutString} from './bounded-json.js'
 import {InputError} from './errors.js'
-import {RunnerVerdict, type NodeFile} from './schemas/index.js'
-import {parseDuration} from './validation.js'
+import {outDirProblem, RUN_LOG, VERDICT_JSON} from './outputs.js'
+import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from './schemas/index.js'
+import {parseDuration, printable} from './validation.js'
 
-export const RUN_LOG = 'run.log'
-export const VERDICT_JSON = 'verdict.json'
+export {RUN_LOG, VERDICT_JSON} from './outputs.js'
 /** the grace between SIGTERM and SIGKILL when a run is stopped */
 export const KILL_GRACE_MS = 3000
-const MAX_ARTIFACT_BYTES = 50 * 1024 * 1024
 
 const RIGOR_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
 
@@ -128,29 +127,32 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-export type RunnerReport = {ok: true; verdict: RunnerVerdict} | {ok: false; reason: string}
+export type RunnerReport =
+  | {ok: true; verdict: RunnerVerdict; omitted: Omission[]; truncated: Truncation[]}
+  | {ok: false; reason: string}
 
-/** Why a finished process did not produce a usable verdict, or the validated verdict. */
-export async function readRunnerReport(outDir: string, outcome: ProcessOutcome, timeoutMs: number): Promise<RunnerReport> {
+const MB = 1024 * 1024
+/** verdict.json is streamed, never held whole: a larger file is refused rather than scanned */
+const MAX_VERDICT_JSON_BYTES = 4096 * MB
+
+/** Why a finished process did not produce a usable verdict, or the validated verdict within the limits. */
+export async function readRunnerReport(outDir: string, outcome: ProcessOutcome, timeoutMs: number, limits: RunnerLimits): Promise<RunnerReport> {
   if (outcome.spawnError) return {ok: false, reason: `the runner could not start: ${outcome.spawnError}`}
   if (outcome.timedOut) return {ok: false, reason: `timed out after ${ms(timeoutMs)}`}
   if (outcome.aborted) return {ok: false, reason: 'stopped before it finished'}
   if (outcome.exitCode !== 0) {
     return {ok: false, reason: outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}
   }
-  let text: string
-  try {
-    text = await readFile(join(outDir, VERDICT_JSON), 'utf8')
-  } catch {
-    return {ok: false, reason: `the runner wrote no ${VERDICT_JSON} in RIGOR_OUT`}
-  }
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch (err) {
-    return {ok: false, reason: `${VERDICT_JSON} is not valid JSON (${(err as Error).message})`}
-  }
-  const parsed = RunnerVerdict.safeParse(raw)
+  const swapped = await outDirProblem(outDir)
+  if (swapped) return {ok: false, reason: swapped}
+  // strings longer than the notes limit are cut while reading: a 1 GB notes costs one pass, not 1 GB of memory
+  const read = await readBoundedJson(
+    join(outDir, VERDICT_JSON),
+    {maxString: limits.notes, maxBytes: 4 * limits.notes + 16 * MB, maxFileBytes: MAX_VERDICT_JSON_BYTES},
+    VERDICT_JSON,
+  )
+  if (!read.ok) return read
+  const parsed = RunnerVerdict.safeParse(read.value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     return {ok: false, reason: `${VERDICT_JSON} field "${issue.path.join('.') || '(top level)'}": ${issue.message}`}
@@ -159,40 +161,47 @@ export async function readRunnerReport(outDir: string, outcome: ProcessOutcome, 
     const full = resolve(outDir, artifact)
     if (!full.startsWith(resolve(outDir) + sep)) return {ok: false, reason: `${VERDICT_JSON} artifact "${artifact}" points outside RIGOR_OUT`}
     try {
-      await stat(full)
+      // lstat: a declared link exists here, and is then refused with the reason when outputs are collected
+      await lstat(full)
     } catch {
       return {ok: false, reason: `${VERDICT_JSON} declares artifact "${artifact}" but the runner did not write it`}
     }
   }
-  return {ok: true, verdict: parsed.data}
+  return {ok: true, ...applyVerdictLimits(parsed.data, read.cuts, limits)}
 }
 
-export interface CollectedArtifact {
-  path: string
-  content: Buffer
-  checksum: string
-}
-
-/** Every regular file the run left in its output directory, with its sha256. */
-export async function collectArtifacts(outDir: string): Promise<{files: CollectedArtifact[]; skipped: string[]}> {
-  const files: CollectedArtifact[] = []
-  const skipped: string[] = []
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, {withFileTypes: true})) {
-      const full = join(dir, entry.name)
-      if (entry.isDirectory()) await walk(full)
-      else if (entry.isFile()) {
-        const path = relative(outDir, full).split(sep).join('/')
-        if ((await stat(full)).size > MAX_ARTIFACT_BYTES) {
-          skipped.push(path)
-          continue
-        }
-        const content = await readFile(full)
-        files.push({path, content, checksum: sha256(content)})
-      }
+/** Notes beyond the limit are cut (with a marker), metrics beyond the limit dropped by name order; both recorded. */
+function applyVerdictLimits(verdict: RunnerVerdict, cuts: CutString[], limits: RunnerLimits) {
+  const omitted: Omission[] = []
+  const truncated: Truncation[] = []
+  let notes = verdict.notes
+  if (notes !== undefined) {
+    const written = cuts.find((c) => c.path === 'notes')?.bytes ?? Buffer.byteLength(notes)
+    const kept = truncateUtf8(notes, limits.notes)
+    if (written > Buffer.byteLength(kept)) {
+      notes = `${kept}\n[rigor: notes truncated: ${written} bytes; kept the first ${Buffer.byteLength(kept)} (runner.limits.notes)]`
+      truncated.push({path: 'notes', bytes: written, kept: Buffer.byteLength(kept)})
     }
   }
-  await walk(outDir)
-  files.sort((a, b) => a.path.localeCompare(b.path))
-  return {files, skipped}
+  let metrics = verdict.metrics
+  const names = Object.keys(metrics).sort()
+  if (names.length > limits.metrics) {
+    const dropped = names.slice(limits.metrics)
+    metrics = Object.fromEntries(names.slice(0, limits.metrics).map((name) => [name, verdict.metrics[name]!]))
+    omitted.push({
+      path: `metrics.${printable(dropped[0]!)}`,
+      reason: `beyond the limit of ${limits.metrics} metrics (runner.limits.metrics): ${dropped.length} metrics from this one on, by name`,
+      count: dropped.length,
+    })
+  }
+  return {verdict: {...verdict, notes, metrics}, omitted, truncated}
+}
+
+/** The longest prefix of `text` within `maxBytes` of UTF-8 that ends on a whole character. */
+function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text)
+  if (bytes.length <= maxBytes) return text
+  let end = maxBytes
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  return bytes.subarray(0, end).toString('utf8')
 }

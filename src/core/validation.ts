@@ -146,7 +146,8 @@ function outputComponentProblem(part: string): string | undefined {
   // NTFS drops trailing dots and spaces, HFS ignores some code points, both ignore case
   const folded = part.replace(HFS_IGNORABLE, '').replace(/[. ]+$/, '').toLowerCase()
   if (folded === '.git' || folded.startsWith('.git')) return 'git refuses or interprets names beginning with .git (in any case or spelling)'
-  if (/^git~\d+$/.test(folded)) return 'an NTFS short name of .git'
+  // NTFS 8.3 short names of .git, .gitmodules, .gitattributes (git~1, gitmod~1, gi7eba~1): git and fsck read them as those files
+  if (/^gi[a-z0-9]{0,4}~\d+$/.test(folded)) return 'an NTFS short name such as git~1 (git reads it as .git, .gitmodules or .gitattributes)'
   if (/[. ]$/.test(part)) return 'a file name ending in "." or " " (NTFS drops them)'
   if (WINDOWS_DEVICE.test(part)) return 'a Windows device name'
   return undefined
@@ -169,17 +170,43 @@ export function workspacePathProblem(path: unknown): string | undefined {
   return undefined
 }
 
-/** Paths that differ only in case collide on case-insensitive file systems (macOS, Windows). */
+/**
+ * Pairs [earlier, later] of paths that cannot both exist on a case-insensitive
+ * file system (macOS, Windows): they, or one of their directories, differ only
+ * in case, in Unicode normalisation or in code points HFS+ ignores (`A/x` and
+ * `a/y` collide in their directory). Pass the paths in a fixed order: the later
+ * one of each pair is the one to leave out.
+ */
 export function caseCollisions(paths: readonly string[]): Array<[string, string]> {
-  const seen = new Map<string, string>()
+  // folded directory or file path -> the first full path that used it, and how that path spelled it
+  const seen = new Map<string, {spelled: string; path: string}>()
   const collisions: Array<[string, string]> = []
   for (const path of paths) {
-    const key = path.normalize('NFC').toLowerCase()
-    const earlier = seen.get(key)
-    if (earlier !== undefined) collisions.push([earlier, path])
-    else seen.set(key, path)
+    const parts = path.split('/')
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = parts.slice(0, i).join('/')
+      const key = foldName(prefix)
+      const earlier = seen.get(key)
+      if (earlier === undefined) seen.set(key, {spelled: prefix, path})
+      else if (earlier.spelled !== prefix) {
+        collisions.push([earlier.path, path])
+        break
+      }
+    }
   }
   return collisions
+}
+
+/** How a case-insensitive, normalising file system sees a name. */
+const foldName = (name: string): string => name.normalize('NFC').replace(HFS_IGNORABLE, '').toLowerCase()
+
+/** A file name's bytes as text, or why it cannot be one: git paths in rigor are UTF-8. */
+export function decodeOutputName(name: Uint8Array): Parsed<string> {
+  try {
+    return {ok: true, value: new TextDecoder('utf-8', {fatal: true, ignoreBOM: true}).decode(name)}
+  } catch {
+    return {ok: false, problem: 'a file name that is not valid UTF-8'}
+  }
 }
 
 // ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import {RigorError} from './errors.js'
 import {artifactDifferences, currentArtifacts, describeDifferences} from './deploy/artifacts.js'
 import {EXPERIMENTS_DIR, outDirPath, verdictFilePath} from './paths.js'
 import type {NodeRecord} from './store.js'
+import {removeStaleTempObjects} from './git/temp-objects.js'
 import type {Workspace} from './workspace.js'
 
 export const CHECKSUMMED_DIRS = [EXPERIMENTS_DIR, 'audits', 'handoffs', 'deployments', 'reports'] as const
@@ -24,6 +25,8 @@ export interface VerifyReport {
   commit: string | null
   /** state paths whose index entry was behind the branch tip in this checkout, and what was done */
   index: {behind: string[]; repaired: number; kept: string[]} | null
+  /** rigor's temporary object files a crash left in .git/objects, removed (relative to .git/objects) */
+  removed_temp_objects: string[]
 }
 
 /**
@@ -73,7 +76,8 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     const problem = checkText(path, text)
     if (problem) problems.push({...problem, where: 'working tree'})
   }
-  return {ok: problems.length === 0, checked, problems, commit: tip ?? null, index}
+  const removed = await removeStaleTempObjects(join(ws.repo.paths.commonDir, 'objects'))
+  return {ok: problems.length === 0, checked, problems, commit: tip ?? null, index, removed_temp_objects: removed}
 }
 
 /**

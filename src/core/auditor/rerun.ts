@@ -2,7 +2,7 @@ import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseTimeout, readRunnerReport, runProcess} from '../runner.js'
-import type {NodeFile} from '../schemas/index.js'
+import type {NodeFile, RunnerLimits} from '../schemas/index.js'
 import {seriesByDate, tableText, type Table} from './csv.js'
 
 export interface Rerun {
@@ -20,6 +20,7 @@ export interface RerunRequest {
   params?: Record<string, unknown>
   env?: Record<string, string>
   defaultTimeoutMs: number
+  limits: RunnerLimits
 }
 
 /** Runs the node's own command again in a private directory with altered data, seed or params: any protocol runner can be audited. */
@@ -35,7 +36,7 @@ export async function rerunNode(req: RerunRequest): Promise<Rerun> {
     const outDir = join(dir, 'out')
     const timeoutMs = parseTimeout(node.run.timeout, req.defaultTimeoutMs)
     const outcome = await runProcess({node, workspaceRoot: req.root, outDir, timeoutMs, seed: req.seed ?? 0, dataPath, extraEnv: req.env})
-    const report = await readRunnerReport(outDir, outcome, timeoutMs)
+    const report = await readRunnerReport(outDir, outcome, timeoutMs, req.limits)
     if (!report.ok) return {ok: false, reason: report.reason, returns: new Map(), positions: new Map()}
     const read = async (name: string) => seriesByDate(await readFile(join(outDir, name), 'utf8').catch(() => 'date,value\n'))
     return {ok: true, returns: await read('returns.csv'), positions: await read('positions.csv')}

@@ -182,7 +182,7 @@ async function runForward(ws: Workspace, node: NodeFile, prices: string, after: 
     await writeFile(dataPath, prices)
     const timeoutMs = parseTimeout(node.run.timeout, ws.config.runner.default_timeout)
     const outcome = await runProcess({node, workspaceRoot: ws.root, outDir, timeoutMs, seed: 0, dataPath, extraEnv: {RIGOR_STAGE: 'paper'}})
-    const report = await readRunnerReport(outDir, outcome, timeoutMs)
+    const report = await readRunnerReport(outDir, outcome, timeoutMs, ws.config.runner.limits)
     if (!report.ok) {
       const log = (await readFile(join(outDir, RUN_LOG), 'utf8').catch(() => '')).slice(-2000).trimEnd()
       throw new CheckFailedError(`the paper run of ${node.id} failed: ${report.reason}; nothing was recorded${log ? `\n${log}` : ''}`, {fix: 'fix the runner (the output above is its run.log), then run rigor paper again'})

@@ -123,7 +123,7 @@ async function indexEntries(repo: Repo, cwd: string, paths: string[]): Promise<M
   return out
 }
 
-/** A file's git blob id (sha1 or sha256, by the length of the ids in use). */
+/** A file's git blob id in the repository's object format (told apart by the length of its ids). */
 function blobId(content: Buffer, hexLength: number): string {
   return createHash(hexLength === 64 ? 'sha256' : 'sha1')
     .update(`blob ${content.length}\0`)

@@ -1,7 +1,9 @@
 import {createHash} from 'node:crypto'
-import {mkdir, rename, writeFile} from 'node:fs/promises'
+import {mkdir, rename, unlink, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {deflateSync} from 'node:zlib'
+import type {ObjectFormat} from './object-format.js'
+import {TEMP_OBJECT_PREFIX} from './temp-objects.js'
 
 export type ObjectType = 'blob' | 'tree' | 'commit'
 
@@ -13,11 +15,10 @@ export interface TreeEntry {
 
 export const TREE_MODE = '40000'
 export const FILE_MODE = '100644'
-export const EMPTY_OID = '0'.repeat(40)
 const MAX_PARALLEL_WRITES = 16
 
-export function objectId(type: ObjectType, body: Buffer): string {
-  return createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest('hex')
+export function objectId(type: ObjectType, body: Buffer, format: ObjectFormat): string {
+  return createHash(format.hash).update(`${type} ${body.length}\0`).update(body).digest('hex')
 }
 
 /**
@@ -33,11 +34,14 @@ export class LooseObjectWriter {
   private pending: Array<Promise<void>> = []
   private counter = 0
 
-  constructor(private readonly objectsDir: string) {}
+  constructor(
+    private readonly objectsDir: string,
+    private readonly format: ObjectFormat,
+  ) {}
 
   /** The object's id at once; the file is written in the background until `flush()`. */
   write(type: ObjectType, body: Buffer): string {
-    const oid = objectId(type, body)
+    const oid = objectId(type, body, this.format)
     if (this.written.has(oid)) return oid
     this.written.add(oid)
     const write = this.limited(() => this.writeFile(oid, type, body))
@@ -70,9 +74,16 @@ export class LooseObjectWriter {
       this.knownDirs.set(dir, made)
     }
     await made
-    const tmp = join(dir, `tmp_rigor_${process.pid}_${this.counter++}`)
-    await writeFile(tmp, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), {level: 1}), {mode: 0o444})
-    await rename(tmp, join(dir, oid.slice(2)))
+    // git's temp prefix: fsck ignores a file a crash left behind, and git prune removes it
+    const tmp = join(dir, `${TEMP_OBJECT_PREFIX}${process.pid}_${this.counter++}`)
+    try {
+      await writeFile(tmp, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), {level: 1}), {mode: 0o444})
+      await rename(tmp, join(dir, oid.slice(2)))
+    } catch (err) {
+      // a full disk: leave no half-written file behind
+      await unlink(tmp).catch(() => {})
+      throw err
+    }
   }
 
   /** Waits until every object handed to write() is on disk. */
@@ -109,7 +120,8 @@ export function serializeTree(entries: TreeEntry[]): Buffer {
   return Buffer.concat(parts)
 }
 
-export function parseTree(body: Buffer): TreeEntry[] {
+/** A tree's entries; each id is `format.rawLength` raw bytes after the name's NUL. */
+export function parseTree(body: Buffer, format: ObjectFormat): TreeEntry[] {
   const entries: TreeEntry[] = []
   let pos = 0
   while (pos < body.length) {
@@ -118,9 +130,9 @@ export function parseTree(body: Buffer): TreeEntry[] {
     entries.push({
       mode: body.toString('utf8', pos, space),
       name: body.toString('utf8', space + 1, nul),
-      oid: body.toString('hex', nul + 1, nul + 21),
+      oid: body.toString('hex', nul + 1, nul + 1 + format.rawLength),
     })
-    pos = nul + 21
+    pos = nul + 1 + format.rawLength
   }
   return entries
 }

@@ -1,6 +1,6 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {RefConflictError, RefLockedError} from '../errors.js'
-import {EMPTY_OID} from './objects.js'
+import type {ObjectFormat} from './object-format.js'
 
 /**
  * One long-lived `git update-ref --stdin` process that moves refs by
@@ -14,7 +14,10 @@ export class RefUpdater {
   private waiter?: {resolve: () => void; reject: (err: Error) => void}
   private queue: Promise<unknown> = Promise.resolve()
 
-  constructor(private readonly cwd: string) {}
+  constructor(
+    private readonly cwd: string,
+    private readonly format: ObjectFormat,
+  ) {}
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.proc) return this.proc
@@ -62,7 +65,7 @@ export class RefUpdater {
       try {
         await new Promise<void>((resolve, reject) => {
           this.waiter = {resolve, reject}
-          proc.stdin.write(`start\nupdate ${ref} ${next} ${expected ?? EMPTY_OID}\nprepare\ncommit\n`)
+          proc.stdin.write(`start\nupdate ${ref} ${next} ${expected ?? this.format.emptyOid}\nprepare\ncommit\n`)
         })
       } finally {
         if (this.proc === proc) this.hold(proc, false)

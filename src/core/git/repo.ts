@@ -1,7 +1,8 @@
 import {readFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {InputError} from '../errors.js'
 import {CatFileBatch} from './cat-file.js'
+import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.js'
 import {RefUpdater} from './ref-updater.js'
 import {runGit, type GitResult, type GitRunOptions} from './exec.js'
 import {signPayload, withSignatureHeader, type CommitSigner} from './signing.js'
@@ -27,24 +28,29 @@ export class Repo {
   readonly objects: LooseObjectWriter
   private identity?: string
 
-  private constructor(readonly paths: RepoPaths) {
+  private constructor(
+    readonly paths: RepoPaths,
+    /** the repository's object format, detected when it opens: every id is hashed, parsed and checked with it */
+    readonly format: ObjectFormat,
+  ) {
     this.cat = new CatFileBatch(paths.root)
-    this.objects = new LooseObjectWriter(join(paths.commonDir, 'objects'))
-    this.refs = new RefUpdater(paths.root)
+    this.objects = new LooseObjectWriter(join(paths.commonDir, 'objects'), format)
+    this.refs = new RefUpdater(paths.root, format)
   }
   private readonly refs: RefUpdater
 
   static async open(dir: string): Promise<Repo> {
-    const result = await runGit(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir'], {
+    const result = await runGit(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir', '--show-object-format'], {
       cwd: dir,
       allowFailure: true,
     })
     if (result.exitCode !== 0) {
+      const place = await probeRepository(dir)
+      if (place.kind === 'bare' || place.kind === 'git-dir') throw notACheckout(dir, place)
       throw new InputError(`${dir} is not inside a git repository`, {fix: 'run `rigor init` here, or pass --cwd with a rigor workspace'})
     }
-    const [root, gitDir, commonDir] = result.stdout.split('\n')
-    if (!root) throw new InputError(`${dir} is inside a bare git repository`, {fix: 'run rigor in a checkout (git clone the repository first)'})
-    return new Repo({root, gitDir: gitDir!, commonDir: commonDir!})
+    const [root, gitDir, commonDir, format] = result.stdout.split('\n')
+    return new Repo({root: root!, gitDir: gitDir!, commonDir: commonDir!}, objectFormatNamed(format ?? 'sha1'))
   }
 
   git(args: readonly string[], opts: Partial<GitRunOptions> = {}): Promise<GitResult> {
@@ -56,7 +62,7 @@ export class Repo {
     // a loose ref is one small file; only a packed ref needs a git process
     try {
       const text = (await readFile(join(this.paths.commonDir, ref), 'utf8')).trim()
-      if (/^[0-9a-f]{40}$/.test(text)) return text
+      if (isObjectId(text, this.format)) return text
     } catch {}
     const result = await this.git(['rev-parse', '--verify', '-q', `${ref}^{commit}`], {allowFailure: true})
     return result.exitCode === 0 ? result.stdout.trim() : undefined
@@ -80,7 +86,7 @@ export class Repo {
     if (cached) return cached
     const obj = await this.cat.read(treeOid)
     if (!obj || obj.type !== 'tree') throw new Error(`tree ${treeOid} is missing from the object store`)
-    const entries = parseTree(obj.body)
+    const entries = parseTree(obj.body, this.format)
     this.rememberTree(treeOid, entries)
     return entries
   }
@@ -103,7 +109,8 @@ export class Repo {
     const now = Math.floor(Date.now() / 1000)
     const person = `${ident} ${now} +0000`
     let body = serializeCommit({tree, parents, author: person, committer: person, message})
-    if (signer) body = withSignatureHeader(body, await signPayload(body, signer), 'gpgsig')
+    // git names the signature header after the repository's hash (gpgsig-sha256 in a SHA-256 repository)
+    if (signer) body = withSignatureHeader(body, await signPayload(body, signer), this.format.name === 'sha256' ? 'gpgsig-sha256' : 'gpgsig')
     const oid = this.objects.write('commit', body)
     await this.objects.flush()
     return oid
@@ -128,4 +135,25 @@ export class Repo {
     this.cat.close()
     this.refs.close()
   }
+}
+
+export type RepositoryPlace = {kind: 'none'} | {kind: 'checkout'} | {kind: 'bare' | 'git-dir'; gitDir: string}
+
+/** Whether `dir` is in a checkout, a bare repository, inside a .git directory, or in no repository at all. */
+export async function probeRepository(dir: string): Promise<RepositoryPlace> {
+  const result = await runGit(['rev-parse', '--is-bare-repository', '--is-inside-git-dir', '--absolute-git-dir'], {cwd: dir, allowFailure: true})
+  if (result.exitCode !== 0) return {kind: 'none'}
+  const [bare, insideGitDir, gitDir] = result.stdout.split('\n')
+  if (bare === 'true') return {kind: 'bare', gitDir: gitDir!}
+  if (insideGitDir === 'true') return {kind: 'git-dir', gitDir: gitDir!}
+  return {kind: 'checkout'}
+}
+
+/** A bare repository (or a .git directory) has no working tree for rigor's files: refused, with the way out. */
+export function notACheckout(dir: string, place: {kind: 'bare' | 'git-dir'; gitDir: string}): InputError {
+  if (place.kind === 'git-dir') return new InputError(`${dir} is inside the git directory ${place.gitDir}`, {fix: 'run rigor in the working tree, outside .git'})
+  const where = resolve(dir) === resolve(place.gitDir) ? `${dir} is a bare git repository` : `${dir} is in the bare git repository ${place.gitDir}`
+  return new InputError(`${where}: it has no working tree for rigor's files`, {
+    fix: `clone it first (git clone ${place.gitDir} <dir>), then run rigor in the clone`,
+  })
 }

@@ -3,6 +3,7 @@ import {isAbsolute, join, resolve} from 'node:path'
 import {syncIndexPaths} from './index-sync.js'
 import {operationInProgress, type OperationInProgress} from './operations.js'
 import {acquireLock, LockTimeoutError} from './process-lock.js'
+import {isObjectId, type ObjectFormat} from './object-format.js'
 import type {Repo} from './repo.js'
 
 export interface SyncOutcome {
@@ -65,7 +66,7 @@ export class WorktreeSync {
     if (!tip) return false
     const head = await this.repo.headRef()
     if (head !== this.stateRef) return false
-    const record = await readRecord(join(this.repo.paths.gitDir, 'rigor', 'synced'))
+    const record = await readRecord(join(this.repo.paths.gitDir, 'rigor', 'synced'), this.repo.format)
     return record !== undefined && record !== tip
   }
 
@@ -104,7 +105,7 @@ export class WorktreeSync {
   }
 
   syncedCommit(): Promise<string | undefined> {
-    return readRecord(join(this.repo.paths.gitDir, 'rigor', 'synced'))
+    return readRecord(join(this.repo.paths.gitDir, 'rigor', 'synced'), this.repo.format)
   }
 
   private listed?: {at: number; list: WorktreeInfo[]}
@@ -151,14 +152,14 @@ export class WorktreeSync {
       const recordFile = join(rigorDir, 'synced')
       const isOwn = resolve(wt.path) === resolve(this.repo.paths.root)
       const detached = !wt.branch
-      let from = await readRecord(recordFile)
+      let from = await readRecord(recordFile, this.repo.format)
       // a record this process wrote itself needs no ancestry check
       if (from && !this.written.has(from) && !(await this.isAncestor(from, tip))) from = undefined
       if (!from && detached) from = wt.head
       if (!from && isOwn) from = this.startTip
       if (!from && !isOwn) return undefined
       if (detached) {
-        const head = await readRecord(join(wt.gitDir, 'HEAD'))
+        const head = await readRecord(join(wt.gitDir, 'HEAD'), this.repo.format)
         if (head !== from && head !== tip) return 'HEAD is detached away from the state branch'
       }
       if (from === tip) return undefined
@@ -241,10 +242,10 @@ export class WorktreeSync {
   }
 }
 
-async function readRecord(file: string): Promise<string | undefined> {
+async function readRecord(file: string, format: ObjectFormat): Promise<string | undefined> {
   try {
     const text = (await readFile(file, 'utf8')).trim()
-    return /^[0-9a-f]{40}$/.test(text) ? text : undefined
+    return isObjectId(text, format) ? text : undefined
   } catch {
     return undefined
   }

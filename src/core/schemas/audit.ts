@@ -29,8 +29,8 @@ export const AuditFrontMatter = z.strictObject({
   audited_at: IsoTime,
   covers: z.strictObject({
     node: NodeId,
-    /** the state-branch commit the audit looked at */
-    commit: z.string().regex(/^[0-9a-f]{40}$/),
+    /** the state-branch commit the audit looked at (a SHA-1 or a SHA-256 id) */
+    commit: z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/),
     /** the verdict's artifact checksums at audit time (`out/<path>` -> sha256:...) */
     artifacts: z.record(z.string(), z.string()),
   }),

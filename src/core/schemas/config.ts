@@ -1,6 +1,7 @@
 import {z} from 'zod'
 import {branchNameProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
 import {Duration, NodeStatus, Params, RunSpec} from './common.js'
+import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
 
 const Condition = z.string().min(1)
 
@@ -90,6 +91,8 @@ export const ConfigFile = z.strictObject({
       live: StageCommand.extend({min_paper_periods: z.number().int().nonnegative().default(20), min_paper_sharpe: z.number().default(DEFAULT_MIN_PAPER_SHARPE)}).optional(),
     })
     .optional(),
-  runner: z.strictObject({default_timeout: Duration.default(3_600_000)}).default({default_timeout: 3_600_000}),
+  runner: z
+    .strictObject({default_timeout: Duration.default(3_600_000), limits: RunnerLimits})
+    .default({default_timeout: 3_600_000, limits: {...DEFAULT_RUNNER_LIMITS}}),
 })
 export type ConfigFile = z.infer<typeof ConfigFile>

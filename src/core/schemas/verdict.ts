@@ -10,6 +10,23 @@ export const GateResult = z.strictObject({
 })
 export type GateResult = z.infer<typeof GateResult>
 
+/**
+ * Something the run produced that is not in the commit: an output file git or a
+ * limit refused, or metrics beyond the limit. With `count`, the entry stands for
+ * that many of the same kind, the first of which is `path`.
+ */
+export const Omission = z.strictObject({
+  path: z.string(),
+  reason: z.string(),
+  bytes: z.number().int().nonnegative().optional(),
+  count: z.number().int().positive().optional(),
+})
+export type Omission = z.infer<typeof Omission>
+
+/** A text kept in part (notes, out/run.log): its size as the run wrote it and the bytes kept. */
+export const Truncation = z.strictObject({path: z.string(), bytes: z.number().int().nonnegative(), kept: z.number().int().nonnegative()})
+export type Truncation = z.infer<typeof Truncation>
+
 /** experiments/<id>/verdict.yaml */
 export const VerdictFile = z.strictObject({
   node: NodeId,
@@ -20,6 +37,9 @@ export const VerdictFile = z.strictObject({
   notes: z.string().optional(),
   cost: Cost.optional(),
   artifacts: z.record(z.string(), z.string()).default({}),
+  // optional rather than defaulted, so verdicts written before these fields keep their checksums
+  omitted: z.array(Omission).optional(),
+  truncated: z.array(Truncation).optional(),
   gates: z.array(GateResult).default([]),
   spawned: z.array(NodeId).default([]),
   exit_code: z.number().int().nullable().optional(),
