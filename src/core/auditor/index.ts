@@ -1,5 +1,8 @@
 import {committedDataFile} from '../data-files.js'
 import {loadMarkdownDocument, renderMarkdownDocument} from '../documents.js'
+import type {CommitSigner} from '../git/signing.js'
+import {independenceProblem} from '../isolation.js'
+import {assertListedAuditor} from '../signing-key.js'
 import {readBlobs} from '../tree-files.js'
 import {CheckFailedError, InputError} from '../errors.js'
 import {nowIso} from '../nodes.js'
@@ -16,13 +19,8 @@ import {auditThresholds} from './thresholds.js'
 
 export const AUDITS_DIR = 'audits'
 
-/** An auditor may not audit what it ran, seeded or designed. */
-export function isolationProblem(node: NodeFile, worker: string | undefined, auditor: string): string | undefined {
-  if (worker === auditor) return `${auditor} ran this node (its verdict's worker)`
-  if (node.seeded_by === auditor) return `${auditor} seeded this node`
-  if (node.designed_by === auditor) return `${auditor} designed this node`
-  return undefined
-}
+/** An auditor may not audit what it ran, seeded or designed (an agent designer counts): one rule, shared with the deploy gate. */
+export const isolationProblem = (node: NodeFile, worker: string | undefined, auditor: string): string | undefined => independenceProblem(node, worker, auditor)
 
 /** The node's trials: the nodes that share its parent (or, for a root, its team and first id segment) and finished. */
 async function family(ws: Workspace, snap: Snapshot, node: NodeFile): Promise<Array<{id: string; returns: Map<string, number>}>> {
@@ -53,7 +51,7 @@ export interface AuditOutcome {
  * audits/<id>/<date>-<auditor>.md (front matter + readable body) and an SVG
  * equity curve beside it, in one commit.
  */
-export async function auditNode(ws: Workspace, id: string, opts: {auditor: string; now?: Date}): Promise<AuditOutcome> {
+export async function auditNode(ws: Workspace, id: string, opts: {auditor: string; now?: Date; signer?: CommitSigner}): Promise<AuditOutcome> {
   const now = opts.now ?? new Date()
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(opts.auditor)) {
     throw new InputError(`auditor name "${opts.auditor}" must be lowercase letters, digits, ".", "_" or "-"`, {field: '--auditor', fix: 'e.g. --auditor risk-team'})
@@ -68,6 +66,8 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   if (!verdict || (verdict.status !== 'proven_accepted' && verdict.status !== 'proven_rejected')) {
     throw new CheckFailedError(`node ${id} has no accepted or rejected verdict to audit (status ${node.status})`, {fix: 'run it first: rigor work'})
   }
+  // with auditors: in rigor.yaml, only a listed auditor signing with their own key may audit
+  await assertListedAuditor(ws.repo, snap.commit, opts.auditor, opts.signer)
   const isolation = isolationProblem(node, verdict.worker, opts.auditor)
   if (isolation) throw new CheckFailedError(`refused: ${isolation}; an auditor must be independent of the work it audits`, {fix: 'audit with another --auditor name'})
   const returnsText = await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/returns.csv`)
@@ -119,7 +119,7 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
     ]),
     message: {action: 'audit', subject: `audit ${id} ${verdictText} by ${opts.auditor}`, nodes: [id], worker: opts.auditor, trailers: {Verdict: verdictText}},
     result: undefined,
-  }))
+  }), {signer: opts.signer})
   return {front, path, chart: `${AUDITS_DIR}/${id}/${chart}`, commit: outcome.commit}
 }
 
