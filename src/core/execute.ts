@@ -6,7 +6,10 @@ import type {FileChange} from './git/tree-edit.js'
 import {nodeChange, nowIso, verdictChange} from './nodes.js'
 import {outDirPath} from './paths.js'
 import {planSpawns} from './rules.js'
+import type {RunGroups} from './proc.js'
+import {RUN_RECORD, runsDirectory} from './run-records.js'
 import {collectArtifacts, parseTimeout, readRunnerReport, runProcess, type RunnerReport} from './runner.js'
+import {sandboxPolicy} from './sandbox.js'
 import {blockDependents} from './scheduler.js'
 import type {NodeFile, VerdictDraft} from './schemas/index.js'
 import type {Snapshot} from './store.js'
@@ -20,6 +23,8 @@ export interface ExecuteOptions {
   pollMs?: number
   /** called when the runner process has ended, before the verdict is committed */
   onProcessEnd?: () => void
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
 }
 
 export type ExecuteOutcome =
@@ -37,7 +42,11 @@ const heldBy = (node: NodeFile | undefined, claimed: NodeFile, worker: string): 
  * and the node watched: a cancel, or a supervisor taking the node back, stops it.
  */
 export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions): Promise<ExecuteOutcome> {
-  const outDir = join(ws.repo.paths.commonDir, 'rigor', 'runs', `${claimed.id.replace(/\//g, '__')}.${claimed.attempt}.${randomBytes(4).toString('hex')}`)
+  // a claim that lands after a stop was asked for is put back without starting the runner
+  if (opts.signal?.aborted) return releaseClaim(ws, claimed, opts.worker)
+  const run = `${claimed.id.replace(/\//g, '__')}.${claimed.attempt}.${randomBytes(4).toString('hex')}`
+  const runDir = join(runsDirectory(ws.repo.paths.commonDir), run)
+  const outDir = join(runDir, 'out')
   await mkdir(outDir, {recursive: true})
   const stop = new AbortController()
   let stopCause: 'cancelled' | 'lost' | 'shutdown' | undefined
@@ -54,7 +63,18 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
   const timeoutMs = parseTimeout(claimed.run.timeout, ws.config.runner.default_timeout)
   const startedAt = new Date()
   try {
-    const outcome = await runProcess({node: claimed, workspaceRoot: ws.root, outDir, timeoutMs, seed: 0, signal: stop.signal})
+    const outcome = await runProcess({
+      node: claimed,
+      workspaceRoot: ws.root,
+      outDir,
+      timeoutMs,
+      seed: 0,
+      signal: stop.signal,
+      sandbox: sandboxPolicy(ws.config.runner, claimed.run),
+      warn: (m) => ws.warnOnce(m),
+      record: {file: join(runDir, RUN_RECORD), run, attempt: claimed.attempt},
+      groups: opts.groups,
+    })
     opts.onProcessEnd?.()
     watcher.stop()
     await watcher.settled
@@ -69,13 +89,14 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
       cancelled: stopCause === 'cancelled',
       artifacts: artifacts.files,
       exitCode: outcome.exitCode,
+      sandbox: outcome.sandbox,
       startedAt,
       finishedAt: new Date(),
     })
   } finally {
     watcher.stop()
     opts.signal?.removeEventListener('abort', onShutdown)
-    await rm(outDir, {recursive: true, force: true})
+    await rm(runDir, {recursive: true, force: true})
   }
 }
 
@@ -85,6 +106,7 @@ interface VerdictInput {
   cancelled: boolean
   artifacts: Array<{path: string; content: Buffer; checksum: string}>
   exitCode: number | null
+  sandbox: 'on' | 'off'
   startedAt: Date
   finishedAt: Date
 }
@@ -124,6 +146,7 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
       worker: input.worker,
       attempt: node.attempt,
       seed: 0,
+      sandbox: input.sandbox,
       started_at: nowIso(input.startedAt),
       finished_at: nowIso(input.finishedAt),
       duration_s: Math.round((input.finishedAt.getTime() - input.startedAt.getTime()) / 10) / 100,

@@ -75,7 +75,7 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   const returnsByDate = seriesByDate(returnsText.toString('utf8'))
   const positionsText = await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/positions.csv`)
   const data = node.data ? parseTable(await readFile(resolve(ws.root, node.data), 'utf8')) : undefined
-  const base = {node, root: ws.root, defaultTimeoutMs: ws.config.runner.default_timeout}
+  const base = {node, root: ws.root, defaultTimeoutMs: ws.config.runner.default_timeout, runner: ws.config.runner, warn: (m: string) => ws.warnOnce(m)}
   const ctx: CheckContext = {
     base,
     data,

@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import {Duration, NodeStatus, Params, RunSpec} from './common.js'
+import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 
 const Condition = z.string().min(1)
 
@@ -62,6 +62,8 @@ export const ConfigFile = z.strictObject({
       live: StageCommand.extend({min_paper_periods: z.number().int().nonnegative().default(20), min_paper_sharpe: z.number().optional()}).optional(),
     })
     .optional(),
-  runner: z.strictObject({default_timeout: Duration.default(3_600_000)}).default({default_timeout: 3_600_000}),
+  runner: z
+    .strictObject({default_timeout: Duration.default(3_600_000), sandbox: SandboxMode.default('auto'), network: z.boolean().default(false)})
+    .default({default_timeout: 3_600_000, sandbox: 'auto', network: false}),
 })
 export type ConfigFile = z.infer<typeof ConfigFile>
