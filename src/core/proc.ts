@@ -118,3 +118,22 @@ export class RunGroups {
     for (const pgid of this.live) signalGroup(pgid, signal)
   }
 }
+
+/**
+ * SIGKILLs every process whose environment carries `entry` (a run's
+ * RIGOR_RUN_ID): the children a runner put in a session of their own, out of
+ * its process group. Returns their pids; nothing where there is no /proc.
+ */
+export function killMarked(entry: string): number[] {
+  const killed: number[] = []
+  for (const proc of processTable()) {
+    if (proc.pid === process.pid || !hasEnvEntry(proc.pid, entry)) continue
+    try {
+      process.kill(proc.pid, 'SIGKILL')
+      killed.push(proc.pid)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return killed
+}

@@ -1,4 +1,5 @@
 import {spawn} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
 import {mkdir, readFile, readdir, stat, writeFile} from 'node:fs/promises'
 import {dirname, join, relative, resolve, sep} from 'node:path'
@@ -6,7 +7,7 @@ import {fileURLToPath} from 'node:url'
 import ms from 'ms'
 import {sha256} from './checksum.js'
 import {InputError} from './errors.js'
-import {signalGroup, signalGroupExcept, type RunGroups} from './proc.js'
+import {killMarked, signalGroup, signalGroupExcept, type RunGroups} from './proc.js'
 import {RUN_MARKER, writeRunRecord} from './run-records.js'
 import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
 import {RunnerVerdict, type NodeFile} from './schemas/index.js'
@@ -37,7 +38,7 @@ export interface RunRequest {
   warn?: (message: string) => void
   /** host files shown read-only at paths inside the sandbox; ignored without a sandbox */
   overlays?: Overlay[]
-  /** where to write run.json for `rigor supervise`, and the run's name (RIGOR_RUN_ID) */
+  /** where to write run.json for `rigor supervise`, and the run's name (RIGOR_RUN_ID; otherwise a random one) */
   record?: {file: string; run: string; attempt: number}
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
@@ -89,10 +90,11 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   if ('fallback' in decision && decision.fallback) req.warn?.(decision.fallback)
   if ('error' in decision) {
     await writeFile(join(req.outDir, RUN_LOG), `rigor: ${decision.error}\n`)
-    return {exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, sandbox: 'on', sandboxError: decision.error}
+    return {exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, sandbox: 'off', sandboxError: decision.error}
   }
   const sandboxed = decision.use
-  const env = runnerEnv(req, sandboxed)
+  const runId = req.record?.run ?? randomBytes(6).toString('hex')
+  const env = runnerEnv(req, runId, sandboxed)
   const [command, commandArgs] = resolveCommand(req.node.run.command)
   const [program, args] = sandboxed
     ? sandboxArgv(
@@ -175,6 +177,8 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
       exit = {code, signal}
       // the runner is done: a daemon it forked must not keep editing files after rigor returns
       signalGroup(pgid, 'SIGKILL')
+      // one that left the group still carries the run's marker (in the sandbox the PID namespace took it already)
+      if (!sandboxed) killMarked(`${RUN_MARKER}=${runId}`)
       // a child that left the group may hold the pipes open: the run ends anyway
       closeTimer = setTimeout(() => {
         child.stdout.destroy()
@@ -187,7 +191,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
 }
 
 /** The runner protocol's environment; RIGOR_RUN_ID marks every process of the run for `rigor supervise`. */
-function runnerEnv(req: RunRequest, sandboxed: boolean): NodeJS.ProcessEnv {
+function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...req.node.run.env,
@@ -201,8 +205,7 @@ function runnerEnv(req: RunRequest, sandboxed: boolean): NodeJS.ProcessEnv {
   const data = req.dataPath ?? (req.node.data ? resolve(req.workspaceRoot, req.node.data) : undefined)
   if (data) env.RIGOR_DATA = data
   else delete env.RIGOR_DATA
-  if (req.record) env[RUN_MARKER] = req.record.run
-  else delete env[RUN_MARKER]
+  env[RUN_MARKER] = runId
   // the host's TMPDIR may not exist in the sandbox; its private /tmp does
   if (sandboxed) env.TMPDIR = '/tmp'
   return env
