@@ -7,6 +7,8 @@ import {readFileSync, readdirSync} from 'node:fs'
 
 export interface ProcInfo {
   pid: number
+  /** R, S, D, Z (a zombie: dead, waiting for a parent that may never reap it), ... */
+  state: string
   pgid: number
   /** clock ticks after boot: tells a process from a later one that reused its pid */
   startTime: number
@@ -25,10 +27,14 @@ export function procInfo(pid: number): ProcInfo | undefined {
   const pgid = Number(fields[2])
   const startTime = Number(fields[19])
   if (!Number.isFinite(pgid) || !Number.isFinite(startTime)) return undefined
-  return {pid, pgid, startTime}
+  return {pid, state: fields[0]!, pgid, startTime}
 }
 
-/** Every process visible in /proc (an empty list where there is no /proc). */
+/**
+ * Every living process visible in /proc (an empty list where there is no /proc).
+ * Zombies are left out: they run nothing, and where PID 1 never reaps them
+ * (some containers) they keep the group id of a run long gone.
+ */
 export function processTable(): ProcInfo[] {
   let entries: string[]
   try {
@@ -40,7 +46,7 @@ export function processTable(): ProcInfo[] {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue
     const info = procInfo(Number(entry))
-    if (info) table.push(info)
+    if (info && info.state !== 'Z') table.push(info)
   }
   return table
 }
@@ -54,14 +60,14 @@ export function hasEnvEntry(pid: number, entry: string): boolean {
   }
 }
 
-/** Whether a process with this pid exists (EPERM means it exists but belongs to someone else). */
+/** Whether a process with this pid exists and is not a zombie (EPERM means it exists but belongs to someone else). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
+  return procInfo(pid)?.state !== 'Z'
 }
 
 /** Signals a whole process group; a group that is gone already is not an error. */
