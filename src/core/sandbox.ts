@@ -5,7 +5,7 @@
  * off unless asked for; the whole PID namespace dies with the worker.
  */
 import {spawn} from 'node:child_process'
-import {existsSync, readFileSync, statSync} from 'node:fs'
+import {readFileSync, statSync} from 'node:fs'
 import {isAbsolute, resolve} from 'node:path'
 import type {SandboxMode} from './schemas/index.js'
 
@@ -149,15 +149,16 @@ function fileKind(path: string): 'dir' | 'file' | undefined {
 /**
  * The files a runner must read that the private /tmp or the hidden .git would
  * hide (the auditor's altered data lives under the host's /tmp, the paper
- * run's under .git). A missing one is left out: bwrap would refuse to start,
- * and the runner reports a missing file better.
+ * run's under .git). Files only: a directory bound again could show the .git
+ * beneath it. A missing one is left out: bwrap would refuse to start, and the
+ * runner reports a missing file better.
  */
 export function readablePaths(root: string, paths: Array<string | undefined>): string[] {
   const seen = new Set<string>()
   for (const path of paths) {
     if (!path) continue
     const full = resolve(root, path)
-    if (full !== root && existsSync(full)) seen.add(full)
+    if (fileKind(full) === 'file') seen.add(full)
   }
   return [...seen]
 }
