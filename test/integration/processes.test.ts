@@ -3,7 +3,7 @@ import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {alive, pidsWithEnv, readPids, runDirs, sleep, waitFor} from '../helpers/processes.js'
+import {alive, pidsWithEnv, readPids, runDirs, sleep, SLOW, waitFor} from '../helpers/processes.js'
 import {workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
@@ -25,7 +25,7 @@ function seedCommitted(spec: unknown): void {
   repo.git('commit', '-qm', 'spec')
 }
 
-describe('a runner never outlives its run', () => {
+describe('a runner never outlives its run', {timeout: SLOW}, () => {
   it('a child the runner forked (in its group or in a session of its own) is killed when the runner exits, though it held stdout open', async () => {
     repo = workspace()
     seedCommitted({
@@ -41,7 +41,7 @@ describe('a runner never outlives its run', () => {
     for (const name of ['grouped', 'detached']) {
       const file = join(repo.dir, '.git', `${name}.out`)
       const pid = Number(readFileSync(`${file}.pid`, 'utf8'))
-      await waitFor(`the ${name} child ${pid} to be gone`, () => !alive(pid), 10_000)
+      await waitFor(`the ${name} child ${pid} to be gone`, () => !alive(pid))
       const size = statSync(file).size
       await sleep(300)
       expect(statSync(file).size, `${name} file still growing`).toBe(size)
@@ -53,7 +53,7 @@ describe('a runner never outlives its run', () => {
     seedCommitted({nodes: [{id: 'd/boxed', team: 'default', run: {command: DAEMON, timeout: '10m', env: {RIGOR_TEST_DETACH: '1'}}}]})
     const work = await rigorAsync(repo.dir, ['work', '--json'])
     expect(work.code, work.stderr).toBe(0)
-    await waitFor('no process of the run left', () => runnersOf(repo.dir).length === 0, 10_000)
+    await waitFor('no process of the run left', () => runnersOf(repo.dir).length === 0)
     expect(json(rigor(repo.dir, ['show', 'd/boxed', '--json'])).verdict.sandbox).toBe('on')
   })
 
@@ -66,7 +66,7 @@ describe('a runner never outlives its run', () => {
     expect(runnersOf(repo.dir).length).toBeGreaterThanOrEqual(3)
     worker.kill('SIGKILL')
     await worker
-    await waitFor('the sandboxed runner processes to die with the worker', () => runnersOf(repo.dir).length === 0, 15_000)
+    await waitFor('the sandboxed runner processes to die with the worker', () => runnersOf(repo.dir).length === 0)
     const [run] = runDirs(repo.dir)
     const sup = json(rigor(repo.dir, ['supervise', '--once', '--json']))
     expect(sup.runs).toEqual({killed: [], removed: [run]})
@@ -95,7 +95,7 @@ describe('a runner never outlives its run', () => {
     expect(sup.runs.killed).toHaveLength(1)
     expect(sup.runs.killed[0]).toMatchObject({run, node: 'k/plain'})
     expect(sup.runs.killed[0].pids).toEqual(expect.arrayContaining(pids))
-    await waitFor('the leftover runner processes to be gone', () => !pids.some(alive), 10_000)
+    await waitFor('the leftover runner processes to be gone', () => !pids.some(alive))
     expect(runDirs(repo.dir)).toEqual([])
   })
 })

@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {waitFor, runDirs} from '../helpers/processes.js'
+import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
 import {SH_OK} from '../fixtures/runners.js'
 import {workspace, writeSpec} from './helpers.js'
 
@@ -62,7 +62,7 @@ function brokenBwrapPath(): string {
   return `${dir}:${process.env.PATH}`
 }
 
-describe('the runner sandbox', () => {
+describe('the runner sandbox', {timeout: SLOW}, () => {
   it('a runner cannot write the workspace or .git, nor read .git; it writes RIGOR_OUT and a private /tmp', () => {
     repo = workspace()
     writeSpec(repo.dir, {nodes: [{id: 'other', team: 'default', run: {command: SH_OK}, priority: 2}, {id: 'probe', team: 'default', run: {command: PROBE}}]})

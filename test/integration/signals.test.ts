@@ -4,7 +4,7 @@ import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {BIN, json, rigor, rigorAsync} from '../helpers/cli.js'
 import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
-import {alive, pidsWithEnv, readPids, runDirs, waitFor} from '../helpers/processes.js'
+import {alive, pidsWithEnv, readPids, runDirs, SLOW, waitFor} from '../helpers/processes.js'
 import {workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
@@ -36,7 +36,7 @@ const forever = (count: number, extra: Record<string, unknown> = {}) =>
 
 /** After a graceful stop: every claim put back, no runner process, no run directory, a clean checkout. */
 async function expectCleanStop(pending: number): Promise<void> {
-  await waitFor('no runner process left', () => runnersOf(repo.dir).length === 0, 10_000)
+  await waitFor('no runner process left', () => runnersOf(repo.dir).length === 0)
   expect(status()).toMatchObject({running: 0, pending})
   expect(runDirs(repo.dir)).toEqual([])
   expect(repo.git('status', '--porcelain')).toBe('')
@@ -48,22 +48,24 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 function workInTmux(args: string[]): {rcFile: string; pane: () => string; keys: (...keys: string[]) => void} {
   tmuxSocket = `rigor-test-${process.pid}-${Math.random().toString(16).slice(2)}`
   const rcFile = join(repo.dir, '.git', 'rc.txt')
-  const env = Object.entries(GIT_ENV).map(([k, v]) => `${k}=${quote(v)}`)
-  const command = `cd ${quote(repo.dir)} && env ${env.join(' ')} ${quote(process.execPath)} ${quote(BIN)} ${args.map(quote).join(' ')}; echo $? > ${quote(rcFile)}; sleep 600`
+  const env = Object.entries({...GIT_ENV, RIGOR_TEST_RC: rcFile}).map(([k, v]) => `${k}=${quote(v)}`)
+  // exec: no shell stays in the foreground group, where a Ctrl-C could end it before the exit code is written
+  const argv = [process.execPath, join(FIXTURES, 'exit-code-wrapper.cjs'), process.execPath, BIN, ...args]
+  const command = `cd ${quote(repo.dir)} && exec env ${env.join(' ')} ${argv.map(quote).join(' ')}`
   const tmux = (...a: string[]) => execFileSync('tmux', ['-L', tmuxSocket!, ...a], {encoding: 'utf8'})
   tmux('new-session', '-d', '-s', 'work', '-x', '150', '-y', '40', command)
   return {rcFile, pane: () => tmux('capture-pane', '-p', '-t', 'work'), keys: (...keys) => void tmux('send-keys', '-t', 'work', ...keys)}
 }
 
-describe.skipIf(!hasTmux)('signals under a terminal', () => {
+describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
   it('Ctrl-C on rigor work (listr2 progress, 4 sandboxed slots): exit 130, claims put back, runners gone, checkout clean', async () => {
     repo = workspace()
     seedCommitted(forever(6))
     const term = workInTmux(['work', '--parallel', '4'])
-    await waitFor('4 runners ready', () => readyRuns(repo.dir).length === 4, 60_000)
+    await waitFor('4 runners ready', () => readyRuns(repo.dir).length === 4)
     expect(term.pane()).toContain('running s/n')
     term.keys('C-c')
-    await waitFor('rigor work to exit', () => existsSync(term.rcFile), 60_000)
+    await waitFor('rigor work to exit', () => existsSync(term.rcFile))
     expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('130')
     expect(term.pane()).toContain('stopped: interrupted; 4 put back')
     await expectCleanStop(6)
@@ -75,25 +77,25 @@ describe.skipIf(!hasTmux)('signals under a terminal', () => {
     // runners that ignore SIGTERM keep the first stop waiting for its grace period
     seedCommitted([0, 1].map((i) => ({id: `s/stubborn${i}`, team: 'default', run: {command: IGNORE_TERM, sandbox: 'off', env: {RIGOR_PIDS_FILE: `${pidsFile}${i}`}}, params: {i}})))
     const term = workInTmux(['work', '--parallel', '2'])
-    await waitFor('both runners started', () => readPids(`${pidsFile}0`).length === 2 && readPids(`${pidsFile}1`).length === 2, 60_000)
+    await waitFor('both runners started', () => readPids(`${pidsFile}0`).length === 2 && readPids(`${pidsFile}1`).length === 2)
     const pids = [...readPids(`${pidsFile}0`), ...readPids(`${pidsFile}1`)]
     term.keys('C-c')
-    await waitFor('the first stop to begin', () => term.pane().includes('stopping'), 30_000)
+    await waitFor('the first stop to begin', () => term.pane().includes('stopping'))
     term.keys('C-c')
-    await waitFor('rigor work to exit', () => existsSync(term.rcFile), 30_000)
+    await waitFor('rigor work to exit', () => existsSync(term.rcFile))
     expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('130')
-    await waitFor('the runner groups to be killed', () => !pids.some(alive), 10_000)
+    await waitFor('the runner groups to be killed', () => !pids.some(alive))
     // what it held is left to its lease and `rigor supervise`, as documented
     expect(status().running + status().pending).toBe(2)
   })
 })
 
-describe('signals with piped output', () => {
+describe('signals with piped output', {timeout: SLOW}, () => {
   it('SIGTERM: exit 143, the --json summary still printed, every claim put back', async () => {
     repo = workspace()
     seedCommitted(forever(3))
     const worker = rigorAsync(repo.dir, ['work', '--parallel', '2', '--json'])
-    await waitFor('2 runners ready', () => readyRuns(repo.dir).length === 2, 60_000)
+    await waitFor('2 runners ready', () => readyRuns(repo.dir).length === 2)
     worker.kill('SIGTERM')
     const done = await worker
     expect(done.code, done.stderr).toBe(143)
@@ -110,7 +112,7 @@ describe('signals with piped output', () => {
       const started = Date.now()
       await new Promise<void>((done) => {
         const timer = setInterval(() => {
-          if (/claimed s\/n/.test(worker.output()) || Date.now() - started > 60_000) {
+          if (/claimed s\/n/.test(worker.output()) || Date.now() - started > 90_000) {
             clearInterval(timer)
             done()
           }
