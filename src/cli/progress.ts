@@ -49,7 +49,8 @@ export function listrProgress(slots: number): Progress {
         task.title = `slot ${i + 1}: done`
       },
     })),
-    {concurrent: true, exitOnError: false, rendererOptions: {collapseSubtasks: false}},
+    // listr2's own SIGINT handler exits 127 before rigor can stop its runners and put claims back
+    {concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: {collapseSubtasks: false}},
   )
   const running = list.run().catch(() => {})
   return {

@@ -12,6 +12,8 @@ export const invocation: {remote?: string} = {}
  */
 export async function withWorkspace<T>(cwd: string | undefined, fn: (ws: Workspace) => Promise<T>): Promise<T> {
   const ws = await Workspace.open(cwd ?? process.cwd(), {remote: invocation.remote})
+  // stderr, so --json output stays parseable
+  ws.onWarning = (message) => process.stderr.write(`Warning: ${message}\n`)
   try {
     return await fn(ws)
   } finally {

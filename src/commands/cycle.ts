@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {listrProgress, plainProgress, type Progress} from '../cli/progress.js'
+import {withAbort} from '../cli/signals.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {runCycle, type CycleResult} from '../core/cycle.js'
 
@@ -16,19 +17,16 @@ export default class Cycle extends RigorCommand {
 
   async run(): Promise<CycleResult> {
     const {flags} = await this.parse(Cycle)
-    const controller = new AbortController()
-    const onSignal = () => controller.abort()
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
     const live = process.stdout.isTTY && !this.jsonEnabled()
     let progress: Progress | undefined
-    try {
+    return withAbort(async ({signal, groups}) => {
       const result = await withWorkspace(flags.cwd, (ws) =>
         runCycle(ws, {
           parallel: flags.parallel,
           designCount: flags['design-count'],
           keep: flags.keep,
-          signal: controller.signal,
+          signal,
+          groups,
           onStep: (step, state, detail) => {
             if (step === 'work' && state === 'start') progress = live ? listrProgress(flags.parallel) : plainProgress((line) => this.say(`  ${line}`))
             this.say(`${step}: ${state}${detail ? ` (${detail})` : ''}`)
@@ -40,9 +38,6 @@ export default class Cycle extends RigorCommand {
       if (result.released.length) this.say(`put back ${result.released.length} node(s) a crashed cycle held`)
       if (result.report) this.say(`report: ${result.report.files.join(', ')} (health ${result.report.health_score}/100)`)
       return result
-    } finally {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
+    })
   }
 }

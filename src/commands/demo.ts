@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
+import {withAbort} from '../cli/signals.js'
 import {renderTable} from '../cli/table.js'
 import {runDemo, type DemoResult} from '../core/demo.js'
 
@@ -16,11 +17,16 @@ export default class Demo extends RigorCommand {
     const {args, flags} = await this.parse(Demo)
     const live = process.stdout.isTTY && !this.jsonEnabled()
     const progress = live ? listrProgress(flags.parallel) : plainProgress((line) => this.say(`  ${line}`))
-    const result = await runDemo(args.dir, {
-      parallel: flags.parallel,
-      onStep: (s) => this.say(`${s.step}: ${s.detail}`),
-      onWork: (e) => progress.onEvent(e),
-    })
+    const result = await withAbort(({signal, groups}) =>
+      runDemo(args.dir, {
+        parallel: flags.parallel,
+        signal,
+        groups,
+        onStep: (s) => this.say(`${s.step}: ${s.detail}`),
+        onWork: (e) => progress.onEvent(e),
+        warn: (m) => this.warn(m),
+      }),
+    )
     await progress.done()
     this.say('')
     this.say(`Best accepted nodes (out-of-sample, after costs):`)

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {claimNode} from '../core/claims.js'
 import {CheckFailedError, InputError} from '../core/errors.js'
@@ -27,19 +28,12 @@ export default class Run extends RigorCommand {
       } else if (flags.worker && node.worker !== flags.worker) {
         throw new CheckFailedError(`node ${args.id} is held by worker ${node.worker}, not ${flags.worker}`, {fix: 'run it as its own worker, or wait for `rigor supervise` to re-queue it'})
       }
-      const controller = new AbortController()
-      const onSignal = () => controller.abort()
-      process.once('SIGINT', onSignal)
-      process.once('SIGTERM', onSignal)
-      try {
-        const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal: controller.signal})
+      return withAbort(async ({signal, groups}) => {
+        const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups})
         if (outcome.kind === 'verdict') this.say(`${outcome.id}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
         else this.say(`${outcome.id}: ${outcome.kind}`)
         return outcome
-      } finally {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
-      }
+      })
     })
   }
 }

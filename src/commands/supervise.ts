@@ -4,11 +4,13 @@ import {RigorCommand} from '../cli/base.js'
 // the auditor reports its backlog and failure rate to the health checks
 import '../core/auditor/index.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
+import {withAbort} from '../cli/signals.js'
 import {removeStaleTempObjects} from '../core/git/temp-objects.js'
-import {healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/supervise.js'
+import type {LeftoverReport} from '../core/run-records.js'
+import {cleanLeftovers, healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/supervise.js'
 
 export default class Supervise extends RigorCommand {
-  static override summary = 'Re-queue nodes whose lease expired (up to lease.max_attempts, then inconclusive) and print health checks.'
+  static override summary = 'Re-queue nodes whose lease expired (up to lease.max_attempts, then inconclusive), kill runs left by dead workers on this machine, and print health checks.'
   static override examples = ['<%= config.bin %> supervise --once', '<%= config.bin %> supervise --interval 60']
   static override flags = {
     once: Flags.boolean({description: 'one pass, then exit'}),
@@ -16,11 +18,13 @@ export default class Supervise extends RigorCommand {
     by: Flags.string({description: 'supervisor name (default: $RIGOR_WORKER or host-pid)'}),
   }
 
-  async run(): Promise<{health: HealthReport; supervised: SuperviseResult; removed_temp_objects: string[]}> {
+  async run(): Promise<{health: HealthReport; supervised: SuperviseResult; runs: LeftoverReport; removed_temp_objects: string[]}> {
     const {flags} = await this.parse(Supervise)
     const by = workerName(flags.by, '--by')
     const pass = () =>
       withWorkspace(flags.cwd, async (ws) => {
+        // leftovers first: a node is re-queued only once nothing of its old run still writes
+        const runs = await cleanLeftovers(ws)
         const health = await healthCheck(ws)
         const supervised = await requeueExpiredLeases(ws, {by})
         const removed = await removeStaleTempObjects(join(ws.repo.paths.commonDir, 'objects'))
@@ -32,18 +36,18 @@ export default class Supervise extends RigorCommand {
         )
         for (const s of health.stuck) this.say(`  stuck: ${s.id} (worker ${s.worker}, lease until ${s.lease_until})`)
         for (const c of health.corrupt) this.say(`  corrupt: ${c.file}: ${c.message}`)
-        return {health, supervised, removed_temp_objects: removed}
+        for (const k of runs.killed) this.say(`  killed leftover run ${k.run}${k.node ? ` of ${k.node}` : ''}: pids ${k.pids.join(' ')}`)
+        if (runs.removed.length) this.say(`  removed ${runs.removed.length} stale run director${runs.removed.length === 1 ? 'y' : 'ies'}`)
+        return {health, supervised, runs, removed_temp_objects: removed}
       })
     if (flags.once) return pass()
-    let stop = false
-    const onSignal = () => (stop = true)
-    process.once('SIGINT', onSignal)
-    process.once('SIGTERM', onSignal)
-    let last = await pass()
-    while (!stop) {
-      for (let waited = 0; waited < flags.interval * 10 && !stop; waited++) await new Promise((r) => setTimeout(r, 100))
-      if (!stop) last = await pass()
-    }
-    return last
+    return withAbort(async ({signal}) => {
+      let last = await pass()
+      while (!signal.aborted) {
+        for (let waited = 0; waited < flags.interval * 10 && !signal.aborted; waited++) await new Promise((r) => setTimeout(r, 100))
+        if (!signal.aborted) last = await pass()
+      }
+      return last
+    })
   }
 }

@@ -2,13 +2,15 @@ import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {assertKnownTeam} from '../core/teams.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
+import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {excludedLocalNodes} from '../core/local-edits.js'
 import {runWorkLoop, type WorkSummary} from '../core/worker.js'
 
 export default class Work extends RigorCommand {
   static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable.'
-  static override description = 'Ctrl-C stops cleanly: running nodes are stopped and their claims put back.'
+  static override description =
+    'Ctrl-C (or SIGTERM) stops cleanly: no new claims, running nodes are stopped and their claims put back; exit 130 (143 for SIGTERM). A second Ctrl-C leaves at once.'
   static override examples = ['<%= config.bin %> work --parallel 8', '<%= config.bin %> work --team arch --max-nodes 10']
   static override flags = {
     team: Flags.string({description: 'work only on this team'}),
@@ -19,37 +21,30 @@ export default class Work extends RigorCommand {
 
   async run(): Promise<WorkSummary> {
     const {flags} = await this.parse(Work)
-    return withWorkspace(flags.cwd, async (ws) => {
-      const worker = workerName(flags.worker)
-      assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-      const progress = process.stdout.isTTY && !this.jsonEnabled() ? listrProgress(flags.parallel) : plainProgress((line) => this.say(line))
-      const controller = new AbortController()
-      const onSignal = () => {
-        // a second Ctrl-C leaves at once: the leases of what still runs expire and `rigor supervise` takes them back
-        if (controller.signal.aborted) process.exit(130)
-        this.say('stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...')
-        controller.abort()
-      }
-      process.on('SIGINT', onSignal)
-      process.on('SIGTERM', onSignal)
-      try {
-        const summary = await runWorkLoop(ws, {
-          worker,
-          parallel: flags.parallel,
-          maxNodes: flags['max-nodes'],
-          team: flags.team,
-          signal: controller.signal,
-          onEvent: (e) => progress.onEvent(e),
-          exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
-        })
-        await progress.done()
-        const statuses = Object.entries(summary.by_status).map(([s, n]) => `${n} ${s}`).join(', ')
-        this.say(`${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${summary.released ? `; ${summary.released} put back` : ''}`)
-        return summary
-      } finally {
-        process.off('SIGINT', onSignal)
-        process.off('SIGTERM', onSignal)
-      }
-    })
+    const stopping = () => this.say('stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...')
+    // around the workspace too: a signal while it closes (syncing the checkout) must not kill git halfway
+    return withAbort(
+      ({signal, groups}) =>
+        withWorkspace(flags.cwd, async (ws) => {
+          const worker = workerName(flags.worker)
+          assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
+          const progress = process.stdout.isTTY && !this.jsonEnabled() ? listrProgress(flags.parallel) : plainProgress((line) => this.say(line))
+          const summary = await runWorkLoop(ws, {
+            worker,
+            parallel: flags.parallel,
+            maxNodes: flags['max-nodes'],
+            team: flags.team,
+            signal,
+            groups,
+            onEvent: (e) => progress.onEvent(e),
+            exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
+          })
+          await progress.done()
+          const statuses = Object.entries(summary.by_status).map(([s, n]) => `${n} ${s}`).join(', ')
+          this.say(`${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${summary.released ? `; ${summary.released} put back` : ''}`)
+          return summary
+        }),
+      {onStop: stopping},
+    )
   }
 }

@@ -1,3 +1,4 @@
+import {isAlive} from './proc.js'
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
@@ -6,6 +7,7 @@ import {auditTopCandidates} from './auditor/top.js'
 import {nodeChange} from './nodes.js'
 import {rankNodes, type RankResult} from './rank.js'
 import {writeDailyReport} from './report.js'
+import type {RunGroups} from './proc.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import type {Workspace} from './workspace.js'
 
@@ -39,6 +41,8 @@ export interface CycleOptions {
   onStep?: (step: CycleStep, state: 'start' | 'done' | 'skipped', detail?: string) => void
   onWork?: (event: WorkEvent) => void
   signal?: AbortSignal
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
 }
 
 /** The worker name of this machine's cycle: stable, so a rerun can take back what a crashed run held. */
@@ -80,7 +84,7 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
     return value
   }
   result.design = await step('design', () => designNodes(ws, {count: opts.designCount}))
-  result.work = await step('work', () => runWorkLoop(ws, {worker, parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal}))
+  result.work = await step('work', () => runWorkLoop(ws, {worker, parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal, groups: opts.groups}))
   result.audit = await step('audit', () => auditTopCandidates(ws, {count: opts.keep, auditor: `auditor-${hostname().split('.')[0]!.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`}))
   result.rank = await step('rank', async () => {
     const ranked = await rankNodes(ws, {objective: 'sharpe', keep: opts.keep, by: worker})
@@ -99,15 +103,6 @@ async function readProgress(file: string): Promise<CycleProgress | undefined> {
     return JSON.parse(await readFile(file, 'utf8')) as CycleProgress
   } catch {
     return undefined
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
   }
 }
 

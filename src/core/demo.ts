@@ -10,6 +10,7 @@ import {deployNode} from './deploy/index.js'
 import {rankNodes} from './rank.js'
 import {writeDailyReport} from './report.js'
 import {summariseStatus, type StatusSummary} from './status.js'
+import type {RunGroups} from './proc.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import {Workspace} from './workspace.js'
 
@@ -31,7 +32,8 @@ export interface DemoResult {
   best: Array<{id: string; team: string; sharpe: number; max_drawdown: number; total_return: number}>
   audits: Array<{id: string; verdict: 'PASS' | 'FAIL'; file: string}>
   deployed: string | null
-  ranking: string
+  /** null when a stop (Ctrl-C) ended the demo after its work step */
+  ranking: string | null
   report: string[]
   seconds: number
 }
@@ -41,6 +43,10 @@ export interface DemoOptions {
   onStep?: (step: DemoStep) => void
   onWork?: (event: WorkEvent) => void
   signal?: AbortSignal
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
+  /** what the user should know (e.g. runners without a sandbox), once */
+  warn?: (message: string) => void
 }
 
 /**
@@ -61,6 +67,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
   step('init', `workspace and git repository in ${init.root}`)
 
   const ws = await Workspace.open(target)
+  if (opts.warn) ws.onWarning = opts.warn
   try {
     await addDemoFiles(ws)
     step('data', 'bundled synthetic prices SYNTH-A (trending), SYNTH-B (reverting), SYNTH-C (no edge) in data/')
@@ -68,8 +75,14 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     const drafts = nodesOfSpec(spec, {seededBy: 'demo', createdAt: nowIso(), file: 'templates/demo-seed.yaml'})
     const seeded = await seedNodes(ws, drafts, {file: 'templates/demo-seed.yaml'})
     step('seed', `${seeded.added.length} variants in ${seeded.sweeps.length} sweeps over 4 teams`)
-    const work = await runWorkLoop(ws, {worker: 'demo-worker', parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal})
+    const work = await runWorkLoop(ws, {worker: 'demo-worker', parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal, groups: opts.groups})
     step('work', `${work.finished} runs: ${Object.entries(work.by_status).map(([s, n]) => `${n} ${s}`).join(', ')}`)
+    const summary = async () => ({dir: target, seeded: seeded.added.length, work, status: summariseStatus(await ws.currentSnapshot())})
+    // stopped (Ctrl-C): the work step put its claims back; the audit, deploy, rank and report steps are not started
+    if (opts.signal?.aborted) {
+      step('stopped', 'interrupted after the work step')
+      return {...(await summary()), best: [], audits: [], deployed: null, ranking: null, report: [], seconds: (Date.now() - started) / 1000}
+    }
     const snap = await ws.currentSnapshot()
     const best: DemoResult['best'] = []
     for (const record of snap.nodes.values()) {
@@ -96,10 +109,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     const report = await writeDailyReport(ws, {by: 'demo'})
     step('report', `${report.files.join(' and ')}, health ${report.report.health_score}/100`)
     return {
-      dir: target,
-      seeded: seeded.added.length,
-      work,
-      status: summariseStatus(await ws.currentSnapshot()),
+      ...(await summary()),
       best: best.slice(0, 5),
       audits,
       deployed: deployed ?? null,

@@ -1,8 +1,13 @@
 /**
  * The few error kinds rigor raises. Exit codes are decided here and nowhere else:
- * 1 a failed check, 2 bad usage or input, 3 nothing to do.
+ * 1 a failed check, 2 bad usage or input, 3 nothing to do; 130/143 stopped by SIGINT/SIGTERM.
  */
-export const EXIT = {ok: 0, failure: 1, usage: 2, nothingToDo: 3} as const
+export const EXIT = {ok: 0, failure: 1, usage: 2, nothingToDo: 3, interrupted: 130, terminated: 143} as const
+
+/** A command stopped by a signal exits 128 + the signal's number, as a shell reports it: SIGINT 130, SIGTERM 143. */
+export function exitCodeForSignal(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
+}
 
 export class RigorError extends Error {
   readonly exitCode: number

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import {mkdir, rm} from 'node:fs/promises'
-import {extname, join, posix, sep} from 'node:path'
+import {extname, join, posix, resolve, sep} from 'node:path'
 import {committedDataFile, materialiseBlob} from './data-files.js'
 import {decideStatus, type GateDecision} from './gates.js'
 import type {FileChange} from './git/tree-edit.js'
@@ -8,7 +8,10 @@ import {nodeChange, nowIso, verdictChange} from './nodes.js'
 import {outDirPath} from './paths.js'
 import {planSpawns} from './rules.js'
 import {collectOutputs, type CollectedOutputs} from './outputs.js'
+import type {RunGroups} from './proc.js'
+import {RUN_RECORD, runsDirectory} from './run-records.js'
 import {parseTimeout, readRunnerReport, runProcess, VERDICT_JSON, type RunnerReport} from './runner.js'
+import {sandboxPolicy} from './sandbox.js'
 import {blockDependents} from './scheduler.js'
 import type {NodeFile, VerdictDraft} from './schemas/index.js'
 import type {Snapshot} from './store.js'
@@ -22,6 +25,8 @@ export interface ExecuteOptions {
   pollMs?: number
   /** called when the runner process has ended, before the verdict is committed */
   onProcessEnd?: () => void
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
 }
 
 export type ExecuteOutcome =
@@ -39,7 +44,11 @@ const heldBy = (node: NodeFile | undefined, claimed: NodeFile, worker: string): 
  * and the node watched: a cancel, or a supervisor taking the node back, stops it.
  */
 export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions): Promise<ExecuteOutcome> {
-  const outDir = join(ws.repo.paths.commonDir, 'rigor', 'runs', `${claimed.id.replace(/\//g, '__')}.${claimed.attempt}.${randomBytes(4).toString('hex')}`)
+  // a claim that lands after a stop was asked for is put back without starting the runner
+  if (opts.signal?.aborted) return releaseClaim(ws, claimed, opts.worker)
+  const run = `${claimed.id.replace(/\//g, '__')}.${claimed.attempt}.${randomBytes(4).toString('hex')}`
+  const runDir = join(runsDirectory(ws.repo.paths.commonDir), run)
+  const outDir = join(runDir, 'out')
   await mkdir(outDir, {recursive: true})
   const stop = new AbortController()
   let stopCause: 'cancelled' | 'lost' | 'shutdown' | undefined
@@ -61,9 +70,23 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
       watcher.stop()
       await watcher.settled
       const now = new Date()
-      return await commitVerdict(ws, claimed, {worker: opts.worker, report: {ok: false, reason: data.problem}, cancelled: false, outputs: {files: [], omitted: [], truncated: [], leftOut: new Map()}, exitCode: null, startedAt, finishedAt: now})
+      return await commitVerdict(ws, claimed, {worker: opts.worker, report: {ok: false, reason: data.problem}, cancelled: false, outputs: {files: [], omitted: [], truncated: [], leftOut: new Map()}, exitCode: null, startedAt, finishedAt: now, sandbox: 'off'})
     }
-    const outcome = await runProcess({node: claimed, workspaceRoot: ws.root, outDir, timeoutMs, seed: 0, dataPath: data?.path, signal: stop.signal})
+    const outcome = await runProcess({
+      node: claimed,
+      workspaceRoot: ws.root,
+      outDir,
+      timeoutMs,
+      seed: 0,
+      dataPath: data?.path,
+      // a runner that opens the data file by its workspace path sees the committed bytes too
+      overlays: data ? [{source: data.path, target: resolve(ws.root, claimed.data!)}] : [],
+      signal: stop.signal,
+      sandbox: sandboxPolicy(ws.config.runner, claimed.run),
+      warn: (m) => ws.warnOnce(m),
+      record: {file: join(runDir, RUN_RECORD), run, attempt: claimed.attempt},
+      groups: opts.groups,
+    })
     opts.onProcessEnd?.()
     watcher.stop()
     await watcher.settled
@@ -81,13 +104,14 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
       cancelled: stopCause === 'cancelled',
       outputs,
       exitCode: outcome.exitCode,
+      sandbox: outcome.sandbox,
       startedAt,
       finishedAt: new Date(),
     })
   } finally {
     watcher.stop()
     opts.signal?.removeEventListener('abort', onShutdown)
-    await rm(outDir, {recursive: true, force: true})
+    await rm(runDir, {recursive: true, force: true})
   }
 }
 
@@ -115,6 +139,7 @@ interface VerdictInput {
   cancelled: boolean
   outputs: CollectedOutputs
   exitCode: number | null
+  sandbox: 'on' | 'off'
   startedAt: Date
   finishedAt: Date
 }
@@ -156,6 +181,7 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
       worker: input.worker,
       attempt: node.attempt,
       seed: 0,
+      sandbox: input.sandbox,
       started_at: nowIso(input.startedAt),
       finished_at: nowIso(input.finishedAt),
       duration_s: Math.round((input.finishedAt.getTime() - input.startedAt.getTime()) / 10) / 100,

@@ -1,12 +1,16 @@
 import {spawn} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
-import {lstat, mkdir} from 'node:fs/promises'
+import {lstat, mkdir, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve, sep} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import ms from 'ms'
 import {readBoundedJson, type CutString} from './bounded-json.js'
 import {InputError} from './errors.js'
 import {outDirProblem, RUN_LOG, VERDICT_JSON} from './outputs.js'
+import {killMarked, signalGroup, signalGroupExcept, type RunGroups} from './proc.js'
+import {RUN_MARKER, writeRunRecord} from './run-records.js'
+import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from './schemas/index.js'
 import {parseDuration, printable} from './validation.js'
 
@@ -27,6 +31,16 @@ export interface RunRequest {
   extraEnv?: Record<string, string>
   /** aborting stops the process tree (cancel, shutdown, lost lease) */
   signal?: AbortSignal
+  /** rigor.yaml's runner defaults merged with the node's run: (see sandboxPolicy) */
+  sandbox: SandboxPolicy
+  /** told when `auto` finds no working sandbox (the caller says it once per command) */
+  warn?: (message: string) => void
+  /** host files shown read-only at paths inside the sandbox; ignored without a sandbox */
+  overlays?: Overlay[]
+  /** where to write run.json for `rigor supervise`, and the run's name (RIGOR_RUN_ID; otherwise a random one) */
+  record?: {file: string; run: string; attempt: number}
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
 }
 
 export interface ProcessOutcome {
@@ -36,7 +50,14 @@ export interface ProcessOutcome {
   aborted: boolean
   durationMs: number
   spawnError?: string
+  /** whether the runner ran in the bwrap sandbox */
+  sandbox: 'on' | 'off'
+  /** `sandbox: on` and bwrap cannot start: the runner was not started */
+  sandboxError?: string
 }
+
+/** how long output pipes may stay open after the runner's group was killed (a child that left the group holds them) */
+const CLOSE_WAIT_MS = 1000
 
 /** `rigor` as a runner's program means this very rigor, whatever is on PATH. */
 export function resolveCommand(command: string[]): [string, string[]] {
@@ -55,12 +76,121 @@ export function parseTimeout(value: string | number | undefined, fallbackMs: num
 
 /**
  * Runs a node's command with the runner protocol's environment (argv, never a
- * shell) in its own process group, so a timeout or a cancel stops the whole
- * tree: SIGTERM first, SIGKILL after a grace period. Output goes to run.log.
+ * shell) in its own process group, inside the sandbox when there is one. A
+ * timeout or a cancel stops the whole tree: SIGTERM first, SIGKILL after a
+ * grace period. When the runner's own process exits, whatever it left running
+ * in its group is killed at once: nothing a runner forks outlives its run.
+ * Output goes to run.log.
  */
 export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   await mkdir(req.outDir, {recursive: true})
-  const [program, args] = resolveCommand(req.node.run.command)
+  const started = Date.now()
+  const decision = await decideSandbox(req.sandbox)
+  if ('fallback' in decision && decision.fallback) req.warn?.(decision.fallback)
+  if ('error' in decision) {
+    await writeFile(join(req.outDir, RUN_LOG), `rigor: ${decision.error}\n`)
+    return {exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, sandbox: 'off', sandboxError: decision.error}
+  }
+  const sandboxed = decision.use
+  const runId = req.record?.run ?? randomBytes(6).toString('hex')
+  const env = runnerEnv(req, runId, sandboxed)
+  const [command, commandArgs] = resolveCommand(req.node.run.command)
+  const [program, args] = sandboxed
+    ? sandboxArgv(
+        {
+          root: req.workspaceRoot,
+          readable: readablePaths(req.workspaceRoot, [env.RIGOR_DATA]),
+          writable: [req.outDir],
+          overlays: req.overlays ?? [],
+          network: req.sandbox.network,
+        },
+        command,
+        commandArgs,
+      )
+    : [command, commandArgs]
+
+  const log = createWriteStream(join(req.outDir, RUN_LOG))
+  return new Promise<ProcessOutcome>((resolvePromise) => {
+    let timedOut = false
+    let aborted = false
+    let killTimer: NodeJS.Timeout | undefined
+    let closeTimer: NodeJS.Timeout | undefined
+    let exit: {code: number | null; signal: string | null} | undefined
+    let spawnError: string | undefined
+    let finished = false
+    const child = spawn(program, args, {cwd: req.workspaceRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+    const pgid = child.pid
+    if (pgid) {
+      req.groups?.add(pgid)
+      if (req.record) {
+        try {
+          writeRunRecord(req.record.file, {run: req.record.run, node: req.node.id, attempt: req.record.attempt, pgid, sandbox: sandboxed ? 'on' : 'off'})
+        } catch {
+          // without its record a leftover is still found by RIGOR_RUN_ID once the directory is stale
+        }
+      }
+    }
+    child.stdout.pipe(log, {end: false})
+    child.stderr.pipe(log, {end: false})
+    const stop = () => {
+      // bwrap leads the group and would take the runner down with it at once: the runner gets the SIGTERM
+      if (sandboxed && pgid) signalGroupExcept(pgid, pgid, 'SIGTERM')
+      else signalGroup(pgid, 'SIGTERM')
+      killTimer ??= setTimeout(() => signalGroup(pgid, 'SIGKILL'), KILL_GRACE_MS)
+    }
+    const timer = setTimeout(() => {
+      timedOut = true
+      stop()
+    }, req.timeoutMs)
+    const onAbort = () => {
+      aborted = true
+      stop()
+    }
+    if (req.signal?.aborted) onAbort()
+    else req.signal?.addEventListener('abort', onAbort, {once: true})
+    const finish = () => {
+      if (finished) return
+      finished = true
+      clearTimeout(timer)
+      clearTimeout(killTimer)
+      clearTimeout(closeTimer)
+      req.signal?.removeEventListener('abort', onAbort)
+      if (pgid) req.groups?.delete(pgid)
+      const note = spawnError ? `rigor: could not start ${command}: ${spawnError}\n` : ''
+      log.end(note, () =>
+        resolvePromise({
+          exitCode: exit?.code ?? null,
+          signal: exit?.signal ?? null,
+          timedOut,
+          aborted,
+          durationMs: Date.now() - started,
+          spawnError,
+          sandbox: sandboxed ? 'on' : 'off',
+        }),
+      )
+    }
+    child.on('error', (err) => {
+      spawnError = err.message
+    })
+    child.on('exit', (code, signal) => {
+      exit = {code, signal}
+      // the runner is done: a daemon it forked must not keep editing files after rigor returns
+      signalGroup(pgid, 'SIGKILL')
+      // one that left the group still carries the run's marker (in the sandbox the PID namespace took it already)
+      if (!sandboxed) killMarked(`${RUN_MARKER}=${runId}`)
+      // a child that left the group may hold the pipes open: the run ends anyway
+      closeTimer = setTimeout(() => {
+        child.stdout.destroy()
+        child.stderr.destroy()
+        finish()
+      }, CLOSE_WAIT_MS)
+    })
+    child.on('close', finish)
+  })
+}
+
+/** The runner protocol's environment; RIGOR_RUN_ID marks every process of the run for `rigor supervise`. */
+function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     ...req.node.run.env,
@@ -74,57 +204,10 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   const data = req.dataPath ?? (req.node.data ? resolve(req.workspaceRoot, req.node.data) : undefined)
   if (data) env.RIGOR_DATA = data
   else delete env.RIGOR_DATA
-
-  const log = createWriteStream(join(req.outDir, RUN_LOG))
-  const started = Date.now()
-  return new Promise<ProcessOutcome>((resolvePromise) => {
-    let timedOut = false
-    let aborted = false
-    let killTimer: NodeJS.Timeout | undefined
-    const child = spawn(program, args, {cwd: req.workspaceRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
-    child.stdout.pipe(log, {end: false})
-    child.stderr.pipe(log, {end: false})
-    const stop = () => {
-      signalGroup(child.pid, 'SIGTERM')
-      killTimer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS)
-    }
-    const timer = setTimeout(() => {
-      timedOut = true
-      stop()
-    }, req.timeoutMs)
-    const onAbort = () => {
-      aborted = true
-      stop()
-    }
-    if (req.signal?.aborted) onAbort()
-    else req.signal?.addEventListener('abort', onAbort, {once: true})
-    let spawnError: string | undefined
-    child.on('error', (err) => {
-      spawnError = err.message
-    })
-    child.on('close', (exitCode, signal) => {
-      clearTimeout(timer)
-      req.signal?.removeEventListener('abort', onAbort)
-      // the group may still hold children that ignored SIGTERM: they go too
-      if (killTimer) {
-        clearTimeout(killTimer)
-        signalGroup(child.pid, 'SIGKILL')
-      }
-      const note = spawnError ? `rigor: could not start ${program}: ${spawnError}\n` : ''
-      log.end(note, () =>
-        resolvePromise({exitCode, signal, timedOut, aborted, durationMs: Date.now() - started, spawnError}),
-      )
-    })
-  })
-}
-
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (!pid) return
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // the group is gone already
-  }
+  env[RUN_MARKER] = runId
+  // the host's TMPDIR may not exist in the sandbox; its private /tmp does
+  if (sandboxed) env.TMPDIR = '/tmp'
+  return env
 }
 
 export type RunnerReport =
@@ -137,6 +220,7 @@ const MAX_VERDICT_JSON_BYTES = 4096 * MB
 
 /** Why a finished process did not produce a usable verdict, or the validated verdict within the limits. */
 export async function readRunnerReport(outDir: string, outcome: ProcessOutcome, timeoutMs: number, limits: RunnerLimits): Promise<RunnerReport> {
+  if (outcome.sandboxError) return {ok: false, reason: outcome.sandboxError}
   if (outcome.spawnError) return {ok: false, reason: `the runner could not start: ${outcome.spawnError}`}
   if (outcome.timedOut) return {ok: false, reason: `timed out after ${ms(timeoutMs)}`}
   if (outcome.aborted) return {ok: false, reason: 'stopped before it finished'}

@@ -1,4 +1,5 @@
 import type {FileChange} from './git/tree-edit.js'
+import {cleanLeftoverRuns, runsDirectory, type LeftoverReport} from './run-records.js'
 import {nodeChange, nowIso, verdictChange} from './nodes.js'
 import {blockDependents} from './scheduler.js'
 import type {NodeFile} from './schemas/index.js'
@@ -71,6 +72,11 @@ export async function requeueExpiredLeases(ws: Workspace, opts: {by: string; now
     }
   })
   return {...outcome.result, commit: outcome.commit}
+}
+
+/** Kills what runs of dead workers on this machine left running and removes their run directories (see run-records.ts). */
+export function cleanLeftovers(ws: Workspace): Promise<LeftoverReport> {
+  return cleanLeftoverRuns(runsDirectory(ws.repo.paths.commonDir))
 }
 
 export interface HealthReport {

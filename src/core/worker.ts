@@ -1,5 +1,6 @@
 import {claimNextNode, type ClaimResult} from './claims.js'
 import {executeClaimedNode, type ExecuteOutcome} from './execute.js'
+import type {RunGroups} from './proc.js'
 import type {AdmissionPolicy, NothingClaimableReason} from './scheduler.js'
 import type {Workspace} from './workspace.js'
 
@@ -18,6 +19,8 @@ export interface WorkOptions {
   policy?: AdmissionPolicy
   /** abort to stop: no new claims, running nodes are stopped and put back */
   signal?: AbortSignal
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
   onEvent?: (event: WorkEvent) => void
   pollMs?: number
 }
@@ -57,9 +60,12 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   let failure: unknown
   const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal
 
-  // claims from one process go one at a time: racing ourselves only burns retries
-  const claimSerially = (): Promise<ClaimResult> => {
-    const next = claiming.then(() => claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, policy: opts.policy}))
+  // claims from one process go one at a time: racing ourselves only burns retries;
+  // one queued behind another when a stop is asked for, or --max-nodes is reached, is never made (undefined)
+  const claimSerially = (): Promise<ClaimResult | undefined> => {
+    const next = claiming.then(() =>
+      signal.aborted || !underMaxNodes() ? undefined : claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, policy: opts.policy}),
+    )
     claiming = next.catch(() => {})
     return next
   }
@@ -80,6 +86,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   const slotLoop = async (index: number): Promise<void> => {
     while (!signal.aborted && underMaxNodes()) {
       const result = await claimSerially()
+      if (!result) return
       if (!result.claimed) {
         lastIdle = result
         if (running === 0 || signal.aborted) return
@@ -93,14 +100,14 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
         })
         continue
       }
-      if (!underMaxNodes()) return
       summary.claimed++
       running++
       emit({type: 'claimed', slot: index, id: result.claimed.id, attempt: result.claimed.attempt})
       // the slot claims its next node as soon as the process ends; the verdict commits behind it
       let processEnded!: () => void
       const ended = new Promise<void>((resolve) => (processEnded = resolve))
-      const finished = executeClaimedNode(ws, result.claimed, {worker: opts.worker, signal, pollMs: opts.pollMs, onProcessEnd: processEnded})
+      // a claim that lands after the stop is put back at once by executeClaimedNode, without running
+      const finished = executeClaimedNode(ws, result.claimed, {worker: opts.worker, signal, pollMs: opts.pollMs, onProcessEnd: processEnded, groups: opts.groups})
         .then((outcome) => {
           if (outcome.kind === 'verdict') {
             summary.finished++

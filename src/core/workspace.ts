@@ -30,6 +30,16 @@ export class Workspace implements TransactionHost {
   private syncing?: Promise<void>
   private syncAgain = false
   readonly syncWarnings: string[] = []
+  /** where core code tells the user something (the CLI prints it on stderr); see warnOnce */
+  onWarning: (message: string) => void = () => {}
+  private readonly warned = new Set<string>()
+
+  /** Says `message` once for this workspace: once per command. */
+  warnOnce(message: string): void {
+    if (this.warned.has(message)) return
+    this.warned.add(message)
+    this.onWarning(message)
+  }
 
   /** every condition of rigor.yaml, compiled when the workspace opens so a bad one fails first */
   readonly conditions: Map<string, CompiledCondition>

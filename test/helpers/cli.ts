@@ -18,7 +18,11 @@ export function rigor(cwd: string, args: string[], env: Record<string, string> =
 }
 
 /** The same, without blocking: for several workers at once. */
-export function rigorAsync(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> & {pid?: number; kill: (sig?: NodeJS.Signals) => void} {
+export function rigorAsync(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> & {pid?: number; kill: (sig?: NodeJS.Signals) => void; output: () => string} {
   const child = spawn(process.execPath, [BIN, ...args], {cwd, env: {...process.env, ...GIT_ENV, ...env}})
   let stdout = ''
   let stderr = ''
@@ -27,8 +31,10 @@ export function rigorAsync(cwd: string, args: string[], env: Record<string, stri
   const promise = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))) as Promise<CliResult> & {
     pid?: number
     kill: (sig?: NodeJS.Signals) => void
+    output: () => string
   }
   promise.pid = child.pid
+  promise.output = () => stdout
   promise.kill = (sig = 'SIGTERM') => child.kill(sig)
   return promise
 }

@@ -186,7 +186,8 @@ max_generations: 10
     repo = workspace()
     setConfig(repo.dir, `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: 6s, max_attempts: 3}\n`)
     repo.git('commit', '-qam', 'short lease')
-    writeSpec(repo.dir, {nodes: [{id: 'k/victim', team: 'default', run: {command: ['node', join(FIXTURES, 'slow-runner.cjs')]}}]})
+    // no sandbox: the runner writes its pid into .git, which a sandbox hides
+    writeSpec(repo.dir, {nodes: [{id: 'k/victim', team: 'default', run: {command: ['node', join(FIXTURES, 'slow-runner.cjs')], sandbox: 'off'}}]})
     rigor(repo.dir, ['seed', 'spec.yaml'])
     const pids = join(repo.dir, '.git', 'pids.txt')
     const doomed = rigorAsync(repo.dir, ['work', '--worker', 'doomed'], {RIGOR_TEST_SLEEP_MS: '60000', RIGOR_PIDS_FILE: pids})
@@ -213,7 +214,8 @@ max_generations: 10
 
   it('cancel on a running node whose runner ignores SIGTERM: the process tree is gone within the grace period', async () => {
     repo = workspace()
-    writeSpec(repo.dir, {nodes: [{id: 'c/stubborn', team: 'default', run: {command: ['node', join(FIXTURES, 'ignore-term.cjs')]}}]})
+    // no sandbox: the runner writes its host pids into .git, which a sandbox hides (sandbox.test.ts covers the sandboxed cancel)
+    writeSpec(repo.dir, {nodes: [{id: 'c/stubborn', team: 'default', run: {command: ['node', join(FIXTURES, 'ignore-term.cjs')], sandbox: 'off'}}]})
     rigor(repo.dir, ['seed', 'spec.yaml'])
     const pids = join(repo.dir, '.git', 'pids.txt')
     const worker = rigorAsync(repo.dir, ['work', '--json'], {RIGOR_PIDS_FILE: pids})

@@ -70,7 +70,8 @@ describe('many machines, one git remote', () => {
 
   it('a worker killed in one clone is re-queued by a supervisor in another and finished once', async () => {
     const config = `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: 3s, max_attempts: 3}`
-    const {bare, clones} = remoteWithClones(2, {nodes: [{id: 'k/victim', team: 'default', run: {command: ['node', join(FIXTURES, 'slow-runner.cjs')]}}]}, config)
+    // no sandbox: the runner writes its pid under the host's /tmp, which a sandbox hides
+    const {bare, clones} = remoteWithClones(2, {nodes: [{id: 'k/victim', team: 'default', run: {command: ['node', join(FIXTURES, 'slow-runner.cjs')], sandbox: 'off'}}]}, config)
     const pids = join(root, 'pids.txt')
     const doomed = rigorAsync(clones[0]!, ['work', '--remote', 'origin', '--worker', 'doomed'], {RIGOR_TEST_SLEEP_MS: '60000', RIGOR_PIDS_FILE: pids})
     for (let i = 0; i < 150 && !existsSync(pids); i++) await sleep(100)

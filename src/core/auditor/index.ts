@@ -77,7 +77,7 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   // the committed data, never the working tree's copy
   const dataFile = node.data ? await committedDataFile(ws.repo, snap.commit, node.data, {file: `experiments/${id}/node.yaml`, field: 'data'}) : undefined
   const data = dataFile ? parseTable((await readBlobs(ws.repo, [dataFile.oid]))[0]!.toString('utf8')) : undefined
-  const base = {node, root: ws.root, defaultTimeoutMs: ws.config.runner.default_timeout, limits: ws.config.runner.limits}
+  const base = {node, root: ws.root, defaultTimeoutMs: ws.config.runner.default_timeout, limits: ws.config.runner.limits, runner: ws.config.runner, warn: (m: string) => ws.warnOnce(m)}
   const ctx: CheckContext = {
     base,
     data,

@@ -2,7 +2,8 @@ import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {parseTimeout, readRunnerReport, runProcess} from '../runner.js'
-import type {NodeFile, RunnerLimits} from '../schemas/index.js'
+import {sandboxPolicy} from '../sandbox.js'
+import type {NodeFile, RunnerLimits, SandboxMode} from '../schemas/index.js'
 import {seriesByDate, tableText, type Table} from './csv.js'
 
 export interface Rerun {
@@ -21,6 +22,9 @@ export interface RerunRequest {
   env?: Record<string, string>
   defaultTimeoutMs: number
   limits: RunnerLimits
+  /** rigor.yaml's runner defaults (sandbox, network) */
+  runner: {sandbox: SandboxMode; network: boolean}
+  warn?: (message: string) => void
 }
 
 /** Runs the node's own command again in a private directory with altered data, seed or params: any protocol runner can be audited. */
@@ -35,7 +39,17 @@ export async function rerunNode(req: RerunRequest): Promise<Rerun> {
     const node = req.params ? {...req.node, params: req.params} : req.node
     const outDir = join(dir, 'out')
     const timeoutMs = parseTimeout(node.run.timeout, req.defaultTimeoutMs)
-    const outcome = await runProcess({node, workspaceRoot: req.root, outDir, timeoutMs, seed: req.seed ?? 0, dataPath, extraEnv: req.env})
+    const outcome = await runProcess({
+      node,
+      workspaceRoot: req.root,
+      outDir,
+      timeoutMs,
+      seed: req.seed ?? 0,
+      dataPath,
+      extraEnv: req.env,
+      sandbox: sandboxPolicy(req.runner, node.run),
+      warn: req.warn,
+    })
     const report = await readRunnerReport(outDir, outcome, timeoutMs, req.limits)
     if (!report.ok) return {ok: false, reason: report.reason, returns: new Map(), positions: new Map()}
     const read = async (name: string) => seriesByDate(await readFile(join(outDir, name), 'utf8').catch(() => 'date,value\n'))

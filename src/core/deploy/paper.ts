@@ -10,6 +10,7 @@ import type {Repo} from '../git/repo.js'
 import {nowIso} from '../nodes.js'
 import {outDirPath} from '../paths.js'
 import {parseTimeout, readRunnerReport, runProcess, RUN_LOG} from '../runner.js'
+import {sandboxPolicy} from '../sandbox.js'
 import type {DeploymentFile, NodeFile} from '../schemas/index.js'
 import {problemError} from '../store.js'
 import {readBlobs} from '../tree-files.js'
@@ -181,7 +182,17 @@ async function runForward(ws: Workspace, node: NodeFile, prices: string, after: 
     const dataPath = join(workDir, basename(node.data!))
     await writeFile(dataPath, prices)
     const timeoutMs = parseTimeout(node.run.timeout, ws.config.runner.default_timeout)
-    const outcome = await runProcess({node, workspaceRoot: ws.root, outDir, timeoutMs, seed: 0, dataPath, extraEnv: {RIGOR_STAGE: 'paper'}})
+    const outcome = await runProcess({
+      node,
+      workspaceRoot: ws.root,
+      outDir,
+      timeoutMs,
+      seed: 0,
+      dataPath,
+      extraEnv: {RIGOR_STAGE: 'paper'},
+      sandbox: sandboxPolicy(ws.config.runner, node.run),
+      warn: (m) => ws.warnOnce(m),
+    })
     const report = await readRunnerReport(outDir, outcome, timeoutMs, ws.config.runner.limits)
     if (!report.ok) {
       const log = (await readFile(join(outDir, RUN_LOG), 'utf8').catch(() => '')).slice(-2000).trimEnd()

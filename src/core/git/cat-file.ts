@@ -24,7 +24,8 @@ export class CatFileBatch {
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.proc) return this.proc
-    const proc = spawn('git', ['cat-file', '--batch'], {cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe']})
+    // its own session: a Ctrl-C on the terminal must not kill it while rigor still has claims to put back
+    const proc = spawn('git', ['cat-file', '--batch'], {cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true})
     proc.stdout.on('data', (chunk: Buffer) => {
       this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
       this.drain()

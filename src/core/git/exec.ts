@@ -34,6 +34,8 @@ export async function runGit(args: readonly string[], opts: GitRunOptions): Prom
     input: opts.input,
     env: {GIT_TERMINAL_PROMPT: '0', ...opts.env},
     reject: false,
+    // its own session: a Ctrl-C on the terminal stops rigor cleanly, it must not kill the git commands that stop needs
+    detached: true,
     stripFinalNewline: true,
     encoding: 'utf8',
   })

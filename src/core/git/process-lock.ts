@@ -1,5 +1,6 @@
 import {hostname} from 'node:os'
 import {open, readFile, rename, rm, stat} from 'node:fs/promises'
+import {isAlive} from '../proc.js'
 
 export interface LockOptions {
   /** a lock older than this is taken over even if its holder looks alive (a hung or remote holder) */
@@ -19,15 +20,6 @@ export class LockTimeoutError extends Error {
   }
 }
 
-/** Whether a process of this machine is alive (EPERM means alive, owned by someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 const HOST = hostname()
 
@@ -78,7 +70,7 @@ async function readHolder(file: string): Promise<{dead: boolean; mtimeMs: number
     const [pidText, host] = text.split(' ')
     const pid = Number(pidText)
     const sameHost = host === HOST
-    const dead = sameHost && Number.isInteger(pid) && pid > 0 && !processAlive(pid)
+    const dead = sameHost && Number.isInteger(pid) && pid > 0 && !isAlive(pid)
     return {dead, mtimeMs: info.mtimeMs, description: `pid ${pidText} on ${host ?? 'an unknown host'}`}
   } catch {
     // gone already, or being written this instant

@@ -21,7 +21,8 @@ export class RefUpdater {
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.proc) return this.proc
-    const proc = spawn('git', ['update-ref', '--stdin', '-m', 'rigor'], {cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe']})
+    // its own session: a Ctrl-C on the terminal must not kill it while rigor still has claims to put back
+    const proc = spawn('git', ['update-ref', '--stdin', '-m', 'rigor'], {cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true})
     let stderr = ''
     proc.stdout.on('data', (chunk: Buffer) => {
       this.output += chunk.toString('utf8')

@@ -1,5 +1,6 @@
 import {lstat, readdir, unlink} from 'node:fs/promises'
 import {join} from 'node:path'
+import {isAlive} from '../proc.js'
 
 /**
  * rigor writes each loose object to a temporary file, then renames it into
@@ -27,7 +28,7 @@ export interface TempCleanOptions {
 /** Removes rigor's stale temporary object files; returns their paths relative to the objects directory. */
 export async function removeStaleTempObjects(objectsDir: string, opts: TempCleanOptions = {}): Promise<string[]> {
   const now = opts.now ?? Date.now()
-  const isAlive = opts.isAlive ?? processAlive
+  const alive = opts.isAlive ?? ((pid: number) => Number.isSafeInteger(pid) && pid > 0 && isAlive(pid))
   const removed: string[] = []
   let fanOut: string[]
   try {
@@ -51,7 +52,7 @@ export async function removeStaleTempObjects(objectsDir: string, opts: TempClean
         const age = now - info.mtimeMs
         // a writer renames its file right after writing it: only a dead writer's, or a very old, file is stale
         if (!info.isFile() || age < TEMP_OBJECT_MIN_AGE_MS) continue
-        if (age < TEMP_OBJECT_MAX_AGE_MS && isAlive(Number(match[1]))) continue
+        if (age < TEMP_OBJECT_MAX_AGE_MS && alive(Number(match[1]))) continue
         await unlink(file)
         removed.push(`${dir}/${name}`)
       } catch {
@@ -60,15 +61,4 @@ export async function removeStaleTempObjects(objectsDir: string, opts: TempClean
     }
   }
   return removed
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: the process exists but is someone else's
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }

@@ -41,11 +41,19 @@ export const DurationText = z.union([z.number(), z.string()]).superRefine((value
 export const ParamValue = z.union([z.string(), z.number(), z.boolean(), z.null()])
 export const Params = z.record(z.string(), z.unknown())
 
+/** auto: the bwrap sandbox where it starts (otherwise none, with a warning); on: the sandbox or no run; off: none */
+export const SandboxMode = z.enum(['auto', 'on', 'off'])
+export type SandboxMode = z.infer<typeof SandboxMode>
+
 /** Where a runner's command comes from: argv only, never a shell string. */
 export const RunSpec = z.strictObject({
   command: z.array(z.string().min(1)).min(1, 'needs at least the program to run'),
   timeout: DurationText.optional(),
   env: z.record(z.string(), z.string()).optional(),
+  /** overrides rigor.yaml's runner.sandbox for this node */
+  sandbox: SandboxMode.optional(),
+  /** overrides rigor.yaml's runner.network: whether the sandboxed runner may use the network */
+  network: z.boolean().optional(),
 })
 export type RunSpec = z.infer<typeof RunSpec>
 

@@ -1,6 +1,6 @@
 import {z} from 'zod'
 import {branchNameProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
-import {Duration, NodeStatus, Params, RunSpec} from './common.js'
+import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
 
 const Condition = z.string().min(1)
@@ -92,7 +92,7 @@ export const ConfigFile = z.strictObject({
     })
     .optional(),
   runner: z
-    .strictObject({default_timeout: Duration.default(3_600_000), limits: RunnerLimits})
-    .default({default_timeout: 3_600_000, limits: {...DEFAULT_RUNNER_LIMITS}}),
+    .strictObject({default_timeout: Duration.default(3_600_000), sandbox: SandboxMode.default('auto'), network: z.boolean().default(false), limits: RunnerLimits})
+    .default({default_timeout: 3_600_000, sandbox: 'auto', network: false, limits: {...DEFAULT_RUNNER_LIMITS}}),
 })
 export type ConfigFile = z.infer<typeof ConfigFile>

@@ -49,6 +49,8 @@ export const VerdictFile = z.strictObject({
   finished_at: IsoTime,
   duration_s: z.number().nonnegative(),
   seed: z.number().int().default(0),
+  /** whether the runner ran in the bwrap sandbox (absent on verdicts no runner produced, and on older ones) */
+  sandbox: z.enum(['on', 'off']).optional(),
   checksum: Checksum,
 })
 export type VerdictFile = z.infer<typeof VerdictFile>

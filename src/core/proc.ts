@@ -1,0 +1,145 @@
+/**
+ * What rigor needs to know about processes on this machine to stop runners:
+ * process groups, liveness, start times and inherited environment markers.
+ * Linux reads /proc; elsewhere the group-wide kill(2) is all there is.
+ */
+import {readFileSync, readdirSync} from 'node:fs'
+
+export interface ProcInfo {
+  pid: number
+  /** R, S, D, Z (a zombie: dead, waiting for a parent that may never reap it), ... */
+  state: string
+  pgid: number
+  /** clock ticks after boot: tells a process from a later one that reused its pid */
+  startTime: number
+}
+
+/** One process's group and start time from /proc/<pid>/stat, or undefined when it is gone (or there is no /proc). */
+export function procInfo(pid: number): ProcInfo | undefined {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  // the command name (field 2) may hold spaces and parentheses: the fields after its last ')' are fixed
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const pgid = Number(fields[2])
+  const startTime = Number(fields[19])
+  if (!Number.isFinite(pgid) || !Number.isFinite(startTime)) return undefined
+  return {pid, state: fields[0]!, pgid, startTime}
+}
+
+/**
+ * Every living process visible in /proc (an empty list where there is no /proc).
+ * Zombies are left out: they run nothing, and where PID 1 never reaps them
+ * (some containers) they keep the group id of a run long gone.
+ */
+export function processTable(): ProcInfo[] {
+  let entries: string[]
+  try {
+    entries = readdirSync('/proc')
+  } catch {
+    return []
+  }
+  const table: ProcInfo[] = []
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    const info = procInfo(Number(entry))
+    if (info && info.state !== 'Z') table.push(info)
+  }
+  return table
+}
+
+/** Whether the process's environment holds `NAME=value` exactly (children inherit it, even after leaving the group). */
+export function hasEnvEntry(pid: number, entry: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry)
+  } catch {
+    return false
+  }
+}
+
+/** Whether a process with this pid exists and is not a zombie (EPERM means it exists but belongs to someone else). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+  return procInfo(pid)?.state !== 'Z'
+}
+
+/** Signals a whole process group; a group that is gone already is not an error. */
+export function signalGroup(pgid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pgid) return
+  try {
+    process.kill(-pgid, signal)
+  } catch {
+    // the group is gone already
+  }
+}
+
+/**
+ * Signals every member of a group but one. The sandbox's `bwrap` leads the
+ * runner's group and dies at once on SIGTERM, which would SIGKILL the runner
+ * through --die-with-parent before it could finish cleanly; so a polite stop
+ * reaches the runner and its children, and bwrap leaves when the runner does.
+ * Without /proc the whole group is signalled.
+ */
+export function signalGroupExcept(pgid: number, except: number, signal: NodeJS.Signals): void {
+  const table = processTable()
+  if (table.length === 0) return signalGroup(pgid, signal)
+  for (const proc of table) {
+    if (proc.pgid !== pgid || proc.pid === except) continue
+    try {
+      process.kill(proc.pid, signal)
+    } catch {
+      // it exited meanwhile
+    }
+  }
+}
+
+/**
+ * The runner process groups one command has started and not yet seen end.
+ * A command that must leave at once (a second Ctrl-C) kills them all first,
+ * synchronously, so no runner outlives it.
+ */
+export class RunGroups {
+  private readonly live = new Set<number>()
+
+  add(pgid: number): void {
+    this.live.add(pgid)
+  }
+
+  delete(pgid: number): void {
+    this.live.delete(pgid)
+  }
+
+  get size(): number {
+    return this.live.size
+  }
+
+  killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
+    for (const pgid of this.live) signalGroup(pgid, signal)
+  }
+}
+
+/**
+ * SIGKILLs every process whose environment carries `entry` (a run's
+ * RIGOR_RUN_ID): the children a runner put in a session of their own, out of
+ * its process group. Returns their pids; nothing where there is no /proc.
+ */
+export function killMarked(entry: string): number[] {
+  const killed: number[] = []
+  for (const proc of processTable()) {
+    if (proc.pid === process.pid || !hasEnvEntry(proc.pid, entry)) continue
+    try {
+      process.kill(proc.pid, 'SIGKILL')
+      killed.push(proc.pid)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return killed
+}

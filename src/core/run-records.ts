@@ -1,0 +1,132 @@
+/**
+ * Run directories under `.git/rigor/runs/<run>/`: `run.json` (who runs what,
+ * as which process group) beside `out/` (RIGOR_OUT). A worker removes its run
+ * directory when the run ends; what a killed worker leaves behind, `rigor
+ * supervise` finds here: it kills the leftover processes of workers that are
+ * gone from this machine and removes their directories.
+ */
+import {writeFileSync} from 'node:fs'
+import {readFile, readdir, rm, stat} from 'node:fs/promises'
+import {hostname} from 'node:os'
+import {join} from 'node:path'
+import {z} from 'zod'
+import {hasEnvEntry, isAlive, procInfo, processTable, type ProcInfo} from './proc.js'
+
+export const RUN_RECORD = 'run.json'
+/** every runner process gets RIGOR_RUN_ID=<run>; its children inherit it even after they leave the group */
+export const RUN_MARKER = 'RIGOR_RUN_ID'
+/** a run directory with no record this old was left by a worker killed before it wrote one */
+export const UNRECORDED_STALE_MS = 10 * 60_000
+
+export const runsDirectory = (commonDir: string): string => join(commonDir, 'rigor', 'runs')
+
+export const RunRecord = z.object({
+  run: z.string(),
+  node: z.string(),
+  attempt: z.number().int(),
+  host: z.string(),
+  worker_pid: z.number().int().positive(),
+  /** the worker's start time (clock ticks after boot): a later process that reused its pid is not the worker */
+  worker_start: z.number().optional(),
+  pgid: z.number().int().positive(),
+  /** the group leader's start time: a later group that reused the pgid is not the run's */
+  pgid_start: z.number().optional(),
+  sandbox: z.enum(['on', 'off']),
+  started_at: z.string(),
+})
+export type RunRecord = z.infer<typeof RunRecord>
+
+/** Written synchronously right after the spawn, so no await separates the runner's start from its record. */
+export function writeRunRecord(file: string, fields: {run: string; node: string; attempt: number; pgid: number; sandbox: 'on' | 'off'}): void {
+  const record: RunRecord = {
+    ...fields,
+    host: hostname(),
+    worker_pid: process.pid,
+    worker_start: procInfo(process.pid)?.startTime,
+    pgid_start: procInfo(fields.pgid)?.startTime,
+    started_at: new Date().toISOString(),
+  }
+  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`)
+}
+
+export interface LeftoverReport {
+  /** runs of dead workers whose processes were killed, with the pids */
+  killed: Array<{run: string; node?: string; pids: number[]}>
+  /** run directories removed */
+  removed: string[]
+}
+
+/** Kills the leftovers of dead workers on this host and removes their run directories; runs of live workers and other hosts are left alone. */
+export async function cleanLeftoverRuns(runsDir: string, now = new Date()): Promise<LeftoverReport> {
+  const report: LeftoverReport = {killed: [], removed: []}
+  let entries: string[]
+  try {
+    entries = await readdir(runsDir)
+  } catch {
+    return report
+  }
+  for (const run of entries.sort()) {
+    const dir = join(runsDir, run)
+    const record = await readRecord(join(dir, RUN_RECORD))
+    if (record === 'missing') {
+      const age = await stat(dir).then((s) => now.getTime() - s.mtimeMs, () => 0)
+      if (age < UNRECORDED_STALE_MS) continue
+    } else if (!record || record.host !== hostname() || workerAlive(record)) continue
+    const pids = killLeftovers(run, record === 'missing' ? undefined : record)
+    if (pids.length > 0) report.killed.push({run, node: record === 'missing' ? undefined : record.node, pids})
+    await rm(dir, {recursive: true, force: true})
+    report.removed.push(run)
+  }
+  return report
+}
+
+async function readRecord(file: string): Promise<RunRecord | 'missing' | undefined> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    return 'missing'
+  }
+  try {
+    const parsed = RunRecord.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function workerAlive(record: RunRecord): boolean {
+  if (!isAlive(record.worker_pid)) return false
+  const info = procInfo(record.worker_pid)
+  return !info || record.worker_start === undefined || info.startTime === record.worker_start
+}
+
+/**
+ * SIGKILLs the run's processes: those carrying its marker, and the members of
+ * its process group unless the pgid now belongs to a later process. Without
+ * /proc the group is killed on the record's word.
+ */
+function killLeftovers(run: string, record: RunRecord | undefined): number[] {
+  const table = processTable()
+  if (table.length === 0) {
+    if (!record) return []
+    try {
+      process.kill(-record.pgid, 'SIGKILL')
+      return [record.pgid]
+    } catch {
+      return []
+    }
+  }
+  const leader = record ? table.find((p) => p.pid === record.pgid) : undefined
+  const groupIsOurs = record !== undefined && (!leader || record.pgid_start === undefined || leader.startTime === record.pgid_start)
+  const marker = `${RUN_MARKER}=${run}`
+  const victims = table.filter((p: ProcInfo) => p.pid !== process.pid && ((groupIsOurs && p.pgid === record!.pgid) || hasEnvEntry(p.pid, marker)))
+  for (const victim of victims) {
+    try {
+      process.kill(victim.pid, 'SIGKILL')
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return victims.map((v) => v.pid)
+}

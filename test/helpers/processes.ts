@@ -1,0 +1,56 @@
+import {readFileSync, readdirSync} from 'node:fs'
+import {join} from 'node:path'
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** A process that exists and is not a zombie waiting to be reaped. */
+export function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+/** A test timeout for tests that start several CLI processes and wait on them: 2 shared cores get loaded. */
+export const SLOW = 300_000
+
+/** Polls `condition` until it holds; fails naming `what` after a generous deadline (machines here are loaded). */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(100)
+  }
+}
+
+/** Live processes whose environment holds `NAME=value`: finds a sandboxed runner's host pids, which it cannot report itself. */
+export function pidsWithEnv(entry: string): number[] {
+  const pids: number[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
+    try {
+      if (readFileSync(`/proc/${name}/environ`, 'latin1').split('\0').includes(entry) && alive(Number(name))) pids.push(Number(name))
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids
+}
+
+/** The run directories rigor keeps under .git/rigor/runs while runs last. */
+export function runDirs(repoDir: string): string[] {
+  try {
+    return readdirSync(join(repoDir, '.git', 'rigor', 'runs'))
+  } catch {
+    return []
+  }
+}
+
+export function readPids(file: string): number[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
+}

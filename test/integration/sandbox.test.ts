@@ -1,0 +1,191 @@
+import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {createServer, type Server} from 'node:net'
+import {join, resolve} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {parse} from 'yaml'
+import {json, rigor, rigorAsync} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
+import {SH_OK} from '../fixtures/runners.js'
+import {workspace, writeSpec} from './helpers.js'
+
+let repo: TempRepo
+let server: Server | undefined
+afterEach(() => {
+  server?.close()
+  server = undefined
+  repo?.cleanup()
+})
+
+const FIXTURES = resolve(__dirname, '../fixtures')
+
+/** A runner that tries each thing and reports what happened in its verdict's notes (as JSON). */
+const PROBE = [
+  process.execPath,
+  '-e',
+  `const fs = require('fs')
+const out = process.env.RIGOR_OUT
+const r = {}
+const attempt = (name, fn) => { try { fn(); r[name] = 'ok' } catch (e) { r[name] = e.code || e.message } }
+attempt('write_config', () => fs.writeFileSync('rigor.yaml', 'version: 1\\ngates: []\\n'))
+attempt('write_verdict', () => fs.writeFileSync('experiments/other/verdict.yaml', 'status: proven_accepted\\n'))
+attempt('write_new', () => fs.writeFileSync('planted.txt', 'x'))
+attempt('write_git', () => fs.writeFileSync('.git/HEAD', 'ref: refs/heads/evil\\n'))
+attempt('write_git_new', () => fs.writeFileSync('.git/hooks/post-commit', 'x'))
+attempt('read_git', () => fs.readFileSync('.git/HEAD'))
+attempt('read_git_config', () => fs.readFileSync('.git/config'))
+attempt('read_config', () => fs.readFileSync('rigor.yaml'))
+attempt('write_out', () => fs.writeFileSync(out + '/mine.txt', 'mine'))
+attempt('write_tmp', () => { fs.writeFileSync('/tmp/scratch', 'x'); fs.readFileSync('/tmp/scratch') })
+fs.writeFileSync(out + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)}))`,
+]
+
+/** A runner that connects to 127.0.0.1:params.port and reports whether it could. */
+const CONNECT = [
+  process.execPath,
+  '-e',
+  `const {port} = JSON.parse(process.env.RIGOR_PARAMS)
+const done = (notes) => { require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes})); process.exit(0) }
+const socket = require('net').connect(port, '127.0.0.1', () => { socket.write('hello'); socket.end(); done('connected') })
+socket.on('error', (e) => done('error ' + e.code))
+setTimeout(() => done('timeout'), 10000)`,
+]
+
+const verdictOf = (id: string) => json(rigor(repo.dir, ['show', id, '--json'])).verdict
+
+/** A bwrap on PATH that cannot start, as on a machine without user namespaces. */
+function brokenBwrapPath(): string {
+  const dir = join(repo.dir, '.git', 'fake-bin')
+  mkdirSync(dir, {recursive: true})
+  writeFileSync(join(dir, 'bwrap'), '#!/bin/sh\necho "bwrap: No permissions to create new namespace" >&2\nexit 1\n')
+  chmodSync(join(dir, 'bwrap'), 0o755)
+  return `${dir}:${process.env.PATH}`
+}
+
+describe('the runner sandbox', {timeout: SLOW}, () => {
+  it('a runner cannot write the workspace or .git, nor read .git; it writes RIGOR_OUT and a private /tmp', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [{id: 'other', team: 'default', run: {command: SH_OK}, priority: 2}, {id: 'probe', team: 'default', run: {command: PROBE}}]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    repo.git('add', 'spec.yaml')
+    repo.git('commit', '-qm', 'spec')
+    const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')
+    const otherVerdict = () => readFileSync(join(repo.dir, 'experiments/other/verdict.yaml'), 'utf8')
+    expect(rigor(repo.dir, ['work', '--max-nodes', '1']).code).toBe(0)
+    const before = otherVerdict()
+    const headBefore = readFileSync(join(repo.dir, '.git/HEAD'), 'utf8')
+
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    const verdict = verdictOf('probe')
+    expect(verdict.sandbox).toBe('on')
+    const r = JSON.parse(verdict.notes)
+    for (const write of ['write_config', 'write_verdict', 'write_new', 'write_git']) expect(r[write], write).toBe('EROFS')
+    // .git inside is an empty read-only directory: its hooks/ is not even there
+    expect(['EROFS', 'ENOENT']).toContain(r.write_git_new)
+    expect(r.read_git).toBe('ENOENT')
+    expect(r.read_git_config).toBe('ENOENT')
+    expect(r.read_config).toBe('ok')
+    expect(r.write_out).toBe('ok')
+    expect(r.write_tmp).toBe('ok')
+    expect(verdict.artifacts).toHaveProperty('out/mine.txt')
+
+    expect(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')).toBe(config)
+    expect(otherVerdict()).toBe(before)
+    expect(readFileSync(join(repo.dir, '.git/HEAD'), 'utf8')).toBe(headBefore)
+    expect(readFileSafe(join(repo.dir, '.git/hooks/post-commit'))).toBe(false)
+    expect(repo.git('status', '--porcelain')).toBe('')
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+  })
+
+  it('the network is off inside unless the node says network: true', async () => {
+    repo = workspace()
+    const connections: string[] = []
+    server = createServer((socket) => socket.on('data', (d) => connections.push(d.toString())))
+    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done))
+    const port = (server.address() as {port: number}).port
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'net/off', team: 'default', run: {command: CONNECT}, params: {port}},
+        {id: 'net/on', team: 'default', run: {command: CONNECT, network: true}, params: {port, other: 1}},
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const work = await rigorAsync(repo.dir, ['work', '--json'])
+    expect(work.code, work.stderr).toBe(0)
+    expect(verdictOf('net/off').notes).toMatch(/^error /)
+    expect(verdictOf('net/on').notes).toBe('connected')
+    await waitFor('the connection from net/on', () => connections.length === 1)
+    expect(connections).toEqual(['hello'])
+  })
+
+  it('SIGTERM reaches the runner through bwrap: a cancelled sandboxed runner finishes its handler', async () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [{id: 'c/polite', team: 'default', run: {command: ['node', join(FIXTURES, 'forever-runner.cjs')]}}]})
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    const worker = rigorAsync(repo.dir, ['work', '--json'])
+    await waitFor('the runner to be ready', () => runDirs(repo.dir).some((run) => readFileSafe(join(repo.dir, '.git/rigor/runs', run, 'out/ready'))))
+    expect(json(rigor(repo.dir, ['cancel', 'c/polite', '--json'])).stopping).toEqual(['c/polite'])
+    expect((await worker).code).toBe(0)
+    const verdict = verdictOf('c/polite')
+    expect(verdict).toMatchObject({status: 'cancelled', sandbox: 'on'})
+    // written by the runner's SIGTERM handler: it was not SIGKILLed along with bwrap
+    expect(verdict.artifacts).toHaveProperty('out/term')
+  })
+
+  it('sandbox: off runs without one and records it; auto without a working bwrap warns once and records off; on fails the run', () => {
+    repo = workspace()
+    const outside = join(repo.dir, '.git', 'outside.txt')
+    const writesOutside = [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(outside)}, 'x'); require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', '{"metrics": {"sharpe": 1}}')`]
+    writeSpec(repo.dir, {nodes: [{id: 'off/plain', team: 'default', run: {command: writesOutside, sandbox: 'off'}}]})
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    expect(verdictOf('off/plain').sandbox).toBe('off')
+    expect(readFileSync(outside, 'utf8')).toBe('x')
+
+    const PATH = brokenBwrapPath()
+    writeSpec(repo.dir, {nodes: [{id: 'auto/a', team: 'default', run: {command: SH_OK}}, {id: 'auto/b', team: 'default', run: {command: SH_OK}, params: {b: 1}}]}, 'auto.yaml')
+    rigor(repo.dir, ['seed', 'auto.yaml'])
+    const auto = rigor(repo.dir, ['work'], {PATH})
+    expect(auto.code, auto.stderr).toBe(0)
+    expect(auto.stderr.match(/runners run without a sandbox/g)).toHaveLength(1)
+    expect(auto.stderr).toContain('No permissions to create new namespace')
+    expect(verdictOf('auto/a')).toMatchObject({status: 'proven_accepted', sandbox: 'off'})
+    expect(verdictOf('auto/b').sandbox).toBe('off')
+
+    writeSpec(repo.dir, {nodes: [{id: 'on/strict', team: 'default', run: {command: SH_OK, sandbox: 'on'}}]}, 'on.yaml')
+    rigor(repo.dir, ['seed', 'on.yaml'])
+    expect(rigor(repo.dir, ['work'], {PATH}).code).toBe(0)
+    const strict = verdictOf('on/strict')
+    expect(strict.status).toBe('inconclusive')
+    expect(strict.reason).toContain('bwrap cannot start')
+    expect(strict.sandbox).toBe('off')
+  })
+
+  it('rigor.yaml runner.sandbox: off is the default a node can override; a bad mode is exit 2 naming the field', () => {
+    repo = workspace()
+    const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `${config.trimEnd()}\nrunner: {sandbox: off}\n`)
+    repo.git('commit', '-qam', 'no sandbox')
+    writeSpec(repo.dir, {nodes: [{id: 'd/plain', team: 'default', run: {command: SH_OK}}, {id: 'd/boxed', team: 'default', run: {command: SH_OK, sandbox: 'auto'}, params: {x: 1}}]})
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    expect(verdictOf('d/plain').sandbox).toBe('off')
+    expect(verdictOf('d/boxed').sandbox).toBe('on')
+    const parsed = parse(readFileSync(join(repo.dir, 'experiments/d/boxed/node.yaml'), 'utf8'))
+    expect(parsed.run.sandbox).toBe('auto')
+
+    writeSpec(repo.dir, {nodes: [{id: 'd/bad', team: 'default', run: {command: SH_OK, sandbox: 'maybe'}}]}, 'bad.yaml')
+    const bad = rigor(repo.dir, ['seed', 'bad.yaml'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('sandbox')
+  })
+})
+
+function readFileSafe(path: string): boolean {
+  try {
+    readFileSync(path)
+    return true
+  } catch {
+    return false
+  }
+}

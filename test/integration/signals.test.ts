@@ -1,0 +1,131 @@
+import {execFileSync, spawnSync} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {BIN, json, rigor, rigorAsync} from '../helpers/cli.js'
+import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
+import {alive, pidsWithEnv, readPids, runDirs, SLOW, waitFor} from '../helpers/processes.js'
+import {workspace, writeSpec} from './helpers.js'
+
+let repo: TempRepo
+let tmuxSocket: string | undefined
+afterEach(() => {
+  if (tmuxSocket) spawnSync('tmux', ['-L', tmuxSocket, 'kill-server'])
+  tmuxSocket = undefined
+  repo?.cleanup()
+})
+
+const FIXTURES = resolve(__dirname, '../fixtures')
+const FOREVER = ['node', join(FIXTURES, 'forever-runner.cjs')]
+const IGNORE_TERM = ['node', join(FIXTURES, 'ignore-term.cjs')]
+const hasTmux = spawnSync('tmux', ['-V']).status === 0
+
+const runnersOf = (dir: string) => pidsWithEnv(`RIGOR_WORKSPACE=${dir}`)
+const readyRuns = (dir: string) => runDirs(dir).filter((run) => existsSync(join(dir, '.git/rigor/runs', run, 'out/ready')))
+const status = () => json(rigor(repo.dir, ['status', '--json'])).by_status
+
+function seedCommitted(nodes: unknown[]): void {
+  writeSpec(repo.dir, {nodes})
+  expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+  repo.git('add', 'spec.yaml')
+  repo.git('commit', '-qm', 'spec')
+}
+
+const forever = (count: number, extra: Record<string, unknown> = {}) =>
+  Array.from({length: count}, (_, i) => ({id: `s/n${i}`, team: 'default', run: {command: FOREVER, ...extra}, params: {i}}))
+
+/** After a graceful stop: every claim put back, no runner process, no run directory, a clean checkout. */
+async function expectCleanStop(pending: number): Promise<void> {
+  await waitFor('no runner process left', () => runnersOf(repo.dir).length === 0)
+  expect(status()).toMatchObject({running: 0, pending})
+  expect(runDirs(repo.dir)).toEqual([])
+  expect(repo.git('status', '--porcelain')).toBe('')
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+/** `rigor work` under a real pseudo-terminal (a tmux pane), its exit code written to a file. */
+function workInTmux(args: string[]): {rcFile: string; pane: () => string; keys: (...keys: string[]) => void} {
+  tmuxSocket = `rigor-test-${process.pid}-${Math.random().toString(16).slice(2)}`
+  const rcFile = join(repo.dir, '.git', 'rc.txt')
+  const env = Object.entries({...GIT_ENV, RIGOR_TEST_RC: rcFile}).map(([k, v]) => `${k}=${quote(v)}`)
+  // exec: no shell stays in the foreground group, where a Ctrl-C could end it before the exit code is written
+  const argv = [process.execPath, join(FIXTURES, 'exit-code-wrapper.cjs'), process.execPath, BIN, ...args]
+  const command = `cd ${quote(repo.dir)} && exec env ${env.join(' ')} ${argv.map(quote).join(' ')}`
+  const tmux = (...a: string[]) => execFileSync('tmux', ['-L', tmuxSocket!, ...a], {encoding: 'utf8'})
+  tmux('new-session', '-d', '-s', 'work', '-x', '150', '-y', '40', command)
+  return {rcFile, pane: () => tmux('capture-pane', '-p', '-t', 'work'), keys: (...keys) => void tmux('send-keys', '-t', 'work', ...keys)}
+}
+
+describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
+  it('Ctrl-C on rigor work (listr2 progress, 4 sandboxed slots): exit 130, claims put back, runners gone, checkout clean', async () => {
+    repo = workspace()
+    seedCommitted(forever(6))
+    const term = workInTmux(['work', '--parallel', '4'])
+    await waitFor('4 runners ready', () => readyRuns(repo.dir).length === 4)
+    expect(term.pane()).toContain('running s/n')
+    term.keys('C-c')
+    await waitFor('rigor work to exit', () => existsSync(term.rcFile))
+    expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('130')
+    expect(term.pane()).toContain('stopped: interrupted; 4 put back')
+    await expectCleanStop(6)
+  })
+
+  it('a second Ctrl-C leaves at once (exit 130) and still kills the runner groups it started', async () => {
+    repo = workspace()
+    const pidsFile = join(repo.dir, '.git', 'pids.txt')
+    // runners that ignore SIGTERM keep the first stop waiting for its grace period
+    seedCommitted([0, 1].map((i) => ({id: `s/stubborn${i}`, team: 'default', run: {command: IGNORE_TERM, sandbox: 'off', env: {RIGOR_PIDS_FILE: `${pidsFile}${i}`}}, params: {i}})))
+    const term = workInTmux(['work', '--parallel', '2'])
+    await waitFor('both runners started', () => readPids(`${pidsFile}0`).length === 2 && readPids(`${pidsFile}1`).length === 2)
+    const pids = [...readPids(`${pidsFile}0`), ...readPids(`${pidsFile}1`)]
+    term.keys('C-c')
+    await waitFor('the first stop to begin', () => term.pane().includes('stopping'))
+    term.keys('C-c')
+    await waitFor('rigor work to exit', () => existsSync(term.rcFile))
+    expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('130')
+    await waitFor('the runner groups to be killed', () => !pids.some(alive))
+    // what it held is left to its lease and `rigor supervise`, as documented
+    expect(status().running + status().pending).toBe(2)
+  })
+})
+
+describe('signals with piped output', {timeout: SLOW}, () => {
+  it('SIGTERM: exit 143, the --json summary still printed, every claim put back', async () => {
+    repo = workspace()
+    seedCommitted(forever(3))
+    const worker = rigorAsync(repo.dir, ['work', '--parallel', '2', '--json'])
+    await waitFor('2 runners ready', () => readyRuns(repo.dir).length === 2)
+    worker.kill('SIGTERM')
+    const done = await worker
+    expect(done.code, done.stderr).toBe(143)
+    expect(json(done)).toMatchObject({claimed: 2, released: 2, finished: 0, stopped_because: 'interrupted'})
+    await expectCleanStop(3)
+  })
+
+  it('a signal while claims are in flight (--parallel 4) puts back everything, round after round', async () => {
+    repo = workspace()
+    seedCommitted(forever(8))
+    for (const [round, signal] of (['SIGINT', 'SIGTERM', 'SIGINT'] as const).entries()) {
+      const worker = rigorAsync(repo.dir, ['work', '--parallel', '4', '--worker', `w${round}`])
+      // stop as soon as the first claim lands: the other slots are still claiming
+      const started = Date.now()
+      await new Promise<void>((done) => {
+        const timer = setInterval(() => {
+          if (/claimed s\/n/.test(worker.output()) || Date.now() - started > 90_000) {
+            clearInterval(timer)
+            done()
+          }
+        }, 20)
+      })
+      worker.kill(signal)
+      const result = await worker
+      expect(result.code, `${signal} round ${round}: ${result.stdout}${result.stderr}`).toBe(signal === 'SIGINT' ? 130 : 143)
+      const claimed = (result.stdout.match(/^claimed /gm) ?? []).length
+      const released = (result.stdout.match(/^released /gm) ?? []).length
+      expect(claimed).toBeGreaterThanOrEqual(1)
+      expect(released).toBe(claimed)
+      await expectCleanStop(8)
+    }
+  })
+})

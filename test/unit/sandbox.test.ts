@@ -1,0 +1,64 @@
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+import {runProcess, type RunRequest} from '../../src/core/runner.js'
+import {gitPaths, probeSandbox} from '../../src/core/sandbox.js'
+import type {NodeFile} from '../../src/core/schemas/index.js'
+
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+/** Runs `script` (node -e) as a runner of a throwaway node and returns what it wrote to RIGOR_OUT/result. */
+async function run(root: string, script: string, extra: Partial<RunRequest> = {}): Promise<{result: string; sandbox: string}> {
+  const outDir = join(repo.dir, '.git', 'rigor', 'runs', `t${Math.random().toString(16).slice(2)}`, 'out')
+  const node = {id: 'unit/probe', params: {}, run: {command: [process.execPath, '-e', script]}} as unknown as NodeFile
+  const outcome = await runProcess({node, workspaceRoot: root, outDir, timeoutMs: 60_000, sandbox: {mode: 'on', network: false}, ...extra})
+  expect(outcome.exitCode, readFileSync(join(outDir, 'run.log'), 'utf8')).toBe(0)
+  return {result: readFileSync(join(outDir, 'result'), 'utf8'), sandbox: outcome.sandbox}
+}
+
+const REPORT = (expr: string) => `require('fs').writeFileSync(process.env.RIGOR_OUT + '/result', String(${expr}))`
+
+describe('sandbox', () => {
+  it('bwrap starts on this machine (the other tests rely on it)', async () => {
+    expect(await probeSandbox()).toEqual({ok: true})
+  })
+
+  it('an overlay shows the overlaid file at its workspace path, read-only; the host file is unchanged', async () => {
+    repo = gitRepo()
+    mkdirSync(join(repo.dir, 'data'))
+    writeFileSync(join(repo.dir, 'data', 'prices.csv'), 'date,close\n2020-01-01,1\n2020-01-02,2\n2020-01-03,3\n')
+    const visible = join(repo.dir, '.git', 'visible.csv')
+    writeFileSync(visible, 'date,close\n2020-01-01,1\n')
+    const target = join(repo.dir, 'data', 'prices.csv')
+    const read = REPORT(`require('fs').readFileSync('data/prices.csv', 'utf8')`)
+    const seen = await run(repo.dir, read, {overlays: [{source: visible, target}]})
+    expect(seen).toEqual({result: 'date,close\n2020-01-01,1\n', sandbox: 'on'})
+    expect(readFileSync(target, 'utf8')).toContain('2020-01-03')
+    // without a sandbox overlays are ignored
+    const plain = await run(repo.dir, read, {overlays: [{source: visible, target}], sandbox: {mode: 'off', network: false}})
+    expect(plain).toEqual({result: readFileSync(target, 'utf8'), sandbox: 'off'})
+  })
+
+  it('in a linked worktree the .git file and the shared git directory are both hidden', async () => {
+    repo = gitRepo()
+    writeFileSync(join(repo.dir, 'a.txt'), 'a')
+    repo.git('add', 'a.txt')
+    repo.git('commit', '-qm', 'a')
+    const tree = join(repo.dir, '..', `${repo.dir.split('/').pop()}-wt`)
+    repo.git('worktree', 'add', '-q', '--detach', tree)
+    try {
+      const hidden = gitPaths(tree)
+      expect(hidden.files).toEqual([join(tree, '.git')])
+      expect(hidden.dirs).toEqual([join(repo.dir, '.git')])
+      const common = JSON.stringify(join(repo.dir, '.git'))
+      // /dev/null is bound over the .git file on a nodev mount: it cannot even be opened
+      const dotGit = `(() => { try { return require('fs').readFileSync('.git', 'utf8').length } catch (e) { return e.code } })()`
+      const probe = REPORT(`[${dotGit}, require('fs').existsSync(${common} + '/HEAD'), require('fs').existsSync(${common} + '/objects')].join(' ')`)
+      expect((await run(tree, probe)).result).toBe('EACCES false false')
+    } finally {
+      repo.git('worktree', 'remove', '--force', tree)
+    }
+  })
+})
