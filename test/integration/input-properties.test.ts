@@ -9,17 +9,18 @@ let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
 const segment = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,6}$/)
-const id = fc.oneof(fc.array(segment, {minLength: 1, maxLength: 3}).map((p) => p.join('/')), fc.constantFrom('../up', 'UPPER/x', 'a//b', 'a/out', `a/${'y'.repeat(200)}`))
+// mostly valid ids, so that both outcomes are exercised
+const id = fc.oneof({weight: 4, arbitrary: fc.array(segment, {minLength: 1, maxLength: 3}).map((p) => p.join('/'))}, {weight: 1, arbitrary: fc.constantFrom('../up', 'UPPER/x', 'a//b', 'a/out', `a/${'y'.repeat(200)}`)})
 const spec = fc.record({
   nodes: fc.array(
     fc.record({
       id,
-      team: fc.constantFrom('default', 'nosuch'),
-      run: fc.record({command: fc.constantFrom(['true'], [], ['echo', 'x']), timeout: fc.constantFrom('1m', '30d', 'soon', 5)}),
+      team: fc.constantFrom('default', 'default', 'default', 'nosuch'),
+      run: fc.record({command: fc.constantFrom(['true'], ['true'], [], ['echo', 'x']), timeout: fc.constantFrom('1m', '1m', '30d', 'soon', 5)}),
       params: fc.dictionary(fc.stringMatching(/^[a-z]{1,4}$/), fc.oneof(fc.integer(), fc.string({maxLength: 4})), {maxKeys: 2}),
-      priority: fc.oneof(fc.integer({min: -5, max: 5}), fc.constant('high')),
+      priority: fc.oneof({weight: 4, arbitrary: fc.integer({min: -5, max: 5})}, {weight: 1, arbitrary: fc.constant('high')}),
     }),
-    {minLength: 1, maxLength: 3},
+    {minLength: 1, maxLength: 2},
   ),
 })
 

@@ -30,7 +30,8 @@ describe('runner outputs git would refuse', () => {
       nodes: [
         {id: 'names/hostile', team: 'default', run: {command: hostile(), timeout: '1m'}},
         {id: 'names/declares-link', team: 'default', run: {command: hostile('declare-link'), timeout: '1m'}},
-        {id: 'names/swap-out', team: 'default', run: {command: hostile('swap-out'), timeout: '1m'}},
+        // in the sandbox RIGOR_OUT is a mount the runner cannot replace: this defence is for runs without one
+        {id: 'names/swap-out', team: 'default', run: {command: hostile('swap-out'), timeout: '1m', sandbox: 'off'}},
       ],
     })
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)

@@ -13,6 +13,7 @@ import {InputError} from '../../src/core/errors.js'
 import {renderNode} from '../../src/core/nodes.js'
 import {readRunnerReport} from '../../src/core/runner.js'
 import {NodeFile, SeedSpec} from '../../src/core/schemas/index.js'
+import {DEFAULT_RUNNER_LIMITS} from '../../src/core/schemas/limits.js'
 import {nodesOfSpec} from '../../src/core/seed.js'
 import {branchNameProblem, MAX_DURATION_MS, nodeIdProblem, parseDuration, workerNameProblem} from '../../src/core/validation.js'
 
@@ -156,7 +157,7 @@ describe('runner outputs', () => {
       await fc.assert(
         fc.asyncProperty(body, async (text) => {
           writeFileSync(join(dir, 'verdict.json'), text)
-          const report = await readRunnerReport(dir, {exitCode: 0, signal: null, timedOut: false, aborted: false, durationMs: 1}, 1000)
+          const report = await readRunnerReport(dir, {exitCode: 0, signal: null, timedOut: false, aborted: false, durationMs: 1, sandbox: 'off'}, 1000, DEFAULT_RUNNER_LIMITS)
           if (report.ok) expect(report.verdict.metrics).toBeTypeOf('object')
           else expect(report.reason.length).toBeGreaterThan(0)
         }),
