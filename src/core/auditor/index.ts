@@ -1,17 +1,28 @@
-import {committedDataFile} from '../data-files.js'
-import {loadMarkdownDocument, renderMarkdownDocument} from '../documents.js'
-import {readBlobs} from '../tree-files.js'
-import {CheckFailedError, InputError} from '../errors.js'
+import {extname} from 'node:path'
+import {priceSeries} from '../backtest/prices.js'
+import {committedDataFile, materialiseBlob} from '../data-files.js'
+import {columnName, readPriceTable, type PriceTable} from '../data/price-file.js'
+import {CheckFailedError, InputError, RigorError} from '../errors.js'
 import {nowIso} from '../nodes.js'
-import {parentId} from '../ids.js'
-import {AuditFrontMatter, type AuditIssue, type NodeFile} from '../schemas/index.js'
-import {problemError, type Snapshot} from '../store.js'
+import type {AuditCheck, AuditIssue, AuditRecord, NodeFile} from '../schemas/index.js'
+import {RunnerVerdict, type RunnerAccounting} from '../schemas/verdict.js'
+import {problemError} from '../store.js'
 import {registerAuditStats} from '../supervise.js'
+import {readBlobs} from '../tree-files.js'
 import type {Workspace} from '../workspace.js'
-import {costsCheck, dsrCheck, pboCheck, permutationCheck, seedsCheck, truncationCheck, type CheckContext, type CheckOutcome} from './checks.js'
-import {parseTable, seriesByDate} from './csv.js'
-import {rerunNode} from './rerun.js'
-import {auditBody, equityCurveSvg} from './report.js'
+import {declaredPriceColumn} from './accounting.js'
+import {equityChartSvg} from './chart.js'
+import {accountingCheck} from './checks/accounting.js'
+import type {CheckContext, CheckOutcome} from './checks/context.js'
+import {truncationCheck} from './checks/lookahead.js'
+import {permutationCheck} from './checks/leakage.js'
+import {dsrCheck, pboCheck} from './checks/overfitting.js'
+import {costsCheck, seedsCheck} from './checks/robustness.js'
+import {seriesByDate} from './csv.js'
+import {resolveFamily} from './family.js'
+import {kitCommand, kitRunner} from './kit-runner.js'
+import {loadAuditRecord, renderAuditFiles, sidecarPath} from './record.js'
+import {processRunner} from './rerun.js'
 import {auditThresholds} from './thresholds.js'
 
 export const AUDITS_DIR = 'audits'
@@ -24,34 +35,89 @@ export function isolationProblem(node: NodeFile, worker: string | undefined, aud
   return undefined
 }
 
-/** The node's trials: the nodes that share its parent (or, for a root, its team and first id segment) and finished. */
-async function family(ws: Workspace, snap: Snapshot, node: NodeFile): Promise<Array<{id: string; returns: Map<string, number>}>> {
-  const parent = node.parent ?? parentId(node.id)
-  const out: Array<{id: string; returns: Map<string, number>}> = []
-  for (const record of snap.nodes.values()) {
-    const n = record.node
-    if (!n || n.sweep || !record.verdictOid) continue
-    const sameFamily = (n.parent ?? parentId(n.id)) === parent && (parent !== undefined || n.team === node.team)
-    if (!sameFamily || (n.status !== 'proven_accepted' && n.status !== 'proven_rejected')) continue
-    const text = await ws.repo.readFileAt(snap.commit!, `experiments/${n.id}/out/returns.csv`)
-    if (text) out.push({id: n.id, returns: seriesByDate(text.toString('utf8'))})
-  }
-  return out
-}
-
 export interface AuditOutcome {
-  front: Omit<AuditFrontMatter, 'checksum'>
+  /** the full record (what `rigor audit --json` prints) */
+  front: Omit<AuditRecord, 'checksum'>
   path: string
+  details: string
   chart: string
   commit?: string
 }
 
+/** What the audit reads of the committed data: the table, its validated prices, the declared price basis, or why not. */
+function readData(bytes: Buffer | undefined, file: string | undefined, accounting: RunnerAccounting | undefined): Pick<CheckContext, 'data' | 'closes' | 'basis' | 'dataProblem'> {
+  if (!bytes || !file) return {}
+  let data: PriceTable
+  try {
+    data = readPriceTable(bytes.toString('utf8'), file)
+  } catch (error) {
+    if (error instanceof RigorError) return {dataProblem: `the data cannot be read, so it cannot be altered (${error.message})`}
+    throw error
+  }
+  let closes: Float64Array
+  try {
+    closes = priceSeries(data).close
+  } catch (error) {
+    if (error instanceof RigorError) return {data, dataProblem: `the data's prices cannot be read, so they cannot be altered (${error.message})`}
+    throw error
+  }
+  const column = declaredPriceColumn(data, accounting)
+  if (column === undefined) return {data, closes}
+  const basis = column === data.columns.close ? closes : Float64Array.from(data.rows, (row) => Number(row[column]))
+  return {data, closes, basis: {dates: data.rows.map((row) => row[data.columns.date]!), prices: basis, column: columnName(data, column)}}
+}
+
+/** A node that never traded: every committed position is 0 (or, without positions, every return is). */
+function neverTraded(positions: Map<string, number>, returns: Map<string, number>): string | undefined {
+  if (positions.size > 0) return [...positions.values()].every((p) => p === 0) ? `every one of its ${positions.size} positions is 0` : undefined
+  return [...returns.values()].every((r) => r === 0) ? `every one of its ${returns.size} returns is 0` : undefined
+}
+
+const CHECK_NAMES = ['accounting.consistency', 'lookahead.truncation', 'leakage.permutation', 'overfitting.dsr', 'overfitting.pbo', 'robustness.costs', 'robustness.seeds']
+
+async function runChecks(ctx: CheckContext): Promise<CheckOutcome[]> {
+  const idle = neverTraded(ctx.positions, ctx.returns)
+  if (idle) {
+    const reason = `the strategy never traded (${idle}): there is no edge to test`
+    return CHECK_NAMES.map((name, i) => ({
+      check: {name, result: 'skipped' as const, figures: {}, reason},
+      issues:
+        i === 0
+          ? [{severity: 'major' as const, category: 'other' as const, description: `${reason}; an audit cannot pass a strategy that never took a position`, location: 'positions.csv and returns.csv of the runner', remediation: 'check the strategy\'s parameters and data (a lookback longer than the history, a threshold never reached)'}]
+          : [],
+    }))
+  }
+  return [
+    accountingCheck(ctx),
+    await truncationCheck(ctx),
+    await permutationCheck(ctx),
+    dsrCheck(ctx),
+    pboCheck(ctx),
+    await costsCheck(ctx),
+    await seedsCheck(ctx),
+  ]
+}
+
+/** PASS only when no check failed or could not run and no critical or major issue is open. */
+export function decideVerdict(checks: AuditCheck[], issues: AuditIssue[]): 'PASS' | 'FAIL' {
+  const clean = checks.every((c) => c.result !== 'fail' && c.result !== 'error') && issues.every((i) => i.severity === 'minor')
+  return clean ? 'PASS' : 'FAIL'
+}
+
+function summaryOf(checks: AuditCheck[], issues: AuditIssue[]): string {
+  const count = (r: AuditCheck['result']) => checks.filter((c) => c.result === r).length
+  const parts = (['pass', 'fail', 'error', 'skipped', 'info'] as const).filter((r) => count(r) > 0).map((r) => `${count(r)} ${r === 'info' ? 'reported' : r}`)
+  const open = issues.filter((i) => i.severity !== 'minor').length
+  return `${checks.length} checks: ${parts.join(', ')}; ${open} open critical/major issue(s)`
+}
+
 /**
- * The Independent Auditor: re-runs the node's own command on truncated and
- * return-shuffled copies of its data, at higher costs and with other seeds, and
+ * The Independent Auditor: recomputes the node's returns from its positions,
+ * re-runs it (the kit in process, any other runner as a process) on truncated
+ * and shuffled copies of its data, at higher costs and with other seeds, and
  * deflates its Sharpe ratio for its family of trials. Writes
- * audits/<id>/<date>-<auditor>.md (front matter + readable body) and an SVG
- * equity curve beside it, in one commit.
+ * audits/<id>/<date>-<auditor>.md (short front matter, readable body), the
+ * .json record beside it and an SVG chart, in one commit.
  */
 export async function auditNode(ws: Workspace, id: string, opts: {auditor: string; now?: Date}): Promise<AuditOutcome> {
   const now = opts.now ?? new Date()
@@ -70,57 +136,73 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   }
   const isolation = isolationProblem(node, verdict.worker, opts.auditor)
   if (isolation) throw new CheckFailedError(`refused: ${isolation}; an auditor must be independent of the work it audits`, {fix: 'audit with another --auditor name'})
-  const returnsText = await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/returns.csv`)
+  const read = async (name: string) => (await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/${name}`))?.toString('utf8')
+  const returnsText = await read('returns.csv')
   if (!returnsText) throw new CheckFailedError(`node ${id} has no out/returns.csv to audit`, {fix: 'its runner must write returns.csv (date,return) into RIGOR_OUT'})
-  const returnsByDate = seriesByDate(returnsText.toString('utf8'))
-  const positionsText = await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/positions.csv`)
+  const returns = seriesByDate(returnsText)
+  const positionsText = await read('positions.csv')
+  const accounting = runnerAccounting(await read('verdict.json'))
   // the committed data, never the working tree's copy
   const dataFile = node.data ? await committedDataFile(ws.repo, snap.commit, node.data, {file: `experiments/${id}/node.yaml`, field: 'data'}) : undefined
-  const data = dataFile ? parseTable((await readBlobs(ws.repo, [dataFile.oid]))[0]!.toString('utf8')) : undefined
-  const base = {node, root: ws.root, defaultTimeoutMs: ws.config.runner.default_timeout}
+  const dataBytes = dataFile ? (await readBlobs(ws.repo, [dataFile.oid]))[0] : undefined
+  const dataInfo = readData(dataBytes, node.data, accounting)
+  const kit = kitCommand(node.run.command)
+  const runner =
+    kit && dataInfo.data
+      ? kitRunner({node, kit, data: dataInfo.data})
+      : processRunner({node, root: ws.root, dataPath: dataFile ? await materialiseBlob(ws.repo, dataFile.oid, extname(node.data!)) : undefined, defaultTimeoutMs: ws.config.runner.default_timeout})
+  const family = await resolveFamily(ws, snap, node)
   const ctx: CheckContext = {
-    base,
-    data,
-    returns: [...returnsByDate.values()],
-    positions: positionsText ? seriesByDate(positionsText.toString('utf8')) : new Map(),
-    family: await family(ws, snap, node),
-    costBps: verdict.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : 5),
+    node,
+    ...dataInfo,
+    returns,
+    positions: positionsText ? seriesByDate(positionsText) : new Map(),
+    accounting,
+    family,
+    costBps: accounting?.cost_bps ?? verdict.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : 5),
     t: thresholds,
-    run: (overrides) => rerunNode({...base, ...overrides}),
+    runner,
   }
-  const outcomes: CheckOutcome[] = [
-    await truncationCheck(ctx),
-    await permutationCheck(ctx),
-    dsrCheck(ctx),
-    pboCheck(ctx),
-    await costsCheck(ctx),
-    await seedsCheck(ctx),
-  ]
+  const outcomes = await runChecks(ctx)
   const checks = outcomes.map((o) => o.check)
-  const issues: AuditIssue[] = outcomes.flatMap((o, i) => (o.issue ? [{id: `A${i + 1}`, ...o.issue}] : []))
-  const verdictText = checks.some((c) => c.result === 'fail') ? 'FAIL' : 'PASS'
+  const issues: AuditIssue[] = outcomes.flatMap((o) => o.issues).map((issue, i) => ({id: `A${i + 1}`, ...issue}))
+  const verdictText = decideVerdict(checks, issues)
   const day = nowIso(now).slice(0, 10)
   const path = `${AUDITS_DIR}/${id}/${day}-${opts.auditor}.md`
-  const chart = `${day}-${opts.auditor}.svg`
-  const front: Omit<AuditFrontMatter, 'checksum'> = {
+  const chart = `${AUDITS_DIR}/${id}/${day}-${opts.auditor}.svg`
+  const front: Omit<AuditRecord, 'checksum'> = {
     verdict: verdictText,
     auditor: opts.auditor,
     audited_at: nowIso(now),
     covers: {node: id, commit: snap.commit!, artifacts: verdict.artifacts},
+    summary: summaryOf(checks, issues),
+    family: {rule: family.rule, trials: family.trials, trials_in_rigor: family.trials_in_rigor, trials_outside: family.trials_outside_declared + family.trials_outside_runners, counted: family.counted},
     checks,
     issues,
   }
-  const body = auditBody({id, verdict: verdictText, auditor: opts.auditor, checks, issues, chart})
-  const svg = equityCurveSvg([...returnsByDate.entries()], `${id}: out-of-sample equity`)
+  const files = renderAuditFiles(front, {report: path, chart})
+  const svg = equityChartSvg([...returns.entries()], {title: `${id}: out-of-sample equity`, log: thresholds.chart_log_scale})
   const outcome = await ws.commit(async () => ({
     files: new Map([
-      [path, renderMarkdownDocument(front, body)],
-      [`${AUDITS_DIR}/${id}/${chart}`, svg],
+      [path, files.report],
+      [sidecarPath(path), files.details],
+      [chart, svg],
     ]),
     message: {action: 'audit', subject: `audit ${id} ${verdictText} by ${opts.auditor}`, nodes: [id], worker: opts.auditor, trailers: {Verdict: verdictText}},
     result: undefined,
   }))
-  return {front, path, chart: `${AUDITS_DIR}/${id}/${chart}`, commit: outcome.commit}
+  return {front, path, details: sidecarPath(path), chart, commit: outcome.commit}
+}
+
+/** The runner's accounting declaration from its committed verdict.json (validated when it ran). */
+function runnerAccounting(text: string | undefined): RunnerAccounting | undefined {
+  if (!text) return undefined
+  try {
+    const parsed = RunnerVerdict.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data.accounting : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Every audit report of a node at the state tip, oldest first. */
@@ -130,10 +212,13 @@ export async function listAudits(ws: Workspace, id: string): Promise<Array<Recor
   const listing = await ws.repo.git(['ls-tree', '--name-only', `${tip}:${AUDITS_DIR}/${id}`], {allowFailure: true})
   if (listing.exitCode !== 0) return []
   const out: Array<Record<string, unknown>> = []
-  for (const name of listing.stdout.split('\n').filter((n) => n.endsWith('.md')).sort()) {
+  const names = listing.stdout.split('\n')
+  for (const name of names.filter((n) => n.endsWith('.md')).sort()) {
     const file = `${AUDITS_DIR}/${id}/${name}`
     const text = (await ws.repo.readFileAt(tip, file))?.toString('utf8') ?? ''
-    const {front} = loadMarkdownDocument(AuditFrontMatter, text, file)
+    const detailsName = sidecarPath(name)
+    const details = names.includes(detailsName) ? (await ws.repo.readFileAt(tip, `${AUDITS_DIR}/${id}/${detailsName}`))?.toString('utf8') : undefined
+    const front = loadAuditRecord(text, file, (path) => (path === `${AUDITS_DIR}/${id}/${detailsName}` ? details : undefined))
     out.push({...front, file})
   }
   return out
