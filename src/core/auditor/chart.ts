@@ -58,10 +58,13 @@ export function equityChartSvg(returns: ReadonlyArray<readonly [string, number]>
   const log = Boolean(opts.log) && lowest > 0
   const equityTop = MARGIN.top
   const equityBottom = MARGIN.top + EQUITY_HEIGHT
-  const y = log ? scaleLog().domain([lowest, highest === lowest ? lowest * 1.01 : highest]) : scaleLinear().domain([lowest, highest === lowest ? lowest + 0.01 : highest])
-  y.range([equityBottom, equityTop]).nice()
-  const yTicks = log ? (y as ReturnType<typeof scaleLog>).ticks(5).filter((_, i, all) => all.length <= 8 || i % Math.ceil(all.length / 8) === 0) : y.ticks(6)
-  const yFormat = y.tickFormat(6, log ? '.2~f' : '.2f')
+  const top = highest === lowest ? lowest * 1.01 : highest
+  // a log axis is not rounded out to powers of ten (that would flatten a 50% gain into a line); its ticks are the linear ones of its domain when d3's decades give fewer than three
+  const y = log ? scaleLog().domain([lowest / 1.02, top * 1.02]) : scaleLinear().domain([lowest, top]).nice()
+  y.range([equityBottom, equityTop])
+  const logTicks = log ? (y as ReturnType<typeof scaleLog>).ticks(5) : []
+  const yTicks = !log ? y.ticks(6) : logTicks.length >= 3 && logTicks.length <= 10 ? logTicks : scaleLinear().domain(y.domain()).ticks(5)
+  const yFormat = log ? scaleLinear().domain(y.domain()).tickFormat(5, '.2f') : y.tickFormat(6, '.2f')
 
   const ddTop = equityBottom + GAP
   const ddBottom = ddTop + DRAWDOWN_HEIGHT
