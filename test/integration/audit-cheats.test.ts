@@ -120,7 +120,15 @@ describe('the auditor on the kit: header spellings, families, a node that never 
       '{seeds: [1]}',
     )
     const kit = (id: string, data: string, params: Record<string, unknown>) => ({id, team: 'default', run: {command: ['rigor', 'backtest', '--strategy', 'momentum']}, params, data})
-    seedAndWork({nodes: [kit('fam/caps', 'caps.csv', {lookback: 20}), kit('fam/stamps', 'stamps.csv', {lookback: 20}), kit('idle/never', 'caps.csv', {lookback: 100000})]})
+    seedAndWork({
+      nodes: [
+        kit('fam/caps', 'caps.csv', {lookback: 20}),
+        kit('fam/stamps', 'stamps.csv', {lookback: 20}),
+        kit('idle/never', 'caps.csv', {lookback: 100000}),
+        // a family named explicitly, with the trials tried in a notebook before rigor
+        {...kit('notebook/pick', 'caps.csv', {lookback: 60}), family: 'notebook-search', trials_outside: 9},
+      ],
+    })
 
     const caps = audit('fam/caps')
     expect(results(caps)['leakage.permutation']).toBe('pass')
@@ -133,6 +141,9 @@ describe('the auditor on the kit: header spellings, families, a node that never 
       expect(a.family).toMatchObject({trials: 1, trials_in_rigor: 1})
     }
     expect(caps.family.rule).toContain('caps.csv')
+    const declared = audit('notebook/pick')
+    expect(declared.family).toMatchObject({rule: 'family "notebook-search"', trials: 10, trials_in_rigor: 1, trials_outside: 9})
+    expect(check(declared, 'overfitting.dsr').figures.family).toBe('N = 10: 1 finished trial(s) in rigor (family "notebook-search") + 9 made outside rigor (9 declared with trials_outside, 0 reported by runners)')
 
     const idle = audit('idle/never')
     expect(idle.verdict).toBe('FAIL')
