@@ -42,6 +42,8 @@ describe('the auditor tells honest strategies from cheats (runners and data made
         'flat.csv': pricesCsv({rows: 1200, seed: 8, vol: 0.01}),
         // an alternating component a reversal rule can harvest, worth less than twice its costs
         'alt.csv': pricesCsv({rows: 1200, seed: 9, vol: 0.003, extra: (t) => 0.003 * (t % 2 ? 1 : -1)}),
+        // a file whose price column rigor cannot recognise: nothing can be altered
+        'last.csv': pricesCsv({rows: 400, seed: 10, drift: 0.001, header: ['date', 'last']}),
       },
       '{permutations: 6, seeds: [1, 2]}',
     )
@@ -75,6 +77,7 @@ describe('the auditor tells honest strategies from cheats (runners and data made
           let p = 1
           return close.map(() => (rnd() < 0.05 ? (p = -p) : p))`,
         ),
+        node('odd/last', 'last.csv', 'return close.map(() => 1)', {params: {price_column: 'last'}}),
         // honest on every altered copy; on the research file byte for byte it reports returns its positions never earned
         node('game/aware', 'drift.csv', 'return close.map(() => 1)', {}, `data === readFileSync(process.env.RIGOR_WORKSPACE + '/drift.csv', 'utf8') ? net.map((r) => r + 0.002) : net`),
       ],
@@ -106,6 +109,23 @@ describe('the auditor tells honest strategies from cheats (runners and data made
     expect(results(game)).toMatchObject({'accounting.consistency': 'fail', 'lookahead.truncation': 'pass', 'leakage.permutation': 'pass'})
     expect(check(game, 'accounting.consistency').figures.mismatched_periods).toBe(1200)
     expect(game.verdict).toBe('FAIL')
+    const implausible = (a: any) => a.issues.find((i: any) => /annualised Sharpe ratio of .* is above 4/.test(i.description))
+    expect(implausible(game).severity).toBe('major')
+    // a reviewer's sign-off, committed in rigor.yaml, turns it into a minor note (the accounting failure stands)
+    const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8').replace('audit: {', "audit: {sign_offs: [{node: game/aware, issue: implausible_sharpe, by: alice, reason: 'checked by hand'}], ")
+    writeFileSync(join(repo.dir, 'rigor.yaml'), config)
+    repo.git('commit', '-qam', 'sign off')
+    const signed = audit('game/aware')
+    expect(implausible(signed)).toMatchObject({severity: 'minor', description: expect.stringContaining('signed off by alice: checked by hand')})
+    expect(signed.verdict).toBe('FAIL')
+
+    // data the auditor cannot alter: the checks that need it are errors, never a verdict on the strategy
+    const odd = audit('odd/last')
+    expect(results(odd)).toMatchObject({'lookahead.truncation': 'error', 'leakage.permutation': 'error', 'accounting.consistency': 'error'})
+    expect(check(odd, 'leakage.permutation').reason).toMatch(/has no "close" column/)
+    expect(odd.verdict).toBe('FAIL')
+    expect(odd.issues.every((i: any) => i.category !== 'leakage' && i.category !== 'lookahead')).toBe(true)
+    expect(odd.issues[0].description).toContain('not a finding about the strategy')
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
   })
 })

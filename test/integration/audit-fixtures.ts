@@ -32,6 +32,7 @@ export function pricesCsv(opts: {
       high: (Math.max(open, close) * 1.002).toFixed(6),
       low: (Math.min(open, close) * 0.998).toFixed(6),
       close: close.toFixed(6),
+      last: close.toFixed(6),
       'adj close': (close * 0.9).toFixed(6),
       volume: '1000',
     }
@@ -59,9 +60,10 @@ const header = lines[0].split(',').map((h) => h.trim().toLowerCase())
 const rows = lines.slice(1).map((l) => l.split(','))
 const col = (n) => header.indexOf(n)
 const dates = rows.map((r) => r[col('date')])
-const close = rows.map((r) => Number(r[col('close')]))
-const open = col('open') >= 0 ? rows.map((r) => Number(r[col('open')])) : close
 const params = JSON.parse(process.env.RIGOR_PARAMS || '{}')
+const price = params.price_column ?? 'close'
+const close = rows.map((r) => Number(r[col(price)]))
+const open = col('open') >= 0 ? rows.map((r) => Number(r[col('open')])) : close
 const seed = Number(process.env.RIGOR_SEED || 0)
 const cost = (params.cost_bps ?? 5) * Number(process.env.RIGOR_COST_MULTIPLIER || 1)
 const ret = close.map((c, i) => (i === 0 ? 0 : c / close[i - 1] - 1))
@@ -78,7 +80,7 @@ const sd = Math.sqrt(oos.reduce((a, b) => a + (b - m) ** 2, 0) / (oos.length - 1
 writeFileSync(out + '/verdict.json', JSON.stringify({
   metrics: {sharpe: sd > 0 ? (m / sd) * Math.sqrt(252) : 0},
   artifacts: ['returns.csv', 'positions.csv'],
-  accounting: {convention: 'close_to_close', price: 'close', cost_bps: cost},
+  accounting: {convention: 'close_to_close', price, cost_bps: cost},
 }))
 `,
   )
