@@ -1,29 +1,24 @@
 import {extname} from 'node:path'
-import {priceSeries} from '../backtest/prices.js'
 import {committedDataFile, materialiseBlob} from '../data-files.js'
-import {columnName, readPriceTable, type PriceTable} from '../data/price-file.js'
-import {CheckFailedError, InputError, RigorError} from '../errors.js'
+import {CheckFailedError, InputError} from '../errors.js'
 import {nowIso} from '../nodes.js'
-import type {AuditCheck, AuditIssue, AuditRecord, NodeFile} from '../schemas/index.js'
-import {RunnerVerdict, type RunnerAccounting} from '../schemas/verdict.js'
+import type {AuditIssue, AuditRecord, NodeFile} from '../schemas/index.js'
 import {problemError} from '../store.js'
 import {registerAuditStats} from '../supervise.js'
 import {readBlobs} from '../tree-files.js'
 import type {Workspace} from '../workspace.js'
-import {declaredPriceColumn} from './accounting.js'
 import {equityChartSvg} from './chart.js'
-import {accountingCheck} from './checks/accounting.js'
-import type {CheckContext, CheckOutcome} from './checks/context.js'
-import {truncationCheck} from './checks/lookahead.js'
-import {permutationCheck} from './checks/leakage.js'
-import {dsrCheck, pboCheck} from './checks/overfitting.js'
-import {costsCheck, seedsCheck} from './checks/robustness.js'
+import type {CheckContext} from './checks/context.js'
+import {readData, runnerAccounting} from './inputs.js'
+import {decideVerdict, runChecks, summaryOf} from './verdict.js'
 import {seriesByDate} from './csv.js'
 import {resolveFamily} from './family.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
 import {loadAuditRecord, renderAuditFiles, sidecarPath} from './record.js'
 import {processRunner} from './rerun.js'
 import {auditThresholds} from './thresholds.js'
+
+export {decideVerdict} from './verdict.js'
 
 export const AUDITS_DIR = 'audits'
 
@@ -42,73 +37,6 @@ export interface AuditOutcome {
   details: string
   chart: string
   commit?: string
-}
-
-/** What the audit reads of the committed data: the table, its validated prices, the declared price basis, or why not. */
-function readData(bytes: Buffer | undefined, file: string | undefined, accounting: RunnerAccounting | undefined): Pick<CheckContext, 'data' | 'closes' | 'basis' | 'dataProblem'> {
-  if (!bytes || !file) return {}
-  let data: PriceTable
-  try {
-    data = readPriceTable(bytes.toString('utf8'), file)
-  } catch (error) {
-    if (error instanceof RigorError) return {dataProblem: `the data cannot be read, so it cannot be altered (${error.message})`}
-    throw error
-  }
-  let closes: Float64Array
-  try {
-    closes = priceSeries(data).close
-  } catch (error) {
-    if (error instanceof RigorError) return {data, dataProblem: `the data's prices cannot be read, so they cannot be altered (${error.message})`}
-    throw error
-  }
-  const column = declaredPriceColumn(data, accounting)
-  if (column === undefined) return {data, closes}
-  const basis = column === data.columns.close ? closes : Float64Array.from(data.rows, (row) => Number(row[column]))
-  return {data, closes, basis: {dates: data.rows.map((row) => row[data.columns.date]!), prices: basis, column: columnName(data, column)}}
-}
-
-/** A node that never traded: every committed position is 0 (or, without positions, every return is). */
-function neverTraded(positions: Map<string, number>, returns: Map<string, number>): string | undefined {
-  if (positions.size > 0) return [...positions.values()].every((p) => p === 0) ? `every one of its ${positions.size} positions is 0` : undefined
-  return [...returns.values()].every((r) => r === 0) ? `every one of its ${returns.size} returns is 0` : undefined
-}
-
-const CHECK_NAMES = ['accounting.consistency', 'lookahead.truncation', 'leakage.permutation', 'overfitting.dsr', 'overfitting.pbo', 'robustness.costs', 'robustness.seeds']
-
-async function runChecks(ctx: CheckContext): Promise<CheckOutcome[]> {
-  const idle = neverTraded(ctx.positions, ctx.returns)
-  if (idle) {
-    const reason = `the strategy never traded (${idle}): there is no edge to test`
-    return CHECK_NAMES.map((name, i) => ({
-      check: {name, result: 'skipped' as const, figures: {}, reason},
-      issues:
-        i === 0
-          ? [{severity: 'major' as const, category: 'other' as const, description: `${reason}; an audit cannot pass a strategy that never took a position`, location: 'positions.csv and returns.csv of the runner', remediation: 'check the strategy\'s parameters and data (a lookback longer than the history, a threshold never reached)'}]
-          : [],
-    }))
-  }
-  return [
-    accountingCheck(ctx),
-    await truncationCheck(ctx),
-    await permutationCheck(ctx),
-    dsrCheck(ctx),
-    pboCheck(ctx),
-    await costsCheck(ctx),
-    await seedsCheck(ctx),
-  ]
-}
-
-/** PASS only when no check failed or could not run and no critical or major issue is open. */
-export function decideVerdict(checks: AuditCheck[], issues: AuditIssue[]): 'PASS' | 'FAIL' {
-  const clean = checks.every((c) => c.result !== 'fail' && c.result !== 'error') && issues.every((i) => i.severity === 'minor')
-  return clean ? 'PASS' : 'FAIL'
-}
-
-function summaryOf(checks: AuditCheck[], issues: AuditIssue[]): string {
-  const count = (r: AuditCheck['result']) => checks.filter((c) => c.result === r).length
-  const parts = (['pass', 'fail', 'error', 'skipped', 'info'] as const).filter((r) => count(r) > 0).map((r) => `${count(r)} ${r === 'info' ? 'reported' : r}`)
-  const open = issues.filter((i) => i.severity !== 'minor').length
-  return `${checks.length} checks: ${parts.join(', ')}; ${open} open critical/major issue(s)`
 }
 
 /**
@@ -192,17 +120,6 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
     result: undefined,
   }))
   return {front, path, details: sidecarPath(path), chart, commit: outcome.commit}
-}
-
-/** The runner's accounting declaration from its committed verdict.json (validated when it ran). */
-function runnerAccounting(text: string | undefined): RunnerAccounting | undefined {
-  if (!text) return undefined
-  try {
-    const parsed = RunnerVerdict.safeParse(JSON.parse(text))
-    return parsed.success ? parsed.data.accounting : undefined
-  } catch {
-    return undefined
-  }
 }
 
 /** Every audit report of a node at the state tip, oldest first. */
