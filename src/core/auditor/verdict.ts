@@ -14,6 +14,11 @@ function neverTraded(positions: Map<string, number>, returns: Map<string, number
 
 const CHECK_NAMES = ['accounting.consistency', 'lookahead.truncation', 'leakage.permutation', 'overfitting.dsr', 'overfitting.pbo', 'robustness.costs', 'robustness.seeds']
 
+/**
+ * Every check, in report order: accounting first, since the overfitting and
+ * cost checks trust the returns it verifies. A node that never traded has no edge
+ * to test: every check is skipped with that reason and one major issue says so.
+ */
 export async function runChecks(ctx: CheckContext): Promise<CheckOutcome[]> {
   const idle = neverTraded(ctx.positions, ctx.returns)
   if (idle) {
