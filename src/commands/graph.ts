@@ -10,6 +10,7 @@ export default class Graph extends RigorCommand {
     format: Flags.option({options: ['mermaid', 'dot'] as const, default: 'mermaid'})(),
     root: Flags.string({description: 'only this node and what descends from it'}),
     markdown: Flags.boolean({description: 'wrap mermaid output in a ```mermaid fence'}),
+    expand: Flags.boolean({description: 'draw every sweep variant (by default a sweep is one box counting its variants by status)'}),
   }
 
   async run(): Promise<{format: string; graph: string}> {
@@ -22,7 +23,7 @@ export default class Graph extends RigorCommand {
         const verdict = record.verdictOid ? await ws.store.verdict(record).catch(() => undefined) : undefined
         nodes.push({...record.node, metrics: verdict?.metrics})
       }
-      return renderGraph(nodes, {format: flags.format, root: flags.root})
+      return renderGraph(nodes, {format: flags.format, root: flags.root, collapseSweeps: !flags.expand})
     })
     const text = flags.markdown && flags.format === 'mermaid' ? `\`\`\`mermaid\n${graph}\n\`\`\`` : graph
     if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)

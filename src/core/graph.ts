@@ -13,6 +13,10 @@
  *   nodes get a dashed border.
  * - `root` keeps that node and everything reachable from it.
  * - Output is sorted by node id and edge endpoints, so the same DAG gives the same text.
+ * - Mermaid flows left to right (a pull request is wider than it is tall for a lineage).
+ * - A sweep group (`sweep: true`) is never run, so it is drawn as a group, never as
+ *   `pending`: its label counts its variants by status. With `collapseSweeps` its
+ *   variants are folded into that one box (edges from a variant start at the box).
  */
 import {InputError} from './errors.js'
 import {parentId} from './ids.js'
@@ -24,13 +28,20 @@ export interface GraphNode {
   parent?: string
   spawned_by?: {rule: string; from: string}
   archived?: boolean
+  sweep?: boolean
   metrics?: Record<string, number>
 }
 
 export interface GraphOptions {
   format: 'mermaid' | 'dot'
   root?: string
+  /** fold each sweep's variants into its group box */
+  collapseSweeps?: boolean
 }
+
+const SWEEP_CLASS = 'sweep_group'
+const SWEEP_COLOUR = {fill: '#e8eaf6', stroke: '#3949ab'}
+const SHORT_STATUS: Record<string, string> = {proven_accepted: 'accepted', proven_rejected: 'rejected'}
 
 interface Edge {
   from: string
@@ -54,8 +65,27 @@ const UNKNOWN_STATUS = {fill: '#ffffff', stroke: '#000000'}
 
 export function renderGraph(nodes: GraphNode[], opts: GraphOptions): string {
   const byId = new Map(nodes.map((node) => [node.id, node]))
+  const variants = new Map<string, GraphNode[]>()
+  for (const node of byId.values()) {
+    const parent = node.parent ?? parentId(node.id)
+    if (parent !== undefined && byId.get(parent)?.sweep && !node.spawned_by) variants.set(parent, [...(variants.get(parent) ?? []), node])
+  }
   let edges = lineageEdges(nodes, byId)
   let shown = [...byId.values()]
+  if (opts.collapseSweeps) {
+    const groupOf = new Map<string, string>()
+    for (const [group, members] of variants) for (const member of members) groupOf.set(member.id, group)
+    shown = shown.filter((node) => !groupOf.has(node.id))
+    const seen = new Set<string>()
+    edges = edges
+      .map((edge) => ({...edge, from: groupOf.get(edge.from) ?? edge.from, to: groupOf.get(edge.to) ?? edge.to}))
+      .filter((edge) => {
+        const key = `${edge.from}>${edge.to}>${edge.rule ?? ''}>${edge.dashed}`
+        if (edge.from === edge.to || seen.has(key)) return false
+        seen.add(key)
+        return true
+      })
+  }
   if (opts.root !== undefined) {
     if (!byId.has(opts.root)) throw new InputError(`no node "${opts.root}" in the DAG`, {field: '--root', fix: 'pass the id of an existing node (see rigor status)'})
     const kept = reachableFrom(opts.root, edges)
@@ -65,7 +95,7 @@ export function renderGraph(nodes: GraphNode[], opts: GraphOptions): string {
   shown.sort((a, b) => compare(a.id, b.id))
   edges.sort((a, b) => compare(a.from, b.from) || compare(a.to, b.to) || Number(a.dashed) - Number(b.dashed))
   const hasParent = new Set(edges.filter((edge) => !edge.dashed).map((edge) => edge.to))
-  const labelled = shown.map((node) => ({node, lines: labelLines(node, hasParent.has(node.id))}))
+  const labelled = shown.map((node) => ({node, lines: node.sweep ? sweepLines(node, variants.get(node.id) ?? [], hasParent.has(node.id)) : labelLines(node, hasParent.has(node.id))}))
   return opts.format === 'dot' ? renderDot(labelled, edges) : renderMermaid(labelled, edges)
 }
 
@@ -109,6 +139,19 @@ function labelLines(node: GraphNode, drawnUnderParent: boolean): string[] {
   return lines
 }
 
+/** A sweep group's label: its variants counted by status, and the best Sharpe among them. */
+function sweepLines(node: GraphNode, members: GraphNode[], drawnUnderParent: boolean): string[] {
+  const name = drawnUnderParent ? node.id.slice(node.id.lastIndexOf('/') + 1) : node.id
+  const counts = new Map<string, number>()
+  for (const m of members) counts.set(m.status, (counts.get(m.status) ?? 0) + 1)
+  const byStatus = [...counts.entries()].sort(([a], [b]) => compareStatus(a, b)).map(([status, n]) => `${n} ${SHORT_STATUS[status] ?? status}`)
+  const lines = [name, `sweep: ${members.length} variant${members.length === 1 ? '' : 's'}`]
+  if (byStatus.length) lines.push(byStatus.join(', '))
+  const best = members.filter((m) => typeof m.metrics?.sharpe === 'number' && Number.isFinite(m.metrics.sharpe)).sort((a, b) => b.metrics!.sharpe! - a.metrics!.sharpe!)[0]
+  if (best) lines.push(`best sharpe ${best.metrics!.sharpe!.toFixed(2)}`)
+  return lines
+}
+
 /** Plain code-unit order: the same in every locale. */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
@@ -120,7 +163,7 @@ function compare(a: string, b: string): number {
 type Labelled = {node: GraphNode; lines: string[]}
 
 function renderMermaid(labelled: Labelled[], edges: Edge[]): string {
-  const out = ['flowchart TD']
+  const out = ['flowchart LR']
   if (labelled.length === 0) out.push('  %% no nodes')
   for (const {node, lines} of labelled) out.push(`  ${mermaidId(node.id)}["${lines.map(mermaidText).join('<br/>')}"]`)
   for (const edge of edges) {
@@ -128,17 +171,20 @@ function renderMermaid(labelled: Labelled[], edges: Edge[]): string {
     const label = edge.rule === undefined ? '' : `|"${mermaidText(edge.rule)}"|`
     out.push(`  ${mermaidId(edge.from)} ${arrow}${label} ${mermaidId(edge.to)}`)
   }
-  const statuses = [...new Set(labelled.map(({node}) => node.status))].sort(compareStatus)
+  const statuses = [...new Set(labelled.filter(({node}) => !node.sweep).map(({node}) => node.status))].sort(compareStatus)
+  const groups = labelled.filter(({node}) => node.sweep)
   for (const status of statuses) {
     const colour = STATUS_COLOURS[status] ?? UNKNOWN_STATUS
     out.push(`  classDef ${statusClass(status)} fill:${colour.fill},stroke:${colour.stroke},color:#000000`)
   }
+  if (groups.length > 0) out.push(`  classDef ${SWEEP_CLASS} fill:${SWEEP_COLOUR.fill},stroke:${SWEEP_COLOUR.stroke},color:#000000,stroke-width:2px`)
   const archived = labelled.filter(({node}) => node.archived)
   if (archived.length > 0) out.push('  classDef archived stroke-dasharray:5 5')
   for (const status of statuses) {
-    const ids = labelled.filter(({node}) => node.status === status).map(({node}) => mermaidId(node.id))
+    const ids = labelled.filter(({node}) => !node.sweep && node.status === status).map(({node}) => mermaidId(node.id))
     out.push(`  class ${ids.join(',')} ${statusClass(status)}`)
   }
+  if (groups.length > 0) out.push(`  class ${groups.map(({node}) => mermaidId(node.id)).join(',')} ${SWEEP_CLASS}`)
   if (archived.length > 0) out.push(`  class ${archived.map(({node}) => mermaidId(node.id)).join(',')} archived`)
   return `${out.join('\n')}\n`
 }
@@ -188,7 +234,7 @@ function renderDot(labelled: Labelled[], edges: Edge[]): string {
     '  edge [fontname="Helvetica", fontsize=10];',
   ]
   for (const {node, lines} of labelled) {
-    const colour = STATUS_COLOURS[node.status] ?? UNKNOWN_STATUS
+    const colour = node.sweep ? SWEEP_COLOUR : (STATUS_COLOURS[node.status] ?? UNKNOWN_STATUS)
     const style = node.archived ? ', style="rounded,filled,dashed"' : ''
     out.push(`  ${dotString(node.id)} [label=${dotString(lines.join('\n'))}, fillcolor="${colour.fill}", color="${colour.stroke}"${style}];`)
   }

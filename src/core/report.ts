@@ -89,6 +89,11 @@ export async function writeDailyReport(ws: Workspace, opts: {date?: string; by: 
       if (record.node.status === 'proven_accepted' && verdict && !record.node.sweep && !record.node.archived) accepted.push({id: record.id, team: record.node.team, metrics: verdict.metrics})
       if (touched.has(record.id)) graphNodes.push({...record.node, metrics: verdict?.metrics})
     }
+    // a touched variant's sweep group is drawn too, so the variants fold into it
+    for (const parent of new Set(graphNodes.map((n) => n.parent).filter((p): p is string => p !== undefined))) {
+      const group = snap.nodes.get(parent)?.node
+      if (group?.sweep && !graphNodes.some((n) => n.id === parent)) graphNodes.push({...group})
+    }
     const top = Object.fromEntries(
       (['return', 'sharpe', 'drawdown'] as const).map((objective) => {
         const {metric, higherIsBetter} = objectiveMetric(objective)
@@ -119,7 +124,7 @@ export async function writeDailyReport(ws: Workspace, opts: {date?: string; by: 
       health_score: healthScore(activity, health),
       health_formula: HEALTH_FORMULA,
     }
-    const graph = graphNodes.length ? renderGraph(graphNodes, {format: 'mermaid'}) : ''
+    const graph = graphNodes.length ? renderGraph(graphNodes, {format: 'mermaid', collapseSweeps: true}) : ''
     const md = renderMarkdownDocument({date, health_score: report.health_score, activity}, reportMarkdown(report, graph))
     const json = JSON.stringify({...report, checksum: documentChecksum(report as unknown as Record<string, unknown>)}, null, 2) + '\n'
     const files = new Map<string, string>([

@@ -41,6 +41,8 @@ export function nodesOfSpec(spec: SeedSpec, meta: {seededBy?: string; designedBy
     data: entry.data,
     requires: entry.requires,
     priority: entry.priority,
+    family: entry.family,
+    trials_outside: entry.trials_outside,
     generation: 0,
     attempt: 0,
     seeded_by: meta.seededBy,

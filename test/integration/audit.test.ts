@@ -3,6 +3,7 @@ import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
+import {pricesCsv, writeRunner} from './audit-fixtures.js'
 import {workspace, writeSpec} from './helpers.js'
 
 const ROOT = resolve(__dirname, '../..')
@@ -36,6 +37,7 @@ describe('rigor audit', () => {
     expect(honest.code, honest.stderr).toBe(0)
     const pass = json(honest)
     expect(pass.checks.map((c: any) => `${c.name}:${c.result}`)).toEqual([
+      'accounting.consistency:pass',
       'lookahead.truncation:pass',
       'leakage.permutation:pass',
       'overfitting.dsr:pass',
@@ -46,7 +48,11 @@ describe('rigor audit', () => {
     expect(pass.verdict).toBe('PASS')
     const day = pass.audited_at.slice(0, 10)
     const report = readFileSync(join(repo.dir, `audits/honest/breakout/${day}-risk.md`), 'utf8')
+    // the rendered view starts with the verdict: a short front matter, the details in a checksummed sidecar
+    expect(report.split('\n---\n')[0]!.split('\n').length).toBeLessThanOrEqual(12)
+    expect(report).toMatch(/^---\nverdict: PASS\n/)
     expect(report).toContain('| lookahead.truncation | pass |')
+    expect(JSON.parse(readFileSync(join(repo.dir, `audits/honest/breakout/${day}-risk.json`), 'utf8')).checks).toHaveLength(7)
     expect(existsSync(join(repo.dir, `audits/honest/breakout/${day}-risk.svg`))).toBe(true)
 
     const cheat = json(rigor(repo.dir, ['audit', 'cheat/peek', '--auditor', 'risk', '--json']))
@@ -75,26 +81,26 @@ describe('rigor audit', () => {
 })
 
 describe('rigor audit on the other classic cheats', () => {
-  it('fails whole-sample normalisation as lookahead, and the best of 40 random strategies as overfitting', () => {
+  it('fails whole-sample normalisation as lookahead, and the best of 100 random strategies as overfitting (DSR, with N and PBO reported)', () => {
     repo = workspace()
-    copyFileSync(join(ROOT, 'data/SYNTH-C.csv'), join(repo.dir, 'prices.csv'))
+    writeFileSync(join(repo.dir, 'prices.csv'), pricesCsv({rows: 400, seed: 21, vol: 0.01}))
     writeFileSync(
       join(repo.dir, 'rigor.yaml'),
       `version: 1\nteams: [{name: default}, {name: select}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0', reject_when: 'metrics.sharpe <= 0.0'}]\naudit: {permutations: 4, seeds: [1]}\n`,
     )
     repo.git('add', 'prices.csv', 'rigor.yaml')
     repo.git('commit', '-qm', 'data')
+    const random = writeRunner(
+      repo.dir,
+      'random',
+      `let s = (Number(params.variant) * 2654435761) >>> 0
+      const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+      let p = 1
+      return close.map(() => (rnd() < 0.05 ? (p = -p) : p))`,
+    )
     writeSpec(repo.dir, {
       nodes: [{id: 'cheat/normalise', team: 'default', run: {command: ['node', join(ROOT, 'test/fixtures/cheat-normalise.mjs')]}, data: 'prices.csv'}],
-      sweeps: [
-        {
-          id: 'select/random',
-          team: 'select',
-          run: {command: ['node', join(ROOT, 'test/fixtures/random-strategy.mjs')]},
-          data: 'prices.csv',
-          grid: {variant: Array.from({length: 40}, (_, i) => i + 1)},
-        },
-      ],
+      sweeps: [{id: 'select/random', team: 'select', run: {command: ['node', random]}, data: 'prices.csv', grid: {variant: Array.from({length: 100}, (_, i) => i + 1)}}],
     })
     rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'seeder'])
     rigor(repo.dir, ['work', '--worker', 'runner', '--parallel', '2'])
@@ -110,8 +116,12 @@ describe('rigor audit on the other classic cheats', () => {
     expect(selected.verdict).toBe('FAIL')
     const results = Object.fromEntries(selected.checks.map((c: any) => [c.name, c.result]))
     expect(results['lookahead.truncation']).toBe('pass')
+    expect(results['accounting.consistency']).toBe('pass')
     expect(results['overfitting.dsr']).toBe('fail')
-    expect(selected.checks.find((c: any) => c.name === 'overfitting.dsr').figures.trials).toBeGreaterThanOrEqual(20)
+    const dsr = selected.checks.find((c: any) => c.name === 'overfitting.dsr')
+    expect(dsr.figures.trials).toBe(100)
+    expect(dsr.figures.family).toMatch(/^N = 100: 100 finished trial\(s\) in rigor \(children of select\/random on prices.csv\)/)
+    expect(selected.checks.find((c: any) => c.name === 'overfitting.pbo')).toMatchObject({result: 'info', figures: {trials: 100, combinations: 12870}})
     expect(selected.issues.map((i: any) => i.category)).toContain('overfitting')
   })
 })

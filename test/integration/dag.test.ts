@@ -47,8 +47,9 @@ describe('the research DAG', () => {
     const work = json(rigor(repo.dir, ['work', '--parallel', '2', '--json']))
     expect(work.finished).toBe(12)
     const graph = rigor(repo.dir, ['graph']).stdout
-    expect(graph).toContain('flowchart')
-    expect(graph).toContain('lower-25-upper-70')
+    expect(graph).toContain('flowchart LR')
+    expect(graph).toContain('sweep: 12 variants<br/>12 accepted')
+    expect(rigor(repo.dir, ['graph', '--expand']).stdout).toContain('lower-25-upper-70')
   })
 
   it('a team with waits_for starts only after its trunk is accepted; a node whose requirement is rejected ends blocked', () => {

@@ -16,8 +16,8 @@ describe('renderGraph: mermaid', () => {
   const text = renderGraph(dag, {format: 'mermaid'})
   const lines = text.trimEnd().split('\n')
 
-  it('is a top-down flowchart with one sanitised, quoted box per node, sorted by id', () => {
-    expect(lines[0]).toBe('flowchart TD')
+  it('is a left-to-right flowchart with one sanitised, quoted box per node, sorted by id', () => {
+    expect(lines[0]).toBe('flowchart LR')
     const boxes = lines.filter((line) => line.includes('["'))
     expect(boxes).toEqual([
       '  n_arch_shidden["arch/hidden<br/>proven_accepted<br/>sharpe 0.91"]',
@@ -60,7 +60,7 @@ describe('renderGraph: mermaid', () => {
   })
 
   it('renders an empty DAG as a valid, empty flowchart', () => {
-    expect(renderGraph([], {format: 'mermaid'})).toBe('flowchart TD\n  %% no nodes\n')
+    expect(renderGraph([], {format: 'mermaid'})).toBe('flowchart LR\n  %% no nodes\n')
   })
 })
 
@@ -117,5 +117,33 @@ describe('mermaidId', () => {
     )
     expect(mermaidId('a_b')).not.toBe(mermaidId('a/b'))
     expect(mermaidId('end')).toBe('n_end')
+  })
+})
+
+describe('renderGraph: sweeps', () => {
+  const sweep: GraphNode[] = [
+    {id: 'trend/momentum', status: 'pending', team: 'trend', sweep: true},
+    ...[20, 60, 120].map((lookback, i) => ({
+      id: `trend/momentum/lookback-${lookback}`,
+      status: i === 0 ? 'proven_rejected' : 'proven_accepted',
+      team: 'trend',
+      parent: 'trend/momentum',
+      metrics: {sharpe: i * 0.4},
+    })),
+    {id: 'trend/momentum/lookback-120/slower', status: 'pending', team: 'trend', parent: 'trend/momentum/lookback-120', spawned_by: {rule: 'slow-down', from: 'trend/momentum/lookback-120'}},
+  ]
+
+  it('draws a sweep group as a group counting its variants, never as pending', () => {
+    const text = renderGraph(sweep, {format: 'mermaid'})
+    expect(text).toContain('  n_trend_smomentum["trend/momentum<br/>sweep: 3 variants<br/>2 accepted, 1 rejected<br/>best sharpe 0.80"]')
+    expect(text).toContain('  class n_trend_smomentum sweep_group')
+    expect(text).not.toMatch(/class [^\n]*n_trend_smomentum[,\s][^\n]*status_pending/)
+  })
+
+  it('folds the variants into the group box when collapsed, keeping what they spawned', () => {
+    const text = renderGraph(sweep, {format: 'mermaid', collapseSweeps: true})
+    expect(text).not.toContain('lookback-20<br/>')
+    expect(text).toContain('  n_trend_smomentum -->|"slow-down"| n_trend_smomentum_slookback_h120_sslower')
+    expect(text.split('\n').filter((line) => line.includes('["'))).toHaveLength(2)
   })
 })

@@ -1,5 +1,4 @@
 import {parse} from 'csv-parse/sync'
-import {stringify} from 'csv-stringify/sync'
 
 /** A CSV as a header and rows of strings: what altering a runner's data needs, whatever its columns. */
 export interface Table {
@@ -11,8 +10,6 @@ export function parseTable(text: string): Table {
   const records = parse(text, {bom: true, skip_empty_lines: true, trim: true}) as string[][]
   return {header: records[0] ?? [], rows: records.slice(1)}
 }
-
-export const tableText = (t: Table): string => stringify([t.header, ...t.rows])
 
 /** `date,<value>` series (returns.csv, positions.csv) as a map from date to number. */
 export function seriesByDate(text: string): Map<string, number> {

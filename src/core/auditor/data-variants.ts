@@ -1,35 +1,60 @@
 import {mersenne, unsafeUniformIntDistribution} from 'pure-rand'
-import type {Table} from './csv.js'
-
-const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'adj_close']
-
-/** The data up to (not including) row `cut`: what the strategy would have seen then. */
-export const truncateTable = (table: Table, cut: number): Table => ({header: table.header, rows: table.rows.slice(0, cut)})
+import type {PriceTable} from '../data/price-file.js'
 
 /**
- * A copy whose daily close-to-close returns are shuffled (seeded): the same
- * returns, so the same volatility and fat tails, but no real temporal pattern
- * left. Prices are rebuilt from the first close; open/high/low keep their ratio
- * to their day's close, so every column stays consistent.
+ * Altered copies of a runner's price data. `closes` are the validated prices of
+ * the table's return column (price-file.ts picks it: the adjusted close when
+ * there is one).
  */
-export function shuffleReturns(table: Table, seed: number): Table {
-  const closeCol = table.header.indexOf('close')
-  if (closeCol === -1 || table.rows.length < 3) return table
-  const closes = table.rows.map((r) => Number(r[closeCol]))
-  const growth = closes.slice(1).map((c, i) => c / closes[i]!)
-  const rng = mersenne(seed >>> 0)
-  for (let i = growth.length - 1; i > 0; i--) {
-    const j = unsafeUniformIntDistribution(0, i, rng)
-    ;[growth[i], growth[j]] = [growth[j]!, growth[i]!]
+
+export interface ReturnVariant {
+  /** shuffle the daily returns (seeded); without a seed their order is kept */
+  seed?: number
+  /**
+   * subtract the mean daily return first: on a copy without drift no exposure
+   * earns anything on average, so what a strategy earns there is timing alone
+   */
+  demean?: boolean
+}
+
+/**
+ * A copy whose daily returns of the return column are shuffled and/or
+ * demeaned: the same volatility and fat tails, no real temporal pattern left
+ * when shuffled. Prices are rebuilt from the first one; every other price
+ * column (open, high, low, close) keeps its ratio to its day's reference price,
+ * so the copy stays consistent and every spelling of the header is altered alike.
+ */
+export function alterReturns(table: PriceTable, closes: Float64Array, variant: ReturnVariant): PriceTable {
+  const n = closes.length
+  const returns = new Float64Array(Math.max(0, n - 1))
+  for (let t = 1; t < n; t++) returns[t - 1] = closes[t]! / closes[t - 1]! - 1
+  if (variant.demean && returns.length > 0) {
+    let sum = 0
+    for (const r of returns) sum += r
+    const mean = sum / returns.length
+    for (let i = 0; i < returns.length; i++) returns[i] -= mean
   }
-  const rebuilt = [closes[0]!]
-  for (const g of growth) rebuilt.push(rebuilt[rebuilt.length - 1]! * g)
-  const priceCols = table.header.map((h, i) => (PRICE_COLUMNS.includes(h.toLowerCase()) ? i : -1)).filter((i) => i >= 0)
-  const rows = table.rows.map((row, t) => {
-    const scale = rebuilt[t]! / closes[t]!
-    const out = [...row]
-    for (const c of priceCols) out[c] = (Number(row[c]) * scale).toPrecision(10)
-    return out
-  })
-  return {header: table.header, rows}
+  if (variant.seed !== undefined) {
+    const rng = mersenne(variant.seed >>> 0)
+    for (let i = returns.length - 1; i > 0; i--) {
+      const j = unsafeUniformIntDistribution(0, i, rng)
+      const swap = returns[i]!
+      returns[i] = returns[j]!
+      returns[j] = swap
+    }
+  }
+  const rows = table.rows.map((row) => [...row])
+  let rebuilt = closes[0]!
+  for (let t = 0; t < n; t++) {
+    if (t > 0) rebuilt *= 1 + returns[t - 1]!
+    const scale = rebuilt / closes[t]!
+    for (const c of table.columns.prices) rows[t]![c] = (Number(table.rows[t]![c]) * scale).toPrecision(12)
+  }
+  return {...table, rows}
+}
+
+/** True when the copy's return column differs from the original somewhere: an alteration that changed nothing proves nothing. */
+export function differs(copy: PriceTable, original: PriceTable): boolean {
+  const c = original.columns.close
+  return copy.rows.some((row, t) => Number(row[c]) !== Number(original.rows[t]![c]))
 }

@@ -1,55 +1,49 @@
-import {committedDataFile} from '../data-files.js'
-import {loadMarkdownDocument, renderMarkdownDocument} from '../documents.js'
+import {extname} from 'node:path'
+import {committedDataFile, materialiseBlob} from '../data-files.js'
+import {CheckFailedError, InputError} from '../errors.js'
 import type {CommitSigner} from '../git/signing.js'
 import {independenceProblem} from '../isolation.js'
 import {assertListedAuditor} from '../signing-key.js'
-import {readBlobs} from '../tree-files.js'
-import {CheckFailedError, InputError} from '../errors.js'
 import {nowIso} from '../nodes.js'
-import {parentId} from '../ids.js'
-import {AuditFrontMatter, type AuditIssue, type NodeFile} from '../schemas/index.js'
-import {problemError, type Snapshot} from '../store.js'
+import type {AuditIssue, AuditRecord, NodeFile} from '../schemas/index.js'
+import {problemError} from '../store.js'
 import {registerAuditStats} from '../supervise.js'
+import {readBlobs} from '../tree-files.js'
 import type {Workspace} from '../workspace.js'
-import {costsCheck, dsrCheck, pboCheck, permutationCheck, seedsCheck, truncationCheck, type CheckContext, type CheckOutcome} from './checks.js'
-import {parseTable, seriesByDate} from './csv.js'
-import {rerunNode} from './rerun.js'
-import {auditBody, equityCurveSvg} from './report.js'
+import {equityChartSvg} from './chart.js'
+import type {CheckContext} from './checks/context.js'
+import {readData, runnerAccounting} from './inputs.js'
+import {decideVerdict, runChecks, summaryOf} from './verdict.js'
+import {seriesByDate} from './csv.js'
+import {resolveFamily} from './family.js'
+import {kitCommand, kitRunner} from './kit-runner.js'
+import {loadAuditRecord, renderAuditFiles, sidecarPath} from './record.js'
+import {processRunner} from './rerun.js'
 import {auditThresholds} from './thresholds.js'
+
+export {decideVerdict} from './verdict.js'
 
 export const AUDITS_DIR = 'audits'
 
 /** An auditor may not audit what it ran, seeded or designed (an agent designer counts): one rule, shared with the deploy gate. */
 export const isolationProblem = (node: NodeFile, worker: string | undefined, auditor: string): string | undefined => independenceProblem(node, worker, auditor)
 
-/** The node's trials: the nodes that share its parent (or, for a root, its team and first id segment) and finished. */
-async function family(ws: Workspace, snap: Snapshot, node: NodeFile): Promise<Array<{id: string; returns: Map<string, number>}>> {
-  const parent = node.parent ?? parentId(node.id)
-  const out: Array<{id: string; returns: Map<string, number>}> = []
-  for (const record of snap.nodes.values()) {
-    const n = record.node
-    if (!n || n.sweep || !record.verdictOid) continue
-    const sameFamily = (n.parent ?? parentId(n.id)) === parent && (parent !== undefined || n.team === node.team)
-    if (!sameFamily || (n.status !== 'proven_accepted' && n.status !== 'proven_rejected')) continue
-    const text = await ws.repo.readFileAt(snap.commit!, `experiments/${n.id}/out/returns.csv`)
-    if (text) out.push({id: n.id, returns: seriesByDate(text.toString('utf8'))})
-  }
-  return out
-}
-
 export interface AuditOutcome {
-  front: Omit<AuditFrontMatter, 'checksum'>
+  /** the full record (what `rigor audit --json` prints) */
+  front: Omit<AuditRecord, 'checksum'>
   path: string
+  details: string
   chart: string
   commit?: string
 }
 
 /**
- * The Independent Auditor: re-runs the node's own command on truncated and
- * return-shuffled copies of its data, at higher costs and with other seeds, and
+ * The Independent Auditor: recomputes the node's returns from its positions,
+ * re-runs it (the kit in process, any other runner as a process) on truncated
+ * and shuffled copies of its data, at higher costs and with other seeds, and
  * deflates its Sharpe ratio for its family of trials. Writes
- * audits/<id>/<date>-<auditor>.md (front matter + readable body) and an SVG
- * equity curve beside it, in one commit.
+ * audits/<id>/<date>-<auditor>.md (short front matter, readable body), the
+ * .json record beside it and an SVG chart, in one commit.
  */
 export async function auditNode(ws: Workspace, id: string, opts: {auditor: string; now?: Date; signer?: CommitSigner}): Promise<AuditOutcome> {
   const now = opts.now ?? new Date()
@@ -70,57 +64,70 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   await assertListedAuditor(ws.repo, snap.commit, opts.auditor, opts.signer)
   const isolation = isolationProblem(node, verdict.worker, opts.auditor)
   if (isolation) throw new CheckFailedError(`refused: ${isolation}; an auditor must be independent of the work it audits`, {fix: 'audit with another --auditor name'})
-  const returnsText = await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/returns.csv`)
+  const read = async (name: string) => (await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/${name}`))?.toString('utf8')
+  const returnsText = await read('returns.csv')
   if (!returnsText) throw new CheckFailedError(`node ${id} has no out/returns.csv to audit`, {fix: 'its runner must write returns.csv (date,return) into RIGOR_OUT'})
-  const returnsByDate = seriesByDate(returnsText.toString('utf8'))
-  const positionsText = await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/positions.csv`)
+  const returns = seriesByDate(returnsText)
+  const positionsText = await read('positions.csv')
+  const accounting = runnerAccounting(await read('verdict.json'))
   // the committed data, never the working tree's copy
   const dataFile = node.data ? await committedDataFile(ws.repo, snap.commit, node.data, {file: `experiments/${id}/node.yaml`, field: 'data'}) : undefined
-  const data = dataFile ? parseTable((await readBlobs(ws.repo, [dataFile.oid]))[0]!.toString('utf8')) : undefined
-  const base = {node, root: ws.root, defaultTimeoutMs: ws.config.runner.default_timeout, limits: ws.config.runner.limits, runner: ws.config.runner, warn: (m: string) => ws.warnOnce(m)}
+  const dataBytes = dataFile ? (await readBlobs(ws.repo, [dataFile.oid]))[0] : undefined
+  const dataInfo = readData(dataBytes, node.data, accounting)
+  const kit = kitCommand(node.run.command)
+  const runner =
+    kit && dataInfo.data
+      ? kitRunner({node, kit, data: dataInfo.data})
+      : processRunner({
+          node,
+          root: ws.root,
+          dataPath: dataFile ? await materialiseBlob(ws.repo, dataFile.oid, extname(node.data!)) : undefined,
+          defaultTimeoutMs: ws.config.runner.default_timeout,
+          limits: ws.config.runner.limits,
+          runner: ws.config.runner,
+          warn: (m) => ws.warnOnce(m),
+        })
+  const family = await resolveFamily(ws, snap, node)
   const ctx: CheckContext = {
-    base,
-    data,
-    returns: [...returnsByDate.values()],
-    positions: positionsText ? seriesByDate(positionsText.toString('utf8')) : new Map(),
-    family: await family(ws, snap, node),
-    costBps: verdict.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : 5),
+    node,
+    ...dataInfo,
+    returns,
+    positions: positionsText ? seriesByDate(positionsText) : new Map(),
+    accounting,
+    family,
+    costBps: accounting?.cost_bps ?? verdict.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : 5),
     t: thresholds,
-    run: (overrides) => rerunNode({...base, ...overrides}),
+    runner,
   }
-  const outcomes: CheckOutcome[] = [
-    await truncationCheck(ctx),
-    await permutationCheck(ctx),
-    dsrCheck(ctx),
-    pboCheck(ctx),
-    await costsCheck(ctx),
-    await seedsCheck(ctx),
-  ]
+  const outcomes = await runChecks(ctx)
   const checks = outcomes.map((o) => o.check)
-  const issues: AuditIssue[] = outcomes.flatMap((o, i) => (o.issue ? [{id: `A${i + 1}`, ...o.issue}] : []))
-  const verdictText = checks.some((c) => c.result === 'fail') ? 'FAIL' : 'PASS'
+  const issues: AuditIssue[] = outcomes.flatMap((o) => o.issues).map((issue, i) => ({id: `A${i + 1}`, ...issue}))
+  const verdictText = decideVerdict(checks, issues)
   const day = nowIso(now).slice(0, 10)
   const path = `${AUDITS_DIR}/${id}/${day}-${opts.auditor}.md`
-  const chart = `${day}-${opts.auditor}.svg`
-  const front: Omit<AuditFrontMatter, 'checksum'> = {
+  const chart = `${AUDITS_DIR}/${id}/${day}-${opts.auditor}.svg`
+  const front: Omit<AuditRecord, 'checksum'> = {
     verdict: verdictText,
     auditor: opts.auditor,
     audited_at: nowIso(now),
     covers: {node: id, commit: snap.commit!, artifacts: verdict.artifacts},
+    summary: summaryOf(checks, issues),
+    family: {rule: family.rule, trials: family.trials, trials_in_rigor: family.trials_in_rigor, trials_outside: family.trials_outside_declared + family.trials_outside_runners, counted: family.counted},
     checks,
     issues,
   }
-  const body = auditBody({id, verdict: verdictText, auditor: opts.auditor, checks, issues, chart})
-  const svg = equityCurveSvg([...returnsByDate.entries()], `${id}: out-of-sample equity`)
+  const files = renderAuditFiles(front, {report: path, chart})
+  const svg = equityChartSvg([...returns.entries()], {title: `${id}: out-of-sample equity`, log: thresholds.chart_log_scale})
   const outcome = await ws.commit(async () => ({
     files: new Map([
-      [path, renderMarkdownDocument(front, body)],
-      [`${AUDITS_DIR}/${id}/${chart}`, svg],
+      [path, files.report],
+      [sidecarPath(path), files.details],
+      [chart, svg],
     ]),
     message: {action: 'audit', subject: `audit ${id} ${verdictText} by ${opts.auditor}`, nodes: [id], worker: opts.auditor, trailers: {Verdict: verdictText}},
     result: undefined,
   }), {signer: opts.signer})
-  return {front, path, chart: `${AUDITS_DIR}/${id}/${chart}`, commit: outcome.commit}
+  return {front, path, details: sidecarPath(path), chart, commit: outcome.commit}
 }
 
 /** Every audit report of a node at the state tip, oldest first. */
@@ -130,10 +137,13 @@ export async function listAudits(ws: Workspace, id: string): Promise<Array<Recor
   const listing = await ws.repo.git(['ls-tree', '--name-only', `${tip}:${AUDITS_DIR}/${id}`], {allowFailure: true})
   if (listing.exitCode !== 0) return []
   const out: Array<Record<string, unknown>> = []
-  for (const name of listing.stdout.split('\n').filter((n) => n.endsWith('.md')).sort()) {
+  const names = listing.stdout.split('\n')
+  for (const name of names.filter((n) => n.endsWith('.md')).sort()) {
     const file = `${AUDITS_DIR}/${id}/${name}`
     const text = (await ws.repo.readFileAt(tip, file))?.toString('utf8') ?? ''
-    const {front} = loadMarkdownDocument(AuditFrontMatter, text, file)
+    const detailsName = sidecarPath(name)
+    const details = names.includes(detailsName) ? (await ws.repo.readFileAt(tip, `${AUDITS_DIR}/${id}/${detailsName}`))?.toString('utf8') : undefined
+    const front = loadAuditRecord(text, file, (path) => (path === `${AUDITS_DIR}/${id}/${detailsName}` ? details : undefined))
     out.push({...front, file})
   }
   return out

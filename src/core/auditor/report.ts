@@ -1,67 +1,90 @@
-import type {AuditCheck, AuditIssue} from '../schemas/index.js'
+import type {AuditCheck, AuditIssue, AuditRecord} from '../schemas/index.js'
 
-/** An equity curve as a small SVG, so the report renders its chart in a pull request. */
-export function equityCurveSvg(returns: Array<[string, number]>, title: string): string {
-  const width = 640
-  const height = 240
-  const pad = 32
-  let equity = 1
-  const points = returns.map(([, r]) => (equity *= 1 + r))
-  const min = Math.min(1, ...points)
-  const max = Math.max(1, ...points)
-  const x = (i: number) => pad + (i / Math.max(1, points.length - 1)) * (width - 2 * pad)
-  const y = (v: number) => height - pad - ((v - min) / (max - min || 1)) * (height - 2 * pad)
-  const path = points.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')
-  const first = returns[0]?.[0] ?? ''
-  const last = returns[returns.length - 1]?.[0] ?? ''
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${pad}" y="18" font-size="13">${escapeXml(title)}</text>`,
-    `<line x1="${pad}" y1="${y(1).toFixed(1)}" x2="${width - pad}" y2="${y(1).toFixed(1)}" stroke="#bbbbbb" stroke-dasharray="4 3"/>`,
-    `<path d="${path}" fill="none" stroke="#1f6feb" stroke-width="1.5"/>`,
-    `<text x="${pad}" y="${height - 10}">${first}</text>`,
-    `<text x="${width - pad}" y="${height - 10}" text-anchor="end">${last}</text>`,
-    `<text x="${width - pad}" y="18" text-anchor="end">equity ${points.length ? points[points.length - 1]!.toFixed(2) : '1.00'}x (min ${min.toFixed(2)}, max ${max.toFixed(2)})</text>`,
-    '</svg>',
-    '',
-  ].join('\n')
+/**
+ * The readable body of an audit report, for pull-request review: the verdict
+ * in its first lines, every figure with its unit, integers as integers.
+ */
+
+const UNIT_SUFFIXES: Array<[string, string]> = [
+  ['_annualised', 'annualised'],
+  ['_per_period', 'per period'],
+  ['_bps', 'bps'],
+]
+
+/** `sharpe_at_costs_annualised` -> `sharpe at costs (annualised)`, `cost_bps` -> `cost (bps)`. */
+export function figureLabel(name: string): string {
+  for (const [suffix, unit] of UNIT_SUFFIXES) if (name.endsWith(suffix)) return `${name.slice(0, -suffix.length).replace(/_/g, ' ')} (${unit})`
+  if (name === 'n_obs') return 'observations (periods)'
+  return name.replace(/_/g, ' ')
 }
 
-const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+/** Integers as integers, probabilities and ratios to 3 significant places, tiny numbers in exponent form. */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value)
+  if (Number.isInteger(value)) return String(value)
+  const abs = Math.abs(value)
+  if (abs >= 1000) return value.toFixed(0)
+  if (abs >= 0.01) return String(Number(value.toPrecision(3)))
+  return value.toExponential(1)
+}
 
-const figureText = (figures: Record<string, unknown>): string =>
+const formatValue = (value: unknown): string =>
+  typeof value === 'number' ? formatNumber(value) : Array.isArray(value) ? value.map(formatValue).join(' / ') : String(value)
+
+export const figureText = (figures: Record<string, unknown>): string =>
   Object.entries(figures)
     .filter(([, v]) => v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0))
-    .map(([k, v]) => `${k} ${typeof v === 'number' ? Number(v.toPrecision(4)) : Array.isArray(v) ? v.map((n) => (typeof n === 'number' ? Number(n.toPrecision(3)) : n)).join('/') : String(v)}`)
+    .map(([k, v]) => `${figureLabel(k)}: ${formatValue(v)}`)
     .join('; ')
 
-/** The readable body of an audit report, for pull-request review. */
-export function auditBody(input: {id: string; verdict: 'PASS' | 'FAIL'; auditor: string; checks: AuditCheck[]; issues: AuditIssue[]; chart: string}): string {
-  const failed = input.checks.filter((c) => c.result === 'fail').map((c) => c.name)
+const RESULT_TEXT: Record<AuditCheck['result'], string> = {pass: 'pass', fail: '**fail**', skipped: 'skipped', error: '**error** (not a finding)', info: 'reported'}
+
+/** One sentence that says why the verdict is what it is. */
+export function verdictSentence(checks: AuditCheck[], issues: AuditIssue[]): string {
+  const failed = checks.filter((c) => c.result === 'fail').map((c) => c.name)
+  const errors = checks.filter((c) => c.result === 'error').map((c) => c.name)
+  const blocking = issues.filter((i) => i.severity !== 'minor')
+  if (failed.length === 0 && errors.length === 0 && blocking.length === 0) return 'every check passed, was reported or was skipped with a reason, and no critical or major issue is open.'
+  const parts = [
+    failed.length ? `${failed.length} check(s) failed (${failed.join(', ')})` : '',
+    errors.length ? `${errors.length} check(s) could not run (${errors.join(', ')}): the audit is incomplete, which is not a finding about the strategy` : '',
+    !failed.length && !errors.length ? `${blocking.length} open issue(s) need attention (${blocking.map((i) => i.id).join(', ')})` : '',
+  ]
+  return `${parts.filter(Boolean).join('; ')}. Do not deploy until the issues below are resolved and a new audit passes.`
+}
+
+export function auditBody(record: Omit<AuditRecord, 'checksum'>, files: {chart: string; details: string}): string {
+  const {checks, issues} = record
   const lines = [
-    `# Audit of ${input.id}: ${input.verdict}`,
+    `# Audit of ${record.covers.node}: ${record.verdict}`,
     '',
-    input.verdict === 'PASS'
-      ? `Independent audit by ${input.auditor}: every check passed or was skipped with a reason.`
-      : `Independent audit by ${input.auditor}: ${failed.length} check(s) failed (${failed.join(', ')}). Do not deploy until the issues below are fixed and a new audit passes.`,
+    `**${record.verdict}**: ${verdictSentence(checks, issues)}`,
+    '',
+    `Independent audit by ${record.auditor} at ${record.audited_at} of state commit \`${record.covers.commit.slice(0, 12)}\`.` +
+      (record.family ? ` Family for DSR and PBO: ${record.family.counted}.` : ''),
     '',
     '## Checks',
     '',
     '| check | result | figures | threshold |',
     '|---|---|---|---|',
-    ...input.checks.map(
-      (c) => `| ${c.name} | ${c.result === 'fail' ? '**fail**' : c.result} | ${c.reason ? `${c.reason}` : figureText(c.figures)} | ${c.threshold ? figureText(c.threshold) : ''} |`,
-    ),
+    ...checks.map((c) => `| ${c.name} | ${RESULT_TEXT[c.result]} | ${[c.reason, figureText(c.figures)].filter(Boolean).join('. ')} | ${c.threshold ? figureText(c.threshold) : ''} |`),
+    '',
+    'Sharpe ratios are annualised at the audit\'s periods per year unless marked per period; p-values and DSR are probabilities.',
     '',
     '## Issues',
     '',
-    ...(input.issues.length
-      ? input.issues.flatMap((i) => [`### ${i.id} (${i.severity}, ${i.category})`, '', i.description, '', `Where: ${i.location}.`, '', `Remediation: ${i.remediation}.`, ''])
+    ...(issues.length
+      ? issues.flatMap((i) => [`### ${i.id} (${i.severity}, ${i.category})`, '', i.description, '', `Where: ${i.location}.`, '', `Remediation: ${i.remediation}.`, ''])
       : ['None.', '']),
+    '## Holdout',
+    '',
+    record.holdout ? record.holdout.summary : 'No holdout is configured: the audit scored the same window the research selected on.',
+    '',
     '## Equity curve (out of sample)',
     '',
-    `![equity curve](${input.chart})`,
+    `![equity curve and drawdown](${files.chart})`,
+    '',
+    `Every figure, threshold and issue is also in [${files.details}](${files.details}) (checksummed).`,
   ]
   return lines.join('\n')
 }

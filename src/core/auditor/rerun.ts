@@ -1,10 +1,11 @@
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
+import {priceTableText, type PriceTable} from '../data/price-file.js'
 import {parseTimeout, readRunnerReport, runProcess} from '../runner.js'
 import {sandboxPolicy} from '../sandbox.js'
 import type {NodeFile, RunnerLimits, SandboxMode} from '../schemas/index.js'
-import {seriesByDate, tableText, type Table} from './csv.js'
+import {seriesByDate} from './csv.js'
 
 export interface Rerun {
   ok: boolean
@@ -13,49 +14,68 @@ export interface Rerun {
   positions: Map<string, number>
 }
 
+/** What a check changes for one re-run; everything else is the node's own run. */
 export interface RerunRequest {
-  node: NodeFile
-  root: string
-  data?: Table
+  /** altered data; without it the committed data file, byte for byte */
+  data?: PriceTable
   seed?: number
-  params?: Record<string, unknown>
-  env?: Record<string, string>
-  defaultTimeoutMs: number
-  limits: RunnerLimits
-  /** rigor.yaml's runner defaults (sandbox, network) */
-  runner: {sandbox: SandboxMode; network: boolean}
-  warn?: (message: string) => void
+  /** RIGOR_COST_MULTIPLIER: the one way the auditor raises costs (params are never touched) */
+  costMultiplier?: number
 }
 
-/** Runs the node's own command again in a private directory with altered data, seed or params: any protocol runner can be audited. */
-export async function rerunNode(req: RerunRequest): Promise<Rerun> {
-  const dir = await mkdtemp(join(tmpdir(), 'rigor-audit-'))
-  try {
-    let dataPath: string | undefined
-    if (req.data) {
-      dataPath = join(dir, 'data.csv')
-      await writeFile(dataPath, tableText(req.data))
-    }
-    const node = req.params ? {...req.node, params: req.params} : req.node
-    const outDir = join(dir, 'out')
-    const timeoutMs = parseTimeout(node.run.timeout, req.defaultTimeoutMs)
-    const outcome = await runProcess({
-      node,
-      workspaceRoot: req.root,
-      outDir,
-      timeoutMs,
-      seed: req.seed ?? 0,
-      dataPath,
-      extraEnv: req.env,
-      sandbox: sandboxPolicy(req.runner, node.run),
-      warn: req.warn,
-    })
-    const report = await readRunnerReport(outDir, outcome, timeoutMs, req.limits)
-    if (!report.ok) return {ok: false, reason: report.reason, returns: new Map(), positions: new Map()}
-    const read = async (name: string) => seriesByDate(await readFile(join(outDir, name), 'utf8').catch(() => 'date,value\n'))
-    return {ok: true, returns: await read('returns.csv'), positions: await read('positions.csv')}
-  } finally {
-    await rm(dir, {recursive: true, force: true})
+/** Runs the node again on altered inputs: the built-in kit in process, any other runner as a process. */
+export interface AuditRunner {
+  kind: 'kit' | 'process'
+  run(req: RerunRequest): Promise<Rerun>
+}
+
+const failed = (reason: string): Rerun => ({ok: false, reason, returns: new Map(), positions: new Map()})
+
+/** The node's own command in a private directory, with RIGOR_DATA pointing at the altered copy: any protocol runner can be audited. */
+export function processRunner(opts: {
+  node: NodeFile
+  root: string
+  dataPath?: string
+  defaultTimeoutMs: number
+  limits: RunnerLimits
+  /** rigor.yaml's runner defaults (sandbox, network): an audit re-run is sandboxed like the run */
+  runner: {sandbox: SandboxMode; network: boolean}
+  warn?: (message: string) => void
+}): AuditRunner {
+  return {
+    kind: 'process',
+    async run(req) {
+      const dir = await mkdtemp(join(tmpdir(), 'rigor-audit-'))
+      try {
+        let dataPath = opts.dataPath
+        if (req.data) {
+          dataPath = join(dir, 'data.csv')
+          await writeFile(dataPath, priceTableText(req.data))
+        }
+        const outDir = join(dir, 'out')
+        const timeoutMs = parseTimeout(opts.node.run.timeout, opts.defaultTimeoutMs)
+        const extraEnv = req.costMultiplier === undefined ? undefined : {RIGOR_COST_MULTIPLIER: String(req.costMultiplier)}
+        const outcome = await runProcess({
+          node: opts.node,
+          workspaceRoot: opts.root,
+          outDir,
+          timeoutMs,
+          seed: req.seed ?? 0,
+          dataPath,
+          extraEnv,
+          sandbox: sandboxPolicy(opts.runner, opts.node.run),
+          warn: opts.warn,
+          // a runner that opens the data file by its workspace path sees the altered copy too
+          overlays: dataPath && opts.node.data ? [{source: dataPath, target: resolve(opts.root, opts.node.data)}] : [],
+        })
+        const report = await readRunnerReport(outDir, outcome, timeoutMs, opts.limits)
+        if (!report.ok) return failed(report.reason)
+        const read = async (name: string) => seriesByDate(await readFile(join(outDir, name), 'utf8').catch(() => 'date,value\n'))
+        return {ok: true, returns: await read('returns.csv'), positions: await read('positions.csv')}
+      } finally {
+        await rm(dir, {recursive: true, force: true})
+      }
+    },
   }
 }
 

@@ -1,3 +1,5 @@
+import {negligibleSpread} from '../stats/moments.js'
+
 /**
  * Performance metrics of a per-period return series, over half-open ranges
  * [from, to) so walk-forward windows need no copies.
@@ -56,9 +58,16 @@ export function pooledMoments(parts: readonly Moments[]): Moments {
 
 export const meanFromMoments = (m: Moments): number => (m.n > 0 ? m.shift + m.sum / m.n : 0)
 
-/** Sample standard deviation (n - 1); 0 for fewer than two periods. */
-export const stdFromMoments = (m: Moments): number =>
-  m.n > 1 ? Math.sqrt(Math.max(0, (m.squares - (m.sum * m.sum) / m.n) / (m.n - 1))) : 0
+/**
+ * Sample standard deviation (n - 1); 0 for fewer than two periods, and 0 when
+ * it is rounding noise next to the returns' size (stats' negligibleSpread), so
+ * a constant series has a Sharpe ratio of 0, not 1e15.
+ */
+export function stdFromMoments(m: Moments): number {
+  if (m.n < 2) return 0
+  const std = Math.sqrt(Math.max(0, (m.squares - (m.sum * m.sum) / m.n) / (m.n - 1)))
+  return negligibleSpread(std, meanFromMoments(m)) ? 0 : std
+}
 
 export function sharpeFromMoments(m: Moments, periodsPerYear = TRADING_DAYS_PER_YEAR): number {
   const std = stdFromMoments(m)

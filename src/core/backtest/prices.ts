@@ -1,6 +1,6 @@
 import {readFileSync} from 'node:fs'
-import {parse} from 'csv-parse/sync'
 import {z} from 'zod'
+import {columnName, parseDateCell, readPriceTable, type PriceTable} from '../data/price-file.js'
 import {InputError} from '../errors.js'
 
 /**
@@ -15,6 +15,8 @@ export interface PriceSeries {
   readonly high?: Float64Array
   readonly low?: Float64Array
   readonly volume?: Float64Array
+  /** the header of the column `close` was read from (`close`, or `adj close` when the file has one) */
+  readonly closeColumn?: string
 }
 
 const OPTIONAL_COLUMNS = ['open', 'high', 'low', 'volume'] as const
@@ -34,7 +36,7 @@ const DateCell = z
   .string()
   .trim()
   .min(1, 'is empty')
-  .refine((text) => !Number.isNaN(Date.parse(text)), 'is not a date (write YYYY-MM-DD)')
+  .refine((text) => !Number.isNaN(parseDateCell(text)), 'is not a date (write YYYY-MM-DD, an ISO datetime or a Unix timestamp)')
 
 /** Read and validate a price CSV; every problem is an InputError naming the file, the column and the line. */
 export function loadPrices(file: string): PriceSeries {
@@ -53,59 +55,47 @@ export function loadPrices(file: string): PriceSeries {
 
 /** Parse price CSV text; `file` is only used to name the source in errors. */
 export function parsePrices(text: string, file: string): PriceSeries {
-  let rows: {info: {lines: number}; record: string[]}[]
-  try {
-    rows = parse(text, {bom: true, skip_empty_lines: true, trim: true, info: true}) as unknown as typeof rows
-  } catch (error) {
-    throw new InputError(`is not valid CSV: ${(error as Error).message}`, {file, cause: error})
-  }
-  if (rows.length === 0) throw new InputError('is empty; expected a header row date,close (or date,open,high,low,close,volume)', {file})
+  return priceSeries(readPriceTable(text, file))
+}
 
-  const header = rows[0].record.map((name) => name.toLowerCase())
-  const column = (name: string): number => header.indexOf(name)
-  for (const required of ['date', 'close']) {
-    if (column(required) < 0) {
-      throw new InputError(`has no "${required}" column (header: ${rows[0].record.join(',')})`, {
-        file,
-        field: required,
-        fix: 'the header must name at least date and close, e.g. date,open,high,low,close,volume',
-      })
-    }
-  }
-  const body = rows.slice(1)
+/**
+ * The validated numbers of a price table (see data/price-file.ts for the
+ * columns it recognises). `close` is the column returns are computed from: the
+ * adjusted close when the file has one.
+ */
+export function priceSeries(table: PriceTable): PriceSeries {
+  const {file, rows: body, lines, columns} = table
   if (body.length < 2) throw new InputError(`has ${body.length} price row(s); a backtest needs at least 2`, {file})
-
-  const dateColumn = column('date')
-  const closeColumn = column('close')
-  const optional = OPTIONAL_COLUMNS.filter((name) => column(name) >= 0)
+  const optional = OPTIONAL_COLUMNS.filter((name) => columns[name] !== undefined)
   const series = {
     dates: new Array<string>(body.length),
     close: new Float64Array(body.length),
+    closeColumn: columnName(table, columns.close),
     ...Object.fromEntries(optional.map((name) => [name, new Float64Array(body.length)])),
-  } as {dates: string[]; close: Float64Array} & Partial<Record<OptionalColumn, Float64Array>>
+  } as {dates: string[]; close: Float64Array; closeColumn: string} & Partial<Record<OptionalColumn, Float64Array>>
 
   let previousTime = Number.NEGATIVE_INFINITY
   for (let i = 0; i < body.length; i++) {
-    const {record, info} = body[i]
+    const record = body[i]!
     const cell = <T>(name: string, index: number, schema: z.ZodType<T, string>): T => {
       const result = schema.safeParse(record[index] ?? '')
       if (!result.success) {
-        throw new InputError(`line ${info.lines}: ${JSON.stringify(record[index] ?? '')} ${result.error.issues[0].message}`, {file, field: name})
+        throw new InputError(`line ${lines[i]}: ${JSON.stringify(record[index] ?? '')} ${result.error.issues[0].message}`, {file, field: name})
       }
       return result.data
     }
-    const date = cell('date', dateColumn, DateCell)
-    const time = Date.parse(date)
+    const date = cell('date', columns.date, DateCell)
+    const time = parseDateCell(date)
     if (time <= previousTime) {
-      throw new InputError(`line ${info.lines}: ${date} does not come after the previous row's date; rows must be in ascending date order without duplicates`, {
+      throw new InputError(`line ${lines[i]}: ${date} does not come after the previous row's date; rows must be in ascending date order without duplicates`, {
         file,
         field: 'date',
       })
     }
     previousTime = time
     series.dates[i] = date
-    series.close[i] = cell('close', closeColumn, PriceCell)
-    for (const name of optional) series[name]![i] = cell(name, column(name), name === 'volume' ? VolumeCell : PriceCell)
+    series.close[i] = cell(series.closeColumn, columns.close, PriceCell)
+    for (const name of optional) series[name]![i] = cell(name, columns[name]!, name === 'volume' ? VolumeCell : PriceCell)
   }
   return series
 }

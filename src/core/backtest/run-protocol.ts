@@ -3,9 +3,9 @@ import {basename, join, resolve} from 'node:path'
 import {stringify} from 'csv-stringify/sync'
 import {z} from 'zod'
 import {InputError} from '../errors.js'
-import {createBacktestWorkspace, runBacktest, type BacktestMetrics} from './backtest.js'
+import {createBacktestWorkspace, runBacktest, type BacktestMetrics, type BacktestResult} from './backtest.js'
 import {TRADING_DAYS_PER_YEAR} from './metrics.js'
-import {loadPrices} from './prices.js'
+import {loadPrices, type PriceSeries} from './prices.js'
 import {getStrategy, parseStrategyParams, STRATEGIES} from './strategies/index.js'
 import {minimumBars} from './walk-forward.js'
 
@@ -47,6 +47,62 @@ export interface BacktestProtocolResult {
   written: string[]
 }
 
+/** A backtest computed in memory: what the protocol writes, and what the auditor re-runs in process. */
+export interface KitRun {
+  strategy: string
+  /** the strategy's validated params (what the strategy reads) */
+  params: unknown
+  effectiveParams: Record<string, unknown>
+  /** the cost actually charged, after RIGOR_COST_MULTIPLIER */
+  costBps: number
+  folds: number
+  prices: PriceSeries
+  result: BacktestResult
+  /** RIGOR_PARAMS keys nothing reads */
+  ignored: string[]
+}
+
+export interface KitInputs {
+  /** from `--cost-bps`; params.cost_bps overrides it */
+  costBps?: number
+  /** from `--folds`; params.folds overrides it */
+  folds?: number
+  /** RIGOR_COST_MULTIPLIER: the auditor's one way of raising costs (params are never touched) */
+  costMultiplier?: number
+  /** names the data in error messages */
+  dataFile: string
+}
+
+/** Runs `strategyName` with raw (RIGOR_PARAMS-style) params over `prices`, in process. */
+export function runKit(prices: PriceSeries, strategyName: string, rawParams: Record<string, unknown>, inputs: KitInputs): KitRun {
+  const strategy = getStrategy(strategyName)
+  const runner = RunnerParams.safeParse(rawParams)
+  if (!runner.success) {
+    const issue = runner.error.issues[0]
+    throw new InputError(issue.message, {file: 'RIGOR_PARAMS', field: issue.path.join('.')})
+  }
+  const costBps = (runner.data.cost_bps ?? inputs.costBps ?? DEFAULT_COST_BPS) * (inputs.costMultiplier ?? 1)
+  const folds = runner.data.folds ?? inputs.folds ?? DEFAULT_FOLDS
+  const periodsPerYear = runner.data.periods_per_year ?? TRADING_DAYS_PER_YEAR
+  const params = parseStrategyParams(strategy, rawParams, 'RIGOR_PARAMS')
+  const bars = prices.close.length
+  if (bars < minimumBars(folds)) {
+    throw new InputError(`has ${bars} price rows; ${folds} walk-forward folds need at least ${minimumBars(folds)}`, {
+      file: inputs.dataFile,
+      fix: 'use a longer price history or fewer folds (--folds or params.folds)',
+    })
+  }
+  const result = runBacktest(createBacktestWorkspace(prices.close), strategy, params, {costBps, folds, periodsPerYear})
+  const ignored = Object.keys(rawParams).filter((key) => !knownParamNames(strategy.name, params).has(key))
+  return {strategy: strategy.name, params, effectiveParams: flattenParams(params), costBps, folds, prices, result, ignored}
+}
+
+/**
+ * How the kit's returns follow from its positions, declared in verdict.json so
+ * the auditor can recompute every period (README, "The runner protocol").
+ */
+export const kitAccounting = (run: KitRun) => ({convention: 'close_to_close' as const, price: run.prices.closeColumn ?? 'close', cost_bps: run.costBps})
+
 export async function runBacktestProtocol(
   env: NodeJS.ProcessEnv,
   strategyName: string,
@@ -55,41 +111,20 @@ export async function runBacktestProtocol(
   const cwd = opts.cwd ?? process.cwd()
   const dataFile = resolve(cwd, requireVariable(env, 'RIGOR_DATA', 'the price CSV (date,close or date,open,high,low,close,volume)'))
   const outDir = resolve(cwd, requireVariable(env, 'RIGOR_OUT', 'the directory to write verdict.json, returns.csv and positions.csv into'))
-  const strategy = getStrategy(strategyName)
+  getStrategy(strategyName)
   const rawParams = readParams(env.RIGOR_PARAMS)
   const seed = readSeed(env.RIGOR_SEED)
-
-  const runner = RunnerParams.safeParse(rawParams)
-  if (!runner.success) {
-    const issue = runner.error.issues[0]
-    throw new InputError(issue.message, {file: 'RIGOR_PARAMS', field: issue.path.join('.')})
-  }
-  const costBps = runner.data.cost_bps ?? opts.costBps ?? DEFAULT_COST_BPS
-  const folds = runner.data.folds ?? opts.folds ?? DEFAULT_FOLDS
-  const periodsPerYear = runner.data.periods_per_year ?? TRADING_DAYS_PER_YEAR
-  const params = parseStrategyParams(strategy, rawParams, 'RIGOR_PARAMS')
-  const effectiveParams = flattenParams(params)
-
+  const costMultiplier = readCostMultiplier(env.RIGOR_COST_MULTIPLIER)
   const prices = loadPrices(dataFile)
-  const bars = prices.close.length
-  if (bars < minimumBars(folds)) {
-    throw new InputError(`has ${bars} price rows; ${folds} walk-forward folds need at least ${minimumBars(folds)}`, {
-      file: dataFile,
-      fix: 'use a longer price history or fewer folds (--folds or params.folds)',
-    })
-  }
-
-  const workspace = createBacktestWorkspace(prices.close)
-  const result = runBacktest(workspace, strategy, params, {costBps, folds, periodsPerYear})
+  const run = runKit(prices, strategyName, rawParams, {costBps: opts.costBps, folds: opts.folds, costMultiplier, dataFile})
+  const {result, costBps} = run
   const {from, to} = result.outOfSample
-
-  const ignored = Object.keys(rawParams).filter((key) => !knownParamNames(strategy.name, params).has(key))
   const notes = [
-    `${strategy.name} ${JSON.stringify(effectiveParams)} on ${basename(dataFile)}:`,
+    `${run.strategy} ${JSON.stringify(run.effectiveParams)} on ${basename(dataFile)}:`,
     `${result.folds.length}-fold walk-forward, out of sample ${prices.dates[from]} to ${prices.dates[to - 1]} (${to - from} periods),`,
-    `${costBps} bps per unit traded; in-sample sharpe ${result.metrics.is_sharpe.toFixed(2)} vs out-of-sample ${result.metrics.sharpe.toFixed(2)}.`,
+    `${costBps} bps per unit traded${costMultiplier === 1 ? '' : ` (RIGOR_COST_MULTIPLIER ${costMultiplier})`}; in-sample sharpe ${result.metrics.is_sharpe.toFixed(2)} vs out-of-sample ${result.metrics.sharpe.toFixed(2)}.`,
     `Deterministic: seed ${seed} recorded; the backtest draws no random numbers.`,
-    ignored.length > 0 ? `Ignored params: ${ignored.join(', ')}.` : '',
+    run.ignored.length > 0 ? `Ignored params: ${run.ignored.join(', ')}.` : '',
   ]
     .filter(Boolean)
     .join(' ')
@@ -98,15 +133,22 @@ export async function runBacktestProtocol(
   const returnsRows: [string, number][] = []
   for (let t = from; t < to; t++) returnsRows.push([prices.dates[t], result.net[t]])
   const positionRows: [string, number][] = []
-  for (let t = 0; t < bars; t++) positionRows.push([prices.dates[t], result.positions[t]])
+  for (let t = 0; t < prices.close.length; t++) positionRows.push([prices.dates[t], result.positions[t]])
   const written = [join(outDir, 'returns.csv'), join(outDir, 'positions.csv'), join(outDir, 'verdict.json')]
   await writeFile(written[0], stringify(returnsRows, {header: true, columns: ['date', 'return']}))
   await writeFile(written[1], stringify(positionRows, {header: true, columns: ['date', 'position']}))
   // the verdict last: its presence says the artifacts it lists are complete
-  const verdict = {metrics: result.metrics, notes, artifacts: [...ARTIFACTS]}
+  const verdict = {metrics: result.metrics, notes, artifacts: [...ARTIFACTS], accounting: kitAccounting(run)}
   await writeFile(written[2], `${JSON.stringify(verdict, null, 2)}\n`)
 
-  return {strategy: strategy.name, params: effectiveParams, metrics: result.metrics, notes, dataFile, outDir, written}
+  return {strategy: run.strategy, params: run.effectiveParams, metrics: result.metrics, notes, dataFile, outDir, written}
+}
+
+function readCostMultiplier(text: string | undefined): number {
+  if (text === undefined || text.trim() === '') return 1
+  const value = Number(text)
+  if (!Number.isFinite(value) || value < 0) throw new InputError(`"${text}" is not a number >= 0`, {field: 'RIGOR_COST_MULTIPLIER', fix: 'unset it, or give a factor such as 2'})
+  return value
 }
 
 function requireVariable(env: NodeJS.ProcessEnv, name: 'RIGOR_DATA' | 'RIGOR_OUT', what: string): string {

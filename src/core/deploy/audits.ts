@@ -1,7 +1,7 @@
-import {loadMarkdownDocument} from '../documents.js'
+import {loadAuditRecord} from '../auditor/record.js'
 import {RigorError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
-import {AuditFrontMatter} from '../schemas/index.js'
+import type {AuditFrontMatter} from '../schemas/index.js'
 import {listTreeFiles, readBlobs} from '../tree-files.js'
 import {auditsDirPath} from './paths.js'
 
@@ -22,13 +22,16 @@ export interface UnusableAudit {
  * unusable: it is named, never counted.
  */
 export async function readNodeAudits(repo: Repo, tree: string | undefined, id: string): Promise<{audits: NodeAudit[]; unusable: UnusableAudit[]}> {
-  const files = (await listTreeFiles(repo, tree, auditsDirPath(id))).filter((f) => f.path.endsWith('.md'))
-  const blobs = await readBlobs(repo, files.map((f) => f.oid))
+  const listed = await listTreeFiles(repo, tree, auditsDirPath(id))
+  const files = listed.filter((f) => f.path.endsWith('.md'))
+  const sidecars = listed.filter((f) => f.path.endsWith('.json'))
+  const [blobs, sidecarBlobs] = await Promise.all([readBlobs(repo, files.map((f) => f.oid)), readBlobs(repo, sidecars.map((f) => f.oid))])
+  const sidecarText = new Map(sidecars.map((f, i) => [f.path, sidecarBlobs[i]!.toString('utf8')]))
   const audits: NodeAudit[] = []
   const unusable: UnusableAudit[] = []
   files.forEach((f, i) => {
     try {
-      const {front} = loadMarkdownDocument(AuditFrontMatter, blobs[i]!.toString('utf8'), f.path)
+      const front = loadAuditRecord(blobs[i]!.toString('utf8'), f.path, (path) => sidecarText.get(path))
       if (front.covers.node !== id) unusable.push({file: f.path, problem: `covers node ${front.covers.node}, not ${id}`})
       else audits.push({file: f.path, front})
     } catch (err) {

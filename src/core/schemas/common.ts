@@ -19,6 +19,17 @@ export const NodeId = z.string().superRefine((id, ctx) => {
   if (problem) ctx.addIssue({code: 'custom', message: problem})
 })
 
+/**
+ * `family:` names the set of trials that competed for one selection (the DSR
+ * and PBO family); spelled like a node id (`trend/momentum`).
+ */
+export const FamilyName = z.string().superRefine((name, ctx) => {
+  const problem = nodeIdProblem(name)
+  if (problem) ctx.addIssue({code: 'custom', message: problem.replace(/node id/g, 'family name')})
+})
+/** `trials_outside:` trials made outside rigor (a notebook, an earlier search) that DSR's N must count */
+export const TrialsOutside = z.number().int().nonnegative().max(1_000_000_000)
+
 export const Checksum = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>')
 export const IsoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time')
 

@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import {Checksum, IsoTime, NodeId, NodeStatus, Params, RunSpec} from './common.js'
+import {Checksum, FamilyName, IsoTime, NodeId, NodeStatus, Params, RunSpec, TrialsOutside} from './common.js'
 
 /** experiments/<id>/node.yaml */
 export const NodeFile = z.strictObject({
@@ -15,6 +15,10 @@ export const NodeFile = z.strictObject({
   parent: NodeId.optional(),
   /** how many rule-spawned ancestors this node has (itself included when spawned) */
   generation: z.number().int().nonnegative().default(0),
+  /** the DSR/PBO family; default: the variants of one sweep, or the children of one parent, on the same data */
+  family: FamilyName.optional(),
+  /** trials of this family made outside rigor, counted in DSR's N */
+  trials_outside: TrialsOutside.optional(),
   spawned_by: z.strictObject({rule: z.string(), from: NodeId}).optional(),
   seeded_by: z.string().optional(),
   designed_by: z.string().optional(),

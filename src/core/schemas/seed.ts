@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import {NodeId, Params, ParamValue, RunSpec} from './common.js'
+import {FamilyName, NodeId, Params, ParamValue, RunSpec, TrialsOutside} from './common.js'
 
 export const SeedNode = z.strictObject({
   id: NodeId,
@@ -9,6 +9,8 @@ export const SeedNode = z.strictObject({
   data: z.string().optional(),
   requires: z.array(NodeId).default([]),
   priority: z.number().default(0),
+  family: FamilyName.optional(),
+  trials_outside: TrialsOutside.optional(),
 })
 
 const Range = z.strictObject({
@@ -28,6 +30,10 @@ export const SeedSweep = z
     data: z.string().optional(),
     requires: z.array(NodeId).default([]),
     priority: z.number().default(0),
+    /** the family of every variant (default: the sweep's variants on its data) */
+    family: FamilyName.optional(),
+    /** trials of this sweep made outside rigor, counted once for the family */
+    trials_outside: TrialsOutside.optional(),
     grid: z.record(z.string(), z.array(ParamValue).min(1)).optional(),
     random: z
       .strictObject({

@@ -56,8 +56,27 @@ export const VerdictFile = z.strictObject({
 export type VerdictFile = z.infer<typeof VerdictFile>
 export type VerdictDraft = Omit<z.input<typeof VerdictFile>, 'checksum'>
 
+/**
+ * How a runner's returns follow from its positions, so the auditor can
+ * recompute them. `close_to_close` (the kit's): the position at the close of
+ * row t-1 times the return of `price` from row t-1 to row t, minus `cost_bps`
+ * per unit of position changed at that close. Any other convention is recorded
+ * but cannot be verified.
+ */
+export const RunnerAccounting = z.object({
+  convention: z.string().min(1),
+  /** the price column (any header spelling the price reader accepts); default: adjusted close if present, else close */
+  price: z.string().min(1).optional(),
+  cost_bps: z.number().nonnegative().optional(),
+})
+export type RunnerAccounting = z.infer<typeof RunnerAccounting>
+
 /** $RIGOR_OUT/verdict.json, as written by a runner */
 export const RunnerVerdict = z.object({
+  /** how returns.csv follows from positions.csv (the auditor's accounting check) */
+  accounting: RunnerAccounting.optional(),
+  /** trials the runner made that rigor never saw (e.g. an internal parameter search): counted in the family's DSR */
+  trials_outside: z.number().int().nonnegative().optional(),
   metrics: z.record(z.string(), z.number()).default({}),
   status: z.enum(['proven_accepted', 'proven_rejected', 'inconclusive']).optional(),
   notes: z.string().optional(),

@@ -1,5 +1,6 @@
 import {linearRegression} from 'simple-statistics'
 import {InputError} from '../errors.js'
+import {negligibleSpread} from './moments.js'
 import {requireInteger} from './validate.js'
 
 /**
@@ -241,7 +242,7 @@ function pooledSharpe(blockMean: Float64Array, blockM2: Float64Array, blocks: re
   const count = blocks.length * blockLength
   const std = Math.sqrt(m2 / (count - 1))
   // a trial that never moves (e.g. never trades) ranks by the sign of its mean alone
-  if (std === 0) return mu === 0 ? 0 : mu > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY
+  if (negligibleSpread(std, mu)) return mu === 0 ? 0 : mu > 0 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY
   return mu / std
 }
 

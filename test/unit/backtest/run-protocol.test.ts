@@ -110,3 +110,14 @@ describe('runBacktestProtocol', () => {
     await expect(runBacktestProtocol({...env, RIGOR_DATA: short}, 'momentum')).rejects.toThrow(/short\.csv: has 3 price rows; 5 walk-forward folds need at least 13/)
   })
 })
+
+describe('runBacktestProtocol under audit', () => {
+  it('multiplies costs once by RIGOR_COST_MULTIPLIER (params.cost_bps is never doubled as well) and declares its accounting', async () => {
+    const out = join(scratch(), 'out')
+    await runBacktestProtocol({RIGOR_DATA: DATA, RIGOR_OUT: out, RIGOR_PARAMS: '{"lookback": 20, "cost_bps": 5}', RIGOR_COST_MULTIPLIER: '2'}, 'momentum')
+    const verdict = RunnerVerdict.parse(JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8')))
+    expect(verdict.metrics.cost_bps).toBe(10)
+    expect(verdict.accounting).toEqual({convention: 'close_to_close', price: 'close', cost_bps: 10})
+    await expect(runBacktestProtocol({RIGOR_DATA: DATA, RIGOR_OUT: out, RIGOR_COST_MULTIPLIER: 'lots'}, 'momentum')).rejects.toThrow(/RIGOR_COST_MULTIPLIER/)
+  })
+})

@@ -59,3 +59,19 @@ describe('moments', () => {
     expect(() => moments([1, Number.NaN, 3])).toThrow(/observation 2/)
   })
 })
+
+describe('near-constant returns', () => {
+  it('treat rounding noise as no variation: the Sharpe ratio is 0, not 1e15', async () => {
+    const {sharpeOrZero, negligibleSpread} = await import('../../../src/core/stats/moments.js')
+    const {sharpeRatio: kitSharpe} = await import('../../../src/core/backtest/metrics.js')
+    // equal returns as computed from prices: 0.0001 plus a few ulps of noise
+    const prices = Array.from({length: 300}, (_, i) => 100 * 1.0001 ** i)
+    const returns = prices.slice(1).map((p, i) => p / prices[i]! - 1)
+    expect(new Set(returns).size).toBeGreaterThan(1)
+    expect(sharpeOrZero(returns)).toBe(0)
+    expect(kitSharpe(Float64Array.from(returns))).toBe(0)
+    expect(negligibleSpread(0, 0)).toBe(true)
+    expect(sharpeOrZero([0.01, -0.01, 0.02])).toBeGreaterThan(0)
+    expect(() => skewness(returns)).toThrow(/never vary/)
+  })
+})

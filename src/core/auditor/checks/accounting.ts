@@ -1,0 +1,95 @@
+import {recomputeReturns, VERIFIABLE_CONVENTION} from '../accounting.js'
+import {annualised, errored, type CheckContext, type CheckOutcome, type IssueDraft} from './context.js'
+
+/**
+ * The committed returns must follow from the committed positions and the
+ * price data under the runner's declared convention. Every other check re-runs
+ * the runner on altered copies, and the overfitting checks trust returns.csv:
+ * a runner that knows it is being audited could behave on the copies and report
+ * returns its positions never earned on the research file. Recomputing from
+ * positions.csv closes that door for any runner that declares a convention rigor
+ * can verify; the others get "returns not verified".
+ */
+export function accountingCheck(c: CheckContext): CheckOutcome {
+  const name = 'accounting.consistency'
+  const issues: IssueDraft[] = [...implausibleSharpe(c)]
+  const unverified = (reason: string): CheckOutcome => ({
+    check: {name, result: 'skipped', figures: {convention: c.accounting?.convention ?? null}, reason},
+    issues: [
+      ...issues,
+      {
+        severity: c.t.allow_unverified_returns ? 'minor' : 'major',
+        category: 'other',
+        description: `returns not verified: ${reason}${c.t.allow_unverified_returns ? ' (allowed by audit.allow_unverified_returns in rigor.yaml)' : ''}. The overfitting and cost figures trust returns.csv as reported.`,
+        location: 'verdict.json of the runner (accounting) and positions.csv',
+        remediation: `declare {"accounting": {"convention": "${VERIFIABLE_CONVENTION}", "price": "close", "cost_bps": 5}} in verdict.json and write positions.csv, or opt in with audit: {allow_unverified_returns: true}`,
+      },
+    ],
+  })
+  if (!c.accounting) return unverified('the runner declares no accounting convention in verdict.json')
+  if (c.accounting.convention !== VERIFIABLE_CONVENTION) return unverified(`the runner declares the convention "${c.accounting.convention}", which rigor cannot recompute (only ${VERIFIABLE_CONVENTION})`)
+  if (c.positions.size === 0) return unverified('the runner wrote no positions.csv to recompute its returns from')
+  if (!c.node.data) return unverified('the node declares no data file to recompute its returns from')
+  if (!c.data) return errored(name, c.dataProblem ?? 'the data file cannot be read')
+  if (!c.basis) return errored(name, `the data has no "${c.accounting.price}" column, the price the runner declares`)
+  const cost = c.accounting.cost_bps ?? c.costBps
+  const recomputed = recomputeReturns(c.basis, c.positions, c.returns.keys(), cost)
+  let maxDiff = 0
+  let mismatched = recomputed.unreachable.length
+  let first: string | null = recomputed.unreachable[0]?.date ?? null
+  for (const [date, reported] of c.returns) {
+    const expected = recomputed.returns.get(date)
+    if (expected === undefined) continue
+    const diff = Math.abs(expected - reported)
+    maxDiff = Math.max(maxDiff, Number.isFinite(diff) ? diff : Number.POSITIVE_INFINITY)
+    if (!(diff <= c.t.accounting_tolerance)) {
+      mismatched++
+      if (first === null || date < first) first = date
+    }
+  }
+  const figures = {
+    convention: c.accounting.convention,
+    price_column: c.basis.column,
+    cost_bps: cost,
+    periods_checked: c.returns.size,
+    mismatched_periods: mismatched,
+    max_abs_difference: maxDiff,
+    first_mismatch_date: first,
+  }
+  const threshold = {accounting_tolerance: c.t.accounting_tolerance}
+  if (mismatched === 0) return {check: {name, result: 'pass', figures, threshold}, issues}
+  const why = recomputed.unreachable[0] ? ` (${recomputed.unreachable[0].date}: ${recomputed.unreachable[0].why})` : ''
+  return {
+    check: {name, result: 'fail', figures, threshold},
+    issues: [
+      ...issues,
+      {
+        severity: 'critical',
+        category: 'other',
+        description: `${mismatched} of ${c.returns.size} committed returns do not follow from positions.csv and the prices under ${c.accounting.convention} at ${cost} bps (largest difference ${maxDiff.toPrecision(3)}, first on ${first})${why}: the reported performance is not what the positions earned`,
+        location: 'returns.csv and positions.csv of the runner',
+        remediation: 'write returns.csv from the positions actually held, under the convention declared in verdict.json',
+      },
+    ],
+  }
+}
+
+/** An annualised Sharpe ratio above max_plausible_sharpe is a major issue until a reviewer signs it off in rigor.yaml. */
+function implausibleSharpe(c: CheckContext): IssueDraft[] {
+  const sharpe = annualised(c.returns.values(), c.t)
+  if (!(sharpe > c.t.max_plausible_sharpe)) return []
+  const signOff = c.t.sign_offs.find((s) => s.node === c.node.id && s.issue === 'implausible_sharpe')
+  return [
+    {
+      severity: signOff ? 'minor' : 'major',
+      category: 'other',
+      description:
+        `an annualised Sharpe ratio of ${sharpe.toFixed(2)} is above ${c.t.max_plausible_sharpe}, beyond what daily strategies sustain: ` +
+        (signOff ? `signed off by ${signOff.by}: ${signOff.reason}` : 'a reviewer must sign it off before this audit can pass'),
+      location: 'returns.csv',
+      remediation: signOff
+        ? 'none: signed off in rigor.yaml (audit.sign_offs)'
+        : `check the data and the accounting by hand, then add {node: ${c.node.id}, issue: implausible_sharpe, by: <reviewer>, reason: <why>} to audit.sign_offs in rigor.yaml`,
+    },
+  ]
+}

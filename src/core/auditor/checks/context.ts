@@ -1,0 +1,61 @@
+import type {PriceTable} from '../../data/price-file.js'
+import {sharpeOrZero} from '../../stats/index.js'
+import type {AuditCheck, AuditIssue, NodeFile} from '../../schemas/index.js'
+import type {RunnerAccounting} from '../../schemas/verdict.js'
+import type {PriceBasis} from '../accounting.js'
+import type {Family} from '../family.js'
+import type {AuditRunner} from '../rerun.js'
+import type {AuditThresholds} from '../thresholds.js'
+
+/** Everything a check reads: the committed outputs and data, the family, the thresholds, and a way to re-run the node. */
+export interface CheckContext {
+  node: NodeFile
+  /** the committed data file, located but not yet validated; undefined when the node declares none or it cannot be read */
+  data?: PriceTable
+  /** validated prices of the data's return column, for altered copies */
+  closes?: Float64Array
+  /** why the data cannot be read or altered: the checks that need it are `error` */
+  dataProblem?: string
+  /** committed out/returns.csv */
+  returns: Map<string, number>
+  /** committed out/positions.csv (empty when the runner wrote none) */
+  positions: Map<string, number>
+  /** the runner's declaration in its committed verdict.json */
+  accounting?: RunnerAccounting
+  /** prices under the declared convention, when the data has the declared column */
+  basis?: PriceBasis
+  family: Family
+  costBps: number
+  t: AuditThresholds
+  runner: AuditRunner
+}
+
+export type IssueDraft = Omit<AuditIssue, 'id'>
+
+export interface CheckOutcome {
+  check: AuditCheck
+  issues: IssueDraft[]
+}
+
+export const perPeriodSharpe = (r: Iterable<number>): number => sharpeOrZero([...r])
+export const annualised = (r: Iterable<number>, t: AuditThresholds): number => perPeriodSharpe(r) * Math.sqrt(t.periods_per_year)
+
+export const skipped = (name: string, reason: string, figures: Record<string, unknown> = {}): CheckOutcome => ({check: {name, result: 'skipped', figures, reason}, issues: []})
+
+/**
+ * A check that could not run (the data cannot be altered, the runner crashed on
+ * every copy): never a finding about the strategy, but the audit is incomplete,
+ * so the verdict cannot be PASS.
+ */
+export const errored = (name: string, reason: string, figures: Record<string, unknown> = {}): CheckOutcome => ({
+  check: {name, result: 'error', figures, reason},
+  issues: [
+    {
+      severity: 'major',
+      category: 'other',
+      description: `${name} could not run: ${reason}. This is not a finding about the strategy; the audit is incomplete.`,
+      location: name,
+      remediation: 'fix the cause named above, then audit again',
+    },
+  ],
+})

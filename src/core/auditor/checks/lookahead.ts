@@ -1,0 +1,54 @@
+import {truncatePriceTable} from '../../data/price-file.js'
+import {inBatches} from '../rerun.js'
+import {errored, skipped, type CheckContext, type CheckOutcome} from './context.js'
+
+/**
+ * Positions up to a cut must not change when the data after the cut is
+ * removed: a position that does read data from after its own date.
+ */
+export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
+  const name = 'lookahead.truncation'
+  if (!c.node.data) return skipped(name, 'the node declares no data file to truncate')
+  if (!c.data) return errored(name, c.dataProblem ?? 'the data file cannot be read')
+  if (c.positions.size === 0) return skipped(name, 'the runner wrote no positions.csv')
+  const data = c.data
+  const cuts = c.t.truncation_cuts.map((f) => Math.floor(data.rows.length * f))
+  const reruns = await inBatches(cuts.map((cut) => () => c.runner.run({data: truncatePriceTable(data, cut)})), c.t.parallel)
+  let maxDiff = 0
+  let firstDate: string | null = null
+  const failures: string[] = []
+  const ignoredData: string[] = []
+  reruns.forEach((r, i) => {
+    if (!r.ok) return failures.push(`cut at row ${cuts[i]}: ${r.reason}`)
+    const kept = new Set(data.rows.slice(0, cuts[i]).map((row) => row[data.columns.date]))
+    // a position dated after the cut came from data the copy did not hold: the runner read another file
+    const beyond = [...r.positions.keys()].find((date) => !kept.has(date))
+    if (beyond !== undefined) ignoredData.push(`cut at row ${cuts[i]} still has a position on ${beyond}`)
+    for (const [date, pos] of r.positions) {
+      const full = c.positions.get(date)
+      if (full === undefined || !kept.has(date)) continue
+      const diff = Math.abs(full - pos)
+      if (diff > maxDiff) maxDiff = diff
+      if (diff > c.t.position_tolerance && (firstDate === null || date < firstDate)) firstDate = date
+    }
+  })
+  const figures = {cuts_rows: cuts, max_position_difference: maxDiff, first_differing_date: firstDate}
+  const threshold = {position_tolerance: c.t.position_tolerance}
+  if (ignoredData.length > 0) return errored(name, `the runner did not read RIGOR_DATA (${ignoredData[0]}), so truncating it tests nothing`, figures)
+  if (failures.length === cuts.length) return errored(name, `the runner failed on every truncated copy (${failures[0]})`, figures)
+  if (maxDiff <= c.t.position_tolerance && failures.length === 0) return {check: {name, result: 'pass', figures, threshold}, issues: []}
+  return {
+    check: {name, result: 'fail', figures: {...figures, failed_reruns: failures}, threshold},
+    issues: [
+      {
+        severity: 'critical',
+        category: 'lookahead',
+        description: failures.length
+          ? `the strategy could not run on truncated data (${failures[0]})`
+          : `positions up to a cut changed when later data was removed (by up to ${maxDiff.toPrecision(3)}, first on ${firstDate}): they read data from after their own date`,
+        location: 'positions.csv of the runner; the code that computes positions',
+        remediation: 'compute each position only from data up to its own date (no centred windows, no whole-sample normalisation, no next-day values)',
+      },
+    ],
+  }
+}

@@ -1,0 +1,138 @@
+import {parse} from 'csv-parse/sync'
+import {stringify} from 'csv-stringify/sync'
+import {InputError} from '../errors.js'
+
+/**
+ * The one reader of price files, shared by the strategy kit and the auditor, so
+ * that what the kit trades is exactly what the auditor alters. It accepts what
+ * users' files look like: any header case and spacing (`Date`, `Adj Close`,
+ * `adj_close`), extra columns kept as they are, ISO dates or datetimes, and Unix
+ * timestamps in seconds or milliseconds.
+ *
+ * Rows stay as the strings written, so an altered copy changes only the price
+ * cells and a truncated one is a prefix of the original.
+ */
+
+export interface PriceColumns {
+  date: number
+  /** the column returns are computed from: the adjusted close when the file has one, else the close */
+  close: number
+  /** every column that holds a price (open, high, low, close, adjusted close): an altered copy rescales them all */
+  prices: number[]
+  open?: number
+  high?: number
+  low?: number
+  volume?: number
+}
+
+export interface PriceTable {
+  /** where the text came from, for error messages */
+  file: string
+  header: string[]
+  rows: string[][]
+  /** the source line of each row */
+  lines: number[]
+  columns: PriceColumns
+}
+
+// header names compared without case, spaces or punctuation: "Adj Close", "adj_close" and "AdjClose" are one name
+const key = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '')
+const DATE_NAMES = ['date', 'datetime', 'timestamp', 'time']
+const ADJUSTED_CLOSE_NAMES = ['adjclose', 'adjustedclose']
+
+/** Parses price CSV text into a table with its columns located; `file` only names the source in errors. */
+export function readPriceTable(text: string, file: string): PriceTable {
+  let records: {info: {lines: number}; record: string[]}[]
+  try {
+    records = parse(text, {bom: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: true}) as unknown as typeof records
+  } catch (error) {
+    throw new InputError(`is not valid CSV: ${(error as Error).message}`, {file, cause: error})
+  }
+  if (records.length === 0) throw new InputError('is empty; expected a header row date,close (or date,open,high,low,close,volume)', {file})
+  const header = records[0]!.record
+  const keys = header.map(key)
+  const find = (names: readonly string[]): number | undefined => {
+    for (const name of names) {
+      const index = keys.indexOf(name)
+      if (index >= 0) return index
+    }
+    return undefined
+  }
+  const date = find(DATE_NAMES)
+  if (date === undefined) {
+    throw new InputError(`has no "date" column (header: ${header.join(',')})`, {file, field: 'date', fix: `name the date column one of: ${DATE_NAMES.join(', ')} (any case)`})
+  }
+  const plainClose = find(['close'])
+  const adjusted = find(ADJUSTED_CLOSE_NAMES)
+  const close = adjusted ?? plainClose
+  if (close === undefined) {
+    throw new InputError(`has no "close" column (header: ${header.join(',')})`, {
+      file,
+      field: 'close',
+      fix: 'the header must name at least date and close (or Adj Close), e.g. date,open,high,low,close,volume',
+    })
+  }
+  const optional = {open: find(['open']), high: find(['high']), low: find(['low']), volume: find(['volume', 'vol'])}
+  const prices = [optional.open, optional.high, optional.low, plainClose, adjusted].filter((i): i is number => i !== undefined)
+  const body = records.slice(1)
+  return {
+    file,
+    header,
+    rows: body.map((r) => r.record),
+    lines: body.map((r) => r.info.lines),
+    columns: {date, close, prices, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined))},
+  }
+}
+
+/** The table back as CSV text, header first. */
+export const priceTableText = (table: PriceTable): string => stringify([table.header, ...table.rows])
+
+/** The canonical name of a column for messages: `close`, `adj close`, `open`, ... */
+export const columnName = (table: PriceTable, index: number): string => table.header[index]!.trim().toLowerCase()
+
+// ISO 8601 dates and datetimes, or a Unix timestamp (seconds up to 11 digits, else milliseconds)
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
+const EPOCH = /^\d{9,13}(\.\d+)?$/
+
+/** Milliseconds since the epoch for a date cell, or NaN when it is not a date. */
+export function parseDateCell(text: string): number {
+  const cell = text.trim()
+  if (EPOCH.test(cell)) {
+    const value = Number(cell)
+    return cell.split('.')[0]!.length <= 11 ? value * 1000 : value
+  }
+  // a date without a zone is a calendar day: read it as UTC so that every machine orders and labels it alike
+  if (ISO_DATE.test(cell)) return Date.parse(/[T ]/.test(cell) && !/(Z|[+-]\d{2}:?\d{2})$/.test(cell) ? `${cell.replace(' ', 'T')}Z` : cell)
+  // other spellings Date.parse understands ("Jan 2, 2024"), as long as they name a year
+  return /\d{4}/.test(cell) ? Date.parse(cell) : Number.NaN
+}
+
+/** The first `rows` rows: the data as it stood before row `rows`. */
+export const truncatePriceTable = (table: PriceTable, rows: number): PriceTable => ({
+  ...table,
+  rows: table.rows.slice(0, rows),
+  lines: table.lines.slice(0, rows),
+})
+
+/** Where a holdout begins: the first row on or after `from`, or the last `fraction` of the rows. */
+export type HoldoutCut = {from: string} | {fraction: number}
+
+/**
+ * The index of the first holdout row (so rows [0, index) are the research data).
+ * A `from` date after the last row gives the row count (no holdout); a fraction
+ * keeps at least one research row.
+ */
+export function holdoutStart(table: PriceTable, cut: HoldoutCut): number {
+  const n = table.rows.length
+  if ('fraction' in cut) {
+    if (!(cut.fraction > 0 && cut.fraction < 1)) throw new InputError(`holdout fraction must lie strictly between 0 and 1, got ${cut.fraction}`, {field: 'holdout.fraction', fix: 'e.g. fraction: 0.2'})
+    return Math.max(1, n - Math.round(n * cut.fraction))
+  }
+  const from = parseDateCell(cut.from)
+  if (Number.isNaN(from)) throw new InputError(`"${cut.from}" is not a date`, {field: 'holdout.from', fix: 'write the date as YYYY-MM-DD'})
+  const index = table.rows.findIndex((row) => parseDateCell(row[table.columns.date] ?? '') >= from)
+  return index === -1 ? n : index
+}
+
+/** The research part of a table: every row before the holdout. */
+export const researchPart = (table: PriceTable, cut: HoldoutCut): PriceTable => truncatePriceTable(table, holdoutStart(table, cut))
