@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {dumpYaml} from '../core/documents.js'
+import {holdoutOpeningsOf} from '../core/auditor/holdout.js'
 import {listAudits} from '../core/auditor/index.js'
 import {showNode, type NodeDetails} from '../core/show.js'
 
@@ -10,18 +11,25 @@ export default class Show extends RigorCommand {
   static override examples = ['<%= config.bin %> show loss/sharpe-pf', '<%= config.bin %> show loss/sharpe-pf --json']
   static override args = {id: Args.string({description: 'node id', required: true})}
 
-  async run(): Promise<NodeDetails> {
+  async run(): Promise<NodeDetails & {holdout?: Awaited<ReturnType<typeof holdoutOpeningsOf>>}> {
     const {args, flags} = await this.parse(Show)
     return withWorkspace(flags.cwd, async (ws) => {
-      const details = await showNode(ws, args.id, listAudits)
+      const shown = await showNode(ws, args.id, listAudits)
+      const holdout = ws.config.holdout ? await holdoutOpeningsOf(ws, args.id) : undefined
+      const details = holdout ? {...shown, holdout} : shown
       if (!this.jsonEnabled()) {
-        const {verdict, audits, lineage, children, ...node} = details
+        const {verdict, audits, lineage, children, holdout: _holdout, ...node} = details as typeof details & {holdout?: unknown}
         this.log(`# ${node.id}  (${node.status}${node.archived ? ', archived' : ''})`)
         if (lineage.length) this.log(`lineage: ${[...lineage, node.id].join(' -> ')}`)
         if (children.length) this.log(`children: ${children.join(', ')}`)
         this.log(dumpYaml(node).trimEnd())
         this.log(verdict ? `\n## verdict\n${dumpYaml(verdict).trimEnd()}` : '\n(no verdict yet)')
         if (audits.length) this.log(`\n## audits\n${dumpYaml(audits).trimEnd()}`)
+        if (holdout) {
+          const n = holdout.openings.length
+          this.log(`\n## sealed holdout (family: ${holdout.family})\n${n === 0 ? 'never opened' : `opened ${n} time(s)${n > 1 ? ': it is no longer a clean holdout' : ''}`}`)
+          for (const o of holdout.openings) this.log(`  ${o.opened_at} by ${o.by} for ${o.node}: ${o.passed ? 'passed' : 'failed'}, Sharpe ${o.sharpe.toFixed(2)}${o.sealed ? '' : ' (not sealed: research ran without the sandbox)'}`)
+        }
       }
       return details
     })

@@ -12,6 +12,7 @@ export const RIGOR_ACTIONS = [
   'cancel',
   'requeue',
   'audit',
+  'holdout',
   'handoff',
   'deploy',
   'rollback',

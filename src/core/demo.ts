@@ -1,5 +1,7 @@
-import {mkdir, readFile, readdir} from 'node:fs/promises'
+import {chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
+import {execa} from 'execa'
 import {fileURLToPath} from 'node:url'
 import {InputError} from './errors.js'
 import {initWorkspace, isEmptyDir} from './init.js'
@@ -63,8 +65,12 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
   }
   const step = (s: string, detail: string) => opts.onStep?.({step: s, detail})
   await mkdir(target, {recursive: true})
-  const init = await initWorkspace(target, {configText: await readFile(DEMO_CONFIG, 'utf8'), ownRepository: true})
-  step('init', `workspace and git repository in ${init.root}`)
+  // a throwaway auditor key: the demo's audits are signed, and its deploy gate checks the signature
+  const auditorKey = await demoAuditorKey(target)
+  const configText = await readFile(DEMO_CONFIG, 'utf8')
+  const init = await initWorkspace(target, {configText: auditorKey ? `${configText.trimEnd()}\n\n${auditorsYaml(auditorKey)}` : configText, ownRepository: true})
+  if (auditorKey) auditorKey.privatePath = await keepKey(auditorKey.privatePath, join(target, '.git', 'rigor'))
+  step('init', `workspace and git repository in ${init.root}${auditorKey ? `; a throwaway SSH key for demo-auditor (${auditorKey.privatePath}), listed in auditors:` : ''}`)
 
   const ws = await Workspace.open(target)
   if (opts.warn) ws.onWarning = opts.warn
@@ -93,14 +99,16 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
       best.push({id: record.id, team: record.node.team, sharpe: m.sharpe ?? 0, max_drawdown: m.max_drawdown ?? 0, total_return: m.total_return ?? 0})
     }
     best.sort((a, b) => b.sharpe - a.sharpe)
-    const audits = await auditTopCandidates(ws, {count: 2, auditor: 'demo-auditor'})
-    step('audit', audits.map((a) => `${a.id} ${a.verdict}`).join(', ') || 'nothing to audit')
+    // the best candidates in turn until one passes: most of the best-looking ones do not survive the auditor
+    const audits = await auditTopCandidates(ws, {count: 12, untilPass: true, auditor: 'demo-auditor', signer: auditorKey ? {keyPath: auditorKey.privatePath} : undefined})
+    step('audit', audits.map((a) => `${a.id} ${a.verdict}${auditorKey ? ' (signed by demo-auditor)' : ''}`).join(', ') || 'nothing to audit')
+    for (const a of audits) if (a.holdout) step('holdout', `${a.id}: ${a.holdout}`)
     const winner = audits.find((a) => a.verdict === 'PASS')
     let deployed: string | undefined
     if (winner) {
       const deployment = await deployNode(ws, winner.id, {stage: 'paper', by: 'demo'})
       deployed = deployment.file
-      step('deploy', `${winner.id} to paper (${deployed})`)
+      step('deploy', `${winner.id} to paper (${deployed}), on ${winner.file}${deployment.audit_signer ? ` signed by ${deployment.audit_signer}` : ''}${winner.holdout ? `; sealed holdout ${winner.holdout}` : ''}`)
     } else {
       step('deploy', 'nothing deployed: no candidate passed its audit (the auditor doing its job: see the FAIL reports)')
     }
@@ -133,3 +141,28 @@ async function addDemoFiles(ws: Workspace): Promise<void> {
   await ws.flushSync()
 }
 
+
+/**
+ * An SSH key made for this demo only, kept under the demo's .git/rigor/ (never
+ * committed): the demo lists its public half in auditors: and signs its audits
+ * with it. Without ssh-keygen the demo runs unsigned.
+ */
+async function demoAuditorKey(target: string): Promise<{privatePath: string; publicKey: string} | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), 'rigor-demo-key-'))
+  const privatePath = join(dir, 'demo-auditor')
+  const made = await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `demo-auditor@${target.split('/').pop() ?? 'demo'}`, '-f', privatePath], {reject: false})
+  if (made.exitCode !== 0) return undefined
+  return {privatePath, publicKey: (await readFile(`${privatePath}.pub`, 'utf8')).trim()}
+}
+
+const auditorsYaml = (key: {publicKey: string}): string => `# the demo's throwaway auditor key (its private half is outside the repository)\nauditors:\n  - name: demo-auditor\n    key: "${key.publicKey}"\n`
+
+/** Moves the key pair into the demo's .git/rigor/, where a user can sign more audits with it. */
+async function keepKey(privatePath: string, dir: string): Promise<string> {
+  await mkdir(dir, {recursive: true})
+  const kept = join(dir, 'demo-auditor')
+  for (const suffix of ['', '.pub']) await copyFile(`${privatePath}${suffix}`, `${kept}${suffix}`)
+  await chmod(kept, 0o600)
+  await rm(dirname(privatePath), {recursive: true, force: true})
+  return kept
+}

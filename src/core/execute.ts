@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto'
 import {mkdir, rm} from 'node:fs/promises'
 import {extname, join, posix, resolve, sep} from 'node:path'
 import {committedDataFile, materialiseBlob} from './data-files.js'
+import {researchDataFile} from './holdout.js'
 import {decideStatus, type GateDecision} from './gates.js'
 import type {FileChange} from './git/tree-edit.js'
 import {nodeChange, nowIso, verdictChange} from './nodes.js'
@@ -115,10 +116,15 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
   }
 }
 
-/** RIGOR_DATA: the node's data file as committed at the state's tip, materialised read-only. */
+/**
+ * RIGOR_DATA: the node's data file as committed at the state's tip, materialised
+ * read-only; with a holdout configured, only the rows before it (the sandbox
+ * also shows this cut at the file's own workspace path).
+ */
 async function committedData(ws: Workspace, node: NodeFile): Promise<string> {
   const tip = await ws.readTip()
   const file = await committedDataFile(ws.repo, tip, node.data!, {file: `experiments/${node.id}/node.yaml`, field: 'data'})
+  if (ws.config.holdout) return researchDataFile(ws.repo, file.oid, node.data!, ws.config.holdout, extname(node.data!))
   return materialiseBlob(ws.repo, file.oid, extname(node.data!))
 }
 

@@ -8,6 +8,10 @@ import {renderGraph, type GraphNode} from './graph.js'
 import {readActivityLog, type LogEntry} from './log.js'
 import {objectiveMetric} from './rank.js'
 import {healthCheck, type HealthReport} from './supervise.js'
+import {readNodeAudits} from './deploy/audits.js'
+import {readDeployment} from './deploy/records.js'
+import type {DeployStage} from './schemas/index.js'
+import {listTreeFiles} from './tree-files.js'
 import type {Workspace} from './workspace.js'
 
 export interface DayActivity {
@@ -33,6 +37,8 @@ export interface DailyReport {
   stuck: number
   health_score: number
   health_formula: string
+  /** active deployments, with the audit each stands on and its sealed-holdout result */
+  deployments: Array<{node: string; stage: string; deployed_at: string; audit: string; signed_by: string | null; holdout: string | null}>
 }
 
 export const HEALTH_FORMULA =
@@ -110,6 +116,7 @@ export async function writeDailyReport(ws: Workspace, opts: {date?: string; by: 
       return {date: day, ...activityOf(entries, day)}
     })
     const activity = activityOf(entries, date)
+    const deployments = await activeDeployments(ws, snap.tree)
     const budget = await budgetState(ws, snap, new Date(`${date}T12:00:00Z`))
     const report: DailyReport = {
       date,
@@ -123,6 +130,7 @@ export async function writeDailyReport(ws: Workspace, opts: {date?: string; by: 
       stuck: health.stuck.length,
       health_score: healthScore(activity, health),
       health_formula: HEALTH_FORMULA,
+      deployments,
     }
     const graph = graphNodes.length ? renderGraph(graphNodes, {format: 'mermaid', collapseSweeps: true}) : ''
     const md = renderMarkdownDocument({date, health_score: report.health_score, activity}, reportMarkdown(report, graph))
@@ -159,9 +167,28 @@ function reportMarkdown(r: DailyReport, graph: string): string {
   for (const [objective, rows] of Object.entries(r.top)) {
     lines.push(`**${objective}**: ${rows.length ? rows.map((t) => `${t.id} (${t.value.toFixed(3)})`).join(', ') : 'no accepted node'}`, '')
   }
+  lines.push('## Deployed', '')
+  if (r.deployments.length === 0) lines.push('Nothing is deployed.', '')
+  for (const d of r.deployments) {
+    lines.push(`**${d.node}** on ${d.stage} since ${d.deployed_at.slice(0, 10)}, on ${d.audit}${d.signed_by ? ` (signed by ${d.signed_by})` : ' (unsigned)'}.${d.holdout ? ` Sealed holdout: ${d.holdout}.` : ''}`, '')
+  }
   lines.push('## Last 7 days', '', '| date | seeded | run | accepted | rejected | inconclusive |', '|---|---|---|---|---|---|')
   for (const t of r.trend) lines.push(`| ${t.date} | ${t.seeded} | ${t.run} | ${t.accepted} | ${t.rejected} | ${t.inconclusive} |`)
   lines.push('', "## The day's lineage", '')
   lines.push(graph ? `\`\`\`mermaid\n${graph.trimEnd()}\n\`\`\`` : 'Nothing was created or finished this day.')
   return lines.join('\n')
+}
+
+/** Every active deployment record, with the holdout result of the audit it stands on. */
+async function activeDeployments(ws: Workspace, tree: string | undefined): Promise<DailyReport['deployments']> {
+  const out: DailyReport['deployments'] = []
+  for (const file of await listTreeFiles(ws.repo, tree, 'deployments', {recursive: true})) {
+    const match = /^deployments\/(paper|live)\/(.+)\.yaml$/.exec(file.path)
+    if (!match || /\.results\.yaml$/.test(file.path)) continue
+    const record = await readDeployment(ws.repo, tree, match[1] as DeployStage, match[2]!)
+    if (record.kind !== 'ok' || record.doc.status !== 'active') continue
+    const audit = (await readNodeAudits(ws.repo, tree, record.doc.node)).audits.find((a) => a.file === record.doc.audit.file)
+    out.push({node: record.doc.node, stage: record.doc.stage, deployed_at: record.doc.deployed_at, audit: record.doc.audit.file, signed_by: record.doc.audit.signed_by ?? null, holdout: audit?.front.holdout?.summary ?? null})
+  }
+  return out
 }

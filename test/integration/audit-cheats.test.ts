@@ -78,8 +78,10 @@ describe('the auditor tells honest strategies from cheats (runners and data made
           return close.map(() => (rnd() < 0.05 ? (p = -p) : p))`,
         ),
         node('odd/last', 'last.csv', 'return close.map(() => 1)', {params: {price_column: 'last'}}),
-        // honest on every altered copy; on the research file byte for byte it reports returns its positions never earned
-        node('game/aware', 'drift.csv', 'return close.map(() => 1)', {}, `data === readFileSync(process.env.RIGOR_WORKSPACE + '/drift.csv', 'utf8') ? net.map((r) => r + 0.002) : net`),
+        // honest on every altered copy; on the research file byte for byte (it knows the file's length and last
+        // line: the sandbox shows altered copies at the file's own path too, so it cannot compare with that) it
+        // reports returns its positions never earned
+        node('game/aware', 'drift.csv', 'return close.map(() => 1)', {}, `data.length === ${drift.length} && data.endsWith(${JSON.stringify(drift.trimEnd().split('\n').pop())} + '\\n') ? net.map((r) => r + 0.002) : net`),
       ],
     })
 

@@ -48,8 +48,9 @@ function workUnderTerminal(args: string[]): {result: Promise<CliResult>; ctrlC: 
 
 const runners = () => pidsWithEnv(`RIGOR_WORKSPACE=${repo.dir}`)
 const runningHeldBy = (worker: string): string[] => {
-  const out = repo.git('grep', '-l', `^worker: ${worker}$`, 'main', '--', 'experiments')
-  return out
+  // git grep exits 1 when nothing matches
+  const found = spawnSync('git', ['grep', '-l', `^worker: ${worker}$`, 'main', '--', 'experiments'], {cwd: repo.dir, encoding: 'utf8'})
+  return found.stdout
     .split('\n')
     .filter(Boolean)
     .map((line) => line.replace(/^main:/, ''))

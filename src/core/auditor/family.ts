@@ -23,6 +23,8 @@ import {seriesByDate} from './csv.js'
  * internal search).
  */
 export interface Family {
+  /** what makes two nodes one family (a `family:` name, or lineage parent and data): sealed-holdout openings are counted by it */
+  key: string
   /** how membership was decided, e.g. `family "trend"` or `children of trend/momentum on prices.csv` */
   rule: string
   members: Array<{id: string; returns: Map<string, number>}>
@@ -35,7 +37,7 @@ export interface Family {
   counted: string
 }
 
-function familyKey(node: NodeFile): {key: string; rule: string} {
+export function familyKey(node: NodeFile): {key: string; rule: string} {
   if (node.family) return {key: `family:${node.family}`, rule: `family "${node.family}"`}
   const parent = node.parent ?? parentId(node.id)
   const data = node.data ?? '(no data)'
@@ -67,7 +69,7 @@ export async function resolveFamily(ws: Workspace, snap: Snapshot, node: NodeFil
   const counted =
     `N = ${total}: ${trials} finished trial(s) in rigor (${rule})` +
     (outside > 0 ? ` + ${outside} made outside rigor (${declared} declared with trials_outside, ${fromRunners} reported by runners)` : '')
-  return {rule, members, trials_in_rigor: trials, trials_outside_declared: declared, trials_outside_runners: fromRunners, trials: total, counted}
+  return {key, rule, members, trials_in_rigor: trials, trials_outside_declared: declared, trials_outside_runners: fromRunners, trials: total, counted}
 }
 
 /** trials_outside from a committed runner verdict.json; an unreadable one counts 0 (the run's own verdict was validated when it ran). */

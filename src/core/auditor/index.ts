@@ -1,6 +1,8 @@
 import {extname} from 'node:path'
 import {committedDataFile, materialiseBlob} from '../data-files.js'
+import {priceTableText, researchPart} from '../data/price-file.js'
 import {CheckFailedError, InputError} from '../errors.js'
+import {holdoutCut, researchDataFile} from '../holdout.js'
 import type {CommitSigner} from '../git/signing.js'
 import {independenceProblem} from '../isolation.js'
 import {assertListedAuditor} from '../signing-key.js'
@@ -11,6 +13,7 @@ import {registerAuditStats} from '../supervise.js'
 import {readBlobs} from '../tree-files.js'
 import type {Workspace} from '../workspace.js'
 import {equityChartSvg} from './chart.js'
+import {holdoutCheckAndRecord, renderOpening, scoreHoldout} from './holdout.js'
 import type {CheckContext} from './checks/context.js'
 import {readData, runnerAccounting} from './inputs.js'
 import {decideVerdict, runChecks, summaryOf} from './verdict.js'
@@ -26,6 +29,14 @@ export {decideVerdict} from './verdict.js'
 export const AUDITS_DIR = 'audits'
 
 /** An auditor may not audit what it ran, seeded or designed (an agent designer counts): one rule, shared with the deploy gate. */
+const holdoutIssue = (summary: string): Omit<AuditIssue, 'id'> => ({
+  severity: 'critical',
+  category: 'overfitting',
+  description: `the sealed holdout, the data the research never saw, ${summary}`,
+  location: 'the holdout period of the node\'s data',
+  remediation: 'do not deploy: the edge did not survive data it was not selected on. A new variant needs a new holdout period (the old one has been seen)',
+})
+
 export const isolationProblem = (node: NodeFile, worker: string | undefined, auditor: string): string | undefined => independenceProblem(node, worker, auditor)
 
 export interface AuditOutcome {
@@ -72,7 +83,11 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   const accounting = runnerAccounting(await read('verdict.json'))
   // the committed data, never the working tree's copy
   const dataFile = node.data ? await committedDataFile(ws.repo, snap.commit, node.data, {file: `experiments/${id}/node.yaml`, field: 'data'}) : undefined
-  const dataBytes = dataFile ? (await readBlobs(ws.repo, [dataFile.oid]))[0] : undefined
+  const fullBytes = dataFile ? (await readBlobs(ws.repo, [dataFile.oid]))[0] : undefined
+  // with a sealed holdout, every check sees what the research saw: the rows before it
+  const holdout = ws.config.holdout
+  const full = holdout ? readData(fullBytes, node.data, accounting).data : undefined
+  const dataBytes = holdout && full ? Buffer.from(priceTableText(researchPart(full, holdoutCut(holdout)))) : fullBytes
   const dataInfo = readData(dataBytes, node.data, accounting)
   const kit = kitCommand(node.run.command)
   const runner =
@@ -81,7 +96,11 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
       : processRunner({
           node,
           root: ws.root,
-          dataPath: dataFile ? await materialiseBlob(ws.repo, dataFile.oid, extname(node.data!)) : undefined,
+          dataPath: dataFile
+            ? holdout
+              ? await researchDataFile(ws.repo, dataFile.oid, node.data!, holdout, extname(node.data!))
+              : await materialiseBlob(ws.repo, dataFile.oid, extname(node.data!))
+            : undefined,
           defaultTimeoutMs: ws.config.runner.default_timeout,
           limits: ws.config.runner.limits,
           runner: ws.config.runner,
@@ -100,6 +119,14 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
     runner,
   }
   const outcomes = await runChecks(ctx)
+  // the sealed holdout, scored once per artifact version, after every other check has looked only at research data
+  const sealed =
+    holdout && full
+      ? await scoreHoldout(ws, snap, {node, artifacts: verdict.artifacts, full, dataPath: node.data!, family, runner, holdout, periodsPerYear: thresholds.periods_per_year, by: opts.auditor, now})
+      : undefined
+  const scored = sealed ? holdoutCheckAndRecord(sealed) : undefined
+  if (scored) outcomes.push({check: scored.check, issues: scored.check.result === 'fail' ? [holdoutIssue(scored.holdout.summary)] : []})
+  if (holdout && !full) outcomes.push({check: {name: 'holdout.score', result: 'skipped', figures: {}, reason: 'the node declares no data file with dates to seal'}, issues: []})
   const checks = outcomes.map((o) => o.check)
   const issues: AuditIssue[] = outcomes.flatMap((o) => o.issues).map((issue, i) => ({id: `A${i + 1}`, ...issue}))
   const verdictText = decideVerdict(checks, issues)
@@ -113,11 +140,30 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
     covers: {node: id, commit: snap.commit!, artifacts: verdict.artifacts},
     summary: summaryOf(checks, issues),
     family: {rule: family.rule, trials: family.trials, trials_in_rigor: family.trials_in_rigor, trials_outside: family.trials_outside_declared + family.trials_outside_runners, counted: family.counted},
+    ...(scored ? {holdout: scored.holdout} : {}),
     checks,
     issues,
   }
   const files = renderAuditFiles(front, {report: path, chart})
-  const svg = equityChartSvg([...returns.entries()], {title: `${id}: out-of-sample equity`, log: thresholds.chart_log_scale})
+  const research = [...returns.entries()]
+  const svg = equityChartSvg([...research, ...(sealed?.returns ?? [])], {
+    title: `${id}: out-of-sample equity${sealed ? ' and the sealed holdout' : ''}`,
+    log: thresholds.chart_log_scale,
+    periods: sealed && research.length && sealed.returns.length
+      ? [
+          {kind: 'research', from: research[0]![0], to: research.at(-1)![0]},
+          {kind: 'holdout', from: sealed.returns[0]![0], to: sealed.returns.at(-1)![0]},
+        ]
+      : undefined,
+  })
+  if (sealed?.opened) {
+    // the opening is its own commit: `git log --grep 'Rigor-Action: holdout'` counts every look at the holdout
+    await ws.commit(async () => ({
+      files: new Map([[sealed.file, renderOpening(sealed.opening)]]),
+      message: {action: 'holdout', subject: `open the holdout of ${id} for ${opts.auditor}`, nodes: [id], worker: opts.auditor, trailers: {Family: family.key, Opening: String(sealed.opening.openings_in_family)}},
+      result: undefined,
+    }), {signer: opts.signer})
+  }
   const outcome = await ws.commit(async () => ({
     files: new Map([
       [path, files.report],

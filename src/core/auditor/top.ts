@@ -1,8 +1,21 @@
+import type {CommitSigner} from '../git/signing.js'
 import type {Workspace} from '../workspace.js'
 import {auditNode, listAudits} from './index.js'
 
-/** Audits the best accepted nodes by Sharpe that have no audit yet (and wrote returns.csv); the cycle and the demo use it. */
-export async function auditTopCandidates(ws: Workspace, opts: {count: number; auditor: string}): Promise<Array<{id: string; verdict: 'PASS' | 'FAIL'; file: string}>> {
+export interface TopAudit {
+  id: string
+  verdict: 'PASS' | 'FAIL'
+  file: string
+  /** the sealed holdout's one-line result, when one is configured */
+  holdout?: string
+}
+
+/**
+ * Audits the best accepted nodes by Sharpe that have no audit yet (and wrote
+ * returns.csv): the first `count`, or with `untilPass` as many of the first
+ * `count` as it takes to find one that passes. The cycle and the demo use it.
+ */
+export async function auditTopCandidates(ws: Workspace, opts: {count: number; auditor: string; signer?: CommitSigner; untilPass?: boolean}): Promise<TopAudit[]> {
   const snap = await ws.currentSnapshot()
   const candidates: Array<{id: string; sharpe: number}> = []
   for (const record of snap.nodes.values()) {
@@ -13,11 +26,12 @@ export async function auditTopCandidates(ws: Workspace, opts: {count: number; au
     candidates.push({id: record.id, sharpe: verdict?.metrics.sharpe ?? -Infinity})
   }
   candidates.sort((a, b) => b.sharpe - a.sharpe)
-  const audited: Array<{id: string; verdict: 'PASS' | 'FAIL'; file: string}> = []
+  const audited: TopAudit[] = []
   for (const {id} of candidates.slice(0, opts.count)) {
     if ((await listAudits(ws, id)).length > 0) continue
-    const outcome = await auditNode(ws, id, {auditor: opts.auditor})
-    audited.push({id, verdict: outcome.front.verdict, file: outcome.path})
+    const outcome = await auditNode(ws, id, {auditor: opts.auditor, signer: opts.signer})
+    audited.push({id, verdict: outcome.front.verdict, file: outcome.path, holdout: outcome.front.holdout?.summary})
+    if (opts.untilPass && outcome.front.verdict === 'PASS') break
   }
   return audited
 }

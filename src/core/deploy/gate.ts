@@ -157,6 +157,12 @@ async function auditConditions(
   if (!add('audit.fresh', ageDays <= MAX_AUDIT_AGE_DAYS, `${audit.file} is ${Math.floor(ageDays)} day(s) old; the gate takes audits at most ${MAX_AUDIT_AGE_DAYS} days old`, reaudit)) return undefined
   const dependent = independenceProblem(subject.node, subject.worker, signer ?? audit.front.auditor)
   if (!add('audit.independent', dependent === undefined, dependent ?? `${signer ?? audit.front.auditor} did not run, seed or design ${id}`, reaudit)) return undefined
+  // with a sealed holdout configured, the audit must have opened it and the strategy must have held up there
+  if (ws.config.holdout) {
+    const holdout = audit.front.holdout
+    const ok = holdout?.passed === true
+    if (!add('holdout.passed', ok, holdout ? `${audit.file}: holdout ${holdout.summary}` : `${audit.file} has no holdout result (made before holdout: was configured)`, ok ? undefined : holdout ? 'the strategy did not hold up on data it never saw: do not deploy it; research a new variant' : reaudit)) return undefined
+  }
   return {audit, signer}
 }
 

@@ -35,7 +35,12 @@ export class RefUpdater {
     })
     proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
     proc.stdin.on('error', () => {})
+    // a process that exited takes no more transactions, but its stderr may still be arriving:
+    // the transaction in flight is settled on close, when git's whole message has been read
     proc.on('exit', () => {
+      if (this.proc === proc) this.proc = undefined
+    })
+    proc.on('close', () => {
       if (this.proc === proc) this.proc = undefined
       this.output = ''
       const w = this.waiter

@@ -1,6 +1,7 @@
 import {z} from 'zod'
 import {branchNameProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
 import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
+import {HoldoutConfig} from './holdout.js'
 import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
 
 const Condition = z.string().min(1)
@@ -83,6 +84,8 @@ export const ConfigFile = z.strictObject({
       }),
     )
     .optional(),
+  /** the sealed holdout: see schemas/holdout.ts */
+  holdout: HoldoutConfig.optional(),
   audit: z.record(z.string(), z.unknown()).optional(),
   backtest: z.record(z.string(), z.unknown()).optional(),
   deploy: z

@@ -1,0 +1,110 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {stringify} from 'yaml'
+import {json, rigor} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {pricesCsv, writeRunner} from './audit-fixtures.js'
+import {workspace, writeSpec} from './helpers.js'
+
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+const ROWS = 600
+/** research rows: the first 80% (holdout: {fraction: 0.2}) */
+const RESEARCH = ROWS - Math.round(ROWS * 0.2)
+
+/** A long-only strategy (position 1): its edge is the drift, which the test controls per period. */
+const LONG = 'return close.map(() => 1)'
+
+/** A runner that reports the last date it can see through RIGOR_DATA and through the data file's own workspace path. */
+const PEEK = [
+  process.execPath,
+  '-e',
+  [
+    "const fs=require('fs');",
+    "const last=(f)=>{try{return fs.readFileSync(f,'utf8').trim().split('\\n').pop().split(',')[0]}catch(e){return 'unreadable'}};",
+    "fs.writeFileSync(process.env.RIGOR_OUT+'/seen.json',JSON.stringify({data:last(process.env.RIGOR_DATA),workspace:last(process.env.RIGOR_WORKSPACE+'/prices.csv')}));",
+    "fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"sharpe\":1}}')",
+  ].join(''),
+]
+
+function setUp(holdoutDrift: number): void {
+  repo = workspace()
+  // a steady up-drift in the research period; in the holdout, the drift the test asks for
+  writeFileSync(join(repo.dir, 'prices.csv'), pricesCsv({rows: ROWS, seed: 11, drift: 0.0015, vol: 0.008, extra: (t) => (t >= RESEARCH ? holdoutDrift - 0.0015 : 0)}))
+  const config = {version: 1, teams: [{name: 'default'}], gates: [{name: 'g', accept_when: 'true'}], holdout: {fraction: 0.2}, audit: {permutations: 12}}
+  writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
+  const long = writeRunner(repo.dir, 'long', LONG)
+  repo.git('add', '.')
+  repo.git('commit', '-qm', 'data, runner, a sealed holdout')
+  writeSpec(repo.dir, {
+    nodes: [
+      {id: 'seal/peek', team: 'default', run: {command: PEEK}, data: 'prices.csv'},
+      {id: 'seal/peek-unsandboxed', team: 'default', run: {command: PEEK, sandbox: 'off'}, data: 'prices.csv'},
+      {id: 'long/a', team: 'default', run: {command: ['node', long]}, params: {cost_bps: 0}, data: 'prices.csv'},
+      {id: 'long/b', team: 'default', run: {command: ['node', long]}, params: {cost_bps: 0, variant: 2}, data: 'prices.csv'},
+    ],
+  })
+  expect(rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'seeder']).code).toBe(0)
+  const work = rigor(repo.dir, ['work', '--worker', 'runner', '--parallel', '2'])
+  expect(work.code, work.stderr).toBe(0)
+}
+
+const researchEnd = () => readFileSync(join(repo.dir, 'prices.csv'), 'utf8').trim().split('\n')[RESEARCH]!.split(',')[0]
+const holdoutCommits = () => repo.git('log', '--format=%H', '--grep=Rigor-Action: holdout', 'main').split('\n').filter(Boolean).length
+
+describe('the sealed holdout', () => {
+  it('research runs see only rows before the holdout, through RIGOR_DATA and the file path alike; audits open it once per artifact version and count every opening', () => {
+    setUp(0.0015)
+    const seen = JSON.parse(repo.git('show', 'main:experiments/seal/peek/out/seen.json'))
+    expect(seen).toEqual({data: researchEnd(), workspace: researchEnd()})
+    // without the sandbox the file's own path shows everything: the verdict says sandbox off, the holdout is not sealed
+    const loose = JSON.parse(repo.git('show', 'main:experiments/seal/peek-unsandboxed/out/seen.json'))
+    expect(loose.data).toBe(researchEnd())
+    expect(loose.workspace).not.toBe(researchEnd())
+
+    const first = rigor(repo.dir, ['audit', 'long/a', '--auditor', 'alice', '--json'])
+    expect(first.code, first.stderr).toBe(0)
+    const audit = json(first)
+    expect(audit.holdout.from > researchEnd()).toBe(true)
+    expect(audit.holdout.passed, audit.holdout.summary).toBe(true)
+    expect(audit.holdout.openings).toBe(1)
+    expect(audit.checks.find((c: {name: string}) => c.name === 'holdout.score').result).toBe('pass')
+    expect(holdoutCommits()).toBe(1)
+    // a second auditor of the same artifacts reuses the opening: nobody looked again
+    expect(json(rigor(repo.dir, ['audit', 'long/a', '--auditor', 'bob', '--json'])).holdout.openings).toBe(1)
+    expect(holdoutCommits()).toBe(1)
+    // another member of the family is a second look at the same holdout
+    const sibling = json(rigor(repo.dir, ['audit', 'long/b', '--auditor', 'alice', '--json']))
+    expect(sibling.holdout.openings).toBe(2)
+    expect(sibling.holdout.summary).toContain('holdout viewed 2 times: it is no longer a clean holdout')
+    expect(holdoutCommits()).toBe(2)
+    const shown = json(rigor(repo.dir, ['show', 'long/a', '--json']))
+    expect(shown.holdout.openings.map((o: {node: string}) => o.node)).toEqual(['long/a', 'long/b'])
+    const report = readFileSync(join(repo.dir, audit.file ?? `audits/long/a/${audit.audited_at.slice(0, 10)}-alice.md`), 'utf8')
+    expect(report).toMatch(/holdout/i)
+    const deployed = rigor(repo.dir, ['deploy', 'long/a', '--stage', 'paper', '--json'])
+    expect(deployed.code, deployed.stdout).toBe(0)
+  })
+
+  it('a strategy that fails on the holdout fails its audit and is not deployed; an audit from before the holdout does not open the gate', () => {
+    setUp(-0.004)
+    const audit = json(rigor(repo.dir, ['audit', 'long/a', '--auditor', 'alice', '--json']))
+    expect(audit.holdout.passed).toBe(false)
+    expect(audit.verdict).toBe('FAIL')
+    const refused = rigor(repo.dir, ['deploy', 'long/a', '--stage', 'paper', '--json'])
+    expect(refused.code).toBe(1)
+    expect(json(refused).error.message).toContain('holdout')
+    // an audit made while no holdout was configured cannot open the gate once one is
+    const sealed = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')
+    writeFileSync(join(repo.dir, 'rigor.yaml'), sealed.replace(/holdout:\n(  .*\n)+/, ''))
+    repo.git('commit', '-qam', 'no holdout for a moment')
+    expect(json(rigor(repo.dir, ['audit', 'long/b', '--auditor', 'alice', '--json'])).holdout).toBeUndefined()
+    writeFileSync(join(repo.dir, 'rigor.yaml'), sealed)
+    repo.git('commit', '-qam', 'the holdout again')
+    const before = rigor(repo.dir, ['deploy', 'long/b', '--stage', 'paper', '--json'])
+    expect(before.code).toBe(1)
+    expect(json(before).error.message).toContain('has no holdout result')
+  })
+})
