@@ -61,8 +61,10 @@ export function parseTimeout(value: string | number | undefined, fallbackMs: num
 export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   await mkdir(req.outDir, {recursive: true})
   const [program, args] = resolveCommand(req.node.run.command)
+  // the signing key's path stays with rigor: the code an audit re-runs is the code under audit
+  const {RIGOR_SIGNING_KEY: _signingKey, ...inherited} = process.env
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     ...req.node.run.env,
     ...req.extraEnv,
     RIGOR_NODE_ID: req.node.id,
