@@ -137,7 +137,7 @@ async function runJob(id: string, index: number, job: Job, matrix: Record<string
         GITHUB_REPOSITORY: opts.contexts.github.repository!,
         GITHUB_SERVER_URL: 'https://github.com',
         RUNNER_TEMP: runnerTemp,
-        // a global npm install stays inside the test
+        // a --global npm install would stay inside the test too
         npm_config_prefix: prefix,
         ...files,
         ...stepEnv,

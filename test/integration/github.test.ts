@@ -239,7 +239,6 @@ if (args[0] === 'pr') console.log('https://github.com/' + process.env.GH_REPO + 
       matrixLimit: 2,
       afterJob: (job) => {
         timings.push(`${job} ${Date.now() - jobStart} ms`)
-        console.log(timings.join(', '))
         jobStart = Date.now()
         if (job === 'work') stateAfterWorkers = git(bare, 'rev-parse', 'refs/heads/main')
       },
