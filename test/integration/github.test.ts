@@ -284,6 +284,11 @@ if (args[0] === 'pr') console.log('https://github.com/' + process.env.GH_REPO + 
     const auditCommits = git(reviewed, 'log', '--format=%H', `${stateAfterWorkers}..HEAD`, '--', 'audits').split('\n')
     expect(auditCommits).toHaveLength(3)
     for (const commit of auditCommits) execFileSync('git', ['-c', `gpg.ssh.allowedSignersFile=${signers}`, 'verify-commit', commit], {cwd: reviewed, stdio: 'pipe'})
+    // merged with a merge commit (as GitHub's "Create a merge commit" does), the audits keep their signer
+    git(state, 'fetch', '-q', 'origin', 'rigor/review-4242')
+    git(state, 'merge', '-q', '--no-ff', '-m', 'Merge pull request #1', 'FETCH_HEAD')
+    const merged = json(rigor(state, ['verify', '--signatures', '--json']))
+    expect(merged.files.filter((f: {file: string; status: string}) => f.file.endsWith('.md') && f.status === 'good')).toHaveLength(3)
     expect(existsSync(join(reviewed, 'reports/rankings'))).toBe(true)
     expect(readdirSync(join(reviewed, 'reports')).some((f) => /^\d{4}-\d{2}-\d{2}\.md$/.test(f))).toBe(true)
 
