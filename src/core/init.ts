@@ -191,12 +191,13 @@ export async function githubWorkflow(opts: {stateBranch: string; install: string
 
 /** `rigor init --github` in an existing workspace adds the workflow (and CODEOWNERS), and records the install source in rigor.yaml. */
 async function addGithubWorkflow(root: string, createdRepo: boolean, opts: GithubInitOptions): Promise<InitResult> {
-  if (await exists(join(root, WORKFLOW_PATH))) {
-    throw new InputError(`${WORKFLOW_PATH} already exists`, {fix: 'edit it, or remove it and run `rigor init --github` again'})
-  }
   const ws = await Workspace.open(root)
   try {
     const tip = await ws.readTip()
+    // on the state branch too: with branch: set, this checkout may be another branch
+    if ((await exists(join(root, WORKFLOW_PATH))) || (tip && (await ws.repo.readFileAt(tip, WORKFLOW_PATH)))) {
+      throw new InputError(`${WORKFLOW_PATH} already exists`, {fix: 'edit it, or remove it and run `rigor init --github` again'})
+    }
     const configAt = async (commit: string | undefined) => utf8Text((commit && (await ws.repo.readFileAt(commit, CONFIG_FILE))) || Buffer.alloc(0), CONFIG_FILE)
     const github = await planGithub(ws, await configAt(tip), opts)
     const outcome = await ws.commit(async (snap) => {

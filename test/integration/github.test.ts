@@ -102,6 +102,21 @@ describe('rigor init --github', () => {
     expect(again.github).toMatchObject({install: PINNED, install_source: 'rigor.yaml'})
   })
 
+  it('with branch: in rigor.yaml, the workflow works on that branch and init commits there', () => {
+    repo = gitRepo()
+    expect(rigor(repo.dir, ['init']).code).toBe(0)
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `branch: research/state\n${readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')}`)
+    repo.git('commit', '-qam', 'the state lives on research/state')
+    repo.git('branch', 'research/state')
+    const init = rigor(repo.dir, ['init', '--github', '--install', PINNED, '--json'])
+    expect(init.code, init.stdout).toBe(0)
+    expect(json(init).github.state_branch).toBe('research/state')
+    const text = repo.git('show', `research/state:${WORKFLOW}`)
+    expect(parse(text).env.RIGOR_STATE_BRANCH).toBe('research/state')
+    expect(repo.git('ls-tree', '--name-only', 'main', '.github')).toBe('')
+    expect(rigor(repo.dir, ['init', '--github', '--install', PINNED]).stderr).toContain(`${WORKFLOW} already exists`)
+  })
+
   it('refuses sources CI cannot install safely, and bad reviewers, with exit 2 and how to choose', () => {
     repo = gitRepo()
     const refused = (args: string[], pattern: RegExp) => {
