@@ -32,6 +32,8 @@ export interface EmulatorOptions {
   env: Record<string, string>
   /** run only the first N entries of each matrix */
   matrixLimit?: number
+  /** run only these jobs (their needs are not run) */
+  only?: string[]
   /** called after each job, e.g. to look at the remote between jobs */
   afterJob?: (job: string, runs: JobRun[]) => void
 }
@@ -61,8 +63,9 @@ export async function runWorkflow(text: string, opts: EmulatorOptions): Promise<
   if (workflow.defaults?.run?.shell !== 'bash') throw new Error('the emulator runs steps as GitHub runs `shell: bash`; the workflow must say so')
   const results = new Map<string, JobRun[]>()
   for (const id of needsOrder(workflow.jobs)) {
+    if (opts.only && !opts.only.includes(id)) continue
     const job = workflow.jobs[id]!
-    const needs = [job.needs ?? []].flat()
+    const needs = [job.needs ?? []].flat().filter((n) => results.has(n))
     const status = {failure: needs.some((n) => results.get(n)!.some((r) => !r.ok)), cancelled: false}
     if (!truthy(evaluate(stripBraces(job.if ?? 'success()'), {...opts.contexts, env: {}}, status))) {
       results.set(id, [])

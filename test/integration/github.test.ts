@@ -195,7 +195,7 @@ describe('the generated workflow, run', () => {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'alice@lab', '-f', join(keys, 'alice')])
     const alicePub = readFileSync(join(keys, 'alice.pub'), 'utf8').trim()
     // rigor as the workflow installs it: this checkout, packed into a tarball committed in the workspace
-    const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', scratch], {cwd: ROOT, encoding: 'utf8'}).trim().split('\n').at(-1)!
+    const packed = packRigor(scratch)
 
     repo = gitRepo()
     const dir = repo.dir
@@ -225,26 +225,7 @@ describe('the generated workflow, run', () => {
     const bare = join(scratch, 'lab-research.git')
     execFileSync('git', ['clone', '-q', '--bare', dir, bare], {env: {...process.env, ...GIT_ENV}})
 
-    // a gh that records the pull request it would open
-    const bin = join(scratch, 'bin')
-    mkdirSync(bin)
-    const ghLog = join(scratch, 'gh.jsonl')
-    writeFileSync(
-      join(bin, 'gh'),
-      `#!${process.execPath}
-const fs = require('fs')
-const args = process.argv.slice(2)
-const record = {args, gh_token: process.env.GH_TOKEN, gh_repo: process.env.GH_REPO}
-if (args[0] === 'pr' && args[1] === 'create') record.body = fs.readFileSync(args[args.indexOf('--body-file') + 1], 'utf8')
-fs.appendFileSync(process.env.FAKE_GH_LOG, JSON.stringify(record) + '\\n')
-if (args[0] === 'pr') console.log('https://github.com/' + process.env.GH_REPO + '/pull/1')
-`,
-    )
-    chmodSync(join(bin, 'gh'), 0o755)
-
-    const passThrough = ['HOME', 'TMPDIR', 'LANG', 'npm_config_cache', 'npm_config_registry', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']
-    const env: Record<string, string> = {PATH: process.env.PATH!, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', FAKE_GH_LOG: ghLog, npm_config_update_notifier: 'false'}
-    for (const name of passThrough) if (process.env[name]) env[name] = process.env[name]!
+    const {bin, ghLog, env} = runnerSetup(scratch)
     let stateAfterWorkers = ''
     const timings: string[] = [`setup ${Date.now() - started} ms`]
     let jobStart = Date.now()
@@ -333,6 +314,78 @@ if (args[0] === 'pr') console.log('https://github.com/' + process.env.GH_REPO + 
     console.log(`workflow emulation: ${timings.join(', ')}`)
   })
 })
+
+describe('the generated workflow, run with rigor as a devDependency', () => {
+  it('a worker installs rigor with npm ci from the lockfile and runs it from node_modules/.bin', {timeout: 120_000}, async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'rigor-gha-dev-'))
+    const packed = packRigor(scratch)
+    repo = gitRepo()
+    const dir = repo.dir
+    expect(rigor(dir, ['init']).code).toBe(0)
+    mkdirSync(join(dir, 'vendor'))
+    copyFileSync(join(scratch, packed), join(dir, 'vendor', packed))
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({private: true}))
+    writeFileSync(join(dir, '.gitignore'), 'node_modules/\n')
+    // package.json and package-lock.json as `npm install --save-dev` writes them, without installing here
+    execFileSync('npm', ['install', '--save-dev', '--package-lock-only', '--prefer-offline', '--no-audit', '--no-fund', `./vendor/${packed}`], {cwd: dir, stdio: 'pipe'})
+    expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).devDependencies['rigor-research']).toBe(`file:vendor/${packed}`)
+    writeSpec(dir, {nodes: [{id: 'dev/one', team: 'default', run: {command: [process.execPath, '-e', "require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', '{\"metrics\": {\"sharpe\": 1}}')"]}}]})
+    expect(rigor(dir, ['seed', 'spec.yaml']).code).toBe(0)
+    repo.git('add', '.')
+    repo.git('commit', '-qm', 'rigor as a devDependency')
+    const init = rigor(dir, ['init', '--github', '--json'])
+    expect(init.code, init.stdout).toBe(0)
+    expect(json(init).github.install).toBe('package.json')
+    const bare = join(scratch, 'remote.git')
+    execFileSync('git', ['clone', '-q', '--bare', dir, bare], {env: {...process.env, ...GIT_ENV}})
+    const {bin, env} = runnerSetup(scratch)
+    const results = await runWorkflow(readFileSync(join(dir, WORKFLOW), 'utf8'), {
+      remote: bare,
+      root: join(scratch, 'runner'),
+      contexts: {github: {run_id: '7', run_attempt: '1', repository: 'example-lab/research', token: 't'}, secrets: {}, vars: {}, inputs: {parallel: '1'}},
+      path: [bin],
+      env,
+      matrixLimit: 1,
+      only: ['work'],
+    })
+    const [worker] = results.get('work')!
+    expect(worker!.ok, worker!.steps.map((s) => `--- ${s.name} (exit ${s.code})\n${s.output}`).join('\n')).toBe(true)
+    expect(existsSync(join(worker!.workspace, 'node_modules/.bin/rigor'))).toBe(true)
+    const state = join(scratch, 'state')
+    git(scratch, 'clone', '-q', bare, state)
+    expect(json(rigor(state, ['show', 'dev/one', '--json'])).status).toBe('proven_accepted')
+  })
+})
+
+/** `npm pack` of this checkout (built by `npm run build` before the tests) into `dir`: the tarball's file name. */
+function packRigor(dir: string): string {
+  return execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], {cwd: ROOT, encoding: 'utf8'}).trim().split('\n').at(-1)!
+}
+
+/** A gh that records what it is asked (the pull request it would open), and the environment a runner's steps get. */
+function runnerSetup(scratch: string): {bin: string; ghLog: string; env: Record<string, string>} {
+  const bin = join(scratch, 'bin')
+  mkdirSync(bin)
+  const ghLog = join(scratch, 'gh.jsonl')
+  writeFileSync(
+    join(bin, 'gh'),
+    `#!${process.execPath}
+const fs = require('fs')
+const args = process.argv.slice(2)
+const record = {args, gh_token: process.env.GH_TOKEN, gh_repo: process.env.GH_REPO}
+if (args[0] === 'pr' && args[1] === 'create') record.body = fs.readFileSync(args[args.indexOf('--body-file') + 1], 'utf8')
+fs.appendFileSync(process.env.FAKE_GH_LOG, JSON.stringify(record) + '\\n')
+if (args[0] === 'pr') console.log('https://github.com/' + process.env.GH_REPO + '/pull/1')
+`,
+  )
+  chmodSync(join(bin, 'gh'), 0o755)
+  // a runner has no git identity or config of its own: the workflow sets what it needs
+  const env: Record<string, string> = {PATH: process.env.PATH!, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', FAKE_GH_LOG: ghLog, npm_config_update_notifier: 'false'}
+  for (const name of ['HOME', 'TMPDIR', 'LANG', 'npm_config_cache', 'npm_config_registry', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) {
+    if (process.env[name]) env[name] = process.env[name]!
+  }
+  return {bin, ghLog, env}
+}
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'}).trim()
