@@ -165,7 +165,7 @@ async function planGithub(ws: Workspace, configText: string, opts: GithubInitOpt
     'add the auditor\'s SSH private key as the repository secret RIGOR_SIGNING_KEY, and the auditor\'s name (as in auditors: of rigor.yaml) as the repository variable RIGOR_AUDITOR',
     'allow the review pull request: Settings > Actions > General > Workflow permissions > "Allow GitHub Actions to create and approve pull requests"',
   ]
-  const existing = []
+  const existing: string[] = []
   for (const place of CODEOWNERS_PLACES) if ((await exists(join(ws.root, place))) || (await committed(place))) existing.push(place)
   const lines = (owners: string) => OWNED_PATHS.map((p) => `${p} ${owners}`).join('; ')
   if (opts.reviewers && existing.length > 0) {
@@ -175,7 +175,7 @@ async function planGithub(ws: Workspace, configText: string, opts: GithubInitOpt
     })
   }
   if (opts.reviewers) files.set(CODEOWNERS_PATH, renderCodeowners(opts.reviewers))
-  else if (existing.length > 0) notes.push(`make the auditors own what the workflow proposes, in ${existing[0]}: ${lines('@<auditor>')}`)
+  else if (existing.length > 0) notes.push(`make the auditors own ${OWNED_PATHS.join(', ')} in ${existing[0]}, by their GitHub handles`)
   else notes.push('no CODEOWNERS written (no --reviewers): nobody is asked to review the audits; rerun with --reviewers @alice,@org/auditors or write .github/CODEOWNERS')
   return {files, setup: {state_branch: stateBranch, install: install.spec, install_source: install.source, codeowners: opts.reviewers ?? [], notes}}
 }

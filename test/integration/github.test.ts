@@ -131,6 +131,11 @@ describe('rigor init --github', () => {
     refused(['--install', PINNED, '--reviewers', 'alice'], /must start with @/)
     refused(['--install', 'package.json'], /package.json lists no rigor-research/)
     expect(rigor(repo.dir, ['init', '--install', PINNED]).code).toBe(2)
+    // GitHub reads the first CODEOWNERS it finds: rigor neither rewrites one nor shadows it
+    writeFileSync(join(repo.dir, 'CODEOWNERS'), '* @example-lab/maintainers\n')
+    repo.git('add', 'CODEOWNERS')
+    repo.git('commit', '-qm', 'owners')
+    refused(['--install', PINNED, '--reviewers', '@alice'], /CODEOWNERS exists already[\s\S]*\/audits\/ @alice/)
     // a devDependency on a registry version is the same hole as a registry name
     writeFileSync(join(repo.dir, 'package.json'), JSON.stringify({devDependencies: {'rigor-research': '^0.1.0'}}))
     repo.git('add', 'package.json')
