@@ -1,22 +1,43 @@
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+import {parseReviewers} from '../core/github.js'
 import {initWorkspace, type InitResult} from '../core/init.js'
 
 export default class Init extends RigorCommand {
   static override summary = 'Create a rigor workspace (and a git repository when there is none).'
-  static override description = 'Writes rigor.yaml, the workspace folders and an example seed spec, in one commit.'
-  static override examples = ['<%= config.bin %> init', '<%= config.bin %> init my-research']
+  static override description =
+    'Writes rigor.yaml, the workspace folders and an example seed spec, in one commit. With --github (also in an existing workspace): ' +
+    '.github/workflows/rigor.yml, which installs rigor from the source recorded as github.install in rigor.yaml, and with --reviewers .github/CODEOWNERS.'
+  static override examples = [
+    '<%= config.bin %> init',
+    '<%= config.bin %> init my-research',
+    '<%= config.bin %> init --github --install git+https://github.com/you/rigor.git#<full commit sha> --reviewers @alice,@org/auditors',
+    '<%= config.bin %> init --github --install package.json',
+  ]
   static override args = {dir: Args.string({description: 'directory of the workspace', default: '.'})}
   static override flags = {
-    github: Flags.boolean({description: 'also write .github/workflows/rigor.yml: scheduled workers on a shared remote, then audit, rank, report and a pull request'}),
+    github: Flags.boolean({description: 'also write .github/workflows/rigor.yml: scheduled workers on a shared remote, then rank, audit, report and a pull request'}),
+    install: Flags.string({
+      description:
+        'how CI installs rigor: git+https://...#<full commit sha>, https://....tgz, ./<committed>.tgz, or package.json (the devDependency); default: rigor.yaml\'s github.install, the devDependency, or the commit of the rigor checkout running now',
+      dependsOn: ['github'],
+    }),
+    reviewers: Flags.string({description: 'GitHub handles that own audits/, deployments/, rigor.yaml and .github/ in .github/CODEOWNERS, e.g. @alice,@org/auditors', dependsOn: ['github']}),
   }
 
   async run(): Promise<InitResult> {
     const {args, flags} = await this.parse(Init)
     const dir = flags.cwd && args.dir === '.' ? flags.cwd : args.dir
-    const result = await initWorkspace(dir, {github: flags.github})
+    const reviewers = flags.reviewers === undefined ? undefined : parseReviewers(flags.reviewers)
+    const result = await initWorkspace(dir, {github: flags.github ? {install: flags.install, reviewers} : undefined})
     this.say(`Initialised rigor workspace in ${result.root}${result.created_repo ? ' (new git repository)' : ''}`)
-    this.say(`Next: edit rigor.yaml, then \`rigor seed templates/seed.example.yaml\` and \`rigor work\``)
+    const github = result.github
+    if (github) {
+      this.say(`CI installs rigor from ${github.install} (${github.install_source}); the state branch is ${github.state_branch}`)
+      for (const note of github.notes) this.say(`Next: ${note}`)
+    } else {
+      this.say(`Next: edit rigor.yaml, then \`rigor seed templates/seed.example.yaml\` and \`rigor work\``)
+    }
     return result
   }
 }

@@ -191,8 +191,10 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
 
 /** The runner protocol's environment; RIGOR_RUN_ID marks every process of the run for `rigor supervise`. */
 function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean): NodeJS.ProcessEnv {
+  // the signing key's path stays with rigor: the code an audit re-runs is the code under audit
+  const {RIGOR_SIGNING_KEY: _signingKey, ...inherited} = process.env
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
+    ...inherited,
     ...req.node.run.env,
     ...req.extraEnv,
     RIGOR_NODE_ID: req.node.id,

@@ -108,6 +108,67 @@ export function singleLineProblem(value: string, maxLength = 1000): string | und
 }
 
 // ---------------------------------------------------------------------------
+// what `rigor init --github` writes into the workflow and CODEOWNERS
+
+/** `github.install`'s word for "the workspace's own devDependency, installed by npm ci". */
+export const INSTALL_FROM_PACKAGE_JSON = 'package.json'
+// a URL or path as npm takes it, and nothing a YAML string or a shell word could misread
+const INSTALL_SPEC_CHARS = /^[A-Za-z0-9._~:/#%+=@-]+$/
+const FULL_COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/
+const TARBALL = /\.(tgz|tar\.gz)$/
+
+/**
+ * Why `spec` cannot be how CI installs rigor (`github.install`, `--install`), or
+ * undefined. Only sources whose content is fixed are accepted: a git URL pinned
+ * to a full commit, a tarball URL, a tarball committed in the workspace, or
+ * `package.json` (the devDependency its lockfile pins). A registry name is not:
+ * rigor is not published, and anyone could publish the name.
+ */
+export function installSpecProblem(spec: unknown): string | undefined {
+  const forms = 'git+https://<host>/<owner>/<repo>.git#<full commit sha>, https://<host>/<file>.tgz, ./<path in this repository>.tgz, or package.json'
+  if (typeof spec !== 'string' || spec.length === 0) return `must be one of ${forms}`
+  if (spec === INSTALL_FROM_PACKAGE_JSON) return undefined
+  if (spec.length > 500) return `"${spec.slice(0, 40)}..." is longer than 500 characters`
+  if (!INSTALL_SPEC_CHARS.test(spec)) return `"${printable(spec)}" may hold only letters, digits and . _ ~ : / # % + = @ - (no spaces, quotes or $)`
+  if (spec.startsWith('./')) {
+    const problem = workspacePathProblem(spec.slice(2))
+    if (problem) return problem
+    return TARBALL.test(spec) ? undefined : `"${spec}" is not a tarball (.tgz): make one with \`npm pack\` in rigor's checkout and commit it here`
+  }
+  const url = spec.startsWith('git+https://') ? spec.slice('git+'.length) : spec.startsWith('https://') ? spec : undefined
+  if (url === undefined) {
+    return `"${spec}" is neither a pinned git URL nor a tarball: registry names (rigor-research@0.1.0), git+ssh and file paths outside the repository cannot be installed by CI safely; use ${forms}`
+  }
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    return `"${spec}" is not a URL`
+  }
+  if (parsed.username || parsed.password) return `"${printable(spec)}" holds credentials: a workflow file is readable by everyone who can read the repository`
+  if (spec.startsWith('git+')) {
+    const commit = parsed.hash.slice(1)
+    return FULL_COMMIT.test(commit) ? undefined : `"${spec}" is not pinned to a full commit: end it with #<the 40 hex digits of the commit> (a branch or tag can move)`
+  }
+  if (parsed.hash || parsed.search) return `"${spec}" has a query or a #fragment; a tarball URL is the file's address only`
+  return TARBALL.test(parsed.pathname) ? undefined : `"${spec}" does not name a tarball (.tgz or .tar.gz)`
+}
+
+/**
+ * Why `handle` cannot be a code owner in .github/CODEOWNERS, or undefined: a
+ * GitHub user (@alice) or team (@org/auditors).
+ */
+export function githubHandleProblem(handle: unknown): string | undefined {
+  if (typeof handle !== 'string' || handle.length === 0) return 'a reviewer must be a GitHub handle such as @alice or @org/auditors'
+  if (!handle.startsWith('@')) return `"${printable(handle)}" must start with @ (@alice, @org/auditors)`
+  const [user, team, ...more] = handle.slice(1).split('/')
+  // GitHub's own rules: a user or organisation has at most 39 letters, digits and single inner hyphens
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(user!)) return `"${printable(handle)}" is not a GitHub user or organisation name`
+  if (more.length > 0 || (team !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(team))) return `"${printable(handle)}" is not a GitHub team (@org/team-slug)`
+  return undefined
+}
+
+// ---------------------------------------------------------------------------
 // output paths a runner writes
 
 /** Path lengths that every clone can check out: a component is one file name, the whole path sits under the workspace. */

@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import {branchNameProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
+import {branchNameProblem, installSpecProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
 import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 import {HoldoutConfig} from './holdout.js'
 import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
@@ -86,6 +86,20 @@ export const ConfigFile = z.strictObject({
     .optional(),
   /** the sealed holdout: see schemas/holdout.ts */
   holdout: HoldoutConfig.optional(),
+  /**
+   * `rigor init --github`: how the workflow installs rigor. An npm install spec
+   * whose content is fixed (git+https://...#<commit>, https://....tgz,
+   * ./<committed>.tgz), or `package.json` (the workspace's devDependency, by npm ci).
+   * The workflow carries a copy in RIGOR_INSTALL: change both together.
+   */
+  github: z
+    .strictObject({
+      install: z.string().superRefine((spec, ctx) => {
+        const problem = installSpecProblem(spec)
+        if (problem) ctx.addIssue({code: 'custom', message: problem})
+      }),
+    })
+    .optional(),
   audit: z.record(z.string(), z.unknown()).optional(),
   backtest: z.record(z.string(), z.unknown()).optional(),
   deploy: z
