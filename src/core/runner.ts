@@ -3,6 +3,7 @@ import {randomBytes} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
 import {lstat, mkdir, writeFile} from 'node:fs/promises'
 import {dirname, join, resolve, sep} from 'node:path'
+import {tmpdir} from 'node:os'
 import {fileURLToPath} from 'node:url'
 import ms from 'ms'
 import {readBoundedJson, type CutString} from './bounded-json.js'
@@ -18,7 +19,8 @@ export {RUN_LOG, VERDICT_JSON} from './outputs.js'
 /** the grace between SIGTERM and SIGKILL when a run is stopped */
 export const KILL_GRACE_MS = 3000
 
-const RIGOR_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const RIGOR_BIN = join(PACKAGE_ROOT, 'bin', 'run.js')
 
 export interface RunRequest {
   node: NodeFile
@@ -58,6 +60,18 @@ export interface ProcessOutcome {
 
 /** how long output pipes may stay open after the runner's group was killed (a child that left the group holds them) */
 const CLOSE_WAIT_MS = 1000
+
+/**
+ * `rigor` as a runner's program is this rigor; installed under /tmp (a CI
+ * job's temp dir), its files and its dependencies (the node_modules it was
+ * installed into, hoisted beside it) must stay visible under the sandbox's private /tmp.
+ */
+function rigorInstallUnderTmp(): string[] {
+  if (!PACKAGE_ROOT.startsWith('/tmp/') && !PACKAGE_ROOT.startsWith(`${resolve(tmpdir())}/`)) return []
+  const parts = PACKAGE_ROOT.split(sep)
+  const modules = parts.lastIndexOf('node_modules')
+  return [modules > 0 ? parts.slice(0, modules + 1).join(sep) : PACKAGE_ROOT]
+}
 
 /** `rigor` as a runner's program means this very rigor, whatever is on PATH. */
 export function resolveCommand(command: string[]): [string, string[]] {
@@ -103,6 +117,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
           writable: [req.outDir],
           overlays: req.overlays ?? [],
           network: req.sandbox.network,
+          shownDirs: rigorInstallUnderTmp(),
         },
         command,
         commandArgs,

@@ -76,6 +76,8 @@ export interface SandboxSpec {
   writable: string[]
   overlays: Overlay[]
   network: boolean
+  /** directories under the host's /tmp shown again, read-only, before anything else (rigor itself, when installed there) */
+  shownDirs?: string[]
 }
 
 /**
@@ -88,7 +90,10 @@ export interface SandboxSpec {
  * out of the process group rigor signals.
  */
 export function sandboxArgv(spec: SandboxSpec, program: string, args: string[]): [string, string[]] {
-  const argv = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--ro-bind', spec.root, spec.root]
+  const argv = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
+  // before the workspace and its hidden .git: a directory shown here cannot show that .git again
+  for (const dir of spec.shownDirs ?? []) argv.push('--ro-bind', dir, dir)
+  argv.push('--ro-bind', spec.root, spec.root)
   const hidden = gitPaths(spec.root)
   for (const dir of hidden.dirs) argv.push('--perms', '0555', '--tmpfs', dir)
   for (const file of hidden.files) argv.push('--ro-bind', '/dev/null', file)

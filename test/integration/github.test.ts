@@ -264,7 +264,9 @@ describe('the generated workflow, run', () => {
     git(scratch, 'clone', '-q', bare, state)
     const status = json(rigor(state, ['status', '--json']))
     expect(status.total).toBe(4)
-    expect(status.by_status.proven_accepted, JSON.stringify(status)).toBe(4)
+    // on failure, what the runners said: their run.log files on the state branch
+    const reasons = () => spawnSync('git', ['grep', '-h', '-A3', '', 'HEAD', '--', 'experiments/**/run.log'], {cwd: state, encoding: 'utf8'}).stdout
+    expect(status.by_status.proven_accepted, `${JSON.stringify(status)}\n${reasons()}`).toBe(4)
 
     const [review] = results.get('review')!
     const byName = Object.fromEntries(review!.steps.map((s) => [s.name, s]))

@@ -29,11 +29,11 @@ const PEEK = [
   ].join(''),
 ]
 
-function setUp(holdoutDrift: number): void {
+function setUp(holdoutDrift: number, sealed = true): void {
   repo = workspace()
   // a steady up-drift in the research period; in the holdout, the drift the test asks for
   writeFileSync(join(repo.dir, 'prices.csv'), pricesCsv({rows: ROWS, seed: 11, drift: 0.0015, vol: 0.008, extra: (t) => (t >= RESEARCH ? holdoutDrift - 0.0015 : 0)}))
-  const config = {version: 1, teams: [{name: 'default'}], gates: [{name: 'g', accept_when: 'true'}], holdout: {fraction: 0.2}, audit: {permutations: 12}}
+  const config = {version: 1, teams: [{name: 'default'}], gates: [{name: 'g', accept_when: 'true'}], ...(sealed ? {holdout: {fraction: 0.2}} : {}), audit: {permutations: 12}}
   writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
   const long = writeRunner(repo.dir, 'long', LONG)
   repo.git('add', '.')
@@ -88,7 +88,7 @@ describe('the sealed holdout', () => {
     expect(deployed.code, deployed.stdout).toBe(0)
   })
 
-  it('a strategy that fails on the holdout fails its audit and is not deployed; an audit from before the holdout does not open the gate', () => {
+  it('a strategy that fails on the holdout fails its audit and is not deployed', () => {
     setUp(-0.004)
     const audit = json(rigor(repo.dir, ['audit', 'long/a', '--auditor', 'alice', '--json']))
     expect(audit.holdout.passed).toBe(false)
@@ -96,14 +96,16 @@ describe('the sealed holdout', () => {
     const refused = rigor(repo.dir, ['deploy', 'long/a', '--stage', 'paper', '--json'])
     expect(refused.code).toBe(1)
     expect(json(refused).error.message).toContain('holdout')
-    // an audit made while no holdout was configured cannot open the gate once one is
-    const sealed = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')
-    writeFileSync(join(repo.dir, 'rigor.yaml'), sealed.replace(/holdout:\n(  .*\n)+/, ''))
-    repo.git('commit', '-qam', 'no holdout for a moment')
-    expect(json(rigor(repo.dir, ['audit', 'long/b', '--auditor', 'alice', '--json'])).holdout).toBeUndefined()
-    writeFileSync(join(repo.dir, 'rigor.yaml'), sealed)
-    repo.git('commit', '-qam', 'the holdout again')
-    const before = rigor(repo.dir, ['deploy', 'long/b', '--stage', 'paper', '--json'])
+  })
+
+  it('an audit made before holdout: was configured does not open the gate once it is', () => {
+    setUp(0.0015, false)
+    const audit = json(rigor(repo.dir, ['audit', 'long/a', '--auditor', 'alice', '--json']))
+    expect(audit.holdout).toBeUndefined()
+    expect(audit.verdict, JSON.stringify(audit.issues)).toBe('PASS')
+    writeFileSync(join(repo.dir, 'rigor.yaml'), readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8').replace('audit:', 'holdout: {fraction: 0.2}\naudit:'))
+    repo.git('commit', '-qam', 'seal a holdout from now on')
+    const before = rigor(repo.dir, ['deploy', 'long/a', '--stage', 'paper', '--json'])
     expect(before.code).toBe(1)
     expect(json(before).error.message).toContain('has no holdout result')
   })
