@@ -4,8 +4,8 @@
 // `git update-ref <ref> <new> <old>` on the same repository (mode "raw").
 // Prints {"done": n, "conflicts": c, "seconds": s} as JSON.
 import {execFileSync} from 'node:child_process'
-import {claimNextNode} from '../dist/core/claims.js'
-import {Workspace} from '../dist/core/workspace.js'
+import {claimNextNode} from '../dist/core/dag/claims.js'
+import {Workspace} from '../dist/core/state/workspace.js'
 
 const [mode, dir, secondsText, worker] = process.argv.slice(2)
 const seconds = Number(secondsText)

@@ -4,8 +4,8 @@
 // remote as a compare-and-swap (fetch, commit-tree on the fetched tip, push;
 // a rejected push is a lost race). Prints {"done", "conflicts", "seconds"}.
 import {execFileSync} from 'node:child_process'
-import {claimNextNode} from '../dist/core/claims.js'
-import {Workspace} from '../dist/core/workspace.js'
+import {claimNextNode} from '../dist/core/dag/claims.js'
+import {Workspace} from '../dist/core/state/workspace.js'
 
 const [mode, dir, secondsText, worker] = process.argv.slice(2)
 const deadline = Date.now() + Number(secondsText) * 1000

@@ -1,5 +1,5 @@
 import {Listr, type ListrTaskWrapper} from 'listr2'
-import type {WorkEvent} from '../core/worker.js'
+import type {WorkEvent} from '../core/flows/worker.js'
 
 export interface Progress {
   onEvent(event: WorkEvent): void

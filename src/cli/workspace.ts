@@ -1,6 +1,6 @@
 import {InputError} from '../core/errors.js'
 import {workerNameProblem} from '../core/validation.js'
-import {Workspace, defaultWorkerName} from '../core/workspace.js'
+import {Workspace, defaultWorkerName} from '../core/state/workspace.js'
 
 /** Flags every command shares, as parsed for this invocation (see RigorCommand.parse). */
 export const invocation: {remote?: string} = {}

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {auditNode} from '../core/auditor/index.js'
-import {resolveSigner} from '../core/signing-key.js'
+import {resolveSigner} from '../core/state/signing-key.js'
 import type {AuditFrontMatter} from '../core/schemas/index.js'
 
 export default class Audit extends RigorCommand {

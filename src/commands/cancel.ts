@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
-import {cancelNode, type CancelResult} from '../core/cancel.js'
+import {cancelNode, type CancelResult} from '../core/dag/cancel.js'
 
 export default class Cancel extends RigorCommand {
   static override summary = 'Cancel a pending or running node (a sweep group: all its unfinished variants).'

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
-import {assertKnownTeam} from '../core/teams.js'
+import {assertKnownTeam} from '../core/state/teams.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
-import {claimNextNode, nothingClaimable} from '../core/claims.js'
+import {claimNextNode, nothingClaimable} from '../core/dag/claims.js'
 import type {NodeFile} from '../core/schemas/index.js'
-import {excludedLocalNodes} from '../core/local-edits.js'
+import {excludedLocalNodes} from '../core/state/local-edits.js'
 
 export default class Claim extends RigorCommand {
   static override summary = 'Claim one claimable node and print its id (exit 3 when nothing is claimable).'

@@ -3,7 +3,7 @@ import {RigorCommand} from '../cli/base.js'
 import {listrProgress, plainProgress, type Progress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace} from '../cli/workspace.js'
-import {runCycle, type CycleResult} from '../core/cycle.js'
+import {runCycle, type CycleResult} from '../core/flows/cycle.js'
 
 export default class Cycle extends RigorCommand {
   static override summary = 'One whole research cycle: design, work until nothing is claimable, rank, report. Resumable after a crash.'

@@ -3,7 +3,7 @@ import {RigorCommand} from '../cli/base.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {renderTable} from '../cli/table.js'
-import {runDemo, type DemoResult} from '../core/demo.js'
+import {runDemo, type DemoResult} from '../core/flows/demo.js'
 
 export default class Demo extends RigorCommand {
   static override summary = 'Run the whole research cycle on bundled data in a fresh workspace (offline, no API key).'

@@ -3,7 +3,7 @@ import {RigorCommand} from '../cli/base.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {deployNode, rollbackDeployment, type DeployResult, type RollbackResult} from '../core/deploy/index.js'
 import {InputError} from '../core/errors.js'
-import {resolveSigner} from '../core/signing-key.js'
+import {resolveSigner} from '../core/state/signing-key.js'
 import {DEPLOY_STAGES} from '../core/schemas/index.js'
 
 export default class Deploy extends RigorCommand {

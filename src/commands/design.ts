@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
-import {assertKnownTeam} from '../core/teams.js'
+import {assertKnownTeam} from '../core/state/teams.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {designNodes, type DesignResult} from '../core/agent/design.js'
 

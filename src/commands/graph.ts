@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
-import {renderGraph, type GraphNode} from '../core/graph.js'
+import {renderGraph, type GraphNode} from '../core/views/graph.js'
 
 export default class Graph extends RigorCommand {
   static override summary = 'The experiment DAG as a mermaid (renders on GitHub) or dot graph, coloured by status.'

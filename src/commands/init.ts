@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
-import {parseReviewers} from '../core/github.js'
-import {initWorkspace, type InitResult} from '../core/init.js'
+import {parseReviewers} from '../core/flows/github.js'
+import {initWorkspace, type InitResult} from '../core/flows/init.js'
 
 export default class Init extends RigorCommand {
   static override summary = 'Create a rigor workspace (and a git repository when there is none).'

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
-import {readActivityLog, type LogEntry} from '../core/log.js'
+import {readActivityLog, type LogEntry} from '../core/views/log.js'
 
 export default class Log extends RigorCommand {
   static override summary = 'The activity log, read from the Rigor-* trailers of the state commits (--json: JSON lines).'

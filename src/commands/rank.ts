@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
-import {assertKnownTeam} from '../core/teams.js'
+import {assertKnownTeam} from '../core/state/teams.js'
 import {renderTable} from '../cli/table.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
-import {rankingHistory, rankNodes, type RankResult} from '../core/rank.js'
+import {rankingHistory, rankNodes, type RankResult} from '../core/views/rank.js'
 import type {RankingFile} from '../core/schemas/index.js'
 
 export default class Rank extends RigorCommand {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
-import {writeDailyReport, type DailyReport} from '../core/report.js'
+import {writeDailyReport, type DailyReport} from '../core/views/report.js'
 
 export default class Report extends RigorCommand {
   static override summary = 'Write the daily report: reports/<date>.md (with a mermaid lineage graph) and reports/<date>.json.'

@@ -2,10 +2,10 @@ import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
-import {claimNode} from '../core/claims.js'
+import {claimNode} from '../core/dag/claims.js'
 import {CheckFailedError, InputError} from '../core/errors.js'
-import {executeClaimedNode, type ExecuteOutcome} from '../core/execute.js'
-import {problemError} from '../core/store.js'
+import {executeClaimedNode, type ExecuteOutcome} from '../core/dag/execute.js'
+import {problemError} from '../core/state/store.js'
 
 export default class Run extends RigorCommand {
   static override summary = 'Run a node: write its verdict, apply gates and rules (a pending node is claimed first).'

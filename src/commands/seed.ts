@@ -3,8 +3,8 @@ import {resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
-import {nowIso} from '../core/nodes.js'
-import {nodesOfSpec, readSeedSpec, seedNodes, type SeedResult} from '../core/seed.js'
+import {nowIso} from '../core/state/node-files.js'
+import {nodesOfSpec, readSeedSpec, seedNodes, type SeedResult} from '../core/dag/seed.js'
 
 export default class Seed extends RigorCommand {
   static override summary = 'Add the nodes of a seed spec (single nodes and sweeps); seeding twice adds nothing.'

@@ -1,10 +1,10 @@
 import {Args} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
-import {dumpYaml} from '../core/documents.js'
+import {dumpYaml} from '../core/state/documents.js'
 import {holdoutOpeningsOf} from '../core/auditor/holdout.js'
 import {listAudits} from '../core/auditor/index.js'
-import {showNode, type NodeDetails} from '../core/show.js'
+import {showNode, type NodeDetails} from '../core/views/show.js'
 
 export default class Show extends RigorCommand {
   static override summary = 'One node with its lineage, verdict and audits.'

@@ -3,9 +3,9 @@ import {RigorCommand} from '../cli/base.js'
 import {renderTable} from '../cli/table.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {NODE_STATUSES} from '../core/schemas/index.js'
-import {assertKnownTeam} from '../core/teams.js'
-import {configDraftDiffers} from '../core/state-branch.js'
-import {summariseStatus, type StatusSummary} from '../core/status.js'
+import {assertKnownTeam} from '../core/state/teams.js'
+import {configDraftDiffers} from '../core/state/state-branch.js'
+import {summariseStatus, type StatusSummary} from '../core/views/status.js'
 
 export default class Status extends RigorCommand {
   static override summary = 'Node counts by status and by team.'

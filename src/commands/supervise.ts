@@ -6,8 +6,8 @@ import '../core/auditor/index.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {withAbort} from '../cli/signals.js'
 import {removeStaleTempObjects} from '../core/git/temp-objects.js'
-import type {LeftoverReport} from '../core/run-records.js'
-import {cleanLeftovers, healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/supervise.js'
+import type {LeftoverReport} from '../core/dag/run-records.js'
+import {cleanLeftovers, healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/dag/supervise.js'
 
 export default class Supervise extends RigorCommand {
   static override summary = 'Re-queue nodes whose lease expired (up to lease.max_attempts, then inconclusive), kill runs left by dead workers on this machine, and print health checks.'

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
-import {verifySignatures, type SignatureReport} from '../core/verify-signatures.js'
-import {verifyWorkspace, type VerifyReport} from '../core/verify.js'
+import {verifySignatures, type SignatureReport} from '../core/views/verify-signatures.js'
+import {verifyWorkspace, type VerifyReport} from '../core/views/verify.js'
 
 export default class Verify extends RigorCommand {
   static override summary = 'Check the checksum of every state file and every artifact; exit 1 if any is corrupt.'

@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
-import {assertKnownTeam} from '../core/teams.js'
+import {assertKnownTeam} from '../core/state/teams.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
-import {excludedLocalNodes} from '../core/local-edits.js'
-import {runWorkLoop, type WorkSummary} from '../core/worker.js'
+import {excludedLocalNodes} from '../core/state/local-edits.js'
+import {runWorkLoop, type WorkSummary} from '../core/flows/worker.js'
 
 export default class Work extends RigorCommand {
   static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable.'

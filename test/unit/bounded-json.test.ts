@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
-import {readBoundedJson, StringCapper} from '../../src/core/bounded-json.js'
+import {readBoundedJson, StringCapper} from '../../src/core/dag/bounded-json.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'rigor-bounded-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {parseConfig} from '../../src/core/config.js'
+import {parseConfig} from '../../src/core/state/config.js'
 
 describe('rigor.yaml durations', () => {
   it('are milliseconds whether written or left to their defaults', () => {

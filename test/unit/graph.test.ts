@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {InputError} from '../../src/core/errors.js'
-import {mermaidId, renderGraph, type GraphNode} from '../../src/core/graph.js'
+import {mermaidId, renderGraph, type GraphNode} from '../../src/core/views/graph.js'
 
 const dag: GraphNode[] = [
   {id: 'arch/hidden/lower-25-upper-70', status: 'proven_rejected', team: 'arch', parent: 'arch/hidden', metrics: {sharpe: -0.123}},

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {parseConfig} from '../../src/core/config.js'
+import {parseConfig} from '../../src/core/state/config.js'
 import {InputError} from '../../src/core/errors.js'
 import {DEFAULT_RUNNER_LIMITS} from '../../src/core/schemas/index.js'
 

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {objectiveMetric, paretoFront} from '../../src/core/rank.js'
+import {objectiveMetric, paretoFront} from '../../src/core/views/rank.js'
 
 describe('ranking', () => {
   it('maps the three personalities to their metric and direction', () => {

@@ -4,7 +4,7 @@ import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {alive, waitFor} from '../helpers/processes.js'
-import {cleanLeftoverRuns, RUN_MARKER, UNRECORDED_STALE_MS, writeRunRecord} from '../../src/core/run-records.js'
+import {cleanLeftoverRuns, RUN_MARKER, UNRECORDED_STALE_MS, writeRunRecord} from '../../src/core/dag/run-records.js'
 
 let dir: string
 afterEach(() => rmSync(dir, {recursive: true, force: true}))

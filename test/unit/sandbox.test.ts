@@ -2,8 +2,8 @@ import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
-import {runProcess, type RunRequest} from '../../src/core/runner.js'
-import {gitPaths, probeSandbox} from '../../src/core/sandbox.js'
+import {runProcess, type RunRequest} from '../../src/core/dag/runner.js'
+import {gitPaths, probeSandbox} from '../../src/core/dag/sandbox.js'
 import type {NodeFile} from '../../src/core/schemas/index.js'
 
 let repo: TempRepo

@@ -1,9 +1,9 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {InputError} from '../../src/core/errors.js'
-import {nodeIdProblem} from '../../src/core/ids.js'
+import {nodeIdProblem} from '../../src/core/state/ids.js'
 import {SeedSweep} from '../../src/core/schemas/seed.js'
-import {expandSweep, MAX_SWEEP_VARIANTS, variantName} from '../../src/core/sweeps.js'
+import {expandSweep, MAX_SWEEP_VARIANTS, variantName} from '../../src/core/dag/sweeps.js'
 
 const run = {command: ['rigor', 'backtest', '--strategy', 'rsi-reversion']}
 const sweep = (fields: Record<string, unknown>) => SeedSweep.parse({id: 'arch/hidden', team: 'arch', run, ...fields})

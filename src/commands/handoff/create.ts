@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
-import {createHandoff, type CreatedHandoff} from '../../core/handoff.js'
+import {createHandoff, type CreatedHandoff} from '../../core/flows/handoff.js'
 
 export default class HandoffCreate extends RigorCommand {
   static override summary = 'Hand files from one party to another, each pinned by its sha256, in handoffs/<task>/<n>-<from>-to-<to>.yaml.'

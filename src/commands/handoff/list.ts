@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
-import {listHandoffs, type HandoffListing} from '../../core/handoff.js'
+import {listHandoffs, type HandoffListing} from '../../core/flows/handoff.js'
 
 export default class HandoffList extends RigorCommand {
   static override summary = 'List the handoffs, oldest first per task.'

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
-import {verifyHandoffs, type HandoffVerifyReport} from '../../core/handoff.js'
+import {verifyHandoffs, type HandoffVerifyReport} from '../../core/flows/handoff.js'
 
 export default class HandoffVerify extends RigorCommand {
   static override summary = 'Recompute every handed-over artifact\'s checksum and check each handoff file\'s own; exit 1 naming every mismatch.'

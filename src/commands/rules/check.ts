@@ -1,6 +1,6 @@
 import {RigorCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
-import {replayRules, type RulesReport} from '../../core/rules.js'
+import {replayRules, type RulesReport} from '../../core/dag/rules.js'
 
 export default class RulesCheck extends RigorCommand {
   static override summary = 'Show what the backward rules would spawn from the current verdicts, and why each skipped spawn is skipped. Writes nothing.'

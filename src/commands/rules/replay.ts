@@ -1,6 +1,6 @@
 import {RigorCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
-import {replayRules, type RulesReport} from '../../core/rules.js'
+import {replayRules, type RulesReport} from '../../core/dag/rules.js'
 
 export default class RulesReplay extends RigorCommand {
   static override summary = 'Apply the backward rules to the current verdicts and commit the spawns (idempotent).'

@@ -1,7 +1,7 @@
 import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
-import {formatNumber, parseNumberFlag} from '../../core/stats/cli-inputs.js'
+import {formatNumber, parseNumberFlag} from '../../cli/stats-inputs.js'
 import {DEFAULT_CSCV_SPLITS, MAX_CSCV_SPLITS, probabilityOfBacktestOverfitting, usableSplits} from '../../core/stats/pbo.js'
 import {readReturnsMatrix} from '../../core/stats/returns-csv.js'
 

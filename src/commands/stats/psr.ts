@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
-import {formatNumber, observedFromFlags, parseNumberFlag, requireObservations, toPerPeriod, toUserUnits, unitsNote} from '../../core/stats/cli-inputs.js'
+import {formatNumber, observedFromFlags, parseNumberFlag, requireObservations, toPerPeriod, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
 import {probabilisticSharpeRatio, probabilisticSharpeStatistic} from '../../core/stats/psr.js'
 
 export interface PsrResult {

@@ -1,7 +1,7 @@
-import {dumpStateDocument} from '../documents.js'
-import {nowIso} from '../nodes.js'
+import {dumpStateDocument} from '../state/documents.js'
+import {nowIso} from '../state/node-files.js'
 import type {Cost} from '../schemas/index.js'
-import type {Workspace} from '../workspace.js'
+import type {Workspace} from '../state/workspace.js'
 
 export const AGENT_CALLS_DIR = 'reports/agent-calls'
 

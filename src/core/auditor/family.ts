@@ -1,8 +1,8 @@
-import {parentId} from '../ids.js'
+import {parentId} from '../state/ids.js'
 import type {NodeFile} from '../schemas/index.js'
 import {RunnerVerdict} from '../schemas/verdict.js'
-import type {Snapshot} from '../store.js'
-import type {Workspace} from '../workspace.js'
+import type {Snapshot} from '../state/store.js'
+import type {Workspace} from '../state/workspace.js'
 import {seriesByDate} from './csv.js'
 
 /**

@@ -1,6 +1,6 @@
 import {posix} from 'node:path'
-import {checkDocument, stripUndefined, withChecksum} from '../checksum.js'
-import {loadMarkdownDocument, renderMarkdownDocument, splitMarkdownDocument, validate} from '../documents.js'
+import {checkDocument, stripUndefined, withChecksum} from '../state/checksum.js'
+import {loadMarkdownDocument, renderMarkdownDocument, splitMarkdownDocument, validate} from '../state/documents.js'
 import {CorruptFileError, InputError} from '../errors.js'
 import {AuditFrontMatter, AuditHead, type AuditRecord} from '../schemas/index.js'
 import {auditBody} from './report.js'

@@ -1,5 +1,5 @@
 import {z} from 'zod'
-import {validate} from '../documents.js'
+import {validate} from '../state/documents.js'
 import {NodeId} from '../schemas/common.js'
 
 /** A reviewer's sign-off of a major issue that may stand (e.g. a Sharpe ratio above the plausible range, explained). */

@@ -1,5 +1,5 @@
 import type {CommitSigner} from '../git/signing.js'
-import type {Workspace} from '../workspace.js'
+import type {Workspace} from '../state/workspace.js'
 import {auditNode, listAudits} from './index.js'
 
 export interface TopAudit {

@@ -2,7 +2,7 @@ import {loadAuditRecord} from '../auditor/record.js'
 import {RigorError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import type {AuditFrontMatter} from '../schemas/index.js'
-import {listTreeFiles, readBlobs} from '../tree-files.js'
+import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import {auditsDirPath} from './paths.js'
 
 export interface NodeAudit {

@@ -1,5 +1,5 @@
 import {InputError} from '../errors.js'
-import {assertNodeId} from '../ids.js'
+import {assertNodeId} from '../state/ids.js'
 import type {DeployStage} from '../schemas/index.js'
 
 /** Where deployments and their evidence live (SPEC section 2). */

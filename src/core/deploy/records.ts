@@ -1,5 +1,5 @@
 import type {z} from 'zod'
-import {loadStateDocument} from '../documents.js'
+import {loadStateDocument} from '../state/documents.js'
 import {InputError, RigorError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import {DeploymentFile, PaperResultsFile, type DeployStage} from '../schemas/index.js'

@@ -1,5 +1,5 @@
 import {execa} from 'execa'
-import {resolveCommand} from '../runner.js'
+import {resolveCommand} from '../dag/runner.js'
 
 export interface StageCommandRun {
   command: string[]

@@ -69,7 +69,7 @@ export const ConfigFile = z.strictObject({
     .strictObject({daily_usd: z.number().nonnegative().optional(), reserve_per_run_usd: z.number().nonnegative().default(0)})
     .default({reserve_per_run_usd: 0}),
   agent: z.strictObject({command: z.array(z.string().min(1)).min(1), timeout: Duration.optional()}).optional(),
-  /** who may sign audits (and changes to this list): see src/core/auditors.ts */
+  /** who may sign audits (and changes to this list): see src/core/state/auditors.ts */
   auditors: z
     .array(
       z.strictObject({

@@ -1,0 +1,153 @@
+import {resolve} from 'node:path'
+import {InputError} from '../core/errors.js'
+import {readReturnsColumn} from '../core/stats/returns-csv.js'
+import {estimateSharpe, perPeriodSharpe} from '../core/stats/sharpe.js'
+
+/**
+ * What the `rigor stats` commands share: numbers given as flag strings, and the
+ * Sharpe ratio with its moments taken either from flags or from a returns CSV.
+ * The convention: Sharpe ratios are per period unless periods-per-year is given,
+ * in which case every Sharpe ratio read or printed is annualised.
+ */
+
+export interface NumberConstraints {
+  integer?: boolean
+  /** Inclusive lower bound. */
+  min?: number
+  /** Exclusive lower bound. */
+  above?: number
+}
+
+export function parseNumberFlag(raw: string | undefined, flag: string, constraints: NumberConstraints = {}): number | undefined {
+  if (raw === undefined) return undefined
+  const value = raw.trim() === '' ? Number.NaN : Number(raw)
+  const kind = constraints.integer ? 'a whole number' : 'a number'
+  if (!Number.isFinite(value)) {
+    throw new InputError(`"${raw}" is not ${kind}`, {field: flag, fix: `give ${flag} as ${kind}, e.g. ${flag}=${constraints.integer ? '250' : '0.5'}`})
+  }
+  if (constraints.integer && !Number.isInteger(value)) {
+    throw new InputError(`${raw} is not a whole number`, {field: flag, fix: `give ${flag} as a whole number`})
+  }
+  if (constraints.min !== undefined && value < constraints.min) {
+    throw new InputError(`must be at least ${constraints.min}, got ${raw}`, {field: flag, fix: `give ${flag} >= ${constraints.min}`})
+  }
+  if (constraints.above !== undefined && !(value > constraints.above)) {
+    throw new InputError(`must be greater than ${constraints.above}, got ${raw}`, {field: flag, fix: `give ${flag} > ${constraints.above}`})
+  }
+  return value
+}
+
+export function requireFlag<T>(value: T | undefined, flag: string, fix: string): T {
+  if (value === undefined) throw new InputError('a value is required', {field: flag, fix})
+  return value
+}
+
+export interface SharpeFlags {
+  returns?: string
+  sharpe?: string
+  skew?: string
+  kurtosis?: string
+  nObs?: string
+}
+
+export interface ResolvedSharpe {
+  /** Per-period Sharpe ratio. */
+  sharpePerPeriod: number
+  nObs?: number
+  skewness: number
+  kurtosis: number
+  /** True when skewness and kurtosis were not given and the normal values stand in. */
+  assumedNormal: boolean
+  /** The returns file the figures came from, if any. */
+  returnsFile?: string
+  /** The returns column used, if any. */
+  returnsColumn?: string
+}
+
+/**
+ * The observed Sharpe ratio and moments, from `--returns FILE` or from
+ * `--sharpe/--skew/--kurtosis/--n-obs`, never a mixture: a figure given beside the
+ * file it should have come from is a contradiction to report, not to resolve.
+ */
+export function resolveSharpe(flags: SharpeFlags, periodsPerYear: number | undefined, cwd: string | undefined): ResolvedSharpe {
+  if (flags.returns !== undefined) {
+    const clashing = (['sharpe', 'skew', 'kurtosis', 'nObs'] as const).filter((name) => flags[name] !== undefined)
+    if (clashing.length > 0) {
+      const names = clashing.map(flagName).join(', ')
+      throw new InputError(`${names} cannot be combined with --returns, which determines them`, {
+        field: '--returns',
+        fix: `drop ${names}, or drop --returns and give the figures as flags`,
+      })
+    }
+    const file = cwd ? resolve(cwd, flags.returns) : flags.returns
+    const {column, values} = readReturnsColumn(file)
+    const estimate = estimateSharpe(values)
+    return {
+      sharpePerPeriod: estimate.sharpe,
+      nObs: estimate.nObs,
+      skewness: estimate.skewness,
+      kurtosis: estimate.kurtosis,
+      assumedNormal: false,
+      returnsFile: flags.returns,
+      returnsColumn: column,
+    }
+  }
+  const sharpe = requireFlag(parseNumberFlag(flags.sharpe, '--sharpe'), '--sharpe', 'give the observed Sharpe ratio with --sharpe, or a returns CSV with --returns')
+  const skewness = parseNumberFlag(flags.skew, '--skew')
+  const kurtosis = parseNumberFlag(flags.kurtosis, '--kurtosis')
+  return {
+    sharpePerPeriod: toPerPeriod(sharpe, periodsPerYear),
+    nObs: parseNumberFlag(flags.nObs, '--n-obs', {integer: true, min: 2}),
+    skewness: skewness ?? 0,
+    kurtosis: kurtosis ?? 3,
+    assumedNormal: skewness === undefined && kurtosis === undefined,
+  }
+}
+
+export function toPerPeriod(sharpe: number, periodsPerYear: number | undefined): number {
+  return periodsPerYear === undefined ? sharpe : perPeriodSharpe(sharpe, periodsPerYear)
+}
+
+/** Back to the units the user speaks: annualised when periods-per-year was given. */
+export function toUserUnits(sharpePerPeriod: number, periodsPerYear: number | undefined): number {
+  return periodsPerYear === undefined ? sharpePerPeriod : sharpePerPeriod * Math.sqrt(periodsPerYear)
+}
+
+export function parsePeriodsPerYear(raw: string | undefined): number | undefined {
+  return parseNumberFlag(raw, '--periods-per-year', {above: 0})
+}
+
+/** A short description of the units, for human output. */
+export function unitsNote(periodsPerYear: number | undefined): string {
+  return periodsPerYear === undefined ? 'per period' : `annualised at ${periodsPerYear} periods a year`
+}
+
+export function formatNumber(x: number, digits = 4): string {
+  if (!Number.isFinite(x)) return String(x)
+  return Math.abs(x) >= 1e-3 || x === 0 ? x.toFixed(digits) : x.toExponential(2)
+}
+
+function flagName(name: keyof SharpeFlags): string {
+  return name === 'nObs' ? '--n-obs' : `--${name}`
+}
+
+/** The flags of a return series as the stats commands receive them. */
+export interface ReturnMomentFlagValues {
+  returns?: string
+  sharpe?: string
+  skew?: string
+  kurtosis?: string
+  'n-obs'?: string
+  'periods-per-year'?: string
+  cwd?: string
+}
+
+/** The observed Sharpe ratio and moments from the shared flags, in per-period units, with the annualisation used. */
+export function observedFromFlags(flags: ReturnMomentFlagValues): {periodsPerYear: number | undefined; observed: ResolvedSharpe} {
+  const periodsPerYear = parsePeriodsPerYear(flags['periods-per-year'])
+  const observed = resolveSharpe({returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']}, periodsPerYear, flags.cwd)
+  return {periodsPerYear, observed}
+}
+
+export const requireObservations = (observed: ResolvedSharpe): number =>
+  requireFlag(observed.nObs, '--n-obs', 'give the number of return observations with --n-obs, or a returns CSV with --returns')

@@ -1,0 +1,50 @@
+import {registerPolicyExtension} from './admission.js'
+import {agentSpend} from '../agent/costs.js'
+import type {Snapshot} from '../state/store.js'
+import type {Workspace} from '../state/workspace.js'
+
+export interface BudgetState {
+  day: string
+  daily_usd: number | null
+  /** verdict costs of runs finished this UTC day */
+  spent_usd: number
+  /** reserve_per_run_usd for every node running now */
+  reserved_usd: number
+  running: number
+  remaining_usd: number | null
+}
+
+export const utcDay = (date: Date): string => date.toISOString().slice(0, 10)
+
+/**
+ * Spend of the UTC day: the costs recorded in the day's verdicts and agent calls, plus a
+ * reservation for every run in flight. Read from one state of the DAG, so a
+ * claim that checks it lands only if that state is still the tip: no number of
+ * concurrent workers can overspend. (A run that costs more than its reservation
+ * can: set reserve_per_run_usd to the most a run costs.)
+ */
+export async function budgetState(ws: Workspace, snap: Snapshot, now = new Date()): Promise<BudgetState> {
+  const day = utcDay(now)
+  let spent = 0
+  let running = 0
+  for (const record of snap.nodes.values()) {
+    if (record.node?.status === 'running') running++
+    if (!record.verdictOid) continue
+    const verdict = await ws.store.verdict(record).catch(() => undefined)
+    if (verdict?.cost && verdict.finished_at.startsWith(day)) spent += verdict.cost.usd
+  }
+  spent += await agentSpend(ws, snap.commit, day)
+  const reserved = running * ws.config.budget.reserve_per_run_usd
+  const daily = ws.config.budget.daily_usd ?? null
+  return {day, daily_usd: daily, spent_usd: spent, reserved_usd: reserved, running, remaining_usd: daily === null ? null : daily - spent - reserved}
+}
+
+registerPolicyExtension(async (ws, snap) => {
+  if (ws.config.budget.daily_usd === undefined) return {}
+  const state = await budgetState(ws, snap)
+  const next = ws.config.budget.reserve_per_run_usd
+  const exhausted = state.remaining_usd! - next < -1e-9 || state.remaining_usd! <= 0
+  if (!exhausted) return {}
+  const detail = `spent $${state.spent_usd.toFixed(2)} and reserved $${state.reserved_usd.toFixed(2)} of $${state.daily_usd!.toFixed(2)} on ${state.day} (UTC); a run reserves $${next.toFixed(2)}`
+  return {globalBlock: () => ({reason: 'budget_exhausted' as const, detail})}
+})

@@ -1,0 +1,53 @@
+import {CheckFailedError, InputError} from '../errors.js'
+import type {FileChange} from '../git/tree-edit.js'
+import {nodeChange} from '../state/node-files.js'
+import {blockDependents} from './scheduler.js'
+import type {NodeFile} from '../schemas/index.js'
+import {problemError} from '../state/store.js'
+import type {Workspace} from '../state/workspace.js'
+
+export interface CancelResult {
+  cancelled: string[]
+  /** running nodes: their workers stop the process and record the cancel */
+  stopping: string[]
+  blocked: string[]
+}
+
+/**
+ * Cancels a pending or running node (a sweep group: all its unfinished
+ * variants). A running node stays with its worker, which sees the cancel within
+ * a poll, stops the process tree and writes the cancelled verdict.
+ */
+export async function cancelNode(ws: Workspace, id: string, opts: {by: string; reason?: string}): Promise<CancelResult> {
+  const outcome = await ws.commit<CancelResult>(async (snap) => {
+    const record = snap.nodes.get(id)
+    if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
+    if (record.problem) throw problemError(record.problem)
+    const root = record.node!
+    const targets: NodeFile[] = root.sweep
+      ? [...snap.nodes.values()].map((r) => r.node).filter((n): n is NodeFile => !!n && n.parent === id && (n.status === 'pending' || n.status === 'running'))
+      : [root]
+    if (!root.sweep && root.status !== 'pending' && root.status !== 'running') {
+      throw new CheckFailedError(`node ${id} is ${root.status}; only pending or running nodes can be cancelled`, {fix: 'nothing to do: the node has finished'})
+    }
+    const reason = opts.reason ?? `cancelled by ${opts.by}`
+    const files = new Map<string, FileChange>()
+    const overrides = new Map<string, NodeFile>()
+    const result: CancelResult = {cancelled: [], stopping: [], blocked: []}
+    for (const node of targets) {
+      const [path, text, updated] = nodeChange(node, {status: 'cancelled', reason})
+      files.set(path, text)
+      overrides.set(node.id, updated)
+      result.cancelled.push(node.id)
+      if (node.status === 'running') result.stopping.push(node.id)
+    }
+    result.blocked.push(...blockDependents(snap, overrides, files))
+    if (files.size === 0) return {result}
+    return {
+      files,
+      message: {action: 'cancel', subject: `cancel ${id}${targets.length > 1 ? ` (${targets.length} nodes)` : ''}`, nodes: [...result.cancelled, ...result.blocked], worker: opts.by},
+      result,
+    }
+  })
+  return outcome.result
+}

@@ -1,0 +1,86 @@
+import {admissionPolicy} from './admission.js'
+// the budget takes part in every claim through the admission policy
+import './budget.js'
+import {CheckFailedError, InputError, NothingToDoError} from '../errors.js'
+import {nodeChange, nowIso} from '../state/node-files.js'
+import {findCandidates, type AdmissionPolicy, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
+import type {NodeFile} from '../schemas/index.js'
+import {problemError} from '../state/store.js'
+import type {PlannedChange} from '../state/transaction.js'
+import type {Workspace} from '../state/workspace.js'
+
+export interface ClaimOptions extends ClaimFilter {
+  worker: string
+  policy?: AdmissionPolicy
+  now?: () => Date
+}
+
+export type ClaimResult = {claimed: NodeFile; conflicts: number} | {claimed: undefined; reason: NothingClaimableReason; detail: string; conflicts: number}
+type Decided = {claimed: NodeFile} | {claimed: undefined; reason: NothingClaimableReason; detail: string}
+
+/** The commit that moves `node` to running for `worker` with a fresh lease. */
+function claimChange(ws: Workspace, node: NodeFile, opts: ClaimOptions): PlannedChange<{claimed: NodeFile}> {
+  const started = (opts.now ?? (() => new Date()))()
+  const [path, text, claimed] = nodeChange(node, {
+    status: 'running',
+    worker: opts.worker,
+    attempt: node.attempt + 1,
+    started_at: nowIso(started),
+    lease_until: nowIso(new Date(started.getTime() + ws.config.lease.duration)),
+    reason: undefined,
+  })
+  return {
+    files: new Map([[path, text]]),
+    message: {action: 'claim', subject: `claim ${node.id}`, nodes: [node.id], worker: opts.worker, trailers: {Attempt: String(claimed.attempt)}},
+    result: {claimed},
+  }
+}
+
+/**
+ * After a lost race, pick at random among the first few nodes of the top
+ * priority: workers that all reach for the single best node collide again and
+ * again, while priorities still hold and the order stays first-come within a few.
+ */
+function spreadPick(ready: NodeFile[]): NodeFile {
+  const top = ready.filter((n, i) => i < SPREAD && n.priority === ready[0]!.priority)
+  return top[Math.floor(Math.random() * top.length)]!
+}
+const SPREAD = 8
+
+/**
+ * Moves the best claimable pending node to running for `worker`: one commit,
+ * landed by compare-and-swap on the state branch, so no two workers ever hold one node.
+ */
+export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<ClaimResult> {
+  // on a remote, decide on fresh state: a claim built on a stale tip is a lost race for sure
+  if (ws.distributed) await ws.refresh()
+  const outcome = await ws.commit<Decided>(async (snap, attempt) => {
+    const found = findCandidates(snap, ws.config, opts, opts.policy ?? (await admissionPolicy(ws, snap)))
+    const best = found.ready[0]
+    if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
+    return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts)
+  }, {urgent: true})
+  return {...outcome.result, conflicts: outcome.conflicts}
+}
+
+/** Claims one named node for `worker`; refuses with the reason when it is not claimable. */
+export async function claimNode(ws: Workspace, id: string, opts: ClaimOptions): Promise<NodeFile> {
+  const outcome = await ws.commit(async (snap) => {
+    const record = snap.nodes.get(id)
+    if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
+    if (record.problem) throw problemError(record.problem)
+    const found = findCandidates(snap, ws.config, {}, opts.policy ?? (await admissionPolicy(ws, snap)))
+    const node = found.ready.find((n) => n.id === id)
+    if (!node) {
+      throw new CheckFailedError(`node ${id} is not claimable (status ${record.node!.status})`, {
+        fix: record.node!.status === 'pending' ? `its requirements or team conditions are not met yet: ${found.detail}` : 'only pending nodes can be claimed',
+      })
+    }
+    return claimChange(ws, node, opts)
+  })
+  return outcome.result.claimed
+}
+
+export function nothingClaimable(result: Extract<ClaimResult, {claimed: undefined}>): NothingToDoError {
+  return new NothingToDoError(`nothing claimable (${result.reason}): ${result.detail}`, result.reason)
+}

@@ -1,0 +1,296 @@
+import {randomBytes} from 'node:crypto'
+import {mkdir, rm} from 'node:fs/promises'
+import {extname, join, posix, resolve, sep} from 'node:path'
+import {committedDataFile, materialiseBlob} from '../state/data-files.js'
+import {researchDataFile} from '../state/holdout.js'
+import {decideStatus, type GateDecision} from './gates.js'
+import type {FileChange} from '../git/tree-edit.js'
+import {nodeChange, nowIso, verdictChange} from '../state/node-files.js'
+import {outDirPath} from '../state/layout.js'
+import {planSpawns} from './rules.js'
+import {collectOutputs, type CollectedOutputs} from './outputs.js'
+import type {RunGroups} from './proc.js'
+import {RUN_RECORD, runsDirectory} from './run-records.js'
+import {parseTimeout, readRunnerReport, runProcess, VERDICT_JSON, type RunnerReport} from './runner.js'
+import {sandboxPolicy} from './sandbox.js'
+import {blockDependents} from './scheduler.js'
+import type {NodeFile, VerdictDraft} from '../schemas/index.js'
+import type {Snapshot} from '../state/store.js'
+import type {Workspace} from '../state/workspace.js'
+
+export interface ExecuteOptions {
+  worker: string
+  /** stops the run (shutdown): the claim is put back instead of a verdict */
+  signal?: AbortSignal
+  /** how often the worker checks for a cancel or a lost lease */
+  pollMs?: number
+  /** called when the runner process has ended, before the verdict is committed */
+  onProcessEnd?: () => void
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
+}
+
+export type ExecuteOutcome =
+  | {kind: 'verdict'; id: string; status: string; reason?: string; spawned: string[]; durationMs: number; commit?: string}
+  | {kind: 'released'; id: string}
+  | {kind: 'lost'; id: string; why: string}
+
+/** The node is still held by this worker at this attempt. */
+const heldBy = (node: NodeFile | undefined, claimed: NodeFile, worker: string): boolean =>
+  node !== undefined && node.worker === worker && node.attempt === claimed.attempt
+
+/**
+ * Runs a node this worker has claimed and commits its verdict (with the spawns
+ * and blocks it causes) in one commit. While the run lasts the lease is renewed
+ * and the node watched: a cancel, or a supervisor taking the node back, stops it.
+ */
+export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions): Promise<ExecuteOutcome> {
+  // a claim that lands after a stop was asked for is put back without starting the runner
+  if (opts.signal?.aborted) return releaseClaim(ws, claimed, opts.worker)
+  const run = `${claimed.id.replace(/\//g, '__')}.${claimed.attempt}.${randomBytes(4).toString('hex')}`
+  const runDir = join(runsDirectory(ws.repo.paths.commonDir), run)
+  const outDir = join(runDir, 'out')
+  await mkdir(outDir, {recursive: true})
+  const stop = new AbortController()
+  let stopCause: 'cancelled' | 'lost' | 'shutdown' | undefined
+  const onShutdown = () => {
+    stopCause ??= 'shutdown'
+    stop.abort()
+  }
+  if (opts.signal?.aborted) onShutdown()
+  else opts.signal?.addEventListener('abort', onShutdown, {once: true})
+  const watcher = watchClaim(ws, claimed, opts, (cause) => {
+    stopCause ??= cause
+    stop.abort()
+  })
+  const timeoutMs = parseTimeout(claimed.run.timeout, ws.config.runner.default_timeout)
+  const startedAt = new Date()
+  try {
+    const data = claimed.data ? await committedData(ws, claimed).then((path) => ({path}), (err: unknown) => ({problem: (err as Error).message})) : undefined
+    if (data && 'problem' in data) {
+      watcher.stop()
+      await watcher.settled
+      const now = new Date()
+      return await commitVerdict(ws, claimed, {worker: opts.worker, report: {ok: false, reason: data.problem}, cancelled: false, outputs: {files: [], omitted: [], truncated: [], leftOut: new Map()}, exitCode: null, startedAt, finishedAt: now, sandbox: 'off'})
+    }
+    const outcome = await runProcess({
+      node: claimed,
+      workspaceRoot: ws.root,
+      outDir,
+      timeoutMs,
+      seed: 0,
+      dataPath: data?.path,
+      // a runner that opens the data file by its workspace path sees the committed bytes too
+      overlays: data ? [{source: data.path, target: resolve(ws.root, claimed.data!)}] : [],
+      signal: stop.signal,
+      sandbox: sandboxPolicy(ws.config.runner, claimed.run),
+      warn: (m) => ws.warnOnce(m),
+      record: {file: join(runDir, RUN_RECORD), run, attempt: claimed.attempt},
+      groups: opts.groups,
+    })
+    opts.onProcessEnd?.()
+    watcher.stop()
+    await watcher.settled
+    if (stopCause === 'shutdown') return await releaseClaim(ws, claimed, opts.worker)
+    if (stopCause === 'lost') return {kind: 'lost', id: claimed.id, why: 'the node was taken back (lease expired or re-queued) while it ran'}
+    const limits = ws.config.runner.limits
+    const outputs = await collectOutputs(outDir, limits)
+    const report: RunnerReport =
+      stopCause === 'cancelled'
+        ? {ok: false, reason: 'cancelled while running'}
+        : declaredLeftOut(await readRunnerReport(outDir, outcome, timeoutMs, limits), outputs)
+    return await commitVerdict(ws, claimed, {
+      worker: opts.worker,
+      report,
+      cancelled: stopCause === 'cancelled',
+      outputs,
+      exitCode: outcome.exitCode,
+      sandbox: outcome.sandbox,
+      startedAt,
+      finishedAt: new Date(),
+    })
+  } finally {
+    watcher.stop()
+    opts.signal?.removeEventListener('abort', onShutdown)
+    await rm(runDir, {recursive: true, force: true})
+  }
+}
+
+/**
+ * RIGOR_DATA: the node's data file as committed at the state's tip, materialised
+ * read-only; with a holdout configured, only the rows before it (the sandbox
+ * also shows this cut at the file's own workspace path).
+ */
+async function committedData(ws: Workspace, node: NodeFile): Promise<string> {
+  const tip = await ws.readTip()
+  const file = await committedDataFile(ws.repo, tip, node.data!, {file: `experiments/${node.id}/node.yaml`, field: 'data'})
+  if (ws.config.holdout) return researchDataFile(ws.repo, file.oid, node.data!, ws.config.holdout, extname(node.data!))
+  return materialiseBlob(ws.repo, file.oid, extname(node.data!))
+}
+
+/** A run whose verdict declares an artifact that was left out (a refused name, a link, a limit) proves nothing: inconclusive. */
+function declaredLeftOut(report: RunnerReport, outputs: CollectedOutputs): RunnerReport {
+  if (!report.ok) return report
+  for (const artifact of report.verdict.artifacts) {
+    const path = posix.normalize(artifact.split(sep).join('/')).replace(/^\.\//, '')
+    const why = outputs.leftOut.get(path)
+    if (why) return {ok: false, reason: `${VERDICT_JSON} declares artifact "${artifact}", which was left out: ${why}`}
+  }
+  return report
+}
+
+interface VerdictInput {
+  worker: string
+  report: RunnerReport
+  cancelled: boolean
+  outputs: CollectedOutputs
+  exitCode: number | null
+  sandbox: 'on' | 'off'
+  startedAt: Date
+  finishedAt: Date
+}
+
+async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInput): Promise<ExecuteOutcome> {
+  const outcome = await ws.commit<ExecuteOutcome>(async (snap) => {
+    const current = snap.nodes.get(claimed.id)?.node
+    const cancelled = current?.status === 'cancelled'
+    if (!heldBy(current, claimed, input.worker) || (current!.status !== 'running' && !cancelled)) {
+      return {result: {kind: 'lost', id: claimed.id, why: 'the node is no longer held by this worker'}}
+    }
+    const node = current!
+    const decision: GateDecision | undefined =
+      cancelled || !input.report.ok
+        ? undefined
+        : decideStatus({node, verdict: input.report.verdict, config: ws.config, conditions: ws.conditions, parent: await parentFacts(ws, snap, node)})
+    const status = cancelled ? 'cancelled' : (decision?.status ?? 'inconclusive')
+    const reason = cancelled ? (node.reason ?? 'cancelled') : input.report.ok ? decision?.reason : input.report.reason
+    const runner = input.report.ok ? input.report.verdict : undefined
+    const files = new Map<string, FileChange>()
+    // outputs of an earlier attempt are replaced, not mixed with this one's
+    files.set(outDirPath(node.id), null)
+    for (const artifact of input.outputs.files) files.set(`${outDirPath(node.id)}/${artifact.path}`, artifact.content)
+    const spawns = status === 'cancelled' ? {files: new Map(), spawned: []} : await planSpawns(ws, snap, node, status, runner?.metrics ?? {})
+    const draft: VerdictDraft = {
+      node: node.id,
+      status,
+      decided_by: cancelled ? 'cancel' : input.report.ok ? decision!.decided_by : 'failure',
+      reason,
+      metrics: runner?.metrics ?? {},
+      notes: runner?.notes,
+      cost: runner?.cost,
+      gates: decision?.gates ?? [],
+      spawned: spawns.spawned,
+      artifacts: Object.fromEntries(input.outputs.files.map((a) => [`out/${a.path}`, a.checksum])),
+      omitted: nonEmpty([...(input.report.ok ? input.report.omitted : []), ...input.outputs.omitted]),
+      truncated: nonEmpty([...(input.report.ok ? input.report.truncated : []), ...input.outputs.truncated]),
+      exit_code: input.exitCode,
+      worker: input.worker,
+      attempt: node.attempt,
+      seed: 0,
+      sandbox: input.sandbox,
+      started_at: nowIso(input.startedAt),
+      finished_at: nowIso(input.finishedAt),
+      duration_s: Math.round((input.finishedAt.getTime() - input.startedAt.getTime()) / 10) / 100,
+    }
+    const [verdictPath, verdictText] = verdictChange(draft)
+    files.set(verdictPath, verdictText)
+    const [nodePath, nodeText, updated] = nodeChange(node, {status, reason, lease_until: undefined})
+    files.set(nodePath, nodeText)
+    for (const [path, text] of spawns.files) files.set(path, text)
+    const blocked = status === 'proven_accepted' ? [] : blockDependents(snap, new Map([[node.id, updated]]), files)
+    return {
+      files,
+      message: {
+        action: 'verdict',
+        subject: `${node.id} ${status}${spawns.spawned.length ? `, spawned ${spawns.spawned.length}` : ''}`,
+        nodes: [node.id, ...spawns.spawned, ...blocked],
+        worker: input.worker,
+        trailers: {Status: status, Attempt: String(node.attempt), ...(spawns.spawned.length ? {Spawned: spawns.spawned.join(' ')} : {})},
+      },
+      result: {
+        kind: 'verdict',
+        id: node.id,
+        status,
+        reason,
+        spawned: spawns.spawned,
+        durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
+      },
+    }
+  })
+  return outcome.result.kind === 'verdict' ? {...outcome.result, commit: outcome.commit} : outcome.result
+}
+
+const nonEmpty = <T>(list: T[]): T[] | undefined => (list.length > 0 ? list : undefined)
+
+async function parentFacts(ws: Workspace, snap: Snapshot, node: NodeFile) {
+  const record = node.parent ? snap.nodes.get(node.parent) : undefined
+  if (!record?.node) return null
+  const verdict = await ws.store.verdict(record).catch(() => undefined)
+  return {...record.node, metrics: verdict?.metrics ?? {}}
+}
+
+/** Puts a claim back to pending (shutdown before it finished); the attempt does not count. */
+export async function releaseClaim(ws: Workspace, claimed: NodeFile, worker: string): Promise<ExecuteOutcome> {
+  const outcome = await ws.commit<ExecuteOutcome>(async (snap) => {
+    const current = snap.nodes.get(claimed.id)?.node
+    if (!heldBy(current, claimed, worker) || current!.status !== 'running') return {result: {kind: 'lost', id: claimed.id, why: 'not held any more'}}
+    const [path, text] = nodeChange(current!, {
+      status: 'pending',
+      attempt: Math.max(0, current!.attempt - 1),
+      worker: undefined,
+      started_at: undefined,
+      lease_until: undefined,
+    })
+    return {
+      files: new Map([[path, text]]),
+      message: {action: 'release', subject: `release ${claimed.id}`, nodes: [claimed.id], worker},
+      result: {kind: 'released', id: claimed.id},
+    }
+  })
+  return outcome.result
+}
+
+/**
+ * Renews the lease while the run lasts and watches the node on the branch:
+ * cancelled -> stop and record the cancel; re-queued or taken -> stop and drop the result.
+ */
+function watchClaim(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions, onStop: (cause: 'cancelled' | 'lost') => void) {
+  const pollMs = opts.pollMs ?? (ws.distributed ? 2000 : 500)
+  const renewEveryMs = Math.max(1000, ws.config.lease.duration / 3)
+  let lastRenew = Date.now()
+  let stopped = false
+  let busy: Promise<void> = Promise.resolve()
+  const tick = async () => {
+    if (ws.distributed) await ws.refresh()
+    const current = (await ws.currentSnapshot()).nodes.get(claimed.id)?.node
+    if (current?.status === 'cancelled') return onStop('cancelled')
+    if (current?.status !== 'running' || !heldBy(current, claimed, opts.worker)) return onStop('lost')
+    if (Date.now() - lastRenew >= renewEveryMs) {
+      const renewed = await renewLease(ws, claimed, opts.worker)
+      if (renewed) lastRenew = Date.now()
+    }
+  }
+  const timer = setInterval(() => {
+    if (stopped) return
+    busy = busy.then(tick).catch(() => {})
+  }, pollMs)
+  return {
+    stop() {
+      stopped = true
+      clearInterval(timer)
+    },
+    get settled() {
+      return busy
+    },
+  }
+}
+
+async function renewLease(ws: Workspace, claimed: NodeFile, worker: string): Promise<boolean> {
+  const outcome = await ws.commit(async (snap) => {
+    const current = snap.nodes.get(claimed.id)?.node
+    if (!heldBy(current, claimed, worker) || current!.status !== 'running') return {result: false}
+    const [path, text] = nodeChange(current!, {lease_until: nowIso(new Date(Date.now() + ws.config.lease.duration))})
+    return {files: new Map([[path, text]]), message: {action: 'renew', subject: `renew lease on ${claimed.id}`, nodes: [claimed.id], worker}, result: true}
+  })
+  return outcome.result
+}

@@ -1,0 +1,272 @@
+import {constants} from 'node:fs'
+import {lstat, open, readdir} from 'node:fs/promises'
+import {sha256} from '../state/checksum.js'
+import type {Omission, RunnerLimits, Truncation} from '../schemas/index.js'
+import {caseCollisions, decodeOutputName, outputPathProblem, printable} from '../validation.js'
+
+export const RUN_LOG = 'run.log'
+export const VERDICT_JSON = 'verdict.json'
+/** individual entries in a verdict's `omitted`; the rest are counted in one entry per kind */
+export const MAX_LISTED_OMISSIONS = 100
+/** a run that leaves more directory entries than this is not examined further */
+export const MAX_WALKED_ENTRIES = 1_000_000
+
+export interface CollectedArtifact {
+  path: string
+  content: Buffer
+  checksum: string
+}
+
+export interface CollectedOutputs {
+  files: CollectedArtifact[]
+  /** as recorded in the verdict: the first MAX_LISTED_OMISSIONS one by one, then counted per kind */
+  omitted: Omission[]
+  truncated: Truncation[]
+  /** every output path left out (relative to RIGOR_OUT) with why, for the declared-artifact check */
+  leftOut: Map<string, string>
+}
+
+type Kind = 'refused' | 'link' | 'special' | 'collision' | 'unreadable' | 'files' | 'file_size' | 'total_size' | 'walk'
+interface LeftOut {
+  path: string
+  kind: Kind
+  reason: string
+  bytes?: number
+}
+
+const groupReason = (kind: Kind, limits: RunnerLimits): string =>
+  ({
+    refused: 'names git or some clone\'s file system refuses',
+    link: 'symbolic links (rigor never follows one)',
+    special: 'not regular files (FIFOs, sockets, devices)',
+    collision: 'names that collide with another output on case-insensitive file systems',
+    unreadable: 'files that could not be read',
+    files: `beyond the limit of ${limits.files} files (runner.limits.files)`,
+    file_size: `larger than the limit of ${limits.file_size} bytes per file (runner.limits.file_size)`,
+    total_size: `beyond the limit of ${limits.total_size} bytes in all (runner.limits.total_size)`,
+    walk: `beyond ${MAX_WALKED_ENTRIES} directory entries`,
+  })[kind]
+
+interface Found {
+  /** the path relative to RIGOR_OUT as text (invalid UTF-8 shown as \xNN) */
+  path: string
+  /** the path on disk, as bytes: a name that is not UTF-8 must still be opened by its own bytes */
+  full: Buffer
+  type: 'file' | 'link' | 'special'
+  /** why a directory on the way, or the name itself, is refused before anything else */
+  refused?: string
+}
+
+/**
+ * The run's outputs as they will be committed under out/: every regular file
+ * git and every clone can hold, within the limits, read without following a
+ * symbolic link. What is left out is listed with the reason; run.log beyond
+ * its limit keeps its head and tail.
+ */
+export async function collectOutputs(outDir: string, limits: RunnerLimits): Promise<CollectedOutputs> {
+  const swapped = await outDirProblem(outDir)
+  if (swapped) return {files: [], omitted: [{path: 'out/', reason: swapped}], truncated: [], leftOut: new Map([['.', swapped]])}
+  const {found, leftOut} = await walk(outDir)
+  found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  const candidates: Found[] = []
+  for (const f of found) {
+    const problem = f.refused ?? outputPathProblem(f.path)
+    if (problem) leftOut.push({path: f.path, kind: 'refused', reason: problem})
+    else if (f.type === 'link') leftOut.push({path: f.path, kind: 'link', reason: 'a symbolic link (rigor never follows one)'})
+    else if (f.type === 'special') leftOut.push({path: f.path, kind: 'special', reason: 'not a regular file (a FIFO, socket or device)'})
+    else candidates.push(f)
+  }
+  const colliding = new Map(caseCollisions(candidates.map((c) => c.path)).map(([earlier, later]) => [later, earlier]))
+  const files: CollectedArtifact[] = []
+  const truncated: Truncation[] = []
+  let total = 0
+  let counted = 0
+  for (const f of candidates) {
+    const earlier = colliding.get(f.path)
+    if (earlier !== undefined) {
+      leftOut.push({path: f.path, kind: 'collision', reason: `collides with "${printable(earlier)}" on case-insensitive file systems (macOS, Windows)`})
+      continue
+    }
+    // run.log is rigor's own record of the run: kept (in part) outside the file limits
+    if (f.path === RUN_LOG) {
+      const log = await readHeadAndTail(f.full, limits.run_log)
+      if (!log.ok) leftOut.push({path: f.path, kind: log.kind, reason: log.reason})
+      else {
+        files.push(artifact(f.path, log.content))
+        if (log.size > log.content.length - log.marker) truncated.push({path: `out/${RUN_LOG}`, bytes: log.size, kept: log.content.length - log.marker})
+      }
+      continue
+    }
+    // the runner's verdict.json is the protocol's own file: it does not count against the runner's outputs
+    const protocol = f.path === VERDICT_JSON
+    if (!protocol && counted >= limits.files) {
+      leftOut.push({path: f.path, kind: 'files', reason: groupReason('files', limits)})
+      continue
+    }
+    const read = await readRegularFile(f.full, limits.file_size, limits.total_size - total)
+    if (!read.ok) leftOut.push({path: f.path, kind: read.kind, reason: read.kind === 'unreadable' ? read.reason : groupReason(read.kind, limits), bytes: read.size})
+    else {
+      files.push(artifact(f.path, read.content))
+      total += read.content.length
+      if (!protocol) counted++
+    }
+  }
+  return {
+    files,
+    omitted: listOmissions(leftOut, limits),
+    truncated,
+    leftOut: new Map(leftOut.map((l) => [l.path, l.reason])),
+  }
+}
+
+/**
+ * Why RIGOR_OUT itself cannot be read as the run's outputs: a runner that put a
+ * symbolic link in its place would have rigor walk (and commit) whatever it points at.
+ */
+export async function outDirProblem(outDir: string): Promise<string | undefined> {
+  try {
+    const info = await lstat(outDir)
+    if (info.isDirectory()) return undefined
+    return info.isSymbolicLink() ? 'RIGOR_OUT was replaced by a symbolic link; nothing in it was read' : 'RIGOR_OUT was replaced by something that is not a directory'
+  } catch {
+    return 'RIGOR_OUT was removed'
+  }
+}
+
+const artifact = (path: string, content: Buffer): CollectedArtifact => ({path, content, checksum: sha256(content)})
+
+/** Every entry under `outDir`, without following links; directories iteratively, so depth costs no stack. */
+async function walk(outDir: string): Promise<{found: Found[]; leftOut: LeftOut[]}> {
+  const found: Found[] = []
+  const leftOut: LeftOut[] = []
+  const stack: Array<{full: Buffer; path: string; refused?: string}> = [{full: Buffer.from(outDir), path: ''}]
+  let seen = 0
+  while (stack.length > 0) {
+    const dir = stack.pop()!
+    let entries
+    try {
+      entries = await readdir(dir.full, {withFileTypes: true, encoding: 'buffer'})
+    } catch (err) {
+      leftOut.push({path: dir.path || '.', kind: 'unreadable', reason: `the directory could not be read (${(err as NodeJS.ErrnoException).code})`})
+      continue
+    }
+    for (const entry of entries) {
+      if (++seen > MAX_WALKED_ENTRIES) {
+        leftOut.push({path: dir.path || '.', kind: 'walk', reason: `the run left more than ${MAX_WALKED_ENTRIES} files and directories; the rest were not examined`})
+        return {found, leftOut}
+      }
+      const bytes = entry.name as unknown as Buffer
+      const name = decodeOutputName(bytes)
+      const path = `${dir.path ? `${dir.path}/` : ''}${name.ok ? name.value : escapeBytes(bytes)}`
+      const refused = dir.refused ?? (name.ok ? undefined : `"${escapeBytes(bytes)}": ${name.problem}`)
+      const full = Buffer.concat([dir.full, Buffer.from('/'), bytes])
+      if (entry.isDirectory()) stack.push({full, path, refused})
+      else found.push({path, full, refused, type: entry.isFile() ? 'file' : entry.isSymbolicLink() ? 'link' : 'special'})
+    }
+  }
+  return {found, leftOut}
+}
+
+/** A name's bytes with everything but printable ASCII shown as \xNN. */
+function escapeBytes(bytes: Buffer): string {
+  let out = ''
+  for (const b of bytes) out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`
+  return out
+}
+
+type FileRead = {ok: true; content: Buffer} | {ok: false; kind: 'file_size' | 'total_size' | 'unreadable' | 'special'; reason: string; size?: number}
+
+/** A regular file's bytes, opened without following a link and read only up to the size it had when opened. */
+async function readRegularFile(full: Buffer, maxSize: number, room: number): Promise<FileRead> {
+  let handle
+  try {
+    handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch (err) {
+    return {ok: false, kind: 'unreadable', reason: `could not be opened (${(err as NodeJS.ErrnoException).code})`}
+  }
+  try {
+    const info = await handle.stat()
+    if (!info.isFile()) return {ok: false, kind: 'special', reason: 'not a regular file'}
+    if (info.size > maxSize) return {ok: false, kind: 'file_size', reason: '', size: info.size}
+    if (info.size > room) return {ok: false, kind: 'total_size', reason: '', size: info.size}
+    return {ok: true, content: await readAt(handle, 0, info.size)}
+  } finally {
+    await handle.close()
+  }
+}
+
+type LogRead = {ok: true; content: Buffer; size: number; marker: number} | {ok: false; kind: 'unreadable' | 'special'; reason: string}
+
+/** run.log within `limit` bytes: whole, or its first and last halves around a line saying what was cut. */
+async function readHeadAndTail(full: Buffer, limit: number): Promise<LogRead> {
+  let handle
+  try {
+    handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch (err) {
+    return {ok: false, kind: 'unreadable', reason: `could not be opened (${(err as NodeJS.ErrnoException).code})`}
+  }
+  try {
+    const info = await handle.stat()
+    if (!info.isFile()) return {ok: false, kind: 'special', reason: 'not a regular file'}
+    if (info.size <= limit) return {ok: true, content: await readAt(handle, 0, info.size), size: info.size, marker: 0}
+    const headBytes = Math.floor(limit / 2)
+    const tailBytes = limit - headBytes
+    const marker = Buffer.from(`\n[rigor: run.log truncated: ${info.size} bytes; kept the first ${headBytes} and the last ${tailBytes} (runner.limits.run_log)]\n`)
+    const head = await readAt(handle, 0, headBytes)
+    const tail = await readAt(handle, info.size - tailBytes, tailBytes)
+    return {ok: true, content: Buffer.concat([head, marker, tail]), size: info.size, marker: marker.length}
+  } finally {
+    await handle.close()
+  }
+}
+
+async function readAt(handle: import('node:fs/promises').FileHandle, position: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.alloc(length)
+  let done = 0
+  while (done < length) {
+    const {bytesRead} = await handle.read(buffer, done, length - done, position + done)
+    if (bytesRead === 0) break
+    done += bytesRead
+  }
+  return buffer.subarray(0, done)
+}
+
+/**
+ * The verdict's record: refused names and files over a size limit one by one
+ * (up to MAX_LISTED_OMISSIONS, then counted per kind), and the files beyond the
+ * count limit as one entry: they are the last ones in path order.
+ */
+function listOmissions(leftOut: LeftOut[], limits: RunnerLimits): Omission[] {
+  const order: Kind[] = ['refused', 'link', 'special', 'collision', 'unreadable', 'walk', 'file_size', 'total_size']
+  const one = leftOut.filter((l) => l.kind !== 'files').sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
+  const listed: Omission[] = one.slice(0, MAX_LISTED_OMISSIONS).map((l) => ({path: shown(l.path), reason: l.reason, ...(l.bytes === undefined ? {} : {bytes: l.bytes})}))
+  const beyondCount = leftOut.filter((l) => l.kind === 'files')
+  for (const group of groupByKind([...one.slice(MAX_LISTED_OMISSIONS), ...beyondCount])) {
+    listed.push({
+      path: shown(group.first),
+      reason: `${groupReason(group.kind, limits)}: ${group.count} file(s) from this one on`,
+      ...(group.bytes === undefined ? {} : {bytes: group.bytes}),
+      count: group.count,
+    })
+  }
+  return listed
+}
+
+function groupByKind(list: LeftOut[]): Array<{kind: Kind; first: string; count: number; bytes?: number}> {
+  const groups = new Map<Kind, {kind: Kind; first: string; count: number; bytes?: number}>()
+  for (const l of list) {
+    const group = groups.get(l.kind)
+    if (!group) groups.set(l.kind, {kind: l.kind, first: l.path, count: 1, bytes: l.bytes})
+    else {
+      group.count++
+      group.bytes = group.bytes !== undefined && l.bytes !== undefined ? group.bytes + l.bytes : undefined
+    }
+  }
+  return [...groups.values()]
+}
+
+/** An output path as the verdict shows it: under out/, control characters escaped, at most 300 characters. */
+function shown(path: string): string {
+  const text = /[\x00-\x1f\x7f]/.test(path) ? JSON.stringify(path).slice(1, -1) : path
+  return `out/${text.length > 300 ? `${text.slice(0, 300)}...` : text}`
+}

@@ -1,0 +1,308 @@
+import {spawn} from 'node:child_process'
+import {randomBytes} from 'node:crypto'
+import {createWriteStream} from 'node:fs'
+import {lstat, mkdir, writeFile} from 'node:fs/promises'
+import {dirname, join, resolve, sep} from 'node:path'
+import {tmpdir} from 'node:os'
+import {fileURLToPath} from 'node:url'
+import ms from 'ms'
+import {readBoundedJson, type CutString} from './bounded-json.js'
+import {InputError} from '../errors.js'
+import {outDirProblem, RUN_LOG, VERDICT_JSON} from './outputs.js'
+import {killMarked, signalGroup, signalGroupExcept, type RunGroups} from './proc.js'
+import {RUN_MARKER, writeRunRecord} from './run-records.js'
+import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
+import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
+import {parseDuration, printable} from '../validation.js'
+
+export {RUN_LOG, VERDICT_JSON} from './outputs.js'
+/** the grace between SIGTERM and SIGKILL when a run is stopped */
+export const KILL_GRACE_MS = 3000
+
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+const RIGOR_BIN = join(PACKAGE_ROOT, 'bin', 'run.js')
+
+export interface RunRequest {
+  node: NodeFile
+  workspaceRoot: string
+  outDir: string
+  timeoutMs: number
+  seed?: number
+  /** data path override: the auditor points RIGOR_DATA at altered copies */
+  dataPath?: string
+  extraEnv?: Record<string, string>
+  /** aborting stops the process tree (cancel, shutdown, lost lease) */
+  signal?: AbortSignal
+  /** rigor.yaml's runner defaults merged with the node's run: (see sandboxPolicy) */
+  sandbox: SandboxPolicy
+  /** told when `auto` finds no working sandbox (the caller says it once per command) */
+  warn?: (message: string) => void
+  /** host files shown read-only at paths inside the sandbox; ignored without a sandbox */
+  overlays?: Overlay[]
+  /** where to write run.json for `rigor supervise`, and the run's name (RIGOR_RUN_ID; otherwise a random one) */
+  record?: {file: string; run: string; attempt: number}
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
+}
+
+export interface ProcessOutcome {
+  exitCode: number | null
+  signal: string | null
+  timedOut: boolean
+  aborted: boolean
+  durationMs: number
+  spawnError?: string
+  /** whether the runner ran in the bwrap sandbox */
+  sandbox: 'on' | 'off'
+  /** `sandbox: on` and bwrap cannot start: the runner was not started */
+  sandboxError?: string
+}
+
+/** how long output pipes may stay open after the runner's group was killed (a child that left the group holds them) */
+const CLOSE_WAIT_MS = 1000
+
+/**
+ * `rigor` as a runner's program is this rigor; installed under /tmp (a CI
+ * job's temp dir), its files and its dependencies (the node_modules it was
+ * installed into, hoisted beside it) must stay visible under the sandbox's private /tmp.
+ */
+function rigorInstallUnderTmp(): string[] {
+  if (!PACKAGE_ROOT.startsWith('/tmp/') && !PACKAGE_ROOT.startsWith(`${resolve(tmpdir())}/`)) return []
+  const parts = PACKAGE_ROOT.split(sep)
+  const modules = parts.lastIndexOf('node_modules')
+  return [modules > 0 ? parts.slice(0, modules + 1).join(sep) : PACKAGE_ROOT]
+}
+
+/** `rigor` as a runner's program means this very rigor, whatever is on PATH. */
+export function resolveCommand(command: string[]): [string, string[]] {
+  const [program, ...args] = command
+  if (program === 'rigor') return [process.execPath, [RIGOR_BIN, ...args]]
+  return [program!, args]
+}
+
+/** A node's run timeout in milliseconds; node files are validated when read, so a bad value here is a bug. */
+export function parseTimeout(value: string | number | undefined, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs
+  const parsed = parseDuration(value)
+  if (!parsed.ok) throw new InputError(`run.timeout: ${parsed.problem}`, {field: 'run.timeout', fix: 'write a duration such as 90s, 10m, 2h'})
+  return parsed.value
+}
+
+/**
+ * Runs a node's command with the runner protocol's environment (argv, never a
+ * shell) in its own process group, inside the sandbox when there is one. A
+ * timeout or a cancel stops the whole tree: SIGTERM first, SIGKILL after a
+ * grace period. When the runner's own process exits, whatever it left running
+ * in its group is killed at once: nothing a runner forks outlives its run.
+ * Output goes to run.log.
+ */
+export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
+  await mkdir(req.outDir, {recursive: true})
+  const started = Date.now()
+  const decision = await decideSandbox(req.sandbox)
+  if ('fallback' in decision && decision.fallback) req.warn?.(decision.fallback)
+  if ('error' in decision) {
+    await writeFile(join(req.outDir, RUN_LOG), `rigor: ${decision.error}\n`)
+    return {exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, sandbox: 'off', sandboxError: decision.error}
+  }
+  const sandboxed = decision.use
+  const runId = req.record?.run ?? randomBytes(6).toString('hex')
+  const env = runnerEnv(req, runId, sandboxed)
+  const [command, commandArgs] = resolveCommand(req.node.run.command)
+  const [program, args] = sandboxed
+    ? sandboxArgv(
+        {
+          root: req.workspaceRoot,
+          readable: readablePaths(req.workspaceRoot, [env.RIGOR_DATA]),
+          writable: [req.outDir],
+          overlays: req.overlays ?? [],
+          network: req.sandbox.network,
+          shownDirs: rigorInstallUnderTmp(),
+        },
+        command,
+        commandArgs,
+      )
+    : [command, commandArgs]
+
+  const log = createWriteStream(join(req.outDir, RUN_LOG))
+  return new Promise<ProcessOutcome>((resolvePromise) => {
+    let timedOut = false
+    let aborted = false
+    let killTimer: NodeJS.Timeout | undefined
+    let closeTimer: NodeJS.Timeout | undefined
+    let exit: {code: number | null; signal: string | null} | undefined
+    let spawnError: string | undefined
+    let finished = false
+    const child = spawn(program, args, {cwd: req.workspaceRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+    const pgid = child.pid
+    if (pgid) {
+      req.groups?.add(pgid)
+      if (req.record) {
+        try {
+          writeRunRecord(req.record.file, {run: req.record.run, node: req.node.id, attempt: req.record.attempt, pgid, sandbox: sandboxed ? 'on' : 'off'})
+        } catch {
+          // without its record a leftover is still found by RIGOR_RUN_ID once the directory is stale
+        }
+      }
+    }
+    child.stdout.pipe(log, {end: false})
+    child.stderr.pipe(log, {end: false})
+    const stop = () => {
+      // bwrap leads the group and would take the runner down with it at once: the runner gets the SIGTERM
+      if (sandboxed && pgid) signalGroupExcept(pgid, pgid, 'SIGTERM')
+      else signalGroup(pgid, 'SIGTERM')
+      killTimer ??= setTimeout(() => signalGroup(pgid, 'SIGKILL'), KILL_GRACE_MS)
+    }
+    const timer = setTimeout(() => {
+      timedOut = true
+      stop()
+    }, req.timeoutMs)
+    const onAbort = () => {
+      aborted = true
+      stop()
+    }
+    if (req.signal?.aborted) onAbort()
+    else req.signal?.addEventListener('abort', onAbort, {once: true})
+    const finish = () => {
+      if (finished) return
+      finished = true
+      clearTimeout(timer)
+      clearTimeout(killTimer)
+      clearTimeout(closeTimer)
+      req.signal?.removeEventListener('abort', onAbort)
+      if (pgid) req.groups?.delete(pgid)
+      const note = spawnError ? `rigor: could not start ${command}: ${spawnError}\n` : ''
+      log.end(note, () =>
+        resolvePromise({
+          exitCode: exit?.code ?? null,
+          signal: exit?.signal ?? null,
+          timedOut,
+          aborted,
+          durationMs: Date.now() - started,
+          spawnError,
+          sandbox: sandboxed ? 'on' : 'off',
+        }),
+      )
+    }
+    child.on('error', (err) => {
+      spawnError = err.message
+    })
+    child.on('exit', (code, signal) => {
+      exit = {code, signal}
+      // the runner is done: a daemon it forked must not keep editing files after rigor returns
+      signalGroup(pgid, 'SIGKILL')
+      // one that left the group still carries the run's marker (in the sandbox the PID namespace took it already)
+      if (!sandboxed) killMarked(`${RUN_MARKER}=${runId}`)
+      // a child that left the group may hold the pipes open: the run ends anyway
+      closeTimer = setTimeout(() => {
+        child.stdout.destroy()
+        child.stderr.destroy()
+        finish()
+      }, CLOSE_WAIT_MS)
+    })
+    child.on('close', finish)
+  })
+}
+
+/** The runner protocol's environment; RIGOR_RUN_ID marks every process of the run for `rigor supervise`. */
+function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean): NodeJS.ProcessEnv {
+  // the signing key's path stays with rigor: the code an audit re-runs is the code under audit
+  const {RIGOR_SIGNING_KEY: _signingKey, ...inherited} = process.env
+  const env: NodeJS.ProcessEnv = {
+    ...inherited,
+    ...req.node.run.env,
+    ...req.extraEnv,
+    RIGOR_NODE_ID: req.node.id,
+    RIGOR_PARAMS: JSON.stringify(req.node.params ?? {}),
+    RIGOR_WORKSPACE: req.workspaceRoot,
+    RIGOR_OUT: req.outDir,
+    RIGOR_SEED: String(req.seed ?? 0),
+  }
+  const data = req.dataPath ?? (req.node.data ? resolve(req.workspaceRoot, req.node.data) : undefined)
+  if (data) env.RIGOR_DATA = data
+  else delete env.RIGOR_DATA
+  env[RUN_MARKER] = runId
+  // the host's TMPDIR may not exist in the sandbox; its private /tmp does
+  if (sandboxed) env.TMPDIR = '/tmp'
+  return env
+}
+
+export type RunnerReport =
+  | {ok: true; verdict: RunnerVerdict; omitted: Omission[]; truncated: Truncation[]}
+  | {ok: false; reason: string}
+
+const MB = 1024 * 1024
+/** verdict.json is streamed, never held whole: a larger file is refused rather than scanned */
+const MAX_VERDICT_JSON_BYTES = 4096 * MB
+
+/** Why a finished process did not produce a usable verdict, or the validated verdict within the limits. */
+export async function readRunnerReport(outDir: string, outcome: ProcessOutcome, timeoutMs: number, limits: RunnerLimits): Promise<RunnerReport> {
+  if (outcome.sandboxError) return {ok: false, reason: outcome.sandboxError}
+  if (outcome.spawnError) return {ok: false, reason: `the runner could not start: ${outcome.spawnError}`}
+  if (outcome.timedOut) return {ok: false, reason: `timed out after ${ms(timeoutMs)}`}
+  if (outcome.aborted) return {ok: false, reason: 'stopped before it finished'}
+  if (outcome.exitCode !== 0) {
+    return {ok: false, reason: outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}
+  }
+  const swapped = await outDirProblem(outDir)
+  if (swapped) return {ok: false, reason: swapped}
+  // strings longer than the notes limit are cut while reading: a 1 GB notes costs one pass, not 1 GB of memory
+  const read = await readBoundedJson(
+    join(outDir, VERDICT_JSON),
+    {maxString: limits.notes, maxBytes: 4 * limits.notes + 16 * MB, maxFileBytes: MAX_VERDICT_JSON_BYTES},
+    VERDICT_JSON,
+  )
+  if (!read.ok) return read
+  const parsed = RunnerVerdict.safeParse(read.value)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    return {ok: false, reason: `${VERDICT_JSON} field "${issue.path.join('.') || '(top level)'}": ${issue.message}`}
+  }
+  for (const artifact of parsed.data.artifacts) {
+    const full = resolve(outDir, artifact)
+    if (!full.startsWith(resolve(outDir) + sep)) return {ok: false, reason: `${VERDICT_JSON} artifact "${artifact}" points outside RIGOR_OUT`}
+    try {
+      // lstat: a declared link exists here, and is then refused with the reason when outputs are collected
+      await lstat(full)
+    } catch {
+      return {ok: false, reason: `${VERDICT_JSON} declares artifact "${artifact}" but the runner did not write it`}
+    }
+  }
+  return {ok: true, ...applyVerdictLimits(parsed.data, read.cuts, limits)}
+}
+
+/** Notes beyond the limit are cut (with a marker), metrics beyond the limit dropped by name order; both recorded. */
+function applyVerdictLimits(verdict: RunnerVerdict, cuts: CutString[], limits: RunnerLimits) {
+  const omitted: Omission[] = []
+  const truncated: Truncation[] = []
+  let notes = verdict.notes
+  if (notes !== undefined) {
+    const written = cuts.find((c) => c.path === 'notes')?.bytes ?? Buffer.byteLength(notes)
+    const kept = truncateUtf8(notes, limits.notes)
+    if (written > Buffer.byteLength(kept)) {
+      notes = `${kept}\n[rigor: notes truncated: ${written} bytes; kept the first ${Buffer.byteLength(kept)} (runner.limits.notes)]`
+      truncated.push({path: 'notes', bytes: written, kept: Buffer.byteLength(kept)})
+    }
+  }
+  let metrics = verdict.metrics
+  const names = Object.keys(metrics).sort()
+  if (names.length > limits.metrics) {
+    const dropped = names.slice(limits.metrics)
+    metrics = Object.fromEntries(names.slice(0, limits.metrics).map((name) => [name, verdict.metrics[name]!]))
+    omitted.push({
+      path: `metrics.${printable(dropped[0]!)}`,
+      reason: `beyond the limit of ${limits.metrics} metrics (runner.limits.metrics): ${dropped.length} metrics from this one on, by name`,
+      count: dropped.length,
+    })
+  }
+  return {verdict: {...verdict, notes, metrics}, omitted, truncated}
+}
+
+/** The longest prefix of `text` within `maxBytes` of UTF-8 that ends on a whole character. */
+function truncateUtf8(text: string, maxBytes: number): string {
+  const bytes = Buffer.from(text)
+  if (bytes.length <= maxBytes) return text
+  let end = maxBytes
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
+  return bytes.subarray(0, end).toString('utf8')
+}

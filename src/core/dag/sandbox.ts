@@ -1,0 +1,169 @@
+/**
+ * The runner sandbox: Debian's bubblewrap (`bwrap`). Inside, `/` and the
+ * workspace are read-only, the repository's git directories are hidden, and
+ * RIGOR_OUT and a private /tmp are the only writable places; the network is
+ * off unless asked for; the whole PID namespace dies with the worker.
+ */
+import {spawn} from 'node:child_process'
+import {readFileSync, statSync} from 'node:fs'
+import {isAbsolute, resolve} from 'node:path'
+import type {SandboxMode} from '../schemas/index.js'
+
+export interface SandboxPolicy {
+  mode: SandboxMode
+  network: boolean
+}
+
+export interface Overlay {
+  /** a host file */
+  source: string
+  /** the path inside the sandbox it is shown at, read-only */
+  target: string
+}
+
+/** rigor.yaml's `runner:` defaults, overridden by a node's own `run:`. */
+export function sandboxPolicy(defaults: {sandbox: SandboxMode; network: boolean}, run: {sandbox?: SandboxMode; network?: boolean}): SandboxPolicy {
+  return {mode: run.sandbox ?? defaults.sandbox, network: run.network ?? defaults.network}
+}
+
+type Probe = {ok: true} | {ok: false; reason: string}
+// bounded cache: whether bwrap starts here does not change while a command runs
+let probed: Promise<Probe> | undefined
+
+const BWRAP = 'bwrap'
+const BASE_FLAGS = ['--die-with-parent', '--unshare-pid', '--cap-drop', 'ALL']
+
+/** Whether bwrap can start a sandbox like the runners' on this machine; asked once per process. */
+export function probeSandbox(): Promise<Probe> {
+  probed ??= new Promise<Probe>((done) => {
+    const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-net', ...BASE_FLAGS, '--', 'true']
+    const child = spawn(BWRAP, args, {stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    child.on('error', (err: NodeJS.ErrnoException) =>
+      done({ok: false, reason: err.code === 'ENOENT' ? 'bwrap is not installed (apt-get install bubblewrap)' : `bwrap: ${err.message}`}),
+    )
+    child.on('close', (code) => {
+      if (code === 0) done({ok: true})
+      else done({ok: false, reason: stderr.trim().split('\n')[0] || `bwrap exited with code ${code}`})
+    })
+  })
+  return probed
+}
+
+export type SandboxDecision = {use: true} | {use: false; fallback?: string} | {use: false; error: string}
+
+/** on: bwrap or an error for the run; auto: bwrap where it starts, otherwise no sandbox and a warning; off: none. */
+export async function decideSandbox(policy: SandboxPolicy): Promise<SandboxDecision> {
+  if (policy.mode === 'off') return {use: false}
+  const probe = await probeSandbox()
+  if (probe.ok) return {use: true}
+  if (policy.mode === 'on') return {use: false, error: `runner sandbox is on but bwrap cannot start here: ${probe.reason}`}
+  return {
+    use: false,
+    fallback:
+      `runners run without a sandbox: bwrap cannot start here (${probe.reason}); they can write the working tree and reach the network. ` +
+      'Install bubblewrap, or set runner.sandbox: off in rigor.yaml to say so deliberately.',
+  }
+}
+
+export interface SandboxSpec {
+  /** the workspace root: read-only inside, and the runner's cwd */
+  root: string
+  /** host paths the runner reads outside the workspace (e.g. the auditor's altered data), read-only */
+  readable: string[]
+  /** the only writable host paths (RIGOR_OUT) */
+  writable: string[]
+  overlays: Overlay[]
+  network: boolean
+  /** directories under the host's /tmp shown again, read-only, before anything else (rigor itself, when installed there) */
+  shownDirs?: string[]
+}
+
+/**
+ * The bwrap argv around a runner's own argv. Mounts apply in order: the
+ * private /tmp first, then what is shown again inside it, then the hidden git
+ * directories, then what the runner reads or writes (which may lie inside
+ * them: the paper run's data and RIGOR_OUT live under .git), then the overlays.
+ * No --new-session: node's detached spawn already gives the runner a session
+ * without a controlling terminal, and a second session would take the runner
+ * out of the process group rigor signals.
+ */
+export function sandboxArgv(spec: SandboxSpec, program: string, args: string[]): [string, string[]] {
+  const argv = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
+  // before the workspace and its hidden .git: a directory shown here cannot show that .git again
+  for (const dir of spec.shownDirs ?? []) argv.push('--ro-bind', dir, dir)
+  argv.push('--ro-bind', spec.root, spec.root)
+  const hidden = gitPaths(spec.root)
+  for (const dir of hidden.dirs) argv.push('--perms', '0555', '--tmpfs', dir)
+  for (const file of hidden.files) argv.push('--ro-bind', '/dev/null', file)
+  for (const path of spec.readable) argv.push('--ro-bind', path, path)
+  for (const path of spec.writable) argv.push('--bind', path, path)
+  // read-only only now: bwrap had to create the mount points of the paths shown inside them
+  for (const dir of hidden.dirs) argv.push('--remount-ro', dir)
+  for (const overlay of spec.overlays) argv.push('--ro-bind', overlay.source, overlay.target)
+  if (!spec.network) argv.push('--unshare-net')
+  argv.push(...BASE_FLAGS, '--chdir', spec.root, '--', program, ...args)
+  return [BWRAP, argv]
+}
+
+/**
+ * The repository's git directories as seen from a checkout: `.git` itself
+ * (a directory, or in a linked worktree a file naming the worktree's git dir),
+ * and the shared git directory a worktree's objects and refs live in.
+ */
+export function gitPaths(root: string): {dirs: string[]; files: string[]} {
+  const dotGit = resolve(root, '.git')
+  const kind = fileKind(dotGit)
+  if (kind === 'dir') return {dirs: [dotGit], files: []}
+  if (kind !== 'file') return {dirs: [], files: []}
+  const dirs: string[] = []
+  const gitDir = pointer(readText(dotGit), /^gitdir:\s*(.+)$/m, root)
+  if (gitDir && fileKind(gitDir) === 'dir') {
+    const common = pointer(readText(resolve(gitDir, 'commondir')), /^(.+)$/m, gitDir)
+    const commonDir = common && fileKind(common) === 'dir' ? common : undefined
+    if (commonDir) dirs.push(commonDir)
+    if (!commonDir || !gitDir.startsWith(commonDir + '/')) dirs.push(gitDir)
+  }
+  return {dirs, files: [dotGit]}
+}
+
+function pointer(text: string | undefined, pattern: RegExp, base: string): string | undefined {
+  const value = text?.match(pattern)?.[1]?.trim()
+  if (!value) return undefined
+  return isAbsolute(value) ? resolve(value) : resolve(base, value)
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+function fileKind(path: string): 'dir' | 'file' | undefined {
+  try {
+    const stat = statSync(path)
+    return stat.isDirectory() ? 'dir' : stat.isFile() ? 'file' : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The files a runner must read that the private /tmp or the hidden .git would
+ * hide (the auditor's altered data lives under the host's /tmp, the paper
+ * run's under .git). Files only: a directory bound again could show the .git
+ * beneath it. A missing one is left out: bwrap would refuse to start, and the
+ * runner reports a missing file better.
+ */
+export function readablePaths(root: string, paths: Array<string | undefined>): string[] {
+  const seen = new Set<string>()
+  for (const path of paths) {
+    if (!path) continue
+    const full = resolve(root, path)
+    if (fileKind(full) === 'file') seen.add(full)
+  }
+  return [...seen]
+}

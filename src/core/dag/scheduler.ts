@@ -1,0 +1,113 @@
+import type {FileChange} from '../git/tree-edit.js'
+import {nodeChange} from '../state/node-files.js'
+import type {ConfigFile, NodeFile} from '../schemas/index.js'
+import type {NodeRecord, Snapshot} from '../state/store.js'
+
+export type NothingClaimableReason = 'empty' | 'blocked' | 'budget_exhausted'
+
+export interface ClaimFilter {
+  team?: string
+  /** ids this worker must not take again (e.g. released on shutdown) */
+  exclude?: ReadonlySet<string>
+}
+
+export interface Candidates {
+  /** claimable nodes, best first: higher priority, then first created */
+  ready: NodeFile[]
+  /** why nothing is claimable when `ready` is empty */
+  reason: NothingClaimableReason
+  detail: string
+}
+
+/** Extra admission checks (teams' waits_for and max_parallel, budget) plugged in by later layers. */
+export interface AdmissionPolicy {
+  admit(node: NodeFile, snap: Snapshot): string | undefined
+  /** a reason that stops every claim (e.g. budget exhausted) */
+  globalBlock?(snap: Snapshot): {reason: NothingClaimableReason; detail: string} | undefined
+}
+
+const FAILED = new Set(['proven_rejected', 'inconclusive', 'blocked', 'cancelled'])
+
+/** Whether every requirement of `node` is accepted; 'failed' when one can never be. */
+export function requirementsState(node: NodeFile, nodes: Map<string, NodeRecord>): 'met' | 'waiting' | {failed: string} {
+  let waiting = false
+  for (const req of node.requires) {
+    const status = nodes.get(req)?.node?.status
+    if (status === 'proven_accepted') continue
+    if (status && FAILED.has(status)) return {failed: `requirement ${req} ended ${status}`}
+    waiting = true
+  }
+  return waiting ? 'waiting' : 'met'
+}
+
+export function findCandidates(snap: Snapshot, _config: ConfigFile, filter: ClaimFilter, policy?: AdmissionPolicy): Candidates {
+  const global = policy?.globalBlock?.(snap)
+  if (global) return {ready: [], ...global}
+  const ready: NodeFile[] = []
+  let pending = 0
+  const held: string[] = []
+  for (const record of snap.nodes.values()) {
+    const node = record.node
+    if (!node || node.status !== 'pending' || node.sweep) continue
+    if (filter.team && node.team !== filter.team) continue
+    if (filter.exclude?.has(node.id)) continue
+    pending++
+    const reqs = requirementsState(node, snap.nodes)
+    if (reqs !== 'met') {
+      held.push(`${node.id} (${reqs === 'waiting' ? 'waiting for requirements' : reqs.failed})`)
+      continue
+    }
+    const refusal = policy?.admit(node, snap)
+    if (refusal) {
+      held.push(`${node.id} (${refusal})`)
+      continue
+    }
+    ready.push(node)
+  }
+  ready.sort(compareClaimOrder)
+  if (ready.length > 0) return {ready, reason: 'empty', detail: ''}
+  if (pending === 0) return {ready, reason: 'empty', detail: filter.team ? `no pending node in team ${filter.team}` : 'no pending node'}
+  return {ready, reason: 'blocked', detail: `${pending} pending node(s) cannot start yet: ${held.slice(0, 5).join('; ')}${held.length > 5 ? '; ...' : ''}`}
+}
+
+export function compareClaimOrder(a: NodeFile, b: NodeFile): number {
+  return b.priority - a.priority || a.created_at.localeCompare(b.created_at) || (a.seq ?? 0) - (b.seq ?? 0) || a.id.localeCompare(b.id)
+}
+
+/**
+ * Pending nodes that can never start because a requirement ended without being
+ * accepted, transitively: blocking one makes its own dependents blocked too.
+ * `overrides` are node states decided in the same commit (e.g. the new verdict).
+ */
+export function blockedDependents(snap: Snapshot, overrides: Map<string, NodeFile>): Array<{node: NodeFile; reason: string}> {
+  const state = new Map<string, NodeFile>()
+  for (const [id, record] of snap.nodes) if (record.node) state.set(id, record.node)
+  for (const [id, node] of overrides) state.set(id, node)
+  const blocked: Array<{node: NodeFile; reason: string}> = []
+  for (let changed = true; changed; ) {
+    changed = false
+    for (const node of state.values()) {
+      if (node.status !== 'pending' || node.requires.length === 0) continue
+      for (const req of node.requires) {
+        const status = state.get(req)?.status
+        if (status && FAILED.has(status)) {
+          const reason = `requirement ${req} ended ${status}`
+          blocked.push({node, reason})
+          state.set(node.id, {...node, status: 'blocked', reason})
+          changed = true
+          break
+        }
+      }
+    }
+  }
+  return blocked
+}
+
+/** Adds the node files of the dependents that `overrides` leave blocked to a change; returns their ids. */
+export function blockDependents(snap: Snapshot, overrides: Map<string, NodeFile>, files: Map<string, FileChange>): string[] {
+  return blockedDependents(snap, overrides).map((b) => {
+    const [path, text] = nodeChange(b.node, {status: 'blocked', reason: b.reason})
+    files.set(path, text)
+    return b.node.id
+  })
+}

@@ -1,0 +1,148 @@
+import {readFile} from 'node:fs/promises'
+import {committedDataFile} from '../state/data-files.js'
+import {parseYaml, utf8Text, validate} from '../state/documents.js'
+import {InputError} from '../errors.js'
+import type {FileChange} from '../git/tree-edit.js'
+import {renderNode} from '../state/node-files.js'
+import {nodeFilePath} from '../state/layout.js'
+import {SeedSpec, type NodeDraft, type NodeFile, type SeedNode} from '../schemas/index.js'
+import type {Snapshot} from '../state/store.js'
+import type {Workspace} from '../state/workspace.js'
+import {expandSweep} from './sweeps.js'
+
+export interface SeedResult {
+  /** experiment nodes added (sweep variants and single nodes) */
+  added: string[]
+  existing: string[]
+  /** sweep group nodes added: they hold variants and are never run */
+  sweeps: string[]
+}
+
+/** Reads and validates a seed spec file; errors name the file and the field. */
+export async function readSeedSpec(file: string): Promise<SeedSpec> {
+  let bytes: Buffer
+  try {
+    bytes = await readFile(file)
+  } catch {
+    throw new InputError(`cannot read seed spec ${file}`, {fix: 'check the path'})
+  }
+  return validate(SeedSpec, parseYaml(utf8Text(bytes, file), file), file)
+}
+
+/** The nodes a spec describes, in the order written: single nodes, then each sweep's node and its variants. */
+export function nodesOfSpec(spec: SeedSpec, meta: {seededBy?: string; designedBy?: string; createdAt: string; file?: string}): NodeDraft[] {
+  const drafts: NodeDraft[] = []
+  const base = (entry: SeedNode, id: string, params: Record<string, unknown>): NodeDraft => ({
+    id,
+    team: entry.team ?? id.split('/')[0]!,
+    status: 'pending',
+    run: entry.run,
+    params,
+    data: entry.data,
+    requires: entry.requires,
+    priority: entry.priority,
+    family: entry.family,
+    trials_outside: entry.trials_outside,
+    generation: 0,
+    attempt: 0,
+    seeded_by: meta.seededBy,
+    designed_by: meta.designedBy,
+    created_at: meta.createdAt,
+  })
+  for (const entry of spec.nodes) drafts.push(base(entry, entry.id, entry.params))
+  for (const [i, sweep] of spec.sweeps.entries()) {
+    drafts.push({...base(sweep, sweep.id, sweep.params), sweep: true})
+    for (const variant of expandSweep(sweep, {file: meta.file, field: `sweeps[${i}]`})) drafts.push({...base(sweep, variant.id, variant.params), parent: sweep.id})
+  }
+  return drafts.map((draft, seq) => ({...draft, seq}))
+}
+
+/**
+ * Adds the spec's nodes that do not exist yet, in one commit: seeding the
+ * same spec twice adds nothing. Checks teams, requirements and data files first,
+ * so a bad spec writes nothing.
+ */
+export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file: string}): Promise<SeedResult> {
+  const teams = new Set(ws.config.teams.map((t) => t.name))
+  const ids = new Set<string>()
+  for (const [i, draft] of drafts.entries()) {
+    if (ids.has(draft.id)) throw new InputError(`node ${draft.id} appears twice`, {file: opts.file, field: `nodes[${i}].id`, fix: 'give each node its own id'})
+    ids.add(draft.id)
+    if (teams.size > 0 && !teams.has(draft.team)) {
+      throw new InputError(`team "${draft.team}" of ${draft.id} is not in rigor.yaml`, {
+        file: opts.file,
+        field: `${draft.id}.team`,
+        fix: `add {name: ${draft.team}} to teams in rigor.yaml, or use one of: ${[...teams].join(', ')}`,
+      })
+    }
+  }
+  const outcome = await ws.commit(async (snap) => {
+    const files = new Map<string, FileChange>()
+    for (const draft of drafts) if (draft.data) await committedDataFile(ws.repo, snap.commit, draft.data, {file: opts.file, field: `${draft.id}.data`})
+    const cycle = requirementCycle(drafts, snap)
+    if (cycle) {
+      throw new InputError(`requires forms a cycle: ${cycle.join(' -> ')}; these nodes could never start`, {
+        file: opts.file,
+        field: `${cycle[0]}.requires`,
+        fix: 'remove one of the requirements so that every chain ends at a node that requires nothing',
+      })
+    }
+    const added: string[] = []
+    const existing: string[] = []
+    const sweeps: string[] = []
+    for (const draft of drafts) {
+      for (const req of draft.requires ?? []) {
+        if (!ids.has(req) && !snap.nodes.has(req)) {
+          throw new InputError(`${draft.id} requires ${req}, which is neither in the spec nor in the DAG`, {
+            file: opts.file,
+            field: `${draft.id}.requires`,
+            fix: `seed ${req} first or remove it from requires`,
+          })
+        }
+      }
+      if (snap.nodes.has(draft.id)) {
+        existing.push(draft.id)
+        continue
+      }
+      const {text} = renderNode(draft as NodeFile)
+      files.set(nodeFilePath(draft.id), text)
+      if (draft.sweep) sweeps.push(draft.id)
+      else added.push(draft.id)
+    }
+    const result = {added, existing, sweeps}
+    if (files.size === 0) return {result}
+    return {files, message: {action: 'seed', subject: `seed ${added.length} node(s) from ${opts.file}`, nodes: [...sweeps, ...added]}, result}
+  })
+  return outcome.result
+}
+
+/**
+ * A cycle in `requires` across the spec and the DAG (a node requiring itself
+ * included), as the ids along it, or undefined. Such nodes would wait forever.
+ */
+export function requirementCycle(drafts: NodeDraft[], snap: Snapshot): string[] | undefined {
+  const requires = new Map<string, readonly string[]>()
+  for (const record of snap.nodes.values()) if (record.node) requires.set(record.id, record.node.requires)
+  for (const draft of drafts) if (!snap.nodes.has(draft.id)) requires.set(draft.id, draft.requires ?? [])
+  const state = new Map<string, 'visiting' | 'done'>()
+  const path: string[] = []
+  const visit = (id: string): string[] | undefined => {
+    const seen = state.get(id)
+    if (seen === 'done') return undefined
+    if (seen === 'visiting') return [...path.slice(path.indexOf(id)), id]
+    state.set(id, 'visiting')
+    path.push(id)
+    for (const req of requires.get(id) ?? []) {
+      const found = visit(req)
+      if (found) return found
+    }
+    path.pop()
+    state.set(id, 'done')
+    return undefined
+  }
+  for (const draft of drafts) {
+    const found = visit(draft.id)
+    if (found) return found
+  }
+  return undefined
+}

@@ -1,0 +1,118 @@
+import type {FileChange} from '../git/tree-edit.js'
+import {cleanLeftoverRuns, runsDirectory, type LeftoverReport} from './run-records.js'
+import {nodeChange, nowIso, verdictChange} from '../state/node-files.js'
+import {blockDependents} from './scheduler.js'
+import type {NodeFile} from '../schemas/index.js'
+import type {Workspace} from '../state/workspace.js'
+
+export interface SuperviseResult {
+  requeued: string[]
+  expired: string[]
+  blocked: string[]
+  commit?: string
+}
+
+/**
+ * Takes back nodes whose lease expired (their worker died or lost the
+ * network): back to pending while attempts remain, then inconclusive with the
+ * reason. Also blocks pending nodes whose requirements can no longer be met.
+ * One commit; a worker that comes back later finds the node no longer its own.
+ */
+export async function requeueExpiredLeases(ws: Workspace, opts: {by: string; now?: Date}): Promise<SuperviseResult> {
+  const now = opts.now ?? new Date()
+  const outcome = await ws.commit<SuperviseResult>(async (snap) => {
+    const files = new Map<string, FileChange>()
+    const overrides = new Map<string, NodeFile>()
+    const result: SuperviseResult = {requeued: [], expired: [], blocked: []}
+    for (const record of snap.nodes.values()) {
+      const node = record.node
+      if (!node || node.status !== 'running' || !node.lease_until || Date.parse(node.lease_until) > now.getTime()) continue
+      if (node.attempt < ws.config.lease.max_attempts) {
+        const [path, text, updated] = nodeChange(node, {
+          status: 'pending',
+          worker: undefined,
+          started_at: undefined,
+          lease_until: undefined,
+          reason: `lease of ${node.worker} expired at ${node.lease_until} (attempt ${node.attempt})`,
+        })
+        files.set(path, text)
+        overrides.set(node.id, updated)
+        result.requeued.push(node.id)
+      } else {
+        const reason = `lease expired on attempt ${node.attempt} of ${ws.config.lease.max_attempts}`
+        const [path, text, updated] = nodeChange(node, {status: 'inconclusive', lease_until: undefined, reason})
+        files.set(path, text)
+        overrides.set(node.id, updated)
+        const [vPath, vText] = verdictChange({
+          node: node.id,
+          status: 'inconclusive',
+          decided_by: 'failure',
+          reason,
+          worker: node.worker ?? 'unknown',
+          attempt: Math.max(1, node.attempt),
+          started_at: node.started_at ?? nowIso(now),
+          finished_at: nowIso(now),
+          duration_s: node.started_at ? Math.max(0, (now.getTime() - Date.parse(node.started_at)) / 1000) : 0,
+        })
+        files.set(vPath, vText)
+        result.expired.push(node.id)
+      }
+    }
+    result.blocked.push(...blockDependents(snap, overrides, files))
+    if (files.size === 0) return {result}
+    return {
+      files,
+      message: {
+        action: 'requeue',
+        subject: `supervise: ${result.requeued.length} re-queued, ${result.expired.length} expired, ${result.blocked.length} blocked`,
+        nodes: [...result.requeued, ...result.expired, ...result.blocked],
+        worker: opts.by,
+      },
+      result,
+    }
+  })
+  return {...outcome.result, commit: outcome.commit}
+}
+
+/** Kills what runs of dead workers on this machine left running and removes their run directories (see run-records.ts). */
+export function cleanLeftovers(ws: Workspace): Promise<LeftoverReport> {
+  return cleanLeftoverRuns(runsDirectory(ws.repo.paths.commonDir))
+}
+
+export interface HealthReport {
+  stuck: Array<{id: string; worker?: string; lease_until?: string}>
+  corrupt: Array<{file: string; message: string}>
+  audit_backlog: number
+  failed_audit_rate: number | null
+  running: number
+  pending: number
+}
+
+export type AuditStats = (ws: Workspace) => Promise<{backlog: number; failedRate: number | null}>
+let auditStats: AuditStats | undefined
+/** The auditor layer reports its backlog and failure rate through this hook. */
+export function registerAuditStats(fn: AuditStats): void {
+  auditStats = fn
+}
+
+export async function healthCheck(ws: Workspace, now = new Date()): Promise<HealthReport> {
+  const snap = await ws.currentSnapshot()
+  const report: HealthReport = {stuck: [], corrupt: [], audit_backlog: 0, failed_audit_rate: null, running: 0, pending: 0}
+  for (const record of snap.nodes.values()) {
+    if (record.problem) {
+      report.corrupt.push({file: record.problem.file, message: record.problem.kind === 'corrupt' ? 'checksum mismatch' : record.problem.message})
+      continue
+    }
+    const node = record.node!
+    if (node.status === 'running') {
+      report.running++
+      if (node.lease_until && Date.parse(node.lease_until) <= now.getTime()) report.stuck.push({id: node.id, worker: node.worker, lease_until: node.lease_until})
+    } else if (node.status === 'pending' && !node.sweep) report.pending++
+  }
+  if (auditStats) {
+    const stats = await auditStats(ws)
+    report.audit_backlog = stats.backlog
+    report.failed_audit_rate = stats.failedRate
+  }
+  return report
+}

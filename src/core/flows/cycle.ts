@@ -1,0 +1,125 @@
+import {isAlive} from '../dag/proc.js'
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {hostname} from 'node:os'
+import {join} from 'node:path'
+import {designNodes, type DesignResult} from '../agent/design.js'
+import {auditTopCandidates} from '../auditor/top.js'
+import {nodeChange} from '../state/node-files.js'
+import {rankNodes, type RankResult} from '../views/rank.js'
+import {writeDailyReport} from '../views/report.js'
+import type {RunGroups} from '../dag/proc.js'
+import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
+import type {Workspace} from '../state/workspace.js'
+
+export const CYCLE_STEPS = ['design', 'work', 'audit', 'rank', 'report'] as const
+export type CycleStep = (typeof CYCLE_STEPS)[number]
+
+interface CycleProgress {
+  id: string
+  started_at: string
+  pid: number
+  done: CycleStep[]
+  results: Partial<Record<CycleStep, unknown>>
+}
+
+export interface CycleResult {
+  id: string
+  resumed: boolean
+  /** nodes a crashed earlier run of the cycle held, put back before working */
+  released: string[]
+  design?: DesignResult
+  work?: WorkSummary
+  audit?: Array<{id: string; verdict: 'PASS' | 'FAIL'; file: string}>
+  rank?: Pick<RankResult, 'file'> & {kept: string[]}
+  report?: {files: string[]; health_score: number}
+}
+
+export interface CycleOptions {
+  parallel: number
+  designCount: number
+  keep: number
+  onStep?: (step: CycleStep, state: 'start' | 'done' | 'skipped', detail?: string) => void
+  onWork?: (event: WorkEvent) => void
+  signal?: AbortSignal
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
+}
+
+/** The worker name of this machine's cycle: stable, so a rerun can take back what a crashed run held. */
+export const cycleWorker = (): string => `cycle@${hostname().split('.')[0]!.toLowerCase()}`
+
+/**
+ * One research cycle: design, work until nothing is claimable, audit the top
+ * candidates not audited yet, rank, report.
+ * Progress is kept in .git/rigor/cycle.json; run it again after a crash and it
+ * continues with the first unfinished step, after putting back the nodes the
+ * crashed run held (finished nodes are never run again).
+ */
+export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<CycleResult> {
+  const file = join(ws.repo.paths.gitDir, 'rigor', 'cycle.json')
+  await mkdir(join(ws.repo.paths.gitDir, 'rigor'), {recursive: true})
+  const previous = await readProgress(file)
+  if (previous && previous.pid !== process.pid && isAlive(previous.pid)) {
+    throw new Error(`another rigor cycle (pid ${previous.pid}) is running in this checkout; wait for it or stop it`)
+  }
+  const progress: CycleProgress = previous
+    ? {...previous, pid: process.pid}
+    : {id: new Date().toISOString().replace(/[:.]/g, '-'), started_at: new Date().toISOString(), pid: process.pid, done: [], results: {}}
+  await writeFile(file, JSON.stringify(progress, null, 2))
+  const worker = cycleWorker()
+  const result: CycleResult = {id: progress.id, resumed: Boolean(previous), released: previous ? await releaseHeldBy(ws, worker) : []}
+  const step = async <T>(name: CycleStep, fn: () => Promise<T>): Promise<T | undefined> => {
+    if (progress.done.includes(name)) {
+      opts.onStep?.(name, 'skipped', 'done before the restart')
+      return progress.results[name] as T
+    }
+    if (opts.signal?.aborted) return undefined
+    opts.onStep?.(name, 'start')
+    const value = await fn()
+    if (opts.signal?.aborted) return value
+    progress.done.push(name)
+    progress.results[name] = value
+    await writeFile(file, JSON.stringify(progress, null, 2))
+    opts.onStep?.(name, 'done')
+    return value
+  }
+  result.design = await step('design', () => designNodes(ws, {count: opts.designCount}))
+  result.work = await step('work', () => runWorkLoop(ws, {worker, parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal, groups: opts.groups}))
+  result.audit = await step('audit', () => auditTopCandidates(ws, {count: opts.keep, auditor: `auditor-${hostname().split('.')[0]!.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`}))
+  result.rank = await step('rank', async () => {
+    const ranked = await rankNodes(ws, {objective: 'sharpe', keep: opts.keep, by: worker})
+    return {file: ranked.file, kept: ranked.ranking.kept}
+  })
+  result.report = await step('report', async () => {
+    const report = await writeDailyReport(ws, {by: worker})
+    return {files: report.files, health_score: report.report.health_score}
+  })
+  if (CYCLE_STEPS.every((s) => progress.done.includes(s))) await rm(file, {force: true})
+  return result
+}
+
+async function readProgress(file: string): Promise<CycleProgress | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as CycleProgress
+  } catch {
+    return undefined
+  }
+}
+
+/** Puts back the running nodes a crashed cycle of this machine held; their attempt does not count. */
+async function releaseHeldBy(ws: Workspace, worker: string): Promise<string[]> {
+  const outcome = await ws.commit(async (snap) => {
+    const files = new Map<string, string>()
+    const released: string[] = []
+    for (const record of snap.nodes.values()) {
+      const node = record.node
+      if (node?.status !== 'running' || node.worker !== worker) continue
+      const [path, text] = nodeChange(node, {status: 'pending', attempt: Math.max(0, node.attempt - 1), worker: undefined, started_at: undefined, lease_until: undefined})
+      files.set(path, text as string)
+      released.push(node.id)
+    }
+    if (files.size === 0) return {result: released}
+    return {files, message: {action: 'release', subject: `release ${released.length} node(s) of a crashed cycle`, nodes: released, worker}, result: released}
+  })
+  return outcome.result
+}

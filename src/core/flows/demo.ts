@@ -1,0 +1,168 @@
+import {chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {dirname, join, resolve} from 'node:path'
+import {execa} from 'execa'
+import {fileURLToPath} from 'node:url'
+import {InputError} from '../errors.js'
+import {initWorkspace, isEmptyDir} from './init.js'
+import {nowIso} from '../state/node-files.js'
+import {nodesOfSpec, readSeedSpec, seedNodes} from '../dag/seed.js'
+import {auditTopCandidates} from '../auditor/top.js'
+import {deployNode} from '../deploy/index.js'
+import {rankNodes} from '../views/rank.js'
+import {writeDailyReport} from '../views/report.js'
+import {summariseStatus, type StatusSummary} from '../views/status.js'
+import type {RunGroups} from '../dag/proc.js'
+import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
+import {Workspace} from '../state/workspace.js'
+
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+export const DEMO_CONFIG = join(PACKAGE_ROOT, 'templates', 'rigor.yaml')
+export const DEMO_SEED = join(PACKAGE_ROOT, 'templates', 'demo-seed.yaml')
+export const DEMO_DATA = join(PACKAGE_ROOT, 'data')
+
+export interface DemoStep {
+  step: string
+  detail: string
+}
+
+export interface DemoResult {
+  dir: string
+  seeded: number
+  work: WorkSummary
+  status: StatusSummary
+  best: Array<{id: string; team: string; sharpe: number; max_drawdown: number; total_return: number}>
+  audits: Array<{id: string; verdict: 'PASS' | 'FAIL'; file: string}>
+  deployed: string | null
+  /** null when a stop (Ctrl-C) ended the demo after its work step */
+  ranking: string | null
+  report: string[]
+  seconds: number
+}
+
+export interface DemoOptions {
+  parallel: number
+  onStep?: (step: DemoStep) => void
+  onWork?: (event: WorkEvent) => void
+  signal?: AbortSignal
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
+  /** what the user should know (e.g. runners without a sandbox), once */
+  warn?: (message: string) => void
+}
+
+/**
+ * The whole research cycle on bundled data in a fresh workspace: init, seed
+ * the example program, work it in parallel (gates judge, rules spawn
+ * refinements), audit the best, deploy a winner that passes to paper, rank,
+ * and write the daily report. Offline, no API key.
+ */
+export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResult> {
+  const started = Date.now()
+  const target = resolve(dir)
+  if (!(await isEmptyDir(target))) {
+    throw new InputError(`${target} is not empty; the demo makes a fresh workspace`, {fix: 'pass a new directory: rigor demo <dir>'})
+  }
+  const step = (s: string, detail: string) => opts.onStep?.({step: s, detail})
+  await mkdir(target, {recursive: true})
+  // a throwaway auditor key: the demo's audits are signed, and its deploy gate checks the signature
+  const auditorKey = await demoAuditorKey(target)
+  const configText = await readFile(DEMO_CONFIG, 'utf8')
+  const init = await initWorkspace(target, {configText: auditorKey ? `${configText.trimEnd()}\n\n${auditorsYaml(auditorKey)}` : configText, ownRepository: true})
+  if (auditorKey) auditorKey.privatePath = await keepKey(auditorKey.privatePath, join(target, '.git', 'rigor'))
+  step('init', `workspace and git repository in ${init.root}${auditorKey ? `; a throwaway SSH key for demo-auditor (${auditorKey.privatePath}), listed in auditors:` : ''}`)
+
+  const ws = await Workspace.open(target)
+  if (opts.warn) ws.onWarning = opts.warn
+  try {
+    await addDemoFiles(ws)
+    step('data', 'bundled synthetic prices SYNTH-A (trending), SYNTH-B (reverting), SYNTH-C (no edge) in data/')
+    const spec = await readSeedSpec(join(target, 'templates', 'demo-seed.yaml'))
+    const drafts = nodesOfSpec(spec, {seededBy: 'demo', createdAt: nowIso(), file: 'templates/demo-seed.yaml'})
+    const seeded = await seedNodes(ws, drafts, {file: 'templates/demo-seed.yaml'})
+    step('seed', `${seeded.added.length} variants in ${seeded.sweeps.length} sweeps over 4 teams`)
+    const work = await runWorkLoop(ws, {worker: 'demo-worker', parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal, groups: opts.groups})
+    step('work', `${work.finished} runs: ${Object.entries(work.by_status).map(([s, n]) => `${n} ${s}`).join(', ')}`)
+    const summary = async () => ({dir: target, seeded: seeded.added.length, work, status: summariseStatus(await ws.currentSnapshot())})
+    // stopped (Ctrl-C): the work step put its claims back; the audit, deploy, rank and report steps are not started
+    if (opts.signal?.aborted) {
+      step('stopped', 'interrupted after the work step')
+      return {...(await summary()), best: [], audits: [], deployed: null, ranking: null, report: [], seconds: (Date.now() - started) / 1000}
+    }
+    const snap = await ws.currentSnapshot()
+    const best: DemoResult['best'] = []
+    for (const record of snap.nodes.values()) {
+      if (record.node?.status !== 'proven_accepted') continue
+      const verdict = await ws.store.verdict(record)
+      if (!verdict) continue
+      const m = verdict.metrics
+      best.push({id: record.id, team: record.node.team, sharpe: m.sharpe ?? 0, max_drawdown: m.max_drawdown ?? 0, total_return: m.total_return ?? 0})
+    }
+    best.sort((a, b) => b.sharpe - a.sharpe)
+    // the best candidates in turn until one passes: most of the best-looking ones do not survive the auditor
+    const audits = await auditTopCandidates(ws, {count: 12, untilPass: true, auditor: 'demo-auditor', signer: auditorKey ? {keyPath: auditorKey.privatePath} : undefined})
+    step('audit', audits.map((a) => `${a.id} ${a.verdict}${auditorKey ? ' (signed by demo-auditor)' : ''}`).join(', ') || 'nothing to audit')
+    for (const a of audits) if (a.holdout) step('holdout', `${a.id}: ${a.holdout}`)
+    const winner = audits.find((a) => a.verdict === 'PASS')
+    let deployed: string | undefined
+    if (winner) {
+      const deployment = await deployNode(ws, winner.id, {stage: 'paper', by: 'demo'})
+      deployed = deployment.file
+      step('deploy', `${winner.id} to paper (${deployed}), on ${winner.file}${deployment.audit_signer ? ` signed by ${deployment.audit_signer}` : ''}${winner.holdout ? `; sealed holdout ${winner.holdout}` : ''}`)
+    } else {
+      step('deploy', 'nothing deployed: no candidate passed its audit (the auditor doing its job: see the FAIL reports)')
+    }
+    const ranked = await rankNodes(ws, {objective: 'sharpe', keep: 5, by: 'demo'})
+    step('rank', `kept the 5 best by Sharpe, archived ${ranked.ranking.archived.length} (${ranked.file})`)
+    const report = await writeDailyReport(ws, {by: 'demo'})
+    step('report', `${report.files.join(' and ')}, health ${report.report.health_score}/100`)
+    return {
+      ...(await summary()),
+      best: best.slice(0, 5),
+      audits,
+      deployed: deployed ?? null,
+      ranking: ranked.file,
+      report: report.files,
+      seconds: (Date.now() - started) / 1000,
+    }
+  } finally {
+    await ws.close()
+  }
+}
+
+/** The example program's data and seed spec, committed into the demo workspace. */
+async function addDemoFiles(ws: Workspace): Promise<void> {
+  const files = new Map<string, Buffer>()
+  for (const name of (await readdir(DEMO_DATA)).filter((f) => f.endsWith('.csv') || f === 'README.md')) {
+    files.set(`data/${name}`, await readFile(join(DEMO_DATA, name)))
+  }
+  files.set('templates/demo-seed.yaml', await readFile(DEMO_SEED))
+  await ws.commit(async () => ({files, message: {action: 'init', subject: 'add the demo data and seed spec'}, result: undefined}))
+  await ws.flushSync()
+}
+
+
+/**
+ * An SSH key made for this demo only, kept under the demo's .git/rigor/ (never
+ * committed): the demo lists its public half in auditors: and signs its audits
+ * with it. Without ssh-keygen the demo runs unsigned.
+ */
+async function demoAuditorKey(target: string): Promise<{privatePath: string; publicKey: string} | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), 'rigor-demo-key-'))
+  const privatePath = join(dir, 'demo-auditor')
+  const made = await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `demo-auditor@${target.split('/').pop() ?? 'demo'}`, '-f', privatePath], {reject: false})
+  if (made.exitCode !== 0) return undefined
+  return {privatePath, publicKey: (await readFile(`${privatePath}.pub`, 'utf8')).trim()}
+}
+
+const auditorsYaml = (key: {publicKey: string}): string => `# the demo's throwaway auditor key (its private half is outside the repository)\nauditors:\n  - name: demo-auditor\n    key: "${key.publicKey}"\n`
+
+/** Moves the key pair into the demo's .git/rigor/, where a user can sign more audits with it. */
+async function keepKey(privatePath: string, dir: string): Promise<string> {
+  await mkdir(dir, {recursive: true})
+  const kept = join(dir, 'demo-auditor')
+  for (const suffix of ['', '.pub']) await copyFile(`${privatePath}${suffix}`, `${kept}${suffix}`)
+  await chmod(kept, 0o600)
+  await rm(dirname(privatePath), {recursive: true, force: true})
+  return kept
+}

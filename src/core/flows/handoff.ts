@@ -1,0 +1,206 @@
+import {readFile, realpath, stat} from 'node:fs/promises'
+import {isAbsolute, join, relative, resolve, sep} from 'node:path'
+import {sha256, withChecksum} from '../state/checksum.js'
+import {dumpYaml, loadStateDocument} from '../state/documents.js'
+import {CorruptFileError, InputError, RigorError} from '../errors.js'
+import {nowIso} from '../state/node-files.js'
+import {HandoffFile, HandoffName} from '../schemas/index.js'
+import {listTreeFiles, readBlobs} from '../state/tree-files.js'
+import type {Workspace} from '../state/workspace.js'
+
+/**
+ * Handoffs: one party gives another a set of workspace files, each pinned by
+ * its sha256, in handoffs/<task>/<n>-<from>-to-<to>.yaml. `verify` recomputes
+ * the sums, so a file changed after it was handed over is named, not trusted.
+ */
+
+export const HANDOFFS_DIR = 'handoffs'
+const NUMBER_WIDTH = 3
+
+export const handoffFilePath = (h: {task: string; number: number; from: string; to: string}): string =>
+  `${HANDOFFS_DIR}/${h.task}/${String(h.number).padStart(NUMBER_WIDTH, '0')}-${h.from}-to-${h.to}.yaml`
+
+export interface HandoffRequest {
+  task: string
+  from: string
+  to: string
+  /** file paths, relative to `base` or absolute; each must lie inside the workspace */
+  artifacts: string[]
+  message?: string
+  /** where relative artifact paths start from (the user's directory) */
+  base: string
+}
+
+export interface HandoffSummary {
+  file: string
+  task: string
+  number: number
+  from: string
+  to: string
+  message?: string
+  created_at: string
+  artifacts: Record<string, string>
+}
+
+export interface CreatedHandoff {
+  file: string
+  /** the document as written, checksum included */
+  handoff: HandoffFile
+  commit?: string
+}
+
+export async function createHandoff(ws: Workspace, req: HandoffRequest, now = new Date()): Promise<CreatedHandoff> {
+  const names = {task: checkName(req.task, '--task'), from: checkName(req.from, '--from'), to: checkName(req.to, '--to')}
+  if (req.artifacts.length === 0) throw new InputError('a handoff needs at least one --artifact', {fix: 'name the files you hand over: --artifact PATH (repeatable)'})
+  // hashed once, before the commit: what the sender hands over is what is on disk now
+  const artifacts: Record<string, string> = {}
+  for (const path of req.artifacts) {
+    const rel = await workspacePath(ws.root, req.base, path)
+    artifacts[rel] = sha256(await readFile(join(ws.root, rel)))
+  }
+  const outcome = await ws.commit<CreatedHandoff>(async (snap) => {
+    const taken = await listTreeFiles(ws.repo, snap.tree, `${HANDOFFS_DIR}/${names.task}`)
+    const number = 1 + Math.max(0, ...taken.map((f) => Number(/^(\d+)-/.exec(f.path.split('/').pop()!)?.[1] ?? 0)))
+    const handoff = withChecksum({task: names.task, number, from: names.from, to: names.to, message: req.message, created_at: nowIso(now), artifacts}) as HandoffFile
+    const file = handoffFilePath(handoff)
+    return {
+      files: new Map([[file, dumpYaml(handoff)]]),
+      message: {
+        action: 'handoff',
+        subject: `handoff ${names.task} #${number}: ${names.from} -> ${names.to} (${Object.keys(artifacts).length} artifact(s))`,
+        worker: names.from,
+        trailers: {Task: names.task, From: names.from, To: names.to},
+      },
+      result: {file, handoff},
+    }
+  })
+  return {...outcome.result, commit: outcome.commit}
+}
+
+export interface HandoffListing extends Partial<HandoffSummary> {
+  file: string
+  /** why the file cannot be trusted (checksum mismatch, invalid content) */
+  problem?: string
+}
+
+export async function listHandoffs(ws: Workspace, task?: string): Promise<HandoffListing[]> {
+  return (await readHandoffs(ws, task)).map((h) => (h.doc ? {...summarise(h.file, h.doc), ...(h.problem ? {problem: h.problem.message} : {})} : {file: h.file, problem: h.problem!.message}))
+}
+
+export interface HandoffProblem {
+  /** the handoff file */
+  file: string
+  kind: 'corrupt' | 'invalid' | 'changed' | 'missing'
+  /** the artifact, for `changed` and `missing` */
+  artifact?: string
+  /** `working tree` when the problem is in an uncommitted edit of the handoff file */
+  where?: 'committed' | 'working tree'
+  expected?: string
+  actual?: string
+  message: string
+}
+
+export interface HandoffVerifyReport {
+  ok: boolean
+  handoffs: number
+  artifacts: number
+  problems: HandoffProblem[]
+}
+
+/** Checks every handoff file's own checksum and recomputes every artifact's sum from the working tree. */
+export async function verifyHandoffs(ws: Workspace, task?: string): Promise<HandoffVerifyReport> {
+  const report: HandoffVerifyReport = {ok: true, handoffs: 0, artifacts: 0, problems: []}
+  for (const h of await readHandoffs(ws, task)) {
+    report.handoffs++
+    if (h.problem) report.problems.push({file: h.file, where: 'committed', ...h.problem})
+    const local = await readFile(join(ws.root, h.file), 'utf8').catch(() => undefined)
+    if (local !== undefined && local !== h.text) {
+      const problem = parseHandoff(h.file, local).problem
+      if (problem) report.problems.push({file: h.file, where: 'working tree', ...problem})
+    }
+    for (const [artifact, expected] of Object.entries(h.doc?.artifacts ?? {})) {
+      report.artifacts++
+      const bytes = await readFile(join(ws.root, artifact)).catch(() => undefined)
+      if (!bytes) {
+        report.problems.push({file: h.file, kind: 'missing', artifact, expected, message: `${artifact}: missing (handed over with ${expected})`})
+        continue
+      }
+      const actual = sha256(bytes)
+      if (actual !== expected) report.problems.push({file: h.file, kind: 'changed', artifact, expected, actual, message: `${artifact}: checksum no longer matches (expected ${expected}, actual ${actual})`})
+    }
+  }
+  report.ok = report.problems.length === 0
+  return report
+}
+
+interface ReadHandoff {
+  file: string
+  text: string
+  doc?: HandoffFile
+  problem?: {kind: 'corrupt' | 'invalid'; expected?: string; actual?: string; message: string}
+}
+
+/** The committed handoff files of one task or all, parsed; a corrupt one still yields its artifact list when its content is well formed. */
+async function readHandoffs(ws: Workspace, task?: string): Promise<ReadHandoff[]> {
+  const dir = task ? `${HANDOFFS_DIR}/${checkName(task, 'task')}` : HANDOFFS_DIR
+  const tip = await ws.readTip()
+  const tree = tip ? await ws.repo.commitTree(tip) : undefined
+  const files = (await listTreeFiles(ws.repo, tree, dir, {recursive: true})).filter((f) => f.path.endsWith('.yaml'))
+  const blobs = await readBlobs(ws.repo, files.map((f) => f.oid))
+  return files.map((f, i) => {
+    const text = blobs[i]!.toString('utf8')
+    return {file: f.path, text, ...parseHandoff(f.path, text)}
+  })
+}
+
+function parseHandoff(file: string, text: string): Pick<ReadHandoff, 'doc' | 'problem'> {
+  try {
+    const doc = loadStateDocument(HandoffFile, text, file)
+    if (handoffFilePath(doc) !== file) return {doc, problem: {kind: 'invalid', message: `its content says ${handoffFilePath(doc)}; task, number, from and to must agree with the path`}}
+    return {doc}
+  } catch (err) {
+    if (err instanceof CorruptFileError) {
+      return {doc: loadUnchecked(text, file), problem: {kind: 'corrupt', expected: err.expected, actual: err.actual, message: `checksum mismatch (expected ${err.expected}, actual ${err.actual})`}}
+    }
+    // the message without the file name in front: the caller prints the file first
+    if (err instanceof RigorError) return {problem: {kind: 'invalid', message: err.message.replace(`${file}: `, '')}}
+    throw err
+  }
+}
+
+function loadUnchecked(text: string, file: string): HandoffFile | undefined {
+  try {
+    return loadStateDocument(HandoffFile, text, file, {skipChecksum: true})
+  } catch {
+    return undefined
+  }
+}
+
+function summarise(file: string, doc: HandoffFile): HandoffSummary {
+  const {checksum: _sum, ...rest} = doc
+  return {file, ...rest}
+}
+
+function checkName(value: string, flag: string): string {
+  const parsed = HandoffName.safeParse(value)
+  if (!parsed.success) throw new InputError(`"${value}" ${parsed.error.issues[0]!.message}`, {field: flag, fix: `use a lowercase name such as data-prep for ${flag}`})
+  return value
+}
+
+/** `path` as a workspace-relative posix path, after checking it is a regular file inside the workspace. */
+async function workspacePath(root: string, base: string, path: string): Promise<string> {
+  const absolute = resolve(base, path)
+  let info
+  try {
+    info = await stat(absolute)
+  } catch {
+    throw new InputError(`artifact ${path} does not exist`, {field: '--artifact', fix: 'hand over files that exist in the workspace (check the path)'})
+  }
+  if (!info.isFile()) throw new InputError(`artifact ${path} is not a regular file`, {field: '--artifact', fix: 'name each file separately; directories are not artifacts'})
+  // real paths on both sides: a symlink may not smuggle in a file from outside
+  const rel = relative(await realpath(root), await realpath(absolute))
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep)[0] === '.git') {
+    throw new InputError(`artifact ${path} lies outside the workspace ${root}`, {field: '--artifact', fix: 'hand over files inside the workspace, so the receiver can check them'})
+  }
+  return rel.split(sep).join('/')
+}

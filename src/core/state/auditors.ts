@@ -1,0 +1,120 @@
+import {parseConfig} from './config.js'
+import type {Repo} from '../git/repo.js'
+import {normaliseKey, verifyCommitSignatures, type AllowedSigner, type CommitSignature} from '../git/signing.js'
+import {CONFIG_FILE} from './layout.js'
+
+export interface TrustLink {
+  commit: string
+  /** first: the first list, trusted on first use; signed: a change signed by an auditor of the list before it; ignored: an unsigned or wrongly signed change, which does not count */
+  change: 'first' | 'signed' | 'ignored'
+  names: string[]
+  signer?: string
+  why?: string
+}
+
+export interface AuditorTrust {
+  /** the auditors in force at the tip: the list as of the last change that counted */
+  auditors: AllowedSigner[]
+  /** every change of `auditors:` in rigor.yaml's history, oldest first; chain[0] is where trust starts */
+  chain: TrustLink[]
+}
+
+const sameList = (a: AllowedSigner[], b: AllowedSigner[]): boolean =>
+  a.length === b.length && a.every((x, i) => x.name === b[i]!.name && normaliseKey(x.key) === normaliseKey(b[i]!.key))
+
+/**
+ * The auditor list protects itself: a commit that changes `auditors:` in
+ * rigor.yaml counts only if it is signed by an auditor already on the list in
+ * force before it. The first list is trusted on first use (`rigor verify
+ * --signatures` shows that commit as where the chain starts). Without this,
+ * anyone who can commit could add their own key and sign their own PASS.
+ */
+export async function auditorTrust(repo: Repo, tip: string | undefined): Promise<AuditorTrust> {
+  const trust: AuditorTrust = {auditors: [], chain: []}
+  if (!tip) return trust
+  const log = await repo.git(['log', '--reverse', '--format=%H', tip, '--', CONFIG_FILE])
+  for (const commit of log.stdout.split('\n').filter(Boolean)) {
+    const list = await auditorsAt(repo, commit)
+    if (list === undefined || sameList(list, trust.auditors)) continue
+    const names = list.map((a) => a.name)
+    if (trust.auditors.length === 0) {
+      // no list in force (never set, or emptied by a signed change): this one is trusted on first use
+      trust.chain.push({commit, change: 'first', names, why: 'no list was in force before: trusted on first use'})
+      trust.auditors = list
+      continue
+    }
+    const signature = (await verifyCommitSignatures(repo, [commit], trust.auditors)).get(commit)
+    if (signature?.status === 'good') {
+      trust.chain.push({commit, change: 'signed', names, signer: signature.signer})
+      trust.auditors = list
+    } else {
+      trust.chain.push({commit, change: 'ignored', names, why: describeSignature(signature, 'an auditor of the list in force before it')})
+    }
+  }
+  return trust
+}
+
+async function auditorsAt(repo: Repo, commit: string): Promise<AllowedSigner[] | undefined> {
+  const blob = await repo.readFileAt(commit, CONFIG_FILE)
+  if (!blob) return []
+  try {
+    return parseConfig(blob.toString('utf8'), CONFIG_FILE).auditors ?? []
+  } catch {
+    // a version that does not parse changed nothing that counts
+    return undefined
+  }
+}
+
+export function describeSignature(signature: CommitSignature | undefined, who: string): string {
+  switch (signature?.status) {
+    case 'good':
+      return `signed by ${signature.signer}`
+    case 'unknown_key':
+      return `signed with a key that is not ${who}${signature.fingerprint ? ` (${signature.fingerprint})` : ''}`
+    case 'bad':
+      return 'its signature does not match the commit'
+    default:
+      return `not signed by ${who}`
+  }
+}
+
+export type FileSignatureStatus = 'good' | 'unsigned' | 'unknown_key' | 'bad' | 'changed_after_signing' | 'wrong_signer'
+
+export interface FileSignature {
+  file: string
+  status: FileSignatureStatus
+  /** the commit that last changed the file */
+  commit?: string
+  signer?: string
+  detail: string
+}
+
+/**
+ * Who stands behind a file as it is at the tip: the commit that last changed it
+ * must be signed by an allowed signer (and, when `expectedSigner` is given, by
+ * that one); a good signature on an earlier commit followed by unsigned edits
+ * is `changed_after_signing`. A checksum proves a file is intact, not who wrote it.
+ */
+export async function fileSignature(repo: Repo, tip: string, file: string, allowed: AllowedSigner[], expectedSigner?: string): Promise<FileSignature> {
+  const log = await repo.git(['log', '--format=%H', tip, '--', file])
+  const commits = log.stdout.split('\n').filter(Boolean)
+  if (commits.length === 0) return {file, status: 'unsigned', detail: 'not in the history of the state branch'}
+  const signatures = await verifyCommitSignatures(repo, commits, allowed)
+  const last = signatures.get(commits[0]!)
+  const lastGood = commits.find((c) => signatures.get(c)?.status === 'good')
+  const base = {file, commit: commits[0]}
+  if (last?.status === 'good') {
+    // the last change is what the signer wrote: the bytes at the tip are that commit's bytes
+    const [atCommit, atTip] = await Promise.all([repo.readFileAt(commits[0]!, file), repo.readFileAt(tip, file)])
+    if (!atCommit || !atTip || !atCommit.equals(atTip)) return {...base, status: 'changed_after_signing', signer: last.signer, detail: 'the file at the tip differs from what the signed commit wrote'}
+    if (expectedSigner && last.signer !== expectedSigner) {
+      return {...base, status: 'wrong_signer', signer: last.signer, detail: `signed by ${last.signer}, but the file says it is by ${expectedSigner}`}
+    }
+    return {...base, status: 'good', signer: last.signer, detail: `signed by ${last.signer}`}
+  }
+  if (lastGood) {
+    return {...base, status: 'changed_after_signing', signer: signatures.get(lastGood)!.signer, detail: `signed by ${signatures.get(lastGood)!.signer} in ${lastGood.slice(0, 10)}, then changed by an unsigned commit ${commits[0]!.slice(0, 10)}`}
+  }
+  const status: FileSignatureStatus = last?.status === 'unknown_key' ? 'unknown_key' : last?.status === 'bad' ? 'bad' : 'unsigned'
+  return {...base, status, detail: describeSignature(last, 'a listed auditor')}
+}

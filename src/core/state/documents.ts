@@ -1,0 +1,118 @@
+import {parseDocument, stringify} from 'yaml'
+import type {z} from 'zod'
+import {checkDocument, documentChecksum, withChecksum} from './checksum.js'
+import {CorruptFileError, InputError} from '../errors.js'
+
+/**
+ * Parses YAML text with the core schema (timestamps stay strings) or says where it
+ * is broken: every problem of the file, each with its line and a caret. Tags other
+ * than the core ones (`!!binary`, `!!js/function`, `!custom`) are refused rather
+ * than silently read as something else.
+ */
+export function parseYaml(text: string, file: string): unknown {
+  const doc = parseDocument(text, {schema: 'core', prettyErrors: true, uniqueKeys: true, resolveKnownTags: false})
+  const problems = [...doc.errors, ...doc.warnings]
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).map((p) => `  ${p.message.trimEnd().replace(/\n\n/, '\n').replace(/\n/g, '\n    ')}`)
+    const more = problems.length > 10 ? [`  ... and ${problems.length - 10} more`] : []
+    const tagOnly = problems.every((p) => p.code === 'TAG_RESOLVE_FAILED')
+    throw new InputError(`invalid YAML (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${[...shown, ...more].join('\n')}`, {
+      file,
+      fix: tagOnly ? 'remove the YAML tags (!!binary, !!js/..., !custom): write plain values' : 'correct the YAML at the lines shown',
+    })
+  }
+  try {
+    // anchors and aliases are fine in a hand-written spec; a bound keeps a hostile file from exploding
+    return doc.toJS({maxAliasCount: 100_000}) ?? {}
+  } catch (err) {
+    throw new InputError(`invalid YAML: ${(err as Error).message}`, {file, fix: 'simplify the anchors and aliases in the file'})
+  }
+}
+
+/** Decodes a file's bytes as strict UTF-8; invalid bytes are an input error naming the file. */
+export function utf8Text(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', {fatal: true}).decode(bytes)
+  } catch {
+    throw new InputError('is not valid UTF-8', {file, fix: `save ${file} as UTF-8`})
+  }
+}
+
+export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(top level)'
+}
+
+/** Validates `value` against `schema`; the error names the file, every field at fault (up to 10) and what each must be. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, file: string): z.infer<S> {
+  const result = schema.safeParse(value)
+  if (result.success) return result.data
+  const fieldOf = (issue: z.core.$ZodIssue) =>
+    formatIssuePath([...issue.path, ...('keys' in issue && Array.isArray(issue.keys) && issue.keys.length ? [issue.keys[0]] : [])])
+  const [first, ...rest] = result.error.issues
+  const field = fieldOf(first!)
+  const others = rest.slice(0, 9).map((issue) => `\n  field "${fieldOf(issue)}": ${issue.message}`)
+  const more = rest.length > 9 ? `\n  ... and ${rest.length - 9} more` : ''
+  throw new InputError(`${first!.message}${others.join('')}${more}`, {file, field, fix: rest.length ? `correct the fields named in ${file}` : `correct "${field}" in ${file}`})
+}
+
+export interface LoadOptions {
+  /** skip the checksum check, e.g. to report every problem in `rigor verify` */
+  skipChecksum?: boolean
+}
+
+/** Reads a checksummed state document: YAML, then the checksum, then the schema. */
+export function loadStateDocument<S extends z.ZodType>(schema: S, text: string, file: string, opts: LoadOptions = {}): z.infer<S> {
+  const raw = parseYaml(text, file)
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new InputError('expected a YAML mapping', {file})
+  if (!opts.skipChecksum) {
+    const check = checkDocument(raw as Record<string, unknown>)
+    if (!check.ok) throw new CorruptFileError(file, check.expected, check.actual)
+  }
+  return validate(schema, raw, file)
+}
+
+/** Serialises a state document with a fresh checksum, keys in the order given. */
+export function dumpStateDocument(doc: Record<string, unknown>): string {
+  return dumpYaml(withChecksum(doc))
+}
+
+export function dumpYaml(value: unknown): string {
+  return stringify(value, {lineWidth: 0, aliasDuplicateObjects: false})
+}
+
+const FRONT_MATTER = /^---\n([\s\S]*?)\n---\n?([\s\S]*)$/
+
+/**
+ * A markdown state document (audit reports): YAML front matter with a checksum
+ * over the front matter and the body together, so neither can change unnoticed.
+ */
+export function renderMarkdownDocument(frontMatter: Record<string, unknown>, body: string): string {
+  const {checksum: _old, ...fields} = frontMatter
+  const cleanBody = normaliseBody(body)
+  const checksum = documentChecksum({...fields, body: cleanBody})
+  return `---\n${dumpYaml({...fields, checksum}).trimEnd()}\n---\n${cleanBody}`
+}
+
+/** Parses a markdown state document, checks its checksum, validates the front matter. */
+export function loadMarkdownDocument<S extends z.ZodType>(schema: S, text: string, file: string, opts: LoadOptions = {}): {front: z.infer<S>; body: string} {
+  const parts = splitMarkdownDocument(text, file)
+  if (!opts.skipChecksum) {
+    const check = checkMarkdownDocument(parts.front, parts.body)
+    if (!check.ok) throw new CorruptFileError(file, check.expected, check.actual)
+  }
+  return {front: validate(schema, parts.front, file), body: parts.body}
+}
+
+export function splitMarkdownDocument(text: string, file: string): {front: Record<string, unknown>; body: string} {
+  const match = FRONT_MATTER.exec(text.replace(/\r\n/g, '\n'))
+  if (!match) throw new InputError('expected YAML front matter between --- lines', {file, fix: 'restore the file from git'})
+  const front = parseYaml(match[1]!, file)
+  if (!front || typeof front !== 'object' || Array.isArray(front)) throw new InputError('front matter is not a YAML mapping', {file})
+  return {front: front as Record<string, unknown>, body: match[2]!}
+}
+
+export function checkMarkdownDocument(front: Record<string, unknown>, body: string) {
+  return checkDocument({...front, body: normaliseBody(body)})
+}
+
+const normaliseBody = (body: string): string => `${body.replace(/\r\n/g, '\n').trim()}\n`

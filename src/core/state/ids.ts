@@ -1,0 +1,23 @@
+import {InputError} from '../errors.js'
+import {nodeIdProblem} from '../validation.js'
+
+export {MAX_ID_DEPTH, nodeIdProblem} from '../validation.js'
+
+export function assertNodeId(id: unknown, where: {file?: string; field?: string} = {}): string {
+  const problem = nodeIdProblem(id)
+  if (problem) throw new InputError(problem, {...where, fix: 'use a slash-separated lowercase id such as arch/hidden/lower-25'})
+  return id as string
+}
+
+export const parentId = (id: string): string | undefined => (id.includes('/') ? id.slice(0, id.lastIndexOf('/')) : undefined)
+export const idDepth = (id: string): number => id.split('/').length
+
+/** A parameter value as an id segment: `0.5` -> `0p5`, `-1` -> `m1`, `Foo Bar` -> `foo-bar`. */
+export function paramSegment(value: unknown): string {
+  const text = typeof value === 'number' ? String(value) : String(value).toLowerCase()
+  return text
+    .replace(/^-/, 'm')
+    .replace(/\./g, 'p')
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '') || 'x'
+}

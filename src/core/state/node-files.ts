@@ -1,0 +1,52 @@
+import {documentChecksum, stripUndefined} from './checksum.js'
+import {dumpYaml} from './documents.js'
+import type {FileChange} from '../git/tree-edit.js'
+import {nodeFilePath, verdictFilePath} from './layout.js'
+import {NodeFile, VerdictFile, type NodeDraft, type VerdictDraft} from '../schemas/index.js'
+
+// the order fields appear in node.yaml, so diffs read top-down: identity, state, definition, lineage
+const NODE_KEY_ORDER = [
+  'id', 'team', 'status', 'reason', 'archived', 'attempt', 'worker', 'started_at', 'lease_until',
+  'params', 'run', 'data', 'requires', 'priority', 'parent', 'generation', 'spawned_by', 'sweep',
+  'seeded_by', 'designed_by', 'created_at', 'seq',
+] as const
+
+const VERDICT_KEY_ORDER = [
+  'node', 'status', 'decided_by', 'reason', 'metrics', 'gates', 'notes', 'cost', 'spawned', 'artifacts', 'omitted', 'truncated',
+  'exit_code', 'worker', 'attempt', 'seed', 'started_at', 'finished_at', 'duration_s',
+] as const
+
+function ordered(doc: Record<string, unknown>, order: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key of order) if (doc[key] !== undefined) out[key] = doc[key]
+  for (const key of Object.keys(doc)) if (!(key in out) && key !== 'checksum' && doc[key] !== undefined) out[key] = doc[key]
+  return out
+}
+
+/** Validates a node and renders its node.yaml with a fresh checksum. */
+export function renderNode(draft: NodeDraft | NodeFile): {node: NodeFile; text: string} {
+  const {checksum: _old, ...rest} = draft as NodeFile
+  const body = ordered(stripUndefined(rest) as Record<string, unknown>, NODE_KEY_ORDER)
+  const doc = {...body, checksum: documentChecksum(body)}
+  return {node: NodeFile.parse(doc), text: dumpYaml(doc)}
+}
+
+export function renderVerdict(draft: VerdictDraft): {verdict: VerdictFile; text: string} {
+  const body = ordered(stripUndefined(draft) as Record<string, unknown>, VERDICT_KEY_ORDER)
+  const doc = {...body, checksum: documentChecksum(body)}
+  return {verdict: VerdictFile.parse(doc), text: dumpYaml(doc)}
+}
+
+/** A node with some fields changed (undefined removes a field), as a file change. */
+export function nodeChange(node: NodeFile, patch: Partial<Record<keyof NodeFile, unknown>>): [string, FileChange, NodeFile] {
+  const next = {...node, ...patch} as NodeFile
+  const {node: rendered, text} = renderNode(next)
+  return [nodeFilePath(node.id), text, rendered]
+}
+
+export function verdictChange(draft: VerdictDraft): [string, FileChange, VerdictFile] {
+  const {verdict, text} = renderVerdict(draft)
+  return [verdictFilePath(verdict.node), text, verdict]
+}
+
+export const nowIso = (date = new Date()): string => date.toISOString()

@@ -1,0 +1,107 @@
+import {readFile, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+import {parseConfig} from './config.js'
+import {utf8Text} from './documents.js'
+import {InputError} from '../errors.js'
+import type {Repo} from '../git/repo.js'
+import type {RemoteLink} from '../git/remote.js'
+import {CONFIG_FILE} from './layout.js'
+import type {ConfigFile} from '../schemas/index.js'
+
+export interface StateBranch {
+  /** refs/heads/<branch> */
+  stateRef: string
+  branch: string
+  config: ConfigFile
+  /** the commit the config was read from: the state's tip when the command opened */
+  tip: string | undefined
+}
+
+/**
+ * Which branch holds rigor's state, and its config, read from that branch's
+ * committed tip, never from the working tree: an uncommitted edit of rigor.yaml,
+ * or a runner that rewrites it, cannot change the gates that judge a run.
+ *
+ * The branch is `branch:` of the committed rigor.yaml when it names one (read
+ * first at the checked-out commit, then confirmed at the state branch's own tip),
+ * else the branch checked out. A detached HEAD without `branch:` is refused:
+ * guessing `main` once seeded an orphan branch in a repository that had none.
+ */
+export async function resolveStateBranch(repo: Repo, opts: {remote?: (branch: string) => RemoteLink; config?: ConfigFile} = {}): Promise<StateBranch & {remote?: RemoteLink}> {
+  const head = await repo.headRef()
+  if (opts.config) {
+    // rigor init: the config about to be committed
+    const branch = opts.config.branch ?? branchOf(head) ?? detachedError(repo)
+    const stateRef = `refs/heads/${branch}`
+    return {stateRef, branch, config: opts.config, tip: await repo.readRef(stateRef)}
+  }
+  // the checked-out commit's rigor.yaml may name the state branch
+  const checkedOut = await repo.readRef(head ?? 'HEAD')
+  const local = checkedOut ? await committedConfigText(repo, checkedOut) : undefined
+  const named = local !== undefined ? parseConfig(local, `${CONFIG_FILE} (at ${shortRef(head) ?? 'HEAD'})`).branch : undefined
+  let branch = named ?? branchOf(head)
+  if (!branch) detachedError(repo)
+  for (let hop = 0; ; hop++) {
+    const stateRef = `refs/heads/${branch}`
+    const remote = opts.remote?.(branch)
+    const tip = remote ? await remote.fetch() : await repo.readRef(stateRef)
+    const text = tip ? await committedConfigText(repo, tip) : undefined
+    if (text === undefined) throw notAWorkspace(repo, branch, tip !== undefined, await workingTreeHasConfig(repo))
+    const config = parseConfig(text, CONFIG_FILE)
+    // the state branch's own config has the last word on which branch holds the state
+    if (!config.branch || config.branch === branch) return {stateRef, branch, config, tip, remote}
+    if (hop > 0) {
+      throw new InputError(`rigor.yaml on branch ${branch} says the state is on branch ${config.branch}, which says it is on ${branch}`, {
+        file: CONFIG_FILE,
+        field: 'branch',
+        fix: `commit one rigor.yaml with the same branch: on both branches`,
+      })
+    }
+    branch = config.branch
+  }
+}
+
+async function committedConfigText(repo: Repo, commit: string): Promise<string | undefined> {
+  const blob = await repo.readFileAt(commit, CONFIG_FILE)
+  if (blob === undefined) return undefined
+  return utf8Text(blob, CONFIG_FILE)
+}
+
+async function workingTreeHasConfig(repo: Repo): Promise<boolean> {
+  return stat(join(repo.paths.root, CONFIG_FILE)).then(
+    () => true,
+    () => false,
+  )
+}
+
+function notAWorkspace(repo: Repo, branch: string, branchExists: boolean, draft: boolean): InputError {
+  if (draft) {
+    return new InputError(`${CONFIG_FILE} is in the working tree but not committed on branch ${branch}; rigor reads its config from the branch tip only`, {
+      fix: `commit it (git add ${CONFIG_FILE} && git commit -m "rigor config"), or run \`rigor init\``,
+    })
+  }
+  return new InputError(
+    branchExists ? `branch ${branch} has no committed ${CONFIG_FILE}: ${repo.paths.root} is not a rigor workspace` : `branch ${branch} has no commits yet: ${repo.paths.root} is not a rigor workspace`,
+    {fix: 'run `rigor init` first, or pass --cwd with a workspace'},
+  )
+}
+
+function detachedError(repo: Repo): never {
+  throw new InputError(`HEAD is detached in ${repo.paths.root} (a checkout of a commit, or a rebase or bisect in progress), and ${CONFIG_FILE} names no state branch`, {
+    fix: `check out the state branch (git switch main), finish the rebase or bisect, or commit "branch: <name>" in ${CONFIG_FILE}`,
+  })
+}
+
+const branchOf = (ref: string | undefined): string | undefined => (ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined)
+const shortRef = (ref: string | undefined): string | undefined => branchOf(ref) ?? ref
+
+/**
+ * Whether the working tree's rigor.yaml differs from the committed one: it is a
+ * draft that judges nothing until committed (`rigor status` says so).
+ */
+export async function configDraftDiffers(repo: Repo, tip: string | undefined): Promise<boolean> {
+  const committed = tip ? await repo.readFileAt(tip, CONFIG_FILE) : undefined
+  const draft = await readFile(join(repo.paths.root, CONFIG_FILE)).catch(() => undefined)
+  if (!draft || !committed) return draft !== undefined && committed === undefined
+  return !draft.equals(committed)
+}

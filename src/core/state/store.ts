@@ -1,0 +1,194 @@
+import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import {loadStateDocument, utf8Text} from './documents.js'
+import {CorruptFileError, InputError, RigorError} from '../errors.js'
+import type {Repo} from '../git/repo.js'
+import {diffTrees, treeEntryAt} from '../git/tree-walk.js'
+import {classifyStatePath, EXPERIMENTS_DIR, nodeFilePath, verdictFilePath} from './layout.js'
+import {NodeFile, VerdictFile} from '../schemas/index.js'
+
+/** A problem that makes a state file unusable: corrupt checksum or invalid content. */
+export type FileProblem =
+  | {kind: 'corrupt'; file: string; expected: string; actual: string}
+  | {kind: 'invalid'; file: string; message: string}
+
+export interface NodeRecord {
+  id: string
+  nodeOid: string
+  verdictOid?: string
+  node?: NodeFile
+  problem?: FileProblem
+}
+
+export interface Snapshot {
+  commit: string | undefined
+  tree: string | undefined
+  nodes: Map<string, NodeRecord>
+}
+
+type CachedDoc = {ok: true; doc: unknown} | {ok: false; problem: FileProblem}
+
+const CACHE_VERSION = 1
+
+/**
+ * Reads rigor's state at any commit of the state branch. Parsed documents are
+ * cached by blob id (in memory and on disk), and the node index is updated by
+ * diffing trees, so reading the state again after a commit costs a few object reads.
+ */
+export class StateStore {
+  private expTree: string | undefined
+  private index = new Map<string, {node?: string; verdict?: string}>()
+  private docs = new Map<string, CachedDoc>()
+  private dirty = false
+  private cacheLoaded = false
+
+  constructor(private readonly repo: Repo) {}
+
+  private get cacheFile(): string {
+    return join(this.repo.paths.commonDir, 'rigor', 'cache', `state-v${CACHE_VERSION}.json`)
+  }
+
+  private queue: Promise<unknown> = Promise.resolve()
+
+  /** The state at `commit`. Calls run one at a time: the index is updated in place. */
+  snapshot(commit: string | undefined): Promise<Snapshot> {
+    const next = this.queue.then(() => this.snapshotNow(commit))
+    this.queue = next.catch(() => {})
+    return next
+  }
+
+  private async snapshotNow(commit: string | undefined): Promise<Snapshot> {
+    await this.loadCache()
+    const tree = commit ? await this.repo.commitTree(commit) : undefined
+    const expTree = tree ? await treeEntryAt(this.repo, tree, EXPERIMENTS_DIR) : undefined
+    await this.updateIndex(expTree)
+    const nodes = new Map<string, NodeRecord>()
+    const missing = [...this.index].filter(([, e]) => e.node && !this.docs.has(e.node))
+    await this.parseBlobs(missing.map(([id, e]) => ({oid: e.node!, file: nodeFilePath(id), kind: 'node' as const, id})))
+    for (const [id, entry] of this.index) {
+      if (!entry.node) continue
+      const cached = this.docs.get(entry.node)!
+      nodes.set(id, {
+        id,
+        nodeOid: entry.node,
+        verdictOid: entry.verdict,
+        node: cached.ok ? (cached.doc as NodeFile) : undefined,
+        problem: cached.ok ? undefined : cached.problem,
+      })
+    }
+    return {commit, tree, nodes}
+  }
+
+  /** The verdict of a node in a snapshot, or undefined when it has none; throws on a corrupt file. */
+  async verdict(record: NodeRecord): Promise<VerdictFile | undefined> {
+    if (!record.verdictOid) return undefined
+    const oid = record.verdictOid
+    if (!this.docs.has(oid)) await this.parseBlobs([{oid, file: verdictFilePath(record.id), kind: 'verdict', id: record.id}])
+    const cached = this.docs.get(oid)!
+    if (!cached.ok) throw problemError(cached.problem)
+    return cached.doc as VerdictFile
+  }
+
+  /** Problems of a verdict file without throwing, for `rigor verify`. */
+  async verdictProblem(record: NodeRecord): Promise<FileProblem | undefined> {
+    try {
+      await this.verdict(record)
+      return undefined
+    } catch (err) {
+      const cached = record.verdictOid ? this.docs.get(record.verdictOid) : undefined
+      if (cached && !cached.ok) return cached.problem
+      throw err
+    }
+  }
+
+  private async updateIndex(expTree: string | undefined): Promise<void> {
+    if (expTree === this.expTree) return
+    // runner outputs never hold state files: skip reading them
+    const changes = await diffTrees(this.repo, this.expTree, expTree, EXPERIMENTS_DIR, (dir) => !dir.endsWith('/out'))
+    for (const change of changes) {
+      const hit = classifyStatePath(change.path)
+      if (!hit) continue
+      const entry = this.index.get(hit.id) ?? {}
+      entry[hit.kind] = change.oid
+      if (!entry.node && !entry.verdict) this.index.delete(hit.id)
+      else this.index.set(hit.id, entry)
+    }
+    this.expTree = expTree
+    this.dirty = true
+  }
+
+  private async parseBlobs(items: Array<{oid: string; file: string; kind: 'node' | 'verdict'; id: string}>): Promise<void> {
+    if (items.length === 0) return
+    const blobs = await this.repo.cat.readMany(items.map((i) => i.oid))
+    items.forEach((item, i) => {
+      this.docs.set(item.oid, parseStateBlob(blobs[i]?.body ?? Buffer.alloc(0), item))
+    })
+    this.dirty = true
+  }
+
+  private async loadCache(): Promise<void> {
+    if (this.cacheLoaded) return
+    this.cacheLoaded = true
+    try {
+      const data = JSON.parse(await readFile(this.cacheFile, 'utf8')) as {
+        version: number
+        expTree?: string
+        index: Array<[string, string | undefined, string | undefined]>
+        docs: Array<[string, CachedDoc]>
+      }
+      if (data.version !== CACHE_VERSION) return
+      this.expTree = data.expTree
+      this.index = new Map(data.index.map(([id, node, verdict]) => [id, {node: node ?? undefined, verdict: verdict ?? undefined}]))
+      this.docs = new Map(data.docs)
+    } catch {
+      // no cache or an unreadable one: start from nothing
+    }
+  }
+
+  /** Writes the cache for the next command; only documents still referenced are kept. */
+  async persist(): Promise<void> {
+    if (!this.dirty) return
+    const live = new Set<string>()
+    for (const e of this.index.values()) {
+      if (e.node) live.add(e.node)
+      if (e.verdict) live.add(e.verdict)
+    }
+    const data = {
+      version: CACHE_VERSION,
+      expTree: this.expTree,
+      index: [...this.index].map(([id, e]) => [id, e.node ?? null, e.verdict ?? null]),
+      docs: [...this.docs].filter(([oid]) => live.has(oid)),
+    }
+    await mkdir(join(this.cacheFile, '..'), {recursive: true})
+    const tmp = `${this.cacheFile}.${process.pid}.tmp`
+    await writeFile(tmp, JSON.stringify(data))
+    await rename(tmp, this.cacheFile)
+    this.dirty = false
+  }
+}
+
+function parseStateBlob(bytes: Buffer, item: {file: string; kind: 'node' | 'verdict'; id: string}): CachedDoc {
+  try {
+    const text = utf8Text(bytes, item.file)
+    const doc = item.kind === 'node' ? loadStateDocument(NodeFile, text, item.file) : loadStateDocument(VerdictFile, text, item.file)
+    const declared = item.kind === 'node' ? (doc as NodeFile).id : (doc as VerdictFile).node
+    if (declared !== item.id) {
+      throw new InputError(`says "${declared}" but lives at the path of node "${item.id}"`, {
+        file: item.file,
+        field: item.kind === 'node' ? 'id' : 'node',
+        fix: 'move the file back to its own node directory; ids and paths must agree',
+      })
+    }
+    return {ok: true, doc}
+  } catch (err) {
+    if (err instanceof CorruptFileError) return {ok: false, problem: {kind: 'corrupt', file: err.file, expected: err.expected, actual: err.actual}}
+    if (err instanceof RigorError) return {ok: false, problem: {kind: 'invalid', file: item.file, message: err.message}}
+    throw err
+  }
+}
+
+export function problemError(problem: FileProblem): RigorError {
+  return problem.kind === 'corrupt'
+    ? new CorruptFileError(problem.file, problem.expected, problem.actual)
+    : new InputError(problem.message, {fix: 'correct the file, or restore it from git history'})
+}

@@ -1,0 +1,294 @@
+import {hostname} from 'node:os'
+import {join} from 'node:path'
+import {CommitLock} from '../git/commit-lock.js'
+import {InputError} from '../errors.js'
+import {RemoteLink} from '../git/remote.js'
+import {validateConfigConditions, type CompiledCondition} from '../dag/conditions.js'
+import type {ConfigFile} from '../schemas/index.js'
+import {Repo} from '../git/repo.js'
+import type {CommitSigner} from '../git/signing.js'
+import {WorktreeSync} from '../git/worktree-sync.js'
+import {CONFIG_FILE} from './layout.js'
+import {resolveStateBranch} from './state-branch.js'
+import {StateStore, type Snapshot} from './store.js'
+import {commitTransaction, type CommitOutcome, type Plan, type TransactionHost} from './transaction.js'
+
+export interface OpenOptions {
+  /** the config to use instead of reading rigor.yaml (init, tests) */
+  config?: ConfigFile
+  /** a git remote whose branch holds the state (many machines); every change is pushed there */
+  remote?: string
+}
+
+/**
+ * A rigor workspace: a git checkout, its rigor.yaml, and the state branch that
+ * every change is committed to by compare-and-swap.
+ */
+export class Workspace implements TransactionHost {
+  readonly store: StateStore
+  private readonly worktree: WorktreeSync
+  private syncing?: Promise<void>
+  private syncAgain = false
+  readonly syncWarnings: string[] = []
+  /** where core code tells the user something (the CLI prints it on stderr); see warnOnce */
+  onWarning: (message: string) => void = () => {}
+  private readonly warned = new Set<string>()
+
+  /** Says `message` once for this workspace: once per command. */
+  warnOnce(message: string): void {
+    if (this.warned.has(message)) return
+    this.warned.add(message)
+    this.onWarning(message)
+  }
+
+  /** every condition of rigor.yaml, compiled when the workspace opens so a bad one fails first */
+  readonly conditions: Map<string, CompiledCondition>
+
+  private constructor(
+    readonly repo: Repo,
+    readonly config: ConfigFile,
+    readonly stateRef: string,
+    startTip: string | undefined,
+    readonly remote?: RemoteLink,
+  ) {
+    this.conditions = validateConfigConditions(config, CONFIG_FILE)
+    // beside refs/ in the shared git dir: every worktree and process of this repository sees it
+    this.commitLock = new CommitLock(join(repo.paths.commonDir, 'rigor-commit.lock'))
+    this.store = new StateStore(repo)
+    this.worktree = new WorktreeSync(repo, stateRef, startTip)
+  }
+
+  static async open(cwd: string, opts: OpenOptions = {}): Promise<Workspace> {
+    const repo = await Repo.open(cwd)
+    try {
+      if (opts.remote) {
+        const known = await repo.git(['remote', 'get-url', opts.remote], {allowFailure: true})
+        if (known.exitCode !== 0) throw new InputError(`no git remote named "${opts.remote}"`, {fix: `add it with \`git remote add ${opts.remote} <url>\`, or pass the name of an existing remote (git remote -v)`})
+      }
+      const remoteName = opts.remote
+      const state = await resolveStateBranch(repo, {config: opts.config, remote: remoteName ? (branch) => new RemoteLink(repo, remoteName, branch) : undefined})
+      const ws = new Workspace(repo, state.config, state.stateRef, await repo.readRef(state.stateRef), state.remote)
+      // an earlier command could not update this checkout: try again now, and say so until it works
+      if (await ws.worktree.ownCheckoutBehind(await repo.readRef(state.stateRef))) ws.requestSync()
+      return ws
+    } catch (err) {
+      repo.close()
+      throw err
+    }
+  }
+
+  /** See WorktreeSync.repairOwnIndex: what `rigor verify` uses to mend an index left behind. */
+  repairIndex(dirs: readonly string[]) {
+    return this.worktree.repairOwnIndex(dirs)
+  }
+
+  /** The commit this checkout's index and files were last brought to (undefined: never synced by rigor). */
+  syncedCommit(): Promise<string | undefined> {
+    return this.worktree.syncedCommit()
+  }
+
+  get root(): string {
+    return this.repo.paths.root
+  }
+
+  get distributed(): boolean {
+    return this.remote !== undefined
+  }
+
+  /** The state's tip: the local branch, or the last fetched state of the remote branch. */
+  readTip(): Promise<string | undefined> {
+    return this.repo.readRef(this.remote ? this.remote.trackingRef : this.stateRef)
+  }
+
+  async publish(commit: string, tip: string | undefined): Promise<void> {
+    if (!this.remote) return this.repo.compareAndSwapRef(this.stateRef, commit, tip)
+    await this.remote.push(commit, tip)
+    await this.followRemote(commit)
+  }
+
+  /** Lets the local branch follow the remote state when that is a fast-forward; never drops local commits. */
+  private followed?: string
+
+  private async followRemote(commit: string): Promise<void> {
+    const local = await this.repo.readRef(this.stateRef)
+    if (local === commit) return
+    // a local branch still where we last put it has nothing of its own: moving it on is a fast-forward
+    if (local && local !== this.followed) {
+      const ff = await this.repo.git(['merge-base', '--is-ancestor', local, commit], {allowFailure: true})
+      if (ff.exitCode !== 0) {
+        const warning = `${this.stateRef} has commits that ${this.remote!.remote} does not: the local branch was left alone (git pull --rebase to bring it along)`
+        if (!this.syncWarnings.includes(warning)) this.syncWarnings.push(warning)
+        return
+      }
+    }
+    await this.repo.compareAndSwapRef(this.stateRef, commit, local).then(
+      () => (this.followed = commit),
+      () => {},
+    )
+  }
+
+  /** Fetches the remote state; the working tree follows it when that is a fast-forward. */
+  async refresh(): Promise<void> {
+    if (!this.remote) return
+    const tip = await this.remote.fetch()
+    if (tip) {
+      await this.followRemote(tip)
+      this.requestSync()
+    }
+  }
+
+  snapshot(commit?: string): Promise<Snapshot> {
+    return this.store.snapshot(commit)
+  }
+
+  async currentSnapshot(): Promise<Snapshot> {
+    return this.snapshot(await this.readTip())
+  }
+
+  private readonly commitQueue: {urgent: Array<() => Promise<void>>; normal: Array<() => Promise<void>>} = {urgent: [], normal: []}
+  private committing = false
+
+  /**
+   * Commits one change. A process's own transactions run one at a time, so it
+   * never races itself; `urgent` ones (claims, which a slot waits on) go before
+   * queued ones that nothing waits on (a verdict committed behind a running slot).
+   */
+  commit<T>(plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>, opts: {urgent?: boolean; signer?: CommitSigner} = {}): Promise<CommitOutcome<T>> {
+    return new Promise<CommitOutcome<T>>((resolve, reject) => {
+      const task = () =>
+        this.awaitNoOperation()
+          .then(() => commitTransaction(this, plan, {signer: opts.signer}))
+          .then(resolve, reject)
+      ;(opts.urgent ? this.commitQueue.urgent : this.commitQueue.normal).push(task)
+      void this.drainCommits()
+    })
+  }
+
+  /**
+   * What to do when a merge, rebase, cherry-pick, revert or bisect is in progress
+   * where rigor would commit: `refuse` (exit 2, one-shot commands), or `wait`
+   * until it is finished (a work loop that already holds claims, whose verdicts
+   * and releases must land once the user is done).
+   */
+  whenOperationInProgress: 'refuse' | 'wait' = 'refuse'
+  private waitingSaid = false
+
+  /** Refuses (exit 2) when rigor must not commit now; see whenOperationInProgress. */
+  async assertCanCommit(): Promise<void> {
+    const op = await this.worktree.blockingOperation()
+    if (op) throw operationError(op)
+  }
+
+  private async awaitNoOperation(): Promise<void> {
+    for (;;) {
+      const op = await this.worktree.blockingOperation()
+      if (!op) return
+      if (this.whenOperationInProgress === 'refuse') throw operationError(op)
+      if (!this.waitingSaid) {
+        this.waitingSaid = true
+        this.syncWarnings.push(`a ${op.name} was in progress in ${op.path}: rigor waited for it to finish before committing`)
+        this.onWait?.(`a ${op.name} is in progress in ${op.path}: rigor waits for it before it commits (${op.finish})`)
+      }
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
+
+  /** told once when commits wait for a git operation to finish */
+  onWait?: (message: string) => void
+
+  private async drainCommits(): Promise<void> {
+    if (this.committing) return
+    this.committing = true
+    try {
+      for (let task = this.nextCommit(); task; task = this.nextCommit()) await task()
+    } finally {
+      this.committing = false
+    }
+  }
+
+  private nextCommit(): (() => Promise<void>) | undefined {
+    return this.commitQueue.urgent.shift() ?? this.commitQueue.normal.shift()
+  }
+
+
+  private readonly commitLock: CommitLock
+
+  lockCommits(): Promise<() => Promise<void>> {
+    return this.commitLock.acquire()
+  }
+
+  afterCommit(): void {
+    this.requestSync()
+  }
+
+  /**
+   * How long a sync may wait to take more commits along. 0 syncs after every
+   * commit; the work loop raises it, since each sync spawns git several times.
+   */
+  syncDelayMs = 0
+  private syncTimer?: NodeJS.Timeout
+
+  /** Syncs the working tree soon; calls while a sync waits or runs coalesce into one more. */
+  requestSync(): void {
+    if (this.syncing) {
+      this.syncAgain = true
+      return
+    }
+    if (this.syncDelayMs > 0) {
+      this.syncTimer ??= setTimeout(() => {
+        this.syncTimer = undefined
+        this.startSync()
+      }, this.syncDelayMs)
+      return
+    }
+    this.startSync()
+  }
+
+  private startSync(): void {
+    if (this.syncing) {
+      this.syncAgain = true
+      return
+    }
+    this.syncing = (async () => {
+      do {
+        this.syncAgain = false
+        // a checkout that cannot follow is said, never a reason to fail a command whose commit has landed
+        const outcome = await this.worktree.sync().catch((err: Error) => ({synced: [], skipped: [`${this.root}: ${err.message.split('\n')[0]}`]}))
+        for (const skipped of outcome.skipped) {
+          const warning = `working tree not fully updated: ${skipped}`
+          if (!this.syncWarnings.includes(warning)) this.syncWarnings.push(warning)
+        }
+      } while (this.syncAgain)
+    })().finally(() => {
+      this.syncing = undefined
+    })
+  }
+
+  async flushSync(): Promise<void> {
+    if (this.syncTimer) {
+      clearTimeout(this.syncTimer)
+      this.syncTimer = undefined
+      this.startSync()
+    }
+    while (this.syncing) await this.syncing
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flushSync()
+      await this.store.persist()
+    } finally {
+      this.repo.close()
+    }
+  }
+}
+
+function operationError(op: {name: string; finish: string; path: string}): InputError {
+  return new InputError(`a ${op.name} is in progress in ${op.path}: rigor does not commit now, because finishing the ${op.name} would revert what it commits`, {
+    fix: `${op.finish}, then run the command again`,
+  })
+}
+
+export function defaultWorkerName(): string {
+  return `${hostname().split('.')[0]!.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${process.pid}`
+}

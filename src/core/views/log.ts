@@ -1,0 +1,49 @@
+import {parseTrailers} from '../state/commit-message.js'
+import type {Workspace} from '../state/workspace.js'
+
+export interface LogEntry {
+  commit: string
+  time: string
+  action: string
+  nodes: string[]
+  worker?: string
+  subject: string
+  trailers: Record<string, string>
+}
+
+export interface LogQuery {
+  limit?: number
+  node?: string
+  action?: string
+  worker?: string
+}
+
+/** The activity log: rigor's commits on the state branch, newest first, read back from their trailers. */
+export async function readActivityLog(ws: Workspace, query: LogQuery = {}): Promise<LogEntry[]> {
+  const tip = await ws.readTip()
+  if (!tip) return []
+  const result = await ws.repo.git(['log', '--format=%H%x1f%cI%x1f%B%x1e', '--grep=^Rigor-Action: ', tip])
+  const entries: LogEntry[] = []
+  for (const raw of result.stdout.split('\x1e')) {
+    const record = raw.replace(/^\n/, '')
+    if (!record.trim()) continue
+    const [commit, time, message] = record.split('\x1f')
+    const trailers = parseTrailers(message ?? '')
+    if (!trailers.action) continue
+    const entry: LogEntry = {
+      commit: commit!,
+      time: time!,
+      action: trailers.action,
+      nodes: trailers.nodes,
+      worker: trailers.worker,
+      subject: (message ?? '').split('\n')[0]!.replace(/^rigor: /, ''),
+      trailers: trailers.other,
+    }
+    if (query.node && !entry.nodes.includes(query.node)) continue
+    if (query.action && entry.action !== query.action) continue
+    if (query.worker && entry.worker !== query.worker) continue
+    entries.push(entry)
+    if (query.limit && entries.length >= query.limit) break
+  }
+  return entries
+}

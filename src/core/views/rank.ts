@@ -1,0 +1,126 @@
+import {dumpStateDocument, loadStateDocument} from '../state/documents.js'
+import {InputError} from '../errors.js'
+import type {FileChange} from '../git/tree-edit.js'
+import {nodeChange, nowIso} from '../state/node-files.js'
+import {RankingFile, type NodeFile, type RankObjective} from '../schemas/index.js'
+import type {Workspace} from '../state/workspace.js'
+
+export const RANKINGS_DIR = 'reports/rankings'
+
+export interface RankOptions {
+  objective: RankObjective
+  /** rank by this metric instead of the objective's own */
+  metric?: string
+  keep?: number
+  team?: string
+  by: string
+  now?: Date
+}
+
+export interface RankResult {
+  file: string
+  ranking: Omit<RankingFile, 'checksum'>
+  commit?: string
+}
+
+interface Candidate {
+  node: NodeFile
+  metrics: Record<string, number>
+}
+
+/** The objective's metric and direction: the seed's three personalities, and Pareto over both risk and reward. */
+export function objectiveMetric(objective: RankObjective, metric?: string): {metric: string; higherIsBetter: boolean} {
+  if (metric) return {metric, higherIsBetter: !/drawdown|volatility|turnover/.test(metric)}
+  if (objective === 'return') return {metric: 'total_return', higherIsBetter: true}
+  if (objective === 'drawdown') return {metric: 'max_drawdown', higherIsBetter: false}
+  return {metric: 'sharpe', higherIsBetter: true}
+}
+
+/** The nodes no other node beats on both Sharpe (higher) and drawdown (lower). */
+export function paretoFront<T extends {metrics: Record<string, number>}>(items: T[]): T[] {
+  const sharpe = (c: T) => c.metrics.sharpe ?? -Infinity
+  const dd = (c: T) => c.metrics.max_drawdown ?? Infinity
+  return items.filter((a) => !items.some((b) => b !== a && sharpe(b) >= sharpe(a) && dd(b) <= dd(a) && (sharpe(b) > sharpe(a) || dd(b) < dd(a))))
+}
+
+/**
+ * Ranks the accepted nodes, keeps the best (or the Pareto set), marks the rest
+ * `archived: true` on their node files (verdicts are never rewritten; a kept
+ * node is un-archived), and records the ranking under reports/rankings/, in one commit.
+ */
+export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankResult> {
+  const now = opts.now ?? new Date()
+  const {metric, higherIsBetter} = objectiveMetric(opts.objective, opts.metric)
+  const outcome = await ws.commit<RankResult>(async (snap) => {
+    const candidates: Candidate[] = []
+    for (const record of snap.nodes.values()) {
+      const node = record.node
+      if (!node || node.sweep || node.status !== 'proven_accepted') continue
+      if (opts.team && node.team !== opts.team) continue
+      const verdict = await ws.store.verdict(record)
+      if (verdict) candidates.push({node, metrics: verdict.metrics})
+    }
+    if (opts.objective !== 'pareto' && candidates.some((c) => typeof c.metrics[metric] !== 'number')) {
+      const missing = candidates.find((c) => typeof c.metrics[metric] !== 'number')!
+      throw new InputError(`node ${missing.node.id} has no metric "${metric}"`, {field: '--metric', fix: 'rank by a metric every accepted node reports, e.g. sharpe'})
+    }
+    const value = (c: Candidate) => c.metrics[metric] ?? 0
+    const ordered = [...candidates].sort((a, b) => (higherIsBetter ? value(b) - value(a) : value(a) - value(b)) || a.node.id.localeCompare(b.node.id))
+    const keptSet = new Set(
+      (opts.objective === 'pareto' ? paretoFront(ordered) : ordered.slice(0, opts.keep ?? ordered.length)).map((c) => c.node.id),
+    )
+    const files = new Map<string, FileChange>()
+    const archived: string[] = []
+    for (const c of ordered) {
+      const keep = keptSet.has(c.node.id)
+      if (!keep) archived.push(c.node.id)
+      if (Boolean(c.node.archived) !== !keep) {
+        const [path, text] = nodeChange(c.node, {archived: keep ? undefined : true})
+        files.set(path, text)
+      }
+    }
+    const ranking: Omit<RankingFile, 'checksum'> = {
+      objective: opts.objective,
+      metric,
+      keep: opts.keep ?? null,
+      team: opts.team ?? null,
+      ranked_at: nowIso(now),
+      by: opts.by,
+      ranked: ordered.map((c, i) => ({
+        rank: i + 1,
+        id: c.node.id,
+        value: value(c),
+        sharpe: c.metrics.sharpe ?? null,
+        max_drawdown: c.metrics.max_drawdown ?? null,
+        total_return: c.metrics.total_return ?? null,
+        kept: keptSet.has(c.node.id),
+      })),
+      kept: ordered.filter((c) => keptSet.has(c.node.id)).map((c) => c.node.id),
+      archived,
+    }
+    const file = `${RANKINGS_DIR}/${nowIso(now).replace(/[:.]/g, '-')}-${opts.objective}.yaml`
+    files.set(file, dumpStateDocument(ranking))
+    return {
+      files,
+      message: {action: 'rank', subject: `rank by ${metric} (${opts.objective}): kept ${ranking.kept.length}, archived ${archived.length}`, nodes: ranking.kept, worker: opts.by},
+      result: {file, ranking},
+    }
+  })
+  return {...outcome.result, commit: outcome.commit}
+}
+
+/** Every ranking record, newest first. */
+export async function rankingHistory(ws: Workspace): Promise<Array<RankingFile & {file: string}>> {
+  const tip = await ws.readTip()
+  if (!tip) return []
+  const listing = await ws.repo.git(['ls-tree', '--name-only', `${tip}:${RANKINGS_DIR}`], {allowFailure: true})
+  if (listing.exitCode !== 0) return []
+  const names = listing.stdout.split('\n').filter((n) => n.endsWith('.yaml')).sort().reverse()
+  const out: Array<RankingFile & {file: string}> = []
+  for (const name of names) {
+    const file = `${RANKINGS_DIR}/${name}`
+    const text = (await ws.repo.readFileAt(tip, file))?.toString('utf8') ?? ''
+    out.push({...loadStateDocument(RankingFile, text, file), file})
+  }
+  return out
+}

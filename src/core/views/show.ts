@@ -1,0 +1,36 @@
+import {InputError} from '../errors.js'
+import type {NodeFile, VerdictFile} from '../schemas/index.js'
+import {problemError} from '../state/store.js'
+import type {Workspace} from '../state/workspace.js'
+
+export interface NodeDetails extends NodeFile {
+  verdict: VerdictFile | null
+  audits: Array<Record<string, unknown>>
+  lineage: string[]
+  children: string[]
+}
+
+export type AuditLister = (ws: Workspace, id: string) => Promise<Array<Record<string, unknown>>>
+
+/** One node with its verdict, audits, lineage (root first) and children. */
+export async function showNode(ws: Workspace, id: string, listAudits?: AuditLister): Promise<NodeDetails> {
+  const snap = await ws.currentSnapshot()
+  const record = snap.nodes.get(id)
+  if (!record) throw new InputError(`no node ${id}`, {fix: 'list nodes with `rigor status` or `rigor graph`'})
+  if (record.problem) throw problemError(record.problem)
+  const node = record.node!
+  const lineage: string[] = []
+  for (let cur = node.parent ?? node.spawned_by?.from; cur && !lineage.includes(cur); ) {
+    lineage.unshift(cur)
+    const n = snap.nodes.get(cur)?.node
+    cur = n?.parent ?? n?.spawned_by?.from
+  }
+  const children = [...snap.nodes.values()].filter((r) => r.node && (r.node.parent === id || r.node.spawned_by?.from === id)).map((r) => r.id).sort()
+  return {
+    ...node,
+    verdict: (await ws.store.verdict(record)) ?? null,
+    audits: listAudits ? await listAudits(ws, id) : [],
+    lineage,
+    children,
+  }
+}

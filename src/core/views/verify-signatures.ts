@@ -1,0 +1,61 @@
+import {auditorTrust, fileSignature, type FileSignatureStatus, type TrustLink} from '../state/auditors.js'
+import {listTreeFiles} from '../state/tree-files.js'
+import type {Workspace} from '../state/workspace.js'
+
+export interface SignedFile {
+  file: string
+  kind: 'audit' | 'deployment'
+  status: FileSignatureStatus | 'not_checked'
+  signer?: string
+  commit?: string
+  detail: string
+  /** whether this file makes `rigor verify --signatures` fail */
+  failed: boolean
+}
+
+export interface SignatureReport {
+  ok: boolean
+  /** the auditors in force at the tip */
+  auditors: string[]
+  /** how the list came to be: chain[0] is where trust starts (first list, trusted on first use) */
+  chain: TrustLink[]
+  files: SignedFile[]
+  commit: string | null
+}
+
+/**
+ * Every audit and deployment record with who signed it, checked against the
+ * auditors in force. With auditors configured, an audit fails unless its last
+ * change is signed by the listed auditor it names; a deployment fails when it
+ * carries a signature that is bad or was changed after signing (deployers sign
+ * when they have a key; an unsigned deployment is listed, not failed).
+ */
+export async function verifySignatures(ws: Workspace): Promise<SignatureReport> {
+  const tip = await ws.readTip()
+  const trust = await auditorTrust(ws.repo, tip)
+  const report: SignatureReport = {ok: true, auditors: trust.auditors.map((a) => a.name), chain: trust.chain, files: [], commit: tip ?? null}
+  if (!tip) return report
+  const tree = await ws.repo.commitTree(tip)
+  const audits = (await listTreeFiles(ws.repo, tree, 'audits', {recursive: true})).filter((f) => f.path.endsWith('.md'))
+  const deployments = (await listTreeFiles(ws.repo, tree, 'deployments', {recursive: true})).filter((f) => /\.yaml$/.test(f.path) && !f.path.endsWith('.results.yaml'))
+  for (const [kind, files] of [['audit', audits], ['deployment', deployments]] as const) {
+    for (const {path} of files) {
+      if (trust.auditors.length === 0) {
+        report.files.push({file: path, kind, status: 'not_checked', detail: 'no auditors: in rigor.yaml, so no key to check against', failed: false})
+        continue
+      }
+      const auditor = kind === 'audit' ? await auditorOf(ws, tip, path) : undefined
+      const signature = await fileSignature(ws.repo, tip, path, trust.auditors, auditor)
+      const failed = kind === 'audit' ? signature.status !== 'good' : signature.status === 'bad' || signature.status === 'changed_after_signing'
+      report.files.push({file: path, kind, status: signature.status, signer: signature.signer, commit: signature.commit, detail: signature.detail, failed})
+    }
+  }
+  report.ok = report.files.every((f) => !f.failed) && !trust.chain.some((l) => l.change === 'ignored')
+  return report
+}
+
+/** The auditor an audit report names in its front matter (without trusting the rest of it). */
+async function auditorOf(ws: Workspace, tip: string, path: string): Promise<string | undefined> {
+  const text = (await ws.repo.readFileAt(tip, path))?.toString('utf8') ?? ''
+  return /^auditor: *"?([^"\n]+)"?$/m.exec(text.split('\n---')[0] ?? '')?.[1]?.trim()
+}
