@@ -1,5 +1,4 @@
 import {Command, Errors, Flags} from '@oclif/core'
-import {invocation} from './workspace.js'
 import {RigorError} from '../core/errors.js'
 
 /**
@@ -15,12 +14,6 @@ export abstract class RigorCommand extends Command {
       helpGroup: 'GLOBAL',
       env: 'RIGOR_REMOTE',
     }),
-  }
-
-  /** Records the shared --remote flag of this invocation for the workspace the command opens. */
-  override async init(): Promise<void> {
-    await super.init()
-    invocation.remote = remoteFlag(this.argv) ?? process.env.RIGOR_REMOTE
   }
 
   /** A line for humans; suppressed under --json. */
@@ -49,15 +42,4 @@ export abstract class RigorCommand extends Command {
 
 function isParseError(err: Error): boolean {
   return /Parse|Unexpected argument|Nonexistent flag|Missing \d+ required|Missing required|Expected .* to be one of|must be/.test(err.message) || err.constructor.name.endsWith('ParseError') || err.constructor.name.endsWith('FlagsError') || err.constructor.name.endsWith('ArgsError')
-}
-
-/** `--remote NAME` or `--remote=NAME` before any `--` (oclif validates the flag itself when the command parses). */
-function remoteFlag(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (arg === '--') return undefined
-    if (arg === '--remote') return argv[i + 1]
-    if (arg.startsWith('--remote=')) return arg.slice('--remote='.length)
-  }
-  return undefined
 }

@@ -2,16 +2,19 @@ import {InputError} from '../core/errors.js'
 import {workerNameProblem} from '../core/validation.js'
 import {Workspace, defaultWorkerName} from '../core/state/workspace.js'
 
-/** Flags every command shares, as parsed for this invocation (see RigorCommand.parse). */
-export const invocation: {remote?: string} = {}
+/** The flags that say which workspace a command works on: --cwd, and --remote (or $RIGOR_REMOTE, which oclif reads). */
+export interface WorkspaceFlags {
+  cwd?: string
+  remote?: string
+}
 
 /**
  * Opens the workspace, runs `fn`, and always closes it (cache written, working
  * tree synced). Whatever kept a checkout from following the state branch is
  * said on stderr by every command, until a command succeeds in updating it.
  */
-export async function withWorkspace<T>(cwd: string | undefined, fn: (ws: Workspace) => Promise<T>): Promise<T> {
-  const ws = await Workspace.open(cwd ?? process.cwd(), {remote: invocation.remote})
+export async function withWorkspace<T>(flags: WorkspaceFlags, fn: (ws: Workspace) => Promise<T>): Promise<T> {
+  const ws = await Workspace.open(flags.cwd ?? process.cwd(), {remote: flags.remote})
   // stderr, so --json output stays parseable
   ws.onWarning = (message) => process.stderr.write(`Warning: ${message}\n`)
   try {

@@ -17,7 +17,7 @@ export default class Audit extends RigorCommand {
 
   async run(): Promise<Omit<AuditFrontMatter, 'checksum'> & {file: string}> {
     const {args, flags} = await this.parse(Audit)
-    const outcome = await withWorkspace(flags.cwd, async (ws) => auditNode(ws, args.id, {auditor: flags.auditor, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}))
+    const outcome = await withWorkspace(flags, async (ws) => auditNode(ws, args.id, {auditor: flags.auditor, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}))
     for (const c of outcome.front.checks) this.say(`${c.result.padEnd(7)} ${c.name}${c.reason ? ` (${c.reason})` : ''}`)
     this.say(`${outcome.front.verdict}: ${outcome.path}`)
     return {...outcome.front, file: outcome.path}

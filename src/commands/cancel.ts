@@ -15,7 +15,7 @@ export default class Cancel extends RigorCommand {
 
   async run(): Promise<CancelResult> {
     const {args, flags} = await this.parse(Cancel)
-    const result = await withWorkspace(flags.cwd, (ws) => cancelNode(ws, args.id, {by: workerName(flags.by, '--by'), reason: flags.reason}))
+    const result = await withWorkspace(flags, (ws) => cancelNode(ws, args.id, {by: workerName(flags.by, '--by'), reason: flags.reason}))
     this.say(`cancelled ${result.cancelled.join(', ') || 'nothing'}${result.stopping.length ? `; stopping ${result.stopping.join(', ')}` : ''}${result.blocked.length ? `; blocked ${result.blocked.join(', ')}` : ''}`)
     return result
   }

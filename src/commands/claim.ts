@@ -5,6 +5,7 @@ import {withWorkspace, workerName} from '../cli/workspace.js'
 import {claimNextNode, nothingClaimable} from '../core/dag/claims.js'
 import type {NodeFile} from '../core/schemas/index.js'
 import {excludedLocalNodes} from '../core/state/local-edits.js'
+import {policies} from '../core/flows/policies.js'
 
 export default class Claim extends RigorCommand {
   static override summary = 'Claim one claimable node and print its id (exit 3 when nothing is claimable).'
@@ -16,10 +17,10 @@ export default class Claim extends RigorCommand {
 
   async run(): Promise<{claimed: NodeFile}> {
     const {flags} = await this.parse(Claim)
-    return withWorkspace(flags.cwd, async (ws) => {
+    return withWorkspace(flags, async (ws) => {
       const exclude = await excludedLocalNodes(ws, (m) => this.warn(m))
       assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-      const result = await claimNextNode(ws, {worker: workerName(flags.worker), team: flags.team, exclude})
+      const result = await claimNextNode(ws, {admission: policies.admission, worker: workerName(flags.worker), team: flags.team, exclude})
       if (!result.claimed) throw nothingClaimable(result)
       if (!this.jsonEnabled()) process.stdout.write(`${result.claimed.id}\n`)
       return {claimed: result.claimed}

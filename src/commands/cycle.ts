@@ -20,7 +20,7 @@ export default class Cycle extends RigorCommand {
     const live = process.stdout.isTTY && !this.jsonEnabled()
     let progress: Progress | undefined
     return withAbort(async ({signal, groups}) => {
-      const result = await withWorkspace(flags.cwd, (ws) =>
+      const result = await withWorkspace(flags, (ws) =>
         runCycle(ws, {
           parallel: flags.parallel,
           designCount: flags['design-count'],

@@ -30,7 +30,7 @@ A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; en
     const stage = flags.stage as (typeof DEPLOY_STAGES)[number] | undefined
     const by = workerName(flags.by, '--by')
     if (flags.rollback) {
-      const result = await withWorkspace(flags.cwd, async (ws) =>
+      const result = await withWorkspace(flags, async (ws) =>
         rollbackDeployment(ws, args.id, {stage, by, reason: flags.reason, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}),
       )
       if (result.command?.output.trim()) this.say(result.command.output.trimEnd())
@@ -39,7 +39,7 @@ A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; en
     }
     if (!stage) throw new InputError('--stage is required to deploy', {fix: 'pass --stage paper or --stage live (or --rollback)'})
     if (flags.reason) throw new InputError('--reason goes with --rollback', {fix: 'drop --reason, or add --rollback'})
-    const result = await withWorkspace(flags.cwd, async (ws) => deployNode(ws, args.id, {stage, by, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}))
+    const result = await withWorkspace(flags, async (ws) => deployNode(ws, args.id, {stage, by, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}))
     for (const warning of result.warnings) this.warn(warning)
     if (result.command?.output.trim()) this.say(result.command.output.trimEnd())
     this.say(`deployed ${result.node} to ${result.stage} (${result.file}), on ${result.audit}`)

@@ -15,7 +15,7 @@ export default class Design extends RigorCommand {
 
   async run(): Promise<DesignResult> {
     const {flags} = await this.parse(Design)
-    const result = await withWorkspace(flags.cwd, async (ws) => {
+    const result = await withWorkspace(flags, async (ws) => {
       if (flags.team !== undefined && ws.config.teams.length > 0 && !ws.config.teams.some((t) => t.name === flags.team)) {
         assertKnownTeam(ws.config, {commit: undefined, tree: undefined, nodes: new Map()}, flags.team)
       }

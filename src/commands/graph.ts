@@ -15,7 +15,7 @@ export default class Graph extends RigorCommand {
 
   async run(): Promise<{format: string; graph: string}> {
     const {flags} = await this.parse(Graph)
-    const graph = await withWorkspace(flags.cwd, async (ws) => {
+    const graph = await withWorkspace(flags, async (ws) => {
       const snap = await ws.currentSnapshot()
       const nodes: GraphNode[] = []
       for (const record of snap.nodes.values()) {

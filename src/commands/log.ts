@@ -15,7 +15,7 @@ export default class Log extends RigorCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Log)
-    const entries: LogEntry[] = await withWorkspace(flags.cwd, (ws) =>
+    const entries: LogEntry[] = await withWorkspace(flags, (ws) =>
       readActivityLog(ws, {limit: flags.limit, node: flags.node, action: flags.action, worker: flags.worker}),
     )
     if (this.jsonEnabled()) {

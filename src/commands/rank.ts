@@ -22,11 +22,11 @@ export default class Rank extends RigorCommand {
   async run(): Promise<RankResult | {history: Array<RankingFile & {file: string}>}> {
     const {flags} = await this.parse(Rank)
     if (flags.history) {
-      const history = await withWorkspace(flags.cwd, (ws) => rankingHistory(ws))
+      const history = await withWorkspace(flags, (ws) => rankingHistory(ws))
       for (const h of history) this.say(`${h.ranked_at}  ${h.objective.padEnd(8)} by ${h.metric}: kept ${h.kept.join(', ') || '-'} (${h.archived.length} archived)`)
       return {history}
     }
-    const result = await withWorkspace(flags.cwd, async (ws) => {
+    const result = await withWorkspace(flags, async (ws) => {
       assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
       return rankNodes(ws, {objective: flags.objective, metric: flags.metric, keep: flags.keep, team: flags.team, by: workerName(flags.by, '--by')})
     })

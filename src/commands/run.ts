@@ -6,6 +6,7 @@ import {claimNode} from '../core/dag/claims.js'
 import {CheckFailedError, InputError} from '../core/errors.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../core/dag/execute.js'
 import {problemError} from '../core/state/store.js'
+import {policies} from '../core/flows/policies.js'
 
 export default class Run extends RigorCommand {
   static override summary = 'Run a node: write its verdict, apply gates and rules (a pending node is claimed first).'
@@ -17,12 +18,12 @@ export default class Run extends RigorCommand {
 
   async run(): Promise<ExecuteOutcome> {
     const {args, flags} = await this.parse(Run)
-    return withWorkspace(flags.cwd, async (ws) => {
+    return withWorkspace(flags, async (ws) => {
       const record = (await ws.currentSnapshot()).nodes.get(args.id)
       if (!record) throw new InputError(`no node ${args.id}`, {fix: 'check the id with `rigor status`'})
       if (record.problem) throw problemError(record.problem)
       let node = record.node!
-      if (node.status === 'pending') node = await claimNode(ws, args.id, {worker: workerName(flags.worker)})
+      if (node.status === 'pending') node = await claimNode(ws, args.id, {admission: policies.admission, worker: workerName(flags.worker)})
       else if (node.status !== 'running') {
         throw new CheckFailedError(`node ${args.id} is ${node.status}; only pending or claimed nodes run`, {fix: 'seed a new node to run it again'})
       } else if (flags.worker && node.worker !== flags.worker) {

@@ -16,10 +16,9 @@ export default class Seed extends RigorCommand {
 
   async run(): Promise<SeedResult> {
     const {args, flags} = await this.parse(Seed)
-    const cwd = flags.cwd ?? process.cwd()
     const specPath = resolve(process.cwd(), args.spec)
     const spec = await readSeedSpec(specPath)
-    return withWorkspace(cwd, async (ws) => {
+    return withWorkspace(flags, async (ws) => {
       const drafts = nodesOfSpec(spec, {seededBy: workerName(flags.by ?? (process.env.RIGOR_WORKER ? undefined : userInfo().username), '--by'), createdAt: nowIso(), file: args.spec})
       const result = await seedNodes(ws, drafts, {file: args.spec})
       this.say(`Seeded ${result.added.length} new node(s); ${result.existing.length} already existed.`)

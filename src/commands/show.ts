@@ -3,7 +3,6 @@ import {RigorCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {dumpYaml} from '../core/state/documents.js'
 import {holdoutOpeningsOf} from '../core/auditor/holdout.js'
-import {listAudits} from '../core/auditor/index.js'
 import {showNode, type NodeDetails} from '../core/views/show.js'
 
 export default class Show extends RigorCommand {
@@ -13,8 +12,8 @@ export default class Show extends RigorCommand {
 
   async run(): Promise<NodeDetails & {holdout?: Awaited<ReturnType<typeof holdoutOpeningsOf>>}> {
     const {args, flags} = await this.parse(Show)
-    return withWorkspace(flags.cwd, async (ws) => {
-      const shown = await showNode(ws, args.id, listAudits)
+    return withWorkspace(flags, async (ws) => {
+      const shown = await showNode(ws, args.id)
       const holdout = ws.config.holdout ? await holdoutOpeningsOf(ws, args.id) : undefined
       const details = holdout ? {...shown, holdout} : shown
       if (!this.jsonEnabled()) {

@@ -14,7 +14,7 @@ export default class Status extends RigorCommand {
 
   async run(): Promise<StatusSummary & {config_draft: boolean}> {
     const {flags} = await this.parse(Status)
-    return withWorkspace(flags.cwd, async (ws) => {
+    return withWorkspace(flags, async (ws) => {
       const snap = await ws.currentSnapshot()
       assertKnownTeam(ws.config, snap, flags.team)
       const summary = {...summariseStatus(snap), config_draft: await configDraftDiffers(ws.repo, snap.commit)}

@@ -2,12 +2,12 @@ import {join} from 'node:path'
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 // the auditor reports its backlog and failure rate to the health checks
-import '../core/auditor/index.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {withAbort} from '../cli/signals.js'
 import {removeStaleTempObjects} from '../core/git/temp-objects.js'
 import type {LeftoverReport} from '../core/dag/run-records.js'
 import {cleanLeftovers, healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/dag/supervise.js'
+import {policies} from '../core/flows/policies.js'
 
 export default class Supervise extends RigorCommand {
   static override summary = 'Re-queue nodes whose lease expired (up to lease.max_attempts, then inconclusive), kill runs left by dead workers on this machine, and print health checks.'
@@ -22,10 +22,10 @@ export default class Supervise extends RigorCommand {
     const {flags} = await this.parse(Supervise)
     const by = workerName(flags.by, '--by')
     const pass = () =>
-      withWorkspace(flags.cwd, async (ws) => {
+      withWorkspace(flags, async (ws) => {
         // leftovers first: a node is re-queued only once nothing of its old run still writes
         const runs = await cleanLeftovers(ws)
-        const health = await healthCheck(ws)
+        const health = await healthCheck(ws, policies.auditStats)
         const supervised = await requeueExpiredLeases(ws, {by})
         const removed = await removeStaleTempObjects(join(ws.repo.paths.commonDir, 'objects'))
         if (removed.length) this.say(`removed ${removed.length} stale temporary object file(s) from .git/objects`)

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
-import {withWorkspace} from '../cli/workspace.js'
+import {withWorkspace, type WorkspaceFlags} from '../cli/workspace.js'
 import {verifySignatures, type SignatureReport} from '../core/views/verify-signatures.js'
 import {verifyWorkspace, type VerifyReport} from '../core/views/verify.js'
 
@@ -13,8 +13,8 @@ export default class Verify extends RigorCommand {
 
   async run(): Promise<VerifyReport | SignatureReport> {
     const {flags} = await this.parse(Verify)
-    if (flags.signatures) return this.signatures(flags.cwd)
-    const report = await withWorkspace(flags.cwd, (ws) => verifyWorkspace(ws))
+    if (flags.signatures) return this.signatures(flags)
+    const report = await withWorkspace(flags, (ws) => verifyWorkspace(ws))
     if (report.index?.behind.length) {
       this.say(`the index of this checkout was behind the state branch on ${report.index.behind.length} path(s): ${report.index.repaired} brought up to date`)
       for (const kept of report.index.kept) this.say(`  kept: ${kept}`)
@@ -29,8 +29,8 @@ export default class Verify extends RigorCommand {
     return report
   }
 
-  private async signatures(cwd: string | undefined): Promise<SignatureReport> {
-    const report = await withWorkspace(cwd, (ws) => verifySignatures(ws))
+  private async signatures(flags: WorkspaceFlags): Promise<SignatureReport> {
+    const report = await withWorkspace(flags, (ws) => verifySignatures(ws))
     if (report.chain.length === 0) this.say('auditors: none configured in rigor.yaml; audits are unauthenticated')
     for (const link of report.chain) {
       const what = link.change === 'first' ? 'chain starts (trusted on first use)' : link.change === 'signed' ? `changed, signed by ${link.signer}` : `change IGNORED: ${link.why}`

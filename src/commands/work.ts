@@ -6,6 +6,7 @@ import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {excludedLocalNodes} from '../core/state/local-edits.js'
 import {runWorkLoop, type WorkSummary} from '../core/flows/worker.js'
+import {policies} from '../core/flows/policies.js'
 
 export default class Work extends RigorCommand {
   static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable.'
@@ -25,11 +26,12 @@ export default class Work extends RigorCommand {
     // around the workspace too: a signal while it closes (syncing the checkout) must not kill git halfway
     return withAbort(
       ({signal, groups}) =>
-        withWorkspace(flags.cwd, async (ws) => {
+        withWorkspace(flags, async (ws) => {
           const worker = workerName(flags.worker)
           assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
           const progress = process.stdout.isTTY && !this.jsonEnabled() ? listrProgress(flags.parallel) : plainProgress((line) => this.say(line))
           const summary = await runWorkLoop(ws, {
+            admission: policies.admission,
             worker,
             parallel: flags.parallel,
             maxNodes: flags['max-nodes'],

@@ -17,7 +17,7 @@ export default class HandoffCreate extends RigorCommand {
 
   async run(): Promise<CreatedHandoff> {
     const {flags} = await this.parse(HandoffCreate)
-    const result = await withWorkspace(flags.cwd, (ws) =>
+    const result = await withWorkspace(flags, (ws) =>
       createHandoff(ws, {task: flags.task, from: flags.from, to: flags.to, artifacts: flags.artifact, message: flags.message, base: flags.cwd ?? process.cwd()}),
     )
     this.say(`wrote ${result.file} (${Object.keys(result.handoff.artifacts).length} artifact(s))`)

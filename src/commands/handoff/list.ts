@@ -10,7 +10,7 @@ export default class HandoffList extends RigorCommand {
 
   async run(): Promise<{handoffs: HandoffListing[]}> {
     const {flags} = await this.parse(HandoffList)
-    const handoffs = await withWorkspace(flags.cwd, (ws) => listHandoffs(ws, flags.task))
+    const handoffs = await withWorkspace(flags, (ws) => listHandoffs(ws, flags.task))
     for (const h of handoffs) {
       if (h.task === undefined) this.say(`${h.file}: ${h.problem}`)
       else this.say(`${h.created_at}  ${h.task} #${h.number}  ${h.from} -> ${h.to}  ${Object.keys(h.artifacts ?? {}).join(', ')}${h.message ? `  "${h.message}"` : ''}${h.problem ? `  (${h.problem})` : ''}`)

@@ -10,7 +10,7 @@ export default class HandoffVerify extends RigorCommand {
 
   async run(): Promise<HandoffVerifyReport> {
     const {args, flags} = await this.parse(HandoffVerify)
-    const report = await withWorkspace(flags.cwd, (ws) => verifyHandoffs(ws, args.task))
+    const report = await withWorkspace(flags, (ws) => verifyHandoffs(ws, args.task))
     for (const p of report.problems) this.say(`${p.file}${p.where === 'working tree' ? ' (working tree)' : ''}: ${p.message}`)
     this.say(report.ok ? `ok: ${report.handoffs} handoff(s), ${report.artifacts} artifact(s) verified` : `${report.problems.length} problem(s) in ${report.handoffs} handoff(s)`)
     if (!report.ok) process.exitCode = 1

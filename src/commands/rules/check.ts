@@ -8,7 +8,7 @@ export default class RulesCheck extends RigorCommand {
 
   async run(): Promise<RulesReport> {
     const {flags} = await this.parse(RulesCheck)
-    const report = await withWorkspace(flags.cwd, (ws) => replayRules(ws, {write: false}))
+    const report = await withWorkspace(flags, (ws) => replayRules(ws, {write: false}))
     for (const d of report.decisions) this.say(`${d.skipped ? 'skip ' : 'spawn'} ${d.id}  <- ${d.from} by rule ${d.rule}${d.skipped ? `: ${d.skipped}` : ''}`)
     this.say(`${report.spawned.length} spawn(s) would be made; ${report.decisions.length - report.spawned.length} skipped`)
     return report

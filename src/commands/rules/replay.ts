@@ -8,7 +8,7 @@ export default class RulesReplay extends RigorCommand {
 
   async run(): Promise<RulesReport> {
     const {flags} = await this.parse(RulesReplay)
-    const report = await withWorkspace(flags.cwd, (ws) => replayRules(ws, {write: true}))
+    const report = await withWorkspace(flags, (ws) => replayRules(ws, {write: true}))
     this.say(report.spawned.length ? `spawned ${report.spawned.join(', ')}` : 'nothing to spawn')
     return report
   }

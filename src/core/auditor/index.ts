@@ -9,7 +9,6 @@ import {assertListedAuditor} from '../state/signing-key.js'
 import {nowIso} from '../state/node-files.js'
 import type {AuditIssue, AuditRecord, NodeFile} from '../schemas/index.js'
 import {problemError} from '../state/store.js'
-import {registerAuditStats} from '../dag/supervise.js'
 import {readBlobs} from '../state/tree-files.js'
 import type {Workspace} from '../state/workspace.js'
 import {equityChartSvg} from './chart.js'
@@ -20,13 +19,13 @@ import {decideVerdict, runChecks, summaryOf} from './verdict.js'
 import {seriesByDate} from './csv.js'
 import {resolveFamily} from './family.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
-import {loadAuditRecord, renderAuditFiles, sidecarPath} from './record.js'
+import {renderAuditFiles, sidecarPath} from './record.js'
 import {processRunner} from './rerun.js'
 import {auditThresholds} from './thresholds.js'
+import {auditsDirPath} from '../state/layout.js'
 
 export {decideVerdict} from './verdict.js'
 
-export const AUDITS_DIR = 'audits'
 
 /** An auditor may not audit what it ran, seeded or designed (an agent designer counts): one rule, shared with the deploy gate. */
 const holdoutIssue = (summary: string): Omit<AuditIssue, 'id'> => ({
@@ -131,8 +130,8 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   const issues: AuditIssue[] = outcomes.flatMap((o) => o.issues).map((issue, i) => ({id: `A${i + 1}`, ...issue}))
   const verdictText = decideVerdict(checks, issues)
   const day = nowIso(now).slice(0, 10)
-  const path = `${AUDITS_DIR}/${id}/${day}-${opts.auditor}.md`
-  const chart = `${AUDITS_DIR}/${id}/${day}-${opts.auditor}.svg`
+  const path = `${auditsDirPath(id)}/${day}-${opts.auditor}.md`
+  const chart = `${auditsDirPath(id)}/${day}-${opts.auditor}.svg`
   const front: Omit<AuditRecord, 'checksum'> = {
     verdict: verdictText,
     auditor: opts.auditor,
@@ -175,39 +174,3 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   }), {signer: opts.signer})
   return {front, path, details: sidecarPath(path), chart, commit: outcome.commit}
 }
-
-/** Every audit report of a node at the state tip, oldest first. */
-export async function listAudits(ws: Workspace, id: string): Promise<Array<Record<string, unknown>>> {
-  const tip = await ws.readTip()
-  if (!tip) return []
-  const listing = await ws.repo.git(['ls-tree', '--name-only', `${tip}:${AUDITS_DIR}/${id}`], {allowFailure: true})
-  if (listing.exitCode !== 0) return []
-  const out: Array<Record<string, unknown>> = []
-  const names = listing.stdout.split('\n')
-  for (const name of names.filter((n) => n.endsWith('.md')).sort()) {
-    const file = `${AUDITS_DIR}/${id}/${name}`
-    const text = (await ws.repo.readFileAt(tip, file))?.toString('utf8') ?? ''
-    const detailsName = sidecarPath(name)
-    const details = names.includes(detailsName) ? (await ws.repo.readFileAt(tip, `${AUDITS_DIR}/${id}/${detailsName}`))?.toString('utf8') : undefined
-    const front = loadAuditRecord(text, file, (path) => (path === `${AUDITS_DIR}/${id}/${detailsName}` ? details : undefined))
-    out.push({...front, file})
-  }
-  return out
-}
-
-registerAuditStats(async (ws) => {
-  const snap = await ws.currentSnapshot()
-  let backlog = 0
-  let audited = 0
-  let failed = 0
-  for (const record of snap.nodes.values()) {
-    if (record.node?.status !== 'proven_accepted' || record.node.sweep) continue
-    const audits = await listAudits(ws, record.id).catch(() => [])
-    if (audits.length === 0) backlog++
-    else {
-      audited++
-      if (audits[audits.length - 1]!.verdict === 'FAIL') failed++
-    }
-  }
-  return {backlog, failedRate: audited ? failed / audited : null}
-})

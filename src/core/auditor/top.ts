@@ -1,6 +1,7 @@
 import type {CommitSigner} from '../git/signing.js'
 import type {Workspace} from '../state/workspace.js'
-import {auditNode, listAudits} from './index.js'
+import {auditNode} from './index.js'
+import {readNodeAudits} from './reports.js'
 
 export interface TopAudit {
   id: string
@@ -28,7 +29,7 @@ export async function auditTopCandidates(ws: Workspace, opts: {count: number; au
   candidates.sort((a, b) => b.sharpe - a.sharpe)
   const audited: TopAudit[] = []
   for (const {id} of candidates.slice(0, opts.count)) {
-    if ((await listAudits(ws, id)).length > 0) continue
+    if ((await readNodeAudits(ws.repo, snap.tree, id)).audits.length > 0) continue
     const outcome = await auditNode(ws, id, {auditor: opts.auditor, signer: opts.signer})
     audited.push({id, verdict: outcome.front.verdict, file: outcome.path, holdout: outcome.front.holdout?.summary})
     if (opts.untilPass && outcome.front.verdict === 'PASS') break

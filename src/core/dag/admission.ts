@@ -3,11 +3,35 @@ import type {AdmissionPolicy} from './scheduler.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 
-/** Extra admission checks beyond teams (the budget), supplied by later layers. */
-export type PolicyExtension = (ws: Workspace, snap: Snapshot) => Promise<Partial<AdmissionPolicy>>
-const extensions: PolicyExtension[] = []
-export function registerPolicyExtension(ext: PolicyExtension): void {
-  extensions.push(ext)
+/**
+ * Who may start now, for one state of the DAG: every claim asks one of these.
+ * Built from parts (teams, budget) by the composition root (flows/policies.ts)
+ * and handed to the claim explicitly, so no caller can forget a part.
+ */
+export type AdmissionPolicyFactory = (ws: Workspace, snap: Snapshot) => Promise<AdmissionPolicy>
+export type PolicyPart = (ws: Workspace, snap: Snapshot) => Promise<Partial<AdmissionPolicy>>
+
+/** A policy that admits what every part admits; the first part that blocks or refuses says why. */
+export function combinePolicies(...parts: PolicyPart[]): AdmissionPolicyFactory {
+  return async (ws, snap) => {
+    const made = await Promise.all(parts.map((part) => part(ws, snap)))
+    return {
+      admit(node, s) {
+        for (const p of made) {
+          const refusal = p.admit?.(node, s)
+          if (refusal) return refusal
+        }
+        return undefined
+      },
+      globalBlock(s) {
+        for (const p of made) {
+          const block = p.globalBlock?.(s)
+          if (block) return block
+        }
+        return undefined
+      },
+    }
+  }
 }
 
 /** Every node with its verdict's metrics: what team conditions see as `nodes`. */
@@ -26,7 +50,7 @@ export async function dagFacts(ws: Workspace, snap: Snapshot): Promise<NodeFacts
  * (evaluated once per team and state: it is a condition on the DAG, not on a
  * node) and its running nodes must be fewer than `max_parallel`.
  */
-export async function admissionPolicy(ws: Workspace, snap: Snapshot): Promise<AdmissionPolicy> {
+export async function teamAdmission(ws: Workspace, snap: Snapshot): Promise<Partial<AdmissionPolicy>> {
   const teams = ws.config.teams
   const waiting = new Map<string, string>()
   const needsFacts = teams.some((t) => t.waits_for)
@@ -44,24 +68,12 @@ export async function admissionPolicy(ws: Workspace, snap: Snapshot): Promise<Ad
     if (record.node?.status === 'running') running.set(record.node.team, (running.get(record.node.team) ?? 0) + 1)
   }
   const maxParallel = new Map(teams.filter((t) => t.max_parallel).map((t) => [t.name, t.max_parallel!]))
-  const extra = await Promise.all(extensions.map((ext) => ext(ws, snap)))
   return {
-    admit(node, s) {
+    admit(node) {
       const wait = waiting.get(node.team)
       if (wait) return wait
       const max = maxParallel.get(node.team)
       if (max !== undefined && (running.get(node.team) ?? 0) >= max) return `team ${node.team} runs ${max} node(s) already (max_parallel)`
-      for (const e of extra) {
-        const refusal = e.admit?.(node, s)
-        if (refusal) return refusal
-      }
-      return undefined
-    },
-    globalBlock(s) {
-      for (const e of extra) {
-        const block = e.globalBlock?.(s)
-        if (block) return block
-      }
       return undefined
     },
   }

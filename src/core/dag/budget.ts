@@ -1,4 +1,4 @@
-import {registerPolicyExtension} from './admission.js'
+import type {AdmissionPolicy} from './scheduler.js'
 import {agentSpend} from '../agent/costs.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
@@ -39,7 +39,8 @@ export async function budgetState(ws: Workspace, snap: Snapshot, now = new Date(
   return {day, daily_usd: daily, spent_usd: spent, reserved_usd: reserved, running, remaining_usd: daily === null ? null : daily - spent - reserved}
 }
 
-registerPolicyExtension(async (ws, snap) => {
+/** The budget's part of the admission policy: every claim stops once the day's budget is spent or reserved. */
+export async function budgetAdmission(ws: Workspace, snap: Snapshot): Promise<Partial<AdmissionPolicy>> {
   if (ws.config.budget.daily_usd === undefined) return {}
   const state = await budgetState(ws, snap)
   const next = ws.config.budget.reserve_per_run_usd
@@ -47,4 +48,4 @@ registerPolicyExtension(async (ws, snap) => {
   if (!exhausted) return {}
   const detail = `spent $${state.spent_usd.toFixed(2)} and reserved $${state.reserved_usd.toFixed(2)} of $${state.daily_usd!.toFixed(2)} on ${state.day} (UTC); a run reserves $${next.toFixed(2)}`
   return {globalBlock: () => ({reason: 'budget_exhausted' as const, detail})}
-})
+}

@@ -1,6 +1,4 @@
-import {admissionPolicy} from './admission.js'
-// the budget takes part in every claim through the admission policy
-import './budget.js'
+import type {AdmissionPolicyFactory} from './admission.js'
 import {CheckFailedError, InputError, NothingToDoError} from '../errors.js'
 import {nodeChange, nowIso} from '../state/node-files.js'
 import {findCandidates, type AdmissionPolicy, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
@@ -11,7 +9,8 @@ import type {Workspace} from '../state/workspace.js'
 
 export interface ClaimOptions extends ClaimFilter {
   worker: string
-  policy?: AdmissionPolicy
+  /** who may start (teams, budget): from the composition root, flows/policies.ts */
+  admission: AdmissionPolicyFactory
   now?: () => Date
 }
 
@@ -55,7 +54,7 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
   // on a remote, decide on fresh state: a claim built on a stale tip is a lost race for sure
   if (ws.distributed) await ws.refresh()
   const outcome = await ws.commit<Decided>(async (snap, attempt) => {
-    const found = findCandidates(snap, ws.config, opts, opts.policy ?? (await admissionPolicy(ws, snap)))
+    const found = findCandidates(snap, ws.config, opts, await opts.admission(ws, snap))
     const best = found.ready[0]
     if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
     return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts)
@@ -69,7 +68,7 @@ export async function claimNode(ws: Workspace, id: string, opts: ClaimOptions): 
     const record = snap.nodes.get(id)
     if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
     if (record.problem) throw problemError(record.problem)
-    const found = findCandidates(snap, ws.config, {}, opts.policy ?? (await admissionPolicy(ws, snap)))
+    const found = findCandidates(snap, ws.config, {}, await opts.admission(ws, snap))
     const node = found.ready.find((n) => n.id === id)
     if (!node) {
       throw new CheckFailedError(`node ${id} is not claimable (status ${record.node!.status})`, {

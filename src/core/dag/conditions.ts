@@ -282,6 +282,7 @@ function largestCollection(ctx: ConditionContext): number {
 // ---------------------------------------------------------------------------
 // the CEL environment
 
+// a cache of one: the environment is the same for every condition, and building it is the expensive part
 let environment: Environment | undefined
 
 /** Built once: creating a cel-js Environment is the expensive part. */

@@ -34,7 +34,9 @@ export function nodeFingerprint(node: Pick<NodeFile, 'run' | 'params' | 'data'>)
   return sha256(canonicalize({command: node.run.command, params: node.params ?? {}, data: node.data ?? null}) ?? '')
 }
 
+// fingerprints by node blob id (a blob never changes); bounded: a long-lived worker must not grow it without end
 const fingerprintCache = new Map<string, string>()
+const FINGERPRINT_CACHE_LIMIT = 50_000
 
 function dagFingerprints(snap: Snapshot): Map<string, string> {
   const byFingerprint = new Map<string, string>()
@@ -43,6 +45,7 @@ function dagFingerprints(snap: Snapshot): Map<string, string> {
     let fp = fingerprintCache.get(record.nodeOid)
     if (!fp) {
       fp = nodeFingerprint(record.node)
+      if (fingerprintCache.size >= FINGERPRINT_CACHE_LIMIT) fingerprintCache.clear()
       fingerprintCache.set(record.nodeOid, fp)
     }
     byFingerprint.set(fp, record.id)

@@ -88,14 +88,10 @@ export interface HealthReport {
   pending: number
 }
 
+/** The auditor's backlog and failure rate: passed in by the caller (see flows/policies.ts), so health never reports 0 by accident. */
 export type AuditStats = (ws: Workspace) => Promise<{backlog: number; failedRate: number | null}>
-let auditStats: AuditStats | undefined
-/** The auditor layer reports its backlog and failure rate through this hook. */
-export function registerAuditStats(fn: AuditStats): void {
-  auditStats = fn
-}
 
-export async function healthCheck(ws: Workspace, now = new Date()): Promise<HealthReport> {
+export async function healthCheck(ws: Workspace, auditStats: AuditStats, now = new Date()): Promise<HealthReport> {
   const snap = await ws.currentSnapshot()
   const report: HealthReport = {stuck: [], corrupt: [], audit_backlog: 0, failed_audit_rate: null, running: 0, pending: 0}
   for (const record of snap.nodes.values()) {
@@ -109,10 +105,8 @@ export async function healthCheck(ws: Workspace, now = new Date()): Promise<Heal
       if (node.lease_until && Date.parse(node.lease_until) <= now.getTime()) report.stuck.push({id: node.id, worker: node.worker, lease_until: node.lease_until})
     } else if (node.status === 'pending' && !node.sweep) report.pending++
   }
-  if (auditStats) {
-    const stats = await auditStats(ws)
-    report.audit_backlog = stats.backlog
-    report.failed_audit_rate = stats.failedRate
-  }
+  const stats = await auditStats(ws)
+  report.audit_backlog = stats.backlog
+  report.failed_audit_rate = stats.failedRate
   return report
 }

@@ -8,7 +8,7 @@ import type {DeployStage, DeploymentFile, NodeFile, PaperResultsFile} from '../s
 import {problemError, type Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {artifactDifferences, currentArtifacts, describeDifferences, workingTreeDifferences, type CurrentArtifacts} from './artifacts.js'
-import {readNodeAudits, type NodeAudit} from './audits.js'
+import {readNodeAudits, type NodeAudit} from '../auditor/reports.js'
 import {DEFAULT_MIN_PAPER_PERIODS, MAX_AUDIT_AGE_DAYS} from './paths.js'
 import {readDeployment, readPaperResults} from './records.js'
 

@@ -2,14 +2,12 @@ import {InputError} from '../errors.js'
 import {assertNodeId} from '../state/ids.js'
 import type {DeployStage} from '../schemas/index.js'
 
-/** Where deployments and their evidence live (SPEC section 2). */
-export const DEPLOYMENTS_DIR = 'deployments'
-export const AUDITS_DIR = 'audits'
+import {DEPLOYMENTS_DIR} from '../state/layout.js'
+
 
 export const deploymentFilePath = (stage: DeployStage, id: string): string => `${DEPLOYMENTS_DIR}/${stage}/${id}.yaml`
 export const paperResultsPath = (id: string): string => `${DEPLOYMENTS_DIR}/paper/${id}.results.yaml`
 export const paperReturnsPath = (id: string): string => `${DEPLOYMENTS_DIR}/paper/${id}.returns.csv`
-export const auditsDirPath = (id: string): string => `${AUDITS_DIR}/${id}`
 
 /** An audit older than this no longer opens the gate (SPEC section 8). */
 export const MAX_AUDIT_AGE_DAYS = 30

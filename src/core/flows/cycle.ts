@@ -10,6 +10,7 @@ import {writeDailyReport} from '../views/report.js'
 import type {RunGroups} from '../dag/proc.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import type {Workspace} from '../state/workspace.js'
+import {policies} from './policies.js'
 
 export const CYCLE_STEPS = ['design', 'work', 'audit', 'rank', 'report'] as const
 export type CycleStep = (typeof CYCLE_STEPS)[number]
@@ -84,14 +85,14 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
     return value
   }
   result.design = await step('design', () => designNodes(ws, {count: opts.designCount}))
-  result.work = await step('work', () => runWorkLoop(ws, {worker, parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal, groups: opts.groups}))
+  result.work = await step('work', () => runWorkLoop(ws, {admission: policies.admission, worker, parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal, groups: opts.groups}))
   result.audit = await step('audit', () => auditTopCandidates(ws, {count: opts.keep, auditor: `auditor-${hostname().split('.')[0]!.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`}))
   result.rank = await step('rank', async () => {
     const ranked = await rankNodes(ws, {objective: 'sharpe', keep: opts.keep, by: worker})
     return {file: ranked.file, kept: ranked.ranking.kept}
   })
   result.report = await step('report', async () => {
-    const report = await writeDailyReport(ws, {by: worker})
+    const report = await writeDailyReport(ws, {auditStats: policies.auditStats, by: worker})
     return {files: report.files, health_score: report.report.health_score}
   })
   if (CYCLE_STEPS.every((s) => progress.done.includes(s))) await rm(file, {force: true})

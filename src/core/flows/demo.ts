@@ -15,6 +15,7 @@ import {summariseStatus, type StatusSummary} from '../views/status.js'
 import type {RunGroups} from '../dag/proc.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import {Workspace} from '../state/workspace.js'
+import {policies} from './policies.js'
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 export const DEMO_CONFIG = join(PACKAGE_ROOT, 'templates', 'rigor.yaml')
@@ -81,7 +82,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     const drafts = nodesOfSpec(spec, {seededBy: 'demo', createdAt: nowIso(), file: 'templates/demo-seed.yaml'})
     const seeded = await seedNodes(ws, drafts, {file: 'templates/demo-seed.yaml'})
     step('seed', `${seeded.added.length} variants in ${seeded.sweeps.length} sweeps over 4 teams`)
-    const work = await runWorkLoop(ws, {worker: 'demo-worker', parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal, groups: opts.groups})
+    const work = await runWorkLoop(ws, {admission: policies.admission, worker: 'demo-worker', parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal, groups: opts.groups})
     step('work', `${work.finished} runs: ${Object.entries(work.by_status).map(([s, n]) => `${n} ${s}`).join(', ')}`)
     const summary = async () => ({dir: target, seeded: seeded.added.length, work, status: summariseStatus(await ws.currentSnapshot())})
     // stopped (Ctrl-C): the work step put its claims back; the audit, deploy, rank and report steps are not started
@@ -114,7 +115,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     }
     const ranked = await rankNodes(ws, {objective: 'sharpe', keep: 5, by: 'demo'})
     step('rank', `kept the 5 best by Sharpe, archived ${ranked.ranking.archived.length} (${ranked.file})`)
-    const report = await writeDailyReport(ws, {by: 'demo'})
+    const report = await writeDailyReport(ws, {auditStats: policies.auditStats, by: 'demo'})
     step('report', `${report.files.join(' and ')}, health ${report.report.health_score}/100`)
     return {
       ...(await summary()),

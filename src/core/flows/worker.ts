@@ -1,7 +1,8 @@
 import {claimNextNode, type ClaimResult} from '../dag/claims.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
 import type {RunGroups} from '../dag/proc.js'
-import type {AdmissionPolicy, NothingClaimableReason} from '../dag/scheduler.js'
+import type {AdmissionPolicyFactory} from '../dag/admission.js'
+import type {NothingClaimableReason} from '../dag/scheduler.js'
 import type {Workspace} from '../state/workspace.js'
 
 export type WorkEvent =
@@ -16,7 +17,8 @@ export interface WorkOptions {
   maxNodes?: number
   team?: string
   exclude?: ReadonlySet<string>
-  policy?: AdmissionPolicy
+  /** who may start (teams, budget): from the composition root, flows/policies.ts */
+  admission: AdmissionPolicyFactory
   /** abort to stop: no new claims, running nodes are stopped and put back */
   signal?: AbortSignal
   /** the command's live runner groups, killed if it has to leave at once */
@@ -64,7 +66,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   // one queued behind another when a stop is asked for, or --max-nodes is reached, is never made (undefined)
   const claimSerially = (): Promise<ClaimResult | undefined> => {
     const next = claiming.then(() =>
-      signal.aborted || !underMaxNodes() ? undefined : claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, policy: opts.policy}),
+      signal.aborted || !underMaxNodes() ? undefined : claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, admission: opts.admission}),
     )
     claiming = next.catch(() => {})
     return next

@@ -1,6 +1,16 @@
 /** Where each kind of state file lives in the workspace (SPEC section 2). */
 export const EXPERIMENTS_DIR = 'experiments'
+export const AUDITS_DIR = 'audits'
+export const HANDOFFS_DIR = 'handoffs'
+export const DEPLOYMENTS_DIR = 'deployments'
+export const REPORTS_DIR = 'reports'
+export const TEMPLATES_DIR = 'templates'
 export const CONFIG_FILE = 'rigor.yaml'
+/** the folders `rigor init` creates */
+export const WORKSPACE_DIRS = [EXPERIMENTS_DIR, AUDITS_DIR, HANDOFFS_DIR, TEMPLATES_DIR, REPORTS_DIR, DEPLOYMENTS_DIR] as const
+/** the folders whose files carry checksums (`rigor verify` checks them all) */
+export const CHECKSUMMED_DIRS = [EXPERIMENTS_DIR, AUDITS_DIR, HANDOFFS_DIR, DEPLOYMENTS_DIR, REPORTS_DIR] as const
+export const auditsDirPath = (id: string): string => `${AUDITS_DIR}/${id}`
 export const nodeDir = (id: string): string => `${EXPERIMENTS_DIR}/${id}`
 export const nodeFilePath = (id: string): string => `${EXPERIMENTS_DIR}/${id}/node.yaml`
 export const verdictFilePath = (id: string): string => `${EXPERIMENTS_DIR}/${id}/verdict.yaml`

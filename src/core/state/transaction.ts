@@ -27,6 +27,8 @@ export interface TransactionHost {
   afterCommit(commit: string): void
   /** optional: serialise writers of one machine (see CommitLock) */
   lockCommits?(): Promise<() => Promise<void>>
+  /** when this host last lost a race (ms since the epoch): while racing, writers take turns through lockCommits */
+  lastConflictAt: number
 }
 
 export interface CommitOutcome<T> {
@@ -45,7 +47,6 @@ function staleRefLock(lockFile: string): CheckFailedError {
   })
 }
 const CONTENDED_FOR_MS = 2000
-let lastConflictAt = 0
 
 /**
  * Read the tip, decide, write objects, then move the branch only if it still
@@ -60,7 +61,7 @@ export async function commitTransaction<T>(
   let lockedSince: number | undefined
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // take turns with the machine's other writers only while they are racing us: the lock costs file operations
-    const contended = attempt > 0 || Date.now() - lastConflictAt < CONTENDED_FOR_MS
+    const contended = attempt > 0 || Date.now() - host.lastConflictAt < CONTENDED_FOR_MS
     const release = contended ? await host.lockCommits?.() : undefined
     let landed: CommitOutcome<T> | undefined
     try {
@@ -78,7 +79,7 @@ export async function commitTransaction<T>(
         lockedSince ??= Date.now()
         if (Date.now() - lockedSince > REF_LOCK_PATIENCE_MS) throw staleRefLock(err.lockFile)
       } else if (!(err instanceof RefConflictError)) throw err
-      lastConflictAt = Date.now()
+      host.lastConflictAt = Date.now()
     } finally {
       await release?.()
     }

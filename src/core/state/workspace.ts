@@ -213,6 +213,8 @@ export class Workspace implements TransactionHost {
 
   private readonly commitLock: CommitLock
 
+  lastConflictAt = 0
+
   lockCommits(): Promise<() => Promise<void>> {
     return this.commitLock.acquire()
   }

@@ -1,5 +1,3 @@
-// the auditor reports its backlog and failure rate to the health checks
-import '../auditor/index.js'
 import {budgetState, utcDay} from '../dag/budget.js'
 import {documentChecksum} from '../state/checksum.js'
 import {renderMarkdownDocument} from '../state/documents.js'
@@ -7,8 +5,8 @@ import {InputError} from '../errors.js'
 import {renderGraph, type GraphNode} from './graph.js'
 import {readActivityLog, type LogEntry} from './log.js'
 import {objectiveMetric} from './rank.js'
-import {healthCheck, type HealthReport} from '../dag/supervise.js'
-import {readNodeAudits} from '../deploy/audits.js'
+import {healthCheck, type AuditStats, type HealthReport} from '../dag/supervise.js'
+import {readNodeAudits} from '../auditor/reports.js'
 import {readDeployment} from '../deploy/records.js'
 import type {DeployStage} from '../schemas/index.js'
 import {listTreeFiles} from '../state/tree-files.js'
@@ -76,14 +74,14 @@ export function activityOf(entries: LogEntry[], day: string): DayActivity {
  * day's lineage) and reports/<date>.json (the same numbers), in one commit;
  * running it again for the same date replaces both.
  */
-export async function writeDailyReport(ws: Workspace, opts: {date?: string; by: string; now?: Date}): Promise<{report: DailyReport; files: string[]; commit?: string}> {
+export async function writeDailyReport(ws: Workspace, opts: {date?: string; by: string; now?: Date; auditStats: AuditStats}): Promise<{report: DailyReport; files: string[]; commit?: string}> {
   const now = opts.now ?? new Date()
   const date = opts.date ?? utcDay(now)
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
     throw new InputError(`"${date}" is not a date`, {field: '--date', fix: 'write the UTC date as YYYY-MM-DD'})
   }
   const entries = await readActivityLog(ws)
-  const health = await healthCheck(ws, now)
+  const health = await healthCheck(ws, opts.auditStats, now)
   const outcome = await ws.commit(async (snap) => {
     const accepted: Array<{id: string; team: string; metrics: Record<string, number>}> = []
     const graphNodes: GraphNode[] = []

@@ -2,6 +2,7 @@ import {InputError} from '../errors.js'
 import type {NodeFile, VerdictFile} from '../schemas/index.js'
 import {problemError} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
+import {readNodeAudits} from '../auditor/reports.js'
 
 export interface NodeDetails extends NodeFile {
   verdict: VerdictFile | null
@@ -10,10 +11,8 @@ export interface NodeDetails extends NodeFile {
   children: string[]
 }
 
-export type AuditLister = (ws: Workspace, id: string) => Promise<Array<Record<string, unknown>>>
-
 /** One node with its verdict, audits, lineage (root first) and children. */
-export async function showNode(ws: Workspace, id: string, listAudits?: AuditLister): Promise<NodeDetails> {
+export async function showNode(ws: Workspace, id: string): Promise<NodeDetails> {
   const snap = await ws.currentSnapshot()
   const record = snap.nodes.get(id)
   if (!record) throw new InputError(`no node ${id}`, {fix: 'list nodes with `rigor status` or `rigor graph`'})
@@ -29,7 +28,8 @@ export async function showNode(ws: Workspace, id: string, listAudits?: AuditList
   return {
     ...node,
     verdict: (await ws.store.verdict(record)) ?? null,
-    audits: listAudits ? await listAudits(ws, id) : [],
+    // newest first, with the file each came from
+    audits: (await readNodeAudits(ws.repo, snap.tree, id)).audits.map((a) => ({...a.front, file: a.file})),
     lineage,
     children,
   }

@@ -13,18 +13,13 @@ export const BreakoutParams = z.object({
 })
 export type BreakoutParams = z.output<typeof BreakoutParams>
 
-// Monotonic deques of bar indices, kept between calls so a sweep allocates them once per series length.
-let maxQueue = new Int32Array(0)
-let minQueue = new Int32Array(0)
-
 export function breakoutPositions(closes: Float64Array, params: BreakoutParams, out?: Float64Array): Float64Array {
   const positions = positionBuffer(closes, out)
   const {window} = params
   const n = closes.length
-  if (maxQueue.length < n) {
-    maxQueue = new Int32Array(n)
-    minQueue = new Int32Array(n)
-  }
+  // monotonic deques of bar indices, one allocation each per call
+  const maxQueue = new Int32Array(n)
+  const minQueue = new Int32Array(n)
   // each queue holds the indices of the window [t - window, t - 1] whose closes could still be its max (min),
   // in decreasing (increasing) close order, so the front is the channel's edge: O(1) amortised per bar
   let maxHead = 0

@@ -26,9 +26,6 @@ export const VolTargetOwnParams = z.object({
 export type VolTargetOwnParams = z.output<typeof VolTargetOwnParams>
 export type VolTargetParams = VolTargetOwnParams & {readonly baseParams: unknown}
 
-// the last returns in the window, kept between calls so a sweep allocates the ring once
-let ring = new Float64Array(0)
-
 /**
  * Multiply `positions` (the base strategy's, in place) by the target-vol scale
  * computed from `closes`; returns `positions`.
@@ -36,7 +33,8 @@ let ring = new Float64Array(0)
 export function scaleToTargetVol(closes: Float64Array, positions: Float64Array, params: VolTargetOwnParams): Float64Array {
   const {target_vol: targetVol, vol_window: window, max_leverage: maxLeverage, periods_per_year: periodsPerYear} = params
   const n = closes.length
-  if (ring.length < window) ring = new Float64Array(window)
+  // the last returns in the window (a few hundred bytes: allocating it per call costs nothing next to the loop)
+  const ring = new Float64Array(window)
   // compare variances instead of volatilities: one sqrt per bar fewer
   const targetVariance = (targetVol * targetVol) / periodsPerYear
   positions.fill(0, 0, Math.min(window, n))

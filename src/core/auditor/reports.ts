@@ -1,9 +1,9 @@
-import {loadAuditRecord} from '../auditor/record.js'
+import {loadAuditRecord} from './record.js'
 import {RigorError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import type {AuditFrontMatter} from '../schemas/index.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
-import {auditsDirPath} from './paths.js'
+import {auditsDirPath} from '../state/layout.js'
 
 export interface NodeAudit {
   file: string
@@ -16,6 +16,8 @@ export interface UnusableAudit {
 }
 
 /**
+ * The one reader of audit reports (the deploy gate, health, show, the report
+ * and the cycle all use it, so "the latest audit" means one thing everywhere).
  * The committed audit reports of one node: audits/<id>/*.md, one level deep
  * (a child node's reports live in its own subdirectory). A report whose
  * checksum fails, whose front matter is invalid or that covers another node is
