@@ -1,10 +1,10 @@
 import {CheckFailedError, InputError} from '../errors.js'
 import type {FileChange} from '../git/tree-edit.js'
-import {nodeChange} from '../state/node-files.js'
 import {blockDependents} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
 import {problemError} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
+import {transition} from './lifecycle.js'
 
 export interface CancelResult {
   cancelled: string[]
@@ -35,7 +35,7 @@ export async function cancelNode(ws: Workspace, id: string, opts: {by: string; r
     const overrides = new Map<string, NodeFile>()
     const result: CancelResult = {cancelled: [], stopping: [], blocked: []}
     for (const node of targets) {
-      const [path, text, updated] = nodeChange(node, {status: 'cancelled', reason})
+      const [path, text, updated] = transition(node, {kind: 'cancel', reason})
       files.set(path, text)
       overrides.set(node.id, updated)
       result.cancelled.push(node.id)

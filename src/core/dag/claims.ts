@@ -1,11 +1,12 @@
 import type {AdmissionPolicyFactory} from './admission.js'
 import {CheckFailedError, InputError, NothingToDoError} from '../errors.js'
-import {nodeChange, nowIso} from '../state/node-files.js'
 import {findCandidates, type AdmissionPolicy, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
 import {problemError} from '../state/store.js'
 import type {PlannedChange} from '../state/transaction.js'
 import type {Workspace} from '../state/workspace.js'
+import type {FileChange} from '../git/tree-edit.js'
+import {transition} from './lifecycle.js'
 
 export interface ClaimOptions extends ClaimFilter {
   worker: string
@@ -20,14 +21,7 @@ type Decided = {claimed: NodeFile} | {claimed: undefined; reason: NothingClaimab
 /** The commit that moves `node` to running for `worker` with a fresh lease. */
 function claimChange(ws: Workspace, node: NodeFile, opts: ClaimOptions): PlannedChange<{claimed: NodeFile}> {
   const started = (opts.now ?? (() => new Date()))()
-  const [path, text, claimed] = nodeChange(node, {
-    status: 'running',
-    worker: opts.worker,
-    attempt: node.attempt + 1,
-    started_at: nowIso(started),
-    lease_until: nowIso(new Date(started.getTime() + ws.config.lease.duration)),
-    reason: undefined,
-  })
+  const [path, text, claimed] = transition(node, {kind: 'claim', worker: opts.worker, now: started, leaseMs: ws.config.lease.duration})
   return {
     files: new Map([[path, text]]),
     message: {action: 'claim', subject: `claim ${node.id}`, nodes: [node.id], worker: opts.worker, trailers: {Attempt: String(claimed.attempt)}},
@@ -82,4 +76,28 @@ export async function claimNode(ws: Workspace, id: string, opts: ClaimOptions): 
 
 export function nothingClaimable(result: Extract<ClaimResult, {claimed: undefined}>): NothingToDoError {
   return new NothingToDoError(`nothing claimable (${result.reason}): ${result.detail}`, result.reason)
+}
+
+/**
+ * Puts claims of `worker` back to pending, the attempt not counted: the one
+ * place a claim is released (a stopping worker its own run, a cycle after its
+ * crash everything its worker name still holds). `which` narrows the nodes; a
+ * node no longer running for `worker` is left alone.
+ */
+export async function releaseHeld(ws: Workspace, worker: string, which: (node: NodeFile) => boolean, why: string): Promise<string[]> {
+  const outcome = await ws.commit(async (snap) => {
+    const files = new Map<string, FileChange>()
+    const released: string[] = []
+    for (const record of snap.nodes.values()) {
+      const node = record.node
+      if (node?.status !== 'running' || node.worker !== worker || !which(node)) continue
+      const [path, text] = transition(node, {kind: 'release'})
+      files.set(path, text)
+      released.push(node.id)
+    }
+    if (files.size === 0) return {result: released}
+    const subject = released.length === 1 ? `release ${released[0]}` : `release ${released.length} node(s) ${why}`
+    return {files, message: {action: 'release', subject, nodes: released, worker}, result: released}
+  })
+  return outcome.result
 }

@@ -5,7 +5,7 @@ import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {researchDataFile} from '../state/holdout.js'
 import {decideStatus, type GateDecision} from './gates.js'
 import type {FileChange} from '../git/tree-edit.js'
-import {nodeChange, nowIso, verdictChange} from '../state/node-files.js'
+import {nowIso, verdictChange} from '../state/node-files.js'
 import {outDirPath} from '../state/layout.js'
 import {planSpawns} from './rules.js'
 import {collectOutputs, type CollectedOutputs} from './outputs.js'
@@ -17,6 +17,8 @@ import {blockDependents} from './scheduler.js'
 import type {NodeFile, VerdictDraft} from '../schemas/index.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
+import {releaseHeld} from './claims.js'
+import {transition} from './lifecycle.js'
 
 export interface ExecuteOptions {
   worker: string
@@ -194,7 +196,7 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
     }
     const [verdictPath, verdictText] = verdictChange(draft)
     files.set(verdictPath, verdictText)
-    const [nodePath, nodeText, updated] = nodeChange(node, {status, reason, lease_until: undefined})
+    const [nodePath, nodeText, updated] = transition(node, {kind: 'finish', status, reason})
     files.set(nodePath, nodeText)
     for (const [path, text] of spawns.files) files.set(path, text)
     const blocked = status === 'proven_accepted' ? [] : blockDependents(snap, new Map([[node.id, updated]]), files)
@@ -231,23 +233,8 @@ async function parentFacts(ws: Workspace, snap: Snapshot, node: NodeFile) {
 
 /** Puts a claim back to pending (shutdown before it finished); the attempt does not count. */
 export async function releaseClaim(ws: Workspace, claimed: NodeFile, worker: string): Promise<ExecuteOutcome> {
-  const outcome = await ws.commit<ExecuteOutcome>(async (snap) => {
-    const current = snap.nodes.get(claimed.id)?.node
-    if (!heldBy(current, claimed, worker) || current!.status !== 'running') return {result: {kind: 'lost', id: claimed.id, why: 'not held any more'}}
-    const [path, text] = nodeChange(current!, {
-      status: 'pending',
-      attempt: Math.max(0, current!.attempt - 1),
-      worker: undefined,
-      started_at: undefined,
-      lease_until: undefined,
-    })
-    return {
-      files: new Map([[path, text]]),
-      message: {action: 'release', subject: `release ${claimed.id}`, nodes: [claimed.id], worker},
-      result: {kind: 'released', id: claimed.id},
-    }
-  })
-  return outcome.result
+  const released = await releaseHeld(ws, worker, (node) => node.id === claimed.id && node.attempt === claimed.attempt, 'on shutdown')
+  return released.length ? {kind: 'released', id: claimed.id} : {kind: 'lost', id: claimed.id, why: 'not held any more'}
 }
 
 /**
@@ -289,7 +276,7 @@ async function renewLease(ws: Workspace, claimed: NodeFile, worker: string): Pro
   const outcome = await ws.commit(async (snap) => {
     const current = snap.nodes.get(claimed.id)?.node
     if (!heldBy(current, claimed, worker) || current!.status !== 'running') return {result: false}
-    const [path, text] = nodeChange(current!, {lease_until: nowIso(new Date(Date.now() + ws.config.lease.duration))})
+    const [path, text] = transition(current!, {kind: 'renew', now: new Date(), leaseMs: ws.config.lease.duration})
     return {files: new Map([[path, text]]), message: {action: 'renew', subject: `renew lease on ${claimed.id}`, nodes: [claimed.id], worker}, result: true}
   })
   return outcome.result

@@ -1,7 +1,7 @@
 import type {FileChange} from '../git/tree-edit.js'
-import {nodeChange} from '../state/node-files.js'
 import type {ConfigFile, NodeFile} from '../schemas/index.js'
 import type {NodeRecord, Snapshot} from '../state/store.js'
+import {transition} from './lifecycle.js'
 
 export type NothingClaimableReason = 'empty' | 'blocked' | 'budget_exhausted'
 
@@ -106,7 +106,7 @@ export function blockedDependents(snap: Snapshot, overrides: Map<string, NodeFil
 /** Adds the node files of the dependents that `overrides` leave blocked to a change; returns their ids. */
 export function blockDependents(snap: Snapshot, overrides: Map<string, NodeFile>, files: Map<string, FileChange>): string[] {
   return blockedDependents(snap, overrides).map((b) => {
-    const [path, text] = nodeChange(b.node, {status: 'blocked', reason: b.reason})
+    const [path, text] = transition(b.node, {kind: 'block', reason: b.reason})
     files.set(path, text)
     return b.node.id
   })

@@ -1,9 +1,10 @@
 import type {FileChange} from '../git/tree-edit.js'
 import {cleanLeftoverRuns, runsDirectory, type LeftoverReport} from './run-records.js'
-import {nodeChange, nowIso, verdictChange} from '../state/node-files.js'
+import {nowIso, verdictChange} from '../state/node-files.js'
 import {blockDependents} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
+import {transition} from './lifecycle.js'
 
 export interface SuperviseResult {
   requeued: string[]
@@ -28,19 +29,13 @@ export async function requeueExpiredLeases(ws: Workspace, opts: {by: string; now
       const node = record.node
       if (!node || node.status !== 'running' || !node.lease_until || Date.parse(node.lease_until) > now.getTime()) continue
       if (node.attempt < ws.config.lease.max_attempts) {
-        const [path, text, updated] = nodeChange(node, {
-          status: 'pending',
-          worker: undefined,
-          started_at: undefined,
-          lease_until: undefined,
-          reason: `lease of ${node.worker} expired at ${node.lease_until} (attempt ${node.attempt})`,
-        })
+        const [path, text, updated] = transition(node, {kind: 'requeue', reason: `lease of ${node.worker} expired at ${node.lease_until} (attempt ${node.attempt})`})
         files.set(path, text)
         overrides.set(node.id, updated)
         result.requeued.push(node.id)
       } else {
         const reason = `lease expired on attempt ${node.attempt} of ${ws.config.lease.max_attempts}`
-        const [path, text, updated] = nodeChange(node, {status: 'inconclusive', lease_until: undefined, reason})
+        const [path, text, updated] = transition(node, {kind: 'expire', reason})
         files.set(path, text)
         overrides.set(node.id, updated)
         const [vPath, vText] = verdictChange({

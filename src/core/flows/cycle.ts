@@ -4,13 +4,13 @@ import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {designNodes, type DesignResult} from '../agent/design.js'
 import {auditTopCandidates} from '../auditor/top.js'
-import {nodeChange} from '../state/node-files.js'
 import {rankNodes, type RankResult} from '../views/rank.js'
 import {writeDailyReport} from '../views/report.js'
 import type {RunGroups} from '../dag/proc.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import type {Workspace} from '../state/workspace.js'
 import {policies} from './policies.js'
+import {releaseHeld} from '../dag/claims.js'
 
 export const CYCLE_STEPS = ['design', 'work', 'audit', 'rank', 'report'] as const
 export type CycleStep = (typeof CYCLE_STEPS)[number]
@@ -68,7 +68,7 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
     : {id: new Date().toISOString().replace(/[:.]/g, '-'), started_at: new Date().toISOString(), pid: process.pid, done: [], results: {}}
   await writeFile(file, JSON.stringify(progress, null, 2))
   const worker = cycleWorker()
-  const result: CycleResult = {id: progress.id, resumed: Boolean(previous), released: previous ? await releaseHeldBy(ws, worker) : []}
+  const result: CycleResult = {id: progress.id, resumed: Boolean(previous), released: previous ? await releaseHeld(ws, worker, () => true, 'of a crashed cycle') : []}
   const step = async <T>(name: CycleStep, fn: () => Promise<T>): Promise<T | undefined> => {
     if (progress.done.includes(name)) {
       opts.onStep?.(name, 'skipped', 'done before the restart')
@@ -107,20 +107,3 @@ async function readProgress(file: string): Promise<CycleProgress | undefined> {
   }
 }
 
-/** Puts back the running nodes a crashed cycle of this machine held; their attempt does not count. */
-async function releaseHeldBy(ws: Workspace, worker: string): Promise<string[]> {
-  const outcome = await ws.commit(async (snap) => {
-    const files = new Map<string, string>()
-    const released: string[] = []
-    for (const record of snap.nodes.values()) {
-      const node = record.node
-      if (node?.status !== 'running' || node.worker !== worker) continue
-      const [path, text] = nodeChange(node, {status: 'pending', attempt: Math.max(0, node.attempt - 1), worker: undefined, started_at: undefined, lease_until: undefined})
-      files.set(path, text as string)
-      released.push(node.id)
-    }
-    if (files.size === 0) return {result: released}
-    return {files, message: {action: 'release', subject: `release ${released.length} node(s) of a crashed cycle`, nodes: released, worker}, result: released}
-  })
-  return outcome.result
-}

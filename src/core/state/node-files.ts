@@ -37,8 +37,14 @@ export function renderVerdict(draft: VerdictDraft): {verdict: VerdictFile; text:
   return {verdict: VerdictFile.parse(doc), text: dumpYaml(doc)}
 }
 
-/** A node with some fields changed (undefined removes a field), as a file change. */
-export function nodeChange(node: NodeFile, patch: Partial<Record<keyof NodeFile, unknown>>): [string, FileChange, NodeFile] {
+/** Fields of a node file, each typed as the file says (undefined removes a field). */
+export type NodePatch = {[K in keyof NodeFile]?: NodeFile[K] | undefined}
+
+/**
+ * A node with some fields changed, as a file change. Status changes go through
+ * dag/lifecycle.ts, the one owner of which transitions are allowed.
+ */
+export function nodeChange(node: NodeFile, patch: NodePatch): [string, FileChange, NodeFile] {
   const next = {...node, ...patch} as NodeFile
   const {node: rendered, text} = renderNode(next)
   return [nodeFilePath(node.id), text, rendered]

@@ -1,9 +1,10 @@
 import {dumpStateDocument, loadStateDocument} from '../state/documents.js'
 import {InputError} from '../errors.js'
 import type {FileChange} from '../git/tree-edit.js'
-import {nodeChange, nowIso} from '../state/node-files.js'
+import {nowIso} from '../state/node-files.js'
 import {RankingFile, type NodeFile, type RankObjective} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
+import {transition} from '../dag/lifecycle.js'
 
 export const RANKINGS_DIR = 'reports/rankings'
 
@@ -75,7 +76,7 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
       const keep = keptSet.has(c.node.id)
       if (!keep) archived.push(c.node.id)
       if (Boolean(c.node.archived) !== !keep) {
-        const [path, text] = nodeChange(c.node, {archived: keep ? undefined : true})
+        const [path, text] = transition(c.node, {kind: keep ? 'unarchive' : 'archive'})
         files.set(path, text)
       }
     }
