@@ -1,9 +1,11 @@
-import {dumpStateDocument} from '../state/documents.js'
+import {AgentCallFile} from '../schemas/agent-call.js'
+import {dumpStateDocument, loadStateDocument} from '../state/documents.js'
+import {AGENT_CALLS_DIR} from '../state/layout.js'
+import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import {nowIso} from '../state/node-files.js'
 import type {Cost} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 
-export const AGENT_CALLS_DIR = 'reports/agent-calls'
 
 /**
  * Every agent call leaves a checksummed record (what it cost, how many attempts,
@@ -28,16 +30,18 @@ export async function recordAgentCall(
   return file
 }
 
-/** What the agent calls of one UTC day cost, from their records at the state tip. */
+/** What the agent calls of one UTC day cost, from their checksummed records at `commit`; a broken record counts nothing and is `rigor verify`'s to report. */
 export async function agentSpend(ws: Workspace, commit: string | undefined, day: string): Promise<number> {
   if (!commit) return 0
-  const listing = await ws.repo.git(['ls-tree', '--name-only', `${commit}:${AGENT_CALLS_DIR}`], {allowFailure: true})
-  if (listing.exitCode !== 0) return 0
+  const files = (await listTreeFiles(ws.repo, await ws.repo.commitTree(commit), AGENT_CALLS_DIR)).filter((f) => f.path.slice(AGENT_CALLS_DIR.length + 1).startsWith(day))
+  const blobs = await readBlobs(ws.repo, files.map((f) => f.oid))
   let total = 0
-  for (const name of listing.stdout.split('\n').filter((n) => n.startsWith(day))) {
-    const text = (await ws.repo.readFileAt(commit, `${AGENT_CALLS_DIR}/${name}`))?.toString('utf8') ?? ''
-    const usd = /^\s*usd: ([0-9.eE+-]+)/m.exec(text)?.[1]
-    total += usd ? Number(usd) : 0
-  }
+  files.forEach((f, i) => {
+    try {
+      total += loadStateDocument(AgentCallFile, blobs[i]!.toString('utf8'), f.path).cost.usd
+    } catch {
+      // unusable records are named by rigor verify
+    }
+  })
   return total
 }

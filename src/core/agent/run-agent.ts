@@ -79,10 +79,10 @@ export async function askAgentRecorded(
 ): Promise<AgentAnswer> {
   try {
     const answer = await askAgent(call)
-    await record(answer)
+    await record({cost: answer.cost, attempts: answer.attempts, failures: answer.failures})
     return answer
   } catch (err) {
-    if (err instanceof AgentFailedError) await record(err)
+    if (err instanceof AgentFailedError) await record({cost: err.cost, attempts: err.attempts, failures: err.failures})
     throw err
   }
 }

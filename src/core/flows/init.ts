@@ -20,13 +20,12 @@ import {
 } from './github.js'
 import {runGit} from '../git/exec.js'
 import {notACheckout, probeRepository} from '../git/repo.js'
-import {CONFIG_FILE} from '../state/layout.js'
+import {CONFIG_FILE, TEMPLATES_DIR, WORKSPACE_DIRS} from '../state/layout.js'
 import {Workspace} from '../state/workspace.js'
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 const ASSETS = join(PACKAGE_ROOT, 'assets/init')
 
-export const WORKSPACE_DIRS = ['experiments', 'audits', 'handoffs', 'templates', 'reports', 'deployments'] as const
 
 export interface InitResult {
   root: string
@@ -83,7 +82,7 @@ export async function initWorkspace(dir: string, opts: {configText?: string; git
     [CONFIG_FILE, configText],
     ['templates/seed.example.yaml', await readFile(join(ASSETS, 'seed.example.yaml'), 'utf8')],
   ])
-  for (const d of WORKSPACE_DIRS) if (d !== 'templates') files.set(`${d}/.gitkeep`, '')
+  for (const d of WORKSPACE_DIRS) if (d !== TEMPLATES_DIR) files.set(`${d}/.gitkeep`, '')
   const ws = await Workspace.open(root, {config})
   try {
     const github = opts.github ? await planGithub(ws, configText, opts.github) : undefined

@@ -125,6 +125,52 @@ export class Repo {
     return this.identity
   }
 
+  /** The commits of `tip`'s history that changed `path`, newest first (oldest first with `reverse`). */
+  async commitsTouching(tip: string, path: string, opts: {reverse?: boolean} = {}): Promise<string[]> {
+    const log = await this.git(['log', ...(opts.reverse ? ['--reverse'] : []), '--format=%H', tip, '--', path])
+    return log.stdout.split('\n').filter(Boolean)
+  }
+
+  /** The commits of `tip`'s history whose message has a line matching `grep` (a regex): hash, committer time and message, newest first. */
+  async commitMessages(tip: string, grep: string): Promise<Array<{commit: string; time: string; message: string}>> {
+    const result = await this.git(['log', '--format=%H%x1f%cI%x1f%B%x1e', `--grep=${grep}`, tip])
+    return result.stdout
+      .split('\x1e')
+      .map((raw) => raw.replace(/^\n/, ''))
+      .filter((record) => record.trim())
+      .map((record) => {
+        const [commit, time, message] = record.split('\x1f')
+        return {commit: commit!, time: time!, message: message ?? ''}
+      })
+  }
+
+  /** Whether `ancestor` is in `descendant`'s history (a commit is its own ancestor). */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    if (ancestor === descendant) return true
+    return (await this.git(['merge-base', '--is-ancestor', ancestor, descendant], {allowFailure: true})).exitCode === 0
+  }
+
+  /** A git config value as git resolves it (env, repository, global), or undefined. */
+  async configValue(key: string): Promise<string | undefined> {
+    const result = await this.git(['config', '--get', key], {allowFailure: true})
+    return result.exitCode === 0 && result.stdout.trim() ? result.stdout.trim() : undefined
+  }
+
+  /** Files under `dirs` of this working tree that were added or changed since `base`, and untracked ones. */
+  async workingTreeChanges(base: string, dirs: readonly string[]): Promise<string[]> {
+    const [changed, untracked] = await Promise.all([
+      this.git(['diff-index', '--name-only', '--diff-filter=AM', '-z', base, '--', ...dirs], {allowFailure: true}),
+      this.git(['ls-files', '--others', '--exclude-standard', '-z', '--', ...dirs], {allowFailure: true}),
+    ])
+    const paths = [changed, untracked].flatMap((r) => (r.exitCode === 0 ? r.stdout.split('\0') : []))
+    return [...new Set(paths.filter((p) => p.length > 0))]
+  }
+
+  /** Whether a remote of this name is configured. */
+  async hasRemote(name: string): Promise<boolean> {
+    return (await this.git(['remote', 'get-url', name], {allowFailure: true})).exitCode === 0
+  }
+
   /** The branch HEAD points at in this worktree (e.g. refs/heads/main), or undefined when detached. */
   async headRef(): Promise<string | undefined> {
     const result = await this.git(['symbolic-ref', '-q', 'HEAD'], {allowFailure: true})

@@ -32,8 +32,7 @@ const sameList = (a: AllowedSigner[], b: AllowedSigner[]): boolean =>
 export async function auditorTrust(repo: Repo, tip: string | undefined): Promise<AuditorTrust> {
   const trust: AuditorTrust = {auditors: [], chain: []}
   if (!tip) return trust
-  const log = await repo.git(['log', '--reverse', '--format=%H', tip, '--', CONFIG_FILE])
-  for (const commit of log.stdout.split('\n').filter(Boolean)) {
+  for (const commit of await repo.commitsTouching(tip, CONFIG_FILE, {reverse: true})) {
     const list = await auditorsAt(repo, commit)
     if (list === undefined || sameList(list, trust.auditors)) continue
     const names = list.map((a) => a.name)
@@ -96,8 +95,7 @@ export interface FileSignature {
  * is `changed_after_signing`. A checksum proves a file is intact, not who wrote it.
  */
 export async function fileSignature(repo: Repo, tip: string, file: string, allowed: AllowedSigner[], expectedSigner?: string): Promise<FileSignature> {
-  const log = await repo.git(['log', '--format=%H', tip, '--', file])
-  const commits = log.stdout.split('\n').filter(Boolean)
+  const commits = await repo.commitsTouching(tip, file)
   if (commits.length === 0) return {file, status: 'unsigned', detail: 'not in the history of the state branch'}
   const signatures = await verifyCommitSignatures(repo, commits, allowed)
   const last = signatures.get(commits[0]!)

@@ -10,6 +10,8 @@ export const CONFIG_FILE = 'rigor.yaml'
 export const WORKSPACE_DIRS = [EXPERIMENTS_DIR, AUDITS_DIR, HANDOFFS_DIR, TEMPLATES_DIR, REPORTS_DIR, DEPLOYMENTS_DIR] as const
 /** the folders whose files carry checksums (`rigor verify` checks them all) */
 export const CHECKSUMMED_DIRS = [EXPERIMENTS_DIR, AUDITS_DIR, HANDOFFS_DIR, DEPLOYMENTS_DIR, REPORTS_DIR] as const
+export const RANKINGS_DIR = `${REPORTS_DIR}/rankings`
+export const AGENT_CALLS_DIR = `${REPORTS_DIR}/agent-calls`
 export const auditsDirPath = (id: string): string => `${AUDITS_DIR}/${id}`
 export const nodeDir = (id: string): string => `${EXPERIMENTS_DIR}/${id}`
 export const nodeFilePath = (id: string): string => `${EXPERIMENTS_DIR}/${id}/node.yaml`
@@ -25,4 +27,46 @@ export function classifyStatePath(path: string): {id: string; kind: 'node' | 've
     if (rest.endsWith(suffix) && !rest.includes('/out/')) return {id: rest.slice(0, -suffix.length), kind}
   }
   return undefined
+}
+
+// ---------------------------------------------------------------------------
+// the kinds of state documents: one table that verify, the readers and the JSON Schemas use
+
+export type DocumentFormat = 'yaml' | 'markdown' | 'json'
+
+export interface DocumentKind {
+  name: string
+  /** where such files live, relative to the workspace root */
+  pattern: RegExp
+  format: DocumentFormat
+  /** every document carries `checksum: sha256:<hex>` over its canonical content */
+  checksummed: true
+  /** the schema name in src/core/schemas (and schemas/<name>.json), when the kind has one */
+  schema?: string
+}
+
+/**
+ * Every checksummed document kind, in the order verify reports them. A file in
+ * a checksummed folder that matches none (runner outputs, charts, CSVs, .gitkeep)
+ * carries no checksum of its own: outputs are covered by their verdict's.
+ */
+export const DOCUMENT_KINDS: readonly DocumentKind[] = [
+  {name: 'node', pattern: /^experiments\/(.+)\/node\.yaml$/, format: 'yaml', checksummed: true, schema: 'NodeFile'},
+  {name: 'verdict', pattern: /^experiments\/(.+)\/verdict\.yaml$/, format: 'yaml', checksummed: true, schema: 'VerdictFile'},
+  {name: 'holdout opening', pattern: /^audits\/(.+)\/holdout-[0-9a-f]+\.yaml$/, format: 'yaml', checksummed: true, schema: 'HoldoutOpening'},
+  {name: 'audit report', pattern: /^audits\/(.+)\/[^/]+\.md$/, format: 'markdown', checksummed: true},
+  {name: 'audit record', pattern: /^audits\/(.+)\/[^/]+\.json$/, format: 'json', checksummed: true, schema: 'AuditFrontMatter'},
+  {name: 'handoff', pattern: /^handoffs\/.+\.yaml$/, format: 'yaml', checksummed: true, schema: 'HandoffFile'},
+  {name: 'paper results', pattern: /^deployments\/paper\/.+\.results\.yaml$/, format: 'yaml', checksummed: true, schema: 'PaperResultsFile'},
+  {name: 'deployment', pattern: /^deployments\/(paper|live)\/.+\.yaml$/, format: 'yaml', checksummed: true, schema: 'DeploymentFile'},
+  {name: 'ranking', pattern: /^reports\/rankings\/[^/]+\.yaml$/, format: 'yaml', checksummed: true, schema: 'RankingFile'},
+  {name: 'agent call', pattern: /^reports\/agent-calls\/[^/]+\.yaml$/, format: 'yaml', checksummed: true, schema: 'AgentCallFile'},
+  {name: 'daily report', pattern: /^reports\/[^/]+\.md$/, format: 'markdown', checksummed: true},
+  {name: 'daily report data', pattern: /^reports\/[^/]+\.json$/, format: 'json', checksummed: true},
+]
+
+/** The kind of a state document at `path`, or undefined for files that carry no checksum of their own. */
+export function documentKindOf(path: string): DocumentKind | undefined {
+  if (path.includes('/out/')) return undefined
+  return DOCUMENT_KINDS.find((kind) => kind.pattern.test(path))
 }

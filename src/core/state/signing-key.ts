@@ -13,10 +13,9 @@ import {normaliseKey, publicKeyOf, type CommitSigner} from '../git/signing.js'
  */
 export async function resolveSigner(repo: Repo, flag: string | undefined, cwd: string): Promise<CommitSigner | undefined> {
   const fromGit = async () => {
-    const format = await repo.git(['config', '--get', 'gpg.format'], {allowFailure: true})
-    if (format.stdout.trim() !== 'ssh') return undefined
-    const key = await repo.git(['config', '--get', 'user.signingkey'], {allowFailure: true})
-    return key.exitCode === 0 && key.stdout.trim() && !key.stdout.trim().startsWith('key::') ? key.stdout.trim() : undefined
+    if ((await repo.configValue('gpg.format')) !== 'ssh') return undefined
+    const key = await repo.configValue('user.signingkey')
+    return key && !key.startsWith('key::') ? key : undefined
   }
   const source = flag !== undefined ? '--signing-key' : process.env.RIGOR_SIGNING_KEY ? 'RIGOR_SIGNING_KEY' : 'user.signingkey'
   const raw = flag ?? (process.env.RIGOR_SIGNING_KEY || undefined) ?? (await fromGit())

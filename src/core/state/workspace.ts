@@ -62,8 +62,7 @@ export class Workspace implements TransactionHost {
     const repo = await Repo.open(cwd)
     try {
       if (opts.remote) {
-        const known = await repo.git(['remote', 'get-url', opts.remote], {allowFailure: true})
-        if (known.exitCode !== 0) throw new InputError(`no git remote named "${opts.remote}"`, {fix: `add it with \`git remote add ${opts.remote} <url>\`, or pass the name of an existing remote (git remote -v)`})
+        if (!(await repo.hasRemote(opts.remote))) throw new InputError(`no git remote named "${opts.remote}"`, {fix: `add it with \`git remote add ${opts.remote} <url>\`, or pass the name of an existing remote (git remote -v)`})
       }
       const remoteName = opts.remote
       const state = await resolveStateBranch(repo, {config: opts.config, remote: remoteName ? (branch) => new RemoteLink(repo, remoteName, branch) : undefined})
@@ -114,8 +113,7 @@ export class Workspace implements TransactionHost {
     if (local === commit) return
     // a local branch still where we last put it has nothing of its own: moving it on is a fast-forward
     if (local && local !== this.followed) {
-      const ff = await this.repo.git(['merge-base', '--is-ancestor', local, commit], {allowFailure: true})
-      if (ff.exitCode !== 0) {
+      if (!(await this.repo.isAncestor(local, commit))) {
         const warning = `${this.stateRef} has commits that ${this.remote!.remote} does not: the local branch was left alone (git pull --rebase to bring it along)`
         if (!this.syncWarnings.includes(warning)) this.syncWarnings.push(warning)
         return

@@ -22,21 +22,17 @@ export interface LogQuery {
 export async function readActivityLog(ws: Workspace, query: LogQuery = {}): Promise<LogEntry[]> {
   const tip = await ws.readTip()
   if (!tip) return []
-  const result = await ws.repo.git(['log', '--format=%H%x1f%cI%x1f%B%x1e', '--grep=^Rigor-Action: ', tip])
   const entries: LogEntry[] = []
-  for (const raw of result.stdout.split('\x1e')) {
-    const record = raw.replace(/^\n/, '')
-    if (!record.trim()) continue
-    const [commit, time, message] = record.split('\x1f')
-    const trailers = parseTrailers(message ?? '')
+  for (const {commit, time, message} of await ws.repo.commitMessages(tip, '^Rigor-Action: ')) {
+    const trailers = parseTrailers(message)
     if (!trailers.action) continue
     const entry: LogEntry = {
-      commit: commit!,
-      time: time!,
+      commit,
+      time,
       action: trailers.action,
       nodes: trailers.nodes,
       worker: trailers.worker,
-      subject: (message ?? '').split('\n')[0]!.replace(/^rigor: /, ''),
+      subject: message.split('\n')[0]!.replace(/^rigor: /, ''),
       trailers: trailers.other,
     }
     if (query.node && !entry.nodes.includes(query.node)) continue

@@ -5,8 +5,8 @@ import {nowIso} from '../state/node-files.js'
 import {RankingFile, type NodeFile, type RankObjective} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 import {transition} from '../dag/lifecycle.js'
-
-export const RANKINGS_DIR = 'reports/rankings'
+import {RANKINGS_DIR} from '../state/layout.js'
+import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 
 export interface RankOptions {
   objective: RankObjective
@@ -114,14 +114,7 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
 export async function rankingHistory(ws: Workspace): Promise<Array<RankingFile & {file: string}>> {
   const tip = await ws.readTip()
   if (!tip) return []
-  const listing = await ws.repo.git(['ls-tree', '--name-only', `${tip}:${RANKINGS_DIR}`], {allowFailure: true})
-  if (listing.exitCode !== 0) return []
-  const names = listing.stdout.split('\n').filter((n) => n.endsWith('.yaml')).sort().reverse()
-  const out: Array<RankingFile & {file: string}> = []
-  for (const name of names) {
-    const file = `${RANKINGS_DIR}/${name}`
-    const text = (await ws.repo.readFileAt(tip, file))?.toString('utf8') ?? ''
-    out.push({...loadStateDocument(RankingFile, text, file), file})
-  }
-  return out
+  const files = (await listTreeFiles(ws.repo, await ws.repo.commitTree(tip), RANKINGS_DIR)).filter((f) => f.path.endsWith('.yaml')).reverse()
+  const blobs = await readBlobs(ws.repo, files.map((f) => f.oid))
+  return files.map((f, i) => ({...loadStateDocument(RankingFile, blobs[i]!.toString('utf8'), f.path), file: f.path}))
 }

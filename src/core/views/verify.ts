@@ -1,15 +1,17 @@
 import {readFile} from 'node:fs/promises'
+import type {z} from 'zod'
 import {join} from 'node:path'
 import {checkDocument} from '../state/checksum.js'
-import {checkMarkdownDocument, parseYaml, splitMarkdownDocument} from '../state/documents.js'
+import {checkMarkdownDocument, parseYaml, splitMarkdownDocument, validate} from '../state/documents.js'
 import {RigorError} from '../errors.js'
 import {artifactDifferences, currentArtifacts, describeDifferences} from '../deploy/artifacts.js'
-import {EXPERIMENTS_DIR, outDirPath, verdictFilePath} from '../state/layout.js'
+import * as schemas from '../schemas/index.js'
+import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR, outDirPath, verdictFilePath} from '../state/layout.js'
+import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import type {NodeRecord} from '../state/store.js'
 import {removeStaleTempObjects} from '../git/temp-objects.js'
 import type {Workspace} from '../state/workspace.js'
 
-export const CHECKSUMMED_DIRS = [EXPERIMENTS_DIR, 'audits', 'handoffs', 'deployments', 'reports'] as const
 
 export interface VerifyProblem {
   file: string
@@ -55,14 +57,16 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
       else await checkArtifacts(ws, snap.tree, record, problems)
     }
   }
-  // other checksummed documents (audits, handoffs, deployments, reports)
-  if (tip) {
-    const listing = await ws.repo.git(['ls-tree', '-r', '--name-only', tip, '--', ...CHECKSUMMED_DIRS.filter((d) => d !== EXPERIMENTS_DIR)])
-    for (const path of listing.stdout.split('\n').filter(isChecksummedDocument)) {
-      checked++
-      const text = (await ws.repo.readFileAt(tip, path))?.toString('utf8') ?? ''
-      const problem = checkText(path, text)
-      if (problem) problems.push({...problem, where: 'committed'})
+  // every other kind of document of the layout table (audits, handoffs, deployments, reports)
+  if (snap.tree) {
+    for (const dir of CHECKSUMMED_DIRS.filter((d) => d !== EXPERIMENTS_DIR)) {
+      const files = (await listTreeFiles(ws.repo, snap.tree, dir, {recursive: true})).filter((f) => documentKindOf(f.path))
+      const blobs = await readBlobs(ws.repo, files.map((f) => f.oid))
+      files.forEach((f, i) => {
+        checked++
+        const problem = checkText(f.path, blobs[i]!.toString('utf8'))
+        if (problem) problems.push({...problem, where: 'committed'})
+      })
     }
   }
   for (const path of await locallyModifiedStateFiles(ws)) {
@@ -92,19 +96,11 @@ export async function locallyModifiedStateFiles(ws: Workspace): Promise<string[]
   if (head !== undefined && head !== ws.stateRef) return []
   const base = (await ws.syncedCommit()) ?? (await ws.readTip())
   if (!base) return []
-  const [changed, untracked] = await Promise.all([
-    ws.repo.git(['diff-index', '--name-only', '--diff-filter=AM', '-z', base, '--', ...CHECKSUMMED_DIRS], {allowFailure: true}),
-    ws.repo.git(['ls-files', '--others', '--exclude-standard', '-z', '--', ...CHECKSUMMED_DIRS], {allowFailure: true}),
-  ])
-  const paths = [changed, untracked].flatMap((r) => (r.exitCode === 0 ? r.stdout.split('\0') : []))
-  return [...new Set(paths.filter((p) => p.length > 0 && isChecksummedDocument(p)))]
+  const paths = await ws.repo.workingTreeChanges(base, CHECKSUMMED_DIRS)
+  return paths.filter(isChecksummedDocument)
 }
 
-function isChecksummedDocument(path: string): boolean {
-  if (path.includes('/out/') || path.endsWith('/.gitkeep')) return false
-  if (path.endsWith('.yaml')) return true
-  return (path.startsWith('audits/') || path.startsWith('reports/')) && (path.endsWith('.md') || path.endsWith('.json'))
-}
+const isChecksummedDocument = (path: string): boolean => documentKindOf(path) !== undefined
 
 /** A verdict records its outputs' sha256: committed bytes that no longer match were changed after the run. */
 async function checkArtifacts(ws: Workspace, tree: string | undefined, record: NodeRecord, problems: VerifyProblem[]): Promise<void> {
@@ -121,24 +117,32 @@ async function checkArtifacts(ws: Workspace, tree: string | undefined, record: N
 }
 
 function checkText(file: string, text: string): Omit<VerifyProblem, 'where'> | undefined {
+  const kind = documentKindOf(file)
   let check: ReturnType<typeof checkDocument>
+  let doc: Record<string, unknown> | undefined
   try {
-    if (file.endsWith('.json')) {
-      const doc = JSON.parse(text) as unknown
-      if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return {file, kind: 'invalid', message: 'not a JSON object'}
-      check = checkDocument(doc as Record<string, unknown>)
-    } else if (file.endsWith('.md')) {
+    if (kind?.format === 'markdown') {
       const {front, body} = splitMarkdownDocument(text, file)
       check = checkMarkdownDocument(front, body)
     } else {
-      const doc = parseYaml(text, file)
-      if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return {file, kind: 'invalid', message: 'not a YAML mapping'}
-      check = checkDocument(doc as Record<string, unknown>)
+      const parsed = kind?.format === 'json' ? (JSON.parse(text) as unknown) : parseYaml(text, file)
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {file, kind: 'invalid', message: `not a ${kind?.format === 'json' ? 'JSON object' : 'YAML mapping'}`}
+      doc = parsed as Record<string, unknown>
+      check = checkDocument(doc)
     }
   } catch (err) {
     return {file, kind: 'invalid', message: err instanceof RigorError ? err.message : String(err)}
   }
   if (!check.ok) return {file, kind: 'corrupt', message: `checksum mismatch (expected ${check.expected}, actual ${check.actual})`}
+  // intact, and also of the shape its kind must have
+  const schema = kind?.schema ? (schemas as unknown as Record<string, z.ZodType>)[kind.schema] : undefined
+  if (schema && doc) {
+    try {
+      validate(schema, doc, file)
+    } catch (err) {
+      return {file, kind: 'invalid', message: err instanceof RigorError ? err.message : String(err)}
+    }
+  }
   return undefined
 }
 

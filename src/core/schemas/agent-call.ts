@@ -1,0 +1,17 @@
+import {z} from 'zod'
+import {Checksum, Cost, IsoTime, NodeId} from './common.js'
+
+/** reports/agent-calls/<time>-<kind>-<pid>.yaml: one call of the agent (design or assess), which the budget counts */
+export const AgentCallFile = z.strictObject({
+  kind: z.enum(['design', 'assess']),
+  agent: z.string(),
+  cost: Cost,
+  attempts: z.number().int().nonnegative(),
+  failures: z.array(z.string()).default([]),
+  node: NodeId.optional(),
+  /** the agent's answer (records written before rigor stopped keeping it here) */
+  text: z.string().optional(),
+  called_at: IsoTime,
+  checksum: Checksum,
+})
+export type AgentCallFile = z.infer<typeof AgentCallFile>
