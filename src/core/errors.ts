@@ -68,6 +68,30 @@ export class NothingToDoError extends RigorError {
   }
 }
 
+/** A git command failed in a way rigor cannot decide for the user (exit 1). */
+export class GitFailedError extends RigorError {
+  constructor(message: string, fix = 'run the git command shown yourself to see why; `git fsck` checks the repository') {
+    super(message, {exitCode: EXIT.failure, fix})
+  }
+}
+
+/** An object the state needs is not in the repository (a partial clone, a pruned object, a damaged .git). */
+export class MissingObjectError extends RigorError {
+  constructor(what: string) {
+    super(`${what} is missing from the object store`, {
+      exitCode: EXIT.failure,
+      fix: 'fetch the state branch again (git fetch), or check the repository with `git fsck`',
+    })
+  }
+}
+
+/** Something rigor itself got wrong: never the user's input. Exit 1, and the message asks for a report. */
+export class InternalError extends RigorError {
+  constructor(message: string) {
+    super(`internal error: ${message}`, {exitCode: EXIT.failure, fix: 'this is a bug in rigor: report it with the command you ran and this message'})
+  }
+}
+
 /** git could not take a ref's lock file: another git process holds it, or one crashed and left it. */
 export class RefLockedError extends Error {
   constructor(readonly lockFile: string) {

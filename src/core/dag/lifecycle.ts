@@ -17,6 +17,7 @@
 import type {FileChange} from '../git/tree-edit.js'
 import type {NodeFile, NodeStatus} from '../schemas/index.js'
 import {nodeChange, nowIso, type NodePatch} from '../state/node-files.js'
+import {InternalError} from '../errors.js'
 
 export type Transition = 'claim' | 'renew' | 'release' | 'requeue' | 'expire' | 'finish' | 'block' | 'cancel' | 'archive' | 'unarchive'
 
@@ -52,7 +53,8 @@ export type TransitionInput =
   | {kind: 'archive'}
   | {kind: 'unarchive'}
 
-export class IllegalTransitionError extends Error {
+/** A transition from a state the table does not allow: callers decide on the current state, so this is a bug. */
+export class IllegalTransitionError extends InternalError {
   constructor(node: NodeFile, kind: Transition) {
     super(`cannot ${kind} node ${node.id}: it is ${node.status} (${kind} needs ${ALLOWED_FROM[kind].join(' or ')})`)
   }

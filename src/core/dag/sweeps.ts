@@ -25,6 +25,7 @@ import type {RandomGenerator} from 'pure-rand'
 import {InputError} from '../errors.js'
 import {nodeIdProblem, paramSegment} from '../state/ids.js'
 import type {SeedSweep} from '../schemas/seed.js'
+import {InternalError} from '../errors.js'
 
 export interface SweepVariant {
   id: string
@@ -62,7 +63,7 @@ export function expandSweep(sweep: SweepInput, where: SweepWhere = {}): SweepVar
 export function variantName(params: Record<string, unknown>, keys: string[]): string {
   return keys
     .map((key) => {
-      if (!(key in params)) throw new Error(`variantName: params have no "${key}"`)
+      if (!(key in params)) throw new InternalError(`variantName: params have no "${key}"`)
       return `${keySegment(key)}-${paramSegment(params[key])}`
     })
     .join('-')

@@ -11,6 +11,7 @@ import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import type {Workspace} from '../state/workspace.js'
 import {policies} from './policies.js'
 import {releaseHeld} from '../dag/claims.js'
+import {CheckFailedError} from '../errors.js'
 
 export const CYCLE_STEPS = ['design', 'work', 'audit', 'rank', 'report'] as const
 export type CycleStep = (typeof CYCLE_STEPS)[number]
@@ -61,7 +62,7 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
   await mkdir(join(ws.repo.paths.gitDir, 'rigor'), {recursive: true})
   const previous = await readProgress(file)
   if (previous && previous.pid !== process.pid && isAlive(previous.pid)) {
-    throw new Error(`another rigor cycle (pid ${previous.pid}) is running in this checkout; wait for it or stop it`)
+    throw new CheckFailedError(`another rigor cycle (pid ${previous.pid}) is running in this checkout`, {fix: `wait for it to finish, or stop it (kill ${previous.pid}); the next rigor cycle resumes where it stopped`})
   }
   const progress: CycleProgress = previous
     ? {...previous, pid: process.pid}

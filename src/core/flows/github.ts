@@ -10,7 +10,7 @@
  */
 import {realpath} from 'node:fs/promises'
 import {isMap, isScalar, parseDocument} from 'yaml'
-import {InputError} from '../errors.js'
+import {InputError, InternalError} from '../errors.js'
 import {runGit} from '../git/exec.js'
 import {CONFIG_FILE} from '../state/layout.js'
 import {githubHandleProblem, INSTALL_FROM_PACKAGE_JSON, installSpecProblem} from '../validation.js'
@@ -179,7 +179,7 @@ export function renderWorkflow(template: string, opts: {stateBranch: string; ins
     .replaceAll('__RIGOR_INSTALL__', JSON.stringify(opts.install))
     .replaceAll('__CACHE_DEPENDENCY_PATH__', opts.install === INSTALL_FROM_PACKAGE_JSON ? 'package-lock.json' : WORKFLOW_PATH)
   const left = /__[A-Z_]+__/.exec(text)
-  if (left) throw new Error(`the workflow template has an unknown placeholder ${left[0]}`)
+  if (left) throw new InternalError(`the workflow template has an unknown placeholder ${left[0]}`)
   return text
 }
 

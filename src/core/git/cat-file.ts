@@ -1,4 +1,5 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
+import {GitFailedError, InternalError} from '../errors.js'
 
 export interface GitObject {
   oid: string
@@ -32,7 +33,7 @@ export class CatFileBatch {
     })
     proc.stderr.resume()
     proc.on('exit', () => {
-      const err = new Error('git cat-file --batch exited')
+      const err = new GitFailedError('git cat-file --batch exited while rigor was reading objects')
       for (const p of this.queue.splice(0)) p.reject(err)
       if (this.proc === proc) this.proc = undefined
       this.buffer = Buffer.alloc(0)
@@ -76,7 +77,7 @@ export class CatFileBatch {
 
   /** Reads an object by any name git accepts (`<oid>`, `<rev>:<path>`); undefined when missing. */
   read(name: string): Promise<GitObject | undefined> {
-    if (name.includes('\n')) return Promise.reject(new Error(`object name contains a newline: ${JSON.stringify(name)}`))
+    if (name.includes('\n')) return Promise.reject(new InternalError(`object name contains a newline: ${JSON.stringify(name)}`))
     const proc = this.start()
     return new Promise((resolve, reject) => {
       if (this.queue.length === 0) this.hold(true)

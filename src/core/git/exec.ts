@@ -1,12 +1,14 @@
 import {execa} from 'execa'
+import {GitFailedError} from '../errors.js'
 
-export class GitError extends Error {
+/** A git command that exited non-zero where rigor expected it to work. */
+export class GitError extends GitFailedError {
   constructor(
     readonly args: readonly string[],
-    readonly exitCode: number | undefined,
+    readonly gitExitCode: number | undefined,
     readonly stderr: string,
   ) {
-    super(`git ${args.join(' ')} failed (exit ${exitCode}): ${stderr.trim()}`)
+    super(`git ${args.join(' ')} failed (exit ${gitExitCode}): ${stderr.trim()}`)
   }
 }
 

@@ -1,5 +1,5 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
-import {RefConflictError, RefLockedError} from '../errors.js'
+import {GitFailedError, RefConflictError, RefLockedError} from '../errors.js'
 import type {ObjectFormat} from './object-format.js'
 
 /**
@@ -49,7 +49,7 @@ export class RefUpdater {
       const locked = /Unable to create '([^']+\.lock)': File exists/.exec(stderr)
       if (locked) w.reject(new RefLockedError(locked[1]!))
       else if (/cannot lock ref|but expected|reference already exists|unable to resolve|is at/i.test(stderr)) w.reject(new RefConflictError(stderr.trim()))
-      else w.reject(new Error(`git update-ref --stdin failed: ${stderr.trim() || 'exited'}`))
+      else w.reject(new GitFailedError(`git update-ref --stdin failed: ${stderr.trim() || 'exited'}`))
     })
     this.hold(proc, false)
     this.proc = proc

@@ -1,4 +1,4 @@
-import {RefConflictError} from '../errors.js'
+import {GitFailedError, RefConflictError} from '../errors.js'
 import type {Repo} from './repo.js'
 
 /**
@@ -30,7 +30,7 @@ export class RemoteLink {
         await new Promise((r) => setTimeout(r, 10 + Math.random() * 40))
         continue
       }
-      throw new Error(`git fetch ${this.remote} failed: ${result.stderr.trim()}`)
+      throw new GitFailedError(`git fetch ${this.remote} failed: ${result.stderr.trim()}`, `check that the remote ${this.remote} is reachable and that you may read it (git fetch ${this.remote})`)
     }
     return this.repo.readRef(this.trackingRef)
   }
@@ -47,6 +47,6 @@ export class RemoteLink {
     }
     const text = `${result.stdout}\n${result.stderr}`
     if (/rejected|stale info|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(text)) throw new RefConflictError(this.trackingRef)
-    throw new Error(`git push ${this.remote} failed: ${result.stderr.trim() || result.stdout.trim()}`)
+    throw new GitFailedError(`git push ${this.remote} failed: ${result.stderr.trim() || result.stdout.trim()}`, `check that you may push to ${this.remote} (git push ${this.remote}), and that no branch protection refuses rigor's commits`)
   }
 }

@@ -1,6 +1,6 @@
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {InputError} from '../errors.js'
+import {InputError, MissingObjectError} from '../errors.js'
 import {CatFileBatch} from './cat-file.js'
 import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.js'
 import {RefUpdater} from './ref-updater.js'
@@ -85,7 +85,7 @@ export class Repo {
     const cached = this.trees.get(treeOid)
     if (cached) return cached
     const obj = await this.cat.read(treeOid)
-    if (!obj || obj.type !== 'tree') throw new Error(`tree ${treeOid} is missing from the object store`)
+    if (!obj || obj.type !== 'tree') throw new MissingObjectError(`tree ${treeOid}`)
     const entries = parseTree(obj.body, this.format)
     this.rememberTree(treeOid, entries)
     return entries
@@ -93,7 +93,7 @@ export class Repo {
 
   async commitTree(commitOid: string): Promise<string> {
     const obj = await this.cat.read(commitOid)
-    if (!obj || obj.type !== 'commit') throw new Error(`commit ${commitOid} is missing from the object store`)
+    if (!obj || obj.type !== 'commit') throw new MissingObjectError(`commit ${commitOid}`)
     return parseCommitHeader(obj.body).tree
   }
 

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execa} from 'execa'
 import type {Repo} from './repo.js'
+import {CheckFailedError, InputError} from '../errors.js'
 
 /** An SSH key that signs commits the way `git commit -S` does with gpg.format=ssh. */
 export interface CommitSigner {
@@ -34,7 +35,7 @@ export interface CommitSignature {
 export async function signPayload(payload: Buffer, signer: CommitSigner): Promise<string> {
   const result = await execa('ssh-keygen', ['-Y', 'sign', '-n', 'git', '-f', signer.keyPath], {input: payload, reject: false, encoding: 'utf8'})
   if (result.exitCode !== 0 || !String(result.stdout).includes('BEGIN SSH SIGNATURE')) {
-    throw new Error(`ssh-keygen could not sign with ${signer.keyPath}: ${String(result.stderr).trim() || `exit ${result.exitCode}`}`)
+    throw new CheckFailedError(`ssh-keygen could not sign with ${signer.keyPath}: ${String(result.stderr).trim() || `exit ${result.exitCode}`}`, {fix: 'give an SSH private key without a passphrase, or load it into ssh-agent and pass its .pub'})
   }
   return String(result.stdout).trim()
 }
@@ -55,7 +56,7 @@ export async function publicKeyOf(keyPath: string): Promise<string> {
     // a public key file (its private half in ssh-agent) is its own public key
     const text = await readFile(keyPath, 'utf8').catch(() => '')
     if (/^(ssh-|ecdsa-|sk-)/.test(text.trim())) return normaliseKey(text)
-    throw new Error(`${keyPath} is not an SSH private key ssh-keygen can read (${String(result.stderr).trim()})`)
+    throw new InputError(`${keyPath} is not an SSH private key ssh-keygen can read (${String(result.stderr).trim()})`, {field: '--signing-key', fix: 'give the path of an SSH private key, e.g. ~/.ssh/id_ed25519'})
   }
   return normaliseKey(String(result.stdout))
 }

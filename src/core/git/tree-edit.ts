@@ -1,5 +1,6 @@
 import {FILE_MODE, TREE_MODE, type TreeEntry} from './objects.js'
 import type {Repo} from './repo.js'
+import {InternalError} from '../errors.js'
 
 /** New content for a path, or null to delete the file or directory there. */
 export type FileChange = string | Buffer | null
@@ -23,7 +24,7 @@ async function editLevel(repo: Repo, treeOid: string | undefined, changes: Chang
   const below = new Map<string, Change[]>()
   for (const [segments, content] of changes) {
     const [head, ...rest] = segments
-    if (!head) throw new Error('empty path segment in a tree change')
+    if (!head) throw new InternalError('empty path segment in a tree change')
     if (rest.length === 0) {
       if (content === null) entries.delete(head)
       else entries.set(head, {mode: FILE_MODE, name: head, oid: repo.objects.writeBlob(content)})

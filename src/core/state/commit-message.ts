@@ -1,4 +1,5 @@
 import {nodeIdProblem, singleLineProblem, workerNameProblem} from '../validation.js'
+import {InternalError} from '../errors.js'
 
 export const RIGOR_ACTIONS = [
   'init',
@@ -41,22 +42,22 @@ export interface CommitMessage {
 export function formatCommitMessage(m: CommitMessage): string {
   const line = (what: string, value: string): string => {
     const problem = singleLineProblem(value, 4000)
-    if (problem) throw new Error(`refusing to write ${what} into a commit message: ${problem}`)
+    if (problem) throw new InternalError(`refusing to write ${what} into a commit message: ${problem}`)
     return value
   }
   const trailers = [`Rigor-Action: ${m.action}`]
   for (const id of m.nodes ?? []) {
     const problem = nodeIdProblem(id)
-    if (problem) throw new Error(`refusing to write Rigor-Node into a commit message: ${problem}`)
+    if (problem) throw new InternalError(`refusing to write Rigor-Node into a commit message: ${problem}`)
     trailers.push(`Rigor-Node: ${id}`)
   }
   if (m.worker) {
     const problem = workerNameProblem(m.worker)
-    if (problem) throw new Error(`refusing to write Rigor-Worker into a commit message: ${problem}`)
+    if (problem) throw new InternalError(`refusing to write Rigor-Worker into a commit message: ${problem}`)
     trailers.push(`Rigor-Worker: ${m.worker}`)
   }
   for (const [k, v] of Object.entries(m.trailers ?? {})) {
-    if (!/^[A-Za-z][A-Za-z-]*$/.test(k)) throw new Error(`refusing to write the trailer key "${k}"`)
+    if (!/^[A-Za-z][A-Za-z-]*$/.test(k)) throw new InternalError(`refusing to write the trailer key "${k}"`)
     trailers.push(`Rigor-${k}: ${line(`Rigor-${k}`, v.replace(/\n/g, ' '))}`)
   }
   // a body is free text, but a line of it must not pass for one of rigor's trailers

@@ -1,6 +1,6 @@
 import {chmod, mkdir, rename, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {InputError} from '../errors.js'
+import {InputError, MissingObjectError} from '../errors.js'
 import {FILE_MODE} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
@@ -52,7 +52,7 @@ export async function materialiseBlob(repo: Repo, oid: string, suffix = ''): Pro
   )
   if (present) return file
   const blob = await repo.cat.read(oid)
-  if (!blob || blob.type !== 'blob') throw new Error(`blob ${oid} is missing from the object store`)
+  if (!blob || blob.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
   await mkdir(dir, {recursive: true})
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   await writeFile(tmp, blob.body, {mode: 0o444})

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {chmod, mkdir, rename, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {holdoutStart, priceTableText, readPriceTable, researchPart, type HoldoutCut, type PriceTable} from '../data/price-file.js'
-import {InputError} from '../errors.js'
+import {InputError, MissingObjectError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import type {HoldoutConfig} from '../schemas/index.js'
 
@@ -26,7 +26,7 @@ export async function researchDataFile(repo: Repo, oid: string, dataPath: string
   const file = join(dir, `${oid}.research-${createHash('sha256').update(JSON.stringify(cut)).digest('hex').slice(0, 12)}${suffix}`)
   if (await stat(file).then((s) => s.isFile(), () => false)) return file
   const blob = await repo.cat.read(oid)
-  if (!blob || blob.type !== 'blob') throw new Error(`blob ${oid} is missing from the object store`)
+  if (!blob || blob.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
   let table: PriceTable
   try {
     table = readPriceTable(blob.body.toString('utf8'), dataPath)

@@ -91,5 +91,5 @@ export async function commitTransaction<T>(
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 + attempt, 25) * (host.distributed ? 4 : 1)))
     await host.refresh()
   }
-  throw new Error(`gave up after ${MAX_ATTEMPTS} lost races on ${host.stateRef}`)
+  throw new CheckFailedError(`gave up after ${MAX_ATTEMPTS} lost races on ${host.stateRef}`, {fix: 'other writers keep moving the branch: try again when fewer workers run, or give them a remote to share'})
 }

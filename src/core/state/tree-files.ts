@@ -1,6 +1,7 @@
 import {TREE_MODE} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
 import {treeEntryAt} from '../git/tree-walk.js'
+import {MissingObjectError} from '../errors.js'
 
 export interface TreeFile {
   /** path from the tree's root, e.g. handoffs/data-prep/001-alice-to-bob.yaml */
@@ -38,7 +39,7 @@ export async function listTreeFiles(repo: Repo, tree: string | undefined, dir: s
 export async function readBlobs(repo: Repo, oids: string[]): Promise<Buffer[]> {
   const objects = await repo.cat.readMany(oids)
   return objects.map((obj, i) => {
-    if (!obj || obj.type !== 'blob') throw new Error(`blob ${oids[i]} is missing from the object store`)
+    if (!obj || obj.type !== 'blob') throw new MissingObjectError(`blob ${oids[i]}`)
     return obj.body
   })
 }
