@@ -1,10 +1,11 @@
-import {writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {manyNodes, workspace, writeSpec} from './helpers.js'
 
+const FIXTURES = resolve(__dirname, '../fixtures')
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
@@ -37,5 +38,29 @@ describe('the daily budget', () => {
     const next = rigor(repo.dir, ['claim', '--json'])
     expect(next.code).toBe(3)
     expect(json(next).error.message).toContain('budget_exhausted')
+  })
+})
+
+describe('the budget covers every paid call', () => {
+  it('design asks the budget before each agent attempt and stops with budget_exhausted, recording what was spent', () => {
+    repo = workspace()
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `version: 1\nteams: [{name: default}]\nbudget: {daily_usd: 2.0, reserve_per_agent_call_usd: 0.5}\nagent: {command: [node, ${JSON.stringify(join(FIXTURES, 'fake-agent.mjs'))}]}\n`,
+    )
+    repo.git('commit', '-qam', 'an agent that costs $0.60 a call, a $2 budget')
+    const counter = join(repo.dir, '.git', 'agent-calls')
+    const env = {FAKE_AGENT_COUNTER: counter, FAKE_AGENT_COST: '0.6'}
+    const outcomes = Array.from({length: 5}, () => rigor(repo.dir, ['design', '--count', '1', '--json'], env))
+    // $0.60 + $0.60 spent, then $1.20 + $0.50 reserved: a fourth call would pass $2.00
+    expect(outcomes.map((o) => o.code)).toEqual([0, 0, 0, 3, 3])
+    expect(json(outcomes[3]!).error.message).toContain('budget_exhausted')
+    expect(Number(readFileSync(counter, 'utf8'))).toBe(3)
+    const spent = repo
+      .git('log', '--format=%B', '--grep=Rigor-Action: design', 'main')
+      .split('\n')
+      .filter((l) => l.startsWith('Rigor-Cost-Usd: '))
+      .reduce((a, l) => a + Number(l.slice('Rigor-Cost-Usd: '.length)), 0)
+    expect(spent).toBeCloseTo(1.8, 6)
   })
 })

@@ -6,6 +6,7 @@ import type {Workspace} from '../state/workspace.js'
 import {recordAgentCall} from './costs.js'
 import {LEARNINGS_FILE} from './design.js'
 import {askAgentRecorded} from './run-agent.js'
+import {agentBudgetCheck} from '../dag/budget.js'
 
 export interface AssessResult {
   node: string
@@ -37,7 +38,7 @@ export async function assessNode(ws: Workspace, id: string, opts: {onRetry?: (at
       '',
       dumpYaml({node: record.node, verdict}),
     ].join('\n')
-    const answer = await askAgentRecorded({command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry}, (o) =>
+    const answer = await askAgentRecorded({command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry, beforeAttempt: agentBudgetCheck(ws)}, (o) =>
       recordAgentCall(ws, {kind: 'assess', agent: assessor, node: id, ...o}),
     )
     assessment = answer.text

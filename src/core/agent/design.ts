@@ -1,5 +1,4 @@
-import {readFile} from 'node:fs/promises'
-import {basename, join} from 'node:path'
+import {basename} from 'node:path'
 import {parseYaml} from '../state/documents.js'
 import {formatIssuePath} from '../state/documents.js'
 import {InputError} from '../errors.js'
@@ -11,6 +10,7 @@ import type {Workspace} from '../state/workspace.js'
 import {askAgentRecorded, extractBlock} from './run-agent.js'
 import {recordAgentCall} from './costs.js'
 import {nodeFingerprint} from '../dag/rules.js'
+import {agentBudgetCheck} from '../dag/budget.js'
 
 export const LEARNINGS_FILE = 'learnings.md'
 
@@ -46,10 +46,9 @@ export async function designPrompt(ws: Workspace, opts: {count: number; team?: s
   const scored = await scoredNodes(ws, opts.team)
   const line = (s: Scored) =>
     `- ${s.node.id} (${s.status}) run=${JSON.stringify(s.node.run.command)} data=${s.node.data ?? '-'} params=${JSON.stringify(s.node.params)} metrics=${JSON.stringify(s.metrics)}`
-  let learnings = ''
-  try {
-    learnings = await readFile(join(ws.root, LEARNINGS_FILE), 'utf8')
-  } catch {}
+  // what was learned, as committed: never a draft in the working tree
+  const tip = await ws.readTip()
+  const learnings = tip ? ((await ws.repo.readFileAt(tip, LEARNINGS_FILE))?.toString('utf8') ?? '') : ''
   return [
     `You design experiments for a quantitative research DAG managed by rigor.`,
     `Propose ${opts.count} new experiment nodes${opts.team ? ` for team ${opts.team}` : ''} that build on what worked and avoid what failed.`,
@@ -78,7 +77,7 @@ export async function designNodes(ws: Workspace, opts: {count: number; team?: st
   if (!agent) return builtInDesign(ws, opts)
   const designer = `agent:${basename(agent.command[0]!)}`
   const prompt = await designPrompt(ws, opts)
-  const answer = await askAgentRecorded({command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry}, (o) =>
+  const answer = await askAgentRecorded({command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry, beforeAttempt: agentBudgetCheck(ws)}, (o) =>
     recordAgentCall(ws, {kind: 'design', agent: designer, ...o}),
   )
   let raw: unknown

@@ -1,6 +1,6 @@
 import {execa} from 'execa'
 import {z} from 'zod'
-import {CheckFailedError} from '../errors.js'
+import {CheckFailedError, NothingToDoError} from '../errors.js'
 import {Cost} from '../schemas/index.js'
 
 /** An agent reports what a call cost on a stderr line: `RIGOR_COST {"usd": 0.01, "tokens_in": 900, "tokens_out": 300}`. */
@@ -23,6 +23,11 @@ export interface AgentCall {
   /** first backoff; doubled after each failure */
   backoffMs?: number
   onRetry?: (attempt: number, why: string) => void
+  /**
+   * Asked before every attempt with what the call has cost so far: throws (a
+   * NothingToDoError, e.g. budget_exhausted) to stop before paying for another one.
+   */
+  beforeAttempt?: (spentSoFarUsd: number) => Promise<void>
 }
 
 /**
@@ -35,6 +40,12 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
   const failures: string[] = []
   const cost = {usd: 0, tokens_in: 0, tokens_out: 0}
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      await call.beforeAttempt?.(cost.usd)
+    } catch (err) {
+      if (err instanceof NothingToDoError) throw new AgentStoppedError(err, attempt - 1, failures, cost)
+      throw err
+    }
     const [program, ...args] = call.command
     const result = await execa(program!, args, {input: call.prompt, cwd: call.cwd, timeout: call.timeoutMs ?? 300_000, reject: false, encoding: 'utf8'})
     const reported = COST_LINE.exec(String(result.stderr ?? ''))
@@ -83,6 +94,8 @@ export async function askAgentRecorded(
     return answer
   } catch (err) {
     if (err instanceof AgentFailedError) await record({cost: err.cost, attempts: err.attempts, failures: err.failures})
+    // stopped before an attempt: what the earlier attempts cost still counts
+    if (err instanceof AgentStoppedError && err.attempts > 0) await record({cost: err.cost, attempts: err.attempts, failures: err.failures})
     throw err
   }
 }
@@ -91,4 +104,16 @@ export async function askAgentRecorded(
 export function extractBlock(answer: string): string {
   const fenced = /```(?:ya?ml|json)?\s*\n([\s\S]*?)```/.exec(answer)
   return (fenced ? fenced[1]! : answer).trim()
+}
+
+/** The call stopped before another attempt (the budget is spent): exit 3 with the reason, like a claim. */
+export class AgentStoppedError extends NothingToDoError {
+  constructor(
+    cause: NothingToDoError,
+    readonly attempts: number,
+    readonly failures: string[],
+    readonly cost: z.infer<typeof Cost>,
+  ) {
+    super(cause.message, cause.reason)
+  }
 }

@@ -1,3 +1,4 @@
+import {NothingToDoError} from '../errors.js'
 import type {AdmissionPolicy} from './scheduler.js'
 import {agentSpend} from '../agent/costs.js'
 import type {Snapshot} from '../state/store.js'
@@ -48,4 +49,26 @@ export async function budgetAdmission(ws: Workspace, snap: Snapshot): Promise<Pa
   if (!exhausted) return {}
   const detail = `spent $${state.spent_usd.toFixed(2)} and reserved $${state.reserved_usd.toFixed(2)} of $${state.daily_usd!.toFixed(2)} on ${state.day} (UTC); a run reserves $${next.toFixed(2)}`
   return {globalBlock: () => ({reason: 'budget_exhausted' as const, detail})}
+}
+
+/**
+ * Stops an agent call before an attempt that could pass the day's budget: the
+ * spend so far (verdicts, agent calls, runs in flight), what this call has cost
+ * already, and a reservation for the attempt (reserve_per_agent_call_usd, else
+ * reserve_per_run_usd). Design and assess ask it before every attempt.
+ */
+export function agentBudgetCheck(ws: Workspace): (spentSoFarUsd: number) => Promise<void> {
+  return async (spentSoFar) => {
+    const daily = ws.config.budget.daily_usd
+    if (daily === undefined) return
+    const state = await budgetState(ws, await ws.currentSnapshot())
+    const reserve = ws.config.budget.reserve_per_agent_call_usd ?? ws.config.budget.reserve_per_run_usd
+    const remaining = state.remaining_usd! - spentSoFar
+    if (remaining - reserve < -1e-9 || remaining <= 0) {
+      throw new NothingToDoError(
+        `budget_exhausted: spent $${(state.spent_usd + spentSoFar).toFixed(2)} and reserved $${state.reserved_usd.toFixed(2)} of $${daily.toFixed(2)} on ${state.day} (UTC); an agent attempt reserves $${reserve.toFixed(2)}`,
+        'budget_exhausted',
+      )
+    }
+  }
 }

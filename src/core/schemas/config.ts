@@ -66,7 +66,12 @@ export const ConfigFile = z.strictObject({
     .strictObject({duration: Duration.default(15 * 60_000), max_attempts: z.number().int().positive().default(3)})
     .default({duration: 15 * 60_000, max_attempts: 3}),
   budget: z
-    .strictObject({daily_usd: z.number().nonnegative().optional(), reserve_per_run_usd: z.number().nonnegative().default(0)})
+    .strictObject({
+      daily_usd: z.number().nonnegative().optional(),
+      reserve_per_run_usd: z.number().nonnegative().default(0),
+      /** what one agent attempt (design, assess) is held to cost before it runs; default: reserve_per_run_usd */
+      reserve_per_agent_call_usd: z.number().nonnegative().optional(),
+    })
     .default({reserve_per_run_usd: 0}),
   agent: z.strictObject({command: z.array(z.string().min(1)).min(1), timeout: Duration.optional()}).optional(),
   /** who may sign audits (and changes to this list): see src/core/state/auditors.ts */
