@@ -1,5 +1,5 @@
 import {exitCodeForSignal} from '../core/errors.js'
-import {RunGroups} from '../core/dag/proc.js'
+import {RunGroups} from '../core/proc.js'
 
 export interface AbortScope {
   /** aborted by the first SIGINT or SIGTERM */

@@ -4,7 +4,7 @@ import {assertKnownTeam} from '../core/state/teams.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {claimNextNode, nothingClaimable} from '../core/dag/claims.js'
 import type {NodeFile} from '../core/schemas/index.js'
-import {excludedLocalNodes} from '../core/state/local-edits.js'
+import {excludedLocalNodes} from '../core/views/local-edits.js'
 import {policies} from '../core/flows/policies.js'
 
 export default class Claim extends RigorCommand {

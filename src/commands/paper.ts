@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
-import {withWorkspace} from '../cli/workspace.js'
+import {withWorkspace, workerName} from '../cli/workspace.js'
 import {paperTrade, type PaperResult} from '../core/deploy/index.js'
 
 export default class Paper extends RigorCommand {
@@ -15,7 +15,7 @@ export default class Paper extends RigorCommand {
 
   async run(): Promise<PaperResult> {
     const {args, flags} = await this.parse(Paper)
-    const result = await withWorkspace(flags, (ws) => paperTrade(ws, args.id, {periods: flags.periods, data: flags.data, base: flags.cwd ?? process.cwd()}))
+    const result = await withWorkspace(flags, (ws) => paperTrade(ws, args.id, {periods: flags.periods, data: flags.data, base: flags.cwd ?? process.cwd(), by: workerName(undefined)}))
     this.say(`${result.node}: ${result.periods} paper period(s) ${result.from} to ${result.to} after the backtest window (ended ${result.backtest_end})`)
     this.say(`sharpe ${result.sharpe.toFixed(3)}, total return ${(result.total_return * 100).toFixed(2)}%, max drawdown ${(result.max_drawdown * 100).toFixed(2)}%  -> ${result.file}`)
     return result

@@ -3,6 +3,7 @@ import {RigorCommand} from '../cli/base.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {claimNode} from '../core/dag/claims.js'
+import {liveRunOf, runsDirectory} from '../core/dag/run-records.js'
 import {CheckFailedError, InputError} from '../core/errors.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../core/dag/execute.js'
 import {problemError} from '../core/state/store.js'
@@ -28,6 +29,14 @@ export default class Run extends RigorCommand {
         throw new CheckFailedError(`node ${args.id} is ${node.status}; only pending or claimed nodes run`, {fix: 'seed a new node to run it again'})
       } else if (flags.worker && node.worker !== flags.worker) {
         throw new CheckFailedError(`node ${args.id} is held by worker ${node.worker}, not ${flags.worker}`, {fix: 'run it as its own worker, or wait for `rigor supervise` to re-queue it'})
+      } else {
+        // a claim someone is running right now is not run a second time under its worker's name
+        const live = await liveRunOf(runsDirectory(ws.repo.paths.commonDir), node.id, node.attempt)
+        if (live) {
+          throw new CheckFailedError(`node ${args.id} is being run now by worker ${node.worker} (pid ${live.worker_pid} on this machine)`, {
+            fix: 'wait for its verdict (rigor show), or stop that run: rigor cancel',
+          })
+        }
       }
       return withAbort(async ({signal, groups}) => {
         const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups})

@@ -4,7 +4,7 @@ import {assertKnownTeam} from '../core/state/teams.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
-import {excludedLocalNodes} from '../core/state/local-edits.js'
+import {excludedLocalNodes} from '../core/views/local-edits.js'
 import {runWorkLoop, type WorkSummary} from '../core/flows/worker.js'
 import {policies} from '../core/flows/policies.js'
 

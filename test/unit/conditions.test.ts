@@ -7,7 +7,7 @@ import {
   conditionField,
   validateConfigConditions,
   type ConditionContext,
-} from '../../src/core/dag/conditions.js'
+} from '../../src/core/state/conditions.js'
 import {InputError} from '../../src/core/errors.js'
 import {ConfigFile} from '../../src/core/schemas/config.js'
 

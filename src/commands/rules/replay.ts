@@ -1,5 +1,5 @@
 import {RigorCommand} from '../../cli/base.js'
-import {withWorkspace} from '../../cli/workspace.js'
+import {withWorkspace, workerName} from '../../cli/workspace.js'
 import {replayRules, type RulesReport} from '../../core/dag/rules.js'
 
 export default class RulesReplay extends RigorCommand {
@@ -8,7 +8,7 @@ export default class RulesReplay extends RigorCommand {
 
   async run(): Promise<RulesReport> {
     const {flags} = await this.parse(RulesReplay)
-    const report = await withWorkspace(flags, (ws) => replayRules(ws, {write: true}))
+    const report = await withWorkspace(flags, (ws) => replayRules(ws, {write: true, by: workerName(undefined)}))
     this.say(report.spawned.length ? `spawned ${report.spawned.join(', ')}` : 'nothing to spawn')
     return report
   }

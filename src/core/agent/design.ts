@@ -8,7 +8,7 @@ import {nodesOfSpec, seedNodes} from '../dag/seed.js'
 import {paramSegment} from '../state/ids.js'
 import type {Workspace} from '../state/workspace.js'
 import {askAgentRecorded, extractBlock} from './run-agent.js'
-import {recordAgentCall} from './costs.js'
+import {recordAgentCall} from '../dag/agent-calls.js'
 import {nodeFingerprint} from '../dag/rules.js'
 import {agentBudgetCheck} from '../dag/budget.js'
 

@@ -1,4 +1,5 @@
 import {parse} from 'csv-parse/sync'
+import {readSeries, type SeriesKind} from '../data/series-file.js'
 
 /** A CSV as a header and rows of strings: what altering a runner's data needs, whatever its columns. */
 export interface Table {
@@ -11,10 +12,5 @@ export function parseTable(text: string): Table {
   return {header: records[0] ?? [], rows: records.slice(1)}
 }
 
-/** `date,<value>` series (returns.csv, positions.csv) as a map from date to number. */
-export function seriesByDate(text: string): Map<string, number> {
-  const t = parseTable(text)
-  const dateCol = Math.max(0, t.header.indexOf('date'))
-  const valueCol = t.header.length - 1 === dateCol ? 0 : t.header.length - 1
-  return new Map(t.rows.map((r) => [r[dateCol]!, Number(r[valueCol])]))
-}
+/** `date,<value>` series (returns.csv, positions.csv) as a map from date to number, by the one column rule of data/series-file.ts. */
+export const seriesByDate = (text: string, kind: SeriesKind): Map<string, number> => readSeries(text, kind)

@@ -62,7 +62,7 @@ export async function resolveFamily(ws: Workspace, snap: Snapshot, node: NodeFil
       ws.repo.readFileAt(snap.commit!, `experiments/${n.id}/out/verdict.json`),
     ])
     fromRunners += runnerTrialsOutside(verdictText?.toString('utf8'))
-    if (returnsText) members.push({id: n.id, returns: seriesByDate(returnsText.toString('utf8'))})
+    if (returnsText) members.push({id: n.id, returns: seriesByDate(returnsText.toString('utf8'), 'return')})
   }
   const total = Math.max(1, trials + declared + fromRunners)
   const outside = declared + fromRunners

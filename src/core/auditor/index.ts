@@ -21,7 +21,6 @@ import {resolveFamily} from './family.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
 import {renderAuditFiles, sidecarPath} from './record.js'
 import {processRunner} from './rerun.js'
-import {auditThresholds} from './thresholds.js'
 import {auditsDirPath} from '../state/layout.js'
 
 export {decideVerdict} from './verdict.js'
@@ -60,7 +59,7 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(opts.auditor)) {
     throw new InputError(`auditor name "${opts.auditor}" must be lowercase letters, digits, ".", "_" or "-"`, {field: '--auditor', fix: 'e.g. --auditor risk-team'})
   }
-  const thresholds = auditThresholds(ws.config.audit)
+  const thresholds = ws.config.audit
   const snap = await ws.currentSnapshot()
   const record = snap.nodes.get(id)
   if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status`'})
@@ -77,7 +76,7 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   const read = async (name: string) => (await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/${name}`))?.toString('utf8')
   const returnsText = await read('returns.csv')
   if (!returnsText) throw new CheckFailedError(`node ${id} has no out/returns.csv to audit`, {fix: 'its runner must write returns.csv (date,return) into RIGOR_OUT'})
-  const returns = seriesByDate(returnsText)
+  const returns = seriesByDate(returnsText, 'return')
   const positionsText = await read('positions.csv')
   const accounting = runnerAccounting(await read('verdict.json'))
   // the committed data, never the working tree's copy
@@ -110,7 +109,7 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
     node,
     ...dataInfo,
     returns,
-    positions: positionsText ? seriesByDate(positionsText) : new Map(),
+    positions: positionsText ? seriesByDate(positionsText, 'position') : new Map(),
     accounting,
     family,
     costBps: accounting?.cost_bps ?? verdict.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : 5),

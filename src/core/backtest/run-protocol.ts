@@ -10,7 +10,7 @@ import {getStrategy, parseStrategyParams, STRATEGIES} from './strategies/index.j
 import {minimumBars} from './walk-forward.js'
 
 /**
- * `rigor backtest` as a runner (SPEC section 5): prices come only from
+ * `rigor backtest` as a runner (docs/runner-protocol.md): prices come only from
  * RIGOR_DATA, parameters from RIGOR_PARAMS, and everything lands in RIGOR_OUT.
  * The verdict carries no status, so the workspace's gates decide.
  */

@@ -1,4 +1,4 @@
-import {buildConditionContext, conditionField, type NodeFacts} from './conditions.js'
+import {buildConditionContext, conditionField, type NodeFacts} from '../state/conditions.js'
 import type {AdmissionPolicy} from './scheduler.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'

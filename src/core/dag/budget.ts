@@ -1,6 +1,6 @@
 import {NothingToDoError} from '../errors.js'
 import type {AdmissionPolicy} from './scheduler.js'
-import {agentSpend} from '../agent/costs.js'
+import {agentSpend} from './agent-calls.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 

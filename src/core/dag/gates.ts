@@ -1,4 +1,4 @@
-import {buildConditionContext, conditionField, type CompiledCondition, type NodeFacts} from './conditions.js'
+import {buildConditionContext, conditionField, type CompiledCondition, type NodeFacts} from '../state/conditions.js'
 import type {ConfigFile, GateResult, NodeFile, RunnerVerdict} from '../schemas/index.js'
 
 export interface GateDecision {

@@ -1,6 +1,6 @@
 import canonicalizeModule from 'canonicalize'
 import {sha256} from '../state/checksum.js'
-import {buildConditionContext, conditionField} from './conditions.js'
+import {buildConditionContext, conditionField} from '../state/conditions.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {nodeIdProblem, parentId} from '../state/ids.js'
 import {nowIso, renderNode} from '../state/node-files.js'
@@ -155,7 +155,7 @@ export interface RulesReport {
  * first: `rigor rules check` shows them (and why each skipped one is skipped);
  * `rigor rules replay` commits them in one commit. Replaying twice adds nothing.
  */
-export async function replayRules(ws: Workspace, opts: {write: boolean}): Promise<RulesReport> {
+export async function replayRules(ws: Workspace, opts: {write: boolean; by?: string}): Promise<RulesReport> {
   const outcome = await ws.commit<RulesReport>(async (snap) => {
     const overlay: Snapshot = {...snap, nodes: new Map(snap.nodes)}
     const files = new Map<string, FileChange>()
@@ -173,7 +173,7 @@ export async function replayRules(ws: Workspace, opts: {write: boolean}): Promis
       for (const node of plan.nodes) overlay.nodes.set(node.id, {id: node.id, nodeOid: `planned:${node.id}`, node})
     }
     if (!opts.write || files.size === 0) return {result: report}
-    return {files, message: {action: 'spawn', subject: `rules replay spawned ${report.spawned.length} node(s)`, nodes: report.spawned}, result: report}
+    return {files, message: {action: 'spawn', subject: `rules replay spawned ${report.spawned.length} node(s)`, nodes: report.spawned, worker: opts.by}, result: report}
   })
   return {...outcome.result, commit: outcome.commit}
 }

@@ -10,7 +10,7 @@ import {readFile, readdir, rm, stat} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {z} from 'zod'
-import {hasEnvEntry, isAlive, procInfo, processTable, type ProcInfo} from './proc.js'
+import {hasEnvEntry, isAlive, procInfo, processTable, type ProcInfo} from '../proc.js'
 
 export const RUN_RECORD = 'run.json'
 /** every runner process gets RIGOR_RUN_ID=<run>; its children inherit it even after they leave the group */
@@ -129,4 +129,28 @@ function killLeftovers(run: string, record: RunRecord | undefined): number[] {
     }
   }
   return victims.map((v) => v.pid)
+}
+
+/**
+ * A run of `node` at `attempt` that a live worker of this machine is running now,
+ * found by its run record: `rigor run` must not start the same claim a second time.
+ */
+export async function liveRunOf(runsDir: string, node: string, attempt: number): Promise<RunRecord | undefined> {
+  let runs: string[]
+  try {
+    runs = await readdir(runsDir)
+  } catch {
+    return undefined
+  }
+  for (const run of runs) {
+    const record = await readFile(join(runsDir, run, RUN_RECORD), 'utf8')
+      .then((text) => RunRecord.safeParse(JSON.parse(text)))
+      .catch(() => undefined)
+    if (!record?.success) continue
+    const r = record.data
+    if (r.node !== node || r.attempt !== attempt || r.host !== hostname()) continue
+    const worker = procInfo(r.worker_pid)
+    if (isAlive(r.worker_pid) && (r.worker_start === undefined || worker?.startTime === r.worker_start)) return r
+  }
+  return undefined
 }

@@ -111,7 +111,9 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
     }
     const result = {added, existing, sweeps}
     if (files.size === 0) return {result}
-    return {files, message: {action: 'seed', subject: `seed ${added.length} node(s) from ${opts.file}`, nodes: [...sweeps, ...added]}, result}
+    // who seeded (or which designer), so `rigor log --worker` finds it
+    const by = drafts[0]?.seeded_by ?? drafts[0]?.designed_by
+    return {files, message: {action: 'seed', subject: `seed ${added.length} node(s) from ${opts.file}`, nodes: [...sweeps, ...added], worker: by}, result}
   })
   return outcome.result
 }

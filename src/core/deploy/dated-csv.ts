@@ -19,7 +19,7 @@ export function parseDatedCsv(text: string, file: string): DatedTable {
   }
   const [header = [], ...rows] = table
   const dateColumn = header.findIndex((name) => name.toLowerCase() === 'date')
-  if (dateColumn === -1) throw new InputError('has no "date" column', {file, fix: 'give the file a header row with a date column (SPEC section 5)'})
+  if (dateColumn === -1) throw new InputError('has no "date" column', {file, fix: 'give the file a header row with a date column (docs/runner-protocol.md)'})
   rows.forEach((row, i) => {
     if (Number.isNaN(Date.parse(row[dateColumn] ?? ''))) {
       throw new InputError(`line ${i + 2}: "${row[dateColumn]}" is not a date`, {file, field: 'date', fix: 'write dates as YYYY-MM-DD'})

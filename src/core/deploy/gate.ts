@@ -38,7 +38,7 @@ export interface DeployGate {
 const DAY_MS = 24 * 60 * 60 * 1000
 
 /**
- * The gate of SPEC section 8, evaluated against one committed state:
+ * The deploy gate (docs/auditor.md, README: Deployment), evaluated against one committed state:
  * - the node is intact (node.yaml and verdict.yaml pass their checksums: a corrupt node throws),
  *   proven_accepted, and its committed artifacts are the ones its run recorded;
  * - the newest audit whose `covers.artifacts` equals the current artifact checksums is a PASS,

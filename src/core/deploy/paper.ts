@@ -19,6 +19,7 @@ import {currentArtifacts} from './artifacts.js'
 import {alignColumns, dateOf, formatCsv, parseDatedCsv, type DatedTable} from './dated-csv.js'
 import {assertDeployableId, paperResultsPath, paperReturnsPath} from './paths.js'
 import {readDeployment} from './records.js'
+import {seriesColumns} from '../data/series-file.js'
 
 /**
  * Paper trading: the node's strategy run forward on prices that came after
@@ -43,6 +44,8 @@ import {readDeployment} from './records.js'
  */
 
 export interface PaperOptions {
+  /** who trades it on paper (the commit's Rigor-Worker) */
+  by?: string
   /** walk forward at most this many periods */
   periods?: number
   /** a price file holding the new rows; default: the node's data file */
@@ -104,7 +107,7 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   }
   const lastTime = Date.parse(ahead.at(-1)![history.dateColumn]!)
   const returns = await runForward(ws, node, formatCsv(history.header, [...past, ...ahead]), backtestEnd.time, lastTime)
-  if (returns.length === 0) throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${backtestEnd.date}`, {fix: 'a strategy runner writes one return per period in returns.csv (SPEC section 5)'})
+  if (returns.length === 0) throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${backtestEnd.date}`, {fix: 'a strategy runner writes one return per period in returns.csv (docs/runner-protocol.md)'})
 
   const periodsPerYear = typeof node.params.periods_per_year === 'number' && node.params.periods_per_year > 0 ? node.params.periods_per_year : TRADING_DAYS_PER_YEAR
   const m = returnMetrics(Float64Array.from(returns.map((r) => r.value)), periodsPerYear)
@@ -139,7 +142,7 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
         [file, dumpStateDocument(doc)],
         [returnsFile, returnsCsv],
       ]),
-      message: {action: 'paper', subject: `paper ${id}: ${doc.periods} period(s), sharpe ${m.sharpe.toFixed(2)}`, nodes: [id], trailers: {Periods: String(doc.periods), Sharpe: m.sharpe.toFixed(4)}},
+      message: {action: 'paper', subject: `paper ${id}: ${doc.periods} period(s), sharpe ${m.sharpe.toFixed(2)}`, nodes: [id], worker: opts.by, trailers: {Periods: String(doc.periods), Sharpe: m.sharpe.toFixed(4)}},
       result: {node: id, file, returns_file: returnsFile, backtest_end: doc.backtest_end, from: doc.from, to: doc.to, periods: doc.periods, sharpe: doc.sharpe, total_return: doc.total_return, max_drawdown: doc.max_drawdown, win_rate: doc.win_rate, data: sourceName},
     }
   })
@@ -162,7 +165,7 @@ async function backtestWindowEnd(repo: Repo, tree: string | undefined, id: strin
   const artifacts = await currentArtifacts(repo, tree, id)
   const file = `${outDirPath(id)}/returns.csv`
   const oid = artifacts.oids[RETURNS]
-  if (!oid) throw new CheckFailedError(`${id} has no ${file}, so its backtest window is unknown`, {fix: 'paper trading continues a strategy runner, which writes returns.csv (SPEC section 5)'})
+  if (!oid) throw new CheckFailedError(`${id} has no ${file}, so its backtest window is unknown`, {fix: 'paper trading continues a strategy runner, which writes returns.csv (docs/runner-protocol.md)'})
   if (deployment.artifacts[RETURNS] !== artifacts.sums[RETURNS]) {
     throw new CheckFailedError(`${file} changed after the paper deployment`, {fix: `have the node audited again and deploy it to paper again: rigor deploy ${id} --stage paper`})
   }
@@ -199,7 +202,7 @@ async function runForward(ws: Workspace, node: NodeFile, prices: string, after: 
       throw new CheckFailedError(`the paper run of ${node.id} failed: ${report.reason}; nothing was recorded${log ? `\n${log}` : ''}`, {fix: 'fix the runner (the output above is its run.log), then run rigor paper again'})
     }
     const text = await readFile(join(outDir, 'returns.csv'), 'utf8').catch(() => undefined)
-    if (text === undefined) throw new CheckFailedError(`the runner of ${node.id} wrote no returns.csv`, {fix: 'a strategy runner writes returns.csv (date,return) into RIGOR_OUT (SPEC section 5)'})
+    if (text === undefined) throw new CheckFailedError(`the runner of ${node.id} wrote no returns.csv`, {fix: 'a strategy runner writes returns.csv (date,return) into RIGOR_OUT (docs/runner-protocol.md)'})
     const table = parseDatedCsv(text, 'returns.csv (paper run)')
     return forwardReturns(table, after, until)
   } finally {
@@ -208,8 +211,9 @@ async function runForward(ws: Workspace, node: NodeFile, prices: string, after: 
 }
 
 function forwardReturns(table: DatedTable, after: number, until: number): Array<{date: string; value: number}> {
-  const column = table.header.findIndex((name) => name.toLowerCase() === 'return')
-  if (column === -1) throw new CheckFailedError('the paper run\'s returns.csv has no "return" column', {fix: 'write returns.csv as date,return (SPEC section 5)'})
+  // the one column rule of every returns.csv reader (data/series-file.ts)
+  const column = seriesColumns(table.header, 'return').value
+  if (column >= table.header.length) throw new CheckFailedError('the paper run\'s returns.csv has no return column', {fix: 'write returns.csv as date,return (docs/runner-protocol.md)'})
   return table.rows
     .filter((row) => dateOf(table, row) > after && dateOf(table, row) <= until)
     .sort((a, b) => dateOf(table, a) - dateOf(table, b))

@@ -9,7 +9,7 @@ export const deploymentFilePath = (stage: DeployStage, id: string): string => `$
 export const paperResultsPath = (id: string): string => `${DEPLOYMENTS_DIR}/paper/${id}.results.yaml`
 export const paperReturnsPath = (id: string): string => `${DEPLOYMENTS_DIR}/paper/${id}.returns.csv`
 
-/** An audit older than this no longer opens the gate (SPEC section 8). */
+/** An audit older than this no longer opens the gate (README: Deployment). */
 export const MAX_AUDIT_AGE_DAYS = 30
 /** live needs this many paper periods unless rigor.yaml says otherwise */
 export const DEFAULT_MIN_PAPER_PERIODS = 20

@@ -1,6 +1,6 @@
 import {claimNextNode, type ClaimResult} from '../dag/claims.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
-import type {RunGroups} from '../dag/proc.js'
+import type {RunGroups} from '../proc.js'
 import type {AdmissionPolicyFactory} from '../dag/admission.js'
 import type {NothingClaimableReason} from '../dag/scheduler.js'
 import type {Workspace} from '../state/workspace.js'

@@ -1,6 +1,6 @@
 import {hostname} from 'node:os'
 import {open, readFile, rename, rm, stat} from 'node:fs/promises'
-import {isAlive} from '../dag/proc.js'
+import {isAlive} from '../proc.js'
 
 export interface LockOptions {
   /** a lock older than this is taken over even if its holder looks alive (a hung or remote holder) */

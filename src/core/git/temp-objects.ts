@@ -1,6 +1,6 @@
 import {lstat, readdir, unlink} from 'node:fs/promises'
 import {join} from 'node:path'
-import {isAlive} from '../dag/proc.js'
+import {isAlive} from '../proc.js'
 
 /**
  * rigor writes each loose object to a temporary file, then renames it into

@@ -91,3 +91,6 @@ export const AuditHead = z.strictObject({
   checksum: Checksum,
 })
 export type AuditHead = z.infer<typeof AuditHead>
+
+/** The front matter of an audit report as `rigor verify` checks it: the short head, or the whole record of a report written before the sidecar existed. */
+export const AuditReportFront = z.union([AuditHead, AuditFrontMatter])

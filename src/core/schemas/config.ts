@@ -1,6 +1,7 @@
 import {z} from 'zod'
 import {branchNameProblem, installSpecProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
 import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
+import {AuditThresholds} from './audit-thresholds.js'
 import {HoldoutConfig} from './holdout.js'
 import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
 
@@ -105,8 +106,8 @@ export const ConfigFile = z.strictObject({
       }),
     })
     .optional(),
-  audit: z.record(z.string(), z.unknown()).optional(),
-  backtest: z.record(z.string(), z.unknown()).optional(),
+  /** the auditor's thresholds and switches, checked when rigor.yaml loads (schemas/audit-thresholds.ts) */
+  audit: AuditThresholds.default(AuditThresholds.parse({})),
   deploy: z
     .strictObject({
       paper: StageCommand.optional(),

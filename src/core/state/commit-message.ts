@@ -9,7 +9,6 @@ export const RIGOR_ACTIONS = [
   'release',
   'verdict',
   'spawn',
-  'block',
   'cancel',
   'requeue',
   'audit',

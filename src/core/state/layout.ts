@@ -1,4 +1,4 @@
-/** Where each kind of state file lives in the workspace (SPEC section 2). */
+/** Where each kind of state file lives in the workspace (docs/file-formats.md). */
 export const EXPERIMENTS_DIR = 'experiments'
 export const AUDITS_DIR = 'audits'
 export const HANDOFFS_DIR = 'handoffs'
@@ -54,7 +54,7 @@ export const DOCUMENT_KINDS: readonly DocumentKind[] = [
   {name: 'node', pattern: /^experiments\/(.+)\/node\.yaml$/, format: 'yaml', checksummed: true, schema: 'NodeFile'},
   {name: 'verdict', pattern: /^experiments\/(.+)\/verdict\.yaml$/, format: 'yaml', checksummed: true, schema: 'VerdictFile'},
   {name: 'holdout opening', pattern: /^audits\/(.+)\/holdout-[0-9a-f]+\.yaml$/, format: 'yaml', checksummed: true, schema: 'HoldoutOpening'},
-  {name: 'audit report', pattern: /^audits\/(.+)\/[^/]+\.md$/, format: 'markdown', checksummed: true},
+  {name: 'audit report', pattern: /^audits\/(.+)\/[^/]+\.md$/, format: 'markdown', checksummed: true, schema: 'AuditReportFront'},
   {name: 'audit record', pattern: /^audits\/(.+)\/[^/]+\.json$/, format: 'json', checksummed: true, schema: 'AuditFrontMatter'},
   {name: 'handoff', pattern: /^handoffs\/.+\.yaml$/, format: 'yaml', checksummed: true, schema: 'HandoffFile'},
   {name: 'paper results', pattern: /^deployments\/paper\/.+\.results\.yaml$/, format: 'yaml', checksummed: true, schema: 'PaperResultsFile'},

@@ -22,7 +22,8 @@ export interface ReturnsMatrix {
 
 export function readReturnsColumn(file: string): ReturnsColumn {
   const {header, records} = readTable(file)
-  const named = header.findIndex((name) => name.toLowerCase() === 'return')
+  // the column rule of every returns.csv reader (data/series-file.ts), then: the last column that is entirely numeric
+  const named = header.findIndex((name) => name.trim().toLowerCase() === 'return')
   let index = named
   if (index === -1) {
     for (let c = header.length - 1; c >= 0; c--) {

@@ -124,6 +124,7 @@ function checkText(file: string, text: string): Omit<VerifyProblem, 'where'> | u
     if (kind?.format === 'markdown') {
       const {front, body} = splitMarkdownDocument(text, file)
       check = checkMarkdownDocument(front, body)
+      doc = front
     } else {
       const parsed = kind?.format === 'json' ? (JSON.parse(text) as unknown) : parseYaml(text, file)
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {file, kind: 'invalid', message: `not a ${kind?.format === 'json' ? 'JSON object' : 'YAML mapping'}`}

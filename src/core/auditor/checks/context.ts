@@ -5,7 +5,7 @@ import type {RunnerAccounting} from '../../schemas/verdict.js'
 import type {PriceBasis} from '../accounting.js'
 import type {Family} from '../family.js'
 import type {AuditRunner} from '../rerun.js'
-import type {AuditThresholds} from '../thresholds.js'
+import type {AuditThresholds} from '../../schemas/audit-thresholds.js'
 
 /** Everything a check reads: the committed outputs and data, the family, the thresholds, and a way to re-run the node. */
 export interface CheckContext {

@@ -1,6 +1,5 @@
 import {z} from 'zod'
-import {validate} from '../state/documents.js'
-import {NodeId} from '../schemas/common.js'
+import {NodeId} from './common.js'
 
 /** A reviewer's sign-off of a major issue that may stand (e.g. a Sharpe ratio above the plausible range, explained). */
 export const SignOff = z.strictObject({
@@ -54,4 +53,3 @@ export const AuditThresholds = z.strictObject({
 })
 export type AuditThresholds = z.infer<typeof AuditThresholds>
 
-export const auditThresholds = (raw: unknown): AuditThresholds => validate(AuditThresholds, raw ?? {}, 'rigor.yaml')

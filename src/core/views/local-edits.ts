@@ -1,6 +1,6 @@
-import {classifyStatePath} from './layout.js'
-import {locallyModifiedStateFiles} from '../views/verify.js'
-import type {Workspace} from './workspace.js'
+import {classifyStatePath} from '../state/layout.js'
+import {locallyModifiedStateFiles} from './verify.js'
+import type {Workspace} from '../state/workspace.js'
 
 /**
  * Nodes whose node.yaml is edited in this working tree and not committed. They

@@ -26,7 +26,7 @@
 import {Environment, EvaluationError, ParseError, TypeError as CelTypeError} from '@marcbachmann/cel-js'
 import type {ConfigFile} from '../schemas/config.js'
 import {InputError, RigorError} from '../errors.js'
-import {idDepth} from '../state/ids.js'
+import {idDepth} from './ids.js'
 
 /** What a node looks like inside a condition (`node`, `parent`, each of `nodes`). */
 export interface ConditionNode {
