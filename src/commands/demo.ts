@@ -1,5 +1,6 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+import {numberFlag} from '../cli/flags.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {renderTable} from '../cli/table.js'
@@ -10,7 +11,7 @@ export default class Demo extends RigorCommand {
   static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo /tmp/my-demo --parallel 4']
   static override args = {dir: Args.string({description: 'a new or empty directory', default: './rigor-demo'})}
   static override flags = {
-    parallel: Flags.integer({char: 'p', description: 'slots running at once', default: 4, min: 1, max: 64}),
+    parallel: numberFlag({integer: true, min: 1, max: 64})({char: 'p', description: 'slots running at once', default: 4}),
   }
 
   async run(): Promise<DemoResult> {

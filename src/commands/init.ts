@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+import {cwdFlag} from '../cli/flags.js'
 import {parseReviewers} from '../core/flows/github.js'
 import {initWorkspace, type InitResult} from '../core/flows/init.js'
 
@@ -14,6 +15,8 @@ export default class Init extends RigorCommand {
     '<%= config.bin %> init --github --install git+https://github.com/you/rigor.git#<full commit sha> --reviewers @alice,@org/auditors',
     '<%= config.bin %> init --github --install package.json',
   ]
+  // --cwd names the directory too (as on every workspace command); --remote means nothing before there is a workspace
+  static override baseFlags = {cwd: cwdFlag}
   static override args = {dir: Args.string({description: 'directory of the workspace', default: '.'})}
   static override flags = {
     github: Flags.boolean({description: 'also write .github/workflows/rigor.yml: scheduled workers on a shared remote, then rank, audit, report and a pull request'}),
