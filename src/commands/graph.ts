@@ -13,7 +13,7 @@ export default class Graph extends WorkspaceCommand {
     expand: Flags.boolean({description: 'draw every sweep variant (by default a sweep is one box counting its variants by status)'}),
   }
 
-  async run(): Promise<{format: string; graph: string}> {
+  async run(): Promise<{format: 'mermaid' | 'dot'; graph: string}> {
     const {flags} = await this.parse(Graph)
     const graph = await withWorkspace(flags, async (ws) => {
       const snap = await ws.currentSnapshot()
