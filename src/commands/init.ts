@@ -1,6 +1,8 @@
+import {join} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {cwdFlag} from '../cli/flags.js'
+import {dirFrom, howToRun} from '../cli/invocation.js'
 import {parseReviewers} from '../core/flows/github.js'
 import {initWorkspace, type InitResult} from '../core/flows/init.js'
 
@@ -39,7 +41,10 @@ export default class Init extends RigorCommand {
       this.say(`CI installs rigor from ${github.install} (${github.install_source}); the state branch is ${github.state_branch}`)
       for (const note of github.notes) this.say(`Next: ${note}`)
     } else {
-      this.say(`Next: edit rigor.yaml, then \`rigor seed templates/seed.example.yaml\` and \`rigor work\``)
+      const rigor = howToRun({bin: join(this.config.root, 'bin', 'run.js'), name: this.config.bin}).prefix
+      const where = dirFrom(process.cwd(), result.root)
+      const cd = where === '.' ? '' : `\`cd ${where}\`, `
+      this.say(`Next: ${cd}edit rigor.yaml, then \`${rigor} seed templates/seed.example.yaml\` and \`${rigor} work\``)
     }
     return result
   }
