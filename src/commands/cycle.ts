@@ -28,7 +28,7 @@ export default class Cycle extends WorkspaceCommand {
           signal,
           groups,
           onStep: (step, state, detail) => {
-            if (step === 'work' && state === 'start') progress = live ? listrProgress(flags.parallel) : plainProgress((line) => this.say(`  ${line}`))
+            if (step === 'work' && state === 'start') progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
             this.say(`${step}: ${state}${detail ? ` (${detail})` : ''}`)
           },
           onWork: (event) => progress?.onEvent(event),

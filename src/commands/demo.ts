@@ -19,7 +19,7 @@ export default class Demo extends RigorCommand {
   async run(): Promise<DemoResult> {
     const {args, flags} = await this.parse(Demo)
     const live = process.stdout.isTTY && !this.jsonEnabled()
-    const progress = live ? listrProgress(flags.parallel) : plainProgress((line) => this.say(`  ${line}`))
+    const progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
     const result = await withAbort(({signal, groups}) =>
       runDemo(args.dir, {
         parallel: flags.parallel,

@@ -30,7 +30,7 @@ export default class Work extends WorkspaceCommand {
         withWorkspace(flags, async (ws) => {
           const worker = workerName(flags.worker)
           assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-          const progress = process.stdout.isTTY && !this.jsonEnabled() ? listrProgress(flags.parallel) : plainProgress((line) => this.say(line))
+          const progress = process.stdout.isTTY && !this.jsonEnabled() ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(line))
           const summary = await runWorkLoop(ws, {
             admission: policies.admission,
             worker,
