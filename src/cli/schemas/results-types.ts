@@ -30,6 +30,7 @@ import type Supervise from '../../commands/supervise.js'
 import type Verify from '../../commands/verify.js'
 import type Work from '../../commands/work.js'
 import type {LogEntry} from '../../core/views/log.js'
+import type * as K from './kit-results.js'
 import type * as R from './results.js'
 
 /**
@@ -46,7 +47,7 @@ type Checks = {
   cancel: Fits<ResultOf<typeof Cancel>, typeof R.CancelResult>
   claim: Fits<ResultOf<typeof Claim>, typeof R.ClaimResult>
   cycle: Fits<ResultOf<typeof Cycle>, typeof R.CycleResult>
-  dataGenerate: Fits<ResultOf<typeof DataGenerate>, typeof R.DataGenerateResult>
+  dataGenerate: Fits<ResultOf<typeof DataGenerate>, typeof K.DataGenerateResult>
   demo: Fits<ResultOf<typeof Demo>, typeof R.DemoResult>
   deploy: Fits<ResultOf<typeof Deploy>, typeof R.DeployResult>
   design: Fits<ResultOf<typeof Design>, typeof R.DesignCommandResult>
@@ -63,11 +64,11 @@ type Checks = {
   run: Fits<ResultOf<typeof Run>, typeof R.RunResult>
   seed: Fits<ResultOf<typeof Seed>, typeof R.SeedResult>
   show: Fits<ResultOf<typeof Show>, typeof R.ShowResult>
-  statsDsr: Fits<ResultOf<typeof StatsDsr>, typeof R.StatsDsrResult>
-  statsMintrl: Fits<ResultOf<typeof StatsMintrl>, typeof R.StatsMintrlResult>
-  statsPbo: Fits<ResultOf<typeof StatsPbo>, typeof R.StatsPboResult>
-  statsPsr: Fits<ResultOf<typeof StatsPsr>, typeof R.StatsPsrResult>
-  statsSharpe: Fits<ResultOf<typeof StatsSharpe>, typeof R.StatsSharpeResult>
+  statsDsr: Fits<ResultOf<typeof StatsDsr>, typeof K.StatsDsrResult>
+  statsMintrl: Fits<ResultOf<typeof StatsMintrl>, typeof K.StatsMintrlResult>
+  statsPbo: Fits<ResultOf<typeof StatsPbo>, typeof K.StatsPboResult>
+  statsPsr: Fits<ResultOf<typeof StatsPsr>, typeof K.StatsPsrResult>
+  statsSharpe: Fits<ResultOf<typeof StatsSharpe>, typeof K.StatsSharpeResult>
   status: Fits<ResultOf<typeof Status>, typeof R.StatusResult>
   supervise: Fits<ResultOf<typeof Supervise>, typeof R.SuperviseResult>
   verify: Fits<ResultOf<typeof Verify>, typeof R.VerifyResult>
