@@ -1,45 +1,67 @@
-import {Command, Errors, Flags} from '@oclif/core'
-import {RigorError} from '../core/errors.js'
+import {Command, Errors, type Interfaces} from '@oclif/core'
+import {asRigorError, InputError, RigorError} from '../core/errors.js'
+import {colorOn, red} from './color.js'
+import {cwdFlag, FlagValueError, remoteFlag} from './flags.js'
+
+// oclif's own shapes of parsed flags and args, which its public index does not re-export
+type FlagOutput = {[name: string]: any}
+type ArgOutput = {[name: string]: any}
 
 /**
- * Every rigor command: `--json` (the typed return of run() is the JSON contract),
- * `--cwd`, and one place that turns rigor's errors into exit codes and messages.
+ * Every rigor command: `--json` (the typed return of run() is the JSON contract)
+ * and one place that turns errors into messages and exit codes. The codes
+ * themselves are decided in src/core/errors.ts: whatever the command throws
+ * leaves as a RigorError (an unknown error as UnexpectedError, exit 1), and
+ * anything oclif throws while parsing the command line is bad usage (exit 2).
  */
 export abstract class RigorCommand extends Command {
   static override enableJsonFlag = true
-  static override baseFlags = {
-    cwd: Flags.directory({description: 'workspace directory (default: the current directory)', helpGroup: 'GLOBAL', exists: true}),
-    remote: Flags.string({
-      description: 'a git remote whose branch holds the shared state: every change is pushed there, a rejected push is a lost race (default: $RIGOR_REMOTE)',
-      helpGroup: 'GLOBAL',
-      env: 'RIGOR_REMOTE',
-    }),
-  }
 
   /** A line for humans; suppressed under --json. */
   protected say(message = ''): void {
     if (!this.jsonEnabled()) this.log(message)
   }
 
-  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
-    if (err instanceof RigorError) {
-      if (this.jsonEnabled()) {
-        this.logJson({error: {type: err.name, message: err.message, fix: err.fix, exit: err.exitCode}})
-        process.exitCode = err.exitCode
-        return undefined
-      }
-      // printed whole, never wrapped at the terminal's width: a message is searched and copied as it is
-      const label = process.stderr.isTTY && !process.env.NO_COLOR ? '\u001b[31mError:\u001b[39m' : 'Error:'
-      process.stderr.write(`${label} ${err.report}\n`)
-      process.exitCode = err.exitCode
-      return undefined
+  /** Parsing is where every usage error arises, so it is told apart here, by where it was thrown rather than by its message. */
+  protected override async parse<F extends FlagOutput, B extends FlagOutput, A extends ArgOutput>(
+    options?: Interfaces.Input<F, B, A>,
+    argv?: string[],
+  ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv)
+    } catch (err) {
+      throw usageError(err, this.id)
     }
-    // oclif's own parse errors (unknown flag, missing argument, bad option) are usage errors: exit 2
-    if (err instanceof Errors.CLIError && err.oclif?.exit !== 2 && isParseError(err)) err.oclif.exit = 2
-    return super.catch(err)
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    // this.exit() and oclif's own exits keep their code
+    if (err instanceof Errors.ExitError) return super.catch(err)
+    const error = asRigorError(err)
+    if (this.jsonEnabled()) {
+      this.logJson({error: {type: error.name, message: error.message, fix: error.fix, exit: error.exitCode}})
+    } else {
+      // printed whole, never wrapped at the terminal's width: a message is searched and copied as it is
+      const label = colorOn(process.stderr) ? red('Error:') : 'Error:'
+      process.stderr.write(`${label} ${error.report}\n`)
+      if (process.env.DEBUG && err.stack) process.stderr.write(`${err.stack}\n`)
+    }
+    process.exitCode = error.exitCode
+    return undefined
   }
 }
 
-function isParseError(err: Error): boolean {
-  return /Parse|Unexpected argument|Nonexistent flag|Missing \d+ required|Missing required|Expected .* to be one of|must be/.test(err.message) || err.constructor.name.endsWith('ParseError') || err.constructor.name.endsWith('FlagsError') || err.constructor.name.endsWith('ArgsError')
+/** A command that works on a workspace: `--cwd` says which, `--remote` where its shared state lives. */
+export abstract class WorkspaceCommand extends RigorCommand {
+  static override baseFlags = {cwd: cwdFlag, remote: remoteFlag}
+}
+
+/** An error thrown while parsing the command line, as the InputError (exit 2) it is. */
+export function usageError(err: unknown, commandId: string | undefined): RigorError {
+  if (err instanceof FlagValueError) return err.plain()
+  if (err instanceof RigorError) return err
+  const message = err instanceof Error ? err.message : String(err)
+  // oclif's layout ("Parsing --x \n\t<why>\nSee more help with --help") becomes one line, its pointer to --help the fix
+  const text = message.replace(/^Parsing (--\S+)\s*\n\t/, '$1: ').replace(/\s*See more help with --help\s*$/, '').trim()
+  return new InputError(text, {fix: `see \`rigor ${commandId ? `${commandId.replace(/:/g, ' ')} ` : ''}--help\``})
 }

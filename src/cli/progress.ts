@@ -1,9 +1,10 @@
 import {Listr, type ListrTaskWrapper} from 'listr2'
 import type {WorkEvent} from '../core/flows/worker.js'
+import {renderTable} from './table.js'
 
 export interface Progress {
   onEvent(event: WorkEvent): void
-  /** resolves when the display is finished */
+  /** resolves when the display is finished (and, live, its summary printed) */
   done(): Promise<void>
 }
 
@@ -34,47 +35,133 @@ export function plainProgress(write: (line: string) => void): Progress {
   }
 }
 
-/** Live progress on a terminal: one listr2 line per slot, showing the node it runs. */
-export function listrProgress(slots: number): Progress {
-  const wrappers: Array<ListrTaskWrapper<unknown, any, any> | undefined> = []
+export interface NodeResult {
+  id: string
+  /** the verdict's status, or released / lost */
+  result: string
+  seconds: number
+  slot: number
+  note: string
+}
+
+/**
+ * What the live display shows, kept apart from drawing it: per slot the node it
+ * runs now and since when, one tally for all slots, and every node's result for
+ * the summary at the end.
+ */
+export class ProgressBoard {
+  private readonly running: Array<{id: string; since: number} | undefined>
+  private readonly errors: Array<string | undefined>
+  /** when each node still without a result was claimed */
+  private readonly started = new Map<string, number>()
+  private idle: string | undefined
+  readonly results: NodeResult[] = []
+
+  constructor(
+    readonly slots: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.running = Array.from({length: slots}, () => undefined)
+    this.errors = Array.from({length: slots}, () => undefined)
+  }
+
+  apply(event: WorkEvent): void {
+    if (event.type === 'claimed') {
+      this.running[event.slot] = {id: event.id, since: this.now()}
+      this.started.set(event.id, this.now())
+      this.errors[event.slot] = undefined
+      this.idle = undefined
+    } else if (event.type === 'finished') {
+      const o = event.outcome
+      const since = this.started.get(o.id)
+      this.started.delete(o.id)
+      const seconds = o.kind === 'verdict' ? o.durationMs / 1000 : since !== undefined ? (this.now() - since) / 1000 : 0
+      const note = o.kind === 'verdict' ? [o.reason, o.spawned.length ? `spawned ${o.spawned.join(', ')}` : ''].filter(Boolean).join('; ') : o.kind === 'lost' ? o.why : ''
+      this.results.push({id: o.id, result: o.kind === 'verdict' ? o.status : o.kind, seconds, slot: event.slot, note})
+      // a slot claims its next node as soon as the runner ends, so this verdict may land after the next claim
+      if (this.running[event.slot]?.id === o.id) this.running[event.slot] = undefined
+    } else if (event.type === 'idle') {
+      this.idle = `nothing claimable (${event.reason})`
+    } else {
+      this.errors[event.slot] = event.message
+    }
+  }
+
+  /** `slot 2: running trend/x (12s)`, or what the slot is waiting for. */
+  slotLine(slot: number): string {
+    const run = this.running[slot]
+    if (run) return `slot ${slot + 1}: running ${run.id} (${formatSeconds((this.now() - run.since) / 1000)})`
+    const error = this.errors[slot]
+    return error ? `slot ${slot + 1}: error: ${error}` : `slot ${slot + 1}: idle`
+  }
+
+  /** The one shared counter. */
+  tallyLine(): string {
+    const count = (status: string) => this.results.filter((r) => r.result === status).length
+    const accepted = count('proven_accepted')
+    const rejected = count('proven_rejected')
+    const other = this.results.length - accepted - rejected
+    const runningNow = this.running.filter(Boolean).length
+    return `${this.results.length} finished: ${accepted} accepted, ${rejected} rejected, ${other} other; ${runningNow} running${this.idle && runningNow === 0 ? `; ${this.idle}` : ''}`
+  }
+
+  /** Every finished node, in the order they finished. */
+  summaryTable(stream?: {isTTY?: boolean}): string {
+    const rows = this.results.map((r) => [r.id, r.result, formatSeconds(r.seconds), r.slot + 1, r.note || '-'])
+    return renderTable(['node', 'result', 'time', 'slot', 'note'], rows, {stream})
+  }
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`
+  const m = Math.floor(seconds / 60)
+  return `${m}m${String(Math.round(seconds - 60 * m)).padStart(2, '0')}s`
+}
+
+/**
+ * Live progress on a terminal (listr2): one line with the shared tally, one line
+ * per slot showing the node it runs now and for how long (ticking every second),
+ * then a table of every node's result once the work is over.
+ */
+export function listrProgress(slots: number, write: (text: string) => void): Progress {
+  const board = new ProgressBoard(slots)
+  // line 0 is the tally, line i + 1 slot i
+  const titles = [() => board.tallyLine(), ...Array.from({length: slots}, (_, i) => () => board.slotLine(i))]
+  const lines: Array<ListrTaskWrapper<unknown, any, any> | undefined> = []
   let finish!: () => void
   const finished = new Promise<void>((resolve) => (finish = resolve))
-  let counts = {done: 0, accepted: 0, rejected: 0, other: 0}
-  const list = new Listr(
-    Array.from({length: slots}, (_, i) => ({
-      title: `slot ${i + 1}: waiting`,
-      task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
-        wrappers[i] = task
-        await finished
-        task.title = `slot ${i + 1}: done`
-      },
-    })),
+  const tasks = titles.map((title, index) => ({
+    title: title(),
+    task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
+      lines[index] = task
+      await finished
+      task.title = title()
+    },
+  }))
+  const list = new Listr(tasks, {
+    concurrent: true,
+    exitOnError: false,
     // listr2's own SIGINT handler exits 127 before rigor can stop its runners and put claims back
-    {concurrent: true, exitOnError: false, registerSignalListeners: false, rendererOptions: {collapseSubtasks: false}},
-  )
+    registerSignalListeners: false,
+    rendererOptions: {collapseSubtasks: false},
+  })
+  const redraw = () => {
+    for (const [index, task] of lines.entries()) if (task) task.title = titles[index]()
+  }
+  // the elapsed times move on their own; unref: the display never keeps rigor alive
+  const ticker = setInterval(redraw, 1000)
+  ticker.unref()
   const running = list.run().catch(() => {})
   return {
     onEvent(event) {
-      if (event.type === 'claimed') {
-        const w = wrappers[event.slot]
-        if (w) w.title = `slot ${event.slot + 1}: running ${event.id}`
-      } else if (event.type === 'finished') {
-        const o = event.outcome
-        counts.done++
-        if (o.kind === 'verdict' && o.status === 'proven_accepted') counts.accepted++
-        else if (o.kind === 'verdict' && o.status === 'proven_rejected') counts.rejected++
-        else counts.other++
-        const w = wrappers[event.slot]
-        if (w) {
-          w.title = `slot ${event.slot + 1}: ${o.kind === 'verdict' ? `${o.id} ${o.status}` : `${o.id} ${o.kind}`}`
-          w.output = `${counts.done} finished: ${counts.accepted} accepted, ${counts.rejected} rejected, ${counts.other} other`
-        }
-      }
+      board.apply(event)
+      redraw()
     },
     async done() {
+      clearInterval(ticker)
       finish()
       await running
-      counts = {done: 0, accepted: 0, rejected: 0, other: 0}
+      if (board.results.length > 0) write(board.summaryTable())
     },
   }
 }

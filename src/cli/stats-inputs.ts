@@ -4,38 +4,11 @@ import {readReturnsColumn} from '../core/stats/returns-csv.js'
 import {estimateSharpe, perPeriodSharpe} from '../core/stats/sharpe.js'
 
 /**
- * What the `rigor stats` commands share: numbers given as flag strings, and the
- * Sharpe ratio with its moments taken either from flags or from a returns CSV.
+ * What the `rigor stats` commands share: the Sharpe ratio with its moments taken
+ * either from flags (numbers parsed by oclif, see stats-flags.ts) or from a returns CSV.
  * The convention: Sharpe ratios are per period unless periods-per-year is given,
  * in which case every Sharpe ratio read or printed is annualised.
  */
-
-export interface NumberConstraints {
-  integer?: boolean
-  /** Inclusive lower bound. */
-  min?: number
-  /** Exclusive lower bound. */
-  above?: number
-}
-
-export function parseNumberFlag(raw: string | undefined, flag: string, constraints: NumberConstraints = {}): number | undefined {
-  if (raw === undefined) return undefined
-  const value = raw.trim() === '' ? Number.NaN : Number(raw)
-  const kind = constraints.integer ? 'a whole number' : 'a number'
-  if (!Number.isFinite(value)) {
-    throw new InputError(`"${raw}" is not ${kind}`, {field: flag, fix: `give ${flag} as ${kind}, e.g. ${flag}=${constraints.integer ? '250' : '0.5'}`})
-  }
-  if (constraints.integer && !Number.isInteger(value)) {
-    throw new InputError(`${raw} is not a whole number`, {field: flag, fix: `give ${flag} as a whole number`})
-  }
-  if (constraints.min !== undefined && value < constraints.min) {
-    throw new InputError(`must be at least ${constraints.min}, got ${raw}`, {field: flag, fix: `give ${flag} >= ${constraints.min}`})
-  }
-  if (constraints.above !== undefined && !(value > constraints.above)) {
-    throw new InputError(`must be greater than ${constraints.above}, got ${raw}`, {field: flag, fix: `give ${flag} > ${constraints.above}`})
-  }
-  return value
-}
 
 export function requireFlag<T>(value: T | undefined, flag: string, fix: string): T {
   if (value === undefined) throw new InputError('a value is required', {field: flag, fix})
@@ -44,10 +17,10 @@ export function requireFlag<T>(value: T | undefined, flag: string, fix: string):
 
 export interface SharpeFlags {
   returns?: string
-  sharpe?: string
-  skew?: string
-  kurtosis?: string
-  nObs?: string
+  sharpe?: number
+  skew?: number
+  kurtosis?: number
+  nObs?: number
 }
 
 export interface ResolvedSharpe {
@@ -69,7 +42,7 @@ export interface ResolvedSharpe {
  * `--sharpe/--skew/--kurtosis/--n-obs`, never a mixture: a figure given beside the
  * file it should have come from is a contradiction to report, not to resolve.
  */
-export function resolveSharpe(flags: SharpeFlags, periodsPerYear: number | undefined, cwd: string | undefined): ResolvedSharpe {
+export function resolveSharpe(flags: SharpeFlags, periodsPerYear: number | undefined, cwd?: string): ResolvedSharpe {
   if (flags.returns !== undefined) {
     const clashing = (['sharpe', 'skew', 'kurtosis', 'nObs'] as const).filter((name) => flags[name] !== undefined)
     if (clashing.length > 0) {
@@ -92,12 +65,12 @@ export function resolveSharpe(flags: SharpeFlags, periodsPerYear: number | undef
       returnsColumn: column,
     }
   }
-  const sharpe = requireFlag(parseNumberFlag(flags.sharpe, '--sharpe'), '--sharpe', 'give the observed Sharpe ratio with --sharpe, or a returns CSV with --returns')
-  const skewness = parseNumberFlag(flags.skew, '--skew')
-  const kurtosis = parseNumberFlag(flags.kurtosis, '--kurtosis')
+  const sharpe = requireFlag(flags.sharpe, '--sharpe', 'give the observed Sharpe ratio with --sharpe, or a returns CSV with --returns')
+  const skewness = flags.skew
+  const kurtosis = flags.kurtosis
   return {
     sharpePerPeriod: toPerPeriod(sharpe, periodsPerYear),
-    nObs: parseNumberFlag(flags.nObs, '--n-obs', {integer: true, min: 2}),
+    nObs: flags.nObs,
     skewness: skewness ?? 0,
     kurtosis: kurtosis ?? 3,
     assumedNormal: skewness === undefined && kurtosis === undefined,
@@ -111,10 +84,6 @@ export function toPerPeriod(sharpe: number, periodsPerYear: number | undefined):
 /** Back to the units the user speaks: annualised when periods-per-year was given. */
 export function toUserUnits(sharpePerPeriod: number, periodsPerYear: number | undefined): number {
   return periodsPerYear === undefined ? sharpePerPeriod : sharpePerPeriod * Math.sqrt(periodsPerYear)
-}
-
-export function parsePeriodsPerYear(raw: string | undefined): number | undefined {
-  return parseNumberFlag(raw, '--periods-per-year', {above: 0})
 }
 
 /** A short description of the units, for human output. */
@@ -134,18 +103,17 @@ function flagName(name: keyof SharpeFlags): string {
 /** The flags of a return series as the stats commands receive them. */
 export interface ReturnMomentFlagValues {
   returns?: string
-  sharpe?: string
-  skew?: string
-  kurtosis?: string
-  'n-obs'?: string
-  'periods-per-year'?: string
-  cwd?: string
+  sharpe?: number
+  skew?: number
+  kurtosis?: number
+  'n-obs'?: number
+  'periods-per-year'?: number
 }
 
 /** The observed Sharpe ratio and moments from the shared flags, in per-period units, with the annualisation used. */
 export function observedFromFlags(flags: ReturnMomentFlagValues): {periodsPerYear: number | undefined; observed: ResolvedSharpe} {
-  const periodsPerYear = parsePeriodsPerYear(flags['periods-per-year'])
-  const observed = resolveSharpe({returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']}, periodsPerYear, flags.cwd)
+  const periodsPerYear = flags['periods-per-year']
+  const observed = resolveSharpe({returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']}, periodsPerYear)
   return {periodsPerYear, observed}
 }
 

@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {assessNode, type AssessResult} from '../core/agent/assess.js'
 
-export default class Assess extends RigorCommand {
+export default class Assess extends WorkspaceCommand {
   static override summary = 'Ask the configured agent to judge a verdict; append what was learned to learnings.md.'
   static override examples = ['<%= config.bin %> assess trend/momentum/lookback-120']
   static override args = {id: Args.string({description: 'node id', required: true})}

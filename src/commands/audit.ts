@@ -1,11 +1,11 @@
 import {Args, Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {auditNode} from '../core/auditor/index.js'
 import {resolveSigner} from '../core/state/signing-key.js'
 import type {AuditFrontMatter} from '../core/schemas/index.js'
 
-export default class Audit extends RigorCommand {
+export default class Audit extends WorkspaceCommand {
   static override summary = 'The Independent Auditor: look-ahead, leakage, overfitting and robustness checks; writes audits/<id>/<date>-<auditor>.md.'
   static override description = 'A FAIL is a finished audit (exit 0) that blocks deployment; exit 1 is a refused audit (e.g. the auditor ran, seeded or designed the node).'
   static override examples = ['<%= config.bin %> audit trend/breakout/window-100 --auditor risk', '<%= config.bin %> audit trend/breakout/window-100 --auditor risk --json']

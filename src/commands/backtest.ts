@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
-import {InputError} from '../core/errors.js'
+import {numberFlag} from '../cli/flags.js'
 import type {BacktestMetrics} from '../core/backtest/backtest.js'
 import {DEFAULT_COST_BPS, DEFAULT_FOLDS, runBacktestProtocol} from '../core/backtest/run-protocol.js'
 import {STRATEGIES, STRATEGY_NAMES} from '../core/backtest/strategies/index.js'
@@ -25,17 +25,8 @@ export default class Backtest extends RigorCommand {
 
   static override flags = {
     strategy: Flags.string({description: 'the strategy to run', options: [...STRATEGY_NAMES], required: true}),
-    'cost-bps': Flags.custom<number>({
-      description: `transaction cost in basis points per unit of position traded (default ${DEFAULT_COST_BPS}; params.cost_bps wins)`,
-      parse: async (input) => {
-        const value = Number(input)
-        if (input.trim() === '' || !Number.isFinite(value) || value < 0) {
-          throw new InputError(`must be a number >= 0, got "${input}"`, {fix: 'write basis points per unit traded, e.g. --cost-bps 5'})
-        }
-        return value
-      },
-    })(),
-    folds: Flags.integer({description: `walk-forward folds (default ${DEFAULT_FOLDS}; params.folds wins)`, min: 1, max: 100}),
+    'cost-bps': numberFlag({min: 0})({description: `transaction cost in basis points per unit of position traded (default ${DEFAULT_COST_BPS}; params.cost_bps wins)`}),
+    folds: numberFlag({integer: true, min: 1, max: 100})({description: `walk-forward folds (default ${DEFAULT_FOLDS}; params.folds wins)`}),
   }
 
   async run(): Promise<BacktestMetrics> {
@@ -43,7 +34,6 @@ export default class Backtest extends RigorCommand {
     const result = await runBacktestProtocol(process.env, flags.strategy, {
       costBps: flags['cost-bps'],
       folds: flags.folds,
-      cwd: flags.cwd,
     })
     const m = result.metrics
     this.say(

@@ -1,9 +1,9 @@
 import {Args, Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {cancelNode, type CancelResult} from '../core/dag/cancel.js'
 
-export default class Cancel extends RigorCommand {
+export default class Cancel extends WorkspaceCommand {
   static override summary = 'Cancel a pending or running node (a sweep group: all its unfinished variants).'
   static override description = 'A running node is stopped by the worker holding it (SIGTERM, then SIGKILL after a grace period), which records the cancel.'
   static override examples = ['<%= config.bin %> cancel arch/hidden/lower-25', '<%= config.bin %> cancel arch/hidden --reason "wrong data"']

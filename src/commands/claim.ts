@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {claimNextNode, nothingClaimable} from '../core/dag/claims.js'
@@ -7,7 +7,7 @@ import type {NodeFile} from '../core/schemas/index.js'
 import {excludedLocalNodes} from '../core/views/local-edits.js'
 import {policies} from '../core/flows/policies.js'
 
-export default class Claim extends RigorCommand {
+export default class Claim extends WorkspaceCommand {
   static override summary = 'Claim one claimable node and print its id (exit 3 when nothing is claimable).'
   static override examples = ['<%= config.bin %> claim --worker ci-1', '<%= config.bin %> claim --team arch --json']
   static override flags = {

@@ -1,18 +1,18 @@
-import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
+import {numberFlag} from '../cli/flags.js'
 import {listrProgress, plainProgress, type Progress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {runCycle, type CycleResult} from '../core/flows/cycle.js'
 
-export default class Cycle extends RigorCommand {
+export default class Cycle extends WorkspaceCommand {
   static override summary = 'One whole research cycle: design, work until nothing is claimable, rank, report. Resumable after a crash.'
   static override description = 'Run it again after a crash: it continues with the first unfinished step and never runs a finished node again.'
   static override examples = ['<%= config.bin %> cycle --parallel 4', '<%= config.bin %> cycle --json']
   static override flags = {
-    parallel: Flags.integer({char: 'p', description: 'slots running at once', default: 2, min: 1, max: 256}),
-    'design-count': Flags.integer({description: 'nodes the design step asks for', default: 5, min: 1}),
-    keep: Flags.integer({description: 'nodes the ranking keeps', default: 5, min: 1}),
+    parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots running at once', default: 2}),
+    'design-count': numberFlag({integer: true, min: 1})({description: 'nodes the design step asks for', default: 5}),
+    keep: numberFlag({integer: true, min: 1})({description: 'nodes the ranking keeps', default: 5}),
   }
 
   async run(): Promise<CycleResult> {
@@ -28,7 +28,7 @@ export default class Cycle extends RigorCommand {
           signal,
           groups,
           onStep: (step, state, detail) => {
-            if (step === 'work' && state === 'start') progress = live ? listrProgress(flags.parallel) : plainProgress((line) => this.say(`  ${line}`))
+            if (step === 'work' && state === 'start') progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
             this.say(`${step}: ${state}${detail ? ` (${detail})` : ''}`)
           },
           onWork: (event) => progress?.onEvent(event),

@@ -1,5 +1,8 @@
-import {Args, Flags} from '@oclif/core'
+import {join} from 'node:path'
+import {Args} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+import {numberFlag} from '../cli/flags.js'
+import {dirFrom, howToRun, type Invocation} from '../cli/invocation.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {renderTable} from '../cli/table.js'
@@ -10,13 +13,13 @@ export default class Demo extends RigorCommand {
   static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo /tmp/my-demo --parallel 4']
   static override args = {dir: Args.string({description: 'a new or empty directory', default: './rigor-demo'})}
   static override flags = {
-    parallel: Flags.integer({char: 'p', description: 'slots running at once', default: 4, min: 1, max: 64}),
+    parallel: numberFlag({integer: true, min: 1, max: 64})({char: 'p', description: 'slots running at once', default: 4}),
   }
 
   async run(): Promise<DemoResult> {
     const {args, flags} = await this.parse(Demo)
     const live = process.stdout.isTTY && !this.jsonEnabled()
-    const progress = live ? listrProgress(flags.parallel) : plainProgress((line) => this.say(`  ${line}`))
+    const progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
     const result = await withAbort(({signal, groups}) =>
       runDemo(args.dir, {
         parallel: flags.parallel,
@@ -36,19 +39,27 @@ export default class Demo extends RigorCommand {
         result.best.map((b) => [b.id, b.team, b.sharpe.toFixed(2), `${(b.max_drawdown * 100).toFixed(1)}%`, `${(b.total_return * 100).toFixed(1)}%`]),
       ),
     )
-    this.say(`\n${result.status.total} nodes in ${result.dir} (${result.seconds.toFixed(1)} s). Try next:`)
-    for (const cmd of [
-      `cd ${result.dir}`,
-      'rigor status',
-      `rigor show ${result.best[0]?.id ?? 'trend/momentum/lookback-120'}`,
-      'rigor graph --markdown > dag.md',
-      `less ${result.report[0] ?? 'reports/'}`,
-      'rigor rank --history',
-      'rigor log -n 10',
-      'rigor verify',
-    ]) {
-      this.say(`  ${cmd}`)
-    }
+    this.say(`\n${result.status.total} nodes in ${result.dir} (${result.seconds.toFixed(1)} s).`)
+    for (const line of tryNext(result, howToRun({bin: join(this.config.root, 'bin', 'run.js'), name: this.config.bin}), process.cwd())) this.say(line)
     return result
   }
+}
+
+/** What to try next, each line runnable from where the user is: rigor as it can be run there, --cwd for the demo's workspace. */
+export function tryNext(result: Pick<DemoResult, 'dir' | 'best' | 'report'>, rigor: Invocation, cwd: string): string[] {
+  const dir = dirFrom(cwd, result.dir)
+  const run = (args: string) => `  ${rigor.prefix} ${args} --cwd ${dir}`
+  const header = rigor.onPath
+    ? 'Try next:'
+    : `Try next (${rigor.other ? `the rigor on your PATH, ${rigor.other}, is another one` : 'rigor is not on your PATH'}; \`npm link\` in this rigor's folder puts it there):`
+  return [
+    header,
+    run('status'),
+    run(`show ${result.best[0]?.id ?? 'trend/momentum/lookback-120'}`),
+    `${run('graph --markdown')} > dag.md`,
+    `  less ${dirFrom(cwd, join(result.dir, result.report[0] ?? 'reports/'))}`,
+    run('rank --history'),
+    run('log -n 10'),
+    run('verify'),
+  ]
 }

@@ -1,12 +1,12 @@
 import {Args, Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {deployNode, rollbackDeployment, type DeployResult, type RollbackResult} from '../core/deploy/index.js'
 import {InputError} from '../core/errors.js'
 import {resolveSigner} from '../core/state/signing-key.js'
 import {DEPLOY_STAGES} from '../core/schemas/index.js'
 
-export default class Deploy extends RigorCommand {
+export default class Deploy extends WorkspaceCommand {
   static override summary = 'Deploy a node to paper or live through the audit gate, or roll a deployment back.'
   static override description = `Refuses (exit 1, naming each failed condition and its fix) unless the node is intact and proven_accepted, and its newest audit covering the current artifact checksums is a PASS at most 30 days old; live also needs an active paper deployment of the same artifacts with paper results (rigor paper) of at least deploy.live.min_paper_periods periods (default 20) and deploy.live.min_paper_sharpe (default 0.5, annualised). With auditors: in rigor.yaml, the audit must be SSH-signed by the listed auditor it names, who did not run, seed or design the node.
 A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; env RIGOR_NODE_ID, RIGOR_STAGE, RIGOR_WORKSPACE, RIGOR_ARTIFACTS_DIR, RIGOR_AUDIT (the audit report\'s path), RIGOR_DEPLOYED_BY): a failing command is a refusal and nothing is recorded. Then deployments/<stage>/<id>.yaml is committed.

@@ -1,15 +1,16 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
+import {numberFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {designNodes, type DesignResult} from '../core/agent/design.js'
 
-export default class Design extends RigorCommand {
+export default class Design extends WorkspaceCommand {
   static override summary = 'Ask the configured agent (agent.command, prompt on stdin) to design new nodes; seed the valid ones.'
   static override description = 'The prompt holds the best and worst nodes, what was tried and learnings.md. With no agent configured, a built-in designer refines the best accepted nodes (offline).'
   static override examples = ['<%= config.bin %> design --count 5', '<%= config.bin %> design --team trend --json']
   static override flags = {
-    count: Flags.integer({description: 'how many nodes to ask for', default: 5, min: 1, max: 100}),
+    count: numberFlag({integer: true, min: 1, max: 100})({description: 'how many nodes to ask for', default: 5}),
     team: Flags.string({description: 'design for this team'}),
   }
 

@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {renderGraph, type GraphNode} from '../core/views/graph.js'
 
-export default class Graph extends RigorCommand {
+export default class Graph extends WorkspaceCommand {
   static override summary = 'The experiment DAG as a mermaid (renders on GitHub) or dot graph, coloured by status.'
   static override examples = ['<%= config.bin %> graph > graph.mmd', '<%= config.bin %> graph --root arch --format dot | dot -Tsvg > dag.svg']
   static override flags = {
@@ -13,7 +13,7 @@ export default class Graph extends RigorCommand {
     expand: Flags.boolean({description: 'draw every sweep variant (by default a sweep is one box counting its variants by status)'}),
   }
 
-  async run(): Promise<{format: string; graph: string}> {
+  async run(): Promise<{format: 'mermaid' | 'dot'; graph: string}> {
     const {flags} = await this.parse(Graph)
     const graph = await withWorkspace(flags, async (ws) => {
       const snap = await ws.currentSnapshot()

@@ -1,5 +1,8 @@
+import {join} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
+import {cwdFlag} from '../cli/flags.js'
+import {dirFrom, howToRun} from '../cli/invocation.js'
 import {parseReviewers} from '../core/flows/github.js'
 import {initWorkspace, type InitResult} from '../core/flows/init.js'
 
@@ -14,6 +17,8 @@ export default class Init extends RigorCommand {
     '<%= config.bin %> init --github --install git+https://github.com/you/rigor.git#<full commit sha> --reviewers @alice,@org/auditors',
     '<%= config.bin %> init --github --install package.json',
   ]
+  // --cwd names the directory too (as on every workspace command); --remote means nothing before there is a workspace
+  static override baseFlags = {cwd: cwdFlag}
   static override args = {dir: Args.string({description: 'directory of the workspace', default: '.'})}
   static override flags = {
     github: Flags.boolean({description: 'also write .github/workflows/rigor.yml: scheduled workers on a shared remote, then rank, audit, report and a pull request'}),
@@ -36,7 +41,10 @@ export default class Init extends RigorCommand {
       this.say(`CI installs rigor from ${github.install} (${github.install_source}); the state branch is ${github.state_branch}`)
       for (const note of github.notes) this.say(`Next: ${note}`)
     } else {
-      this.say(`Next: edit rigor.yaml, then \`rigor seed templates/seed.example.yaml\` and \`rigor work\``)
+      const rigor = howToRun({bin: join(this.config.root, 'bin', 'run.js'), name: this.config.bin}).prefix
+      const where = dirFrom(process.cwd(), result.root)
+      const cd = where === '.' ? '' : `\`cd ${where}\`, `
+      this.say(`Next: ${cd}edit rigor.yaml, then \`${rigor} seed templates/seed.example.yaml\` and \`${rigor} work\``)
     }
     return result
   }

@@ -1,13 +1,14 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
+import {numberFlag} from '../cli/flags.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {readActivityLog, type LogEntry} from '../core/views/log.js'
 
-export default class Log extends RigorCommand {
+export default class Log extends WorkspaceCommand {
   static override summary = 'The activity log, read from the Rigor-* trailers of the state commits (--json: JSON lines).'
   static override examples = ['<%= config.bin %> log -n 20', '<%= config.bin %> log --node loss/sharpe-pf --json']
   static override flags = {
-    limit: Flags.integer({char: 'n', description: 'at most this many entries', min: 1}),
+    limit: numberFlag({integer: true, min: 1})({char: 'n', description: 'at most this many entries'}),
     node: Flags.string({description: 'only entries about this node'}),
     action: Flags.string({description: 'only this action (claim, verdict, seed, ...)'}),
     worker: Flags.string({description: 'only this worker'}),

@@ -1,19 +1,20 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
+import {numberFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {renderTable} from '../cli/table.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {rankingHistory, rankNodes, type RankResult} from '../core/views/rank.js'
 import type {RankingFile} from '../core/schemas/index.js'
 
-export default class Rank extends RigorCommand {
+export default class Rank extends WorkspaceCommand {
   static override summary = 'Rank accepted nodes, archive the rest (verdicts are never rewritten), and record the ranking.'
   static override description = 'Objectives: return (total_return), sharpe, drawdown (max_drawdown, lower is better), pareto (the non-dominated set over Sharpe and drawdown).'
   static override examples = ['<%= config.bin %> rank --objective sharpe --keep 5', '<%= config.bin %> rank --objective pareto', '<%= config.bin %> rank --history --json']
   static override flags = {
     objective: Flags.option({options: ['return', 'sharpe', 'drawdown', 'pareto'] as const, default: 'sharpe'})(),
     metric: Flags.string({description: 'rank by this verdict metric instead of the objective\'s own'}),
-    keep: Flags.integer({description: 'keep the best N, archive the rest (default: keep all)', min: 1}),
+    keep: numberFlag({integer: true, min: 1})({description: 'keep the best N, archive the rest (default: keep all)'}),
     team: Flags.string({description: 'rank only this team'}),
     by: Flags.string({description: 'who ranks (default: $RIGOR_WORKER or host-pid)'}),
     history: Flags.boolean({description: 'list the recorded rankings, newest first, instead of ranking'}),

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {writeDailyReport, type DailyReport} from '../core/views/report.js'
 import {policies} from '../core/flows/policies.js'
 
-export default class Report extends RigorCommand {
+export default class Report extends WorkspaceCommand {
   static override summary = 'Write the daily report: reports/<date>.md (with a mermaid lineage graph) and reports/<date>.json.'
   static override examples = ['<%= config.bin %> report', '<%= config.bin %> report --date 2026-11-21 --json']
   static override flags = {

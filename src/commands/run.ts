@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {claimNode} from '../core/dag/claims.js'
@@ -9,7 +9,7 @@ import {executeClaimedNode, type ExecuteOutcome} from '../core/dag/execute.js'
 import {problemError} from '../core/state/store.js'
 import {policies} from '../core/flows/policies.js'
 
-export default class Run extends RigorCommand {
+export default class Run extends WorkspaceCommand {
   static override summary = 'Run a node: write its verdict, apply gates and rules (a pending node is claimed first).'
   static override examples = ['<%= config.bin %> run loss/sharpe-pf', 'id=$(rigor claim) && <%= config.bin %> run "$id"']
   static override args = {id: Args.string({description: 'node id', required: true})}

@@ -1,12 +1,12 @@
 import {userInfo} from 'node:os'
 import {resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {nowIso} from '../core/state/node-files.js'
 import {nodesOfSpec, readSeedSpec, seedNodes, type SeedResult} from '../core/dag/seed.js'
 
-export default class Seed extends RigorCommand {
+export default class Seed extends WorkspaceCommand {
   static override summary = 'Add the nodes of a seed spec (single nodes and sweeps); seeding twice adds nothing.'
   static override examples = ['<%= config.bin %> seed templates/seed.example.yaml']
   static override args = {spec: Args.string({description: 'seed spec YAML file', required: true})}

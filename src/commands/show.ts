@@ -1,11 +1,11 @@
 import {Args} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {dumpYaml} from '../core/state/documents.js'
 import {holdoutOpeningsOf} from '../core/auditor/holdout.js'
 import {showNode, type NodeDetails} from '../core/views/show.js'
 
-export default class Show extends RigorCommand {
+export default class Show extends WorkspaceCommand {
   static override summary = 'One node with its lineage, verdict and audits.'
   static override examples = ['<%= config.bin %> show loss/sharpe-pf', '<%= config.bin %> show loss/sharpe-pf --json']
   static override args = {id: Args.string({description: 'node id', required: true})}

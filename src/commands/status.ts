@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {renderTable} from '../cli/table.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {NODE_STATUSES} from '../core/schemas/index.js'
@@ -7,7 +7,7 @@ import {assertKnownTeam} from '../core/state/teams.js'
 import {configDraftDiffers} from '../core/state/state-branch.js'
 import {summariseStatus, type StatusSummary} from '../core/views/status.js'
 
-export default class Status extends RigorCommand {
+export default class Status extends WorkspaceCommand {
   static override summary = 'Node counts by status and by team.'
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
   static override flags = {team: Flags.string({description: 'only this team'})}

@@ -1,6 +1,7 @@
 import {join} from 'node:path'
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
+import {numberFlag} from '../cli/flags.js'
 // the auditor reports its backlog and failure rate to the health checks
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {withAbort} from '../cli/signals.js'
@@ -9,12 +10,12 @@ import type {LeftoverReport} from '../core/dag/run-records.js'
 import {cleanLeftovers, healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/dag/supervise.js'
 import {policies} from '../core/flows/policies.js'
 
-export default class Supervise extends RigorCommand {
+export default class Supervise extends WorkspaceCommand {
   static override summary = 'Re-queue nodes whose lease expired (up to lease.max_attempts, then inconclusive), kill runs left by dead workers on this machine, and print health checks.'
   static override examples = ['<%= config.bin %> supervise --once', '<%= config.bin %> supervise --interval 60']
   static override flags = {
     once: Flags.boolean({description: 'one pass, then exit'}),
-    interval: Flags.integer({description: 'seconds between passes (without --once)', default: 60, min: 1}),
+    interval: numberFlag({integer: true, min: 1})({description: 'seconds between passes (without --once)', default: 60}),
     by: Flags.string({description: 'supervisor name (default: $RIGOR_WORKER or host-pid)'}),
   }
 

@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace, type WorkspaceFlags} from '../cli/workspace.js'
 import {verifySignatures, type SignatureReport} from '../core/views/verify-signatures.js'
 import {verifyWorkspace, type VerifyReport} from '../core/views/verify.js'
 
-export default class Verify extends RigorCommand {
+export default class Verify extends WorkspaceCommand {
   static override summary = 'Check the checksum of every state file and every artifact; exit 1 if any is corrupt.'
   static override description = `Also mends index entries of this checkout left behind the state branch.
 --signatures lists every audit and deployment with its signer and result (good, unsigned, unknown key, changed after signing), checked against auditors: in rigor.yaml, and shows where the auditor list's chain of trust starts; exit 1 when an audit is not signed by the listed auditor it names, a signature is bad, or a change to auditors: was not signed by an auditor.`

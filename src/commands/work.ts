@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../cli/base.js'
+import {WorkspaceCommand} from '../cli/base.js'
+import {numberFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
@@ -8,15 +9,15 @@ import {excludedLocalNodes} from '../core/views/local-edits.js'
 import {runWorkLoop, type WorkSummary} from '../core/flows/worker.js'
 import {policies} from '../core/flows/policies.js'
 
-export default class Work extends RigorCommand {
+export default class Work extends WorkspaceCommand {
   static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable.'
   static override description =
     'Ctrl-C (or SIGTERM) stops cleanly: no new claims, running nodes are stopped and their claims put back; exit 130 (143 for SIGTERM). A second Ctrl-C leaves at once.'
   static override examples = ['<%= config.bin %> work --parallel 8', '<%= config.bin %> work --team arch --max-nodes 10']
   static override flags = {
     team: Flags.string({description: 'work only on this team'}),
-    parallel: Flags.integer({char: 'p', description: 'slots running at once', default: 1, min: 1, max: 256}),
-    'max-nodes': Flags.integer({description: 'stop after claiming this many nodes', min: 1}),
+    parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots running at once', default: 1}),
+    'max-nodes': numberFlag({integer: true, min: 1})({description: 'stop after claiming this many nodes'}),
     worker: Flags.string({description: 'worker name (default: $RIGOR_WORKER or host-pid)'}),
   }
 
@@ -29,7 +30,7 @@ export default class Work extends RigorCommand {
         withWorkspace(flags, async (ws) => {
           const worker = workerName(flags.worker)
           assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-          const progress = process.stdout.isTTY && !this.jsonEnabled() ? listrProgress(flags.parallel) : plainProgress((line) => this.say(line))
+          const progress = process.stdout.isTTY && !this.jsonEnabled() ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(line))
           const summary = await runWorkLoop(ws, {
             admission: policies.admission,
             worker,

@@ -105,3 +105,23 @@ export class RefConflictError extends Error {
     super(`${ref} moved while writing`)
   }
 }
+
+/**
+ * An error rigor did not raise on purpose (a bare Error, a failed git call, a bug).
+ * It still leaves through the one exit-code table above (exit 1) and says what to do.
+ */
+export class UnexpectedError extends RigorError {
+  constructor(cause: unknown) {
+    const message = cause instanceof Error ? cause.message : String(cause)
+    super(message, {
+      exitCode: EXIT.failure,
+      cause,
+      fix: 'if the message does not say what to change, run again with DEBUG=rigor to print the stack, and report it',
+    })
+  }
+}
+
+/** Every error as a RigorError: rigor's own as they are, anything else as an UnexpectedError (exit 1). */
+export function asRigorError(err: unknown): RigorError {
+  return err instanceof RigorError ? err : new UnexpectedError(err)
+}

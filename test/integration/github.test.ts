@@ -388,7 +388,8 @@ if (args[0] === 'pr') console.log('https://github.com/' + process.env.GH_REPO + 
   chmodSync(join(bin, 'gh'), 0o755)
   // a runner has no git identity or config of its own: the workflow sets what it needs
   const env: Record<string, string> = {PATH: process.env.PATH!, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', FAKE_GH_LOG: ghLog, npm_config_update_notifier: 'false'}
-  for (const name of ['HOME', 'TMPDIR', 'LANG', 'npm_config_cache', 'npm_config_registry', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) {
+  // the machine's registry, proxy and certificate settings, as a hosted runner has its own
+  for (const name of ['HOME', 'TMPDIR', 'LANG', 'npm_config_cache', 'npm_config_registry', 'npm_config_cafile', 'NODE_EXTRA_CA_CERTS', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) {
     if (process.env[name]) env[name] = process.env[name]!
   }
   return {bin, ghLog, env}

@@ -3,6 +3,7 @@ import {mkdir, writeFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
+import {numberFlag} from '../../cli/flags.js'
 import {InputError} from '../../core/errors.js'
 import {generatePrices, MARKET_MODELS, pricesToCsv} from '../../core/data/generator.js'
 
@@ -27,8 +28,8 @@ export default class DataGenerate extends RigorCommand {
 
   static override flags = {
     out: Flags.string({description: 'the CSV file to write (date,open,high,low,close,volume)', required: true}),
-    seed: Flags.integer({description: 'random seed (default 0)', default: 0, min: 0, max: 0xffff_ffff}),
-    years: Flags.integer({description: 'length in years of 252 business days', default: 10, min: 1, max: 200}),
+    seed: numberFlag({integer: true, min: 0, max: 0xffff_ffff})({description: 'random seed (default 0)', default: 0}),
+    years: numberFlag({integer: true, min: 1, max: 200})({description: 'length in years of 252 business days', default: 10}),
     symbol: Flags.string({description: 'market model', options: Object.keys(MARKET_MODELS), default: 'SYNTH-A'}),
     start: Flags.string({description: 'first business day, YYYY-MM-DD', default: '2015-01-02'}),
     force: Flags.boolean({description: 'overwrite the file if it exists', default: false}),
@@ -36,7 +37,7 @@ export default class DataGenerate extends RigorCommand {
 
   async run(): Promise<GenerateResult> {
     const {flags} = await this.parse(DataGenerate)
-    const file = resolve(flags.cwd ?? process.cwd(), flags.out)
+    const file = resolve(flags.out)
     if (existsSync(file) && !flags.force) {
       throw new InputError('already exists', {file, fix: 'pass --force to overwrite it, or choose another --out'})
     }

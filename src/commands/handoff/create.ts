@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../../cli/base.js'
+import {WorkspaceCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {createHandoff, type CreatedHandoff} from '../../core/flows/handoff.js'
 
-export default class HandoffCreate extends RigorCommand {
+export default class HandoffCreate extends WorkspaceCommand {
   static override summary = 'Hand files from one party to another, each pinned by its sha256, in handoffs/<task>/<n>-<from>-to-<to>.yaml.'
   static override description = 'Artifacts are files inside the workspace (paths relative to the current directory or --cwd); the handoff file is committed in one commit, the artifacts themselves are not.'
   static override examples = ['<%= config.bin %> handoff create --task data-prep --from alice --to bob --artifact data/prices.csv --message "cleaned"']

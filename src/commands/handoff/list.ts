@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
-import {RigorCommand} from '../../cli/base.js'
+import {WorkspaceCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {listHandoffs, type HandoffListing} from '../../core/flows/handoff.js'
 
-export default class HandoffList extends RigorCommand {
+export default class HandoffList extends WorkspaceCommand {
   static override summary = 'List the handoffs, oldest first per task.'
   static override examples = ['<%= config.bin %> handoff list', '<%= config.bin %> handoff list --task data-prep --json']
   static override flags = {task: Flags.string({description: 'only this task'})}

@@ -1,9 +1,9 @@
 import {Args} from '@oclif/core'
-import {RigorCommand} from '../../cli/base.js'
+import {WorkspaceCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {verifyHandoffs, type HandoffVerifyReport} from '../../core/flows/handoff.js'
 
-export default class HandoffVerify extends RigorCommand {
+export default class HandoffVerify extends WorkspaceCommand {
   static override summary = 'Recompute every handed-over artifact\'s checksum and check each handoff file\'s own; exit 1 naming every mismatch.'
   static override examples = ['<%= config.bin %> handoff verify', '<%= config.bin %> handoff verify data-prep --json']
   static override args = {task: Args.string({description: 'only this task'})}

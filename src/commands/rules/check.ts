@@ -1,8 +1,8 @@
-import {RigorCommand} from '../../cli/base.js'
+import {WorkspaceCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {replayRules, type RulesReport} from '../../core/dag/rules.js'
 
-export default class RulesCheck extends RigorCommand {
+export default class RulesCheck extends WorkspaceCommand {
   static override summary = 'Show what the backward rules would spawn from the current verdicts, and why each skipped spawn is skipped. Writes nothing.'
   static override examples = ['<%= config.bin %> rules check', '<%= config.bin %> rules check --json']
 

@@ -1,8 +1,8 @@
-import {RigorCommand} from '../../cli/base.js'
+import {WorkspaceCommand} from '../../cli/base.js'
 import {withWorkspace, workerName} from '../../cli/workspace.js'
 import {replayRules, type RulesReport} from '../../core/dag/rules.js'
 
-export default class RulesReplay extends RigorCommand {
+export default class RulesReplay extends WorkspaceCommand {
   static override summary = 'Apply the backward rules to the current verdicts and commit the spawns (idempotent).'
   static override examples = ['<%= config.bin %> rules replay']
 

@@ -1,7 +1,7 @@
-import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
-import {formatNumber, observedFromFlags, parseNumberFlag, requireObservations, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
+import {numberFlag} from '../../cli/flags.js'
+import {formatNumber, observedFromFlags, requireObservations, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
 import {deflatedSharpeRatio} from '../../core/stats/dsr.js'
 
 export interface DsrResult {
@@ -35,9 +35,9 @@ Sharpe ratios (and --var-trials) are per period unless --periods-per-year is giv
   ]
 
   static override flags = {
-    sharpe: Flags.string({description: 'observed Sharpe ratio of the selected trial', helpValue: '<number>'}),
-    trials: Flags.string({description: 'number of trials N the selected one was picked from (rejected trials count too)', helpValue: '<integer>', required: true}),
-    'var-trials': Flags.string({description: "variance of the trials' Sharpe ratios", helpValue: '<number>', required: true}),
+    sharpe: numberFlag()({description: 'observed Sharpe ratio of the selected trial'}),
+    trials: numberFlag({integer: true, min: 1})({description: 'number of trials N the selected one was picked from (rejected trials count too)', required: true}),
+    'var-trials': numberFlag({min: 0})({description: "variance of the trials' Sharpe ratios", required: true}),
     ...returnMomentFlags,
   }
 
@@ -45,8 +45,8 @@ Sharpe ratios (and --var-trials) are per period unless --periods-per-year is giv
     const {flags} = await this.parse(StatsDsr)
     const {periodsPerYear, observed} = observedFromFlags(flags)
     const nObs = requireObservations(observed)
-    const nTrials = parseNumberFlag(flags.trials, '--trials', {integer: true, min: 1}) as number
-    const varTrials = parseNumberFlag(flags['var-trials'], '--var-trials', {min: 0}) as number
+    const nTrials = flags.trials
+    const varTrials = flags['var-trials']
     // a variance of Sharpe ratios scales with the square of the Sharpe ratio's units
     const varTrialsPerPeriod = periodsPerYear === undefined ? varTrials : varTrials / periodsPerYear
 

@@ -1,7 +1,7 @@
-import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
-import {formatNumber, observedFromFlags, parseNumberFlag, toPerPeriod, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
+import {numberFlag} from '../../cli/flags.js'
+import {formatNumber, observedFromFlags, toPerPeriod, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
 import {minimumTrackRecordLength} from '../../core/stats/mintrl.js'
 
 export interface MinTrlResult {
@@ -37,19 +37,19 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
   ]
 
   static override flags = {
-    sharpe: Flags.string({description: 'observed Sharpe ratio', helpValue: '<number>'}),
-    benchmark: Flags.string({description: 'Sharpe ratio to beat', helpValue: '<number>', default: '0'}),
+    sharpe: numberFlag()({description: 'observed Sharpe ratio'}),
+    benchmark: numberFlag()({description: 'Sharpe ratio to beat', default: 0}),
     ...returnMomentFlags,
-    confidence: Flags.string({description: 'confidence level to reach', helpValue: '<probability>', default: '0.95'}),
-    'n-obs': Flags.string({description: 'observations available, to say whether the track record is long enough', helpValue: '<integer>'}),
+    confidence: numberFlag()({description: 'confidence level to reach', helpValue: '<probability>', default: 0.95}),
+    'n-obs': numberFlag({integer: true, min: 2})({description: 'observations available, to say whether the track record is long enough'}),
   }
 
   async run(): Promise<MinTrlResult> {
     const {flags} = await this.parse(StatsMintrl)
     const {periodsPerYear, observed} = observedFromFlags(flags)
-    const benchmark = parseNumberFlag(flags.benchmark, '--benchmark') as number
+    const benchmark = flags.benchmark
     const benchmarkPerPeriod = toPerPeriod(benchmark, periodsPerYear)
-    const confidence = parseNumberFlag(flags.confidence, '--confidence') as number
+    const confidence = flags.confidence
     const mintrl = minimumTrackRecordLength({
       sharpe: observed.sharpePerPeriod,
       benchmark: benchmarkPerPeriod,

@@ -1,7 +1,7 @@
-import {resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
-import {formatNumber, parseNumberFlag} from '../../cli/stats-inputs.js'
+import {numberFlag} from '../../cli/flags.js'
+import {formatNumber} from '../../cli/stats-inputs.js'
 import {DEFAULT_CSCV_SPLITS, MAX_CSCV_SPLITS, probabilityOfBacktestOverfitting, usableSplits} from '../../core/stats/pbo.js'
 import {readReturnsMatrix} from '../../core/stats/returns-csv.js'
 
@@ -35,15 +35,14 @@ S defaults to 16 and is lowered, with a note, when the matrix has too few rows. 
 
   static override flags = {
     returns: Flags.string({description: 'CSV returns matrix: one column per trial, optional date column', helpValue: '<file>', required: true}),
-    splits: Flags.string({description: `number of blocks S, even (default ${DEFAULT_CSCV_SPLITS})`, helpValue: '<integer>'}),
+    splits: numberFlag({integer: true, min: 2})({description: `number of blocks S, even (default ${DEFAULT_CSCV_SPLITS})`}),
   }
 
   async run(): Promise<PboCommandResult> {
     const {flags} = await this.parse(StatsPbo)
     const returnsFlag = flags.returns
-    const requested = parseNumberFlag(flags.splits, '--splits', {integer: true, min: 2}) ?? DEFAULT_CSCV_SPLITS
-    const file = flags.cwd ? resolve(flags.cwd, returnsFlag) : returnsFlag
-    const matrix = readReturnsMatrix(file)
+    const requested = flags.splits ?? DEFAULT_CSCV_SPLITS
+    const matrix = readReturnsMatrix(returnsFlag)
     // an odd or oversized S is a mistake to report (the library does); only a short matrix lowers S
     const lowerable = requested % 2 === 0 && requested <= MAX_CSCV_SPLITS && matrix.rows.length >= 4
     const chosen = lowerable ? usableSplits(matrix.rows.length, requested) : requested

@@ -1,7 +1,7 @@
-import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
-import {formatNumber, observedFromFlags, parseNumberFlag, requireObservations, toPerPeriod, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
+import {numberFlag} from '../../cli/flags.js'
+import {formatNumber, observedFromFlags, requireObservations, toPerPeriod, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
 import {probabilisticSharpeRatio, probabilisticSharpeStatistic} from '../../core/stats/psr.js'
 
 export interface PsrResult {
@@ -33,8 +33,8 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
   ]
 
   static override flags = {
-    sharpe: Flags.string({description: 'observed Sharpe ratio', helpValue: '<number>'}),
-    benchmark: Flags.string({description: 'Sharpe ratio to beat', helpValue: '<number>', default: '0'}),
+    sharpe: numberFlag()({description: 'observed Sharpe ratio'}),
+    benchmark: numberFlag()({description: 'Sharpe ratio to beat', default: 0}),
     ...returnMomentFlags,
   }
 
@@ -42,7 +42,7 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
     const {flags} = await this.parse(StatsPsr)
     const {periodsPerYear, observed} = observedFromFlags(flags)
     const nObs = requireObservations(observed)
-    const benchmark = parseNumberFlag(flags.benchmark, '--benchmark') as number
+    const benchmark = flags.benchmark
     const benchmarkPerPeriod = toPerPeriod(benchmark, periodsPerYear)
     const input = {sharpe: observed.sharpePerPeriod, benchmark: benchmarkPerPeriod, nObs, skewness: observed.skewness, kurtosis: observed.kurtosis}
     const psr = probabilisticSharpeRatio(input)

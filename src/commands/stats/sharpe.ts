@@ -1,5 +1,5 @@
-import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
+import {numberFlag} from '../../cli/flags.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
 import {formatNumber, observedFromFlags, requireObservations, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
 import {sharpeStandardError} from '../../core/stats/sharpe.js'
@@ -31,7 +31,7 @@ Give --returns FILE to compute everything from a CSV, or --sharpe with --n-obs (
 
   static override flags = {
     ...returnMomentFlags,
-    sharpe: Flags.string({description: 'a known Sharpe ratio, for its standard error', helpValue: '<number>'}),
+    sharpe: numberFlag()({description: 'a known Sharpe ratio, for its standard error'}),
   }
 
   async run(): Promise<SharpeResult> {

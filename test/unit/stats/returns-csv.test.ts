@@ -2,7 +2,8 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
-import {parseNumberFlag, resolveSharpe, toUserUnits} from '../../../src/cli/stats-inputs.js'
+import {parseNumber} from '../../../src/cli/flags.js'
+import {resolveSharpe, toUserUnits} from '../../../src/cli/stats-inputs.js'
 import {readReturnsColumn, readReturnsMatrix} from '../../../src/core/stats/returns-csv.js'
 import {estimateSharpe} from '../../../src/core/stats/sharpe.js'
 import {thrownInputError} from './helpers.js'
@@ -52,15 +53,16 @@ describe('readReturnsMatrix', () => {
 
 describe('stats command inputs', () => {
   it('parses numbers strictly and names the flag', () => {
-    expect(parseNumberFlag('-3', '--skew')).toBe(-3)
-    expect(parseNumberFlag(undefined, '--skew')).toBeUndefined()
-    expect(thrownInputError(() => parseNumberFlag('abc', '--sharpe')).field).toBe('--sharpe')
-    expect(() => parseNumberFlag('2.5', '--trials', {integer: true})).toThrow(/whole number/)
-    expect(() => parseNumberFlag('0', '--periods-per-year', {above: 0})).toThrow(/greater than 0/)
+    expect(parseNumber('-3', '--skew')).toBe(-3)
+    expect(thrownInputError(() => parseNumber('abc', '--sharpe')).field).toBe('--sharpe')
+    expect(() => parseNumber('', '--sharpe')).toThrow(/not a number/)
+    expect(() => parseNumber('2.5', '--trials', {integer: true})).toThrow(/whole number/)
+    expect(() => parseNumber('0', '--periods-per-year', {above: 0})).toThrow(/greater than 0/)
+    expect(() => parseNumber('7', '--parallel', {max: 4})).toThrow(/at most 4/)
   })
 
   it('converts annualised Sharpe ratios to per period and back', () => {
-    const resolved = resolveSharpe({sharpe: '2.5', nObs: '1250'}, 250, undefined)
+    const resolved = resolveSharpe({sharpe: 2.5, nObs: 1250}, 250)
     expect(resolved.sharpePerPeriod).toBeCloseTo(2.5 / Math.sqrt(250), 14)
     expect(resolved.assumedNormal).toBe(true)
     expect(toUserUnits(resolved.sharpePerPeriod, 250)).toBeCloseTo(2.5, 14)
@@ -71,6 +73,6 @@ describe('stats command inputs', () => {
     const resolved = resolveSharpe({returns: 'series.csv'}, undefined, dir)
     const estimate = estimateSharpe([0.01, -0.02, 0.015, 0.003, 0.007])
     expect(resolved).toMatchObject({sharpePerPeriod: estimate.sharpe, nObs: 5, skewness: estimate.skewness, kurtosis: estimate.kurtosis})
-    expect(thrownInputError(() => resolveSharpe({returns: file, sharpe: '1'}, undefined, undefined)).message).toMatch(/--sharpe cannot be combined/)
+    expect(thrownInputError(() => resolveSharpe({returns: file, sharpe: 1}, undefined)).message).toMatch(/--sharpe cannot be combined/)
   })
 })

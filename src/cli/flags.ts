@@ -1,0 +1,65 @@
+import {Flags} from '@oclif/core'
+import {InputError} from '../core/errors.js'
+
+/** What a number flag accepts, checked while oclif parses it. */
+export interface NumberRule {
+  integer?: boolean
+  /** Inclusive lower bound. */
+  min?: number
+  /** Exclusive lower bound. */
+  above?: number
+  /** Inclusive upper bound. */
+  max?: number
+}
+
+/**
+ * A bad flag value. oclif rewrites the message of whatever a flag parser throws
+ * ("Parsing --x ... See more help with --help"), so the parts are kept apart
+ * and RigorCommand.parse turns this back into a plain InputError.
+ */
+export class FlagValueError extends InputError {
+  constructor(
+    readonly flag: string,
+    readonly problem: string,
+    readonly fixText: string,
+  ) {
+    super(problem, {field: flag, fix: fixText})
+    // to the user it is an InputError like any other
+    this.name = 'InputError'
+  }
+
+  /** The error as the user sees it, free of oclif's rewriting. */
+  plain(): InputError {
+    return new InputError(this.problem, {field: this.flag, fix: this.fixText})
+  }
+}
+
+/** Reads a number given on the command line; `flag` (e.g. `--trials`) names it in the error. */
+export function parseNumber(raw: string, flag: string, rule: NumberRule = {}): number {
+  const value = raw.trim() === '' ? Number.NaN : Number(raw)
+  const kind = rule.integer ? 'a whole number' : 'a number'
+  if (!Number.isFinite(value)) throw new FlagValueError(flag, `"${raw}" is not ${kind}`, `give ${flag} as ${kind}, e.g. ${flag}=${rule.integer ? '250' : '0.5'}`)
+  if (rule.integer && !Number.isInteger(value)) throw new FlagValueError(flag, `${raw} is not a whole number`, `give ${flag} as a whole number`)
+  if (rule.min !== undefined && value < rule.min) throw new FlagValueError(flag, `must be at least ${rule.min}, got ${raw}`, `give ${flag} >= ${rule.min}`)
+  if (rule.above !== undefined && !(value > rule.above)) throw new FlagValueError(flag, `must be greater than ${rule.above}, got ${raw}`, `give ${flag} > ${rule.above}`)
+  if (rule.max !== undefined && value > rule.max) throw new FlagValueError(flag, `must be at most ${rule.max}, got ${raw}`, `give ${flag} <= ${rule.max}`)
+  return value
+}
+
+/** A flag whose value is a number obeying `rule`: `numberFlag({integer: true, min: 1})({description: ...})`. */
+export function numberFlag(rule: NumberRule = {}) {
+  return Flags.custom<number>({
+    helpValue: rule.integer ? '<integer>' : '<number>',
+    parse: async (input, _context, flag) => parseNumber(input, `--${flag.name}`, rule),
+  })
+}
+
+/** --cwd: only on commands that open a workspace. */
+export const cwdFlag = Flags.directory({description: 'workspace directory (default: the current directory)', helpGroup: 'GLOBAL', exists: true})
+
+/** --remote: only on commands that read or change the shared state. */
+export const remoteFlag = Flags.string({
+  description: 'a git remote whose branch holds the shared state: every change is pushed there, a rejected push is a lost race (default: $RIGOR_REMOTE)',
+  helpGroup: 'GLOBAL',
+  env: 'RIGOR_REMOTE',
+})

@@ -1,0 +1,147 @@
+import {execFileSync, spawnSync} from 'node:child_process'
+import {existsSync, readFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {BIN, rigor} from '../helpers/cli.js'
+import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
+import {SLOW, waitFor} from '../helpers/processes.js'
+import {workspace, writeSpec} from './helpers.js'
+
+/** What a person sees: rigor under a real pseudo-terminal (a tmux pane), and its help, suggestions and completion. */
+
+let repo: TempRepo
+let tmuxSocket: string | undefined
+afterEach(() => {
+  if (tmuxSocket) spawnSync('tmux', ['-L', tmuxSocket, 'kill-server'])
+  tmuxSocket = undefined
+  repo?.cleanup()
+})
+
+const FIXTURES = resolve(__dirname, '../fixtures')
+const hasTmux = spawnSync('tmux', ['-V']).status === 0
+const hasBash = spawnSync('bash', ['--version']).status === 0
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+/** an SGR colour (foreground 30-37, 90-97): what capture-pane -e keeps of the styling */
+const COLOUR = /\u001b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7])(?:;[0-9;]*)?m/
+
+/** `rigor <args>` in a tmux pane of 120x40; the pane stays open after it exits, its exit code in a file. */
+function inTerminal(args: string[], env: Record<string, string> = {}) {
+  tmuxSocket = `rigor-term-${process.pid}-${Math.random().toString(16).slice(2)}`
+  const rcFile = join(repo.dir, '.git', `rc-${Math.random().toString(16).slice(2)}.txt`)
+  const vars = Object.entries({...GIT_ENV, TERM: 'xterm-256color', ...env, RIGOR_TEST_RC: rcFile}).map(([k, v]) => `${k}=${quote(v)}`)
+  const argv = [process.execPath, join(FIXTURES, 'exit-code-wrapper.cjs'), process.execPath, BIN, ...args]
+  // NO_COLOR must be set or unset for the command alone, not inherited from the test runner
+  const command = `cd ${quote(repo.dir)} && exec env -u NO_COLOR -u FORCE_COLOR ${vars.join(' ')} ${argv.map(quote).join(' ')}`
+  const tmux = (...a: string[]) => execFileSync('tmux', ['-L', tmuxSocket!, ...a], {encoding: 'utf8'})
+  tmux('new-session', '-d', '-s', 'term', '-x', '120', '-y', '40', command)
+  return {
+    pane: () => tmux('capture-pane', '-p', '-t', 'term'),
+    styled: () => tmux('capture-pane', '-p', '-e', '-t', 'term'),
+    exited: () => existsSync(rcFile),
+    code: () => readFileSync(rcFile, 'utf8').trim(),
+  }
+}
+
+function seedSlow(count: number, sleepMs: number): void {
+  const nodes = Array.from({length: count}, (_, i) => ({
+    id: `s/n${i}`,
+    team: 'default',
+    run: {command: ['node', join(FIXTURES, 'slow-runner.cjs')], env: {RIGOR_TEST_SLEEP_MS: String(sleepMs)}},
+    params: {i},
+  }))
+  writeSpec(repo.dir, {nodes})
+  expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+  repo.git('add', 'spec.yaml')
+  repo.git('commit', '-qm', 'spec')
+}
+
+describe.skipIf(!hasTmux)('under a terminal', {timeout: SLOW}, () => {
+  it('rigor work: per slot the node it runs and for how long, one shared tally, then every node in a table', async () => {
+    repo = workspace()
+    seedSlow(4, 3000)
+    const term = inTerminal(['work', '--parallel', '2'])
+    await waitFor('both slots running', () => (term.pane().match(/slot \d: running s\/n\d \(\d/g) ?? []).length === 2)
+    const first = term.pane()
+    expect(first.match(/finished: /g)).toHaveLength(1)
+    expect(first).toMatch(/0 finished: 0 accepted, 0 rejected, 0 other; 2 running/)
+    const elapsed = (pane: string) => /slot 1: running s\/n\d \(([\d.]+)s\)/.exec(pane)?.[1]
+    const before = elapsed(first)
+    await waitFor('the elapsed time to move', () => elapsed(term.pane()) !== undefined && elapsed(term.pane()) !== before)
+    // after the first round a slot shows the node it runs now, not the last one's result
+    await waitFor('the second round', () => /2 finished: 2 accepted/.test(term.pane()) && /slot \d: running/.test(term.pane()))
+    expect(term.pane()).not.toMatch(/slot \d: s\/n\d proven_accepted/)
+    await waitFor('rigor work to exit', term.exited)
+    expect(term.code()).toBe('0')
+    const end = term.pane()
+    expect(end).toMatch(/4 finished: 4 accepted, 0 rejected, 0 other; 0 running/)
+    expect(end).toMatch(/│ node\s+│ result\s+│ time\s+│ slot │ note\s+│/)
+    for (let i = 0; i < 4; i++) expect(end).toMatch(new RegExp(`│ s/n${i}\\s+│ proven_accepted │ \\d`))
+    expect(end).toContain('ran 4 node(s) (4 proven_accepted)')
+  })
+
+  it('colour only without NO_COLOR: tables, progress and errors', async () => {
+    repo = workspace()
+    seedSlow(1, 200)
+    const coloured = inTerminal(['work'])
+    await waitFor('rigor work to exit', coloured.exited)
+    expect(coloured.styled()).toMatch(COLOUR)
+    for (const args of [['status'], ['work'], ['show', 'nothing/here']]) {
+      const plain = inTerminal(args, {NO_COLOR: '1'})
+      await waitFor(`rigor ${args.join(' ')} to exit`, plain.exited)
+      expect(plain.pane()).toMatch(args[0] === 'show' ? /Error: no node nothing\/here/ : /┌|nothing claimable|ran 0/)
+      expect(plain.styled(), args.join(' ')).not.toMatch(COLOUR)
+    }
+    const status = inTerminal(['status'])
+    await waitFor('rigor status to exit', status.exited)
+    expect(status.styled()).toMatch(COLOUR)
+  })
+})
+
+describe('the command line a person meets', () => {
+  it('rigor help lists the topics with what they do', () => {
+    repo = workspace()
+    const help = rigor(repo.dir, ['help'])
+    expect(help.code).toBe(0)
+    const text = help.stdout.replace(/\s+/g, ' ')
+    expect(text).toMatch(/stats The statistics behind the audit/)
+    expect(text).toMatch(/rules The backward rules .* `replay` commits the spawns/)
+    expect(text).not.toMatch(/rules [^.]*Writes nothing\./)
+    expect(rigor(repo.dir, ['help', 'status']).stdout).toContain('--cwd')
+    expect(rigor(repo.dir, ['stats', 'dsr', '--help']).stdout).not.toMatch(/--cwd|--remote/)
+  })
+
+  it('a mistyped command: exit 2 and the closest ones', () => {
+    repo = workspace()
+    const typo = rigor(repo.dir, ['stauts'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain('"stauts" is not a rigor command. Did you mean `rigor stats` or `rigor status`?')
+    expect(rigor(repo.dir, ['stats', 'dsrr']).stderr).toContain('`rigor stats dsr`')
+  })
+
+  it('bad usage is exit 2 with the fix, also under --json', () => {
+    repo = workspace()
+    const flag = rigor(repo.dir, ['status', '--bogus', '--json'])
+    expect(flag.code).toBe(2)
+    expect(JSON.parse(flag.stdout).error).toMatchObject({type: 'InputError', exit: 2, fix: 'see `rigor status --help`'})
+    const number = rigor(repo.dir, ['work', '--parallel', '0'])
+    expect(number.code).toBe(2)
+    expect(number.stderr).toContain('field "--parallel": must be at least 1, got 0')
+  })
+
+  it.skipIf(!hasBash)('bash completion: commands, topics, flags and option values', () => {
+    repo = workspace()
+    const script = rigor(repo.dir, ['completion', 'bash'])
+    expect(script.code).toBe(0)
+    const complete = (...words: string[]) => {
+      const body = `${script.stdout}\nCOMP_WORDS=(${words.map(quote).join(' ')}); COMP_CWORD=${words.length - 1}; _rigor_completions; echo "\${COMPREPLY[*]}"`
+      return execFileSync('bash', ['-c', body], {encoding: 'utf8'}).trim()
+    }
+    expect(complete('rigor', 'sta')).toBe('stats status')
+    expect(complete('rigor', 'stats', '')).toBe('dsr mintrl pbo psr sharpe')
+    expect(complete('rigor', 'stats', 'dsr', '--n')).toBe('--n-obs')
+    expect(complete('rigor', 'graph', '--format', '')).toBe('mermaid dot')
+    expect(complete('rigor', 'status', '--')).toContain('--cwd')
+    expect(complete('rigor', 'backtest', '--')).not.toContain('--cwd')
+    expect(rigor(repo.dir, ['completion', 'fish']).code).toBe(2)
+  })
+})
