@@ -70,13 +70,25 @@ function repeat(job, repeats, seconds) {
 }
 
 function assertSameResults(kitMetrics, kitPositions, ref, label) {
-  for (const key of ['sharpe', 'gross_sharpe', 'is_sharpe', 'sharpe_mean', 'sharpe_std', 'sortino', 'max_drawdown', 'win_rate', 'turnover', 'total_return']) {
+  for (const key of [
+    'sharpe',
+    'gross_sharpe',
+    'is_sharpe',
+    'sharpe_mean',
+    'sharpe_std',
+    'sortino',
+    'max_drawdown',
+    'win_rate',
+    'turnover',
+    'total_return',
+  ]) {
     const a = kitMetrics[key]
     const b = ref[key]
     if (Math.abs(a - b) > 1e-9 * Math.max(1, Math.abs(b))) throw new Error(`${label}: kit ${key} ${a} != reference ${b}`)
   }
   for (let t = 0; t < kitPositions.length; t++) {
-    if (Math.abs(kitPositions[t] - ref.positions[t]) > 1e-9) throw new Error(`${label}: position ${t} kit ${kitPositions[t]} != reference ${ref.positions[t]}`)
+    if (Math.abs(kitPositions[t] - ref.positions[t]) > 1e-9)
+      throw new Error(`${label}: position ${t} kit ${kitPositions[t]} != reference ${ref.positions[t]}`)
   }
 }
 
@@ -94,10 +106,14 @@ export function runBacktestBench({repeats = 5, seconds = 0.5, file = DATA} = {})
     // bar objects, the kit its workspace (buffers sized to the series). Every computation is inside the
     // clock, the kit's asset returns included, which a workspace would otherwise keep between runs.
     const workspace = createBacktestWorkspace(prices.close)
-    const kit = repeat(() => {
-      assetReturns(prices.close, workspace.asset)
-      return runBacktest(workspace, strategy, params, OPTIONS)
-    }, repeats, seconds)
+    const kit = repeat(
+      () => {
+        assetReturns(prices.close, workspace.asset)
+        return runBacktest(workspace, strategy, params, OPTIONS)
+      },
+      repeats,
+      seconds,
+    )
     // cold: a fresh workspace every run, allocation and garbage collection included
     const cold = repeat(() => runBacktest(createBacktestWorkspace(prices.close), strategy, params, OPTIONS), repeats, seconds)
     const reference = repeat(() => referenceBacktest(bars, name, raw, OPTIONS), repeats, seconds)
@@ -118,13 +134,21 @@ export function runBacktestBench({repeats = 5, seconds = 0.5, file = DATA} = {})
     const check = runBacktest(workspace, strategy, params, OPTIONS)
     assertSameResults(check.metrics, check.positions, referenceBacktest(bars, name, raw, OPTIONS), `${name} ${JSON.stringify(raw)}`)
   }
-  const kitSweep = repeat(() => {
-    const ws = createBacktestWorkspace(prices.close)
-    for (const [strategy, params] of variants) runBacktest(ws, strategy, params, OPTIONS)
-  }, repeats, seconds * 2)
-  const referenceSweep = repeat(() => {
-    for (const [, , name, raw] of variants) referenceBacktest(bars, name, raw, OPTIONS)
-  }, Math.min(repeats, 3), seconds * 2)
+  const kitSweep = repeat(
+    () => {
+      const ws = createBacktestWorkspace(prices.close)
+      for (const [strategy, params] of variants) runBacktest(ws, strategy, params, OPTIONS)
+    },
+    repeats,
+    seconds * 2,
+  )
+  const referenceSweep = repeat(
+    () => {
+      for (const [, , name, raw] of variants) referenceBacktest(bars, name, raw, OPTIONS)
+    },
+    Math.min(repeats, 3),
+    seconds * 2,
+  )
   const sweep = {
     variants: variants.length,
     kit_seconds: {median: 1 / kitSweep.median, best: 1 / kitSweep.best},
@@ -142,7 +166,9 @@ function printTable(result) {
   console.log(`${result.bars} daily bars (${result.file}), node ${result.node}; median (best) of the repeats`)
   const cell = (figures, format) => `${format(figures.median)} (${format(figures.best)})`.padEnd(20)
   const times = (x) => `${x.toFixed(1)}x`
-  console.log(`${'strategy'.padEnd(15)} ${'kit bars/s'.padEnd(20)} ${'kit cold bars/s'.padEnd(20)} ${'reference bars/s'.padEnd(20)} ${'kit / ref'.padEnd(20)} cold / ref`)
+  console.log(
+    `${'strategy'.padEnd(15)} ${'kit bars/s'.padEnd(20)} ${'kit cold bars/s'.padEnd(20)} ${'reference bars/s'.padEnd(20)} ${'kit / ref'.padEnd(20)} cold / ref`,
+  )
   for (const row of result.per_strategy) {
     console.log(
       `${row.strategy.padEnd(15)} ${cell(row.kit_bars_per_s, millions)} ${cell(row.kit_cold_bars_per_s, millions)} ` +

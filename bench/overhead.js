@@ -37,7 +37,9 @@ for (let round = 0; round < Number(process.env.BENCH_ROUNDS ?? 2); round++) {
   const xargs = baseline()
   const ours = rigorRun()
   rows.push({xargs, ours, ratio: ours / xargs})
-  console.log(`round ${round + 1}: xargs -P ${PARALLEL} ${fmt(xargs)} s, rigor work --parallel ${PARALLEL} ${fmt(ours)} s, ratio ${fmt(ours / xargs)}`)
+  console.log(
+    `round ${round + 1}: xargs -P ${PARALLEL} ${fmt(xargs)} s, rigor work --parallel ${PARALLEL} ${fmt(ours)} s, ratio ${fmt(ours / xargs)}`,
+  )
 }
 const best = rows.reduce((a, b) => (a.ratio < b.ratio ? a : b))
 console.log(`overhead: ${NODES} nodes x 0.2 s, best ratio ${fmt(best.ratio)} (target <= 1.25)`)

@@ -17,7 +17,7 @@ function momentum(bars, {lookback}) {
 }
 
 function maCrossover(bars, {fast, slow}) {
-  return bars.map((bar, i) => {
+  return bars.map((_bar, i) => {
     if (i < slow - 1) return 0
     const fastAverage = mean(bars.slice(i - fast + 1, i + 1).map((b) => b.close))
     const slowAverage = mean(bars.slice(i - slow + 1, i + 1).map((b) => b.close))
@@ -127,15 +127,29 @@ export function referenceBacktest(bars, strategyName, params, {costBps = 5, fold
   const foldSharpes = []
   for (let k = 1; k <= folds; k++) {
     const test = periods.slice(blockStart(k), blockStart(k + 1))
-    foldSharpes.push(metrics(test.map((p) => p.net), periodsPerYear).sharpe)
+    foldSharpes.push(
+      metrics(
+        test.map((p) => p.net),
+        periodsPerYear,
+      ).sharpe,
+    )
   }
   const outOfSample = periods.slice(blockStart(1), blockStart(folds + 1))
   const inSample = periods.slice(blockStart(0), blockStart(folds))
-  const oos = metrics(outOfSample.map((p) => p.net), periodsPerYear)
+  const oos = metrics(
+    outOfSample.map((p) => p.net),
+    periodsPerYear,
+  )
   return {
     ...oos,
-    gross_sharpe: metrics(outOfSample.map((p) => p.gross), periodsPerYear).sharpe,
-    is_sharpe: metrics(inSample.map((p) => p.net), periodsPerYear).sharpe,
+    gross_sharpe: metrics(
+      outOfSample.map((p) => p.gross),
+      periodsPerYear,
+    ).sharpe,
+    is_sharpe: metrics(
+      inSample.map((p) => p.net),
+      periodsPerYear,
+    ).sharpe,
     sharpe_mean: mean(foldSharpes),
     sharpe_std: sampleStd(foldSharpes),
     turnover: mean(outOfSample.map((p) => p.traded)),

@@ -22,8 +22,10 @@ try {
       .map((line) => line.split(/\s+/)[2])
   const paths = listBlobs()
   const catFile = () =>
-    time(() => spawnSync('git', ['cat-file', '--batch'], {cwd: ws.dir, input: listBlobs().join('\n') + '\n', maxBuffer: 1 << 30, env: ENV})).seconds
-  const status = () => time(() => spawnSync(process.execPath, [BIN, 'status', '--json'], {cwd: ws.dir, env: ENV, maxBuffer: 1 << 28})).seconds
+    time(() => spawnSync('git', ['cat-file', '--batch'], {cwd: ws.dir, input: listBlobs().join('\n') + '\n', maxBuffer: 1 << 30, env: ENV}))
+      .seconds
+  const status = () =>
+    time(() => spawnSync(process.execPath, [BIN, 'status', '--json'], {cwd: ws.dir, env: ENV, maxBuffer: 1 << 28})).seconds
 
   rmSync(join(ws.dir, '.git', 'rigor', 'cache'), {recursive: true, force: true})
   const cold = status()
@@ -36,7 +38,9 @@ try {
   const b = median(baseline)
   const w = median(warm)
   console.log(`git ls-tree -r + git cat-file --batch of ${paths.length} node files: ${fmt(b, 3)} s (median of ${ROUNDS})`)
-  console.log(`rigor status --json: cold cache ${fmt(cold, 3)} s (ratio ${fmt(cold / b)}), warm ${fmt(w, 3)} s (ratio ${fmt(w / b)}; target <= 3)`)
+  console.log(
+    `rigor status --json: cold cache ${fmt(cold, 3)} s (ratio ${fmt(cold / b)}), warm ${fmt(w, 3)} s (ratio ${fmt(w / b)}; target <= 3)`,
+  )
 } finally {
   ws.cleanup()
 }

@@ -3,9 +3,25 @@
 import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 const prose = (file) => readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '')
-const slug = (heading) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\- ]/gu, '').replace(/ /g, '-')
-const anchors = (file) => new Set(prose(file).split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => slug(l.replace(/^#+ /, ''))))
-const files = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+const slug = (heading) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\- ]/gu, '')
+    .replace(/ /g, '-')
+const anchors = (file) =>
+  new Set(
+    prose(file)
+      .split('\n')
+      .filter((l) => /^#{1,6} /.test(l))
+      .map((l) => slug(l.replace(/^#+ /, ''))),
+  )
+const files = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+]
 let broken = 0
 for (const file of files) {
   for (const [, target] of prose(file).matchAll(/\]\(([^)\s]+)\)/g)) {

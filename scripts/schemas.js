@@ -12,7 +12,8 @@ const schemas = generateJsonSchemas()
 // a schema whose kind or command is gone must go too
 for (const dir of [SCHEMAS_DIR, `${SCHEMAS_DIR}/output`]) {
   mkdirSync(join(root, dir), {recursive: true})
-  for (const name of readdirSync(join(root, dir))) if (name.endsWith('.schema.json') && !schemas.has(`${dir}/${name}`)) rmSync(join(root, dir, name))
+  for (const name of readdirSync(join(root, dir)))
+    if (name.endsWith('.schema.json') && !schemas.has(`${dir}/${name}`)) rmSync(join(root, dir, name))
 }
 for (const [path, schema] of schemas) writeFileSync(join(root, path), renderJsonSchema(schema))
 console.log(`wrote ${schemas.size} schemas to ${SCHEMAS_DIR}/`)

@@ -62,6 +62,9 @@ export function usageError(err: unknown, commandId: string | undefined): RigorEr
   if (err instanceof RigorError) return err
   const message = err instanceof Error ? err.message : String(err)
   // oclif's layout ("Parsing --x \n\t<why>\nSee more help with --help") becomes one line, its pointer to --help the fix
-  const text = message.replace(/^Parsing (--\S+)\s*\n\t/, '$1: ').replace(/\s*See more help with --help\s*$/, '').trim()
+  const text = message
+    .replace(/^Parsing (--\S+)\s*\n\t/, '$1: ')
+    .replace(/\s*See more help with --help\s*$/, '')
+    .trim()
   return new InputError(text, {fix: `see \`rigor ${commandId ? `${commandId.replace(/:/g, ' ')} ` : ''}--help\``})
 }

@@ -8,3 +8,4 @@ export function colorOn(stream: {isTTY?: boolean}, env: NodeJS.ProcessEnv = proc
 }
 
 export const red = (text: string): string => `\u001b[31m${text}\u001b[39m`
+export const cyan = (text: string): string => `\u001b[36m${text}\u001b[39m`

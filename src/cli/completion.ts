@@ -64,13 +64,22 @@ export function bashCompletion(bin: string, commands: readonly CompletionCommand
     for (const f of c.flags.filter((f) => f.takesValue)) {
       const patterns = [`${c.id}|--${f.name}`, ...(f.char ? [`${c.id}|-${f.char}`] : [])].map(quote).join('|')
       // a value without named options: the shell's own completion (files, directories)
-      lines.push(`    ${patterns}) ${f.options ? `COMPREPLY=($(compgen -W ${quote(f.options.join(' '))} -- "$cur")); ` : 'COMPREPLY=(); '}return ;;`)
+      lines.push(
+        `    ${patterns}) ${f.options ? `COMPREPLY=($(compgen -W ${quote(f.options.join(' '))} -- "$cur")); ` : 'COMPREPLY=(); '}return ;;`,
+      )
     }
   }
   lines.push('  esac', '  local words="" flags=""', '  case "$cmdpath" in')
   lines.push(`    '') words=${quote(nextWords('', ids).join(' '))} ;;`)
-  lines.push(`    'help') words=${quote(nextWords('', ids).filter((w) => w !== 'help').join(' '))} ;;`)
-  for (const topic of topics.filter((t) => t !== 'help')) lines.push(`    ${quote(topic)}) words=${quote(nextWords(topic, ids).join(' '))} ;;`)
+  lines.push(
+    `    'help') words=${quote(
+      nextWords('', ids)
+        .filter((w) => w !== 'help')
+        .join(' '),
+    )} ;;`,
+  )
+  for (const topic of topics.filter((t) => t !== 'help'))
+    lines.push(`    ${quote(topic)}) words=${quote(nextWords(topic, ids).join(' '))} ;;`)
   for (const c of commands) {
     if (c.id === 'help' || topics.includes(c.id)) continue
     const names = c.flags.flatMap((f) => [`--${f.name}`, ...(f.char ? [`-${f.char}`] : [])])
@@ -99,6 +108,9 @@ export function zshCompletion(bin: string, commands: readonly CompletionCommand[
     `# Load it after compinit with: source <(${bin} completion zsh)`,
     '(( $+functions[compdef] )) || { autoload -U compinit && compinit }',
     'autoload -U +X bashcompinit && bashcompinit',
-    bashCompletion(bin, commands).split('\n').filter((l) => !l.startsWith('#')).join('\n'),
+    bashCompletion(bin, commands)
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n'),
   ].join('\n')
 }

@@ -24,7 +24,10 @@ export function suggestCommands(typed: string, known: readonly string[], max = 3
 
 /** Command ids are written `stats:dsr` inside oclif and `stats dsr` by people. */
 function normalise(id: string): string {
-  return id.trim().toLowerCase().replace(/[:\s]+/g, ' ')
+  return id
+    .trim()
+    .toLowerCase()
+    .replace(/[:\s]+/g, ' ')
 }
 
 /** Levenshtein distance, with a swap of two neighbours counting as one edit (`stauts`). */

@@ -38,11 +38,16 @@ export class FlagValueError extends InputError {
 export function parseNumber(raw: string, flag: string, rule: NumberRule = {}): number {
   const value = raw.trim() === '' ? Number.NaN : Number(raw)
   const kind = rule.integer ? 'a whole number' : 'a number'
-  if (!Number.isFinite(value)) throw new FlagValueError(flag, `"${raw}" is not ${kind}`, `give ${flag} as ${kind}, e.g. ${flag}=${rule.integer ? '250' : '0.5'}`)
-  if (rule.integer && !Number.isInteger(value)) throw new FlagValueError(flag, `${raw} is not a whole number`, `give ${flag} as a whole number`)
-  if (rule.min !== undefined && value < rule.min) throw new FlagValueError(flag, `must be at least ${rule.min}, got ${raw}`, `give ${flag} >= ${rule.min}`)
-  if (rule.above !== undefined && !(value > rule.above)) throw new FlagValueError(flag, `must be greater than ${rule.above}, got ${raw}`, `give ${flag} > ${rule.above}`)
-  if (rule.max !== undefined && value > rule.max) throw new FlagValueError(flag, `must be at most ${rule.max}, got ${raw}`, `give ${flag} <= ${rule.max}`)
+  if (!Number.isFinite(value))
+    throw new FlagValueError(flag, `"${raw}" is not ${kind}`, `give ${flag} as ${kind}, e.g. ${flag}=${rule.integer ? '250' : '0.5'}`)
+  if (rule.integer && !Number.isInteger(value))
+    throw new FlagValueError(flag, `${raw} is not a whole number`, `give ${flag} as a whole number`)
+  if (rule.min !== undefined && value < rule.min)
+    throw new FlagValueError(flag, `must be at least ${rule.min}, got ${raw}`, `give ${flag} >= ${rule.min}`)
+  if (rule.above !== undefined && !(value > rule.above))
+    throw new FlagValueError(flag, `must be greater than ${rule.above}, got ${raw}`, `give ${flag} > ${rule.above}`)
+  if (rule.max !== undefined && value > rule.max)
+    throw new FlagValueError(flag, `must be at most ${rule.max}, got ${raw}`, `give ${flag} <= ${rule.max}`)
   return value
 }
 
@@ -55,11 +60,16 @@ export function numberFlag(rule: NumberRule = {}) {
 }
 
 /** --cwd: only on commands that open a workspace. */
-export const cwdFlag = Flags.directory({description: 'workspace directory (default: the current directory)', helpGroup: 'GLOBAL', exists: true})
+export const cwdFlag = Flags.directory({
+  description: 'workspace directory (default: the current directory)',
+  helpGroup: 'GLOBAL',
+  exists: true,
+})
 
 /** --remote: only on commands that read or change the shared state. */
 export const remoteFlag = Flags.string({
-  description: 'a git remote whose branch holds the shared state: every change is pushed there, a rejected push is a lost race (default: $RIGOR_REMOTE)',
+  description:
+    'a git remote whose branch holds the shared state: every change is pushed there, a rejected push is a lost race (default: $RIGOR_REMOTE)',
   helpGroup: 'GLOBAL',
   env: 'RIGOR_REMOTE',
 })

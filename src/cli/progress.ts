@@ -76,7 +76,12 @@ export class ProgressBoard {
       const since = this.started.get(o.id)
       this.started.delete(o.id)
       const seconds = o.kind === 'verdict' ? o.durationMs / 1000 : since !== undefined ? (this.now() - since) / 1000 : 0
-      const note = o.kind === 'verdict' ? [o.reason, o.spawned.length ? `spawned ${o.spawned.join(', ')}` : ''].filter(Boolean).join('; ') : o.kind === 'lost' ? o.why : ''
+      const note =
+        o.kind === 'verdict'
+          ? [o.reason, o.spawned.length ? `spawned ${o.spawned.join(', ')}` : ''].filter(Boolean).join('; ')
+          : o.kind === 'lost'
+            ? o.why
+            : ''
       this.results.push({id: o.id, result: o.kind === 'verdict' ? o.status : o.kind, seconds, slot: event.slot, note})
       // a slot claims its next node as soon as the runner ends, so this verdict may land after the next claim
       if (this.running[event.slot]?.id === o.id) this.running[event.slot] = undefined

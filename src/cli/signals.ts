@@ -17,7 +17,10 @@ export interface AbortScope {
  * still holds expire and `rigor supervise` takes them back. Runner groups are
  * also killed if the process exits any other way while they run.
  */
-export async function withAbort<T>(fn: (scope: AbortScope) => Promise<T>, opts: {onStop?: (signal: NodeJS.Signals) => void} = {}): Promise<T> {
+export async function withAbort<T>(
+  fn: (scope: AbortScope) => Promise<T>,
+  opts: {onStop?: (signal: NodeJS.Signals) => void} = {},
+): Promise<T> {
   const controller = new AbortController()
   const groups = new RunGroups()
   let received: NodeJS.Signals | undefined

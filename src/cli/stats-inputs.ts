@@ -113,7 +113,10 @@ export interface ReturnMomentFlagValues {
 /** The observed Sharpe ratio and moments from the shared flags, in per-period units, with the annualisation used. */
 export function observedFromFlags(flags: ReturnMomentFlagValues): {periodsPerYear: number | undefined; observed: ResolvedSharpe} {
   const periodsPerYear = flags['periods-per-year']
-  const observed = resolveSharpe({returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']}, periodsPerYear)
+  const observed = resolveSharpe(
+    {returns: flags.returns, sharpe: flags.sharpe, skew: flags.skew, kurtosis: flags.kurtosis, nObs: flags['n-obs']},
+    periodsPerYear,
+  )
   return {periodsPerYear, observed}
 }
 

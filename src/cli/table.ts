@@ -1,5 +1,5 @@
 import Table from 'cli-table3'
-import {colorOn} from './color.js'
+import {colorOn, cyan} from './color.js'
 
 export interface TableOptions {
   /** the stream the table goes to (default stdout): a table on a terminal, tab-separated columns otherwise */
@@ -11,9 +11,10 @@ export interface TableOptions {
 export function renderTable(head: string[], rows: Array<Array<string | number>>, opts: TableOptions = {}): string {
   const stream = opts.stream ?? process.stdout
   if (!stream.isTTY) return [head, ...rows].map((r) => r.join('\t')).join('\n')
-  // cli-table3 colours its head and borders unless both style lists are empty
-  const style = colorOn(stream, opts.env) ? {head: ['cyan'], border: ['grey']} : {head: [], border: []}
-  const table = new Table({head, style})
+  // cli-table3's own colours follow @colors/colors, which turns itself off whenever CI is
+  // set; rigor's rule is colorOn's alone, so the head is coloured here and its styles stay empty
+  const colour = colorOn(stream, opts.env)
+  const table = new Table({head: colour ? head.map(cyan) : head, style: {head: [], border: []}})
   table.push(...rows.map((r) => r.map(String)))
   return table.toString()
 }

@@ -29,6 +29,10 @@ export async function withWorkspace<T>(flags: WorkspaceFlags, fn: (ws: Workspace
 export function workerName(flag: string | undefined, flagName = '--worker'): string {
   const name = flag ?? process.env.RIGOR_WORKER ?? defaultWorkerName()
   const problem = workerNameProblem(name)
-  if (problem) throw new InputError(problem, {field: flag !== undefined ? flagName : 'RIGOR_WORKER', fix: 'use a name such as ci-worker-1 or alice@lab'})
+  if (problem)
+    throw new InputError(problem, {
+      field: flag !== undefined ? flagName : 'RIGOR_WORKER',
+      fix: 'use a name such as ci-worker-1 or alice@lab',
+    })
   return name
 }

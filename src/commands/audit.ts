@@ -6,18 +6,31 @@ import {resolveSigner} from '../core/state/signing-key.js'
 import type {AuditFrontMatter} from '../core/schemas/index.js'
 
 export default class Audit extends WorkspaceCommand {
-  static override summary = 'The Independent Auditor: look-ahead, leakage, overfitting and robustness checks; writes audits/<id>/<date>-<auditor>.md.'
-  static override description = 'A FAIL is a finished audit (exit 0) that blocks deployment; exit 1 is a refused audit (e.g. the auditor ran, seeded or designed the node).'
-  static override examples = ['<%= config.bin %> audit trend/breakout/window-100 --auditor risk', '<%= config.bin %> audit trend/breakout/window-100 --auditor risk --json']
+  static override summary =
+    'The Independent Auditor: look-ahead, leakage, overfitting and robustness checks; writes audits/<id>/<date>-<auditor>.md.'
+  static override description =
+    'A FAIL is a finished audit (exit 0) that blocks deployment; exit 1 is a refused audit (e.g. the auditor ran, seeded or designed the node).'
+  static override examples = [
+    '<%= config.bin %> audit trend/breakout/window-100 --auditor risk',
+    '<%= config.bin %> audit trend/breakout/window-100 --auditor risk --json',
+  ]
   static override args = {id: Args.string({description: 'node id', required: true})}
   static override flags = {
-    auditor: Flags.string({description: 'the auditor: must not be who ran, seeded or designed the node; with auditors: in rigor.yaml, one of them', required: true}),
-    'signing-key': Flags.string({description: "SSH private key that signs the audit commit (default: $RIGOR_SIGNING_KEY, or git's user.signingkey with gpg.format=ssh); required when auditors: is set"}),
+    auditor: Flags.string({
+      description: 'the auditor: must not be who ran, seeded or designed the node; with auditors: in rigor.yaml, one of them',
+      required: true,
+    }),
+    'signing-key': Flags.string({
+      description:
+        "SSH private key that signs the audit commit (default: $RIGOR_SIGNING_KEY, or git's user.signingkey with gpg.format=ssh); required when auditors: is set",
+    }),
   }
 
   async run(): Promise<Omit<AuditFrontMatter, 'checksum'> & {file: string}> {
     const {args, flags} = await this.parse(Audit)
-    const outcome = await withWorkspace(flags, async (ws) => auditNode(ws, args.id, {auditor: flags.auditor, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}))
+    const outcome = await withWorkspace(flags, async (ws) =>
+      auditNode(ws, args.id, {auditor: flags.auditor, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}),
+    )
     for (const c of outcome.front.checks) this.say(`${c.result.padEnd(7)} ${c.name}${c.reason ? ` (${c.reason})` : ''}`)
     this.say(`${outcome.front.verdict}: ${outcome.path}`)
     return {...outcome.front, file: outcome.path}

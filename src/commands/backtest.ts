@@ -15,7 +15,7 @@ export default class Backtest extends RigorCommand {
     '',
     'Strategies (their params, all optional):',
     ...STRATEGY_NAMES.map((name) => `  ${name}: ${STRATEGIES[name].summary} (${STRATEGIES[name].paramNames.join(', ')})`),
-    "vol-target also reads its base strategy's params, e.g. {\"base\": \"breakout\", \"window\": 55, \"target_vol\": 0.1}.",
+    'vol-target also reads its base strategy\'s params, e.g. {"base": "breakout", "window": 55, "target_vol": 0.1}.',
   ].join('\n')
 
   static override examples = [
@@ -25,7 +25,9 @@ export default class Backtest extends RigorCommand {
 
   static override flags = {
     strategy: Flags.string({description: 'the strategy to run', options: [...STRATEGY_NAMES], required: true}),
-    'cost-bps': numberFlag({min: 0})({description: `transaction cost in basis points per unit of position traded (default ${DEFAULT_COST_BPS}; params.cost_bps wins)`}),
+    'cost-bps': numberFlag({min: 0})({
+      description: `transaction cost in basis points per unit of position traded (default ${DEFAULT_COST_BPS}; params.cost_bps wins)`,
+    }),
     folds: numberFlag({integer: true, min: 1, max: 100})({description: `walk-forward folds (default ${DEFAULT_FOLDS}; params.folds wins)`}),
   }
 

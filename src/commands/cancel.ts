@@ -5,7 +5,8 @@ import {cancelNode, type CancelResult} from '../core/dag/cancel.js'
 
 export default class Cancel extends WorkspaceCommand {
   static override summary = 'Cancel a pending or running node (a sweep group: all its unfinished variants).'
-  static override description = 'A running node is stopped by the worker holding it (SIGTERM, then SIGKILL after a grace period), which records the cancel.'
+  static override description =
+    'A running node is stopped by the worker holding it (SIGTERM, then SIGKILL after a grace period), which records the cancel.'
   static override examples = ['<%= config.bin %> cancel arch/hidden/lower-25', '<%= config.bin %> cancel arch/hidden --reason "wrong data"']
   static override args = {id: Args.string({description: 'node id', required: true})}
   static override flags = {
@@ -16,7 +17,9 @@ export default class Cancel extends WorkspaceCommand {
   async run(): Promise<CancelResult> {
     const {args, flags} = await this.parse(Cancel)
     const result = await withWorkspace(flags, (ws) => cancelNode(ws, args.id, {by: workerName(flags.by, '--by'), reason: flags.reason}))
-    this.say(`cancelled ${result.cancelled.join(', ') || 'nothing'}${result.stopping.length ? `; stopping ${result.stopping.join(', ')}` : ''}${result.blocked.length ? `; blocked ${result.blocked.join(', ')}` : ''}`)
+    this.say(
+      `cancelled ${result.cancelled.join(', ') || 'nothing'}${result.stopping.length ? `; stopping ${result.stopping.join(', ')}` : ''}${result.blocked.length ? `; blocked ${result.blocked.join(', ')}` : ''}`,
+    )
     return result
   }
 }

@@ -4,7 +4,8 @@ import {bashCompletion, zshCompletion, type CompletionCommand} from '../cli/comp
 
 export default class Completion extends RigorCommand {
   static override summary = 'Print the shell completion script for bash or zsh.'
-  static override description = `Commands, topics, flags and the values of flags with fixed options complete; arguments complete as file names.
+  static override description =
+    `Commands, topics, flags and the values of flags with fixed options complete; arguments complete as file names.
 bash: add \`source <(rigor completion bash)\` to ~/.bashrc (or save the output as ~/.local/share/bash-completion/completions/rigor).
 zsh: add \`source <(rigor completion zsh)\` to ~/.zshrc, after compinit.
 Run it again after upgrading rigor: the script lists the commands of the rigor that printed it.`
@@ -20,7 +21,12 @@ Run it again after upgrading rigor: the script lists the commands of the rigor t
         id: c.id.replace(/:/g, ' '),
         flags: Object.entries(c.flags)
           .filter(([, f]) => !f.hidden)
-          .map(([name, f]) => ({name, char: f.char, takesValue: f.type === 'option', options: f.type === 'option' ? f.options : undefined})),
+          .map(([name, f]) => ({
+            name,
+            char: f.char,
+            takesValue: f.type === 'option',
+            options: f.type === 'option' ? f.options : undefined,
+          })),
       }))
     const script = args.shell === 'zsh' ? zshCompletion(this.config.bin, commands) : bashCompletion(this.config.bin, commands)
     process.stdout.write(script)

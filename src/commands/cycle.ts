@@ -7,7 +7,8 @@ import {runCycle, type CycleResult} from '../core/flows/cycle.js'
 
 export default class Cycle extends WorkspaceCommand {
   static override summary = 'One whole research cycle: design, work until nothing is claimable, rank, report. Resumable after a crash.'
-  static override description = 'Run it again after a crash: it continues with the first unfinished step and never runs a finished node again.'
+  static override description =
+    'Run it again after a crash: it continues with the first unfinished step and never runs a finished node again.'
   static override examples = ['<%= config.bin %> cycle --parallel 4', '<%= config.bin %> cycle --json']
   static override flags = {
     parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots running at once', default: 2}),
@@ -28,7 +29,8 @@ export default class Cycle extends WorkspaceCommand {
           signal,
           groups,
           onStep: (step, state, detail) => {
-            if (step === 'work' && state === 'start') progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
+            if (step === 'work' && state === 'start')
+              progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
             this.say(`${step}: ${state}${detail ? ` (${detail})` : ''}`)
           },
           onWork: (event) => progress?.onEvent(event),

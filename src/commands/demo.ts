@@ -36,11 +36,18 @@ export default class Demo extends RigorCommand {
     this.say(
       renderTable(
         ['node', 'team', 'sharpe', 'max drawdown', 'total return'],
-        result.best.map((b) => [b.id, b.team, b.sharpe.toFixed(2), `${(b.max_drawdown * 100).toFixed(1)}%`, `${(b.total_return * 100).toFixed(1)}%`]),
+        result.best.map((b) => [
+          b.id,
+          b.team,
+          b.sharpe.toFixed(2),
+          `${(b.max_drawdown * 100).toFixed(1)}%`,
+          `${(b.total_return * 100).toFixed(1)}%`,
+        ]),
       ),
     )
     this.say(`\n${result.status.total} nodes in ${result.dir} (${result.seconds.toFixed(1)} s).`)
-    for (const line of tryNext(result, howToRun({bin: join(this.config.root, 'bin', 'run.js'), name: this.config.bin}), process.cwd())) this.say(line)
+    for (const line of tryNext(result, howToRun({bin: join(this.config.root, 'bin', 'run.js'), name: this.config.bin}), process.cwd()))
+      this.say(line)
     return result
   }
 }

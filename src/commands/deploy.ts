@@ -8,8 +8,9 @@ import {DEPLOY_STAGES} from '../core/schemas/index.js'
 
 export default class Deploy extends WorkspaceCommand {
   static override summary = 'Deploy a node to paper or live through the audit gate, or roll a deployment back.'
-  static override description = `Refuses (exit 1, naming each failed condition and its fix) unless the node is intact and proven_accepted, and its newest audit covering the current artifact checksums is a PASS at most 30 days old; live also needs an active paper deployment of the same artifacts with paper results (rigor paper) of at least deploy.live.min_paper_periods periods (default 20) and deploy.live.min_paper_sharpe (default 0.5, annualised). With auditors: in rigor.yaml, the audit must be SSH-signed by the listed auditor it names, who did not run, seed or design the node.
-A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; env RIGOR_NODE_ID, RIGOR_STAGE, RIGOR_WORKSPACE, RIGOR_ARTIFACTS_DIR, RIGOR_AUDIT (the audit report\'s path), RIGOR_DEPLOYED_BY): a failing command is a refusal and nothing is recorded. Then deployments/<stage>/<id>.yaml is committed.
+  static override description =
+    `Refuses (exit 1, naming each failed condition and its fix) unless the node is intact and proven_accepted, and its newest audit covering the current artifact checksums is a PASS at most 30 days old; live also needs an active paper deployment of the same artifacts with paper results (rigor paper) of at least deploy.live.min_paper_periods periods (default 20) and deploy.live.min_paper_sharpe (default 0.5, annualised). With auditors: in rigor.yaml, the audit must be SSH-signed by the listed auditor it names, who did not run, seed or design the node.
+A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; env RIGOR_NODE_ID, RIGOR_STAGE, RIGOR_WORKSPACE, RIGOR_ARTIFACTS_DIR, RIGOR_AUDIT (the audit report's path), RIGOR_DEPLOYED_BY): a failing command is a refusal and nothing is recorded. Then deployments/<stage>/<id>.yaml is committed.
 --rollback runs deploy.<stage>.rollback_command when configured, then marks the deployment rolled_back (live before paper when --stage is not given); the record and its history stay.`
   static override examples = [
     '<%= config.bin %> deploy arch/momentum --stage paper --by alice',
@@ -22,7 +23,10 @@ A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; en
     rollback: Flags.boolean({description: 'roll the deployment back instead'}),
     by: Flags.string({description: 'who deploys (default: $RIGOR_WORKER or host-pid)'}),
     reason: Flags.string({description: 'why, for --rollback'}),
-    'signing-key': Flags.string({description: 'SSH private key that signs the deployment commit (default: $RIGOR_SIGNING_KEY, or git\'s user.signingkey with gpg.format=ssh)'}),
+    'signing-key': Flags.string({
+      description:
+        "SSH private key that signs the deployment commit (default: $RIGOR_SIGNING_KEY, or git's user.signingkey with gpg.format=ssh)",
+    }),
   }
 
   async run(): Promise<DeployResult | RollbackResult> {
@@ -31,7 +35,12 @@ A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; en
     const by = workerName(flags.by, '--by')
     if (flags.rollback) {
       const result = await withWorkspace(flags, async (ws) =>
-        rollbackDeployment(ws, args.id, {stage, by, reason: flags.reason, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}),
+        rollbackDeployment(ws, args.id, {
+          stage,
+          by,
+          reason: flags.reason,
+          signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd()),
+        }),
       )
       if (result.command?.output.trim()) this.say(result.command.output.trimEnd())
       this.say(`rolled back ${result.node} on ${result.stage} (${result.file})${result.command ? ', after its rollback command' : ''}`)
@@ -39,7 +48,9 @@ A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; en
     }
     if (!stage) throw new InputError('--stage is required to deploy', {fix: 'pass --stage paper or --stage live (or --rollback)'})
     if (flags.reason) throw new InputError('--reason goes with --rollback', {fix: 'drop --reason, or add --rollback'})
-    const result = await withWorkspace(flags, async (ws) => deployNode(ws, args.id, {stage, by, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}))
+    const result = await withWorkspace(flags, async (ws) =>
+      deployNode(ws, args.id, {stage, by, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}),
+    )
     for (const warning of result.warnings) this.warn(warning)
     if (result.command?.output.trim()) this.say(result.command.output.trimEnd())
     this.say(`deployed ${result.node} to ${result.stage} (${result.file}), on ${result.audit}`)

@@ -7,7 +7,8 @@ import {designNodes, type DesignResult} from '../core/agent/design.js'
 
 export default class Design extends WorkspaceCommand {
   static override summary = 'Ask the configured agent (agent.command, prompt on stdin) to design new nodes; seed the valid ones.'
-  static override description = 'The prompt holds the best and worst nodes, what was tried and learnings.md. With no agent configured, a built-in designer refines the best accepted nodes (offline).'
+  static override description =
+    'The prompt holds the best and worst nodes, what was tried and learnings.md. With no agent configured, a built-in designer refines the best accepted nodes (offline).'
   static override examples = ['<%= config.bin %> design --count 5', '<%= config.bin %> design --team trend --json']
   static override flags = {
     count: numberFlag({integer: true, min: 1, max: 100})({description: 'how many nodes to ask for', default: 5}),
@@ -20,9 +21,15 @@ export default class Design extends WorkspaceCommand {
       if (flags.team !== undefined && ws.config.teams.length > 0 && !ws.config.teams.some((t) => t.name === flags.team)) {
         assertKnownTeam(ws.config, {commit: undefined, tree: undefined, nodes: new Map()}, flags.team)
       }
-      return designNodes(ws, {count: flags.count, team: flags.team, onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`)})
+      return designNodes(ws, {
+        count: flags.count,
+        team: flags.team,
+        onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`),
+      })
     })
-    this.say(`${result.designer}: seeded ${result.seeded.length} node(s)${result.existing.length ? `, ${result.existing.length} existed` : ''}${result.attempts > 1 ? ` after ${result.attempts} attempts` : ''}`)
+    this.say(
+      `${result.designer}: seeded ${result.seeded.length} node(s)${result.existing.length ? `, ${result.existing.length} existed` : ''}${result.attempts > 1 ? ` after ${result.attempts} attempts` : ''}`,
+    )
     for (const bad of result.invalid) this.say(`  invalid: ${bad.field}: ${bad.message}`)
     return result
   }

@@ -5,7 +5,10 @@ import {renderGraph, type GraphNode} from '../core/views/graph.js'
 
 export default class Graph extends WorkspaceCommand {
   static override summary = 'The experiment DAG as a mermaid (renders on GitHub) or dot graph, coloured by status.'
-  static override examples = ['<%= config.bin %> graph > graph.mmd', '<%= config.bin %> graph --root arch --format dot | dot -Tsvg > dag.svg']
+  static override examples = [
+    '<%= config.bin %> graph > graph.mmd',
+    '<%= config.bin %> graph --root arch --format dot | dot -Tsvg > dag.svg',
+  ]
   static override flags = {
     format: Flags.option({options: ['mermaid', 'dot'] as const, default: 'mermaid'})(),
     root: Flags.string({description: 'only this node and what descends from it'}),

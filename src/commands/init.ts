@@ -21,13 +21,20 @@ export default class Init extends RigorCommand {
   static override baseFlags = {cwd: cwdFlag}
   static override args = {dir: Args.string({description: 'directory of the workspace', default: '.'})}
   static override flags = {
-    github: Flags.boolean({description: 'also write .github/workflows/rigor.yml: scheduled workers on a shared remote, then rank, audit, report and a pull request'}),
+    github: Flags.boolean({
+      description:
+        'also write .github/workflows/rigor.yml: scheduled workers on a shared remote, then rank, audit, report and a pull request',
+    }),
     install: Flags.string({
       description:
-        'how CI installs rigor: git+https://...#<full commit sha>, https://....tgz, ./<committed>.tgz, or package.json (the devDependency); default: rigor.yaml\'s github.install, the devDependency, or the commit of the rigor checkout running now',
+        "how CI installs rigor: git+https://...#<full commit sha>, https://....tgz, ./<committed>.tgz, or package.json (the devDependency); default: rigor.yaml's github.install, the devDependency, or the commit of the rigor checkout running now",
       dependsOn: ['github'],
     }),
-    reviewers: Flags.string({description: 'GitHub handles that own audits/, deployments/, rigor.yaml and .github/ in .github/CODEOWNERS, e.g. @alice,@org/auditors', dependsOn: ['github']}),
+    reviewers: Flags.string({
+      description:
+        'GitHub handles that own audits/, deployments/, rigor.yaml and .github/ in .github/CODEOWNERS, e.g. @alice,@org/auditors',
+      dependsOn: ['github'],
+    }),
   }
 
   async run(): Promise<InitResult> {

@@ -9,11 +9,16 @@ import type {RankingFile} from '../core/schemas/index.js'
 
 export default class Rank extends WorkspaceCommand {
   static override summary = 'Rank accepted nodes, archive the rest (verdicts are never rewritten), and record the ranking.'
-  static override description = 'Objectives: return (total_return), sharpe, drawdown (max_drawdown, lower is better), pareto (the non-dominated set over Sharpe and drawdown).'
-  static override examples = ['<%= config.bin %> rank --objective sharpe --keep 5', '<%= config.bin %> rank --objective pareto', '<%= config.bin %> rank --history --json']
+  static override description =
+    'Objectives: return (total_return), sharpe, drawdown (max_drawdown, lower is better), pareto (the non-dominated set over Sharpe and drawdown).'
+  static override examples = [
+    '<%= config.bin %> rank --objective sharpe --keep 5',
+    '<%= config.bin %> rank --objective pareto',
+    '<%= config.bin %> rank --history --json',
+  ]
   static override flags = {
     objective: Flags.option({options: ['return', 'sharpe', 'drawdown', 'pareto'] as const, default: 'sharpe'})(),
-    metric: Flags.string({description: 'rank by this verdict metric instead of the objective\'s own'}),
+    metric: Flags.string({description: "rank by this verdict metric instead of the objective's own"}),
     keep: numberFlag({integer: true, min: 1})({description: 'keep the best N, archive the rest (default: keep all)'}),
     team: Flags.string({description: 'rank only this team'}),
     by: Flags.string({description: 'who ranks (default: $RIGOR_WORKER or host-pid)'}),
@@ -24,18 +29,34 @@ export default class Rank extends WorkspaceCommand {
     const {flags} = await this.parse(Rank)
     if (flags.history) {
       const history = await withWorkspace(flags, (ws) => rankingHistory(ws))
-      for (const h of history) this.say(`${h.ranked_at}  ${h.objective.padEnd(8)} by ${h.metric}: kept ${h.kept.join(', ') || '-'} (${h.archived.length} archived)`)
+      for (const h of history)
+        this.say(
+          `${h.ranked_at}  ${h.objective.padEnd(8)} by ${h.metric}: kept ${h.kept.join(', ') || '-'} (${h.archived.length} archived)`,
+        )
       return {history}
     }
     const result = await withWorkspace(flags, async (ws) => {
       assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-      return rankNodes(ws, {objective: flags.objective, metric: flags.metric, keep: flags.keep, team: flags.team, by: workerName(flags.by, '--by')})
+      return rankNodes(ws, {
+        objective: flags.objective,
+        metric: flags.metric,
+        keep: flags.keep,
+        team: flags.team,
+        by: workerName(flags.by, '--by'),
+      })
     })
     const r = result.ranking
     this.say(
       renderTable(
         ['rank', 'node', r.metric, 'sharpe', 'max drawdown', 'kept'],
-        r.ranked.map((n) => [n.rank, n.id, n.value.toFixed(3), n.sharpe?.toFixed(2) ?? '-', n.max_drawdown?.toFixed(3) ?? '-', n.kept ? 'yes' : 'archived']),
+        r.ranked.map((n) => [
+          n.rank,
+          n.id,
+          n.value.toFixed(3),
+          n.sharpe?.toFixed(2) ?? '-',
+          n.max_drawdown?.toFixed(3) ?? '-',
+          n.kept ? 'yes' : 'archived',
+        ]),
       ),
     )
     this.say(`recorded ${result.file}`)

@@ -14,9 +14,13 @@ export default class Report extends WorkspaceCommand {
 
   async run(): Promise<{report: DailyReport; files: string[]}> {
     const {flags} = await this.parse(Report)
-    const result = await withWorkspace(flags, (ws) => writeDailyReport(ws, {auditStats: policies.auditStats, date: flags.date, by: workerName(flags.by, '--by')}))
+    const result = await withWorkspace(flags, (ws) =>
+      writeDailyReport(ws, {auditStats: policies.auditStats, date: flags.date, by: workerName(flags.by, '--by')}),
+    )
     const a = result.report.activity
-    this.say(`${result.report.date}: ${a.run} run (${a.accepted} accepted, ${a.rejected} rejected), health ${result.report.health_score}/100 -> ${result.files.join(', ')}`)
+    this.say(
+      `${result.report.date}: ${a.run} run (${a.accepted} accepted, ${a.rejected} rejected), health ${result.report.health_score}/100 -> ${result.files.join(', ')}`,
+    )
     return {report: result.report, files: result.files}
   }
 }

@@ -14,7 +14,7 @@ export default class Run extends WorkspaceCommand {
   static override examples = ['<%= config.bin %> run loss/sharpe-pf', 'id=$(rigor claim) && <%= config.bin %> run "$id"']
   static override args = {id: Args.string({description: 'node id', required: true})}
   static override flags = {
-    worker: Flags.string({description: 'the worker holding the claim (default: the claim\'s own worker)'}),
+    worker: Flags.string({description: "the worker holding the claim (default: the claim's own worker)"}),
   }
 
   async run(): Promise<ExecuteOutcome> {
@@ -26,9 +26,13 @@ export default class Run extends WorkspaceCommand {
       let node = record.node!
       if (node.status === 'pending') node = await claimNode(ws, args.id, {admission: policies.admission, worker: workerName(flags.worker)})
       else if (node.status !== 'running') {
-        throw new CheckFailedError(`node ${args.id} is ${node.status}; only pending or claimed nodes run`, {fix: 'seed a new node to run it again'})
+        throw new CheckFailedError(`node ${args.id} is ${node.status}; only pending or claimed nodes run`, {
+          fix: 'seed a new node to run it again',
+        })
       } else if (flags.worker && node.worker !== flags.worker) {
-        throw new CheckFailedError(`node ${args.id} is held by worker ${node.worker}, not ${flags.worker}`, {fix: 'run it as its own worker, or wait for `rigor supervise` to re-queue it'})
+        throw new CheckFailedError(`node ${args.id} is held by worker ${node.worker}, not ${flags.worker}`, {
+          fix: 'run it as its own worker, or wait for `rigor supervise` to re-queue it',
+        })
       } else {
         // a claim someone is running right now is not run a second time under its worker's name
         const live = await liveRunOf(runsDirectory(ws.repo.paths.commonDir), node.id, node.attempt)

@@ -19,7 +19,11 @@ export default class Seed extends WorkspaceCommand {
     const specPath = resolve(process.cwd(), args.spec)
     const spec = await readSeedSpec(specPath)
     return withWorkspace(flags, async (ws) => {
-      const drafts = nodesOfSpec(spec, {seededBy: workerName(flags.by ?? (process.env.RIGOR_WORKER ? undefined : userInfo().username), '--by'), createdAt: nowIso(), file: args.spec})
+      const drafts = nodesOfSpec(spec, {
+        seededBy: workerName(flags.by ?? (process.env.RIGOR_WORKER ? undefined : userInfo().username), '--by'),
+        createdAt: nowIso(),
+        file: args.spec,
+      })
       const result = await seedNodes(ws, drafts, {file: args.spec})
       this.say(`Seeded ${result.added.length} new node(s); ${result.existing.length} already existed.`)
       return result

@@ -26,8 +26,13 @@ export default class Show extends WorkspaceCommand {
         if (audits.length) this.log(`\n## audits\n${dumpYaml(audits).trimEnd()}`)
         if (holdout) {
           const n = holdout.openings.length
-          this.log(`\n## sealed holdout (family: ${holdout.family})\n${n === 0 ? 'never opened' : `opened ${n} time(s)${n > 1 ? ': it is no longer a clean holdout' : ''}`}`)
-          for (const o of holdout.openings) this.log(`  ${o.opened_at} by ${o.by} for ${o.node}: ${o.passed ? 'passed' : 'failed'}, Sharpe ${o.sharpe.toFixed(2)}${o.sealed ? '' : ' (not sealed: research ran without the sandbox)'}`)
+          this.log(
+            `\n## sealed holdout (family: ${holdout.family})\n${n === 0 ? 'never opened' : `opened ${n} time(s)${n > 1 ? ': it is no longer a clean holdout' : ''}`}`,
+          )
+          for (const o of holdout.openings)
+            this.log(
+              `  ${o.opened_at} by ${o.by} for ${o.node}: ${o.passed ? 'passed' : 'failed'}, Sharpe ${o.sharpe.toFixed(2)}${o.sealed ? '' : ' (not sealed: research ran without the sandbox)'}`,
+            )
         }
       }
       return details

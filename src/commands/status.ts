@@ -29,8 +29,11 @@ export default class Status extends WorkspaceCommand {
         const rows = teams.map((t) => [t, ...NODE_STATUSES.map((s) => summary.by_team[t]![s] ?? 0)])
         rows.push(['all', ...NODE_STATUSES.map((s) => summary.by_status[s])])
         this.log(renderTable(['team', ...NODE_STATUSES], rows))
-        this.log(`${summary.total} node(s)${summary.sweeps ? `, ${summary.sweeps} sweep group(s)` : ''}${summary.archived ? `, ${summary.archived} archived` : ''}`)
-        if (summary.config_draft) this.warn(`rigor.yaml in the working tree differs from the committed one: it is a draft and judges nothing until you commit it`)
+        this.log(
+          `${summary.total} node(s)${summary.sweeps ? `, ${summary.sweeps} sweep group(s)` : ''}${summary.archived ? `, ${summary.archived} archived` : ''}`,
+        )
+        if (summary.config_draft)
+          this.warn(`rigor.yaml in the working tree differs from the committed one: it is a draft and judges nothing until you commit it`)
         for (const p of summary.problems) this.warn(`${p.file}: ${p.message} (never claimed; see \`rigor verify\`)`)
       }
       return summary

@@ -11,7 +11,8 @@ import {cleanLeftovers, healthCheck, requeueExpiredLeases, type HealthReport, ty
 import {policies} from '../core/flows/policies.js'
 
 export default class Supervise extends WorkspaceCommand {
-  static override summary = 'Re-queue nodes whose lease expired (up to lease.max_attempts, then inconclusive), kill runs left by dead workers on this machine, and print health checks.'
+  static override summary =
+    'Re-queue nodes whose lease expired (up to lease.max_attempts, then inconclusive), kill runs left by dead workers on this machine, and print health checks.'
   static override examples = ['<%= config.bin %> supervise --once', '<%= config.bin %> supervise --interval 60']
   static override flags = {
     once: Flags.boolean({description: 'one pass, then exit'}),

@@ -16,10 +16,13 @@ export default class Verify extends WorkspaceCommand {
     if (flags.signatures) return this.signatures(flags)
     const report = await withWorkspace(flags, (ws) => verifyWorkspace(ws))
     if (report.index?.behind.length) {
-      this.say(`the index of this checkout was behind the state branch on ${report.index.behind.length} path(s): ${report.index.repaired} brought up to date`)
+      this.say(
+        `the index of this checkout was behind the state branch on ${report.index.behind.length} path(s): ${report.index.repaired} brought up to date`,
+      )
       for (const kept of report.index.kept) this.say(`  kept: ${kept}`)
     }
-    if (report.removed_temp_objects.length) this.say(`removed ${report.removed_temp_objects.length} stale temporary object file(s) from .git/objects`)
+    if (report.removed_temp_objects.length)
+      this.say(`removed ${report.removed_temp_objects.length} stale temporary object file(s) from .git/objects`)
     for (const p of report.problems) this.say(`${p.kind.toUpperCase()} ${p.file} (${p.where}): ${p.message}`)
     this.say(report.ok ? `ok: ${report.checked} file(s) verified` : `${report.problems.length} problem(s) in ${report.checked} file(s)`)
     if (!report.ok) {
@@ -33,12 +36,24 @@ export default class Verify extends WorkspaceCommand {
     const report = await withWorkspace(flags, (ws) => verifySignatures(ws))
     if (report.chain.length === 0) this.say('auditors: none configured in rigor.yaml; audits are unauthenticated')
     for (const link of report.chain) {
-      const what = link.change === 'first' ? 'chain starts (trusted on first use)' : link.change === 'signed' ? `changed, signed by ${link.signer}` : `change IGNORED: ${link.why}`
+      const what =
+        link.change === 'first'
+          ? 'chain starts (trusted on first use)'
+          : link.change === 'signed'
+            ? `changed, signed by ${link.signer}`
+            : `change IGNORED: ${link.why}`
       this.say(`auditors ${link.commit.slice(0, 10)} [${link.names.join(', ')}]: ${what}`)
     }
-    for (const f of report.files) this.say(`${f.failed ? 'FAIL' : 'ok  '} ${f.kind.padEnd(10)} ${f.file}: ${f.status.replace(/_/g, ' ')}${f.signer ? ` (${f.signer})` : ''}${f.status !== 'good' ? ` - ${f.detail}` : ''}`)
+    for (const f of report.files)
+      this.say(
+        `${f.failed ? 'FAIL' : 'ok  '} ${f.kind.padEnd(10)} ${f.file}: ${f.status.replace(/_/g, ' ')}${f.signer ? ` (${f.signer})` : ''}${f.status !== 'good' ? ` - ${f.detail}` : ''}`,
+      )
     const failed = report.files.filter((f) => f.failed).length
-    this.say(report.ok ? `ok: ${report.files.length} signed file(s) checked` : `${failed} file(s) failed the signature check${report.chain.some((l) => l.change === 'ignored') ? '; an unsigned change to auditors: was ignored' : ''}`)
+    this.say(
+      report.ok
+        ? `ok: ${report.files.length} signed file(s) checked`
+        : `${failed} file(s) failed the signature check${report.chain.some((l) => l.change === 'ignored') ? '; an unsigned change to auditors: was ignored' : ''}`,
+    )
     if (!report.ok) process.exitCode = 1
     return report
   }

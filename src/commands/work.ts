@@ -30,7 +30,10 @@ export default class Work extends WorkspaceCommand {
         withWorkspace(flags, async (ws) => {
           const worker = workerName(flags.worker)
           assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-          const progress = process.stdout.isTTY && !this.jsonEnabled() ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(line))
+          const progress =
+            process.stdout.isTTY && !this.jsonEnabled()
+              ? listrProgress(flags.parallel, (text) => this.log(text))
+              : plainProgress((line) => this.say(line))
           const summary = await runWorkLoop(ws, {
             admission: policies.admission,
             worker,
@@ -43,8 +46,12 @@ export default class Work extends WorkspaceCommand {
             exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
           })
           await progress.done()
-          const statuses = Object.entries(summary.by_status).map(([s, n]) => `${n} ${s}`).join(', ')
-          this.say(`${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${summary.released ? `; ${summary.released} put back` : ''}`)
+          const statuses = Object.entries(summary.by_status)
+            .map(([s, n]) => `${n} ${s}`)
+            .join(', ')
+          this.say(
+            `${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${summary.released ? `; ${summary.released} put back` : ''}`,
+          )
           return summary
         }),
       {onStop: stopping},

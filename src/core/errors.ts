@@ -88,7 +88,10 @@ export class MissingObjectError extends RigorError {
 /** Something rigor itself got wrong: never the user's input. Exit 1, and the message asks for a report. */
 export class InternalError extends RigorError {
   constructor(message: string) {
-    super(`internal error: ${message}`, {exitCode: EXIT.failure, fix: 'this is a bug in rigor: report it with the command you ran and this message'})
+    super(`internal error: ${message}`, {
+      exitCode: EXIT.failure,
+      fix: 'this is a bug in rigor: report it with the command you ran and this message',
+    })
   }
 }
 

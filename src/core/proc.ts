@@ -89,7 +89,10 @@ export function signalGroup(pgid: number | undefined, signal: NodeJS.Signals): v
  */
 export function signalGroupExcept(pgid: number, except: number, signal: NodeJS.Signals): void {
   const table = processTable()
-  if (table.length === 0) return signalGroup(pgid, signal)
+  if (table.length === 0) {
+    signalGroup(pgid, signal)
+    return
+  }
   for (const proc of table) {
     if (proc.pgid !== pgid || proc.pid === except) continue
     try {

@@ -31,7 +31,8 @@ export function nodeIdProblem(id: unknown): string | undefined {
   for (const segment of segments) {
     if (segment === '') return `"${id}" has an empty segment (double or trailing slash)`
     if (segment === '.' || segment === '..') return `"${id}" contains "${segment}"; node ids may not walk the file system`
-    if (segment.length > MAX_ID_SEGMENT_LENGTH) return `"${id.slice(0, 40)}...": segment "${segment.slice(0, 20)}..." is ${segment.length} characters long; at most ${MAX_ID_SEGMENT_LENGTH}`
+    if (segment.length > MAX_ID_SEGMENT_LENGTH)
+      return `"${id.slice(0, 40)}...": segment "${segment.slice(0, 20)}..." is ${segment.length} characters long; at most ${MAX_ID_SEGMENT_LENGTH}`
     if (!SEGMENT.test(segment)) {
       return `"${id}": segment "${segment}" must match [a-z0-9][a-z0-9._-]* (lowercase letters, digits, ".", "_", "-")`
     }
@@ -77,7 +78,8 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9@._:+-]*$/
 export function workerNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return 'a worker name must be a non-empty string'
   if (name.length > MAX_NAME_LENGTH) return `worker name "${name.slice(0, 40)}..." is longer than ${MAX_NAME_LENGTH} characters`
-  if (!NAME.test(name)) return `worker name "${printable(name)}" may hold only letters, digits and @ . _ : + - (no spaces, no line breaks), starting with a letter or digit`
+  if (!NAME.test(name))
+    return `worker name "${printable(name)}" may hold only letters, digits and @ . _ : + - (no spaces, no line breaks), starting with a letter or digit`
   return undefined
 }
 
@@ -85,15 +87,18 @@ export function workerNameProblem(name: unknown): string | undefined {
 export function lowerNameProblem(kind: string, name: unknown): string | undefined {
   if (typeof name !== 'string' || name.length === 0) return `a ${kind} name must be a non-empty string`
   if (name.length > 64) return `${kind} name "${name.slice(0, 40)}..." is longer than 64 characters`
-  if (!SEGMENT.test(name)) return `${kind} name "${printable(name)}" must be lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`
+  if (!SEGMENT.test(name))
+    return `${kind} name "${printable(name)}" must be lowercase letters, digits, ".", "_" or "-", starting with a letter or digit`
   return undefined
 }
 
-const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/
+const SSH_PUBLIC_KEY =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/
 
 /** Why `key` is not an SSH public key line ("ssh-ed25519 AAAA... comment"), or undefined. */
 export function sshPublicKeyProblem(key: unknown): string | undefined {
-  if (typeof key !== 'string' || !SSH_PUBLIC_KEY.test(key.trim())) return 'must be an SSH public key such as "ssh-ed25519 AAAAC3Nz... alice@lab" (the line of a .pub file)'
+  if (typeof key !== 'string' || !SSH_PUBLIC_KEY.test(key.trim()))
+    return 'must be an SSH public key such as "ssh-ed25519 AAAAC3Nz... alice@lab" (the line of a .pub file)'
   return undefined
 }
 
@@ -125,15 +130,19 @@ const TARBALL = /\.(tgz|tar\.gz)$/
  * rigor is not published, and anyone could publish the name.
  */
 export function installSpecProblem(spec: unknown): string | undefined {
-  const forms = 'git+https://<host>/<owner>/<repo>.git#<full commit sha>, https://<host>/<file>.tgz, ./<path in this repository>.tgz, or package.json'
+  const forms =
+    'git+https://<host>/<owner>/<repo>.git#<full commit sha>, https://<host>/<file>.tgz, ./<path in this repository>.tgz, or package.json'
   if (typeof spec !== 'string' || spec.length === 0) return `must be one of ${forms}`
   if (spec === INSTALL_FROM_PACKAGE_JSON) return undefined
   if (spec.length > 500) return `"${spec.slice(0, 40)}..." is longer than 500 characters`
-  if (!INSTALL_SPEC_CHARS.test(spec)) return `"${printable(spec)}" may hold only letters, digits and . _ ~ : / # % + = @ - (no spaces, quotes or $)`
+  if (!INSTALL_SPEC_CHARS.test(spec))
+    return `"${printable(spec)}" may hold only letters, digits and . _ ~ : / # % + = @ - (no spaces, quotes or $)`
   if (spec.startsWith('./')) {
     const problem = workspacePathProblem(spec.slice(2))
     if (problem) return problem
-    return TARBALL.test(spec) ? undefined : `"${spec}" is not a tarball (.tgz): make one with \`npm pack\` in rigor's checkout and commit it here`
+    return TARBALL.test(spec)
+      ? undefined
+      : `"${spec}" is not a tarball (.tgz): make one with \`npm pack\` in rigor's checkout and commit it here`
   }
   const url = spec.startsWith('git+https://') ? spec.slice('git+'.length) : spec.startsWith('https://') ? spec : undefined
   if (url === undefined) {
@@ -145,10 +154,13 @@ export function installSpecProblem(spec: unknown): string | undefined {
   } catch {
     return `"${spec}" is not a URL`
   }
-  if (parsed.username || parsed.password) return `"${printable(spec)}" holds credentials: a workflow file is readable by everyone who can read the repository`
+  if (parsed.username || parsed.password)
+    return `"${printable(spec)}" holds credentials: a workflow file is readable by everyone who can read the repository`
   if (spec.startsWith('git+')) {
     const commit = parsed.hash.slice(1)
-    return FULL_COMMIT.test(commit) ? undefined : `"${spec}" is not pinned to a full commit: end it with #<the 40 hex digits of the commit> (a branch or tag can move)`
+    return FULL_COMMIT.test(commit)
+      ? undefined
+      : `"${spec}" is not pinned to a full commit: end it with #<the 40 hex digits of the commit> (a branch or tag can move)`
   }
   if (parsed.hash || parsed.search) return `"${spec}" has a query or a #fragment; a tarball URL is the file's address only`
   return TARBALL.test(parsed.pathname) ? undefined : `"${spec}" does not name a tarball (.tgz or .tar.gz)`
@@ -163,8 +175,10 @@ export function githubHandleProblem(handle: unknown): string | undefined {
   if (!handle.startsWith('@')) return `"${printable(handle)}" must start with @ (@alice, @org/auditors)`
   const [user, team, ...more] = handle.slice(1).split('/')
   // GitHub's own rules: a user or organisation has at most 39 letters, digits and single inner hyphens
-  if (!/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(user!)) return `"${printable(handle)}" is not a GitHub user or organisation name`
-  if (more.length > 0 || (team !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(team))) return `"${printable(handle)}" is not a GitHub team (@org/team-slug)`
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(user!))
+    return `"${printable(handle)}" is not a GitHub user or organisation name`
+  if (more.length > 0 || (team !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(team)))
+    return `"${printable(handle)}" is not a GitHub team (@org/team-slug)`
   return undefined
 }
 
@@ -205,7 +219,10 @@ function outputComponentProblem(part: string): string | undefined {
   if (part.includes('\ufffd')) return 'a file name that is not valid UTF-8'
   if (WINDOWS_FORBIDDEN.test(part)) return 'one of < > : " | ? * \\ in a file name (refused by git on NTFS)'
   // NTFS drops trailing dots and spaces, HFS ignores some code points, both ignore case
-  const folded = part.replace(HFS_IGNORABLE, '').replace(/[. ]+$/, '').toLowerCase()
+  const folded = part
+    .replace(HFS_IGNORABLE, '')
+    .replace(/[. ]+$/, '')
+    .toLowerCase()
   if (folded === '.git' || folded.startsWith('.git')) return 'git refuses or interprets names beginning with .git (in any case or spelling)'
   // NTFS 8.3 short names of .git, .gitmodules, .gitattributes (git~1, gitmod~1, gi7eba~1): git and fsck read them as those files
   if (/^gi[a-z0-9]{0,4}~\d+$/.test(folded)) return 'an NTFS short name such as git~1 (git reads it as .git, .gitmodules or .gitattributes)'
@@ -220,12 +237,14 @@ function outputComponentProblem(part: string): string | undefined {
  */
 export function workspacePathProblem(path: unknown): string | undefined {
   if (typeof path !== 'string' || path.length === 0) return 'the path must be a non-empty string'
-  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return `"${printable(path)}" is absolute; write it relative to the workspace root, e.g. data/prices.csv`
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path))
+    return `"${printable(path)}" is absolute; write it relative to the workspace root, e.g. data/prices.csv`
   if (path.includes('\\')) return `"${printable(path)}" uses backslashes; write / between folders`
   if (/[\x00-\x1f\x7f]/.test(path)) return `"${printable(path)}" contains a control character`
   if (Buffer.byteLength(path) > MAX_OUTPUT_PATH_BYTES) return `the path is longer than ${MAX_OUTPUT_PATH_BYTES} bytes`
   for (const part of path.split('/')) {
-    if (part === '' || part === '.' || part === '..') return `"${printable(path)}" has an empty, "." or ".." step; it must name a file inside the workspace`
+    if (part === '' || part === '.' || part === '..')
+      return `"${printable(path)}" has an empty, "." or ".." step; it must name a file inside the workspace`
     if (part.toLowerCase() === '.git') return `"${printable(path)}" points into .git`
   }
   return undefined
@@ -298,7 +317,8 @@ export function parseDuration(value: unknown): Parsed<number> {
 export function parseSize(value: unknown): Parsed<number> {
   const hint = 'write bytes, or a string such as 64KB, 50MB, 1GB'
   const parsed = typeof value === 'number' || (typeof value === 'string' && /^\s*\d/.test(value)) ? bytes.parse(value) : null
-  if (parsed === null || !Number.isSafeInteger(parsed) || parsed < 0) return {ok: false, problem: `${JSON.stringify(value) ?? String(value)} is not a size; ${hint}`}
+  if (parsed === null || !Number.isSafeInteger(parsed) || parsed < 0)
+    return {ok: false, problem: `${JSON.stringify(value) ?? String(value)} is not a size; ${hint}`}
   return {ok: true, value: parsed}
 }
 

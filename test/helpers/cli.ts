@@ -28,7 +28,9 @@ export function rigorAsync(
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
   child.stderr.on('data', (d) => (stderr += d))
-  const promise = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr}))) as Promise<CliResult> & {
+  const promise = new Promise<CliResult>((resolve) =>
+    child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr})),
+  ) as Promise<CliResult> & {
     pid?: number
     kill: (sig?: NodeJS.Signals) => void
     output: () => string

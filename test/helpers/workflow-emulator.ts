@@ -55,12 +55,21 @@ export interface JobRun {
 }
 
 type Step = {name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, unknown>; if?: string}
-type Job = {name?: string; needs?: string | string[]; if?: string; env?: Record<string, unknown>; steps: Step[]; strategy?: {matrix?: Record<string, unknown[]>}; defaults?: unknown}
+type Job = {
+  name?: string
+  needs?: string | string[]
+  if?: string
+  env?: Record<string, unknown>
+  steps: Step[]
+  strategy?: {matrix?: Record<string, unknown[]>}
+  defaults?: unknown
+}
 
 /** Every job's runs, keyed by job id, in the order they ran. */
 export async function runWorkflow(text: string, opts: EmulatorOptions): Promise<Map<string, JobRun[]>> {
   const workflow = parse(text) as {env?: Record<string, unknown>; jobs: Record<string, Job>; defaults?: {run?: {shell?: string}}}
-  if (workflow.defaults?.run?.shell !== 'bash') throw new Error('the emulator runs steps as GitHub runs `shell: bash`; the workflow must say so')
+  if (workflow.defaults?.run?.shell !== 'bash')
+    throw new Error('the emulator runs steps as GitHub runs `shell: bash`; the workflow must say so')
   const results = new Map<string, JobRun[]>()
   for (const id of needsOrder(workflow.jobs)) {
     if (opts.only && !opts.only.includes(id)) continue
@@ -100,18 +109,31 @@ function matrixEntries(matrix: Record<string, unknown[]> | undefined): Array<Rec
   return entries
 }
 
-async function runJob(id: string, index: number, job: Job, matrix: Record<string, unknown>, workflowEnv: Record<string, unknown>, opts: EmulatorOptions): Promise<JobRun> {
+async function runJob(
+  id: string,
+  index: number,
+  job: Job,
+  matrix: Record<string, unknown>,
+  workflowEnv: Record<string, unknown>,
+  opts: EmulatorOptions,
+): Promise<JobRun> {
   const dir = join(opts.root, `${id}-${index}`)
   const workspace = join(dir, 'workspace')
   const runnerTemp = join(dir, 'temp')
   const prefix = join(dir, 'npm-prefix')
   for (const d of [runnerTemp, prefix]) mkdirSync(d, {recursive: true})
-  const files = {GITHUB_ENV: join(dir, 'github_env'), GITHUB_PATH: join(dir, 'github_path'), GITHUB_OUTPUT: join(dir, 'github_output'), GITHUB_STEP_SUMMARY: join(dir, 'summary.md')}
+  const files = {
+    GITHUB_ENV: join(dir, 'github_env'),
+    GITHUB_PATH: join(dir, 'github_path'),
+    GITHUB_OUTPUT: join(dir, 'github_output'),
+    GITHUB_STEP_SUMMARY: join(dir, 'summary.md'),
+  }
   for (const f of Object.values(files)) writeFileSync(f, '')
   const contexts = (env: Record<string, string>) => ({...opts.contexts, matrix: stringValues(matrix), env})
   // env as GitHub builds it: the workflow's, then the job's, each evaluated where it is declared
   const env: Record<string, string> = {}
-  for (const scope of [workflowEnv, job.env ?? {}]) for (const [k, v] of Object.entries(scope)) env[k] = interpolate(String(v), contexts(env))
+  for (const scope of [workflowEnv, job.env ?? {}])
+    for (const [k, v] of Object.entries(scope)) env[k] = interpolate(String(v), contexts(env))
   const run: JobRun = {job: id, matrix, workspace, runnerTemp, steps: [], ok: true}
   // names are expressions too: one the emulator does not know fails here
   if (job.name) interpolate(job.name, contexts(env))
@@ -210,7 +232,8 @@ function readGithubEnv(file: string): Record<string, string> {
   return out
 }
 
-const stringValues = (o: Record<string, unknown>): Record<string, string> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]))
+const stringValues = (o: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, String(v)]))
 const stripBraces = (s: string): string => s.trim().replace(/^\$\{\{([\s\S]*)\}\}$/, '$1')
 const truthy = (v: unknown): boolean => v !== '' && v !== false && v !== undefined && v !== null && v !== 0
 
@@ -240,7 +263,10 @@ export function evaluate(expr: string, contexts: EvalContexts, status: {failure:
   const literal = /^'((?:[^']|'')*)'$/.exec(e)
   if (literal) return literal[1]!.replaceAll("''", "'")
   const fn = /^(always|success|failure|cancelled)\(\)$/.exec(e)
-  if (fn) return {always: true, success: !status.failure && !status.cancelled, failure: status.failure, cancelled: status.cancelled}[fn[1] as 'always']
+  if (fn)
+    return {always: true, success: !status.failure && !status.cancelled, failure: status.failure, cancelled: status.cancelled}[
+      fn[1] as 'always'
+    ]
   const path = /^(matrix|github|secrets|vars|inputs|env)\.([A-Za-z_][A-Za-z0-9_-]*)$/.exec(e)
   if (path) {
     const context = (contexts as unknown as Record<string, Record<string, string> | undefined>)[path[1]!]

@@ -30,7 +30,10 @@ describe('agent steps', () => {
     expect(design.invalid.map((i: any) => i.field)).toEqual(['nodes[2].id', 'nodes[3].run'])
     expect(json(rigor(repo.dir, ['show', 'agent/idea-one', '--json'])).designed_by).toBe('agent:node')
     // the retries are in the log
-    const log = rigor(repo.dir, ['log', '--action', 'design', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const log = rigor(repo.dir, ['log', '--action', 'design', '--json'])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     expect(log[0].trailers.attempts).toBe('3')
     expect(Number(log[0].trailers['cost-usd'])).toBeCloseTo(0.03)
     // designs run like any node; assess appends to learnings.md
@@ -45,7 +48,14 @@ describe('agent steps', () => {
   it('design without an agent: the built-in designer refines the best accepted nodes, offline', () => {
     repo = workspace()
     writeSpec(repo.dir, {
-      nodes: [{id: 'm/base', team: 'default', run: {command: ['sh', '-c', 'printf \'{"metrics":{"sharpe":1.0}}\' > "$RIGOR_OUT/verdict.json"']}, params: {lookback: 40}}],
+      nodes: [
+        {
+          id: 'm/base',
+          team: 'default',
+          run: {command: ['sh', '-c', 'printf \'{"metrics":{"sharpe":1.0}}\' > "$RIGOR_OUT/verdict.json"']},
+          params: {lookback: 40},
+        },
+      ],
     })
     rigor(repo.dir, ['seed', 'spec.yaml'])
     rigor(repo.dir, ['work'])

@@ -16,7 +16,10 @@ const check = (audit: any, name: string) => audit.checks.find((c: any) => c.name
 function setup(files: Record<string, string>, audit: string) {
   repo = workspace()
   for (const [name, text] of Object.entries(files)) writeFileSync(join(repo.dir, name), text)
-  writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'true'}]\naudit: ${audit}\n`)
+  writeFileSync(
+    join(repo.dir, 'rigor.yaml'),
+    `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'true'}]\naudit: ${audit}\n`,
+  )
   repo.git('add', 'rigor.yaml', ...Object.keys(files))
   repo.git('commit', '-qm', 'data')
 }
@@ -81,12 +84,23 @@ describe('the auditor tells honest strategies from cheats (runners and data made
         // honest on every altered copy; on the research file byte for byte (it knows the file's length and last
         // line: the sandbox shows altered copies at the file's own path too, so it cannot compare with that) it
         // reports returns its positions never earned
-        node('game/aware', 'drift.csv', 'return close.map(() => 1)', {}, `data.length === ${drift.length} && data.endsWith(${JSON.stringify(drift.trimEnd().split('\n').pop())} + '\\n') ? net.map((r) => r + 0.002) : net`),
+        node(
+          'game/aware',
+          'drift.csv',
+          'return close.map(() => 1)',
+          {},
+          `data.length === ${drift.length} && data.endsWith(${JSON.stringify(drift.trimEnd().split('\n').pop())} + '\\n') ? net.map((r) => r + 0.002) : net`,
+        ),
       ],
     })
 
     const hold = audit('hold/long')
-    expect(results(hold)).toMatchObject({'accounting.consistency': 'pass', 'lookahead.truncation': 'pass', 'leakage.permutation': 'pass', 'robustness.costs': 'pass'})
+    expect(results(hold)).toMatchObject({
+      'accounting.consistency': 'pass',
+      'lookahead.truncation': 'pass',
+      'leakage.permutation': 'pass',
+      'robustness.costs': 'pass',
+    })
     expect(check(hold, 'leakage.permutation').figures.mean_shuffled_sharpe_annualised).toBeLessThan(0.3)
     expect(hold.verdict).toBe('PASS')
 
@@ -99,7 +113,10 @@ describe('the auditor tells honest strategies from cheats (runners and data made
     expect(results(audit('peek/open'))['leakage.permutation']).toBe('fail')
 
     const churn = audit('churn/flip')
-    expect(check(churn, 'robustness.costs')).toMatchObject({result: 'fail', figures: {cost_bps: 20, method: 're-priced from positions.csv'}})
+    expect(check(churn, 'robustness.costs')).toMatchObject({
+      result: 'fail',
+      figures: {cost_bps: 20, method: 're-priced from positions.csv'},
+    })
     expect(check(churn, 'robustness.costs').figures.sharpe_annualised).toBeGreaterThan(0)
     expect(churn.verdict).toBe('FAIL')
 
@@ -114,11 +131,17 @@ describe('the auditor tells honest strategies from cheats (runners and data made
     const implausible = (a: any) => a.issues.find((i: any) => /annualised Sharpe ratio of .* is above 4/.test(i.description))
     expect(implausible(game).severity).toBe('major')
     // a reviewer's sign-off, committed in rigor.yaml, turns it into a minor note (the accounting failure stands)
-    const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8').replace('audit: {', "audit: {sign_offs: [{node: game/aware, issue: implausible_sharpe, by: alice, reason: 'checked by hand'}], ")
+    const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8').replace(
+      'audit: {',
+      "audit: {sign_offs: [{node: game/aware, issue: implausible_sharpe, by: alice, reason: 'checked by hand'}], ",
+    )
     writeFileSync(join(repo.dir, 'rigor.yaml'), config)
     repo.git('commit', '-qam', 'sign off')
     const signed = audit('game/aware')
-    expect(implausible(signed)).toMatchObject({severity: 'minor', description: expect.stringContaining('signed off by alice: checked by hand')})
+    expect(implausible(signed)).toMatchObject({
+      severity: 'minor',
+      description: expect.stringContaining('signed off by alice: checked by hand'),
+    })
     expect(signed.verdict).toBe('FAIL')
 
     // data the auditor cannot alter: the checks that need it are errors, never a verdict on the strategy
@@ -136,12 +159,29 @@ describe('the auditor on the kit: header spellings, families, a node that never 
   it('alters capitalised and timestamped files, keeps roots on different data apart, and reports a strategy that never trades', () => {
     setup(
       {
-        'caps.csv': pricesCsv({rows: 900, seed: 11, drift: 0.0008, header: ['Date', 'Open', 'High', 'Low', 'Close', 'Adj Close', 'Volume']}),
-        'stamps.csv': pricesCsv({rows: 900, seed: 12, drift: 0.0008, header: ['timestamp', 'close'], date: (t) => String(1262563200 + t * 86400)}),
+        'caps.csv': pricesCsv({
+          rows: 900,
+          seed: 11,
+          drift: 0.0008,
+          header: ['Date', 'Open', 'High', 'Low', 'Close', 'Adj Close', 'Volume'],
+        }),
+        'stamps.csv': pricesCsv({
+          rows: 900,
+          seed: 12,
+          drift: 0.0008,
+          header: ['timestamp', 'close'],
+          date: (t) => String(1262563200 + t * 86400),
+        }),
       },
       '{seeds: [1]}',
     )
-    const kit = (id: string, data: string, params: Record<string, unknown>) => ({id, team: 'default', run: {command: ['rigor', 'backtest', '--strategy', 'momentum']}, params, data})
+    const kit = (id: string, data: string, params: Record<string, unknown>) => ({
+      id,
+      team: 'default',
+      run: {command: ['rigor', 'backtest', '--strategy', 'momentum']},
+      params,
+      data,
+    })
     seedAndWork({
       nodes: [
         kit('fam/caps', 'caps.csv', {lookback: 20}),
@@ -165,7 +205,9 @@ describe('the auditor on the kit: header spellings, families, a node that never 
     expect(caps.family.rule).toContain('caps.csv')
     const declared = audit('notebook/pick')
     expect(declared.family).toMatchObject({rule: 'family "notebook-search"', trials: 10, trials_in_rigor: 1, trials_outside: 9})
-    expect(check(declared, 'overfitting.dsr').figures.family).toBe('N = 10: 1 finished trial(s) in rigor (family "notebook-search") + 9 made outside rigor (9 declared with trials_outside, 0 reported by runners)')
+    expect(check(declared, 'overfitting.dsr').figures.family).toBe(
+      'N = 10: 1 finished trial(s) in rigor (family "notebook-search") + 9 made outside rigor (9 declared with trials_outside, 0 reported by runners)',
+    )
 
     const idle = audit('idle/never')
     expect(idle.verdict).toBe('FAIL')

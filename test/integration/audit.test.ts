@@ -13,12 +13,21 @@ afterEach(() => repo?.cleanup())
 function seedBoth() {
   repo = workspace()
   copyFileSync(join(ROOT, 'data/SYNTH-A.csv'), join(repo.dir, 'prices.csv'))
-  writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.3', reject_when: 'metrics.sharpe <= 0.3'}]\naudit: {permutations: 6}\n`)
+  writeFileSync(
+    join(repo.dir, 'rigor.yaml'),
+    `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.3', reject_when: 'metrics.sharpe <= 0.3'}]\naudit: {permutations: 6}\n`,
+  )
   repo.git('add', 'prices.csv', 'rigor.yaml')
   repo.git('commit', '-qm', 'data')
   writeSpec(repo.dir, {
     nodes: [
-      {id: 'honest/breakout', team: 'default', run: {command: ['rigor', 'backtest', '--strategy', 'breakout']}, params: {window: 100}, data: 'prices.csv'},
+      {
+        id: 'honest/breakout',
+        team: 'default',
+        run: {command: ['rigor', 'backtest', '--strategy', 'breakout']},
+        params: {window: 100},
+        data: 'prices.csv',
+      },
       {id: 'cheat/peek', team: 'default', run: {command: ['node', join(ROOT, 'test/fixtures/cheat-lookahead.mjs')]}, data: 'prices.csv'},
     ],
   })
@@ -99,8 +108,23 @@ describe('rigor audit on the other classic cheats', () => {
       return close.map(() => (rnd() < 0.05 ? (p = -p) : p))`,
     )
     writeSpec(repo.dir, {
-      nodes: [{id: 'cheat/normalise', team: 'default', run: {command: ['node', join(ROOT, 'test/fixtures/cheat-normalise.mjs')]}, data: 'prices.csv'}],
-      sweeps: [{id: 'select/random', team: 'select', run: {command: ['node', random]}, data: 'prices.csv', grid: {variant: Array.from({length: 100}, (_, i) => i + 1)}}],
+      nodes: [
+        {
+          id: 'cheat/normalise',
+          team: 'default',
+          run: {command: ['node', join(ROOT, 'test/fixtures/cheat-normalise.mjs')]},
+          data: 'prices.csv',
+        },
+      ],
+      sweeps: [
+        {
+          id: 'select/random',
+          team: 'select',
+          run: {command: ['node', random]},
+          data: 'prices.csv',
+          grid: {variant: Array.from({length: 100}, (_, i) => i + 1)},
+        },
+      ],
     })
     rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'seeder'])
     rigor(repo.dir, ['work', '--worker', 'runner', '--parallel', '2'])
@@ -121,7 +145,10 @@ describe('rigor audit on the other classic cheats', () => {
     const dsr = selected.checks.find((c: any) => c.name === 'overfitting.dsr')
     expect(dsr.figures.trials).toBe(100)
     expect(dsr.figures.family).toMatch(/^N = 100: 100 finished trial\(s\) in rigor \(children of select\/random on prices.csv\)/)
-    expect(selected.checks.find((c: any) => c.name === 'overfitting.pbo')).toMatchObject({result: 'info', figures: {trials: 100, combinations: 12870}})
+    expect(selected.checks.find((c: any) => c.name === 'overfitting.pbo')).toMatchObject({
+      result: 'info',
+      figures: {trials: 100, combinations: 12870},
+    })
     expect(selected.issues.map((i: any) => i.category)).toContain('overfitting')
   })
 })

@@ -23,7 +23,8 @@ function rigor(args: string[], env: Record<string, string>): {status: number | n
 const readCsv = (file: string): Record<string, string>[] => parse(readFileSync(file, 'utf8'), {columns: true})
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist', 'commands', 'backtest.js'))) throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first')
+  if (!existsSync(join(root, 'dist', 'commands', 'backtest.js')))
+    throw new Error('dist/ is missing: run `npx tsc -p tsconfig.build.json` first')
 })
 afterAll(() => rmSync(work, {recursive: true, force: true}))
 
@@ -58,7 +59,10 @@ describe('rigor backtest', () => {
   })
 
   it('prints the metrics object under --json', () => {
-    const run = rigor(['backtest', '--strategy', 'rsi-reversion', '--cost-bps', '2', '--json'], {RIGOR_DATA: data, RIGOR_OUT: join(work, 'json')})
+    const run = rigor(['backtest', '--strategy', 'rsi-reversion', '--cost-bps', '2', '--json'], {
+      RIGOR_DATA: data,
+      RIGOR_OUT: join(work, 'json'),
+    })
     expect(run.status, run.stderr).toBe(0)
     const metrics = JSON.parse(run.stdout)
     expect(metrics.cost_bps).toBe(2)
@@ -75,7 +79,9 @@ describe('rigor backtest', () => {
 
   it('exits 2 on an unknown strategy or a bad flag', () => {
     expect(rigor(['backtest', '--strategy', 'nope'], {RIGOR_DATA: data, RIGOR_OUT: join(work, 'x')}).status).toBe(2)
-    expect(rigor(['backtest', '--strategy', 'momentum', '--cost-bps', 'cheap'], {RIGOR_DATA: data, RIGOR_OUT: join(work, 'x')}).status).toBe(2)
+    expect(
+      rigor(['backtest', '--strategy', 'momentum', '--cost-bps', 'cheap'], {RIGOR_DATA: data, RIGOR_OUT: join(work, 'x')}).status,
+    ).toBe(2)
   })
 })
 

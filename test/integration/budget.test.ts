@@ -10,7 +10,11 @@ let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
 /** a runner that works a little and reports what it cost */
-const COSTLY = ['sh', '-c', 'sleep 0.3; printf \'{"metrics":{"sharpe":1.0},"cost":{"usd":0.3,"tokens_in":1000,"tokens_out":500}}\' > "$RIGOR_OUT/verdict.json"']
+const COSTLY = [
+  'sh',
+  '-c',
+  'sleep 0.3; printf \'{"metrics":{"sharpe":1.0},"cost":{"usd":0.3,"tokens_in":1000,"tokens_out":500}}\' > "$RIGOR_OUT/verdict.json"',
+]
 
 describe('the daily budget', () => {
   it('4 concurrent workers never spend past daily_usd; the next claim answers budget_exhausted', async () => {
@@ -24,7 +28,9 @@ describe('the daily budget', () => {
     rigor(repo.dir, ['seed', 'spec.yaml'])
     const polled = json(rigor(repo.dir, ['status', '--json']))
     expect(polled.by_status.pending).toBe(20)
-    const results = await Promise.all([0, 1, 2, 3].map((i) => rigorAsync(repo.dir, ['work', '--parallel', '2', '--worker', `b${i}`, '--json'])))
+    const results = await Promise.all(
+      [0, 1, 2, 3].map((i) => rigorAsync(repo.dir, ['work', '--parallel', '2', '--worker', `b${i}`, '--json'])),
+    )
     for (const r of results) expect(r.code, r.stderr).toBe(0)
     const ran = results.map((r) => json(r).finished as number).reduce((a, b) => a + b, 0)
     expect(ran).toBe(3)

@@ -41,7 +41,11 @@ describe('the command line interface', () => {
           c.id.replace(/:/g, ' '),
           {
             args: Object.fromEntries(Object.entries(c.args).map(([name, a]) => [name, describeFlag({...a, type: 'arg'})])),
-            flags: Object.fromEntries(Object.entries(c.flags).sort(([a], [b]) => a.localeCompare(b)).map(([name, f]) => [name, describeFlag(f)])),
+            flags: Object.fromEntries(
+              Object.entries(c.flags)
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([name, f]) => [name, describeFlag(f)]),
+            ),
           },
         ])
         .sort(([a], [b]) => (a as string).localeCompare(b as string)),

@@ -14,7 +14,8 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
   it('runs the basic cycle and writes checksummed files with trailers', () => {
     repo = workspace()
     expect(existsSync(join(repo.dir, 'rigor.yaml'))).toBe(true)
-    for (const d of ['experiments', 'audits', 'handoffs', 'templates', 'reports', 'deployments']) expect(existsSync(join(repo.dir, d))).toBe(true)
+    for (const d of ['experiments', 'audits', 'handoffs', 'templates', 'reports', 'deployments'])
+      expect(existsSync(join(repo.dir, d))).toBe(true)
     expect(repo.git('log', '--format=%B', '-1')).toContain('Rigor-Action: init')
 
     writeSpec(repo.dir, {
@@ -59,7 +60,10 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
 
     const verdict = parse(readFileSync(join(repo.dir, 'experiments/loss/sharpe-pf/verdict.yaml'), 'utf8'))
     expect(verdict.checksum).toMatch(/^sha256:/)
-    const log = rigor(repo.dir, ['log', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l))
+    const log = rigor(repo.dir, ['log', '--json'])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     // a slot claims its next node while the previous verdict commits, so claims and verdicts interleave
     expect(log.map((e) => e.action).sort()).toEqual(['claim', 'claim', 'init', 'seed', 'verdict', 'verdict'])
     expect(log.slice(-2).map((e) => e.action)).toEqual(['seed', 'init'])
@@ -121,7 +125,12 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
 
   it('a corrupted node file is reported by verify and never claimed', () => {
     repo = workspace()
-    writeSpec(repo.dir, {nodes: [{id: 'c/target', team: 'default', run: {command: SH_OK}, params: {alpha: 0.5}}, {id: 'c/other', team: 'default', run: {command: SH_OK}}]})
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'c/target', team: 'default', run: {command: SH_OK}, params: {alpha: 0.5}},
+        {id: 'c/other', team: 'default', run: {command: SH_OK}},
+      ],
+    })
     rigor(repo.dir, ['seed', 'spec.yaml'])
     const file = join(repo.dir, 'experiments/c/target/node.yaml')
     writeFileSync(file, readFileSync(file, 'utf8').replace('alpha: 0.5', 'alpha: 0.9'))

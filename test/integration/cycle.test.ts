@@ -18,7 +18,7 @@ describe('rigor cycle', () => {
     rigor(repo.dir, ['seed', 'spec.yaml'])
     const first = rigorAsync(repo.dir, ['cycle', '--parallel', '2'])
     // wait until a few verdicts landed, then kill the cycle hard
-    for (let i = 0; i < 200 && (actionsPerNode(repo, 'verdict').size < 3); i++) await sleep(100)
+    for (let i = 0; i < 200 && actionsPerNode(repo, 'verdict').size < 3; i++) await sleep(100)
     first.kill('SIGKILL')
     await first
     expect(existsSync(join(repo.dir, '.git/rigor/cycle.json'))).toBe(true)

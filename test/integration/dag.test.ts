@@ -31,7 +31,15 @@ describe('the research DAG', () => {
   it('a grid sweep of 3 x 4 values creates 12 variants named from their params; seeding again creates 0', () => {
     repo = workspace()
     writeSpec(repo.dir, {
-      sweeps: [{id: 'arch/hidden', team: 'default', run: {command: SH_OK}, params: {period: 14}, grid: {lower: [25, 30, 35], upper: [70, 72.5, 75, 80]}}],
+      sweeps: [
+        {
+          id: 'arch/hidden',
+          team: 'default',
+          run: {command: SH_OK},
+          params: {period: 14},
+          grid: {lower: [25, 30, 35], upper: [70, 72.5, 75, 80]},
+        },
+      ],
     })
     const first = json(rigor(repo.dir, ['seed', 'spec.yaml', '--json']))
     expect(first.added).toHaveLength(12)
@@ -97,7 +105,10 @@ gates:
 
   it('a bad condition in rigor.yaml fails at load, naming the rule and the position', () => {
     repo = workspace()
-    setConfig(repo.dir, `version: 1\nrules:\n  - name: broken\n    on: [proven_rejected]\n    when: "metrics.sharpe >"\n    spawn: [{as: child, name: x}]\n`)
+    setConfig(
+      repo.dir,
+      `version: 1\nrules:\n  - name: broken\n    on: [proven_rejected]\n    when: "metrics.sharpe >"\n    spawn: [{as: child, name: x}]\n`,
+    )
     repo.git('commit', '-qam', 'broken config')
     const result = rigor(repo.dir, ['status'])
     expect(result.code).toBe(2)
@@ -185,10 +196,15 @@ max_generations: 10
 
   it('a worker killed with SIGKILL mid-run: supervise re-queues after the lease, another worker finishes, one verdict', async () => {
     repo = workspace()
-    setConfig(repo.dir, `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: 6s, max_attempts: 3}\n`)
+    setConfig(
+      repo.dir,
+      `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: 6s, max_attempts: 3}\n`,
+    )
     repo.git('commit', '-qam', 'short lease')
     // no sandbox: the runner writes its pid into .git, which a sandbox hides
-    writeSpec(repo.dir, {nodes: [{id: 'k/victim', team: 'default', run: {command: ['node', join(FIXTURES, 'slow-runner.cjs')], sandbox: 'off'}}]})
+    writeSpec(repo.dir, {
+      nodes: [{id: 'k/victim', team: 'default', run: {command: ['node', join(FIXTURES, 'slow-runner.cjs')], sandbox: 'off'}}],
+    })
     rigor(repo.dir, ['seed', 'spec.yaml'])
     const pids = join(repo.dir, '.git', 'pids.txt')
     const doomed = rigorAsync(repo.dir, ['work', '--worker', 'doomed'], {RIGOR_TEST_SLEEP_MS: '60000', RIGOR_PIDS_FILE: pids})
@@ -216,7 +232,9 @@ max_generations: 10
   it('cancel on a running node whose runner ignores SIGTERM: the process tree is gone within the grace period', async () => {
     repo = workspace()
     // no sandbox: the runner writes its host pids into .git, which a sandbox hides (sandbox.test.ts covers the sandboxed cancel)
-    writeSpec(repo.dir, {nodes: [{id: 'c/stubborn', team: 'default', run: {command: ['node', join(FIXTURES, 'ignore-term.cjs')], sandbox: 'off'}}]})
+    writeSpec(repo.dir, {
+      nodes: [{id: 'c/stubborn', team: 'default', run: {command: ['node', join(FIXTURES, 'ignore-term.cjs')], sandbox: 'off'}}],
+    })
     rigor(repo.dir, ['seed', 'spec.yaml'])
     const pids = join(repo.dir, '.git', 'pids.txt')
     const worker = rigorAsync(repo.dir, ['work', '--json'], {RIGOR_PIDS_FILE: pids})

@@ -46,7 +46,9 @@ function ranNode(deploy: unknown = {}): TempRepo {
   writeFileSync(join(r.dir, 'data/prices.csv'), `${lines.slice(0, HISTORY_ROWS + 1).join('\n')}\n`)
   r.git('add', 'rigor.yaml', 'data/prices.csv')
   r.git('commit', '-qm', 'config and prices')
-  writeSpec(r.dir, {nodes: [{id: ID, team: 'default', run: {command: ['rigor', 'backtest', '--strategy', 'momentum']}, data: 'data/prices.csv'}]})
+  writeSpec(r.dir, {
+    nodes: [{id: ID, team: 'default', run: {command: ['rigor', 'backtest', '--strategy', 'momentum']}, data: 'data/prices.csv'}],
+  })
   expect(rigor(r.dir, ['seed', 'spec.yaml']).code).toBe(0)
   expect(rigor(r.dir, ['work']).code).toBe(0)
   expect(json(rigor(r.dir, ['show', ID, '--json'])).status).toBe('proven_accepted')
@@ -54,7 +56,11 @@ function ranNode(deploy: unknown = {}): TempRepo {
 }
 
 /** The prices that arrive after the backtest: the rest of SYNTH-A. */
-const newPrices = (): string[] => readFileSync(SYNTH_A, 'utf8').trimEnd().split('\n').slice(HISTORY_ROWS + 1)
+const newPrices = (): string[] =>
+  readFileSync(SYNTH_A, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(HISTORY_ROWS + 1)
 
 /** Commits an audit report the way the auditor does: covers = the verdict's artifacts at the current tip. */
 async function commitAudit(dir: string, a: {verdict: 'PASS' | 'FAIL'; auditor: string; at: Date}): Promise<string> {
@@ -69,9 +75,25 @@ async function commitAudit(dir: string, a: {verdict: 'PASS' | 'FAIL'; auditor: s
         audited_at: a.at.toISOString(),
         covers: {node: ID, commit: snap.commit, artifacts: verdict.artifacts},
         checks: [{name: 'lookahead.truncation', result: a.verdict === 'PASS' ? 'pass' : 'fail', figures: {}}],
-        issues: a.verdict === 'PASS' ? [] : [{id: 'I1', severity: 'critical', category: 'lookahead', description: 'positions read the next day', location: 'positions.csv', remediation: 'lag the signal'}],
+        issues:
+          a.verdict === 'PASS'
+            ? []
+            : [
+                {
+                  id: 'I1',
+                  severity: 'critical',
+                  category: 'lookahead',
+                  description: 'positions read the next day',
+                  location: 'positions.csv',
+                  remediation: 'lag the signal',
+                },
+              ],
       }
-      return {files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${ID}\n`)]]), message: {action: 'audit', subject: `audit ${ID}`, nodes: [ID], worker: a.auditor}, result: file}
+      return {
+        files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${ID}\n`)]]),
+        message: {action: 'audit', subject: `audit ${ID}`, nodes: [ID], worker: a.auditor},
+        result: file,
+      }
     })
     return outcome.result
   } finally {
@@ -147,14 +169,24 @@ describe('rigor deploy and rigor paper', () => {
     const paperMarker = join(marks, 'paper.json')
     const liveMarker = join(marks, 'live.json')
     const rollbackMarker = join(marks, 'rollback.json')
-    const rollbackRecorder = [process.execPath, '-e', "require('fs').writeFileSync(process.argv[1],JSON.stringify({stage:process.env.RIGOR_STAGE,deployment:process.env.RIGOR_DEPLOYMENT}))", rollbackMarker]
+    const rollbackRecorder = [
+      process.execPath,
+      '-e',
+      "require('fs').writeFileSync(process.argv[1],JSON.stringify({stage:process.env.RIGOR_STAGE,deployment:process.env.RIGOR_DEPLOYMENT}))",
+      rollbackMarker,
+    ]
     const liveConfig = {command: recorder(liveMarker), rollback_command: rollbackRecorder, min_paper_periods: 20}
     writeConfig(repo.dir, {paper: {command: recorder(paperMarker)}, live: liveConfig})
     repo.git('commit', '-qam', 'deploy commands')
     const paper = json(rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--by', 'alice', '--json']))
     expect(paper.file).toBe(`deployments/paper/${ID}.yaml`)
     expect(paper.command.exit_code).toBe(0)
-    expect(JSON.parse(readFileSync(paperMarker, 'utf8'))).toEqual({node: ID, stage: 'paper', workspace: repo.dir, files: ['positions.csv', 'returns.csv', 'run.log', 'verdict.json']})
+    expect(JSON.parse(readFileSync(paperMarker, 'utf8'))).toEqual({
+      node: ID,
+      stage: 'paper',
+      workspace: repo.dir,
+      files: ['positions.csv', 'returns.csv', 'run.log', 'verdict.json'],
+    })
     const record = readFileSync(join(repo.dir, paper.file), 'utf8')
     expect(record).toContain('status: active')
     expect(record).toContain('by: alice')
@@ -164,7 +196,9 @@ describe('rigor deploy and rigor paper', () => {
     error = refusal(repo, ['deploy', ID, '--stage', 'live'])
     expect(error.message).toContain(`paper.results: ${ID} has no paper results`)
     expect(error.fix).toContain(`rigor paper ${ID}`)
-    expect(refusal(repo, ['paper', ID]).message).toMatch(/no prices after mom\/base's backtest window \(it ends \d{4}-\d\d-\d\d\) in data\/prices\.csv/)
+    expect(refusal(repo, ['paper', ID]).message).toMatch(
+      /no prices after mom\/base's backtest window \(it ends \d{4}-\d\d-\d\d\) in data\/prices\.csv/,
+    )
 
     // first from a separate file of new rows only, walking forward 10 periods
     const header = readFileSync(SYNTH_A, 'utf8').split('\n')[0]
@@ -172,7 +206,11 @@ describe('rigor deploy and rigor paper', () => {
     const short = json(rigor(repo.dir, ['paper', ID, '--periods', '10', '--data', 'new-prices.csv', '--json']))
     expect(short.periods).toBe(10)
     expect(short.data).toBe('new-prices.csv')
-    const lastBacktestDate = readFileSync(join(repo.dir, `experiments/${ID}/out/returns.csv`), 'utf8').trimEnd().split('\n').pop()!.split(',')[0]
+    const lastBacktestDate = readFileSync(join(repo.dir, `experiments/${ID}/out/returns.csv`), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .pop()!
+      .split(',')[0]
     expect(short.backtest_end).toBe(lastBacktestDate)
     expect(short.from > lastBacktestDate).toBe(true)
     error = refusal(repo, ['deploy', ID, '--stage', 'live'])
@@ -187,8 +225,13 @@ describe('rigor deploy and rigor paper', () => {
     expect(full.data).toBe('data/prices.csv')
     expect(full.periods).toBe(newRows)
     const results = readFileSync(join(repo.dir, `deployments/paper/${ID}.results.yaml`), 'utf8')
-    for (const field of ['periods:', 'sharpe:', 'total_return:', 'max_drawdown:', 'backtest_end:', 'checksum: sha256:']) expect(results).toContain(field)
-    expect(readFileSync(join(repo.dir, `deployments/paper/${ID}.returns.csv`), 'utf8').trimEnd().split('\n')).toHaveLength(newRows + 1)
+    for (const field of ['periods:', 'sharpe:', 'total_return:', 'max_drawdown:', 'backtest_end:', 'checksum: sha256:'])
+      expect(results).toContain(field)
+    expect(
+      readFileSync(join(repo.dir, `deployments/paper/${ID}.returns.csv`), 'utf8')
+        .trimEnd()
+        .split('\n'),
+    ).toHaveLength(newRows + 1)
     expect(repo.git('log', '-1', '--format=%B', 'main')).toContain('Rigor-Action: paper')
 
     // live money needs a paper Sharpe of at least 0.5 unless rigor.yaml says otherwise, visibly

@@ -58,11 +58,27 @@ const runningHeldBy = (worker: string): string[] => {
 }
 
 describe('fault injection: workers killed at random points', () => {
-  it(`${ROUNDS} rounds of SIGKILL, SIGTERM and SIGINT under a terminal (seed 20261201): one verdict per node, nothing left behind`, {timeout: SLOW * 2}, async () => {
+  it(`${ROUNDS} rounds of SIGKILL, SIGTERM and SIGINT under a terminal (seed 20261201): one verdict per node, nothing left behind`, {
+    timeout: SLOW * 2,
+  }, async () => {
     repo = workspace()
-    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify({version: 1, teams: [{name: 'default'}], gates: [{name: 'g', accept_when: 'true'}], lease: {duration: '3s', max_attempts: 100}}))
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      stringify({
+        version: 1,
+        teams: [{name: 'default'}],
+        gates: [{name: 'g', accept_when: 'true'}],
+        lease: {duration: '3s', max_attempts: 100},
+      }),
+    )
     repo.git('commit', '-qam', 'short leases, many attempts')
-    writeSpec(repo.dir, {nodes: Array.from({length: NODES}, (_, i) => ({id: `fi/n${String(i).padStart(2, '0')}`, team: 'default', run: {command: RUNNER, timeout: '1m'}}))})
+    writeSpec(repo.dir, {
+      nodes: Array.from({length: NODES}, (_, i) => ({
+        id: `fi/n${String(i).padStart(2, '0')}`,
+        team: 'default',
+        run: {command: RUNNER, timeout: '1m'},
+      })),
+    })
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     repo.git('add', 'spec.yaml')
     repo.git('commit', '-qm', 'spec')

@@ -26,7 +26,10 @@ afterEach(() => {
 
 type Step = {name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string}
 const steps = (workflow: any, job: string): Step[] => workflow.jobs[job].steps
-const runText = (workflow: any, job: string) => steps(workflow, job).map((s) => s.run ?? '').join('\n')
+const runText = (workflow: any, job: string) =>
+  steps(workflow, job)
+    .map((s) => s.run ?? '')
+    .join('\n')
 
 describe('rigor init --github', () => {
   it('writes a workflow that passes the validator: pinned actions, per-job permissions, workers on the remote, a local review job on the state tip', () => {
@@ -35,7 +38,12 @@ describe('rigor init --github', () => {
     expect(init.code, init.stdout + init.stderr).toBe(0)
     const result = json(init)
     expect(result.files).toEqual(expect.arrayContaining([WORKFLOW, '.github/CODEOWNERS', 'rigor.yaml']))
-    expect(result.github).toMatchObject({state_branch: 'main', install: PINNED, install_source: 'flag', codeowners: ['@alice', '@example-lab/auditors']})
+    expect(result.github).toMatchObject({
+      state_branch: 'main',
+      install: PINNED,
+      install_source: 'flag',
+      codeowners: ['@alice', '@example-lab/auditors'],
+    })
     const text = readFileSync(join(repo.dir, WORKFLOW), 'utf8')
     expect(validateWorkflow(text).errors).toEqual([])
     const workflow = parse(text)
@@ -77,9 +85,15 @@ describe('rigor init --github', () => {
     expect(text).not.toContain('|| true')
     for (const job of ['work', 'review']) for (const step of steps(workflow, job)) expect(step.run ?? '').not.toContain('${{')
     // the key's secret reaches only the step that signs
-    expect(steps(workflow, 'review').filter((s) => JSON.stringify(s).includes('secrets.')).map((s) => s.name)).toEqual(['Rank, audit the top candidates, report'])
+    expect(
+      steps(workflow, 'review')
+        .filter((s) => JSON.stringify(s).includes('secrets.'))
+        .map((s) => s.name),
+    ).toEqual(['Rank, audit the top candidates, report'])
 
-    expect(readFileSync(join(repo.dir, '.github/CODEOWNERS'), 'utf8')).toContain('/audits/ @alice @example-lab/auditors\n/deployments/ @alice @example-lab/auditors\n/rigor.yaml @alice @example-lab/auditors\n')
+    expect(readFileSync(join(repo.dir, '.github/CODEOWNERS'), 'utf8')).toContain(
+      '/audits/ @alice @example-lab/auditors\n/deployments/ @alice @example-lab/auditors\n/rigor.yaml @alice @example-lab/auditors\n',
+    )
     expect(repo.git('status', '--porcelain')).toBe('')
   })
 
@@ -148,7 +162,10 @@ describe('rigor init --github', () => {
     repo = gitRepo()
     mkdirSync(join(repo.dir, 'vendor'))
     writeFileSync(join(repo.dir, 'vendor/rigor-research-0.1.0.tgz'), 'not really a tarball: never installed here')
-    writeFileSync(join(repo.dir, 'package.json'), JSON.stringify({private: true, devDependencies: {'rigor-research': 'file:vendor/rigor-research-0.1.0.tgz'}}))
+    writeFileSync(
+      join(repo.dir, 'package.json'),
+      JSON.stringify({private: true, devDependencies: {'rigor-research': 'file:vendor/rigor-research-0.1.0.tgz'}}),
+    )
     repo.git('add', '.')
     repo.git('commit', '-qm', 'rigor as a devDependency')
     const noLock = rigor(repo.dir, ['init', '--github'])
@@ -185,14 +202,20 @@ describe('the generated workflow, run', () => {
   it("a runner is not told where the auditor's signing key is", () => {
     repo = gitRepo()
     expect(rigor(repo.dir, ['init']).code).toBe(0)
-    const tell = [process.execPath, '-e', "require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({notes: 'key: ' + (process.env.RIGOR_SIGNING_KEY ?? 'none'), metrics: {sharpe: 1}}))"]
+    const tell = [
+      process.execPath,
+      '-e',
+      "require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({notes: 'key: ' + (process.env.RIGOR_SIGNING_KEY ?? 'none'), metrics: {sharpe: 1}}))",
+    ]
     writeSpec(repo.dir, {nodes: [{id: 'peek/key', team: 'default', run: {command: tell}}]})
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     expect(rigor(repo.dir, ['work'], {RIGOR_SIGNING_KEY: '/runner/temp/rigor-signing-key'}).code).toBe(0)
     expect(json(rigor(repo.dir, ['show', 'peek/key', '--json'])).verdict.notes).toBe('key: none')
   })
 
-  it('workers finish every node on the remote; the review job signs its audits, pushes rigor/review-<run id> and opens the PR; a refused audit fails the job', {timeout: 240_000}, async () => {
+  it('workers finish every node on the remote; the review job signs its audits, pushes rigor/review-<run id> and opens the PR; a refused audit fails the job', {
+    timeout: 240_000,
+  }, async () => {
     const started = Date.now()
     scratch = mkdtempSync(join(tmpdir(), 'rigor-gha-'))
     const keys = join(scratch, 'keys')
@@ -219,8 +242,24 @@ describe('the generated workflow, run', () => {
     copyFileSync(join(scratch, packed), join(dir, 'vendor', packed))
     repo.git('add', '.')
     repo.git('commit', '-qm', 'auditors, data, and rigor for CI')
-    const node = (id: string, strategy: string, params: Record<string, number>) => ({id, team: 'default', run: {command: ['rigor', 'backtest', '--strategy', strategy, '--folds', '2']}, params, data: 'data/prices.csv'})
-    writeSpec(dir, {nodes: [node('mom/lb-10', 'momentum', {lookback: 10}), node('mom/lb-40', 'momentum', {lookback: 40}), node('brk/w-20', 'breakout', {window: 20})]}, 'a.yaml')
+    const node = (id: string, strategy: string, params: Record<string, number>) => ({
+      id,
+      team: 'default',
+      run: {command: ['rigor', 'backtest', '--strategy', strategy, '--folds', '2']},
+      params,
+      data: 'data/prices.csv',
+    })
+    writeSpec(
+      dir,
+      {
+        nodes: [
+          node('mom/lb-10', 'momentum', {lookback: 10}),
+          node('mom/lb-40', 'momentum', {lookback: 40}),
+          node('brk/w-20', 'breakout', {window: 20}),
+        ],
+      },
+      'a.yaml',
+    )
     expect(rigor(dir, ['seed', 'a.yaml', '--by', 'carol']).code).toBe(0)
     // alice seeds one herself: she may not audit it, and the run must say so instead of hiding it
     writeSpec(dir, {nodes: [node('mom/lb-20', 'momentum', {lookback: 20})]}, 'b.yaml')
@@ -254,7 +293,14 @@ describe('the generated workflow, run', () => {
         if (job === 'work') stateAfterWorkers = git(bare, 'rev-parse', 'refs/heads/main')
       },
     })
-    const show = (runs: JobRun[]) => runs.map((r) => r.steps.map((s) => `--- ${r.job} ${JSON.stringify(r.matrix)}: ${s.name} (exit ${s.code}${s.skipped ? ', skipped' : ''})\n${s.output}`).join('\n')).join('\n')
+    const show = (runs: JobRun[]) =>
+      runs
+        .map((r) =>
+          r.steps
+            .map((s) => `--- ${r.job} ${JSON.stringify(r.matrix)}: ${s.name} (exit ${s.code}${s.skipped ? ', skipped' : ''})\n${s.output}`)
+            .join('\n'),
+        )
+        .join('\n')
 
     const workers = results.get('work')!
     expect(workers).toHaveLength(2)
@@ -265,12 +311,14 @@ describe('the generated workflow, run', () => {
     const status = json(rigor(state, ['status', '--json']))
     expect(status.total).toBe(4)
     // on failure, what the runners said: their run.log files on the state branch
-    const reasons = () => spawnSync('git', ['grep', '-h', '-A3', '', 'HEAD', '--', 'experiments/**/run.log'], {cwd: state, encoding: 'utf8'}).stdout
+    const reasons = () =>
+      spawnSync('git', ['grep', '-h', '-A3', '', 'HEAD', '--', 'experiments/**/run.log'], {cwd: state, encoding: 'utf8'}).stdout
     expect(status.by_status.proven_accepted, `${JSON.stringify(status)}\n${reasons()}`).toBe(4)
 
     const [review] = results.get('review')!
     const byName = Object.fromEntries(review!.steps.map((s) => [s.name, s]))
-    for (const name of ['Install rigor', 'Rank, audit the top candidates, report', 'Push the review branch and open a pull request']) expect(byName[name]!.code, show([review!])).toBe(0)
+    for (const name of ['Install rigor', 'Rank, audit the top candidates, report', 'Push the review branch and open a pull request'])
+      expect(byName[name]!.code, show([review!])).toBe(0)
     // the refused audit is not hidden: the job fails at the end naming it, after the PR is open
     expect(byName['Fail on refused audits']!.code).toBe(1)
     expect(byName['Fail on refused audits']!.output).toContain('refused audits: mom/lb-20')
@@ -296,7 +344,8 @@ describe('the generated workflow, run', () => {
     writeFileSync(signers, `alice namespaces="git" ${alicePub}\n`)
     const auditCommits = git(reviewed, 'log', '--format=%H', `${stateAfterWorkers}..HEAD`, '--', 'audits').split('\n')
     expect(auditCommits).toHaveLength(3)
-    for (const commit of auditCommits) execFileSync('git', ['-c', `gpg.ssh.allowedSignersFile=${signers}`, 'verify-commit', commit], {cwd: reviewed, stdio: 'pipe'})
+    for (const commit of auditCommits)
+      execFileSync('git', ['-c', `gpg.ssh.allowedSignersFile=${signers}`, 'verify-commit', commit], {cwd: reviewed, stdio: 'pipe'})
     // merged with a merge commit (as GitHub's "Create a merge commit" does), the audits keep their signer
     git(state, 'fetch', '-q', 'origin', 'rigor/review-4242')
     git(state, 'merge', '-q', '--no-ff', '-m', 'Merge pull request #1', 'FETCH_HEAD')
@@ -306,7 +355,10 @@ describe('the generated workflow, run', () => {
     expect(readdirSync(join(reviewed, 'reports')).some((f) => /^\d{4}-\d{2}-\d{2}\.md$/.test(f))).toBe(true)
 
     // the pull request: from the review branch into the state branch, with the token and the audits named
-    const calls = readFileSync(ghLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const calls = readFileSync(ghLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
     const prs = calls.filter((c) => c.args[0] === 'pr')
     expect(prs).toHaveLength(1)
     const args = prs[0].args as string[]
@@ -334,9 +386,27 @@ describe('the generated workflow, run with rigor as a devDependency', () => {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({private: true}))
     writeFileSync(join(dir, '.gitignore'), 'node_modules/\n')
     // package.json and package-lock.json as `npm install --save-dev` writes them, without installing here
-    execFileSync('npm', ['install', '--save-dev', '--package-lock-only', '--prefer-offline', '--no-audit', '--no-fund', `./vendor/${packed}`], {cwd: dir, stdio: 'pipe'})
+    execFileSync(
+      'npm',
+      ['install', '--save-dev', '--package-lock-only', '--prefer-offline', '--no-audit', '--no-fund', `./vendor/${packed}`],
+      {cwd: dir, stdio: 'pipe'},
+    )
     expect(JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).devDependencies['rigor-research']).toBe(`file:vendor/${packed}`)
-    writeSpec(dir, {nodes: [{id: 'dev/one', team: 'default', run: {command: [process.execPath, '-e', "require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', '{\"metrics\": {\"sharpe\": 1}}')"]}}]})
+    writeSpec(dir, {
+      nodes: [
+        {
+          id: 'dev/one',
+          team: 'default',
+          run: {
+            command: [
+              process.execPath,
+              '-e',
+              "require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', '{\"metrics\": {\"sharpe\": 1}}')",
+            ],
+          },
+        },
+      ],
+    })
     expect(rigor(dir, ['seed', 'spec.yaml']).code).toBe(0)
     repo.git('add', '.')
     repo.git('commit', '-qm', 'rigor as a devDependency')
@@ -349,7 +419,12 @@ describe('the generated workflow, run with rigor as a devDependency', () => {
     const results = await runWorkflow(readFileSync(join(dir, WORKFLOW), 'utf8'), {
       remote: bare,
       root: join(scratch, 'runner'),
-      contexts: {github: {run_id: '7', run_attempt: '1', repository: 'example-lab/research', token: 't'}, secrets: {}, vars: {}, inputs: {parallel: '1'}},
+      contexts: {
+        github: {run_id: '7', run_attempt: '1', repository: 'example-lab/research', token: 't'},
+        secrets: {},
+        vars: {},
+        inputs: {parallel: '1'},
+      },
       path: [bin],
       env,
       matrixLimit: 1,
@@ -366,7 +441,10 @@ describe('the generated workflow, run with rigor as a devDependency', () => {
 
 /** `npm pack` of this checkout (built by `npm run build` before the tests) into `dir`: the tarball's file name. */
 function packRigor(dir: string): string {
-  return execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], {cwd: ROOT, encoding: 'utf8'}).trim().split('\n').at(-1)!
+  return execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', dir], {cwd: ROOT, encoding: 'utf8'})
+    .trim()
+    .split('\n')
+    .at(-1)!
 }
 
 /** A gh that records what it is asked (the pull request it would open), and the environment a runner's steps get. */
@@ -387,9 +465,30 @@ if (args[0] === 'pr') console.log('https://github.com/' + process.env.GH_REPO + 
   )
   chmodSync(join(bin, 'gh'), 0o755)
   // a runner has no git identity or config of its own: the workflow sets what it needs
-  const env: Record<string, string> = {PATH: process.env.PATH!, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_TERMINAL_PROMPT: '0', FAKE_GH_LOG: ghLog, npm_config_update_notifier: 'false'}
+  const env: Record<string, string> = {
+    PATH: process.env.PATH!,
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    FAKE_GH_LOG: ghLog,
+    npm_config_update_notifier: 'false',
+  }
   // the machine's registry, proxy and certificate settings, as a hosted runner has its own
-  for (const name of ['HOME', 'TMPDIR', 'LANG', 'npm_config_cache', 'npm_config_registry', 'npm_config_cafile', 'NODE_EXTRA_CA_CERTS', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy']) {
+  for (const name of [
+    'HOME',
+    'TMPDIR',
+    'LANG',
+    'npm_config_cache',
+    'npm_config_registry',
+    'npm_config_cafile',
+    'NODE_EXTRA_CA_CERTS',
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+    'http_proxy',
+    'https_proxy',
+    'no_proxy',
+  ]) {
     if (process.env[name]) env[name] = process.env[name]!
   }
   return {bin, ghLog, env}

@@ -15,10 +15,30 @@ describe('rigor handoff', () => {
     writeFileSync(join(repo.dir, 'notes.md'), 'cleaned\n')
     repo.git('add', 'prices.csv', 'notes.md')
     repo.git('commit', '-qm', 'data')
-    const first = json(rigor(repo.dir, ['handoff', 'create', '--task', 'data-prep', '--from', 'alice', '--to', 'bob', '--artifact', 'prices.csv', '--artifact', 'notes.md', '--message', 'ready', '--json']))
+    const first = json(
+      rigor(repo.dir, [
+        'handoff',
+        'create',
+        '--task',
+        'data-prep',
+        '--from',
+        'alice',
+        '--to',
+        'bob',
+        '--artifact',
+        'prices.csv',
+        '--artifact',
+        'notes.md',
+        '--message',
+        'ready',
+        '--json',
+      ]),
+    )
     expect(first.file).toBe('handoffs/data-prep/001-alice-to-bob.yaml')
     expect(first.handoff.artifacts['prices.csv']).toMatch(/^sha256:[0-9a-f]{64}$/)
-    const second = json(rigor(repo.dir, ['handoff', 'create', '--task', 'data-prep', '--from', 'bob', '--to', 'carol', '--artifact', 'prices.csv', '--json']))
+    const second = json(
+      rigor(repo.dir, ['handoff', 'create', '--task', 'data-prep', '--from', 'bob', '--to', 'carol', '--artifact', 'prices.csv', '--json']),
+    )
     expect(second.file).toBe('handoffs/data-prep/002-bob-to-carol.yaml')
     expect(json(rigor(repo.dir, ['handoff', 'list', '--json'])).handoffs.map((h: any) => h.number)).toEqual([1, 2])
     expect(rigor(repo.dir, ['handoff', 'verify']).code).toBe(0)
@@ -41,14 +61,46 @@ describe('rigor handoff', () => {
     writeFileSync(join(repo.dir, 'models', 'weights.bin'), Buffer.from([1, 2, 3]))
     writeFileSync(join(repo.dir, 'report.md'), 'findings\n')
     // paths are relative to where the user stands (here --cwd models), stored relative to the workspace
-    const created = json(rigor(repo.dir, ['handoff', 'create', '--cwd', join(repo.dir, 'models'), '--task', 'train', '--from', 'arch', '--to', 'audit', '--artifact', 'weights.bin', '--artifact', '../report.md', '--json']))
+    const created = json(
+      rigor(repo.dir, [
+        'handoff',
+        'create',
+        '--cwd',
+        join(repo.dir, 'models'),
+        '--task',
+        'train',
+        '--from',
+        'arch',
+        '--to',
+        'audit',
+        '--artifact',
+        'weights.bin',
+        '--artifact',
+        '../report.md',
+        '--json',
+      ]),
+    )
     expect(Object.keys(created.handoff.artifacts).sort()).toEqual(['models/weights.bin', 'report.md'])
     expect(created.handoff.checksum).toMatch(/^sha256:/)
     expect(repo.git('log', '-1', '--format=%B')).toContain('Rigor-Action: handoff')
     json(rigor(repo.dir, ['handoff', 'create', '--task', 'other', '--from', 'a', '--to', 'b', '--artifact', 'report.md', '--json']))
-    expect(json(rigor(repo.dir, ['handoff', 'list', '--task', 'train', '--json'])).handoffs.map((h: any) => h.file)).toEqual(['handoffs/train/001-arch-to-audit.yaml'])
+    expect(json(rigor(repo.dir, ['handoff', 'list', '--task', 'train', '--json'])).handoffs.map((h: any) => h.file)).toEqual([
+      'handoffs/train/001-arch-to-audit.yaml',
+    ])
 
-    const outside = rigor(repo.dir, ['handoff', 'create', '--task', 't', '--from', 'a', '--to', 'b', '--artifact', '/etc/hostname', '--json'])
+    const outside = rigor(repo.dir, [
+      'handoff',
+      'create',
+      '--task',
+      't',
+      '--from',
+      'a',
+      '--to',
+      'b',
+      '--artifact',
+      '/etc/hostname',
+      '--json',
+    ])
     expect(outside.code).toBe(2)
     expect(json(outside).error.message).toContain('/etc/hostname lies outside the workspace')
 

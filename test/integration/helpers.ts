@@ -18,7 +18,13 @@ export function writeSpec(dir: string, spec: unknown, name = 'spec.yaml'): strin
 }
 
 export function manyNodes(count: number, command: string[], prefix = 'bulk'): unknown {
-  return {nodes: Array.from({length: count}, (_, i) => ({id: `${prefix}/n${String(i).padStart(4, '0')}`, team: 'default', run: {command, timeout: '1m'}}))}
+  return {
+    nodes: Array.from({length: count}, (_, i) => ({
+      id: `${prefix}/n${String(i).padStart(4, '0')}`,
+      team: 'default',
+      run: {command, timeout: '1m'},
+    })),
+  }
 }
 
 /** Commits on main with a given Rigor-Action, counted per node. */

@@ -25,15 +25,24 @@ const PEEK = [
     "const fs=require('fs');",
     "const last=(f)=>{try{return fs.readFileSync(f,'utf8').trim().split('\\n').pop().split(',')[0]}catch(e){return 'unreadable'}};",
     "fs.writeFileSync(process.env.RIGOR_OUT+'/seen.json',JSON.stringify({data:last(process.env.RIGOR_DATA),workspace:last(process.env.RIGOR_WORKSPACE+'/prices.csv')}));",
-    "fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"sharpe\":1}}')",
+    'fs.writeFileSync(process.env.RIGOR_OUT+\'/verdict.json\',\'{"metrics":{"sharpe":1}}\')',
   ].join(''),
 ]
 
 function setUp(holdoutDrift: number, sealed = true): void {
   repo = workspace()
   // a steady up-drift in the research period; in the holdout, the drift the test asks for
-  writeFileSync(join(repo.dir, 'prices.csv'), pricesCsv({rows: ROWS, seed: 11, drift: 0.0015, vol: 0.008, extra: (t) => (t >= RESEARCH ? holdoutDrift - 0.0015 : 0)}))
-  const config = {version: 1, teams: [{name: 'default'}], gates: [{name: 'g', accept_when: 'true'}], ...(sealed ? {holdout: {fraction: 0.2}} : {}), audit: {permutations: 12}}
+  writeFileSync(
+    join(repo.dir, 'prices.csv'),
+    pricesCsv({rows: ROWS, seed: 11, drift: 0.0015, vol: 0.008, extra: (t) => (t >= RESEARCH ? holdoutDrift - 0.0015 : 0)}),
+  )
+  const config = {
+    version: 1,
+    teams: [{name: 'default'}],
+    gates: [{name: 'g', accept_when: 'true'}],
+    ...(sealed ? {holdout: {fraction: 0.2}} : {}),
+    audit: {permutations: 12},
+  }
   writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
   const long = writeRunner(repo.dir, 'long', LONG)
   repo.git('add', '.')
@@ -103,7 +112,10 @@ describe('the sealed holdout', () => {
     const audit = json(rigor(repo.dir, ['audit', 'long/a', '--auditor', 'alice', '--json']))
     expect(audit.holdout).toBeUndefined()
     expect(audit.verdict, JSON.stringify(audit.issues)).toBe('PASS')
-    writeFileSync(join(repo.dir, 'rigor.yaml'), readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8').replace('audit:', 'holdout: {fraction: 0.2}\naudit:'))
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8').replace('audit:', 'holdout: {fraction: 0.2}\naudit:'),
+    )
     repo.git('commit', '-qam', 'seal a holdout from now on')
     const before = rigor(repo.dir, ['deploy', 'long/a', '--stage', 'paper', '--json'])
     expect(before.code).toBe(1)

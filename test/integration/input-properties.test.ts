@@ -10,13 +10,19 @@ afterEach(() => repo?.cleanup())
 
 const segment = fc.stringMatching(/^[a-z0-9][a-z0-9_-]{0,6}$/)
 // mostly valid ids, so that both outcomes are exercised
-const id = fc.oneof({weight: 4, arbitrary: fc.array(segment, {minLength: 1, maxLength: 3}).map((p) => p.join('/'))}, {weight: 1, arbitrary: fc.constantFrom('../up', 'UPPER/x', 'a//b', 'a/out', `a/${'y'.repeat(200)}`)})
+const id = fc.oneof(
+  {weight: 4, arbitrary: fc.array(segment, {minLength: 1, maxLength: 3}).map((p) => p.join('/'))},
+  {weight: 1, arbitrary: fc.constantFrom('../up', 'UPPER/x', 'a//b', 'a/out', `a/${'y'.repeat(200)}`)},
+)
 const spec = fc.record({
   nodes: fc.array(
     fc.record({
       id,
       team: fc.constantFrom('default', 'default', 'default', 'nosuch'),
-      run: fc.record({command: fc.constantFrom(['true'], ['true'], [], ['echo', 'x']), timeout: fc.constantFrom('1m', '1m', '30d', 'soon', 5)}),
+      run: fc.record({
+        command: fc.constantFrom(['true'], ['true'], [], ['echo', 'x']),
+        timeout: fc.constantFrom('1m', '1m', '30d', 'soon', 5),
+      }),
       params: fc.dictionary(fc.stringMatching(/^[a-z]{1,4}$/), fc.oneof(fc.integer(), fc.string({maxLength: 4})), {maxKeys: 2}),
       priority: fc.oneof({weight: 4, arbitrary: fc.integer({min: -5, max: 5})}, {weight: 1, arbitrary: fc.constant('high')}),
     }),
@@ -54,7 +60,16 @@ describe('seed specs through the CLI (property-based)', () => {
     const bodies = fc.sample(
       fc.oneof(
         fc.json(),
-        fc.record({metrics: fc.dictionary(fc.string({maxLength: 5}), fc.oneof(fc.double(), fc.string({maxLength: 3}))), status: fc.constantFrom('proven_accepted', 'nonsense'), artifacts: fc.constantFrom([], ['../escape'], ['missing.csv'])}, {requiredKeys: []}).map((v) => JSON.stringify(v)),
+        fc
+          .record(
+            {
+              metrics: fc.dictionary(fc.string({maxLength: 5}), fc.oneof(fc.double(), fc.string({maxLength: 3}))),
+              status: fc.constantFrom('proven_accepted', 'nonsense'),
+              artifacts: fc.constantFrom([], ['../escape'], ['missing.csv']),
+            },
+            {requiredKeys: []},
+          )
+          .map((v) => JSON.stringify(v)),
         fc.string({maxLength: 40}),
       ),
       {numRuns: 10, seed: 11},
@@ -62,7 +77,10 @@ describe('seed specs through the CLI (property-based)', () => {
     const nodes = bodies.map((body, i) => ({
       id: `runner-output/n${i}`,
       team: 'default',
-      run: {command: [process.execPath, '-e', `require('fs').writeFileSync(process.env.RIGOR_OUT+'/verdict.json', ${JSON.stringify(body)})`], timeout: '1m'},
+      run: {
+        command: [process.execPath, '-e', `require('fs').writeFileSync(process.env.RIGOR_OUT+'/verdict.json', ${JSON.stringify(body)})`],
+        timeout: '1m',
+      },
     }))
     writeSpec(repo.dir, {nodes})
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)

@@ -73,8 +73,19 @@ async function commitPass(dir: string, auditor: string): Promise<void> {
       const verdict = (await ws.store.verdict(snap.nodes.get(ID)!))!
       const at = new Date()
       const file = `audits/${ID}/${at.toISOString().slice(0, 10)}-${auditor}.md`
-      const front = {verdict: 'PASS', auditor, audited_at: at.toISOString(), covers: {node: ID, commit: snap.commit, artifacts: verdict.artifacts}, checks: [], issues: []}
-      return {files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${ID}\n`)]]), message: {action: 'audit', subject: `audit ${ID}`, nodes: [ID], worker: auditor}, result: file}
+      const front = {
+        verdict: 'PASS',
+        auditor,
+        audited_at: at.toISOString(),
+        covers: {node: ID, commit: snap.commit, artifacts: verdict.artifacts},
+        checks: [],
+        issues: [],
+      }
+      return {
+        files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${ID}\n`)]]),
+        message: {action: 'audit', subject: `audit ${ID}`, nodes: [ID], worker: auditor},
+        result: file,
+      }
     })
   } finally {
     await ws.close()
@@ -90,7 +101,12 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
     mkdirSync(join(repo.dir, 'data'))
     writeFileSync(join(repo.dir, 'data/prices.csv'), `${lines.slice(0, 1201).join('\n')}\n`)
     writeFileSync(join(scratch, 'new-prices.csv'), `${[lines[0], ...lines.slice(1201, 1241)].join('\n')}\n`)
-    const config = {version: 1, teams: [{name: 'default'}], gates: [{name: 'always', accept_when: 'true'}], deploy: {paper: {command: [process.execPath, '-e', '0']}}}
+    const config = {
+      version: 1,
+      teams: [{name: 'default'}],
+      gates: [{name: 'always', accept_when: 'true'}],
+      deploy: {paper: {command: [process.execPath, '-e', '0']}},
+    }
     writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
     repo.git('add', 'rigor.yaml', 'data/prices.csv')
     repo.git('commit', '-qm', 'config and prices')
@@ -104,7 +120,14 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
       nodes: [
         {id: ID, team: 'default', run: backtest('momentum'), data: 'data/prices.csv'},
         {id: 'mom/claimed', team: 'default', run: backtest('momentum'), data: 'data/prices.csv', params: {lookback: 40}, priority: 9},
-        {id: 'mom/cancelled', team: 'default', run: backtest('momentum'), data: 'data/prices.csv', params: {lookback: 80}, requires: ['mom/claimed']},
+        {
+          id: 'mom/cancelled',
+          team: 'default',
+          run: backtest('momentum'),
+          data: 'data/prices.csv',
+          params: {lookback: 80},
+          requires: ['mom/claimed'],
+        },
       ],
     })
     checked('seed', repo.dir, ['seed', 'spec.yaml'])
@@ -143,7 +166,18 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
     checked('design', repo.dir, ['design', '--count', '2'])
     checked('assess', repo.dir, ['assess', ID])
     writeFileSync(join(repo.dir, 'notes.txt'), 'cleaned\n')
-    checked('handoff create', repo.dir, ['handoff', 'create', '--task', 'prep', '--from', 'alice', '--to', 'bob', '--artifact', 'notes.txt'])
+    checked('handoff create', repo.dir, [
+      'handoff',
+      'create',
+      '--task',
+      'prep',
+      '--from',
+      'alice',
+      '--to',
+      'bob',
+      '--artifact',
+      'notes.txt',
+    ])
     checked('handoff list', repo.dir, ['handoff', 'list'])
     checked('handoff verify', repo.dir, ['handoff', 'verify'])
   })
@@ -152,7 +186,10 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
     const returns = join(scratch, 'returns.csv')
     writeFileSync(returns, `return\n${Array.from({length: 60}, (_, i) => (Math.sin(i) * 0.01 + 0.001).toFixed(5)).join('\n')}\n`)
     const matrix = join(scratch, 'matrix.csv')
-    writeFileSync(matrix, `a,b,c,d\n${Array.from({length: 64}, (_, i) => [1, 2, 3, 4].map((k) => (Math.sin(i * k) * 0.01).toFixed(5)).join(',')).join('\n')}\n`)
+    writeFileSync(
+      matrix,
+      `a,b,c,d\n${Array.from({length: 64}, (_, i) => [1, 2, 3, 4].map((k) => (Math.sin(i * k) * 0.01).toFixed(5)).join(',')).join('\n')}\n`,
+    )
     checked('stats sharpe', scratch, ['stats', 'sharpe', '--returns', returns])
     checked('stats psr', scratch, ['stats', 'psr', '--returns', returns])
     checked('stats dsr', scratch, ['stats', 'dsr', '--returns', returns, '--trials', '10', '--var-trials', '0.01'])
@@ -162,7 +199,9 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
     checked('data generate', scratch, ['data', 'generate', '--out', join(scratch, 'gen.csv'), '--years', '1'])
     const out = join(scratch, 'bt-out')
     mkdirSync(out)
-    checked('backtest', scratch, ['backtest', '--strategy', 'momentum'], {env: {RIGOR_DATA: join(repo.dir, 'data/prices.csv'), RIGOR_OUT: out, RIGOR_PARAMS: '{}'}})
+    checked('backtest', scratch, ['backtest', '--strategy', 'momentum'], {
+      env: {RIGOR_DATA: join(repo.dir, 'data/prices.csv'), RIGOR_OUT: out, RIGOR_PARAMS: '{}'},
+    })
   })
 
   it('covers every command with a result, and the error shape', () => {

@@ -21,7 +21,11 @@ afterEach(() => {
 
 /** git with every path protection on, as on a Mac or Windows clone. */
 const protectedGit = (cwd: string, ...args: string[]) =>
-  spawnSync('git', ['-c', 'core.protectNTFS=true', '-c', 'core.protectHFS=true', ...args], {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'})
+  spawnSync('git', ['-c', 'core.protectNTFS=true', '-c', 'core.protectHFS=true', ...args], {
+    cwd,
+    env: {...process.env, ...GIT_ENV},
+    encoding: 'utf8',
+  })
 
 describe('runner outputs git would refuse', () => {
   it('are left out and recorded; the branch stays checkable-out everywhere and fsck --strict is clean', () => {
@@ -41,13 +45,29 @@ describe('runner outputs git would refuse', () => {
     const shown = json(rigor(repo.dir, ['show', 'names/hostile', '--json']))
     expect(shown.status).toBe('proven_accepted')
     const omitted = new Map<string, string>(shown.verdict.omitted.map((o: {path: string; reason: string}) => [o.path, o.reason]))
-    for (const path of ['out/.git/config', 'out/.GIT/x', 'out/GIT~1', 'out/.git.', 'out/a\\nb', 'out/report.csv', 'out/sub/two', 'out/bad\\xff', 'out/passwd']) {
+    for (const path of [
+      'out/.git/config',
+      'out/.GIT/x',
+      'out/GIT~1',
+      'out/.git.',
+      'out/a\\nb',
+      'out/report.csv',
+      'out/sub/two',
+      'out/bad\\xff',
+      'out/passwd',
+    ]) {
       expect(omitted.has(path), `${path} in ${[...omitted.keys()].join(', ')}`).toBe(true)
     }
     expect(omitted.get('out/passwd')).toContain('symbolic link')
     expect(omitted.get('out/report.csv')).toContain('Report.csv')
     expect(omitted.get('out/bad\\xff')).toContain('UTF-8')
-    expect(Object.keys(shown.verdict.artifacts).sort()).toEqual(['out/Report.csv', 'out/Sub/one', 'out/returns.csv', 'out/run.log', 'out/verdict.json'])
+    expect(Object.keys(shown.verdict.artifacts).sort()).toEqual([
+      'out/Report.csv',
+      'out/Sub/one',
+      'out/returns.csv',
+      'out/run.log',
+      'out/verdict.json',
+    ])
 
     const declared = json(rigor(repo.dir, ['show', 'names/declares-link', '--json']))
     expect(declared.status).toBe('inconclusive')
@@ -64,7 +84,12 @@ describe('runner outputs git would refuse', () => {
     rmSync(join(repo.dir, '.git', 'elsewhere.txt'))
 
     const files = repo.git('ls-tree', '-r', '--name-only', 'main')
-    const outputs = new Set(files.split('\n').filter((f) => f.includes('/out/')).map((f) => f.replace(/^.*?\/out\//, '')))
+    const outputs = new Set(
+      files
+        .split('\n')
+        .filter((f) => f.includes('/out/'))
+        .map((f) => f.replace(/^.*?\/out\//, '')),
+    )
     expect([...outputs].sort()).toEqual(['Report.csv', 'Sub/one', 'returns.csv', 'run.log', 'verdict.json'])
     expect(protectedGit(repo.dir, 'reset', '--hard').status).toBe(0)
     expect(protectedGit(repo.dir, 'fsck', '--strict').stderr).not.toMatch(/error|warning/)
@@ -82,7 +107,9 @@ describe('output limits', () => {
     const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')
     writeFileSync(join(repo.dir, 'rigor.yaml'), `${config}\nrunner: {limits: {file_size: 1MB, run_log: 64KB}}\n`)
     repo.git('commit', '-qam', 'limits')
-    writeSpec(repo.dir, {nodes: [{id: 'flood/one', team: 'default', run: {command: [process.execPath, join(FIXTURES, 'flood-outputs.cjs')], timeout: '5m'}}]})
+    writeSpec(repo.dir, {
+      nodes: [{id: 'flood/one', team: 'default', run: {command: [process.execPath, join(FIXTURES, 'flood-outputs.cjs')], timeout: '5m'}}],
+    })
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     const work = rigor(repo.dir, ['work', '--json'])
     expect(work.code, work.stderr).toBe(0)

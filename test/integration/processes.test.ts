@@ -30,8 +30,21 @@ describe('a runner never outlives its run', {timeout: SLOW}, () => {
     repo = workspace()
     seedCommitted({
       nodes: [
-        {id: 'd/grouped', team: 'default', run: {command: DAEMON, sandbox: 'off', timeout: '10m', env: {RIGOR_TEST_FILE: join(repo.dir, '.git', 'grouped.out')}}},
-        {id: 'd/detached', team: 'default', run: {command: DAEMON, sandbox: 'off', timeout: '10m', env: {RIGOR_TEST_FILE: join(repo.dir, '.git', 'detached.out'), RIGOR_TEST_DETACH: '1'}}},
+        {
+          id: 'd/grouped',
+          team: 'default',
+          run: {command: DAEMON, sandbox: 'off', timeout: '10m', env: {RIGOR_TEST_FILE: join(repo.dir, '.git', 'grouped.out')}},
+        },
+        {
+          id: 'd/detached',
+          team: 'default',
+          run: {
+            command: DAEMON,
+            sandbox: 'off',
+            timeout: '10m',
+            env: {RIGOR_TEST_FILE: join(repo.dir, '.git', 'detached.out'), RIGOR_TEST_DETACH: '1'},
+          },
+        },
       ],
     })
     // a run that waited for the pipes to close would last the 10-minute timeout: the test's own timeout fails first

@@ -49,7 +49,9 @@ function countActions(bare: string, action: string): Map<string, number> {
 describe('many machines, one git remote', () => {
   it('4 clones x 2 workers on 300 nodes: each claimed and run once, every verdict on the remote', {timeout: 900_000}, async () => {
     const {bare, clones} = remoteWithClones(4, manyNodes(300, SH_OK))
-    const workers = clones.flatMap((dir, i) => [0, 1].map((j) => rigorAsync(dir, ['work', '--remote', 'origin', '--worker', `c${i}w${j}`, '--json'])))
+    const workers = clones.flatMap((dir, i) =>
+      [0, 1].map((j) => rigorAsync(dir, ['work', '--remote', 'origin', '--worker', `c${i}w${j}`, '--json'])),
+    )
     const results = await Promise.all(workers)
     for (const r of results) expect(r.code, r.stderr).toBe(0)
     expect(results.map((r) => json(r).finished as number).reduce((a, b) => a + b, 0)).toBe(300)
@@ -71,9 +73,16 @@ describe('many machines, one git remote', () => {
   it('a worker killed in one clone is re-queued by a supervisor in another and finished once', async () => {
     const config = `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: 3s, max_attempts: 3}`
     // no sandbox: the runner writes its pid under the host's /tmp, which a sandbox hides
-    const {bare, clones} = remoteWithClones(2, {nodes: [{id: 'k/victim', team: 'default', run: {command: ['node', join(FIXTURES, 'slow-runner.cjs')], sandbox: 'off'}}]}, config)
+    const {bare, clones} = remoteWithClones(
+      2,
+      {nodes: [{id: 'k/victim', team: 'default', run: {command: ['node', join(FIXTURES, 'slow-runner.cjs')], sandbox: 'off'}}]},
+      config,
+    )
     const pids = join(root, 'pids.txt')
-    const doomed = rigorAsync(clones[0]!, ['work', '--remote', 'origin', '--worker', 'doomed'], {RIGOR_TEST_SLEEP_MS: '60000', RIGOR_PIDS_FILE: pids})
+    const doomed = rigorAsync(clones[0]!, ['work', '--remote', 'origin', '--worker', 'doomed'], {
+      RIGOR_TEST_SLEEP_MS: '60000',
+      RIGOR_PIDS_FILE: pids,
+    })
     for (let i = 0; i < 150 && !existsSync(pids); i++) await sleep(100)
     doomed.kill('SIGKILL')
     await doomed

@@ -65,7 +65,12 @@ function brokenBwrapPath(): string {
 describe('the runner sandbox', {timeout: SLOW}, () => {
   it('a runner cannot write the workspace or .git, nor read .git; it writes RIGOR_OUT and a private /tmp', () => {
     repo = workspace()
-    writeSpec(repo.dir, {nodes: [{id: 'other', team: 'default', run: {command: SH_OK}, priority: 2}, {id: 'probe', team: 'default', run: {command: PROBE}}]})
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'other', team: 'default', run: {command: SH_OK}, priority: 2},
+        {id: 'probe', team: 'default', run: {command: PROBE}},
+      ],
+    })
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     repo.git('add', 'spec.yaml')
     repo.git('commit', '-qm', 'spec')
@@ -123,7 +128,9 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
     writeSpec(repo.dir, {nodes: [{id: 'c/polite', team: 'default', run: {command: ['node', join(FIXTURES, 'forever-runner.cjs')]}}]})
     rigor(repo.dir, ['seed', 'spec.yaml'])
     const worker = rigorAsync(repo.dir, ['work', '--json'])
-    await waitFor('the runner to be ready', () => runDirs(repo.dir).some((run) => readFileSafe(join(repo.dir, '.git/rigor/runs', run, 'out/ready'))))
+    await waitFor('the runner to be ready', () =>
+      runDirs(repo.dir).some((run) => readFileSafe(join(repo.dir, '.git/rigor/runs', run, 'out/ready'))),
+    )
     expect(json(rigor(repo.dir, ['cancel', 'c/polite', '--json'])).stopping).toEqual(['c/polite'])
     expect((await worker).code).toBe(0)
     const verdict = verdictOf('c/polite')
@@ -135,7 +142,11 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
   it('sandbox: off runs without one and records it; auto without a working bwrap warns once and records off; on fails the run', () => {
     repo = workspace()
     const outside = join(repo.dir, '.git', 'outside.txt')
-    const writesOutside = [process.execPath, '-e', `require('fs').appendFileSync(${JSON.stringify(outside)}, 'x'); require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', '{"metrics": {"sharpe": 1}}')`]
+    const writesOutside = [
+      process.execPath,
+      '-e',
+      `require('fs').appendFileSync(${JSON.stringify(outside)}, 'x'); require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', '{"metrics": {"sharpe": 1}}')`,
+    ]
     writeSpec(repo.dir, {nodes: [{id: 'off/plain', team: 'default', run: {command: writesOutside, sandbox: 'off'}}]})
     rigor(repo.dir, ['seed', 'spec.yaml'])
     expect(rigor(repo.dir, ['work']).code).toBe(0)
@@ -143,7 +154,16 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
     expect(readFileSync(outside, 'utf8')).toBe('x')
 
     const PATH = brokenBwrapPath()
-    writeSpec(repo.dir, {nodes: [{id: 'auto/a', team: 'default', run: {command: SH_OK}}, {id: 'auto/b', team: 'default', run: {command: SH_OK}, params: {b: 1}}]}, 'auto.yaml')
+    writeSpec(
+      repo.dir,
+      {
+        nodes: [
+          {id: 'auto/a', team: 'default', run: {command: SH_OK}},
+          {id: 'auto/b', team: 'default', run: {command: SH_OK}, params: {b: 1}},
+        ],
+      },
+      'auto.yaml',
+    )
     rigor(repo.dir, ['seed', 'auto.yaml'])
     const auto = rigor(repo.dir, ['work'], {PATH})
     expect(auto.code, auto.stderr).toBe(0)
@@ -166,7 +186,12 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
     const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')
     writeFileSync(join(repo.dir, 'rigor.yaml'), `${config.trimEnd()}\nrunner: {sandbox: off}\n`)
     repo.git('commit', '-qam', 'no sandbox')
-    writeSpec(repo.dir, {nodes: [{id: 'd/plain', team: 'default', run: {command: SH_OK}}, {id: 'd/boxed', team: 'default', run: {command: SH_OK, sandbox: 'auto'}, params: {x: 1}}]})
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'd/plain', team: 'default', run: {command: SH_OK}},
+        {id: 'd/boxed', team: 'default', run: {command: SH_OK, sandbox: 'auto'}, params: {x: 1}},
+      ],
+    })
     rigor(repo.dir, ['seed', 'spec.yaml'])
     expect(rigor(repo.dir, ['work']).code).toBe(0)
     expect(verdictOf('d/plain').sandbox).toBe('off')

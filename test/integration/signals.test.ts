@@ -75,7 +75,14 @@ describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
     repo = workspace()
     const pidsFile = join(repo.dir, '.git', 'pids.txt')
     // runners that ignore SIGTERM keep the first stop waiting for its grace period
-    seedCommitted([0, 1].map((i) => ({id: `s/stubborn${i}`, team: 'default', run: {command: IGNORE_TERM, sandbox: 'off', env: {RIGOR_PIDS_FILE: `${pidsFile}${i}`}}, params: {i}})))
+    seedCommitted(
+      [0, 1].map((i) => ({
+        id: `s/stubborn${i}`,
+        team: 'default',
+        run: {command: IGNORE_TERM, sandbox: 'off', env: {RIGOR_PIDS_FILE: `${pidsFile}${i}`}},
+        params: {i},
+      })),
+    )
     const term = workInTmux(['work', '--parallel', '2'])
     await waitFor('both runners started', () => readPids(`${pidsFile}0`).length === 2 && readPids(`${pidsFile}1`).length === 2)
     const pids = [...readPids(`${pidsFile}0`), ...readPids(`${pidsFile}1`)]

@@ -38,7 +38,11 @@ async function commitAudit(id: string, a: {verdict: 'PASS' | 'FAIL'; auditor: st
           checks: [{name: 'lookahead.truncation', result: a.verdict === 'PASS' ? 'pass' : 'fail', figures: {}}],
           issues: [],
         }
-        return {files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${id}: ${a.verdict}\n`)]]), message: {action: 'audit', subject: `audit ${id}`, nodes: [id], worker: a.auditor}, result: file}
+        return {
+          files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${id}: ${a.verdict}\n`)]]),
+          message: {action: 'audit', subject: `audit ${id}`, nodes: [id], worker: a.auditor},
+          result: file,
+        }
       },
       {signer: a.signer ? {keyPath: key(a.signer)} : undefined},
     )
@@ -56,15 +60,32 @@ const refusal = (id: string) => {
 
 beforeAll(() => {
   keys = mkdtempSync(join(tmpdir(), 'rigor-keys-'))
-  for (const name of ['alice', 'bob', 'carol', 'mallory']) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@lab`, '-f', key(name)])
+  for (const name of ['alice', 'bob', 'carol', 'mallory'])
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@lab`, '-f', key(name)])
   repo = workspace()
-  const config = {version: 1, teams: [{name: 'default'}], gates: [{name: 'g', accept_when: 'true'}], auditors: [{name: 'alice', key: pub('alice')}, {name: 'bob', key: pub('bob')}]}
+  const config = {
+    version: 1,
+    teams: [{name: 'default'}],
+    gates: [{name: 'g', accept_when: 'true'}],
+    auditors: [
+      {name: 'alice', key: pub('alice')},
+      {name: 'bob', key: pub('bob')},
+    ],
+  }
   writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
   repo.git('commit', '-qam', 'auditors: trusted on first use')
   // an agent whose program is called "alice" designs one node: alice may not audit it
   const agent = join(keys, 'alice-agent', 'alice')
   execFileSync('mkdir', ['-p', join(keys, 'alice-agent')])
-  const answer = ['```yaml', 'nodes:', '  - id: signed/designed', '    team: default', `    run: {command: ${JSON.stringify(RUNNER)}}`, '```', ''].join('\n')
+  const answer = [
+    '```yaml',
+    'nodes:',
+    '  - id: signed/designed',
+    '    team: default',
+    `    run: {command: ${JSON.stringify(RUNNER)}}`,
+    '```',
+    '',
+  ].join('\n')
   writeFileSync(agent, `#!${process.execPath}\nprocess.stdout.write(${JSON.stringify(answer)})\n`)
   chmodSync(agent, 0o755)
   writeFileSync(join(repo.dir, 'rigor.yaml'), stringify({...config, agent: {command: [agent]}}))
@@ -137,7 +158,9 @@ describe('audits nobody can forge', () => {
     expect(signatures.chain.at(-1).change).toBe('ignored')
     // mallory's signature still counts for nothing
     await commitAudit('signed/honest', {verdict: 'FAIL', auditor: 'mallory', signer: 'mallory'})
-    expect(rigor(repo.dir, ['audit', 'signed/forged', '--auditor', 'mallory', '--signing-key', key('mallory')]).stderr).toContain('not in auditors')
+    expect(rigor(repo.dir, ['audit', 'signed/forged', '--auditor', 'mallory', '--signing-key', key('mallory')]).stderr).toContain(
+      'not in auditors',
+    )
     const noKey = rigor(repo.dir, ['audit', 'signed/forged', '--auditor', 'alice'])
     expect(noKey.code).toBe(2)
     expect(noKey.stderr).toContain('--signing-key')

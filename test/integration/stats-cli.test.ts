@@ -36,7 +36,25 @@ describe('rigor stats', () => {
   it('dsr reproduces the Deflated Sharpe Ratio paper example with annualised inputs', () => {
     // Bailey & López de Prado (2014): SR 2.5 a year, 100 trials, V = 0.5 (annualised),
     // skewness -3, kurtosis 10, T = 1250 days, 250 days a year -> DSR ≈ 0.9004, SR0 ≈ 0.1132 a day
-    const run = rigor('stats', 'dsr', '--sharpe', '2.5', '--trials', '100', '--var-trials', '0.5', '--skew', '-3', '--kurtosis', '10', '--n-obs', '1250', '--periods-per-year', '250', '--json')
+    const run = rigor(
+      'stats',
+      'dsr',
+      '--sharpe',
+      '2.5',
+      '--trials',
+      '100',
+      '--var-trials',
+      '0.5',
+      '--skew',
+      '-3',
+      '--kurtosis',
+      '10',
+      '--n-obs',
+      '1250',
+      '--periods-per-year',
+      '250',
+      '--json',
+    )
     expect(run.status).toBe(0)
     expect(run.json.dsr).toBeCloseTo(0.9004, 4)
     expect(run.json.sr0_per_period).toBeCloseTo(0.1132, 4)
@@ -45,7 +63,23 @@ describe('rigor stats', () => {
   })
 
   it('dsr gives the same answer per period, the default convention', () => {
-    const run = rigor('stats', 'dsr', '--sharpe', String(2.5 / Math.sqrt(250)), '--trials', '100', '--var-trials', '0.002', '--skew', '-3', '--kurtosis', '10', '--n-obs', '1250', '--json')
+    const run = rigor(
+      'stats',
+      'dsr',
+      '--sharpe',
+      String(2.5 / Math.sqrt(250)),
+      '--trials',
+      '100',
+      '--var-trials',
+      '0.002',
+      '--skew',
+      '-3',
+      '--kurtosis',
+      '10',
+      '--n-obs',
+      '1250',
+      '--json',
+    )
     expect(run.status).toBe(0)
     expect(Object.keys(run.json)).toEqual(expect.arrayContaining(['dsr', 'sr0']))
     expect(run.json.dsr).toBeCloseTo(0.90039683444939034, 9)
@@ -59,13 +93,32 @@ describe('rigor stats', () => {
     const run = rigor('stats', 'psr', '--returns', 'returns.csv', '--benchmark', '0.05', '--json')
     expect(run.status).toBe(0)
     const estimate = estimateSharpe(returns)
-    const expected = probabilisticSharpeRatio({sharpe: estimate.sharpe, benchmark: 0.05, nObs: 300, skewness: estimate.skewness, kurtosis: estimate.kurtosis})
+    const expected = probabilisticSharpeRatio({
+      sharpe: estimate.sharpe,
+      benchmark: 0.05,
+      nObs: 300,
+      skewness: estimate.skewness,
+      kurtosis: estimate.kurtosis,
+    })
     expect(run.json.psr).toBeCloseTo(expected, 12)
     expect(run.json.n_obs).toBe(300)
   })
 
   it('psr prints the Sharpe Ratio Efficient Frontier example for humans', () => {
-    const run = rigor('stats', 'psr', '--sharpe', '1.585', '--periods-per-year', '12', '--skew', '-2.448', '--kurtosis', '10.164', '--n-obs', '24')
+    const run = rigor(
+      'stats',
+      'psr',
+      '--sharpe',
+      '1.585',
+      '--periods-per-year',
+      '12',
+      '--skew',
+      '-2.448',
+      '--kurtosis',
+      '10.164',
+      '--n-obs',
+      '24',
+    )
     expect(run.status).toBe(0)
     expect(run.stdout).toMatch(/PSR 0\.9132/)
     expect(run.stdout).toMatch(/annualised at 12 periods a year/)
@@ -105,7 +158,10 @@ describe('rigor stats', () => {
   })
 
   it('pbo lowers the default splits for a short matrix and says so', () => {
-    writeFileSync(join(work, 'short.csv'), ['a,b', '0.01,0.02', '-0.01,0.01', '0.02,-0.01', '0.00,0.03', '0.01,0.00', '0.03,0.01'].join('\n'))
+    writeFileSync(
+      join(work, 'short.csv'),
+      ['a,b', '0.01,0.02', '-0.01,0.01', '0.02,-0.01', '0.00,0.03', '0.01,0.00', '0.03,0.01'].join('\n'),
+    )
     const run = rigor('stats', 'pbo', '--returns', 'short.csv')
     expect(run.status).toBe(0)
     expect(run.stdout).toMatch(/allow at most 6 splits; using 6 instead of 16/)

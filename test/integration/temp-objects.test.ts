@@ -24,7 +24,7 @@ function plant(dir: string, name: string, minutesAgo: number): string {
 const fsck = (cwd: string) => spawnSync('git', ['fsck', '--strict'], {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'})
 
 describe('temporary object files left by a crash', () => {
-  it('use git\'s prefix; verify and supervise remove stale ones of rigor and leave a live writer\'s alone', () => {
+  it("use git's prefix; verify and supervise remove stale ones of rigor and leave a live writer's alone", () => {
     repo = workspace()
     const fanOut = join(repo.dir, '.git', 'objects', 'ab')
     mkdirSync(fanOut, {recursive: true})

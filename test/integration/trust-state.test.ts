@@ -11,7 +11,12 @@ import {workspace, writeSpec} from './helpers.js'
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
-const node = (id: string, command: string[] = SH_OK, extra: Record<string, unknown> = {}) => ({id, team: 'default', run: {command, timeout: '1m'}, ...extra})
+const node = (id: string, command: string[] = SH_OK, extra: Record<string, unknown> = {}) => ({
+  id,
+  team: 'default',
+  run: {command, timeout: '1m'},
+  ...extra,
+})
 
 /** Commits rigor.yaml with the given text. */
 function commitConfig(r: TempRepo, text: string) {
@@ -63,7 +68,11 @@ describe('config and data come from the state branch tip', () => {
     repo.git('add', 'prices.csv')
     repo.git('commit', '-qm', 'data')
     writeFileSync(join(repo.dir, 'prices.csv'), 'date,close\n2020-01-01,999\n')
-    const echo = [process.execPath, '-e', `const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/seen.csv',fs.readFileSync(process.env.RIGOR_DATA));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{"metrics":{"sharpe":1}}')`]
+    const echo = [
+      process.execPath,
+      '-e',
+      `const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/seen.csv',fs.readFileSync(process.env.RIGOR_DATA));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{"metrics":{"sharpe":1}}')`,
+    ]
     writeSpec(repo.dir, {nodes: [node('a/data', echo, {data: 'prices.csv'})]})
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     expect(rigor(repo.dir, ['work']).code).toBe(0)
@@ -154,7 +163,11 @@ describe('the state branch', () => {
     repo = workspace()
     writeSpec(repo.dir, {nodes: [node('a/one')]})
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
-    for (const args of [['work', '--team', 'defualt'], ['claim', '--team', 'defualt'], ['status', '--team', 'defualt']]) {
+    for (const args of [
+      ['work', '--team', 'defualt'],
+      ['claim', '--team', 'defualt'],
+      ['status', '--team', 'defualt'],
+    ]) {
       const result = rigor(repo.dir, args)
       expect(result.code, args.join(' ')).toBe(2)
       expect(result.stderr, args.join(' ')).toContain('default')
@@ -178,7 +191,10 @@ describe('seed specs are strict', () => {
       expect(result.code, tagged).toBe(2)
       expect(result.stderr, tagged).toContain('tag')
     }
-    writeFileSync(join(repo.dir, 'spec.yaml'), Buffer.concat([Buffer.from('nodes:\n  - id: a/b\n    run: {command: [echo, "'), Buffer.from([0xff, 0xfe]), Buffer.from('"]}\n')]))
+    writeFileSync(
+      join(repo.dir, 'spec.yaml'),
+      Buffer.concat([Buffer.from('nodes:\n  - id: a/b\n    run: {command: [echo, "'), Buffer.from([0xff, 0xfe]), Buffer.from('"]}\n')]),
+    )
     const utf8 = rigor(repo.dir, ['seed', 'spec.yaml'])
     expect(utf8.code).toBe(2)
     expect(utf8.stderr).toContain('UTF-8')
@@ -187,7 +203,10 @@ describe('seed specs are strict', () => {
     expect(long.code).toBe(2)
     expect(long.stderr).toContain('nodes[0].id')
     expect(repo.git('rev-parse', 'main')).toBe(head)
-    commitConfig(repo, `version: 1\nteams: [{name: default}]\nrules: [{name: r, on: [proven_accepted], spawn: [{name: more, team: nosuchteam}]}]\n`)
+    commitConfig(
+      repo,
+      `version: 1\nteams: [{name: default}]\nrules: [{name: r, on: [proven_accepted], spawn: [{name: more, team: nosuchteam}]}]\n`,
+    )
     const team = rigor(repo.dir, ['status'])
     expect(team.code).toBe(2)
     expect(team.stderr).toContain('rules[0].spawn[0].team')
@@ -204,13 +223,21 @@ describe('seed specs are strict', () => {
 
   it('a condition that nests comprehensions three deep is refused at load; a costly one is reported, not run', () => {
     repo = workspace()
-    commitConfig(repo, `version: 1\nteams: [{name: default, waits_for: "nodes.all(a, nodes.all(b, nodes.all(c, a.id != b.id || c.id == a.id)))"}]\n`)
+    commitConfig(
+      repo,
+      `version: 1\nteams: [{name: default, waits_for: "nodes.all(a, nodes.all(b, nodes.all(c, a.id != b.id || c.id == a.id)))"}]\n`,
+    )
     const deep = rigor(repo.dir, ['status'])
     expect(deep.code).toBe(2)
     expect(deep.stderr).toContain('teams[0].waits_for')
     expect(deep.stderr).toContain('comprehensions')
-    commitConfig(repo, `version: 1\nteams: [{name: bulk}, {name: default, waits_for: "nodes.all(a, nodes.all(b, a.id == b.id || a.team == b.team || a.status == 'x' || b.status == 'y' || a.depth > 99 || b.depth > 99))"}]\n`)
-    writeSpec(repo.dir, {nodes: [node('a/one'), ...Array.from({length: 1200}, (_, i) => ({id: `bulk/n${i}`, team: 'bulk', run: {command: SH_OK}}))]})
+    commitConfig(
+      repo,
+      `version: 1\nteams: [{name: bulk}, {name: default, waits_for: "nodes.all(a, nodes.all(b, a.id == b.id || a.team == b.team || a.status == 'x' || b.status == 'y' || a.depth > 99 || b.depth > 99))"}]\n`,
+    )
+    writeSpec(repo.dir, {
+      nodes: [node('a/one'), ...Array.from({length: 1200}, (_, i) => ({id: `bulk/n${i}`, team: 'bulk', run: {command: SH_OK}}))],
+    })
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     const claim = rigor(repo.dir, ['claim', '--team', 'default'])
     expect(claim.code).toBe(3)
@@ -300,7 +327,9 @@ describe('the checkout never stays behind the state branch', () => {
 describe('small things that misled', () => {
   it('concurrent claims print no spurious "uncommitted edits" warning; the report leaves archived nodes out of its top list', async () => {
     repo = workspace()
-    writeSpec(repo.dir, {nodes: Array.from({length: 8}, (_, i) => node(`a/n${i}`, verdictRunner({sharpe: i, total_return: i / 10, max_drawdown: 0.1})))})
+    writeSpec(repo.dir, {
+      nodes: Array.from({length: 8}, (_, i) => node(`a/n${i}`, verdictRunner({sharpe: i, total_return: i / 10, max_drawdown: 0.1}))),
+    })
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     const claims = await Promise.all(Array.from({length: 4}, (_, i) => rigorAsync(repo.dir, ['claim', '--worker', `c${i}`])))
     for (const c of claims) {

@@ -25,13 +25,25 @@ function capped(text: string, maxString: number, cuts: number[]): string {
 const key = fc.string({unit: 'grapheme-ascii', maxLength: 5})
 const text = fc.string({unit: 'binary', maxLength: 40})
 const value = fc.letrec((tie) => ({
-  node: fc.oneof({depthSize: 'small'}, text, fc.double({noNaN: true, noDefaultInfinity: true}), fc.boolean(), fc.constant(null), fc.array(tie('node'), {maxLength: 4}), fc.dictionary(key, tie('node'), {maxKeys: 4})),
+  node: fc.oneof(
+    {depthSize: 'small'},
+    text,
+    fc.double({noNaN: true, noDefaultInfinity: true}),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('node'), {maxLength: 4}),
+    fc.dictionary(key, tie('node'), {maxKeys: 4}),
+  ),
 })).node
 
 describe('StringCapper', () => {
   it('passes JSON through unchanged when no string is long, however it is chunked', () => {
     fc.assert(
-      fc.property(value, fc.array(fc.integer({min: 0, max: 7}), {maxLength: 30}), (v, cuts) => capped(JSON.stringify(v), 1_000_000, cuts) === JSON.stringify(v)),
+      fc.property(
+        value,
+        fc.array(fc.integer({min: 0, max: 7}), {maxLength: 30}),
+        (v, cuts) => capped(JSON.stringify(v), 1_000_000, cuts) === JSON.stringify(v),
+      ),
     )
   })
 
@@ -83,6 +95,9 @@ describe('readBoundedJson', () => {
     const fifo = join(dir, 'fifo.json')
     execFileSync('mkfifo', [fifo])
     expect(await readBoundedJson(fifo, opts)).toMatchObject({ok: false, reason: expect.stringContaining('not a regular file')})
-    expect(await readBoundedJson(join(dir, 'none.json'), opts, 'verdict.json')).toEqual({ok: false, reason: 'the runner wrote no verdict.json in RIGOR_OUT'})
+    expect(await readBoundedJson(join(dir, 'none.json'), opts, 'verdict.json')).toEqual({
+      ok: false,
+      reason: 'the runner wrote no verdict.json in RIGOR_OUT',
+    })
   })
 })

@@ -16,7 +16,14 @@ const where = {file: 'rigor.yaml', field: 'rules[0].when'}
 function context(overrides: Partial<ConditionContext> = {}): ConditionContext {
   return {
     ...buildConditionContext({
-      node: {id: 'arch/hidden/lower-25', team: 'arch', status: 'running', attempt: 1, generation: 0, params: {lower: 25, alpha: 0.5, kind: 'rsi', flag: true, periods: [5, 10]}},
+      node: {
+        id: 'arch/hidden/lower-25',
+        team: 'arch',
+        status: 'running',
+        attempt: 1,
+        generation: 0,
+        params: {lower: 25, alpha: 0.5, kind: 'rsi', flag: true, periods: [5, 10]},
+      },
       status: 'proven_rejected',
       metrics: {sharpe: 0.5, trades: 10, sharpe_mean: 1, sharpe_std: 3, win_rate: 0.5, max_drawdown: 0.2},
       parent: {id: 'arch/hidden', team: 'arch', status: 'proven_accepted', metrics: {sharpe: 1.2}, params: {period: 14}},
@@ -33,7 +40,9 @@ const evaluate = (source: string, ctx: ConditionContext = context()) => compileC
 
 describe('compileCondition: load-time errors', () => {
   it('names the file, the field and the position of a syntax error', () => {
-    const error = captureInputError(() => compileCondition('metrics.sharpe >', {file: 'rigor.yaml', field: 'rules[1].when', label: 'rule "tighter-reg"'}))
+    const error = captureInputError(() =>
+      compileCondition('metrics.sharpe >', {file: 'rigor.yaml', field: 'rules[1].when', label: 'rule "tighter-reg"'}),
+    )
     expect(error.file).toBe('rigor.yaml')
     expect(error.field).toBe('rules[1].when')
     expect(error.exitCode).toBe(2)
@@ -51,7 +60,9 @@ describe('compileCondition: load-time errors', () => {
 
   it('rejects unknown variables and unknown node fields (typos) at load time', () => {
     expect(captureInputError(() => compileCondition('metric.sharpe > 1.0', where)).message).toMatch(/Unknown variable: metric/)
-    expect(captureInputError(() => compileCondition('node.dept > 1', where)).message).toMatch(/invalid condition at line 1, column 6: No such key: dept/)
+    expect(captureInputError(() => compileCondition('node.dept > 1', where)).message).toMatch(
+      /invalid condition at line 1, column 6: No such key: dept/,
+    )
     expect(captureInputError(() => compileCondition('nodes.exists(n, n.tem == "arch")', where)).message).toMatch(/tem/)
   })
 
@@ -188,9 +199,20 @@ describe('validateConfigConditions', () => {
   const config = ConfigFile.parse({
     version: 1,
     teams: [{name: 'arch'}, {name: 'universe', waits_for: "nodes.exists(n, n.team == 'arch' && n.status == 'proven_accepted')"}],
-    gates: [{name: 'backtest', reject_when: 'metrics.win_rate < 0.45 || metrics.max_drawdown > 0.40 || metrics.sharpe < -0.5', accept_when: 'metrics.sharpe >= 0.3'}],
+    gates: [
+      {
+        name: 'backtest',
+        reject_when: 'metrics.win_rate < 0.45 || metrics.max_drawdown > 0.40 || metrics.sharpe < -0.5',
+        accept_when: 'metrics.sharpe >= 0.3',
+      },
+    ],
     rules: [
-      {name: 'tighter-regularisation', on: ['proven_rejected'], when: 'metrics.sharpe_std > 2.0 * metrics.sharpe_mean', spawn: [{as: 'sibling', name: 'tighter-reg', params: {dropout: 0.3}}]},
+      {
+        name: 'tighter-regularisation',
+        on: ['proven_rejected'],
+        when: 'metrics.sharpe_std > 2.0 * metrics.sharpe_mean',
+        spawn: [{as: 'sibling', name: 'tighter-reg', params: {dropout: 0.3}}],
+      },
       {name: 'always', on: ['proven_accepted'], spawn: [{name: 'next'}]},
     ],
   })
@@ -214,9 +236,13 @@ describe('validateConfigConditions', () => {
 
   it('names gates and teams too', () => {
     const badGate = {...config, gates: [{name: 'backtest', accept_when: 'metrics.sharpe >= '}]}
-    expect(captureInputError(() => validateConfigConditions(badGate, 'x.yaml')).message).toMatch(/x\.yaml, field "gates\[0\]\.accept_when": gate "backtest"/)
+    expect(captureInputError(() => validateConfigConditions(badGate, 'x.yaml')).message).toMatch(
+      /x\.yaml, field "gates\[0\]\.accept_when": gate "backtest"/,
+    )
     const badTeam = {...config, teams: [{name: 'universe', waits_for: 'nodes.exists(n, n.team = "arch")'}]}
-    expect(captureInputError(() => validateConfigConditions(badTeam, 'x.yaml')).message).toMatch(/field "teams\[0\]\.waits_for": team "universe"/)
+    expect(captureInputError(() => validateConfigConditions(badTeam, 'x.yaml')).message).toMatch(
+      /field "teams\[0\]\.waits_for": team "universe"/,
+    )
   })
 })
 
@@ -236,7 +262,10 @@ describe('properties', () => {
   ]
   const numbers = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, Infinity, -Infinity, Number.NaN))
   const metrics = fc.dictionary(fc.constantFrom('sharpe', 'trades', 'sharpe_std', 'sharpe_mean', 'other'), numbers)
-  const params = fc.dictionary(fc.constantFrom('alpha', 'name', 'n', 'flag', 'list'), fc.oneof(fc.jsonValue(), numbers, fc.constant(undefined)))
+  const params = fc.dictionary(
+    fc.constantFrom('alpha', 'name', 'n', 'flag', 'list'),
+    fc.oneof(fc.jsonValue(), numbers, fc.constant(undefined)),
+  )
   const node = fc.record({
     id: fc.constantFrom('a', 'a/b', 'a/b/c'),
     team: fc.constantFrom('arch', 'universe'),
@@ -246,7 +275,9 @@ describe('properties', () => {
     params,
     metrics,
   })
-  const contexts = fc.record({node, status: fc.string(), metrics, parent: fc.option(node, {nil: null}), nodes: fc.array(node, {maxLength: 5})}).map((input) => buildConditionContext(input))
+  const contexts = fc
+    .record({node, status: fc.string(), metrics, parent: fc.option(node, {nil: null}), nodes: fc.array(node, {maxLength: 5})})
+    .map((input) => buildConditionContext(input))
 
   it('evaluation gives a boolean or throws a ConditionError, nothing else', () => {
     const compiled = conditions.map((source) => compileCondition(source, where))
@@ -263,21 +294,50 @@ describe('properties', () => {
   })
 
   it('compiling arbitrary text gives a condition or an InputError, nothing else', () => {
-    const fragments = fc.constantFrom('metrics.sharpe', '>', '<', '==', '&&', '||', '(', ')', '1', '2.5', '"x"', 'params.a', 'has(', '!', '.', ',', 'nodes.exists(n,', 'n.team', '?', ':', '[', ']')
+    const fragments = fc.constantFrom(
+      'metrics.sharpe',
+      '>',
+      '<',
+      '==',
+      '&&',
+      '||',
+      '(',
+      ')',
+      '1',
+      '2.5',
+      '"x"',
+      'params.a',
+      'has(',
+      '!',
+      '.',
+      ',',
+      'nodes.exists(n,',
+      'n.team',
+      '?',
+      ':',
+      '[',
+      ']',
+    )
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.array(fragments, {maxLength: 12}).map((parts) => parts.join(' '))), (source) => {
-        try {
-          const condition = compileCondition(source, where)
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.array(fragments, {maxLength: 12}).map((parts) => parts.join(' ')),
+        ),
+        (source) => {
           try {
-            expect(typeof condition.evaluate(context())).toBe('boolean')
+            const condition = compileCondition(source, where)
+            try {
+              expect(typeof condition.evaluate(context())).toBe('boolean')
+            } catch (error) {
+              expect(error).toBeInstanceOf(ConditionError)
+            }
           } catch (error) {
-            expect(error).toBeInstanceOf(ConditionError)
+            if (error instanceof ConditionError) return
+            expect(error).toBeInstanceOf(InputError)
           }
-        } catch (error) {
-          if (error instanceof ConditionError) return
-          expect(error).toBeInstanceOf(InputError)
-        }
-      }),
+        },
+      ),
       {numRuns: 500},
     )
   })

@@ -6,7 +6,15 @@ import {describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import {parseConfig} from '../../src/core/state/config.js'
 import {InputError} from '../../src/core/errors.js'
-import {chooseInstall, describeRunningRigor, httpsCloneUrl, parseReviewers, recordInstall, renderWorkflow, type RunningRigor} from '../../src/core/flows/github.js'
+import {
+  chooseInstall,
+  describeRunningRigor,
+  httpsCloneUrl,
+  parseReviewers,
+  recordInstall,
+  renderWorkflow,
+  type RunningRigor,
+} from '../../src/core/flows/github.js'
 import {githubHandleProblem, installSpecProblem} from '../../src/core/validation.js'
 import {GIT_ENV} from '../helpers/git-repo.js'
 
@@ -27,7 +35,12 @@ function refusal(fn: () => unknown): InputError {
 
 describe('install specs', () => {
   it('accept content-pinned sources only', () => {
-    for (const ok of [`git+https://github.com/lab/rigor.git#${SHA}`, 'https://github.com/lab/rigor/releases/download/v0.1.0/rigor-research-0.1.0.tgz', './vendor/rigor-research-0.1.0.tgz', 'package.json']) {
+    for (const ok of [
+      `git+https://github.com/lab/rigor.git#${SHA}`,
+      'https://github.com/lab/rigor/releases/download/v0.1.0/rigor-research-0.1.0.tgz',
+      './vendor/rigor-research-0.1.0.tgz',
+      'package.json',
+    ]) {
       expect(installSpecProblem(ok), ok).toBeUndefined()
     }
     const refused: Array<[string, RegExp]> = [
@@ -69,7 +82,10 @@ describe('install specs', () => {
 describe('where CI installs rigor from', () => {
   it('--install, then rigor.yaml, then the devDependency, then the running checkout', () => {
     const dev = {devDependencies: {'rigor-research': 'file:vendor/rigor-research-0.1.0.tgz'}}
-    expect(chooseInstall({...base, flag: './r.tgz', recorded: 'package.json', packageJson: dev, running: clean})).toEqual({spec: './r.tgz', source: 'flag'})
+    expect(chooseInstall({...base, flag: './r.tgz', recorded: 'package.json', packageJson: dev, running: clean})).toEqual({
+      spec: './r.tgz',
+      source: 'flag',
+    })
     expect(chooseInstall({...base, recorded: './r.tgz', packageJson: dev, running: clean})).toEqual({spec: './r.tgz', source: 'rigor.yaml'})
     expect(chooseInstall({...base, packageJson: dev, running: clean})).toEqual({spec: 'package.json', source: 'package.json'})
     expect(chooseInstall({...base, running: clean})).toEqual({spec: `git+https://github.com/lab/rigor.git#${SHA}`, source: 'running rigor'})
@@ -89,7 +105,9 @@ describe('where CI installs rigor from', () => {
     }
     expect(refusal(() => chooseInstall({...base, running: {...clean, dirty: true}})).message).toContain('uncommitted changes')
     expect(refusal(() => chooseInstall({...base, running: {...clean, remoteUrl: undefined}})).message).toContain('on no remote branch')
-    expect(refusal(() => chooseInstall({...base, packageJson: {devDependencies: {'rigor-research': '^0.1.0'}}, running: clean})).message).toContain('"^0.1.0"')
+    expect(
+      refusal(() => chooseInstall({...base, packageJson: {devDependencies: {'rigor-research': '^0.1.0'}}, running: clean})).message,
+    ).toContain('"^0.1.0"')
     expect(refusal(() => chooseInstall({...base, flag: 'package.json', packageJson: {}})).message).toContain('lists no rigor-research')
     expect(refusal(() => chooseInstall({...base, flag: 'rigor-research@latest'})).field).toBe('--install')
   })
@@ -97,13 +115,19 @@ describe('where CI installs rigor from', () => {
   it('describes a rigor checkout: its commit, and a remote that has it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rigor-running-'))
     try {
-      const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'}).trim()
+      const git = (cwd: string, ...args: string[]) =>
+        execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'}).trim()
       const checkout = join(dir, 'rigor')
       git(dir, 'init', '-q', '-b', 'main', checkout)
       writeFileSync(join(checkout, 'package.json'), '{}')
       git(checkout, 'add', '.')
       git(checkout, 'commit', '-qm', 'rigor')
-      expect(await describeRunningRigor(checkout)).toMatchObject({kind: 'checkout', commit: git(checkout, 'rev-parse', 'HEAD'), dirty: false, remoteUrl: undefined})
+      expect(await describeRunningRigor(checkout)).toMatchObject({
+        kind: 'checkout',
+        commit: git(checkout, 'rev-parse', 'HEAD'),
+        dirty: false,
+        remoteUrl: undefined,
+      })
       // pushed: a remote-tracking branch holds the commit
       git(dir, 'clone', '-q', '--bare', checkout, join(dir, 'remote.git'))
       git(checkout, 'remote', 'add', 'origin', 'git@github.com:lab/rigor.git')
@@ -132,7 +156,11 @@ describe('what init writes', () => {
 
   it('fills every placeholder of the workflow, the cache keyed by what decides the install', () => {
     const template = 'env:\n  B: __RIGOR_STATE_BRANCH__\n  I: __RIGOR_INSTALL__\n  C: __CACHE_DEPENDENCY_PATH__\n'
-    expect(parse(renderWorkflow(template, {stateBranch: 'research/state', install: './a.tgz'})).env).toEqual({B: 'research/state', I: './a.tgz', C: '.github/workflows/rigor.yml'})
+    expect(parse(renderWorkflow(template, {stateBranch: 'research/state', install: './a.tgz'})).env).toEqual({
+      B: 'research/state',
+      I: './a.tgz',
+      C: '.github/workflows/rigor.yml',
+    })
     expect(parse(renderWorkflow(template, {stateBranch: 'main', install: 'package.json'})).env.C).toBe('package-lock.json')
     expect(() => renderWorkflow('x: __NEW__\n', {stateBranch: 'main', install: 'package.json'})).toThrow(/__NEW__/)
   })

@@ -6,9 +6,21 @@ import {mermaidId, renderGraph, type GraphNode} from '../../src/core/views/graph
 const dag: GraphNode[] = [
   {id: 'arch/hidden/lower-25-upper-70', status: 'proven_rejected', team: 'arch', parent: 'arch/hidden', metrics: {sharpe: -0.123}},
   {id: 'arch/hidden', status: 'proven_accepted', team: 'arch', metrics: {sharpe: 0.914}},
-  {id: 'arch/hidden/lower-25-upper-70/tighter-reg', status: 'pending', team: 'arch', parent: 'arch/hidden/lower-25-upper-70', spawned_by: {rule: 'tighter-regularisation', from: 'arch/hidden/lower-25-upper-70'}},
+  {
+    id: 'arch/hidden/lower-25-upper-70/tighter-reg',
+    status: 'pending',
+    team: 'arch',
+    parent: 'arch/hidden/lower-25-upper-70',
+    spawned_by: {rule: 'tighter-regularisation', from: 'arch/hidden/lower-25-upper-70'},
+  },
   {id: 'arch/hidden/lower-30-upper-70', status: 'running', team: 'arch', archived: true},
-  {id: 'arch/hidden/sibling.v2', status: 'inconclusive', team: 'arch', parent: 'arch/hidden', spawned_by: {rule: 'retry "wide"', from: 'arch/hidden/lower-30-upper-70'}},
+  {
+    id: 'arch/hidden/sibling.v2',
+    status: 'inconclusive',
+    team: 'arch',
+    parent: 'arch/hidden',
+    spawned_by: {rule: 'retry "wide"', from: 'arch/hidden/lower-30-upper-70'},
+  },
   {id: 'loss/sharpe-pf', status: 'blocked', team: 'loss', parent: 'loss/missing-parent'},
 ]
 
@@ -71,11 +83,15 @@ describe('renderGraph: dot', () => {
     expect(text.startsWith('digraph rigor {\n')).toBe(true)
     expect(text.endsWith('}\n')).toBe(true)
     expect(text).toContain('  "arch/hidden" [label="arch/hidden\\nproven_accepted\\nsharpe 0.91", fillcolor="#c8e6c9", color="#2e7d32"];')
-    expect(text).toContain('  "arch/hidden/lower-30-upper-70" [label="lower-30-upper-70\\nrunning\\narchived", fillcolor="#bbdefb", color="#1e88e5", style="rounded,filled,dashed"];')
+    expect(text).toContain(
+      '  "arch/hidden/lower-30-upper-70" [label="lower-30-upper-70\\nrunning\\narchived", fillcolor="#bbdefb", color="#1e88e5", style="rounded,filled,dashed"];',
+    )
   })
 
   it('labels rule edges, escaping quotes, and dashes sibling spawns', () => {
-    expect(text).toContain('  "arch/hidden/lower-25-upper-70" -> "arch/hidden/lower-25-upper-70/tighter-reg" [label="tighter-regularisation"];')
+    expect(text).toContain(
+      '  "arch/hidden/lower-25-upper-70" -> "arch/hidden/lower-25-upper-70/tighter-reg" [label="tighter-regularisation"];',
+    )
     expect(text).toContain('  "arch/hidden/lower-30-upper-70" -> "arch/hidden/sibling.v2" [label="retry \\"wide\\"", style=dashed];')
     expect(text).toContain('  "arch/hidden" -> "arch/hidden/sibling.v2";')
   })
@@ -130,7 +146,13 @@ describe('renderGraph: sweeps', () => {
       parent: 'trend/momentum',
       metrics: {sharpe: i * 0.4},
     })),
-    {id: 'trend/momentum/lookback-120/slower', status: 'pending', team: 'trend', parent: 'trend/momentum/lookback-120', spawned_by: {rule: 'slow-down', from: 'trend/momentum/lookback-120'}},
+    {
+      id: 'trend/momentum/lookback-120/slower',
+      status: 'pending',
+      team: 'trend',
+      parent: 'trend/momentum/lookback-120',
+      spawned_by: {rule: 'slow-down', from: 'trend/momentum/lookback-120'},
+    },
   ]
 
   it('draws a sweep group as a group counting its variants, never as pending', () => {

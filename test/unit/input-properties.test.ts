@@ -35,20 +35,41 @@ const idLike = fc.oneof(
   fc.string({maxLength: 30}),
   fc.constantFrom('../x', '/abs', 'A/b', 'a//b', 'a/out', 'x'.repeat(600), 'a/b.lock', 'a\nb'),
 )
-const duration = fc.oneof(fc.constantFrom('10m', '90s', '2h', '30d', 'banana', '-5s', '', '0s'), fc.integer({min: -10, max: 10 ** 7}), fc.double())
+const duration = fc.oneof(
+  fc.constantFrom('10m', '90s', '2h', '30d', 'banana', '-5s', '', '0s'),
+  fc.integer({min: -10, max: 10 ** 7}),
+  fc.double(),
+)
 const command = fc.oneof(fc.array(fc.string({minLength: 1, maxLength: 10}), {minLength: 1, maxLength: 3}), fc.constant([]), fc.string())
-const params = fc.dictionary(fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_-]{0,6}$/), fc.oneof(fc.integer(), fc.double({noNaN: true, noDefaultInfinity: true}), fc.string({maxLength: 5}), fc.boolean()), {maxKeys: 3})
+const params = fc.dictionary(
+  fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9_-]{0,6}$/),
+  fc.oneof(fc.integer(), fc.double({noNaN: true, noDefaultInfinity: true}), fc.string({maxLength: 5}), fc.boolean()),
+  {maxKeys: 3},
+)
 
 const seedNode = fc.record(
-  {id: idLike, team: fc.option(fc.constantFrom('default', 'Bad Team', 'x'), {nil: undefined}), run: fc.record({command, timeout: fc.option(duration, {nil: undefined})}), params, requires: fc.option(fc.array(idLike, {maxLength: 2}), {nil: undefined})},
+  {
+    id: idLike,
+    team: fc.option(fc.constantFrom('default', 'Bad Team', 'x'), {nil: undefined}),
+    run: fc.record({command, timeout: fc.option(duration, {nil: undefined})}),
+    params,
+    requires: fc.option(fc.array(idLike, {maxLength: 2}), {nil: undefined}),
+  },
   {requiredKeys: ['id', 'run']},
 )
 const seedSweep = fc.record({
   id: idLike,
   run: fc.record({command}),
-  grid: fc.dictionary(fc.stringMatching(/^[a-z][a-z_]{0,5}$/), fc.array(fc.oneof(fc.integer({min: -5, max: 50}), fc.constantFrom(0.5, 'x', true)), {minLength: 1, maxLength: 3}), {minKeys: 1, maxKeys: 2}),
+  grid: fc.dictionary(
+    fc.stringMatching(/^[a-z][a-z_]{0,5}$/),
+    fc.array(fc.oneof(fc.integer({min: -5, max: 50}), fc.constantFrom(0.5, 'x', true)), {minLength: 1, maxLength: 3}),
+    {minKeys: 1, maxKeys: 2},
+  ),
 })
-const seedSpec = fc.record({nodes: fc.array(seedNode, {maxLength: 3}), sweeps: fc.array(seedSweep, {maxLength: 1}), extra: fc.option(fc.string(), {nil: undefined})}, {requiredKeys: []})
+const seedSpec = fc.record(
+  {nodes: fc.array(seedNode, {maxLength: 3}), sweeps: fc.array(seedSweep, {maxLength: 1}), extra: fc.option(fc.string(), {nil: undefined})},
+  {requiredKeys: []},
+)
 
 describe('seed specs', () => {
   it('are either accepted and round-trip through node.yaml, or rejected with an InputError naming the file and a field', () => {
@@ -57,7 +78,10 @@ describe('seed specs', () => {
         const text = stringify(spec)
         let drafts: ReturnType<typeof nodesOfSpec> = []
         const outcome = acceptedOrInputError(() => {
-          drafts = nodesOfSpec(validate(SeedSpec, parseYaml(text, 'spec.yaml'), 'spec.yaml'), {createdAt: '2026-01-01T00:00:00.000Z', file: 'spec.yaml'})
+          drafts = nodesOfSpec(validate(SeedSpec, parseYaml(text, 'spec.yaml'), 'spec.yaml'), {
+            createdAt: '2026-01-01T00:00:00.000Z',
+            file: 'spec.yaml',
+          })
         }, 'spec.yaml')
         if (outcome === 'rejected') return
         for (const draft of drafts) {
@@ -71,13 +95,41 @@ describe('seed specs', () => {
   })
 })
 
-const condition = fc.oneof(fc.constantFrom('metrics.sharpe > 0.5', 'has(metrics.x) && metrics.x < 1', 'metrics.sharpe >', 'nodes.exists(n, n.team == "a")', '1 + "a"', 'params.alpha'), fc.string({maxLength: 20}))
+const condition = fc.oneof(
+  fc.constantFrom(
+    'metrics.sharpe > 0.5',
+    'has(metrics.x) && metrics.x < 1',
+    'metrics.sharpe >',
+    'nodes.exists(n, n.team == "a")',
+    '1 + "a"',
+    'params.alpha',
+  ),
+  fc.string({maxLength: 20}),
+)
 const config = fc.record(
   {
     version: fc.constantFrom(1, 2, '1'),
-    branch: fc.option(fc.oneof(fc.constantFrom('main', 'research/state', 'x\ny', '-x', 'a..b', 'a.lock'), fc.string({maxLength: 12})), {nil: undefined}),
-    teams: fc.array(fc.record({name: fc.oneof(segment, fc.string({maxLength: 6})), waits_for: fc.option(condition, {nil: undefined})}, {requiredKeys: ['name']}), {maxLength: 2}),
-    gates: fc.array(fc.record({name: fc.string({minLength: 1, maxLength: 5}), accept_when: fc.option(condition, {nil: undefined}), reject_when: fc.option(condition, {nil: undefined})}, {requiredKeys: ['name']}), {maxLength: 2}),
+    branch: fc.option(fc.oneof(fc.constantFrom('main', 'research/state', 'x\ny', '-x', 'a..b', 'a.lock'), fc.string({maxLength: 12})), {
+      nil: undefined,
+    }),
+    teams: fc.array(
+      fc.record(
+        {name: fc.oneof(segment, fc.string({maxLength: 6})), waits_for: fc.option(condition, {nil: undefined})},
+        {requiredKeys: ['name']},
+      ),
+      {maxLength: 2},
+    ),
+    gates: fc.array(
+      fc.record(
+        {
+          name: fc.string({minLength: 1, maxLength: 5}),
+          accept_when: fc.option(condition, {nil: undefined}),
+          reject_when: fc.option(condition, {nil: undefined}),
+        },
+        {requiredKeys: ['name']},
+      ),
+      {maxLength: 2},
+    ),
     lease: fc.option(fc.record({duration}), {nil: undefined}),
     unknown_key: fc.option(fc.integer(), {nil: undefined}),
   },
@@ -122,15 +174,18 @@ describe('names and durations', () => {
 
   it('a worker name that passes cannot forge a trailer: formatted and parsed back it is the same', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({maxLength: 20}), fc.constantFrom('w\nRigor-Action: deploy', 'alice@lab', 'cycle@host', 'a b')), (name) => {
-        if (name === '') return
-        if (workerNameProblem(name) !== undefined) {
-          expect(() => formatCommitMessage({action: 'claim', subject: 'x', worker: name})).toThrow()
-          return
-        }
-        const parsed = parseTrailers(formatCommitMessage({action: 'claim', subject: 'x', worker: name, nodes: ['a/b']}))
-        expect(parsed).toEqual({action: 'claim', nodes: ['a/b'], worker: name, other: {}})
-      }),
+      fc.property(
+        fc.oneof(fc.string({maxLength: 20}), fc.constantFrom('w\nRigor-Action: deploy', 'alice@lab', 'cycle@host', 'a b')),
+        (name) => {
+          if (name === '') return
+          if (workerNameProblem(name) !== undefined) {
+            expect(() => formatCommitMessage({action: 'claim', subject: 'x', worker: name})).toThrow()
+            return
+          }
+          const parsed = parseTrailers(formatCommitMessage({action: 'claim', subject: 'x', worker: name, nodes: ['a/b']}))
+          expect(parsed).toEqual({action: 'claim', nodes: ['a/b'], worker: name, other: {}})
+        },
+      ),
     )
   })
 
@@ -151,13 +206,28 @@ describe('runner outputs', () => {
     try {
       const body = fc.oneof(
         fc.json(),
-        fc.record({metrics: fc.dictionary(fc.string({maxLength: 6}), fc.oneof(fc.double(), fc.string(), fc.constant(null))), status: fc.oneof(fc.constantFrom('proven_accepted', 'bogus'), fc.string()), notes: fc.string(), artifacts: fc.array(fc.oneof(fc.constantFrom('../x', '/etc/passwd', 'a.csv'), fc.string()), {maxLength: 2})}, {requiredKeys: []}).map((v) => JSON.stringify(v)),
+        fc
+          .record(
+            {
+              metrics: fc.dictionary(fc.string({maxLength: 6}), fc.oneof(fc.double(), fc.string(), fc.constant(null))),
+              status: fc.oneof(fc.constantFrom('proven_accepted', 'bogus'), fc.string()),
+              notes: fc.string(),
+              artifacts: fc.array(fc.oneof(fc.constantFrom('../x', '/etc/passwd', 'a.csv'), fc.string()), {maxLength: 2}),
+            },
+            {requiredKeys: []},
+          )
+          .map((v) => JSON.stringify(v)),
         fc.string(),
       )
       await fc.assert(
         fc.asyncProperty(body, async (text) => {
           writeFileSync(join(dir, 'verdict.json'), text)
-          const report = await readRunnerReport(dir, {exitCode: 0, signal: null, timedOut: false, aborted: false, durationMs: 1, sandbox: 'off'}, 1000, DEFAULT_RUNNER_LIMITS)
+          const report = await readRunnerReport(
+            dir,
+            {exitCode: 0, signal: null, timedOut: false, aborted: false, durationMs: 1, sandbox: 'off'},
+            1000,
+            DEFAULT_RUNNER_LIMITS,
+          )
           if (report.ok) expect(report.verdict.metrics).toBeTypeOf('object')
           else expect(report.reason.length).toBeGreaterThan(0)
         }),

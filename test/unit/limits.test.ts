@@ -7,7 +7,8 @@ describe('runner.limits in rigor.yaml', () => {
   it('are bytes and counts, whether written or left to their defaults', () => {
     expect(parseConfig('version: 1\n', 'rigor.yaml').runner.limits).toEqual(DEFAULT_RUNNER_LIMITS)
     expect(parseConfig('version: 1\nrunner: {default_timeout: 5m}\n', 'rigor.yaml').runner.limits).toEqual(DEFAULT_RUNNER_LIMITS)
-    const written = parseConfig('version: 1\nrunner: {limits: {notes: 1KB, file_size: 10MB, files: 20, run_log: 4096}}\n', 'rigor.yaml').runner.limits
+    const written = parseConfig('version: 1\nrunner: {limits: {notes: 1KB, file_size: 10MB, files: 20, run_log: 4096}}\n', 'rigor.yaml')
+      .runner.limits
     expect(written).toEqual({...DEFAULT_RUNNER_LIMITS, notes: 1024, file_size: 10 * 1024 * 1024, files: 20, run_log: 4096})
   })
 

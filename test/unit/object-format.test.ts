@@ -23,7 +23,14 @@ describe.each(['sha1', 'sha256'] as const)('objects in a %s repository', (format
       expect(repo.format.name).toBe(format)
       const blob = repo.objects.writeBlob('hello\n')
       expect(blob).toBe(execFileSync('git', ['hash-object', '--stdin'], {cwd: dir, input: 'hello\n', encoding: 'utf8'}).trim())
-      const tree = await editTree(repo, undefined, new Map([['a/b.txt', 'hello\n'], ['c.txt', 'x']]))
+      const tree = await editTree(
+        repo,
+        undefined,
+        new Map([
+          ['a/b.txt', 'hello\n'],
+          ['c.txt', 'x'],
+        ]),
+      )
       const commit = await repo.writeCommit(tree, [], 'test\n')
       await repo.compareAndSwapRef('refs/heads/main', commit, undefined)
       expect(await repo.readRef('refs/heads/main')).toBe(commit)

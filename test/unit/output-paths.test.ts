@@ -8,12 +8,65 @@ import {GIT_ENV, gitRepo, type TempRepo} from '../helpers/git-repo.js'
 
 // names git's own verify_path or fsck refuses (t1014, t7415), and ones some clone's file system cannot hold
 const REFUSED = [
-  '.git', '.git/config', '.GIT/x', 'GIT~1', 'git~1/x', 'Git~12', '.git.', '.git ', '.git. . ', 'a/.git/b', '.git\u200c', '.g\u200dit',
-  '.gitmodules', '.GITMODULES', 'gitmod~1', 'gi7eba~1', '.gitattributes', 'gitatt~1', '.gitignore', '.git::$INDEX_ALLOCATION',
-  '', '/abs', 'a//b', 'a/', './a', 'a/../b', '..', 'a\nb', 'tab\there', 'del\x7f', 'a\\b', 'a:b', 'q?', 'star*', 'x.', 'y ',
-  'con', 'CON.txt', 'aux', 'nul.csv', 'com1', 'lpt9.log', 'x'.repeat(256), `${'d/'.repeat(600)}f`, 'bad\ufffdname',
+  '.git',
+  '.git/config',
+  '.GIT/x',
+  'GIT~1',
+  'git~1/x',
+  'Git~12',
+  '.git.',
+  '.git ',
+  '.git. . ',
+  'a/.git/b',
+  '.git\u200c',
+  '.g\u200dit',
+  '.gitmodules',
+  '.GITMODULES',
+  'gitmod~1',
+  'gi7eba~1',
+  '.gitattributes',
+  'gitatt~1',
+  '.gitignore',
+  '.git::$INDEX_ALLOCATION',
+  '',
+  '/abs',
+  'a//b',
+  'a/',
+  './a',
+  'a/../b',
+  '..',
+  'a\nb',
+  'tab\there',
+  'del\x7f',
+  'a\\b',
+  'a:b',
+  'q?',
+  'star*',
+  'x.',
+  'y ',
+  'con',
+  'CON.txt',
+  'aux',
+  'nul.csv',
+  'com1',
+  'lpt9.log',
+  'x'.repeat(256),
+  `${'d/'.repeat(600)}f`,
+  'bad\ufffdname',
 ]
-const ACCEPTED = ['returns.csv', 'sub/dir/positions.csv', '.hidden', 'gitlab.txt', 'git', 'github', 'ñandú.csv', 'résumé/été.txt', 'a b.txt', 'console.log', 'x~1']
+const ACCEPTED = [
+  'returns.csv',
+  'sub/dir/positions.csv',
+  '.hidden',
+  'gitlab.txt',
+  'git',
+  'github',
+  'ñandú.csv',
+  'résumé/été.txt',
+  'a b.txt',
+  'console.log',
+  'x~1',
+]
 
 describe('output paths', () => {
   it('refuses every name git or a file system would refuse', () => {
@@ -41,14 +94,40 @@ describe('output paths', () => {
 
 // fragments that meet git's special cases, mixed with ordinary text
 const fragment = fc.oneof(
-  fc.constantFrom('.git', '.GiT', 'git', '~1', '~', '.', ' ', '\u200c', '\ufeff', 'gitmod', 'gi7eba', 'ű', 'e\u0301', ':', '\\', '\n', 'con', '-', '_'),
+  fc.constantFrom(
+    '.git',
+    '.GiT',
+    'git',
+    '~1',
+    '~',
+    '.',
+    ' ',
+    '\u200c',
+    '\ufeff',
+    'gitmod',
+    'gi7eba',
+    'ű',
+    'e\u0301',
+    ':',
+    '\\',
+    '\n',
+    'con',
+    '-',
+    '_',
+  ),
   fc.stringMatching(/^[A-Za-z0-9._-]{1,6}$/),
 )
 // a name git treats specially, spelled in one of the ways NTFS or HFS+ would still read as it
 const disguised = fc
-  .tuple(fc.constantFrom('.git', 'git', '.GIT', 'Git', '.gitmodules', 'gitmod', 'gi7eba', '.gitattributes'), fc.constantFrom('', '~1', '~2', '.', ' ', '. ', '\u200c', '\ufeff', '::$INDEX_ALLOCATION'))
+  .tuple(
+    fc.constantFrom('.git', 'git', '.GIT', 'Git', '.gitmodules', 'gitmod', 'gi7eba', '.gitattributes'),
+    fc.constantFrom('', '~1', '~2', '.', ' ', '. ', '\u200c', '\ufeff', '::$INDEX_ALLOCATION'),
+  )
   .map(([name, suffix]) => name + suffix)
-const component = fc.oneof(fc.array(fragment, {minLength: 1, maxLength: 4}).map((parts) => parts.join('')), disguised)
+const component = fc.oneof(
+  fc.array(fragment, {minLength: 1, maxLength: 4}).map((parts) => parts.join('')),
+  disguised,
+)
 const path = fc.array(component, {minLength: 1, maxLength: 3}).map((parts) => parts.join('/'))
 
 describe('git accepts every output path rigor accepts', () => {
@@ -69,7 +148,11 @@ describe('git accepts every output path rigor accepts', () => {
         accepted++
         rmSync(index, {force: true})
         const env = {...process.env, ...GIT_ENV, GIT_INDEX_FILE: index}
-        const add = spawnSync('git', ['-c', 'core.protectNTFS=true', '-c', 'core.protectHFS=true', 'update-index', '--add', '--cacheinfo', `100644,${blob},${p}`], {cwd: repo.dir, env, encoding: 'utf8'})
+        const add = spawnSync(
+          'git',
+          ['-c', 'core.protectNTFS=true', '-c', 'core.protectHFS=true', 'update-index', '--add', '--cacheinfo', `100644,${blob},${p}`],
+          {cwd: repo.dir, env, encoding: 'utf8'},
+        )
         if (add.status !== 0) throw new Error(`git refused ${JSON.stringify(p)}: ${add.stderr}`)
         spawnSync('git', ['write-tree'], {cwd: repo.dir, env})
         return true

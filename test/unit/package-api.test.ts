@@ -28,10 +28,16 @@ try {
 }
 `,
       )
-      const out = execFileSync(process.execPath, ['use.mjs', join(dir, 'ws')], {cwd: dir, encoding: 'utf8', env: {...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t'}})
+      const out = execFileSync(process.execPath, ['use.mjs', join(dir, 'ws')], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: {...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t'},
+      })
       expect(JSON.parse(out)).toEqual({total: 0, admission: 'function', dsr: 'function', kit: true, id: true})
       // the package's declared types exist beside it
-      expect(execFileSync('node', ['-e', "console.log(require('./package.json').types)"], {cwd: ROOT, encoding: 'utf8'}).trim()).toBe('dist/index.d.ts')
+      expect(execFileSync('node', ['-e', "console.log(require('./package.json').types)"], {cwd: ROOT, encoding: 'utf8'}).trim()).toBe(
+        'dist/index.d.ts',
+      )
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }

@@ -36,11 +36,15 @@ describe('leftover runs', () => {
     expect(readdirSync(dir).sort()).toEqual(['elsewhere', 'garbled', 'live', 'young'])
   })
 
-  it('kills the processes of a dead worker\'s run: its group, and those carrying its RIGOR_RUN_ID', async () => {
+  it("kills the processes of a dead worker's run: its group, and those carrying its RIGOR_RUN_ID", async () => {
     dir = mkdtempSync(join(tmpdir(), 'rigor-runs-'))
     const path = runDir('gone')
     const grouped = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {detached: true, stdio: 'ignore'})
-    const marked = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {detached: true, stdio: 'ignore', env: {...process.env, [RUN_MARKER]: 'gone'}})
+    const marked = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      detached: true,
+      stdio: 'ignore',
+      env: {...process.env, [RUN_MARKER]: 'gone'},
+    })
     writeRunRecord(join(path, 'run.json'), {run: 'gone', node: 'a/b', attempt: 1, pgid: grouped.pid!, sandbox: 'off'})
     // the record names this process as the worker: rewrite it as a dead one
     const record = JSON.parse(readFileSync(join(path, 'run.json'), 'utf8'))

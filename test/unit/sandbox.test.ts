@@ -55,7 +55,9 @@ describe('sandbox', () => {
       const common = JSON.stringify(join(repo.dir, '.git'))
       // /dev/null is bound over the .git file on a nodev mount: it cannot even be opened
       const dotGit = `(() => { try { return require('fs').readFileSync('.git', 'utf8').length } catch (e) { return e.code } })()`
-      const probe = REPORT(`[${dotGit}, require('fs').existsSync(${common} + '/HEAD'), require('fs').existsSync(${common} + '/objects')].join(' ')`)
+      const probe = REPORT(
+        `[${dotGit}, require('fs').existsSync(${common} + '/HEAD'), require('fs').existsSync(${common} + '/objects')].join(' ')`,
+      )
       expect((await run(tree, probe)).result).toBe('EACCES false false')
     } finally {
       repo.git('worktree', 'remove', '--force', tree)

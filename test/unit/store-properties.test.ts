@@ -9,7 +9,9 @@ import {editTree} from '../../src/core/git/tree-edit.js'
 import {nodeIdProblem} from '../../src/core/state/ids.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 
-const segment = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,6}$/).filter((s) => !['out', 'node.yaml', 'verdict.yaml'].includes(s) && !s.includes('..'))
+const segment = fc
+  .stringMatching(/^[a-z0-9][a-z0-9._-]{0,6}$/)
+  .filter((s) => !['out', 'node.yaml', 'verdict.yaml'].includes(s) && !s.includes('..'))
 
 describe('node ids', () => {
   it('accepts every lowercase lineage path up to 16 deep', () => {
@@ -18,10 +20,14 @@ describe('node ids', () => {
 
   it('rejects walking the file system, absolute paths, odd characters and depth over 16', () => {
     fc.assert(
-      fc.property(fc.array(segment, {minLength: 0, maxLength: 5}), fc.constantFrom('..', '.', '', 'A', 'a b', 'x/', '/abs'), (parts, bad) => {
-        const id = [...parts, bad].join('/')
-        return nodeIdProblem(id) !== undefined
-      }),
+      fc.property(
+        fc.array(segment, {minLength: 0, maxLength: 5}),
+        fc.constantFrom('..', '.', '', 'A', 'a b', 'x/', '/abs'),
+        (parts, bad) => {
+          const id = [...parts, bad].join('/')
+          return nodeIdProblem(id) !== undefined
+        },
+      ),
     )
     expect(nodeIdProblem(Array.from({length: 17}, () => 'a').join('/'))).toContain('16')
   })
@@ -29,7 +35,11 @@ describe('node ids', () => {
 
 describe('checksums', () => {
   const value = fc.oneof(fc.integer(), fc.double({noNaN: true, noDefaultInfinity: true}), fc.string(), fc.boolean(), fc.constant(null))
-  const doc = fc.dictionary(fc.stringMatching(/^[a-z_]{1,8}$/), fc.oneof(value, fc.array(value, {maxLength: 3}), fc.dictionary(fc.stringMatching(/^[a-z]{1,4}$/), value, {maxKeys: 3})), {minKeys: 1, maxKeys: 6})
+  const doc = fc.dictionary(
+    fc.stringMatching(/^[a-z_]{1,8}$/),
+    fc.oneof(value, fc.array(value, {maxLength: 3}), fc.dictionary(fc.stringMatching(/^[a-z]{1,4}$/), value, {maxKeys: 3})),
+    {minKeys: 1, maxKeys: 6},
+  )
 
   it('survive YAML formatting and key order, and break on any value change', () => {
     fc.assert(
@@ -64,23 +74,30 @@ describe('trees written in process', () => {
 
   it('equal what git itself lists, pass git fsck, and apply deletions', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(path, fc.string({maxLength: 20}), {minKeys: 1, maxKeys: 12}), fc.integer({min: 0, max: 3}), async (files, drop) => {
-        // a path cannot be both a file and a directory
-        const paths = Object.keys(files).filter((p, _, all) => !all.some((q) => q.startsWith(`${p}/`)))
-        const first = await editTree(git, undefined, new Map(paths.map((p) => [p, files[p]!])))
-        const removed = paths.slice(0, drop)
-        const second = await editTree(git, first, new Map(removed.map((p) => [p, null])))
-        await git.objects.flush()
-        const listed = (tree: string) =>
-          execFileSync('git', ['ls-tree', '-r', '--name-only', tree], {cwd: repo.dir, encoding: 'utf8'}).split('\n').filter(Boolean).sort()
-        const expectAfter = paths.filter((p) => !removed.includes(p)).sort()
-        if (JSON.stringify(listed(first)) !== JSON.stringify([...paths].sort())) return false
-        if (expectAfter.length > 0 && JSON.stringify(listed(second)) !== JSON.stringify(expectAfter)) return false
-        for (const p of expectAfter.slice(0, 2)) {
-          if (execFileSync('git', ['cat-file', 'blob', `${second}:${p}`], {cwd: repo.dir, encoding: 'utf8'}) !== files[p]) return false
-        }
-        return true
-      }),
+      fc.asyncProperty(
+        fc.dictionary(path, fc.string({maxLength: 20}), {minKeys: 1, maxKeys: 12}),
+        fc.integer({min: 0, max: 3}),
+        async (files, drop) => {
+          // a path cannot be both a file and a directory
+          const paths = Object.keys(files).filter((p, _, all) => !all.some((q) => q.startsWith(`${p}/`)))
+          const first = await editTree(git, undefined, new Map(paths.map((p) => [p, files[p]!])))
+          const removed = paths.slice(0, drop)
+          const second = await editTree(git, first, new Map(removed.map((p) => [p, null])))
+          await git.objects.flush()
+          const listed = (tree: string) =>
+            execFileSync('git', ['ls-tree', '-r', '--name-only', tree], {cwd: repo.dir, encoding: 'utf8'})
+              .split('\n')
+              .filter(Boolean)
+              .sort()
+          const expectAfter = paths.filter((p) => !removed.includes(p)).sort()
+          if (JSON.stringify(listed(first)) !== JSON.stringify([...paths].sort())) return false
+          if (expectAfter.length > 0 && JSON.stringify(listed(second)) !== JSON.stringify(expectAfter)) return false
+          for (const p of expectAfter.slice(0, 2)) {
+            if (execFileSync('git', ['cat-file', 'blob', `${second}:${p}`], {cwd: repo.dir, encoding: 'utf8'}) !== files[p]) return false
+          }
+          return true
+        },
+      ),
       {numRuns: 40},
     )
     execFileSync('git', ['fsck', '--no-dangling', '--strict'], {cwd: repo.dir})

@@ -21,7 +21,9 @@ describe('variantName', () => {
   })
 
   it('lowercases keys and writes other characters as _', () => {
-    expect(variantName({maxDepth: 3, 'min-leaf': 5, 'l1.ratio': 0.1}, ['maxDepth', 'min-leaf', 'l1.ratio'])).toBe('maxdepth-3-min_leaf-5-l1_ratio-0p1')
+    expect(variantName({maxDepth: 3, 'min-leaf': 5, 'l1.ratio': 0.1}, ['maxDepth', 'min-leaf', 'l1.ratio'])).toBe(
+      'maxdepth-3-min_leaf-5-l1_ratio-0p1',
+    )
   })
 
   it('refuses a key that the params do not have', () => {
@@ -77,12 +79,16 @@ describe('grid sweeps', () => {
 
   it('refuses a grid too big to seed, and a grid without parameters', () => {
     const values = Array.from({length: 101}, (_, i) => i)
-    expect(() => expandSweep(sweep({grid: {a: values, b: values}}))).toThrow(new RegExp(`${101 * 101} combinations; at most ${MAX_SWEEP_VARIANTS}`))
+    expect(() => expandSweep(sweep({grid: {a: values, b: values}}))).toThrow(
+      new RegExp(`${101 * 101} combinations; at most ${MAX_SWEEP_VARIANTS}`),
+    )
     expect(() => expandSweep(sweep({grid: {}}))).toThrow(/varies no parameter/)
   })
 
   it('refuses a sweep with both or neither of grid and random', () => {
-    expect(() => expandSweep({id: 'a', params: {}, grid: {a: [1]}, random: {n: 1, seed: 0, params: {b: {min: 0, max: 1}}}})).toThrow(/exactly one/)
+    expect(() => expandSweep({id: 'a', params: {}, grid: {a: [1]}, random: {n: 1, seed: 0, params: {b: {min: 0, max: 1}}}})).toThrow(
+      /exactly one/,
+    )
     expect(() => expandSweep({id: 'a', params: {}})).toThrow(/one of grid or random/)
   })
 })
@@ -193,10 +199,14 @@ describe('properties', () => {
         const spec = sweep({grid: values})
         const variants = expandSweep(spec)
         const product = Object.values(values).reduce((size, list) => size * list.length, 1)
-        const problems = variants.flatMap((variant) => [
-          nodeIdProblem(variant.id),
-          variant.id === `arch/hidden/${variantName(variant.params, Object.keys(values))}` ? undefined : `${variant.id} is not named from its params`,
-        ]).filter(Boolean)
+        const problems = variants
+          .flatMap((variant) => [
+            nodeIdProblem(variant.id),
+            variant.id === `arch/hidden/${variantName(variant.params, Object.keys(values))}`
+              ? undefined
+              : `${variant.id} is not named from its params`,
+          ])
+          .filter(Boolean)
         expect(problems).toEqual([])
         expect(variants).toHaveLength(product)
         expect(new Set(variants.map((v) => v.id)).size).toBe(product)
@@ -209,9 +219,16 @@ describe('properties', () => {
   const range = fc
     .tuple(fc.double({min: -1e6, max: 1e6, noNaN: true}), fc.double({min: -1e6, max: 1e6, noNaN: true}), fc.boolean())
     .map(([a, b, int]) => ({min: Math.min(a, b), max: Math.max(a, b) + (int ? 1 : 0), int}))
-  const logRange = fc.tuple(fc.double({min: 1e-9, max: 1e9, noNaN: true}), fc.double({min: 1e-9, max: 1e9, noNaN: true})).map(([a, b]) => ({min: Math.min(a, b), max: Math.max(a, b), log: true}))
-  const choices = fc.uniqueArray(value, {minLength: 1, maxLength: 5, selector: (v) => variantName({v}, ['v'])}).map((list) => ({choices: list}))
-  const randomParams = fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/), fc.oneof(range, logRange, choices), {minKeys: 1, maxKeys: 3})
+  const logRange = fc
+    .tuple(fc.double({min: 1e-9, max: 1e9, noNaN: true}), fc.double({min: 1e-9, max: 1e9, noNaN: true}))
+    .map(([a, b]) => ({min: Math.min(a, b), max: Math.max(a, b), log: true}))
+  const choices = fc
+    .uniqueArray(value, {minLength: 1, maxLength: 5, selector: (v) => variantName({v}, ['v'])})
+    .map((list) => ({choices: list}))
+  const randomParams = fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9_]{0,6}$/), fc.oneof(range, logRange, choices), {
+    minKeys: 1,
+    maxKeys: 3,
+  })
 
   it('random: ids valid and unique, values in range, same seed same variants', () => {
     fc.assert(

@@ -31,16 +31,66 @@ export interface FileKind {
  * durations) are not in them; rigor still runs those when it reads the file.
  */
 export const FILE_KINDS: readonly FileKind[] = [
-  {name: 'rigor-yaml', where: 'rigor.yaml', description: "the workspace's configuration: teams, gates, rules, runner, budget, audit, deploy", schema: ConfigFile},
-  {name: 'seed-spec', where: 'any seed spec given to `rigor seed`, e.g. templates/seed.example.yaml', description: 'single nodes and sweeps to add', schema: SeedSpec},
+  {
+    name: 'rigor-yaml',
+    where: 'rigor.yaml',
+    description: "the workspace's configuration: teams, gates, rules, runner, budget, audit, deploy",
+    schema: ConfigFile,
+  },
+  {
+    name: 'seed-spec',
+    where: 'any seed spec given to `rigor seed`, e.g. templates/seed.example.yaml',
+    description: 'single nodes and sweeps to add',
+    schema: SeedSpec,
+  },
   {name: 'node', where: 'experiments/<id>/node.yaml', description: 'one experiment node (checksummed; written by rigor)', schema: NodeFile},
-  {name: 'verdict', where: 'experiments/<id>/verdict.yaml', description: "a finished run's verdict (checksummed; written by rigor)", schema: VerdictFile},
-  {name: 'runner-verdict', where: '$RIGOR_OUT/verdict.json', description: 'what a runner reports: metrics, status, artifacts, accounting convention', schema: RunnerVerdict},
-  {name: 'audit-head', where: 'audits/<id>/<date>-<auditor>.md (front matter)', description: "an audit report's front matter (checksummed)", schema: AuditHead},
-  {name: 'audit', where: 'audits/<id>/<date>-<auditor>.json', description: "an audit's full record: checks, figures, issues, family (checksummed)", schema: AuditFrontMatter},
-  {name: 'ranking', where: 'reports/rankings/<time>-<objective>.yaml', description: 'a recorded ranking (checksummed)', schema: RankingFile},
-  {name: 'handoff', where: 'handoffs/<task>/<n>-<from>-to-<to>.yaml', description: 'a handoff of artifacts pinned by sha256 (checksummed)', schema: HandoffFile},
+  {
+    name: 'verdict',
+    where: 'experiments/<id>/verdict.yaml',
+    description: "a finished run's verdict (checksummed; written by rigor)",
+    schema: VerdictFile,
+  },
+  {
+    name: 'runner-verdict',
+    where: '$RIGOR_OUT/verdict.json',
+    description: 'what a runner reports: metrics, status, artifacts, accounting convention',
+    schema: RunnerVerdict,
+  },
+  {
+    name: 'audit-head',
+    where: 'audits/<id>/<date>-<auditor>.md (front matter)',
+    description: "an audit report's front matter (checksummed)",
+    schema: AuditHead,
+  },
+  {
+    name: 'audit',
+    where: 'audits/<id>/<date>-<auditor>.json',
+    description: "an audit's full record: checks, figures, issues, family (checksummed)",
+    schema: AuditFrontMatter,
+  },
+  {
+    name: 'ranking',
+    where: 'reports/rankings/<time>-<objective>.yaml',
+    description: 'a recorded ranking (checksummed)',
+    schema: RankingFile,
+  },
+  {
+    name: 'handoff',
+    where: 'handoffs/<task>/<n>-<from>-to-<to>.yaml',
+    description: 'a handoff of artifacts pinned by sha256 (checksummed)',
+    schema: HandoffFile,
+  },
   {name: 'deployment', where: 'deployments/<stage>/<id>.yaml', description: 'a deployment record (checksummed)', schema: DeploymentFile},
-  {name: 'paper-results', where: 'deployments/paper/<id>.results.yaml', description: "a paper deployment's results (checksummed)", schema: PaperResultsFile},
-  {name: 'holdout-opening', where: 'audits/<id>/holdout-<artifacts key>.yaml', description: 'one opening of a sealed holdout (checksummed)', schema: HoldoutOpening},
+  {
+    name: 'paper-results',
+    where: 'deployments/paper/<id>.results.yaml',
+    description: "a paper deployment's results (checksummed)",
+    schema: PaperResultsFile,
+  },
+  {
+    name: 'holdout-opening',
+    where: 'audits/<id>/holdout-<artifacts key>.yaml',
+    description: 'one opening of a sealed holdout (checksummed)',
+    schema: HoldoutOpening,
+  },
 ]

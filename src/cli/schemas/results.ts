@@ -9,7 +9,15 @@ import {
   RankingFile,
   VerdictFile,
 } from '../../core/schemas/index.js'
-import {BacktestResult, DataGenerateResult, StatsDsrResult, StatsMintrlResult, StatsPboResult, StatsPsrResult, StatsSharpeResult} from './kit-results.js'
+import {
+  BacktestResult,
+  DataGenerateResult,
+  StatsDsrResult,
+  StatsMintrlResult,
+  StatsPboResult,
+  StatsPsrResult,
+  StatsSharpeResult,
+} from './kit-results.js'
 
 /**
  * The `--json` result of every command that has one: the interface scripts and
@@ -22,7 +30,9 @@ import {BacktestResult, DataGenerateResult, StatsDsrResult, StatsMintrlResult, S
  */
 
 const strict = z.strictObject
-const counts = strict(Object.fromEntries(NODE_STATUSES.map((s) => [s, z.number().int().nonnegative()])) as Record<(typeof NODE_STATUSES)[number], z.ZodNumber>)
+const counts = strict(
+  Object.fromEntries(NODE_STATUSES.map((s) => [s, z.number().int().nonnegative()])) as Record<(typeof NODE_STATUSES)[number], z.ZodNumber>,
+)
 const commit = z.string()
 const sha = commit.optional()
 const command = strict({argv: z.array(z.string()), exit_code: z.number().int().nullable(), output: z.string()})
@@ -50,7 +60,9 @@ export const ShowResult = NodeFile.extend({
   children: z.array(z.string()),
   holdout: strict({
     family: z.string(),
-    openings: z.array(HoldoutOpening.pick({node: true, opened_at: true, by: true, passed: true, sharpe: true, sealed: true}).extend({file: z.string()})),
+    openings: z.array(
+      HoldoutOpening.pick({node: true, opened_at: true, by: true, passed: true, sharpe: true, sealed: true}).extend({file: z.string()}),
+    ),
   }).optional(),
 })
 
@@ -72,7 +84,9 @@ export const SeedResult = strict({added: z.array(z.string()), existing: z.array(
 const VerifyReport = strict({
   ok: z.boolean(),
   checked: z.number().int().nonnegative(),
-  problems: z.array(strict({file: z.string(), where: z.enum(['committed', 'working tree']), kind: z.enum(['corrupt', 'invalid']), message: z.string()})),
+  problems: z.array(
+    strict({file: z.string(), where: z.enum(['committed', 'working tree']), kind: z.enum(['corrupt', 'invalid']), message: z.string()}),
+  ),
   commit: commit.nullable(),
   index: strict({behind: z.array(z.string()), repaired: z.number().int().nonnegative(), kept: z.array(z.string())}).nullable(),
   removed_temp_objects: z.array(z.string()),
@@ -80,7 +94,15 @@ const VerifyReport = strict({
 const SignatureReport = strict({
   ok: z.boolean(),
   auditors: z.array(z.string()),
-  chain: z.array(strict({commit, change: z.enum(['first', 'signed', 'ignored']), names: z.array(z.string()), signer: z.string().optional(), why: z.string().optional()})),
+  chain: z.array(
+    strict({
+      commit,
+      change: z.enum(['first', 'signed', 'ignored']),
+      names: z.array(z.string()),
+      signer: z.string().optional(),
+      why: z.string().optional(),
+    }),
+  ),
   files: z.array(
     strict({
       file: z.string(),
@@ -128,7 +150,14 @@ export const ReportResult = strict({
     health_score: z.number(),
     health_formula: z.string(),
     deployments: z.array(
-      strict({node: z.string(), stage: z.string(), deployed_at: z.string(), audit: z.string(), signed_by: z.string().nullable(), holdout: z.string().nullable()}),
+      strict({
+        node: z.string(),
+        stage: z.string(),
+        deployed_at: z.string(),
+        audit: z.string(),
+        signed_by: z.string().nullable(),
+        holdout: z.string().nullable(),
+      }),
     ),
   }),
   files: z.array(z.string()),
@@ -152,7 +181,15 @@ export const DeployResult = z.union([
     signed: z.boolean(),
     warnings: z.array(z.string()),
   }),
-  strict({node: z.string(), stage: DeployStage, file: z.string(), rolled_back_at: z.string(), by: z.string(), commit: sha, command: command.optional()}),
+  strict({
+    node: z.string(),
+    stage: DeployStage,
+    file: z.string(),
+    rolled_back_at: z.string(),
+    by: z.string(),
+    commit: sha,
+    command: command.optional(),
+  }),
 ])
 
 const WorkSummary = strict({
@@ -168,7 +205,15 @@ const WorkSummary = strict({
 export const WorkResult = WorkSummary
 
 export const RunResult = z.discriminatedUnion('kind', [
-  strict({kind: z.literal('verdict'), id: z.string(), status: z.string(), reason: z.string().optional(), spawned: z.array(z.string()), durationMs: z.number(), commit: sha}),
+  strict({
+    kind: z.literal('verdict'),
+    id: z.string(),
+    status: z.string(),
+    reason: z.string().optional(),
+    spawned: z.array(z.string()),
+    durationMs: z.number(),
+    commit: sha,
+  }),
   strict({kind: z.literal('released'), id: z.string()}),
   strict({kind: z.literal('lost'), id: z.string(), why: z.string()}),
 ])
@@ -193,7 +238,10 @@ export const SuperviseResult = strict({
     pending: z.number().int().nonnegative(),
   }),
   supervised: strict({requeued: z.array(z.string()), expired: z.array(z.string()), blocked: z.array(z.string()), commit: sha}),
-  runs: strict({killed: z.array(strict({run: z.string(), node: z.string().optional(), pids: z.array(z.number().int())})), removed: z.array(z.string())}),
+  runs: strict({
+    killed: z.array(strict({run: z.string(), node: z.string().optional(), pids: z.array(z.number().int())})),
+    removed: z.array(z.string()),
+  }),
   removed_temp_objects: z.array(z.string()),
 })
 

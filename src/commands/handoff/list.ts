@@ -13,7 +13,10 @@ export default class HandoffList extends WorkspaceCommand {
     const handoffs = await withWorkspace(flags, (ws) => listHandoffs(ws, flags.task))
     for (const h of handoffs) {
       if (h.task === undefined) this.say(`${h.file}: ${h.problem}`)
-      else this.say(`${h.created_at}  ${h.task} #${h.number}  ${h.from} -> ${h.to}  ${Object.keys(h.artifacts ?? {}).join(', ')}${h.message ? `  "${h.message}"` : ''}${h.problem ? `  (${h.problem})` : ''}`)
+      else
+        this.say(
+          `${h.created_at}  ${h.task} #${h.number}  ${h.from} -> ${h.to}  ${Object.keys(h.artifacts ?? {}).join(', ')}${h.message ? `  "${h.message}"` : ''}${h.problem ? `  (${h.problem})` : ''}`,
+        )
     }
     if (handoffs.length === 0) this.say('no handoffs')
     return {handoffs}

@@ -24,7 +24,8 @@ export interface DsrResult {
 
 export default class StatsDsr extends RigorCommand {
   static override summary = 'Deflated Sharpe Ratio: the Sharpe ratio corrected for the number of trials it was selected from'
-  static override description = `Bailey & López de Prado (2014). sr0 is the expected maximum Sharpe ratio of N trials with no skill, given the variance of the trials' Sharpe ratios; dsr is the probability that the true Sharpe ratio exceeds sr0, given the track record length, skewness and kurtosis.
+  static override description =
+    `Bailey & López de Prado (2014). sr0 is the expected maximum Sharpe ratio of N trials with no skill, given the variance of the trials' Sharpe ratios; dsr is the probability that the true Sharpe ratio exceeds sr0, given the track record length, skewness and kurtosis.
 
 Sharpe ratios (and --var-trials) are per period unless --periods-per-year is given, in which case they are annualised, both in and out. Kurtosis is plain, not excess: 3 for a normal distribution.`
 
@@ -36,7 +37,10 @@ Sharpe ratios (and --var-trials) are per period unless --periods-per-year is giv
 
   static override flags = {
     sharpe: numberFlag()({description: 'observed Sharpe ratio of the selected trial'}),
-    trials: numberFlag({integer: true, min: 1})({description: 'number of trials N the selected one was picked from (rejected trials count too)', required: true}),
+    trials: numberFlag({integer: true, min: 1})({
+      description: 'number of trials N the selected one was picked from (rejected trials count too)',
+      required: true,
+    }),
     'var-trials': numberFlag({min: 0})({description: "variance of the trials' Sharpe ratios", required: true}),
     ...returnMomentFlags,
   }
@@ -78,7 +82,9 @@ Sharpe ratios (and --var-trials) are per period unless --periods-per-year is giv
     const units = unitsNote(periodsPerYear)
     this.say(`DSR ${formatNumber(dsr)}: the probability that the true Sharpe ratio exceeds sr0`)
     this.say(`  sr0 ${formatNumber(result.sr0)} (${units}), the expected best of ${nTrials} trials with no skill`)
-    this.say(`  observed Sharpe ratio ${formatNumber(result.sharpe)} (${units}) over ${nObs} observations, skewness ${formatNumber(observed.skewness)}, kurtosis ${formatNumber(observed.kurtosis)}`)
+    this.say(
+      `  observed Sharpe ratio ${formatNumber(result.sharpe)} (${units}) over ${nObs} observations, skewness ${formatNumber(observed.skewness)}, kurtosis ${formatNumber(observed.kurtosis)}`,
+    )
     if (observed.assumedNormal) this.say('  skewness and kurtosis not given: assumed normal (0 and 3)')
     return result
   }

@@ -26,7 +26,8 @@ export interface MinTrlResult {
 
 export default class StatsMintrl extends RigorCommand {
   static override summary = 'Minimum Track Record Length: observations needed before the Sharpe ratio beats a benchmark with confidence'
-  static override description = `Bailey & López de Prado (2012), "The Sharpe Ratio Efficient Frontier": the track record length at which the Probabilistic Sharpe Ratio reaches the confidence level, if the observed Sharpe ratio, skewness and kurtosis persist. The result is in periods of observation.
+  static override description =
+    `Bailey & López de Prado (2012), "The Sharpe Ratio Efficient Frontier": the track record length at which the Probabilistic Sharpe Ratio reaches the confidence level, if the observed Sharpe ratio, skewness and kurtosis persist. The result is in periods of observation.
 
 Sharpe ratios are per period unless --periods-per-year is given, in which case they are annualised, and the result is also given in years. Kurtosis is plain, not excess: 3 for a normal distribution.`
 
@@ -77,8 +78,11 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
 
     const years = result.mintrl_years === null ? '' : ` (${formatNumber(result.mintrl_years, 2)} years)`
     this.say(`MinTRL ${formatNumber(mintrl, 2)} observations${years} for PSR(${formatNumber(benchmark)}) to reach ${confidence}`)
-    this.say(`  observed Sharpe ratio ${formatNumber(result.sharpe)} (${unitsNote(periodsPerYear)}), skewness ${formatNumber(observed.skewness)}, kurtosis ${formatNumber(observed.kurtosis)}`)
-    if (nObs !== null) this.say(`  ${nObs} observations available: ${result.long_enough ? 'long enough' : `${Math.ceil(mintrl - nObs)} more needed`}`)
+    this.say(
+      `  observed Sharpe ratio ${formatNumber(result.sharpe)} (${unitsNote(periodsPerYear)}), skewness ${formatNumber(observed.skewness)}, kurtosis ${formatNumber(observed.kurtosis)}`,
+    )
+    if (nObs !== null)
+      this.say(`  ${nObs} observations available: ${result.long_enough ? 'long enough' : `${Math.ceil(mintrl - nObs)} more needed`}`)
     if (observed.assumedNormal) this.say('  skewness and kurtosis not given: assumed normal (0 and 3)')
     return result
   }

@@ -27,14 +27,22 @@ export interface PboCommandResult {
 
 export default class StatsPbo extends RigorCommand {
   static override summary = 'Probability of Backtest Overfitting by combinatorially symmetric cross-validation'
-  static override description = `Bailey, Borwein, López de Prado & Zhu (2015). The returns matrix (one column per trial, one row per period, oldest first; a "date" column is ignored) is cut into S blocks; every half of the blocks serves once as the in-sample set. PBO is the share of those combinations in which the in-sample best trial (by Sharpe ratio) ranks at or below the median out of sample. Near 0: selection finds real skill; near 0.5 or above: the choice of trial is noise.
+  static override description =
+    `Bailey, Borwein, López de Prado & Zhu (2015). The returns matrix (one column per trial, one row per period, oldest first; a "date" column is ignored) is cut into S blocks; every half of the blocks serves once as the in-sample set. PBO is the share of those combinations in which the in-sample best trial (by Sharpe ratio) ranks at or below the median out of sample. Near 0: selection finds real skill; near 0.5 or above: the choice of trial is noise.
 
 S defaults to 16 and is lowered, with a note, when the matrix has too few rows. The oldest rows that do not fill a whole block are dropped.`
 
-  static override examples = ['<%= config.bin %> stats pbo --returns family/returns.csv', '<%= config.bin %> stats pbo --returns family/returns.csv --splits 10 --json']
+  static override examples = [
+    '<%= config.bin %> stats pbo --returns family/returns.csv',
+    '<%= config.bin %> stats pbo --returns family/returns.csv --splits 10 --json',
+  ]
 
   static override flags = {
-    returns: Flags.string({description: 'CSV returns matrix: one column per trial, optional date column', helpValue: '<file>', required: true}),
+    returns: Flags.string({
+      description: 'CSV returns matrix: one column per trial, optional date column',
+      helpValue: '<file>',
+      required: true,
+    }),
     splits: numberFlag({integer: true, min: 2})({description: `number of blocks S, even (default ${DEFAULT_CSCV_SPLITS})`}),
   }
 
@@ -54,11 +62,16 @@ S defaults to 16 and is lowered, with a note, when the matrix has too few rows. 
       selected[name] = (selected[name] ?? 0) + 1
     }
 
-    if (chosen !== requested) this.say(`note: ${matrix.rows.length} rows allow at most ${chosen} splits; using ${chosen} instead of ${requested}`)
-    this.say(`PBO ${formatNumber(result.pbo, 3)} over ${result.combinations} combinations (${result.nTrials} trials, S = ${result.nSplits}, ${result.rowsUsed} of ${result.nRows} rows)`)
+    if (chosen !== requested)
+      this.say(`note: ${matrix.rows.length} rows allow at most ${chosen} splits; using ${chosen} instead of ${requested}`)
+    this.say(
+      `PBO ${formatNumber(result.pbo, 3)} over ${result.combinations} combinations (${result.nTrials} trials, S = ${result.nSplits}, ${result.rowsUsed} of ${result.nRows} rows)`,
+    )
     this.say(`  probability of an out-of-sample loss for the selected trial: ${formatNumber(result.probabilityOfLoss, 3)}`)
     if (result.degradationFit) {
-      this.say(`  out-of-sample Sharpe ≈ ${formatNumber(result.degradationFit.slope, 3)} × in-sample Sharpe + ${formatNumber(result.degradationFit.intercept, 4)}`)
+      this.say(
+        `  out-of-sample Sharpe ≈ ${formatNumber(result.degradationFit.slope, 3)} × in-sample Sharpe + ${formatNumber(result.degradationFit.intercept, 4)}`,
+      )
     }
 
     return {

@@ -22,7 +22,8 @@ export interface PsrResult {
 
 export default class StatsPsr extends RigorCommand {
   static override summary = 'Probabilistic Sharpe Ratio: the probability that the true Sharpe ratio exceeds a benchmark'
-  static override description = `Bailey & López de Prado (2012), "The Sharpe Ratio Efficient Frontier". Accounts for the track record length and the returns' skewness and kurtosis.
+  static override description =
+    `Bailey & López de Prado (2012), "The Sharpe Ratio Efficient Frontier". Accounts for the track record length and the returns' skewness and kurtosis.
 
 Sharpe ratios are per period unless --periods-per-year is given, in which case they are annualised, both in and out. Kurtosis is plain, not excess: 3 for a normal distribution.`
 
@@ -44,7 +45,13 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
     const nObs = requireObservations(observed)
     const benchmark = flags.benchmark
     const benchmarkPerPeriod = toPerPeriod(benchmark, periodsPerYear)
-    const input = {sharpe: observed.sharpePerPeriod, benchmark: benchmarkPerPeriod, nObs, skewness: observed.skewness, kurtosis: observed.kurtosis}
+    const input = {
+      sharpe: observed.sharpePerPeriod,
+      benchmark: benchmarkPerPeriod,
+      nObs,
+      skewness: observed.skewness,
+      kurtosis: observed.kurtosis,
+    }
     const psr = probabilisticSharpeRatio(input)
 
     const result: PsrResult = {
@@ -63,7 +70,9 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
 
     const units = unitsNote(periodsPerYear)
     this.say(`PSR ${formatNumber(psr)}: the probability that the true Sharpe ratio exceeds ${formatNumber(benchmark)} (${units})`)
-    this.say(`  observed Sharpe ratio ${formatNumber(result.sharpe)} over ${nObs} observations, skewness ${formatNumber(observed.skewness)}, kurtosis ${formatNumber(observed.kurtosis)}`)
+    this.say(
+      `  observed Sharpe ratio ${formatNumber(result.sharpe)} over ${nObs} observations, skewness ${formatNumber(observed.skewness)}, kurtosis ${formatNumber(observed.kurtosis)}`,
+    )
     if (observed.assumedNormal) this.say('  skewness and kurtosis not given: assumed normal (0 and 3)')
     return result
   }

@@ -19,7 +19,8 @@ export interface SharpeResult {
 
 export default class StatsSharpe extends RigorCommand {
   static override summary = 'Sharpe ratio and its standard error under non-normal returns'
-  static override description = `The Sharpe ratio of a return series (mean over sample standard deviation, no risk-free rate subtracted: give excess returns) and its standard error sqrt((1 - skew·SR + (kurtosis - 1)/4·SR²) / (T - 1)), after Lo (2002) and Mertens (2002).
+  static override description =
+    `The Sharpe ratio of a return series (mean over sample standard deviation, no risk-free rate subtracted: give excess returns) and its standard error sqrt((1 - skew·SR + (kurtosis - 1)/4·SR²) / (T - 1)), after Lo (2002) and Mertens (2002).
 
 Give --returns FILE to compute everything from a CSV, or --sharpe with --n-obs (and --skew, --kurtosis) for the standard error of a known ratio. Sharpe ratios are per period unless --periods-per-year is given, in which case they are annualised, both in and out. Kurtosis is plain, not excess: 3 for a normal distribution.`
 
@@ -38,7 +39,12 @@ Give --returns FILE to compute everything from a CSV, or --sharpe with --n-obs (
     const {flags} = await this.parse(StatsSharpe)
     const {periodsPerYear, observed} = observedFromFlags(flags)
     const nObs = requireObservations(observed)
-    const standardError = sharpeStandardError({sharpe: observed.sharpePerPeriod, nObs, skewness: observed.skewness, kurtosis: observed.kurtosis})
+    const standardError = sharpeStandardError({
+      sharpe: observed.sharpePerPeriod,
+      nObs,
+      skewness: observed.skewness,
+      kurtosis: observed.kurtosis,
+    })
 
     const result: SharpeResult = {
       sharpe: toUserUnits(observed.sharpePerPeriod, periodsPerYear),
@@ -53,7 +59,9 @@ Give --returns FILE to compute everything from a CSV, or --sharpe with --n-obs (
     }
 
     const source = observed.returnsColumn ? ` from column "${observed.returnsColumn}" of ${observed.returnsFile}` : ''
-    this.say(`Sharpe ratio ${formatNumber(result.sharpe)} ± ${formatNumber(result.standard_error)} (standard error; ${unitsNote(periodsPerYear)})${source}`)
+    this.say(
+      `Sharpe ratio ${formatNumber(result.sharpe)} ± ${formatNumber(result.standard_error)} (standard error; ${unitsNote(periodsPerYear)})${source}`,
+    )
     this.say(`  ${nObs} observations, skewness ${formatNumber(observed.skewness)}, kurtosis ${formatNumber(observed.kurtosis)}`)
     if (observed.assumedNormal) this.say('  skewness and kurtosis not given: assumed normal (0 and 3)')
     return result

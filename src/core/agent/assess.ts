@@ -20,7 +20,11 @@ export interface AssessResult {
  * learnings.md (committed), so later designs build on it. Offline, a
  * deterministic assessment is written from the metrics and the gates.
  */
-export async function assessNode(ws: Workspace, id: string, opts: {onRetry?: (attempt: number, why: string) => void} = {}): Promise<AssessResult> {
+export async function assessNode(
+  ws: Workspace,
+  id: string,
+  opts: {onRetry?: (attempt: number, why: string) => void} = {},
+): Promise<AssessResult> {
   const snap = await ws.currentSnapshot()
   const record = snap.nodes.get(id)
   if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status`'})
@@ -38,8 +42,9 @@ export async function assessNode(ws: Workspace, id: string, opts: {onRetry?: (at
       '',
       dumpYaml({node: record.node, verdict}),
     ].join('\n')
-    const answer = await askAgentRecorded({command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry, beforeAttempt: agentBudgetCheck(ws)}, (o) =>
-      recordAgentCall(ws, {kind: 'assess', agent: assessor, node: id, ...o}),
+    const answer = await askAgentRecorded(
+      {command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry, beforeAttempt: agentBudgetCheck(ws)},
+      (o) => recordAgentCall(ws, {kind: 'assess', agent: assessor, node: id, ...o}),
     )
     assessment = answer.text
     attempts = answer.attempts
@@ -47,9 +52,12 @@ export async function assessNode(ws: Workspace, id: string, opts: {onRetry?: (at
     assessor = 'rigor:rules-of-thumb'
     const m = verdict.metrics
     const notes: string[] = [`${verdict.status} (${verdict.reason ?? verdict.decided_by}).`]
-    if (m.is_sharpe !== undefined && m.sharpe !== undefined && m.is_sharpe > 2 * Math.max(m.sharpe, 0.1)) notes.push(`In-sample Sharpe ${m.is_sharpe.toFixed(2)} is far above out-of-sample ${m.sharpe.toFixed(2)}: likely overfit.`)
-    if (m.sharpe_std !== undefined && m.sharpe_mean !== undefined && m.sharpe_std > Math.abs(m.sharpe_mean)) notes.push('The edge is unstable across folds.')
-    if (m.gross_sharpe !== undefined && m.sharpe !== undefined && m.gross_sharpe - m.sharpe > 0.3) notes.push('Costs eat much of the edge: trade less.')
+    if (m.is_sharpe !== undefined && m.sharpe !== undefined && m.is_sharpe > 2 * Math.max(m.sharpe, 0.1))
+      notes.push(`In-sample Sharpe ${m.is_sharpe.toFixed(2)} is far above out-of-sample ${m.sharpe.toFixed(2)}: likely overfit.`)
+    if (m.sharpe_std !== undefined && m.sharpe_mean !== undefined && m.sharpe_std > Math.abs(m.sharpe_mean))
+      notes.push('The edge is unstable across folds.')
+    if (m.gross_sharpe !== undefined && m.sharpe !== undefined && m.gross_sharpe - m.sharpe > 0.3)
+      notes.push('Costs eat much of the edge: trade less.')
     if (notes.length === 1) notes.push('Nothing suspicious in the metrics; audit it before trusting it.')
     assessment = notes.join(' ')
   }
@@ -58,7 +66,11 @@ export async function assessNode(ws: Workspace, id: string, opts: {onRetry?: (at
     // the committed learnings only: a user's uncommitted edit of the file is theirs to commit
     const current = s.commit ? ((await ws.repo.readFileAt(s.commit, LEARNINGS_FILE))?.toString('utf8') ?? '') : ''
     const text = (current || '# Learnings\n\nWhat assessments of verdicts taught the research so far; `rigor design` reads it.\n') + entry
-    return {files: new Map([[LEARNINGS_FILE, text]]), message: {action: 'assess', subject: `assess ${id}`, nodes: [id], worker: assessor}, result: undefined}
+    return {
+      files: new Map([[LEARNINGS_FILE, text]]),
+      message: {action: 'assess', subject: `assess ${id}`, nodes: [id], worker: assessor},
+      result: undefined,
+    }
   })
   return {node: id, assessor, assessment, attempts}
 }

@@ -72,21 +72,28 @@ export async function designPrompt(ws: Workspace, opts: {count: number; team?: s
  * configured, the built-in designer refines the best accepted nodes, so the
  * cycle works offline.
  */
-export async function designNodes(ws: Workspace, opts: {count: number; team?: string; onRetry?: (attempt: number, why: string) => void}): Promise<DesignResult> {
+export async function designNodes(
+  ws: Workspace,
+  opts: {count: number; team?: string; onRetry?: (attempt: number, why: string) => void},
+): Promise<DesignResult> {
   const agent = ws.config.agent
   if (!agent) return builtInDesign(ws, opts)
   const designer = `agent:${basename(agent.command[0]!)}`
   const prompt = await designPrompt(ws, opts)
-  const answer = await askAgentRecorded({command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry, beforeAttempt: agentBudgetCheck(ws)}, (o) =>
-    recordAgentCall(ws, {kind: 'design', agent: designer, ...o}),
+  const answer = await askAgentRecorded(
+    {command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry, beforeAttempt: agentBudgetCheck(ws)},
+    (o) => recordAgentCall(ws, {kind: 'design', agent: designer, ...o}),
   )
   let raw: unknown
   try {
     raw = parseYaml(extractBlock(answer.text), 'agent answer')
   } catch (err) {
-    throw new InputError(`the agent's answer is not YAML: ${(err as Error).message}`, {file: 'agent answer', fix: 'make the agent answer with one ```yaml block'})
+    throw new InputError(`the agent's answer is not YAML: ${(err as Error).message}`, {
+      file: 'agent answer',
+      fix: 'make the agent answer with one ```yaml block',
+    })
   }
-  const list = raw && typeof raw === 'object' && Array.isArray((raw as {nodes?: unknown}).nodes) ? ((raw as {nodes: unknown[]}).nodes) : []
+  const list = raw && typeof raw === 'object' && Array.isArray((raw as {nodes?: unknown}).nodes) ? (raw as {nodes: unknown[]}).nodes : []
   const valid: Array<ReturnType<typeof SeedNode.parse>> = []
   const invalid: DesignResult['invalid'] = []
   list.forEach((entry, index) => {
@@ -98,7 +105,9 @@ export async function designNodes(ws: Workspace, opts: {count: number; team?: st
     }
   })
   const seeded = valid.length
-    ? await seedNodes(ws, nodesOfSpec(SeedSpec.parse({nodes: valid}), {designedBy: designer, createdAt: nowIso(), file: 'agent answer'}), {file: 'agent answer'})
+    ? await seedNodes(ws, nodesOfSpec(SeedSpec.parse({nodes: valid}), {designedBy: designer, createdAt: nowIso(), file: 'agent answer'}), {
+        file: 'agent answer',
+      })
     : {added: [], existing: []}
   return {designer, seeded: seeded.added, existing: seeded.existing, invalid, attempts: answer.attempts, cost_usd: answer.cost.usd}
 }
@@ -130,7 +139,11 @@ async function builtInDesign(ws: Workspace, opts: {count: number; team?: string}
   const taken = new Set([...snap.nodes.values()].flatMap((r) => (r.node ? [nodeFingerprint(r.node)] : [])))
   const fresh = proposals.filter((p) => !snap.nodes.has(p.id) && !taken.has(nodeFingerprint(p))).slice(0, opts.count)
   const seeded = fresh.length
-    ? await seedNodes(ws, nodesOfSpec(SeedSpec.parse({nodes: fresh}), {designedBy: designer, createdAt: nowIso(), file: 'built-in designer'}), {file: 'built-in designer'})
+    ? await seedNodes(
+        ws,
+        nodesOfSpec(SeedSpec.parse({nodes: fresh}), {designedBy: designer, createdAt: nowIso(), file: 'built-in designer'}),
+        {file: 'built-in designer'},
+      )
     : {added: [], existing: []}
   return {designer, seeded: seeded.added, existing: seeded.existing, invalid: [], attempts: 0, cost_usd: 0}
 }

@@ -1,5 +1,5 @@
 import {execa} from 'execa'
-import {z} from 'zod'
+import type {z} from 'zod'
 import {CheckFailedError, NothingToDoError} from '../errors.js'
 import {Cost} from '../schemas/index.js'
 
@@ -47,7 +47,13 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
       throw err
     }
     const [program, ...args] = call.command
-    const result = await execa(program!, args, {input: call.prompt, cwd: call.cwd, timeout: call.timeoutMs ?? 300_000, reject: false, encoding: 'utf8'})
+    const result = await execa(program!, args, {
+      input: call.prompt,
+      cwd: call.cwd,
+      timeout: call.timeoutMs ?? 300_000,
+      reject: false,
+      encoding: 'utf8',
+    })
     const reported = COST_LINE.exec(String(result.stderr ?? ''))
     if (reported) {
       const parsed = Cost.safeParse(JSON.parse(reported[1]!))
@@ -58,7 +64,16 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
       }
     }
     const text = String(result.stdout ?? '').trim()
-    const why = result.timedOut ? 'timed out' : result.exitCode !== 0 ? `exited with code ${result.exitCode}: ${String(result.stderr ?? '').trim().split('\n').pop()}` : text === '' ? 'gave an empty answer' : undefined
+    const why = result.timedOut
+      ? 'timed out'
+      : result.exitCode !== 0
+        ? `exited with code ${result.exitCode}: ${String(result.stderr ?? '')
+            .trim()
+            .split('\n')
+            .pop()}`
+        : text === ''
+          ? 'gave an empty answer'
+          : undefined
     if (!why) return {text, attempts: attempt, failures, cost}
     failures.push(why)
     if (attempt < attempts) {

@@ -32,7 +32,12 @@ export interface Recomputed {
  * from row t-1 to row t, minus cost_bps / 10,000 per unit of position changed at
  * the close of row t-1 (the book starts flat before row 0).
  */
-export function recomputeReturns(basis: PriceBasis, positions: ReadonlyMap<string, number>, dates: Iterable<string>, costBps: number): Recomputed {
+export function recomputeReturns(
+  basis: PriceBasis,
+  positions: ReadonlyMap<string, number>,
+  dates: Iterable<string>,
+  costBps: number,
+): Recomputed {
   const row = new Map(basis.dates.map((d, i) => [d, i]))
   const returns = new Map<string, number>()
   const unreachable: Recomputed['unreachable'] = []

@@ -99,7 +99,9 @@ export function equityChartSvg(returns: ReadonlyArray<readonly [string, number]>
     const x0 = Math.max(MARGIN.left, px(from))
     const x1 = Math.min(MARGIN.left + innerWidth, px(to))
     if (x1 <= x0) continue
-    out.push(`<rect class="period ${period.kind}" x="${r(x0)}" y="${equityTop}" width="${r(x1 - x0)}" height="${ddBottom - equityTop}" fill="${SHADE[period.kind]}"/>`)
+    out.push(
+      `<rect class="period ${period.kind}" x="${r(x0)}" y="${equityTop}" width="${r(x1 - x0)}" height="${ddBottom - equityTop}" fill="${SHADE[period.kind]}"/>`,
+    )
     out.push(`<text x="${r(x0 + 4)}" y="${equityTop + 12}" fill="#555555">${escapeXml(period.label ?? period.kind)}</text>`)
   }
   // gridlines and axes
@@ -118,7 +120,10 @@ export function equityChartSvg(returns: ReadonlyArray<readonly [string, number]>
     out.push(`<line class="grid" x1="${r(tx)}" x2="${r(tx)}" y1="${equityTop}" y2="${ddBottom}" stroke="#f0f0f0"/>`)
     out.push(`<text class="x-tick" x="${r(tx)}" y="${ddBottom + 16}" text-anchor="middle">${escapeXml(xAxis.label(tick))}</text>`)
   }
-  if (lowest <= 1 && highest >= 1) out.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + innerWidth}" y1="${r(y(1))}" y2="${r(y(1))}" stroke="#999999" stroke-dasharray="4 3"/>`)
+  if (lowest <= 1 && highest >= 1)
+    out.push(
+      `<line x1="${MARGIN.left}" x2="${MARGIN.left + innerWidth}" y1="${r(y(1))}" y2="${r(y(1))}" stroke="#999999" stroke-dasharray="4 3"/>`,
+    )
   out.push(
     `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${equityTop}" y2="${equityBottom}" stroke="#333333"/>`,
     `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${ddTop}" y2="${ddBottom}" stroke="#333333"/>`,
@@ -137,11 +142,19 @@ export function equityChartSvg(returns: ReadonlyArray<readonly [string, number]>
 /** The x axis over dates (UTC) or, when a date cannot be read, over period numbers. */
 function timeAxis(dates: boolean, first: number, last: number, range: [number, number], count: number) {
   if (dates) {
-    const scale = scaleUtc().domain([new Date(first), new Date(last)]).range(range)
+    const scale = scaleUtc()
+      .domain([new Date(first), new Date(last)])
+      .range(range)
     const format = scale.tickFormat()
-    return {map: (v: number) => scale(new Date(v)), ticks: scale.ticks(count).map((d) => d.getTime()), label: (v: number) => format(new Date(v))}
+    return {
+      map: (v: number) => scale(new Date(v)),
+      ticks: scale.ticks(count).map((d) => d.getTime()),
+      label: (v: number) => format(new Date(v)),
+    }
   }
-  const scale = scaleLinear().domain([first, Math.max(last, first + 1)]).range(range)
+  const scale = scaleLinear()
+    .domain([first, Math.max(last, first + 1)])
+    .range(range)
   const format = scale.tickFormat(count, 'd')
   return {map: (v: number) => scale(v), ticks: scale.ticks(count), label: (v: number) => `period ${format(v)}`}
 }

@@ -69,7 +69,16 @@ export async function resolveFamily(ws: Workspace, snap: Snapshot, node: NodeFil
   const counted =
     `N = ${total}: ${trials} finished trial(s) in rigor (${rule})` +
     (outside > 0 ? ` + ${outside} made outside rigor (${declared} declared with trials_outside, ${fromRunners} reported by runners)` : '')
-  return {key, rule, members, trials_in_rigor: trials, trials_outside_declared: declared, trials_outside_runners: fromRunners, trials: total, counted}
+  return {
+    key,
+    rule,
+    members,
+    trials_in_rigor: trials,
+    trials_outside_declared: declared,
+    trials_outside_runners: fromRunners,
+    trials: total,
+    counted,
+  }
 }
 
 /** trials_outside from a committed runner verdict.json; an unreadable one counts 0 (the run's own verdict was validated when it ran). */

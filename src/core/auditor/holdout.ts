@@ -40,7 +40,18 @@ export interface HoldoutResult {
 export async function scoreHoldout(
   ws: Workspace,
   snap: Snapshot,
-  input: {node: NodeFile; artifacts: Record<string, string>; full: PriceTable; dataPath: string; family: Family; runner: AuditRunner; holdout: HoldoutConfig; periodsPerYear: number; by: string; now: Date},
+  input: {
+    node: NodeFile
+    artifacts: Record<string, string>
+    full: PriceTable
+    dataPath: string
+    family: Family
+    runner: AuditRunner
+    holdout: HoldoutConfig
+    periodsPerYear: number
+    by: string
+    now: Date
+  },
 ): Promise<HoldoutResult> {
   const file = holdoutFilePath(input.node.id, input.artifacts)
   const openings = await familyOpenings(ws, snap, input.family.key)
@@ -51,13 +62,26 @@ export async function scoreHoldout(
   const values = returns.map(([, r]) => r)
   const perPeriod = sharpeOrZero(values)
   const sharpes = input.family.members.map((m) => sharpeOrZero([...m.returns.values()]))
-  const variance = sharpes.length > 1 ? varianceOfSharpeRatios(sharpes) : values.length > 1 && input.family.trials > 1 ? 1 / (values.length - 1) : 0
-  const dsr = values.length >= MIN_HOLDOUT_PERIODS ? deflatedSharpeRatio({sharpe: perPeriod, nTrials: input.family.trials, varianceOfTrialSharpes: variance, nObs: values.length, skewness: skewness(values), kurtosis: kurtosis(values)}).dsr : 0
+  const variance =
+    sharpes.length > 1 ? varianceOfSharpeRatios(sharpes) : values.length > 1 && input.family.trials > 1 ? 1 / (values.length - 1) : 0
+  const dsr =
+    values.length >= MIN_HOLDOUT_PERIODS
+      ? deflatedSharpeRatio({
+          sharpe: perPeriod,
+          nTrials: input.family.trials,
+          varianceOfTrialSharpes: variance,
+          nObs: values.length,
+          skewness: skewness(values),
+          kurtosis: kurtosis(values),
+        }).dsr
+      : 0
   const sharpe = perPeriod * Math.sqrt(input.periodsPerYear)
   const why: string[] = []
   if (boundary.index >= boundary.rows) why.push(`the data has no row on or after the holdout's start: nothing was sealed`)
-  else if (values.length < MIN_HOLDOUT_PERIODS) why.push(`${values.length} holdout period(s) with returns; at least ${MIN_HOLDOUT_PERIODS} are needed`)
-  if (sharpe < input.holdout.min_sharpe) why.push(`an annualised Sharpe ratio of ${sharpe.toFixed(2)} in the holdout, below holdout.min_sharpe ${input.holdout.min_sharpe}`)
+  else if (values.length < MIN_HOLDOUT_PERIODS)
+    why.push(`${values.length} holdout period(s) with returns; at least ${MIN_HOLDOUT_PERIODS} are needed`)
+  if (sharpe < input.holdout.min_sharpe)
+    why.push(`an annualised Sharpe ratio of ${sharpe.toFixed(2)} in the holdout, below holdout.min_sharpe ${input.holdout.min_sharpe}`)
   const sealed = await researchRunsSealed(ws, snap, [input.node.id, ...input.family.members.map((m) => m.id)])
   const opening: Omit<HoldoutOpening, 'checksum'> = {
     node: input.node.id,
@@ -85,18 +109,29 @@ export async function scoreHoldout(
   return {opening, file, opened: true, returns}
 }
 
-async function holdoutReturns(input: {full: PriceTable; runner: AuditRunner}, boundary: {from: string | undefined}): Promise<Array<[string, number]>> {
+async function holdoutReturns(
+  input: {full: PriceTable; runner: AuditRunner},
+  boundary: {from: string | undefined},
+): Promise<Array<[string, number]>> {
   if (!boundary.from) return []
   const rerun = await input.runner.run({data: input.full})
-  if (!rerun.ok) throw new RigorError(`the node could not run on the full data to score the holdout: ${rerun.reason}`, {fix: 'fix the runner, then audit again'})
+  if (!rerun.ok)
+    throw new RigorError(`the node could not run on the full data to score the holdout: ${rerun.reason}`, {
+      fix: 'fix the runner, then audit again',
+    })
   const start = parseDateCell(boundary.from)
-  return [...rerun.returns.entries()].filter(([date]) => parseDateCell(date) >= start).sort((a, b) => parseDateCell(a[0]) - parseDateCell(b[0]))
+  return [...rerun.returns.entries()]
+    .filter(([date]) => parseDateCell(date) >= start)
+    .sort((a, b) => parseDateCell(a[0]) - parseDateCell(b[0]))
 }
 
 /** Every opening of the family's holdout committed so far. */
 async function familyOpenings(ws: Workspace, snap: Snapshot, family: string): Promise<Array<{file: string; opening: HoldoutOpening}>> {
   const files = (await listTreeFiles(ws.repo, snap.tree, 'audits', {recursive: true})).filter((f) => HOLDOUT_FILE.test(f.path))
-  const blobs = await readBlobs(ws.repo, files.map((f) => f.oid))
+  const blobs = await readBlobs(
+    ws.repo,
+    files.map((f) => f.oid),
+  )
   const out: Array<{file: string; opening: HoldoutOpening}> = []
   files.forEach((f, i) => {
     try {
@@ -140,7 +175,9 @@ export function renderOpening(opening: Omit<HoldoutOpening, 'checksum'>): string
 export function holdoutCheckAndRecord(result: HoldoutResult): {check: AuditCheck; holdout: AuditHoldout} {
   const o = result.opening
   const viewed = o.openings_in_family > 1 ? `; holdout viewed ${o.openings_in_family} times: it is no longer a clean holdout` : ''
-  const unsealed = o.sealed ? '' : '; NOT SEALED: research runs of this family ran without the sandbox, so they could read the full data file'
+  const unsealed = o.sealed
+    ? ''
+    : '; NOT SEALED: research runs of this family ran without the sandbox, so they could read the full data file'
   const summary = `${o.passed ? 'passed' : 'failed'}: Sharpe ${o.sharpe.toFixed(2)} (annualised) over ${o.periods} periods from ${o.from}, DSR ${o.dsr.toFixed(3)} with N = ${o.trials}, max drawdown ${(o.max_drawdown * 100).toFixed(1)}%${viewed}${unsealed}`
   const figures = {
     from: o.from,
@@ -156,22 +193,55 @@ export function holdoutCheckAndRecord(result: HoldoutResult): {check: AuditCheck
     sealed: o.sealed,
     opened_by_this_audit: result.opened,
   }
-  const check: AuditCheck = {name: 'holdout.score', result: o.passed ? 'pass' : 'fail', figures, threshold: {min_sharpe_annualised: o.min_sharpe}, ...(o.passed ? {} : {reason: o.why.join('; ')})}
-  return {check, holdout: {summary, from: o.from, passed: o.passed, to: o.to, sealed: o.sealed, openings: o.openings_in_family, sharpe: o.sharpe, dsr: o.dsr, file: result.file}}
+  const check: AuditCheck = {
+    name: 'holdout.score',
+    result: o.passed ? 'pass' : 'fail',
+    figures,
+    threshold: {min_sharpe_annualised: o.min_sharpe},
+    ...(o.passed ? {} : {reason: o.why.join('; ')}),
+  }
+  return {
+    check,
+    holdout: {
+      summary,
+      from: o.from,
+      passed: o.passed,
+      to: o.to,
+      sealed: o.sealed,
+      openings: o.openings_in_family,
+      sharpe: o.sharpe,
+      dsr: o.dsr,
+      file: result.file,
+    },
+  }
 }
 
 /**
  * The openings of the sealed holdout of `id`'s family, oldest first: what
  * `rigor show` lists, so everyone sees how often the family's holdout was looked at.
  */
-export async function holdoutOpeningsOf(ws: Workspace, id: string): Promise<{family: string; openings: Array<Pick<HoldoutOpening, 'node' | 'opened_at' | 'by' | 'passed' | 'sharpe' | 'sealed'> & {file: string}>} | undefined> {
+export async function holdoutOpeningsOf(
+  ws: Workspace,
+  id: string,
+): Promise<
+  | {family: string; openings: Array<Pick<HoldoutOpening, 'node' | 'opened_at' | 'by' | 'passed' | 'sharpe' | 'sealed'> & {file: string}>}
+  | undefined
+> {
   const snap = await ws.currentSnapshot()
   const node = snap.nodes.get(id)?.node
   if (!node) return undefined
   const {key, rule} = familyKey(node)
   const openings = (await familyOpenings(ws, snap, key))
     .filter((o) => o.opening.node !== undefined)
-    .map((o) => ({file: o.file, node: o.opening.node, opened_at: o.opening.opened_at, by: o.opening.by, passed: o.opening.passed, sharpe: o.opening.sharpe, sealed: o.opening.sealed}))
+    .map((o) => ({
+      file: o.file,
+      node: o.opening.node,
+      opened_at: o.opening.opened_at,
+      by: o.opening.by,
+      passed: o.opening.passed,
+      sharpe: o.opening.sharpe,
+      sealed: o.opening.sealed,
+    }))
     .sort((a, b) => a.opened_at.localeCompare(b.opened_at))
   return {family: rule, openings}
 }

@@ -25,17 +25,18 @@ import {auditsDirPath} from '../state/layout.js'
 
 export {decideVerdict} from './verdict.js'
 
-
 /** An auditor may not audit what it ran, seeded or designed (an agent designer counts): one rule, shared with the deploy gate. */
 const holdoutIssue = (summary: string): Omit<AuditIssue, 'id'> => ({
   severity: 'critical',
   category: 'overfitting',
   description: `the sealed holdout, the data the research never saw, ${summary}`,
-  location: 'the holdout period of the node\'s data',
-  remediation: 'do not deploy: the edge did not survive data it was not selected on. A new variant needs a new holdout period (the old one has been seen)',
+  location: "the holdout period of the node's data",
+  remediation:
+    'do not deploy: the edge did not survive data it was not selected on. A new variant needs a new holdout period (the old one has been seen)',
 })
 
-export const isolationProblem = (node: NodeFile, worker: string | undefined, auditor: string): string | undefined => independenceProblem(node, worker, auditor)
+export const isolationProblem = (node: NodeFile, worker: string | undefined, auditor: string): string | undefined =>
+  independenceProblem(node, worker, auditor)
 
 export interface AuditOutcome {
   /** the full record (what `rigor audit --json` prints) */
@@ -54,10 +55,17 @@ export interface AuditOutcome {
  * audits/<id>/<date>-<auditor>.md (short front matter, readable body), the
  * .json record beside it and an SVG chart, in one commit.
  */
-export async function auditNode(ws: Workspace, id: string, opts: {auditor: string; now?: Date; signer?: CommitSigner}): Promise<AuditOutcome> {
+export async function auditNode(
+  ws: Workspace,
+  id: string,
+  opts: {auditor: string; now?: Date; signer?: CommitSigner},
+): Promise<AuditOutcome> {
   const now = opts.now ?? new Date()
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(opts.auditor)) {
-    throw new InputError(`auditor name "${opts.auditor}" must be lowercase letters, digits, ".", "_" or "-"`, {field: '--auditor', fix: 'e.g. --auditor risk-team'})
+    throw new InputError(`auditor name "${opts.auditor}" must be lowercase letters, digits, ".", "_" or "-"`, {
+      field: '--auditor',
+      fix: 'e.g. --auditor risk-team',
+    })
   }
   const thresholds = ws.config.audit
   const snap = await ws.currentSnapshot()
@@ -67,20 +75,30 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   const node = record.node!
   const verdict = await ws.store.verdict(record)
   if (!verdict || (verdict.status !== 'proven_accepted' && verdict.status !== 'proven_rejected')) {
-    throw new CheckFailedError(`node ${id} has no accepted or rejected verdict to audit (status ${node.status})`, {fix: 'run it first: rigor work'})
+    throw new CheckFailedError(`node ${id} has no accepted or rejected verdict to audit (status ${node.status})`, {
+      fix: 'run it first: rigor work',
+    })
   }
   // with auditors: in rigor.yaml, only a listed auditor signing with their own key may audit
   await assertListedAuditor(ws.repo, snap.commit, opts.auditor, opts.signer)
   const isolation = isolationProblem(node, verdict.worker, opts.auditor)
-  if (isolation) throw new CheckFailedError(`refused: ${isolation}; an auditor must be independent of the work it audits`, {fix: 'audit with another --auditor name'})
+  if (isolation)
+    throw new CheckFailedError(`refused: ${isolation}; an auditor must be independent of the work it audits`, {
+      fix: 'audit with another --auditor name',
+    })
   const read = async (name: string) => (await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/${name}`))?.toString('utf8')
   const returnsText = await read('returns.csv')
-  if (!returnsText) throw new CheckFailedError(`node ${id} has no out/returns.csv to audit`, {fix: 'its runner must write returns.csv (date,return) into RIGOR_OUT'})
+  if (!returnsText)
+    throw new CheckFailedError(`node ${id} has no out/returns.csv to audit`, {
+      fix: 'its runner must write returns.csv (date,return) into RIGOR_OUT',
+    })
   const returns = seriesByDate(returnsText, 'return')
   const positionsText = await read('positions.csv')
   const accounting = runnerAccounting(await read('verdict.json'))
   // the committed data, never the working tree's copy
-  const dataFile = node.data ? await committedDataFile(ws.repo, snap.commit, node.data, {file: `experiments/${id}/node.yaml`, field: 'data'}) : undefined
+  const dataFile = node.data
+    ? await committedDataFile(ws.repo, snap.commit, node.data, {file: `experiments/${id}/node.yaml`, field: 'data'})
+    : undefined
   const fullBytes = dataFile ? (await readBlobs(ws.repo, [dataFile.oid]))[0] : undefined
   // with a sealed holdout, every check sees what the research saw: the rows before it
   const holdout = ws.config.holdout
@@ -120,11 +138,26 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   // the sealed holdout, scored once per artifact version, after every other check has looked only at research data
   const sealed =
     holdout && full
-      ? await scoreHoldout(ws, snap, {node, artifacts: verdict.artifacts, full, dataPath: node.data!, family, runner, holdout, periodsPerYear: thresholds.periods_per_year, by: opts.auditor, now})
+      ? await scoreHoldout(ws, snap, {
+          node,
+          artifacts: verdict.artifacts,
+          full,
+          dataPath: node.data!,
+          family,
+          runner,
+          holdout,
+          periodsPerYear: thresholds.periods_per_year,
+          by: opts.auditor,
+          now,
+        })
       : undefined
   const scored = sealed ? holdoutCheckAndRecord(sealed) : undefined
   if (scored) outcomes.push({check: scored.check, issues: scored.check.result === 'fail' ? [holdoutIssue(scored.holdout.summary)] : []})
-  if (holdout && !full) outcomes.push({check: {name: 'holdout.score', result: 'skipped', figures: {}, reason: 'the node declares no data file with dates to seal'}, issues: []})
+  if (holdout && !full)
+    outcomes.push({
+      check: {name: 'holdout.score', result: 'skipped', figures: {}, reason: 'the node declares no data file with dates to seal'},
+      issues: [],
+    })
   const checks = outcomes.map((o) => o.check)
   const issues: AuditIssue[] = outcomes.flatMap((o) => o.issues).map((issue, i) => ({id: `A${i + 1}`, ...issue}))
   const verdictText = decideVerdict(checks, issues)
@@ -137,7 +170,13 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
     audited_at: nowIso(now),
     covers: {node: id, commit: snap.commit!, artifacts: verdict.artifacts},
     summary: summaryOf(checks, issues),
-    family: {rule: family.rule, trials: family.trials, trials_in_rigor: family.trials_in_rigor, trials_outside: family.trials_outside_declared + family.trials_outside_runners, counted: family.counted},
+    family: {
+      rule: family.rule,
+      trials: family.trials,
+      trials_in_rigor: family.trials_in_rigor,
+      trials_outside: family.trials_outside_declared + family.trials_outside_runners,
+      counted: family.counted,
+    },
     ...(scored ? {holdout: scored.holdout} : {}),
     checks,
     issues,
@@ -147,29 +186,48 @@ export async function auditNode(ws: Workspace, id: string, opts: {auditor: strin
   const svg = equityChartSvg([...research, ...(sealed?.returns ?? [])], {
     title: `${id}: out-of-sample equity${sealed ? ' and the sealed holdout' : ''}`,
     log: thresholds.chart_log_scale,
-    periods: sealed && research.length && sealed.returns.length
-      ? [
-          {kind: 'research', from: research[0]![0], to: research.at(-1)![0]},
-          {kind: 'holdout', from: sealed.returns[0]![0], to: sealed.returns.at(-1)![0]},
-        ]
-      : undefined,
+    periods:
+      sealed && research.length && sealed.returns.length
+        ? [
+            {kind: 'research', from: research[0]![0], to: research.at(-1)![0]},
+            {kind: 'holdout', from: sealed.returns[0]![0], to: sealed.returns.at(-1)![0]},
+          ]
+        : undefined,
   })
   if (sealed?.opened) {
     // the opening is its own commit: `git log --grep 'Rigor-Action: holdout'` counts every look at the holdout
-    await ws.commit(async () => ({
-      files: new Map([[sealed.file, renderOpening(sealed.opening)]]),
-      message: {action: 'holdout', subject: `open the holdout of ${id} for ${opts.auditor}`, nodes: [id], worker: opts.auditor, trailers: {Family: family.key, Opening: String(sealed.opening.openings_in_family)}},
-      result: undefined,
-    }), {signer: opts.signer})
+    await ws.commit(
+      async () => ({
+        files: new Map([[sealed.file, renderOpening(sealed.opening)]]),
+        message: {
+          action: 'holdout',
+          subject: `open the holdout of ${id} for ${opts.auditor}`,
+          nodes: [id],
+          worker: opts.auditor,
+          trailers: {Family: family.key, Opening: String(sealed.opening.openings_in_family)},
+        },
+        result: undefined,
+      }),
+      {signer: opts.signer},
+    )
   }
-  const outcome = await ws.commit(async () => ({
-    files: new Map([
-      [path, files.report],
-      [sidecarPath(path), files.details],
-      [chart, svg],
-    ]),
-    message: {action: 'audit', subject: `audit ${id} ${verdictText} by ${opts.auditor}`, nodes: [id], worker: opts.auditor, trailers: {Verdict: verdictText}},
-    result: undefined,
-  }), {signer: opts.signer})
+  const outcome = await ws.commit(
+    async () => ({
+      files: new Map([
+        [path, files.report],
+        [sidecarPath(path), files.details],
+        [chart, svg],
+      ]),
+      message: {
+        action: 'audit',
+        subject: `audit ${id} ${verdictText} by ${opts.auditor}`,
+        nodes: [id],
+        worker: opts.auditor,
+        trailers: {Verdict: verdictText},
+      },
+      result: undefined,
+    }),
+    {signer: opts.signer},
+  )
   return {front, path, details: sidecarPath(path), chart, commit: outcome.commit}
 }

@@ -6,7 +6,11 @@ import {declaredPriceColumn} from './accounting.js'
 import type {CheckContext} from './checks/context.js'
 
 /** What the audit reads of the committed data: the table, its validated prices, the declared price basis, or why not. */
-export function readData(bytes: Buffer | undefined, file: string | undefined, accounting: RunnerAccounting | undefined): Pick<CheckContext, 'data' | 'closes' | 'basis' | 'dataProblem'> {
+export function readData(
+  bytes: Buffer | undefined,
+  file: string | undefined,
+  accounting: RunnerAccounting | undefined,
+): Pick<CheckContext, 'data' | 'closes' | 'basis' | 'dataProblem'> {
   if (!bytes || !file) return {}
   let data: PriceTable
   try {
@@ -19,7 +23,8 @@ export function readData(bytes: Buffer | undefined, file: string | undefined, ac
   try {
     closes = priceSeries(data).close
   } catch (error) {
-    if (error instanceof RigorError) return {data, dataProblem: `the data's prices cannot be read, so they cannot be altered (${error.message})`}
+    if (error instanceof RigorError)
+      return {data, dataProblem: `the data's prices cannot be read, so they cannot be altered (${error.message})`}
     throw error
   }
   const column = declaredPriceColumn(data, accounting)

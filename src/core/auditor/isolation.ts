@@ -8,7 +8,12 @@ import type {NodeFile} from '../schemas/index.js'
 export function identityOf(name: string | undefined): string | undefined {
   if (!name) return undefined
   const agent = /^agent:(.+)$/.exec(name)
-  const base = agent ? agent[1]!.split(/[\\/]/).pop()!.replace(/\.(c|m)?js$/, '') : name
+  const base = agent
+    ? agent[1]!
+        .split(/[\\/]/)
+        .pop()!
+        .replace(/\.(c|m)?js$/, '')
+    : name
   return base.toLowerCase()
 }
 
@@ -18,7 +23,11 @@ export function identityOf(name: string | undefined): string | undefined {
  * counts). Checked when the audit is made and again by the deploy gate, which
  * must not trust what an audit file says about itself.
  */
-export function independenceProblem(node: Pick<NodeFile, 'seeded_by' | 'designed_by'>, worker: string | undefined, auditor: string): string | undefined {
+export function independenceProblem(
+  node: Pick<NodeFile, 'seeded_by' | 'designed_by'>,
+  worker: string | undefined,
+  auditor: string,
+): string | undefined {
   const who = identityOf(auditor)
   if (who === identityOf(worker)) return `${auditor} ran this node (its verdict's worker)`
   if (who === identityOf(node.seeded_by)) return `${auditor} seeded this node`

@@ -47,7 +47,11 @@ export function loadAuditRecord(reportText: string, reportPath: string, readDeta
   const head = loadMarkdownDocument(AuditHead, reportText, reportPath).front
   const detailsPath = posix.join(posix.dirname(reportPath), head.details.file)
   const text = readDetails(detailsPath)
-  if (text === undefined) throw new InputError(`names ${head.details.file}, which is not committed beside it`, {file: reportPath, fix: 'restore both files from git history, or audit the node again'})
+  if (text === undefined)
+    throw new InputError(`names ${head.details.file}, which is not committed beside it`, {
+      file: reportPath,
+      fix: 'restore both files from git history, or audit the node again',
+    })
   let raw: Record<string, unknown>
   try {
     raw = JSON.parse(text) as Record<string, unknown>
@@ -59,7 +63,10 @@ export function loadAuditRecord(reportText: string, reportPath: string, readDeta
   if (raw.checksum !== head.details.checksum) throw new CorruptFileError(detailsPath, head.details.checksum, String(raw.checksum))
   const record = validate(AuditFrontMatter, raw, detailsPath)
   if (record.verdict !== head.verdict || record.covers.node !== head.node) {
-    throw new InputError(`says ${head.node} ${head.verdict} but its details say ${record.covers.node} ${record.verdict}`, {file: reportPath, fix: 'restore both files from git history'})
+    throw new InputError(`says ${head.node} ${head.verdict} but its details say ${record.covers.node} ${record.verdict}`, {
+      file: reportPath,
+      fix: 'restore both files from git history',
+    })
   }
   return record
 }

@@ -13,7 +13,8 @@ const UNIT_SUFFIXES: Array<[string, string]> = [
 
 /** `sharpe_at_costs_annualised` -> `sharpe at costs (annualised)`, `cost_bps` -> `cost (bps)`. */
 export function figureLabel(name: string): string {
-  for (const [suffix, unit] of UNIT_SUFFIXES) if (name.endsWith(suffix)) return `${name.slice(0, -suffix.length).replace(/_/g, ' ')} (${unit})`
+  for (const [suffix, unit] of UNIT_SUFFIXES)
+    if (name.endsWith(suffix)) return `${name.slice(0, -suffix.length).replace(/_/g, ' ')} (${unit})`
   if (name === 'n_obs') return 'observations (periods)'
   return name.replace(/_/g, ' ')
 }
@@ -37,17 +38,26 @@ export const figureText = (figures: Record<string, unknown>): string =>
     .map(([k, v]) => `${figureLabel(k)}: ${formatValue(v)}`)
     .join('; ')
 
-const RESULT_TEXT: Record<AuditCheck['result'], string> = {pass: 'pass', fail: '**fail**', skipped: 'skipped', error: '**error** (not a finding)', info: 'reported'}
+const RESULT_TEXT: Record<AuditCheck['result'], string> = {
+  pass: 'pass',
+  fail: '**fail**',
+  skipped: 'skipped',
+  error: '**error** (not a finding)',
+  info: 'reported',
+}
 
 /** One sentence that says why the verdict is what it is. */
 export function verdictSentence(checks: AuditCheck[], issues: AuditIssue[]): string {
   const failed = checks.filter((c) => c.result === 'fail').map((c) => c.name)
   const errors = checks.filter((c) => c.result === 'error').map((c) => c.name)
   const blocking = issues.filter((i) => i.severity !== 'minor')
-  if (failed.length === 0 && errors.length === 0 && blocking.length === 0) return 'every check passed, was reported or was skipped with a reason, and no critical or major issue is open.'
+  if (failed.length === 0 && errors.length === 0 && blocking.length === 0)
+    return 'every check passed, was reported or was skipped with a reason, and no critical or major issue is open.'
   const parts = [
     failed.length ? `${failed.length} check(s) failed (${failed.join(', ')})` : '',
-    errors.length ? `${errors.length} check(s) could not run (${errors.join(', ')}): the audit is incomplete, which is not a finding about the strategy` : '',
+    errors.length
+      ? `${errors.length} check(s) could not run (${errors.join(', ')}): the audit is incomplete, which is not a finding about the strategy`
+      : '',
     !failed.length && !errors.length ? `${blocking.length} open issue(s) need attention (${blocking.map((i) => i.id).join(', ')})` : '',
   ]
   return `${parts.filter(Boolean).join('; ')}. Do not deploy until the issues below are resolved and a new audit passes.`
@@ -67,14 +77,26 @@ export function auditBody(record: Omit<AuditRecord, 'checksum'>, files: {chart: 
     '',
     '| check | result | figures | threshold |',
     '|---|---|---|---|',
-    ...checks.map((c) => `| ${c.name} | ${RESULT_TEXT[c.result]} | ${[c.reason, figureText(c.figures)].filter(Boolean).join('. ')} | ${c.threshold ? figureText(c.threshold) : ''} |`),
+    ...checks.map(
+      (c) =>
+        `| ${c.name} | ${RESULT_TEXT[c.result]} | ${[c.reason, figureText(c.figures)].filter(Boolean).join('. ')} | ${c.threshold ? figureText(c.threshold) : ''} |`,
+    ),
     '',
-    'Sharpe ratios are annualised at the audit\'s periods per year unless marked per period; p-values and DSR are probabilities.',
+    "Sharpe ratios are annualised at the audit's periods per year unless marked per period; p-values and DSR are probabilities.",
     '',
     '## Issues',
     '',
     ...(issues.length
-      ? issues.flatMap((i) => [`### ${i.id} (${i.severity}, ${i.category})`, '', i.description, '', `Where: ${i.location}.`, '', `Remediation: ${i.remediation}.`, ''])
+      ? issues.flatMap((i) => [
+          `### ${i.id} (${i.severity}, ${i.category})`,
+          '',
+          i.description,
+          '',
+          `Where: ${i.location}.`,
+          '',
+          `Remediation: ${i.remediation}.`,
+          '',
+        ])
       : ['None.', '']),
     '## Holdout',
     '',

@@ -23,11 +23,24 @@ export interface UnusableAudit {
  * checksum fails, whose front matter is invalid or that covers another node is
  * unusable: it is named, never counted.
  */
-export async function readNodeAudits(repo: Repo, tree: string | undefined, id: string): Promise<{audits: NodeAudit[]; unusable: UnusableAudit[]}> {
+export async function readNodeAudits(
+  repo: Repo,
+  tree: string | undefined,
+  id: string,
+): Promise<{audits: NodeAudit[]; unusable: UnusableAudit[]}> {
   const listed = await listTreeFiles(repo, tree, auditsDirPath(id))
   const files = listed.filter((f) => f.path.endsWith('.md'))
   const sidecars = listed.filter((f) => f.path.endsWith('.json'))
-  const [blobs, sidecarBlobs] = await Promise.all([readBlobs(repo, files.map((f) => f.oid)), readBlobs(repo, sidecars.map((f) => f.oid))])
+  const [blobs, sidecarBlobs] = await Promise.all([
+    readBlobs(
+      repo,
+      files.map((f) => f.oid),
+    ),
+    readBlobs(
+      repo,
+      sidecars.map((f) => f.oid),
+    ),
+  ])
   const sidecarText = new Map(sidecars.map((f, i) => [f.path, sidecarBlobs[i]!.toString('utf8')]))
   const audits: NodeAudit[] = []
   const unusable: UnusableAudit[] = []

@@ -70,7 +70,8 @@ export function processRunner(opts: {
         })
         const report = await readRunnerReport(outDir, outcome, timeoutMs, opts.limits)
         if (!report.ok) return failed(report.reason)
-        const read = async (name: string, kind: 'return' | 'position') => seriesByDate(await readFile(join(outDir, name), 'utf8').catch(() => 'date,value\n'), kind)
+        const read = async (name: string, kind: 'return' | 'position') =>
+          seriesByDate(await readFile(join(outDir, name), 'utf8').catch(() => 'date,value\n'), kind)
         return {ok: true, returns: await read('returns.csv', 'return'), positions: await read('positions.csv', 'position')}
       } finally {
         await rm(dir, {recursive: true, force: true})

@@ -16,7 +16,10 @@ export interface TopAudit {
  * returns.csv): the first `count`, or with `untilPass` as many of the first
  * `count` as it takes to find one that passes. The cycle and the demo use it.
  */
-export async function auditTopCandidates(ws: Workspace, opts: {count: number; auditor: string; signer?: CommitSigner; untilPass?: boolean}): Promise<TopAudit[]> {
+export async function auditTopCandidates(
+  ws: Workspace,
+  opts: {count: number; auditor: string; signer?: CommitSigner; untilPass?: boolean},
+): Promise<TopAudit[]> {
   const snap = await ws.currentSnapshot()
   const candidates: Array<{id: string; sharpe: number}> = []
   for (const record of snap.nodes.values()) {

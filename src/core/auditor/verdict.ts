@@ -8,11 +8,20 @@ import {costsCheck, seedsCheck} from './checks/robustness.js'
 
 /** A node that never traded: every committed position is 0 (or, without positions, every return is). */
 function neverTraded(positions: Map<string, number>, returns: Map<string, number>): string | undefined {
-  if (positions.size > 0) return [...positions.values()].every((p) => p === 0) ? `every one of its ${positions.size} positions is 0` : undefined
+  if (positions.size > 0)
+    return [...positions.values()].every((p) => p === 0) ? `every one of its ${positions.size} positions is 0` : undefined
   return [...returns.values()].every((r) => r === 0) ? `every one of its ${returns.size} returns is 0` : undefined
 }
 
-const CHECK_NAMES = ['accounting.consistency', 'lookahead.truncation', 'leakage.permutation', 'overfitting.dsr', 'overfitting.pbo', 'robustness.costs', 'robustness.seeds']
+const CHECK_NAMES = [
+  'accounting.consistency',
+  'lookahead.truncation',
+  'leakage.permutation',
+  'overfitting.dsr',
+  'overfitting.pbo',
+  'robustness.costs',
+  'robustness.seeds',
+]
 
 /**
  * Every check, in report order: accounting first, since the overfitting and
@@ -27,7 +36,15 @@ export async function runChecks(ctx: CheckContext): Promise<CheckOutcome[]> {
       check: {name, result: 'skipped' as const, figures: {}, reason},
       issues:
         i === 0
-          ? [{severity: 'major' as const, category: 'other' as const, description: `${reason}; an audit cannot pass a strategy that never took a position`, location: 'positions.csv and returns.csv of the runner', remediation: 'check the strategy\'s parameters and data (a lookback longer than the history, a threshold never reached)'}]
+          ? [
+              {
+                severity: 'major' as const,
+                category: 'other' as const,
+                description: `${reason}; an audit cannot pass a strategy that never took a position`,
+                location: 'positions.csv and returns.csv of the runner',
+                remediation: "check the strategy's parameters and data (a lookback longer than the history, a threshold never reached)",
+              },
+            ]
           : [],
     }))
   }
@@ -50,7 +67,9 @@ export function decideVerdict(checks: AuditCheck[], issues: AuditIssue[]): 'PASS
 
 export function summaryOf(checks: AuditCheck[], issues: AuditIssue[]): string {
   const count = (r: AuditCheck['result']) => checks.filter((c) => c.result === r).length
-  const parts = (['pass', 'fail', 'error', 'skipped', 'info'] as const).filter((r) => count(r) > 0).map((r) => `${count(r)} ${r === 'info' ? 'reported' : r}`)
+  const parts = (['pass', 'fail', 'error', 'skipped', 'info'] as const)
+    .filter((r) => count(r) > 0)
+    .map((r) => `${count(r)} ${r === 'info' ? 'reported' : r}`)
   const open = issues.filter((i) => i.severity !== 'minor').length
   return `${checks.length} checks: ${parts.join(', ')}; ${open} open critical/major issue(s)`
 }

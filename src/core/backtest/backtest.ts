@@ -1,7 +1,14 @@
 import {assetReturns, strategyReturns, type ReturnBuffers} from './engine.js'
 import {TRADING_DAYS_PER_YEAR} from './metrics.js'
 import type {Strategy} from './strategies/strategy.js'
-import {outOfSampleRange, walkForwardFolds, walkForwardMetrics, type Fold, type PeriodRange, type WalkForwardMetrics} from './walk-forward.js'
+import {
+  outOfSampleRange,
+  walkForwardFolds,
+  walkForwardMetrics,
+  type Fold,
+  type PeriodRange,
+  type WalkForwardMetrics,
+} from './walk-forward.js'
 
 /**
  * One backtest, in process: strategy -> positions -> returns after costs ->

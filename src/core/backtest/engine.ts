@@ -57,7 +57,11 @@ export function strategyReturns(
 }
 
 /** Gross (before costs) returns from net ones: net[t] + cost * traded[t]. */
-export function grossReturns(buffers: ReturnBuffers, costBps: number, out: Float64Array = new Float64Array(buffers.net.length)): Float64Array {
+export function grossReturns(
+  buffers: ReturnBuffers,
+  costBps: number,
+  out: Float64Array = new Float64Array(buffers.net.length),
+): Float64Array {
   const {net, traded} = buffers
   const costPerUnit = costBps / 10_000
   for (let t = 0; t < net.length; t++) out[t] = net[t] + costPerUnit * traded[t]

@@ -80,17 +80,23 @@ export function priceSeries(table: PriceTable): PriceSeries {
     const cell = <T>(name: string, index: number, schema: z.ZodType<T, string>): T => {
       const result = schema.safeParse(record[index] ?? '')
       if (!result.success) {
-        throw new InputError(`line ${lines[i]}: ${JSON.stringify(record[index] ?? '')} ${result.error.issues[0].message}`, {file, field: name})
+        throw new InputError(`line ${lines[i]}: ${JSON.stringify(record[index] ?? '')} ${result.error.issues[0].message}`, {
+          file,
+          field: name,
+        })
       }
       return result.data
     }
     const date = cell('date', columns.date, DateCell)
     const time = parseDateCell(date)
     if (time <= previousTime) {
-      throw new InputError(`line ${lines[i]}: ${date} does not come after the previous row's date; rows must be in ascending date order without duplicates`, {
-        file,
-        field: 'date',
-      })
+      throw new InputError(
+        `line ${lines[i]}: ${date} does not come after the previous row's date; rows must be in ascending date order without duplicates`,
+        {
+          file,
+          field: 'date',
+        },
+      )
     }
     previousTime = time
     series.dates[i] = date

@@ -101,7 +101,11 @@ export function runKit(prices: PriceSeries, strategyName: string, rawParams: Rec
  * How the kit's returns follow from its positions, declared in verdict.json so
  * the auditor can recompute every period (README, "The runner protocol").
  */
-export const kitAccounting = (run: KitRun) => ({convention: 'close_to_close' as const, price: run.prices.closeColumn ?? 'close', cost_bps: run.costBps})
+export const kitAccounting = (run: KitRun) => ({
+  convention: 'close_to_close' as const,
+  price: run.prices.closeColumn ?? 'close',
+  cost_bps: run.costBps,
+})
 
 export async function runBacktestProtocol(
   env: NodeJS.ProcessEnv,
@@ -147,7 +151,8 @@ export async function runBacktestProtocol(
 function readCostMultiplier(text: string | undefined): number {
   if (text === undefined || text.trim() === '') return 1
   const value = Number(text)
-  if (!Number.isFinite(value) || value < 0) throw new InputError(`"${text}" is not a number >= 0`, {field: 'RIGOR_COST_MULTIPLIER', fix: 'unset it, or give a factor such as 2'})
+  if (!Number.isFinite(value) || value < 0)
+    throw new InputError(`"${text}" is not a number >= 0`, {field: 'RIGOR_COST_MULTIPLIER', fix: 'unset it, or give a factor such as 2'})
   return value
 }
 

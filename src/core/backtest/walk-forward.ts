@@ -1,12 +1,4 @@
-import {
-  combineMetrics,
-  meanAndStd,
-  pathMetrics,
-  pooledMoments,
-  sharpeFromMoments,
-  type Moments,
-  type ReturnMetrics,
-} from './metrics.js'
+import {combineMetrics, meanAndStd, pathMetrics, pooledMoments, sharpeFromMoments, type Moments, type ReturnMetrics} from './metrics.js'
 
 /**
  * Walk-forward evaluation over contiguous, non-overlapping windows.

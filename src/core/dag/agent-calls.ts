@@ -6,7 +6,6 @@ import {nowIso} from '../state/node-files.js'
 import type {Cost} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 
-
 /**
  * Every agent call leaves a checksummed record (what it cost, how many attempts,
  * why the failed ones failed) under reports/agent-calls/, which the budget counts.
@@ -33,8 +32,13 @@ export async function recordAgentCall(
 /** What the agent calls of one UTC day cost, from their checksummed records at `commit`; a broken record counts nothing and is `rigor verify`'s to report. */
 export async function agentSpend(ws: Workspace, commit: string | undefined, day: string): Promise<number> {
   if (!commit) return 0
-  const files = (await listTreeFiles(ws.repo, await ws.repo.commitTree(commit), AGENT_CALLS_DIR)).filter((f) => f.path.slice(AGENT_CALLS_DIR.length + 1).startsWith(day))
-  const blobs = await readBlobs(ws.repo, files.map((f) => f.oid))
+  const files = (await listTreeFiles(ws.repo, await ws.repo.commitTree(commit), AGENT_CALLS_DIR)).filter((f) =>
+    f.path.slice(AGENT_CALLS_DIR.length + 1).startsWith(day),
+  )
+  const blobs = await readBlobs(
+    ws.repo,
+    files.map((f) => f.oid),
+  )
   let total = 0
   files.forEach((f, i) => {
     try {

@@ -1,5 +1,5 @@
 import {constants} from 'node:fs'
-import {open} from 'node:fs/promises'
+import {open, type FileHandle} from 'node:fs/promises'
 
 /**
  * JSON read with bounded memory: while the bytes stream in, every string longer
@@ -31,13 +31,19 @@ const QUOTE = 0x22
 const BACKSLASH = 0x5c
 
 export async function readBoundedJson(file: string, opts: BoundedJsonOptions, name = file): Promise<BoundedJson> {
-  let handle
+  let handle: FileHandle
   try {
     // no symlink, and never wait on a FIFO the runner left in its place
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
-    return {ok: false, reason: code === 'ENOENT' ? `the runner wrote no ${name} in RIGOR_OUT` : `${name} could not be read (${code === 'ELOOP' ? 'a symbolic link' : code})`}
+    return {
+      ok: false,
+      reason:
+        code === 'ENOENT'
+          ? `the runner wrote no ${name} in RIGOR_OUT`
+          : `${name} could not be read (${code === 'ELOOP' ? 'a symbolic link' : code})`,
+    }
   }
   try {
     const info = await handle.stat()
@@ -50,7 +56,10 @@ export async function readBoundedJson(file: string, opts: BoundedJsonOptions, na
       if (bytesRead === 0) break
       capper.push(buffer.subarray(0, bytesRead))
       if (capper.bytes > opts.maxBytes) {
-        return {ok: false, reason: `${name} holds more than ${opts.maxBytes} bytes besides its long strings (too many metrics or artifacts)`}
+        return {
+          ok: false,
+          reason: `${name} holds more than ${opts.maxBytes} bytes besides its long strings (too many metrics or artifacts)`,
+        }
       }
     }
     let value: unknown
@@ -177,7 +186,12 @@ function uncut(value: unknown, path: string, cuts: CutString[]): unknown {
     for (const [key, v] of Object.entries(value)) {
       const name = clean(key, path ? `${path}.${key.slice(0, 40)}` : key.slice(0, 40))
       // defined, not assigned: a key "__proto__" stays a key
-      Object.defineProperty(out, name, {value: uncut(v, path ? `${path}.${name}` : name, cuts), enumerable: true, writable: true, configurable: true})
+      Object.defineProperty(out, name, {
+        value: uncut(v, path ? `${path}.${name}` : name, cuts),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     }
     return out
   }

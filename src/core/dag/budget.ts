@@ -37,7 +37,14 @@ export async function budgetState(ws: Workspace, snap: Snapshot, now = new Date(
   spent += await agentSpend(ws, snap.commit, day)
   const reserved = running * ws.config.budget.reserve_per_run_usd
   const daily = ws.config.budget.daily_usd ?? null
-  return {day, daily_usd: daily, spent_usd: spent, reserved_usd: reserved, running, remaining_usd: daily === null ? null : daily - spent - reserved}
+  return {
+    day,
+    daily_usd: daily,
+    spent_usd: spent,
+    reserved_usd: reserved,
+    running,
+    remaining_usd: daily === null ? null : daily - spent - reserved,
+  }
 }
 
 /** The budget's part of the admission policy: every claim stops once the day's budget is spent or reserved. */

@@ -25,10 +25,14 @@ export async function cancelNode(ws: Workspace, id: string, opts: {by: string; r
     if (record.problem) throw problemError(record.problem)
     const root = record.node!
     const targets: NodeFile[] = root.sweep
-      ? [...snap.nodes.values()].map((r) => r.node).filter((n): n is NodeFile => !!n && n.parent === id && (n.status === 'pending' || n.status === 'running'))
+      ? [...snap.nodes.values()]
+          .map((r) => r.node)
+          .filter((n): n is NodeFile => !!n && n.parent === id && (n.status === 'pending' || n.status === 'running'))
       : [root]
     if (!root.sweep && root.status !== 'pending' && root.status !== 'running') {
-      throw new CheckFailedError(`node ${id} is ${root.status}; only pending or running nodes can be cancelled`, {fix: 'nothing to do: the node has finished'})
+      throw new CheckFailedError(`node ${id} is ${root.status}; only pending or running nodes can be cancelled`, {
+        fix: 'nothing to do: the node has finished',
+      })
     }
     const reason = opts.reason ?? `cancelled by ${opts.by}`
     const files = new Map<string, FileChange>()
@@ -45,7 +49,12 @@ export async function cancelNode(ws: Workspace, id: string, opts: {by: string; r
     if (files.size === 0) return {result}
     return {
       files,
-      message: {action: 'cancel', subject: `cancel ${id}${targets.length > 1 ? ` (${targets.length} nodes)` : ''}`, nodes: [...result.cancelled, ...result.blocked], worker: opts.by},
+      message: {
+        action: 'cancel',
+        subject: `cancel ${id}${targets.length > 1 ? ` (${targets.length} nodes)` : ''}`,
+        nodes: [...result.cancelled, ...result.blocked],
+        worker: opts.by,
+      },
       result,
     }
   })

@@ -1,6 +1,6 @@
 import type {AdmissionPolicyFactory} from './admission.js'
 import {CheckFailedError, InputError, NothingToDoError} from '../errors.js'
-import {findCandidates, type AdmissionPolicy, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
+import {findCandidates, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
 import {problemError} from '../state/store.js'
 import type {PlannedChange} from '../state/transaction.js'
@@ -15,7 +15,9 @@ export interface ClaimOptions extends ClaimFilter {
   now?: () => Date
 }
 
-export type ClaimResult = {claimed: NodeFile; conflicts: number} | {claimed: undefined; reason: NothingClaimableReason; detail: string; conflicts: number}
+export type ClaimResult =
+  | {claimed: NodeFile; conflicts: number}
+  | {claimed: undefined; reason: NothingClaimableReason; detail: string; conflicts: number}
 type Decided = {claimed: NodeFile} | {claimed: undefined; reason: NothingClaimableReason; detail: string}
 
 /** The commit that moves `node` to running for `worker` with a fresh lease. */
@@ -24,7 +26,13 @@ function claimChange(ws: Workspace, node: NodeFile, opts: ClaimOptions): Planned
   const [path, text, claimed] = transition(node, {kind: 'claim', worker: opts.worker, now: started, leaseMs: ws.config.lease.duration})
   return {
     files: new Map([[path, text]]),
-    message: {action: 'claim', subject: `claim ${node.id}`, nodes: [node.id], worker: opts.worker, trailers: {Attempt: String(claimed.attempt)}},
+    message: {
+      action: 'claim',
+      subject: `claim ${node.id}`,
+      nodes: [node.id],
+      worker: opts.worker,
+      trailers: {Attempt: String(claimed.attempt)},
+    },
     result: {claimed},
   }
 }
@@ -47,12 +55,15 @@ const SPREAD = 8
 export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<ClaimResult> {
   // on a remote, decide on fresh state: a claim built on a stale tip is a lost race for sure
   if (ws.distributed) await ws.refresh()
-  const outcome = await ws.commit<Decided>(async (snap, attempt) => {
-    const found = findCandidates(snap, ws.config, opts, await opts.admission(ws, snap))
-    const best = found.ready[0]
-    if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
-    return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts)
-  }, {urgent: true})
+  const outcome = await ws.commit<Decided>(
+    async (snap, attempt) => {
+      const found = findCandidates(snap, ws.config, opts, await opts.admission(ws, snap))
+      const best = found.ready[0]
+      if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
+      return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts)
+    },
+    {urgent: true},
+  )
   return {...outcome.result, conflicts: outcome.conflicts}
 }
 
@@ -66,7 +77,10 @@ export async function claimNode(ws: Workspace, id: string, opts: ClaimOptions): 
     const node = found.ready.find((n) => n.id === id)
     if (!node) {
       throw new CheckFailedError(`node ${id} is not claimable (status ${record.node!.status})`, {
-        fix: record.node!.status === 'pending' ? `its requirements or team conditions are not met yet: ${found.detail}` : 'only pending nodes can be claimed',
+        fix:
+          record.node!.status === 'pending'
+            ? `its requirements or team conditions are not met yet: ${found.detail}`
+            : 'only pending nodes can be claimed',
       })
     }
     return claimChange(ws, node, opts)

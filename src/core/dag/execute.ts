@@ -68,12 +68,26 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
   const timeoutMs = parseTimeout(claimed.run.timeout, ws.config.runner.default_timeout)
   const startedAt = new Date()
   try {
-    const data = claimed.data ? await committedData(ws, claimed).then((path) => ({path}), (err: unknown) => ({problem: (err as Error).message})) : undefined
+    const data = claimed.data
+      ? await committedData(ws, claimed).then(
+          (path) => ({path}),
+          (err: unknown) => ({problem: (err as Error).message}),
+        )
+      : undefined
     if (data && 'problem' in data) {
       watcher.stop()
       await watcher.settled
       const now = new Date()
-      return await commitVerdict(ws, claimed, {worker: opts.worker, report: {ok: false, reason: data.problem}, cancelled: false, outputs: {files: [], omitted: [], truncated: [], leftOut: new Map()}, exitCode: null, startedAt, finishedAt: now, sandbox: 'off'})
+      return await commitVerdict(ws, claimed, {
+        worker: opts.worker,
+        report: {ok: false, reason: data.problem},
+        cancelled: false,
+        outputs: {files: [], omitted: [], truncated: [], leftOut: new Map()},
+        exitCode: null,
+        startedAt,
+        finishedAt: now,
+        sandbox: 'off',
+      })
     }
     const outcome = await runProcess({
       node: claimed,
@@ -94,7 +108,8 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
     watcher.stop()
     await watcher.settled
     if (stopCause === 'shutdown') return await releaseClaim(ws, claimed, opts.worker)
-    if (stopCause === 'lost') return {kind: 'lost', id: claimed.id, why: 'the node was taken back (lease expired or re-queued) while it ran'}
+    if (stopCause === 'lost')
+      return {kind: 'lost', id: claimed.id, why: 'the node was taken back (lease expired or re-queued) while it ran'}
     const limits = ws.config.runner.limits
     const outputs = await collectOutputs(outDir, limits)
     const report: RunnerReport =
@@ -163,7 +178,13 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
     const decision: GateDecision | undefined =
       cancelled || !input.report.ok
         ? undefined
-        : decideStatus({node, verdict: input.report.verdict, config: ws.config, conditions: ws.conditions, parent: await parentFacts(ws, snap, node)})
+        : decideStatus({
+            node,
+            verdict: input.report.verdict,
+            config: ws.config,
+            conditions: ws.conditions,
+            parent: await parentFacts(ws, snap, node),
+          })
     const status = cancelled ? 'cancelled' : (decision?.status ?? 'inconclusive')
     const reason = cancelled ? (node.reason ?? 'cancelled') : input.report.ok ? decision?.reason : input.report.reason
     const runner = input.report.ok ? input.report.verdict : undefined
@@ -171,7 +192,8 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
     // outputs of an earlier attempt are replaced, not mixed with this one's
     files.set(outDirPath(node.id), null)
     for (const artifact of input.outputs.files) files.set(`${outDirPath(node.id)}/${artifact.path}`, artifact.content)
-    const spawns = status === 'cancelled' ? {files: new Map(), spawned: []} : await planSpawns(ws, snap, node, status, runner?.metrics ?? {})
+    const spawns =
+      status === 'cancelled' ? {files: new Map(), spawned: []} : await planSpawns(ws, snap, node, status, runner?.metrics ?? {})
     const draft: VerdictDraft = {
       node: node.id,
       status,
@@ -277,7 +299,11 @@ async function renewLease(ws: Workspace, claimed: NodeFile, worker: string): Pro
     const current = snap.nodes.get(claimed.id)?.node
     if (!heldBy(current, claimed, worker) || current!.status !== 'running') return {result: false}
     const [path, text] = transition(current!, {kind: 'renew', now: new Date(), leaseMs: ws.config.lease.duration})
-    return {files: new Map([[path, text]]), message: {action: 'renew', subject: `renew lease on ${claimed.id}`, nodes: [claimed.id], worker}, result: true}
+    return {
+      files: new Map([[path, text]]),
+      message: {action: 'renew', subject: `renew lease on ${claimed.id}`, nodes: [claimed.id], worker},
+      result: true,
+    }
   })
   return outcome.result
 }

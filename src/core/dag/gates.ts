@@ -37,7 +37,13 @@ export function decideStatus(input: {
   const rejecting = results.find((r) => r.result === 'reject')
   if (rejecting) return {status: 'proven_rejected', decided_by: 'gate', gates: results, reason: `gate ${rejecting.name} rejected`}
   const failing = results.find((r) => r.result === 'error')
-  if (failing) return {status: 'inconclusive', decided_by: 'gate', gates: results, reason: `gate ${failing.name} could not be evaluated: ${failing.detail}`}
+  if (failing)
+    return {
+      status: 'inconclusive',
+      decided_by: 'gate',
+      gates: results,
+      reason: `gate ${failing.name} could not be evaluated: ${failing.detail}`,
+    }
   const accepting = results.find((r) => r.result === 'accept')
   if (accepting) return {status: 'proven_accepted', decided_by: 'gate', gates: results, reason: `gate ${accepting.name} accepted`}
   return {

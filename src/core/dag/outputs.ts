@@ -1,5 +1,5 @@
-import {constants} from 'node:fs'
-import {lstat, open, readdir} from 'node:fs/promises'
+import {constants, type Dirent} from 'node:fs'
+import {lstat, open, readdir, type FileHandle} from 'node:fs/promises'
 import {sha256} from '../state/checksum.js'
 import type {Omission, RunnerLimits, Truncation} from '../schemas/index.js'
 import {caseCollisions, decodeOutputName, outputPathProblem, printable} from '../validation.js'
@@ -36,7 +36,7 @@ interface LeftOut {
 
 const groupReason = (kind: Kind, limits: RunnerLimits): string =>
   ({
-    refused: 'names git or some clone\'s file system refuses',
+    refused: "names git or some clone's file system refuses",
     link: 'symbolic links (rigor never follows one)',
     special: 'not regular files (FIFOs, sockets, devices)',
     collision: 'names that collide with another output on case-insensitive file systems',
@@ -84,7 +84,11 @@ export async function collectOutputs(outDir: string, limits: RunnerLimits): Prom
   for (const f of candidates) {
     const earlier = colliding.get(f.path)
     if (earlier !== undefined) {
-      leftOut.push({path: f.path, kind: 'collision', reason: `collides with "${printable(earlier)}" on case-insensitive file systems (macOS, Windows)`})
+      leftOut.push({
+        path: f.path,
+        kind: 'collision',
+        reason: `collides with "${printable(earlier)}" on case-insensitive file systems (macOS, Windows)`,
+      })
       continue
     }
     // run.log is rigor's own record of the run: kept (in part) outside the file limits
@@ -93,7 +97,8 @@ export async function collectOutputs(outDir: string, limits: RunnerLimits): Prom
       if (!log.ok) leftOut.push({path: f.path, kind: log.kind, reason: log.reason})
       else {
         files.push(artifact(f.path, log.content))
-        if (log.size > log.content.length - log.marker) truncated.push({path: `out/${RUN_LOG}`, bytes: log.size, kept: log.content.length - log.marker})
+        if (log.size > log.content.length - log.marker)
+          truncated.push({path: `out/${RUN_LOG}`, bytes: log.size, kept: log.content.length - log.marker})
       }
       continue
     }
@@ -104,7 +109,13 @@ export async function collectOutputs(outDir: string, limits: RunnerLimits): Prom
       continue
     }
     const read = await readRegularFile(f.full, limits.file_size, limits.total_size - total)
-    if (!read.ok) leftOut.push({path: f.path, kind: read.kind, reason: read.kind === 'unreadable' ? read.reason : groupReason(read.kind, limits), bytes: read.size})
+    if (!read.ok)
+      leftOut.push({
+        path: f.path,
+        kind: read.kind,
+        reason: read.kind === 'unreadable' ? read.reason : groupReason(read.kind, limits),
+        bytes: read.size,
+      })
     else {
       files.push(artifact(f.path, read.content))
       total += read.content.length
@@ -127,7 +138,9 @@ export async function outDirProblem(outDir: string): Promise<string | undefined>
   try {
     const info = await lstat(outDir)
     if (info.isDirectory()) return undefined
-    return info.isSymbolicLink() ? 'RIGOR_OUT was replaced by a symbolic link; nothing in it was read' : 'RIGOR_OUT was replaced by something that is not a directory'
+    return info.isSymbolicLink()
+      ? 'RIGOR_OUT was replaced by a symbolic link; nothing in it was read'
+      : 'RIGOR_OUT was replaced by something that is not a directory'
   } catch {
     return 'RIGOR_OUT was removed'
   }
@@ -143,16 +156,24 @@ async function walk(outDir: string): Promise<{found: Found[]; leftOut: LeftOut[]
   let seen = 0
   while (stack.length > 0) {
     const dir = stack.pop()!
-    let entries
+    let entries: Dirent<Buffer>[]
     try {
       entries = await readdir(dir.full, {withFileTypes: true, encoding: 'buffer'})
     } catch (err) {
-      leftOut.push({path: dir.path || '.', kind: 'unreadable', reason: `the directory could not be read (${(err as NodeJS.ErrnoException).code})`})
+      leftOut.push({
+        path: dir.path || '.',
+        kind: 'unreadable',
+        reason: `the directory could not be read (${(err as NodeJS.ErrnoException).code})`,
+      })
       continue
     }
     for (const entry of entries) {
       if (++seen > MAX_WALKED_ENTRIES) {
-        leftOut.push({path: dir.path || '.', kind: 'walk', reason: `the run left more than ${MAX_WALKED_ENTRIES} files and directories; the rest were not examined`})
+        leftOut.push({
+          path: dir.path || '.',
+          kind: 'walk',
+          reason: `the run left more than ${MAX_WALKED_ENTRIES} files and directories; the rest were not examined`,
+        })
         return {found, leftOut}
       }
       const bytes = entry.name as unknown as Buffer
@@ -174,11 +195,13 @@ function escapeBytes(bytes: Buffer): string {
   return out
 }
 
-type FileRead = {ok: true; content: Buffer} | {ok: false; kind: 'file_size' | 'total_size' | 'unreadable' | 'special'; reason: string; size?: number}
+type FileRead =
+  | {ok: true; content: Buffer}
+  | {ok: false; kind: 'file_size' | 'total_size' | 'unreadable' | 'special'; reason: string; size?: number}
 
 /** A regular file's bytes, opened without following a link and read only up to the size it had when opened. */
 async function readRegularFile(full: Buffer, maxSize: number, room: number): Promise<FileRead> {
-  let handle
+  let handle: FileHandle
   try {
     handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (err) {
@@ -199,7 +222,7 @@ type LogRead = {ok: true; content: Buffer; size: number; marker: number} | {ok: 
 
 /** run.log within `limit` bytes: whole, or its first and last halves around a line saying what was cut. */
 async function readHeadAndTail(full: Buffer, limit: number): Promise<LogRead> {
-  let handle
+  let handle: FileHandle
   try {
     handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (err) {
@@ -211,7 +234,9 @@ async function readHeadAndTail(full: Buffer, limit: number): Promise<LogRead> {
     if (info.size <= limit) return {ok: true, content: await readAt(handle, 0, info.size), size: info.size, marker: 0}
     const headBytes = Math.floor(limit / 2)
     const tailBytes = limit - headBytes
-    const marker = Buffer.from(`\n[rigor: run.log truncated: ${info.size} bytes; kept the first ${headBytes} and the last ${tailBytes} (runner.limits.run_log)]\n`)
+    const marker = Buffer.from(
+      `\n[rigor: run.log truncated: ${info.size} bytes; kept the first ${headBytes} and the last ${tailBytes} (runner.limits.run_log)]\n`,
+    )
     const head = await readAt(handle, 0, headBytes)
     const tail = await readAt(handle, info.size - tailBytes, tailBytes)
     return {ok: true, content: Buffer.concat([head, marker, tail]), size: info.size, marker: marker.length}
@@ -239,7 +264,9 @@ async function readAt(handle: import('node:fs/promises').FileHandle, position: n
 function listOmissions(leftOut: LeftOut[], limits: RunnerLimits): Omission[] {
   const order: Kind[] = ['refused', 'link', 'special', 'collision', 'unreadable', 'walk', 'file_size', 'total_size']
   const one = leftOut.filter((l) => l.kind !== 'files').sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind))
-  const listed: Omission[] = one.slice(0, MAX_LISTED_OMISSIONS).map((l) => ({path: shown(l.path), reason: l.reason, ...(l.bytes === undefined ? {} : {bytes: l.bytes})}))
+  const listed: Omission[] = one
+    .slice(0, MAX_LISTED_OMISSIONS)
+    .map((l) => ({path: shown(l.path), reason: l.reason, ...(l.bytes === undefined ? {} : {bytes: l.bytes})}))
   const beyondCount = leftOut.filter((l) => l.kind === 'files')
   for (const group of groupByKind([...one.slice(MAX_LISTED_OMISSIONS), ...beyondCount])) {
     listed.push({

@@ -59,7 +59,13 @@ function dagFingerprints(snap: Snapshot): Map<string, string> {
  * spawns in a lineage, no node whose fingerprint exists anywhere in the DAG,
  * and ids that are deterministic so that firing twice adds nothing.
  */
-export async function planSpawns(ws: Workspace, snap: Snapshot, node: NodeFile, status: NodeStatus, metrics: Record<string, number>): Promise<SpawnPlan> {
+export async function planSpawns(
+  ws: Workspace,
+  snap: Snapshot,
+  node: NodeFile,
+  status: NodeStatus,
+  metrics: Record<string, number>,
+): Promise<SpawnPlan> {
   const plan: SpawnPlan = {files: new Map(), spawned: [], nodes: [], decisions: []}
   if (ws.config.rules.length === 0) return plan
   const fingerprints = dagFingerprints(snap)
@@ -173,7 +179,11 @@ export async function replayRules(ws: Workspace, opts: {write: boolean; by?: str
       for (const node of plan.nodes) overlay.nodes.set(node.id, {id: node.id, nodeOid: `planned:${node.id}`, node})
     }
     if (!opts.write || files.size === 0) return {result: report}
-    return {files, message: {action: 'spawn', subject: `rules replay spawned ${report.spawned.length} node(s)`, nodes: report.spawned, worker: opts.by}, result: report}
+    return {
+      files,
+      message: {action: 'spawn', subject: `rules replay spawned ${report.spawned.length} node(s)`, nodes: report.spawned, worker: opts.by},
+      result: report,
+    }
   })
   return {...outcome.result, commit: outcome.commit}
 }

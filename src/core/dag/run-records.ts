@@ -37,7 +37,10 @@ export const RunRecord = z.object({
 export type RunRecord = z.infer<typeof RunRecord>
 
 /** Written synchronously right after the spawn, so no await separates the runner's start from its record. */
-export function writeRunRecord(file: string, fields: {run: string; node: string; attempt: number; pgid: number; sandbox: 'on' | 'off'}): void {
+export function writeRunRecord(
+  file: string,
+  fields: {run: string; node: string; attempt: number; pgid: number; sandbox: 'on' | 'off'},
+): void {
   const record: RunRecord = {
     ...fields,
     host: hostname(),
@@ -69,7 +72,10 @@ export async function cleanLeftoverRuns(runsDir: string, now = new Date()): Prom
     const dir = join(runsDir, run)
     const record = await readRecord(join(dir, RUN_RECORD))
     if (record === 'missing') {
-      const age = await stat(dir).then((s) => now.getTime() - s.mtimeMs, () => 0)
+      const age = await stat(dir).then(
+        (s) => now.getTime() - s.mtimeMs,
+        () => 0,
+      )
       if (age < UNRECORDED_STALE_MS) continue
     } else if (!record || record.host !== hostname() || workerAlive(record)) continue
     const pids = killLeftovers(run, record === 'missing' ? undefined : record)
@@ -120,7 +126,9 @@ function killLeftovers(run: string, record: RunRecord | undefined): number[] {
   const leader = record ? table.find((p) => p.pid === record.pgid) : undefined
   const groupIsOurs = record !== undefined && (!leader || record.pgid_start === undefined || leader.startTime === record.pgid_start)
   const marker = `${RUN_MARKER}=${run}`
-  const victims = table.filter((p: ProcInfo) => p.pid !== process.pid && ((groupIsOurs && p.pgid === record!.pgid) || hasEnvEntry(p.pid, marker)))
+  const victims = table.filter(
+    (p: ProcInfo) => p.pid !== process.pid && ((groupIsOurs && p.pgid === record!.pgid) || hasEnvEntry(p.pid, marker)),
+  )
   for (const victim of victims) {
     try {
       process.kill(victim.pid, 'SIGKILL')

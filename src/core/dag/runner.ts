@@ -84,7 +84,8 @@ export function resolveCommand(command: string[]): [string, string[]] {
 export function parseTimeout(value: string | number | undefined, fallbackMs: number): number {
   if (value === undefined) return fallbackMs
   const parsed = parseDuration(value)
-  if (!parsed.ok) throw new InputError(`run.timeout: ${parsed.problem}`, {field: 'run.timeout', fix: 'write a duration such as 90s, 10m, 2h'})
+  if (!parsed.ok)
+    throw new InputError(`run.timeout: ${parsed.problem}`, {field: 'run.timeout', fix: 'write a duration such as 90s, 10m, 2h'})
   return parsed.value
 }
 
@@ -139,7 +140,13 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
       req.groups?.add(pgid)
       if (req.record) {
         try {
-          writeRunRecord(req.record.file, {run: req.record.run, node: req.node.id, attempt: req.record.attempt, pgid, sandbox: sandboxed ? 'on' : 'off'})
+          writeRunRecord(req.record.file, {
+            run: req.record.run,
+            node: req.node.id,
+            attempt: req.record.attempt,
+            pgid,
+            sandbox: sandboxed ? 'on' : 'off',
+          })
         } catch {
           // without its record a leftover is still found by RIGOR_RUN_ID once the directory is stale
         }
@@ -227,16 +234,19 @@ function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean): NodeJS.P
   return env
 }
 
-export type RunnerReport =
-  | {ok: true; verdict: RunnerVerdict; omitted: Omission[]; truncated: Truncation[]}
-  | {ok: false; reason: string}
+export type RunnerReport = {ok: true; verdict: RunnerVerdict; omitted: Omission[]; truncated: Truncation[]} | {ok: false; reason: string}
 
 const MB = 1024 * 1024
 /** verdict.json is streamed, never held whole: a larger file is refused rather than scanned */
 const MAX_VERDICT_JSON_BYTES = 4096 * MB
 
 /** Why a finished process did not produce a usable verdict, or the validated verdict within the limits. */
-export async function readRunnerReport(outDir: string, outcome: ProcessOutcome, timeoutMs: number, limits: RunnerLimits): Promise<RunnerReport> {
+export async function readRunnerReport(
+  outDir: string,
+  outcome: ProcessOutcome,
+  timeoutMs: number,
+  limits: RunnerLimits,
+): Promise<RunnerReport> {
   if (outcome.sandboxError) return {ok: false, reason: outcome.sandboxError}
   if (outcome.spawnError) return {ok: false, reason: `the runner could not start: ${outcome.spawnError}`}
   if (outcome.timedOut) return {ok: false, reason: `timed out after ${ms(timeoutMs)}`}
@@ -260,7 +270,8 @@ export async function readRunnerReport(outDir: string, outcome: ProcessOutcome, 
   }
   for (const artifact of parsed.data.artifacts) {
     const full = resolve(outDir, artifact)
-    if (!full.startsWith(resolve(outDir) + sep)) return {ok: false, reason: `${VERDICT_JSON} artifact "${artifact}" points outside RIGOR_OUT`}
+    if (!full.startsWith(resolve(outDir) + sep))
+      return {ok: false, reason: `${VERDICT_JSON} artifact "${artifact}" points outside RIGOR_OUT`}
     try {
       // lstat: a declared link exists here, and is then refused with the reason when outputs are collected
       await lstat(full)

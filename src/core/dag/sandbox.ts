@@ -22,7 +22,10 @@ export interface Overlay {
 }
 
 /** rigor.yaml's `runner:` defaults, overridden by a node's own `run:`. */
-export function sandboxPolicy(defaults: {sandbox: SandboxMode; network: boolean}, run: {sandbox?: SandboxMode; network?: boolean}): SandboxPolicy {
+export function sandboxPolicy(
+  defaults: {sandbox: SandboxMode; network: boolean},
+  run: {sandbox?: SandboxMode; network?: boolean},
+): SandboxPolicy {
   return {mode: run.sandbox ?? defaults.sandbox, network: run.network ?? defaults.network}
 }
 
@@ -36,7 +39,21 @@ const BASE_FLAGS = ['--die-with-parent', '--unshare-pid', '--cap-drop', 'ALL']
 /** Whether bwrap can start a sandbox like the runners' on this machine; asked once per process. */
 export function probeSandbox(): Promise<Probe> {
   probed ??= new Promise<Probe>((done) => {
-    const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--unshare-net', ...BASE_FLAGS, '--', 'true']
+    const args = [
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+      '--tmpfs',
+      '/tmp',
+      '--unshare-net',
+      ...BASE_FLAGS,
+      '--',
+      'true',
+    ]
     const child = spawn(BWRAP, args, {stdio: ['ignore', 'ignore', 'pipe']})
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))

@@ -48,7 +48,7 @@ export function findCandidates(snap: Snapshot, _config: ConfigFile, filter: Clai
   const held: string[] = []
   for (const record of snap.nodes.values()) {
     const node = record.node
-    if (!node || node.status !== 'pending' || node.sweep) continue
+    if (node?.status !== 'pending' || node.sweep) continue
     if (filter.team && node.team !== filter.team) continue
     if (filter.exclude?.has(node.id)) continue
     pending++
@@ -67,7 +67,11 @@ export function findCandidates(snap: Snapshot, _config: ConfigFile, filter: Clai
   ready.sort(compareClaimOrder)
   if (ready.length > 0) return {ready, reason: 'empty', detail: ''}
   if (pending === 0) return {ready, reason: 'empty', detail: filter.team ? `no pending node in team ${filter.team}` : 'no pending node'}
-  return {ready, reason: 'blocked', detail: `${pending} pending node(s) cannot start yet: ${held.slice(0, 5).join('; ')}${held.length > 5 ? '; ...' : ''}`}
+  return {
+    ready,
+    reason: 'blocked',
+    detail: `${pending} pending node(s) cannot start yet: ${held.slice(0, 5).join('; ')}${held.length > 5 ? '; ...' : ''}`,
+  }
 }
 
 export function compareClaimOrder(a: NodeFile, b: NodeFile): number {

@@ -52,7 +52,8 @@ export function nodesOfSpec(spec: SeedSpec, meta: {seededBy?: string; designedBy
   for (const entry of spec.nodes) drafts.push(base(entry, entry.id, entry.params))
   for (const [i, sweep] of spec.sweeps.entries()) {
     drafts.push({...base(sweep, sweep.id, sweep.params), sweep: true})
-    for (const variant of expandSweep(sweep, {file: meta.file, field: `sweeps[${i}]`})) drafts.push({...base(sweep, variant.id, variant.params), parent: sweep.id})
+    for (const variant of expandSweep(sweep, {file: meta.file, field: `sweeps[${i}]`}))
+      drafts.push({...base(sweep, variant.id, variant.params), parent: sweep.id})
   }
   return drafts.map((draft, seq) => ({...draft, seq}))
 }
@@ -66,7 +67,8 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
   const teams = new Set(ws.config.teams.map((t) => t.name))
   const ids = new Set<string>()
   for (const [i, draft] of drafts.entries()) {
-    if (ids.has(draft.id)) throw new InputError(`node ${draft.id} appears twice`, {file: opts.file, field: `nodes[${i}].id`, fix: 'give each node its own id'})
+    if (ids.has(draft.id))
+      throw new InputError(`node ${draft.id} appears twice`, {file: opts.file, field: `nodes[${i}].id`, fix: 'give each node its own id'})
     ids.add(draft.id)
     if (teams.size > 0 && !teams.has(draft.team)) {
       throw new InputError(`team "${draft.team}" of ${draft.id} is not in rigor.yaml`, {
@@ -78,7 +80,8 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
   }
   const outcome = await ws.commit(async (snap) => {
     const files = new Map<string, FileChange>()
-    for (const draft of drafts) if (draft.data) await committedDataFile(ws.repo, snap.commit, draft.data, {file: opts.file, field: `${draft.id}.data`})
+    for (const draft of drafts)
+      if (draft.data) await committedDataFile(ws.repo, snap.commit, draft.data, {file: opts.file, field: `${draft.id}.data`})
     const cycle = requirementCycle(drafts, snap)
     if (cycle) {
       throw new InputError(`requires forms a cycle: ${cycle.join(' -> ')}; these nodes could never start`, {
@@ -113,7 +116,11 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
     if (files.size === 0) return {result}
     // who seeded (or which designer), so `rigor log --worker` finds it
     const by = drafts[0]?.seeded_by ?? drafts[0]?.designed_by
-    return {files, message: {action: 'seed', subject: `seed ${added.length} node(s) from ${opts.file}`, nodes: [...sweeps, ...added], worker: by}, result}
+    return {
+      files,
+      message: {action: 'seed', subject: `seed ${added.length} node(s) from ${opts.file}`, nodes: [...sweeps, ...added], worker: by},
+      result,
+    }
   })
   return outcome.result
 }

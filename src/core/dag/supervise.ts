@@ -27,9 +27,12 @@ export async function requeueExpiredLeases(ws: Workspace, opts: {by: string; now
     const result: SuperviseResult = {requeued: [], expired: [], blocked: []}
     for (const record of snap.nodes.values()) {
       const node = record.node
-      if (!node || node.status !== 'running' || !node.lease_until || Date.parse(node.lease_until) > now.getTime()) continue
+      if (node?.status !== 'running' || !node.lease_until || Date.parse(node.lease_until) > now.getTime()) continue
       if (node.attempt < ws.config.lease.max_attempts) {
-        const [path, text, updated] = transition(node, {kind: 'requeue', reason: `lease of ${node.worker} expired at ${node.lease_until} (attempt ${node.attempt})`})
+        const [path, text, updated] = transition(node, {
+          kind: 'requeue',
+          reason: `lease of ${node.worker} expired at ${node.lease_until} (attempt ${node.attempt})`,
+        })
         files.set(path, text)
         overrides.set(node.id, updated)
         result.requeued.push(node.id)
@@ -91,13 +94,17 @@ export async function healthCheck(ws: Workspace, auditStats: AuditStats, now = n
   const report: HealthReport = {stuck: [], corrupt: [], audit_backlog: 0, failed_audit_rate: null, running: 0, pending: 0}
   for (const record of snap.nodes.values()) {
     if (record.problem) {
-      report.corrupt.push({file: record.problem.file, message: record.problem.kind === 'corrupt' ? 'checksum mismatch' : record.problem.message})
+      report.corrupt.push({
+        file: record.problem.file,
+        message: record.problem.kind === 'corrupt' ? 'checksum mismatch' : record.problem.message,
+      })
       continue
     }
     const node = record.node!
     if (node.status === 'running') {
       report.running++
-      if (node.lease_until && Date.parse(node.lease_until) <= now.getTime()) report.stuck.push({id: node.id, worker: node.worker, lease_until: node.lease_until})
+      if (node.lease_until && Date.parse(node.lease_until) <= now.getTime())
+        report.stuck.push({id: node.id, worker: node.worker, lease_until: node.lease_until})
     } else if (node.status === 'pending' && !node.sweep) report.pending++
   }
   const stats = await auditStats(ws)

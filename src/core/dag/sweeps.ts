@@ -50,8 +50,10 @@ type SweptValues = Record<string, unknown>
 
 export function expandSweep(sweep: SweepInput, where: SweepWhere = {}): SweepVariant[] {
   const field = (suffix: string) => (where.field ? `${where.field}.${suffix}` : suffix)
-  if (sweep.grid && sweep.random) throw new InputError('a sweep needs exactly one of grid or random', {file: where.file, field: field('grid')})
-  if (sweep.grid) return collect(sweep, Object.keys(sweep.grid), gridCombinations(sweep.grid, {file: where.file, field: field('grid')}), where)
+  if (sweep.grid && sweep.random)
+    throw new InputError('a sweep needs exactly one of grid or random', {file: where.file, field: field('grid')})
+  if (sweep.grid)
+    return collect(sweep, Object.keys(sweep.grid), gridCombinations(sweep.grid, {file: where.file, field: field('grid')}), where)
   if (sweep.random) {
     const keys = Object.keys(sweep.random.params)
     return collect(sweep, keys, randomDraws(sweep.random, {file: where.file, field: field('random')}), where)
@@ -77,13 +79,21 @@ function keySegment(key: string): string {
 function collect(sweep: SweepInput, keys: string[], combinations: Iterable<SweptValues>, where: SweepWhere): SweepVariant[] {
   const sweepField = where.field ?? 'sweep'
   if (keys.length === 0) {
-    throw new InputError('the sweep varies no parameter', {file: where.file, field: sweepField, fix: 'list at least one parameter under grid or random.params'})
+    throw new InputError('the sweep varies no parameter', {
+      file: where.file,
+      field: sweepField,
+      fix: 'list at least one parameter under grid or random.params',
+    })
   }
   const byId = new Map<string, {swept: SweptValues; variant: SweepVariant}>()
   for (const swept of combinations) {
     const name = variantName(swept, keys)
     const id = `${sweep.id}/${name}`
-    const problem = nodeIdProblem(id) ?? (name.length > MAX_SEGMENT_LENGTH ? `variant name "${name.slice(0, 40)}..." is longer than ${MAX_SEGMENT_LENGTH} characters` : undefined)
+    const problem =
+      nodeIdProblem(id) ??
+      (name.length > MAX_SEGMENT_LENGTH
+        ? `variant name "${name.slice(0, 40)}..." is longer than ${MAX_SEGMENT_LENGTH} characters`
+        : undefined)
     if (problem) {
       throw new InputError(`sweep "${sweep.id}" would create an invalid node id: ${problem}`, {
         file: where.file,
@@ -122,7 +132,8 @@ function* gridCombinations(grid: Record<string, unknown[]>, where: SweepWhere): 
   const keys = Object.keys(grid)
   let size = 1
   for (const key of keys) {
-    if (grid[key].length === 0) throw new InputError(`grid parameter "${key}" has no values`, {file: where.file, field: `${where.field}.${key}`})
+    if (grid[key].length === 0)
+      throw new InputError(`grid parameter "${key}" has no values`, {file: where.file, field: `${where.field}.${key}`})
     size *= grid[key].length
   }
   if (size > MAX_SWEEP_VARIANTS) {
@@ -176,7 +187,8 @@ function drawFor(spec: Distribution, where: SweepWhere): Draw {
   }
   const {min, max} = spec
   const bad = (message: string, fix: string) => new InputError(message, {file: where.file, field: where.field, fix})
-  if (!(Number.isFinite(min) && Number.isFinite(max))) throw bad('min and max must be finite numbers', 'write numbers such as {min: 0.1, max: 2}')
+  if (!(Number.isFinite(min) && Number.isFinite(max)))
+    throw bad('min and max must be finite numbers', 'write numbers such as {min: 0.1, max: 2}')
   if (min > max) throw bad(`min (${min}) is greater than max (${max})`, 'swap min and max')
   if (spec.log && min <= 0) throw bad(`a log-uniform range needs min > 0 (got ${min})`, 'use a positive min, or drop log: true')
 

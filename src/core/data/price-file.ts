@@ -44,7 +44,13 @@ const ADJUSTED_CLOSE_NAMES = ['adjclose', 'adjustedclose']
 export function readPriceTable(text: string, file: string): PriceTable {
   let records: {info: {lines: number}; record: string[]}[]
   try {
-    records = parse(text, {bom: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: true}) as unknown as typeof records
+    records = parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      relax_column_count: true,
+    }) as unknown as typeof records
   } catch (error) {
     throw new InputError(`is not valid CSV: ${(error as Error).message}`, {file, cause: error})
   }
@@ -60,7 +66,11 @@ export function readPriceTable(text: string, file: string): PriceTable {
   }
   const date = find(DATE_NAMES)
   if (date === undefined) {
-    throw new InputError(`has no "date" column (header: ${header.join(',')})`, {file, field: 'date', fix: `name the date column one of: ${DATE_NAMES.join(', ')} (any case)`})
+    throw new InputError(`has no "date" column (header: ${header.join(',')})`, {
+      file,
+      field: 'date',
+      fix: `name the date column one of: ${DATE_NAMES.join(', ')} (any case)`,
+    })
   }
   const plainClose = find(['close'])
   const adjusted = find(ADJUSTED_CLOSE_NAMES)
@@ -125,7 +135,11 @@ export type HoldoutCut = {from: string} | {fraction: number}
 export function holdoutStart(table: PriceTable, cut: HoldoutCut): number {
   const n = table.rows.length
   if ('fraction' in cut) {
-    if (!(cut.fraction > 0 && cut.fraction < 1)) throw new InputError(`holdout fraction must lie strictly between 0 and 1, got ${cut.fraction}`, {field: 'holdout.fraction', fix: 'e.g. fraction: 0.2'})
+    if (!(cut.fraction > 0 && cut.fraction < 1))
+      throw new InputError(`holdout fraction must lie strictly between 0 and 1, got ${cut.fraction}`, {
+        field: 'holdout.fraction',
+        fix: 'e.g. fraction: 0.2',
+      })
     return Math.max(1, n - Math.round(n * cut.fraction))
   }
   const from = parseDateCell(cut.from)

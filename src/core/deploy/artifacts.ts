@@ -19,7 +19,10 @@ export interface CurrentArtifacts {
 export async function currentArtifacts(repo: Repo, tree: string | undefined, id: string): Promise<CurrentArtifacts> {
   const dir = outDirPath(id)
   const files = await listTreeFiles(repo, tree, dir, {recursive: true})
-  const blobs = await readBlobs(repo, files.map((f) => f.oid))
+  const blobs = await readBlobs(
+    repo,
+    files.map((f) => f.oid),
+  )
   const sums: Record<string, string> = {}
   const oids: Record<string, string> = {}
   files.forEach((file, i) => {
@@ -50,9 +53,9 @@ export function artifactDifferences(reference: Record<string, string>, now: Reco
 }
 
 export function describeDifferences(diffs: ArtifactDifference[], limit = 5): string {
-  const shown = diffs.slice(0, limit).map((d) =>
-    d.kind === 'changed' ? `${d.path} changed (${short(d.was)} -> ${short(d.now)})` : `${d.path} ${d.kind}`,
-  )
+  const shown = diffs
+    .slice(0, limit)
+    .map((d) => (d.kind === 'changed' ? `${d.path} changed (${short(d.was)} -> ${short(d.now)})` : `${d.path} ${d.kind}`))
   return shown.join(', ') + (diffs.length > limit ? ` and ${diffs.length - limit} more` : '')
 }
 
@@ -72,7 +75,10 @@ export async function workingTreeDifferences(root: string, id: string, sums: Rec
 /** Writes the committed artifact bytes into `dir` (for a checkout that does not hold the state branch). */
 export async function materialiseArtifacts(repo: Repo, artifacts: CurrentArtifacts, dir: string): Promise<void> {
   const keys = Object.keys(artifacts.oids)
-  const blobs = await readBlobs(repo, keys.map((k) => artifacts.oids[k]!))
+  const blobs = await readBlobs(
+    repo,
+    keys.map((k) => artifacts.oids[k]!),
+  )
   for (const [i, key] of keys.entries()) {
     const target = join(dir, key.slice('out/'.length))
     await mkdir(dirname(target), {recursive: true})

@@ -19,7 +19,8 @@ export function parseDatedCsv(text: string, file: string): DatedTable {
   }
   const [header = [], ...rows] = table
   const dateColumn = header.findIndex((name) => name.toLowerCase() === 'date')
-  if (dateColumn === -1) throw new InputError('has no "date" column', {file, fix: 'give the file a header row with a date column (docs/runner-protocol.md)'})
+  if (dateColumn === -1)
+    throw new InputError('has no "date" column', {file, fix: 'give the file a header row with a date column (docs/runner-protocol.md)'})
   rows.forEach((row, i) => {
     if (Number.isNaN(Date.parse(row[dateColumn] ?? ''))) {
       throw new InputError(`line ${i + 2}: "${row[dateColumn]}" is not a date`, {file, field: 'date', fix: 'write dates as YYYY-MM-DD'})
@@ -34,7 +35,11 @@ export const dateOf = (table: DatedTable, row: string[]): number => Date.parse(r
 export function alignColumns(table: DatedTable, header: string[], file: string): string[][] {
   const index = header.map((name) => {
     const at = table.header.indexOf(name)
-    if (at === -1) throw new InputError(`has no "${name}" column, which the node's data file has`, {file, fix: 'give the new prices the same columns as the node\'s data file'})
+    if (at === -1)
+      throw new InputError(`has no "${name}" column, which the node's data file has`, {
+        file,
+        fix: "give the new prices the same columns as the node's data file",
+      })
     return at
   })
   return table.rows.map((row) => index.map((at) => row[at]!))

@@ -38,14 +38,23 @@ export interface DeployResult {
  * then deployments/<stage>/<id>.yaml is written in one commit. Redeploying
  * keeps the replaced record in `previous`.
  */
-export async function deployNode(ws: Workspace, id: string, opts: {stage: DeployStage; by: string; now?: Date; signer?: CommitSigner}): Promise<DeployResult> {
+export async function deployNode(
+  ws: Workspace,
+  id: string,
+  opts: {stage: DeployStage; by: string; now?: Date; signer?: CommitSigner},
+): Promise<DeployResult> {
   assertDeployableId(id)
   const now = opts.now ?? new Date()
   const command = ws.config.deploy?.[opts.stage]?.command
   const snap = await ws.currentSnapshot()
   const artifactsDir = join(ws.root, outDirPath(id))
   // the command reads the working tree's copies when the checkout holds them: those must be the audited bytes
-  const inWorkingTree = command !== undefined && (await stat(artifactsDir).then((s) => s.isDirectory(), () => false))
+  const inWorkingTree =
+    command !== undefined &&
+    (await stat(artifactsDir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    ))
   const gate = await evaluateDeployGate(ws, snap, id, opts.stage, {now, workingTree: inWorkingTree})
   if (!gate.ok) throw gateRefusal(id, opts.stage, gate)
 
@@ -67,60 +76,92 @@ export async function deployNode(ws: Workspace, id: string, opts: {stage: Deploy
       }),
     )
     if (run.exitCode !== 0) {
-      throw new CheckFailedError(`refusing to deploy ${id} to ${opts.stage}: the deploy command (deploy.${opts.stage}.command) ${describeFailure(run)}; nothing was recorded${run.output.trim() ? `\n${run.output.trimEnd()}` : ''}`, {
-        fix: `fix the command or what it deploys to, then run rigor deploy ${id} --stage ${opts.stage} again`,
-      })
+      throw new CheckFailedError(
+        `refusing to deploy ${id} to ${opts.stage}: the deploy command (deploy.${opts.stage}.command) ${describeFailure(run)}; nothing was recorded${run.output.trim() ? `\n${run.output.trimEnd()}` : ''}`,
+        {
+          fix: `fix the command or what it deploys to, then run rigor deploy ${id} --stage ${opts.stage} again`,
+        },
+      )
     }
   }
 
-  const outcome = await ws.commit<DeployResult>(async (tipSnap) => {
-    // the command took time: the gate must still hold, on the same artifacts, at the tip the record lands on
-    const again = tipSnap.commit === snap.commit ? gate : await evaluateDeployGate(ws, tipSnap, id, opts.stage, {now})
-    if (!again.ok || artifactDifferences(gate.artifacts.sums, again.artifacts.sums).length > 0) {
-      throw new CheckFailedError(`the state of ${id} changed while its deploy command ran; nothing was recorded`, {fix: `check the node (rigor show ${id}) and deploy again`})
-    }
-    const file = deploymentFilePath(opts.stage, id)
-    const existing = await readDeployment(ws.repo, tipSnap.tree, opts.stage, id)
-    // a record that fails its checksum cannot be carried into history as if it were true
-    if (existing.kind === 'unusable') throw existing.error
-    const previous: PreviousDeployment[] = existing.kind === 'ok' ? [...existing.doc.previous, withoutHistory(existing.doc)] : []
-    const audit = gate.audit!
-    const record = {
-      node: id,
-      stage: opts.stage,
-      status: 'active',
-      by: opts.by,
-      deployed_at: nowIso(now),
-      audit: {file: audit.file, checksum: audit.front.checksum, auditor: audit.front.auditor, audited_at: audit.front.audited_at, signed_by: gate.signer},
-      artifacts: gate.artifacts.sums,
-      paper: gate.paper ? {file: gate.paper.file, checksum: gate.paper.results.checksum, periods: gate.paper.results.periods, sharpe: gate.paper.results.sharpe} : undefined,
-      command: run?.command,
-      exit_code: run?.exitCode ?? undefined,
-      previous,
-    }
-    return {
-      files: new Map([[file, dumpStateDocument(record)]]),
-      message: {action: 'deploy', subject: `deploy ${id} to ${opts.stage}`, nodes: [id], worker: opts.by, trailers: {Stage: opts.stage, Audit: audit.file}},
-      result: {
+  const outcome = await ws.commit<DeployResult>(
+    async (tipSnap) => {
+      // the command took time: the gate must still hold, on the same artifacts, at the tip the record lands on
+      const again = tipSnap.commit === snap.commit ? gate : await evaluateDeployGate(ws, tipSnap, id, opts.stage, {now})
+      if (!again.ok || artifactDifferences(gate.artifacts.sums, again.artifacts.sums).length > 0) {
+        throw new CheckFailedError(`the state of ${id} changed while its deploy command ran; nothing was recorded`, {
+          fix: `check the node (rigor show ${id}) and deploy again`,
+        })
+      }
+      const file = deploymentFilePath(opts.stage, id)
+      const existing = await readDeployment(ws.repo, tipSnap.tree, opts.stage, id)
+      // a record that fails its checksum cannot be carried into history as if it were true
+      if (existing.kind === 'unusable') throw existing.error
+      const previous: PreviousDeployment[] = existing.kind === 'ok' ? [...existing.doc.previous, withoutHistory(existing.doc)] : []
+      const audit = gate.audit!
+      const record = {
         node: id,
         stage: opts.stage,
-        file,
+        status: 'active',
         by: opts.by,
-        deployed_at: record.deployed_at,
-        audit: audit.file,
-        conditions: gate.conditions,
-        command: run ? {argv: run.command, exit_code: run.exitCode, output: run.output} : undefined,
-        audit_signer: gate.signer,
-        signed: opts.signer !== undefined,
-        warnings: gate.warnings,
-      },
-    }
-  }, {signer: opts.signer})
+        deployed_at: nowIso(now),
+        audit: {
+          file: audit.file,
+          checksum: audit.front.checksum,
+          auditor: audit.front.auditor,
+          audited_at: audit.front.audited_at,
+          signed_by: gate.signer,
+        },
+        artifacts: gate.artifacts.sums,
+        paper: gate.paper
+          ? {
+              file: gate.paper.file,
+              checksum: gate.paper.results.checksum,
+              periods: gate.paper.results.periods,
+              sharpe: gate.paper.results.sharpe,
+            }
+          : undefined,
+        command: run?.command,
+        exit_code: run?.exitCode ?? undefined,
+        previous,
+      }
+      return {
+        files: new Map([[file, dumpStateDocument(record)]]),
+        message: {
+          action: 'deploy',
+          subject: `deploy ${id} to ${opts.stage}`,
+          nodes: [id],
+          worker: opts.by,
+          trailers: {Stage: opts.stage, Audit: audit.file},
+        },
+        result: {
+          node: id,
+          stage: opts.stage,
+          file,
+          by: opts.by,
+          deployed_at: record.deployed_at,
+          audit: audit.file,
+          conditions: gate.conditions,
+          command: run ? {argv: run.command, exit_code: run.exitCode, output: run.output} : undefined,
+          audit_signer: gate.signer,
+          signed: opts.signer !== undefined,
+          warnings: gate.warnings,
+        },
+      }
+    },
+    {signer: opts.signer},
+  )
   return {...outcome.result, commit: outcome.commit}
 }
 
 /** Runs `fn` with the artifacts' directory: the working tree's, or a copy of the committed bytes when this checkout does not hold them. */
-async function withArtifactsDir<T>(ws: Workspace, gate: DeployGate, workingTreeDir: string | undefined, fn: (dir: string) => Promise<T>): Promise<T> {
+async function withArtifactsDir<T>(
+  ws: Workspace,
+  gate: DeployGate,
+  workingTreeDir: string | undefined,
+  fn: (dir: string) => Promise<T>,
+): Promise<T> {
   if (workingTreeDir) return fn(workingTreeDir)
   const dir = join(ws.repo.paths.commonDir, 'rigor', 'deploy', `${gate.node.id.replace(/\//g, '__')}.${randomBytes(4).toString('hex')}`)
   try {
@@ -154,7 +195,11 @@ export interface RollbackResult {
  * every earlier version. Without a stage, the highest active one is rolled
  * back: live before paper.
  */
-export async function rollbackDeployment(ws: Workspace, id: string, opts: {stage?: DeployStage; by: string; reason?: string; now?: Date; signer?: CommitSigner}): Promise<RollbackResult> {
+export async function rollbackDeployment(
+  ws: Workspace,
+  id: string,
+  opts: {stage?: DeployStage; by: string; reason?: string; now?: Date; signer?: CommitSigner},
+): Promise<RollbackResult> {
   assertNodeId(id)
   const now = opts.now ?? new Date()
   const snap = await ws.currentSnapshot()
@@ -164,35 +209,77 @@ export async function rollbackDeployment(ws: Workspace, id: string, opts: {stage
   if (command) {
     run = await runStageCommand(command, {
       cwd: ws.root,
-      env: {RIGOR_NODE_ID: id, RIGOR_STAGE: target.stage, RIGOR_WORKSPACE: ws.root, RIGOR_DEPLOYMENT: target.file, RIGOR_ROLLED_BACK_BY: opts.by},
+      env: {
+        RIGOR_NODE_ID: id,
+        RIGOR_STAGE: target.stage,
+        RIGOR_WORKSPACE: ws.root,
+        RIGOR_DEPLOYMENT: target.file,
+        RIGOR_ROLLED_BACK_BY: opts.by,
+      },
       timeoutMs: ws.config.runner.default_timeout,
     })
     if (run.exitCode !== 0) {
-      throw new CheckFailedError(`refusing to mark ${id} rolled back on ${target.stage}: the rollback command (deploy.${target.stage}.rollback_command) ${describeFailure(run)}; nothing was recorded${run.output.trim() ? `\n${run.output.trimEnd()}` : ''}`, {
-        fix: `fix the command, then run rigor deploy ${id} --rollback --stage ${target.stage} again`,
-      })
+      throw new CheckFailedError(
+        `refusing to mark ${id} rolled back on ${target.stage}: the rollback command (deploy.${target.stage}.rollback_command) ${describeFailure(run)}; nothing was recorded${run.output.trim() ? `\n${run.output.trimEnd()}` : ''}`,
+        {
+          fix: `fix the command, then run rigor deploy ${id} --rollback --stage ${target.stage} again`,
+        },
+      )
     }
   }
-  const outcome = await ws.commit<RollbackResult>(async (tipSnap) => {
-    const existing = await readDeployment(ws.repo, tipSnap.tree, target.stage, id)
-    if (existing.kind === 'unusable') throw existing.error
-    if (existing.kind !== 'ok' || existing.doc.status !== 'active') throw new CheckFailedError(`${target.file} changed while the rollback ran; nothing was recorded`, {fix: `check ${target.file} and run the rollback again`})
-    const {checksum: _old, previous, ...doc} = existing.doc
-    const record = {...doc, status: 'rolled_back', rolled_back_at: nowIso(now), rolled_back_by: opts.by, rollback_reason: opts.reason, previous}
-    return {
-      files: new Map([[existing.file, dumpStateDocument(record)]]),
-      message: {action: 'rollback', subject: `roll back ${id} on ${target.stage}`, nodes: [id], worker: opts.by, trailers: {Stage: target.stage}},
-      result: {node: id, stage: target.stage, file: existing.file, rolled_back_at: record.rolled_back_at, by: opts.by, command: run ? {argv: run.command, exit_code: run.exitCode, output: run.output} : undefined},
-    }
-  }, {signer: opts.signer})
+  const outcome = await ws.commit<RollbackResult>(
+    async (tipSnap) => {
+      const existing = await readDeployment(ws.repo, tipSnap.tree, target.stage, id)
+      if (existing.kind === 'unusable') throw existing.error
+      if (existing.kind !== 'ok' || existing.doc.status !== 'active')
+        throw new CheckFailedError(`${target.file} changed while the rollback ran; nothing was recorded`, {
+          fix: `check ${target.file} and run the rollback again`,
+        })
+      const {checksum: _old, previous, ...doc} = existing.doc
+      const record = {
+        ...doc,
+        status: 'rolled_back',
+        rolled_back_at: nowIso(now),
+        rolled_back_by: opts.by,
+        rollback_reason: opts.reason,
+        previous,
+      }
+      return {
+        files: new Map([[existing.file, dumpStateDocument(record)]]),
+        message: {
+          action: 'rollback',
+          subject: `roll back ${id} on ${target.stage}`,
+          nodes: [id],
+          worker: opts.by,
+          trailers: {Stage: target.stage},
+        },
+        result: {
+          node: id,
+          stage: target.stage,
+          file: existing.file,
+          rolled_back_at: record.rolled_back_at,
+          by: opts.by,
+          command: run ? {argv: run.command, exit_code: run.exitCode, output: run.output} : undefined,
+        },
+      }
+    },
+    {signer: opts.signer},
+  )
   return {...outcome.result, commit: outcome.commit}
 }
 
-async function activeDeployment(ws: Workspace, tree: string | undefined, id: string, stage: DeployStage | undefined): Promise<{stage: DeployStage; file: string}> {
+async function activeDeployment(
+  ws: Workspace,
+  tree: string | undefined,
+  id: string,
+  stage: DeployStage | undefined,
+): Promise<{stage: DeployStage; file: string}> {
   for (const candidate of stage ? [stage] : (['live', 'paper'] as const)) {
     const existing = await readDeployment(ws.repo, tree, candidate, id)
     if (existing.kind === 'unusable') throw existing.error
     if (existing.kind === 'ok' && existing.doc.status === 'active') return {stage: candidate, file: existing.file}
   }
-  throw new CheckFailedError(`${id} has no active ${stage ?? 'paper or live'} deployment to roll back`, {fix: `see ${deploymentFilePath(stage ?? 'paper', id)} and its git history (git log -- deployments/)`})
+  throw new CheckFailedError(`${id} has no active ${stage ?? 'paper or live'} deployment to roll back`, {
+    fix: `see ${deploymentFilePath(stage ?? 'paper', id)} and its git history (git log -- deployments/)`,
+  })
 }

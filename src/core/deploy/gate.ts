@@ -68,12 +68,19 @@ export async function evaluateDeployGate(
 
   if (!verdict) add('node.verdict', false, `${id} has no verdict (it is ${node.status})`, `run it first (rigor work), then have it audited`)
   else {
-    add('node.accepted', node.status === 'proven_accepted', `${id} is ${node.status}`, 'only a node its gates accepted (proven_accepted) can be deployed')
+    add(
+      'node.accepted',
+      node.status === 'proven_accepted',
+      `${id} is ${node.status}`,
+      'only a node its gates accepted (proven_accepted) can be deployed',
+    )
     const diffs = artifactDifferences(verdict.artifacts, artifacts.sums)
     add(
       'artifacts.intact',
       diffs.length === 0,
-      diffs.length ? `the committed ${outDirPath(id)}/ differs from what ${verdictFilePath(id)} recorded: ${describeDifferences(diffs)}` : `${Object.keys(artifacts.sums).length} artifact(s) match the verdict`,
+      diffs.length
+        ? `the committed ${outDirPath(id)}/ differs from what ${verdictFilePath(id)} recorded: ${describeDifferences(diffs)}`
+        : `${Object.keys(artifacts.sums).length} artifact(s) match the verdict`,
       `restore ${outDirPath(id)}/ from git history, or run the node again; either way it then needs a new audit`,
     )
   }
@@ -82,14 +89,18 @@ export async function evaluateDeployGate(
   const decided = await auditConditions(ws, snap, {id, node, worker: verdict?.worker}, artifacts, opts.now, add, trust.auditors)
   const audit = decided?.audit
   if (trust.auditors.length === 0) {
-    warnings.push('audits are unauthenticated: no `auditors:` with SSH keys in rigor.yaml, so anyone who can commit could have written the PASS (see README: auditor keys)')
+    warnings.push(
+      'audits are unauthenticated: no `auditors:` with SSH keys in rigor.yaml, so anyone who can commit could have written the PASS (see README: auditor keys)',
+    )
   }
   if (opts.workingTree) {
     const diffs = await workingTreeDifferences(ws.root, id, artifacts.sums)
     add(
       'artifacts.working_tree',
       diffs.length === 0,
-      diffs.length ? `the working tree's copies differ from the committed, audited files: ${describeDifferences(diffs)}` : 'the working tree holds the audited files',
+      diffs.length
+        ? `the working tree's copies differ from the committed, audited files: ${describeDifferences(diffs)}`
+        : 'the working tree holds the audited files',
       `restore them (git checkout -- ${outDirPath(id)}), or commit the change and have the node audited again`,
     )
   }
@@ -112,14 +123,24 @@ async function auditConditions(
   const reaudit = `have it audited again: rigor audit ${id} --auditor NAME (someone who did not run, seed or design it)`
   const {audits, unusable} = await readNodeAudits(ws.repo, snap.tree, id)
   const ignored = unusable.length ? ` (${unusable.length} unusable report(s) ignored: ${unusable.map((u) => u.file).join(', ')})` : ''
-  if (!add('audit.exists', audits.length > 0, audits.length ? `${audits.length} audit report(s)${ignored}` : `${id} has no audit${ignored}`, `audit it: rigor audit ${id} --auditor NAME`)) return undefined
+  if (
+    !add(
+      'audit.exists',
+      audits.length > 0,
+      audits.length ? `${audits.length} audit report(s)${ignored}` : `${id} has no audit${ignored}`,
+      `audit it: rigor audit ${id} --auditor NAME`,
+    )
+  )
+    return undefined
   const covering = audits.filter((a) => artifactDifferences(a.front.covers.artifacts, artifacts.sums).length === 0)
   const newest = audits[0]!
   if (
     !add(
       'audit.covers_artifacts',
       covering.length > 0,
-      covering.length ? `${covering[0]!.file} covers the current artifacts` : `no audit covers the current artifacts; since the newest one (${newest.file}): ${describeDifferences(artifactDifferences(newest.front.covers.artifacts, artifacts.sums))}`,
+      covering.length
+        ? `${covering[0]!.file} covers the current artifacts`
+        : `no audit covers the current artifacts; since the newest one (${newest.file}): ${describeDifferences(artifactDifferences(newest.front.covers.artifacts, artifacts.sums))}`,
       reaudit,
     )
   ) {
@@ -144,7 +165,9 @@ async function auditConditions(
     const ok = add(
       'audit.signed',
       found !== undefined,
-      found ? `${found.file} is signed by ${signer}, a listed auditor${refused.length ? `; not counted: ${refused.join('; ')}` : ''}` : `no audit of the current artifacts is signed by the auditor it names: ${refused.join('; ')}`,
+      found
+        ? `${found.file} is signed by ${signer}, a listed auditor${refused.length ? `; not counted: ${refused.join('; ')}` : ''}`
+        : `no audit of the current artifacts is signed by the auditor it names: ${refused.join('; ')}`,
       `have a listed auditor audit it with their key: rigor audit ${id} --auditor NAME --signing-key PATH`,
     )
     if (!ok) return undefined
@@ -152,45 +175,120 @@ async function auditConditions(
   }
   // the newest word on these exact artifacts decides: a later FAIL is not outvoted by an earlier PASS
   const failing = audit.front.issues.filter((i) => i.severity !== 'minor').map((i) => `${i.category}: ${i.description}`)
-  if (!add('audit.pass', audit.front.verdict === 'PASS', `${audit.file} is ${audit.front.verdict}${failing.length ? ` (${failing.slice(0, 3).join('; ')})` : ''}`, `fix what it found, run the node again, then ${reaudit}`)) return undefined
+  if (
+    !add(
+      'audit.pass',
+      audit.front.verdict === 'PASS',
+      `${audit.file} is ${audit.front.verdict}${failing.length ? ` (${failing.slice(0, 3).join('; ')})` : ''}`,
+      `fix what it found, run the node again, then ${reaudit}`,
+    )
+  )
+    return undefined
   const ageDays = (now.getTime() - Date.parse(audit.front.audited_at)) / DAY_MS
-  if (!add('audit.fresh', ageDays <= MAX_AUDIT_AGE_DAYS, `${audit.file} is ${Math.floor(ageDays)} day(s) old; the gate takes audits at most ${MAX_AUDIT_AGE_DAYS} days old`, reaudit)) return undefined
+  if (
+    !add(
+      'audit.fresh',
+      ageDays <= MAX_AUDIT_AGE_DAYS,
+      `${audit.file} is ${Math.floor(ageDays)} day(s) old; the gate takes audits at most ${MAX_AUDIT_AGE_DAYS} days old`,
+      reaudit,
+    )
+  )
+    return undefined
   const dependent = independenceProblem(subject.node, subject.worker, signer ?? audit.front.auditor)
-  if (!add('audit.independent', dependent === undefined, dependent ?? `${signer ?? audit.front.auditor} did not run, seed or design ${id}`, reaudit)) return undefined
+  if (
+    !add(
+      'audit.independent',
+      dependent === undefined,
+      dependent ?? `${signer ?? audit.front.auditor} did not run, seed or design ${id}`,
+      reaudit,
+    )
+  )
+    return undefined
   // with a sealed holdout configured, the audit must have opened it and the strategy must have held up there
   if (ws.config.holdout) {
     const holdout = audit.front.holdout
     const ok = holdout?.passed === true
-    if (!add('holdout.passed', ok, holdout ? `${audit.file}: holdout ${holdout.summary}` : `${audit.file} has no holdout result (made before holdout: was configured)`, ok ? undefined : holdout ? 'the strategy did not hold up on data it never saw: do not deploy it; research a new variant' : reaudit)) return undefined
+    if (
+      !add(
+        'holdout.passed',
+        ok,
+        holdout ? `${audit.file}: holdout ${holdout.summary}` : `${audit.file} has no holdout result (made before holdout: was configured)`,
+        ok ? undefined : holdout ? 'the strategy did not hold up on data it never saw: do not deploy it; research a new variant' : reaudit,
+      )
+    )
+      return undefined
   }
   return {audit, signer}
 }
 
-async function paperConditions(ws: Workspace, snap: Snapshot, id: string, artifacts: CurrentArtifacts, add: Add): Promise<DeployGate['paper']> {
+async function paperConditions(
+  ws: Workspace,
+  snap: Snapshot,
+  id: string,
+  artifacts: CurrentArtifacts,
+  add: Add,
+): Promise<DeployGate['paper']> {
   const deployPaper = `deploy it to paper first: rigor deploy ${id} --stage paper`
   const paperRun = `trade it on paper: rigor paper ${id} (after new prices have arrived past its backtest window)`
   const deployment = await readDeployment(ws.repo, snap.tree, 'paper', id)
   if (deployment.kind !== 'ok') {
-    add('paper.deployed', false, deployment.kind === 'absent' ? `${id} has no paper deployment` : `${deployment.file} is unusable: ${deployment.error.message}`, deployment.kind === 'absent' ? deployPaper : `restore ${deployment.file} from git history`)
+    add(
+      'paper.deployed',
+      false,
+      deployment.kind === 'absent' ? `${id} has no paper deployment` : `${deployment.file} is unusable: ${deployment.error.message}`,
+      deployment.kind === 'absent' ? deployPaper : `restore ${deployment.file} from git history`,
+    )
     return undefined
   }
   const paper = deployment.doc
-  if (!add('paper.deployed', paper.status === 'active', `the paper deployment (${deployment.file}) is ${paper.status}`, deployPaper)) return undefined
+  if (!add('paper.deployed', paper.status === 'active', `the paper deployment (${deployment.file}) is ${paper.status}`, deployPaper))
+    return undefined
   const diffs = artifactDifferences(paper.artifacts, artifacts.sums)
-  if (!add('paper.same_artifacts', diffs.length === 0, `the paper deployment ran other artifacts than the current ones: ${describeDifferences(diffs)}`, `deploy the current artifacts to paper and trade them there: rigor deploy ${id} --stage paper`)) return undefined
+  if (
+    !add(
+      'paper.same_artifacts',
+      diffs.length === 0,
+      `the paper deployment ran other artifacts than the current ones: ${describeDifferences(diffs)}`,
+      `deploy the current artifacts to paper and trade them there: rigor deploy ${id} --stage paper`,
+    )
+  )
+    return undefined
   const results = await readPaperResults(ws.repo, snap.tree, id)
   if (results.kind !== 'ok') {
-    add('paper.results', false, results.kind === 'absent' ? `${id} has no paper results` : `${results.file} is unusable: ${results.error.message}`, results.kind === 'absent' ? paperRun : `restore ${results.file} from git history, or run rigor paper ${id} again`)
+    add(
+      'paper.results',
+      false,
+      results.kind === 'absent' ? `${id} has no paper results` : `${results.file} is unusable: ${results.error.message}`,
+      results.kind === 'absent' ? paperRun : `restore ${results.file} from git history, or run rigor paper ${id} again`,
+    )
     return undefined
   }
   const r = results.doc
-  if (!add('paper.results', r.deployment.deployed_at === paper.deployed_at && r.deployment.checksum === paper.checksum, `${results.file} was made under an earlier paper deployment`, paperRun)) return undefined
+  if (
+    !add(
+      'paper.results',
+      r.deployment.deployed_at === paper.deployed_at && r.deployment.checksum === paper.checksum,
+      `${results.file} was made under an earlier paper deployment`,
+      paperRun,
+    )
+  )
+    return undefined
   const live = ws.config.deploy?.live
   const minPeriods = live?.min_paper_periods ?? DEFAULT_MIN_PAPER_PERIODS
-  const periodsOk = add('paper.periods', r.periods >= minPeriods, `${r.periods} paper period(s) (${r.from} to ${r.to}); live needs at least ${minPeriods} (deploy.live.min_paper_periods)`, `let it trade on paper longer: ${paperRun}`)
+  const periodsOk = add(
+    'paper.periods',
+    r.periods >= minPeriods,
+    `${r.periods} paper period(s) (${r.from} to ${r.to}); live needs at least ${minPeriods} (deploy.live.min_paper_periods)`,
+    `let it trade on paper longer: ${paperRun}`,
+  )
   // live money needs a paper record that earned something: on by default, overridable in rigor.yaml
   const minSharpe = live?.min_paper_sharpe ?? DEFAULT_MIN_PAPER_SHARPE
-  const sharpeOk = add('paper.sharpe', r.sharpe >= minSharpe, `paper Sharpe ${r.sharpe.toFixed(3)} (annualised); live needs at least ${minSharpe} (deploy.live.min_paper_sharpe)`, `let it trade on paper longer, or improve the strategy and start again from the audit`)
+  const sharpeOk = add(
+    'paper.sharpe',
+    r.sharpe >= minSharpe,
+    `paper Sharpe ${r.sharpe.toFixed(3)} (annualised); live needs at least ${minSharpe} (deploy.live.min_paper_sharpe)`,
+    `let it trade on paper longer, or improve the strategy and start again from the audit`,
+  )
   return periodsOk && sharpeOk ? {deployment: paper, results: r, file: results.file} : undefined
 }
 
@@ -199,5 +297,7 @@ export function gateRefusal(id: string, stage: DeployStage, gate: DeployGate): C
   const failed = gate.conditions.filter((c) => !c.ok)
   const lines = failed.map((c) => `  - ${c.name}: ${c.detail}`)
   const fixes = [...new Set(failed.map((c) => c.fix).filter((f): f is string => !!f))]
-  return new CheckFailedError(`refusing to deploy ${id} to ${stage}: ${failed.length} condition(s) failed\n${lines.join('\n')}`, {fix: fixes.join('; ')})
+  return new CheckFailedError(`refusing to deploy ${id} to ${stage}: ${failed.length} condition(s) failed\n${lines.join('\n')}`, {
+    fix: fixes.join('; '),
+  })
 }

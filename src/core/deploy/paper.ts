@@ -85,7 +85,10 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   if (record.problem) throw problemError(record.problem)
   const node = record.node!
   const deployment = await activePaperDeployment(ws.repo, snap.tree, id)
-  if (!node.data) throw new CheckFailedError(`${id} declares no data file, so there is nothing to trade forward on`, {fix: 'paper trading needs a node with `data:` (its RIGOR_DATA)'})
+  if (!node.data)
+    throw new CheckFailedError(`${id} declares no data file, so there is nothing to trade forward on`, {
+      fix: 'paper trading needs a node with `data:` (its RIGOR_DATA)',
+    })
 
   const backtestEnd = await backtestWindowEnd(ws.repo, snap.tree, id, deployment)
   // the history is the committed data file, never the working tree's copy
@@ -107,13 +110,22 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   }
   const lastTime = Date.parse(ahead.at(-1)![history.dateColumn]!)
   const returns = await runForward(ws, node, formatCsv(history.header, [...past, ...ahead]), backtestEnd.time, lastTime)
-  if (returns.length === 0) throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${backtestEnd.date}`, {fix: 'a strategy runner writes one return per period in returns.csv (docs/runner-protocol.md)'})
+  if (returns.length === 0)
+    throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${backtestEnd.date}`, {
+      fix: 'a strategy runner writes one return per period in returns.csv (docs/runner-protocol.md)',
+    })
 
-  const periodsPerYear = typeof node.params.periods_per_year === 'number' && node.params.periods_per_year > 0 ? node.params.periods_per_year : TRADING_DAYS_PER_YEAR
+  const periodsPerYear =
+    typeof node.params.periods_per_year === 'number' && node.params.periods_per_year > 0
+      ? node.params.periods_per_year
+      : TRADING_DAYS_PER_YEAR
   const m = returnMetrics(Float64Array.from(returns.map((r) => r.value)), periodsPerYear)
   const file = paperResultsPath(id)
   const returnsFile = paperReturnsPath(id)
-  const returnsCsv = formatCsv(['date', 'return'], returns.map((r) => [r.date, r.value]))
+  const returnsCsv = formatCsv(
+    ['date', 'return'],
+    returns.map((r) => [r.date, r.value]),
+  )
   const doc = {
     node: id,
     deployment: {deployed_at: deployment.deployed_at, checksum: deployment.checksum},
@@ -135,15 +147,36 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   const outcome = await ws.commit<PaperResult>(async (tipSnap) => {
     const still = await readDeployment(ws.repo, tipSnap.tree, 'paper', id)
     if (still.kind !== 'ok' || still.doc.status !== 'active' || still.doc.checksum !== deployment.checksum) {
-      throw new CheckFailedError(`the paper deployment of ${id} changed while it traded; nothing was recorded`, {fix: `check it (${still.file}) and run rigor paper ${id} again`})
+      throw new CheckFailedError(`the paper deployment of ${id} changed while it traded; nothing was recorded`, {
+        fix: `check it (${still.file}) and run rigor paper ${id} again`,
+      })
     }
     return {
       files: new Map([
         [file, dumpStateDocument(doc)],
         [returnsFile, returnsCsv],
       ]),
-      message: {action: 'paper', subject: `paper ${id}: ${doc.periods} period(s), sharpe ${m.sharpe.toFixed(2)}`, nodes: [id], worker: opts.by, trailers: {Periods: String(doc.periods), Sharpe: m.sharpe.toFixed(4)}},
-      result: {node: id, file, returns_file: returnsFile, backtest_end: doc.backtest_end, from: doc.from, to: doc.to, periods: doc.periods, sharpe: doc.sharpe, total_return: doc.total_return, max_drawdown: doc.max_drawdown, win_rate: doc.win_rate, data: sourceName},
+      message: {
+        action: 'paper',
+        subject: `paper ${id}: ${doc.periods} period(s), sharpe ${m.sharpe.toFixed(2)}`,
+        nodes: [id],
+        worker: opts.by,
+        trailers: {Periods: String(doc.periods), Sharpe: m.sharpe.toFixed(4)},
+      },
+      result: {
+        node: id,
+        file,
+        returns_file: returnsFile,
+        backtest_end: doc.backtest_end,
+        from: doc.from,
+        to: doc.to,
+        periods: doc.periods,
+        sharpe: doc.sharpe,
+        total_return: doc.total_return,
+        max_drawdown: doc.max_drawdown,
+        win_rate: doc.win_rate,
+        data: sourceName,
+      },
     }
   })
   return {...outcome.result, commit: outcome.commit}
@@ -153,31 +186,51 @@ async function activePaperDeployment(repo: Repo, tree: string | undefined, id: s
   const found = await readDeployment(repo, tree, 'paper', id)
   if (found.kind === 'unusable') throw found.error
   if (found.kind === 'absent' || found.doc.status !== 'active') {
-    throw new CheckFailedError(`${id} has no active paper deployment${found.kind === 'ok' ? ` (${found.file} is ${found.doc.status})` : ''}; only a node deployed to paper trades on paper`, {
-      fix: `deploy it to paper first: rigor deploy ${id} --stage paper`,
-    })
+    throw new CheckFailedError(
+      `${id} has no active paper deployment${found.kind === 'ok' ? ` (${found.file} is ${found.doc.status})` : ''}; only a node deployed to paper trades on paper`,
+      {
+        fix: `deploy it to paper first: rigor deploy ${id} --stage paper`,
+      },
+    )
   }
   return found.doc
 }
 
 /** The last date of the committed returns.csv, which must still be the one the paper deployment shipped. */
-async function backtestWindowEnd(repo: Repo, tree: string | undefined, id: string, deployment: DeploymentFile): Promise<{date: string; time: number}> {
+async function backtestWindowEnd(
+  repo: Repo,
+  tree: string | undefined,
+  id: string,
+  deployment: DeploymentFile,
+): Promise<{date: string; time: number}> {
   const artifacts = await currentArtifacts(repo, tree, id)
   const file = `${outDirPath(id)}/returns.csv`
   const oid = artifacts.oids[RETURNS]
-  if (!oid) throw new CheckFailedError(`${id} has no ${file}, so its backtest window is unknown`, {fix: 'paper trading continues a strategy runner, which writes returns.csv (docs/runner-protocol.md)'})
+  if (!oid)
+    throw new CheckFailedError(`${id} has no ${file}, so its backtest window is unknown`, {
+      fix: 'paper trading continues a strategy runner, which writes returns.csv (docs/runner-protocol.md)',
+    })
   if (deployment.artifacts[RETURNS] !== artifacts.sums[RETURNS]) {
-    throw new CheckFailedError(`${file} changed after the paper deployment`, {fix: `have the node audited again and deploy it to paper again: rigor deploy ${id} --stage paper`})
+    throw new CheckFailedError(`${file} changed after the paper deployment`, {
+      fix: `have the node audited again and deploy it to paper again: rigor deploy ${id} --stage paper`,
+    })
   }
   const [blob] = await readBlobs(repo, [oid])
   const table = parseDatedCsv(blob!.toString('utf8'), file)
-  if (table.rows.length === 0) throw new CheckFailedError(`${file} has no rows, so its backtest window is unknown`, {fix: 'run the node again'})
+  if (table.rows.length === 0)
+    throw new CheckFailedError(`${file} has no rows, so its backtest window is unknown`, {fix: 'run the node again'})
   const last = table.rows.reduce((a, b) => (dateOf(table, b) > dateOf(table, a) ? b : a))
   return {date: last[table.dateColumn]!, time: dateOf(table, last)}
 }
 
 /** Runs the node's command on `prices` and returns its returns dated in (after, until]. */
-async function runForward(ws: Workspace, node: NodeFile, prices: string, after: number, until: number): Promise<Array<{date: string; value: number}>> {
+async function runForward(
+  ws: Workspace,
+  node: NodeFile,
+  prices: string,
+  after: number,
+  until: number,
+): Promise<Array<{date: string; value: number}>> {
   const workDir = join(ws.repo.paths.commonDir, 'rigor', 'paper', `${node.id.replace(/\//g, '__')}.${randomBytes(4).toString('hex')}`)
   const outDir = join(workDir, 'out')
   try {
@@ -199,10 +252,15 @@ async function runForward(ws: Workspace, node: NodeFile, prices: string, after: 
     const report = await readRunnerReport(outDir, outcome, timeoutMs, ws.config.runner.limits)
     if (!report.ok) {
       const log = (await readFile(join(outDir, RUN_LOG), 'utf8').catch(() => '')).slice(-2000).trimEnd()
-      throw new CheckFailedError(`the paper run of ${node.id} failed: ${report.reason}; nothing was recorded${log ? `\n${log}` : ''}`, {fix: 'fix the runner (the output above is its run.log), then run rigor paper again'})
+      throw new CheckFailedError(`the paper run of ${node.id} failed: ${report.reason}; nothing was recorded${log ? `\n${log}` : ''}`, {
+        fix: 'fix the runner (the output above is its run.log), then run rigor paper again',
+      })
     }
     const text = await readFile(join(outDir, 'returns.csv'), 'utf8').catch(() => undefined)
-    if (text === undefined) throw new CheckFailedError(`the runner of ${node.id} wrote no returns.csv`, {fix: 'a strategy runner writes returns.csv (date,return) into RIGOR_OUT (docs/runner-protocol.md)'})
+    if (text === undefined)
+      throw new CheckFailedError(`the runner of ${node.id} wrote no returns.csv`, {
+        fix: 'a strategy runner writes returns.csv (date,return) into RIGOR_OUT (docs/runner-protocol.md)',
+      })
     const table = parseDatedCsv(text, 'returns.csv (paper run)')
     return forwardReturns(table, after, until)
   } finally {
@@ -213,13 +271,19 @@ async function runForward(ws: Workspace, node: NodeFile, prices: string, after: 
 function forwardReturns(table: DatedTable, after: number, until: number): Array<{date: string; value: number}> {
   // the one column rule of every returns.csv reader (data/series-file.ts)
   const column = seriesColumns(table.header, 'return').value
-  if (column >= table.header.length) throw new CheckFailedError('the paper run\'s returns.csv has no return column', {fix: 'write returns.csv as date,return (docs/runner-protocol.md)'})
+  if (column >= table.header.length)
+    throw new CheckFailedError("the paper run's returns.csv has no return column", {
+      fix: 'write returns.csv as date,return (docs/runner-protocol.md)',
+    })
   return table.rows
     .filter((row) => dateOf(table, row) > after && dateOf(table, row) <= until)
     .sort((a, b) => dateOf(table, a) - dateOf(table, b))
     .map((row) => {
       const value = Number(row[column])
-      if (row[column] === '' || !Number.isFinite(value)) throw new CheckFailedError(`the paper run's returns.csv has "${row[column]}" for ${row[table.dateColumn]}, not a number`, {fix: 'write one finite return per period'})
+      if (row[column] === '' || !Number.isFinite(value))
+        throw new CheckFailedError(`the paper run's returns.csv has "${row[column]}" for ${row[table.dateColumn]}, not a number`, {
+          fix: 'write one finite return per period',
+        })
       return {date: row[table.dateColumn]!, value}
     })
 }

@@ -4,7 +4,6 @@ import type {DeployStage} from '../schemas/index.js'
 
 import {DEPLOYMENTS_DIR} from '../state/layout.js'
 
-
 export const deploymentFilePath = (stage: DeployStage, id: string): string => `${DEPLOYMENTS_DIR}/${stage}/${id}.yaml`
 export const paperResultsPath = (id: string): string => `${DEPLOYMENTS_DIR}/paper/${id}.results.yaml`
 export const paperReturnsPath = (id: string): string => `${DEPLOYMENTS_DIR}/paper/${id}.returns.csv`
@@ -18,7 +17,9 @@ export const DEFAULT_MIN_PAPER_PERIODS = 20
 export function assertDeployableId(id: string): string {
   assertNodeId(id)
   if (/\.(results|returns)$/.test(id)) {
-    throw new InputError(`"${id}" ends in .results or .returns, which names another node's paper record under deployments/paper/`, {fix: 'rename the node before deploying it'})
+    throw new InputError(`"${id}" ends in .results or .returns, which names another node's paper record under deployments/paper/`, {
+      fix: 'rename the node before deploying it',
+    })
   }
   return id
 }

@@ -6,14 +6,28 @@ import {DeploymentFile, PaperResultsFile, type DeployStage} from '../schemas/ind
 import {deploymentFilePath, paperResultsPath} from './paths.js'
 
 /** A state document read from a committed tree: absent, usable, or unusable with why. */
-export type ReadRecord<T> = {kind: 'absent'; file: string} | {kind: 'ok'; file: string; doc: T} | {kind: 'unusable'; file: string; error: RigorError}
+export type ReadRecord<T> =
+  | {kind: 'absent'; file: string}
+  | {kind: 'ok'; file: string; doc: T}
+  | {kind: 'unusable'; file: string; error: RigorError}
 
-async function readRecord<S extends z.ZodType>(repo: Repo, tree: string | undefined, file: string, schema: S, id: string): Promise<ReadRecord<z.infer<S>>> {
+async function readRecord<S extends z.ZodType>(
+  repo: Repo,
+  tree: string | undefined,
+  file: string,
+  schema: S,
+  id: string,
+): Promise<ReadRecord<z.infer<S>>> {
   const blob = tree ? await repo.readFileAt(tree, file) : undefined
   if (!blob) return {kind: 'absent', file}
   try {
     const doc = loadStateDocument(schema, blob.toString('utf8'), file) as {node: string}
-    if (doc.node !== id) throw new InputError(`says node "${doc.node}" but lives at the path of node "${id}"`, {file, field: 'node', fix: 'restore the file from git history'})
+    if (doc.node !== id)
+      throw new InputError(`says node "${doc.node}" but lives at the path of node "${id}"`, {
+        file,
+        field: 'node',
+        fix: 'restore the file from git history',
+      })
     return {kind: 'ok', file, doc: doc as z.infer<S>}
   } catch (err) {
     if (err instanceof RigorError) return {kind: 'unusable', file, error: err}
@@ -21,10 +35,19 @@ async function readRecord<S extends z.ZodType>(repo: Repo, tree: string | undefi
   }
 }
 
-export async function readDeployment(repo: Repo, tree: string | undefined, stage: DeployStage, id: string): Promise<ReadRecord<DeploymentFile>> {
+export async function readDeployment(
+  repo: Repo,
+  tree: string | undefined,
+  stage: DeployStage,
+  id: string,
+): Promise<ReadRecord<DeploymentFile>> {
   const record = await readRecord(repo, tree, deploymentFilePath(stage, id), DeploymentFile, id)
   if (record.kind === 'ok' && record.doc.stage !== stage) {
-    return {kind: 'unusable', file: record.file, error: new InputError(`says stage "${record.doc.stage}" but lives under ${stage}/`, {file: record.file, field: 'stage'})}
+    return {
+      kind: 'unusable',
+      file: record.file,
+      error: new InputError(`says stage "${record.doc.stage}" but lives under ${stage}/`, {file: record.file, field: 'stage'}),
+    }
   }
   return record
 }

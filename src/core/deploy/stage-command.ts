@@ -17,7 +17,10 @@ const OUTPUT_TAIL = 4000
  * with the deployment's facts in the environment. `rigor` as the program is
  * this rigor, as for runners.
  */
-export async function runStageCommand(command: string[], opts: {cwd: string; env: Record<string, string>; timeoutMs: number}): Promise<StageCommandRun> {
+export async function runStageCommand(
+  command: string[],
+  opts: {cwd: string; env: Record<string, string>; timeoutMs: number},
+): Promise<StageCommandRun> {
   const [program, args] = resolveCommand(command)
   const result = await execa(program, args, {
     cwd: opts.cwd,

@@ -62,14 +62,20 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
   await mkdir(join(ws.repo.paths.gitDir, 'rigor'), {recursive: true})
   const previous = await readProgress(file)
   if (previous && previous.pid !== process.pid && isAlive(previous.pid)) {
-    throw new CheckFailedError(`another rigor cycle (pid ${previous.pid}) is running in this checkout`, {fix: `wait for it to finish, or stop it (kill ${previous.pid}); the next rigor cycle resumes where it stopped`})
+    throw new CheckFailedError(`another rigor cycle (pid ${previous.pid}) is running in this checkout`, {
+      fix: `wait for it to finish, or stop it (kill ${previous.pid}); the next rigor cycle resumes where it stopped`,
+    })
   }
   const progress: CycleProgress = previous
     ? {...previous, pid: process.pid}
     : {id: new Date().toISOString().replace(/[:.]/g, '-'), started_at: new Date().toISOString(), pid: process.pid, done: [], results: {}}
   await writeFile(file, JSON.stringify(progress, null, 2))
   const worker = cycleWorker()
-  const result: CycleResult = {id: progress.id, resumed: Boolean(previous), released: previous ? await releaseHeld(ws, worker, () => true, 'of a crashed cycle') : []}
+  const result: CycleResult = {
+    id: progress.id,
+    resumed: Boolean(previous),
+    released: previous ? await releaseHeld(ws, worker, () => true, 'of a crashed cycle') : [],
+  }
   const step = async <T>(name: CycleStep, fn: () => Promise<T>): Promise<T | undefined> => {
     if (progress.done.includes(name)) {
       opts.onStep?.(name, 'skipped', 'done before the restart')
@@ -86,8 +92,25 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
     return value
   }
   result.design = await step('design', () => designNodes(ws, {count: opts.designCount}))
-  result.work = await step('work', () => runWorkLoop(ws, {admission: policies.admission, worker, parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal, groups: opts.groups}))
-  result.audit = await step('audit', () => auditTopCandidates(ws, {count: opts.keep, auditor: `auditor-${hostname().split('.')[0]!.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}`}))
+  result.work = await step('work', () =>
+    runWorkLoop(ws, {
+      admission: policies.admission,
+      worker,
+      parallel: opts.parallel,
+      onEvent: opts.onWork,
+      signal: opts.signal,
+      groups: opts.groups,
+    }),
+  )
+  result.audit = await step('audit', () =>
+    auditTopCandidates(ws, {
+      count: opts.keep,
+      auditor: `auditor-${hostname()
+        .split('.')[0]!
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]/g, '-')}`,
+    }),
+  )
   result.rank = await step('rank', async () => {
     const ranked = await rankNodes(ws, {objective: 'sharpe', keep: opts.keep, by: worker})
     return {file: ranked.file, kept: ranked.ranking.kept}
@@ -107,4 +130,3 @@ async function readProgress(file: string): Promise<CycleProgress | undefined> {
     return undefined
   }
 }
-

@@ -69,9 +69,15 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
   // a throwaway auditor key: the demo's audits are signed, and its deploy gate checks the signature
   const auditorKey = await demoAuditorKey(target)
   const configText = await readFile(DEMO_CONFIG, 'utf8')
-  const init = await initWorkspace(target, {configText: auditorKey ? `${configText.trimEnd()}\n\n${auditorsYaml(auditorKey)}` : configText, ownRepository: true})
+  const init = await initWorkspace(target, {
+    configText: auditorKey ? `${configText.trimEnd()}\n\n${auditorsYaml(auditorKey)}` : configText,
+    ownRepository: true,
+  })
   if (auditorKey) auditorKey.privatePath = await keepKey(auditorKey.privatePath, join(target, '.git', 'rigor'))
-  step('init', `workspace and git repository in ${init.root}${auditorKey ? `; a throwaway SSH key for demo-auditor (${auditorKey.privatePath}), listed in auditors:` : ''}`)
+  step(
+    'init',
+    `workspace and git repository in ${init.root}${auditorKey ? `; a throwaway SSH key for demo-auditor (${auditorKey.privatePath}), listed in auditors:` : ''}`,
+  )
 
   const ws = await Workspace.open(target)
   if (opts.warn) ws.onWarning = opts.warn
@@ -82,8 +88,20 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     const drafts = nodesOfSpec(spec, {seededBy: 'demo', createdAt: nowIso(), file: 'templates/demo-seed.yaml'})
     const seeded = await seedNodes(ws, drafts, {file: 'templates/demo-seed.yaml'})
     step('seed', `${seeded.added.length} variants in ${seeded.sweeps.length} sweeps over 4 teams`)
-    const work = await runWorkLoop(ws, {admission: policies.admission, worker: 'demo-worker', parallel: opts.parallel, onEvent: opts.onWork, signal: opts.signal, groups: opts.groups})
-    step('work', `${work.finished} runs: ${Object.entries(work.by_status).map(([s, n]) => `${n} ${s}`).join(', ')}`)
+    const work = await runWorkLoop(ws, {
+      admission: policies.admission,
+      worker: 'demo-worker',
+      parallel: opts.parallel,
+      onEvent: opts.onWork,
+      signal: opts.signal,
+      groups: opts.groups,
+    })
+    step(
+      'work',
+      `${work.finished} runs: ${Object.entries(work.by_status)
+        .map(([s, n]) => `${n} ${s}`)
+        .join(', ')}`,
+    )
     const summary = async () => ({dir: target, seeded: seeded.added.length, work, status: summariseStatus(await ws.currentSnapshot())})
     // stopped (Ctrl-C): the work step put its claims back; the audit, deploy, rank and report steps are not started
     if (opts.signal?.aborted) {
@@ -97,19 +115,36 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
       const verdict = await ws.store.verdict(record)
       if (!verdict) continue
       const m = verdict.metrics
-      best.push({id: record.id, team: record.node.team, sharpe: m.sharpe ?? 0, max_drawdown: m.max_drawdown ?? 0, total_return: m.total_return ?? 0})
+      best.push({
+        id: record.id,
+        team: record.node.team,
+        sharpe: m.sharpe ?? 0,
+        max_drawdown: m.max_drawdown ?? 0,
+        total_return: m.total_return ?? 0,
+      })
     }
     best.sort((a, b) => b.sharpe - a.sharpe)
     // the best candidates in turn until one passes: most of the best-looking ones do not survive the auditor
-    const audits = await auditTopCandidates(ws, {count: 12, untilPass: true, auditor: 'demo-auditor', signer: auditorKey ? {keyPath: auditorKey.privatePath} : undefined})
-    step('audit', audits.map((a) => `${a.id} ${a.verdict}${auditorKey ? ' (signed by demo-auditor)' : ''}`).join(', ') || 'nothing to audit')
+    const audits = await auditTopCandidates(ws, {
+      count: 12,
+      untilPass: true,
+      auditor: 'demo-auditor',
+      signer: auditorKey ? {keyPath: auditorKey.privatePath} : undefined,
+    })
+    step(
+      'audit',
+      audits.map((a) => `${a.id} ${a.verdict}${auditorKey ? ' (signed by demo-auditor)' : ''}`).join(', ') || 'nothing to audit',
+    )
     for (const a of audits) if (a.holdout) step('holdout', `${a.id}: ${a.holdout}`)
     const winner = audits.find((a) => a.verdict === 'PASS')
     let deployed: string | undefined
     if (winner) {
       const deployment = await deployNode(ws, winner.id, {stage: 'paper', by: 'demo'})
       deployed = deployment.file
-      step('deploy', `${winner.id} to paper (${deployed}), on ${winner.file}${deployment.audit_signer ? ` signed by ${deployment.audit_signer}` : ''}${winner.holdout ? `; sealed holdout ${winner.holdout}` : ''}`)
+      step(
+        'deploy',
+        `${winner.id} to paper (${deployed}), on ${winner.file}${deployment.audit_signer ? ` signed by ${deployment.audit_signer}` : ''}${winner.holdout ? `; sealed holdout ${winner.holdout}` : ''}`,
+      )
     } else {
       step('deploy', 'nothing deployed: no candidate passed its audit (the auditor doing its job: see the FAIL reports)')
     }
@@ -142,7 +177,6 @@ async function addDemoFiles(ws: Workspace): Promise<void> {
   await ws.flushSync()
 }
 
-
 /**
  * An SSH key made for this demo only, kept under the demo's .git/rigor/ (never
  * committed): the demo lists its public half in auditors: and signs its audits
@@ -151,12 +185,17 @@ async function addDemoFiles(ws: Workspace): Promise<void> {
 async function demoAuditorKey(target: string): Promise<{privatePath: string; publicKey: string} | undefined> {
   const dir = await mkdtemp(join(tmpdir(), 'rigor-demo-key-'))
   const privatePath = join(dir, 'demo-auditor')
-  const made = await execa('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `demo-auditor@${target.split('/').pop() ?? 'demo'}`, '-f', privatePath], {reject: false})
+  const made = await execa(
+    'ssh-keygen',
+    ['-q', '-t', 'ed25519', '-N', '', '-C', `demo-auditor@${target.split('/').pop() ?? 'demo'}`, '-f', privatePath],
+    {reject: false},
+  )
   if (made.exitCode !== 0) return undefined
   return {privatePath, publicKey: (await readFile(`${privatePath}.pub`, 'utf8')).trim()}
 }
 
-const auditorsYaml = (key: {publicKey: string}): string => `# the demo's throwaway auditor key (its private half is outside the repository)\nauditors:\n  - name: demo-auditor\n    key: "${key.publicKey}"\n`
+const auditorsYaml = (key: {publicKey: string}): string =>
+  `# the demo's throwaway auditor key (its private half is outside the repository)\nauditors:\n  - name: demo-auditor\n    key: "${key.publicKey}"\n`
 
 /** Moves the key pair into the demo's .git/rigor/, where a user can sign more audits with it. */
 async function keepKey(privatePath: string, dir: string): Promise<string> {

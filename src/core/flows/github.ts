@@ -61,8 +61,14 @@ export function chooseInstall(inputs: InstallInputs): InstallChoice {
         fix: `npm install --save-dev <a pinned git URL or tarball of rigor>, commit package.json and package-lock.json, or choose another source: ${HOW_TO_CHOOSE}`,
       })
     }
-    const problem = installSpecProblem(dependency.startsWith('file:') ? `./${dependency.slice('file:'.length).replace(/^\.\//, '')}` : dependency)
-    if (problem) throw new InputError(`package.json: devDependencies["${inputs.packageName}"] is "${dependency}": ${problem}`, {field: 'github.install', fix: HOW_TO_CHOOSE})
+    const problem = installSpecProblem(
+      dependency.startsWith('file:') ? `./${dependency.slice('file:'.length).replace(/^\.\//, '')}` : dependency,
+    )
+    if (problem)
+      throw new InputError(`package.json: devDependencies["${inputs.packageName}"] is "${dependency}": ${problem}`, {
+        field: 'github.install',
+        fix: HOW_TO_CHOOSE,
+      })
   }
   if (inputs.flag !== undefined) {
     const problem = installSpecProblem(inputs.flag)
@@ -80,7 +86,10 @@ export function chooseInstall(inputs: InstallInputs): InstallChoice {
   }
   const running = runningSpec(inputs.running)
   if ('spec' in running) return {spec: running.spec, source: 'running rigor'}
-  throw new InputError(`rigor init --github cannot tell where CI should install rigor from: ${running.why}`, {field: '--install', fix: HOW_TO_CHOOSE})
+  throw new InputError(`rigor init --github cannot tell where CI should install rigor from: ${running.why}`, {
+    field: '--install',
+    fix: HOW_TO_CHOOSE,
+  })
 }
 
 const HOW_TO_CHOOSE =
@@ -100,9 +109,14 @@ function dependencySpec(packageJson: unknown, name: string): string | undefined 
 
 /** The pinned git URL of the running rigor's commit, or why there is none. */
 function runningSpec(running: RunningRigor): {spec: string} | {why: string} {
-  if (running.kind === 'other') return {why: `the rigor running now (${running.root}) is neither a git checkout nor this workspace's devDependency`}
-  if (running.dirty) return {why: `the rigor running now is a git checkout (${running.root}) with uncommitted changes: no commit holds the code that runs`}
-  if (!running.remoteUrl) return {why: `commit ${running.commit.slice(0, 12)} of the rigor checkout ${running.root} is on no remote branch: CI could not fetch it (push it first)`}
+  if (running.kind === 'other')
+    return {why: `the rigor running now (${running.root}) is neither a git checkout nor this workspace's devDependency`}
+  if (running.dirty)
+    return {why: `the rigor running now is a git checkout (${running.root}) with uncommitted changes: no commit holds the code that runs`}
+  if (!running.remoteUrl)
+    return {
+      why: `commit ${running.commit.slice(0, 12)} of the rigor checkout ${running.root} is on no remote branch: CI could not fetch it (push it first)`,
+    }
   const https = httpsCloneUrl(running.remoteUrl)
   if (!https) return {why: `the remote of the rigor checkout ${running.root} (${running.remoteUrl}) has no https address CI could clone`}
   const spec = `git+${https}#${running.commit}`
@@ -122,7 +136,8 @@ export function httpsCloneUrl(url: string): string | undefined {
       return undefined
     }
   }
-  const ssh = /^ssh:\/\/(?:[^@/]+@)?([A-Za-z0-9.-]+)(?::\d+)?\/(.+)$/.exec(url) ?? /^(?:[^@/:]+@)?([A-Za-z0-9.-]+\.[A-Za-z]+):(?!\/)(.+)$/.exec(url)
+  const ssh =
+    /^ssh:\/\/(?:[^@/]+@)?([A-Za-z0-9.-]+)(?::\d+)?\/(.+)$/.exec(url) ?? /^(?:[^@/:]+@)?([A-Za-z0-9.-]+\.[A-Za-z]+):(?!\/)(.+)$/.exec(url)
   return ssh ? `https://${ssh[1]}/${ssh[2]}` : undefined
 }
 
@@ -131,10 +146,13 @@ export async function describeRunningRigor(root: string): Promise<RunningRigor> 
   const git = (args: string[]) => runGit(args, {cwd: root, allowFailure: true})
   const top = await git(['rev-parse', '--show-toplevel'])
   // an installed copy inside some other repository's node_modules is not that repository's code
-  if (top.exitCode !== 0 || (await realpath(top.stdout.trim()).catch(() => '')) !== (await realpath(root).catch(() => root))) return {kind: 'other', root}
+  if (top.exitCode !== 0 || (await realpath(top.stdout.trim()).catch(() => '')) !== (await realpath(root).catch(() => root)))
+    return {kind: 'other', root}
   const commit = (await git(['rev-parse', 'HEAD'])).stdout.trim()
   const dirty = (await git(['status', '--porcelain', '--untracked-files=no'])).stdout.trim() !== ''
-  const holders = (await git(['for-each-ref', '--contains', 'HEAD', '--format=%(refname)', 'refs/remotes'])).stdout.split('\n').filter((r) => r && !r.endsWith('/HEAD'))
+  const holders = (await git(['for-each-ref', '--contains', 'HEAD', '--format=%(refname)', 'refs/remotes'])).stdout
+    .split('\n')
+    .filter((r) => r && !r.endsWith('/HEAD'))
   const remotes = [...new Set(holders.map((r) => r.split('/')[2]!))].sort((a, b) => Number(b === 'origin') - Number(a === 'origin'))
   const remoteUrl = remotes.length > 0 ? (await git(['remote', 'get-url', remotes[0]!])).stdout.trim() || undefined : undefined
   return {kind: 'checkout', root, commit, dirty, remoteUrl}
@@ -149,10 +167,15 @@ export function committedPathsNeeded(spec: string): string[] {
 /** `--reviewers @a,@org/team`: the code owners, checked. */
 export function parseReviewers(flag: string): string[] {
   const handles = [...new Set(flag.split(/[\s,]+/).filter(Boolean))]
-  if (handles.length === 0) throw new InputError('no reviewer given', {field: '--reviewers', fix: 'name the auditors by GitHub handle: --reviewers @alice,@org/auditors'})
+  if (handles.length === 0)
+    throw new InputError('no reviewer given', {
+      field: '--reviewers',
+      fix: 'name the auditors by GitHub handle: --reviewers @alice,@org/auditors',
+    })
   for (const handle of handles) {
     const problem = githubHandleProblem(handle)
-    if (problem) throw new InputError(problem, {field: '--reviewers', fix: 'name the auditors by GitHub handle: --reviewers @alice,@org/auditors'})
+    if (problem)
+      throw new InputError(problem, {field: '--reviewers', fix: 'name the auditors by GitHub handle: --reviewers @alice,@org/auditors'})
   }
   return handles
 }
@@ -161,7 +184,7 @@ export function renderCodeowners(reviewers: string[]): string {
   return [
     '# Written by `rigor init --github`: the auditors review every change to the',
     '# audit reports, the deployment records, rigor.yaml (gates, auditors:, the',
-    "# install pin) and the workflow. GitHub requests their review on pull requests;",
+    '# install pin) and the workflow. GitHub requests their review on pull requests;',
     '# a branch rule that requires code-owner review makes it binding.',
     ...OWNED_PATHS.map((path) => `${path} ${reviewers.join(' ')}`),
     '',

@@ -1,3 +1,4 @@
+import type {Stats} from 'node:fs'
 import {readFile, realpath, stat} from 'node:fs/promises'
 import {isAbsolute, join, relative, resolve, sep} from 'node:path'
 import {sha256, withChecksum} from '../state/checksum.js'
@@ -51,7 +52,8 @@ export interface CreatedHandoff {
 
 export async function createHandoff(ws: Workspace, req: HandoffRequest, now = new Date()): Promise<CreatedHandoff> {
   const names = {task: checkName(req.task, '--task'), from: checkName(req.from, '--from'), to: checkName(req.to, '--to')}
-  if (req.artifacts.length === 0) throw new InputError('a handoff needs at least one --artifact', {fix: 'name the files you hand over: --artifact PATH (repeatable)'})
+  if (req.artifacts.length === 0)
+    throw new InputError('a handoff needs at least one --artifact', {fix: 'name the files you hand over: --artifact PATH (repeatable)'})
   // hashed once, before the commit: what the sender hands over is what is on disk now
   const artifacts: Record<string, string> = {}
   for (const path of req.artifacts) {
@@ -61,7 +63,15 @@ export async function createHandoff(ws: Workspace, req: HandoffRequest, now = ne
   const outcome = await ws.commit<CreatedHandoff>(async (snap) => {
     const taken = await listTreeFiles(ws.repo, snap.tree, `${HANDOFFS_DIR}/${names.task}`)
     const number = 1 + Math.max(0, ...taken.map((f) => Number(/^(\d+)-/.exec(f.path.split('/').pop()!)?.[1] ?? 0)))
-    const handoff = withChecksum({task: names.task, number, from: names.from, to: names.to, message: req.message, created_at: nowIso(now), artifacts}) as HandoffFile
+    const handoff = withChecksum({
+      task: names.task,
+      number,
+      from: names.from,
+      to: names.to,
+      message: req.message,
+      created_at: nowIso(now),
+      artifacts,
+    }) as HandoffFile
     const file = handoffFilePath(handoff)
     return {
       files: new Map([[file, dumpYaml(handoff)]]),
@@ -84,7 +94,9 @@ export interface HandoffListing extends Partial<HandoffSummary> {
 }
 
 export async function listHandoffs(ws: Workspace, task?: string): Promise<HandoffListing[]> {
-  return (await readHandoffs(ws, task)).map((h) => (h.doc ? {...summarise(h.file, h.doc), ...(h.problem ? {problem: h.problem.message} : {})} : {file: h.file, problem: h.problem!.message}))
+  return (await readHandoffs(ws, task)).map((h) =>
+    h.doc ? {...summarise(h.file, h.doc), ...(h.problem ? {problem: h.problem.message} : {})} : {file: h.file, problem: h.problem!.message},
+  )
 }
 
 export interface HandoffProblem {
@@ -122,11 +134,25 @@ export async function verifyHandoffs(ws: Workspace, task?: string): Promise<Hand
       report.artifacts++
       const bytes = await readFile(join(ws.root, artifact)).catch(() => undefined)
       if (!bytes) {
-        report.problems.push({file: h.file, kind: 'missing', artifact, expected, message: `${artifact}: missing (handed over with ${expected})`})
+        report.problems.push({
+          file: h.file,
+          kind: 'missing',
+          artifact,
+          expected,
+          message: `${artifact}: missing (handed over with ${expected})`,
+        })
         continue
       }
       const actual = sha256(bytes)
-      if (actual !== expected) report.problems.push({file: h.file, kind: 'changed', artifact, expected, actual, message: `${artifact}: checksum no longer matches (expected ${expected}, actual ${actual})`})
+      if (actual !== expected)
+        report.problems.push({
+          file: h.file,
+          kind: 'changed',
+          artifact,
+          expected,
+          actual,
+          message: `${artifact}: checksum no longer matches (expected ${expected}, actual ${actual})`,
+        })
     }
   }
   report.ok = report.problems.length === 0
@@ -146,7 +172,10 @@ async function readHandoffs(ws: Workspace, task?: string): Promise<ReadHandoff[]
   const tip = await ws.readTip()
   const tree = tip ? await ws.repo.commitTree(tip) : undefined
   const files = (await listTreeFiles(ws.repo, tree, dir, {recursive: true})).filter((f) => f.path.endsWith('.yaml'))
-  const blobs = await readBlobs(ws.repo, files.map((f) => f.oid))
+  const blobs = await readBlobs(
+    ws.repo,
+    files.map((f) => f.oid),
+  )
   return files.map((f, i) => {
     const text = blobs[i]!.toString('utf8')
     return {file: f.path, text, ...parseHandoff(f.path, text)}
@@ -156,11 +185,23 @@ async function readHandoffs(ws: Workspace, task?: string): Promise<ReadHandoff[]
 function parseHandoff(file: string, text: string): Pick<ReadHandoff, 'doc' | 'problem'> {
   try {
     const doc = loadStateDocument(HandoffFile, text, file)
-    if (handoffFilePath(doc) !== file) return {doc, problem: {kind: 'invalid', message: `its content says ${handoffFilePath(doc)}; task, number, from and to must agree with the path`}}
+    if (handoffFilePath(doc) !== file)
+      return {
+        doc,
+        problem: {kind: 'invalid', message: `its content says ${handoffFilePath(doc)}; task, number, from and to must agree with the path`},
+      }
     return {doc}
   } catch (err) {
     if (err instanceof CorruptFileError) {
-      return {doc: loadUnchecked(text, file), problem: {kind: 'corrupt', expected: err.expected, actual: err.actual, message: `checksum mismatch (expected ${err.expected}, actual ${err.actual})`}}
+      return {
+        doc: loadUnchecked(text, file),
+        problem: {
+          kind: 'corrupt',
+          expected: err.expected,
+          actual: err.actual,
+          message: `checksum mismatch (expected ${err.expected}, actual ${err.actual})`,
+        },
+      }
     }
     // the message without the file name in front: the caller prints the file first
     if (err instanceof RigorError) return {problem: {kind: 'invalid', message: err.message.replace(`${file}: `, '')}}
@@ -183,24 +224,38 @@ function summarise(file: string, doc: HandoffFile): HandoffSummary {
 
 function checkName(value: string, flag: string): string {
   const parsed = HandoffName.safeParse(value)
-  if (!parsed.success) throw new InputError(`"${value}" ${parsed.error.issues[0]!.message}`, {field: flag, fix: `use a lowercase name such as data-prep for ${flag}`})
+  if (!parsed.success)
+    throw new InputError(`"${value}" ${parsed.error.issues[0]!.message}`, {
+      field: flag,
+      fix: `use a lowercase name such as data-prep for ${flag}`,
+    })
   return value
 }
 
 /** `path` as a workspace-relative posix path, after checking it is a regular file inside the workspace. */
 async function workspacePath(root: string, base: string, path: string): Promise<string> {
   const absolute = resolve(base, path)
-  let info
+  let info: Stats
   try {
     info = await stat(absolute)
   } catch {
-    throw new InputError(`artifact ${path} does not exist`, {field: '--artifact', fix: 'hand over files that exist in the workspace (check the path)'})
+    throw new InputError(`artifact ${path} does not exist`, {
+      field: '--artifact',
+      fix: 'hand over files that exist in the workspace (check the path)',
+    })
   }
-  if (!info.isFile()) throw new InputError(`artifact ${path} is not a regular file`, {field: '--artifact', fix: 'name each file separately; directories are not artifacts'})
+  if (!info.isFile())
+    throw new InputError(`artifact ${path} is not a regular file`, {
+      field: '--artifact',
+      fix: 'name each file separately; directories are not artifacts',
+    })
   // real paths on both sides: a symlink may not smuggle in a file from outside
   const rel = relative(await realpath(root), await realpath(absolute))
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep)[0] === '.git') {
-    throw new InputError(`artifact ${path} lies outside the workspace ${root}`, {field: '--artifact', fix: 'hand over files inside the workspace, so the receiver can check them'})
+    throw new InputError(`artifact ${path} lies outside the workspace ${root}`, {
+      field: '--artifact',
+      fix: 'hand over files inside the workspace, so the receiver can check them',
+    })
   }
   return rel.split(sep).join('/')
 }

@@ -57,7 +57,10 @@ export interface GithubSetup {
 }
 
 /** Creates a workspace in `dir` (and a git repository when there is none) in one commit. */
-export async function initWorkspace(dir: string, opts: {configText?: string; github?: GithubInitOptions; ownRepository?: boolean} = {}): Promise<InitResult> {
+export async function initWorkspace(
+  dir: string,
+  opts: {configText?: string; github?: GithubInitOptions; ownRepository?: boolean} = {},
+): Promise<InitResult> {
   const target = resolve(dir)
   // before anything is written: `git init` inside a bare repository would nest a second repository in it
   const place = await probeRepository(await nearestExisting(target))
@@ -95,7 +98,8 @@ export async function initWorkspace(dir: string, opts: {configText?: string; git
       files.set(CONFIG_FILE, recordInstall(configText, github.setup.install))
     }
     for (const path of files.keys()) {
-      if (await exists(join(root, path))) throw new InputError(`${path} already exists in ${root}`, {fix: 'move it away, then run rigor init again'})
+      if (await exists(join(root, path)))
+        throw new InputError(`${path} already exists in ${root}`, {fix: 'move it away, then run rigor init again'})
     }
     parseConfig(files.get(CONFIG_FILE)!, CONFIG_FILE)
     const outcome = await ws.commit(async () => ({
@@ -137,7 +141,11 @@ export async function isEmptyDir(dir: string): Promise<boolean> {
  * that exists, see chooseInstall) and, with reviewers, .github/CODEOWNERS. Reads
  * what CI will see: the state branch's committed files, never the working tree.
  */
-async function planGithub(ws: Workspace, configText: string, opts: GithubInitOptions): Promise<{files: Map<string, string>; setup: GithubSetup}> {
+async function planGithub(
+  ws: Workspace,
+  configText: string,
+  opts: GithubInitOptions,
+): Promise<{files: Map<string, string>; setup: GithubSetup}> {
   const stateBranch = ws.stateRef.replace(/^refs\/heads\//, '')
   const tip = await ws.readTip()
   const committed = async (path: string) => (tip ? ws.repo.readFileAt(tip, path) : undefined)
@@ -146,7 +154,10 @@ async function planGithub(ws: Workspace, configText: string, opts: GithubInitOpt
   try {
     packageJson = packageBlob ? JSON.parse(packageBlob.toString('utf8')) : undefined
   } catch (err) {
-    throw new InputError(`package.json on branch ${stateBranch} is not JSON: ${(err as Error).message}`, {file: 'package.json', fix: 'fix the file and commit it'})
+    throw new InputError(`package.json on branch ${stateBranch} is not JSON: ${(err as Error).message}`, {
+      file: 'package.json',
+      fix: 'fix the file and commit it',
+    })
   }
   const install = chooseInstall({
     flag: opts.install,
@@ -165,7 +176,7 @@ async function planGithub(ws: Workspace, configText: string, opts: GithubInitOpt
   }
   const files = new Map<string, string>([[WORKFLOW_PATH, await githubWorkflow({stateBranch, install: install.spec})]])
   const notes = [
-    'add the auditor\'s SSH private key as the repository secret RIGOR_SIGNING_KEY, and the auditor\'s name (as in auditors: of rigor.yaml) as the repository variable RIGOR_AUDITOR',
+    "add the auditor's SSH private key as the repository secret RIGOR_SIGNING_KEY, and the auditor's name (as in auditors: of rigor.yaml) as the repository variable RIGOR_AUDITOR",
     'allow the review pull request: Settings > Actions > General > Workflow permissions > "Allow GitHub Actions to create and approve pull requests"',
   ]
   const existing: string[] = []
@@ -179,8 +190,14 @@ async function planGithub(ws: Workspace, configText: string, opts: GithubInitOpt
   }
   if (opts.reviewers) files.set(CODEOWNERS_PATH, renderCodeowners(opts.reviewers))
   else if (existing.length > 0) notes.push(`make the auditors own ${OWNED_PATHS.join(', ')} in ${existing[0]}, by their GitHub handles`)
-  else notes.push('no CODEOWNERS written (no --reviewers): nobody is asked to review the audits; rerun with --reviewers @alice,@org/auditors or write .github/CODEOWNERS')
-  return {files, setup: {state_branch: stateBranch, install: install.spec, install_source: install.source, codeowners: opts.reviewers ?? [], notes}}
+  else
+    notes.push(
+      'no CODEOWNERS written (no --reviewers): nobody is asked to review the audits; rerun with --reviewers @alice,@org/auditors or write .github/CODEOWNERS',
+    )
+  return {
+    files,
+    setup: {state_branch: stateBranch, install: install.spec, install_source: install.source, codeowners: opts.reviewers ?? [], notes},
+  }
 }
 
 async function ownPackage(): Promise<{name: string; version: string}> {
@@ -201,7 +218,8 @@ async function addGithubWorkflow(root: string, createdRepo: boolean, opts: Githu
     if ((await exists(join(root, WORKFLOW_PATH))) || (tip && (await ws.repo.readFileAt(tip, WORKFLOW_PATH)))) {
       throw new InputError(`${WORKFLOW_PATH} already exists`, {fix: 'edit it, or remove it and run `rigor init --github` again'})
     }
-    const configAt = async (commit: string | undefined) => utf8Text((commit && (await ws.repo.readFileAt(commit, CONFIG_FILE))) || Buffer.alloc(0), CONFIG_FILE)
+    const configAt = async (commit: string | undefined) =>
+      utf8Text((commit && (await ws.repo.readFileAt(commit, CONFIG_FILE))) || Buffer.alloc(0), CONFIG_FILE)
     const github = await planGithub(ws, await configAt(tip), opts)
     const outcome = await ws.commit(async (snap) => {
       // rebuilt on the tip this attempt commits on: a concurrent change of rigor.yaml is kept

@@ -49,7 +49,16 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   ws.whenOperationInProgress = 'wait'
   // syncing the working tree after every commit would spawn git several times per node
   ws.syncDelayMs = Math.max(ws.syncDelayMs, 1000)
-  const summary: WorkSummary = {worker: opts.worker, claimed: 0, finished: 0, released: 0, lost: 0, by_status: {}, stopped_because: 'empty', detail: ''}
+  const summary: WorkSummary = {
+    worker: opts.worker,
+    claimed: 0,
+    finished: 0,
+    released: 0,
+    lost: 0,
+    by_status: {},
+    stopped_because: 'empty',
+    detail: '',
+  }
   let running = 0
   let claiming: Promise<unknown> = Promise.resolve()
   let wake: (() => void) | undefined
@@ -66,7 +75,9 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   // one queued behind another when a stop is asked for, or --max-nodes is reached, is never made (undefined)
   const claimSerially = (): Promise<ClaimResult | undefined> => {
     const next = claiming.then(() =>
-      signal.aborted || !underMaxNodes() ? undefined : claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, admission: opts.admission}),
+      signal.aborted || !underMaxNodes()
+        ? undefined
+        : claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, admission: opts.admission}),
     )
     claiming = next.catch(() => {})
     return next
@@ -109,7 +120,13 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       let processEnded!: () => void
       const ended = new Promise<void>((resolve) => (processEnded = resolve))
       // a claim that lands after the stop is put back at once by executeClaimedNode, without running
-      const finished = executeClaimedNode(ws, result.claimed, {worker: opts.worker, signal, pollMs: opts.pollMs, onProcessEnd: processEnded, groups: opts.groups})
+      const finished = executeClaimedNode(ws, result.claimed, {
+        worker: opts.worker,
+        signal,
+        pollMs: opts.pollMs,
+        onProcessEnd: processEnded,
+        groups: opts.groups,
+      })
         .then((outcome) => {
           if (outcome.kind === 'verdict') {
             summary.finished++

@@ -36,7 +36,12 @@ interface IndexEntry {
  * user committed on the branch, so the index is never left behind the branch:
  * a plain `git commit` can then never revert rigor's commits.
  */
-export async function syncIndexPaths(repo: Repo, worktree: {path: string}, history: HistoryCommit[], tip: HistoryCommit): Promise<PathSyncResult> {
+export async function syncIndexPaths(
+  repo: Repo,
+  worktree: {path: string},
+  history: HistoryCommit[],
+  tip: HistoryCommit,
+): Promise<PathSyncResult> {
   const result: PathSyncResult = {updated: 0, kept: []}
   // every path that changed along the way, with each version it had
   const versions = new Map<string, Set<string | undefined>>()

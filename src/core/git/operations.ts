@@ -23,15 +23,23 @@ const exists = (path: string): Promise<boolean> =>
  * finishing the operation commits the old tree and reverts rigor's commits.
  */
 export async function operationInProgress(gitDir: string): Promise<OperationInProgress | undefined> {
-  if (await exists(join(gitDir, 'MERGE_HEAD'))) return {name: 'merge', finish: 'finish it with `git commit` (after resolving conflicts) or undo it with `git merge --abort`'}
+  if (await exists(join(gitDir, 'MERGE_HEAD')))
+    return {name: 'merge', finish: 'finish it with `git commit` (after resolving conflicts) or undo it with `git merge --abort`'}
   for (const dir of ['rebase-merge', 'rebase-apply']) {
     if (!(await exists(join(gitDir, dir)))) continue
-    if (dir === 'rebase-apply' && (await exists(join(gitDir, dir, 'applying')))) return {name: 'am', finish: 'finish it with `git am --continue` or undo it with `git am --abort`'}
+    if (dir === 'rebase-apply' && (await exists(join(gitDir, dir, 'applying'))))
+      return {name: 'am', finish: 'finish it with `git am --continue` or undo it with `git am --abort`'}
     const head = (await readFile(join(gitDir, dir, 'head-name'), 'utf8').catch(() => '')).trim()
-    return {name: 'rebase', finish: 'finish it with `git rebase --continue` or undo it with `git rebase --abort`', branch: head.startsWith('refs/') ? head : undefined}
+    return {
+      name: 'rebase',
+      finish: 'finish it with `git rebase --continue` or undo it with `git rebase --abort`',
+      branch: head.startsWith('refs/') ? head : undefined,
+    }
   }
-  if (await exists(join(gitDir, 'CHERRY_PICK_HEAD'))) return {name: 'cherry-pick', finish: 'finish it with `git cherry-pick --continue` or undo it with `git cherry-pick --abort`'}
-  if (await exists(join(gitDir, 'REVERT_HEAD'))) return {name: 'revert', finish: 'finish it with `git revert --continue` or undo it with `git revert --abort`'}
+  if (await exists(join(gitDir, 'CHERRY_PICK_HEAD')))
+    return {name: 'cherry-pick', finish: 'finish it with `git cherry-pick --continue` or undo it with `git cherry-pick --abort`'}
+  if (await exists(join(gitDir, 'REVERT_HEAD')))
+    return {name: 'revert', finish: 'finish it with `git revert --continue` or undo it with `git revert --abort`'}
   if (await exists(join(gitDir, 'BISECT_LOG'))) return {name: 'bisect', finish: 'end it with `git bisect reset`'}
   return undefined
 }

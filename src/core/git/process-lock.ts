@@ -20,7 +20,6 @@ export class LockTimeoutError extends Error {
   }
 }
 
-
 const HOST = hostname()
 
 /**
@@ -56,7 +55,8 @@ export async function acquireLock(file: string, opts: LockOptions): Promise<() =
       )
       continue
     }
-    if (opts.timeoutMs > 0 && Date.now() - started > opts.timeoutMs) throw new LockTimeoutError(file, holder?.description ?? 'another process')
+    if (opts.timeoutMs > 0 && Date.now() - started > opts.timeoutMs)
+      throw new LockTimeoutError(file, holder?.description ?? 'another process')
     await new Promise((r) => setTimeout(r, Math.min(50, 1 + attempt) * (0.5 + Math.random())))
   }
 }

@@ -48,7 +48,8 @@ export class RefUpdater {
       if (!w) return
       const locked = /Unable to create '([^']+\.lock)': File exists/.exec(stderr)
       if (locked) w.reject(new RefLockedError(locked[1]!))
-      else if (/cannot lock ref|but expected|reference already exists|unable to resolve|is at/i.test(stderr)) w.reject(new RefConflictError(stderr.trim()))
+      else if (/cannot lock ref|but expected|reference already exists|unable to resolve|is at/i.test(stderr))
+        w.reject(new RefConflictError(stderr.trim()))
       else w.reject(new GitFailedError(`git update-ref --stdin failed: ${stderr.trim() || 'exited'}`))
     })
     this.hold(proc, false)

@@ -30,7 +30,10 @@ export class RemoteLink {
         await new Promise((r) => setTimeout(r, 10 + Math.random() * 40))
         continue
       }
-      throw new GitFailedError(`git fetch ${this.remote} failed: ${result.stderr.trim()}`, `check that the remote ${this.remote} is reachable and that you may read it (git fetch ${this.remote})`)
+      throw new GitFailedError(
+        `git fetch ${this.remote} failed: ${result.stderr.trim()}`,
+        `check that the remote ${this.remote} is reachable and that you may read it (git fetch ${this.remote})`,
+      )
     }
     return this.repo.readRef(this.trackingRef)
   }
@@ -46,7 +49,11 @@ export class RemoteLink {
       return
     }
     const text = `${result.stdout}\n${result.stderr}`
-    if (/rejected|stale info|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(text)) throw new RefConflictError(this.trackingRef)
-    throw new GitFailedError(`git push ${this.remote} failed: ${result.stderr.trim() || result.stdout.trim()}`, `check that you may push to ${this.remote} (git push ${this.remote}), and that no branch protection refuses rigor's commits`)
+    if (/rejected|stale info|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(text))
+      throw new RefConflictError(this.trackingRef)
+    throw new GitFailedError(
+      `git push ${this.remote} failed: ${result.stderr.trim() || result.stdout.trim()}`,
+      `check that you may push to ${this.remote} (git push ${this.remote}), and that no branch protection refuses rigor's commits`,
+    )
   }
 }

@@ -40,10 +40,13 @@ export class Repo {
   private readonly refs: RefUpdater
 
   static async open(dir: string): Promise<Repo> {
-    const result = await runGit(['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir', '--show-object-format'], {
-      cwd: dir,
-      allowFailure: true,
-    })
+    const result = await runGit(
+      ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-dir', '--git-common-dir', '--show-object-format'],
+      {
+        cwd: dir,
+        allowFailure: true,
+      },
+    )
     if (result.exitCode !== 0) {
       const place = await probeRepository(dir)
       if (place.kind === 'bare' || place.kind === 'git-dir') throw notACheckout(dir, place)
@@ -85,7 +88,7 @@ export class Repo {
     const cached = this.trees.get(treeOid)
     if (cached) return cached
     const obj = await this.cat.read(treeOid)
-    if (!obj || obj.type !== 'tree') throw new MissingObjectError(`tree ${treeOid}`)
+    if (obj?.type !== 'tree') throw new MissingObjectError(`tree ${treeOid}`)
     const entries = parseTree(obj.body, this.format)
     this.rememberTree(treeOid, entries)
     return entries
@@ -93,7 +96,7 @@ export class Repo {
 
   async commitTree(commitOid: string): Promise<string> {
     const obj = await this.cat.read(commitOid)
-    if (!obj || obj.type !== 'commit') throw new MissingObjectError(`commit ${commitOid}`)
+    if (obj?.type !== 'commit') throw new MissingObjectError(`commit ${commitOid}`)
     return parseCommitHeader(obj.body).tree
   }
 
@@ -110,7 +113,8 @@ export class Repo {
     const person = `${ident} ${now} +0000`
     let body = serializeCommit({tree, parents, author: person, committer: person, message})
     // git names the signature header after the repository's hash (gpgsig-sha256 in a SHA-256 repository)
-    if (signer) body = withSignatureHeader(body, await signPayload(body, signer), this.format.name === 'sha256' ? 'gpgsig-sha256' : 'gpgsig')
+    if (signer)
+      body = withSignatureHeader(body, await signPayload(body, signer), this.format.name === 'sha256' ? 'gpgsig-sha256' : 'gpgsig')
     const oid = this.objects.write('commit', body)
     await this.objects.flush()
     return oid
@@ -187,7 +191,10 @@ export type RepositoryPlace = {kind: 'none'} | {kind: 'checkout'} | {kind: 'bare
 
 /** Whether `dir` is in a checkout, a bare repository, inside a .git directory, or in no repository at all. */
 export async function probeRepository(dir: string): Promise<RepositoryPlace> {
-  const result = await runGit(['rev-parse', '--is-bare-repository', '--is-inside-git-dir', '--absolute-git-dir'], {cwd: dir, allowFailure: true})
+  const result = await runGit(['rev-parse', '--is-bare-repository', '--is-inside-git-dir', '--absolute-git-dir'], {
+    cwd: dir,
+    allowFailure: true,
+  })
   if (result.exitCode !== 0) return {kind: 'none'}
   const [bare, insideGitDir, gitDir] = result.stdout.split('\n')
   if (bare === 'true') return {kind: 'bare', gitDir: gitDir!}
@@ -197,8 +204,10 @@ export async function probeRepository(dir: string): Promise<RepositoryPlace> {
 
 /** A bare repository (or a .git directory) has no working tree for rigor's files: refused, with the way out. */
 export function notACheckout(dir: string, place: {kind: 'bare' | 'git-dir'; gitDir: string}): InputError {
-  if (place.kind === 'git-dir') return new InputError(`${dir} is inside the git directory ${place.gitDir}`, {fix: 'run rigor in the working tree, outside .git'})
-  const where = resolve(dir) === resolve(place.gitDir) ? `${dir} is a bare git repository` : `${dir} is in the bare git repository ${place.gitDir}`
+  if (place.kind === 'git-dir')
+    return new InputError(`${dir} is inside the git directory ${place.gitDir}`, {fix: 'run rigor in the working tree, outside .git'})
+  const where =
+    resolve(dir) === resolve(place.gitDir) ? `${dir} is a bare git repository` : `${dir} is in the bare git repository ${place.gitDir}`
   return new InputError(`${where}: it has no working tree for rigor's files`, {
     fix: `clone it first (git clone ${place.gitDir} <dir>), then run rigor in the clone`,
   })

@@ -33,9 +33,16 @@ export interface CommitSignature {
  * `ssh-keygen -Y sign -n git`, git's own SSH signing: `git verify-commit` checks it.
  */
 export async function signPayload(payload: Buffer, signer: CommitSigner): Promise<string> {
-  const result = await execa('ssh-keygen', ['-Y', 'sign', '-n', 'git', '-f', signer.keyPath], {input: payload, reject: false, encoding: 'utf8'})
+  const result = await execa('ssh-keygen', ['-Y', 'sign', '-n', 'git', '-f', signer.keyPath], {
+    input: payload,
+    reject: false,
+    encoding: 'utf8',
+  })
   if (result.exitCode !== 0 || !String(result.stdout).includes('BEGIN SSH SIGNATURE')) {
-    throw new CheckFailedError(`ssh-keygen could not sign with ${signer.keyPath}: ${String(result.stderr).trim() || `exit ${result.exitCode}`}`, {fix: 'give an SSH private key without a passphrase, or load it into ssh-agent and pass its .pub'})
+    throw new CheckFailedError(
+      `ssh-keygen could not sign with ${signer.keyPath}: ${String(result.stderr).trim() || `exit ${result.exitCode}`}`,
+      {fix: 'give an SSH private key without a passphrase, or load it into ssh-agent and pass its .pub'},
+    )
   }
   return String(result.stdout).trim()
 }
@@ -45,7 +52,10 @@ export function withSignatureHeader(commit: Buffer, signature: string, header: '
   const text = commit.toString('utf8')
   const end = text.indexOf('\n\n')
   const lines = signature.split('\n')
-  const field = `${header} ${lines[0]}\n${lines.slice(1).map((l) => ` ${l}\n`).join('')}`
+  const field = `${header} ${lines[0]}\n${lines
+    .slice(1)
+    .map((l) => ` ${l}\n`)
+    .join('')}`
   return Buffer.from(`${text.slice(0, end + 1)}${field}${text.slice(end + 1)}`)
 }
 
@@ -56,7 +66,10 @@ export async function publicKeyOf(keyPath: string): Promise<string> {
     // a public key file (its private half in ssh-agent) is its own public key
     const text = await readFile(keyPath, 'utf8').catch(() => '')
     if (/^(ssh-|ecdsa-|sk-)/.test(text.trim())) return normaliseKey(text)
-    throw new InputError(`${keyPath} is not an SSH private key ssh-keygen can read (${String(result.stderr).trim()})`, {field: '--signing-key', fix: 'give the path of an SSH private key, e.g. ~/.ssh/id_ed25519'})
+    throw new InputError(`${keyPath} is not an SSH private key ssh-keygen can read (${String(result.stderr).trim()})`, {
+      field: '--signing-key',
+      fix: 'give the path of an SSH private key, e.g. ~/.ssh/id_ed25519',
+    })
   }
   return normaliseKey(String(result.stdout))
 }
@@ -72,20 +85,37 @@ export function normaliseKey(key: string): string {
  * signed it; `unknown_key` is a valid signature by a key not on the list; `bad`
  * a signature that does not match the commit.
  */
-export async function verifyCommitSignatures(repo: Repo, commits: string[], allowed: AllowedSigner[]): Promise<Map<string, CommitSignature>> {
+export async function verifyCommitSignatures(
+  repo: Repo,
+  commits: string[],
+  allowed: AllowedSigner[],
+): Promise<Map<string, CommitSignature>> {
   const out = new Map<string, CommitSignature>()
   if (commits.length === 0) return out
   const dir = await mkdtemp(join(tmpdir(), 'rigor-signers-'))
   try {
     const file = join(dir, 'allowed_signers')
     await writeFile(file, allowed.map((a) => `${a.name} namespaces="git" ${normaliseKey(a.key)}\n`).join(''))
-    const result = await repo.git(['-c', 'gpg.format=ssh', '-c', `gpg.ssh.allowedSignersFile=${file}`, 'log', '--no-walk=unsorted', '--format=%H%x1f%G?%x1f%GS%x1f%GF%x1e', '--stdin'], {
-      input: `${[...new Set(commits)].join('\n')}\n`,
-    })
+    const result = await repo.git(
+      [
+        '-c',
+        'gpg.format=ssh',
+        '-c',
+        `gpg.ssh.allowedSignersFile=${file}`,
+        'log',
+        '--no-walk=unsorted',
+        '--format=%H%x1f%G?%x1f%GS%x1f%GF%x1e',
+        '--stdin',
+      ],
+      {
+        input: `${[...new Set(commits)].join('\n')}\n`,
+      },
+    )
     for (const record of result.stdout.split('\x1e')) {
       const [commit, code, signer, fingerprint] = record.trim().split('\x1f')
       if (!commit) continue
-      const status: SignatureStatus = code === 'G' ? 'good' : code === 'N' ? 'unsigned' : code === 'U' || code === 'E' ? 'unknown_key' : 'bad'
+      const status: SignatureStatus =
+        code === 'G' ? 'good' : code === 'N' ? 'unsigned' : code === 'U' || code === 'E' ? 'unknown_key' : 'bad'
       out.set(commit, {commit, status, signer: status === 'good' ? signer || undefined : undefined, fingerprint: fingerprint || undefined})
     }
     return out

@@ -11,7 +11,11 @@ export type FileChange = string | Buffer | null
  * on the changed paths, so a commit costs the same at 10 or 10,000 nodes.
  */
 export async function editTree(repo: Repo, baseTree: string | undefined, changes: Map<string, FileChange>): Promise<string> {
-  const oid = await editLevel(repo, baseTree, [...changes].map(([path, content]) => [path.split('/'), content] as const))
+  const oid = await editLevel(
+    repo,
+    baseTree,
+    [...changes].map(([path, content]) => [path.split('/'), content] as const),
+  )
   return oid ?? repo.objects.writeTree([])
 }
 

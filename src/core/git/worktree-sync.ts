@@ -83,7 +83,11 @@ export class WorktreeSync {
     const differing = await this.repo.git(['diff-index', '--cached', '--name-only', '-z', tip, '--', ...dirs], {allowFailure: true})
     const behind = differing.stdout.split('\0').filter(Boolean)
     if (behind.length === 0) return {behind, repaired: 0, kept: []}
-    const release = await acquireLock(join(this.repo.paths.gitDir, 'rigor', 'sync.lock'), {staleMs: 60_000, timeoutMs: 60_000, purpose: 'working tree sync'})
+    const release = await acquireLock(join(this.repo.paths.gitDir, 'rigor', 'sync.lock'), {
+      staleMs: 60_000,
+      timeoutMs: 60_000,
+      purpose: 'working tree sync',
+    })
     try {
       // every version the branch had in its recent history counts as stale; anything else is the user's
       const log = await this.repo.git(['log', '--first-parent', '--max-count=500', '--format=%H %T', tip])
@@ -129,7 +133,12 @@ export class WorktreeSync {
       if (!path || lines.includes('bare') || lines.some((l) => l.startsWith('prunable'))) continue
       const head = lines.find((l) => l.startsWith('HEAD '))?.slice(5)
       const branch = lines.find((l) => l.startsWith('branch '))?.slice(7)
-      list.push({path, head, branch, gitDir: resolve(path) === resolve(own.path) ? own.gitDir : await gitDirOf(path, this.repo.paths.commonDir)})
+      list.push({
+        path,
+        head,
+        branch,
+        gitDir: resolve(path) === resolve(own.path) ? own.gitDir : await gitDirOf(path, this.repo.paths.commonDir),
+      })
     }
     return list
   }
@@ -142,7 +151,8 @@ export class WorktreeSync {
     try {
       release = await acquireLock(join(rigorDir, 'sync.lock'), {staleMs: 60_000, timeoutMs: 60_000, purpose: 'working tree sync'})
     } catch (err) {
-      if (err instanceof LockTimeoutError) return `another rigor process (${err.holder}) has been updating this checkout for a minute; it will be brought up to date by the next command`
+      if (err instanceof LockTimeoutError)
+        return `another rigor process (${err.holder}) has been updating this checkout for a minute; it will be brought up to date by the next command`
       throw err
     }
     try {
@@ -216,7 +226,10 @@ export class WorktreeSync {
       .reverse()
     const between = entries.slice(0, -1)
     const fromTree = await this.repo.commitTree(from)
-    return {commits: [{oid: from, tree: fromTree}, ...between.map(({oid, tree}) => ({oid, tree}))], onlyRigor: entries.every((e) => e.rigor)}
+    return {
+      commits: [{oid: from, tree: fromTree}, ...between.map(({oid, tree}) => ({oid, tree}))],
+      onlyRigor: entries.every((e) => e.rigor),
+    }
   }
 
   private async readTree(wt: WorktreeInfo, args: string[]): Promise<true | string> {

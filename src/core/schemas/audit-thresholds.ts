@@ -52,4 +52,3 @@ export const AuditThresholds = z.strictObject({
   parallel: z.number().int().min(1).max(16).default(2),
 })
 export type AuditThresholds = z.infer<typeof AuditThresholds>
-

@@ -1,15 +1,7 @@
 import {z} from 'zod'
 import {nodeIdProblem, parseDuration} from '../validation.js'
 
-export const NODE_STATUSES = [
-  'pending',
-  'running',
-  'proven_accepted',
-  'proven_rejected',
-  'inconclusive',
-  'blocked',
-  'cancelled',
-] as const
+export const NODE_STATUSES = ['pending', 'running', 'proven_accepted', 'proven_rejected', 'inconclusive', 'blocked', 'cancelled'] as const
 export const NodeStatus = z.enum(NODE_STATUSES)
 export type NodeStatus = z.infer<typeof NodeStatus>
 export const FINAL_STATUSES: readonly NodeStatus[] = ['proven_accepted', 'proven_rejected', 'inconclusive', 'blocked', 'cancelled']

@@ -111,11 +111,19 @@ export const ConfigFile = z.strictObject({
   deploy: z
     .strictObject({
       paper: StageCommand.optional(),
-      live: StageCommand.extend({min_paper_periods: z.number().int().nonnegative().default(20), min_paper_sharpe: z.number().default(DEFAULT_MIN_PAPER_SHARPE)}).optional(),
+      live: StageCommand.extend({
+        min_paper_periods: z.number().int().nonnegative().default(20),
+        min_paper_sharpe: z.number().default(DEFAULT_MIN_PAPER_SHARPE),
+      }).optional(),
     })
     .optional(),
   runner: z
-    .strictObject({default_timeout: Duration.default(3_600_000), sandbox: SandboxMode.default('auto'), network: z.boolean().default(false), limits: RunnerLimits})
+    .strictObject({
+      default_timeout: Duration.default(3_600_000),
+      sandbox: SandboxMode.default('auto'),
+      network: z.boolean().default(false),
+      limits: RunnerLimits,
+    })
     .default({default_timeout: 3_600_000, sandbox: 'auto', network: false, limits: {...DEFAULT_RUNNER_LIMITS}}),
 })
 export type ConfigFile = z.infer<typeof ConfigFile>

@@ -1,7 +1,10 @@
 import {z} from 'zod'
 import {Checksum, IsoTime, NodeId} from './common.js'
 
-const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'must be a date such as 2024-01-01').refine((s) => !Number.isNaN(Date.parse(s)), 'must be a date such as 2024-01-01')
+const IsoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}/, 'must be a date such as 2024-01-01')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a date such as 2024-01-01')
 
 /**
  * `holdout:` in rigor.yaml: the rows of every data file that research runs never
@@ -14,7 +17,10 @@ export const HoldoutConfig = z
     /** the annualised Sharpe ratio the holdout period must reach for the deploy gate */
     min_sharpe: z.number().default(0),
   })
-  .refine((h) => (h.from === undefined) !== (h.fraction === undefined), {message: 'holdout needs exactly one of from (a date) or fraction (e.g. 0.2)', path: ['from']})
+  .refine((h) => (h.from === undefined) !== (h.fraction === undefined), {
+    message: 'holdout needs exactly one of from (a date) or fraction (e.g. 0.2)',
+    path: ['from'],
+  })
 export type HoldoutConfig = z.infer<typeof HoldoutConfig>
 
 /**

@@ -94,7 +94,13 @@ export interface FileSignature {
  * that one); a good signature on an earlier commit followed by unsigned edits
  * is `changed_after_signing`. A checksum proves a file is intact, not who wrote it.
  */
-export async function fileSignature(repo: Repo, tip: string, file: string, allowed: AllowedSigner[], expectedSigner?: string): Promise<FileSignature> {
+export async function fileSignature(
+  repo: Repo,
+  tip: string,
+  file: string,
+  allowed: AllowedSigner[],
+  expectedSigner?: string,
+): Promise<FileSignature> {
   const commits = await repo.commitsTouching(tip, file)
   if (commits.length === 0) return {file, status: 'unsigned', detail: 'not in the history of the state branch'}
   const signatures = await verifyCommitSignatures(repo, commits, allowed)
@@ -104,14 +110,30 @@ export async function fileSignature(repo: Repo, tip: string, file: string, allow
   if (last?.status === 'good') {
     // the last change is what the signer wrote: the bytes at the tip are that commit's bytes
     const [atCommit, atTip] = await Promise.all([repo.readFileAt(commits[0]!, file), repo.readFileAt(tip, file)])
-    if (!atCommit || !atTip || !atCommit.equals(atTip)) return {...base, status: 'changed_after_signing', signer: last.signer, detail: 'the file at the tip differs from what the signed commit wrote'}
+    if (!atCommit || !atTip || !atCommit.equals(atTip))
+      return {
+        ...base,
+        status: 'changed_after_signing',
+        signer: last.signer,
+        detail: 'the file at the tip differs from what the signed commit wrote',
+      }
     if (expectedSigner && last.signer !== expectedSigner) {
-      return {...base, status: 'wrong_signer', signer: last.signer, detail: `signed by ${last.signer}, but the file says it is by ${expectedSigner}`}
+      return {
+        ...base,
+        status: 'wrong_signer',
+        signer: last.signer,
+        detail: `signed by ${last.signer}, but the file says it is by ${expectedSigner}`,
+      }
     }
     return {...base, status: 'good', signer: last.signer, detail: `signed by ${last.signer}`}
   }
   if (lastGood) {
-    return {...base, status: 'changed_after_signing', signer: signatures.get(lastGood)!.signer, detail: `signed by ${signatures.get(lastGood)!.signer} in ${lastGood.slice(0, 10)}, then changed by an unsigned commit ${commits[0]!.slice(0, 10)}`}
+    return {
+      ...base,
+      status: 'changed_after_signing',
+      signer: signatures.get(lastGood)!.signer,
+      detail: `signed by ${signatures.get(lastGood)!.signer} in ${lastGood.slice(0, 10)}, then changed by an unsigned commit ${commits[0]!.slice(0, 10)}`,
+    }
   }
   const status: FileSignatureStatus = last?.status === 'unknown_key' ? 'unknown_key' : last?.status === 'bad' ? 'bad' : 'unsigned'
   return {...base, status, detail: describeSignature(last, 'a listed auditor')}

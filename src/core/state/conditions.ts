@@ -49,7 +49,16 @@ export interface ConditionContext {
   node: {id: string; team: string; depth: number; attempt: number; generation: number}
   parent: (ConditionContext['node'] & {status: string; metrics: Record<string, number>; params: Record<string, unknown>}) | null
   /** every node of the DAG; what team `waits_for` conditions look at */
-  nodes: Array<{id: string; team: string; status: string; depth: number; params: Record<string, unknown>; metrics: Record<string, number>; attempt?: number; generation?: number}>
+  nodes: Array<{
+    id: string
+    team: string
+    status: string
+    depth: number
+    params: Record<string, unknown>
+    metrics: Record<string, number>
+    attempt?: number
+    generation?: number
+  }>
 }
 
 /** A condition that could not be evaluated, or did not give true/false. Callers record it. */
@@ -61,7 +70,10 @@ export class ConditionError extends RigorError {
   readonly field: string
   constructor(where: ConditionWhere, source: string, code: string, detail: string, cause?: unknown) {
     super(`${where.file}, field "${where.field}": condition \`${oneLine(source)}\` failed: ${detail}`, {
-      fix: code === 'no_such_key' ? 'guard what may be missing: has(metrics.x) && metrics.x > 1, parent != null && parent.status == "..."' : undefined,
+      fix:
+        code === 'no_such_key'
+          ? 'guard what may be missing: has(metrics.x) && metrics.x > 1, parent != null && parent.status == "..."'
+          : undefined,
       cause,
     })
     this.code = code
@@ -96,7 +108,12 @@ const CONDITION_VARIABLES =
 export function compileCondition(source: string, where: ConditionWhere): CompiledCondition {
   const prefix = where.label ? `${where.label}: ` : ''
   const invalid = (detail: string, cause?: unknown) =>
-    new InputError(`${prefix}${detail}`, {file: where.file, field: where.field, fix: `write a CEL expression that gives true or false over ${CONDITION_VARIABLES} (${CEL_SPEC})`, cause})
+    new InputError(`${prefix}${detail}`, {
+      file: where.file,
+      field: where.field,
+      fix: `write a CEL expression that gives true or false over ${CONDITION_VARIABLES} (${CEL_SPEC})`,
+      cause,
+    })
 
   if (source.trim() === '') throw invalid('the condition is empty')
   let program: ReturnType<Environment['parse']>
@@ -134,7 +151,10 @@ export function compileCondition(source: string, where: ConditionWhere): Compile
       result = program(toCelContext(ctx))
     } catch (error) {
       const code = error instanceof EvaluationError ? error.code : 'internal'
-      const summary = error instanceof EvaluationError ? `${error.summary}${positionOf(error.range?.start, source)}` : String((error as Error)?.message ?? error)
+      const summary =
+        error instanceof EvaluationError
+          ? `${error.summary}${positionOf(error.range?.start, source)}`
+          : String((error as Error)?.message ?? error)
       throw new ConditionError(where, source, code, summary, error)
     }
     if (typeof result !== 'boolean') {
@@ -170,7 +190,10 @@ export const conditionField = {
  * Compiles every condition of rigor.yaml, so a bad one fails the load (naming the
  * rule, gate or team and the position) instead of a run. Keyed by field path.
  */
-export function validateConfigConditions(config: Pick<ConfigFile, 'teams' | 'gates' | 'rules'>, file: string): Map<string, CompiledCondition> {
+export function validateConfigConditions(
+  config: Pick<ConfigFile, 'teams' | 'gates' | 'rules'>,
+  file: string,
+): Map<string, CompiledCondition> {
   const compiled = new Map<string, CompiledCondition>()
   const add = (source: string | undefined, field: string, label: string) => {
     if (source !== undefined) compiled.set(field, compileCondition(source, {file, field, label}))
@@ -258,7 +281,8 @@ function costShape(ast: unknown): CostShape {
     astNodes++
     const {op, args} = node as CelAst
     // a comprehension runs its body once per item of its range; a chained range runs once before it
-    if (op === 'rcall' && Array.isArray(args) && COMPREHENSIONS.has(args[0] as string)) return Math.max(depthOf(args[1]), 1 + depthOf(args[2]))
+    if (op === 'rcall' && Array.isArray(args) && COMPREHENSIONS.has(args[0] as string))
+      return Math.max(depthOf(args[1]), 1 + depthOf(args[2]))
     return depthOf(args)
   }
   const depth = depthOf(ast)

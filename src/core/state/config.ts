@@ -5,13 +5,19 @@ import {ConfigFile} from '../schemas/index.js'
 export function parseConfig(text: string, file: string): ConfigFile {
   const config = validate(ConfigFile, parseYaml(text, file), file)
   const teams = new Set(config.teams.map((t) => t.name))
-  if (teams.size !== config.teams.length) throw new InputError('team names must be unique', {file, field: 'teams', fix: 'remove the duplicate team'})
+  if (teams.size !== config.teams.length)
+    throw new InputError('team names must be unique', {file, field: 'teams', fix: 'remove the duplicate team'})
   const rules = new Set(config.rules.map((r) => r.name))
-  if (rules.size !== config.rules.length) throw new InputError('rule names must be unique', {file, field: 'rules', fix: 'rename the duplicate rule'})
+  if (rules.size !== config.rules.length)
+    throw new InputError('rule names must be unique', {file, field: 'rules', fix: 'rename the duplicate rule'})
   const known = [...teams].join(', ') || '(none)'
   const checkTeam = (team: string | undefined, field: string) => {
     if (team !== undefined && teams.size > 0 && !teams.has(team)) {
-      throw new InputError(`team "${team}" is not one of the teams: ${known}`, {file, field, fix: `add {name: ${team}} to teams, or use one of: ${known}`})
+      throw new InputError(`team "${team}" is not one of the teams: ${known}`, {
+        file,
+        field,
+        fix: `add {name: ${team}} to teams, or use one of: ${known}`,
+      })
     }
   }
   config.rules.forEach((rule, i) => {

@@ -18,7 +18,12 @@ export interface CommittedFile {
  * tree (an untracked symlink to /etc/passwd once became RIGOR_DATA), never a
  * symlink or a directory. Throws an InputError naming the field otherwise.
  */
-export async function committedDataFile(repo: Repo, commit: string | undefined, path: string, where: {file?: string; field: string}): Promise<CommittedFile> {
+export async function committedDataFile(
+  repo: Repo,
+  commit: string | undefined,
+  path: string,
+  where: {file?: string; field: string},
+): Promise<CommittedFile> {
   const problem = workspacePathProblem(path)
   if (problem) throw new InputError(problem, {...where, fix: 'name a data file committed in the workspace, e.g. data/prices.csv'})
   const tree = commit ? await repo.commitTree(commit) : undefined
@@ -30,10 +35,13 @@ export async function committedDataFile(repo: Repo, commit: string | undefined, 
     })
   }
   if (entry.mode !== FILE_MODE && entry.mode !== EXECUTABLE_MODE) {
-    throw new InputError(`data path ${path} is committed as a ${entry.mode === '120000' ? 'symbolic link' : entry.mode === '40000' ? 'directory' : `mode ${entry.mode}`}, not a regular file`, {
-      ...where,
-      fix: 'commit the data itself as a regular file',
-    })
+    throw new InputError(
+      `data path ${path} is committed as a ${entry.mode === '120000' ? 'symbolic link' : entry.mode === '40000' ? 'directory' : `mode ${entry.mode}`}, not a regular file`,
+      {
+        ...where,
+        fix: 'commit the data itself as a regular file',
+      },
+    )
   }
   return {path, oid: entry.oid}
 }
@@ -52,7 +60,7 @@ export async function materialiseBlob(repo: Repo, oid: string, suffix = ''): Pro
   )
   if (present) return file
   const blob = await repo.cat.read(oid)
-  if (!blob || blob.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
+  if (blob?.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
   await mkdir(dir, {recursive: true})
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   await writeFile(tmp, blob.body, {mode: 0o444})

@@ -39,7 +39,12 @@ export function utf8Text(bytes: Uint8Array, file: string): string {
 }
 
 export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(top level)'
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+      .join('.')
+      .replace(/\.\[/g, '[') || '(top level)'
+  )
 }
 
 /** Validates `value` against `schema`; the error names the file, every field at fault (up to 10) and what each must be. */
@@ -52,7 +57,11 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, file: s
   const field = fieldOf(first!)
   const others = rest.slice(0, 9).map((issue) => `\n  field "${fieldOf(issue)}": ${issue.message}`)
   const more = rest.length > 9 ? `\n  ... and ${rest.length - 9} more` : ''
-  throw new InputError(`${first!.message}${others.join('')}${more}`, {file, field, fix: rest.length ? `correct the fields named in ${file}` : `correct "${field}" in ${file}`})
+  throw new InputError(`${first!.message}${others.join('')}${more}`, {
+    file,
+    field,
+    fix: rest.length ? `correct the fields named in ${file}` : `correct "${field}" in ${file}`,
+  })
 }
 
 export interface LoadOptions {
@@ -94,7 +103,12 @@ export function renderMarkdownDocument(frontMatter: Record<string, unknown>, bod
 }
 
 /** Parses a markdown state document, checks its checksum, validates the front matter. */
-export function loadMarkdownDocument<S extends z.ZodType>(schema: S, text: string, file: string, opts: LoadOptions = {}): {front: z.infer<S>; body: string} {
+export function loadMarkdownDocument<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  file: string,
+  opts: LoadOptions = {},
+): {front: z.infer<S>; body: string} {
   const parts = splitMarkdownDocument(text, file)
   if (!opts.skipChecksum) {
     const check = checkMarkdownDocument(parts.front, parts.body)

@@ -6,7 +6,8 @@ import {InputError, MissingObjectError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import type {HoldoutConfig} from '../schemas/index.js'
 
-export const holdoutCut = (holdout: HoldoutConfig): HoldoutCut => (holdout.from !== undefined ? {from: holdout.from} : {fraction: holdout.fraction!})
+export const holdoutCut = (holdout: HoldoutConfig): HoldoutCut =>
+  holdout.from !== undefined ? {from: holdout.from} : {fraction: holdout.fraction!}
 
 /** Where the holdout of a data table begins: the index of its first sealed row and that row's date. */
 export function holdoutBoundary(table: PriceTable, holdout: HoldoutConfig): {index: number; from: string | undefined; rows: number} {
@@ -24,9 +25,15 @@ export async function researchDataFile(repo: Repo, oid: string, dataPath: string
   const cut = holdoutCut(holdout)
   const dir = join(repo.paths.commonDir, 'rigor', 'data')
   const file = join(dir, `${oid}.research-${createHash('sha256').update(JSON.stringify(cut)).digest('hex').slice(0, 12)}${suffix}`)
-  if (await stat(file).then((s) => s.isFile(), () => false)) return file
+  if (
+    await stat(file).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    return file
   const blob = await repo.cat.read(oid)
-  if (!blob || blob.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
+  if (blob?.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
   let table: PriceTable
   try {
     table = readPriceTable(blob.body.toString('utf8'), dataPath)

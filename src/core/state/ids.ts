@@ -15,9 +15,11 @@ export const idDepth = (id: string): number => id.split('/').length
 /** A parameter value as an id segment: `0.5` -> `0p5`, `-1` -> `m1`, `Foo Bar` -> `foo-bar`. */
 export function paramSegment(value: unknown): string {
   const text = typeof value === 'number' ? String(value) : String(value).toLowerCase()
-  return text
-    .replace(/^-/, 'm')
-    .replace(/\./g, 'p')
-    .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/^-+|-+$/g, '') || 'x'
+  return (
+    text
+      .replace(/^-/, 'm')
+      .replace(/\./g, 'p')
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'x'
+  )
 }

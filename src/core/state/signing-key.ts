@@ -25,7 +25,11 @@ export async function resolveSigner(repo: Repo, flag: string | undefined, cwd: s
     (s) => s.isFile(),
     () => false,
   )
-  if (!isFile) throw new InputError(`no key file at ${keyPath}`, {field: source, fix: 'give the path of your SSH private key (e.g. ~/.ssh/id_ed25519), or of its .pub with the key loaded in ssh-agent'})
+  if (!isFile)
+    throw new InputError(`no key file at ${keyPath}`, {
+      field: source,
+      fix: 'give the path of your SSH private key (e.g. ~/.ssh/id_ed25519), or of its .pub with the key loaded in ssh-agent',
+    })
   return {keyPath}
 }
 
@@ -34,18 +38,34 @@ export async function resolveSigner(repo: Repo, flag: string | undefined, cwd: s
  * is written: an audit signed with another key would not open the gate. With no
  * list in force, any name goes (and the gate warns that audits are unauthenticated).
  */
-export async function assertListedAuditor(repo: Repo, tip: string | undefined, name: string, signer: CommitSigner | undefined): Promise<{listed: boolean}> {
+export async function assertListedAuditor(
+  repo: Repo,
+  tip: string | undefined,
+  name: string,
+  signer: CommitSigner | undefined,
+): Promise<{listed: boolean}> {
   const trust = await auditorTrust(repo, tip)
   if (trust.auditors.length === 0) return {listed: false}
   const entry = trust.auditors.find((a) => a.name === name)
   const names = trust.auditors.map((a) => a.name).join(', ')
-  if (!entry) throw new InputError(`auditor "${name}" is not in auditors: of rigor.yaml (${names})`, {field: '--auditor', fix: `audit as one of: ${names}; a new auditor is added by a commit signed by a listed one`})
-  if (!signer) throw new InputError(`auditors: is set, so an audit by ${name} must be signed with ${name}'s key`, {field: '--signing-key', fix: 'pass --signing-key PATH (or set RIGOR_SIGNING_KEY) with the private key whose public half is listed for you'})
+  if (!entry)
+    throw new InputError(`auditor "${name}" is not in auditors: of rigor.yaml (${names})`, {
+      field: '--auditor',
+      fix: `audit as one of: ${names}; a new auditor is added by a commit signed by a listed one`,
+    })
+  if (!signer)
+    throw new InputError(`auditors: is set, so an audit by ${name} must be signed with ${name}'s key`, {
+      field: '--signing-key',
+      fix: 'pass --signing-key PATH (or set RIGOR_SIGNING_KEY) with the private key whose public half is listed for you',
+    })
   const key = await publicKeyOf(signer.keyPath).catch((err: Error) => {
     throw new InputError(err.message, {field: '--signing-key', fix: 'give an SSH private key file'})
   })
   if (key !== normaliseKey(entry.key)) {
-    throw new InputError(`the key ${signer.keyPath} is not the one auditors: lists for ${name}`, {field: '--signing-key', fix: `sign with ${name}'s key, or audit under the name the key is listed for`})
+    throw new InputError(`the key ${signer.keyPath} is not the one auditors: lists for ${name}`, {
+      field: '--signing-key',
+      fix: `sign with ${name}'s key, or audit under the name the key is listed for`,
+    })
   }
   return {listed: true}
 }

@@ -27,7 +27,10 @@ export interface StateBranch {
  * else the branch checked out. A detached HEAD without `branch:` is refused:
  * guessing `main` once seeded an orphan branch in a repository that had none.
  */
-export async function resolveStateBranch(repo: Repo, opts: {remote?: (branch: string) => RemoteLink; config?: ConfigFile} = {}): Promise<StateBranch & {remote?: RemoteLink}> {
+export async function resolveStateBranch(
+  repo: Repo,
+  opts: {remote?: (branch: string) => RemoteLink; config?: ConfigFile} = {},
+): Promise<StateBranch & {remote?: RemoteLink}> {
   const head = await repo.headRef()
   if (opts.config) {
     // rigor init: the config about to be committed
@@ -76,23 +79,32 @@ async function workingTreeHasConfig(repo: Repo): Promise<boolean> {
 
 function notAWorkspace(repo: Repo, branch: string, branchExists: boolean, draft: boolean): InputError {
   if (draft) {
-    return new InputError(`${CONFIG_FILE} is in the working tree but not committed on branch ${branch}; rigor reads its config from the branch tip only`, {
-      fix: `commit it (git add ${CONFIG_FILE} && git commit -m "rigor config"), or run \`rigor init\``,
-    })
+    return new InputError(
+      `${CONFIG_FILE} is in the working tree but not committed on branch ${branch}; rigor reads its config from the branch tip only`,
+      {
+        fix: `commit it (git add ${CONFIG_FILE} && git commit -m "rigor config"), or run \`rigor init\``,
+      },
+    )
   }
   return new InputError(
-    branchExists ? `branch ${branch} has no committed ${CONFIG_FILE}: ${repo.paths.root} is not a rigor workspace` : `branch ${branch} has no commits yet: ${repo.paths.root} is not a rigor workspace`,
+    branchExists
+      ? `branch ${branch} has no committed ${CONFIG_FILE}: ${repo.paths.root} is not a rigor workspace`
+      : `branch ${branch} has no commits yet: ${repo.paths.root} is not a rigor workspace`,
     {fix: 'run `rigor init` first, or pass --cwd with a workspace'},
   )
 }
 
 function detachedError(repo: Repo): never {
-  throw new InputError(`HEAD is detached in ${repo.paths.root} (a checkout of a commit, or a rebase or bisect in progress), and ${CONFIG_FILE} names no state branch`, {
-    fix: `check out the state branch (git switch main), finish the rebase or bisect, or commit "branch: <name>" in ${CONFIG_FILE}`,
-  })
+  throw new InputError(
+    `HEAD is detached in ${repo.paths.root} (a checkout of a commit, or a rebase or bisect in progress), and ${CONFIG_FILE} names no state branch`,
+    {
+      fix: `check out the state branch (git switch main), finish the rebase or bisect, or commit "branch: <name>" in ${CONFIG_FILE}`,
+    },
+  )
 }
 
-const branchOf = (ref: string | undefined): string | undefined => (ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined)
+const branchOf = (ref: string | undefined): string | undefined =>
+  ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined
 const shortRef = (ref: string | undefined): string | undefined => branchOf(ref) ?? ref
 
 /**

@@ -181,7 +181,8 @@ function parseStateBlob(bytes: Buffer, item: {file: string; kind: 'node' | 'verd
     }
     return {ok: true, doc}
   } catch (err) {
-    if (err instanceof CorruptFileError) return {ok: false, problem: {kind: 'corrupt', file: err.file, expected: err.expected, actual: err.actual}}
+    if (err instanceof CorruptFileError)
+      return {ok: false, problem: {kind: 'corrupt', file: err.file, expected: err.expected, actual: err.actual}}
     if (err instanceof RigorError) return {ok: false, problem: {kind: 'invalid', file: item.file, message: err.message}}
     throw err
   }

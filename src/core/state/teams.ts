@@ -14,5 +14,8 @@ export function assertKnownTeam(config: ConfigFile, snap: Snapshot, team: string
   if (team === undefined) return
   const teams = knownTeams(config, snap)
   if (teams.includes(team)) return
-  throw new InputError(`no team named "${team}"`, {field: flag, fix: teams.length ? `use one of: ${teams.join(', ')}` : 'no team exists yet: seed nodes first'})
+  throw new InputError(`no team named "${team}"`, {
+    field: flag,
+    fix: teams.length ? `use one of: ${teams.join(', ')}` : 'no team exists yet: seed nodes first',
+  })
 }

@@ -42,9 +42,12 @@ const MAX_ATTEMPTS = 1000
 const REF_LOCK_PATIENCE_MS = 1000
 
 function staleRefLock(lockFile: string): CheckFailedError {
-  return new CheckFailedError(`${lockFile} has existed for over a second: a git process holds the branch's lock, or one crashed and left it behind`, {
-    fix: `make sure no git command is running in this repository (e.g. \`ps -ef | grep git\`), then remove the lock: rm '${lockFile}'`,
-  })
+  return new CheckFailedError(
+    `${lockFile} has existed for over a second: a git process holds the branch's lock, or one crashed and left it behind`,
+    {
+      fix: `make sure no git command is running in this repository (e.g. \`ps -ef | grep git\`), then remove the lock: rm '${lockFile}'`,
+    },
+  )
 }
 const CONTENDED_FOR_MS = 2000
 
@@ -91,5 +94,7 @@ export async function commitTransaction<T>(
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 + attempt, 25) * (host.distributed ? 4 : 1)))
     await host.refresh()
   }
-  throw new CheckFailedError(`gave up after ${MAX_ATTEMPTS} lost races on ${host.stateRef}`, {fix: 'other writers keep moving the branch: try again when fewer workers run, or give them a remote to share'})
+  throw new CheckFailedError(`gave up after ${MAX_ATTEMPTS} lost races on ${host.stateRef}`, {
+    fix: 'other writers keep moving the branch: try again when fewer workers run, or give them a remote to share',
+  })
 }

@@ -1,4 +1,4 @@
-import {TREE_MODE} from '../git/objects.js'
+import {TREE_MODE, type TreeEntry} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
 import {treeEntryAt} from '../git/tree-walk.js'
 import {MissingObjectError} from '../errors.js'
@@ -13,12 +13,17 @@ export interface TreeFile {
  * The files under `dir` in a committed tree (the state as committed, not the
  * working tree), one level deep or recursively, in path order.
  */
-export async function listTreeFiles(repo: Repo, tree: string | undefined, dir: string, opts: {recursive?: boolean} = {}): Promise<TreeFile[]> {
+export async function listTreeFiles(
+  repo: Repo,
+  tree: string | undefined,
+  dir: string,
+  opts: {recursive?: boolean} = {},
+): Promise<TreeFile[]> {
   const dirOid = tree ? await treeEntryAt(repo, tree, dir) : undefined
   if (!dirOid) return []
   const files: TreeFile[] = []
   const walk = async (oid: string, prefix: string): Promise<void> => {
-    let entries
+    let entries: TreeEntry[]
     try {
       entries = await repo.readTreeEntries(oid)
     } catch {
@@ -39,7 +44,7 @@ export async function listTreeFiles(repo: Repo, tree: string | undefined, dir: s
 export async function readBlobs(repo: Repo, oids: string[]): Promise<Buffer[]> {
   const objects = await repo.cat.readMany(oids)
   return objects.map((obj, i) => {
-    if (!obj || obj.type !== 'blob') throw new MissingObjectError(`blob ${oids[i]}`)
+    if (obj?.type !== 'blob') throw new MissingObjectError(`blob ${oids[i]}`)
     return obj.body
   })
 }

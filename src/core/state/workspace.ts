@@ -62,10 +62,16 @@ export class Workspace implements TransactionHost {
     const repo = await Repo.open(cwd)
     try {
       if (opts.remote) {
-        if (!(await repo.hasRemote(opts.remote))) throw new InputError(`no git remote named "${opts.remote}"`, {fix: `add it with \`git remote add ${opts.remote} <url>\`, or pass the name of an existing remote (git remote -v)`})
+        if (!(await repo.hasRemote(opts.remote)))
+          throw new InputError(`no git remote named "${opts.remote}"`, {
+            fix: `add it with \`git remote add ${opts.remote} <url>\`, or pass the name of an existing remote (git remote -v)`,
+          })
       }
       const remoteName = opts.remote
-      const state = await resolveStateBranch(repo, {config: opts.config, remote: remoteName ? (branch) => new RemoteLink(repo, remoteName, branch) : undefined})
+      const state = await resolveStateBranch(repo, {
+        config: opts.config,
+        remote: remoteName ? (branch) => new RemoteLink(repo, remoteName, branch) : undefined,
+      })
       const ws = new Workspace(repo, state.config, state.stateRef, await repo.readRef(state.stateRef), state.remote)
       // an earlier command could not update this checkout: try again now, and say so until it works
       if (await ws.worktree.ownCheckoutBehind(await repo.readRef(state.stateRef))) ws.requestSync()
@@ -151,7 +157,10 @@ export class Workspace implements TransactionHost {
    * never races itself; `urgent` ones (claims, which a slot waits on) go before
    * queued ones that nothing waits on (a verdict committed behind a running slot).
    */
-  commit<T>(plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>, opts: {urgent?: boolean; signer?: CommitSigner} = {}): Promise<CommitOutcome<T>> {
+  commit<T>(
+    plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>,
+    opts: {urgent?: boolean; signer?: CommitSigner} = {},
+  ): Promise<CommitOutcome<T>> {
     return new Promise<CommitOutcome<T>>((resolve, reject) => {
       const task = () =>
         this.awaitNoOperation()
@@ -208,7 +217,6 @@ export class Workspace implements TransactionHost {
     return this.commitQueue.urgent.shift() ?? this.commitQueue.normal.shift()
   }
 
-
   private readonly commitLock: CommitLock
 
   lastConflictAt = 0
@@ -253,7 +261,9 @@ export class Workspace implements TransactionHost {
       do {
         this.syncAgain = false
         // a checkout that cannot follow is said, never a reason to fail a command whose commit has landed
-        const outcome = await this.worktree.sync().catch((err: Error) => ({synced: [], skipped: [`${this.root}: ${err.message.split('\n')[0]}`]}))
+        const outcome = await this.worktree
+          .sync()
+          .catch((err: Error) => ({synced: [], skipped: [`${this.root}: ${err.message.split('\n')[0]}`]}))
         for (const skipped of outcome.skipped) {
           const warning = `working tree not fully updated: ${skipped}`
           if (!this.syncWarnings.includes(warning)) this.syncWarnings.push(warning)
@@ -284,11 +294,17 @@ export class Workspace implements TransactionHost {
 }
 
 function operationError(op: {name: string; finish: string; path: string}): InputError {
-  return new InputError(`a ${op.name} is in progress in ${op.path}: rigor does not commit now, because finishing the ${op.name} would revert what it commits`, {
-    fix: `${op.finish}, then run the command again`,
-  })
+  return new InputError(
+    `a ${op.name} is in progress in ${op.path}: rigor does not commit now, because finishing the ${op.name} would revert what it commits`,
+    {
+      fix: `${op.finish}, then run the command again`,
+    },
+  )
 }
 
 export function defaultWorkerName(): string {
-  return `${hostname().split('.')[0]!.toLowerCase().replace(/[^a-z0-9-]/g, '-')}-${process.pid}`
+  return `${hostname()
+    .split('.')[0]!
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')}-${process.pid}`
 }

@@ -34,8 +34,7 @@ export function expectedMaximumSharpe(input: ExpectedMaximumSharpeInput): number
   }
   if (nTrials === 1) return 0
   const spread =
-    (1 - EULER_MASCHERONI) * standardNormalQuantile(1 - 1 / nTrials) +
-    EULER_MASCHERONI * standardNormalQuantile(1 - 1 / (nTrials * Math.E))
+    (1 - EULER_MASCHERONI) * standardNormalQuantile(1 - 1 / nTrials) + EULER_MASCHERONI * standardNormalQuantile(1 - 1 / (nTrials * Math.E))
   return Math.sqrt(variance) * spread
 }
 

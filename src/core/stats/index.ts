@@ -1,4 +1,15 @@
-export {mean, standardDeviation, skewness, kurtosis, moments, negligibleSpread, sharpeOrZero, RELATIVE_STD_TOLERANCE, ABSOLUTE_STD_TOLERANCE, type Moments} from './moments.js'
+export {
+  mean,
+  standardDeviation,
+  skewness,
+  kurtosis,
+  moments,
+  negligibleSpread,
+  sharpeOrZero,
+  RELATIVE_STD_TOLERANCE,
+  ABSOLUTE_STD_TOLERANCE,
+  type Moments,
+} from './moments.js'
 export {
   sharpeRatio,
   estimateSharpe,

@@ -31,7 +31,10 @@ export function minimumTrackRecordLength(input: MinimumTrackRecordInput): number
   const confidence = requireProbability(input.confidence ?? 0.95, 'confidence')
   if (confidence <= 0.5) {
     // below one half the PSR of any positive edge already exceeds it at T = 2
-    throw new InputError(`a confidence of ${confidence} is no better than a coin toss`, {field: 'confidence', fix: 'give a confidence level above 0.5, such as 0.95'})
+    throw new InputError(`a confidence of ${confidence} is no better than a coin toss`, {
+      field: 'confidence',
+      fix: 'give a confidence level above 0.5, such as 0.95',
+    })
   }
   if (!(sharpe > benchmark)) {
     throw new InputError(`the Sharpe ratio ${sharpe} does not exceed the benchmark ${benchmark}, so no track record is long enough`, {

@@ -172,9 +172,11 @@ function validateMatrix(returns: readonly (readonly number[])[]): {nRows: number
   }
   for (let r = 0; r < returns.length; r++) {
     const row = returns[r]
-    if (row.length !== nTrials) throw new InputError(`row ${r + 1} has ${row.length} values, the first row has ${nTrials}`, {field: 'returns', fix})
+    if (row.length !== nTrials)
+      throw new InputError(`row ${r + 1} has ${row.length} values, the first row has ${nTrials}`, {field: 'returns', fix})
     for (let n = 0; n < nTrials; n++) {
-      if (!Number.isFinite(row[n])) throw new InputError(`row ${r + 1}, trial ${n + 1} is ${String(row[n])}, not a finite number`, {field: 'returns', fix})
+      if (!Number.isFinite(row[n]))
+        throw new InputError(`row ${r + 1}, trial ${n + 1} is ${String(row[n])}, not a finite number`, {field: 'returns', fix})
     }
   }
   return {nRows: returns.length, nTrials}
@@ -183,7 +185,10 @@ function validateMatrix(returns: readonly (readonly number[])[]): {nRows: number
 function validateSplits(splits: number, nRows: number): number {
   requireInteger(splits, 'splits', 2)
   if (splits % 2 !== 0) {
-    throw new InputError(`must be even, got ${splits}`, {field: 'splits', fix: 'CSCV splits the blocks into two equal halves; use an even number such as 16'})
+    throw new InputError(`must be even, got ${splits}`, {
+      field: 'splits',
+      fix: 'CSCV splits the blocks into two equal halves; use an even number such as 16',
+    })
   }
   if (splits > MAX_CSCV_SPLITS) {
     throw new InputError(`${splits} splits mean ${binomial(splits, splits / 2)} combinations`, {
@@ -230,7 +235,14 @@ function blockStatistics(
  * blocks' means and squared deviations: this keeps each of the C(S, S/2)
  * combinations at O(S) per trial instead of O(T).
  */
-function pooledSharpe(blockMean: Float64Array, blockM2: Float64Array, blocks: readonly number[], n: number, nTrials: number, blockLength: number): number {
+function pooledSharpe(
+  blockMean: Float64Array,
+  blockM2: Float64Array,
+  blocks: readonly number[],
+  n: number,
+  nTrials: number,
+  blockLength: number,
+): number {
   let meanSum = 0
   for (const b of blocks) meanSum += blockMean[b * nTrials + n]
   const mu = meanSum / blocks.length

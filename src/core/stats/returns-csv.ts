@@ -69,7 +69,11 @@ function readTable(file: string): {header: string[]; records: string[][]} {
   try {
     table = parse(text, {skip_empty_lines: true, trim: true, bom: true})
   } catch (error) {
-    throw new InputError(`is not valid CSV: ${(error as Error).message}`, {file, fix: 'write a comma-separated file with a header row', cause: error})
+    throw new InputError(`is not valid CSV: ${(error as Error).message}`, {
+      file,
+      fix: 'write a comma-separated file with a header row',
+      cause: error,
+    })
   }
   if (table.length < 2) {
     throw new InputError('needs a header row and at least one row of returns', {file, fix: 'write a header row, then one row per period'})
@@ -77,7 +81,10 @@ function readTable(file: string): {header: string[]; records: string[][]} {
   const [header, ...records] = table
   records.forEach((record, r) => {
     if (record.length !== header.length) {
-      throw new InputError(`line ${r + 2} has ${record.length} fields, the header has ${header.length}`, {file, fix: 'give every row one value per header column'})
+      throw new InputError(`line ${r + 2} has ${record.length} fields, the header has ${header.length}`, {
+        file,
+        fix: 'give every row one value per header column',
+      })
     }
   })
   return {header, records}

@@ -71,10 +71,13 @@ export function sharpeVarianceFactor(sharpe: number, skewness = 0, kurtosis = 3)
   requireMoments(skewness, kurtosis)
   const factor = 1 - skewness * sharpe + ((kurtosis - 1) / 4) * sharpe * sharpe
   if (!(factor > 0)) {
-    throw new InputError(`skewness ${skewness}, kurtosis ${kurtosis} and Sharpe ratio ${sharpe} leave the Sharpe ratio no sampling variance`, {
-      field: 'kurtosis',
-      fix: 'check the moments; they describe a degenerate two-point distribution',
-    })
+    throw new InputError(
+      `skewness ${skewness}, kurtosis ${kurtosis} and Sharpe ratio ${sharpe} leave the Sharpe ratio no sampling variance`,
+      {
+        field: 'kurtosis',
+        fix: 'check the moments; they describe a degenerate two-point distribution',
+      },
+    )
   }
   return factor
 }
@@ -97,7 +100,10 @@ export function perPeriodSharpe(annualised: number, periodsPerYear: number): num
 function requirePeriodsPerYear(periodsPerYear: number): number {
   requireFinite(periodsPerYear, 'periodsPerYear')
   if (!(periodsPerYear > 0)) {
-    throw new InputError(`must be positive, got ${periodsPerYear}`, {field: 'periodsPerYear', fix: 'give the number of return periods in a year, e.g. 252 for trading days or 12 for months'})
+    throw new InputError(`must be positive, got ${periodsPerYear}`, {
+      field: 'periodsPerYear',
+      fix: 'give the number of return periods in a year, e.g. 252 for trading days or 12 for months',
+    })
   }
   return periodsPerYear
 }

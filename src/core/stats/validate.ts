@@ -15,7 +15,10 @@ export function requireFinite(value: number, field: string, fix = `give ${field}
 export function requireInteger(value: number, field: string, min: number): number {
   requireFinite(value, field)
   if (!Number.isInteger(value) || value < min) {
-    throw new InputError(`must be a whole number >= ${min}, got ${value}`, {field, fix: `give ${field} as a whole number of at least ${min}`})
+    throw new InputError(`must be a whole number >= ${min}, got ${value}`, {
+      field,
+      fix: `give ${field} as a whole number of at least ${min}`,
+    })
   }
   return value
 }
@@ -49,10 +52,13 @@ export function requireMoments(skewness: number, kurtosis: number): void {
   requireFinite(kurtosis, 'kurtosis')
   const floor = skewness * skewness + 1
   if (kurtosis < floor - 1e-9) {
-    throw new InputError(`kurtosis ${kurtosis} is impossible with skewness ${skewness}: any distribution has kurtosis >= skewness² + 1 = ${round(floor)}`, {
-      field: 'kurtosis',
-      fix: 'give plain kurtosis (3 for a normal distribution), not excess kurtosis; add 3 to an excess-kurtosis figure',
-    })
+    throw new InputError(
+      `kurtosis ${kurtosis} is impossible with skewness ${skewness}: any distribution has kurtosis >= skewness² + 1 = ${round(floor)}`,
+      {
+        field: 'kurtosis',
+        fix: 'give plain kurtosis (3 for a normal distribution), not excess kurtosis; add 3 to an excess-kurtosis figure',
+      },
+    )
   }
 }
 

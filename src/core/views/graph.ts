@@ -87,7 +87,11 @@ export function renderGraph(nodes: GraphNode[], opts: GraphOptions): string {
       })
   }
   if (opts.root !== undefined) {
-    if (!byId.has(opts.root)) throw new InputError(`no node "${opts.root}" in the DAG`, {field: '--root', fix: 'pass the id of an existing node (see rigor status)'})
+    if (!byId.has(opts.root))
+      throw new InputError(`no node "${opts.root}" in the DAG`, {
+        field: '--root',
+        fix: 'pass the id of an existing node (see rigor status)',
+      })
     const kept = reachableFrom(opts.root, edges)
     shown = shown.filter((node) => kept.has(node.id))
     edges = edges.filter((edge) => kept.has(edge.from) && kept.has(edge.to))
@@ -95,11 +99,14 @@ export function renderGraph(nodes: GraphNode[], opts: GraphOptions): string {
   shown.sort((a, b) => compare(a.id, b.id))
   edges.sort((a, b) => compare(a.from, b.from) || compare(a.to, b.to) || Number(a.dashed) - Number(b.dashed))
   const hasParent = new Set(edges.filter((edge) => !edge.dashed).map((edge) => edge.to))
-  const labelled = shown.map((node) => ({node, lines: node.sweep ? sweepLines(node, variants.get(node.id) ?? [], hasParent.has(node.id)) : labelLines(node, hasParent.has(node.id))}))
+  const labelled = shown.map((node) => ({
+    node,
+    lines: node.sweep ? sweepLines(node, variants.get(node.id) ?? [], hasParent.has(node.id)) : labelLines(node, hasParent.has(node.id)),
+  }))
   return opts.format === 'dot' ? renderDot(labelled, edges) : renderMermaid(labelled, edges)
 }
 
-function lineageEdges(nodes: GraphNode[], byId: Map<string, GraphNode>): Edge[] {
+function lineageEdges(_nodes: GraphNode[], byId: Map<string, GraphNode>): Edge[] {
   const edges: Edge[] = []
   for (const node of byId.values()) {
     const parent = node.parent ?? parentId(node.id)
@@ -144,10 +151,14 @@ function sweepLines(node: GraphNode, members: GraphNode[], drawnUnderParent: boo
   const name = drawnUnderParent ? node.id.slice(node.id.lastIndexOf('/') + 1) : node.id
   const counts = new Map<string, number>()
   for (const m of members) counts.set(m.status, (counts.get(m.status) ?? 0) + 1)
-  const byStatus = [...counts.entries()].sort(([a], [b]) => compareStatus(a, b)).map(([status, n]) => `${n} ${SHORT_STATUS[status] ?? status}`)
+  const byStatus = [...counts.entries()]
+    .sort(([a], [b]) => compareStatus(a, b))
+    .map(([status, n]) => `${n} ${SHORT_STATUS[status] ?? status}`)
   const lines = [name, `sweep: ${members.length} variant${members.length === 1 ? '' : 's'}`]
   if (byStatus.length) lines.push(byStatus.join(', '))
-  const best = members.filter((m) => typeof m.metrics?.sharpe === 'number' && Number.isFinite(m.metrics.sharpe)).sort((a, b) => b.metrics!.sharpe! - a.metrics!.sharpe!)[0]
+  const best = members
+    .filter((m) => typeof m.metrics?.sharpe === 'number' && Number.isFinite(m.metrics.sharpe))
+    .sort((a, b) => b.metrics!.sharpe! - a.metrics!.sharpe!)[0]
   if (best) lines.push(`best sharpe ${best.metrics!.sharpe!.toFixed(2)}`)
   return lines
 }
@@ -177,7 +188,8 @@ function renderMermaid(labelled: Labelled[], edges: Edge[]): string {
     const colour = STATUS_COLOURS[status] ?? UNKNOWN_STATUS
     out.push(`  classDef ${statusClass(status)} fill:${colour.fill},stroke:${colour.stroke},color:#000000`)
   }
-  if (groups.length > 0) out.push(`  classDef ${SWEEP_CLASS} fill:${SWEEP_COLOUR.fill},stroke:${SWEEP_COLOUR.stroke},color:#000000,stroke-width:2px`)
+  if (groups.length > 0)
+    out.push(`  classDef ${SWEEP_CLASS} fill:${SWEEP_COLOUR.fill},stroke:${SWEEP_COLOUR.stroke},color:#000000,stroke-width:2px`)
   const archived = labelled.filter(({node}) => node.archived)
   if (archived.length > 0) out.push('  classDef archived stroke-dasharray:5 5')
   for (const status of statuses) {
@@ -236,10 +248,15 @@ function renderDot(labelled: Labelled[], edges: Edge[]): string {
   for (const {node, lines} of labelled) {
     const colour = node.sweep ? SWEEP_COLOUR : (STATUS_COLOURS[node.status] ?? UNKNOWN_STATUS)
     const style = node.archived ? ', style="rounded,filled,dashed"' : ''
-    out.push(`  ${dotString(node.id)} [label=${dotString(lines.join('\n'))}, fillcolor="${colour.fill}", color="${colour.stroke}"${style}];`)
+    out.push(
+      `  ${dotString(node.id)} [label=${dotString(lines.join('\n'))}, fillcolor="${colour.fill}", color="${colour.stroke}"${style}];`,
+    )
   }
   for (const edge of edges) {
-    const attributes = [edge.rule === undefined ? undefined : `label=${dotString(edge.rule)}`, edge.dashed ? 'style=dashed' : undefined].filter(Boolean)
+    const attributes = [
+      edge.rule === undefined ? undefined : `label=${dotString(edge.rule)}`,
+      edge.dashed ? 'style=dashed' : undefined,
+    ].filter(Boolean)
     out.push(`  ${dotString(edge.from)} -> ${dotString(edge.to)}${attributes.length > 0 ? ` [${attributes.join(', ')}]` : ''};`)
   }
   out.push('}')

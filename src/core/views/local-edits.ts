@@ -14,7 +14,9 @@ export async function excludedLocalNodes(ws: Workspace, warn: (message: string) 
     const hit = classifyStatePath(path)
     if (hit?.kind !== 'node') continue
     excluded.add(hit.id)
-    warn(`${path} has uncommitted edits: node ${hit.id} is not claimed from this checkout (run \`rigor verify\`; commit or restore the file)`)
+    warn(
+      `${path} has uncommitted edits: node ${hit.id} is not claimed from this checkout (run \`rigor verify\`; commit or restore the file)`,
+    )
   }
   return excluded
 }

@@ -41,7 +41,9 @@ export function objectiveMetric(objective: RankObjective, metric?: string): {met
 export function paretoFront<T extends {metrics: Record<string, number>}>(items: T[]): T[] {
   const sharpe = (c: T) => c.metrics.sharpe ?? -Infinity
   const dd = (c: T) => c.metrics.max_drawdown ?? Infinity
-  return items.filter((a) => !items.some((b) => b !== a && sharpe(b) >= sharpe(a) && dd(b) <= dd(a) && (sharpe(b) > sharpe(a) || dd(b) < dd(a))))
+  return items.filter(
+    (a) => !items.some((b) => b !== a && sharpe(b) >= sharpe(a) && dd(b) <= dd(a) && (sharpe(b) > sharpe(a) || dd(b) < dd(a))),
+  )
 }
 
 /**
@@ -63,10 +65,15 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
     }
     if (opts.objective !== 'pareto' && candidates.some((c) => typeof c.metrics[metric] !== 'number')) {
       const missing = candidates.find((c) => typeof c.metrics[metric] !== 'number')!
-      throw new InputError(`node ${missing.node.id} has no metric "${metric}"`, {field: '--metric', fix: 'rank by a metric every accepted node reports, e.g. sharpe'})
+      throw new InputError(`node ${missing.node.id} has no metric "${metric}"`, {
+        field: '--metric',
+        fix: 'rank by a metric every accepted node reports, e.g. sharpe',
+      })
     }
     const value = (c: Candidate) => c.metrics[metric] ?? 0
-    const ordered = [...candidates].sort((a, b) => (higherIsBetter ? value(b) - value(a) : value(a) - value(b)) || a.node.id.localeCompare(b.node.id))
+    const ordered = [...candidates].sort(
+      (a, b) => (higherIsBetter ? value(b) - value(a) : value(a) - value(b)) || a.node.id.localeCompare(b.node.id),
+    )
     const keptSet = new Set(
       (opts.objective === 'pareto' ? paretoFront(ordered) : ordered.slice(0, opts.keep ?? ordered.length)).map((c) => c.node.id),
     )
@@ -103,7 +110,12 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
     files.set(file, dumpStateDocument(ranking))
     return {
       files,
-      message: {action: 'rank', subject: `rank by ${metric} (${opts.objective}): kept ${ranking.kept.length}, archived ${archived.length}`, nodes: ranking.kept, worker: opts.by},
+      message: {
+        action: 'rank',
+        subject: `rank by ${metric} (${opts.objective}): kept ${ranking.kept.length}, archived ${archived.length}`,
+        nodes: ranking.kept,
+        worker: opts.by,
+      },
       result: {file, ranking},
     }
   })
@@ -114,7 +126,12 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
 export async function rankingHistory(ws: Workspace): Promise<Array<RankingFile & {file: string}>> {
   const tip = await ws.readTip()
   if (!tip) return []
-  const files = (await listTreeFiles(ws.repo, await ws.repo.commitTree(tip), RANKINGS_DIR)).filter((f) => f.path.endsWith('.yaml')).reverse()
-  const blobs = await readBlobs(ws.repo, files.map((f) => f.oid))
+  const files = (await listTreeFiles(ws.repo, await ws.repo.commitTree(tip), RANKINGS_DIR))
+    .filter((f) => f.path.endsWith('.yaml'))
+    .reverse()
+  const blobs = await readBlobs(
+    ws.repo,
+    files.map((f) => f.oid),
+  )
   return files.map((f, i) => ({...loadStateDocument(RankingFile, blobs[i]!.toString('utf8'), f.path), file: f.path}))
 }

@@ -40,13 +40,17 @@ export interface DailyReport {
 }
 
 export const HEALTH_FORMULA =
-  '100 - 30 x (share of the day\'s runs that ended inconclusive) - 25 x (failed-audit rate) - 25 x min(1, audit backlog / 10) - 20 x (1 if any lease is stuck)'
+  "100 - 30 x (share of the day's runs that ended inconclusive) - 25 x (failed-audit rate) - 25 x min(1, audit backlog / 10) - 20 x (1 if any lease is stuck)"
 
 /** 0-100: how much of the day's work can be trusted and acted on. */
 export function healthScore(activity: DayActivity, health: Pick<HealthReport, 'audit_backlog' | 'failed_audit_rate' | 'stuck'>): number {
   const inconclusiveShare = activity.run > 0 ? activity.inconclusive / activity.run : 0
   const score =
-    100 - 30 * inconclusiveShare - 25 * (health.failed_audit_rate ?? 0) - 25 * Math.min(1, health.audit_backlog / 10) - 20 * (health.stuck.length > 0 ? 1 : 0)
+    100 -
+    30 * inconclusiveShare -
+    25 * (health.failed_audit_rate ?? 0) -
+    25 * Math.min(1, health.audit_backlog / 10) -
+    20 * (health.stuck.length > 0 ? 1 : 0)
   return Math.max(0, Math.round(score))
 }
 
@@ -74,7 +78,10 @@ export function activityOf(entries: LogEntry[], day: string): DayActivity {
  * day's lineage) and reports/<date>.json (the same numbers), in one commit;
  * running it again for the same date replaces both.
  */
-export async function writeDailyReport(ws: Workspace, opts: {date?: string; by: string; now?: Date; auditStats: AuditStats}): Promise<{report: DailyReport; files: string[]; commit?: string}> {
+export async function writeDailyReport(
+  ws: Workspace,
+  opts: {date?: string; by: string; now?: Date; auditStats: AuditStats},
+): Promise<{report: DailyReport; files: string[]; commit?: string}> {
   const now = opts.now ?? new Date()
   const date = opts.date ?? utcDay(now)
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
@@ -90,7 +97,8 @@ export async function writeDailyReport(ws: Workspace, opts: {date?: string; by: 
       if (!record.node) continue
       const verdict = record.verdictOid ? await ws.store.verdict(record).catch(() => undefined) : undefined
       // the leaderboard is what ranking kept: archived nodes are out of it
-      if (record.node.status === 'proven_accepted' && verdict && !record.node.sweep && !record.node.archived) accepted.push({id: record.id, team: record.node.team, metrics: verdict.metrics})
+      if (record.node.status === 'proven_accepted' && verdict && !record.node.sweep && !record.node.archived)
+        accepted.push({id: record.id, team: record.node.team, metrics: verdict.metrics})
       if (touched.has(record.id)) graphNodes.push({...record.node, metrics: verdict?.metrics})
     }
     // a touched variant's sweep group is drawn too, so the variants fold into it
@@ -137,7 +145,11 @@ export async function writeDailyReport(ws: Workspace, opts: {date?: string; by: 
       [`reports/${date}.md`, md],
       [`reports/${date}.json`, json],
     ])
-    return {files, message: {action: 'report', subject: `daily report ${date}`, worker: opts.by}, result: {report, files: [...files.keys()]}}
+    return {
+      files,
+      message: {action: 'report', subject: `daily report ${date}`, worker: opts.by},
+      result: {report, files: [...files.keys()]},
+    }
   })
   return {...outcome.result, commit: outcome.commit}
 }
@@ -168,7 +180,10 @@ function reportMarkdown(r: DailyReport, graph: string): string {
   lines.push('## Deployed', '')
   if (r.deployments.length === 0) lines.push('Nothing is deployed.', '')
   for (const d of r.deployments) {
-    lines.push(`**${d.node}** on ${d.stage} since ${d.deployed_at.slice(0, 10)}, on ${d.audit}${d.signed_by ? ` (signed by ${d.signed_by})` : ' (unsigned)'}.${d.holdout ? ` Sealed holdout: ${d.holdout}.` : ''}`, '')
+    lines.push(
+      `**${d.node}** on ${d.stage} since ${d.deployed_at.slice(0, 10)}, on ${d.audit}${d.signed_by ? ` (signed by ${d.signed_by})` : ' (unsigned)'}.${d.holdout ? ` Sealed holdout: ${d.holdout}.` : ''}`,
+      '',
+    )
   }
   lines.push('## Last 7 days', '', '| date | seeded | run | accepted | rejected | inconclusive |', '|---|---|---|---|---|---|')
   for (const t of r.trend) lines.push(`| ${t.date} | ${t.seeded} | ${t.run} | ${t.accepted} | ${t.rejected} | ${t.inconclusive} |`)
@@ -186,7 +201,14 @@ async function activeDeployments(ws: Workspace, tree: string | undefined): Promi
     const record = await readDeployment(ws.repo, tree, match[1] as DeployStage, match[2]!)
     if (record.kind !== 'ok' || record.doc.status !== 'active') continue
     const audit = (await readNodeAudits(ws.repo, tree, record.doc.node)).audits.find((a) => a.file === record.doc.audit.file)
-    out.push({node: record.doc.node, stage: record.doc.stage, deployed_at: record.doc.deployed_at, audit: record.doc.audit.file, signed_by: record.doc.audit.signed_by ?? null, holdout: audit?.front.holdout?.summary ?? null})
+    out.push({
+      node: record.doc.node,
+      stage: record.doc.stage,
+      deployed_at: record.doc.deployed_at,
+      audit: record.doc.audit.file,
+      signed_by: record.doc.audit.signed_by ?? null,
+      holdout: audit?.front.holdout?.summary ?? null,
+    })
   }
   return out
 }

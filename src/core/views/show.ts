@@ -24,7 +24,10 @@ export async function showNode(ws: Workspace, id: string): Promise<NodeDetails> 
     const n = snap.nodes.get(cur)?.node
     cur = n?.parent ?? n?.spawned_by?.from
   }
-  const children = [...snap.nodes.values()].filter((r) => r.node && (r.node.parent === id || r.node.spawned_by?.from === id)).map((r) => r.id).sort()
+  const children = [...snap.nodes.values()]
+    .filter((r) => r.node && (r.node.parent === id || r.node.spawned_by?.from === id))
+    .map((r) => r.id)
+    .sort()
   return {
     ...node,
     verdict: (await ws.store.verdict(record)) ?? null,

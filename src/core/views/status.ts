@@ -17,13 +17,24 @@ const emptyCounts = (): Record<NodeStatus, number> => Object.fromEntries(NODE_ST
 
 /** Counts by status and by team; sweep groups and broken files are counted apart. */
 export function summariseStatus(snap: Snapshot): StatusSummary {
-  const summary: StatusSummary = {total: 0, by_status: emptyCounts(), by_team: {}, sweeps: 0, archived: 0, problems: [], commit: snap.commit ?? null}
+  const summary: StatusSummary = {
+    total: 0,
+    by_status: emptyCounts(),
+    by_team: {},
+    sweeps: 0,
+    archived: 0,
+    problems: [],
+    commit: snap.commit ?? null,
+  }
   for (const record of snap.nodes.values()) {
     if (record.problem) {
       summary.problems.push({
         file: record.problem.file,
         kind: record.problem.kind,
-        message: record.problem.kind === 'corrupt' ? `checksum mismatch (expected ${record.problem.expected}, actual ${record.problem.actual})` : record.problem.message,
+        message:
+          record.problem.kind === 'corrupt'
+            ? `checksum mismatch (expected ${record.problem.expected}, actual ${record.problem.actual})`
+            : record.problem.message,
       })
       continue
     }

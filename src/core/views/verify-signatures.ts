@@ -33,21 +33,47 @@ export interface SignatureReport {
 export async function verifySignatures(ws: Workspace): Promise<SignatureReport> {
   const tip = await ws.readTip()
   const trust = await auditorTrust(ws.repo, tip)
-  const report: SignatureReport = {ok: true, auditors: trust.auditors.map((a) => a.name), chain: trust.chain, files: [], commit: tip ?? null}
+  const report: SignatureReport = {
+    ok: true,
+    auditors: trust.auditors.map((a) => a.name),
+    chain: trust.chain,
+    files: [],
+    commit: tip ?? null,
+  }
   if (!tip) return report
   const tree = await ws.repo.commitTree(tip)
   const audits = (await listTreeFiles(ws.repo, tree, 'audits', {recursive: true})).filter((f) => f.path.endsWith('.md'))
-  const deployments = (await listTreeFiles(ws.repo, tree, 'deployments', {recursive: true})).filter((f) => /\.yaml$/.test(f.path) && !f.path.endsWith('.results.yaml'))
-  for (const [kind, files] of [['audit', audits], ['deployment', deployments]] as const) {
+  const deployments = (await listTreeFiles(ws.repo, tree, 'deployments', {recursive: true})).filter(
+    (f) => /\.yaml$/.test(f.path) && !f.path.endsWith('.results.yaml'),
+  )
+  for (const [kind, files] of [
+    ['audit', audits],
+    ['deployment', deployments],
+  ] as const) {
     for (const {path} of files) {
       if (trust.auditors.length === 0) {
-        report.files.push({file: path, kind, status: 'not_checked', detail: 'no auditors: in rigor.yaml, so no key to check against', failed: false})
+        report.files.push({
+          file: path,
+          kind,
+          status: 'not_checked',
+          detail: 'no auditors: in rigor.yaml, so no key to check against',
+          failed: false,
+        })
         continue
       }
       const auditor = kind === 'audit' ? await auditorOf(ws, tip, path) : undefined
       const signature = await fileSignature(ws.repo, tip, path, trust.auditors, auditor)
-      const failed = kind === 'audit' ? signature.status !== 'good' : signature.status === 'bad' || signature.status === 'changed_after_signing'
-      report.files.push({file: path, kind, status: signature.status, signer: signature.signer, commit: signature.commit, detail: signature.detail, failed})
+      const failed =
+        kind === 'audit' ? signature.status !== 'good' : signature.status === 'bad' || signature.status === 'changed_after_signing'
+      report.files.push({
+        file: path,
+        kind,
+        status: signature.status,
+        signer: signature.signer,
+        commit: signature.commit,
+        detail: signature.detail,
+        failed,
+      })
     }
   }
   report.ok = report.files.every((f) => !f.failed) && !trust.chain.some((l) => l.change === 'ignored')

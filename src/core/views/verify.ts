@@ -12,7 +12,6 @@ import type {NodeRecord} from '../state/store.js'
 import {removeStaleTempObjects} from '../git/temp-objects.js'
 import type {Workspace} from '../state/workspace.js'
 
-
 export interface VerifyProblem {
   file: string
   where: 'committed' | 'working tree'
@@ -41,7 +40,12 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
   const problems: VerifyProblem[] = []
   const index =
     (await ws.repairIndex([...CHECKSUMMED_DIRS, 'rigor.yaml']).catch((err: Error) => {
-      problems.push({file: join(ws.repo.paths.gitDir, 'index'), where: 'working tree', kind: 'invalid', message: `the index is behind the state branch and could not be repaired: ${err.message.split('\n')[0]}`})
+      problems.push({
+        file: join(ws.repo.paths.gitDir, 'index'),
+        where: 'working tree',
+        kind: 'invalid',
+        message: `the index is behind the state branch and could not be repaired: ${err.message.split('\n')[0]}`,
+      })
       return null
     })) ?? null
   const tip = await ws.readTip()
@@ -61,7 +65,10 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
   if (snap.tree) {
     for (const dir of CHECKSUMMED_DIRS.filter((d) => d !== EXPERIMENTS_DIR)) {
       const files = (await listTreeFiles(ws.repo, snap.tree, dir, {recursive: true})).filter((f) => documentKindOf(f.path))
-      const blobs = await readBlobs(ws.repo, files.map((f) => f.oid))
+      const blobs = await readBlobs(
+        ws.repo,
+        files.map((f) => f.oid),
+      )
       files.forEach((f, i) => {
         checked++
         const problem = checkText(f.path, blobs[i]!.toString('utf8'))
@@ -127,7 +134,8 @@ function checkText(file: string, text: string): Omit<VerifyProblem, 'where'> | u
       doc = front
     } else {
       const parsed = kind?.format === 'json' ? (JSON.parse(text) as unknown) : parseYaml(text, file)
-      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return {file, kind: 'invalid', message: `not a ${kind?.format === 'json' ? 'JSON object' : 'YAML mapping'}`}
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+        return {file, kind: 'invalid', message: `not a ${kind?.format === 'json' ? 'JSON object' : 'YAML mapping'}`}
       doc = parsed as Record<string, unknown>
       check = checkDocument(doc)
     }
@@ -147,7 +155,10 @@ function checkText(file: string, text: string): Omit<VerifyProblem, 'where'> | u
   return undefined
 }
 
-function toProblem(problem: {file: string; kind: 'corrupt' | 'invalid'} & ({expected: string; actual: string} | {message: string}), where: VerifyProblem['where']): VerifyProblem {
+function toProblem(
+  problem: {file: string; kind: 'corrupt' | 'invalid'} & ({expected: string; actual: string} | {message: string}),
+  where: VerifyProblem['where'],
+): VerifyProblem {
   return {
     file: problem.file,
     where,

@@ -5,13 +5,21 @@ import {describe, expect, it} from 'vitest'
 import {equityChartSvg} from '../../../src/core/auditor/chart.js'
 
 const CHROMIUM = '/usr/bin/chromium'
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync']
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+]
 
 /** 750 trading days of a drifting series with one deep drawdown, dated like a price file. */
 function returns(): Array<[string, number]> {
   const out: Array<[string, number]> = []
   let state = 12345
-  const rnd = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+  const rnd = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32
   for (let t = 0; t < 750; t++) {
     const date = new Date(Date.UTC(2021, 0, 4) + Math.floor(t * 1.4) * 86_400_000).toISOString().slice(0, 10)
     out.push([date, 0.0006 + 0.01 * (rnd() - 0.5) * 2 - (t > 300 && t < 360 ? 0.004 : 0)])
@@ -39,42 +47,46 @@ describe('the audit chart', () => {
     expect(equityChartSvg(series, {title: 't', log: true})).toContain('log scale')
   })
 
-  it.skipIf(!existsSync(CHROMIUM))('renders in Chromium and is screenshotted (skipped without /usr/bin/chromium: apt-get install chromium)', async () => {
-    const {default: puppeteer} = await import('puppeteer-core')
-    const dir = mkdtempSync(join(tmpdir(), 'rigor-chart-'))
-    const browser = await puppeteer.launch({executablePath: CHROMIUM, args: FLAGS, headless: true})
-    try {
-      for (const log of [false, true]) {
-        const file = join(dir, `chart${log ? '-log' : ''}.svg`)
-        writeFileSync(file, equityChartSvg(series, {title: 'node: out-of-sample equity', periods, log}))
-        const page = await browser.newPage()
-        await page.setViewport({width: 800, height: 500})
-        await page.goto(`file://${file}`)
-        const facts = await page.evaluate(() => {
-          const svg = document.querySelector('svg') as SVGSVGElement | null
-          const equity = document.querySelector('path.equity') as SVGPathElement | null
-          const drawdown = document.querySelector('path.drawdown') as SVGPathElement | null
-          return {
-            parsed: svg !== null && document.querySelector('parsererror') === null,
-            width: svg?.getBoundingClientRect().width ?? 0,
-            equityLength: equity?.getTotalLength() ?? 0,
-            equityBox: equity ? equity.getBBox().width : 0,
-            drawdownHeight: drawdown ? drawdown.getBBox().height : 0,
-            labels: [...document.querySelectorAll('text')].map((t) => t.getBBox().width).filter((w) => w > 0).length,
-          }
-        })
-        expect(facts.parsed).toBe(true)
-        expect(facts.width).toBe(760)
-        expect(facts.equityLength).toBeGreaterThan(600)
-        expect(facts.equityBox).toBeGreaterThan(600)
-        expect(facts.drawdownHeight).toBeGreaterThan(10)
-        expect(facts.labels).toBeGreaterThan(10)
-        const png = await page.screenshot({path: join(dir, `chart${log ? '-log' : ''}.png`) as `${string}.png`, fullPage: true})
-        expect(png.length).toBeGreaterThan(10_000)
-        await page.close()
+  it.skipIf(!existsSync(CHROMIUM))(
+    'renders in Chromium and is screenshotted (skipped without /usr/bin/chromium: apt-get install chromium)',
+    async () => {
+      const {default: puppeteer} = await import('puppeteer-core')
+      const dir = mkdtempSync(join(tmpdir(), 'rigor-chart-'))
+      const browser = await puppeteer.launch({executablePath: CHROMIUM, args: FLAGS, headless: true})
+      try {
+        for (const log of [false, true]) {
+          const file = join(dir, `chart${log ? '-log' : ''}.svg`)
+          writeFileSync(file, equityChartSvg(series, {title: 'node: out-of-sample equity', periods, log}))
+          const page = await browser.newPage()
+          await page.setViewport({width: 800, height: 500})
+          await page.goto(`file://${file}`)
+          const facts = await page.evaluate(() => {
+            const svg = document.querySelector('svg') as SVGSVGElement | null
+            const equity = document.querySelector('path.equity') as SVGPathElement | null
+            const drawdown = document.querySelector('path.drawdown') as SVGPathElement | null
+            return {
+              parsed: svg !== null && document.querySelector('parsererror') === null,
+              width: svg?.getBoundingClientRect().width ?? 0,
+              equityLength: equity?.getTotalLength() ?? 0,
+              equityBox: equity ? equity.getBBox().width : 0,
+              drawdownHeight: drawdown ? drawdown.getBBox().height : 0,
+              labels: [...document.querySelectorAll('text')].map((t) => t.getBBox().width).filter((w) => w > 0).length,
+            }
+          })
+          expect(facts.parsed).toBe(true)
+          expect(facts.width).toBe(760)
+          expect(facts.equityLength).toBeGreaterThan(600)
+          expect(facts.equityBox).toBeGreaterThan(600)
+          expect(facts.drawdownHeight).toBeGreaterThan(10)
+          expect(facts.labels).toBeGreaterThan(10)
+          const png = await page.screenshot({path: join(dir, `chart${log ? '-log' : ''}.png`) as `${string}.png`, fullPage: true})
+          expect(png.length).toBeGreaterThan(10_000)
+          await page.close()
+        }
+      } finally {
+        await browser.close()
       }
-    } finally {
-      await browser.close()
-    }
-  }, 60_000)
+    },
+    60_000,
+  )
 })

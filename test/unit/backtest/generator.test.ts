@@ -5,7 +5,8 @@ import {parsePrices} from '../../../src/core/backtest/prices.js'
 import {businessDays, generatePrices, MARKET_MODELS, pricesToCsv, SeededRandom} from '../../../src/core/data/generator.js'
 import {InputError} from '../../../src/core/errors.js'
 
-const logReturns = (closes: Float64Array): number[] => Array.from({length: closes.length - 1}, (_, t) => Math.log(closes[t + 1] / closes[t]))
+const logReturns = (closes: Float64Array): number[] =>
+  Array.from({length: closes.length - 1}, (_, t) => Math.log(closes[t + 1] / closes[t]))
 
 /** Plain (not excess) kurtosis m4 / m2^2: 3 for a normal distribution. */
 function kurtosis(xs: number[]): number {

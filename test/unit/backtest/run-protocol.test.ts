@@ -20,7 +20,20 @@ describe('runBacktestProtocol', () => {
     expect(verdict.status).toBeUndefined()
     expect(verdict.artifacts).toEqual(['returns.csv', 'positions.csv'])
     expect(verdict.metrics).toEqual(result.metrics)
-    for (const key of ['sharpe', 'sharpe_mean', 'sharpe_std', 'sortino', 'max_drawdown', 'win_rate', 'mean_pnl', 'turnover', 'total_return', 'post_cost_sharpe', 'n_periods', 'is_sharpe']) {
+    for (const key of [
+      'sharpe',
+      'sharpe_mean',
+      'sharpe_std',
+      'sortino',
+      'max_drawdown',
+      'win_rate',
+      'mean_pnl',
+      'turnover',
+      'total_return',
+      'post_cost_sharpe',
+      'n_periods',
+      'is_sharpe',
+    ]) {
       expect(Number.isFinite(verdict.metrics[key]), key).toBe(true)
     }
 
@@ -53,7 +66,13 @@ describe('runBacktestProtocol', () => {
 
   it('takes cost_bps and folds from the params over the flags, and the flags over the defaults', async () => {
     const run = async (params: object, opts = {}) =>
-      (await runBacktestProtocol({RIGOR_DATA: DATA, RIGOR_OUT: join(scratch(), 'o'), RIGOR_PARAMS: JSON.stringify(params)}, 'momentum', opts)).metrics
+      (
+        await runBacktestProtocol(
+          {RIGOR_DATA: DATA, RIGOR_OUT: join(scratch(), 'o'), RIGOR_PARAMS: JSON.stringify(params)},
+          'momentum',
+          opts,
+        )
+      ).metrics
     expect((await run({})).cost_bps).toBe(5)
     expect((await run({}, {costBps: 2, folds: 3})).cost_bps).toBe(2)
     expect((await run({}, {costBps: 2, folds: 3})).n_folds).toBe(3)
@@ -100,24 +119,33 @@ describe('runBacktestProtocol', () => {
 
   it('names the source of bad input', async () => {
     const env = {RIGOR_DATA: DATA, RIGOR_OUT: scratch()}
-    await expect(runBacktestProtocol({...env, RIGOR_PARAMS: '{"lookback": 0}'}, 'momentum')).rejects.toThrow(/RIGOR_PARAMS, field "lookback"/)
+    await expect(runBacktestProtocol({...env, RIGOR_PARAMS: '{"lookback": 0}'}, 'momentum')).rejects.toThrow(
+      /RIGOR_PARAMS, field "lookback"/,
+    )
     await expect(runBacktestProtocol({...env, RIGOR_PARAMS: '[]'}, 'momentum')).rejects.toThrow(/RIGOR_PARAMS: must be a JSON object/)
     await expect(runBacktestProtocol({...env, RIGOR_PARAMS: '{"cost_bps": -1}'}, 'momentum')).rejects.toThrow(/field "cost_bps"/)
     await expect(runBacktestProtocol({...env, RIGOR_SEED: 'abc'}, 'momentum')).rejects.toThrow(/RIGOR_SEED/)
     await expect(runBacktestProtocol(env, 'nope')).rejects.toThrow(/unknown strategy "nope"/)
     const short = join(scratch(), 'short.csv')
     writeFileSync(short, 'date,close\n2024-01-01,1\n2024-01-02,2\n2024-01-03,3\n')
-    await expect(runBacktestProtocol({...env, RIGOR_DATA: short}, 'momentum')).rejects.toThrow(/short\.csv: has 3 price rows; 5 walk-forward folds need at least 13/)
+    await expect(runBacktestProtocol({...env, RIGOR_DATA: short}, 'momentum')).rejects.toThrow(
+      /short\.csv: has 3 price rows; 5 walk-forward folds need at least 13/,
+    )
   })
 })
 
 describe('runBacktestProtocol under audit', () => {
   it('multiplies costs once by RIGOR_COST_MULTIPLIER (params.cost_bps is never doubled as well) and declares its accounting', async () => {
     const out = join(scratch(), 'out')
-    await runBacktestProtocol({RIGOR_DATA: DATA, RIGOR_OUT: out, RIGOR_PARAMS: '{"lookback": 20, "cost_bps": 5}', RIGOR_COST_MULTIPLIER: '2'}, 'momentum')
+    await runBacktestProtocol(
+      {RIGOR_DATA: DATA, RIGOR_OUT: out, RIGOR_PARAMS: '{"lookback": 20, "cost_bps": 5}', RIGOR_COST_MULTIPLIER: '2'},
+      'momentum',
+    )
     const verdict = RunnerVerdict.parse(JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8')))
     expect(verdict.metrics.cost_bps).toBe(10)
     expect(verdict.accounting).toEqual({convention: 'close_to_close', price: 'close', cost_bps: 10})
-    await expect(runBacktestProtocol({RIGOR_DATA: DATA, RIGOR_OUT: out, RIGOR_COST_MULTIPLIER: 'lots'}, 'momentum')).rejects.toThrow(/RIGOR_COST_MULTIPLIER/)
+    await expect(runBacktestProtocol({RIGOR_DATA: DATA, RIGOR_OUT: out, RIGOR_COST_MULTIPLIER: 'lots'}, 'momentum')).rejects.toThrow(
+      /RIGOR_COST_MULTIPLIER/,
+    )
   })
 })

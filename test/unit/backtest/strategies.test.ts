@@ -7,7 +7,8 @@ import {generatePrices} from '../../../src/core/data/generator.js'
 import {InputError} from '../../../src/core/errors.js'
 
 const f64 = (values: number[]): Float64Array => Float64Array.from(values)
-const compounding = (start: number, rate: number, bars: number): Float64Array => Float64Array.from({length: bars}, (_, t) => start * (1 + rate) ** t)
+const compounding = (start: number, rate: number, bars: number): Float64Array =>
+  Float64Array.from({length: bars}, (_, t) => start * (1 + rate) ** t)
 const positionsOf = (name: string, closes: Float64Array, raw: Record<string, unknown>): number[] => {
   const strategy = getStrategy(name)
   return [...strategy.positions(closes, parseStrategyParams(strategy, raw))]

@@ -1,7 +1,19 @@
 import {describe, expect, it} from 'vitest'
 import {editDistance, suggestCommands} from '../../../src/cli/did-you-mean.js'
 
-const KNOWN = ['status', 'stats', 'stats dsr', 'stats psr', 'show', 'seed', 'handoff', 'handoff create', 'handoff list', 'rules', 'rules replay']
+const KNOWN = [
+  'status',
+  'stats',
+  'stats dsr',
+  'stats psr',
+  'show',
+  'seed',
+  'handoff',
+  'handoff create',
+  'handoff list',
+  'rules',
+  'rules replay',
+]
 
 describe('did you mean', () => {
   it('counts a swap of neighbours as one edit', () => {

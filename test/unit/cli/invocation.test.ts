@@ -34,11 +34,17 @@ describe('how the user runs this rigor again', () => {
   })
 
   it('every "Try next" line runs from where the user is', () => {
-    const lines = tryNext({dir: '/home/u/rigor-demo', best: [], report: ['reports/2026-01-02.md']}, {prefix: 'node /x/bin/run.js', onPath: false}, '/home/u')
+    const lines = tryNext(
+      {dir: '/home/u/rigor-demo', best: [], report: ['reports/2026-01-02.md']},
+      {prefix: 'node /x/bin/run.js', onPath: false},
+      '/home/u',
+    )
     expect(lines[0]).toMatch(/rigor is not on your PATH; `npm link`/)
     expect(lines[1]).toBe('  node /x/bin/run.js status --cwd rigor-demo')
     expect(lines).toContain('  less rigor-demo/reports/2026-01-02.md')
-    expect(tryNext({dir: '/tmp/d', best: [], report: []}, {prefix: 'rigor', onPath: true}, '/home/u')[1]).toBe('  rigor status --cwd /tmp/d')
+    expect(tryNext({dir: '/tmp/d', best: [], report: []}, {prefix: 'rigor', onPath: true}, '/home/u')[1]).toBe(
+      '  rigor status --cwd /tmp/d',
+    )
   })
 
   it('quotes what the shell would split', () => {

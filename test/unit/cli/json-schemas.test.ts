@@ -9,7 +9,10 @@ import {EDITOR_SCHEMAS} from '../../../src/core/flows/init.js'
 
 const ROOT = resolve(__dirname, '../../..')
 const committed = (path: string) => readFileSync(join(ROOT, path), 'utf8')
-const schemaFiles = (dir: string) => readdirSync(join(ROOT, dir)).filter((f) => f.endsWith('.schema.json')).map((f) => `${dir}/${f}`)
+const schemaFiles = (dir: string) =>
+  readdirSync(join(ROOT, dir))
+    .filter((f) => f.endsWith('.schema.json'))
+    .map((f) => `${dir}/${f}`)
 
 describe('JSON Schemas (schemas/, from `npm run schemas`)', () => {
   const generated = generateJsonSchemas()

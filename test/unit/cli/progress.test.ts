@@ -23,7 +23,11 @@ describe('the live progress board', () => {
     board.apply({type: 'finished', slot: 0, outcome: {kind: 'released', id: 'c'}})
     board.apply({type: 'idle', reason: 'empty', detail: ''})
     expect(board.tallyLine()).toBe('3 finished: 1 accepted, 1 rejected, 1 other; 0 running; nothing claimable (empty)')
-    expect(board.results.map((r) => [r.id, r.result, r.seconds])).toEqual([['a', 'proven_accepted', 2], ['b', 'proven_rejected', 2], ['c', 'released', 72.5]])
+    expect(board.results.map((r) => [r.id, r.result, r.seconds])).toEqual([
+      ['a', 'proven_accepted', 2],
+      ['b', 'proven_rejected', 2],
+      ['c', 'released', 72.5],
+    ])
     expect(board.summaryTable({isTTY: false}).split('\n')[0]).toBe('node\tresult\ttime\tslot\tnote')
   })
 })

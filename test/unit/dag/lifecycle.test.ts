@@ -4,7 +4,19 @@ import {NODE_STATUSES, type NodeFile, type NodeStatus} from '../../../src/core/s
 import {renderNode} from '../../../src/core/state/node-files.js'
 
 const node = (status: NodeStatus, extra: Partial<NodeFile> = {}): NodeFile =>
-  renderNode({id: 'a/b', team: 'default', status, run: {command: ['true']}, params: {}, requires: [], priority: 0, generation: 0, attempt: 1, created_at: '2026-01-01T00:00:00.000Z', ...extra} as NodeFile).node
+  renderNode({
+    id: 'a/b',
+    team: 'default',
+    status,
+    run: {command: ['true']},
+    params: {},
+    requires: [],
+    priority: 0,
+    generation: 0,
+    attempt: 1,
+    created_at: '2026-01-01T00:00:00.000Z',
+    ...extra,
+  } as NodeFile).node
 
 const now = new Date('2026-01-02T00:00:00.000Z')
 const inputs: TransitionInput[] = [

@@ -27,7 +27,7 @@ describe('dated CSV tables', () => {
     expect(() => parseDatedCsv('date,close\n2024-01-01,1\nsoon,2\n', 'p.csv')).toThrow(/line 3: "soon" is not a date/)
   })
 
-  it('reorders new rows to the history\'s columns and refuses a missing one', () => {
+  it("reorders new rows to the history's columns and refuses a missing one", () => {
     const rows = parseDatedCsv('close,date\n5,2024-02-01\n', 'new.csv')
     expect(alignColumns(rows, ['date', 'close'], 'new.csv')).toEqual([['2024-02-01', '5']])
     expect(() => alignColumns(rows, ['date', 'open', 'close'], 'new.csv')).toThrow(/no "open" column/)

@@ -59,7 +59,10 @@ describe('probabilityOfBacktestOverfitting', () => {
     // on 1..N, so P(λ <= 0) = P(rank <= (N+1)/2) = 1/2 for even N. One matrix is a noisy
     // estimate (its combinations share data; single-matrix PBOs spread from about 0.1 to
     // 0.9), so the mean over 100 matrices is checked: its standard error is about 0.023.
-    const estimates = Array.from({length: 100}, (_, seed) => probabilityOfBacktestOverfitting(noiseMatrix(1000 + seed, 200, 10), {splits: 8}).pbo)
+    const estimates = Array.from(
+      {length: 100},
+      (_, seed) => probabilityOfBacktestOverfitting(noiseMatrix(1000 + seed, 200, 10), {splits: 8}).pbo,
+    )
     const average = estimates.reduce((a, b) => a + b, 0) / estimates.length
     expect(average).toBeGreaterThan(0.43)
     expect(average).toBeLessThan(0.57)
@@ -158,7 +161,17 @@ describe('probabilityOfBacktestOverfitting', () => {
     expect(() => probabilityOfBacktestOverfitting(noiseMatrix(1, 10, 3), {splits: 12})).toThrow(/more than the 10 rows/)
     expect(() => probabilityOfBacktestOverfitting(noiseMatrix(1, 40, 1))).toThrow(/at least 2 trials/)
     expect(() => probabilityOfBacktestOverfitting([[1, 2], [3], [4, 5], [6, 7]], {splits: 2})).toThrow(/row 2/)
-    expect(() => probabilityOfBacktestOverfitting([[1, 2], [3, Number.NaN], [4, 5], [6, 7]], {splits: 2})).toThrow(/not a finite number/)
+    expect(() =>
+      probabilityOfBacktestOverfitting(
+        [
+          [1, 2],
+          [3, Number.NaN],
+          [4, 5],
+          [6, 7],
+        ],
+        {splits: 2},
+      ),
+    ).toThrow(/not a finite number/)
   })
 })
 

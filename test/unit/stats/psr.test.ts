@@ -24,7 +24,13 @@ describe('probabilisticSharpeRatio', () => {
     // Bailey & López de Prado (2014), "The Deflated Sharpe Ratio", numerical example: daily
     // SR 2.5/sqrt(250), T = 1250, skewness -3, kurtosis 10, against SR0 = 0.1132 per day
     // (see dsr.test.ts for SR0) gives DSR = PSR(SR0) ≈ 0.9004.
-    const psr = probabilisticSharpeRatio({sharpe: 2.5 / Math.sqrt(250), benchmark: 0.11317200186513217, nObs: 1250, skewness: -3, kurtosis: 10})
+    const psr = probabilisticSharpeRatio({
+      sharpe: 2.5 / Math.sqrt(250),
+      benchmark: 0.11317200186513217,
+      nObs: 1250,
+      skewness: -3,
+      kurtosis: 10,
+    })
     expect(psr).toBeCloseTo(0.9004, 4)
   })
 

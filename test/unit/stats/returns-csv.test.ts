@@ -42,7 +42,13 @@ describe('readReturnsColumn', () => {
 describe('readReturnsMatrix', () => {
   it('reads one trial per column and ignores the date column', () => {
     const file = csv('matrix.csv', 'date,fast,slow\n2024-01-02,0.01,0.02\n2024-01-03,-0.01,0.00\n')
-    expect(readReturnsMatrix(file)).toEqual({trials: ['fast', 'slow'], rows: [[0.01, 0.02], [-0.01, 0]]})
+    expect(readReturnsMatrix(file)).toEqual({
+      trials: ['fast', 'slow'],
+      rows: [
+        [0.01, 0.02],
+        [-0.01, 0],
+      ],
+    })
   })
 
   it('refuses gaps', () => {

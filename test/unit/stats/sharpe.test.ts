@@ -1,7 +1,14 @@
 import {sampleStandardDeviation} from 'simple-statistics'
 import {describe, expect, it} from 'vitest'
 import {InputError} from '../../../src/core/errors.js'
-import {annualiseSharpe, estimateSharpe, perPeriodSharpe, sharpeRatio, sharpeStandardError, sharpeVarianceFactor} from '../../../src/core/stats/sharpe.js'
+import {
+  annualiseSharpe,
+  estimateSharpe,
+  perPeriodSharpe,
+  sharpeRatio,
+  sharpeStandardError,
+  sharpeVarianceFactor,
+} from '../../../src/core/stats/sharpe.js'
 import {normalGenerator, thrownInputError, uniformGenerator} from './helpers.js'
 
 describe('sharpeRatio', () => {

@@ -27,7 +27,10 @@ export function accountingCheck(c: CheckContext): CheckOutcome {
     ],
   })
   if (!c.accounting) return unverified('the runner declares no accounting convention in verdict.json')
-  if (c.accounting.convention !== VERIFIABLE_CONVENTION) return unverified(`the runner declares the convention "${c.accounting.convention}", which rigor cannot recompute (only ${VERIFIABLE_CONVENTION})`)
+  if (c.accounting.convention !== VERIFIABLE_CONVENTION)
+    return unverified(
+      `the runner declares the convention "${c.accounting.convention}", which rigor cannot recompute (only ${VERIFIABLE_CONVENTION})`,
+    )
   if (c.positions.size === 0) return unverified('the runner wrote no positions.csv to recompute its returns from')
   if (!c.node.data) return unverified('the node declares no data file to recompute its returns from')
   if (!c.data) return errored(name, c.dataProblem ?? 'the data file cannot be read')

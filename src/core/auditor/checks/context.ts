@@ -40,7 +40,10 @@ export interface CheckOutcome {
 export const perPeriodSharpe = (r: Iterable<number>): number => sharpeOrZero([...r])
 export const annualised = (r: Iterable<number>, t: AuditThresholds): number => perPeriodSharpe(r) * Math.sqrt(t.periods_per_year)
 
-export const skipped = (name: string, reason: string, figures: Record<string, unknown> = {}): CheckOutcome => ({check: {name, result: 'skipped', figures, reason}, issues: []})
+export const skipped = (name: string, reason: string, figures: Record<string, unknown> = {}): CheckOutcome => ({
+  check: {name, result: 'skipped', figures, reason},
+  issues: [],
+})
 
 /**
  * A check that could not run (the data cannot be altered, the runner crashed on

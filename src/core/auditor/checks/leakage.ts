@@ -32,11 +32,19 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
   const closes = c.closes
   const k = c.runner.kind === 'kit' ? c.t.kit_permutations : c.t.permutations
   const copies = Array.from({length: k}, (_, i) => alterReturns(data, closes, {seed: FIRST_SEED + i, demean: true}))
-  if (!copies.some((copy) => differs(copy, data))) return errored(name, 'shuffling the returns left the data unchanged (too few rows, or prices that never move)')
+  if (!copies.some((copy) => differs(copy, data)))
+    return errored(name, 'shuffling the returns left the data unchanged (too few rows, or prices that never move)')
   const real = await c.runner.run({data: alterReturns(data, closes, {demean: true})})
-  const reruns = await inBatches(copies.map((copy) => () => c.runner.run({data: copy})), c.t.parallel)
+  const reruns = await inBatches(
+    copies.map((copy) => () => c.runner.run({data: copy})),
+    c.t.parallel,
+  )
   const ok = reruns.filter((r) => r.ok && r.returns.size > 1)
-  if (ok.length < 2) return errored(name, `the strategy ran on ${ok.length} of ${k} shuffled copies (${reruns.find((r) => !r.ok)?.reason ?? 'too few returns'})`)
+  if (ok.length < 2)
+    return errored(
+      name,
+      `the strategy ran on ${ok.length} of ${k} shuffled copies (${reruns.find((r) => !r.ok)?.reason ?? 'too few returns'})`,
+    )
   const original = [...c.returns.values()]
   if (ok.every((r) => sameSeries([...r.returns.values()], original))) {
     return errored(name, 'every shuffled copy gave the committed returns: the runner did not read RIGOR_DATA')
@@ -53,10 +61,11 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
     real_demeaned_sharpe_annualised: realDemeaned === undefined ? null : realDemeaned * annualise,
     p_value_real_edge: realDemeaned === undefined ? null : (1 + sharpes.filter((s) => s >= realDemeaned).length) / (ok.length + 1),
     permutations: ok.length,
-    runner: c.runner.kind === 'kit' ? 'built-in kit, in process' : 'the node\'s command',
+    runner: c.runner.kind === 'kit' ? 'built-in kit, in process' : "the node's command",
   }
   const threshold = {max_leak_p_value: c.t.max_leak_p_value, max_permuted_sharpe_annualised: c.t.max_permuted_sharpe}
-  if (pLeak >= c.t.max_leak_p_value || meanPermuted <= c.t.max_permuted_sharpe) return {check: {name, result: 'pass', figures, threshold}, issues: []}
+  if (pLeak >= c.t.max_leak_p_value || meanPermuted <= c.t.max_permuted_sharpe)
+    return {check: {name, result: 'pass', figures, threshold}, issues: []}
   return {
     check: {name, result: 'fail', figures, threshold},
     issues: [

@@ -13,7 +13,10 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
   if (c.positions.size === 0) return skipped(name, 'the runner wrote no positions.csv')
   const data = c.data
   const cuts = c.t.truncation_cuts.map((f) => Math.floor(data.rows.length * f))
-  const reruns = await inBatches(cuts.map((cut) => () => c.runner.run({data: truncatePriceTable(data, cut)})), c.t.parallel)
+  const reruns = await inBatches(
+    cuts.map((cut) => () => c.runner.run({data: truncatePriceTable(data, cut)})),
+    c.t.parallel,
+  )
   let maxDiff = 0
   let firstDate: string | null = null
   const failures: string[] = []
@@ -34,7 +37,8 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
   })
   const figures = {cuts_rows: cuts, max_position_difference: maxDiff, first_differing_date: firstDate}
   const threshold = {position_tolerance: c.t.position_tolerance}
-  if (ignoredData.length > 0) return errored(name, `the runner did not read RIGOR_DATA (${ignoredData[0]}), so truncating it tests nothing`, figures)
+  if (ignoredData.length > 0)
+    return errored(name, `the runner did not read RIGOR_DATA (${ignoredData[0]}), so truncating it tests nothing`, figures)
   if (failures.length === cuts.length) return errored(name, `the runner failed on every truncated copy (${failures[0]})`, figures)
   if (maxDiff <= c.t.position_tolerance && failures.length === 0) return {check: {name, result: 'pass', figures, threshold}, issues: []}
   return {
@@ -47,7 +51,8 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
           ? `the strategy could not run on truncated data (${failures[0]})`
           : `positions up to a cut changed when later data was removed (by up to ${maxDiff.toPrecision(3)}, first on ${firstDate}): they read data from after their own date`,
         location: 'positions.csv of the runner; the code that computes positions',
-        remediation: 'compute each position only from data up to its own date (no centred windows, no whole-sample normalisation, no next-day values)',
+        remediation:
+          'compute each position only from data up to its own date (no centred windows, no whole-sample normalisation, no next-day values)',
       },
     ],
   }

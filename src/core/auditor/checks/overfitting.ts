@@ -1,4 +1,12 @@
-import {deflatedSharpeRatio, kurtosis, negligibleSpread, probabilityOfBacktestOverfitting, skewness, standardDeviation, varianceOfSharpeRatios} from '../../stats/index.js'
+import {
+  deflatedSharpeRatio,
+  kurtosis,
+  negligibleSpread,
+  probabilityOfBacktestOverfitting,
+  skewness,
+  standardDeviation,
+  varianceOfSharpeRatios,
+} from '../../stats/index.js'
 import {perPeriodSharpe, skipped, type CheckContext, type CheckOutcome} from './context.js'
 
 /**
@@ -12,13 +20,21 @@ export function dsrCheck(c: CheckContext): CheckOutcome {
   const returns = [...c.returns.values()]
   if (returns.length < 10) return skipped(name, `${returns.length} returns; DSR needs at least 10`)
   const mean = returns.reduce((a, b) => a + b, 0) / returns.length
-  if (negligibleSpread(standardDeviation(returns), mean)) return skipped(name, 'the returns never vary, so they have no Sharpe ratio to deflate')
+  if (negligibleSpread(standardDeviation(returns), mean))
+    return skipped(name, 'the returns never vary, so they have no Sharpe ratio to deflate')
   const sharpes = c.family.members.map((m) => perPeriodSharpe(m.returns.values()))
   const nTrials = c.family.trials
   const observedSpread = sharpes.length > 1
   const variance = observedSpread ? varianceOfSharpeRatios(sharpes) : nTrials > 1 ? 1 / (returns.length - 1) : 0
   const sharpe = perPeriodSharpe(returns)
-  const {dsr, sr0} = deflatedSharpeRatio({sharpe, nTrials, varianceOfTrialSharpes: variance, nObs: returns.length, skewness: skewness(returns), kurtosis: kurtosis(returns)})
+  const {dsr, sr0} = deflatedSharpeRatio({
+    sharpe,
+    nTrials,
+    varianceOfTrialSharpes: variance,
+    nObs: returns.length,
+    skewness: skewness(returns),
+    kurtosis: kurtosis(returns),
+  })
   const figures = {
     dsr,
     sharpe_per_period: sharpe,
@@ -27,7 +43,11 @@ export function dsrCheck(c: CheckContext): CheckOutcome {
     trials: nTrials,
     trials_outside: c.family.trials_outside_declared + c.family.trials_outside_runners,
     var_trials_per_period: variance,
-    var_trials_source: observedSpread ? `${sharpes.length} trials' returns` : nTrials > 1 ? 'no spread observed: 1 / (T - 1), the spread of skill-free trials' : 'one trial: nothing was selected',
+    var_trials_source: observedSpread
+      ? `${sharpes.length} trials' returns`
+      : nTrials > 1
+        ? 'no spread observed: 1 / (T - 1), the spread of skill-free trials'
+        : 'one trial: nothing was selected',
     n_obs: returns.length,
     family: c.family.counted,
   }
@@ -56,14 +76,33 @@ export function dsrCheck(c: CheckContext): CheckOutcome {
 export function pboCheck(c: CheckContext): CheckOutcome {
   const name = 'overfitting.pbo'
   const members = c.family.members
-  if (members.length < c.t.min_pbo_trials) return skipped(name, `the family has ${members.length} trial(s) with returns; PBO needs at least ${c.t.min_pbo_trials}`)
+  if (members.length < c.t.min_pbo_trials)
+    return skipped(name, `the family has ${members.length} trial(s) with returns; PBO needs at least ${c.t.min_pbo_trials}`)
   const dates = [...members[0]!.returns.keys()].filter((d) => members.every((f) => f.returns.has(d))).sort()
-  if (dates.length < 2 * c.t.pbo_splits) return skipped(name, `only ${dates.length} dates common to the family; ${c.t.pbo_splits} splits need ${2 * c.t.pbo_splits}`)
+  if (dates.length < 2 * c.t.pbo_splits)
+    return skipped(name, `only ${dates.length} dates common to the family; ${c.t.pbo_splits} splits need ${2 * c.t.pbo_splits}`)
   const rows = dates.map((d) => members.map((f) => f.returns.get(d)!))
   const result = probabilityOfBacktestOverfitting(rows, {splits: c.t.pbo_splits})
-  const figures = {pbo: result.pbo, trials: members.length, rows: result.rowsUsed, splits: result.nSplits, combinations: result.combinations, probability_of_loss: result.probabilityOfLoss}
+  const figures = {
+    pbo: result.pbo,
+    trials: members.length,
+    rows: result.rowsUsed,
+    splits: result.nSplits,
+    combinations: result.combinations,
+    probability_of_loss: result.probabilityOfLoss,
+  }
   const threshold = {max_pbo: c.t.max_pbo, decides: c.t.pbo_decides}
-  if (!c.t.pbo_decides) return {check: {name, result: 'info', figures, threshold, reason: 'reported only: DSR decides overfitting (audit.pbo_decides: true lets PBO fail the audit)'}, issues: []}
+  if (!c.t.pbo_decides)
+    return {
+      check: {
+        name,
+        result: 'info',
+        figures,
+        threshold,
+        reason: 'reported only: DSR decides overfitting (audit.pbo_decides: true lets PBO fail the audit)',
+      },
+      issues: [],
+    }
   if (result.pbo <= c.t.max_pbo) return {check: {name, result: 'pass', figures, threshold}, issues: []}
   return {
     check: {name, result: 'fail', figures, threshold},

@@ -19,7 +19,8 @@ export async function costsCheck(c: CheckContext): Promise<CheckOutcome> {
   if (c.accounting?.convention === VERIFIABLE_CONVENTION && c.basis && c.positions.size > 0) {
     cost = (c.accounting.cost_bps ?? c.costBps) * m
     const recomputed = recomputeReturns(c.basis, c.positions, c.returns.keys(), cost)
-    if (recomputed.unreachable.length > 0) return errored(name, `cannot re-price ${recomputed.unreachable[0]!.date}: ${recomputed.unreachable[0]!.why}`)
+    if (recomputed.unreachable.length > 0)
+      return errored(name, `cannot re-price ${recomputed.unreachable[0]!.date}: ${recomputed.unreachable[0]!.why}`)
     atCosts = [...recomputed.returns.values()]
     method = 're-priced from positions.csv'
   } else {
@@ -54,7 +55,10 @@ export async function costsCheck(c: CheckContext): Promise<CheckOutcome> {
 /** Re-runs with other seeds: a gain smaller than the seed-to-seed noise is no gain. */
 export async function seedsCheck(c: CheckContext): Promise<CheckOutcome> {
   const name = 'robustness.seeds'
-  const reruns = await inBatches(c.t.seeds.map((seed) => () => c.runner.run({seed})), c.t.parallel)
+  const reruns = await inBatches(
+    c.t.seeds.map((seed) => () => c.runner.run({seed})),
+    c.t.parallel,
+  )
   const failures = reruns.filter((r) => !r.ok)
   if (failures.length === reruns.length) return errored(name, `every re-run with another seed failed (${failures[0]?.reason})`)
   const sharpes = [annualised(c.returns.values(), c.t), ...reruns.filter((r) => r.ok).map((r) => annualised(r.returns.values(), c.t))]
@@ -63,7 +67,8 @@ export async function seedsCheck(c: CheckContext): Promise<CheckOutcome> {
   const figures = {seeds: [0, ...c.t.seeds], sharpes_annualised: sharpes, seed_noise_annualised: noise, weakest_sharpe_annualised: edge}
   const threshold = {seed_noise_multiple: c.t.seed_noise_multiple}
   if (edge > 0 && edge > c.t.seed_noise_multiple * noise) return {check: {name, result: 'pass', figures, threshold}, issues: []}
-  if (edge <= 0 && noise === 0) return skipped(name, 'the strategy has no positive edge for seeds to test (its Sharpe ratio is the same with every seed)', figures)
+  if (edge <= 0 && noise === 0)
+    return skipped(name, 'the strategy has no positive edge for seeds to test (its Sharpe ratio is the same with every seed)', figures)
   return {
     check: {name, result: 'fail', figures, threshold},
     issues: [

@@ -44,6 +44,6 @@ export function parseStrategyParams<P>(strategy: Strategy<P>, raw: unknown, sour
   throw new InputError(`${strategy.name}: ${issue.message}`, {
     file: source,
     field,
-    fix: `${strategy.name} reads ${strategy.paramNames.join(', ')}${strategy.name === 'vol-target' ? ' and the base strategy\'s own params' : ''}`,
+    fix: `${strategy.name} reads ${strategy.paramNames.join(', ')}${strategy.name === 'vol-target' ? " and the base strategy's own params" : ''}`,
   })
 }

@@ -33,7 +33,7 @@ export function rsiReversionPositions(closes: Float64Array, params: RsiReversion
   let avgLoss = 0
   for (let t = 1; t < n; t++) {
     const change = closes[t] - closes[t - 1]
-    const gain = change > 0 ? change : 0
+    const gain = Math.max(change, 0)
     const loss = change < 0 ? -change : 0
     if (t <= period) {
       // seeding: plain means of the first `period` changes
