@@ -4,7 +4,7 @@ import {RigorCommand} from '../cli/base.js'
 import {cwdFlag} from '../cli/flags.js'
 import {dirFrom, howToRun} from '../cli/invocation.js'
 import {parseReviewers} from '../core/flows/github.js'
-import {initWorkspace, type InitResult} from '../core/flows/init.js'
+import {INIT_TEMPLATES, initWorkspace, type InitResult, type InitTemplate} from '../core/flows/init.js'
 
 export default class Init extends RigorCommand {
   static override summary = 'Create a rigor workspace (and a git repository when there is none).'
@@ -14,6 +14,7 @@ export default class Init extends RigorCommand {
   static override examples = [
     '<%= config.bin %> init',
     '<%= config.bin %> init my-research',
+    '<%= config.bin %> init my-pipeline --template pipeline',
     '<%= config.bin %> init --github --install git+https://github.com/you/rigor.git#<full commit sha> --reviewers @alice,@org/auditors',
     '<%= config.bin %> init --github --install package.json',
   ]
@@ -21,6 +22,12 @@ export default class Init extends RigorCommand {
   static override baseFlags = {cwd: cwdFlag}
   static override args = {dir: Args.string({description: 'directory of the workspace', default: '.'})}
   static override flags = {
+    template: Flags.string({
+      description:
+        'what the workspace starts from: default (one example node) or pipeline (train -> backtest -> assess in Python, wired by stage inputs)',
+      options: [...INIT_TEMPLATES],
+      default: 'default',
+    }),
     github: Flags.boolean({
       description:
         'also write .github/workflows/rigor.yml: scheduled workers on a shared remote, then rank, audit, report and a pull request',
@@ -41,7 +48,10 @@ export default class Init extends RigorCommand {
     const {args, flags} = await this.parse(Init)
     const dir = flags.cwd && args.dir === '.' ? flags.cwd : args.dir
     const reviewers = flags.reviewers === undefined ? undefined : parseReviewers(flags.reviewers)
-    const result = await initWorkspace(dir, {github: flags.github ? {install: flags.install, reviewers} : undefined})
+    const result = await initWorkspace(dir, {
+      github: flags.github ? {install: flags.install, reviewers} : undefined,
+      template: flags.template as InitTemplate,
+    })
     this.say(`Initialised rigor workspace in ${result.root}${result.created_repo ? ' (new git repository)' : ''}`)
     const github = result.github
     if (github) {
@@ -51,7 +61,8 @@ export default class Init extends RigorCommand {
       const rigor = howToRun({bin: join(this.config.root, 'bin', 'run.js'), name: this.config.bin}).prefix
       const where = dirFrom(process.cwd(), result.root)
       const cd = where === '.' ? '' : `\`cd ${where}\`, `
-      this.say(`Next: ${cd}edit rigor.yaml, then \`${rigor} seed templates/seed.example.yaml\` and \`${rigor} work\``)
+      const seed = flags.template === 'pipeline' ? 'templates/pipeline.seed.yaml' : 'templates/seed.example.yaml'
+      this.say(`Next: ${cd}edit rigor.yaml, then \`${rigor} seed ${seed}\` and \`${rigor} work\``)
     }
     return result
   }

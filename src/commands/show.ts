@@ -17,10 +17,22 @@ export default class Show extends WorkspaceCommand {
       const holdout = ws.config.holdout ? await holdoutOpeningsOf(ws, args.id) : undefined
       const details = holdout ? {...shown, holdout} : shown
       if (!this.jsonEnabled()) {
-        const {verdict, audits, lineage, children, holdout: _holdout, ...node} = details as typeof details & {holdout?: unknown}
+        const {
+          verdict,
+          audits,
+          lineage,
+          children,
+          stale,
+          read_by,
+          holdout: _holdout,
+          ...node
+        } = details as typeof details & {holdout?: unknown}
         this.log(`# ${node.id}  (${node.status}${node.archived ? ', archived' : ''})`)
         if (lineage.length) this.log(`lineage: ${[...lineage, node.id].join(' -> ')}`)
         if (children.length) this.log(`children: ${children.join(', ')}`)
+        for (const input of node.inputs ?? []) this.log(`input ${input.as}: ${input.files.join(', ')} from ${input.from}`)
+        if (read_by.length) this.log(`read by: ${read_by.join(', ')}`)
+        for (const s of stale) this.warn(`STALE: input ${s.as}: ${s.why}; run it again with \`rigor rerun ${node.id}\``)
         this.log(dumpYaml(node).trimEnd())
         this.log(verdict ? `\n## verdict\n${dumpYaml(verdict).trimEnd()}` : '\n(no verdict yet)')
         if (audits.length) this.log(`\n## audits\n${dumpYaml(audits).trimEnd()}`)

@@ -6,18 +6,22 @@ import {NODE_STATUSES} from '../core/schemas/index.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {configDraftDiffers} from '../core/state/state-branch.js'
 import {summariseStatus, type StatusSummary} from '../core/views/status.js'
+import {staleNodes} from '../core/dag/inputs.js'
 
 export default class Status extends WorkspaceCommand {
   static override summary = 'Node counts by status and by team.'
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
   static override flags = {team: Flags.string({description: 'only this team'})}
 
-  async run(): Promise<StatusSummary & {config_draft: boolean}> {
+  async run(): Promise<StatusSummary & {config_draft: boolean; stale: Array<{id: string; why: string}>}> {
     const {flags} = await this.parse(Status)
     return withWorkspace(flags, async (ws) => {
       const snap = await ws.currentSnapshot()
       assertKnownTeam(ws.config, snap, flags.team)
-      const summary = {...summariseStatus(snap), config_draft: await configDraftDiffers(ws.repo, snap.commit)}
+      const stale = [...(await staleNodes(ws, snap))]
+        .filter(([id]) => !flags.team || snap.nodes.get(id)?.node?.team === flags.team)
+        .map(([id, inputs]) => ({id, why: inputs.map((i) => `input ${i.as}: ${i.why}`).join('; ')}))
+      const summary = {...summariseStatus(snap), config_draft: await configDraftDiffers(ws.repo, snap.commit), stale}
       if (flags.team) {
         const team = summary.by_team[flags.team] ?? {}
         summary.by_team = {[flags.team]: team}
@@ -34,6 +38,7 @@ export default class Status extends WorkspaceCommand {
         )
         if (summary.config_draft)
           this.warn(`rigor.yaml in the working tree differs from the committed one: it is a draft and judges nothing until you commit it`)
+        for (const s of stale) this.warn(`stale: ${s.id} (${s.why}); run it again with \`rigor rerun ${s.id}\``)
         for (const p of summary.problems) this.warn(`${p.file}: ${p.message} (never claimed; see \`rigor verify\`)`)
       }
       return summary

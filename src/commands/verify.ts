@@ -24,6 +24,8 @@ export default class Verify extends WorkspaceCommand {
     if (report.removed_temp_objects.length)
       this.say(`removed ${report.removed_temp_objects.length} stale temporary object file(s) from .git/objects`)
     for (const p of report.problems) this.say(`${p.kind.toUpperCase()} ${p.file} (${p.where}): ${p.message}`)
+    for (const s of report.stale)
+      this.say(`STALE ${s.id}: ${s.why} (its verdict stands for the older inputs; \`rigor rerun ${s.id}\` runs it on the new ones)`)
     this.say(report.ok ? `ok: ${report.checked} file(s) verified` : `${report.problems.length} problem(s) in ${report.checked} file(s)`)
     if (!report.ok) {
       this.say('Fix: restore each file from git (`git checkout -- <file>`) or recreate it with rigor; never edit state files by hand')

@@ -323,6 +323,57 @@ export function parseSize(value: unknown): Parsed<number> {
 }
 
 // ---------------------------------------------------------------------------
+// stage inputs: `inputs: [{from, files, as}]`
+
+/** Why `as` cannot name a stage input (it becomes RIGOR_INPUT_<AS> and a directory name), or undefined. */
+export function inputNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || !/^[a-z][a-z0-9_]{0,63}$/.test(name))
+    return `input name ${JSON.stringify(name) ?? String(name)} must be a lowercase letter then letters, digits or "_" (at most 64), e.g. model; it becomes RIGOR_INPUT_<NAME>`
+  return undefined
+}
+
+/** Why `pattern` cannot select files of an upstream's out/, or undefined: relative, inside out/, no brace or extglob tricks. */
+export function inputGlobProblem(pattern: unknown): string | undefined {
+  if (typeof pattern !== 'string' || pattern.length === 0)
+    return 'a file pattern must be a non-empty string such as model.* or models/**/*.json'
+  if (pattern.length > 256) return `file pattern "${printable(pattern)}" is longer than 256 characters`
+  const line = singleLineProblem(pattern, 256)
+  if (line) return `file pattern: ${line}`
+  if (pattern.startsWith('/')) return `file pattern "${printable(pattern)}" is absolute; patterns are relative to the upstream's out/`
+  if (pattern.split('/').some((segment) => segment === '..' || segment === '.' || segment === ''))
+    return `file pattern "${printable(pattern)}" has an empty, "." or ".." segment; patterns stay inside the upstream's out/`
+  if (/[{}()!+@]/.test(pattern))
+    return `file pattern "${printable(pattern)}" uses braces, parentheses or an extglob; write one pattern per entry with only *, ** , ? and [...]`
+  return undefined
+}
+
+/**
+ * The upstream node id an input's `from` names: an id as it is, or a path
+ * relative to the declaring node's id (`../train` from pipe/backtest is
+ * pipe/train; `./prep` is pipe/backtest/prep). Throws nothing: the problem is returned.
+ */
+export function resolveInputFrom(declaringId: string, from: unknown): Parsed<string> {
+  if (typeof from !== 'string' || from.length === 0)
+    return {ok: false, problem: 'from must name an upstream node: an id, or ../<sibling> relative to this node'}
+  let resolved = from
+  if (from.startsWith('./') || from.startsWith('../') || from === '..') {
+    const segments = declaringId.split('/')
+    for (const part of from.split('/')) {
+      if (part === '.' || part === '') continue
+      if (part === '..') {
+        if (segments.length === 0) return {ok: false, problem: `"${printable(from)}" from ${declaringId} walks above the top of the DAG`}
+        segments.pop()
+      } else segments.push(part)
+    }
+    resolved = segments.join('/')
+  }
+  const problem = nodeIdProblem(resolved)
+  if (problem) return {ok: false, problem: `from "${printable(from)}" names ${JSON.stringify(resolved)}: ${problem}`}
+  if (resolved === declaringId) return {ok: false, problem: `from "${printable(from)}" names the node itself`}
+  return {ok: true, value: resolved}
+}
+
+// ---------------------------------------------------------------------------
 
 /** A value as it can be shown in one line of an error message. */
 export function printable(value: string): string {

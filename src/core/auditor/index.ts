@@ -1,4 +1,8 @@
-import {extname} from 'node:path'
+import {createHash} from 'node:crypto'
+import {rm} from 'node:fs/promises'
+import {extname, join} from 'node:path'
+import {artifactStore} from '../dag/artifact-store.js'
+import {stageRecordedInputs} from '../dag/inputs.js'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {priceTableText, researchPart} from '../data/price-file.js'
 import {CheckFailedError, InputError} from '../errors.js'
@@ -7,7 +11,7 @@ import type {CommitSigner} from '../git/signing.js'
 import {independenceProblem} from './isolation.js'
 import {assertListedAuditor} from '../state/signing-key.js'
 import {nowIso} from '../state/node-files.js'
-import type {AuditIssue, AuditRecord, NodeFile} from '../schemas/index.js'
+import type {AuditIssue, AuditRecord, NodeFile, VerdictFile} from '../schemas/index.js'
 import {problemError} from '../state/store.js'
 import {readBlobs} from '../state/tree-files.js'
 import type {Workspace} from '../state/workspace.js'
@@ -106,6 +110,7 @@ export async function auditNode(
   const dataBytes = holdout && full ? Buffer.from(priceTableText(researchPart(full, holdoutCut(holdout)))) : fullBytes
   const dataInfo = readData(dataBytes, node.data, accounting)
   const kit = kitCommand(node.run.command)
+  const inputs = verdict.inputs?.length ? await auditInputs(ws, verdict) : undefined
   const runner =
     kit && dataInfo.data
       ? kitRunner({node, kit, data: dataInfo.data})
@@ -121,6 +126,7 @@ export async function auditNode(
           limits: ws.config.runner.limits,
           runner: ws.config.runner,
           warn: (m) => ws.warnOnce(m),
+          inputs,
         })
   const family = await resolveFamily(ws, snap, node)
   const ctx: CheckContext = {
@@ -230,4 +236,22 @@ export async function auditNode(
     {signer: opts.signer},
   )
   return {front, path, details: sidecarPath(path), chart, commit: outcome.commit}
+}
+
+/**
+ * The inputs the audited run read, staged again from the commits its verdict
+ * records, in a directory named by their content (shared by later audits of the
+ * same run, like materialised data files). A problem is the audit's error.
+ */
+async function auditInputs(ws: Workspace, verdict: VerdictFile): Promise<{env: Record<string, string>; dir: string}> {
+  const key = createHash('sha256').update(JSON.stringify(verdict.inputs)).digest('hex').slice(0, 32)
+  const dir = join(ws.repo.paths.commonDir, 'rigor', 'inputs', key)
+  const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
+  await rm(dir, {recursive: true, force: true})
+  const staged = await stageRecordedInputs(ws.repo, verdict.inputs!, dir, store)
+  if (!staged.ok)
+    throw new CheckFailedError(`cannot re-run ${verdict.node}: ${staged.problem}`, {
+      fix: 'restore the upstream outputs (rigor verify), then audit again',
+    })
+  return {env: staged.staged.env, dir}
 }

@@ -41,6 +41,8 @@ export function processRunner(opts: {
   /** rigor.yaml's runner defaults (sandbox, network): an audit re-run is sandboxed like the run */
   runner: {sandbox: SandboxMode; network: boolean}
   warn?: (message: string) => void
+  /** the stage inputs the run read, staged again: RIGOR_INPUT_* and the directory the sandbox shows */
+  inputs?: {env: Record<string, string>; dir: string}
 }): AuditRunner {
   return {
     kind: 'process',
@@ -54,7 +56,10 @@ export function processRunner(opts: {
         }
         const outDir = join(dir, 'out')
         const timeoutMs = parseTimeout(opts.node.run.timeout, opts.defaultTimeoutMs)
-        const extraEnv = req.costMultiplier === undefined ? undefined : {RIGOR_COST_MULTIPLIER: String(req.costMultiplier)}
+        const extraEnv = {
+          ...opts.inputs?.env,
+          ...(req.costMultiplier === undefined ? {} : {RIGOR_COST_MULTIPLIER: String(req.costMultiplier)}),
+        }
         const outcome = await runProcess({
           node: opts.node,
           workspaceRoot: opts.root,
@@ -65,6 +70,7 @@ export function processRunner(opts: {
           extraEnv,
           sandbox: sandboxPolicy(opts.runner, opts.node.run),
           warn: opts.warn,
+          readableDirs: opts.inputs ? [opts.inputs.dir] : [],
           // a runner that opens the data file by its workspace path sees the altered copy too
           overlays: dataPath && opts.node.data ? [{source: dataPath, target: resolve(opts.root, opts.node.data)}] : [],
         })

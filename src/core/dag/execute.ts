@@ -14,7 +14,9 @@ import {RUN_RECORD, runsDirectory} from './run-records.js'
 import {parseTimeout, readRunnerReport, runProcess, VERDICT_JSON, type RunnerReport} from './runner.js'
 import {sandboxPolicy} from './sandbox.js'
 import {blockDependents} from './scheduler.js'
-import type {NodeFile, VerdictDraft} from '../schemas/index.js'
+import type {InputRecord, NodeFile, VerdictDraft} from '../schemas/index.js'
+import {artifactStore} from './artifact-store.js'
+import {runFingerprint, stageInputs} from './inputs.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {releaseHeld} from './claims.js'
@@ -74,30 +76,36 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
           (err: unknown) => ({problem: (err as Error).message}),
         )
       : undefined
-    if (data && 'problem' in data) {
+    const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
+    const staging = claimed.inputs?.length ? await stageInputs(ws, claimed, join(runDir, 'inputs'), store) : undefined
+    const problem = data && 'problem' in data ? data.problem : staging && !staging.ok ? staging.problem : undefined
+    if (problem !== undefined) {
       watcher.stop()
       await watcher.settled
       const now = new Date()
       return await commitVerdict(ws, claimed, {
         worker: opts.worker,
-        report: {ok: false, reason: data.problem},
+        report: {ok: false, reason: problem},
         cancelled: false,
-        outputs: {files: [], omitted: [], truncated: [], leftOut: new Map()},
+        outputs: {files: [], omitted: [], truncated: [], leftOut: new Map(), stored: []},
         exitCode: null,
         startedAt,
         finishedAt: now,
         sandbox: 'off',
       })
     }
+    const inputs = staging?.ok ? staging.staged : undefined
     const outcome = await runProcess({
       node: claimed,
       workspaceRoot: ws.root,
       outDir,
       timeoutMs,
       seed: 0,
-      dataPath: data?.path,
+      dataPath: data && 'path' in data ? data.path : undefined,
+      extraEnv: inputs?.env,
+      readableDirs: inputs ? [inputs.dir] : [],
       // a runner that opens the data file by its workspace path sees the committed bytes too
-      overlays: data ? [{source: data.path, target: resolve(ws.root, claimed.data!)}] : [],
+      overlays: data && 'path' in data ? [{source: data.path, target: resolve(ws.root, claimed.data!)}] : [],
       signal: stop.signal,
       sandbox: sandboxPolicy(ws.config.runner, claimed.run),
       warn: (m) => ws.warnOnce(m),
@@ -111,7 +119,7 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
     if (stopCause === 'lost')
       return {kind: 'lost', id: claimed.id, why: 'the node was taken back (lease expired or re-queued) while it ran'}
     const limits = ws.config.runner.limits
-    const outputs = await collectOutputs(outDir, limits)
+    const outputs = await collectOutputs(outDir, limits, store)
     const report: RunnerReport =
       stopCause === 'cancelled'
         ? {ok: false, reason: 'cancelled while running'}
@@ -121,6 +129,7 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
       report,
       cancelled: stopCause === 'cancelled',
       outputs,
+      inputs: inputs?.records,
       exitCode: outcome.exitCode,
       sandbox: outcome.sandbox,
       startedAt,
@@ -158,6 +167,8 @@ function declaredLeftOut(report: RunnerReport, outputs: CollectedOutputs): Runne
 
 interface VerdictInput {
   worker: string
+  /** the stage inputs the run read */
+  inputs?: InputRecord[]
   report: RunnerReport
   cancelled: boolean
   outputs: CollectedOutputs
@@ -212,6 +223,9 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
       attempt: node.attempt,
       seed: 0,
       sandbox: input.sandbox,
+      inputs: input.inputs,
+      stored: nonEmpty(input.outputs.stored),
+      fingerprint: input.report.ok ? runFingerprint(node, input.inputs) : undefined,
       started_at: nowIso(input.startedAt),
       finished_at: nowIso(input.finishedAt),
       duration_s: Math.round((input.finishedAt.getTime() - input.startedAt.getTime()) / 10) / 100,

@@ -13,13 +13,25 @@
  *   pending | running --cancel--> cancelled
  *   running(cancelled while it ran) --finish--> cancelled
  *   a finished node --archive/unarchive--> itself, archived or not (ranking)
+ *   accepted | rejected | inconclusive | cancelled --rerun--> pending   (run again, e.g. retrain a stage)
  */
 import type {FileChange} from '../git/tree-edit.js'
 import type {NodeFile, NodeStatus} from '../schemas/index.js'
 import {nodeChange, nowIso, type NodePatch} from '../state/node-files.js'
 import {InternalError} from '../errors.js'
 
-export type Transition = 'claim' | 'renew' | 'release' | 'requeue' | 'expire' | 'finish' | 'block' | 'cancel' | 'archive' | 'unarchive'
+export type Transition =
+  | 'claim'
+  | 'renew'
+  | 'release'
+  | 'requeue'
+  | 'expire'
+  | 'finish'
+  | 'block'
+  | 'cancel'
+  | 'archive'
+  | 'unarchive'
+  | 'rerun'
 
 const FINISHED: readonly NodeStatus[] = ['proven_accepted', 'proven_rejected', 'inconclusive', 'blocked', 'cancelled']
 
@@ -36,6 +48,8 @@ export const ALLOWED_FROM: Readonly<Record<Transition, readonly NodeStatus[]>> =
   cancel: ['pending', 'running'],
   archive: FINISHED,
   unarchive: FINISHED,
+  // blocked is left out: it waits on its requirements, and re-running them unblocks nothing by itself
+  rerun: ['proven_accepted', 'proven_rejected', 'inconclusive', 'cancelled'],
 }
 
 export type FinishStatus = 'proven_accepted' | 'proven_rejected' | 'inconclusive' | 'cancelled'
@@ -52,6 +66,7 @@ export type TransitionInput =
   | {kind: 'cancel'; reason: string}
   | {kind: 'archive'}
   | {kind: 'unarchive'}
+  | {kind: 'rerun'; reason: string}
 
 /** A transition from a state the table does not allow: callers decide on the current state, so this is a bug. */
 export class IllegalTransitionError extends InternalError {
@@ -96,5 +111,16 @@ function patchFor(node: NodeFile, input: TransitionInput): NodePatch {
       return {archived: true}
     case 'unarchive':
       return {archived: undefined}
+    case 'rerun':
+      // a fresh run: its attempts count from zero again; the last verdict stays in the history
+      return {
+        status: 'pending',
+        attempt: 0,
+        worker: undefined,
+        started_at: undefined,
+        lease_until: undefined,
+        reason: input.reason,
+        archived: undefined,
+      }
   }
 }

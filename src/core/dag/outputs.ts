@@ -1,7 +1,7 @@
 import {constants, type Dirent} from 'node:fs'
 import {lstat, open, readdir, type FileHandle} from 'node:fs/promises'
 import {sha256} from '../state/checksum.js'
-import type {Omission, RunnerLimits, Truncation} from '../schemas/index.js'
+import type {Omission, RunnerLimits, StoredArtifact, Truncation} from '../schemas/index.js'
 import {caseCollisions, decodeOutputName, outputPathProblem, printable} from '../validation.js'
 
 export const RUN_LOG = 'run.log'
@@ -24,6 +24,13 @@ export interface CollectedOutputs {
   truncated: Truncation[]
   /** every output path left out (relative to RIGOR_OUT) with why, for the declared-artifact check */
   leftOut: Map<string, string>
+  /** files over the size limits that went to the artifact store instead of git */
+  stored: StoredArtifact[]
+}
+
+/** Keeps a file too large for git elsewhere (rigor.yaml artifact_store); see artifact-store.ts. */
+export interface LargeFileStore {
+  put(file: string): Promise<{ok: true; sha256: string; bytes: number} | {ok: false; problem: string}>
 }
 
 type Kind = 'refused' | 'link' | 'special' | 'collision' | 'unreadable' | 'files' | 'file_size' | 'total_size' | 'walk'
@@ -63,9 +70,10 @@ interface Found {
  * symbolic link. What is left out is listed with the reason; run.log beyond
  * its limit keeps its head and tail.
  */
-export async function collectOutputs(outDir: string, limits: RunnerLimits): Promise<CollectedOutputs> {
+export async function collectOutputs(outDir: string, limits: RunnerLimits, store?: LargeFileStore): Promise<CollectedOutputs> {
   const swapped = await outDirProblem(outDir)
-  if (swapped) return {files: [], omitted: [{path: 'out/', reason: swapped}], truncated: [], leftOut: new Map([['.', swapped]])}
+  if (swapped) return {files: [], omitted: [{path: 'out/', reason: swapped}], truncated: [], leftOut: new Map([['.', swapped]]), stored: []}
+  const stored: StoredArtifact[] = []
   const {found, leftOut} = await walk(outDir)
   found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const candidates: Found[] = []
@@ -109,7 +117,11 @@ export async function collectOutputs(outDir: string, limits: RunnerLimits): Prom
       continue
     }
     const read = await readRegularFile(f.full, limits.file_size, limits.total_size - total)
-    if (!read.ok)
+    if (!read.ok && store && !protocol && (read.kind === 'file_size' || read.kind === 'total_size')) {
+      const put = await store.put(`${outDir}/${f.path}`)
+      if (put.ok) stored.push({path: `out/${f.path}`, sha256: put.sha256, bytes: put.bytes})
+      else leftOut.push({path: f.path, kind: 'unreadable', reason: put.problem, bytes: read.size})
+    } else if (!read.ok)
       leftOut.push({
         path: f.path,
         kind: read.kind,
@@ -127,6 +139,7 @@ export async function collectOutputs(outDir: string, limits: RunnerLimits): Prom
     omitted: listOmissions(leftOut, limits),
     truncated,
     leftOut: new Map(leftOut.map((l) => [l.path, l.reason])),
+    stored,
   }
 }
 

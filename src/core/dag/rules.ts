@@ -8,6 +8,7 @@ import {nodeFilePath} from '../state/layout.js'
 import type {NodeFile, NodeStatus} from '../schemas/index.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
+import {inputSources} from './inputs.js'
 
 const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined
 
@@ -30,8 +31,10 @@ export interface SpawnPlan {
 }
 
 /** What makes two nodes the same experiment: the command, the params and the data. */
-export function nodeFingerprint(node: Pick<NodeFile, 'run' | 'params' | 'data'>): string {
-  return sha256(canonicalize({command: node.run.command, params: node.params ?? {}, data: node.data ?? null}) ?? '')
+export function nodeFingerprint(node: Pick<NodeFile, 'run' | 'params' | 'data' | 'inputs'>): string {
+  // inputs only when declared, so that the fingerprints of nodes without them stay what they were
+  const inputs = node.inputs?.length ? {inputs: node.inputs.map((i) => ({from: i.from, files: i.files, as: i.as}))} : {}
+  return sha256(canonicalize({command: node.run.command, params: node.params ?? {}, data: node.data ?? null, ...inputs}) ?? '')
 }
 
 // fingerprints by node blob id (a blob never changes); bounded: a long-lived worker must not grow it without end
@@ -116,7 +119,9 @@ export async function planSpawns(
         // a spawn competes in the family its source declared (the default family follows from parent and data)
         family: node.family,
         trials_outside: node.trials_outside,
-        requires: [],
+        // a variant of a stage reads the same upstream files as its source
+        requires: inputSources(node.inputs),
+        ...(node.inputs ? {inputs: node.inputs} : {}),
         priority: spawn.priority ?? node.priority,
         parent: spawn.as === 'child' ? node.id : node.parent,
         generation,

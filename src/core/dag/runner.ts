@@ -39,6 +39,8 @@ export interface RunRequest {
   warn?: (message: string) => void
   /** host files shown read-only at paths inside the sandbox; ignored without a sandbox */
   overlays?: Overlay[]
+  /** host directories the sandboxed runner may read where they are (the run's staged inputs) */
+  readableDirs?: string[]
   /** where to write run.json for `rigor supervise`, and the run's name (RIGOR_RUN_ID; otherwise a random one) */
   record?: {file: string; run: string; attempt: number}
   /** the command's live runner groups, killed if it has to leave at once */
@@ -114,7 +116,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
     ? sandboxArgv(
         {
           root: req.workspaceRoot,
-          readable: readablePaths(req.workspaceRoot, [env.RIGOR_DATA]),
+          readable: [...readablePaths(req.workspaceRoot, [env.RIGOR_DATA]), ...(req.readableDirs ?? [])],
           writable: [req.outDir],
           overlays: req.overlays ?? [],
           network: req.sandbox.network,

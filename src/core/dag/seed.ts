@@ -9,6 +9,7 @@ import {SeedSpec, type NodeDraft, type NodeFile, type SeedNode} from '../schemas
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {expandSweep} from './sweeps.js'
+import {inputSources, resolveNodeInputs} from './inputs.js'
 
 export interface SeedResult {
   /** experiment nodes added (sweep variants and single nodes) */
@@ -32,23 +33,29 @@ export async function readSeedSpec(file: string): Promise<SeedSpec> {
 /** The nodes a spec describes, in the order written: single nodes, then each sweep's node and its variants. */
 export function nodesOfSpec(spec: SeedSpec, meta: {seededBy?: string; designedBy?: string; createdAt: string; file?: string}): NodeDraft[] {
   const drafts: NodeDraft[] = []
-  const base = (entry: SeedNode, id: string, params: Record<string, unknown>): NodeDraft => ({
-    id,
-    team: entry.team ?? id.split('/')[0]!,
-    status: 'pending',
-    run: entry.run,
-    params,
-    data: entry.data,
-    requires: entry.requires,
-    priority: entry.priority,
-    family: entry.family,
-    trials_outside: entry.trials_outside,
-    generation: 0,
-    attempt: 0,
-    seeded_by: meta.seededBy,
-    designed_by: meta.designedBy,
-    created_at: meta.createdAt,
-  })
+  const base = (entry: SeedNode, id: string, params: Record<string, unknown>): NodeDraft => {
+    // relative `from`s are read from the entry that declares them: every variant of a sweep reads the same upstream
+    const inputs = resolveNodeInputs(entry.id, entry.inputs, {file: meta.file})
+    return {
+      id,
+      team: entry.team ?? id.split('/')[0]!,
+      status: 'pending',
+      run: entry.run,
+      params,
+      data: entry.data,
+      // an input's upstream must be accepted before this node starts
+      requires: [...new Set([...entry.requires, ...inputSources(inputs)])],
+      ...(inputs ? {inputs} : {}),
+      priority: entry.priority,
+      family: entry.family,
+      trials_outside: entry.trials_outside,
+      generation: 0,
+      attempt: 0,
+      seeded_by: meta.seededBy,
+      designed_by: meta.designedBy,
+      created_at: meta.createdAt,
+    }
+  }
   for (const entry of spec.nodes) drafts.push(base(entry, entry.id, entry.params))
   for (const [i, sweep] of spec.sweeps.entries()) {
     drafts.push({...base(sweep, sweep.id, sweep.params), sweep: true})

@@ -2,6 +2,7 @@ import {mkdir, readdir, readFile, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parseConfig} from '../state/config.js'
+import {generatePrices, pricesToCsv} from '../data/generator.js'
 import {utf8Text} from '../state/documents.js'
 import {InputError} from '../errors.js'
 import {
@@ -59,7 +60,7 @@ export interface GithubSetup {
 /** Creates a workspace in `dir` (and a git repository when there is none) in one commit. */
 export async function initWorkspace(
   dir: string,
-  opts: {configText?: string; github?: GithubInitOptions; ownRepository?: boolean} = {},
+  opts: {configText?: string; github?: GithubInitOptions; ownRepository?: boolean; template?: InitTemplate} = {},
 ): Promise<InitResult> {
   const target = resolve(dir)
   // before anything is written: `git init` inside a bare repository would nest a second repository in it
@@ -81,12 +82,10 @@ export async function initWorkspace(
       fix: 'use the workspace as it is, or remove rigor.yaml to start over',
     })
   }
-  const configText = opts.configText ?? (await readFile(join(ASSETS, 'rigor.yaml'), 'utf8'))
+  const template = await templateFiles(opts.template ?? 'default')
+  const configText = opts.configText ?? template.config
   const config = parseConfig(configText, CONFIG_FILE)
-  const files = new Map<string, string>([
-    [CONFIG_FILE, configText],
-    ['templates/seed.example.yaml', await readFile(join(ASSETS, 'seed.example.yaml'), 'utf8')],
-  ])
+  const files = new Map<string, string>([[CONFIG_FILE, configText], ...template.files])
   // the JSON Schemas the two files name in their yaml-language-server modelines, so editors complete and check them offline
   for (const name of EDITOR_SCHEMAS) files.set(`schemas/${name}`, await readFile(join(PACKAGE_ROOT, 'schemas', name), 'utf8'))
   for (const d of WORKSPACE_DIRS) if (d !== TEMPLATES_DIR) files.set(`${d}/.gitkeep`, '')
@@ -110,6 +109,37 @@ export async function initWorkspace(
     return {root, commit: outcome.commit, created_repo: createdRepo, files: [...files.keys()], github: github?.setup}
   } finally {
     await ws.close()
+  }
+}
+
+/** `rigor init --template`: what a new workspace starts from. */
+export const INIT_TEMPLATES = ['default', 'pipeline'] as const
+export type InitTemplate = (typeof INIT_TEMPLATES)[number]
+
+/**
+ * The files of a template besides the folders and editor schemas. `pipeline`:
+ * train -> backtest -> assess in Python's standard library (so it runs wherever
+ * python3 does) over generated prices, wired through stage inputs.
+ */
+async function templateFiles(template: InitTemplate): Promise<{config: string; files: Array<[string, string]>}> {
+  if (template === 'default') {
+    return {
+      config: await readFile(join(ASSETS, 'rigor.yaml'), 'utf8'),
+      files: [['templates/seed.example.yaml', await readFile(join(ASSETS, 'seed.example.yaml'), 'utf8')]],
+    }
+  }
+  const dir = join(ASSETS, 'pipeline')
+  const stages = (await readdir(join(dir, 'stages'))).filter((f) => f.endsWith('.py')).sort()
+  return {
+    config: await readFile(join(dir, 'rigor.yaml'), 'utf8'),
+    files: [
+      ['templates/pipeline.seed.yaml', await readFile(join(dir, 'pipeline.seed.yaml'), 'utf8')],
+      ...(await Promise.all(
+        stages.map(async (f): Promise<[string, string]> => [`stages/${f}`, await readFile(join(dir, 'stages', f), 'utf8')]),
+      )),
+      // six years of one of the bundled synthetic markets, the same bytes every time
+      ['data/prices.csv', pricesToCsv(generatePrices({model: 'SYNTH-A', seed: 7, years: 6}))],
+    ],
   }
 }
 

@@ -130,8 +130,9 @@ export class Repo {
   }
 
   /** The commits of `tip`'s history that changed `path`, newest first (oldest first with `reverse`). */
-  async commitsTouching(tip: string, path: string, opts: {reverse?: boolean} = {}): Promise<string[]> {
-    const log = await this.git(['log', ...(opts.reverse ? ['--reverse'] : []), '--format=%H', tip, '--', path])
+  async commitsTouching(tip: string, path: string, opts: {reverse?: boolean; limit?: number} = {}): Promise<string[]> {
+    const limit = opts.limit ? [`--max-count=${opts.limit}`] : []
+    const log = await this.git(['log', ...(opts.reverse ? ['--reverse'] : []), ...limit, '--format=%H', tip, '--', path])
     return log.stdout.split('\n').filter(Boolean)
   }
 

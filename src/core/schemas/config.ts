@@ -3,6 +3,7 @@ import {branchNameProblem, installSpecProblem, lowerNameProblem, sshPublicKeyPro
 import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 import {AuditThresholds} from './audit-thresholds.js'
 import {HoldoutConfig} from './holdout.js'
+import {ArtifactStoreConfig} from './inputs.js'
 import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
 
 const Condition = z.string().min(1)
@@ -92,6 +93,8 @@ export const ConfigFile = z.strictObject({
     .optional(),
   /** the sealed holdout: see schemas/holdout.ts */
   holdout: HoldoutConfig.optional(),
+  /** where outputs over runner.limits.file_size go instead of git: see schemas/inputs.ts */
+  artifact_store: ArtifactStoreConfig.optional(),
   /**
    * `rigor init --github`: how the workflow installs rigor. An npm install spec
    * whose content is fixed (git+https://...#<commit>, https://....tgz,

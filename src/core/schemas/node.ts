@@ -1,4 +1,5 @@
 import {z} from 'zod'
+import {NodeInput} from './inputs.js'
 import {Checksum, FamilyName, IsoTime, NodeId, NodeStatus, Params, RunSpec, TrialsOutside} from './common.js'
 
 /** experiments/<id>/node.yaml */
@@ -10,6 +11,8 @@ export const NodeFile = z.strictObject({
   params: Params.default({}),
   data: z.string().optional(),
   requires: z.array(NodeId).default([]),
+  /** files of upstream nodes' committed out/ this node reads (each `from` is also in requires) */
+  inputs: z.array(NodeInput).optional(),
   priority: z.number().default(0),
   /** lineage parent: the sweep node for a variant, the source node for a rule spawn */
   parent: NodeId.optional(),

@@ -1,4 +1,5 @@
 import {z} from 'zod'
+import {InputSpec} from './inputs.js'
 import {FamilyName, NodeId, Params, ParamValue, RunSpec, TrialsOutside} from './common.js'
 
 export const SeedNode = z.strictObject({
@@ -8,6 +9,8 @@ export const SeedNode = z.strictObject({
   params: Params.default({}),
   data: z.string().optional(),
   requires: z.array(NodeId).default([]),
+  /** files of upstream nodes' out/ to read: [{from: ../train, files: [model.*], as: model}] */
+  inputs: z.array(InputSpec).max(32).optional(),
   priority: z.number().default(0),
   family: FamilyName.optional(),
   trials_outside: TrialsOutside.optional(),
@@ -29,6 +32,7 @@ export const SeedSweep = z
     params: Params.default({}),
     data: z.string().optional(),
     requires: z.array(NodeId).default([]),
+    inputs: z.array(InputSpec).max(32).optional(),
     priority: z.number().default(0),
     /** the family of every variant (default: the sweep's variants on its data) */
     family: FamilyName.optional(),

@@ -1,4 +1,5 @@
 import {z} from 'zod'
+import {InputRecord, StoredArtifact} from './inputs.js'
 import {Checksum, Cost, IsoTime, NodeId} from './common.js'
 
 export const FinalRunStatus = z.enum(['proven_accepted', 'proven_rejected', 'inconclusive', 'cancelled'])
@@ -51,6 +52,15 @@ export const VerdictFile = z.strictObject({
   seed: z.number().int().default(0),
   /** whether the runner ran in the bwrap sandbox (absent on verdicts no runner produced, and on older ones) */
   sandbox: z.enum(['on', 'off']).optional(),
+  /** the upstream files the run read (stage inputs), each with its sha256 */
+  inputs: z.array(InputRecord).optional(),
+  /** outputs over runner.limits.file_size kept in the artifact store, by content address */
+  stored: z.array(StoredArtifact).optional(),
+  /** what this run was: command, params, data and the bytes of every input; a retrained upstream gives a new one */
+  fingerprint: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/)
+    .optional(),
   checksum: Checksum,
 })
 export type VerdictFile = z.infer<typeof VerdictFile>

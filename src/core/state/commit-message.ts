@@ -10,6 +10,7 @@ export const RIGOR_ACTIONS = [
   'verdict',
   'spawn',
   'cancel',
+  'rerun',
   'requeue',
   'audit',
   'holdout',

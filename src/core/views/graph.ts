@@ -30,6 +30,8 @@ export interface GraphNode {
   archived?: boolean
   sweep?: boolean
   metrics?: Record<string, number>
+  /** stage inputs: a data edge from each upstream, labelled with the input's name */
+  inputs?: ReadonlyArray<{from: string; as: string}>
 }
 
 export interface GraphOptions {
@@ -49,6 +51,8 @@ interface Edge {
   rule?: string
   /** a spawn edge that is not the lineage edge */
   dashed: boolean
+  /** a data edge: the upstream's out/ files this node reads (rule is the input's name) */
+  data?: boolean
 }
 
 /** fill and border colours per status: grey waiting, blue running, green/red decided, amber unclear */
@@ -80,7 +84,7 @@ export function renderGraph(nodes: GraphNode[], opts: GraphOptions): string {
     edges = edges
       .map((edge) => ({...edge, from: groupOf.get(edge.from) ?? edge.from, to: groupOf.get(edge.to) ?? edge.to}))
       .filter((edge) => {
-        const key = `${edge.from}>${edge.to}>${edge.rule ?? ''}>${edge.dashed}`
+        const key = `${edge.from}>${edge.to}>${edge.rule ?? ''}>${edge.dashed}>${edge.data ?? false}`
         if (edge.from === edge.to || seen.has(key)) return false
         seen.add(key)
         return true
@@ -97,8 +101,14 @@ export function renderGraph(nodes: GraphNode[], opts: GraphOptions): string {
     edges = edges.filter((edge) => kept.has(edge.from) && kept.has(edge.to))
   }
   shown.sort((a, b) => compare(a.id, b.id))
-  edges.sort((a, b) => compare(a.from, b.from) || compare(a.to, b.to) || Number(a.dashed) - Number(b.dashed))
-  const hasParent = new Set(edges.filter((edge) => !edge.dashed).map((edge) => edge.to))
+  edges.sort(
+    (a, b) =>
+      compare(a.from, b.from) ||
+      compare(a.to, b.to) ||
+      Number(a.dashed) - Number(b.dashed) ||
+      Number(a.data ?? false) - Number(b.data ?? false),
+  )
+  const hasParent = new Set(edges.filter((edge) => !edge.dashed && !edge.data).map((edge) => edge.to))
   const labelled = shown.map((node) => ({
     node,
     lines: node.sweep ? sweepLines(node, variants.get(node.id) ?? [], hasParent.has(node.id)) : labelLines(node, hasParent.has(node.id)),
@@ -117,6 +127,8 @@ function lineageEdges(_nodes: GraphNode[], byId: Map<string, GraphNode>): Edge[]
     if (spawn && spawn.from !== parent && spawn.from !== node.id && byId.has(spawn.from)) {
       edges.push({from: spawn.from, to: node.id, rule: spawn.rule, dashed: true})
     }
+    for (const input of node.inputs ?? [])
+      if (byId.has(input.from)) edges.push({from: input.from, to: node.id, rule: input.as, dashed: false, data: true})
   }
   return edges
 }
@@ -178,7 +190,8 @@ function renderMermaid(labelled: Labelled[], edges: Edge[]): string {
   if (labelled.length === 0) out.push('  %% no nodes')
   for (const {node, lines} of labelled) out.push(`  ${mermaidId(node.id)}["${lines.map(mermaidText).join('<br/>')}"]`)
   for (const edge of edges) {
-    const arrow = edge.dashed ? '-.->' : '-->'
+    // data edges are thick: they carry files, not lineage
+    const arrow = edge.data ? '==>' : edge.dashed ? '-.->' : '-->'
     const label = edge.rule === undefined ? '' : `|"${mermaidText(edge.rule)}"|`
     out.push(`  ${mermaidId(edge.from)} ${arrow}${label} ${mermaidId(edge.to)}`)
   }
@@ -256,6 +269,7 @@ function renderDot(labelled: Labelled[], edges: Edge[]): string {
     const attributes = [
       edge.rule === undefined ? undefined : `label=${dotString(edge.rule)}`,
       edge.dashed ? 'style=dashed' : undefined,
+      edge.data ? 'style=bold, color="#1565c0"' : undefined,
     ].filter(Boolean)
     out.push(`  ${dotString(edge.from)} -> ${dotString(edge.to)}${attributes.length > 0 ? ` [${attributes.join(', ')}]` : ''};`)
   }

@@ -3,12 +3,17 @@ import type {NodeFile, VerdictFile} from '../schemas/index.js'
 import {problemError} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {readNodeAudits} from '../auditor/reports.js'
+import {staleInputs, type StaleInput} from '../dag/inputs.js'
 
 export interface NodeDetails extends NodeFile {
   verdict: VerdictFile | null
   audits: Array<Record<string, unknown>>
   lineage: string[]
   children: string[]
+  /** inputs whose upstream changed since this node ran (its verdict no longer describes them) */
+  stale: StaleInput[]
+  /** nodes that read this node's outputs through inputs: */
+  read_by: string[]
 }
 
 /** One node with its verdict, audits, lineage (root first) and children. */
@@ -28,12 +33,19 @@ export async function showNode(ws: Workspace, id: string): Promise<NodeDetails> 
     .filter((r) => r.node && (r.node.parent === id || r.node.spawned_by?.from === id))
     .map((r) => r.id)
     .sort()
+  const verdict = (await ws.store.verdict(record)) ?? null
+  const readBy = [...snap.nodes.values()]
+    .filter((r) => r.node?.inputs?.some((i) => i.from === id))
+    .map((r) => r.id)
+    .sort()
   return {
     ...node,
-    verdict: (await ws.store.verdict(record)) ?? null,
+    verdict,
     // newest first, with the file each came from
     audits: (await readNodeAudits(ws.repo, snap.tree, id)).audits.map((a) => ({...a.front, file: a.file})),
     lineage,
     children,
+    stale: verdict ? await staleInputs(ws, snap, node, verdict) : [],
+    read_by: readBy,
   }
 }

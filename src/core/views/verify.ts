@@ -10,6 +10,7 @@ import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR, outDirPath, verdictFi
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import type {NodeRecord} from '../state/store.js'
 import {removeStaleTempObjects} from '../git/temp-objects.js'
+import {staleNodes} from '../dag/inputs.js'
 import type {Workspace} from '../state/workspace.js'
 
 export interface VerifyProblem {
@@ -28,6 +29,8 @@ export interface VerifyReport {
   index: {behind: string[]; repaired: number; kept: string[]} | null
   /** rigor's temporary object files a crash left in .git/objects, removed (relative to .git/objects) */
   removed_temp_objects: string[]
+  /** finished nodes whose inputs changed upstream since they ran: their verdicts stand, but describe older bytes */
+  stale: Array<{id: string; why: string}>
 }
 
 /**
@@ -88,7 +91,11 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     if (problem) problems.push({...problem, where: 'working tree'})
   }
   const removed = await removeStaleTempObjects(join(ws.repo.paths.commonDir, 'objects'))
-  return {ok: problems.length === 0, checked, problems, commit: tip ?? null, index, removed_temp_objects: removed}
+  const stale = [...(await staleNodes(ws, snap))].map(([id, inputs]) => ({
+    id,
+    why: inputs.map((i) => `input ${i.as}: ${i.why}`).join('; '),
+  }))
+  return {ok: problems.length === 0, checked, problems, commit: tip ?? null, index, removed_temp_objects: removed, stale}
 }
 
 /**

@@ -1,0 +1,25 @@
+import {Args, Flags} from '@oclif/core'
+import {WorkspaceCommand} from '../cli/base.js'
+import {withWorkspace, workerName} from '../cli/workspace.js'
+import {rerunNode, type RerunResult} from '../core/dag/rerun.js'
+
+export default class Rerun extends WorkspaceCommand {
+  static override summary = 'Run a finished node again (retrain a stage): back to pending, its last verdict kept in the history.'
+  static override description =
+    'Nodes that read its outputs through inputs: keep their verdicts; once the new outputs differ they are shown stale in status, show and verify.'
+  static override examples = ['<%= config.bin %> rerun pipe/train --reason "new data"']
+  static override args = {id: Args.string({description: 'node id', required: true})}
+  static override flags = {
+    reason: Flags.string({description: 'why (recorded on the node)'}),
+    by: Flags.string({description: 'who asks (default: $RIGOR_WORKER or host-pid)'}),
+  }
+
+  async run(): Promise<RerunResult> {
+    const {args, flags} = await this.parse(Rerun)
+    const result = await withWorkspace(flags, (ws) => rerunNode(ws, args.id, {by: workerName(flags.by, '--by'), reason: flags.reason}))
+    this.say(
+      `${result.id} is pending again (was ${result.was})${result.dependents.length ? `; read by ${result.dependents.join(', ')}, which turn stale if its outputs change` : ''}`,
+    )
+    return result
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The artifact store: where outputs too large for git go (a model over
+ * runner.limits.file_size). rigor keeps the content address in the verdict and
+ * hands the bytes to the user's argv hook; it checks every byte it gets back.
+ *
+ *   <command...> put <sha256> <file>          store the file's bytes under sha256
+ *   <command...> get <sha256> <destination>   write those bytes to destination
+ */
+import {createHash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
+import {rm, stat} from 'node:fs/promises'
+import {execa} from 'execa'
+import type {ArtifactStoreConfig} from '../schemas/index.js'
+
+export type StoreOutcome = {ok: true; sha256: string; bytes: number} | {ok: false; problem: string}
+
+export interface ArtifactStore {
+  put(file: string): Promise<StoreOutcome>
+  get(sha256: string, destination: string): Promise<StoreOutcome>
+}
+
+/** The sha256 of a file's bytes, streamed (store files are large by definition). */
+export async function fileSha256(file: string): Promise<{sha256: string; bytes: number}> {
+  const hash = createHash('sha256')
+  let bytes = 0
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer)
+    bytes += (chunk as Buffer).length
+  }
+  return {sha256: hash.digest('hex'), bytes}
+}
+
+/** The store rigor.yaml's `artifact_store:` describes, run with `cwd` as its working directory. */
+export function artifactStore(config: ArtifactStoreConfig, cwd: string): ArtifactStore {
+  const [program, ...args] = config.command
+  const hook = async (verb: 'put' | 'get', sha256: string, path: string): Promise<string | undefined> => {
+    const result = await execa(program!, [...args, verb, sha256, path], {
+      cwd,
+      reject: false,
+      timeout: config.timeout,
+      stdin: 'ignore',
+      all: true,
+      encoding: 'utf8',
+      env: {RIGOR_ARTIFACT_SHA256: sha256, RIGOR_ARTIFACT_PATH: path},
+    })
+    if (result.exitCode === 0) return undefined
+    const said = (result.all ?? '').trim().split('\n').slice(-3).join(' | ')
+    const how = result.timedOut
+      ? 'timed out'
+      : result.failed && result.exitCode === undefined
+        ? 'could not start'
+        : `exited ${result.exitCode}`
+    return `artifact_store ${verb} ${how}${said ? `: ${said.slice(0, 300)}` : ''}`
+  }
+  return {
+    async put(file) {
+      const {sha256, bytes} = await fileSha256(file)
+      const problem = await hook('put', sha256, file)
+      return problem ? {ok: false, problem} : {ok: true, sha256, bytes}
+    },
+    async get(sha256, destination) {
+      const problem = await hook('get', sha256, destination)
+      if (problem) return {ok: false, problem}
+      const present = await stat(destination).then(
+        (s) => s.isFile(),
+        () => false,
+      )
+      if (!present) return {ok: false, problem: `artifact_store get exited 0 but wrote no file at ${destination}`}
+      const got = await fileSha256(destination)
+      if (got.sha256 !== sha256) {
+        await rm(destination, {force: true})
+        return {ok: false, problem: `artifact_store get returned bytes whose sha256 is ${got.sha256}, not ${sha256}`}
+      }
+      return {ok: true, sha256, bytes: got.bytes}
+    },
+  }
+}

@@ -1,0 +1,57 @@
+import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, rigor} from '../helpers/cli.js'
+import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+import {writeSpec} from './helpers.js'
+
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
+const committed = (path: string): Buffer => execFileSync('git', ['show', `main:${path}`], {cwd: repo.dir})
+const ok = (args: string[]) => {
+  const result = rigor(repo.dir, args)
+  expect(result.code, `rigor ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0)
+  return result
+}
+
+// its own file, so that it runs beside the other pipeline tests (each round is 10 nodes, 20 commits)
+describe('parallel stages', () => {
+  it('5 backtests each read their own upstream model under --parallel 4, in 5 rounds', () => {
+    repo = gitRepo()
+    ok(['init', '--template', 'pipeline'])
+    const stage = (name: string) => ({command: ['python3', `stages/${name}.py`], timeout: '5m', env: {PYTHONDONTWRITEBYTECODE: '1'}})
+    for (let round = 0; round < 5; round++) {
+      const nodes = []
+      for (let j = 0; j < 5; j++) {
+        // one lookback each, so the five models differ and a mix-up shows
+        nodes.push({
+          id: `r${round}/p${j}/train`,
+          team: 'train',
+          run: stage('train'),
+          data: 'data/prices.csv',
+          params: {lookbacks: [7 + 11 * j]},
+        })
+        nodes.push({
+          id: `r${round}/p${j}/backtest`,
+          team: 'backtest',
+          run: stage('backtest'),
+          data: 'data/prices.csv',
+          inputs: [{from: '../train', files: ['model.*'], as: 'model'}],
+        })
+      }
+      writeSpec(repo.dir, {nodes}, `round${round}.yaml`)
+      ok(['seed', `round${round}.yaml`])
+      ok(['work', '--parallel', '4'])
+      for (let j = 0; j < 5; j++) {
+        const shown = json(ok(['show', `r${round}/p${j}/backtest`, '--json']))
+        expect(shown.status, `${shown.id}: ${shown.reason}`).toBe('proven_accepted')
+        const model = committed(`experiments/r${round}/p${j}/train/out/model.json`)
+        expect(shown.verdict.inputs[0].from).toBe(`r${round}/p${j}/train`)
+        expect(shown.verdict.inputs[0].files[0].sha256).toBe(sha256(model))
+        expect(shown.verdict.metrics.lookback).toBe(7 + 11 * j)
+      }
+    }
+  }, 600_000)
+})

@@ -1,0 +1,206 @@
+import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {parse, stringify} from 'yaml'
+import {json, rigor} from '../helpers/cli.js'
+import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+import {writeSpec} from './helpers.js'
+
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
+
+/** A workspace made by `rigor init --template pipeline`. */
+function pipelineWorkspace(): TempRepo {
+  const made = gitRepo()
+  const init = rigor(made.dir, ['init', '--template', 'pipeline'])
+  expect(init.code, init.stderr).toBe(0)
+  expect(init.stdout).toContain('templates/pipeline.seed.yaml')
+  return made
+}
+
+const ok = (args: string[], dir = repo.dir) => {
+  const result = rigor(dir, args)
+  expect(result.code, `rigor ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0)
+  return result
+}
+
+/** a file's committed bytes, exactly (the helper's git() trims) */
+const committed = (path: string): Buffer => execFileSync('git', ['show', `main:${path}`], {cwd: repo.dir})
+
+describe('stage inputs', () => {
+  it('the template pipeline: train -> backtest -> assess, each stage reading its upstream from git, with the sha256 recorded', () => {
+    repo = pipelineWorkspace()
+    ok(['seed', 'templates/pipeline.seed.yaml'])
+    // train alone first; then an uncommitted edit of its model in the working tree must not reach backtest
+    ok(['run', 'momentum/train'])
+    const model = join(repo.dir, 'experiments/momentum/train/out/model.json')
+    const trained = readFileSync(model)
+    writeFileSync(model, '{"kind": "momentum", "lookback": 99999, "train_until": "1900-01-01"}')
+    ok(['work', '--parallel', '4'])
+    const status = json(ok(['status', '--json']))
+    expect(status.by_status.proven_accepted).toBe(3)
+    expect(status.stale).toEqual([])
+
+    const backtest = json(ok(['show', 'momentum/backtest', '--json']))
+    expect(backtest.requires).toEqual(['momentum/train'])
+    expect(backtest.inputs).toEqual([{from: 'momentum/train', files: ['model.json'], as: 'model'}])
+    expect(backtest.read_by).toEqual(['momentum/assess'])
+    const [input] = backtest.verdict.inputs
+    expect(input).toMatchObject({as: 'model', from: 'momentum/train', files: [{path: 'model.json', sha256: sha256(trained)}]})
+    expect(repo.git('log', '-1', '--format=%H', 'main', '--', 'experiments/momentum/train/verdict.yaml')).toBe(input.commit)
+    expect(backtest.verdict.metrics.lookback).toBe(JSON.parse(trained.toString()).lookback)
+    expect(backtest.verdict.fingerprint).toMatch(/^sha256:[0-9a-f]{64}$/)
+    const assess = json(ok(['show', 'momentum/assess', '--json']))
+    expect(assess.verdict.inputs[0].files[0].sha256).toBe(sha256(committed('experiments/momentum/backtest/out/returns.csv')))
+    expect(typeof assess.verdict.metrics.psr).toBe('number')
+
+    const graph = ok(['graph']).stdout
+    expect(graph).toMatch(/n_momentum_strain ==>\|"model"\| n_momentum_sbacktest/)
+    expect(graph).toMatch(/n_momentum_sbacktest ==>\|"returns"\| n_momentum_sassess/)
+    expect(ok(['verify']).stdout).toContain('ok:')
+  })
+
+  it('a retrained upstream marks its downstream stale in show, status and verify; running it again clears it', () => {
+    repo = pipelineWorkspace()
+    ok(['seed', 'templates/pipeline.seed.yaml'])
+    ok(['work'])
+    // the same code run again writes the same bytes: nothing is stale
+    ok(['rerun', 'momentum/train'])
+    expect(json(ok(['show', 'momentum/train', '--json'])).status).toBe('pending')
+    ok(['work'])
+    expect(json(ok(['status', '--json'])).stale).toEqual([])
+    // a retrained model: other lookbacks
+    const trainPath = join(repo.dir, 'stages/train.py')
+    writeFileSync(trainPath, readFileSync(trainPath, 'utf8').replace('best = (int(lookback), s)', 'best = (int(lookback) + 3, s)'))
+    repo.git('commit', '-qam', 'train: another model')
+    const rerun = json(ok(['rerun', 'momentum/train', '--reason', 'new model', '--json']))
+    expect(rerun).toMatchObject({id: 'momentum/train', was: 'proven_accepted', dependents: ['momentum/backtest']})
+    ok(['work'])
+    const status = json(ok(['status', '--json']))
+    expect(status.stale.map((s: {id: string}) => s.id)).toEqual(['momentum/backtest'])
+    expect(status.stale[0].why).toMatch(/momentum\/train's out\/model\.json changed/)
+    const shown = json(ok(['show', 'momentum/backtest', '--json']))
+    expect(shown.stale).toEqual([expect.objectContaining({as: 'model', from: 'momentum/train'})])
+    const verify = rigor(repo.dir, ['verify', '--json'])
+    expect(verify.code).toBe(0)
+    expect(json(verify).stale.map((s: {id: string}) => s.id)).toEqual(['momentum/backtest'])
+    expect(rigor(repo.dir, ['status']).stderr).toMatch(/stale: momentum\/backtest/)
+    // the backtest run again reads the new model: no longer stale; its own downstream (assess) now is
+    ok(['rerun', 'momentum/backtest'])
+    ok(['work'])
+    const after = json(ok(['status', '--json']))
+    expect(after.stale.map((s: {id: string}) => s.id)).not.toContain('momentum/backtest')
+    const fingerprints = repo
+      .git('log', '--diff-filter=AM', '--format=%H', 'main', '--', 'experiments/momentum/backtest/verdict.yaml')
+      .split('\n')
+      .map((c) => parse(repo.git('show', `${c}:experiments/momentum/backtest/verdict.yaml`)).fingerprint)
+    // two runs on different models: two fingerprints
+    expect(new Set(fingerprints).size).toBe(2)
+  })
+
+  it('refuses bad inputs with exit 2 naming the field, and writes nothing', () => {
+    repo = pipelineWorkspace()
+    const head = repo.git('rev-parse', 'main')
+    const cases: Array<[unknown, RegExp]> = [
+      [{from: '../../../x', files: ['a'], as: 'a'}, /inputs\[0\]\.from/],
+      [{from: '../train', files: ['../secret'], as: 'a'}, /inputs\.0\.files\.0|inputs\[0\]\.files/],
+      [{from: '../train', files: ['/etc/passwd'], as: 'a'}, /absolute/],
+      [{from: '../train', files: ['a'], as: 'Model'}, /RIGOR_INPUT_/],
+      [{from: '../nowhere', files: ['a'], as: 'a'}, /momentum\/nowhere/],
+    ]
+    for (const [input, message] of cases) {
+      writeSpec(repo.dir, {
+        nodes: [
+          {id: 'momentum/train', team: 'train', run: {command: ['true']}},
+          {id: 'momentum/backtest', team: 'backtest', run: {command: ['true']}, inputs: [input]},
+        ],
+      })
+      const seeded = rigor(repo.dir, ['seed', 'spec.yaml'])
+      expect(seeded.code, `${JSON.stringify(input)}: ${seeded.stderr}`).toBe(2)
+      expect(seeded.stderr).toMatch(message)
+    }
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'momentum/train', team: 'train', run: {command: ['true']}},
+        {
+          id: 'momentum/backtest',
+          team: 'backtest',
+          run: {command: ['true']},
+          inputs: [
+            {from: '../train', files: ['a'], as: 'a'},
+            {from: '../train', files: ['b'], as: 'a'},
+          ],
+        },
+      ],
+    })
+    const twice = rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(twice.code).toBe(2)
+    expect(twice.stderr).toMatch(/used twice/)
+    expect(repo.git('rev-parse', 'main')).toBe(head)
+  })
+
+  it('a pattern that matches nothing ends the run inconclusive without starting it', () => {
+    repo = pipelineWorkspace()
+    const spec = parse(readFileSync(join(repo.dir, 'templates/pipeline.seed.yaml'), 'utf8'))
+    spec.nodes[1].inputs[0].files = ['weights.bin']
+    writeSpec(repo.dir, spec)
+    ok(['seed', 'spec.yaml'])
+    ok(['work'])
+    const shown = json(ok(['show', 'momentum/backtest', '--json']))
+    expect(shown.status).toBe('inconclusive')
+    expect(shown.reason).toMatch(/no file of momentum\/train's out\/ matches weights\.bin/)
+  })
+})
+
+describe('the artifact store', () => {
+  it('keeps an output over file_size out of git by its sha256, and hands it to the downstream through get', () => {
+    repo = pipelineWorkspace()
+    const storeDir = join(repo.dir, '.git', 'test-store')
+    mkdirSync(storeDir)
+    // a content-addressed store in a directory: put copies in, get copies out
+    const store = [
+      "const fs=require('fs'),path=require('path');",
+      `const dir=${JSON.stringify(storeDir)};`,
+      'const [verb,sha,file]=process.argv.slice(1);',
+      "if(verb==='put')fs.copyFileSync(file,path.join(dir,sha));",
+      "else if(verb==='get')fs.copyFileSync(path.join(dir,sha),file);",
+      'else process.exit(2);',
+    ].join('')
+    const config = parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8'))
+    config.artifact_store = {command: [process.execPath, '-e', store]}
+    config.runner = {limits: {file_size: '4KB'}}
+    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
+    repo.git('commit', '-qam', 'an artifact store')
+    const big = [
+      process.execPath,
+      '-e',
+      "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
+    ]
+    const read = [
+      process.execPath,
+      '-e',
+      "const fs=require('fs');const b=fs.readFileSync(process.env.RIGOR_INPUT_WEIGHTS);fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json',JSON.stringify({metrics:{trades:b.length,days:100,psr:1}}))",
+    ]
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'big/train', team: 'train', run: {command: big}},
+        {id: 'big/use', team: 'backtest', run: {command: read}, inputs: [{from: '../train', files: ['*.bin'], as: 'weights'}]},
+      ],
+    })
+    ok(['seed', 'spec.yaml'])
+    ok(['work'])
+    const train = json(ok(['show', 'big/train', '--json']))
+    const expected = sha256(Buffer.alloc(20000, 7))
+    expect(train.verdict.stored).toEqual([{path: 'out/weights.bin', sha256: expected, bytes: 20000}])
+    expect(train.verdict.omitted ?? []).toEqual([])
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main', 'experiments/big/train/out')).not.toContain('weights.bin')
+    const use = json(ok(['show', 'big/use', '--json']))
+    expect(use.status, use.reason).toBe('proven_accepted')
+    expect(use.verdict.metrics.trades).toBe(20000)
+    expect(use.verdict.inputs[0].files).toEqual([{path: 'weights.bin', sha256: expected, bytes: 20000, stored: true}])
+  })
+})
