@@ -135,6 +135,7 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
     expect(claim.claimed.id).toBe('mom/claimed')
     checked('run', repo.dir, ['run', 'mom/claimed'])
     checked('cancel', repo.dir, ['cancel', 'mom/cancelled'])
+    checked('rerun', repo.dir, ['rerun', 'mom/cancelled'])
     checked('work', repo.dir, ['work'])
   })
 

@@ -51,6 +51,8 @@ export const StatusResult = strict({
   problems: z.array(strict({file: z.string(), kind: z.string(), message: z.string()})),
   commit: commit.nullable(),
   config_draft: z.boolean(),
+  /** finished nodes whose stage inputs changed upstream since they ran */
+  stale: z.array(strict({id: z.string(), why: z.string()})),
 })
 
 export const ShowResult = NodeFile.extend({
@@ -58,6 +60,10 @@ export const ShowResult = NodeFile.extend({
   audits: z.array(z.record(z.string(), z.unknown())),
   lineage: z.array(z.string()),
   children: z.array(z.string()),
+  /** inputs whose upstream changed since this node ran */
+  stale: z.array(strict({as: z.string(), from: z.string(), why: z.string()})),
+  /** nodes that read this node's outputs through inputs: */
+  read_by: z.array(z.string()),
   holdout: strict({
     family: z.string(),
     openings: z.array(
@@ -90,6 +96,7 @@ const VerifyReport = strict({
   commit: commit.nullable(),
   index: strict({behind: z.array(z.string()), repaired: z.number().int().nonnegative(), kept: z.array(z.string())}).nullable(),
   removed_temp_objects: z.array(z.string()),
+  stale: z.array(strict({id: z.string(), why: z.string()})),
 })
 const SignatureReport = strict({
   ok: z.boolean(),
@@ -219,6 +226,7 @@ export const RunResult = z.discriminatedUnion('kind', [
 ])
 
 export const CancelResult = strict({cancelled: z.array(z.string()), stopping: z.array(z.string()), blocked: z.array(z.string())})
+export const RerunResult = strict({id: z.string(), was: z.string(), dependents: z.array(z.string())})
 
 export const GraphResult = strict({format: z.enum(['mermaid', 'dot']), graph: z.string()})
 
@@ -287,7 +295,7 @@ export const DemoResult = strict({
   dir: z.string(),
   seeded: z.number().int(),
   work: WorkSummary,
-  status: StatusResult.omit({config_draft: true}),
+  status: StatusResult.omit({config_draft: true, stale: true}),
   best: z.array(strict({id: z.string(), team: z.string(), sharpe: z.number(), max_drawdown: z.number(), total_return: z.number()})),
   audits: AuditOutcome,
   deployed: z.string().nullable(),
@@ -351,6 +359,7 @@ export const COMMAND_RESULTS = {
   audit: AuditResult,
   backtest: BacktestResult,
   cancel: CancelResult,
+  rerun: RerunResult,
   claim: ClaimResult,
   cycle: CycleResult,
   'data generate': DataGenerateResult,
