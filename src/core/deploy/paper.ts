@@ -10,6 +10,8 @@ import type {Repo} from '../git/repo.js'
 import {nowIso} from '../state/node-files.js'
 import {outDirPath} from '../state/layout.js'
 import {parseTimeout, readRunnerReport, runProcess, RUN_LOG} from '../dag/runner.js'
+import {artifactStore} from '../dag/artifact-store.js'
+import {stageRecordedInputs} from '../dag/inputs.js'
 import {sandboxPolicy} from '../dag/sandbox.js'
 import type {DeploymentFile, NodeFile} from '../schemas/index.js'
 import {problemError} from '../state/store.js'
@@ -238,6 +240,8 @@ async function runForward(
     const dataPath = join(workDir, basename(node.data!))
     await writeFile(dataPath, prices)
     const timeoutMs = parseTimeout(node.run.timeout, ws.config.runner.default_timeout)
+    // a pipeline stage trades on paper with the very model its verdict says it read
+    const inputs = await recordedInputs(ws, node, join(workDir, 'inputs'))
     const outcome = await runProcess({
       node,
       workspaceRoot: ws.root,
@@ -245,7 +249,8 @@ async function runForward(
       timeoutMs,
       seed: 0,
       dataPath,
-      extraEnv: {RIGOR_STAGE: 'paper'},
+      extraEnv: {...inputs?.env, RIGOR_STAGE: 'paper'},
+      readableDirs: inputs ? [inputs.dir] : [],
       sandbox: sandboxPolicy(ws.config.runner, node.run),
       warn: (m) => ws.warnOnce(m),
     })
@@ -266,6 +271,20 @@ async function runForward(
   } finally {
     await rm(workDir, {recursive: true, force: true})
   }
+}
+
+/** The stage inputs the node's verdict records, staged again from their commits (none when it read none). */
+async function recordedInputs(ws: Workspace, node: NodeFile, dir: string): Promise<{env: Record<string, string>; dir: string} | undefined> {
+  const record = (await ws.currentSnapshot()).nodes.get(node.id)
+  const verdict = record ? await ws.store.verdict(record) : undefined
+  if (!verdict?.inputs?.length) return undefined
+  const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
+  const staged = await stageRecordedInputs(ws.repo, verdict.inputs, dir, store)
+  if (!staged.ok)
+    throw new CheckFailedError(`the paper run of ${node.id} cannot read its inputs: ${staged.problem}`, {
+      fix: 'restore the upstream outputs (rigor verify), then run rigor paper again',
+    })
+  return {env: staged.staged.env, dir}
 }
 
 function forwardReturns(table: DatedTable, after: number, until: number): Array<{date: string; value: number}> {
