@@ -7,7 +7,8 @@ const usd = (value: number): string => `$${value.toFixed(2)}`
 
 /** One line about what a step did or why it did not end well. */
 export function stepDetail(step: Omit<CycleStepRecord, 'result' | 'done_nodes'>, result: CycleResult): string {
-  if (step.status === 'failed' || step.status === 'stopped') return `${step.error ?? step.reason ?? ''}${step.fix ? ` (fix: ${step.fix})` : ''}`
+  if (step.status === 'failed' || step.status === 'stopped')
+    return `${step.error ?? step.reason ?? ''}${step.fix ? ` (fix: ${step.fix})` : ''}`
   if (step.status === 'blocked') return step.reason ?? ''
   if (step.status !== 'succeeded') return ''
   switch (step.name) {

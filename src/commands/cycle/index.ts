@@ -47,7 +47,9 @@ export default class Cycle extends WorkspaceCommand {
                 progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
               this.say(`${name}: start${event.step.attempts > 1 ? ` (attempt ${event.step.attempts})` : ''}`)
             } else if (event.kind === 'retry')
-              this.say(`${name}: attempt ${event.step.attempts} failed (${event.step.error}); again in ${Math.round(event.delayMs / 1000)}s`)
+              this.say(
+                `${name}: attempt ${event.step.attempts} failed (${event.step.error}); again in ${Math.round(event.delayMs / 1000)}s`,
+              )
             else this.say(`${name}: ${status}${event.step.reason ? ` (${event.step.reason})` : ''}`)
           },
           onWork: (event) => progress?.onEvent(event),

@@ -43,9 +43,12 @@ export async function cancelCycle(ws: Workspace, opts: {waitMs: number}): Promis
     const deadline = Date.now() + opts.waitMs
     while (cycleProcessAlive(current)) {
       if (Date.now() > deadline)
-        throw new CheckFailedError(`cycle ${current.id} (pid ${current.pid}) has not stopped ${Math.round(opts.waitMs / 1000)}s after it was asked to`, {
-          fix: `it may still be putting claims back: check with \`rigor cycle list\`; to stop it at once, kill -KILL ${current.pid} and run \`rigor cycle cancel\` again`,
-        })
+        throw new CheckFailedError(
+          `cycle ${current.id} (pid ${current.pid}) has not stopped ${Math.round(opts.waitMs / 1000)}s after it was asked to`,
+          {
+            fix: `it may still be putting claims back: check with \`rigor cycle list\`; to stop it at once, kill -KILL ${current.pid} and run \`rigor cycle cancel\` again`,
+          },
+        )
       await delay(100)
     }
   }

@@ -24,47 +24,63 @@ const NAME = String.raw`[A-Za-z_][A-Za-z0-9_]*`
 const METRIC = String.raw`metrics\s*(?:\.\s*(${NAME})|\[\s*["'](${NAME})["']\s*\])`
 const NUMBER = String.raw`-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`
 /** `metrics.x > 1`, `metrics["x"] <= 0.2` */
-const METRIC_FIRST = new RegExp(`${METRIC}\\s*(>=?|<=?)`)
+const METRIC_FIRST = new RegExp(`${METRIC}\\s*(>=?|<=?)`, 'g')
 /** `0.5 < metrics.x` */
-const NUMBER_FIRST = new RegExp(`(?:^|[^\\w.])${NUMBER}\\s*(>=?|<=?)\\s*${METRIC}`)
+const NUMBER_FIRST = new RegExp(`(?:^|[^\\w.])${NUMBER}\\s*(>=?|<=?)\\s*${METRIC}`, 'g')
 
-/** The first metric a condition compares, and whether it asks for more of it (`>`) or less (`<`). */
-export function comparedMetric(condition: string): {metric: string; higherIsBetter: boolean} | undefined {
-  const first = METRIC_FIRST.exec(condition)
-  const reversed = NUMBER_FIRST.exec(condition)
-  if (first && (!reversed || first.index <= reversed.index)) return {metric: (first[1] ?? first[2])!, higherIsBetter: first[3]!.startsWith('>')}
-  if (reversed) return {metric: (reversed[2] ?? reversed[3])!, higherIsBetter: reversed[1]!.startsWith('<')}
-  return undefined
+/** The metrics a condition compares with a number, in the order written, and whether each asks for more (`>`) or less (`<`). */
+export function comparedMetrics(condition: string): Array<{metric: string; higherIsBetter: boolean}> {
+  const found = [
+    ...[...condition.matchAll(METRIC_FIRST)].map((m) => ({at: m.index, metric: (m[1] ?? m[2])!, higherIsBetter: m[3]!.startsWith('>')})),
+    ...[...condition.matchAll(NUMBER_FIRST)].map((m) => ({at: m.index, metric: (m[2] ?? m[3])!, higherIsBetter: m[1]!.startsWith('<')})),
+  ]
+  return found.sort((a, b) => a.at - b.at).map(({metric, higherIsBetter}) => ({metric, higherIsBetter}))
 }
 
 /**
- * What the cycle ranks by: `cycle.rank` when it says; otherwise the metric the
- * program accepts on, the first one the gates' `accept_when` conditions compare
- * (in the direction they ask for: `> 0.7` means higher is better), since an
- * accepted node reported it; otherwise Sharpe, as before there was a `cycle:`
- * section.
+ * What the cycle may rank by, best first: `cycle.rank` when it says (one
+ * target); otherwise the metrics the gates' `accept_when` conditions compare, in
+ * the order written and in the direction they ask for (`> 0.7`: higher is
+ * better), then Sharpe, as before there was a `cycle:` section. rankForCycle
+ * takes the first one every accepted node reports.
  */
-export function rankTarget(config: ConfigFile): RankTarget {
+export function rankTargets(config: ConfigFile): RankTarget[] {
   const rank = config.cycle.rank
   const higherIsBetter = rank.direction === undefined ? undefined : rank.direction === 'higher'
-  if (rank.metric) return {objective: rank.objective ?? 'sharpe', metric: rank.metric, higherIsBetter, source: 'cycle.rank.metric'}
-  if (rank.objective) return {objective: rank.objective, source: 'cycle.rank.objective'}
-  for (const [i, gate] of config.gates.entries()) {
-    const compared = gate.accept_when ? comparedMetric(gate.accept_when) : undefined
-    if (compared)
-      return {
+  if (rank.metric) return [{objective: rank.objective ?? 'sharpe', metric: rank.metric, higherIsBetter, source: 'cycle.rank.metric'}]
+  if (rank.objective) return [{objective: rank.objective, source: 'cycle.rank.objective'}]
+  const targets: RankTarget[] = []
+  config.gates.forEach((gate, i) => {
+    for (const compared of gate.accept_when ? comparedMetrics(gate.accept_when) : []) {
+      if (targets.some((t) => t.metric === compared.metric)) continue
+      targets.push({
         objective: 'sharpe',
         metric: compared.metric,
         higherIsBetter: higherIsBetter ?? compared.higherIsBetter,
         source: `gates[${i}].accept_when (gate ${gate.name})`,
-      }
+      })
+    }
+  })
+  if (!targets.some((t) => t.metric === 'sharpe')) targets.push({objective: 'sharpe', source: 'default'})
+  return targets
+}
+
+/** The first target every accepted node reports a number for (the first of all when none fits: rankNodes then says which node lacks it). */
+async function chooseTarget(ws: Workspace, targets: RankTarget[]): Promise<RankTarget> {
+  if (targets.length === 1) return targets[0]!
+  const snap = await ws.currentSnapshot()
+  const reported: Array<Record<string, number>> = []
+  for (const record of snap.nodes.values()) {
+    if (record.node?.status !== 'proven_accepted' || record.node.sweep) continue
+    const verdict = await ws.store.verdict(record)
+    if (verdict) reported.push(verdict.metrics)
   }
-  return {objective: 'sharpe', higherIsBetter, source: 'default'}
+  return targets.find((t) => reported.every((metrics) => typeof metrics[t.metric ?? 'sharpe'] === 'number')) ?? targets[0]!
 }
 
 /** The cycle's rank step: rankNodes by the target, a missing metric told as the rigor.yaml field to set. */
 export async function rankForCycle(ws: Workspace, opts: {keep: number; by: string}): Promise<CycleRankResult> {
-  const target = rankTarget(ws.config)
+  const target = await chooseTarget(ws, rankTargets(ws.config))
   try {
     const ranked = await rankNodes(ws, {
       objective: target.objective,

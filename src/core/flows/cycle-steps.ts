@@ -96,7 +96,8 @@ async function assessNewVerdicts({ws, record, step, opts, save}: StepContext): P
     if (!r.node || r.node.sweep || !r.verdictOid) continue
     const verdict = await ws.store.verdict(r).catch(() => undefined)
     // a cancelled node's verdict says nothing to judge
-    if (verdict && verdict.decided_by !== 'cancel' && verdict.finished_at >= record.started_at) fresh.push({id: r.id, at: verdict.finished_at})
+    if (verdict && verdict.decided_by !== 'cancel' && verdict.finished_at >= record.started_at)
+      fresh.push({id: r.id, at: verdict.finished_at})
   }
   fresh.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id))
   step.done_nodes ??= []

@@ -60,7 +60,10 @@ const defaultStep = (): CycleStepConfig => CycleStepConfig.parse({})
 /** rigor.yaml `cycle:`: which steps `rigor cycle` runs, in which order, and how each copes with failure. */
 export const CycleConfig = z
   .strictObject({
-    steps: z.array(CycleStepName).min(1).default([...DEFAULT_CYCLE_STEPS]),
+    steps: z
+      .array(CycleStepName)
+      .min(1)
+      .default([...DEFAULT_CYCLE_STEPS]),
     design: CycleStepConfig.default(defaultStep),
     work: CycleStepConfig.default(defaultStep),
     assess: CycleStepConfig.default(defaultStep),
