@@ -1,5 +1,5 @@
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import {existsSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import {json, rigor, verdictRunner} from '../helpers/cli.js'
@@ -10,7 +10,6 @@ import {workspace, writeSpec} from './helpers.js'
 
 /** The cycle's rank step ranks by the program's metric; a bad `cycle:` section is refused before anything runs. */
 
-const ROOT = resolve(__dirname, '../..')
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 

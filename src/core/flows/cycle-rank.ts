@@ -20,7 +20,7 @@ export interface CycleRankResult {
   source: string
 }
 
-const NAME = String.raw`[A-Za-z_][A-Za-z0-9_]*`
+const NAME = '[A-Za-z_][A-Za-z0-9_]*'
 const METRIC = String.raw`metrics\s*(?:\.\s*(${NAME})|\[\s*["'](${NAME})["']\s*\])`
 const NUMBER = String.raw`-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`
 /** `metrics.x > 1`, `metrics["x"] <= 0.2` */
