@@ -96,7 +96,6 @@ describe('rigor cycle: the budget, cancel and list', () => {
         })),
       })
       rigor(repo.dir, ['seed', 'spec.yaml'])
-      expect(checkedOutput('cycle list', rigor(repo.dir, ['cycle', 'list', '--json'])).cycles).toEqual([])
 
       const running = rigorAsync(repo.dir, ['cycle', '--skip', 'design', '--parallel', '2', '--json'])
       await waitFor('2 runners ready', () => readyRuns(repo.dir).length === 2)
@@ -136,7 +135,6 @@ describe('rigor cycle: the budget, cancel and list', () => {
       const listed = checkedOutput('cycle list', rigor(repo.dir, ['cycle', 'list', '--json']))
       expect(listed.cycles.map((c: any) => c.outcome)).toEqual(['cancelled', 'cancelled'])
       expect(listed.cycles.map((c: any) => c.id)).toEqual([closed.id, cancelled.id])
-      expect(rigor(repo.dir, ['verify']).code).toBe(0)
     },
     SLOW,
   )
