@@ -1,5 +1,9 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {comparedMetrics, rankTargets} from '../../src/core/flows/cycle-rank.js'
+import {readCycleRecord} from '../../src/core/flows/cycle-records.js'
 import {parseConfig} from '../../src/core/state/config.js'
 
 const config = (yaml: string) => parseConfig(`version: 1\n${yaml}`, 'rigor.yaml')
@@ -57,5 +61,41 @@ describe('what the cycle ranks by', () => {
       [undefined, undefined, 'default'],
     ])
     expect(rankTargets(config(''))).toEqual([{objective: 'sharpe', source: 'default'}])
+  })
+})
+
+describe('cycle records', () => {
+  it('reads the progress file an older rigor left as a cycle to resume, and names a damaged one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rigor-cycle-'))
+    try {
+      const file = join(dir, 'cycle.json')
+      writeFileSync(
+        file,
+        JSON.stringify({
+          id: '2024-05-01T03-17-00-000Z',
+          started_at: '2024-05-01T03:17:00.000Z',
+          pid: 1,
+          done: ['design', 'work'],
+          results: {work: {finished: 3}},
+        }),
+      )
+      const record = await readCycleRecord(file, 'cycle@host')
+      expect(record).toMatchObject({version: 1, outcome: 'running', worker: 'cycle@host', pid_start: null})
+      expect(record!.steps.map((s) => `${s.name}:${s.status}`)).toEqual([
+        'design:succeeded',
+        'work:succeeded',
+        'audit:pending',
+        'rank:pending',
+        'report:pending',
+      ])
+      expect(record!.steps[1]!.result).toEqual({finished: 3})
+      writeFileSync(file, JSON.stringify({...record, outcome: 'done'}))
+      await expect(readCycleRecord(file, 'cycle@host')).rejects.toThrow(/cycle\.json, field "outcome"/)
+      writeFileSync(file, '{')
+      await expect(readCycleRecord(file, 'cycle@host')).rejects.toThrow(/not JSON/)
+      expect(await readCycleRecord(join(dir, 'none.json'), 'cycle@host')).toBeUndefined()
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
