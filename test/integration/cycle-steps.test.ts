@@ -10,7 +10,7 @@ import {actionsPerNode, workspace, writeSpec} from './helpers.js'
 /**
  * The cycle's steps as rigor.yaml configures them: a failing step is recorded
  * and the steps that do not need it still run; disabled and skipped steps do
- * not run; a retried step runs again.
+ * not run. (Retries: cycle-agent.test.ts.)
  */
 
 const ROOT = resolve(__dirname, '../..')
@@ -136,42 +136,6 @@ describe('rigor cycle: steps that survive a bad day', () => {
       expect(step('assess').reason).toBe('needs work, which failed')
       expect(step('report').attempts).toBe(1)
       expect(existsSync(counter)).toBe(false)
-    },
-    SLOW,
-  )
-
-  it(
-    'a step with retry runs again after a failure: design fails once, the retry seeds, and work runs what it seeded',
-    () => {
-      repo = workspace()
-      const counter = join(repo.dir, '.git', 'agent-calls')
-      configure(
-        repo.dir,
-        [
-          `gates: [{name: g, accept_when: 'metrics.sharpe > 0.5'}]`,
-          `agent: {command: [node, ${JSON.stringify(FAKE_AGENT)}]}`,
-          'cycle:',
-          '  steps: [design, work, report]',
-          '  design: {retry: 2, retry_delay: 100ms}',
-          '',
-        ].join('\n'),
-      )
-      repo.git('commit', '-qam', 'design retried')
-      // the agent fails its first three calls: one whole design attempt (the agent call tries three times)
-      const run = rigor(repo.dir, ['cycle', '--json'], {FAKE_AGENT_COUNTER: counter, FAKE_AGENT_FAILURES: '3', FAKE_AGENT_COST: '0.05'})
-      expect(run.code, run.stderr).toBe(0)
-      const result = checkedOutput('cycle', run)
-      const design = result.steps.find((s: any) => s.name === 'design')
-      expect(design).toMatchObject({status: 'succeeded', attempts: 2})
-      expect(design.error).toBeUndefined()
-      expect(Number(readFileSync(counter, 'utf8'))).toBe(4)
-      // both calls cost: 4 attempts at $0.05
-      expect(design.cost_usd).toBeCloseTo(0.2, 6)
-      expect(result.cost_usd).toBeCloseTo(0.2, 6)
-      expect(result.design.seeded).toEqual(['agent/idea-one', 'agent/idea-two'])
-      expect(result.work.finished).toBe(2)
-      const listed = checkedOutput('cycle list', rigor(repo.dir, ['cycle', 'list', '--json']))
-      expect(listed.cycles[0].cost_usd).toBeCloseTo(0.2, 6)
     },
     SLOW,
   )
