@@ -54,6 +54,8 @@ export {policies} from './core/flows/policies.js'
 export type {Policies} from './core/flows/policies.js'
 export {runWorkLoop} from './core/flows/worker.js'
 export {runCycle} from './core/flows/cycle.js'
+export {cancelCycle} from './core/flows/cycle-cancel.js'
+export {listCycles} from './core/flows/cycle-records.js'
 export {initWorkspace} from './core/flows/init.js'
 
 // kits

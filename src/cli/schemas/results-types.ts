@@ -3,7 +3,9 @@ import type Assess from '../../commands/assess.js'
 import type Audit from '../../commands/audit.js'
 import type Cancel from '../../commands/cancel.js'
 import type Claim from '../../commands/claim.js'
-import type Cycle from '../../commands/cycle.js'
+import type Cycle from '../../commands/cycle/index.js'
+import type CycleCancel from '../../commands/cycle/cancel.js'
+import type CycleList from '../../commands/cycle/list.js'
 import type DataGenerate from '../../commands/data/generate.js'
 import type Demo from '../../commands/demo.js'
 import type Deploy from '../../commands/deploy.js'
@@ -47,6 +49,8 @@ type Checks = {
   cancel: Fits<ResultOf<typeof Cancel>, typeof R.CancelResult>
   claim: Fits<ResultOf<typeof Claim>, typeof R.ClaimResult>
   cycle: Fits<ResultOf<typeof Cycle>, typeof R.CycleResult>
+  cycleCancel: Fits<ResultOf<typeof CycleCancel>, typeof R.CycleCancelResult>
+  cycleList: Fits<ResultOf<typeof CycleList>, typeof R.CycleListResult>
   dataGenerate: Fits<ResultOf<typeof DataGenerate>, typeof K.DataGenerateResult>
   demo: Fits<ResultOf<typeof Demo>, typeof R.DemoResult>
   deploy: Fits<ResultOf<typeof Deploy>, typeof R.DeployResult>
@@ -81,6 +85,8 @@ export const resultTypesFit: Checks = {
   cancel: true,
   claim: true,
   cycle: true,
+  cycleCancel: true,
+  cycleList: true,
   dataGenerate: true,
   demo: true,
   deploy: true,

@@ -1,6 +1,7 @@
 import {z} from 'zod'
 import {
   AuditFrontMatter,
+  CycleStepRecord,
   DeployStage,
   HandoffFile,
   HoldoutOpening,
@@ -277,18 +278,56 @@ const DesignResult = strict({
 })
 export const DesignCommandResult = DesignResult
 
-export const AssessResult = strict({node: z.string(), assessor: z.string(), assessment: z.string(), attempts: z.number().int()})
+export const AssessResult = strict({
+  node: z.string(),
+  assessor: z.string(),
+  assessment: z.string(),
+  attempts: z.number().int(),
+  cost_usd: z.number(),
+})
 
 const AuditOutcome = z.array(strict({id: z.string(), verdict: z.enum(['PASS', 'FAIL']), file: z.string()}))
+const CycleStep = CycleStepRecord.omit({result: true, done_nodes: true})
 export const CycleResult = strict({
   id: z.string(),
   resumed: z.boolean(),
   released: z.array(z.string()),
+  outcome: z.enum(['succeeded', 'failed', 'stopped', 'cancelled', 'interrupted']),
+  steps: z.array(CycleStep),
+  cost_usd: z.number(),
   design: DesignResult.optional(),
   work: WorkSummary.optional(),
-  audit: AuditOutcome.optional(),
-  rank: strict({file: z.string(), kept: z.array(z.string())}).optional(),
+  assess: strict({assessed: z.array(z.string())}).optional(),
+  audit: z.array(strict({id: z.string(), verdict: z.enum(['PASS', 'FAIL']), file: z.string(), holdout: z.string().optional()})).optional(),
+  rank: strict({
+    file: z.string(),
+    kept: z.array(z.string()),
+    objective: RankingFile.shape.objective,
+    metric: z.string(),
+    source: z.string(),
+  }).optional(),
   report: strict({files: z.array(z.string()), health_score: z.number()}).optional(),
+})
+export const CycleListResult = strict({
+  cycles: z.array(
+    strict({
+      id: z.string(),
+      started_at: z.string(),
+      finished_at: z.string().nullable(),
+      outcome: z.enum(['running', 'succeeded', 'failed', 'stopped', 'cancelled', 'interrupted']),
+      steps: z.array(strict({name: z.string(), status: z.string(), attempts: z.number().int()})),
+      cost_usd: z.number(),
+      pid: z.number().int(),
+    }),
+  ),
+  problems: z.array(strict({file: z.string(), message: z.string()})),
+})
+export const CycleCancelResult = strict({
+  id: z.string(),
+  outcome: z.enum(['succeeded', 'failed', 'stopped', 'cancelled']),
+  was_running: z.boolean(),
+  pid: z.number().int(),
+  released: z.array(z.string()),
 })
 
 export const DemoResult = strict({
@@ -362,6 +401,8 @@ export const COMMAND_RESULTS = {
   rerun: RerunResult,
   claim: ClaimResult,
   cycle: CycleResult,
+  'cycle cancel': CycleCancelResult,
+  'cycle list': CycleListResult,
   'data generate': DataGenerateResult,
   demo: DemoResult,
   deploy: DeployResult,

@@ -13,6 +13,8 @@ export interface AssessResult {
   assessor: string
   assessment: string
   attempts: number
+  /** what the agent's attempts cost (0 offline) */
+  cost_usd: number
 }
 
 /**
@@ -23,7 +25,7 @@ export interface AssessResult {
 export async function assessNode(
   ws: Workspace,
   id: string,
-  opts: {onRetry?: (attempt: number, why: string) => void} = {},
+  opts: {onRetry?: (attempt: number, why: string) => void; signal?: AbortSignal} = {},
 ): Promise<AssessResult> {
   const snap = await ws.currentSnapshot()
   const record = snap.nodes.get(id)
@@ -35,6 +37,7 @@ export async function assessNode(
   let assessment: string
   let assessor: string
   let attempts = 0
+  let costUsd = 0
   if (agent) {
     assessor = `agent:${basename(agent.command[0]!)}`
     const prompt = [
@@ -43,11 +46,20 @@ export async function assessNode(
       dumpYaml({node: record.node, verdict}),
     ].join('\n')
     const answer = await askAgentRecorded(
-      {command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry, beforeAttempt: agentBudgetCheck(ws)},
+      {
+        command: agent.command,
+        prompt,
+        cwd: ws.root,
+        timeoutMs: agent.timeout,
+        onRetry: opts.onRetry,
+        beforeAttempt: agentBudgetCheck(ws),
+        signal: opts.signal,
+      },
       (o) => recordAgentCall(ws, {kind: 'assess', agent: assessor, node: id, ...o}),
     )
     assessment = answer.text
     attempts = answer.attempts
+    costUsd = answer.cost.usd
   } else {
     assessor = 'rigor:rules-of-thumb'
     const m = verdict.metrics
@@ -72,5 +84,5 @@ export async function assessNode(
       result: undefined,
     }
   })
-  return {node: id, assessor, assessment, attempts}
+  return {node: id, assessor, assessment, attempts, cost_usd: costUsd}
 }

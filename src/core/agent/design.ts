@@ -74,14 +74,22 @@ export async function designPrompt(ws: Workspace, opts: {count: number; team?: s
  */
 export async function designNodes(
   ws: Workspace,
-  opts: {count: number; team?: string; onRetry?: (attempt: number, why: string) => void},
+  opts: {count: number; team?: string; onRetry?: (attempt: number, why: string) => void; signal?: AbortSignal},
 ): Promise<DesignResult> {
   const agent = ws.config.agent
   if (!agent) return builtInDesign(ws, opts)
   const designer = `agent:${basename(agent.command[0]!)}`
   const prompt = await designPrompt(ws, opts)
   const answer = await askAgentRecorded(
-    {command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry, beforeAttempt: agentBudgetCheck(ws)},
+    {
+      command: agent.command,
+      prompt,
+      cwd: ws.root,
+      timeoutMs: agent.timeout,
+      onRetry: opts.onRetry,
+      beforeAttempt: agentBudgetCheck(ws),
+      signal: opts.signal,
+    },
     (o) => recordAgentCall(ws, {kind: 'design', agent: designer, ...o}),
   )
   let raw: unknown

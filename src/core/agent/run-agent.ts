@@ -28,6 +28,8 @@ export interface AgentCall {
    * NothingToDoError, e.g. budget_exhausted) to stop before paying for another one.
    */
   beforeAttempt?: (spentSoFarUsd: number) => Promise<void>
+  /** aborted: the agent is stopped and the call ends with an AgentCancelledError (a cancelled cycle) */
+  signal?: AbortSignal
 }
 
 /**
@@ -40,6 +42,7 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
   const failures: string[] = []
   const cost = {usd: 0, tokens_in: 0, tokens_out: 0}
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (call.signal?.aborted) throw new AgentCancelledError(attempt - 1, failures, cost)
     try {
       await call.beforeAttempt?.(cost.usd)
     } catch (err) {
@@ -53,6 +56,7 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
       timeout: call.timeoutMs ?? 300_000,
       reject: false,
       encoding: 'utf8',
+      cancelSignal: call.signal,
     })
     const reported = COST_LINE.exec(String(result.stderr ?? ''))
     if (reported) {
@@ -63,6 +67,7 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
         cost.tokens_out += parsed.data.tokens_out ?? 0
       }
     }
+    if (result.isCanceled) throw new AgentCancelledError(attempt, failures, cost)
     const text = String(result.stdout ?? '').trim()
     const why = result.timedOut
       ? 'timed out'
@@ -110,7 +115,8 @@ export async function askAgentRecorded(
   } catch (err) {
     if (err instanceof AgentFailedError) await record({cost: err.cost, attempts: err.attempts, failures: err.failures})
     // stopped before an attempt: what the earlier attempts cost still counts
-    if (err instanceof AgentStoppedError && err.attempts > 0) await record({cost: err.cost, attempts: err.attempts, failures: err.failures})
+    if ((err instanceof AgentStoppedError || err instanceof AgentCancelledError) && err.attempts > 0)
+      await record({cost: err.cost, attempts: err.attempts, failures: err.failures})
     throw err
   }
 }
@@ -130,5 +136,16 @@ export class AgentStoppedError extends NothingToDoError {
     readonly cost: z.infer<typeof Cost>,
   ) {
     super(cause.message, cause.reason)
+  }
+}
+
+/** The call was stopped by its abort signal (a cancelled or interrupted cycle); what it cost so far still counts. */
+export class AgentCancelledError extends CheckFailedError {
+  constructor(
+    readonly attempts: number,
+    readonly failures: string[],
+    readonly cost: z.infer<typeof Cost>,
+  ) {
+    super('the agent call was stopped: the command was cancelled or interrupted')
   }
 }

@@ -2,6 +2,7 @@ import {z} from 'zod'
 import {branchNameProblem, installSpecProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
 import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 import {AuditThresholds} from './audit-thresholds.js'
+import {CycleConfig} from './cycle-config.js'
 import {HoldoutConfig} from './holdout.js'
 import {ArtifactStoreConfig} from './inputs.js'
 import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
@@ -76,6 +77,7 @@ export const ConfigFile = z.strictObject({
     })
     .default({reserve_per_run_usd: 0}),
   agent: z.strictObject({command: z.array(z.string().min(1)).min(1), timeout: Duration.optional()}).optional(),
+  cycle: CycleConfig.default(() => CycleConfig.parse({})), // `rigor cycle`'s steps: schemas/cycle-config.ts
   /** who may sign audits (and changes to this list): see src/core/state/auditors.ts */
   auditors: z
     .array(

@@ -12,6 +12,8 @@ export interface RankOptions {
   objective: RankObjective
   /** rank by this metric instead of the objective's own */
   metric?: string
+  /** with `metric`: whether higher is better (default: lower for drawdown, volatility and turnover) */
+  higherIsBetter?: boolean
   keep?: number
   team?: string
   by: string
@@ -30,8 +32,12 @@ interface Candidate {
 }
 
 /** The objective's metric and direction: the seed's three personalities, and Pareto over both risk and reward. */
-export function objectiveMetric(objective: RankObjective, metric?: string): {metric: string; higherIsBetter: boolean} {
-  if (metric) return {metric, higherIsBetter: !/drawdown|volatility|turnover/.test(metric)}
+export function objectiveMetric(
+  objective: RankObjective,
+  metric?: string,
+  higherIsBetter?: boolean,
+): {metric: string; higherIsBetter: boolean} {
+  if (metric) return {metric, higherIsBetter: higherIsBetter ?? !/drawdown|volatility|turnover/.test(metric)}
   if (objective === 'return') return {metric: 'total_return', higherIsBetter: true}
   if (objective === 'drawdown') return {metric: 'max_drawdown', higherIsBetter: false}
   return {metric: 'sharpe', higherIsBetter: true}
@@ -53,7 +59,7 @@ export function paretoFront<T extends {metrics: Record<string, number>}>(items: 
  */
 export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankResult> {
   const now = opts.now ?? new Date()
-  const {metric, higherIsBetter} = objectiveMetric(opts.objective, opts.metric)
+  const {metric, higherIsBetter} = objectiveMetric(opts.objective, opts.metric, opts.higherIsBetter)
   const outcome = await ws.commit<RankResult>(async (snap) => {
     const candidates: Candidate[] = []
     for (const record of snap.nodes.values()) {

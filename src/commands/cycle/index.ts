@@ -1,0 +1,66 @@
+import {Flags} from '@oclif/core'
+import {WorkspaceCommand} from '../../cli/base.js'
+import {cycleSummary} from '../../cli/cycle-summary.js'
+import {numberFlag} from '../../cli/flags.js'
+import {listrProgress, plainProgress, type Progress} from '../../cli/progress.js'
+import {withAbort} from '../../cli/signals.js'
+import {withWorkspace} from '../../cli/workspace.js'
+import {cycleExitCode, runCycle, type CycleResult} from '../../core/flows/cycle.js'
+import {CYCLE_STEPS} from '../../core/schemas/index.js'
+
+export default class Cycle extends WorkspaceCommand {
+  static override summary =
+    "One whole research cycle: the steps rigor.yaml's cycle: lists (design, work, assess, audit, rank, report). Resumable after a crash."
+  static override description =
+    'A failed step is recorded and the cycle goes on with the steps that do not need it, then exits 1 with a summary of every step (3 when a step stopped on the budget). Run it again after a crash: it continues with the first unfinished step and never runs a finished node again. See docs/cycle.md.'
+  static override examples = [
+    '<%= config.bin %> cycle --parallel 4',
+    '<%= config.bin %> cycle --skip design --json',
+    '<%= config.bin %> cycle list',
+    '<%= config.bin %> cycle cancel',
+  ]
+  static override flags = {
+    parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots running at once', default: 2}),
+    'design-count': numberFlag({integer: true, min: 1})({description: 'nodes the design step asks for', default: 5}),
+    keep: numberFlag({integer: true, min: 1})({description: 'nodes the ranking keeps (and the audit looks at)', default: 5}),
+    skip: Flags.option({options: CYCLE_STEPS, multiple: true})({description: 'skip this step this time (repeatable)'}),
+  }
+
+  async run(): Promise<CycleResult> {
+    const {flags} = await this.parse(Cycle)
+    const live = process.stdout.isTTY && !this.jsonEnabled()
+    let progress: Progress | undefined
+    return withAbort(async ({signal, groups}) => {
+      const result = await withWorkspace(flags, (ws) =>
+        runCycle(ws, {
+          parallel: flags.parallel,
+          designCount: flags['design-count'],
+          keep: flags.keep,
+          skip: flags.skip,
+          signal,
+          groups,
+          onStep: (event) => {
+            const {name, status} = event.step
+            if (event.kind === 'kept') this.say(`${name}: ${status} before the restart`)
+            else if (event.kind === 'start') {
+              if (name === 'work')
+                progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
+              this.say(`${name}: start${event.step.attempts > 1 ? ` (attempt ${event.step.attempts})` : ''}`)
+            } else if (event.kind === 'retry')
+              this.say(
+                `${name}: attempt ${event.step.attempts} failed (${event.step.error}); again in ${Math.round(event.delayMs / 1000)}s`,
+              )
+            else this.say(`${name}: ${status}${event.step.reason ? ` (${event.step.reason})` : ''}`)
+          },
+          onWork: (event) => progress?.onEvent(event),
+        }),
+      )
+      await progress?.done()
+      if (result.released.length) this.say(`put back ${result.released.length} node(s) a crashed or cancelled cycle held`)
+      const code = cycleExitCode(result.outcome)
+      if (code !== 0) process.exitCode = code
+      this.say(cycleSummary(result, code))
+      return result
+    })
+  }
+}

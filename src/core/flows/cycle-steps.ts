@@ -1,0 +1,125 @@
+import {hostname} from 'node:os'
+import {assessNode} from '../agent/assess.js'
+import {designNodes} from '../agent/design.js'
+import {auditTopCandidates} from '../auditor/top.js'
+import type {RunGroups} from '../proc.js'
+import type {CycleRecord, CycleStepName, CycleStepRecord} from '../schemas/index.js'
+import type {Workspace} from '../state/workspace.js'
+import {writeDailyReport} from '../views/report.js'
+import {rankForCycle} from './cycle-rank.js'
+import {policies} from './policies.js'
+import {runWorkLoop, type WorkEvent} from './worker.js'
+
+export interface CycleOptions {
+  parallel: number
+  designCount: number
+  keep: number
+  /** steps to skip this time, as if rigor.yaml said `skip: true` */
+  skip?: CycleStepName[]
+  onStep?: (event: CycleStepEvent) => void
+  onWork?: (event: WorkEvent) => void
+  signal?: AbortSignal
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
+}
+
+/** start: an attempt begins; retry: an attempt failed and another follows after `delayMs`; finish: the step ended (or was skipped, blocked); kept: done before a restart */
+export type CycleStepEvent =
+  | {kind: 'start'; step: CycleStepRecord}
+  | {kind: 'retry'; step: CycleStepRecord; delayMs: number}
+  | {kind: 'finish'; step: CycleStepRecord}
+  | {kind: 'kept'; step: CycleStepRecord}
+
+export interface StepContext {
+  ws: Workspace
+  record: CycleRecord
+  /** the step's own record: a step adds what its paid calls cost to `cost_usd` */
+  step: CycleStepRecord
+  opts: CycleOptions
+  worker: string
+  /** writes the cycle's record, for a step that keeps progress within itself (assess) */
+  save: () => Promise<void>
+}
+
+/** What each step does; each returns the result `rigor cycle --json` prints under its name. */
+export const STEP_RUNNERS: Record<CycleStepName, (ctx: StepContext) => Promise<unknown>> = {
+  design: async ({ws, step, opts}) => {
+    const designed = await designNodes(ws, {count: opts.designCount, signal: opts.signal})
+    step.cost_usd += designed.cost_usd
+    return designed
+  },
+  work: async ({ws, step, opts, worker}) => {
+    const summary = await runWorkLoop(ws, {
+      admission: policies.admission,
+      worker,
+      parallel: opts.parallel,
+      onEvent: opts.onWork,
+      signal: opts.signal,
+      groups: opts.groups,
+    })
+    // what the runs of this step reported, counted again as a whole after a restart
+    step.cost_usd = await verdictCost(ws, worker, step.started_at!)
+    return summary
+  },
+  assess: assessNewVerdicts,
+  audit: ({ws, opts}) =>
+    auditTopCandidates(ws, {
+      count: opts.keep,
+      auditor: `auditor-${hostname()
+        .split('.')[0]!
+        .toLowerCase()
+        .replace(/[^a-z0-9._-]/g, '-')}`,
+    }),
+  rank: ({ws, opts, worker}) => rankForCycle(ws, {keep: opts.keep, by: worker}),
+  report: async ({ws, worker}) => {
+    const report = await writeDailyReport(ws, {auditStats: policies.auditStats, by: worker})
+    return {files: report.files, health_score: report.report.health_score}
+  },
+}
+
+export interface AssessStepResult {
+  /** every verdict of this cycle judged so far, in the order they landed */
+  assessed: string[]
+}
+
+/**
+ * Judges the verdicts that landed since the cycle started (its own runs and any
+ * other worker's), one agent call each, each asking the budget first. Progress
+ * is saved after every node, so a resumed or retried step pays for none twice.
+ * The first failed or stopped call ends the step: a broken agent or a spent
+ * budget would fail the rest the same way.
+ */
+async function assessNewVerdicts({ws, record, step, opts, save}: StepContext): Promise<AssessStepResult> {
+  const snap = await ws.currentSnapshot()
+  const fresh: Array<{id: string; at: string}> = []
+  for (const r of snap.nodes.values()) {
+    if (!r.node || r.node.sweep || !r.verdictOid) continue
+    const verdict = await ws.store.verdict(r).catch(() => undefined)
+    // a cancelled node's verdict says nothing to judge
+    if (verdict && verdict.decided_by !== 'cancel' && verdict.finished_at >= record.started_at)
+      fresh.push({id: r.id, at: verdict.finished_at})
+  }
+  fresh.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id))
+  step.done_nodes ??= []
+  for (const {id} of fresh) {
+    if (step.done_nodes.includes(id)) continue
+    if (opts.signal?.aborted) break
+    const judged = await assessNode(ws, id, {signal: opts.signal})
+    step.cost_usd += judged.cost_usd
+    step.done_nodes.push(id)
+    await save()
+  }
+  return {assessed: [...step.done_nodes]}
+}
+
+/** What the verdicts `worker` finished since `since` cost. */
+async function verdictCost(ws: Workspace, worker: string, since: string): Promise<number> {
+  const snap = await ws.currentSnapshot()
+  let usd = 0
+  for (const r of snap.nodes.values()) {
+    if (!r.verdictOid) continue
+    const verdict = await ws.store.verdict(r).catch(() => undefined)
+    if (verdict?.cost && verdict.worker === worker && verdict.finished_at >= since) usd += verdict.cost.usd
+  }
+  return usd
+}
