@@ -53,6 +53,7 @@ export function followState(ws: Workspace, opts: FollowOptions): ChangeFeed {
   const max = Math.max(opts.pollMs, opts.maxPollMs ?? MAX_FETCH_INTERVAL_MS)
   let interval = opts.pollMs
   let timer: NodeJS.Timeout | undefined
+  let settling: NodeJS.Timeout | undefined
   let watch: RefWatch | undefined
   let notify: (() => void) | undefined
   let closed = false
@@ -75,7 +76,6 @@ export function followState(ws: Workspace, opts: FollowOptions): ChangeFeed {
       notify = onChange
       const refs = ws.remote ? [ws.stateRef, ws.remote.trackingRef] : [ws.stateRef]
       // one ref update is several file events (lock, rename, reflog): they make one wake
-      let settling: NodeJS.Timeout | undefined
       watch = await watchRefs(ws.repo.paths.commonDir, refs, () => {
         settling ??= setTimeout(() => {
           settling = undefined
@@ -93,6 +93,7 @@ export function followState(ws: Workspace, opts: FollowOptions): ChangeFeed {
     async close() {
       closed = true
       clearTimeout(timer)
+      clearTimeout(settling)
       notify = undefined
       await watch?.close()
     },
