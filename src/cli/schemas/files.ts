@@ -91,7 +91,8 @@ export const FILE_KINDS: readonly FileKind[] = [
   {
     name: 'scheduled-run',
     where: '.git/rigor/logs/runs.jsonl (one per line)',
-    description: 'one cycle started by the schedule (`rigor schedule run`): when, its exit code and outcome, its log (local to the checkout, not committed)',
+    description:
+      'one cycle started by the schedule (`rigor schedule run`): when, its exit code and outcome, its log (local to the checkout, not committed)',
     schema: ScheduledRun,
   },
   {

@@ -23,7 +23,10 @@ export default class ScheduleInstall extends WorkspaceCommand {
     systemd: Flags.boolean({description: 'install a systemd user service and timer', exactlyOne: ['systemd', 'cron']}),
     cron: Flags.boolean({description: 'install a crontab line', exactlyOne: ['systemd', 'cron']}),
     at: clockTimeFlag()({description: `the time of day, local time (default ${formatClock(DEFAULT_AT)})`}),
-    parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots the cycle runs at once (rigor cycle --parallel)'}),
+    parallel: numberFlag({integer: true, min: 1, max: 256})({
+      char: 'p',
+      description: 'slots the cycle runs at once (rigor cycle --parallel)',
+    }),
     'dry-run': Flags.boolean({description: 'print what would be written; write nothing'}),
   }
 
@@ -54,7 +57,9 @@ export default class ScheduleInstall extends WorkspaceCommand {
     } else if (result.dry_run) {
       this.say(`the crontab line would be:\n  ${result.line}`)
     } else {
-      this.say(`${result.problem}: nothing was installed. Add this line to your crontab (crontab -e) once cron is installed:\n  ${result.line}`)
+      this.say(
+        `${result.problem}: nothing was installed. Add this line to your crontab (crontab -e) once cron is installed:\n  ${result.line}`,
+      )
     }
     return result
   }

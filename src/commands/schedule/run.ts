@@ -9,16 +9,22 @@ export default class ScheduleRun extends WorkspaceCommand {
   static override summary =
     'Run `rigor cycle` once as the schedule does: its output also written to .git/rigor/logs/, its outcome recorded for `rigor schedule status`.'
   static override description =
-    'What the systemd service and the crontab line of `rigor schedule install` run. Exits with the cycle\'s exit code. SIGINT and SIGTERM are passed on to the cycle, which stops cleanly (its claims put back).'
+    "What the systemd service and the crontab line of `rigor schedule install` run. Exits with the cycle's exit code. SIGINT and SIGTERM are passed on to the cycle, which stops cleanly (its claims put back)."
   static override examples = ['<%= config.bin %> schedule run', '<%= config.bin %> schedule run --parallel 4']
   static override flags = {
-    parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots the cycle runs at once (rigor cycle --parallel)'}),
+    parallel: numberFlag({integer: true, min: 1, max: 256})({
+      char: 'p',
+      description: 'slots the cycle runs at once (rigor cycle --parallel)',
+    }),
   }
 
   async run(): Promise<ScheduledRun> {
     const {flags} = await this.parse(ScheduleRun)
     const paths = await withWorkspace(flags, async (ws) => ({root: ws.root, gitDir: ws.repo.paths.gitDir}))
-    const cycleArgs = [...(flags.parallel ? ['--parallel', String(flags.parallel)] : []), ...(flags.remote ? ['--remote', flags.remote] : [])]
+    const cycleArgs = [
+      ...(flags.parallel ? ['--parallel', String(flags.parallel)] : []),
+      ...(flags.remote ? ['--remote', flags.remote] : []),
+    ]
     const record = await withSignalsPassedOn(({passTo}) =>
       runScheduledCycle({cwd: paths.root, gitDir: paths.gitDir, cycleArgs, quiet: this.jsonEnabled(), onStart: passTo}),
     )

@@ -15,11 +15,15 @@ export default class ScheduleStatusCommand extends WorkspaceCommand {
     )
     const {systemd, cron, last_run: last} = status
     if (systemd.timer.present || systemd.service.present) {
-      this.say(`systemd: ${systemd.service.present ? systemd.service.file : 'service missing'}, ${systemd.timer.present ? systemd.timer.file : 'timer missing'}`)
+      this.say(
+        `systemd: ${systemd.service.present ? systemd.service.file : 'service missing'}, ${systemd.timer.present ? systemd.timer.file : 'timer missing'}`,
+      )
       if (systemd.timer.on_calendar) this.say(`  runs: OnCalendar=${systemd.timer.on_calendar}`)
       const state = systemd.state
       if (state?.available)
-        this.say(`  timer: ${state.enabled ?? 'unknown'}, ${state.active ?? 'unknown'}; next run ${state.next_run ?? 'none'}; last ${state.last_run ?? 'never'}`)
+        this.say(
+          `  timer: ${state.enabled ?? 'unknown'}, ${state.active ?? 'unknown'}; next run ${state.next_run ?? 'none'}; last ${state.last_run ?? 'never'}`,
+        )
       else if (state) this.say(`  timer state unknown: ${state.problem}`)
     } else this.say('systemd: not installed')
     if (!cron.available) this.say('cron: no crontab program on this machine')

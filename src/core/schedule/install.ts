@@ -35,7 +35,12 @@ export interface ScheduleContext {
  * what to run), or its crontab line in place of this workspace's old one.
  * A dry run writes nothing and returns the same.
  */
-export async function installSchedule(job: ScheduledJob, kind: ScheduleKind, ctx: ScheduleContext, dryRun: boolean): Promise<InstallResult> {
+export async function installSchedule(
+  job: ScheduledJob,
+  kind: ScheduleKind,
+  ctx: ScheduleContext,
+  dryRun: boolean,
+): Promise<InstallResult> {
   const base = {kind, id: job.id, at: formatClock(job.at), dry_run: dryRun}
   if (kind === 'systemd') {
     const dir = userUnitDir(ctx.env)

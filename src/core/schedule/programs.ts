@@ -75,7 +75,8 @@ export async function timerState(program: string, timer: string): Promise<TimerS
   return {
     available: true,
     active: shown('ActiveState'),
-    enabled: shown('UnitFileState') ?? (values.get('LoadState') === 'not-found' ? 'not loaded (run systemctl --user daemon-reload)' : undefined),
+    enabled:
+      shown('UnitFileState') ?? (values.get('LoadState') === 'not-found' ? 'not loaded (run systemctl --user daemon-reload)' : undefined),
     next_run: shown('NextElapseUSecRealtime'),
     last_run: shown('LastTriggerUSec'),
   }
