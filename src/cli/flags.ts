@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {InputError} from '../core/errors.js'
+import {parseClockTime, parseDuration} from '../core/validation.js'
 
 /** What a number flag accepts, checked while oclif parses it. */
 export interface NumberRule {
@@ -56,6 +57,31 @@ export function numberFlag(rule: NumberRule = {}) {
   return Flags.custom<number>({
     helpValue: rule.integer ? '<integer>' : '<number>',
     parse: async (input, _context, flag) => parseNumber(input, `--${flag.name}`, rule),
+  })
+}
+
+/** A flag whose value is a duration (30s, 5m, 2h; a bare number is seconds), parsed to milliseconds by the one duration rule. */
+export function durationFlag() {
+  return Flags.custom<number>({
+    helpValue: '<duration>',
+    parse: async (input, _context, flag) => {
+      const parsed = parseDuration(/^\d+(\.\d+)?$/.test(input.trim()) ? Number(input) : input)
+      if (!parsed.ok)
+        throw new FlagValueError(`--${flag.name}`, parsed.problem, `give --${flag.name} as a duration, e.g. --${flag.name} 30s`)
+      return parsed.value
+    },
+  })
+}
+
+/** A flag whose value is a time of day, HH:MM (24-hour clock). */
+export function clockTimeFlag() {
+  return Flags.custom<{hour: number; minute: number}>({
+    helpValue: '<HH:MM>',
+    parse: async (input, _context, flag) => {
+      const parsed = parseClockTime(input)
+      if (!parsed.ok) throw new FlagValueError(`--${flag.name}`, parsed.problem, `give --${flag.name} as HH:MM, e.g. --${flag.name} 03:17`)
+      return parsed.value
+    },
   })
 }
 

@@ -27,12 +27,21 @@ export function plainProgress(write: (line: string) => void): Progress {
         case 'idle':
           write(`nothing claimable (${event.reason})${event.detail ? `: ${event.detail}` : ''}`)
           break
+        case 'waiting':
+          write(`waiting: ${waitingText(event)}`)
+          break
         case 'error':
           write(`error in slot ${event.slot}: ${event.message}`)
       }
     },
     done: async () => {},
   }
+}
+
+/** Why a following worker waits, in one line. */
+function waitingText(event: Extract<WorkEvent, {type: 'waiting'}>): string {
+  const why = event.reason === 'unreachable' ? 'the remote is unreachable' : `nothing claimable (${event.reason})`
+  return `${why}${event.detail ? `: ${event.detail}` : ''}`
 }
 
 export interface NodeResult {
@@ -87,6 +96,8 @@ export class ProgressBoard {
       if (this.running[event.slot]?.id === o.id) this.running[event.slot] = undefined
     } else if (event.type === 'idle') {
       this.idle = `nothing claimable (${event.reason})`
+    } else if (event.type === 'waiting') {
+      this.idle = `waiting: ${event.reason === 'unreachable' ? 'remote unreachable' : `nothing claimable (${event.reason})`}`
     } else {
       this.errors[event.slot] = event.message
     }

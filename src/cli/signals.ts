@@ -47,3 +47,44 @@ export async function withAbort<T>(
     process.off('exit', onExit)
   }
 }
+
+export interface PassOnScope {
+  /** the child to pass signals to, once it runs */
+  passTo(pid: number): void
+}
+
+/**
+ * For a command whose work is one rigor child in its own process group
+ * (`rigor schedule run`): every SIGINT or SIGTERM is passed on to the child,
+ * which stops cleanly on the first and leaves at once on the second, as every
+ * rigor command does; this process waits for it, so nothing outlives it.
+ */
+export async function withSignalsPassedOn<T>(fn: (scope: PassOnScope) => Promise<T>): Promise<T> {
+  let child: number | undefined
+  // a signal before the child runs reaches it as soon as it does
+  let early: NodeJS.Signals | undefined
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (child === undefined) {
+      early ??= signal
+      return
+    }
+    try {
+      process.kill(child, signal)
+    } catch {
+      // it has exited already
+    }
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    return await fn({
+      passTo(pid) {
+        child = pid
+        if (early) onSignal(early)
+      },
+    })
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
-import {numberFlag} from '../cli/flags.js'
+import {durationFlag, numberFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
@@ -8,17 +8,34 @@ import {withWorkspace, workerName} from '../cli/workspace.js'
 import {excludedLocalNodes} from '../core/views/local-edits.js'
 import {runWorkLoop, type WorkSummary} from '../core/flows/worker.js'
 import {policies} from '../core/flows/policies.js'
+import {followState} from '../core/flows/follow.js'
+
+/** how often a follower looks without a sign of change (--poll) */
+const DEFAULT_POLL_MS = 30_000
 
 export default class Work extends WorkspaceCommand {
-  static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable.'
+  static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable (with --follow: until stopped).'
   static override description =
-    'Ctrl-C (or SIGTERM) stops cleanly: no new claims, running nodes are stopped and their claims put back; exit 130 (143 for SIGTERM). A second Ctrl-C leaves at once.'
-  static override examples = ['<%= config.bin %> work --parallel 8', '<%= config.bin %> work --team arch --max-nodes 10']
+    'With --follow it keeps waiting when nothing is claimable (queue empty, requirements or waits_for not met, team at max_parallel, nodes held by other workers) and tries again when the state changes: locally it watches the state branch (and looks every --poll anyway), with --remote it fetches every --poll, doubling the interval while idle up to 10m. ' +
+    'Ctrl-C (or SIGTERM) stops cleanly: no new claims, running nodes are stopped and their claims put back; exit 130 (143 for SIGTERM). A second Ctrl-C leaves at once. ' +
+    'Claims of workers that died are taken back by `rigor supervise --interval`.'
+  static override examples = [
+    '<%= config.bin %> work --parallel 8',
+    '<%= config.bin %> work --team arch --max-nodes 10',
+    '<%= config.bin %> work --follow --parallel 4',
+    '<%= config.bin %> work --follow --remote origin --poll 1m',
+  ]
   static override flags = {
     team: Flags.string({description: 'work only on this team'}),
     parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots running at once', default: 1}),
     'max-nodes': numberFlag({integer: true, min: 1})({description: 'stop after claiming this many nodes'}),
     worker: Flags.string({description: 'worker name (default: $RIGOR_WORKER or host-pid)'}),
+    follow: Flags.boolean({description: 'keep waiting for work when nothing is claimable, until stopped'}),
+    poll: durationFlag()({
+      description:
+        'with --follow: how often to look without a sign of change (locally a fallback to watching the branch; with --remote the first fetch interval, doubled while idle); default 30s',
+      dependsOn: ['follow'],
+    }),
   }
 
   async run(): Promise<WorkSummary> {
@@ -44,6 +61,7 @@ export default class Work extends WorkspaceCommand {
             groups,
             onEvent: (e) => progress.onEvent(e),
             exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
+            follow: flags.follow ? followState(ws, {pollMs: flags.poll ?? DEFAULT_POLL_MS}) : undefined,
           })
           await progress.done()
           const statuses = Object.entries(summary.by_status)

@@ -313,6 +313,17 @@ export function parseDuration(value: unknown): Parsed<number> {
   return {ok: true, value: Math.round(millis)}
 }
 
+/** A time of day, "HH:MM" on the 24-hour clock (03:17, 23:05), as hour and minute; for schedules. */
+export function parseClockTime(value: unknown): Parsed<{hour: number; minute: number}> {
+  const match = typeof value === 'string' ? /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value.trim()) : null
+  if (!match)
+    return {
+      ok: false,
+      problem: `${JSON.stringify(value) ?? String(value)} is not a time of day; write HH:MM on the 24-hour clock, e.g. 03:17`,
+    }
+  return {ok: true, value: {hour: Number(match[1]), minute: Number(match[2])}}
+}
+
 /** A size in bytes from a number of bytes or a string such as "64KB", "50MB", "1GB" (binary units, as the bytes package reads them). */
 export function parseSize(value: unknown): Parsed<number> {
   const hint = 'write bytes, or a string such as 64KB, 50MB, 1GB'
@@ -371,6 +382,25 @@ export function resolveInputFrom(declaringId: string, from: unknown): Parsed<str
   if (problem) return {ok: false, problem: `from "${printable(from)}" names ${JSON.stringify(resolved)}: ${problem}`}
   if (resolved === declaringId) return {ok: false, problem: `from "${printable(from)}" names the node itself`}
   return {ok: true, value: resolved}
+}
+
+// ---------------------------------------------------------------------------
+// what `rigor schedule install` writes into a systemd unit or a crontab line
+
+/**
+ * Why an absolute path (the workspace, node, rigor) cannot be written into a
+ * systemd unit or a crontab line, or undefined. Quoting takes care of spaces,
+ * quotes, % and $; what no quoting can carry is refused: a line break or
+ * another control character ends the line, systemd strips trailing blanks from
+ * a value, and cron's own \% escape cannot be told apart from a path's backslash.
+ */
+export function schedulePathProblem(path: string, target: 'systemd' | 'cron'): string | undefined {
+  if (!path.startsWith('/')) return `"${printable(path)}" is not an absolute path`
+  if (/[\x00-\x1f\x7f]/.test(path)) return `"${printable(path)}" contains a line break or another control character`
+  if (/\s$/.test(path)) return `"${printable(path)}" ends in a blank, which systemd and cron would drop`
+  if (target === 'cron' && path.includes('\\'))
+    return `"${printable(path)}" contains a backslash, which cron reads as the start of an escape`
+  return undefined
 }
 
 // ---------------------------------------------------------------------------

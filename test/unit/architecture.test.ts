@@ -16,7 +16,7 @@ const LAYERS: string[][] = [
   ['core/auditor'],
   ['core/deploy'],
   ['core/views'],
-  ['core/flows'],
+  ['core/flows', 'core/schedule'],
   ['index.ts'],
   ['cli'],
   ['commands'],

@@ -10,6 +10,7 @@ import {
   PaperResultsFile,
   RankingFile,
   RunnerVerdict,
+  ScheduledRun,
   SeedSpec,
   VerdictFile,
 } from '../../core/schemas/index.js'
@@ -86,6 +87,13 @@ export const FILE_KINDS: readonly FileKind[] = [
     where: 'deployments/paper/<id>.results.yaml',
     description: "a paper deployment's results (checksummed)",
     schema: PaperResultsFile,
+  },
+  {
+    name: 'scheduled-run',
+    where: '.git/rigor/logs/runs.jsonl (one per line)',
+    description:
+      'one cycle started by the schedule (`rigor schedule run`): when, its exit code and outcome, its log (local to the checkout, not committed)',
+    schema: ScheduledRun,
   },
   {
     name: 'holdout-opening',

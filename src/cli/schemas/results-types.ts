@@ -20,6 +20,10 @@ import type Rank from '../../commands/rank.js'
 import type Report from '../../commands/report.js'
 import type RulesCheck from '../../commands/rules/check.js'
 import type Run from '../../commands/run.js'
+import type ScheduleInstall from '../../commands/schedule/install.js'
+import type ScheduleRun from '../../commands/schedule/run.js'
+import type ScheduleStatus from '../../commands/schedule/status.js'
+import type ScheduleUninstall from '../../commands/schedule/uninstall.js'
 import type Seed from '../../commands/seed.js'
 import type Show from '../../commands/show.js'
 import type StatsDsr from '../../commands/stats/dsr.js'
@@ -34,6 +38,7 @@ import type Work from '../../commands/work.js'
 import type {LogEntry} from '../../core/views/log.js'
 import type * as K from './kit-results.js'
 import type * as R from './results.js'
+import type * as S from './schedule-results.js'
 
 /**
  * Compile-time only: each command's TypeScript result must fit the schema its
@@ -66,6 +71,10 @@ type Checks = {
   report: Fits<ResultOf<typeof Report>, typeof R.ReportResult>
   rules: Fits<ResultOf<typeof RulesCheck>, typeof R.RulesResult>
   run: Fits<ResultOf<typeof Run>, typeof R.RunResult>
+  scheduleInstall: Fits<ResultOf<typeof ScheduleInstall>, typeof S.ScheduleInstallResult>
+  scheduleRun: Fits<ResultOf<typeof ScheduleRun>, typeof S.ScheduleRunResult>
+  scheduleStatus: Fits<ResultOf<typeof ScheduleStatus>, typeof S.ScheduleStatusResult>
+  scheduleUninstall: Fits<ResultOf<typeof ScheduleUninstall>, typeof S.ScheduleUninstallResult>
   seed: Fits<ResultOf<typeof Seed>, typeof R.SeedResult>
   show: Fits<ResultOf<typeof Show>, typeof R.ShowResult>
   statsDsr: Fits<ResultOf<typeof StatsDsr>, typeof K.StatsDsrResult>
@@ -102,6 +111,10 @@ export const resultTypesFit: Checks = {
   report: true,
   rules: true,
   run: true,
+  scheduleInstall: true,
+  scheduleRun: true,
+  scheduleStatus: true,
+  scheduleUninstall: true,
   seed: true,
   show: true,
   statsDsr: true,

@@ -19,6 +19,7 @@ import {
   StatsPsrResult,
   StatsSharpeResult,
 } from './kit-results.js'
+import {ScheduleInstallResult, ScheduleRunResult, ScheduleStatusResult, ScheduleUninstallResult} from './schedule-results.js'
 
 /**
  * The `--json` result of every command that has one: the interface scripts and
@@ -419,6 +420,10 @@ export const COMMAND_RESULTS = {
   'rules check': RulesResult,
   'rules replay': RulesResult,
   run: RunResult,
+  'schedule install': ScheduleInstallResult,
+  'schedule run': ScheduleRunResult,
+  'schedule status': ScheduleStatusResult,
+  'schedule uninstall': ScheduleUninstallResult,
   seed: SeedResult,
   show: ShowResult,
   'stats dsr': StatsDsrResult,

@@ -4,11 +4,15 @@ import type {RunGroups} from '../proc.js'
 import type {AdmissionPolicyFactory} from '../dag/admission.js'
 import type {NothingClaimableReason} from '../dag/scheduler.js'
 import type {Workspace} from '../state/workspace.js'
+import {GitFailedError} from '../errors.js'
+import type {ChangeFeed} from './follow.js'
 
 export type WorkEvent =
   | {type: 'claimed'; slot: number; id: string; attempt: number}
   | {type: 'finished'; slot: number; outcome: ExecuteOutcome}
   | {type: 'idle'; reason: NothingClaimableReason; detail: string}
+  /** following: nothing claimable now (or the remote unreachable), waiting for a change */
+  | {type: 'waiting'; reason: NothingClaimableReason | 'unreachable'; detail: string}
   | {type: 'error'; slot: number; message: string}
 
 export interface WorkOptions {
@@ -25,6 +29,11 @@ export interface WorkOptions {
   groups?: RunGroups
   onEvent?: (event: WorkEvent) => void
   pollMs?: number
+  /**
+   * Keep waiting when nothing is claimable, trying again on every change the
+   * feed reports, until `signal` aborts (or --max-nodes is reached).
+   */
+  follow?: ChangeFeed
 }
 
 export interface WorkSummary {
@@ -41,7 +50,8 @@ export interface WorkSummary {
 /**
  * The claim-and-run loop with N slots. A slot that finds nothing claimable waits
  * while other slots still run (their verdicts may unlock or spawn nodes); the
- * loop ends when every slot is idle and nothing is claimable.
+ * loop ends when every slot is idle and nothing is claimable, or, following,
+ * only when stopped: idle slots wait for the feed's next change and try again.
  */
 export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<WorkSummary> {
   // refuse to start in the middle of a merge or rebase; once claims are held, their verdicts wait for it instead
@@ -64,12 +74,35 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   let wake: (() => void) | undefined
   let lastIdle: Extract<ClaimResult, {claimed: undefined}> | undefined
   const emit = (event: WorkEvent) => opts.onEvent?.(event)
+  // every change the feed reports; a slot that saw one while it looked looks again before it waits
+  let changes = 0
+  let saidWaiting = ''
+  const waitingFor = (reason: NothingClaimableReason | 'unreachable', detail: string) => {
+    if (saidWaiting === `${reason}\n${detail}`) return
+    saidWaiting = `${reason}\n${detail}`
+    emit({type: 'waiting', reason, detail})
+  }
+  const wakeAll = () => {
+    const w = wake
+    wake = undefined
+    w?.()
+  }
+  const nextWake = () =>
+    new Promise<void>((resolve) => {
+      const previous = wake
+      wake = () => {
+        previous?.()
+        resolve()
+      }
+    })
   const underMaxNodes = () => opts.maxNodes === undefined || summary.claimed < opts.maxNodes
 
   // one slot's failure stops the others cleanly (their claims are put back) before it is reported
   const failed = new AbortController()
   let failure: unknown
   const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal
+  // following, a slot may wait with nothing running: only the stop can wake it then
+  signal.addEventListener('abort', wakeAll, {once: true})
 
   // claims from one process go one at a time: racing ourselves only burns retries;
   // one queued behind another when a stop is asked for, or --max-nodes is reached, is never made (undefined)
@@ -90,29 +123,37 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       emit({type: 'error', slot: index, message: (err as Error).message})
       failure ??= err
       failed.abort()
-      const w = wake
-      wake = undefined
-      w?.()
+      wakeAll()
     }
   }
 
   const slotLoop = async (index: number): Promise<void> => {
     while (!signal.aborted && underMaxNodes()) {
-      const result = await claimSerially()
+      const seen = changes
+      let result: ClaimResult | undefined
+      try {
+        result = await claimSerially()
+      } catch (err) {
+        // following a remote, an unreachable remote is waited out (the fetches back off) rather than the end
+        if (!(opts.follow && ws.distributed && err instanceof GitFailedError) || signal.aborted) throw err
+        waitingFor('unreachable', err.message)
+        if (changes === seen) await nextWake()
+        continue
+      }
       if (!result) return
       if (!result.claimed) {
         lastIdle = result
-        if (running === 0 || signal.aborted) return
-        // wait for another slot's verdict, which may make something claimable
-        await new Promise<void>((resolve) => {
-          const previous = wake
-          wake = () => {
-            previous?.()
-            resolve()
-          }
-        })
+        if (signal.aborted || (running === 0 && !opts.follow)) return
+        if (running === 0) {
+          waitingFor(result.reason, result.detail)
+          await ws.store.forgetUnreferenced()
+        }
+        // wait for another slot's verdict or, following, any change of the state: either may make something claimable
+        if (changes === seen) await nextWake()
         continue
       }
+      saidWaiting = ''
+      opts.follow?.claimed()
       summary.claimed++
       running++
       emit({type: 'claimed', slot: index, id: result.claimed.id, attempt: result.claimed.attempt})
@@ -143,9 +184,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
         .finally(() => {
           running--
           inFlight.delete(finished)
-          const w = wake
-          wake = undefined
-          w?.()
+          wakeAll()
         })
       inFlight.add(finished)
       await Promise.race([ended, finished])
@@ -153,8 +192,17 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   }
 
   const inFlight = new Set<Promise<void>>()
-  await Promise.all(Array.from({length: Math.max(1, opts.parallel)}, (_, i) => slot(i)))
-  while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+  try {
+    await opts.follow?.start(() => {
+      changes++
+      wakeAll()
+    })
+    await Promise.all(Array.from({length: Math.max(1, opts.parallel)}, (_, i) => slot(i)))
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+  } finally {
+    signal.removeEventListener('abort', wakeAll)
+    await opts.follow?.close()
+  }
   if (failure) throw failure
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'
   else if (!underMaxNodes()) summary.stopped_because = 'max_nodes'

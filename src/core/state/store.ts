@@ -145,14 +145,33 @@ export class StateStore {
     }
   }
 
-  /** Writes the cache for the next command; only documents still referenced are kept. */
-  async persist(): Promise<void> {
-    if (!this.dirty) return
+  /**
+   * Drops parsed documents the current index no longer refers to (earlier
+   * revisions of node files): a long-lived worker would otherwise keep every
+   * revision it ever read. Runs in the snapshot queue.
+   */
+  forgetUnreferenced(): Promise<void> {
+    const next = this.queue.then(() => {
+      const live = this.liveDocs()
+      for (const oid of this.docs.keys()) if (!live.has(oid)) this.docs.delete(oid)
+    })
+    this.queue = next.catch(() => {})
+    return next
+  }
+
+  private liveDocs(): Set<string> {
     const live = new Set<string>()
     for (const e of this.index.values()) {
       if (e.node) live.add(e.node)
       if (e.verdict) live.add(e.verdict)
     }
+    return live
+  }
+
+  /** Writes the cache for the next command; only documents still referenced are kept. */
+  async persist(): Promise<void> {
+    if (!this.dirty) return
+    const live = this.liveDocs()
     const data = {
       version: CACHE_VERSION,
       expTree: this.expTree,

@@ -30,4 +30,14 @@ describe('the live progress board', () => {
     ])
     expect(board.summaryTable({isTTY: false}).split('\n')[0]).toBe('node\tresult\ttime\tslot\tnote')
   })
+
+  it('a following worker says what it waits for, and a claim clears it', () => {
+    const board = new ProgressBoard(1)
+    board.apply({type: 'waiting', reason: 'blocked', detail: 'narrow/b (team narrow runs 1 node(s) already (max_parallel))'})
+    expect(board.tallyLine()).toBe('0 finished: 0 accepted, 0 rejected, 0 other; 0 running; waiting: nothing claimable (blocked)')
+    board.apply({type: 'waiting', reason: 'unreachable', detail: 'git fetch origin failed'})
+    expect(board.tallyLine()).toMatch(/; waiting: remote unreachable$/)
+    board.apply({type: 'claimed', slot: 0, id: 'narrow/b', attempt: 1})
+    expect(board.tallyLine()).toBe('0 finished: 0 accepted, 0 rejected, 0 other; 1 running')
+  })
 })

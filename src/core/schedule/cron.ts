@@ -1,0 +1,49 @@
+import type {ScheduledJob} from './job.js'
+
+/** One word for /bin/sh, single-quoted: nothing inside is expanded. */
+export const shellWord = (value: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`)
+
+/**
+ * A crontab command as cron hands it to the shell: an unescaped % ends the
+ * command (the rest becomes its standard input), so every % is written \%.
+ * Inside single quotes too: cron reads the line before the shell does.
+ */
+export const cronEscape = (command: string): string => command.replace(/%/g, '\\%')
+
+/** The comment that tags this workspace's line, so a reinstall replaces it and uninstall finds it. */
+export const cronMarker = (id: string): string => `# rigor-schedule:${id}`
+
+/**
+ * The crontab line: at `job.at` every day, in the workspace, `rigor schedule
+ * run` with PATH as it was at install time (cron's own is minimal). Ends with
+ * the marker comment, which the shell ignores.
+ */
+export function cronLine(job: ScheduledJob): string {
+  const env = job.path ? ['env', shellWord(`PATH=${job.path}`)] : []
+  const command = `cd ${shellWord(job.root)} && exec ${[...env, ...job.argv.map(shellWord)].join(' ')}`
+  return `${job.at.minute} ${job.at.hour} * * * ${cronEscape(command)} ${cronEscape(`${cronMarker(job.id)} ${job.root}`)}`
+}
+
+const isMarked = (line: string, id: string): boolean => {
+  const marker = cronMarker(id)
+  const at = line.indexOf(marker)
+  // the marker and then the end or a space: rigor-schedule:ws-1 is not rigor-schedule:ws-10
+  return at >= 0 && (line.length === at + marker.length || line[at + marker.length] === ' ')
+}
+
+/** This workspace's line in a crontab, if there is one. */
+export function findCronLine(crontab: string, id: string): string | undefined {
+  return crontab.split('\n').find((line) => isMarked(line, id))
+}
+
+/** The crontab without this workspace's line(s); every other line as it was, ending in a newline (cron needs it). */
+export function withoutCronLine(crontab: string, id: string): string {
+  const kept = crontab.split('\n').filter((line) => !isMarked(line, id))
+  while (kept.length > 0 && kept[kept.length - 1] === '') kept.pop()
+  return kept.length === 0 ? '' : `${kept.join('\n')}\n`
+}
+
+/** The crontab with this workspace's line put in place of the old one (or added). */
+export function withCronLine(crontab: string, line: string, id: string): string {
+  return `${withoutCronLine(crontab, id)}${line}\n`
+}

@@ -1,0 +1,140 @@
+import {existsSync} from 'node:fs'
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {join} from 'node:path'
+import type {ScheduledRun} from '../schemas/index.js'
+import {cronLine, findCronLine, withCronLine, withoutCronLine} from './cron.js'
+import {formatClock, scheduleId, type ScheduledJob, type ScheduleKind} from './job.js'
+import {readCrontab, timerState, writeCrontab, type SchedulePrograms, type TimerState} from './programs.js'
+import {lastScheduledRun} from './runs.js'
+import {enableCommands, serviceUnit, timerUnit, unitName, userUnitDir, type UnitFile} from './systemd.js'
+
+export interface InstallResult {
+  kind: ScheduleKind
+  id: string
+  at: string
+  dry_run: boolean
+  /** false when nothing was written: a dry run, or cron without a crontab program */
+  installed: boolean
+  /** the unit files written (or that would be) */
+  files: UnitFile[]
+  /** the crontab line written (or that would be) */
+  line?: string
+  /** what the user runs next, if anything */
+  next: string[]
+  /** why the line could not be installed, when it could not */
+  problem?: string
+}
+
+export interface ScheduleContext {
+  env: NodeJS.ProcessEnv
+  programs: SchedulePrograms
+}
+
+/**
+ * Installs the job: the two user units (rigor never runs systemctl: it says
+ * what to run), or its crontab line in place of this workspace's old one.
+ * A dry run writes nothing and returns the same.
+ */
+export async function installSchedule(
+  job: ScheduledJob,
+  kind: ScheduleKind,
+  ctx: ScheduleContext,
+  dryRun: boolean,
+): Promise<InstallResult> {
+  const base = {kind, id: job.id, at: formatClock(job.at), dry_run: dryRun}
+  if (kind === 'systemd') {
+    const dir = userUnitDir(ctx.env)
+    const files = [serviceUnit(job, dir), timerUnit(job, dir)]
+    if (!dryRun) {
+      await mkdir(dir, {recursive: true})
+      for (const file of files) await writeFile(file.path, file.content)
+    }
+    return {...base, installed: !dryRun, files, next: [enableCommands(job).join(' && '), 'loginctl enable-linger']}
+  }
+  const line = cronLine(job)
+  if (dryRun) return {...base, installed: false, files: [], line, next: []}
+  const crontab = await readCrontab(ctx.programs.crontab)
+  if (crontab === undefined) {
+    return {
+      ...base,
+      installed: false,
+      files: [],
+      line,
+      problem: `there is no \`${ctx.programs.crontab}\` program on this machine`,
+      next: ['install cron (e.g. apt-get install cron), then add the line with `crontab -e`, or run this command again'],
+    }
+  }
+  await writeCrontab(ctx.programs.crontab, withCronLine(crontab, line, job.id))
+  return {...base, installed: true, files: [], line, next: []}
+}
+
+export interface UninstallResult {
+  id: string
+  /** unit files removed */
+  removed_files: string[]
+  /** whether a crontab line was removed */
+  removed_line: boolean
+  next: string[]
+}
+
+/** Removes whatever of this workspace's schedule is installed: the units (and the timer's enablement link) and the crontab line. */
+export async function uninstallSchedule(root: string, kinds: readonly ScheduleKind[], ctx: ScheduleContext): Promise<UninstallResult> {
+  const id = scheduleId(root)
+  const result: UninstallResult = {id, removed_files: [], removed_line: false, next: []}
+  if (kinds.includes('systemd')) {
+    const dir = userUnitDir(ctx.env)
+    const timer = unitName({id}, 'timer')
+    // what `systemctl --user disable` removes, so the timer does not dangle once its file is gone
+    for (const path of [join(dir, 'timers.target.wants', timer), join(dir, timer), join(dir, unitName({id}, 'service'))]) {
+      if (!existsSync(path)) continue
+      await rm(path, {force: true})
+      result.removed_files.push(path)
+    }
+    if (result.removed_files.length > 0) result.next.push(`systemctl --user stop ${timer}; systemctl --user daemon-reload`)
+  }
+  if (kinds.includes('cron')) {
+    const crontab = await readCrontab(ctx.programs.crontab)
+    if (crontab !== undefined && findCronLine(crontab, id) !== undefined) {
+      await writeCrontab(ctx.programs.crontab, withoutCronLine(crontab, id))
+      result.removed_line = true
+    }
+  }
+  return result
+}
+
+export interface ScheduleStatus {
+  workspace: string
+  id: string
+  systemd: {
+    dir: string
+    service: {file: string; present: boolean}
+    timer: {file: string; present: boolean; on_calendar?: string}
+    /** what the user's systemd says of the timer, when the timer file is present */
+    state?: TimerState
+  }
+  cron: {available: boolean; line?: string}
+  /** the last run started by the schedule (`rigor schedule run`) in this checkout */
+  last_run?: ScheduledRun
+}
+
+/** What is installed for this workspace, what systemd says of the timer, and how the last scheduled cycle ended. */
+export async function scheduleStatus(root: string, gitDir: string, ctx: ScheduleContext): Promise<ScheduleStatus> {
+  const id = scheduleId(root)
+  const dir = userUnitDir(ctx.env)
+  const service = join(dir, unitName({id}, 'service'))
+  const timer = join(dir, unitName({id}, 'timer'))
+  const timerText = await readFile(timer, 'utf8').catch(() => undefined)
+  const crontab = await readCrontab(ctx.programs.crontab)
+  return {
+    workspace: root,
+    id,
+    systemd: {
+      dir,
+      service: {file: service, present: existsSync(service)},
+      timer: {file: timer, present: timerText !== undefined, on_calendar: timerText && /^OnCalendar=(.*)$/m.exec(timerText)?.[1]},
+      state: timerText === undefined ? undefined : await timerState(ctx.programs.systemctl, unitName({id}, 'timer')),
+    },
+    cron: {available: crontab !== undefined, line: crontab === undefined ? undefined : findCronLine(crontab, id)},
+    last_run: await lastScheduledRun(gitDir),
+  }
+}

@@ -1,0 +1,109 @@
+import {execFileSync, spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {BIN, rigorAsync} from '../helpers/cli.js'
+import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
+import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
+import {accepting, expectNothingLeft, FOLLOW, seedNodes as seed, statusOf} from './follow-helpers.js'
+import {workspace} from './helpers.js'
+
+/**
+ * `rigor work --follow`: a long-lived worker that waits when nothing is
+ * claimable, wakes when the state changes, and stops cleanly on a signal.
+ */
+
+let repo: TempRepo
+let scratch: string | undefined
+let tmuxSocket: string | undefined
+afterEach(() => {
+  if (tmuxSocket) spawnSync('tmux', ['-L', tmuxSocket, 'kill-server'])
+  tmuxSocket = undefined
+  repo?.cleanup()
+  if (scratch) rmSync(scratch, {recursive: true, force: true})
+  scratch = undefined
+})
+
+const FIXTURES = resolve(__dirname, '../fixtures')
+const FOREVER = ['node', join(FIXTURES, 'forever-runner.cjs')]
+const hasTmux = spawnSync('tmux', ['-V']).status === 0
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+const status = (dir = repo.dir, ...extra: string[]) => statusOf(dir, ...extra)
+
+describe('rigor work --follow', {timeout: SLOW}, () => {
+  it('waits on an empty queue, runs a node seeded meanwhile, and on SIGTERM puts back what it runs and leaves nothing behind', async () => {
+    repo = workspace()
+    const follower = rigorAsync(repo.dir, [...FOLLOW, '--worker', 'follower'])
+    await waitFor('the follower to wait', () => /waiting: nothing claimable \(empty\)/.test(follower.output()))
+    seed(repo.dir, [{id: 'late/one', team: 'default', run: {command: accepting()}}])
+    await waitFor('the seeded node to be run', () => /proven_accepted late\/one/.test(follower.output()))
+    // still there: a node that runs until stopped
+    seed(repo.dir, [{id: 'late/two', team: 'default', run: {command: FOREVER}}])
+    await waitFor('late/two to run', () => runDirs(repo.dir).some((run) => existsSync(join(repo.dir, '.git/rigor/runs', run, 'out/ready'))))
+    follower.kill('SIGTERM')
+    const done = await follower
+    expect(done.code, done.stderr).toBe(143)
+    expect(done.stdout).toMatch(/follower: ran 1 node\(s\) \(1 proven_accepted\); stopped: interrupted; 1 put back/)
+    await expectNothingLeft(repo.dir)
+    expect(status()).toMatchObject({proven_accepted: 1, pending: 1, running: 0})
+  })
+
+  it('with --remote: picks up a node another clone seeded, fetching on its interval', async () => {
+    repo = workspace()
+    scratch = mkdtempSync(join(tmpdir(), 'rigor-follow-'))
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'})
+    const bare = join(scratch, 'remote.git')
+    git(scratch, 'clone', '-q', '--bare', repo.dir, bare)
+    const [seeder, worker] = ['seeder', 'worker'].map((name) => {
+      git(scratch!, 'clone', '-q', bare, join(scratch!, name))
+      return join(scratch!, name)
+    }) as [string, string]
+    const follower = rigorAsync(worker, ['work', '--follow', '--remote', 'origin', '--poll', '1s', '--worker', 'follower'])
+    await waitFor('the follower to wait', () => /waiting: nothing claimable \(empty\)/.test(follower.output()))
+    seed(seeder, [{id: 'far/one', team: 'default', run: {command: accepting()}}], ['--remote', 'origin'])
+    await waitFor('the follower to run far/one', () => /proven_accepted far\/one/.test(follower.output()))
+    follower.kill('SIGTERM')
+    expect((await follower).code).toBe(143)
+    expect(status(seeder, '--remote', 'origin')).toMatchObject({proven_accepted: 1, running: 0})
+    await expectNothingLeft(worker, '--remote', 'origin')
+  })
+})
+
+describe.skipIf(!hasTmux)('rigor work --follow under a terminal', {timeout: SLOW}, () => {
+  it('the live display waits, runs what is seeded, and Ctrl-C leaves with 130 and nothing held', async () => {
+    repo = workspace()
+    tmuxSocket = `rigor-follow-${process.pid}-${Math.random().toString(16).slice(2)}`
+    const rcFile = join(repo.dir, '.git', 'rc.txt')
+    const env = Object.entries({...GIT_ENV, RIGOR_TEST_RC: rcFile}).map(([k, v]) => `${k}=${quote(v)}`)
+    const argv = [process.execPath, join(FIXTURES, 'exit-code-wrapper.cjs'), process.execPath, BIN, ...FOLLOW, '--parallel', '2']
+    const tmux = (...a: string[]) => execFileSync('tmux', ['-L', tmuxSocket!, ...a], {encoding: 'utf8'})
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'follow',
+      '-x',
+      '150',
+      '-y',
+      '40',
+      `cd ${quote(repo.dir)} && exec env ${env.join(' ')} ${argv.map(quote).join(' ')}`,
+    )
+    const pane = () => tmux('capture-pane', '-p', '-t', 'follow')
+    await waitFor('the display to say it waits', () => /waiting: nothing claimable \(empty\)/.test(pane()))
+    seed(repo.dir, [
+      {id: 't/one', team: 'default', run: {command: accepting()}},
+      {id: 't/two', team: 'default', run: {command: FOREVER}},
+    ])
+    await waitFor('t/one done and t/two running', () => /1 finished: 1 accepted/.test(pane()) && /running t\/two/.test(pane()))
+    tmux('send-keys', '-t', 'follow', 'C-c')
+    await waitFor('rigor work to exit', () => existsSync(rcFile))
+    expect(readFileSync(rcFile, 'utf8').trim()).toBe('130')
+    expect(pane()).toContain('stopped: interrupted; 1 put back')
+    // the wrapper keeps the pane open for capture-pane: it goes with the server
+    spawnSync('tmux', ['-L', tmuxSocket, 'kill-server'])
+    tmuxSocket = undefined
+    await expectNothingLeft(repo.dir)
+    expect(status()).toMatchObject({proven_accepted: 1, pending: 1})
+  })
+})

@@ -1,0 +1,86 @@
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {BIN, rigor} from '../helpers/cli.js'
+import {checked, scheduleWorkspace, scratchDir, script} from './schedule-helpers.js'
+
+/** `rigor schedule install --systemd`: user units that systemd itself accepts (systemd-analyze verify). */
+
+const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0
+
+let scratch: string
+afterEach(() => rmSync(scratch, {recursive: true, force: true}))
+const setup = () => scheduleWorkspace((scratch = scratchDir()))
+
+describe('rigor schedule install --systemd', () => {
+  it('writes a service and a timer that systemd accepts, replaces them on reinstall, and uninstall removes them', () => {
+    const {dir, home, env} = setup()
+    const unitDir = join(home, '.config/systemd/user')
+    const bad = rigor(dir, ['schedule', 'install', '--systemd', '--at', '3:17'], env)
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('field "--at"')
+    const dry = rigor(dir, ['schedule', 'install', '--systemd', '--dry-run'], env)
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stdout).toContain('OnCalendar=*-*-* 03:17:00')
+    expect(existsSync(unitDir)).toBe(false)
+
+    const installed = checked('schedule install', dir, ['--systemd', '--at', '04:05', '--parallel', '3'], env)
+    const [service, timer] = installed.files.map((f: {path: string}) => readFileSync(f.path, 'utf8'))
+    expect(readdirSync(unitDir).sort()).toEqual([`rigor-cycle-${installed.id}.service`, `rigor-cycle-${installed.id}.timer`])
+    expect(installed.id).toMatch(/^my-lab-s-100-work-[0-9a-f]{8}$/)
+    expect(service).toContain(`WorkingDirectory=${dir.replace(/%/g, '%%')}\n`)
+    expect(service).toContain(`ExecStart="${process.execPath}" "${BIN}" "schedule" "run" "--parallel" "3"\n`)
+    expect(service).toMatch(/^Environment="PATH=.+"$/m)
+    expect(timer).toContain('OnCalendar=*-*-* 04:05:00\nPersistent=true\n')
+    expect(timer).toContain('WantedBy=timers.target')
+    expect(installed.next[0]).toBe(`systemctl --user daemon-reload && systemctl --user enable --now rigor-cycle-${installed.id}.timer`)
+
+    const again = checked('schedule install', dir, ['--systemd', '--at', '05:30'], env)
+    expect(again.id).toBe(installed.id)
+    expect(readdirSync(unitDir)).toHaveLength(2)
+    expect(readFileSync(again.files[1].path, 'utf8')).toContain('OnCalendar=*-*-* 05:30:00\n')
+
+    // what systemctl --user would say of the timer, from a stand-in (rigor only reads it)
+    const systemctl = script(
+      join(scratch, 'systemctl'),
+      'printf "ActiveState=active\\nUnitFileState=enabled\\nNextElapseUSecRealtime=Thu 2030-01-03 05:30:00 UTC\\nLastTriggerUSec=n/a\\nLoadState=loaded\\n"\n',
+    )
+    const status = checked('schedule status', dir, [], {...env, RIGOR_SYSTEMCTL: systemctl, RIGOR_CRONTAB: join(scratch, 'none')})
+    expect(status.systemd).toMatchObject({
+      service: {present: true},
+      timer: {present: true, on_calendar: '*-*-* 05:30:00'},
+      state: {available: true, active: 'active', enabled: 'enabled', next_run: 'Thu 2030-01-03 05:30:00 UTC'},
+    })
+    expect(status.systemd.state.last_run).toBeUndefined()
+    expect(status.cron).toEqual({available: false})
+    expect(status.last_run).toBeUndefined()
+
+    // enabled by hand: uninstall removes the link systemctl made, too
+    mkdirSync(join(unitDir, 'timers.target.wants'))
+    symlinkSync(again.files[1].path, join(unitDir, 'timers.target.wants', `rigor-cycle-${again.id}.timer`))
+    const removed = checked('schedule uninstall', dir, ['--systemd'], env)
+    expect(removed.removed_files).toHaveLength(3)
+    expect(readdirSync(unitDir)).toEqual(['timers.target.wants'])
+    expect(readdirSync(join(unitDir, 'timers.target.wants'))).toEqual([])
+  })
+
+  it.skipIf(!hasSystemdAnalyze)(
+    `the units pass systemd-analyze verify${hasSystemdAnalyze ? '' : ' (skipped: systemd-analyze is not installed; apt-get install systemd)'}`,
+    () => {
+      const {dir, home, env} = setup()
+      const installed = checked('schedule install', dir, ['--systemd'], {...env, XDG_CONFIG_HOME: join(home, 'cfg')})
+      expect(installed.files[0].path.startsWith(join(home, 'cfg/systemd/user/'))).toBe(true)
+      // --user needs a runtime directory; the test's own one, never the real user's manager
+      const runtime = join(scratch, 'runtime')
+      mkdirSync(runtime, {mode: 0o700})
+      const verify = spawnSync('systemd-analyze', ['verify', '--user', ...installed.files.map((f: {path: string}) => f.path)], {
+        env: {...process.env, HOME: home, XDG_RUNTIME_DIR: runtime},
+        encoding: 'utf8',
+      })
+      expect(verify.status, verify.stderr).toBe(0)
+      expect(verify.stderr.trim()).toBe('')
+      expect(verify.stdout.trim()).toBe('')
+    },
+  )
+})

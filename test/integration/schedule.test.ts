@@ -1,0 +1,107 @@
+import {spawnSync} from 'node:child_process'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, rigor, rigorAsync} from '../helpers/cli.js'
+import {GIT_ENV} from '../helpers/git-repo.js'
+import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
+import {expectNothingLeft, seedNodes} from './follow-helpers.js'
+import {checked, fitsSchema, ROOT, scheduleWorkspace, scratchDir, script} from './schedule-helpers.js'
+
+/**
+ * `rigor schedule install --cron`: the crontab line, checked by running it the
+ * way cron would; `status` after it ran; and `schedule run` passing a SIGTERM on
+ * to the cycle.
+ */
+
+const FOREVER = ['node', join(ROOT, 'test/fixtures/forever-runner.cjs')]
+
+let scratch: string
+afterEach(() => rmSync(scratch, {recursive: true, force: true}))
+const setup = () => scheduleWorkspace((scratch = scratchDir()))
+
+/** A stand-in for crontab(1): `-l` prints the table (or "no crontab for ..." and exit 1), `-` replaces it. */
+function fakeCrontab(table: string): string {
+  return script(
+    join(scratch, 'crontab'),
+    `case "$1" in\n  -l) [ -f '${table}' ] || { echo "no crontab for tester" >&2; exit 1; }; cat '${table}' ;;\n  -) cat > '${table}' ;;\n  *) exit 2 ;;\nesac\n`,
+  )
+}
+
+/** What cron does to a crontab command before the shell sees it: \% is %, an unescaped % ends the command. */
+function asCronReadsIt(line: string): string {
+  const command = line.split(' ').slice(5).join(' ')
+  let out = ''
+  for (let i = 0; i < command.length; i++) {
+    if (command[i] === '\\' && command[i + 1] === '%') {
+      out += '%'
+      i++
+    } else if (command[i] === '%') break
+    else out += command[i]
+  }
+  return out
+}
+
+describe('rigor schedule install --cron', {timeout: SLOW}, () => {
+  it('puts one tagged line into the crontab, keeps the others, and the line runs a cycle as cron would run it', () => {
+    const {dir, home, env} = setup()
+    const table = join(scratch, 'crontab.txt')
+    const other = '0 1 * * * /usr/bin/backup --all # not rigor\n'
+    writeFileSync(table, other)
+    const cronEnv = {...env, RIGOR_CRONTAB: fakeCrontab(table)}
+    const first = checked('schedule install', dir, ['--cron', '--at', '05:30'], cronEnv)
+    expect(first).toMatchObject({kind: 'cron', installed: true, at: '05:30'})
+    const second = checked('schedule install', dir, ['--cron', '--at', '06:45'], cronEnv)
+    const lines = readFileSync(table, 'utf8').split('\n').filter(Boolean)
+    expect(lines).toEqual([other.trim(), second.line])
+    expect(second.line).toMatch(/^45 6 \* \* \* cd '.*' && exec env PATH=.* # rigor-schedule:my-lab-s-100-work-[0-9a-f]{8} /)
+    // every % escaped for cron: an unescaped one would cut the command short
+    expect(second.line).not.toMatch(/[^\\]%/)
+    expect(second.line).toContain(`'${dir.replace(/'/g, `'\\''`).replace(/%/g, '\\%')}'`)
+
+    // run it the way cron does: its % escapes undone, then /bin/sh -c with cron's bare environment
+    const ran = spawnSync('/bin/sh', ['-c', asCronReadsIt(second.line)], {
+      env: {HOME: home, SHELL: '/bin/sh', PATH: '/usr/bin:/bin', LOGNAME: 'tester', ...GIT_ENV},
+      encoding: 'utf8',
+      cwd: home,
+    })
+    expect(ran.status, `${ran.stdout}${ran.stderr}`).toBe(0)
+    expect(ran.stdout).toContain('scheduled cycle: ok (exit 0)')
+    const status = checked('schedule status', dir, [], cronEnv)
+    expect(status.cron).toEqual({available: true, line: second.line})
+    expect(status.last_run).toMatchObject({outcome: 'ok', exit_code: 0, args: ['cycle']})
+    expect(status.last_run.log.startsWith(join(dir, '.git/rigor/logs/cycle-'))).toBe(true)
+    expect(readFileSync(status.last_run.log, 'utf8')).toMatch(/report: done/)
+
+    const removed = checked('schedule uninstall', dir, ['--cron'], cronEnv)
+    expect(removed.removed_line).toBe(true)
+    expect(readFileSync(table, 'utf8')).toBe(other)
+  })
+
+  it('without a crontab program: prints the line and how to add it, writes nothing', () => {
+    const {dir, env} = setup()
+    const result = rigor(dir, ['schedule', 'install', '--cron'], {...env, RIGOR_CRONTAB: join(scratch, 'no-such-crontab')})
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/no `.*no-such-crontab` program on this machine: nothing was installed/)
+    expect(result.stdout).toContain('crontab -e')
+    expect(result.stdout).toMatch(/^ {2}17 3 \* \* \* cd /m)
+  })
+})
+
+describe('rigor schedule run', {timeout: SLOW}, () => {
+  it('passes SIGTERM on to the cycle: exit 143, recorded interrupted, claims put back, nothing left running', async () => {
+    const {dir} = setup()
+    seedNodes(dir, [{id: 's/forever', team: 'default', run: {command: FOREVER}}])
+    const run = rigorAsync(dir, ['schedule', 'run', '--json'])
+    await waitFor('the runner to start', () => runDirs(dir).some((r) => existsSync(join(dir, '.git/rigor/runs', r, 'out/ready'))))
+    run.kill('SIGTERM')
+    const done = await run
+    expect(done.code, done.stderr).toBe(143)
+    const record = json(done)
+    expect(fitsSchema('schedule run', record)).toBeUndefined()
+    expect(record).toMatchObject({outcome: 'interrupted', exit_code: 143})
+    expect(readFileSync(record.log, 'utf8')).toMatch(/released s\/forever/)
+    await expectNothingLeft(dir)
+    expect(json(rigor(dir, ['status', '--json'])).by_status).toMatchObject({pending: 1, running: 0})
+  })
+})
