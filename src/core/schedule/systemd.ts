@@ -56,6 +56,8 @@ export function serviceUnit(job: ScheduledJob, dir: string): UnitFile {
     `WorkingDirectory=${systemdLiteral(job.root)}`,
     ...(job.path ? [`Environment=${systemdWord(`PATH=${job.path}`)}`] : []),
     `ExecStart=${job.argv.map((word) => systemdWord(word, {dollars: true})).join(' ')}`,
+    // exit 3 is a cycle the daily budget stopped: the day's work is done, not a failed unit
+    'SuccessExitStatus=3',
     'KillMode=mixed',
     'TimeoutStopSec=120',
     'SyslogIdentifier=rigor-cycle',
