@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
-import {numberFlag} from '../cli/flags.js'
+import {numberFlag, stopTimeFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
@@ -13,12 +13,20 @@ export default class Work extends WorkspaceCommand {
   static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable.'
   static override description =
     'Ctrl-C (or SIGTERM) stops cleanly: no new claims, running nodes are stopped and their claims put back; exit 130 (143 for SIGTERM). A second Ctrl-C leaves at once.'
-  static override examples = ['<%= config.bin %> work --parallel 8', '<%= config.bin %> work --team arch --max-nodes 10']
+  static override examples = [
+    '<%= config.bin %> work --parallel 8',
+    '<%= config.bin %> work --team arch --max-nodes 10',
+    '<%= config.bin %> work --remote origin --stop-at 2025-03-01T17:00:00Z',
+  ]
   static override flags = {
     team: Flags.string({description: 'work only on this team'}),
     parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots running at once', default: 1}),
     'max-nodes': numberFlag({integer: true, min: 1})({description: 'stop after claiming this many nodes'}),
     worker: Flags.string({description: 'worker name (default: $RIGOR_WORKER or host-pid)'}),
+    'stop-at': stopTimeFlag({
+      description:
+        'leave at this time (ISO 8601 with zone, or @<unix seconds>) as on SIGTERM: running nodes stopped and put back, exit 0 (a batch job before its time limit)',
+    }),
   }
 
   async run(): Promise<WorkSummary> {
@@ -39,6 +47,7 @@ export default class Work extends WorkspaceCommand {
             worker,
             parallel: flags.parallel,
             maxNodes: flags['max-nodes'],
+            stopAt: flags['stop-at'],
             team: flags.team,
             signal,
             groups,

@@ -4,6 +4,7 @@ import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 import {AuditThresholds} from './audit-thresholds.js'
 import {HoldoutConfig} from './holdout.js'
 import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
+import {SlurmConfig} from './slurm-config.js'
 
 const Condition = z.string().min(1)
 
@@ -117,6 +118,8 @@ export const ConfigFile = z.strictObject({
       }).optional(),
     })
     .optional(),
+  /** `rigor slurm submit`: see schemas/slurm-config.ts and docs/slurm.md */
+  slurm: SlurmConfig.optional(),
   runner: z
     .strictObject({
       default_timeout: Duration.default(3_600_000),
