@@ -92,7 +92,8 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     async waitForJob(jobId, timeoutMs = 240_000) {
       const deadline = Date.now() + timeoutMs
       while (cluster.run('squeue', ['--noheader', '--array', `--jobs=${jobId}`, '--format=%i']).trim() !== '') {
-        if (Date.now() > deadline) throw new Error(`job ${jobId} still queued after ${timeoutMs} ms:\n${cluster.run('squeue', ['--array'])}`)
+        if (Date.now() > deadline)
+          throw new Error(`job ${jobId} still queued after ${timeoutMs} ms:\n${cluster.run('squeue', ['--array'])}`)
         await sleep(250)
       }
     },
@@ -101,10 +102,11 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
         .map((f) => `--- ${f}\n${existsSync(join(logs, f)) ? readFileSync(join(logs, f), 'utf8').slice(-4000) : '(none)'}`)
         .join('\n'),
     async stop() {
-      spawnSync('scancel', ['--user=root', '--full'], {env: {...process.env, ...env}})
-      // every process of the cluster carries SLURM_CONF=<conf>: job steps, their runners, the daemons
+      const client = {env: {...process.env, ...env}, encoding: 'utf8' as const}
+      spawnSync('scancel', ['--user=root'], client)
       const deadline = Date.now() + 20_000
-      while (pidsWithEnv(`SLURM_CONF=${conf}`).some((pid) => !daemons.some((d) => d.pid === pid)) && Date.now() < deadline) await sleep(200)
+      while (Date.now() < deadline && spawnSync('squeue', ['--noheader'], client).stdout?.trim()) await sleep(200)
+      // every process of the cluster carries SLURM_CONF=<conf>: the daemons, job steps and their runners
       for (const pid of pidsWithEnv(`SLURM_CONF=${conf}`)) {
         try {
           process.kill(pid, 'SIGKILL')
@@ -119,8 +121,19 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   }
 
   try {
-    start('munged', 'munged', ['--foreground', `--socket=${socket}`, `--key-file=${key}`, `--log-file=${join(mungeDir, 'munged.log')}`,
-      `--pid-file=${join(mungeDir, 'munged.pid')}`, `--seed-file=${join(mungeDir, 'munged.seed')}`], {uid, gid})
+    start(
+      'munged',
+      'munged',
+      [
+        '--foreground',
+        `--socket=${socket}`,
+        `--key-file=${key}`,
+        `--log-file=${join(mungeDir, 'munged.log')}`,
+        `--pid-file=${join(mungeDir, 'munged.pid')}`,
+        `--seed-file=${join(mungeDir, 'munged.seed')}`,
+      ],
+      {uid, gid},
+    )
     for (let i = 0; i < 100 && !existsSync(socket); i++) await sleep(100)
     if (!existsSync(socket)) throw new Error('munged did not create its socket')
     const host = hostname().split('.')[0]!

@@ -123,7 +123,8 @@ describe.skipIf(skip !== undefined)('rigor on Slurm (a one-node cluster started 
     const [array] = status.arrays
     expect(array).toMatchObject({job_id: jobId, workers: 4, parallel: 2, known_to_slurm: true})
     expect(array.tasks.map((t: any) => t.worker)).toEqual([0, 1, 2, 3].map((i) => `slurm-${jobId}-${i}`))
-    for (const t of array.tasks) expect(t, taskLog(clone, jobId, Number(t.task))).toMatchObject({state: 'COMPLETED', exit_code: '0:0', running: []})
+    for (const t of array.tasks)
+      expect(t, taskLog(clone, jobId, Number(t.task))).toMatchObject({state: 'COMPLETED', exit_code: '0:0', running: []})
     // the trailers say which task ran which node: together, every node once
     expect(array.tasks.flatMap((t: any) => t.nodes).sort()).toEqual(ids(60))
     for (const t of array.tasks) expect(t.host).toBeTruthy()
@@ -163,7 +164,9 @@ describe.skipIf(skip !== undefined)('rigor on Slurm (a one-node cluster started 
       'slurm: {time: "00:01:00"}',
     )
     // one minute, of which the last 45 s are the grace: the worker leaves about 15 s after it starts
-    const jobId = submit(clone, ['--workers', '1', '--parallel', '2', '--grace', '45s', '--scratch', scratch], {RIGOR_TEST_SLEEP_MS: '300000'})
+    const jobId = submit(clone, ['--workers', '1', '--parallel', '2', '--grace', '45s', '--scratch', scratch], {
+      RIGOR_TEST_SLEEP_MS: '300000',
+    })
     await cluster.waitForJob(jobId, 120_000)
     const log = taskLog(clone, jobId, 0)
     expect(actions(bare, 'claim').size, log).toBe(2)

@@ -53,7 +53,8 @@ export default class SlurmSubmit extends WorkspaceCommand {
         },
       }),
     )
-    for (const warning of result.warnings) this.warn(warning)
+    // one line each, never wrapped at the terminal's width (as withWorkspace says its warnings)
+    for (const warning of result.warnings) process.stderr.write(`Warning: ${warning}\n`)
     if (result.dry_run) {
       this.say(result.text.trimEnd())
       this.say('')
