@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {InputError} from '../../src/core/errors.js'
+import {expandTaskIds, parseTaskLine, REST} from '../../src/core/slurm/cluster.js'
 import {absoluteRemoteUrl, planSubmission, type PlanContext} from '../../src/core/slurm/plan.js'
 import {type JobPlan, renderJobScript} from '../../src/core/slurm/script.js'
 import {parseConfig} from '../../src/core/state/config.js'
@@ -254,5 +255,45 @@ describe('what rigor slurm submit accepts', () => {
     expect(absoluteRemoteUrl('git@host:lab/r.git', '/home/a/ws')).toBe('git@host:lab/r.git')
     expect(absoluteRemoteUrl('ssh://host/r.git', '/home/a/ws')).toBe('ssh://host/r.git')
     expect(absoluteRemoteUrl('file:///srv/r.git', '/home/a/ws')).toBe('file:///srv/r.git')
+  })
+})
+
+describe("reading Slurm's answers", () => {
+  // lines as scontrol show job --oneliner prints them (SLURM_TIME_FORMAT=%s), cut to the fields read
+  const pending =
+    'JobId=6 ArrayJobId=6 ArrayTaskId=2-5 JobName=rigor JobState=PENDING Reason=Resources ExitCode=0:0 StartTime=Unknown EndTime=Unknown'
+  const running =
+    'JobId=8 ArrayJobId=6 ArrayTaskId=1 JobName=rigor JobState=RUNNING Reason=None ExitCode=0:0 StartTime=1796172832 EndTime=1796172892 NodeList=vm BatchHost=vm'
+  const failed =
+    'JobId=7 ArrayJobId=6 ArrayTaskId=0 JobState=FAILED Reason=NonZeroExitCode ExitCode=143:0 StartTime=1796172832 EndTime=1796172835 BatchHost=vm'
+  const rest = 'JobId=6 ArrayJobId=6 ArrayTaskId=4294967294 JobState=CANCELLED Reason=None ExitCode=0:0'
+
+  it('one task per array index, pending ranges expanded, the never-started rest of a cancelled array as *', () => {
+    expect(parseTaskLine(pending).map((t) => [t.task, t.state, t.reason])).toEqual([
+      ['2', 'PENDING', 'Resources'],
+      ['3', 'PENDING', 'Resources'],
+      ['4', 'PENDING', 'Resources'],
+      ['5', 'PENDING', 'Resources'],
+    ])
+    expect(parseTaskLine(pending)[0]?.host).toBeUndefined()
+    expect(parseTaskLine(running)).toEqual([
+      {
+        task: '1',
+        state: 'RUNNING',
+        host: 'vm',
+        exit_code: '0:0',
+        started_at: '2026-12-02T00:53:52.000Z',
+        ended_at: undefined,
+        reason: undefined,
+      },
+    ])
+    expect(parseTaskLine(failed)[0]).toMatchObject({
+      task: '0',
+      exit_code: '143:0',
+      ended_at: '2026-12-02T00:53:55.000Z',
+      reason: 'NonZeroExitCode',
+    })
+    expect(parseTaskLine(rest)).toMatchObject([{task: REST, state: 'CANCELLED'}])
+    expect(expandTaskIds('0,3-9:3%2')).toEqual(['0', '3', '6', '9'])
   })
 })

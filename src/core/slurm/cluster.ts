@@ -115,7 +115,8 @@ const field = (line: string, name: string): string | undefined => new RegExp(`(?
 const epochIso = (value: string | undefined): string | undefined =>
   value && /^\d+$/.test(value) && value !== '0' ? new Date(Number(value) * 1000).toISOString() : undefined
 
-function parseTaskLine(line: string): SlurmTask[] {
+/** The tasks one `scontrol show job --oneliner` line stands for (pending tasks of an array share one line). */
+export function parseTaskLine(line: string): SlurmTask[] {
   const state = field(line, 'JobState') ?? 'UNKNOWN'
   const host = field(line, 'BatchHost') ?? field(line, 'NodeList')
   const base = {
