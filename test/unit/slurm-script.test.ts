@@ -212,6 +212,8 @@ describe('what rigor slurm submit accepts', () => {
     expect(refused(() => planSubmission({mem: '16GB'}, context()))).toMatch(/field "--mem"/)
     expect(refused(() => planSubmission({scratch: 'relative/dir'}, context()))).toMatch(/field "--scratch".*absolute/)
     expect(refused(() => planSubmission({time: '00:01:00', grace: '2m'}, context()))).toMatch(/field "--grace".*no time to work/)
+    // the default grace does not fit the time limit given: the time limit is named
+    expect(refused(() => planSubmission({time: '00:01:00'}, context()))).toMatch(/field "--time".*a grace of 120 s leaves no time/)
     expect(refused(() => planSubmission({}, context({remoteUrl: 'https://alice:s3cret@git.example/r.git'})))).toMatch(/holds a password/)
     expect(refused(() => planSubmission({}, context({remoteUrl: 'https://alice:s3cret@git.example/r.git'})))).not.toContain('s3cret')
     expect(refused(() => planSubmission({}, context({remoteUrl: '/a\nb'})))).toMatch(/line break/)

@@ -65,8 +65,17 @@ export function planSubmission(flags: SubmitFlags, ctx: PlanContext): JobPlan {
   }
   const grace = gracePeriod(flags.grace, config)
   if (timeSeconds?.ok && grace >= timeSeconds.value) {
+    // named after what the user gave: the grace if they set one, else the time limit it does not fit
+    const where =
+      flags.grace !== undefined
+        ? {field: '--grace'}
+        : config?.grace !== undefined
+          ? {file: CONFIG_FILE, field: 'slurm.grace'}
+          : flags.time !== undefined
+            ? {field: '--time'}
+            : {file: CONFIG_FILE, field: 'slurm.time'}
     throw new InputError(`a grace of ${grace} s leaves no time to work within the time limit ${time} (${timeSeconds.value} s)`, {
-      field: flags.grace !== undefined ? '--grace' : `${CONFIG_FILE} slurm.grace`,
+      ...where,
       fix: 'give a longer --time or a shorter --grace (the grace only has to cover putting the claims back: a minute or two)',
     })
   }
@@ -108,7 +117,7 @@ function gracePeriod(flag: string | undefined, config: SlurmConfig | undefined):
   // sbatch --signal takes at most 65535 seconds
   if (seconds < 1 || seconds > 65_535)
     throw new InputError(`a grace of ${millis} ms is not between 1 second and 65535 seconds`, {
-      field: flag !== undefined ? '--grace' : `${CONFIG_FILE} slurm.grace`,
+      ...(flag !== undefined ? {field: '--grace'} : {file: CONFIG_FILE, field: 'slurm.grace'}),
       fix: 'give a grace such as 2m',
     })
   return seconds
