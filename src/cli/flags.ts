@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {InputError} from '../core/errors.js'
-import {parseClockTime, parseDuration} from '../core/validation.js'
+import {parseClockTime, parseDuration, parseStopTime} from '../core/validation.js'
 
 /** What a number flag accepts, checked while oclif parses it. */
 export interface NumberRule {
@@ -85,6 +85,19 @@ export function clockTimeFlag() {
   })
 }
 
+/** A flag whose value is a time to stop at (see parseStopTime): ISO 8601 with its zone, or @<unix seconds>. */
+export function stopTimeFlag(opts: {description: string}) {
+  return Flags.custom<Date>({
+    helpValue: '<time>',
+    parse: async (input, _context, flag) => {
+      const parsed = parseStopTime(input)
+      if (!parsed.ok)
+        throw new FlagValueError(`--${flag.name}`, parsed.problem, `give --${flag.name} as 2025-03-01T17:00:00Z or @1740848400`)
+      return parsed.value
+    },
+  })(opts)
+}
+
 /** --cwd: only on commands that open a workspace. */
 export const cwdFlag = Flags.directory({
   description: 'workspace directory (default: the current directory)',
@@ -99,3 +112,14 @@ export const remoteFlag = Flags.string({
   helpGroup: 'GLOBAL',
   env: 'RIGOR_REMOTE',
 })
+
+/** A Slurm job id as an argument: digits only, so it can never be read as an option of scancel. */
+export async function jobIdArg(input: string): Promise<string> {
+  if (!/^\d{1,12}$/.test(input))
+    throw new FlagValueError(
+      'JOB',
+      `"${input.slice(0, 40)}" is not a job id`,
+      'give the number sbatch printed (rigor slurm status lists them)',
+    )
+  return input
+}

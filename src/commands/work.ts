@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
-import {durationFlag, numberFlag} from '../cli/flags.js'
+import {durationFlag, numberFlag, stopTimeFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {listrProgress, plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
@@ -24,6 +24,7 @@ export default class Work extends WorkspaceCommand {
     '<%= config.bin %> work --team arch --max-nodes 10',
     '<%= config.bin %> work --follow --parallel 4',
     '<%= config.bin %> work --follow --remote origin --poll 1m',
+    '<%= config.bin %> work --remote origin --stop-at 2025-03-01T17:00:00Z',
   ]
   static override flags = {
     team: Flags.string({description: 'work only on this team'}),
@@ -35,6 +36,10 @@ export default class Work extends WorkspaceCommand {
       description:
         'with --follow: how often to look without a sign of change (locally a fallback to watching the branch; with --remote the first fetch interval, doubled while idle); default 30s',
       dependsOn: ['follow'],
+    }),
+    'stop-at': stopTimeFlag({
+      description:
+        'leave at this time (ISO 8601 with zone, or @<unix seconds>) as on SIGTERM: running nodes stopped and put back, exit 0 (a batch job before its time limit)',
     }),
   }
 
@@ -56,6 +61,7 @@ export default class Work extends WorkspaceCommand {
             worker,
             parallel: flags.parallel,
             maxNodes: flags['max-nodes'],
+            stopAt: flags['stop-at'],
             team: flags.team,
             signal,
             groups,

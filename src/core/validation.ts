@@ -290,6 +290,94 @@ export function decodeOutputName(name: Uint8Array): Parsed<string> {
 }
 
 // ---------------------------------------------------------------------------
+// what `rigor slurm submit` writes into a job script (docs/slurm.md)
+
+/**
+ * Seconds in a Slurm time limit as sbatch reads --time: minutes, minutes:seconds,
+ * hours:minutes:seconds, days-hours, days-hours:minutes or days-hours:minutes:seconds.
+ */
+export function parseSlurmTime(value: unknown): Parsed<number> {
+  const hint = 'write HH:MM:SS (e.g. 02:00:00), MM, MM:SS, D-HH, D-HH:MM or D-HH:MM:SS, as sbatch --time reads it'
+  if (typeof value !== 'string' || value.length > 20)
+    return {ok: false, problem: `${JSON.stringify(value) ?? String(value)} is not a time limit; ${hint}`}
+  const forms: Array<[RegExp, (n: number[]) => number]> = [
+    [/^(\d+)$/, ([m]) => m! * 60],
+    [/^(\d+):(\d+)$/, ([m, s]) => m! * 60 + s!],
+    [/^(\d+):(\d+):(\d+)$/, ([h, m, s]) => h! * 3600 + m! * 60 + s!],
+    [/^(\d+)-(\d+)$/, ([d, h]) => d! * 86400 + h! * 3600],
+    [/^(\d+)-(\d+):(\d+)$/, ([d, h, m]) => d! * 86400 + h! * 3600 + m! * 60],
+    [/^(\d+)-(\d+):(\d+):(\d+)$/, ([d, h, m, s]) => d! * 86400 + h! * 3600 + m! * 60 + s!],
+  ]
+  for (const [pattern, seconds] of forms) {
+    const match = pattern.exec(value)
+    if (!match) continue
+    const total = seconds(match.slice(1).map(Number))
+    return total > 0 ? {ok: true, value: total} : {ok: false, problem: `"${value}" is no time at all; ${hint}`}
+  }
+  return {ok: false, problem: `"${printable(value)}" is not a time limit; ${hint}`}
+}
+
+const SLURM_NAME = /^[A-Za-z0-9_.-]{1,64}$/
+
+/** Why `value` cannot be given to sbatch --partition (one name, or a comma-separated list), or undefined. */
+export function slurmPartitionProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return 'a partition must be a non-empty string such as gpu or short,long'
+  if (value.length > 256 || !value.split(',').every((name) => SLURM_NAME.test(name)))
+    return `"${printable(value)}" is not a partition name: letters, digits, "_", "." and "-", several separated by commas`
+  return undefined
+}
+
+/** Why `value` cannot be given to sbatch --mem (megabytes, or a number with K, M, G or T), or undefined. */
+export function slurmMemoryProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !/^\d{1,9}[KMGT]?$/.test(value))
+    return `${JSON.stringify(value) ?? String(value)} is not a memory size for sbatch --mem: write megabytes (4000) or a number with K, M, G or T (16G)`
+  return undefined
+}
+
+/** Why `name` cannot follow `module load` in a job script (names such as python/3.11 or gcc-12.2.0), or undefined. */
+export function moduleNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._+/-]{0,127}$/.test(name))
+    return `${JSON.stringify(name) ?? String(name)} is not a module name: letters, digits and . _ + / -, such as python/3.11`
+  return undefined
+}
+
+/**
+ * Why `option` cannot be an extra `#SBATCH` line, or undefined: one long option,
+ * `--name` or `--name=value`, whose value holds nothing sbatch or a shell could
+ * read as a second word (e.g. --account=lab-a, --qos=normal, --gres=gpu:1).
+ */
+export function sbatchOptionProblem(option: unknown): string | undefined {
+  if (typeof option !== 'string' || !/^--[a-z][a-z-]{0,40}(=[A-Za-z0-9_.,:@%+/=-]{1,200})?$/.test(option))
+    return `${JSON.stringify(option) ?? String(option)} is not one sbatch option: write --name=value (letters, digits and _ . , : @ % + / = - in the value), e.g. --account=lab-a`
+  if (/^--(array|signal|output|error|wrap|export|chdir|job-name|parsable)(=|$)/.test(option))
+    return `${option.split('=')[0]} is set by rigor itself and cannot be given again`
+  return undefined
+}
+
+/** Why `path` cannot be where a job clones the workspace (an absolute directory on the compute node), or undefined. */
+export function scratchPathProblem(path: unknown): string | undefined {
+  if (typeof path !== 'string' || !path.startsWith('/'))
+    return `${JSON.stringify(path) ?? String(path)} is not an absolute path such as /local/scratch`
+  if (path.length > 1024 || /[\x00-\x1f\x7f]/.test(path))
+    return `"${printable(path)}" contains a control character or is longer than 1024 characters`
+  return undefined
+}
+
+/**
+ * A time to stop at, as `rigor work --stop-at` takes it: an ISO 8601 time with
+ * its zone (2025-03-01T17:00:00Z) or @<seconds since 1970> (what a job script
+ * computes from Slurm's end time).
+ */
+export function parseStopTime(value: string): Parsed<Date> {
+  const hint = 'write an ISO 8601 time with its zone (2025-03-01T17:00:00Z) or @<seconds since 1970> (@1740848400)'
+  const epoch = /^@(\d{1,12})$/.exec(value)
+  const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)
+  const millis = epoch ? Number(epoch[1]) * 1000 : zoned ? Date.parse(value) : Number.NaN
+  if (!Number.isFinite(millis)) return {ok: false, problem: `"${printable(value)}" is not a time; ${hint}`}
+  return {ok: true, value: new Date(millis)}
+}
+
+// ---------------------------------------------------------------------------
 // durations and sizes
 
 /** setTimeout holds at most 2^31-1 ms (24.8 days); a longer timer fires at once. */

@@ -16,6 +16,7 @@ const LAYERS: string[][] = [
   ['core/auditor'],
   ['core/deploy'],
   ['core/views'],
+  ['core/slurm'],
   ['core/flows', 'core/schedule'],
   ['index.ts'],
   ['cli'],

@@ -26,6 +26,9 @@ import type ScheduleStatus from '../../commands/schedule/status.js'
 import type ScheduleUninstall from '../../commands/schedule/uninstall.js'
 import type Seed from '../../commands/seed.js'
 import type Show from '../../commands/show.js'
+import type SlurmCancel from '../../commands/slurm/cancel.js'
+import type SlurmStatus from '../../commands/slurm/status.js'
+import type SlurmSubmit from '../../commands/slurm/submit.js'
 import type StatsDsr from '../../commands/stats/dsr.js'
 import type StatsMintrl from '../../commands/stats/mintrl.js'
 import type StatsPbo from '../../commands/stats/pbo.js'
@@ -77,6 +80,9 @@ type Checks = {
   scheduleUninstall: Fits<ResultOf<typeof ScheduleUninstall>, typeof S.ScheduleUninstallResult>
   seed: Fits<ResultOf<typeof Seed>, typeof R.SeedResult>
   show: Fits<ResultOf<typeof Show>, typeof R.ShowResult>
+  slurmCancel: Fits<ResultOf<typeof SlurmCancel>, typeof R.SlurmCancelResult>
+  slurmStatus: Fits<ResultOf<typeof SlurmStatus>, typeof R.SlurmStatusResult>
+  slurmSubmit: Fits<ResultOf<typeof SlurmSubmit>, typeof R.SlurmSubmitResult>
   statsDsr: Fits<ResultOf<typeof StatsDsr>, typeof K.StatsDsrResult>
   statsMintrl: Fits<ResultOf<typeof StatsMintrl>, typeof K.StatsMintrlResult>
   statsPbo: Fits<ResultOf<typeof StatsPbo>, typeof K.StatsPboResult>
@@ -117,6 +123,9 @@ export const resultTypesFit: Checks = {
   scheduleUninstall: true,
   seed: true,
   show: true,
+  slurmCancel: true,
+  slurmStatus: true,
+  slurmSubmit: true,
   statsDsr: true,
   statsMintrl: true,
   statsPbo: true,

@@ -208,7 +208,7 @@ const WorkSummary = strict({
   released: z.number().int().nonnegative(),
   lost: z.number().int().nonnegative(),
   by_status: z.record(z.string(), z.number().int().nonnegative()),
-  stopped_because: z.enum(['empty', 'blocked', 'budget_exhausted', 'max_nodes', 'interrupted']),
+  stopped_because: z.enum(['empty', 'blocked', 'budget_exhausted', 'max_nodes', 'interrupted', 'deadline']),
   detail: z.string(),
 })
 export const WorkResult = WorkSummary
@@ -393,6 +393,61 @@ export const HandoffVerifyResult = strict({
   ),
 })
 
+export const SlurmSubmitResult = strict({
+  dry_run: z.boolean(),
+  job_id: z.string().nullable(),
+  script: z.string(),
+  text: z.string(),
+  record: z.string().nullable(),
+  output: z.string(),
+  sbatch: z.array(z.string()),
+  workers: z.number().int().positive(),
+  parallel: z.number().int().positive(),
+  remote: z.string(),
+  remote_url: z.string(),
+  branch: z.string(),
+  config_commit: commit,
+  warnings: z.array(z.string()),
+})
+
+export const SlurmStatusResult = strict({
+  arrays: z.array(
+    strict({
+      job_id: z.string(),
+      submitted_at: z.string(),
+      workers: z.number().int().positive(),
+      parallel: z.number().int().positive(),
+      remote: z.string(),
+      script: z.string(),
+      output: z.string(),
+      cancelled_at: z.string().optional(),
+      known_to_slurm: z.boolean(),
+      tasks: z.array(
+        strict({
+          task: z.string(),
+          worker: z.string(),
+          state: z.string(),
+          host: z.string().optional(),
+          exit_code: z.string().optional(),
+          started_at: z.string().optional(),
+          ended_at: z.string().optional(),
+          reason: z.string().optional(),
+          claimed: z.number().int().nonnegative(),
+          released: z.number().int().nonnegative(),
+          nodes: z.array(z.string()),
+          running: z.array(z.string()),
+        }),
+      ),
+    }),
+  ),
+})
+
+export const SlurmCancelResult = strict({
+  cancelled: z.array(
+    strict({job_id: z.string(), pending: z.array(z.string()), running: z.array(z.string()), how: z.enum(['graceful', 'kill'])}),
+  ),
+})
+
 /** Command id (as typed) -> the schema of its --json output. `log` prints one LogLine per line. */
 export const COMMAND_RESULTS = {
   assess: AssessResult,
@@ -426,6 +481,9 @@ export const COMMAND_RESULTS = {
   'schedule uninstall': ScheduleUninstallResult,
   seed: SeedResult,
   show: ShowResult,
+  'slurm cancel': SlurmCancelResult,
+  'slurm status': SlurmStatusResult,
+  'slurm submit': SlurmSubmitResult,
   'stats dsr': StatsDsrResult,
   'stats mintrl': StatsMintrlResult,
   'stats pbo': StatsPboResult,

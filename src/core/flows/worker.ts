@@ -6,6 +6,7 @@ import type {NothingClaimableReason} from '../dag/scheduler.js'
 import type {Workspace} from '../state/workspace.js'
 import {GitFailedError} from '../errors.js'
 import type {ChangeFeed} from './follow.js'
+import {MAX_DURATION_MS} from '../validation.js'
 
 export type WorkEvent =
   | {type: 'claimed'; slot: number; id: string; attempt: number}
@@ -25,6 +26,8 @@ export interface WorkOptions {
   admission: AdmissionPolicyFactory
   /** abort to stop: no new claims, running nodes are stopped and put back */
   signal?: AbortSignal
+  /** stop at this time as if aborted (a batch job leaving before its time limit) */
+  stopAt?: Date
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
   onEvent?: (event: WorkEvent) => void
@@ -43,7 +46,7 @@ export interface WorkSummary {
   released: number
   lost: number
   by_status: Record<string, number>
-  stopped_because: NothingClaimableReason | 'max_nodes' | 'interrupted'
+  stopped_because: NothingClaimableReason | 'max_nodes' | 'interrupted' | 'deadline'
   detail: string
 }
 
@@ -100,7 +103,8 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   // one slot's failure stops the others cleanly (their claims are put back) before it is reported
   const failed = new AbortController()
   let failure: unknown
-  const signal = opts.signal ? AbortSignal.any([opts.signal, failed.signal]) : failed.signal
+  const deadline = opts.stopAt ? deadlineSignal(opts.stopAt) : undefined
+  const signal = AbortSignal.any([opts.signal, deadline, failed.signal].filter((s) => s !== undefined))
   // following, a slot may wait with nothing running: only the stop can wake it then
   signal.addEventListener('abort', wakeAll, {once: true})
 
@@ -205,6 +209,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   }
   if (failure) throw failure
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'
+  else if (deadline?.aborted) summary.stopped_because = 'deadline'
   else if (!underMaxNodes()) summary.stopped_because = 'max_nodes'
   else if (lastIdle) {
     summary.stopped_because = lastIdle.reason
@@ -212,4 +217,10 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     emit({type: 'idle', reason: lastIdle.reason, detail: lastIdle.detail})
   }
   return summary
+}
+
+/** Aborts at `at`; a time beyond what a timer can hold (24.8 days) never comes during one run. */
+function deadlineSignal(at: Date): AbortSignal | undefined {
+  const wait = Math.max(0, at.getTime() - Date.now())
+  return wait > MAX_DURATION_MS ? undefined : AbortSignal.timeout(wait)
 }

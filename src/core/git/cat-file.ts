@@ -1,5 +1,7 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {GitFailedError, InternalError} from '../errors.js'
+// how often a read is asked again after a signal killed the process: rigor never signals git (see runGit)
+import {RERUNS_IF_KILLED} from './exec.js'
 
 export interface GitObject {
   oid: string
@@ -8,8 +10,11 @@ export interface GitObject {
 }
 
 interface Pending {
+  name: string
   resolve: (obj: GitObject | undefined) => void
   reject: (err: Error) => void
+  /** how often it was asked again of a new process, after a signal killed the one it was asked of */
+  reruns: number
 }
 
 /**
@@ -27,16 +32,24 @@ export class CatFileBatch {
     if (this.proc) return this.proc
     // its own session: a Ctrl-C on the terminal must not kill it while rigor still has claims to put back
     const proc = spawn('git', ['cat-file', '--batch'], {cwd: this.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true})
+    let exited = false
     proc.stdout.on('data', (chunk: Buffer) => {
+      // what a process that exited still had in its pipe answers nothing: its unanswered reads were asked again or failed
+      if (exited) return
       this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
       this.drain()
     })
     proc.stderr.resume()
-    proc.on('exit', () => {
-      const err = new GitFailedError('git cat-file --batch exited while rigor was reading objects')
-      for (const p of this.queue.splice(0)) p.reject(err)
+    proc.on('exit', (_code, signal) => {
+      exited = true
+      const pending = this.queue.splice(0)
       if (this.proc === proc) this.proc = undefined
       this.buffer = Buffer.alloc(0)
+      // a signal aimed at rigor's whole process tree (Slurm's scancel) killed it: the reads are asked of a new one
+      const again = signal ? pending.filter((p) => p.reruns < RERUNS_IF_KILLED) : []
+      const err = new GitFailedError(`git cat-file --batch exited${signal ? ` (${signal})` : ''} while rigor was reading objects`)
+      for (const p of pending) if (!again.includes(p)) p.reject(err)
+      for (const p of again) this.ask({...p, reruns: p.reruns + 1})
     })
     proc.stdin.on('error', () => {})
     this.proc = proc
@@ -78,12 +91,14 @@ export class CatFileBatch {
   /** Reads an object by any name git accepts (`<oid>`, `<rev>:<path>`); undefined when missing. */
   read(name: string): Promise<GitObject | undefined> {
     if (name.includes('\n')) return Promise.reject(new InternalError(`object name contains a newline: ${JSON.stringify(name)}`))
+    return new Promise((resolve, reject) => this.ask({name, resolve, reject, reruns: 0}))
+  }
+
+  private ask(pending: Pending): void {
     const proc = this.start()
-    return new Promise((resolve, reject) => {
-      if (this.queue.length === 0) this.hold(true)
-      this.queue.push({resolve, reject})
-      proc.stdin.write(`${name}\n`)
-    })
+    if (this.queue.length === 0) this.hold(true)
+    this.queue.push(pending)
+    proc.stdin.write(`${pending.name}\n`)
   }
 
   /** Reads many objects with one pipelined round trip. */

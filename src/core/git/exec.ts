@@ -18,30 +18,43 @@ export interface GitRunOptions {
   env?: Record<string, string>
   /** resolve instead of throwing on a non-zero exit */
   allowFailure?: boolean
+  /** false: a git killed by a signal is not run again, the caller finds out what it did (a push) */
+  rerunIfKilled?: boolean
 }
 
 export interface GitResult {
   stdout: string
   stderr: string
   exitCode: number
+  /** the signal that killed git, when one did */
+  signal?: string
 }
+
+/** How often a git killed by a signal is run again before its failure counts. */
+export const RERUNS_IF_KILLED = 3
 
 /**
  * Runs git with an argument array (never a shell). The hot paths call this
  * directly rather than through simple-git, which sleeps after silent commands.
  */
 export async function runGit(args: readonly string[], opts: GitRunOptions): Promise<GitResult> {
-  const result = await execa('git', args, {
-    cwd: opts.cwd,
-    input: opts.input,
-    env: {GIT_TERMINAL_PROMPT: '0', ...opts.env},
-    reject: false,
-    // its own session: a Ctrl-C on the terminal stops rigor cleanly, it must not kill the git commands that stop needs
-    detached: true,
-    stripFinalNewline: true,
-    encoding: 'utf8',
-  })
-  const exitCode = result.exitCode ?? 1
-  if (exitCode !== 0 && !opts.allowFailure) throw new GitError(args, exitCode, String(result.stderr ?? ''))
-  return {stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode}
+  for (let run = 0; ; run++) {
+    const result = await execa('git', args, {
+      cwd: opts.cwd,
+      input: opts.input,
+      env: {GIT_TERMINAL_PROMPT: '0', ...opts.env},
+      reject: false,
+      // its own session: a Ctrl-C on the terminal stops rigor cleanly, it must not kill the git commands that stop needs
+      detached: true,
+      stripFinalNewline: true,
+      encoding: 'utf8',
+    })
+    // rigor never signals git: a signal was aimed at rigor's whole process tree (Slurm's scancel and preemption
+    // signal every process of a job), and rigor answers it by putting its claims back, with git
+    if (result.signal && opts.rerunIfKilled !== false && run < RERUNS_IF_KILLED) continue
+    const exitCode = result.exitCode ?? 1
+    const stderr = String(result.stderr ?? '') || (result.signal ? `killed by ${result.signal}` : '')
+    if (exitCode !== 0 && !opts.allowFailure) throw new GitError(args, exitCode, stderr)
+    return {stdout: String(result.stdout ?? ''), stderr, exitCode, signal: result.signal ?? undefined}
+  }
 }

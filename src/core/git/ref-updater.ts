@@ -2,6 +2,9 @@ import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {GitFailedError, RefConflictError, RefLockedError} from '../errors.js'
 import type {ObjectFormat} from './object-format.js'
 
+/** git was killed by a signal (rigor never signals git: one aimed at its whole process tree) in the middle of an update. */
+export class GitKilledError extends GitFailedError {}
+
 /**
  * One long-lived `git update-ref --stdin` process that moves refs by
  * compare-and-swap, one transaction at a time: a spawn per commit costs more
@@ -40,12 +43,13 @@ export class RefUpdater {
     proc.on('exit', () => {
       if (this.proc === proc) this.proc = undefined
     })
-    proc.on('close', () => {
+    proc.on('close', (_code, signal) => {
       if (this.proc === proc) this.proc = undefined
       this.output = ''
       const w = this.waiter
       this.waiter = undefined
       if (!w) return
+      if (signal) return w.reject(new GitKilledError(`git update-ref --stdin was killed by ${signal}`))
       const locked = /Unable to create '([^']+\.lock)': File exists/.exec(stderr)
       if (locked) w.reject(new RefLockedError(locked[1]!))
       else if (/cannot lock ref|but expected|reference already exists|unable to resolve|is at/i.test(stderr))

@@ -43,7 +43,13 @@ export class RemoteLink {
     const lease = `--force-with-lease=refs/heads/${this.branch}:${expected ?? ''}`
     const result = await this.repo.git(['push', '--porcelain', '--quiet', lease, this.remote, `${commit}:refs/heads/${this.branch}`], {
       allowFailure: true,
+      rerunIfKilled: false,
     })
+    // a push killed by a signal aimed at rigor's process tree may have landed or not: the remote says which
+    if (result.signal) {
+      if ((await this.fetch()) === commit) return
+      throw new RefConflictError(this.trackingRef)
+    }
     if (result.exitCode === 0) {
       await this.repo.compareAndSwapRef(this.trackingRef, commit, expected).catch(() => {})
       return

@@ -1,10 +1,10 @@
 import {readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
-import {InputError, MissingObjectError} from '../errors.js'
+import {InputError, MissingObjectError, RefConflictError} from '../errors.js'
 import {CatFileBatch} from './cat-file.js'
 import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.js'
-import {RefUpdater} from './ref-updater.js'
-import {runGit, type GitResult, type GitRunOptions} from './exec.js'
+import {GitKilledError, RefUpdater} from './ref-updater.js'
+import {RERUNS_IF_KILLED, runGit, type GitResult, type GitRunOptions} from './exec.js'
 import {signPayload, withSignatureHeader, type CommitSigner} from './signing.js'
 import {LooseObjectWriter, parseCommitHeader, parseTree, serializeCommit, type TreeEntry} from './objects.js'
 
@@ -72,8 +72,18 @@ export class Repo {
   }
 
   /** Moves `ref` from `expected` to `next` atomically, or throws RefConflictError when it moved first. */
-  compareAndSwapRef(ref: string, next: string, expected: string | undefined): Promise<void> {
-    return this.refs.update(ref, next, expected)
+  async compareAndSwapRef(ref: string, next: string, expected: string | undefined): Promise<void> {
+    for (let run = 0; ; run++) {
+      try {
+        return await this.refs.update(ref, next, expected)
+      } catch (err) {
+        if (!(err instanceof GitKilledError) || run >= RERUNS_IF_KILLED) throw err
+        // killed halfway: the ref itself says whether the update landed
+        const now = await this.readRef(ref)
+        if (now === next) return
+        if (now !== expected) throw new RefConflictError(ref)
+      }
+    }
   }
 
   /** Trees are immutable, so parsed ones are kept (bounded) and trees this process wrote are known without a read. */

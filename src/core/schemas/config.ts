@@ -6,6 +6,7 @@ import {CycleConfig} from './cycle-config.js'
 import {HoldoutConfig} from './holdout.js'
 import {ArtifactStoreConfig} from './inputs.js'
 import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
+import {SlurmConfig} from './slurm-config.js'
 
 const Condition = z.string().min(1)
 
@@ -122,6 +123,8 @@ export const ConfigFile = z.strictObject({
       }).optional(),
     })
     .optional(),
+  /** `rigor slurm submit`: see schemas/slurm-config.ts and docs/slurm.md */
+  slurm: SlurmConfig.optional(),
   runner: z
     .strictObject({
       default_timeout: Duration.default(3_600_000),

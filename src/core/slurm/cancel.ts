@@ -1,0 +1,53 @@
+import {NothingToDoError} from '../errors.js'
+import type {SlurmCommands} from './cluster.js'
+import {readRecord, readRecords, writeRecord} from './records.js'
+
+export interface CancelledArray {
+  job_id: string
+  /** tasks that had not started: cancelled */
+  pending: string[]
+  /** tasks that ran: sent SIGTERM (graceful), or cancelled by Slurm (kill) */
+  running: string[]
+  how: 'graceful' | 'kill'
+}
+
+const ACTIVE = /^(RUNNING|CONFIGURING|COMPLETING|SUSPENDED|RESIZING|REQUEUED|SIGNALING|STAGE_OUT)$/
+
+/**
+ * Cancels arrays submitted from this clone: the one asked for, or every one
+ * Slurm still runs. Gracefully by default: the tasks that have not started are
+ * cancelled, and each running task's rigor gets SIGTERM, stops its runners and
+ * puts its claims back before it exits. `kill` is Slurm's own cancel (SIGTERM
+ * to every process of the job, SIGKILL after KillWait): a claim whose worker
+ * did not get to put it back returns through `rigor supervise` once its lease expires.
+ */
+export async function cancelArrays(
+  commonDir: string,
+  opts: {slurm: SlurmCommands; jobId?: string; kill: boolean; now?: Date},
+): Promise<CancelledArray[]> {
+  const records = opts.jobId ? [await readRecord(commonDir, opts.jobId)] : await readRecords(commonDir)
+  const cancelled: CancelledArray[] = []
+  for (const record of records) {
+    const tasks = await opts.slurm.tasks(record.job_id)
+    const pending = (tasks ?? []).filter((t) => t.state === 'PENDING').map((t) => t.task)
+    const running = (tasks ?? []).filter((t) => ACTIVE.test(t.state)).map((t) => t.task)
+    if (pending.length === 0 && running.length === 0) continue
+    if (opts.kill) await opts.slurm.cancel(record.job_id)
+    else {
+      // pending first: a task cannot start after its running siblings were told to stop
+      await opts.slurm.cancelPending(record.job_id)
+      await opts.slurm.terminateBatch(record.job_id)
+    }
+    await writeRecord(commonDir, {...record, cancelled_at: (opts.now ?? new Date()).toISOString()})
+    cancelled.push({job_id: record.job_id, pending, running, how: opts.kill ? 'kill' : 'graceful'})
+  }
+  if (cancelled.length === 0) {
+    const which = opts.jobId
+      ? `array ${opts.jobId} has`
+      : records.length
+        ? 'no array submitted from this clone has'
+        : 'no array was submitted from this clone: none has'
+    throw new NothingToDoError(`${which} a pending or running task`, 'nothing_to_cancel')
+  }
+  return cancelled
+}

@@ -1,0 +1,106 @@
+import type {SlurmRecord} from '../schemas/index.js'
+import type {Workspace} from '../state/workspace.js'
+import {readActivityLog, type LogEntry} from '../views/log.js'
+import {REST, type SlurmCommands, type SlurmTask} from './cluster.js'
+import {readRecord, readRecords} from './records.js'
+
+export interface TaskStatus extends Partial<Omit<SlurmTask, 'task'>> {
+  task: string
+  /** the worker name the task commits as (Rigor-Worker) */
+  worker: string
+  /** Slurm's state; `unknown` once Slurm has forgotten the job */
+  state: string
+  /** from the state branch's trailers: what this worker committed */
+  claimed: number
+  released: number
+  /** the nodes this worker gave a verdict, oldest first */
+  nodes: string[]
+  /** the nodes this worker holds now (running) */
+  running: string[]
+}
+
+export interface ArrayStatus {
+  job_id: string
+  submitted_at: string
+  workers: number
+  parallel: number
+  remote: string
+  script: string
+  output: string
+  cancelled_at?: string
+  /** false once Slurm no longer knows the job (it ended longer ago than MinJobAge): task states are then unknown */
+  known_to_slurm: boolean
+  tasks: TaskStatus[]
+}
+
+/** The worker name of array task `task` of job `jobId`, as the job script names it. */
+export const taskWorker = (jobId: string, task: string): string => `slurm-${jobId}-${task}`
+
+/**
+ * The arrays submitted from this clone (or the one asked for): each task's
+ * state from Slurm, and what its worker did from the commit trailers on the state branch.
+ */
+export async function arrayStatus(ws: Workspace, opts: {slurm: SlurmCommands; jobId?: string}): Promise<ArrayStatus[]> {
+  const records = opts.jobId ? [await readRecord(ws.repo.paths.commonDir, opts.jobId)] : await readRecords(ws.repo.paths.commonDir)
+  if (records.length === 0) return []
+  const byWorker = groupByWorker(await readActivityLog(ws))
+  const snap = await ws.currentSnapshot()
+  const runningBy = new Map<string, string[]>()
+  for (const record of snap.nodes.values()) {
+    const node = record.node
+    if (node?.status === 'running' && node.worker) runningBy.set(node.worker, [...(runningBy.get(node.worker) ?? []), node.id])
+  }
+  const arrays: ArrayStatus[] = []
+  for (const record of records) {
+    const tasks = await opts.slurm.tasks(record.job_id)
+    arrays.push(describeArray(record, tasks, byWorker, runningBy))
+  }
+  return arrays
+}
+
+function describeArray(
+  record: SlurmRecord,
+  tasks: SlurmTask[] | undefined,
+  byWorker: Map<string, LogEntry[]>,
+  runningBy: Map<string, string[]>,
+): ArrayStatus {
+  const slurmTasks = new Map((tasks ?? []).map((t) => [t.task, t]))
+  const ids = Array.from({length: record.workers}, (_, i) => String(i))
+  return {
+    job_id: record.job_id,
+    submitted_at: record.submitted_at,
+    workers: record.workers,
+    parallel: record.parallel,
+    remote: record.remote,
+    script: record.script,
+    output: record.output,
+    ...(record.cancelled_at ? {cancelled_at: record.cancelled_at} : {}),
+    known_to_slurm: tasks !== undefined,
+    tasks: ids.map((task) => {
+      const worker = taskWorker(record.job_id, task)
+      const {task: _task, ...slurm} = slurmTasks.get(task) ?? slurmTasks.get(REST) ?? {task, state: 'unknown'}
+      // the log is newest first: the task's nodes are listed in the order it finished them
+      const entries = [...(byWorker.get(worker) ?? [])].reverse()
+      return {
+        task,
+        worker,
+        ...slurm,
+        claimed: entries.filter((e) => e.action === 'claim').length,
+        released: entries.filter((e) => e.action === 'release').reduce((n, e) => n + e.nodes.length, 0),
+        nodes: entries.filter((e) => e.action === 'verdict' && e.nodes[0]).map((e) => e.nodes[0]!),
+        running: runningBy.get(worker) ?? [],
+      }
+    }),
+  }
+}
+
+function groupByWorker(log: LogEntry[]): Map<string, LogEntry[]> {
+  const groups = new Map<string, LogEntry[]>()
+  for (const entry of log) {
+    if (!entry.worker?.startsWith('slurm-')) continue
+    const list = groups.get(entry.worker)
+    if (list) list.push(entry)
+    else groups.set(entry.worker, [entry])
+  }
+  return groups
+}

@@ -1,0 +1,146 @@
+import {execFileSync, spawnSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join, resolve} from 'node:path'
+import {Ajv2020} from 'ajv/dist/2020.js'
+import {afterEach, describe, expect, it} from 'vitest'
+import {outputSchemaPath} from '../../src/cli/schemas/generate.js'
+import {json, rigor} from '../helpers/cli.js'
+import {GIT_ENV} from '../helpers/git-repo.js'
+import {pidsWithEnv, SLOW, waitFor} from '../helpers/processes.js'
+import {workspace, writeSpec} from './helpers.js'
+
+/**
+ * `rigor slurm submit --dry-run` and everything checked before sbatch runs, and
+ * `rigor work --stop-at`: none of it needs a cluster (slurm.test.ts runs one).
+ */
+
+const ROOT = resolve(__dirname, '../..')
+const FIXTURES = resolve(__dirname, '../fixtures')
+let root: string | undefined
+afterEach(() => {
+  if (root) rmSync(root, {recursive: true, force: true})
+  root = undefined
+})
+
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'}).trim()
+const ajv = new Ajv2020({strict: false, allErrors: true})
+const expectOutput = (command: string, value: unknown) => {
+  const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, outputSchemaPath(command)), 'utf8')))
+  expect(validate(value), ajv.errorsText(validate.errors)).toBe(true)
+}
+
+/** A workspace pushed to a bare remote (`origin` of a clone); `slurm` is the slurm: section committed on the remote. */
+function pushed(slurm: string): {clone: string; bare: string} {
+  root = mkdtempSync(join(tmpdir(), 'rigor-slurm-submit-'))
+  const origin = workspace()
+  writeFileSync(join(origin.dir, 'rigor.yaml'), `${readFileSync(join(origin.dir, 'rigor.yaml'), 'utf8')}\nslurm: ${slurm}\n`)
+  origin.git('commit', '-qam', 'slurm config')
+  const bare = join(root, 'shared remote.git')
+  git(root, 'clone', '-q', '--bare', origin.dir, bare)
+  origin.cleanup()
+  const clone = join(root, 'clone')
+  git(root, 'clone', '-q', bare, clone)
+  return {clone, bare}
+}
+
+const slurmFiles = (clone: string) => {
+  const dir = join(clone, '.git/rigor/slurm')
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f !== 'logs') : []
+}
+
+describe('rigor slurm submit --dry-run', () => {
+  it("prints the script from the remote's committed rigor.yaml, never from the working tree or unpushed commits", () => {
+    const {clone, bare} = pushed('{time: "04:00:00", partition: short, modules: [python/3.11], setup: ["source ~/venv/bin/activate"]}')
+    // a committed but unpushed change, and an uncommitted one: neither reaches the cluster
+    writeFileSync(join(clone, 'rigor.yaml'), readFileSync(join(clone, 'rigor.yaml'), 'utf8').replace('~/venv', '~/unpushed'))
+    git(clone, 'commit', '-qam', 'not pushed')
+    writeFileSync(join(clone, 'rigor.yaml'), readFileSync(join(clone, 'rigor.yaml'), 'utf8').replace('~/unpushed', '~/draft'))
+
+    const result = rigor(clone, ['slurm', 'submit', '--workers', '3', '--parallel', '4', '--dry-run', '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    const out = json(result)
+    expectOutput('slurm submit', out)
+    expect(out).toMatchObject({dry_run: true, job_id: null, record: null, workers: 3, parallel: 4, remote: 'origin', remote_url: bare})
+    expect(out.config_commit).toBe(git(bare, 'rev-parse', 'main'))
+    expect(out.warnings.join('\n')).toMatch(/state commits that origin does not/)
+    expect(out.text).toContain(
+      '#SBATCH --array=0-2\n#SBATCH --signal=B:TERM@120\n#SBATCH --partition=short\n#SBATCH --time=04:00:00\n#SBATCH --cpus-per-task=4',
+    )
+    expect(out.text).toContain('module load python/3.11\nsource ~/venv/bin/activate\n')
+    expect(out.text).not.toMatch(/unpushed|draft/)
+    // the remote's path holds a space: quoted
+    expect(out.text).toContain(`remote_url='${bare}'`)
+    expect(readFileSync(out.script, 'utf8')).toBe(out.text)
+    expect(spawnSync('bash', ['-n', out.script]).status).toBe(0)
+    expect(slurmFiles(clone)).toEqual(['dry-run.sh'])
+
+    // without --json: the script itself, for review
+    const plain = rigor(clone, ['slurm', 'submit', '--dry-run'])
+    expect(plain.stdout).toContain('#!/bin/bash\n')
+    expect(plain.stdout).toContain('exec ')
+    expect(plain.stderr).toMatch(/Warning: .*push them first/)
+  })
+
+  it('refuses bad input with exit 2, naming the flag or the field and the fix, and writes nothing', () => {
+    const {clone} = pushed('{time: "00:05:00"}')
+    const cases: Array<[string[], RegExp]> = [
+      [['--partition', 'a b'], /--partition.*not a partition name/],
+      [['--time', '2h'], /--time.*not a time limit/],
+      [['--mem', 'lots'], /--mem.*not a memory size/],
+      [['--grace', '10m'], /slurm\.grace|--grace.*no time to work within the time limit 00:05:00/],
+      [['--scratch', 'scratch'], /--scratch.*absolute/],
+      [['--workers', '0'], /--workers.*at least 1/],
+      [['--remote', 'nowhere'], /no git remote named "nowhere"/],
+    ]
+    for (const [flags, message] of cases) {
+      const result = rigor(clone, ['slurm', 'submit', ...flags, '--dry-run'])
+      expect(result.code, flags.join(' ')).toBe(2)
+      expect(result.stderr, flags.join(' ')).toMatch(message)
+      expect(result.stderr).toContain('Fix: ')
+    }
+    expect(slurmFiles(clone)).toEqual([])
+  })
+
+  it("refuses a bad slurm: section on the remote's rigor.yaml, naming the file and the field", () => {
+    const {clone} = pushed('{setup: [echo ok], modules: ["python 3"]}')
+    const result = rigor(clone, ['slurm', 'submit', '--dry-run'])
+    expect(result.code).toBe(2)
+    expect(result.stderr).toMatch(/rigor\.yaml.*slurm\.modules.*not a module name/)
+    expect(slurmFiles(clone)).toEqual([])
+  })
+
+  it('status with no array submitted says so; cancel has nothing to do (exit 3)', () => {
+    const {clone} = pushed('{}')
+    const status = rigor(clone, ['slurm', 'status', '--json'])
+    expect(status.code, status.stderr).toBe(0)
+    expect(json(status)).toEqual({arrays: []})
+    expectOutput('slurm status', json(status))
+    const cancel = rigor(clone, ['slurm', 'cancel'])
+    expect(cancel.code).toBe(3)
+    expect(cancel.stderr).toContain('no array was submitted from this clone')
+    expect(rigor(clone, ['slurm', 'cancel', '12;rm']).code).toBe(2)
+  })
+})
+
+describe('rigor work --stop-at', () => {
+  it('stops at the time given: runners stopped, claims put back, exit 0, stopped: deadline', {timeout: SLOW}, async () => {
+    const repo = workspace()
+    root = repo.dir
+    writeSpec(repo.dir, {
+      nodes: [0, 1].map((i) => ({id: `d/n${i}`, team: 'default', run: {command: ['node', join(FIXTURES, 'forever-runner.cjs')]}})),
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const at = new Date(Date.now() + 6000)
+    const result = rigor(repo.dir, ['work', '--parallel', '2', '--stop-at', `@${Math.floor(at.getTime() / 1000)}`, '--json'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(json(result)).toMatchObject({claimed: 2, released: 2, finished: 0, stopped_because: 'deadline'})
+    expect(Date.now()).toBeGreaterThanOrEqual(Math.floor(at.getTime() / 1000) * 1000)
+    expect(json(rigor(repo.dir, ['status', '--json'])).by_status).toMatchObject({pending: 2, running: 0})
+    await waitFor('no runner left', () => pidsWithEnv(`RIGOR_WORKSPACE=${repo.dir}`).length === 0)
+
+    const bad = rigor(repo.dir, ['work', '--stop-at', '2025-03-01 17:00'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--stop-at.*not a time[\s\S]*Fix: /)
+  })
+})

@@ -1,0 +1,124 @@
+import {execFileSync} from 'node:child_process'
+import {chmodSync, existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {RefConflictError} from '../../src/core/errors.js'
+import {runGit} from '../../src/core/git/exec.js'
+import {RemoteLink} from '../../src/core/git/remote.js'
+import {Repo} from '../../src/core/git/repo.js'
+import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+
+/**
+ * A signal aimed at rigor's whole process tree (Slurm's scancel and preemption
+ * signal every process of a job; so does stopping a systemd unit) also kills the
+ * git commands rigor runs to put its claims back. rigor never signals git itself,
+ * so a git killed by a signal is run again, and a push killed halfway is judged by
+ * what the remote holds. A wrapper `git` first on PATH kills itself with SIGTERM
+ * the first time it runs $KILL_ON, before or (KILL_AFTER=1) after doing the work.
+ */
+
+const REAL_GIT = execFileSync('sh', ['-c', 'command -v git'], {encoding: 'utf8'}).trim()
+let repo: TempRepo
+let mark: string
+const savedPath = process.env.PATH
+const saved = {KILL_ON: process.env.KILL_ON, KILL_AFTER: process.env.KILL_AFTER, KILL_MARK: process.env.KILL_MARK}
+
+beforeEach(() => {
+  repo = gitRepo()
+  repo.git('commit', '-q', '--allow-empty', '-m', 'first')
+  const bin = join(repo.dir, '.git', 'wrapper-bin')
+  mkdirSync(bin)
+  mark = join(repo.dir, '.git', 'killed-once')
+  writeFileSync(
+    join(bin, 'git'),
+    `#!/bin/bash
+if [ "$1" = "$KILL_ON" ] && [ ! -e "$KILL_MARK" ]; then
+  : > "$KILL_MARK"
+  if [ -n "$KILL_AFTER" ]; then "${REAL_GIT}" "$@"; fi
+  kill -TERM $$
+fi
+exec "${REAL_GIT}" "$@"
+`,
+  )
+  chmodSync(join(bin, 'git'), 0o755)
+  process.env.PATH = `${bin}:${savedPath}`
+  process.env.KILL_MARK = mark
+})
+afterEach(() => {
+  process.env.PATH = savedPath
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k]
+    else process.env[k] = v
+  }
+  repo.cleanup()
+})
+
+const killOn = (command: string, after = false) => {
+  process.env.KILL_ON = command
+  if (after) process.env.KILL_AFTER = '1'
+  else delete process.env.KILL_AFTER
+}
+
+describe('git killed by a signal rigor did not send', () => {
+  it('runGit runs it again; with rerunIfKilled: false it reports the signal', async () => {
+    killOn('rev-parse')
+    const head = await runGit(['rev-parse', 'HEAD'], {cwd: repo.dir})
+    expect(existsSync(mark)).toBe(true)
+    expect(head.stdout).toBe(repo.git('rev-parse', 'HEAD'))
+
+    execFileSync('rm', [mark])
+    const once = await runGit(['rev-parse', 'HEAD'], {cwd: repo.dir, allowFailure: true, rerunIfKilled: false})
+    expect(once).toMatchObject({signal: 'SIGTERM', exitCode: 1})
+  })
+
+  it('a read from cat-file --batch is asked again of a new process', async () => {
+    killOn('cat-file')
+    const opened = await Repo.open(repo.dir)
+    try {
+      expect(await opened.readFileAt('HEAD', 'missing.txt')).toBeUndefined()
+      expect(existsSync(mark)).toBe(true)
+    } finally {
+      opened.close()
+    }
+  })
+
+  it('a push killed after it landed is done; one killed before is a lost race, so the change is built again', async () => {
+    const bare = join(repo.dir, '.git', 'remote.git')
+    execFileSync(REAL_GIT, ['clone', '-q', '--bare', repo.dir, bare])
+    repo.git('remote', 'add', 'origin', bare)
+    const opened = await Repo.open(repo.dir)
+    try {
+      const link = new RemoteLink(opened, 'origin', 'main')
+      const tip = await link.fetch()
+      const commit = (c: string) => repo.git('commit-tree', `${tip}^{tree}`, '-p', tip!, '-m', c)
+
+      killOn('push', true)
+      const landed = commit('landed')
+      await link.push(landed, tip)
+      expect(existsSync(mark)).toBe(true)
+      expect(execFileSync(REAL_GIT, ['rev-parse', 'main'], {cwd: bare, encoding: 'utf8'}).trim()).toBe(landed)
+
+      execFileSync('rm', [mark])
+      killOn('push')
+      const lost = repo.git('commit-tree', `${landed}^{tree}`, '-p', landed, '-m', 'never pushed')
+      await expect(link.push(lost, landed)).rejects.toBeInstanceOf(RefConflictError)
+      expect(execFileSync(REAL_GIT, ['rev-parse', 'main'], {cwd: bare, encoding: 'utf8'}).trim()).toBe(landed)
+    } finally {
+      opened.close()
+    }
+  })
+
+  it('an update-ref killed halfway: the ref says whether the compare-and-swap landed', async () => {
+    killOn('update-ref')
+    const opened = await Repo.open(repo.dir)
+    try {
+      const tip = repo.git('rev-parse', 'HEAD')
+      const next = repo.git('commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'next')
+      await opened.compareAndSwapRef('refs/heads/other', next, undefined)
+      expect(existsSync(mark)).toBe(true)
+      expect(repo.git('rev-parse', 'refs/heads/other')).toBe(next)
+    } finally {
+      opened.close()
+    }
+  })
+})
