@@ -17,16 +17,19 @@ export default class Design extends WorkspaceCommand {
 
   async run(): Promise<DesignResult> {
     const {flags} = await this.parse(Design)
-    const result = await withWorkspace(flags, async (ws) => {
-      if (flags.team !== undefined && ws.config.teams.length > 0 && !ws.config.teams.some((t) => t.name === flags.team)) {
-        assertKnownTeam(ws.config, {commit: undefined, tree: undefined, nodes: new Map()}, flags.team)
-      }
-      return designNodes(ws, {
-        count: flags.count,
-        team: flags.team,
-        onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`),
-      })
-    })
+    const result = await this.traced({}, (telemetry) =>
+      withWorkspace(flags, async (ws) => {
+        if (flags.team !== undefined && ws.config.teams.length > 0 && !ws.config.teams.some((t) => t.name === flags.team)) {
+          assertKnownTeam(ws.config, {commit: undefined, tree: undefined, nodes: new Map()}, flags.team)
+        }
+        return designNodes(ws, {
+          count: flags.count,
+          team: flags.team,
+          onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`),
+          telemetry,
+        })
+      }),
+    )
     this.say(
       `${result.designer}: seeded ${result.seeded.length} node(s)${result.existing.length ? `, ${result.existing.length} existed` : ''}${result.attempts > 1 ? ` after ${result.attempts} attempts` : ''}`,
     )

@@ -3,6 +3,7 @@ import {InputError} from '../errors.js'
 import {dumpYaml} from '../state/documents.js'
 import {problemError} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
+import type {Telemetry} from '../telemetry/telemetry.js'
 import {recordAgentCall} from '../dag/agent-calls.js'
 import {LEARNINGS_FILE} from './design.js'
 import {askAgentRecorded} from './run-agent.js'
@@ -23,7 +24,7 @@ export interface AssessResult {
 export async function assessNode(
   ws: Workspace,
   id: string,
-  opts: {onRetry?: (attempt: number, why: string) => void} = {},
+  opts: {onRetry?: (attempt: number, why: string) => void; telemetry?: Telemetry} = {},
 ): Promise<AssessResult> {
   const snap = await ws.currentSnapshot()
   const record = snap.nodes.get(id)
@@ -45,6 +46,7 @@ export async function assessNode(
     const answer = await askAgentRecorded(
       {command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry, beforeAttempt: agentBudgetCheck(ws)},
       (o) => recordAgentCall(ws, {kind: 'assess', agent: assessor, node: id, ...o}),
+      {kind: 'assess', telemetry: opts.telemetry},
     )
     assessment = answer.text
     attempts = answer.attempts

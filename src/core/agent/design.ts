@@ -7,6 +7,7 @@ import {SeedNode, SeedSpec, type NodeFile} from '../schemas/index.js'
 import {nodesOfSpec, seedNodes} from '../dag/seed.js'
 import {paramSegment} from '../state/ids.js'
 import type {Workspace} from '../state/workspace.js'
+import type {Telemetry} from '../telemetry/telemetry.js'
 import {askAgentRecorded, extractBlock} from './run-agent.js'
 import {recordAgentCall} from '../dag/agent-calls.js'
 import {nodeFingerprint} from '../dag/rules.js'
@@ -74,7 +75,7 @@ export async function designPrompt(ws: Workspace, opts: {count: number; team?: s
  */
 export async function designNodes(
   ws: Workspace,
-  opts: {count: number; team?: string; onRetry?: (attempt: number, why: string) => void},
+  opts: {count: number; team?: string; onRetry?: (attempt: number, why: string) => void; telemetry?: Telemetry},
 ): Promise<DesignResult> {
   const agent = ws.config.agent
   if (!agent) return builtInDesign(ws, opts)
@@ -83,6 +84,7 @@ export async function designNodes(
   const answer = await askAgentRecorded(
     {command: agent.command, prompt, cwd: ws.root, timeoutMs: agent.timeout, onRetry: opts.onRetry, beforeAttempt: agentBudgetCheck(ws)},
     (o) => recordAgentCall(ws, {kind: 'design', agent: designer, ...o}),
+    {kind: 'design', telemetry: opts.telemetry},
   )
   let raw: unknown
   try {

@@ -12,6 +12,9 @@ import type {Workspace} from '../state/workspace.js'
 import {policies} from './policies.js'
 import {releaseHeld} from '../dag/claims.js'
 import {CheckFailedError} from '../errors.js'
+import {ATTR, type Telemetry} from '../telemetry/telemetry.js'
+import {observeStep} from './cycle-step.js'
+import {notifyAudit} from './notify.js'
 
 export const CYCLE_STEPS = ['design', 'work', 'audit', 'rank', 'report'] as const
 export type CycleStep = (typeof CYCLE_STEPS)[number]
@@ -45,6 +48,8 @@ export interface CycleOptions {
   signal?: AbortSignal
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
+  /** the cycle's span: each step is a span under it (telemetry/telemetry.ts); none by default */
+  telemetry?: Telemetry
 }
 
 /** The worker name of this machine's cycle: stable, so a rerun can take back what a crashed run held. */
@@ -71,19 +76,20 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
     : {id: new Date().toISOString().replace(/[:.]/g, '-'), started_at: new Date().toISOString(), pid: process.pid, done: [], results: {}}
   await writeFile(file, JSON.stringify(progress, null, 2))
   const worker = cycleWorker()
+  opts.telemetry?.set({[ATTR.cycleId]: progress.id, 'rigor.cycle.resumed': Boolean(previous)})
   const result: CycleResult = {
     id: progress.id,
     resumed: Boolean(previous),
     released: previous ? await releaseHeld(ws, worker, () => true, 'of a crashed cycle') : [],
   }
-  const step = async <T>(name: CycleStep, fn: () => Promise<T>): Promise<T | undefined> => {
+  const step = async <T>(name: CycleStep, fn: (telemetry: Telemetry) => Promise<T>): Promise<T | undefined> => {
     if (progress.done.includes(name)) {
       opts.onStep?.(name, 'skipped', 'done before the restart')
       return progress.results[name] as T
     }
     if (opts.signal?.aborted) return undefined
     opts.onStep?.(name, 'start')
-    const value = await fn()
+    const value = await observeStep(ws, opts.telemetry, progress.id, name, fn)
     if (opts.signal?.aborted) return value
     progress.done.push(name)
     progress.results[name] = value
@@ -91,8 +97,8 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
     opts.onStep?.(name, 'done')
     return value
   }
-  result.design = await step('design', () => designNodes(ws, {count: opts.designCount}))
-  result.work = await step('work', () =>
+  result.design = await step('design', (telemetry) => designNodes(ws, {count: opts.designCount, telemetry}))
+  result.work = await step('work', (telemetry) =>
     runWorkLoop(ws, {
       admission: policies.admission,
       worker,
@@ -100,10 +106,13 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
       onEvent: opts.onWork,
       signal: opts.signal,
       groups: opts.groups,
+      telemetry,
     }),
   )
-  result.audit = await step('audit', () =>
+  result.audit = await step('audit', (telemetry) =>
     auditTopCandidates(ws, {
+      telemetry,
+      onAudited: (outcome) => notifyAudit(ws, outcome),
       count: opts.keep,
       auditor: `auditor-${hostname()
         .split('.')[0]!

@@ -4,6 +4,7 @@ import type {RunGroups} from '../proc.js'
 import type {AdmissionPolicyFactory} from '../dag/admission.js'
 import type {NothingClaimableReason} from '../dag/scheduler.js'
 import type {Workspace} from '../state/workspace.js'
+import type {Telemetry} from '../telemetry/telemetry.js'
 
 export type WorkEvent =
   | {type: 'claimed'; slot: number; id: string; attempt: number}
@@ -25,6 +26,8 @@ export interface WorkOptions {
   groups?: RunGroups
   onEvent?: (event: WorkEvent) => void
   pollMs?: number
+  /** each node run is a span under this one (telemetry/telemetry.ts); none by default */
+  telemetry?: Telemetry
 }
 
 export interface WorkSummary {
@@ -126,6 +129,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
         pollMs: opts.pollMs,
         onProcessEnd: processEnded,
         groups: opts.groups,
+        telemetry: opts.telemetry,
       })
         .then((outcome) => {
           if (outcome.kind === 'verdict') {

@@ -3,6 +3,8 @@ import {branchNameProblem, installSpecProblem, lowerNameProblem, sshPublicKeyPro
 import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 import {AuditThresholds} from './audit-thresholds.js'
 import {HoldoutConfig} from './holdout.js'
+import {HealthThresholds} from './health.js'
+import {NotifyConfig} from './notify.js'
 import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
 
 const Condition = z.string().min(1)
@@ -117,6 +119,10 @@ export const ConfigFile = z.strictObject({
       }).optional(),
     })
     .optional(),
+  /** the thresholds of `rigor health` (schemas/health.ts) */
+  health: HealthThresholds.optional(),
+  /** the program told about crossed health thresholds, FAIL audits, deploys and failed cycle steps (schemas/notify.ts) */
+  notify: NotifyConfig.optional(),
   runner: z
     .strictObject({
       default_timeout: Duration.default(3_600_000),
