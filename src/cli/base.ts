@@ -27,9 +27,10 @@ export abstract class RigorCommand extends Command {
   /**
    * Runs `fn` inside the command's root span when OTEL_EXPORTER_OTLP_ENDPOINT is
    * set (see cli/telemetry.ts); otherwise with a telemetry that does nothing.
+   * `stopsCleanly`: the command handles SIGINT and SIGTERM itself (withAbort).
    */
-  protected traced<T>(attributes: Attributes, fn: (telemetry: Telemetry) => Promise<T>): Promise<T> {
-    return withTelemetry({id: this.id ?? 'rigor', version: this.config.version}, attributes, fn)
+  protected traced<T>(attributes: Attributes, fn: (telemetry: Telemetry) => Promise<T>, opts: {stopsCleanly?: boolean} = {}): Promise<T> {
+    return withTelemetry({id: this.id ?? 'rigor', version: this.config.version}, attributes, fn, opts)
   }
 
   /** Parsing is where every usage error arises, so it is told apart here, by where it was thrown rather than by its message. */

@@ -12,24 +12,25 @@ export function telemetryWanted(env: NodeJS.ProcessEnv): boolean {
  * SIGTERM. Without OTEL_EXPORTER_OTLP_ENDPOINT, `fn` gets `noTelemetry` and the
  * OpenTelemetry SDK is never imported, so start-up costs nothing.
  *
- * Signals: a command that stops cleanly on a signal (withAbort) returns
- * normally and is flushed here; one that does not handle signals is flushed
- * by this handler, which then exits with the signal's code as Node would have.
+ * Signals: a command that stops cleanly on a signal (`stopsCleanly`: it runs
+ * in withAbort) returns normally and is flushed here; for any other command
+ * this handler sends what was recorded, then exits with the signal's code as
+ * Node would have.
  */
 export async function withTelemetry<T>(
   command: {id: string; version: string},
   attributes: Attributes,
   fn: (telemetry: Telemetry) => Promise<T>,
-  env: NodeJS.ProcessEnv = process.env,
+  opts: {stopsCleanly?: boolean; env?: NodeJS.ProcessEnv} = {},
 ): Promise<T> {
-  if (!telemetryWanted(env)) return fn(noTelemetry)
+  if (!telemetryWanted(opts.env ?? process.env)) return fn(noTelemetry)
   const {openTelemetrySession} = await import('../core/telemetry/otel.js')
   const session: TelemetrySession = openTelemetrySession({serviceVersion: command.version})
   let received: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     received ??= signal
-    // someone else stops the command cleanly: it returns, and the finally below sends
-    if (process.listenerCount(signal) > 1) return
+    // the command's own handler (withAbort) is listening: it stops cleanly and returns, and the finally below sends
+    if (opts.stopsCleanly && process.listenerCount(signal) > 1) return
     void session.shutdown(`interrupted by ${signal}`).finally(() => process.exit(exitCodeForSignal(signal)))
   }
   process.on('SIGINT', onSignal)

@@ -20,29 +20,32 @@ export default class Cycle extends WorkspaceCommand {
     const {flags} = await this.parse(Cycle)
     const live = process.stdout.isTTY && !this.jsonEnabled()
     let progress: Progress | undefined
-    return this.traced({'rigor.parallel': flags.parallel}, (telemetry) =>
-      withAbort(async ({signal, groups}) => {
-        const result = await withWorkspace(flags, (ws) =>
-          runCycle(ws, {
-            parallel: flags.parallel,
-            designCount: flags['design-count'],
-            keep: flags.keep,
-            signal,
-            groups,
-            telemetry,
-            onStep: (step, state, detail) => {
-              if (step === 'work' && state === 'start')
-                progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
-              this.say(`${step}: ${state}${detail ? ` (${detail})` : ''}`)
-            },
-            onWork: (event) => progress?.onEvent(event),
-          }),
-        )
-        await progress?.done()
-        if (result.released.length) this.say(`put back ${result.released.length} node(s) a crashed cycle held`)
-        if (result.report) this.say(`report: ${result.report.files.join(', ')} (health ${result.report.health_score}/100)`)
-        return result
-      }),
+    return this.traced(
+      {'rigor.parallel': flags.parallel},
+      (telemetry) =>
+        withAbort(async ({signal, groups}) => {
+          const result = await withWorkspace(flags, (ws) =>
+            runCycle(ws, {
+              parallel: flags.parallel,
+              designCount: flags['design-count'],
+              keep: flags.keep,
+              signal,
+              groups,
+              telemetry,
+              onStep: (step, state, detail) => {
+                if (step === 'work' && state === 'start')
+                  progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
+                this.say(`${step}: ${state}${detail ? ` (${detail})` : ''}`)
+              },
+              onWork: (event) => progress?.onEvent(event),
+            }),
+          )
+          await progress?.done()
+          if (result.released.length) this.say(`put back ${result.released.length} node(s) a crashed cycle held`)
+          if (result.report) this.say(`report: ${result.report.files.join(', ')} (health ${result.report.health_score}/100)`)
+          return result
+        }),
+      {stopsCleanly: true},
     )
   }
 }

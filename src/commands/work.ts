@@ -26,39 +26,42 @@ export default class Work extends WorkspaceCommand {
     const {flags} = await this.parse(Work)
     const stopping = () => this.say('stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...')
     // around the workspace too: a signal while it closes (syncing the checkout) must not kill git halfway
-    return this.traced({'rigor.parallel': flags.parallel, [ATTR.team]: flags.team}, (telemetry) =>
-      withAbort(
-        ({signal, groups}) =>
-          withWorkspace(flags, async (ws) => {
-            const worker = workerName(flags.worker)
-            assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-            const progress =
-              process.stdout.isTTY && !this.jsonEnabled()
-                ? listrProgress(flags.parallel, (text) => this.log(text))
-                : plainProgress((line) => this.say(line))
-            const summary = await runWorkLoop(ws, {
-              admission: policies.admission,
-              worker,
-              parallel: flags.parallel,
-              maxNodes: flags['max-nodes'],
-              team: flags.team,
-              signal,
-              groups,
-              onEvent: (e) => progress.onEvent(e),
-              exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
-              telemetry,
-            })
-            await progress.done()
-            const statuses = Object.entries(summary.by_status)
-              .map(([s, n]) => `${n} ${s}`)
-              .join(', ')
-            this.say(
-              `${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${summary.released ? `; ${summary.released} put back` : ''}`,
-            )
-            return summary
-          }),
-        {onStop: stopping},
-      ),
+    return this.traced(
+      {'rigor.parallel': flags.parallel, [ATTR.team]: flags.team},
+      (telemetry) =>
+        withAbort(
+          ({signal, groups}) =>
+            withWorkspace(flags, async (ws) => {
+              const worker = workerName(flags.worker)
+              assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
+              const progress =
+                process.stdout.isTTY && !this.jsonEnabled()
+                  ? listrProgress(flags.parallel, (text) => this.log(text))
+                  : plainProgress((line) => this.say(line))
+              const summary = await runWorkLoop(ws, {
+                admission: policies.admission,
+                worker,
+                parallel: flags.parallel,
+                maxNodes: flags['max-nodes'],
+                team: flags.team,
+                signal,
+                groups,
+                onEvent: (e) => progress.onEvent(e),
+                exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
+                telemetry,
+              })
+              await progress.done()
+              const statuses = Object.entries(summary.by_status)
+                .map(([s, n]) => `${n} ${s}`)
+                .join(', ')
+              this.say(
+                `${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${summary.released ? `; ${summary.released} put back` : ''}`,
+              )
+              return summary
+            }),
+          {onStop: stopping},
+        ),
+      {stopsCleanly: true},
     )
   }
 }

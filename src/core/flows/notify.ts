@@ -70,7 +70,7 @@ export async function notify(ws: Workspace, event: RigorEvent, opts: {now?: Date
     ? `timed out after ${config.timeout / 1000}s`
     : typeof result.exitCode === 'number'
       ? `exited with code ${result.exitCode}${lastLine ? `: ${lastLine}` : ''}`
-      : result.shortMessage
+      : String(result.shortMessage ?? 'it failed').split('\n')[0]!
   ws.warnOnce(
     `notify.command (${program}) failed on the ${event.kind} event: ${problem}; fix notify: in rigor.yaml (docs/observability.md)`,
   )
