@@ -7,12 +7,12 @@ import {InputError} from '../core/errors.js'
 import {serveMetrics, type ServeSummary, WorkspaceScraper} from '../core/flows/metrics-server.js'
 import {Workspace} from '../core/state/workspace.js'
 import {listenHostProblem} from '../core/validation.js'
-import {renderExposition, type Sample, samplesOf} from '../core/views/exposition.js'
+import {type MetricType, renderExposition, type Sample, samplesOf} from '../core/views/exposition.js'
 import {MetricsCollector} from '../core/views/metrics.js'
 
 export interface MetricsSnapshot {
   commit: string | null
-  families: Array<{name: string; type: string; help: string; samples: Sample[]}>
+  families: Array<{name: string; type: MetricType; help: string; samples: Sample[]}>
 }
 
 export default class Metrics extends WorkspaceCommand {

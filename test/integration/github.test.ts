@@ -77,7 +77,11 @@ describe('rigor init --github', () => {
     expect(runText(workflow, 'work')).toContain('rigor work --remote origin')
     expect(workflow.jobs.review.needs).toBe('work')
     const review = runText(workflow, 'review')
-    for (const command of ['rigor rank', 'rigor audit', 'rigor report', 'gh pr create']) expect(review).toContain(command)
+    for (const command of ['rigor rank', 'rigor audit', 'rigor report', 'gh pr create', 'rigor health']) expect(review).toContain(command)
+    // health runs last, also after a failed step (refused audits), and fails the run when a threshold is crossed
+    const health = steps(workflow, 'review').findIndex((s) => s.run === 'rigor health')
+    expect(health).toBe(steps(workflow, 'review').length - 2)
+    expect(steps(workflow, 'review')[health]!.if).toBe('${{ !cancelled() }}')
     // the review job is local: no --remote, no RIGOR_REMOTE anywhere
     expect(review).not.toContain('--remote')
     expect(text).not.toContain('RIGOR_REMOTE')
@@ -324,6 +328,9 @@ describe('the generated workflow, run', () => {
     expect(byName['Fail on refused audits']!.output).toContain('refused audits: mom/lb-20')
     expect(byName['Rank, audit the top candidates, report']!.output).toContain('alice seeded this node')
     expect(byName['Remove the signing key']!.skipped).toBe(false)
+    // no health: thresholds in this rigor.yaml: the checks are printed and pass
+    expect(byName['Check health']!.code, byName['Check health']!.output).toBe(0)
+    expect(byName['Check health']!.output).toMatch(/audit_backlog\s/)
     expect(readdirSync(review!.runnerTemp)).not.toContain('rigor-signing-key')
     expect(review!.ok).toBe(false)
 
