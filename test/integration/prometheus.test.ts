@@ -107,9 +107,13 @@ describe('rigor metrics --serve under a real Prometheus', {timeout: SLOW}, () =>
         {nodes: ['d', 'e'].map((n) => ({id: `t/${n}`, team: 'default', run: {command: verdictRunner({sharpe: 1})}}))},
         'more.yaml',
       )
+      expect(await scalar(port, 'rigor_state_commits_total{action="seed"}')).toBe(1)
       expect(rigor(repo.dir, ['seed', 'more.yaml']).code).toBe(0)
       await until('the new nodes', async () => (await scalar(port, 'sum(rigor_nodes{status="pending"})')) === 2)
       expect(await scalar(port, 'sum(rigor_nodes)')).toBe(5)
+      // the history is read on from the last tip seen: the new seed commit counted once, the claims still there
+      await until('the new seed commit', async () => (await scalar(port, 'rigor_state_commits_total{action="seed"}')) === 2)
+      expect(await scalar(port, 'rigor_state_commits_total{action="claim"}')).toBe(3)
 
       // the dashboard's queries parse and run ($__rate_interval and $__range as Grafana would fill them)
       for (const expr of dashboardQueries()) {

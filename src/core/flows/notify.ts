@@ -7,7 +7,7 @@
  */
 import {execa} from 'execa'
 import type {AuditOutcome} from '../auditor/index.js'
-import type {NotifyEventKind} from '../schemas/index.js'
+import type {NotifyConfig, NotifyEventKind} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 
 /** A health check as `rigor health` reports it (flows/health.ts). */
@@ -43,10 +43,20 @@ export async function notify(ws: Workspace, event: RigorEvent, opts: {now?: Date
   const config = ws.config.notify
   if (!config) return {sent: false, skipped: 'not_configured'}
   if (config.events && !config.events.includes(event.kind as NotifyEventKind)) return {sent: false, skipped: 'not_subscribed'}
+  try {
+    return await runNotifier(ws, config, event, opts.now ?? new Date())
+  } catch (err) {
+    const problem = (err as Error).message.split('\n')[0]!
+    ws.warnOnce(`notify.command (${config.command[0]}) failed on the ${event.kind} event: ${problem}`)
+    return {sent: false, problem}
+  }
+}
+
+async function runNotifier(ws: Workspace, config: NotifyConfig, event: RigorEvent, now: Date): Promise<NotifyOutcome> {
   const payload: EventPayload = {
     version: 1,
     ...event,
-    at: (opts.now ?? new Date()).toISOString(),
+    at: now.toISOString(),
     workspace: ws.root,
     branch: ws.stateRef.replace(/^refs\/heads\//, ''),
     commit: (await ws.readTip()) ?? null,
