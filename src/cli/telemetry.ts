@@ -25,7 +25,11 @@ export async function withTelemetry<T>(
 ): Promise<T> {
   if (!telemetryWanted(opts.env ?? process.env)) return fn(noTelemetry)
   const {openTelemetrySession} = await import('../core/telemetry/otel.js')
-  const session: TelemetrySession = openTelemetrySession({serviceVersion: command.version})
+  const session: TelemetrySession = openTelemetrySession({
+    serviceVersion: command.version,
+    // stderr, so --json output stays parseable
+    onWarning: (message) => process.stderr.write(`Warning: ${message}\n`),
+  })
   let received: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     received ??= signal

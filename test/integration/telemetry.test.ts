@@ -9,6 +9,7 @@ import {BIN, type CliResult, rigor, rigorAsync, verdictRunner} from '../helpers/
 import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
 import {otlpReceiver, type ReceivedSpan} from '../helpers/otlp-receiver.js'
 import {SLOW, waitFor} from '../helpers/processes.js'
+import {freePort} from '../helpers/prometheus.js'
 import {workspace, writeSpec} from './helpers.js'
 
 /**
@@ -155,7 +156,7 @@ describe('OpenTelemetry over OTLP/HTTP', {timeout: SLOW}, () => {
     expect(call!.status).toMatchObject({code: 2, message: 'interrupted by SIGTERM'})
   })
 
-  it('without OTEL_EXPORTER_OTLP_ENDPOINT no OpenTelemetry module is loaded; with it, the SDK is', async () => {
+  it('without OTEL_EXPORTER_OTLP_ENDPOINT no OpenTelemetry module is loaded; with it, the SDK is; a collector that is down is a warning', async () => {
     repo = workspace()
     receiver = await otlpReceiver()
     const scratch = mkdtempSync(join(tmpdir(), 'rigor-probe-'))
@@ -178,6 +179,11 @@ describe('OpenTelemetry over OTLP/HTTP', {timeout: SLOW}, () => {
       const withEndpoint = await loaded({OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint})
       expect(withEndpoint.some((url) => url.includes('@opentelemetry/sdk-trace-base'))).toBe(true)
       expect(only(receiver.spans(), 'rigor work').attributes['rigor.command']).toBe('work')
+      // a collector that is not there costs the command nothing but a warning
+      const down = await rigorAsync(repo!.dir, ['work', '--json'], {OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`})
+      expect(down.code, down.stderr).toBe(0)
+      expect(JSON.parse(down.stdout).stopped_because).toBe('empty')
+      expect(down.stderr).toMatch(/Warning: OpenTelemetry: spans were not sent \(.*ECONNREFUSED.*\); check OTEL_EXPORTER_OTLP_ENDPOINT/)
     } finally {
       rmSync(scratch, {recursive: true, force: true})
     }

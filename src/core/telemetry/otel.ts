@@ -12,8 +12,8 @@ import {ROOT_CONTEXT, type Span, SpanStatusCode, trace} from '@opentelemetry/api
 import {OTLPMetricExporter} from '@opentelemetry/exporter-metrics-otlp-http'
 import {OTLPTraceExporter} from '@opentelemetry/exporter-trace-otlp-http'
 import {defaultResource, detectResources, envDetector, resourceFromAttributes} from '@opentelemetry/resources'
-import {MeterProvider, PeriodicExportingMetricReader} from '@opentelemetry/sdk-metrics'
-import {BasicTracerProvider, BatchSpanProcessor} from '@opentelemetry/sdk-trace-base'
+import {MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter} from '@opentelemetry/sdk-metrics'
+import {BasicTracerProvider, BatchSpanProcessor, type SpanExporter} from '@opentelemetry/sdk-trace-base'
 import {ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION} from '@opentelemetry/semantic-conventions'
 import {ATTR, type Attributes, type AttributeValue, type Measurement, type Telemetry, type TelemetrySession} from './telemetry.js'
 
@@ -23,17 +23,39 @@ const SHUTDOWN_LIMIT_MS = 15_000
 const defined = (attributes: Attributes): Record<string, AttributeValue> =>
   Object.fromEntries(Object.entries(attributes).filter((entry): entry is [string, AttributeValue] => entry[1] !== undefined))
 
-export function openTelemetrySession(opts: {serviceVersion: string}): TelemetrySession {
+export function openTelemetrySession(opts: {serviceVersion: string; onWarning?: (message: string) => void}): TelemetrySession {
   const resource = defaultResource()
     .merge(resourceFromAttributes({[ATTR_SERVICE_NAME]: 'rigor', [ATTR_SERVICE_VERSION]: opts.serviceVersion}))
     // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over rigor's own names
     .merge(detectResources({detectors: [envDetector]}))
+  // the first failure of each signal, said once when the command ends: a collector that is down must not pass unnoticed
+  const failures = new Map<string, string>()
+  const noting =
+    (what: string) =>
+    <R extends {code: number; error?: Error}>(result: R): R => {
+      if (result.code !== 0 && !failures.has(what)) failures.set(what, result.error?.message ?? 'the export failed')
+      return result
+    }
   // the exporters read OTEL_EXPORTER_OTLP_[TRACES_|METRICS_]ENDPOINT, _HEADERS and _TIMEOUT themselves
-  const tracerProvider = new BasicTracerProvider({resource, spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())]})
+  const traces = new OTLPTraceExporter()
+  const spanExporter: SpanExporter = {
+    export: (spans, done) => traces.export(spans, (result) => done(noting('spans')(result))),
+    shutdown: () => traces.shutdown(),
+    forceFlush: () => traces.forceFlush(),
+  }
+  const metrics = new OTLPMetricExporter()
+  const metricExporter: PushMetricExporter = {
+    export: (data, done) => metrics.export(data, (result) => done(noting('metrics')(result))),
+    shutdown: () => metrics.shutdown(),
+    forceFlush: () => metrics.forceFlush(),
+    selectAggregationTemporality: (kind) => metrics.selectAggregationTemporality(kind),
+    selectAggregation: (kind) => metrics.selectAggregation(kind),
+  }
+  const tracerProvider = new BasicTracerProvider({resource, spanProcessors: [new BatchSpanProcessor(spanExporter)]})
   const meterProvider = new MeterProvider({
     resource,
     // a command is short: what it measured is sent when it ends (shutdown), and once a minute while it runs
-    readers: [new PeriodicExportingMetricReader({exporter: new OTLPMetricExporter(), exportIntervalMillis: 60_000})],
+    readers: [new PeriodicExportingMetricReader({exporter: metricExporter, exportIntervalMillis: 60_000})],
   })
   const tracer = tracerProvider.getTracer('rigor', opts.serviceVersion)
   const meter = meterProvider.getMeter('rigor', opts.serviceVersion)
@@ -118,8 +140,14 @@ export function openTelemetrySession(opts: {serviceVersion: string}): TelemetryS
         timer = setTimeout(resolve, SHUTDOWN_LIMIT_MS)
         timer.unref()
       })
-      await Promise.race([Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]), limit])
+      const sent = await Promise.race([
+        Promise.allSettled([tracerProvider.shutdown(), meterProvider.shutdown()]).then(() => true),
+        limit.then(() => false),
+      ])
       clearTimeout(timer)
+      if (!sent) failures.set('spans and metrics', `the collector did not answer within ${SHUTDOWN_LIMIT_MS / 1000}s`)
+      for (const [what, why] of failures)
+        opts.onWarning?.(`OpenTelemetry: ${what} were not sent (${why}); check OTEL_EXPORTER_OTLP_ENDPOINT`)
     },
   }
 }
