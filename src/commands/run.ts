@@ -8,6 +8,7 @@ import {CheckFailedError, InputError} from '../core/errors.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../core/dag/execute.js'
 import {problemError} from '../core/state/store.js'
 import {policies} from '../core/flows/policies.js'
+import {ATTR, type Telemetry} from '../core/telemetry/telemetry.js'
 
 export default class Run extends WorkspaceCommand {
   static override summary = 'Run a node: write its verdict, apply gates and rules (a pending node is claimed first).'
@@ -18,45 +19,41 @@ export default class Run extends WorkspaceCommand {
   }
 
   async run(): Promise<ExecuteOutcome> {
+    return this.traced({}, (telemetry) => this.runNode(telemetry), {stopsCleanly: true})
+  }
+
+  private async runNode(telemetry: Telemetry): Promise<ExecuteOutcome> {
     const {args, flags} = await this.parse(Run)
-    return this.traced(
-      {'rigor.node.id': args.id},
-      (telemetry) =>
-        withWorkspace(flags, async (ws) => {
-          const record = (await ws.currentSnapshot()).nodes.get(args.id)
-          if (!record) throw new InputError(`no node ${args.id}`, {fix: 'check the id with `rigor status`'})
-          if (record.problem) throw problemError(record.problem)
-          let node = record.node!
-          if (node.status === 'pending')
-            node = await claimNode(ws, args.id, {admission: policies.admission, worker: workerName(flags.worker)})
-          else if (node.status !== 'running') {
-            throw new CheckFailedError(`node ${args.id} is ${node.status}; only pending or claimed nodes run`, {
-              fix: 'seed a new node to run it again',
-            })
-          } else if (flags.worker && node.worker !== flags.worker) {
-            throw new CheckFailedError(`node ${args.id} is held by worker ${node.worker}, not ${flags.worker}`, {
-              fix: 'run it as its own worker, or wait for `rigor supervise` to re-queue it',
-            })
-          } else {
-            // a claim someone is running right now is not run a second time under its worker's name
-            const live = await liveRunOf(runsDirectory(ws.repo.paths.commonDir), node.id, node.attempt)
-            if (live) {
-              throw new CheckFailedError(
-                `node ${args.id} is being run now by worker ${node.worker} (pid ${live.worker_pid} on this machine)`,
-                {
-                  fix: 'wait for its verdict (rigor show), or stop that run: rigor cancel',
-                },
-              )
-            }
-          }
-          return withAbort(async ({signal, groups}) => {
-            const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups, telemetry})
-            if (outcome.kind === 'verdict') this.say(`${outcome.id}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
-            else this.say(`${outcome.id}: ${outcome.kind}`)
-            return outcome
+    telemetry.set({[ATTR.nodeId]: args.id})
+    return withWorkspace(flags, async (ws) => {
+      const record = (await ws.currentSnapshot()).nodes.get(args.id)
+      if (!record) throw new InputError(`no node ${args.id}`, {fix: 'check the id with `rigor status`'})
+      if (record.problem) throw problemError(record.problem)
+      let node = record.node!
+      if (node.status === 'pending') node = await claimNode(ws, args.id, {admission: policies.admission, worker: workerName(flags.worker)})
+      else if (node.status !== 'running') {
+        throw new CheckFailedError(`node ${args.id} is ${node.status}; only pending or claimed nodes run`, {
+          fix: 'seed a new node to run it again',
+        })
+      } else if (flags.worker && node.worker !== flags.worker) {
+        throw new CheckFailedError(`node ${args.id} is held by worker ${node.worker}, not ${flags.worker}`, {
+          fix: 'run it as its own worker, or wait for `rigor supervise` to re-queue it',
+        })
+      } else {
+        // a claim someone is running right now is not run a second time under its worker's name
+        const live = await liveRunOf(runsDirectory(ws.repo.paths.commonDir), node.id, node.attempt)
+        if (live) {
+          throw new CheckFailedError(`node ${args.id} is being run now by worker ${node.worker} (pid ${live.worker_pid} on this machine)`, {
+            fix: 'wait for its verdict (rigor show), or stop that run: rigor cancel',
           })
-        }),
-      {stopsCleanly: true},
-    )
+        }
+      }
+      return withAbort(async ({signal, groups}) => {
+        const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups, telemetry})
+        if (outcome.kind === 'verdict') this.say(`${outcome.id}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
+        else this.say(`${outcome.id}: ${outcome.kind}`)
+        return outcome
+      })
+    })
   }
 }

@@ -8,7 +8,7 @@ import {withWorkspace, workerName} from '../cli/workspace.js'
 import {excludedLocalNodes} from '../core/views/local-edits.js'
 import {runWorkLoop, type WorkSummary} from '../core/flows/worker.js'
 import {policies} from '../core/flows/policies.js'
-import {ATTR} from '../core/telemetry/telemetry.js'
+import {ATTR, type Telemetry} from '../core/telemetry/telemetry.js'
 
 export default class Work extends WorkspaceCommand {
   static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable.'
@@ -23,45 +23,45 @@ export default class Work extends WorkspaceCommand {
   }
 
   async run(): Promise<WorkSummary> {
+    return this.traced({}, (telemetry) => this.work(telemetry), {stopsCleanly: true})
+  }
+
+  private async work(telemetry: Telemetry): Promise<WorkSummary> {
     const {flags} = await this.parse(Work)
+    telemetry.set({'rigor.parallel': flags.parallel, [ATTR.team]: flags.team})
     const stopping = () => this.say('stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...')
     // around the workspace too: a signal while it closes (syncing the checkout) must not kill git halfway
-    return this.traced(
-      {'rigor.parallel': flags.parallel, [ATTR.team]: flags.team},
-      (telemetry) =>
-        withAbort(
-          ({signal, groups}) =>
-            withWorkspace(flags, async (ws) => {
-              const worker = workerName(flags.worker)
-              assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-              const progress =
-                process.stdout.isTTY && !this.jsonEnabled()
-                  ? listrProgress(flags.parallel, (text) => this.log(text))
-                  : plainProgress((line) => this.say(line))
-              const summary = await runWorkLoop(ws, {
-                admission: policies.admission,
-                worker,
-                parallel: flags.parallel,
-                maxNodes: flags['max-nodes'],
-                team: flags.team,
-                signal,
-                groups,
-                onEvent: (e) => progress.onEvent(e),
-                exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
-                telemetry,
-              })
-              await progress.done()
-              const statuses = Object.entries(summary.by_status)
-                .map(([s, n]) => `${n} ${s}`)
-                .join(', ')
-              this.say(
-                `${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${summary.released ? `; ${summary.released} put back` : ''}`,
-              )
-              return summary
-            }),
-          {onStop: stopping},
-        ),
-      {stopsCleanly: true},
+    return withAbort(
+      ({signal, groups}) =>
+        withWorkspace(flags, async (ws) => {
+          const worker = workerName(flags.worker)
+          assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
+          const progress =
+            process.stdout.isTTY && !this.jsonEnabled()
+              ? listrProgress(flags.parallel, (text) => this.log(text))
+              : plainProgress((line) => this.say(line))
+          const summary = await runWorkLoop(ws, {
+            admission: policies.admission,
+            worker,
+            parallel: flags.parallel,
+            maxNodes: flags['max-nodes'],
+            team: flags.team,
+            signal,
+            groups,
+            onEvent: (e) => progress.onEvent(e),
+            exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
+            telemetry,
+          })
+          await progress.done()
+          const statuses = Object.entries(summary.by_status)
+            .map(([s, n]) => `${n} ${s}`)
+            .join(', ')
+          this.say(
+            `${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${summary.released ? `; ${summary.released} put back` : ''}`,
+          )
+          return summary
+        }),
+      {onStop: stopping},
     )
   }
 }

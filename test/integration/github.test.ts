@@ -17,12 +17,13 @@ const PINNED = `git+https://github.com/example-lab/rigor.git#${'a1b2c3d4'.repeat
 
 let repo: TempRepo | undefined
 let scratch: string | undefined
+// the emulated runners hold a production install of rigor each (thousands of files): removing them takes a while on a loaded machine
 afterEach(() => {
   repo?.cleanup()
   repo = undefined
   if (scratch) rmSync(scratch, {recursive: true, force: true})
   scratch = undefined
-})
+}, 180_000)
 
 type Step = {name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string}
 const steps = (workflow: any, job: string): Step[] => workflow.jobs[job].steps
@@ -218,7 +219,7 @@ describe('the generated workflow, run', () => {
   })
 
   it('workers finish every node on the remote; the review job signs its audits, pushes rigor/review-<run id> and opens the PR; a refused audit fails the job', {
-    timeout: 240_000,
+    timeout: 300_000,
   }, async () => {
     const started = Date.now()
     scratch = mkdtempSync(join(tmpdir(), 'rigor-gha-'))
@@ -382,7 +383,7 @@ describe('the generated workflow, run', () => {
 })
 
 describe('the generated workflow, run with rigor as a devDependency', () => {
-  it('a worker installs rigor with npm ci from the lockfile and runs it from node_modules/.bin', {timeout: 120_000}, async () => {
+  it('a worker installs rigor with npm ci from the lockfile and runs it from node_modules/.bin', {timeout: 240_000}, async () => {
     scratch = mkdtempSync(join(tmpdir(), 'rigor-gha-dev-'))
     const packed = packRigor(scratch)
     repo = gitRepo()
