@@ -48,6 +48,8 @@ export {rankNodes, rankingHistory} from './core/views/rank.js'
 export {writeDailyReport} from './core/views/report.js'
 export {verifyWorkspace} from './core/views/verify.js'
 export {verifySignatures} from './core/views/verify-signatures.js'
+export {MetricsCollector, METRICS, METRIC_DEFS} from './core/views/metrics.js'
+export {renderExposition, samplesOf} from './core/views/exposition.js'
 
 // flows and the composition root
 export {policies} from './core/flows/policies.js'
@@ -57,6 +59,14 @@ export {runCycle} from './core/flows/cycle.js'
 export {cancelCycle} from './core/flows/cycle-cancel.js'
 export {listCycles} from './core/flows/cycle-records.js'
 export {initWorkspace} from './core/flows/init.js'
+export {checkHealth, evaluateHealth} from './core/flows/health.js'
+export type {HealthResult} from './core/flows/health.js'
+export {notify} from './core/flows/notify.js'
+export type {RigorEvent, NotifyOutcome} from './core/flows/notify.js'
+
+// telemetry: pass one to the flows (work loop, cycle, audits, agent calls); noTelemetry records nothing
+export {noTelemetry} from './core/telemetry/telemetry.js'
+export type {Telemetry, Measurement, Attributes} from './core/telemetry/telemetry.js'
 
 // kits
 export {auditNode} from './core/auditor/index.js'

@@ -2,6 +2,8 @@ import {Command, Errors, type Interfaces} from '@oclif/core'
 import {asRigorError, InputError, RigorError} from '../core/errors.js'
 import {colorOn, red} from './color.js'
 import {cwdFlag, FlagValueError, remoteFlag} from './flags.js'
+import type {Attributes, Telemetry} from '../core/telemetry/telemetry.js'
+import {withTelemetry} from './telemetry.js'
 
 // oclif's own shapes of parsed flags and args, which its public index does not re-export
 type FlagOutput = {[name: string]: any}
@@ -20,6 +22,15 @@ export abstract class RigorCommand extends Command {
   /** A line for humans; suppressed under --json. */
   protected say(message = ''): void {
     if (!this.jsonEnabled()) this.log(message)
+  }
+
+  /**
+   * Runs `fn` inside the command's root span when OTEL_EXPORTER_OTLP_ENDPOINT is
+   * set (see cli/telemetry.ts); otherwise with a telemetry that does nothing.
+   * `stopsCleanly`: the command handles SIGINT and SIGTERM itself (withAbort).
+   */
+  protected traced<T>(attributes: Attributes, fn: (telemetry: Telemetry) => Promise<T>, opts: {stopsCleanly?: boolean} = {}): Promise<T> {
+    return withTelemetry({id: this.id ?? 'rigor', version: this.config.version}, attributes, fn, opts)
   }
 
   /** Parsing is where every usage error arises, so it is told apart here, by where it was thrown rather than by its message. */

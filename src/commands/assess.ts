@@ -10,8 +10,10 @@ export default class Assess extends WorkspaceCommand {
 
   async run(): Promise<AssessResult> {
     const {args, flags} = await this.parse(Assess)
-    const result = await withWorkspace(flags, (ws) =>
-      assessNode(ws, args.id, {onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`)}),
+    const result = await this.traced({'rigor.node.id': args.id}, (telemetry) =>
+      withWorkspace(flags, (ws) =>
+        assessNode(ws, args.id, {onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`), telemetry}),
+      ),
     )
     this.say(`${result.assessor} on ${result.node}: ${result.assessment}`)
     return result

@@ -4,6 +4,8 @@ import {withWorkspace} from '../cli/workspace.js'
 import {auditNode} from '../core/auditor/index.js'
 import {resolveSigner} from '../core/state/signing-key.js'
 import type {AuditFrontMatter} from '../core/schemas/index.js'
+import {notifyAudit} from '../core/flows/notify.js'
+import {ATTR} from '../core/telemetry/telemetry.js'
 
 export default class Audit extends WorkspaceCommand {
   static override summary =
@@ -28,8 +30,13 @@ export default class Audit extends WorkspaceCommand {
 
   async run(): Promise<Omit<AuditFrontMatter, 'checksum'> & {file: string}> {
     const {args, flags} = await this.parse(Audit)
-    const outcome = await withWorkspace(flags, async (ws) =>
-      auditNode(ws, args.id, {auditor: flags.auditor, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}),
+    const outcome = await this.traced({[ATTR.nodeId]: args.id}, (telemetry) =>
+      withWorkspace(flags, async (ws) => {
+        const signer = await resolveSigner(ws.repo, flags['signing-key'], process.cwd())
+        const audited = await auditNode(ws, args.id, {auditor: flags.auditor, signer, telemetry})
+        await notifyAudit(ws, audited)
+        return audited
+      }),
     )
     for (const c of outcome.front.checks) this.say(`${c.result.padEnd(7)} ${c.name}${c.reason ? ` (${c.reason})` : ''}`)
     this.say(`${outcome.front.verdict}: ${outcome.path}`)

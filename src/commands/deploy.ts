@@ -5,6 +5,7 @@ import {deployNode, rollbackDeployment, type DeployResult, type RollbackResult} 
 import {InputError} from '../core/errors.js'
 import {resolveSigner} from '../core/state/signing-key.js'
 import {DEPLOY_STAGES} from '../core/schemas/index.js'
+import {notify} from '../core/flows/notify.js'
 
 export default class Deploy extends WorkspaceCommand {
   static override summary = 'Deploy a node to paper or live through the audit gate, or roll a deployment back.'
@@ -34,23 +35,27 @@ A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; en
     const stage = flags.stage as (typeof DEPLOY_STAGES)[number] | undefined
     const by = workerName(flags.by, '--by')
     if (flags.rollback) {
-      const result = await withWorkspace(flags, async (ws) =>
-        rollbackDeployment(ws, args.id, {
+      const result = await withWorkspace(flags, async (ws) => {
+        const rolledBack = await rollbackDeployment(ws, args.id, {
           stage,
           by,
           reason: flags.reason,
           signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd()),
-        }),
-      )
+        })
+        await notify(ws, {kind: 'deploy', action: 'rollback', node: rolledBack.node, stage: rolledBack.stage, by, file: rolledBack.file})
+        return rolledBack
+      })
       if (result.command?.output.trim()) this.say(result.command.output.trimEnd())
       this.say(`rolled back ${result.node} on ${result.stage} (${result.file})${result.command ? ', after its rollback command' : ''}`)
       return result
     }
     if (!stage) throw new InputError('--stage is required to deploy', {fix: 'pass --stage paper or --stage live (or --rollback)'})
     if (flags.reason) throw new InputError('--reason goes with --rollback', {fix: 'drop --reason, or add --rollback'})
-    const result = await withWorkspace(flags, async (ws) =>
-      deployNode(ws, args.id, {stage, by, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())}),
-    )
+    const result = await withWorkspace(flags, async (ws) => {
+      const deployed = await deployNode(ws, args.id, {stage, by, signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd())})
+      await notify(ws, {kind: 'deploy', action: 'deploy', node: deployed.node, stage: deployed.stage, by, file: deployed.file})
+      return deployed
+    })
     for (const warning of result.warnings) this.warn(warning)
     if (result.command?.output.trim()) this.say(result.command.output.trimEnd())
     this.say(`deployed ${result.node} to ${result.stage} (${result.file}), on ${result.audit}`)

@@ -4,6 +4,7 @@ import {numberFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {designNodes, type DesignResult} from '../core/agent/design.js'
+import type {Telemetry} from '../core/telemetry/telemetry.js'
 
 export default class Design extends WorkspaceCommand {
   static override summary = 'Ask the configured agent (agent.command, prompt on stdin) to design new nodes; seed the valid ones.'
@@ -16,6 +17,10 @@ export default class Design extends WorkspaceCommand {
   }
 
   async run(): Promise<DesignResult> {
+    return this.traced({}, (telemetry) => this.design(telemetry))
+  }
+
+  private async design(telemetry: Telemetry): Promise<DesignResult> {
     const {flags} = await this.parse(Design)
     const result = await withWorkspace(flags, async (ws) => {
       if (flags.team !== undefined && ws.config.teams.length > 0 && !ws.config.teams.some((t) => t.name === flags.team)) {
@@ -25,6 +30,7 @@ export default class Design extends WorkspaceCommand {
         count: flags.count,
         team: flags.team,
         onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`),
+        telemetry,
       })
     })
     this.say(

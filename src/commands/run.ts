@@ -8,6 +8,7 @@ import {CheckFailedError, InputError} from '../core/errors.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../core/dag/execute.js'
 import {problemError} from '../core/state/store.js'
 import {policies} from '../core/flows/policies.js'
+import {ATTR, type Telemetry} from '../core/telemetry/telemetry.js'
 
 export default class Run extends WorkspaceCommand {
   static override summary = 'Run a node: write its verdict, apply gates and rules (a pending node is claimed first).'
@@ -18,7 +19,12 @@ export default class Run extends WorkspaceCommand {
   }
 
   async run(): Promise<ExecuteOutcome> {
+    return this.traced({}, (telemetry) => this.runNode(telemetry), {stopsCleanly: true})
+  }
+
+  private async runNode(telemetry: Telemetry): Promise<ExecuteOutcome> {
     const {args, flags} = await this.parse(Run)
+    telemetry.set({[ATTR.nodeId]: args.id})
     return withWorkspace(flags, async (ws) => {
       const record = (await ws.currentSnapshot()).nodes.get(args.id)
       if (!record) throw new InputError(`no node ${args.id}`, {fix: 'check the id with `rigor status`'})
@@ -43,7 +49,7 @@ export default class Run extends WorkspaceCommand {
         }
       }
       return withAbort(async ({signal, groups}) => {
-        const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups})
+        const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups, telemetry})
         if (outcome.kind === 'verdict') this.say(`${outcome.id}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
         else this.say(`${outcome.id}: ${outcome.kind}`)
         return outcome

@@ -12,6 +12,7 @@ import {followState} from '../core/flows/follow.js'
 
 /** how often a follower looks without a sign of change (--poll) */
 const DEFAULT_POLL_MS = 30_000
+import {ATTR, type Telemetry} from '../core/telemetry/telemetry.js'
 
 export default class Work extends WorkspaceCommand {
   static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable (with --follow: until stopped).'
@@ -44,7 +45,12 @@ export default class Work extends WorkspaceCommand {
   }
 
   async run(): Promise<WorkSummary> {
+    return this.traced({}, (telemetry) => this.work(telemetry), {stopsCleanly: true})
+  }
+
+  private async work(telemetry: Telemetry): Promise<WorkSummary> {
     const {flags} = await this.parse(Work)
+    telemetry.set({'rigor.parallel': flags.parallel, [ATTR.team]: flags.team})
     const stopping = () => this.say('stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...')
     // around the workspace too: a signal while it closes (syncing the checkout) must not kill git halfway
     return withAbort(
@@ -68,6 +74,7 @@ export default class Work extends WorkspaceCommand {
             onEvent: (e) => progress.onEvent(e),
             exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
             follow: flags.follow ? followState(ws, {pollMs: flags.poll ?? DEFAULT_POLL_MS}) : undefined,
+            telemetry,
           })
           await progress.done()
           const statuses = Object.entries(summary.by_status)

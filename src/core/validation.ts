@@ -6,6 +6,7 @@
  * undefined), so callers can turn it into an InputError naming the field, or
  * into a reason recorded in a verdict.
  */
+import {isIP} from 'node:net'
 import bytes from 'bytes'
 import ms from 'ms'
 
@@ -80,6 +81,15 @@ export function workerNameProblem(name: unknown): string | undefined {
   if (name.length > MAX_NAME_LENGTH) return `worker name "${name.slice(0, 40)}..." is longer than ${MAX_NAME_LENGTH} characters`
   if (!NAME.test(name))
     return `worker name "${printable(name)}" may hold only letters, digits and @ . _ : + - (no spaces, no line breaks), starting with a letter or digit`
+  return undefined
+}
+
+/** The address a server listens on: an IP address (v4 or v6) or a host name, nothing that could carry more. */
+export function listenHostProblem(host: unknown): string | undefined {
+  if (typeof host !== 'string' || host.length === 0) return 'a host must be a non-empty string'
+  if (isIP(host) !== 0) return undefined
+  if (host.length > 253 || !/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host))
+    return `"${printable(host.slice(0, 60))}" is neither an IP address nor a host name`
   return undefined
 }
 

@@ -17,12 +17,13 @@ const PINNED = `git+https://github.com/example-lab/rigor.git#${'a1b2c3d4'.repeat
 
 let repo: TempRepo | undefined
 let scratch: string | undefined
+// the emulated runners hold a production install of rigor each (thousands of files): removing them takes a while on a loaded machine
 afterEach(() => {
   repo?.cleanup()
   repo = undefined
   if (scratch) rmSync(scratch, {recursive: true, force: true})
   scratch = undefined
-})
+}, 180_000)
 
 type Step = {name?: string; uses?: string; run?: string; with?: Record<string, unknown>; env?: Record<string, string>; if?: string}
 const steps = (workflow: any, job: string): Step[] => workflow.jobs[job].steps
@@ -77,7 +78,11 @@ describe('rigor init --github', () => {
     expect(runText(workflow, 'work')).toContain('rigor work --remote origin')
     expect(workflow.jobs.review.needs).toBe('work')
     const review = runText(workflow, 'review')
-    for (const command of ['rigor rank', 'rigor audit', 'rigor report', 'gh pr create']) expect(review).toContain(command)
+    for (const command of ['rigor rank', 'rigor audit', 'rigor report', 'gh pr create', 'rigor health']) expect(review).toContain(command)
+    // health runs last, also after a failed step (refused audits), and fails the run when a threshold is crossed
+    const health = steps(workflow, 'review').findIndex((s) => s.run === 'rigor health')
+    expect(health).toBe(steps(workflow, 'review').length - 2)
+    expect(steps(workflow, 'review')[health]!.if).toBe('${{ !cancelled() }}')
     // the review job is local: no --remote, no RIGOR_REMOTE anywhere
     expect(review).not.toContain('--remote')
     expect(text).not.toContain('RIGOR_REMOTE')
@@ -214,7 +219,7 @@ describe('the generated workflow, run', () => {
   })
 
   it('workers finish every node on the remote; the review job signs its audits, pushes rigor/review-<run id> and opens the PR; a refused audit fails the job', {
-    timeout: 240_000,
+    timeout: 300_000,
   }, async () => {
     const started = Date.now()
     scratch = mkdtempSync(join(tmpdir(), 'rigor-gha-'))
@@ -324,6 +329,9 @@ describe('the generated workflow, run', () => {
     expect(byName['Fail on refused audits']!.output).toContain('refused audits: mom/lb-20')
     expect(byName['Rank, audit the top candidates, report']!.output).toContain('alice seeded this node')
     expect(byName['Remove the signing key']!.skipped).toBe(false)
+    // no health: thresholds in this rigor.yaml: the checks are printed and pass
+    expect(byName['Check health']!.code, byName['Check health']!.output).toBe(0)
+    expect(byName['Check health']!.output).toMatch(/audit_backlog\s/)
     expect(readdirSync(review!.runnerTemp)).not.toContain('rigor-signing-key')
     expect(review!.ok).toBe(false)
 
@@ -375,7 +383,7 @@ describe('the generated workflow, run', () => {
 })
 
 describe('the generated workflow, run with rigor as a devDependency', () => {
-  it('a worker installs rigor with npm ci from the lockfile and runs it from node_modules/.bin', {timeout: 120_000}, async () => {
+  it('a worker installs rigor with npm ci from the lockfile and runs it from node_modules/.bin', {timeout: 240_000}, async () => {
     scratch = mkdtempSync(join(tmpdir(), 'rigor-gha-dev-'))
     const packed = packRigor(scratch)
     repo = gitRepo()

@@ -139,7 +139,7 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
     checked('work', repo.dir, ['work'])
   })
 
-  it('status, show, log, graph, verify, rules', () => {
+  it('status, show, log, graph, verify, rules, supervise, health, metrics', () => {
     checked('status', repo.dir, ['status'])
     checked('show', repo.dir, ['show', ID])
     checked('log', repo.dir, ['log'])
@@ -149,6 +149,8 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
     checked('rules check', repo.dir, ['rules', 'check'])
     checked('rules replay', repo.dir, ['rules', 'replay'])
     checked('supervise', repo.dir, ['supervise', '--once'])
+    checked('health', repo.dir, ['health'])
+    checked('metrics', repo.dir, ['metrics'])
   })
 
   it('rank, report, audit, deploy, paper', async () => {

@@ -14,7 +14,9 @@ import type Graph from '../../commands/graph.js'
 import type HandoffCreate from '../../commands/handoff/create.js'
 import type HandoffList from '../../commands/handoff/list.js'
 import type HandoffVerify from '../../commands/handoff/verify.js'
+import type Health from '../../commands/health.js'
 import type Init from '../../commands/init.js'
+import type Metrics from '../../commands/metrics.js'
 import type Paper from '../../commands/paper.js'
 import type Rank from '../../commands/rank.js'
 import type Report from '../../commands/report.js'
@@ -67,8 +69,10 @@ type Checks = {
   handoffCreate: Fits<ResultOf<typeof HandoffCreate>, typeof R.HandoffCreateResult>
   handoffList: Fits<ResultOf<typeof HandoffList>, typeof R.HandoffListResult>
   handoffVerify: Fits<ResultOf<typeof HandoffVerify>, typeof R.HandoffVerifyResult>
+  health: Fits<ResultOf<typeof Health>, typeof R.HealthResult>
   init: Fits<ResultOf<typeof Init>, typeof R.InitResult>
   log: Fits<LogEntry, typeof R.LogLine>
+  metrics: Fits<ResultOf<typeof Metrics>, typeof R.MetricsResult>
   paper: Fits<ResultOf<typeof Paper>, typeof R.PaperResult>
   rank: Fits<ResultOf<typeof Rank>, typeof R.RankResult>
   report: Fits<ResultOf<typeof Report>, typeof R.ReportResult>
@@ -110,8 +114,10 @@ export const resultTypesFit: Checks = {
   handoffCreate: true,
   handoffList: true,
   handoffVerify: true,
+  health: true,
   init: true,
   log: true,
+  metrics: true,
   paper: true,
   rank: true,
   report: true,

@@ -447,6 +447,41 @@ export const SlurmCancelResult = strict({
     strict({job_id: z.string(), pending: z.array(z.string()), running: z.array(z.string()), how: z.enum(['graceful', 'kill'])}),
   ),
 })
+export const HealthResult = strict({
+  ok: z.boolean(),
+  checks: z.array(
+    strict({
+      name: z.enum(['score', 'audit_backlog', 'failed_audit_rate', 'stuck_leases']),
+      value: z.number().nullable(),
+      threshold: z.number().nullable(),
+      bound: z.enum(['min', 'max']),
+      ok: z.boolean(),
+    }),
+  ),
+  score_formula: z.string(),
+  commit: commit.nullable(),
+  notified: strict({
+    sent: z.boolean(),
+    skipped: z.enum(['not_configured', 'not_subscribed']).optional(),
+    problem: z.string().optional(),
+  }).optional(),
+})
+
+/** `rigor metrics --json`: every family with its samples as the exposition lists them; with --serve, what was served. */
+export const MetricsResult = z.union([
+  strict({
+    commit: commit.nullable(),
+    families: z.array(
+      strict({
+        name: z.string(),
+        type: z.enum(['counter', 'gauge', 'histogram']),
+        help: z.string(),
+        samples: z.array(strict({name: z.string(), labels: z.record(z.string(), z.string()), value: z.number()})),
+      }),
+    ),
+  }),
+  strict({url: z.string(), scrapes: z.number().int().nonnegative(), failed: z.number().int().nonnegative()}),
+])
 
 /** Command id (as typed) -> the schema of its --json output. `log` prints one LogLine per line. */
 export const COMMAND_RESULTS = {
@@ -467,8 +502,10 @@ export const COMMAND_RESULTS = {
   'handoff create': HandoffCreateResult,
   'handoff list': HandoffListResult,
   'handoff verify': HandoffVerifyResult,
+  health: HealthResult,
   init: InitResult,
   log: LogLine,
+  metrics: MetricsResult,
   paper: PaperResult,
   rank: RankResult,
   report: ReportResult,

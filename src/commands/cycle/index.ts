@@ -7,6 +7,7 @@ import {withAbort} from '../../cli/signals.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {cycleExitCode, runCycle, type CycleResult} from '../../core/flows/cycle.js'
 import {CYCLE_STEPS} from '../../core/schemas/index.js'
+import type {Telemetry} from '../../core/telemetry/telemetry.js'
 
 export default class Cycle extends WorkspaceCommand {
   static override summary =
@@ -27,7 +28,12 @@ export default class Cycle extends WorkspaceCommand {
   }
 
   async run(): Promise<CycleResult> {
+    return this.traced({}, (telemetry) => this.cycle(telemetry), {stopsCleanly: true})
+  }
+
+  private async cycle(telemetry: Telemetry): Promise<CycleResult> {
     const {flags} = await this.parse(Cycle)
+    telemetry.set({'rigor.parallel': flags.parallel})
     const live = process.stdout.isTTY && !this.jsonEnabled()
     let progress: Progress | undefined
     return withAbort(async ({signal, groups}) => {
@@ -39,6 +45,7 @@ export default class Cycle extends WorkspaceCommand {
           skip: flags.skip,
           signal,
           groups,
+          telemetry,
           onStep: (event) => {
             const {name, status} = event.step
             if (event.kind === 'kept') this.say(`${name}: ${status} before the restart`)

@@ -3,6 +3,7 @@ import {InputError} from '../errors.js'
 import {dumpYaml} from '../state/documents.js'
 import {problemError} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
+import type {Telemetry} from '../telemetry/telemetry.js'
 import {recordAgentCall} from '../dag/agent-calls.js'
 import {LEARNINGS_FILE} from './design.js'
 import {askAgentRecorded} from './run-agent.js'
@@ -25,7 +26,7 @@ export interface AssessResult {
 export async function assessNode(
   ws: Workspace,
   id: string,
-  opts: {onRetry?: (attempt: number, why: string) => void; signal?: AbortSignal} = {},
+  opts: {onRetry?: (attempt: number, why: string) => void; signal?: AbortSignal; telemetry?: Telemetry} = {},
 ): Promise<AssessResult> {
   const snap = await ws.currentSnapshot()
   const record = snap.nodes.get(id)
@@ -56,6 +57,7 @@ export async function assessNode(
         signal: opts.signal,
       },
       (o) => recordAgentCall(ws, {kind: 'assess', agent: assessor, node: id, ...o}),
+      {kind: 'assess', telemetry: opts.telemetry},
     )
     assessment = answer.text
     attempts = answer.attempts

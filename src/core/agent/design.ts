@@ -7,6 +7,7 @@ import {SeedNode, SeedSpec, type NodeFile} from '../schemas/index.js'
 import {nodesOfSpec, seedNodes} from '../dag/seed.js'
 import {paramSegment} from '../state/ids.js'
 import type {Workspace} from '../state/workspace.js'
+import type {Telemetry} from '../telemetry/telemetry.js'
 import {askAgentRecorded, extractBlock} from './run-agent.js'
 import {recordAgentCall} from '../dag/agent-calls.js'
 import {nodeFingerprint} from '../dag/rules.js'
@@ -74,7 +75,7 @@ export async function designPrompt(ws: Workspace, opts: {count: number; team?: s
  */
 export async function designNodes(
   ws: Workspace,
-  opts: {count: number; team?: string; onRetry?: (attempt: number, why: string) => void; signal?: AbortSignal},
+  opts: {count: number; team?: string; onRetry?: (attempt: number, why: string) => void; signal?: AbortSignal; telemetry?: Telemetry},
 ): Promise<DesignResult> {
   const agent = ws.config.agent
   if (!agent) return builtInDesign(ws, opts)
@@ -91,6 +92,7 @@ export async function designNodes(
       signal: opts.signal,
     },
     (o) => recordAgentCall(ws, {kind: 'design', agent: designer, ...o}),
+    {kind: 'design', telemetry: opts.telemetry},
   )
   let raw: unknown
   try {

@@ -1,7 +1,9 @@
+import {basename} from 'node:path'
 import {execa} from 'execa'
 import type {z} from 'zod'
 import {CheckFailedError, NothingToDoError} from '../errors.js'
 import {Cost} from '../schemas/index.js'
+import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
 
 /** An agent reports what a call cost on a stderr line: `RIGOR_COST {"usd": 0.01, "tokens_in": 900, "tokens_out": 300}`. */
 const COST_LINE = /^RIGOR_COST (\{.*\})\s*$/m
@@ -103,22 +105,51 @@ export class AgentFailedError extends CheckFailedError {
   }
 }
 
-/** Asks the agent and records the call (cost, attempts) whether it succeeds or not. */
-export async function askAgentRecorded(
+/** What a finished call is recorded with (reports/agent-calls/): its cost, attempts, why they failed, and how long it took. */
+export interface AgentCallOutcome {
+  cost: z.infer<typeof Cost>
+  attempts: number
+  failures: string[]
+  duration_s: number
+}
+
+/**
+ * Asks the agent and records the call (cost, attempts, duration) whether it
+ * succeeds or not; the call is a span (`agent call <kind>`) under `trace.telemetry`.
+ */
+export function askAgentRecorded(
   call: AgentCall,
-  record: (outcome: {cost: z.infer<typeof Cost>; attempts: number; failures: string[]}) => Promise<unknown>,
+  record: (outcome: AgentCallOutcome) => Promise<unknown>,
+  trace: {kind: 'design' | 'assess'; telemetry?: Telemetry},
 ): Promise<AgentAnswer> {
-  try {
-    const answer = await askAgent(call)
-    await record({cost: answer.cost, attempts: answer.attempts, failures: answer.failures})
-    return answer
-  } catch (err) {
-    if (err instanceof AgentFailedError) await record({cost: err.cost, attempts: err.attempts, failures: err.failures})
-    // stopped before an attempt: what the earlier attempts cost still counts
-    if ((err instanceof AgentStoppedError || err instanceof AgentCancelledError) && err.attempts > 0)
-      await record({cost: err.cost, attempts: err.attempts, failures: err.failures})
-    throw err
-  }
+  const attributes = {[ATTR.agentKind]: trace.kind, [ATTR.agent]: basename(call.command[0] ?? '')}
+  return (trace.telemetry ?? noTelemetry).span(`agent call ${trace.kind}`, attributes, async (span) => {
+    const started = performance.now()
+    const finish = async (outcome: 'ok' | 'failed' | 'stopped', o: Omit<AgentCallOutcome, 'duration_s'>) => {
+      // nothing was paid for when the budget stopped the first attempt: no record, no measurement
+      if (o.attempts === 0) return
+      const duration_s = Math.round(performance.now() - started) / 1000
+      const tokens = {tokens_in: o.cost.tokens_in ?? 0, tokens_out: o.cost.tokens_out ?? 0}
+      span.set({
+        [ATTR.attempts]: o.attempts,
+        [ATTR.costUsd]: o.cost.usd,
+        [ATTR.tokensIn]: tokens.tokens_in,
+        [ATTR.tokensOut]: tokens.tokens_out,
+      })
+      span.measure({kind: 'agent_call', agent_kind: trace.kind, outcome, attempts: o.attempts, duration_s, cost_usd: o.cost.usd, ...tokens})
+      await record({cost: o.cost, attempts: o.attempts, failures: o.failures, duration_s})
+    }
+    try {
+      const answer = await askAgent(call)
+      await finish('ok', answer)
+      return answer
+    } catch (err) {
+      if (err instanceof AgentFailedError) await finish('failed', err)
+      // stopped before an attempt: what the earlier attempts cost still counts
+      if (err instanceof AgentStoppedError || err instanceof AgentCancelledError) await finish('stopped', err)
+      throw err
+    }
+  })
 }
 
 /** The first fenced ```yaml / ```json block of an answer, or the whole answer. */

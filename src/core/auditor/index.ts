@@ -26,6 +26,7 @@ import {kitCommand, kitRunner} from './kit-runner.js'
 import {renderAuditFiles, sidecarPath} from './record.js'
 import {processRunner} from './rerun.js'
 import {auditsDirPath} from '../state/layout.js'
+import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
 
 export {decideVerdict} from './verdict.js'
 
@@ -59,11 +60,20 @@ export interface AuditOutcome {
  * audits/<id>/<date>-<auditor>.md (short front matter, readable body), the
  * .json record beside it and an SVG chart, in one commit.
  */
-export async function auditNode(
+export function auditNode(
   ws: Workspace,
   id: string,
-  opts: {auditor: string; now?: Date; signer?: CommitSigner},
+  opts: {auditor: string; now?: Date; signer?: CommitSigner; telemetry?: Telemetry},
 ): Promise<AuditOutcome> {
+  return (opts.telemetry ?? noTelemetry).span('audit', {[ATTR.nodeId]: id, [ATTR.auditor]: opts.auditor}, async (span) => {
+    const outcome = await auditOnce(ws, id, opts)
+    span.set({[ATTR.verdict]: outcome.front.verdict})
+    span.measure({kind: 'audit', verdict: outcome.front.verdict})
+    return outcome
+  })
+}
+
+async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?: Date; signer?: CommitSigner}): Promise<AuditOutcome> {
   const now = opts.now ?? new Date()
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(opts.auditor)) {
     throw new InputError(`auditor name "${opts.auditor}" must be lowercase letters, digits, ".", "_" or "-"`, {

@@ -12,7 +12,7 @@ import type {Workspace} from '../state/workspace.js'
  */
 export async function recordAgentCall(
   ws: Workspace,
-  call: {kind: 'design' | 'assess'; agent: string; cost: Cost; attempts: number; failures: string[]; node?: string},
+  call: {kind: 'design' | 'assess'; agent: string; cost: Cost; attempts: number; failures: string[]; duration_s?: number; node?: string},
 ): Promise<string> {
   const at = new Date()
   const file = `${AGENT_CALLS_DIR}/${nowIso(at).replace(/[:.]/g, '-')}-${call.kind}-${process.pid}.yaml`

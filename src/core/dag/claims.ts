@@ -20,8 +20,13 @@ export type ClaimResult =
   | {claimed: undefined; reason: NothingClaimableReason; detail: string; conflicts: number}
 type Decided = {claimed: NodeFile} | {claimed: undefined; reason: NothingClaimableReason; detail: string}
 
-/** The commit that moves `node` to running for `worker` with a fresh lease. */
-function claimChange(ws: Workspace, node: NodeFile, opts: ClaimOptions): PlannedChange<{claimed: NodeFile}> {
+/**
+ * The commit that moves `node` to running for `worker` with a fresh lease.
+ * `lostRaces`: how often another writer moved the branch first while this
+ * claim was being made; recorded as Rigor-Conflicts, the one trace of claim
+ * conflicts in the history (`rigor metrics` counts them).
+ */
+function claimChange(ws: Workspace, node: NodeFile, opts: ClaimOptions, lostRaces: number): PlannedChange<{claimed: NodeFile}> {
   const started = (opts.now ?? (() => new Date()))()
   const [path, text, claimed] = transition(node, {kind: 'claim', worker: opts.worker, now: started, leaseMs: ws.config.lease.duration})
   return {
@@ -31,7 +36,7 @@ function claimChange(ws: Workspace, node: NodeFile, opts: ClaimOptions): Planned
       subject: `claim ${node.id}`,
       nodes: [node.id],
       worker: opts.worker,
-      trailers: {Attempt: String(claimed.attempt)},
+      trailers: {Attempt: String(claimed.attempt), ...(lostRaces > 0 ? {Conflicts: String(lostRaces)} : {})},
     },
     result: {claimed},
   }
@@ -60,7 +65,7 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
       const found = findCandidates(snap, ws.config, opts, await opts.admission(ws, snap))
       const best = found.ready[0]
       if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
-      return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts)
+      return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts, attempt)
     },
     {urgent: true},
   )
@@ -69,7 +74,7 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
 
 /** Claims one named node for `worker`; refuses with the reason when it is not claimable. */
 export async function claimNode(ws: Workspace, id: string, opts: ClaimOptions): Promise<NodeFile> {
-  const outcome = await ws.commit(async (snap) => {
+  const outcome = await ws.commit(async (snap, attempt) => {
     const record = snap.nodes.get(id)
     if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
     if (record.problem) throw problemError(record.problem)
@@ -83,7 +88,7 @@ export async function claimNode(ws: Workspace, id: string, opts: ClaimOptions): 
             : 'only pending nodes can be claimed',
       })
     }
-    return claimChange(ws, node, opts)
+    return claimChange(ws, node, opts, attempt)
   })
   return outcome.result.claimed
 }

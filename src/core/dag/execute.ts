@@ -21,6 +21,7 @@ import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {releaseHeld} from './claims.js'
 import {transition} from './lifecycle.js'
+import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
 
 export interface ExecuteOptions {
   worker: string
@@ -32,6 +33,8 @@ export interface ExecuteOptions {
   onProcessEnd?: () => void
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
+  /** where the run's span goes (a child of the work loop's or the cycle step's); none by default */
+  telemetry?: Telemetry
 }
 
 export type ExecuteOutcome =
@@ -48,7 +51,26 @@ const heldBy = (node: NodeFile | undefined, claimed: NodeFile, worker: string): 
  * and blocks it causes) in one commit. While the run lasts the lease is renewed
  * and the node watched: a cancel, or a supervisor taking the node back, stops it.
  */
-export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions): Promise<ExecuteOutcome> {
+export function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions): Promise<ExecuteOutcome> {
+  const attributes = {[ATTR.nodeId]: claimed.id, [ATTR.team]: claimed.team, [ATTR.attempt]: claimed.attempt, [ATTR.worker]: opts.worker}
+  return (opts.telemetry ?? noTelemetry).span('node run', attributes, async (span) => {
+    let costUsd: number | undefined
+    const outcome = await runClaimedNode(ws, claimed, opts, (usd) => (costUsd = usd))
+    span.set({[ATTR.status]: outcome.kind === 'verdict' ? outcome.status : outcome.kind, [ATTR.costUsd]: costUsd})
+    if (outcome.kind === 'verdict') {
+      span.set({[ATTR.durationS]: outcome.durationMs / 1000})
+      span.measure({kind: 'node_run', team: claimed.team, status: outcome.status, duration_s: outcome.durationMs / 1000, cost_usd: costUsd})
+    }
+    return outcome
+  })
+}
+
+async function runClaimedNode(
+  ws: Workspace,
+  claimed: NodeFile,
+  opts: ExecuteOptions,
+  onCost: (usd: number) => void,
+): Promise<ExecuteOutcome> {
   // a claim that lands after a stop was asked for is put back without starting the runner
   if (opts.signal?.aborted) return releaseClaim(ws, claimed, opts.worker)
   const run = `${claimed.id.replace(/\//g, '__')}.${claimed.attempt}.${randomBytes(4).toString('hex')}`
@@ -124,6 +146,7 @@ export async function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts:
       stopCause === 'cancelled'
         ? {ok: false, reason: 'cancelled while running'}
         : declaredLeftOut(await readRunnerReport(outDir, outcome, timeoutMs, limits), outputs)
+    if (report.ok && report.verdict.cost) onCost(report.verdict.cost.usd)
     return await commitVerdict(ws, claimed, {
       worker: opts.worker,
       report,

@@ -89,6 +89,10 @@ export interface HealthReport {
 /** The auditor's backlog and failure rate: passed in by the caller (see flows/policies.ts), so health never reports 0 by accident. */
 export type AuditStats = (ws: Workspace) => Promise<{backlog: number; failedRate: number | null}>
 
+/** A running node whose lease has passed: its worker is gone or cut off, and the next `rigor supervise` takes it back. */
+export const leaseStuck = (node: Pick<NodeFile, 'status' | 'lease_until'>, now: Date): boolean =>
+  node.status === 'running' && node.lease_until !== undefined && Date.parse(node.lease_until) <= now.getTime()
+
 export async function healthCheck(ws: Workspace, auditStats: AuditStats, now = new Date()): Promise<HealthReport> {
   const snap = await ws.currentSnapshot()
   const report: HealthReport = {stuck: [], corrupt: [], audit_backlog: 0, failed_audit_rate: null, running: 0, pending: 0}
@@ -103,8 +107,7 @@ export async function healthCheck(ws: Workspace, auditStats: AuditStats, now = n
     const node = record.node!
     if (node.status === 'running') {
       report.running++
-      if (node.lease_until && Date.parse(node.lease_until) <= now.getTime())
-        report.stuck.push({id: node.id, worker: node.worker, lease_until: node.lease_until})
+      if (leaseStuck(node, now)) report.stuck.push({id: node.id, worker: node.worker, lease_until: node.lease_until})
     } else if (node.status === 'pending' && !node.sweep) report.pending++
   }
   const stats = await auditStats(ws)

@@ -9,6 +9,8 @@ import {writeDailyReport} from '../views/report.js'
 import {rankForCycle} from './cycle-rank.js'
 import {policies} from './policies.js'
 import {runWorkLoop, type WorkEvent} from './worker.js'
+import type {Telemetry} from '../telemetry/telemetry.js'
+import {notifyAudit} from './notify.js'
 
 export interface CycleOptions {
   parallel: number
@@ -21,6 +23,8 @@ export interface CycleOptions {
   signal?: AbortSignal
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
+  /** the cycle's span: each step is a span under it (telemetry/telemetry.ts); none by default */
+  telemetry?: Telemetry
 }
 
 /** start: an attempt begins; retry: an attempt failed and another follows after `delayMs`; finish: the step ended (or was skipped, blocked); kept: done before a restart */
@@ -39,16 +43,18 @@ export interface StepContext {
   worker: string
   /** writes the cycle's record, for a step that keeps progress within itself (assess) */
   save: () => Promise<void>
+  /** the step's span */
+  telemetry: Telemetry
 }
 
 /** What each step does; each returns the result `rigor cycle --json` prints under its name. */
 export const STEP_RUNNERS: Record<CycleStepName, (ctx: StepContext) => Promise<unknown>> = {
-  design: async ({ws, step, opts}) => {
-    const designed = await designNodes(ws, {count: opts.designCount, signal: opts.signal})
+  design: async ({ws, step, opts, telemetry}) => {
+    const designed = await designNodes(ws, {count: opts.designCount, signal: opts.signal, telemetry})
     step.cost_usd += designed.cost_usd
     return designed
   },
-  work: async ({ws, step, opts, worker}) => {
+  work: async ({ws, step, opts, worker, telemetry}) => {
     const summary = await runWorkLoop(ws, {
       admission: policies.admission,
       worker,
@@ -56,14 +62,17 @@ export const STEP_RUNNERS: Record<CycleStepName, (ctx: StepContext) => Promise<u
       onEvent: opts.onWork,
       signal: opts.signal,
       groups: opts.groups,
+      telemetry,
     })
     // what the runs of this step reported, counted again as a whole after a restart
     step.cost_usd = await verdictCost(ws, worker, step.started_at!)
     return summary
   },
   assess: assessNewVerdicts,
-  audit: ({ws, opts}) =>
+  audit: ({ws, opts, telemetry}) =>
     auditTopCandidates(ws, {
+      telemetry,
+      onAudited: (outcome) => notifyAudit(ws, outcome),
       count: opts.keep,
       auditor: `auditor-${hostname()
         .split('.')[0]!
@@ -89,7 +98,7 @@ export interface AssessStepResult {
  * The first failed or stopped call ends the step: a broken agent or a spent
  * budget would fail the rest the same way.
  */
-async function assessNewVerdicts({ws, record, step, opts, save}: StepContext): Promise<AssessStepResult> {
+async function assessNewVerdicts({ws, record, step, opts, save, telemetry}: StepContext): Promise<AssessStepResult> {
   const snap = await ws.currentSnapshot()
   const fresh: Array<{id: string; at: string}> = []
   for (const r of snap.nodes.values()) {
@@ -104,7 +113,7 @@ async function assessNewVerdicts({ws, record, step, opts, save}: StepContext): P
   for (const {id} of fresh) {
     if (step.done_nodes.includes(id)) continue
     if (opts.signal?.aborted) break
-    const judged = await assessNode(ws, id, {signal: opts.signal})
+    const judged = await assessNode(ws, id, {signal: opts.signal, telemetry})
     step.cost_usd += judged.cost_usd
     step.done_nodes.push(id)
     await save()

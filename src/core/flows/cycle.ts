@@ -30,6 +30,9 @@ import {
 } from './cycle-records.js'
 import {STEP_RUNNERS, type AssessStepResult, type CycleOptions} from './cycle-steps.js'
 import type {WorkSummary} from './worker.js'
+import {observeStep} from './cycle-step.js'
+import {ATTR} from '../telemetry/telemetry.js'
+import {notify} from './notify.js'
 
 export type {CycleOptions, CycleStepEvent} from './cycle-steps.js'
 
@@ -73,6 +76,7 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
   const {record, resumed} = await startOrResume(files, config, worker)
   const save = () => writeCycleRecord(files.current, record)
   const released = resumed ? await releaseHeld(ws, worker, () => true, 'of a crashed cycle') : []
+  opts.telemetry?.set({[ATTR.cycleId]: record.id, 'rigor.cycle.resumed': resumed})
   for (const step of record.steps) {
     if (ENDED.includes(step.status)) {
       opts.onStep?.({kind: 'kept', step})
@@ -180,7 +184,9 @@ async function runStep(
     await ctx.save()
     opts.onStep?.({kind: 'start', step})
     try {
-      const value = await STEP_RUNNERS[step.name]({ws, ...ctx})
+      const value = await observeStep(opts.telemetry, ctx.record.id, step.name, (telemetry) =>
+        STEP_RUNNERS[step.name]({ws, ...ctx, telemetry}),
+      )
       if (opts.signal?.aborted) return
       step.status = 'succeeded'
       step.result = value
@@ -202,6 +208,7 @@ async function runStep(
       }
       if (tries > settings.retry) {
         step.status = 'failed'
+        await notify(ws, {kind: 'cycle_step_failed', cycle: ctx.record.id, step: step.name, error: error.message})
         break
       }
       opts.onStep?.({kind: 'retry', step, delayMs: settings.retry_delay})

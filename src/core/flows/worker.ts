@@ -7,6 +7,7 @@ import type {Workspace} from '../state/workspace.js'
 import {GitFailedError} from '../errors.js'
 import type {ChangeFeed} from './follow.js'
 import {MAX_DURATION_MS} from '../validation.js'
+import type {Telemetry} from '../telemetry/telemetry.js'
 
 export type WorkEvent =
   | {type: 'claimed'; slot: number; id: string; attempt: number}
@@ -37,6 +38,8 @@ export interface WorkOptions {
    * feed reports, until `signal` aborts (or --max-nodes is reached).
    */
   follow?: ChangeFeed
+  /** each node run is a span under this one (telemetry/telemetry.ts); none by default */
+  telemetry?: Telemetry
 }
 
 export interface WorkSummary {
@@ -171,6 +174,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
         pollMs: opts.pollMs,
         onProcessEnd: processEnded,
         groups: opts.groups,
+        telemetry: opts.telemetry,
       })
         .then((outcome) => {
           if (outcome.kind === 'verdict') {

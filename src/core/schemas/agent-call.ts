@@ -9,6 +9,8 @@ export const AgentCallFile = z.strictObject({
   attempts: z.number().int().nonnegative(),
   failures: z.array(z.string()).default([]),
   node: NodeId.optional(),
+  /** how long the call took in seconds, retries and backoff included (optional: records written before rigor kept it have none) */
+  duration_s: z.number().nonnegative().optional(),
   /** the agent's answer (records written before rigor stopped keeping it here) */
   text: z.string().optional(),
   called_at: IsoTime,

@@ -5,6 +5,8 @@ import {AuditThresholds} from './audit-thresholds.js'
 import {CycleConfig} from './cycle-config.js'
 import {HoldoutConfig} from './holdout.js'
 import {ArtifactStoreConfig} from './inputs.js'
+import {HealthThresholds} from './health.js'
+import {NotifyConfig} from './notify.js'
 import {DEFAULT_RUNNER_LIMITS, RunnerLimits} from './limits.js'
 import {SlurmConfig} from './slurm-config.js'
 
@@ -125,6 +127,10 @@ export const ConfigFile = z.strictObject({
     .optional(),
   /** `rigor slurm submit`: see schemas/slurm-config.ts and docs/slurm.md */
   slurm: SlurmConfig.optional(),
+  /** the thresholds of `rigor health` (schemas/health.ts) */
+  health: HealthThresholds.optional(),
+  /** the program told about crossed health thresholds, FAIL audits, deploys and failed cycle steps (schemas/notify.ts) */
+  notify: NotifyConfig.optional(),
   runner: z
     .strictObject({
       default_timeout: Duration.default(3_600_000),

@@ -16,14 +16,18 @@ export interface LogQuery {
   node?: string
   action?: string
   worker?: string
+  /** read from this commit instead of the state's tip */
+  tip?: string
+  /** only commits after this one (an ancestor of the tip): what is new since it was last read */
+  since?: string
 }
 
 /** The activity log: rigor's commits on the state branch, newest first, read back from their trailers. */
 export async function readActivityLog(ws: Workspace, query: LogQuery = {}): Promise<LogEntry[]> {
-  const tip = await ws.readTip()
+  const tip = query.tip ?? (await ws.readTip())
   if (!tip) return []
   const entries: LogEntry[] = []
-  for (const {commit, time, message} of await ws.repo.commitMessages(tip, '^Rigor-Action: ')) {
+  for (const {commit, time, message} of await ws.repo.commitMessages(query.since ? `${query.since}..${tip}` : tip, '^Rigor-Action: ')) {
     const trailers = parseTrailers(message)
     if (!trailers.action) continue
     const entry: LogEntry = {

@@ -1,0 +1,55 @@
+import {exitCodeForSignal} from '../core/errors.js'
+import {type Attributes, noTelemetry, type Telemetry, type TelemetrySession} from '../core/telemetry/telemetry.js'
+
+/** Whether this process sends telemetry: only with the standard endpoint variable set, and not switched off by the standard one. */
+export function telemetryWanted(env: NodeJS.ProcessEnv): boolean {
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim()) && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true'
+}
+
+/**
+ * Runs a command's work inside its root span (`rigor <command>`), and sends
+ * what was recorded when it ends: normally, after an error, and on SIGINT or
+ * SIGTERM. Without OTEL_EXPORTER_OTLP_ENDPOINT, `fn` gets `noTelemetry` and the
+ * OpenTelemetry SDK is never imported, so start-up costs nothing.
+ *
+ * Signals: a command that stops cleanly on a signal (`stopsCleanly`: it runs
+ * in withAbort) returns normally and is flushed here; for any other command
+ * this handler sends what was recorded, then exits with the signal's code as
+ * Node would have.
+ */
+export async function withTelemetry<T>(
+  command: {id: string; version: string},
+  attributes: Attributes,
+  fn: (telemetry: Telemetry) => Promise<T>,
+  opts: {stopsCleanly?: boolean; env?: NodeJS.ProcessEnv} = {},
+): Promise<T> {
+  if (!telemetryWanted(opts.env ?? process.env)) return fn(noTelemetry)
+  const {openTelemetrySession} = await import('../core/telemetry/otel.js')
+  const session: TelemetrySession = openTelemetrySession({
+    serviceVersion: command.version,
+    // stderr, so --json output stays parseable
+    onWarning: (message) => process.stderr.write(`Warning: ${message}\n`),
+  })
+  let received: NodeJS.Signals | undefined
+  const onSignal = (signal: NodeJS.Signals) => {
+    received ??= signal
+    // the command's own handler (withAbort) is listening: it stops cleanly and returns, and the finally below sends
+    if (opts.stopsCleanly && process.listenerCount(signal) > 1) return
+    void session.shutdown(`interrupted by ${signal}`).finally(() => process.exit(exitCodeForSignal(signal)))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  try {
+    return await session.span(`rigor ${command.id}`, {...attributes, 'rigor.command': command.id}, async (root) => {
+      try {
+        return await fn(root)
+      } finally {
+        if (received) root.set({'rigor.interrupted': received})
+      }
+    })
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    await session.shutdown(received ? `interrupted by ${received}` : undefined)
+  }
+}

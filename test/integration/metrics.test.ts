@@ -1,0 +1,192 @@
+import {spawnSync} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {stringify} from 'yaml'
+import {claimNextNode} from '../../src/core/dag/claims.js'
+import {policies} from '../../src/core/flows/policies.js'
+import {renderMarkdownDocument} from '../../src/core/state/documents.js'
+import {Workspace} from '../../src/core/state/workspace.js'
+import {json, rigor, verdictRunner} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {SLOW, waitFor} from '../helpers/processes.js'
+import {hasTool, parseExposition, total} from '../helpers/prometheus.js'
+import {workspace, writeSpec} from './helpers.js'
+
+/**
+ * `rigor metrics`: text that promtool accepts, and numbers that agree with
+ * what the state says through other commands and with the git history.
+ */
+
+const FAKE_AGENT = resolve(__dirname, '../fixtures/fake-agent.mjs')
+
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+/** An audit report committed the way the auditor commits one (the numbers here are about counting, not auditing). */
+async function commitAudit(dir: string, id: string, verdict: 'PASS' | 'FAIL'): Promise<void> {
+  const ws = await Workspace.open(dir)
+  try {
+    await ws.commit(async (snap) => {
+      const file = `audits/${id}/${new Date().toISOString().slice(0, 10)}-risk.md`
+      const front = {
+        verdict,
+        auditor: 'risk',
+        audited_at: new Date().toISOString(),
+        covers: {node: id, commit: snap.commit, artifacts: {}},
+        checks: [],
+        issues: [],
+      }
+      return {
+        files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${id}\n`)]]),
+        message: {action: 'audit', subject: `audit ${id}`, nodes: [id], worker: 'risk'},
+        result: file,
+      }
+    })
+  } finally {
+    await ws.close()
+  }
+}
+
+/** A claim that loses one race on its way: another commit lands on the branch between its read and its compare-and-swap. */
+async function claimAfterALostRace(dir: string, git: TempRepo['git']): Promise<string> {
+  const ws = await Workspace.open(dir)
+  let raced = false
+  try {
+    const result = await claimNextNode(ws, {
+      worker: 'racer',
+      admission: async (w, snap) => {
+        if (!raced) {
+          raced = true
+          const tip = git('rev-parse', 'main')
+          git('update-ref', 'refs/heads/main', git('commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'someone else'), tip)
+        }
+        return policies.admission(w, snap)
+      },
+    })
+    return result.claimed!.id
+  } finally {
+    await ws.close()
+  }
+}
+
+const metricsText = () => {
+  const result = rigor(repo.dir, ['metrics'])
+  expect(result.code, result.stderr).toBe(0)
+  return result.stdout
+}
+
+describe('rigor metrics', {timeout: SLOW}, () => {
+  it('writes an exposition promtool accepts, whose numbers agree with status, health, the history and the records', async () => {
+    repo = workspace()
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      stringify({
+        version: 1,
+        teams: [{name: 'default'}, {name: 'beta'}],
+        gates: [{name: 'positive', reject_when: 'metrics.sharpe < 0', accept_when: 'metrics.sharpe >= 0'}],
+        budget: {daily_usd: 5},
+        lease: {duration: '2s'},
+        agent: {command: [process.execPath, FAKE_AGENT]},
+      }),
+    )
+    repo.git('add', 'rigor.yaml')
+    repo.git('commit', '-qm', 'config')
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'default/a', team: 'default', run: {command: verdictRunner({sharpe: 1}, {cost: {usd: 0.25}})}},
+        {id: 'default/b', team: 'default', run: {command: verdictRunner({sharpe: -1}, {cost: {usd: 0.5}})}},
+        {id: 'beta/c', team: 'beta', run: {command: verdictRunner({sharpe: 2})}},
+        {id: 'beta/d', team: 'beta', run: {command: verdictRunner({sharpe: 2})}, priority: 9},
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    // a worker that claims and vanishes: its lease of 2s runs out
+    expect(json(rigor(repo.dir, ['claim', '--worker', 'ghost', '--json'])).claimed.id).toBe('beta/d')
+    // one agent call on record (the fake agent reports $0.01 and 200 tokens out), and the two nodes it designed
+    expect(rigor(repo.dir, ['design', '--count', '2']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    writeSpec(repo.dir, {nodes: [{id: 'beta/e', team: 'beta', run: {command: verdictRunner({sharpe: 0.5})}}]}, 'more.yaml')
+    expect(rigor(repo.dir, ['seed', 'more.yaml']).code).toBe(0)
+    expect(await claimAfterALostRace(repo.dir, repo.git)).toBe('beta/e')
+    expect(rigor(repo.dir, ['run', 'beta/e']).code).toBe(0)
+    await commitAudit(repo.dir, 'default/a', 'FAIL')
+    await waitFor('the ghost lease to pass', () => json(rigor(repo.dir, ['health', '--json'])).checks[3].value === 1)
+
+    const text = metricsText()
+    if (hasTool('promtool')) {
+      const check = spawnSync('promtool', ['check', 'metrics'], {input: text, encoding: 'utf8'})
+      expect(check.status, `${check.stdout}${check.stderr}`).toBe(0)
+      expect(`${check.stdout}${check.stderr}`.trim()).toBe('')
+    } else console.warn('promtool not installed (Debian package prometheus): the exposition was not checked by it')
+    const samples = parseExposition(text)
+
+    const status = json(rigor(repo.dir, ['status', '--json']))
+    for (const [s, n] of Object.entries(status.by_status)) expect(total(samples, 'rigor_nodes', {status: s}), s).toBe(n)
+    for (const [team, counts] of Object.entries<Record<string, number>>(status.by_team))
+      for (const [s, n] of Object.entries(counts)) expect(total(samples, 'rigor_nodes', {team, status: s}), `${team} ${s}`).toBe(n)
+    // runs: one verdict per finished node
+    const finished = status.by_status.proven_accepted + status.by_status.proven_rejected + status.by_status.inconclusive
+    expect(finished).toBe(6)
+    expect(total(samples, 'rigor_run_duration_seconds_count')).toBe(finished)
+    expect(total(samples, 'rigor_run_duration_seconds_count', {team: 'default', status: 'proven_rejected'})).toBe(1)
+    expect(total(samples, 'rigor_run_duration_seconds_bucket', {le: '+Inf'})).toBe(finished)
+    expect(total(samples, 'rigor_run_cost_usd_total', {team: 'default'})).toBeCloseTo(0.75, 10)
+    expect(total(samples, 'rigor_gate_results_total', {gate: 'positive', result: 'reject'})).toBe(1)
+    expect(total(samples, 'rigor_gate_results_total', {gate: 'positive', result: 'accept'})).toBe(status.by_status.proven_accepted)
+    // audits, and health's view of them
+    const health = json(rigor(repo.dir, ['health', '--json']))
+    const check = (name: string) => health.checks.find((c: any) => c.name === name).value
+    expect(total(samples, 'rigor_audits_total', {verdict: 'FAIL'})).toBe(1)
+    expect(total(samples, 'rigor_audits_total', {verdict: 'PASS'})).toBe(0)
+    expect(total(samples, 'rigor_audit_backlog')).toBe(check('audit_backlog'))
+    expect(total(samples, 'rigor_audit_backlog')).toBe(status.by_status.proven_accepted - 1)
+    expect(total(samples, 'rigor_audit_failed_ratio')).toBe(1)
+    expect(total(samples, 'rigor_leases_stuck')).toBe(1)
+    expect(total(samples, 'rigor_health_score')).toBe(check('score'))
+    // the day's budget: the runs' costs and the agent call's
+    expect(total(samples, 'rigor_budget_spent_usd')).toBeCloseTo(0.76, 10)
+    expect(total(samples, 'rigor_budget_daily_usd')).toBe(5)
+    expect(total(samples, 'rigor_budget_remaining_usd')).toBeCloseTo(4.24, 10)
+    // the agent call's record
+    expect(total(samples, 'rigor_agent_calls_total', {kind: 'design', agent: 'agent:node', outcome: 'ok'})).toBe(1)
+    expect(total(samples, 'rigor_agent_attempts_total', {kind: 'design'})).toBe(1)
+    expect(total(samples, 'rigor_agent_tokens_total', {kind: 'design', direction: 'out'})).toBe(200)
+    expect(total(samples, 'rigor_agent_tokens_total', {kind: 'design', direction: 'in'})).toBeGreaterThan(100)
+    expect(total(samples, 'rigor_agent_cost_usd_total', {kind: 'design'})).toBeCloseTo(0.01, 10)
+    expect(total(samples, 'rigor_agent_call_duration_seconds_count', {kind: 'design'})).toBe(1)
+    expect(total(samples, 'rigor_agent_call_duration_seconds_sum', {kind: 'design'})).toBeGreaterThan(0)
+    // the history: claims and their lost races, as git log tells them
+    const log = (grep: string) => repo.git('log', '--format=%H', `--grep=${grep}`, 'main').split('\n').filter(Boolean).length
+    expect(total(samples, 'rigor_claims_total')).toBe(log('^Rigor-Action: claim$'))
+    expect(total(samples, 'rigor_claims_total')).toBe(7)
+    expect(log('^Rigor-Conflicts: 1$')).toBe(1)
+    expect(total(samples, 'rigor_claim_conflicts_total')).toBe(1)
+    expect(total(samples, 'rigor_state_commits_total', {action: 'verdict'})).toBe(log('^Rigor-Action: verdict$'))
+    expect(total(samples, 'rigor_state_last_change_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 3600)
+
+    // --json says the same, sample for sample
+    const asJson = json(rigor(repo.dir, ['metrics', '--json']))
+    expect(asJson.commit).toBe(repo.git('rev-parse', 'main'))
+    const fromJson = asJson.families.flatMap((f: any) => f.samples)
+    expect(fromJson).toEqual(samples)
+
+    // the supervisor takes the lease back: counted as an expiry, no longer stuck
+    expect(rigor(repo.dir, ['supervise', '--once']).code).toBe(0)
+    const after = parseExposition(metricsText())
+    expect(total(after, 'rigor_lease_expiries_total', {outcome: 'requeued'})).toBe(1)
+    expect(total(after, 'rigor_lease_expiries_total', {outcome: 'inconclusive'})).toBe(0)
+    expect(total(after, 'rigor_leases_stuck')).toBe(0)
+    expect(total(after, 'rigor_nodes', {team: 'beta', status: 'pending'})).toBe(1)
+  })
+
+  it('refuses --host without --serve, and a host that is no address (exit 2)', () => {
+    repo = workspace()
+    const lonely = rigor(repo.dir, ['metrics', '--host', '127.0.0.1'])
+    expect(lonely.code).toBe(2)
+    expect(lonely.stderr).toMatch(/--serve/)
+    const bad = rigor(repo.dir, ['metrics', '--serve', '0', '--host', 'a b;c'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/--host.*neither an IP address nor a host name/)
+  })
+})
