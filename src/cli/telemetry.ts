@@ -1,6 +1,17 @@
 import {exitCodeForSignal} from '../core/errors.js'
 import {type Attributes, noTelemetry, type Telemetry, type TelemetrySession} from '../core/telemetry/telemetry.js'
 
+/** The optional peer dependencies `rigor` needs to send telemetry (package.json peerDependenciesMeta). */
+export const OTEL_PACKAGES = [
+  '@opentelemetry/api',
+  '@opentelemetry/exporter-metrics-otlp-http',
+  '@opentelemetry/exporter-trace-otlp-http',
+  '@opentelemetry/resources',
+  '@opentelemetry/sdk-metrics',
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/semantic-conventions',
+]
+
 /** Whether this process sends telemetry: only with the standard endpoint variable set, and not switched off by the standard one. */
 export function telemetryWanted(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim()) && env.OTEL_SDK_DISABLED?.trim().toLowerCase() !== 'true'
@@ -24,11 +35,20 @@ export async function withTelemetry<T>(
   opts: {stopsCleanly?: boolean; env?: NodeJS.ProcessEnv} = {},
 ): Promise<T> {
   if (!telemetryWanted(opts.env ?? process.env)) return fn(noTelemetry)
-  const {openTelemetrySession} = await import('../core/telemetry/otel.js')
-  const session: TelemetrySession = openTelemetrySession({
+  const warn = (message: string) => process.stderr.write(`Warning: ${message}\n`)
+  // the SDK is an optional peer dependency (28 MB): installed by those who send telemetry
+  const otel = await import('../core/telemetry/otel.js').catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err
+    warn(
+      `OTEL_EXPORTER_OTLP_ENDPOINT is set but the OpenTelemetry packages are not installed, so nothing is sent; install them beside rigor: npm install ${OTEL_PACKAGES.join(' ')}`,
+    )
+    return undefined
+  })
+  if (!otel) return fn(noTelemetry)
+  const session: TelemetrySession = otel.openTelemetrySession({
     serviceVersion: command.version,
     // stderr, so --json output stays parseable
-    onWarning: (message) => process.stderr.write(`Warning: ${message}\n`),
+    onWarning: warn,
   })
   let received: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
