@@ -71,7 +71,7 @@ describe('rigor schedule install --cron', {timeout: SLOW}, () => {
     expect(status.cron).toEqual({available: true, line: second.line})
     expect(status.last_run).toMatchObject({outcome: 'ok', exit_code: 0, args: ['cycle']})
     expect(status.last_run.log.startsWith(join(dir, '.git/rigor/logs/cycle-'))).toBe(true)
-    expect(readFileSync(status.last_run.log, 'utf8')).toMatch(/report: done/)
+    expect(readFileSync(status.last_run.log, 'utf8')).toMatch(/report: succeeded/)
 
     const removed = checked('schedule uninstall', dir, ['--cron'], cronEnv)
     expect(removed.removed_line).toBe(true)
