@@ -102,9 +102,10 @@ await build({
   // oclif warns when node does not satisfy its engines field, after loading semver (a sixth of its start-up) to check; npm already checks rigor's own
   define: {'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"'},
   legalComments: 'none',
-  minify: true,
-  // error types are reported by their class names (`InputError`), which minifying would shorten
-  keepNames: true,
+  // identifiers keep their names: error types are reported by their class names (`InputError`),
+  // and esbuild's keepNames would pay for that with a call per function at every start-up
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
 })

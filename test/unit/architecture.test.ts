@@ -9,7 +9,17 @@ const SRC = resolve(__dirname, '../../src')
  * rooms below it, never one above (see docs/architecture.md).
  */
 const LAYERS: string[][] = [
-  ['core/errors.ts', 'core/validation.ts', 'core/proc.ts', 'core/package-root.ts', 'core/schemas', 'core/git', 'core/stats', 'core/data', 'core/backtest'],
+  [
+    'core/errors.ts',
+    'core/validation.ts',
+    'core/proc.ts',
+    'core/package-root.ts',
+    'core/schemas',
+    'core/git',
+    'core/stats',
+    'core/data',
+    'core/backtest',
+  ],
   ['core/state'],
   ['core/dag'],
   ['core/agent'],

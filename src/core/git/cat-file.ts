@@ -1,5 +1,6 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {GitFailedError, InternalError} from '../errors.js'
+import {endProcess} from './end-process.js'
 
 export interface GitObject {
   oid: string
@@ -91,8 +92,9 @@ export class CatFileBatch {
     return Promise.all(names.map((n) => this.read(n)))
   }
 
-  close(): void {
-    this.proc?.stdin.end()
+  close(): Promise<void> {
+    const proc = this.proc
     this.proc = undefined
+    return endProcess(proc)
   }
 }

@@ -1,5 +1,5 @@
-import {execa} from 'execa'
 import {GitFailedError} from '../errors.js'
+import {runText} from './spawn-text.js'
 
 /** A git command that exited non-zero where rigor expected it to work. */
 export class GitError extends GitFailedError {
@@ -31,17 +31,13 @@ export interface GitResult {
  * directly rather than through simple-git, which sleeps after silent commands.
  */
 export async function runGit(args: readonly string[], opts: GitRunOptions): Promise<GitResult> {
-  const result = await execa('git', args, {
+  const result = await runText('git', args, {
     cwd: opts.cwd,
     input: opts.input,
     env: {GIT_TERMINAL_PROMPT: '0', ...opts.env},
-    reject: false,
     // its own session: a Ctrl-C on the terminal stops rigor cleanly, it must not kill the git commands that stop needs
     detached: true,
-    stripFinalNewline: true,
-    encoding: 'utf8',
   })
-  const exitCode = result.exitCode ?? 1
-  if (exitCode !== 0 && !opts.allowFailure) throw new GitError(args, exitCode, String(result.stderr ?? ''))
-  return {stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode}
+  if (result.exitCode !== 0 && !opts.allowFailure) throw new GitError(args, result.exitCode, result.stderr)
+  return result
 }

@@ -1,6 +1,7 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {GitFailedError, RefConflictError, RefLockedError} from '../errors.js'
 import type {ObjectFormat} from './object-format.js'
+import {endProcess} from './end-process.js'
 
 /**
  * One long-lived `git update-ref --stdin` process that moves refs by
@@ -83,8 +84,9 @@ export class RefUpdater {
     return result
   }
 
-  close(): void {
-    this.proc?.stdin.end()
+  close(): Promise<void> {
+    const proc = this.proc
     this.proc = undefined
+    return endProcess(proc)
   }
 }

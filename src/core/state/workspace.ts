@@ -77,7 +77,7 @@ export class Workspace implements TransactionHost {
       if (await ws.worktree.ownCheckoutBehind(await repo.readRef(state.stateRef))) ws.requestSync()
       return ws
     } catch (err) {
-      repo.close()
+      await repo.close()
       throw err
     }
   }
@@ -288,7 +288,7 @@ export class Workspace implements TransactionHost {
       await this.flushSync()
       await this.store.persist()
     } finally {
-      this.repo.close()
+      await this.repo.close()
     }
   }
 }
