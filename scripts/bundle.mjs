@@ -82,7 +82,7 @@ const lazyPackages = {
   },
 }
 
-rmSync(join(root, 'dist', 'chunks'), {recursive: true, force: true})
+for (const old of ['chunks', 'rigor.mjs.map', 'commands.mjs.map']) rmSync(join(root, 'dist', old), {recursive: true, force: true})
 await build({
   entryPoints: {rigor: 'rigor-cli-entry', commands: 'rigor-commands-entry'},
   plugins: [generatedEntries, lazyPackages],
@@ -106,7 +106,6 @@ await build({
   // and esbuild's keepNames would pay for that with a call per function at every start-up
   minifyWhitespace: true,
   minifySyntax: true,
-  sourcemap: 'linked',
   logLevel: 'warning',
 })
 console.log(`bundled ${commands.length} commands into dist/rigor.mjs (classes for the manifest: dist/commands.mjs)`)
