@@ -5,6 +5,7 @@
 // Prints {"done": n, "conflicts": c, "seconds": s} as JSON.
 import {execFileSync} from 'node:child_process'
 import {claimNextNode} from '../dist/core/dag/claims.js'
+import {policies} from '../dist/core/flows/policies.js'
 import {Workspace} from '../dist/core/state/workspace.js'
 
 const [mode, dir, secondsText, worker] = process.argv.slice(2)
@@ -18,7 +19,7 @@ if (mode === 'rigor') {
   const ws = await Workspace.open(dir)
   ws.syncDelayMs = 60_000 // the benchmark measures claims; the working tree is synced once at the end
   while (Date.now() < deadline) {
-    const result = await claimNextNode(ws, {worker})
+    const result = await claimNextNode(ws, {worker, admission: policies.admission})
     if (!result.claimed) break
     done++
     conflicts += result.conflicts

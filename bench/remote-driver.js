@@ -5,6 +5,7 @@
 // a rejected push is a lost race). Prints {"done", "conflicts", "seconds"}.
 import {execFileSync} from 'node:child_process'
 import {claimNextNode} from '../dist/core/dag/claims.js'
+import {policies} from '../dist/core/flows/policies.js'
 import {Workspace} from '../dist/core/state/workspace.js'
 
 const [mode, dir, secondsText, worker] = process.argv.slice(2)
@@ -17,7 +18,7 @@ if (mode === 'rigor') {
   const ws = await Workspace.open(dir, {remote: 'origin'})
   ws.syncDelayMs = 60_000
   while (Date.now() < deadline) {
-    const result = await claimNextNode(ws, {worker})
+    const result = await claimNextNode(ws, {worker, admission: policies.admission})
     if (!result.claimed) break
     done++
     conflicts += result.conflicts

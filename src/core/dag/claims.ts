@@ -34,6 +34,7 @@ function claimChange(ws: Workspace, node: NodeFile, opts: ClaimOptions): Planned
       trailers: {Attempt: String(claimed.attempt)},
     },
     result: {claimed},
+    documents: new Map([[path, claimed]]),
   }
 }
 

@@ -1,6 +1,8 @@
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {CommitLock} from '../git/commit-lock.js'
+import {objectId} from '../git/objects.js'
+import type {FileChange} from '../git/tree-edit.js'
 import {InputError} from '../errors.js'
 import {RemoteLink} from '../git/remote.js'
 import {validateConfigConditions, type CompiledCondition} from './conditions.js'
@@ -227,6 +229,14 @@ export class Workspace implements TransactionHost {
 
   afterCommit(): void {
     this.requestSync()
+  }
+
+  rememberDocuments(files: Map<string, FileChange>, documents: Map<string, unknown>): void {
+    for (const [path, doc] of documents) {
+      const content = files.get(path)
+      if (content === null || content === undefined) continue
+      this.store.remember(objectId('blob', typeof content === 'string' ? Buffer.from(content) : content, this.repo.format), doc)
+    }
   }
 
   /**
