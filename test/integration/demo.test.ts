@@ -3,12 +3,13 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
+import {SLOW} from '../helpers/processes.js'
 
 let dir: string
 afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
 describe('rigor demo', () => {
-  it('runs the whole cycle on bundled data in a fresh workspace', () => {
+  it('runs the whole cycle on bundled data in a fresh workspace', {timeout: SLOW}, () => {
     dir = mkdtempSync(join(tmpdir(), 'rigor-demo-test-'))
     const target = join(dir, 'demo')
     const result = rigor(dir, ['demo', target, '--json'])
