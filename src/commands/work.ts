@@ -19,6 +19,10 @@ export default class Work extends WorkspaceCommand {
     parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots running at once', default: 1}),
     'max-nodes': numberFlag({integer: true, min: 1})({description: 'stop after claiming this many nodes'}),
     worker: Flags.string({description: 'worker name (default: $RIGOR_WORKER or host-pid)'}),
+    prefetch: numberFlag({integer: true, min: 1, max: 64})({
+      description:
+        'nodes claimed per claim commit, each with its own lease; unstarted ones are put back (default: 1, or from the contention with --remote)',
+    }),
   }
 
   async run(): Promise<WorkSummary> {
@@ -39,6 +43,7 @@ export default class Work extends WorkspaceCommand {
             worker,
             parallel: flags.parallel,
             maxNodes: flags['max-nodes'],
+            prefetch: flags.prefetch,
             team: flags.team,
             signal,
             groups,

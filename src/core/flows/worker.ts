@@ -1,4 +1,5 @@
-import {claimNextNode, type ClaimResult} from '../dag/claims.js'
+import type {ClaimResult} from '../dag/claims.js'
+import {ClaimBuffer} from '../dag/prefetch.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
 import type {RunGroups} from '../proc.js'
 import type {AdmissionPolicyFactory} from '../dag/admission.js'
@@ -25,6 +26,8 @@ export interface WorkOptions {
   groups?: RunGroups
   onEvent?: (event: WorkEvent) => void
   pollMs?: number
+  /** nodes claimed per claim commit (see ClaimBuffer); default: 1 locally, from the contention on a remote */
+  prefetch?: number
 }
 
 export interface WorkSummary {
@@ -73,11 +76,16 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
 
   // claims from one process go one at a time: racing ourselves only burns retries;
   // one queued behind another when a stop is asked for, or --max-nodes is reached, is never made (undefined)
+  const claims = new ClaimBuffer(
+    ws,
+    {worker: opts.worker, team: opts.team, exclude: opts.exclude, admission: opts.admission},
+    opts.prefetch ?? (ws.distributed ? undefined : 1),
+  )
   const claimSerially = (): Promise<ClaimResult | undefined> => {
     const next = claiming.then(() =>
       signal.aborted || !underMaxNodes()
         ? undefined
-        : claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, admission: opts.admission}),
+        : claims.next(opts.maxNodes === undefined ? undefined : opts.maxNodes - summary.claimed),
     )
     claiming = next.catch(() => {})
     return next
@@ -153,8 +161,13 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   }
 
   const inFlight = new Set<Promise<void>>()
-  await Promise.all(Array.from({length: Math.max(1, opts.parallel)}, (_, i) => slot(i)))
-  while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+  try {
+    await Promise.all(Array.from({length: Math.max(1, opts.parallel)}, (_, i) => slot(i)))
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight])
+  } finally {
+    // nodes claimed ahead that no slot started (a stop, --max-nodes, a failure) go back at once
+    summary.released += (await claims.releaseUnstarted()).length
+  }
   if (failure) throw failure
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'
   else if (!underMaxNodes()) summary.stopped_because = 'max_nodes'
