@@ -78,9 +78,11 @@ type DecidedBatch = {claimed: NodeFile[]} | {claimed: []; reason: NothingClaimab
  * (one push, on a remote), each with its own lease; fewer when fewer are
  * claimable. Each further node is chosen against the state with the ones
  * before it already running, so team limits and the budget hold for the batch.
+ * With `growTo`, each lost race adds a node to the batch, up to that many: a
+ * commit that had to be rebuilt anyway carries more claims.
  */
-export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: number): Promise<ClaimBatchResult> {
-  if (count <= 1) {
+export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: number, growTo = count): Promise<ClaimBatchResult> {
+  if (count <= 1 && growTo <= 1) {
     const one = await claimNextNode(ws, opts)
     return one.claimed ? {claimed: [one.claimed], conflicts: one.conflicts} : {...one, claimed: []}
   }
@@ -91,7 +93,8 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
       const files = new Map<string, FileChange>()
       const documents = new Map<string, unknown>()
       const claimed: NodeFile[] = []
-      for (let i = 0; i < count; i++) {
+      const size = Math.min(Math.max(count, growTo), count + attempt)
+      for (let i = 0; i < size; i++) {
         const found = findCandidates(view, ws.config, opts, await opts.admission(ws, view))
         if (!found.ready[0]) {
           if (i === 0) return {result: {claimed: [], reason: found.reason, detail: found.detail}}

@@ -15,13 +15,16 @@ export const MAX_AUTO_PREFETCH = 8
  * before starting it.
  *
  * `fixed` is the batch size the user asked for (--prefetch K). Without it the
- * size follows the contention measured on the way: one node while claims land
- * at the first try (fair to other workers, nothing held idle), doubled after a
- * claim that lost races, down by one after one that did not.
+ * size follows the contention measured on the way: a claim commit that lands
+ * after c lost races cost 1 + c pushes, so claiming about 1 + 2c̄ nodes in it
+ * (c̄ a running mean of c) brings the pushes per node back near one; with no
+ * contention that is one node (fair to other workers, nothing held idle).
  */
 export class ClaimBuffer {
   private readonly held: NodeFile[] = []
   private batch: number
+  /** running mean of the lost races per landed claim commit */
+  private contention = 0
 
   constructor(
     private readonly ws: Workspace,
@@ -42,9 +45,13 @@ export class ClaimBuffer {
       const node = await this.keepLease(this.held.shift()!)
       if (node) return {claimed: node, conflicts: 0}
     }
-    const result = await claimNextNodes(this.ws, this.opts, Math.max(1, Math.min(this.batch, limit)))
-    if (this.fixed === undefined)
-      this.batch = result.conflicts > 0 ? Math.min(MAX_AUTO_PREFETCH, this.batch * 2) : Math.max(1, this.batch - 1)
+    const size = Math.max(1, Math.min(this.batch, limit))
+    // the contention-driven batch also grows while this very claim keeps losing races
+    const result = await claimNextNodes(this.ws, this.opts, size, this.fixed === undefined ? Math.min(MAX_AUTO_PREFETCH, limit) : size)
+    if (this.fixed === undefined) {
+      this.contention = (this.contention + result.conflicts) / 2
+      this.batch = Math.min(MAX_AUTO_PREFETCH, Math.max(1, Math.round(1 + 2 * this.contention)))
+    }
     if ('reason' in result) return {claimed: undefined, reason: result.reason, detail: result.detail, conflicts: result.conflicts}
     const [first, ...rest] = result.claimed
     this.held.push(...rest)
