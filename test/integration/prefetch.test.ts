@@ -28,7 +28,9 @@ function claimsPerNode(dir: string, ref: string, action = 'claim'): Map<string, 
   const counts = new Map<string, number>()
   for (const message of git(dir, 'log', '--format=%B%x00', ref).split('\0')) {
     if (!new RegExp(`^Rigor-Action: ${action}$`, 'm').test(message)) continue
-    for (const m of message.matchAll(/^Rigor-Node: (.+)$/gm)) counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1)
+    const nodes = [...message.matchAll(/^Rigor-Node: (.+)$/gm)].map((m) => m[1]!)
+    // a verdict's further nodes are the ones it spawned
+    for (const node of action === 'claim' ? nodes : nodes.slice(0, 1)) counts.set(node, (counts.get(node) ?? 0) + 1)
   }
   return counts
 }

@@ -31,13 +31,14 @@ export function remoteWithClones(n: number, spec: unknown, config?: string): {ro
   return {root, bare, clones}
 }
 
-/** How many commits of the remote's main carry `Rigor-Action: <action>`, per node. */
+/** How many commits of the remote's main carry `Rigor-Action: <action>`, per node (every node of a claim commit). */
 export function countActions(bare: string, action: string): Map<string, number> {
   const counts = new Map<string, number>()
   for (const message of git(bare, 'log', '--format=%B%x00', 'main').split('\0')) {
     if (!new RegExp(`^Rigor-Action: ${action}$`, 'm').test(message)) continue
-    const node = /^Rigor-Node: (.+)$/m.exec(message)?.[1]
-    if (node) counts.set(node, (counts.get(node) ?? 0) + 1)
+    // a claim commit may claim several nodes (--prefetch); a verdict's further nodes are the ones it spawned
+    const nodes = [...message.matchAll(/^Rigor-Node: (.+)$/gm)].map((m) => m[1]!)
+    for (const node of action === 'claim' ? nodes : nodes.slice(0, 1)) counts.set(node, (counts.get(node) ?? 0) + 1)
   }
   return counts
 }
