@@ -1,4 +1,4 @@
-import {existsSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
@@ -59,6 +59,24 @@ describe('claiming ahead', {timeout: SLOW}, () => {
       batches.some((subject) => /^rigor: claim \d+ nodes$/.test(subject)),
       batches.join('\n'),
     ).toBe(true)
+  })
+
+  it("a batch keeps to the team's max_parallel: the nodes claimed ahead count as running", async () => {
+    repo = workspace()
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `version: 1\nteams: [{name: default, max_parallel: 2}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\n`,
+    )
+    repo.git('commit', '-qam', 'two at a time')
+    writeSpec(repo.dir, manyNodes(5, SH_OK))
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const done = await rigorAsync(repo.dir, ['work', '--prefetch', '5', '--json'])
+    expect(done.code, done.stderr).toBe(0)
+    expect(json(done).finished).toBe(5)
+    const batches = git(repo.dir, 'log', '--reverse', '--format=%B%x00', '--grep=^Rigor-Action: claim$', 'main').split('\0')
+    const sizes = batches.filter((b) => b.trim()).map((b) => (b.match(/^Rigor-Node: /gm) ?? []).length)
+    expect(sizes[0]).toBe(2)
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2)
   })
 
   it('SIGTERM puts back the nodes claimed ahead and never started, their attempt not counted', async () => {
