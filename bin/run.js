@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core'
+// The CLI is one bundle (npm run build writes dist/rigor.mjs): see scripts/bundle.mjs.
+import {run} from '../dist/rigor.mjs'
 
-await execute({dir: import.meta.url})
+await run(import.meta.url)

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Writes oclif.manifest.json, so that running one command loads only that
-// command's module instead of importing every command to list them.
-import {writeFileSync, rmSync} from 'node:fs'
+// command's module instead of importing every command to list them. The CLI's
+// own COMMANDS (dist/rigor.mjs) are stand-ins that load a command when it runs,
+// so the flags and help are read here from the real classes (dist/commands.mjs).
+import {readFileSync, writeFileSync, rmSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Config} from '@oclif/core'
@@ -9,7 +11,9 @@ import {Config} from '@oclif/core'
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const file = join(root, 'oclif.manifest.json')
 rmSync(file, {force: true})
-const config = await Config.load({root})
+const pjson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+pjson.oclif.commands = {...pjson.oclif.commands, target: './dist/commands.mjs'}
+const config = await Config.load({root, pjson})
 const manifest = config.rootPlugin.manifest
 writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n')
 console.log(`wrote ${Object.keys(manifest.commands).length} commands to oclif.manifest.json`)

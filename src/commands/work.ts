@@ -42,6 +42,10 @@ export default class Work extends WorkspaceCommand {
       description:
         'leave at this time (ISO 8601 with zone, or @<unix seconds>) as on SIGTERM: running nodes stopped and put back, exit 0 (a batch job before its time limit)',
     }),
+    prefetch: numberFlag({integer: true, min: 1, max: 64})({
+      description:
+        'nodes claimed per claim commit, each with its own lease; unstarted ones are put back (default: 1, or from the contention with --remote)',
+    }),
   }
 
   async run(): Promise<WorkSummary> {
@@ -68,6 +72,7 @@ export default class Work extends WorkspaceCommand {
             parallel: flags.parallel,
             maxNodes: flags['max-nodes'],
             stopAt: flags['stop-at'],
+            prefetch: flags.prefetch,
             team: flags.team,
             signal,
             groups,

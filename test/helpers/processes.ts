@@ -1,4 +1,4 @@
-import {readFileSync, readdirSync} from 'node:fs'
+import {readFileSync, readdirSync, readlinkSync} from 'node:fs'
 import {join} from 'node:path'
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -53,4 +53,19 @@ export function readPids(file: string): number[] {
   } catch {
     return []
   }
+}
+
+/** Live processes (other than this one) whose working directory is `dir`: what a command left running there. */
+export function pidsInDir(dir: string): Array<{pid: number; command: string}> {
+  const found: Array<{pid: number; command: string}> = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue
+    try {
+      if (readlinkSync(`/proc/${name}/cwd`) !== dir || !alive(Number(name))) continue
+      found.push({pid: Number(name), command: readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim()})
+    } catch {
+      // gone meanwhile, or not ours to look at
+    }
+  }
+  return found
 }

@@ -56,7 +56,7 @@ describe('the command line interface', () => {
   it('workspace flags only where a workspace is opened', async () => {
     const config = await Config.load({root: ROOT})
     for (const c of config.commands.filter((c) => c.pluginName === config.name)) {
-      const kit = /^(stats|backtest|data|demo|completion)\b/.test(c.id)
+      const kit = /^(stats|backtest|data|demo|completion|help)\b/.test(c.id)
       expect('remote' in c.flags, c.id).toBe(!kit && c.id !== 'init')
       expect('cwd' in c.flags, c.id).toBe(!kit)
     }

@@ -241,12 +241,12 @@ max_generations: 10
     for (let i = 0; i < 100 && !existsSync(pids); i++) await sleep(100)
     const tree = readFileSync(pids, 'utf8').trim().split('\n').map(Number)
     expect(tree.every(alive)).toBe(true)
-    const started = Date.now()
     const cancel = rigor(repo.dir, ['cancel', 'c/stubborn', '--json'])
     expect(json(cancel).stopping).toEqual(['c/stubborn'])
     const done = await worker
     expect(done.code).toBe(0)
-    expect(Date.now() - started).toBeLessThan(5000 + 1500)
+    // no stopwatch here (a loaded machine stretches any bound): a worker that waited on the runner instead of
+    // killing it after the grace would never finish, and the test's own timeout fails it
     expect(tree.some(alive)).toBe(false)
     const shown = json(rigor(repo.dir, ['show', 'c/stubborn', '--json']))
     expect(shown.status).toBe('cancelled')

@@ -1,15 +1,15 @@
-import {execFileSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
+import {SLOW} from '../helpers/processes.js'
 
 let dir: string
 afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
 describe('rigor demo', () => {
-  it('runs the whole cycle on bundled data in a fresh workspace', () => {
+  it('runs the whole cycle on bundled data in a fresh workspace', {timeout: SLOW}, () => {
     dir = mkdtempSync(join(tmpdir(), 'rigor-demo-test-'))
     const target = join(dir, 'demo')
     const result = rigor(dir, ['demo', target, '--json'])
@@ -36,17 +36,6 @@ describe('rigor demo', () => {
     expect(json(rigor(target, ['rank', '--history', '--json'])).history).toHaveLength(1)
     expect(rigor(target, ['verify']).code).toBe(0)
     expect(rigor(target, ['status']).code).toBe(0)
-  })
-
-  it('makes its own repository even inside another one (the README runs it in this checkout)', () => {
-    dir = mkdtempSync(join(tmpdir(), 'rigor-demo-test-'))
-    execFileSync('git', ['init', '-q', '-b', 'main'], {cwd: dir})
-    writeFileSync(join(dir, 'rigor.yaml'), 'version: 1\n')
-    const target = join(dir, 'nested-demo')
-    const result = rigor(dir, ['demo', target, '--json'])
-    expect(result.code, result.stderr).toBe(0)
-    expect(execFileSync('git', ['rev-parse', '--show-toplevel'], {cwd: target, encoding: 'utf8'}).trim()).toBe(target)
-    expect(rigor(target, ['verify']).code).toBe(0)
   })
 
   it('refuses a directory that is not empty', () => {

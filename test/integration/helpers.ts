@@ -35,7 +35,8 @@ export function actionsPerNode(repo: TempRepo, action: string): Map<string, numb
     if (!message.includes(`Rigor-Action: ${action}\n`) && !message.trimEnd().endsWith(`Rigor-Action: ${action}`)) continue
     for (const m of message.matchAll(/^Rigor-Node: (.+)$/gm)) {
       counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1)
-      if (action === 'claim' || action === 'verdict') break
+      // a verdict's further nodes are the ones it spawned; a claim commit may claim several (--prefetch)
+      if (action === 'verdict') break
     }
   }
   return counts

@@ -68,7 +68,7 @@ describe('git killed by a signal rigor did not send', () => {
 
     execFileSync('rm', [mark])
     const once = await runGit(['rev-parse', 'HEAD'], {cwd: repo.dir, allowFailure: true, rerunIfKilled: false})
-    expect(once).toMatchObject({signal: 'SIGTERM', exitCode: 1})
+    expect(once).toMatchObject({signal: 'SIGTERM', exitCode: 143})
   })
 
   it('a read from cat-file --batch is asked again of a new process', async () => {

@@ -42,7 +42,7 @@ describe.each(['sha1', 'sha256'] as const)('objects in a %s repository', (format
       expect((await repo.readFileAt(commit, 'a/b.txt'))?.toString()).toBe('hello\n')
       git('fsck', '--strict', '--no-dangling')
     } finally {
-      repo.close()
+      await repo.close()
     }
   })
 })

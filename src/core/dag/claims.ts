@@ -39,6 +39,7 @@ function claimChange(ws: Workspace, node: NodeFile, opts: ClaimOptions, lostRace
       trailers: {Attempt: String(claimed.attempt), ...(lostRaces > 0 ? {Conflicts: String(lostRaces)} : {})},
     },
     result: {claimed},
+    documents: new Map([[path, claimed]]),
   }
 }
 
@@ -66,6 +67,71 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
       const best = found.ready[0]
       if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
       return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts, attempt)
+    },
+    {urgent: true},
+  )
+  return {...outcome.result, conflicts: outcome.conflicts}
+}
+
+export type ClaimBatchResult =
+  | {claimed: NodeFile[]; conflicts: number}
+  | {claimed: []; reason: NothingClaimableReason; detail: string; conflicts: number}
+type DecidedBatch = {claimed: NodeFile[]} | {claimed: []; reason: NothingClaimableReason; detail: string}
+
+/**
+ * Claims up to `count` of the best claimable nodes for `worker` in one commit
+ * (one push, on a remote), each with its own lease; fewer when fewer are
+ * claimable. Each further node is chosen against the state with the ones
+ * before it already running, so team limits and the budget hold for the batch.
+ * With `growTo`, each lost race adds a node to the batch, up to that many: a
+ * commit that had to be rebuilt anyway carries more claims.
+ */
+export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: number, growTo = count): Promise<ClaimBatchResult> {
+  if (count <= 1 && growTo <= 1) {
+    const one = await claimNextNode(ws, opts)
+    return one.claimed ? {claimed: [one.claimed], conflicts: one.conflicts} : {...one, claimed: []}
+  }
+  if (ws.distributed) await ws.refresh()
+  const outcome = await ws.commit<DecidedBatch>(
+    async (snap, attempt) => {
+      let view = snap
+      const files = new Map<string, FileChange>()
+      const documents = new Map<string, unknown>()
+      const claimed: NodeFile[] = []
+      const size = Math.min(Math.max(count, growTo), count + attempt)
+      for (let i = 0; i < size; i++) {
+        const found = findCandidates(view, ws.config, opts, await opts.admission(ws, view))
+        if (!found.ready[0]) {
+          if (i === 0) return {result: {claimed: [], reason: found.reason, detail: found.detail}}
+          break
+        }
+        // after a lost race the first pick spreads out, as a single claim's does
+        const change = claimChange(ws, attempt > 0 && i === 0 ? spreadPick(found.ready) : found.ready[0], opts, attempt)
+        const node = change.result.claimed
+        for (const [path, text] of change.files) files.set(path, text)
+        for (const [path, doc] of change.documents!) documents.set(path, doc)
+        claimed.push(node)
+        const nodes = new Map(view.nodes)
+        nodes.set(node.id, {...nodes.get(node.id)!, node})
+        view = {...view, nodes}
+      }
+      const ids = claimed.map((n) => n.id)
+      return {
+        files,
+        documents,
+        message: {
+          action: 'claim',
+          subject: ids.length === 1 ? `claim ${ids[0]}` : `claim ${ids.length} nodes`,
+          nodes: ids,
+          worker: opts.worker,
+          // Rigor-Conflicts: the races this commit lost first (rigor metrics counts them)
+          trailers: {
+            ...(ids.length === 1 ? {Attempt: String(claimed[0]!.attempt)} : {}),
+            ...(attempt > 0 ? {Conflicts: String(attempt)} : {}),
+          },
+        },
+        result: {claimed},
+      }
     },
     {urgent: true},
   )

@@ -2,9 +2,8 @@ import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
 import {lstat, mkdir, writeFile} from 'node:fs/promises'
-import {dirname, join, resolve, sep} from 'node:path'
+import {join, resolve, sep} from 'node:path'
 import {tmpdir} from 'node:os'
-import {fileURLToPath} from 'node:url'
 import ms from 'ms'
 import {readBoundedJson, type CutString} from './bounded-json.js'
 import {InputError} from '../errors.js'
@@ -14,12 +13,13 @@ import {RUN_MARKER, writeRunRecord} from './run-records.js'
 import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
 import {parseDuration, printable} from '../validation.js'
+import {packageRoot} from '../package-root.js'
 
 export {RUN_LOG, VERDICT_JSON} from './outputs.js'
 /** the grace between SIGTERM and SIGKILL when a run is stopped */
 export const KILL_GRACE_MS = 3000
 
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+const PACKAGE_ROOT = packageRoot(import.meta.url)
 const RIGOR_BIN = join(PACKAGE_ROOT, 'bin', 'run.js')
 
 export interface RunRequest {

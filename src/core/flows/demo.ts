@@ -2,7 +2,6 @@ import {chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm} from 'node:fs/pr
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {execa} from 'execa'
-import {fileURLToPath} from 'node:url'
 import {InputError} from '../errors.js'
 import {initWorkspace, isEmptyDir} from './init.js'
 import {nowIso} from '../state/node-files.js'
@@ -16,8 +15,9 @@ import type {RunGroups} from '../proc.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import {Workspace} from '../state/workspace.js'
 import {policies} from './policies.js'
+import {packageRoot} from '../package-root.js'
 
-const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
+const PACKAGE_ROOT = packageRoot(import.meta.url)
 export const DEMO_CONFIG = join(PACKAGE_ROOT, 'templates', 'rigor.yaml')
 export const DEMO_SEED = join(PACKAGE_ROOT, 'templates', 'demo-seed.yaml')
 export const DEMO_DATA = join(PACKAGE_ROOT, 'data')

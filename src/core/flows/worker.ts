@@ -1,4 +1,5 @@
-import {claimNextNode, type ClaimResult} from '../dag/claims.js'
+import type {ClaimResult} from '../dag/claims.js'
+import {ClaimBuffer} from '../dag/prefetch.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
 import type {RunGroups} from '../proc.js'
 import type {AdmissionPolicyFactory} from '../dag/admission.js'
@@ -40,6 +41,8 @@ export interface WorkOptions {
   follow?: ChangeFeed
   /** each node run is a span under this one (telemetry/telemetry.ts); none by default */
   telemetry?: Telemetry
+  /** nodes claimed per claim commit (see ClaimBuffer); default: 1 locally, from the contention on a remote */
+  prefetch?: number
 }
 
 export interface WorkSummary {
@@ -113,11 +116,16 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
 
   // claims from one process go one at a time: racing ourselves only burns retries;
   // one queued behind another when a stop is asked for, or --max-nodes is reached, is never made (undefined)
+  const claims = new ClaimBuffer(
+    ws,
+    {worker: opts.worker, team: opts.team, exclude: opts.exclude, admission: opts.admission},
+    opts.prefetch ?? (ws.distributed ? undefined : 1),
+  )
   const claimSerially = (): Promise<ClaimResult | undefined> => {
     const next = claiming.then(() =>
       signal.aborted || !underMaxNodes()
         ? undefined
-        : claimNextNode(ws, {worker: opts.worker, team: opts.team, exclude: opts.exclude, admission: opts.admission}),
+        : claims.next(opts.maxNodes === undefined ? undefined : opts.maxNodes - summary.claimed),
     )
     claiming = next.catch(() => {})
     return next
@@ -210,6 +218,8 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   } finally {
     signal.removeEventListener('abort', wakeAll)
     await opts.follow?.close()
+    // nodes claimed ahead that no slot started (a stop, --max-nodes, a failure) go back at once
+    summary.released += (await claims.releaseUnstarted()).length
   }
   if (failure) throw failure
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'

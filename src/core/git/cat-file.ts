@@ -2,6 +2,7 @@ import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {GitFailedError, InternalError} from '../errors.js'
 // how often a read is asked again after a signal killed the process: rigor never signals git (see runGit)
 import {RERUNS_IF_KILLED} from './exec.js'
+import {endProcess} from './end-process.js'
 
 export interface GitObject {
   oid: string
@@ -106,8 +107,9 @@ export class CatFileBatch {
     return Promise.all(names.map((n) => this.read(n)))
   }
 
-  close(): void {
-    this.proc?.stdin.end()
+  close(): Promise<void> {
+    const proc = this.proc
     this.proc = undefined
+    return endProcess(proc)
   }
 }

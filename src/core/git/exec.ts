@@ -1,5 +1,5 @@
-import {execa} from 'execa'
 import {GitFailedError} from '../errors.js'
+import {runText} from './spawn-text.js'
 
 /** A git command that exited non-zero where rigor expected it to work. */
 export class GitError extends GitFailedError {
@@ -39,22 +39,18 @@ export const RERUNS_IF_KILLED = 3
  */
 export async function runGit(args: readonly string[], opts: GitRunOptions): Promise<GitResult> {
   for (let run = 0; ; run++) {
-    const result = await execa('git', args, {
+    const result = await runText('git', args, {
       cwd: opts.cwd,
       input: opts.input,
       env: {GIT_TERMINAL_PROMPT: '0', ...opts.env},
-      reject: false,
       // its own session: a Ctrl-C on the terminal stops rigor cleanly, it must not kill the git commands that stop needs
       detached: true,
-      stripFinalNewline: true,
-      encoding: 'utf8',
     })
     // rigor never signals git: a signal was aimed at rigor's whole process tree (Slurm's scancel and preemption
     // signal every process of a job), and rigor answers it by putting its claims back, with git
     if (result.signal && opts.rerunIfKilled !== false && run < RERUNS_IF_KILLED) continue
-    const exitCode = result.exitCode ?? 1
-    const stderr = String(result.stderr ?? '') || (result.signal ? `killed by ${result.signal}` : '')
-    if (exitCode !== 0 && !opts.allowFailure) throw new GitError(args, exitCode, stderr)
-    return {stdout: String(result.stdout ?? ''), stderr, exitCode, signal: result.signal ?? undefined}
+    const stderr = result.stderr || (result.signal ? `killed by ${result.signal}` : '')
+    if (result.exitCode !== 0 && !opts.allowFailure) throw new GitError(args, result.exitCode, stderr)
+    return {stdout: result.stdout, stderr, exitCode: result.exitCode, signal: result.signal}
   }
 }

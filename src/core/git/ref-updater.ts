@@ -1,6 +1,7 @@
 import {spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {GitFailedError, RefConflictError, RefLockedError} from '../errors.js'
 import type {ObjectFormat} from './object-format.js'
+import {endProcess} from './end-process.js'
 
 /** git was killed by a signal (rigor never signals git: one aimed at its whole process tree) in the middle of an update. */
 export class GitKilledError extends GitFailedError {}
@@ -87,8 +88,9 @@ export class RefUpdater {
     return result
   }
 
-  close(): void {
-    this.proc?.stdin.end()
+  close(): Promise<void> {
+    const proc = this.proc
     this.proc = undefined
+    return endProcess(proc)
   }
 }

@@ -188,13 +188,19 @@ export class Repo {
 
   /** The branch HEAD points at in this worktree (e.g. refs/heads/main), or undefined when detached. */
   async headRef(): Promise<string | undefined> {
+    // HEAD is one small file in this worktree's git dir ("ref: refs/heads/main", or an id when detached);
+    // git is asked only when it holds something else
+    const head = await readFile(join(this.paths.gitDir, 'HEAD'), 'utf8').catch(() => undefined)
+    const symbolic = head === undefined ? undefined : /^ref: (refs\/\S+)\n?$/.exec(head)
+    if (symbolic) return symbolic[1]
+    if (head !== undefined && isObjectId(head.trim(), this.format)) return undefined
     const result = await this.git(['symbolic-ref', '-q', 'HEAD'], {allowFailure: true})
     return result.exitCode === 0 ? result.stdout.trim() : undefined
   }
 
-  close(): void {
-    this.cat.close()
-    this.refs.close()
+  /** Ends the long-lived git processes and waits until they have exited: none outlives the command. */
+  async close(): Promise<void> {
+    await Promise.all([this.cat.close(), this.refs.close()])
   }
 }
 

@@ -1,7 +1,7 @@
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {execa} from 'execa'
+import {runText} from './spawn-text.js'
 import type {Repo} from './repo.js'
 import {CheckFailedError, InputError} from '../errors.js'
 
@@ -33,11 +33,7 @@ export interface CommitSignature {
  * `ssh-keygen -Y sign -n git`, git's own SSH signing: `git verify-commit` checks it.
  */
 export async function signPayload(payload: Buffer, signer: CommitSigner): Promise<string> {
-  const result = await execa('ssh-keygen', ['-Y', 'sign', '-n', 'git', '-f', signer.keyPath], {
-    input: payload,
-    reject: false,
-    encoding: 'utf8',
-  })
+  const result = await runText('ssh-keygen', ['-Y', 'sign', '-n', 'git', '-f', signer.keyPath], {input: payload})
   if (result.exitCode !== 0 || !String(result.stdout).includes('BEGIN SSH SIGNATURE')) {
     throw new CheckFailedError(
       `ssh-keygen could not sign with ${signer.keyPath}: ${String(result.stderr).trim() || `exit ${result.exitCode}`}`,
@@ -61,7 +57,7 @@ export function withSignatureHeader(commit: Buffer, signature: string, header: '
 
 /** The public key of a private key file, as "type base64" (for comparing with the allowed list). */
 export async function publicKeyOf(keyPath: string): Promise<string> {
-  const result = await execa('ssh-keygen', ['-y', '-f', keyPath], {reject: false, encoding: 'utf8', input: ''})
+  const result = await runText('ssh-keygen', ['-y', '-f', keyPath], {input: ''})
   if (result.exitCode !== 0) {
     // a public key file (its private half in ssh-agent) is its own public key
     const text = await readFile(keyPath, 'utf8').catch(() => '')

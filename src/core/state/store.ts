@@ -79,6 +79,13 @@ export class StateStore {
     return {commit, tree, nodes}
   }
 
+  /** A document this process wrote as the blob `oid`, already validated: the next snapshot need not parse it. */
+  remember(oid: string, doc: unknown): void {
+    if (this.docs.has(oid)) return
+    this.docs.set(oid, {ok: true, doc})
+    this.dirty = true
+  }
+
   /** The verdict of a node in a snapshot, or undefined when it has none; throws on a corrupt file. */
   async verdict(record: NodeRecord): Promise<VerdictFile | undefined> {
     if (!record.verdictOid) return undefined

@@ -8,6 +8,8 @@ export interface PlannedChange<T> {
   files: Map<string, FileChange>
   message: CommitMessage
   result: T
+  /** the validated documents some of `files` hold, by path: the state store learns them rather than parse what was just written */
+  documents?: Map<string, unknown>
 }
 
 /** What a transaction body decides after looking at the current state: write something, or nothing. */
@@ -25,6 +27,8 @@ export interface TransactionHost {
   /** true when the state lives on a remote: lost races cost a fetch, so back off longer */
   readonly distributed: boolean
   afterCommit(commit: string): void
+  /** optional: documents the landed commit wrote, with their files (see PlannedChange.documents) */
+  rememberDocuments?(files: Map<string, FileChange>, documents: Map<string, unknown>): void
   /** optional: serialise writers of one machine (see CommitLock) */
   lockCommits?(): Promise<() => Promise<void>>
   /** when this host last lost a race (ms since the epoch): while racing, writers take turns through lockCommits */
@@ -76,6 +80,7 @@ export async function commitTransaction<T>(
       const commit = await host.repo.writeCommit(tree, tip ? [tip] : [], formatCommitMessage(decided.message), opts.signer)
       await host.publish(commit, tip)
       landed = {result: decided.result, commit, conflicts: attempt}
+      if (decided.documents) host.rememberDocuments?.(decided.files, decided.documents)
     } catch (err) {
       if (err instanceof RefLockedError) {
         // git holds a ref lock for milliseconds; one that stays is a crashed git's leftover, not a race

@@ -1,6 +1,8 @@
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {CommitLock} from '../git/commit-lock.js'
+import {objectId} from '../git/objects.js'
+import type {FileChange} from '../git/tree-edit.js'
 import {InputError} from '../errors.js'
 import {RemoteLink} from '../git/remote.js'
 import {validateConfigConditions, type CompiledCondition} from './conditions.js'
@@ -77,7 +79,7 @@ export class Workspace implements TransactionHost {
       if (await ws.worktree.ownCheckoutBehind(await repo.readRef(state.stateRef))) ws.requestSync()
       return ws
     } catch (err) {
-      repo.close()
+      await repo.close()
       throw err
     }
   }
@@ -229,6 +231,14 @@ export class Workspace implements TransactionHost {
     this.requestSync()
   }
 
+  rememberDocuments(files: Map<string, FileChange>, documents: Map<string, unknown>): void {
+    for (const [path, doc] of documents) {
+      const content = files.get(path)
+      if (content === null || content === undefined) continue
+      this.store.remember(objectId('blob', typeof content === 'string' ? Buffer.from(content) : content, this.repo.format), doc)
+    }
+  }
+
   /**
    * How long a sync may wait to take more commits along. 0 syncs after every
    * commit; the work loop raises it, since each sync spawns git several times.
@@ -288,7 +298,7 @@ export class Workspace implements TransactionHost {
       await this.flushSync()
       await this.store.persist()
     } finally {
-      this.repo.close()
+      await this.repo.close()
     }
   }
 }

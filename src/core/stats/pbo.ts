@@ -1,4 +1,3 @@
-import {linearRegression} from 'simple-statistics'
 import {InputError} from '../errors.js'
 import {negligibleSpread} from './moments.js'
 import {requireInteger} from './validate.js'
@@ -272,6 +271,28 @@ function midRank(values: Float64Array, value: number): number {
 function fitDegradation(pairs: readonly PerformancePair[]): {slope: number; intercept: number} | null {
   const finite = pairs.filter((p) => Number.isFinite(p.inSample) && Number.isFinite(p.outOfSample)).map((p) => [p.inSample, p.outOfSample])
   if (finite.length < 2) return null
-  const {m, b} = linearRegression(finite)
+  const {m, b} = leastSquaresLine(finite)
   return Number.isFinite(m) && Number.isFinite(b) ? {slope: m, intercept: b} : null
+}
+
+/** The least-squares line y = m·x + b through the points (not finite when every x is the same). */
+function leastSquaresLine(points: number[][]): {m: number; b: number} {
+  const n = points.length
+  let sumX = 0
+  let sumY = 0
+  for (const [x, y] of points) {
+    sumX += x!
+    sumY += y!
+  }
+  const meanX = sumX / n
+  const meanY = sumY / n
+  // centred sums: the textbook n·Σxy − Σx·Σy form loses digits to cancellation
+  let sxy = 0
+  let sxx = 0
+  for (const [x, y] of points) {
+    sxy += (x! - meanX) * (y! - meanY)
+    sxx += (x! - meanX) ** 2
+  }
+  const m = sxy / sxx
+  return {m, b: meanY - m * meanX}
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
+import {linearRegression} from 'simple-statistics'
 import {InputError} from '../../../src/core/errors.js'
 import {binomial, combinations, probabilityOfBacktestOverfitting, usableSplits} from '../../../src/core/stats/pbo.js'
 import {noiseMatrix, normalGenerator, thrownInputError} from './helpers.js'
@@ -183,5 +184,23 @@ describe('usableSplits', () => {
     expect(usableSplits(5, 16)).toBe(4)
     expect(usableSplits(1000, 30)).toBe(20)
     expect(() => usableSplits(3)).toThrow(InputError)
+  })
+
+  it('fits the degradation line as simple-statistics does (least squares of out-of-sample on in-sample)', () => {
+    let fitted = 0
+    fc.assert(
+      fc.property(fc.integer({min: 0, max: 1_000_000}), fc.integer({min: 3, max: 8}), (seed, nTrials) => {
+        const result = probabilityOfBacktestOverfitting(noiseMatrix(seed, 40, nTrials), {splits: 4})
+        const fit = result.degradationFit
+        const points = result.degradation.map((p) => [p.inSample, p.outOfSample])
+        if (!fit) return
+        fitted++
+        const {m, b} = linearRegression(points)
+        expect(fit.slope).toBeCloseTo(m, 9)
+        expect(fit.intercept).toBeCloseTo(b, 9)
+      }),
+      {numRuns: 50},
+    )
+    expect(fitted).toBeGreaterThan(25)
   })
 })

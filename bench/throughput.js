@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// bench/throughput: instant nodes (their command is `true`) under
+// `rigor work --parallel 4`, against a loop that spawns `git commit-tree` +
+// `git update-ref <ref> <new> <old>` for as many commits as rigor makes (a claim
+// and a verdict per node), on a repository of the same size, in the same run.
+// Target: rigor's commits per second >= 2x the loop's.
+import {execFileSync} from 'node:child_process'
+import {fmt, rigor, seedNodes, tempWorkspace, time} from './lib.js'
+
+const NODES = Number(process.env.BENCH_NODES ?? 300)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
+
+function spawnedLoop(dir, commits) {
+  const git = (...args) => execFileSync('git', args, {cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
+  return time(() => {
+    for (let i = 0; i < commits; i++) {
+      const tip = git('rev-parse', 'refs/heads/main')
+      const commit = git('commit-tree', `${tip}^{tree}`, '-p', tip, '-m', `loop ${i}`)
+      git('update-ref', 'refs/heads/main', commit, tip)
+    }
+  }).seconds
+}
+
+console.log(`throughput: ${NODES} instant nodes (2 commits each) vs ${2 * NODES} spawned commit-tree + update-ref steps`)
+for (let round = 0; round < ROUNDS; round++) {
+  const ws = tempWorkspace()
+  try {
+    seedNodes(ws.dir, NODES, ['true'])
+    rigor(ws.dir, ['status'])
+    const ours = time(() => rigor(ws.dir, ['work', '--parallel', '4'])).seconds
+    const loop = spawnedLoop(ws.dir, 2 * NODES)
+    console.log(
+      `round ${round + 1}: rigor work --parallel 4 ${fmt(ours)} s (${fmt((2 * NODES) / ours, 1)} commits/s), loop ${fmt(loop)} s (${fmt((2 * NODES) / loop, 1)}/s), rigor/loop throughput ${fmt(loop / ours)} (target >= 2)`,
+    )
+  } finally {
+    ws.cleanup()
+  }
+}

@@ -1,0 +1,91 @@
+import {claimNextNodes, releaseHeld, type ClaimOptions, type ClaimResult} from './claims.js'
+import {transition} from './lifecycle.js'
+import type {NodeFile} from '../schemas/index.js'
+import type {Workspace} from '../state/workspace.js'
+
+/** the largest batch the contention-driven default grows to */
+export const MAX_AUTO_PREFETCH = 8
+
+/**
+ * A worker's claims, taken a small batch at a time: through a shared remote
+ * every claim is a fetch and a push, and workers of many clones lose most of
+ * their pushes to each other, so one push that claims K nodes does the work of
+ * K. Each node claimed ahead holds its own lease (renewed while it waits, if it
+ * waits long) and is put back by `releaseUnstarted` when the worker stops
+ * before starting it.
+ *
+ * `fixed` is the batch size the user asked for (--prefetch K). Without it the
+ * size follows the contention measured on the way: a claim commit that lands
+ * after c lost races cost 1 + c pushes, so claiming about 1 + 2c̄ nodes in it
+ * (c̄ a running mean of c) brings the pushes per node back near one; with no
+ * contention that is one node (fair to other workers, nothing held idle).
+ */
+export class ClaimBuffer {
+  private readonly held: NodeFile[] = []
+  private batch: number
+  /** running mean of the lost races per landed claim commit */
+  private contention = 0
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly opts: ClaimOptions,
+    private readonly fixed?: number,
+  ) {
+    this.batch = fixed ?? 1
+  }
+
+  /** How many nodes the next claim commit takes (for tests and progress). */
+  get batchSize(): number {
+    return this.batch
+  }
+
+  /** The next node to run: one claimed ahead, or a new batch claimed now (at most `limit` nodes). */
+  async next(limit = Number.POSITIVE_INFINITY): Promise<ClaimResult> {
+    while (this.held.length > 0) {
+      const node = await this.keepLease(this.held.shift()!)
+      if (node) return {claimed: node, conflicts: 0}
+    }
+    const size = Math.max(1, Math.min(this.batch, limit))
+    // the contention-driven batch also grows while this very claim keeps losing races
+    const result = await claimNextNodes(this.ws, this.opts, size, this.fixed === undefined ? Math.min(MAX_AUTO_PREFETCH, limit) : size)
+    if (this.fixed === undefined) {
+      this.contention = (this.contention + result.conflicts) / 2
+      this.batch = Math.min(MAX_AUTO_PREFETCH, Math.max(1, Math.round(1 + 2 * this.contention)))
+    }
+    if ('reason' in result) return {claimed: undefined, reason: result.reason, detail: result.detail, conflicts: result.conflicts}
+    const [first, ...rest] = result.claimed
+    this.held.push(...rest)
+    return {claimed: first!, conflicts: result.conflicts}
+  }
+
+  /** Puts back every node claimed ahead and not started (the attempt not counted); returns their ids. */
+  async releaseUnstarted(): Promise<string[]> {
+    const ids = new Set(this.held.splice(0).map((n) => n.id))
+    if (ids.size === 0) return []
+    return releaseHeld(this.ws, this.opts.worker, (node) => ids.has(node.id), 'claimed ahead and not started')
+  }
+
+  /**
+   * The node as it stands when it is about to start: its lease renewed if half
+   * of it has gone by while it waited, or undefined when it is no longer this
+   * worker's (a supervisor took it back after all).
+   */
+  private async keepLease(node: NodeFile): Promise<NodeFile | undefined> {
+    const leaseMs = this.ws.config.lease.duration
+    const until = node.lease_until ? Date.parse(node.lease_until) : 0
+    if (until - Date.now() > leaseMs / 2) return node
+    const outcome = await this.ws.commit(async (snap) => {
+      const current = snap.nodes.get(node.id)?.node
+      if (current?.status !== 'running' || current.worker !== this.opts.worker || current.attempt !== node.attempt)
+        return {result: undefined}
+      const [path, text, renewed] = transition(current, {kind: 'renew', now: new Date(), leaseMs})
+      return {
+        files: new Map([[path, text]]),
+        message: {action: 'renew', subject: `renew lease on ${node.id}`, nodes: [node.id], worker: this.opts.worker},
+        result: renewed,
+        documents: new Map([[path, renewed]]),
+      }
+    })
+    return outcome.result
+  }
+}
