@@ -1,20 +1,14 @@
-import {execFileSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
 import {afterEach, describe, expect, it} from 'vitest'
-import {json, rigor} from '../helpers/cli.js'
+import {json} from '../helpers/cli.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+import {committed as committedAt, ok as runOk, sha256} from './pipeline-helpers.js'
 import {writeSpec} from './helpers.js'
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
-const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
-const committed = (path: string): Buffer => execFileSync('git', ['show', `main:${path}`], {cwd: repo.dir})
-const ok = (args: string[]) => {
-  const result = rigor(repo.dir, args)
-  expect(result.code, `rigor ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0)
-  return result
-}
+const ok = (args: string[]) => runOk(repo.dir, args)
+const committed = (path: string) => committedAt(repo.dir, path)
 
 // its own file, so that it runs beside the other pipeline tests (each round is 10 nodes, 20 commits)
 describe('parallel stages', () => {

@@ -1,34 +1,15 @@
-import {execFileSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
-import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {ok as runOk, pipelineWorkspace} from './pipeline-helpers.js'
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
-const _sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
-
-/** A workspace made by `rigor init --template pipeline`. */
-function pipelineWorkspace(): TempRepo {
-  const made = gitRepo()
-  const init = rigor(made.dir, ['init', '--template', 'pipeline'])
-  expect(init.code, init.stderr).toBe(0)
-  expect(init.stdout).toContain('templates/pipeline.seed.yaml')
-  return made
-}
-
-const ok = (args: string[], dir = repo.dir) => {
-  const result = rigor(dir, args)
-  expect(result.code, `rigor ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0)
-  return result
-}
-
-/** a file's committed bytes, exactly (the helper's git() trims) */
-const _committed = (path: string): Buffer => execFileSync('git', ['show', `main:${path}`], {cwd: repo.dir})
+const ok = (args: string[]) => runOk(repo.dir, args)
 
 // its own file: two whole pipelines run in it, beside the other pipeline tests
 describe('stale results', () => {

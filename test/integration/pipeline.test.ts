@@ -1,35 +1,17 @@
-import {execFileSync} from 'node:child_process'
-import {createHash} from 'node:crypto'
 import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parse, stringify} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
-import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {committed as committedAt, ok as runOk, pipelineWorkspace, sha256} from './pipeline-helpers.js'
 import {writeSpec} from './helpers.js'
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
-const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex')
-
-/** A workspace made by `rigor init --template pipeline`. */
-function pipelineWorkspace(): TempRepo {
-  const made = gitRepo()
-  const init = rigor(made.dir, ['init', '--template', 'pipeline'])
-  expect(init.code, init.stderr).toBe(0)
-  expect(init.stdout).toContain('templates/pipeline.seed.yaml')
-  return made
-}
-
-const ok = (args: string[], dir = repo.dir) => {
-  const result = rigor(dir, args)
-  expect(result.code, `rigor ${args.join(' ')}\n${result.stdout}\n${result.stderr}`).toBe(0)
-  return result
-}
-
-/** a file's committed bytes, exactly (the helper's git() trims) */
-const committed = (path: string): Buffer => execFileSync('git', ['show', `main:${path}`], {cwd: repo.dir})
+const ok = (args: string[]) => runOk(repo.dir, args)
+const committed = (path: string) => committedAt(repo.dir, path)
 
 describe('stage inputs', () => {
   it('the template pipeline: train -> backtest -> assess, each stage reading its upstream from git, with the sha256 recorded', () => {
