@@ -1,0 +1,107 @@
+import {join, resolve} from 'node:path'
+import {equityChartSvg} from '../../auditor/chart.js'
+import {seriesByDate} from '../../auditor/csv.js'
+import {RigorError} from '../../errors.js'
+import {readBlobs} from '../../state/tree-files.js'
+import type {Workspace} from '../../state/workspace.js'
+import {SITE_CSS, SITE_JS} from './assets.js'
+import {escapeHtml} from './html.js'
+import type {PageContext} from './layout.js'
+import {readSiteData, type SiteDataOptions} from './model.js'
+import {writeSiteFiles, type SiteFile, type WriteStats} from './output.js'
+import {auditsPage} from './pages/audits.js'
+import {budgetPage} from './pages/budget.js'
+import {dagPages} from './pages/dag.js'
+import {leaderboardPage} from './pages/leaderboard.js'
+import {logPages} from './pages/log.js'
+import {nodePage} from './pages/node.js'
+import {overviewPage} from './pages/overview.js'
+import {chartPath, SCRIPT_FILE, SITE_PAGES, STYLE_FILE, VERSION_FILE} from './paths.js'
+
+export interface SiteBuildOptions extends SiteDataOptions {
+  /** the folder the site is written to */
+  out: string
+  /** pages reload themselves when `rigor site --serve` announces a new build */
+  live?: boolean
+}
+
+export interface SiteBuildResult extends WriteStats {
+  out: string
+  /** the overview page: open it in a browser */
+  index: string
+  commit: string | null
+  nodes: number
+  pages: number
+  charts: number
+  seconds: number
+}
+
+/** bumped when the chart drawing changes, so charts of an earlier build are drawn again */
+const CHART_VERSION = 1
+
+/**
+ * Builds the static site of the workspace's state at its branch tip into
+ * `opts.out`: the overview, the DAG pages, the leaderboard, the audits, the
+ * budget, the activity log, a page per node and the charts, with one
+ * stylesheet and one script. Only what changed since the last build is written.
+ */
+export async function buildSite(ws: Workspace, opts: SiteBuildOptions): Promise<SiteBuildResult> {
+  const started = process.hrtime.bigint()
+  const out = resolve(opts.out)
+  const data = await readSiteData(ws, opts)
+  const ctx: PageContext = {data, live: Boolean(opts.live)}
+  const pages = [
+    overviewPage(ctx),
+    ...dagPages(ctx),
+    leaderboardPage(ctx),
+    auditsPage(ctx),
+    budgetPage(ctx),
+    ...logPages(ctx),
+    ...[...data.nodes].map(([id, site]) => nodePage(ctx, id, site)),
+  ]
+  const charts = new Map<string, SiteFile>()
+  for (const site of data.nodes.values()) {
+    if (site.returnsOid && !charts.has(site.returnsOid))
+      charts.set(site.returnsOid, {
+        path: chartPath(site.returnsOid),
+        content: {key: `returns-chart-v${CHART_VERSION}:${site.returnsOid}`, render: () => returnsChart(ws, site.returnsOid!)},
+      })
+    for (const audit of site.audits) {
+      const oid = audit.chartOid
+      if (oid && !charts.has(oid))
+        charts.set(oid, {path: chartPath(oid), content: {key: `blob:${oid}`, render: async () => (await readBlobs(ws.repo, [oid]))[0]!}})
+    }
+  }
+  const files: SiteFile[] = [
+    {path: STYLE_FILE, content: SITE_CSS},
+    {path: SCRIPT_FILE, content: SITE_JS},
+    // GitHub Pages serves the folder as it is (no Jekyll)
+    {path: '.nojekyll', content: ''},
+    ...pages.map((p) => ({path: p.path, content: p.text})),
+    ...charts.values(),
+    {path: VERSION_FILE, content: `${JSON.stringify({commit: data.commit, generated_at: data.generatedAt})}\n`},
+  ]
+  const stats = await writeSiteFiles(out, files)
+  return {
+    out,
+    index: join(out, SITE_PAGES.overview),
+    commit: data.commit,
+    nodes: data.nodes.size,
+    pages: pages.length,
+    charts: charts.size,
+    ...stats,
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+  }
+}
+
+/** The equity and drawdown chart of a committed returns.csv; a file that cannot be read gives a chart that says why. */
+async function returnsChart(ws: Workspace, oid: string): Promise<string> {
+  const [blob] = await readBlobs(ws.repo, [oid])
+  try {
+    const returns = seriesByDate(blob!.toString('utf8'), 'return')
+    return equityChartSvg([...returns.entries()], {title: 'equity (x initial) and drawdown of out/returns.csv'})
+  } catch (err) {
+    if (!(err instanceof RigorError)) throw err
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="60" font-family="Helvetica, Arial, sans-serif" font-size="13"><text x="10" y="34" fill="#c62828">returns.csv cannot be drawn: ${escapeHtml(err.message)}</text></svg>\n`
+  }
+}
