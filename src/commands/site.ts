@@ -36,21 +36,23 @@ export default class Site extends WorkspaceCommand {
   async run(): Promise<SiteResult> {
     const {flags} = await this.parse(Site)
     const live = flags.serve !== undefined
-    const build = (ws: Workspace) =>
-      buildSite(ws, {out: flags.out ? resolve(flags.out) : join(ws.root, 'site'), auditStats: policies.auditStats, live})
     const open = <T>(fn: (ws: Workspace) => Promise<T>) => withWorkspace(flags, fn)
-    const first = await open(build)
+    const out = flags.out ? resolve(flags.out) : await open(async (ws) => join(ws.root, 'site'))
+    const build = (ws: Workspace) => buildSite(ws, {out, auditStats: policies.auditStats, live})
     const report = (r: SiteBuildResult) =>
       this.say(
         `site: ${r.index} (${r.nodes} nodes at ${r.commit?.slice(0, 12) ?? 'no commit'}; ${r.written} file(s) written, ${r.unchanged} unchanged, ${r.removed} removed, ${r.seconds.toFixed(1)} s)`,
       )
-    report(first)
-    if (!flags.watch && !live) return {...first, builds: 1, url: null}
+    if (!flags.watch && !live) {
+      const result = await open(build)
+      report(result)
+      return {...result, builds: 1, url: null}
+    }
     const result = await withAbort(({signal}) =>
       keepSiteLive({
         open,
         build,
-        first,
+        out,
         serve: flags.serve,
         intervalMs: flags.interval * 1000,
         signal,

@@ -20,6 +20,7 @@ import type RulesCheck from '../../commands/rules/check.js'
 import type Run from '../../commands/run.js'
 import type Seed from '../../commands/seed.js'
 import type Show from '../../commands/show.js'
+import type Site from '../../commands/site.js'
 import type StatsDsr from '../../commands/stats/dsr.js'
 import type StatsMintrl from '../../commands/stats/mintrl.js'
 import type StatsPbo from '../../commands/stats/pbo.js'
@@ -64,6 +65,7 @@ type Checks = {
   run: Fits<ResultOf<typeof Run>, typeof R.RunResult>
   seed: Fits<ResultOf<typeof Seed>, typeof R.SeedResult>
   show: Fits<ResultOf<typeof Show>, typeof R.ShowResult>
+  site: Fits<ResultOf<typeof Site>, typeof R.SiteResult>
   statsDsr: Fits<ResultOf<typeof StatsDsr>, typeof K.StatsDsrResult>
   statsMintrl: Fits<ResultOf<typeof StatsMintrl>, typeof K.StatsMintrlResult>
   statsPbo: Fits<ResultOf<typeof StatsPbo>, typeof K.StatsPboResult>
@@ -98,6 +100,7 @@ export const resultTypesFit: Checks = {
   run: true,
   seed: true,
   show: true,
+  site: true,
   statsDsr: true,
   statsMintrl: true,
   statsPbo: true,

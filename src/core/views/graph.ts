@@ -92,8 +92,7 @@ export function graphParts(nodes: GraphNode[], opts: Omit<GraphOptions, 'format'
   let shown = [...byId.values()]
   const groupOf = new Map<string, string>()
   if (opts.collapseSweeps) {
-    for (const [group, members] of variants)
-      if (!opts.expanded?.has(group)) for (const member of members) groupOf.set(member.id, group)
+    for (const [group, members] of variants) if (!opts.expanded?.has(group)) for (const member of members) groupOf.set(member.id, group)
     shown = shown.filter((node) => !groupOf.has(node.id))
     const seen = new Set<string>()
     edges = edges

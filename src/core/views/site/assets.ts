@@ -29,8 +29,8 @@ h3 { font-size: 15px; margin: 18px 0 8px; }
 .card .n { font-size: 24px; font-weight: 700; }
 .card .label { color: var(--muted); font-size: 12px; }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin-bottom: 16px; overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; background: var(--card); }
-th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }
+table { border-collapse: collapse; width: 100%; background: var(--card); font-size: 13px; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef1f4; font-weight: 600; font-size: 12px; color: #3d4651; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; word-break: break-all; }
@@ -117,8 +117,10 @@ export const SITE_JS = `(function () {
     var seen = null;
     var events = new EventSource(live.getAttribute('content'));
     events.addEventListener('build', function (message) {
-      if (seen === null) seen = message.data;
-      else if (message.data !== seen) window.location.reload();
+      if (seen === null) {
+        seen = message.data;
+        document.documentElement.setAttribute('data-live', 'connected');
+      } else if (message.data !== seen) window.location.reload();
     });
   }
 })();

@@ -5,6 +5,7 @@ import {RigorError} from '../../errors.js'
 import {readBlobs} from '../../state/tree-files.js'
 import type {Workspace} from '../../state/workspace.js'
 import {SITE_CSS, SITE_JS} from './assets.js'
+import {DrawingCache} from './drawing-cache.js'
 import {escapeHtml} from './html.js'
 import type {PageContext} from './layout.js'
 import {readSiteData, type SiteDataOptions} from './model.js'
@@ -21,6 +22,8 @@ import {chartPath, SCRIPT_FILE, SITE_PAGES, STYLE_FILE, VERSION_FILE} from './pa
 export interface SiteBuildOptions extends SiteDataOptions {
   /** the folder the site is written to */
   out: string
+  /** drawings of the DAG kept between builds (default: .git/rigor/cache/site-drawings.json) */
+  drawings?: DrawingCache
   /** pages reload themselves when `rigor site --serve` announces a new build */
   live?: boolean
 }
@@ -50,9 +53,10 @@ export async function buildSite(ws: Workspace, opts: SiteBuildOptions): Promise<
   const out = resolve(opts.out)
   const data = await readSiteData(ws, opts)
   const ctx: PageContext = {data, live: Boolean(opts.live)}
+  const drawings = opts.drawings ?? (await DrawingCache.open(join(ws.repo.paths.commonDir, 'rigor', 'cache', 'site-drawings.json')))
   const pages = [
     overviewPage(ctx),
-    ...dagPages(ctx),
+    ...dagPages(ctx, drawings),
     leaderboardPage(ctx),
     auditsPage(ctx),
     budgetPage(ctx),
@@ -82,6 +86,7 @@ export async function buildSite(ws: Workspace, opts: SiteBuildOptions): Promise<
     {path: VERSION_FILE, content: `${JSON.stringify({commit: data.commit, generated_at: data.generatedAt})}\n`},
   ]
   const stats = await writeSiteFiles(out, files)
+  await drawings.save()
   return {
     out,
     index: join(out, SITE_PAGES.overview),

@@ -1,7 +1,8 @@
 import dagre from '@dagrejs/dagre'
 import {curveBasis, line} from 'd3-shape'
 import {STATUS_COLOURS, type GraphParts} from '../graph.js'
-import {html, type Html} from './html.js'
+import type {DrawingCache} from './drawing-cache.js'
+import {html, trusted, type Html} from './html.js'
 
 /**
  * One drawing of (part of) the DAG as SVG: dagre lays the boxes and edges out
@@ -27,7 +28,25 @@ export interface DrawingLinks {
   expandTemplate?: (sweepId: string) => string | undefined
 }
 
-export function drawDag(parts: GraphParts, links: DrawingLinks): Html {
+/** The drawing, from `cache` when an earlier build drew the same boxes, labels, edges and links. */
+export function drawDag(parts: GraphParts, links: DrawingLinks, cache: DrawingCache): Html {
+  const input = [
+    parts.labelled.map(({node, lines}) => [
+      node.id,
+      node.status,
+      Boolean(node.sweep),
+      Boolean(node.archived),
+      lines,
+      links.nodeHref(node.id),
+      node.sweep ? (links.expandTemplate?.(node.id) ?? null) : null,
+    ]),
+    parts.edges.map((e) => [e.from, e.to, e.rule ?? null, e.dashed]),
+  ]
+  // the cached text is this function's own output, escaped when it was drawn
+  return trusted(cache.drawing(input, () => layOut(parts, links).text))
+}
+
+function layOut(parts: GraphParts, links: DrawingLinks): Html {
   const g = new dagre.graphlib.Graph({multigraph: true})
   g.setGraph({rankdir: 'LR', nodesep: 12, ranksep: 46, edgesep: 8, marginx: 6, marginy: 6})
   g.setDefaultEdgeLabel(() => ({}))

@@ -10,7 +10,8 @@ export const LIVE_EVENTS_PATH = '/__rigor/events'
  * string that escaped escaping still could not execute), nothing is fetched
  * from elsewhere, forms and <base> are off.
  */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'"
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'"
 
 export type Section = keyof typeof SITE_PAGES | 'node'
 
@@ -43,6 +44,7 @@ export function renderPage(ctx: PageContext, opts: {path: string; title: string;
 <meta name="referrer" content="no-referrer">
 ${ctx.live ? html`<meta name="rigor-live" content="${LIVE_EVENTS_PATH}">` : ''}
 <title>${opts.title} · ${data.workspace.name} · rigor</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${root}${STYLE_FILE}">
 <script src="${root}${SCRIPT_FILE}" defer></script>
 </head>

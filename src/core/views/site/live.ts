@@ -8,8 +8,8 @@ export interface LiveSiteOptions {
   /** opens the workspace afresh for `fn` (config and state from the tip), and closes it */
   open: <T>(fn: (ws: Workspace) => Promise<T>) => Promise<T>
   build: (ws: Workspace) => Promise<SiteBuildResult>
-  /** the build already made */
-  first: SiteBuildResult
+  /** the folder the builds write (served as it is) */
+  out: string
   /** serve the site on 127.0.0.1 at this port (0: any free one) */
   serve?: number
   /** the poll period, and the fetch interval with a remote */
@@ -34,15 +34,18 @@ export interface LiveSiteResult {
  * to reload after each build. Stops cleanly: the watcher and the server close.
  */
 export async function keepSiteLive(opts: LiveSiteOptions): Promise<LiveSiteResult> {
-  let last = opts.first
-  let builds = 1
-  const watched = await opts.open(async (ws) => ({
-    common: ws.repo.paths.commonDir,
-    ref: ws.remote ? ws.remote.trackingRef : ws.stateRef,
-  }))
-  const server = opts.serve !== undefined ? await serveSite(last.out, {port: opts.serve, build: last.commit ?? 'none'}) : undefined
+  // the port first: a port in use is refused before anything is written
+  const server = opts.serve !== undefined ? await serveSite(opts.out, {port: opts.serve, build: 'none'}) : undefined
   try {
+    let last = await opts.open(opts.build)
+    let builds = 1
+    opts.onBuild?.(last)
+    server?.announce(last.commit ?? 'none')
     if (server) opts.onServing?.(server.url)
+    const watched = await opts.open(async (ws) => ({
+      common: ws.repo.paths.commonDir,
+      ref: ws.remote ? ws.remote.trackingRef : ws.stateRef,
+    }))
     // one workspace stays open to read the tip (and fetch it); each build opens its own
     await opts.open((ws) =>
       watchBranch({
@@ -66,8 +69,8 @@ export async function keepSiteLive(opts: LiveSiteOptions): Promise<LiveSiteResul
         },
       }),
     )
+    return {last, builds, url: server?.url ?? null}
   } finally {
     await server?.close()
   }
-  return {last, builds, url: server?.url ?? null}
 }

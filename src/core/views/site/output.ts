@@ -45,7 +45,8 @@ export async function writeSiteFiles(out: string, files: SiteFile[]): Promise<Wr
     made.add(dir)
   }
   const writeOne = async (file: SiteFile) => {
-    if (!SAFE_PATH.test(file.path) || file.path === MANIFEST_FILE) throw new InternalError(`the site would write an unsafe path: ${file.path}`)
+    if (!SAFE_PATH.test(file.path) || file.path === MANIFEST_FILE)
+      throw new InternalError(`the site would write an unsafe path: ${file.path}`)
     const content = file.content
     const key = typeof content === 'string' || Buffer.isBuffer(content) ? sha256(content) : content.key
     next.files[file.path] = key
@@ -84,7 +85,8 @@ async function readManifest(out: string): Promise<Manifest> {
   } catch {
     const entries = await readdir(out).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [] as string[]
-      if (err.code === 'ENOTDIR') throw new InputError(`${out} is a file, not a folder`, {field: '--out', fix: 'pass a new or empty folder'})
+      if (err.code === 'ENOTDIR')
+        throw new InputError(`${out} is a file, not a folder`, {field: '--out', fix: 'pass a new or empty folder'})
       throw err
     })
     if (entries.length > 0)

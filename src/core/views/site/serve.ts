@@ -83,10 +83,13 @@ export async function serveSite(dir: string, opts: {port: number; build: string;
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         err.code === 'EADDRINUSE' || err.code === 'EACCES'
-          ? new InputError(`cannot serve on ${host}:${opts.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}`, {
-              field: '--serve',
-              fix: 'pick another port (or 0 for any free one)',
-            })
+          ? new InputError(
+              `cannot serve on ${host}:${opts.port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}`,
+              {
+                field: '--serve',
+                fix: 'pick another port (or 0 for any free one)',
+              },
+            )
           : err,
       ),
     )

@@ -10,7 +10,16 @@ import {nodePagePath, SITE_PAGES} from '../paths.js'
 export function auditsPage(ctx: PageContext): {path: string; text: string} {
   const {data} = ctx
   const backlog: Array<{id: string; team: string; sharpe: number | undefined; finished: string}> = []
-  const audits: Array<{id: string; file: string; verdict: 'PASS' | 'FAIL'; auditor: string; at: string; summary: string; holdout: string; failed: string[]}> = []
+  const audits: Array<{
+    id: string
+    file: string
+    verdict: 'PASS' | 'FAIL'
+    auditor: string
+    at: string
+    summary: string
+    holdout: string
+    failed: string[]
+  }> = []
   const unusable: Array<{id: string; file: string; problem: string}> = []
   for (const [id, site] of data.nodes) {
     for (const u of site.unusableAudits) unusable.push({id, ...u})

@@ -1,5 +1,6 @@
 import {graphParts, type GraphNode} from '../../graph.js'
 import {arrowDefs, drawDag} from '../dag-drawing.js'
+import type {DrawingCache} from '../drawing-cache.js'
 import {html, type Html} from '../html.js'
 import {pager, renderPage, type PageContext} from '../layout.js'
 import {nodePagePath, pagedPath, SITE_PAGES} from '../paths.js'
@@ -28,7 +29,7 @@ interface Part {
   team: string
 }
 
-export function dagPages(ctx: PageContext): Array<{path: string; text: string}> {
+export function dagPages(ctx: PageContext, cache: DrawingCache): Array<{path: string; text: string}> {
   const {data} = ctx
   const all: GraphNode[] = [...data.nodes.values()].map((n) => ({...n.node, metrics: n.verdict?.metrics}))
   const parts = splitParts(all)
@@ -60,7 +61,7 @@ export function dagPages(ctx: PageContext): Array<{path: string; text: string}> 
 <p class="muted">${data.status.total} nodes and ${data.status.sweeps} sweep groups in ${parts.length} lineages. Each sweep is one box counting its variants by status: click it to expand the sweep, click a node for its page. Dashed edges: a rule spawned the node from a sibling; dashed boxes: archived.</p>
 ${pager(pages.length, i + 1, pathOf)}
 ${arrowDefs}
-<div class="dag-parts">${page.parts.map((part, j) => drawPart(part, `p${i + 1}-${j + 1}`))}</div>
+<div class="dag-parts">${page.parts.map((part, j) => drawPart(part, `p${i + 1}-${j + 1}`, cache))}</div>
 ${page.single.length ? html`<h2>Nodes on their own</h2><div class="chips">${page.single.map(chip)}</div>` : ''}
 ${pager(pages.length, i + 1, pathOf)}`
     return {path, text: renderPage(ctx, {path, title: i === 0 ? 'DAG' : `DAG, page ${i + 1}`, section: 'dag', body})}
@@ -92,7 +93,7 @@ function splitParts(all: GraphNode[]): Part[] {
   return [...byRoot.values()].sort((a, b) => (a.team < b.team ? -1 : a.team > b.team ? 1 : a.first < b.first ? -1 : 1))
 }
 
-function drawPart(part: Part, key: string): Html {
+function drawPart(part: Part, key: string, cache: DrawingCache): Html {
   const href = (id: string) => nodePagePath(id)
   const folded = graphParts(part.members, {collapseSweeps: true})
   const sweeps = part.members.filter((n) => n.sweep)
@@ -104,14 +105,18 @@ function drawPart(part: Part, key: string): Html {
     const variants = part.members.filter((n) => folded.folded.get(n.id) === sweep.id)
     const content =
       variants.length <= EXPAND_LIMIT
-        ? drawDag(graphParts(part.members, {collapseSweeps: true, expanded: new Set([sweep.id])}), {
-            nodeHref: href,
-            expandTemplate: (other) => (other === sweep.id ? undefined : templateOf.get(other)),
-          })
+        ? drawDag(
+            graphParts(part.members, {collapseSweeps: true, expanded: new Set([sweep.id])}),
+            {
+              nodeHref: href,
+              expandTemplate: (other) => (other === sweep.id ? undefined : templateOf.get(other)),
+            },
+            cache,
+          )
         : html`<p>${sweep.id}: ${variants.length} variants, too many to draw: <a href="${href(sweep.id)}">the sweep's page</a> ranks them all.</p><div class="chips">${variants.slice(0, CHIP_LIMIT).map(chip)}</div>`
     templates.push(html`<template id="${id}">${content}</template>`)
   }
-  const collapsed = drawDag(folded, {nodeHref: href, expandTemplate: (id) => templateOf.get(id)})
+  const collapsed = drawDag(folded, {nodeHref: href, expandTemplate: (id) => templateOf.get(id)}, cache)
   return html`<section class="dag-component panel" data-team="${part.team}">
 <h3>${part.first} <span class="muted">· team ${part.team} · ${part.members.length} node${part.members.length === 1 ? '' : 's'}</span></h3>
 <div class="dag-toolbar" hidden><button type="button" data-collapse="1">Collapse the sweep</button></div>

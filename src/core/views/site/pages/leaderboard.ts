@@ -71,5 +71,8 @@ ${data.rankings.map((r) => html`<tr><td>${r.ranked_at}</td><td>${r.objective}</t
 <p class="muted">Accepted nodes by each objective of <span class="mono">rigor rank</span>. Archive state is what the latest ranking left on the node files${latest ? html` (latest: ${latest.objective} by ${latest.metric}, ${latest.ranked_at}, kept ${latest.kept.length}, archived ${latest.archived.length})` : ''}.</p>
 ${sections}
 <section class="panel"><h2>Ranking history</h2>${history}</section>`
-  return {path: SITE_PAGES.leaderboard, text: renderPage(ctx, {path: SITE_PAGES.leaderboard, title: 'Leaderboard', section: 'leaderboard', body})}
+  return {
+    path: SITE_PAGES.leaderboard,
+    text: renderPage(ctx, {path: SITE_PAGES.leaderboard, title: 'Leaderboard', section: 'leaderboard', body}),
+  }
 }

@@ -9,12 +9,13 @@ const PER_PAGE = 200
 const MAX_ENTRIES = 10_000
 
 /** Log entries as a table; node ids link to their pages (`root` leads from the page to the site's root). */
-export function logRows(entries: LogEntry[], data: SiteData, root: string, tableId?: string): Html {
+export function logRows(entries: LogEntry[], data: SiteData, root: string, opts: {tableId?: string; compact?: boolean} = {}): Html {
   if (entries.length === 0) return html`<p class="muted">No activity yet.</p>`
-  return html`<table${tableId ? html` id="${tableId}"` : ''}><thead><tr><th>time (UTC)</th><th>action</th><th>nodes</th><th>worker</th><th>what</th><th>commit</th></tr></thead><tbody>
+  const full = !opts.compact
+  return html`<table${opts.tableId ? html` id="${opts.tableId}"` : ''}><thead><tr><th>time (UTC)</th><th>action</th>${full ? html`<th>nodes</th><th>worker</th>` : ''}<th>what</th>${full ? html`<th>commit</th>` : ''}</tr></thead><tbody>
 ${entries.map(
   (e) =>
-    html`<tr data-action="${e.action}"><td class="mono time">${e.time.replace('T', ' ').slice(0, 19)}</td><td>${e.action}</td><td>${nodeLinks(e.nodes, data, root)}</td><td>${e.worker ?? ''}</td><td>${e.subject}</td><td class="mono">${e.commit.slice(0, 10)}</td></tr>`,
+    html`<tr data-action="${e.action}"><td class="mono time">${e.time.replace('T', ' ').slice(opts.compact ? 5 : 0, 19)}</td><td>${e.action}</td>${full ? html`<td>${nodeLinks(e.nodes, data, root)}</td><td>${e.worker ?? ''}</td>` : ''}<td>${e.subject}</td>${full ? html`<td class="mono">${e.commit.slice(0, 10)}</td>` : ''}</tr>`,
 )}
 </tbody></table>`
 }
@@ -36,7 +37,7 @@ export function logPages(ctx: PageContext): Array<{path: string; text: string}> 
 <p class="muted">rigor's commits on the state branch, newest first, read back from their Rigor-* trailers (<span class="mono">rigor log</span>). ${ctx.data.log.length} entries${ctx.data.log.length > MAX_ENTRIES ? html`; the oldest ${ctx.data.log.length - MAX_ENTRIES} are left to <span class="mono">rigor log</span>` : ''}.</p>
 ${pager(pages, i + 1, pathOf)}
 <input class="filter" type="search" placeholder="filter this page" data-filter="log-table">
-<div class="panel">${logRows(slice, ctx.data, '', 'log-table')}</div>
+<div class="panel">${logRows(slice, ctx.data, '', {tableId: 'log-table'})}</div>
 ${pager(pages, i + 1, pathOf)}`
     return {path, text: renderPage(ctx, {path, title: i === 0 ? 'Activity' : `Activity, page ${i + 1}`, section: 'log', body})}
   })

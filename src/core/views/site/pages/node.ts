@@ -122,7 +122,9 @@ function auditsSection(site: SiteNode, root: string): Html {
   }
   return html`<section class="panel" id="audits"><h2>Audits</h2>
 ${site.audits.map(
-  (a) => html`<article class="audit" data-audit="${a.front.verdict}"><h3><span class="badge v-${a.front.verdict}">${a.front.verdict}</span> by ${a.front.auditor} at ${a.front.audited_at} <span class="muted mono">${a.file}</span></h3>
+  (
+    a,
+  ) => html`<article class="audit" data-audit="${a.front.verdict}"><h3><span class="badge v-${a.front.verdict}">${a.front.verdict}</span> by ${a.front.auditor} at ${a.front.audited_at} <span class="muted mono">${a.file}</span></h3>
 ${a.front.summary ? html`<p>${a.front.summary}</p>` : ''}
 ${a.front.holdout ? html`<p><b>Sealed holdout:</b> ${a.front.holdout.summary}</p>` : ''}
 ${a.front.family ? html`<p class="muted">Family for DSR and PBO: ${a.front.family.counted}</p>` : ''}
@@ -154,9 +156,11 @@ function variantsSection(data: SiteData, site: SiteNode, root: string): Html {
   return html`<section class="panel"><h2>Variants (${variants.length})</h2>
 <input class="filter" type="search" placeholder="filter" data-filter="variants">
 <table id="variants"><thead><tr><th>variant</th><th>status</th><th class="num">sharpe</th><th class="num">max drawdown</th><th class="num">total return</th></tr></thead><tbody>
-${variants.slice(0, SHOWN_VARIANTS).map(
-  ({id, site: v}) =>
-    html`<tr><td>${nodeLink(data, id, root)}</td><td>${statusBadge(v.node.status, {archived: v.node.archived})}</td><td class="num">${num(v.verdict?.metrics.sharpe, 2)}</td><td class="num">${pct(v.verdict?.metrics.max_drawdown)}</td><td class="num">${pct(v.verdict?.metrics.total_return)}</td></tr>`,
-)}
+${variants
+  .slice(0, SHOWN_VARIANTS)
+  .map(
+    ({id, site: v}) =>
+      html`<tr><td>${nodeLink(data, id, root)}</td><td>${statusBadge(v.node.status, {archived: v.node.archived})}</td><td class="num">${num(v.verdict?.metrics.sharpe, 2)}</td><td class="num">${pct(v.verdict?.metrics.max_drawdown)}</td><td class="num">${pct(v.verdict?.metrics.total_return)}</td></tr>`,
+  )}
 </tbody></table>${variants.length > SHOWN_VARIANTS ? html`<p class="muted">and ${variants.length - SHOWN_VARIANTS} more (best ${SHOWN_VARIANTS} shown).</p>` : ''}</section>`
 }

@@ -85,7 +85,7 @@ ${best.map((row, i) => html`<tr><td>${i + 1}</td><td><a href="${nodePagePath(row
 </tbody></table>`
       : html`<p class="muted">No accepted node yet.</p>`
   }<p><a href="${SITE_PAGES.leaderboard}">The leaderboard per objective</a></p></section>
-<section class="panel"><h2>Latest activity</h2>${logRows(data.log.slice(0, 10), data, '')}<p><a href="${SITE_PAGES.log}">The whole activity log</a></p></section>
+<section class="panel"><h2>Latest activity</h2>${logRows(data.log.slice(0, 10), data, '', {compact: true})}<p><a href="${SITE_PAGES.log}">The whole activity log</a></p></section>
 </div>`
   return {path: SITE_PAGES.overview, text: renderPage(ctx, {path: SITE_PAGES.overview, title: 'Overview', section: 'overview', body})}
 }
@@ -93,5 +93,3 @@ ${best.map((row, i) => html`<tr><td>${i + 1}</td><td><a href="${nodePagePath(row
 function card(label: string, value: string | number, key: string): Html {
   return html`<div class="card" data-card="${key}"><div class="n" data-count="${key}">${value}</div><div class="label">${label}</div></div>`
 }
-
-
