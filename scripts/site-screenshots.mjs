@@ -55,7 +55,8 @@ try {
     const best = JSON.parse(rigor(['rank', '--history', '--json'], workspace)).history[0]?.kept?.[0]
     if (best) {
       await page.goto(`file://${join(site, 'nodes', `${best.replaceAll('/', '~')}.html`)}`, {waitUntil: 'load'})
-      await page.screenshot({path: join(IMAGES, 'site-node.png')})
+      // its verdict: metrics, gates, notes and the equity and drawdown chart
+      await (await page.$('#verdict'))?.screenshot({path: join(IMAGES, 'site-node.png')})
     }
   } finally {
     await browser.close()

@@ -24,9 +24,9 @@ main { padding: 20px 24px 40px; max-width: 1400px; }
 h1 { font-size: 22px; margin: 0 0 14px; word-break: break-all; }
 h2 { font-size: 17px; margin: 26px 0 10px; }
 h3 { font-size: 15px; margin: 18px 0 8px; }
-.cards { display: flex; flex-wrap: wrap; gap: 12px; margin-bottom: 8px; }
-.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 120px; }
-.card .n { font-size: 24px; font-weight: 700; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; margin-bottom: 10px; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; min-width: 100px; }
+.card .n { font-size: 22px; font-weight: 700; }
 .card .label { color: var(--muted); font-size: 12px; }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin-bottom: 16px; overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; background: var(--card); font-size: 13px; }

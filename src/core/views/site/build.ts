@@ -1,12 +1,9 @@
 import {join, resolve} from 'node:path'
-import {equityChartSvg} from '../../auditor/chart.js'
-import {seriesByDate} from '../../auditor/csv.js'
-import {RigorError} from '../../errors.js'
 import {readBlobs} from '../../state/tree-files.js'
 import type {Workspace} from '../../state/workspace.js'
 import {SITE_CSS, SITE_JS} from './assets.js'
 import {DrawingCache} from './drawing-cache.js'
-import {escapeHtml} from './html.js'
+import {ChartPool} from './chart-pool.js'
 import type {PageContext} from './layout.js'
 import {readSiteData, type SiteDataOptions} from './model.js'
 import {writeSiteFiles, type SiteFile, type WriteStats} from './output.js'
@@ -64,11 +61,13 @@ export async function buildSite(ws: Workspace, opts: SiteBuildOptions): Promise<
     ...[...data.nodes].map(([id, site]) => nodePage(ctx, id, site)),
   ]
   const charts = new Map<string, SiteFile>()
+  const pool = new ChartPool()
+  const returnsChart = async (oid: string) => pool.draw((await readBlobs(ws.repo, [oid]))[0]!.toString('utf8'))
   for (const site of data.nodes.values()) {
     if (site.returnsOid && !charts.has(site.returnsOid))
       charts.set(site.returnsOid, {
         path: chartPath(site.returnsOid),
-        content: {key: `returns-chart-v${CHART_VERSION}:${site.returnsOid}`, render: () => returnsChart(ws, site.returnsOid!)},
+        content: {key: `returns-chart-v${CHART_VERSION}:${site.returnsOid}`, render: () => returnsChart(site.returnsOid!)},
       })
     for (const audit of site.audits) {
       const oid = audit.chartOid
@@ -85,7 +84,7 @@ export async function buildSite(ws: Workspace, opts: SiteBuildOptions): Promise<
     ...charts.values(),
     {path: VERSION_FILE, content: `${JSON.stringify({commit: data.commit, generated_at: data.generatedAt})}\n`},
   ]
-  const stats = await writeSiteFiles(out, files)
+  const stats = await writeSiteFiles(out, files).finally(() => pool.close())
   await drawings.save()
   return {
     out,
@@ -96,17 +95,5 @@ export async function buildSite(ws: Workspace, opts: SiteBuildOptions): Promise<
     charts: charts.size,
     ...stats,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
-  }
-}
-
-/** The equity and drawdown chart of a committed returns.csv; a file that cannot be read gives a chart that says why. */
-async function returnsChart(ws: Workspace, oid: string): Promise<string> {
-  const [blob] = await readBlobs(ws.repo, [oid])
-  try {
-    const returns = seriesByDate(blob!.toString('utf8'), 'return')
-    return equityChartSvg([...returns.entries()], {title: 'equity (x initial) and drawdown of out/returns.csv'})
-  } catch (err) {
-    if (!(err instanceof RigorError)) throw err
-    return `<svg xmlns="http://www.w3.org/2000/svg" width="760" height="60" font-family="Helvetica, Arial, sans-serif" font-size="13"><text x="10" y="34" fill="#c62828">returns.csv cannot be drawn: ${escapeHtml(err.message)}</text></svg>\n`
   }
 }

@@ -37,7 +37,7 @@ export function nodePage(ctx: PageContext, id: string, site: SiteNode): {path: s
     ['reason', node.reason],
   ]
   const params = Object.entries(node.params)
-  const body = html`<p class="muted"><a href="${root}${SITE_PAGES.dag}">DAG</a> › ${site.lineage.map((a) => html`${link(a)} › `)}</p>
+  const body = html`<p class="muted"><a href="${root}${SITE_PAGES.dag}">DAG</a>${site.lineage.map((a) => html` › ${link(a)}`)}</p>
 <h1 data-node="${id}">${id} ${statusBadge(node.status, {sweep: node.sweep, archived: node.archived})}</h1>
 <div class="grid2">
 <section class="panel"><h2>Node</h2><dl class="facts">${facts
