@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {request} from 'node:http'
 import {createServer, type AddressInfo} from 'node:net'
@@ -6,7 +7,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {HAS_CHROMIUM, launchChromium, watchedPage} from '../helpers/browser.js'
 import {rigor, rigorAsync, verdictRunner} from '../helpers/cli.js'
-import type {TempRepo} from '../helpers/git-repo.js'
+import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
 import {SLOW, waitFor} from '../helpers/processes.js'
 import {workspace, writeSpec} from './helpers.js'
 
@@ -60,6 +61,35 @@ describe('rigor site, live', () => {
       const done = await watching
       expect(done.code, done.stderr).toBe(130)
       expect(done.stderr).not.toMatch(/Error/)
+    },
+    SLOW,
+  )
+
+  it(
+    '--watch --remote fetches the remote every --interval and rebuilds when another clone moved the branch there',
+    async () => {
+      const bare = join(scratch, 'remote.git')
+      const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'}).trim()
+      git(scratch, 'clone', '-q', '--bare', repo.dir, bare)
+      const [watcher, other] = ['watcher', 'other'].map((name) => {
+        const dir = join(scratch, name)
+        git(scratch, 'clone', '-q', bare, dir)
+        return dir
+      })
+      const out = join(scratch, 'site-remote')
+      const watching = rigorAsync(watcher!, ['site', '--watch', '--remote', 'origin', '--out', out, '--interval', '0.5'])
+      try {
+        await waitFor('the first build', () => watching.output().includes('site: '))
+        writeSpec(other!, {nodes: [{id: 'remote/pushed', team: 'default', run: {command: ['true']}}]}, 'pushed.yaml')
+        expect(rigor(other!, ['seed', 'pushed.yaml', '--remote', 'origin']).code).toBe(0)
+        const tip = git(bare, 'rev-parse', 'main')
+        await waitFor('a rebuild at the remote tip', () => watching.output().includes(`at ${tip.slice(0, 12)}`))
+        expect(existsSync(nodePage(out, 'remote/pushed'))).toBe(true)
+      } finally {
+        watching.kill('SIGTERM')
+      }
+      const done = await watching
+      expect(done.code, done.stderr).toBe(143)
     },
     SLOW,
   )
