@@ -69,7 +69,8 @@ describe('rigor site, live', () => {
     '--watch --remote fetches the remote every --interval and rebuilds when another clone moved the branch there',
     async () => {
       const bare = join(scratch, 'remote.git')
-      const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'}).trim()
+      const git = (cwd: string, ...args: string[]) =>
+        execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'}).trim()
       git(scratch, 'clone', '-q', '--bare', repo.dir, bare)
       const [watcher, other] = ['watcher', 'other'].map((name) => {
         const dir = join(scratch, name)

@@ -31,6 +31,8 @@ export interface StackedBarsOptions {
 }
 
 const MARGIN = {top: 30, right: 16, bottom: 34, left: 48}
+/** the widest a column of a vertical chart gets, in pixels */
+const MAX_COLUMN = 48
 
 export function stackedBars(opts: StackedBarsOptions): Html {
   const width = opts.width ?? 760
@@ -44,9 +46,11 @@ export function stackedBars(opts: StackedBarsOptions): Html {
   const label = opts.categoryLabel ?? ((c: string) => c)
   const left = opts.horizontal ? Math.min(200, 16 + 7 * Math.max(4, ...opts.categories.map((c) => label(c).length))) : MARGIN.left
   const height = opts.horizontal ? MARGIN.top + MARGIN.bottom + 26 * Math.max(1, opts.categories.length) : 260
+  // a few days are drawn as narrow bars from the left, not stretched across the chart
+  const columnsEnd = Math.min(width - MARGIN.right, left + MAX_COLUMN * Math.max(1, opts.categories.length))
   const band = scaleBand<string>()
     .domain(opts.categories)
-    .range(opts.horizontal ? [MARGIN.top, height - MARGIN.bottom] : [left, width - MARGIN.right])
+    .range(opts.horizontal ? [MARGIN.top, height - MARGIN.bottom] : [left, columnsEnd])
     .padding(0.2)
   const value = scaleLinear()
     .domain([0, top])

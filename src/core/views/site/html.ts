@@ -17,8 +17,12 @@ export class Html {
 
 /** Text for an HTML text node or a quoted attribute value. */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"'`]/g, (char) => ESCAPES[char]!)
+  // most strings need nothing: a test is cheaper than a replace that builds a new string
+  return SPECIAL.test(value) ? value.replace(SPECIALS, (char) => ESCAPES[char]!) : value
 }
+
+const SPECIAL = /[&<>"'`]/
+const SPECIALS = /[&<>"'`]/g
 
 type Part = Html | string | number | boolean | null | undefined | readonly Part[]
 

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
-import {access, mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
-import {dirname, join} from 'node:path'
+import {mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {basename, dirname, join} from 'node:path'
 import {InputError, InternalError} from '../../errors.js'
 import {MANIFEST_FILE} from './paths.js'
 
@@ -44,6 +44,20 @@ export async function writeSiteFiles(out: string, files: SiteFile[]): Promise<Wr
     await mkdir(dir, {recursive: true})
     made.add(dir)
   }
+  // what is on disk, one listing per folder rather than a look-up per file (a file someone deleted is written again)
+  const listings = new Map<string, Promise<Set<string>>>()
+  const onDisk = (target: string) => {
+    const dir = dirname(target)
+    let listing = listings.get(dir)
+    if (!listing) {
+      listing = readdir(dir).then(
+        (names) => new Set(names),
+        () => new Set<string>(),
+      )
+      listings.set(dir, listing)
+    }
+    return listing.then((names) => names.has(basename(target)))
+  }
   const writeOne = async (file: SiteFile) => {
     if (!SAFE_PATH.test(file.path) || file.path === MANIFEST_FILE)
       throw new InternalError(`the site would write an unsafe path: ${file.path}`)
@@ -51,7 +65,7 @@ export async function writeSiteFiles(out: string, files: SiteFile[]): Promise<Wr
     const key = typeof content === 'string' || Buffer.isBuffer(content) ? sha256(content) : content.key
     next.files[file.path] = key
     const target = join(out, file.path)
-    if (previous.files[file.path] === key && (await exists(target))) {
+    if (previous.files[file.path] === key && (await onDisk(target))) {
       stats.unchanged++
       return
     }
@@ -106,9 +120,3 @@ async function readManifest(out: string): Promise<Manifest> {
 }
 
 const sha256 = (content: string | Buffer) => createHash('sha256').update(content).digest('hex')
-
-const exists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  )
