@@ -37,8 +37,8 @@ export default class Site extends WorkspaceCommand {
     const {flags} = await this.parse(Site)
     const live = flags.serve !== undefined
     const open = <T>(fn: (ws: Workspace) => Promise<T>) => withWorkspace(flags, fn)
-    const out = flags.out ? resolve(flags.out) : await open(async (ws) => join(ws.root, 'site'))
-    const build = (ws: Workspace) => buildSite(ws, {out, auditStats: policies.auditStats, live})
+    const outOf = (ws: Workspace) => (flags.out ? resolve(flags.out) : join(ws.root, 'site'))
+    const build = (ws: Workspace) => buildSite(ws, {out: outOf(ws), auditStats: policies.auditStats, live})
     const report = (r: SiteBuildResult) =>
       this.say(
         `site: ${r.index} (${r.nodes} nodes at ${r.commit?.slice(0, 12) ?? 'no commit'}; ${r.written} file(s) written, ${r.unchanged} unchanged, ${r.removed} removed, ${r.seconds.toFixed(1)} s)`,
@@ -48,6 +48,7 @@ export default class Site extends WorkspaceCommand {
       report(result)
       return {...result, builds: 1, url: null}
     }
+    const out = await open(async (ws) => outOf(ws))
     const result = await withAbort(({signal}) =>
       keepSiteLive({
         open,

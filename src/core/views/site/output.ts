@@ -74,10 +74,10 @@ export async function writeSiteFiles(out: string, files: SiteFile[]): Promise<Wr
     await writeFile(target, bytes)
     stats.written++
   }
-  const queue = [...files]
+  let taken = 0
   await Promise.all(
     Array.from({length: WRITERS}, async () => {
-      for (let file = queue.shift(); file; file = queue.shift()) await writeOne(file)
+      while (taken < files.length) await writeOne(files[taken++]!)
     }),
   )
   for (const path of Object.keys(previous.files)) {
@@ -86,8 +86,8 @@ export async function writeSiteFiles(out: string, files: SiteFile[]): Promise<Wr
     stats.removed++
   }
   const manifest = join(out, MANIFEST_FILE)
-  await writeFile(`${manifest}.tmp`, `${JSON.stringify(next)}\n`)
-  await rename(`${manifest}.tmp`, manifest)
+  await writeFile(`${manifest}.${process.pid}.tmp`, `${JSON.stringify(next)}\n`)
+  await rename(`${manifest}.${process.pid}.tmp`, manifest)
   return stats
 }
 
