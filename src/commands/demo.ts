@@ -46,6 +46,7 @@ export default class Demo extends RigorCommand {
       ),
     )
     this.say(`\n${result.status.total} nodes in ${result.dir} (${result.seconds.toFixed(1)} s).`)
+    if (result.site) this.say(`The dashboard: ${result.site} (open it in a browser).`)
     for (const line of tryNext(result, howToRun({bin: join(this.config.root, 'bin', 'run.js'), name: this.config.bin}), process.cwd()))
       this.say(line)
     return result
@@ -68,5 +69,6 @@ export function tryNext(result: Pick<DemoResult, 'dir' | 'best' | 'report'>, rig
     run('rank --history'),
     run('log -n 10'),
     run('verify'),
+    `${run('site --serve 8080')}    # the dashboard, live at http://127.0.0.1:8080/`,
   ]
 }

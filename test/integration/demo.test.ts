@@ -1,4 +1,5 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -34,6 +35,10 @@ describe('rigor demo', () => {
     expect(demo.ranking).toMatch(/^reports\/rankings\//)
     expect(demo.report[0]).toMatch(/^reports\/\d{4}-\d{2}-\d{2}\.md$/)
     expect(json(rigor(target, ['rank', '--history', '--json'])).history).toHaveLength(1)
+    // it ends by writing the dashboard, whose counts are the status's
+    expect(demo.site).toBe(join(target, 'site', 'index.html'))
+    expect(readFileSync(demo.site, 'utf8')).toContain(`data-count="total">${status.total}<`)
+    expect(existsSync(join(target, 'site', 'nodes', `${demo.best[0].id.replaceAll('/', '~')}.html`))).toBe(true)
     expect(rigor(target, ['verify']).code).toBe(0)
     expect(rigor(target, ['status']).code).toBe(0)
   })

@@ -161,6 +161,7 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
     checked('deploy', repo.dir, ['deploy', ID, '--stage', 'live'], {code: 1})
     await commitPass(repo.dir, 'bob')
     checked('deploy', repo.dir, ['deploy', ID, '--stage', 'paper'])
+    checked('site', repo.dir, ['site', '--out', join(scratch, 'site')])
     checked('paper', repo.dir, ['paper', ID, '--data', join(scratch, 'new-prices.csv')])
     checked('deploy', repo.dir, ['deploy', ID, '--rollback', '--stage', 'paper'])
   })

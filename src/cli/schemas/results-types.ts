@@ -31,6 +31,7 @@ import type Show from '../../commands/show.js'
 import type SlurmCancel from '../../commands/slurm/cancel.js'
 import type SlurmStatus from '../../commands/slurm/status.js'
 import type SlurmSubmit from '../../commands/slurm/submit.js'
+import type Site from '../../commands/site.js'
 import type StatsDsr from '../../commands/stats/dsr.js'
 import type StatsMintrl from '../../commands/stats/mintrl.js'
 import type StatsPbo from '../../commands/stats/pbo.js'
@@ -87,6 +88,7 @@ type Checks = {
   slurmCancel: Fits<ResultOf<typeof SlurmCancel>, typeof R.SlurmCancelResult>
   slurmStatus: Fits<ResultOf<typeof SlurmStatus>, typeof R.SlurmStatusResult>
   slurmSubmit: Fits<ResultOf<typeof SlurmSubmit>, typeof R.SlurmSubmitResult>
+  site: Fits<ResultOf<typeof Site>, typeof R.SiteResult>
   statsDsr: Fits<ResultOf<typeof StatsDsr>, typeof K.StatsDsrResult>
   statsMintrl: Fits<ResultOf<typeof StatsMintrl>, typeof K.StatsMintrlResult>
   statsPbo: Fits<ResultOf<typeof StatsPbo>, typeof K.StatsPboResult>
@@ -132,6 +134,7 @@ export const resultTypesFit: Checks = {
   slurmCancel: true,
   slurmStatus: true,
   slurmSubmit: true,
+  site: true,
   statsDsr: true,
   statsMintrl: true,
   statsPbo: true,

@@ -341,7 +341,23 @@ export const DemoResult = strict({
   deployed: z.string().nullable(),
   ranking: z.string().nullable(),
   report: z.array(z.string()),
+  site: z.string().nullable(),
   seconds: z.number(),
+})
+
+export const SiteResult = strict({
+  out: z.string(),
+  index: z.string(),
+  commit: commit.nullable(),
+  nodes: z.number().int().nonnegative(),
+  pages: z.number().int().nonnegative(),
+  charts: z.number().int().nonnegative(),
+  written: z.number().int().nonnegative(),
+  unchanged: z.number().int().nonnegative(),
+  removed: z.number().int().nonnegative(),
+  seconds: z.number().nonnegative(),
+  builds: z.number().int().positive(),
+  url: z.string().nullable(),
 })
 
 export const PaperResult = strict({
@@ -521,6 +537,7 @@ export const COMMAND_RESULTS = {
   'slurm cancel': SlurmCancelResult,
   'slurm status': SlurmStatusResult,
   'slurm submit': SlurmSubmitResult,
+  site: SiteResult,
   'stats dsr': StatsDsrResult,
   'stats mintrl': StatsMintrlResult,
   'stats pbo': StatsPboResult,

@@ -76,13 +76,17 @@ export function equityChartSvg(returns: ReadonlyArray<readonly [string, number]>
   const ddTicks = dd.ticks(4)
   const ddFormat = dd.tickFormat(4, '.0%')
 
-  const equityPath = line<(typeof points)[number]>()
-    .x((p, i) => px(xValue(p, i)))
-    .y((p) => y(p.equity))(points)
-  const ddPath = area<(typeof points)[number]>()
-    .x((p, i) => px(xValue(p, i)))
+  // each point's x once; a long series keeps only what one pixel column can show
+  const xs = points.map((p, i) => px(xValue(p, i)))
+  const equityPath = line<number>()
+    .x((i) => xs[i]!)
+    .y((i) => y(points[i]!.equity))
+    .digits(1)(columnExtremes(xs, (i) => points[i]!.equity))
+  const ddPath = area<number>()
+    .x((i) => xs[i]!)
     .y0(() => dd(0))
-    .y1((p) => dd(p.drawdown))(points)
+    .y1((i) => dd(points[i]!.drawdown))
+    .digits(1)(columnExtremes(xs, (i) => points[i]!.drawdown))
 
   const r = (n: number) => n.toFixed(1)
   const out: string[] = [
@@ -139,6 +143,31 @@ export function equityChartSvg(returns: ReadonlyArray<readonly [string, number]>
   return out.join('\n')
 }
 
+/**
+ * The indices of the points to draw: in each pixel column, the first, the
+ * lowest, the highest and the last point, in order. The drawn line is the same
+ * as with every point (what a column shows is its range and where it starts
+ * and ends), and a ten-year daily series costs what a short one does.
+ */
+export function columnExtremes(xs: readonly number[], value: (i: number) => number): number[] {
+  const kept: number[] = []
+  let start = 0
+  while (start < xs.length) {
+    const column = Math.floor(xs[start]!)
+    let end = start
+    let low = start
+    let high = start
+    while (end + 1 < xs.length && Math.floor(xs[end + 1]!) === column) {
+      end++
+      if (value(end) < value(low)) low = end
+      if (value(end) > value(high)) high = end
+    }
+    for (const i of [...new Set([start, low, high, end])].sort((a, b) => a - b)) kept.push(i)
+    start = end + 1
+  }
+  return kept
+}
+
 /** The x axis over dates (UTC) or, when a date cannot be read, over period numbers. */
 function timeAxis(dates: boolean, first: number, last: number, range: [number, number], count: number) {
   if (dates) {
@@ -146,8 +175,10 @@ function timeAxis(dates: boolean, first: number, last: number, range: [number, n
       .domain([new Date(first), new Date(last)])
       .range(range)
     const format = scale.tickFormat()
+    // a time scale is linear in milliseconds: mapping the numbers directly saves a Date per point
+    const linear = scaleLinear().domain([first, last]).range(range)
     return {
-      map: (v: number) => scale(new Date(v)),
+      map: (v: number) => linear(v),
       ticks: scale.ticks(count).map((d) => d.getTime()),
       label: (v: number) => format(new Date(v)),
     }

@@ -10,6 +10,7 @@ import {auditTopCandidates} from '../auditor/top.js'
 import {deployNode} from '../deploy/index.js'
 import {rankNodes} from '../views/rank.js'
 import {writeDailyReport} from '../views/report.js'
+import {buildSite} from '../views/site/build.js'
 import {summariseStatus, type StatusSummary} from '../views/status.js'
 import type {RunGroups} from '../proc.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
@@ -38,6 +39,8 @@ export interface DemoResult {
   /** null when a stop (Ctrl-C) ended the demo after its work step */
   ranking: string | null
   report: string[]
+  /** the dashboard's overview page (rigor site), null when a stop ended the demo early */
+  site: string | null
   seconds: number
 }
 
@@ -56,7 +59,7 @@ export interface DemoOptions {
  * The whole research cycle on bundled data in a fresh workspace: init, seed
  * the example program, work it in parallel (gates judge, rules spawn
  * refinements), audit the best, deploy a winner that passes to paper, rank,
- * and write the daily report. Offline, no API key.
+ * write the daily report and the dashboard (site/). Offline, no API key.
  */
 export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResult> {
   const started = Date.now()
@@ -106,7 +109,16 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     // stopped (Ctrl-C): the work step put its claims back; the audit, deploy, rank and report steps are not started
     if (opts.signal?.aborted) {
       step('stopped', 'interrupted after the work step')
-      return {...(await summary()), best: [], audits: [], deployed: null, ranking: null, report: [], seconds: (Date.now() - started) / 1000}
+      return {
+        ...(await summary()),
+        best: [],
+        audits: [],
+        deployed: null,
+        ranking: null,
+        report: [],
+        site: null,
+        seconds: (Date.now() - started) / 1000,
+      }
     }
     const snap = await ws.currentSnapshot()
     const best: DemoResult['best'] = []
@@ -152,6 +164,8 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     step('rank', `kept the 5 best by Sharpe, archived ${ranked.ranking.archived.length} (${ranked.file})`)
     const report = await writeDailyReport(ws, {auditStats: policies.auditStats, by: 'demo'})
     step('report', `${report.files.join(' and ')}, health ${report.report.health_score}/100`)
+    const site = await buildSite(ws, {out: join(target, 'site'), auditStats: policies.auditStats})
+    step('site', `the dashboard: ${site.index} (${site.pages} pages; open it in a browser)`)
     return {
       ...(await summary()),
       best: best.slice(0, 5),
@@ -159,6 +173,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
       deployed: deployed ?? null,
       ranking: ranked.file,
       report: report.files,
+      site: site.index,
       seconds: (Date.now() - started) / 1000,
     }
   } finally {

@@ -39,13 +39,18 @@ export interface GraphOptions {
   root?: string
   /** fold each sweep's variants into its group box */
   collapseSweeps?: boolean
+  /** sweep groups drawn with their variants even when the others are folded */
+  expanded?: ReadonlySet<string>
 }
 
 const SWEEP_CLASS = 'sweep_group'
 const SWEEP_COLOUR = {fill: '#e8eaf6', stroke: '#3949ab'}
 const SHORT_STATUS: Record<string, string> = {proven_accepted: 'accepted', proven_rejected: 'rejected'}
 
-interface Edge {
+/** a box of the drawing: the node and the lines of its label */
+export type Labelled = {node: GraphNode; lines: string[]}
+
+export interface Edge {
   from: string
   to: string
   rule?: string
@@ -68,6 +73,19 @@ export const STATUS_COLOURS: Record<string, {fill: string; stroke: string}> = {
 const UNKNOWN_STATUS = {fill: '#ffffff', stroke: '#000000'}
 
 export function renderGraph(nodes: GraphNode[], opts: GraphOptions): string {
+  const {labelled, edges} = graphParts(nodes, opts)
+  return opts.format === 'dot' ? renderDot(labelled, edges) : renderMermaid(labelled, edges)
+}
+
+/** What a drawing of the DAG shows: the boxes with their label lines and the edges, sorted (the mermaid and dot texts, and the site's SVG, draw these). */
+export interface GraphParts {
+  labelled: Labelled[]
+  edges: Edge[]
+  /** each folded variant's sweep group */
+  folded: Map<string, string>
+}
+
+export function graphParts(nodes: GraphNode[], opts: Omit<GraphOptions, 'format'>): GraphParts {
   const byId = new Map(nodes.map((node) => [node.id, node]))
   const variants = new Map<string, GraphNode[]>()
   for (const node of byId.values()) {
@@ -76,9 +94,9 @@ export function renderGraph(nodes: GraphNode[], opts: GraphOptions): string {
   }
   let edges = lineageEdges(nodes, byId)
   let shown = [...byId.values()]
+  const groupOf = new Map<string, string>()
   if (opts.collapseSweeps) {
-    const groupOf = new Map<string, string>()
-    for (const [group, members] of variants) for (const member of members) groupOf.set(member.id, group)
+    for (const [group, members] of variants) if (!opts.expanded?.has(group)) for (const member of members) groupOf.set(member.id, group)
     shown = shown.filter((node) => !groupOf.has(node.id))
     const seen = new Set<string>()
     edges = edges
@@ -113,7 +131,7 @@ export function renderGraph(nodes: GraphNode[], opts: GraphOptions): string {
     node,
     lines: node.sweep ? sweepLines(node, variants.get(node.id) ?? [], hasParent.has(node.id)) : labelLines(node, hasParent.has(node.id)),
   }))
-  return opts.format === 'dot' ? renderDot(labelled, edges) : renderMermaid(labelled, edges)
+  return {labelled, edges, folded: groupOf}
 }
 
 function lineageEdges(_nodes: GraphNode[], byId: Map<string, GraphNode>): Edge[] {
@@ -182,8 +200,6 @@ function compare(a: string, b: string): number {
 
 // ---------------------------------------------------------------------------
 // mermaid
-
-type Labelled = {node: GraphNode; lines: string[]}
 
 function renderMermaid(labelled: Labelled[], edges: Edge[]): string {
   const out = ['flowchart LR']

@@ -1,6 +1,6 @@
 import {InputError} from '../errors.js'
 import type {NodeFile, VerdictFile} from '../schemas/index.js'
-import {problemError} from '../state/store.js'
+import {problemError, type Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {readNodeAudits} from '../auditor/reports.js'
 import {staleInputs, type StaleInput} from '../dag/inputs.js'
@@ -23,16 +23,6 @@ export async function showNode(ws: Workspace, id: string): Promise<NodeDetails> 
   if (!record) throw new InputError(`no node ${id}`, {fix: 'list nodes with `rigor status` or `rigor graph`'})
   if (record.problem) throw problemError(record.problem)
   const node = record.node!
-  const lineage: string[] = []
-  for (let cur = node.parent ?? node.spawned_by?.from; cur && !lineage.includes(cur); ) {
-    lineage.unshift(cur)
-    const n = snap.nodes.get(cur)?.node
-    cur = n?.parent ?? n?.spawned_by?.from
-  }
-  const children = [...snap.nodes.values()]
-    .filter((r) => r.node && (r.node.parent === id || r.node.spawned_by?.from === id))
-    .map((r) => r.id)
-    .sort()
   const verdict = (await ws.store.verdict(record)) ?? null
   const readBy = [...snap.nodes.values()]
     .filter((r) => r.node?.inputs?.some((i) => i.from === id))
@@ -43,9 +33,38 @@ export async function showNode(ws: Workspace, id: string): Promise<NodeDetails> 
     verdict,
     // newest first, with the file each came from
     audits: (await readNodeAudits(ws.repo, snap.tree, id)).audits.map((a) => ({...a.front, file: a.file})),
-    lineage,
-    children,
+    lineage: lineageOf(snap, node),
+    children: childrenIndex(snap).get(id) ?? [],
     stale: verdict ? await staleInputs(ws, snap, node, verdict) : [],
     read_by: readBy,
   }
+}
+
+/** A node's ancestors, root first: its lineage parent, or the node whose rule spawned it. */
+export function lineageOf(snap: Snapshot, node: Pick<NodeFile, 'parent' | 'spawned_by'>): string[] {
+  const lineage: string[] = []
+  for (let cur = node.parent ?? node.spawned_by?.from; cur && !lineage.includes(cur); ) {
+    lineage.unshift(cur)
+    const n = snap.nodes.get(cur)?.node
+    cur = n?.parent ?? n?.spawned_by?.from
+  }
+  return lineage
+}
+
+/** Every node's children (nodes whose parent it is, or that one of its rules spawned), sorted; one pass over the state. */
+export function childrenIndex(snap: Snapshot): Map<string, string[]> {
+  const children = new Map<string, string[]>()
+  const add = (from: string | undefined, id: string) => {
+    if (from === undefined) return
+    const list = children.get(from) ?? []
+    if (!list.includes(id)) list.push(id)
+    children.set(from, list)
+  }
+  for (const record of snap.nodes.values()) {
+    if (!record.node) continue
+    add(record.node.parent, record.id)
+    add(record.node.spawned_by?.from, record.id)
+  }
+  for (const list of children.values()) list.sort()
+  return children
 }

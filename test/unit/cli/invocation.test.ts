@@ -42,6 +42,7 @@ describe('how the user runs this rigor again', () => {
     expect(lines[0]).toMatch(/rigor is not on your PATH; `npm link`/)
     expect(lines[1]).toBe('  node /x/bin/run.js status --cwd rigor-demo')
     expect(lines).toContain('  less rigor-demo/reports/2026-01-02.md')
+    expect(lines.at(-1)).toMatch(/^ {2}node \/x\/bin\/run\.js site --serve 8080 --cwd rigor-demo +# the dashboard/)
     expect(tryNext({dir: '/tmp/d', best: [], report: []}, {prefix: 'rigor', onPath: true}, '/home/u')[1]).toBe(
       '  rigor status --cwd /tmp/d',
     )
