@@ -6,6 +6,7 @@ import {checkDocument, documentChecksum, withChecksum} from '../../src/core/stat
 import {parseYaml} from '../../src/core/state/documents.js'
 import {Repo} from '../../src/core/git/repo.js'
 import {editTree} from '../../src/core/git/tree-edit.js'
+import {diffTrees} from '../../src/core/git/tree-walk.js'
 import {nodeIdProblem} from '../../src/core/state/ids.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 
@@ -101,5 +102,60 @@ describe('trees written in process', () => {
       {numRuns: 40},
     )
     execFileSync('git', ['fsck', '--no-dangling', '--strict'], {cwd: repo.dir})
+  })
+
+  it('differ as git diff-tree says, a file turned into a directory and back included', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(path, fc.string({maxLength: 8}), {minKeys: 1, maxKeys: 10}),
+        fc.dictionary(path, fc.option(fc.string({maxLength: 8}), {nil: null}), {minKeys: 1, maxKeys: 6}),
+        async (files, edits) => {
+          const paths = Object.keys(files).filter((p, _, all) => !all.some((q) => q.startsWith(`${p}/`)))
+          const first = await editTree(git, undefined, new Map(paths.map((p) => [p, files[p]!])))
+          // an edit on a path that is a directory in the first tree, or below a file of it, would be refused: skip those
+          const editable = Object.entries(edits).filter(
+            ([p]) =>
+              !paths.some((q) => q.startsWith(`${p}/`) || p.startsWith(`${q}/`)) && !Object.keys(edits).some((q) => q.startsWith(`${p}/`)),
+          )
+          const second = await editTree(git, first, new Map(editable))
+          await git.objects.flush()
+          const ours = (await diffTrees(git, first, second)).map((c) => `${c.oid ? 'A' : 'D'} ${c.path}`).sort()
+          const theirs = execFileSync('git', ['diff-tree', '-r', '--no-renames', '--name-status', first, second], {
+            cwd: repo.dir,
+            encoding: 'utf8',
+          })
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => {
+              const [status, p] = line.split('\t')
+              return `${status === 'D' ? 'D' : 'A'} ${p}`
+            })
+            .sort()
+          expect(ours).toEqual(theirs)
+        },
+      ),
+      {numRuns: 40},
+    )
+    // a file that becomes a directory sorts apart from it ("a" < "a.txt" < "a/"), and back
+    const one = await editTree(
+      git,
+      undefined,
+      new Map([
+        ['a', '1'],
+        ['a.txt', '2'],
+      ]),
+    )
+    const two = await editTree(
+      git,
+      one,
+      new Map<string, string | null>([
+        ['a', null],
+        ['a/b', '3'],
+      ]),
+    )
+    await git.objects.flush()
+    const changes = async (x: string, y: string) => (await diffTrees(git, x, y)).map((c) => `${c.oid ? 'A' : 'D'} ${c.path}`).sort()
+    expect(await changes(one, two)).toEqual(['A a/b', 'D a'])
+    expect(await changes(two, one)).toEqual(['A a', 'D a/b'])
   })
 })

@@ -104,8 +104,29 @@ export class LooseObjectWriter {
   }
 }
 
-/** Git orders tree entries bytewise, comparing a directory as if its name ended in "/". */
+/**
+ * Git orders tree entries bytewise (UTF-8), comparing a directory as if its
+ * name ended in "/". Compared character by character without allocating: a
+ * tree of 10,000 entries is sorted on every commit that touches it. UTF-16 code
+ * units order as UTF-8 bytes do except between two non-ASCII characters (a
+ * surrogate pair against a character above it), where the bytes decide.
+ */
 export function compareTreeEntries(a: TreeEntry, b: TreeEntry): number {
+  const an = a.name
+  const bn = b.name
+  const shared = Math.min(an.length, bn.length)
+  for (let i = 0; i < shared; i++) {
+    const ca = an.charCodeAt(i)
+    const cb = bn.charCodeAt(i)
+    if (ca === cb) continue
+    return ca >= 0x80 && cb >= 0x80 ? compareTreeEntryBytes(a, b) : ca - cb
+  }
+  // a name ends here: what follows is "/" for a directory, nothing for a file (a name never holds "/")
+  const next = (name: string, mode: string) => (name.length > shared ? name.charCodeAt(shared) : mode === TREE_MODE ? 0x2f : -1)
+  return next(an, a.mode) - next(bn, b.mode)
+}
+
+function compareTreeEntryBytes(a: TreeEntry, b: TreeEntry): number {
   const ka = Buffer.from(a.mode === TREE_MODE ? `${a.name}/` : a.name)
   const kb = Buffer.from(b.mode === TREE_MODE ? `${b.name}/` : b.name)
   return Buffer.compare(ka, kb)

@@ -89,6 +89,7 @@ export class Repo {
   /** Trees are immutable, so parsed ones are kept (bounded) and trees this process wrote are known without a read. */
   private readonly trees = new Map<string, TreeEntry[]>()
 
+  /** `entries` must be in git's tree order (compareTreeEntries), as a parsed tree is. */
   rememberTree(oid: string, entries: TreeEntry[]): void {
     if (this.trees.size >= TREE_CACHE_LIMIT) this.trees.delete(this.trees.keys().next().value!)
     this.trees.set(oid, entries)

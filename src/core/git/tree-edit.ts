@@ -1,4 +1,4 @@
-import {FILE_MODE, TREE_MODE, type TreeEntry} from './objects.js'
+import {compareTreeEntries, FILE_MODE, TREE_MODE, type TreeEntry} from './objects.js'
 import type {Repo} from './repo.js'
 import {InternalError} from '../errors.js'
 
@@ -46,7 +46,8 @@ async function editLevel(repo: Repo, treeOid: string | undefined, changes: Chang
     else entries.delete(name)
   }
   if (entries.size === 0) return undefined
-  const list = [...entries.values()]
+  // in git's order, as parsed trees are: readers of remembered trees (diffTrees) walk them in that order
+  const list = [...entries.values()].sort(compareTreeEntries)
   const oid = repo.objects.writeTree(list)
   repo.rememberTree(oid, list)
   return oid

@@ -1,4 +1,4 @@
-import {TREE_MODE} from './objects.js'
+import {compareTreeEntries, TREE_MODE, type TreeEntry} from './objects.js'
 import type {Repo} from './repo.js'
 
 export interface BlobChange {
@@ -24,21 +24,37 @@ export async function diffTrees(
     oldTree ? repo.readTreeEntries(oldTree) : [],
     newTree ? repo.readTreeEntries(newTree) : [],
   ])
-  const before = new Map(oldEntries.map((e) => [e.name, e]))
-  const after = new Map(newEntries.map((e) => [e.name, e]))
-  const names = new Set([...before.keys(), ...after.keys()])
   const changes: BlobChange[] = []
   const nested: Array<Promise<BlobChange[]>> = []
-  for (const name of names) {
-    const a = before.get(name)
-    const b = after.get(name)
-    if (a && b && a.oid === b.oid && a.mode === b.mode) continue
+  const differ = (a: TreeEntry | undefined, b: TreeEntry | undefined) => {
+    if (a && b && a.oid === b.oid && a.mode === b.mode) return
+    const name = (a ?? b)!.name
     const path = prefix ? `${prefix}/${name}` : name
     const aTree = a?.mode === TREE_MODE ? a.oid : undefined
     const bTree = b?.mode === TREE_MODE ? b.oid : undefined
     if (a && a.mode !== TREE_MODE && (!b || b.oid !== a.oid || b.mode === TREE_MODE)) changes.push({path, oid: undefined})
     if (b && b.mode !== TREE_MODE) changes.push({path, oid: b.oid})
     if ((aTree || bTree) && descend(path)) nested.push(diffTrees(repo, aTree, bTree, path, descend))
+  }
+  // both lists are in git's tree order: one merge pass, no maps of 10,000 names per commit
+  // (a name that turned from file into directory sorts apart, and is seen as removed and added)
+  let i = 0
+  let j = 0
+  while (i < oldEntries.length || j < newEntries.length) {
+    const a = oldEntries[i]
+    const b = newEntries[j]
+    const order = !a ? 1 : !b ? -1 : compareTreeEntries(a, b)
+    if (order === 0) {
+      differ(a, b)
+      i++
+      j++
+    } else if (order < 0) {
+      differ(a, undefined)
+      i++
+    } else {
+      differ(undefined, b)
+      j++
+    }
   }
   for (const list of await Promise.all(nested)) changes.push(...list)
   // a path may appear as removed then added when a file replaced a file: keep the final state

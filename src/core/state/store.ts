@@ -41,6 +41,8 @@ export class StateStore {
   private docs = new Map<string, CachedDoc>()
   private dirty = false
   private cacheLoaded = false
+  /** the index's records as of `expTree`, kept between snapshots (undefined until the first) */
+  private records?: Map<string, NodeRecord>
 
   constructor(private readonly repo: Repo) {}
 
@@ -61,14 +63,30 @@ export class StateStore {
     await this.loadCache()
     const tree = commit ? await this.repo.commitTree(commit) : undefined
     const expTree = tree ? await treeEntryAt(this.repo, tree, EXPERIMENTS_DIR) : undefined
-    await this.updateIndex(expTree)
-    const nodes = new Map<string, NodeRecord>()
-    const missing = [...this.index].filter(([, e]) => e.node && !this.docs.has(e.node))
-    await this.parseBlobs(missing.map(([id, e]) => ({oid: e.node!, file: nodeFilePath(id), kind: 'node' as const, id})))
-    for (const [id, entry] of this.index) {
-      if (!entry.node) continue
+    const changed = await this.updateIndex(expTree)
+    // after a commit only the nodes it changed are looked at again, not all 10,000
+    const rebuild = this.records === undefined
+    const ids = rebuild ? [...this.index.keys()] : changed
+    const missing = ids.flatMap((id) => {
+      const e = this.index.get(id)
+      return e?.node && !this.docs.has(e.node) ? [{oid: e.node, file: nodeFilePath(id), kind: 'node' as const, id}] : []
+    })
+    try {
+      await this.parseBlobs(missing)
+    } catch (err) {
+      // the index has moved on without these records: the next snapshot rebuilds them all
+      this.records = undefined
+      throw err
+    }
+    const records = rebuild ? new Map<string, NodeRecord>() : this.records!
+    for (const id of ids) {
+      const entry = this.index.get(id)
+      if (!entry?.node) {
+        records.delete(id)
+        continue
+      }
       const cached = this.docs.get(entry.node)!
-      nodes.set(id, {
+      records.set(id, {
         id,
         nodeOid: entry.node,
         verdictOid: entry.verdict,
@@ -76,7 +94,9 @@ export class StateStore {
         problem: cached.ok ? undefined : cached.problem,
       })
     }
-    return {commit, tree, nodes}
+    this.records = records
+    // each snapshot its own map: a caller may add planned nodes to it
+    return {commit, tree, nodes: new Map(records)}
   }
 
   /** A document this process wrote as the blob `oid`, already validated: the next snapshot need not parse it. */
@@ -108,10 +128,12 @@ export class StateStore {
     }
   }
 
-  private async updateIndex(expTree: string | undefined): Promise<void> {
-    if (expTree === this.expTree) return
+  /** Brings the index to `expTree`; returns the ids whose node or verdict changed. */
+  private async updateIndex(expTree: string | undefined): Promise<string[]> {
+    if (expTree === this.expTree) return []
     // runner outputs never hold state files: skip reading them
     const changes = await diffTrees(this.repo, this.expTree, expTree, EXPERIMENTS_DIR, (dir) => !dir.endsWith('/out'))
+    const ids = new Set<string>()
     for (const change of changes) {
       const hit = classifyStatePath(change.path)
       if (!hit) continue
@@ -119,9 +141,11 @@ export class StateStore {
       entry[hit.kind] = change.oid
       if (!entry.node && !entry.verdict) this.index.delete(hit.id)
       else this.index.set(hit.id, entry)
+      ids.add(hit.id)
     }
     this.expTree = expTree
     this.dirty = true
+    return [...ids]
   }
 
   private async parseBlobs(items: Array<{oid: string; file: string; kind: 'node' | 'verdict'; id: string}>): Promise<void> {
