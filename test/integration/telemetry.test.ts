@@ -174,10 +174,15 @@ describe('OpenTelemetry over OTLP/HTTP', {timeout: SLOW}, () => {
     }
     try {
       const without = await loaded({})
-      expect(without.some((url) => url.includes('/dist/commands/work.js'))).toBe(true)
+      // the probe sees the command's own module load (a chunk of the CLI bundle), so it saw everything
+      expect(without.some((url) => /\/dist\/(chunks\/work-[^/]*\.mjs|commands\/work\.js)$/.test(url))).toBe(true)
       expect(without.filter((url) => url.includes('@opentelemetry'))).toEqual([])
       const withEndpoint = await loaded({OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint})
-      expect(withEndpoint.some((url) => url.includes('@opentelemetry/sdk-trace-base'))).toBe(true)
+      // the SDK: from node_modules, or the CLI bundle's own chunk of it (scripts/bundle.mjs)
+      expect(
+        withEndpoint.some((url) => url.includes('@opentelemetry/sdk-trace-base') || /\/dist\/chunks\/otel-[^/]*\.mjs$/.test(url)),
+      ).toBe(true)
+      expect(without.filter((url) => /\/dist\/chunks\/otel-/.test(url))).toEqual([])
       expect(only(receiver.spans(), 'rigor work').attributes['rigor.command']).toBe('work')
       // a collector that is not there costs the command nothing but a warning
       const down = await rigorAsync(repo!.dir, ['work', '--json'], {OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}`})
