@@ -109,6 +109,9 @@ export async function stageInputs(ws: Workspace, node: NodeFile, dir: string, st
     const files = selectInputFiles(verdict, input)
     if (files.length === 0) return {ok: false, problem: `${label}: no file of ${input.from}'s out/ matches ${input.files.join(', ')}`}
     const [commit] = await ws.repo.commitsTouching(tip!, verdictFilePath(input.from), {limit: 1})
+    // a shallow clone may not hold the commit that wrote the verdict
+    if (!commit)
+      return {ok: false, problem: `${label}: the commit that wrote ${input.from}'s verdict is not in this clone (fetch its history)`}
     const target = join(dir, input.as)
     const written: InputRecord['files'] = []
     for (const file of files) {
@@ -120,7 +123,7 @@ export async function stageInputs(ws: Workspace, node: NodeFile, dir: string, st
         if (!got.ok) return {ok: false, problem: `${label}: out/${file.path}: ${got.problem}`}
         written.push({path: file.path, sha256: file.sha256, bytes: got.bytes, stored: true})
       } else {
-        const bytes = await ws.repo.readFileAt(commit!, `${outDirPath(input.from)}/${file.path}`)
+        const bytes = await ws.repo.readFileAt(commit, `${outDirPath(input.from)}/${file.path}`)
         if (!bytes) return {ok: false, problem: `${label}: out/${file.path} is missing from ${input.from}'s verdict commit ${commit}`}
         const sha256 = createHash('sha256').update(bytes).digest('hex')
         if (sha256 !== file.sha256)
@@ -132,7 +135,7 @@ export async function stageInputs(ws: Workspace, node: NodeFile, dir: string, st
     }
     // one file: its own path, so a runner can open RIGOR_INPUT_MODEL directly; several: their directory
     env[inputEnvName(input.as)] = files.length === 1 ? join(target, ...files[0]!.path.split('/')) : target
-    records.push({as: input.as, from: input.from, commit: commit!, files: written})
+    records.push({as: input.as, from: input.from, commit, files: written})
   }
   return {ok: true, staged: {env, dir, records}}
 }
