@@ -1,13 +1,10 @@
-import {basename} from 'node:path'
 import {InputError} from '../errors.js'
 import {dumpYaml} from '../state/documents.js'
 import {problemError} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
-import {recordAgentCall} from '../dag/agent-calls.js'
 import {LEARNINGS_FILE} from './design.js'
-import {askAgentRecorded} from './run-agent.js'
-import {agentBudgetCheck} from '../dag/budget.js'
+import {agentName, askWorkspaceAgent} from './workspace-agent.js'
 
 export interface AssessResult {
   node: string
@@ -40,25 +37,20 @@ export async function assessNode(
   let attempts = 0
   let costUsd = 0
   if (agent) {
-    assessor = `agent:${basename(agent.command[0]!)}`
+    assessor = agentName(agent.command)
     const prompt = [
       'Judge this experiment verdict in at most five sentences: is the edge real, what is suspicious, what should be tried next?',
       '',
       dumpYaml({node: record.node, verdict}),
     ].join('\n')
-    const answer = await askAgentRecorded(
-      {
-        command: agent.command,
-        prompt,
-        cwd: ws.root,
-        timeoutMs: agent.timeout,
-        onRetry: opts.onRetry,
-        beforeAttempt: agentBudgetCheck(ws),
-        signal: opts.signal,
-      },
-      (o) => recordAgentCall(ws, {kind: 'assess', agent: assessor, node: id, ...o}),
-      {kind: 'assess', telemetry: opts.telemetry},
-    )
+    const answer = await askWorkspaceAgent(ws, agent, {
+      kind: 'assess',
+      prompt,
+      node: id,
+      onRetry: opts.onRetry,
+      signal: opts.signal,
+      telemetry: opts.telemetry,
+    })
     assessment = answer.text
     attempts = answer.attempts
     costUsd = answer.cost.usd

@@ -1,4 +1,3 @@
-import {basename} from 'node:path'
 import {parseYaml} from '../state/documents.js'
 import {formatIssuePath} from '../state/documents.js'
 import {InputError} from '../errors.js'
@@ -8,10 +7,9 @@ import {nodesOfSpec, seedNodes} from '../dag/seed.js'
 import {paramSegment} from '../state/ids.js'
 import type {Workspace} from '../state/workspace.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
-import {askAgentRecorded, extractBlock} from './run-agent.js'
-import {recordAgentCall} from '../dag/agent-calls.js'
+import {extractBlock} from './run-agent.js'
+import {agentName, askWorkspaceAgent} from './workspace-agent.js'
 import {nodeFingerprint} from '../dag/rules.js'
-import {agentBudgetCheck} from '../dag/budget.js'
 
 export const LEARNINGS_FILE = 'learnings.md'
 
@@ -79,21 +77,15 @@ export async function designNodes(
 ): Promise<DesignResult> {
   const agent = ws.config.agent
   if (!agent) return builtInDesign(ws, opts)
-  const designer = `agent:${basename(agent.command[0]!)}`
+  const designer = agentName(agent.command)
   const prompt = await designPrompt(ws, opts)
-  const answer = await askAgentRecorded(
-    {
-      command: agent.command,
-      prompt,
-      cwd: ws.root,
-      timeoutMs: agent.timeout,
-      onRetry: opts.onRetry,
-      beforeAttempt: agentBudgetCheck(ws),
-      signal: opts.signal,
-    },
-    (o) => recordAgentCall(ws, {kind: 'design', agent: designer, ...o}),
-    {kind: 'design', telemetry: opts.telemetry},
-  )
+  const answer = await askWorkspaceAgent(ws, agent, {
+    kind: 'design',
+    prompt,
+    onRetry: opts.onRetry,
+    signal: opts.signal,
+    telemetry: opts.telemetry,
+  })
   let raw: unknown
   try {
     raw = parseYaml(extractBlock(answer.text), 'agent answer')

@@ -1,4 +1,4 @@
-import {constants, type Dirent} from 'node:fs'
+import {constants, type Dirent, type Stats} from 'node:fs'
 import {lstat, open, readdir, type FileHandle} from 'node:fs/promises'
 import {sha256} from '../state/checksum.js'
 import type {Omission, RunnerLimits, StoredArtifact, Truncation} from '../schemas/index.js'
@@ -212,17 +212,34 @@ type FileRead =
   | {ok: true; content: Buffer}
   | {ok: false; kind: 'file_size' | 'total_size' | 'unreadable' | 'special'; reason: string; size?: number}
 
-/** A regular file's bytes, opened without following a link and read only up to the size it had when opened. */
-async function readRegularFile(full: Buffer, maxSize: number, room: number): Promise<FileRead> {
+/**
+ * A regular file opened without following a link (and without blocking on a
+ * FIFO), with its size as it was when opened; the caller closes the handle.
+ */
+async function openRegular(
+  full: Buffer,
+): Promise<{ok: true; handle: FileHandle; info: Stats} | {ok: false; kind: 'unreadable' | 'special'; reason: string}> {
   let handle: FileHandle
   try {
     handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (err) {
     return {ok: false, kind: 'unreadable', reason: `could not be opened (${(err as NodeJS.ErrnoException).code})`}
   }
+  const info = await handle.stat().catch(async (err: unknown) => {
+    await handle.close()
+    throw err
+  })
+  if (info.isFile()) return {ok: true, handle, info}
+  await handle.close()
+  return {ok: false, kind: 'special', reason: 'not a regular file'}
+}
+
+/** A regular file's bytes, opened without following a link and read only up to the size it had when opened. */
+async function readRegularFile(full: Buffer, maxSize: number, room: number): Promise<FileRead> {
+  const opened = await openRegular(full)
+  if (!opened.ok) return opened
+  const {handle, info} = opened
   try {
-    const info = await handle.stat()
-    if (!info.isFile()) return {ok: false, kind: 'special', reason: 'not a regular file'}
     if (info.size > maxSize) return {ok: false, kind: 'file_size', reason: '', size: info.size}
     if (info.size > room) return {ok: false, kind: 'total_size', reason: '', size: info.size}
     return {ok: true, content: await readAt(handle, 0, info.size)}
@@ -235,15 +252,10 @@ type LogRead = {ok: true; content: Buffer; size: number; marker: number} | {ok: 
 
 /** run.log within `limit` bytes: whole, or its first and last halves around a line saying what was cut. */
 async function readHeadAndTail(full: Buffer, limit: number): Promise<LogRead> {
-  let handle: FileHandle
+  const opened = await openRegular(full)
+  if (!opened.ok) return opened
+  const {handle, info} = opened
   try {
-    handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
-  } catch (err) {
-    return {ok: false, kind: 'unreadable', reason: `could not be opened (${(err as NodeJS.ErrnoException).code})`}
-  }
-  try {
-    const info = await handle.stat()
-    if (!info.isFile()) return {ok: false, kind: 'special', reason: 'not a regular file'}
     if (info.size <= limit) return {ok: true, content: await readAt(handle, 0, info.size), size: info.size, marker: 0}
     const headBytes = Math.floor(limit / 2)
     const tailBytes = limit - headBytes

@@ -1,19 +1,9 @@
-import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {equityChartSvg} from '../../../src/core/auditor/chart.js'
-
-const CHROMIUM = '/usr/bin/chromium'
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-]
+import {HAS_CHROMIUM, launchChromium} from '../../helpers/browser.js'
 
 /** 750 trading days of a drifting series with one deep drawdown, dated like a price file. */
 function returns(): Array<[string, number]> {
@@ -47,12 +37,11 @@ describe('the audit chart', () => {
     expect(equityChartSvg(series, {title: 't', log: true})).toContain('log scale')
   })
 
-  it.skipIf(!existsSync(CHROMIUM))(
+  it.skipIf(!HAS_CHROMIUM)(
     'renders in Chromium and is screenshotted (skipped without /usr/bin/chromium: apt-get install chromium)',
     async () => {
-      const {default: puppeteer} = await import('puppeteer-core')
       const dir = mkdtempSync(join(tmpdir(), 'rigor-chart-'))
-      const browser = await puppeteer.launch({executablePath: CHROMIUM, args: FLAGS, headless: true})
+      const browser = await launchChromium()
       try {
         for (const log of [false, true]) {
           const file = join(dir, `chart${log ? '-log' : ''}.svg`)

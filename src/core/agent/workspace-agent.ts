@@ -1,0 +1,41 @@
+import {basename} from 'node:path'
+import {recordAgentCall} from '../dag/agent-calls.js'
+import {agentBudgetCheck} from '../dag/budget.js'
+import type {Workspace} from '../state/workspace.js'
+import type {Telemetry} from '../telemetry/telemetry.js'
+import {type AgentAnswer, askAgentRecorded} from './run-agent.js'
+
+/** The name an agent's calls are recorded under: `agent:<program>`. */
+export const agentName = (command: readonly string[]): string => `agent:${basename(command[0]!)}`
+
+/**
+ * One paid call of rigor.yaml's `agent:` for design or assess: the budget asked
+ * before every attempt (with its reservation), the call recorded with what it
+ * cost, and a span when telemetry is on. The one way the engine pays an agent.
+ */
+export function askWorkspaceAgent(
+  ws: Workspace,
+  agent: {command: string[]; timeout?: number},
+  call: {
+    kind: 'design' | 'assess'
+    prompt: string
+    node?: string
+    onRetry?: (attempt: number, why: string) => void
+    signal?: AbortSignal
+    telemetry?: Telemetry
+  },
+): Promise<AgentAnswer> {
+  return askAgentRecorded(
+    {
+      command: agent.command,
+      prompt: call.prompt,
+      cwd: ws.root,
+      timeoutMs: agent.timeout,
+      onRetry: call.onRetry,
+      beforeAttempt: agentBudgetCheck(ws),
+      signal: call.signal,
+    },
+    (o) => recordAgentCall(ws, {kind: call.kind, agent: agentName(agent.command), ...(call.node ? {node: call.node} : {}), ...o}),
+    {kind: call.kind, telemetry: call.telemetry},
+  )
+}
