@@ -112,6 +112,23 @@ export class WorktreeSync {
     return readRecord(join(this.repo.paths.gitDir, 'rigor', 'synced'), this.repo.format)
   }
 
+  /**
+   * Runs `look` with this checkout settled: under its sync lock, so no other
+   * rigor process is halfway through bringing files to a newer tip, and with the
+   * commit they were last brought to. Comparing files against that commit
+   * outside the lock would call another process's sync an edit.
+   */
+  async whileSettled<T>(look: (synced: string | undefined) => Promise<T>): Promise<T> {
+    const rigorDir = join(this.repo.paths.gitDir, 'rigor')
+    await mkdir(rigorDir, {recursive: true})
+    const release = await acquireLock(join(rigorDir, 'sync.lock'), {staleMs: 60_000, timeoutMs: 60_000, purpose: 'working tree sync'})
+    try {
+      return await look(await this.syncedCommit())
+    } finally {
+      await release()
+    }
+  }
+
   private listed?: {at: number; list: WorktreeInfo[]}
   private readonly written = new Set<string>()
 

@@ -94,6 +94,11 @@ export class Workspace implements TransactionHost {
     return this.worktree.syncedCommit()
   }
 
+  /** See WorktreeSync.whileSettled: look at the working tree while no rigor process is syncing it. */
+  whileCheckoutSettled<T>(look: (synced: string | undefined) => Promise<T>): Promise<T> {
+    return this.worktree.whileSettled(look)
+  }
+
   get root(): string {
     return this.repo.paths.root
   }

@@ -108,10 +108,12 @@ export async function locallyModifiedStateFiles(ws: Workspace): Promise<string[]
   // a checkout of another branch holds that branch's files, not edits of the state
   const head = await ws.repo.headRef()
   if (head !== undefined && head !== ws.stateRef) return []
-  const base = (await ws.syncedCommit()) ?? (await ws.readTip())
-  if (!base) return []
-  const paths = await ws.repo.workingTreeChanges(base, CHECKSUMMED_DIRS)
-  return paths.filter(isChecksummedDocument)
+  return ws.whileCheckoutSettled(async (synced) => {
+    const base = synced ?? (await ws.readTip())
+    if (!base) return []
+    const paths = await ws.repo.workingTreeChanges(base, CHECKSUMMED_DIRS)
+    return paths.filter(isChecksummedDocument)
+  })
 }
 
 const isChecksummedDocument = (path: string): boolean => documentKindOf(path) !== undefined
