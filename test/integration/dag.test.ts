@@ -153,14 +153,15 @@ max_generations: 2
     // idea/weak, 3 children, then the 3 distinct pairs; the crash spawns nothing
     expect(work.finished).toBe(2 + 3 + 3)
     expect(json(rigor(repo.dir, ['status', '--json'])).total).toBe(8)
-    expect(existsSync(join(repo.dir, 'experiments/idea/weak/a/b/node.yaml'))).toBe(true)
+    // which of a and b finishes first names their pair (a/b, or b/a) under --parallel 2
+    expect(['a/b', 'b/a'].some((pair) => existsSync(join(repo.dir, `experiments/idea/weak/${pair}/node.yaml`)))).toBe(true)
     expect(existsSync(join(repo.dir, 'experiments/tool/broken/retry'))).toBe(false)
     const check = json(rigor(repo.dir, ['rules', 'check', '--json']))
     expect(check.spawned).toEqual([])
     const reasons = check.decisions.map((d: any) => `${d.id}: ${d.skipped}`)
     expect(reasons).toContain('tool/broken/retry: rules never fire on inconclusive verdicts')
-    expect(reasons.some((r: string) => r.startsWith('idea/weak/a/b/c: ') && r.includes('past max_generations 2'))).toBe(true)
-    expect(reasons.some((r: string) => r.includes('same command, params and data as idea/weak/a/b'))).toBe(true)
+    expect(reasons.some((r: string) => /^idea\/weak\/[abc]\/[abc]\/[abc]: /.test(r) && r.includes('past max_generations 2'))).toBe(true)
+    expect(reasons.some((r: string) => /same command, params and data as idea\/weak\/[abc]\/[abc]\b/.test(r))).toBe(true)
     expect(json(rigor(repo.dir, ['rules', 'replay', '--json'])).spawned).toEqual([])
   })
 

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {FILE_KINDS} from './files.js'
 import {COMMAND_RESULTS, ErrorResult} from './results.js'
 

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 
 /** The --json results of the kits (stats, data, backtest): computations on files, no workspace. See results.ts. */
 

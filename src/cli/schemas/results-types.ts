@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import type * as z from 'zod'
 import type Assess from '../../commands/assess.js'
 import type Audit from '../../commands/audit.js'
 import type Cancel from '../../commands/cancel.js'

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {ScheduledRun} from '../../core/schemas/index.js'
 
 /** The --json results of `rigor schedule install|status|uninstall|run` (see results.ts). */

@@ -1,6 +1,6 @@
 import {basename} from 'node:path'
 import {execa} from 'execa'
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {CheckFailedError, NothingToDoError} from '../errors.js'
 import {Cost} from '../schemas/index.js'
 import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'

@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs'
-import {z} from 'zod'
+import * as z from 'zod'
 import {columnName, parseDateCell, readPriceTable, type PriceTable} from '../data/price-file.js'
 import {InputError} from '../errors.js'
 

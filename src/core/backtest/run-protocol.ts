@@ -1,7 +1,7 @@
 import {mkdir, writeFile} from 'node:fs/promises'
 import {basename, join, resolve} from 'node:path'
 import {stringify} from 'csv-stringify/sync'
-import {z} from 'zod'
+import * as z from 'zod'
 import {InputError} from '../errors.js'
 import {createBacktestWorkspace, runBacktest, type BacktestMetrics, type BacktestResult} from './backtest.js'
 import {TRADING_DAYS_PER_YEAR} from './metrics.js'

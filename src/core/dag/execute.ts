@@ -202,82 +202,86 @@ interface VerdictInput {
 }
 
 async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInput): Promise<ExecuteOutcome> {
-  const outcome = await ws.commit<ExecuteOutcome>(async (snap) => {
-    const current = snap.nodes.get(claimed.id)?.node
-    const cancelled = current?.status === 'cancelled'
-    if (!heldBy(current, claimed, input.worker) || (current!.status !== 'running' && !cancelled)) {
-      return {result: {kind: 'lost', id: claimed.id, why: 'the node is no longer held by this worker'}}
-    }
-    const node = current!
-    const decision: GateDecision | undefined =
-      cancelled || !input.report.ok
-        ? undefined
-        : decideStatus({
-            node,
-            verdict: input.report.verdict,
-            config: ws.config,
-            conditions: ws.conditions,
-            parent: await parentFacts(ws, snap, node),
-          })
-    const status = cancelled ? 'cancelled' : (decision?.status ?? 'inconclusive')
-    const reason = cancelled ? (node.reason ?? 'cancelled') : input.report.ok ? decision?.reason : input.report.reason
-    const runner = input.report.ok ? input.report.verdict : undefined
-    const files = new Map<string, FileChange>()
-    // outputs of an earlier attempt are replaced, not mixed with this one's
-    files.set(outDirPath(node.id), null)
-    for (const artifact of input.outputs.files) files.set(`${outDirPath(node.id)}/${artifact.path}`, artifact.content)
-    const spawns =
-      status === 'cancelled' ? {files: new Map(), spawned: []} : await planSpawns(ws, snap, node, status, runner?.metrics ?? {})
-    const draft: VerdictDraft = {
-      node: node.id,
-      status,
-      decided_by: cancelled ? 'cancel' : input.report.ok ? decision!.decided_by : 'failure',
-      reason,
-      metrics: runner?.metrics ?? {},
-      notes: runner?.notes,
-      cost: runner?.cost,
-      gates: decision?.gates ?? [],
-      spawned: spawns.spawned,
-      artifacts: Object.fromEntries(input.outputs.files.map((a) => [`out/${a.path}`, a.checksum])),
-      omitted: nonEmpty([...(input.report.ok ? input.report.omitted : []), ...input.outputs.omitted]),
-      truncated: nonEmpty([...(input.report.ok ? input.report.truncated : []), ...input.outputs.truncated]),
-      exit_code: input.exitCode,
-      worker: input.worker,
-      attempt: node.attempt,
-      seed: 0,
-      sandbox: input.sandbox,
-      inputs: input.inputs,
-      stored: nonEmpty(input.outputs.stored),
-      fingerprint: input.report.ok ? runFingerprint(node, input.inputs) : undefined,
-      started_at: nowIso(input.startedAt),
-      finished_at: nowIso(input.finishedAt),
-      duration_s: Math.round((input.finishedAt.getTime() - input.startedAt.getTime()) / 10) / 100,
-    }
-    const [verdictPath, verdictText] = verdictChange(draft)
-    files.set(verdictPath, verdictText)
-    const [nodePath, nodeText, updated] = transition(node, {kind: 'finish', status, reason})
-    files.set(nodePath, nodeText)
-    for (const [path, text] of spawns.files) files.set(path, text)
-    const blocked = status === 'proven_accepted' ? [] : blockDependents(snap, new Map([[node.id, updated]]), files)
-    return {
-      files,
-      message: {
-        action: 'verdict',
-        subject: `${node.id} ${status}${spawns.spawned.length ? `, spawned ${spawns.spawned.length}` : ''}`,
-        nodes: [node.id, ...spawns.spawned, ...blocked],
-        worker: input.worker,
-        trailers: {Status: status, Attempt: String(node.attempt), ...(spawns.spawned.length ? {Spawned: spawns.spawned.join(' ')} : {})},
-      },
-      result: {
-        kind: 'verdict',
-        id: node.id,
+  const outcome = await ws.commit<ExecuteOutcome>(
+    async (snap) => {
+      const current = snap.nodes.get(claimed.id)?.node
+      const cancelled = current?.status === 'cancelled'
+      if (!heldBy(current, claimed, input.worker) || (current!.status !== 'running' && !cancelled)) {
+        return {result: {kind: 'lost', id: claimed.id, why: 'the node is no longer held by this worker'}}
+      }
+      const node = current!
+      const decision: GateDecision | undefined =
+        cancelled || !input.report.ok
+          ? undefined
+          : decideStatus({
+              node,
+              verdict: input.report.verdict,
+              config: ws.config,
+              conditions: ws.conditions,
+              parent: await parentFacts(ws, snap, node),
+            })
+      const status = cancelled ? 'cancelled' : (decision?.status ?? 'inconclusive')
+      const reason = cancelled ? (node.reason ?? 'cancelled') : input.report.ok ? decision?.reason : input.report.reason
+      const runner = input.report.ok ? input.report.verdict : undefined
+      const files = new Map<string, FileChange>()
+      // outputs of an earlier attempt are replaced, not mixed with this one's
+      files.set(outDirPath(node.id), null)
+      for (const artifact of input.outputs.files) files.set(`${outDirPath(node.id)}/${artifact.path}`, artifact.content)
+      const spawns =
+        status === 'cancelled' ? {files: new Map(), spawned: []} : await planSpawns(ws, snap, node, status, runner?.metrics ?? {})
+      const draft: VerdictDraft = {
+        node: node.id,
         status,
+        decided_by: cancelled ? 'cancel' : input.report.ok ? decision!.decided_by : 'failure',
         reason,
+        metrics: runner?.metrics ?? {},
+        notes: runner?.notes,
+        cost: runner?.cost,
+        gates: decision?.gates ?? [],
         spawned: spawns.spawned,
-        durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
-      },
-    }
-  })
+        artifacts: Object.fromEntries(input.outputs.files.map((a) => [`out/${a.path}`, a.checksum])),
+        omitted: nonEmpty([...(input.report.ok ? input.report.omitted : []), ...input.outputs.omitted]),
+        truncated: nonEmpty([...(input.report.ok ? input.report.truncated : []), ...input.outputs.truncated]),
+        exit_code: input.exitCode,
+        worker: input.worker,
+        attempt: node.attempt,
+        seed: 0,
+        sandbox: input.sandbox,
+        inputs: input.inputs,
+        stored: nonEmpty(input.outputs.stored),
+        fingerprint: input.report.ok ? runFingerprint(node, input.inputs) : undefined,
+        started_at: nowIso(input.startedAt),
+        finished_at: nowIso(input.finishedAt),
+        duration_s: Math.round((input.finishedAt.getTime() - input.startedAt.getTime()) / 10) / 100,
+      }
+      const [verdictPath, verdictText] = verdictChange(draft)
+      files.set(verdictPath, verdictText)
+      const [nodePath, nodeText, updated] = transition(node, {kind: 'finish', status, reason})
+      files.set(nodePath, nodeText)
+      for (const [path, text] of spawns.files) files.set(path, text)
+      const blocked = status === 'proven_accepted' ? [] : blockDependents(snap, new Map([[node.id, updated]]), files)
+      return {
+        files,
+        message: {
+          action: 'verdict',
+          subject: `${node.id} ${status}${spawns.spawned.length ? `, spawned ${spawns.spawned.length}` : ''}`,
+          nodes: [node.id, ...spawns.spawned, ...blocked],
+          worker: input.worker,
+          trailers: {Status: status, Attempt: String(node.attempt), ...(spawns.spawned.length ? {Spawned: spawns.spawned.join(' ')} : {})},
+        },
+        result: {
+          kind: 'verdict',
+          id: node.id,
+          status,
+          reason,
+          spawned: spawns.spawned,
+          durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
+        },
+      }
+    },
+    // the verdicts of short runs that finish while another commit lands go in one move of the branch (one push)
+    {batch: true},
+  )
   return outcome.result.kind === 'verdict' ? {...outcome.result, commit: outcome.commit} : outcome.result
 }
 

@@ -9,7 +9,7 @@ import {writeFileSync} from 'node:fs'
 import {readFile, readdir, rm, stat} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {z} from 'zod'
+import * as z from 'zod'
 import {hasEnvEntry, isAlive, procInfo, processTable, type ProcInfo} from '../proc.js'
 
 export const RUN_RECORD = 'run.json'

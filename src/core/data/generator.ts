@@ -1,6 +1,6 @@
 import {stringify} from 'csv-stringify/sync'
 import {unsafeSkipN, xoroshiro128plus, type RandomGenerator} from 'pure-rand'
-import {z} from 'zod'
+import * as z from 'zod'
 import {InputError} from '../errors.js'
 
 /**

@@ -1,4 +1,4 @@
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {loadStateDocument} from '../state/documents.js'
 import {InputError, RigorError} from '../errors.js'
 import type {Repo} from '../git/repo.js'

@@ -1,7 +1,7 @@
 import {mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {z} from 'zod'
+import * as z from 'zod'
 import {CheckFailedError, InputError} from '../errors.js'
 import {acquireLock, LockTimeoutError} from '../git/process-lock.js'
 import {isAlive, procInfo} from '../proc.js'

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {Checksum, Cost, IsoTime, NodeId} from './common.js'
 
 /** reports/agent-calls/<time>-<kind>-<pid>.yaml: one call of the agent (design or assess), which the budget counts */

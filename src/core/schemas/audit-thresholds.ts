@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {NodeId} from './common.js'
 
 /** A reviewer's sign-off of a major issue that may stand (e.g. a Sharpe ratio above the plausible range, explained). */

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {nodeIdProblem, parseDuration} from '../validation.js'
 
 export const NODE_STATUSES = ['pending', 'running', 'proven_accepted', 'proven_rejected', 'inconclusive', 'blocked', 'cancelled'] as const

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {branchNameProblem, installSpecProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
 import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 import {AuditThresholds} from './audit-thresholds.js'

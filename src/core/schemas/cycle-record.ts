@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {IsoTime, NodeId} from './common.js'
 import {CycleStepName} from './cycle-config.js'
 

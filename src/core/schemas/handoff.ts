@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {Checksum, IsoTime} from './common.js'
 
 const Name = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits, ".", "_" or "-", like a node id segment')

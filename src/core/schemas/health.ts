@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 
 /**
  * `health:` in rigor.yaml: the thresholds `rigor health` checks (exit 1 and a

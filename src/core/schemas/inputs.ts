@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {inputGlobProblem, inputNameProblem} from '../validation.js'
 import {Duration, NodeId} from './common.js'
 

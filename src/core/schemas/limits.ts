@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {parseSize} from '../validation.js'
 
 /** A size as bytes or a string such as "64KB", "50MB"; parsed to bytes. */

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {NodeInput} from './inputs.js'
 import {Checksum, FamilyName, IsoTime, NodeId, NodeStatus, Params, RunSpec, TrialsOutside} from './common.js'
 

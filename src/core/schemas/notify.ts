@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {Duration} from './common.js'
 
 /** What `notify.command` is called on (the `kind` of RIGOR_EVENT). */

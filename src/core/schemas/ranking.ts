@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {Checksum, IsoTime, NodeId} from './common.js'
 
 export const RankObjective = z.enum(['return', 'sharpe', 'drawdown', 'pareto'])

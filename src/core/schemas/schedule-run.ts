@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {IsoTime} from './common.js'
 
 /** How a scheduled cycle ended: its exit code read the way rigor sets it (0, 130/143 for a stop, anything else a failure). */

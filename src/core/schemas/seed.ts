@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {InputSpec} from './inputs.js'
 import {FamilyName, NodeId, Params, ParamValue, RunSpec, TrialsOutside} from './common.js'
 

@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 
 /**
  * .git/rigor/slurm/<job id>.json: what `rigor slurm submit` asked Slurm for, kept

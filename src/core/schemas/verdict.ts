@@ -1,4 +1,4 @@
-import {z} from 'zod'
+import * as z from 'zod'
 import {InputRecord, StoredArtifact} from './inputs.js'
 import {Checksum, Cost, IsoTime, NodeId} from './common.js'
 

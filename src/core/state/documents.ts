@@ -1,5 +1,5 @@
 import {parseDocument, stringify} from 'yaml'
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {checkDocument, documentChecksum, withChecksum} from './checksum.js'
 import {CorruptFileError, InputError} from '../errors.js'
 

@@ -1,6 +1,7 @@
 import {readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {parseConfig} from './config.js'
+import type {ConfigCache} from './config-cache.js'
 import {utf8Text} from './documents.js'
 import {InputError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
@@ -15,6 +16,10 @@ export interface StateBranch {
   config: ConfigFile
   /** the commit the config was read from: the state's tip when the command opened */
   tip: string | undefined
+  /** the committed text of the config (undefined for `rigor init`'s config about to be committed) */
+  configText?: string
+  /** whether `config` came from the cache: this very text passed every check before */
+  configCached?: boolean
 }
 
 /**
@@ -29,9 +34,20 @@ export interface StateBranch {
  */
 export async function resolveStateBranch(
   repo: Repo,
-  opts: {remote?: (branch: string) => RemoteLink; config?: ConfigFile} = {},
+  opts: {remote?: (branch: string) => RemoteLink; config?: ConfigFile; cache?: ConfigCache} = {},
 ): Promise<StateBranch & {remote?: RemoteLink}> {
   const head = await repo.headRef()
+  // the checked-out commit is usually the state's tip: one text is parsed (or found in the cache) once
+  const seen = new Map<string, {config: ConfigFile; cached: boolean}>()
+  const load = async (text: string, file: string) => {
+    let known = seen.get(text)
+    if (!known) {
+      const cached = await opts.cache?.lookup(text)
+      known = cached ? {config: cached, cached: true} : {config: parseConfig(text, file), cached: false}
+      seen.set(text, known)
+    }
+    return known
+  }
   if (opts.config) {
     // rigor init: the config about to be committed
     const branch = opts.config.branch ?? branchOf(head) ?? detachedError(repo)
@@ -41,7 +57,7 @@ export async function resolveStateBranch(
   // the checked-out commit's rigor.yaml may name the state branch
   const checkedOut = await repo.readRef(head ?? 'HEAD')
   const local = checkedOut ? await committedConfigText(repo, checkedOut) : undefined
-  const named = local !== undefined ? parseConfig(local, `${CONFIG_FILE} (at ${shortRef(head) ?? 'HEAD'})`).branch : undefined
+  const named = local !== undefined ? (await load(local, `${CONFIG_FILE} (at ${shortRef(head) ?? 'HEAD'})`)).config.branch : undefined
   let branch = named ?? branchOf(head)
   if (!branch) detachedError(repo)
   for (let hop = 0; ; hop++) {
@@ -50,9 +66,9 @@ export async function resolveStateBranch(
     const tip = remote ? await remote.fetch() : await repo.readRef(stateRef)
     const text = tip ? await committedConfigText(repo, tip) : undefined
     if (text === undefined) throw notAWorkspace(repo, branch, tip !== undefined, await workingTreeHasConfig(repo))
-    const config = parseConfig(text, CONFIG_FILE)
+    const {config, cached} = await load(text, CONFIG_FILE)
     // the state branch's own config has the last word on which branch holds the state
-    if (!config.branch || config.branch === branch) return {stateRef, branch, config, tip, remote}
+    if (!config.branch || config.branch === branch) return {stateRef, branch, config, tip, remote, configText: text, configCached: cached}
     if (hop > 0) {
       throw new InputError(`rigor.yaml on branch ${branch} says the state is on branch ${config.branch}, which says it is on ${branch}`, {
         file: CONFIG_FILE,

@@ -55,6 +55,13 @@ function staleRefLock(lockFile: string): CheckFailedError {
 }
 const CONTENDED_FOR_MS = 2000
 
+/** One change of a batch: its plan, and how its caller hears of the outcome. */
+export interface BatchedChange<T> {
+  plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>
+  resolve(outcome: CommitOutcome<T>): void
+  reject(err: unknown): void
+}
+
 /**
  * Read the tip, decide, write objects, then move the branch only if it still
  * points at the tip that was read (compare-and-swap). A lost race rebuilds the
@@ -65,22 +72,70 @@ export async function commitTransaction<T>(
   plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>,
   opts: {signer?: CommitSigner} = {},
 ): Promise<CommitOutcome<T>> {
+  return new Promise<CommitOutcome<T>>((resolve, reject) => {
+    void commitBatch(host, [{plan, resolve: resolve as (outcome: CommitOutcome<unknown>) => void, reject}], opts)
+  })
+}
+
+/**
+ * Several changes published by one move of the branch (one push, on a remote):
+ * each is still its own commit, decided against the state the changes before it
+ * left, so history reads as if they had landed one by one, but a worker whose
+ * short runs finish together pays for one compare-and-swap, or one push, instead
+ * of one each. A change whose plan throws is told so and left out; the others
+ * go on. A lost race decides the whole batch again on the new tip. Every change
+ * hears of its outcome through its own callbacks; this never throws.
+ */
+export async function commitBatch(
+  host: TransactionHost,
+  changes: ReadonlyArray<BatchedChange<unknown>>,
+  opts: {signer?: CommitSigner} = {},
+): Promise<void> {
+  const live = new Set(changes)
+  try {
+    await landBatch(host, live, opts)
+  } catch (err) {
+    for (const change of live) change.reject(err)
+  }
+}
+
+async function landBatch(host: TransactionHost, live: Set<BatchedChange<unknown>>, opts: {signer?: CommitSigner}): Promise<void> {
   let lockedSince: number | undefined
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // take turns with the machine's other writers only while they are racing us: the lock costs file operations
     const contended = attempt > 0 || Date.now() - host.lastConflictAt < CONTENDED_FOR_MS
     const release = contended ? await host.lockCommits?.() : undefined
-    let landed: CommitOutcome<T> | undefined
+    let landed: Array<{change: BatchedChange<unknown>; outcome: CommitOutcome<unknown>}> | undefined
+    let last: string | undefined
     try {
       const tip = await host.readTip()
-      const snap = await host.snapshot(tip)
-      const decided = await plan(snap, attempt)
-      if (!decided.files || decided.files.size === 0) return {result: decided.result, conflicts: attempt}
-      const tree = await editTree(host.repo, snap.tree, decided.files)
-      const commit = await host.repo.writeCommit(tree, tip ? [tip] : [], formatCommitMessage(decided.message), opts.signer)
-      await host.publish(commit, tip)
-      landed = {result: decided.result, commit, conflicts: attempt}
-      if (decided.documents) host.rememberDocuments?.(decided.files, decided.documents)
+      let head = tip
+      let snap = await host.snapshot(tip)
+      const decided: Array<{change: BatchedChange<unknown>; outcome: CommitOutcome<unknown>; written?: PlannedChange<unknown>}> = []
+      const order = [...live]
+      for (const [i, change] of order.entries()) {
+        let plan: Plan<unknown>
+        try {
+          plan = await change.plan(snap, attempt)
+        } catch (err) {
+          live.delete(change)
+          change.reject(err)
+          continue
+        }
+        if (!plan.files || plan.files.size === 0) {
+          decided.push({change, outcome: {result: plan.result, conflicts: attempt}})
+          continue
+        }
+        const tree = await editTree(host.repo, snap.tree, plan.files)
+        head = await host.repo.writeCommit(tree, head ? [head] : [], formatCommitMessage(plan.message), opts.signer)
+        decided.push({change, outcome: {result: plan.result, commit: head, conflicts: attempt}, written: plan})
+        // the next change of the batch decides on the state this one leaves
+        if (i < order.length - 1) snap = await host.snapshot(head)
+      }
+      if (head !== tip) await host.publish(head!, tip)
+      last = head !== tip ? head : undefined
+      landed = decided
+      for (const {written} of decided) if (written?.documents) host.rememberDocuments?.(written.files, written.documents)
     } catch (err) {
       if (err instanceof RefLockedError) {
         // git holds a ref lock for milliseconds; one that stays is a crashed git's leftover, not a race
@@ -92,9 +147,14 @@ export async function commitTransaction<T>(
       await release?.()
     }
     if (landed) {
-      host.afterCommit(landed.commit!)
-      return landed
+      if (last) host.afterCommit(last)
+      for (const {change, outcome} of landed) {
+        live.delete(change)
+        change.resolve(outcome)
+      }
+      return
     }
+    if (live.size === 0) return
     // jittered backoff spreads competing writers apart
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(2 + attempt, 25) * (host.distributed ? 4 : 1)))
     await host.refresh()

@@ -12,8 +12,20 @@ import type {CommitSigner} from '../git/signing.js'
 import {WorktreeSync} from '../git/worktree-sync.js'
 import {CONFIG_FILE} from './layout.js'
 import {resolveStateBranch} from './state-branch.js'
+import {configCache} from './config-cache.js'
 import {StateStore, type Snapshot} from './store.js'
-import {commitTransaction, type CommitOutcome, type Plan, type TransactionHost} from './transaction.js'
+import {commitBatch, type BatchedChange, type CommitOutcome, type Plan, type TransactionHost} from './transaction.js'
+
+/** A change waiting for this process's turn to commit. */
+interface QueuedCommit {
+  change: BatchedChange<unknown>
+  signer?: CommitSigner
+  /** may land in one move of the branch with the batchable changes queued behind it */
+  batch: boolean
+}
+
+/** At most this many changes per move of the branch: a claim waiting behind a batch waits for all of it. */
+const MAX_BATCH = 16
 
 export interface OpenOptions {
   /** the config to use instead of reading rigor.yaml (init, tests) */
@@ -43,8 +55,17 @@ export class Workspace implements TransactionHost {
     this.onWarning(message)
   }
 
-  /** every condition of rigor.yaml, compiled when the workspace opens so a bad one fails first */
-  readonly conditions: Map<string, CompiledCondition>
+  private compiledConditions?: Map<string, CompiledCondition>
+
+  /**
+   * Every condition of rigor.yaml, compiled. A config read for the first time
+   * has them compiled as the workspace opens, so a bad one fails first; one the
+   * cache knows passed that check before, and compiles them when first asked.
+   */
+  get conditions(): Map<string, CompiledCondition> {
+    this.compiledConditions ??= validateConfigConditions(this.config, CONFIG_FILE)
+    return this.compiledConditions
+  }
 
   private constructor(
     readonly repo: Repo,
@@ -53,7 +74,6 @@ export class Workspace implements TransactionHost {
     startTip: string | undefined,
     readonly remote?: RemoteLink,
   ) {
-    this.conditions = validateConfigConditions(config, CONFIG_FILE)
     // beside refs/ in the shared git dir: every worktree and process of this repository sees it
     this.commitLock = new CommitLock(join(repo.paths.commonDir, 'rigor-commit.lock'))
     this.store = new StateStore(repo)
@@ -70,11 +90,17 @@ export class Workspace implements TransactionHost {
           })
       }
       const remoteName = opts.remote
+      const cache = configCache(repo.paths.commonDir)
       const state = await resolveStateBranch(repo, {
         config: opts.config,
         remote: remoteName ? (branch) => new RemoteLink(repo, remoteName, branch) : undefined,
+        cache,
       })
       const ws = new Workspace(repo, state.config, state.stateRef, await repo.readRef(state.stateRef), state.remote)
+      if (!state.configCached) {
+        void ws.conditions
+        if (state.configText !== undefined) await cache.remember(state.configText, state.config)
+      }
       // an earlier command could not update this checkout: try again now, and say so until it works
       if (await ws.worktree.ownCheckoutBehind(await repo.readRef(state.stateRef))) ws.requestSync()
       return ws
@@ -156,24 +182,27 @@ export class Workspace implements TransactionHost {
     return this.snapshot(await this.readTip())
   }
 
-  private readonly commitQueue: {urgent: Array<() => Promise<void>>; normal: Array<() => Promise<void>>} = {urgent: [], normal: []}
+  private readonly commitQueue: {urgent: QueuedCommit[]; normal: QueuedCommit[]} = {urgent: [], normal: []}
   private committing = false
 
   /**
    * Commits one change. A process's own transactions run one at a time, so it
    * never races itself; `urgent` ones (claims, which a slot waits on) go before
    * queued ones that nothing waits on (a verdict committed behind a running slot).
+   * `batch` ones that queue up while another commit is landing (the verdicts of
+   * short runs) land together: each its own commit, one move of the branch.
    */
   commit<T>(
     plan: (snap: Snapshot, attempt: number) => Promise<Plan<T>>,
-    opts: {urgent?: boolean; signer?: CommitSigner} = {},
+    opts: {urgent?: boolean; signer?: CommitSigner; batch?: boolean} = {},
   ): Promise<CommitOutcome<T>> {
     return new Promise<CommitOutcome<T>>((resolve, reject) => {
-      const task = () =>
-        this.awaitNoOperation()
-          .then(() => commitTransaction(this, plan, {signer: opts.signer}))
-          .then(resolve, reject)
-      ;(opts.urgent ? this.commitQueue.urgent : this.commitQueue.normal).push(task)
+      const queued: QueuedCommit = {
+        change: {plan, resolve: resolve as (outcome: CommitOutcome<unknown>) => void, reject},
+        signer: opts.signer,
+        batch: opts.batch === true && !opts.signer,
+      }
+      ;(opts.urgent ? this.commitQueue.urgent : this.commitQueue.normal).push(queued)
       void this.drainCommits()
     })
   }
@@ -214,14 +243,30 @@ export class Workspace implements TransactionHost {
     if (this.committing) return
     this.committing = true
     try {
-      for (let task = this.nextCommit(); task; task = this.nextCommit()) await task()
+      for (let next = this.nextCommits(); next.length > 0; next = this.nextCommits()) {
+        const changes = next.map((q) => q.change)
+        try {
+          await this.awaitNoOperation()
+        } catch (err) {
+          for (const change of changes) change.reject(err)
+          continue
+        }
+        await commitBatch(this, changes, {signer: next[0]!.signer})
+      }
     } finally {
       this.committing = false
     }
   }
 
-  private nextCommit(): (() => Promise<void>) | undefined {
-    return this.commitQueue.urgent.shift() ?? this.commitQueue.normal.shift()
+  /** An urgent change alone; else the next queued change, with the batchable ones queued behind it when it is one. */
+  private nextCommits(): QueuedCommit[] {
+    const urgent = this.commitQueue.urgent.shift()
+    if (urgent) return [urgent]
+    const first = this.commitQueue.normal.shift()
+    if (!first) return []
+    const batch = [first]
+    while (first.batch && batch.length < MAX_BATCH && this.commitQueue.normal[0]?.batch) batch.push(this.commitQueue.normal.shift()!)
+    return batch
   }
 
   private readonly commitLock: CommitLock

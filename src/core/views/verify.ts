@@ -1,5 +1,5 @@
 import {readFile} from 'node:fs/promises'
-import type {z} from 'zod'
+import type * as z from 'zod'
 import {join} from 'node:path'
 import {checkDocument} from '../state/checksum.js'
 import {checkMarkdownDocument, parseYaml, splitMarkdownDocument, validate} from '../state/documents.js'
