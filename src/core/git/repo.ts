@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises'
+import {lstat, readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {InputError, MissingObjectError, RefConflictError} from '../errors.js'
 import {CatFileBatch} from './cat-file.js'
@@ -6,7 +6,7 @@ import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.
 import {GitKilledError, RefUpdater} from './ref-updater.js'
 import {RERUNS_IF_KILLED, runGit, type GitResult, type GitRunOptions} from './exec.js'
 import {signPayload, withSignatureHeader, type CommitSigner} from './signing.js'
-import {LooseObjectWriter, parseCommitHeader, parseTree, serializeCommit, type TreeEntry} from './objects.js'
+import {LooseObjectWriter, objectId, parseCommitHeader, parseTree, serializeCommit, type TreeEntry} from './objects.js'
 
 const TREE_CACHE_LIMIT = 20_000
 
@@ -175,11 +175,41 @@ export class Repo {
   /** Files under `dirs` of this working tree that were added or changed since `base`, and untracked ones. */
   async workingTreeChanges(base: string, dirs: readonly string[]): Promise<string[]> {
     const [changed, untracked] = await Promise.all([
-      this.git(['diff-index', '--name-only', '--diff-filter=AM', '-z', base, '--', ...dirs], {allowFailure: true}),
+      this.git(['diff-index', '--raw', '--diff-filter=AM', '-z', base, '--', ...dirs], {allowFailure: true}),
       this.git(['ls-files', '--others', '--exclude-standard', '-z', '--', ...dirs], {allowFailure: true}),
     ])
-    const paths = [changed, untracked].flatMap((r) => (r.exitCode === 0 ? r.stdout.split('\0') : []))
-    return [...new Set(paths.filter((p) => p.length > 0))]
+    const edited = changed.exitCode === 0 ? await this.contentChanges(changed.stdout) : []
+    const added = untracked.exitCode === 0 ? untracked.stdout.split('\0') : []
+    return [...new Set([...edited, ...added].filter((p) => p.length > 0))]
+  }
+
+  /**
+   * The paths of `git diff-index --raw -z` output whose files really differ. git
+   * lists a file whose index entry is stat-dirty (a copied, moved or restored
+   * checkout, a touched file) as changed without reading it; rigor compares
+   * such a file's bytes with the base's blob instead of refreshing the index,
+   * which would take the index lock another process may hold.
+   */
+  private async contentChanges(raw: string): Promise<string[]> {
+    const fields = raw.split('\0')
+    const zero = this.format.emptyOid
+    const checks: Array<Promise<string | undefined>> = []
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const [, , baseOid, worktreeOid] = fields[i]!.split(' ')
+      const path = fields[i + 1]!
+      // a known worktree id is a real difference; only an unread file (zeros) may still hold the base's bytes
+      if (worktreeOid !== zero || !baseOid || baseOid === zero) checks.push(Promise.resolve(path))
+      else checks.push(this.sameBlob(path, baseOid).then((same) => (same ? undefined : path)))
+    }
+    return (await Promise.all(checks)).filter((p): p is string => p !== undefined)
+  }
+
+  private async sameBlob(path: string, oid: string): Promise<boolean> {
+    const file = join(this.paths.root, path)
+    const info = await lstat(file).catch(() => undefined)
+    if (!info?.isFile()) return false
+    const bytes = await readFile(file).catch(() => undefined)
+    return bytes !== undefined && objectId('blob', bytes, this.format) === oid
   }
 
   /** Whether a remote of this name is configured. */
