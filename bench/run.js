@@ -7,7 +7,18 @@ import {fileURLToPath} from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const only = process.argv.slice(2)
-for (const bench of ['startup.js', 'claims.js', 'throughput.js', 'overhead.js', 'status.js', 'remote.js', 'backtest.js', 'site.js']) {
+for (const bench of [
+  'startup.js',
+  'claims.js',
+  'throughput.js',
+  'overhead.js',
+  'status.js',
+  'remote.js',
+  'remote-work.js',
+  'spawn-cost.js',
+  'backtest.js',
+  'site.js',
+]) {
   if (only.length && !only.some((o) => bench.startsWith(o))) continue
   console.log(`\n## bench/${bench}`)
   const result = spawnSync(process.execPath, [join(here, bench)], {stdio: 'inherit'})

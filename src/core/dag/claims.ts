@@ -59,8 +59,8 @@ const SPREAD = 8
  * landed by compare-and-swap on the state branch, so no two workers ever hold one node.
  */
 export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<ClaimResult> {
-  // on a remote, decide on fresh state: a claim built on a stale tip is a lost race for sure
-  if (ws.distributed) await ws.refresh()
+  // on a remote, decide on fresh state unless this process has just seen it: a claim built on a stale tip is a lost race for sure
+  if (ws.distributed && ws.remoteMayHaveMoved()) await ws.refresh()
   const outcome = await ws.commit<Decided>(
     async (snap, attempt) => {
       const found = findCandidates(snap, ws.config, opts, await opts.admission(ws, snap))
@@ -68,7 +68,8 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
       if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
       return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts, attempt)
     },
-    {urgent: true},
+    // lands with whatever else waits to be committed: one move of the branch (one push) for all of it
+    {urgent: true, batch: true},
   )
   return {...outcome.result, conflicts: outcome.conflicts}
 }
@@ -91,7 +92,7 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
     const one = await claimNextNode(ws, opts)
     return one.claimed ? {claimed: [one.claimed], conflicts: one.conflicts} : {...one, claimed: []}
   }
-  if (ws.distributed) await ws.refresh()
+  if (ws.distributed && ws.remoteMayHaveMoved()) await ws.refresh()
   const outcome = await ws.commit<DecidedBatch>(
     async (snap, attempt) => {
       let view = snap
@@ -133,7 +134,8 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
         result: {claimed},
       }
     },
-    {urgent: true},
+    // lands with whatever else waits to be committed: one move of the branch (one push) for all of it
+    {urgent: true, batch: true},
   )
   return {...outcome.result, conflicts: outcome.conflicts}
 }

@@ -24,6 +24,9 @@ interface QueuedCommit {
   batch: boolean
 }
 
+/** How long the remote's tip this process learnt counts as current for a claim (see remoteMayHaveMoved). */
+const REMOTE_FRESH_MS = 250
+
 /** At most this many changes per move of the branch: a claim waiting behind a batch waits for all of it. */
 const MAX_BATCH = 16
 
@@ -141,6 +144,7 @@ export class Workspace implements TransactionHost {
   async publish(commit: string, tip: string | undefined): Promise<void> {
     if (!this.remote) return this.repo.compareAndSwapRef(this.stateRef, commit, tip)
     await this.remote.push(commit, tip)
+    this.remoteSeenAt = Date.now()
     await this.followRemote(commit)
   }
 
@@ -165,9 +169,25 @@ export class Workspace implements TransactionHost {
   }
 
   /** Fetches the remote state; the working tree follows it when that is a fast-forward. */
+  /** when this process last learnt the remote's tip (a fetch, or a push of its own that landed) */
+  private remoteSeenAt = 0
+
+  /**
+   * Whether a claim should fetch before deciding. Right after this process's own
+   * fetch or landed push, and while no other clone is winning races, the tip it
+   * has is the remote's: a fetch would cost a round trip and keep the claim from
+   * landing in one push with the verdicts queued beside it. A stale guess costs
+   * one rejected push, then a fetch.
+   */
+  remoteMayHaveMoved(): boolean {
+    const now = Date.now()
+    return now - this.remoteSeenAt > REMOTE_FRESH_MS || now - this.lastConflictAt < REMOTE_FRESH_MS * 8
+  }
+
   async refresh(): Promise<void> {
     if (!this.remote) return
     const tip = await this.remote.fetch()
+    this.remoteSeenAt = Date.now()
     if (tip) {
       await this.followRemote(tip)
       this.requestSync()
@@ -258,14 +278,19 @@ export class Workspace implements TransactionHost {
     }
   }
 
-  /** An urgent change alone; else the next queued change, with the batchable ones queued behind it when it is one. */
+  /**
+   * The next queued change (an urgent one first) and, when it may be batched,
+   * the batchable changes queued behind it: urgent ones first, then the others,
+   * each queue in its order.
+   */
   private nextCommits(): QueuedCommit[] {
-    const urgent = this.commitQueue.urgent.shift()
-    if (urgent) return [urgent]
-    const first = this.commitQueue.normal.shift()
+    const first = this.commitQueue.urgent.shift() ?? this.commitQueue.normal.shift()
     if (!first) return []
     const batch = [first]
-    while (first.batch && batch.length < MAX_BATCH && this.commitQueue.normal[0]?.batch) batch.push(this.commitQueue.normal.shift()!)
+    if (!first.batch) return batch
+    for (const queue of [this.commitQueue.urgent, this.commitQueue.normal]) {
+      while (batch.length < MAX_BATCH && queue[0]?.batch) batch.push(queue.shift()!)
+    }
     return batch
   }
 
