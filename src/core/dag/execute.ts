@@ -137,6 +137,11 @@ async function runClaimedNode(
     opts.onProcessEnd?.()
     watcher.stop()
     await watcher.settled
+    // Slurm (scancel, a time limit, preemption), systemd or a `kill` of the group signals the runner and rigor
+    // together: the runner may die first, and its death is then not a verdict on the node but the same stop
+    if (!stopCause && !outcome.timedOut && diedOfStopSignal(outcome)) {
+      await stopFollowing(opts.signal, STOP_FOLLOWS_MS)
+    }
     if (stopCause === 'shutdown') return await releaseClaim(ws, claimed, opts.worker)
     if (stopCause === 'lost')
       return {kind: 'lost', id: claimed.id, why: 'the node was taken back (lease expired or re-queued) while it ran'}
@@ -286,6 +291,30 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
 }
 
 const nonEmpty = <T>(list: T[]): T[] | undefined => (list.length > 0 ? list : undefined)
+
+/** Signals that stop a process from outside; a runner that sends one to itself still gets its verdict. */
+const STOP_SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP'])
+/** The same deaths as a shell or the sandbox (bubblewrap) reports them: 128 + the signal's number. */
+const STOP_EXIT_CODES = new Set([129, 130, 143])
+
+const diedOfStopSignal = (outcome: {signal: string | null; exitCode: number | null}): boolean =>
+  (outcome.signal !== null && STOP_SIGNALS.has(outcome.signal)) || (outcome.exitCode !== null && STOP_EXIT_CODES.has(outcome.exitCode))
+/** How long rigor waits for its own stop after a runner died of one: signals of one group arrive together. */
+const STOP_FOLLOWS_MS = 2000
+
+/** Resolves when `signal` aborts, or after `ms` when it does not. */
+function stopFollowing(signal: AbortSignal | undefined, ms: number): Promise<void> {
+  if (!signal || signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, {once: true})
+  })
+}
 
 async function parentFacts(ws: Workspace, snap: Snapshot, node: NodeFile) {
   const record = node.parent ? snap.nodes.get(node.parent) : undefined
