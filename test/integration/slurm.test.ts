@@ -20,6 +20,8 @@ import {manyNodes, workspace, writeSpec} from './helpers.js'
 const ROOT = resolve(__dirname, '../..')
 const FIXTURES = resolve(__dirname, '../fixtures')
 const SLOW_RUNNER = ['node', join(FIXTURES, 'slow-runner.cjs')]
+/** the nodes of the first test */
+const NODES = 32
 const skip = slurmUnavailable()
 if (skip) console.warn(`skipping the Slurm tests: ${skip}`)
 
@@ -100,15 +102,17 @@ const taskLog = (clone: string, jobId: string, task: number) =>
 const ids = (n: number, prefix = 'bulk') => Array.from({length: n}, (_, i) => `${prefix}/n${String(i).padStart(4, '0')}`)
 
 describe.skipIf(skip !== undefined)('rigor on Slurm (a one-node cluster started for these tests)', {timeout: 300_000}, () => {
-  it('4 array tasks x 2 slots run 60 nodes through a bare remote: each once, every verdict on the remote, verify clean', async () => {
-    const {bare, clone, scratch} = remoteWorkspace(manyNodes(60, SH_OK), 'slurm: {time: "00:10:00", grace: 30s}')
+  // 32 nodes: 4 for each of the 8 slots, so every slot claims again and again against the others' pushes; 60 nodes checked
+  // nothing more and took half a minute of this file's time on 2 cores
+  it(`4 array tasks x 2 slots run ${NODES} nodes through a bare remote: each once, every verdict on the remote, verify clean`, async () => {
+    const {bare, clone, scratch} = remoteWorkspace(manyNodes(NODES, SH_OK), 'slurm: {time: "00:10:00", grace: 30s}')
     const jobId = submit(clone, ['--workers', '4', '--parallel', '2', '--scratch', scratch])
     expect(existsSync(join(clone, '.git/rigor/slurm', `${jobId}.sh`))).toBe(true)
     await cluster.waitForJob(jobId)
 
     const claims = actions(bare, 'claim')
     const verdicts = actions(bare, 'verdict')
-    for (const id of ids(60)) {
+    for (const id of ids(NODES)) {
       expect(claims.get(id), `${id} claims\n${taskLog(clone, jobId, 0)}`).toBe(1)
       expect(verdicts.get(id), `${id} verdicts`).toBe(1)
     }
@@ -116,7 +120,7 @@ describe.skipIf(skip !== undefined)('rigor on Slurm (a one-node cluster started 
     git(root, 'clone', '-q', bare, fresh)
     const verify = rigor(fresh, ['verify'])
     expect(verify.code, verify.stdout + verify.stderr).toBe(0)
-    expect(json(rigor(fresh, ['status', '--json'])).by_status).toMatchObject({proven_accepted: 60, running: 0, pending: 0})
+    expect(json(rigor(fresh, ['status', '--json'])).by_status).toMatchObject({proven_accepted: NODES, running: 0, pending: 0})
 
     const status = json(cli(clone, ['slurm', 'status', jobId, '--json']))
     expectOutput('slurm status', status)
@@ -126,7 +130,7 @@ describe.skipIf(skip !== undefined)('rigor on Slurm (a one-node cluster started 
     for (const t of array.tasks)
       expect(t, taskLog(clone, jobId, Number(t.task))).toMatchObject({state: 'COMPLETED', exit_code: '0:0', running: []})
     // the trailers say which task ran which node: together, every node once
-    expect(array.tasks.flatMap((t: any) => t.nodes).sort()).toEqual(ids(60))
+    expect(array.tasks.flatMap((t: any) => t.nodes).sort()).toEqual(ids(NODES))
     for (const t of array.tasks) expect(t.host).toBeTruthy()
     expect(taskLog(clone, jobId, 0)).toMatch(/stopped: (empty|blocked)/)
   })
