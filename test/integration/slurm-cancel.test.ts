@@ -33,7 +33,11 @@ describe.skipIf(skip !== undefined)('rigor on Slurm, cancelled (a one-node clust
     expect(supervised.health.running).toBe(0)
     expect(verdicts.size).toBeLessThan(12)
     // a runner killed by Slurm's SIGTERM is the worker stopping, not the node failing: no verdict but accepted ones
-    expect(kit.remoteStatus(bare)).toMatchObject({running: 0, pending: 12 - verdicts.size, proven_accepted: verdicts.size})
+    expect(kit.remoteStatus(bare), `${logs()}\n${git(bare, 'log', '--format=%s%n%b', 'main')}`).toMatchObject({
+      running: 0,
+      pending: 12 - verdicts.size,
+      proven_accepted: verdicts.size,
+    })
 
     const second = kit.submit(clone, ['--workers', '2', '--parallel', '2', '--scratch', scratch], env)
     await kit.cluster().waitForJob(second)
