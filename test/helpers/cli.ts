@@ -22,7 +22,7 @@ export function rigorAsync(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
-): Promise<CliResult> & {pid?: number; kill: (sig?: NodeJS.Signals) => void; output: () => string} {
+): Promise<CliResult> & {pid?: number; kill: (sig?: NodeJS.Signals) => boolean; output: () => string} {
   const child = spawn(process.execPath, [BIN, ...args], {cwd, env: {...process.env, ...GIT_ENV, ...env}})
   let stdout = ''
   let stderr = ''
@@ -32,7 +32,8 @@ export function rigorAsync(
     child.on('close', (code) => resolve({code: code ?? -1, stdout, stderr})),
   ) as Promise<CliResult> & {
     pid?: number
-    kill: (sig?: NodeJS.Signals) => void
+    /** false when the process had exited already: the signal reached nothing */
+    kill: (sig?: NodeJS.Signals) => boolean
     output: () => string
   }
   promise.pid = child.pid

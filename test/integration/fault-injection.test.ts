@@ -99,9 +99,10 @@ describe('fault injection: workers killed at random points', () => {
       } else {
         const work = rigorAsync(repo.dir, kind === 'SIGINT' ? [...args] : args)
         await sleep(delay)
-        work.kill(kind === 'SIGINT' ? 'SIGINT' : kind)
+        const delivered = work.kill(kind === 'SIGINT' ? 'SIGINT' : kind)
         const {code} = await work
-        if (kind === 'SIGKILL') expect(code, `round ${round}`).not.toBe(0)
+        // a worker with nothing left to claim (the others' claims still leased) may have ended on its own before the signal
+        if (kind === 'SIGKILL' && delivered) expect(code, `round ${round}`).not.toBe(0)
         // 130/143 after a graceful stop; a signal that lands while rigor is still loading ends it (-1) before it holds anything
         else expect([0, 130, 143, -1], `round ${round} (${kind}) exit`).toContain(code)
       }

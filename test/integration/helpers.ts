@@ -1,11 +1,22 @@
-import {writeFileSync} from 'node:fs'
+import {cpSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {inject} from 'vitest'
 import {stringify} from 'yaml'
 import {rigor} from '../helpers/cli.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 
-/** A fresh initialised workspace in a temp git repo. */
+/**
+ * A fresh initialised workspace in a temp git repo: a copy of the one `rigor init` made for this run
+ * (test/helpers/global-setup.ts), the index refreshed for the copy's files; `rigor init` itself without one.
+ */
 export function workspace(): TempRepo {
+  const template = inject('initialisedWorkspace')
+  if (template) {
+    const repo = gitRepo({init: false})
+    cpSync(template, repo.dir, {recursive: true, preserveTimestamps: true})
+    repo.git('update-index', '-q', '--refresh')
+    return repo
+  }
   const repo = gitRepo()
   const init = rigor(repo.dir, ['init'])
   if (init.code !== 0) throw new Error(`rigor init failed: ${init.stderr}`)
