@@ -89,8 +89,12 @@ describe('rigor audit', () => {
   })
 })
 
+// random strategies tried: the best of 40 is flagged as the best of 100 was (fewer trials lower both its Sharpe and the
+// DSR bar it must clear), in 10 s instead of 16
+const TRIALS = 40
+
 describe('rigor audit on the other classic cheats', () => {
-  it('fails whole-sample normalisation as lookahead, and the best of 100 random strategies as overfitting (DSR, with N and PBO reported)', () => {
+  it(`fails whole-sample normalisation as lookahead, and the best of ${TRIALS} random strategies as overfitting (DSR, with N and PBO reported)`, () => {
     repo = workspace()
     writeFileSync(join(repo.dir, 'prices.csv'), pricesCsv({rows: 400, seed: 21, vol: 0.01}))
     writeFileSync(
@@ -122,7 +126,7 @@ describe('rigor audit on the other classic cheats', () => {
           team: 'select',
           run: {command: ['node', random]},
           data: 'prices.csv',
-          grid: {variant: Array.from({length: 100}, (_, i) => i + 1)},
+          grid: {variant: Array.from({length: TRIALS}, (_, i) => i + 1)},
         },
       ],
     })
@@ -143,11 +147,13 @@ describe('rigor audit on the other classic cheats', () => {
     expect(results['accounting.consistency']).toBe('pass')
     expect(results['overfitting.dsr']).toBe('fail')
     const dsr = selected.checks.find((c: any) => c.name === 'overfitting.dsr')
-    expect(dsr.figures.trials).toBe(100)
-    expect(dsr.figures.family).toMatch(/^N = 100: 100 finished trial\(s\) in rigor \(children of select\/random on prices.csv\)/)
+    expect(dsr.figures.trials).toBe(TRIALS)
+    expect(
+      dsr.figures.family.startsWith(`N = ${TRIALS}: ${TRIALS} finished trial(s) in rigor (children of select/random on prices.csv)`),
+    ).toBe(true)
     expect(selected.checks.find((c: any) => c.name === 'overfitting.pbo')).toMatchObject({
       result: 'info',
-      figures: {trials: 100, combinations: 12870},
+      figures: {trials: TRIALS, combinations: 12870},
     })
     expect(selected.issues.map((i: any) => i.category)).toContain('overfitting')
   })

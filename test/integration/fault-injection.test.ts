@@ -1,5 +1,5 @@
 import {spawn, spawnSync} from 'node:child_process'
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
@@ -47,6 +47,18 @@ function workUnderTerminal(args: string[]): {result: Promise<CliResult>; ctrlC: 
 }
 
 const runners = () => pidsWithEnv(`RIGOR_WORKSPACE=${repo.dir}`)
+/** pid, parent and command line of each, for a failure message */
+const describeProcesses = (pids: number[]): string =>
+  pids
+    .map((pid) => {
+      try {
+        const ppid = /^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+        return `${pid} (parent ${ppid}): ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`
+      } catch {
+        return `${pid} (gone)`
+      }
+    })
+    .join('; ')
 const runningHeldBy = (worker: string): string[] => {
   // git grep exits 1 when nothing matches
   const found = spawnSync('git', ['grep', '-l', `^worker: ${worker}$`, 'main', '--', 'experiments'], {cwd: repo.dir, encoding: 'utf8'})
@@ -107,7 +119,9 @@ describe('fault injection: workers killed at random points', () => {
         else expect([0, 130, 143, -1], `round ${round} (${kind}) exit`).toContain(code)
       }
       // no runner outlives its worker, whatever the signal (SIGKILL included: the sandbox dies with it)
-      await waitFor(`round ${round}: runner processes gone`, () => runners().length === 0, 30_000)
+      await waitFor(`round ${round}: runner processes gone`, () => runners().length === 0, 30_000).catch((err: Error) => {
+        throw new Error(`${err.message}; left: ${describeProcesses(runners())}`)
+      })
       // a graceful stop puts back every claim it held
       if (kind !== 'SIGKILL') expect(runningHeldBy(worker), `round ${round} (${kind})`).toEqual([])
     }

@@ -220,7 +220,7 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
       'schedule run',
       'schedule status',
       'schedule uninstall',
-      // the slurm commands need a remote and a cluster: slurm-submit.test.ts and slurm.test.ts check their output
+      // the slurm commands need a remote and a cluster: slurm-submit.test.ts, slurm.test.ts and slurm-cancel.test.ts check their output
       'slurm cancel',
       'slurm status',
       'slurm submit',

@@ -134,7 +134,10 @@ describe('rigor work --stop-at', () => {
     const at = new Date(Date.now() + 6000)
     const result = rigor(repo.dir, ['work', '--parallel', '2', '--stop-at', `@${Math.floor(at.getTime() / 1000)}`, '--json'])
     expect(result.code, result.stderr).toBe(0)
-    expect(json(result)).toMatchObject({claimed: 2, released: 2, finished: 0, stopped_because: 'deadline'})
+    // both slots claim well before the deadline on an idle machine; on a loaded one the second may not have yet
+    const summary = json(result)
+    expect(summary.claimed).toBeGreaterThanOrEqual(1)
+    expect(summary).toMatchObject({released: summary.claimed, finished: 0, stopped_because: 'deadline'})
     expect(Date.now()).toBeGreaterThanOrEqual(Math.floor(at.getTime() / 1000) * 1000)
     expect(json(rigor(repo.dir, ['status', '--json'])).by_status).toMatchObject({pending: 2, running: 0})
     await waitFor('no runner left', () => pidsWithEnv(`RIGOR_WORKSPACE=${repo.dir}`).length === 0)
