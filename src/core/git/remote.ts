@@ -45,8 +45,9 @@ export class RemoteLink {
       allowFailure: true,
       rerunIfKilled: false,
     })
-    // a push killed by a signal aimed at rigor's process tree may have landed or not: the remote says which
-    if (result.signal) {
+    // a push killed by a signal aimed at rigor's process tree may have landed or not: the remote says which.
+    // On a remote by path the receiving end is rigor's grandchild: a job-wide signal (Slurm) kills it too
+    if (result.signal || /died of signal/.test(result.stderr)) {
       if ((await this.fetch()) === commit) return
       throw new RefConflictError(this.trackingRef)
     }
