@@ -65,6 +65,34 @@ export function executeClaimedNode(ws: Workspace, claimed: NodeFile, opts: Execu
   })
 }
 
+/**
+ * Slurm's scancel, systemd and container stops signal every process of a job, often one after another: the runner
+ * can be gone before this worker has its own signal. A runner ended by such a signal that rigor did not send waits
+ * this long for the worker's stop, so that its claim is put back instead of the stop being recorded as its failure.
+ */
+const OWN_STOP_WAIT_MS = 2000
+const STOP_SIGNALS = new Set(['SIGTERM', 'SIGINT', 'SIGHUP'])
+/** a shell or wrapper that caught one of them exits 128 + its number */
+const STOP_EXIT_CODES = new Set([129, 130, 143])
+const stoppedFromOutside = (outcome: {exitCode: number | null; signal: string | null; timedOut: boolean; aborted: boolean}): boolean =>
+  !outcome.timedOut &&
+  !outcome.aborted &&
+  ((outcome.signal !== null && STOP_SIGNALS.has(outcome.signal)) || (outcome.exitCode !== null && STOP_EXIT_CODES.has(outcome.exitCode)))
+
+/** Resolves when `signal` aborts or after `ms`, whichever comes first. */
+function abortedWithin(signal: AbortSignal | undefined, ms: number): Promise<void> {
+  if (!signal || signal.aborted) return Promise.resolve()
+  return new Promise((done) => {
+    const finish = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', finish)
+      done()
+    }
+    const timer = setTimeout(finish, ms)
+    signal.addEventListener('abort', finish, {once: true})
+  })
+}
+
 async function runClaimedNode(
   ws: Workspace,
   claimed: NodeFile,
@@ -135,6 +163,7 @@ async function runClaimedNode(
       groups: opts.groups,
     })
     opts.onProcessEnd?.()
+    if (stopCause === undefined && stoppedFromOutside(outcome)) await abortedWithin(opts.signal, OWN_STOP_WAIT_MS)
     watcher.stop()
     await watcher.settled
     if (stopCause === 'shutdown') return await releaseClaim(ws, claimed, opts.worker)
