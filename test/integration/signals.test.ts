@@ -4,7 +4,7 @@ import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {BIN, json, rigor, rigorAsync} from '../helpers/cli.js'
 import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
-import {alive, pidsWithEnv, readPids, runDirs, SLOW, waitFor} from '../helpers/processes.js'
+import {alive, pidsWithEnv, readPids, runDirs, SLOW, sleep, waitFor} from '../helpers/processes.js'
 import {workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
@@ -18,6 +18,7 @@ afterEach(() => {
 const FIXTURES = resolve(__dirname, '../fixtures')
 const FOREVER = ['node', join(FIXTURES, 'forever-runner.cjs')]
 const IGNORE_TERM = ['node', join(FIXTURES, 'ignore-term.cjs')]
+const SLOW_RUNNER = ['node', join(FIXTURES, 'slow-runner.cjs')]
 const hasTmux = spawnSync('tmux', ['-V']).status === 0
 
 const runnersOf = (dir: string) => pidsWithEnv(`RIGOR_WORKSPACE=${dir}`)
@@ -108,6 +109,22 @@ describe('signals with piped output', {timeout: SLOW}, () => {
     expect(done.code, done.stderr).toBe(143)
     expect(json(done)).toMatchObject({claimed: 2, released: 2, finished: 0, stopped_because: 'interrupted'})
     await expectCleanStop(3)
+  })
+
+  it('a runner stopped by the same SIGTERM a moment before its worker (Slurm scancel, systemd stop): its claim is put back, no verdict', async () => {
+    repo = workspace()
+    const pidsFile = join(repo.dir, '.git', 'pids.txt')
+    // no sandbox: the runner writes its pid into .git, which a sandbox hides
+    seedCommitted([{id: 's/slow', team: 'default', run: {command: SLOW_RUNNER, sandbox: 'off'}}])
+    const worker = rigorAsync(repo.dir, ['work', '--json'], {RIGOR_TEST_SLEEP_MS: '60000', RIGOR_PIDS_FILE: pidsFile})
+    await waitFor('the runner to start', () => readPids(pidsFile).length === 1)
+    process.kill(readPids(pidsFile)[0]!, 'SIGTERM')
+    await sleep(100)
+    worker.kill('SIGTERM')
+    const done = await worker
+    expect(done.code, done.stderr).toBe(143)
+    expect(json(done)).toMatchObject({claimed: 1, released: 1, finished: 0, stopped_because: 'interrupted'})
+    await expectCleanStop(1)
   })
 
   it('a signal while claims are in flight (--parallel 4) puts back everything, round after round', async () => {

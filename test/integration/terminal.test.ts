@@ -10,10 +10,10 @@ import {workspace, writeSpec} from './helpers.js'
 /** What a person sees: rigor under a real pseudo-terminal (a tmux pane), and its help, suggestions and completion. */
 
 let repo: TempRepo
-let tmuxSocket: string | undefined
+// every tmux server a test starts (a test may open several panes): each keeps its pane's process until killed
+const tmuxSockets: string[] = []
 afterEach(() => {
-  if (tmuxSocket) spawnSync('tmux', ['-L', tmuxSocket, 'kill-server'])
-  tmuxSocket = undefined
+  for (const socket of tmuxSockets.splice(0)) spawnSync('tmux', ['-L', socket, 'kill-server'])
   repo?.cleanup()
 })
 
@@ -26,13 +26,14 @@ const COLOUR = /\u001b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7])(?:;[0-9;]*)?m/
 
 /** `rigor <args>` in a tmux pane of 120x40; the pane stays open after it exits, its exit code in a file. */
 function inTerminal(args: string[], env: Record<string, string> = {}) {
-  tmuxSocket = `rigor-term-${process.pid}-${Math.random().toString(16).slice(2)}`
+  const tmuxSocket = `rigor-term-${process.pid}-${Math.random().toString(16).slice(2)}`
+  tmuxSockets.push(tmuxSocket)
   const rcFile = join(repo.dir, '.git', `rc-${Math.random().toString(16).slice(2)}.txt`)
   const vars = Object.entries({...GIT_ENV, TERM: 'xterm-256color', ...env, RIGOR_TEST_RC: rcFile}).map(([k, v]) => `${k}=${quote(v)}`)
   const argv = [process.execPath, join(FIXTURES, 'exit-code-wrapper.cjs'), process.execPath, BIN, ...args]
   // NO_COLOR must be set or unset for the command alone, not inherited from the test runner
   const command = `cd ${quote(repo.dir)} && exec env -u NO_COLOR -u FORCE_COLOR ${vars.join(' ')} ${argv.map(quote).join(' ')}`
-  const tmux = (...a: string[]) => execFileSync('tmux', ['-L', tmuxSocket!, ...a], {encoding: 'utf8'})
+  const tmux = (...a: string[]) => execFileSync('tmux', ['-L', tmuxSocket, ...a], {encoding: 'utf8'})
   tmux('new-session', '-d', '-s', 'term', '-x', '120', '-y', '40', command)
   return {
     pane: () => tmux('capture-pane', '-p', '-t', 'term'),

@@ -34,6 +34,8 @@ type Probe = {ok: true} | {ok: false; reason: string}
 let probed: Promise<Probe> | undefined
 
 const BWRAP = 'bwrap'
+/** how long the probe's stderr may stay open after bwrap exited */
+const PROBE_CLOSE_WAIT_MS = 1000
 const BASE_FLAGS = ['--die-with-parent', '--unshare-pid', '--cap-drop', 'ALL']
 
 /** Whether bwrap can start a sandbox like the runners' on this machine; asked once per process. */
@@ -54,16 +56,32 @@ export function probeSandbox(): Promise<Probe> {
       '--',
       'true',
     ]
-    const child = spawn(BWRAP, args, {stdio: ['ignore', 'ignore', 'pipe']})
+    // its own process group: a Ctrl-C on the terminal while it starts must not kill it halfway (a bwrap killed before
+    // its child set --die-with-parent leaves that child behind, holding stderr open)
+    const child = spawn(BWRAP, args, {stdio: ['ignore', 'ignore', 'pipe'], detached: true})
     let stderr = ''
+    let closeTimer: NodeJS.Timeout | undefined
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
     child.on('error', (err: NodeJS.ErrnoException) =>
       done({ok: false, reason: err.code === 'ENOENT' ? 'bwrap is not installed (apt-get install bubblewrap)' : `bwrap: ${err.message}`}),
     )
-    child.on('close', (code) => {
+    const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+      clearTimeout(closeTimer)
       if (code === 0) done({ok: true})
-      else done({ok: false, reason: stderr.trim().split('\n')[0] || `bwrap exited with code ${code}`})
+      else
+        done({
+          ok: false,
+          reason: stderr.trim().split('\n')[0] || (signal ? `bwrap was killed by ${signal}` : `bwrap exited with code ${code}`),
+        })
+    }
+    // the answer is its exit; its message is read until stderr closes, which a process it left behind may delay forever
+    child.on('exit', (code, signal) => {
+      closeTimer = setTimeout(() => {
+        child.stderr.destroy()
+        settle(code, signal)
+      }, PROBE_CLOSE_WAIT_MS)
     })
+    child.on('close', settle)
   })
   return probed
 }
