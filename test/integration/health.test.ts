@@ -1,11 +1,11 @@
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
 import {json, rigor, verdictRunner} from '../helpers/cli.js'
 import {SLOW} from '../helpers/processes.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {workspace, writeSpec} from './helpers.js'
+import {commitConfig, notifications, workspace, writeSpec} from './helpers.js'
 
 /**
  * `rigor health` against the thresholds of rigor.yaml, and notify.command:
@@ -19,29 +19,11 @@ const NOTIFIER = resolve(__dirname, '../fixtures/notifier.mjs')
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
-/** rigor.yaml committed (rigor reads it from the branch tip only). */
-function commitConfig(config: Record<string, unknown>) {
-  writeFileSync(join(repo.dir, 'rigor.yaml'), stringify({version: 1, teams: [{name: 'default'}], ...config}))
-  repo.git('add', 'rigor.yaml')
-  repo.git('commit', '-qm', 'config')
-}
-
-const notifications = (): Array<{argv: string[]; stdin: string; event: any}> => {
-  const file = join(repo.dir, 'notified.jsonl')
-  return existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : []
-}
-
 describe('rigor health and notify.command', {timeout: SLOW}, () => {
   it('reports each check with value and threshold, exits 1 and notifies when one is crossed, 0 (and silent) when none is', () => {
     repo = workspace()
     const log = join(repo.dir, 'notified.jsonl')
-    commitConfig({
+    commitConfig(repo, {
       gates: [{name: 'all', accept_when: 'true'}],
       health: {max_audit_backlog: 1, max_failed_audit_rate: 0.5, max_stuck_leases: 0, min_score: 10},
       // the last argument arrives as written: no shell expands it
@@ -64,7 +46,7 @@ describe('rigor health and notify.command', {timeout: SLOW}, () => {
     expect(byName.score.value).toBeGreaterThanOrEqual(10)
     expect(result.notified).toEqual({sent: true})
 
-    const [told] = notifications()
+    const [told] = notifications(repo)
     expect(told!.argv).toEqual(['$(touch pwned)'])
     expect(existsSync(join(repo.dir, 'pwned'))).toBe(false)
     expect(told!.stdin).toBe('rigor health: 1 threshold(s) crossed: audit_backlog 2 > 1\n')
@@ -82,34 +64,34 @@ describe('rigor health and notify.command', {timeout: SLOW}, () => {
     expect(table.stdout).toMatch(/audit_backlog\t2\t<= 1\tCROSSED/)
     expect(table.stdout).toMatch(/failed_audit_rate\tn\/a\t<= 0\.500\tok/)
     expect(table.stdout).toContain('1 threshold(s) crossed')
-    expect(notifications()).toHaveLength(2)
+    expect(notifications(repo)).toHaveLength(2)
 
     // a threshold in the working tree judges nothing until it is committed
     writeFileSync(join(repo.dir, 'rigor.yaml'), stringify({version: 1, teams: [{name: 'default'}], health: {max_audit_backlog: 5}}))
     expect(rigor(repo.dir, ['health']).code).toBe(1)
-    commitConfig({health: {max_audit_backlog: 5}, notify: {command: [process.execPath, NOTIFIER, log]}})
+    commitConfig(repo, {health: {max_audit_backlog: 5}, notify: {command: [process.execPath, NOTIFIER, log]}})
     const healthy = rigor(repo.dir, ['health', '--json'])
     expect(healthy.code, healthy.stderr).toBe(0)
     expect(json(healthy).ok).toBe(true)
     expect(json(healthy).notified).toBeUndefined()
     // checks without a threshold are shown and never fail
     expect(json(healthy).checks.find((c: any) => c.name === 'score').threshold).toBeNull()
-    expect(notifications()).toHaveLength(3)
+    expect(notifications(repo)).toHaveLength(3)
   })
 
   it('refuses bad thresholds and notify settings naming the field (exit 2); a failing, hanging or missing notifier is a warning', () => {
     repo = workspace()
-    commitConfig({health: {max_failed_audit_rate: 2}})
+    commitConfig(repo, {health: {max_failed_audit_rate: 2}})
     const bad = rigor(repo.dir, ['health'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/rigor\.yaml.*health\.max_failed_audit_rate/)
-    commitConfig({notify: {command: [], timeout: '1s'}})
+    commitConfig(repo, {notify: {command: [], timeout: '1s'}})
     const empty = rigor(repo.dir, ['health'])
     expect(empty.code).toBe(2)
     expect(empty.stderr).toMatch(/rigor\.yaml.*notify\.command/)
 
     const log = join(repo.dir, 'notified.jsonl')
-    commitConfig({
+    commitConfig(repo, {
       gates: [{name: 'all', accept_when: 'true'}],
       health: {max_audit_backlog: 0},
       notify: {command: [process.execPath, NOTIFIER, log], timeout: '1s'},
@@ -127,7 +109,7 @@ describe('rigor health and notify.command', {timeout: SLOW}, () => {
     expect(hanging.code).toBe(1)
     expect(json(hanging).notified).toEqual({sent: false, problem: 'timed out after 1s'})
 
-    commitConfig({
+    commitConfig(repo, {
       gates: [{name: 'all', accept_when: 'true'}],
       health: {max_audit_backlog: 0},
       notify: {command: [join(repo.dir, 'no-such-notifier')]},

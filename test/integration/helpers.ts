@@ -1,4 +1,4 @@
-import {cpSync, writeFileSync} from 'node:fs'
+import {cpSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {inject} from 'vitest'
 import {stringify} from 'yaml'
@@ -51,4 +51,21 @@ export function actionsPerNode(repo: TempRepo, action: string): Map<string, numb
     }
   }
   return counts
+}
+
+/** rigor.yaml with `config` (and the default team), committed: rigor reads its config from the branch tip only. */
+export function commitConfig(repo: TempRepo, config: Record<string, unknown>): void {
+  writeFileSync(join(repo.dir, 'rigor.yaml'), stringify({version: 1, teams: [{name: 'default'}], ...config}))
+  repo.git('add', 'rigor.yaml')
+  repo.git('commit', '-qm', 'config')
+}
+
+/** What test/fixtures/notifier.mjs logged in the workspace (notified.jsonl), one call a line. */
+export function notifications(repo: TempRepo): Array<{argv: string[]; stdin: string; event: any}> {
+  const file = join(repo.dir, 'notified.jsonl')
+  if (!existsSync(file)) return []
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
 }

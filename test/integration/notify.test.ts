@@ -1,12 +1,11 @@
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {stringify} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
 import {SLOW} from '../helpers/processes.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {pricesCsv, writeRunner} from './audit-fixtures.js'
-import {workspace, writeSpec} from './helpers.js'
+import {commitConfig, notifications, workspace, writeSpec} from './helpers.js'
 
 /**
  * notify.command on the events other than health (health.test.ts has that and
@@ -18,30 +17,13 @@ const NOTIFIER = resolve(__dirname, '../fixtures/notifier.mjs')
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
-function commitConfig(config: Record<string, unknown>) {
-  writeFileSync(join(repo.dir, 'rigor.yaml'), stringify({version: 1, teams: [{name: 'default'}], ...config}))
-  repo.git('add', 'rigor.yaml')
-  repo.git('commit', '-qm', 'config')
-}
-
-const notifications = (): Array<{argv: string[]; stdin: string; event: any}> => {
-  const file = join(repo.dir, 'notified.jsonl')
-  return existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .trim()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : []
-}
-
 describe('notify.command on audits, deploys and cycles', {timeout: SLOW}, () => {
   it('notifies a FAIL audit and a deploy, but not a PASS audit; notify.events narrows what is told', () => {
     repo = workspace()
     const log = join(repo.dir, 'notified.jsonl')
     writeFileSync(join(repo.dir, 'drift.csv'), pricesCsv({rows: 1500, seed: 7, drift: 0.001, vol: 0.01}))
     repo.git('add', 'drift.csv')
-    commitConfig({
+    commitConfig(repo, {
       gates: [{name: 'all', accept_when: 'true'}],
       audit: {permutations: 2, seeds: [1], truncation_cuts: [0.75]},
       deploy: {paper: {command: [process.execPath, '-e', '0']}},
@@ -65,10 +47,10 @@ describe('notify.command on audits, deploys and cycles', {timeout: SLOW}, () => 
 
     const pass = json(rigor(repo.dir, ['audit', 'hold/long', '--auditor', 'risk', '--json']))
     expect(pass.verdict).toBe('PASS')
-    expect(notifications()).toHaveLength(0)
+    expect(notifications(repo)).toHaveLength(0)
     const fail = json(rigor(repo.dir, ['audit', 'peek/open', '--auditor', 'risk', '--json']))
     expect(fail.verdict).toBe('FAIL')
-    const [audited] = notifications()
+    const [audited] = notifications(repo)
     expect(audited!.event).toMatchObject({kind: 'audit_fail', node: 'peek/open', auditor: 'risk', file: fail.file})
     expect(audited!.event.failed_checks).toContain('lookahead.truncation')
     expect(audited!.stdin).toMatch(
@@ -77,7 +59,7 @@ describe('notify.command on audits, deploys and cycles', {timeout: SLOW}, () => 
 
     const deployed = rigor(repo.dir, ['deploy', 'hold/long', '--stage', 'paper', '--by', 'alice', '--json'])
     expect(deployed.code, deployed.stderr).toBe(0)
-    expect(notifications()[1]!.event).toMatchObject({
+    expect(notifications(repo)[1]!.event).toMatchObject({
       kind: 'deploy',
       action: 'deploy',
       node: 'hold/long',
@@ -85,10 +67,10 @@ describe('notify.command on audits, deploys and cycles', {timeout: SLOW}, () => 
       by: 'alice',
       file: 'deployments/paper/hold/long.yaml',
     })
-    expect(notifications()[1]!.stdin).toBe('rigor deploy: hold/long deployed to paper by alice (deployments/paper/hold/long.yaml)\n')
+    expect(notifications(repo)[1]!.stdin).toBe('rigor deploy: hold/long deployed to paper by alice (deployments/paper/hold/long.yaml)\n')
 
     // told only of deploys: a rollback is told, a health alarm is not
-    commitConfig({
+    commitConfig(repo, {
       gates: [{name: 'all', accept_when: 'true'}],
       health: {max_audit_backlog: 0, max_failed_audit_rate: 0},
       deploy: {paper: {command: [process.execPath, '-e', '0']}},
@@ -98,20 +80,20 @@ describe('notify.command on audits, deploys and cycles', {timeout: SLOW}, () => 
     expect(health.code).toBe(1)
     expect(json(health).notified).toEqual({sent: false, skipped: 'not_subscribed'})
     expect(rigor(repo.dir, ['deploy', 'hold/long', '--rollback', '--stage', 'paper', '--by', 'alice']).code).toBe(0)
-    expect(notifications().map((n) => n.event.kind)).toEqual(['audit_fail', 'deploy', 'deploy'])
-    expect(notifications()[2]!.event.action).toBe('rollback')
+    expect(notifications(repo).map((n) => n.event.kind)).toEqual(['audit_fail', 'deploy', 'deploy'])
+    expect(notifications(repo)[2]!.event.action).toBe('rollback')
   })
 
   it('notifies a failed cycle step and the cycle still fails', () => {
     repo = workspace()
     const log = join(repo.dir, 'notified.jsonl')
-    commitConfig({
+    commitConfig(repo, {
       agent: {command: [process.execPath, '-e', 'process.stderr.write("no credit left\\n"); process.exit(3)']},
       notify: {command: [process.execPath, NOTIFIER, log]},
     })
     const cycle = rigor(repo.dir, ['cycle', '--json'])
     expect(cycle.code).toBe(1)
-    const [told] = notifications()
+    const [told] = notifications(repo)
     expect(told!.event).toMatchObject({kind: 'cycle_step_failed', step: 'design'})
     expect(told!.event.cycle).toMatch(/^\d{4}-\d{2}-\d{2}T/)
     expect(told!.event.error).toContain('no credit left')

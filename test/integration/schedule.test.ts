@@ -6,6 +6,7 @@ import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import {GIT_ENV} from '../helpers/git-repo.js'
 import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
 import {expectNothingLeft, seedNodes} from './follow-helpers.js'
+import {cronUnescape} from '../helpers/cron.js'
 import {checked, fitsSchema, ROOT, scheduleWorkspace, scratchDir, script} from './schedule-helpers.js'
 
 /**
@@ -28,18 +29,9 @@ function fakeCrontab(table: string): string {
   )
 }
 
-/** What cron does to a crontab command before the shell sees it: \% is %, an unescaped % ends the command. */
+/** A crontab line's command as cron hands it to the shell. */
 function asCronReadsIt(line: string): string {
-  const command = line.split(' ').slice(5).join(' ')
-  let out = ''
-  for (let i = 0; i < command.length; i++) {
-    if (command[i] === '\\' && command[i + 1] === '%') {
-      out += '%'
-      i++
-    } else if (command[i] === '%') break
-    else out += command[i]
-  }
-  return out
+  return cronUnescape(line.split(' ').slice(5).join(' '))
 }
 
 describe('rigor schedule install --cron', {timeout: SLOW}, () => {

@@ -4,6 +4,7 @@ import {jittered, nextFetchInterval} from '../../src/core/flows/follow.js'
 import {cronEscape, cronLine, findCronLine, shellWord, withCronLine, withoutCronLine} from '../../src/core/schedule/cron.js'
 import {scheduledJob, scheduleId, type ScheduledJob} from '../../src/core/schedule/job.js'
 import {onCalendar, serviceUnit, systemdLiteral, systemdWord, userUnitDir} from '../../src/core/schedule/systemd.js'
+import {cronUnescape} from '../helpers/cron.js'
 import {parseClockTime, schedulePathProblem} from '../../src/core/validation.js'
 
 const job = (root: string, extra: Partial<ScheduledJob> = {}): ScheduledJob => ({
@@ -13,19 +14,6 @@ const job = (root: string, extra: Partial<ScheduledJob> = {}): ScheduledJob => (
   at: {hour: 3, minute: 17},
   ...extra,
 })
-
-/** What cron does to a command before the shell sees it: \% is %, an unescaped % ends the command. */
-function cronUnescape(command: string): string {
-  let out = ''
-  for (let i = 0; i < command.length; i++) {
-    if (command[i] === '\\' && command[i + 1] === '%') {
-      out += '%'
-      i++
-    } else if (command[i] === '%') break
-    else out += command[i]
-  }
-  return out
-}
 
 describe('--at', () => {
   it('HH:MM on the 24-hour clock, nothing else', () => {

@@ -1,6 +1,6 @@
 import {InputError} from '../errors.js'
 import {dumpYaml} from '../state/documents.js'
-import {problemError} from '../state/store.js'
+import {readableNode} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
 import {LEARNINGS_FILE} from './design.js'
@@ -26,9 +26,7 @@ export async function assessNode(
   opts: {onRetry?: (attempt: number, why: string) => void; signal?: AbortSignal; telemetry?: Telemetry} = {},
 ): Promise<AssessResult> {
   const snap = await ws.currentSnapshot()
-  const record = snap.nodes.get(id)
-  if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status`'})
-  if (record.problem) throw problemError(record.problem)
+  const record = readableNode(snap, id)
   const verdict = await ws.store.verdict(record)
   if (!verdict) throw new InputError(`node ${id} has no verdict yet`, {fix: 'run it first (rigor work), then assess it'})
   const agent = ws.config.agent

@@ -12,7 +12,7 @@ import {independenceProblem} from './isolation.js'
 import {assertListedAuditor} from '../state/signing-key.js'
 import {nowIso} from '../state/node-files.js'
 import type {AuditIssue, AuditRecord, NodeFile, VerdictFile} from '../schemas/index.js'
-import {problemError} from '../state/store.js'
+import {readableNode} from '../state/store.js'
 import {readBlobs} from '../state/tree-files.js'
 import type {Workspace} from '../state/workspace.js'
 import {equityChartSvg} from './chart.js'
@@ -83,10 +83,8 @@ async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?
   }
   const thresholds = ws.config.audit
   const snap = await ws.currentSnapshot()
-  const record = snap.nodes.get(id)
-  if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status`'})
-  if (record.problem) throw problemError(record.problem)
-  const node = record.node!
+  const record = readableNode(snap, id)
+  const node = record.node
   const verdict = await ws.store.verdict(record)
   if (!verdict || (verdict.status !== 'proven_accepted' && verdict.status !== 'proven_rejected')) {
     throw new CheckFailedError(`node ${id} has no accepted or rejected verdict to audit (status ${node.status})`, {

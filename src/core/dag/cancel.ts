@@ -1,8 +1,8 @@
-import {CheckFailedError, InputError} from '../errors.js'
+import {CheckFailedError} from '../errors.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {blockDependents} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
-import {problemError} from '../state/store.js'
+import {readableNode} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {transition} from './lifecycle.js'
 
@@ -20,10 +20,8 @@ export interface CancelResult {
  */
 export async function cancelNode(ws: Workspace, id: string, opts: {by: string; reason?: string}): Promise<CancelResult> {
   const outcome = await ws.commit<CancelResult>(async (snap) => {
-    const record = snap.nodes.get(id)
-    if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
-    if (record.problem) throw problemError(record.problem)
-    const root = record.node!
+    const record = readableNode(snap, id)
+    const root = record.node
     const targets: NodeFile[] = root.sweep
       ? [...snap.nodes.values()]
           .map((r) => r.node)

@@ -1,8 +1,8 @@
 import type {AdmissionPolicyFactory} from './admission.js'
-import {CheckFailedError, InputError, NothingToDoError} from '../errors.js'
+import {CheckFailedError, NothingToDoError} from '../errors.js'
 import {findCandidates, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
-import {problemError} from '../state/store.js'
+import {readableNode} from '../state/store.js'
 import type {PlannedChange} from '../state/transaction.js'
 import type {Workspace} from '../state/workspace.js'
 import type {FileChange} from '../git/tree-edit.js'
@@ -143,15 +143,13 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
 /** Claims one named node for `worker`; refuses with the reason when it is not claimable. */
 export async function claimNode(ws: Workspace, id: string, opts: ClaimOptions): Promise<NodeFile> {
   const outcome = await ws.commit(async (snap, attempt) => {
-    const record = snap.nodes.get(id)
-    if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
-    if (record.problem) throw problemError(record.problem)
+    const record = readableNode(snap, id)
     const found = findCandidates(snap, ws.config, {}, await opts.admission(ws, snap))
     const node = found.ready.find((n) => n.id === id)
     if (!node) {
-      throw new CheckFailedError(`node ${id} is not claimable (status ${record.node!.status})`, {
+      throw new CheckFailedError(`node ${id} is not claimable (status ${record.node.status})`, {
         fix:
-          record.node!.status === 'pending'
+          record.node.status === 'pending'
             ? `its requirements or team conditions are not met yet: ${found.detail}`
             : 'only pending nodes can be claimed',
       })

@@ -1,7 +1,7 @@
 import {CheckFailedError, InputError} from '../errors.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {outDirPath, verdictFilePath} from '../state/layout.js'
-import {problemError} from '../state/store.js'
+import {readableNode} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {ALLOWED_FROM, transition} from './lifecycle.js'
 
@@ -21,10 +21,8 @@ export interface RerunResult {
  */
 export async function rerunNode(ws: Workspace, id: string, opts: {by: string; reason?: string}): Promise<RerunResult> {
   const outcome = await ws.commit<RerunResult>(async (snap) => {
-    const record = snap.nodes.get(id)
-    if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
-    if (record.problem) throw problemError(record.problem)
-    const node = record.node!
+    const record = readableNode(snap, id)
+    const node = record.node
     if (node.sweep) throw new InputError(`${id} is a sweep group, which never runs`, {fix: 'rerun one of its variants'})
     if (!ALLOWED_FROM.rerun.includes(node.status)) {
       throw new CheckFailedError(`node ${id} is ${node.status}; only a finished run (${ALLOWED_FROM.rerun.join(', ')}) can run again`, {

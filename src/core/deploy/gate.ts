@@ -1,11 +1,11 @@
 import {auditorTrust, fileSignature} from '../state/auditors.js'
-import {CheckFailedError, InputError} from '../errors.js'
+import {CheckFailedError} from '../errors.js'
 import {DEFAULT_MIN_PAPER_SHARPE} from '../schemas/config.js'
 import type {AllowedSigner} from '../git/signing.js'
 import {independenceProblem} from '../auditor/isolation.js'
 import {outDirPath, verdictFilePath} from '../state/layout.js'
 import type {DeployStage, DeploymentFile, NodeFile, PaperResultsFile} from '../schemas/index.js'
-import {problemError, type Snapshot} from '../state/store.js'
+import {readableNode, type Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {artifactDifferences, currentArtifacts, describeDifferences, workingTreeDifferences, type CurrentArtifacts} from './artifacts.js'
 import {readNodeAudits, type NodeAudit} from '../auditor/reports.js'
@@ -54,10 +54,8 @@ export async function evaluateDeployGate(
   stage: DeployStage,
   opts: {now: Date; workingTree?: boolean},
 ): Promise<DeployGate> {
-  const record = snap.nodes.get(id)
-  if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
-  if (record.problem) throw problemError(record.problem)
-  const node = record.node!
+  const record = readableNode(snap, id)
+  const node = record.node
   const verdict = await ws.store.verdict(record)
   const artifacts = await currentArtifacts(ws.repo, snap.tree, id)
   const conditions: GateCondition[] = []

@@ -14,7 +14,7 @@ import {artifactStore} from '../dag/artifact-store.js'
 import {stageRecordedInputs} from '../dag/inputs.js'
 import {sandboxPolicy} from '../dag/sandbox.js'
 import type {DeploymentFile, NodeFile} from '../schemas/index.js'
-import {problemError} from '../state/store.js'
+import {readableNode} from '../state/store.js'
 import {readBlobs} from '../state/tree-files.js'
 import type {Workspace} from '../state/workspace.js'
 import {currentArtifacts} from './artifacts.js'
@@ -82,10 +82,8 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   }
   const now = opts.now ?? new Date()
   const snap = await ws.currentSnapshot()
-  const record = snap.nodes.get(id)
-  if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
-  if (record.problem) throw problemError(record.problem)
-  const node = record.node!
+  const record = readableNode(snap, id)
+  const node = record.node
   const deployment = await activePaperDeployment(ws.repo, snap.tree, id)
   if (!node.data)
     throw new CheckFailedError(`${id} declares no data file, so there is nothing to trade forward on`, {

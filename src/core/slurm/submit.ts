@@ -66,18 +66,9 @@ export async function submitArray(
   await mkdir(logs, {recursive: true})
   const output = join(logs, '%A_%a.out')
   const sbatch = [`--output=${output}`]
-  const common = {
-    text,
-    output,
-    sbatch: ['sbatch', '--parsable', ...sbatch],
-    workers: plan.workers,
-    parallel: plan.parallel,
-    remote,
-    remote_url: plan.remoteUrl,
-    branch,
-    config_commit: tip,
-    warnings,
-  }
+  // what the answer and the record both say of the array
+  const array = {workers: plan.workers, parallel: plan.parallel, remote, remote_url: plan.remoteUrl, branch, config_commit: tip}
+  const common = {text, output, sbatch: ['sbatch', '--parsable', ...sbatch], ...array, warnings}
   if (opts.dryRun) {
     const script = join(dir, 'dry-run.sh')
     await writeFile(script, text, {mode: 0o700})
@@ -99,12 +90,7 @@ export async function submitArray(
   const record: SlurmRecord = {
     job_id: jobId,
     submitted_at: (opts.now ?? new Date()).toISOString(),
-    workers: plan.workers,
-    parallel: plan.parallel,
-    remote,
-    remote_url: plan.remoteUrl,
-    branch,
-    config_commit: tip,
+    ...array,
     script,
     output,
     sbatch: [...common.sbatch, script],

@@ -238,6 +238,14 @@ function parseStateBlob(bytes: Buffer, item: {file: string; kind: 'node' | 'verd
   }
 }
 
+/** Node `id`'s record in a snapshot, its file readable; else the error that names the fix. The one check every command that takes an id makes. */
+export function readableNode(snap: Snapshot, id: string): NodeRecord & {node: NodeFile} {
+  const record = snap.nodes.get(id)
+  if (!record) throw new InputError(`no node ${id}`, {fix: 'check the id with `rigor status` or `rigor graph`'})
+  if (record.problem) throw problemError(record.problem)
+  return record as NodeRecord & {node: NodeFile}
+}
+
 export function problemError(problem: FileProblem): RigorError {
   return problem.kind === 'corrupt'
     ? new CorruptFileError(problem.file, problem.expected, problem.actual)

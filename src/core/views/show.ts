@@ -1,6 +1,5 @@
-import {InputError} from '../errors.js'
 import type {NodeFile, VerdictFile} from '../schemas/index.js'
-import {problemError, type Snapshot} from '../state/store.js'
+import {readableNode, type Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {readNodeAudits} from '../auditor/reports.js'
 import {staleInputs, type StaleInput} from '../dag/inputs.js'
@@ -19,10 +18,8 @@ export interface NodeDetails extends NodeFile {
 /** One node with its verdict, audits, lineage (root first) and children. */
 export async function showNode(ws: Workspace, id: string): Promise<NodeDetails> {
   const snap = await ws.currentSnapshot()
-  const record = snap.nodes.get(id)
-  if (!record) throw new InputError(`no node ${id}`, {fix: 'list nodes with `rigor status` or `rigor graph`'})
-  if (record.problem) throw problemError(record.problem)
-  const node = record.node!
+  const record = readableNode(snap, id)
+  const node = record.node
   const verdict = (await ws.store.verdict(record)) ?? null
   const readBy = [...snap.nodes.values()]
     .filter((r) => r.node?.inputs?.some((i) => i.from === id))
