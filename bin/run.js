@@ -1,15 +1,79 @@
 #!/usr/bin/env node
-// The CLI is one bundle (npm run build writes dist/rigor.mjs): see scripts/bundle.mjs.
-// `rigor --version` needs nothing of it: answered here, in oclif's words, before
-// the bundle (and oclif with it) is even read.
+// The CLI is one CommonJS bundle (npm run build writes dist/rigor.cjs: see
+// scripts/bundle.mjs). `rigor --version` needs nothing of it: answered here, in
+// oclif's words, before the bundle (and oclif with it) is even read.
+import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {createRequire, Module} from 'node:module'
+import {homedir} from 'node:os'
+import {isAbsolute, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {Script} from 'node:vm'
+
 if (process.argv.length === 3 && process.argv[2] === '--version') {
-  const {readFileSync} = await import('node:fs')
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  // Node 22.1+ keeps V8's compiled code of the bundle between runs (a third of start-up); older Node has no such call
-  const {default: nodeModule} = await import('node:module')
-  nodeModule.enableCompileCache?.()
-  const {run} = await import('../dist/rigor.mjs')
+  const {run} = loadBundle(fileURLToPath(new URL('../dist/rigor.cjs', import.meta.url)))
   await run(import.meta.url)
+}
+
+/**
+ * Evaluates the bundle as Node's CommonJS loader would, but compiled through
+ * `vm.Script` with V8's code cache: compiling 2 MB of JavaScript was a third
+ * of every command's start-up, and Node 20 keeps no compiled code between runs
+ * by itself. The cache lives in ~/.cache/rigor (or $XDG_CACHE_HOME/rigor;
+ * RIGOR_CODE_CACHE=off turns it off), one file per build of rigor, Node version
+ * and architecture; it is written once, when a run found none (or V8 refused
+ * it: other V8 flags), at the end of that run, so that it holds the functions
+ * the command compiled too. Any failure to read or write it only costs time.
+ */
+function loadBundle(file) {
+  const source = readFileSync(file, 'utf8')
+  const cacheFile = codeCacheFile(source)
+  let cachedData
+  try {
+    if (cacheFile) cachedData = readFileSync(cacheFile)
+  } catch {}
+  // the wrapper stays on the bundle's first line, so stack traces keep its line numbers
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {filename: file, cachedData})
+  const module = new Module(file, null)
+  module.filename = file
+  module.paths = Module._nodeModulePaths(join(file, '..'))
+  // oclif requires this file for its commands and hook (package.json `oclif`): it finds this module already loaded
+  const require = createRequire(file)
+  require.cache[file] = module
+  script.runInThisContext()(module.exports, require, module, file, join(file, '..'))
+  module.loaded = true
+  if (cacheFile && (!cachedData || script.cachedDataRejected)) process.once('exit', () => writeCodeCache(cacheFile, script))
+  return module.exports
+}
+
+/** Where this build's code cache is, or undefined when there is none to use. */
+function codeCacheFile(source) {
+  const build = /^\/\/ rigor-build ([0-9a-f]+)\n/.exec(source)?.[1]
+  if (!build || process.env.RIGOR_CODE_CACHE === 'off') return undefined
+  try {
+    const xdg = process.env.XDG_CACHE_HOME
+    const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache')
+    return join(base, 'rigor', `cli-${build}-${process.version}-${process.arch}.v8`)
+  } catch {
+    return undefined
+  }
+}
+
+function writeCodeCache(cacheFile, script) {
+  try {
+    const dir = join(cacheFile, '..')
+    mkdirSync(dir, {recursive: true})
+    // written aside and renamed: another rigor starting now reads the old file or the whole new one
+    const temporary = `${cacheFile}.${process.pid}.tmp`
+    writeFileSync(temporary, script.createCachedData())
+    renameSync(temporary, cacheFile)
+    // other builds' caches (an upgrade, a rebuild) go once nobody has written them for a week
+    const weekAgo = Date.now() - 7 * 24 * 3600 * 1000
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name)
+      if (name.startsWith('cli-') && path !== cacheFile && statSync(path).mtimeMs < weekAgo) rmSync(path, {force: true})
+    }
+  } catch {}
 }

@@ -1,16 +1,22 @@
 #!/usr/bin/env node
-// Bundles the CLI into dist/rigor.mjs (npm run build), so that a command starts
-// by reading one file instead of resolving and evaluating several hundred ES
-// modules: that loading was most of every command's start-up.
+// Bundles the CLI into one CommonJS file, dist/rigor.cjs (npm run build), so that a
+// command starts by reading one file instead of resolving and evaluating several
+// hundred ES modules: that loading was most of every command's start-up. It is
+// CommonJS so that bin/run.js can compile it through `vm.Script` and keep V8's
+// compiled code between runs (a code cache, see bin/run.js): Node 20 can cache
+// the code of a script but not of an ES module, and compiling the bundle was a
+// third of `rigor status`. With the cache, the size of the bundle costs little,
+// so every command is in it (esbuild splits only ES modules into chunks).
 //
 // The entry is written here from the files under src/commands, so a new
 // command file is registered without anyone editing a list: it exports
 // COMMANDS (oclif's "explicit" command strategy, package.json `oclif.commands`),
-// the command_not_found hook, and run() for bin/run.js. Code a command reaches
-// only through `await import()` lands in a chunk of its own under dist/chunks/
-// and is read only when that command runs. The library API (dist/index.js) is
+// the command_not_found hook, and run() for bin/run.js. The OpenTelemetry SDK
+// (1 MB, used only when OTEL_EXPORTER_OTLP_ENDPOINT is set) is a bundle of its
+// own, dist/otel.cjs, required on first use. The library API (dist/index.js) is
 // still the plain tsc output.
-import {readdirSync, rmSync, statSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
@@ -38,8 +44,8 @@ function commandFiles(dir) {
 }
 
 const commands = commandFiles(commandsDir)
-// What the CLI runs: each command is a stand-in whose run() imports the command's
-// own chunk, so `rigor status` evaluates status's modules and no other command's.
+// What the CLI runs: each command is a stand-in whose run() loads the command's
+// module when it runs (its module-level code, schemas included, runs only then).
 // oclif needs only run() from it (`Config.runCommand` calls `command.run(argv, config)`);
 // the flags, arguments and help text come from oclif.manifest.json.
 const cliEntry = [
@@ -52,7 +58,7 @@ const cliEntry = [
   ...commands.map(([id, path]) => `  ${JSON.stringify(id)}: lazy(${JSON.stringify(id)}, () => import('${path}')),`),
   `}`,
 ].join('\n')
-// The real command classes, for scripts/manifest.js to read their flags and help from.
+// The real command classes, for scripts/manifest.js to read their flags and help from (deleted once it has).
 const classesEntry = [
   ...commands.map(([, path], i) => `import Command${i} from '${path}'`),
   `export const COMMANDS = {${commands.map(([id], i) => `${JSON.stringify(id)}: Command${i}`).join(', ')}}`,
@@ -87,30 +93,59 @@ const lazyPackages = {
   },
 }
 
-for (const old of ['chunks', 'rigor.mjs.map', 'commands.mjs.map']) rmSync(join(root, 'dist', old), {recursive: true, force: true})
-await build({
-  entryPoints: {rigor: 'rigor-cli-entry', commands: 'rigor-commands-entry'},
-  plugins: [generatedEntries, lazyPackages],
+// src/cli/telemetry.ts imports the SDK module dynamically; in the CLI that is dist/otel.cjs, beside the bundle
+const otelApart = {
+  name: 'otel-apart',
+  setup(b) {
+    b.onResolve({filter: /\/telemetry\/otel\.js$/}, () => ({path: './otel.cjs', external: true}))
+  },
+}
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outdir: join(root, 'dist'),
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
-  outExtension: {'.js': '.mjs'},
-  // the CommonJS inside (oclif) calls require(); an ES module has none of its own
-  banner: {js: `import {createRequire as __rigorCreateRequire} from 'node:module'; const require = __rigorCreateRequire(import.meta.url);`},
+  // `import()` of a bundled module becomes a require of it; of dist/otel.cjs, a require of that file:
+  // the code cache cannot keep a dynamic import's loader on Node 20, and none is needed
+  supported: {'dynamic-import': false},
   // oclif reads a tsconfig through typescript only for a CommonJS plugin in development; rigor is an ES module
   external: ['typescript'],
-  // oclif warns when node does not satisfy its engines field, after loading semver (a sixth of its start-up) to check; npm already checks rigor's own
-  define: {'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"'},
+  define: {
+    // oclif warns when node does not satisfy its engines field, after loading semver (a sixth of its start-up) to check; npm already checks rigor's own
+    'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"',
+    // the sources find the package's own files (templates, assets) from their module's URL: in a bundle, the bundle's
+    'import.meta.url': '__rigorModuleUrl',
+  },
+  banner: {js: `const __rigorModuleUrl = require('node:url').pathToFileURL(__filename).href;`},
   legalComments: 'none',
   // identifiers keep their names: error types are reported by their class names (`InputError`),
   // and esbuild's keepNames would pay for that with a call per function at every start-up
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-})
-console.log(`bundled ${commands.length} commands into dist/rigor.mjs (classes for the manifest: dist/commands.mjs)`)
+}
+
+const dist = join(root, 'dist')
+for (const old of ['chunks', 'rigor.mjs', 'commands.mjs', 'rigor.cjs', 'otel.cjs', 'commands.cjs'])
+  rmSync(join(dist, old), {recursive: true, force: true})
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['rigor-cli-entry'],
+    plugins: [generatedEntries, lazyPackages, otelApart],
+    outfile: join(dist, 'rigor.cjs'),
+  }),
+  build({
+    ...common,
+    entryPoints: ['rigor-commands-entry'],
+    plugins: [generatedEntries, lazyPackages, otelApart],
+    outfile: join(dist, 'commands.cjs'),
+  }),
+  build({...common, entryPoints: [join(root, 'src', 'core', 'telemetry', 'otel.ts')], outfile: join(dist, 'otel.cjs')}),
+])
+// The code cache is keyed by this line (bin/run.js): V8 checks only the length of the source it was made from.
+const bundle = join(dist, 'rigor.cjs')
+const code = readFileSync(bundle, 'utf8')
+writeFileSync(bundle, `// rigor-build ${createHash('sha256').update(code).digest('hex').slice(0, 32)}\n${code}`)
+console.log(`bundled ${commands.length} commands into dist/rigor.cjs (classes for the manifest: dist/commands.cjs)`)

@@ -68,8 +68,8 @@ export class ChartPool {
 
 /**
  * The worker's module as tsc wrote it (dist/core/views/site/chart-worker.js):
- * found from the package root, since this code also runs from the CLI bundle's
- * dist/chunks/ and, under the tests, from src/. Missing, the pool draws in process.
+ * found from the package root, since this code also runs from the CLI bundle,
+ * dist/rigor.cjs and, under the tests, from src/. Missing, the pool draws in process.
  */
 function chartWorkerFile(): string {
   const file = join(packageRoot(import.meta.url), 'dist', 'core', 'views', 'site', 'chart-worker.js')
