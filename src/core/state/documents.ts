@@ -2,6 +2,7 @@ import {parseDocument, stringify} from 'yaml'
 import type * as z from 'zod'
 import {checkDocument, documentChecksum, withChecksum} from './checksum.js'
 import {CorruptFileError, InputError} from '../errors.js'
+import {NOT_PLAIN, parsePlainYaml} from './plain-yaml.js'
 
 /**
  * Parses YAML text with the core schema (timestamps stay strings) or says where it
@@ -10,6 +11,13 @@ import {CorruptFileError, InputError} from '../errors.js'
  * than silently read as something else.
  */
 export function parseYaml(text: string, file: string): unknown {
+  // what rigor wrote itself is read by the fast reader; anything else (and every error) by the full parser
+  const plain = parsePlainYaml(text)
+  return plain === NOT_PLAIN ? parseYamlFully(text, file) : plain
+}
+
+/** parseYaml without the fast reader (exported for the tests that hold the two to the same answers). */
+export function parseYamlFully(text: string, file: string): unknown {
   const doc = parseDocument(text, {schema: 'core', prettyErrors: true, uniqueKeys: true, resolveKnownTags: false})
   const problems = [...doc.errors, ...doc.warnings]
   if (problems.length > 0) {

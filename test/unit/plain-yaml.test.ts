@@ -1,0 +1,225 @@
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {dumpStateDocument, dumpYaml, parseYaml, parseYamlFully} from '../../src/core/state/documents.js'
+import {NOT_PLAIN, parsePlainYaml} from '../../src/core/state/plain-yaml.js'
+
+/** The full parser's answer, or the error it gives. */
+function fully(text: string): {value: unknown} | {error: string} {
+  try {
+    return {value: parseYamlFully(text, 'x.yaml')}
+  } catch (err) {
+    return {error: (err as Error).message}
+  }
+}
+
+/** The fast reader either declines or gives exactly the full parser's value (-0, NaN and key order included). */
+function agrees(text: string): boolean {
+  const fast = parsePlainYaml(text)
+  if (fast === NOT_PLAIN) return false
+  const full = fully(text)
+  expect(full, text).toHaveProperty('value')
+  expect(fast, text).toStrictEqual((full as {value: unknown}).value)
+  expect(Object.keys(fast as object), text).toEqual(Object.keys((full as {value: object}).value))
+  return true
+}
+
+const key = fc.oneof(
+  fc.stringMatching(/^[a-z_][a-z0-9_]{0,11}$/),
+  fc.constantFrom('id', 'true', 'null', 'Null', '1', '0x1f', '1.5', '.inf', 'a/b', 'x-y', '__proto__', 'a b', 'on', 'yes', '~'),
+)
+const scalarValue = fc.oneof(
+  fc.string(),
+  fc.string({unit: 'grapheme'}),
+  fc.constantFrom(
+    'true',
+    'null',
+    '~',
+    '',
+    ' ',
+    '- x',
+    '#',
+    'a #b',
+    'a: b',
+    'x:',
+    '0o17',
+    '0x1F',
+    '1e3',
+    '.5',
+    '+1',
+    '-0',
+    '2026-12-02T06:59:15.527Z',
+    "it's",
+    '"q"',
+    '\\',
+  ),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+)
+const document = fc.letrec((tie) => ({
+  value: fc.oneof({depthSize: 'small'}, scalarValue, tie('list'), tie('map')),
+  list: fc.array(tie('value'), {maxLength: 4}),
+  map: fc.dictionary(key, tie('value'), {maxKeys: 5}),
+})).map
+const topLevel = fc.dictionary(key, document, {minKeys: 1, maxKeys: 6})
+
+describe('the plain YAML reader', () => {
+  it('reads what rigor writes exactly as the full parser does', () => {
+    fc.assert(
+      fc.property(topLevel, (doc) => {
+        agrees(dumpYaml(doc))
+      }),
+      {numRuns: 1000},
+    )
+  })
+
+  it("takes the fast path for documents like rigor's own (else it would not be worth having)", () => {
+    const word = fc.stringMatching(/^[A-Za-z0-9 _:./#'"-]{0,16}$/)
+    const leaf = fc.oneof(word, fc.integer(), fc.double({noNaN: true}), fc.boolean(), fc.constant(null))
+    const nodeLike = fc.letrec((tie) => ({
+      value: fc.oneof({depthSize: 'small'}, leaf, tie('list'), tie('map')),
+      list: fc.array(fc.oneof(leaf, tie('map')), {maxLength: 4}),
+      map: fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,11}$/), tie('value'), {maxKeys: 5}),
+    })).map
+    let read = 0
+    fc.assert(
+      fc.property(fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,11}$/), nodeLike, {minKeys: 1, maxKeys: 6}), (doc) => {
+        if (agrees(dumpYaml(doc))) read++
+      }),
+      {numRuns: 500},
+    )
+    expect(read).toBeGreaterThan(475)
+  })
+
+  it('declines or agrees on any text made of YAML pieces, and never answers where the full parser refuses', () => {
+    const piece = fc.constantFrom(
+      'a',
+      'b',
+      'key',
+      'id',
+      '1',
+      '-1',
+      '0x1F',
+      '1.50',
+      '.nan',
+      'true',
+      'Null',
+      '~',
+      '',
+      ' ',
+      '  ',
+      ':',
+      ': ',
+      '- ',
+      '-',
+      '#',
+      ' #',
+      '"',
+      "'",
+      '\\',
+      '\\n',
+      '\\x41',
+      '{}',
+      '[]',
+      '{',
+      '[',
+      ',',
+      '&a',
+      '*a',
+      '!!str',
+      '!x',
+      '|',
+      '>',
+      '?',
+      '%',
+      '@',
+      '`',
+      '---',
+      '...',
+      '\t',
+      'é',
+      '😀',
+      '\u0085',
+      '\u2028',
+      '\ufeff',
+      '\u0000',
+      'x: y',
+      'k:v',
+      'http://x',
+      '__proto__',
+    )
+    const value = fc.oneof(
+      {
+        weight: 3,
+        arbitrary: fc.constantFrom(
+          'a',
+          '1',
+          '-1',
+          'x y',
+          '-c',
+          ':x',
+          '"q"',
+          "'s'",
+          '{}',
+          '[]',
+          '1.50',
+          '.5',
+          'true',
+          'Null',
+          'k:v',
+          'http://x',
+          '0o17',
+        ),
+      },
+      {weight: 2, arbitrary: fc.array(piece, {maxLength: 4}).map((parts) => parts.join(''))},
+    )
+    const indent = fc.constantFrom('', '', '  ', '    ', ' ')
+    const line = fc.oneof(
+      fc
+        .tuple(indent, fc.constantFrom('a', 'b', 'id', 'x-y', 'true', '1', 'a b', '"q"'), fc.option(value))
+        .map(([at, k, v]) => `${at}${k}:${v === null ? '' : ` ${v}`}`),
+      fc.tuple(indent, value).map(([at, v]) => `${at}- ${v}`),
+      fc.tuple(indent, value).map(([at, v]) => `${at}${v}`),
+    )
+    const text = fc.array(line, {minLength: 1, maxLength: 6}).map((lines) => `${lines.join('\n')}\n`)
+    let read = 0
+    fc.assert(
+      fc.property(text, (t) => {
+        if (agrees(t)) read++
+      }),
+      {numRuns: 20_000},
+    )
+    expect(read).toBeGreaterThan(100)
+  })
+
+  it('reads a node file as written, and hands comments, anchors, tags and block scalars to the full parser', () => {
+    const node = dumpStateDocument({
+      id: 'bench/n00001',
+      team: 'default',
+      status: 'pending',
+      params: {},
+      run: {command: ['sh', '-c', 'true']},
+      requires: [],
+      priority: 0,
+      created_at: '2026-12-02T06:59:15.527Z',
+      notes: 'it\'s: "quoted" #1',
+    })
+    expect(agrees(node)).toBe(true)
+    for (const text of [
+      'a: 1 # note\n',
+      'a: &x 1\nb: *x\n',
+      'a: !!str 1\n',
+      'a: |\n  two\n  lines\n',
+      'a: [1, 2]\n',
+      'a:\n\n  b: 1\n',
+      'a: 1\na: 2\n',
+    ]) {
+      expect(parsePlainYaml(text), text).toBe(NOT_PLAIN)
+      // and parseYaml still reads them, or refuses them, as before
+      const full = fully(text)
+      if ('value' in full) expect(parseYaml(text, 'x.yaml')).toStrictEqual(full.value)
+      else expect(() => parseYaml(text, 'x.yaml')).toThrow(full.error)
+    }
+  })
+})
