@@ -1,4 +1,5 @@
-import {readFile, stat} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 export interface OperationInProgress {
@@ -10,11 +11,8 @@ export interface OperationInProgress {
   branch?: string
 }
 
-const exists = (path: string): Promise<boolean> =>
-  stat(path).then(
-    () => true,
-    () => false,
-  )
+// checked before every commit: six stat calls made directly cost microseconds, through the thread pool a turn of the event loop each
+const exists = async (path: string): Promise<boolean> => existsSync(path)
 
 /**
  * The git operation in progress in a worktree, found by the marker files git
