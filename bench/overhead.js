@@ -42,4 +42,4 @@ for (let round = 0; round < Number(process.env.BENCH_ROUNDS ?? 2); round++) {
   )
 }
 const best = rows.reduce((a, b) => (a.ratio < b.ratio ? a : b))
-console.log(`overhead: ${NODES} nodes x 0.2 s, best ratio ${fmt(best.ratio)} (target <= 1.25)`)
+console.log(`overhead: ${NODES} nodes x 0.2 s, best ratio ${fmt(best.ratio)} (target <= 1.10)`)
