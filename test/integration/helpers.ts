@@ -4,6 +4,7 @@ import {inject} from 'vitest'
 import {stringify} from 'yaml'
 import {rigor} from '../helpers/cli.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+import {SH_OK} from '../fixtures/runners.js'
 
 /**
  * A fresh initialised workspace in a temp git repo: a copy of the one `rigor init` made for this run
@@ -28,27 +29,34 @@ export function writeSpec(dir: string, spec: unknown, name = 'spec.yaml'): strin
   return name
 }
 
+/** A seed spec's node of the default team: `command` (a runner that writes a verdict by default), timeout 1m, and `extra`. */
+export const nodeSpec = (id: string, command: string[] = SH_OK, extra: Record<string, unknown> = {}) => ({
+  id,
+  team: 'default',
+  run: {command, timeout: '1m'},
+  ...extra,
+})
+
 export function manyNodes(count: number, command: string[], prefix = 'bulk'): unknown {
-  return {
-    nodes: Array.from({length: count}, (_, i) => ({
-      id: `${prefix}/n${String(i).padStart(4, '0')}`,
-      team: 'default',
-      run: {command, timeout: '1m'},
-    })),
-  }
+  return {nodes: Array.from({length: count}, (_, i) => nodeSpec(`${prefix}/n${String(i).padStart(4, '0')}`, command))}
 }
 
 /** Commits on main with a given Rigor-Action, counted per node. */
 export function actionsPerNode(repo: TempRepo, action: string): Map<string, number> {
-  const log = repo.git('log', '--format=%B%x00', 'main')
+  return actionsInLog(repo.git('log', '--format=%B%x00', 'main'), action)
+}
+
+/**
+ * Per node, how many commits of `action` in `log` (`git log --format=%B%x00`) name it: a verdict
+ * names its node first (then the ones it spawned); a claim or a release every node it holds
+ * (--prefetch claims several, a stop releases several).
+ */
+export function actionsInLog(log: string, action: string): Map<string, number> {
   const counts = new Map<string, number>()
   for (const message of log.split('\0')) {
-    if (!message.includes(`Rigor-Action: ${action}\n`) && !message.trimEnd().endsWith(`Rigor-Action: ${action}`)) continue
-    for (const m of message.matchAll(/^Rigor-Node: (.+)$/gm)) {
-      counts.set(m[1]!, (counts.get(m[1]!) ?? 0) + 1)
-      // a verdict's further nodes are the ones it spawned; a claim commit may claim several (--prefetch)
-      if (action === 'verdict') break
-    }
+    if (!new RegExp(`^Rigor-Action: ${action}$`, 'm').test(message)) continue
+    const nodes = [...message.matchAll(/^Rigor-Node: (.+)$/gm)].map((m) => m[1]!)
+    for (const node of action === 'verdict' ? nodes.slice(0, 1) : nodes) counts.set(node, (counts.get(node) ?? 0) + 1)
   }
   return counts
 }

@@ -2,7 +2,9 @@ import {describe, expect, it} from 'vitest'
 import {json} from '../helpers/cli.js'
 import {waitFor} from '../helpers/processes.js'
 import {slurmUnavailable} from '../helpers/slurm-cluster.js'
-import {actions, expectOutput, git, ids, SLOW_RUNNER, slurmKit, taskLog} from './slurm-helpers.js'
+import {countActions, git} from './remote-helpers.js'
+import {expectOutput} from '../helpers/output-schema.js'
+import {ids, SLOW_RUNNER, slurmKit, taskLog} from './slurm-helpers.js'
 
 /** rigor on a real (one-node) Slurm cluster, cancelled: Slurm's scancel and rigor slurm cancel. Its own cluster (see slurm.test.ts). */
 
@@ -18,16 +20,16 @@ describe.skipIf(skip !== undefined)('rigor on Slurm, cancelled (a one-node clust
     )
     const env = {RIGOR_TEST_SLEEP_MS: '3000'}
     const first = kit.submit(clone, ['--workers', '2', '--parallel', '2', '--scratch', scratch], env)
-    await waitFor('two verdicts on the remote', () => actions(bare, 'verdict').size >= 2, 120_000)
+    await waitFor('two verdicts on the remote', () => countActions(bare, 'verdict').size >= 2, 120_000)
     // Slurm's own cancel: SIGTERM to every process of each task, the runners included, SIGKILL after KillWait (30 s)
     kit.cluster().run('scancel', [first])
     await kit.cluster().waitForJob(first)
-    const verdicts = actions(bare, 'verdict')
-    const released = actions(bare, 'release')
+    const verdicts = countActions(bare, 'verdict')
+    const released = countActions(bare, 'release')
     expect(released.size, 'the workers put their claims back on SIGTERM').toBeGreaterThan(0)
     // every claim ended in a verdict or was put back: nothing was left for a lease to expire
     const logs = () => [0, 1].map((task) => taskLog(clone, first, task)).join('\n---\n')
-    for (const id of actions(bare, 'claim').keys())
+    for (const id of countActions(bare, 'claim').keys())
       expect(verdicts.has(id) || released.has(id), `${id}\n${logs()}\n${git(bare, 'log', '--format=%s', 'main')}`).toBe(true)
     const supervised = json(kit.cli(clone, ['supervise', '--once', '--remote', 'origin', '--json']))
     expect(supervised.health.running).toBe(0)
@@ -41,7 +43,7 @@ describe.skipIf(skip !== undefined)('rigor on Slurm, cancelled (a one-node clust
 
     const second = kit.submit(clone, ['--workers', '2', '--parallel', '2', '--scratch', scratch], env)
     await kit.cluster().waitForJob(second)
-    const all = actions(bare, 'verdict')
+    const all = countActions(bare, 'verdict')
     for (const id of ids(12, 'slow')) expect(all.get(id), id).toBe(1)
     expect(kit.remoteStatus(bare)).toMatchObject({proven_accepted: 12, running: 0, pending: 0})
   })
@@ -55,12 +57,12 @@ describe.skipIf(skip !== undefined)('rigor on Slurm, cancelled (a one-node clust
     const jobId = kit.submit(clone, ['--workers', '5', '--parallel', '1', '--cpus-per-task', '2', '--scratch', scratch], {
       RIGOR_TEST_SLEEP_MS: '300000',
     })
-    await waitFor('4 claims on the remote', () => actions(bare, 'claim').size >= 4, 120_000)
+    await waitFor('4 claims on the remote', () => countActions(bare, 'claim').size >= 4, 120_000)
     const cancelled = json(kit.cli(clone, ['slurm', 'cancel', '--json']))
     expectOutput('slurm cancel', cancelled)
     expect(cancelled.cancelled).toEqual([{job_id: jobId, pending: ['4'], running: ['0', '1', '2', '3'], how: 'graceful'}])
     await kit.cluster().waitForJob(jobId)
-    expect([...actions(bare, 'release').keys()].sort()).toEqual([...actions(bare, 'claim').keys()].sort())
+    expect([...countActions(bare, 'release').keys()].sort()).toEqual([...countActions(bare, 'claim').keys()].sort())
     expect(kit.remoteStatus(bare)).toMatchObject({running: 0, pending: 8})
     const status = json(kit.cli(clone, ['slurm', 'status', '--json']))
     expect(status.arrays[0].cancelled_at).toBeTruthy()

@@ -1,34 +1,25 @@
-import {execFileSync, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
-import {Ajv2020} from 'ajv/dist/2020.js'
 import {afterEach, describe, expect, it} from 'vitest'
-import {outputSchemaPath} from '../../src/cli/schemas/generate.js'
+import {expectOutput} from '../helpers/output-schema.js'
 import {json, rigor} from '../helpers/cli.js'
-import {GIT_ENV} from '../helpers/git-repo.js'
 import {pidsWithEnv, SLOW, waitFor} from '../helpers/processes.js'
 import {workspace, writeSpec} from './helpers.js'
+import {git} from './remote-helpers.js'
 
 /**
  * `rigor slurm submit --dry-run` and everything checked before sbatch runs, and
  * `rigor work --stop-at`: none of it needs a cluster (slurm.test.ts runs one).
  */
 
-const ROOT = resolve(__dirname, '../..')
 const FIXTURES = resolve(__dirname, '../fixtures')
 let root: string | undefined
 afterEach(() => {
   if (root) rmSync(root, {recursive: true, force: true})
   root = undefined
 })
-
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'}).trim()
-const ajv = new Ajv2020({strict: false, allErrors: true})
-const expectOutput = (command: string, value: unknown) => {
-  const validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, outputSchemaPath(command)), 'utf8')))
-  expect(validate(value), ajv.errorsText(validate.errors)).toBe(true)
-}
 
 /** A workspace pushed to a bare remote (`origin` of a clone); `slurm` is the slurm: section committed on the remote. */
 function pushed(slurm: string): {clone: string; bare: string} {

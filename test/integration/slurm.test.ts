@@ -5,7 +5,9 @@ import {json, rigor} from '../helpers/cli.js'
 import {slurmUnavailable} from '../helpers/slurm-cluster.js'
 import {SH_OK} from '../fixtures/runners.js'
 import {manyNodes} from './helpers.js'
-import {actions, expectOutput, git, ids, SLOW_RUNNER, slurmKit, taskLog} from './slurm-helpers.js'
+import {countActions, git} from './remote-helpers.js'
+import {expectOutput} from '../helpers/output-schema.js'
+import {ids, SLOW_RUNNER, slurmKit, taskLog} from './slurm-helpers.js'
 
 /**
  * rigor on a real (one-node) Slurm cluster: a whole run, and a task's time limit. Cancelling (scancel and
@@ -27,8 +29,8 @@ describe.skipIf(skip !== undefined)('rigor on Slurm (a one-node cluster started 
     expect(existsSync(join(clone, '.git/rigor/slurm', `${jobId}.sh`))).toBe(true)
     await kit.cluster().waitForJob(jobId)
 
-    const claims = actions(bare, 'claim')
-    const verdicts = actions(bare, 'verdict')
+    const claims = countActions(bare, 'claim')
+    const verdicts = countActions(bare, 'verdict')
     for (const id of ids(NODES)) {
       expect(claims.get(id), `${id} claims\n${taskLog(clone, jobId, 0)}`).toBe(1)
       expect(verdicts.get(id), `${id} verdicts`).toBe(1)
@@ -63,9 +65,9 @@ describe.skipIf(skip !== undefined)('rigor on Slurm (a one-node cluster started 
     })
     await kit.cluster().waitForJob(jobId, 120_000)
     const log = taskLog(clone, jobId, 0)
-    expect(actions(bare, 'claim').size, log).toBe(2)
-    expect([...actions(bare, 'release').keys()].sort(), log).toEqual([...actions(bare, 'claim').keys()].sort())
-    expect(actions(bare, 'verdict').size).toBe(0)
+    expect(countActions(bare, 'claim').size, log).toBe(2)
+    expect([...countActions(bare, 'release').keys()].sort(), log).toEqual([...countActions(bare, 'claim').keys()].sort())
+    expect(countActions(bare, 'verdict').size).toBe(0)
     expect(kit.remoteStatus(bare)).toMatchObject({running: 0, pending: 4})
     const [task] = json(kit.cli(clone, ['slurm', 'status', jobId, '--json'])).arrays[0].tasks
     // it left on its own, before the limit: not TIMEOUT

@@ -5,18 +5,12 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync, verdictRunner} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {SH_OK} from '../fixtures/runners.js'
-import {workspace, writeSpec} from './helpers.js'
+import {nodeSpec, workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
-const node = (id: string, command: string[] = SH_OK, extra: Record<string, unknown> = {}) => ({
-  id,
-  team: 'default',
-  run: {command, timeout: '1m'},
-  ...extra,
-})
+const node = nodeSpec
 
 // apart from trust-state.test.ts (config, data and the state branch): the checkout and its index; the two files run side by side
 

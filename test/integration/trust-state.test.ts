@@ -4,17 +4,12 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, verdictRunner} from '../helpers/cli.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 import {SH_OK} from '../fixtures/runners.js'
-import {workspace, writeSpec} from './helpers.js'
+import {nodeSpec, workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
-const node = (id: string, command: string[] = SH_OK, extra: Record<string, unknown> = {}) => ({
-  id,
-  team: 'default',
-  run: {command, timeout: '1m'},
-  ...extra,
-})
+const node = nodeSpec
 
 /** Commits rigor.yaml with the given text. */
 function commitConfig(r: TempRepo, text: string) {

@@ -60,7 +60,7 @@ const SPREAD = 8
  */
 export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<ClaimResult> {
   // on a remote, decide on fresh state unless this process has just seen it: a claim built on a stale tip is a lost race for sure
-  if (ws.distributed && ws.remoteMayHaveMoved()) await ws.refresh()
+  await ws.refreshUnlessFresh()
   const outcome = await ws.commit<Decided>(
     async (snap, attempt) => {
       const found = findCandidates(snap, ws.config, opts, await opts.admission(ws, snap))
@@ -92,7 +92,7 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
     const one = await claimNextNode(ws, opts)
     return one.claimed ? {claimed: [one.claimed], conflicts: one.conflicts} : {...one, claimed: []}
   }
-  if (ws.distributed && ws.remoteMayHaveMoved()) await ws.refresh()
+  await ws.refreshUnlessFresh()
   const outcome = await ws.commit<DecidedBatch>(
     async (snap, attempt) => {
       let view = snap

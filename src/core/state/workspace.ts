@@ -24,7 +24,7 @@ interface QueuedCommit {
   batch: boolean
 }
 
-/** How long the remote's tip this process learnt counts as current for a claim (see remoteMayHaveMoved). */
+/** How long the remote's tip this process learnt counts as current for a claim (see refreshUnlessFresh). */
 const REMOTE_FRESH_MS = 250
 
 /** At most this many changes per move of the branch: a claim waiting behind a batch waits for all of it. */
@@ -168,22 +168,22 @@ export class Workspace implements TransactionHost {
     )
   }
 
-  /** Fetches the remote state; the working tree follows it when that is a fast-forward. */
   /** when this process last learnt the remote's tip (a fetch, or a push of its own that landed) */
   private remoteSeenAt = 0
 
   /**
-   * Whether a claim should fetch before deciding. Right after this process's own
-   * fetch or landed push, and while no other clone is winning races, the tip it
-   * has is the remote's: a fetch would cost a round trip and keep the claim from
-   * landing in one push with the verdicts queued beside it. A stale guess costs
-   * one rejected push, then a fetch.
+   * Fetches before a claim decides, unless there is nothing to gain: right after
+   * this process's own fetch or landed push, and while no other clone is winning
+   * races, the tip it has is the remote's, and a fetch would cost a round trip and
+   * keep the claim from landing in one push with the verdicts queued beside it. A
+   * stale guess costs one rejected push, then a fetch.
    */
-  remoteMayHaveMoved(): boolean {
+  async refreshUnlessFresh(): Promise<void> {
     const now = Date.now()
-    return now - this.remoteSeenAt > REMOTE_FRESH_MS || now - this.lastConflictAt < REMOTE_FRESH_MS * 8
+    if (now - this.remoteSeenAt > REMOTE_FRESH_MS || now - this.lastConflictAt < REMOTE_FRESH_MS * 8) await this.refresh()
   }
 
+  /** Fetches the remote state; the working tree follows it when that is a fast-forward. */
   async refresh(): Promise<void> {
     if (!this.remote) return
     const tip = await this.remote.fetch()
