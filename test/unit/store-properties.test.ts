@@ -84,7 +84,6 @@ describe('trees written in process', () => {
           const first = await editTree(git, undefined, new Map(paths.map((p) => [p, files[p]!])))
           const removed = paths.slice(0, drop)
           const second = await editTree(git, first, new Map(removed.map((p) => [p, null])))
-          await git.objects.flush()
           const listed = (tree: string) =>
             execFileSync('git', ['ls-tree', '-r', '--name-only', tree], {cwd: repo.dir, encoding: 'utf8'})
               .split('\n')
@@ -118,7 +117,6 @@ describe('trees written in process', () => {
               !paths.some((q) => q.startsWith(`${p}/`) || p.startsWith(`${q}/`)) && !Object.keys(edits).some((q) => q.startsWith(`${p}/`)),
           )
           const second = await editTree(git, first, new Map(editable))
-          await git.objects.flush()
           const ours = (await diffTrees(git, first, second)).map((c) => `${c.oid ? 'A' : 'D'} ${c.path}`).sort()
           const theirs = execFileSync('git', ['diff-tree', '-r', '--no-renames', '--name-status', first, second], {
             cwd: repo.dir,
@@ -153,7 +151,6 @@ describe('trees written in process', () => {
         ['a/b', '3'],
       ]),
     )
-    await git.objects.flush()
     const changes = async (x: string, y: string) => (await diffTrees(git, x, y)).map((c) => `${c.oid ? 'A' : 'D'} ${c.path}`).sort()
     expect(await changes(one, two)).toEqual(['A a/b', 'D a'])
     expect(await changes(two, one)).toEqual(['A a', 'D a/b'])

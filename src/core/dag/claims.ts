@@ -63,7 +63,7 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
   await ws.refreshUnlessFresh()
   const outcome = await ws.commit<Decided>(
     async (snap, attempt) => {
-      const found = findCandidates(snap, ws.config, opts, await opts.admission(ws, snap))
+      const found = findCandidates(snap, ws.config, opts, await opts.admission(ws, snap), SPREAD)
       const best = found.ready[0]
       if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
       return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts, attempt)
@@ -101,7 +101,7 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
       const claimed: NodeFile[] = []
       const size = Math.min(Math.max(count, growTo), count + attempt)
       for (let i = 0; i < size; i++) {
-        const found = findCandidates(view, ws.config, opts, await opts.admission(ws, view))
+        const found = findCandidates(view, ws.config, opts, await opts.admission(ws, view), SPREAD)
         if (!found.ready[0]) {
           if (i === 0) return {result: {claimed: [], reason: found.reason, detail: found.detail}}
           break

@@ -12,7 +12,7 @@ export interface ClaimFilter {
 }
 
 export interface Candidates {
-  /** claimable nodes, best first: higher priority, then first created */
+  /** claimable nodes, best first: higher priority, then first created (only the best `limit`, when one is given) */
   ready: NodeFile[]
   /** why nothing is claimable when `ready` is empty */
   reason: NothingClaimableReason
@@ -40,7 +40,19 @@ export function requirementsState(node: NodeFile, nodes: Map<string, NodeRecord>
   return waiting ? 'waiting' : 'met'
 }
 
-export function findCandidates(snap: Snapshot, _config: ConfigFile, filter: ClaimFilter, policy?: AdmissionPolicy): Candidates {
+/**
+ * The claimable nodes of a snapshot and, when there are none, why. `limit`
+ * keeps only the best few: a claim needs the first (or one of the first few
+ * after a lost race), and keeping few costs one comparison per node where
+ * sorting them all costs a dozen.
+ */
+export function findCandidates(
+  snap: Snapshot,
+  _config: ConfigFile,
+  filter: ClaimFilter,
+  policy?: AdmissionPolicy,
+  limit = Number.POSITIVE_INFINITY,
+): Candidates {
   const global = policy?.globalBlock?.(snap)
   if (global) return {ready: [], ...global}
   const ready: NodeFile[] = []
@@ -62,9 +74,9 @@ export function findCandidates(snap: Snapshot, _config: ConfigFile, filter: Clai
       held.push(`${node.id} (${refusal})`)
       continue
     }
-    ready.push(node)
+    keepBest(ready, node, limit)
   }
-  ready.sort(compareClaimOrder)
+  if (limit === Number.POSITIVE_INFINITY) ready.sort(compareClaimOrder)
   if (ready.length > 0) return {ready, reason: 'empty', detail: ''}
   if (pending === 0) return {ready, reason: 'empty', detail: filter.team ? `no pending node in team ${filter.team}` : 'no pending node'}
   return {
@@ -74,9 +86,26 @@ export function findCandidates(snap: Snapshot, _config: ConfigFile, filter: Clai
   }
 }
 
-export function compareClaimOrder(a: NodeFile, b: NodeFile): number {
-  return b.priority - a.priority || a.created_at.localeCompare(b.created_at) || (a.seq ?? 0) - (b.seq ?? 0) || a.id.localeCompare(b.id)
+/** Adds `node` to `best`; with a limit, `best` stays sorted and at most `limit` long. */
+function keepBest(best: NodeFile[], node: NodeFile, limit: number): void {
+  if (limit === Number.POSITIVE_INFINITY) {
+    best.push(node)
+    return
+  }
+  if (best.length >= limit && compareClaimOrder(node, best[best.length - 1]!) >= 0) return
+  let i = best.length
+  while (i > 0 && compareClaimOrder(node, best[i - 1]!) < 0) i--
+  best.splice(i, 0, node)
+  if (best.length > limit) best.pop()
 }
+
+/** Higher priority first, then first created (seeding order within a seed), then by id: the same order on every machine, whatever its locale. */
+export function compareClaimOrder(a: NodeFile, b: NodeFile): number {
+  return b.priority - a.priority || byCodeUnits(a.created_at, b.created_at) || (a.seq ?? 0) - (b.seq ?? 0) || byCodeUnits(a.id, b.id)
+}
+
+// not localeCompare: it is slow (a claim sorts every ready node) and orders differently from one locale to another
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
  * Pending nodes that can never start because a requirement ended without being

@@ -118,7 +118,7 @@ export class Repo {
     return obj && obj.type === 'blob' ? obj.body : undefined
   }
 
-  /** Writes a commit (SSH-signed when a signer is given) and waits until it and every object written before it are on disk. */
+  /** Writes a commit (SSH-signed when a signer is given); it is on disk, as every object written before it, when its id returns. */
   async writeCommit(tree: string, parents: string[], message: string, signer?: CommitSigner): Promise<string> {
     const ident = await this.authorIdentity()
     const now = Math.floor(Date.now() / 1000)
@@ -127,9 +127,7 @@ export class Repo {
     // git names the signature header after the repository's hash (gpgsig-sha256 in a SHA-256 repository)
     if (signer)
       body = withSignatureHeader(body, await signPayload(body, signer), this.format.name === 'sha256' ? 'gpgsig-sha256' : 'gpgsig')
-    const oid = this.objects.write('commit', body)
-    await this.objects.flush()
-    return oid
+    return this.objects.write('commit', body)
   }
 
   /** "Name <email>" from git's own rules (env, config), or rigor's when none is set. */
