@@ -2,6 +2,8 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {dumpStateDocument, dumpYaml, parseYaml, parseYamlFully} from '../../src/core/state/documents.js'
 import {NOT_PLAIN, parsePlainYaml} from '../../src/core/state/plain-yaml.js'
+import {writePlainYaml} from '../../src/core/state/plain-yaml-writer.js'
+import {stringify} from 'yaml'
 
 /** The full parser's answer, or the error it gives. */
 function fully(text: string): {value: unknown} | {error: string} {
@@ -220,6 +222,123 @@ describe('the plain YAML reader', () => {
       const full = fully(text)
       if ('value' in full) expect(parseYaml(text, 'x.yaml')).toStrictEqual(full.value)
       else expect(() => parseYaml(text, 'x.yaml')).toThrow(full.error)
+    }
+  })
+})
+
+/** The fast writer either declines or writes exactly what `yaml` writes. */
+function writesAsYaml(doc: unknown): boolean {
+  const fast = writePlainYaml(doc)
+  if (fast === NOT_PLAIN) return false
+  expect(fast, JSON.stringify(doc)).toBe(stringify(doc, {lineWidth: 0, aliasDuplicateObjects: false}))
+  return true
+}
+
+describe('the plain YAML writer', () => {
+  it('writes what it writes exactly as yaml does, over any document', () => {
+    fc.assert(
+      fc.property(topLevel, (doc) => {
+        writesAsYaml(doc)
+      }),
+      {numRuns: 2000},
+    )
+  })
+
+  it('writes strings of YAML pieces as yaml does, or leaves them to it', () => {
+    const piece = fc.constantFrom(
+      'a',
+      'Z',
+      '1',
+      '0',
+      '.',
+      '/',
+      '-',
+      '_',
+      '@',
+      '+',
+      '=',
+      ',',
+      '(',
+      ')',
+      ':',
+      ' ',
+      'e',
+      'x',
+      'o',
+      'inf',
+      'nan',
+      'true',
+      'null',
+      '~',
+      '#',
+      "'",
+      '"',
+      'é',
+    )
+    const text = fc.array(piece, {minLength: 1, maxLength: 6}).map((parts) => parts.join(''))
+    const leaf = fc.oneof(text, fc.integer(), fc.double(), fc.constantFrom(0, -0, 1e21, 1e-7, 0.1, 123.456, -5))
+    let written = 0
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,5}$/), fc.oneof(leaf, fc.array(leaf, {maxLength: 3})), {
+          minKeys: 1,
+          maxKeys: 4,
+        }),
+        (doc) => {
+          if (writesAsYaml(doc)) written++
+        },
+      ),
+      {numRuns: 5000},
+    )
+    expect(written).toBeGreaterThan(500)
+  })
+
+  it('writes a node file and a verdict-like document itself', () => {
+    const node = {
+      id: 'bench/n00001',
+      team: 'default',
+      status: 'running',
+      attempt: 1,
+      worker: 'host-1234',
+      started_at: '2026-12-02T06:59:15.527Z',
+      params: {lookback: 20, threshold: 0.5, name: 'sma_cross'},
+      run: {command: ['python', 'strategies/sma.py', '--fast', '10'], timeout: '30m'},
+      data: [{path: 'data/prices.csv', sha256: 'ab12'}],
+      requires: [],
+      priority: 0,
+      generation: 1,
+      created_at: '2026-12-02T06:59:15.527Z',
+      seq: 3,
+      checksum: 'sha256:0123abcd',
+    }
+    expect(writesAsYaml(node)).toBe(true)
+    expect(writesAsYaml({a: '', b: '1', c: 'true', d: '0x1F', e: '.5'})).toBe(true)
+    expect(
+      writesAsYaml({
+        node: 'a/b',
+        metrics: {sharpe: 1.25, trades: 40},
+        gates: [{name: 'min_sharpe', passed: true}],
+        reason: 'gate min_sharpe (1.2) passed',
+      }),
+    ).toBe(true)
+    // and declines what only yaml writes right
+    for (const doc of [
+      {a: "it's"},
+      {a: 'x: y'},
+      {a: ' x'},
+      {a: 'a #b'},
+      {a: '- x'},
+      {a: '-'},
+      {a: [[1]]},
+      {a: -0},
+      {a: 1e21},
+      {'a b': 1},
+      {true: 1},
+      {a: new Date(0)},
+      {},
+      {a: undefined},
+    ]) {
+      expect(writePlainYaml(doc), JSON.stringify(doc)).toBe(NOT_PLAIN)
     }
   })
 })

@@ -106,7 +106,12 @@ export class Repo {
     return entries
   }
 
+  /** the trees of commits this process wrote: a snapshot of its own last commit needs no object read */
+  private readonly ownCommitTrees = new Map<string, string>()
+
   async commitTree(commitOid: string): Promise<string> {
+    const own = this.ownCommitTrees.get(commitOid)
+    if (own) return own
     const obj = await this.cat.read(commitOid)
     if (obj?.type !== 'commit') throw new MissingObjectError(`commit ${commitOid}`)
     return parseCommitHeader(obj.body).tree
@@ -127,7 +132,10 @@ export class Repo {
     // git names the signature header after the repository's hash (gpgsig-sha256 in a SHA-256 repository)
     if (signer)
       body = withSignatureHeader(body, await signPayload(body, signer), this.format.name === 'sha256' ? 'gpgsig-sha256' : 'gpgsig')
-    return this.objects.write('commit', body)
+    const oid = this.objects.write('commit', body)
+    if (this.ownCommitTrees.size >= TREE_CACHE_LIMIT) this.ownCommitTrees.delete(this.ownCommitTrees.keys().next().value!)
+    this.ownCommitTrees.set(oid, tree)
+    return oid
   }
 
   /** "Name <email>" from git's own rules (env, config), or rigor's when none is set. */

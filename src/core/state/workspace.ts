@@ -353,19 +353,29 @@ export class Workspace implements TransactionHost {
           const warning = `working tree not fully updated: ${skipped}`
           if (!this.syncWarnings.includes(warning)) this.syncWarnings.push(warning)
         }
-      } while (this.syncAgain)
+        // commits that landed meanwhile wait their delay too: a busy work loop syncs once a delay, not back to back
+      } while (this.syncAgain && this.syncDelayMs === 0)
     })().finally(() => {
       this.syncing = undefined
+      if (this.syncAgain) {
+        this.syncAgain = false
+        this.requestSync()
+      }
     })
   }
 
+  /** Syncs now what waits for its delay, and waits until every sync has run. */
   async flushSync(): Promise<void> {
-    if (this.syncTimer) {
-      clearTimeout(this.syncTimer)
-      this.syncTimer = undefined
-      this.startSync()
+    for (;;) {
+      if (this.syncTimer) {
+        clearTimeout(this.syncTimer)
+        this.syncTimer = undefined
+        this.startSync()
+      }
+      if (!this.syncing) return
+      // a sync that ends with commits waiting arms the timer again: loop until nothing waits
+      await this.syncing
     }
-    while (this.syncing) await this.syncing
   }
 
   async close(): Promise<void> {
