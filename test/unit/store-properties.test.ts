@@ -103,6 +103,56 @@ describe('trees written in process', () => {
     execFileSync('git', ['fsck', '--no-dangling', '--strict'], {cwd: repo.dir})
   })
 
+  it('edit a big directory as git would, round after round: ids rewritten in place, names added and removed', async () => {
+    const names = fc.uniqueArray(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,5}$/), {minLength: 17, maxLength: 40})
+    const round = fc.array(fc.tuple(fc.nat(), fc.oneof(fc.string({maxLength: 6}), fc.constant(null), fc.constant('dir'))), {
+      minLength: 1,
+      maxLength: 4,
+    })
+    await fc.assert(
+      fc.asyncProperty(names, fc.array(round, {minLength: 1, maxLength: 4}), async (dirs, rounds) => {
+        // node directories under one parent, as experiments/<lineage>/<node>/node.yaml are
+        const expected = new Map(dirs.map((d, i) => [`exp/${d}/node.yaml`, `v0 ${i}`]))
+        let tree = await editTree(git, undefined, new Map(expected))
+        for (const edits of rounds) {
+          const changes = new Map<string, string | null>()
+          for (const [pick, content] of edits) {
+            const dir = dirs[pick % dirs.length]!
+            // content: a new version (same mode: the in-place path), null: the node removed, 'dir': a file beside it
+            if (content === 'dir') changes.set(`exp/${dir}/verdict.yaml`, 'verdict')
+            else changes.set(`exp/${dir}/node.yaml`, content)
+          }
+          const next = await editTree(git, tree, changes)
+          for (const [p, c] of changes) {
+            if (c === null) expected.delete(p)
+            else expected.set(p, c)
+          }
+          const ours = (await diffTrees(git, tree, next)).map((c) => `${c.oid ? 'A' : 'D'} ${c.path}`).sort()
+          const theirs = execFileSync('git', ['diff-tree', '-r', '--no-renames', '--name-status', tree, next], {
+            cwd: repo.dir,
+            encoding: 'utf8',
+          })
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => `${line.startsWith('D') ? 'D' : 'A'} ${line.split('\t')[1]}`)
+            .sort()
+          expect(ours).toEqual(theirs)
+          tree = next
+        }
+        const listed = execFileSync('git', ['ls-tree', '-r', tree], {cwd: repo.dir, encoding: 'utf8'}).split('\n').filter(Boolean)
+        expect(listed.map((l) => l.split('\t')[1]).sort()).toEqual([...expected.keys()].sort())
+        for (const line of listed.slice(0, 3)) {
+          const [meta, p] = line.split('\t')
+          const blob = execFileSync('git', ['cat-file', 'blob', meta!.split(' ')[2]!], {cwd: repo.dir, encoding: 'utf8'})
+          expect(blob).toBe(expected.get(p!))
+        }
+      }),
+      {numRuns: 30},
+    )
+    // every tree written is one git accepts: sorted, well formed
+    execFileSync('git', ['fsck', '--no-dangling', '--strict'], {cwd: repo.dir})
+  })
+
   it('differ as git diff-tree says, a file turned into a directory and back included', async () => {
     await fc.assert(
       fc.asyncProperty(

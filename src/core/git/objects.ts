@@ -38,7 +38,6 @@ export function objectId(type: ObjectType, body: Buffer, format: ObjectFormat): 
 export class LooseObjectWriter {
   private readonly knownDirs = new Set<string>()
   private readonly written = new Set<string>()
-  private readonly entryBytes: TreeEntryBytes = new WeakMap()
   private counter = 0
 
   constructor(
@@ -78,9 +77,8 @@ export class LooseObjectWriter {
     return this.write('blob', typeof content === 'string' ? Buffer.from(content) : content)
   }
 
-  /** `entries` in git's order (see serializeTree). */
-  writeTree(entries: TreeEntry[], sorted = false): string {
-    return this.write('tree', serializeTree(entries, sorted, this.entryBytes))
+  writeTree(entries: TreeEntry[]): string {
+    return this.write('tree', serializeTree(entries))
   }
 }
 
@@ -113,29 +111,20 @@ function compareTreeEntryBytes(a: TreeEntry, b: TreeEntry): number {
 }
 
 /**
- * Each entry's bytes in a tree, by entry object: a claim rewrites a tree of
- * thousands of entries of which one changed, and the entries it keeps are the
- * same objects the last write used (the repo's remembered trees).
+ * A tree's bytes, written into one buffer. `sorted`: the caller knows the
+ * entries are in git's order already (as an edited tree's are).
  */
-export type TreeEntryBytes = WeakMap<TreeEntry, Buffer>
-
-function entryBytes(entry: TreeEntry, cache: TreeEntryBytes | undefined): Buffer {
-  let bytes = cache?.get(entry)
-  if (!bytes) {
-    const head = `${entry.mode} ${entry.name}\0`
-    const headLength = Buffer.byteLength(head)
-    bytes = Buffer.allocUnsafe(headLength + entry.oid.length / 2)
-    bytes.write(head, 0, 'utf8')
-    bytes.write(entry.oid, headLength, 'hex')
-    cache?.set(entry, bytes)
-  }
-  return bytes
-}
-
-/** A tree's bytes. `sorted`: the caller knows the entries are in git's order already (as an edited tree's are). */
-export function serializeTree(entries: TreeEntry[], sorted = false, cache?: TreeEntryBytes): Buffer {
+export function serializeTree(entries: TreeEntry[], sorted = false): Buffer {
   const ordered = sorted ? entries : [...entries].sort(compareTreeEntries)
-  return Buffer.concat(ordered.map((entry) => entryBytes(entry, cache)))
+  let size = 0
+  for (const entry of ordered) size += entry.mode.length + 2 + Buffer.byteLength(entry.name) + entry.oid.length / 2
+  const out = Buffer.allocUnsafe(size)
+  let pos = 0
+  for (const entry of ordered) {
+    pos += out.write(`${entry.mode} ${entry.name}\0`, pos, 'utf8')
+    pos += out.write(entry.oid, pos, 'hex')
+  }
+  return out
 }
 
 /** A tree's entries; each id is `format.rawLength` raw bytes after the name's NUL. */

@@ -7,6 +7,7 @@ import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.
 import {GitKilledError, RefUpdater} from './ref-updater.js'
 import {RERUNS_IF_KILLED, runGit, type GitResult, type GitRunOptions} from './exec.js'
 import {signPayload, withSignatureHeader, type CommitSigner} from './signing.js'
+import {TreeCache, type TreeLayout, type TreeRecord} from './tree-cache.js'
 import {LooseObjectWriter, objectId, parseCommitHeader, parseTree, serializeCommit, type TreeEntry} from './objects.js'
 
 const TREE_CACHE_LIMIT = 20_000
@@ -88,22 +89,26 @@ export class Repo {
   }
 
   /** Trees are immutable, so parsed ones are kept (bounded) and trees this process wrote are known without a read. */
-  private readonly trees = new Map<string, TreeEntry[]>()
+  private readonly trees = new TreeCache()
 
-  /** `entries` must be in git's tree order (compareTreeEntries), as a parsed tree is. */
-  rememberTree(oid: string, entries: TreeEntry[]): void {
-    if (this.trees.size >= TREE_CACHE_LIMIT) this.trees.delete(this.trees.keys().next().value!)
-    this.trees.set(oid, entries)
+  /** `entries` must be in git's tree order (compareTreeEntries), as a parsed tree is; `body` the tree's bytes, when known. */
+  rememberTree(oid: string, entries: TreeEntry[], body?: Buffer, layout?: TreeLayout): void {
+    this.trees.set(oid, {entries, body, layout})
   }
 
   async readTreeEntries(treeOid: string): Promise<TreeEntry[]> {
+    return (await this.readTree(treeOid)).entries
+  }
+
+  /** A tree's entries and bytes (see TreeCache). */
+  async readTree(treeOid: string): Promise<TreeRecord> {
     const cached = this.trees.get(treeOid)
     if (cached) return cached
     const obj = await this.cat.read(treeOid)
     if (obj?.type !== 'tree') throw new MissingObjectError(`tree ${treeOid}`)
-    const entries = parseTree(obj.body, this.format)
-    this.rememberTree(treeOid, entries)
-    return entries
+    const record = {entries: parseTree(obj.body, this.format), body: obj.body}
+    this.trees.set(treeOid, record)
+    return record
   }
 
   /** the trees of commits this process wrote: a snapshot of its own last commit needs no object read */

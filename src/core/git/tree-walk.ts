@@ -43,6 +43,12 @@ export async function diffTrees(
   while (i < oldEntries.length || j < newEntries.length) {
     const a = oldEntries[i]
     const b = newEntries[j]
+    // an edited tree keeps the entry objects it did not change (tree-edit.ts): most pairs are one object
+    if (a === b) {
+      i++
+      j++
+      continue
+    }
     const order = !a ? 1 : !b ? -1 : compareTreeEntries(a, b)
     if (order === 0) {
       differ(a, b)
