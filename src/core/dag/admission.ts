@@ -1,5 +1,6 @@
 import {buildConditionContext, conditionField, type NodeFacts} from '../state/conditions.js'
 import type {AdmissionPolicy} from './scheduler.js'
+import {runningByTeam} from './claim-order.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 
@@ -63,10 +64,7 @@ export async function teamAdmission(ws: Workspace, snap: Snapshot): Promise<Part
     if (result.error) waiting.set(team.name, `team ${team.name} waits_for could not be evaluated: ${result.error.message}`)
     else if (!result.value) waiting.set(team.name, `team ${team.name} waits for: ${team.waits_for}`)
   }
-  const running = new Map<string, number>()
-  for (const record of snap.nodes.values()) {
-    if (record.node?.status === 'running') running.set(record.node.team, (running.get(record.node.team) ?? 0) + 1)
-  }
+  const running = ws.store.derive(runningByTeam, snap)
   const maxParallel = new Map(teams.filter((t) => t.max_parallel).map((t) => [t.name, t.max_parallel!]))
   return {
     admit(node) {

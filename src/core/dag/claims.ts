@@ -7,6 +7,7 @@ import type {PlannedChange} from '../state/transaction.js'
 import type {Workspace} from '../state/workspace.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {transition} from './lifecycle.js'
+import {claimOrder} from './claim-order.js'
 
 export interface ClaimOptions extends ClaimFilter {
   worker: string
@@ -63,7 +64,8 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
   await ws.refreshUnlessFresh()
   const outcome = await ws.commit<Decided>(
     async (snap, attempt) => {
-      const found = findCandidates(snap, ws.config, opts, await opts.admission(ws, snap), SPREAD)
+      const policy = await opts.admission(ws, snap)
+      const found = findCandidates(snap, ws.config, opts, policy, SPREAD, ws.store.derive(claimOrder, snap))
       const best = found.ready[0]
       if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
       return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts, attempt)
@@ -100,14 +102,19 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
       const documents = new Map<string, unknown>()
       const claimed: NodeFile[] = []
       const size = Math.min(Math.max(count, growTo), count + attempt)
+      // the claim order of the view: the snapshot's, less each node this batch has claimed
+      let order = ws.store.derive(claimOrder, snap)
       for (let i = 0; i < size; i++) {
-        const found = findCandidates(view, ws.config, opts, await opts.admission(ws, view), SPREAD)
+        const policy = await opts.admission(ws, view)
+        const found = findCandidates(view, ws.config, opts, policy, SPREAD, order)
         if (!found.ready[0]) {
           if (i === 0) return {result: {claimed: [], reason: found.reason, detail: found.detail}}
           break
         }
         // after a lost race the first pick spreads out, as a single claim's does
-        const change = claimChange(ws, attempt > 0 && i === 0 ? spreadPick(found.ready) : found.ready[0], opts, attempt)
+        const picked = attempt > 0 && i === 0 ? spreadPick(found.ready) : found.ready[0]
+        order = order.filter((n) => n !== picked)
+        const change = claimChange(ws, picked, opts, attempt)
         const node = change.result.claimed
         for (const [path, text] of change.files) files.set(path, text)
         for (const [path, doc] of change.documents!) documents.set(path, doc)

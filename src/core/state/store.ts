@@ -24,6 +24,26 @@ export interface Snapshot {
   commit: string | undefined
   tree: string | undefined
   nodes: Map<string, NodeRecord>
+  /** how `nodes` differs from the nodes of the snapshot the store made before this one (see StateStore.derive) */
+  readonly delta?: SnapshotDelta
+}
+
+export interface SnapshotDelta {
+  readonly from: ReadonlyMap<string, NodeRecord>
+  readonly to: ReadonlyMap<string, NodeRecord>
+  /** the ids whose record differs between the two */
+  readonly ids: readonly string[]
+}
+
+/**
+ * Something computed from a snapshot's nodes (the claim order, the running
+ * nodes of each team) that the next snapshot can bring up to date from the ids
+ * that changed, instead of computing it again from every node.
+ */
+export interface DerivedKind<T> {
+  build(snap: Snapshot): T
+  /** `prev` is what build or update gave for `delta.from`; return a new value, not `prev` changed (older snapshots may hold it) */
+  update(prev: T, snap: Snapshot, delta: SnapshotDelta): T
 }
 
 type CachedDoc = {ok: true; doc: unknown} | {ok: false; problem: FileProblem}
@@ -96,7 +116,31 @@ export class StateStore {
     }
     this.records = records
     // each snapshot its own map: a caller may add planned nodes to it
-    return {commit, tree, nodes: new Map(records)}
+    const nodes = new Map(records)
+    const delta = !rebuild && this.lastNodes ? {from: this.lastNodes, to: nodes, ids: changed} : undefined
+    this.lastNodes = nodes
+    return {commit, tree, nodes, delta}
+  }
+
+  /** the nodes of the last snapshot made, which the next one's delta starts from */
+  private lastNodes?: Map<string, NodeRecord>
+  private readonly derived = new Map<DerivedKind<unknown>, {nodes: ReadonlyMap<string, NodeRecord>; value: unknown}>()
+
+  /**
+   * `kind` computed for `snap`: brought up to date from the last one computed
+   * when `snap` is the store's next snapshot after it (a claim after a claim),
+   * else computed from every node (an overlay, a snapshot of another commit).
+   */
+  derive<T>(kind: DerivedKind<T>, snap: Snapshot): T {
+    const known = this.derived.get(kind as DerivedKind<unknown>)
+    if (known?.nodes === snap.nodes) return known.value as T
+    const delta = snap.delta
+    const value =
+      known && delta && delta.from === known.nodes && delta.to === snap.nodes
+        ? kind.update(known.value as T, snap, delta)
+        : kind.build(snap)
+    this.derived.set(kind as DerivedKind<unknown>, {nodes: snap.nodes, value})
+    return value
   }
 
   /** A document this process wrote as the blob `oid`, already validated: the next snapshot need not parse it. */

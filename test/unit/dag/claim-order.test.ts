@@ -1,0 +1,126 @@
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+import {claimOrder, runningByTeam} from '../../../src/core/dag/claim-order.js'
+import type {NodeFile, NodeStatus} from '../../../src/core/schemas/index.js'
+import {StateStore, type DerivedKind, type NodeRecord, type Snapshot, type SnapshotDelta} from '../../../src/core/state/store.js'
+import {Repo} from '../../../src/core/git/repo.js'
+import {editTree} from '../../../src/core/git/tree-edit.js'
+import {nodeFilePath} from '../../../src/core/state/layout.js'
+import {renderNode} from '../../../src/core/state/node-files.js'
+import {gitRepo} from '../../helpers/git-repo.js'
+
+const spec = fc.record({
+  status: fc.constantFrom<NodeStatus>('pending', 'pending', 'running', 'proven_accepted', 'cancelled'),
+  priority: fc.integer({min: 0, max: 2}),
+  day: fc.integer({min: 1, max: 3}),
+  team: fc.constantFrom('a', 'b'),
+  sweep: fc.boolean(),
+})
+type Spec = typeof spec extends fc.Arbitrary<infer T> ? T : never
+
+const record = (id: string, s: Spec): NodeRecord => ({
+  id,
+  nodeOid: `${id}-${s.status}`,
+  node: {
+    id,
+    team: s.team,
+    status: s.status,
+    priority: s.priority,
+    created_at: `2026-01-0${s.day}T00:00:00.000Z`,
+    requires: [],
+    ...(s.sweep ? {sweep: {}} : {}),
+  } as unknown as NodeFile,
+})
+
+const snapshot = (nodes: Map<string, NodeRecord>, delta?: SnapshotDelta): Snapshot => ({commit: undefined, tree: undefined, nodes, delta})
+
+// a commit: some nodes changed (a new record), removed (null) or added
+const commit = fc.array(fc.tuple(fc.integer({min: 0, max: 30}), fc.option(spec, {nil: null})), {minLength: 1, maxLength: 5})
+
+describe('the claim order and the running nodes kept from commit to commit', () => {
+  it('equal what is computed from every node, after any run of commits', () => {
+    fc.assert(
+      fc.property(fc.array(spec, {maxLength: 30}), fc.array(commit, {minLength: 1, maxLength: 6}), (initial, commits) => {
+        let nodes = new Map(initial.map((s, i) => [`n${i}`, record(`n${i}`, s)]))
+        let order = claimOrder.build(snapshot(nodes))
+        let running = runningByTeam.build(snapshot(nodes))
+        for (const changes of commits) {
+          const next = new Map(nodes)
+          const ids: string[] = []
+          for (const [i, s] of changes) {
+            const id = `n${i}`
+            if (s === null) next.delete(id)
+            else next.set(id, record(id, s))
+            ids.push(id)
+          }
+          const snap = snapshot(next, {from: nodes, to: next, ids})
+          const before = order
+          order = claimOrder.update(order, snap, snap.delta!)
+          running = runningByTeam.update(running, snap, snap.delta!)
+          expect(order).toEqual(claimOrder.build(snapshot(next)))
+          expect(Object.fromEntries(running)).toEqual(Object.fromEntries(runningByTeam.build(snapshot(next))))
+          // the order an older snapshot was given is left as it was
+          expect(before).not.toBe(order)
+          nodes = next
+        }
+      }),
+      {numRuns: 300},
+    )
+  })
+})
+
+describe('StateStore.derive', () => {
+  it('mends what it kept when the snapshot is the next one, and computes it again for overlays and other commits', async () => {
+    const repo = gitRepo()
+    const git = await Repo.open(repo.dir)
+    try {
+      const store = new StateStore(git)
+      const nodeText = (id: string, status: NodeStatus) =>
+        renderNode({
+          id,
+          team: 'default',
+          status,
+          run: {command: ['true']},
+          params: {},
+          requires: [],
+          priority: 0,
+          generation: 0,
+          attempt: 0,
+          created_at: '2026-01-01T00:00:00.000Z',
+        } as unknown as NodeFile).text
+      const commitWith = async (parent: string | undefined, tree: string | undefined, files: Record<string, string>) => {
+        const next = await editTree(git, tree, new Map(Object.entries(files)))
+        return {commit: await git.writeCommit(next, parent ? [parent] : [], 'test'), tree: next}
+      }
+      const first = await commitWith(undefined, undefined, {
+        [nodeFilePath('a/x')]: nodeText('a/x', 'pending'),
+        [nodeFilePath('a/y')]: nodeText('a/y', 'pending'),
+      })
+      const second = await commitWith(first.commit, first.tree, {[nodeFilePath('a/x')]: nodeText('a/x', 'running')})
+      const calls: string[] = []
+      const kind: DerivedKind<number> = {
+        build: (snap) => {
+          calls.push('build')
+          return snap.nodes.size
+        },
+        update: (prev, _snap, delta) => {
+          calls.push(`update ${delta.ids.join(',')}`)
+          return prev + 100
+        },
+      }
+      const s1 = await store.snapshot(first.commit)
+      expect(store.derive(kind, s1)).toBe(2)
+      expect(store.derive(kind, s1)).toBe(2)
+      const s2 = await store.snapshot(second.commit)
+      expect(store.derive(kind, s2)).toBe(102)
+      const overlay = {...s2, nodes: new Map(s2.nodes)}
+      expect(store.derive(kind, overlay)).toBe(2)
+      const s3 = await store.snapshot(first.commit)
+      expect(store.derive(kind, s3)).toBe(2)
+      expect(calls).toEqual(['build', 'update a/x', 'build', 'build'])
+    } finally {
+      await git.close()
+      repo.cleanup()
+    }
+  })
+})
