@@ -67,7 +67,7 @@ export function findCandidates(
   const held: string[] = []
   for (const record of snap.nodes.values()) {
     const node = record.node
-    if (node?.status !== 'pending' || node.sweep || !admissible(node, snap, filter)) continue
+    if (node?.status !== 'pending' || node.sweep || !admissible(node, filter)) continue
     pending++
     const reqs = requirementsState(node, snap.nodes)
     if (reqs !== 'met') {
@@ -101,14 +101,14 @@ function walkOrder(
 ): NodeFile[] {
   const best: NodeFile[] = []
   for (const node of order) {
-    if (!admissible(node, snap, filter) || requirementsState(node, snap.nodes) !== 'met' || policy?.admit(node, snap)) continue
+    if (!admissible(node, filter) || requirementsState(node, snap.nodes) !== 'met' || policy?.admit(node, snap)) continue
     best.push(node)
     if (best.length >= limit) break
   }
   return best
 }
 
-const admissible = (node: NodeFile, snap: Snapshot, filter: ClaimFilter): boolean =>
+const admissible = (node: NodeFile, filter: ClaimFilter): boolean =>
   (!filter.team || node.team === filter.team) && !filter.exclude?.has(node.id)
 
 /** Adds `node` to `best`; with a limit, `best` stays sorted and at most `limit` long. */
