@@ -2,9 +2,11 @@ import {execFileSync} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {inflateSync} from 'node:zlib'
+import fc from 'fast-check'
 import {afterAll, describe, expect, it} from 'vitest'
 import {SHA1} from '../../src/core/git/object-format.js'
-import {LooseObjectWriter, objectId} from '../../src/core/git/objects.js'
+import {LooseObjectWriter, objectId, storedZlib} from '../../src/core/git/objects.js'
 import {Repo} from '../../src/core/git/repo.js'
 import {editTree} from '../../src/core/git/tree-edit.js'
 import {GIT_ENV} from '../helpers/git-repo.js'
@@ -58,5 +60,17 @@ describe('a loose object write that fails', () => {
     mkdirSync(join(objects, oid.slice(0, 2), oid.slice(2), 'inside'), {recursive: true})
     expect(() => writer.writeBlob('x')).toThrow()
     expect(readdirSync(join(objects, oid.slice(0, 2)))).toEqual([oid.slice(2)])
+  })
+})
+
+describe('objects stored without compression', () => {
+  it('are zlib streams that zlib reads back, of any size, across block boundaries', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({maxLength: 300}), fc.constantFrom(0, 1, 65_534, 65_535, 65_536, 131_071, 200_000), (bytes, extra) => {
+        const data = Buffer.concat([Buffer.from(bytes), Buffer.alloc(extra, 7)])
+        expect(inflateSync(storedZlib(data)).equals(data)).toBe(true)
+      }),
+      {numRuns: 60},
+    )
   })
 })

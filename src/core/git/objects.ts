@@ -16,11 +16,13 @@ export interface TreeEntry {
 export const TREE_MODE = '40000'
 export const FILE_MODE = '100644'
 /**
- * Trees larger than this are stored without compression: a big tree is mostly
- * object ids, which do not compress (a 1,000-entry tree shrinks by a quarter at
- * level 1 for five times the time of storing it), and `git gc` packs it later anyway.
+ * Objects stored without compression: trees (mostly object ids, which do not
+ * compress: a 1,000-entry tree shrinks by a quarter at level 1 for five times
+ * the time of storing it) and small objects (a loose object takes a file-system
+ * block however small it is). Larger blobs (runner outputs) are deflated.
+ * `git gc` packs and compresses them all later anyway.
  */
-const STORED_TREE_BYTES = 4096
+const STORED_BLOB_BYTES = 4096
 
 export function objectId(type: ObjectType, body: Buffer, format: ObjectFormat): string {
   return createHash(format.hash).update(`${type} ${body.length}\0`).update(body).digest('hex')
@@ -62,9 +64,10 @@ export class LooseObjectWriter {
     }
     // git's temp prefix: fsck ignores a file a crash left behind, and git prune removes it
     const tmp = join(dir, `${TEMP_OBJECT_PREFIX}${process.pid}_${this.counter++}`)
-    const level = type === 'tree' && body.length > STORED_TREE_BYTES ? 0 : 1
+    const raw = Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body])
+    const data = type !== 'blob' || body.length <= STORED_BLOB_BYTES ? storedZlib(raw) : deflateSync(raw, {level: 1})
     try {
-      writeFileSync(tmp, deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body]), {level}), {mode: 0o444})
+      writeFileSync(tmp, data, {mode: 0o444})
       renameSync(tmp, join(dir, oid.slice(2)))
     } catch (err) {
       // a full disk: leave no half-written file behind
@@ -80,6 +83,50 @@ export class LooseObjectWriter {
   writeTree(entries: TreeEntry[]): string {
     return this.write('tree', serializeTree(entries))
   }
+}
+
+/**
+ * `data` as a zlib stream of stored (uncompressed) blocks, which is what zlib
+ * writes at level 0, without a zlib instance per object: a claim writes six
+ * objects, and setting one up cost more than storing a few hundred bytes.
+ */
+export function storedZlib(data: Buffer): Buffer {
+  const blocks = Math.max(1, Math.ceil(data.length / MAX_STORED_BLOCK))
+  const out = Buffer.allocUnsafe(2 + blocks * 5 + data.length + 4)
+  // CMF/FLG: deflate with a 32 KB window, no dictionary, "fastest" (as zlib marks level 0); 0x7801 % 31 === 0
+  out[0] = 0x78
+  out[1] = 0x01
+  let at = 2
+  for (let block = 0; block < blocks; block++) {
+    const start = block * MAX_STORED_BLOCK
+    const length = Math.min(MAX_STORED_BLOCK, data.length - start)
+    out[at] = block === blocks - 1 ? 1 : 0
+    out.writeUInt16LE(length, at + 1)
+    out.writeUInt16LE(~length & 0xffff, at + 3)
+    at += 5
+    data.copy(out, at, start, start + length)
+    at += length
+  }
+  out.writeUInt32BE(adler32(data), at)
+  return out
+}
+
+const MAX_STORED_BLOCK = 65_535
+
+function adler32(data: Buffer): number {
+  let a = 1
+  let b = 0
+  // 5,552 bytes is the most that can be summed before b must be reduced (RFC 1950)
+  for (let i = 0; i < data.length; ) {
+    const end = Math.min(i + 5552, data.length)
+    for (; i < end; i++) {
+      a += data[i]!
+      b += a
+    }
+    a %= 65_521
+    b %= 65_521
+  }
+  return ((b << 16) | a) >>> 0
 }
 
 /**
