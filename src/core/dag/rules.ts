@@ -168,7 +168,8 @@ export interface RulesReport {
  */
 export async function replayRules(ws: Workspace, opts: {write: boolean; by?: string}): Promise<RulesReport> {
   const outcome = await ws.commit<RulesReport>(async (snap) => {
-    const overlay: Snapshot = {...snap, nodes: new Map(snap.nodes)}
+    const planned = new Map(snap.nodes)
+    const overlay: Snapshot = {...snap, nodes: planned}
     const files = new Map<string, FileChange>()
     const report: RulesReport = {decisions: [], spawned: []}
     const finished = [...snap.nodes.values()]
@@ -181,7 +182,7 @@ export async function replayRules(ws: Workspace, opts: {write: boolean; by?: str
       report.decisions.push(...plan.decisions)
       report.spawned.push(...plan.spawned)
       for (const [path, text] of plan.files) files.set(path, text)
-      for (const node of plan.nodes) overlay.nodes.set(node.id, {id: node.id, nodeOid: `planned:${node.id}`, node})
+      for (const node of plan.nodes) planned.set(node.id, {id: node.id, nodeOid: `planned:${node.id}`, node})
     }
     if (!opts.write || files.size === 0) return {result: report}
     return {

@@ -29,7 +29,7 @@ export interface AdmissionPolicy {
 const FAILED = new Set(['proven_rejected', 'inconclusive', 'blocked', 'cancelled'])
 
 /** Whether every requirement of `node` is accepted; 'failed' when one can never be. */
-export function requirementsState(node: NodeFile, nodes: Map<string, NodeRecord>): 'met' | 'waiting' | {failed: string} {
+export function requirementsState(node: NodeFile, nodes: ReadonlyMap<string, NodeRecord>): 'met' | 'waiting' | {failed: string} {
   let waiting = false
   for (const req of node.requires) {
     const status = nodes.get(req)?.node?.status

@@ -6,6 +6,7 @@ import type {Repo} from '../git/repo.js'
 import {diffTrees, treeEntryAt} from '../git/tree-walk.js'
 import {classifyStatePath, EXPERIMENTS_DIR, nodeFilePath, verdictFilePath} from './layout.js'
 import {NodeFile, VerdictFile} from '../schemas/index.js'
+import {LayeredMap} from './layered-map.js'
 
 /** A problem that makes a state file unusable: corrupt checksum or invalid content. */
 export type FileProblem =
@@ -23,7 +24,8 @@ export interface NodeRecord {
 export interface Snapshot {
   commit: string | undefined
   tree: string | undefined
-  nodes: Map<string, NodeRecord>
+  /** immutable: a caller that plans nodes of its own copies it (`new Map(snap.nodes)`) */
+  nodes: ReadonlyMap<string, NodeRecord>
   /** how `nodes` differs from the nodes of the snapshot the store made before this one (see StateStore.derive) */
   readonly delta?: SnapshotDelta
 }
@@ -62,7 +64,7 @@ export class StateStore {
   private dirty = false
   private cacheLoaded = false
   /** the index's records as of `expTree`, kept between snapshots (undefined until the first) */
-  private records?: Map<string, NodeRecord>
+  private records?: LayeredMap<string, NodeRecord>
 
   constructor(private readonly repo: Repo) {}
 
@@ -98,32 +100,37 @@ export class StateStore {
       this.records = undefined
       throw err
     }
-    const records = rebuild ? new Map<string, NodeRecord>() : this.records!
+    const updates: Array<[string, NodeRecord | undefined]> = []
     for (const id of ids) {
       const entry = this.index.get(id)
       if (!entry?.node) {
-        records.delete(id)
+        updates.push([id, undefined])
         continue
       }
       const cached = this.docs.get(entry.node)!
-      records.set(id, {
+      updates.push([
         id,
-        nodeOid: entry.node,
-        verdictOid: entry.verdict,
-        node: cached.ok ? (cached.doc as NodeFile) : undefined,
-        problem: cached.ok ? undefined : cached.problem,
-      })
+        {
+          id,
+          nodeOid: entry.node,
+          verdictOid: entry.verdict,
+          node: cached.ok ? (cached.doc as NodeFile) : undefined,
+          problem: cached.ok ? undefined : cached.problem,
+        },
+      ])
     }
-    this.records = records
-    // each snapshot its own map: a caller may add planned nodes to it
-    const nodes = new Map(records)
+    // a new version shares the last one's records: no copy of 10,000 entries per commit
+    const nodes = rebuild
+      ? LayeredMap.of(updates.filter((u): u is [string, NodeRecord] => u[1] !== undefined))
+      : this.records!.with(updates)
     const delta = !rebuild && this.lastNodes ? {from: this.lastNodes, to: nodes, ids: changed} : undefined
+    this.records = nodes
     this.lastNodes = nodes
     return {commit, tree, nodes, delta}
   }
 
   /** the nodes of the last snapshot made, which the next one's delta starts from */
-  private lastNodes?: Map<string, NodeRecord>
+  private lastNodes?: ReadonlyMap<string, NodeRecord>
   private readonly derived = new Map<DerivedKind<unknown>, {nodes: ReadonlyMap<string, NodeRecord>; value: unknown}>()
 
   /**
