@@ -34,23 +34,22 @@ async function measure(mode, dir, procs) {
 
 console.log(`claims: ${SECONDS} s per measurement; raw = commit-tree + update-ref CAS loop on the same repository`)
 for (const size of SIZES) {
-  const ws = tempWorkspace()
-  try {
-    const seedStart = Date.now()
-    seedNodes(ws.dir, size, ['sh', '-c', 'true'])
-    console.log(`workspace of ${size} nodes seeded in ${fmt((Date.now() - seedStart) / 1000)} s`)
-    // the state cache warm, as a long-lived worker has it after its first claim: the bench measures claims, not one cold parse
-    rigor(ws.dir, ['status'])
-    for (const procs of PROCS) {
+  for (const procs of PROCS) {
+    // a workspace of its own per measurement: a fast run claims every node of the one before
+    const ws = tempWorkspace()
+    try {
+      const seedStart = Date.now()
+      seedNodes(ws.dir, size, ['sh', '-c', 'true'])
+      console.log(`workspace of ${size} nodes seeded in ${fmt((Date.now() - seedStart) / 1000)} s`)
+      // the state cache warm, as a long-lived worker has it after its first claim: the bench measures claims, not one cold parse
+      rigor(ws.dir, ['status'])
       const raw = await measure('raw', ws.dir, procs)
       const ours = await measure('rigor', ws.dir, procs)
       console.log(
         `${size} nodes, ${procs} process(es): rigor ${fmt(ours.perSecond, 1)} claims/s (${ours.conflicts} lost races), raw CAS ${fmt(raw.perSecond, 1)}/s (${raw.conflicts} lost), ratio ${fmt(ours.perSecond / raw.perSecond)}`,
       )
-      // put the claimed nodes back so the next measurement has as many to claim
-      rigor(ws.dir, ['status'])
+    } finally {
+      ws.cleanup()
     }
-  } finally {
-    ws.cleanup()
   }
 }
