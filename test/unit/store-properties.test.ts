@@ -73,6 +73,15 @@ describe('trees written in process', () => {
 
   const path = fc.array(segment, {minLength: 1, maxLength: 4}).map((p) => p.join('/'))
 
+  /** What changed between two trees as diffTrees says, and as `git diff-tree` says: "A path" (added or changed) or "D path". */
+  const ourDiff = async (a: string, b: string) => (await diffTrees(git, a, b)).map((c) => `${c.oid ? 'A' : 'D'} ${c.path}`).sort()
+  const gitDiff = (a: string, b: string) =>
+    execFileSync('git', ['diff-tree', '-r', '--no-renames', '--name-status', a, b], {cwd: repo.dir, encoding: 'utf8'})
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => `${line.startsWith('D') ? 'D' : 'A'} ${line.split('\t')[1]}`)
+      .sort()
+
   it('equal what git itself lists, pass git fsck, and apply deletions', async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -127,16 +136,7 @@ describe('trees written in process', () => {
             if (c === null) expected.delete(p)
             else expected.set(p, c)
           }
-          const ours = (await diffTrees(git, tree, next)).map((c) => `${c.oid ? 'A' : 'D'} ${c.path}`).sort()
-          const theirs = execFileSync('git', ['diff-tree', '-r', '--no-renames', '--name-status', tree, next], {
-            cwd: repo.dir,
-            encoding: 'utf8',
-          })
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => `${line.startsWith('D') ? 'D' : 'A'} ${line.split('\t')[1]}`)
-            .sort()
-          expect(ours).toEqual(theirs)
+          expect(await ourDiff(tree, next)).toEqual(gitDiff(tree, next))
           tree = next
         }
         const listed = execFileSync('git', ['ls-tree', '-r', tree], {cwd: repo.dir, encoding: 'utf8'}).split('\n').filter(Boolean)
@@ -167,19 +167,7 @@ describe('trees written in process', () => {
               !paths.some((q) => q.startsWith(`${p}/`) || p.startsWith(`${q}/`)) && !Object.keys(edits).some((q) => q.startsWith(`${p}/`)),
           )
           const second = await editTree(git, first, new Map(editable))
-          const ours = (await diffTrees(git, first, second)).map((c) => `${c.oid ? 'A' : 'D'} ${c.path}`).sort()
-          const theirs = execFileSync('git', ['diff-tree', '-r', '--no-renames', '--name-status', first, second], {
-            cwd: repo.dir,
-            encoding: 'utf8',
-          })
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => {
-              const [status, p] = line.split('\t')
-              return `${status === 'D' ? 'D' : 'A'} ${p}`
-            })
-            .sort()
-          expect(ours).toEqual(theirs)
+          expect(await ourDiff(first, second)).toEqual(gitDiff(first, second))
         },
       ),
       {numRuns: 40},
