@@ -6,7 +6,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // one `rigor init` for the run, copied by workspace() (test/integration/helpers.ts)
     globalSetup: ['test/helpers/global-setup.ts'],
-    testTimeout: 120_000,
+    // generous: on 2 shared cores loaded by a second suite, a test takes two to three times its idle time
+    testTimeout: 300_000,
     hookTimeout: 60_000,
     // integration tests spawn many git and node processes and often wait on them (leases, signals, Slurm, a runner's
     // sleep): on 2 cores, 3 files at once keep both busy where 2 left a quarter of the CPU idle (vitest 605 s -> 517 s)

@@ -13,7 +13,7 @@ export function alive(pid: number): boolean {
 }
 
 /** A test timeout for tests that start several CLI processes and wait on them: 2 shared cores get loaded. */
-export const SLOW = 300_000
+export const SLOW = 600_000
 
 /** Polls `condition` until it holds; fails naming `what` after a generous deadline (machines here are loaded). */
 export async function waitFor(what: string, condition: () => boolean, timeoutMs = 90_000): Promise<void> {
