@@ -6,7 +6,7 @@ import {StateStore, type DerivedKind, type NodeRecord, type Snapshot, type Snaps
 import {Repo} from '../../../src/core/git/repo.js'
 import {editTree} from '../../../src/core/git/tree-edit.js'
 import {nodeFilePath} from '../../../src/core/state/layout.js'
-import {renderNode} from '../../../src/core/state/node-files.js'
+import {testNode} from '../../helpers/node-file.js'
 import {gitRepo} from '../../helpers/git-repo.js'
 
 const spec = fc.record({
@@ -75,19 +75,7 @@ describe('StateStore.derive', () => {
     const git = await Repo.open(repo.dir)
     try {
       const store = new StateStore(git)
-      const nodeText = (id: string, status: NodeStatus) =>
-        renderNode({
-          id,
-          team: 'default',
-          status,
-          run: {command: ['true']},
-          params: {},
-          requires: [],
-          priority: 0,
-          generation: 0,
-          attempt: 0,
-          created_at: '2026-01-01T00:00:00.000Z',
-        } as unknown as NodeFile).text
+      const nodeText = (id: string, status: NodeStatus) => testNode(id, status).text
       const commitWith = async (parent: string | undefined, tree: string | undefined, files: Record<string, string>) => {
         const next = await editTree(git, tree, new Map(Object.entries(files)))
         return {commit: await git.writeCommit(next, parent ? [parent] : [], 'test'), tree: next}

@@ -1,22 +1,9 @@
 import {describe, expect, it} from 'vitest'
 import {ALLOWED_FROM, IllegalTransitionError, transition, type TransitionInput} from '../../../src/core/dag/lifecycle.js'
 import {NODE_STATUSES, type NodeFile, type NodeStatus} from '../../../src/core/schemas/index.js'
-import {renderNode} from '../../../src/core/state/node-files.js'
+import {testNode} from '../../helpers/node-file.js'
 
-const node = (status: NodeStatus, extra: Partial<NodeFile> = {}): NodeFile =>
-  renderNode({
-    id: 'a/b',
-    team: 'default',
-    status,
-    run: {command: ['true']},
-    params: {},
-    requires: [],
-    priority: 0,
-    generation: 0,
-    attempt: 1,
-    created_at: '2026-01-01T00:00:00.000Z',
-    ...extra,
-  } as NodeFile).node
+const node = (status: NodeStatus, extra: Partial<NodeFile> = {}): NodeFile => testNode('a/b', status, extra).node
 
 const now = new Date('2026-01-02T00:00:00.000Z')
 const inputs: TransitionInput[] = [
