@@ -65,7 +65,7 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
   const outcome = await ws.commit<Decided>(
     async (snap, attempt) => {
       const policy = await opts.admission(ws, snap)
-      const found = findCandidates(snap, ws.config, opts, policy, SPREAD, ws.store.derive(claimOrder, snap))
+      const found = findCandidates(snap, ws.config, opts, policy, {order: ws.store.derive(claimOrder, snap), limit: SPREAD})
       const best = found.ready[0]
       if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
       return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts, attempt)
@@ -106,7 +106,7 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
       let order = ws.store.derive(claimOrder, snap)
       for (let i = 0; i < size; i++) {
         const policy = await opts.admission(ws, view)
-        const found = findCandidates(view, ws.config, opts, policy, SPREAD, order)
+        const found = findCandidates(view, ws.config, opts, policy, {order, limit: SPREAD})
         if (!found.ready[0]) {
           if (i === 0) return {result: {claimed: [], reason: found.reason, detail: found.detail}}
           break

@@ -40,27 +40,31 @@ export function requirementsState(node: NodeFile, nodes: ReadonlyMap<string, Nod
   return waiting ? 'waiting' : 'met'
 }
 
+/** Only the best `limit` claimable nodes, found by walking `order`: the snapshot's pending nodes in claim order (claim-order.ts). */
+export interface BestOf {
+  order: readonly NodeFile[]
+  limit: number
+}
+
 /**
- * The claimable nodes of a snapshot and, when there are none, why. `limit`
- * keeps only the best few: a claim needs the first (or one of the first few
- * after a lost race). With `order`, the snapshot's pending nodes already in
- * claim order (claim-order.ts), the best are found by walking it from the top,
- * which at 10,000 nodes costs a few nodes instead of all of them.
+ * The claimable nodes of a snapshot and, when there are none, why. With
+ * `best`, only the first few: a claim needs the first (or one of the first few
+ * after a lost race), and walking the claim order from the top costs a few
+ * nodes at 10,000 where the full pass scans and sorts them all.
  */
 export function findCandidates(
   snap: Snapshot,
   _config: ConfigFile,
   filter: ClaimFilter,
   policy?: AdmissionPolicy,
-  limit = Number.POSITIVE_INFINITY,
-  order?: readonly NodeFile[],
+  best?: BestOf,
 ): Candidates {
   const global = policy?.globalBlock?.(snap)
   if (global) return {ready: [], ...global}
-  if (order && limit !== Number.POSITIVE_INFINITY) {
-    const best = walkOrder(snap, filter, policy, limit, order)
+  if (best) {
+    const ready = walkOrder(snap, filter, policy, best)
     // nothing claimable: the full pass below says why
-    if (best.length > 0) return {ready: best, reason: 'empty', detail: ''}
+    if (ready.length > 0) return {ready, reason: 'empty', detail: ''}
   }
   const ready: NodeFile[] = []
   let pending = 0
@@ -79,9 +83,9 @@ export function findCandidates(
       held.push(`${node.id} (${refusal})`)
       continue
     }
-    keepBest(ready, node, limit)
+    ready.push(node)
   }
-  if (limit === Number.POSITIVE_INFINITY) ready.sort(compareClaimOrder)
+  ready.sort(compareClaimOrder)
   if (ready.length > 0) return {ready, reason: 'empty', detail: ''}
   if (pending === 0) return {ready, reason: 'empty', detail: filter.team ? `no pending node in team ${filter.team}` : 'no pending node'}
   return {
@@ -92,37 +96,18 @@ export function findCandidates(
 }
 
 /** The first `limit` claimable nodes of `order` (the same as the full pass keeps). */
-function walkOrder(
-  snap: Snapshot,
-  filter: ClaimFilter,
-  policy: AdmissionPolicy | undefined,
-  limit: number,
-  order: readonly NodeFile[],
-): NodeFile[] {
-  const best: NodeFile[] = []
-  for (const node of order) {
+function walkOrder(snap: Snapshot, filter: ClaimFilter, policy: AdmissionPolicy | undefined, best: BestOf): NodeFile[] {
+  const ready: NodeFile[] = []
+  for (const node of best.order) {
     if (!admissible(node, filter) || requirementsState(node, snap.nodes) !== 'met' || policy?.admit(node, snap)) continue
-    best.push(node)
-    if (best.length >= limit) break
+    ready.push(node)
+    if (ready.length >= best.limit) break
   }
-  return best
+  return ready
 }
 
 const admissible = (node: NodeFile, filter: ClaimFilter): boolean =>
   (!filter.team || node.team === filter.team) && !filter.exclude?.has(node.id)
-
-/** Adds `node` to `best`; with a limit, `best` stays sorted and at most `limit` long. */
-function keepBest(best: NodeFile[], node: NodeFile, limit: number): void {
-  if (limit === Number.POSITIVE_INFINITY) {
-    best.push(node)
-    return
-  }
-  if (best.length >= limit && compareClaimOrder(node, best[best.length - 1]!) >= 0) return
-  let i = best.length
-  while (i > 0 && compareClaimOrder(node, best[i - 1]!) < 0) i--
-  best.splice(i, 0, node)
-  if (best.length > limit) best.pop()
-}
 
 /** Higher priority first, then first created (seeding order within a seed), then by id: the same order on every machine, whatever its locale. */
 export function compareClaimOrder(a: NodeFile, b: NodeFile): number {

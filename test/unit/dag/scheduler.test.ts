@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
+import {claimOrder} from '../../../src/core/dag/claim-order.js'
 import {compareClaimOrder, findCandidates} from '../../../src/core/dag/scheduler.js'
 import type {ConfigFile, NodeFile, NodeStatus} from '../../../src/core/schemas/index.js'
 import type {NodeRecord, Snapshot} from '../../../src/core/state/store.js'
@@ -33,7 +34,7 @@ function snapshotOf(specs: Array<{status: NodeStatus; priority: number; day: num
 }
 
 describe('findCandidates', () => {
-  it('with a limit keeps exactly the first nodes of the full claim order', () => {
+  it('walking the kept claim order gives exactly the first nodes of the full pass', () => {
     fc.assert(
       fc.property(
         fc.array(arbNode, {maxLength: 40}),
@@ -43,7 +44,7 @@ describe('findCandidates', () => {
           const snap = snapshotOf(specs)
           const filter = team ? {team} : {}
           const all = findCandidates(snap, config, filter)
-          const best = findCandidates(snap, config, filter, undefined, limit)
+          const best = findCandidates(snap, config, filter, undefined, {order: claimOrder.build(snap), limit})
           expect(best.ready.map((n) => n.id)).toEqual(all.ready.slice(0, limit).map((n) => n.id))
           expect(best.reason).toBe(all.reason)
         },
