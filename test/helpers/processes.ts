@@ -24,6 +24,29 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
   }
 }
 
+/**
+ * The pids a runner wrote to `file`, one per line, once `count` whole lines are there. A file seen between its
+ * creation and its write is empty, so existence alone is not enough (an empty read once made a live tree look dead).
+ */
+export async function waitForPids(file: string, count: number): Promise<number[]> {
+  let pids: number[] = []
+  await waitFor(`${count} pids in ${file}`, () => {
+    let text = ''
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      return false
+    }
+    pids = text
+      .split('\n')
+      .slice(0, -1)
+      .map(Number)
+      .filter((pid) => pid > 0)
+    return pids.length >= count
+  })
+  return pids
+}
+
 /** Live processes whose environment holds `NAME=value`: finds a sandboxed runner's host pids, which it cannot report itself. */
 export function pidsWithEnv(entry: string): number[] {
   const pids: number[] = []

@@ -1,9 +1,9 @@
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {alive, sleep} from '../helpers/processes.js'
+import {alive, sleep, waitForPids} from '../helpers/processes.js'
 import {SH_OK} from '../fixtures/runners.js'
 import {actionsPerNode, workspace, writeSpec} from './helpers.js'
 
@@ -35,10 +35,10 @@ describe('the research DAG', () => {
     rigor(repo.dir, ['seed', 'spec.yaml'])
     const pids = join(repo.dir, '.git', 'pids.txt')
     const doomed = rigorAsync(repo.dir, ['work', '--worker', 'doomed'], {RIGOR_TEST_SLEEP_MS: '60000', RIGOR_PIDS_FILE: pids})
-    for (let i = 0; i < 100 && !existsSync(pids); i++) await sleep(100)
+    const runner = await waitForPids(pids, 1)
     doomed.kill('SIGKILL')
     await doomed
-    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) if (alive(pid)) process.kill(pid, 'SIGKILL')
+    for (const pid of runner) if (alive(pid)) process.kill(pid, 'SIGKILL')
     const held = json(rigor(repo.dir, ['show', 'k/victim', '--json']))
     expect(held.status).toBe('running')
     // a lease that has not expired is left alone (checked only while it is surely still running: machines here are slow)
@@ -65,8 +65,7 @@ describe('the research DAG', () => {
     rigor(repo.dir, ['seed', 'spec.yaml'])
     const pids = join(repo.dir, '.git', 'pids.txt')
     const worker = rigorAsync(repo.dir, ['work', '--json'], {RIGOR_PIDS_FILE: pids})
-    for (let i = 0; i < 100 && !existsSync(pids); i++) await sleep(100)
-    const tree = readFileSync(pids, 'utf8').trim().split('\n').map(Number)
+    const tree = await waitForPids(pids, 2)
     expect(tree.every(alive)).toBe(true)
     const cancel = rigor(repo.dir, ['cancel', 'c/stubborn', '--json'])
     expect(json(cancel).stopping).toEqual(['c/stubborn'])

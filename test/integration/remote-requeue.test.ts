@@ -1,12 +1,11 @@
-import {existsSync, readFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
+import {sleep, waitForPids} from '../helpers/processes.js'
 import {countActions, remoteWithClones, removeRoot} from './remote-helpers.js'
 
 // apart from remote.test.ts, so that neither file takes over 90 s on a loaded machine
 const FIXTURES = resolve(__dirname, '../fixtures')
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 let root: string | undefined
 afterEach(() => removeRoot(root))
 
@@ -26,10 +25,10 @@ describe('a lost worker, through one git remote', () => {
       RIGOR_TEST_SLEEP_MS: '60000',
       RIGOR_PIDS_FILE: pids,
     })
-    for (let i = 0; i < 150 && !existsSync(pids); i++) await sleep(100)
+    const runner = await waitForPids(pids, 1)
     doomed.kill('SIGKILL')
     await doomed
-    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) {
+    for (const pid of runner) {
       try {
         process.kill(pid, 'SIGKILL')
       } catch {}
