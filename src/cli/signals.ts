@@ -1,11 +1,15 @@
 import {exitCodeForSignal} from '../core/errors.js'
 import {RunGroups} from '../core/proc.js'
+import {directLauncher, type RunnerLauncher} from '../core/dag/launcher.js'
+import {RunnerHelper} from '../core/dag/runner-helper.js'
 
 export interface AbortScope {
   /** aborted by the first SIGINT or SIGTERM */
   signal: AbortSignal
   /** the runner groups the command starts; pass it down to every runProcess */
   groups: RunGroups
+  /** where runners are started: the command's RunnerHelper when it asked for one, else this process */
+  launcher: RunnerLauncher
 }
 
 /**
@@ -15,36 +19,44 @@ export interface AbortScope {
  * (SIGTERM) with its normal output. A second signal leaves at once with that
  * signal's code, after SIGKILLing every runner group still alive: claims it
  * still holds expire and `rigor supervise` takes them back. Runner groups are
- * also killed if the process exits any other way while they run.
+ * also killed if the process exits any other way while they run. A command
+ * that runs many nodes asks for a runner helper (`runnerHelper`), which lives
+ * as long as the scope and is killed with the runner groups.
  */
 export async function withAbort<T>(
   fn: (scope: AbortScope) => Promise<T>,
-  opts: {onStop?: (signal: NodeJS.Signals) => void} = {},
+  opts: {onStop?: (signal: NodeJS.Signals) => void; runnerHelper?: boolean} = {},
 ): Promise<T> {
   const controller = new AbortController()
   const groups = new RunGroups()
+  const helper = opts.runnerHelper ? RunnerHelper.start() : undefined
   let received: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     if (received) {
       groups.killAll('SIGKILL')
+      helper?.killNow()
       process.exit(exitCodeForSignal(signal))
     }
     received = signal
     opts.onStop?.(signal)
     controller.abort()
   }
-  const onExit = () => groups.killAll('SIGKILL')
+  const onExit = () => {
+    groups.killAll('SIGKILL')
+    helper?.killNow()
+  }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
   process.on('exit', onExit)
   try {
-    const result = await fn({signal: controller.signal, groups})
+    const result = await fn({signal: controller.signal, groups, launcher: helper ?? directLauncher})
     if (received) process.exitCode = exitCodeForSignal(received)
     return result
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     process.off('exit', onExit)
+    await helper?.close()
   }
 }
 

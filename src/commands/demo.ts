@@ -20,15 +20,18 @@ export default class Demo extends RigorCommand {
     const {args, flags} = await this.parse(Demo)
     const live = process.stdout.isTTY && !this.jsonEnabled()
     const progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
-    const result = await withAbort(({signal, groups}) =>
-      runDemo(args.dir, {
-        parallel: flags.parallel,
-        signal,
-        groups,
-        onStep: (s) => this.say(`${s.step}: ${s.detail}`),
-        onWork: (e) => progress.onEvent(e),
-        warn: (m) => this.warn(m),
-      }),
+    const result = await withAbort(
+      ({signal, groups, launcher}) =>
+        runDemo(args.dir, {
+          parallel: flags.parallel,
+          signal,
+          groups,
+          launcher,
+          onStep: (s) => this.say(`${s.step}: ${s.detail}`),
+          onWork: (e) => progress.onEvent(e),
+          warn: (m) => this.warn(m),
+        }),
+      {runnerHelper: true},
     )
     await progress.done()
     this.say('')

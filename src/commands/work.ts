@@ -58,7 +58,7 @@ export default class Work extends WorkspaceCommand {
     const stopping = () => this.say('stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...')
     // around the workspace too: a signal while it closes (syncing the checkout) must not kill git halfway
     return withAbort(
-      ({signal, groups}) =>
+      ({signal, groups, launcher}) =>
         withWorkspace(flags, async (ws) => {
           const worker = workerName(flags.worker)
           assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
@@ -76,6 +76,7 @@ export default class Work extends WorkspaceCommand {
             team: flags.team,
             signal,
             groups,
+            launcher,
             onEvent: (e) => progress.onEvent(e),
             exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
             follow: flags.follow ? followState(ws, {pollMs: flags.poll ?? DEFAULT_POLL_MS}) : undefined,
@@ -90,7 +91,7 @@ export default class Work extends WorkspaceCommand {
           )
           return summary
         }),
-      {onStop: stopping},
+      {onStop: stopping, runnerHelper: true},
     )
   }
 }

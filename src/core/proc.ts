@@ -54,7 +54,8 @@ export function processTable(): ProcInfo[] {
 /** Whether the process's environment holds `NAME=value` exactly (children inherit it, even after leaving the group). */
 export function hasEnvEntry(pid: number, entry: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry)
+    // every entry ends with a NUL: one search, no array of the whole environment
+    return `\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(`\0${entry}\0`)
   } catch {
     return false
   }
@@ -134,12 +135,21 @@ export class RunGroups {
  * its process group. Returns their pids; nothing where there is no /proc.
  */
 export function killMarked(entry: string): number[] {
+  let names: string[]
+  try {
+    names = readdirSync('/proc')
+  } catch {
+    return []
+  }
   const killed: number[] = []
-  for (const proc of processTable()) {
-    if (proc.pid === process.pid || !hasEnvEntry(proc.pid, entry)) continue
+  // every runner's exit runs this: the environments alone are read (not each process's stat too), and a zombie
+  // that matches takes a SIGKILL it does not notice
+  for (const name of names) {
+    const pid = Number(name)
+    if (!Number.isInteger(pid) || pid === process.pid || !hasEnvEntry(pid, entry)) continue
     try {
-      process.kill(proc.pid, 'SIGKILL')
-      killed.push(proc.pid)
+      process.kill(pid, 'SIGKILL')
+      if (procInfo(pid)?.state !== 'Z') killed.push(pid)
     } catch {
       // gone meanwhile
     }

@@ -92,3 +92,16 @@ export function pidsInDir(dir: string): Array<{pid: number; command: string}> {
   }
   return found
 }
+
+/**
+ * Waits until no process but this one (and those `keep` names) works in `dir`; fails listing them.
+ * `keep`: a test's own wrapper that stays on purpose (a tmux pane kept open for capture-pane).
+ */
+export async function expectNothingLeftIn(dir: string, keep: (command: string) => boolean = () => false): Promise<void> {
+  const left = () => pidsInDir(dir).filter((p) => !keep(p.command))
+  try {
+    await waitFor(`no process left in ${dir}`, () => left().length === 0, 30_000)
+  } catch {
+    throw new Error(`processes left in ${dir}: ${JSON.stringify(left())}`)
+  }
+}

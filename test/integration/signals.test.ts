@@ -4,7 +4,7 @@ import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {BIN, json, rigor, rigorAsync} from '../helpers/cli.js'
 import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
-import {alive, pidsWithEnv, readPids, runDirs, SLOW, sleep, waitFor} from '../helpers/processes.js'
+import {alive, expectNothingLeftIn, pidsWithEnv, readPids, runDirs, SLOW, sleep, waitFor} from '../helpers/processes.js'
 import {workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
@@ -35,13 +35,18 @@ function seedCommitted(nodes: unknown[]): void {
 const forever = (count: number, extra: Record<string, unknown> = {}) =>
   Array.from({length: count}, (_, i) => ({id: `s/n${i}`, team: 'default', run: {command: FOREVER, ...extra}, params: {i}}))
 
-/** After a graceful stop: every claim put back, no runner process, no run directory, a clean checkout. */
+/** After a graceful stop: every claim put back, no runner process (nor the runner helper), no run directory, a clean checkout. */
 async function expectCleanStop(pending: number): Promise<void> {
   await waitFor('no runner process left', () => runnersOf(repo.dir).length === 0)
+  // the runner helper shares rigor's working directory: it must have left with rigor
+  await expectNothingLeftIn(repo.dir, isWrapper)
   expect(status()).toMatchObject({running: 0, pending})
   expect(runDirs(repo.dir)).toEqual([])
   expect(repo.git('status', '--porcelain')).toBe('')
 }
+
+/** the tmux tests' exit-code wrapper, which keeps its pane open on purpose */
+const isWrapper = (command: string) => command.includes('exit-code-wrapper.cjs')
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
@@ -93,6 +98,8 @@ describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
     await waitFor('rigor work to exit', () => existsSync(term.rcFile))
     expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('130')
     await waitFor('the runner groups to be killed', () => !pids.some(alive))
+    // and the runner helper with them (its terminal's Ctrl-C does not stop it: rigor does)
+    await expectNothingLeftIn(repo.dir, isWrapper)
     // what it held is left to its lease and `rigor supervise`, as documented
     expect(status().running + status().pending).toBe(2)
   })

@@ -36,38 +36,42 @@ export default class Cycle extends WorkspaceCommand {
     telemetry.set({'rigor.parallel': flags.parallel})
     const live = process.stdout.isTTY && !this.jsonEnabled()
     let progress: Progress | undefined
-    return withAbort(async ({signal, groups}) => {
-      const result = await withWorkspace(flags, (ws) =>
-        runCycle(ws, {
-          parallel: flags.parallel,
-          designCount: flags['design-count'],
-          keep: flags.keep,
-          skip: flags.skip,
-          signal,
-          groups,
-          telemetry,
-          onStep: (event) => {
-            const {name, status} = event.step
-            if (event.kind === 'kept') this.say(`${name}: ${status} before the restart`)
-            else if (event.kind === 'start') {
-              if (name === 'work')
-                progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
-              this.say(`${name}: start${event.step.attempts > 1 ? ` (attempt ${event.step.attempts})` : ''}`)
-            } else if (event.kind === 'retry')
-              this.say(
-                `${name}: attempt ${event.step.attempts} failed (${event.step.error}); again in ${Math.round(event.delayMs / 1000)}s`,
-              )
-            else this.say(`${name}: ${status}${event.step.reason ? ` (${event.step.reason})` : ''}`)
-          },
-          onWork: (event) => progress?.onEvent(event),
-        }),
-      )
-      await progress?.done()
-      if (result.released.length) this.say(`put back ${result.released.length} node(s) a crashed or cancelled cycle held`)
-      const code = cycleExitCode(result.outcome)
-      if (code !== 0) process.exitCode = code
-      this.say(cycleSummary(result, code))
-      return result
-    })
+    return withAbort(
+      async ({signal, groups, launcher}) => {
+        const result = await withWorkspace(flags, (ws) =>
+          runCycle(ws, {
+            parallel: flags.parallel,
+            designCount: flags['design-count'],
+            keep: flags.keep,
+            skip: flags.skip,
+            signal,
+            groups,
+            launcher,
+            telemetry,
+            onStep: (event) => {
+              const {name, status} = event.step
+              if (event.kind === 'kept') this.say(`${name}: ${status} before the restart`)
+              else if (event.kind === 'start') {
+                if (name === 'work')
+                  progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
+                this.say(`${name}: start${event.step.attempts > 1 ? ` (attempt ${event.step.attempts})` : ''}`)
+              } else if (event.kind === 'retry')
+                this.say(
+                  `${name}: attempt ${event.step.attempts} failed (${event.step.error}); again in ${Math.round(event.delayMs / 1000)}s`,
+                )
+              else this.say(`${name}: ${status}${event.step.reason ? ` (${event.step.reason})` : ''}`)
+            },
+            onWork: (event) => progress?.onEvent(event),
+          }),
+        )
+        await progress?.done()
+        if (result.released.length) this.say(`put back ${result.released.length} node(s) a crashed or cancelled cycle held`)
+        const code = cycleExitCode(result.outcome)
+        if (code !== 0) process.exitCode = code
+        this.say(cycleSummary(result, code))
+        return result
+      },
+      {runnerHelper: true},
+    )
   }
 }

@@ -10,6 +10,7 @@ import {outDirPath} from '../state/layout.js'
 import {planSpawns} from './rules.js'
 import {collectOutputs, type CollectedOutputs} from './outputs.js'
 import type {RunGroups} from '../proc.js'
+import type {RunnerLauncher} from './launcher.js'
 import {RUN_RECORD, runsDirectory} from './run-records.js'
 import {parseTimeout, readRunnerReport, runProcess, VERDICT_JSON, type RunnerReport} from './runner.js'
 import {sandboxPolicy} from './sandbox.js'
@@ -33,6 +34,8 @@ export interface ExecuteOptions {
   onProcessEnd?: () => void
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
+  /** which process starts runners (default: this one) */
+  launcher?: RunnerLauncher
   /** where the run's span goes (a child of the work loop's or the cycle step's); none by default */
   telemetry?: Telemetry
 }
@@ -133,6 +136,7 @@ async function runClaimedNode(
       warn: (m) => ws.warnOnce(m),
       record: {file: join(runDir, RUN_RECORD), run, attempt: claimed.attempt},
       groups: opts.groups,
+      launcher: opts.launcher,
     })
     opts.onProcessEnd?.()
     watcher.stop()

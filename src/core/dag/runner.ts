@@ -1,14 +1,14 @@
 import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {createWriteStream} from 'node:fs'
-import {lstat, mkdir, writeFile} from 'node:fs/promises'
+import {appendFile, lstat, mkdir, writeFile} from 'node:fs/promises'
 import {join, resolve, sep} from 'node:path'
 import {tmpdir} from 'node:os'
 import ms from 'ms'
 import {readBoundedJson, type CutString} from './bounded-json.js'
 import {InputError} from '../errors.js'
 import {outDirProblem, RUN_LOG, VERDICT_JSON} from './outputs.js'
-import {killMarked, signalGroup, signalGroupExcept, type RunGroups} from '../proc.js'
+import {signalGroup, signalGroupExcept, type RunGroups} from '../proc.js'
+import {directLauncher, type RunnerLauncher} from './launcher.js'
 import {RUN_MARKER, writeRunRecord} from './run-records.js'
 import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
@@ -45,6 +45,8 @@ export interface RunRequest {
   record?: {file: string; run: string; attempt: number}
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
+  /** where the process is started: this process unless told (a work loop passes its RunnerHelper) */
+  launcher?: RunnerLauncher
 }
 
 export interface ProcessOutcome {
@@ -59,9 +61,6 @@ export interface ProcessOutcome {
   /** `sandbox: on` and bwrap cannot start: the runner was not started */
   sandboxError?: string
 }
-
-/** how long output pipes may stay open after the runner's group was killed (a child that left the group holds them) */
-const CLOSE_WAIT_MS = 1000
 
 /**
  * `rigor` as a runner's program is this rigor; installed under /tmp (a CI
@@ -97,7 +96,8 @@ export function parseTimeout(value: string | number | undefined, fallbackMs: num
  * timeout or a cancel stops the whole tree: SIGTERM first, SIGKILL after a
  * grace period. When the runner's own process exits, whatever it left running
  * in its group is killed at once: nothing a runner forks outlives its run.
- * Output goes to run.log.
+ * Output goes to run.log through a file descriptor the runner holds: nothing
+ * here drains pipes. `req.launcher` says which process starts it.
  */
 export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   await mkdir(req.outDir, {recursive: true})
@@ -127,90 +127,72 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
       )
     : [command, commandArgs]
 
-  const log = createWriteStream(join(req.outDir, RUN_LOG))
-  return new Promise<ProcessOutcome>((resolvePromise) => {
-    let timedOut = false
-    let aborted = false
-    let killTimer: NodeJS.Timeout | undefined
-    let closeTimer: NodeJS.Timeout | undefined
-    let exit: {code: number | null; signal: string | null} | undefined
-    let spawnError: string | undefined
-    let finished = false
-    const child = spawn(program, args, {cwd: req.workspaceRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
-    const pgid = child.pid
-    if (pgid) {
-      req.groups?.add(pgid)
-      if (req.record) {
-        try {
-          writeRunRecord(req.record.file, {
-            run: req.record.run,
-            node: req.node.id,
-            attempt: req.record.attempt,
-            pgid,
-            sandbox: sandboxed ? 'on' : 'off',
-          })
-        } catch {
-          // without its record a leftover is still found by RIGOR_RUN_ID once the directory is stale
-        }
+  const launched = (req.launcher ?? directLauncher).launch({
+    program,
+    args,
+    cwd: req.workspaceRoot,
+    env,
+    logFile: join(req.outDir, RUN_LOG),
+    // one that left the group still carries the run's marker (in the sandbox the PID namespace takes it)
+    marker: sandboxed ? undefined : `${RUN_MARKER}=${runId}`,
+  })
+  let pgid: number | undefined
+  let stopRequested = false
+  let killTimer: NodeJS.Timeout | undefined
+  const stop = () => {
+    stopRequested = true
+    if (!pgid) return
+    // bwrap leads the group and would take the runner down with it at once: the runner gets the SIGTERM
+    if (sandboxed) signalGroupExcept(pgid, pgid, 'SIGTERM')
+    else signalGroup(pgid, 'SIGTERM')
+    killTimer ??= setTimeout(() => signalGroup(pgid, 'SIGKILL'), KILL_GRACE_MS)
+  }
+  let timedOut = false
+  let aborted = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    stop()
+  }, req.timeoutMs)
+  const onAbort = () => {
+    aborted = true
+    stop()
+  }
+  if (req.signal?.aborted) onAbort()
+  else req.signal?.addEventListener('abort', onAbort, {once: true})
+  pgid = await launched.started
+  if (pgid) {
+    req.groups?.add(pgid)
+    if (req.record) {
+      try {
+        writeRunRecord(req.record.file, {
+          run: req.record.run,
+          node: req.node.id,
+          attempt: req.record.attempt,
+          pgid,
+          sandbox: sandboxed ? 'on' : 'off',
+        })
+      } catch {
+        // without its record a leftover is still found by RIGOR_RUN_ID once the directory is stale
       }
     }
-    child.stdout.pipe(log, {end: false})
-    child.stderr.pipe(log, {end: false})
-    const stop = () => {
-      // bwrap leads the group and would take the runner down with it at once: the runner gets the SIGTERM
-      if (sandboxed && pgid) signalGroupExcept(pgid, pgid, 'SIGTERM')
-      else signalGroup(pgid, 'SIGTERM')
-      killTimer ??= setTimeout(() => signalGroup(pgid, 'SIGKILL'), KILL_GRACE_MS)
-    }
-    const timer = setTimeout(() => {
-      timedOut = true
-      stop()
-    }, req.timeoutMs)
-    const onAbort = () => {
-      aborted = true
-      stop()
-    }
-    if (req.signal?.aborted) onAbort()
-    else req.signal?.addEventListener('abort', onAbort, {once: true})
-    const finish = () => {
-      if (finished) return
-      finished = true
-      clearTimeout(timer)
-      clearTimeout(killTimer)
-      clearTimeout(closeTimer)
-      req.signal?.removeEventListener('abort', onAbort)
-      if (pgid) req.groups?.delete(pgid)
-      const note = spawnError ? `rigor: could not start ${command}: ${spawnError}\n` : ''
-      log.end(note, () =>
-        resolvePromise({
-          exitCode: exit?.code ?? null,
-          signal: exit?.signal ?? null,
-          timedOut,
-          aborted,
-          durationMs: Date.now() - started,
-          spawnError,
-          sandbox: sandboxed ? 'on' : 'off',
-        }),
-      )
-    }
-    child.on('error', (err) => {
-      spawnError = err.message
-    })
-    child.on('exit', (code, signal) => {
-      exit = {code, signal}
-      // the runner is done: a daemon it forked must not keep editing files after rigor returns
-      signalGroup(pgid, 'SIGKILL')
-      // one that left the group still carries the run's marker (in the sandbox the PID namespace took it already)
-      if (!sandboxed) killMarked(`${RUN_MARKER}=${runId}`)
-      // a child that left the group may hold the pipes open: the run ends anyway
-      closeTimer = setTimeout(() => {
-        child.stdout.destroy()
-        child.stderr.destroy()
-        finish()
-      }, CLOSE_WAIT_MS)
-    })
-    child.on('close', finish)
-  })
+    // a stop asked for before the pid was known
+    if (stopRequested) stop()
+  }
+  const exit = await launched.exited
+  clearTimeout(timer)
+  clearTimeout(killTimer)
+  req.signal?.removeEventListener('abort', onAbort)
+  if (pgid) req.groups?.delete(pgid)
+  if (exit.error) await appendFile(join(req.outDir, RUN_LOG), `rigor: could not start ${command}: ${exit.error}\n`).catch(() => {})
+  return {
+    exitCode: exit.code,
+    signal: exit.signal,
+    timedOut,
+    aborted,
+    durationMs: Date.now() - started,
+    spawnError: exit.error,
+    sandbox: sandboxed ? 'on' : 'off',
+  }
 }
 
 /** The runner protocol's environment; RIGOR_RUN_ID marks every process of the run for `rigor supervise`. */

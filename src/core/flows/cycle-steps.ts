@@ -3,6 +3,7 @@ import {assessNode} from '../agent/assess.js'
 import {designNodes} from '../agent/design.js'
 import {auditTopCandidates} from '../auditor/top.js'
 import type {RunGroups} from '../proc.js'
+import type {RunnerLauncher} from '../dag/launcher.js'
 import type {CycleRecord, CycleStepName, CycleStepRecord} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 import {writeDailyReport} from '../views/report.js'
@@ -23,6 +24,8 @@ export interface CycleOptions {
   signal?: AbortSignal
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
+  /** which process starts runners (the command's RunnerHelper; default: this one) */
+  launcher?: RunnerLauncher
   /** the cycle's span: each step is a span under it (telemetry/telemetry.ts); none by default */
   telemetry?: Telemetry
 }
@@ -62,6 +65,7 @@ export const STEP_RUNNERS: Record<CycleStepName, (ctx: StepContext) => Promise<u
       onEvent: opts.onWork,
       signal: opts.signal,
       groups: opts.groups,
+      launcher: opts.launcher,
       telemetry,
     })
     // what the runs of this step reported, counted again as a whole after a restart

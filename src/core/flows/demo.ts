@@ -13,6 +13,7 @@ import {writeDailyReport} from '../views/report.js'
 import {buildSite} from '../views/site/build.js'
 import {summariseStatus, type StatusSummary} from '../views/status.js'
 import type {RunGroups} from '../proc.js'
+import type {RunnerLauncher} from '../dag/launcher.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import {Workspace} from '../state/workspace.js'
 import {policies} from './policies.js'
@@ -51,6 +52,8 @@ export interface DemoOptions {
   signal?: AbortSignal
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
+  /** which process starts runners (the command's RunnerHelper; default: this one) */
+  launcher?: RunnerLauncher
   /** what the user should know (e.g. runners without a sandbox), once */
   warn?: (message: string) => void
 }
@@ -98,6 +101,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
       onEvent: opts.onWork,
       signal: opts.signal,
       groups: opts.groups,
+      launcher: opts.launcher,
     })
     step(
       'work',

@@ -2,6 +2,7 @@ import type {ClaimResult} from '../dag/claims.js'
 import {ClaimBuffer} from '../dag/prefetch.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
 import type {RunGroups} from '../proc.js'
+import type {RunnerLauncher} from '../dag/launcher.js'
 import type {AdmissionPolicyFactory} from '../dag/admission.js'
 import type {NothingClaimableReason} from '../dag/scheduler.js'
 import type {Workspace} from '../state/workspace.js'
@@ -32,6 +33,8 @@ export interface WorkOptions {
   stopAt?: Date
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
+  /** which process starts runners (the command's RunnerHelper; default: this one) */
+  launcher?: RunnerLauncher
   onEvent?: (event: WorkEvent) => void
   pollMs?: number
   /**
@@ -182,6 +185,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
         pollMs: opts.pollMs,
         onProcessEnd: processEnded,
         groups: opts.groups,
+        launcher: opts.launcher,
         telemetry: opts.telemetry,
       })
         .then((outcome) => {

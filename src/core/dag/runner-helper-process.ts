@@ -1,0 +1,25 @@
+/**
+ * The runner helper's program (see runner-helper.ts): it starts runners for the
+ * `rigor work` process that forked it, and reports each pid and exit back over
+ * the IPC channel. It is small, so a fork of it is cheap, and it leaves as
+ * soon as that channel closes: rigor exited, however it exited.
+ */
+import {directLauncher, type RunnerLaunch} from './launcher.js'
+import type {HelperReply, HelperRequest} from './runner-helper-protocol.js'
+
+// rigor decides when its runners stop: a Ctrl-C reaches the terminal's whole process group, this process
+// included, and a batch system's SIGTERM reaches every process of the job; rigor handles both and then leaves,
+// which closes the channel
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {})
+process.on('disconnect', () => process.exit(0))
+
+const reply = (message: HelperReply) => {
+  if (process.connected) process.send?.(message)
+}
+
+process.on('message', (request: HelperRequest) => {
+  const run = directLauncher.launch(request.launch as RunnerLaunch)
+  void run.started.then((pid) => reply({id: request.id, pid: pid ?? null}))
+  void run.exited.then((exit) => reply({id: request.id, exit}))
+})
+reply({ready: true})

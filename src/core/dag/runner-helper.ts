@@ -1,0 +1,140 @@
+import {fork, type ChildProcess} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {join} from 'node:path'
+import {packageRoot} from '../package-root.js'
+import {signalGroup} from '../proc.js'
+import {directLauncher, type LaunchedRunner, type RunnerExit, type RunnerLaunch, type RunnerLauncher} from './launcher.js'
+import type {HelperReply, HelperRequest} from './runner-helper-protocol.js'
+
+const HELPER_PROGRAM = join(packageRoot(import.meta.url), 'dist', 'core', 'dag', 'runner-helper-process.js')
+/** how long close() waits for the helper to leave before it kills it */
+const CLOSE_WAIT_MS = 5000
+
+interface PendingRun {
+  pid?: number
+  started: (pid: number | undefined) => void
+  exited: (exit: RunnerExit) => void
+}
+
+/**
+ * Starts runners from a small helper process instead of this one. A work loop
+ * holds the state of a whole DAG (100 MB and more), and Node forks before it
+ * executes: every runner spawned from it copied those page tables and then
+ * took copy-on-write faults, milliseconds of the event loop per node
+ * (`node bench/spawn-cost.js`); the helper is a bare Node process. It also
+ * sweeps up after each runner (its group, its marked processes), which reads
+ * all of /proc. Runners launched before the helper is ready, or after it
+ * died, are spawned here as before.
+ */
+export class RunnerHelper implements RunnerLauncher {
+  private readonly pending = new Map<number, PendingRun>()
+  private nextId = 0
+  private ready = false
+  private exited = false
+  private readonly gone: Promise<void>
+  /** true once the helper said it is ready; false if it exited (or never started) before */
+  readonly whenReady: Promise<boolean>
+  private becameReady: (ready: boolean) => void = () => {}
+
+  private constructor(private readonly child: ChildProcess | undefined) {
+    this.whenReady = new Promise((resolve) => (this.becameReady = resolve))
+    if (!child) {
+      this.exited = true
+      this.gone = Promise.resolve()
+      this.becameReady(false)
+      return
+    }
+    child.on('message', (reply: HelperReply) => this.onReply(reply))
+    // without the helper (it failed to start, or was killed) its runs cannot be followed: they are ended here
+    this.gone = new Promise((resolve) => child.on('exit', resolve)).then(() => this.onHelperExit())
+    child.on('error', () => {})
+    // the helper never keeps this process alive by itself; a run in flight does (see refresh)
+    child.unref()
+    this.refresh()
+  }
+
+  /** Forks the helper; until it says it is ready, launches happen in this process. */
+  static start(): RunnerHelper {
+    if (!existsSync(HELPER_PROGRAM)) return new RunnerHelper(undefined)
+    try {
+      const child = fork(HELPER_PROGRAM, [], {execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json'})
+      return new RunnerHelper(child)
+    } catch {
+      return new RunnerHelper(undefined)
+    }
+  }
+
+  /** the helper's pid while it runs (tests, and the last-resort kill on a forced exit) */
+  get pid(): number | undefined {
+    return this.exited ? undefined : this.child?.pid
+  }
+
+  launch(launch: RunnerLaunch): LaunchedRunner {
+    const child = this.child
+    if (!this.ready || this.exited || !child?.connected) return directLauncher.launch(launch)
+    const id = this.nextId++
+    let run!: PendingRun
+    // both executors run at once: run is whole before it is stored
+    const started = new Promise<number | undefined>((resolve) => {
+      run = {started: resolve, exited: () => {}}
+    })
+    const exited = new Promise<RunnerExit>((resolve) => {
+      run.exited = resolve
+    })
+    this.pending.set(id, run)
+    this.refresh()
+    child.send({id, launch} satisfies HelperRequest)
+    return {started, exited}
+  }
+
+  /** Lets the helper leave and waits for it (killing it after a while); runs still in flight end as failed. */
+  async close(): Promise<void> {
+    if (this.exited || !this.child) return
+    if (this.child.connected) this.child.disconnect()
+    const timer = setTimeout(() => this.child?.kill('SIGKILL'), CLOSE_WAIT_MS)
+    await this.gone
+    clearTimeout(timer)
+  }
+
+  /** Kills the helper at once: a command leaving without waiting (a second Ctrl-C). */
+  killNow(): void {
+    if (!this.exited) this.child?.kill('SIGKILL')
+  }
+
+  private onReply(reply: HelperReply): void {
+    if ('ready' in reply) {
+      this.ready = true
+      this.becameReady(true)
+      return
+    }
+    const run = this.pending.get(reply.id)
+    if (!run) return
+    if ('pid' in reply) {
+      run.pid = reply.pid ?? undefined
+      run.started(run.pid)
+      return
+    }
+    this.pending.delete(reply.id)
+    this.refresh()
+    run.exited(reply.exit)
+  }
+
+  private onHelperExit(): void {
+    this.exited = true
+    this.becameReady(false)
+    for (const run of this.pending.values()) {
+      // nobody would see these runners end: nothing of them may outlive rigor either
+      signalGroup(run.pid, 'SIGKILL')
+      run.started(run.pid)
+      run.exited({code: null, signal: null, error: "rigor's runner helper process exited while the runner ran"})
+    }
+    this.pending.clear()
+  }
+
+  /** The channel keeps this process alive only while a run is in flight. */
+  private refresh(): void {
+    const channel = this.child?.channel as {ref(): void; unref(): void} | null | undefined
+    if (this.pending.size > 0) channel?.ref()
+    else channel?.unref()
+  }
+}

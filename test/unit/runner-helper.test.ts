@@ -1,0 +1,106 @@
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {directLauncher, type RunnerLauncher} from '../../src/core/dag/launcher.js'
+import {RunnerHelper} from '../../src/core/dag/runner-helper.js'
+import {procInfo} from '../../src/core/proc.js'
+import {alive, readPids, waitFor, waitForPids} from '../helpers/processes.js'
+
+let dir: string
+let helper: RunnerHelper | undefined
+afterEach(async () => {
+  await helper?.close()
+  helper = undefined
+  rmSync(dir, {recursive: true, force: true})
+})
+
+const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])
+
+async function readyHelper(): Promise<RunnerHelper> {
+  helper = RunnerHelper.start()
+  // the helper runs the built program (npm test builds first): without it every launch would quietly be direct
+  expect(await helper.whenReady).toBe(true)
+  return helper
+}
+
+function launchSh(launcher: RunnerLauncher, script: string, marker?: string) {
+  return launcher.launch({program: 'sh', args: ['-c', script], cwd: dir, env: process.env, logFile: join(dir, 'run.log'), marker})
+}
+
+describe.each([
+  ['the runner helper', readyHelper],
+  ['this process', async () => directLauncher],
+])('runners started by %s', (_name, make) => {
+  it('write stdout and stderr into the log, lead their own group and report their exit code', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
+    const run = launchSh(await make(), 'echo out; echo err >&2; exit 3')
+    const pid = await run.started
+    expect(pid).toBeGreaterThan(0)
+    expect(await run.exited).toEqual({code: 3, signal: null})
+    expect(readFileSync(join(dir, 'run.log'), 'utf8')).toBe('out\nerr\n')
+  })
+
+  it('a program that does not exist: no pid, the reason in the exit', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
+    const launcher = await make()
+    const run = launcher.launch({program: 'no-such-program-rigor', args: [], cwd: dir, env: process.env, logFile: join(dir, 'run.log')})
+    expect(await run.started).toBeUndefined()
+    const exit = await run.exited
+    expect(exit.code).toBeNull()
+    expect(exit.error).toContain('ENOENT')
+  })
+
+  it('what the runner left in its group, or marked outside it, is killed before the exit is reported', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
+    const pids = join(dir, 'pids.txt')
+    const marker = `RIGOR_TEST_MARK=${Math.random().toString(16).slice(2)}`
+    // one child stays in the group, one leaves it (setsid) but carries the marker; the runner exits once both run
+    const script = [
+      `sleep 300 & echo $! >> ${pids}`,
+      `env ${marker} setsid sh -c 'echo $$ >> ${pids}; exec sleep 301' &`,
+      `while [ "$(wc -l < ${pids})" -lt 2 ]; do sleep 0.05; done`,
+    ].join('\n')
+    const run = launchSh(await make(), script, marker)
+    const pgid = await run.started
+    await run.exited
+    const left = readPids(pids)
+    expect(left).toHaveLength(2)
+    await waitFor('the leftovers to be gone', () => !left.some(alive))
+    expect(procInfo(pgid!)).toBeUndefined()
+  })
+})
+
+describe('the runner helper process', () => {
+  it("is the runners' parent, and leaves when closed", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
+    const h = await readyHelper()
+    const pids = join(dir, 'pids.txt')
+    const run = launchSh(h, `echo $$ >> ${pids}; sleep 300`)
+    const [runner] = await waitForPids(pids, 1)
+    expect(parentOf(runner!)).toBe(h.pid)
+    expect(await run.started).toBe(runner)
+    process.kill(-runner!, 'SIGTERM')
+    expect(await run.exited).toEqual({code: null, signal: 'SIGTERM'})
+    const helperPid = h.pid!
+    await h.close()
+    expect(alive(helperPid)).toBe(false)
+    expect(h.pid).toBeUndefined()
+  })
+
+  it('killed under a run: the run ends with the reason, its group is killed, and later runs start here', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
+    const h = await readyHelper()
+    const pids = join(dir, 'pids.txt')
+    const run = launchSh(h, `echo $$ >> ${pids}; sleep 300`)
+    const [runner] = await waitForPids(pids, 1)
+    expect(await run.started).toBe(runner)
+    process.kill(h.pid!, 'SIGKILL')
+    const exit = await run.exited
+    expect(exit.error).toContain('runner helper')
+    await waitFor('the orphaned runner to be killed', () => !alive(runner!))
+    const next = launchSh(h, 'echo $PPID')
+    await next.exited
+    expect(Number(readFileSync(join(dir, 'run.log'), 'utf8'))).toBe(process.pid)
+  })
+})
