@@ -115,7 +115,8 @@ export const ConfigFile = z.strictObject({
     })
     .optional(),
   /** the auditor's thresholds and switches, checked when rigor.yaml loads (schemas/audit-thresholds.ts) */
-  audit: AuditThresholds.default(AuditThresholds.parse({})),
+  // a function: parsing at module load compiled the schema's parser in every command's start-up
+  audit: AuditThresholds.default(() => AuditThresholds.parse({})),
   deploy: z
     .strictObject({
       paper: StageCommand.optional(),
