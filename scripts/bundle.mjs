@@ -103,7 +103,8 @@ const oclifCommandOrder = {
   setup(b) {
     b.onLoad({filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/}, (args) => {
       const source = readFileSync(args.path, 'utf8')
-      if (!source.includes(OCLIF_COMMAND_SORT)) throw new Error(`${args.path}: oclif's command sort changed; update oclifCommandOrder in scripts/bundle.mjs`)
+      if (!source.includes(OCLIF_COMMAND_SORT))
+        throw new Error(`${args.path}: oclif's command sort changed; update oclifCommandOrder in scripts/bundle.mjs`)
       return {contents: source.replace(OCLIF_COMMAND_SORT, '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));'), loader: 'js'}
     })
   },
