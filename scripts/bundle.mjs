@@ -74,15 +74,45 @@ const generatedEntries = {
   },
 }
 
-// Packages oclif loads at start-up but calls only on paths rigor never takes
+/** What rigor's sources import from yaml: the lazy stand-in below provides exactly these. */
+const YAML_NAMES = ['parseDocument', 'stringify', 'isMap', 'isScalar']
+/** Source files under src/, recursively. */
+function sourceFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? sourceFiles(path) : name.endsWith('.ts') ? [path] : []
+  })
+}
+for (const file of sourceFiles(join(root, 'src'))) {
+  const source = readFileSync(file, 'utf8')
+  if (/import\s+(?!type\b)[\w*][^{]*from\s*'yaml'/.test(source))
+    throw new Error(`${relative(root, file)} imports yaml whole: import the names it uses (the stand-in provides YAML_NAMES)`)
+  for (const [, names] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'yaml'/g)) {
+    for (const name of names.split(',').map((n) =>
+      n
+        .trim()
+        .split(/\s+as\s+/)[0]
+        .trim(),
+    )) {
+      if (name && !name.startsWith('type ') && !YAML_NAMES.includes(name))
+        throw new Error(`${relative(root, file)} imports ${name} from yaml: add it to YAML_NAMES in scripts/bundle.mjs`)
+    }
+  }
+}
+
+// Packages loaded at start-up but called only on paths rigor never takes
 // unless asked: `debug` (and the tty and net modules it loads) prints only under
 // DEBUG; tinyglobby finds command files (rigor lists its commands); minimatch
-// matches plugin names (rigor has none). Each is replaced by a stand-in that
-// loads the real package on first use.
+// matches plugin names (rigor has none); yaml parses and writes what rigor's own
+// plain YAML reader and writer do not (a hand-edited rigor.yaml, a workflow
+// file). Each is replaced by a stand-in that loads the real package on first
+// use; a stand-in lists the names rigor imports (the build fails on another).
 const LAZY = {
   debug: `module.exports = process.env.DEBUG ? require('debug') : Object.assign(function quiet() { const d = () => {}; d.enabled = false; d.extend = quiet; return d }, {enable() {}, disable() {}, enabled: () => false})`,
   tinyglobby: `module.exports = {get glob() { return require('tinyglobby').glob }}`,
   minimatch: `module.exports = {get minimatch() { return require('minimatch').minimatch }}`,
+  // rigor reads and writes its own YAML with plain-yaml.ts; the yaml package only for anything else
+  yaml: `module.exports = {${YAML_NAMES.map((name) => `get ${name}() { return require('yaml').${name} }`).join(', ')}}`,
 }
 const lazyPackages = {
   name: 'lazy-packages',

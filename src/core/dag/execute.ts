@@ -6,7 +6,8 @@ import {researchDataFile} from '../state/holdout.js'
 import {decideStatus, type GateDecision} from './gates.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {nowIso, verdictChange} from '../state/node-files.js'
-import {outDirPath} from '../state/layout.js'
+import {CONFIG_FILE, outDirPath} from '../state/layout.js'
+import {configConditions} from '../state/conditions.js'
 import {planSpawns} from './rules.js'
 import {collectOutputs, type CollectedOutputs} from './outputs.js'
 import type {RunGroups} from '../proc.js'
@@ -226,7 +227,7 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
               node,
               verdict: input.report.verdict,
               config: ws.config,
-              conditions: ws.conditions,
+              conditions: configConditions(ws.config, CONFIG_FILE),
               parent: await parentFacts(ws, snap, node),
             })
       const status = cancelled ? 'cancelled' : (decision?.status ?? 'inconclusive')

@@ -1,7 +1,6 @@
 import {createHash} from 'node:crypto'
 import {mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {deflateSync} from 'node:zlib'
 import type {ObjectFormat} from './object-format.js'
 import {TEMP_OBJECT_PREFIX} from './temp-objects.js'
 
@@ -65,7 +64,7 @@ export class LooseObjectWriter {
     // git's temp prefix: fsck ignores a file a crash left behind, and git prune removes it
     const tmp = join(dir, `${TEMP_OBJECT_PREFIX}${process.pid}_${this.counter++}`)
     const raw = Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body])
-    const data = type !== 'blob' || body.length <= STORED_BLOB_BYTES ? storedZlib(raw) : deflateSync(raw, {level: 1})
+    const data = type !== 'blob' || body.length <= STORED_BLOB_BYTES ? storedZlib(raw) : deflateLevel1(raw)
     try {
       writeFileSync(tmp, data, {mode: 0o444})
       renameSync(tmp, join(dir, oid.slice(2)))
@@ -83,6 +82,11 @@ export class LooseObjectWriter {
   writeTree(entries: TreeEntry[]): string {
     return this.write('tree', serializeTree(entries))
   }
+}
+
+/** zlib is loaded by the first larger blob: loading it was milliseconds of every command's start-up */
+function deflateLevel1(data: Buffer): Buffer {
+  return process.getBuiltinModule('node:zlib').deflateSync(data, {level: 1})
 }
 
 /**

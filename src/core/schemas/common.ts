@@ -1,7 +1,8 @@
 import * as z from 'zod'
 import {nodeIdProblem, parseDuration} from '../validation.js'
+import {NODE_STATUSES} from './statuses.js'
 
-export const NODE_STATUSES = ['pending', 'running', 'proven_accepted', 'proven_rejected', 'inconclusive', 'blocked', 'cancelled'] as const
+export {NODE_STATUSES}
 export const NodeStatus = z.enum(NODE_STATUSES)
 export type NodeStatus = z.infer<typeof NodeStatus>
 export const FINAL_STATUSES: readonly NodeStatus[] = ['proven_accepted', 'proven_rejected', 'inconclusive', 'blocked', 'cancelled']

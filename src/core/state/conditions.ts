@@ -207,6 +207,22 @@ export function validateConfigConditions(
   return compiled
 }
 
+const compiledByConfig = new WeakMap<object, Map<string, CompiledCondition>>()
+
+/**
+ * Every condition of a config, compiled once per config object. Only the
+ * commands that evaluate conditions load this module (and cel-js with it):
+ * building cel-js's environment is a good part of a small command's start-up.
+ */
+export function configConditions(config: Pick<ConfigFile, 'teams' | 'gates' | 'rules'>, file: string): Map<string, CompiledCondition> {
+  let compiled = compiledByConfig.get(config)
+  if (!compiled) {
+    compiled = validateConfigConditions(config, file)
+    compiledByConfig.set(config, compiled)
+  }
+  return compiled
+}
+
 /** The facts of a node a condition may see; a NodeFile plus its verdict's metrics fits. */
 export interface NodeFacts {
   id: string

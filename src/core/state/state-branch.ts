@@ -1,6 +1,5 @@
 import {readFile, stat} from 'node:fs/promises'
 import {join} from 'node:path'
-import {parseConfig} from './config.js'
 import type {ConfigCache} from './config-cache.js'
 import {utf8Text} from './documents.js'
 import {InputError} from '../errors.js'
@@ -43,7 +42,8 @@ export async function resolveStateBranch(
     let known = seen.get(text)
     if (!known) {
       const cached = await opts.cache?.lookup(text)
-      known = cached ? {config: cached, cached: true} : {config: parseConfig(text, file), cached: false}
+      // the schemas are built when a text is parsed, not when a command that finds it in the cache starts
+      known = cached ? {config: cached, cached: true} : {config: (await import('./config.js')).parseConfig(text, file), cached: false}
       seen.set(text, known)
     }
     return known

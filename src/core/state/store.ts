@@ -5,7 +5,7 @@ import {CorruptFileError, InputError, RigorError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import {diffTrees, treeEntryAt} from '../git/tree-walk.js'
 import {classifyStatePath, EXPERIMENTS_DIR, nodeFilePath, verdictFilePath} from './layout.js'
-import {NodeFile, VerdictFile} from '../schemas/index.js'
+import type {NodeFile, VerdictFile} from '../schemas/index.js'
 import {LayeredMap} from './layered-map.js'
 
 /** A problem that makes a state file unusable: corrupt checksum or invalid content. */
@@ -201,9 +201,9 @@ export class StateStore {
 
   private async parseBlobs(items: Array<{oid: string; file: string; kind: 'node' | 'verdict'; id: string}>): Promise<void> {
     if (items.length === 0) return
-    const blobs = await this.repo.cat.readMany(items.map((i) => i.oid))
+    const [blobs, schemas] = await Promise.all([this.repo.cat.readMany(items.map((i) => i.oid)), stateSchemas()])
     items.forEach((item, i) => {
-      this.docs.set(item.oid, parseStateBlob(blobs[i]?.body ?? Buffer.alloc(0), item))
+      this.docs.set(item.oid, parseStateBlob(blobs[i]?.body ?? Buffer.alloc(0), item, schemas))
     })
     this.dirty = true
   }
@@ -268,10 +268,25 @@ export class StateStore {
   }
 }
 
-function parseStateBlob(bytes: Buffer, item: {file: string; kind: 'node' | 'verdict'; id: string}): CachedDoc {
+/**
+ * The node and verdict schemas, built on first use: a command that finds every
+ * document in the cache (a small `status`) never builds them, and building
+ * schemas was a good part of its start-up.
+ */
+async function stateSchemas() {
+  const [{NodeFile}, {VerdictFile}] = await Promise.all([import('../schemas/node.js'), import('../schemas/verdict.js')])
+  return {NodeFile, VerdictFile}
+}
+
+function parseStateBlob(
+  bytes: Buffer,
+  item: {file: string; kind: 'node' | 'verdict'; id: string},
+  schemas: Awaited<ReturnType<typeof stateSchemas>>,
+): CachedDoc {
   try {
     const text = utf8Text(bytes, item.file)
-    const doc = item.kind === 'node' ? loadStateDocument(NodeFile, text, item.file) : loadStateDocument(VerdictFile, text, item.file)
+    const doc =
+      item.kind === 'node' ? loadStateDocument(schemas.NodeFile, text, item.file) : loadStateDocument(schemas.VerdictFile, text, item.file)
     const declared = item.kind === 'node' ? (doc as NodeFile).id : (doc as VerdictFile).node
     if (declared !== item.id) {
       throw new InputError(`says "${declared}" but lives at the path of node "${item.id}"`, {

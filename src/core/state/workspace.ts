@@ -5,7 +5,6 @@ import {objectId} from '../git/objects.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {InputError} from '../errors.js'
 import {RemoteLink} from '../git/remote.js'
-import {validateConfigConditions, type CompiledCondition} from './conditions.js'
 import type {ConfigFile} from '../schemas/index.js'
 import {Repo} from '../git/repo.js'
 import type {CommitSigner} from '../git/signing.js'
@@ -58,18 +57,6 @@ export class Workspace implements TransactionHost {
     this.onWarning(message)
   }
 
-  private compiledConditions?: Map<string, CompiledCondition>
-
-  /**
-   * Every condition of rigor.yaml, compiled. A config read for the first time
-   * has them compiled as the workspace opens, so a bad one fails first; one the
-   * cache knows passed that check before, and compiles them when first asked.
-   */
-  get conditions(): Map<string, CompiledCondition> {
-    this.compiledConditions ??= validateConfigConditions(this.config, CONFIG_FILE)
-    return this.compiledConditions
-  }
-
   private constructor(
     readonly repo: Repo,
     readonly config: ConfigFile,
@@ -101,7 +88,10 @@ export class Workspace implements TransactionHost {
       })
       const ws = new Workspace(repo, state.config, state.stateRef, await repo.readRef(state.stateRef), state.remote)
       if (!state.configCached) {
-        void ws.conditions
+        // a config read for the first time has its conditions compiled now, so that a bad one fails first;
+        // one the cache knows passed that check before (conditions.ts compiles them when first asked)
+        const {configConditions} = await import('./conditions.js')
+        configConditions(ws.config, CONFIG_FILE)
         if (state.configText !== undefined) await cache.remember(state.configText, state.config)
       }
       // an earlier command could not update this checkout: try again now, and say so until it works

@@ -1,4 +1,5 @@
-import {NODE_STATUSES, type NodeStatus} from '../schemas/index.js'
+import type {NodeStatus} from '../schemas/index.js'
+import {NODE_STATUSES} from '../schemas/statuses.js'
 import type {Snapshot} from '../state/store.js'
 
 export interface StatusSummary {
