@@ -1,4 +1,3 @@
-import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
 import {appendFile, lstat, mkdir, writeFile} from 'node:fs/promises'
 import {join, resolve, sep} from 'node:path'
