@@ -74,16 +74,21 @@ export class RunnerHelper implements RunnerLauncher {
     if (!this.ready || this.exited || !child?.connected) return directLauncher.launch(launch)
     const id = this.nextId++
     let run!: PendingRun
-    // both executors run at once: run is whole before it is stored
+    // promise executors run synchronously: both resolvers are in run before it is used
     const started = new Promise<number | undefined>((resolve) => {
       run = {started: resolve, exited: () => {}}
     })
     const exited = new Promise<RunnerExit>((resolve) => {
       run.exited = resolve
     })
+    try {
+      child.send({id, launch} satisfies HelperRequest)
+    } catch {
+      // the channel closed between the check and the send: the helper is leaving, this run starts here
+      return directLauncher.launch(launch)
+    }
     this.pending.set(id, run)
     this.refresh()
-    child.send({id, launch} satisfies HelperRequest)
     return {started, exited}
   }
 
