@@ -1,7 +1,7 @@
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterEach, describe, expect, it} from 'vitest'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {directLauncher, type RunnerLauncher} from '../../src/core/dag/launcher.js'
 import {RunnerHelper} from '../../src/core/dag/runner-helper.js'
 import {procInfo} from '../../src/core/proc.js'
@@ -9,6 +9,9 @@ import {alive, readPids, waitFor, waitForPids} from '../helpers/processes.js'
 
 let dir: string
 let helper: RunnerHelper | undefined
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
+})
 afterEach(async () => {
   await helper?.close()
   helper = undefined
@@ -28,12 +31,20 @@ function launchSh(launcher: RunnerLauncher, script: string, marker?: string) {
   return launcher.launch({program: 'sh', args: ['-c', script], cwd: dir, env: process.env, logFile: join(dir, 'run.log'), marker})
 }
 
+/** A runner that records its pid and sleeps: started, and its pid read back. */
+async function sleeper(launcher: RunnerLauncher) {
+  const pids = join(dir, 'pids.txt')
+  const run = launchSh(launcher, `echo $$ >> ${pids}; sleep 300`)
+  const [runner] = await waitForPids(pids, 1)
+  expect(await run.started).toBe(runner)
+  return {run, runner: runner!}
+}
+
 describe.each([
   ['the runner helper', readyHelper],
   ['this process', async () => directLauncher],
 ])('runners started by %s', (_name, make) => {
   it('write stdout and stderr into the log, lead their own group and report their exit code', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
     const run = launchSh(await make(), 'echo out; echo err >&2; exit 3')
     const pid = await run.started
     expect(pid).toBeGreaterThan(0)
@@ -42,7 +53,6 @@ describe.each([
   })
 
   it('a program that does not exist: no pid, the reason in the exit', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
     const launcher = await make()
     const run = launcher.launch({program: 'no-such-program-rigor', args: [], cwd: dir, env: process.env, logFile: join(dir, 'run.log')})
     expect(await run.started).toBeUndefined()
@@ -52,7 +62,6 @@ describe.each([
   })
 
   it('what the runner left in its group, or marked outside it, is killed before the exit is reported', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
     const pids = join(dir, 'pids.txt')
     const marker = `RIGOR_TEST_MARK=${Math.random().toString(16).slice(2)}`
     // one child stays in the group, one leaves it (setsid) but carries the marker; the runner exits once both run
@@ -73,14 +82,10 @@ describe.each([
 
 describe('the runner helper process', () => {
   it("is the runners' parent, and leaves when closed", async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
     const h = await readyHelper()
-    const pids = join(dir, 'pids.txt')
-    const run = launchSh(h, `echo $$ >> ${pids}; sleep 300`)
-    const [runner] = await waitForPids(pids, 1)
-    expect(parentOf(runner!)).toBe(h.pid)
-    expect(await run.started).toBe(runner)
-    process.kill(-runner!, 'SIGTERM')
+    const {run, runner} = await sleeper(h)
+    expect(parentOf(runner)).toBe(h.pid)
+    process.kill(-runner, 'SIGTERM')
     expect(await run.exited).toEqual({code: null, signal: 'SIGTERM'})
     const helperPid = h.pid!
     await h.close()
@@ -89,16 +94,12 @@ describe('the runner helper process', () => {
   })
 
   it('killed under a run: the run ends with the reason, its group is killed, and later runs start here', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'rigor-launch-'))
     const h = await readyHelper()
-    const pids = join(dir, 'pids.txt')
-    const run = launchSh(h, `echo $$ >> ${pids}; sleep 300`)
-    const [runner] = await waitForPids(pids, 1)
-    expect(await run.started).toBe(runner)
+    const {run, runner} = await sleeper(h)
     process.kill(h.pid!, 'SIGKILL')
     const exit = await run.exited
     expect(exit.error).toContain('runner helper')
-    await waitFor('the orphaned runner to be killed', () => !alive(runner!))
+    await waitFor('the orphaned runner to be killed', () => !alive(runner))
     const next = launchSh(h, 'echo $PPID')
     await next.exited
     expect(Number(readFileSync(join(dir, 'run.log'), 'utf8'))).toBe(process.pid)
