@@ -1,4 +1,3 @@
-import {Listr, type ListrTaskWrapper} from 'listr2'
 import type {WorkEvent} from '../core/flows/worker.js'
 import {renderTable} from './table.js'
 
@@ -128,56 +127,8 @@ export class ProgressBoard {
   }
 }
 
-function formatSeconds(seconds: number): string {
+export function formatSeconds(seconds: number): string {
   if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)}s`
   const m = Math.floor(seconds / 60)
   return `${m}m${String(Math.round(seconds - 60 * m)).padStart(2, '0')}s`
-}
-
-/**
- * Live progress on a terminal (listr2): one line with the shared tally, one line
- * per slot showing the node it runs now and for how long (ticking every second),
- * then a table of every node's result once the work is over.
- */
-export function listrProgress(slots: number, write: (text: string) => void): Progress {
-  const board = new ProgressBoard(slots)
-  // line 0 is the tally, line i + 1 slot i
-  const titles = [() => board.tallyLine(), ...Array.from({length: slots}, (_, i) => () => board.slotLine(i))]
-  const lines: Array<ListrTaskWrapper<unknown, any, any> | undefined> = []
-  let finish!: () => void
-  const finished = new Promise<void>((resolve) => (finish = resolve))
-  const tasks = titles.map((title, index) => ({
-    title: title(),
-    task: async (_ctx: unknown, task: ListrTaskWrapper<unknown, any, any>) => {
-      lines[index] = task
-      await finished
-      task.title = title()
-    },
-  }))
-  const list = new Listr(tasks, {
-    concurrent: true,
-    exitOnError: false,
-    // listr2's own SIGINT handler exits 127 before rigor can stop its runners and put claims back
-    registerSignalListeners: false,
-    rendererOptions: {collapseSubtasks: false},
-  })
-  const redraw = () => {
-    for (const [index, task] of lines.entries()) if (task) task.title = titles[index]()
-  }
-  // the elapsed times move on their own; unref: the display never keeps rigor alive
-  const ticker = setInterval(redraw, 1000)
-  ticker.unref()
-  const running = list.run().catch(() => {})
-  return {
-    onEvent(event) {
-      board.apply(event)
-      redraw()
-    },
-    async done() {
-      clearInterval(ticker)
-      finish()
-      await running
-      if (board.results.length > 0) write(board.summaryTable())
-    },
-  }
 }

@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {numberFlag} from '../cli/flags.js'
 import {dirFrom, howToRun, type Invocation} from '../cli/invocation.js'
-import {listrProgress, plainProgress} from '../cli/progress.js'
+import {plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {renderTable} from '../cli/table.js'
 import {runDemo, type DemoResult} from '../core/flows/demo.js'
@@ -19,7 +19,9 @@ export default class Demo extends RigorCommand {
   async run(): Promise<DemoResult> {
     const {args, flags} = await this.parse(Demo)
     const live = process.stdout.isTTY && !this.jsonEnabled()
-    const progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
+    const progress = live
+      ? (await import('../cli/live-progress.js')).listrProgress(flags.parallel, (text) => this.log(text))
+      : plainProgress((line) => this.say(`  ${line}`))
     const result = await withAbort(
       ({signal, groups, launcher}) =>
         runDemo(args.dir, {

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {durationFlag, numberFlag, stopTimeFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
-import {listrProgress, plainProgress} from '../cli/progress.js'
+import {plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {excludedLocalNodes} from '../core/views/local-edits.js'
@@ -64,7 +64,7 @@ export default class Work extends WorkspaceCommand {
           assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
           const progress =
             process.stdout.isTTY && !this.jsonEnabled()
-              ? listrProgress(flags.parallel, (text) => this.log(text))
+              ? (await import('../cli/live-progress.js')).listrProgress(flags.parallel, (text) => this.log(text))
               : plainProgress((line) => this.say(line))
           const summary = await runWorkLoop(ws, {
             admission: policies.admission,

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../../cli/base.js'
 import {cycleSummary} from '../../cli/cycle-summary.js'
 import {numberFlag} from '../../cli/flags.js'
-import {listrProgress, plainProgress, type Progress} from '../../cli/progress.js'
+import {plainProgress, type Progress} from '../../cli/progress.js'
 import {withAbort} from '../../cli/signals.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {cycleExitCode, runCycle, type CycleResult} from '../../core/flows/cycle.js'
@@ -35,6 +35,8 @@ export default class Cycle extends WorkspaceCommand {
     const {flags} = await this.parse(Cycle)
     telemetry.set({'rigor.parallel': flags.parallel})
     const live = process.stdout.isTTY && !this.jsonEnabled()
+    // listr2 loads only on a terminal
+    const liveProgress = live ? (await import('../../cli/live-progress.js')).listrProgress : undefined
     let progress: Progress | undefined
     return withAbort(
       async ({signal, groups, launcher}) => {
@@ -53,7 +55,9 @@ export default class Cycle extends WorkspaceCommand {
               if (event.kind === 'kept') this.say(`${name}: ${status} before the restart`)
               else if (event.kind === 'start') {
                 if (name === 'work')
-                  progress = live ? listrProgress(flags.parallel, (text) => this.log(text)) : plainProgress((line) => this.say(`  ${line}`))
+                  progress = liveProgress
+                    ? liveProgress(flags.parallel, (text) => this.log(text))
+                    : plainProgress((line) => this.say(`  ${line}`))
                 this.say(`${name}: start${event.step.attempts > 1 ? ` (attempt ${event.step.attempts})` : ''}`)
               } else if (event.kind === 'retry')
                 this.say(

@@ -9,7 +9,6 @@
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import {rm, stat} from 'node:fs/promises'
-import {execa} from 'execa'
 import type {ArtifactStoreConfig} from '../schemas/index.js'
 
 export type StoreOutcome = {ok: true; sha256: string; bytes: number} | {ok: false; problem: string}
@@ -34,6 +33,8 @@ export async function fileSha256(file: string): Promise<{sha256: string; bytes: 
 export function artifactStore(config: ArtifactStoreConfig, cwd: string): ArtifactStore {
   const [program, ...args] = config.command
   const hook = async (verb: 'put' | 'get', sha256: string, path: string): Promise<string | undefined> => {
+    // loaded here: execa costs tens of milliseconds of start-up to every `rigor work`, most of which have no store
+    const {execa} = await import('execa')
     const result = await execa(program!, [...args, verb, sha256, path], {
       cwd,
       reject: false,

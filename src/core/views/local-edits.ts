@@ -1,5 +1,4 @@
-import {classifyStatePath} from '../state/layout.js'
-import {locallyModifiedStateFiles} from './verify.js'
+import {CHECKSUMMED_DIRS, classifyStatePath, documentKindOf} from '../state/layout.js'
 import type {Workspace} from '../state/workspace.js'
 
 /**
@@ -20,3 +19,23 @@ export async function excludedLocalNodes(ws: Workspace, warn: (message: string) 
   }
   return excluded
 }
+
+/**
+ * State files in this working tree that someone edited or added by hand: files
+ * that differ from the commit this checkout was last brought to (not from the
+ * branch's tip, which another rigor process may have moved a moment ago: that is
+ * a lag, not an edit), and untracked ones.
+ */
+export async function locallyModifiedStateFiles(ws: Workspace): Promise<string[]> {
+  // a checkout of another branch holds that branch's files, not edits of the state
+  const head = await ws.repo.headRef()
+  if (head !== undefined && head !== ws.stateRef) return []
+  return ws.whileCheckoutSettled(async (synced) => {
+    const base = synced ?? (await ws.readTip())
+    if (!base) return []
+    const paths = await ws.repo.workingTreeChanges(base, CHECKSUMMED_DIRS)
+    return paths.filter(isChecksummedDocument)
+  })
+}
+
+const isChecksummedDocument = (path: string): boolean => documentKindOf(path) !== undefined

@@ -12,6 +12,7 @@ import type {NodeRecord} from '../state/store.js'
 import {removeStaleTempObjects} from '../git/temp-objects.js'
 import {staleNodes} from '../dag/inputs.js'
 import type {Workspace} from '../state/workspace.js'
+import {locallyModifiedStateFiles} from './local-edits.js'
 
 export interface VerifyProblem {
   file: string
@@ -97,26 +98,6 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
   }))
   return {ok: problems.length === 0, checked, problems, commit: tip ?? null, index, removed_temp_objects: removed, stale}
 }
-
-/**
- * State files in this working tree that someone edited or added by hand: files
- * that differ from the commit this checkout was last brought to (not from the
- * branch's tip, which another rigor process may have moved a moment ago: that is
- * a lag, not an edit), and untracked ones.
- */
-export async function locallyModifiedStateFiles(ws: Workspace): Promise<string[]> {
-  // a checkout of another branch holds that branch's files, not edits of the state
-  const head = await ws.repo.headRef()
-  if (head !== undefined && head !== ws.stateRef) return []
-  return ws.whileCheckoutSettled(async (synced) => {
-    const base = synced ?? (await ws.readTip())
-    if (!base) return []
-    const paths = await ws.repo.workingTreeChanges(base, CHECKSUMMED_DIRS)
-    return paths.filter(isChecksummedDocument)
-  })
-}
-
-const isChecksummedDocument = (path: string): boolean => documentKindOf(path) !== undefined
 
 /** A verdict records its outputs' sha256: committed bytes that no longer match were changed after the run. */
 async function checkArtifacts(ws: Workspace, tree: string | undefined, record: NodeRecord, problems: VerifyProblem[]): Promise<void> {
