@@ -1,0 +1,34 @@
+import {type ChildProcess, spawn} from 'node:child_process'
+import {afterEach, describe, expect, it} from 'vitest'
+import {killMarked} from '../../src/core/proc.js'
+import {alive, waitFor} from '../helpers/processes.js'
+
+const started: ChildProcess[] = []
+afterEach(() => {
+  for (const child of started.splice(0)) child.kill('SIGKILL')
+})
+
+/** A sleeping process of its own session (out of every group rigor would kill) with these extra variables. */
+function sleeperWith(env: Record<string, string>): number {
+  const child = spawn('sleep', ['300'], {detached: true, stdio: 'ignore', env: {...process.env, ...env}})
+  started.push(child)
+  return child.pid!
+}
+
+describe('killMarked', () => {
+  it('kills exactly the processes whose environment holds the entry, wherever it sits and however large the environment', async () => {
+    const marker = `RIGOR_RUN_ID=proc-test-${process.pid}`
+    const [name, value] = marker.split('=') as [string, string]
+    const marked = sleeperWith({[name]: value})
+    // an environment larger than the sweep's buffer (64 KiB), the entry after it
+    const large = sleeperWith({AAA_FILLER: 'x'.repeat(100 * 1024), [name]: value})
+    // entries that contain the marker without being it are left alone
+    const longer = sleeperWith({[name]: `${value}0`})
+    const suffix = sleeperWith({[`X${name}`]: value})
+    const unmarked = sleeperWith({})
+    // (a process that is already a zombie when looked at is not listed: a freshly killed one may be)
+    for (const pid of killMarked(marker)) expect([marked, large]).toContain(pid)
+    await waitFor('the marked sleepers to die', () => !alive(marked) && !alive(large))
+    for (const pid of [longer, suffix, unmarked]) expect(alive(pid)).toBe(true)
+  })
+})
