@@ -31,6 +31,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal
   /** how often the worker checks for a cancel or a lost lease */
   pollMs?: number
+  /** called when the runner process has started */
+  onProcessStart?: () => void
   /** called when the runner process has ended, before the verdict is committed */
   onProcessEnd?: () => void
   /** the command's live runner groups, killed if it has to leave at once */
@@ -138,6 +140,7 @@ async function runClaimedNode(
       record: {file: join(runDir, RUN_RECORD), run, attempt: claimed.attempt},
       groups: opts.groups,
       launcher: opts.launcher,
+      onStarted: opts.onProcessStart,
     })
     opts.onProcessEnd?.()
     watcher.stop()

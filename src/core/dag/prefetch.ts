@@ -58,6 +58,25 @@ export class ClaimBuffer {
     return {claimed: first!, conflicts: result.conflicts}
   }
 
+  /** Nodes claimed ahead that no slot has taken yet. */
+  get heldCount(): number {
+    return this.held.length
+  }
+
+  /**
+   * Claims one node ahead of need, for a slot whose runner is still running:
+   * the next `next()` gets it at once instead of waiting for a claim commit.
+   * Nothing when a node is held already or nothing is claimable now (the
+   * slot's own claim later says why).
+   */
+  async claimAhead(): Promise<NodeFile | undefined> {
+    if (this.held.length > 0) return undefined
+    const result = await claimNextNodes(this.ws, this.opts, 1)
+    if ('reason' in result) return undefined
+    this.held.push(...result.claimed)
+    return result.claimed[0]
+  }
+
   /** Puts back every node claimed ahead and not started (the attempt not counted); returns their ids. */
   async releaseUnstarted(): Promise<string[]> {
     const ids = new Set(this.held.splice(0).map((n) => n.id))

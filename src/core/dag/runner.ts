@@ -44,6 +44,8 @@ export interface RunRequest {
   record?: {file: string; run: string; attempt: number}
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
+  /** called once the runner's process has started */
+  onStarted?: () => void
   /** where the process is started: this process unless told (a work loop passes its RunnerHelper) */
   launcher?: RunnerLauncher
 }
@@ -176,6 +178,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
     }
     // a stop asked for before the pid was known
     if (stopRequested) stop()
+    req.onStarted?.()
   }
   const exit = await launched.exited
   clearTimeout(timer)

@@ -124,14 +124,23 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     {worker: opts.worker, team: opts.team, exclude: opts.exclude, admission: opts.admission},
     opts.prefetch ?? (ws.distributed ? undefined : 1),
   )
-  const claimSerially = (): Promise<ClaimResult | undefined> => {
-    const next = claiming.then(() =>
-      signal.aborted || !underMaxNodes()
-        ? undefined
-        : claims.next(opts.maxNodes === undefined ? undefined : opts.maxNodes - summary.claimed),
-    )
+  const serially = <T>(claim: () => Promise<T>): Promise<T | undefined> => {
+    const next = claiming.then(() => (signal.aborted || !underMaxNodes() ? undefined : claim()))
     claiming = next.catch(() => {})
     return next
+  }
+  const claimSerially = (): Promise<ClaimResult | undefined> =>
+    serially(() => claims.next(opts.maxNodes === undefined ? undefined : opts.maxNodes - summary.claimed))
+
+  // Short runs spend a good part of their time between one runner's end and the next one's start, mostly on the
+  // claim commit: while every slot runs, the next node is claimed ahead (one at a time, taken by whichever slot
+  // ends first). Not through a remote, whose batches already follow the contention (ClaimBuffer).
+  const runTimes = new RecentRunTimes()
+  const claimAhead = () => {
+    if (!claimAheadWanted({running, parallel: opts.parallel, distributed: ws.distributed, recentRunMs: runTimes.mean})) return
+    const room = () => opts.maxNodes === undefined || summary.claimed + claims.heldCount < opts.maxNodes
+    // a failure here is met again, and reported, by the slot's own claim
+    if (room()) serially(() => (room() ? claims.claimAhead() : Promise.resolve(undefined))).catch(() => {})
   }
 
   const slot = async (index: number): Promise<void> => {
@@ -178,12 +187,20 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       // the slot claims its next node as soon as the process ends; the verdict commits behind it
       let processEnded!: () => void
       const ended = new Promise<void>((resolve) => (processEnded = resolve))
+      let startedAt: number | undefined
       // a claim that lands after the stop is put back at once by executeClaimedNode, without running
       const finished = executeClaimedNode(ws, result.claimed, {
         worker: opts.worker,
         signal,
         pollMs: opts.pollMs,
-        onProcessEnd: processEnded,
+        onProcessStart: () => {
+          startedAt = Date.now()
+          claimAhead()
+        },
+        onProcessEnd: () => {
+          if (startedAt !== undefined) runTimes.add(Date.now() - startedAt)
+          processEnded()
+        },
         groups: opts.groups,
         launcher: opts.launcher,
         telemetry: opts.telemetry,
@@ -235,6 +252,28 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     emit({type: 'idle', reason: lastIdle.reason, detail: lastIdle.detail})
   }
   return summary
+}
+
+/** Runs shorter than this (a running mean) have their next node claimed while they run. */
+export const CLAIM_AHEAD_BELOW_MS = 2000
+
+/** Whether a runner that just started should have the next node claimed ahead (see runWorkLoop). */
+export function claimAheadWanted(now: {running: number; parallel: number; distributed: boolean; recentRunMs: number | undefined}): boolean {
+  // a slot without a node claims the best one itself at once; long runs lose nothing worth holding a node idle for
+  return !now.distributed && now.running >= now.parallel && now.recentRunMs !== undefined && now.recentRunMs < CLAIM_AHEAD_BELOW_MS
+}
+
+/** A running mean of how long this loop's runner processes lived, the latest weighing most. */
+export class RecentRunTimes {
+  private meanMs: number | undefined
+
+  add(ms: number): void {
+    this.meanMs = this.meanMs === undefined ? ms : 0.7 * this.meanMs + 0.3 * ms
+  }
+
+  get mean(): number | undefined {
+    return this.meanMs
+  }
 }
 
 /** Aborts at `at`; a time beyond what a timer can hold (24.8 days) never comes during one run. */

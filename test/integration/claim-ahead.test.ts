@@ -1,0 +1,71 @@
+import {existsSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, rigor, rigorAsync} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {SH_OK} from '../fixtures/runners.js'
+import {pidsWithEnv, runDirs, SLOW, waitFor} from '../helpers/processes.js'
+import {actionsPerNode, workspace, writeSpec} from './helpers.js'
+
+/**
+ * While every slot runs a short run, `rigor work` claims the next node ahead
+ * (src/core/flows/worker.ts): the slot that ends first starts it without
+ * waiting for a claim commit. Two quick nodes first make the runs "short";
+ * then gated nodes run until the test creates the gate file.
+ */
+const GATED = [
+  'sh',
+  '-c',
+  'touch "$RIGOR_OUT/started"; while [ ! -f "$RIGOR_WORKSPACE/gate" ]; do sleep 0.05; done; ' +
+    'printf \'{"metrics":{"sharpe":1.0}}\' > "$RIGOR_OUT/verdict.json"',
+]
+
+let repo: TempRepo | undefined
+afterEach(() => {
+  repo?.cleanup()
+  repo = undefined
+})
+
+function seedQuickThenGated(dir: string, gated: number): void {
+  const quick = [0, 1].map((i) => ({id: `quick/q${i}`, team: 'default', priority: 10, run: {command: SH_OK}}))
+  const gatedNodes = Array.from({length: gated}, (_, i) => ({id: `gated/g${i}`, team: 'default', run: {command: GATED}}))
+  writeSpec(dir, {nodes: [...quick, ...gatedNodes]})
+  expect(rigor(dir, ['seed', 'spec.yaml']).code).toBe(0)
+}
+
+const startedRunners = (dir: string) => runDirs(dir).filter((run) => existsSync(join(dir, '.git/rigor/runs', run, 'out/started'))).length
+const status = (dir: string) => json(rigor(dir, ['status', '--json']))
+/** Two gated runners started, and a third node claimed for whichever of them ends first. */
+const twoRunningOneAhead = (dir: string) =>
+  waitFor('two gated runners and one node claimed ahead', () => startedRunners(dir) === 2 && status(dir).by_status.running === 3)
+
+describe('claiming the next node while short runs run', {timeout: SLOW}, () => {
+  it('holds one node ahead of two busy slots, starts it next, and claims every node once', async () => {
+    repo = workspace()
+    seedQuickThenGated(repo.dir, 4)
+    const worker = rigorAsync(repo.dir, ['work', '--parallel', '2', '--json'])
+    await twoRunningOneAhead(repo.dir)
+    expect(status(repo.dir).by_status).toMatchObject({proven_accepted: 2, running: 3, pending: 1})
+    writeFileSync(join(repo.dir, 'gate'), '')
+    const done = await worker
+    expect(done.code, done.stderr).toBe(0)
+    expect(json(done)).toMatchObject({claimed: 6, finished: 6, released: 0, stopped_because: 'empty'})
+    const claims = actionsPerNode(repo, 'claim')
+    for (const id of ['quick/q0', 'quick/q1', 'gated/g0', 'gated/g1', 'gated/g2', 'gated/g3']) expect(claims.get(id), id).toBe(1)
+  })
+
+  it('SIGTERM puts the node claimed ahead back with the stopped runs, no attempt counted', async () => {
+    repo = workspace()
+    seedQuickThenGated(repo.dir, 4)
+    const worker = rigorAsync(repo.dir, ['work', '--parallel', '2', '--json'])
+    await twoRunningOneAhead(repo.dir)
+    worker.kill('SIGTERM')
+    const done = await worker
+    expect(done.code, done.stderr).toBe(143)
+    // two quick nodes and two gated ones were started; the two gated runs and the node held ahead go back
+    expect(json(done)).toMatchObject({claimed: 4, finished: 2, released: 3, stopped_because: 'interrupted'})
+    await waitFor('no runner process left', () => pidsWithEnv(`RIGOR_WORKSPACE=${repo!.dir}`).length === 0)
+    expect(status(repo.dir).by_status).toMatchObject({proven_accepted: 2, running: 0, pending: 4})
+    for (let i = 0; i < 4; i++) expect(json(rigor(repo.dir, ['show', `gated/g${i}`, '--json'])).attempt, `gated/g${i}`).toBe(0)
+  })
+})
