@@ -280,7 +280,7 @@ describe('the plain YAML writer', () => {
     let written = 0
     fc.assert(
       fc.property(
-        fc.dictionary(fc.stringMatching(/^[a-z_][a-z0-9_]{0,5}$/), fc.oneof(leaf, fc.array(leaf, {maxLength: 3})), {
+        fc.dictionary(fc.stringMatching(/^[a-zA-Z_][a-z0-9_./-]{0,5}$/), fc.oneof(leaf, fc.array(leaf, {maxLength: 3})), {
           minKeys: 1,
           maxKeys: 4,
         }),
@@ -319,6 +319,7 @@ describe('the plain YAML writer', () => {
         metrics: {sharpe: 1.25, trades: 40},
         gates: [{name: 'min_sharpe', passed: true}],
         reason: 'gate min_sharpe (1.2) passed',
+        artifacts: {'out/run.log': 'sha256:e3b0', 'out/returns.csv': 'sha256:dccb', 'out/sub-dir/a.b-c_d': 'sha256:00'},
       }),
     ).toBe(true)
     // and declines what only yaml writes right
@@ -333,6 +334,10 @@ describe('the plain YAML writer', () => {
       {a: -0},
       {a: 1e21},
       {'a b': 1},
+      {'a:b': 1},
+      {'out/a b': 1},
+      {'-a': 1},
+      {'1a': 1},
       {true: 1},
       {a: new Date(0)},
       {},

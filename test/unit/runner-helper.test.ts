@@ -2,7 +2,7 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {directLauncher, type RunnerLauncher} from '../../src/core/dag/launcher.js'
+import {directLauncher, type RunnerEnvironment, type RunnerLauncher} from '../../src/core/dag/launcher.js'
 import {RunnerHelper} from '../../src/core/dag/runner-helper.js'
 import {procInfo} from '../../src/core/proc.js'
 import {alive, readPids, waitFor, waitForPids} from '../helpers/processes.js'
@@ -27,8 +27,8 @@ async function readyHelper(): Promise<RunnerHelper> {
   return helper
 }
 
-function launchSh(launcher: RunnerLauncher, script: string, marker?: string) {
-  return launcher.launch({program: 'sh', args: ['-c', script], cwd: dir, env: process.env, logFile: join(dir, 'run.log'), marker})
+function launchSh(launcher: RunnerLauncher, script: string, marker?: string, env: RunnerEnvironment = {unset: [], set: {}}) {
+  return launcher.launch({program: 'sh', args: ['-c', script], cwd: dir, env, logFile: join(dir, 'run.log'), marker})
 }
 
 /** A runner that records its pid and sleeps: started, and its pid read back. */
@@ -52,9 +52,24 @@ describe.each([
     expect(readFileSync(join(dir, 'run.log'), 'utf8')).toBe('out\nerr\n')
   })
 
+  it("get the starting process's environment without the names unset, then the variables set over it", async () => {
+    // the helper's environment is this process's, inherited when it started
+    const inherited = process.env.PATH!
+    const env = {unset: ['HOME', 'RIGOR_TEST_BOTH'], set: {RIGOR_TEST_SET: 'a b', RIGOR_TEST_BOTH: 'set wins', PATH: `${inherited}:/x`}}
+    const run = launchSh(await make(), 'echo "${HOME-none}|$RIGOR_TEST_SET|$RIGOR_TEST_BOTH|$PATH"', undefined, env)
+    expect(await run.exited).toEqual({code: 0, signal: null})
+    expect(readFileSync(join(dir, 'run.log'), 'utf8')).toBe(`none|a b|set wins|${inherited}:/x\n`)
+  })
+
   it('a program that does not exist: no pid, the reason in the exit', async () => {
     const launcher = await make()
-    const run = launcher.launch({program: 'no-such-program-rigor', args: [], cwd: dir, env: process.env, logFile: join(dir, 'run.log')})
+    const run = launcher.launch({
+      program: 'no-such-program-rigor',
+      args: [],
+      cwd: dir,
+      env: {unset: [], set: {}},
+      logFile: join(dir, 'run.log'),
+    })
     expect(await run.started).toBeUndefined()
     const exit = await run.exited
     expect(exit.code).toBeNull()

@@ -267,10 +267,15 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
         finished_at: nowIso(input.finishedAt),
         duration_s: Math.round((input.finishedAt.getTime() - input.startedAt.getTime()) / 10) / 100,
       }
-      const [verdictPath, verdictText] = verdictChange(draft)
+      const [verdictPath, verdictText, verdict] = verdictChange(draft)
       files.set(verdictPath, verdictText)
       const [nodePath, nodeText, updated] = transition(node, {kind: 'finish', status, reason})
       files.set(nodePath, nodeText)
+      // the state store learns both rather than parse them again from the commit
+      const documents = new Map<string, unknown>([
+        [verdictPath, verdict],
+        [nodePath, updated],
+      ])
       for (const [path, text] of spawns.files) files.set(path, text)
       const blocked = status === 'proven_accepted' ? [] : blockDependents(snap, new Map([[node.id, updated]]), files)
       return {
@@ -282,6 +287,7 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
           worker: input.worker,
           trailers: {Status: status, Attempt: String(node.attempt), ...(spawns.spawned.length ? {Spawned: spawns.spawned.join(' ')} : {})},
         },
+        documents,
         result: {
           kind: 'verdict',
           id: node.id,

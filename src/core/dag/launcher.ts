@@ -15,7 +15,7 @@ export interface RunnerLaunch {
   program: string
   args: string[]
   cwd: string
-  env: NodeJS.ProcessEnv
+  env: RunnerEnvironment
   /** created or truncated; the runner's stdout and stderr both go to it */
   logFile: string
   /**
@@ -24,6 +24,22 @@ export interface RunnerLaunch {
    * killed. None in the sandbox, whose PID namespace ends with the runner.
    */
   marker?: string
+}
+
+/**
+ * A runner's environment: the launching process's own without `unset`, then
+ * `set` over it. The runner helper's own is rigor's, inherited when it started.
+ */
+export interface RunnerEnvironment {
+  unset: string[]
+  set: Record<string, string>
+}
+
+/** The whole environment a RunnerEnvironment describes, in this process. */
+export function environmentOf(env: RunnerEnvironment): NodeJS.ProcessEnv {
+  const whole: NodeJS.ProcessEnv = {...process.env}
+  for (const name of env.unset) delete whole[name]
+  return Object.assign(whole, env.set)
 }
 
 export interface RunnerExit {
@@ -68,7 +84,12 @@ export const directLauncher: RunnerLauncher = {
     }
     let child: ReturnType<typeof spawn>
     try {
-      child = spawn(launch.program, launch.args, {cwd: launch.cwd, env: launch.env, detached: true, stdio: ['ignore', log, log]})
+      child = spawn(launch.program, launch.args, {
+        cwd: launch.cwd,
+        env: environmentOf(launch.env),
+        detached: true,
+        stdio: ['ignore', log, log],
+      })
     } finally {
       // the child holds its own copy
       closeSync(log)

@@ -7,7 +7,7 @@ import {readBoundedJson, type CutString} from './bounded-json.js'
 import {InputError} from '../errors.js'
 import {outDirProblem, RUN_LOG, VERDICT_JSON} from './outputs.js'
 import {signalGroup, signalGroupExcept, type RunGroups} from '../proc.js'
-import {directLauncher, type RunnerLauncher} from './launcher.js'
+import {directLauncher, type RunnerEnvironment, type RunnerLauncher} from './launcher.js'
 import {RUN_MARKER, writeRunRecord} from './run-records.js'
 import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
@@ -111,13 +111,14 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   }
   const sandboxed = decision.use
   const runId = req.record?.run ?? randomBytes(6).toString('hex')
-  const env = runnerEnv(req, runId, sandboxed)
+  const data = req.dataPath ?? (req.node.data ? resolve(req.workspaceRoot, req.node.data) : undefined)
+  const env = runnerEnv(req, runId, sandboxed, data)
   const [command, commandArgs] = resolveCommand(req.node.run.command)
   const [program, args] = sandboxed
     ? sandboxArgv(
         {
           root: req.workspaceRoot,
-          readable: [...readablePaths(req.workspaceRoot, [env.RIGOR_DATA]), ...(req.readableDirs ?? [])],
+          readable: [...readablePaths(req.workspaceRoot, [data]), ...(req.readableDirs ?? [])],
           writable: [req.outDir],
           overlays: req.overlays ?? [],
           network: req.sandbox.network,
@@ -197,12 +198,15 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   }
 }
 
-/** The runner protocol's environment; RIGOR_RUN_ID marks every process of the run for `rigor supervise`. */
-function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean): NodeJS.ProcessEnv {
-  // the signing key's path stays with rigor: the code an audit re-runs is the code under audit
-  const {RIGOR_SIGNING_KEY: _signingKey, ...inherited} = process.env
-  const env: NodeJS.ProcessEnv = {
-    ...inherited,
+/**
+ * The runner protocol's environment, as changes to the environment of the
+ * process that starts the runner (rigor's, which the runner helper inherited):
+ * copying and sending the whole environment for every run cost the work loop
+ * more than the rest of a launch. RIGOR_RUN_ID marks every process of the run
+ * for `rigor supervise`.
+ */
+function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean, data: string | undefined): RunnerEnvironment {
+  const set: Record<string, string> = {
     ...req.node.run.env,
     ...req.extraEnv,
     RIGOR_NODE_ID: req.node.id,
@@ -211,13 +215,17 @@ function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean): NodeJS.P
     RIGOR_OUT: req.outDir,
     RIGOR_SEED: String(req.seed ?? 0),
   }
-  const data = req.dataPath ?? (req.node.data ? resolve(req.workspaceRoot, req.node.data) : undefined)
-  if (data) env.RIGOR_DATA = data
-  else delete env.RIGOR_DATA
-  env[RUN_MARKER] = runId
+  // the signing key's path stays with rigor: the code an audit re-runs is the code under audit
+  const unset = ['RIGOR_SIGNING_KEY']
+  if (data) set.RIGOR_DATA = data
+  else {
+    delete set.RIGOR_DATA
+    unset.push('RIGOR_DATA')
+  }
+  set[RUN_MARKER] = runId
   // the host's TMPDIR may not exist in the sandbox; its private /tmp does
-  if (sandboxed) env.TMPDIR = '/tmp'
-  return env
+  if (sandboxed) set.TMPDIR = '/tmp'
+  return {unset, set}
 }
 
 export type RunnerReport = {ok: true; verdict: RunnerVerdict; omitted: Omission[]; truncated: Truncation[]} | {ok: false; reason: string}

@@ -22,8 +22,9 @@ export function writePlainYaml(value: unknown): string | typeof NOT_PLAIN {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
 
-// a word that is a string under the core schema (not null, a boolean or a number)
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/
+// a word that is a string under the core schema (not null, a boolean or a number), or a path such as a verdict's
+// artifact names (out/run.log): letters first, no space, colon or other indicator anywhere
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_./-]*$/
 const NOT_STRING_KEY = /^(?:[Nn]ull|NULL|[Tt]rue|TRUE|[Ff]alse|FALSE)$/
 
 // letters, digits and a few marks (a dash first only before another of them: `--fast`), single spaces inside, a colon only before a non-space
