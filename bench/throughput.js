@@ -3,9 +3,14 @@
 // `rigor work --parallel 4`, against a loop that spawns `git commit-tree` +
 // `git update-ref <ref> <new> <old>` for as many commits as rigor makes (a claim
 // and a verdict per node), on a repository of the same size, in the same run.
-// Target: rigor's commits per second >= 2x the loop's.
+// Target: rigor's commits per second >= 2x the loop's. rigor runs its runners as
+// it does by default (in the bubblewrap sandbox where there is one); a second
+// rigor run with `runner.sandbox: "off"` shows the sandbox's share (the loop
+// starts no process of a runner at all).
 import {execFileSync} from 'node:child_process'
-import {fmt, rigor, seedNodes, tempWorkspace, time} from './lib.js'
+import {appendFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {ENV, fmt, rigor, seedNodes, tempWorkspace, time} from './lib.js'
 
 const NODES = Number(process.env.BENCH_NODES ?? 300)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
@@ -22,17 +27,26 @@ function spawnedLoop(dir, commits) {
 }
 
 console.log(`throughput: ${NODES} instant nodes (2 commits each) vs ${2 * NODES} spawned commit-tree + update-ref steps`)
-for (let round = 0; round < ROUNDS; round++) {
+function rigorRun(sandbox) {
   const ws = tempWorkspace()
   try {
+    if (!sandbox) {
+      appendFileSync(join(ws.dir, 'rigor.yaml'), 'runner:\n  sandbox: "off"\n')
+      execFileSync('git', ['commit', '-qam', 'sandbox off'], {cwd: ws.dir, env: ENV})
+    }
     seedNodes(ws.dir, NODES, ['true'])
     rigor(ws.dir, ['status'])
-    const ours = time(() => rigor(ws.dir, ['work', '--parallel', '4'])).seconds
-    const loop = spawnedLoop(ws.dir, 2 * NODES)
-    console.log(
-      `round ${round + 1}: rigor work --parallel 4 ${fmt(ours)} s (${fmt((2 * NODES) / ours, 1)} commits/s), loop ${fmt(loop)} s (${fmt((2 * NODES) / loop, 1)}/s), rigor/loop throughput ${fmt(loop / ours)} (target >= 2)`,
-    )
+    const seconds = time(() => rigor(ws.dir, ['work', '--parallel', '4'])).seconds
+    return {seconds, loop: sandbox ? spawnedLoop(ws.dir, 2 * NODES) : undefined}
   } finally {
     ws.cleanup()
   }
+}
+
+for (let round = 0; round < ROUNDS; round++) {
+  const {seconds: ours, loop} = rigorRun(true)
+  const bare = rigorRun(false).seconds
+  console.log(
+    `round ${round + 1}: rigor work --parallel 4 ${fmt(ours)} s (${fmt((2 * NODES) / ours, 1)} commits/s), loop ${fmt(loop)} s (${fmt((2 * NODES) / loop, 1)}/s), rigor/loop throughput ${fmt(loop / ours)} (target >= 2); without the sandbox ${fmt(bare)} s, ${fmt(loop / bare)}`,
+  )
 }

@@ -1,6 +1,7 @@
 import type {ClaimResult} from '../dag/claims.js'
 import {ClaimBuffer} from '../dag/prefetch.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
+import {probeSandbox} from '../dag/sandbox.js'
 import type {RunGroups} from '../proc.js'
 import type {RunnerLauncher} from '../dag/launcher.js'
 import type {AdmissionPolicyFactory} from '../dag/admission.js'
@@ -229,6 +230,8 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   }
 
   const inFlight = new Set<Promise<void>>()
+  // the first run would wait for the sandbox probe (a bwrap start, once per process): it runs beside the first claim
+  if (ws.config.runner.sandbox !== 'off') void probeSandbox()
   try {
     await opts.follow?.start(() => {
       changes++
