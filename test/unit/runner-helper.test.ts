@@ -108,6 +108,16 @@ describe('the runner helper process', () => {
     expect(h.pid).toBeUndefined()
   })
 
+  it('closed while it is still starting: it is killed at once, and never becomes ready', async () => {
+    // nothing can be launched through a helper that has not said it is ready: such launches start here
+    helper = RunnerHelper.start()
+    const helperPid = helper.pid!
+    await helper.close()
+    expect(await helper.whenReady).toBe(false)
+    expect(alive(helperPid)).toBe(false)
+    expect(helper.pid).toBeUndefined()
+  })
+
   it('killed under a run: the run ends with the reason, its group is killed, and later runs start here', async () => {
     const h = await readyHelper()
     const {run, runner} = await sleeper(h)

@@ -95,7 +95,10 @@ export class RunnerHelper implements RunnerLauncher {
   /** Lets the helper leave and waits for it (killing it after a while); runs still in flight end as failed. */
   async close(): Promise<void> {
     if (this.exited || !this.child) return
-    if (this.child.connected) this.child.disconnect()
+    // a helper still starting has started no runner (those launches were direct): waiting for it to finish loading
+    // only to leave cost a short command tens of milliseconds
+    if (!this.ready) this.child.kill('SIGKILL')
+    else if (this.child.connected) this.child.disconnect()
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), CLOSE_WAIT_MS)
     await this.gone
     clearTimeout(timer)
