@@ -1,8 +1,11 @@
 import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
+import * as z from 'zod'
 import {loadPrices, parsePrices} from '../../../src/core/backtest/prices.js'
+import {readPriceTable} from '../../../src/core/data/price-file.js'
 import {InputError} from '../../../src/core/errors.js'
 
 const problem = (text: string): InputError => {
@@ -58,5 +61,52 @@ describe('loadPrices', () => {
     writeFileSync(file, 'date,close\n2024-01-02,1\n2024-01-03,2\n')
     expect([...loadPrices(file).close]).toEqual([1, 2])
     expect(() => loadPrices(join(dir, 'missing.csv'))).toThrow(/missing\.csv: cannot read the price file/)
+  })
+})
+
+describe('price cells', () => {
+  // the schema the cells were checked with before a hand-written check replaced it (for speed): same values, same messages
+  const numberCell = z
+    .string()
+    .trim()
+    .min(1, 'is empty')
+    .transform((text) => Number(text))
+    .pipe(z.number({error: 'is not a finite number'}))
+  const reference = {
+    close: numberCell.pipe(z.number().positive('must be a positive price')),
+    volume: numberCell.pipe(z.number().nonnegative('must be a volume >= 0')),
+  }
+  const piece = fc.constantFrom('', ' ', '0', '1', '5', '.', '-', '+', 'e', 'E', 'x', '0x1f', 'Infinity', 'NaN', 'abc', '1e400', '\t')
+  const cellText = fc.array(piece, {maxLength: 5}).map((parts) => parts.join(''))
+
+  it('a close or volume cell reads as the zod schema did, or fails with its message', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('close', 'volume') as fc.Arbitrary<'close' | 'volume'>, cellText, (column, text) => {
+        // csv-parse keeps inner spaces and tabs; a cell with a comma or a quote is not one cell
+        const csv = `date,close,volume\n2024-01-02,100,1\n2024-01-03,${column === 'close' ? text : '100'},${column === 'volume' ? text : '1'}\n`
+        // the cell as the CSV reader hands it over (it trims)
+        const table = readPriceTable(csv, 'p.csv')
+        const raw = table.rows[1]![table.columns[column]!] ?? ''
+        const expected = reference[column].safeParse(raw)
+        let got: number | string
+        try {
+          const series = parsePrices(csv, 'p.csv')
+          got = column === 'close' ? series.close[1]! : series.volume![1]!
+        } catch (error) {
+          got = (error as Error).message
+        }
+        if (expected.success) expect(got, JSON.stringify(text)).toBe(expected.data)
+        else expect(got).toBe(`p.csv, field "${column}": line 3: ${JSON.stringify(raw)} ${expected.error.issues[0]!.message}`)
+      }),
+      {numRuns: 1000},
+    )
+  })
+
+  it('a date cell is trimmed; an empty one and one that is no date fail with their message', () => {
+    expect(parsePrices('date,close\n 2024-01-02 ,100\n2024-01-03,101\n', 'p.csv').dates[0]).toBe('2024-01-02')
+    expect(problem('date,close\n2024-01-02,100\n  ,101\n').message).toBe('prices.csv, field "date": line 3: "" is empty')
+    expect(problem('date,close\n2024-01-02,100\n2024-13-45,101\n').message).toBe(
+      'prices.csv, field "date": line 3: "2024-13-45" is not a date (write YYYY-MM-DD, an ISO datetime or a Unix timestamp)',
+    )
   })
 })
