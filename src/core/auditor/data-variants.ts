@@ -25,32 +25,46 @@ export interface ReturnVariant {
  * so the copy stays consistent and every spelling of the header is altered alike.
  */
 export function alterReturns(table: PriceTable, closes: Float64Array, variant: ReturnVariant): PriceTable {
+  return returnAlterations(table, closes)(variant)
+}
+
+/**
+ * alterReturns for many variants of one table: its price cells are read as
+ * numbers once, not once per copy (the permutation check makes hundreds).
+ */
+export function returnAlterations(table: PriceTable, closes: Float64Array): (variant: ReturnVariant) => PriceTable {
   const n = closes.length
-  const returns = new Float64Array(Math.max(0, n - 1))
-  for (let t = 1; t < n; t++) returns[t - 1] = closes[t]! / closes[t - 1]! - 1
-  if (variant.demean && returns.length > 0) {
-    let sum = 0
-    for (const r of returns) sum += r
-    const mean = sum / returns.length
-    for (let i = 0; i < returns.length; i++) returns[i] -= mean
-  }
-  if (variant.seed !== undefined) {
-    const rng = mersenne(variant.seed >>> 0)
-    for (let i = returns.length - 1; i > 0; i--) {
-      const j = unsafeUniformIntDistribution(0, i, rng)
-      const swap = returns[i]!
-      returns[i] = returns[j]!
-      returns[j] = swap
+  const priceColumns = table.columns.prices
+  const prices = priceColumns.map((c) => Float64Array.from(table.rows.slice(0, n), (row) => Number(row[c])))
+  return (variant) => {
+    const returns = new Float64Array(Math.max(0, n - 1))
+    for (let t = 1; t < n; t++) returns[t - 1] = closes[t]! / closes[t - 1]! - 1
+    if (variant.demean && returns.length > 0) {
+      let sum = 0
+      for (const r of returns) sum += r
+      const mean = sum / returns.length
+      for (let i = 0; i < returns.length; i++) returns[i] -= mean
     }
+    if (variant.seed !== undefined) {
+      const rng = mersenne(variant.seed >>> 0)
+      for (let i = returns.length - 1; i > 0; i--) {
+        const j = unsafeUniformIntDistribution(0, i, rng)
+        const swap = returns[i]!
+        returns[i] = returns[j]!
+        returns[j] = swap
+      }
+    }
+    const rows = table.rows.map((row) => [...row])
+    let rebuilt = closes[0]!
+    for (let t = 0; t < n; t++) {
+      if (t > 0) rebuilt *= 1 + returns[t - 1]!
+      const scale = rebuilt / closes[t]!
+      priceColumns.forEach((c, k) => {
+        rows[t]![c] = (prices[k]![t]! * scale).toPrecision(12)
+      })
+    }
+    return {...table, rows}
   }
-  const rows = table.rows.map((row) => [...row])
-  let rebuilt = closes[0]!
-  for (let t = 0; t < n; t++) {
-    if (t > 0) rebuilt *= 1 + returns[t - 1]!
-    const scale = rebuilt / closes[t]!
-    for (const c of table.columns.prices) rows[t]![c] = (Number(table.rows[t]![c]) * scale).toPrecision(12)
-  }
-  return {...table, rows}
 }
 
 /** True when the copy's return column differs from the original somewhere: an alteration that changed nothing proves nothing. */

@@ -1,5 +1,5 @@
 import {standardNormalCdf} from '../../stats/index.js'
-import {alterReturns, differs} from '../data-variants.js'
+import {differs, returnAlterations} from '../data-variants.js'
 import {inBatches} from '../rerun.js'
 import {errored, perPeriodSharpe, skipped, type CheckContext, type CheckOutcome} from './context.js'
 
@@ -31,12 +31,16 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
   const data = c.data
   const closes = c.closes
   const k = c.runner.kind === 'kit' ? c.t.kit_permutations : c.t.permutations
-  const copies = Array.from({length: k}, (_, i) => alterReturns(data, closes, {seed: FIRST_SEED + i, demean: true}))
-  if (!copies.some((copy) => differs(copy, data)))
-    return errored(name, 'shuffling the returns left the data unchanged (too few rows, or prices that never move)')
-  const real = await c.runner.run({data: alterReturns(data, closes, {demean: true})})
+  // each shuffled copy is made when its run starts (seeded: the same copy every time): hundreds held at once were
+  // hundreds of thousands of strings for the garbage collector
+  const alter = returnAlterations(data, closes)
+  const copy = (i: number) => alter({seed: FIRST_SEED + i, demean: true})
+  let changed = false
+  for (let i = 0; i < k && !changed; i++) changed = differs(copy(i), data)
+  if (!changed) return errored(name, 'shuffling the returns left the data unchanged (too few rows, or prices that never move)')
+  const real = await c.runner.run({data: alter({demean: true})})
   const reruns = await inBatches(
-    copies.map((copy) => () => c.runner.run({data: copy})),
+    Array.from({length: k}, (_, i) => () => c.runner.run({data: copy(i)})),
     c.t.parallel,
   )
   const ok = reruns.filter((r) => r.ok && r.returns.size > 1)
