@@ -59,9 +59,7 @@ export function returnAlterations(table: PriceTable, closes: Float64Array): (var
     for (let t = 0; t < n; t++) {
       if (t > 0) rebuilt *= 1 + returns[t - 1]!
       const scale = rebuilt / closes[t]!
-      priceColumns.forEach((c, k) => {
-        rows[t]![c] = (prices[k]![t]! * scale).toPrecision(12)
-      })
+      for (let k = 0; k < priceColumns.length; k++) rows[t]![priceColumns[k]!] = (prices[k]![t]! * scale).toPrecision(12)
     }
     return {...table, rows}
   }
