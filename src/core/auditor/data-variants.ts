@@ -1,10 +1,12 @@
 import {mersenne, unsafeUniformIntDistribution} from 'pure-rand'
+import type {PriceSeries} from '../backtest/prices.js'
 import type {PriceTable} from '../data/price-file.js'
+import type {RerunData} from './rerun.js'
 
 /**
- * Altered copies of a runner's price data. `closes` are the validated prices of
- * the table's return column (price-file.ts picks it: the adjusted close when
- * there is one).
+ * Altered copies of a runner's price data, made from the table and its
+ * validated prices (`series`, whose `close` is the table's return column:
+ * price-file.ts picks it, the adjusted close when there is one).
  */
 
 export interface ReturnVariant {
@@ -17,56 +19,108 @@ export interface ReturnVariant {
   demean?: boolean
 }
 
+/** The series' price fields and the table column each one is read from. */
+const PRICE_FIELDS = ['close', 'open', 'high', 'low'] as const
+
 /**
- * A copy whose daily returns of the return column are shuffled and/or
+ * Copies whose daily returns of the return column are shuffled and/or
  * demeaned: the same volatility and fat tails, no real temporal pattern left
  * when shuffled. Prices are rebuilt from the first one; every other price
  * column (open, high, low, close) keeps its ratio to its day's reference price,
  * so the copy stays consistent and every spelling of the header is altered alike.
+ *
+ * A copy's price cells are written with 12 significant digits. Its table (the
+ * file a process runner reads) is made only when asked for; its numbers are
+ * made at once, each exactly what reading its cell back gives, so the in-process
+ * kit runs on them without parsing the text (the permutation check makes
+ * hundreds of copies, and reading their text was half of an audit's time).
  */
-export function alterReturns(table: PriceTable, closes: Float64Array, variant: ReturnVariant): PriceTable {
-  return returnAlterations(table, closes)(variant)
-}
-
-/**
- * alterReturns for many variants of one table: its price cells are read as
- * numbers once, not once per copy (the permutation check makes hundreds).
- */
-export function returnAlterations(table: PriceTable, closes: Float64Array): (variant: ReturnVariant) => PriceTable {
+export function returnAlterations(table: PriceTable, series: PriceSeries): (variant: ReturnVariant) => RerunData {
+  const closes = series.close
   const n = closes.length
   const priceColumns = table.columns.prices
   const prices = priceColumns.map((c) => Float64Array.from(table.rows.slice(0, n), (row) => Number(row[c])))
+  // which of the table's price columns each price field of the series is (the close is one of them, always)
+  const fields = PRICE_FIELDS.flatMap((name) => {
+    const column = table.columns[name]
+    const k = column === undefined ? -1 : priceColumns.indexOf(column)
+    return series[name] && k >= 0 ? [{name, k}] : []
+  })
+  const complete = fields.length === PRICE_FIELDS.filter((name) => series[name]).length
   return (variant) => {
-    const returns = new Float64Array(Math.max(0, n - 1))
-    for (let t = 1; t < n; t++) returns[t - 1] = closes[t]! / closes[t - 1]! - 1
-    if (variant.demean && returns.length > 0) {
-      let sum = 0
-      for (const r of returns) sum += r
-      const mean = sum / returns.length
-      for (let i = 0; i < returns.length; i++) returns[i] -= mean
-    }
-    if (variant.seed !== undefined) {
-      const rng = mersenne(variant.seed >>> 0)
-      for (let i = returns.length - 1; i > 0; i--) {
-        const j = unsafeUniformIntDistribution(0, i, rng)
-        const swap = returns[i]!
-        returns[i] = returns[j]!
-        returns[j] = swap
+    const scales = rescaling(closes, variant)
+    const cell = (k: number, t: number) => (prices[k]![t]! * scales[t]!).toPrecision(12)
+    let rows: string[][] | undefined
+    const copyTable = (): PriceTable => {
+      if (!rows) {
+        rows = table.rows.map((row) => [...row])
+        for (let t = 0; t < n; t++) for (let k = 0; k < priceColumns.length; k++) rows[t]![priceColumns[k]!] = cell(k, t)
       }
+      return {...table, rows}
     }
-    const rows = table.rows.map((row) => [...row])
-    let rebuilt = closes[0]!
-    for (let t = 0; t < n; t++) {
-      if (t > 0) rebuilt *= 1 + returns[t - 1]!
-      const scale = rebuilt / closes[t]!
-      for (let k = 0; k < priceColumns.length; k++) rows[t]![priceColumns[k]!] = (prices[k]![t]! * scale).toPrecision(12)
-    }
-    return {...table, rows}
+    return {file: table.file, table: copyTable, series: complete ? copySeries(series, fields, n, cell) : undefined}
   }
 }
 
+/** Each day's factor from the real prices to the copy's: the copy's returns compounded from the first price. */
+function rescaling(closes: Float64Array, variant: ReturnVariant): Float64Array {
+  const n = closes.length
+  const returns = new Float64Array(Math.max(0, n - 1))
+  for (let t = 1; t < n; t++) returns[t - 1] = closes[t]! / closes[t - 1]! - 1
+  if (variant.demean && returns.length > 0) {
+    let sum = 0
+    for (const r of returns) sum += r
+    const mean = sum / returns.length
+    for (let i = 0; i < returns.length; i++) returns[i] -= mean
+  }
+  if (variant.seed !== undefined) {
+    const rng = mersenne(variant.seed >>> 0)
+    for (let i = returns.length - 1; i > 0; i--) {
+      const j = unsafeUniformIntDistribution(0, i, rng)
+      const swap = returns[i]!
+      returns[i] = returns[j]!
+      returns[j] = swap
+    }
+  }
+  const scales = new Float64Array(n)
+  let rebuilt = closes[0]!
+  for (let t = 0; t < n; t++) {
+    if (t > 0) rebuilt *= 1 + returns[t - 1]!
+    scales[t] = rebuilt / closes[t]!
+  }
+  return scales
+}
+
+/**
+ * The copy's validated numbers: its price cells read back as numbers, the
+ * dates and volumes unchanged. Undefined when a cell would not be a positive
+ * finite price (a copy compounded to 0 or to infinity): the kit then reads
+ * the text and reports it as it would any bad file.
+ */
+function copySeries(
+  series: PriceSeries,
+  fields: Array<{name: (typeof PRICE_FIELDS)[number]; k: number}>,
+  n: number,
+  cell: (k: number, t: number) => string,
+): PriceSeries | undefined {
+  const copy: {-readonly [K in keyof PriceSeries]: PriceSeries[K]} = {...series}
+  for (const {name, k} of fields) {
+    const values = new Float64Array(n)
+    for (let t = 0; t < n; t++) {
+      const value = Number(cell(k, t))
+      if (!(value > 0 && value < Number.POSITIVE_INFINITY)) return undefined
+      values[t] = value
+    }
+    copy[name] = values
+  }
+  return copy
+}
+
 /** True when the copy's return column differs from the original somewhere: an alteration that changed nothing proves nothing. */
-export function differs(copy: PriceTable, original: PriceTable): boolean {
-  const c = original.columns.close
-  return copy.rows.some((row, t) => Number(row[c]) !== Number(original.rows[t]![c]))
+export function differs(copy: RerunData, original: PriceSeries): boolean {
+  const closes = copy.series?.close
+  if (closes) return closes.some((value, t) => value !== original.close[t])
+  const table = copy.table()
+  const c = table.columns.close
+  return table.rows.some((row, t) => Number(row[c]) !== original.close[t])
 }

@@ -11,7 +11,7 @@ import type {Snapshot} from '../state/store.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import type {Workspace} from '../state/workspace.js'
 import {familyKey, type Family} from './family.js'
-import type {AuditRunner} from './rerun.js'
+import {tableData, type AuditRunner} from './rerun.js'
 
 const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined
 /** fewer holdout periods than this say nothing about the strategy */
@@ -114,7 +114,7 @@ async function holdoutReturns(
   boundary: {from: string | undefined},
 ): Promise<Array<[string, number]>> {
   if (!boundary.from) return []
-  const rerun = await input.runner.run({data: input.full})
+  const rerun = await input.runner.run({data: tableData(input.full)})
   if (!rerun.ok)
     throw new RigorError(`the node could not run on the full data to score the holdout: ${rerun.reason}`, {
       fix: 'fix the runner, then audit again',

@@ -121,7 +121,7 @@ async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?
   const inputs = verdict.inputs?.length ? await auditInputs(ws, verdict) : undefined
   const runner =
     kit && dataInfo.data
-      ? kitRunner({node, kit, data: dataInfo.data})
+      ? kitRunner({node, kit, data: dataInfo.data, series: dataInfo.series})
       : processRunner({
           node,
           root: ws.root,

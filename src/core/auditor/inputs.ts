@@ -1,4 +1,4 @@
-import {priceSeries} from '../backtest/prices.js'
+import {priceSeries, type PriceSeries} from '../backtest/prices.js'
 import {columnName, readPriceTable, type PriceTable} from '../data/price-file.js'
 import {RigorError} from '../errors.js'
 import {RunnerVerdict, type RunnerAccounting} from '../schemas/verdict.js'
@@ -10,7 +10,7 @@ export function readData(
   bytes: Buffer | undefined,
   file: string | undefined,
   accounting: RunnerAccounting | undefined,
-): Pick<CheckContext, 'data' | 'closes' | 'basis' | 'dataProblem'> {
+): Pick<CheckContext, 'data' | 'series' | 'basis' | 'dataProblem'> {
   if (!bytes || !file) return {}
   let data: PriceTable
   try {
@@ -19,18 +19,18 @@ export function readData(
     if (error instanceof RigorError) return {dataProblem: `the data cannot be read, so it cannot be altered (${error.message})`}
     throw error
   }
-  let closes: Float64Array
+  let series: PriceSeries
   try {
-    closes = priceSeries(data).close
+    series = priceSeries(data)
   } catch (error) {
     if (error instanceof RigorError)
       return {data, dataProblem: `the data's prices cannot be read, so they cannot be altered (${error.message})`}
     throw error
   }
   const column = declaredPriceColumn(data, accounting)
-  if (column === undefined) return {data, closes}
-  const basis = column === data.columns.close ? closes : Float64Array.from(data.rows, (row) => Number(row[column]))
-  return {data, closes, basis: {dates: data.rows.map((row) => row[data.columns.date]!), prices: basis, column: columnName(data, column)}}
+  if (column === undefined) return {data, series}
+  const basis = column === data.columns.close ? series.close : Float64Array.from(data.rows, (row) => Number(row[column]))
+  return {data, series, basis: {dates: data.rows.map((row) => row[data.columns.date]!), prices: basis, column: columnName(data, column)}}
 }
 
 /** The runner's accounting declaration from its committed verdict.json (validated when it ran). */

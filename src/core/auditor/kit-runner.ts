@@ -1,4 +1,4 @@
-import {priceSeries} from '../backtest/prices.js'
+import {priceSeries, type PriceSeries} from '../backtest/prices.js'
 import {runKit} from '../backtest/run-protocol.js'
 import {STRATEGY_NAMES} from '../backtest/strategies/index.js'
 import type {PriceTable} from '../data/price-file.js'
@@ -43,17 +43,18 @@ export function kitCommand(command: readonly string[]): KitCommand | undefined {
  * instead of a hundred process starts. The kit draws no random numbers, so the
  * seed changes nothing (which the seeds check then shows).
  */
-export function kitRunner(opts: {node: NodeFile; kit: KitCommand; data: PriceTable}): AuditRunner {
+export function kitRunner(opts: {node: NodeFile; kit: KitCommand; data: PriceTable; series?: PriceSeries}): AuditRunner {
   return {
     kind: 'kit',
     async run(req): Promise<Rerun> {
       try {
-        const table = req.data ?? opts.data
-        const run = runKit(priceSeries(table), opts.kit.strategy, opts.node.params, {
+        const data = req.data ?? {file: opts.data.file, table: () => opts.data, series: opts.series}
+        // a copy's numbers when its maker computed them, otherwise its text read as `rigor backtest` reads a file
+        const run = runKit(data.series ?? priceSeries(data.table()), opts.kit.strategy, opts.node.params, {
           costBps: opts.kit.costBps,
           folds: opts.kit.folds,
           costMultiplier: req.costMultiplier,
-          dataFile: table.file,
+          dataFile: data.file,
         })
         const {from, to} = run.result.outOfSample
         const returns = new Map<string, number>()

@@ -1,6 +1,7 @@
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
+import type {PriceSeries} from '../backtest/prices.js'
 import {priceTableText, type PriceTable} from '../data/price-file.js'
 import {parseTimeout, readRunnerReport, runProcess} from '../dag/runner.js'
 import {sandboxPolicy} from '../dag/sandbox.js'
@@ -14,10 +15,26 @@ export interface Rerun {
   positions: Map<string, number>
 }
 
+/**
+ * Altered data for one re-run: its table, which a process runner reads as a
+ * CSV file, and, when whoever made the copy knew them, the numbers
+ * priceSeries would read from that table (the in-process kit runs on them
+ * without parsing the copy's text).
+ */
+export interface RerunData {
+  /** where the data came from, for messages */
+  readonly file: string
+  table(): PriceTable
+  readonly series?: PriceSeries
+}
+
+/** A table as re-run data; `series` only when it is exactly priceSeries(table). */
+export const tableData = (table: PriceTable, series?: PriceSeries): RerunData => ({file: table.file, table: () => table, series})
+
 /** What a check changes for one re-run; everything else is the node's own run. */
 export interface RerunRequest {
   /** altered data; without it the committed data file, byte for byte */
-  data?: PriceTable
+  data?: RerunData
   seed?: number
   /** RIGOR_COST_MULTIPLIER: the one way the auditor raises costs (params are never touched) */
   costMultiplier?: number
@@ -52,7 +69,7 @@ export function processRunner(opts: {
         let dataPath = opts.dataPath
         if (req.data) {
           dataPath = join(dir, 'data.csv')
-          await writeFile(dataPath, priceTableText(req.data))
+          await writeFile(dataPath, priceTableText(req.data.table()))
         }
         const outDir = join(dir, 'out')
         const timeoutMs = parseTimeout(opts.node.run.timeout, opts.defaultTimeoutMs)

@@ -108,3 +108,15 @@ export function priceSeries(table: PriceTable): PriceSeries {
   }
   return series
 }
+
+/**
+ * The first `rows` rows of a validated series: exactly what priceSeries reads
+ * from the table cut there (a prefix of ascending, valid rows is ascending and
+ * valid). Undefined below the 2 rows a backtest needs, whose error priceSeries gives.
+ */
+export function seriesPrefix(series: PriceSeries, rows: number): PriceSeries | undefined {
+  if (rows < 2) return undefined
+  const prefix: PriceSeries = {...series, dates: series.dates.slice(0, rows), close: series.close.slice(0, rows)}
+  for (const name of OPTIONAL_COLUMNS) if (series[name]) Object.assign(prefix, {[name]: series[name].slice(0, rows)})
+  return prefix
+}

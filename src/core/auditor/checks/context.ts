@@ -1,3 +1,4 @@
+import type {PriceSeries} from '../../backtest/prices.js'
 import type {PriceTable} from '../../data/price-file.js'
 import {sharpeOrZero} from '../../stats/index.js'
 import type {AuditCheck, AuditIssue, NodeFile} from '../../schemas/index.js'
@@ -12,8 +13,8 @@ export interface CheckContext {
   node: NodeFile
   /** the committed data file, located but not yet validated; undefined when the node declares none or it cannot be read */
   data?: PriceTable
-  /** validated prices of the data's return column, for altered copies */
-  closes?: Float64Array
+  /** the data's validated prices (`close` is its return column), for altered copies */
+  series?: PriceSeries
   /** why the data cannot be read or altered: the checks that need it are `error` */
   dataProblem?: string
   /** committed out/returns.csv */

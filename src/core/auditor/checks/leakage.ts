@@ -27,16 +27,15 @@ const FIRST_SEED = 1000
 export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
   const name = 'leakage.permutation'
   if (!c.node.data) return skipped(name, 'the node declares no data file to permute')
-  if (!c.data || !c.closes) return errored(name, c.dataProblem ?? 'the data file cannot be read')
-  const data = c.data
-  const closes = c.closes
+  if (!c.data || !c.series) return errored(name, c.dataProblem ?? 'the data file cannot be read')
+  const series = c.series
   const k = c.runner.kind === 'kit' ? c.t.kit_permutations : c.t.permutations
   // each shuffled copy is made when its run starts (seeded: the same copy every time): hundreds held at once were
   // hundreds of thousands of strings for the garbage collector
-  const alter = returnAlterations(data, closes)
+  const alter = returnAlterations(c.data, series)
   const copy = (i: number) => alter({seed: FIRST_SEED + i, demean: true})
   let changed = false
-  for (let i = 0; i < k && !changed; i++) changed = differs(copy(i), data)
+  for (let i = 0; i < k && !changed; i++) changed = differs(copy(i), series)
   if (!changed) return errored(name, 'shuffling the returns left the data unchanged (too few rows, or prices that never move)')
   const real = await c.runner.run({data: alter({demean: true})})
   const reruns = await inBatches(

@@ -1,5 +1,6 @@
+import {seriesPrefix} from '../../backtest/prices.js'
 import {truncatePriceTable} from '../../data/price-file.js'
-import {inBatches} from '../rerun.js'
+import {inBatches, tableData} from '../rerun.js'
 import {errored, skipped, type CheckContext, type CheckOutcome} from './context.js'
 
 /**
@@ -14,7 +15,10 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
   const data = c.data
   const cuts = c.t.truncation_cuts.map((f) => Math.floor(data.rows.length * f))
   const reruns = await inBatches(
-    cuts.map((cut) => () => c.runner.run({data: truncatePriceTable(data, cut)})),
+    cuts.map((cut) => () => {
+      const series = c.series && seriesPrefix(c.series, cut)
+      return c.runner.run({data: tableData(truncatePriceTable(data, cut), series)})
+    }),
     c.t.parallel,
   )
   let maxDiff = 0
