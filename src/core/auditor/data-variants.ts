@@ -49,16 +49,16 @@ export function returnAlterations(table: PriceTable, series: PriceSeries): (vari
   const complete = fields.length === PRICE_FIELDS.filter((name) => series[name]).length
   return (variant) => {
     const scales = rescaling(closes, variant)
-    const cell = (k: number, t: number) => (prices[k]![t]! * scales[t]!).toPrecision(12)
+    const product = (k: number, t: number) => prices[k]![t]! * scales[t]!
     let rows: string[][] | undefined
     const copyTable = (): PriceTable => {
       if (!rows) {
         rows = table.rows.map((row) => [...row])
-        for (let t = 0; t < n; t++) for (let k = 0; k < priceColumns.length; k++) rows[t]![priceColumns[k]!] = cell(k, t)
+        for (let t = 0; t < n; t++) for (let k = 0; k < priceColumns.length; k++) rows[t]![priceColumns[k]!] = product(k, t).toPrecision(12)
       }
       return {...table, rows}
     }
-    return {file: table.file, table: copyTable, series: complete ? copySeries(series, fields, n, cell) : undefined}
+    return {file: table.file, table: copyTable, series: complete ? copySeries(series, fields, n, product) : undefined}
   }
 }
 
@@ -101,19 +101,43 @@ function copySeries(
   series: PriceSeries,
   fields: Array<{name: (typeof PRICE_FIELDS)[number]; k: number}>,
   n: number,
-  cell: (k: number, t: number) => string,
+  product: (k: number, t: number) => number,
 ): PriceSeries | undefined {
   const copy: {-readonly [K in keyof PriceSeries]: PriceSeries[K]} = {...series}
   for (const {name, k} of fields) {
     const values = new Float64Array(n)
     for (let t = 0; t < n; t++) {
-      const value = Number(cell(k, t))
+      const value = twelveDigits(product(k, t))
       if (!(value > 0 && value < Number.POSITIVE_INFINITY)) return undefined
       values[t] = value
     }
     copy[name] = values
   }
   return copy
+}
+
+// 10^0 .. 10^22: the powers of ten a double holds exactly (parsed, not computed: Math.pow may round)
+const EXACT_POWERS_OF_TEN = Array.from({length: 23}, (_, i) => Number(`1e${i}`))
+
+/**
+ * Number(x.toPrecision(12)), the number a copy's cell reads back as, without
+ * the string: about a third of an audit went into writing and parsing them.
+ * With 10^k exact, x * 10^k is within 2^-53 relative (1.2e-4 absolute below
+ * 10^12) of the exact product, so its rounding to an integer m is the 12 digits
+ * toPrecision writes unless the product lies near a half; m / 10^k, both
+ * exact, is then correctly rounded, as parsing the digits is. Near a half, and
+ * outside 1e-11..1e11, the string is made.
+ */
+export function twelveDigits(x: number): number {
+  if (x >= 1e-11 && x < 1e11) {
+    const k = 11 - Math.floor(Math.log10(x))
+    if (k >= 0 && k <= 22) {
+      const scaled = x * EXACT_POWERS_OF_TEN[k]!
+      const m = Math.round(scaled)
+      if (Math.abs(scaled - Math.floor(scaled) - 0.5) > 1e-3 && m >= 1e11 && m <= 1e12) return m / EXACT_POWERS_OF_TEN[k]!
+    }
+  }
+  return Number(x.toPrecision(12))
 }
 
 /** True when the copy's return column differs from the original somewhere: an alteration that changed nothing proves nothing. */

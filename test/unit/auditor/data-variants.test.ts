@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {priceSeries, seriesPrefix, type PriceSeries} from '../../../src/core/backtest/prices.js'
 import {readPriceTable, truncatePriceTable} from '../../../src/core/data/price-file.js'
-import {differs, returnAlterations} from '../../../src/core/auditor/data-variants.js'
+import {differs, returnAlterations, twelveDigits} from '../../../src/core/auditor/data-variants.js'
 
 // headers the auditor meets: close only, OHLCV, an adjusted close beside the close (the return column), any order
 const HEADERS = [
@@ -92,3 +92,49 @@ describe('seriesPrefix', () => {
     )
   })
 })
+
+describe('twelveDigits', () => {
+  const written = (x: number) => Number(x.toPrecision(12))
+
+  it('is the number 12 significant digits read back as, for doubles of every size', () => {
+    fc.assert(
+      fc.property(fc.double({min: 1e-15, max: 1e15, noNaN: true}), (x) => {
+        expect(twelveDigits(x)).toBe(written(x))
+      }),
+      {numRuns: 20_000},
+    )
+  })
+
+  it('near a half of the last digit, near powers of ten, and at the edges of its fast range', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({min: 1e11, max: 1e12 - 1}),
+        fc.integer({min: -12, max: 12}),
+        fc.integer({min: -4, max: 4}),
+        (digits, exponent, ulps) => {
+          // (digits + 1/2) * 10^exponent, nudged by a few units in the last place either way
+          let x = (digits + 0.5) * 10 ** exponent
+          for (let i = 0; i < Math.abs(ulps); i++) x = ulps > 0 ? nextUp(x) : nextDown(x)
+          expect(twelveDigits(x)).toBe(written(x))
+        },
+      ),
+      {numRuns: 20_000},
+    )
+    for (let e = -13; e <= 13; e++)
+      for (const x of [10 ** e, nextUp(10 ** e), nextDown(10 ** e), 9.999999999995 * 10 ** e, 9.9999999999949 * 10 ** e])
+        expect(twelveDigits(x), String(x)).toBe(written(x))
+  })
+})
+
+const view = new DataView(new ArrayBuffer(8))
+/** the next double above (below) a positive finite x */
+function nextUp(x: number): number {
+  view.setFloat64(0, x)
+  view.setBigUint64(0, view.getBigUint64(0) + 1n)
+  return view.getFloat64(0)
+}
+function nextDown(x: number): number {
+  view.setFloat64(0, x)
+  view.setBigUint64(0, view.getBigUint64(0) - 1n)
+  return view.getFloat64(0)
+}
