@@ -1,4 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -74,6 +74,7 @@ describe('the audit chart', () => {
         }
       } finally {
         await browser.close()
+        rmSync(dir, {recursive: true, force: true})
       }
     },
     60_000,

@@ -1,4 +1,4 @@
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import fc from 'fast-check'
@@ -61,6 +61,7 @@ describe('loadPrices', () => {
     writeFileSync(file, 'date,close\n2024-01-02,1\n2024-01-03,2\n')
     expect([...loadPrices(file).close]).toEqual([1, 2])
     expect(() => loadPrices(join(dir, 'missing.csv'))).toThrow(/missing\.csv: cannot read the price file/)
+    rmSync(dir, {recursive: true, force: true})
   })
 })
 

@@ -1,15 +1,23 @@
-import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parse} from 'csv-parse/sync'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 import {runBacktestProtocol} from '../../../src/core/backtest/run-protocol.js'
 import {InputError} from '../../../src/core/errors.js'
 import {RunnerVerdict} from '../../../src/core/schemas/verdict.js'
 
 const DATA = fileURLToPath(new URL('../../../data/SYNTH-A.csv', import.meta.url))
-const scratch = (): string => mkdtempSync(join(tmpdir(), 'rigor-protocol-'))
+const scratches: string[] = []
+const scratch = (): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'rigor-protocol-'))
+  scratches.push(dir)
+  return dir
+}
+afterAll(() => {
+  for (const dir of scratches) rmSync(dir, {recursive: true, force: true})
+})
 const readCsv = (file: string): Record<string, string>[] => parse(readFileSync(file, 'utf8'), {columns: true})
 
 describe('runBacktestProtocol', () => {
