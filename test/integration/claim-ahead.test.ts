@@ -6,6 +6,9 @@ import type {TempRepo} from '../helpers/git-repo.js'
 import {SH_OK} from '../fixtures/runners.js'
 import {pidsWithEnv, runDirs, SLOW, waitFor} from '../helpers/processes.js'
 import {actionsPerNode, workspace, writeSpec} from './helpers.js'
+import {probeSandbox} from '../../src/core/dag/sandbox.js'
+
+const HAS_BWRAP = (await probeSandbox()).ok
 
 /**
  * While every slot runs a short run, `rigor work` claims the next node ahead
@@ -46,10 +49,19 @@ describe('claiming the next node while short runs run', {timeout: SLOW}, () => {
     const worker = rigorAsync(repo.dir, ['work', '--parallel', '2', '--json'])
     await twoRunningOneAhead(repo.dir)
     expect(status(repo.dir).by_status).toMatchObject({proven_accepted: 2, running: 3, pending: 1})
+    // the node held ahead is ready to start: its run directory made, its sandbox up and waiting, its runner not started
+    const held = runDirs(repo.dir).filter((run) => !existsSync(join(repo!.dir, '.git/rigor/runs', run, 'out/started')))
+    expect(held).toHaveLength(1)
+    const heldId = held[0]!.split('.')[0]!.replace('__', '/')
+    if (HAS_BWRAP) expect(pidsWithEnv(`RIGOR_NODE_ID=${heldId}`).length).toBeGreaterThan(0)
+    const gateAt = Date.now()
     writeFileSync(join(repo.dir, 'gate'), '')
     const done = await worker
     expect(done.code, done.stderr).toBe(0)
     expect(json(done)).toMatchObject({claimed: 6, finished: 6, released: 0, stopped_because: 'empty'})
+    // its time counts from its start, not from its claim
+    const verdict = json(rigor(repo.dir, ['show', heldId, '--json'])).verdict
+    expect(Date.parse(verdict.started_at)).toBeGreaterThanOrEqual(gateAt)
     const claims = actionsPerNode(repo, 'claim')
     for (const id of ['quick/q0', 'quick/q1', 'gated/g0', 'gated/g1', 'gated/g2', 'gated/g3']) expect(claims.get(id), id).toBe(1)
   })

@@ -1,11 +1,12 @@
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {directLauncher, type RunnerEnvironment, type RunnerLauncher} from '../../src/core/dag/launcher.js'
 import {RunnerHelper} from '../../src/core/dag/runner-helper.js'
 import {procInfo} from '../../src/core/proc.js'
-import {alive, readPids, waitFor, waitForPids} from '../helpers/processes.js'
+import {probeSandbox, sandboxArgv} from '../../src/core/dag/sandbox.js'
+import {alive, pidsWithEnv, readPids, waitFor, waitForPids} from '../helpers/processes.js'
 
 let dir: string
 let helper: RunnerHelper | undefined
@@ -92,6 +93,68 @@ describe.each([
     expect(left).toHaveLength(2)
     await waitFor('the leftovers to be gone', () => !left.some(alive))
     expect(procInfo(pgid!)).toBeUndefined()
+  })
+})
+
+const HAS_BWRAP = (await probeSandbox()).ok
+
+describe.each([
+  ['the runner helper', readyHelper],
+  ['this process', async () => directLauncher],
+])('held runners started by %s', (_name, make) => {
+  /** A runner that leaves a file behind, held until released; its processes carry a marker in their environment. */
+  function heldRunner(launcher: RunnerLauncher, hold: 'fd3' | 'spawn') {
+    const mark = `RIGOR_TEST_HELD=${Math.random().toString(16).slice(2)}`
+    const ran = join(dir, 'ran')
+    const script = `echo $$ > ${ran}; echo ran`
+    const [program, args] =
+      hold === 'fd3'
+        ? sandboxArgv({root: dir, readable: [], writable: [dir], overlays: [], network: false}, 'sh', ['-c', script], {blockFd: 3})
+        : ['sh', ['-c', script]]
+    const [name, value] = mark.split('=') as [string, string]
+    const run = launcher.launch({program, args, cwd: dir, env: {unset: [], set: {[name]: value}}, logFile: join(dir, 'run.log'), hold})
+    return {run, mark, ran}
+  }
+
+  it.skipIf(!HAS_BWRAP)('fd3: the sandbox starts at once and waits; released, the runner runs in it', async () => {
+    const {run, mark, ran} = heldRunner(await make(), 'fd3')
+    // bwrap is up, holding: the runner has not run
+    await waitFor('the held sandbox to start', () => pidsWithEnv(mark).length > 0)
+    expect(existsSync(ran)).toBe(false)
+    run.release(true)
+    const pid = await run.started
+    expect(pid).toBeGreaterThan(0)
+    expect(await run.exited).toEqual({code: 0, signal: null})
+    expect(readFileSync(join(dir, 'run.log'), 'utf8')).toBe('ran\n')
+    expect(existsSync(ran)).toBe(true)
+  })
+
+  it.skipIf(!HAS_BWRAP)('fd3: ended without release, the waiting sandbox is killed and the runner never runs', async () => {
+    const {run, mark, ran} = heldRunner(await make(), 'fd3')
+    await waitFor('the held sandbox to start', () => pidsWithEnv(mark).length > 0)
+    run.release(false)
+    expect(await run.started).toBeUndefined()
+    expect((await run.exited).signal).toBe('SIGKILL')
+    await waitFor('nothing of it left', () => pidsWithEnv(mark).length === 0)
+    expect(existsSync(ran)).toBe(false)
+  })
+
+  it('spawn: nothing starts until released; ended without release, nothing ever runs', async () => {
+    const launcher = await make()
+    const kept = heldRunner(launcher, 'spawn')
+    expect(pidsWithEnv(kept.mark)).toEqual([])
+    kept.run.release(true)
+    expect(await kept.run.started).toBeGreaterThan(0)
+    expect(await kept.run.exited).toEqual({code: 0, signal: null})
+    expect(existsSync(kept.ran)).toBe(true)
+    rmSync(kept.ran)
+    const dropped = heldRunner(launcher, 'spawn')
+    dropped.run.release(false)
+    // a second word changes nothing
+    dropped.run.release(true)
+    expect(await dropped.run.started).toBeUndefined()
+    expect(await dropped.run.exited).toEqual({code: null, signal: null})
+    expect(existsSync(dropped.ran)).toBe(false)
   })
 })
 

@@ -13,7 +13,7 @@ import {collectOutputs, type CollectedOutputs} from './outputs.js'
 import type {RunGroups} from '../proc.js'
 import type {RunnerLauncher} from './launcher.js'
 import {RUN_RECORD, runsDirectory} from './run-records.js'
-import {parseTimeout, readRunnerReport, runProcess, VERDICT_JSON, type RunnerReport} from './runner.js'
+import {parseTimeout, readRunnerReport, runProcess, startWhen, VERDICT_JSON, type RunnerReport} from './runner.js'
 import {sandboxPolicy} from './sandbox.js'
 import {blockDependents} from './scheduler.js'
 import type {InputRecord, NodeFile, VerdictDraft} from '../schemas/index.js'
@@ -33,6 +33,12 @@ export interface ExecuteOptions {
   pollMs?: number
   /** called when the runner process has started */
   onProcessStart?: () => void
+  /**
+   * A node claimed ahead: everything up to its runner's start is done now, and
+   * the runner starts when this says true (a slot took it); false puts the
+   * node back without running it (see RunRequest.startGate).
+   */
+  startGate?: Promise<boolean>
   /** called when the runner process has ended, before the verdict is committed */
   onProcessEnd?: () => void
   /** the command's live runner groups, killed if it has to leave at once */
@@ -108,8 +114,10 @@ async function runClaimedNode(
     const staging = claimed.inputs?.length ? await stageInputs(ws, claimed, join(runDir, 'inputs'), store) : undefined
     const problem = data && 'problem' in data ? data.problem : staging && !staging.ok ? staging.problem : undefined
     if (problem !== undefined) {
+      const go = await startWhen(opts.startGate, stop.signal)
       watcher.stop()
       await watcher.settled
+      if (!go && stopCause !== 'cancelled') return await notStarted(ws, claimed, opts.worker, stopCause)
       const now = new Date()
       return await commitVerdict(ws, claimed, {
         worker: opts.worker,
@@ -117,11 +125,13 @@ async function runClaimedNode(
         cancelled: false,
         outputs: {files: [], omitted: [], truncated: [], leftOut: new Map(), stored: []},
         exitCode: null,
-        startedAt,
+        // held for a slot, it starts when the slot takes it
+        startedAt: opts.startGate ? now : startedAt,
         finishedAt: now,
         sandbox: 'off',
       })
     }
+    const startGate = opts.startGate
     const inputs = staging?.ok ? staging.staged : undefined
     const outcome = await runProcess({
       node: claimed,
@@ -141,10 +151,13 @@ async function runClaimedNode(
       groups: opts.groups,
       launcher: opts.launcher,
       onStarted: opts.onProcessStart,
+      startGate,
     })
     opts.onProcessEnd?.()
     watcher.stop()
     await watcher.settled
+    // a cancel before the start still ends in the cancelled verdict below
+    if (outcome.notStarted && stopCause !== 'cancelled') return await notStarted(ws, claimed, opts.worker, stopCause)
     // Slurm (scancel, a time limit, preemption), systemd or a `kill` of the group signals the runner and rigor
     // together: the runner may die first, and its death is then not a verdict on the node but the same stop
     if (!stopCause && !outcome.timedOut && diedOfStopSignal(outcome)) {
@@ -168,7 +181,7 @@ async function runClaimedNode(
       inputs: inputs?.records,
       exitCode: outcome.exitCode,
       sandbox: outcome.sandbox,
-      startedAt,
+      startedAt: new Date(outcome.startedAt),
       finishedAt: new Date(),
     })
   } finally {
@@ -335,6 +348,19 @@ async function parentFacts(ws: Workspace, snap: Snapshot, node: NodeFile) {
   if (!record?.node) return null
   const verdict = await ws.store.verdict(record).catch(() => undefined)
   return {...record.node, metrics: verdict?.metrics ?? {}}
+}
+
+/** A node claimed ahead that no slot started: put back (the attempt not counted), or already taken back. */
+async function notStarted(ws: Workspace, claimed: NodeFile, worker: string, stopCause: string | undefined): Promise<ExecuteOutcome> {
+  if (stopCause === 'lost')
+    return {kind: 'lost', id: claimed.id, why: 'the node was taken back (lease expired or re-queued) before it started'}
+  const released = await releaseHeld(
+    ws,
+    worker,
+    (node) => node.id === claimed.id && node.attempt === claimed.attempt,
+    'claimed ahead and not started',
+  )
+  return released.length ? {kind: 'released', id: claimed.id} : {kind: 'lost', id: claimed.id, why: 'not held any more'}
 }
 
 /** Puts a claim back to pending (shutdown before it finished); the attempt does not count. */

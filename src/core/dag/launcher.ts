@@ -9,6 +9,7 @@
  */
 import {spawn} from 'node:child_process'
 import {closeSync, openSync} from 'node:fs'
+import type {Writable} from 'node:stream'
 import {killMarked, signalGroup} from '../proc.js'
 
 export interface RunnerLaunch {
@@ -24,6 +25,14 @@ export interface RunnerLaunch {
    * killed. None in the sandbox, whose PID namespace ends with the runner.
    */
   marker?: string
+  /**
+   * Held: the runner starts only when `release(true)` says so. `fd3`: the
+   * process starts at once and waits for a byte on its file descriptor 3
+   * before it runs the runner (bwrap --block-fd 3), so the sandbox is set up
+   * while the slot's previous runner still runs; `spawn`: nothing starts until
+   * then. Not held: the runner starts at once.
+   */
+  hold?: 'fd3' | 'spawn'
 }
 
 /**
@@ -50,10 +59,12 @@ export interface RunnerExit {
 }
 
 export interface LaunchedRunner {
-  /** the runner's pid, which is also its process group; undefined when it could not start */
+  /** the runner's pid, which is also its process group, once it runs; undefined when it could not start or was not run */
   started: Promise<number | undefined>
   /** once the runner exited and what it left in its group (or marked) is killed */
   exited: Promise<RunnerExit>
+  /** a held launch: run the runner (true) or end it without running it (false); nothing for one not held */
+  release(run: boolean): void
 }
 
 export interface RunnerLauncher {
@@ -75,37 +86,72 @@ export function endRun(pgid: number | undefined, marker: string | undefined): vo
  */
 export const directLauncher: RunnerLauncher = {
   launch(launch) {
-    let log: number
-    try {
-      log = openSync(launch.logFile, 'w')
-    } catch (err) {
-      const error = `cannot write ${launch.logFile}: ${(err as Error).message}`
-      return {started: Promise.resolve(undefined), exited: Promise.resolve({code: null, signal: null, error})}
-    }
-    let child: ReturnType<typeof spawn>
-    try {
-      child = spawn(launch.program, launch.args, {
-        cwd: launch.cwd,
-        env: environmentOf(launch.env),
-        detached: true,
-        stdio: ['ignore', log, log],
-      })
-    } finally {
-      // the child holds its own copy
-      closeSync(log)
-    }
-    const pid = child.pid
-    const exited = new Promise<RunnerExit>((resolve) => {
-      let error: string | undefined
-      child.on('error', (err) => {
-        error = err.message
-      })
-      // 'close' comes after 'exit', and also after a spawn that failed
-      child.on('close', (code, signal) => {
-        if (pid) endRun(pid, launch.marker)
-        resolve({code: error && !pid ? null : code, signal, ...(error ? {error} : {})})
-      })
+    if (launch.hold !== 'spawn') return spawnRunner(launch)
+    let decide!: (run: boolean) => void
+    const launched = new Promise<LaunchedRunner | undefined>((resolve) => {
+      decide = (run) => resolve(run ? spawnRunner({...launch, hold: undefined}) : undefined)
     })
-    return {started: Promise.resolve(pid), exited}
+    return {
+      started: launched.then((run) => run?.started),
+      exited: launched.then((run) => run?.exited ?? {code: null, signal: null}),
+      // the first word counts
+      release: (run) => decide(run),
+    }
   },
+}
+
+/** A runner (or, held on fd 3, its sandbox) started now. */
+function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
+  let log: number
+  try {
+    log = openSync(launch.logFile, 'w')
+  } catch (err) {
+    const error = `cannot write ${launch.logFile}: ${(err as Error).message}`
+    return {started: Promise.resolve(undefined), exited: Promise.resolve({code: null, signal: null, error}), release: () => {}}
+  }
+  let child: ReturnType<typeof spawn>
+  const held = launch.hold === 'fd3'
+  try {
+    child = spawn(launch.program, launch.args, {
+      cwd: launch.cwd,
+      env: environmentOf(launch.env),
+      detached: true,
+      stdio: held ? ['ignore', log, log, 'pipe'] : ['ignore', log, log],
+    })
+  } finally {
+    // the child holds its own copy
+    closeSync(log)
+  }
+  const pid = child.pid
+  const gate = held ? (child.stdio[3] as Writable | null) : null
+  // a process that died before it was released closes the pipe under the write
+  gate?.on('error', () => {})
+  const exited = new Promise<RunnerExit>((resolve) => {
+    let error: string | undefined
+    child.on('error', (err) => {
+      error = err.message
+    })
+    // 'close' comes after 'exit', and also after a spawn that failed
+    child.on('close', (code, signal) => {
+      if (pid) endRun(pid, launch.marker)
+      resolve({code: error && !pid ? null : code, signal, ...(error ? {error} : {})})
+    })
+  })
+  if (!held) return {started: Promise.resolve(pid), exited, release: () => {}}
+  let release!: (run: boolean) => void
+  const started = new Promise<number | undefined>((resolve) => {
+    let decided = false
+    release = (run) => {
+      if (decided) return
+      decided = true
+      if (run) gate?.end('1')
+      else {
+        // nothing of the runner ran: the waiting sandbox goes, and its exit says it was killed
+        gate?.destroy()
+        signalGroup(pid, 'SIGKILL')
+      }
+      resolve(run ? pid : undefined)
+    }
+  })
+  return {started, exited, release}
 }

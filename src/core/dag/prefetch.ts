@@ -65,15 +65,14 @@ export class ClaimBuffer {
 
   /**
    * Claims one node ahead of need, for a slot whose runner is still running:
-   * the next `next()` gets it at once instead of waiting for a claim commit.
-   * Nothing when a node is held already or nothing is claimable now (the
-   * slot's own claim later says why).
+   * the caller owns it (starts it, or puts it back). Nothing when nodes of a
+   * batch are held already or nothing is claimable now (the slot's own claim
+   * later says why).
    */
   async claimAhead(): Promise<NodeFile | undefined> {
     if (this.held.length > 0) return undefined
     const result = await claimNextNodes(this.ws, this.opts, 1)
     if ('reason' in result) return undefined
-    this.held.push(...result.claimed)
     return result.claimed[0]
   }
 

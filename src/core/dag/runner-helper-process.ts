@@ -4,7 +4,7 @@
  * the IPC channel. It is small, so a fork of it is cheap, and it leaves as
  * soon as that channel closes: rigor exited, however it exited.
  */
-import {directLauncher, type RunnerLaunch} from './launcher.js'
+import {directLauncher, type LaunchedRunner, type RunnerLaunch} from './launcher.js'
 import type {HelperReply, HelperRequest} from './runner-helper-protocol.js'
 
 // rigor decides when its runners stop: a Ctrl-C reaches the terminal's whole process group, this process
@@ -17,9 +17,21 @@ const reply = (message: HelperReply) => {
   if (process.connected) process.send?.(message)
 }
 
+// held launches, until they are released
+const held = new Map<number, LaunchedRunner>()
+
 process.on('message', (request: HelperRequest) => {
+  if ('release' in request) {
+    held.get(request.id)?.release(request.release)
+    held.delete(request.id)
+    return
+  }
   const run = directLauncher.launch(request.launch as RunnerLaunch)
+  if (request.launch.hold) held.set(request.id, run)
   void run.started.then((pid) => reply({id: request.id, pid: pid ?? null}))
-  void run.exited.then((exit) => reply({id: request.id, exit}))
+  void run.exited.then((exit) => {
+    held.delete(request.id)
+    reply({id: request.id, exit})
+  })
 })
 reply({ready: true})

@@ -89,7 +89,11 @@ export class RunnerHelper implements RunnerLauncher {
     }
     this.pending.set(id, run)
     this.refresh()
-    return {started, exited}
+    const release = (go: boolean) => {
+      // a helper gone meanwhile has ended the run already (onHelperExit)
+      if (!this.exited && child.connected) child.send({id, release: go} satisfies HelperRequest, () => {})
+    }
+    return {started, exited, release}
   }
 
   /** Lets the helper leave and waits for it (killing it after a while); runs still in flight end as failed. */

@@ -46,6 +46,13 @@ export interface RunRequest {
   groups?: RunGroups
   /** called once the runner's process has started */
   onStarted?: () => void
+  /**
+   * The run waits for this before its runner starts (true) or ends without
+   * starting it (false): a node claimed ahead is made ready, its sandbox set
+   * up, while the slot that will run it is still busy. Its time, and the
+   * timeout, count from the start.
+   */
+  startGate?: Promise<boolean>
   /** where the process is started: this process unless told (a work loop passes its RunnerHelper) */
   launcher?: RunnerLauncher
 }
@@ -61,6 +68,10 @@ export interface ProcessOutcome {
   sandbox: 'on' | 'off'
   /** `sandbox: on` and bwrap cannot start: the runner was not started */
   sandboxError?: string
+  /** the start gate said no: the runner never ran */
+  notStarted?: boolean
+  /** when the runner started (epoch ms), or when it was found it would not */
+  startedAt: number
 }
 
 /**
@@ -102,12 +113,14 @@ export function parseTimeout(value: string | number | undefined, fallbackMs: num
  */
 export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   await mkdir(req.outDir, {recursive: true})
-  const started = Date.now()
   const decision = await decideSandbox(req.sandbox)
   if ('fallback' in decision && decision.fallback) req.warn?.(decision.fallback)
   if ('error' in decision) {
+    const go = await startWhen(req.startGate, req.signal)
+    const ended = {exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, startedAt: Date.now()}
+    if (!go) return {...ended, sandbox: 'off', notStarted: true}
     await writeFile(join(req.outDir, RUN_LOG), `rigor: ${decision.error}\n`)
-    return {exitCode: null, signal: null, timedOut: false, aborted: false, durationMs: 0, sandbox: 'off', sandboxError: decision.error}
+    return {...ended, sandbox: 'off', sandboxError: decision.error}
   }
   const sandboxed = decision.use
   const runId = req.record?.run ?? randomBytes(6).toString('hex')
@@ -126,6 +139,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
         },
         command,
         commandArgs,
+        req.startGate ? {blockFd: 3} : {},
       )
     : [command, commandArgs]
 
@@ -137,7 +151,26 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
     logFile: join(req.outDir, RUN_LOG),
     // one that left the group still carries the run's marker (in the sandbox the PID namespace takes it)
     marker: sandboxed ? undefined : `${RUN_MARKER}=${runId}`,
+    hold: req.startGate ? (sandboxed ? 'fd3' : 'spawn') : undefined,
   })
+  if (req.startGate) {
+    const go = await startWhen(req.startGate, req.signal)
+    launched.release(go)
+    if (!go) {
+      await launched.exited
+      return {
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        aborted: false,
+        durationMs: 0,
+        startedAt: Date.now(),
+        sandbox: sandboxed ? 'on' : 'off',
+        notStarted: true,
+      }
+    }
+  }
+  const started = Date.now()
   let pgid: number | undefined
   let stopRequested = false
   let killTimer: NodeJS.Timeout | undefined
@@ -193,9 +226,25 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
     timedOut,
     aborted,
     durationMs: Date.now() - started,
+    startedAt: started,
     spawnError: exit.error,
     sandbox: sandboxed ? 'on' : 'off',
   }
+}
+
+/** The start gate's word (true without one); a stop asked for meanwhile is a no. */
+export function startWhen(gate: Promise<boolean> | undefined, signal: AbortSignal | undefined): Promise<boolean> {
+  if (!gate) return Promise.resolve(true)
+  if (!signal) return gate
+  if (signal.aborted) return Promise.resolve(false)
+  return new Promise((resolve) => {
+    const stop = () => resolve(false)
+    signal.addEventListener('abort', stop, {once: true})
+    void gate.then((go) => {
+      signal.removeEventListener('abort', stop)
+      resolve(go && !signal.aborted)
+    })
+  })
 }
 
 /**

@@ -124,7 +124,7 @@ export interface SandboxSpec {
  * without a controlling terminal, and a second session would take the runner
  * out of the process group rigor signals.
  */
-export function sandboxArgv(spec: SandboxSpec, program: string, args: string[]): [string, string[]] {
+export function sandboxArgv(spec: SandboxSpec, program: string, args: string[], hold: {blockFd?: number} = {}): [string, string[]] {
   const argv = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
   // before the workspace and its hidden .git: a directory shown here cannot show that .git again
   for (const dir of spec.shownDirs ?? []) argv.push('--ro-bind', dir, dir)
@@ -138,6 +138,8 @@ export function sandboxArgv(spec: SandboxSpec, program: string, args: string[]):
   for (const dir of hidden.dirs) argv.push('--remount-ro', dir)
   for (const overlay of spec.overlays) argv.push('--ro-bind', overlay.source, overlay.target)
   if (!spec.network) argv.push('--unshare-net')
+  // set up now, run the runner when a byte arrives on this descriptor (see RunnerLaunch.hold)
+  if (hold.blockFd !== undefined) argv.push('--block-fd', String(hold.blockFd))
   argv.push(...BASE_FLAGS, '--chdir', spec.root, '--', program, ...args)
   return [BWRAP, argv]
 }

@@ -6,6 +6,7 @@ import type {RunGroups} from '../proc.js'
 import type {RunnerLauncher} from '../dag/launcher.js'
 import type {AdmissionPolicyFactory} from '../dag/admission.js'
 import type {NothingClaimableReason} from '../dag/scheduler.js'
+import type {NodeFile} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 import {GitFailedError} from '../errors.js'
 import type {ChangeFeed} from './follow.js'
@@ -130,18 +131,85 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     claiming = next.catch(() => {})
     return next
   }
-  const claimSerially = (): Promise<ClaimResult | undefined> =>
-    serially(() => claims.next(opts.maxNodes === undefined ? undefined : opts.maxNodes - summary.claimed))
-
-  // Short runs spend a good part of their time between one runner's end and the next one's start, mostly on the
-  // claim commit: while every slot runs, the next node is claimed ahead (one at a time, taken by whichever slot
-  // ends first). Not through a remote, whose batches already follow the contention (ClaimBuffer).
+  // Short runs spend a good part of their time between one runner's end and the next one's start: the claim commit,
+  // the run's directory and data, the sandbox's set-up. While every slot runs, the next node is claimed ahead and made
+  // ready to start (its sandbox waiting on a descriptor), and whichever slot ends first starts it. Not through a
+  // remote, whose batches already follow the contention (ClaimBuffer).
+  const ready: ReadyRun[] = []
   const runTimes = new RecentRunTimes()
+  const claimSerially = (): Promise<{ready: ReadyRun} | {result: ClaimResult} | undefined> =>
+    serially(async () => {
+      const run = ready.shift()
+      if (run) return {ready: run}
+      return {result: await claims.next(opts.maxNodes === undefined ? undefined : opts.maxNodes - summary.claimed)}
+    })
   const claimAhead = () => {
     if (!claimAheadWanted({running, parallel: opts.parallel, distributed: ws.distributed, recentRunMs: runTimes.mean})) return
-    const room = () => opts.maxNodes === undefined || summary.claimed + claims.heldCount < opts.maxNodes
+    const room = () =>
+      ready.length === 0 && (opts.maxNodes === undefined || summary.claimed + claims.heldCount + ready.length < opts.maxNodes)
+    if (!room()) return
     // a failure here is met again, and reported, by the slot's own claim
-    if (room()) serially(() => (room() ? claims.claimAhead() : Promise.resolve(undefined))).catch(() => {})
+    serially(async () => {
+      const node = room() ? await claims.claimAhead() : undefined
+      if (node) ready.push(startRun(node, true))
+    }).catch(() => {})
+  }
+
+  /** One node's run, started now or (ahead) made ready and started by `start(true)`. */
+  const startRun = (node: NodeFile, ahead: boolean): ReadyRun => {
+    let processEnded!: () => void
+    const ended = new Promise<void>((resolve) => (processEnded = resolve))
+    let start: (go: boolean) => void = () => {}
+    const startGate = ahead ? new Promise<boolean>((resolve) => (start = resolve)) : undefined
+    let startedAt: number | undefined
+    // a claim that lands after the stop is put back at once by executeClaimedNode, without running
+    const outcome = executeClaimedNode(ws, node, {
+      worker: opts.worker,
+      signal,
+      pollMs: opts.pollMs,
+      startGate,
+      onProcessStart: () => {
+        startedAt = Date.now()
+        claimAhead()
+      },
+      onProcessEnd: () => {
+        if (startedAt !== undefined) runTimes.add(Date.now() - startedAt)
+        processEnded()
+      },
+      groups: opts.groups,
+      launcher: opts.launcher,
+      telemetry: opts.telemetry,
+    })
+    return {node, ended, outcome, start}
+  }
+
+  /** A slot's run, counted from its start until its verdict; the slot moves on once its process ended. */
+  const runInSlot = (index: number, run: ReadyRun): Promise<void> => {
+    summary.claimed++
+    running++
+    emit({type: 'claimed', slot: index, id: run.node.id, attempt: run.node.attempt})
+    const finished = run.outcome
+      .then((outcome) => {
+        if (outcome.kind === 'verdict') {
+          summary.finished++
+          summary.by_status[outcome.status] = (summary.by_status[outcome.status] ?? 0) + 1
+        } else if (outcome.kind === 'released') summary.released++
+        else summary.lost++
+        emit({type: 'finished', slot: index, outcome})
+      })
+      .catch((err: unknown) => {
+        emit({type: 'error', slot: index, message: (err as Error).message})
+        failure ??= err
+        failed.abort()
+      })
+      .finally(() => {
+        running--
+        inFlight.delete(finished)
+        wakeAll()
+      })
+    inFlight.add(finished)
+    run.start(true)
+    return Promise.race([run.ended, finished])
   }
 
   const slot = async (index: number): Promise<void> => {
@@ -158,9 +226,9 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   const slotLoop = async (index: number): Promise<void> => {
     while (!signal.aborted && underMaxNodes()) {
       const seen = changes
-      let result: ClaimResult | undefined
+      let next: Awaited<ReturnType<typeof claimSerially>>
       try {
-        result = await claimSerially()
+        next = await claimSerially()
       } catch (err) {
         // following a remote, an unreachable remote is waited out (the fetches back off) rather than the end
         if (!(opts.follow && ws.distributed && err instanceof GitFailedError) || signal.aborted) throw err
@@ -168,7 +236,13 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
         if (changes === seen) await nextWake()
         continue
       }
-      if (!result) return
+      if (!next) return
+      if ('ready' in next) {
+        saidWaiting = ''
+        await runInSlot(index, next.ready)
+        continue
+      }
+      const result = next.result
       if (!result.claimed) {
         lastIdle = result
         if (signal.aborted || (running === 0 && !opts.follow)) return
@@ -182,50 +256,8 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       }
       saidWaiting = ''
       opts.follow?.claimed()
-      summary.claimed++
-      running++
-      emit({type: 'claimed', slot: index, id: result.claimed.id, attempt: result.claimed.attempt})
       // the slot claims its next node as soon as the process ends; the verdict commits behind it
-      let processEnded!: () => void
-      const ended = new Promise<void>((resolve) => (processEnded = resolve))
-      let startedAt: number | undefined
-      // a claim that lands after the stop is put back at once by executeClaimedNode, without running
-      const finished = executeClaimedNode(ws, result.claimed, {
-        worker: opts.worker,
-        signal,
-        pollMs: opts.pollMs,
-        onProcessStart: () => {
-          startedAt = Date.now()
-          claimAhead()
-        },
-        onProcessEnd: () => {
-          if (startedAt !== undefined) runTimes.add(Date.now() - startedAt)
-          processEnded()
-        },
-        groups: opts.groups,
-        launcher: opts.launcher,
-        telemetry: opts.telemetry,
-      })
-        .then((outcome) => {
-          if (outcome.kind === 'verdict') {
-            summary.finished++
-            summary.by_status[outcome.status] = (summary.by_status[outcome.status] ?? 0) + 1
-          } else if (outcome.kind === 'released') summary.released++
-          else summary.lost++
-          emit({type: 'finished', slot: index, outcome})
-        })
-        .catch((err: unknown) => {
-          emit({type: 'error', slot: index, message: (err as Error).message})
-          failure ??= err
-          failed.abort()
-        })
-        .finally(() => {
-          running--
-          inFlight.delete(finished)
-          wakeAll()
-        })
-      inFlight.add(finished)
-      await Promise.race([ended, finished])
+      await runInSlot(index, startRun(result.claimed, false))
     }
   }
 
@@ -242,7 +274,11 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   } finally {
     signal.removeEventListener('abort', wakeAll)
     await opts.follow?.close()
-    // nodes claimed ahead that no slot started (a stop, --max-nodes, a failure) go back at once
+    // nodes claimed ahead that no slot started (a stop, a failure) go back at once, without running
+    const unstarted = ready.splice(0)
+    for (const run of unstarted) run.start(false)
+    for (const outcome of await Promise.allSettled(unstarted.map((run) => run.outcome)))
+      if (outcome.status === 'fulfilled' && outcome.value.kind === 'released') summary.released++
     summary.released += (await claims.releaseUnstarted()).length
   }
   if (failure) throw failure
@@ -255,6 +291,16 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     emit({type: 'idle', reason: lastIdle.reason, detail: lastIdle.detail})
   }
   return summary
+}
+
+/** A node claimed ahead: its run is under way up to the runner's start, which `start(true)` gives. */
+interface ReadyRun {
+  node: NodeFile
+  /** the runner's process ended (or the run ended without one) */
+  ended: Promise<void>
+  outcome: Promise<ExecuteOutcome>
+  /** start it (true), or put it back without running it (false); nothing for a run started at once */
+  start: (go: boolean) => void
 }
 
 /** Runs shorter than this (a running mean) have their next node claimed while they run. */
