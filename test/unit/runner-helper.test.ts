@@ -112,12 +112,13 @@ describe.each([
         ? sandboxArgv({root: dir, readable: [], writable: [dir], overlays: [], network: false}, 'sh', ['-c', script], {blockFd: 3})
         : ['sh', ['-c', script]]
     const [name, value] = mark.split('=') as [string, string]
-    const run = launcher.launch({program, args, cwd: dir, env: {unset: [], set: {[name]: value}}, logFile: join(dir, 'run.log'), hold})
-    return {run, mark, ran}
+    const log = join(dir, `run-${value}.log`)
+    const run = launcher.launch({program, args, cwd: dir, env: {unset: [], set: {[name]: value}}, logFile: log, hold})
+    return {run, mark, ran, log}
   }
 
   it.skipIf(!HAS_BWRAP)('fd3: the sandbox starts at once and waits; released, the runner runs in it', async () => {
-    const {run, mark, ran} = heldRunner(await make(), 'fd3')
+    const {run, mark, ran, log} = heldRunner(await make(), 'fd3')
     // bwrap is up, holding: the runner has not run
     await waitFor('the held sandbox to start', () => pidsWithEnv(mark).length > 0)
     expect(existsSync(ran)).toBe(false)
@@ -125,7 +126,7 @@ describe.each([
     const pid = await run.started
     expect(pid).toBeGreaterThan(0)
     expect(await run.exited).toEqual({code: 0, signal: null})
-    expect(readFileSync(join(dir, 'run.log'), 'utf8')).toBe('ran\n')
+    expect(readFileSync(log, 'utf8')).toBe('ran\n')
     expect(existsSync(ran)).toBe(true)
   })
 
@@ -150,8 +151,9 @@ describe.each([
     rmSync(kept.ran)
     const dropped = heldRunner(launcher, 'spawn')
     dropped.run.release(false)
-    // a second word changes nothing
+    // a second word changes nothing (a spawn would have opened its log at once)
     dropped.run.release(true)
+    expect(existsSync(dropped.log)).toBe(false)
     expect(await dropped.run.started).toBeUndefined()
     expect(await dropped.run.exited).toEqual({code: null, signal: null})
     expect(existsSync(dropped.ran)).toBe(false)

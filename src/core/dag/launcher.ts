@@ -89,12 +89,17 @@ export const directLauncher: RunnerLauncher = {
     if (launch.hold !== 'spawn') return spawnRunner(launch)
     let decide!: (run: boolean) => void
     const launched = new Promise<LaunchedRunner | undefined>((resolve) => {
-      decide = (run) => resolve(run ? spawnRunner({...launch, hold: undefined}) : undefined)
+      let decided = false
+      decide = (run) => {
+        // the first word counts: a second must not spawn a runner nobody follows
+        if (decided) return
+        decided = true
+        resolve(run ? spawnRunner({...launch, hold: undefined}) : undefined)
+      }
     })
     return {
       started: launched.then((run) => run?.started),
       exited: launched.then((run) => run?.exited ?? {code: null, signal: null}),
-      // the first word counts
       release: (run) => decide(run),
     }
   },

@@ -180,6 +180,8 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       launcher: opts.launcher,
       telemetry: opts.telemetry,
     })
+    // a run made ready ahead may fail before a slot takes it: the slot (or the final clean-up) reports it then
+    outcome.catch(() => {})
     return {node, ended, outcome, start}
   }
 
