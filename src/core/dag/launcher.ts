@@ -89,13 +89,7 @@ export const directLauncher: RunnerLauncher = {
     if (launch.hold !== 'spawn') return spawnRunner(launch)
     let decide!: (run: boolean) => void
     const launched = new Promise<LaunchedRunner | undefined>((resolve) => {
-      let decided = false
-      decide = (run) => {
-        // the first word counts: a second must not spawn a runner nobody follows
-        if (decided) return
-        decided = true
-        resolve(run ? spawnRunner({...launch, hold: undefined}) : undefined)
-      }
+      decide = firstWordOnly((run) => resolve(run ? spawnRunner({...launch, hold: undefined}) : undefined))
     })
     return {
       started: launched.then((run) => run?.started),
@@ -103,6 +97,16 @@ export const directLauncher: RunnerLauncher = {
       release: (run) => decide(run),
     }
   },
+}
+
+/** A held launch's release acts on its first word only: a second must not start a runner nobody follows. */
+function firstWordOnly(act: (run: boolean) => void): (run: boolean) => void {
+  let said = false
+  return (run) => {
+    if (said) return
+    said = true
+    act(run)
+  }
 }
 
 /** A runner (or, held on fd 3, its sandbox) started now. */
@@ -145,10 +149,7 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
   if (!held) return {started: Promise.resolve(pid), exited, release: () => {}}
   let release!: (run: boolean) => void
   const started = new Promise<number | undefined>((resolve) => {
-    let decided = false
-    release = (run) => {
-      if (decided) return
-      decided = true
+    release = firstWordOnly((run) => {
       if (run) gate?.end('1')
       else {
         // nothing of the runner ran: the waiting sandbox goes, and its exit says it was killed
@@ -156,7 +157,7 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
         signalGroup(pid, 'SIGKILL')
       }
       resolve(run ? pid : undefined)
-    }
+    })
   })
   return {started, exited, release}
 }
