@@ -241,6 +241,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       if (!next) return
       if ('ready' in next) {
         saidWaiting = ''
+        opts.follow?.claimed()
         await runInSlot(index, next.ready)
         continue
       }
