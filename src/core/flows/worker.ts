@@ -1,3 +1,4 @@
+import {setMaxListeners} from 'node:events'
 import type {ClaimResult} from '../dag/claims.js'
 import {ClaimBuffer} from '../dag/prefetch.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
@@ -116,6 +117,9 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   let failure: unknown
   const deadline = opts.stopAt ? deadlineSignal(opts.stopAt) : undefined
   const signal = AbortSignal.any([opts.signal, deadline, failed.signal].filter((s) => s !== undefined))
+  // every run in flight listens for the stop once: the slots' runs, the node made ready ahead, and the verdicts of
+  // short runs still committing behind them (a dozen is normal with instant runs, not a leak)
+  setMaxListeners(0, signal)
   // following, a slot may wait with nothing running: only the stop can wake it then
   signal.addEventListener('abort', wakeAll, {once: true})
 
