@@ -135,7 +135,8 @@ describe.each([
     await waitFor('the held sandbox to start', () => pidsWithEnv(mark).length > 0)
     run.release(false)
     expect(await run.started).toBeUndefined()
-    expect((await run.exited).signal).toBe('SIGKILL')
+    const exit = await run.exited
+    expect(exit.signal, JSON.stringify(exit)).toBe('SIGKILL')
     await waitFor('nothing of it left', () => pidsWithEnv(mark).length === 0)
     expect(existsSync(ran)).toBe(false)
   })

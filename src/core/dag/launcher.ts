@@ -150,12 +150,10 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
   let release!: (run: boolean) => void
   const started = new Promise<number | undefined>((resolve) => {
     release = firstWordOnly((run) => {
+      // Not run: the waiting sandbox is killed, and its exit says so. The pipe is left to close with it: to bwrap's
+      // --block-fd an end of file is a go as much as a byte, and a close before the kill let runners start (under load)
       if (run) gate?.end('1')
-      else {
-        // nothing of the runner ran: the waiting sandbox goes, and its exit says it was killed
-        gate?.destroy()
-        signalGroup(pid, 'SIGKILL')
-      }
+      else signalGroup(pid, 'SIGKILL')
       resolve(run ? pid : undefined)
     })
   })
