@@ -72,6 +72,21 @@ describe.each([
     for (const id of ['quick/q0', 'quick/q1', 'gated/g0', 'gated/g1', 'gated/g2', 'gated/g3']) expect(claims.get(id), id).toBe(1)
   })
 
+  it('SIGKILL of the worker: the node held ahead never runs', async () => {
+    repo = workspace()
+    seedQuickThenGated(repo.dir, 4, sandbox)
+    const worker = rigorAsync(repo.dir, ['work', '--parallel', '2', '--json'])
+    await twoRunningOneAhead(repo.dir)
+    const held = runDirs(repo.dir).find((run) => !existsSync(join(repo!.dir, '.git/rigor/runs', run, 'out/started')))!
+    worker.kill('SIGKILL')
+    await worker
+    // in the sandbox the runners and the waiting sandbox go with the worker's helper; without it the runners outlive a
+    // SIGKILLed worker (rigor supervise's job) and are let finish here; once nothing is left, nothing can start later
+    writeFileSync(join(repo.dir, 'gate'), '')
+    await waitFor('no runner process left', () => pidsWithEnv(`RIGOR_WORKSPACE=${repo!.dir}`).length === 0)
+    expect(existsSync(join(repo.dir, '.git/rigor/runs', held, 'out/started'))).toBe(false)
+  })
+
   it('SIGTERM puts the node claimed ahead back with the stopped runs, no attempt counted', async () => {
     repo = workspace()
     seedQuickThenGated(repo.dir, 4, sandbox)

@@ -57,10 +57,11 @@ describe.skipIf(skip !== undefined)('rigor on Slurm (a one-node cluster started 
   it('a task nearing its time limit stops its runners and puts its claims back before Slurm would kill it', async () => {
     const {bare, clone, scratch} = kit.remoteWorkspace(
       {nodes: ids(4, 'long').map((id) => ({id, team: 'default', run: {command: SLOW_RUNNER, timeout: '5m'}}))},
-      'slurm: {time: "00:01:00"}',
+      'slurm: {time: "00:02:00"}',
     )
-    // one minute, of which the last 45 s are the grace: the worker leaves about 15 s after it starts
-    const jobId = kit.submit(clone, ['--workers', '1', '--parallel', '2', '--grace', '45s', '--scratch', scratch], {
+    // two minutes, of which the last 90 s are the grace: the worker leaves about 30 s after the job starts (15 s were
+    // too few on a machine loaded by the rest of the suite: the task's set-up took them all and it claimed nothing)
+    const jobId = kit.submit(clone, ['--workers', '1', '--parallel', '2', '--grace', '90s', '--scratch', scratch], {
       RIGOR_TEST_SLEEP_MS: '300000',
     })
     await kit.cluster().waitForJob(jobId, 120_000)

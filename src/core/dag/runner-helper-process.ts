@@ -11,7 +11,6 @@ import type {HelperReply, HelperRequest} from './runner-helper-protocol.js'
 // included, and a batch system's SIGTERM reaches every process of the job; rigor handles both and then leaves,
 // which closes the channel
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {})
-process.on('disconnect', () => process.exit(0))
 
 const reply = (message: HelperReply) => {
   if (process.connected) process.send?.(message)
@@ -19,6 +18,12 @@ const reply = (message: HelperReply) => {
 
 // held launches, until they are released
 const held = new Map<number, LaunchedRunner>()
+// a sandbox still waiting for its start is killed before this process's exit closes its pipe (an end of file would
+// start its runner)
+process.on('disconnect', () => {
+  for (const run of held.values()) run.release(false)
+  process.exit(0)
+})
 
 process.on('message', (request: HelperRequest) => {
   if ('release' in request) {
