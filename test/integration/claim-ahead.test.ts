@@ -3,25 +3,16 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {SH_OK} from '../fixtures/runners.js'
+import {SH_GATED, SH_OK} from '../fixtures/runners.js'
 import {pidsWithEnv, runDirs, SLOW, waitFor} from '../helpers/processes.js'
 import {actionsPerNode, workspace, writeSpec} from './helpers.js'
 import {probeSandbox} from '../../src/core/dag/sandbox.js'
 
 const HAS_BWRAP = (await probeSandbox()).ok
 
-/**
- * While every slot runs a short run, `rigor work` claims the next node ahead
- * (src/core/flows/worker.ts): the slot that ends first starts it without
- * waiting for a claim commit. Two quick nodes first make the runs "short";
- * then gated nodes run until the test creates the gate file.
- */
-const GATED = [
-  'sh',
-  '-c',
-  'touch "$RIGOR_OUT/started"; while [ ! -f "$RIGOR_WORKSPACE/gate" ]; do sleep 0.05; done; ' +
-    'printf \'{"metrics":{"sharpe":1.0}}\' > "$RIGOR_OUT/verdict.json"',
-]
+// While every slot runs a short run, `rigor work` claims the next node ahead and makes it ready
+// (src/core/flows/worker.ts): the slot that ends first starts it at once. Two quick nodes first make the
+// runs "short"; then gated nodes (SH_GATED) run until the test creates the gate file.
 
 let repo: TempRepo | undefined
 afterEach(() => {
@@ -31,7 +22,7 @@ afterEach(() => {
 
 function seedQuickThenGated(dir: string, gated: number, sandbox: 'auto' | 'off'): void {
   const quick = [0, 1].map((i) => ({id: `quick/q${i}`, team: 'default', priority: 10, run: {command: SH_OK, sandbox}}))
-  const gatedNodes = Array.from({length: gated}, (_, i) => ({id: `gated/g${i}`, team: 'default', run: {command: GATED, sandbox}}))
+  const gatedNodes = Array.from({length: gated}, (_, i) => ({id: `gated/g${i}`, team: 'default', run: {command: SH_GATED, sandbox}}))
   writeSpec(dir, {nodes: [...quick, ...gatedNodes]})
   expect(rigor(dir, ['seed', 'spec.yaml']).code).toBe(0)
 }

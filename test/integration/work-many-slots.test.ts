@@ -3,16 +3,9 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
+import {SH_GATED} from '../fixtures/runners.js'
 import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
 import {workspace, writeSpec} from './helpers.js'
-
-// runners that hold until the test creates the gate file: every slot busy at once
-const GATED = [
-  'sh',
-  '-c',
-  'touch "$RIGOR_OUT/started"; while [ ! -f "$RIGOR_WORKSPACE/gate" ]; do sleep 0.05; done; ' +
-    'printf \'{"metrics":{"sharpe":1.0}}\' > "$RIGOR_OUT/verdict.json"',
-]
 
 let repo: TempRepo | undefined
 afterEach(() => {
@@ -25,7 +18,7 @@ describe('rigor work with many slots', {timeout: SLOW}, () => {
     repo = workspace()
     const dir = repo.dir
     writeSpec(dir, {
-      nodes: Array.from({length: 12}, (_, i) => ({id: `wide/w${i}`, team: 'default', run: {command: GATED, sandbox: 'off'}})),
+      nodes: Array.from({length: 12}, (_, i) => ({id: `wide/w${i}`, team: 'default', run: {command: SH_GATED, sandbox: 'off'}})),
     })
     expect(rigor(dir, ['seed', 'spec.yaml']).code).toBe(0)
     const worker = rigorAsync(dir, ['work', '--parallel', '12', '--json'])
