@@ -1,5 +1,4 @@
-import {constants} from 'node:fs'
-import {open, type FileHandle} from 'node:fs/promises'
+import {closeSync, constants, fstatSync, openSync, read, readSync} from 'node:fs'
 
 /**
  * JSON read with bounded memory: while the bytes stream in, every string longer
@@ -31,10 +30,10 @@ const QUOTE = 0x22
 const BACKSLASH = 0x5c
 
 export async function readBoundedJson(file: string, opts: BoundedJsonOptions, name = file): Promise<BoundedJson> {
-  let handle: FileHandle
+  let fd: number
   try {
     // no symlink, and never wait on a FIFO the runner left in its place
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     return {
@@ -46,13 +45,15 @@ export async function readBoundedJson(file: string, opts: BoundedJsonOptions, na
     }
   }
   try {
-    const info = await handle.stat()
+    const info = fstatSync(fd)
     if (!info.isFile()) return {ok: false, reason: `${name} is not a regular file`}
     if (info.size > opts.maxFileBytes) return {ok: false, reason: `${name} is ${info.size} bytes; rigor reads at most ${opts.maxFileBytes}`}
     const capper = new StringCapper(opts.maxString)
-    const buffer = Buffer.alloc(CHUNK)
-    for (;;) {
-      const {bytesRead} = await handle.read(buffer, 0, CHUNK, null)
+    const buffer = Buffer.alloc(Math.min(CHUNK, Math.max(info.size + 1, 64 * 1024)))
+    // the usual verdict.json of a few hundred bytes is read at once; a large one a chunk at a time through the
+    // thread pool, so that reading a gigabyte does not hold up the work loop's other runs
+    for (let chunk = 0; ; chunk++) {
+      const bytesRead = chunk === 0 ? readSync(fd, buffer, 0, buffer.length, null) : await readChunk(fd, buffer)
       if (bytesRead === 0) break
       capper.push(buffer.subarray(0, bytesRead))
       if (capper.bytes > opts.maxBytes) {
@@ -71,8 +72,14 @@ export async function readBoundedJson(file: string, opts: BoundedJsonOptions, na
     const cuts: CutString[] = []
     return {ok: true, value: uncut(value, '', cuts), cuts}
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
+}
+
+function readChunk(fd: number, buffer: Buffer): Promise<number> {
+  return new Promise((resolve, reject) =>
+    read(fd, buffer, 0, buffer.length, null, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead))),
+  )
 }
 
 /**

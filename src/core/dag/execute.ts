@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto'
-import {mkdir, rm} from 'node:fs/promises'
+import {mkdirSync, rmSync} from 'node:fs'
 import {extname, join, posix, resolve, sep} from 'node:path'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {researchDataFile} from '../state/holdout.js'
@@ -88,7 +88,10 @@ async function runClaimedNode(
   const run = `${claimed.id.replace(/\//g, '__')}.${claimed.attempt}.${randomBytes(4).toString('hex')}`
   const runDir = join(runsDirectory(ws.repo.paths.commonDir), run)
   const outDir = join(runDir, 'out')
-  await mkdir(outDir, {recursive: true})
+  // the run directory's life (made, its record written, its outputs read, removed) is a dozen small file-system
+  // calls a run: called synchronously they cost a few microseconds each, through the thread pool ten times that of
+  // the work loop's thread (see docs/benchmarks.md, "Issue 16, eighth pass")
+  mkdirSync(outDir, {recursive: true})
   const stop = new AbortController()
   let stopCause: 'cancelled' | 'lost' | 'shutdown' | undefined
   const onShutdown = () => {
@@ -187,7 +190,7 @@ async function runClaimedNode(
   } finally {
     watcher.stop()
     opts.signal?.removeEventListener('abort', onShutdown)
-    await rm(runDir, {recursive: true, force: true})
+    rmSync(runDir, {recursive: true, force: true})
   }
 }
 

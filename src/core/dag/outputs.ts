@@ -1,5 +1,4 @@
-import {constants, type Dirent, type Stats} from 'node:fs'
-import {lstat, open, readdir, type FileHandle} from 'node:fs/promises'
+import {closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, type Dirent, type Stats} from 'node:fs'
 import {sha256} from '../state/checksum.js'
 import type {Omission, RunnerLimits, StoredArtifact, Truncation} from '../schemas/index.js'
 import {caseCollisions, decodeOutputName, outputPathProblem, printable} from '../validation.js'
@@ -68,13 +67,15 @@ interface Found {
  * The run's outputs as they will be committed under out/: every regular file
  * git and every clone can hold, within the limits, read without following a
  * symbolic link. What is left out is listed with the reason; run.log beyond
- * its limit keeps its head and tail.
+ * its limit keeps its head and tail. The files are read with synchronous calls:
+ * a run's few small files cost microseconds that way, and ten times more
+ * through the thread pool on the work loop's thread (docs/benchmarks.md).
  */
 export async function collectOutputs(outDir: string, limits: RunnerLimits, store?: LargeFileStore): Promise<CollectedOutputs> {
-  const swapped = await outDirProblem(outDir)
+  const swapped = outDirProblem(outDir)
   if (swapped) return {files: [], omitted: [{path: 'out/', reason: swapped}], truncated: [], leftOut: new Map([['.', swapped]]), stored: []}
   const stored: StoredArtifact[] = []
-  const {found, leftOut} = await walk(outDir)
+  const {found, leftOut} = walk(outDir)
   found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const candidates: Found[] = []
   for (const f of found) {
@@ -101,7 +102,7 @@ export async function collectOutputs(outDir: string, limits: RunnerLimits, store
     }
     // run.log is rigor's own record of the run: kept (in part) outside the file limits
     if (f.path === RUN_LOG) {
-      const log = await readHeadAndTail(f.full, limits.run_log)
+      const log = readHeadAndTail(f.full, limits.run_log)
       if (!log.ok) leftOut.push({path: f.path, kind: log.kind, reason: log.reason})
       else {
         files.push(artifact(f.path, log.content))
@@ -116,7 +117,7 @@ export async function collectOutputs(outDir: string, limits: RunnerLimits, store
       leftOut.push({path: f.path, kind: 'files', reason: groupReason('files', limits)})
       continue
     }
-    const read = await readRegularFile(f.full, limits.file_size, limits.total_size - total)
+    const read = readRegularFile(f.full, limits.file_size, limits.total_size - total)
     if (!read.ok && store && !protocol && (read.kind === 'file_size' || read.kind === 'total_size')) {
       const put = await store.put(`${outDir}/${f.path}`)
       if (put.ok) stored.push({path: `out/${f.path}`, sha256: put.sha256, bytes: put.bytes})
@@ -147,9 +148,9 @@ export async function collectOutputs(outDir: string, limits: RunnerLimits, store
  * Why RIGOR_OUT itself cannot be read as the run's outputs: a runner that put a
  * symbolic link in its place would have rigor walk (and commit) whatever it points at.
  */
-export async function outDirProblem(outDir: string): Promise<string | undefined> {
+export function outDirProblem(outDir: string): string | undefined {
   try {
-    const info = await lstat(outDir)
+    const info = lstatSync(outDir)
     if (info.isDirectory()) return undefined
     return info.isSymbolicLink()
       ? 'RIGOR_OUT was replaced by a symbolic link; nothing in it was read'
@@ -162,7 +163,7 @@ export async function outDirProblem(outDir: string): Promise<string | undefined>
 const artifact = (path: string, content: Buffer): CollectedArtifact => ({path, content, checksum: sha256(content)})
 
 /** Every entry under `outDir`, without following links; directories iteratively, so depth costs no stack. */
-async function walk(outDir: string): Promise<{found: Found[]; leftOut: LeftOut[]}> {
+function walk(outDir: string): {found: Found[]; leftOut: LeftOut[]} {
   const found: Found[] = []
   const leftOut: LeftOut[] = []
   const stack: Array<{full: Buffer; path: string; refused?: string}> = [{full: Buffer.from(outDir), path: ''}]
@@ -171,7 +172,7 @@ async function walk(outDir: string): Promise<{found: Found[]; leftOut: LeftOut[]
     const dir = stack.pop()!
     let entries: Dirent<Buffer>[]
     try {
-      entries = await readdir(dir.full, {withFileTypes: true, encoding: 'buffer'})
+      entries = readdirSync(dir.full, {withFileTypes: true, encoding: 'buffer'})
     } catch (err) {
       leftOut.push({
         path: dir.path || '.',
@@ -214,67 +215,68 @@ type FileRead =
 
 /**
  * A regular file opened without following a link (and without blocking on a
- * FIFO), with its size as it was when opened; the caller closes the handle.
+ * FIFO), with its size as it was when opened; the caller closes the descriptor.
  */
-async function openRegular(
-  full: Buffer,
-): Promise<{ok: true; handle: FileHandle; info: Stats} | {ok: false; kind: 'unreadable' | 'special'; reason: string}> {
-  let handle: FileHandle
+function openRegular(full: Buffer): {ok: true; fd: number; info: Stats} | {ok: false; kind: 'unreadable' | 'special'; reason: string} {
+  let fd: number
   try {
-    handle = await open(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    fd = openSync(full, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (err) {
     return {ok: false, kind: 'unreadable', reason: `could not be opened (${(err as NodeJS.ErrnoException).code})`}
   }
-  const info = await handle.stat().catch(async (err: unknown) => {
-    await handle.close()
+  let info: Stats
+  try {
+    info = fstatSync(fd)
+  } catch (err) {
+    closeSync(fd)
     throw err
-  })
-  if (info.isFile()) return {ok: true, handle, info}
-  await handle.close()
+  }
+  if (info.isFile()) return {ok: true, fd, info}
+  closeSync(fd)
   return {ok: false, kind: 'special', reason: 'not a regular file'}
 }
 
 /** A regular file's bytes, opened without following a link and read only up to the size it had when opened. */
-async function readRegularFile(full: Buffer, maxSize: number, room: number): Promise<FileRead> {
-  const opened = await openRegular(full)
+function readRegularFile(full: Buffer, maxSize: number, room: number): FileRead {
+  const opened = openRegular(full)
   if (!opened.ok) return opened
-  const {handle, info} = opened
+  const {fd, info} = opened
   try {
     if (info.size > maxSize) return {ok: false, kind: 'file_size', reason: '', size: info.size}
     if (info.size > room) return {ok: false, kind: 'total_size', reason: '', size: info.size}
-    return {ok: true, content: await readAt(handle, 0, info.size)}
+    return {ok: true, content: readAt(fd, 0, info.size)}
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }
 
 type LogRead = {ok: true; content: Buffer; size: number; marker: number} | {ok: false; kind: 'unreadable' | 'special'; reason: string}
 
 /** run.log within `limit` bytes: whole, or its first and last halves around a line saying what was cut. */
-async function readHeadAndTail(full: Buffer, limit: number): Promise<LogRead> {
-  const opened = await openRegular(full)
+function readHeadAndTail(full: Buffer, limit: number): LogRead {
+  const opened = openRegular(full)
   if (!opened.ok) return opened
-  const {handle, info} = opened
+  const {fd, info} = opened
   try {
-    if (info.size <= limit) return {ok: true, content: await readAt(handle, 0, info.size), size: info.size, marker: 0}
+    if (info.size <= limit) return {ok: true, content: readAt(fd, 0, info.size), size: info.size, marker: 0}
     const headBytes = Math.floor(limit / 2)
     const tailBytes = limit - headBytes
     const marker = Buffer.from(
       `\n[rigor: run.log truncated: ${info.size} bytes; kept the first ${headBytes} and the last ${tailBytes} (runner.limits.run_log)]\n`,
     )
-    const head = await readAt(handle, 0, headBytes)
-    const tail = await readAt(handle, info.size - tailBytes, tailBytes)
+    const head = readAt(fd, 0, headBytes)
+    const tail = readAt(fd, info.size - tailBytes, tailBytes)
     return {ok: true, content: Buffer.concat([head, marker, tail]), size: info.size, marker: marker.length}
   } finally {
-    await handle.close()
+    closeSync(fd)
   }
 }
 
-async function readAt(handle: import('node:fs/promises').FileHandle, position: number, length: number): Promise<Buffer> {
+function readAt(fd: number, position: number, length: number): Buffer {
   const buffer = Buffer.alloc(length)
   let done = 0
   while (done < length) {
-    const {bytesRead} = await handle.read(buffer, done, length - done, position + done)
+    const bytesRead = readSync(fd, buffer, done, length - done, position + done)
     if (bytesRead === 0) break
     done += bytesRead
   }

@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto'
-import {appendFile, lstat, mkdir, writeFile} from 'node:fs/promises'
+import {lstatSync, mkdirSync} from 'node:fs'
+import {appendFile, writeFile} from 'node:fs/promises'
 import {join, resolve, sep} from 'node:path'
 import {tmpdir} from 'node:os'
 import ms from 'ms'
@@ -112,7 +113,7 @@ export function parseTimeout(value: string | number | undefined, fallbackMs: num
  * here drains pipes. `req.launcher` says which process starts it.
  */
 export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
-  await mkdir(req.outDir, {recursive: true})
+  mkdirSync(req.outDir, {recursive: true})
   const decision = await decideSandbox(req.sandbox)
   if ('fallback' in decision && decision.fallback) req.warn?.(decision.fallback)
   if ('error' in decision) {
@@ -297,7 +298,7 @@ export async function readRunnerReport(
   if (outcome.exitCode !== 0) {
     return {ok: false, reason: outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}
   }
-  const swapped = await outDirProblem(outDir)
+  const swapped = outDirProblem(outDir)
   if (swapped) return {ok: false, reason: swapped}
   // strings longer than the notes limit are cut while reading: a 1 GB notes costs one pass, not 1 GB of memory
   const read = await readBoundedJson(
@@ -317,7 +318,7 @@ export async function readRunnerReport(
       return {ok: false, reason: `${VERDICT_JSON} artifact "${artifact}" points outside RIGOR_OUT`}
     try {
       // lstat: a declared link exists here, and is then refused with the reason when outputs are collected
-      await lstat(full)
+      lstatSync(full)
     } catch {
       return {ok: false, reason: `${VERDICT_JSON} declares artifact "${artifact}" but the runner did not write it`}
     }

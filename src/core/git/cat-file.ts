@@ -3,6 +3,8 @@ import {GitFailedError, InternalError} from '../errors.js'
 // how often a read is asked again after a signal killed the process: rigor never signals git (see runGit)
 import {RERUNS_IF_KILLED} from './exec.js'
 import {endProcess} from './end-process.js'
+import type {LooseObjectReader} from './loose-read.js'
+import {isObjectId, type ObjectFormat} from './object-format.js'
 
 export interface GitObject {
   oid: string
@@ -27,7 +29,11 @@ export class CatFileBatch {
   private readonly queue: Pending[] = []
   private buffer: Buffer = Buffer.alloc(0)
 
-  constructor(private readonly cwd: string) {}
+  constructor(
+    private readonly cwd: string,
+    /** loose objects read without git, by full id (see LooseObjectReader) */
+    private readonly loose?: {reader: LooseObjectReader; format: ObjectFormat},
+  ) {}
 
   private start(): ChildProcessWithoutNullStreams {
     if (this.proc) return this.proc
@@ -92,6 +98,10 @@ export class CatFileBatch {
   /** Reads an object by any name git accepts (`<oid>`, `<rev>:<path>`); undefined when missing. */
   read(name: string): Promise<GitObject | undefined> {
     if (name.includes('\n')) return Promise.reject(new InternalError(`object name contains a newline: ${JSON.stringify(name)}`))
+    if (this.loose && isObjectId(name, this.loose.format)) {
+      const found = this.loose.reader.read(name)
+      if (found) return Promise.resolve({oid: name, ...found})
+    }
     return new Promise((resolve, reject) => this.ask({name, resolve, reject, reruns: 0}))
   }
 

@@ -117,7 +117,7 @@ export function storedZlib(data: Buffer): Buffer {
 
 const MAX_STORED_BLOCK = 65_535
 
-function adler32(data: Buffer): number {
+export function adler32(data: Buffer): number {
   let a = 1
   let b = 0
   // 5,552 bytes is the most that can be summed before b must be reduced (RFC 1950)

@@ -3,8 +3,10 @@ import {lstat, readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {InputError, MissingObjectError, RefConflictError} from '../errors.js'
 import {CatFileBatch} from './cat-file.js'
+import {LooseObjectReader} from './loose-read.js'
 import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.js'
 import {GitKilledError, RefUpdater} from './ref-updater.js'
+import {moveLooseRef, probeLooseRefs, type LooseRefSetup} from './loose-ref.js'
 import {RERUNS_IF_KILLED, runGit, type GitResult, type GitRunOptions} from './exec.js'
 import {signPayload, withSignatureHeader, type CommitSigner} from './signing.js'
 import {TreeCache, type TreeLayout, type TreeRecord} from './tree-cache.js'
@@ -35,7 +37,7 @@ export class Repo {
     /** the repository's object format, detected when it opens: every id is hashed, parsed and checked with it */
     readonly format: ObjectFormat,
   ) {
-    this.cat = new CatFileBatch(paths.root)
+    this.cat = new CatFileBatch(paths.root, {reader: new LooseObjectReader(join(paths.commonDir, 'objects')), format})
     this.objects = new LooseObjectWriter(join(paths.commonDir, 'objects'), format)
     this.refs = new RefUpdater(paths.root, format)
   }
@@ -73,8 +75,15 @@ export class Repo {
     return result.exitCode === 0 ? result.stdout.trim() : undefined
   }
 
+  private looseRefSetup?: Promise<LooseRefSetup | undefined>
+
   /** Moves `ref` from `expected` to `next` atomically, or throws RefConflictError when it moved first. */
   async compareAndSwapRef(ref: string, next: string, expected: string | undefined): Promise<void> {
+    // a loose ref is moved here as git would (loose-ref.ts); git moves the others, and creates refs
+    if (expected !== undefined) {
+      const setup = await (this.looseRefSetup ??= probeLooseRefs(this.paths, (args) => this.git(args, {allowFailure: true})))
+      if (setup && moveLooseRef(this.paths, this.format, setup, {ref, next, expected, message: 'rigor'}) === 'moved') return
+    }
     for (let run = 0; ; run++) {
       try {
         return await this.refs.update(ref, next, expected)

@@ -1,0 +1,91 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {adler32} from './objects.js'
+
+export interface LooseObject {
+  type: string
+  body: Buffer
+}
+
+const TYPES = new Set(['blob', 'tree', 'commit', 'tag'])
+
+/**
+ * Reads loose objects straight from the object store: the objects rigor has
+ * just written (a node's tree, the blob of its last commit) are loose, and
+ * reading one costs a file read where asking `git cat-file --batch` woke
+ * another process and waited for it. Anything else (a packed object, an
+ * alternate's, a damaged file) is undefined: the caller asks git. Off in a
+ * repository with replace refs, which git applies to every read.
+ */
+export class LooseObjectReader {
+  private enabled?: boolean
+
+  constructor(private readonly objectsDir: string) {}
+
+  read(oid: string): LooseObject | undefined {
+    this.enabled ??= !hasReplaceRefs(join(this.objectsDir, '..'))
+    if (!this.enabled) return undefined
+    let data: Buffer
+    try {
+      data = readFileSync(join(this.objectsDir, oid.slice(0, 2), oid.slice(2)))
+    } catch {
+      return undefined
+    }
+    const raw = inflateStored(data) ?? inflate(data)
+    if (!raw) return undefined
+    const nul = raw.indexOf(0)
+    if (nul === -1 || nul > 32) return undefined
+    const space = raw.indexOf(0x20)
+    if (space === -1 || space > nul) return undefined
+    const type = raw.toString('latin1', 0, space)
+    const size = raw.toString('latin1', space + 1, nul)
+    if (!TYPES.has(type) || !/^\d+$/.test(size) || Number(size) !== raw.length - nul - 1) return undefined
+    return {type, body: raw.subarray(nul + 1)}
+  }
+}
+
+function hasReplaceRefs(gitDir: string): boolean {
+  if (existsSync(join(gitDir, 'refs', 'replace'))) return true
+  try {
+    return readFileSync(join(gitDir, 'packed-refs'), 'utf8').includes(' refs/replace/')
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A zlib stream of stored blocks only (how rigor writes small objects, see
+ * storedZlib) unwrapped without zlib; undefined for any other stream. Block
+ * lengths are checked against their complements and the stream's end.
+ */
+export function inflateStored(data: Buffer): Buffer | undefined {
+  if (data.length < 2 || data[0] !== 0x78 || ((data[0] << 8) | data[1]!) % 31 !== 0 || (data[1]! & 0x20) !== 0) return undefined
+  const parts: Buffer[] = []
+  let at = 2
+  for (;;) {
+    const header = data[at]
+    // a byte-aligned stored block: BFINAL in bit 0, BTYPE 00, the rest of the byte zero
+    if (header !== 0 && header !== 1) return undefined
+    if (at + 5 > data.length) return undefined
+    const length = data.readUInt16LE(at + 1)
+    if ((~length & 0xffff) !== data.readUInt16LE(at + 3)) return undefined
+    at += 5
+    if (at + length > data.length) return undefined
+    parts.push(data.subarray(at, at + length))
+    at += length
+    if (header === 1) break
+  }
+  // the Adler-32 checksum of the content follows the last block, and nothing after it
+  if (at + 4 !== data.length) return undefined
+  const content = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+  return adler32(content) === data.readUInt32BE(at) ? content : undefined
+}
+
+/** zlib is loaded by the first compressed object (git's own loose objects): loading it costs start-up time */
+function inflate(data: Buffer): Buffer | undefined {
+  try {
+    return process.getBuiltinModule('node:zlib').inflateSync(data)
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,160 @@
+import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {deflateSync} from 'node:zlib'
+import fc from 'fast-check'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {RefConflictError, RefLockedError} from '../../src/core/errors.js'
+import {inflateStored, LooseObjectReader} from '../../src/core/git/loose-read.js'
+import {moveLooseRef, probeLooseRefs} from '../../src/core/git/loose-ref.js'
+import {LooseObjectWriter, storedZlib} from '../../src/core/git/objects.js'
+import {SHA1} from '../../src/core/git/object-format.js'
+import {Repo} from '../../src/core/git/repo.js'
+import {runGit} from '../../src/core/git/exec.js'
+import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+
+// rigor reads loose objects and moves loose refs itself, as git does (src/core/git/loose-read.ts, loose-ref.ts):
+// what it reads and writes must be what git reads and writes
+
+let repo: TempRepo
+beforeEach(() => {
+  repo = gitRepo()
+  writeFileSync(join(repo.dir, 'a.txt'), 'alpha\n')
+  repo.git('add', 'a.txt')
+  repo.git('commit', '-q', '-m', 'first')
+})
+afterEach(() => repo.cleanup())
+
+const objectsDir = () => join(repo.dir, '.git', 'objects')
+const paths = () => ({root: repo.dir, gitDir: join(repo.dir, '.git'), commonDir: join(repo.dir, '.git')})
+const git = (args: readonly string[]) => runGit(args, {cwd: repo.dir, allowFailure: true})
+
+describe('LooseObjectReader', () => {
+  it("reads git's own (deflated) loose objects and rigor's (stored) ones as cat-file does", () => {
+    const reader = new LooseObjectReader(objectsDir())
+    const writer = new LooseObjectWriter(objectsDir(), SHA1)
+    const ours = writer.writeBlob('written by rigor\n')
+    for (const oid of [repo.git('rev-parse', 'HEAD'), repo.git('rev-parse', 'HEAD^{tree}'), repo.git('rev-parse', 'HEAD:a.txt'), ours]) {
+      const found = reader.read(oid)
+      expect(found?.type).toBe(repo.git('cat-file', '-t', oid))
+      expect(found?.body.toString('utf8').trim()).toBe(repo.git('cat-file', found!.type, oid))
+    }
+  })
+
+  it('leaves to git a packed object, a damaged file and every read of a repository with replace refs', () => {
+    const blob = repo.git('rev-parse', 'HEAD:a.txt')
+    const file = join(objectsDir(), blob.slice(0, 2), blob.slice(2))
+    const bytes = readFileSync(file)
+    chmodSync(file, 0o644)
+    writeFileSync(file, Buffer.concat([bytes.subarray(0, -1), Buffer.from([bytes.at(-1)! ^ 1])]))
+    expect(new LooseObjectReader(objectsDir()).read(blob)).toBeUndefined()
+    const ours = new LooseObjectWriter(objectsDir(), SHA1).writeBlob('stored\n')
+    const oursFile = join(objectsDir(), ours.slice(0, 2), ours.slice(2))
+    const oursBytes = readFileSync(oursFile)
+    chmodSync(oursFile, 0o644)
+    writeFileSync(oursFile, Buffer.concat([oursBytes.subarray(0, 10), Buffer.from([oursBytes[10]! ^ 1]), oursBytes.subarray(11)]))
+    expect(new LooseObjectReader(objectsDir()).read(ours)).toBeUndefined()
+    writeFileSync(oursFile, oursBytes)
+    writeFileSync(file, bytes)
+    repo.git('gc', '-q', '--prune=now')
+    expect(existsSync(file)).toBe(false)
+    expect(new LooseObjectReader(objectsDir()).read(repo.git('rev-parse', 'HEAD'))).toBeUndefined()
+
+    const other = gitRepo()
+    try {
+      writeFileSync(join(other.dir, 'a.txt'), 'one\n')
+      other.git('add', 'a.txt')
+      other.git('commit', '-q', '-m', 'one')
+      const first = other.git('rev-parse', 'HEAD')
+      other.git('commit', '-q', '--allow-empty', '-m', 'two')
+      other.git('replace', first, other.git('rev-parse', 'HEAD'))
+      expect(new LooseObjectReader(join(other.dir, '.git', 'objects')).read(first)).toBeUndefined()
+    } finally {
+      other.cleanup()
+    }
+  })
+
+  it('unwraps stored zlib streams exactly and declines every other stream (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({maxLength: 140_000}), fc.integer({min: 1, max: 9}), (array, level) => {
+        const data = Buffer.from(array)
+        expect(inflateStored(storedZlib(data))?.equals(data)).toBe(true)
+        expect(inflateStored(deflateSync(data, {level: 0}))?.equals(data)).toBe(true)
+        // a compressed stream is never misread as stored blocks: declined, or (when zlib itself stored it) exact
+        const unwrapped = inflateStored(deflateSync(data, {level}))
+        if (unwrapped) expect(unwrapped.equals(data)).toBe(true)
+      }),
+      {numRuns: 60},
+    )
+  })
+})
+
+describe('moveLooseRef', () => {
+  const move = async (ref: string, next: string, expected: string) => {
+    const setup = await probeLooseRefs(paths(), git)
+    expect(setup).toBeDefined()
+    return moveLooseRef(paths(), SHA1, setup!, {ref, next, expected, message: 'rigor'})
+  }
+
+  it('moves the branch with a reflog entry for it and for HEAD, as git update-ref -m does; git fsck finds nothing', async () => {
+    const tip = repo.git('rev-parse', 'HEAD')
+    const next = repo.git('commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'next')
+    expect(await move('refs/heads/main', next, tip)).toBe('moved')
+    expect(repo.git('rev-parse', 'main')).toBe(next)
+    expect(repo.git('reflog', 'show', '--format=%H %gs', 'refs/heads/main').split('\n')[0]).toBe(`${next} rigor`)
+    expect(repo.git('reflog', 'show', '--format=%H %gs', 'HEAD').split('\n')[0]).toBe(`${next} rigor`)
+    expect(repo.git('reflog', 'show', '--format=%gn <%ge>', 'HEAD').split('\n')[0]).toBe('Rigor Test <test@rigor.invalid>')
+    expect(existsSync(join(repo.dir, '.git', 'refs', 'heads', 'main.lock'))).toBe(false)
+    expect(repo.git('fsck', '--no-progress')).toBe('')
+  })
+
+  it('refuses a ref that moved (RefConflictError) and one whose lock is held (RefLockedError), changing nothing', async () => {
+    const tip = repo.git('rev-parse', 'HEAD')
+    const next = repo.git('commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'next')
+    await expect(move('refs/heads/main', next, next)).rejects.toBeInstanceOf(RefConflictError)
+    expect(existsSync(join(repo.dir, '.git', 'refs', 'heads', 'main.lock'))).toBe(false)
+    writeFileSync(join(repo.dir, '.git', 'refs', 'heads', 'main.lock'), '')
+    await expect(move('refs/heads/main', next, tip)).rejects.toBeInstanceOf(RefLockedError)
+    expect(repo.git('rev-parse', 'main')).toBe(tip)
+    expect(repo.git('reflog', 'show', '--format=%H', 'refs/heads/main').split('\n')).toEqual([tip])
+  })
+
+  it('leaves to git a ref that is only packed, a symbolic one and a per-worktree one', async () => {
+    const tip = repo.git('rev-parse', 'HEAD')
+    const next = repo.git('commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'next')
+    repo.git('branch', 'packed')
+    repo.git('pack-refs', '--all')
+    expect(await move('refs/heads/packed', next, tip)).toBe('git')
+    repo.git('symbolic-ref', 'refs/heads/alias', 'refs/heads/main')
+    expect(await move('refs/heads/alias', next, tip)).toBe('git')
+    expect(await move('refs/bisect/bad', next, tip)).toBe('git')
+    expect(repo.git('rev-parse', 'packed')).toBe(tip)
+  })
+
+  it("is not used where git must move refs itself: a reference-transaction hook runs for rigor's commits", async () => {
+    const hooks = join(repo.dir, '.git', 'hooks')
+    mkdirSync(hooks, {recursive: true})
+    writeFileSync(join(hooks, 'reference-transaction'), `#!/bin/sh\necho "$1" >> "${join(repo.dir, '.git', 'hook-ran')}"\n`)
+    chmodSync(join(hooks, 'reference-transaction'), 0o755)
+    expect(await probeLooseRefs(paths(), git)).toBeUndefined()
+    const opened = await Repo.open(repo.dir)
+    try {
+      const tip = repo.git('rev-parse', 'HEAD')
+      const next = repo.git('commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'next')
+      await opened.compareAndSwapRef('refs/heads/main', next, tip)
+      expect(repo.git('rev-parse', 'main')).toBe(next)
+      expect(readFileSync(join(repo.dir, '.git', 'hook-ran'), 'utf8')).toContain('committed')
+    } finally {
+      await opened.close()
+    }
+  })
+
+  it('follows core.logAllRefUpdates: no reflog is created when it is false', async () => {
+    repo.git('config', 'core.logAllRefUpdates', 'false')
+    const tip = repo.git('rev-parse', 'HEAD')
+    repo.git('update-ref', 'refs/rigor/state', tip)
+    const next = repo.git('commit-tree', `${tip}^{tree}`, '-p', tip, '-m', 'next')
+    expect(await move('refs/rigor/state', next, tip)).toBe('moved')
+    expect(repo.git('rev-parse', 'refs/rigor/state')).toBe(next)
+    expect(existsSync(join(repo.dir, '.git', 'logs', 'refs', 'rigor', 'state'))).toBe(false)
+  })
+})
