@@ -7,6 +7,32 @@ export interface Progress {
   done(): Promise<void>
 }
 
+/**
+ * Lines written together once per turn of the event loop: with short runs a
+ * worker prints hundreds of lines a second, and a write to a pipe per line
+ * woke its reader every time (a few percent of the work loop's thread).
+ * `flush` writes what is pending at once: before a line printed otherwise, and at the end.
+ */
+export function batchedLines(write: (text: string) => void): {write: (line: string) => void; flush: () => void} {
+  let pending: string[] = []
+  let scheduled: NodeJS.Immediate | undefined
+  const flush = () => {
+    if (scheduled) clearImmediate(scheduled)
+    scheduled = undefined
+    if (pending.length === 0) return
+    const text = pending.join('\n')
+    pending = []
+    write(text)
+  }
+  return {
+    write(line) {
+      pending.push(line)
+      scheduled ??= setImmediate(flush)
+    },
+    flush,
+  }
+}
+
 /** One plain line per event: what CI logs and pipes want. */
 export function plainProgress(write: (line: string) => void): Progress {
   return {

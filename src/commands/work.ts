@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {durationFlag, numberFlag, stopTimeFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
-import {plainProgress} from '../cli/progress.js'
+import {batchedLines, plainProgress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {excludedLocalNodes} from '../core/views/local-edits.js'
@@ -55,7 +55,11 @@ export default class Work extends WorkspaceCommand {
   private async work(telemetry: Telemetry): Promise<WorkSummary> {
     const {flags} = await this.parse(Work)
     telemetry.set({'rigor.parallel': flags.parallel, [ATTR.team]: flags.team})
-    const stopping = () => this.say('stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...')
+    const lines = batchedLines((text) => this.say(text))
+    const stopping = () => {
+      lines.flush()
+      this.say('stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...')
+    }
     // around the workspace too: a signal while it closes (syncing the checkout) must not kill git halfway
     return withAbort(
       ({signal, groups, launcher}) =>
@@ -65,7 +69,7 @@ export default class Work extends WorkspaceCommand {
           const progress =
             process.stdout.isTTY && !this.jsonEnabled()
               ? (await import('../cli/live-progress.js')).listrProgress(flags.parallel, (text) => this.log(text))
-              : plainProgress((line) => this.say(line))
+              : plainProgress(lines.write)
           const summary = await runWorkLoop(ws, {
             admission: policies.admission,
             worker,
@@ -81,7 +85,7 @@ export default class Work extends WorkspaceCommand {
             exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
             follow: flags.follow ? followState(ws, {pollMs: flags.poll ?? DEFAULT_POLL_MS}) : undefined,
             telemetry,
-          })
+          }).finally(lines.flush)
           await progress.done()
           const statuses = Object.entries(summary.by_status)
             .map(([s, n]) => `${n} ${s}`)

@@ -72,3 +72,30 @@ function count(running: Map<string, number>, record: NodeRecord | undefined, by:
   if (now === 0) running.delete(node.team)
   else running.set(node.team, now)
 }
+
+const waitsOnRequirements = (node: NodeFile | undefined): boolean => node?.status === 'pending' && node.requires.length > 0
+
+/**
+ * The ids of the pending nodes that have requirements: the only ones a verdict
+ * can leave blocked (scheduler.ts, blockedDependents). Mended at the nodes a
+ * commit changed, so a verdict does not look at all 10,000 nodes.
+ */
+export const waitingOnRequirements: DerivedKind<ReadonlySet<string>> = {
+  build(snap: Snapshot): ReadonlySet<string> {
+    const waiting = new Set<string>()
+    for (const [id, record] of snap.nodes) if (waitsOnRequirements(record.node)) waiting.add(id)
+    return waiting
+  },
+
+  update(prev: ReadonlySet<string>, _snap: Snapshot, delta: SnapshotDelta): ReadonlySet<string> {
+    let waiting: Set<string> | undefined
+    for (const id of new Set(delta.ids)) {
+      const now = waitsOnRequirements(delta.to.get(id)?.node)
+      if (now === prev.has(id)) continue
+      waiting ??= new Set(prev)
+      if (now) waiting.add(id)
+      else waiting.delete(id)
+    }
+    return waiting ?? prev
+  },
+}

@@ -16,6 +16,7 @@ import {RUN_RECORD, runsDirectory} from './run-records.js'
 import {parseTimeout, readRunnerReport, runProcess, startWhen, VERDICT_JSON, type RunnerReport} from './runner.js'
 import {sandboxPolicy} from './sandbox.js'
 import {blockDependents} from './scheduler.js'
+import {waitingOnRequirements} from './claim-order.js'
 import type {InputRecord, NodeFile, VerdictDraft} from '../schemas/index.js'
 import {artifactStore} from './artifact-store.js'
 import {runFingerprint, stageInputs} from './inputs.js'
@@ -293,7 +294,10 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
         [nodePath, updated],
       ])
       for (const [path, text] of spawns.files) files.set(path, text)
-      const blocked = status === 'proven_accepted' ? [] : blockDependents(snap, new Map([[node.id, updated]]), files)
+      const blocked =
+        status === 'proven_accepted'
+          ? []
+          : blockDependents(snap, new Map([[node.id, updated]]), files, ws.store.derive(waitingOnRequirements, snap))
       return {
         files,
         message: {

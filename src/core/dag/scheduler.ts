@@ -122,21 +122,31 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * accepted, transitively: blocking one makes its own dependents blocked too.
  * `overrides` are node states decided in the same commit (e.g. the new verdict).
  */
-export function blockedDependents(snap: Snapshot, overrides: Map<string, NodeFile>): Array<{node: NodeFile; reason: string}> {
-  const state = new Map<string, NodeFile>()
-  for (const [id, record] of snap.nodes) if (record.node) state.set(id, record.node)
-  for (const [id, node] of overrides) state.set(id, node)
+export function blockedDependents(
+  snap: Snapshot,
+  overrides: Map<string, NodeFile>,
+  /** the ids of every pending node with requirements (waitingOnRequirements); without it every node is looked at */
+  waiting?: ReadonlySet<string>,
+): Array<{node: NodeFile; reason: string}> {
+  const blockedNow = new Map<string, NodeFile>()
+  const current = (id: string) => blockedNow.get(id) ?? overrides.get(id) ?? snap.nodes.get(id)?.node
+  const ids = waiting ? new Set([...waiting, ...overrides.keys()]) : new Set([...snap.nodes.keys(), ...overrides.keys()])
+  const candidates: NodeFile[] = []
+  for (const id of ids) {
+    const node = current(id)
+    if (node?.status === 'pending' && node.requires.length > 0) candidates.push(node)
+  }
   const blocked: Array<{node: NodeFile; reason: string}> = []
   for (let changed = true; changed; ) {
     changed = false
-    for (const node of state.values()) {
-      if (node.status !== 'pending' || node.requires.length === 0) continue
+    for (const node of candidates) {
+      if (blockedNow.has(node.id)) continue
       for (const req of node.requires) {
-        const status = state.get(req)?.status
+        const status = current(req)?.status
         if (status && FAILED.has(status)) {
           const reason = `requirement ${req} ended ${status}`
           blocked.push({node, reason})
-          state.set(node.id, {...node, status: 'blocked', reason})
+          blockedNow.set(node.id, {...node, status: 'blocked', reason})
           changed = true
           break
         }
@@ -147,8 +157,13 @@ export function blockedDependents(snap: Snapshot, overrides: Map<string, NodeFil
 }
 
 /** Adds the node files of the dependents that `overrides` leave blocked to a change; returns their ids. */
-export function blockDependents(snap: Snapshot, overrides: Map<string, NodeFile>, files: Map<string, FileChange>): string[] {
-  return blockedDependents(snap, overrides).map((b) => {
+export function blockDependents(
+  snap: Snapshot,
+  overrides: Map<string, NodeFile>,
+  files: Map<string, FileChange>,
+  waiting?: ReadonlySet<string>,
+): string[] {
+  return blockedDependents(snap, overrides, waiting).map((b) => {
     const [path, text] = transition(b.node, {kind: 'block', reason: b.reason})
     files.set(path, text)
     return b.node.id

@@ -111,7 +111,7 @@ async function landBatch(host: TransactionHost, live: Set<BatchedChange<unknown>
       const tip = await host.readTip()
       let head = tip
       let snap = await host.snapshot(tip)
-      const decided: Array<{change: BatchedChange<unknown>; outcome: CommitOutcome<unknown>; written?: PlannedChange<unknown>}> = []
+      const decided: Array<{change: BatchedChange<unknown>; outcome: CommitOutcome<unknown>}> = []
       const order = [...live]
       for (const [i, change] of order.entries()) {
         let plan: Plan<unknown>
@@ -128,14 +128,15 @@ async function landBatch(host: TransactionHost, live: Set<BatchedChange<unknown>
         }
         const tree = await editTree(host.repo, snap.tree, plan.files)
         head = await host.repo.writeCommit(tree, head ? [head] : [], formatCommitMessage(plan.message), opts.signer)
-        decided.push({change, outcome: {result: plan.result, commit: head, conflicts: attempt}, written: plan})
-        // the next change of the batch decides on the state this one leaves
+        decided.push({change, outcome: {result: plan.result, commit: head, conflicts: attempt}})
+        // documents are known by their blob's id, whether or not this commit lands: learnt now, the snapshot the
+        // next change of the batch decides on (the state this one leaves) needs no parse of them
+        if (plan.documents) host.rememberDocuments?.(plan.files, plan.documents)
         if (i < order.length - 1) snap = await host.snapshot(head)
       }
       if (head !== tip) await host.publish(head!, tip)
       last = head !== tip ? head : undefined
       landed = decided
-      for (const {written} of decided) if (written?.documents) host.rememberDocuments?.(written.files, written.documents)
     } catch (err) {
       if (err instanceof RefLockedError) {
         // git holds a ref lock for milliseconds; one that stays is a crashed git's leftover, not a race

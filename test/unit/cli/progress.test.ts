@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {ProgressBoard} from '../../../src/cli/progress.js'
+import {batchedLines, ProgressBoard} from '../../../src/cli/progress.js'
 
 const verdict = (id: string, status: string, durationMs = 2000) => ({kind: 'verdict' as const, id, status, spawned: [], durationMs})
 
@@ -39,5 +39,23 @@ describe('the live progress board', () => {
     expect(board.tallyLine()).toMatch(/; waiting: remote unreachable$/)
     board.apply({type: 'claimed', slot: 0, id: 'narrow/b', attempt: 1})
     expect(board.tallyLine()).toBe('0 finished: 0 accepted, 0 rejected, 0 other; 1 running')
+  })
+})
+
+describe('batchedLines', () => {
+  it('writes the lines of one turn of the event loop together, in order; flush writes what is pending at once', async () => {
+    const writes: string[] = []
+    const lines = batchedLines((text) => writes.push(text))
+    lines.write('a')
+    lines.write('b')
+    expect(writes).toEqual([])
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(writes).toEqual(['a\nb'])
+    lines.write('c')
+    lines.flush()
+    expect(writes).toEqual(['a\nb', 'c'])
+    lines.flush()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(writes).toEqual(['a\nb', 'c'])
   })
 })

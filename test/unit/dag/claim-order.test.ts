@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {claimOrder, runningByTeam} from '../../../src/core/dag/claim-order.js'
+import {claimOrder, runningByTeam, waitingOnRequirements} from '../../../src/core/dag/claim-order.js'
+import {blockedDependents} from '../../../src/core/dag/scheduler.js'
 import type {NodeFile, NodeStatus} from '../../../src/core/schemas/index.js'
 import {StateStore, type DerivedKind, type NodeRecord, type Snapshot, type SnapshotDelta} from '../../../src/core/state/store.js'
 import {Repo} from '../../../src/core/git/repo.js'
@@ -15,6 +16,7 @@ const spec = fc.record({
   day: fc.integer({min: 1, max: 3}),
   team: fc.constantFrom('a', 'b'),
   sweep: fc.boolean(),
+  requires: fc.array(fc.integer({min: 0, max: 30}), {maxLength: 2}),
 })
 type Spec = typeof spec extends fc.Arbitrary<infer T> ? T : never
 
@@ -27,7 +29,7 @@ const record = (id: string, s: Spec): NodeRecord => ({
     status: s.status,
     priority: s.priority,
     created_at: `2026-01-0${s.day}T00:00:00.000Z`,
-    requires: [],
+    requires: s.requires.map((r) => `n${r}`),
     ...(s.sweep ? {sweep: {}} : {}),
   } as unknown as NodeFile,
 })
@@ -44,6 +46,7 @@ describe('the claim order and the running nodes kept from commit to commit', () 
         let nodes = new Map(initial.map((s, i) => [`n${i}`, record(`n${i}`, s)]))
         let order = claimOrder.build(snapshot(nodes))
         let running = runningByTeam.build(snapshot(nodes))
+        let waiting = waitingOnRequirements.build(snapshot(nodes))
         for (const changes of commits) {
           const next = new Map(nodes)
           const ids: string[] = []
@@ -57,13 +60,41 @@ describe('the claim order and the running nodes kept from commit to commit', () 
           const before = order
           order = claimOrder.update(order, snap, snap.delta!)
           running = runningByTeam.update(running, snap, snap.delta!)
+          waiting = waitingOnRequirements.update(waiting, snap, snap.delta!)
           expect(order).toEqual(claimOrder.build(snapshot(next)))
           expect(Object.fromEntries(running)).toEqual(Object.fromEntries(runningByTeam.build(snapshot(next))))
+          expect([...waiting].sort()).toEqual([...waitingOnRequirements.build(snapshot(next))].sort())
           // the order an older snapshot was given is left as it was
           expect(before).not.toBe(order)
           nodes = next
         }
       }),
+      {numRuns: 300},
+    )
+  })
+})
+
+describe('blockedDependents from the nodes waiting on requirements', () => {
+  it('blocks the same nodes for the same reasons as a look at every node (property)', () => {
+    const failing = fc.constantFrom<NodeStatus>('proven_rejected', 'inconclusive', 'cancelled', 'proven_accepted', 'running')
+    fc.assert(
+      fc.property(
+        fc.array(spec, {maxLength: 30}),
+        fc.array(fc.tuple(fc.integer({min: 0, max: 30}), failing), {maxLength: 3}),
+        (initial, decided) => {
+          const nodes = new Map(initial.map((s, i) => [`n${i}`, record(`n${i}`, s)]))
+          const snap = snapshot(nodes)
+          const overrides = new Map<string, NodeFile>()
+          for (const [i, status] of decided) {
+            const node = nodes.get(`n${i}`)?.node
+            if (node) overrides.set(node.id, {...node, status})
+          }
+          const byId = (list: Array<{node: NodeFile; reason: string}>) => list.map((b) => `${b.node.id}: ${b.reason}`).sort()
+          expect(byId(blockedDependents(snap, overrides, waitingOnRequirements.build(snap)))).toEqual(
+            byId(blockedDependents(snap, overrides)),
+          )
+        },
+      ),
       {numRuns: 300},
     )
   })
