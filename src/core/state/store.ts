@@ -126,7 +126,13 @@ export class StateStore {
     const delta = !rebuild && this.lastNodes ? {from: this.lastNodes, to: nodes, ids: changed} : undefined
     this.records = nodes
     this.lastNodes = nodes
-    return {commit, tree, nodes, delta}
+    const snap: Snapshot = {commit, tree, nodes, delta}
+    // what was derived from the last snapshot is mended now, at every snapshot: a claim's claim order, say, stays
+    // current through the verdict commits between two claims instead of being built again from every node
+    if (delta)
+      for (const [kind, known] of this.derived)
+        if (known.nodes === delta.from) this.derived.set(kind, {nodes, value: kind.update(known.value, snap, delta)})
+    return snap
   }
 
   /** the nodes of the last snapshot made, which the next one's delta starts from */
@@ -134,9 +140,9 @@ export class StateStore {
   private readonly derived = new Map<DerivedKind<unknown>, {nodes: ReadonlyMap<string, NodeRecord>; value: unknown}>()
 
   /**
-   * `kind` computed for `snap`: brought up to date from the last one computed
-   * when `snap` is the store's next snapshot after it (a claim after a claim),
-   * else computed from every node (an overlay, a snapshot of another commit).
+   * `kind` computed for `snap`: kept up to date from snapshot to snapshot once
+   * computed (see snapshotNow), else computed from every node (the first time,
+   * an overlay, a snapshot of another commit).
    */
   derive<T>(kind: DerivedKind<T>, snap: Snapshot): T {
     const known = this.derived.get(kind as DerivedKind<unknown>)
