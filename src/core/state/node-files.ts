@@ -2,6 +2,8 @@ import {documentChecksum, stripUndefined} from './checksum.js'
 import {dumpYaml} from './documents.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {nodeFilePath, verdictFilePath} from './layout.js'
+import type * as z from 'zod'
+import {InternalError} from '../errors.js'
 import {NodeFile, VerdictFile, type NodeDraft, type VerdictDraft} from '../schemas/index.js'
 
 // the order fields appear in node.yaml, so diffs read top-down: identity, state, definition, lineage
@@ -81,9 +83,24 @@ export type NodePatch = {[K in keyof NodeFile]?: NodeFile[K] | undefined}
  * dag/lifecycle.ts, the one owner of which transitions are allowed.
  */
 export function nodeChange(node: NodeFile, patch: NodePatch): [string, FileChange, NodeFile] {
-  const next = {...node, ...patch} as NodeFile
-  const {node: rendered, text} = renderNode(next)
-  return [nodeFilePath(node.id), text, rendered]
+  // `node` is a validated node (read through its schema, or rendered by this module): only what the patch sets is
+  // validated again, field by field (a node file has no rule across fields). A whole node's parse, its ids checked
+  // one by one, was the largest part of a claim's and a verdict's rendering.
+  // as renderNode does: the file holds what was given, the node returned what the schema makes of it (its defaults)
+  const parsedFields: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(patch)) {
+    const field = (NodeFile.shape as Record<string, z.ZodType>)[key]
+    if (!field) throw new InternalError(`a node has no field "${key}"`)
+    const parsed = field.safeParse(value)
+    if (!parsed.success) throw new InternalError(`node ${node.id}: field "${key}": ${parsed.error.issues[0]?.message}`)
+    parsedFields[key] = parsed.data
+  }
+  const {checksum: _old, ...rest} = {...node, ...patch} as NodeFile
+  const body = ordered(stripUndefined(rest) as Record<string, unknown>, NODE_KEY_ORDER)
+  const doc = {...body, checksum: documentChecksum(body)}
+  const changed = {...doc}
+  for (const [key, value] of Object.entries(parsedFields)) if (value !== undefined) (changed as Record<string, unknown>)[key] = value
+  return [nodeFilePath(node.id), dumpYaml(doc), changed as NodeFile]
 }
 
 export function verdictChange(draft: VerdictDraft): [string, FileChange, VerdictFile] {
