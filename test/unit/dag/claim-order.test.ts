@@ -74,6 +74,19 @@ describe('the claim order and the running nodes kept from commit to commit', () 
   })
 })
 
+describe('the claim order after a commit that changed many nodes (a fetch)', () => {
+  it('equals the order built from every node (past 64 changed nodes it is sorted again rather than mended)', () => {
+    const make = (status: NodeStatus, i: number) =>
+      record(`n${i}`, {status, priority: i % 3, day: 1 + (i % 3), team: 'a', sweep: false, requires: []})
+    const before = new Map(Array.from({length: 100}, (_, i) => [`n${i}`, make('pending', i)] as const))
+    const after = new Map(before)
+    const ids = Array.from({length: 80}, (_, i) => `n${i}`)
+    for (const id of ids) after.set(id, make(Number(id.slice(1)) % 2 ? 'running' : 'pending', Number(id.slice(1))))
+    const snap = snapshot(after, {from: before, to: after, ids})
+    expect(claimOrder.update(claimOrder.build(snapshot(before)), snap, snap.delta!)).toEqual(claimOrder.build(snapshot(after)))
+  })
+})
+
 describe('blockedDependents from the nodes waiting on requirements', () => {
   it('blocks the same nodes for the same reasons as a look at every node (property)', () => {
     const failing = fc.constantFrom<NodeStatus>('proven_rejected', 'inconclusive', 'cancelled', 'proven_accepted', 'running')
