@@ -30,7 +30,7 @@ const git = (args: readonly string[]) => runGit(args, {cwd: repo.dir, allowFailu
 
 describe('LooseObjectReader', () => {
   it("reads git's own (deflated) loose objects and rigor's (stored) ones as cat-file does", () => {
-    const reader = new LooseObjectReader(objectsDir())
+    const reader = new LooseObjectReader(objectsDir(), SHA1)
     const writer = new LooseObjectWriter(objectsDir(), SHA1)
     const ours = writer.writeBlob('written by rigor\n')
     for (const oid of [repo.git('rev-parse', 'HEAD'), repo.git('rev-parse', 'HEAD^{tree}'), repo.git('rev-parse', 'HEAD:a.txt'), ours]) {
@@ -40,24 +40,26 @@ describe('LooseObjectReader', () => {
     }
   })
 
-  it('leaves to git a packed object, a damaged file and every read of a repository with replace refs', () => {
+  it('leaves to git a name that is not a full object id, a packed object, a damaged file and every read of a repository with replace refs', () => {
+    expect(new LooseObjectReader(objectsDir(), SHA1).read('HEAD:a.txt')).toBeUndefined()
+    expect(new LooseObjectReader(objectsDir(), SHA1).read(repo.git('rev-parse', '--short', 'HEAD'))).toBeUndefined()
     const blob = repo.git('rev-parse', 'HEAD:a.txt')
     const file = join(objectsDir(), blob.slice(0, 2), blob.slice(2))
     const bytes = readFileSync(file)
     chmodSync(file, 0o644)
     writeFileSync(file, Buffer.concat([bytes.subarray(0, -1), Buffer.from([bytes.at(-1)! ^ 1])]))
-    expect(new LooseObjectReader(objectsDir()).read(blob)).toBeUndefined()
+    expect(new LooseObjectReader(objectsDir(), SHA1).read(blob)).toBeUndefined()
     const ours = new LooseObjectWriter(objectsDir(), SHA1).writeBlob('stored\n')
     const oursFile = join(objectsDir(), ours.slice(0, 2), ours.slice(2))
     const oursBytes = readFileSync(oursFile)
     chmodSync(oursFile, 0o644)
     writeFileSync(oursFile, Buffer.concat([oursBytes.subarray(0, 10), Buffer.from([oursBytes[10]! ^ 1]), oursBytes.subarray(11)]))
-    expect(new LooseObjectReader(objectsDir()).read(ours)).toBeUndefined()
+    expect(new LooseObjectReader(objectsDir(), SHA1).read(ours)).toBeUndefined()
     writeFileSync(oursFile, oursBytes)
     writeFileSync(file, bytes)
     repo.git('gc', '-q', '--prune=now')
     expect(existsSync(file)).toBe(false)
-    expect(new LooseObjectReader(objectsDir()).read(repo.git('rev-parse', 'HEAD'))).toBeUndefined()
+    expect(new LooseObjectReader(objectsDir(), SHA1).read(repo.git('rev-parse', 'HEAD'))).toBeUndefined()
 
     const other = gitRepo()
     try {
@@ -67,7 +69,7 @@ describe('LooseObjectReader', () => {
       const first = other.git('rev-parse', 'HEAD')
       other.git('commit', '-q', '--allow-empty', '-m', 'two')
       other.git('replace', first, other.git('rev-parse', 'HEAD'))
-      expect(new LooseObjectReader(join(other.dir, '.git', 'objects')).read(first)).toBeUndefined()
+      expect(new LooseObjectReader(join(other.dir, '.git', 'objects'), SHA1).read(first)).toBeUndefined()
     } finally {
       other.cleanup()
     }

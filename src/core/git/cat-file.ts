@@ -4,7 +4,6 @@ import {GitFailedError, InternalError} from '../errors.js'
 import {RERUNS_IF_KILLED} from './exec.js'
 import {endProcess} from './end-process.js'
 import type {LooseObjectReader} from './loose-read.js'
-import {isObjectId, type ObjectFormat} from './object-format.js'
 
 export interface GitObject {
   oid: string
@@ -32,7 +31,7 @@ export class CatFileBatch {
   constructor(
     private readonly cwd: string,
     /** loose objects read without git, by full id (see LooseObjectReader) */
-    private readonly loose?: {reader: LooseObjectReader; format: ObjectFormat},
+    private readonly loose?: LooseObjectReader,
   ) {}
 
   private start(): ChildProcessWithoutNullStreams {
@@ -98,10 +97,8 @@ export class CatFileBatch {
   /** Reads an object by any name git accepts (`<oid>`, `<rev>:<path>`); undefined when missing. */
   read(name: string): Promise<GitObject | undefined> {
     if (name.includes('\n')) return Promise.reject(new InternalError(`object name contains a newline: ${JSON.stringify(name)}`))
-    if (this.loose && isObjectId(name, this.loose.format)) {
-      const found = this.loose.reader.read(name)
-      if (found) return Promise.resolve({oid: name, ...found})
-    }
+    const found = this.loose?.read(name)
+    if (found) return Promise.resolve({oid: name, ...found})
     return new Promise((resolve, reject) => this.ask({name, resolve, reject, reruns: 0}))
   }
 

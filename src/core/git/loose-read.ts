@@ -1,6 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {adler32} from './objects.js'
+import {isObjectId, type ObjectFormat} from './object-format.js'
 
 export interface LooseObject {
   type: string
@@ -20,9 +21,15 @@ const TYPES = new Set(['blob', 'tree', 'commit', 'tag'])
 export class LooseObjectReader {
   private enabled?: boolean
 
-  constructor(private readonly objectsDir: string) {}
+  constructor(
+    private readonly objectsDir: string,
+    private readonly format: ObjectFormat,
+  ) {}
 
-  read(oid: string): LooseObject | undefined {
+  /** The object named by `name` when that is a full object id and the object is loose; undefined otherwise. */
+  read(name: string): LooseObject | undefined {
+    if (!isObjectId(name, this.format)) return undefined
+    const oid = name
     this.enabled ??= !hasReplaceRefs(join(this.objectsDir, '..'))
     if (!this.enabled) return undefined
     let data: Buffer

@@ -41,6 +41,7 @@ export async function probeLooseRefs(
   if (hooks.exitCode !== 0 || ident.exitCode !== 0) return undefined
   // git runs this hook for every ref transaction: only git can run it as git does
   if (existsSync(join(hooks.stdout.trim(), 'reference-transaction'))) return undefined
+  // git's default in a checkout; a bare repository (no reflog by default) is refused when it opens (Repo.open)
   let reflog: LooseRefSetup['reflog'] = 'normal'
   for (const line of config.stdout.split('\n')) {
     const [key, value = ''] = line.trim().split(/\s+/, 2)
@@ -50,7 +51,6 @@ export async function probeLooseRefs(
   }
   const committer = /^(.*<[^>]*>)/.exec(ident.stdout.trim())?.[1]
   if (!committer) return undefined
-  if (reflog === 'normal' && (await git(['rev-parse', '--is-bare-repository'])).stdout.trim() === 'true') reflog = 'none'
   return {reflog, committer}
 }
 

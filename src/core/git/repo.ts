@@ -37,7 +37,7 @@ export class Repo {
     /** the repository's object format, detected when it opens: every id is hashed, parsed and checked with it */
     readonly format: ObjectFormat,
   ) {
-    this.cat = new CatFileBatch(paths.root, {reader: new LooseObjectReader(join(paths.commonDir, 'objects')), format})
+    this.cat = new CatFileBatch(paths.root, new LooseObjectReader(join(paths.commonDir, 'objects'), format))
     this.objects = new LooseObjectWriter(join(paths.commonDir, 'objects'), format)
     this.refs = new RefUpdater(paths.root, format)
   }

@@ -61,17 +61,21 @@ function ordered(doc: Record<string, unknown>, order: readonly string[]): Record
   return out
 }
 
+/** A document's fields in file order, without undefined ones, with a fresh checksum of the rest. */
+function checksummed(draft: object, order: readonly string[]): Record<string, unknown> {
+  const {checksum: _old, ...rest} = draft as {checksum?: string}
+  const body = ordered(stripUndefined(rest) as Record<string, unknown>, order)
+  return {...body, checksum: documentChecksum(body)}
+}
+
 /** Validates a node and renders its node.yaml with a fresh checksum. */
 export function renderNode(draft: NodeDraft | NodeFile): {node: NodeFile; text: string} {
-  const {checksum: _old, ...rest} = draft as NodeFile
-  const body = ordered(stripUndefined(rest) as Record<string, unknown>, NODE_KEY_ORDER)
-  const doc = {...body, checksum: documentChecksum(body)}
+  const doc = checksummed(draft, NODE_KEY_ORDER)
   return {node: NodeFile.parse(doc), text: dumpYaml(doc)}
 }
 
 export function renderVerdict(draft: VerdictDraft): {verdict: VerdictFile; text: string} {
-  const body = ordered(stripUndefined(draft) as Record<string, unknown>, VERDICT_KEY_ORDER)
-  const doc = {...body, checksum: documentChecksum(body)}
+  const doc = checksummed(draft, VERDICT_KEY_ORDER)
   return {verdict: VerdictFile.parse(doc), text: dumpYaml(doc)}
 }
 
@@ -83,24 +87,20 @@ export type NodePatch = {[K in keyof NodeFile]?: NodeFile[K] | undefined}
  * dag/lifecycle.ts, the one owner of which transitions are allowed.
  */
 export function nodeChange(node: NodeFile, patch: NodePatch): [string, FileChange, NodeFile] {
-  // `node` is a validated node (read through its schema, or rendered by this module): only what the patch sets is
-  // validated again, field by field (a node file has no rule across fields). A whole node's parse, its ids checked
-  // one by one, was the largest part of a claim's and a verdict's rendering.
-  // as renderNode does: the file holds what was given, the node returned what the schema makes of it (its defaults)
-  const parsedFields: Record<string, unknown> = {}
+  // `node` is a validated node (read through its schema, or rendered here): only the fields the patch sets are
+  // validated again, one by one (a node file has no rule across fields); a whole node's parse, its ids checked one by
+  // one, was the largest part of a claim's and a verdict's rendering. As in renderNode, the file holds what was
+  // given and the node returned what the schema makes of it (its defaults).
+  const changed = checksummed({...node, ...patch}, NODE_KEY_ORDER)
+  const text = dumpYaml(changed)
   for (const [key, value] of Object.entries(patch)) {
     const field = (NodeFile.shape as Record<string, z.ZodType>)[key]
     if (!field) throw new InternalError(`a node has no field "${key}"`)
     const parsed = field.safeParse(value)
     if (!parsed.success) throw new InternalError(`node ${node.id}: field "${key}": ${parsed.error.issues[0]?.message}`)
-    parsedFields[key] = parsed.data
+    if (parsed.data !== undefined) changed[key] = parsed.data
   }
-  const {checksum: _old, ...rest} = {...node, ...patch} as NodeFile
-  const body = ordered(stripUndefined(rest) as Record<string, unknown>, NODE_KEY_ORDER)
-  const doc = {...body, checksum: documentChecksum(body)}
-  const changed = {...doc}
-  for (const [key, value] of Object.entries(parsedFields)) if (value !== undefined) (changed as Record<string, unknown>)[key] = value
-  return [nodeFilePath(node.id), dumpYaml(doc), changed as NodeFile]
+  return [nodeFilePath(node.id), text, changed as NodeFile]
 }
 
 export function verdictChange(draft: VerdictDraft): [string, FileChange, VerdictFile] {

@@ -147,11 +147,8 @@ export class StateStore {
   derive<T>(kind: DerivedKind<T>, snap: Snapshot): T {
     const known = this.derived.get(kind as DerivedKind<unknown>)
     if (known?.nodes === snap.nodes) return known.value as T
-    const delta = snap.delta
-    const value =
-      known && delta && delta.from === known.nodes && delta.to === snap.nodes
-        ? kind.update(known.value as T, snap, delta)
-        : kind.build(snap)
+    // not computed yet, or for an older snapshot or an overlay (the store's newer snapshots are mended in snapshotNow)
+    const value = kind.build(snap)
     this.derived.set(kind as DerivedKind<unknown>, {nodes: snap.nodes, value})
     return value
   }
