@@ -2,7 +2,9 @@ import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
-import {directLauncher, type RunnerEnvironment, type RunnerLauncher} from '../../src/core/dag/launcher.js'
+import {spawn} from 'node:child_process'
+import type {Writable} from 'node:stream'
+import {directLauncher, GATE_GO, type RunnerEnvironment, type RunnerLauncher} from '../../src/core/dag/launcher.js'
 import {RunnerHelper} from '../../src/core/dag/runner-helper.js'
 import {procInfo} from '../../src/core/proc.js'
 import {probeSandbox, sandboxArgv} from '../../src/core/dag/sandbox.js'
@@ -109,7 +111,7 @@ describe.each([
     const script = `echo $$ > ${ran}; echo ran`
     const [program, args] =
       hold === 'fd3'
-        ? sandboxArgv({root: dir, readable: [], writable: [dir], overlays: [], network: false}, 'sh', ['-c', script], {blockFd: 3})
+        ? sandboxArgv({root: dir, readable: [], writable: [dir], overlays: [], network: false}, 'sh', ['-c', script], {gateFd: 3})
         : ['sh', ['-c', script]]
     const [name, value] = mark.split('=') as [string, string]
     const log = join(dir, `run-${value}.log`)
@@ -158,6 +160,36 @@ describe.each([
     expect(await dropped.run.started).toBeUndefined()
     expect(await dropped.run.exited).toEqual({code: null, signal: null})
     expect(existsSync(dropped.ran)).toBe(false)
+  })
+})
+
+describe.skipIf(!HAS_BWRAP)('the gate of a held sandbox', () => {
+  // the launcher's end of the pipe closes when rigor or the runner helper is killed outright: that must start nothing
+  const gated = (write: (gate: Writable) => void) => {
+    const ran = join(dir, 'ran')
+    const [program, args] = sandboxArgv(
+      {root: dir, readable: [], writable: [dir], overlays: [], network: false},
+      'sh',
+      ['-c', `echo ran > ${ran}`],
+      {
+        gateFd: 3,
+      },
+    )
+    const child = spawn(program, args, {cwd: dir, stdio: ['ignore', 'ignore', 'ignore', 'pipe']})
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    write(child.stdio[3] as Writable)
+    return {exited, ran}
+  }
+
+  it('opens on "go" only: an end of file, or anything else, ends the sandbox with nothing run', async () => {
+    for (const write of [(gate: Writable) => gate.end(), (gate: Writable) => gate.end('1'), (gate: Writable) => gate.end('gone\n')]) {
+      const {exited, ran} = gated(write)
+      expect(await exited).toBe(125)
+      expect(existsSync(ran)).toBe(false)
+    }
+    const {exited, ran} = gated((gate) => gate.end(GATE_GO))
+    expect(await exited).toBe(0)
+    expect(readFileSync(ran, 'utf8')).toBe('ran\n')
   })
 })
 

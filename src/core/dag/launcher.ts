@@ -12,6 +12,9 @@ import {closeSync, openSync} from 'node:fs'
 import type {Writable} from 'node:stream'
 import {killMarked, signalGroup} from '../proc.js'
 
+/** What a held launch writes on its gate descriptor (fd 3) to start the runner. */
+export const GATE_GO = 'go\n'
+
 export interface RunnerLaunch {
   program: string
   args: string[]
@@ -27,8 +30,8 @@ export interface RunnerLaunch {
   marker?: string
   /**
    * Held: the runner starts only when `release(true)` says so. `fd3`: the
-   * process starts at once and waits for a byte on its file descriptor 3
-   * before it runs the runner (bwrap --block-fd 3), so the sandbox is set up
+   * process starts at once and waits for GATE_GO on its file descriptor 3
+   * before it runs the runner (sandbox.ts, gatedArgv), so the sandbox is set up
    * while the slot's previous runner still runs; `spawn`: nothing starts until
    * then. Not held: the runner starts at once.
    */
@@ -150,9 +153,9 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
   let release!: (run: boolean) => void
   const started = new Promise<number | undefined>((resolve) => {
     release = firstWordOnly((run) => {
-      // Not run: the waiting sandbox is killed, and its exit says so. The pipe is left to close with it: to bwrap's
-      // --block-fd an end of file is a go as much as a byte, and a close before the kill let runners start (under load)
-      if (run) gate?.end('1')
+      // Not run: the waiting sandbox is killed, and its exit says so. Its gate opens on GATE_GO only, never on the
+      // pipe's end, so a launcher killed outright (its end of the pipe closed) starts nothing either
+      if (run) gate?.end(GATE_GO)
       else signalGroup(pid, 'SIGKILL')
       resolve(run ? pid : undefined)
     })

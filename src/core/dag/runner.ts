@@ -140,7 +140,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
         },
         command,
         commandArgs,
-        req.startGate ? {blockFd: 3} : {},
+        req.startGate ? {gateFd: 3} : {},
       )
     : [command, commandArgs]
 

@@ -8,6 +8,7 @@ import {spawn} from 'node:child_process'
 import {readFileSync, statSync} from 'node:fs'
 import {isAbsolute, resolve} from 'node:path'
 import type {SandboxMode} from '../schemas/index.js'
+import {GATE_GO} from './launcher.js'
 
 export interface SandboxPolicy {
   mode: SandboxMode
@@ -124,7 +125,7 @@ export interface SandboxSpec {
  * without a controlling terminal, and a second session would take the runner
  * out of the process group rigor signals.
  */
-export function sandboxArgv(spec: SandboxSpec, program: string, args: string[], hold: {blockFd?: number} = {}): [string, string[]] {
+export function sandboxArgv(spec: SandboxSpec, program: string, args: string[], hold: {gateFd?: number} = {}): [string, string[]] {
   const argv = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
   // before the workspace and its hidden .git: a directory shown here cannot show that .git again
   for (const dir of spec.shownDirs ?? []) argv.push('--ro-bind', dir, dir)
@@ -138,10 +139,24 @@ export function sandboxArgv(spec: SandboxSpec, program: string, args: string[], 
   for (const dir of hidden.dirs) argv.push('--remount-ro', dir)
   for (const overlay of spec.overlays) argv.push('--ro-bind', overlay.source, overlay.target)
   if (!spec.network) argv.push('--unshare-net')
-  // set up now, run the runner when a byte arrives on this descriptor (see RunnerLaunch.hold)
-  if (hold.blockFd !== undefined) argv.push('--block-fd', String(hold.blockFd))
-  argv.push(...BASE_FLAGS, '--chdir', spec.root, '--', program, ...args)
+  argv.push(...BASE_FLAGS, '--chdir', spec.root, '--')
+  // set up now, run the runner when "go" arrives on this descriptor (see RunnerLaunch.hold)
+  if (hold.gateFd !== undefined) argv.push(...gatedArgv(hold.gateFd, program, args))
+  else argv.push(program, ...args)
   return [BWRAP, argv]
+}
+
+/**
+ * The runner's argv behind a gate: a shell, already up in the sandbox, reads a
+ * line from `fd` and replaces itself with the runner (same pid, the gate's
+ * descriptor closed) only when the line is "go". bwrap's own --block-fd takes
+ * an end of file for a go: a rigor (or runner helper) killed outright closes
+ * the pipe, and under load the sandbox ran its runner before the kill meant for
+ * it arrived. Here an end of file ends the sandbox with nothing run.
+ */
+function gatedArgv(fd: number, program: string, args: string[]): string[] {
+  const script = `IFS= read -r gate <&${fd}; [ "$gate" = ${GATE_GO.trim()} ] || exit 125; exec "$@" ${fd}<&-`
+  return ['/bin/sh', '-c', script, program, program, ...args]
 }
 
 /**
