@@ -30,6 +30,15 @@ export function procInfo(pid: number): ProcInfo | undefined {
   return {pid, state: fields[0]!, pgid, startTime}
 }
 
+// bounded cache: this process's own start time never changes (null: asked, unknown)
+let ownStart: number | null | undefined
+
+/** This process's start time (see procInfo), read once. */
+export function ownStartTime(): number | undefined {
+  ownStart ??= procInfo(process.pid)?.startTime ?? null
+  return ownStart ?? undefined
+}
+
 /**
  * Every living process visible in /proc (an empty list where there is no /proc).
  * Zombies are left out: they run nothing, and where PID 1 never reaps them

@@ -5,6 +5,7 @@ import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {alive, pidsWithEnv, readPids, runDirs, sleep, SLOW, waitFor} from '../helpers/processes.js'
 import {workspace, writeSpec} from './helpers.js'
+import {procInfo} from '../../src/core/proc.js'
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
@@ -95,6 +96,9 @@ describe('a runner never outlives its run', {timeout: SLOW}, () => {
     const [run] = runDirs(repo.dir)
     const record = JSON.parse(readFileSync(join(repo.dir, '.git/rigor/runs', run!, 'run.json'), 'utf8'))
     expect(record).toMatchObject({node: 'k/plain', attempt: 1, worker_pid: worker.pid, sandbox: 'off'})
+    // the runner helper read the group leader's start time, the worker its own: a reused pid is told apart by them
+    expect(record.pgid_start).toBe(procInfo(record.pgid)!.startTime)
+    expect(record.worker_start).toBe(procInfo(worker.pid!)!.startTime)
     // the worker is alive: its run is not a leftover
     expect(json(rigor(repo.dir, ['supervise', '--once', '--json'])).runs).toEqual({killed: [], removed: []})
     expect(runDirs(repo.dir)).toEqual([run])

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {alive, waitFor} from '../helpers/processes.js'
 import {cleanLeftoverRuns, RUN_MARKER, UNRECORDED_STALE_MS, writeRunRecord} from '../../src/core/dag/run-records.js'
+import {procInfo} from '../../src/core/proc.js'
 
 let dir: string
 afterEach(() => rmSync(dir, {recursive: true, force: true}))
@@ -45,7 +46,14 @@ describe('leftover runs', () => {
       stdio: 'ignore',
       env: {...process.env, [RUN_MARKER]: 'gone'},
     })
-    writeRunRecord(join(path, 'run.json'), {run: 'gone', node: 'a/b', attempt: 1, pgid: grouped.pid!, sandbox: 'off'})
+    writeRunRecord(join(path, 'run.json'), {
+      run: 'gone',
+      node: 'a/b',
+      attempt: 1,
+      pgid: grouped.pid!,
+      pgidStart: procInfo(grouped.pid!)?.startTime,
+      sandbox: 'off',
+    })
     // the record names this process as the worker: rewrite it as a dead one
     const record = JSON.parse(readFileSync(join(path, 'run.json'), 'utf8'))
     writeFileSync(join(path, 'run.json'), JSON.stringify({...record, worker_pid: DEAD}))

@@ -55,6 +55,15 @@ describe.each([
     expect(readFileSync(join(dir, 'run.log'), 'utf8')).toBe('out\nerr\n')
   })
 
+  it('tell the start time of the process they started, as /proc shows it', async () => {
+    const {run, runner} = await sleeper(await make())
+    const start = run.startTime()
+    expect(start).toBeGreaterThan(0)
+    expect(start).toBe(procInfo(runner)!.startTime)
+    process.kill(runner, 'SIGKILL')
+    await run.exited
+  })
+
   it("get the starting process's environment without the names unset, then the variables set over it", async () => {
     // the helper's environment is this process's, inherited when it started
     const inherited = process.env.PATH!

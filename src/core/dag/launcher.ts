@@ -10,7 +10,7 @@
 import {spawn} from 'node:child_process'
 import {closeSync, openSync} from 'node:fs'
 import type {Writable} from 'node:stream'
-import {killMarked, signalGroup} from '../proc.js'
+import {killMarked, procInfo, signalGroup} from '../proc.js'
 
 /** What a held launch writes on its gate descriptor (fd 3) to start the runner. */
 export const GATE_GO = 'go\n'
@@ -68,6 +68,8 @@ export interface LaunchedRunner {
   exited: Promise<RunnerExit>
   /** a held launch: run the runner (true) or end it without running it (false); nothing for one not held */
   release(run: boolean): void
+  /** once `started` gave a pid: that process's start time (procInfo), undefined when it was gone already */
+  startTime(): number | undefined
 }
 
 export interface RunnerLauncher {
@@ -94,10 +96,15 @@ export const directLauncher: RunnerLauncher = {
     const launched = new Promise<LaunchedRunner | undefined>((resolve) => {
       decide = firstWordOnly((run) => resolve(run ? spawnRunner({...launch, hold: undefined}) : undefined))
     })
+    let run: LaunchedRunner | undefined
     return {
-      started: launched.then((run) => run?.started),
+      started: launched.then((launchedRun) => {
+        run = launchedRun
+        return launchedRun?.started
+      }),
       exited: launched.then((run) => run?.exited ?? {code: null, signal: null}),
       release: (run) => decide(run),
+      startTime: () => run?.startTime(),
     }
   },
 }
@@ -119,7 +126,12 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
     log = openSync(launch.logFile, 'w')
   } catch (err) {
     const error = `cannot write ${launch.logFile}: ${(err as Error).message}`
-    return {started: Promise.resolve(undefined), exited: Promise.resolve({code: null, signal: null, error}), release: () => {}}
+    return {
+      started: Promise.resolve(undefined),
+      exited: Promise.resolve({code: null, signal: null, error}),
+      release: () => {},
+      startTime: () => undefined,
+    }
   }
   let child: ReturnType<typeof spawn>
   const held = launch.hold === 'fd3'
@@ -135,6 +147,12 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
     closeSync(log)
   }
   const pid = child.pid
+  // read once, when first asked (after the start): a held sandbox's pid is its bwrap's from the spawn on
+  let startTime: number | undefined | null
+  const startTimeOnce = () => {
+    startTime ??= (pid ? procInfo(pid)?.startTime : undefined) ?? null
+    return startTime ?? undefined
+  }
   const gate = held ? (child.stdio[3] as Writable | null) : null
   // a process that died before it was released closes the pipe under the write
   gate?.on('error', () => {})
@@ -149,7 +167,7 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
       resolve({code: error && !pid ? null : code, signal, ...(error ? {error} : {})})
     })
   })
-  if (!held) return {started: Promise.resolve(pid), exited, release: () => {}}
+  if (!held) return {started: Promise.resolve(pid), exited, release: () => {}, startTime: startTimeOnce}
   let release!: (run: boolean) => void
   const started = new Promise<number | undefined>((resolve) => {
     release = firstWordOnly((run) => {
@@ -160,5 +178,5 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
       resolve(run ? pid : undefined)
     })
   })
-  return {started, exited, release}
+  return {started, exited, release, startTime: startTimeOnce}
 }

@@ -10,7 +10,7 @@ import {readFile, readdir, rm, stat} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import * as z from 'zod'
-import {hasEnvEntry, isAlive, procInfo, processTable, type ProcInfo} from '../proc.js'
+import {hasEnvEntry, isAlive, ownStartTime, procInfo, processTable, type ProcInfo} from '../proc.js'
 
 export const RUN_RECORD = 'run.json'
 /** every runner process gets RIGOR_RUN_ID=<run>; its children inherit it even after they leave the group */
@@ -36,17 +36,24 @@ export const RunRecord = z.object({
 })
 export type RunRecord = z.infer<typeof RunRecord>
 
-/** Written synchronously right after the spawn, so no await separates the runner's start from its record. */
+/**
+ * Written synchronously right after the spawn, so no await separates the
+ * runner's start from its record. `pgidStart` is the group leader's start time
+ * as its launcher read it (undefined: gone already, or no /proc); reading
+ * /proc on the work loop's thread twice a run was 2-3% of that thread with
+ * instant runners (`--cpu-prof`).
+ */
 export function writeRunRecord(
   file: string,
-  fields: {run: string; node: string; attempt: number; pgid: number; sandbox: 'on' | 'off'},
+  fields: {run: string; node: string; attempt: number; pgid: number; pgidStart: number | undefined; sandbox: 'on' | 'off'},
 ): void {
+  const {pgidStart, ...rest} = fields
   const record: RunRecord = {
-    ...fields,
+    ...rest,
     host: hostname(),
     worker_pid: process.pid,
-    worker_start: procInfo(process.pid)?.startTime,
-    pgid_start: procInfo(fields.pgid)?.startTime,
+    worker_start: ownStartTime(),
+    pgid_start: pgidStart,
     started_at: new Date().toISOString(),
   }
   writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`)

@@ -33,7 +33,8 @@ process.on('message', (request: HelperRequest) => {
   }
   const run = directLauncher.launch(request.launch as RunnerLaunch)
   if (request.launch.hold) held.set(request.id, run)
-  void run.started.then((pid) => reply({id: request.id, pid: pid ?? null}))
+  // the start time is read here, off the work loop's thread
+  void run.started.then((pid) => reply({id: request.id, pid: pid ?? null, start: pid ? (run.startTime() ?? null) : null}))
   void run.exited.then((exit) => {
     held.delete(request.id)
     reply({id: request.id, exit})

@@ -12,6 +12,7 @@ const CLOSE_WAIT_MS = 5000
 
 interface PendingRun {
   pid?: number
+  start?: number
   started: (pid: number | undefined) => void
   exited: (exit: RunnerExit) => void
 }
@@ -93,7 +94,7 @@ export class RunnerHelper implements RunnerLauncher {
       // a helper gone meanwhile has ended the run already (onHelperExit)
       if (!this.exited && child.connected) child.send({id, release: go} satisfies HelperRequest, () => {})
     }
-    return {started, exited, release}
+    return {started, exited, release, startTime: () => run.start}
   }
 
   /** Lets the helper leave and waits for it (killing it after a while); runs still in flight end as failed. */
@@ -123,6 +124,7 @@ export class RunnerHelper implements RunnerLauncher {
     if (!run) return
     if ('pid' in reply) {
       run.pid = reply.pid ?? undefined
+      run.start = reply.start ?? undefined
       run.started(run.pid)
       return
     }

@@ -205,6 +205,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
           node: req.node.id,
           attempt: req.record.attempt,
           pgid,
+          pgidStart: launched.startTime(),
           sandbox: sandboxed ? 'on' : 'off',
         })
       } catch {
