@@ -16,6 +16,7 @@ for (const bench of [
   'remote.js',
   'remote-work.js',
   'spawn-cost.js',
+  'sandbox-cost.js',
   'fs-calls.js',
   'backtest.js',
   'site.js',

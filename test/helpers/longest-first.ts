@@ -8,6 +8,7 @@ import {BaseSequencer, type TestSpecification} from 'vitest/node'
  * gets much slower or faster: the order matters only for the run's tail.
  */
 export const LONGEST_FIRST = [
+  'slurm-time-limit',
   'demo',
   'github-workflow',
   'audit',

@@ -98,7 +98,7 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
       }
     },
     logs: () =>
-      ['munged.out', 'slurmctld.out', 'slurmd.out']
+      ['munged.out', 'slurmctld.out', 'slurmd.out', 'slurmctld.log', 'slurmd.log']
         .map((f) => `--- ${f}\n${existsSync(join(logs, f)) ? readFileSync(join(logs, f), 'utf8').slice(-4000) : '(none)'}`)
         .join('\n'),
     async stop() {

@@ -7,11 +7,12 @@ import {SH_OK} from '../fixtures/runners.js'
 import {manyNodes} from './helpers.js'
 import {countActions, git} from './remote-helpers.js'
 import {expectOutput} from '../helpers/output-schema.js'
-import {ids, SLOW_RUNNER, slurmKit, taskLog} from './slurm-helpers.js'
+import {ids, slurmKit, taskLog} from './slurm-helpers.js'
 
 /**
- * rigor on a real (one-node) Slurm cluster: a whole run, and a task's time limit. Cancelling (scancel and
- * rigor slurm cancel) is in slurm-cancel.test.ts, with its own cluster, so the two files run side by side.
+ * rigor on a real (one-node) Slurm cluster: a whole run. A task's time limit is in slurm-time-limit.test.ts,
+ * cancelling (scancel and rigor slurm cancel) in slurm-cancel.test.ts, each with its own cluster, so the files
+ * run side by side.
  */
 
 /** the nodes of the first test */
@@ -52,27 +53,5 @@ describe.skipIf(skip !== undefined)('rigor on Slurm (a one-node cluster started 
     expect(array.tasks.flatMap((t: any) => t.nodes).sort()).toEqual(ids(NODES))
     for (const t of array.tasks) expect(t.host).toBeTruthy()
     expect(taskLog(clone, jobId, 0)).toMatch(/stopped: (empty|blocked)/)
-  })
-
-  it('a task nearing its time limit stops its runners and puts its claims back before Slurm would kill it', async () => {
-    const {bare, clone, scratch} = kit.remoteWorkspace(
-      {nodes: ids(4, 'long').map((id) => ({id, team: 'default', run: {command: SLOW_RUNNER, timeout: '5m'}}))},
-      'slurm: {time: "00:02:00"}',
-    )
-    // two minutes, of which the last 90 s are the grace: the worker leaves about 30 s after the job starts (15 s were
-    // too few on a machine loaded by the rest of the suite: the task's set-up took them all and it claimed nothing)
-    const jobId = kit.submit(clone, ['--workers', '1', '--parallel', '2', '--grace', '90s', '--scratch', scratch], {
-      RIGOR_TEST_SLEEP_MS: '300000',
-    })
-    await kit.cluster().waitForJob(jobId, 120_000)
-    const log = taskLog(clone, jobId, 0)
-    expect(countActions(bare, 'claim').size, log).toBe(2)
-    expect([...countActions(bare, 'release').keys()].sort(), log).toEqual([...countActions(bare, 'claim').keys()].sort())
-    expect(countActions(bare, 'verdict').size).toBe(0)
-    expect(kit.remoteStatus(bare)).toMatchObject({running: 0, pending: 4})
-    const [task] = json(kit.cli(clone, ['slurm', 'status', jobId, '--json'])).arrays[0].tasks
-    // it left on its own, before the limit: not TIMEOUT
-    expect(task.state, log).not.toBe('TIMEOUT')
-    expect(log).toMatch(/stopped: (deadline|interrupted); 2 put back/)
   })
 })

@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -149,6 +149,24 @@ describe('the job script of rigor slurm submit', () => {
     ])
     expect(readFileSync(`${rigorArgs}.mark`, 'utf8')).toBe('set up; verbatim')
     expect(spawnSync('ls', [join(dir, 'pwned')]).status).not.toBe(0)
+  })
+
+  it('a SIGTERM from Slurm before rigor runs (it may come a minute early) ends the task with a word, nothing cloned or run', () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-slurm-script-'))
+    const bin = join(dir, 'bin')
+    mkdirSync(bin)
+    stub(join(bin, 'git'), join(dir, 'git.args'), 'mkdir -p "${@: -1}"')
+    stub(join(bin, 'rigor'), join(dir, 'rigor.args'))
+    writeFileSync(join(bin, 'squeue'), '#!/bin/sh\necho N/A\n')
+    chmodSync(join(bin, 'squeue'), 0o755)
+    // the signal arrives while the set-up runs, as Slurm's would: sent to the batch shell alone
+    const text = renderJobScript(plan({rigor: [join(bin, 'rigor')], setup: ['kill -TERM $$']}))
+    const env = {PATH: `${bin}:/usr/bin:/bin`, SLURM_ARRAY_JOB_ID: '5', SLURM_ARRAY_TASK_ID: '0', SLURM_JOB_ID: '6', TMPDIR: dir}
+    const run = spawnSync('bash', ['-c', text], {cwd: dir, encoding: 'utf8', env})
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stderr).toContain('told to stop (SIGTERM) before rigor started; nothing was claimed')
+    expect(existsSync(join(dir, 'git.args'))).toBe(false)
+    expect(existsSync(join(dir, 'rigor.args'))).toBe(false)
   })
 
   it('clones into $SLURM_TMPDIR, else $TMPDIR; without an end time rigor gets no --stop-at', () => {

@@ -59,6 +59,10 @@ export function renderJobScript(plan: JobPlan): string {
 # rigor.yaml read from branch ${plan.branch} at ${plan.configCommit}.
 ${directives.map((d) => `#SBATCH ${d}`).join('\n')}
 set -eo pipefail
+# Slurm may send its SIGTERM up to a minute before the time given: if it comes
+# before rigor runs, nothing was claimed yet, and the task says so and leaves
+# (exec below gives rigor the signal's default back, and rigor handles it)
+trap 'echo "rigor: the task was told to stop (SIGTERM) before rigor started; nothing was claimed" >&2; exit 0' TERM
 ${
   setup.length
     ? `

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+// bench/sandbox-cost: what the runner sandbox costs per run. Starts `true` in
+// bubblewrap with exactly the argv rigor builds for a runner (sandboxArgv from
+// the build, gate included), then with one part of it left out at a time, and
+// plainly, interleaved round by round; prints medians and the ratio to the
+// plain spawn. Every instant node of `rigor work` pays the first line where
+// the sandbox is on. Needs bwrap and `npm run build`.
+import {spawnSync} from 'node:child_process'
+import {closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {sandboxArgv} from '../dist/core/dag/sandbox.js'
+import {fmt, median} from './lib.js'
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 80)
+const root = mkdtempSync(join(tmpdir(), 'rigor-sandbox-cost-'))
+mkdirSync(join(root, '.git', 'rigor', 'runs', 'r', 'out'), {recursive: true})
+const out = join(root, '.git', 'rigor', 'runs', 'r', 'out')
+const spec = {root, readable: [], writable: [out], overlays: [], network: false}
+// the held launch reads its gate on fd 3: a file holding the word "go" opens it
+const gateFile = join(root, 'gate')
+writeFileSync(gateFile, 'go\n')
+
+/** rigor's argv without `flag` and the `arity` operands after each of its uses */
+function without(argv, flag, arity) {
+  const kept = []
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === flag) i += arity
+    else kept.push(argv[i])
+  }
+  return kept
+}
+
+const [bwrap, held] = sandboxArgv(spec, 'true', [], {gateFd: 3})
+const [, direct] = sandboxArgv(spec, 'true', [])
+const variants = {
+  'as rigor runs it (gate shell, then true)': held,
+  'without the gate shell': direct,
+  'without --dev /dev': without(direct, '--dev', 1),
+  'without --unshare-net': without(direct, '--unshare-net', 0),
+  'only --ro-bind / / (the least bwrap does)': ['--ro-bind', '/', '/', '--', 'true'],
+}
+const gated = (argv) => argv === held
+const seconds = Object.fromEntries([...Object.keys(variants), 'plain spawn of true'].map((k) => [k, []]))
+try {
+  const probe = spawnSync(bwrap, [...direct], {encoding: 'utf8'})
+  if (probe.error || probe.status !== 0) {
+    console.log(`sandbox-cost: bwrap cannot start here (${probe.error?.message ?? probe.stderr.trim()}); nothing to measure`)
+    process.exit(0)
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, argv] of Object.entries(variants)) {
+      const gate = gated(argv) ? openSync(gateFile, 'r') : 'ignore'
+      const start = performance.now()
+      const result = spawnSync(bwrap, argv, {stdio: ['ignore', 'ignore', 'pipe', gate], encoding: 'utf8'})
+      seconds[name].push(performance.now() - start)
+      if (typeof gate === 'number') closeSync(gate)
+      if (result.status !== 0) throw new Error(`${name}: bwrap exited with ${result.status}: ${result.stderr}`)
+    }
+    const start = performance.now()
+    spawnSync('true', [], {stdio: 'ignore'})
+    seconds['plain spawn of true'].push(performance.now() - start)
+  }
+} finally {
+  rmSync(root, {recursive: true, force: true})
+}
+
+const plain = median(seconds['plain spawn of true'])
+console.log(`sandbox-cost: ${ROUNDS} interleaved rounds, median ms per start (ratio to a plain spawn)`)
+for (const [name, xs] of Object.entries(seconds)) console.log(`  ${name}: ${fmt(median(xs))} ms (${fmt(median(xs) / plain)}x)`)
