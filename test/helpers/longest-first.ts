@@ -20,6 +20,7 @@ export const LONGEST_FIRST = [
   'fault-injection',
   'audit-cheats',
   'core-cli',
+  'core-cli-failures',
   'remote',
   'pipeline-stale',
   'prefetch',

@@ -4,7 +4,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {SH_CRASH, SH_ENV, SH_GARBAGE, SH_HANG, SH_OK, SH_WRONG_FIELD} from '../fixtures/runners.js'
+import {SH_ENV, SH_OK} from '../fixtures/runners.js'
 import {actionsPerNode, workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
@@ -95,62 +95,6 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
     // run finishes the claimed node; then the dependent becomes claimable
     expect(rigor(repo.dir, ['run', 'a/one']).code).toBe(0)
     expect(json(rigor(repo.dir, ['claim', '--json'])).claimed.id).toBe('a/two')
-  })
-
-  it('a crashing, a hanging and a garbage-writing runner each end inconclusive with the reason, and work goes on', () => {
-    repo = workspace()
-    writeSpec(repo.dir, {
-      nodes: [
-        {id: 'bad/crash', team: 'default', run: {command: SH_CRASH}, priority: 4},
-        {id: 'bad/hang', team: 'default', run: {command: SH_HANG, timeout: '1s'}, priority: 3},
-        {id: 'bad/garbage', team: 'default', run: {command: SH_GARBAGE}, priority: 2},
-        {id: 'bad/wrong-field', team: 'default', run: {command: SH_WRONG_FIELD}, priority: 1},
-        {id: 'bad/ok', team: 'default', run: {command: SH_OK}},
-      ],
-    })
-    rigor(repo.dir, ['seed', 'spec.yaml'])
-    const work = rigor(repo.dir, ['work', '--json'])
-    expect(work.code).toBe(0)
-    expect(json(work).finished).toBe(5)
-    const reason = (id: string) => json(rigor(repo.dir, ['show', id, '--json'])).verdict
-    expect(reason('bad/crash')).toMatchObject({status: 'inconclusive', decided_by: 'failure', exit_code: 7})
-    expect(reason('bad/crash').reason).toContain('exited with code 7')
-    expect(readFileSync(join(repo.dir, 'experiments/bad/crash/out/run.log'), 'utf8')).toContain('boom')
-    expect(reason('bad/hang').reason).toContain('timed out after 1s')
-    expect(reason('bad/garbage').reason).toContain('not valid JSON')
-    expect(reason('bad/wrong-field').reason).toContain('metrics.sharpe')
-    expect(reason('bad/ok').status).toBe('proven_accepted')
-    expect(rigor(repo.dir, ['verify']).code).toBe(0)
-  })
-
-  it('a corrupted node file is reported by verify and never claimed', () => {
-    repo = workspace()
-    writeSpec(repo.dir, {
-      nodes: [
-        {id: 'c/target', team: 'default', run: {command: SH_OK}, params: {alpha: 0.5}},
-        {id: 'c/other', team: 'default', run: {command: SH_OK}},
-      ],
-    })
-    rigor(repo.dir, ['seed', 'spec.yaml'])
-    const file = join(repo.dir, 'experiments/c/target/node.yaml')
-    writeFileSync(file, readFileSync(file, 'utf8').replace('alpha: 0.5', 'alpha: 0.9'))
-
-    // edited in the working tree only
-    const verify = rigor(repo.dir, ['verify'])
-    expect(verify.code).toBe(1)
-    expect(verify.stdout).toContain('experiments/c/target/node.yaml')
-    expect(verify.stdout).toContain('checksum mismatch')
-    const work = json(rigor(repo.dir, ['work', '--json']))
-    expect(work.finished).toBe(1)
-    expect(readFileSync(file, 'utf8')).toContain('alpha: 0.9')
-
-    // and committed by hand
-    repo.git('commit', '-qam', 'hand edit')
-    expect(rigor(repo.dir, ['verify']).code).toBe(1)
-    const status = json(rigor(repo.dir, ['status', '--json']))
-    expect(status.problems[0].file).toBe('experiments/c/target/node.yaml')
-    expect(rigor(repo.dir, ['claim']).code).toBe(3)
-    expect(actionsPerNode(repo, 'claim').get('c/target')).toBeUndefined()
   })
 
   it('bad input exits 2 naming the file and the field, and writes nothing', () => {
