@@ -19,6 +19,7 @@ export const LONGEST_FIRST = [
   'holdout',
   'fault-injection',
   'audit-cheats',
+  'audit-cheats-more',
   'core-cli',
   'core-cli-failures',
   'remote',

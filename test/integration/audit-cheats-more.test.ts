@@ -1,0 +1,95 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {rigor} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {pricesCsv} from './audit-fixtures.js'
+import {auditNode, auditWorkspace, check, results, seedAndWork, strategyNode} from './audit-cheats-helpers.js'
+
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+// lookahead and the honest strategy are in audit-cheats.test.ts
+describe('the auditor tells honest strategies from cheats (runners and data made here), more', () => {
+  it('fails profit only before costs, a seeded coin, and returns the positions did not earn; data it cannot alter is an error, not a verdict', () => {
+    const drift = pricesCsv({rows: 1500, seed: 7, drift: 0.001, vol: 0.01})
+    repo = auditWorkspace(
+      {
+        'drift.csv': drift,
+        'flat.csv': pricesCsv({rows: 1200, seed: 8, vol: 0.01}),
+        // an alternating component a reversal rule can harvest, worth less than twice its costs
+        'alt.csv': pricesCsv({rows: 1200, seed: 9, vol: 0.003, extra: (t) => 0.003 * (t % 2 ? 1 : -1)}),
+        // a file whose price column rigor cannot recognise: nothing can be altered
+        'last.csv': pricesCsv({rows: 400, seed: 10, drift: 0.001, header: ['date', 'last']}),
+      },
+      '{permutations: 6, seeds: [1, 2]}',
+    )
+    seedAndWork(repo, {
+      nodes: [
+        strategyNode(repo, 'churn/flip', 'alt.csv', 'return ret.map((r) => (r > 0 ? -1 : 1))', {params: {cost_bps: 10}}),
+        strategyNode(
+          repo,
+          'coin/seeded',
+          'flat.csv',
+          `let s = (seed * 2654435761 + 12345) >>> 0
+          const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+          let p = 1
+          return close.map(() => (rnd() < 0.05 ? (p = -p) : p))`,
+        ),
+        strategyNode(repo, 'odd/last', 'last.csv', 'return close.map(() => 1)', {params: {price_column: 'last'}}),
+        // honest on every altered copy; on the research file byte for byte (it knows the file's length and last
+        // line: the sandbox shows altered copies at the file's own path too, so it cannot compare with that) it
+        // reports returns its positions never earned
+        strategyNode(
+          repo,
+          'game/aware',
+          'drift.csv',
+          'return close.map(() => 1)',
+          {},
+          `data.length === ${drift.length} && data.endsWith(${JSON.stringify(drift.trimEnd().split('\n').pop())} + '\\n') ? net.map((r) => r + 0.002) : net`,
+        ),
+      ],
+    })
+
+    const churn = auditNode(repo, 'churn/flip')
+    expect(check(churn, 'robustness.costs')).toMatchObject({
+      result: 'fail',
+      figures: {cost_bps: 20, method: 're-priced from positions.csv'},
+    })
+    expect(check(churn, 'robustness.costs').figures.sharpe_annualised).toBeGreaterThan(0)
+    expect(churn.verdict).toBe('FAIL')
+
+    const coin = auditNode(repo, 'coin/seeded')
+    expect(results(coin)['robustness.seeds']).toBe('fail')
+    expect(coin.verdict).toBe('FAIL')
+
+    const game = auditNode(repo, 'game/aware')
+    expect(results(game)).toMatchObject({'accounting.consistency': 'fail', 'lookahead.truncation': 'pass', 'leakage.permutation': 'pass'})
+    expect(check(game, 'accounting.consistency').figures.mismatched_periods).toBe(1200)
+    expect(game.verdict).toBe('FAIL')
+    const implausible = (a: any) => a.issues.find((i: any) => /annualised Sharpe ratio of .* is above 4/.test(i.description))
+    expect(implausible(game).severity).toBe('major')
+    // a reviewer's sign-off, committed in rigor.yaml, turns it into a minor note (the accounting failure stands)
+    const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8').replace(
+      'audit: {',
+      "audit: {sign_offs: [{node: game/aware, issue: implausible_sharpe, by: alice, reason: 'checked by hand'}], ",
+    )
+    writeFileSync(join(repo.dir, 'rigor.yaml'), config)
+    repo.git('commit', '-qam', 'sign off')
+    const signed = auditNode(repo, 'game/aware')
+    expect(implausible(signed)).toMatchObject({
+      severity: 'minor',
+      description: expect.stringContaining('signed off by alice: checked by hand'),
+    })
+    expect(signed.verdict).toBe('FAIL')
+
+    // data the auditor cannot alter: the checks that need it are errors, never a verdict on the strategy
+    const odd = auditNode(repo, 'odd/last')
+    expect(results(odd)).toMatchObject({'lookahead.truncation': 'error', 'leakage.permutation': 'error', 'accounting.consistency': 'error'})
+    expect(check(odd, 'leakage.permutation').reason).toMatch(/has no "close" column/)
+    expect(odd.verdict).toBe('FAIL')
+    expect(odd.issues.every((i: any) => i.category !== 'leakage' && i.category !== 'lookahead')).toBe(true)
+    expect(odd.issues[0].description).toContain('not a finding about the strategy')
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+  })
+})
