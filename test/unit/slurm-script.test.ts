@@ -151,14 +151,21 @@ describe('the job script of rigor slurm submit', () => {
     expect(spawnSync('ls', [join(dir, 'pwned')]).status).not.toBe(0)
   })
 
-  it('a SIGTERM from Slurm before rigor runs (it may come a minute early) ends the task with a word, nothing cloned or run', () => {
+  /** A temp dir with stub git (it makes the clone directory) and rigor recording their argv, and a squeue without an end time. */
+  function stubbedTask(): string {
     dir = mkdtempSync(join(tmpdir(), 'rigor-slurm-script-'))
     const bin = join(dir, 'bin')
     mkdirSync(bin)
     stub(join(bin, 'git'), join(dir, 'git.args'), 'mkdir -p "${@: -1}"')
     stub(join(bin, 'rigor'), join(dir, 'rigor.args'))
+    // no time limit: squeue says N/A
     writeFileSync(join(bin, 'squeue'), '#!/bin/sh\necho N/A\n')
     chmodSync(join(bin, 'squeue'), 0o755)
+    return bin
+  }
+
+  it('a SIGTERM from Slurm before rigor runs (it may come a minute early) ends the task with a word, nothing cloned or run', () => {
+    const bin = stubbedTask()
     // the signal arrives while the set-up runs, as Slurm's would: sent to the batch shell alone
     const text = renderJobScript(plan({rigor: [join(bin, 'rigor')], setup: ['kill -TERM $$']}))
     const env = {PATH: `${bin}:/usr/bin:/bin`, SLURM_ARRAY_JOB_ID: '5', SLURM_ARRAY_TASK_ID: '0', SLURM_JOB_ID: '6', TMPDIR: dir}
@@ -170,14 +177,7 @@ describe('the job script of rigor slurm submit', () => {
   })
 
   it('clones into $SLURM_TMPDIR, else $TMPDIR; without an end time rigor gets no --stop-at', () => {
-    dir = mkdtempSync(join(tmpdir(), 'rigor-slurm-script-'))
-    const bin = join(dir, 'bin')
-    mkdirSync(bin)
-    stub(join(bin, 'git'), join(dir, 'git.args'), 'mkdir -p "${@: -1}"')
-    stub(join(bin, 'rigor'), join(dir, 'rigor.args'))
-    // no time limit: squeue says N/A
-    writeFileSync(join(bin, 'squeue'), '#!/bin/sh\necho N/A\n')
-    chmodSync(join(bin, 'squeue'), 0o755)
+    const bin = stubbedTask()
     const text = renderJobScript(plan({rigor: [join(bin, 'rigor')]}))
     const env = {PATH: `${bin}:/usr/bin:/bin`, SLURM_ARRAY_JOB_ID: '5', SLURM_ARRAY_TASK_ID: '0', SLURM_JOB_ID: '6'}
     for (const [extra, where] of [
