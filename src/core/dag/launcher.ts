@@ -147,12 +147,8 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
     closeSync(log)
   }
   const pid = child.pid
-  // read once, when first asked (after the start): a held sandbox's pid is its bwrap's from the spawn on
-  let startTime: number | undefined | null
-  const startTimeOnce = () => {
-    startTime ??= (pid ? procInfo(pid)?.startTime : undefined) ?? null
-    return startTime ?? undefined
-  }
+  // read when asked (once a run, after the start): a held sandbox's pid is its bwrap's from the spawn on
+  const startTime = () => (pid ? procInfo(pid)?.startTime : undefined)
   const gate = held ? (child.stdio[3] as Writable | null) : null
   // a process that died before it was released closes the pipe under the write
   gate?.on('error', () => {})
@@ -167,7 +163,7 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
       resolve({code: error && !pid ? null : code, signal, ...(error ? {error} : {})})
     })
   })
-  if (!held) return {started: Promise.resolve(pid), exited, release: () => {}, startTime: startTimeOnce}
+  if (!held) return {started: Promise.resolve(pid), exited, release: () => {}, startTime}
   let release!: (run: boolean) => void
   const started = new Promise<number | undefined>((resolve) => {
     release = firstWordOnly((run) => {
@@ -178,5 +174,5 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
       resolve(run ? pid : undefined)
     })
   })
-  return {started, exited, release, startTime: startTimeOnce}
+  return {started, exited, release, startTime}
 }
