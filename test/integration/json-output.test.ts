@@ -1,17 +1,14 @@
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
-import {Ajv2020, type ValidateFunction} from 'ajv/dist/2020.js'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
-import {outputSchemaPath} from '../../src/cli/schemas/generate.js'
 import {COMMAND_RESULTS} from '../../src/cli/schemas/results.js'
 import {renderMarkdownDocument} from '../../src/core/state/documents.js'
 import {Workspace} from '../../src/core/state/workspace.js'
-import {rigor, type CliResult} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {workspace, writeSpec} from './helpers.js'
+import {KIT_COMMANDS, OutputChecker, ROOT} from './json-output-helpers.js'
 
 /**
  * Every command's --json output checked against the committed schema in
@@ -20,43 +17,10 @@ import {workspace, writeSpec} from './helpers.js'
  * shows in review as a diff of the schema file.
  */
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..')
 const SYNTH_A = join(ROOT, 'data/SYNTH-A.csv')
 const ID = 'mom/base'
-const ajv = new Ajv2020({strict: false, allErrors: true})
-const validators = new Map<string, ValidateFunction>()
-const covered = new Set<string>()
-
-function schemaFor(command: string): ValidateFunction {
-  let validate = validators.get(command)
-  if (!validate) {
-    validate = ajv.compile(JSON.parse(readFileSync(join(ROOT, outputSchemaPath(command)), 'utf8')))
-    validators.set(command, validate)
-  }
-  return validate
-}
-
-function expectValid(command: string, value: unknown): void {
-  const validate = schemaFor(command)
-  expect(validate(value), `${command}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value, null, 2).slice(0, 2000)}`).toBe(true)
-}
-
-/** Runs `rigor <args> --json`, checks its exit code and its output against the command's schema. */
-function checked(command: string, dir: string, args: string[], opts: {code?: number; env?: Record<string, string>} = {}): any {
-  const result: CliResult = rigor(dir, [...args, '--json'], opts.env)
-  expect(result.code, `${args.join(' ')}: ${result.stderr}${result.stdout}`).toBe(opts.code ?? 0)
-  if (command === 'log') {
-    const lines = result.stdout.trim().split('\n').filter(Boolean)
-    expect(lines.length).toBeGreaterThan(0)
-    for (const line of lines) expectValid('log', JSON.parse(line))
-    covered.add(command)
-    return lines.map((l) => JSON.parse(l))
-  }
-  const value = JSON.parse(result.stdout)
-  expectValid(opts.code ? 'error' : command, value)
-  covered.add(opts.code ? 'error' : command)
-  return value
-}
+const output = new OutputChecker()
+const checked = output.checked.bind(output)
 
 let repo: TempRepo
 let scratch: string
@@ -95,7 +59,7 @@ async function commitPass(dir: string, auditor: string): Promise<void> {
 describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
   beforeAll(() => {
     repo = workspace()
-    // files outside the workspace: a second workspace, CSVs for the kits
+    // files outside the workspace: a second workspace, the paper run's new prices
     scratch = mkdtempSync(join(tmpdir(), 'rigor-json-'))
     const lines = readFileSync(SYNTH_A, 'utf8').trimEnd().split('\n')
     mkdirSync(join(repo.dir, 'data'))
@@ -186,28 +150,6 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
     checked('handoff verify', repo.dir, ['handoff', 'verify'])
   })
 
-  it('the kits: stats, backtest, data', () => {
-    const returns = join(scratch, 'returns.csv')
-    writeFileSync(returns, `return\n${Array.from({length: 60}, (_, i) => (Math.sin(i) * 0.01 + 0.001).toFixed(5)).join('\n')}\n`)
-    const matrix = join(scratch, 'matrix.csv')
-    writeFileSync(
-      matrix,
-      `a,b,c,d\n${Array.from({length: 64}, (_, i) => [1, 2, 3, 4].map((k) => (Math.sin(i * k) * 0.01).toFixed(5)).join(',')).join('\n')}\n`,
-    )
-    checked('stats sharpe', scratch, ['stats', 'sharpe', '--returns', returns])
-    checked('stats psr', scratch, ['stats', 'psr', '--returns', returns])
-    checked('stats dsr', scratch, ['stats', 'dsr', '--returns', returns, '--trials', '10', '--var-trials', '0.01'])
-    checked('stats mintrl', scratch, ['stats', 'mintrl', '--sharpe', '0.1'])
-    checked('stats pbo', scratch, ['stats', 'pbo', '--returns', matrix, '--splits', '4'])
-    checked('stats dsr', scratch, ['stats', 'dsr', '--sharpe', 'x', '--trials', '10', '--var-trials', '0.01', '--n-obs', '100'], {code: 2})
-    checked('data generate', scratch, ['data', 'generate', '--out', join(scratch, 'gen.csv'), '--years', '1'])
-    const out = join(scratch, 'bt-out')
-    mkdirSync(out)
-    checked('backtest', scratch, ['backtest', '--strategy', 'momentum'], {
-      env: {RIGOR_DATA: join(repo.dir, 'data/prices.csv'), RIGOR_OUT: out, RIGOR_PARAMS: '{}'},
-    })
-  })
-
   it('covers every command with a result, and the error shape', () => {
     // cycle and demo run whole research cycles: their own tests run them and check their output (cycle*.test.ts);
     // test/integration/schedule.test.ts checks the schedule commands' output against their schemas
@@ -224,7 +166,9 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
       'slurm cancel',
       'slurm status',
       'slurm submit',
+      // they need no workspace: json-output-kits.test.ts checks them, and that it covered exactly these
+      ...KIT_COMMANDS,
     ]
-    expect([...covered].sort()).toEqual([...Object.keys(COMMAND_RESULTS).filter((c) => !elsewhere.includes(c)), 'error'].sort())
+    expect([...output.covered].sort()).toEqual([...Object.keys(COMMAND_RESULTS).filter((c) => !elsewhere.includes(c)), 'error'].sort())
   })
 })
