@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {spawn} from 'node:child_process'
 import type {Writable} from 'node:stream'
-import {directLauncher, GATE_GO, type RunnerEnvironment, type RunnerLauncher} from '../../src/core/dag/launcher.js'
+import {directLauncher, GATE_GO, launcherOver, type RunnerEnvironment, type RunnerLauncher} from '../../src/core/dag/launcher.js'
 import {RunnerHelper} from '../../src/core/dag/runner-helper.js'
 import {procInfo} from '../../src/core/proc.js'
 import {probeSandbox, sandboxArgv} from '../../src/core/dag/sandbox.js'
@@ -46,6 +46,8 @@ async function sleeper(launcher: RunnerLauncher) {
 describe.each([
   ['the runner helper', readyHelper],
   ['this process', async () => directLauncher],
+  // the helper's own: its environment copied once
+  ['this process over a copy of its environment', async () => launcherOver({...process.env})],
 ])('runners started by %s', (_name, make) => {
   it('write stdout and stderr into the log, lead their own group and report their exit code', async () => {
     const run = launchSh(await make(), 'echo out; echo err >&2; exit 3')
@@ -104,6 +106,19 @@ describe.each([
     expect(left).toHaveLength(2)
     await waitFor('the leftovers to be gone', () => !left.some(alive))
     expect(procInfo(pgid!)).toBeUndefined()
+  })
+})
+
+describe('launcherOver', () => {
+  it("a launcher over a given environment: its runners get that one, not this process's, held or not", async () => {
+    const launcher = launcherOver({PATH: process.env.PATH, RIGOR_TEST_BASE: 'base', RIGOR_TEST_GONE: 'x'})
+    const env = {unset: ['RIGOR_TEST_GONE'], set: {RIGOR_TEST_SET: 'set'}}
+    const script = 'echo "${HOME-none}|$RIGOR_TEST_BASE|${RIGOR_TEST_GONE-gone}|$RIGOR_TEST_SET"'
+    expect(await launchSh(launcher, script, undefined, env).exited).toEqual({code: 0, signal: null})
+    const held = launcher.launch({program: 'sh', args: ['-c', script], cwd: dir, env, logFile: join(dir, 'held.log'), hold: 'spawn'})
+    held.release(true)
+    expect(await held.exited).toEqual({code: 0, signal: null})
+    for (const log of ['run.log', 'held.log']) expect(readFileSync(join(dir, log), 'utf8')).toBe('none|base|gone|set\n')
   })
 })
 

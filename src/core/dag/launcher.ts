@@ -47,9 +47,9 @@ export interface RunnerEnvironment {
   set: Record<string, string>
 }
 
-/** The whole environment a RunnerEnvironment describes, in this process. */
-export function environmentOf(env: RunnerEnvironment): NodeJS.ProcessEnv {
-  const whole: NodeJS.ProcessEnv = {...process.env}
+/** The whole environment a RunnerEnvironment describes over `base` (this process's own, read now, unless given). */
+export function environmentOf(env: RunnerEnvironment, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const whole: NodeJS.ProcessEnv = {...base}
   for (const name of env.unset) delete whole[name]
   return Object.assign(whole, env.set)
 }
@@ -89,24 +89,34 @@ export function endRun(pgid: number | undefined, marker: string | undefined): vo
  * holding a big state) each spawn costs milliseconds of the event loop; the
  * helper process exists for that.
  */
-export const directLauncher: RunnerLauncher = {
-  launch(launch) {
-    if (launch.hold !== 'spawn') return spawnRunner(launch)
-    let decide!: (run: boolean) => void
-    const launched = new Promise<LaunchedRunner | undefined>((resolve) => {
-      decide = firstWordOnly((run) => resolve(run ? spawnRunner({...launch, hold: undefined}) : undefined))
-    })
-    let run: LaunchedRunner | undefined
-    return {
-      started: launched.then((launchedRun) => {
-        run = launchedRun
-        return launchedRun?.started
-      }),
-      exited: launched.then((run) => run?.exited ?? {code: null, signal: null}),
-      release: (run) => decide(run),
-      startTime: () => run?.startTime(),
-    }
-  },
+export const directLauncher: RunnerLauncher = launcherOver(undefined)
+
+/**
+ * A launcher like directLauncher whose runners inherit `base` instead of this
+ * process's environment as it is at each launch. The runner helper's never
+ * changes, and copying `process.env` (each name a getenv through Node's
+ * interceptor) cost it 0.1-0.4 ms a run.
+ */
+export function launcherOver(base: NodeJS.ProcessEnv | undefined): RunnerLauncher {
+  return {launch: (launch) => launchWith(launch, base)}
+}
+
+function launchWith(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined): LaunchedRunner {
+  if (launch.hold !== 'spawn') return spawnRunner(launch, base)
+  let decide!: (run: boolean) => void
+  const launched = new Promise<LaunchedRunner | undefined>((resolve) => {
+    decide = firstWordOnly((run) => resolve(run ? spawnRunner({...launch, hold: undefined}, base) : undefined))
+  })
+  let run: LaunchedRunner | undefined
+  return {
+    started: launched.then((launchedRun) => {
+      run = launchedRun
+      return launchedRun?.started
+    }),
+    exited: launched.then((run) => run?.exited ?? {code: null, signal: null}),
+    release: (run) => decide(run),
+    startTime: () => run?.startTime(),
+  }
 }
 
 /** A held launch's release acts on its first word only: a second must not start a runner nobody follows. */
@@ -120,7 +130,7 @@ function firstWordOnly(act: (run: boolean) => void): (run: boolean) => void {
 }
 
 /** A runner (or, held on fd 3, its sandbox) started now. */
-function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
+function spawnRunner(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined): LaunchedRunner {
   let log: number
   try {
     log = openSync(launch.logFile, 'w')
@@ -138,7 +148,7 @@ function spawnRunner(launch: RunnerLaunch): LaunchedRunner {
   try {
     child = spawn(launch.program, launch.args, {
       cwd: launch.cwd,
-      env: environmentOf(launch.env),
+      env: environmentOf(launch.env, base),
       detached: true,
       stdio: held ? ['ignore', log, log, 'pipe'] : ['ignore', log, log],
     })

@@ -4,7 +4,7 @@
  * the IPC channel. It is small, so a fork of it is cheap, and it leaves as
  * soon as that channel closes: rigor exited, however it exited.
  */
-import {directLauncher, type LaunchedRunner, type RunnerLaunch} from './launcher.js'
+import {launcherOver, type LaunchedRunner, type RunnerLaunch} from './launcher.js'
 import type {HelperReply, HelperRequest} from './runner-helper-protocol.js'
 
 // rigor decides when its runners stop: a Ctrl-C reaches the terminal's whole process group, this process
@@ -16,6 +16,8 @@ const reply = (message: HelperReply) => {
   if (process.connected) process.send?.(message)
 }
 
+// this process's environment is rigor's as it was at the fork, and nothing here changes it: copied once, not per run
+const launcher = launcherOver({...process.env})
 // held launches, until they are released
 const held = new Map<number, LaunchedRunner>()
 // a sandbox still waiting for its start is killed before this process's exit closes its pipe (an end of file would
@@ -31,7 +33,7 @@ process.on('message', (request: HelperRequest) => {
     held.delete(request.id)
     return
   }
-  const run = directLauncher.launch(request.launch as RunnerLaunch)
+  const run = launcher.launch(request.launch as RunnerLaunch)
   if (request.launch.hold) held.set(request.id, run)
   // the start time is read here, off the work loop's thread
   void run.started.then((pid) => reply({id: request.id, pid: pid ?? null, start: pid ? (run.startTime() ?? null) : null}))
