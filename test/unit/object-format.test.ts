@@ -25,6 +25,13 @@ describe.each(['sha1', 'sha256'] as const)('objects in a %s repository', (format
       expect(repo.format.name).toBe(format)
       const blob = repo.objects.writeBlob('hello\n')
       expect(blob).toBe(execFileSync('git', ['hash-object', '--stdin'], {cwd: dir, input: 'hello\n', encoding: 'utf8'}).trim())
+      // empty, at the limit of what is stored uncompressed (4,096 bytes), just past it (deflated), and large
+      for (const size of [0, 4096, 4097, 200_000]) {
+        const content = Buffer.from(Array.from({length: size}, (_, i) => (i * 7919) % 251))
+        const oid = repo.objects.writeBlob(content)
+        expect(oid).toBe(execFileSync('git', ['hash-object', '--stdin'], {cwd: dir, input: content, encoding: 'utf8'}).trim())
+        expect(execFileSync('git', ['cat-file', 'blob', oid], {cwd: dir, maxBuffer: 1 << 24}).equals(content)).toBe(true)
+      }
       const tree = await editTree(
         repo,
         undefined,

@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto'
+import {randomUUID} from 'node:crypto'
 import {mkdirSync, rmSync} from 'node:fs'
 import {extname, join, posix, resolve, sep} from 'node:path'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
@@ -86,7 +86,8 @@ async function runClaimedNode(
 ): Promise<ExecuteOutcome> {
   // a claim that lands after a stop was asked for is put back without starting the runner
   if (opts.signal?.aborted) return releaseClaim(ws, claimed, opts.worker)
-  const run = `${claimed.id.replace(/\//g, '__')}.${claimed.attempt}.${randomBytes(4).toString('hex')}`
+  // 32 random bits, as before, from Node's batched pool: randomBytes asks OpenSSL each time (9 us against 0.7)
+  const run = `${claimed.id.replace(/\//g, '__')}.${claimed.attempt}.${randomUUID().slice(0, 8)}`
   const runDir = join(runsDirectory(ws.repo.paths.commonDir), run)
   const outDir = join(runDir, 'out')
   // the run directory's life (made, its record written, its outputs read, removed) is a dozen small file-system

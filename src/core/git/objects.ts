@@ -1,6 +1,5 @@
-import {createHash} from 'node:crypto'
+import {createHash, hash} from 'node:crypto'
 import {mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
 import type {ObjectFormat} from './object-format.js'
 import {TEMP_OBJECT_PREFIX} from './temp-objects.js'
 
@@ -22,6 +21,15 @@ export const FILE_MODE = '100644'
  * `git gc` packs and compresses them all later anyway.
  */
 const STORED_BLOB_BYTES = 4096
+
+/** What git hashes and stores for an object: the header ("<type> <length>" and a NUL), then the body. */
+export function objectBytes(type: ObjectType, body: Buffer): Buffer {
+  const header = `${type} ${body.length}\0`
+  const raw = Buffer.allocUnsafe(header.length + body.length)
+  raw.write(header, 0, 'latin1')
+  body.copy(raw, header.length)
+  return raw
+}
 
 export function objectId(type: ObjectType, body: Buffer, format: ObjectFormat): string {
   return createHash(format.hash).update(`${type} ${body.length}\0`).update(body).digest('hex')
@@ -48,26 +56,29 @@ export class LooseObjectWriter {
 
   /** Writes the object (unless this writer already did) and returns its id. */
   write(type: ObjectType, body: Buffer): string {
-    const oid = objectId(type, body, this.format)
+    // the bytes stored are the bytes hashed: one buffer, hashed in one call (a Hash object per object cost more)
+    const raw = objectBytes(type, body)
+    const oid = hash(this.format.hash, raw, 'hex')
     if (this.written.has(oid)) return oid
-    this.writeFile(oid, type, body)
+    this.writeFile(oid, type, raw, body.length)
     this.written.add(oid)
     return oid
   }
 
-  private writeFile(oid: string, type: ObjectType, body: Buffer): void {
-    const dir = join(this.objectsDir, oid.slice(0, 2))
+  private writeFile(oid: string, type: ObjectType, raw: Buffer, bodyLength: number): void {
+    // plain concatenation: the objects directory is absolute and the rest is hex and rigor's own names (path.join
+    // normalizing three paths an object was a few per cent of a claim)
+    const dir = `${this.objectsDir}/${oid.slice(0, 2)}`
     if (!this.knownDirs.has(dir)) {
       mkdirSync(dir, {recursive: true})
       this.knownDirs.add(dir)
     }
     // git's temp prefix: fsck ignores a file a crash left behind, and git prune removes it
-    const tmp = join(dir, `${TEMP_OBJECT_PREFIX}${process.pid}_${this.counter++}`)
-    const raw = Buffer.concat([Buffer.from(`${type} ${body.length}\0`), body])
-    const data = type !== 'blob' || body.length <= STORED_BLOB_BYTES ? storedZlib(raw) : deflateLevel1(raw)
+    const tmp = `${dir}/${TEMP_OBJECT_PREFIX}${process.pid}_${this.counter++}`
+    const data = type !== 'blob' || bodyLength <= STORED_BLOB_BYTES ? storedZlib(raw) : deflateLevel1(raw)
     try {
       writeFileSync(tmp, data, {mode: 0o444})
-      renameSync(tmp, join(dir, oid.slice(2)))
+      renameSync(tmp, `${dir}/${oid.slice(2)}`)
     } catch (err) {
       // a full disk: leave no half-written file behind
       rmSync(tmp, {force: true})

@@ -1,10 +1,11 @@
-import {createHash} from 'node:crypto'
+import {hash} from 'node:crypto'
 import canonicalizeModule from 'canonicalize'
 
 // the package is CommonJS with `export =` typings
 const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined
 
-export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex')
+// one call, no Hash object: documents are checksummed several times a claim
+export const sha256Hex = (data: string | Uint8Array): string => hash('sha256', data, 'hex')
 export const sha256 = (data: string | Uint8Array): string => `sha256:${sha256Hex(data)}`
 
 /**
