@@ -7,14 +7,33 @@ import {createRequire, Module} from 'node:module'
 import {homedir} from 'node:os'
 import {isAbsolute, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {setFlagsFromString} from 'node:v8'
 import {Script} from 'node:vm'
 
 if (process.argv.length === 3 && process.argv[2] === '--version') {
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const {run} = loadBundle(fileURLToPath(new URL('../dist/rigor.cjs', import.meta.url)))
+  const tiering = tieringFor(process.argv[2])
+  if (tiering) setFlagsFromString(tiering.flags)
+  const {run} = loadBundle(fileURLToPath(new URL('../dist/rigor.cjs', import.meta.url)), tiering?.cache ?? '')
   await run(import.meta.url)
+}
+
+/**
+ * V8 flags for one command, set before the bundle is compiled. `rigor work` is
+ * a loop of many short functions run for every node, beside runners that need
+ * the machine's cores: V8's optimizing compiler spent 0.6-0.9 s of background
+ * CPU on them per 300 instant nodes. With a 16 times larger interrupt budget
+ * only the really hot ones are optimized, and the whole process tree's CPU fell
+ * by about a seventh (docs/benchmarks.md, tenth pass). Not for every command:
+ * the kits' backtests and the auditor's statistics are hot numeric code that
+ * wants the optimizer early (`rigor demo` took longer with it). The command's
+ * code cache is a file of its own, as V8 refuses a cache made under other flags.
+ */
+function tieringFor(command) {
+  if (command === 'work') return {flags: '--interrupt-budget=1081344', cache: '-work'}
+  return undefined
 }
 
 /**
@@ -22,14 +41,14 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
  * `vm.Script` with V8's code cache: compiling 2 MB of JavaScript was a third
  * of every command's start-up, and Node 20 keeps no compiled code between runs
  * by itself. The cache lives in ~/.cache/rigor (or $XDG_CACHE_HOME/rigor;
- * RIGOR_CODE_CACHE=off turns it off), one file per build of rigor, Node version
- * and architecture; it is written once, when a run found none (or V8 refused
+ * RIGOR_CODE_CACHE=off turns it off), one file per build of rigor, Node version,
+ * architecture and V8 flags (tieringFor); it is written once, when a run found none (or V8 refused
  * it: other V8 flags), at the end of that run, so that it holds the functions
  * the command compiled too. Any failure to read or write it only costs time.
  */
-function loadBundle(file) {
+function loadBundle(file, variant) {
   const source = readFileSync(file, 'utf8')
-  const cacheFile = codeCacheFile(source)
+  const cacheFile = codeCacheFile(source, variant)
   let cachedData
   try {
     if (cacheFile) cachedData = readFileSync(cacheFile)
@@ -48,14 +67,14 @@ function loadBundle(file) {
   return module.exports
 }
 
-/** Where this build's code cache is, or undefined when there is none to use. */
-function codeCacheFile(source) {
+/** Where this build's code cache is (for V8 flags of a `variant`), or undefined when there is none to use. */
+function codeCacheFile(source, variant) {
   const build = /^\/\/ rigor-build ([0-9a-f]+)\n/.exec(source)?.[1]
   if (!build || process.env.RIGOR_CODE_CACHE === 'off') return undefined
   try {
     const xdg = process.env.XDG_CACHE_HOME
     const base = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache')
-    return join(base, 'rigor', `cli-${build}-${process.version}-${process.arch}.v8`)
+    return join(base, 'rigor', `cli-${build}-${process.version}-${process.arch}${variant}.v8`)
   } catch {
     return undefined
   }

@@ -1,4 +1,4 @@
-import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -58,5 +58,36 @@ describe('the CLI code cache', () => {
     const blocked = join(cacheHome, 'not-a-directory')
     writeFileSync(blocked, '')
     expect(status({XDG_CACHE_HOME: blocked})).toEqual(expected)
+  })
+
+  it('`work` keeps one of its own, compiled under its V8 flags: written once, read after, and refused by other commands', () => {
+    repo = workspace()
+    cacheHome = mkdtempSync(join(tmpdir(), 'rigor-code-cache-'))
+    const env = {XDG_CACHE_HOME: cacheHome}
+    const work = () => {
+      const result = rigor(repo!.dir, ['work', '--json'], env)
+      expect(result.code, result.stderr).toBe(0)
+      expect(JSON.parse(result.stdout).stopped_because).toBe('empty')
+    }
+    work()
+    const [workFile, ...none] = cacheFiles(cacheHome)
+    expect(none).toEqual([])
+    expect(workFile).toMatch(/-work\.v8$/)
+    const written = statSync(workFile!).mtimeMs
+    const expected = status(env)
+    const [plainFile] = cacheFiles(cacheHome).filter((name) => name !== workFile)
+    expect(plainFile).toMatch(new RegExp(`-${process.arch}\\.v8$`))
+    // each command reads its own: neither is written again
+    const plainWritten = statSync(plainFile!).mtimeMs
+    work()
+    expect(status(env)).toEqual(expected)
+    expect(statSync(workFile!).mtimeMs).toBe(written)
+    expect(statSync(plainFile!).mtimeMs).toBe(plainWritten)
+    // V8 refuses work's cache for a command run without work's flags: the flags are in effect, and the caches apart
+    copyFileSync(workFile!, plainFile!)
+    const copied = readFileSync(plainFile!)
+    expect(status(env)).toEqual(expected)
+    expect(readFileSync(plainFile!).equals(copied)).toBe(false)
+    expect(readFileSync(plainFile!).length).toBeGreaterThan(100_000)
   })
 })
