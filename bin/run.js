@@ -7,7 +7,6 @@ import {createRequire, Module} from 'node:module'
 import {homedir} from 'node:os'
 import {isAbsolute, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {setFlagsFromString} from 'node:v8'
 import {Script} from 'node:vm'
 
 if (process.argv.length === 3 && process.argv[2] === '--version') {
@@ -15,7 +14,8 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
   const tiering = tieringFor(process.argv[2])
-  if (tiering) setFlagsFromString(tiering.flags)
+  // loaded only here: every other command's start-up stays as it was
+  if (tiering) process.getBuiltinModule('node:v8').setFlagsFromString(tiering.flags)
   const {run} = loadBundle(fileURLToPath(new URL('../dist/rigor.cjs', import.meta.url)), tiering?.cache ?? '')
   await run(import.meta.url)
 }
