@@ -41,10 +41,11 @@ function tieringFor(command) {
  * `vm.Script` with V8's code cache: compiling 2 MB of JavaScript was a third
  * of every command's start-up, and Node 20 keeps no compiled code between runs
  * by itself. The cache lives in ~/.cache/rigor (or $XDG_CACHE_HOME/rigor;
- * RIGOR_CODE_CACHE=off turns it off), one file per build of rigor, Node version,
- * architecture and V8 flags (tieringFor); it is written once, when a run found none (or V8 refused
- * it: other V8 flags), at the end of that run, so that it holds the functions
- * the command compiled too. Any failure to read or write it only costs time.
+ * RIGOR_CODE_CACHE=off turns it off), one file per build of rigor, Node
+ * version, architecture and V8 flags (tieringFor); it is written once, when a
+ * run found none (or V8 refused it: other V8 flags), at the end of that run, so
+ * that it holds the functions the command compiled too. Any failure to read or
+ * write it only costs time.
  */
 function loadBundle(file, variant) {
   const source = readFileSync(file, 'utf8')
