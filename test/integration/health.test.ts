@@ -100,11 +100,23 @@ describe('rigor health and notify.command', {timeout: SLOW}, () => {
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     expect(rigor(repo.dir, ['work']).code).toBe(0)
 
+    // a notifier that fails has all the time it needs (a node process may take over a second to start on a loaded
+    // machine: it timed out once in a loaded suite); one that hangs has 1 s
+    commitConfig(repo, {
+      gates: [{name: 'all', accept_when: 'true'}],
+      health: {max_audit_backlog: 0},
+      notify: {command: [process.execPath, NOTIFIER, log], timeout: '120s'},
+    })
     const failing = rigor(repo.dir, ['health', '--json'], {NOTIFIER_EXIT: '7'})
     expect(failing.code).toBe(1)
     expect(json(failing).notified).toEqual({sent: false, problem: 'exited with code 7: the webhook said no'})
     expect(failing.stderr).toMatch(/Warning: notify\.command \(.*node.*\) failed on the health event: exited with code 7/)
 
+    commitConfig(repo, {
+      gates: [{name: 'all', accept_when: 'true'}],
+      health: {max_audit_backlog: 0},
+      notify: {command: [process.execPath, NOTIFIER, log], timeout: '1s'},
+    })
     const hanging = rigor(repo.dir, ['health', '--json'], {NOTIFIER_SLEEP_MS: '20000'})
     expect(hanging.code).toBe(1)
     expect(json(hanging).notified).toEqual({sent: false, problem: 'timed out after 1s'})
