@@ -108,6 +108,46 @@ describe('git killed by a signal rigor did not send', () => {
     }
   })
 
+  it("a fetch whose remote end was killed (upload-pack: on a remote by path, rigor's grandchild) is run again", async () => {
+    const bare = join(repo.dir, '.git', 'remote.git')
+    execFileSync(REAL_GIT, ['clone', '-q', '--bare', repo.dir, bare])
+    repo.git('remote', 'add', 'origin', bare)
+    // git runs the remote's end through the wrapper (by its path: git puts its own directory first on the PATH it
+    // gives its children): killed the first time, before it sends anything
+    repo.git('config', 'remote.origin.uploadpack', `${join(repo.dir, '.git', 'wrapper-bin', 'git')} upload-pack`)
+    killOn('upload-pack')
+    const opened = await Repo.open(repo.dir)
+    try {
+      expect(await new RemoteLink(opened, 'origin', 'main').fetch()).toBe(repo.git('rev-parse', 'HEAD'))
+      expect(existsSync(mark)).toBe(true)
+    } finally {
+      opened.close()
+    }
+  })
+
+  it('a push whose receiving end was killed before it took anything is pushed again (the remote shows it did not land)', async () => {
+    const bare = join(repo.dir, '.git', 'remote.git')
+    execFileSync(REAL_GIT, ['clone', '-q', '--bare', repo.dir, bare])
+    repo.git('remote', 'add', 'origin', bare)
+    repo.git('config', 'remote.origin.receivepack', `${join(repo.dir, '.git', 'wrapper-bin', 'git')} receive-pack`)
+    const opened = await Repo.open(repo.dir)
+    try {
+      const link = new RemoteLink(opened, 'origin', 'main')
+      const tip = await link.fetch()
+      killOn('receive-pack')
+      const next = repo.git('commit-tree', `${tip}^{tree}`, '-p', tip!, '-m', 'next')
+      await link.push(next, tip)
+      expect(existsSync(mark)).toBe(true)
+      expect(execFileSync(REAL_GIT, ['rev-parse', 'main'], {cwd: bare, encoding: 'utf8'}).trim()).toBe(next)
+      // one that may never push: the same refusal every time, so after a few tries it is the error it was
+      repo.git('config', 'remote.origin.receivepack', 'false')
+      const refused = repo.git('commit-tree', `${next}^{tree}`, '-p', next, '-m', 'refused')
+      await expect(link.push(refused, next)).rejects.toThrow(/git push origin failed/)
+    } finally {
+      opened.close()
+    }
+  })
+
   it('an update-ref killed halfway: the ref says whether the compare-and-swap landed', async () => {
     killOn('update-ref')
     const opened = await Repo.open(repo.dir)

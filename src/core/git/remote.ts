@@ -1,5 +1,9 @@
 import {GitFailedError, RefConflictError} from '../errors.js'
+import {RERUNS_IF_KILLED} from './exec.js'
 import type {Repo} from './repo.js'
+
+/** What git says when the other end of its connection went away (killed, or the connection dropped). */
+const TRANSPORT_DROPPED = /remote end hung up|could not read from remote repository|early EOF|died of signal|connection (reset|closed)/i
 
 /**
  * A git remote as the coordination point of many machines. The branch on the
@@ -20,11 +24,19 @@ export class RemoteLink {
   }
 
   async fetch(): Promise<string | undefined> {
+    let dropped = 0
     for (let attempt = 0; ; attempt++) {
       const result = await this.repo.git(['fetch', '--quiet', '--no-tags', this.remote, `+refs/heads/${this.branch}:${this.trackingRef}`], {
         allowFailure: true,
       })
       if (result.exitCode === 0 || /couldn't find remote ref/i.test(result.stderr)) break
+      // the remote's end died under the fetch: on a remote by path it is rigor's grandchild (upload-pack), which a
+      // signal aimed at rigor's whole process tree kills too (Slurm's scancel, on the way to putting claims back); a
+      // fetch changes nothing, so it is run again, a few times, as git killed outright is (runGit)
+      if (TRANSPORT_DROPPED.test(result.stderr) && dropped++ < RERUNS_IF_KILLED) {
+        await new Promise((r) => setTimeout(r, 50 * dropped))
+        continue
+      }
       // another process of this clone updated the tracking ref at the same moment: its fetch is as good as ours
       if (/cannot lock ref|unable to update local ref|shallow file has changed/i.test(result.stderr) && attempt < 20) {
         await new Promise((r) => setTimeout(r, 10 + Math.random() * 40))
@@ -41,26 +53,36 @@ export class RemoteLink {
   /** Publishes `commit` if the remote branch is still at `expected`; RefConflictError when it moved. */
   async push(commit: string, expected: string | undefined): Promise<void> {
     const lease = `--force-with-lease=refs/heads/${this.branch}:${expected ?? ''}`
-    const result = await this.repo.git(['push', '--porcelain', '--quiet', lease, this.remote, `${commit}:refs/heads/${this.branch}`], {
-      allowFailure: true,
-      rerunIfKilled: false,
-    })
-    // a push killed by a signal aimed at rigor's process tree may have landed or not: the remote says which.
-    // On a remote by path the receiving end is rigor's grandchild: a job-wide signal (Slurm) kills it too
-    if (result.signal || /died of signal/.test(result.stderr)) {
-      if ((await this.fetch()) === commit) return
-      throw new RefConflictError(this.trackingRef)
+    for (let dropped = 0; ; dropped++) {
+      const result = await this.repo.git(['push', '--porcelain', '--quiet', lease, this.remote, `${commit}:refs/heads/${this.branch}`], {
+        allowFailure: true,
+        rerunIfKilled: false,
+      })
+      // a push killed by a signal aimed at rigor's process tree may have landed or not: the remote says which.
+      // On a remote by path the receiving end is rigor's grandchild: a job-wide signal (Slurm) kills it too
+      if (result.signal || /died of signal/.test(result.stderr)) {
+        if ((await this.fetch()) === commit) return
+        throw new RefConflictError(this.trackingRef)
+      }
+      if (result.exitCode === 0) {
+        await this.repo.compareAndSwapRef(this.trackingRef, commit, expected).catch(() => {})
+        return
+      }
+      const text = `${result.stdout}\n${result.stderr}`
+      if (/rejected|stale info|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(text))
+        throw new RefConflictError(this.trackingRef)
+      // the receiving end went away (killed before it said so, or the connection dropped): landed if the remote
+      // holds it, otherwise pushed again with the same lease, a few times; git says the same when it may not push
+      // at all, so a lasting refusal still ends in the error below
+      if (TRANSPORT_DROPPED.test(result.stderr) && dropped < RERUNS_IF_KILLED) {
+        if ((await this.fetch()) === commit) return
+        await new Promise((r) => setTimeout(r, 50 * (dropped + 1)))
+        continue
+      }
+      throw new GitFailedError(
+        `git push ${this.remote} failed: ${result.stderr.trim() || result.stdout.trim()}`,
+        `check that you may push to ${this.remote} (git push ${this.remote}), and that no branch protection refuses rigor's commits`,
+      )
     }
-    if (result.exitCode === 0) {
-      await this.repo.compareAndSwapRef(this.trackingRef, commit, expected).catch(() => {})
-      return
-    }
-    const text = `${result.stdout}\n${result.stderr}`
-    if (/rejected|stale info|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(text))
-      throw new RefConflictError(this.trackingRef)
-    throw new GitFailedError(
-      `git push ${this.remote} failed: ${result.stderr.trim() || result.stdout.trim()}`,
-      `check that you may push to ${this.remote} (git push ${this.remote}), and that no branch protection refuses rigor's commits`,
-    )
   }
 }
