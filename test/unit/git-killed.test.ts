@@ -59,6 +59,28 @@ const killOn = (command: string, after = false) => {
   else delete process.env.KILL_AFTER
 }
 
+/**
+ * `repo` with a bare remote `origin` by path (`git config` settings for it first, e.g. the remote end's program), and
+ * a RemoteLink to its main branch; `tipOfRemote` reads the bare repository's main with the real git.
+ */
+async function withRemote(config: Record<string, string>, use: (link: RemoteLink, tipOfRemote: () => string) => Promise<void>) {
+  const bare = join(repo.dir, '.git', 'remote.git')
+  execFileSync(REAL_GIT, ['clone', '-q', '--bare', repo.dir, bare])
+  repo.git('remote', 'add', 'origin', bare)
+  for (const [key, value] of Object.entries(config)) repo.git('config', key, value)
+  const opened = await Repo.open(repo.dir)
+  try {
+    await use(new RemoteLink(opened, 'origin', 'main'), () =>
+      execFileSync(REAL_GIT, ['rev-parse', 'main'], {cwd: bare, encoding: 'utf8'}).trim(),
+    )
+  } finally {
+    opened.close()
+  }
+}
+
+/** The remote's end of a transfer run through the wrapper, by its path: git puts its own directory first on its children's PATH. */
+const wrapped = (command: string) => `${join(repo.dir, '.git', 'wrapper-bin', 'git')} ${command}`
+
 describe('git killed by a signal rigor did not send', () => {
   it('runGit runs it again; with rerunIfKilled: false it reports the signal', async () => {
     killOn('rev-parse')
@@ -83,69 +105,44 @@ describe('git killed by a signal rigor did not send', () => {
   })
 
   it('a push killed after it landed is done; one killed before is a lost race, so the change is built again', async () => {
-    const bare = join(repo.dir, '.git', 'remote.git')
-    execFileSync(REAL_GIT, ['clone', '-q', '--bare', repo.dir, bare])
-    repo.git('remote', 'add', 'origin', bare)
-    const opened = await Repo.open(repo.dir)
-    try {
-      const link = new RemoteLink(opened, 'origin', 'main')
+    await withRemote({}, async (link, tipOfRemote) => {
       const tip = await link.fetch()
-      const commit = (c: string) => repo.git('commit-tree', `${tip}^{tree}`, '-p', tip!, '-m', c)
-
       killOn('push', true)
-      const landed = commit('landed')
+      const landed = repo.git('commit-tree', `${tip}^{tree}`, '-p', tip!, '-m', 'landed')
       await link.push(landed, tip)
       expect(existsSync(mark)).toBe(true)
-      expect(execFileSync(REAL_GIT, ['rev-parse', 'main'], {cwd: bare, encoding: 'utf8'}).trim()).toBe(landed)
+      expect(tipOfRemote()).toBe(landed)
 
       execFileSync('rm', [mark])
       killOn('push')
       const lost = repo.git('commit-tree', `${landed}^{tree}`, '-p', landed, '-m', 'never pushed')
       await expect(link.push(lost, landed)).rejects.toBeInstanceOf(RefConflictError)
-      expect(execFileSync(REAL_GIT, ['rev-parse', 'main'], {cwd: bare, encoding: 'utf8'}).trim()).toBe(landed)
-    } finally {
-      opened.close()
-    }
+      expect(tipOfRemote()).toBe(landed)
+    })
   })
 
   it("a fetch whose remote end was killed (upload-pack: on a remote by path, rigor's grandchild) is run again", async () => {
-    const bare = join(repo.dir, '.git', 'remote.git')
-    execFileSync(REAL_GIT, ['clone', '-q', '--bare', repo.dir, bare])
-    repo.git('remote', 'add', 'origin', bare)
-    // git runs the remote's end through the wrapper (by its path: git puts its own directory first on the PATH it
-    // gives its children): killed the first time, before it sends anything
-    repo.git('config', 'remote.origin.uploadpack', `${join(repo.dir, '.git', 'wrapper-bin', 'git')} upload-pack`)
+    // killed the first time, before it sends anything
     killOn('upload-pack')
-    const opened = await Repo.open(repo.dir)
-    try {
-      expect(await new RemoteLink(opened, 'origin', 'main').fetch()).toBe(repo.git('rev-parse', 'HEAD'))
+    await withRemote({'remote.origin.uploadpack': wrapped('upload-pack')}, async (link) => {
+      expect(await link.fetch()).toBe(repo.git('rev-parse', 'HEAD'))
       expect(existsSync(mark)).toBe(true)
-    } finally {
-      opened.close()
-    }
+    })
   })
 
   it('a push whose receiving end was killed before it took anything is pushed again (the remote shows it did not land)', async () => {
-    const bare = join(repo.dir, '.git', 'remote.git')
-    execFileSync(REAL_GIT, ['clone', '-q', '--bare', repo.dir, bare])
-    repo.git('remote', 'add', 'origin', bare)
-    repo.git('config', 'remote.origin.receivepack', `${join(repo.dir, '.git', 'wrapper-bin', 'git')} receive-pack`)
-    const opened = await Repo.open(repo.dir)
-    try {
-      const link = new RemoteLink(opened, 'origin', 'main')
+    await withRemote({'remote.origin.receivepack': wrapped('receive-pack')}, async (link, tipOfRemote) => {
       const tip = await link.fetch()
       killOn('receive-pack')
       const next = repo.git('commit-tree', `${tip}^{tree}`, '-p', tip!, '-m', 'next')
       await link.push(next, tip)
       expect(existsSync(mark)).toBe(true)
-      expect(execFileSync(REAL_GIT, ['rev-parse', 'main'], {cwd: bare, encoding: 'utf8'}).trim()).toBe(next)
+      expect(tipOfRemote()).toBe(next)
       // one that may never push: the same refusal every time, so after a few tries it is the error it was
       repo.git('config', 'remote.origin.receivepack', 'false')
       const refused = repo.git('commit-tree', `${next}^{tree}`, '-p', next, '-m', 'refused')
       await expect(link.push(refused, next)).rejects.toThrow(/git push origin failed/)
-    } finally {
-      opened.close()
-    }
+    })
   })
 
   it('an update-ref killed halfway: the ref says whether the compare-and-swap landed', async () => {
