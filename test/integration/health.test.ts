@@ -91,41 +91,28 @@ describe('rigor health and notify.command', {timeout: SLOW}, () => {
     expect(empty.stderr).toMatch(/rigor\.yaml.*notify\.command/)
 
     const log = join(repo.dir, 'notified.jsonl')
-    commitConfig(repo, {
-      gates: [{name: 'all', accept_when: 'true'}],
-      health: {max_audit_backlog: 0},
-      notify: {command: [process.execPath, NOTIFIER, log], timeout: '1s'},
-    })
+    // a workspace whose health check fails (any audit backlog), with this notifier
+    const notifyBy = (notify: {command: string[]; timeout?: string}) =>
+      commitConfig(repo, {gates: [{name: 'all', accept_when: 'true'}], health: {max_audit_backlog: 0}, notify})
+    notifyBy({command: [process.execPath, NOTIFIER, log], timeout: '1s'})
     writeSpec(repo.dir, {nodes: [{id: 't/a', team: 'default', run: {command: verdictRunner({sharpe: 1})}}]})
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     expect(rigor(repo.dir, ['work']).code).toBe(0)
 
     // a notifier that fails has all the time it needs (a node process may take over a second to start on a loaded
     // machine: it timed out once in a loaded suite); one that hangs has 1 s
-    commitConfig(repo, {
-      gates: [{name: 'all', accept_when: 'true'}],
-      health: {max_audit_backlog: 0},
-      notify: {command: [process.execPath, NOTIFIER, log], timeout: '120s'},
-    })
+    notifyBy({command: [process.execPath, NOTIFIER, log], timeout: '120s'})
     const failing = rigor(repo.dir, ['health', '--json'], {NOTIFIER_EXIT: '7'})
     expect(failing.code).toBe(1)
     expect(json(failing).notified).toEqual({sent: false, problem: 'exited with code 7: the webhook said no'})
     expect(failing.stderr).toMatch(/Warning: notify\.command \(.*node.*\) failed on the health event: exited with code 7/)
 
-    commitConfig(repo, {
-      gates: [{name: 'all', accept_when: 'true'}],
-      health: {max_audit_backlog: 0},
-      notify: {command: [process.execPath, NOTIFIER, log], timeout: '1s'},
-    })
+    notifyBy({command: [process.execPath, NOTIFIER, log], timeout: '1s'})
     const hanging = rigor(repo.dir, ['health', '--json'], {NOTIFIER_SLEEP_MS: '20000'})
     expect(hanging.code).toBe(1)
     expect(json(hanging).notified).toEqual({sent: false, problem: 'timed out after 1s'})
 
-    commitConfig(repo, {
-      gates: [{name: 'all', accept_when: 'true'}],
-      health: {max_audit_backlog: 0},
-      notify: {command: [join(repo.dir, 'no-such-notifier')]},
-    })
+    notifyBy({command: [join(repo.dir, 'no-such-notifier')]})
     const missing = rigor(repo.dir, ['health'])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/Warning: notify\.command \(.*no-such-notifier\) failed on the health event: .*ENOENT/)

@@ -22,9 +22,12 @@ export const FILE_MODE = '100644'
  */
 const STORED_BLOB_BYTES = 4096
 
-/** What git hashes and stores for an object: the header ("<type> <length>" and a NUL), then the body. */
+/** The header git puts before an object's body, in what it hashes and stores: "<type> <length>" and a NUL. */
+const objectHeader = (type: ObjectType, length: number): string => `${type} ${length}\0`
+
+/** What git hashes and stores for an object: its header, then the body. */
 export function objectBytes(type: ObjectType, body: Buffer): Buffer {
-  const header = `${type} ${body.length}\0`
+  const header = objectHeader(type, body.length)
   const raw = Buffer.allocUnsafe(header.length + body.length)
   raw.write(header, 0, 'latin1')
   body.copy(raw, header.length)
@@ -32,7 +35,8 @@ export function objectBytes(type: ObjectType, body: Buffer): Buffer {
 }
 
 export function objectId(type: ObjectType, body: Buffer, format: ObjectFormat): string {
-  return createHash(format.hash).update(`${type} ${body.length}\0`).update(body).digest('hex')
+  // two updates, no copy: its callers hash blobs of any size
+  return createHash(format.hash).update(objectHeader(type, body.length)).update(body).digest('hex')
 }
 
 /**
