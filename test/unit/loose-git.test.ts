@@ -40,6 +40,21 @@ describe('LooseObjectReader', () => {
     }
   })
 
+  it('reads objects larger than its scratch buffer, and keeps each body apart from the next read', () => {
+    const reader = new LooseObjectReader(objectsDir(), SHA1)
+    const writer = new LooseObjectWriter(objectsDir(), SHA1)
+    // rigor's stored objects: the bytes read are the object's, so a body that were a view of the buffer would change
+    const small = writer.writeBlob('first\n')
+    const big = 'x'.repeat(200 * 1024) + '\n'
+    const large = writer.writeBlob(big)
+    const first = reader.read(small)
+    expect(reader.read(large)?.body.toString('utf8')).toBe(big)
+    expect(reader.read(writer.writeBlob('second, longer than the first\n'))?.type).toBe('blob')
+    expect(first?.body.toString('utf8')).toBe('first\n')
+    // git reads the large one as rigor does (the helper trims the last newline)
+    expect(repo.git('cat-file', 'blob', large).length).toBe(big.length - 1)
+  })
+
   it('leaves to git a name that is not a full object id, a packed object, a damaged file and every read of a repository with replace refs', () => {
     expect(new LooseObjectReader(objectsDir(), SHA1).read('HEAD:a.txt')).toBeUndefined()
     expect(new LooseObjectReader(objectsDir(), SHA1).read(repo.git('rev-parse', '--short', 'HEAD'))).toBeUndefined()

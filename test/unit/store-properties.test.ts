@@ -2,7 +2,7 @@ import {execFileSync} from 'node:child_process'
 import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
-import {checkDocument, documentChecksum, withChecksum} from '../../src/core/state/checksum.js'
+import {checkDocument, documentChecksum, sha256, stripUndefined, withChecksum} from '../../src/core/state/checksum.js'
 import {parseYaml} from '../../src/core/state/documents.js'
 import {Repo} from '../../src/core/git/repo.js'
 import {editTree} from '../../src/core/git/tree-edit.js'
@@ -41,6 +41,28 @@ describe('checksums', () => {
     fc.oneof(value, fc.array(value, {maxLength: 3}), fc.dictionary(fc.stringMatching(/^[a-z]{1,4}$/), value, {maxKeys: 3})),
     {minKeys: 1, maxKeys: 6},
   )
+
+  it('are sha256 over the JCS form without the checksum field; undefined members count as absent', () => {
+    // RFC 8785: keys sorted by UTF-16 code units, no white space, numbers as ECMAScript writes them
+    const expected = sha256(`{"a":[1,null,"x"],"b":{"c":1e+21,"d":true},"é":0.5}`)
+    expect(
+      documentChecksum({é: 0.5, b: {d: true, c: 1e21, e: undefined}, a: [1, undefined, 'x'], z: undefined, checksum: 'sha256:old'}),
+    ).toBe(expected)
+    fc.assert(
+      fc.property(doc, fc.array(fc.nat(), {maxLength: 3}), (d, where) => {
+        // the same document with undefined members put in at the top and inside nested mappings
+        const padded: Record<string, unknown> = {...d}
+        for (const at of where) {
+          const key = Object.keys(d)[at % Object.keys(d).length]!
+          const v = padded[key]
+          if (v && typeof v === 'object' && !Array.isArray(v)) padded[key] = {...v, [`u${at}`]: undefined}
+          else padded[`u${at}`] = undefined
+        }
+        return documentChecksum(padded) === documentChecksum(d) && documentChecksum(stripUndefined(padded)) === documentChecksum(d)
+      }),
+      {numRuns: 200},
+    )
+  })
 
   it('survive YAML formatting and key order, and break on any value change', () => {
     fc.assert(
@@ -151,6 +173,47 @@ describe('trees written in process', () => {
     )
     // every tree written is one git accepts: sorted, well formed
     execFileSync('git', ['fsck', '--no-dangling', '--strict'], {cwd: repo.dir})
+  })
+
+  it('against no tree, list every blob git lists, in diffTrees order, skipping the directories refused', async () => {
+    /** a directory's own blobs, then each subdirectory's, depth first: the order a diff against an empty tree gives */
+    const blobsFirst = (tree: string, prefix: string, descend: (dir: string) => boolean): string[] => {
+      const entries = execFileSync('git', ['ls-tree', tree], {cwd: repo.dir, encoding: 'utf8'})
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [meta, name] = line.split('\t')
+          const [, type, oid] = meta!.split(' ')
+          return {type: type!, oid: oid!, path: prefix ? `${prefix}/${name}` : name!}
+        })
+      return [
+        ...entries.filter((e) => e.type !== 'tree').map((e) => `A ${e.path}`),
+        ...entries.filter((e) => e.type === 'tree' && descend(e.path)).flatMap((e) => blobsFirst(e.oid, e.path, descend)),
+      ]
+    }
+    // a repository opened afresh: the trees are read from the object store, not known from writing them
+    const reader = await Repo.open(repo.dir)
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(path, fc.string({maxLength: 8}), {minKeys: 1, maxKeys: 14}), fc.nat(3), async (files, cut) => {
+          const paths = Object.keys(files).filter((p, _, all) => !all.some((q) => q.startsWith(`${p}/`)))
+          const tree = await editTree(git, undefined, new Map(paths.map((p) => [p, files[p]!])))
+          // cut 0: every directory; else those ending in `a` below depth `cut` are refused (as a node's out/ is)
+          const descend = (dir: string) => cut === 0 || dir.split('/').length < cut || !dir.endsWith('a')
+          const listed = (await diffTrees(reader, undefined, tree, '', descend)).map((c) => `A ${c.path}`)
+          expect(listed).toEqual(blobsFirst(tree, '', descend))
+          if (cut === 0) {
+            const all = execFileSync('git', ['ls-tree', '-r', '--name-only', tree], {cwd: repo.dir, encoding: 'utf8'})
+              .split('\n')
+              .filter(Boolean)
+            expect([...listed].sort()).toEqual(all.map((p) => `A ${p}`).sort())
+          }
+        }),
+        {numRuns: 40},
+      )
+    } finally {
+      reader.close()
+    }
   })
 
   it('differ as git diff-tree says, a file turned into a directory and back included', async () => {

@@ -120,6 +120,22 @@ export class Repo {
     return record
   }
 
+  /** Many trees' entries with one pipelined read of those not known yet, in the order asked. */
+  async readTreesEntries(treeOids: string[]): Promise<TreeEntry[][]> {
+    const unknown = treeOids.filter((oid) => !this.trees.get(oid))
+    const read = new Map<string, TreeEntry[]>()
+    const objects = await this.cat.readMany(unknown)
+    unknown.forEach((oid, i) => {
+      const obj = objects[i]
+      if (obj?.type !== 'tree') throw new MissingObjectError(`tree ${oid}`)
+      const entries = parseTree(obj.body, this.format)
+      read.set(oid, entries)
+      this.trees.set(oid, {entries, body: obj.body})
+    })
+    // a cache bounded below the number asked may have dropped some already: what was read is answered from `read`
+    return treeOids.map((oid) => read.get(oid) ?? this.trees.get(oid)!.entries)
+  }
+
   /** the trees of commits this process wrote: a snapshot of its own last commit needs no object read */
   private readonly ownCommitTrees = new Map<string, string>()
 

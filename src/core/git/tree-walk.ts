@@ -20,6 +20,7 @@ export async function diffTrees(
   descend: (dirPath: string) => boolean = () => true,
 ): Promise<BlobChange[]> {
   if (oldTree === newTree) return []
+  if (!oldTree) return treeBlobs(repo, newTree!, prefix, descend)
   const [oldEntries, newEntries] = await Promise.all([
     oldTree ? repo.readTreeEntries(oldTree) : [],
     newTree ? repo.readTreeEntries(newTree) : [],
@@ -67,6 +68,46 @@ export async function diffTrees(
   const final = new Map<string, BlobChange>()
   for (const change of changes) if (!final.has(change.path) || change.oid) final.set(change.path, change)
   return [...final.values()]
+}
+
+/**
+ * Every blob under `tree` (all added, as against no tree): read a level of the
+ * tree at a time with one batched read, so a first snapshot of 10,000 node
+ * directories is one loop, not 10,000 nested walks each waiting on its own read.
+ * The order is diffTrees's: a directory's own blobs, then each subdirectory's, depth first.
+ */
+async function treeBlobs(repo: Repo, tree: string, prefix: string, descend: (dirPath: string) => boolean): Promise<BlobChange[]> {
+  interface Dir {
+    oid: string
+    path: string
+    blobs: BlobChange[]
+    dirs: Dir[]
+  }
+  const root: Dir = {oid: tree, path: prefix, blobs: [], dirs: []}
+  let level = [root]
+  while (level.length > 0) {
+    const listed = await repo.readTreesEntries(level.map((dir) => dir.oid))
+    const next: Dir[] = []
+    level.forEach((dir, i) => {
+      for (const entry of listed[i]!) {
+        const path = dir.path ? `${dir.path}/${entry.name}` : entry.name
+        if (entry.mode !== TREE_MODE) dir.blobs.push({path, oid: entry.oid})
+        else if (descend(path)) {
+          const sub: Dir = {oid: entry.oid, path, blobs: [], dirs: []}
+          dir.dirs.push(sub)
+          next.push(sub)
+        }
+      }
+    })
+    level = next
+  }
+  const blobs: BlobChange[] = []
+  const collect = (dir: Dir): void => {
+    for (const blob of dir.blobs) blobs.push(blob)
+    for (const sub of dir.dirs) collect(sub)
+  }
+  collect(root)
+  return blobs
 }
 
 /** The id of the entry at `path` inside `tree`, or undefined. */

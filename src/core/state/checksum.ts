@@ -14,7 +14,9 @@ export const sha256 = (data: string | Uint8Array): string => `sha256:${sha256Hex
  */
 export function documentChecksum(doc: Record<string, unknown>): string {
   const {checksum: _ignored, ...content} = doc
-  return sha256(canonicalize(stripUndefined(content)) ?? '')
+  // no stripUndefined first: canonicalize already leaves out undefined members (and writes undefined array items as
+  // null, as stripUndefined keeps them), so the copy would change nothing but the time a cold status takes
+  return sha256(canonicalize(content) ?? '')
 }
 
 export function withChecksum<T extends Record<string, unknown>>(doc: T): T & {checksum: string} {

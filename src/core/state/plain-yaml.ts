@@ -159,8 +159,12 @@ function scalar(text: string): unknown {
   return resolved === undefined ? text : resolved.value
 }
 
+const CORE_SCALAR_START = /^[~nNtTfF0-9+.-]/
+
 /** A plain scalar's value when the core schema makes it other than a string, in `yaml`'s order of tests. */
 function coreScalar(text: string): {value: unknown} | undefined {
+  // every scalar the tests below match is empty or starts with one of these: most keys and strings skip all eight
+  if (text !== '' && !CORE_SCALAR_START.test(text)) return undefined
   if (/^(?:~|[Nn]ull|NULL)?$/.test(text)) return {value: null}
   if (/^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/.test(text)) return {value: text[0] === 't' || text[0] === 'T'}
   if (/^0o[0-7]+$/.test(text)) return {value: Number.parseInt(text.substring(2), 8)}
