@@ -104,6 +104,24 @@ describe('git killed by a signal rigor did not send', () => {
     }
   })
 
+  it('many reads asked of cat-file in one write are all asked again of a new process', async () => {
+    for (let i = 0; i < 60; i++) writeFileSync(join(repo.dir, `f${i}.txt`), `file ${i}\n`)
+    repo.git('add', '.')
+    repo.git('commit', '-q', '-m', 'sixty files')
+    // packed: git, not the loose reader, must answer them
+    repo.git('gc', '-q', '--prune=now')
+    const names = Array.from({length: 60}, (_, i) => `HEAD:f${i}.txt`)
+    killOn('cat-file')
+    const opened = await Repo.open(repo.dir)
+    try {
+      const objects = await opened.cat.readMany(names)
+      expect(existsSync(mark)).toBe(true)
+      expect(objects.map((o) => o?.body.toString('utf8'))).toEqual(names.map((_, i) => `file ${i}\n`))
+    } finally {
+      opened.close()
+    }
+  })
+
   it('a push killed after it landed is done; one killed before is a lost race, so the change is built again', async () => {
     await withRemote({}, async (link, tipOfRemote) => {
       const tip = await link.fetch()

@@ -55,6 +55,30 @@ describe('LooseObjectReader', () => {
     expect(repo.git('cat-file', 'blob', large).length).toBe(big.length - 1)
   })
 
+  it('reads many objects, loose and packed, as cat-file does: the loose ones itself, the packed ones left to git', async () => {
+    for (let i = 0; i < 40; i++) writeFileSync(join(repo.dir, `p${i}.txt`), `packed ${i}\n`)
+    repo.git('add', '.')
+    repo.git('commit', '-q', '-m', 'packed')
+    repo.git('gc', '-q', '--prune=now')
+    const writer = new LooseObjectWriter(objectsDir(), SHA1)
+    const loose = Array.from({length: 40}, (_, i) => writer.writeBlob(`loose ${i}\n`))
+    const packed = Array.from({length: 40}, (_, i) => repo.git('rev-parse', `HEAD:p${i}.txt`))
+    const names = [...packed, ...loose, 'HEAD:p0.txt', '0'.repeat(40)].sort()
+    const found = new LooseObjectReader(objectsDir(), SHA1).readMany(names)
+    expect(names.filter((_, i) => found[i] !== undefined).sort()).toEqual([...loose].sort())
+    const opened = await Repo.open(repo.dir)
+    try {
+      const objects = await opened.cat.readMany(names)
+      const seen: string[] = []
+      await opened.cat.readEach(names, (i, obj) => seen.push(`${i} ${obj?.body.toString('utf8') ?? 'missing'}`))
+      const expected = names.map((name) => (name === '0'.repeat(40) ? undefined : repo.git('cat-file', 'blob', name)))
+      expect(objects.map((o) => o?.body.toString('utf8').trim())).toEqual(expected)
+      expect(seen.sort()).toEqual(names.map((_, i) => `${i} ${objects[i]?.body.toString('utf8') ?? 'missing'}`).sort())
+    } finally {
+      opened.close()
+    }
+  })
+
   it('leaves to git a name that is not a full object id, a packed object, a damaged file and every read of a repository with replace refs', () => {
     expect(new LooseObjectReader(objectsDir(), SHA1).read('HEAD:a.txt')).toBeUndefined()
     expect(new LooseObjectReader(objectsDir(), SHA1).read(repo.git('rev-parse', '--short', 'HEAD'))).toBeUndefined()

@@ -49,12 +49,17 @@ export class CatFileBatch {
     proc.on('exit', (_code, signal) => {
       exited = true
       const pending = this.queue.splice(0)
-      if (this.proc === proc) this.proc = undefined
+      if (this.proc === proc) {
+        this.proc = undefined
+        // names not written yet were this process's: those asked again below are queued anew
+        this.unsent = []
+      }
       this.buffer = Buffer.alloc(0)
       // a signal aimed at rigor's whole process tree (Slurm's scancel) killed it: the reads are asked of a new one
       const again = signal ? pending.filter((p) => p.reruns < RERUNS_IF_KILLED) : []
       const err = new GitFailedError(`git cat-file --batch exited${signal ? ` (${signal})` : ''} while rigor was reading objects`)
-      for (const p of pending) if (!again.includes(p)) p.reject(err)
+      const asking = new Set(again)
+      for (const p of pending) if (!asking.has(p)) p.reject(err)
       for (const p of again) this.ask({...p, reruns: p.reruns + 1})
     })
     proc.stdin.on('error', () => {})
@@ -102,16 +107,52 @@ export class CatFileBatch {
     return new Promise((resolve, reject) => this.ask({name, resolve, reject, reruns: 0}))
   }
 
+  /** names asked but not written yet: the reads asked in one turn go to git in one write, not one write each */
+  private unsent: string[] = []
+
   private ask(pending: Pending): void {
-    const proc = this.start()
+    this.start()
     if (this.queue.length === 0) this.hold(true)
     this.queue.push(pending)
-    proc.stdin.write(`${pending.name}\n`)
+    if (this.unsent.push(pending.name) === 1) queueMicrotask(() => this.send())
   }
 
-  /** Reads many objects with one pipelined round trip. */
-  readMany(names: string[]): Promise<Array<GitObject | undefined>> {
-    return Promise.all(names.map((n) => this.read(n)))
+  private send(): void {
+    if (this.unsent.length === 0) return
+    const names = this.unsent
+    this.unsent = []
+    this.proc?.stdin.write(`${names.join('\n')}\n`)
+  }
+
+  /** Reads many objects: the loose ones from the object store, the rest with one pipelined round trip. */
+  async readMany(names: string[]): Promise<Array<GitObject | undefined>> {
+    const objects: Array<GitObject | undefined> = []
+    await this.readEach(names, (i, obj) => {
+      objects[i] = obj
+    })
+    return objects
+  }
+
+  /**
+   * Reads many objects and hands each to `each` as it comes, in no set order: the
+   * ones git must read (packed ones) are asked for first, so that git reads them
+   * while the caller works on the loose ones, and then on each as it arrives.
+   */
+  async readEach(names: readonly string[], each: (index: number, obj: GitObject | undefined) => void): Promise<void> {
+    const bad = names.find((n) => n.includes('\n'))
+    if (bad !== undefined) throw new InternalError(`object name contains a newline: ${JSON.stringify(bad)}`)
+    const found = this.loose ? this.loose.readMany(names) : []
+    const asked: Array<Promise<void>> = []
+    names.forEach((name, i) => {
+      if (found[i]) return
+      const answer = new Promise<GitObject | undefined>((resolve, reject) => this.ask({name, resolve, reject, reruns: 0}))
+      asked.push(answer.then((obj) => each(i, obj)))
+    })
+    this.send()
+    found.forEach((loose, i) => {
+      if (loose) each(i, {oid: names[i]!, ...loose})
+    })
+    await Promise.all(asked)
   }
 
   close(): Promise<void> {

@@ -1,4 +1,4 @@
-import {closeSync, existsSync, openSync, readFileSync, readSync} from 'node:fs'
+import {closeSync, existsSync, openSync, readdirSync, readFileSync, readSync} from 'node:fs'
 import {join} from 'node:path'
 import {adler32} from './objects.js'
 import {isObjectId, type ObjectFormat} from './object-format.js'
@@ -9,6 +9,9 @@ export interface LooseObject {
 }
 
 const TYPES = new Set(['blob', 'tree', 'commit', 'tag'])
+
+/** from how many names readMany lists directories instead of trying each file (fewer: the opens cost less) */
+const LIST_FROM = 32
 
 /**
  * Reads loose objects straight from the object store: the objects rigor has
@@ -32,6 +35,36 @@ export class LooseObjectReader {
     const oid = name
     this.enabled ??= !hasReplaceRefs(join(this.objectsDir, '..'))
     if (!this.enabled) return undefined
+    return this.readLoose(oid)
+  }
+
+  /**
+   * `read` of many names. Past a few dozen, the directories they fall in are listed
+   * first and only the objects found there are opened: in a fresh clone every object
+   * is packed, and 20,000 failed opens (each a thrown error) were a third of a cold status.
+   */
+  readMany(names: readonly string[]): Array<LooseObject | undefined> {
+    if (names.length < LIST_FROM) return names.map((name) => this.read(name))
+    this.enabled ??= !hasReplaceRefs(join(this.objectsDir, '..'))
+    if (!this.enabled) return names.map(() => undefined)
+    const listed = new Map<string, Set<string> | undefined>()
+    return names.map((name) => {
+      if (!isObjectId(name, this.format)) return undefined
+      const fanout = name.slice(0, 2)
+      if (!listed.has(fanout)) listed.set(fanout, this.listFanout(fanout))
+      return listed.get(fanout)?.has(name.slice(2)) ? this.readLoose(name) : undefined
+    })
+  }
+
+  private listFanout(fanout: string): Set<string> | undefined {
+    try {
+      return new Set(readdirSync(`${this.objectsDir}/${fanout}`))
+    } catch {
+      return undefined
+    }
+  }
+
+  private readLoose(oid: string): LooseObject | undefined {
     // concatenated, not joined: objectsDir comes normalised, and a join per read showed in a cold status of 20,000 reads
     const data = this.readFile(`${this.objectsDir}/${oid.slice(0, 2)}/${oid.slice(2)}`)
     if (!data) return undefined

@@ -204,10 +204,14 @@ export class StateStore {
 
   private async parseBlobs(items: Array<{oid: string; file: string; kind: 'node' | 'verdict'; id: string}>): Promise<void> {
     if (items.length === 0) return
-    const [blobs, schemas] = await Promise.all([this.repo.cat.readMany(items.map((i) => i.oid)), stateSchemas()])
-    items.forEach((item, i) => {
-      this.docs.set(item.oid, parseStateBlob(blobs[i]?.body ?? Buffer.alloc(0), item, schemas))
-    })
+    const schemas = await stateSchemas()
+    const parse = (item: (typeof items)[number], body: Buffer | undefined) =>
+      this.docs.set(item.oid, parseStateBlob(body ?? Buffer.alloc(0), item, schemas))
+    // each file parsed as it comes: in a fresh clone (every object packed) git reads the next ones meanwhile
+    await this.repo.cat.readEach(
+      items.map((i) => i.oid),
+      (i, obj) => parse(items[i]!, obj?.body),
+    )
     this.dirty = true
   }
 
