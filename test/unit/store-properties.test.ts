@@ -6,7 +6,8 @@ import {checkDocument, documentChecksum, sha256, stripUndefined, withChecksum} f
 import {parseYaml} from '../../src/core/state/documents.js'
 import {Repo} from '../../src/core/git/repo.js'
 import {editTree} from '../../src/core/git/tree-edit.js'
-import {diffTrees} from '../../src/core/git/tree-walk.js'
+import {diffTrees, listTreeBlobs} from '../../src/core/git/tree-walk.js'
+import {classifyStatePath, STATE_PATHSPECS} from '../../src/core/state/layout.js'
 import {nodeIdProblem} from '../../src/core/state/ids.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 
@@ -208,6 +209,41 @@ describe('trees written in process', () => {
               .filter(Boolean)
             expect([...listed].sort()).toEqual(all.map((p) => `A ${p}`).sort())
           }
+        }),
+        {numRuns: 40},
+      )
+    } finally {
+      reader.close()
+    }
+  })
+
+  it("list the state files of a tree through git's pathspecs exactly as a walk that skips out/ finds them", async () => {
+    // node directories, their state files, out/ directories (at any depth, experiments/out included) holding look-alikes
+    const stateTree = fc.uniqueArray(
+      fc.tuple(
+        fc.array(fc.constantFrom('a', 'b', 'out', 'c.d'), {minLength: 0, maxLength: 3}),
+        fc.constantFrom('node.yaml', 'verdict.yaml', 'other.yaml', 'node.yaml.bak'),
+      ),
+      {minLength: 1, maxLength: 12, selector: ([dirs, file]) => [...dirs, file].join('/')},
+    )
+    const reader = await Repo.open(repo.dir)
+    try {
+      await fc.assert(
+        fc.asyncProperty(stateTree, async (files) => {
+          const paths = files.map(([dirs, file]) => ['experiments', ...dirs, file].join('/'))
+          // a path cannot be both a file and a directory: the files here never share a name with a directory
+          const tree = await editTree(git, undefined, new Map(paths.map((p) => [p, p])))
+          const exp = execFileSync('git', ['rev-parse', `${tree}:experiments`], {cwd: repo.dir, encoding: 'utf8'}).trim()
+          const state = (list: Array<{path: string; oid: string | undefined}>) =>
+            list
+              .filter((c) => classifyStatePath(c.path))
+              .map((c) => `${c.path} ${c.oid}`)
+              .sort()
+          const walked = await diffTrees(reader, undefined, exp, 'experiments', (dir) => !dir.endsWith('/out'))
+          const listed = await listTreeBlobs(reader, exp, 'experiments', STATE_PATHSPECS)
+          expect(state(listed)).toEqual(state(walked))
+          // and git lists nothing a walk would not reach
+          expect(listed.every((c) => !`/${c.path}`.includes('/out/'))).toBe(true)
         }),
         {numRuns: 40},
       )

@@ -11,6 +11,9 @@ export interface GitObject {
   body: Buffer
 }
 
+/** how many reads readEach asks of git before it writes them, rather than at the end of its turn */
+const SEND_EVERY = 256
+
 interface Pending {
   name: string
   resolve: (obj: GitObject | undefined) => void
@@ -134,24 +137,31 @@ export class CatFileBatch {
   }
 
   /**
-   * Reads many objects and hands each to `each` as it comes, in no set order: the
-   * ones git must read (packed ones) are asked for first, so that git reads them
-   * while the caller works on the loose ones, and then on each as it arrives.
+   * Reads many objects and hands each to `each` as it comes, in no set order: a
+   * loose one as soon as it is read, the others (packed ones) once git answers. Those
+   * are asked for as they are met, a few hundred to a write, so git reads them
+   * while the caller works on the loose ones and on the answers before them.
    */
   async readEach(names: readonly string[], each: (index: number, obj: GitObject | undefined) => void): Promise<void> {
     const bad = names.find((n) => n.includes('\n'))
     if (bad !== undefined) throw new InternalError(`object name contains a newline: ${JSON.stringify(bad)}`)
-    const found = this.loose ? this.loose.readMany(names) : []
+    const loose = this.loose?.batch()
     const asked: Array<Promise<void>> = []
-    names.forEach((name, i) => {
-      if (found[i]) return
-      const answer = new Promise<GitObject | undefined>((resolve, reject) => this.ask({name, resolve, reject, reruns: 0}))
-      asked.push(answer.then((obj) => each(i, obj)))
-    })
+    try {
+      names.forEach((name, i) => {
+        const found = loose?.read(name)
+        if (found) return each(i, {oid: name, ...found})
+        asked.push(
+          new Promise<GitObject | undefined>((resolve, reject) => this.ask({name, resolve, reject, reruns: 0})).then((obj) => each(i, obj)),
+        )
+        if (asked.length % SEND_EVERY === 0) this.send()
+      })
+    } catch (err) {
+      // the answers still to come must not be rejections nobody handles
+      for (const answer of asked) answer.catch(() => {})
+      throw err
+    }
     this.send()
-    found.forEach((loose, i) => {
-      if (loose) each(i, {oid: names[i]!, ...loose})
-    })
     await Promise.all(asked)
   }
 

@@ -1,4 +1,4 @@
-import {compareTreeEntries, TREE_MODE, type TreeEntry} from './objects.js'
+import {compareTreeEntries, objectId, TREE_MODE, type TreeEntry} from './objects.js'
 import type {Repo} from './repo.js'
 
 export interface BlobChange {
@@ -107,6 +107,26 @@ async function treeBlobs(repo: Repo, tree: string, prefix: string, descend: (dir
     for (const sub of dir.dirs) collect(sub)
   }
   collect(root)
+  return blobs
+}
+
+/**
+ * The blobs under `tree` that git's `pathspecs` select (relative to `tree`; glob
+ * and exclude magic allowed), listed by one `git diff-tree` against the empty
+ * tree, in git's order, each path with `prefix`. For a walk of a whole large tree:
+ * git reads 10,000 trees in a third of the time this process takes, and on another core.
+ */
+export async function listTreeBlobs(repo: Repo, tree: string, prefix: string, pathspecs: readonly string[]): Promise<BlobChange[]> {
+  const empty = objectId('tree', Buffer.alloc(0), repo.format)
+  const {stdout} = await repo.git(['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', empty, tree, '--', ...pathspecs])
+  // -z raw output: ":<old mode> <new mode> <old id> <new id> <status>" NUL "<path>" NUL, per entry
+  const fields = stdout.split('\0')
+  const blobs: BlobChange[] = []
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const [, mode, , oid] = fields[i]!.split(' ')
+    if (mode === TREE_MODE || !oid) continue
+    blobs.push({path: prefix ? `${prefix}/${fields[i + 1]}` : fields[i + 1]!, oid})
+  }
   return blobs
 }
 

@@ -18,6 +18,13 @@ export const nodeFilePath = (id: string): string => `${EXPERIMENTS_DIR}/${id}/no
 export const verdictFilePath = (id: string): string => `${EXPERIMENTS_DIR}/${id}/verdict.yaml`
 export const outDirPath = (id: string): string => `${EXPERIMENTS_DIR}/${id}/out`
 
+/**
+ * The files classifyStatePath may accept, as git pathspecs relative to experiments/:
+ * what a first snapshot asks git to list (every node.yaml and verdict.yaml, none
+ * under an out/ directory). classifyStatePath still decides each path listed.
+ */
+export const STATE_PATHSPECS = [':(glob)**/node.yaml', ':(glob)**/verdict.yaml', ':(exclude,glob)**/out/**'] as const
+
 /** The node id and file kind of a path under experiments/, or undefined for other files. */
 export function classifyStatePath(path: string): {id: string; kind: 'node' | 'verdict'} | undefined {
   if (!path.startsWith(`${EXPERIMENTS_DIR}/`)) return undefined

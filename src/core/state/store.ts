@@ -3,8 +3,8 @@ import {join} from 'node:path'
 import {loadStateDocument, utf8Text} from './documents.js'
 import {CorruptFileError, InputError, RigorError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
-import {diffTrees, treeEntryAt} from '../git/tree-walk.js'
-import {classifyStatePath, EXPERIMENTS_DIR, nodeFilePath, verdictFilePath} from './layout.js'
+import {diffTrees, listTreeBlobs, treeEntryAt} from '../git/tree-walk.js'
+import {classifyStatePath, EXPERIMENTS_DIR, nodeFilePath, STATE_PATHSPECS, verdictFilePath} from './layout.js'
 import type {NodeFile, VerdictFile} from '../schemas/index.js'
 import {LayeredMap} from './layered-map.js'
 
@@ -185,8 +185,11 @@ export class StateStore {
   /** Brings the index to `expTree`; returns the ids whose node or verdict changed. */
   private async updateIndex(expTree: string | undefined): Promise<string[]> {
     if (expTree === this.expTree) return []
-    // runner outputs never hold state files: skip reading them
-    const changes = await diffTrees(this.repo, this.expTree, expTree, EXPERIMENTS_DIR, (dir) => !dir.endsWith('/out'))
+    // runner outputs never hold state files: skip reading them. The first snapshot (no cache) has git list them.
+    const changes =
+      this.expTree === undefined && expTree !== undefined
+        ? await listTreeBlobs(this.repo, expTree, EXPERIMENTS_DIR, STATE_PATHSPECS)
+        : await diffTrees(this.repo, this.expTree, expTree, EXPERIMENTS_DIR, (dir) => !dir.endsWith('/out'))
     const ids = new Set<string>()
     for (const change of changes) {
       const hit = classifyStatePath(change.path)
