@@ -9,11 +9,21 @@ import {workspace, writeSpec} from './helpers.js'
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
-// records its parent's pid and command line (no sandbox: it writes into .git, which a sandbox hides)
+// records its parent's pid and command line (no sandbox: it writes into .git, which a sandbox hides). A runner
+// started before the helper was ready (by rigor itself) holds its slot until the helper process is there, and two
+// seconds more for it to say it is ready (at most a minute): on a loaded machine six quick runs all came before it
 const RECORD_PARENT = [
   'sh',
   '-c',
-  'echo "$PPID $(tr "\\000" " " < /proc/$PPID/cmdline)" >> "$RIGOR_TEST_PARENTS"; printf \'{"metrics":{"sharpe":1}}\' > "$RIGOR_OUT/verdict.json"',
+  [
+    'echo "$PPID $(tr "\\000" " " < /proc/$PPID/cmdline)" >> "$RIGOR_TEST_PARENTS"',
+    // the helper is rigor's child: a process whose parent is ours; [s] keeps this script's own command line from matching
+    'helper_up() { for d in /proc/[0-9]*; do read -r _ _ _ pp _ < $d/stat 2>/dev/null || continue; [ "$pp" = "$PPID" ] && grep -qs "runner-helper-proces[s]" $d/cmdline && return 0; done; return 1; }',
+    'if ! grep -q runner-helper-process /proc/$PPID/cmdline; then',
+    '  i=0; while [ $i -lt 600 ] && ! helper_up; do sleep 0.1; i=$((i+1)); done; sleep 2',
+    'fi',
+    'printf \'{"metrics":{"sharpe":1}}\' > "$RIGOR_OUT/verdict.json"',
+  ].join('\n'),
 ]
 
 describe('rigor work starts runners from its runner helper', {timeout: SLOW}, () => {

@@ -125,7 +125,7 @@ describe('the state branch', () => {
     expect(repo.git('log', '--format=%B', 'main')).not.toContain('Rigor-Action: deploy')
   })
 
-  it('a stale refs/heads/main.lock fails within a second, naming the lock and how to remove it', () => {
+  it('a stale refs/heads/main.lock (its file over 5 s old) fails at once, naming the lock and how to remove it', () => {
     repo = workspace()
     writeSpec(repo.dir, {nodes: [node('a/one')]})
     const lock = join(repo.dir, '.git/refs/heads/main.lock')

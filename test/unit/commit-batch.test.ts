@@ -1,3 +1,5 @@
+import {rmSync, utimesSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {initWorkspace} from '../../src/core/flows/init.js'
 import {Workspace} from '../../src/core/state/workspace.js'
@@ -49,6 +51,30 @@ describe('batched commits', () => {
       expect(movesAfter - movesBefore).toBe(2)
       const fulfilled = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.commit] : []))
       expect(fulfilled.at(-1)).toBe(repo.git('rev-parse', 'main'))
+    } finally {
+      await ws.close()
+    }
+  })
+
+  it("waits for a young branch lock (a live writer a loaded machine keeps waiting) and fails at once on an old one (a crashed git's)", async () => {
+    repo = gitRepo()
+    await initWorkspace(repo.dir)
+    const ws = await Workspace.open(repo.dir)
+    try {
+      const lock = join(repo.dir, '.git', 'refs', 'heads', 'main.lock')
+      writeFileSync(lock, '')
+      // held for longer than the one second rigor used to allow, then let go: the change lands after it
+      const letGo = setTimeout(() => rmSync(lock), 1500)
+      try {
+        expect((await countOnce(ws, 'a')).result).toBe(1)
+      } finally {
+        clearTimeout(letGo)
+      }
+      writeFileSync(lock, '')
+      const old = new Date(Date.now() - 60_000)
+      utimesSync(lock, old, old)
+      await expect(countOnce(ws, 'b')).rejects.toThrow(/main\.lock has existed for over 5 seconds/)
+      expect(repo.git('show', 'main:counter.txt')).toBe('1')
     } finally {
       await ws.close()
     }

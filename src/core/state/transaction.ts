@@ -1,3 +1,4 @@
+import {statSync} from 'node:fs'
 import {CheckFailedError, RefConflictError, RefLockedError} from '../errors.js'
 import {formatCommitMessage, type CommitMessage} from './commit-message.js'
 import type {CommitSigner} from '../git/signing.js'
@@ -43,11 +44,22 @@ export interface CommitOutcome<T> {
 }
 
 const MAX_ATTEMPTS = 1000
-const REF_LOCK_PATIENCE_MS = 1000
+/**
+ * How old a branch lock may be before it counts as a crashed git's leftover. A live
+ * one lasts milliseconds, but on a loaded machine its holder can wait seconds for a
+ * CPU; a lock left behind is older than this at once (its file keeps its time).
+ */
+const REF_LOCK_PATIENCE_MS = 5000
+
+/** ms since the lock file was written, or undefined once it is gone */
+function lockAge(lockFile: string): number | undefined {
+  const stat = statSync(lockFile, {throwIfNoEntry: false})
+  return stat ? Date.now() - stat.mtimeMs : undefined
+}
 
 function staleRefLock(lockFile: string): CheckFailedError {
   return new CheckFailedError(
-    `${lockFile} has existed for over a second: a git process holds the branch's lock, or one crashed and left it behind`,
+    `${lockFile} has existed for over ${REF_LOCK_PATIENCE_MS / 1000} seconds: a git process holds the branch's lock, or one crashed and left it behind`,
     {
       fix: `make sure no git command is running in this repository (e.g. \`ps -ef | grep git\`), then remove the lock: rm '${lockFile}'`,
     },
@@ -100,7 +112,6 @@ export async function commitBatch(
 }
 
 async function landBatch(host: TransactionHost, live: Set<BatchedChange<unknown>>, opts: {signer?: CommitSigner}): Promise<void> {
-  let lockedSince: number | undefined
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     // take turns with the machine's other writers only while they are racing us: the lock costs file operations
     const contended = attempt > 0 || Date.now() - host.lastConflictAt < CONTENDED_FOR_MS
@@ -139,9 +150,9 @@ async function landBatch(host: TransactionHost, live: Set<BatchedChange<unknown>
       landed = decided
     } catch (err) {
       if (err instanceof RefLockedError) {
-        // git holds a ref lock for milliseconds; one that stays is a crashed git's leftover, not a race
-        lockedSince ??= Date.now()
-        if (Date.now() - lockedSince > REF_LOCK_PATIENCE_MS) throw staleRefLock(err.lockFile)
+        // git holds a ref lock for milliseconds; one that stays is a crashed git's leftover, not a race. Judged by
+        // the lock file's own age: timing from the first lock seen took another writer's later lock for the same one
+        if ((lockAge(err.lockFile) ?? 0) > REF_LOCK_PATIENCE_MS) throw staleRefLock(err.lockFile)
       } else if (!(err instanceof RefConflictError)) throw err
       host.lastConflictAt = Date.now()
     } finally {
