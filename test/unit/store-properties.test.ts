@@ -242,6 +242,13 @@ describe('trees written in process', () => {
           const walked = await diffTrees(reader, undefined, exp, 'experiments', (dir) => !dir.endsWith('/out'))
           const listed = await listTreeBlobs(reader, exp, 'experiments', STATE_PATHSPECS)
           expect(state(listed)).toEqual(state(walked))
+          // a user's environment cannot turn the pathspec magic off
+          process.env.GIT_LITERAL_PATHSPECS = '1'
+          try {
+            expect(state(await listTreeBlobs(reader, exp, 'experiments', STATE_PATHSPECS))).toEqual(state(walked))
+          } finally {
+            delete process.env.GIT_LITERAL_PATHSPECS
+          }
           // and git lists nothing a walk would not reach
           expect(listed.every((c) => !`/${c.path}`.includes('/out/'))).toBe(true)
         }),

@@ -110,6 +110,9 @@ async function treeBlobs(repo: Repo, tree: string, prefix: string, descend: (dir
   return blobs
 }
 
+/** a user's GIT_LITERAL_PATHSPECS=1 (and its kin) would turn the magic off, and the listing would be empty */
+const PATHSPECS_AS_WRITTEN = {GIT_LITERAL_PATHSPECS: '0', GIT_GLOB_PATHSPECS: '0', GIT_NOGLOB_PATHSPECS: '0', GIT_ICASE_PATHSPECS: '0'}
+
 /**
  * The blobs under `tree` that git's `pathspecs` select (relative to `tree`; glob
  * and exclude magic allowed), listed by one `git diff-tree` against the empty
@@ -118,7 +121,9 @@ async function treeBlobs(repo: Repo, tree: string, prefix: string, descend: (dir
  */
 export async function listTreeBlobs(repo: Repo, tree: string, prefix: string, pathspecs: readonly string[]): Promise<BlobChange[]> {
   const empty = objectId('tree', Buffer.alloc(0), repo.format)
-  const {stdout} = await repo.git(['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', empty, tree, '--', ...pathspecs])
+  const {stdout} = await repo.git(['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', empty, tree, '--', ...pathspecs], {
+    env: PATHSPECS_AS_WRITTEN,
+  })
   // -z raw output: ":<old mode> <new mode> <old id> <new id> <status>" NUL "<path>" NUL, per entry
   const fields = stdout.split('\0')
   const blobs: BlobChange[] = []
