@@ -64,7 +64,8 @@ describe('LooseObjectReader', () => {
     const loose = Array.from({length: 40}, (_, i) => writer.writeBlob(`loose ${i}\n`))
     const packed = Array.from({length: 40}, (_, i) => repo.git('rev-parse', `HEAD:p${i}.txt`))
     const names = [...packed, ...loose, 'HEAD:p0.txt', '0'.repeat(40)].sort()
-    const found = new LooseObjectReader(objectsDir(), SHA1).readMany(names)
+    const batch = new LooseObjectReader(objectsDir(), SHA1).batch()
+    const found = names.map((name) => batch.read(name))
     expect(names.filter((_, i) => found[i] !== undefined).sort()).toEqual([...loose].sort())
     const opened = await Repo.open(repo.dir)
     try {

@@ -10,7 +10,7 @@ export interface LooseObject {
 
 const TYPES = new Set(['blob', 'tree', 'commit', 'tag'])
 
-/** after how many objects not found readMany lists directories instead of trying each file */
+/** after how many objects not found a batch (LooseObjectReader.batch) lists directories instead of trying each file */
 const LIST_AFTER_MISSES = 16
 
 /**
@@ -63,12 +63,6 @@ export class LooseObjectReader {
         return found
       },
     }
-  }
-
-  /** `read` of many names (see batch). */
-  readMany(names: readonly string[]): Array<LooseObject | undefined> {
-    const batch = this.batch()
-    return names.map((name) => batch.read(name))
   }
 
   private listFanout(fanout: string): Set<string> | undefined {
