@@ -1,4 +1,5 @@
 import {appendFileSync, cpSync, mkdtempSync, rmSync, utimesSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -36,5 +37,51 @@ describe('a checkout copied, moved or restored from a backup', () => {
     expect(warnings).toContain('experiments/t/c/node.yaml has uncommitted edits')
     expect(warnings).not.toContain('experiments/t/a/node.yaml')
     expect(warnings).not.toContain('experiments/t/b/node.yaml')
+  })
+
+  it('a run in the copy brings its checkout along through git read-tree: the index is refreshed once, not compared path by path at every sync', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: ['a', 'b', 'c', 'd'].map((n) => ({id: `t/${n}`, team: 'default', run: {command: ['true']}}))})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const parent = mkdtempSync(join(tmpdir(), 'rigor-copy-'))
+    copies.push(parent)
+    const copy = join(parent, 'ws')
+    cpSync(repo.dir, copy, {recursive: true})
+    const git = (...args: string[]) => execFileSync('git', args, {cwd: copy, encoding: 'utf8'}).trim()
+    // as `cp -a` of a checkout made an hour ago: files older than the index are not racily clean once read
+    const hourAgo = new Date(Date.now() - 3_600_000)
+    for (const file of git('ls-files', '-z').split('\0').filter(Boolean)) utimesSync(join(copy, file), hourAgo, hourAgo)
+    // every tracked file is stat-dirty in the copy, rigor.yaml among them, which no run changes
+    expect(git('diff-files', '--name-only')).toContain('rigor.yaml')
+    const work = rigor(copy, ['work', '--parallel', '2'])
+    expect(work.code, work.stderr).toBe(0)
+    expect(work.stderr).not.toContain('not fully updated')
+    // read-tree refused the stat-dirty files until the index was refreshed: now git knows them unchanged
+    // (asked before `git status`, which refreshes the index itself)
+    expect(git('diff-files', '--name-only')).toBe('')
+    expect(git('status', '--porcelain', '--untracked-files=no')).toBe('')
+    expect(git('show', 'HEAD:experiments/t/d/node.yaml')).toContain('inconclusive')
+  })
+
+  it('when someone else committed on the branch, the path-by-path sync of a copy keeps the index in step with every version the branch had', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: ['a', 'b', 'c'].map((n) => ({id: `t/${n}`, team: 'default', run: {command: ['true']}}))})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const parent = mkdtempSync(join(tmpdir(), 'rigor-copy-'))
+    copies.push(parent)
+    const copy = join(parent, 'ws')
+    cpSync(repo.dir, copy, {recursive: true})
+    const git = (...args: string[]) => execFileSync('git', args, {cwd: copy, encoding: 'utf8'}).trim()
+    expect(rigor(copy, ['claim', '--worker', 'w1']).code).toBe(0)
+    // a plain commit of the user's between rigor's: the next sync cannot be git's fast-forward alone
+    appendFileSync(join(copy, 'notes.md'), 'a note\n')
+    git('add', 'notes.md')
+    git('commit', '-qm', 'a note')
+    utimesSync(join(copy, 'rigor.yaml'), new Date(Date.now() + 60_000), new Date(Date.now() + 60_000))
+    const work = rigor(copy, ['work', '--parallel', '2'])
+    expect(work.code, work.stderr).toBe(0)
+    expect(work.stderr).not.toContain('not fully updated')
+    expect(git('status', '--porcelain', '--untracked-files=no')).toBe('')
+    expect(git('show', 'HEAD:notes.md')).toBe('a note')
   })
 })

@@ -215,7 +215,12 @@ export class WorktreeSync {
   private async moveIndex(wt: WorktreeInfo, from: string, tip: string): Promise<true | string> {
     const history = await this.history(from, tip)
     if (history.onlyRigor) {
-      const fast = await this.readTree(wt, ['read-tree', '-m', '-u', from, tip])
+      const args = ['read-tree', '-m', '-u', from, tip]
+      let fast = await this.readTree(wt, args)
+      // a copied, moved or restored checkout (or a touched file): the index's stat data no longer
+      // matches the files, and read-tree refuses a file it has not read. Refreshed (what `git status`
+      // does), the unedited files pass and every later sync takes this path again.
+      if (fast !== true && /not uptodate/.test(fast) && (await this.refreshIndex(wt))) fast = await this.readTree(wt, args)
       if (fast === true || /index\.lock/.test(fast)) return fast
     }
     const tipTree = await this.repo.commitTree(tip)
@@ -247,6 +252,13 @@ export class WorktreeSync {
       commits: [{oid: from, tree: fromTree}, ...between.map(({oid, tree}) => ({oid, tree}))],
       onlyRigor: entries.every((e) => e.rigor),
     }
+  }
+
+  /** Refreshes the stat data of the index entries whose files are unchanged; false when git could not. */
+  private async refreshIndex(wt: WorktreeInfo): Promise<boolean> {
+    const result = await this.repo.git(['update-index', '-q', '--ignore-submodules', '--refresh'], {cwd: wt.path, allowFailure: true})
+    // with -q, files that really differ are left as they are (exit 0): a failure is the index that could not be written
+    return result.exitCode === 0
   }
 
   private async readTree(wt: WorktreeInfo, args: string[]): Promise<true | string> {
