@@ -1,6 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {afterEach, describe, expect, it} from 'vitest'
-import {killMarked} from '../../src/core/proc.js'
+import {killMarked, procInfo} from '../../src/core/proc.js'
 import {alive, waitFor} from '../helpers/processes.js'
 
 const started: ChildProcess[] = []
@@ -30,5 +30,25 @@ describe('killMarked', () => {
     for (const pid of killMarked(marker)) expect([marked, large]).toContain(pid)
     await waitFor('the marked sleepers to die', () => !alive(marked) && !alive(large))
     for (const pid of [longer, suffix, unmarked]) expect(alive(pid)).toBe(true)
+  })
+
+  it("given the runner's start, leaves marked processes started before it alone (and reads only the newer ones)", async () => {
+    const marker = `RIGOR_RUN_ID=proc-since-${process.pid}`
+    const [name, value] = marker.split('=') as [string, string]
+    const older = sleeperWith({[name]: value})
+    const olderStart = procInfo(older)!.startTime
+    // start times are in clock ticks (10 ms): the newer one must start a tick later
+    let newer = sleeperWith({[name]: value})
+    while (procInfo(newer)!.startTime <= olderStart) {
+      await new Promise((r) => setTimeout(r, 20))
+      newer = sleeperWith({[name]: value})
+    }
+    const since = procInfo(newer)!.startTime
+    const killed = killMarked(marker, since)
+    expect(killed).not.toContain(older)
+    await waitFor('the newer marked sleeper to die', () => !alive(newer))
+    expect(alive(older)).toBe(true)
+    // without a start, every marked process is found
+    expect(killMarked(marker)).toContain(older)
   })
 })

@@ -77,10 +77,10 @@ export interface RunnerLauncher {
 }
 
 /** Kills what a finished runner left: its group, and the marked processes that left the group. */
-export function endRun(pgid: number | undefined, marker: string | undefined): void {
+export function endRun(pgid: number | undefined, marker: string | undefined, runnerStart?: number): void {
   // the runner is done: a daemon it forked must not keep editing files after rigor returns
   signalGroup(pgid, 'SIGKILL')
-  if (marker) killMarked(marker)
+  if (marker) killMarked(marker, runnerStart)
 }
 
 /**
@@ -159,6 +159,9 @@ function spawnRunner(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined):
   const pid = child.pid
   // read when asked (once a run, after the start): a held sandbox's pid is its bwrap's from the spawn on
   const startTime = () => (pid ? procInfo(pid)?.startTime : undefined)
+  // what it leaves is looked for among the processes started since it; read now, while the process (a zombie at
+  // worst: Node reaps it only on a later turn of the event loop) is surely there
+  const runnerStart = pid && launch.marker ? procInfo(pid)?.startTime : undefined
   const gate = held ? (child.stdio[3] as Writable | null) : null
   // a process that died before it was released closes the pipe under the write
   gate?.on('error', () => {})
@@ -169,7 +172,7 @@ function spawnRunner(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined):
     })
     // 'close' comes after 'exit', and also after a spawn that failed
     child.on('close', (code, signal) => {
-      if (pid) endRun(pid, launch.marker)
+      if (pid) endRun(pid, launch.marker, runnerStart)
       resolve({code: error && !pid ? null : code, signal, ...(error ? {error} : {})})
     })
   })
