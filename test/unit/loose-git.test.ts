@@ -1,4 +1,4 @@
-import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {deflateSync} from 'node:zlib'
 import fc from 'fast-check'
@@ -6,7 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {RefConflictError, RefLockedError} from '../../src/core/errors.js'
 import {inflateStored, LooseObjectReader} from '../../src/core/git/loose-read.js'
 import {moveLooseRef, probeLooseRefs} from '../../src/core/git/loose-ref.js'
-import {LooseObjectWriter, storedZlib} from '../../src/core/git/objects.js'
+import {LooseObjectWriter, objectId, storedZlib} from '../../src/core/git/objects.js'
 import {SHA1} from '../../src/core/git/object-format.js'
 import {Repo} from '../../src/core/git/repo.js'
 import {runGit} from '../../src/core/git/exec.js'
@@ -198,5 +198,27 @@ describe('moveLooseRef', () => {
     expect(await move('refs/rigor/state', next, tip)).toBe('moved')
     expect(repo.git('rev-parse', 'refs/rigor/state')).toBe(next)
     expect(existsSync(join(repo.dir, '.git', 'logs', 'refs', 'rigor', 'state'))).toBe(false)
+  })
+})
+
+describe('LooseObjectWriter beside git gc', () => {
+  it('writes into a fan-out directory that git removed once it emptied it (gc packing its objects)', () => {
+    const writer = new LooseObjectWriter(objectsDir(), SHA1)
+    const first = writer.writeBlob('the first\n')
+    const fanout = first.slice(0, 2)
+    // another object of the same directory, found by trying contents
+    let content = ''
+    for (let i = 0; ; i++) {
+      content = `the second, try ${i}\n`
+      if (objectId('blob', Buffer.from(content), SHA1).startsWith(fanout)) break
+    }
+    // what git gc does after packing: the loose copies go, and so does the emptied directory
+    repo.git('repack', '-q', '-a', '-d')
+    repo.git('prune-packed')
+    rmSync(join(objectsDir(), fanout), {recursive: true, force: true})
+    expect(readdirSync(objectsDir())).not.toContain(fanout)
+    const second = writer.writeBlob(content)
+    expect(second.slice(0, 2)).toBe(fanout)
+    expect(repo.git('cat-file', 'blob', second)).toBe(content.trimEnd())
   })
 })

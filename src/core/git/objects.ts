@@ -53,6 +53,11 @@ export class LooseObjectWriter {
   private readonly written = new Set<string>()
   private counter = 0
 
+  /** how many object files this writer has written (git's housekeeping runs by it, see Housekeeping) */
+  get count(): number {
+    return this.counter
+  }
+
   constructor(
     private readonly objectsDir: string,
     private readonly format: ObjectFormat,
@@ -81,7 +86,15 @@ export class LooseObjectWriter {
     const tmp = `${dir}/${TEMP_OBJECT_PREFIX}${process.pid}_${this.counter++}`
     const data = type !== 'blob' || bodyLength <= STORED_BLOB_BYTES ? storedZlib(raw) : deflateLevel1(raw)
     try {
-      writeFileSync(tmp, data, {mode: 0o444})
+      try {
+        writeFileSync(tmp, data, {mode: 0o444})
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+        // git removes a fan-out directory it emptied (`git gc` packing the objects, `git prune`): made again
+        mkdirSync(dir, {recursive: true})
+        writeFileSync(tmp, data, {mode: 0o444})
+      }
+      // the directory holds the temp file now, so no gc can remove it before the rename
       renameSync(tmp, `${dir}/${oid.slice(2)}`)
     } catch (err) {
       // a full disk: leave no half-written file behind

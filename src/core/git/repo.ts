@@ -10,6 +10,7 @@ import {moveLooseRef, probeLooseRefs, type LooseRefSetup} from './loose-ref.js'
 import {RERUNS_IF_KILLED, runGit, type GitResult, type GitRunOptions} from './exec.js'
 import {signPayload, withSignatureHeader, type CommitSigner} from './signing.js'
 import {TreeCache, type TreeLayout, type TreeRecord} from './tree-cache.js'
+import {Housekeeping} from './housekeeping.js'
 import {LooseObjectWriter, objectId, parseCommitHeader, parseTree, serializeCommit, type TreeEntry} from './objects.js'
 
 const TREE_CACHE_LIMIT = 20_000
@@ -40,8 +41,10 @@ export class Repo {
     this.cat = new CatFileBatch(paths.root, new LooseObjectReader(join(paths.commonDir, 'objects'), format))
     this.objects = new LooseObjectWriter(join(paths.commonDir, 'objects'), format)
     this.refs = new RefUpdater(paths.root, format)
+    this.housekeeping = new Housekeeping(paths.root)
   }
   private readonly refs: RefUpdater
+  private readonly housekeeping: Housekeeping
 
   static async open(dir: string): Promise<Repo> {
     const result = await runGit(
@@ -163,6 +166,7 @@ export class Repo {
     if (signer)
       body = withSignatureHeader(body, await signPayload(body, signer), this.format.name === 'sha256' ? 'gpgsig-sha256' : 'gpgsig')
     const oid = this.objects.write('commit', body)
+    this.housekeeping.maybeStart(this.objects.count)
     if (this.ownCommitTrees.size >= TREE_CACHE_LIMIT) this.ownCommitTrees.delete(this.ownCommitTrees.keys().next().value!)
     this.ownCommitTrees.set(oid, tree)
     return oid
@@ -268,7 +272,7 @@ export class Repo {
 
   /** Ends the long-lived git processes and waits until they have exited: none outlives the command. */
   async close(): Promise<void> {
-    await Promise.all([this.cat.close(), this.refs.close()])
+    await Promise.all([this.cat.close(), this.refs.close(), this.housekeeping.finish(this.objects.count)])
   }
 }
 
