@@ -22,12 +22,20 @@ export function procInfo(pid: number): ProcInfo | undefined {
   } catch {
     return undefined
   }
-  // the command name (field 2) may hold spaces and parentheses: the fields after its last ')' are fixed
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const fields = statFields(stat)
   const pgid = Number(fields[2])
   const startTime = Number(fields[19])
   if (!Number.isFinite(pgid) || !Number.isFinite(startTime)) return undefined
   return {pid, state: fields[0]!, pgid, startTime}
+}
+
+/**
+ * The fields of a /proc/<pid>/stat line after the command name, from the state
+ * (field 3) on: the name may hold spaces and parentheses, the fields after its
+ * last ')' are fixed. [0] the state, [2] the group, [19] the start time.
+ */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ', 20)
 }
 
 // bounded cache: this process's own start time never changes (null: asked, unknown)
@@ -106,9 +114,7 @@ function startTimeReader(): (pid: number) => number | undefined {
     try {
       fd = openSync(`/proc/${pid}/stat`, 'r')
       const length = readSync(fd, scratch, 0, scratch.length, null)
-      const stat = scratch.toString('latin1', 0, length)
-      // as procInfo: the fields after the command name's last ')' are fixed, the start time the 20th of them
-      const startTime = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ', 20)[19])
+      const startTime = Number(statFields(scratch.toString('latin1', 0, length))[19])
       return Number.isFinite(startTime) ? startTime : undefined
     } catch {
       return undefined
