@@ -3,7 +3,7 @@
  * process groups, liveness, start times and inherited environment markers.
  * Linux reads /proc; elsewhere the group-wide kill(2) is all there is.
  */
-import {closeSync, openSync, readFileSync, readSync, readdirSync} from 'node:fs'
+import {closeSync, openSync, readFileSync, readlinkSync, readSync, readdirSync} from 'node:fs'
 
 export interface ProcInfo {
   pid: number
@@ -106,6 +106,64 @@ function environScanner(entry: string): (pid: number) => boolean {
   }
 }
 
+/** The kernel keeps the first pids for itself when the counter goes round (RESERVED_PIDS). */
+const RESERVED_PIDS = 300
+
+/** How many processes (and threads) the machine has started since it booted (/proc/stat), or undefined. */
+export function forkCount(): number | undefined {
+  const text = readSmall('/proc/stat', 64 * 1024)
+  const match = text === undefined ? null : /^processes (\d+)$/m.exec(text)
+  return match ? Number(match[1]) : undefined
+}
+
+/**
+ * Whether a pid was handed out after the runner's, for pids read now; undefined
+ * when that cannot be told: the counter may have gone round past the runner's
+ * pid (as many processes started since as there are pids), or /proc is not this
+ * process's pid namespace.
+ */
+function pidsAllocatedSince(origin: RunOrigin): ((pid: number) => boolean) | undefined {
+  if (origin.forks === undefined || readlinkOrUndefined('/proc/self') !== String(process.pid)) return undefined
+  const last = Number(readSmall('/proc/loadavg', 256)?.trim().split(' ')[4])
+  const forks = forkCount()
+  const max = Number(readSmall('/proc/sys/kernel/pid_max', 64)?.trim())
+  if (!Number.isInteger(last) || forks === undefined || !Number.isInteger(max)) return undefined
+  if (forks - origin.forks >= max - RESERVED_PIDS - 1) return undefined
+  return pidsAfter(origin.pid, last)
+}
+
+/**
+ * The pids handed out after `runner` up to `last` (the last one handed out),
+ * going round once: pids are handed out in increasing order, and after the
+ * highest the counter starts again from the bottom.
+ */
+export function pidsAfter(runner: number, last: number): (pid: number) => boolean {
+  return last >= runner ? (pid) => pid > runner && pid <= last : (pid) => pid > runner || pid <= last
+}
+
+function readSmall(path: string, limit: number): string | undefined {
+  let fd: number | undefined
+  try {
+    fd = openSync(path, 'r')
+    const buffer = Buffer.allocUnsafe(limit)
+    let length = 0
+    for (let n = 1; n > 0 && length < limit; length += n) n = readSync(fd, buffer, length, limit - length, null)
+    return buffer.toString('latin1', 0, length)
+  } catch {
+    return undefined
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+function readlinkOrUndefined(path: string): string | undefined {
+  try {
+    return readlinkSync(path)
+  } catch {
+    return undefined
+  }
+}
+
 /** procInfo's start time alone, read into one buffer again and again: a sweep of every process reads them all. */
 function startTimeReader(): (pid: number) => number | undefined {
   const scratch = Buffer.allocUnsafe(1024)
@@ -193,16 +251,28 @@ export class RunGroups {
 }
 
 /**
+ * Where a run's processes are among the machine's: its runner's pid and start
+ * time (procInfo), and how many processes the machine had started just before
+ * it (forkCount). Every process the runner left was started after it.
+ */
+export interface RunOrigin {
+  pid: number
+  startTime?: number
+  forks?: number
+}
+
+/**
  * SIGKILLs every process whose environment carries `entry` (a run's
  * RIGOR_RUN_ID): the children a runner put in a session of their own, out of
  * its process group. Returns their pids; nothing where there is no /proc.
- * `startedSince` (the runner's own start time, see procInfo): only processes
- * started then or later can be the runner's, and only their environments are
- * read. Reading a process's environment costs the kernel a walk of its memory
- * (~240 us a process here, against ~12 for its stat), and every run's end
- * swept every process on the machine.
+ * Reading a process's environment costs the kernel a walk of its memory (~240
+ * us a process here, against ~12 for its stat), and every run's end swept every
+ * process on the machine; given the run's `origin`, only processes started
+ * since its runner are read: those whose pid was handed out after the runner's
+ * (pidsAllocatedSince), or where that cannot be told, those whose start time is
+ * not earlier than the runner's.
  */
-export function killMarked(entry: string, startedSince?: number): number[] {
+export function killMarked(entry: string, origin?: RunOrigin): number[] {
   let names: string[]
   try {
     names = readdirSync('/proc')
@@ -211,6 +281,9 @@ export function killMarked(entry: string, startedSince?: number): number[] {
   }
   const killed: number[] = []
   const carries = environScanner(entry)
+  // after the listing: every pid listed was handed out by the time the last one is read
+  const window = origin ? pidsAllocatedSince(origin) : undefined
+  const since = window ? undefined : origin?.startTime
   const startOf = startTimeReader()
   // every runner's exit runs this; a zombie that matches takes a SIGKILL it does not notice
   for (const name of names) {
@@ -218,8 +291,9 @@ export function killMarked(entry: string, startedSince?: number): number[] {
     if (first < 48 || first > 57) continue
     const pid = Number(name)
     if (pid === process.pid) continue
+    if (window && !window(pid)) continue
     // a process whose start cannot be read is gone, or read in full below
-    if (startedSince !== undefined && (startOf(pid) ?? startedSince) < startedSince) continue
+    if (since !== undefined && (startOf(pid) ?? since) < since) continue
     if (!carries(pid)) continue
     try {
       process.kill(pid, 'SIGKILL')

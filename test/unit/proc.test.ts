@@ -1,6 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {afterEach, describe, expect, it} from 'vitest'
-import {killMarked, procInfo} from '../../src/core/proc.js'
+import {forkCount, killMarked, pidsAfter, procInfo} from '../../src/core/proc.js'
 import {alive, waitFor} from '../helpers/processes.js'
 
 const started: ChildProcess[] = []
@@ -43,13 +43,38 @@ describe('killMarked', () => {
       await new Promise((r) => setTimeout(r, 20))
       newer = sleeperWith({[name]: value})
     }
-    const since = procInfo(newer)!.startTime
-    const killed = killMarked(marker, since)
+    // no count of started processes: the start times decide
+    const killed = killMarked(marker, {pid: newer, startTime: procInfo(newer)!.startTime})
     expect(killed).not.toContain(older)
     await waitFor('the newer marked sleeper to die', () => !alive(newer))
     expect(alive(older)).toBe(true)
     // without a start, every marked process is found (one already a zombie when looked at is not listed)
     killMarked(marker)
     await waitFor('the older marked sleeper to die', () => !alive(older))
+  })
+
+  it('given the count of processes started before the runner, reads only the pids handed out after its own', async () => {
+    const marker = `RIGOR_RUN_ID=proc-window-${process.pid}`
+    const [name, value] = marker.split('=') as [string, string]
+    const forks = forkCount()
+    expect(forks).toBeGreaterThan(0)
+    const runner = sleeperWith({})
+    const left = sleeperWith({[name]: value})
+    killMarked(marker, {pid: runner, startTime: procInfo(runner)!.startTime, forks})
+    await waitFor('the marked process started after the runner to die', () => !alive(left))
+    // as many processes started since as there are pids: the counter may have gone round, the start times decide
+    const again = sleeperWith({[name]: value})
+    killMarked(marker, {pid: runner, startTime: procInfo(runner)!.startTime, forks: forks! - 10_000_000})
+    await waitFor('the marked process to die', () => !alive(again))
+  })
+})
+
+describe('pidsAfter', () => {
+  it('the pids handed out after the runner, up to the last one, going round once', () => {
+    const inOrder = pidsAfter(1000, 1200)
+    expect([999, 1000, 1001, 1200, 1201, 400].map(inOrder)).toEqual([false, false, true, true, false, false])
+    // the counter went round: after 32767 came 301
+    const wrapped = pidsAfter(32_700, 350)
+    expect([32_699, 32_700, 32_701, 32_767, 301, 350, 351, 1000].map(wrapped)).toEqual([false, false, true, true, true, true, false, false])
   })
 })

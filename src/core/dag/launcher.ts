@@ -10,7 +10,7 @@
 import {spawn} from 'node:child_process'
 import {closeSync, openSync} from 'node:fs'
 import type {Writable} from 'node:stream'
-import {killMarked, procInfo, signalGroup} from '../proc.js'
+import {forkCount, killMarked, procInfo, signalGroup, type RunOrigin} from '../proc.js'
 
 /** What a held launch writes on its gate descriptor (fd 3) to start the runner. */
 export const GATE_GO = 'go\n'
@@ -77,10 +77,10 @@ export interface RunnerLauncher {
 }
 
 /** Kills what a finished runner left: its group, and the marked processes that left the group. */
-export function endRun(pgid: number | undefined, marker: string | undefined, runnerStart?: number): void {
+export function endRun(pgid: number | undefined, marker: string | undefined, origin?: RunOrigin): void {
   // the runner is done: a daemon it forked must not keep editing files after rigor returns
   signalGroup(pgid, 'SIGKILL')
-  if (marker) killMarked(marker, runnerStart)
+  if (marker) killMarked(marker, origin)
 }
 
 /**
@@ -145,6 +145,8 @@ function spawnRunner(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined):
   }
   let child: ReturnType<typeof spawn>
   const held = launch.hold === 'fd3'
+  // what a marked run leaves is looked for among the processes started after its runner
+  const forksBefore = launch.marker ? forkCount() : undefined
   try {
     child = spawn(launch.program, launch.args, {
       cwd: launch.cwd,
@@ -159,9 +161,9 @@ function spawnRunner(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined):
   const pid = child.pid
   // read when asked (once a run, after the start): a held sandbox's pid is its bwrap's from the spawn on
   const startTime = () => (pid ? procInfo(pid)?.startTime : undefined)
-  // what it leaves is looked for among the processes started since it; read now, while the process (a zombie at
-  // worst: Node reaps it only on a later turn of the event loop) is surely there
-  const runnerStart = pid && launch.marker ? procInfo(pid)?.startTime : undefined
+  // its start read now, while the process (a zombie at worst: Node reaps it only on a later turn of the event loop) is
+  // surely there
+  const origin: RunOrigin | undefined = pid && launch.marker ? {pid, startTime: procInfo(pid)?.startTime, forks: forksBefore} : undefined
   const gate = held ? (child.stdio[3] as Writable | null) : null
   // a process that died before it was released closes the pipe under the write
   gate?.on('error', () => {})
@@ -172,7 +174,7 @@ function spawnRunner(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined):
     })
     // 'close' comes after 'exit', and also after a spawn that failed
     child.on('close', (code, signal) => {
-      if (pid) endRun(pid, launch.marker, runnerStart)
+      if (pid) endRun(pid, launch.marker, origin)
       resolve({code: error && !pid ? null : code, signal, ...(error ? {error} : {})})
     })
   })
