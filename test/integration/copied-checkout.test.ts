@@ -14,16 +14,24 @@ afterEach(() => {
   for (const dir of copies.splice(0)) rmSync(dir, {recursive: true, force: true})
 })
 
+/**
+ * A workspace seeded with instant nodes `t/<name>`, and a copy of it (new inodes and times for every file: git lists
+ * them all as changed until something reads them), with a git bound to the copy.
+ */
+function seededCopy(names: string[]): {copy: string; git: (...args: string[]) => string} {
+  repo = workspace()
+  writeSpec(repo.dir, {nodes: names.map((n) => ({id: `t/${n}`, team: 'default', run: {command: ['true']}}))})
+  expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+  const parent = mkdtempSync(join(tmpdir(), 'rigor-copy-'))
+  copies.push(parent)
+  const copy = join(parent, 'ws')
+  cpSync(repo.dir, copy, {recursive: true})
+  return {copy, git: (...args) => execFileSync('git', args, {cwd: copy, encoding: 'utf8'}).trim()}
+}
+
 describe('a checkout copied, moved or restored from a backup', () => {
   it('claims as before: files whose index entries are stat-dirty are compared by content, and only a real edit keeps a node back', () => {
-    repo = workspace()
-    writeSpec(repo.dir, {nodes: ['a', 'b', 'c'].map((n) => ({id: `t/${n}`, team: 'default', run: {command: ['true']}}))})
-    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
-    // a copy has new inodes and times for every file: git lists them all as changed until something reads them
-    const parent = mkdtempSync(join(tmpdir(), 'rigor-copy-'))
-    copies.push(parent)
-    const copy = join(parent, 'ws')
-    cpSync(repo.dir, copy, {recursive: true})
+    const {copy} = seededCopy(['a', 'b', 'c'])
     const later = new Date(Date.now() + 60_000)
     utimesSync(join(copy, 'experiments/t/b/node.yaml'), later, later)
     appendFileSync(join(copy, 'experiments/t/c/node.yaml'), '# my note\n')
@@ -40,14 +48,7 @@ describe('a checkout copied, moved or restored from a backup', () => {
   })
 
   it('a run in the copy brings its checkout along through git read-tree: the index is refreshed once, not compared path by path at every sync', () => {
-    repo = workspace()
-    writeSpec(repo.dir, {nodes: ['a', 'b', 'c', 'd'].map((n) => ({id: `t/${n}`, team: 'default', run: {command: ['true']}}))})
-    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
-    const parent = mkdtempSync(join(tmpdir(), 'rigor-copy-'))
-    copies.push(parent)
-    const copy = join(parent, 'ws')
-    cpSync(repo.dir, copy, {recursive: true})
-    const git = (...args: string[]) => execFileSync('git', args, {cwd: copy, encoding: 'utf8'}).trim()
+    const {copy, git} = seededCopy(['a', 'b', 'c', 'd'])
     // as `cp -a` of a checkout made an hour ago: files older than the index are not racily clean once read
     const hourAgo = new Date(Date.now() - 3_600_000)
     for (const file of git('ls-files', '-z').split('\0').filter(Boolean)) utimesSync(join(copy, file), hourAgo, hourAgo)
@@ -64,14 +65,7 @@ describe('a checkout copied, moved or restored from a backup', () => {
   })
 
   it('when someone else committed on the branch, the path-by-path sync of a copy keeps the index in step with every version the branch had', () => {
-    repo = workspace()
-    writeSpec(repo.dir, {nodes: ['a', 'b', 'c'].map((n) => ({id: `t/${n}`, team: 'default', run: {command: ['true']}}))})
-    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
-    const parent = mkdtempSync(join(tmpdir(), 'rigor-copy-'))
-    copies.push(parent)
-    const copy = join(parent, 'ws')
-    cpSync(repo.dir, copy, {recursive: true})
-    const git = (...args: string[]) => execFileSync('git', args, {cwd: copy, encoding: 'utf8'}).trim()
+    const {copy, git} = seededCopy(['a', 'b', 'c'])
     expect(rigor(copy, ['claim', '--worker', 'w1']).code).toBe(0)
     // a plain commit of the user's between rigor's: the next sync cannot be git's fast-forward alone
     appendFileSync(join(copy, 'notes.md'), 'a note\n')

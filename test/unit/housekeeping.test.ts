@@ -14,6 +14,18 @@ function controlledRuns() {
 
 const settle = () => new Promise((r) => setTimeout(r, 0))
 
+/** `finish` is still waiting while git's check runs, one check runs, and it returns once that check ends. */
+async function expectFinishWaitsForTheCheck(end: () => Promise<void>, calls: Array<() => void>): Promise<void> {
+  let finished = false
+  const ending = end().then(() => (finished = true))
+  await settle()
+  expect(calls).toHaveLength(1)
+  expect(finished).toBe(false)
+  calls[0]!()
+  await ending
+  expect(finished).toBe(true)
+}
+
 describe('Housekeeping', () => {
   it('starts a check every `every` objects, one at a time, in the background', async () => {
     const {run, calls} = controlledRuns()
@@ -40,14 +52,7 @@ describe('Housekeeping', () => {
     // a command that wrote nothing asks git nothing
     await keeping.finish(0)
     expect(calls).toHaveLength(0)
-    let finished = false
-    const end = keeping.finish(6).then(() => (finished = true))
-    await settle()
-    expect(calls).toHaveLength(1)
-    expect(finished).toBe(false)
-    calls[0]!()
-    await end
-    expect(finished).toBe(true)
+    await expectFinishWaitsForTheCheck(() => keeping.finish(6), calls)
     // nothing new since: no second check
     await keeping.finish(6)
     expect(calls).toHaveLength(1)
@@ -57,13 +62,6 @@ describe('Housekeeping', () => {
     const {run, calls} = controlledRuns()
     const keeping = new Housekeeping('/repo', run, 100)
     keeping.maybeStart(150)
-    let finished = false
-    const end = keeping.finish(160).then(() => (finished = true))
-    await settle()
-    expect(calls).toHaveLength(1)
-    expect(finished).toBe(false)
-    calls[0]!()
-    await end
-    expect(finished).toBe(true)
+    await expectFinishWaitsForTheCheck(() => keeping.finish(160), calls)
   })
 })
