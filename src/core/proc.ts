@@ -164,24 +164,6 @@ function readlinkOrUndefined(path: string): string | undefined {
   }
 }
 
-/** procInfo's start time alone, read into one buffer again and again: a sweep of every process reads them all. */
-function startTimeReader(): (pid: number) => number | undefined {
-  const scratch = Buffer.allocUnsafe(1024)
-  return (pid) => {
-    let fd: number | undefined
-    try {
-      fd = openSync(`/proc/${pid}/stat`, 'r')
-      const length = readSync(fd, scratch, 0, scratch.length, null)
-      const startTime = Number(statFields(scratch.toString('latin1', 0, length))[19])
-      return Number.isFinite(startTime) ? startTime : undefined
-    } catch {
-      return undefined
-    } finally {
-      if (fd !== undefined) closeSync(fd)
-    }
-  }
-}
-
 /** Whether a process with this pid exists and is not a zombie (EPERM means it exists but belongs to someone else). */
 export function isAlive(pid: number): boolean {
   try {
@@ -283,8 +265,8 @@ export function killMarked(entry: string, origin?: RunOrigin): number[] {
   const carries = environScanner(entry)
   // after the listing: every pid listed was handed out by the time the last one is read
   const window = origin ? pidsAllocatedSince(origin) : undefined
+  // without the window (the pid counter may have gone round): by start time, one stat a process
   const since = window ? undefined : origin?.startTime
-  const startOf = startTimeReader()
   // every runner's exit runs this; a zombie that matches takes a SIGKILL it does not notice
   for (const name of names) {
     const first = name.charCodeAt(0)
@@ -293,7 +275,7 @@ export function killMarked(entry: string, origin?: RunOrigin): number[] {
     if (pid === process.pid) continue
     if (window && !window(pid)) continue
     // a process whose start cannot be read is gone, or read in full below
-    if (since !== undefined && (startOf(pid) ?? since) < since) continue
+    if (since !== undefined && (procInfo(pid)?.startTime ?? since) < since) continue
     if (!carries(pid)) continue
     try {
       process.kill(pid, 'SIGKILL')
