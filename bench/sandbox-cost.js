@@ -9,14 +9,14 @@ import {spawnSync} from 'node:child_process'
 import {closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {sandboxArgv} from '../dist/core/dag/sandbox.js'
+import {hostRuntime, sandboxArgv} from '../dist/core/dag/sandbox.js'
 import {fmt, median} from './lib.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 80)
 const root = mkdtempSync(join(tmpdir(), 'rigor-sandbox-cost-'))
 mkdirSync(join(root, '.git', 'rigor', 'runs', 'r', 'out'), {recursive: true})
 const out = join(root, '.git', 'rigor', 'runs', 'r', 'out')
-const spec = {root, readable: [], writable: [out], overlays: [], network: false}
+const spec = {root, readable: [], writable: [out], overlays: [], network: false, runtime: hostRuntime()}
 // the held launch reads its gate on fd 3: a file holding the word "go" opens it
 const gateFile = join(root, 'gate')
 writeFileSync(gateFile, 'go\n')
@@ -38,6 +38,7 @@ const variants = {
   'without the gate shell': direct,
   'without --dev /dev': without(direct, '--dev', 1),
   'without --unshare-net': without(direct, '--unshare-net', 0),
+  'without the hidden /run': sandboxArgv({...spec, runtime: {dirs: []}}, 'true', [])[1],
   'only --ro-bind / / (the least bwrap does)': ['--ro-bind', '/', '/', '--', 'true'],
 }
 const gated = (argv) => argv === held

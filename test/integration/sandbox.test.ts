@@ -1,4 +1,4 @@
-import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -50,6 +50,33 @@ const socket = require('net').connect(port, '127.0.0.1', () => { socket.write('h
 socket.on('error', (e) => done('error ' + e.code))
 setTimeout(() => done('timeout'), 10000)`,
 ]
+
+/** A runner that connects to the Unix socket params.socket, looks at /run and /etc/resolv.conf, and reports what it found. */
+const RUNTIME_PROBE = [
+  process.execPath,
+  '-e',
+  `const fs = require('fs')
+const {socket} = JSON.parse(process.env.RIGOR_PARAMS)
+const r = {}
+const attempt = (name, fn) => { try { r[name] = fn() } catch (e) { r[name] = e.code || e.message } }
+attempt('run_entries', () => fs.readdirSync('/run').length)
+attempt('write_run', () => { fs.writeFileSync('/run/planted', 'x'); return 'ok' })
+attempt('resolv_conf', () => fs.existsSync('/etc/resolv.conf') && fs.readFileSync('/etc/resolv.conf').length >= 0)
+const done = (connect) => { r.connect = connect; fs.writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)})); process.exit(0) }
+const conn = require('net').connect(socket, () => { conn.write('hello'); conn.end(); done('connected') })
+conn.on('error', (e) => done(e.code))
+setTimeout(() => done('timeout'), 10000)`,
+]
+
+/** Whether this test process may make a socket in the host's /run (root, as in CI). */
+function runWritable(): boolean {
+  try {
+    accessSync('/run', constants.W_OK)
+    return true
+  } catch {
+    return false
+  }
+}
 
 const verdictOf = (id: string) => json(rigor(repo.dir, ['show', id, '--json'])).verdict
 
@@ -122,6 +149,45 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
     await waitFor('the connection from net/on', () => connections.length === 1)
     expect(connections).toEqual(['hello'])
   })
+
+  it.skipIf(!runWritable())(
+    "a host service's Unix socket under /run is out of reach, with or without the network; /run is empty and read-only",
+    async () => {
+      repo = workspace()
+      const socket = `/run/rigor-test-${process.pid}-${Date.now()}.sock`
+      const connections: string[] = []
+      server = createServer((conn) => conn.on('data', (d) => connections.push(d.toString())))
+      await new Promise<void>((done) => server!.listen(socket, done))
+      try {
+        writeSpec(repo.dir, {
+          nodes: [
+            {id: 'sock/off', team: 'default', run: {command: RUNTIME_PROBE}, params: {socket}},
+            {id: 'sock/net', team: 'default', run: {command: RUNTIME_PROBE, network: true}, params: {socket, net: 1}},
+            {id: 'sock/plain', team: 'default', run: {command: RUNTIME_PROBE, sandbox: 'off'}, params: {socket, plain: 1}},
+          ],
+        })
+        expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+        const work = await rigorAsync(repo.dir, ['work', '--json'])
+        expect(work.code, work.stderr).toBe(0)
+        for (const id of ['sock/off', 'sock/net']) {
+          const verdict = verdictOf(id)
+          expect(verdict.sandbox).toBe('on')
+          const r = JSON.parse(verdict.notes)
+          expect(r, id).toMatchObject({connect: 'ENOENT', run_entries: 0, write_run: 'EROFS'})
+          // systemd-resolved's /etc/resolv.conf points into /run: with the network, name lookups still have it
+          if (id === 'sock/net') expect(r.resolv_conf).toBe(existsSync('/etc/resolv.conf'))
+        }
+        // the same runner without the sandbox reaches it: the socket was there to be reached
+        expect(JSON.parse(verdictOf('sock/plain').notes).connect).toBe('connected')
+        await waitFor('the connection from sock/plain', () => connections.length === 1)
+        expect(connections).toEqual(['hello'])
+      } finally {
+        server?.close()
+        server = undefined
+        rmSync(socket, {force: true})
+      }
+    },
+  )
 
   it('SIGTERM reaches the runner through bwrap: a cancelled sandboxed runner finishes its handler', async () => {
     repo = workspace()

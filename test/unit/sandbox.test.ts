@@ -1,9 +1,10 @@
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {spawnSync} from 'node:child_process'
+import {accessSync, constants, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 import {runProcess, type RunRequest} from '../../src/core/dag/runner.js'
-import {gitPaths, probeSandbox} from '../../src/core/dag/sandbox.js'
+import {gitPaths, hostRuntime, probeSandbox, sandboxArgv} from '../../src/core/dag/sandbox.js'
 import type {NodeFile} from '../../src/core/schemas/index.js'
 
 let repo: TempRepo
@@ -61,6 +62,52 @@ describe('sandbox', () => {
       expect((await run(tree, probe)).result).toBe('EACCES false false')
     } finally {
       repo.git('worktree', 'remove', '--force', tree)
+    }
+  })
+
+  it("the host's runtime directories are what /run and /var/run are here, links left out", () => {
+    const {dirs} = hostRuntime()
+    for (const dir of ['/run', '/var/run']) {
+      let isDir = false
+      try {
+        isDir = lstatSync(dir).isDirectory()
+      } catch {}
+      expect(dirs.includes(dir), dir).toBe(isDir)
+    }
+  })
+
+  // a directory outside /tmp and the workspace stands for the host's /run: only the hiding can empty it
+  const varTmpWritable = (() => {
+    try {
+      accessSync('/var/tmp', constants.W_OK)
+      return true
+    } catch {
+      return false
+    }
+  })()
+  it.skipIf(!varTmpWritable)('a runtime directory is shown empty and read-only; its resolv.conf comes back with the network only', () => {
+    repo = gitRepo()
+    const runtimeDir = mkdtempSync('/var/tmp/rigor-runtime-')
+    try {
+      writeFileSync(join(runtimeDir, 'resolv.conf'), 'nameserver 192.0.2.1\n')
+      writeFileSync(join(runtimeDir, 'service.sock'), 'stands for a socket')
+      const runtime = {dirs: [runtimeDir], resolvConf: join(runtimeDir, 'resolv.conf')}
+      const script = `const fs = require('fs')
+let write; try { fs.writeFileSync(${JSON.stringify(join(runtimeDir, 'planted'))}, 'x'); write = 'ok' } catch (e) { write = e.code }
+process.stdout.write(JSON.stringify({entries: fs.readdirSync(${JSON.stringify(runtimeDir)}), write}))`
+      const seen = (network: boolean) => {
+        const spec = {root: repo.dir, readable: [], writable: [], overlays: [], network, runtime}
+        const [program, args] = sandboxArgv(spec, process.execPath, ['-e', script])
+        const result = spawnSync(program, args, {encoding: 'utf8'})
+        expect(result.status, result.stderr).toBe(0)
+        return JSON.parse(result.stdout)
+      }
+      expect(seen(false)).toEqual({entries: [], write: 'EROFS'})
+      expect(seen(true)).toEqual({entries: ['resolv.conf'], write: 'EROFS'})
+      // the host's own directory is untouched
+      expect(readFileSync(join(runtimeDir, 'service.sock'), 'utf8')).toBe('stands for a socket')
+    } finally {
+      rmSync(runtimeDir, {recursive: true, force: true})
     }
   })
 })

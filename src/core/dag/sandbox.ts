@@ -1,11 +1,12 @@
 /**
  * The runner sandbox: Debian's bubblewrap (`bwrap`). Inside, `/` and the
- * workspace are read-only, the repository's git directories are hidden, and
- * RIGOR_OUT and a private /tmp are the only writable places; the network is
- * off unless asked for; the whole PID namespace dies with the worker.
+ * workspace are read-only, the repository's git directories and the host's
+ * runtime directories (its services' sockets) are hidden, and RIGOR_OUT and a
+ * private /tmp are the only writable places; the network is off unless asked
+ * for; the whole PID namespace dies with the worker.
  */
 import {spawn} from 'node:child_process'
-import {readFileSync, statSync} from 'node:fs'
+import {lstatSync, readFileSync, realpathSync, statSync} from 'node:fs'
 import {isAbsolute, resolve} from 'node:path'
 import type {SandboxMode} from '../schemas/index.js'
 import {GATE_GO} from './launcher.js'
@@ -114,6 +115,45 @@ export interface SandboxSpec {
   network: boolean
   /** directories under the host's /tmp shown again, read-only, before anything else (rigor itself, when installed there) */
   shownDirs?: string[]
+  /** the host's runtime directories, hidden (see hostRuntime) */
+  runtime?: HostRuntime
+}
+
+/**
+ * Where the host's services listen: `/run` (and `/var/run` where it is a
+ * directory of its own rather than a link to `/run`) holds the Unix sockets of
+ * the Docker daemon, systemd, D-Bus and the session's agents
+ * (`/run/user/<uid>`). A read-only bind does not stop a connect() to a socket,
+ * and the network namespace does not cover path sockets, so a runner that may
+ * use the Docker socket could start a container that writes the repository.
+ * These directories are shown empty instead. `resolvConf` is /etc/resolv.conf's
+ * target when it lies in one of them (systemd-resolved's stub), shown again
+ * when the runner has the network.
+ */
+export interface HostRuntime {
+  dirs: string[]
+  resolvConf?: string
+}
+
+const RUNTIME_DIRS = ['/run', '/var/run']
+const RESOLV_CONF = '/etc/resolv.conf'
+
+export function hostRuntime(): HostRuntime {
+  const dirs = RUNTIME_DIRS.filter((dir) => {
+    try {
+      return lstatSync(dir).isDirectory()
+    } catch {
+      return false
+    }
+  })
+  let target: string | undefined
+  try {
+    target = realpathSync(RESOLV_CONF)
+  } catch {
+    target = undefined
+  }
+  const resolvConf = target && dirs.some((dir) => target.startsWith(`${dir}/`)) ? target : undefined
+  return resolvConf ? {dirs, resolvConf} : {dirs}
 }
 
 /**
@@ -127,6 +167,10 @@ export interface SandboxSpec {
  */
 export function sandboxArgv(spec: SandboxSpec, program: string, args: string[], hold: {gateFd?: number} = {}): [string, string[]] {
   const argv = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
+  // before everything a runner must see: the workspace, its data or RIGOR_OUT may lie under them
+  const runtime = spec.runtime ?? {dirs: []}
+  for (const dir of runtime.dirs) argv.push('--perms', '0555', '--tmpfs', dir)
+  if (spec.network && runtime.resolvConf) argv.push('--ro-bind', runtime.resolvConf, runtime.resolvConf)
   // before the workspace and its hidden .git: a directory shown here cannot show that .git again
   for (const dir of spec.shownDirs ?? []) argv.push('--ro-bind', dir, dir)
   argv.push('--ro-bind', spec.root, spec.root)
@@ -136,7 +180,7 @@ export function sandboxArgv(spec: SandboxSpec, program: string, args: string[], 
   for (const path of spec.readable) argv.push('--ro-bind', path, path)
   for (const path of spec.writable) argv.push('--bind', path, path)
   // read-only only now: bwrap had to create the mount points of the paths shown inside them
-  for (const dir of hidden.dirs) argv.push('--remount-ro', dir)
+  for (const dir of [...runtime.dirs, ...hidden.dirs]) argv.push('--remount-ro', dir)
   for (const overlay of spec.overlays) argv.push('--ro-bind', overlay.source, overlay.target)
   if (!spec.network) argv.push('--unshare-net')
   argv.push(...BASE_FLAGS, '--chdir', spec.root, '--')
