@@ -10,7 +10,7 @@ import {outDirProblem, RUN_LOG, VERDICT_JSON} from './outputs.js'
 import {signalGroup, signalGroupExcept, type RunGroups} from '../proc.js'
 import {directLauncher, type RunnerEnvironment, type RunnerLauncher} from './launcher.js'
 import {RUN_MARKER, writeRunRecord} from './run-records.js'
-import {decideSandbox, hostRuntime, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
+import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
 import {parseDuration, printable} from '../validation.js'
 import {packageRoot} from '../package-root.js'
@@ -137,7 +137,6 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
           overlays: req.overlays ?? [],
           network: req.sandbox.network,
           shownDirs: rigorInstallUnderTmp(),
-          runtime: hostRuntime(),
         },
         command,
         commandArgs,

@@ -115,7 +115,7 @@ export interface SandboxSpec {
   network: boolean
   /** directories under the host's /tmp shown again, read-only, before anything else (rigor itself, when installed there) */
   shownDirs?: string[]
-  /** the host's runtime directories, hidden (see hostRuntime) */
+  /** the host's runtime directories, hidden (see hostRuntime; this host's when not given) */
   runtime?: HostRuntime
 }
 
@@ -168,7 +168,7 @@ export function hostRuntime(): HostRuntime {
 export function sandboxArgv(spec: SandboxSpec, program: string, args: string[], hold: {gateFd?: number} = {}): [string, string[]] {
   const argv = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
   // before everything a runner must see: the workspace, its data or RIGOR_OUT may lie under them
-  const runtime = spec.runtime ?? {dirs: []}
+  const runtime = spec.runtime ?? hostRuntime()
   for (const dir of runtime.dirs) argv.push('--perms', '0555', '--tmpfs', dir)
   if (spec.network && runtime.resolvConf) argv.push('--ro-bind', runtime.resolvConf, runtime.resolvConf)
   // before the workspace and its hidden .git: a directory shown here cannot show that .git again
