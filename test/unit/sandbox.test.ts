@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {accessSync, constants, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
@@ -65,15 +65,23 @@ describe('sandbox', () => {
     }
   })
 
-  it("the host's runtime directories are what /run and /var/run are here, links left out", () => {
-    const {dirs} = hostRuntime()
-    for (const dir of ['/run', '/var/run']) {
-      let isDir = false
-      try {
-        isDir = lstatSync(dir).isDirectory()
-      } catch {}
-      expect(dirs.includes(dir), dir).toBe(isDir)
-    }
+  it("the host's runtime directories: real directories only, links and missing paths left out; resolv.conf only when it points into one", () => {
+    repo = gitRepo()
+    const host = join(repo.dir, '.git', 'host')
+    mkdirSync(join(host, 'run', 'systemd'), {recursive: true})
+    mkdirSync(join(host, 'etc'))
+    symlinkSync(join(host, 'run'), join(host, 'var-run'))
+    writeFileSync(join(host, 'run', 'systemd', 'stub-resolv.conf'), 'nameserver 127.0.0.53\n')
+    writeFileSync(join(host, 'etc', 'plain-resolv.conf'), 'nameserver 192.0.2.1\n')
+    symlinkSync(join(host, 'run', 'systemd', 'stub-resolv.conf'), join(host, 'etc', 'resolv.conf'))
+    const candidates = [join(host, 'run'), join(host, 'var-run'), join(host, 'missing')]
+    expect(hostRuntime(candidates, join(host, 'etc', 'resolv.conf'))).toEqual({
+      dirs: [join(host, 'run')],
+      resolvConf: join(host, 'run', 'systemd', 'stub-resolv.conf'),
+    })
+    // a resolv.conf of its own, or none at all, is shown by the read-only root as it is
+    expect(hostRuntime(candidates, join(host, 'etc', 'plain-resolv.conf'))).toEqual({dirs: [join(host, 'run')]})
+    expect(hostRuntime(candidates, join(host, 'etc', 'none'))).toEqual({dirs: [join(host, 'run')]})
   })
 
   // a directory outside /tmp and the workspace stands for the host's /run: only the hiding can empty it

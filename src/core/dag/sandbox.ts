@@ -138,8 +138,9 @@ export interface HostRuntime {
 const RUNTIME_DIRS = ['/run', '/var/run']
 const RESOLV_CONF = '/etc/resolv.conf'
 
-export function hostRuntime(): HostRuntime {
-  const dirs = RUNTIME_DIRS.filter((dir) => {
+/** This host's runtime directories; the paths looked at are parameters for the tests. */
+export function hostRuntime(candidates: readonly string[] = RUNTIME_DIRS, resolvPath = RESOLV_CONF): HostRuntime {
+  const dirs = candidates.filter((dir) => {
     try {
       return lstatSync(dir).isDirectory()
     } catch {
@@ -148,7 +149,7 @@ export function hostRuntime(): HostRuntime {
   })
   let target: string | undefined
   try {
-    target = realpathSync(RESOLV_CONF)
+    target = realpathSync(resolvPath)
   } catch {
     target = undefined
   }
