@@ -4,7 +4,7 @@ import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {RefConflictError} from '../../src/core/errors.js'
 import {runGit} from '../../src/core/git/exec.js'
-import {RemoteLink} from '../../src/core/git/remote.js'
+import {RemoteLink, transportDropped} from '../../src/core/git/remote.js'
 import {Repo} from '../../src/core/git/repo.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 
@@ -146,6 +146,18 @@ describe('git killed by a signal rigor did not send', () => {
       expect(await link.fetch()).toBe(repo.git('rev-parse', 'HEAD'))
       expect(existsSync(mark)).toBe(true)
     })
+  })
+
+  it("git's words for a transfer whose other end went away, before it answered or in the middle of the pack", () => {
+    // verbatim from a fetch whose upload-pack Slurm's scancel killed while it sent the pack (git 2.39); once read as a
+    // lasting failure, it left the worker's claim held instead of put back
+    const midPack = 'Terminated\nfetch-pack: unexpected disconnect while reading sideband packet\nfatal: protocol error: bad pack header'
+    expect(transportDropped(midPack)).toBe(true)
+    expect(transportDropped('fatal: the remote end hung up unexpectedly')).toBe(true)
+    expect(transportDropped('fatal: early EOF\nfatal: index-pack failed')).toBe(true)
+    // a remote that is not there is not a transfer cut short
+    expect(transportDropped("fatal: '/nowhere' does not appear to be a git repository")).toBe(false)
+    expect(transportDropped("fatal: couldn't find remote ref refs/heads/main")).toBe(false)
   })
 
   it('a push whose receiving end was killed before it took anything is pushed again (the remote shows it did not land)', async () => {

@@ -3,7 +3,15 @@ import {RERUNS_IF_KILLED} from './exec.js'
 import type {Repo} from './repo.js'
 
 /** What git says when the other end of its connection went away (killed, or the connection dropped). */
-const TRANSPORT_DROPPED = /remote end hung up|could not read from remote repository|early EOF|died of signal|connection (reset|closed)/i
+const TRANSPORT_DROPPED =
+  /remote end hung up|could not read from remote repository|early EOF|died of signal|connection (reset|closed)|unexpected disconnect|bad pack header/i
+
+/**
+ * Whether git's stderr says the other end of a transfer went away: before it answered, or (`unexpected disconnect
+ * while reading sideband packet`, `bad pack header`) in the middle of the pack, as when Slurm's scancel kills a
+ * remote-by-path's upload-pack while it sends.
+ */
+export const transportDropped = (stderr: string): boolean => TRANSPORT_DROPPED.test(stderr)
 
 /**
  * A git remote as the coordination point of many machines. The branch on the
@@ -33,7 +41,7 @@ export class RemoteLink {
       // the remote's end died under the fetch: on a remote by path it is rigor's grandchild (upload-pack), which a
       // signal aimed at rigor's whole process tree kills too (Slurm's scancel, on the way to putting claims back); a
       // fetch changes nothing, so it is run again, a few times, as git killed outright is (runGit)
-      if (TRANSPORT_DROPPED.test(result.stderr) && dropped++ < RERUNS_IF_KILLED) {
+      if (transportDropped(result.stderr) && dropped++ < RERUNS_IF_KILLED) {
         await new Promise((r) => setTimeout(r, 50 * dropped))
         continue
       }
@@ -74,7 +82,7 @@ export class RemoteLink {
       // the receiving end went away (killed before it said so, or the connection dropped): landed if the remote
       // holds it, otherwise pushed again with the same lease, a few times; git says the same when it may not push
       // at all, so a lasting refusal still ends in the error below
-      if (TRANSPORT_DROPPED.test(result.stderr) && dropped < RERUNS_IF_KILLED) {
+      if (transportDropped(result.stderr) && dropped < RERUNS_IF_KILLED) {
         if ((await this.fetch()) === commit) return
         await new Promise((r) => setTimeout(r, 50 * (dropped + 1)))
         continue
