@@ -80,6 +80,29 @@ describe('LooseObjectReader', () => {
     }
   })
 
+  it("readEach throws what the caller's function threw, once every read asked of git has answered, and hands over nothing after it", async () => {
+    for (let i = 0; i < 30; i++) writeFileSync(join(repo.dir, `p${i}.txt`), `packed ${i}\n`)
+    repo.git('add', '.')
+    repo.git('commit', '-q', '-m', 'packed')
+    repo.git('gc', '-q', '--prune=now')
+    const names = Array.from({length: 30}, (_, i) => repo.git('rev-parse', `HEAD:p${i}.txt`))
+    const opened = await Repo.open(repo.dir)
+    try {
+      const handed: number[] = []
+      const failed = opened.cat.readEach(names, (i) => {
+        handed.push(i)
+        if (handed.length === 3) throw new Error('third answer refused')
+      })
+      await expect(failed).rejects.toThrow('third answer refused')
+      expect(handed).toHaveLength(3)
+      // the reader is left in step: the next reads get their own answers
+      const again = await opened.cat.readMany(names.slice(0, 2))
+      expect(again.map((o) => o?.body.toString('utf8'))).toEqual(['packed 0\n', 'packed 1\n'])
+    } finally {
+      opened.close()
+    }
+  })
+
   it('leaves to git a name that is not a full object id, a packed object, a damaged file and every read of a repository with replace refs', () => {
     expect(new LooseObjectReader(objectsDir(), SHA1).read('HEAD:a.txt')).toBeUndefined()
     expect(new LooseObjectReader(objectsDir(), SHA1).read(repo.git('rev-parse', '--short', 'HEAD'))).toBeUndefined()

@@ -146,23 +146,51 @@ export class CatFileBatch {
     const bad = names.find((n) => n.includes('\n'))
     if (bad !== undefined) throw new InternalError(`object name contains a newline: ${JSON.stringify(bad)}`)
     const loose = this.loose?.batch()
-    const asked: Array<Promise<void>> = []
+    // each answer goes to `each` as drain meets it, not through a promise apiece: 10,000 promises were a good part of a
+    // cold status. A failure (a read refused, `each` throwing) is kept, the answers after it are not handed over, and
+    // it is thrown once every read asked has settled, so none is left to answer into a caller that has moved on
+    let asked = 0
+    let waiting = 0
+    let failure: {err: unknown} | undefined
+    let finish: (() => void) | undefined
+    const settled = () => {
+      if (--waiting === 0) finish?.()
+    }
+    const answer = (i: number) => ({
+      resolve: (obj: GitObject | undefined) => {
+        try {
+          if (!failure) each(i, obj)
+        } catch (err) {
+          failure = {err}
+        }
+        settled()
+      },
+      reject: (err: Error) => {
+        failure ??= {err}
+        settled()
+      },
+    })
     try {
-      names.forEach((name, i) => {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i]!
         const found = loose?.read(name)
-        if (found) return each(i, {oid: name, ...found})
-        asked.push(
-          new Promise<GitObject | undefined>((resolve, reject) => this.ask({name, resolve, reject, reruns: 0})).then((obj) => each(i, obj)),
-        )
-        if (asked.length % SEND_EVERY === 0) this.send()
-      })
+        if (found) {
+          each(i, {oid: name, ...found})
+          continue
+        }
+        asked++
+        waiting++
+        this.ask({name, ...answer(i), reruns: 0})
+        if (asked % SEND_EVERY === 0) this.send()
+      }
     } catch (err) {
-      // the answers still to come must not be rejections nobody handles
-      for (const answer of asked) answer.catch(() => {})
+      failure ??= {err}
+      this.send()
       throw err
     }
     this.send()
-    await Promise.all(asked)
+    if (waiting > 0) await new Promise<void>((resolve) => (finish = resolve))
+    if (failure) throw failure.err
   }
 
   close(): Promise<void> {
