@@ -3,7 +3,9 @@ import fc from 'fast-check'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
 import {checkDocument, documentChecksum, sha256, stripUndefined, withChecksum} from '../../src/core/state/checksum.js'
-import {parseYaml} from '../../src/core/state/documents.js'
+import {parseYaml, validate} from '../../src/core/state/documents.js'
+import {InputError} from '../../src/core/errors.js'
+import {NodeFile} from '../../src/core/schemas/node.js'
 import {Repo} from '../../src/core/git/repo.js'
 import {editTree} from '../../src/core/git/tree-edit.js'
 import {diffTrees, listTreeBlobs} from '../../src/core/git/tree-walk.js'
@@ -32,6 +34,38 @@ describe('node ids', () => {
       ),
     )
     expect(nodeIdProblem(Array.from({length: 17}, () => 'a').join('/'))).toContain('16')
+  })
+
+  it('a node file names the field that holds a bad id, with the rule it breaks', () => {
+    const node = {
+      id: 'a/b',
+      team: 'default',
+      status: 'pending',
+      run: {command: ['true']},
+      created_at: '2026-12-04T00:00:00.000Z',
+      checksum: `sha256:${'0'.repeat(64)}`,
+    }
+    expect(validate(NodeFile, node, 'n.yaml').id).toBe('a/b')
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{id: 'A/b'}, 'id', 'must match [a-z0-9]'],
+      [{requires: ['a/c', 'x/../y']}, 'requires[1]', 'may not walk the file system'],
+      [{parent: '/abs'}, 'parent', 'absolute path'],
+      [{spawned_by: {rule: 'r', from: 'a//b'}}, 'spawned_by.from', 'empty segment'],
+      [{family: 'Big'}, 'family', 'must match [a-z0-9]'],
+    ]
+    for (const [change, field, words] of cases) {
+      const err = (() => {
+        try {
+          validate(NodeFile, {...node, ...change}, 'n.yaml')
+        } catch (caught) {
+          return caught as InputError
+        }
+        throw new Error(`accepted ${JSON.stringify(change)}`)
+      })()
+      expect(err).toBeInstanceOf(InputError)
+      expect(err.field, JSON.stringify(change)).toBe(field)
+      expect(err.message).toContain(words)
+    }
   })
 })
 
