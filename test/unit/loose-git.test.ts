@@ -6,6 +6,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {RefConflictError, RefLockedError} from '../../src/core/errors.js'
 import {inflateStored, LooseObjectReader} from '../../src/core/git/loose-read.js'
 import {moveLooseRef, probeLooseRefs} from '../../src/core/git/loose-ref.js'
+import {packedRefTarget} from '../../src/core/git/packed-refs.js'
 import {LooseObjectWriter, objectId, storedZlib} from '../../src/core/git/objects.js'
 import {SHA1} from '../../src/core/git/object-format.js'
 import {Repo} from '../../src/core/git/repo.js'
@@ -243,5 +244,60 @@ describe('LooseObjectWriter beside git gc', () => {
     const second = writer.writeBlob(content)
     expect(second.slice(0, 2)).toBe(fanout)
     expect(repo.git('cat-file', 'blob', second)).toBe(content.trimEnd())
+  })
+})
+
+describe('Repo.readRef on packed refs', () => {
+  it('reads a packed branch from packed-refs as git rev-parse does, and asks git of a tag, a symbolic ref and a missing one', async () => {
+    const first = repo.git('rev-parse', 'HEAD')
+    repo.git('commit', '-q', '--allow-empty', '-m', 'second')
+    const second = repo.git('rev-parse', 'HEAD')
+    repo.git('branch', 'x/main', first)
+    repo.git('branch', 'other', first)
+    repo.git('tag', '-a', '-m', 'annotated', 'v1', first)
+    repo.git('symbolic-ref', 'refs/heads/alias', 'refs/heads/other')
+    repo.git('pack-refs', '--all')
+    const packedText = readFileSync(join(repo.dir, '.git', 'packed-refs'), 'utf8')
+    expect(existsSync(join(repo.dir, '.git', 'refs', 'heads', 'main'))).toBe(false)
+    // the packed lines themselves: a branch by its own line only, a tag left to git (it must be peeled)
+    expect(packedRefTarget(packedText, 'refs/heads/main', SHA1)).toBe(second)
+    expect(packedRefTarget(packedText, 'refs/heads/x/main', SHA1)).toBe(first)
+    expect(packedRefTarget(packedText, 'main', SHA1)).toBeUndefined()
+    expect(packedRefTarget(packedText, 'refs/tags/v1', SHA1)).toBeUndefined()
+    expect(packedRefTarget(packedText, 'refs/heads/nothing', SHA1)).toBeUndefined()
+    // a loose ref written after packing shadows the packed line, as in git
+    repo.git('update-ref', 'refs/heads/other', second)
+    const opened = await Repo.open(repo.dir)
+    try {
+      for (const ref of ['refs/heads/main', 'refs/heads/x/main', 'refs/heads/other', 'refs/heads/alias', 'refs/tags/v1'])
+        expect(await opened.readRef(ref), ref).toBe(repo.git('rev-parse', '--verify', '-q', `${ref}^{commit}`))
+      expect(await opened.readRef('refs/heads/nothing')).toBeUndefined()
+    } finally {
+      opened.close()
+    }
+  })
+
+  it('starts no git process to read a packed branch', async () => {
+    repo.git('pack-refs', '--all')
+    const opened = await Repo.open(repo.dir)
+    const head = repo.git('rev-parse', 'HEAD')
+    const trace = join(repo.dir, 'trace2.json')
+    const before = process.env.GIT_TRACE2_EVENT
+    process.env.GIT_TRACE2_EVENT = trace
+    try {
+      expect(await opened.readRef('refs/heads/main')).toBe(head)
+      // the same call on a ref packed-refs does not hold plainly does start one: the trace would see it
+      await opened.readRef('refs/heads/nothing')
+    } finally {
+      if (before === undefined) delete process.env.GIT_TRACE2_EVENT
+      else process.env.GIT_TRACE2_EVENT = before
+      opened.close()
+    }
+    const starts = readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as {event: string; argv?: string[]})
+      .filter((e) => e.event === 'start')
+    expect(starts.map((e) => e.argv!.slice(1).join(' '))).toEqual(['rev-parse --verify -q refs/heads/nothing^{commit}'])
   })
 })

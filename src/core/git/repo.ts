@@ -7,6 +7,7 @@ import {LooseObjectReader} from './loose-read.js'
 import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.js'
 import {GitKilledError, RefUpdater} from './ref-updater.js'
 import {moveLooseRef, probeLooseRefs, type LooseRefSetup} from './loose-ref.js'
+import {packedRefTarget} from './packed-refs.js'
 import {RERUNS_IF_KILLED, runGit, type GitResult, type GitRunOptions} from './exec.js'
 import {signPayload, withSignatureHeader, type CommitSigner} from './signing.js'
 import {TreeCache, type TreeLayout, type TreeRecord} from './tree-cache.js'
@@ -69,11 +70,19 @@ export class Repo {
 
   /** The commit a ref points at, or undefined when the ref does not exist yet. */
   async readRef(ref: string): Promise<string | undefined> {
-    // a loose ref is one small file, read directly (four thread-pool round trips otherwise, before every commit); only a packed ref needs a git process
+    // a loose ref is one small file, read directly (four thread-pool round trips otherwise, before every commit), a
+    // packed one a line of packed-refs; git is asked only of what neither says plainly (a symbolic ref, a tag, reftable)
+    let loose: string | undefined
     try {
-      const text = readFileSync(join(this.paths.commonDir, ref), 'utf8').trim()
-      if (isObjectId(text, this.format)) return text
+      loose = readFileSync(join(this.paths.commonDir, ref), 'utf8').trim()
     } catch {}
+    if (loose !== undefined && isObjectId(loose, this.format)) return loose
+    if (loose === undefined) {
+      try {
+        const packed = packedRefTarget(readFileSync(join(this.paths.commonDir, 'packed-refs'), 'utf8'), ref, this.format)
+        if (packed) return packed
+      } catch {}
+    }
     const result = await this.git(['rev-parse', '--verify', '-q', `${ref}^{commit}`], {allowFailure: true})
     return result.exitCode === 0 ? result.stdout.trim() : undefined
   }
