@@ -23,12 +23,53 @@ interface Pending {
 }
 
 /**
+ * First in, first out, each step O(1). `Array.prototype.shift` moves every
+ * element behind the first when V8 cannot move the array's start instead (as
+ * while the collector marks concurrently), and a cold `status` has 10,000 reads
+ * waiting in one queue.
+ */
+export class Fifo<T> {
+  private items: Array<T | undefined> = []
+  private head = 0
+
+  get length(): number {
+    return this.items.length - this.head
+  }
+
+  push(item: T): void {
+    this.items.push(item)
+  }
+
+  shift(): T | undefined {
+    if (this.head === this.items.length) return undefined
+    const item = this.items[this.head]
+    // the slot lets go of what it held; the array is cut down once half of it is spent
+    this.items[this.head++] = undefined
+    if (this.head === this.items.length) {
+      this.items = []
+      this.head = 0
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return item
+  }
+
+  takeAll(): T[] {
+    const all = this.items.slice(this.head) as T[]
+    this.items = []
+    this.head = 0
+    return all
+  }
+}
+
+/**
  * One long-lived `git cat-file --batch` process: objects are read by request
  * over a pipe instead of a spawn per read. Answers arrive in request order.
  */
 export class CatFileBatch {
   private proc?: ChildProcessWithoutNullStreams
-  private readonly queue: Pending[] = []
+  private readonly queue = new Fifo<Pending>()
   private buffer: Buffer = Buffer.alloc(0)
 
   constructor(
@@ -51,7 +92,7 @@ export class CatFileBatch {
     proc.stderr.resume()
     proc.on('exit', (_code, signal) => {
       exited = true
-      const pending = this.queue.splice(0)
+      const pending = this.queue.takeAll()
       if (this.proc === proc) {
         this.proc = undefined
         // names not written yet were this process's: those asked again below are queued anew
@@ -82,23 +123,32 @@ export class CatFileBatch {
   }
 
   private drain(): void {
+    // one pass over what has come, by offset: a view and a header split apiece were most of the time a read took here
+    const buffer = this.buffer
+    let at = 0
     while (this.queue.length > 0) {
-      const eol = this.buffer.indexOf(0x0a)
-      if (eol === -1) return
-      const header = this.buffer.toString('utf8', 0, eol)
-      if (header.endsWith(' missing') || header.endsWith(' ambiguous')) {
-        this.buffer = this.buffer.subarray(eol + 1)
+      const eol = buffer.indexOf(0x0a, at)
+      if (eol === -1) break
+      // "<oid> <type> <size>", or "<name> missing" / "<name> ambiguous" (only its last word is read: a name may hold spaces)
+      const header = buffer.toString('latin1', at, eol)
+      const lastSpace = header.lastIndexOf(' ')
+      const last = header.slice(lastSpace + 1)
+      if (last === 'missing' || last === 'ambiguous') {
+        at = eol + 1
         this.queue.shift()!.resolve(undefined)
-        if (this.queue.length === 0) this.hold(false)
         continue
       }
-      const [oid, type, sizeText] = header.split(' ')
-      const size = Number(sizeText)
-      if (this.buffer.length < eol + 1 + size + 1) return
-      const body = Buffer.from(this.buffer.subarray(eol + 1, eol + 1 + size))
-      this.buffer = this.buffer.subarray(eol + 1 + size + 1)
-      this.queue.shift()!.resolve({oid: oid!, type: type!, body})
+      const size = Number(last)
+      const start = eol + 1
+      if (buffer.length < start + size + 1) break
+      // a copy: the chunk it came in is let go
+      const body = Buffer.allocUnsafe(size)
+      buffer.copy(body, 0, start, start + size)
+      at = start + size + 1
+      const firstSpace = header.indexOf(' ')
+      this.queue.shift()!.resolve({oid: header.slice(0, firstSpace), type: header.slice(firstSpace + 1, lastSpace), body})
     }
+    this.buffer = at === 0 ? buffer : buffer.subarray(at)
     if (this.queue.length === 0) this.hold(false)
   }
 
