@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
-import {Fifo} from '../../src/core/git/cat-file.js'
+import {Fifo} from '../../src/core/git/fifo.js'
 
 describe('Fifo (the queue of reads waiting on git cat-file)', () => {
   it('gives back what was pushed, first in first out, as an array used as a queue does, through any run of pushes, shifts and takes', () => {
