@@ -24,20 +24,6 @@ afterEach(() => {
 }, 180_000)
 
 describe('the generated workflow, run', () => {
-  it("a runner is not told where the auditor's signing key is", () => {
-    repo = gitRepo()
-    expect(rigor(repo.dir, ['init']).code).toBe(0)
-    const tell = [
-      process.execPath,
-      '-e',
-      "require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({notes: 'key: ' + (process.env.RIGOR_SIGNING_KEY ?? 'none'), metrics: {sharpe: 1}}))",
-    ]
-    writeSpec(repo.dir, {nodes: [{id: 'peek/key', team: 'default', run: {command: tell}}]})
-    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
-    expect(rigor(repo.dir, ['work'], {RIGOR_SIGNING_KEY: '/runner/temp/rigor-signing-key'}).code).toBe(0)
-    expect(json(rigor(repo.dir, ['show', 'peek/key', '--json'])).verdict.notes).toBe('key: none')
-  })
-
   it('workers finish every node on the remote; the review job signs its audits, pushes rigor/review-<run id> and opens the PR; a refused audit fails the job', {
     timeout: 300_000,
   }, async () => {
