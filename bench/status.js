@@ -47,11 +47,15 @@ try {
     const c = median(cold)
     const w = median(warm)
     const n = median(bareNode)
+    // each round's own ratios too: the host's speed drifts by more than the change between rounds, the pair less
+    const coldPaired = median(cold.map((x, i) => x / baseline[i]))
+    const warmPaired = median(warm.map((x, i) => x / (bareNode[i] + baseline[i])))
     console.log(`${label}: git ls-tree -r + git cat-file --batch of ${paths.length} node files: ${fmt(b, 3)} s (median of ${ROUNDS})`)
     console.log(`${label}: node -e 0: ${fmt(n, 3)} s (median of ${ROUNDS})`)
     console.log(
       `${label}: rigor status --json: cold cache ${fmt(c, 3)} s (${fmt(c / b)}x the read; target <= 3), warm ${fmt(w, 3)} s (${fmt(w / (n + b))}x node -e 0 + the read; target <= 1.5)`,
     )
+    console.log(`${label}: median of each round's ratios: cold ${fmt(coldPaired)}x, warm ${fmt(warmPaired)}x`)
   }
   // the workspace as the issue measured it, its objects loose (the bench keeps gc.auto=0 so every pass reads the same
   // files), then packed as git's own `gc --auto` leaves a large one (rigor runs it too): git reads a pack faster than
