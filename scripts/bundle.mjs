@@ -20,6 +20,7 @@ import {readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:f
 import {dirname, join, relative} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
+import {asciiBundle} from './ascii-bundle.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const commandsDir = join(root, 'src', 'commands')
@@ -193,6 +194,6 @@ await Promise.all([
 ])
 // The code cache is keyed by this line (bin/run.js): V8 checks only the length of the source it was made from.
 const bundle = join(dist, 'rigor.cjs')
-const code = readFileSync(bundle, 'utf8')
+const code = asciiBundle(readFileSync(bundle, 'utf8'), 'dist/rigor.cjs')
 writeFileSync(bundle, `// rigor-build ${createHash('sha256').update(code).digest('hex').slice(0, 32)}\n${code}`)
 console.log(`bundled ${commands.length} commands into dist/rigor.cjs (classes for the manifest: dist/commands.cjs)`)

@@ -43,14 +43,14 @@ export function renderPage(ctx: PageContext, opts: {path: string; title: string;
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 ${ctx.live ? html`<meta name="rigor-live" content="${LIVE_EVENTS_PATH}">` : ''}
-<title>${opts.title} · ${data.workspace.name} · rigor</title>
+<title>${opts.title} &middot; ${data.workspace.name} &middot; rigor</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="${root}${STYLE_FILE}">
 <script src="${root}${SCRIPT_FILE}" defer></script>
 </head>
 <body>
 <header class="top">
-<span class="brand">rigor · ${data.workspace.name}</span>
+<span class="brand">rigor &middot; ${data.workspace.name}</span>
 <nav>${NAV.map(([section, label]) => html`<a href="${root}${SITE_PAGES[section]}"${section === opts.section ? html` class="here"` : ''}>${label}</a>`)}</nav>
 <span class="where">state branch <span class="mono">${data.workspace.branch}</span>${data.workspace.remote ? html` on ${data.workspace.remote}` : ''}</span>
 </header>

@@ -118,7 +118,7 @@ function drawPart(part: Part, key: string, cache: DrawingCache): Html {
   }
   const collapsed = drawDag(folded, {nodeHref: href, expandTemplate: (id) => templateOf.get(id)}, cache)
   return html`<section class="dag-component panel" data-team="${part.team}">
-<h3>${part.first} <span class="muted">· team ${part.team} · ${part.members.length} node${part.members.length === 1 ? '' : 's'}</span></h3>
+<h3>${part.first} <span class="muted">&middot; team ${part.team} &middot; ${part.members.length} node${part.members.length === 1 ? '' : 's'}</span></h3>
 <div class="dag-toolbar" hidden><button type="button" data-collapse="1">Collapse the sweep</button></div>
 <div class="dag-view">${collapsed}</div>
 ${templates}

@@ -50,13 +50,13 @@ export function leaderboardPage(ctx: PageContext): {path: string; text: string} 
     const rows = leaderboard(data, objective)
     const {metric} = objectiveMetric(objective)
     const shown = rows.slice(0, SHOWN)
-    return html`<section class="panel" data-objective="${objective}"><h2>${objective === 'pareto' ? 'Pareto front (Sharpe against drawdown)' : `By ${metric}`} <span class="muted">· ${rows.length} node${rows.length === 1 ? '' : 's'}</span></h2>
+    return html`<section class="panel" data-objective="${objective}"><h2>${objective === 'pareto' ? 'Pareto front (Sharpe against drawdown)' : `By ${metric}`} <span class="muted">&middot; ${rows.length} node${rows.length === 1 ? '' : 's'}</span></h2>
 ${
   rows.length
     ? html`<table><thead><tr><th>#</th><th>node</th><th>team</th><th class="num">${metric}</th><th class="num">sharpe</th><th class="num">max drawdown</th><th class="num">total return</th><th>archive</th><th>audit</th></tr></thead><tbody>
 ${shown.map(
   (row, i) =>
-    html`<tr data-node="${row.id}"><td>${i + 1}</td><td><a href="${nodePagePath(row.id)}">${row.id}</a></td><td>${row.team}</td><td class="num">${num(row.value)}</td><td class="num">${num(row.metrics.sharpe, 2)}</td><td class="num">${pct(row.metrics.max_drawdown)}</td><td class="num">${pct(row.metrics.total_return)}</td><td>${row.archived ? html`<span class="archived">archived</span>` : 'kept'}</td><td>${row.audit ? html`<span class="badge v-${row.audit}">${row.audit}</span>` : html`<span class="muted">–</span>`}</td></tr>`,
+    html`<tr data-node="${row.id}"><td>${i + 1}</td><td><a href="${nodePagePath(row.id)}">${row.id}</a></td><td>${row.team}</td><td class="num">${num(row.value)}</td><td class="num">${num(row.metrics.sharpe, 2)}</td><td class="num">${pct(row.metrics.max_drawdown)}</td><td class="num">${pct(row.metrics.total_return)}</td><td>${row.archived ? html`<span class="archived">archived</span>` : 'kept'}</td><td>${row.audit ? html`<span class="badge v-${row.audit}">${row.audit}</span>` : html`<span class="muted">&ndash;</span>`}</td></tr>`,
 )}
 </tbody></table>${rows.length > SHOWN ? html`<p class="muted">and ${rows.length - SHOWN} more.</p>` : ''}`
     : html`<p class="muted">No accepted node reports ${metric}.</p>`

@@ -37,7 +37,7 @@ export function nodePage(ctx: PageContext, id: string, site: SiteNode): {path: s
     ['reason', node.reason],
   ]
   const params = Object.entries(node.params)
-  const body = html`<p class="muted"><a href="${root}${SITE_PAGES.dag}">DAG</a>${site.lineage.map((a) => html` › ${link(a)}`)}</p>
+  const body = html`<p class="muted"><a href="${root}${SITE_PAGES.dag}">DAG</a>${site.lineage.map((a) => html` &rsaquo; ${link(a)}`)}</p>
 <h1 data-node="${id}">${id} ${statusBadge(node.status, {sweep: node.sweep, archived: node.archived})}</h1>
 <div class="grid2">
 <section class="panel"><h2>Node</h2><dl class="facts">${facts
@@ -78,7 +78,7 @@ function verdictSection(site: SiteNode, root: string): Html {
 <dt>decided by</dt><dd>${v.decided_by}</dd>
 ${v.reason ? html`<dt>reason</dt><dd>${v.reason}</dd>` : ''}
 <dt>worker</dt><dd>${v.worker} (attempt ${v.attempt})</dd>
-<dt>ran</dt><dd>${v.started_at} → ${v.finished_at} (${num(v.duration_s, 1)} s)</dd>
+<dt>ran</dt><dd>${v.started_at} &rarr; ${v.finished_at} (${num(v.duration_s, 1)} s)</dd>
 ${v.cost ? html`<dt>cost</dt><dd>${usd(v.cost.usd)}${v.cost.tokens_in !== undefined ? ` · ${v.cost.tokens_in} tokens in, ${v.cost.tokens_out ?? 0} out` : ''}</dd>` : ''}
 ${v.exit_code !== undefined && v.exit_code !== null ? html`<dt>exit code</dt><dd>${v.exit_code}</dd>` : ''}
 ${v.sandbox ? html`<dt>sandbox</dt><dd>${v.sandbox}</dd>` : ''}
