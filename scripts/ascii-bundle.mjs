@@ -42,7 +42,7 @@ export function asciiBundle(code, file) {
   const visit = (node) => {
     const kind = node.kind
     if (kind === ts.SyntaxKind.RegularExpressionLiteral || kind === ts.SyntaxKind.StringLiteral) {
-      const start = ts.skipTrivia(code, node.pos)
+      const start = node.getStart(source)
       const token = code.slice(start, node.end)
       if (NON_ASCII.test(token)) edits.push({start, end: node.end, text: escapeNonAscii(token)})
       return
@@ -53,7 +53,7 @@ export function asciiBundle(code, file) {
       kind === ts.SyntaxKind.TemplateMiddle ||
       kind === ts.SyntaxKind.TemplateTail
     ) {
-      const start = ts.skipTrivia(code, node.pos)
+      const start = node.getStart(source)
       if (NON_ASCII.test(code.slice(start, node.end)))
         refused.push(`${where(start)}: a template (its raw text may be read: write the character as an entity or an escape in the source)`)
       return
