@@ -216,6 +216,11 @@ describe('the plain YAML reader', () => {
       'a: [1, 2]\n',
       'a:\n\n  b: 1\n',
       'a: 1\na: 2\n',
+      // keys the core schema reads as numbers, null or booleans: "31", "1.5", "" and a duplicate key to the full parser
+      '0x1f: a\n',
+      '1.50: a\n',
+      '~: a\n',
+      'True: 1\ntrue: 2\n',
     ]) {
       expect(parsePlainYaml(text), text).toBe(NOT_PLAIN)
       // and parseYaml still reads them, or refuses them, as before

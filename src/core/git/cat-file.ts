@@ -166,8 +166,10 @@ export class CatFileBatch {
     const settled = () => {
       if (--waiting === 0) finish?.()
     }
-    const answer = (i: number) => ({
-      resolve: (obj: GitObject | undefined) => {
+    const answer = (i: number, name: string): Pending => ({
+      name,
+      reruns: 0,
+      resolve: (obj) => {
         try {
           if (!failure) each(i, obj)
         } catch (err) {
@@ -175,7 +177,7 @@ export class CatFileBatch {
         }
         settled()
       },
-      reject: (err: Error) => {
+      reject: (err) => {
         failure ??= {err}
         settled()
       },
@@ -190,7 +192,7 @@ export class CatFileBatch {
         }
         asked++
         waiting++
-        this.ask({name, ...answer(i), reruns: 0})
+        this.ask(answer(i, name))
         if (asked % SEND_EVERY === 0) this.send()
       }
     } catch (err) {

@@ -106,9 +106,10 @@ class BlockReader {
     if (at + 1 !== to && text.charCodeAt(at + 1) !== SPACE) return -1
     // the full parser refuses implicit keys over 1,024 characters
     if (at - from > 1000) return -1
-    // keys that are not plain strings under the core schema (numbers, booleans, null) become other things
-    const key = text.slice(from, at)
-    if (key === '__proto__' || coreScalar(key) !== undefined) return -1
+    // keys that are not plain strings under the core schema (numbers, booleans, null) become other things; most keys
+    // start with a letter no core scalar starts with, and are not sliced here (mapping slices each key once)
+    if (at - from === 9 && text.startsWith('__proto__', from)) return -1
+    if (mayStartCoreScalar(text.charCodeAt(from)) && coreScalar(text.slice(from, at)) !== undefined) return -1
     return at
   }
 
