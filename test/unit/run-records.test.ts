@@ -4,8 +4,11 @@ import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {alive, waitFor} from '../helpers/processes.js'
+import {directLauncher, type RunnerLauncher} from '../../src/core/dag/launcher.js'
 import {cleanLeftoverRuns, RUN_MARKER, UNRECORDED_STALE_MS, writeRunRecord} from '../../src/core/dag/run-records.js'
+import {runProcess} from '../../src/core/dag/runner.js'
 import {procInfo} from '../../src/core/proc.js'
+import type {NodeFile} from '../../src/core/schemas/index.js'
 
 let dir: string
 afterEach(() => rmSync(dir, {recursive: true, force: true}))
@@ -61,5 +64,61 @@ describe('leftover runs', () => {
     expect(report.removed).toEqual(['gone'])
     expect(report.killed[0]!.pids.sort()).toEqual([grouped.pid, marked.pid].sort())
     await waitFor('both processes to be gone', () => !alive(grouped.pid!) && !alive(marked.pid!), 10_000)
+  })
+
+  it("a dead worker's record written before the spawn (no group yet): its run's processes are found by RIGOR_RUN_ID", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-runs-'))
+    const path = runDir('early')
+    const marked = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      detached: true,
+      stdio: 'ignore',
+      env: {...process.env, [RUN_MARKER]: 'early'},
+    })
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {detached: true, stdio: 'ignore'})
+    try {
+      writeRunRecord(join(path, 'run.json'), {run: 'early', node: 'a/b', attempt: 1, pgid: undefined, pgidStart: undefined, sandbox: 'on'})
+      const record = JSON.parse(readFileSync(join(path, 'run.json'), 'utf8'))
+      expect(record).not.toHaveProperty('pgid')
+      writeFileSync(join(path, 'run.json'), JSON.stringify({...record, worker_pid: DEAD}))
+      const report = await cleanLeftoverRuns(dir)
+      expect(report).toEqual({killed: [{run: 'early', node: 'a/b', pids: [marked.pid]}], removed: ['early']})
+      await waitFor('the marked process to be gone', () => !alive(marked.pid!), 10_000)
+      expect(alive(other.pid!)).toBe(true)
+    } finally {
+      other.kill('SIGKILL')
+      marked.kill('SIGKILL')
+    }
+  })
+})
+
+describe('the run record', () => {
+  it('exists, naming this worker, before the runner is launched; the group is added once it runs', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-runs-'))
+    const file = join(dir, 'r1', 'run.json')
+    const atLaunch: unknown[] = []
+    // a launcher that looks at the record the moment it is asked to start the runner: a worker killed from here until
+    // the pid comes back must still have left a record for `rigor supervise`
+    const watching: RunnerLauncher = {
+      launch(launch) {
+        atLaunch.push(JSON.parse(readFileSync(file, 'utf8')))
+        return directLauncher.launch(launch)
+      },
+    }
+    const node = {id: 'unit/rec', params: {}, run: {command: ['true']}} as unknown as NodeFile
+    const outcome = await runProcess({
+      node,
+      workspaceRoot: dir,
+      outDir: join(dir, 'r1', 'out'),
+      timeoutMs: 60_000,
+      sandbox: {mode: 'off', network: false},
+      record: {file, run: 'r1', attempt: 2},
+      launcher: watching,
+    })
+    expect(outcome.exitCode).toBe(0)
+    expect(atLaunch).toEqual([
+      expect.objectContaining({run: 'r1', node: 'unit/rec', attempt: 2, worker_pid: process.pid, host: hostname()}),
+    ])
+    expect(atLaunch[0]).not.toHaveProperty('pgid')
+    expect(JSON.parse(readFileSync(file, 'utf8')).pgid).toEqual(expect.any(Number))
   })
 })

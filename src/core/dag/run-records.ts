@@ -28,7 +28,11 @@ export const RunRecord = z.object({
   worker_pid: z.number().int().positive(),
   /** the worker's start time (clock ticks after boot): a later process that reused its pid is not the worker */
   worker_start: z.number().optional(),
-  pgid: z.number().int().positive(),
+  /**
+   * the runner's process group; none in the record written before the spawn, which the one written after replaces
+   * (a worker killed in between leaves a run whose processes are found by RIGOR_RUN_ID alone)
+   */
+  pgid: z.number().int().positive().optional(),
   /** the group leader's start time: a later group that reused the pgid is not the run's */
   pgid_start: z.number().optional(),
   sandbox: z.enum(['on', 'off']),
@@ -37,15 +41,18 @@ export const RunRecord = z.object({
 export type RunRecord = z.infer<typeof RunRecord>
 
 /**
- * Written synchronously right after the spawn, so no await separates the
- * runner's start from its record. `pgidStart` is the group leader's start time
+ * Written twice, synchronously: before the spawn without `pgid`, so that no
+ * runner ever lives without a record naming its worker (a worker killed between
+ * the spawn and the second record left a run `rigor supervise` would not touch
+ * for UNRECORDED_STALE_MS), and right after it with the group, so no await
+ * separates the runner's start from its record. `pgidStart` is the group leader's start time
  * as its launcher read it (undefined: gone already, or no /proc); reading
  * /proc on the work loop's thread twice a run was 2-3% of that thread with
  * instant runners (`--cpu-prof`).
  */
 export function writeRunRecord(
   file: string,
-  fields: {run: string; node: string; attempt: number; pgid: number; pgidStart: number | undefined; sandbox: 'on' | 'off'},
+  fields: {run: string; node: string; attempt: number; pgid: number | undefined; pgidStart: number | undefined; sandbox: 'on' | 'off'},
 ): void {
   const {pgidStart, ...rest} = fields
   const record: RunRecord = {
@@ -122,7 +129,7 @@ function workerAlive(record: RunRecord): boolean {
 function killLeftovers(run: string, record: RunRecord | undefined): number[] {
   const table = processTable()
   if (table.length === 0) {
-    if (!record) return []
+    if (record?.pgid === undefined) return []
     try {
       process.kill(-record.pgid, 'SIGKILL')
       return [record.pgid]
@@ -130,12 +137,11 @@ function killLeftovers(run: string, record: RunRecord | undefined): number[] {
       return []
     }
   }
-  const leader = record ? table.find((p) => p.pid === record.pgid) : undefined
-  const groupIsOurs = record !== undefined && (!leader || record.pgid_start === undefined || leader.startTime === record.pgid_start)
+  const pgid = record?.pgid
+  const leader = pgid === undefined ? undefined : table.find((p) => p.pid === pgid)
+  const groupIsOurs = pgid !== undefined && (!leader || record!.pgid_start === undefined || leader.startTime === record!.pgid_start)
   const marker = `${RUN_MARKER}=${run}`
-  const victims = table.filter(
-    (p: ProcInfo) => p.pid !== process.pid && ((groupIsOurs && p.pgid === record!.pgid) || hasEnvEntry(p.pid, marker)),
-  )
+  const victims = table.filter((p: ProcInfo) => p.pid !== process.pid && ((groupIsOurs && p.pgid === pgid) || hasEnvEntry(p.pid, marker)))
   for (const victim of victims) {
     try {
       process.kill(victim.pid, 'SIGKILL')

@@ -144,6 +144,24 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
       )
     : [command, commandArgs]
 
+  const record = (pgid: number | undefined, pgidStart: number | undefined) => {
+    if (!req.record) return
+    try {
+      writeRunRecord(req.record.file, {
+        run: req.record.run,
+        node: req.node.id,
+        attempt: req.record.attempt,
+        pgid,
+        pgidStart,
+        sandbox: sandboxed ? 'on' : 'off',
+      })
+    } catch {
+      // without its record a leftover is still found by RIGOR_RUN_ID once the directory is stale
+    }
+  }
+  // before the spawn: the runner helper reports the pid a message later, and a worker killed in between must still
+  // leave a record that names it (run-records.ts)
+  record(undefined, undefined)
   const launched = (req.launcher ?? directLauncher).launch({
     program,
     args,
@@ -198,20 +216,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   pgid = await launched.started
   if (pgid) {
     req.groups?.add(pgid)
-    if (req.record) {
-      try {
-        writeRunRecord(req.record.file, {
-          run: req.record.run,
-          node: req.node.id,
-          attempt: req.record.attempt,
-          pgid,
-          pgidStart: launched.startTime(),
-          sandbox: sandboxed ? 'on' : 'off',
-        })
-      } catch {
-        // without its record a leftover is still found by RIGOR_RUN_ID once the directory is stale
-      }
-    }
+    if (req.record) record(pgid, launched.startTime())
     // a stop asked for before the pid was known
     if (stopRequested) stop()
     req.onStarted?.()
