@@ -120,8 +120,9 @@ describe('fault injection: workers killed at random points', () => {
       }
       // no runner outlives its worker, whatever the signal (SIGKILL included: the sandbox dies with it). A SIGKILL that
       // lands while bwrap is still starting its sandbox can leave the sandbox's init behind with what the runner forked
-      // (seen once: --die-with-parent was not yet in force); rigor supervise removes what a dead worker left, as documented: run.json is written before the spawn, so even a kill
-      // before the runner's pid came back leaves a record naming the dead worker (seen in a suite before that)
+      // (seen once: --die-with-parent was not yet in force); rigor supervise removes what a dead worker left, as
+      // documented. run.json is written before the spawn, so a kill before the runner's pid came back still leaves a
+      // record naming the dead worker (without it, a suite once saw supervise leave such a sandbox running)
       const gone = () => runners().length === 0
       const goneWithin = (ms: number) =>
         waitFor('runner processes gone', gone, ms).then(
