@@ -12,6 +12,10 @@ export default defineConfig({
     // integration tests spawn many git and node processes and often wait on them (leases, signals, Slurm, a runner's
     // sleep): on 2 cores, 3 files at once keep both busy where 2 left a quarter of the CPU idle (vitest 605 s -> 517 s)
     maxWorkers: 3,
+    // a worker process runs file after file instead of one process per file: the files share no module state (no module
+    // globals in src/, tests restore the environment they change), and a fresh process with vitest's runtime and the
+    // file's imports cost 0.5-1 s of CPU per file, 10% of the suite's CPU (docs/benchmarks.md, fifteenth pass)
+    isolate: false,
     sequence: {sequencer: LongestFirst},
   },
 })
