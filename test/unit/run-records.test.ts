@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -92,6 +92,19 @@ describe('leftover runs', () => {
 })
 
 describe('the run record', () => {
+  it('is replaced whole (a new file renamed over it), so a worker killed while rewriting it cannot truncate it', () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-runs-'))
+    const file = join(runDir('whole'), 'run.json')
+    const fields = {run: 'whole', node: 'a/b', attempt: 1, pgidStart: undefined, sandbox: 'off' as const}
+    writeRunRecord(file, {...fields, pgid: undefined})
+    const first = statSync(file).ino
+    writeRunRecord(file, {...fields, pgid: 4242})
+    // an in-place rewrite keeps the inode and passes through an empty file; a rename brings a new one
+    expect(statSync(file).ino).not.toBe(first)
+    expect(JSON.parse(readFileSync(file, 'utf8')).pgid).toBe(4242)
+    expect(readdirSync(join(dir, 'whole')).sort()).toEqual(['out', 'run.json'])
+  })
+
   it('exists, naming this worker, before the runner is launched; the group is added once it runs', async () => {
     dir = mkdtempSync(join(tmpdir(), 'rigor-runs-'))
     const file = join(dir, 'r1', 'run.json')

@@ -5,7 +5,7 @@
  * supervise` finds here: it kills the leftover processes of workers that are
  * gone from this machine and removes their directories.
  */
-import {writeFileSync} from 'node:fs'
+import {renameSync, writeFileSync} from 'node:fs'
 import {readFile, readdir, rm, stat} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
@@ -63,7 +63,11 @@ export function writeRunRecord(
     pgid_start: pgidStart,
     started_at: new Date().toISOString(),
   }
-  writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`)
+  // whole or not at all: a worker killed while it rewrites the record must not leave a truncated one, which supervise
+  // could not read and so would keep, in place of the first
+  const partial = `${file}.tmp`
+  writeFileSync(partial, `${JSON.stringify(record, null, 2)}\n`)
+  renameSync(partial, file)
 }
 
 export interface LeftoverReport {
