@@ -157,8 +157,10 @@ export class CatFileBatch {
     if (bad !== undefined) throw new InternalError(`object name contains a newline: ${JSON.stringify(bad)}`)
     const loose = this.loose?.batch()
     // each answer goes to `each` as drain meets it, not through a promise apiece: 10,000 promises were a good part of a
-    // cold status. A failure (a read refused, `each` throwing) is kept, the answers after it are not handed over, and
-    // it is thrown once every read asked has settled, so none is left to answer into a caller that has moved on
+    // cold status. A failure (a read refused, `each` throwing on git's answer) is kept, the answers after it are not
+    // handed over, and it is thrown once every read asked has settled. One met while asking (`each` throwing on a loose
+    // object) is thrown at once: the reads already asked still settle, and see the failure, so none answers into a
+    // caller that has moved on
     let asked = 0
     let waiting = 0
     let failure: {err: unknown} | undefined
