@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
 import {join, resolve} from 'node:path'
@@ -39,6 +40,53 @@ attempt('write_out', () => fs.writeFileSync(out + '/mine.txt', 'mine'))
 attempt('write_tmp', () => { fs.writeFileSync('/tmp/scratch', 'x'); fs.readFileSync('/tmp/scratch') })
 fs.writeFileSync(out + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)}))`,
 ]
+
+/**
+ * A runner that leaves state outside its writable places where the kernel keeps it past its
+ * exit: a System V shared memory segment and a key in the user keyring named params.key.
+ */
+const LEAVE_STATE = [
+  process.execPath,
+  '-e',
+  `const {execFileSync} = require('child_process')
+const {key} = JSON.parse(process.env.RIGOR_PARAMS)
+const r = {}
+const attempt = (name, fn) => { try { r[name] = fn() } catch (e) { r[name] = 'failed: ' + (e.stderr || e.message) } }
+attempt('shm', () => execFileSync('ipcmk', ['-M', '4096'], {encoding: 'utf8'}).trim())
+attempt('key', () => execFileSync('keyctl', ['add', 'user', key, 'kept between runs', '@u'], {encoding: 'utf8'}).trim())
+require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)}))`,
+]
+
+/** A runner that looks for what LEAVE_STATE left: the System V segments it sees and the key params.key. */
+const FIND_STATE = [
+  process.execPath,
+  '-e',
+  `const {execFileSync} = require('child_process')
+const {key} = JSON.parse(process.env.RIGOR_PARAMS)
+const r = {}
+r.segments = execFileSync('ipcs', ['-m'], {encoding: 'utf8'}).split('\\n').filter((line) => /^0x/.test(line)).length
+try { r.key = execFileSync('keyctl', ['print', execFileSync('keyctl', ['search', '@u', 'user', key], {encoding: 'utf8'}).trim()], {encoding: 'utf8'}).trim() } catch { r.key = 'not found' }
+require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)}))`,
+]
+
+/** The ids of this host's System V shared memory segments, as `ipcs -m` lists them. */
+function hostSegments(): string[] {
+  const listing = execFileSync('ipcs', ['-m'], {encoding: 'utf8'})
+  return listing
+    .split('\n')
+    .filter((line) => /^0x/.test(line))
+    .map((line) => line.split(/\s+/)[1] ?? '')
+}
+
+/** Whether this host's user keyring (as this test process sees it) holds a user key named `name`. */
+function hostHasKey(name: string): boolean {
+  try {
+    execFileSync('keyctl', ['search', '@u', 'user', name], {stdio: 'ignore'})
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** A runner that connects to 127.0.0.1:params.port and reports whether it could. */
 const CONNECT = [
@@ -127,6 +175,36 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
     expect(readFileSafe(join(repo.dir, '.git/hooks/post-commit'))).toBe(false)
     expect(repo.git('status', '--porcelain')).toBe('')
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
+  })
+
+  it('a run leaves nothing a later run or the host can read: no System V IPC and no key outlive it', () => {
+    repo = workspace()
+    const key = `rigor-probe-${process.pid}-${Date.now()}`
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'state/leave', team: 'default', run: {command: LEAVE_STATE}, params: {key}, priority: 2},
+        {id: 'state/find', team: 'default', run: {command: FIND_STATE}, params: {key}},
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const segmentsBefore = hostSegments()
+    try {
+      expect(rigor(repo.dir, ['work', '--max-nodes', '1']).code).toBe(0)
+      const left = JSON.parse(verdictOf('state/leave').notes)
+      // the runner could make both (inside its own namespaces), so what follows is not a failure to make them
+      expect(left.shm).toMatch(/^Shared memory id: \d+$/)
+      expect(left.key).toMatch(/^\d+$/)
+      expect(hostSegments()).toEqual(segmentsBefore)
+      expect(hostHasKey(key)).toBe(false)
+
+      expect(rigor(repo.dir, ['work']).code).toBe(0)
+      const found = JSON.parse(verdictOf('state/find').notes)
+      expect(found).toEqual({segments: 0, key: 'not found'})
+    } finally {
+      // a failing run of this test must not leave the host a segment or a key
+      for (const id of hostSegments()) if (!segmentsBefore.includes(id)) execFileSync('ipcrm', ['-m', id])
+      if (hostHasKey(key)) execFileSync('keyctl', ['purge', '-s', 'user', key], {stdio: 'ignore'})
+    }
   })
 
   it('the network is off inside unless the node says network: true', async () => {

@@ -3,7 +3,8 @@
  * workspace are read-only, the repository's git directories and the host's
  * runtime directories (its services' sockets) are hidden, and RIGOR_OUT and a
  * private /tmp are the only writable places; the network is off unless asked
- * for; the whole PID namespace dies with the worker.
+ * for; System V IPC and the user keyring are its own; the whole PID namespace
+ * dies with the worker.
  */
 import {spawn} from 'node:child_process'
 import {lstatSync, readFileSync, realpathSync, statSync} from 'node:fs'
@@ -38,7 +39,13 @@ let probed: Promise<Probe> | undefined
 const BWRAP = 'bwrap'
 /** how long the probe's stderr may stay open after bwrap exited */
 const PROBE_CLOSE_WAIT_MS = 1000
-const BASE_FLAGS = ['--die-with-parent', '--unshare-pid', '--cap-drop', 'ALL']
+/**
+ * Namespaces of its own for what the kernel keeps past a process's exit outside the file system: System V IPC and
+ * POSIX message queues (the IPC namespace) and the user keyring (the user namespace; bwrap makes one anyway for a
+ * user other than root, and `-try` keeps a setuid bwrap on a host without user namespaces working). Without them a
+ * run could leave data a later run reads, such as a strategy's in-sample answers for its audit on altered data.
+ */
+const BASE_FLAGS = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-user-try', '--cap-drop', 'ALL']
 
 /** Whether bwrap can start a sandbox like the runners' on this machine; asked once per process. */
 export function probeSandbox(): Promise<Probe> {
