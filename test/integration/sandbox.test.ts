@@ -1,10 +1,11 @@
-import {execFileSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import {accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
-import {json, rigor, rigorAsync} from '../helpers/cli.js'
+import {BIN, json, rigor, rigorAsync} from '../helpers/cli.js'
+import {GIT_ENV} from '../helpers/git-repo.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
 import {SH_OK} from '../fixtures/runners.js'
@@ -42,8 +43,9 @@ fs.writeFileSync(out + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, no
 ]
 
 /**
- * A runner that leaves state outside its writable places where the kernel keeps it past its
- * exit: a System V shared memory segment and a key in the user keyring named params.key.
+ * A runner that tries to leave state outside its writable places where the kernel keeps it past
+ * its exit: a System V shared memory segment, and a key named params.key in the user keyring and
+ * in the session keyring it inherited.
  */
 const LEAVE_STATE = [
   process.execPath,
@@ -53,7 +55,8 @@ const {key} = JSON.parse(process.env.RIGOR_PARAMS)
 const r = {}
 const attempt = (name, fn) => { try { r[name] = fn() } catch (e) { r[name] = 'failed: ' + (e.stderr || e.message) } }
 attempt('shm', () => execFileSync('ipcmk', ['-M', '4096'], {encoding: 'utf8'}).trim())
-attempt('key', () => execFileSync('keyctl', ['add', 'user', key, 'kept between runs', '@u'], {encoding: 'utf8'}).trim())
+attempt('user_key', () => execFileSync('keyctl', ['add', 'user', key, 'kept between runs', '@u'], {encoding: 'utf8'}).trim())
+attempt('session_key', () => execFileSync('keyctl', ['add', 'user', key, 'kept between runs', '@s'], {encoding: 'utf8'}).trim())
 require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)}))`,
 ]
 
@@ -65,7 +68,7 @@ const FIND_STATE = [
 const {key} = JSON.parse(process.env.RIGOR_PARAMS)
 const r = {}
 r.segments = execFileSync('ipcs', ['-m'], {encoding: 'utf8'}).split('\\n').filter((line) => /^0x/.test(line)).length
-try { r.key = execFileSync('keyctl', ['print', execFileSync('keyctl', ['search', '@u', 'user', key], {encoding: 'utf8'}).trim()], {encoding: 'utf8'}).trim() } catch { r.key = 'not found' }
+for (const ring of ['@u', '@s']) try { r[ring] = execFileSync('keyctl', ['search', ring, 'user', key], {encoding: 'utf8'}).trim() } catch { r[ring] = 'not found' }
 require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)}))`,
 ]
 
@@ -86,6 +89,15 @@ function hostHasKey(name: string): boolean {
   } catch {
     return false
   }
+}
+
+/**
+ * `rigor work` in a session keyring of its own, as under Docker (runc gives each container one), a
+ * systemd service or a login with pam_keyinit: every process it starts inherits that keyring.
+ */
+function workInSessionKeyring(dir: string): number {
+  const args = ['session', '-', process.execPath, BIN, 'work']
+  return spawnSync('keyctl', args, {cwd: dir, env: {...process.env, ...GIT_ENV}, stdio: 'ignore'}).status ?? 1
 }
 
 /** A runner that connects to 127.0.0.1:params.port and reports whether it could. */
@@ -177,7 +189,7 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
   })
 
-  it('a run leaves nothing a later run or the host can read: no System V IPC and no key outlive it', () => {
+  it('a run leaves nothing a later run or the host can read: System V IPC of its own, the key calls refused', () => {
     repo = workspace()
     const key = `rigor-probe-${process.pid}-${Date.now()}`
     writeSpec(repo.dir, {
@@ -189,17 +201,17 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     const segmentsBefore = hostSegments()
     try {
-      expect(rigor(repo.dir, ['work', '--max-nodes', '1']).code).toBe(0)
+      // one worker, one slot: the leaving run, then the looking one, both under the same session keyring
+      expect(workInSessionKeyring(repo.dir)).toBe(0)
       const left = JSON.parse(verdictOf('state/leave').notes)
-      // the runner could make both (inside its own namespaces), so what follows is not a failure to make them
+      // a segment is made, in the run's own IPC namespace; the key calls are refused outright (seccomp)
       expect(left.shm).toMatch(/^Shared memory id: \d+$/)
-      expect(left.key).toMatch(/^\d+$/)
+      expect(left.user_key).toMatch(/Function not implemented/)
+      expect(left.session_key).toMatch(/Function not implemented/)
       expect(hostSegments()).toEqual(segmentsBefore)
       expect(hostHasKey(key)).toBe(false)
-
-      expect(rigor(repo.dir, ['work']).code).toBe(0)
       const found = JSON.parse(verdictOf('state/find').notes)
-      expect(found).toEqual({segments: 0, key: 'not found'})
+      expect(found).toEqual({segments: 0, '@u': 'not found', '@s': 'not found'})
     } finally {
       // a failing run of this test must not leave the host a segment or a key
       for (const id of hostSegments()) if (!segmentsBefore.includes(id)) execFileSync('ipcrm', ['-m', id])

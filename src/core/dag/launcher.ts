@@ -36,6 +36,12 @@ export interface RunnerLaunch {
    * then. Not held: the runner starts at once.
    */
   hold?: 'fd3' | 'spawn'
+  /**
+   * Bytes the process reads on its descriptor 4 (a pipe, written and closed at
+   * the spawn), base64 so that the launch crosses to the runner helper as JSON:
+   * the sandbox's seccomp program (seccomp.ts).
+   */
+  fd4?: string
 }
 
 /**
@@ -119,6 +125,18 @@ function launchWith(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined): 
   }
 }
 
+/**
+ * Writes `data` to a child's pipe and closes it: bwrap reads its seccomp
+ * program from a descriptor until the end. A child that died first closes the
+ * pipe under the write, which is its exit's to report, not this write's.
+ */
+export function feedDescriptor(pipe: unknown, data: Uint8Array | undefined): void {
+  if (!data || !(pipe instanceof Object) || !('end' in pipe)) return
+  const stream = pipe as Writable
+  stream.on('error', () => {})
+  stream.end(data)
+}
+
 /** A held launch's release acts on its first word only: a second must not start a runner nobody follows. */
 function firstWordOnly(act: (run: boolean) => void): (run: boolean) => void {
   let said = false
@@ -152,12 +170,17 @@ function spawnRunner(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined):
       cwd: launch.cwd,
       env: environmentOf(launch.env, base),
       detached: true,
-      stdio: held ? ['ignore', log, log, 'pipe'] : ['ignore', log, log],
+      stdio: launch.fd4
+        ? ['ignore', log, log, held ? 'pipe' : 'ignore', 'pipe']
+        : held
+          ? ['ignore', log, log, 'pipe']
+          : ['ignore', log, log],
     })
   } finally {
     // the child holds its own copy
     closeSync(log)
   }
+  if (launch.fd4) feedDescriptor(child.stdio[4], Buffer.from(launch.fd4, 'base64'))
   const pid = child.pid
   // read when asked (once a run, after the start): a held sandbox's pid is its bwrap's from the spawn on
   const startTime = () => (pid ? procInfo(pid)?.startTime : undefined)

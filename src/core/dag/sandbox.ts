@@ -3,14 +3,16 @@
  * workspace are read-only, the repository's git directories and the host's
  * runtime directories (its services' sockets) are hidden, and RIGOR_OUT and a
  * private /tmp are the only writable places; the network is off unless asked
- * for; System V IPC and the user keyring are its own; the whole PID namespace
- * dies with the worker.
+ * for; System V IPC is its own and the key calls are refused (seccomp.ts); the
+ * whole PID namespace dies with the worker.
  */
 import {spawn} from 'node:child_process'
 import {lstatSync, readFileSync, realpathSync, statSync} from 'node:fs'
 import {isAbsolute, resolve} from 'node:path'
+import type {Readable} from 'node:stream'
 import type {SandboxMode} from '../schemas/index.js'
-import {GATE_GO} from './launcher.js'
+import {feedDescriptor, GATE_GO} from './launcher.js'
+import {keyringFilter} from './seccomp.js'
 
 export interface SandboxPolicy {
   mode: SandboxMode
@@ -50,6 +52,7 @@ const BASE_FLAGS = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--un
 /** Whether bwrap can start a sandbox like the runners' on this machine; asked once per process. */
 export function probeSandbox(): Promise<Probe> {
   probed ??= new Promise<Probe>((done) => {
+    const filter = keyringFilter()
     const args = [
       '--ro-bind',
       '/',
@@ -62,15 +65,18 @@ export function probeSandbox(): Promise<Probe> {
       '/tmp',
       '--unshare-net',
       ...BASE_FLAGS,
+      ...(filter ? ['--seccomp', '3'] : []),
       '--',
       'true',
     ]
     // its own process group: a Ctrl-C on the terminal while it starts must not kill it halfway (a bwrap killed before
     // its child set --die-with-parent leaves that child behind, holding stderr open)
-    const child = spawn(BWRAP, args, {stdio: ['ignore', 'ignore', 'pipe'], detached: true})
+    const child = spawn(BWRAP, args, {stdio: ['ignore', 'ignore', 'pipe', filter ? 'pipe' : 'ignore'], detached: true})
+    feedDescriptor(child.stdio[3], filter)
+    const childStderr = child.stderr as Readable
     let stderr = ''
     let closeTimer: NodeJS.Timeout | undefined
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
+    childStderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
     child.on('error', (err: NodeJS.ErrnoException) =>
       done({ok: false, reason: err.code === 'ENOENT' ? 'bwrap is not installed (apt-get install bubblewrap)' : `bwrap: ${err.message}`}),
     )
@@ -86,7 +92,7 @@ export function probeSandbox(): Promise<Probe> {
     // the answer is its exit; its message is read until stderr closes, which a process it left behind may delay forever
     child.on('exit', (code, signal) => {
       closeTimer = setTimeout(() => {
-        child.stderr.destroy()
+        childStderr.destroy()
         settle(code, signal)
       }, PROBE_CLOSE_WAIT_MS)
     })
@@ -173,7 +179,12 @@ export function hostRuntime(candidates: readonly string[] = RUNTIME_DIRS, resolv
  * without a controlling terminal, and a second session would take the runner
  * out of the process group rigor signals.
  */
-export function sandboxArgv(spec: SandboxSpec, program: string, args: string[], hold: {gateFd?: number} = {}): [string, string[]] {
+export function sandboxArgv(
+  spec: SandboxSpec,
+  program: string,
+  args: string[],
+  fds: {gateFd?: number; seccompFd?: number} = {},
+): [string, string[]] {
   const argv = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
   // before everything a runner must see: the workspace, its data or RIGOR_OUT may lie under them
   const runtime = spec.runtime ?? hostRuntime()
@@ -191,9 +202,12 @@ export function sandboxArgv(spec: SandboxSpec, program: string, args: string[], 
   for (const dir of [...runtime.dirs, ...hidden.dirs]) argv.push('--remount-ro', dir)
   for (const overlay of spec.overlays) argv.push('--ro-bind', overlay.source, overlay.target)
   if (!spec.network) argv.push('--unshare-net')
-  argv.push(...BASE_FLAGS, '--chdir', spec.root, '--')
+  argv.push(...BASE_FLAGS)
+  // the program refusing the key calls (seccomp.ts), which bwrap reads from this descriptor and closes
+  if (fds.seccompFd !== undefined) argv.push('--seccomp', String(fds.seccompFd))
+  argv.push('--chdir', spec.root, '--')
   // set up now, run the runner when "go" arrives on this descriptor (see RunnerLaunch.hold)
-  if (hold.gateFd !== undefined) argv.push(...gatedArgv(hold.gateFd, program, args))
+  if (fds.gateFd !== undefined) argv.push(...gatedArgv(fds.gateFd, program, args))
   else argv.push(program, ...args)
   return [BWRAP, argv]
 }
