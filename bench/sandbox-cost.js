@@ -10,6 +10,7 @@ import {closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync} from
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {hostRuntime, sandboxArgv} from '../dist/core/dag/sandbox.js'
+import {keyringFilter} from '../dist/core/dag/seccomp.js'
 import {fmt, median} from './lib.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 80)
@@ -31,20 +32,28 @@ function without(argv, flag, arity) {
   return kept
 }
 
-const [bwrap, held] = sandboxArgv(spec, 'true', [], {gateFd: 3})
-const [, direct] = sandboxArgv(spec, 'true', [])
+// the seccomp program rigor hands bwrap on fd 4 (seccomp.ts), from a file opened for each start
+const filterFile = join(root, 'seccomp.bpf')
+writeFileSync(filterFile, keyringFilter() ?? Buffer.alloc(0))
+const seccompFd = keyringFilter() ? 4 : undefined
+
+const [bwrap, held] = sandboxArgv(spec, 'true', [], {gateFd: 3, seccompFd})
+const [, direct] = sandboxArgv(spec, 'true', [], {seccompFd})
 const variants = {
   'as rigor runs it (gate shell, then true)': held,
   'without the gate shell': direct,
+  'without the seccomp filter': without(direct, '--seccomp', 1),
+  'without --unshare-ipc': without(direct, '--unshare-ipc', 0),
   'without --dev /dev': without(direct, '--dev', 1),
   'without --unshare-net': without(direct, '--unshare-net', 0),
-  'without the hidden /run': sandboxArgv({...spec, runtime: {dirs: []}}, 'true', [])[1],
+  'without the hidden /run': sandboxArgv({...spec, runtime: {dirs: []}}, 'true', [], {seccompFd})[1],
   'only --ro-bind / / (the least bwrap does)': ['--ro-bind', '/', '/', '--', 'true'],
 }
 const gated = (argv) => argv === held
+const filtered = (argv) => argv.includes('--seccomp')
 const seconds = Object.fromEntries([...Object.keys(variants), 'plain spawn of true'].map((k) => [k, []]))
 try {
-  const probe = spawnSync(bwrap, [...direct], {encoding: 'utf8'})
+  const probe = spawnSync(bwrap, without(direct, '--seccomp', 1), {encoding: 'utf8'})
   if (probe.error || probe.status !== 0) {
     console.log(`sandbox-cost: bwrap cannot start here (${probe.error?.message ?? probe.stderr.trim()}); nothing to measure`)
     process.exit(0)
@@ -52,10 +61,12 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, argv] of Object.entries(variants)) {
       const gate = gated(argv) ? openSync(gateFile, 'r') : 'ignore'
+      const filter = filtered(argv) ? openSync(filterFile, 'r') : 'ignore'
       const start = performance.now()
-      const result = spawnSync(bwrap, argv, {stdio: ['ignore', 'ignore', 'pipe', gate], encoding: 'utf8'})
+      const result = spawnSync(bwrap, argv, {stdio: ['ignore', 'ignore', 'pipe', gate, filter], encoding: 'utf8'})
       seconds[name].push(performance.now() - start)
       if (typeof gate === 'number') closeSync(gate)
+      if (typeof filter === 'number') closeSync(filter)
       if (result.status !== 0) throw new Error(`${name}: bwrap exited with ${result.status}: ${result.stderr}`)
     }
     const start = performance.now()

@@ -42,12 +42,21 @@ const BWRAP = 'bwrap'
 /** how long the probe's stderr may stay open after bwrap exited */
 const PROBE_CLOSE_WAIT_MS = 1000
 /**
- * Namespaces of its own for what the kernel keeps past a process's exit outside the file system: System V IPC and
- * POSIX message queues (the IPC namespace) and the user keyring (the user namespace; bwrap makes one anyway for a
- * user other than root, and `-try` keeps a setuid bwrap on a host without user namespaces working). Without them a
- * run could leave data a later run reads, such as a strategy's in-sample answers for its audit on altered data.
+ * System V IPC and POSIX message queues of its own (`--unshare-ipc`): the kernel keeps them past a process's exit,
+ * outside the file system, and a run could leave data there that a later run reads (a strategy's in-sample answers
+ * for its audit on altered data). Keys are the other such store: see keyFlags.
  */
-const BASE_FLAGS = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-user-try', '--cap-drop', 'ALL']
+const BASE_FLAGS = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--cap-drop', 'ALL']
+
+/**
+ * Keys a run could leave for a later one: with the seccomp program on `seccompFd` the key calls are refused
+ * (seccomp.ts); on a machine rigor has no program for, a user namespace at least makes the user keyring the run's
+ * own (bwrap makes one anyway for a user other than root; `-try` keeps a setuid bwrap without them working), though
+ * a session keyring inherited from whoever started rigor stays shared there.
+ */
+function keyFlags(seccompFd: number | undefined): string[] {
+  return seccompFd === undefined ? ['--unshare-user-try'] : ['--seccomp', String(seccompFd)]
+}
 
 /** Whether bwrap can start a sandbox like the runners' on this machine; asked once per process. */
 export function probeSandbox(): Promise<Probe> {
@@ -65,7 +74,7 @@ export function probeSandbox(): Promise<Probe> {
       '/tmp',
       '--unshare-net',
       ...BASE_FLAGS,
-      ...(filter ? ['--seccomp', '3'] : []),
+      ...keyFlags(filter ? 3 : undefined),
       '--',
       'true',
     ]
@@ -202,10 +211,8 @@ export function sandboxArgv(
   for (const dir of [...runtime.dirs, ...hidden.dirs]) argv.push('--remount-ro', dir)
   for (const overlay of spec.overlays) argv.push('--ro-bind', overlay.source, overlay.target)
   if (!spec.network) argv.push('--unshare-net')
-  argv.push(...BASE_FLAGS)
-  // the program refusing the key calls (seccomp.ts), which bwrap reads from this descriptor and closes
-  if (fds.seccompFd !== undefined) argv.push('--seccomp', String(fds.seccompFd))
-  argv.push('--chdir', spec.root, '--')
+  // bwrap reads the seccomp program from its descriptor and closes it before the runner starts
+  argv.push(...BASE_FLAGS, ...keyFlags(fds.seccompFd), '--chdir', spec.root, '--')
   // set up now, run the runner when "go" arrives on this descriptor (see RunnerLaunch.hold)
   if (fds.gateFd !== undefined) argv.push(...gatedArgv(fds.gateFd, program, args))
   else argv.push(program, ...args)
