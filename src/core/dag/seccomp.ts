@@ -6,7 +6,7 @@
  * Docker container's, a systemd service's, a login's), so without this a run
  * could leave a key there for a later run to read. Flatpak and Docker's default
  * profile refuse the same three calls. A classic BPF program, written out here
- * because it is a dozen instructions and no maintained package builds one.
+ * because it is under twenty instructions and no maintained package builds one.
  */
 import {endianness} from 'node:os'
 
