@@ -11,6 +11,10 @@ import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
 import {SH_OK} from '../fixtures/runners.js'
 import {workspace, writeSpec} from './helpers.js'
 
+/** keyutils' `keyctl` (.ci/run installs it): the keyring tests need it and are skipped, saying so, without it */
+const HAS_KEYCTL = spawnSync('keyctl', ['--version'], {stdio: 'ignore'}).status === 0
+const KEYCTL_MISSING = ' (skipped: keyctl is not installed; apt-get install keyutils)'
+
 let repo: TempRepo
 let server: Server | undefined
 afterEach(() => {
@@ -189,35 +193,38 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
   })
 
-  it('a run leaves nothing a later run or the host can read: System V IPC of its own, the key calls refused', () => {
-    repo = workspace()
-    const key = `rigor-probe-${process.pid}-${Date.now()}`
-    writeSpec(repo.dir, {
-      nodes: [
-        {id: 'state/leave', team: 'default', run: {command: LEAVE_STATE}, params: {key}, priority: 2},
-        {id: 'state/find', team: 'default', run: {command: FIND_STATE}, params: {key}},
-      ],
-    })
-    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
-    const segmentsBefore = hostSegments()
-    try {
-      // one worker, one slot: the leaving run, then the looking one, both under the same session keyring
-      expect(workInSessionKeyring(repo.dir)).toBe(0)
-      const left = JSON.parse(verdictOf('state/leave').notes)
-      // a segment is made, in the run's own IPC namespace; the key calls are refused outright (seccomp)
-      expect(left.shm).toMatch(/^Shared memory id: \d+$/)
-      expect(left.user_key).toMatch(/Function not implemented/)
-      expect(left.session_key).toMatch(/Function not implemented/)
-      expect(hostSegments()).toEqual(segmentsBefore)
-      expect(hostHasKey(key)).toBe(false)
-      const found = JSON.parse(verdictOf('state/find').notes)
-      expect(found).toEqual({segments: 0, '@u': 'not found', '@s': 'not found'})
-    } finally {
-      // a failing run of this test must not leave the host a segment or a key
-      for (const id of hostSegments()) if (!segmentsBefore.includes(id)) execFileSync('ipcrm', ['-m', id])
-      if (hostHasKey(key)) execFileSync('keyctl', ['purge', '-s', 'user', key], {stdio: 'ignore'})
-    }
-  })
+  it.skipIf(!HAS_KEYCTL)(
+    `a run leaves nothing a later run or the host can read: System V IPC of its own, the key calls refused${HAS_KEYCTL ? '' : KEYCTL_MISSING}`,
+    () => {
+      repo = workspace()
+      const key = `rigor-probe-${process.pid}-${Date.now()}`
+      writeSpec(repo.dir, {
+        nodes: [
+          {id: 'state/leave', team: 'default', run: {command: LEAVE_STATE}, params: {key}, priority: 2},
+          {id: 'state/find', team: 'default', run: {command: FIND_STATE}, params: {key}},
+        ],
+      })
+      expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+      const segmentsBefore = hostSegments()
+      try {
+        // one worker, one slot: the leaving run, then the looking one, both under the same session keyring
+        expect(workInSessionKeyring(repo.dir)).toBe(0)
+        const left = JSON.parse(verdictOf('state/leave').notes)
+        // a segment is made, in the run's own IPC namespace; the key calls are refused outright (seccomp)
+        expect(left.shm).toMatch(/^Shared memory id: \d+$/)
+        expect(left.user_key).toMatch(/Function not implemented/)
+        expect(left.session_key).toMatch(/Function not implemented/)
+        expect(hostSegments()).toEqual(segmentsBefore)
+        expect(hostHasKey(key)).toBe(false)
+        const found = JSON.parse(verdictOf('state/find').notes)
+        expect(found).toEqual({segments: 0, '@u': 'not found', '@s': 'not found'})
+      } finally {
+        // a failing run of this test must not leave the host a segment or a key
+        for (const id of hostSegments()) if (!segmentsBefore.includes(id)) execFileSync('ipcrm', ['-m', id])
+        if (hostHasKey(key)) execFileSync('keyctl', ['purge', '-s', 'user', key], {stdio: 'ignore'})
+      }
+    },
+  )
 
   it('the network is off inside unless the node says network: true', async () => {
     repo = workspace()

@@ -20,6 +20,10 @@ import {gitPaths, hostRuntime, probeSandbox, sandboxArgv} from '../../src/core/d
 import {keyringFilter} from '../../src/core/dag/seccomp.js'
 import type {NodeFile} from '../../src/core/schemas/index.js'
 
+/** keyutils' `keyctl` (.ci/run installs it): the keyring tests need it and are skipped, saying so, without it */
+const HAS_KEYCTL = spawnSync('keyctl', ['--version'], {stdio: 'ignore'}).status === 0
+const KEYCTL_MISSING = ' (skipped: keyctl is not installed; apt-get install keyutils)'
+
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
@@ -132,42 +136,45 @@ process.stdout.write(JSON.stringify({entries: fs.readdirSync(${JSON.stringify(ru
     }
   })
 
-  it('the key calls: refused by the seccomp program read from its descriptor; without one, a user namespace instead', () => {
-    repo = gitRepo()
-    const filter = keyringFilter()
-    if (!filter) throw new Error(`no seccomp program for ${process.arch}: this test needs x64 or arm64`)
-    const filterFile = join(repo.dir, '..', `${repo.dir.split('/').pop()}-seccomp.bpf`)
-    writeFileSync(filterFile, filter)
-    const spec = {root: repo.dir, readable: [], writable: [], overlays: [], network: false}
-    const key = `rigor-unit-probe-${process.pid}`
-    const script = `added=$(keyctl add user ${key} x @u 2>&1); echo "$added"; readlink /proc/self/ns/user`
-    const inSandbox = (fds: {seccompFd?: number}) => {
-      const [program, args] = sandboxArgv(spec, '/bin/sh', ['-c', script], fds)
-      const fd = fds.seccompFd === undefined ? 'ignore' : openSync(filterFile, 'r')
-      try {
-        const result = spawnSync(program, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd]})
-        expect(result.status, result.stderr).toBe(0)
-        const [added, userNamespace] = result.stdout.trim().split('\n')
-        return {added, userNamespace, argv: args}
-      } finally {
-        if (typeof fd === 'number') closeSync(fd)
+  it.skipIf(!HAS_KEYCTL)(
+    `the key calls: refused by the seccomp program read from its descriptor; without one, a user namespace instead${HAS_KEYCTL ? '' : KEYCTL_MISSING}`,
+    () => {
+      repo = gitRepo()
+      const filter = keyringFilter()
+      if (!filter) throw new Error(`no seccomp program for ${process.arch}: this test needs x64 or arm64`)
+      const filterFile = join(repo.dir, '..', `${repo.dir.split('/').pop()}-seccomp.bpf`)
+      writeFileSync(filterFile, filter)
+      const spec = {root: repo.dir, readable: [], writable: [], overlays: [], network: false}
+      const key = `rigor-unit-probe-${process.pid}`
+      const script = `added=$(keyctl add user ${key} x @u 2>&1); echo "$added"; readlink /proc/self/ns/user`
+      const inSandbox = (fds: {seccompFd?: number}) => {
+        const [program, args] = sandboxArgv(spec, '/bin/sh', ['-c', script], fds)
+        const fd = fds.seccompFd === undefined ? 'ignore' : openSync(filterFile, 'r')
+        try {
+          const result = spawnSync(program, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd]})
+          expect(result.status, result.stderr).toBe(0)
+          const [added, userNamespace] = result.stdout.trim().split('\n')
+          return {added, userNamespace, argv: args}
+        } finally {
+          if (typeof fd === 'number') closeSync(fd)
+        }
       }
-    }
-    try {
-      const hostUserNamespace = readlinkSync('/proc/self/ns/user')
-      const filtered = inSandbox({seccompFd: 3})
-      expect(filtered.added).toMatch(/Function not implemented/)
-      expect(filtered.argv).toContain('--seccomp')
-      expect(filtered.argv).not.toContain('--unshare-user-try')
-      const unfiltered = inSandbox({})
-      expect(unfiltered.argv).not.toContain('--seccomp')
-      expect(unfiltered.argv).toContain('--unshare-user-try')
-      // its own user namespace, so its own user keyring: the key is made there, and the host's has none
-      expect(unfiltered.added).toMatch(/^\d+$/)
-      expect(unfiltered.userNamespace).not.toBe(hostUserNamespace)
-      expect(spawnSync('keyctl', ['search', '@u', 'user', key]).status).not.toBe(0)
-    } finally {
-      rmSync(filterFile, {force: true})
-    }
-  })
+      try {
+        const hostUserNamespace = readlinkSync('/proc/self/ns/user')
+        const filtered = inSandbox({seccompFd: 3})
+        expect(filtered.added).toMatch(/Function not implemented/)
+        expect(filtered.argv).toContain('--seccomp')
+        expect(filtered.argv).not.toContain('--unshare-user-try')
+        const unfiltered = inSandbox({})
+        expect(unfiltered.argv).not.toContain('--seccomp')
+        expect(unfiltered.argv).toContain('--unshare-user-try')
+        // its own user namespace, so its own user keyring: the key is made there, and the host's has none
+        expect(unfiltered.added).toMatch(/^\d+$/)
+        expect(unfiltered.userNamespace).not.toBe(hostUserNamespace)
+        expect(spawnSync('keyctl', ['search', '@u', 'user', key]).status).not.toBe(0)
+      } finally {
+        rmSync(filterFile, {force: true})
+      }
+    },
+  )
 })
