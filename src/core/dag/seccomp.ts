@@ -6,8 +6,9 @@
  * Docker container's, a systemd service's, a login's), so without this a run
  * could leave a key there for a later run to read. Flatpak and Docker's default
  * profile refuse the same three calls. A classic BPF program, written out here
- * because it is under twenty instructions and no maintained JavaScript package builds
- * one (the call numbers are the kernel's syscall tables: x86/entry/syscalls, arm/tools, asm-generic).
+ * because it is under twenty instructions and no maintained JavaScript package
+ * builds one. The call numbers are the kernel's syscall tables
+ * (arch/x86/entry/syscalls, arch/arm/tools, include/uapi/asm-generic).
  */
 import {endianness} from 'node:os'
 
