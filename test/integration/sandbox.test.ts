@@ -47,34 +47,34 @@ fs.writeFileSync(out + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, no
 ]
 
 /**
+ * A runner (node -e) that runs `body` with `key` (params.key), `execFileSync` and a record `r`,
+ * and reports `r` as its verdict's notes (as JSON).
+ */
+const stateRunner = (body: string) => [
+  process.execPath,
+  '-e',
+  `const {execFileSync} = require('child_process')
+const {key} = JSON.parse(process.env.RIGOR_PARAMS)
+const r = {}
+${body}
+require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)}))`,
+]
+
+/**
  * A runner that tries to leave state outside its writable places where the kernel keeps it past
  * its exit: a System V shared memory segment, and a key named params.key in the user keyring and
  * in the session keyring it inherited.
  */
-const LEAVE_STATE = [
-  process.execPath,
-  '-e',
-  `const {execFileSync} = require('child_process')
-const {key} = JSON.parse(process.env.RIGOR_PARAMS)
-const r = {}
-const attempt = (name, fn) => { try { r[name] = fn() } catch (e) { r[name] = 'failed: ' + (e.stderr || e.message) } }
+const LEAVE_STATE =
+  stateRunner(`const attempt = (name, fn) => { try { r[name] = fn() } catch (e) { r[name] = 'failed: ' + (e.stderr || e.message) } }
 attempt('shm', () => execFileSync('ipcmk', ['-M', '4096'], {encoding: 'utf8'}).trim())
 attempt('user_key', () => execFileSync('keyctl', ['add', 'user', key, 'kept between runs', '@u'], {encoding: 'utf8'}).trim())
-attempt('session_key', () => execFileSync('keyctl', ['add', 'user', key, 'kept between runs', '@s'], {encoding: 'utf8'}).trim())
-require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)}))`,
-]
+attempt('session_key', () => execFileSync('keyctl', ['add', 'user', key, 'kept between runs', '@s'], {encoding: 'utf8'}).trim())`)
 
 /** A runner that looks for what LEAVE_STATE left: the System V segments it sees and the key params.key. */
-const FIND_STATE = [
-  process.execPath,
-  '-e',
-  `const {execFileSync} = require('child_process')
-const {key} = JSON.parse(process.env.RIGOR_PARAMS)
-const r = {}
-r.segments = execFileSync('ipcs', ['-m'], {encoding: 'utf8'}).split('\\n').filter((line) => /^0x/.test(line)).length
-for (const ring of ['@u', '@s']) try { r[ring] = execFileSync('keyctl', ['search', ring, 'user', key], {encoding: 'utf8'}).trim() } catch { r[ring] = 'not found' }
-require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)}))`,
-]
+const FIND_STATE =
+  stateRunner(`r.segments = execFileSync('ipcs', ['-m'], {encoding: 'utf8'}).split('\\n').filter((line) => /^0x/.test(line)).length
+for (const ring of ['@u', '@s']) try { r[ring] = execFileSync('keyctl', ['search', ring, 'user', key], {encoding: 'utf8'}).trim() } catch { r[ring] = 'not found' }`)
 
 /** The ids of this host's System V shared memory segments, as `ipcs -m` lists them. */
 function hostSegments(): string[] {

@@ -130,11 +130,10 @@ function launchWith(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined): 
  * program from a descriptor until the end. A child that died first closes the
  * pipe under the write, which is its exit's to report, not this write's.
  */
-export function feedDescriptor(pipe: unknown, data: Uint8Array | undefined): void {
-  if (!data || !(pipe instanceof Object) || !('end' in pipe)) return
-  const stream = pipe as Writable
-  stream.on('error', () => {})
-  stream.end(data)
+export function feedDescriptor(pipe: Writable | null, data: Uint8Array | undefined): void {
+  if (!data || !pipe) return
+  pipe.on('error', () => {})
+  pipe.end(data)
 }
 
 /** A held launch's release acts on its first word only: a second must not start a runner nobody follows. */
@@ -180,7 +179,7 @@ function spawnRunner(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined):
     // the child holds its own copy
     closeSync(log)
   }
-  if (launch.fd4) feedDescriptor(child.stdio[4], Buffer.from(launch.fd4, 'base64'))
+  if (launch.fd4) feedDescriptor(child.stdio[4] as Writable | null, Buffer.from(launch.fd4, 'base64'))
   const pid = child.pid
   // read when asked (once a run, after the start): a held sandbox's pid is its bwrap's from the spawn on
   const startTime = () => (pid ? procInfo(pid)?.startTime : undefined)

@@ -9,7 +9,7 @@
 import {spawn} from 'node:child_process'
 import {lstatSync, readFileSync, realpathSync, statSync} from 'node:fs'
 import {isAbsolute, resolve} from 'node:path'
-import type {Readable} from 'node:stream'
+import type {Readable, Writable} from 'node:stream'
 import type {SandboxMode} from '../schemas/index.js'
 import {feedDescriptor, GATE_GO} from './launcher.js'
 import {keyringFilter} from './seccomp.js'
@@ -81,7 +81,7 @@ export function probeSandbox(): Promise<Probe> {
     // its own process group: a Ctrl-C on the terminal while it starts must not kill it halfway (a bwrap killed before
     // its child set --die-with-parent leaves that child behind, holding stderr open)
     const child = spawn(BWRAP, args, {stdio: ['ignore', 'ignore', 'pipe', filter ? 'pipe' : 'ignore'], detached: true})
-    feedDescriptor(child.stdio[3], filter)
+    feedDescriptor(child.stdio[3] as Writable | null, filter)
     const childStderr = child.stderr as Readable
     let stderr = ''
     let closeTimer: NodeJS.Timeout | undefined
