@@ -10,7 +10,7 @@ import {closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync} from
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {hostRuntime, sandboxArgv} from '../dist/core/dag/sandbox.js'
-import {keyringFilter} from '../dist/core/dag/seccomp.js'
+import {sandboxFilter} from '../dist/core/dag/seccomp.js'
 import {fmt, median} from './lib.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 80)
@@ -34,8 +34,8 @@ function without(argv, flag, arity) {
 
 // the seccomp program rigor hands bwrap on fd 4 (seccomp.ts), from a file opened for each start
 const filterFile = join(root, 'seccomp.bpf')
-writeFileSync(filterFile, keyringFilter() ?? Buffer.alloc(0))
-const seccompFd = keyringFilter() ? 4 : undefined
+writeFileSync(filterFile, sandboxFilter() ?? Buffer.alloc(0))
+const seccompFd = sandboxFilter() ? 4 : undefined
 
 const [bwrap, held] = sandboxArgv(spec, 'true', [], {gateFd: 3, seccompFd})
 const [, direct] = sandboxArgv(spec, 'true', [], {seccompFd})

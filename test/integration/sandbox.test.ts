@@ -104,6 +104,26 @@ function workInSessionKeyring(dir: string): number {
   return spawnSync('keyctl', args, {cwd: dir, env: {...process.env, ...GIT_ENV}, stdio: 'ignore'}).status ?? 1
 }
 
+/**
+ * A runner that tries to make a user namespace of its own (util-linux `unshare -U`), and starts a
+ * worker thread and a child process, which glibc makes through clone3 where it may and through
+ * clone where clone3 is refused; reports each as its verdict's notes (as JSON).
+ */
+const NAMESPACE_PROBE = [
+  process.execPath,
+  '-e',
+  `const {execFileSync} = require('child_process')
+const {Worker} = require('worker_threads')
+const r = {}
+try { execFileSync('unshare', ['-U', 'true'], {stdio: ['ignore', 'ignore', 'pipe']}); r.unshare = 'ok' } catch (e) { r.unshare = String(e.stderr).trim() }
+r.child = execFileSync('sh', ['-c', 'echo started'], {encoding: 'utf8'}).trim()
+new Worker("require('worker_threads').parentPort.postMessage('started')", {eval: true}).on('message', (m) => {
+  r.worker = m
+  require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, notes: JSON.stringify(r)}))
+  process.exit(0)
+})`,
+]
+
 /** A runner that connects to 127.0.0.1:params.port and reports whether it could. */
 const CONNECT = [
   process.execPath,
@@ -225,6 +245,20 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
       }
     },
   )
+
+  it('a runner cannot make a user namespace of its own; its threads and child processes still start', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [{id: 'userns', team: 'default', run: {command: NAMESPACE_PROBE}}]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    const verdict = verdictOf('userns')
+    expect(verdict.sandbox).toBe('on')
+    expect(JSON.parse(verdict.notes)).toEqual({
+      unshare: expect.stringMatching(/Operation not permitted/),
+      child: 'started',
+      worker: 'started',
+    })
+  })
 
   it('the network is off inside unless the node says network: true', async () => {
     repo = workspace()

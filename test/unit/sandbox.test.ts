@@ -17,7 +17,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 import {runProcess, type RunRequest} from '../../src/core/dag/runner.js'
 import {gitPaths, hostRuntime, probeSandbox, sandboxArgv} from '../../src/core/dag/sandbox.js'
-import {keyringFilter} from '../../src/core/dag/seccomp.js'
+import {sandboxFilter} from '../../src/core/dag/seccomp.js'
 import type {NodeFile} from '../../src/core/schemas/index.js'
 
 /** keyutils' `keyctl` (.ci/run installs it): the keyring tests need it and are skipped, saying so, without it */
@@ -137,24 +137,24 @@ process.stdout.write(JSON.stringify({entries: fs.readdirSync(${JSON.stringify(ru
   })
 
   it.skipIf(!HAS_KEYCTL)(
-    `the key calls: refused by the seccomp program read from its descriptor; without one, a user namespace instead${HAS_KEYCTL ? '' : KEYCTL_MISSING}`,
+    `the key calls and user namespaces: refused by the seccomp program read from its descriptor; without one, a user namespace instead${HAS_KEYCTL ? '' : KEYCTL_MISSING}`,
     () => {
       repo = gitRepo()
-      const filter = keyringFilter()
+      const filter = sandboxFilter()
       if (!filter) throw new Error(`no seccomp program for ${process.arch}: this test needs x64 or arm64`)
       const filterFile = join(repo.dir, '..', `${repo.dir.split('/').pop()}-seccomp.bpf`)
       writeFileSync(filterFile, filter)
       const spec = {root: repo.dir, readable: [], writable: [], overlays: [], network: false}
       const key = `rigor-unit-probe-${process.pid}`
-      const script = `added=$(keyctl add user ${key} x @u 2>&1); echo "$added"; readlink /proc/self/ns/user`
+      const script = `added=$(keyctl add user ${key} x @u 2>&1); echo "$added"; readlink /proc/self/ns/user; unshare -U true 2>&1 && echo made || true`
       const inSandbox = (fds: {seccompFd?: number}) => {
         const [program, args] = sandboxArgv(spec, '/bin/sh', ['-c', script], fds)
         const fd = fds.seccompFd === undefined ? 'ignore' : openSync(filterFile, 'r')
         try {
           const result = spawnSync(program, args, {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd]})
           expect(result.status, result.stderr).toBe(0)
-          const [added, userNamespace] = result.stdout.trim().split('\n')
-          return {added, userNamespace, argv: args}
+          const [added, userNamespace, nested] = result.stdout.trim().split('\n')
+          return {added, userNamespace, nested, argv: args}
         } finally {
           if (typeof fd === 'number') closeSync(fd)
         }
@@ -163,6 +163,7 @@ process.stdout.write(JSON.stringify({entries: fs.readdirSync(${JSON.stringify(ru
         const hostUserNamespace = readlinkSync('/proc/self/ns/user')
         const filtered = inSandbox({seccompFd: 3})
         expect(filtered.added).toMatch(/Function not implemented/)
+        expect(filtered.nested).toMatch(/Operation not permitted/)
         expect(filtered.argv).toContain('--seccomp')
         expect(filtered.argv).not.toContain('--unshare-user-try')
         const unfiltered = inSandbox({})
@@ -171,6 +172,8 @@ process.stdout.write(JSON.stringify({entries: fs.readdirSync(${JSON.stringify(ru
         // its own user namespace, so its own user keyring: the key is made there, and the host's has none
         expect(unfiltered.added).toMatch(/^\d+$/)
         expect(unfiltered.userNamespace).not.toBe(hostUserNamespace)
+        // and there a runner may make one of its own (what the program refuses)
+        expect(unfiltered.nested).toBe('made')
         expect(spawnSync('keyctl', ['search', '@u', 'user', key]).status).not.toBe(0)
       } finally {
         rmSync(filterFile, {force: true})

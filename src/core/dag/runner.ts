@@ -11,7 +11,7 @@ import {signalGroup, signalGroupExcept, type RunGroups} from '../proc.js'
 import {directLauncher, type RunnerEnvironment, type RunnerLauncher} from './launcher.js'
 import {RUN_MARKER, writeRunRecord} from './run-records.js'
 import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
-import {keyringFilter} from './seccomp.js'
+import {sandboxFilter} from './seccomp.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
 import {parseDuration, printable} from '../validation.js'
 import {packageRoot} from '../package-root.js'
@@ -129,7 +129,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   const data = req.dataPath ?? (req.node.data ? resolve(req.workspaceRoot, req.node.data) : undefined)
   const env = runnerEnv(req, runId, sandboxed, data)
   const [command, commandArgs] = resolveCommand(req.node.run.command)
-  const keyCalls = sandboxed ? keyringFilter() : undefined
+  const seccomp = sandboxed ? sandboxFilter() : undefined
   const [program, args] = sandboxed
     ? sandboxArgv(
         {
@@ -142,7 +142,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
         },
         command,
         commandArgs,
-        {gateFd: req.startGate ? 3 : undefined, seccompFd: keyCalls ? 4 : undefined},
+        {gateFd: req.startGate ? 3 : undefined, seccompFd: seccomp ? 4 : undefined},
       )
     : [command, commandArgs]
 
@@ -173,7 +173,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
     // one that left the group still carries the run's marker (in the sandbox the PID namespace takes it)
     marker: sandboxed ? undefined : `${RUN_MARKER}=${runId}`,
     hold: req.startGate ? (sandboxed ? 'fd3' : 'spawn') : undefined,
-    fd4: keyCalls?.toString('base64'),
+    fd4: seccomp?.toString('base64'),
   })
   if (req.startGate) {
     const go = await startWhen(req.startGate, req.signal)

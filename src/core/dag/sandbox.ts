@@ -3,8 +3,8 @@
  * workspace are read-only, the repository's git directories and the host's
  * runtime directories (its services' sockets) are hidden, and RIGOR_OUT and a
  * private /tmp are the only writable places; the network is off unless asked
- * for; System V IPC is its own and the key calls are refused (seccomp.ts); the
- * whole PID namespace dies with the worker.
+ * for; System V IPC is its own, and the key calls and user namespaces are
+ * refused (seccomp.ts); the whole PID namespace dies with the worker.
  */
 import {spawn} from 'node:child_process'
 import {lstatSync, readFileSync, realpathSync, statSync} from 'node:fs'
@@ -12,7 +12,7 @@ import {isAbsolute, resolve} from 'node:path'
 import type {Readable, Writable} from 'node:stream'
 import type {SandboxMode} from '../schemas/index.js'
 import {feedDescriptor, GATE_GO} from './launcher.js'
-import {keyringFilter} from './seccomp.js'
+import {sandboxFilter} from './seccomp.js'
 
 export interface SandboxPolicy {
   mode: SandboxMode
@@ -44,24 +44,24 @@ const PROBE_CLOSE_WAIT_MS = 1000
 /**
  * System V IPC and POSIX message queues of its own (`--unshare-ipc`): the kernel keeps them past a process's exit,
  * outside the file system, and a run could leave data there that a later run reads (a strategy's in-sample answers
- * for its audit on altered data). Keys are the other such store: see keyFlags.
+ * for its audit on altered data). Keys are the other such store: see filterFlags.
  */
 const BASE_FLAGS = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--cap-drop', 'ALL']
 
 /**
- * Keys a run could leave for a later one: with the seccomp program on `seccompFd` the key calls are refused
- * (seccomp.ts); on a machine rigor has no program for, a user namespace at least makes the user keyring the run's
- * own (bwrap makes one anyway for a user other than root; `-try` keeps a setuid bwrap without them working), though
- * a session keyring inherited from whoever started rigor stays shared there.
+ * The seccomp program on `seccompFd` refuses the key calls and user namespaces of a runner's own (seccomp.ts). On a
+ * machine rigor has no program for, a user namespace at least makes the user keyring the run's own (bwrap makes one
+ * anyway for a user other than root; `-try` keeps a setuid bwrap without them working), though a session keyring
+ * inherited from whoever started rigor stays shared there, and a runner can make namespaces of its own.
  */
-function keyFlags(seccompFd: number | undefined): string[] {
+function filterFlags(seccompFd: number | undefined): string[] {
   return seccompFd === undefined ? ['--unshare-user-try'] : ['--seccomp', String(seccompFd)]
 }
 
 /** Whether bwrap can start a sandbox like the runners' on this machine; asked once per process. */
 export function probeSandbox(): Promise<Probe> {
   probed ??= new Promise<Probe>((done) => {
-    const filter = keyringFilter()
+    const filter = sandboxFilter()
     const args = [
       '--ro-bind',
       '/',
@@ -74,7 +74,7 @@ export function probeSandbox(): Promise<Probe> {
       '/tmp',
       '--unshare-net',
       ...BASE_FLAGS,
-      ...keyFlags(filter ? 3 : undefined),
+      ...filterFlags(filter ? 3 : undefined),
       '--',
       'true',
     ]
@@ -212,7 +212,7 @@ export function sandboxArgv(
   for (const overlay of spec.overlays) argv.push('--ro-bind', overlay.source, overlay.target)
   if (!spec.network) argv.push('--unshare-net')
   // bwrap reads the seccomp program from its descriptor and closes it before the runner starts
-  argv.push(...BASE_FLAGS, ...keyFlags(fds.seccompFd), '--chdir', spec.root, '--')
+  argv.push(...BASE_FLAGS, ...filterFlags(fds.seccompFd), '--chdir', spec.root, '--')
   // set up now, run the runner when "go" arrives on this descriptor (see RunnerLaunch.hold)
   if (fds.gateFd !== undefined) argv.push(...gatedArgv(fds.gateFd, program, args))
   else argv.push(program, ...args)
