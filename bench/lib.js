@@ -1,6 +1,6 @@
 // Shared helpers for the benchmarks: temp workspaces and timing.
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -50,3 +50,31 @@ export async function timeAsync(fn) {
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 export const fmt = (x, d = 2) => Number(x).toFixed(d)
+
+/**
+ * The whole machine's CPU time so far, in seconds (Linux's /proc/stat, every core, every process and kernel thread),
+ * or undefined elsewhere: what a sandbox costs the kernel is partly spent in kernel threads (namespaces torn down
+ * after the process left), which no process's own CPU time shows.
+ */
+export function machineCpu() {
+  try {
+    const [, user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]
+      .trim()
+      .split(/\s+/)
+      .map(Number)
+    // USER_HZ is 100 on every Linux architecture Node runs on
+    return {user: (user + nice) / 100, system: (system + irq + softirq) / 100, steal: steal / 100}
+  } catch {
+    return undefined
+  }
+}
+
+/** The machine's CPU seconds spent while `fn` ran (undefined off Linux), and its result. */
+export function machineCpuOf(fn) {
+  const before = machineCpu()
+  const value = fn()
+  const after = machineCpu()
+  const cpu = before && after ? {user: after.user - before.user, system: after.system - before.system} : undefined
+  return {cpu, value}
+}

@@ -11,7 +11,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {hostRuntime, sandboxArgv} from '../dist/core/dag/sandbox.js'
 import {sandboxFilter} from '../dist/core/dag/seccomp.js'
-import {fmt, median} from './lib.js'
+import {fmt, machineCpuOf, median} from './lib.js'
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 80)
 const root = mkdtempSync(join(tmpdir(), 'rigor-sandbox-cost-'))
@@ -50,6 +50,23 @@ const variants = {
   'only --ro-bind / / (the least bwrap does)': ['--ro-bind', '/', '/', '--', 'true'],
 }
 const gated = (argv) => argv === held
+// the machine's CPU per start: starts in a block, then a pause that the kernel's deferred clean-up lands in
+const BLOCK = Number(process.env.BENCH_BLOCK ?? 100)
+const SETTLE_S = 0.3
+const cpuPerStart = {}
+
+/** One start of `argv`, its wall time in ms; throws when bwrap fails. */
+function startOnce(name, argv) {
+  const gate = gated(argv) ? openSync(gateFile, 'r') : 'ignore'
+  const filter = filtered(argv) ? openSync(filterFile, 'r') : 'ignore'
+  const start = performance.now()
+  const result = spawnSync(bwrap, argv, {stdio: ['ignore', 'ignore', 'pipe', gate, filter], encoding: 'utf8'})
+  const ms = performance.now() - start
+  if (typeof gate === 'number') closeSync(gate)
+  if (typeof filter === 'number') closeSync(filter)
+  if (result.status !== 0) throw new Error(`${name}: bwrap exited with ${result.status}: ${result.stderr}`)
+  return ms
+}
 const filtered = (argv) => argv.includes('--seccomp')
 const seconds = Object.fromEntries([...Object.keys(variants), 'plain spawn of true'].map((k) => [k, []]))
 try {
@@ -59,19 +76,22 @@ try {
     process.exit(0)
   }
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, argv] of Object.entries(variants)) {
-      const gate = gated(argv) ? openSync(gateFile, 'r') : 'ignore'
-      const filter = filtered(argv) ? openSync(filterFile, 'r') : 'ignore'
-      const start = performance.now()
-      const result = spawnSync(bwrap, argv, {stdio: ['ignore', 'ignore', 'pipe', gate, filter], encoding: 'utf8'})
-      seconds[name].push(performance.now() - start)
-      if (typeof gate === 'number') closeSync(gate)
-      if (typeof filter === 'number') closeSync(filter)
-      if (result.status !== 0) throw new Error(`${name}: bwrap exited with ${result.status}: ${result.stderr}`)
-    }
+    for (const [name, argv] of Object.entries(variants)) seconds[name].push(startOnce(name, argv))
     const start = performance.now()
     spawnSync('true', [], {stdio: 'ignore'})
     seconds['plain spawn of true'].push(performance.now() - start)
+  }
+  // then the machine's CPU a start costs, variant by variant: a block of starts and a pause for the kernel's deferred
+  // clean-up, all counted (the clock ticks of /proc/stat are too coarse to time one start)
+  for (const [name, argv] of [...Object.entries(variants), ['plain spawn of true', undefined]]) {
+    const {cpu} = machineCpuOf(() => {
+      for (let i = 0; i < BLOCK; i++) {
+        if (argv) startOnce(name, argv)
+        else spawnSync('true', [], {stdio: 'ignore'})
+      }
+      spawnSync('sleep', [String(SETTLE_S)])
+    })
+    if (cpu) cpuPerStart[name] = {user: (cpu.user * 1000) / BLOCK, system: (cpu.system * 1000) / BLOCK}
   }
 } finally {
   rmSync(root, {recursive: true, force: true})
@@ -80,3 +100,9 @@ try {
 const plain = median(seconds['plain spawn of true'])
 console.log(`sandbox-cost: ${ROUNDS} interleaved rounds, median ms per start (ratio to a plain spawn)`)
 for (const [name, xs] of Object.entries(seconds)) console.log(`  ${name}: ${fmt(median(xs))} ms (${fmt(median(xs) / plain)}x)`)
+if (Object.keys(cpuPerStart).length > 0) {
+  // the pause counts the idle machine's own CPU too: a fixed share, the same for every line
+  console.log(`sandbox-cost: the machine's CPU per start (every process and kernel thread; ${BLOCK} starts in a block, then ${SETTLE_S} s)`)
+  for (const [name, cpu] of Object.entries(cpuPerStart))
+    console.log(`  ${name}: ${fmt(cpu.user + cpu.system)} ms (user ${fmt(cpu.user)}, system ${fmt(cpu.system)})`)
+}

@@ -10,7 +10,7 @@
 import {execFileSync} from 'node:child_process'
 import {appendFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {ENV, fmt, rigor, seedNodes, tempWorkspace, time} from './lib.js'
+import {ENV, fmt, machineCpuOf, rigor, seedNodes, tempWorkspace, time} from './lib.js'
 
 const NODES = Number(process.env.BENCH_NODES ?? 300)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
@@ -41,17 +41,20 @@ function rigorRun(sandbox) {
     }
     seedNodes(ws.dir, NODES, ['true'])
     rigor(ws.dir, ['status'])
-    const seconds = time(() => rigor(ws.dir, ['work', '--parallel', '4'])).seconds
-    return {seconds, loop: sandbox ? spawnedLoop(ws.dir, 2 * NODES) : undefined}
+    const {cpu, value: seconds} = machineCpuOf(() => time(() => rigor(ws.dir, ['work', '--parallel', '4'])).seconds)
+    return {seconds, cpu, loop: sandbox ? spawnedLoop(ws.dir, 2 * NODES) : undefined}
   } finally {
     ws.cleanup()
   }
 }
 
+// the machine's CPU (every process and kernel thread) during each rigor run: with the sandbox most of the difference
+// is the kernel's (namespaces and mounts set up and torn down), which no process's own CPU time shows
+const cpuText = (cpu) => (cpu ? ` [machine CPU: user ${fmt(cpu.user)} s, system ${fmt(cpu.system)} s]` : '')
 for (let round = 0; round < ROUNDS; round++) {
-  const {seconds: ours, loop} = rigorRun(true)
-  const bare = rigorRun(false).seconds
+  const {seconds: ours, loop, cpu} = rigorRun(true)
+  const bare = rigorRun(false)
   console.log(
-    `round ${round + 1}: rigor work --parallel 4 ${fmt(ours)} s (${fmt((2 * NODES) / ours, 1)} commits/s), loop ${fmt(loop)} s (${fmt((2 * NODES) / loop, 1)}/s), rigor/loop throughput ${fmt(loop / ours)} (target >= 2); without the sandbox ${fmt(bare)} s, ${fmt(loop / bare)}`,
+    `round ${round + 1}: rigor work --parallel 4 ${fmt(ours)} s (${fmt((2 * NODES) / ours, 1)} commits/s)${cpuText(cpu)}, loop ${fmt(loop)} s (${fmt((2 * NODES) / loop, 1)}/s), rigor/loop throughput ${fmt(loop / ours)} (target >= 2); without the sandbox ${fmt(bare.seconds)} s${cpuText(bare.cpu)}, ${fmt(loop / bare.seconds)}`,
   )
 }
