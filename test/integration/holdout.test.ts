@@ -1,7 +1,8 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
+import {VIEW_FROM} from '../../src/core/dag/sealed-data.js'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {pricesCsv, writeRunner} from './audit-fixtures.js'
@@ -60,7 +61,7 @@ function setUp(holdoutDrift: number, sealed = true): void {
   expect(work.code, work.stderr).toBe(0)
 }
 
-const researchEnd = () => readFileSync(join(repo.dir, 'prices.csv'), 'utf8').trim().split('\n')[RESEARCH]!.split(',')[0]
+const researchEnd = (file = 'prices.csv') => readFileSync(join(repo.dir, file), 'utf8').trim().split('\n')[RESEARCH]!.split(',')[0]
 const holdoutCommits = () => repo.git('log', '--format=%H', '--grep=Rigor-Action: holdout', 'main').split('\n').filter(Boolean).length
 
 describe('the sealed holdout', () => {
@@ -121,4 +122,83 @@ describe('the sealed holdout', () => {
     expect(before.code).toBe(1)
     expect(json(before).error.message).toContain('has no holdout result')
   })
+
+  // two layouts: the files at the root (each sealed file bound on its own), and a directory of many (shown as one view)
+  it.each([
+    {layout: 'two files at the root', dir: '', others: 0},
+    {layout: 'a directory of many, shown as a view', dir: 'data/', others: VIEW_FROM},
+  ])(
+    'every data file the nodes declare is sealed, not only the data of the run ($layout): research runs and audit checks see another file cut, the opening sees it whole',
+    ({dir, others}) => {
+      repo = workspace()
+      mkdirSync(join(repo.dir, 'data'), {recursive: true})
+      const own = `${dir}prices.csv`
+      const bench = `${dir}bench.csv`
+      writeFileSync(join(repo.dir, own), pricesCsv({rows: ROWS, seed: 11, drift: 0.0015, vol: 0.008}))
+      writeFileSync(join(repo.dir, bench), pricesCsv({rows: ROWS, seed: 12, drift: 0.001, vol: 0.008}))
+      const assets = Array.from({length: others}, (_, i) => `${dir}asset${i}.csv`)
+      for (const [i, asset] of assets.entries()) writeFileSync(join(repo.dir, asset), pricesCsv({rows: ROWS, seed: 20 + i}))
+      writeFileSync(join(repo.dir, 'data', 'README.md'), 'where the data comes from\n')
+      const config = {
+        version: 1,
+        teams: [{name: 'default'}],
+        gates: [{name: 'g', accept_when: 'true'}],
+        holdout: {fraction: 0.2},
+        audit: {permutations: 12},
+      }
+      writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
+      // a long strategy that also reads another node's data file by its workspace path. It stops (exit 7) when a run cut
+      // before the holdout shows that file past it, (exit 8) when the opening, which runs on the whole file, shows it cut,
+      // and (exit 9) when its own file's workspace path does not show what RIGOR_DATA holds: each a wrong view
+      const cross = writeRunner(
+        repo.dir,
+        'cross',
+        `const at = (path) => { const lines = readFileSync(process.env.RIGOR_WORKSPACE + '/' + path, 'utf8').trim().split('\\n'); return lines[lines.length - 1].split(',')[0] }
+const benchLast = at(params.bench)
+const sealedRun = dates[dates.length - 1] <= params.research_end
+if (sealedRun && benchLast > params.research_end) { process.stderr.write(params.bench + ' shows the holdout, to ' + benchLast); process.exit(7) }
+if (!sealedRun && benchLast <= params.research_end) { process.stderr.write('the opening shows ' + params.bench + ' cut'); process.exit(8) }
+if (at(params.own) !== dates[dates.length - 1]) { process.stderr.write(params.own + ' is not RIGOR_DATA'); process.exit(9) }
+if (!readFileSync(process.env.RIGOR_WORKSPACE + '/data/README.md', 'utf8').startsWith('where')) process.exit(10)
+return close.map(() => 1)`,
+      )
+      repo.git('add', '.')
+      repo.git('commit', '-qm', 'data files, a runner, a sealed holdout')
+      const end = researchEnd(own)
+      expect(researchEnd(bench)).toBe(end)
+      writeSpec(repo.dir, {
+        nodes: [
+          {
+            id: 'cross/a',
+            team: 'default',
+            run: {command: ['node', cross]},
+            params: {cost_bps: 0, research_end: end, bench, own},
+            data: own,
+            priority: 5,
+          },
+          // declared, never run here
+          ...[bench, ...assets].map((data, i) => ({id: `other/n${i}`, team: 'default', run: {command: ['true']}, data})),
+        ],
+      })
+      expect(rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'seeder']).code).toBe(0)
+      const work = rigor(repo.dir, ['work', '--worker', 'runner', '--max-nodes', '1'])
+      expect(work.code, work.stderr).toBe(0)
+      const shown = json(rigor(repo.dir, ['show', 'cross/a', '--json']))
+      expect(shown.verdict.sandbox).toBe('on')
+      expect(shown.verdict.status, readFileSync(join(repo.dir, 'experiments/cross/a/out/run.log'), 'utf8')).toBe('proven_accepted')
+
+      // every check re-runs the runner on data cut before the holdout (truncations, shuffled copies, costs, seeds), then
+      // the opening on the whole file: a wrong view in any of them fails a check, and the audit
+      const audited = rigor(repo.dir, ['audit', 'cross/a', '--auditor', 'alice', '--json'])
+      expect(audited.code, audited.stderr).toBe(0)
+      const audit = json(audited)
+      const failed = audit.checks
+        // PBO needs four trials with returns, this family has one
+        .filter((c: {name: string; result: string}) => c.result !== 'pass' && !(c.name === 'overfitting.pbo' && c.result === 'skipped'))
+        .map((c: {name: string; result: string; reason?: string}) => `${c.name} ${c.result}: ${c.reason}`)
+      expect(failed).toEqual([])
+      expect(audit.holdout.passed, audit.holdout.summary).toBe(true)
+      expect(audit.verdict).toBe('PASS')
+    },
+  )
 })

@@ -114,7 +114,7 @@ async function holdoutReturns(
   boundary: {from: string | undefined},
 ): Promise<Array<[string, number]>> {
   if (!boundary.from) return []
-  const rerun = await input.runner.run({data: tableData(input.full)})
+  const rerun = await input.runner.run({data: tableData(input.full), opening: true})
   if (!rerun.ok)
     throw new RigorError(`the node could not run on the full data to score the holdout: ${rerun.reason}`, {
       fix: 'fix the runner, then audit again',

@@ -3,6 +3,7 @@ import {rm} from 'node:fs/promises'
 import {extname, join} from 'node:path'
 import {artifactStore} from '../dag/artifact-store.js'
 import {stageRecordedInputs} from '../dag/inputs.js'
+import {declaredDataPaths, sealDeps, sealedDataOverlays} from '../dag/sealed-data.js'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {priceTableText, researchPart} from '../data/price-file.js'
 import {CheckFailedError, InputError} from '../errors.js'
@@ -135,6 +136,9 @@ async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?
           runner: ws.config.runner,
           warn: (m) => ws.warnOnce(m),
           inputs,
+          sealed: holdout
+            ? await sealedDataOverlays(sealDeps(ws, holdout), ws.store.derive(declaredDataPaths, snap).keys(), snap.commit, node.data)
+            : undefined,
         })
   const family = await resolveFamily(ws, snap, node)
   const ctx: CheckContext = {

@@ -4,7 +4,7 @@ import {join, resolve} from 'node:path'
 import type {PriceSeries} from '../backtest/prices.js'
 import {priceTableText, type PriceTable} from '../data/price-file.js'
 import {parseTimeout, readRunnerReport, runProcess} from '../dag/runner.js'
-import {sandboxPolicy} from '../dag/sandbox.js'
+import {sandboxPolicy, type Overlay} from '../dag/sandbox.js'
 import type {NodeFile, RunnerLimits, SandboxMode} from '../schemas/index.js'
 import {seriesByDate} from './csv.js'
 
@@ -38,6 +38,8 @@ export interface RerunRequest {
   seed?: number
   /** RIGOR_COST_MULTIPLIER: the one way the auditor raises costs (params are never touched) */
   costMultiplier?: number
+  /** the holdout's opening: the other data files show whole too, as the strategy would read them in that period */
+  opening?: boolean
 }
 
 /** Runs the node again on altered inputs: the built-in kit in process, any other runner as a process. */
@@ -60,6 +62,8 @@ export function processRunner(opts: {
   warn?: (message: string) => void
   /** the stage inputs the run read, staged again: RIGOR_INPUT_* and the directory the sandbox shows */
   inputs?: {env: Record<string, string>; dir: string}
+  /** with a sealed holdout: the other data files' research cuts (sealed-data.ts), shown in every re-run but the opening */
+  sealed?: Overlay[]
 }): AuditRunner {
   return {
     kind: 'process',
@@ -88,8 +92,12 @@ export function processRunner(opts: {
           sandbox: sandboxPolicy(opts.runner, opts.node.run),
           warn: opts.warn,
           readableDirs: opts.inputs ? [opts.inputs.dir] : [],
-          // a runner that opens the data file by its workspace path sees the altered copy too
-          overlays: dataPath && opts.node.data ? [{source: dataPath, target: resolve(opts.root, opts.node.data)}] : [],
+          // a runner that opens the data file by its workspace path sees the altered copy too, bound after the sealed
+          // files: a view of its directory (sealed-data.ts) holds a place for it
+          overlays: [
+            ...(req.opening ? [] : (opts.sealed ?? [])),
+            ...(dataPath && opts.node.data ? [{source: dataPath, target: resolve(opts.root, opts.node.data)}] : []),
+          ],
         })
         const report = await readRunnerReport(outDir, outcome, timeoutMs, opts.limits)
         if (!report.ok) return failed(report.reason)

@@ -14,10 +14,11 @@ import type {RunGroups} from '../proc.js'
 import type {RunnerLauncher} from './launcher.js'
 import {RUN_RECORD, runsDirectory} from './run-records.js'
 import {parseTimeout, readRunnerReport, runProcess, startWhen, VERDICT_JSON, type RunnerReport} from './runner.js'
-import {sandboxPolicy} from './sandbox.js'
+import {sandboxPolicy, type Overlay} from './sandbox.js'
+import {declaredDataPaths, sealDeps, sealedDataOverlays} from './sealed-data.js'
 import {blockDependents} from './scheduler.js'
 import {waitingOnRequirements} from './claim-order.js'
-import type {InputRecord, NodeFile, VerdictDraft} from '../schemas/index.js'
+import type {HoldoutConfig, InputRecord, NodeFile, VerdictDraft} from '../schemas/index.js'
 import {artifactStore} from './artifact-store.js'
 import {runFingerprint, stageInputs} from './inputs.js'
 import type {Snapshot} from '../state/store.js'
@@ -138,6 +139,8 @@ async function runClaimedNode(
     }
     const startGate = opts.startGate
     const inputs = staging?.ok ? staging.staged : undefined
+    // with a sealed holdout, the other nodes' data files show their research cut too (sealed-data.ts)
+    const sealed = ws.config.holdout ? await otherDataSealed(ws, claimed, ws.config.holdout) : []
     const outcome = await runProcess({
       node: claimed,
       workspaceRoot: ws.root,
@@ -148,7 +151,8 @@ async function runClaimedNode(
       extraEnv: inputs?.env,
       readableDirs: inputs ? [inputs.dir] : [],
       // a runner that opens the data file by its workspace path sees the committed bytes too
-      overlays: data && 'path' in data ? [{source: data.path, target: resolve(ws.root, claimed.data!)}] : [],
+      // after the sealed ones: a view of its directory (sealed-data.ts) holds a place for it
+      overlays: [...sealed, ...(data && 'path' in data ? [{source: data.path, target: resolve(ws.root, claimed.data!)}] : [])],
       signal: stop.signal,
       sandbox: sandboxPolicy(ws.config.runner, claimed.run),
       warn: (m) => ws.warnOnce(m),
@@ -206,6 +210,13 @@ async function committedData(ws: Workspace, node: NodeFile): Promise<string> {
   const file = await committedDataFile(ws.repo, tip, node.data!, {file: `experiments/${node.id}/node.yaml`, field: 'data'})
   if (ws.config.holdout) return researchDataFile(ws.repo, file.oid, node.data!, ws.config.holdout, extname(node.data!))
   return materialiseBlob(ws.repo, file.oid, extname(node.data!))
+}
+
+/** The overlays sealing the holdout of every data file the branch's nodes declare but this node's own. */
+async function otherDataSealed(ws: Workspace, node: NodeFile, holdout: HoldoutConfig): Promise<Overlay[]> {
+  const snap = await ws.currentSnapshot()
+  const paths = ws.store.derive(declaredDataPaths, snap)
+  return sealedDataOverlays(sealDeps(ws, holdout), paths.keys(), snap.commit, node.data)
 }
 
 /** A run whose verdict declares an artifact that was left out (a refused name, a link, a limit) proves nothing: inconclusive. */

@@ -1,0 +1,142 @@
+import {spawnSync} from 'node:child_process'
+import {mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import fc from 'fast-check'
+import {afterEach, describe, expect, it} from 'vitest'
+import {sandboxArgv} from '../../../src/core/dag/sandbox.js'
+import {declaredDataPaths, sealDeps, sealedDataOverlays, VIEW_FROM} from '../../../src/core/dag/sealed-data.js'
+import {Repo} from '../../../src/core/git/repo.js'
+import type {NodeFile} from '../../../src/core/schemas/index.js'
+import type {NodeRecord, Snapshot} from '../../../src/core/state/store.js'
+import {gitRepo, type TempRepo} from '../../helpers/git-repo.js'
+
+const record = (id: string, data: string | undefined): NodeRecord => ({
+  id,
+  nodeOid: `${id}-${data}`,
+  node: {id, ...(data === undefined ? {} : {data})} as unknown as NodeFile,
+})
+const snapshot = (nodes: Map<string, NodeRecord>): Snapshot => ({commit: undefined, tree: undefined, nodes})
+
+describe('the data paths the nodes declare, kept from commit to commit', () => {
+  it('equal what is counted from every node, after any run of commits', () => {
+    const data = fc.option(fc.constantFrom('a.csv', 'b.csv', 'data/c.csv'), {nil: undefined})
+    const change = fc.tuple(fc.integer({min: 0, max: 12}), fc.option(data, {nil: null}))
+    fc.assert(
+      fc.property(
+        fc.array(data, {maxLength: 12}),
+        fc.array(fc.array(change, {minLength: 1, maxLength: 4}), {maxLength: 6}),
+        (initial, commits) => {
+          let nodes = new Map(initial.map((d, i) => [`n${i}`, record(`n${i}`, d)]))
+          let paths = declaredDataPaths.build(snapshot(nodes))
+          for (const changes of commits) {
+            const next = new Map(nodes)
+            for (const [i, d] of changes) {
+              if (d === null) next.delete(`n${i}`)
+              else next.set(`n${i}`, record(`n${i}`, d))
+            }
+            const prev = paths
+            const prevCopy = new Map(prev)
+            paths = declaredDataPaths.update(prev, snapshot(next), {from: nodes, to: next, ids: [...changes.map(([i]) => `n${i}`), 'n0']})
+            // a new value, never the last one changed: older snapshots may hold it
+            expect(prev).toEqual(prevCopy)
+            expect(new Map(paths)).toEqual(new Map(declaredDataPaths.build(snapshot(next))))
+            nodes = next
+          }
+        },
+      ),
+    )
+  })
+
+  it('a commit that changes no data path hands back the same map', () => {
+    const nodes = new Map([['n0', record('n0', 'a.csv')]])
+    const paths = declaredDataPaths.build(snapshot(nodes))
+    const next = new Map([['n0', {...record('n0', 'a.csv'), nodeOid: 'claimed'}]])
+    expect(declaredDataPaths.update(paths, snapshot(next), {from: nodes, to: next, ids: ['n0']})).toBe(paths)
+  })
+})
+
+const PRICES = `date,close\n${Array.from({length: 10}, (_, i) => `2026-01-${String(i + 1).padStart(2, '0')},${100 + i}`).join('\n')}\n`
+
+describe('the overlays that seal the other data files', () => {
+  let repo: TempRepo
+  let opened: Repo | undefined
+  afterEach(async () => {
+    await opened?.close()
+    opened = undefined
+    repo?.cleanup()
+  })
+
+  it('each declared file in the working tree shows its committed research cut; one that cannot be cut shows empty; the own and the absent are left alone', async () => {
+    repo = gitRepo()
+    for (const name of ['own.csv', 'other.csv', 'committed-elsewhere.csv']) writeFileSync(join(repo.dir, name), PRICES)
+    writeFileSync(join(repo.dir, 'notes.csv'), 'no,dates\n1,2\n')
+    repo.git('add', '.')
+    repo.git('commit', '-qm', 'data')
+    const commit = repo.git('rev-parse', 'HEAD').trim()
+    // changed in the working tree after the commit: the cut is of what is committed, never of the working tree
+    writeFileSync(join(repo.dir, 'other.csv'), `${PRICES}2026-02-01,999\n`)
+    writeFileSync(join(repo.dir, 'untracked.csv'), PRICES)
+    opened = await Repo.open(repo.dir)
+    const overlays = await sealedDataOverlays(
+      sealDeps({repo: opened, root: repo.dir}, {fraction: 0.3}),
+      ['other.csv', 'own.csv', 'notes.csv', 'untracked.csv', 'absent.csv'],
+      commit,
+      'own.csv',
+    )
+    const byTarget = new Map(overlays.map((o) => [o.target.slice(repo.dir.length + 1), o.source]))
+    expect([...byTarget.keys()]).toEqual(['notes.csv', 'other.csv', 'untracked.csv'])
+    // the first 7 of 10 rows: the last 30% sealed
+    const cut = readFileSync(byTarget.get('other.csv')!, 'utf8').trim().split('\n')
+    expect(cut.at(-1)).toMatch(/^2026-01-07,/)
+    expect(cut).toHaveLength(8)
+    // no dates to cut by, or not on the branch: hidden rather than shown whole
+    expect(byTarget.get('notes.csv')).toBe('/dev/null')
+    expect(byTarget.get('untracked.csv')).toBe('/dev/null')
+  })
+
+  it('a directory of many declared files is one view: their cuts, its other entries bound back, its links kept; the sandbox shows it so', async () => {
+    repo = gitRepo()
+    const data = join(repo.dir, 'data')
+    mkdirSync(join(data, 'sub'), {recursive: true})
+    const names = Array.from({length: VIEW_FROM + 2}, (_, i) => `asset${i}.csv`)
+    for (const name of [...names, 'own.csv']) writeFileSync(join(data, name), PRICES)
+    writeFileSync(join(data, 'README.md'), 'about the data\n')
+    writeFileSync(join(data, 'sub', 'inner.txt'), 'inner\n')
+    symlinkSync('asset0.csv', join(data, 'latest.csv'))
+    repo.git('add', '.')
+    repo.git('commit', '-qm', 'data')
+    const commit = repo.git('rev-parse', 'HEAD').trim()
+    opened = await Repo.open(repo.dir)
+    const deps = sealDeps({repo: opened, root: repo.dir}, {fraction: 0.3})
+    const declared = [...names, 'own.csv'].map((n) => `data/${n}`)
+    const overlays = await sealedDataOverlays(deps, declared, commit, 'data/own.csv')
+    // the view over the directory first, then what is bound back onto it: not the declared files, not the own one
+    expect(overlays.map((o) => o.target.slice(repo.dir.length + 1))).toEqual(['data', 'data/README.md', 'data/sub'])
+    expect(overlays[0]!.source.startsWith(deps.viewsDir)).toBe(true)
+    // the same entries again: the same view, made once
+    expect((await sealedDataOverlays(deps, declared, commit, 'data/own.csv'))[0]!.source).toBe(overlays[0]!.source)
+
+    const script =
+      'tail -n 1 data/asset3.csv; tail -n 1 data/latest.csv; cat data/README.md data/sub/inner.txt; wc -c < data/own.csv; echo x > data/asset3.csv || echo refused'
+    const [program, args] = sandboxArgv({root: repo.dir, readable: [], writable: [], overlays, network: false}, '/bin/sh', ['-c', script])
+    const shown = spawnSync(program, args, {encoding: 'utf8'})
+    expect(shown.stdout.trim().split('\n')).toEqual([
+      // the first 7 of 10 rows, through the file and through the link to another one
+      expect.stringMatching(/^2026-01-07,/),
+      expect.stringMatching(/^2026-01-07,/),
+      'about the data',
+      'inner',
+      // the own file is a place for the run's own overlay, bound after these
+      '0',
+      'refused',
+    ])
+    // the host's directory is as it was
+    expect(readFileSync(join(data, 'asset3.csv'), 'utf8')).toBe(PRICES)
+
+    // a new version of one file: another view
+    writeFileSync(join(data, 'asset3.csv'), `${PRICES}2026-02-01,999\n`)
+    repo.git('commit', '-qam', 'more data')
+    const next = await sealedDataOverlays(deps, declared, repo.git('rev-parse', 'HEAD').trim(), 'data/own.csv')
+    expect(next[0]!.source).not.toBe(overlays[0]!.source)
+  })
+})
