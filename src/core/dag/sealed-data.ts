@@ -88,7 +88,7 @@ export async function sealedDataOverlays(
 ): Promise<Overlay[]> {
   const byDir = new Map<string, Map<string, string>>()
   for (const path of [...paths].sort()) {
-    if (path === own || !isFile(resolve(deps.root, path))) continue
+    if (!isFile(resolve(deps.root, path))) continue
     const dir = posix.dirname(path)
     const cuts = byDir.get(dir) ?? new Map<string, string>()
     cuts.set(posix.basename(path), await researchCut(deps, path, commit))
@@ -98,10 +98,9 @@ export async function sealedDataOverlays(
   const overlays: Overlay[] = []
   for (const [dir, cuts] of [...byDir].sort(([a], [b]) => depth(a) - depth(b) || (a < b ? -1 : 1))) {
     const at = resolve(deps.root, dir)
-    if (dir !== '.' && cuts.size >= VIEW_FROM) {
-      const keep = own && posix.dirname(own) === dir ? [posix.basename(own)] : []
-      overlays.push(...directoryView(at, cuts, keep, deps.viewsDir))
-    } else for (const [name, source] of cuts) overlays.push({source, target: resolve(at, name)})
+    // the own file is in the view too (the run's overlay lands on it): every node of the directory shares one view
+    if (dir !== '.' && cuts.size >= VIEW_FROM) overlays.push(...directoryView(at, cuts, deps.viewsDir))
+    else for (const [name, source] of cuts) if (posix.join(dir, name) !== own) overlays.push({source, target: resolve(at, name)})
   }
   return overlays
 }

@@ -32,25 +32,23 @@ type Entry = {name: string; kind: 'cut'; source: string} | {name: string; kind: 
 
 /**
  * The overlays showing `dir` (a host path) with `cuts` (name -> the file to
- * show) in place of those entries; `keep` names entries some later overlay is
- * bound onto (a placeholder file, nothing bound back). A `.git` inside is not
- * shown, nor are sockets, pipes and devices.
+ * show) in place of those entries. A `.git` inside is not shown, nor are
+ * sockets, pipes and devices.
  */
-export function directoryView(dir: string, cuts: ReadonlyMap<string, string>, keep: readonly string[], viewsDir: string): Overlay[] {
+export function directoryView(dir: string, cuts: ReadonlyMap<string, string>, viewsDir: string): Overlay[] {
   const entries: Entry[] = []
   for (const entry of readdirSync(dir, {withFileTypes: true}).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const name = entry.name
     const source = cuts.get(name)
     if (source !== undefined) entries.push({name, kind: 'cut', source})
     else if (name === '.git') continue
-    else if (keep.includes(name)) entries.push({name, kind: 'file'})
     else if (entry.isSymbolicLink()) entries.push({name, kind: 'link', text: readlinkSync(join(dir, name))})
     else if (entry.isDirectory()) entries.push({name, kind: 'dir'})
     else if (entry.isFile()) entries.push({name, kind: 'file'})
   }
   const view = join(viewsDir, createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 32))
   if (!existsSync(view)) makeView(view, entries)
-  const backs = entries.filter((e) => (e.kind === 'file' || e.kind === 'dir') && !keep.includes(e.name))
+  const backs = entries.filter((e) => e.kind === 'file' || e.kind === 'dir')
   return [{source: view, target: dir}, ...backs.map((e) => ({source: join(dir, e.name), target: join(dir, e.name)}))]
 }
 
