@@ -17,6 +17,7 @@ for (const bench of [
   'remote-work.js',
   'spawn-cost.js',
   'sandbox-cost.js',
+  'sealed-data.js',
   'fs-calls.js',
   'backtest.js',
   'site.js',
