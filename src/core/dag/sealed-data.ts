@@ -12,9 +12,8 @@
  * instead as one view (sealed-view.ts): their cuts, and its other entries
  * bound back.
  */
-import {statSync} from 'node:fs'
 import {extname, join, posix, resolve} from 'node:path'
-import {committedDataFile} from '../state/data-files.js'
+import {committedDataFile, isRegularFile} from '../state/data-files.js'
 import {researchDataFile} from '../state/holdout.js'
 import {InputError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
@@ -88,7 +87,7 @@ export async function sealedDataOverlays(
 ): Promise<Overlay[]> {
   const byDir = new Map<string, Map<string, string>>()
   for (const path of [...paths].sort()) {
-    if (!isFile(resolve(deps.root, path))) continue
+    if (!isRegularFile(resolve(deps.root, path))) continue
     const dir = posix.dirname(path)
     const cuts = byDir.get(dir) ?? new Map<string, string>()
     cuts.set(posix.basename(path), await researchCut(deps, path, commit))
@@ -114,13 +113,5 @@ async function researchCut(deps: {repo: Repo; holdout: HoldoutConfig}, path: str
     // the node that declares it reports why, in its own runs; here it is hidden rather than shown whole
     if (err instanceof InputError) return EMPTY
     throw err
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile()
-  } catch {
-    return false
   }
 }

@@ -1,3 +1,4 @@
+import {statSync} from 'node:fs'
 import {chmod, mkdir, rename, stat, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {InputError, MissingObjectError} from '../errors.js'
@@ -67,4 +68,13 @@ export async function materialiseBlob(repo: Repo, oid: string, suffix = ''): Pro
   await chmod(tmp, 0o444)
   await rename(tmp, file)
   return file
+}
+
+/** Whether `path` is a regular file (following links); false for anything that cannot be looked at. Synchronous: a few microseconds, against tens through the thread pool. */
+export function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
 }

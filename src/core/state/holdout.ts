@@ -1,9 +1,9 @@
 import {createHash} from 'node:crypto'
-import {statSync} from 'node:fs'
 import {chmod, mkdir, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {holdoutStart, priceTableText, readPriceTable, researchPart, type HoldoutCut, type PriceTable} from '../data/price-file.js'
 import {InputError, MissingObjectError} from '../errors.js'
+import {isRegularFile} from './data-files.js'
 import type {Repo} from '../git/repo.js'
 import type {HoldoutConfig} from '../schemas/index.js'
 
@@ -26,8 +26,8 @@ export async function researchDataFile(repo: Repo, oid: string, dataPath: string
   const cut = holdoutCut(holdout)
   const dir = join(repo.paths.commonDir, 'rigor', 'data')
   const file = join(dir, `${oid}.research-${createHash('sha256').update(JSON.stringify(cut)).digest('hex').slice(0, 12)}${suffix}`)
-  // one look for each run and each sealed file (sealed-data.ts): synchronous, a few microseconds against tens through the pool
-  if (isFile(file)) return file
+  // one look for each run and each sealed file (sealed-data.ts)
+  if (isRegularFile(file)) return file
   const blob = await repo.cat.read(oid)
   if (blob?.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
   let table: PriceTable
@@ -45,12 +45,4 @@ export async function researchDataFile(repo: Repo, oid: string, dataPath: string
   await chmod(tmp, 0o444)
   await rename(tmp, file)
   return file
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile()
-  } catch {
-    return false
-  }
 }
