@@ -12,6 +12,7 @@
  * instead as one view (sealed-view.ts): their cuts, and its other entries
  * bound back.
  */
+import {realpathSync} from 'node:fs'
 import {extname, join, posix, resolve} from 'node:path'
 import {committedDataFile, isRegularFile} from '../state/data-files.js'
 import {researchDataFile} from '../state/holdout.js'
@@ -76,7 +77,7 @@ export interface SealDeps {
  * (which the run shows itself, bound after these): each path that holds a
  * regular file in the working tree shows the research cut of the file
  * committed at `commit`. Paths with nothing there are left alone: there is
- * nothing to read. Shallower directories come first, so that what is shown
+ * nothing to read; so are paths through a symbolic link (plainFileAt). Shallower directories come first, so that what is shown
  * inside a view is bound on top of it.
  */
 export async function sealedDataOverlays(
@@ -86,8 +87,9 @@ export async function sealedDataOverlays(
   own: string | undefined,
 ): Promise<Overlay[]> {
   const byDir = new Map<string, Map<string, string>>()
+  const realRoot = realpathOrUndefined(deps.root)
   for (const path of [...paths].sort()) {
-    if (!isRegularFile(resolve(deps.root, path))) continue
+    if (!realRoot || !plainFileAt(realRoot, resolve(deps.root, path), path)) continue
     const dir = posix.dirname(path)
     const cuts = byDir.get(dir) ?? new Map<string, string>()
     cuts.set(posix.basename(path), await researchCut(deps, path, commit))
@@ -102,6 +104,25 @@ export async function sealedDataOverlays(
     else for (const [name, source] of cuts) if (posix.join(dir, name) !== own) overlays.push({source, target: resolve(at, name)})
   }
   return overlays
+}
+
+/**
+ * Whether the working tree holds a regular file at `path`, reached through no
+ * symbolic link. git records no file behind a link, so no node can have its
+ * data there; and a link may lead anywhere (out of the workspace, into a file
+ * sealed under its own path, onto /bin/sh), where showing a cut or an empty
+ * file would hide what other runs need.
+ */
+function plainFileAt(realRoot: string, target: string, path: string): boolean {
+  return realpathOrUndefined(target) === join(realRoot, path) && isRegularFile(target)
+}
+
+function realpathOrUndefined(path: string): string | undefined {
+  try {
+    return realpathSync.native(path)
+  } catch {
+    return undefined
+  }
 }
 
 /** The research cut of `path` as committed at `commit`, or an empty file where it cannot be cut. */

@@ -1,5 +1,6 @@
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -92,6 +93,32 @@ describe('the overlays that seal the other data files', () => {
     // no dates to cut by, or not on the branch: hidden rather than shown whole
     expect(byTarget.get('notes.csv')).toBe('/dev/null')
     expect(byTarget.get('untracked.csv')).toBe('/dev/null')
+  })
+
+  it('a path through a symbolic link is left alone: git holds no file behind a link, and the link may lead anywhere', async () => {
+    repo = gitRepo()
+    mkdirSync(join(repo.dir, 'sub'))
+    writeFileSync(join(repo.dir, 'sub', 'x.csv'), PRICES)
+    symlinkSync('sub', join(repo.dir, 'linked'))
+    symlinkSync('sub/x.csv', join(repo.dir, 'alias.csv'))
+    // out of the workspace: were it shown empty, the host file behind it would be hidden from every run
+    const outside = mkdtempSync(join(tmpdir(), 'rigor-outside-'))
+    try {
+      writeFileSync(join(outside, 'tool'), 'a host file\n')
+      symlinkSync(outside, join(repo.dir, 'ext'))
+      repo.git('add', '.')
+      repo.git('commit', '-qm', 'data and links')
+      opened = await Repo.open(repo.dir)
+      const overlays = await sealedDataOverlays(
+        sealDeps({repo: opened, root: repo.dir}, {fraction: 0.3}),
+        ['sub/x.csv', 'linked/x.csv', 'alias.csv', 'ext/tool'],
+        repo.git('rev-parse', 'HEAD').trim(),
+        undefined,
+      )
+      expect(overlays.map((o) => o.target.slice(repo.dir.length + 1))).toEqual(['sub/x.csv'])
+    } finally {
+      rmSync(outside, {recursive: true, force: true})
+    }
   })
 
   it('a directory of many declared files is one view: their cuts, its other entries bound back, its links kept; the sandbox shows it so', async () => {
