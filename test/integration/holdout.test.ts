@@ -201,4 +201,26 @@ return close.map(() => 1)`,
       expect(audit.verdict).toBe('PASS')
     },
   )
+
+  it('a run whose other data files cannot be sealed does not start: inconclusive, with the reason', () => {
+    repo = workspace()
+    mkdirSync(join(repo.dir, 'data'))
+    const files = Array.from({length: VIEW_FROM}, (_, i) => `data/asset${i}.csv`)
+    for (const [i, file] of files.entries()) writeFileSync(join(repo.dir, file), pricesCsv({rows: ROWS, seed: 30 + i}))
+    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify({version: 1, teams: [{name: 'default'}], holdout: {fraction: 0.2}}))
+    repo.git('add', '.')
+    repo.git('commit', '-qm', 'data, a sealed holdout')
+    // where the directory's view would be made, a file: the view cannot be made
+    mkdirSync(join(repo.dir, '.git', 'rigor'), {recursive: true})
+    writeFileSync(join(repo.dir, '.git', 'rigor', 'views'), 'in the way\n')
+    const ran = [process.execPath, '-e', "require('fs').writeFileSync(process.env.RIGOR_OUT + '/ran.txt', 'ran')"]
+    writeSpec(repo.dir, {nodes: files.map((data, i) => ({id: `assets/n${i}`, team: 'default', run: {command: ran}, data}))})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const work = rigor(repo.dir, ['work', '--max-nodes', '1'])
+    expect(work.code, work.stderr).toBe(0)
+    const verdict = json(rigor(repo.dir, ['show', 'assets/n0', '--json'])).verdict
+    expect(verdict.status).toBe('inconclusive')
+    expect(verdict.reason).toContain('the holdout of the other data files cannot be sealed')
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main', 'experiments/assets/n0')).not.toContain('ran.txt')
+  })
 })

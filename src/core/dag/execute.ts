@@ -118,7 +118,22 @@ async function runClaimedNode(
       : undefined
     const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
     const staging = claimed.inputs?.length ? await stageInputs(ws, claimed, join(runDir, 'inputs'), store) : undefined
-    const problem = data && 'problem' in data ? data.problem : staging && !staging.ok ? staging.problem : undefined
+    // with a sealed holdout, the other nodes' data files show their research cut too (sealed-data.ts); where that
+    // cannot be done (a directory rigor may not read, a full disk) the run does not start unsealed
+    const sealing = ws.config.holdout
+      ? await otherDataSealed(ws, claimed, ws.config.holdout).then(
+          (overlays) => ({overlays}),
+          (err: unknown) => ({problem: `the holdout of the other data files cannot be sealed: ${(err as Error).message}`}),
+        )
+      : {overlays: []}
+    const problem =
+      data && 'problem' in data
+        ? data.problem
+        : staging && !staging.ok
+          ? staging.problem
+          : 'problem' in sealing
+            ? sealing.problem
+            : undefined
     if (problem !== undefined) {
       const go = await startWhen(opts.startGate, stop.signal)
       watcher.stop()
@@ -139,8 +154,7 @@ async function runClaimedNode(
     }
     const startGate = opts.startGate
     const inputs = staging?.ok ? staging.staged : undefined
-    // with a sealed holdout, the other nodes' data files show their research cut too (sealed-data.ts)
-    const sealed = ws.config.holdout ? await otherDataSealed(ws, claimed, ws.config.holdout) : []
+    const sealed = 'overlays' in sealing ? sealing.overlays : []
     const outcome = await runProcess({
       node: claimed,
       workspaceRoot: ws.root,
