@@ -12,12 +12,15 @@
  * instead as one view (sealed-view.ts): their cuts, and its other entries
  * bound back.
  */
-import {realpathSync} from 'node:fs'
+import {lstatSync, readdirSync, realpathSync} from 'node:fs'
 import {extname, join, posix, resolve} from 'node:path'
-import {committedDataFile, isRegularFile} from '../state/data-files.js'
-import {researchDataFile} from '../state/holdout.js'
+import {EXECUTABLE_MODE} from '../state/data-files.js'
+import {researchCutName, researchCutsDir, researchCutTag, researchDataFile} from '../state/holdout.js'
 import {InputError} from '../errors.js'
+import {FILE_MODE, TREE_MODE, type TreeEntry} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
+import {treeEntryInfo} from '../git/tree-walk.js'
+import {workspacePathProblem} from '../validation.js'
 import type {HoldoutConfig} from '../schemas/index.js'
 import type {DerivedKind, NodeRecord, Snapshot, SnapshotDelta} from '../state/store.js'
 import type {Overlay} from './sandbox.js'
@@ -76,9 +79,14 @@ export interface SealDeps {
  * The overlays that seal the holdout of every declared data file but `own`
  * (which the run shows itself, bound after these): each path that holds a
  * regular file in the working tree shows the research cut of the file
- * committed at `commit`. Paths with nothing there are left alone: there is
- * nothing to read; so are paths through a symbolic link (plainFileAt). Shallower directories come first, so that what is shown
- * inside a view is bound on top of it.
+ * committed at `commit`. Left alone: paths with nothing there (there is
+ * nothing to read), and paths through a symbolic link (git records no file
+ * behind a link, so no node can have its data there; and a link may lead
+ * anywhere: out of the workspace, onto a file sealed under its own path, onto
+ * /bin/sh, where a cut or an empty file would hide what other runs need).
+ * Shallower directories come first, so that what is shown inside a view is
+ * bound on top of it. Per directory, one look at its committed tree and at
+ * its real path; per file, one `lstat`: a thousand files cost milliseconds.
  */
 export async function sealedDataOverlays(
   deps: SealDeps,
@@ -86,35 +94,81 @@ export async function sealedDataOverlays(
   commit: string | undefined,
   own: string | undefined,
 ): Promise<Overlay[]> {
-  const byDir = new Map<string, Map<string, string>>()
   const realRoot = realpathOrUndefined(deps.root)
-  for (const path of [...paths].sort()) {
-    if (!realRoot || !plainFileAt(realRoot, resolve(deps.root, path), path)) continue
+  if (!realRoot) return []
+  const byDir = new Map<string, string[]>()
+  for (const path of new Set(paths)) {
+    // a path no node could have as data (absolute, `..`, into .git) is not looked at
+    if (workspacePathProblem(path) !== undefined) continue
     const dir = posix.dirname(path)
-    const cuts = byDir.get(dir) ?? new Map<string, string>()
-    cuts.set(posix.basename(path), await researchCut(deps, path, commit))
-    byDir.set(dir, cuts)
+    const names = byDir.get(dir)
+    if (names) names.push(posix.basename(path))
+    else byDir.set(dir, [posix.basename(path)])
   }
+  const tree = commit ? await deps.repo.commitTree(commit) : undefined
+  const cutsDir = researchCutsDir(deps.repo)
+  const cutsOnDisk = new Set(listNames(cutsDir))
+  const tag = researchCutTag(deps.holdout)
   const depth = (dir: string) => (dir === '.' ? 0 : dir.split('/').length)
   const overlays: Overlay[] = []
-  for (const [dir, cuts] of [...byDir].sort(([a], [b]) => depth(a) - depth(b) || (a < b ? -1 : 1))) {
+  for (const [dir, names] of [...byDir].sort(([a], [b]) => depth(a) - depth(b) || (a < b ? -1 : 1))) {
     const at = resolve(deps.root, dir)
+    if (realpathOrUndefined(at) !== (dir === '.' ? realRoot : join(realRoot, dir))) continue
+    const committed = tree ? await committedEntries(deps.repo, tree, dir) : new Map<string, TreeEntry>()
+    const cuts = new Map<string, string>()
+    for (const name of names.sort()) {
+      if (!isPlainFile(join(at, name))) continue
+      const entry = committed.get(name)
+      if (!entry || !REGULAR_MODES.has(entry.mode)) {
+        // not on the branch as a file: hidden rather than shown whole; the node that declares it reports why
+        cuts.set(name, EMPTY)
+        continue
+      }
+      const known = researchCutName(entry.oid, tag, extname(name))
+      cuts.set(name, cutsOnDisk.has(known) ? join(cutsDir, known) : await researchCut(deps, entry.oid, posix.join(dir, name)))
+    }
+    if (cuts.size === 0) continue
     // the own file is in the view too (the run's overlay lands on it): every node of the directory shares one view
     if (dir !== '.' && cuts.size >= VIEW_FROM) overlays.push(...directoryView(at, cuts, deps.viewsDir))
-    else for (const [name, source] of cuts) if (posix.join(dir, name) !== own) overlays.push({source, target: resolve(at, name)})
+    else for (const [name, source] of cuts) if (posix.join(dir, name) !== own) overlays.push({source, target: join(at, name)})
   }
   return overlays
 }
 
-/**
- * Whether the working tree holds a regular file at `path`, reached through no
- * symbolic link. git records no file behind a link, so no node can have its
- * data there; and a link may lead anywhere (out of the workspace, into a file
- * sealed under its own path, onto /bin/sh), where showing a cut or an empty
- * file would hide what other runs need.
- */
-function plainFileAt(realRoot: string, target: string, path: string): boolean {
-  return realpathOrUndefined(target) === join(realRoot, path) && isRegularFile(target)
+const REGULAR_MODES = new Set([FILE_MODE, EXECUTABLE_MODE])
+
+/** The entries of `dir` in `tree`, by name; none where the tree has no such directory. */
+async function committedEntries(repo: Repo, tree: string, dir: string): Promise<Map<string, TreeEntry>> {
+  const at = dir === '.' ? {mode: TREE_MODE, oid: tree} : await treeEntryInfo(repo, tree, dir)
+  if (!at || at.mode !== TREE_MODE) return new Map()
+  return new Map((await repo.readTreeEntries(at.oid)).map((e) => [e.name, e]))
+}
+
+/** The research cut of blob `oid` (the file `path`), made now; an empty file where it cannot be cut (no dates). */
+async function researchCut(deps: {repo: Repo; holdout: HoldoutConfig}, oid: string, path: string): Promise<string> {
+  try {
+    return await researchDataFile(deps.repo, oid, path, deps.holdout, extname(path))
+  } catch (err) {
+    if (err instanceof InputError) return EMPTY
+    throw err
+  }
+}
+
+/** A regular file that is not itself a link. */
+function isPlainFile(path: string): boolean {
+  try {
+    return lstatSync(path).isFile()
+  } catch {
+    return false
+  }
+}
+
+function listNames(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+  } catch {
+    return []
+  }
 }
 
 function realpathOrUndefined(path: string): string | undefined {
@@ -122,17 +176,5 @@ function realpathOrUndefined(path: string): string | undefined {
     return realpathSync.native(path)
   } catch {
     return undefined
-  }
-}
-
-/** The research cut of `path` as committed at `commit`, or an empty file where it cannot be cut. */
-async function researchCut(deps: {repo: Repo; holdout: HoldoutConfig}, path: string, commit: string | undefined): Promise<string> {
-  try {
-    const file = await committedDataFile(deps.repo, commit, path, {field: 'data'})
-    return await researchDataFile(deps.repo, file.oid, path, deps.holdout, extname(path))
-  } catch (err) {
-    // the node that declares it reports why, in its own runs; here it is hidden rather than shown whole
-    if (err instanceof InputError) return EMPTY
-    throw err
   }
 }

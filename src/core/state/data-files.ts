@@ -7,7 +7,8 @@ import type {Repo} from '../git/repo.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
 import {workspacePathProblem} from '../validation.js'
 
-const EXECUTABLE_MODE = '100755'
+/** git's mode of an executable file: data committed with it is data all the same */
+export const EXECUTABLE_MODE = '100755'
 
 export interface CommittedFile {
   path: string

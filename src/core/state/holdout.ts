@@ -16,6 +16,19 @@ export function holdoutBoundary(table: PriceTable, holdout: HoldoutConfig): {ind
   return {index, from: table.rows[index]?.[table.columns.date], rows: table.rows.length}
 }
 
+/** Where research cuts are written (.git/rigor/data/, beside the materialised blobs). */
+export const researchCutsDir = (repo: Repo): string => join(repo.paths.commonDir, 'rigor', 'data')
+
+/** What names the cut a holdout makes, in the names of its files (researchCutName). */
+export const researchCutTag = (holdout: HoldoutConfig): string =>
+  `research-${createHash('sha256')
+    .update(JSON.stringify(holdoutCut(holdout)))
+    .digest('hex')
+    .slice(0, 12)}`
+
+/** The file name of blob `oid`'s research cut (`tag`: researchCutTag), in researchCutsDir: the same blob and cut, the same file. */
+export const researchCutName = (oid: string, tag: string, suffix: string): string => `${oid}.${tag}${suffix}`
+
 /**
  * The data a research run may see: the committed data file cut before the
  * holdout, written once per blob and cut under .git/rigor/data/ (read-only). A
@@ -24,9 +37,8 @@ export function holdoutBoundary(table: PriceTable, holdout: HoldoutConfig): {ind
  */
 export async function researchDataFile(repo: Repo, oid: string, dataPath: string, holdout: HoldoutConfig, suffix: string): Promise<string> {
   const cut = holdoutCut(holdout)
-  const dir = join(repo.paths.commonDir, 'rigor', 'data')
-  const file = join(dir, `${oid}.research-${createHash('sha256').update(JSON.stringify(cut)).digest('hex').slice(0, 12)}${suffix}`)
-  // one look for each run and each sealed file (sealed-data.ts)
+  const dir = researchCutsDir(repo)
+  const file = join(dir, researchCutName(oid, researchCutTag(holdout), suffix))
   if (isRegularFile(file)) return file
   const blob = await repo.cat.read(oid)
   if (blob?.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)

@@ -95,7 +95,7 @@ describe('the overlays that seal the other data files', () => {
     expect(byTarget.get('untracked.csv')).toBe('/dev/null')
   })
 
-  it('a path through a symbolic link is left alone: git holds no file behind a link, and the link may lead anywhere', async () => {
+  it('a path through a symbolic link, or out of the workspace, is left alone: git holds no file there, and a link may lead anywhere', async () => {
     repo = gitRepo()
     mkdirSync(join(repo.dir, 'sub'))
     writeFileSync(join(repo.dir, 'sub', 'x.csv'), PRICES)
@@ -105,18 +105,22 @@ describe('the overlays that seal the other data files', () => {
     const outside = mkdtempSync(join(tmpdir(), 'rigor-outside-'))
     try {
       writeFileSync(join(outside, 'tool'), 'a host file\n')
+      // and beside the workspace, by a path no node could have (validation.ts refuses `..`)
+      const beside = `${repo.dir.split('/').pop()}-beside.csv`
+      writeFileSync(join(repo.dir, '..', beside), PRICES)
       symlinkSync(outside, join(repo.dir, 'ext'))
       repo.git('add', '.')
       repo.git('commit', '-qm', 'data and links')
       opened = await Repo.open(repo.dir)
       const overlays = await sealedDataOverlays(
         sealDeps({repo: opened, root: repo.dir}, {fraction: 0.3}),
-        ['sub/x.csv', 'linked/x.csv', 'alias.csv', 'ext/tool'],
+        ['sub/x.csv', 'linked/x.csv', 'alias.csv', 'ext/tool', `../${beside}`],
         repo.git('rev-parse', 'HEAD').trim(),
         undefined,
       )
       expect(overlays.map((o) => o.target.slice(repo.dir.length + 1))).toEqual(['sub/x.csv'])
     } finally {
+      rmSync(join(repo.dir, '..', `${repo.dir.split('/').pop()}-beside.csv`), {force: true})
       rmSync(outside, {recursive: true, force: true})
     }
   })
