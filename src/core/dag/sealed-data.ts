@@ -14,10 +14,10 @@
  */
 import {lstatSync, readdirSync, realpathSync} from 'node:fs'
 import {extname, join, posix, resolve} from 'node:path'
-import {EXECUTABLE_MODE} from '../state/data-files.js'
+import {isFileMode} from '../state/data-files.js'
 import {researchCutName, researchCutsDir, researchCutTag, researchDataFile} from '../state/holdout.js'
 import {InputError} from '../errors.js'
-import {FILE_MODE, TREE_MODE, type TreeEntry} from '../git/objects.js'
+import {TREE_MODE, type TreeEntry} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
 import {workspacePathProblem} from '../validation.js'
@@ -119,7 +119,7 @@ export async function sealedDataOverlays(
     for (const name of names.sort()) {
       if (!isPlainFile(join(at, name))) continue
       const entry = committed.get(name)
-      if (!entry || !REGULAR_MODES.has(entry.mode)) {
+      if (!entry || !isFileMode(entry.mode)) {
         // not on the branch as a file: hidden rather than shown whole; the node that declares it reports why
         cuts.set(name, EMPTY)
         continue
@@ -134,8 +134,6 @@ export async function sealedDataOverlays(
   }
   return overlays
 }
-
-const REGULAR_MODES = new Set([FILE_MODE, EXECUTABLE_MODE])
 
 /** The entries of `dir` in `tree`, by name; none where the tree has no such directory. */
 async function committedEntries(repo: Repo, tree: string, dir: string): Promise<Map<string, TreeEntry>> {

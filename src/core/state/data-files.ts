@@ -7,8 +7,10 @@ import type {Repo} from '../git/repo.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
 import {workspacePathProblem} from '../validation.js'
 
-/** git's mode of an executable file: data committed with it is data all the same */
-export const EXECUTABLE_MODE = '100755'
+const EXECUTABLE_MODE = '100755'
+
+/** Whether a committed tree entry's mode is a file's (executable or not): what data may be; never a link or a directory. */
+export const isFileMode = (mode: string): boolean => mode === FILE_MODE || mode === EXECUTABLE_MODE
 
 export interface CommittedFile {
   path: string
@@ -36,7 +38,7 @@ export async function committedDataFile(
       fix: `commit it first (git add ${path} && git commit), or correct the path; rigor never reads data from the working tree`,
     })
   }
-  if (entry.mode !== FILE_MODE && entry.mode !== EXECUTABLE_MODE) {
+  if (!isFileMode(entry.mode)) {
     throw new InputError(
       `data path ${path} is committed as a ${entry.mode === '120000' ? 'symbolic link' : entry.mode === '40000' ? 'directory' : `mode ${entry.mode}`}, not a regular file`,
       {
