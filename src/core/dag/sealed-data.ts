@@ -14,8 +14,8 @@
  */
 import {lstatSync, readdirSync, realpathSync} from 'node:fs'
 import {extname, join, posix, resolve} from 'node:path'
-import {isFileMode} from '../state/data-files.js'
-import {researchCutName, researchCutsDir, researchCutTag, researchDataFile} from '../state/holdout.js'
+import {dataFilesDir, isFileMode} from '../state/data-files.js'
+import {researchCutName, researchCutTag, researchDataFile} from '../state/holdout.js'
 import {InputError} from '../errors.js'
 import {TREE_MODE, type TreeEntry} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
@@ -106,7 +106,7 @@ export async function sealedDataOverlays(
     else byDir.set(dir, [posix.basename(path)])
   }
   const tree = commit ? await deps.repo.commitTree(commit) : undefined
-  const cutsDir = researchCutsDir(deps.repo)
+  const cutsDir = dataFilesDir(deps.repo)
   const cutsOnDisk = new Set(listNames(cutsDir))
   const tag = researchCutTag(deps.holdout)
   const depth = (dir: string) => (dir === '.' ? 0 : dir.split('/').length)

@@ -1,5 +1,5 @@
 import {statSync} from 'node:fs'
-import {chmod, mkdir, rename, stat, writeFile} from 'node:fs/promises'
+import {chmod, mkdir, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {InputError, MissingObjectError} from '../errors.js'
 import {FILE_MODE} from '../git/objects.js'
@@ -50,19 +50,18 @@ export async function committedDataFile(
   return {path, oid: entry.oid}
 }
 
+/** Where committed data files and their research cuts are written, read-only and by content: .git/rigor/data/. */
+export const dataFilesDir = (repo: Repo): string => join(repo.paths.commonDir, 'rigor', 'data')
+
 /**
  * The committed bytes of a data file as a read-only file on disk, written once
  * per blob into .git/rigor/data/ (content-addressed, so every run and audit of
  * the same data shares it and no run can change what the next one reads).
  */
 export async function materialiseBlob(repo: Repo, oid: string, suffix = ''): Promise<string> {
-  const dir = join(repo.paths.commonDir, 'rigor', 'data')
+  const dir = dataFilesDir(repo)
   const file = join(dir, `${oid}${suffix}`)
-  const present = await stat(file).then(
-    (s) => s.isFile(),
-    () => false,
-  )
-  if (present) return file
+  if (isRegularFile(file)) return file
   const blob = await repo.cat.read(oid)
   if (blob?.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
   await mkdir(dir, {recursive: true})

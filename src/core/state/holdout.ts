@@ -3,7 +3,7 @@ import {chmod, mkdir, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {holdoutStart, priceTableText, readPriceTable, researchPart, type HoldoutCut, type PriceTable} from '../data/price-file.js'
 import {InputError, MissingObjectError} from '../errors.js'
-import {isRegularFile} from './data-files.js'
+import {dataFilesDir, isRegularFile} from './data-files.js'
 import type {Repo} from '../git/repo.js'
 import type {HoldoutConfig} from '../schemas/index.js'
 
@@ -16,9 +16,6 @@ export function holdoutBoundary(table: PriceTable, holdout: HoldoutConfig): {ind
   return {index, from: table.rows[index]?.[table.columns.date], rows: table.rows.length}
 }
 
-/** Where research cuts are written (.git/rigor/data/, beside the materialised blobs). */
-export const researchCutsDir = (repo: Repo): string => join(repo.paths.commonDir, 'rigor', 'data')
-
 /** What names the cut a holdout makes, in the names of its files (researchCutName). */
 export const researchCutTag = (holdout: HoldoutConfig): string =>
   `research-${createHash('sha256')
@@ -26,7 +23,7 @@ export const researchCutTag = (holdout: HoldoutConfig): string =>
     .digest('hex')
     .slice(0, 12)}`
 
-/** The file name of blob `oid`'s research cut (`tag`: researchCutTag), in researchCutsDir: the same blob and cut, the same file. */
+/** The file name of blob `oid`'s research cut (`tag`: researchCutTag), in dataFilesDir: the same blob and cut, the same file. */
 export const researchCutName = (oid: string, tag: string, suffix: string): string => `${oid}.${tag}${suffix}`
 
 /**
@@ -37,7 +34,7 @@ export const researchCutName = (oid: string, tag: string, suffix: string): strin
  */
 export async function researchDataFile(repo: Repo, oid: string, dataPath: string, holdout: HoldoutConfig, suffix: string): Promise<string> {
   const cut = holdoutCut(holdout)
-  const dir = researchCutsDir(repo)
+  const dir = dataFilesDir(repo)
   const file = join(dir, researchCutName(oid, researchCutTag(holdout), suffix))
   if (isRegularFile(file)) return file
   const blob = await repo.cat.read(oid)
