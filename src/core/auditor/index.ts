@@ -3,7 +3,6 @@ import {rm} from 'node:fs/promises'
 import {extname, join} from 'node:path'
 import {artifactStore} from '../dag/artifact-store.js'
 import {stageRecordedInputs} from '../dag/inputs.js'
-import {declaredDataPaths, sealDeps, sealedDataOverlays} from '../dag/sealed-data.js'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {priceTableText, researchPart} from '../data/price-file.js'
 import {CheckFailedError, InputError} from '../errors.js'
@@ -25,6 +24,7 @@ import {seriesByDate} from './csv.js'
 import {resolveFamily} from './family.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
 import {renderAuditFiles, sidecarPath} from './record.js'
+import {otherDataFiles} from './other-data.js'
 import {processRunner} from './rerun.js'
 import {auditsDirPath} from '../state/layout.js'
 import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
@@ -120,6 +120,7 @@ async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?
   const dataInfo = readData(dataBytes, node.data, accounting)
   const kit = kitCommand(node.run.command)
   const inputs = verdict.inputs?.length ? await auditInputs(ws, verdict) : undefined
+  const otherData = otherDataFiles(ws, snap, node, holdout)
   const runner =
     kit && dataInfo.data
       ? kitRunner({node, kit, data: dataInfo.data, series: dataInfo.series})
@@ -136,9 +137,7 @@ async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?
           runner: ws.config.runner,
           warn: (m) => ws.warnOnce(m),
           inputs,
-          sealed: holdout
-            ? await sealedDataOverlays(sealDeps(ws, holdout), ws.store.derive(declaredDataPaths, snap).keys(), snap.commit, node.data)
-            : undefined,
+          otherData: (req) => otherData.overlays(req),
         })
   const family = await resolveFamily(ws, snap, node)
   const ctx: CheckContext = {
@@ -152,7 +151,8 @@ async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?
     t: thresholds,
     runner,
   }
-  const outcomes = await runChecks(ctx)
+  // the truncation re-runs' cuts of the other data files are removed with them; the holdout's are kept, by content
+  const outcomes = await runChecks(ctx).finally(() => otherData.dispose())
   // the sealed holdout, scored once per artifact version, after every other check has looked only at research data
   const sealed =
     holdout && full

@@ -40,6 +40,8 @@ export interface RerunRequest {
   costMultiplier?: number
   /** the holdout's opening: the other data files show whole too, as the strategy would read them in that period */
   opening?: boolean
+  /** a truncation re-run: the date of the first row cut from the data; every other data file ends before it too */
+  truncatedFrom?: string
 }
 
 /** Runs the node again on altered inputs: the built-in kit in process, any other runner as a process. */
@@ -62,8 +64,8 @@ export function processRunner(opts: {
   warn?: (message: string) => void
   /** the stage inputs the run read, staged again: RIGOR_INPUT_* and the directory the sandbox shows */
   inputs?: {env: Record<string, string>; dir: string}
-  /** with a sealed holdout: the other data files' research cuts (sealed-data.ts), shown in every re-run but the opening */
-  sealed?: Overlay[]
+  /** the other declared data files as a re-run shows them (sealed-data.ts): cut before the holdout but in the opening, and at the truncation's date */
+  otherData?: (req: Pick<RerunRequest, 'opening' | 'truncatedFrom'>) => Promise<Overlay[]>
 }): AuditRunner {
   return {
     kind: 'process',
@@ -95,7 +97,7 @@ export function processRunner(opts: {
           // a runner that opens the data file by its workspace path sees the altered copy too, bound after the sealed
           // files: a view of its directory (sealed-data.ts) holds a place for it
           overlays: [
-            ...(req.opening ? [] : (opts.sealed ?? [])),
+            ...((await opts.otherData?.(req)) ?? []),
             ...(dataPath && opts.node.data ? [{source: dataPath, target: resolve(opts.root, opts.node.data)}] : []),
           ],
         })

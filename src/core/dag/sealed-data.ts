@@ -5,7 +5,10 @@
  * that file's holdout rows, and the holdout would no longer be clean although
  * every node's own `RIGOR_DATA` was cut. In the sandbox, each such file's
  * workspace path shows its research cut instead; a file that cannot be cut
- * (not committed on the branch, no dates) shows empty.
+ * (not committed on the branch, no dates) shows empty. An audit's truncation
+ * re-run shows every declared file cut at the date its own data was cut, the
+ * same way (truncationDeps): a look-ahead through a benchmark file is a
+ * look-ahead too.
  *
  * Each bind costs bwrap a read of the whole mount table, so a thousand of them
  * would cost seconds a run. A directory holding many declared files is shown
@@ -15,12 +18,14 @@
 import {lstatSync, readdirSync, realpathSync} from 'node:fs'
 import {extname, join, posix, resolve} from 'node:path'
 import {dataFilesDir, isFileMode} from '../state/data-files.js'
-import {researchCutName, researchCutTag, researchDataFile} from '../state/holdout.js'
+import {cutDataFile, dataCutName, dataCutTag} from '../state/data-cuts.js'
+import {holdoutCut} from '../state/holdout.js'
 import {InputError} from '../errors.js'
 import {TREE_MODE, type TreeEntry} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
 import {workspacePathProblem} from '../validation.js'
+import type {HoldoutCut} from '../data/price-file.js'
 import type {HoldoutConfig} from '../schemas/index.js'
 import type {DerivedKind, NodeRecord, Snapshot, SnapshotDelta} from '../state/store.js'
 import type {Overlay} from './sandbox.js'
@@ -58,19 +63,46 @@ function count(paths: Map<string, number>, record: NodeRecord | undefined, by: 1
   else paths.delete(path)
 }
 
-/** What sealedDataOverlays needs of a workspace. */
+/** What sealedDataOverlays needs of a workspace to seal its holdout. */
 export const sealDeps = (ws: {repo: Repo; root: string}, holdout: HoldoutConfig): SealDeps => ({
   repo: ws.repo,
   root: ws.root,
-  holdout,
+  cuts: [holdoutCut(holdout)],
+  uncuttable: 'empty',
+  cutsDir: dataFilesDir(ws.repo),
   viewsDir: join(ws.repo.paths.commonDir, 'rigor', 'views'),
+})
+
+/**
+ * What sealedDataOverlays needs of a workspace for an audit's truncation
+ * re-run: every declared file cut before `from` too (and before the holdout,
+ * if there is one), written under `scratch`, which the audit removes.
+ */
+export const truncationDeps = (
+  ws: {repo: Repo; root: string},
+  holdout: HoldoutConfig | undefined,
+  from: string,
+  scratch: string,
+): SealDeps => ({
+  repo: ws.repo,
+  root: ws.root,
+  cuts: [...(holdout ? [holdoutCut(holdout)] : []), {from}],
+  // without a holdout, a file with no dates to cut by shows as the run saw it: there is nothing sealed in it
+  uncuttable: holdout ? 'empty' : 'whole',
+  cutsDir: join(scratch, 'data'),
+  viewsDir: join(scratch, 'views'),
 })
 
 export interface SealDeps {
   repo: Repo
   /** the workspace root */
   root: string
-  holdout: HoldoutConfig
+  /** each declared file shows the rows before the earliest of these */
+  cuts: readonly HoldoutCut[]
+  /** what a declared file that cannot be cut (not committed, no dates) shows: nothing, or itself as it is */
+  uncuttable: 'empty' | 'whole'
+  /** where the cut files are kept (content-addressed) */
+  cutsDir: string
   /** where directory views are kept (content-addressed) */
   viewsDir: string
 }
@@ -78,8 +110,8 @@ export interface SealDeps {
 /**
  * The overlays that seal the holdout of every declared data file but `own`
  * (which the run shows itself, bound after these): each path that holds a
- * regular file in the working tree shows the research cut of the file
- * committed at `commit`. Left alone: paths with nothing there (there is
+ * regular file in the working tree shows the file committed at `commit`, cut
+ * by `deps.cuts`. Left alone: paths with nothing there (there is
  * nothing to read), and paths through a symbolic link (git records no file
  * behind a link, so no node can have its data there; and a link may lead
  * anywhere: out of the workspace, onto a file sealed under its own path, onto
@@ -106,9 +138,8 @@ export async function sealedDataOverlays(
     else byDir.set(dir, [posix.basename(path)])
   }
   const tree = commit ? await deps.repo.commitTree(commit) : undefined
-  const cutsDir = dataFilesDir(deps.repo)
-  const cutsOnDisk = new Set(listNames(cutsDir))
-  const tag = researchCutTag(deps.holdout)
+  const cutsOnDisk = new Set(listNames(deps.cutsDir))
+  const tag = dataCutTag(deps.cuts)
   const depth = (dir: string) => (dir === '.' ? 0 : dir.split('/').length)
   const overlays: Overlay[] = []
   for (const [dir, names] of [...byDir].sort(([a], [b]) => depth(a) - depth(b) || (a < b ? -1 : 1))) {
@@ -119,13 +150,14 @@ export async function sealedDataOverlays(
     for (const name of names.sort()) {
       if (!isPlainFile(join(at, name))) continue
       const entry = committed.get(name)
-      if (!entry || !isFileMode(entry.mode)) {
-        // not on the branch as a file: hidden rather than shown whole; the node that declares it reports why
-        cuts.set(name, EMPTY)
-        continue
+      let source = EMPTY
+      if (entry && isFileMode(entry.mode)) {
+        const known = dataCutName(entry.oid, tag, extname(name))
+        source = cutsOnDisk.has(known) ? join(deps.cutsDir, known) : await cutOrEmpty(deps, entry.oid, posix.join(dir, name))
       }
-      const known = researchCutName(entry.oid, tag, extname(name))
-      cuts.set(name, cutsOnDisk.has(known) ? join(cutsDir, known) : await researchCut(deps, entry.oid, posix.join(dir, name)))
+      // one that cannot be cut (not on the branch as a file, no dates): with a holdout, hidden rather than shown whole;
+      // the node that declares it reports why
+      if (source !== EMPTY || deps.uncuttable === 'empty') cuts.set(name, source)
     }
     if (cuts.size === 0) continue
     // the own file is in the view too (the run's overlay lands on it): every node of the directory shares one view
@@ -142,10 +174,10 @@ async function committedEntries(repo: Repo, tree: string, dir: string): Promise<
   return new Map((await repo.readTreeEntries(at.oid)).map((e) => [e.name, e]))
 }
 
-/** The research cut of blob `oid` (the file `path`), made now; an empty file where it cannot be cut (no dates). */
-async function researchCut(deps: {repo: Repo; holdout: HoldoutConfig}, oid: string, path: string): Promise<string> {
+/** Blob `oid` (the file `path`) cut now; EMPTY where it cannot be cut (no dates). */
+async function cutOrEmpty(deps: SealDeps, oid: string, path: string): Promise<string> {
   try {
-    return await researchDataFile(deps.repo, oid, path, deps.holdout, extname(path))
+    return await cutDataFile(deps.repo, oid, path, deps.cuts, {suffix: extname(path), dir: deps.cutsDir})
   } catch (err) {
     if (err instanceof InputError) return EMPTY
     throw err

@@ -1,11 +1,11 @@
 import {spawnSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterEach, describe, expect, it} from 'vitest'
 import {sandboxArgv} from '../../../src/core/dag/sandbox.js'
-import {declaredDataPaths, sealDeps, sealedDataOverlays, VIEW_FROM} from '../../../src/core/dag/sealed-data.js'
+import {declaredDataPaths, sealDeps, sealedDataOverlays, truncationDeps, VIEW_FROM} from '../../../src/core/dag/sealed-data.js'
 import {Repo} from '../../../src/core/git/repo.js'
 import type {NodeFile} from '../../../src/core/schemas/index.js'
 import type {NodeRecord, Snapshot} from '../../../src/core/state/store.js'
@@ -55,6 +55,8 @@ describe('the data paths the nodes declare, kept from commit to commit', () => {
     expect(declaredDataPaths.update(paths, snapshot(next), {from: nodes, to: next, ids: ['n0']})).toBe(paths)
   })
 })
+
+const listNames = (dir: string): string[] => (existsSync(dir) ? readdirSync(dir) : [])
 
 const PRICES = `date,close\n${Array.from({length: 10}, (_, i) => `2026-01-${String(i + 1).padStart(2, '0')},${100 + i}`).join('\n')}\n`
 
@@ -169,5 +171,39 @@ describe('the overlays that seal the other data files', () => {
     repo.git('commit', '-qam', 'more data')
     const next = await sealedDataOverlays(deps, declared, repo.git('rev-parse', 'HEAD').trim(), 'data/own.csv')
     expect(next[0]!.source).not.toBe(overlays[0]!.source)
+  })
+
+  it("a truncation re-run's cuts: every declared file ends before the date, and before the holdout too; without one, a file that cannot be cut shows as it is", async () => {
+    repo = gitRepo()
+    for (const name of ['own.csv', 'bench.csv']) writeFileSync(join(repo.dir, name), PRICES)
+    writeFileSync(join(repo.dir, 'notes.csv'), 'no,dates\n1,2\n')
+    repo.git('add', '.')
+    repo.git('commit', '-qm', 'data')
+    const commit = repo.git('rev-parse', 'HEAD').trim()
+    opened = await Repo.open(repo.dir)
+    const scratch = mkdtempSync(join(tmpdir(), 'rigor-scratch-'))
+    try {
+      const shown = async (holdout: {fraction: number} | undefined, from: string) => {
+        const deps = truncationDeps({repo: opened!, root: repo.dir}, holdout, from, scratch)
+        const overlays = await sealedDataOverlays(deps, ['own.csv', 'bench.csv', 'notes.csv'], commit, 'own.csv')
+        for (const o of overlays) if (o.source !== '/dev/null') expect(o.source.startsWith(scratch)).toBe(true)
+        return new Map(overlays.map((o) => [o.target.slice(repo.dir.length + 1), o.source]))
+      }
+      const lastRow = (file: string) => readFileSync(file, 'utf8').trim().split('\n').at(-1)
+      // no holdout: the rows before 2026-01-05; the undated file is not touched
+      const alone = await shown(undefined, '2026-01-05')
+      expect([...alone.keys()]).toEqual(['bench.csv'])
+      expect(lastRow(alone.get('bench.csv')!)).toMatch(/^2026-01-04,/)
+      // with a holdout (the last 30%: from 2026-01-08), the earlier of the two cuts, and the undated file hidden
+      const early = await shown({fraction: 0.3}, '2026-01-03')
+      expect(lastRow(early.get('bench.csv')!)).toMatch(/^2026-01-02,/)
+      expect(early.get('notes.csv')).toBe('/dev/null')
+      const late = await shown({fraction: 0.3}, '2026-01-10')
+      expect(lastRow(late.get('bench.csv')!)).toMatch(/^2026-01-07,/)
+      // nothing written where the holdout's own cuts are kept
+      expect(listNames(join(opened.paths.commonDir, 'rigor'))).not.toContain('data')
+    } finally {
+      rmSync(scratch, {recursive: true, force: true})
+    }
   })
 })

@@ -1,0 +1,55 @@
+/**
+ * The data files other than its own that a node's re-runs show, at the
+ * workspace paths the nodes declare (sealed-data.ts):
+ * - with a sealed holdout, cut before it in every re-run but the opening;
+ * - in a truncation re-run, cut at the date the node's own data was cut, so
+ *   that a strategy looking ahead through another file (tomorrow's benchmark
+ *   return) changes its positions there as one looking ahead through its own
+ *   data does. Those cuts are the audit's alone: written under a scratch
+ *   directory that `dispose` removes.
+ */
+import {randomBytes} from 'node:crypto'
+import {rm} from 'node:fs/promises'
+import {join} from 'node:path'
+import {declaredDataPaths, sealDeps, sealedDataOverlays, truncationDeps} from '../dag/sealed-data.js'
+import type {Overlay} from '../dag/sandbox.js'
+import type {HoldoutConfig, NodeFile} from '../schemas/index.js'
+import type {Snapshot} from '../state/store.js'
+import type {Workspace} from '../state/workspace.js'
+import type {RerunRequest} from './rerun.js'
+
+export interface OtherData {
+  overlays(req: Pick<RerunRequest, 'opening' | 'truncatedFrom'>): Promise<Overlay[]>
+  /** removes the truncation cuts; safe to call more than once */
+  dispose(): Promise<void>
+}
+
+export function otherDataFiles(
+  ws: Workspace,
+  snap: Snapshot,
+  node: Pick<NodeFile, 'id' | 'data'>,
+  holdout: HoldoutConfig | undefined,
+): OtherData {
+  const paths = [...ws.store.derive(declaredDataPaths, snap).keys()]
+  const scratch = join(ws.repo.paths.commonDir, 'rigor', 'audit', `${node.id.replace(/\//g, '__')}.${randomBytes(4).toString('hex')}`)
+  // one set of overlays per cut: the truncation re-runs and the other checks' re-runs each ask many times, some at once
+  const made = new Map<string, Promise<Overlay[]>>()
+  return {
+    overlays({opening, truncatedFrom}) {
+      const sealed = holdout && !opening ? holdout : undefined
+      if (!sealed && truncatedFrom === undefined) return Promise.resolve([])
+      const key = `${sealed ? 'sealed' : 'whole'} ${truncatedFrom ?? ''}`
+      let overlays = made.get(key)
+      if (!overlays) {
+        const deps = truncatedFrom === undefined ? sealDeps(ws, sealed!) : truncationDeps(ws, sealed, truncatedFrom, scratch)
+        overlays = sealedDataOverlays(deps, paths, snap.commit, node.data)
+        made.set(key, overlays)
+      }
+      return overlays
+    },
+    async dispose() {
+      await Promise.allSettled(made.values())
+      await rm(scratch, {recursive: true, force: true})
+    },
+  }
+}
