@@ -18,6 +18,7 @@ for (const bench of [
   'spawn-cost.js',
   'sandbox-cost.js',
   'sealed-data.js',
+  'audit-cuts.js',
   'fs-calls.js',
   'backtest.js',
   'site.js',

@@ -14,6 +14,7 @@ import {join} from 'node:path'
 import {declaredDataPaths, sealDeps, sealedDataOverlays, truncationDeps} from '../dag/sealed-data.js'
 import type {Overlay} from '../dag/sandbox.js'
 import type {HoldoutConfig, NodeFile} from '../schemas/index.js'
+import type {TableCache} from '../state/data-cuts.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import type {RerunRequest} from './rerun.js'
@@ -34,6 +35,8 @@ export function otherDataFiles(
   const scratch = join(ws.repo.paths.commonDir, 'rigor', 'audit', `${node.id.replace(/\//g, '__')}.${randomBytes(4).toString('hex')}`)
   // one set of overlays per cut: the truncation re-runs and the other checks' re-runs each ask many times, some at once
   const made = new Map<string, Promise<Overlay[]>>()
+  // each file is read once and cut at every truncation date
+  const tables: TableCache = new Map()
   return {
     overlays({opening, truncatedFrom}) {
       const sealed = holdout && !opening ? holdout : undefined
@@ -41,7 +44,7 @@ export function otherDataFiles(
       const key = `${sealed ? 'sealed' : 'whole'} ${truncatedFrom ?? ''}`
       let overlays = made.get(key)
       if (!overlays) {
-        const deps = truncatedFrom === undefined ? sealDeps(ws, sealed!) : truncationDeps(ws, sealed, truncatedFrom, scratch)
+        const deps = truncatedFrom === undefined ? sealDeps(ws, sealed!) : truncationDeps(ws, sealed, truncatedFrom, scratch, tables)
         overlays = sealedDataOverlays(deps, paths, snap.commit, node.data)
         made.set(key, overlays)
       }

@@ -71,7 +71,7 @@ export function parsePrices(text: string, file: string): PriceSeries {
  * adjusted close when the file has one.
  */
 export function priceSeries(table: PriceTable): PriceSeries {
-  const {file, rows: body, lines, columns} = table
+  const {file, rows: body, lineOf, columns} = table
   if (body.length < 2) throw new InputError(`has ${body.length} price row(s); a backtest needs at least 2`, {file})
   const optional = OPTIONAL_COLUMNS.filter((name) => columns[name] !== undefined)
   const series = {
@@ -87,14 +87,14 @@ export function priceSeries(table: PriceTable): PriceSeries {
     const cell = <T>(name: string, index: number, check: CellCheck<T>): T => {
       const result = check(record[index] ?? '')
       if ('problem' in result) {
-        throw new InputError(`line ${lines[i]}: ${JSON.stringify(record[index] ?? '')} ${result.problem}`, {file, field: name})
+        throw new InputError(`line ${lineOf(i)}: ${JSON.stringify(record[index] ?? '')} ${result.problem}`, {file, field: name})
       }
       return result.value
     }
     const {text: date, time} = cell('date', columns.date, DateCell)
     if (time <= previousTime) {
       throw new InputError(
-        `line ${lines[i]}: ${date} does not come after the previous row's date; rows must be in ascending date order without duplicates`,
+        `line ${lineOf(i)}: ${date} does not come after the previous row's date; rows must be in ascending date order without duplicates`,
         {
           file,
           field: 'date',

@@ -18,7 +18,7 @@
 import {lstatSync, readdirSync, realpathSync} from 'node:fs'
 import {extname, join, posix, resolve} from 'node:path'
 import {dataFilesDir, isFileMode} from '../state/data-files.js'
-import {cutDataFile, dataCutName, dataCutTag} from '../state/data-cuts.js'
+import {cutDataFile, dataCutName, dataCutTag, type TableCache} from '../state/data-cuts.js'
 import {holdoutCut} from '../state/holdout.js'
 import {InputError} from '../errors.js'
 import {TREE_MODE, type TreeEntry} from '../git/objects.js'
@@ -83,6 +83,7 @@ export const truncationDeps = (
   holdout: HoldoutConfig | undefined,
   from: string,
   scratch: string,
+  tables: TableCache,
 ): SealDeps => ({
   repo: ws.repo,
   root: ws.root,
@@ -91,6 +92,7 @@ export const truncationDeps = (
   uncuttable: holdout ? 'empty' : 'whole',
   cutsDir: join(scratch, 'data'),
   viewsDir: join(scratch, 'views'),
+  tables,
 })
 
 export interface SealDeps {
@@ -105,6 +107,8 @@ export interface SealDeps {
   cutsDir: string
   /** where directory views are kept (content-addressed) */
   viewsDir: string
+  /** the tables already read, when the same files are cut again (the truncation re-runs' dates) */
+  tables?: TableCache
 }
 
 /**
@@ -177,7 +181,7 @@ async function committedEntries(repo: Repo, tree: string, dir: string): Promise<
 /** Blob `oid` (the file `path`) cut now; EMPTY where it cannot be cut (no dates). */
 async function cutOrEmpty(deps: SealDeps, oid: string, path: string): Promise<string> {
   try {
-    return await cutDataFile(deps.repo, oid, path, deps.cuts, {suffix: extname(path), dir: deps.cutsDir})
+    return await cutDataFile(deps.repo, oid, path, deps.cuts, {suffix: extname(path), dir: deps.cutsDir, tables: deps.tables})
   } catch (err) {
     if (err instanceof InputError) return EMPTY
     throw err

@@ -30,8 +30,8 @@ export interface PriceTable {
   file: string
   header: string[]
   rows: string[][]
-  /** the source line of each row */
-  lines: number[]
+  /** the source line of row `row` (for messages: worked out on first use, which costs a second parse) */
+  lineOf: (row: number) => number
   columns: PriceColumns
 }
 
@@ -42,20 +42,15 @@ const ADJUSTED_CLOSE_NAMES = ['adjclose', 'adjustedclose']
 
 /** Parses price CSV text into a table with its columns located; `file` only names the source in errors. */
 export function readPriceTable(text: string, file: string): PriceTable {
-  let records: {info: {lines: number}; record: string[]}[]
+  let records: string[][]
   try {
-    records = parse(text, {
-      bom: true,
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-      relax_column_count: true,
-    }) as unknown as typeof records
+    // without csv-parse's `info`, which copies an object a row and doubles the parse: line numbers are only for messages
+    records = parse(text, CSV_OPTIONS) as string[][]
   } catch (error) {
     throw new InputError(`is not valid CSV: ${(error as Error).message}`, {file, cause: error})
   }
   if (records.length === 0) throw new InputError('is empty; expected a header row date,close (or date,open,high,low,close,volume)', {file})
-  const header = records[0]!.record
+  const header = records[0]!
   const keys = header.map(key)
   const find = (names: readonly string[]): number | undefined => {
     for (const name of names) {
@@ -88,9 +83,20 @@ export function readPriceTable(text: string, file: string): PriceTable {
   return {
     file,
     header,
-    rows: body.map((r) => r.record),
-    lines: body.map((r) => r.info.lines),
+    rows: body,
+    lineOf: sourceLines(text),
     columns: {date, close, prices, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined))},
+  }
+}
+
+const CSV_OPTIONS = {bom: true, skip_empty_lines: true, trim: true, relax_column_count: true} as const
+
+/** The source line of each row of `text` (the header not counted), found by parsing it again with line numbers on first use. */
+function sourceLines(text: string): (row: number) => number {
+  let lines: number[] | undefined
+  return (row) => {
+    lines ??= (parse(text, {...CSV_OPTIONS, info: true}) as unknown as {info: {lines: number}}[]).slice(1).map((r) => r.info.lines)
+    return lines[row] ?? Number.NaN
   }
 }
 
@@ -121,7 +127,6 @@ export function parseDateCell(text: string): number {
 export const truncatePriceTable = (table: PriceTable, rows: number): PriceTable => ({
   ...table,
   rows: table.rows.slice(0, rows),
-  lines: table.lines.slice(0, rows),
 })
 
 /** Where a holdout begins: the first row on or after `from`, or the last `fraction` of the rows. */

@@ -31,26 +31,37 @@ export const dataCutTag = (cuts: readonly HoldoutCut[]): string =>
 /** The file name of blob `oid` cut by the cuts named `tag` (dataCutTag): the same blob and cuts, the same file. */
 export const dataCutName = (oid: string, tag: string, suffix: string): string => `${oid}.${tag}${suffix}`
 
+/** Tables read from blobs, by blob id: an audit cuts each file at several dates and reads it once. */
+export type TableCache = Map<string, Promise<PriceTable>>
+
+async function readCommittedTable(repo: Repo, oid: string, dataPath: string): Promise<PriceTable> {
+  const blob = await repo.cat.read(oid)
+  if (blob?.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
+  return readPriceTable(blob.body.toString('utf8'), dataPath)
+}
+
 /**
  * Blob `oid` (the data file `dataPath`) cut by `cuts`, written once, read-only,
- * into `dir` and named by what it holds. Throws an InputError when its rows
- * have no dates to cut by.
+ * into `dir` and named by what it holds (`tables`: the tables already read).
+ * Throws an InputError when its rows have no dates to cut by.
  */
 export async function cutDataFile(
   repo: Repo,
   oid: string,
   dataPath: string,
   cuts: readonly HoldoutCut[],
-  opts: {suffix: string; dir: string},
+  opts: {suffix: string; dir: string; tables?: TableCache},
 ): Promise<string> {
   const file = join(opts.dir, dataCutName(oid, dataCutTag(cuts), opts.suffix))
   if (isRegularFile(file)) return file
-  const blob = await repo.cat.read(oid)
-  if (blob?.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
-  const table = readPriceTable(blob.body.toString('utf8'), dataPath)
+  let table = opts.tables?.get(oid)
+  if (!table) {
+    table = readCommittedTable(repo, oid, dataPath)
+    opts.tables?.set(oid, table)
+  }
   await mkdir(opts.dir, {recursive: true})
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-  await writeFile(tmp, priceTableText(cutTable(table, cuts)), {mode: 0o444})
+  await writeFile(tmp, priceTableText(cutTable(await table, cuts)), {mode: 0o444})
   await chmod(tmp, 0o444)
   await rename(tmp, file)
   return file

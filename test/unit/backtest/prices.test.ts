@@ -42,6 +42,8 @@ describe('parsePrices', () => {
     expect(problem('date,close\n2024-01-02,100\n2024-01-03,-4\n').message).toMatch(/must be a positive price/)
     expect(problem('date,close,volume\n2024-01-02,100,5\n2024-01-03,101,-1\n').message).toMatch(/field "volume": line 3/)
     expect(problem('date,close\n2024-01-02,100\nyesterday,101\n').message).toMatch(/field "date": line 3: "yesterday" is not a date/)
+    // the line in the file, blank lines and a quoted field over two lines counted
+    expect(problem('date,close,note\n\n2024-01-02,100,"two\nlines"\n\n2024-01-03,abc,x\n').message).toMatch(/field "close": line 6: "abc"/)
   })
 
   it('requires a date and a close column, two rows, and ascending dates', () => {

@@ -182,9 +182,10 @@ describe('the overlays that seal the other data files', () => {
     const commit = repo.git('rev-parse', 'HEAD').trim()
     opened = await Repo.open(repo.dir)
     const scratch = mkdtempSync(join(tmpdir(), 'rigor-scratch-'))
+    const tables = new Map()
     try {
       const shown = async (holdout: {fraction: number} | undefined, from: string) => {
-        const deps = truncationDeps({repo: opened!, root: repo.dir}, holdout, from, scratch)
+        const deps = truncationDeps({repo: opened!, root: repo.dir}, holdout, from, scratch, tables)
         const overlays = await sealedDataOverlays(deps, ['own.csv', 'bench.csv', 'notes.csv'], commit, 'own.csv')
         for (const o of overlays) if (o.source !== '/dev/null') expect(o.source.startsWith(scratch)).toBe(true)
         return new Map(overlays.map((o) => [o.target.slice(repo.dir.length + 1), o.source]))
