@@ -25,13 +25,18 @@ export interface PriceColumns {
   volume?: number
 }
 
-export interface PriceTable {
+/** Any CSV with a date column: what a cut by date needs (data-cuts.ts), and what every price table is. */
+export interface DatedTable {
   /** where the text came from, for error messages */
   file: string
   header: string[]
   rows: string[][]
   /** the source line of row `row` (for messages: worked out on first use, which costs a second parse) */
   lineOf: (row: number) => number
+  columns: {date: number}
+}
+
+export interface PriceTable extends DatedTable {
   columns: PriceColumns
 }
 
@@ -40,8 +45,18 @@ const key = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '
 const DATE_NAMES = ['date', 'datetime', 'timestamp', 'time']
 const ADJUSTED_CLOSE_NAMES = ['adjclose', 'adjustedclose']
 
-/** Parses price CSV text into a table with its columns located; `file` only names the source in errors. */
-export function readPriceTable(text: string, file: string): PriceTable {
+/** The index of the first of `names` (compared as keys) in `header`. */
+function findColumn(header: readonly string[], names: readonly string[]): number | undefined {
+  const keys = header.map(key)
+  for (const name of names) {
+    const index = keys.indexOf(name)
+    if (index >= 0) return index
+  }
+  return undefined
+}
+
+/** Parses CSV text with a date column (any of DATE_NAMES, any case); `file` only names the source in errors. */
+export function readDatedTable(text: string, file: string): DatedTable {
   let records: string[][]
   try {
     // without csv-parse's `info`, which copies an object a row and doubles the parse: line numbers are only for messages
@@ -51,15 +66,7 @@ export function readPriceTable(text: string, file: string): PriceTable {
   }
   if (records.length === 0) throw new InputError('is empty; expected a header row date,close (or date,open,high,low,close,volume)', {file})
   const header = records[0]!
-  const keys = header.map(key)
-  const find = (names: readonly string[]): number | undefined => {
-    for (const name of names) {
-      const index = keys.indexOf(name)
-      if (index >= 0) return index
-    }
-    return undefined
-  }
-  const date = find(DATE_NAMES)
+  const date = findColumn(header, DATE_NAMES)
   if (date === undefined) {
     throw new InputError(`has no "date" column (header: ${header.join(',')})`, {
       file,
@@ -67,6 +74,14 @@ export function readPriceTable(text: string, file: string): PriceTable {
       fix: `name the date column one of: ${DATE_NAMES.join(', ')} (any case)`,
     })
   }
+  return {file, header, rows: records.slice(1), lineOf: sourceLines(text), columns: {date}}
+}
+
+/** Parses price CSV text into a table with its columns located; `file` only names the source in errors. */
+export function readPriceTable(text: string, file: string): PriceTable {
+  const table = readDatedTable(text, file)
+  const {header} = table
+  const find = (names: readonly string[]) => findColumn(header, names)
   const plainClose = find(['close'])
   const adjusted = find(ADJUSTED_CLOSE_NAMES)
   const close = adjusted ?? plainClose
@@ -79,13 +94,14 @@ export function readPriceTable(text: string, file: string): PriceTable {
   }
   const optional = {open: find(['open']), high: find(['high']), low: find(['low']), volume: find(['volume', 'vol'])}
   const prices = [optional.open, optional.high, optional.low, plainClose, adjusted].filter((i): i is number => i !== undefined)
-  const body = records.slice(1)
   return {
-    file,
-    header,
-    rows: body,
-    lineOf: sourceLines(text),
-    columns: {date, close, prices, ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined))},
+    ...table,
+    columns: {
+      date: table.columns.date,
+      close,
+      prices,
+      ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+    },
   }
 }
 
@@ -101,7 +117,7 @@ function sourceLines(text: string): (row: number) => number {
 }
 
 /** The table back as CSV text, header first. */
-export const priceTableText = (table: PriceTable): string => stringify([table.header, ...table.rows])
+export const priceTableText = (table: DatedTable): string => stringify([table.header, ...table.rows])
 
 /** The canonical name of a column for messages: `close`, `adj close`, `open`, ... */
 export const columnName = (table: PriceTable, index: number): string => table.header[index]!.trim().toLowerCase()
@@ -124,7 +140,7 @@ export function parseDateCell(text: string): number {
 }
 
 /** The first `rows` rows: the data as it stood before row `rows`. */
-export const truncatePriceTable = (table: PriceTable, rows: number): PriceTable => ({
+export const truncatePriceTable = <T extends DatedTable>(table: T, rows: number): T => ({
   ...table,
   rows: table.rows.slice(0, rows),
 })
@@ -137,7 +153,7 @@ export type HoldoutCut = {from: string} | {fraction: number}
  * A `from` date after the last row gives the row count (no holdout); a fraction
  * keeps at least one research row.
  */
-export function holdoutStart(table: PriceTable, cut: HoldoutCut): number {
+export function holdoutStart(table: DatedTable, cut: HoldoutCut): number {
   const n = table.rows.length
   if ('fraction' in cut) {
     if (!(cut.fraction > 0 && cut.fraction < 1))

@@ -7,13 +7,13 @@
 import {createHash} from 'node:crypto'
 import {chmod, mkdir, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
-import {holdoutStart, priceTableText, readPriceTable, truncatePriceTable, type HoldoutCut, type PriceTable} from '../data/price-file.js'
+import {holdoutStart, priceTableText, readDatedTable, truncatePriceTable, type DatedTable, type HoldoutCut} from '../data/price-file.js'
 import {MissingObjectError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import {isRegularFile} from './data-files.js'
 
 /** The rows of `table` before the earliest of `cuts` (each cut keeps a prefix, so together they keep the shortest). */
-export function cutTable(table: PriceTable, cuts: readonly HoldoutCut[]): PriceTable {
+export function cutTable(table: DatedTable, cuts: readonly HoldoutCut[]): DatedTable {
   return truncatePriceTable(table, Math.min(table.rows.length, ...cuts.map((cut) => holdoutStart(table, cut))))
 }
 
@@ -32,18 +32,18 @@ export const dataCutTag = (cuts: readonly HoldoutCut[]): string =>
 export const dataCutName = (oid: string, tag: string, suffix: string): string => `${oid}.${tag}${suffix}`
 
 /** Tables read from blobs, by blob id: an audit cuts each file at several dates and reads it once. */
-export type TableCache = Map<string, Promise<PriceTable>>
+export type TableCache = Map<string, Promise<DatedTable>>
 
-async function readCommittedTable(repo: Repo, oid: string, dataPath: string): Promise<PriceTable> {
+async function readCommittedTable(repo: Repo, oid: string, dataPath: string): Promise<DatedTable> {
   const blob = await repo.cat.read(oid)
   if (blob?.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
-  return readPriceTable(blob.body.toString('utf8'), dataPath)
+  return readDatedTable(blob.body.toString('utf8'), dataPath)
 }
 
 /**
  * Blob `oid` (the data file `dataPath`) cut by `cuts`, written once, read-only,
  * into `dir` and named by what it holds (`tables`: the tables already read).
- * Throws an InputError when its rows have no dates to cut by.
+ * Throws an InputError when it has no date column to cut by.
  */
 export async function cutDataFile(
   repo: Repo,
@@ -54,14 +54,16 @@ export async function cutDataFile(
 ): Promise<string> {
   const file = join(opts.dir, dataCutName(oid, dataCutTag(cuts), opts.suffix))
   if (isRegularFile(file)) return file
-  let table = opts.tables?.get(oid)
-  if (!table) {
-    table = readCommittedTable(repo, oid, dataPath)
-    opts.tables?.set(oid, table)
+  let reading = opts.tables?.get(oid)
+  if (!reading) {
+    reading = readCommittedTable(repo, oid, dataPath)
+    opts.tables?.set(oid, reading)
   }
+  // awaited before anything else: a file that cannot be read rejects, and must not do so with no one waiting
+  const table = await reading
   await mkdir(opts.dir, {recursive: true})
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-  await writeFile(tmp, priceTableText(cutTable(await table, cuts)), {mode: 0o444})
+  await writeFile(tmp, priceTableText(cutTable(table, cuts)), {mode: 0o444})
   await chmod(tmp, 0o444)
   await rename(tmp, file)
   return file

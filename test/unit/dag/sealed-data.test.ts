@@ -73,6 +73,8 @@ describe('the overlays that seal the other data files', () => {
     repo = gitRepo()
     for (const name of ['own.csv', 'other.csv', 'committed-elsewhere.csv']) writeFileSync(join(repo.dir, name), PRICES)
     writeFileSync(join(repo.dir, 'notes.csv'), 'no,dates\n1,2\n')
+    // dates and no prices (a macro series): cut all the same
+    writeFileSync(join(repo.dir, 'macro.csv'), PRICES.replace('date,close', 'Date,value'))
     repo.git('add', '.')
     repo.git('commit', '-qm', 'data')
     const commit = repo.git('rev-parse', 'HEAD').trim()
@@ -82,12 +84,13 @@ describe('the overlays that seal the other data files', () => {
     opened = await Repo.open(repo.dir)
     const overlays = await sealedDataOverlays(
       sealDeps({repo: opened, root: repo.dir}, {fraction: 0.3}),
-      ['other.csv', 'own.csv', 'notes.csv', 'untracked.csv', 'absent.csv'],
+      ['other.csv', 'own.csv', 'notes.csv', 'macro.csv', 'untracked.csv', 'absent.csv'],
       commit,
       'own.csv',
     )
     const byTarget = new Map(overlays.map((o) => [o.target.slice(repo.dir.length + 1), o.source]))
-    expect([...byTarget.keys()]).toEqual(['notes.csv', 'other.csv', 'untracked.csv'])
+    expect([...byTarget.keys()]).toEqual(['macro.csv', 'notes.csv', 'other.csv', 'untracked.csv'])
+    expect(readFileSync(byTarget.get('macro.csv')!, 'utf8').trim().split('\n').at(-1)).toMatch(/^2026-01-07,/)
     // the first 7 of 10 rows: the last 30% sealed
     const cut = readFileSync(byTarget.get('other.csv')!, 'utf8').trim().split('\n')
     expect(cut.at(-1)).toMatch(/^2026-01-07,/)
