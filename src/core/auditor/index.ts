@@ -120,7 +120,7 @@ async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?
   const dataInfo = readData(dataBytes, node.data, accounting)
   const kit = kitCommand(node.run.command)
   const inputs = verdict.inputs?.length ? await auditInputs(ws, verdict) : undefined
-  const otherData = otherDataFiles(ws, snap, node, holdout)
+  const otherData = otherDataFiles(ws, snap, node, holdout, thresholds.truncation_cuts.length)
   const runner =
     kit && dataInfo.data
       ? kitRunner({node, kit, data: dataInfo.data, series: dataInfo.series})

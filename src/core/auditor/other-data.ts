@@ -14,7 +14,7 @@ import {join} from 'node:path'
 import {declaredDataPaths, sealDeps, sealedDataOverlays, truncationDeps} from '../dag/sealed-data.js'
 import type {Overlay} from '../dag/sandbox.js'
 import type {HoldoutConfig, NodeFile} from '../schemas/index.js'
-import type {TableCache} from '../state/data-cuts.js'
+import {TableCache} from '../state/data-cuts.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import type {RerunRequest} from './rerun.js'
@@ -30,13 +30,15 @@ export function otherDataFiles(
   snap: Snapshot,
   node: Pick<NodeFile, 'id' | 'data'>,
   holdout: HoldoutConfig | undefined,
+  /** how many truncation re-runs will ask (each at its own date) */
+  truncations: number,
 ): OtherData {
   const paths = [...ws.store.derive(declaredDataPaths, snap).keys()]
   const scratch = join(ws.repo.paths.commonDir, 'rigor', 'audit', `${node.id.replace(/\//g, '__')}.${randomBytes(4).toString('hex')}`)
   // one set of overlays per cut: the truncation re-runs and the other checks' re-runs each ask many times, some at once
   const made = new Map<string, Promise<Overlay[]>>()
-  // each file is read once and cut at every truncation date
-  const tables: TableCache = new Map()
+  // each file is read once, cut at every truncation date, then forgotten
+  const tables = new TableCache(truncations)
   return {
     overlays({opening, truncatedFrom}) {
       const sealed = holdout && !opening ? holdout : undefined

@@ -31,8 +31,65 @@ export const dataCutTag = (cuts: readonly HoldoutCut[]): string =>
 /** The file name of blob `oid` cut by the cuts named `tag` (dataCutTag): the same blob and cuts, the same file. */
 export const dataCutName = (oid: string, tag: string, suffix: string): string => `${oid}.${tag}${suffix}`
 
-/** Tables read from blobs, by blob id: an audit cuts each file at several dates and reads it once. */
-export type TableCache = Map<string, Promise<DatedTable>>
+/**
+ * Tables read from blobs, by blob id, for an audit that cuts every other data
+ * file at each truncation date: each is read once and kept until it has been
+ * cut `uses` times. Parsed rows weigh about 300 bytes each, so at most
+ * `maxRows` rows are kept; beyond that a file is read again for each cut. The
+ * dates come one after another over all files, so the tables kept are the
+ * first ones read, never replaced (replacing would evict each before its next
+ * use).
+ */
+export class TableCache {
+  private readonly tables = new Map<string, {table: Promise<DatedTable>; rows: number}>()
+  private readonly taken = new Map<string, number>()
+  private rows = 0
+
+  constructor(
+    private readonly uses: number,
+    private readonly maxRows = 200_000,
+  ) {}
+
+  /** The table of blob `oid`, read with `read` unless it is kept. */
+  take(oid: string, read: () => Promise<DatedTable>): Promise<DatedTable> {
+    // counted per file, not per reading: a file read again (over the budget) has no more uses than the others
+    const taken = (this.taken.get(oid) ?? 0) + 1
+    this.taken.set(oid, taken)
+    const kept = this.tables.get(oid)
+    if (kept) {
+      if (taken >= this.uses) this.forget(oid)
+      return kept.table
+    }
+    const table = read()
+    if (taken < this.uses) {
+      const entry = {table, rows: 0}
+      this.tables.set(oid, entry)
+      // a table over the budget is forgotten once its size is known; one that cannot be read is kept as it is (tiny)
+      table.then(
+        (t) => {
+          if (this.tables.get(oid) !== entry) return
+          if (this.rows + t.rows.length > this.maxRows) this.tables.delete(oid)
+          else {
+            entry.rows = t.rows.length
+            this.rows += entry.rows
+          }
+        },
+        () => undefined,
+      )
+    }
+    return table
+  }
+
+  private forget(oid: string): void {
+    this.rows -= this.tables.get(oid)?.rows ?? 0
+    this.tables.delete(oid)
+  }
+
+  /** how many tables, and rows, are kept (for tests) */
+  get held(): {tables: number; rows: number} {
+    return {tables: this.tables.size, rows: this.rows}
+  }
+}
 
 async function readCommittedTable(repo: Repo, oid: string, dataPath: string): Promise<DatedTable> {
   const blob = await repo.cat.read(oid)
@@ -54,11 +111,8 @@ export async function cutDataFile(
 ): Promise<string> {
   const file = join(opts.dir, dataCutName(oid, dataCutTag(cuts), opts.suffix))
   if (isRegularFile(file)) return file
-  let reading = opts.tables?.get(oid)
-  if (!reading) {
-    reading = readCommittedTable(repo, oid, dataPath)
-    opts.tables?.set(oid, reading)
-  }
+  const read = () => readCommittedTable(repo, oid, dataPath)
+  const reading = opts.tables ? opts.tables.take(oid, read) : read()
   // awaited before anything else: a file that cannot be read rejects, and must not do so with no one waiting
   const table = await reading
   await mkdir(opts.dir, {recursive: true})

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import {afterEach, describe, expect, it} from 'vitest'
 import {sandboxArgv} from '../../../src/core/dag/sandbox.js'
 import {declaredDataPaths, sealDeps, sealedDataOverlays, truncationDeps, VIEW_FROM} from '../../../src/core/dag/sealed-data.js'
+import {TableCache} from '../../../src/core/state/data-cuts.js'
 import {Repo} from '../../../src/core/git/repo.js'
 import type {NodeFile} from '../../../src/core/schemas/index.js'
 import type {NodeRecord, Snapshot} from '../../../src/core/state/store.js'
@@ -185,7 +186,7 @@ describe('the overlays that seal the other data files', () => {
     const commit = repo.git('rev-parse', 'HEAD').trim()
     opened = await Repo.open(repo.dir)
     const scratch = mkdtempSync(join(tmpdir(), 'rigor-scratch-'))
-    const tables = new Map()
+    const tables = new TableCache(2)
     try {
       const shown = async (holdout: {fraction: number} | undefined, from: string) => {
         const deps = truncationDeps({repo: opened!, root: repo.dir}, holdout, from, scratch, tables)
@@ -202,6 +203,8 @@ describe('the overlays that seal the other data files', () => {
       const early = await shown({fraction: 0.3}, '2026-01-03')
       expect(lastRow(early.get('bench.csv')!)).toMatch(/^2026-01-02,/)
       expect(early.get('notes.csv')).toBe('/dev/null')
+      // every file was read once and cut twice: none is held any more
+      expect(tables.held).toEqual({tables: 0, rows: 0})
       const late = await shown({fraction: 0.3}, '2026-01-10')
       expect(lastRow(late.get('bench.csv')!)).toMatch(/^2026-01-07,/)
       // nothing written where the holdout's own cuts are kept
