@@ -34,7 +34,7 @@ export const dataCutName = (oid: string, tag: string, suffix: string): string =>
 /**
  * Tables read from blobs, by blob id, for an audit that cuts every other data
  * file at each truncation date: each is read once and kept until it has been
- * cut `uses` times. Parsed rows weigh about 300 bytes each, so at most
+ * cut `uses` times. Parsed rows weigh about 250 bytes each, so at most
  * `maxRows` rows are kept; beyond that a file is read again for each cut. The
  * dates come one after another over all files, so the tables kept are the
  * first ones read, never replaced (replacing would evict each before its next
