@@ -23,6 +23,10 @@ export default class Verify extends WorkspaceCommand {
     }
     if (report.removed_temp_objects.length)
       this.say(`removed ${report.removed_temp_objects.length} stale temporary object file(s) from .git/objects`)
+    if (report.removed_scratch.length)
+      this.say(
+        `removed ${report.removed_scratch.length} director${report.removed_scratch.length === 1 ? 'y' : 'ies'} of killed commands from .git/rigor: ${report.removed_scratch.join(', ')}`,
+      )
     for (const p of report.problems) this.say(`${p.kind.toUpperCase()} ${p.file} (${p.where}): ${p.message}`)
     for (const s of report.stale)
       this.say(`STALE ${s.id}: ${s.why} (its verdict stands for the older inputs; \`rigor rerun ${s.id}\` runs it on the new ones)`)

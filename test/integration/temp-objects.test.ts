@@ -56,4 +56,41 @@ describe('temporary object files left by a crash', () => {
     spawnSync('git', ['prune'], {cwd: repo.dir, env: {...process.env, ...GIT_ENV}})
     expect([live, fresh, gits].map(existsSync)).toEqual([false, false, false])
   })
+
+  it("verify and supervise remove the private directories of killed commands (.git/rigor/audit, paper, deploy), not a live one's", () => {
+    repo = workspace()
+    const rigorDir = join(repo.dir, '.git', 'rigor')
+    const dir = (kind: string, name: string, minutesAgo: number) => {
+      const path = join(rigorDir, kind, name)
+      mkdirSync(join(path, 'data'), {recursive: true})
+      writeFileSync(join(path, 'data', 'cut.csv'), 'date,close\n')
+      const at = new Date(Date.now() - minutesAgo * 60_000)
+      utimesSync(path, at, at)
+      return path
+    }
+    const dead = dir('audit', `cross__peek.${DEAD_PID}.0a1b2c3d`, 60)
+    const deadPaper = dir('paper', `x__y.${DEAD_PID}.00000000`, 60)
+    const live = dir('audit', `cross__peek.${process.pid}.0a1b2c3d`, 60)
+    const fresh = dir('deploy', `x__y.${DEAD_PID}.11111111`, 1)
+    // before pids were in the names: only once a day old
+    const oldStyle = dir('paper', 'x__y.22222222', 60)
+    const oldStyleDay = dir('deploy', 'x__y.33333333', 25 * 60)
+    const notOurs = dir('audit', 'notes', 60 * 48)
+
+    const verify = rigor(repo.dir, ['verify', '--json'])
+    expect(verify.code).toBe(0)
+    expect(json(verify).removed_scratch.sort()).toEqual([
+      `audit/cross__peek.${DEAD_PID}.0a1b2c3d`,
+      'deploy/x__y.33333333',
+      `paper/x__y.${DEAD_PID}.00000000`,
+    ])
+    expect([dead, deadPaper, oldStyleDay].map(existsSync)).toEqual([false, false, false])
+    expect([live, fresh, oldStyle, notOurs].map(existsSync)).toEqual([true, true, true, true])
+
+    const again = dir('audit', `a.${DEAD_PID}.44444444`, 30)
+    const supervise = rigor(repo.dir, ['supervise', '--once', '--json'])
+    expect(supervise.code).toBe(0)
+    expect(json(supervise).removed_scratch).toEqual([`audit/a.${DEAD_PID}.44444444`])
+    expect(existsSync(again)).toBe(false)
+  })
 })

@@ -98,6 +98,7 @@ const VerifyReport = strict({
   commit: commit.nullable(),
   index: strict({behind: z.array(z.string()), repaired: z.number().int().nonnegative(), kept: z.array(z.string())}).nullable(),
   removed_temp_objects: z.array(z.string()),
+  removed_scratch: z.array(z.string()),
   stale: z.array(strict({id: z.string(), why: z.string()})),
 })
 const SignatureReport = strict({
@@ -253,6 +254,7 @@ export const SuperviseResult = strict({
     removed: z.array(z.string()),
   }),
   removed_temp_objects: z.array(z.string()),
+  removed_scratch: z.array(z.string()),
 })
 
 export const InitResult = strict({

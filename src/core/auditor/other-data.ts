@@ -8,9 +8,8 @@
  *   data does. Those cuts are the audit's alone: written under a scratch
  *   directory that `dispose` removes.
  */
-import {randomBytes} from 'node:crypto'
 import {rm} from 'node:fs/promises'
-import {join} from 'node:path'
+import {scratchDir} from '../state/scratch-dirs.js'
 import {declaredDataPaths, sealDeps, sealedDataOverlays, truncationDeps} from '../dag/sealed-data.js'
 import type {Overlay} from '../dag/sandbox.js'
 import type {HoldoutConfig, NodeFile} from '../schemas/index.js'
@@ -34,7 +33,7 @@ export function otherDataFiles(
   truncations: number,
 ): OtherData {
   const paths = [...ws.store.derive(declaredDataPaths, snap).keys()]
-  const scratch = join(ws.repo.paths.commonDir, 'rigor', 'audit', `${node.id.replace(/\//g, '__')}.${randomBytes(4).toString('hex')}`)
+  const scratch = scratchDir(ws.repo.paths.commonDir, 'audit', node.id)
   // one set of overlays per cut: the truncation re-runs and the other checks' re-runs each ask many times, some at once
   const made = new Map<string, Promise<Overlay[]>>()
   // each file is read once, cut at every truncation date, then forgotten

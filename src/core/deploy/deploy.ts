@@ -1,6 +1,6 @@
-import {randomBytes} from 'node:crypto'
 import {rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
+import {scratchDir} from '../state/scratch-dirs.js'
 import {dumpStateDocument} from '../state/documents.js'
 import {CheckFailedError} from '../errors.js'
 import {assertNodeId} from '../state/ids.js'
@@ -163,7 +163,7 @@ async function withArtifactsDir<T>(
   fn: (dir: string) => Promise<T>,
 ): Promise<T> {
   if (workingTreeDir) return fn(workingTreeDir)
-  const dir = join(ws.repo.paths.commonDir, 'rigor', 'deploy', `${gate.node.id.replace(/\//g, '__')}.${randomBytes(4).toString('hex')}`)
+  const dir = scratchDir(ws.repo.paths.commonDir, 'deploy', gate.node.id)
   try {
     await materialiseArtifacts(ws.repo, gate.artifacts, dir)
     return await fn(dir)

@@ -1,6 +1,6 @@
-import {randomBytes} from 'node:crypto'
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {basename, extname, isAbsolute, join, relative, resolve} from 'node:path'
+import {scratchDir} from '../state/scratch-dirs.js'
 import {TRADING_DAYS_PER_YEAR, returnMetrics} from '../backtest/metrics.js'
 import {sha256} from '../state/checksum.js'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
@@ -231,7 +231,7 @@ async function runForward(
   after: number,
   until: number,
 ): Promise<Array<{date: string; value: number}>> {
-  const workDir = join(ws.repo.paths.commonDir, 'rigor', 'paper', `${node.id.replace(/\//g, '__')}.${randomBytes(4).toString('hex')}`)
+  const workDir = scratchDir(ws.repo.paths.commonDir, 'paper', node.id)
   const outDir = join(workDir, 'out')
   try {
     await mkdir(outDir, {recursive: true})

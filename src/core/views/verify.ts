@@ -10,6 +10,7 @@ import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR, outDirPath, verdictFi
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import type {NodeRecord} from '../state/store.js'
 import {removeStaleTempObjects} from '../git/temp-objects.js'
+import {removeStaleScratch} from '../state/scratch-dirs.js'
 import {staleNodes} from '../dag/inputs.js'
 import type {Workspace} from '../state/workspace.js'
 import {locallyModifiedStateFiles} from './local-edits.js'
@@ -30,6 +31,8 @@ export interface VerifyReport {
   index: {behind: string[]; repaired: number; kept: string[]} | null
   /** rigor's temporary object files a crash left in .git/objects, removed (relative to .git/objects) */
   removed_temp_objects: string[]
+  /** private directories of commands killed before they ended (.git/rigor/audit, paper, deploy), removed: `<kind>/<name>` */
+  removed_scratch: string[]
   /** finished nodes whose inputs changed upstream since they ran: their verdicts stand, but describe older bytes */
   stale: Array<{id: string; why: string}>
 }
@@ -92,11 +95,21 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     if (problem) problems.push({...problem, where: 'working tree'})
   }
   const removed = await removeStaleTempObjects(join(ws.repo.paths.commonDir, 'objects'))
+  const removedScratch = await removeStaleScratch(ws.repo.paths.commonDir)
   const stale = [...(await staleNodes(ws, snap))].map(([id, inputs]) => ({
     id,
     why: inputs.map((i) => `input ${i.as}: ${i.why}`).join('; '),
   }))
-  return {ok: problems.length === 0, checked, problems, commit: tip ?? null, index, removed_temp_objects: removed, stale}
+  return {
+    ok: problems.length === 0,
+    checked,
+    problems,
+    commit: tip ?? null,
+    index,
+    removed_temp_objects: removed,
+    removed_scratch: removedScratch,
+    stale,
+  }
 }
 
 /** A verdict records its outputs' sha256: committed bytes that no longer match were changed after the run. */
