@@ -4,7 +4,7 @@ import {directLauncher, type RunnerLauncher} from '../core/dag/launcher.js'
 import {RunnerHelper} from '../core/dag/runner-helper.js'
 
 export interface AbortScope {
-  /** aborted by the first SIGINT or SIGTERM */
+  /** aborted by the first SIGINT or SIGTERM (its name is the reason) */
   signal: AbortSignal
   /** the runner groups the command starts; pass it down to every runProcess */
   groups: RunGroups
@@ -39,7 +39,8 @@ export async function withAbort<T>(
     }
     received = signal
     opts.onStop?.(signal)
-    controller.abort()
+    // the signal's name as the reason: a command that stops before writing says which (stoppedError)
+    controller.abort(signal)
   }
   const onExit = () => {
     groups.killAll('SIGKILL')

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
+import {withAbort} from '../cli/signals.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {auditNode} from '../core/auditor/index.js'
 import {resolveSigner} from '../core/state/signing-key.js'
@@ -30,13 +31,19 @@ export default class Audit extends WorkspaceCommand {
 
   async run(): Promise<Omit<AuditFrontMatter, 'checksum'> & {file: string}> {
     const {args, flags} = await this.parse(Audit)
-    const outcome = await this.traced({[ATTR.nodeId]: args.id}, (telemetry) =>
-      withWorkspace(flags, async (ws) => {
-        const signer = await resolveSigner(ws.repo, flags['signing-key'], process.cwd())
-        const audited = await auditNode(ws, args.id, {auditor: flags.auditor, signer, telemetry})
-        await notifyAudit(ws, audited)
-        return audited
-      }),
+    const outcome = await this.traced(
+      {[ATTR.nodeId]: args.id},
+      (telemetry) =>
+        withWorkspace(flags, async (ws) => {
+          const signer = await resolveSigner(ws.repo, flags['signing-key'], process.cwd())
+          // Ctrl-C and SIGTERM stop the re-runs and write nothing (exit 130 or 143)
+          const audited = await withAbort(({signal, groups}) =>
+            auditNode(ws, args.id, {auditor: flags.auditor, signer, telemetry, signal, groups}),
+          )
+          await notifyAudit(ws, audited)
+          return audited
+        }),
+      {stopsCleanly: true},
     )
     for (const c of outcome.front.checks) this.say(`${c.result.padEnd(7)} ${c.name}${c.reason ? ` (${c.reason})` : ''}`)
     this.say(`${outcome.front.verdict}: ${outcome.path}`)

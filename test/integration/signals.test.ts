@@ -1,17 +1,17 @@
-import {execFileSync, spawnSync} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {BIN, json, rigor, rigorAsync} from '../helpers/cli.js'
-import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
+import {json, rigor, rigorAsync} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
 import {alive, expectNothingLeftIn, pidsWithEnv, readPids, runDirs, SLOW, sleep, waitFor} from '../helpers/processes.js'
+import {hasTmux, isWrapper, rigorInTmux, type TmuxRigor} from '../helpers/tmux.js'
 import {workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
-let tmuxSocket: string | undefined
+let inTmux: TmuxRigor | undefined
 afterEach(() => {
-  if (tmuxSocket) spawnSync('tmux', ['-L', tmuxSocket, 'kill-server'])
-  tmuxSocket = undefined
+  inTmux?.kill()
+  inTmux = undefined
   repo?.cleanup()
 })
 
@@ -19,7 +19,6 @@ const FIXTURES = resolve(__dirname, '../fixtures')
 const FOREVER = ['node', join(FIXTURES, 'forever-runner.cjs')]
 const IGNORE_TERM = ['node', join(FIXTURES, 'ignore-term.cjs')]
 const SLOW_RUNNER = ['node', join(FIXTURES, 'slow-runner.cjs')]
-const hasTmux = spawnSync('tmux', ['-V']).status === 0
 
 const runnersOf = (dir: string) => pidsWithEnv(`RIGOR_WORKSPACE=${dir}`)
 const readyRuns = (dir: string) => runDirs(dir).filter((run) => existsSync(join(dir, '.git/rigor/runs', run, 'out/ready')))
@@ -45,22 +44,10 @@ async function expectCleanStop(pending: number): Promise<void> {
   expect(repo.git('status', '--porcelain')).toBe('')
 }
 
-/** the tmux tests' exit-code wrapper, which keeps its pane open on purpose */
-const isWrapper = (command: string) => command.includes('exit-code-wrapper.cjs')
-
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
-
 /** `rigor work` under a real pseudo-terminal (a tmux pane), its exit code written to a file. */
-function workInTmux(args: string[]): {rcFile: string; pane: () => string; keys: (...keys: string[]) => void} {
-  tmuxSocket = `rigor-test-${process.pid}-${Math.random().toString(16).slice(2)}`
-  const rcFile = join(repo.dir, '.git', 'rc.txt')
-  const env = Object.entries({...GIT_ENV, RIGOR_TEST_RC: rcFile}).map(([k, v]) => `${k}=${quote(v)}`)
-  // exec: no shell stays in the foreground group, where a Ctrl-C could end it before the exit code is written
-  const argv = [process.execPath, join(FIXTURES, 'exit-code-wrapper.cjs'), process.execPath, BIN, ...args]
-  const command = `cd ${quote(repo.dir)} && exec env ${env.join(' ')} ${argv.map(quote).join(' ')}`
-  const tmux = (...a: string[]) => execFileSync('tmux', ['-L', tmuxSocket!, ...a], {encoding: 'utf8'})
-  tmux('new-session', '-d', '-s', 'work', '-x', '150', '-y', '40', command)
-  return {rcFile, pane: () => tmux('capture-pane', '-p', '-t', 'work'), keys: (...keys) => void tmux('send-keys', '-t', 'work', ...keys)}
+function workInTmux(args: string[]): TmuxRigor {
+  inTmux = rigorInTmux(repo.dir, args)
+  return inTmux
 }
 
 describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {

@@ -5,9 +5,10 @@ import {artifactStore} from '../dag/artifact-store.js'
 import {stageRecordedInputs} from '../dag/inputs.js'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {priceTableText, researchPart} from '../data/price-file.js'
-import {CheckFailedError, InputError} from '../errors.js'
+import {CheckFailedError, InputError, stoppedError} from '../errors.js'
 import {holdoutCut, researchDataFile} from '../state/holdout.js'
 import type {CommitSigner} from '../git/signing.js'
+import type {RunGroups} from '../proc.js'
 import {independenceProblem} from './isolation.js'
 import {assertListedAuditor} from '../state/signing-key.js'
 import {nowIso} from '../state/node-files.js'
@@ -61,11 +62,7 @@ export interface AuditOutcome {
  * audits/<id>/<date>-<auditor>.md (short front matter, readable body), the
  * .json record beside it and an SVG chart, in one commit.
  */
-export function auditNode(
-  ws: Workspace,
-  id: string,
-  opts: {auditor: string; now?: Date; signer?: CommitSigner; telemetry?: Telemetry},
-): Promise<AuditOutcome> {
+export function auditNode(ws: Workspace, id: string, opts: AuditOptions): Promise<AuditOutcome> {
   return (opts.telemetry ?? noTelemetry).span('audit', {[ATTR.nodeId]: id, [ATTR.auditor]: opts.auditor}, async (span) => {
     const outcome = await auditOnce(ws, id, opts)
     span.set({[ATTR.verdict]: outcome.front.verdict})
@@ -74,7 +71,18 @@ export function auditNode(
   })
 }
 
-async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?: Date; signer?: CommitSigner}): Promise<AuditOutcome> {
+export interface AuditOptions {
+  auditor: string
+  now?: Date
+  signer?: CommitSigner
+  telemetry?: Telemetry
+  /** aborted by a stop (Ctrl-C, SIGTERM): the re-runs stop, and nothing is committed */
+  signal?: AbortSignal
+  /** the command's live runner groups (withAbort) */
+  groups?: RunGroups
+}
+
+async function auditOnce(ws: Workspace, id: string, opts: AuditOptions): Promise<AuditOutcome> {
   const now = opts.now ?? new Date()
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(opts.auditor)) {
     throw new InputError(`auditor name "${opts.auditor}" must be lowercase letters, digits, ".", "_" or "-"`, {
@@ -137,6 +145,8 @@ async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?
           runner: ws.config.runner,
           warn: (m) => ws.warnOnce(m),
           inputs,
+          signal: opts.signal,
+          groups: opts.groups,
           otherData: (req) => otherData.overlays(req),
         })
   const family = await resolveFamily(ws, snap, node)
@@ -153,6 +163,7 @@ async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?
   }
   // the truncation re-runs' cuts of the other data files are removed with them; the holdout's are kept, by content
   const outcomes = await runChecks(ctx).finally(() => otherData.dispose())
+  stopIfAborted(opts.signal, id)
   // the sealed holdout, scored once per artifact version, after every other check has looked only at research data
   const sealed =
     holdout && full
@@ -169,6 +180,8 @@ async function auditOnce(ws: Workspace, id: string, opts: {auditor: string; now?
           now,
         })
       : undefined
+  // a stopped re-run proves nothing: neither the holdout's opening nor the audit is written
+  stopIfAborted(opts.signal, id)
   const scored = sealed ? holdoutCheckAndRecord(sealed) : undefined
   if (scored) outcomes.push({check: scored.check, issues: scored.check.result === 'fail' ? [holdoutIssue(scored.holdout.summary)] : []})
   if (holdout && !full)
@@ -266,4 +279,8 @@ async function auditInputs(ws: Workspace, verdict: VerdictFile): Promise<{env: R
       fix: 'restore the upstream outputs (rigor verify), then audit again',
     })
   return {env: staged.staged.env, dir}
+}
+
+function stopIfAborted(signal: AbortSignal | undefined, id: string): void {
+  if (signal?.aborted) throw stoppedError(signal.reason, `the audit of ${id}`, `audit it again: rigor audit ${id}`)
 }

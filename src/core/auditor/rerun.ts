@@ -5,6 +5,7 @@ import type {PriceSeries} from '../backtest/prices.js'
 import {priceTableText, type PriceTable} from '../data/price-file.js'
 import {parseTimeout, readRunnerReport, runProcess} from '../dag/runner.js'
 import {sandboxPolicy, type Overlay} from '../dag/sandbox.js'
+import type {RunGroups} from '../proc.js'
 import type {NodeFile, RunnerLimits, SandboxMode} from '../schemas/index.js'
 import {seriesByDate} from './csv.js'
 
@@ -64,12 +65,18 @@ export function processRunner(opts: {
   warn?: (message: string) => void
   /** the stage inputs the run read, staged again: RIGOR_INPUT_* and the directory the sandbox shows */
   inputs?: {env: Record<string, string>; dir: string}
+  /** aborted by a stop (Ctrl-C, SIGTERM): the re-run's process group is stopped */
+  signal?: AbortSignal
+  /** the command's live runner groups, killed if it has to leave at once */
+  groups?: RunGroups
   /** the other declared data files as a re-run shows them (sealed-data.ts): cut before the holdout but in the opening, and at the truncation's date */
   otherData?: (req: Pick<RerunRequest, 'opening' | 'truncatedFrom'>) => Promise<Overlay[]>
 }): AuditRunner {
   return {
     kind: 'process',
     async run(req) {
+      // stopped: the audit will write nothing, so no re-run is started only to be stopped
+      if (opts.signal?.aborted) return failed('the audit was stopped')
       const dir = await mkdtemp(join(tmpdir(), 'rigor-audit-'))
       try {
         let dataPath = opts.dataPath
@@ -90,6 +97,8 @@ export function processRunner(opts: {
           timeoutMs,
           seed: req.seed ?? 0,
           dataPath,
+          signal: opts.signal,
+          groups: opts.groups,
           extraEnv,
           sandbox: sandboxPolicy(opts.runner, opts.node.run),
           warn: opts.warn,
