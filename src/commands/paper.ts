@@ -1,7 +1,9 @@
 import {Args, Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {numberFlag} from '../cli/flags.js'
+import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
+import {ATTR} from '../core/telemetry/telemetry.js'
 import {paperTrade, type PaperResult} from '../core/deploy/index.js'
 
 export default class Paper extends WorkspaceCommand {
@@ -21,8 +23,23 @@ export default class Paper extends WorkspaceCommand {
 
   async run(): Promise<PaperResult> {
     const {args, flags} = await this.parse(Paper)
-    const result = await withWorkspace(flags, (ws) =>
-      paperTrade(ws, args.id, {periods: flags.periods, data: flags.data, base: flags.cwd ?? process.cwd(), by: workerName(undefined)}),
+    const result = await this.traced(
+      {[ATTR.nodeId]: args.id},
+      () =>
+        withWorkspace(flags, (ws) =>
+          // Ctrl-C and SIGTERM stop the run and record nothing (exit 130 or 143)
+          withAbort(({signal, groups}) =>
+            paperTrade(ws, args.id, {
+              periods: flags.periods,
+              data: flags.data,
+              base: flags.cwd ?? process.cwd(),
+              by: workerName(undefined),
+              signal,
+              groups,
+            }),
+          ),
+        ),
+      {stopsCleanly: true},
     )
     this.say(
       `${result.node}: ${result.periods} paper period(s) ${result.from} to ${result.to} after the backtest window (ended ${result.backtest_end})`,

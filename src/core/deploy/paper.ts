@@ -5,8 +5,9 @@ import {TRADING_DAYS_PER_YEAR, returnMetrics} from '../backtest/metrics.js'
 import {sha256} from '../state/checksum.js'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {dumpStateDocument} from '../state/documents.js'
-import {CheckFailedError, InputError} from '../errors.js'
+import {CheckFailedError, InputError, stoppedError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
+import type {RunGroups} from '../proc.js'
 import {nowIso} from '../state/node-files.js'
 import {outDirPath} from '../state/layout.js'
 import {parseTimeout, readRunnerReport, runProcess, RUN_LOG} from '../dag/runner.js'
@@ -55,6 +56,10 @@ export interface PaperOptions {
   /** where a relative --data path starts from */
   base: string
   now?: Date
+  /** aborted by a stop (Ctrl-C, SIGTERM): the run is stopped and nothing is recorded */
+  signal?: AbortSignal
+  /** the command's live runner groups (withAbort) */
+  groups?: RunGroups
 }
 
 export interface PaperResult {
@@ -109,7 +114,13 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     })
   }
   const lastTime = Date.parse(ahead.at(-1)![history.dateColumn]!)
-  const returns = await runForward(ws, node, formatCsv(history.header, [...past, ...ahead]), backtestEnd.time, lastTime)
+  const returns = await runForward(
+    ws,
+    node,
+    formatCsv(history.header, [...past, ...ahead]),
+    {after: backtestEnd.time, until: lastTime},
+    opts,
+  )
   if (returns.length === 0)
     throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${backtestEnd.date}`, {
       fix: 'a strategy runner writes one return per period in returns.csv (docs/runner-protocol.md)',
@@ -228,8 +239,8 @@ async function runForward(
   ws: Workspace,
   node: NodeFile,
   prices: string,
-  after: number,
-  until: number,
+  {after, until}: {after: number; until: number},
+  stop: Pick<PaperOptions, 'signal' | 'groups'>,
 ): Promise<Array<{date: string; value: number}>> {
   const workDir = scratchDir(ws.repo.paths.commonDir, 'paper', node.id)
   const outDir = join(workDir, 'out')
@@ -251,7 +262,10 @@ async function runForward(
       readableDirs: inputs ? [inputs.dir] : [],
       sandbox: sandboxPolicy(ws.config.runner, node.run),
       warn: (m) => ws.warnOnce(m),
+      signal: stop.signal,
+      groups: stop.groups,
     })
+    if (stop.signal?.aborted) throw stoppedError(stop.signal.reason, `the paper run of ${node.id}`, `run it again: rigor paper ${node.id}`)
     const report = await readRunnerReport(outDir, outcome, timeoutMs, ws.config.runner.limits)
     if (!report.ok) {
       const log = (await readFile(join(outDir, RUN_LOG), 'utf8').catch(() => '')).slice(-2000).trimEnd()

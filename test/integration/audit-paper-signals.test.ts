@@ -1,6 +1,8 @@
 import {existsSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
+import {renderMarkdownDocument} from '../../src/core/state/documents.js'
+import {Workspace} from '../../src/core/state/workspace.js'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {expectNothingLeftIn, pidsWithEnv, SLOW, waitFor} from '../helpers/processes.js'
@@ -68,7 +70,7 @@ async function expectNothingWritten(head: string): Promise<void> {
   expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([])
 }
 
-describe('a stopped audit', {timeout: SLOW}, () => {
+describe('a stopped audit or paper run', {timeout: SLOW}, () => {
   it.skipIf(!hasTmux)('Ctrl-C under a terminal: exit 130, its re-runs and their children stopped, nothing written', async () => {
     blockingReruns()
     const head = repo.git('rev-parse', 'HEAD').trim()
@@ -99,4 +101,55 @@ describe('a stopped audit', {timeout: SLOW}, () => {
     rmSync(join(repo.dir, 'hold'))
     expect(rigor(repo.dir, ['audit', 's/boxed', '--auditor', 'risk', '--json']).code).toBe(0)
   })
+
+  it('SIGINT on rigor paper (no sandbox, piped): exit 130, its runner and child stopped, nothing recorded', async () => {
+    blockingReruns()
+    rmSync(join(repo.dir, 'hold'))
+    await commitPassAudit(repo.dir, 's/open')
+    expect(rigor(repo.dir, ['deploy', 's/open', '--stage', 'paper', '--by', 'ops']).code).toBe(0)
+    // prices after the backtest's last day
+    writeFileSync(
+      join(repo.dir, 'new.csv'),
+      pricesCsv({rows: 440, seed: 9}).split('\n').slice(401).join('\n').replace(/^/, 'date,open,high,low,close\n'),
+    )
+    writeFileSync(join(repo.dir, 'hold'), '')
+    const head = repo.git('rev-parse', 'HEAD').trim()
+    const paper = rigorAsync(repo.dir, ['paper', 's/open', '--data', 'new.csv'])
+    await waitFor('the paper run blocking', () => reruns().length >= 2)
+    paper.kill('SIGINT')
+    const done = await paper
+    expect(done.code, done.stderr).toBe(130)
+    expect(done.stderr).toContain('the paper run of s/open was stopped by SIGINT: nothing was written')
+    await waitFor('no runner process left', () => reruns().length === 0)
+    expect(repo.git('rev-parse', 'HEAD').trim()).toBe(head)
+    const scratch = join(repo.dir, '.git', 'rigor', 'paper')
+    expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([])
+  })
 })
+
+/** A PASS audit committed as the auditor would (the deploy gate reads it; the checks are not what this test is about). */
+async function commitPassAudit(dir: string, id: string): Promise<void> {
+  const ws = await Workspace.open(dir)
+  try {
+    await ws.commit(async (snap) => {
+      const verdict = (await ws.store.verdict(snap.nodes.get(id)!))!
+      const at = new Date()
+      const file = `audits/${id}/${at.toISOString().slice(0, 10)}-dave.md`
+      const front = {
+        verdict: 'PASS',
+        auditor: 'dave',
+        audited_at: at.toISOString(),
+        covers: {node: id, commit: snap.commit, artifacts: verdict.artifacts},
+        checks: [{name: 'lookahead.truncation', result: 'pass', figures: {}}],
+        issues: [],
+      }
+      return {
+        files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${id}\n`)]]),
+        message: {action: 'audit', subject: `audit ${id}`, nodes: [id], worker: 'dave'},
+        result: file,
+      }
+    })
+  } finally {
+    await ws.close()
+  }
+}
