@@ -1,7 +1,7 @@
 import type {CommitSigner} from '../git/signing.js'
 import type {Workspace} from '../state/workspace.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
-import {auditNode, type AuditOutcome} from './index.js'
+import {auditNode, type AuditOptions, type AuditOutcome} from './index.js'
 import {readNodeAudits} from './reports.js'
 
 export interface TopAudit {
@@ -27,7 +27,7 @@ export async function auditTopCandidates(
     telemetry?: Telemetry
     /** told of each audit as it is committed (the cycle notifies a FAIL) */
     onAudited?: (outcome: AuditOutcome) => Promise<unknown>
-  },
+  } & Pick<AuditOptions, 'signal' | 'groups'>,
 ): Promise<TopAudit[]> {
   const snap = await ws.currentSnapshot()
   const candidates: Array<{id: string; sharpe: number}> = []
@@ -42,7 +42,13 @@ export async function auditTopCandidates(
   const audited: TopAudit[] = []
   for (const {id} of candidates.slice(0, opts.count)) {
     if ((await readNodeAudits(ws.repo, snap.tree, id)).audits.length > 0) continue
-    const outcome = await auditNode(ws, id, {auditor: opts.auditor, signer: opts.signer, telemetry: opts.telemetry})
+    const outcome = await auditNode(ws, id, {
+      auditor: opts.auditor,
+      signer: opts.signer,
+      telemetry: opts.telemetry,
+      signal: opts.signal,
+      groups: opts.groups,
+    })
     await opts.onAudited?.(outcome)
     audited.push({id, verdict: outcome.front.verdict, file: outcome.path, holdout: outcome.front.holdout?.summary})
     if (opts.untilPass && outcome.front.verdict === 'PASS') break

@@ -77,6 +77,9 @@ export const STEP_RUNNERS: Record<CycleStepName, (ctx: StepContext) => Promise<u
     auditTopCandidates(ws, {
       telemetry,
       onAudited: (outcome) => notifyAudit(ws, outcome),
+      // a stop ends the audit under way without writing it; the resumed cycle audits again
+      signal: opts.signal,
+      groups: opts.groups,
       count: opts.keep,
       auditor: `auditor-${hostname()
         .split('.')[0]!
