@@ -1,12 +1,11 @@
 import {existsSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {renderMarkdownDocument} from '../../src/core/state/documents.js'
-import {Workspace} from '../../src/core/state/workspace.js'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {expectNothingLeftIn, pidsWithEnv, SLOW, waitFor} from '../helpers/processes.js'
 import {hasTmux, isWrapper, rigorInTmux, type TmuxRigor} from '../helpers/tmux.js'
+import {commitAuditReport} from './audit-commit.js'
 import {pricesCsv} from './audit-fixtures.js'
 import {auditWorkspace, seedAndWork, strategyNode} from './audit-cheats-helpers.js'
 
@@ -105,7 +104,7 @@ describe('a stopped audit or paper run', {timeout: SLOW}, () => {
   it('SIGINT on rigor paper (no sandbox, piped): exit 130, its runner and child stopped, nothing recorded', async () => {
     blockingReruns()
     rmSync(join(repo.dir, 'hold'))
-    await commitPassAudit(repo.dir, 's/open')
+    await commitAuditReport(repo.dir, {id: 's/open', verdict: 'PASS', auditor: 'dave'})
     expect(rigor(repo.dir, ['deploy', 's/open', '--stage', 'paper', '--by', 'ops']).code).toBe(0)
     // prices after the backtest's last day
     writeFileSync(
@@ -126,30 +125,3 @@ describe('a stopped audit or paper run', {timeout: SLOW}, () => {
     expect(existsSync(scratch) ? readdirSync(scratch) : []).toEqual([])
   })
 })
-
-/** A PASS audit committed as the auditor would (the deploy gate reads it; the checks are not what this test is about). */
-async function commitPassAudit(dir: string, id: string): Promise<void> {
-  const ws = await Workspace.open(dir)
-  try {
-    await ws.commit(async (snap) => {
-      const verdict = (await ws.store.verdict(snap.nodes.get(id)!))!
-      const at = new Date()
-      const file = `audits/${id}/${at.toISOString().slice(0, 10)}-dave.md`
-      const front = {
-        verdict: 'PASS',
-        auditor: 'dave',
-        audited_at: at.toISOString(),
-        covers: {node: id, commit: snap.commit, artifacts: verdict.artifacts},
-        checks: [{name: 'lookahead.truncation', result: 'pass', figures: {}}],
-        issues: [],
-      }
-      return {
-        files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${id}\n`)]]),
-        message: {action: 'audit', subject: `audit ${id}`, nodes: [id], worker: 'dave'},
-        result: file,
-      }
-    })
-  } finally {
-    await ws.close()
-  }
-}

@@ -4,10 +4,9 @@ import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
-import {renderMarkdownDocument} from '../../src/core/state/documents.js'
-import {Workspace} from '../../src/core/state/workspace.js'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
+import {commitAuditReport} from './audit-commit.js'
 import {workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
@@ -64,41 +63,24 @@ const newPrices = (): string[] =>
 
 /** Commits an audit report the way the auditor does: covers = the verdict's artifacts at the current tip. */
 async function commitAudit(dir: string, a: {verdict: 'PASS' | 'FAIL'; auditor: string; at: Date}): Promise<string> {
-  const ws = await Workspace.open(dir)
-  try {
-    const outcome = await ws.commit(async (snap) => {
-      const verdict = (await ws.store.verdict(snap.nodes.get(ID)!))!
-      const file = `audits/${ID}/${a.at.toISOString().slice(0, 10)}-${a.auditor}.md`
-      const front = {
-        verdict: a.verdict,
-        auditor: a.auditor,
-        audited_at: a.at.toISOString(),
-        covers: {node: ID, commit: snap.commit, artifacts: verdict.artifacts},
-        checks: [{name: 'lookahead.truncation', result: a.verdict === 'PASS' ? 'pass' : 'fail', figures: {}}],
-        issues:
-          a.verdict === 'PASS'
-            ? []
-            : [
-                {
-                  id: 'I1',
-                  severity: 'critical',
-                  category: 'lookahead',
-                  description: 'positions read the next day',
-                  location: 'positions.csv',
-                  remediation: 'lag the signal',
-                },
-              ],
-      }
-      return {
-        files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${ID}\n`)]]),
-        message: {action: 'audit', subject: `audit ${ID}`, nodes: [ID], worker: a.auditor},
-        result: file,
-      }
-    })
-    return outcome.result
-  } finally {
-    await ws.close()
-  }
+  return commitAuditReport(dir, {
+    id: ID,
+    ...a,
+    checks: [{name: 'lookahead.truncation', result: a.verdict === 'PASS' ? 'pass' : 'fail', figures: {}}],
+    issues:
+      a.verdict === 'PASS'
+        ? []
+        : [
+            {
+              id: 'I1',
+              severity: 'critical',
+              category: 'lookahead',
+              description: 'positions read the next day',
+              location: 'positions.csv',
+              remediation: 'lag the signal',
+            },
+          ],
+  })
 }
 
 const committed = (r: TempRepo, path: string): boolean => r.git('ls-tree', '-r', '--name-only', 'main', '--', path) !== ''

@@ -4,9 +4,8 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
 import {COMMAND_RESULTS} from '../../src/cli/schemas/results.js'
-import {renderMarkdownDocument} from '../../src/core/state/documents.js'
-import {Workspace} from '../../src/core/state/workspace.js'
 import type {TempRepo} from '../helpers/git-repo.js'
+import {commitAuditReport} from './audit-commit.js'
 import {workspace, writeSpec} from './helpers.js'
 import {KIT_COMMANDS, OutputChecker, ROOT} from './json-output-helpers.js'
 
@@ -28,33 +27,6 @@ afterAll(() => {
   repo?.cleanup()
   if (scratch) rmSync(scratch, {recursive: true, force: true})
 })
-
-/** An audit PASS committed the way the auditor commits one, so the deploy gate opens without a real audit's luck. */
-async function commitPass(dir: string, auditor: string): Promise<void> {
-  const ws = await Workspace.open(dir)
-  try {
-    await ws.commit(async (snap) => {
-      const verdict = (await ws.store.verdict(snap.nodes.get(ID)!))!
-      const at = new Date()
-      const file = `audits/${ID}/${at.toISOString().slice(0, 10)}-${auditor}.md`
-      const front = {
-        verdict: 'PASS',
-        auditor,
-        audited_at: at.toISOString(),
-        covers: {node: ID, commit: snap.commit, artifacts: verdict.artifacts},
-        checks: [],
-        issues: [],
-      }
-      return {
-        files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${ID}\n`)]]),
-        message: {action: 'audit', subject: `audit ${ID}`, nodes: [ID], worker: auditor},
-        result: file,
-      }
-    })
-  } finally {
-    await ws.close()
-  }
-}
 
 describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
   beforeAll(() => {
@@ -123,7 +95,7 @@ describe('--json output matches schemas/output/', {timeout: 300_000}, () => {
     checked('report', repo.dir, ['report'])
     checked('audit', repo.dir, ['audit', ID, '--auditor', 'alice'])
     checked('deploy', repo.dir, ['deploy', ID, '--stage', 'live'], {code: 1})
-    await commitPass(repo.dir, 'bob')
+    await commitAuditReport(repo.dir, {id: ID, verdict: 'PASS', auditor: 'bob'})
     checked('deploy', repo.dir, ['deploy', ID, '--stage', 'paper'])
     checked('site', repo.dir, ['site', '--out', join(scratch, 'site')])
     checked('paper', repo.dir, ['paper', ID, '--data', join(scratch, 'new-prices.csv')])

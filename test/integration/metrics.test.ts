@@ -5,12 +5,12 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
 import {claimNextNode} from '../../src/core/dag/claims.js'
 import {policies} from '../../src/core/flows/policies.js'
-import {renderMarkdownDocument} from '../../src/core/state/documents.js'
 import {Workspace} from '../../src/core/state/workspace.js'
 import {json, rigor, verdictRunner} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {SLOW, waitFor} from '../helpers/processes.js'
 import {hasTool, parseExposition, total} from '../helpers/prometheus.js'
+import {commitAuditReport} from './audit-commit.js'
 import {workspace, writeSpec} from './helpers.js'
 
 /**
@@ -22,31 +22,6 @@ const FAKE_AGENT = resolve(__dirname, '../fixtures/fake-agent.mjs')
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
-
-/** An audit report committed the way the auditor commits one (the numbers here are about counting, not auditing). */
-async function commitAudit(dir: string, id: string, verdict: 'PASS' | 'FAIL'): Promise<void> {
-  const ws = await Workspace.open(dir)
-  try {
-    await ws.commit(async (snap) => {
-      const file = `audits/${id}/${new Date().toISOString().slice(0, 10)}-risk.md`
-      const front = {
-        verdict,
-        auditor: 'risk',
-        audited_at: new Date().toISOString(),
-        covers: {node: id, commit: snap.commit, artifacts: {}},
-        checks: [],
-        issues: [],
-      }
-      return {
-        files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${id}\n`)]]),
-        message: {action: 'audit', subject: `audit ${id}`, nodes: [id], worker: 'risk'},
-        result: file,
-      }
-    })
-  } finally {
-    await ws.close()
-  }
-}
 
 /** A claim that loses one race on its way: another commit lands on the branch between its read and its compare-and-swap. */
 async function claimAfterALostRace(dir: string, git: TempRepo['git']): Promise<string> {
@@ -110,7 +85,7 @@ describe('rigor metrics', {timeout: SLOW}, () => {
     expect(rigor(repo.dir, ['seed', 'more.yaml']).code).toBe(0)
     expect(await claimAfterALostRace(repo.dir, repo.git)).toBe('beta/e')
     expect(rigor(repo.dir, ['run', 'beta/e']).code).toBe(0)
-    await commitAudit(repo.dir, 'default/a', 'FAIL')
+    await commitAuditReport(repo.dir, {id: 'default/a', verdict: 'FAIL', auditor: 'risk', covers: 'nothing'})
     await waitFor('the ghost lease to pass', () => json(rigor(repo.dir, ['health', '--json'])).checks[3].value === 1)
 
     const text = metricsText()
