@@ -151,7 +151,10 @@ export async function sealedDataOverlays(
     if (realpathOrUndefined(at) !== (dir === '.' ? realRoot : join(realRoot, dir))) continue
     const committed = tree ? await committedEntries(deps.repo, tree, dir) : new Map<string, TreeEntry>()
     const cuts = new Map<string, string>()
+    // the own file needs no cut of its own unless its directory may be shown as a view (the run's overlay covers it)
+    const mayBeView = dir !== '.' && names.length >= VIEW_FROM
     for (const name of names.sort()) {
+      if (!mayBeView && posix.join(dir, name) === own) continue
       if (!isPlainFile(join(at, name))) continue
       const entry = committed.get(name)
       let source = EMPTY

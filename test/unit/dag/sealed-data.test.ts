@@ -179,7 +179,8 @@ describe('the overlays that seal the other data files', () => {
 
   it("a truncation re-run's cuts: every declared file ends before the date, and before the holdout too; without one, a file that cannot be cut shows as it is", async () => {
     repo = gitRepo()
-    for (const name of ['own.csv', 'bench.csv']) writeFileSync(join(repo.dir, name), PRICES)
+    writeFileSync(join(repo.dir, 'bench.csv'), PRICES)
+    writeFileSync(join(repo.dir, 'own.csv'), `${PRICES}2026-02-01,999\n`)
     writeFileSync(join(repo.dir, 'notes.csv'), 'no,dates\n1,2\n')
     repo.git('add', '.')
     repo.git('commit', '-qm', 'data')
@@ -207,8 +208,10 @@ describe('the overlays that seal the other data files', () => {
       expect(tables.held).toEqual({tables: 0, rows: 0})
       const late = await shown({fraction: 0.3}, '2026-01-10')
       expect(lastRow(late.get('bench.csv')!)).toMatch(/^2026-01-07,/)
-      // nothing written where the holdout's own cuts are kept
+      // nothing written where the holdout's own cuts are kept, and only the benchmark's three cuts: the own file
+      // (shown by the run's own overlay) is not cut
       expect(listNames(join(opened.paths.commonDir, 'rigor'))).not.toContain('data')
+      expect(listNames(join(scratch, 'data'))).toHaveLength(3)
     } finally {
       rmSync(scratch, {recursive: true, force: true})
     }
