@@ -45,9 +45,8 @@ const key = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '
 const DATE_NAMES = ['date', 'datetime', 'timestamp', 'time']
 const ADJUSTED_CLOSE_NAMES = ['adjclose', 'adjustedclose']
 
-/** The index of the first of `names` (compared as keys) in `header`. */
-function findColumn(header: readonly string[], names: readonly string[]): number | undefined {
-  const keys = header.map(key)
+/** The index of the first of `names` in `keys` (a header's names as `key` makes them). */
+function findColumn(keys: readonly string[], names: readonly string[]): number | undefined {
   for (const name of names) {
     const index = keys.indexOf(name)
     if (index >= 0) return index
@@ -66,7 +65,7 @@ export function readDatedTable(text: string, file: string): DatedTable {
   }
   if (records.length === 0) throw new InputError('is empty; expected a header row date,close (or date,open,high,low,close,volume)', {file})
   const header = records[0]!
-  const date = findColumn(header, DATE_NAMES)
+  const date = findColumn(header.map(key), DATE_NAMES)
   if (date === undefined) {
     throw new InputError(`has no "date" column (header: ${header.join(',')})`, {
       file,
@@ -81,7 +80,8 @@ export function readDatedTable(text: string, file: string): DatedTable {
 export function readPriceTable(text: string, file: string): PriceTable {
   const table = readDatedTable(text, file)
   const {header} = table
-  const find = (names: readonly string[]) => findColumn(header, names)
+  const keys = header.map(key)
+  const find = (names: readonly string[]) => findColumn(keys, names)
   const plainClose = find(['close'])
   const adjusted = find(ADJUSTED_CLOSE_NAMES)
   const close = adjusted ?? plainClose
