@@ -114,7 +114,7 @@ describe('audits nobody can forge', () => {
     // alice signs a FAIL; someone turns it into a PASS with a valid checksum and commits it unsigned
     const file = await commitAudit('signed/edited', {verdict: 'FAIL', auditor: 'alice', signer: 'alice'})
     await commitAudit('signed/edited', {verdict: 'PASS', auditor: 'alice', file})
-    expect(refusal('signed/edited')).toMatch(/audit\.signed: .*changed after signing/)
+    expect(refusal('signed/edited')).toMatch(/audit\.untampered: .*changed after signing/)
 
     await commitAudit('signed/designed', {verdict: 'PASS', auditor: 'alice', signer: 'alice'})
     expect(refusal('signed/designed')).toMatch(/audit\.independent: alice designed this node \(agent:alice\)/)

@@ -117,7 +117,17 @@ const SignatureReport = strict({
     strict({
       file: z.string(),
       kind: z.enum(['audit', 'deployment']),
-      status: z.enum(['good', 'unsigned', 'unknown_key', 'bad', 'changed_after_signing', 'wrong_signer', 'not_checked']),
+      status: z.enum([
+        'good',
+        'unsigned',
+        'unknown_key',
+        'bad',
+        'changed_after_signing',
+        'wrong_signer',
+        'removed',
+        'removed_after_signing',
+        'not_checked',
+      ]),
       signer: z.string().optional(),
       commit: sha,
       detail: z.string(),

@@ -1,9 +1,9 @@
-import {auditorTrust, fileSignature} from '../state/auditors.js'
+import {auditorTrust, fileSignature, tamperedReports} from '../state/auditors.js'
 import {CheckFailedError} from '../errors.js'
 import {DEFAULT_MIN_PAPER_SHARPE} from '../schemas/config.js'
 import type {AllowedSigner} from '../git/signing.js'
 import {independenceProblem} from '../auditor/isolation.js'
-import {outDirPath, verdictFilePath} from '../state/layout.js'
+import {auditsDirPath, outDirPath, verdictFilePath} from '../state/layout.js'
 import type {DeployStage, DeploymentFile, NodeFile, PaperResultsFile} from '../schemas/index.js'
 import {readableNode, type Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
@@ -149,6 +149,19 @@ async function auditConditions(
   let audit = covering[0]!
   let signer: string | undefined
   if (auditors.length > 0) {
+    // a signed word on this node that someone changed or removed without a signature: nothing older decides over it
+    const tampered = await tamperedReports(ws.repo, snap.commit!, auditsDirPath(id), auditors, (path) => path.endsWith('.md'))
+    const untampered = add(
+      'audit.untampered',
+      tampered.length === 0,
+      tampered.length
+        ? `a signed audit was changed or removed by a commit no listed auditor signed: ${tampered.map((t) => `${t.file}: ${t.status.replace(/_/g, ' ')} (${t.detail})`).join('; ')}`
+        : 'no signed audit of it was changed or removed without a signature',
+      tampered.length
+        ? `restore ${tampered[0]!.file} as signed (git checkout ${tampered[0]!.commit!.slice(0, 10)}^ -- ${tampered[0]!.file}, then commit), or have a listed auditor sign the change (git commit -S)`
+        : undefined,
+    )
+    if (!untampered) return undefined
     const refused: string[] = []
     let found: NodeAudit | undefined
     for (const candidate of covering) {

@@ -1,6 +1,7 @@
 import {parseConfig} from './config.js'
 import type {Repo} from '../git/repo.js'
 import {normaliseKey, verifyCommitSignatures, type AllowedSigner, type CommitSignature} from '../git/signing.js'
+import {fileChanges, pathsEverUnder} from './file-changes.js'
 import {CONFIG_FILE} from './layout.js'
 
 export interface TrustLink {
@@ -32,7 +33,7 @@ const sameList = (a: AllowedSigner[], b: AllowedSigner[]): boolean =>
 export async function auditorTrust(repo: Repo, tip: string | undefined): Promise<AuditorTrust> {
   const trust: AuditorTrust = {auditors: [], chain: []}
   if (!tip) return trust
-  for (const commit of await repo.commitsTouching(tip, CONFIG_FILE, {reverse: true})) {
+  for (const commit of (await fileChanges(repo, tip, CONFIG_FILE)).reverse()) {
     const list = await auditorsAt(repo, commit)
     if (list === undefined || sameList(list, trust.auditors)) continue
     const names = list.map((a) => a.name)
@@ -77,7 +78,17 @@ export function describeSignature(signature: CommitSignature | undefined, who: s
   }
 }
 
-export type FileSignatureStatus = 'good' | 'unsigned' | 'unknown_key' | 'bad' | 'changed_after_signing' | 'wrong_signer'
+export type FileSignatureStatus =
+  | 'good'
+  | 'unsigned'
+  | 'unknown_key'
+  | 'bad'
+  | 'changed_after_signing'
+  | 'wrong_signer'
+  /** gone at the tip, removed by a commit a listed auditor signed */
+  | 'removed'
+  /** gone at the tip: signed once, then removed by a commit no listed auditor signed */
+  | 'removed_after_signing'
 
 export interface FileSignature {
   file: string
@@ -101,40 +112,78 @@ export async function fileSignature(
   allowed: AllowedSigner[],
   expectedSigner?: string,
 ): Promise<FileSignature> {
-  const commits = await repo.commitsTouching(tip, file)
+  const commits = await fileChanges(repo, tip, file)
   if (commits.length === 0) return {file, status: 'unsigned', detail: 'not in the history of the state branch'}
   const signatures = await verifyCommitSignatures(repo, commits, allowed)
   const last = signatures.get(commits[0]!)
   const lastGood = commits.find((c) => signatures.get(c)?.status === 'good')
   const base = {file, commit: commits[0]}
-  if (last?.status === 'good') {
-    // the last change is what the signer wrote: the bytes at the tip are that commit's bytes
-    const [atCommit, atTip] = await Promise.all([repo.readFileAt(commits[0]!, file), repo.readFileAt(tip, file)])
-    if (!atCommit || !atTip || !atCommit.equals(atTip))
-      return {
-        ...base,
-        status: 'changed_after_signing',
-        signer: last.signer,
-        detail: 'the file at the tip differs from what the signed commit wrote',
-      }
-    if (expectedSigner && last.signer !== expectedSigner) {
-      return {
-        ...base,
-        status: 'wrong_signer',
-        signer: last.signer,
-        detail: `signed by ${last.signer}, but the file says it is by ${expectedSigner}`,
-      }
-    }
-    return {...base, status: 'good', signer: last.signer, detail: `signed by ${last.signer}`}
+  const signer = lastGood && signatures.get(lastGood)!.signer
+  const atTip = await repo.readFileAt(tip, file)
+  if (!atTip) return removedSignature(base, last, signer, lastGood)
+  if (!lastGood) {
+    const status: FileSignatureStatus = last?.status === 'unknown_key' ? 'unknown_key' : last?.status === 'bad' ? 'bad' : 'unsigned'
+    return {...base, status, detail: describeSignature(last, 'a listed auditor')}
   }
-  if (lastGood) {
+  // the newest signed version decides: the tip must hold its bytes (a later unsigned commit that only put them back,
+  // after a removal, changed nothing that counts; one that put back an older signed version did)
+  const signed = await repo.readFileAt(lastGood, file)
+  if (!signed?.equals(atTip))
     return {
       ...base,
       status: 'changed_after_signing',
-      signer: signatures.get(lastGood)!.signer,
-      detail: `signed by ${signatures.get(lastGood)!.signer} in ${lastGood.slice(0, 10)}, then changed by an unsigned commit ${commits[0]!.slice(0, 10)}`,
+      signer,
+      detail:
+        lastGood === commits[0]
+          ? 'the file at the tip differs from what the signed commit wrote'
+          : `signed by ${signer} in ${lastGood.slice(0, 10)}, then changed by an unsigned commit ${commits[0]!.slice(0, 10)}`,
     }
+  if (expectedSigner && signer !== expectedSigner)
+    return {
+      ...base,
+      commit: lastGood,
+      status: 'wrong_signer',
+      signer,
+      detail: `signed by ${signer}, but the file says it is by ${expectedSigner}`,
+    }
+  return {...base, commit: lastGood, status: 'good', signer, detail: `signed by ${signer}`}
+}
+
+/** A file gone at the tip: who removed it, and whether a signed version was removed without a signature. */
+function removedSignature(
+  base: {file: string; commit?: string},
+  removal: CommitSignature | undefined,
+  signer: string | undefined,
+  signedIn: string | undefined,
+): FileSignature {
+  if (removal?.status === 'good') return {...base, status: 'removed', signer: removal.signer, detail: `removed by ${removal.signer}`}
+  if (signer && signedIn)
+    return {
+      ...base,
+      status: 'removed_after_signing',
+      signer,
+      detail: `signed by ${signer} in ${signedIn.slice(0, 10)}, then removed by commit ${base.commit!.slice(0, 10)} (${describeSignature(removal, 'a listed auditor')})`,
+    }
+  return {...base, status: 'unsigned', detail: 'removed; no version of it was signed'}
+}
+
+/**
+ * The signed reports of one node that a commit no listed auditor signed has
+ * changed or removed since: an older PASS must not decide because the FAIL
+ * that replaced it was edited, deleted or merged away. `isReport` picks the
+ * files that are reports.
+ */
+export async function tamperedReports(
+  repo: Repo,
+  tip: string,
+  dir: string,
+  allowed: AllowedSigner[],
+  isReport: (path: string) => boolean,
+): Promise<FileSignature[]> {
+  const tampered: FileSignature[] = []
+  for (const path of (await pathsEverUnder(repo, tip, dir)).filter(isReport)) {
+    const signature = await fileSignature(repo, tip, path, allowed)
+    if (signature.status === 'changed_after_signing' || signature.status === 'removed_after_signing') tampered.push(signature)
   }
-  const status: FileSignatureStatus = last?.status === 'unknown_key' ? 'unknown_key' : last?.status === 'bad' ? 'bad' : 'unsigned'
-  return {...base, status, detail: describeSignature(last, 'a listed auditor')}
+  return tampered
 }

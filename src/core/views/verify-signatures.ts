@@ -1,5 +1,5 @@
 import {auditorTrust, fileSignature, type FileSignatureStatus, type TrustLink} from '../state/auditors.js'
-import {listTreeFiles} from '../state/tree-files.js'
+import {pathsEverUnder} from '../state/file-changes.js'
 import type {Workspace} from '../state/workspace.js'
 
 export interface SignedFile {
@@ -41,30 +41,37 @@ export async function verifySignatures(ws: Workspace): Promise<SignatureReport> 
     commit: tip ?? null,
   }
   if (!tip) return report
-  const tree = await ws.repo.commitTree(tip)
-  const audits = (await listTreeFiles(ws.repo, tree, 'audits', {recursive: true})).filter((f) => f.path.endsWith('.md'))
-  const deployments = (await listTreeFiles(ws.repo, tree, 'deployments', {recursive: true})).filter(
-    (f) => /\.yaml$/.test(f.path) && !f.path.endsWith('.results.yaml'),
-  )
+  // every report the branch's line ever had: one signed and then removed without a signature fails as one edited does
+  const isAudit = (path: string) => path.endsWith('.md')
+  const isDeployment = (path: string) => path.endsWith('.yaml') && !path.endsWith('.results.yaml')
+  const audits = (await pathsEverUnder(ws.repo, tip, 'audits')).filter(isAudit)
+  const deployments = (await pathsEverUnder(ws.repo, tip, 'deployments')).filter(isDeployment)
   for (const [kind, files] of [
     ['audit', audits],
     ['deployment', deployments],
   ] as const) {
-    for (const {path} of files) {
+    for (const path of files) {
+      const present = (await ws.repo.readFileAt(tip, path)) !== undefined
       if (trust.auditors.length === 0) {
-        report.files.push({
-          file: path,
-          kind,
-          status: 'not_checked',
-          detail: 'no auditors: in rigor.yaml, so no key to check against',
-          failed: false,
-        })
+        if (present)
+          report.files.push({
+            file: path,
+            kind,
+            status: 'not_checked',
+            detail: 'no auditors: in rigor.yaml, so no key to check against',
+            failed: false,
+          })
         continue
       }
-      const auditor = kind === 'audit' ? await auditorOf(ws, tip, path) : undefined
+      const auditor = kind === 'audit' && present ? await auditorOf(ws, tip, path) : undefined
       const signature = await fileSignature(ws.repo, tip, path, trust.auditors, auditor)
+      // a removed file is listed only when a signed version was removed
+      if (!present && signature.status === 'unsigned') continue
       const failed =
-        kind === 'audit' ? signature.status !== 'good' : signature.status === 'bad' || signature.status === 'changed_after_signing'
+        signature.status === 'removed_after_signing' ||
+        (kind === 'audit'
+          ? present && signature.status !== 'good'
+          : signature.status === 'bad' || signature.status === 'changed_after_signing')
       report.files.push({
         file: path,
         kind,

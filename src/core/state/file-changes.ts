@@ -1,0 +1,64 @@
+/**
+ * Which commits made a file what it is at the tip, as trust must see them
+ * (auditors.ts: who stands behind an audit, which change of `auditors:`
+ * counts).
+ *
+ * git's own path-limited log follows, at a merge, a parent the merge took the
+ * file from unchanged, and never looks at the other: a merge that put back an
+ * older signed PASS over the FAIL that replaced it, or took an unsigned change
+ * of `auditors:` from a side branch over the signed one, was invisible there.
+ * Here the state branch's own line (first parents) is walked, and a merge that
+ * changed the file counts as the change, unless it is a clean merge of a side
+ * branch (the branch's side did not touch the file since the two parted, and
+ * the merge took the side's version as it was): then the side branch's own
+ * changes since the parting are walked the same way. Whatever a merge decided
+ * itself (a conflict resolved, one side's version taken over the other's
+ * change) is the merge's own change, and counts only if the merge is signed.
+ */
+import type {Repo} from '../git/repo.js'
+
+/** The commits that changed `file` as it reached `tip`, newest first (see above); `since` excludes its own history. */
+export async function fileChanges(repo: Repo, tip: string, file: string, since?: string): Promise<string[]> {
+  const range = since ? [`^${since}`, tip] : [tip]
+  const log = await repo.git(['log', '--first-parent', '--no-renames', '--format=%H %P', ...range, '--', file])
+  const changes: string[] = []
+  for (const line of log.stdout.split('\n').filter(Boolean)) {
+    const [commit, ...parents] = line.split(' ') as [string, ...string[]]
+    const side = parents.length === 2 ? await cleanSide(repo, commit, parents as [string, string], file) : undefined
+    if (side) changes.push(...(await fileChanges(repo, side.tip, file, side.base)))
+    else changes.push(commit)
+  }
+  return changes
+}
+
+/** The side a merge took `file` from unchanged, when taking it was no decision of the merge's own. */
+async function cleanSide(
+  repo: Repo,
+  merge: string,
+  [first, second]: [string, string],
+  file: string,
+): Promise<{tip: string; base: string} | undefined> {
+  const base = (await repo.git(['merge-base', first, second], {allowFailure: true})).stdout.trim()
+  if (!base) return undefined
+  const [atMerge, atFirst, atSecond, atBase] = await Promise.all([merge, first, second, base].map((c) => blobAt(repo, c, file)))
+  return atMerge === atSecond && atFirst === atBase ? {tip: second, base} : undefined
+}
+
+/** The blob id of `file` in `commit`, or '' when it has none. */
+async function blobAt(repo: Repo, commit: string, file: string): Promise<string> {
+  const entry = (await repo.git(['ls-tree', '-z', '--full-tree', commit, '--', file])).stdout
+  // "<mode> <type> <oid>\t<path>\0": a directory of that name is not the file
+  const [meta] = entry.split('\t')
+  const [, type, oid] = (meta ?? '').split(' ')
+  return type === 'blob' ? (oid ?? '') : ''
+}
+
+/**
+ * Every path under `dir` that some commit of the state branch's line ever had,
+ * including ones gone at the tip: what a removal of a signed file is looked
+ * for in.
+ */
+export async function pathsEverUnder(repo: Repo, tip: string, dir: string): Promise<string[]> {
+  const log = await repo.git(['log', '--first-parent', '--no-renames', '--name-only', '-z', '--format=', tip, '--', dir])
+  return [...new Set(log.stdout.split('\0').filter(Boolean))]
+}

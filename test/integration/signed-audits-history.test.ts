@@ -1,0 +1,178 @@
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {parse, stringify} from 'yaml'
+import {renderMarkdownDocument} from '../../src/core/state/documents.js'
+import {Workspace} from '../../src/core/state/workspace.js'
+import {json, rigor} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {workspace, writeSpec} from './helpers.js'
+
+// Merges and removals: what git's own path-limited log does not show must not let an unsigned hand change what counts.
+
+let repo: TempRepo
+let keys: string
+const key = (name: string) => join(keys, name)
+const pub = (name: string) => readFileSync(`${key(name)}.pub`, 'utf8').trim()
+
+const RUNNER = [
+  process.execPath,
+  '-e',
+  "const fs=require('fs');const o=process.env.RIGOR_OUT;fs.writeFileSync(o+'/returns.csv','date,return\\n2020-01-02,0.01\\n2020-01-03,0.02\\n');fs.writeFileSync(o+'/positions.csv','date,position\\n2020-01-01,1\\n2020-01-02,1\\n');fs.writeFileSync(o+'/verdict.json',JSON.stringify({metrics:{sharpe:1}}))",
+]
+
+/** Commits an audit report of `id` on the checked-out branch, signed with `signer`'s key or not at all. */
+async function commitAudit(id: string, a: {verdict: 'PASS' | 'FAIL'; auditor: string; signer?: string; day: string}): Promise<string> {
+  const ws = await Workspace.open(repo.dir)
+  try {
+    const outcome = await ws.commit(
+      async (snap) => {
+        const verdict = (await ws.store.verdict(snap.nodes.get(id)!))!
+        const file = `audits/${id}/${a.day}-${a.auditor}.md`
+        const front = {
+          verdict: a.verdict,
+          auditor: a.auditor,
+          audited_at: new Date().toISOString(),
+          covers: {node: id, commit: snap.commit, artifacts: verdict.artifacts},
+          checks: [{name: 'lookahead.truncation', result: a.verdict === 'PASS' ? 'pass' : 'fail', figures: {}}],
+          issues: [],
+        }
+        return {
+          files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${id}: ${a.verdict}\n`)]]),
+          message: {action: 'audit', subject: `audit ${id}`, nodes: [id], worker: a.auditor},
+          result: file,
+        }
+      },
+      {signer: a.signer ? {keyPath: key(a.signer)} : undefined},
+    )
+    return outcome.result
+  } finally {
+    await ws.close()
+  }
+}
+
+const git = (...args: string[]) => repo.git(...args).trim()
+const deploy = (id: string) => rigor(repo.dir, ['deploy', id, '--stage', 'paper', '--json'])
+const refusal = (id: string) => {
+  const result = deploy(id)
+  expect(result.code, result.stdout).toBe(1)
+  return json(result).error.message as string
+}
+const signatures = () => rigor(repo.dir, ['verify', '--signatures', '--json'])
+const statusOf = (report: {files: Array<{file: string; status: string}>}, file: string) => report.files.find((f) => f.file === file)?.status
+const ids = ['hist/merged', 'hist/evil', 'hist/removed', 'hist/retracted', 'hist/auditors']
+let main: string
+/** the commit before any auditors: were listed */
+let unlisted: string
+
+beforeAll(() => {
+  keys = mkdtempSync(join(tmpdir(), 'rigor-keys-'))
+  for (const name of ['alice', 'bob', 'mallory'])
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@lab`, '-f', key(name)])
+  repo = workspace()
+  unlisted = git('rev-parse', 'HEAD')
+  const config = {
+    version: 1,
+    teams: [{name: 'default'}],
+    gates: [{name: 'g', accept_when: 'true'}],
+    auditors: [
+      {name: 'alice', key: pub('alice')},
+      {name: 'bob', key: pub('bob')},
+    ],
+  }
+  writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
+  repo.git('commit', '-qam', 'auditors: trusted on first use')
+  writeSpec(repo.dir, {nodes: ids.map((id) => ({id, team: 'default', run: {command: RUNNER}}))})
+  expect(rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'carol']).code).toBe(0)
+  expect(rigor(repo.dir, ['work', '--worker', 'runner-1']).code).toBe(0)
+  main = git('branch', '--show-current')
+})
+
+afterAll(() => {
+  repo?.cleanup()
+  rmSync(keys, {recursive: true, force: true})
+})
+
+describe('signed audits across merges and removals', () => {
+  it('a signed audit merged from a review branch with a merge commit counts', async () => {
+    git('checkout', '-q', '-b', 'review')
+    await commitAudit('hist/merged', {verdict: 'PASS', auditor: 'alice', signer: 'alice', day: '2026-01-02'})
+    git('checkout', '-q', main)
+    writeFileSync(join(repo.dir, 'notes.txt'), 'meanwhile on main\n')
+    git('add', 'notes.txt')
+    git('commit', '-qm', 'a note')
+    git('merge', '-q', '--no-ff', '--no-edit', 'review')
+    const deployed = deploy('hist/merged')
+    expect(deployed.code, deployed.stdout).toBe(0)
+    expect(json(deployed).audit_signer).toBe('alice')
+  })
+
+  it('a merge that puts an older signed PASS back over the signed FAIL that replaced it does not count', async () => {
+    await commitAudit('hist/evil', {verdict: 'PASS', auditor: 'alice', signer: 'alice', day: '2026-01-03'})
+    const passed = git('rev-parse', 'HEAD')
+    // the same day's FAIL replaces the PASS file
+    await commitAudit('hist/evil', {verdict: 'FAIL', auditor: 'alice', signer: 'alice', day: '2026-01-03'})
+    expect(refusal('hist/evil')).toContain('audit.pass')
+    git('checkout', '-q', '-b', 'side', passed)
+    writeFileSync(join(repo.dir, 'docs.txt'), 'docs\n')
+    git('add', 'docs.txt')
+    git('commit', '-qm', 'docs')
+    git('checkout', '-q', main)
+    repo.git('merge', '-q', '--no-commit', 'side')
+    git('checkout', 'side', '--', 'audits/hist/evil')
+    git('commit', '-qm', 'Merge docs')
+    expect(readFileSync(join(repo.dir, 'audits/hist/evil/2026-01-03-alice.md'), 'utf8')).toContain('verdict: PASS')
+    expect(refusal('hist/evil')).toMatch(/audit\.untampered: .*2026-01-03-alice\.md: changed after signing/)
+    const report = json(signatures())
+    expect(statusOf(report, 'audits/hist/evil/2026-01-03-alice.md')).toBe('changed_after_signing')
+  })
+
+  it('an unsigned removal of a signed FAIL lets no older PASS decide; putting it back as signed does', async () => {
+    await commitAudit('hist/removed', {verdict: 'PASS', auditor: 'alice', signer: 'alice', day: '2026-01-04'})
+    const fail = await commitAudit('hist/removed', {verdict: 'FAIL', auditor: 'bob', signer: 'bob', day: '2026-01-05'})
+    expect(refusal('hist/removed')).toContain('audit.pass')
+    git('rm', '-q', fail)
+    git('commit', '-qm', 'cleanup')
+    const removal = git('rev-parse', 'HEAD')
+    expect(refusal('hist/removed')).toMatch(/audit\.untampered: .*2026-01-05-bob\.md: removed after signing/)
+    const checked = signatures()
+    expect(checked.code).toBe(1)
+    const entry = json(checked).files.find((f: {file: string}) => f.file === fail)
+    expect(entry).toMatchObject({status: 'removed_after_signing', signer: 'bob', failed: true})
+    // the fix the gate gives: the signed bytes back, in a plain commit
+    git('checkout', `${removal}^`, '--', fail)
+    git('commit', '-qm', 'restore the FAIL')
+    expect(statusOf(json(signatures()), fail)).toBe('good')
+    expect(refusal('hist/removed')).toContain(`audit.pass: ${fail} is FAIL`)
+  })
+
+  it('a removal signed by a listed auditor is a retraction', async () => {
+    await commitAudit('hist/retracted', {verdict: 'PASS', auditor: 'alice', signer: 'alice', day: '2026-01-04'})
+    const fail = await commitAudit('hist/retracted', {verdict: 'FAIL', auditor: 'bob', signer: 'bob', day: '2026-01-05'})
+    git('rm', '-q', fail)
+    git('-c', 'gpg.format=ssh', '-c', `user.signingkey=${key('bob')}`, 'commit', '-S', '-qm', 'bob retracts his FAIL')
+    expect(statusOf(json(signatures()), fail)).toBe('removed')
+    const deployed = deploy('hist/retracted')
+    expect(deployed.code, deployed.stdout).toBe(0)
+  })
+
+  it('an unsigned change of auditors: brought in by a merge commit does not count', async () => {
+    // a branch from before the list: git's own log, following the merge into it, saw its change as the first list
+    git('checkout', '-q', '-b', 'config-side', unlisted)
+    const config = parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8'))
+    config.auditors = [{name: 'alice', key: pub('mallory')}]
+    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
+    git('commit', '-qam', 'tweak config')
+    git('checkout', '-q', main)
+    git('merge', '-q', '--no-edit', '-X', 'theirs', 'config-side')
+    expect(parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')).auditors[0].key).toBe(pub('mallory'))
+    const report = json(signatures())
+    expect(report.chain.at(-1).change).toBe('ignored')
+    expect(report.auditors).toEqual(['alice', 'bob'])
+    // mallory, signing as "alice", counts for nothing
+    await commitAudit('hist/auditors', {verdict: 'PASS', auditor: 'alice', signer: 'mallory', day: '2026-01-06'})
+    expect(refusal('hist/auditors')).toMatch(/audit\.signed: .*unknown key/)
+  })
+})
