@@ -1,5 +1,6 @@
 import {InputError} from '../core/errors.js'
 import {workerNameProblem} from '../core/validation.js'
+import {recentHandChangesWarning} from '../core/views/hand-changes.js'
 import {Workspace, defaultWorkerName} from '../core/state/workspace.js'
 
 /** The flags that say which workspace a command works on: --cwd, and --remote (or $RIGOR_REMOTE, which oclif reads). */
@@ -11,13 +12,22 @@ export interface WorkspaceFlags {
 /**
  * Opens the workspace, runs `fn`, and always closes it (cache written, working
  * tree synced). Whatever kept a checkout from following the state branch is
- * said on stderr by every command, until a command succeeds in updating it.
+ * said on stderr by every command, until a command succeeds in updating it;
+ * so is a commit above rigor's last that changed its files (hand-changes.ts).
  */
-export async function withWorkspace<T>(flags: WorkspaceFlags, fn: (ws: Workspace) => Promise<T>): Promise<T> {
+export async function withWorkspace<T>(
+  flags: WorkspaceFlags,
+  fn: (ws: Workspace) => Promise<T>,
+  opts: {handChanges?: boolean} = {},
+): Promise<T> {
   const ws = await Workspace.open(flags.cwd ?? process.cwd(), {remote: flags.remote})
   // stderr, so --json output stays parseable
   ws.onWarning = (message) => process.stderr.write(`Warning: ${message}\n`)
   try {
+    if (opts.handChanges !== false) {
+      const warning = await recentHandChangesWarning(ws)
+      if (warning) process.stderr.write(`Warning: ${warning}\n`)
+    }
     return await fn(ws)
   } finally {
     await ws.close()

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace, type WorkspaceFlags} from '../cli/workspace.js'
 import {verifySignatures, type SignatureReport} from '../core/views/verify-signatures.js'
+import {handChangesFix} from '../core/views/hand-changes.js'
 import {verifyWorkspace, type VerifyReport} from '../core/views/verify.js'
 
 export default class Verify extends WorkspaceCommand {
@@ -14,7 +15,7 @@ export default class Verify extends WorkspaceCommand {
   async run(): Promise<VerifyReport | SignatureReport> {
     const {flags} = await this.parse(Verify)
     if (flags.signatures) return this.signatures(flags)
-    const report = await withWorkspace(flags, (ws) => verifyWorkspace(ws))
+    const report = await withWorkspace(flags, (ws) => verifyWorkspace(ws), {handChanges: false})
     if (report.index?.behind.length) {
       this.say(
         `the index of this checkout was behind the state branch on ${report.index.behind.length} path(s): ${report.index.repaired} brought up to date`,
@@ -30,11 +31,19 @@ export default class Verify extends WorkspaceCommand {
     for (const p of report.problems) this.say(`${p.kind.toUpperCase()} ${p.file} (${p.where}): ${p.message}`)
     for (const s of report.stale)
       this.say(`STALE ${s.id}: ${s.why} (its verdict stands for the older inputs; \`rigor rerun ${s.id}\` runs it on the new ones)`)
-    this.say(report.ok ? `ok: ${report.checked} file(s) verified` : `${report.problems.length} problem(s) in ${report.checked} file(s)`)
-    if (!report.ok) {
+    for (const h of report.hand_changes)
+      this.say(
+        `CHANGED OUTSIDE RIGOR ${h.path}: ${h.change} by ${h.commit.slice(0, 10)}, a commit rigor did not make${h.rigor_commit ? ` (rigor's version: ${h.rigor_commit.slice(0, 10)})` : ''}`,
+      )
+    this.say(
+      report.ok
+        ? `ok: ${report.checked} file(s) verified`
+        : `${report.problems.length + report.hand_changes.length} problem(s) in ${report.checked} file(s)`,
+    )
+    if (report.problems.length)
       this.say('Fix: restore each file from git (`git checkout -- <file>`) or recreate it with rigor; never edit state files by hand')
-      process.exitCode = 1
-    }
+    if (report.hand_changes.length) this.say(`Fix: ${handChangesFix(report.hand_changes)}`)
+    if (!report.ok) process.exitCode = 1
     return report
   }
 

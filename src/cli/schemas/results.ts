@@ -100,6 +100,9 @@ const VerifyReport = strict({
   removed_temp_objects: z.array(z.string()),
   removed_scratch: z.array(z.string()),
   stale: z.array(strict({id: z.string(), why: z.string()})),
+  hand_changes: z.array(
+    strict({path: z.string(), commit, change: z.enum(['added', 'removed', 'changed']), rigor_commit: commit.nullable()}),
+  ),
 })
 const SignatureReport = strict({
   ok: z.boolean(),

@@ -20,7 +20,7 @@ import type {Repo} from '../git/repo.js'
 /** The commits that changed `file` as it reached `tip`, newest first (see above); `since` excludes its own history. */
 export async function fileChanges(repo: Repo, tip: string, file: string, since?: string): Promise<string[]> {
   const range = since ? [`^${since}`, tip] : [tip]
-  const log = await repo.git(['log', '--first-parent', '--no-renames', '--format=%H %P', ...range, '--', file])
+  const log = await repo.git(['--literal-pathspecs', 'log', '--first-parent', '--no-renames', '--format=%H %P', ...range, '--', file])
   const changes: string[] = []
   for (const line of log.stdout.split('\n').filter(Boolean)) {
     const [commit, ...parents] = line.split(' ') as [string, ...string[]]
@@ -38,15 +38,31 @@ async function cleanSide(
   [first, second]: [string, string],
   file: string,
 ): Promise<{tip: string; base: string} | undefined> {
-  const base = (await repo.git(['merge-base', first, second], {allowFailure: true})).stdout.trim()
+  const base = await mergeBase(repo, first, second)
   if (!base) return undefined
-  const [atMerge, atFirst, atSecond, atBase] = await Promise.all([merge, first, second, base].map((c) => blobAt(repo, c, file)))
-  return atMerge === atSecond && atFirst === atBase ? {tip: second, base} : undefined
+  return (await carriedCleanly(repo, merge, [first, second], base, file)) ? {tip: second, base} : undefined
 }
 
-/** The blob id of `file` in `commit`, or '' when it has none. */
-async function blobAt(repo: Repo, commit: string, file: string): Promise<string> {
-  const entry = (await repo.git(['ls-tree', '-z', '--full-tree', commit, '--', file])).stdout
+/** The newest common ancestor of two commits, or undefined for unrelated histories. */
+export async function mergeBase(repo: Repo, a: string, b: string): Promise<string | undefined> {
+  return (await repo.git(['merge-base', a, b], {allowFailure: true})).stdout.trim() || undefined
+}
+
+/** Whether `merge` took `file` from its second parent as it was, over a first parent that had not touched it since `base`. */
+export async function carriedCleanly(
+  repo: Repo,
+  merge: string,
+  [first, second]: [string, string],
+  base: string,
+  file: string,
+): Promise<boolean> {
+  const [atMerge, atFirst, atSecond, atBase] = await Promise.all([merge, first, second, base].map((c) => blobAt(repo, c, file)))
+  return atMerge === atSecond && atFirst === atBase
+}
+
+/** The blob id of `file` in `commit`, or '' when it has none (any file name: the path is taken literally). */
+export async function blobAt(repo: Repo, commit: string, file: string): Promise<string> {
+  const entry = (await repo.git(['--literal-pathspecs', 'ls-tree', '-z', '--full-tree', commit, '--', file])).stdout
   // "<mode> <type> <oid>\t<path>\0": a directory of that name is not the file
   const [meta] = entry.split('\t')
   const [, type, oid] = (meta ?? '').split(' ')
@@ -59,6 +75,17 @@ async function blobAt(repo: Repo, commit: string, file: string): Promise<string>
  * for in.
  */
 export async function pathsEverUnder(repo: Repo, tip: string, dir: string): Promise<string[]> {
-  const log = await repo.git(['log', '--first-parent', '--no-renames', '--name-only', '-z', '--format=', tip, '--', dir])
+  const log = await repo.git([
+    '--literal-pathspecs',
+    'log',
+    '--first-parent',
+    '--no-renames',
+    '--name-only',
+    '-z',
+    '--format=',
+    tip,
+    '--',
+    dir,
+  ])
   return [...new Set(log.stdout.split('\0').filter(Boolean))]
 }

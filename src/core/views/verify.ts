@@ -13,6 +13,7 @@ import {removeStaleTempObjects} from '../git/temp-objects.js'
 import {removeStaleScratch} from '../state/scratch-dirs.js'
 import {staleNodes} from '../dag/inputs.js'
 import type {Workspace} from '../state/workspace.js'
+import {handChanges, type HandChange} from './hand-changes.js'
 import {locallyModifiedStateFiles} from './local-edits.js'
 
 export interface VerifyProblem {
@@ -35,6 +36,8 @@ export interface VerifyReport {
   removed_scratch: string[]
   /** finished nodes whose inputs changed upstream since they ran: their verdicts stand, but describe older bytes */
   stale: Array<{id: string; why: string}>
+  /** state files a commit not made by rigor changed, still so at the tip (a plain commit of a stale index reverts verdicts) */
+  hand_changes: HandChange[]
 }
 
 /**
@@ -100,8 +103,9 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     id,
     why: inputs.map((i) => `input ${i.as}: ${i.why}`).join('; '),
   }))
+  const hand = tip ? await handChanges(ws.repo, tip) : []
   return {
-    ok: problems.length === 0,
+    ok: problems.length === 0 && hand.length === 0,
     checked,
     problems,
     commit: tip ?? null,
@@ -109,6 +113,7 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     removed_temp_objects: removed,
     removed_scratch: removedScratch,
     stale,
+    hand_changes: hand,
   }
 }
 

@@ -1,0 +1,159 @@
+/**
+ * State files a commit not made by rigor changed, as the tip still shows them.
+ *
+ * rigor commits its state with plumbing, never through the index; a checkout
+ * whose index could not follow the branch (an `index.lock` left by another
+ * git) holds the versions from before. A plain `git commit` there, of any
+ * file, commits those too: verdicts vanish, nodes go back to pending, and the
+ * next `rigor work` runs them again as if for the first time. Every such file
+ * still carries a valid checksum (it is an older version), so only the history
+ * tells: a path whose content at the tip is not what rigor last wrote there.
+ *
+ * rigor's own commits carry `Rigor-Action`; a merge commit's change counts as
+ * rigor's when it took a side branch's version cleanly (the line's own side
+ * had not touched the path since they parted), the way a reviewed branch of
+ * audits is merged. A later commit that puts rigor's version back, by hand or
+ * not, clears the path.
+ */
+import type {Repo} from '../git/repo.js'
+import type {Workspace} from '../state/workspace.js'
+import {blobAt, carriedCleanly, mergeBase} from '../state/file-changes.js'
+import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR} from '../state/layout.js'
+
+export interface HandChange {
+  path: string
+  /** the newest commit not made by rigor that changed it */
+  commit: string
+  /** added: rigor never wrote it; removed: rigor's version is gone; changed: it differs from rigor's version */
+  change: 'added' | 'removed' | 'changed'
+  /** the commit holding what rigor last wrote at the path */
+  rigor_commit: string | null
+}
+
+interface LogRecord {
+  commit: string
+  parents: string[]
+  byRigor: boolean
+  paths: string[]
+}
+
+/** how many commits every command looks at for a hand commit above rigor's newest */
+const RECENT = 20
+
+/**
+ * The state paths whose content at `tip` is not what rigor last wrote. `recent`
+ * looks only at the commits above the newest rigor commit that touched state
+ * (what every command can afford: one git call when there is none); otherwise
+ * at the whole first-parent history.
+ */
+export async function handChanges(repo: Repo, tip: string, opts: {recent?: boolean} = {}): Promise<HandChange[]> {
+  const records = await stateLog(repo, tip, CHECKSUMMED_DIRS, opts.recent ? RECENT : undefined)
+  let hand = records.filter((r) => !r.byRigor)
+  if (opts.recent) {
+    const newestByRigor = records.findIndex((r) => r.byRigor)
+    if (newestByRigor === 0 || records.length === 0) return []
+    if (newestByRigor > 0) hand = records.slice(0, newestByRigor)
+  }
+  const paths = new Set(hand.flatMap((r) => r.paths).filter(rigorWrites))
+  const changes: HandChange[] = []
+  for (const path of [...paths].sort()) {
+    const change = await handChangeOf(repo, tip, path)
+    if (change) changes.push(change)
+  }
+  return changes
+}
+
+/** rigor's own files: its documents and the runs' outputs (a note of yours in reports/ is yours) */
+const rigorWrites = (path: string): boolean =>
+  documentKindOf(path) !== undefined || (path.startsWith(`${EXPERIMENTS_DIR}/`) && path.includes('/out/'))
+
+/** Whether `path` at the tip is what rigor last wrote there, and if not, who changed it since. */
+async function handChangeOf(repo: Repo, tip: string, path: string): Promise<HandChange | undefined> {
+  let commit: string | undefined
+  let rigorCommit: string | null = null
+  for (const record of await stateLog(repo, tip, [path])) {
+    const byRigor = record.byRigor || (record.parents.length === 2 && (await carriedFromSide(repo, record, path)))
+    if (byRigor) {
+      rigorCommit = record.commit
+      break
+    }
+    commit ??= record.commit
+  }
+  // rigor's own change is the newest: nothing changed it since
+  if (!commit) return undefined
+  const [atTip, byRigor] = await Promise.all([blobAt(repo, tip, path), rigorCommit ? blobAt(repo, rigorCommit, path) : ''])
+  if (atTip === byRigor) return undefined
+  return {path, commit, change: !byRigor ? 'added' : !atTip ? 'removed' : 'changed', rigor_commit: rigorCommit}
+}
+
+async function carriedFromSide(repo: Repo, record: LogRecord, path: string): Promise<boolean> {
+  const parents = record.parents as [string, string]
+  const base = await mergeBase(repo, ...parents)
+  return base !== undefined && carriedCleanly(repo, record.commit, parents, base, path)
+}
+
+/** The first-parent commits of `tip` that changed anything under `paths`, newest first, with what they changed there. */
+async function stateLog(repo: Repo, tip: string, paths: readonly string[], max?: number): Promise<LogRecord[]> {
+  const log = await repo.git([
+    '--literal-pathspecs',
+    'log',
+    '--first-parent',
+    '--no-renames',
+    '--name-only',
+    '-z',
+    ...(max ? [`--max-count=${max}`] : []),
+    '--format=%x1e%H%x1f%P%x1f%(trailers:key=Rigor-Action,valueonly,separator=%x20)',
+    tip,
+    '--',
+    ...paths,
+  ])
+  return log.stdout
+    .split('\x1e')
+    .filter(Boolean)
+    .map((raw) => {
+      const end = raw.indexOf('\0')
+      const [commit, parents, action] = (end === -1 ? raw : raw.slice(0, end)).split('\x1f')
+      const rest = end === -1 ? '' : raw.slice(end + 1).replace(/^\n/, '')
+      return {
+        commit: commit!,
+        parents: (parents ?? '').split(' ').filter(Boolean),
+        byRigor: Boolean(action?.trim()),
+        paths: rest.split('\0').filter(Boolean),
+      }
+    })
+}
+
+/**
+ * The commands that put rigor's versions back (a plain commit of a stale index
+ * is the usual cause), grouped by the commit that holds them; a few shown.
+ */
+export function handChangesFix(changes: readonly HandChange[]): string {
+  const byCommit = new Map<string, string[]>()
+  for (const c of changes) {
+    const key = c.rigor_commit ?? ''
+    byCommit.set(key, [...(byCommit.get(key) ?? []), c.path])
+  }
+  const quote = (path: string) => (/^[\w./@-]+$/.test(path) ? path : JSON.stringify(path))
+  const commands = [...byCommit].map(([commit, paths]) => {
+    // in full, so that it can be pasted; past a screenful the JSON lists them
+    const listed = paths.length <= 8 ? paths.map(quote).join(' ') : `<the ${paths.length} paths rigor verify --json lists>`
+    return commit ? `git checkout ${commit.slice(0, 10)} -- ${listed}` : `git rm -- ${listed}`
+  })
+  return (
+    `put back what rigor wrote, then commit: ${commands.slice(0, 3).join('; ')}${commands.length > 3 ? `; and ${commands.length - 3} more (see --json)` : ''}. ` +
+    'A plain git commit in a checkout whose index rigor could not update (a warning said so) is the usual cause: run rigor verify, which brings the index up to date, before committing there'
+  )
+}
+
+/** What every command says when a commit above rigor's newest changed rigor's files (undefined when none did). */
+export async function recentHandChangesWarning(ws: Workspace): Promise<string | undefined> {
+  const tip = await ws.readTip()
+  if (!tip) return undefined
+  const changes = await handChanges(ws.repo, tip, {recent: true})
+  if (changes.length === 0) return undefined
+  const shown = changes
+    .slice(0, 3)
+    .map((c) => `${c.path} (${c.change})`)
+    .join(', ')
+  return `${changes.length} state file(s) were changed by commit(s) rigor did not make (${shown}${changes.length > 3 ? ' and more' : ''}); rigor verify lists them and how to put rigor's versions back`
+}
