@@ -38,7 +38,9 @@ describe('commits rigor did not make', () => {
     expect(statusOf(r.dir, 'hand/one')).toBe('pending')
 
     const status = rigor(r.dir, ['status'])
-    expect(status.stderr).toMatch(/state file\(s\) were changed by commit\(s\) rigor did not make .*experiments\/hand\/one\/node\.yaml \(changed\)/)
+    expect(status.stderr).toMatch(
+      /state file\(s\) were changed by commit\(s\) rigor did not make .*experiments\/hand\/one\/node\.yaml \(changed\)/,
+    )
     const verify = rigor(r.dir, ['verify', '--json'])
     expect(verify.code).toBe(1)
     const report = json(verify)

@@ -30,7 +30,10 @@ export interface Recomputed {
  * Each period's return from the positions and the prices under
  * close_to_close: the position at the close of row t-1 times the price return
  * from row t-1 to row t, minus cost_bps / 10,000 per unit of position changed at
- * the close of row t-1 (the book starts flat before row 0).
+ * the close of row t-1. The book is flat before its first reported position
+ * (row 0, or a later row for a record that starts out of sample): a record
+ * that starts mid-file pays for entering, as one from row 0 does. A position
+ * missing after the first is a gap the returns cannot be checked across.
  */
 export function recomputeReturns(
   basis: PriceBasis,
@@ -41,7 +44,8 @@ export function recomputeReturns(
   const row = new Map(basis.dates.map((d, i) => [d, i]))
   const returns = new Map<string, number>()
   const unreachable: Recomputed['unreachable'] = []
-  const position = (t: number): number | undefined => (t < 0 ? 0 : positions.get(basis.dates[t]!))
+  const first = basis.dates.findIndex((d) => positions.has(d))
+  const position = (t: number): number | undefined => (t < 0 || t < first ? 0 : positions.get(basis.dates[t]!))
   for (const date of dates) {
     const t = row.get(date)
     if (t === undefined || t === 0) {

@@ -1,3 +1,4 @@
+import {inputSources} from '../dag/inputs.js'
 import {parentId} from '../state/ids.js'
 import type {NodeFile} from '../schemas/index.js'
 import {RunnerVerdict} from '../schemas/verdict.js'
@@ -15,6 +16,8 @@ import {seriesByDate} from './csv.js'
  *   the source for a child spawn, the id's prefix for a root such as
  *   `trend/momentum`) and the same data file. Two root strategies on different
  *   data are two families.
+ * - either way, the stages of the audited node's own pipeline (what it reads
+ *   through `inputs:`, what reads it) are not its competitors.
  *
  * N counts every finished trial (accepted or rejected) plus the trials made
  * outside rigor: the largest `trials_outside` declared on a member node (a
@@ -51,9 +54,15 @@ export async function resolveFamily(ws: Workspace, snap: Snapshot, node: NodeFil
   let trials = 0
   let declared = node.trials_outside ?? 0
   let fromRunners = 0
+  const stages = pipelineStages(snap, node.id)
+  const skipped: string[] = []
   for (const record of snap.nodes.values()) {
     const n = record.node
     if (!n || n.sweep || !record.verdictOid || familyKey(n).key !== key) continue
+    if (stages.has(n.id)) {
+      skipped.push(n.id)
+      continue
+    }
     if (n.status !== 'proven_accepted' && n.status !== 'proven_rejected') continue
     trials++
     declared = Math.max(declared, n.trials_outside ?? 0)
@@ -68,7 +77,8 @@ export async function resolveFamily(ws: Workspace, snap: Snapshot, node: NodeFil
   const outside = declared + fromRunners
   const counted =
     `N = ${total}: ${trials} finished trial(s) in rigor (${rule})` +
-    (outside > 0 ? ` + ${outside} made outside rigor (${declared} declared with trials_outside, ${fromRunners} reported by runners)` : '')
+    (outside > 0 ? ` + ${outside} made outside rigor (${declared} declared with trials_outside, ${fromRunners} reported by runners)` : '') +
+    (skipped.length ? `; not counted, stages of its own pipeline: ${skipped.sort().join(', ')}` : '')
   return {
     key,
     rule,
@@ -79,6 +89,34 @@ export async function resolveFamily(ws: Workspace, snap: Snapshot, node: NodeFil
     trials: total,
     counted,
   }
+}
+
+/**
+ * The nodes of `id`'s own pipeline: what it reads through `inputs:`, and what
+ * reads it, each followed on. A train stage that feeds a backtest did not
+ * compete with it for the selection; counting it as a trial deflated every
+ * pipeline's backtest for its own training.
+ */
+export function pipelineStages(snap: Snapshot, id: string): Set<string> {
+  const sources = new Map<string, string[]>()
+  const readers = new Map<string, string[]>()
+  for (const record of snap.nodes.values()) {
+    if (!record.node) continue
+    const from = inputSources(record.node.inputs)
+    sources.set(record.node.id, from)
+    for (const source of from) readers.set(source, [...(readers.get(source) ?? []), record.node.id])
+  }
+  const stages = new Set<string>()
+  for (const next of [sources, readers]) {
+    const queue = [...(next.get(id) ?? [])]
+    while (queue.length) {
+      const stage = queue.pop()!
+      if (stage === id || stages.has(stage)) continue
+      stages.add(stage)
+      queue.push(...(next.get(stage) ?? []))
+    }
+  }
+  return stages
 }
 
 /** trials_outside from a committed runner verdict.json; an unreadable one counts 0 (the run's own verdict was validated when it ran). */
