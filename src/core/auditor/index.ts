@@ -4,9 +4,9 @@ import {extname, join} from 'node:path'
 import {artifactStore} from '../dag/artifact-store.js'
 import {stageRecordedInputs} from '../dag/inputs.js'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
-import {priceTableText, researchPart} from '../data/price-file.js'
+import {priceTableText} from '../data/price-file.js'
 import {CheckFailedError, InputError, stoppedError} from '../errors.js'
-import {holdoutCut, researchDataFile} from '../state/holdout.js'
+import {researchDataFile, researchTable} from '../state/holdout.js'
 import type {CommitSigner} from '../git/signing.js'
 import type {RunGroups} from '../proc.js'
 import {independenceProblem} from './isolation.js'
@@ -124,7 +124,7 @@ async function auditOnce(ws: Workspace, id: string, opts: AuditOptions): Promise
   // with a sealed holdout, every check sees what the research saw: the rows before it
   const holdout = ws.config.holdout
   const full = holdout ? readData(fullBytes, node.data, accounting).data : undefined
-  const dataBytes = holdout && full ? Buffer.from(priceTableText(researchPart(full, holdoutCut(holdout)))) : fullBytes
+  const dataBytes = holdout && full ? Buffer.from(priceTableText(researchTable(full, holdout))) : fullBytes
   const dataInfo = readData(dataBytes, node.data, accounting)
   const kit = kitCommand(node.run.command)
   const inputs = verdict.inputs?.length ? await auditInputs(ws, verdict) : undefined

@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs'
-import {columnName, parseDateCell, readPriceTable, type PriceTable} from '../data/price-file.js'
+import {columnName, DATE_FORMATS, parseDateCell, readPriceTable, type PriceTable} from '../data/price-file.js'
 import {InputError} from '../errors.js'
 
 /**
@@ -41,7 +41,7 @@ const DateCell: CellCheck<{text: string; time: number}> = (text) => {
   const trimmed = text.trim()
   if (trimmed === '') return {problem: 'is empty'}
   const time = parseDateCell(trimmed)
-  if (Number.isNaN(time)) return {problem: 'is not a date (write YYYY-MM-DD, an ISO datetime or a Unix timestamp)'}
+  if (Number.isNaN(time)) return {problem: `is not a date (write ${DATE_FORMATS})`}
   return {value: {text: trimmed, time}}
 }
 

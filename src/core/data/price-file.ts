@@ -6,7 +6,7 @@ import {InputError} from '../errors.js'
  * The one reader of price files, shared by the strategy kit and the auditor, so
  * that what the kit trades is exactly what the auditor alters. It accepts what
  * users' files look like: any header case and spacing (`Date`, `Adj Close`,
- * `adj_close`), extra columns kept as they are, ISO dates or datetimes, and Unix
+ * `adj_close`), extra columns kept as they are, ISO dates or datetimes, YYYYMMDD dates, and Unix
  * timestamps in seconds or milliseconds.
  *
  * Rows stay as the strings written, so an altered copy changes only the price
@@ -122,9 +122,13 @@ export const priceTableText = (table: DatedTable): string => stringify([table.he
 /** The canonical name of a column for messages: `close`, `adj close`, `open`, ... */
 export const columnName = (table: PriceTable, index: number): string => table.header[index]!.trim().toLowerCase()
 
-// ISO 8601 dates and datetimes, or a Unix timestamp (seconds up to 11 digits, else milliseconds)
+// ISO 8601 dates and datetimes, YYYYMMDD, or a Unix timestamp (seconds up to 11 digits, else milliseconds)
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/
+const COMPACT_DATE = /^(\d{4})(\d{2})(\d{2})$/
 const EPOCH = /^\d{9,13}(\.\d+)?$/
+
+/** The date spellings a date cell may have, for messages. */
+export const DATE_FORMATS = 'YYYY-MM-DD, YYYYMMDD, an ISO datetime (2024-01-02T15:30:00Z) or a Unix timestamp (seconds or milliseconds)'
 
 /** Milliseconds since the epoch for a date cell, or NaN when it is not a date. */
 export function parseDateCell(text: string): number {
@@ -132,6 +136,14 @@ export function parseDateCell(text: string): number {
   if (EPOCH.test(cell)) {
     const value = Number(cell)
     return cell.split('.')[0]!.length <= 11 ? value * 1000 : value
+  }
+  // YYYYMMDD (20180102): a calendar day, at UTC midnight like YYYY-MM-DD; 20181340 is no day
+  const compact = COMPACT_DATE.exec(cell)
+  if (compact) {
+    const [year, month, day] = compact.slice(1).map(Number) as [number, number, number]
+    const time = Date.UTC(year, month - 1, day)
+    const back = new Date(time)
+    return back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day ? time : Number.NaN
   }
   // a date without a zone is a calendar day: read it as UTC so that every machine orders and labels it alike
   if (ISO_DATE.test(cell)) return Date.parse(/[T ]/.test(cell) && !/(Z|[+-]\d{2}:?\d{2})$/.test(cell) ? `${cell.replace(' ', 'T')}Z` : cell)
@@ -148,10 +160,46 @@ export const truncatePriceTable = <T extends DatedTable>(table: T, rows: number)
 /** Where a holdout begins: the first row on or after `from`, or the last `fraction` of the rows. */
 export type HoldoutCut = {from: string} | {fraction: number}
 
+// the checked times of a table's rows, by its rows: a table cut several times (an audit's dates) is checked once
+const checkedTimes = new WeakMap<readonly string[][], Float64Array>()
+
+/**
+ * The time of each row's date, for a cut: every date cell must be a date, and
+ * the rows oldest first (rows of one date may follow one another). A cut of
+ * anything else could seal the wrong rows or none, so each is an InputError
+ * naming the file and the line, never a cut that keeps everything.
+ */
+export function cutTimes(table: DatedTable): Float64Array {
+  const known = checkedTimes.get(table.rows)
+  if (known) return known
+  const {file, rows, lineOf} = table
+  const times = new Float64Array(rows.length)
+  for (let i = 0; i < rows.length; i++) {
+    const cell = rows[i]![table.columns.date] ?? ''
+    const time = parseDateCell(cell)
+    if (Number.isNaN(time))
+      throw new InputError(`line ${lineOf(i)}: ${JSON.stringify(cell)} is not a date, so the file cannot be cut by date`, {
+        file,
+        field: 'date',
+        fix: `write every date as ${DATE_FORMATS}`,
+      })
+    if (i > 0 && time < times[i - 1]!)
+      throw new InputError(
+        `line ${lineOf(i)}: ${cell.trim()} comes before the previous row's date (${rows[i - 1]![table.columns.date]?.trim()}); a file is cut by date only when its rows are oldest first`,
+        {file, field: 'date', fix: 'sort the rows oldest first (several rows of one date may follow one another)'},
+      )
+    times[i] = time
+  }
+  checkedTimes.set(table.rows, times)
+  return times
+}
+
 /**
  * The index of the first holdout row (so rows [0, index) are the research data).
- * A `from` date after the last row gives the row count (no holdout); a fraction
- * keeps at least one research row.
+ * A `from` date after the last row gives the row count (no holdout). A fraction
+ * keeps at least one research row and never splits the rows of one date: the
+ * cut moves back to the first row of the date it falls on. The dates must be
+ * dates, oldest first (cutTimes).
  */
 export function holdoutStart(table: DatedTable, cut: HoldoutCut): number {
   const n = table.rows.length
@@ -161,11 +209,21 @@ export function holdoutStart(table: DatedTable, cut: HoldoutCut): number {
         field: 'holdout.fraction',
         fix: 'e.g. fraction: 0.2',
       })
-    return Math.max(1, n - Math.round(n * cut.fraction))
+    const times = cutTimes(table)
+    const start = Math.max(1, n - Math.round(n * cut.fraction))
+    let index = start
+    while (index > 0 && index < n && times[index - 1] === times[index]) index--
+    if (index === 0)
+      throw new InputError(
+        `line ${table.lineOf(0)} to line ${table.lineOf(start)} share the date ${table.rows[0]![table.columns.date]?.trim()}: a holdout of a fraction of the rows, cut before the first row of that date, leaves no research rows`,
+        {file: table.file, field: 'date', fix: 'give the file rows of more than one date, or seal by date: holdout: {from: YYYY-MM-DD}'},
+      )
+    return index
   }
   const from = parseDateCell(cut.from)
   if (Number.isNaN(from)) throw new InputError(`"${cut.from}" is not a date`, {field: 'holdout.from', fix: 'write the date as YYYY-MM-DD'})
-  const index = table.rows.findIndex((row) => parseDateCell(row[table.columns.date] ?? '') >= from)
+  const times = cutTimes(table)
+  const index = times.findIndex((time) => time >= from)
   return index === -1 ? n : index
 }
 

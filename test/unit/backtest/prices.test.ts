@@ -109,7 +109,7 @@ describe('price cells', () => {
     expect(parsePrices('date,close\n 2024-01-02 ,100\n2024-01-03,101\n', 'p.csv').dates[0]).toBe('2024-01-02')
     expect(problem('date,close\n2024-01-02,100\n  ,101\n').message).toBe('prices.csv, field "date": line 3: "" is empty')
     expect(problem('date,close\n2024-01-02,100\n2024-13-45,101\n').message).toBe(
-      'prices.csv, field "date": line 3: "2024-13-45" is not a date (write YYYY-MM-DD, an ISO datetime or a Unix timestamp)',
+      'prices.csv, field "date": line 3: "2024-13-45" is not a date (write YYYY-MM-DD, YYYYMMDD, an ISO datetime (2024-01-02T15:30:00Z) or a Unix timestamp (seconds or milliseconds))',
     )
   })
 })
