@@ -118,6 +118,16 @@ describe('the audit of a node whose data file is newest first', () => {
     expect(json(rigor(repo.dir, ['show', 'long/a', '--json'])).verdict.status).toBe('proven_accepted')
   }
 
+  it('says what is wrong with the dates (file, line), not that the file has no close column', () => {
+    accepted()
+    const audit = json(rigor(repo.dir, ['audit', 'long/a', '--auditor', 'risk', '--json']))
+    const accounting = audit.checks.find((c: {name: string}) => c.name === 'accounting.consistency')
+    expect(accounting.result).toBe('error')
+    expect(accounting.reason).not.toContain('no "close" column')
+    expect(accounting.reason).toContain('prices.csv, field "date": line 3:')
+    expect(accounting.reason).toContain('ascending date order')
+  })
+
   it('under a holdout configured since, the audit stops with exit 2 naming the file and the line: nothing is written', () => {
     accepted()
     const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')

@@ -16,15 +16,14 @@ export function readData(
   try {
     data = readPriceTable(bytes.toString('utf8'), file)
   } catch (error) {
-    if (error instanceof RigorError) return {dataProblem: `the data cannot be read, so it cannot be altered (${error.message})`}
+    if (error instanceof RigorError) return {dataProblem: `the data cannot be read (${error.message})`}
     throw error
   }
   let series: PriceSeries
   try {
     series = priceSeries(data)
   } catch (error) {
-    if (error instanceof RigorError)
-      return {data, dataProblem: `the data's prices cannot be read, so they cannot be altered (${error.message})`}
+    if (error instanceof RigorError) return {data, dataProblem: `the data's prices cannot be read (${error.message})`}
     throw error
   }
   const column = declaredPriceColumn(data, accounting)

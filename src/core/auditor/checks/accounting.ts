@@ -34,7 +34,8 @@ export function accountingCheck(c: CheckContext): CheckOutcome {
   if (c.positions.size === 0) return unverified('the runner wrote no positions.csv to recompute its returns from')
   if (!c.node.data) return unverified('the node declares no data file to recompute its returns from')
   if (!c.data) return errored(name, c.dataProblem ?? 'the data file cannot be read')
-  if (!c.basis) return errored(name, `the data has no "${c.accounting.price}" column, the price the runner declares`)
+  // the table was read but its prices were not (a date out of order, a bad cell): that problem, not a missing column
+  if (!c.basis) return errored(name, c.dataProblem ?? `the data has no "${c.accounting.price}" column, the price the runner declares`)
   const cost = c.accounting.cost_bps ?? c.costBps
   const recomputed = recomputeReturns(c.basis, c.positions, c.returns.keys(), cost)
   let maxDiff = 0
