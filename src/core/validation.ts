@@ -432,6 +432,36 @@ export function parseSize(value: unknown): Parsed<number> {
 }
 
 // ---------------------------------------------------------------------------
+// params
+
+/**
+ * The first number in `value` (params, at any depth) that JSON cannot hold:
+ * NaN or an infinity, which YAML writes `.nan` and `.inf`. Node files are
+ * checksummed over their canonical JSON, so such a param could never be
+ * committed. Its path (keys and indexes, from `value`) and why; undefined when
+ * there is none.
+ */
+export function nonFiniteParam(value: unknown, path: (string | number)[] = []): {path: (string | number)[]; problem: string} | undefined {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return undefined
+    const yaml = Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf'
+    return {path, problem: `${yaml} is not a finite number; a param must be a value JSON can hold (no NaN, no infinity)`}
+  }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = nonFiniteParam(item, [...path, i])
+      if (found) return found
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = nonFiniteParam(item, [...path, key])
+      if (found) return found
+    }
+  }
+  return undefined
+}
+
+// ---------------------------------------------------------------------------
 // stage inputs: `inputs: [{from, files, as}]`
 
 /** Why `as` cannot name a stage input (it becomes RIGOR_INPUT_<AS> and a directory name), or undefined. */

@@ -121,6 +121,23 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
     expect(repo.git('rev-parse', 'HEAD')).toBe(head)
   })
 
+  it('a param JSON cannot hold (.nan, .inf) exits 2 naming the file and the field, and writes nothing', () => {
+    repo = workspace()
+    const head = repo.git('rev-parse', 'HEAD')
+    for (const [value, field, shown] of [
+      ['.nan', 'nodes[0].params.x', '.nan'],
+      ['.inf', 'nodes[0].params.x', '.inf'],
+      ['{y: [1, -.inf]}', 'nodes[0].params.x.y[1]', '-.inf'],
+    ] as const) {
+      writeSpec(repo.dir, `nodes:\n  - id: default/a\n    run: {command: ["true"]}\n    params: {x: ${value}}\n`, 'nan.yaml')
+      const result = rigor(repo.dir, ['seed', 'nan.yaml'])
+      expect(result.code, result.stderr).toBe(2)
+      expect(result.stderr).toContain(`nan.yaml, field "${field}": ${shown} is not a finite number`)
+      expect(result.stderr).toContain('Fix:')
+    }
+    expect(repo.git('rev-parse', 'HEAD')).toBe(head)
+  })
+
   it('a node file with invalid YAML or a wrong field is an exit-2 error naming the file and the field', () => {
     repo = workspace()
     writeSpec(repo.dir, {nodes: [{id: 'x/y', team: 'default', run: {command: SH_OK}}]})

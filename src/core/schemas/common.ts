@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import {nodeIdProblem, parseDuration} from '../validation.js'
+import {nodeIdProblem, nonFiniteParam, parseDuration} from '../validation.js'
 import {NODE_STATUSES} from './statuses.js'
 
 export {NODE_STATUSES}
@@ -45,7 +45,11 @@ export const DurationText = z.union([z.number(), z.string()]).superRefine((value
 })
 
 export const ParamValue = z.union([z.string(), z.number(), z.boolean(), z.null()])
-export const Params = z.record(z.string(), z.unknown())
+/** a node's params: any JSON value by name (a YAML .nan or .inf is refused, at its path: no node file could hold it) */
+export const Params = z.record(z.string(), z.unknown()).check((ctx) => {
+  const found = nonFiniteParam(ctx.value)
+  if (found) ctx.issues.push({code: 'custom', message: found.problem, input: ctx.value, path: found.path})
+})
 
 /** auto: the bwrap sandbox where it starts (otherwise none, with a warning); on: the sandbox or no run; off: none */
 export const SandboxMode = z.enum(['auto', 'on', 'off'])
