@@ -138,6 +138,19 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
     expect(repo.git('rev-parse', 'HEAD')).toBe(head)
   })
 
+  it("an input from a node neither in the spec nor in the DAG exits 2 naming the input's from, not requires", () => {
+    repo = workspace()
+    const head = repo.git('rev-parse', 'HEAD')
+    const input = {from: 'x/nothere', files: ['m.json'], as: 'm'}
+    writeSpec(repo.dir, {nodes: [{id: 'x/b', team: 'default', run: {command: ['true']}, inputs: [input]}]}, 'inputs.yaml')
+    const missing = rigor(repo.dir, ['seed', 'inputs.yaml'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('inputs.yaml, field "x/b.inputs[0].from": input 0 of x/b reads from x/nothere')
+    expect(missing.stderr).toContain("correct the input's from")
+    expect(missing.stderr).not.toContain('requires')
+    expect(repo.git('rev-parse', 'HEAD')).toBe(head)
+  })
+
   it('a node file with invalid YAML or a wrong field is an exit-2 error naming the file and the field', () => {
     repo = workspace()
     writeSpec(repo.dir, {nodes: [{id: 'x/y', team: 'default', run: {command: SH_OK}}]})

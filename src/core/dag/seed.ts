@@ -102,13 +102,7 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
     const sweeps: string[] = []
     for (const draft of drafts) {
       for (const req of draft.requires ?? []) {
-        if (!ids.has(req) && !snap.nodes.has(req)) {
-          throw new InputError(`${draft.id} requires ${req}, which is neither in the spec nor in the DAG`, {
-            file: opts.file,
-            field: `${draft.id}.requires`,
-            fix: `seed ${req} first or remove it from requires`,
-          })
-        }
+        if (!ids.has(req) && !snap.nodes.has(req)) throw missingUpstream(draft, req, opts.file)
       }
       if (snap.nodes.has(draft.id)) {
         existing.push(draft.id)
@@ -130,6 +124,22 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
     }
   })
   return outcome.result
+}
+
+/** The error for a node's upstream that is neither in the spec nor in the DAG: named where it was written, an input's `from` or `requires`. */
+function missingUpstream(draft: NodeDraft, req: string, file: string): InputError {
+  const input = draft.inputs?.findIndex((i) => i.from === req) ?? -1
+  if (input >= 0)
+    return new InputError(`input ${input} of ${draft.id} reads from ${req}, which is neither in the spec nor in the DAG`, {
+      file,
+      field: `${draft.id}.inputs[${input}].from`,
+      fix: `seed ${req} first, or correct the input's from: the id of an upstream node, or ../<sibling> relative to this node`,
+    })
+  return new InputError(`${draft.id} requires ${req}, which is neither in the spec nor in the DAG`, {
+    file,
+    field: `${draft.id}.requires`,
+    fix: `seed ${req} first or remove it from requires`,
+  })
 }
 
 /**
