@@ -141,9 +141,12 @@ export class ProgressBoard {
     const count = (status: string) => this.results.filter((r) => r.result === status).length
     const accepted = count('proven_accepted')
     const rejected = count('proven_rejected')
-    const other = this.results.length - accepted - rejected
+    // a claim put back (a stop) or lost did not finish: said apart, as the summary line says it
+    const back = count('released') + count('lost')
+    const finished = this.results.length - back
+    const other = finished - accepted - rejected
     const runningNow = this.running.filter(Boolean).length
-    return `${this.results.length} finished: ${accepted} accepted, ${rejected} rejected, ${other} other; ${runningNow} running${this.idle && runningNow === 0 ? `; ${this.idle}` : ''}`
+    return `${finished} finished: ${accepted} accepted, ${rejected} rejected, ${other} other${back ? `; ${back} put back` : ''}; ${runningNow} running${this.idle && runningNow === 0 ? `; ${this.idle}` : ''}`
   }
 
   /** Every finished node, in the order they finished. */

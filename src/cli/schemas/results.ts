@@ -217,7 +217,8 @@ export const DeployResult = z.union([
 
 const WorkSummary = strict({
   worker: z.string(),
-  claimed: z.number().int().nonnegative(),
+  /** every node this worker claimed, claimed ahead and put back unstarted ones too: finished + released + lost */
+  claimed: z.number().int().nonnegative().describe('every node this worker claimed: finished + released + lost'),
   finished: z.number().int().nonnegative(),
   released: z.number().int().nonnegative(),
   lost: z.number().int().nonnegative(),

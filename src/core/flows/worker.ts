@@ -284,9 +284,15 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     // nodes claimed ahead that no slot started (a stop, a failure) go back at once, without running
     const unstarted = ready.splice(0)
     for (const run of unstarted) run.start(false)
-    for (const outcome of await Promise.allSettled(unstarted.map((run) => run.outcome)))
+    for (const outcome of await Promise.allSettled(unstarted.map((run) => run.outcome))) {
+      // claimed like the others (a claim commit holds them): claimed = finished + released + lost
+      summary.claimed++
       if (outcome.status === 'fulfilled' && outcome.value.kind === 'released') summary.released++
-    summary.released += (await claims.releaseUnstarted()).length
+      else summary.lost++
+    }
+    const prefetched = (await claims.releaseUnstarted()).length
+    summary.claimed += prefetched
+    summary.released += prefetched
   }
   if (failure) throw failure
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'

@@ -22,7 +22,8 @@ describe('the live progress board', () => {
     expect(board.slotLine(0)).toBe('slot 1: running c (1m13s)')
     board.apply({type: 'finished', slot: 0, outcome: {kind: 'released', id: 'c'}})
     board.apply({type: 'idle', reason: 'empty', detail: ''})
-    expect(board.tallyLine()).toBe('3 finished: 1 accepted, 1 rejected, 1 other; 0 running; nothing claimable (empty)')
+    // c was put back, not finished
+    expect(board.tallyLine()).toBe('2 finished: 1 accepted, 1 rejected, 0 other; 1 put back; 0 running; nothing claimable (empty)')
     expect(board.results.map((r) => [r.id, r.result, r.seconds])).toEqual([
       ['a', 'proven_accepted', 2],
       ['b', 'proven_rejected', 2],
