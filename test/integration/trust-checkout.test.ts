@@ -93,6 +93,36 @@ describe('the checkout never stays behind the state branch', () => {
   })
 })
 
+describe('file names git allows but a line-based reader cannot carry', () => {
+  it('a committed file named with a newline or a tab: the checkout follows, verify passes, a plain git commit keeps every state file', () => {
+    repo = workspace()
+    for (const name of ['notes\nfile.txt', 'tab\there.txt']) writeFileSync(join(repo.dir, name), 'mine\n')
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'user files')
+    writeSpec(repo.dir, {nodes: [node('a/one')]})
+    for (const args of [['seed', 'spec.yaml'], ['work']]) {
+      const result = rigor(repo.dir, args)
+      expect(result.code, args[0]).toBe(0)
+      expect(result.stderr, args[0]).not.toContain('could not update the index')
+    }
+    // nothing staged: above all no state file staged for deletion
+    expect(repo.git('status', '--porcelain', '--untracked-files=no')).toBe('')
+    const verify = rigor(repo.dir, ['verify'])
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0)
+    const state = repo.git('ls-tree', '-r', '--name-only', 'HEAD', 'experiments').split('\n')
+    expect(state).toContain('experiments/a/one/verdict.yaml')
+    writeFileSync(join(repo.dir, 'unrelated.txt'), 'x\n')
+    repo.git('add', 'unrelated.txt')
+    repo.git('commit', '-qm', 'unrelated')
+    expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD', 'experiments').split('\n')).toEqual(state)
+    expect(repo.git('show', 'HEAD:experiments/a/one/verdict.yaml')).toContain('status: proven_accepted')
+    // the user's files are as they were committed
+    expect(repo.git('ls-tree', '-z', '--name-only', 'HEAD').split('\0')).toEqual(
+      expect.arrayContaining(['notes\nfile.txt', 'tab\there.txt']),
+    )
+  })
+})
+
 describe('small things that misled', () => {
   it('concurrent claims print no spurious "uncommitted edits" warning; the report leaves archived nodes out of its top list', async () => {
     repo = workspace()

@@ -20,6 +20,8 @@ export interface GitRunOptions {
   allowFailure?: boolean
   /** false: a git killed by a signal is not run again, the caller finds out what it did (a push) */
   rerunIfKilled?: boolean
+  /** stdout as bytes, one character per byte (latin1), nothing stripped (see TextRunOptions.binary) */
+  binary?: boolean
 }
 
 export interface GitResult {
@@ -45,6 +47,7 @@ export async function runGit(args: readonly string[], opts: GitRunOptions): Prom
       env: {GIT_TERMINAL_PROMPT: '0', ...opts.env},
       // its own session: a Ctrl-C on the terminal stops rigor cleanly, it must not kill the git commands that stop needs
       detached: true,
+      binary: opts.binary,
     })
     // rigor never signals git: a signal was aimed at rigor's whole process tree (Slurm's scancel and preemption
     // signal every process of a job), and rigor answers it by putting its claims back, with git

@@ -9,6 +9,12 @@ export interface TextRunOptions {
   env?: Record<string, string>
   /** its own session and process group, so a Ctrl-C on the terminal does not reach it */
   detached?: boolean
+  /**
+   * stdout as bytes, one character per byte (latin1), nothing stripped: for
+   * NUL-separated listings whose paths may hold any byte but NUL (a newline, a
+   * name that is not UTF-8). Buffer.from(text, 'latin1') gives the bytes back.
+   */
+  binary?: boolean
 }
 
 export interface TextResult {
@@ -53,7 +59,8 @@ export function runText(file: string, args: readonly string[], opts: TextRunOpti
       const stderr = startError ? `${text(err)}${startError.message}` : text(err)
       // a program that never started reports a negative errno as its code
       const exitCode = startError ? 127 : (code ?? 128 + (signal ? constants.signals[signal] : 0))
-      resolve({stdout: text(out), stderr, exitCode, signal: signal ?? undefined})
+      const stdout = opts.binary ? Buffer.concat(out).toString('latin1') : text(out)
+      resolve({stdout, stderr, exitCode, signal: signal ?? undefined})
     })
   })
 }
