@@ -90,6 +90,21 @@ describe.each([
     expect(exit.error).toContain('ENOENT')
   })
 
+  it.each([
+    ['an argument', {args: ['-c', 'tr\0ue'], set: {}}],
+    ['an environment value', {args: ['-c', 'true'], set: {RIGOR_TEST_NUL: 'a\0b'}}],
+  ])('a launch Node refuses (a NUL byte in %s): no pid, the reason in the exit, nothing thrown', async (_what, bad) => {
+    const launcher = await make()
+    const run = launcher.launch({program: 'sh', args: bad.args, cwd: dir, env: {unset: [], set: bad.set}, logFile: join(dir, 'run.log')})
+    expect(await run.started).toBeUndefined()
+    const exit = await run.exited
+    expect(exit.code).toBeNull()
+    expect(exit.error).toContain('null bytes')
+    // the launcher goes on: the next run starts and exits as usual
+    const next = launchSh(launcher, 'exit 4')
+    expect(await next.exited).toEqual({code: 4, signal: null})
+  })
+
   it('what the runner left in its group, or marked outside it, is killed before the exit is reported', async () => {
     const pids = join(dir, 'pids.txt')
     const marker = `RIGOR_TEST_MARK=${Math.random().toString(16).slice(2)}`
@@ -238,6 +253,24 @@ describe('the runner helper process', () => {
     expect(await helper.whenReady).toBe(false)
     expect(alive(helperPid)).toBe(false)
     expect(helper.pid).toBeUndefined()
+  })
+
+  it('a launch it cannot make fails alone: the helper stays, and the run beside it ends as it should', async () => {
+    const h = await readyHelper()
+    const helperPid = h.pid!
+    const {run, runner} = await sleeper(h)
+    const bad = h.launch({
+      program: 'sh',
+      args: ['-c', 'true'],
+      cwd: dir,
+      env: {unset: [], set: {BAD: 'a\0b'}},
+      logFile: join(dir, 'bad.log'),
+    })
+    expect((await bad.exited).error).toContain('null bytes')
+    expect(h.pid).toBe(helperPid)
+    expect(alive(runner)).toBe(true)
+    process.kill(-runner, 'SIGTERM')
+    expect(await run.exited).toEqual({code: null, signal: 'SIGTERM'})
   })
 
   it('killed under a run: the run ends with the reason, its group is killed, and later runs start here', async () => {

@@ -146,19 +146,23 @@ function firstWordOnly(act: (run: boolean) => void): (run: boolean) => void {
   }
 }
 
+/** A launch that started nothing, and why: it exits at once with the reason, as a failed spawn does. */
+function notLaunched(error: string): LaunchedRunner {
+  return {
+    started: Promise.resolve(undefined),
+    exited: Promise.resolve({code: null, signal: null, error}),
+    release: () => {},
+    startTime: () => undefined,
+  }
+}
+
 /** A runner (or, held on fd 3, its sandbox) started now. */
 function spawnRunner(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined): LaunchedRunner {
   let log: number
   try {
     log = openSync(launch.logFile, 'w')
   } catch (err) {
-    const error = `cannot write ${launch.logFile}: ${(err as Error).message}`
-    return {
-      started: Promise.resolve(undefined),
-      exited: Promise.resolve({code: null, signal: null, error}),
-      release: () => {},
-      startTime: () => undefined,
-    }
+    return notLaunched(`cannot write ${launch.logFile}: ${(err as Error).message}`)
   }
   let child: ReturnType<typeof spawn>
   const held = launch.hold === 'fd3'
@@ -175,6 +179,10 @@ function spawnRunner(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined):
           ? ['ignore', log, log, 'pipe']
           : ['ignore', log, log],
     })
+  } catch (err) {
+    // Node refuses some launches before it forks (a NUL byte in an argument or the environment): that run fails
+    // with the reason, and nothing else does (in the runner helper an uncaught throw would end every run it follows)
+    return notLaunched((err as Error).message)
   } finally {
     // the child holds its own copy
     closeSync(log)

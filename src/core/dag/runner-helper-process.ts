@@ -33,7 +33,15 @@ process.on('message', (request: HelperRequest) => {
     held.delete(request.id)
     return
   }
-  const run = launcher.launch(request.launch as RunnerLaunch)
+  let run: LaunchedRunner
+  try {
+    run = launcher.launch(request.launch as RunnerLaunch)
+  } catch (err) {
+    // one launch that throws fails alone: the other runs this process follows go on
+    reply({id: request.id, pid: null, start: null})
+    reply({id: request.id, exit: {code: null, signal: null, error: (err as Error).message}})
+    return
+  }
   if (request.launch.hold) held.set(request.id, run)
   // the start time is read here, off the work loop's thread
   void run.started.then((pid) => reply({id: request.id, pid: pid ?? null, start: pid ? (run.startTime() ?? null) : null}))
