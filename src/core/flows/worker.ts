@@ -1,5 +1,5 @@
 import {setMaxListeners} from 'node:events'
-import type {ClaimResult} from '../dag/claims.js'
+import {releaseHeld, type ClaimResult} from '../dag/claims.js'
 import {ClaimBuffer} from '../dag/prefetch.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
 import {probeSandbox} from '../dag/sandbox.js'
@@ -167,6 +167,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     const startGate = ahead ? new Promise<boolean>((resolve) => (start = resolve)) : undefined
     let startedAt: number | undefined
     // a claim that lands after the stop is put back at once by executeClaimedNode, without running
+    unsettled.set(node.id, node.attempt)
     const outcome = executeClaimedNode(ws, node, {
       worker: opts.worker,
       signal,
@@ -184,8 +185,12 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       launcher: opts.launcher,
       telemetry: opts.telemetry,
     })
-    // a run made ready ahead may fail before a slot takes it: the slot (or the final clean-up) reports it then
-    outcome.catch(() => {})
+    // a run made ready ahead may fail before a slot takes it: the slot (or the final clean-up) reports it then.
+    // A run that ended (verdict, put back, lost) holds nothing; one that threw may still hold its claim
+    outcome.then(
+      () => unsettled.delete(node.id),
+      () => {},
+    )
     return {node, ended, outcome, start}
   }
 
@@ -269,6 +274,8 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   }
 
   const inFlight = new Set<Promise<void>>()
+  // node id -> attempt of every run started here that has not ended with an outcome: after an error, its claim
+  const unsettled = new Map<string, number>()
   // the first run would wait for the sandbox probe (a bwrap start, once per process): it runs beside the first claim
   if (ws.config.runner.sandbox !== 'off') void probeSandbox()
   try {
@@ -293,6 +300,12 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     const prefetched = (await claims.releaseUnstarted()).length
     summary.claimed += prefetched
     summary.released += prefetched
+    // a run that failed with an error (not a verdict) left its node running under this worker: it goes back, as on a
+    // stop, rather than wait for its lease to expire; the error itself is reported below
+    if (unsettled.size > 0) {
+      const held = await releaseHeld(ws, opts.worker, (node) => unsettled.get(node.id) === node.attempt, 'after an error').catch(() => [])
+      summary.released += held.length
+    }
   }
   if (failure) throw failure
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'
