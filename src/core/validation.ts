@@ -123,6 +123,36 @@ export function singleLineProblem(value: string, maxLength = 1000): string | und
 }
 
 // ---------------------------------------------------------------------------
+// what reaches a process rigor starts: argv words and environment variables
+
+/**
+ * Why `word` cannot be one word of a command's argv (the program or one
+ * argument), or undefined. The kernel ends a word at a NUL byte, and Node
+ * refuses to start such a process at all.
+ */
+export function argvWordProblem(word: string): string | undefined {
+  if (word.includes('\0')) return `"${printable(word)}" contains a NUL byte, which no program's argv can hold`
+  return undefined
+}
+
+/**
+ * Why `name` cannot name an environment variable of a process rigor starts, or
+ * undefined: an environment entry is one `NAME=value` string ended by a NUL.
+ */
+export function envNameProblem(name: string): string | undefined {
+  if (name.length === 0) return 'an environment variable needs a name'
+  if (name.includes('\0')) return `"${printable(name)}" contains a NUL byte, which no environment can hold`
+  if (name.includes('=')) return `"${printable(name)}" contains "=", which would end the variable's name`
+  return undefined
+}
+
+/** Why `value` cannot be an environment variable's value, or undefined: a NUL byte would end it. */
+export function envValueProblem(value: string): string | undefined {
+  if (value.includes('\0')) return `"${printable(value)}" contains a NUL byte, which no environment can hold`
+  return undefined
+}
+
+// ---------------------------------------------------------------------------
 // what `rigor init --github` writes into the workflow and CODEOWNERS
 
 /** `github.install`'s word for "the workspace's own devDependency, installed by npm ci". */

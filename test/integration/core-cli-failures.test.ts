@@ -67,3 +67,28 @@ describe('rigor work and verify when runners or node files go wrong', () => {
     expect(actionsPerNode(repo, 'claim').get('c/target')).toBeUndefined()
   })
 })
+
+describe('commands and environments no process can be given', () => {
+  it('a NUL byte in run.command or run.env or an env name with "=": seed exits 2 naming each field, nothing is committed', () => {
+    repo = workspace()
+    const head = repo.git('rev-parse', 'main')
+    // as YAML writes them: "\0" in a double-quoted string is a NUL byte
+    writeSpec(
+      repo.dir,
+      [
+        'nodes:',
+        '  - {id: default/fine, run: {command: ["true"]}}',
+        '  - {id: default/badenv, run: {command: ["true"], env: {C: "a\\0b"}}}',
+        '  - {id: default/badargv, run: {command: ["tr\\0ue"]}}',
+        '  - {id: default/badname, run: {command: ["true"], env: {"A=B": "1"}}}',
+        '',
+      ].join('\n'),
+    )
+    const seed = rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(seed.code, seed.stderr).toBe(2)
+    expect(seed.stderr).toContain('spec.yaml, field "nodes[1].run.env.C"')
+    expect(seed.stderr).toContain('field "nodes[2].run.command[0]": "tr\\u0000ue" contains a NUL byte')
+    expect(seed.stderr).toContain('field "nodes[3].run.env.A=B"')
+    expect(repo.git('rev-parse', 'main')).toBe(head)
+  })
+})

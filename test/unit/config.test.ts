@@ -14,3 +14,27 @@ describe('rigor.yaml durations', () => {
     expect(written.runner.default_timeout).toBe(90_000)
   })
 })
+
+describe('rigor.yaml commands and environments', () => {
+  const refused = (text: string) => {
+    try {
+      parseConfig(`version: 1\n${text}\n`, 'rigor.yaml')
+    } catch (err) {
+      return (err as Error).message
+    }
+    return 'accepted'
+  }
+
+  it('refuse a NUL byte in every command rigor starts, and in the env of the nodes rules spawn', () => {
+    const rule = (run: string) => `rules: [{name: r, on: [proven_accepted], spawn: [{name: next, run: ${run}}]}]`
+    expect(refused(rule('{command: ["tr\\0ue"]}'))).toContain('field "rules[0].spawn[0].run.command[0]"')
+    expect(refused(rule('{command: ["true"], env: {X: "a\\0b"}}'))).toContain('field "rules[0].spawn[0].run.env.X"')
+    expect(refused(rule('{command: ["true"], env: {"X=Y": "1"}}'))).toContain('contains "="')
+    expect(refused('agent: {command: [claude, "-p\\0"]}')).toContain('field "agent.command[1]"')
+    expect(refused('notify: {command: ["notify\\0"]}')).toContain('field "notify.command[0]"')
+    expect(refused('artifact_store: {command: [store, "\\0"]}')).toContain('field "artifact_store.command[1]"')
+    expect(refused('deploy: {paper: {command: ["go\\0"]}, live: {rollback_command: ["back\\0"]}}')).toContain('deploy.paper.command[0]')
+    expect(refused(rule('{command: ["true"], env: {"": "1"}}'))).toContain('an environment variable needs a name')
+    expect(refused(rule('{command: ["true"], env: {X: "a b=c"}}'))).toBe('accepted')
+  })
+})

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import {nodeIdProblem, nonFiniteParam, parseDuration} from '../validation.js'
+import {argvWordProblem, envNameProblem, envValueProblem, nodeIdProblem, nonFiniteParam, parseDuration} from '../validation.js'
 import {NODE_STATUSES} from './statuses.js'
 
 export {NODE_STATUSES}
@@ -55,11 +55,31 @@ export const Params = z.record(z.string(), z.unknown()).check((ctx) => {
 export const SandboxMode = z.enum(['auto', 'on', 'off'])
 export type SandboxMode = z.infer<typeof SandboxMode>
 
+/** One word of a command rigor starts (the program or an argument): not empty, no NUL byte. */
+export const ArgvWord = z
+  .string()
+  .min(1)
+  .check((ctx) => {
+    const problem = argvWordProblem(ctx.value)
+    if (problem) ctx.issues.push({code: 'custom', message: problem, input: ctx.value})
+  })
+
+/** A command rigor starts: argv only, never a shell string; every word checked (ArgvWord). */
+export const Argv = z.array(ArgvWord).min(1, 'needs at least the program to run')
+
+/** Environment variables added for a process rigor starts: names without "=" or NUL, values without NUL. */
+export const EnvVars = z.record(z.string(), z.string()).check((ctx) => {
+  for (const [name, value] of Object.entries(ctx.value)) {
+    const problem = envNameProblem(name) ?? envValueProblem(value)
+    if (problem) ctx.issues.push({code: 'custom', message: problem, input: ctx.value, path: name === '' ? [] : [name]})
+  }
+})
+
 /** Where a runner's command comes from: argv only, never a shell string. */
 export const RunSpec = z.strictObject({
-  command: z.array(z.string().min(1)).min(1, 'needs at least the program to run'),
+  command: Argv,
   timeout: DurationText.optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  env: EnvVars.optional(),
   /** overrides rigor.yaml's runner.sandbox for this node */
   sandbox: SandboxMode.optional(),
   /** overrides rigor.yaml's runner.network: whether the sandboxed runner may use the network */

@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import {branchNameProblem, installSpecProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
-import {Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
+import {Argv, Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 import {AuditThresholds} from './audit-thresholds.js'
 import {CycleConfig} from './cycle-config.js'
 import {HoldoutConfig} from './holdout.js'
@@ -44,9 +44,9 @@ export const RuleConfig = z.strictObject({
 })
 
 const StageCommand = z.strictObject({
-  command: z.array(z.string().min(1)).min(1).optional(),
+  command: Argv.optional(),
   /** run by `rigor deploy --rollback` before the record is marked rolled_back */
-  rollback_command: z.array(z.string().min(1)).min(1).optional(),
+  rollback_command: Argv.optional(),
 })
 
 /** live money needs a paper record that earned something: annualised Sharpe on paper, overridable */
@@ -79,7 +79,7 @@ export const ConfigFile = z.strictObject({
       reserve_per_agent_call_usd: z.number().nonnegative().optional(),
     })
     .default({reserve_per_run_usd: 0}),
-  agent: z.strictObject({command: z.array(z.string().min(1)).min(1), timeout: Duration.optional()}).optional(),
+  agent: z.strictObject({command: Argv, timeout: Duration.optional()}).optional(),
   cycle: CycleConfig.default(() => CycleConfig.parse({})), // `rigor cycle`'s steps: schemas/cycle-config.ts
   /** who may sign audits (and changes to this list): see src/core/state/auditors.ts */
   auditors: z

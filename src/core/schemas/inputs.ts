@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import {inputGlobProblem, inputNameProblem} from '../validation.js'
-import {Duration, NodeId} from './common.js'
+import {Argv, Duration, NodeId} from './common.js'
 
 const check = (problemOf: (value: unknown) => string | undefined) =>
   z.string().superRefine((value, ctx) => {
@@ -68,7 +68,7 @@ export type StoredArtifact = z.infer<typeof StoredArtifact>
  * <sha256> <destination>` writes them back. Exit 0 means done; never a shell.
  */
 export const ArtifactStoreConfig = z.strictObject({
-  command: z.array(z.string().min(1)).min(1, 'needs at least the program to run'),
+  command: Argv,
   timeout: Duration.default(10 * 60_000),
 })
 export type ArtifactStoreConfig = z.infer<typeof ArtifactStoreConfig>

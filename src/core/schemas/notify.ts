@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import {Duration} from './common.js'
+import {Argv, Duration} from './common.js'
 
 /** What `notify.command` is called on (the `kind` of RIGOR_EVENT). */
 export const NOTIFY_EVENTS = ['health', 'audit_fail', 'deploy', 'cycle_step_failed'] as const
@@ -11,7 +11,7 @@ export type NotifyEventKind = (typeof NOTIFY_EVENTS)[number]
  * warning, never the command's failure. See docs/observability.md.
  */
 export const NotifyConfig = z.strictObject({
-  command: z.array(z.string().min(1)).min(1, 'needs at least the program to run'),
+  command: Argv,
   /** how long the program may take before it is killed (default 10s) */
   // zod returns a default as it is, without the Duration transform: the default is already milliseconds
   timeout: Duration.default(10_000),
