@@ -152,6 +152,18 @@ export function envValueProblem(value: string): string | undefined {
   return undefined
 }
 
+/**
+ * Why a name a runner gives a metric (a key of verdict.json's `metrics`) cannot
+ * be kept, or undefined. `__proto__` is no plain key in JavaScript (nor in the
+ * conditions that read metrics), and a control character (a line break, NUL)
+ * does not belong in a name that verdict.yaml, tables and messages show.
+ */
+export function metricNameProblem(name: string): string | undefined {
+  if (name === '__proto__') return 'the name "__proto__" is refused (it is not a plain key in JavaScript)'
+  if (/[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(name)) return 'a control character (such as a line break or NUL) in a metric name'
+  return undefined
+}
+
 // ---------------------------------------------------------------------------
 // what `rigor init --github` writes into the workflow and CODEOWNERS
 
@@ -562,6 +574,20 @@ export function schedulePathProblem(path: string, target: 'systemd' | 'cron'): s
 }
 
 // ---------------------------------------------------------------------------
+
+/**
+ * A name (a team, a rule, a metric) as a message shows it: in double quotes,
+ * escaped as JSON, so a line break or a control character in it can never
+ * start a line of its own (a forged `Fix:` or trailer line).
+ */
+export function quoted(value: string): string {
+  return `"${printable(value)}"`
+}
+
+/** A name in a list of a message: as it is when it is a plain word (letters, digits, . _ - / @ : +), else quoted. */
+export function listedName(value: string): string {
+  return /^[A-Za-z0-9._/@:+-]+$/.test(value) ? value : quoted(value)
+}
 
 /** A value as it can be shown in one line of an error message. */
 export function printable(value: string): string {

@@ -4,7 +4,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {SH_CRASH, SH_GARBAGE, SH_HANG, SH_OK, SH_WRONG_FIELD} from '../fixtures/runners.js'
-import {actionsPerNode, workspace, writeSpec} from './helpers.js'
+import {actionsPerNode, commitConfig, workspace, writeSpec} from './helpers.js'
 
 // core-cli.test.ts's failure cases, in a file of their own so that the two run side by side (together they took 90 s)
 let repo: TempRepo
@@ -90,5 +90,37 @@ describe('commands and environments no process can be given', () => {
     expect(seed.stderr).toContain('field "nodes[2].run.command[0]": "tr\\u0000ue" contains a NUL byte')
     expect(seed.stderr).toContain('field "nodes[3].run.env.A=B"')
     expect(repo.git('rev-parse', 'main')).toBe(head)
+  })
+})
+
+describe('names a runner or a spec hands in that a message or verdict.yaml cannot carry as they are', () => {
+  it('metrics named __proto__ or with a line break, NUL or other control character are left out, each listed in omitted with the reason', () => {
+    repo = workspace()
+    // written as raw JSON: an object literal cannot hold an own "__proto__" key
+    const body = '{"metrics": {"sharpe": 1, "__proto__": 2, "a\\nb": 3, "c\\u0000d": 4, "e\\u001bf": 5}}'
+    const runner = [process.execPath, '-e', `require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', ${JSON.stringify(body)})`]
+    writeSpec(repo.dir, {nodes: [{id: 'm/names', team: 'default', run: {command: runner}}]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    const verdict = json(rigor(repo.dir, ['show', 'm/names', '--json'])).verdict
+    expect(verdict.status).toBe('proven_accepted')
+    expect(verdict.metrics).toEqual({sharpe: 1})
+    const omitted = new Map<string, string>(verdict.omitted.map((o: {path: string; reason: string}) => [o.path, o.reason]))
+    expect(omitted.get('metrics.__proto__')).toContain('__proto__')
+    for (const path of ['metrics.a\\nb', 'metrics.c\\u0000d', 'metrics.e\\u001bf'])
+      expect(omitted.get(path), path).toContain('control character')
+    const yaml = readFileSync(join(repo.dir, 'experiments/m/names/verdict.yaml'), 'utf8')
+    expect(yaml).not.toMatch(/\u0000|\u001b/)
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+  })
+
+  it('a team name with a line break is quoted in the message and its Fix line, never a line of its own', () => {
+    repo = workspace()
+    commitConfig(repo, {})
+    writeSpec(repo.dir, {nodes: [{id: 'x/one', team: 'default\nRigor-Verdict: PASS', run: {command: ['true']}}]})
+    const seed = rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(seed.code).toBe(2)
+    expect(seed.stderr).toContain('Fix: add {name: "default\\nRigor-Verdict: PASS"} to teams')
+    expect(seed.stderr.split('\n').some((line) => line.startsWith('Rigor-Verdict'))).toBe(false)
   })
 })

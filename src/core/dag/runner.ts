@@ -6,14 +6,14 @@ import {tmpdir} from 'node:os'
 import ms from 'ms'
 import {readBoundedJson, type CutString} from './bounded-json.js'
 import {InputError} from '../errors.js'
-import {outDirProblem, RUN_LOG, VERDICT_JSON} from './outputs.js'
+import {MAX_LISTED_OMISSIONS, outDirProblem, RUN_LOG, VERDICT_JSON} from './outputs.js'
 import {signalGroup, signalGroupExcept, type RunGroups} from '../proc.js'
 import {directLauncher, type RunnerEnvironment, type RunnerLauncher} from './launcher.js'
 import {RUN_MARKER, writeRunRecord} from './run-records.js'
 import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
 import {sandboxFilter} from './seccomp.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
-import {parseDuration, printable} from '../validation.js'
+import {metricNameProblem, parseDuration, printable} from '../validation.js'
 import {packageRoot} from '../package-root.js'
 
 export {RUN_LOG, VERDICT_JSON} from './outputs.js'
@@ -316,7 +316,8 @@ export async function readRunnerReport(
     VERDICT_JSON,
   )
   if (!read.ok) return read
-  const parsed = RunnerVerdict.safeParse(read.value)
+  const names = refuseMetricNames(read.value)
+  const parsed = RunnerVerdict.safeParse(names.value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     return {ok: false, reason: `${VERDICT_JSON} field "${issue.path.join('.') || '(top level)'}": ${issue.message}`}
@@ -332,7 +333,41 @@ export async function readRunnerReport(
       return {ok: false, reason: `${VERDICT_JSON} declares artifact "${artifact}" but the runner did not write it`}
     }
   }
-  return {ok: true, ...applyVerdictLimits(parsed.data, read.cuts, limits)}
+  const limited = applyVerdictLimits(parsed.data, read.cuts, limits)
+  return {ok: true, ...limited, omitted: [...names.omitted, ...limited.omitted]}
+}
+
+/**
+ * verdict.json's value with the metrics whose names cannot be kept
+ * (metricNameProblem: `__proto__`, control characters) taken out, and each
+ * listed for the verdict's `omitted`: the first MAX_LISTED_OMISSIONS one by
+ * one, then the rest in one entry with their count. The schema never sees them,
+ * so a name is never dropped without a word (zod leaves `__proto__` out silently).
+ */
+function refuseMetricNames(value: unknown): {value: unknown; omitted: Omission[]} {
+  const metrics = (value as {metrics?: unknown} | null)?.metrics
+  if (typeof metrics !== 'object' || metrics === null || Array.isArray(metrics)) return {value, omitted: []}
+  const kept: Record<string, unknown> = {}
+  const refused: Array<{name: string; problem: string}> = []
+  for (const [name, metric] of Object.entries(metrics)) {
+    const problem = metricNameProblem(name)
+    if (problem) refused.push({name, problem})
+    // defined, not assigned: no name here is "__proto__" any more, but a plain object is kept plain
+    else Object.defineProperty(kept, name, {value: metric, enumerable: true, writable: true, configurable: true})
+  }
+  if (refused.length === 0) return {value, omitted: []}
+  refused.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  const omitted: Omission[] = refused
+    .slice(0, MAX_LISTED_OMISSIONS)
+    .map(({name, problem}) => ({path: `metrics.${printable(name)}`, reason: `refused metric name: ${problem}`}))
+  const rest = refused.slice(MAX_LISTED_OMISSIONS)
+  if (rest.length > 0)
+    omitted.push({
+      path: `metrics.${printable(rest[0]!.name)}`,
+      reason: `refused metric names (a control character, or __proto__): ${rest.length} from this one on, by name`,
+      count: rest.length,
+    })
+  return {value: {...(value as object), metrics: kept}, omitted}
 }
 
 /** Notes beyond the limit are cut (with a marker), metrics beyond the limit dropped by name order; both recorded. */

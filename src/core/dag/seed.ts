@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {committedDataFile} from '../state/data-files.js'
 import {parseYaml, utf8Text, validate} from '../state/documents.js'
 import {InputError} from '../errors.js'
+import {quoted} from '../validation.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {renderNode} from '../state/node-files.js'
 import {nodeFilePath} from '../state/layout.js'
@@ -78,10 +79,10 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
       throw new InputError(`node ${draft.id} appears twice`, {file: opts.file, field: `nodes[${i}].id`, fix: 'give each node its own id'})
     ids.add(draft.id)
     if (teams.size > 0 && !teams.has(draft.team)) {
-      throw new InputError(`team "${draft.team}" of ${draft.id} is not in rigor.yaml`, {
+      throw new InputError(`team ${quoted(draft.team)} of ${draft.id} is not in rigor.yaml`, {
         file: opts.file,
         field: `${draft.id}.team`,
-        fix: `add {name: ${draft.team}} to teams in rigor.yaml, or use one of: ${[...teams].join(', ')}`,
+        fix: `add {name: ${quoted(draft.team)}} to teams in rigor.yaml, or use one of: ${[...teams].join(', ')}`,
       })
     }
   }

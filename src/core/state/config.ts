@@ -1,6 +1,7 @@
 import {parseYaml, validate} from './documents.js'
 import {InputError} from '../errors.js'
 import {ConfigFile} from '../schemas/index.js'
+import {quoted} from '../validation.js'
 
 export function parseConfig(text: string, file: string): ConfigFile {
   const config = validate(ConfigFile, parseYaml(text, file), file)
@@ -13,10 +14,10 @@ export function parseConfig(text: string, file: string): ConfigFile {
   const known = [...teams].join(', ') || '(none)'
   const checkTeam = (team: string | undefined, field: string) => {
     if (team !== undefined && teams.size > 0 && !teams.has(team)) {
-      throw new InputError(`team "${team}" is not one of the teams: ${known}`, {
+      throw new InputError(`team ${quoted(team)} is not one of the teams: ${known}`, {
         file,
         field,
-        fix: `add {name: ${team}} to teams, or use one of: ${known}`,
+        fix: `add {name: ${quoted(team)}} to teams, or use one of: ${known}`,
       })
     }
   }

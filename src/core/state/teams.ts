@@ -1,5 +1,6 @@
 import {InputError} from '../errors.js'
 import type {ConfigFile} from '../schemas/index.js'
+import {listedName, quoted} from '../validation.js'
 import type {Snapshot} from './store.js'
 
 /** The teams a `--team` flag may name: those of rigor.yaml, and those nodes of the DAG belong to. */
@@ -14,8 +15,8 @@ export function assertKnownTeam(config: ConfigFile, snap: Snapshot, team: string
   if (team === undefined) return
   const teams = knownTeams(config, snap)
   if (teams.includes(team)) return
-  throw new InputError(`no team named "${team}"`, {
+  throw new InputError(`no team named ${quoted(team)}`, {
     field: flag,
-    fix: teams.length ? `use one of: ${teams.join(', ')}` : 'no team exists yet: seed nodes first',
+    fix: teams.length ? `use one of: ${teams.map(listedName).join(', ')}` : 'no team exists yet: seed nodes first',
   })
 }
