@@ -73,22 +73,35 @@ function rescaling(closes: Float64Array, variant: ReturnVariant): Float64Array {
     const mean = sum / returns.length
     for (let i = 0; i < returns.length; i++) returns[i] -= mean
   }
-  if (variant.seed !== undefined) {
-    const rng = mersenne(variant.seed >>> 0)
-    for (let i = returns.length - 1; i > 0; i--) {
-      const j = unsafeUniformIntDistribution(0, i, rng)
-      const swap = returns[i]!
-      returns[i] = returns[j]!
-      returns[j] = swap
-    }
-  }
+  const order = variant.seed === undefined ? undefined : shuffledOrder(returns.length, variant.seed)
   const scales = new Float64Array(n)
   let rebuilt = closes[0]!
   for (let t = 0; t < n; t++) {
-    if (t > 0) rebuilt *= 1 + returns[t - 1]!
+    if (t > 0) rebuilt *= 1 + returns[order ? order[t - 1]! : t - 1]!
     scales[t] = rebuilt / closes[t]!
   }
   return scales
+}
+
+/**
+ * The order in which a copy shuffled with `seed` takes the `length` daily
+ * returns: its i-th return (the one ending at row i + 1) is the real return
+ * number order[i] (ending at row order[i] + 1). One permutation for the node's
+ * own data and for every other data file shown to the same re-run
+ * (permuted-data.ts), so that what those files say stays aligned in time with
+ * the shuffled prices as it is in reality. Fisher-Yates, seeded.
+ */
+export function shuffledOrder(length: number, seed: number): Uint32Array {
+  const order = new Uint32Array(length)
+  for (let i = 0; i < length; i++) order[i] = i
+  const rng = mersenne(seed >>> 0)
+  for (let i = length - 1; i > 0; i--) {
+    const j = unsafeUniformIntDistribution(0, i, rng)
+    const swap = order[i]!
+    order[i] = order[j]!
+    order[j] = swap
+  }
+  return order
 }
 
 /**

@@ -79,29 +79,32 @@ export function readDatedTable(text: string, file: string): DatedTable {
 /** Parses price CSV text into a table with its columns located; `file` only names the source in errors. */
 export function readPriceTable(text: string, file: string): PriceTable {
   const table = readDatedTable(text, file)
-  const {header} = table
-  const keys = header.map(key)
-  const find = (names: readonly string[]) => findColumn(keys, names)
-  const plainClose = find(['close'])
-  const adjusted = find(ADJUSTED_CLOSE_NAMES)
-  const close = adjusted ?? plainClose
-  if (close === undefined) {
-    throw new InputError(`has no "close" column (header: ${header.join(',')})`, {
+  const columns = priceColumnsOf(table)
+  if (!columns) {
+    throw new InputError(`has no "close" column (header: ${table.header.join(',')})`, {
       file,
       field: 'close',
       fix: 'the header must name at least date and close (or Adj Close), e.g. date,open,high,low,close,volume',
     })
   }
+  return {...table, columns}
+}
+
+/** The price columns of a dated table, located as readPriceTable does; undefined when it has no close column (not a price file). */
+export function priceColumnsOf(table: DatedTable): PriceColumns | undefined {
+  const keys = table.header.map(key)
+  const find = (names: readonly string[]) => findColumn(keys, names)
+  const plainClose = find(['close'])
+  const adjusted = find(ADJUSTED_CLOSE_NAMES)
+  const close = adjusted ?? plainClose
+  if (close === undefined) return undefined
   const optional = {open: find(['open']), high: find(['high']), low: find(['low']), volume: find(['volume', 'vol'])}
   const prices = [optional.open, optional.high, optional.low, plainClose, adjusted].filter((i): i is number => i !== undefined)
   return {
-    ...table,
-    columns: {
-      date: table.columns.date,
-      close,
-      prices,
-      ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
-    },
+    date: table.columns.date,
+    close,
+    prices,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
   }
 }
 
