@@ -18,7 +18,7 @@
 import {lstatSync, readdirSync, realpathSync} from 'node:fs'
 import {extname, join, posix, resolve} from 'node:path'
 import {dataFilesDir, isFileMode} from '../state/data-files.js'
-import {cutDataFile, dataCutName, dataCutTag, type TableCache} from '../state/data-cuts.js'
+import {alteredCutTag, cutDataFile, dataCutName, type TableAlteration, type TableCache} from '../state/data-cuts.js'
 import {holdoutCut} from '../state/holdout.js'
 import {InputError} from '../errors.js'
 import {TREE_MODE, type TreeEntry} from '../git/objects.js'
@@ -84,10 +84,25 @@ export const truncationDeps = (
   from: string,
   scratch: string,
   tables: TableCache,
+): SealDeps => auditDeps(ws, holdout, {from}, scratch, tables)
+
+/**
+ * What sealedDataOverlays needs of a workspace for an audit's re-run that
+ * changes the other data files: each cut before `from` (a truncation re-run)
+ * and before the holdout, if there is one, then altered by `alter` (a
+ * permutation re-run), written under `scratch`, which the audit removes.
+ */
+export const auditDeps = (
+  ws: {repo: Repo; root: string},
+  holdout: HoldoutConfig | undefined,
+  change: {from?: string; alter?: TableAlteration},
+  scratch: string,
+  tables: TableCache,
 ): SealDeps => ({
   repo: ws.repo,
   root: ws.root,
-  cuts: [...(holdout ? [holdoutCut(holdout)] : []), {from}],
+  cuts: [...(holdout ? [holdoutCut(holdout)] : []), ...(change.from === undefined ? [] : [{from: change.from}])],
+  alter: change.alter,
   // without a holdout, a file with no dates to cut by shows as the run saw it: there is nothing sealed in it
   uncuttable: holdout ? 'empty' : 'whole',
   cutsDir: join(scratch, 'data'),
@@ -107,8 +122,10 @@ export interface SealDeps {
   cutsDir: string
   /** where directory views are kept (content-addressed) */
   viewsDir: string
-  /** the tables already read, when the same files are cut again (the truncation re-runs' dates) */
+  /** the tables already read, when the same files are cut again (the truncation re-runs' dates, the permutations) */
   tables?: TableCache
+  /** what is done to each file after its cuts (a permutation re-run shuffles it); a file without dates is not altered */
+  alter?: TableAlteration
 }
 
 /**
@@ -143,7 +160,7 @@ export async function sealedDataOverlays(
   }
   const tree = commit ? await deps.repo.commitTree(commit) : undefined
   const cutsOnDisk = new Set(listNames(deps.cutsDir))
-  const tag = dataCutTag(deps.cuts)
+  const tag = alteredCutTag(deps.cuts, deps.alter)
   const depth = (dir: string) => (dir === '.' ? 0 : dir.split('/').length)
   const overlays: Overlay[] = []
   for (const [dir, names] of [...byDir].sort(([a], [b]) => depth(a) - depth(b) || (a < b ? -1 : 1))) {
@@ -184,7 +201,12 @@ async function committedEntries(repo: Repo, tree: string, dir: string): Promise<
 /** Blob `oid` (the file `path`) cut now; EMPTY where it cannot be cut (no dates). */
 async function cutOrEmpty(deps: SealDeps, oid: string, path: string): Promise<string> {
   try {
-    return await cutDataFile(deps.repo, oid, path, deps.cuts, {suffix: extname(path), dir: deps.cutsDir, tables: deps.tables})
+    return await cutDataFile(deps.repo, oid, path, deps.cuts, {
+      suffix: extname(path),
+      dir: deps.cutsDir,
+      tables: deps.tables,
+      alter: deps.alter,
+    })
   } catch (err) {
     if (err instanceof InputError) return EMPTY
     throw err

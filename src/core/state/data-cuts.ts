@@ -28,6 +28,22 @@ export const dataCutTag = (cuts: readonly HoldoutCut[]): string =>
     .digest('hex')
     .slice(0, 12)}`
 
+/**
+ * A change made to a data file after its cuts (an audit's permutation re-run
+ * shuffles every other data file as it shuffles the node's own:
+ * permuted-data.ts). `tag` names it in the files' names; `apply` gets the cut
+ * table and the table as read (the same object while it is kept, for
+ * whatever `apply` works out once per table).
+ */
+export interface TableAlteration {
+  readonly tag: string
+  apply(cut: DatedTable, whole: DatedTable): DatedTable
+}
+
+/** The tag of a set of cuts followed by an alteration (dataCutTag when there is none). */
+export const alteredCutTag = (cuts: readonly HoldoutCut[], alter: TableAlteration | undefined): string =>
+  alter ? `${dataCutTag(cuts)}.${alter.tag}` : dataCutTag(cuts)
+
 /** The file name of blob `oid` cut by the cuts named `tag` (dataCutTag): the same blob and cuts, the same file. */
 export const dataCutName = (oid: string, tag: string, suffix: string): string => `${oid}.${tag}${suffix}`
 
@@ -98,18 +114,19 @@ async function readCommittedTable(repo: Repo, oid: string, dataPath: string): Pr
 }
 
 /**
- * Blob `oid` (the data file `dataPath`) cut by `cuts`, written once, read-only,
- * into `dir` and named by what it holds (`tables`: the tables already read).
- * Throws an InputError when it has no date column to cut by.
+ * Blob `oid` (the data file `dataPath`) cut by `cuts` (then altered by
+ * `alter`), written once, read-only, into `dir` and named by what it holds
+ * (`tables`: the tables already read). Throws an InputError when it has no
+ * date column to cut by.
  */
 export async function cutDataFile(
   repo: Repo,
   oid: string,
   dataPath: string,
   cuts: readonly HoldoutCut[],
-  opts: {suffix: string; dir: string; tables?: TableCache},
+  opts: {suffix: string; dir: string; tables?: TableCache; alter?: TableAlteration},
 ): Promise<string> {
-  const file = join(opts.dir, dataCutName(oid, dataCutTag(cuts), opts.suffix))
+  const file = join(opts.dir, dataCutName(oid, alteredCutTag(cuts, opts.alter), opts.suffix))
   if (isRegularFile(file)) return file
   const read = () => readCommittedTable(repo, oid, dataPath)
   const reading = opts.tables ? opts.tables.take(oid, read) : read()
@@ -117,7 +134,8 @@ export async function cutDataFile(
   const table = await reading
   await mkdir(opts.dir, {recursive: true})
   const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-  await writeFile(tmp, priceTableText(cutTable(table, cuts)), {mode: 0o444})
+  const cut = cutTable(table, cuts)
+  await writeFile(tmp, priceTableText(opts.alter ? opts.alter.apply(cut, table) : cut), {mode: 0o444})
   await chmod(tmp, 0o444)
   await rename(tmp, file)
   return file

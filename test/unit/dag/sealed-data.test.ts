@@ -5,7 +5,9 @@ import {join} from 'node:path'
 import fc from 'fast-check'
 import {afterEach, describe, expect, it} from 'vitest'
 import {sandboxArgv} from '../../../src/core/dag/sandbox.js'
-import {declaredDataPaths, sealDeps, sealedDataOverlays, truncationDeps, VIEW_FROM} from '../../../src/core/dag/sealed-data.js'
+import {shuffledOrder} from '../../../src/core/auditor/data-variants.js'
+import {permutationAlteration} from '../../../src/core/auditor/permuted-data.js'
+import {auditDeps, declaredDataPaths, sealDeps, sealedDataOverlays, truncationDeps, VIEW_FROM} from '../../../src/core/dag/sealed-data.js'
 import {TableCache} from '../../../src/core/state/data-cuts.js'
 import {Repo} from '../../../src/core/git/repo.js'
 import type {NodeFile} from '../../../src/core/schemas/index.js'
@@ -212,6 +214,75 @@ describe('the overlays that seal the other data files', () => {
       // (shown by the run's own overlay) is not cut
       expect(listNames(join(opened.paths.commonDir, 'rigor'))).not.toContain('data')
       expect(listNames(join(scratch, 'data'))).toHaveLength(3)
+    } finally {
+      rmSync(scratch, {recursive: true, force: true})
+    }
+  })
+
+  it("a permutation re-run's files: every declared dated file cut before the holdout, then shuffled along the own dates; an undated one as it is without a holdout", async () => {
+    repo = gitRepo()
+    writeFileSync(join(repo.dir, 'bench.csv'), PRICES)
+    writeFileSync(join(repo.dir, 'own.csv'), PRICES)
+    writeFileSync(
+      join(repo.dir, 'macro.csv'),
+      `date,value
+${PRICES.trim()
+  .split('\n')
+  .slice(1)
+  .map((l, i) => `${l.split(',')[0]},${i}`)
+  .join('\n')}\n`,
+    )
+    writeFileSync(join(repo.dir, 'notes.csv'), 'no,dates\n1,2\n')
+    repo.git('add', '.')
+    repo.git('commit', '-qm', 'data')
+    const commit = repo.git('rev-parse', 'HEAD').trim()
+    opened = await Repo.open(repo.dir)
+    const scratch = mkdtempSync(join(tmpdir(), 'rigor-scratch-'))
+    const tables = new TableCache(2)
+    const prepared = new WeakMap()
+    const dates = PRICES.trim()
+      .split('\n')
+      .slice(1, 8)
+      .map((l) => l.split(',')[0]!)
+    try {
+      const shown = async (holdout: {fraction: number} | undefined, seed: number) => {
+        const alter = permutationAlteration({dates, seed, demean: true}, prepared)
+        const deps = auditDeps({repo: opened!, root: repo.dir}, holdout, {alter}, scratch, tables)
+        const overlays = await sealedDataOverlays(deps, ['own.csv', 'bench.csv', 'macro.csv', 'notes.csv'], commit, 'own.csv')
+        return new Map(overlays.map((o) => [o.target.slice(repo.dir.length + 1), o.source]))
+      }
+      const rows = (file: string) =>
+        readFileSync(file, 'utf8')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(','))
+      // the holdout (the last 30%: from 2026-01-08) is cut first; the own file is the run's own overlay
+      const sealed = await shown({fraction: 0.3}, 1001)
+      expect([...sealed.keys()].sort()).toEqual(['bench.csv', 'macro.csv', 'notes.csv'])
+      expect(sealed.get('notes.csv')).toBe('/dev/null')
+      for (const name of ['bench.csv', 'macro.csv']) {
+        expect(sealed.get(name)!.startsWith(join(scratch, 'data'))).toBe(true)
+        expect(rows(sealed.get(name)!).map((r) => r[0])).toEqual(dates)
+      }
+      // the values moved along the dates: day i+1 took day order[i]+1's value
+      const order = shuffledOrder(dates.length - 1, 1001)
+      expect(rows(sealed.get('macro.csv')!).map((r) => Number(r[1]))).toEqual([0, ...Array.from(order, (o) => o + 1)])
+      // the benchmark's prices (rising by 1 a day) are its own returns, demeaned and shuffled
+      const bench = rows(sealed.get('bench.csv')!).map((r) => Number(r[1]))
+      expect(bench[0]).toBe(100)
+      expect(bench).not.toEqual([100, 101, 102, 103, 104, 105, 106])
+      // each table was read once for both seeds
+      await shown({fraction: 0.3}, 1002)
+      expect(tables.held).toEqual({tables: 0, rows: 0})
+      // without a holdout: the whole files shuffled (rows after the own dates take a return of 0); the undated as it is
+      const whole = await shown(undefined, 1001)
+      expect(whole.has('notes.csv')).toBe(false)
+      expect(rows(whole.get('macro.csv')!)).toHaveLength(10)
+      const last = rows(whole.get('bench.csv')!).map((r) => Number(r[1]))
+      expect(last.slice(6)).toEqual([last[6], last[6], last[6], last[6]])
+      // nothing written where the holdout's own cuts are kept
+      expect(listNames(join(opened.paths.commonDir, 'rigor'))).not.toContain('data')
     } finally {
       rmSync(scratch, {recursive: true, force: true})
     }
