@@ -128,7 +128,11 @@ async function auditOnce(ws: Workspace, id: string, opts: AuditOptions): Promise
   const dataInfo = readData(dataBytes, node.data, accounting)
   const kit = kitCommand(node.run.command)
   const inputs = verdict.inputs?.length ? await auditInputs(ws, verdict) : undefined
-  const otherData = otherDataFiles(ws, snap, node, holdout, thresholds.truncation_cuts.length)
+  // the permutation check's re-runs: its copies and the real data demeaned
+  const otherData = otherDataFiles(ws, snap, node, holdout, {
+    truncations: thresholds.truncation_cuts.length,
+    permutations: thresholds.permutations + 1,
+  })
   const runner =
     kit && dataInfo.data
       ? kitRunner({node, kit, data: dataInfo.data, series: dataInfo.series})

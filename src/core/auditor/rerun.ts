@@ -8,6 +8,8 @@ import {sandboxPolicy, type Overlay} from '../dag/sandbox.js'
 import type {RunGroups} from '../proc.js'
 import type {NodeFile, RunnerLimits, SandboxMode} from '../schemas/index.js'
 import {seriesByDate} from './csv.js'
+import type {OtherDataRequest} from './other-data.js'
+import type {Permutation} from './permuted-data.js'
 
 export interface Rerun {
   ok: boolean
@@ -43,6 +45,12 @@ export interface RerunRequest {
   opening?: boolean
   /** a truncation re-run: the date of the first row cut from the data; every other data file ends before it too */
   truncatedFrom?: string
+  /**
+   * a permutation re-run: how `data` was shuffled and demeaned, and its dates;
+   * every other dated data file is shuffled with the same permutation of dates
+   * (permuted-data.ts)
+   */
+  permutation?: Permutation
 }
 
 /** Runs the node again on altered inputs: the built-in kit in process, any other runner as a process. */
@@ -69,8 +77,11 @@ export function processRunner(opts: {
   signal?: AbortSignal
   /** the command's live runner groups, killed if it has to leave at once */
   groups?: RunGroups
-  /** the other declared data files as a re-run shows them (sealed-data.ts): cut before the holdout but in the opening, and at the truncation's date */
-  otherData?: (req: Pick<RerunRequest, 'opening' | 'truncatedFrom'>) => Promise<Overlay[]>
+  /**
+   * the other declared data files as a re-run shows them (other-data.ts): cut before the holdout but in the opening,
+   * at the truncation's date, shuffled with the permutation's dates
+   */
+  otherData?: (req: OtherDataRequest) => Promise<Overlay[]>
 }): AuditRunner {
   return {
     kind: 'process',

@@ -1,5 +1,5 @@
 import {standardNormalCdf} from '../../stats/index.js'
-import {differs, returnAlterations} from '../data-variants.js'
+import {differs, returnAlterations, type ReturnVariant} from '../data-variants.js'
 import {inBatches} from '../rerun.js'
 import {errored, perPeriodSharpe, skipped, type CheckContext, type CheckOutcome} from './context.js'
 
@@ -37,9 +37,11 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
   let changed = false
   for (let i = 0; i < k && !changed; i++) changed = differs(copy(i), series)
   if (!changed) return errored(name, 'shuffling the returns left the data unchanged (too few rows, or prices that never move)')
-  const real = await c.runner.run({data: alter({demean: true})})
+  // every other declared data file a process runner reads is shuffled with the same permutation of dates (other-data.ts)
+  const rerun = (variant: ReturnVariant) => c.runner.run({data: alter(variant), permutation: {...variant, dates: series.dates}})
+  const real = await rerun({demean: true})
   const reruns = await inBatches(
-    Array.from({length: k}, (_, i) => () => c.runner.run({data: copy(i)})),
+    Array.from({length: k}, (_, i) => () => rerun({seed: FIRST_SEED + i, demean: true})),
     c.t.parallel,
   )
   const ok = reruns.filter((r) => r.ok && r.returns.size > 1)
