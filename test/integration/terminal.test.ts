@@ -117,6 +117,11 @@ describe('the command line a person meets', () => {
     expect(typo.code).toBe(2)
     expect(typo.stderr).toContain('"stauts" is not a rigor command. Did you mean `rigor stats` or `rigor status`?')
     expect(rigor(repo.dir, ['stats', 'dsrr']).stderr).toContain('`rigor stats dsr`')
+    // asked for JSON, the error is JSON too, on stdout
+    const json = rigor(repo.dir, ['stauts', '--json'])
+    expect(json.code).toBe(2)
+    expect(JSON.parse(json.stdout).error).toMatchObject({type: 'InputError', exit: 2, fix: '`rigor help` lists every command'})
+    expect(json.stderr).toBe('')
   })
 
   it('bad usage is exit 2 with the fix, also under --json', () => {
