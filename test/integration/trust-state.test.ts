@@ -82,6 +82,10 @@ describe('the state branch', () => {
     expect(detached.code).toBe(2)
     expect(detached.stderr).toContain('detached')
     expect(detached.stderr).toContain('branch:')
+    // the repository's own branch, whatever it is called
+    repo.git('branch', '-m', 'main', 'research')
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).stderr).toContain('git switch research')
+    repo.git('branch', '-m', 'research', 'main')
     repo.git('checkout', '-q', 'main')
     writeFileSync(join(repo.dir, 'rigor.yaml'), `${readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')}\nbranch: main\n`)
     repo.git('commit', '-qam', 'state branch')

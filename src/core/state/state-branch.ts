@@ -50,7 +50,7 @@ export async function resolveStateBranch(
   }
   if (opts.config) {
     // rigor init: the config about to be committed
-    const branch = opts.config.branch ?? branchOf(head) ?? detachedError(repo)
+    const branch = opts.config.branch ?? branchOf(head) ?? (await detachedError(repo))
     const stateRef = `refs/heads/${branch}`
     return {stateRef, branch, config: opts.config, tip: await repo.readRef(stateRef)}
   }
@@ -59,7 +59,7 @@ export async function resolveStateBranch(
   const local = checkedOut ? await committedConfigText(repo, checkedOut) : undefined
   const named = local !== undefined ? (await load(local, `${CONFIG_FILE} (at ${shortRef(head) ?? 'HEAD'})`)).config.branch : undefined
   let branch = named ?? branchOf(head)
-  if (!branch) detachedError(repo)
+  if (!branch) return detachedError(repo)
   for (let hop = 0; ; hop++) {
     const stateRef = `refs/heads/${branch}`
     const remote = opts.remote?.(branch)
@@ -110,11 +110,18 @@ function notAWorkspace(repo: Repo, branch: string, branchExists: boolean, draft:
   )
 }
 
-function detachedError(repo: Repo): never {
+async function detachedError(repo: Repo): Promise<never> {
+  // the fix names this repository's branch when it has one (not every repository's is main)
+  const listed = await repo.git(['for-each-ref', '--format=%(refname:short)', 'refs/heads'], {allowFailure: true})
+  const branches = listed.stdout.split('\n').filter(Boolean)
+  const target =
+    branches.length === 1
+      ? branches[0]
+      : `<branch>${branches.length > 1 ? `: one of ${branches.slice(0, 5).join(', ')}${branches.length > 5 ? ', ...' : ''}` : ''}`
   throw new InputError(
     `HEAD is detached in ${repo.paths.root} (a checkout of a commit, or a rebase or bisect in progress), and ${CONFIG_FILE} names no state branch`,
     {
-      fix: `check out the state branch (git switch main), finish the rebase or bisect, or commit "branch: <name>" in ${CONFIG_FILE}`,
+      fix: `check out the state branch (git switch ${target}), finish the rebase or bisect, or commit "branch: <name>" in ${CONFIG_FILE}`,
     },
   )
 }
