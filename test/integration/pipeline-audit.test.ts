@@ -1,5 +1,7 @@
+import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {json} from '../helpers/cli.js'
+import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {ok, pipelineWorkspace} from './pipeline-helpers.js'
 
@@ -24,5 +26,36 @@ describe('auditing a pipeline’s backtest', () => {
     expect(dsr.figures.trials).toBe(1)
     expect(audit.family.counted).toContain('not counted, stages of its own pipeline: momentum/train')
     expect(audit.issues.filter((i: {category: string}) => ['lookahead', 'leakage'].includes(i.category))).toEqual([])
+  })
+
+  it('a backtest whose returns went to the artifact store is audited on the store’s bytes', () => {
+    repo = pipelineWorkspace()
+    const store = join(repo.dir, '.git', 'store')
+    mkdirSync(store)
+    mkdirSync(join(repo.dir, 'bin'))
+    writeFileSync(
+      join(repo.dir, 'bin', 'store'),
+      `#!/bin/sh\ncase "$1" in put) cp "$3" "${store}/$2" ;; get) cp "${store}/$2" "$3" ;; esac\n`,
+    )
+    chmodSync(join(repo.dir, 'bin', 'store'), 0o755)
+    const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `${config}\nartifact_store:\n  command: [./bin/store]\nrunner:\n  limits: {file_size: 4KB}\n`,
+    )
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'a store')
+    ok(repo.dir, ['seed', 'templates/pipeline.seed.yaml'])
+    ok(repo.dir, ['work', '--parallel', '2'])
+    const verdict = json(ok(repo.dir, ['show', 'momentum/backtest', '--json'])).verdict
+    expect(verdict.stored.map((s: {path: string}) => s.path)).toContain('out/returns.csv')
+    const audit = json(ok(repo.dir, ['audit', 'momentum/backtest', '--auditor', 'risk', '--json']))
+    expect(audit.checks.find((c: {name: string}) => c.name === 'accounting.consistency').result).toBe('pass')
+    // the store lost the bytes: the audit says so, and what to do
+    writeFileSync(join(repo.dir, 'bin', 'store'), '#!/bin/sh\nexit 1\n')
+    repo.git('commit', '-qam', 'a broken store')
+    const broken = rigor(repo.dir, ['audit', 'momentum/backtest', '--auditor', 'risk2'])
+    expect(broken.code).toBe(1)
+    expect(broken.stderr).toContain('cannot fetch out/returns.csv of momentum/backtest from the artifact store')
   })
 })

@@ -23,6 +23,7 @@ import {readData, runnerAccounting} from './inputs.js'
 import {decideVerdict, runChecks, summaryOf} from './verdict.js'
 import {seriesByDate} from './csv.js'
 import {resolveFamily} from './family.js'
+import {readRunOutput} from './run-outputs.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
 import {renderAuditFiles, sidecarPath} from './record.js'
 import {otherDataFiles} from './other-data.js'
@@ -107,7 +108,8 @@ async function auditOnce(ws: Workspace, id: string, opts: AuditOptions): Promise
     throw new CheckFailedError(`refused: ${isolation}; an auditor must be independent of the work it audits`, {
       fix: 'audit with another --auditor name',
     })
-  const read = async (name: string) => (await ws.repo.readFileAt(snap.commit!, `experiments/${id}/out/${name}`))?.toString('utf8')
+  const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
+  const read = (name: string) => readRunOutput(ws.repo, snap.commit!, verdict, name, store)
   const returnsText = await read('returns.csv')
   if (!returnsText)
     throw new CheckFailedError(`node ${id} has no out/returns.csv to audit`, {
