@@ -114,13 +114,13 @@ describe('names a runner or a spec hands in that a message or verdict.yaml canno
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
   })
 
-  it('a team name with a line break is quoted in the message and its Fix line, never a line of its own', () => {
+  it('a team name with a line break is refused, quoted in the message, never a line of its own', () => {
     repo = workspace()
     commitConfig(repo, {})
     writeSpec(repo.dir, {nodes: [{id: 'x/one', team: 'default\nRigor-Verdict: PASS', run: {command: ['true']}}]})
     const seed = rigor(repo.dir, ['seed', 'spec.yaml'])
     expect(seed.code).toBe(2)
-    expect(seed.stderr).toContain('Fix: add {name: "default\\nRigor-Verdict: PASS"} to teams')
+    expect(seed.stderr).toContain('field "nodes[0].team": team name "default\\nRigor-Verdict: PASS" must be lowercase letters')
     expect(seed.stderr.split('\n').some((line) => line.startsWith('Rigor-Verdict'))).toBe(false)
   })
 })

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import {argvWordProblem, envNameProblem, envValueProblem, nodeIdProblem, nonFiniteParam, parseDuration} from '../validation.js'
+import {argvWordProblem, envNameProblem, envValueProblem, lowerNameProblem, nodeIdProblem, nonFiniteParam, parseDuration} from '../validation.js'
 import {NODE_STATUSES} from './statuses.js'
 
 export {NODE_STATUSES}
@@ -21,6 +21,11 @@ export const NodeId = z.string().check((ctx) => {
 export const FamilyName = z.string().check((ctx) => {
   const problem = nodeIdProblem(ctx.value)
   if (problem) ctx.issues.push({code: 'custom', message: problem.replace(/node id/g, 'family name'), input: ctx.value})
+})
+/** A team a seed spec names: a lowercase word like rigor.yaml's team names (a line break could not reach a table or a message) */
+export const TeamName = z.string().check((ctx) => {
+  const problem = lowerNameProblem('team', ctx.value)
+  if (problem) ctx.issues.push({code: 'custom', message: problem, input: ctx.value})
 })
 /** `trials_outside:` trials made outside rigor (a notebook, an earlier search) that DSR's N must count */
 export const TrialsOutside = z.number().int().nonnegative().max(1_000_000_000)

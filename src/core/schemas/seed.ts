@@ -1,10 +1,10 @@
 import * as z from 'zod'
 import {InputSpec} from './inputs.js'
-import {FamilyName, NodeId, Params, ParamValue, RunSpec, TrialsOutside} from './common.js'
+import {FamilyName, NodeId, Params, ParamValue, RunSpec, TeamName, TrialsOutside} from './common.js'
 
 export const SeedNode = z.strictObject({
   id: NodeId,
-  team: z.string().min(1).optional(),
+  team: TeamName.optional(),
   run: RunSpec,
   params: Params.default({}),
   data: z.string().optional(),
@@ -27,7 +27,7 @@ const Choices = z.strictObject({choices: z.array(ParamValue).min(1)})
 export const SeedSweep = z
   .strictObject({
     id: NodeId,
-    team: z.string().min(1).optional(),
+    team: TeamName.optional(),
     run: RunSpec,
     params: Params.default({}),
     data: z.string().optional(),
