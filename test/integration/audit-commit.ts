@@ -10,6 +10,10 @@ export interface AuditToCommit {
   covers?: 'verdict' | 'nothing'
   checks?: unknown[]
   issues?: unknown[]
+  /** the report's path (default audits/<id>/<day>-<auditor>.md) */
+  file?: string
+  /** an SSH private key the commit is signed with (none: unsigned) */
+  signingKey?: string
 }
 
 /**
@@ -20,24 +24,27 @@ export interface AuditToCommit {
 export async function commitAuditReport(dir: string, a: AuditToCommit): Promise<string> {
   const ws = await Workspace.open(dir)
   try {
-    const outcome = await ws.commit(async (snap) => {
-      const at = a.at ?? new Date()
-      const artifacts = a.covers === 'nothing' ? {} : (await ws.store.verdict(snap.nodes.get(a.id)!))!.artifacts
-      const file = `audits/${a.id}/${at.toISOString().slice(0, 10)}-${a.auditor}.md`
-      const front = {
-        verdict: a.verdict,
-        auditor: a.auditor,
-        audited_at: at.toISOString(),
-        covers: {node: a.id, commit: snap.commit, artifacts},
-        checks: a.checks ?? [],
-        issues: a.issues ?? [],
-      }
-      return {
-        files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${a.id}\n`)]]),
-        message: {action: 'audit', subject: `audit ${a.id}`, nodes: [a.id], worker: a.auditor},
-        result: file,
-      }
-    })
+    const outcome = await ws.commit(
+      async (snap) => {
+        const at = a.at ?? new Date()
+        const artifacts = a.covers === 'nothing' ? {} : (await ws.store.verdict(snap.nodes.get(a.id)!))!.artifacts
+        const file = a.file ?? `audits/${a.id}/${at.toISOString().slice(0, 10)}-${a.auditor}.md`
+        const front = {
+          verdict: a.verdict,
+          auditor: a.auditor,
+          audited_at: at.toISOString(),
+          covers: {node: a.id, commit: snap.commit, artifacts},
+          checks: a.checks ?? [],
+          issues: a.issues ?? [],
+        }
+        return {
+          files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${a.id}\n`)]]),
+          message: {action: 'audit', subject: `audit ${a.id}`, nodes: [a.id], worker: a.auditor},
+          result: file,
+        }
+      },
+      {signer: a.signingKey ? {keyPath: a.signingKey} : undefined},
+    )
     return outcome.result
   } finally {
     await ws.close()

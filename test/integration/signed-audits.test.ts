@@ -4,10 +4,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse, stringify} from 'yaml'
-import {renderMarkdownDocument} from '../../src/core/state/documents.js'
-import {Workspace} from '../../src/core/state/workspace.js'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
+import {commitAuditReport} from './audit-commit.js'
 import {workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
@@ -23,34 +22,15 @@ const RUNNER = [
 ]
 
 /** Commits an audit report of `id` the way a hand (or the auditor) would, signed with `signer`'s key or not at all. */
-async function commitAudit(id: string, a: {verdict: 'PASS' | 'FAIL'; auditor: string; signer?: string; file?: string}): Promise<string> {
-  const ws = await Workspace.open(repo.dir)
-  try {
-    const outcome = await ws.commit(
-      async (snap) => {
-        const verdict = (await ws.store.verdict(snap.nodes.get(id)!))!
-        const file = a.file ?? `audits/${id}/${new Date().toISOString().slice(0, 10)}-${a.auditor}.md`
-        const front = {
-          verdict: a.verdict,
-          auditor: a.auditor,
-          audited_at: new Date().toISOString(),
-          covers: {node: id, commit: snap.commit, artifacts: verdict.artifacts},
-          checks: [{name: 'lookahead.truncation', result: a.verdict === 'PASS' ? 'pass' : 'fail', figures: {}}],
-          issues: [],
-        }
-        return {
-          files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${id}: ${a.verdict}\n`)]]),
-          message: {action: 'audit', subject: `audit ${id}`, nodes: [id], worker: a.auditor},
-          result: file,
-        }
-      },
-      {signer: a.signer ? {keyPath: key(a.signer)} : undefined},
-    )
-    return outcome.result
-  } finally {
-    await ws.close()
-  }
-}
+const commitAudit = (id: string, a: {verdict: 'PASS' | 'FAIL'; auditor: string; signer?: string; file?: string}) =>
+  commitAuditReport(repo.dir, {
+    id,
+    verdict: a.verdict,
+    auditor: a.auditor,
+    file: a.file,
+    signingKey: a.signer && key(a.signer),
+    checks: [{name: 'lookahead.truncation', result: a.verdict === 'PASS' ? 'pass' : 'fail', figures: {}}],
+  })
 
 const refusal = (id: string) => {
   const result = rigor(repo.dir, ['deploy', id, '--stage', 'paper', '--json'])

@@ -69,12 +69,17 @@ export async function blobAt(repo: Repo, commit: string, file: string): Promise<
   return type === 'blob' ? (oid ?? '') : ''
 }
 
-/**
- * Every path under `dir` that some commit of the state branch's line ever had,
- * including ones gone at the tip: what a removal of a signed file is looked
- * for in.
- */
-export async function pathsEverUnder(repo: Repo, tip: string, dir: string): Promise<string[]> {
+/** One commit of a first-parent log: what it changed under the paths asked about. */
+export interface PathChanges {
+  commit: string
+  parents: string[]
+  /** it carries `Rigor-Action` (rigor made it, or says so) */
+  byRigor: boolean
+  paths: string[]
+}
+
+/** The first-parent commits of `tip` that changed anything under `paths`, newest first (at most `max`), with what they changed there. */
+export async function firstParentChanges(repo: Repo, tip: string, paths: readonly string[], max?: number): Promise<PathChanges[]> {
   const log = await repo.git([
     '--literal-pathspecs',
     'log',
@@ -82,10 +87,33 @@ export async function pathsEverUnder(repo: Repo, tip: string, dir: string): Prom
     '--no-renames',
     '--name-only',
     '-z',
-    '--format=',
+    ...(max ? [`--max-count=${max}`] : []),
+    '--format=%x1e%H%x1f%P%x1f%(trailers:key=Rigor-Action,valueonly,separator=%x20)',
     tip,
     '--',
-    dir,
+    ...paths,
   ])
-  return [...new Set(log.stdout.split('\0').filter(Boolean))]
+  return log.stdout
+    .split('\x1e')
+    .filter(Boolean)
+    .map((raw) => {
+      const end = raw.indexOf('\0')
+      const [commit, parents, action] = (end === -1 ? raw : raw.slice(0, end)).split('\x1f')
+      const rest = end === -1 ? '' : raw.slice(end + 1).replace(/^\n/, '')
+      return {
+        commit: commit!,
+        parents: (parents ?? '').split(' ').filter(Boolean),
+        byRigor: Boolean(action?.trim()),
+        paths: rest.split('\0').filter(Boolean),
+      }
+    })
+}
+
+/**
+ * Every path under `dir` that some commit of the state branch's line ever had,
+ * including ones gone at the tip: what a removal of a signed file is looked
+ * for in.
+ */
+export async function pathsEverUnder(repo: Repo, tip: string, dir: string): Promise<string[]> {
+  return [...new Set((await firstParentChanges(repo, tip, [dir])).flatMap((c) => c.paths))]
 }

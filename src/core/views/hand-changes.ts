@@ -17,7 +17,7 @@
  */
 import type {Repo} from '../git/repo.js'
 import type {Workspace} from '../state/workspace.js'
-import {blobAt, carriedCleanly, mergeBase} from '../state/file-changes.js'
+import {blobAt, carriedCleanly, firstParentChanges as stateLog, mergeBase, type PathChanges} from '../state/file-changes.js'
 import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR} from '../state/layout.js'
 
 export interface HandChange {
@@ -28,13 +28,6 @@ export interface HandChange {
   change: 'added' | 'removed' | 'changed'
   /** the commit holding what rigor last wrote at the path */
   rigor_commit: string | null
-}
-
-interface LogRecord {
-  commit: string
-  parents: string[]
-  byRigor: boolean
-  paths: string[]
 }
 
 /** how many commits every command looks at for a hand commit above rigor's newest */
@@ -86,41 +79,10 @@ async function handChangeOf(repo: Repo, tip: string, path: string): Promise<Hand
   return {path, commit, change: !byRigor ? 'added' : !atTip ? 'removed' : 'changed', rigor_commit: rigorCommit}
 }
 
-async function carriedFromSide(repo: Repo, record: LogRecord, path: string): Promise<boolean> {
+async function carriedFromSide(repo: Repo, record: PathChanges, path: string): Promise<boolean> {
   const parents = record.parents as [string, string]
   const base = await mergeBase(repo, ...parents)
   return base !== undefined && carriedCleanly(repo, record.commit, parents, base, path)
-}
-
-/** The first-parent commits of `tip` that changed anything under `paths`, newest first, with what they changed there. */
-async function stateLog(repo: Repo, tip: string, paths: readonly string[], max?: number): Promise<LogRecord[]> {
-  const log = await repo.git([
-    '--literal-pathspecs',
-    'log',
-    '--first-parent',
-    '--no-renames',
-    '--name-only',
-    '-z',
-    ...(max ? [`--max-count=${max}`] : []),
-    '--format=%x1e%H%x1f%P%x1f%(trailers:key=Rigor-Action,valueonly,separator=%x20)',
-    tip,
-    '--',
-    ...paths,
-  ])
-  return log.stdout
-    .split('\x1e')
-    .filter(Boolean)
-    .map((raw) => {
-      const end = raw.indexOf('\0')
-      const [commit, parents, action] = (end === -1 ? raw : raw.slice(0, end)).split('\x1f')
-      const rest = end === -1 ? '' : raw.slice(end + 1).replace(/^\n/, '')
-      return {
-        commit: commit!,
-        parents: (parents ?? '').split(' ').filter(Boolean),
-        byRigor: Boolean(action?.trim()),
-        paths: rest.split('\0').filter(Boolean),
-      }
-    })
 }
 
 /**
