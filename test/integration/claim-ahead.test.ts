@@ -86,8 +86,9 @@ describe.each([
     worker.kill('SIGTERM')
     const done = await worker
     expect(done.code, done.stderr).toBe(143)
-    // two quick nodes and two gated ones were started; the two gated runs and the node held ahead go back
-    expect(json(done)).toMatchObject({claimed: 4, finished: 2, released: 3, stopped_because: 'interrupted'})
+    // two quick nodes and two gated ones were started, one more held ahead (claimed too); the two gated runs and the
+    // node held ahead go back
+    expect(json(done)).toMatchObject({claimed: 5, finished: 2, released: 3, stopped_because: 'interrupted'})
     await waitFor('no runner process left', () => pidsWithEnv(`RIGOR_WORKSPACE=${repo!.dir}`).length === 0)
     expect(status(repo.dir).by_status).toMatchObject({proven_accepted: 2, running: 0, pending: 4})
     for (let i = 0; i < 4; i++) expect(json(rigor(repo.dir, ['show', `gated/g${i}`, '--json'])).attempt, `gated/g${i}`).toBe(0)
