@@ -1,4 +1,4 @@
-import {spawnSync} from 'node:child_process'
+import {execFileSync, spawnSync} from 'node:child_process'
 import {hostname} from 'node:os'
 import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -120,6 +120,28 @@ describe('file names git allows but a line-based reader cannot carry', () => {
     expect(repo.git('ls-tree', '-z', '--name-only', 'HEAD').split('\0')).toEqual(
       expect.arrayContaining(['notes\nfile.txt', 'tab\there.txt']),
     )
+  })
+})
+
+describe('file names that are not UTF-8', () => {
+  it('a user’s files named in another encoding keep their names through rigor’s commits, even two that read alike', () => {
+    repo = workspace()
+    const names = [Buffer.from('caf\xe9.txt', 'latin1'), Buffer.from('caf\xff.txt', 'latin1')]
+    for (const name of names) writeFileSync(Buffer.concat([Buffer.from(`${repo.dir}/`), name]), 'mine\n')
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'latin-1 names')
+    const listed = () =>
+      execFileSync('git', ['ls-tree', '-z', '--name-only', 'HEAD'], {cwd: repo!.dir})
+        .toString('latin1')
+        .split('\0')
+        .filter((n) => n.startsWith('caf'))
+    expect(listed()).toEqual(['caf\xe9.txt', 'caf\xff.txt'])
+    writeSpec(repo.dir, {nodes: [node('a/one'), node('a/two')]})
+    for (const args of [['seed', 'spec.yaml'], ['work']]) expect(rigor(repo.dir, args).code, args[0]).toBe(0)
+    // every rigor commit rewrote the root tree: both names are as they were, in git's order (git fsck agrees)
+    expect(listed()).toEqual(['caf\xe9.txt', 'caf\xff.txt'])
+    expect(repo.git('status', '--porcelain', '--untracked-files=no')).toBe('')
+    execFileSync('git', ['fsck', '--strict', '--no-progress'], {cwd: repo.dir, stdio: 'pipe'})
   })
 })
 

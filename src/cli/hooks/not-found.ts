@@ -16,7 +16,9 @@ const hook: Hook<'command_not_found'> = async (opts) => {
   )
   // asked for JSON: the error as every command prints it there (no command was found to ask)
   if ((opts.argv ?? []).includes('--json') || process.argv.slice(2).includes('--json'))
-    process.stdout.write(`${JSON.stringify({error: {type: error.name, message: error.message, fix: error.fix, exit: error.exitCode}}, null, 2)}\n`)
+    process.stdout.write(
+      `${JSON.stringify({error: {type: error.name, message: error.message, fix: error.fix, exit: error.exitCode}}, null, 2)}\n`,
+    )
   else {
     const label = colorOn(process.stderr) ? red('Error:') : 'Error:'
     process.stderr.write(`${label} ${error.report}\n`)

@@ -9,7 +9,19 @@ export interface TreeEntry {
   mode: string
   name: string
   oid: string
+  /**
+   * The name's bytes, kept only when they are not UTF-8 (a user's file named
+   * in another encoding; `name` then shows them as U+FFFD): every tree rigor
+   * writes back must name it as it was, or each commit would rename the file.
+   */
+  raw?: Buffer
 }
+
+/** What tells entries apart by name: the name, or for one that is not UTF-8 its bytes (two such names may show alike). */
+export const entryKey = (entry: TreeEntry): string => (entry.raw ? `\0${entry.raw.toString('latin1')}` : entry.name)
+
+/** How many bytes an entry's name takes in its tree. */
+export const nameLength = (entry: TreeEntry): number => entry.raw?.length ?? Buffer.byteLength(entry.name)
 
 export const TREE_MODE = '40000'
 export const FILE_MODE = '100644'
@@ -176,17 +188,20 @@ export function compareTreeEntries(a: TreeEntry, b: TreeEntry): number {
     const ca = an.charCodeAt(i)
     const cb = bn.charCodeAt(i)
     if (ca === cb) continue
-    return ca >= 0x80 && cb >= 0x80 ? compareTreeEntryBytes(a, b) : ca - cb
+    return (ca >= 0x80 && cb >= 0x80) || a.raw || b.raw ? compareTreeEntryBytes(a, b) : ca - cb
   }
   // a name ends here: what follows is "/" for a directory, nothing for a file (a name never holds "/")
+  if (a.raw || b.raw) return compareTreeEntryBytes(a, b)
   const next = (name: string, mode: string) => (name.length > shared ? name.charCodeAt(shared) : mode === TREE_MODE ? 0x2f : -1)
   return next(an, a.mode) - next(bn, b.mode)
 }
 
 function compareTreeEntryBytes(a: TreeEntry, b: TreeEntry): number {
-  const ka = Buffer.from(a.mode === TREE_MODE ? `${a.name}/` : a.name)
-  const kb = Buffer.from(b.mode === TREE_MODE ? `${b.name}/` : b.name)
-  return Buffer.compare(ka, kb)
+  const key = (e: TreeEntry) => {
+    const name = e.raw ?? Buffer.from(e.name)
+    return e.mode === TREE_MODE ? Buffer.concat([name, Buffer.from('/')]) : name
+  }
+  return Buffer.compare(key(a), key(b))
 }
 
 /**
@@ -196,11 +211,15 @@ function compareTreeEntryBytes(a: TreeEntry, b: TreeEntry): number {
 export function serializeTree(entries: TreeEntry[], sorted = false): Buffer {
   const ordered = sorted ? entries : [...entries].sort(compareTreeEntries)
   let size = 0
-  for (const entry of ordered) size += entry.mode.length + 2 + Buffer.byteLength(entry.name) + entry.oid.length / 2
+  for (const entry of ordered) size += entry.mode.length + 2 + nameLength(entry) + entry.oid.length / 2
   const out = Buffer.allocUnsafe(size)
   let pos = 0
   for (const entry of ordered) {
-    pos += out.write(`${entry.mode} ${entry.name}\0`, pos, 'utf8')
+    if (entry.raw) {
+      pos += out.write(`${entry.mode} `, pos, 'utf8')
+      pos += entry.raw.copy(out, pos)
+      pos += out.write('\0', pos, 'utf8')
+    } else pos += out.write(`${entry.mode} ${entry.name}\0`, pos, 'utf8')
     pos += out.write(entry.oid, pos, 'hex')
   }
   return out
@@ -213,11 +232,16 @@ export function parseTree(body: Buffer, format: ObjectFormat): TreeEntry[] {
   while (pos < body.length) {
     const space = body.indexOf(0x20, pos)
     const nul = body.indexOf(0, space)
-    entries.push({
+    const name = body.toString('utf8', space + 1, nul)
+    const entry: TreeEntry = {
       mode: body.toString('utf8', pos, space),
-      name: body.toString('utf8', space + 1, nul),
+      name,
       oid: body.toString('hex', nul + 1, nul + 1 + format.rawLength),
-    })
+    }
+    // bytes that are not UTF-8 decode to U+FFFD: keep them as they were
+    if (name.includes('\ufffd') && !Buffer.from(name).equals(body.subarray(space + 1, nul)))
+      entry.raw = Buffer.from(body.subarray(space + 1, nul))
+    entries.push(entry)
     pos = nul + 1 + format.rawLength
   }
   return entries

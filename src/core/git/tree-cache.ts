@@ -1,4 +1,4 @@
-import type {TreeEntry} from './objects.js'
+import {entryKey, nameLength, type TreeEntry} from './objects.js'
 
 /**
  * Where each entry's id sits in a tree's bytes, by name. Trees that differ only
@@ -25,8 +25,8 @@ export function treeLayout(record: TreeRecord): TreeLayout {
   const oidAt = new Uint32Array(record.entries.length)
   let pos = 0
   record.entries.forEach((entry, i) => {
-    index.set(entry.name, i)
-    pos += entry.mode.length + 1 + Buffer.byteLength(entry.name) + 1
+    index.set(entryKey(entry), i)
+    pos += entry.mode.length + 1 + nameLength(entry) + 1
     oidAt[i] = pos
     pos += entry.oid.length / 2
   })

@@ -1,4 +1,4 @@
-import {compareTreeEntries, FILE_MODE, serializeTree, TREE_MODE, type TreeEntry} from './objects.js'
+import {compareTreeEntries, entryKey, FILE_MODE, serializeTree, TREE_MODE, type TreeEntry} from './objects.js'
 import {treeLayout, type TreeRecord} from './tree-cache.js'
 import type {Repo} from './repo.js'
 import {InternalError} from '../errors.js'
@@ -31,7 +31,7 @@ async function editLevel(repo: Repo, treeOid: string | undefined, changes: Chang
       const i = baseIndex.get(name)
       return i === undefined ? undefined : base.entries[i]
     }
-    return base.entries.find((e) => e.name === name)
+    return base.entries.find((e) => !e.raw && e.name === name)
   }
 
   // the new entry for each name this change touches (null: removed)
@@ -89,7 +89,8 @@ function replaceIds(
 /** Any other edit: the entries with the edits applied, in git's order; undefined for an empty tree. */
 function rebuild(repo: Repo, base: TreeRecord | undefined, edits: Map<string, TreeEntry | null>): string | undefined {
   const entries = new Map<string, TreeEntry>()
-  for (const entry of base?.entries ?? []) entries.set(entry.name, entry)
+  // a name that is not UTF-8 by its bytes: never one rigor edits, and never mistaken for another that shows alike
+  for (const entry of base?.entries ?? []) entries.set(entryKey(entry), entry)
   // a changed entry keeps its place in the map: the list stays in git's order unless a name is added,
   // or a directory turns file or back (git orders a directory as if its name ended in "/")
   let added = false

@@ -1,5 +1,13 @@
 import * as z from 'zod'
-import {argvWordProblem, envNameProblem, envValueProblem, lowerNameProblem, nodeIdProblem, nonFiniteParam, parseDuration} from '../validation.js'
+import {
+  argvWordProblem,
+  envNameProblem,
+  envValueProblem,
+  lowerNameProblem,
+  nodeIdProblem,
+  nonFiniteParam,
+  parseDuration,
+} from '../validation.js'
 import {NODE_STATUSES} from './statuses.js'
 
 export {NODE_STATUSES}
