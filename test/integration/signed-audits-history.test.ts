@@ -42,7 +42,7 @@ const refusal = (id: string) => {
 }
 const signatures = () => rigor(repo.dir, ['verify', '--signatures', '--json'])
 const statusOf = (report: {files: Array<{file: string; status: string}>}, file: string) => report.files.find((f) => f.file === file)?.status
-const ids = ['hist/merged', 'hist/evil', 'hist/removed', 'hist/retracted', 'hist/auditors']
+const ids = ['hist/merged', 'hist/evil', 'hist/removed', 'hist/retracted', 'hist/auditors', 'hist/ours']
 let main: string
 /** the commit before any auditors: were listed */
 let unlisted: string
@@ -126,6 +126,24 @@ describe('signed audits across merges and removals', () => {
     git('commit', '-qm', 'restore the FAIL')
     expect(statusOf(json(signatures()), fail)).toBe('good')
     expect(refusal('hist/removed')).toContain(`audit.pass: ${fail} is FAIL`)
+  })
+
+  it('a merge that keeps its own side (-s ours) over a branch with a signed FAIL, then fast-forwarded, lets no older PASS decide', async () => {
+    await commitAudit('hist/ours', {verdict: 'PASS', auditor: 'alice', signer: 'alice', day: '2026-01-07'})
+    const passed = git('rev-parse', 'HEAD')
+    const fail = await commitAudit('hist/ours', {verdict: 'FAIL', auditor: 'bob', signer: 'bob', day: '2026-01-08'})
+    const failed = git('rev-parse', 'HEAD')
+    git('checkout', '-q', '-b', 'ours-side', passed)
+    git('merge', '-q', '-s', 'ours', '--no-edit', main)
+    git('checkout', '-q', main)
+    git('merge', '-q', '--ff-only', 'ours-side')
+    // nothing on the branch's own line ever changed the FAIL: it is simply not there
+    expect(git('ls-tree', '--name-only', 'HEAD', 'audits/hist/ours/')).not.toContain('bob')
+    const message = refusal('hist/ours')
+    expect(message).toMatch(/audit\.untampered: .*2026-01-08-bob\.md: removed after signing .*a merge left that version out/)
+    expect(json(deploy('hist/ours')).error.fix).toContain(`git checkout ${failed.slice(0, 10)} -- ${fail}`)
+    const entry = json(signatures()).files.find((f: {file: string}) => f.file === fail)
+    expect(entry).toMatchObject({status: 'removed_after_signing', signer: 'bob', failed: true})
   })
 
   it('a removal signed by a listed auditor is a retraction', async () => {

@@ -158,7 +158,7 @@ async function auditConditions(
         ? `a signed audit was changed or removed by a commit no listed auditor signed: ${tampered.map((t) => `${t.file}: ${t.status.replace(/_/g, ' ')} (${t.detail})`).join('; ')}`
         : 'no signed audit of it was changed or removed without a signature',
       tampered.length
-        ? `restore ${tampered[0]!.file} as signed (git checkout ${tampered[0]!.commit!.slice(0, 10)}^ -- ${tampered[0]!.file}, then commit), or have a listed auditor sign the change (git commit -S)`
+        ? `restore ${tampered[0]!.file} as signed (git checkout ${tampered[0]!.signed_in!.slice(0, 10)} -- ${tampered[0]!.file}, then commit), or have a listed auditor sign the change (git commit -S)`
         : undefined,
     )
     if (!untampered) return undefined

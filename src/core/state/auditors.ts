@@ -1,7 +1,7 @@
 import {parseConfig} from './config.js'
 import type {Repo} from '../git/repo.js'
 import {normaliseKey, verifyCommitSignatures, type AllowedSigner, type CommitSignature} from '../git/signing.js'
-import {fileChanges, pathsEverUnder} from './file-changes.js'
+import {allChangesOf, fileChanges, pathsEverUnder} from './file-changes.js'
 import {CONFIG_FILE} from './layout.js'
 
 export interface TrustLink {
@@ -96,6 +96,8 @@ export interface FileSignature {
   /** the commit that last changed the file */
   commit?: string
   signer?: string
+  /** changed or removed after signing: the commit holding the newest signed version (what puts it back) */
+  signed_in?: string
   detail: string
 }
 
@@ -133,6 +135,7 @@ export async function fileSignature(
       ...base,
       status: 'changed_after_signing',
       signer,
+      signed_in: lastGood,
       detail:
         lastGood === commits[0]
           ? 'the file at the tip differs from what the signed commit wrote'
@@ -162,6 +165,7 @@ function removedSignature(
       ...base,
       status: 'removed_after_signing',
       signer,
+      signed_in: signedIn,
       detail: `signed by ${signer} in ${signedIn.slice(0, 10)}, then removed by commit ${base.commit!.slice(0, 10)} (${describeSignature(removal, 'a listed auditor')})`,
     }
   return {...base, status: 'unsigned', detail: 'removed; no version of it was signed'}
@@ -182,8 +186,45 @@ export async function tamperedReports(
 ): Promise<FileSignature[]> {
   const tampered: FileSignature[] = []
   for (const path of (await pathsEverUnder(repo, tip, dir)).filter(isReport)) {
-    const signature = await fileSignature(repo, tip, path, allowed)
+    const signature = await checkedFileSignature(repo, tip, path, allowed)
     if (signature.status === 'changed_after_signing' || signature.status === 'removed_after_signing') tampered.push(signature)
   }
   return tampered
+}
+
+/**
+ * fileSignature, and what the state branch's own line cannot show: a signed
+ * version of the file that is in the tip's history but not in the history of
+ * the version that decides (a merge that kept one side, `-s ours`, or dropped
+ * the file, took it away without changing anything on its own line).
+ */
+export async function checkedFileSignature(
+  repo: Repo,
+  tip: string,
+  file: string,
+  allowed: AllowedSigner[],
+  expectedSigner?: string,
+): Promise<FileSignature> {
+  const signature = await fileSignature(repo, tip, file, allowed, expectedSigner)
+  if (signature.status === 'changed_after_signing' || signature.status === 'removed_after_signing') return signature
+  const writers = await allChangesOf(repo, tip, file)
+  const signatures = await verifyCommitSignatures(repo, writers, allowed)
+  const signed = writers.filter((c) => signatures.get(c)?.status === 'good')
+  // the version that decides: the signed one at the tip, or the signed removal; none when the file just is not there
+  const deciding =
+    signature.status === 'good' || signature.status === 'removed' || signature.status === 'wrong_signer' ? signature.commit : undefined
+  for (const commit of signed) {
+    if (commit === deciding || (deciding && (await repo.isAncestor(commit, deciding)))) continue
+    const signer = signatures.get(commit)!.signer
+    const present = (await repo.readFileAt(tip, file)) !== undefined
+    return {
+      file,
+      commit,
+      signer,
+      status: present ? 'changed_after_signing' : 'removed_after_signing',
+      signed_in: commit,
+      detail: `signed by ${signer} in ${commit.slice(0, 10)}, which is in the branch's history, but a merge left that version out of the tip`,
+    }
+  }
+  return signature
 }

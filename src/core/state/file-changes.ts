@@ -110,10 +110,25 @@ export async function firstParentChanges(repo: Repo, tip: string, paths: readonl
 }
 
 /**
- * Every path under `dir` that some commit of the state branch's line ever had,
- * including ones gone at the tip: what a removal of a signed file is looked
+ * Every path under `dir` that some commit of `tip`'s history ever had (any
+ * parent's line, not only the state branch's own), including ones gone at the
+ * tip: what a removal of a signed file, or a merge that dropped one, is looked
  * for in.
  */
 export async function pathsEverUnder(repo: Repo, tip: string, dir: string): Promise<string[]> {
-  return [...new Set((await firstParentChanges(repo, tip, [dir])).flatMap((c) => c.paths))]
+  const log = await repo.git(['--literal-pathspecs', 'log', '--full-history', '--no-renames', '--name-only', '-z', '--format=', tip, '--', dir])
+  return [
+    ...new Set(
+      log.stdout
+        .split('\0')
+        .map((p) => p.replace(/^\n/, ''))
+        .filter(Boolean),
+    ),
+  ]
+}
+
+/** Every commit of `tip`'s history that changed `file` against a parent, on any line, newest first. */
+export async function allChangesOf(repo: Repo, tip: string, file: string): Promise<string[]> {
+  const log = await repo.git(['--literal-pathspecs', 'log', '--full-history', '--no-renames', '--format=%H', tip, '--', file])
+  return log.stdout.split('\n').filter(Boolean)
 }

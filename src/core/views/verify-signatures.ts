@@ -1,4 +1,4 @@
-import {auditorTrust, fileSignature, type FileSignatureStatus, type TrustLink} from '../state/auditors.js'
+import {auditorTrust, checkedFileSignature, type FileSignatureStatus, type TrustLink} from '../state/auditors.js'
 import {pathsEverUnder} from '../state/file-changes.js'
 import type {Workspace} from '../state/workspace.js'
 
@@ -64,7 +64,7 @@ export async function verifySignatures(ws: Workspace): Promise<SignatureReport> 
         continue
       }
       const auditor = kind === 'audit' && present ? await auditorOf(ws, tip, path) : undefined
-      const signature = await fileSignature(ws.repo, tip, path, trust.auditors, auditor)
+      const signature = await checkedFileSignature(ws.repo, tip, path, trust.auditors, auditor)
       // a removed file is listed only when a signed version was removed
       if (!present && signature.status === 'unsigned') continue
       const failed =
