@@ -79,4 +79,26 @@ describe('commits rigor did not make', () => {
     expect(verify.code, verify.stdout).toBe(0)
     expect(rigor(r.dir, ['status']).stderr).not.toContain('rigor did not make')
   })
+
+  it('a stale-index commit that came in through a merge (a pull) is found on the side it was made on', () => {
+    const r = (repo = workspace())
+    writeSpec(r.dir, {nodes: [nodeSpec('hand/pulled')]})
+    expect(rigor(r.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const seeded = r.git('rev-parse', 'HEAD').trim()
+    expect(rigor(r.dir, ['work']).code).toBe(0)
+    const main = r.git('branch', '--show-current').trim()
+    r.git('checkout', '-q', '-b', 'side')
+    r.git('checkout', seeded, '--', 'experiments/hand/pulled/node.yaml')
+    r.git('commit', '-qm', 'a commit over an old index')
+    const stale = r.git('rev-parse', 'HEAD').trim()
+    r.git('checkout', '-q', main)
+    r.git('merge', '-q', '--no-ff', '--no-edit', 'side')
+    expect(statusOf(r.dir, 'hand/pulled')).toBe('pending')
+    const verify = rigor(r.dir, ['verify', '--json'])
+    expect(verify.code).toBe(1)
+    expect(json(verify).hand_changes).toEqual([
+      expect.objectContaining({path: 'experiments/hand/pulled/node.yaml', commit: stale, change: 'changed'}),
+    ])
+    expect(rigor(r.dir, ['status']).stderr).toContain('rigor did not make')
+  })
 })

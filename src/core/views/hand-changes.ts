@@ -17,7 +17,7 @@
  */
 import type {Repo} from '../git/repo.js'
 import type {Workspace} from '../state/workspace.js'
-import {blobAt, carriedCleanly, firstParentChanges as stateLog, mergeBase, type PathChanges} from '../state/file-changes.js'
+import {blobAt, fileChanges, firstParentChanges as stateLog} from '../state/file-changes.js'
 import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR} from '../state/layout.js'
 
 export interface HandChange {
@@ -62,27 +62,41 @@ const rigorWrites = (path: string): boolean =>
 
 /** Whether `path` at the tip is what rigor last wrote there, and if not, who changed it since. */
 async function handChangeOf(repo: Repo, tip: string, path: string): Promise<HandChange | undefined> {
+  // who made the path what it is, a clean merge's side branch followed in (file-changes.ts): a stale-index commit that
+  // came in through a merge (a pull) is found on the side it was made on
+  const changers = await fileChanges(repo, tip, path)
+  const byRigor = await rigorCommits(repo, changers)
   let commit: string | undefined
   let rigorCommit: string | null = null
-  for (const record of await stateLog(repo, tip, [path])) {
-    const byRigor = record.byRigor || (record.parents.length === 2 && (await carriedFromSide(repo, record, path)))
-    if (byRigor) {
-      rigorCommit = record.commit
+  for (const changer of changers) {
+    if (byRigor.has(changer)) {
+      rigorCommit = changer
       break
     }
-    commit ??= record.commit
+    commit ??= changer
   }
   // rigor's own change is the newest: nothing changed it since
   if (!commit) return undefined
-  const [atTip, byRigor] = await Promise.all([blobAt(repo, tip, path), rigorCommit ? blobAt(repo, rigorCommit, path) : ''])
-  if (atTip === byRigor) return undefined
-  return {path, commit, change: !byRigor ? 'added' : !atTip ? 'removed' : 'changed', rigor_commit: rigorCommit}
+  const [atTip, written] = await Promise.all([blobAt(repo, tip, path), rigorCommit ? blobAt(repo, rigorCommit, path) : ''])
+  if (atTip === written) return undefined
+  return {path, commit, change: !written ? 'added' : !atTip ? 'removed' : 'changed', rigor_commit: rigorCommit}
 }
 
-async function carriedFromSide(repo: Repo, record: PathChanges, path: string): Promise<boolean> {
-  const parents = record.parents as [string, string]
-  const base = await mergeBase(repo, ...parents)
-  return base !== undefined && carriedCleanly(repo, record.commit, parents, base, path)
+/** Which of `commits` carry a `Rigor-Action` trailer. */
+async function rigorCommits(repo: Repo, commits: readonly string[]): Promise<Set<string>> {
+  if (commits.length === 0) return new Set()
+  const log = await repo.git([
+    'log',
+    '--no-walk=unsorted',
+    '--format=%H%x1f%(trailers:key=Rigor-Action,valueonly,separator=%x20)%x1e',
+    ...commits,
+  ])
+  const found = new Set<string>()
+  for (const record of log.stdout.split('\x1e')) {
+    const [commit, action] = record.trim().split('\x1f')
+    if (commit && action?.trim()) found.add(commit)
+  }
+  return found
 }
 
 /**
@@ -95,7 +109,8 @@ export function handChangesFix(changes: readonly HandChange[]): string {
     const key = c.rigor_commit ?? ''
     byCommit.set(key, [...(byCommit.get(key) ?? []), c.path])
   }
-  const quote = (path: string) => (/^[\w./@-]+$/.test(path) ? path : JSON.stringify(path))
+  // in single quotes, as a POSIX shell takes them: a runner names its outputs, and "$(...)" would run when pasted
+  const quote = (path: string) => (/^[\w./@-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`)
   const commands = [...byCommit].map(([commit, paths]) => {
     // in full, so that it can be pasted; past a screenful the JSON lists them
     const listed = paths.length <= 8 ? paths.map(quote).join(' ') : `<the ${paths.length} paths rigor verify --json lists>`
