@@ -116,7 +116,18 @@ export async function firstParentChanges(repo: Repo, tip: string, paths: readonl
  * for in.
  */
 export async function pathsEverUnder(repo: Repo, tip: string, dir: string): Promise<string[]> {
-  const log = await repo.git(['--literal-pathspecs', 'log', '--full-history', '--no-renames', '--name-only', '-z', '--format=', tip, '--', dir])
+  const log = await repo.git([
+    '--literal-pathspecs',
+    'log',
+    '--full-history',
+    '--no-renames',
+    '--name-only',
+    '-z',
+    '--format=',
+    tip,
+    '--',
+    dir,
+  ])
   return [
     ...new Set(
       log.stdout
