@@ -102,6 +102,21 @@ describe('the dates a cut reads', () => {
     expect(problem(['2026-01-01', ''], {fraction: 0.5}).message).toContain('line 3: "" is not a date')
   })
 
+  it('a cut reads only the spellings it documents: others would be read in the machine’s time zone, or as no day at all', () => {
+    for (const [other, line] of [
+      ['Jan 1 2019', 3],
+      ['2019/01/01', 3],
+      ['201901', 3],
+      ['2019', 3],
+    ] as const)
+      expect(problem(['2018-12-31', other, '2019-01-02'], {from: '2019-01-01'}).message, other).toContain(
+        `line ${line}: "${other}" is not a date`,
+      )
+    // the documented ones, zones included, are read as UTC wherever the cut runs
+    const table = readDatedTable(csv(['2018-12-31T23:00:00-02:00', '1546387200', '20190102']), 'p.csv')
+    expect(holdoutStart(table, {from: '2019-01-01'})).toBe(0)
+  })
+
   it('rows newest first fail the cut; rows of one date may follow one another', () => {
     const error = problem([...days(10)].reverse(), {fraction: 0.2})
     expect(error.message).toBe(

@@ -145,6 +145,9 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2
 const COMPACT_DATE = /^(\d{4})(\d{2})(\d{2})$/
 const EPOCH = /^\d{9,13}(\.\d+)?$/
 
+/** What a date cell of a file that is cut (a sealed holdout) may be: exactly the spellings DATE_FORMATS lists. */
+const CUT_DATE = new RegExp(`${ISO_DATE.source}|${COMPACT_DATE.source}|${EPOCH.source}`)
+
 /** The date spellings a date cell may have, for messages. */
 export const DATE_FORMATS = 'YYYY-MM-DD, YYYYMMDD, an ISO datetime (2024-01-02T15:30:00Z) or a Unix timestamp (seconds or milliseconds)'
 
@@ -194,7 +197,9 @@ export function cutTimes(table: DatedTable): Float64Array {
   const times = new Float64Array(rows.length)
   for (let i = 0; i < rows.length; i++) {
     const cell = rows[i]![table.columns.date] ?? ''
-    const time = parseDateCell(cell)
+    // only the spellings DATE_FORMATS lists: others (Jan 2 2019, 2019/01/02) would be read in the machine's time zone,
+    // and the first holdout day would reach research on a machine east of UTC
+    const time = CUT_DATE.test(cell.trim()) ? parseDateCell(cell) : Number.NaN
     if (Number.isNaN(time))
       throw new InputError(`line ${lineOf(i)}: ${JSON.stringify(cell)} is not a date, so the file cannot be cut by date`, {
         file,
