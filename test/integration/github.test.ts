@@ -120,6 +120,25 @@ describe('rigor init --github', () => {
     expect(again.github).toMatchObject({install: PINNED, install_source: 'rigor.yaml'})
   })
 
+  it('a refused init --github leaves nothing behind: no repository it made, no folder it made, your files kept', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'rigor-init-'))
+    try {
+      const fresh = join(parent, 'new', 'ws')
+      const refused = rigor(parent, ['init', fresh, '--github', '--install', './nope.tgz'])
+      expect(refused.code, refused.stderr).toBe(2)
+      expect(refused.stderr).toContain('--install')
+      expect(existsSync(join(parent, 'new'))).toBe(false)
+      const mine = join(parent, 'mine')
+      mkdirSync(mine)
+      writeFileSync(join(mine, 'notes.txt'), 'keep\n')
+      expect(rigor(parent, ['init', mine, '--github', '--install', './nope.tgz']).code).toBe(2)
+      expect(existsSync(join(mine, '.git'))).toBe(false)
+      expect(readFileSync(join(mine, 'notes.txt'), 'utf8')).toBe('keep\n')
+    } finally {
+      rmSync(parent, {recursive: true, force: true})
+    }
+  })
+
   it('with branch: in rigor.yaml, the workflow works on that branch and init commits there', () => {
     repo = gitRepo()
     expect(rigor(repo.dir, ['init']).code).toBe(0)

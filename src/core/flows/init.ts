@@ -1,4 +1,4 @@
-import {mkdir, readdir, readFile, stat} from 'node:fs/promises'
+import {mkdir, readdir, readFile, rm, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {parseConfig} from '../state/config.js'
 import {generatePrices, pricesToCsv} from '../data/generator.js'
@@ -66,7 +66,7 @@ export async function initWorkspace(
   // before anything is written: `git init` inside a bare repository would nest a second repository in it
   const place = await probeRepository(await nearestExisting(target))
   if (place.kind === 'bare' || place.kind === 'git-dir') throw notACheckout(target, place)
-  await mkdir(target, {recursive: true})
+  const madeDir = await mkdir(target, {recursive: true})
   let createdRepo = false
   const probe = await runGit(['rev-parse', '--show-toplevel'], {cwd: target, allowFailure: true})
   // a workspace that must be its own repository (the demo) is not folded into an enclosing one
@@ -76,6 +76,25 @@ export async function initWorkspace(
     createdRepo = true
   }
   const root = createdRepo ? target : probe.stdout.trim()
+  try {
+    return await initIn(root, createdRepo, opts)
+  } catch (error) {
+    // nothing half-made: a repository (and a folder) this command made goes again when no commit came of it
+    const committed =
+      createdRepo && (await runGit(['rev-parse', '-q', '--verify', 'HEAD'], {cwd: target, allowFailure: true})).exitCode === 0
+    if (createdRepo && !committed) {
+      await rm(join(target, '.git'), {recursive: true, force: true})
+      if (madeDir) await rm(madeDir, {recursive: true, force: true})
+    }
+    throw error
+  }
+}
+
+async function initIn(
+  root: string,
+  createdRepo: boolean,
+  opts: {configText?: string; github?: GithubInitOptions; template?: InitTemplate},
+): Promise<InitResult> {
   if (opts.github && (await exists(join(root, CONFIG_FILE)))) return addGithubWorkflow(root, createdRepo, opts.github)
   if (await exists(join(root, CONFIG_FILE))) {
     throw new InputError(`${join(root, CONFIG_FILE)} already exists: this is a rigor workspace already`, {
