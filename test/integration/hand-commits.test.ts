@@ -99,6 +99,7 @@ describe('commits rigor did not make', () => {
     expect(json(verify).hand_changes).toEqual([
       expect.objectContaining({path: 'experiments/hand/pulled/node.yaml', commit: stale, change: 'changed'}),
     ])
-    expect(rigor(r.dir, ['status']).stderr).toContain('rigor did not make')
+    // every command looks only at commits of the branch's own (a pull may bring hundreds of files): verify looks into merges
+    expect(rigor(r.dir, ['status']).stderr).not.toContain('rigor did not make')
   })
 })

@@ -46,6 +46,9 @@ export async function handChanges(repo: Repo, tip: string, opts: {recent?: boole
     const newestByRigor = records.findIndex((r) => r.byRigor)
     if (newestByRigor === 0 || records.length === 0) return []
     if (newestByRigor > 0) hand = records.slice(0, newestByRigor)
+    // a merge (a pull) may bring hundreds of rigor's files: looking into each at every command would cost seconds;
+    // what a merge brought is rigor verify's to look into
+    hand = hand.filter((r) => r.parents.length < 2)
   }
   const paths = new Set(hand.flatMap((r) => r.paths).filter(rigorWrites))
   const changes: HandChange[] = []
