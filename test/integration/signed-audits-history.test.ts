@@ -1,26 +1,21 @@
-import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse, stringify} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {commitAuditReport} from './audit-commit.js'
+import {AUDITABLE_RUNNER, type AuditorKeys, auditorKeys, listAuditors} from './signed-helpers.js'
 import {workspace, writeSpec} from './helpers.js'
 
 // Merges and removals: what git's own path-limited log does not show must not let an unsigned hand change what counts.
 
 let repo: TempRepo
-let keys: string
-const key = (name: string) => join(keys, name)
-const pub = (name: string) => readFileSync(`${key(name)}.pub`, 'utf8').trim()
+let keys: AuditorKeys
+const key = (name: string) => keys.key(name)
+const pub = (name: string) => keys.pub(name)
 
-const RUNNER = [
-  process.execPath,
-  '-e',
-  "const fs=require('fs');const o=process.env.RIGOR_OUT;fs.writeFileSync(o+'/returns.csv','date,return\\n2020-01-02,0.01\\n2020-01-03,0.02\\n');fs.writeFileSync(o+'/positions.csv','date,position\\n2020-01-01,1\\n2020-01-02,1\\n');fs.writeFileSync(o+'/verdict.json',JSON.stringify({metrics:{sharpe:1}}))",
-]
+const RUNNER = AUDITABLE_RUNNER
 
 /** Commits an audit report of `id` on the checked-out branch, signed with `signer`'s key or not at all. */
 const commitAudit = (id: string, a: {verdict: 'PASS' | 'FAIL'; auditor: string; signer?: string; day: string}) =>
@@ -48,22 +43,10 @@ let main: string
 let unlisted: string
 
 beforeAll(() => {
-  keys = mkdtempSync(join(tmpdir(), 'rigor-keys-'))
-  for (const name of ['alice', 'bob', 'mallory'])
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@lab`, '-f', key(name)])
+  keys = auditorKeys(['alice', 'bob', 'mallory'])
   repo = workspace()
   unlisted = git('rev-parse', 'HEAD')
-  const config = {
-    version: 1,
-    teams: [{name: 'default'}],
-    gates: [{name: 'g', accept_when: 'true'}],
-    auditors: [
-      {name: 'alice', key: pub('alice')},
-      {name: 'bob', key: pub('bob')},
-    ],
-  }
-  writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
-  repo.git('commit', '-qam', 'auditors: trusted on first use')
+  listAuditors(repo, keys)
   writeSpec(repo.dir, {nodes: ids.map((id) => ({id, team: 'default', run: {command: RUNNER}}))})
   expect(rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'carol']).code).toBe(0)
   expect(rigor(repo.dir, ['work', '--worker', 'runner-1']).code).toBe(0)
@@ -72,7 +55,7 @@ beforeAll(() => {
 
 afterAll(() => {
   repo?.cleanup()
-  rmSync(keys, {recursive: true, force: true})
+  keys?.remove()
 })
 
 describe('signed audits across merges and removals', () => {

@@ -1,25 +1,20 @@
 import {execFileSync} from 'node:child_process'
-import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {chmodSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {parse, stringify} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {commitAuditReport} from './audit-commit.js'
+import {AUDITABLE_RUNNER, type AuditorKeys, auditorKeys, listAuditors} from './signed-helpers.js'
 import {workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
-let keys: string
-const key = (name: string) => join(keys, name)
-const pub = (name: string) => readFileSync(`${key(name)}.pub`, 'utf8').trim()
+let keys: AuditorKeys
+const key = (name: string) => keys.key(name)
+const pub = (name: string) => keys.pub(name)
 
-/** A runner that leaves returns and positions: artifacts an audit can cover. */
-const RUNNER = [
-  process.execPath,
-  '-e',
-  "const fs=require('fs');const o=process.env.RIGOR_OUT;fs.writeFileSync(o+'/returns.csv','date,return\\n2020-01-02,0.01\\n2020-01-03,0.02\\n');fs.writeFileSync(o+'/positions.csv','date,position\\n2020-01-01,1\\n2020-01-02,1\\n');fs.writeFileSync(o+'/verdict.json',JSON.stringify({metrics:{sharpe:1}}))",
-]
+const RUNNER = AUDITABLE_RUNNER
 
 /** Commits an audit report of `id` the way a hand (or the auditor) would, signed with `signer`'s key or not at all. */
 const commitAudit = (id: string, a: {verdict: 'PASS' | 'FAIL'; auditor: string; signer?: string; file?: string}) =>
@@ -39,24 +34,12 @@ const refusal = (id: string) => {
 }
 
 beforeAll(() => {
-  keys = mkdtempSync(join(tmpdir(), 'rigor-keys-'))
-  for (const name of ['alice', 'bob', 'carol', 'mallory'])
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${name}@lab`, '-f', key(name)])
+  keys = auditorKeys(['alice', 'bob', 'carol', 'mallory'])
   repo = workspace()
-  const config = {
-    version: 1,
-    teams: [{name: 'default'}],
-    gates: [{name: 'g', accept_when: 'true'}],
-    auditors: [
-      {name: 'alice', key: pub('alice')},
-      {name: 'bob', key: pub('bob')},
-    ],
-  }
-  writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
-  repo.git('commit', '-qam', 'auditors: trusted on first use')
+  const config = listAuditors(repo, keys)
   // an agent whose program is called "alice" designs one node: alice may not audit it
-  const agent = join(keys, 'alice-agent', 'alice')
-  execFileSync('mkdir', ['-p', join(keys, 'alice-agent')])
+  const agent = join(keys.dir, 'alice-agent', 'alice')
+  execFileSync('mkdir', ['-p', join(keys.dir, 'alice-agent')])
   const answer = [
     '```yaml',
     'nodes:',
@@ -80,7 +63,7 @@ beforeAll(() => {
 
 afterAll(() => {
   repo?.cleanup()
-  rmSync(keys, {recursive: true, force: true})
+  keys?.remove()
 })
 
 describe('audits nobody can forge', () => {

@@ -1,4 +1,4 @@
-import {auditorTrust, fileSignature, tamperedReports} from '../state/auditors.js'
+import {auditorTrust, bySigner, fileSignature, reportSignatures, tampered as isTampered} from '../state/auditors.js'
 import {CheckFailedError} from '../errors.js'
 import {DEFAULT_MIN_PAPER_SHARPE} from '../schemas/config.js'
 import type {AllowedSigner} from '../git/signing.js'
@@ -150,7 +150,8 @@ async function auditConditions(
   let signer: string | undefined
   if (auditors.length > 0) {
     // a signed word on this node that someone changed or removed without a signature: nothing older decides over it
-    const tampered = await tamperedReports(ws.repo, snap.commit!, auditsDirPath(id), auditors, (path) => path.endsWith('.md'))
+    const signatures = await reportSignatures(ws.repo, snap.commit!, auditsDirPath(id), auditors, (path) => path.endsWith('.md'))
+    const tampered = [...signatures.values()].filter(isTampered)
     const untampered = add(
       'audit.untampered',
       tampered.length === 0,
@@ -165,7 +166,10 @@ async function auditConditions(
     const refused: string[] = []
     let found: NodeAudit | undefined
     for (const candidate of covering) {
-      const signature = await fileSignature(ws.repo, snap.commit!, candidate.file, auditors, candidate.front.auditor)
+      const signature = bySigner(
+        signatures.get(candidate.file) ?? (await fileSignature(ws.repo, snap.commit!, candidate.file, auditors)),
+        candidate.front.auditor,
+      )
       if (signature.status === 'good') {
         found = candidate
         signer = signature.signer

@@ -141,15 +141,13 @@ export async function fileSignature(
           ? 'the file at the tip differs from what the signed commit wrote'
           : `signed by ${signer} in ${lastGood.slice(0, 10)}, then changed by an unsigned commit ${commits[0]!.slice(0, 10)}`,
     }
-  if (expectedSigner && signer !== expectedSigner)
-    return {
-      ...base,
-      commit: lastGood,
-      status: 'wrong_signer',
-      signer,
-      detail: `signed by ${signer}, but the file says it is by ${expectedSigner}`,
-    }
-  return {...base, commit: lastGood, status: 'good', signer, detail: `signed by ${signer}`}
+  return bySigner({...base, commit: lastGood, status: 'good', signer, detail: `signed by ${signer}`}, expectedSigner)
+}
+
+/** A good signature by someone other than the auditor the file names is `wrong_signer`. */
+export function bySigner(signature: FileSignature, expectedSigner: string | undefined): FileSignature {
+  if (signature.status !== 'good' || !expectedSigner || signature.signer === expectedSigner) return signature
+  return {...signature, status: 'wrong_signer', detail: `signed by ${signature.signer}, but the file says it is by ${expectedSigner}`}
 }
 
 /** A file gone at the tip: who removed it, and whether a signed version was removed without a signature. */
@@ -172,25 +170,27 @@ function removedSignature(
 }
 
 /**
- * The signed reports of one node that a commit no listed auditor signed has
- * changed or removed since: an older PASS must not decide because the FAIL
- * that replaced it was edited, deleted or merged away. `isReport` picks the
- * files that are reports.
+ * Who stands behind each report of one node the branch ever had (`isReport`
+ * picks them), present or gone: the deploy gate refuses the tampered ones (an
+ * older PASS must not decide because the FAIL that replaced it was edited,
+ * deleted or merged away) and counts a candidate by its signature here.
  */
-export async function tamperedReports(
+export async function reportSignatures(
   repo: Repo,
   tip: string,
   dir: string,
   allowed: AllowedSigner[],
   isReport: (path: string) => boolean,
-): Promise<FileSignature[]> {
-  const tampered: FileSignature[] = []
-  for (const path of (await pathsEverUnder(repo, tip, dir)).filter(isReport)) {
-    const signature = await checkedFileSignature(repo, tip, path, allowed)
-    if (signature.status === 'changed_after_signing' || signature.status === 'removed_after_signing') tampered.push(signature)
-  }
-  return tampered
+): Promise<Map<string, FileSignature>> {
+  const signatures = new Map<string, FileSignature>()
+  for (const path of (await pathsEverUnder(repo, tip, dir)).filter(isReport))
+    signatures.set(path, await checkedFileSignature(repo, tip, path, allowed))
+  return signatures
 }
+
+/** Changed or removed after signing: what `audit.untampered` refuses. */
+export const tampered = (signature: FileSignature): boolean =>
+  signature.status === 'changed_after_signing' || signature.status === 'removed_after_signing'
 
 /**
  * fileSignature, and what the state branch's own line cannot show: a signed
@@ -206,7 +206,7 @@ export async function checkedFileSignature(
   expectedSigner?: string,
 ): Promise<FileSignature> {
   const signature = await fileSignature(repo, tip, file, allowed, expectedSigner)
-  if (signature.status === 'changed_after_signing' || signature.status === 'removed_after_signing') return signature
+  if (tampered(signature)) return signature
   const writers = await allChangesOf(repo, tip, file)
   const signatures = await verifyCommitSignatures(repo, writers, allowed)
   const signed = writers.filter((c) => signatures.get(c)?.status === 'good')
