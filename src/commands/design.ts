@@ -2,7 +2,10 @@ import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {numberFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
+import {withAbort} from '../cli/signals.js'
 import {withWorkspace} from '../cli/workspace.js'
+import {stoppedError} from '../core/errors.js'
+import {STOPPED_AGENT} from '../core/agent/run-agent.js'
 import {designNodes, type DesignResult} from '../core/agent/design.js'
 import type {Telemetry} from '../core/telemetry/telemetry.js'
 
@@ -17,7 +20,7 @@ export default class Design extends WorkspaceCommand {
   }
 
   async run(): Promise<DesignResult> {
-    return this.traced({}, (telemetry) => this.design(telemetry))
+    return this.traced({}, (telemetry) => this.design(telemetry), {stopsCleanly: true})
   }
 
   private async design(telemetry: Telemetry): Promise<DesignResult> {
@@ -26,11 +29,20 @@ export default class Design extends WorkspaceCommand {
       if (flags.team !== undefined && ws.config.teams.length > 0 && !ws.config.teams.some((t) => t.name === flags.team)) {
         assertKnownTeam(ws.config, {commit: undefined, tree: undefined, nodes: new Map()}, flags.team)
       }
-      return designNodes(ws, {
-        count: flags.count,
-        team: flags.team,
-        onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`),
-        telemetry,
+      // Ctrl-C and SIGTERM stop the agent and what it started; nothing is seeded (exit 130 or 143)
+      return withAbort(async ({signal}) => {
+        try {
+          return await designNodes(ws, {
+            count: flags.count,
+            team: flags.team,
+            onRetry: (attempt, why) => this.warn(`agent attempt ${attempt} failed (${why}); retrying`),
+            signal,
+            telemetry,
+          })
+        } catch (err) {
+          if (signal.aborted) throw stoppedError(signal.reason, 'the design call', 'run rigor design again', STOPPED_AGENT)
+          throw err
+        }
       })
     })
     this.say(

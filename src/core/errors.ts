@@ -29,9 +29,9 @@ export class RigorError extends Error {
  * A command stopped by SIGINT or SIGTERM (an aborted signal's reason, as
  * withAbort sets it) before it wrote anything: exit 130 or 143, with what to do.
  */
-export function stoppedError(reason: unknown, what: string, fix: string): RigorError {
+export function stoppedError(reason: unknown, what: string, fix: string, outcome = 'nothing was written'): RigorError {
   const signal: NodeJS.Signals = reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'
-  return new RigorError(`${what} was stopped by ${signal}: nothing was written`, {exitCode: exitCodeForSignal(signal), fix})
+  return new RigorError(`${what} was stopped by ${signal}: ${outcome}`, {exitCode: exitCodeForSignal(signal), fix})
 }
 
 /** Bad flags, arguments or input files (exit 2). Names the file and the field when there is one. */

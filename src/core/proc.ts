@@ -244,9 +244,11 @@ export interface RunOrigin {
 }
 
 /**
- * SIGKILLs every process whose environment carries `entry` (a run's
- * RIGOR_RUN_ID): the children a runner put in a session of their own, out of
- * its process group. Returns their pids; nothing where there is no /proc.
+ * SIGKILLs (or sends `signal` to) every process whose environment carries
+ * `entry` (a run's RIGOR_RUN_ID, a configured command's RIGOR_COMMAND_ID): the
+ * children a runner put in a session of their own, out of its process group,
+ * the daemons a deploy command forked. Returns their pids; nothing where there
+ * is no /proc.
  * Reading a process's environment costs the kernel a walk of its memory (~240
  * us a process here, against ~12 for its stat), and every run's end swept every
  * process on the machine; given the run's `origin`, only processes started
@@ -254,7 +256,7 @@ export interface RunOrigin {
  * (pidsAllocatedSince), or where that cannot be told, those whose start time is
  * not earlier than the runner's.
  */
-export function killMarked(entry: string, origin?: RunOrigin): number[] {
+export function killMarked(entry: string, origin?: RunOrigin, signal: NodeJS.Signals = 'SIGKILL'): number[] {
   let names: string[]
   try {
     names = readdirSync('/proc')
@@ -267,7 +269,7 @@ export function killMarked(entry: string, origin?: RunOrigin): number[] {
   const window = origin ? pidsAllocatedSince(origin) : undefined
   // without the window (the pid counter may have gone round): by start time, one stat a process
   const since = window ? undefined : origin?.startTime
-  // every runner's exit runs this; a zombie that matches takes a SIGKILL it does not notice
+  // every runner's exit runs this
   for (const name of names) {
     const first = name.charCodeAt(0)
     if (first < 48 || first > 57) continue
@@ -277,9 +279,11 @@ export function killMarked(entry: string, origin?: RunOrigin): number[] {
     // a process whose start cannot be read is gone, or read in full below
     if (since !== undefined && (procInfo(pid)?.startTime ?? since) < since) continue
     if (!carries(pid)) continue
+    // told before the signal: a process it kills is a zombie at once, until its parent reaps it
+    if ((procInfo(pid)?.state ?? 'Z') === 'Z') continue
     try {
-      process.kill(pid, 'SIGKILL')
-      if (procInfo(pid)?.state !== 'Z') killed.push(pid)
+      process.kill(pid, signal)
+      killed.push(pid)
     } catch {
       // gone meanwhile
     }

@@ -13,6 +13,7 @@ const LAYERS: string[][] = [
     'core/errors.ts',
     'core/validation.ts',
     'core/proc.ts',
+    'core/configured-command.ts',
     'core/package-root.ts',
     'core/schemas',
     'core/git',

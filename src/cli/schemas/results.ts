@@ -37,7 +37,13 @@ const counts = strict(
 )
 const commit = z.string()
 const sha = commit.optional()
-const command = strict({argv: z.array(z.string()), exit_code: z.number().int().nullable(), output: z.string()})
+/** a deploy stage's command as it ran; left_behind: the processes it left running when it exited, which rigor stopped */
+const command = strict({
+  argv: z.array(z.string()),
+  exit_code: z.number().int().nullable(),
+  output: z.string(),
+  left_behind: z.number().int().nonnegative(),
+})
 
 /** The error every command prints under --json when it fails. */
 export const ErrorResult = strict({
@@ -212,6 +218,7 @@ export const DeployResult = z.union([
     by: z.string(),
     commit: sha,
     command: command.optional(),
+    warnings: z.array(z.string()),
   }),
 ])
 

@@ -1,12 +1,23 @@
 import {basename} from 'node:path'
-import {execa} from 'execa'
 import type * as z from 'zod'
+import {runConfiguredCommand} from '../configured-command.js'
 import {CheckFailedError, NothingToDoError} from '../errors.js'
 import {Cost} from '../schemas/index.js'
 import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
 
 /** An agent reports what a call cost on a stderr line: `RIGOR_COST {"usd": 0.01, "tokens_in": 900, "tokens_out": 300}`. */
 const COST_LINE = /^RIGOR_COST (\{.*\})\s*$/m
+
+/** The cost line's JSON, or undefined when there is none or it is not JSON (a cost nobody can read is not counted). */
+function costReported(stderr: string): unknown {
+  const line = COST_LINE.exec(stderr)
+  if (!line) return undefined
+  try {
+    return JSON.parse(line[1]!)
+  } catch {
+    return undefined
+  }
+}
 
 export interface AgentAnswer {
   text: string
@@ -51,36 +62,36 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
       if (err instanceof NothingToDoError) throw new AgentStoppedError(err, attempt - 1, failures, cost)
       throw err
     }
-    const [program, ...args] = call.command
-    const result = await execa(program!, args, {
+    // what the agent starts (a tool server, a subagent) is stopped with it (configured-command.ts)
+    const result = await runConfiguredCommand({
+      argv: call.command,
       input: call.prompt,
       cwd: call.cwd,
-      timeout: call.timeoutMs ?? 300_000,
-      reject: false,
-      encoding: 'utf8',
-      cancelSignal: call.signal,
+      timeoutMs: call.timeoutMs ?? 300_000,
+      signal: call.signal,
     })
-    const reported = COST_LINE.exec(String(result.stderr ?? ''))
+    const reported = costReported(result.stderr)
     if (reported) {
-      const parsed = Cost.safeParse(JSON.parse(reported[1]!))
+      const parsed = Cost.safeParse(reported)
       if (parsed.success) {
         cost.usd += parsed.data.usd
         cost.tokens_in += parsed.data.tokens_in ?? 0
         cost.tokens_out += parsed.data.tokens_out ?? 0
       }
     }
-    if (result.isCanceled) throw new AgentCancelledError(attempt, failures, cost)
-    const text = String(result.stdout ?? '').trim()
-    const why = result.timedOut
-      ? 'timed out'
-      : result.exitCode !== 0
-        ? `exited with code ${result.exitCode}: ${String(result.stderr ?? '')
-            .trim()
-            .split('\n')
-            .pop()}`
-        : text === ''
-          ? 'gave an empty answer'
-          : undefined
+    if (result.canceled) throw new AgentCancelledError(attempt, failures, cost)
+    const text = result.stdout.trim()
+    const why = result.spawnError
+      ? `could not start: ${result.spawnError}`
+      : result.timedOut
+        ? 'timed out'
+        : result.exitCode !== 0
+          ? `exited with ${result.exitCode === null ? `signal ${result.signal}` : `code ${result.exitCode}`}: ${result.stderr.trim().split('\n').pop()}`
+          : result.truncated
+            ? 'answered more than 16 MiB'
+            : text === ''
+              ? 'gave an empty answer'
+              : undefined
     if (!why) return {text, attempts: attempt, failures, cost}
     failures.push(why)
     if (attempt < attempts) {
@@ -90,6 +101,9 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
   }
   throw new AgentFailedError(call.command, attempts, failures, cost)
 }
+
+/** What a call stopped by SIGINT or SIGTERM leaves: its cost is recorded (reports/agent-calls/), its answer is not used. */
+export const STOPPED_AGENT = 'the agent and what it started were stopped; nothing came of the call but the record of what it cost'
 
 /** Every attempt failed; what they cost still counts against the budget. */
 export class AgentFailedError extends CheckFailedError {

@@ -9,6 +9,7 @@
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
 import {rm, stat} from 'node:fs/promises'
+import {runConfiguredCommand} from '../configured-command.js'
 import type {ArtifactStoreConfig} from '../schemas/index.js'
 
 export type StoreOutcome = {ok: true; sha256: string; bytes: number} | {ok: false; problem: string}
@@ -33,24 +34,23 @@ export async function fileSha256(file: string): Promise<{sha256: string; bytes: 
 export function artifactStore(config: ArtifactStoreConfig, cwd: string): ArtifactStore {
   const [program, ...args] = config.command
   const hook = async (verb: 'put' | 'get', sha256: string, path: string): Promise<string | undefined> => {
-    // loaded here: execa costs tens of milliseconds of start-up to every `rigor work`, most of which have no store
-    const {execa} = await import('execa')
-    const result = await execa(program!, [...args, verb, sha256, path], {
+    // what the store's command leaves running is stopped when it exits (configured-command.ts)
+    const result = await runConfiguredCommand({
+      argv: [program!, ...args, verb, sha256, path],
       cwd,
-      reject: false,
-      timeout: config.timeout,
-      stdin: 'ignore',
-      all: true,
-      encoding: 'utf8',
+      timeoutMs: config.timeout,
       env: {RIGOR_ARTIFACT_SHA256: sha256, RIGOR_ARTIFACT_PATH: path},
+      maxBytes: 64 * 1024,
     })
-    if (result.exitCode === 0) return undefined
-    const said = (result.all ?? '').trim().split('\n').slice(-3).join(' | ')
+    if (result.exitCode === 0 && !result.timedOut) return undefined
+    const said = result.all.trim().split('\n').slice(-3).join(' | ')
     const how = result.timedOut
       ? 'timed out'
-      : result.failed && result.exitCode === undefined
+      : result.spawnError
         ? 'could not start'
-        : `exited ${result.exitCode}`
+        : result.exitCode === null
+          ? `was killed by ${result.signal}`
+          : `exited ${result.exitCode}`
     return `artifact_store ${verb} ${how}${said ? `: ${said.slice(0, 300)}` : ''}`
   }
   return {

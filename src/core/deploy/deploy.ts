@@ -2,7 +2,7 @@ import {rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {scratchDir} from '../state/scratch-dirs.js'
 import {dumpStateDocument} from '../state/documents.js'
-import {CheckFailedError} from '../errors.js'
+import {CheckFailedError, stoppedError} from '../errors.js'
 import {assertNodeId} from '../state/ids.js'
 import {nowIso} from '../state/node-files.js'
 import {outDirPath} from '../state/layout.js'
@@ -13,7 +13,24 @@ import {artifactDifferences, materialiseArtifacts} from './artifacts.js'
 import {evaluateDeployGate, gateRefusal, type DeployGate, type GateCondition} from './gate.js'
 import {assertDeployableId, deploymentFilePath} from './paths.js'
 import {readDeployment} from './records.js'
-import {describeFailure, runStageCommand, type StageCommandRun} from './stage-command.js'
+import {describeFailure, leftBehindWarning, runStageCommand, type StageCommandRun} from './stage-command.js'
+
+/** How a stage's command ran, in a command's result: `left_behind` counts the processes it left running, which rigor stopped. */
+export interface StageCommandOutcome {
+  argv: string[]
+  exit_code: number | null
+  output: string
+  left_behind: number
+}
+
+function outcomeOf(run: StageCommandRun): StageCommandOutcome {
+  return {argv: run.command, exit_code: run.exitCode, output: run.output, left_behind: run.leftBehind}
+}
+
+/** A command stopped by rigor's own SIGINT or SIGTERM: nothing is recorded, whatever the command did. */
+function assertNotStopped(run: StageCommandRun, signal: AbortSignal | undefined, what: string, again: string): void {
+  if (run.canceled) throw stoppedError(signal?.reason, what, `check what the command did, then run ${again} again`)
+}
 
 export interface DeployResult {
   node: string
@@ -23,7 +40,7 @@ export interface DeployResult {
   deployed_at: string
   audit: string
   conditions: GateCondition[]
-  command?: {argv: string[]; exit_code: number | null; output: string}
+  command?: StageCommandOutcome
   commit?: string
   /** the auditor whose signature on the audit the gate verified, when auditors are configured */
   audit_signer?: string
@@ -41,7 +58,7 @@ export interface DeployResult {
 export async function deployNode(
   ws: Workspace,
   id: string,
-  opts: {stage: DeployStage; by: string; now?: Date; signer?: CommitSigner},
+  opts: {stage: DeployStage; by: string; now?: Date; signer?: CommitSigner; signal?: AbortSignal},
 ): Promise<DeployResult> {
   assertDeployableId(id)
   const now = opts.now ?? new Date()
@@ -73,7 +90,14 @@ export async function deployNode(
           RIGOR_DEPLOYED_BY: opts.by,
         },
         timeoutMs: ws.config.runner.default_timeout,
+        signal: opts.signal,
       }),
+    )
+    assertNotStopped(
+      run,
+      opts.signal,
+      `the deploy command of ${id} (deploy.${opts.stage}.command)`,
+      `rigor deploy ${id} --stage ${opts.stage}`,
     )
     if (run.exitCode !== 0) {
       throw new CheckFailedError(
@@ -143,10 +167,10 @@ export async function deployNode(
           deployed_at: record.deployed_at,
           audit: audit.file,
           conditions: gate.conditions,
-          command: run ? {argv: run.command, exit_code: run.exitCode, output: run.output} : undefined,
+          command: run ? outcomeOf(run) : undefined,
           audit_signer: gate.signer,
           signed: opts.signer !== undefined,
-          warnings: gate.warnings,
+          warnings: [...gate.warnings, ...optional(leftBehindWarning(run, `deploy.${opts.stage}.command`))],
         },
       }
     },
@@ -185,7 +209,8 @@ export interface RollbackResult {
   by: string
   commit?: string
   /** deploy.<stage>.rollback_command, when one is configured */
-  command?: {argv: string[]; exit_code: number | null; output: string}
+  command?: StageCommandOutcome
+  warnings: string[]
 }
 
 /**
@@ -198,7 +223,7 @@ export interface RollbackResult {
 export async function rollbackDeployment(
   ws: Workspace,
   id: string,
-  opts: {stage?: DeployStage; by: string; reason?: string; now?: Date; signer?: CommitSigner},
+  opts: {stage?: DeployStage; by: string; reason?: string; now?: Date; signer?: CommitSigner; signal?: AbortSignal},
 ): Promise<RollbackResult> {
   assertNodeId(id)
   const now = opts.now ?? new Date()
@@ -217,7 +242,14 @@ export async function rollbackDeployment(
         RIGOR_ROLLED_BACK_BY: opts.by,
       },
       timeoutMs: ws.config.runner.default_timeout,
+      signal: opts.signal,
     })
+    assertNotStopped(
+      run,
+      opts.signal,
+      `the rollback command of ${id} (deploy.${target.stage}.rollback_command)`,
+      `rigor deploy ${id} --rollback --stage ${target.stage}`,
+    )
     if (run.exitCode !== 0) {
       throw new CheckFailedError(
         `refusing to mark ${id} rolled back on ${target.stage}: the rollback command (deploy.${target.stage}.rollback_command) ${describeFailure(run)}; nothing was recorded${run.output.trim() ? `\n${run.output.trimEnd()}` : ''}`,
@@ -259,7 +291,8 @@ export async function rollbackDeployment(
           file: existing.file,
           rolled_back_at: record.rolled_back_at,
           by: opts.by,
-          command: run ? {argv: run.command, exit_code: run.exitCode, output: run.output} : undefined,
+          command: run ? outcomeOf(run) : undefined,
+          warnings: optional(leftBehindWarning(run, `deploy.${target.stage}.rollback_command`)),
         },
       }
     },
@@ -283,3 +316,5 @@ async function activeDeployment(
     fix: `see ${deploymentFilePath(stage ?? 'paper', id)} and its git history (git log -- deployments/)`,
   })
 }
+
+const optional = (warning: string | undefined): string[] => (warning ? [warning] : [])

@@ -5,7 +5,7 @@
  * the event as JSON in RIGOR_EVENT; it is killed after notify.timeout. A
  * notifier that fails is a warning: the command that called it goes on.
  */
-import {execa} from 'execa'
+import {runConfiguredCommand} from '../configured-command.js'
 import type {AuditOutcome} from '../auditor/index.js'
 import type {NotifyConfig, NotifyEventKind} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
@@ -61,28 +61,26 @@ async function runNotifier(ws: Workspace, config: NotifyConfig, event: RigorEven
     branch: ws.stateRef.replace(/^refs\/heads\//, ''),
     commit: (await ws.readTip()) ?? null,
   }
-  const [program, ...args] = config.command
-  const result = await execa(program!, args, {
+  // what the notifier leaves running is stopped when it exits (configured-command.ts)
+  const result = await runConfiguredCommand({
+    argv: config.command,
     input: notifyMessage(event),
     env: {RIGOR_EVENT: JSON.stringify(payload)},
     cwd: ws.root,
-    timeout: config.timeout,
-    reject: false,
-    encoding: 'utf8',
-    maxBuffer: 1024 * 1024,
+    timeoutMs: config.timeout,
+    maxBytes: 1024 * 1024,
   })
-  if (!result.failed) return {sent: true}
-  const lastLine = String(result.stderr ?? '')
-    .trim()
-    .split('\n')
-    .pop()
+  if (result.exitCode === 0 && !result.timedOut) return {sent: true}
+  const lastLine = result.stderr.trim().split('\n').pop()
   const problem = result.timedOut
     ? `timed out after ${config.timeout / 1000}s`
-    : typeof result.exitCode === 'number'
-      ? `exited with code ${result.exitCode}${lastLine ? `: ${lastLine}` : ''}`
-      : String(result.shortMessage ?? 'it failed').split('\n')[0]!
+    : result.spawnError
+      ? `could not start: ${result.spawnError}`
+      : result.exitCode !== null
+        ? `exited with code ${result.exitCode}${lastLine ? `: ${lastLine}` : ''}`
+        : `was killed by ${result.signal}`
   ws.warnOnce(
-    `notify.command (${program}) failed on the ${event.kind} event: ${problem}; fix notify: in rigor.yaml (docs/observability.md)`,
+    `notify.command (${config.command[0]}) failed on the ${event.kind} event: ${problem}; fix notify: in rigor.yaml (docs/observability.md)`,
   )
   return {sent: false, problem}
 }

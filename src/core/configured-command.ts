@@ -1,0 +1,229 @@
+/**
+ * Running a command that rigor.yaml configures (a deploy stage's, the agent's,
+ * notify's, the artifact store's): argv, never a shell. What makes this more
+ * than a spawn is that the command's children are the command's. Every process
+ * it starts inherits a marker in its environment, and when the command exits,
+ * whatever it left running (a daemon forked with `&`, a helper that outlived
+ * its parent) is killed: no process outlives the rigor command that started it,
+ * and rigor does not wait on an output pipe such a process holds open (before,
+ * `sh -c 'server & echo ok'` kept a deploy waiting as long as the server ran,
+ * and then reported a timeout). A timeout or a cancel asks the command and its
+ * children to stop (SIGTERM) and kills what is left after a grace period.
+ * Linux finds the children through /proc; elsewhere only the command itself
+ * is stopped.
+ */
+import {spawn, type ChildProcess} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {forkCount, killMarked, procInfo, type RunOrigin} from './proc.js'
+
+/** The environment variable every process of a configured command inherits (its value is one run's). */
+export const COMMAND_MARKER = 'RIGOR_COMMAND_ID'
+
+export interface ConfiguredCommand {
+  /** the program, then its arguments */
+  argv: readonly string[]
+  cwd: string
+  /** added to rigor's own environment */
+  env?: Record<string, string>
+  /** written to the command's stdin, which is then closed; without it stdin is empty */
+  input?: string
+  timeoutMs: number
+  /** aborted: the command is stopped as on a timeout, and the result says `canceled` */
+  signal?: AbortSignal
+  /** between the SIGTERM of a timeout or cancel and the SIGKILL (default 5 s) */
+  graceMs?: number
+  /** stdout and stderr are each kept up to this many bytes, their start (default 16 MiB); `all` keeps its end */
+  maxBytes?: number
+}
+
+export interface ConfiguredCommandResult {
+  /** null when a signal ended it or it never started */
+  exitCode: number | null
+  signal: NodeJS.Signals | null
+  timedOut: boolean
+  canceled: boolean
+  /** why it could not be started (no such program, say) */
+  spawnError?: string
+  stdout: string
+  stderr: string
+  /** stdout and stderr interleaved as they came */
+  all: string
+  /** stdout or stderr said more than maxBytes (their start is kept) */
+  truncated: boolean
+  /** processes it left running when it exited, which rigor then killed */
+  leftBehind: number[]
+}
+
+const DEFAULT_GRACE_MS = 5_000
+const DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+/** how long, after the command and what it left are gone, its output pipes may take to close */
+const PIPE_CLOSE_MS = 1_000
+
+export function runConfiguredCommand(command: ConfiguredCommand): Promise<ConfiguredCommandResult> {
+  const [program, ...args] = command.argv
+  const maxBytes = command.maxBytes ?? DEFAULT_MAX_BYTES
+  const stdout = new Head(maxBytes)
+  const stderr = new Head(maxBytes)
+  const all = new Tail(maxBytes)
+  const result = (fields: Partial<ConfiguredCommandResult>): ConfiguredCommandResult => ({
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    canceled: false,
+    stdout: stdout.text(),
+    stderr: stderr.text(),
+    all: all.text(),
+    truncated: stdout.truncated || stderr.truncated,
+    leftBehind: [],
+    ...fields,
+  })
+  if (program === undefined) return Promise.resolve(result({spawnError: 'the command is empty'}))
+  if (command.signal?.aborted) return Promise.resolve(result({canceled: true}))
+  const marker = randomUUID()
+  const entry = `${COMMAND_MARKER}=${marker}`
+  // what it leaves is looked for among the processes started after it
+  const forks = forkCount()
+  let child: ChildProcess
+  try {
+    child = spawn(program, args, {
+      cwd: command.cwd,
+      env: {...process.env, ...command.env, [COMMAND_MARKER]: marker},
+      stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    })
+  } catch (err) {
+    // Node refuses some argv before it forks (a NUL byte)
+    return Promise.resolve(result({spawnError: (err as Error).message}))
+  }
+  const pid = child.pid
+  const origin: RunOrigin | undefined = pid ? {pid, startTime: procInfo(pid)?.startTime, forks} : undefined
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout.add(chunk)
+    all.add(chunk)
+  })
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr.add(chunk)
+    all.add(chunk)
+  })
+  if (child.stdin) {
+    // a command that does not read its input closes the pipe under the write
+    child.stdin.on('error', () => {})
+    child.stdin.end(command.input)
+  }
+
+  return new Promise((resolve) => {
+    let timedOut = false
+    let canceled = false
+    let killTimer: NodeJS.Timeout | undefined
+    const stop = () => {
+      signalQuietly(child, 'SIGTERM')
+      if (origin) killMarked(entry, origin, 'SIGTERM')
+      killTimer ??= setTimeout(() => signalQuietly(child, 'SIGKILL'), command.graceMs ?? DEFAULT_GRACE_MS)
+    }
+    const timer = setTimeout(() => {
+      timedOut = true
+      stop()
+    }, command.timeoutMs)
+    const onAbort = () => {
+      canceled = true
+      stop()
+    }
+    command.signal?.addEventListener('abort', onAbort, {once: true})
+    // rigor leaving while the command runs (a second Ctrl-C): the command and its children go first
+    const onExit = () => {
+      signalQuietly(child, 'SIGKILL')
+      if (origin) killMarked(entry, origin)
+    }
+    process.on('exit', onExit)
+    const settle = () => {
+      clearTimeout(timer)
+      clearTimeout(killTimer)
+      command.signal?.removeEventListener('abort', onAbort)
+      process.off('exit', onExit)
+    }
+    child.on('error', (err) => {
+      if (pid !== undefined) return
+      settle()
+      resolve(result({spawnError: err.message}))
+    })
+    // 'exit', not 'close': 'close' waits for the output pipes, which a process the command left may hold
+    child.on('exit', (exitCode, signal) => {
+      settle()
+      const leftBehind = origin ? killMarked(entry, origin) : []
+      // what those processes held is closed now; one that shed the marker (a cleared environment) may still hold a
+      // pipe: its output is not waited for
+      void outputsClosed(child, PIPE_CLOSE_MS).then(() =>
+        resolve(result({exitCode, signal, timedOut, canceled, leftBehind: leftBehind.filter((p) => p !== pid)})),
+      )
+    })
+  })
+}
+
+function signalQuietly(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    child.kill(signal)
+  } catch {
+    // gone already
+  }
+}
+
+/** Resolves once both output pipes have closed, or after `ms`, when they are let go of unread. */
+function outputsClosed(child: ChildProcess, ms: number): Promise<void> {
+  const pipes = [child.stdout, child.stderr].filter((p) => p !== null && !p.closed)
+  if (pipes.length === 0) return Promise.resolve()
+  return new Promise((resolve) => {
+    let open = pipes.length
+    const timer = setTimeout(() => {
+      for (const p of pipes) p!.destroy()
+      resolve()
+    }, ms)
+    for (const p of pipes)
+      p!.once('close', () => {
+        if (--open > 0) return
+        clearTimeout(timer)
+        resolve()
+      })
+  })
+}
+
+/** The first `max` bytes of a stream. */
+class Head {
+  private readonly chunks: Buffer[] = []
+  private size = 0
+  truncated = false
+  constructor(private readonly max: number) {}
+  add(chunk: Buffer): void {
+    if (this.size >= this.max) {
+      this.truncated = true
+      return
+    }
+    const room = this.max - this.size
+    if (chunk.length > room) this.truncated = true
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk
+    this.chunks.push(kept)
+    this.size += kept.length
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8')
+  }
+}
+
+/** The last `max` bytes of a stream (a little more, until read). */
+class Tail {
+  private chunks: Buffer[] = []
+  private size = 0
+  constructor(private readonly max: number) {}
+  add(chunk: Buffer): void {
+    this.chunks.push(chunk)
+    this.size += chunk.length
+    // dropped from the front once twice the limit is held: each chunk is dropped once
+    if (this.size > 2 * this.max) {
+      const kept = Buffer.concat(this.chunks).subarray(-this.max)
+      this.chunks = [kept]
+      this.size = kept.length
+    }
+  }
+  text(): string {
+    const whole = Buffer.concat(this.chunks)
+    return (whole.length > this.max ? whole.subarray(-this.max) : whole).toString('utf8')
+  }
+}
