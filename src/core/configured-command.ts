@@ -8,8 +8,8 @@
  * and rigor does not wait on an output pipe such a process holds open (before,
  * `sh -c 'server & echo ok'` kept a deploy waiting as long as the server ran,
  * and then reported a timeout). A timeout or a cancel asks the command and its
- * children to stop (SIGTERM) and kills what is left after a grace period.
- * Linux finds the children through /proc; elsewhere only the command itself
+ * children to stop (SIGTERM) and kills what is left after a grace period, and
+ * so does a SIGINT or SIGTERM on rigor. Linux finds the children through /proc; elsewhere only the command itself
  * is stopped.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
@@ -54,6 +54,8 @@ export interface ConfiguredCommandResult {
   leftBehind: number[]
 }
 
+/** marks the signal listeners runConfiguredCommand adds, told apart from a command's own (withAbort) */
+const STOPS_COMMAND = Symbol('stops a configured command')
 const DEFAULT_GRACE_MS = 5_000
 const DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 /** how long, after the command and what it left are gone, its output pipes may take to close */
@@ -133,12 +135,29 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
       signalQuietly(child, 'SIGKILL')
       if (origin) killMarked(entry, origin)
     }
+    // A SIGINT or SIGTERM that nothing else in rigor handles (a command without withAbort, cli/signals.ts) would end
+    // rigor at once and leave the command running: it is stopped first, then the signal does what it would have done.
+    // Where something else listens, that one stops the command through `signal`, politely.
+    const onSignal = Object.assign(
+      (received: NodeJS.Signals) => {
+        if (process.listeners(received).some((l) => !(STOPS_COMMAND in l))) return
+        onExit()
+        settle()
+        // the last of several commands running at once re-raises it
+        if (process.listenerCount(received) === 0) process.kill(process.pid, received)
+      },
+      {[STOPS_COMMAND]: true},
+    )
     process.on('exit', onExit)
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
     const settle = () => {
       clearTimeout(timer)
       clearTimeout(killTimer)
       command.signal?.removeEventListener('abort', onAbort)
       process.off('exit', onExit)
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
     }
     child.on('error', (err) => {
       if (pid !== undefined) return

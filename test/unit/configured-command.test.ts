@@ -1,6 +1,8 @@
+import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {COMMAND_MARKER, runConfiguredCommand} from '../../src/core/configured-command.js'
 import {alive, readPids, SLOW, waitFor} from '../helpers/processes.js'
@@ -95,4 +97,24 @@ describe('runConfiguredCommand', {timeout: SLOW}, () => {
     expect(long.stdout.length).toBe(1000)
     expect(long.all.endsWith('99999\n100000\n')).toBe(true)
   })
+
+  it.each([
+    ['SIGTERM', 1],
+    ['SIGINT', 2],
+  ] as const)(
+    'a %s on a process that does not handle it stops its %i command(s) first, then ends it as it would have',
+    async (signal, count) => {
+      // the built module in a process of its own, as a command without withAbort runs it
+      const module = pathToFileURL(resolve(__dirname, '../../dist/core/configured-command.js')).href
+      const script = `const {runConfiguredCommand} = await import(${JSON.stringify(module)})
+      for (let i = 0; i < ${count}; i++)
+        runConfiguredCommand({argv: ['sh', '-c', 'sleep 300 & echo $! >> "$1"; echo $$ >> "$1"; wait', 'c', process.argv[1]], cwd: '/', timeoutMs: 600000})`
+      const host = spawn(process.execPath, ['--input-type=module', '-e', script, pidFile], {stdio: 'ignore'})
+      const exited = new Promise<NodeJS.Signals | null>((done) => host.on('exit', (_code, sig) => done(sig)))
+      await waitFor('the commands started', () => readPids(pidFile).length === 2 * count)
+      host.kill(signal)
+      expect(await exited).toBe(signal)
+      for (const pid of readPids(pidFile)) await waitFor(`pid ${pid} gone`, () => !alive(pid))
+    },
+  )
 })
