@@ -1,3 +1,4 @@
+import {signalListenersBesideCommands} from '../core/configured-command.js'
 import {exitCodeForSignal} from '../core/errors.js'
 import {type Attributes, noTelemetry, type Telemetry, type TelemetrySession} from '../core/telemetry/telemetry.js'
 
@@ -54,7 +55,7 @@ export async function withTelemetry<T>(
   const onSignal = (signal: NodeJS.Signals) => {
     received ??= signal
     // the command's own handler (withAbort) is listening: it stops cleanly and returns, and the finally below sends
-    if (opts.stopsCleanly && process.listenerCount(signal) > 1) return
+    if (opts.stopsCleanly && signalListenersBesideCommands(signal).length > 1) return
     void session.shutdown(`interrupted by ${signal}`).finally(() => process.exit(exitCodeForSignal(signal)))
   }
   process.on('SIGINT', onSignal)

@@ -140,7 +140,7 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
     // Where something else listens, that one stops the command through `signal`, politely.
     const onSignal = Object.assign(
       (received: NodeJS.Signals) => {
-        if (process.listeners(received).some((l) => !(STOPS_COMMAND in l))) return
+        if (signalListenersBesideCommands(received).length > 0) return
         onExit()
         settle()
         // the last of several commands running at once re-raises it
@@ -175,6 +175,15 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
       )
     })
   })
+}
+
+/**
+ * The listeners for `signal` other than those runConfiguredCommand adds (which
+ * act only when nothing else listens): what a handler that defers to another
+ * (cli/telemetry.ts) must count, or each would wait for the other.
+ */
+export function signalListenersBesideCommands(signal: NodeJS.Signals): Array<(...args: unknown[]) => void> {
+  return (process.listeners(signal) as Array<(...args: unknown[]) => void>).filter((l) => !(STOPS_COMMAND in l))
 }
 
 function signalQuietly(child: ChildProcess, signal: NodeJS.Signals): void {

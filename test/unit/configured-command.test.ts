@@ -70,10 +70,13 @@ describe('runConfiguredCommand', {timeout: SLOW}, () => {
 
   it('does not wait on a pipe held by a process that shed the marker (which it cannot find)', async () => {
     // env -i: no marker, setsid: not in the command's group either; it keeps stdout open for 300 s
-    const result = await sh('env -i setsid sh -c \'echo $$ >> "$0"; exec sleep 300\' "$PIDS" & echo started')
+    // the command waits for the pid: until `env -i` has run, the escapee still carries the marker and would be found
+    const result = await sh(
+      'env -i setsid sh -c \'echo $$ >> "$0"; exec sleep 300\' "$PIDS" & while [ ! -s "$PIDS" ]; do sleep 0.05; done; echo started',
+    )
     expect(result.exitCode).toBe(0)
     expect(result.stdout).toBe('started\n')
-    await waitFor('the escaped pid written', () => readPids(pidFile).length === 1)
+    expect(readPids(pidFile)).toHaveLength(1)
     // not found: it carries no marker (afterEach kills it)
     expect(result.leftBehind).toEqual([])
   })
