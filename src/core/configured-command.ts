@@ -14,7 +14,7 @@
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
-import {forkCount, killMarked, procInfo, type RunOrigin} from './proc.js'
+import {forkCount, killMarked, processTable, procInfo, signalGroup, type RunOrigin} from './proc.js'
 
 /** The environment variable every process of a configured command inherits (its value is one run's). */
 export const COMMAND_MARKER = 'RIGOR_COMMAND_ID'
@@ -85,59 +85,23 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
   const entry = `${COMMAND_MARKER}=${marker}`
   // what it leaves is looked for among the processes started after it
   const forks = forkCount()
-  let child: ChildProcess
-  try {
-    child = spawn(program, args, {
-      cwd: command.cwd,
-      env: {...process.env, ...command.env, [COMMAND_MARKER]: marker},
-      stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    })
-  } catch (err) {
-    // Node refuses some argv before it forks (a NUL byte)
-    return Promise.resolve(result({spawnError: (err as Error).message}))
-  }
-  const pid = child.pid
-  const origin: RunOrigin | undefined = pid ? {pid, startTime: procInfo(pid)?.startTime, forks} : undefined
-  child.stdout!.on('data', (chunk: Buffer) => {
-    stdout.add(chunk)
-    all.add(chunk)
-  })
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr.add(chunk)
-    all.add(chunk)
-  })
-  if (child.stdin) {
-    // a command that does not read its input closes the pipe under the write
-    child.stdin.on('error', () => {})
-    child.stdin.end(command.input)
-  }
+  let pid: number | undefined
+  let origin: RunOrigin | undefined
 
   return new Promise((resolve) => {
     let timedOut = false
     let canceled = false
     let killTimer: NodeJS.Timeout | undefined
-    const stop = () => {
-      signalQuietly(child, 'SIGTERM')
-      if (origin) killMarked(entry, origin, 'SIGTERM')
-      killTimer ??= setTimeout(() => signalQuietly(child, 'SIGKILL'), command.graceMs ?? DEFAULT_GRACE_MS)
-    }
-    const timer = setTimeout(() => {
-      timedOut = true
-      stop()
-    }, command.timeoutMs)
-    const onAbort = () => {
-      canceled = true
-      stop()
-    }
-    command.signal?.addEventListener('abort', onAbort, {once: true})
+    let timer: NodeJS.Timeout | undefined
     // rigor leaving while the command runs (a second Ctrl-C): the command and its children go first
     const onExit = () => {
-      signalQuietly(child, 'SIGKILL')
+      signalGroup(pid, 'SIGKILL')
       if (origin) killMarked(entry, origin)
     }
     // A SIGINT or SIGTERM that nothing else in rigor handles (a command without withAbort, cli/signals.ts) would end
     // rigor at once and leave the command running: it is stopped first, then the signal does what it would have done.
-    // Where something else listens, that one stops the command through `signal`, politely.
+    // Where something else listens, that one stops the command through `signal`, politely. Listened for before the
+    // spawn: the command may run (and be waited on) before this process gets back from starting it
     const onSignal = Object.assign(
       (received: NodeJS.Signals) => {
         if (signalListenersBesideCommands(received).length > 0) return
@@ -148,9 +112,15 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
       },
       {[STOPS_COMMAND]: true},
     )
-    process.on('exit', onExit)
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    const onAbort = () => {
+      canceled = true
+      stop()
+    }
+    const stop = () => {
+      signalGroup(pid, 'SIGTERM')
+      if (origin) killMarked(entry, origin, 'SIGTERM')
+      killTimer ??= setTimeout(() => signalGroup(pid, 'SIGKILL'), command.graceMs ?? DEFAULT_GRACE_MS)
+    }
     const settle = () => {
       clearTimeout(timer)
       clearTimeout(killTimer)
@@ -159,6 +129,46 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
     }
+    process.on('exit', onExit)
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+
+    let child: ChildProcess
+    try {
+      child = spawn(program, args, {
+        cwd: command.cwd,
+        env: {...process.env, ...command.env, [COMMAND_MARKER]: marker},
+        stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        // a process group (and session) of its own, as a runner's: a Ctrl-C on the terminal reaches rigor alone, which
+        // then stops the command as a cancel (before, the command could die of the Ctrl-C first and read as a failure)
+        detached: true,
+      })
+    } catch (err) {
+      // Node refuses some argv before it forks (a NUL byte)
+      settle()
+      resolve(result({spawnError: (err as Error).message}))
+      return
+    }
+    pid = child.pid
+    origin = pid ? {pid, startTime: procInfo(pid)?.startTime, forks} : undefined
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout.add(chunk)
+      all.add(chunk)
+    })
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr.add(chunk)
+      all.add(chunk)
+    })
+    if (child.stdin) {
+      // a command that does not read its input closes the pipe under the write
+      child.stdin.on('error', () => {})
+      child.stdin.end(command.input)
+    }
+    timer = setTimeout(() => {
+      timedOut = true
+      stop()
+    }, command.timeoutMs)
+    command.signal?.addEventListener('abort', onAbort, {once: true})
     child.on('error', (err) => {
       if (pid !== undefined) return
       settle()
@@ -167,12 +177,10 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
     // 'exit', not 'close': 'close' waits for the output pipes, which a process the command left may hold
     child.on('exit', (exitCode, signal) => {
       settle()
-      const leftBehind = origin ? killMarked(entry, origin) : []
+      const leftBehind = pid ? killLeftBehind(pid, entry, origin) : []
       // what those processes held is closed now; one that shed the marker (a cleared environment) may still hold a
       // pipe: its output is not waited for
-      void outputsClosed(child, PIPE_CLOSE_MS).then(() =>
-        resolve(result({exitCode, signal, timedOut, canceled, leftBehind: leftBehind.filter((p) => p !== pid)})),
-      )
+      void outputsClosed(child, PIPE_CLOSE_MS).then(() => resolve(result({exitCode, signal, timedOut, canceled, leftBehind})))
     })
   })
 }
@@ -186,12 +194,14 @@ export function signalListenersBesideCommands(signal: NodeJS.Signals): Array<(..
   return (process.listeners(signal) as Array<(...args: unknown[]) => void>).filter((l) => !(STOPS_COMMAND in l))
 }
 
-function signalQuietly(child: ChildProcess, signal: NodeJS.Signals): void {
-  try {
-    child.kill(signal)
-  } catch {
-    // gone already
-  }
+/** Kills what an exited command left: its process group, and the processes carrying its marker (which may have left the group). */
+function killLeftBehind(pid: number, entry: string, origin: RunOrigin | undefined): number[] {
+  const inGroup = processTable()
+    .filter((p) => p.pgid === pid)
+    .map((p) => p.pid)
+  signalGroup(pid, 'SIGKILL')
+  const marked = origin ? killMarked(entry, origin) : []
+  return [...new Set([...inGroup, ...marked])].filter((p) => p !== pid)
 }
 
 /** Resolves once both output pipes have closed, or after `ms`, when they are let go of unread. */

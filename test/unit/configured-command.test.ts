@@ -42,9 +42,20 @@ describe('runConfiguredCommand', {timeout: SLOW}, () => {
     await waitFor('the left processes gone', () => pids.every((pid) => !alive(pid)))
   })
 
+  it('what it left in its process group is killed even without the marker', async () => {
+    const result = await sh(
+      'env -i sh -c \'echo $$ >> "$0"; exec sleep 300\' "$PIDS" & while [ ! -s "$PIDS" ]; do sleep 0.05; done; echo started',
+    )
+    expect(result.stdout).toBe('started\n')
+    const [unmarked] = readPids(pidFile)
+    expect(result.leftBehind).toContain(unmarked)
+    await waitFor('the unmarked process gone', () => !alive(unmarked!))
+  })
+
   it('a timeout stops the command and its children, politely first', async () => {
     const result = await sh(
-      `trap 'echo stopping >&2; exit 7' TERM; sh -c 'trap "echo child-stopping >&2; exit 0" TERM; sleep 300 & wait' & echo $! >> "$PIDS"; sleep 300 & wait`,
+      // the command's trap waits for its child's: once the command has exited, what is left is killed at once
+      `trap 'echo stopping >&2; wait $c; exit 7' TERM; sh -c 'trap "echo child-stopping >&2; exit 0" TERM; sleep 300 & wait' & c=$!; echo $c >> "$PIDS"; sleep 300 & wait`,
       {timeoutMs: 1_000},
     )
     expect(result.timedOut).toBe(true)
