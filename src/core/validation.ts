@@ -589,6 +589,21 @@ export function listedName(value: string): string {
   return /^[A-Za-z0-9._/@:+-]+$/.test(value) ? value : quoted(value)
 }
 
+/**
+ * `text` with every control character (C0, DEL, C1) and Unicode line or
+ * paragraph separator written as a JSON escape (\n, \u001b): text a runner
+ * wrote can then neither start a line of its own nor send a terminal an escape
+ * sequence (clear the screen, move the cursor, recolour), wherever it is shown.
+ * Unlike printable, it is not cut short and leaves quotes as they are.
+ */
+export function controlsEscaped(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+    // JSON has short escapes for C0 only; DEL, C1 and the separators get \uXXXX
+    const json = JSON.stringify(c).slice(1, -1)
+    return json.length > 1 ? json : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+  })
+}
+
 /** A value as it can be shown in one line of an error message. */
 export function printable(value: string): string {
   const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)

@@ -1,4 +1,5 @@
 import {closeSync, constants, fstatSync, openSync, read, readSync} from 'node:fs'
+import {controlsEscaped} from '../validation.js'
 
 /**
  * JSON read with bounded memory: while the bytes stream in, every string longer
@@ -67,7 +68,8 @@ export async function readBoundedJson(file: string, opts: BoundedJsonOptions, na
     try {
       value = JSON.parse(capper.text())
     } catch (err) {
-      return {ok: false, reason: `${name} is not valid JSON (${(err as Error).message})`}
+      // the parser quotes the runner's bytes around the error, which may hold a terminal's escape sequences
+      return {ok: false, reason: `${name} is not valid JSON (${controlsEscaped((err as Error).message)})`}
     }
     const cuts: CutString[] = []
     return {ok: true, value: uncut(value, '', cuts), cuts}

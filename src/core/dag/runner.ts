@@ -13,7 +13,7 @@ import {RUN_MARKER, writeRunRecord} from './run-records.js'
 import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
 import {sandboxFilter} from './seccomp.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
-import {metricNameProblem, parseDuration, printable} from '../validation.js'
+import {metricNameProblem, parseDuration, printable, quoted} from '../validation.js'
 import {packageRoot} from '../package-root.js'
 
 export {RUN_LOG, VERDICT_JSON} from './outputs.js'
@@ -325,12 +325,12 @@ export async function readRunnerReport(
   for (const artifact of parsed.data.artifacts) {
     const full = resolve(outDir, artifact)
     if (!full.startsWith(resolve(outDir) + sep))
-      return {ok: false, reason: `${VERDICT_JSON} artifact "${artifact}" points outside RIGOR_OUT`}
+      return {ok: false, reason: `${VERDICT_JSON} artifact ${quoted(artifact)} points outside RIGOR_OUT`}
     try {
       // lstat: a declared link exists here, and is then refused with the reason when outputs are collected
       lstatSync(full)
     } catch {
-      return {ok: false, reason: `${VERDICT_JSON} declares artifact "${artifact}" but the runner did not write it`}
+      return {ok: false, reason: `${VERDICT_JSON} declares artifact ${quoted(artifact)} but the runner did not write it`}
     }
   }
   const limited = applyVerdictLimits(parsed.data, read.cuts, limits)
