@@ -7,6 +7,7 @@ import {resolveSigner} from '../core/state/signing-key.js'
 import type {AuditFrontMatter} from '../core/schemas/index.js'
 import {notifyAudit} from '../core/flows/notify.js'
 import {ATTR} from '../core/telemetry/telemetry.js'
+import {controlsEscaped} from '../core/validation.js'
 
 export default class Audit extends WorkspaceCommand {
   static override summary =
@@ -45,7 +46,8 @@ export default class Audit extends WorkspaceCommand {
         }),
       {stopsCleanly: true},
     )
-    for (const c of outcome.front.checks) this.say(`${c.result.padEnd(7)} ${c.name}${c.reason ? ` (${c.reason})` : ''}`)
+    // a reason can quote what the runner wrote (its accounting convention, a date of its CSV files)
+    for (const c of outcome.front.checks) this.say(`${c.result.padEnd(7)} ${c.name}${c.reason ? ` (${controlsEscaped(c.reason)})` : ''}`)
     this.say(`${outcome.front.verdict}: ${outcome.path}`)
     return {...outcome.front, file: outcome.path}
   }

@@ -1,8 +1,10 @@
 import type {AuditCheck, AuditIssue, AuditRecord} from '../schemas/index.js'
+import {markdownCell, markdownText} from '../state/markdown-text.js'
 
 /**
  * The readable body of an audit report, for pull-request review: the verdict
- * in its first lines, every figure with its unit, integers as integers.
+ * in its first lines, every figure with its unit, integers as integers. Every
+ * text that is not rigor's own words goes through markdownText / markdownCell.
  */
 
 const UNIT_SUFFIXES: Array<[string, string]> = [
@@ -71,7 +73,7 @@ export function auditBody(record: Omit<AuditRecord, 'checksum'>, files: {chart: 
     `**${record.verdict}**: ${verdictSentence(checks, issues)}`,
     '',
     `Independent audit by ${record.auditor} at ${record.audited_at} of state commit \`${record.covers.commit.slice(0, 12)}\`.` +
-      (record.family ? ` Family for DSR and PBO: ${record.family.counted}.` : ''),
+      (record.family ? ` Family for DSR and PBO: ${markdownText(record.family.counted)}.` : ''),
     '',
     '## Checks',
     '',
@@ -79,7 +81,7 @@ export function auditBody(record: Omit<AuditRecord, 'checksum'>, files: {chart: 
     '|---|---|---|---|',
     ...checks.map(
       (c) =>
-        `| ${c.name} | ${RESULT_TEXT[c.result]} | ${[c.reason, figureText(c.figures)].filter(Boolean).join('. ')} | ${c.threshold ? figureText(c.threshold) : ''} |`,
+        `| ${markdownCell(c.name)} | ${RESULT_TEXT[c.result]} | ${markdownCell([c.reason, figureText(c.figures)].filter(Boolean).join('. '))} | ${c.threshold ? markdownCell(figureText(c.threshold)) : ''} |`,
     ),
     '',
     "Sharpe ratios are annualised at the audit's periods per year unless marked per period; p-values and DSR are probabilities.",
@@ -90,17 +92,19 @@ export function auditBody(record: Omit<AuditRecord, 'checksum'>, files: {chart: 
       ? issues.flatMap((i) => [
           `### ${i.id} (${i.severity}, ${i.category})`,
           '',
-          i.description,
+          markdownText(i.description),
           '',
-          `Where: ${i.location}.`,
+          `Where: ${markdownText(i.location)}.`,
           '',
-          `Remediation: ${i.remediation}.`,
+          `Remediation: ${markdownText(i.remediation)}.`,
           '',
         ])
       : ['None.', '']),
     '## Holdout',
     '',
-    record.holdout ? record.holdout.summary : 'No holdout is configured: the audit scored the same window the research selected on.',
+    record.holdout
+      ? markdownText(record.holdout.summary)
+      : 'No holdout is configured: the audit scored the same window the research selected on.',
     '',
     '## Equity curve (out of sample)',
     '',
