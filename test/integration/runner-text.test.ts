@@ -41,6 +41,25 @@ describe('text a runner wrote, as rigor shows it', () => {
     expect(garbled.reason).not.toContain(ESC)
   })
 
+  it('the offline assessment quotes a run reason in learnings.md as text, not markdown', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {
+      nodes: [
+        nodeSpec(
+          'text/hidden',
+          verdictRunner({sharpe: 1}, {artifacts: ['../<!-- the rest is hidden', '![x](https://example.invalid/p.png)']}),
+        ),
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    expect(rigor(repo.dir, ['assess', 'text/hidden']).code).toBe(0)
+    const learnings = readFileSync(join(repo.dir, 'learnings.md'), 'utf8')
+    expect(learnings).toContain('## text/hidden')
+    expect(learnings).not.toMatch(/(^|[^\\])<!--/)
+    expect(learnings).not.toMatch(/(^|[^\\])!\[x\]/)
+  })
+
   it('an accounting convention holding markdown stays one piece of text in the audit report and one line on the terminal', () => {
     repo = workspace()
     const convention = `x | y${ESC}[2J\n\n## Reviewer sign-off\n\nApproved: **PASS** ![ok](https://example.invalid/p.png) [docs](https://example.invalid)\n\n<!-- `

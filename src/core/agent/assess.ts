@@ -5,6 +5,7 @@ import type {Workspace} from '../state/workspace.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
 import {LEARNINGS_FILE} from './design.js'
 import {agentName, askWorkspaceAgent} from './workspace-agent.js'
+import {markdownText} from '../state/markdown-text.js'
 
 export interface AssessResult {
   node: string
@@ -55,7 +56,8 @@ export async function assessNode(
   } else {
     assessor = 'rigor:rules-of-thumb'
     const m = verdict.metrics
-    const notes: string[] = [`${verdict.status} (${verdict.reason ?? verdict.decided_by}).`]
+    // the reason may quote the runner (an artifact name it declared): as text, not markdown, in learnings.md
+    const notes: string[] = [`${verdict.status} (${markdownText(verdict.reason ?? verdict.decided_by)}).`]
     if (m.is_sharpe !== undefined && m.sharpe !== undefined && m.is_sharpe > 2 * Math.max(m.sharpe, 0.1))
       notes.push(`In-sample Sharpe ${m.is_sharpe.toFixed(2)} is far above out-of-sample ${m.sharpe.toFixed(2)}: likely overfit.`)
     if (m.sharpe_std !== undefined && m.sharpe_mean !== undefined && m.sharpe_std > Math.abs(m.sharpe_mean))
