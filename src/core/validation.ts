@@ -590,14 +590,16 @@ export function listedName(value: string): string {
 }
 
 /**
- * `text` with every control character (C0, DEL, C1) and Unicode line or
- * paragraph separator written as a JSON escape (\n, \u001b): text a runner
- * wrote can then neither start a line of its own nor send a terminal an escape
- * sequence (clear the screen, move the cursor, recolour), wherever it is shown.
- * Unlike printable, it is not cut short and leaves quotes as they are.
+ * `text` with every control character (C0, DEL, C1), Unicode line or
+ * paragraph separator and bidirectional override or isolate written as a JSON
+ * escape (\n, \u001b, \u202e): text a runner wrote can then neither start a
+ * line of its own, nor send a terminal an escape sequence (clear the screen,
+ * move the cursor, recolour), nor show its characters in another order than
+ * they are stored (a "FAIL" that reads "LIAF" turned around), wherever it is
+ * shown. Unlike printable, it is not cut short and leaves quotes as they are.
  */
 export function controlsEscaped(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
     // JSON has short escapes for C0 only; DEL, C1 and the separators get \uXXXX
     const json = JSON.stringify(c).slice(1, -1)
     return json.length > 1 ? json : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`

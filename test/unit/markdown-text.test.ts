@@ -6,6 +6,10 @@ describe('markdownText', () => {
     expect(markdownText('a\n# PASS\r\n\u001b[2J\u2028b\u009b')).toBe('a\\n# PASS\\r\\n\\u001b\\[2J\\u2028b\\u009b')
   })
 
+  it('writes bidirectional overrides and isolates as escapes: the text shows in the order it is stored', () => {
+    expect(markdownText('sharpe \u202eSSAP\u202c ok \u2066x\u2069')).toBe('sharpe \\u202eSSAP\\u202c ok \\u2066x\\u2069')
+  })
+
   it('escapes what opens HTML, a comment, a link, an image, code or emphasis', () => {
     expect(markdownText('<!-- x --> <img src=x> ![i](u) [l](u) `c` **b** ~~s~~ a\\b')).toBe(
       '\\<!-- x --> \\<img src=x> !\\[i\\](u) \\[l\\](u) \\`c\\` \\*\\*b\\*\\* \\~\\~s\\~\\~ a\\\\b',
