@@ -1,4 +1,4 @@
-import {existsSync} from 'node:fs'
+import {chmodSync, existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
@@ -36,6 +36,26 @@ describe('many machines, one git remote', () => {
     expect(json(rigor(fresh, ['status', '--json'])).by_status.proven_accepted).toBe(NODES)
     expect(existsSync(join(fresh, 'experiments/bulk/n0000/out/verdict.json'))).toBe(true)
     for (const dir of clones) expect(git(dir, 'status', '--porcelain')).toBe('')
+  })
+
+  // a hook (a branch protection, a read-only remote) refuses every push alike: retried as a lost race, it took 1000
+  // rounds of fetch and push, then blamed other writers
+  it('a remote that refuses the push is a failure at once that names the refusal and the fix, the remote untouched', () => {
+    const made = remoteWithClones(1, manyNodes(1, SH_OK))
+    root = made.root
+    const {bare, clones} = made
+    const hook = join(bare, 'hooks', 'pre-receive')
+    writeFileSync(hook, '#!/bin/sh\necho "this branch is protected" >&2\nexit 1\n')
+    chmodSync(hook, 0o755)
+    const before = git(bare, 'rev-parse', 'main')
+    const result = rigor(clones[0]!, ['claim', '--remote', 'origin', '--json'])
+    expect(result.code, result.stderr).toBe(1)
+    const {error} = json(result)
+    expect(error.type).toBe('GitFailedError')
+    expect(error.message).toContain('pre-receive hook declined')
+    expect(error.message).toContain('this branch is protected')
+    expect(error.fix).toContain('git push origin main')
+    expect(git(bare, 'rev-parse', 'main')).toBe(before)
   })
 
   it('an unknown remote is a usage error with the fix', () => {

@@ -7,6 +7,15 @@ const TRANSPORT_DROPPED =
   /remote end hung up|could not read from remote repository|early EOF|died of signal|connection (reset|closed)|unexpected disconnect|bad pack header/i
 
 /**
+ * The reasons of a rejected push that mean another writer moved the branch (or holds its lock) first: the lease
+ * or the fast-forward check failed, or the remote's ref transaction found the ref elsewhere than expected.
+ */
+const LOST_RACE = /stale info|fetch first|non-fast-forward|failed to update ref|failed to lock|cannot lock ref|incorrect old value/i
+
+/** What git's stderr says when the remote's files may not be written: no retry changes that. */
+const NOT_ALLOWED = /permission denied|read-only file system|insufficient permission/i
+
+/**
  * Whether git's stderr says the other end of a transfer went away: before it answered, or (`unexpected disconnect
  * while reading sideband packet`, `bad pack header`) in the middle of the pack, as when Slurm's scancel kills a
  * remote-by-path's upload-pack while it sends.
@@ -75,6 +84,17 @@ export class RemoteLink {
       if (result.exitCode === 0) {
         await this.repo.compareAndSwapRef(this.trackingRef, commit, expected).catch(() => {})
         return
+      }
+      // `--porcelain` gives the branch's outcome as `!\t<src>:<dst>\t[rejected] (<reason>)`, or `[remote rejected]`
+      // when the remote refused it: only a branch that moved (or was being moved) is a lost race; a hook, a branch
+      // protection or a remote rigor may not write refuses every retry, and is said at once
+      const refused = /^!\t[^\t]*\t\[(?:remote )?rejected\] \((.*)\)$/m.exec(result.stdout)
+      if (refused) {
+        if (LOST_RACE.test(refused[1]!) && !NOT_ALLOWED.test(result.stderr)) throw new RefConflictError(this.trackingRef)
+        throw new GitFailedError(
+          `${this.remote} refused the push to ${this.branch} (${refused[1]}): ${result.stderr.trim()}`,
+          `let this clone push to ${this.branch} on ${this.remote}: its permissions, a pre-receive hook or a branch protection refuse it (try git push ${this.remote} ${this.branch})`,
+        )
       }
       const text = `${result.stdout}\n${result.stderr}`
       if (/rejected|stale info|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(text))
