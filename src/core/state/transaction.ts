@@ -28,6 +28,8 @@ export interface TransactionHost {
   /** true when the state lives on a remote: lost races cost a fetch, so back off longer */
   readonly distributed: boolean
   afterCommit(commit: string): void
+  /** optional: take the config committed at the tip about to be planned on (see Workspace.followConfig) */
+  followConfig?(snap: Snapshot): Promise<void>
   /** optional: documents the landed commit wrote, with their files (see PlannedChange.documents) */
   rememberDocuments?(files: Map<string, FileChange>, documents: Map<string, unknown>): void
   /** optional: serialise writers of one machine (see CommitLock) */
@@ -122,6 +124,8 @@ async function landBatch(host: TransactionHost, live: Set<BatchedChange<unknown>
       const tip = await host.readTip()
       let head = tip
       let snap = await host.snapshot(tip)
+      // plans judge by the config of the tip they build on: someone may have committed a new rigor.yaml since
+      await host.followConfig?.(snap)
       const decided: Array<{change: BatchedChange<unknown>; outcome: CommitOutcome<unknown>}> = []
       const order = [...live]
       for (const [i, change] of order.entries()) {

@@ -8,10 +8,12 @@ import {RemoteLink} from '../git/remote.js'
 import type {ConfigFile} from '../schemas/index.js'
 import {Repo} from '../git/repo.js'
 import type {CommitSigner} from '../git/signing.js'
+import {treeEntryAt} from '../git/tree-walk.js'
 import {WorktreeSync} from '../git/worktree-sync.js'
 import {CONFIG_FILE} from './layout.js'
 import {resolveStateBranch} from './state-branch.js'
-import {configCache} from './config-cache.js'
+import {configCache, type ConfigCache} from './config-cache.js'
+import {utf8Text} from './documents.js'
 import {StateStore, type Snapshot} from './store.js'
 import {commitBatch, type BatchedChange, type CommitOutcome, type Plan, type TransactionHost} from './transaction.js'
 
@@ -57,13 +59,24 @@ export class Workspace implements TransactionHost {
     this.onWarning(message)
   }
 
+  /** the config of the newest tip a transaction planned on (see followConfig), and the id of its rigor.yaml blob */
+  private tipConfig: {config: ConfigFile; blob: string | undefined}
+
+  /** The committed rigor.yaml of the state's tip: what judges the next change, however long this process runs. */
+  get config(): ConfigFile {
+    return this.tipConfig.config
+  }
+
   private constructor(
     readonly repo: Repo,
-    readonly config: ConfigFile,
+    config: ConfigFile,
+    configText: string | undefined,
     readonly stateRef: string,
     startTip: string | undefined,
+    private readonly configs: ConfigCache,
     readonly remote?: RemoteLink,
   ) {
+    this.tipConfig = {config, blob: configText === undefined ? undefined : objectId('blob', Buffer.from(configText), repo.format)}
     // beside refs/ in the shared git dir: every worktree and process of this repository sees it
     this.commitLock = new CommitLock(join(repo.paths.commonDir, 'rigor-commit.lock'))
     this.store = new StateStore(repo)
@@ -86,7 +99,15 @@ export class Workspace implements TransactionHost {
         remote: remoteName ? (branch) => new RemoteLink(repo, remoteName, branch) : undefined,
         cache,
       })
-      const ws = new Workspace(repo, state.config, state.stateRef, await repo.readRef(state.stateRef), state.remote)
+      const ws = new Workspace(
+        repo,
+        state.config,
+        state.configText,
+        state.stateRef,
+        await repo.readRef(state.stateRef),
+        cache,
+        state.remote,
+      )
       if (!state.configCached) {
         // a config read for the first time has its conditions compiled now, so that a bad one fails first;
         // one the cache knows passed that check before (conditions.ts compiles them when first asked)
@@ -101,6 +122,27 @@ export class Workspace implements TransactionHost {
       await repo.close()
       throw err
     }
+  }
+
+  /**
+   * Takes the config of the tip a transaction is about to plan on, when its rigor.yaml is not the one this process
+   * read: a worker that runs for hours (`work --follow`, a long queue) judges, claims and leases by the config
+   * committed since, not by the one it started with. A new config that fails its checks fails the change (exit 2),
+   * as it fails a command that starts on it; a tip without rigor.yaml keeps the last one.
+   */
+  async followConfig(snap: Snapshot): Promise<void> {
+    if (!snap.tree || this.tipConfig.blob === undefined) return
+    const blob = await treeEntryAt(this.repo, snap.tree, CONFIG_FILE)
+    if (blob === undefined || blob === this.tipConfig.blob) return
+    const text = utf8Text((await this.repo.readFileAt(snap.tree, CONFIG_FILE))!, CONFIG_FILE)
+    let config = await this.configs.lookup(text)
+    if (!config) {
+      const [{parseConfig}, {configConditions}] = await Promise.all([import('./config.js'), import('./conditions.js')])
+      config = parseConfig(text, CONFIG_FILE)
+      configConditions(config, CONFIG_FILE)
+      await this.configs.remember(text, config)
+    }
+    this.tipConfig = {config, blob}
   }
 
   /** See WorktreeSync.repairOwnIndex: what `rigor verify` uses to mend an index left behind. */
