@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -131,4 +131,23 @@ describe('runConfiguredCommand', {timeout: SLOW}, () => {
       for (const pid of readPids(pidFile)) await waitFor(`pid ${pid} gone`, () => !alive(pid))
     },
   )
+
+  it('under a handler of its own (withAbort), a first SIGINT leaves the command running and the handler leaving ends it', async () => {
+    const module = pathToFileURL(resolve(__dirname, '../../dist/core/configured-command.js')).href
+    // as withAbort does: the first signal is the command's to handle, the second leaves at once
+    const script = `const {appendFileSync} = await import('node:fs')
+      let seen = 0
+      process.on('SIGINT', () => (++seen === 2 ? process.exit(130) : appendFileSync(process.argv[1] + '.first', 'x')))
+      const {runConfiguredCommand} = await import(${JSON.stringify(module)})
+      runConfiguredCommand({argv: ['sh', '-c', 'sleep 300 & echo $! >> "$1"; echo $$ >> "$1"; wait', 'c', process.argv[1]], cwd: '/', timeoutMs: 600000})`
+    const host = spawn(process.execPath, ['--input-type=module', '-e', script, pidFile], {stdio: 'ignore'})
+    const exited = new Promise<number | null>((done) => host.on('exit', (code) => done(code)))
+    await waitFor('the command started', () => readPids(pidFile).length === 2)
+    host.kill('SIGINT')
+    await waitFor('the first SIGINT handled', () => existsSync(`${pidFile}.first`))
+    for (const pid of readPids(pidFile)) expect(alive(pid)).toBe(true)
+    host.kill('SIGINT')
+    expect(await exited).toBe(130)
+    for (const pid of readPids(pidFile)) await waitFor(`pid ${pid} gone`, () => !alive(pid))
+  })
 })
