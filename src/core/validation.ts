@@ -609,5 +609,6 @@ export function controlsEscaped(text: string): string {
 /** A value as it can be shown in one line of an error message. */
 export function printable(value: string): string {
   const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)
-  return shown.slice(1, -1)
+  // JSON escapes C0 only: DEL, C1, the line separators and bidirectional overrides too, as controlsEscaped does
+  return controlsEscaped(shown.slice(1, -1))
 }

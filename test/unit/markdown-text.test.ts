@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
 import {markdownCell, markdownText} from '../../src/core/state/markdown-text.js'
+import {printable} from '../../src/core/validation.js'
 
 describe('markdownText', () => {
   it('writes line breaks and escape sequences as escapes, so no line of its own can start', () => {
@@ -30,5 +31,11 @@ describe('markdownText', () => {
 
   it('markdownCell also escapes the pipe that would end a table cell', () => {
     expect(markdownCell('a | b')).toBe('a \\| b')
+  })
+})
+
+describe('printable', () => {
+  it('shows a value on one line with every control, separator and direction override escaped', () => {
+    expect(printable('a\n\u001b[2J\u009b\u2028\u202eb"')).toBe('a\\n\\u001b[2J\\u009b\\u2028\\u202eb\\"')
   })
 })
