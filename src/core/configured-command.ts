@@ -9,8 +9,9 @@
  * `sh -c 'server & echo ok'` kept a deploy waiting as long as the server ran,
  * and then reported a timeout). A timeout or a cancel asks the command and its
  * children to stop (SIGTERM) and kills what is left after a grace period, and
- * so does a SIGINT or SIGTERM on rigor. Linux finds the children through /proc; elsewhere only the command itself
- * is stopped.
+ * so does a SIGINT or SIGTERM on rigor. The command leads a process group of
+ * its own; Linux also finds, through /proc, the children that left it; elsewhere
+ * only the group is stopped.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
