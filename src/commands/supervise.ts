@@ -7,6 +7,7 @@ import {withWorkspace, workerName} from '../cli/workspace.js'
 import {withAbort} from '../cli/signals.js'
 import {removeStaleTempObjects} from '../core/git/temp-objects.js'
 import {removeStaleScratch} from '../core/state/scratch-dirs.js'
+import {describeRemovedCopies, pruneKeptCopies} from '../core/state/kept-copies.js'
 import type {LeftoverReport} from '../core/dag/run-records.js'
 import {cleanLeftovers, healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/dag/supervise.js'
 import {policies} from '../core/flows/policies.js'
@@ -27,6 +28,7 @@ export default class Supervise extends WorkspaceCommand {
     runs: LeftoverReport
     removed_temp_objects: string[]
     removed_scratch: string[]
+    removed_copies: string[]
   }> {
     const {flags} = await this.parse(Supervise)
     const by = workerName(flags.by, '--by')
@@ -43,6 +45,9 @@ export default class Supervise extends WorkspaceCommand {
           this.say(
             `removed ${removedScratch.length} director${removedScratch.length === 1 ? 'y' : 'ies'} of killed commands from .git/rigor: ${removedScratch.join(', ')}`,
           )
+        const removedCopies = pruneKeptCopies(ws.repo.paths.commonDir)
+        const copies = describeRemovedCopies(removedCopies)
+        if (copies) this.say(copies)
         this.say(
           `re-queued ${supervised.requeued.length}, expired ${supervised.expired.length}, blocked ${supervised.blocked.length}; ` +
             `running ${health.running}, pending ${health.pending}, stuck ${health.stuck.length}, corrupt ${health.corrupt.length}, ` +
@@ -52,7 +57,7 @@ export default class Supervise extends WorkspaceCommand {
         for (const c of health.corrupt) this.say(`  corrupt: ${c.file}: ${c.message}`)
         for (const k of runs.killed) this.say(`  killed leftover run ${k.run}${k.node ? ` of ${k.node}` : ''}: pids ${k.pids.join(' ')}`)
         if (runs.removed.length) this.say(`  removed ${runs.removed.length} stale run director${runs.removed.length === 1 ? 'y' : 'ies'}`)
-        return {health, supervised, runs, removed_temp_objects: removed, removed_scratch: removedScratch}
+        return {health, supervised, runs, removed_temp_objects: removed, removed_scratch: removedScratch, removed_copies: removedCopies}
       })
     if (flags.once) return pass()
     return withAbort(async ({signal}) => {

@@ -105,6 +105,7 @@ const VerifyReport = strict({
   index: strict({behind: z.array(z.string()), repaired: z.number().int().nonnegative(), kept: z.array(z.string())}).nullable(),
   removed_temp_objects: z.array(z.string()),
   removed_scratch: z.array(z.string()),
+  removed_copies: z.array(z.string()),
   stale: z.array(strict({id: z.string(), why: z.string()})),
   hand_changes: z.array(
     strict({path: z.string(), commit, change: z.enum(['added', 'removed', 'changed']), rigor_commit: commit.nullable()}),
@@ -276,6 +277,7 @@ export const SuperviseResult = strict({
   }),
   removed_temp_objects: z.array(z.string()),
   removed_scratch: z.array(z.string()),
+  removed_copies: z.array(z.string()),
 })
 
 export const InitResult = strict({
@@ -316,6 +318,7 @@ export const CycleResult = strict({
   id: z.string(),
   resumed: z.boolean(),
   released: z.array(z.string()),
+  removed_copies: z.array(z.string()),
   outcome: z.enum(['succeeded', 'failed', 'stopped', 'cancelled', 'interrupted']),
   steps: z.array(CycleStep),
   cost_usd: z.number(),

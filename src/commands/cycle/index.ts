@@ -1,4 +1,5 @@
 import {Flags} from '@oclif/core'
+import {describeRemovedCopies} from '../../core/state/kept-copies.js'
 import {WorkspaceCommand} from '../../cli/base.js'
 import {cycleSummary} from '../../cli/cycle-summary.js'
 import {numberFlag} from '../../cli/flags.js'
@@ -70,6 +71,8 @@ export default class Cycle extends WorkspaceCommand {
         )
         await progress?.done()
         if (result.released.length) this.say(`put back ${result.released.length} node(s) a crashed or cancelled cycle held`)
+        const copies = describeRemovedCopies(result.removed_copies)
+        if (copies) this.say(copies)
         const code = cycleExitCode(result.outcome)
         if (code !== 0) process.exitCode = code
         this.say(cycleSummary(result, code))

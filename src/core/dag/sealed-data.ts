@@ -16,10 +16,11 @@
  * bound back.
  */
 import {lstatSync, readdirSync, realpathSync} from 'node:fs'
-import {extname, join, posix, resolve} from 'node:path'
+import {basename, extname, join, posix, resolve} from 'node:path'
 import {dataFilesDir, isFileMode} from '../state/data-files.js'
 import {alteredCutTag, cutDataFile, dataCutName, type TableAlteration, type TableCache} from '../state/data-cuts.js'
 import {holdoutCut} from '../state/holdout.js'
+import {reuseKeptCopy} from '../state/kept-copies.js'
 import {InputError} from '../errors.js'
 import {TREE_MODE, type TreeEntry} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
@@ -176,8 +177,10 @@ export async function sealedDataOverlays(
       const entry = committed.get(name)
       let source = EMPTY
       if (entry && isFileMode(entry.mode)) {
-        const known = dataCutName(entry.oid, tag, extname(name))
-        source = cutsOnDisk.has(known) ? join(deps.cutsDir, known) : await cutOrEmpty(deps, entry.oid, posix.join(dir, name))
+        const known = join(deps.cutsDir, dataCutName(entry.oid, tag, extname(name)))
+        // a cut bound on its own is used: its time refreshed (kept-copies.ts); a view holds its cuts' links itself
+        const kept = cutsOnDisk.has(basename(known)) && (mayBeView || reuseKeptCopy(known, 'file'))
+        source = kept ? known : await cutOrEmpty(deps, entry.oid, posix.join(dir, name))
       }
       // one that cannot be cut (not on the branch as a file, no dates): with a holdout, hidden rather than shown whole;
       // the node that declares it reports why

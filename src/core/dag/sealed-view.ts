@@ -6,7 +6,8 @@
  * original is bound back onto, or, for a symbolic link, the same link. One
  * bind for the directory and one per other entry, instead of one per sealed
  * file. Views are kept by what they hold (.git/rigor/views/<key>), made once
- * and shared by every run that needs the same one.
+ * and shared by every run that needs the same one; removed once unused for two
+ * weeks (kept-copies.ts).
  */
 import {createHash} from 'node:crypto'
 import {
@@ -23,6 +24,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import {join} from 'node:path'
+import {reuseKeptCopy} from '../state/kept-copies.js'
 import type {Overlay} from './sandbox.js'
 
 /** What a file that cannot be cut shows: nothing. */
@@ -47,7 +49,7 @@ export function directoryView(dir: string, cuts: ReadonlyMap<string, string>, vi
     else if (entry.isFile()) entries.push({name, kind: 'file'})
   }
   const view = join(viewsDir, createHash('sha256').update(JSON.stringify(entries)).digest('hex').slice(0, 32))
-  if (!existsSync(view)) makeView(view, entries)
+  if (!reuseKeptCopy(view, 'dir')) makeView(view, entries)
   const backs = entries.filter((e) => e.kind === 'file' || e.kind === 'dir')
   return [{source: view, target: dir}, ...backs.map((e) => ({source: join(dir, e.name), target: join(dir, e.name)}))]
 }

@@ -33,6 +33,7 @@ import type {WorkSummary} from './worker.js'
 import {observeStep} from './cycle-step.js'
 import {ATTR} from '../telemetry/telemetry.js'
 import {notify} from './notify.js'
+import {pruneKeptCopies} from '../state/kept-copies.js'
 
 export type {CycleOptions, CycleStepEvent} from './cycle-steps.js'
 
@@ -47,6 +48,8 @@ export interface CycleResult {
   resumed: boolean
   /** nodes a crashed earlier run of the cycle held, put back before working (and on cancel, any it still held) */
   released: string[]
+  /** copies under .git/rigor unused for two weeks, removed as the cycle started (kept-copies.ts): a daily cycle keeps them bounded */
+  removed_copies: string[]
   /** interrupted: stopped by SIGINT/SIGTERM; the next `rigor cycle` resumes it */
   outcome: Exclude<CycleOutcome, 'running'> | 'interrupted'
   steps: Array<Omit<CycleStepRecord, 'result' | 'done_nodes'>>
@@ -76,6 +79,7 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
   const {record, resumed} = await startOrResume(files, config, worker)
   const save = () => writeCycleRecord(files.current, record)
   const released = resumed ? await releaseHeld(ws, worker, () => true, 'of a crashed cycle') : []
+  const removedCopies = pruneKeptCopies(ws.repo.paths.commonDir)
   opts.telemetry?.set({[ATTR.cycleId]: record.id, 'rigor.cycle.resumed': resumed})
   for (const step of record.steps) {
     if (ENDED.includes(step.status)) {
@@ -96,10 +100,10 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
   }
   if (opts.signal?.aborted) {
     const request = await readCancelRequest(files)
-    if (request?.id !== record.id) return resultOf(record, 'interrupted', resumed, released)
+    if (request?.id !== record.id) return resultOf(record, 'interrupted', resumed, released, removedCopies)
     released.push(...(await releaseHeld(ws, worker, () => true, 'of a cancelled cycle')))
     await finishCancelled(files, record)
-    return resultOf(record, 'cancelled', resumed, released)
+    return resultOf(record, 'cancelled', resumed, released, removedCopies)
   }
   record.outcome = record.steps.some((s) => s.status === 'failed')
     ? 'failed'
@@ -108,7 +112,7 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
       : 'succeeded'
   record.finished_at = nowIso()
   await archiveCycle(files, record)
-  return resultOf(record, record.outcome, resumed, released)
+  return resultOf(record, record.outcome, resumed, released, removedCopies)
 }
 
 /** Under the checkout's cycle lock: refuses while another cycle runs here, else resumes the one a crash left or starts one. */
@@ -235,11 +239,18 @@ export async function finishCancelled(files: CycleFiles, record: CycleRecord): P
   await rm(files.cancel, {force: true})
 }
 
-function resultOf(record: CycleRecord, outcome: CycleResult['outcome'], resumed: boolean, released: string[]): CycleResult {
+function resultOf(
+  record: CycleRecord,
+  outcome: CycleResult['outcome'],
+  resumed: boolean,
+  released: string[],
+  removedCopies: string[],
+): CycleResult {
   const result: CycleResult = {
     id: record.id,
     resumed,
     released,
+    removed_copies: removedCopies,
     outcome,
     steps: record.steps.map(({result: _result, done_nodes: _done, ...step}) => step),
     cost_usd: record.cost_usd,

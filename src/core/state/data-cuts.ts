@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import {holdoutStart, priceTableText, readDatedTable, truncatePriceTable, type DatedTable, type HoldoutCut} from '../data/price-file.js'
 import {MissingObjectError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
-import {isRegularFile} from './data-files.js'
+import {reuseKeptCopy} from './kept-copies.js'
 
 /** The rows of `table` before the earliest of `cuts` (each cut keeps a prefix, so together they keep the shortest). */
 export function cutTable(table: DatedTable, cuts: readonly HoldoutCut[]): DatedTable {
@@ -127,7 +127,7 @@ export async function cutDataFile(
   opts: {suffix: string; dir: string; tables?: TableCache; alter?: TableAlteration},
 ): Promise<string> {
   const file = join(opts.dir, dataCutName(oid, alteredCutTag(cuts, opts.alter), opts.suffix))
-  if (isRegularFile(file)) return file
+  if (reuseKeptCopy(file, 'file')) return file
   const read = () => readCommittedTable(repo, oid, dataPath)
   const reading = opts.tables ? opts.tables.take(oid, read) : read()
   // awaited before anything else: a file that cannot be read rejects, and must not do so with no one waiting

@@ -1,7 +1,7 @@
-import {statSync} from 'node:fs'
 import {chmod, mkdir, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {InputError, MissingObjectError} from '../errors.js'
+import {reuseKeptCopy} from './kept-copies.js'
 import {FILE_MODE} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
@@ -57,11 +57,12 @@ export const dataFilesDir = (repo: Repo): string => join(repo.paths.commonDir, '
  * The committed bytes of a data file as a read-only file on disk, written once
  * per blob into .git/rigor/data/ (content-addressed, so every run and audit of
  * the same data shares it and no run can change what the next one reads).
+ * Removed once unused for two weeks (kept-copies.ts).
  */
 export async function materialiseBlob(repo: Repo, oid: string, suffix = ''): Promise<string> {
   const dir = dataFilesDir(repo)
   const file = join(dir, `${oid}${suffix}`)
-  if (isRegularFile(file)) return file
+  if (reuseKeptCopy(file, 'file')) return file
   const blob = await repo.cat.read(oid)
   if (blob?.type !== 'blob') throw new MissingObjectError(`blob ${oid}`)
   await mkdir(dir, {recursive: true})
@@ -70,13 +71,4 @@ export async function materialiseBlob(repo: Repo, oid: string, suffix = ''): Pro
   await chmod(tmp, 0o444)
   await rename(tmp, file)
   return file
-}
-
-/** Whether `path` is a regular file (following links); false for anything that cannot be looked at. Synchronous: a few microseconds, against tens through the thread pool. */
-export function isRegularFile(path: string): boolean {
-  try {
-    return statSync(path).isFile()
-  } catch {
-    return false
-  }
 }

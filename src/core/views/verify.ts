@@ -11,6 +11,7 @@ import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import type {NodeRecord} from '../state/store.js'
 import {removeStaleTempObjects} from '../git/temp-objects.js'
 import {removeStaleScratch} from '../state/scratch-dirs.js'
+import {pruneKeptCopies} from '../state/kept-copies.js'
 import {staleNodes} from '../dag/inputs.js'
 import type {Workspace} from '../state/workspace.js'
 import {handChanges, type HandChange} from './hand-changes.js'
@@ -34,6 +35,8 @@ export interface VerifyReport {
   removed_temp_objects: string[]
   /** private directories of commands killed before they ended (.git/rigor/audit, paper, deploy), removed: `<kind>/<name>` */
   removed_scratch: string[]
+  /** copies of data files, cuts, views and inputs unused for two weeks, removed from .git/rigor: `<dir>/<name>` (kept-copies.ts) */
+  removed_copies: string[]
   /** finished nodes whose inputs changed upstream since they ran: their verdicts stand, but describe older bytes */
   stale: Array<{id: string; why: string}>
   /** state files a commit not made by rigor changed, still so at the tip (a plain commit of a stale index reverts verdicts) */
@@ -99,6 +102,7 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
   }
   const removed = await removeStaleTempObjects(join(ws.repo.paths.commonDir, 'objects'))
   const removedScratch = await removeStaleScratch(ws.repo.paths.commonDir)
+  const removedCopies = pruneKeptCopies(ws.repo.paths.commonDir)
   const stale = [...(await staleNodes(ws, snap))].map(([id, inputs]) => ({
     id,
     why: inputs.map((i) => `input ${i.as}: ${i.why}`).join('; '),
@@ -112,6 +116,7 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     index,
     removed_temp_objects: removed,
     removed_scratch: removedScratch,
+    removed_copies: removedCopies,
     stale,
     hand_changes: hand,
   }
