@@ -20,7 +20,7 @@ const kept = (kind: string): string[] => {
     return []
   }
 }
-/** Every kept copy made older than two weeks, as if the workspace had been left alone that long. */
+/** Every kept copy made older than four weeks, as if the workspace had been left alone that long. */
 function ageAll(days: number): void {
   const when = Date.now() / 1000 - days * DAY_S
   for (const kind of ['data', 'views']) for (const name of kept(kind)) utimesSync(join(repo.dir, '.git', 'rigor', kind, name), when, when)
@@ -45,7 +45,7 @@ function seedAndWork(spec: unknown[], name: string): void {
 const SEE = [process.execPath, '-e', "require('fs').writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"sharpe\":1}}')"]
 
 describe('copies kept under .git/rigor', () => {
-  it('are refreshed by each use and removed by verify and cycle once unused for two weeks; a removed copy is made again', () => {
+  it('are refreshed by each use and removed by verify and cycle once unused for four weeks; a removed copy is made again', () => {
     repo = workspace()
     mkdirSync(join(repo.dir, 'd'))
     const config = {
@@ -68,7 +68,7 @@ describe('copies kept under .git/rigor', () => {
 
     // the last file changes: its old cut and the view that held it are used no more
     commitPrices(50, FILES - 1)
-    ageAll(15)
+    ageAll(29)
     seedAndWork(nodes('2'), 'two.yaml')
     const used = kept('data').filter((n) => youngerThanADay('data', n))
     // the runs of round 2 refreshed the cuts they reused and made the new file's
@@ -87,9 +87,9 @@ describe('copies kept under .git/rigor', () => {
     expect(kept('data').sort()).toEqual([...used].sort())
     expect(kept('views')).toEqual(usedViews)
     // in words too
-    ageAll(15)
+    ageAll(29)
     const said = rigor(repo.dir, ['verify'])
-    expect(said.stdout).toMatch(/removed \d+ cop(y|ies) unused for two weeks from \.git\/rigor/)
+    expect(said.stdout).toMatch(/removed \d+ cop(y|ies) unused for four weeks from \.git\/rigor/)
     expect(kept('data')).toEqual([])
     expect(kept('views')).toEqual([])
 
@@ -102,7 +102,7 @@ describe('copies kept under .git/rigor', () => {
     expect(kept('data').length).toBeGreaterThanOrEqual(FILES)
     expect(kept('views')).toHaveLength(1)
     const before = [...kept('data').map((n) => `data/${n}`), ...kept('views').map((n) => `views/${n}`)]
-    ageAll(15)
+    ageAll(29)
     const again = rigor(repo.dir, ['cycle', '--json'])
     expect(again.code, again.stderr).toBe(0)
     expect([...json(again).removed_copies].sort()).toEqual(before.sort())

@@ -2,6 +2,7 @@ import {chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimes
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {MAX_DURATION_MS} from '../../src/core/validation.js'
 import {describeRemovedCopies, pruneKeptCopies, reuseKeptCopy, UNUSED_COPY_MAX_AGE_MS} from '../../src/core/state/kept-copies.js'
 
 const DAY = 24 * 3600_000
@@ -47,17 +48,17 @@ describe('reuseKeptCopy', () => {
 })
 
 describe('pruneKeptCopies', () => {
-  it('removes copies, views and inputs unused for two weeks, writers leftovers after a day, and keeps the rest', () => {
-    copy('data', 'old.csv', 15)
-    copy('data', 'young.csv', 13)
+  it('removes copies, views and inputs unused for four weeks, writers leftovers after a day, and keeps the rest', () => {
+    copy('data', 'old.csv', 29)
+    copy('data', 'young.csv', 27)
     copy('data', 'young.csv.123.abc.tmp', 2)
     copy('data', 'fresh.csv.123.abd.tmp', 0.5)
     const view = join(common, 'rigor', 'views', 'v1')
     mkdirSync(view, {recursive: true})
     writeFileSync(join(view, 'p.csv'), 'x', {mode: 0o444})
     chmodSync(join(view, 'p.csv'), 0o444)
-    age(view, 15)
-    copy('inputs', 'k1', 30)
+    age(view, 29)
+    copy('inputs', 'k1', 40)
     // a directory rigor does not prune is not looked at
     copy('cache', 'state-v1.json', 100)
     expect(pruneKeptCopies(common)).toEqual(['data/old.csv', 'data/young.csv.123.abc.tmp', 'views/v1', 'inputs/k1'])
@@ -66,6 +67,10 @@ describe('pruneKeptCopies', () => {
     expect(readdirSync(join(common, 'rigor', 'cache'))).toEqual(['state-v1.json'])
     // nothing left to do a second time
     expect(pruneKeptCopies(common)).toEqual([])
+  })
+
+  it('keeps a copy longer than any run may last, so none is removed under a run still reading it', () => {
+    expect(UNUSED_COPY_MAX_AGE_MS).toBeGreaterThan(MAX_DURATION_MS)
   })
 
   it('takes the age it is given, and a workspace without copies has nothing to remove', () => {
@@ -81,10 +86,10 @@ describe('pruneKeptCopies', () => {
 describe('describeRemovedCopies', () => {
   it('says nothing for nothing, and names at most five', () => {
     expect(describeRemovedCopies([])).toBeUndefined()
-    expect(describeRemovedCopies(['data/a.csv'])).toBe('removed 1 copy unused for two weeks from .git/rigor: data/a.csv')
+    expect(describeRemovedCopies(['data/a.csv'])).toBe('removed 1 copy unused for four weeks from .git/rigor: data/a.csv')
     const many = Array.from({length: 7}, (_, i) => `data/${i}.csv`)
     expect(describeRemovedCopies(many)).toBe(
-      'removed 7 copies unused for two weeks from .git/rigor: data/0.csv, data/1.csv, data/2.csv, data/3.csv, data/4.csv and 2 more',
+      'removed 7 copies unused for four weeks from .git/rigor: data/0.csv, data/1.csv, data/2.csv, data/3.csv, data/4.csv and 2 more',
     )
   })
 })

@@ -6,7 +6,7 @@
  * original is bound back onto, or, for a symbolic link, the same link. One
  * bind for the directory and one per other entry, instead of one per sealed
  * file. Views are kept by what they hold (.git/rigor/views/<key>), made once
- * and shared by every run that needs the same one; removed once unused for two
+ * and shared by every run that needs the same one; removed once unused for four
  * weeks (kept-copies.ts).
  */
 import {createHash} from 'node:crypto'

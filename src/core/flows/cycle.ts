@@ -48,7 +48,7 @@ export interface CycleResult {
   resumed: boolean
   /** nodes a crashed earlier run of the cycle held, put back before working (and on cancel, any it still held) */
   released: string[]
-  /** copies under .git/rigor unused for two weeks, removed as the cycle started (kept-copies.ts): a daily cycle keeps them bounded */
+  /** copies under .git/rigor unused for four weeks, removed as the cycle started (kept-copies.ts): a daily cycle keeps them bounded */
   removed_copies: string[]
   /** interrupted: stopped by SIGINT/SIGTERM; the next `rigor cycle` resumes it */
   outcome: Exclude<CycleOutcome, 'running'> | 'interrupted'

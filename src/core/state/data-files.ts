@@ -57,7 +57,7 @@ export const dataFilesDir = (repo: Repo): string => join(repo.paths.commonDir, '
  * The committed bytes of a data file as a read-only file on disk, written once
  * per blob into .git/rigor/data/ (content-addressed, so every run and audit of
  * the same data shares it and no run can change what the next one reads).
- * Removed once unused for two weeks (kept-copies.ts).
+ * Removed once unused for four weeks (kept-copies.ts).
  */
 export async function materialiseBlob(repo: Repo, oid: string, suffix = ''): Promise<string> {
   const dir = dataFilesDir(repo)

@@ -8,10 +8,11 @@
  *
  * Each use refreshes a copy's time, at most once an hour (a `stat` its user
  * made anyway, and a `utimes` when the time is old), and `verify`, `supervise`
- * and `cycle` remove the copies unused for two weeks, git's own
- * `gc.pruneExpire`. A copy is a cache: one removed is made again from git when
+ * and `cycle` remove the copies unused for four weeks: longer than any run may
+ * last (a run's timeout is at most 24 days), so no run that took a copy up is
+ * still reading it. A copy is a cache: one removed is made again from git when
  * a run needs it. One that a run takes up in the very instant it is removed
- * after two weeks unused is the one race left: the pruner renames it aside,
+ * after four weeks unused is the one race left: the pruner renames it aside,
  * looks at its time again and puts it back if it was refreshed; the run that
  * still loses fails to start, and nothing it would have recorded is wrong.
  */
@@ -22,8 +23,8 @@ import {join} from 'node:path'
 export const KEPT_COPY_DIRS = ['data', 'views', 'inputs'] as const
 
 const HOUR_MS = 3600_000
-/** A copy unused this long is removed (git prunes unreachable objects after two weeks too). */
-export const UNUSED_COPY_MAX_AGE_MS = 14 * 24 * HOUR_MS
+/** A copy unused this long is removed: beyond the longest timeout a run may have (24 days, validation.ts). */
+export const UNUSED_COPY_MAX_AGE_MS = 28 * 24 * HOUR_MS
 /** A writer's temporary file (`.tmp`) this old belongs to a process that died before renaming it. */
 const TEMP_COPY_MAX_AGE_MS = 24 * HOUR_MS
 /** A use refreshes a copy's time only when it is older than this: most uses cost no write. */
@@ -55,11 +56,11 @@ export function reuseKeptCopy(path: string, kind: 'file' | 'dir', now = Date.now
 
 export interface PruneOptions {
   now?: number
-  /** unused longer than this is removed (default two weeks) */
+  /** unused longer than this is removed (default four weeks) */
   maxUnusedMs?: number
 }
 
-/** Removes the kept copies unused for two weeks (and writers' leftovers a day old); returns them as `<dir>/<name>`. */
+/** Removes the kept copies unused for four weeks (and writers' leftovers a day old); returns them as `<dir>/<name>`. */
 export function pruneKeptCopies(commonDir: string, opts: PruneOptions = {}): string[] {
   const now = opts.now ?? Date.now()
   const maxUnused = opts.maxUnusedMs ?? UNUSED_COPY_MAX_AGE_MS
@@ -115,5 +116,5 @@ export function describeRemovedCopies(removed: readonly string[]): string | unde
   if (removed.length === 0) return undefined
   const shown = removed.slice(0, 5).join(', ')
   const more = removed.length > 5 ? ` and ${removed.length - 5} more` : ''
-  return `removed ${removed.length} cop${removed.length === 1 ? 'y' : 'ies'} unused for two weeks from .git/rigor: ${shown}${more}`
+  return `removed ${removed.length} cop${removed.length === 1 ? 'y' : 'ies'} unused for four weeks from .git/rigor: ${shown}${more}`
 }

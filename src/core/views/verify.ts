@@ -35,7 +35,7 @@ export interface VerifyReport {
   removed_temp_objects: string[]
   /** private directories of commands killed before they ended (.git/rigor/audit, paper, deploy), removed: `<kind>/<name>` */
   removed_scratch: string[]
-  /** copies of data files, cuts, views and inputs unused for two weeks, removed from .git/rigor: `<dir>/<name>` (kept-copies.ts) */
+  /** copies of data files, cuts, views and inputs unused for four weeks, removed from .git/rigor: `<dir>/<name>` (kept-copies.ts) */
   removed_copies: string[]
   /** finished nodes whose inputs changed upstream since they ran: their verdicts stand, but describe older bytes */
   stale: Array<{id: string; why: string}>
