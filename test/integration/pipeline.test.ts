@@ -87,6 +87,49 @@ describe('stage inputs', () => {
     expect(repo.git('rev-parse', 'main')).toBe(head)
   })
 
+  it('refuses an input or a requirement on a sweep group, which never runs, instead of seeding a node that waits forever', () => {
+    repo = pipelineWorkspace()
+    const sweep = {id: 'momentum/train', team: 'train', run: {command: ['true']}, grid: {lookback: [10, 20]}}
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{inputs: [{from: '../train', files: ['model.json'], as: 'model'}]}, /momentum\/backtest\.inputs\[0\]\.from/],
+      [{requires: ['momentum/train']}, /momentum\/backtest\.requires/],
+    ]
+    for (const [extra, field] of cases) {
+      const head = repo.git('rev-parse', 'main')
+      // in the same spec
+      writeSpec(repo.dir, {sweeps: [sweep], nodes: [{id: 'momentum/backtest', team: 'backtest', run: {command: ['true']}, ...extra}]})
+      const together = rigor(repo.dir, ['seed', 'spec.yaml'])
+      expect(together.code, together.stderr).toBe(2)
+      expect(together.stderr).toMatch(/momentum\/train is a sweep group/)
+      expect(together.stderr).toMatch(field)
+      expect(together.stderr).toMatch(/momentum\/train\/lookback-10/)
+      expect(repo.git('rev-parse', 'main')).toBe(head)
+    }
+    // already in the DAG
+    writeSpec(repo.dir, {sweeps: [sweep]})
+    ok(['seed', 'spec.yaml'])
+    const head = repo.git('rev-parse', 'main')
+    writeSpec(repo.dir, {
+      nodes: [{id: 'momentum/backtest', team: 'backtest', run: {command: ['true']}, inputs: [{from: '../train', files: ['m'], as: 'm'}]}],
+    })
+    const later = rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(later.code, later.stderr).toBe(2)
+    expect(later.stderr).toMatch(/momentum\/train is a sweep group/)
+    expect(repo.git('rev-parse', 'main')).toBe(head)
+    // a variant is a node like any other
+    writeSpec(repo.dir, {
+      nodes: [
+        {
+          id: 'momentum/backtest',
+          team: 'backtest',
+          run: {command: ['true']},
+          inputs: [{from: '../train/lookback-10', files: ['m'], as: 'm'}],
+        },
+      ],
+    })
+    ok(['seed', 'spec.yaml'])
+  })
+
   it('a pattern that matches nothing ends the run inconclusive without starting it', () => {
     repo = pipelineWorkspace()
     const spec = parse(readFileSync(join(repo.dir, 'templates/pipeline.seed.yaml'), 'utf8'))

@@ -101,9 +101,12 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
     const added: string[] = []
     const existing: string[] = []
     const sweeps: string[] = []
+    const sweepGroups = sweepGroupsOf(drafts, snap)
     for (const draft of drafts) {
       for (const req of draft.requires ?? []) {
         if (!ids.has(req) && !snap.nodes.has(req)) throw missingUpstream(draft, req, opts.file)
+        const variants = sweepGroups.get(req)
+        if (variants && !snap.nodes.has(draft.id)) throw sweepUpstream(draft, req, variants, opts.file)
       }
       if (snap.nodes.has(draft.id)) {
         existing.push(draft.id)
@@ -141,6 +144,30 @@ function missingUpstream(draft: NodeDraft, req: string, file: string): InputErro
     field: `${draft.id}.requires`,
     fix: `seed ${req} first or remove it from requires`,
   })
+}
+
+/** The sweep groups of the spec and the DAG, each with its variants' ids: a group is never run, so never accepted. */
+function sweepGroupsOf(drafts: NodeDraft[], snap: Snapshot): Map<string, string[]> {
+  const groups = new Map<string, string[]>()
+  const nodes = [...[...snap.nodes.values()].map((r) => r.node), ...drafts.filter((d) => !snap.nodes.has(d.id))]
+  for (const node of nodes) if (node?.sweep) groups.set(node.id, [])
+  for (const node of nodes) if (node?.parent && groups.has(node.parent)) groups.get(node.parent)!.push(node.id)
+  return groups
+}
+
+/** The error for a node that requires (or reads an input from) a sweep group: it would wait forever. */
+function sweepUpstream(draft: NodeDraft, req: string, variants: string[], file: string): InputError {
+  const some = `${variants.slice(0, 3).join(', ')}${variants.length > 3 ? ', ...' : ''}`
+  const input = draft.inputs?.findIndex((i) => i.from === req) ?? -1
+  const what = input >= 0 ? `input ${input} of ${draft.id} reads from` : `${draft.id} requires`
+  return new InputError(
+    `${what} ${req}, but ${req} is a sweep group: it holds variants and is never run, so ${draft.id} would wait forever`,
+    {
+      file,
+      field: input >= 0 ? `${draft.id}.inputs[${input}].from` : `${draft.id}.requires`,
+      fix: `name one of its variants instead${some ? ` (${some})` : ''}`,
+    },
+  )
 }
 
 /**
