@@ -44,14 +44,14 @@ async function scoredNodes(ws: Workspace, team?: string): Promise<Scored[]> {
 export async function designPrompt(ws: Workspace, opts: {count: number; team?: string}): Promise<string> {
   const scored = await scoredNodes(ws, opts.team)
   const line = (s: Scored) =>
-    `- ${s.node.id} (${s.status}) run=${JSON.stringify(s.node.run.command)} data=${s.node.data ?? '-'} params=${JSON.stringify(s.node.params)} metrics=${JSON.stringify(s.metrics)}`
+    `- ${s.node.id} (${s.status}) run=${JSON.stringify(s.node.run.command)} data=${s.node.data ?? '-'} params=${JSON.stringify(s.node.params)}${s.node.inputs?.length ? ` inputs=${JSON.stringify(s.node.inputs)}` : ''} metrics=${JSON.stringify(s.metrics)}`
   // what was learned, as committed: never a draft in the working tree
   const tip = await ws.readTip()
   const learnings = tip ? ((await ws.repo.readFileAt(tip, LEARNINGS_FILE))?.toString('utf8') ?? '') : ''
   return [
     `You design experiments for a quantitative research DAG managed by rigor.`,
     `Propose ${opts.count} new experiment nodes${opts.team ? ` for team ${opts.team}` : ''} that build on what worked and avoid what failed.`,
-    `Answer with one fenced yaml block holding a rigor seed spec: \`nodes:\` a list of {id, team, run: {command: [argv...]}, params, data}.`,
+    `Answer with one fenced yaml block holding a rigor seed spec: \`nodes:\` a list of {id, team, run: {command: [argv...]}, params, data, inputs}; a node that reads another's outputs keeps its inputs ({from, files, as}).`,
     `Ids are lowercase slash paths like trend/momentum/lookback-120/refined; reuse commands and data files that exist.`,
     '',
     '## Best nodes',
@@ -131,7 +131,9 @@ async function builtInDesign(ws: Workspace, opts: {count: number; team?: string}
           run: s.node.run,
           params: {...s.node.params, [key]: moved},
           data: s.node.data,
-          requires: [],
+          // a refined stage reads what the stage read, from the same upstreams (ids, as node.yaml stores them)
+          requires: s.node.requires,
+          ...(s.node.inputs?.length ? {inputs: s.node.inputs.map((i) => ({from: i.from, files: i.files, as: i.as}))} : {}),
           priority: s.node.priority,
         })
       }
