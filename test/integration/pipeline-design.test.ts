@@ -1,5 +1,5 @@
 import {afterEach, describe, expect, it} from 'vitest'
-import {json} from '../helpers/cli.js'
+import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {ok as runOk, pipelineWorkspace} from './pipeline-helpers.js'
 
@@ -28,5 +28,16 @@ describe('designing in a pipeline', () => {
       expect(shown.status, `${id}: ${shown.reason}`).toBe('proven_accepted')
       expect(shown.verdict.inputs[0]).toMatchObject({as: 'model', from: 'momentum/train'})
     }
+  })
+
+  it('the template runs a whole unattended cycle: design refines its stages, work runs them, nothing fails', () => {
+    repo = pipelineWorkspace()
+    ok(['seed', 'templates/pipeline.seed.yaml'])
+    const cycle = json(rigor(repo.dir, ['cycle', '--parallel', '2', '--json']))
+    const failed = cycle.steps.filter((s: {status: string}) => s.status !== 'succeeded')
+    expect(failed, JSON.stringify(failed)).toEqual([])
+    expect(cycle.outcome).toBe('succeeded')
+    expect(cycle.steps.map((s: {name: string}) => s.name)).toEqual(['design', 'work', 'audit', 'report'])
+    expect(json(ok(['status', '--json'])).by_status.inconclusive).toBe(0)
   })
 })

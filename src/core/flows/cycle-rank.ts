@@ -101,7 +101,7 @@ export async function rankForCycle(ws: Workspace, opts: {keep: number; by: strin
       throw new InputError(`${err.message.replace(/^field "--metric": /, '')} (the cycle ranks by it: ${target.source})`, {
         file: 'rigor.yaml',
         field: 'cycle.rank.metric',
-        fix: 'set cycle.rank.metric in rigor.yaml to a metric every accepted node reports (see docs/cycle.md)',
+        fix: 'set cycle.rank.metric in rigor.yaml to a metric every accepted node reports, or leave rank out with cycle: {rank: {enabled: false}} when the nodes report different metrics (stages of a pipeline; see docs/cycle.md)',
       })
     throw err
   }
