@@ -1,4 +1,4 @@
-import {chmodSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
@@ -26,6 +26,11 @@ describe('auditing a pipeline’s backtest', () => {
     expect(dsr.figures.trials).toBe(1)
     expect(audit.family.counted).toContain('not counted, stages of its own pipeline: momentum/train')
     expect(audit.issues.filter((i: {category: string}) => ['lookahead', 'leakage'].includes(i.category))).toEqual([])
+    // the inputs its re-runs read were staged in the audit's private directory, gone with it: nothing piles up in .git
+    const scratch = (kind: string) =>
+      existsSync(join(repo.dir, '.git/rigor', kind)) ? readdirSync(join(repo.dir, '.git/rigor', kind)) : []
+    expect(scratch('inputs')).toEqual([])
+    expect(scratch('audit')).toEqual([])
   })
 
   it('a backtest whose returns went to the artifact store is audited on the store’s bytes', () => {

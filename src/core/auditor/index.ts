@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto'
 import {rm} from 'node:fs/promises'
 import {extname, join} from 'node:path'
 import {artifactStore} from '../dag/artifact-store.js'
@@ -14,6 +13,7 @@ import {assertListedAuditor} from '../state/signing-key.js'
 import {nowIso} from '../state/node-files.js'
 import type {AuditIssue, AuditRecord, NodeFile, VerdictFile} from '../schemas/index.js'
 import {readableNode} from '../state/store.js'
+import {scratchDir} from '../state/scratch-dirs.js'
 import {readBlobs} from '../state/tree-files.js'
 import type {Workspace} from '../state/workspace.js'
 import {equityChartSvg} from './chart.js'
@@ -84,6 +84,16 @@ export interface AuditOptions {
 }
 
 async function auditOnce(ws: Workspace, id: string, opts: AuditOptions): Promise<AuditOutcome> {
+  // the audit's private directories (its staged inputs), removed when it ends however it ends
+  const scratch: string[] = []
+  try {
+    return await auditIn(ws, id, opts, scratch)
+  } finally {
+    await Promise.all(scratch.map((dir) => rm(dir, {recursive: true, force: true})))
+  }
+}
+
+async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: string[]): Promise<AuditOutcome> {
   const now = opts.now ?? new Date()
   if (!/^[a-z0-9][a-z0-9._-]*$/.test(opts.auditor)) {
     throw new InputError(`auditor name "${opts.auditor}" must be lowercase letters, digits, ".", "_" or "-"`, {
@@ -129,7 +139,7 @@ async function auditOnce(ws: Workspace, id: string, opts: AuditOptions): Promise
   const dataBytes = holdout && full ? Buffer.from(priceTableText(researchTable(full, holdout))) : fullBytes
   const dataInfo = readData(dataBytes, node.data, accounting)
   const kit = kitCommand(node.run.command)
-  const inputs = verdict.inputs?.length ? await auditInputs(ws, verdict) : undefined
+  const inputs = verdict.inputs?.length ? await auditInputs(ws, verdict, scratch) : undefined
   // the permutation check's re-runs: its copies and the real data demeaned
   const otherData = otherDataFiles(ws, snap, node, holdout, {
     truncations: thresholds.truncation_cuts.length,
@@ -271,14 +281,15 @@ async function auditOnce(ws: Workspace, id: string, opts: AuditOptions): Promise
 
 /**
  * The inputs the audited run read, staged again from the commits its verdict
- * records, in a directory named by their content (shared by later audits of the
- * same run, like materialised data files). A problem is the audit's error.
+ * records, in a private directory of this audit (named with its pid, so that
+ * `verify` and `supervise` remove it after a crash): another audit of the same
+ * node at the same time stages its own. A problem is the audit's error.
  */
-async function auditInputs(ws: Workspace, verdict: VerdictFile): Promise<{env: Record<string, string>; dir: string}> {
-  const key = createHash('sha256').update(JSON.stringify(verdict.inputs)).digest('hex').slice(0, 32)
-  const dir = join(ws.repo.paths.commonDir, 'rigor', 'inputs', key)
+async function auditInputs(ws: Workspace, verdict: VerdictFile, scratch: string[]): Promise<{env: Record<string, string>; dir: string}> {
+  const own = scratchDir(ws.repo.paths.commonDir, 'audit', verdict.node)
+  scratch.push(own)
+  const dir = join(own, 'inputs')
   const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
-  await rm(dir, {recursive: true, force: true})
   const staged = await stageRecordedInputs(ws.repo, verdict.inputs!, dir, store)
   if (!staged.ok)
     throw new CheckFailedError(`cannot re-run ${verdict.node}: ${staged.problem}`, {
