@@ -6,7 +6,7 @@ import {rerunNode, type RerunResult} from '../core/dag/rerun.js'
 export default class Rerun extends WorkspaceCommand {
   static override summary = 'Run a finished node again (retrain a stage): back to pending, its last verdict kept in the history.'
   static override description =
-    'Nodes that read its outputs through inputs: keep their verdicts; once the new outputs differ they are shown stale in status, show and verify.'
+    'Nodes that read its outputs through inputs: keep their verdicts; once the new outputs differ they are shown stale in status, show and verify. Nodes it had blocked (a rejected stage blocks the stages after it) are pending again and wait for it. A blocked node runs again once what blocked it does.'
   static override examples = ['<%= config.bin %> rerun pipe/train --reason "new data"']
   static override args = {id: Args.string({description: 'node id', required: true})}
   static override flags = {
@@ -18,7 +18,7 @@ export default class Rerun extends WorkspaceCommand {
     const {args, flags} = await this.parse(Rerun)
     const result = await withWorkspace(flags, (ws) => rerunNode(ws, args.id, {by: workerName(flags.by, '--by'), reason: flags.reason}))
     this.say(
-      `${result.id} is pending again (was ${result.was})${result.dependents.length ? `; read by ${result.dependents.join(', ')}, which turn stale if its outputs change` : ''}`,
+      `${result.id} is pending again (was ${result.was})${result.dependents.length ? `; read by ${result.dependents.join(', ')}, which turn stale if its outputs change` : ''}${result.unblocked.length ? `; ${result.unblocked.join(', ')}, which it had blocked, wait for it again` : ''}`,
     )
     return result
   }

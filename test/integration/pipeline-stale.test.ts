@@ -50,4 +50,29 @@ describe('stale results', () => {
     // two runs on different models: two fingerprints
     expect(new Set(fingerprints).size).toBe(2)
   })
+
+  it('a stage rerun after its gate rejected it brings back the stages it blocked; they run on the new outputs', () => {
+    repo = pipelineWorkspace()
+    const configPath = join(repo.dir, 'rigor.yaml')
+    const config = readFileSync(configPath, 'utf8')
+    writeFileSync(configPath, config.replace('metrics.train_rows < 250"', 'metrics.train_rows < 100000"'))
+    repo.git('commit', '-qam', 'a gate no train passes')
+    ok(['seed', 'templates/pipeline.seed.yaml'])
+    ok(['work'])
+    const before = json(ok(['status', '--json']))
+    expect(before.by_status).toMatchObject({proven_rejected: 1, blocked: 2})
+    // a blocked stage cannot run again before what blocked it: the refusal names it
+    const early = rigor(repo.dir, ['rerun', 'momentum/backtest'])
+    expect(early.code).toBe(1)
+    expect(early.stderr).toMatch(/momentum\/train ended proven_rejected/)
+    expect(early.stderr).toMatch(/rigor rerun momentum\/train/)
+    // the gate fixed, the train stage retrained: its blocked stages wait for it again, transitively
+    writeFileSync(configPath, config)
+    repo.git('commit', '-qam', 'the gate as it was')
+    const rerun = json(ok(['rerun', 'momentum/train', '--json']))
+    expect(rerun).toMatchObject({id: 'momentum/train', was: 'proven_rejected', unblocked: ['momentum/backtest', 'momentum/assess']})
+    expect(json(ok(['show', 'momentum/assess', '--json'])).status).toBe('pending')
+    ok(['work'])
+    expect(json(ok(['status', '--json'])).by_status).toMatchObject({proven_accepted: 3, blocked: 0})
+  })
 })

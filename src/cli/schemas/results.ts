@@ -251,7 +251,7 @@ export const RunResult = z.discriminatedUnion('kind', [
 ])
 
 export const CancelResult = strict({cancelled: z.array(z.string()), stopping: z.array(z.string()), blocked: z.array(z.string())})
-export const RerunResult = strict({id: z.string(), was: z.string(), dependents: z.array(z.string())})
+export const RerunResult = strict({id: z.string(), was: z.string(), dependents: z.array(z.string()), unblocked: z.array(z.string())})
 
 export const GraphResult = strict({format: z.enum(['mermaid', 'dot']), graph: z.string()})
 

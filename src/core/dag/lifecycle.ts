@@ -14,6 +14,7 @@
  *   running(cancelled while it ran) --finish--> cancelled
  *   a finished node --archive/unarchive--> itself, archived or not (ranking)
  *   accepted | rejected | inconclusive | cancelled --rerun--> pending   (run again, e.g. retrain a stage)
+ *   blocked --rerun--> pending                (its requirement runs again: it waits for it again)
  */
 import type {FileChange} from '../git/tree-edit.js'
 import type {NodeFile, NodeStatus} from '../schemas/index.js'
@@ -48,8 +49,8 @@ export const ALLOWED_FROM: Readonly<Record<Transition, readonly NodeStatus[]>> =
   cancel: ['pending', 'running'],
   archive: FINISHED,
   unarchive: FINISHED,
-  // blocked is left out: it waits on its requirements, and re-running them unblocks nothing by itself
-  rerun: ['proven_accepted', 'proven_rejected', 'inconclusive', 'cancelled'],
+  // blocked: once the requirement that blocked it runs again (rerun.ts decides when)
+  rerun: ['proven_accepted', 'proven_rejected', 'inconclusive', 'cancelled', 'blocked'],
 }
 
 export type FinishStatus = 'proven_accepted' | 'proven_rejected' | 'inconclusive' | 'cancelled'

@@ -4,6 +4,9 @@ import {outDirPath, verdictFilePath} from '../state/layout.js'
 import {readableNode} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {ALLOWED_FROM, transition} from './lifecycle.js'
+import {FAILED} from './scheduler.js'
+import type {NodeFile} from '../schemas/index.js'
+import type {Snapshot} from '../state/store.js'
 
 export interface RerunResult {
   id: string
@@ -11,6 +14,8 @@ export interface RerunResult {
   was: string
   /** finished nodes that read this node's outputs: stale once the new verdict differs */
   dependents: string[]
+  /** nodes it had blocked (directly or through another blocked node), pending again: they wait for it */
+  unblocked: string[]
 }
 
 /**
@@ -26,9 +31,15 @@ export async function rerunNode(ws: Workspace, id: string, opts: {by: string; re
     if (node.sweep) throw new InputError(`${id} is a sweep group, which never runs`, {fix: 'rerun one of its variants'})
     if (!ALLOWED_FROM.rerun.includes(node.status)) {
       throw new CheckFailedError(`node ${id} is ${node.status}; only a finished run (${ALLOWED_FROM.rerun.join(', ')}) can run again`, {
-        fix: node.status === 'blocked' ? 'rerun the requirement that blocked it, then seed this node again' : 'wait for its verdict',
+        fix: 'wait for its verdict',
       })
     }
+    const failed = node.status === 'blocked' ? failedRequirement(snap, node.requires) : undefined
+    if (failed)
+      throw new CheckFailedError(
+        `node ${id} is blocked: its requirement ${failed.id} ended ${failed.status}, so it would be blocked again at once`,
+        {fix: `rerun the requirement first (rigor rerun ${failed.id}): the nodes it blocked wait for it again`},
+      )
     const reason = opts.reason ?? `rerun by ${opts.by}`
     const files = new Map<string, FileChange>()
     const [path, text] = transition(node, {kind: 'rerun', reason})
@@ -36,11 +47,49 @@ export async function rerunNode(ws: Workspace, id: string, opts: {by: string; re
     files.set(verdictFilePath(id), null)
     files.set(outDirPath(id), null)
     const dependents = [...snap.nodes.values()].filter((r) => r.node?.inputs?.some((i) => i.from === id) && r.verdictOid).map((r) => r.id)
+    const unblocked = unblockedBy(snap, id)
+    for (const waiting of unblocked) {
+      const [blockedPath, blockedText] = transition(waiting, {kind: 'rerun', reason: `waiting again: ${id} runs again`})
+      files.set(blockedPath, blockedText)
+    }
+    const ids = unblocked.map((n) => n.id)
     return {
       files,
-      message: {action: 'rerun', subject: `rerun ${id} (was ${node.status})`, nodes: [id], worker: opts.by},
-      result: {id, was: node.status, dependents},
+      message: {action: 'rerun', subject: `rerun ${id} (was ${node.status})`, nodes: [id, ...ids], worker: opts.by},
+      result: {id, was: node.status, dependents, unblocked: ids},
     }
   })
   return outcome.result
+}
+
+/** The first requirement that ended without being accepted and is not running again: what keeps a blocked node blocked. */
+function failedRequirement(snap: Snapshot, requires: readonly string[]): {id: string; status: string} | undefined {
+  for (const req of requires) {
+    const status = snap.nodes.get(req)?.node?.status
+    if (status && FAILED.has(status)) return {id: req, status}
+  }
+  return undefined
+}
+
+/**
+ * The blocked nodes that wait again once `id` is pending: each blocked node
+ * that requires it, or a node unblocked here, and no requirement that still
+ * failed (blocking is transitive, so unblocking is too), in the order found.
+ */
+function unblockedBy(snap: Snapshot, id: string): NodeFile[] {
+  const pendingNow = new Set([id])
+  const blocked = [...snap.nodes.values()].flatMap((r) => (r.node?.status === 'blocked' && r.node.requires.length > 0 ? [r.node] : []))
+  const status = (req: string) => (pendingNow.has(req) ? 'pending' : snap.nodes.get(req)?.node?.status)
+  const unblocked: NodeFile[] = []
+  for (let changed = true; changed; ) {
+    changed = false
+    for (const node of blocked) {
+      if (pendingNow.has(node.id) || !node.requires.some((req) => pendingNow.has(req))) continue
+      if (node.requires.some((req) => FAILED.has(status(req) ?? ''))) continue
+      pendingNow.add(node.id)
+      unblocked.push(node)
+      changed = true
+    }
+  }
+  return unblocked
 }

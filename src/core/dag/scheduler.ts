@@ -26,7 +26,8 @@ export interface AdmissionPolicy {
   globalBlock?(snap: Snapshot): {reason: NothingClaimableReason; detail: string} | undefined
 }
 
-const FAILED = new Set(['proven_rejected', 'inconclusive', 'blocked', 'cancelled'])
+/** The statuses of a requirement that can never be accepted without running again: its dependents are blocked. */
+export const FAILED: ReadonlySet<string> = new Set(['proven_rejected', 'inconclusive', 'blocked', 'cancelled'])
 
 /** Whether every requirement of `node` is accepted; 'failed' when one can never be. */
 export function requirementsState(node: NodeFile, nodes: ReadonlyMap<string, NodeRecord>): 'met' | 'waiting' | {failed: string} {
