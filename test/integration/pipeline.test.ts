@@ -130,6 +130,15 @@ describe('stage inputs', () => {
     ok(['seed', 'spec.yaml'])
   })
 
+  it('rigor run of a stage whose upstream is not accepted yet refuses, naming the upstream, and runs nothing', () => {
+    repo = pipelineWorkspace()
+    ok(['seed', 'templates/pipeline.seed.yaml'])
+    const early = rigor(repo.dir, ['run', 'momentum/backtest'])
+    expect(early.code).toBe(1)
+    expect(early.stderr).toMatch(/waiting for momentum\/train \(pending\)/)
+    expect(json(ok(['show', 'momentum/backtest', '--json'])).status).toBe('pending')
+  })
+
   it('a pattern that matches nothing ends the run inconclusive without starting it', () => {
     repo = pipelineWorkspace()
     const spec = parse(readFileSync(join(repo.dir, 'templates/pipeline.seed.yaml'), 'utf8'))

@@ -1,8 +1,8 @@
 import type {AdmissionPolicyFactory} from './admission.js'
 import {CheckFailedError, NothingToDoError} from '../errors.js'
-import {findCandidates, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
+import {findCandidates, requirementsState, type AdmissionPolicy, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
-import {readableNode} from '../state/store.js'
+import {readableNode, type Snapshot} from '../state/store.js'
 import type {PlannedChange} from '../state/transaction.js'
 import type {Workspace} from '../state/workspace.js'
 import type {FileChange} from '../git/tree-edit.js'
@@ -151,19 +151,34 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
 export async function claimNode(ws: Workspace, id: string, opts: ClaimOptions): Promise<NodeFile> {
   const outcome = await ws.commit(async (snap, attempt) => {
     const record = readableNode(snap, id)
-    const found = findCandidates(snap, ws.config, {}, await opts.admission(ws, snap))
+    const policy = await opts.admission(ws, snap)
+    const found = findCandidates(snap, ws.config, {}, policy)
     const node = found.ready.find((n) => n.id === id)
     if (!node) {
       throw new CheckFailedError(`node ${id} is not claimable (status ${record.node.status})`, {
-        fix:
-          record.node.status === 'pending'
-            ? `its requirements or team conditions are not met yet: ${found.detail}`
+        fix: record.node.sweep
+          ? 'a sweep group holds variants and is never run: name one of its variants'
+          : record.node.status === 'pending'
+            ? `its requirements or team conditions are not met yet: ${whyNotClaimable(record.node, snap, policy) ?? found.detail}`
             : 'only pending nodes can be claimed',
       })
     }
     return claimChange(ws, node, opts, attempt)
   })
   return outcome.result.claimed
+}
+
+/** Why one pending node is not claimable now: the requirements it waits for, or what the admission policy says. */
+function whyNotClaimable(node: NodeFile, snap: Snapshot, policy: Partial<AdmissionPolicy>): string | undefined {
+  const global = policy.globalBlock?.(snap)
+  if (global) return global.detail
+  const reqs = requirementsState(node, snap.nodes)
+  if (reqs !== 'met' && reqs !== 'waiting') return reqs.failed
+  if (reqs === 'waiting') {
+    const waiting = node.requires.filter((req) => snap.nodes.get(req)?.node?.status !== 'proven_accepted')
+    return `waiting for ${waiting.map((req) => `${req} (${snap.nodes.get(req)?.node?.status ?? 'not in the DAG'})`).join(', ')} to be accepted`
+  }
+  return policy.admit?.(node, snap)
 }
 
 export function nothingClaimable(result: Extract<ClaimResult, {claimed: undefined}>): NothingToDoError {
