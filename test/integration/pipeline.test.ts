@@ -1,4 +1,4 @@
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parse, stringify} from 'yaml'
@@ -198,5 +198,48 @@ describe('the artifact store', () => {
     expect(use.status, use.reason).toBe('proven_accepted')
     expect(use.verdict.metrics.trades).toBe(20000)
     expect(use.verdict.inputs[0].files).toEqual([{path: 'weights.bin', sha256: expected, bytes: 20000, stored: true}])
+  })
+
+  it('a store whose get links to its own file: the run reads a copy of its own, and the store’s file is left as it was', () => {
+    repo = pipelineWorkspace()
+    // inside .git: hidden from a sandboxed runner, as a store's directory often is
+    const storeDir = join(repo.dir, '.git', 'test-store')
+    mkdirSync(storeDir)
+    const store = [
+      "const fs=require('fs'),path=require('path');",
+      `const dir=${JSON.stringify(storeDir)};`,
+      'const [verb,sha,file]=process.argv.slice(1);',
+      "if(verb==='put'){fs.copyFileSync(file,path.join(dir,sha));fs.chmodSync(path.join(dir,sha),0o640)}",
+      "else if(verb==='get')fs.symlinkSync(path.join(dir,sha),file);",
+      'else process.exit(2);',
+    ].join('')
+    const config = parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8'))
+    config.artifact_store = {command: [process.execPath, '-e', store]}
+    config.runner = {limits: {file_size: '4KB'}}
+    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
+    repo.git('commit', '-qam', 'a store that links')
+    const big = [
+      process.execPath,
+      '-e',
+      "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
+    ]
+    const read = [
+      process.execPath,
+      '-e',
+      "const fs=require('fs');const p=process.env.RIGOR_INPUT_WEIGHTS;const b=fs.readFileSync(p);fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json',JSON.stringify({metrics:{trades:b.length,days:100,psr:fs.lstatSync(p).isSymbolicLink()?0:1}}))",
+    ]
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'big/train', team: 'train', run: {command: big}},
+        {id: 'big/use', team: 'backtest', run: {command: read}, inputs: [{from: '../train', files: ['*.bin'], as: 'weights'}]},
+      ],
+    })
+    ok(['seed', 'spec.yaml'])
+    ok(['work'])
+    const use = json(ok(['show', 'big/use', '--json']))
+    expect(use.status, use.reason).toBe('proven_accepted')
+    expect(use.verdict.metrics).toMatchObject({trades: 20000, psr: 1})
+    const object = join(storeDir, sha256(Buffer.alloc(20000, 7)))
+    expect(statSync(object).mode & 0o777).toBe(0o640)
   })
 })

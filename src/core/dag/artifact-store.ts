@@ -8,7 +8,7 @@
  */
 import {createHash} from 'node:crypto'
 import {createReadStream} from 'node:fs'
-import {rm, stat} from 'node:fs/promises'
+import {copyFile, lstat, rename, rm, stat} from 'node:fs/promises'
 import {runConfiguredCommand} from '../configured-command.js'
 import type {ArtifactStoreConfig} from '../schemas/index.js'
 
@@ -62,6 +62,8 @@ export function artifactStore(config: ArtifactStoreConfig, cwd: string): Artifac
     async get(sha256, destination) {
       const problem = await hook('get', sha256, destination)
       if (problem) return {ok: false, problem}
+      const linked = await ownCopy(destination)
+      if (linked) return {ok: false, problem: linked}
       const present = await stat(destination).then(
         (s) => s.isFile(),
         () => false,
@@ -74,5 +76,26 @@ export function artifactStore(config: ArtifactStoreConfig, cwd: string): Artifac
       }
       return {ok: true, sha256, bytes: got.bytes}
     },
+  }
+}
+
+/**
+ * A store on a shared file system may answer get with a link to its own file
+ * (symbolic or hard) rather than a copy: the run gets a copy of its own, so that
+ * rigor's read-only mode lands on the run's file, never the store's, and a
+ * sandboxed runner, which sees only the run's directory, can read it. Returns
+ * the problem when the link's target cannot be copied.
+ */
+async function ownCopy(destination: string): Promise<string | undefined> {
+  const st = await lstat(destination).catch(() => undefined)
+  if (!st || !(st.isSymbolicLink() || (st.isFile() && st.nlink > 1))) return undefined
+  const copy = `${destination}.rigor-copy`
+  try {
+    await copyFile(destination, copy)
+    await rename(copy, destination)
+    return undefined
+  } catch (err) {
+    await rm(copy, {force: true})
+    return `artifact_store get linked ${destination} to a file rigor cannot copy: ${(err as Error).message}`
   }
 }
