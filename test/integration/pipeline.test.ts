@@ -1,8 +1,9 @@
-import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parse, stringify} from 'yaml'
-import {json, rigor} from '../helpers/cli.js'
+import {json, rigor, rigorAsync} from '../helpers/cli.js'
+import {alive, SLOW, waitFor} from '../helpers/processes.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {committed as committedAt, ok as runOk, pipelineWorkspace, sha256} from './pipeline-helpers.js'
 import {writeSpec} from './helpers.js'
@@ -242,4 +243,55 @@ describe('the artifact store', () => {
     const object = join(storeDir, sha256(Buffer.alloc(20000, 7)))
     expect(statSync(object).mode & 0o777).toBe(0o640)
   })
+
+  it(
+    'SIGTERM while a store fetches an input stops the fetch and puts the claim back, without waiting for it',
+    async () => {
+      repo = pipelineWorkspace()
+      const storeDir = join(repo.dir, '.git', 'test-store')
+      mkdirSync(storeDir)
+      const started = join(repo.dir, '.git', 'get-started')
+      const finished = join(repo.dir, '.git', 'get-finished')
+      // a slow get: it says its pid when it starts, and that it finished when it did
+      const store = [
+        "const fs=require('fs'),path=require('path');",
+        `const dir=${JSON.stringify(storeDir)};`,
+        'const [verb,sha,file]=process.argv.slice(1);',
+        "if(verb==='put')fs.copyFileSync(file,path.join(dir,sha));",
+        `else if(verb==='get'){fs.writeFileSync(${JSON.stringify(started)},String(process.pid));`,
+        `setTimeout(()=>{fs.writeFileSync(${JSON.stringify(finished)},'');fs.copyFileSync(path.join(dir,sha),file)},20000)}`,
+        'else process.exit(2);',
+      ].join('')
+      const config = parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8'))
+      config.artifact_store = {command: [process.execPath, '-e', store]}
+      config.runner = {limits: {file_size: '4KB'}}
+      writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
+      repo.git('commit', '-qam', 'a slow store')
+      const big = [
+        process.execPath,
+        '-e',
+        "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
+      ]
+      writeSpec(repo.dir, {
+        nodes: [
+          {id: 'big/train', team: 'train', run: {command: big}},
+          {id: 'big/use', team: 'backtest', run: {command: ['true']}, inputs: [{from: '../train', files: ['*.bin'], as: 'weights'}]},
+        ],
+      })
+      ok(['seed', 'spec.yaml'])
+      ok(['run', 'big/train'])
+      const work = rigorAsync(repo.dir, ['work'])
+      await waitFor('the store to start its get', () => existsSync(started) && readFileSync(started, 'utf8').length > 0)
+      const getPid = Number(readFileSync(started, 'utf8'))
+      work.kill('SIGTERM')
+      const result = await work
+      expect(result.code, result.stderr).toBe(143)
+      expect(existsSync(finished)).toBe(false)
+      expect(alive(getPid)).toBe(false)
+      const use = json(ok(['show', 'big/use', '--json']))
+      expect(use.status).toBe('pending')
+      expect(use.verdict ?? null).toBeNull()
+    },
+    SLOW,
+  )
 })

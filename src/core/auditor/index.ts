@@ -139,7 +139,7 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
   const dataBytes = holdout && full ? Buffer.from(priceTableText(researchTable(full, holdout))) : fullBytes
   const dataInfo = readData(dataBytes, node.data, accounting)
   const kit = kitCommand(node.run.command)
-  const inputs = verdict.inputs?.length ? await auditInputs(ws, verdict, scratch) : undefined
+  const inputs = verdict.inputs?.length ? await auditInputs(ws, verdict, scratch, opts.signal) : undefined
   // the permutation check's re-runs: its copies and the real data demeaned
   const otherData = otherDataFiles(ws, snap, node, holdout, {
     truncations: thresholds.truncation_cuts.length,
@@ -285,12 +285,18 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
  * `verify` and `supervise` remove it after a crash): another audit of the same
  * node at the same time stages its own. A problem is the audit's error.
  */
-async function auditInputs(ws: Workspace, verdict: VerdictFile, scratch: string[]): Promise<{env: Record<string, string>; dir: string}> {
+async function auditInputs(
+  ws: Workspace,
+  verdict: VerdictFile,
+  scratch: string[],
+  signal: AbortSignal | undefined,
+): Promise<{env: Record<string, string>; dir: string}> {
   const own = scratchDir(ws.repo.paths.commonDir, 'audit', verdict.node)
   scratch.push(own)
   const dir = join(own, 'inputs')
   const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
-  const staged = await stageRecordedInputs(ws.repo, verdict.inputs!, dir, store)
+  const staged = await stageRecordedInputs(ws.repo, verdict.inputs!, dir, store, signal)
+  stopIfAborted(signal, verdict.node)
   if (!staged.ok)
     throw new CheckFailedError(`cannot re-run ${verdict.node}: ${staged.problem}`, {
       fix: 'restore the upstream outputs (rigor verify), then audit again',

@@ -16,7 +16,8 @@ export type StoreOutcome = {ok: true; sha256: string; bytes: number} | {ok: fals
 
 export interface ArtifactStore {
   put(file: string): Promise<StoreOutcome>
-  get(sha256: string, destination: string): Promise<StoreOutcome>
+  /** `signal`: a stop (Ctrl-C, SIGTERM, a cancel) stops the hook; nothing waits for bytes no run will read */
+  get(sha256: string, destination: string, signal?: AbortSignal): Promise<StoreOutcome>
 }
 
 /** The sha256 of a file's bytes, streamed (store files are large by definition). */
@@ -33,7 +34,7 @@ export async function fileSha256(file: string): Promise<{sha256: string; bytes: 
 /** The store rigor.yaml's `artifact_store:` describes, run with `cwd` as its working directory. */
 export function artifactStore(config: ArtifactStoreConfig, cwd: string): ArtifactStore {
   const [program, ...args] = config.command
-  const hook = async (verb: 'put' | 'get', sha256: string, path: string): Promise<string | undefined> => {
+  const hook = async (verb: 'put' | 'get', sha256: string, path: string, signal?: AbortSignal): Promise<string | undefined> => {
     // what the store's command leaves running is stopped when it exits (configured-command.ts)
     const result = await runConfiguredCommand({
       argv: [program!, ...args, verb, sha256, path],
@@ -41,16 +42,19 @@ export function artifactStore(config: ArtifactStoreConfig, cwd: string): Artifac
       timeoutMs: config.timeout,
       env: {RIGOR_ARTIFACT_SHA256: sha256, RIGOR_ARTIFACT_PATH: path},
       maxBytes: 64 * 1024,
+      signal,
     })
     if (result.exitCode === 0 && !result.timedOut) return undefined
     const said = result.all.trim().split('\n').slice(-3).join(' | ')
-    const how = result.timedOut
-      ? 'timed out'
-      : result.spawnError
-        ? 'could not start'
-        : result.exitCode === null
-          ? `was killed by ${result.signal}`
-          : `exited ${result.exitCode}`
+    const how = result.canceled
+      ? 'was stopped'
+      : result.timedOut
+        ? 'timed out'
+        : result.spawnError
+          ? 'could not start'
+          : result.exitCode === null
+            ? `was killed by ${result.signal}`
+            : `exited ${result.exitCode}`
     return `artifact_store ${verb} ${how}${said ? `: ${said.slice(0, 300)}` : ''}`
   }
   return {
@@ -59,8 +63,8 @@ export function artifactStore(config: ArtifactStoreConfig, cwd: string): Artifac
       const problem = await hook('put', sha256, file)
       return problem ? {ok: false, problem} : {ok: true, sha256, bytes}
     },
-    async get(sha256, destination) {
-      const problem = await hook('get', sha256, destination)
+    async get(sha256, destination, signal) {
+      const problem = await hook('get', sha256, destination, signal)
       if (problem) return {ok: false, problem}
       const linked = await ownCopy(destination)
       if (linked) return {ok: false, problem: linked}

@@ -117,7 +117,7 @@ async function runClaimedNode(
         )
       : undefined
     const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
-    const staging = claimed.inputs?.length ? await stageInputs(ws, claimed, join(runDir, 'inputs'), store) : undefined
+    const staging = claimed.inputs?.length ? await stageInputs(ws, claimed, join(runDir, 'inputs'), store, stop.signal) : undefined
     // with a sealed holdout, the other nodes' data files show their research cut too (sealed-data.ts); where that
     // cannot be done (a directory rigor may not read, a full disk) the run does not start unsealed
     const sealing = ws.config.holdout
@@ -139,6 +139,10 @@ async function runClaimedNode(
       watcher.stop()
       await watcher.settled
       if (!go && stopCause !== 'cancelled') return await notStarted(ws, claimed, opts.worker, stopCause)
+      // a stop while the inputs were fetched (it stopped the fetch): the node did not run, and is no worse than it was
+      if (stopCause === 'shutdown') return await releaseClaim(ws, claimed, opts.worker)
+      if (stopCause === 'lost')
+        return {kind: 'lost', id: claimed.id, why: 'the node was taken back (lease expired or re-queued) before it started'}
       const now = new Date()
       return await commitVerdict(ws, claimed, {
         worker: opts.worker,

@@ -92,7 +92,14 @@ export type StagingOutcome = {ok: true; staged: StagedInputs} | {ok: false; prob
  * or bytes that do not match their recorded sha256 make a problem, which the
  * caller turns into an inconclusive verdict without running anything.
  */
-export async function stageInputs(ws: Workspace, node: NodeFile, dir: string, store: ArtifactStore | undefined): Promise<StagingOutcome> {
+export async function stageInputs(
+  ws: Workspace,
+  node: NodeFile,
+  dir: string,
+  store: ArtifactStore | undefined,
+  /** a stop (Ctrl-C, SIGTERM, a cancel): a store's get in flight is stopped, and staging ends with a problem */
+  signal?: AbortSignal,
+): Promise<StagingOutcome> {
   const tip = await ws.readTip()
   const snap = await ws.snapshot(tip)
   const env: Record<string, string> = {RIGOR_INPUTS: dir}
@@ -119,7 +126,7 @@ export async function stageInputs(ws: Workspace, node: NodeFile, dir: string, st
       await mkdir(dirname(dest), {recursive: true})
       if (file.stored) {
         if (!store) return {ok: false, problem: `${label}: out/${file.path} is in the artifact store and rigor.yaml has no artifact_store`}
-        const got = await store.get(file.sha256, dest)
+        const got = await store.get(file.sha256, dest, signal)
         if (!got.ok) return {ok: false, problem: `${label}: out/${file.path}: ${got.problem}`}
         written.push({path: file.path, sha256: file.sha256, bytes: got.bytes, stored: true})
       } else {
@@ -219,6 +226,7 @@ export async function stageRecordedInputs(
   records: readonly InputRecord[],
   dir: string,
   store: ArtifactStore | undefined,
+  signal?: AbortSignal,
 ): Promise<StagingOutcome> {
   const env: Record<string, string> = {RIGOR_INPUTS: dir}
   for (const record of records) {
@@ -229,7 +237,7 @@ export async function stageRecordedInputs(
       const where = `input ${record.as}: ${record.from}'s out/${file.path}`
       if (file.stored) {
         if (!store) return {ok: false, problem: `${where} is in the artifact store and rigor.yaml has no artifact_store`}
-        const got = await store.get(file.sha256, dest)
+        const got = await store.get(file.sha256, dest, signal)
         if (!got.ok) return {ok: false, problem: `${where}: ${got.problem}`}
       } else {
         const bytes = await repo.readFileAt(record.commit, `${outDirPath(record.from)}/${file.path}`)

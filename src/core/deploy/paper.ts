@@ -250,7 +250,7 @@ async function runForward(
     await writeFile(dataPath, prices)
     const timeoutMs = parseTimeout(node.run.timeout, ws.config.runner.default_timeout)
     // a pipeline stage trades on paper with the very model its verdict says it read
-    const inputs = await recordedInputs(ws, node, join(workDir, 'inputs'))
+    const inputs = await recordedInputs(ws, node, join(workDir, 'inputs'), stop.signal)
     const outcome = await runProcess({
       node,
       workspaceRoot: ws.root,
@@ -286,12 +286,18 @@ async function runForward(
 }
 
 /** The stage inputs the node's verdict records, staged again from their commits (none when it read none). */
-async function recordedInputs(ws: Workspace, node: NodeFile, dir: string): Promise<{env: Record<string, string>; dir: string} | undefined> {
+async function recordedInputs(
+  ws: Workspace,
+  node: NodeFile,
+  dir: string,
+  signal: AbortSignal | undefined,
+): Promise<{env: Record<string, string>; dir: string} | undefined> {
   const record = (await ws.currentSnapshot()).nodes.get(node.id)
   const verdict = record ? await ws.store.verdict(record) : undefined
   if (!verdict?.inputs?.length) return undefined
   const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
-  const staged = await stageRecordedInputs(ws.repo, verdict.inputs, dir, store)
+  const staged = await stageRecordedInputs(ws.repo, verdict.inputs, dir, store, signal)
+  if (signal?.aborted) throw stoppedError(signal.reason, `the paper run of ${node.id}`, `run it again: rigor paper ${node.id}`)
   if (!staged.ok)
     throw new CheckFailedError(`the paper run of ${node.id} cannot read its inputs: ${staged.problem}`, {
       fix: 'restore the upstream outputs (rigor verify), then run rigor paper again',
