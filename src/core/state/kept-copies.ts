@@ -1,7 +1,8 @@
 /**
  * The copies rigor keeps under .git/rigor by what they hold: committed data
- * files and their research cuts (data/), directory views of sealed data
- * (views/) and an audit's staged inputs (inputs/). Each is made once and shared
+ * files and their research cuts (data/) and directory views of sealed data
+ * (views/); inputs/ is where earlier versions staged an audit's inputs, and
+ * is emptied the same way. Each is made once and shared
  * by every run that needs the same one, so no run removes one when it ends;
  * without pruning, a workspace whose data file changes every day would keep
  * every day's copies (and cuts) for ever.
