@@ -112,7 +112,7 @@ async function runClaimedNode(
   try {
     const data = claimed.data
       ? await committedData(ws, claimed).then(
-          (path) => ({path}),
+          (found) => found,
           (err: unknown) => ({problem: (err as Error).message}),
         )
       : undefined
@@ -206,6 +206,7 @@ async function runClaimedNode(
       cancelled: stopCause === 'cancelled',
       outputs,
       inputs: inputs?.records,
+      dataBlob: data && 'blob' in data ? data.blob : undefined,
       exitCode: outcome.exitCode,
       sandbox: outcome.sandbox,
       startedAt: new Date(outcome.startedAt),
@@ -221,13 +222,16 @@ async function runClaimedNode(
 /**
  * RIGOR_DATA: the node's data file as committed at the state's tip, materialised
  * read-only; with a holdout configured, only the rows before it (the sandbox
- * also shows this cut at the file's own workspace path).
+ * also shows this cut at the file's own workspace path). With the blob it was
+ * made from, which the run's fingerprint names.
  */
-async function committedData(ws: Workspace, node: NodeFile): Promise<string> {
+async function committedData(ws: Workspace, node: NodeFile): Promise<{path: string; blob: string}> {
   const tip = await ws.readTip()
   const file = await committedDataFile(ws.repo, tip, node.data!, {file: `experiments/${node.id}/node.yaml`, field: 'data'})
-  if (ws.config.holdout) return researchDataFile(ws.repo, file.oid, node.data!, ws.config.holdout, extname(node.data!))
-  return materialiseBlob(ws.repo, file.oid, extname(node.data!))
+  const path = ws.config.holdout
+    ? await researchDataFile(ws.repo, file.oid, node.data!, ws.config.holdout, extname(node.data!))
+    : await materialiseBlob(ws.repo, file.oid, extname(node.data!))
+  return {path, blob: file.oid}
 }
 
 /** The overlays sealing the holdout of every data file the branch's nodes declare but this node's own. */
@@ -252,6 +256,8 @@ interface VerdictInput {
   worker: string
   /** the stage inputs the run read */
   inputs?: InputRecord[]
+  /** the committed blob of the node's data file the run read */
+  dataBlob?: string
   report: RunnerReport
   cancelled: boolean
   outputs: CollectedOutputs
@@ -309,7 +315,7 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInp
         sandbox: input.sandbox,
         inputs: input.inputs,
         stored: nonEmpty(input.outputs.stored),
-        fingerprint: input.report.ok ? runFingerprint(node, input.inputs) : undefined,
+        fingerprint: input.report.ok ? runFingerprint(node, input.inputs, input.dataBlob) : undefined,
         started_at: nowIso(input.startedAt),
         finished_at: nowIso(input.finishedAt),
         duration_s: Math.round((input.finishedAt.getTime() - input.startedAt.getTime()) / 10) / 100,

@@ -148,13 +148,19 @@ export async function stageInputs(
 }
 
 /**
- * What this run was: the node's command, params and data, and the bytes of
+ * What this run was: the node's command and params, its data file's path and
+ * committed bytes (`dataBlob`, the git blob id the run read), and the bytes of
  * every input it read. Two runs with the same fingerprint did the same thing;
- * a retrained upstream gives its dependents new ones.
+ * new data, or a retrained upstream, gives a new one.
  */
-export function runFingerprint(node: Pick<NodeFile, 'run' | 'params' | 'data'>, inputs: readonly InputRecord[] | undefined): string {
+export function runFingerprint(
+  node: Pick<NodeFile, 'run' | 'params' | 'data'>,
+  inputs: readonly InputRecord[] | undefined,
+  dataBlob?: string,
+): string {
   const read = (inputs ?? []).map((r) => ({as: r.as, from: r.from, files: r.files.map((f) => [f.path, f.sha256])}))
-  const text = canonicalize({command: node.run.command, params: node.params ?? {}, data: node.data ?? null, inputs: read}) ?? ''
+  const data = node.data === undefined ? null : {path: node.data, blob: dataBlob ?? null}
+  const text = canonicalize({command: node.run.command, params: node.params ?? {}, data, inputs: read}) ?? ''
   return `sha256:${createHash('sha256').update(text).digest('hex')}`
 }
 

@@ -77,4 +77,11 @@ describe('runFingerprint', () => {
     expect(runFingerprint(node, otherCommit)).toBe(runFingerprint(node, read(hex('a'))))
     expect(runFingerprint(node, undefined)).toMatch(/^sha256:[0-9a-f]{64}$/)
   })
+
+  it('changes with the committed bytes of the data file, not only its path', () => {
+    const blob = (c: string) => c.repeat(40)
+    expect(runFingerprint(node, undefined, blob('a'))).toBe(runFingerprint(node, undefined, blob('a')))
+    expect(runFingerprint(node, undefined, blob('a'))).not.toBe(runFingerprint(node, undefined, blob('b')))
+    expect(runFingerprint({...node, data: 'e.csv'}, undefined, blob('a'))).not.toBe(runFingerprint(node, undefined, blob('a')))
+  })
 })
