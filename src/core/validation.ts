@@ -303,6 +303,22 @@ export function workspacePathProblem(path: unknown): string | undefined {
 }
 
 /**
+ * Why a path a verdict records for a run's output (`out/...`, or relative to
+ * the upstream's out/) could lead outside it, or undefined. rigor writes staged
+ * inputs and stored artifacts to these paths on the host: a verdict committed
+ * by hand must not steer them elsewhere.
+ */
+export function recordedOutputPathProblem(path: unknown): string | undefined {
+  if (typeof path !== 'string' || path.length === 0) return 'the path must be a non-empty string'
+  if (path.startsWith('/')) return `"${printable(path)}" is absolute; a run's output path is relative to its out/`
+  if (/[\x00-\x1f\x7f\\]/.test(path)) return `"${printable(path)}" contains a control character or a backslash`
+  for (const part of path.split('/'))
+    if (part === '' || part === '.' || part === '..')
+      return `"${printable(path)}" has an empty, "." or ".." step; a run's output path stays inside its out/`
+  return undefined
+}
+
+/**
  * Pairs [earlier, later] of paths that cannot both exist on a case-insensitive
  * file system (macOS, Windows): they, or one of their directories, differ only
  * in case, in Unicode normalisation or in code points HFS+ ignores (`A/x` and

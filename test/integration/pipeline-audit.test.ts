@@ -1,9 +1,11 @@
 import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
+import {parse, stringify} from 'yaml'
+import {withChecksum} from '../../src/core/state/checksum.js'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {ok, pipelineWorkspace} from './pipeline-helpers.js'
+import {ok, pipelineWorkspace, sha256} from './pipeline-helpers.js'
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
@@ -62,5 +64,32 @@ describe('auditing a pipeline’s backtest', () => {
     const broken = rigor(repo.dir, ['audit', 'momentum/backtest', '--auditor', 'risk2'])
     expect(broken.code).toBe(1)
     expect(broken.stderr).toContain('cannot fetch out/returns.csv of momentum/backtest from the artifact store')
+  })
+
+  it('a verdict committed by hand whose inputs lead out of the audit’s directory is refused, and nothing is written there', () => {
+    repo = pipelineWorkspace()
+    mkdirSync(join(repo.dir, 'bin'))
+    // a store that hands back whatever it is asked for: the bytes a forged record names
+    writeFileSync(join(repo.dir, 'bin', 'store'), '#!/bin/sh\n[ "$1" = get ] && printf forged > "$3"\nexit 0\n')
+    chmodSync(join(repo.dir, 'bin', 'store'), 0o755)
+    const config = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `${config}\nartifact_store:\n  command: [./bin/store]\n`)
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'a store')
+    ok(repo.dir, ['seed', 'templates/pipeline.seed.yaml'])
+    ok(repo.dir, ['work', '--parallel', '2'])
+    const file = 'experiments/momentum/backtest/verdict.yaml'
+    const {checksum: _old, ...verdict} = parse(readFileSync(join(repo.dir, file), 'utf8'))
+    const escape = join(repo.dir, 'escaped.txt')
+    verdict.inputs[0].files = [{path: `${'../'.repeat(30)}${escape.slice(1)}`, sha256: sha256('forged'), bytes: 6, stored: true}]
+    writeFileSync(join(repo.dir, file), stringify(withChecksum(verdict)))
+    repo.git('commit', '-qam', 'a hand-made verdict')
+    const audit = rigor(repo.dir, ['audit', 'momentum/backtest', '--auditor', 'risk'])
+    expect(audit.code).not.toBe(0)
+    expect(existsSync(escape)).toBe(false)
+    const verify = json(rigor(repo.dir, ['verify', '--json']))
+    expect(verify.problems).toContainEqual(
+      expect.objectContaining({file, kind: 'invalid', message: expect.stringMatching(/"\." or "\.\." step/)}),
+    )
   })
 })

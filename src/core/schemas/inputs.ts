@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import {inputGlobProblem, inputNameProblem} from '../validation.js'
+import {inputGlobProblem, inputNameProblem, recordedOutputPathProblem} from '../validation.js'
 import {Argv, Duration, NodeId} from './common.js'
 
 const check = (problemOf: (value: unknown) => string | undefined) =>
@@ -12,6 +12,8 @@ const check = (problemOf: (value: unknown) => string | undefined) =>
 export const InputName = check(inputNameProblem)
 /** a pattern over the upstream's committed out/ (picomatch: *, **, ?, [...]) */
 export const InputGlob = check(inputGlobProblem)
+/** a path a verdict records under a run's out/: never outside it (rigor writes staged inputs there) */
+export const RecordedOutputPath = check(recordedOutputPathProblem)
 
 /**
  * One input in a seed spec: files of an upstream node's committed out/.
@@ -34,7 +36,7 @@ export type NodeInput = z.infer<typeof NodeInput>
 
 /** One file a run read as an input: its path under the upstream's out/ and the sha256 of its bytes. */
 export const InputFileRecord = z.strictObject({
-  path: z.string().min(1),
+  path: RecordedOutputPath,
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().nonnegative(),
   /** the bytes came from the artifact store, not from git */
@@ -56,7 +58,7 @@ export type InputRecord = z.infer<typeof InputRecord>
  * records its content address and size; the bytes are the store's.
  */
 export const StoredArtifact = z.strictObject({
-  path: z.string().min(1),
+  path: RecordedOutputPath,
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().nonnegative(),
 })

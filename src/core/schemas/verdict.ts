@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import {InputRecord, StoredArtifact} from './inputs.js'
+import {InputRecord, RecordedOutputPath, StoredArtifact} from './inputs.js'
 import {Checksum, Cost, IsoTime, NodeId} from './common.js'
 
 export const FinalRunStatus = z.enum(['proven_accepted', 'proven_rejected', 'inconclusive', 'cancelled'])
@@ -37,7 +37,7 @@ export const VerdictFile = z.strictObject({
   metrics: z.record(z.string(), z.number()).default({}),
   notes: z.string().optional(),
   cost: Cost.optional(),
-  artifacts: z.record(z.string(), z.string()).default({}),
+  artifacts: z.record(RecordedOutputPath, z.string()).default({}),
   // optional rather than defaulted, so verdicts written before these fields keep their checksums
   omitted: z.array(Omission).optional(),
   truncated: z.array(Truncation).optional(),
