@@ -1,6 +1,8 @@
-import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
+import {parse} from 'yaml'
+import {dumpStateDocument} from '../../src/core/state/documents.js'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {workspace} from './helpers.js'
@@ -121,5 +123,40 @@ describe('rigor handoff', () => {
     expect(human.stdout).toContain('handoffs/train/001-arch-to-audit.yaml: checksum mismatch')
     expect(human.stdout).toContain('models/weights.bin: missing')
     expect(rigor(repo.dir, ['handoff', 'verify', 'other']).code).toBe(0)
+  })
+
+  it('never reads a committed artifact path that leaves the workspace or is no regular file (a ../ path, a link to /dev/zero)', () => {
+    repo = workspace()
+    writeFileSync(join(repo.dir, 'notes.md'), 'findings\n')
+    repo.git('add', 'notes.md')
+    repo.git('commit', '-qm', 'notes')
+    const created = json(
+      rigor(repo.dir, ['handoff', 'create', '--task', 't', '--from', 'a', '--to', 'b', '--artifact', 'notes.md', '--json']),
+    )
+    const file = join(repo.dir, created.file)
+    const zero = `sha256:${'0'.repeat(64)}`
+    // committed by hand with a valid checksum: paths out of the workspace, and a committed link to a device that never ends
+    const doc = parse(readFileSync(file, 'utf8'))
+    writeFileSync(file, dumpStateDocument({...doc, artifacts: {'../../../../../../../../dev/zero': zero, '/etc/hostname': zero}}))
+    repo.git('commit', '-qam', 'hand-made handoff')
+    const bad = rigor(repo.dir, ['handoff', 'verify', '--json'])
+    expect(bad.code).toBe(1)
+    const problems = json(bad).problems
+    expect(problems.map((p: any) => p.kind)).toEqual(['invalid'])
+    expect(problems[0].message).toContain('field "artifacts.../../../../../../../../dev/zero": artifact path')
+    expect(problems[0].message).toContain('inside the workspace')
+    expect(problems[0].message).not.toContain(`${created.file}, field`)
+
+    symlinkSync('/dev/zero', join(repo.dir, 'zero'))
+    symlinkSync('/etc/hostname', join(repo.dir, 'host'))
+    writeFileSync(file, dumpStateDocument({...doc, artifacts: {zero, host: zero, 'notes.md': doc.artifacts['notes.md']}}))
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'links')
+    const links = rigor(repo.dir, ['handoff', 'verify', '--json'])
+    expect(links.code).toBe(1)
+    expect(json(links).problems.map((p: any) => [p.kind, p.artifact, p.message.split(' (')[0]])).toEqual([
+      ['missing', 'zero', 'zero: not read: it leads outside the workspace'],
+      ['missing', 'host', 'host: not read: it leads outside the workspace'],
+    ])
   })
 })

@@ -1,5 +1,5 @@
-import type {Stats} from 'node:fs'
-import {readFile, realpath, stat} from 'node:fs/promises'
+import {constants, type Stats} from 'node:fs'
+import {type FileHandle, open, readFile, realpath, stat} from 'node:fs/promises'
 import {isAbsolute, join, relative, resolve, sep} from 'node:path'
 import {sha256, withChecksum} from '../state/checksum.js'
 import {dumpYaml, loadStateDocument} from '../state/documents.js'
@@ -132,17 +132,18 @@ export async function verifyHandoffs(ws: Workspace, task?: string): Promise<Hand
     }
     for (const [artifact, expected] of Object.entries(h.doc?.artifacts ?? {})) {
       report.artifacts++
-      const bytes = await readFile(join(ws.root, artifact)).catch(() => undefined)
-      if (!bytes) {
+      const read = await readArtifact(ws.root, artifact)
+      if (!read.ok) {
         report.problems.push({
           file: h.file,
           kind: 'missing',
           artifact,
           expected,
-          message: `${artifact}: missing (handed over with ${expected})`,
+          message: `${artifact}: ${read.problem} (handed over with ${expected})`,
         })
         continue
       }
+      const bytes = read.bytes
       const actual = sha256(bytes)
       if (actual !== expected)
         report.problems.push({
@@ -204,7 +205,13 @@ function parseHandoff(file: string, text: string): Pick<ReadHandoff, 'doc' | 'pr
       }
     }
     // the message without the file name in front: the caller prints the file first
-    if (err instanceof RigorError) return {problem: {kind: 'invalid', message: err.message.replace(`${file}: `, '')}}
+    if (err instanceof RigorError)
+      return {
+        problem: {
+          kind: 'invalid',
+          message: err.message.startsWith(`${file}, `) ? err.message.slice(file.length + 2) : err.message.replace(`${file}: `, ''),
+        },
+      }
     throw err
   }
 }
@@ -230,6 +237,34 @@ function checkName(value: string, flag: string): string {
       fix: `use a lowercase name such as data-prep for ${flag}`,
     })
   return value
+}
+
+/**
+ * An artifact's bytes in the working tree, read only when it is what `createHandoff`
+ * accepts: a regular file whose real path lies inside the workspace (outside .git).
+ * The path comes from a committed file anyone could have written: a link out of the
+ * workspace, a FIFO or a device (`/dev/zero`, which never ends) is named, never read.
+ */
+async function readArtifact(root: string, artifact: string): Promise<{ok: true; bytes: Buffer} | {ok: false; problem: string}> {
+  const missing = {ok: false as const, problem: 'missing'}
+  const real = await realpath(join(root, artifact)).catch(() => undefined)
+  if (real === undefined) return missing
+  const rel = relative(await realpath(root), real)
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep)[0] === '.git')
+    return {ok: false, problem: 'not read: it leads outside the workspace'}
+  let file: FileHandle
+  try {
+    // no link followed (the real path has none), and a FIFO does not block the open
+    file = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+  } catch {
+    return missing
+  }
+  try {
+    if (!(await file.stat()).isFile()) return {ok: false, problem: 'not read: it is not a regular file'}
+    return {ok: true, bytes: await file.readFile()}
+  } finally {
+    await file.close()
+  }
 }
 
 /** `path` as a workspace-relative posix path, after checking it is a regular file inside the workspace. */
