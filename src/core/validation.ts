@@ -84,6 +84,17 @@ export function workerNameProblem(name: unknown): string | undefined {
   return undefined
 }
 
+/**
+ * A worker name made from text rigor did not choose (a program's file name, a
+ * user name): every character a name may not hold becomes "_", and it is cut to
+ * the limit, so that it can go into a `Rigor-Worker:` trailer whatever it was.
+ */
+export function workerNameFrom(text: string, prefix = ''): string {
+  const name = `${prefix}${text.replace(/[^A-Za-z0-9@._:+-]/gu, '_')}`
+  // a name starts with a letter or a digit
+  return (/^[A-Za-z0-9]/.test(name) ? name : `x${name}`).slice(0, MAX_NAME_LENGTH)
+}
+
 /** The address a server listens on: an IP address (v4 or v6) or a host name, nothing that could carry more. */
 export function listenHostProblem(host: unknown): string | undefined {
   if (typeof host !== 'string' || host.length === 0) return 'a host must be a non-empty string'

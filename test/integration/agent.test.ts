@@ -1,4 +1,4 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
@@ -43,6 +43,28 @@ describe('agent steps', () => {
     expect(readFileSync(join(repo.dir, 'learnings.md'), 'utf8')).toContain('## agent/idea-one')
     // the next prompt carries what was learned
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
+  })
+
+  it('an agent program whose file name holds a space is recorded as a worker name (design and assess commit)', () => {
+    repo = workspace()
+    const program = join(repo.dir, '.git', 'my agent')
+    writeFileSync(program, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(FAKE_AGENT)} "$@"\n`)
+    chmodSync(program, 0o755)
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.5'}]\nagent: {command: [${JSON.stringify(program)}]}\n`,
+    )
+    repo.git('commit', '-qam', 'agent')
+    const counter = join(repo.dir, '.git', 'agent-calls')
+    const design = rigor(repo.dir, ['design', '--count', '2', '--json'], {FAKE_AGENT_COUNTER: counter})
+    expect(design.code, design.stderr).toBe(0)
+    expect(json(design).seeded).toEqual(['agent/idea-one', 'agent/idea-two'])
+    expect(json(rigor(repo.dir, ['show', 'agent/idea-one', '--json'])).designed_by).toBe('agent:my_agent')
+    expect(repo.git('log', '-1', '--format=%B')).toContain('Rigor-Worker: agent:my_agent')
+    expect(json(rigor(repo.dir, ['work', '--json'])).finished).toBe(2)
+    const assess = rigor(repo.dir, ['assess', 'agent/idea-one', '--json'], {FAKE_AGENT_COUNTER: counter})
+    expect(assess.code, assess.stderr).toBe(0)
+    expect(repo.git('log', '-1', '--format=%B')).toContain('Rigor-Worker: agent:my_agent')
   })
 
   it('design without an agent: the built-in designer refines the best accepted nodes, offline', () => {

@@ -15,7 +15,14 @@ import {readRunnerReport} from '../../src/core/dag/runner.js'
 import {NodeFile, SeedSpec} from '../../src/core/schemas/index.js'
 import {DEFAULT_RUNNER_LIMITS} from '../../src/core/schemas/limits.js'
 import {nodesOfSpec} from '../../src/core/dag/seed.js'
-import {branchNameProblem, MAX_DURATION_MS, nodeIdProblem, parseDuration, workerNameProblem} from '../../src/core/validation.js'
+import {
+  branchNameProblem,
+  MAX_DURATION_MS,
+  nodeIdProblem,
+  parseDuration,
+  workerNameFrom,
+  workerNameProblem,
+} from '../../src/core/validation.js'
 
 /** Runs `fn`: either it returns, or it throws an InputError naming the file; anything else is a crash. */
 function acceptedOrInputError(fn: () => void, file: string): 'accepted' | 'rejected' {
@@ -187,6 +194,22 @@ describe('names and durations', () => {
         },
       ),
     )
+  })
+
+  it('a worker name made from any text (a program file name, a user name) is a valid worker name', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({maxLength: 200}), fc.string({unit: 'grapheme', maxLength: 40})),
+        fc.constantFrom('', 'agent:'),
+        (text, prefix) => {
+          const name = workerNameFrom(text, prefix)
+          expect(workerNameProblem(name)).toBeUndefined()
+          if (workerNameProblem(`${prefix}${text}`) === undefined) expect(name).toBe(`${prefix}${text}`)
+        },
+      ),
+    )
+    expect(workerNameFrom('my agent', 'agent:')).toBe('agent:my_agent')
+    expect(workerNameFrom('', '')).toBe('x')
   })
 
   it('durations are positive and fit a timer, or are refused with a reason', () => {

@@ -2,11 +2,16 @@ import {basename} from 'node:path'
 import {recordAgentCall} from '../dag/agent-calls.js'
 import {agentBudgetCheck} from '../dag/budget.js'
 import type {Workspace} from '../state/workspace.js'
+import {workerNameFrom} from '../validation.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
 import {type AgentAnswer, askAgentRecorded} from './run-agent.js'
 
-/** The name an agent's calls are recorded under: `agent:<program>`. */
-export const agentName = (command: readonly string[]): string => `agent:${basename(command[0]!)}`
+/**
+ * The name an agent's calls are recorded under: `agent:<program>`, a worker name
+ * (it goes into `Rigor-Worker:` and `designed_by`) whatever the program's file is
+ * called (`/opt/my agent` is `agent:my_agent`).
+ */
+export const agentName = (command: readonly string[]): string => workerNameFrom(basename(command[0]!), 'agent:')
 
 /**
  * One paid call of rigor.yaml's `agent:` for design or assess: the budget asked
