@@ -1,9 +1,9 @@
-import {userInfo} from 'node:os'
 import {resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {nowIso} from '../core/state/node-files.js'
+import {defaultSeederName} from '../core/state/workspace.js'
 import {nodesOfSpec, readSeedSpec, seedNodes, type SeedResult} from '../core/dag/seed.js'
 
 export default class Seed extends WorkspaceCommand {
@@ -20,7 +20,7 @@ export default class Seed extends WorkspaceCommand {
     const spec = await readSeedSpec(specPath)
     return withWorkspace(flags, async (ws) => {
       const drafts = nodesOfSpec(spec, {
-        seededBy: workerName(flags.by ?? (process.env.RIGOR_WORKER ? undefined : userInfo().username), '--by'),
+        seededBy: workerName(flags.by ?? (process.env.RIGOR_WORKER ? undefined : defaultSeederName()), '--by'),
         createdAt: nowIso(),
         file: args.spec,
       })

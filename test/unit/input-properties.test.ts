@@ -15,6 +15,7 @@ import {readRunnerReport} from '../../src/core/dag/runner.js'
 import {NodeFile, SeedSpec} from '../../src/core/schemas/index.js'
 import {DEFAULT_RUNNER_LIMITS} from '../../src/core/schemas/limits.js'
 import {nodesOfSpec} from '../../src/core/dag/seed.js'
+import {defaultSeederName, defaultWorkerName} from '../../src/core/state/workspace.js'
 import {
   branchNameProblem,
   MAX_DURATION_MS,
@@ -210,6 +211,28 @@ describe('names and durations', () => {
     )
     expect(workerNameFrom('my agent', 'agent:')).toBe('agent:my_agent')
     expect(workerNameFrom('', '')).toBe('x')
+  })
+
+  it('the default seeder is the user name as a worker name; without a user entry for the uid, $USER, else the worker name', () => {
+    const saved = {USER: process.env.USER, LOGNAME: process.env.LOGNAME}
+    const noEntry = () => {
+      throw Object.assign(new Error('A system error occurred: uv_os_get_passwd returned ENOENT'), {code: 'ERR_SYSTEM_ERROR'})
+    }
+    try {
+      expect(defaultSeederName(() => 'John Smith')).toBe('John_Smith')
+      expect(defaultSeederName(() => 'DOMAIN\\alice')).toBe('DOMAIN_alice')
+      process.env.USER = 'ci'
+      expect(defaultSeederName(noEntry)).toBe('ci')
+      delete process.env.USER
+      delete process.env.LOGNAME
+      expect(workerNameProblem(defaultSeederName(noEntry))).toBeUndefined()
+      expect(defaultSeederName(noEntry)).toBe(defaultWorkerName())
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key]
+        else process.env[key] = value
+      }
+    }
   })
 
   it('durations are positive and fit a timer, or are refused with a reason', () => {

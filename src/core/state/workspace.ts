@@ -1,9 +1,10 @@
-import {hostname} from 'node:os'
+import {hostname, userInfo} from 'node:os'
 import {join} from 'node:path'
 import {CommitLock} from '../git/commit-lock.js'
 import {objectId} from '../git/objects.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {InputError} from '../errors.js'
+import {workerNameFrom} from '../validation.js'
 import {RemoteLink} from '../git/remote.js'
 import type {ConfigFile} from '../schemas/index.js'
 import {Repo} from '../git/repo.js'
@@ -430,8 +431,27 @@ function operationError(op: {name: string; finish: string; path: string}): Input
 }
 
 export function defaultWorkerName(): string {
-  return `${hostname()
-    .split('.')[0]!
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')}-${process.pid}`
+  // a host name that does not start with a letter or a digit (or none at all) still gives a worker name
+  return workerNameFrom(
+    `${hostname()
+      .split('.')[0]!
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')}-${process.pid}`,
+  )
+}
+
+/**
+ * Who seeds when no one is named (`rigor seed` without --by or RIGOR_WORKER): the
+ * user name, made a worker name (`John Smith` is `John_Smith`). A process whose uid
+ * has no user entry (a container run with `--user 12345`) has none: then $USER or
+ * $LOGNAME, else the default worker name.
+ */
+export function defaultSeederName(userName: () => string = () => userInfo().username): string {
+  let name: string | undefined
+  try {
+    name = userName()
+  } catch {
+    name = process.env.USER || process.env.LOGNAME
+  }
+  return name ? workerNameFrom(name) : defaultWorkerName()
 }
