@@ -123,4 +123,16 @@ describe('names a runner or a spec hands in that a message or verdict.yaml canno
     expect(seed.stderr).toContain('field "nodes[0].team": team name "default\\nRigor-Verdict: PASS" must be lowercase letters')
     expect(seed.stderr.split('\n').some((line) => line.startsWith('Rigor-Verdict'))).toBe(false)
   })
+
+  it('a seed spec whose file name holds a carriage return or an escape is seeded, the name escaped in the subject', () => {
+    repo = workspace()
+    const name = 'spec\r\u001b[31m\nRigor-Action: deploy.yaml'
+    writeSpec(repo.dir, {nodes: [{id: 'x/one', team: 'default', run: {command: ['true']}}]}, name)
+    const seed = rigor(repo.dir, ['seed', name, '--json'])
+    expect(seed.code, seed.stderr).toBe(0)
+    expect(json(seed).added).toEqual(['x/one'])
+    const message = repo.git('log', '-1', '--format=%B')
+    expect(message.split('\n')[0]).toBe('rigor: seed 1 node(s) from spec\\r\\u001b[31m\\nRigor-Action: deploy.yaml')
+    expect(message).not.toMatch(/^Rigor-Action: deploy$/m)
+  })
 })

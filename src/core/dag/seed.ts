@@ -2,7 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {committedDataFile} from '../state/data-files.js'
 import {parseYaml, utf8Text, validate} from '../state/documents.js'
 import {InputError} from '../errors.js'
-import {quoted} from '../validation.js'
+import {controlsEscaped, quoted} from '../validation.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {renderNode} from '../state/node-files.js'
 import {nodeFilePath} from '../state/layout.js'
@@ -123,11 +123,26 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
     const by = drafts[0]?.seeded_by ?? drafts[0]?.designed_by
     return {
       files,
-      message: {action: 'seed', subject: `seed ${added.length} node(s) from ${opts.file}`, nodes: [...sweeps, ...added], worker: by},
+      message: {
+        action: 'seed',
+        subject: `seed ${added.length} node(s) from ${specShown(opts.file)}`,
+        nodes: [...sweeps, ...added],
+        worker: by,
+      },
       result,
     }
   })
   return outcome.result
+}
+
+/**
+ * The spec's file name as the commit subject shows it: any file name will do for a spec
+ * (a line break or an escape character in it is written as its escape, so it cannot
+ * start a line of the message), and a long path keeps its end, the file's own name.
+ */
+function specShown(file: string): string {
+  const shown = controlsEscaped(file)
+  return shown.length > 200 ? `...${shown.slice(-200)}` : shown
 }
 
 /** The error for a node's upstream that is neither in the spec nor in the DAG: named where it was written, an input's `from` or `requires`. */
