@@ -442,6 +442,32 @@ export function scratchPathProblem(path: unknown): string | undefined {
   return undefined
 }
 
+// ---------------------------------------------------------------------------
+// dates and times
+
+/**
+ * Milliseconds since 1970 of an ISO 8601 date or time, or NaN. Date.parse alone
+ * reads a day the month does not have into the next month (2026-02-30 is March 2nd,
+ * 2025-04-31 is May 1st): a date that starts YYYY-MM-DD must name a day of the calendar.
+ */
+export function isoTimeMillis(text: string): number {
+  const date = /^(\d{4})-(\d{2})-(\d{2})/.exec(text)
+  if (date && !isCalendarDay(Number(date[1]), Number(date[2]), Number(date[3]))) return Number.NaN
+  return Date.parse(text)
+}
+
+/** Whether day `day` of month `month` (1-12) of `year` is on the calendar (no 2026-02-29, no 2025-04-31). */
+export function isCalendarDay(year: number, month: number, day: number): boolean {
+  const back = new Date(Date.UTC(year, month - 1, day))
+  return back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day
+}
+
+/** A UTC day written YYYY-MM-DD (`rigor report --date`), one the calendar has. */
+export function utcDateProblem(value: string): string | undefined {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(isoTimeMillis(`${value}T00:00:00Z`))) return undefined
+  return `"${printable(value)}" is not a date`
+}
+
 /**
  * A time to stop at, as `rigor work --stop-at` takes it: an ISO 8601 time with
  * its zone (2025-03-01T17:00:00Z) or @<seconds since 1970> (what a job script
@@ -451,7 +477,7 @@ export function parseStopTime(value: string): Parsed<Date> {
   const hint = 'write an ISO 8601 time with its zone (2025-03-01T17:00:00Z) or @<seconds since 1970> (@1740848400)'
   const epoch = /^@(\d{1,12})$/.exec(value)
   const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)
-  const millis = epoch ? Number(epoch[1]) * 1000 : zoned ? Date.parse(value) : Number.NaN
+  const millis = epoch ? Number(epoch[1]) * 1000 : zoned ? isoTimeMillis(value) : Number.NaN
   if (!Number.isFinite(millis)) return {ok: false, problem: `"${printable(value)}" is not a time; ${hint}`}
   return {ok: true, value: new Date(millis)}
 }

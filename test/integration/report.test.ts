@@ -41,5 +41,12 @@ describe('rigor report', () => {
     expect(rigor(repo.dir, ['report']).code).toBe(0)
     expect(existsSync(join(repo.dir, `reports/${today}.md`))).toBe(true)
     expect(rigor(repo.dir, ['report', '--date', 'yesterday']).code).toBe(2)
+    // a day the month does not have is no date (Date.parse reads 2026-02-30 as March 2nd): nothing written
+    const tip = repo.git('rev-parse', 'main')
+    const impossible = rigor(repo.dir, ['report', '--date', '2026-02-30', '--json'])
+    expect(impossible.code).toBe(2)
+    expect(json(impossible).error.message).toBe('field "--date": "2026-02-30" is not a date')
+    expect(repo.git('rev-parse', 'main')).toBe(tip)
+    expect(existsSync(join(repo.dir, 'reports/2026-02-30.md'))).toBe(false)
   })
 })

@@ -38,3 +38,12 @@ describe('rigor.yaml commands and environments', () => {
     expect(refused(rule('{command: ["true"], env: {X: "a b=c"}}'))).toBe('accepted')
   })
 })
+
+describe('rigor.yaml holdout', () => {
+  it('from: must be a day the month has; 2025-02-29 would seal from March 1st', () => {
+    expect(parseConfig('version: 1\nholdout: {from: 2024-02-29}\n', 'rigor.yaml').holdout?.from).toBe('2024-02-29')
+    expect(() => parseConfig('version: 1\nholdout: {from: 2025-02-29}\n', 'rigor.yaml')).toThrow(
+      'rigor.yaml, field "holdout.from": must be a date such as 2024-01-01 (a day the month has)',
+    )
+  })
+})

@@ -74,6 +74,13 @@ describe('the dates a cut reads', () => {
     expect(parseDateCell('1514851200')).toBe(utc(2018, 1, 2))
   })
 
+  it('YYYY-MM-DD must be a day the month has, as YYYYMMDD: 2018-02-30 is no date, not March 2nd', () => {
+    expect(parseDateCell('2024-02-29')).toBe(utc(2024, 2, 29))
+    expect(parseDateCell('2018-04-30T10:00:00Z')).toBe(Date.UTC(2018, 3, 30, 10))
+    for (const bad of ['2018-02-30', '2023-02-29', '2018-04-31', '2018-06-31T10:00:00Z', '2018-11-31 09:30'])
+      expect(parseDateCell(bad), bad).toBeNaN()
+  })
+
   const csv = (dates: string[]) => `date,close\n${dates.map((d, i) => `${d},${100 + i}`).join('\n')}\n`
   const problem = (dates: string[], cut: HoldoutCut): InputError => {
     try {

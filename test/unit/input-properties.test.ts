@@ -18,9 +18,12 @@ import {nodesOfSpec} from '../../src/core/dag/seed.js'
 import {defaultSeederName, defaultWorkerName} from '../../src/core/state/workspace.js'
 import {
   branchNameProblem,
+  isoTimeMillis,
   MAX_DURATION_MS,
   nodeIdProblem,
   parseDuration,
+  parseStopTime,
+  utcDateProblem,
   workerNameFrom,
   workerNameProblem,
 } from '../../src/core/validation.js'
@@ -233,6 +236,23 @@ describe('names and durations', () => {
         else process.env[key] = value
       }
     }
+  })
+
+  it('a date or time whose day the month does not have is no date anywhere (Date.parse would roll it into the next month)', () => {
+    for (const bad of ['2026-02-30', '2025-02-29', '2025-04-31', '2025-09-31']) {
+      expect(utcDateProblem(bad), bad).toContain('is not a date')
+      expect(isoTimeMillis(`${bad}T10:00:00Z`), bad).toBeNaN()
+      expect(parseStopTime(`${bad}T10:00:00Z`).ok, bad).toBe(false)
+    }
+    expect(utcDateProblem('2024-02-29')).toBeUndefined()
+    expect(parseStopTime('2024-02-29T23:59:00+01:00')).toEqual({ok: true, value: new Date(Date.UTC(2024, 1, 29, 22, 59))})
+    fc.assert(
+      fc.property(fc.date({min: new Date(Date.UTC(1900, 0, 1)), max: new Date(Date.UTC(2200, 0, 1)), noInvalidDate: true}), (date) => {
+        const iso = date.toISOString()
+        expect(isoTimeMillis(iso)).toBe(date.getTime())
+        expect(utcDateProblem(iso.slice(0, 10))).toBeUndefined()
+      }),
+    )
   })
 
   it('durations are positive and fit a timer, or are refused with a reason', () => {

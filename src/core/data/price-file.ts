@@ -1,6 +1,7 @@
 import {parse} from 'csv-parse/sync'
 import {stringify} from 'csv-stringify/sync'
 import {InputError} from '../errors.js'
+import {isoTimeMillis} from '../validation.js'
 
 /**
  * The one reader of price files, shared by the strategy kit and the auditor, so
@@ -167,7 +168,8 @@ export function parseDateCell(text: string): number {
     return back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day ? time : Number.NaN
   }
   // a date without a zone is a calendar day: read it as UTC so that every machine orders and labels it alike
-  if (ISO_DATE.test(cell)) return Date.parse(/[T ]/.test(cell) && !/(Z|[+-]\d{2}:?\d{2})$/.test(cell) ? `${cell.replace(' ', 'T')}Z` : cell)
+  if (ISO_DATE.test(cell))
+    return isoTimeMillis(/[T ]/.test(cell) && !/(Z|[+-]\d{2}:?\d{2})$/.test(cell) ? `${cell.replace(' ', 'T')}Z` : cell)
   // other spellings Date.parse understands ("Jan 2, 2024"), as long as they name a year
   return /\d{4}/.test(cell) ? Date.parse(cell) : Number.NaN
 }

@@ -1,6 +1,7 @@
 import {parse} from 'csv-parse/sync'
 import {stringify} from 'csv-stringify/sync'
 import {InputError} from '../errors.js'
+import {isoTimeMillis} from '../validation.js'
 
 /** A CSV with a header row and a `date` column (price files, returns.csv), kept as text cells. */
 export interface DatedTable {
@@ -22,7 +23,7 @@ export function parseDatedCsv(text: string, file: string): DatedTable {
   if (dateColumn === -1)
     throw new InputError('has no "date" column', {file, fix: 'give the file a header row with a date column (docs/runner-protocol.md)'})
   rows.forEach((row, i) => {
-    if (Number.isNaN(Date.parse(row[dateColumn] ?? ''))) {
+    if (Number.isNaN(isoTimeMillis(row[dateColumn] ?? ''))) {
       throw new InputError(`line ${i + 2}: "${row[dateColumn]}" is not a date`, {file, field: 'date', fix: 'write dates as YYYY-MM-DD'})
     }
   })

@@ -3,6 +3,7 @@ import {
   argvWordProblem,
   envNameProblem,
   envValueProblem,
+  isoTimeMillis,
   lowerNameProblem,
   nodeIdProblem,
   nonFiniteParam,
@@ -39,7 +40,7 @@ export const TeamName = z.string().check((ctx) => {
 export const TrialsOutside = z.number().int().nonnegative().max(1_000_000_000)
 
 export const Checksum = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>')
-export const IsoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time')
+export const IsoTime = z.string().refine((s) => !Number.isNaN(isoTimeMillis(s)), 'must be an ISO 8601 time')
 
 /** A duration as seconds or an `ms` string such as "90s", "10m", "1h"; parsed to milliseconds. */
 export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {

@@ -1,10 +1,11 @@
 import * as z from 'zod'
 import {Checksum, IsoTime, NodeId} from './common.js'
+import {isoTimeMillis} from '../validation.js'
 
 const IsoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}/, 'must be a date such as 2024-01-01')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a date such as 2024-01-01')
+  .refine((s) => !Number.isNaN(isoTimeMillis(s)), 'must be a date such as 2024-01-01 (a day the month has)')
 
 /**
  * `holdout:` in rigor.yaml: the rows of every data file that research runs never

@@ -2,6 +2,7 @@ import {budgetState, utcDay} from '../dag/budget.js'
 import {documentChecksum} from '../state/checksum.js'
 import {renderMarkdownDocument} from '../state/documents.js'
 import {InputError} from '../errors.js'
+import {utcDateProblem} from '../validation.js'
 import {renderGraph, type GraphNode} from './graph.js'
 import {readActivityLog, type LogEntry} from './log.js'
 import {objectiveMetric} from './rank.js'
@@ -84,9 +85,8 @@ export async function writeDailyReport(
 ): Promise<{report: DailyReport; files: string[]; commit?: string}> {
   const now = opts.now ?? new Date()
   const date = opts.date ?? utcDay(now)
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`))) {
-    throw new InputError(`"${date}" is not a date`, {field: '--date', fix: 'write the UTC date as YYYY-MM-DD'})
-  }
+  const dateProblem = utcDateProblem(date)
+  if (dateProblem) throw new InputError(dateProblem, {field: '--date', fix: 'write the UTC date as YYYY-MM-DD'})
   const entries = await readActivityLog(ws)
   const health = await healthCheck(ws, opts.auditStats, now)
   const outcome = await ws.commit(async (snap) => {
