@@ -116,6 +116,29 @@ describe('the state branch', () => {
     expect(refsBefore.split('\n').length).toBe(repo.git('for-each-ref', '--format=%(refname)').split('\n').length)
   })
 
+  it('branch: naming a branch that does not exist, or has no rigor.yaml, is exit 2 naming the field and the fix', () => {
+    repo = workspace()
+    commitConfig(repo, 'version: 1\nbranch: research/state\nteams: [{name: default}]\n')
+    const tip = repo.git('rev-parse', 'main')
+    const missing = rigor(repo.dir, ['status', '--json'])
+    expect(missing.code).toBe(2)
+    expect(json(missing).error).toMatchObject({
+      message: 'rigor.yaml (at main), field "branch": names research/state as the state branch, but branch research/state does not exist',
+      fix: 'create it from this commit (git branch research/state main), or correct branch: in rigor.yaml',
+    })
+    // a branch without rigor.yaml: the fix is to commit it there, not (as before) "commit it" on the branch that has it
+    repo.git('branch', 'research/state', repo.git('commit-tree', repo.git('mktree', '--missing'), '-m', 'empty'))
+    const empty = rigor(repo.dir, ['work'])
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toContain(
+      'field "branch": names research/state as the state branch, but branch research/state has no committed rigor.yaml',
+    )
+    expect(repo.git('rev-parse', 'main')).toBe(tip)
+    // the fix given works
+    repo.git('branch', '-f', 'research/state', 'main')
+    expect(rigor(repo.dir, ['status']).code).toBe(0)
+  })
+
   it('a worker name with a line break cannot forge a trailer: exit 2 for --worker and RIGOR_WORKER', () => {
     repo = workspace()
     writeSpec(repo.dir, {nodes: [node('a/one')]})

@@ -65,6 +65,8 @@ export async function resolveStateBranch(
     const remote = opts.remote?.(branch)
     const tip = remote ? await remote.fetch() : await repo.readRef(stateRef)
     const text = tip ? await committedConfigText(repo, tip) : undefined
+    if (text === undefined && hop === 0 && named !== undefined && named !== branchOf(head))
+      throw namedBranchMissing(head, branch, tip !== undefined, remote?.remote)
     if (text === undefined) throw notAWorkspace(repo, branch, tip !== undefined, await workingTreeHasConfig(repo))
     const {config, cached} = await load(text, CONFIG_FILE)
     // the state branch's own config has the last word on which branch holds the state
@@ -90,6 +92,24 @@ async function workingTreeHasConfig(repo: Repo): Promise<boolean> {
   return stat(join(repo.paths.root, CONFIG_FILE)).then(
     () => true,
     () => false,
+  )
+}
+
+/** `branch:` in the checked-out commit's rigor.yaml names a branch that does not exist, or holds no rigor.yaml. */
+function namedBranchMissing(head: string | undefined, branch: string, exists: boolean, remote: string | undefined): InputError {
+  const here = shortRef(head) ?? 'HEAD'
+  const where = remote ? `branch ${branch} of ${remote}` : `branch ${branch}`
+  return new InputError(
+    `names ${branch} as the state branch, but ${where} ${exists ? `has no committed ${CONFIG_FILE}` : 'does not exist'}`,
+    {
+      file: `${CONFIG_FILE} (at ${here})`,
+      field: 'branch',
+      fix: exists
+        ? `commit ${CONFIG_FILE} on ${branch} (or merge ${here} into it), or correct branch: in ${CONFIG_FILE}`
+        : remote
+          ? `push the state branch (git push ${remote} ${here}:${branch}), or correct branch: in ${CONFIG_FILE}`
+          : `create it from this commit (git branch ${branch} ${head === undefined ? 'HEAD' : here}), or correct branch: in ${CONFIG_FILE}`,
+    },
   )
 }
 
