@@ -55,6 +55,15 @@ describe('config and data come from the state branch tip', () => {
     expect(json(rigor(repo.dir, ['status', '--json'])).total).toBe(0)
   })
 
+  it('data: "" is refused naming the field, not seeded as a node without data', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [node('a/one', SH_OK, {data: ''})], sweeps: [{...node('a/sweep'), data: '', grid: {x: [1]}}]})
+    const seed = rigor(repo.dir, ['seed', 'spec.yaml', '--json'])
+    expect(seed.code).toBe(2)
+    expect(json(seed).error.message).toBe('spec.yaml, field "a/one.data": the path must be a non-empty string')
+    expect(json(rigor(repo.dir, ['status', '--json'])).total).toBe(0)
+  })
+
   it('RIGOR_DATA holds the committed bytes, not a working-tree edit', () => {
     repo = workspace()
     writeFileSync(join(repo.dir, 'prices.csv'), 'date,close\n2020-01-01,1\n')

@@ -88,8 +88,9 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
   }
   const outcome = await ws.commit(async (snap) => {
     const files = new Map<string, FileChange>()
+    // data: "" is no path (everything after would read it as no data at all), not a node without data
     for (const draft of drafts)
-      if (draft.data) await committedDataFile(ws.repo, snap.commit, draft.data, {file: opts.file, field: `${draft.id}.data`})
+      if (draft.data !== undefined) await committedDataFile(ws.repo, snap.commit, draft.data, {file: opts.file, field: `${draft.id}.data`})
     const cycle = requirementCycle(drafts, snap)
     if (cycle) {
       throw new InputError(`requires forms a cycle: ${cycle.join(' -> ')}; these nodes could never start`, {
