@@ -123,6 +123,13 @@ describe('rigor handoff', () => {
     expect(human.stdout).toContain('handoffs/train/001-arch-to-audit.yaml: checksum mismatch')
     expect(human.stdout).toContain('models/weights.bin: missing')
     expect(rigor(repo.dir, ['handoff', 'verify', 'other']).code).toBe(0)
+    // a task that has no handoff (a typo) is bad input, not a pass that checked nothing
+    const typo = rigor(repo.dir, ['handoff', 'verify', 'trian', '--json'])
+    expect(typo.code).toBe(2)
+    expect(json(typo).error).toMatchObject({
+      message: 'field "task": no handoff of task "trian"',
+      fix: 'name one of the tasks handed off: other, train',
+    })
   })
 
   it('never reads a committed artifact path that leaves the workspace or is no regular file (a ../ path, a link to /dev/zero)', () => {

@@ -6,6 +6,7 @@ import {dumpYaml, loadStateDocument} from '../state/documents.js'
 import {CorruptFileError, InputError, RigorError} from '../errors.js'
 import {nowIso} from '../state/node-files.js'
 import {HandoffFile, HandoffName} from '../schemas/index.js'
+import {listedName, quoted} from '../validation.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import type {Workspace} from '../state/workspace.js'
 
@@ -122,7 +123,10 @@ export interface HandoffVerifyReport {
 /** Checks every handoff file's own checksum and recomputes every artifact's sum from the working tree. */
 export async function verifyHandoffs(ws: Workspace, task?: string): Promise<HandoffVerifyReport> {
   const report: HandoffVerifyReport = {ok: true, handoffs: 0, artifacts: 0, problems: []}
-  for (const h of await readHandoffs(ws, task)) {
+  const handoffs = await readHandoffs(ws, task)
+  // a task named on the command line that has no handoff is a typo, not a pass: nothing would have been checked
+  if (task !== undefined && handoffs.length === 0) throw await noSuchTask(ws, task)
+  for (const h of handoffs) {
     report.handoffs++
     if (h.problem) report.problems.push({file: h.file, where: 'committed', ...h.problem})
     const local = await readFile(join(ws.root, h.file), 'utf8').catch(() => undefined)
@@ -158,6 +162,16 @@ export async function verifyHandoffs(ws: Workspace, task?: string): Promise<Hand
   }
   report.ok = report.problems.length === 0
   return report
+}
+
+async function noSuchTask(ws: Workspace, task: string): Promise<InputError> {
+  const tasks = [...new Set((await readHandoffs(ws)).map((h) => h.file.split('/')[1]!))].sort()
+  return new InputError(`no handoff of task ${quoted(task)}`, {
+    field: 'task',
+    fix: tasks.length
+      ? `name one of the tasks handed off: ${tasks.slice(0, 10).map(listedName).join(', ')}`
+      : 'nothing has been handed off yet: rigor handoff create',
+  })
 }
 
 interface ReadHandoff {
