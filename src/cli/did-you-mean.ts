@@ -1,3 +1,7 @@
+import {editDistance} from '../core/validation.js'
+
+export {editDistance}
+
 /**
  * Suggestions for a mistyped command: the known commands and topics closest to
  * what was typed (edit distance, and what starts with it). rigor's own rather
@@ -28,18 +32,4 @@ function normalise(id: string): string {
     .trim()
     .toLowerCase()
     .replace(/[:\s]+/g, ' ')
-}
-
-/** Levenshtein distance, with a swap of two neighbours counting as one edit (`stauts`). */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({length: a.length + 1}, (_, i) => [i, ...Array<number>(b.length).fill(0)])
-  for (let j = 1; j <= b.length; j++) d[0][j] = j
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
-    }
-  }
-  return d[a.length][b.length]
 }

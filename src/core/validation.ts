@@ -665,3 +665,37 @@ export function printable(value: string): string {
   // JSON escapes C0 only: DEL, C1, the line separators and bidirectional overrides too, as controlsEscaped does
   return controlsEscaped(shown.slice(1, -1))
 }
+
+// ---------------------------------------------------------------------------
+// suggestions for a mistyped name
+
+/** Levenshtein distance, with a swap of two neighbours counting as one edit (`stauts`). */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({length: a.length + 1}, (_, i) => [i, ...Array<number>(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0][j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+    }
+  }
+  return d[a.length][b.length]
+}
+
+/**
+ * The known names closest to a mistyped one (`leas` -> `lease`, `max_generation` ->
+ * `max_generations`): a third of the word may be wrong (at least one letter, at most
+ * three), or it may be the start of the name. Closest first.
+ */
+export function closestNames(typed: string, known: Iterable<string>, max = 2): string[] {
+  const target = typed.toLowerCase()
+  if (!target) return []
+  const allowed = Math.min(3, Math.max(1, Math.floor(target.length / 3)))
+  return [...new Set(known)]
+    .map((name) => ({name, distance: name.toLowerCase().startsWith(target) ? 0.5 : editDistance(target, name.toLowerCase())}))
+    .filter((s) => s.distance <= allowed)
+    .sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name))
+    .slice(0, max)
+    .map((s) => s.name)
+}

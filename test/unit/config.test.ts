@@ -1,4 +1,6 @@
 import {describe, expect, it} from 'vitest'
+import {validate} from '../../src/core/state/documents.js'
+import {SeedSpec} from '../../src/core/schemas/index.js'
 import {parseConfig} from '../../src/core/state/config.js'
 
 describe('rigor.yaml durations', () => {
@@ -45,5 +47,34 @@ describe('rigor.yaml holdout', () => {
     expect(() => parseConfig('version: 1\nholdout: {from: 2025-02-29}\n', 'rigor.yaml')).toThrow(
       'rigor.yaml, field "holdout.from": must be a date such as 2024-01-01 (a day the month has)',
     )
+  })
+})
+
+describe('rigor.yaml and seed spec typos', () => {
+  const message = (fn: () => unknown): string => {
+    try {
+      fn()
+    } catch (err) {
+      return (err as Error).message
+    }
+    return 'accepted'
+  }
+
+  it('an unknown key names the closest known key of its mapping, however deep, and nothing when none is close', () => {
+    const config = (text: string) => message(() => parseConfig(`version: 1\n${text}\n`, 'rigor.yaml'))
+    expect(config('leas: {duration: 15m}')).toBe('rigor.yaml, field "leas": Unrecognized key: "leas"; did you mean "lease"?')
+    expect(config('lease: {duraton: 15m}')).toContain('field "lease.duraton": Unrecognized key: "duraton"; did you mean "duration"?')
+    expect(config('teams: [{name: a, max_paralel: 2}]')).toContain('did you mean "max_parallel"?')
+    expect(config('runner: {limits: {note: 1KB}}')).toContain('field "runner.limits.note": Unrecognized key: "note"; did you mean "notes"?')
+    expect(config('deploy: {live: {min_paper_period: 3}}')).toContain('did you mean "min_paper_periods"?')
+    expect(config('zzzzqqq: 1')).toBe('rigor.yaml, field "zzzzqqq": Unrecognized key: "zzzzqqq"')
+    // keys that are names on Object.prototype are keys like any other
+    expect(config('constructor: 1')).toBe('rigor.yaml, field "constructor": Unrecognized key: "constructor"')
+    const spec = (value: unknown) => message(() => validate(SeedSpec, value, 'spec.yaml'))
+    expect(spec({nodes: [{id: 'a/b', run: {comand: ['x']}}]})).toContain(
+      'field "nodes[0].run.comand": Unrecognized key: "comand"; did you mean "command"?',
+    )
+    expect(spec({sweeps: [{id: 'a/b', run: {command: ['x']}, gird: {x: [1]}}]})).toContain('did you mean "grid"?')
+    expect(spec({node: []})).toBe('spec.yaml, field "node": Unrecognized key: "node"; did you mean "nodes"?')
   })
 })

@@ -4,6 +4,7 @@ import {checkDocument, documentChecksum, withChecksum} from './checksum.js'
 import {CorruptFileError, InputError} from '../errors.js'
 import {NOT_PLAIN, parsePlainYaml} from './plain-yaml.js'
 import {writePlainYaml} from './plain-yaml-writer.js'
+import {closestNames, quoted} from '../validation.js'
 
 /**
  * Parses YAML text with the core schema (timestamps stay strings) or says where it
@@ -64,13 +65,58 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, file: s
     formatIssuePath([...issue.path, ...('keys' in issue && Array.isArray(issue.keys) && issue.keys.length ? [issue.keys[0]] : [])])
   const [first, ...rest] = result.error.issues
   const field = fieldOf(first!)
-  const others = rest.slice(0, 9).map((issue) => `\n  field "${fieldOf(issue)}": ${issue.message}`)
+  const messageOf = (issue: z.core.$ZodIssue) => `${issue.message}${didYouMean(schema, issue)}`
+  const others = rest.slice(0, 9).map((issue) => `\n  field "${fieldOf(issue)}": ${messageOf(issue)}`)
   const more = rest.length > 9 ? `\n  ... and ${rest.length - 9} more` : ''
-  throw new InputError(`${first!.message}${others.join('')}${more}`, {
+  throw new InputError(`${messageOf(first!)}${others.join('')}${more}`, {
     file,
     field,
     fix: rest.length ? `correct the fields named in ${file}` : `correct "${field}" in ${file}`,
   })
+}
+
+/** For an unknown key (a typo: `leas`, `max_generation`), the known keys of that mapping closest to it: `; did you mean "lease"?` */
+function didYouMean(schema: z.ZodType, issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'unrecognized_keys' || issue.keys.length === 0) return ''
+  const known = objectsAt(schema as unknown as z.core.$ZodType, issue.path).flatMap((o) => Object.keys(o._zod.def.shape))
+  const guesses = issue.keys.flatMap((key) => closestNames(key, known, 1).map((guess) => [key, guess] as const))
+  if (guesses.length === 0) return ''
+  return issue.keys.length === 1
+    ? `; did you mean ${quoted(guesses[0]![1])}?`
+    : `; did you mean ${guesses.map(([key, guess]) => `${quoted(guess)} for ${quoted(key)}`).join(', ')}?`
+}
+
+/** The object schemas a value at `path` is checked against (through optional, default, pipe, union, array and record). */
+function objectsAt(schema: z.core.$ZodType, path: readonly PropertyKey[], depth = 0): z.core.$ZodObject[] {
+  if (depth > 64) return []
+  const def = schema._zod.def as z.core.$ZodTypeDef & Record<string, unknown>
+  const inner = (next: unknown) => objectsAt(next as z.core.$ZodType, path, depth + 1)
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'nonoptional':
+    case 'readonly':
+    case 'catch':
+      return inner(def.innerType)
+    case 'pipe':
+      return inner(def.in)
+    case 'union':
+      return (def.options as z.core.$ZodType[]).flatMap(inner)
+    case 'lazy':
+      return inner((def.getter as () => unknown)())
+  }
+  const [head, ...rest] = path
+  const below = (next: unknown) => (next ? objectsAt(next as z.core.$ZodType, rest, depth + 1) : [])
+  if (path.length === 0) return def.type === 'object' ? [schema as z.core.$ZodObject] : []
+  if (def.type === 'object') {
+    const shape = def.shape as Record<PropertyKey, unknown>
+    return Object.hasOwn(shape, head!) ? below(shape[head!]) : []
+  }
+  if (def.type === 'array') return below(def.element)
+  if (def.type === 'record') return below(def.valueType)
+  return []
 }
 
 export interface LoadOptions {
