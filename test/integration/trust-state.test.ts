@@ -1,4 +1,4 @@
-import {readFileSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
+import {mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, verdictRunner} from '../helpers/cli.js'
@@ -146,6 +146,27 @@ describe('the state branch', () => {
     // the fix given works
     repo.git('branch', '-f', 'research/state', 'main')
     expect(rigor(repo.dir, ['status']).code).toBe(0)
+  })
+
+  it('rigor.yaml committed as a symbolic link or a directory is exit 2 saying so, not a schema error or "not committed"', () => {
+    repo = workspace()
+    repo.git('mv', 'rigor.yaml', 'config.yaml')
+    symlinkSync('config.yaml', join(repo.dir, 'rigor.yaml'))
+    repo.git('add', 'rigor.yaml')
+    repo.git('commit', '-qm', 'a link')
+    const link = rigor(repo.dir, ['status', '--json'])
+    expect(link.code).toBe(2)
+    expect(json(link).error.message).toMatch(/^rigor\.yaml: is committed as a symbolic link at [0-9a-f]{10}, not a regular file/)
+    repo.git('rm', '-q', 'rigor.yaml')
+    mkdirSync(join(repo.dir, 'rigor.yaml'))
+    writeFileSync(join(repo.dir, 'rigor.yaml', 'x'), '')
+    repo.git('add', 'rigor.yaml')
+    repo.git('commit', '-qm', 'a directory')
+    const tip = repo.git('rev-parse', 'main')
+    const dir = rigor(repo.dir, ['work'])
+    expect(dir.code).toBe(2)
+    expect(dir.stderr).toMatch(/^Error: rigor\.yaml: is committed as a directory at [0-9a-f]{10}, not a regular file/)
+    expect(repo.git('rev-parse', 'main')).toBe(tip)
   })
 
   it('a worker name with a line break cannot forge a trailer: exit 2 for --worker and RIGOR_WORKER', () => {

@@ -5,6 +5,7 @@ import {utf8Text} from './documents.js'
 import {InputError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import type {RemoteLink} from '../git/remote.js'
+import {treeEntryInfo} from '../git/tree-walk.js'
 import {CONFIG_FILE} from './layout.js'
 import type {ConfigFile} from '../schemas/index.js'
 
@@ -57,7 +58,10 @@ export async function resolveStateBranch(
   // the checked-out commit's rigor.yaml may name the state branch
   const checkedOut = await repo.readRef(head ?? 'HEAD')
   const local = checkedOut ? await committedConfigText(repo, checkedOut) : undefined
-  const named = local !== undefined ? (await load(local, `${CONFIG_FILE} (at ${shortRef(head) ?? 'HEAD'})`)).config.branch : undefined
+  const named =
+    local !== undefined
+      ? (await loadAt(load, repo, checkedOut!, local, `${CONFIG_FILE} (at ${shortRef(head) ?? 'HEAD'})`)).config.branch
+      : undefined
   let branch = named ?? branchOf(head)
   if (!branch) return detachedError(repo)
   for (let hop = 0; ; hop++) {
@@ -68,7 +72,7 @@ export async function resolveStateBranch(
     if (text === undefined && hop === 0 && named !== undefined && named !== branchOf(head))
       throw namedBranchMissing(head, branch, tip !== undefined, remote?.remote)
     if (text === undefined) throw notAWorkspace(repo, branch, tip !== undefined, await workingTreeHasConfig(repo))
-    const {config, cached} = await load(text, CONFIG_FILE)
+    const {config, cached} = await loadAt(load, repo, tip!, text, CONFIG_FILE)
     // the state branch's own config has the last word on which branch holds the state
     if (!config.branch || config.branch === branch) return {stateRef, branch, config, tip, remote, configText: text, configCached: cached}
     if (hop > 0) {
@@ -84,8 +88,59 @@ export async function resolveStateBranch(
 
 async function committedConfigText(repo: Repo, commit: string): Promise<string | undefined> {
   const blob = await repo.readFileAt(commit, CONFIG_FILE)
-  if (blob === undefined) return undefined
-  return utf8Text(blob, CONFIG_FILE)
+  if (blob === undefined) {
+    await refuseUnlikeAFile(repo, commit)
+    return undefined
+  }
+  try {
+    return utf8Text(blob, CONFIG_FILE)
+  } catch (err) {
+    await refuseUnlikeAFile(repo, commit)
+    throw err
+  }
+}
+
+/** Parses the config committed at `commit`; when it does not parse, says first whether it was a file at all. */
+type Loaded = {config: ConfigFile; cached: boolean}
+
+async function loadAt(
+  load: (text: string, file: string) => Promise<Loaded>,
+  repo: Repo,
+  commit: string,
+  text: string,
+  file: string,
+): Promise<Loaded> {
+  try {
+    return await load(text, file)
+  } catch (err) {
+    await refuseUnlikeAFile(repo, commit)
+    throw err
+  }
+}
+
+/**
+ * rigor.yaml committed as something other than a regular file: a symbolic link (whose
+ * blob is the link's target, read as YAML it is one string), a directory or a submodule.
+ * Only looked at when the config is missing or does not parse: the common path reads one blob.
+ */
+async function refuseUnlikeAFile(repo: Repo, commit: string): Promise<void> {
+  const entry = await treeEntryInfo(repo, await repo.commitTree(commit), CONFIG_FILE)
+  if (!entry || entry.mode === '100644' || entry.mode === '100755') return
+  const what =
+    entry.mode === '120000'
+      ? 'a symbolic link'
+      : entry.mode === '40000'
+        ? 'a directory'
+        : entry.mode === '160000'
+          ? 'a submodule'
+          : `mode ${entry.mode}`
+  throw new InputError(
+    `is committed as ${what} at ${commit.slice(0, 10)}, not a regular file; rigor reads its config from the committed file only`,
+    {
+      file: CONFIG_FILE,
+      fix: `commit rigor.yaml itself as a regular file (git rm --cached ${CONFIG_FILE}, put the file in its place, git add ${CONFIG_FILE} && git commit)`,
+    },
+  )
 }
 
 async function workingTreeHasConfig(repo: Repo): Promise<boolean> {
