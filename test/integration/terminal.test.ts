@@ -124,6 +124,18 @@ describe('the command line a person meets', () => {
     expect(json.stderr).toBe('')
   })
 
+  it('a word a command without arguments does not take is named as such, not as a mistyped command', () => {
+    repo = workspace()
+    const extra = rigor(repo.dir, ['status', 'foo'])
+    expect(extra.code).toBe(2)
+    expect(extra.stderr).toBe('Error: rigor status takes no argument "foo"\nFix: see `rigor status --help`\n')
+    const nested = rigor(repo.dir, ['handoff', 'list', 'data-prep', '--json'])
+    expect(nested.code).toBe(2)
+    expect(JSON.parse(nested.stdout).error).toMatchObject({message: 'rigor handoff list takes no argument "data-prep"', exit: 2})
+    // a topic and a mistyped command under it is still a mistyped command
+    expect(rigor(repo.dir, ['handoff', 'lst']).stderr).toContain('Did you mean `rigor handoff list`?')
+  })
+
   it('bad usage is exit 2 with the fix, also under --json', () => {
     repo = workspace()
     const flag = rigor(repo.dir, ['status', '--bogus', '--json'])
