@@ -36,4 +36,24 @@ describe('rigor demo inside another repository', () => {
     expect(status.total).toBeGreaterThan(0)
     expect(status.by_status.running ?? 0).toBe(0)
   })
+
+  it('init and demo given a file (or a path through one) as the directory: exit 2 naming it, nothing made', () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-file-dir-'))
+    const file = join(dir, 'notes.txt')
+    writeFileSync(file, 'not a directory\n')
+    for (const [args, target] of [
+      [['init', file], file],
+      [['init', join(file, 'sub'), '--json'], join(file, 'sub')],
+      [['demo', file], file],
+      [['demo', join(file, 'sub'), '--json'], join(file, 'sub')],
+    ] as const) {
+      const result = rigor(dir, [...args])
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2)
+      const message = args.includes('--json') ? json(result).error.message : result.stderr
+      expect(message).toContain(
+        `${file} is a file, not a directory: no workspace can be made ${target === file ? 'there' : `in ${target}`}`,
+      )
+    }
+    expect(execFileSync('ls', ['-A', dir], {encoding: 'utf8'})).toBe('notes.txt\n')
+  })
 })

@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {execa} from 'execa'
 import {InputError} from '../errors.js'
-import {initWorkspace, isEmptyDir} from './init.js'
+import {initWorkspace, isEmptyDir, nearestDirectory} from './init.js'
 import {nowIso} from '../state/node-files.js'
 import {nodesOfSpec, readSeedSpec, seedNodes} from '../dag/seed.js'
 import {auditTopCandidates} from '../auditor/top.js'
@@ -67,6 +67,7 @@ export interface DemoOptions {
 export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResult> {
   const started = Date.now()
   const target = resolve(dir)
+  await nearestDirectory(target)
   if (!(await isEmptyDir(target))) {
     throw new InputError(`${target} is not empty; the demo makes a fresh workspace`, {fix: 'pass a new directory: rigor demo <dir>'})
   }

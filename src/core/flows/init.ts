@@ -64,7 +64,7 @@ export async function initWorkspace(
 ): Promise<InitResult> {
   const target = resolve(dir)
   // before anything is written: `git init` inside a bare repository would nest a second repository in it
-  const place = await probeRepository(await nearestExisting(target))
+  const place = await probeRepository(await nearestDirectory(target))
   if (place.kind === 'bare' || place.kind === 'git-dir') throw notACheckout(target, place)
   const madeDir = await mkdir(target, {recursive: true})
   let createdRepo = false
@@ -160,6 +160,23 @@ async function templateFiles(template: InitTemplate): Promise<{config: string; f
       ['data/prices.csv', pricesToCsv(generatePrices({model: 'SYNTH-A', seed: 7, years: 6}))],
     ],
   }
+}
+
+/**
+ * The nearest existing directory at or above `target`, where a workspace can be made:
+ * a file there (or in the way above it) is an input error, not a failed mkdir or spawn.
+ */
+export async function nearestDirectory(target: string): Promise<string> {
+  const existing = await nearestExisting(target)
+  if (!(await stat(existing)).isDirectory())
+    throw new InputError(
+      `${existing} is a file, not a directory: no workspace can be made ${existing === target ? 'there' : `in ${target}`}`,
+      {
+        field: 'DIR',
+        fix: 'name a new or an existing directory for the workspace',
+      },
+    )
+  return existing
 }
 
 async function nearestExisting(path: string): Promise<string> {
