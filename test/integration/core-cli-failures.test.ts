@@ -1,8 +1,9 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
-import type {TempRepo} from '../helpers/git-repo.js'
+import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 import {SH_CRASH, SH_GARBAGE, SH_HANG, SH_OK, SH_WRONG_FIELD} from '../fixtures/runners.js'
 import {actionsPerNode, commitConfig, workspace, writeSpec} from './helpers.js'
 
@@ -122,6 +123,24 @@ describe('names a runner or a spec hands in that a message or verdict.yaml canno
     expect(seed.code).toBe(2)
     expect(seed.stderr).toContain('field "nodes[0].team": team name "default\\nRigor-Verdict: PASS" must be lowercase letters')
     expect(seed.stderr.split('\n').some((line) => line.startsWith('Rigor-Verdict'))).toBe(false)
+  })
+
+  it('a repository whose path holds a line break is exit 2 saying so, not an unknown object format', () => {
+    repo = gitRepo({init: false})
+    const dir = join(repo.dir, 'research\nnotes')
+    mkdirSync(dir)
+    execFileSync('git', ['init', '-q', '-b', 'main'], {cwd: dir})
+    for (const args of [
+      ['status', '--json'],
+      ['init', '--json'],
+    ]) {
+      const result = rigor(dir, args)
+      expect(result.code).toBe(2)
+      expect(json(result).error.message).toBe(
+        `the path of the repository at "${repo.dir}/research\\nnotes" holds a line break: git's answers about it cannot be read`,
+      )
+    }
+    expect(readdirSync(dir)).toEqual(['.git'])
   })
 
   it('a seed spec whose file name holds a carriage return or an escape is seeded, the name escaped in the subject', () => {

@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs'
 import {lstat, readFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {InputError, MissingObjectError, RefConflictError} from '../errors.js'
+import {quoted} from '../validation.js'
 import {CatFileBatch} from './cat-file.js'
 import {LooseObjectReader} from './loose-read.js'
 import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.js'
@@ -60,7 +61,13 @@ export class Repo {
       if (place.kind === 'bare' || place.kind === 'git-dir') throw notACheckout(dir, place)
       throw new InputError(`${dir} is not inside a git repository`, {fix: 'run `rigor init` here, or pass --cwd with a rigor workspace'})
     }
-    const [root, gitDir, commonDir, format] = result.stdout.split('\n')
+    const lines = result.stdout.split('\n')
+    // one path a line: a line break in a path (the checkout's or its git directory's) would shift every value
+    if (lines.length !== 4)
+      throw new InputError(`the path of the repository at ${quoted(dir)} holds a line break: git's answers about it cannot be read`, {
+        fix: 'move or clone the repository to a path without a line break',
+      })
+    const [root, gitDir, commonDir, format] = lines
     return new Repo({root: root!, gitDir: gitDir!, commonDir: commonDir!}, objectFormatNamed(format ?? 'sha1'))
   }
 
