@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {lstat, mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {InputError, InternalError} from '../../errors.js'
 import {MANIFEST_FILE} from './paths.js'
@@ -38,11 +38,21 @@ export async function writeSiteFiles(out: string, files: SiteFile[]): Promise<Wr
   const previous = await readManifest(out)
   const next: Manifest = {version: 1, files: {}}
   const stats: WriteStats = {written: 0, unchanged: 0, removed: 0}
-  const made = new Set<string>()
-  const ensureDir = async (dir: string) => {
-    if (made.has(dir)) return
-    await mkdir(dir, {recursive: true})
-    made.add(dir)
+  const made = new Map<string, Promise<void>>()
+  // every folder below `out` a real one: a link there (a checked-out site/ can hold anything) would take the writes elsewhere
+  const ensureDir = (dir: string): Promise<void> => {
+    if (dir === out) return Promise.resolve()
+    let done = made.get(dir)
+    if (!done) {
+      done = ensureDir(dirname(dir)).then(async () => {
+        await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err
+        })
+        if (!(await lstat(dir)).isDirectory()) throw notAFolder(out, dir)
+      })
+      made.set(dir, done)
+    }
+    return done
   }
   // what is on disk, one listing per folder rather than a look-up per file (a file someone deleted is written again)
   const listings = new Map<string, Promise<Set<string>>>()
@@ -71,7 +81,7 @@ export async function writeSiteFiles(out: string, files: SiteFile[]): Promise<Wr
     }
     const bytes = typeof content === 'string' || Buffer.isBuffer(content) ? content : await content.render()
     await ensureDir(dirname(target))
-    await writeFile(target, bytes)
+    await replaceFile(target, bytes)
     stats.written++
   }
   let taken = 0
@@ -82,13 +92,41 @@ export async function writeSiteFiles(out: string, files: SiteFile[]): Promise<Wr
   )
   for (const path of Object.keys(previous.files)) {
     if (path in next.files || !SAFE_PATH.test(path)) continue
+    // never through a link: only in folders below `out` that are folders (a file in a linked folder is not the site's)
+    if (!(await realFolders(out, dirname(join(out, path))))) continue
     await rm(join(out, path), {force: true})
     stats.removed++
   }
-  const manifest = join(out, MANIFEST_FILE)
-  await writeFile(`${manifest}.${process.pid}.tmp`, `${JSON.stringify(next)}\n`)
-  await rename(`${manifest}.${process.pid}.tmp`, manifest)
+  await replaceFile(join(out, MANIFEST_FILE), `${JSON.stringify(next)}\n`)
   return stats
+}
+
+/**
+ * Writes `target` as a new file renamed into place: a symbolic link (or anything else)
+ * at `target` is replaced, never written through. The temporary file is created
+ * afresh (`wx`), so a link left in its place is not followed either.
+ */
+async function replaceFile(target: string, bytes: string | Buffer): Promise<void> {
+  const temp = `${target}.${process.pid}.tmp`
+  await rm(temp, {force: true})
+  await writeFile(temp, bytes, {flag: 'wx'})
+  await rename(temp, target)
+}
+
+/** Whether `dir` and every folder between `out` and it are folders, not links to one. */
+async function realFolders(out: string, dir: string): Promise<boolean> {
+  for (let at = dir; at !== out && at.startsWith(`${out}/`); at = dirname(at)) {
+    const info = await lstat(at).catch(() => undefined)
+    if (!info?.isDirectory()) return false
+  }
+  return true
+}
+
+function notAFolder(out: string, dir: string): InputError {
+  return new InputError(`${dir} is not a folder (a symbolic link?): the site writes only into folders of its own under ${out}`, {
+    field: '--out',
+    fix: `remove ${dir} (rigor site makes it again), or pass another folder`,
+  })
 }
 
 /** The manifest of an earlier build, or an empty one for a new or empty folder; a folder of other files is refused. */
