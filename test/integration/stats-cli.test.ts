@@ -189,4 +189,10 @@ describe('rigor stats', () => {
     expect(run.status).toBe(2)
     expect(run.json.error.message).toMatch(/nowhere\.csv: no such file/)
   })
+
+  it('exits 2 for a returns "file" that never ends (/dev/zero), where reading it whole ran out of memory (exit 134)', () => {
+    const run = rigor('stats', 'sharpe', '--returns', '/dev/zero', '--json')
+    expect(run.status).toBe(2)
+    expect(run.json.error.message).toBe('/dev/zero: is larger than 256 MB, more than a CSV of returns can be')
+  })
 })

@@ -11,6 +11,7 @@ const SRC = resolve(__dirname, '../../src')
 const LAYERS: string[][] = [
   [
     'core/errors.ts',
+    'core/input-file.ts',
     'core/validation.ts',
     'core/proc.ts',
     'core/configured-command.ts',

@@ -1,4 +1,4 @@
-import {readFile} from 'node:fs/promises'
+import {readInputFile} from '../input-file.js'
 import {committedDataFile} from '../state/data-files.js'
 import {parseYaml, utf8Text, validate} from '../state/documents.js'
 import {InputError} from '../errors.js'
@@ -22,12 +22,7 @@ export interface SeedResult {
 
 /** Reads and validates a seed spec file; errors name the file and the field. */
 export async function readSeedSpec(file: string): Promise<SeedSpec> {
-  let bytes: Buffer
-  try {
-    bytes = await readFile(file)
-  } catch {
-    throw new InputError(`cannot read seed spec ${file}`, {fix: 'check the path'})
-  }
+  const bytes = readInputFile(file, {what: 'a seed spec', maxBytes: 64 * 1024 * 1024, fix: 'give the path of a seed spec YAML file'})
   return validate(SeedSpec, parseYaml(utf8Text(bytes, file), file), file)
 }
 

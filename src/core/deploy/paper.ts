@@ -6,6 +6,7 @@ import {sha256} from '../state/checksum.js'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {dumpStateDocument} from '../state/documents.js'
 import {CheckFailedError, InputError, stoppedError} from '../errors.js'
+import {readInputFile} from '../input-file.js'
 import type {Repo} from '../git/repo.js'
 import type {RunGroups} from '../proc.js'
 import {nowIso} from '../state/node-files.js'
@@ -101,8 +102,11 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   const committedPath = await materialiseBlob(ws.repo, committed.oid, extname(node.data))
   const sourceFile = opts.data ? resolve(opts.base, opts.data) : committedPath
   const sourceName = opts.data ? displayPath(ws.root, sourceFile) : node.data
-  const history = parseDatedCsv(await readText(committedPath, node.data), node.data)
-  const source = opts.data ? parseDatedCsv(await readText(sourceFile, sourceName), sourceName) : history
+  const historyBytes = readBytes(committedPath, node.data)
+  const history = parseDatedCsv(historyBytes.toString('utf8'), node.data)
+  // read once: the checksum below is of these bytes (a FIFO such as --data <(...) cannot be read twice)
+  const sourceBytes = opts.data ? readBytes(sourceFile, sourceName) : historyBytes
+  const source = opts.data ? parseDatedCsv(sourceBytes.toString('utf8'), sourceName) : history
   const past = history.rows.filter((row) => dateOf(history, row) <= backtestEnd.time)
   let ahead = alignColumns(source, history.header, sourceName)
     .filter((row) => Date.parse(row[history.dateColumn]!) > backtestEnd.time)
@@ -142,7 +146,7 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     deployment: {deployed_at: deployment.deployed_at, checksum: deployment.checksum},
     run_at: nowIso(now),
     backtest_end: backtestEnd.date,
-    data: {file: sourceName, checksum: sha256(await readFile(sourceFile))},
+    data: {file: sourceName, checksum: sha256(sourceBytes)},
     from: returns[0]!.date,
     to: returns.at(-1)!.date,
     periods: returns.length,
@@ -325,11 +329,15 @@ function forwardReturns(table: DatedTable, after: number, until: number): Array<
     })
 }
 
-async function readText(file: string, name: string): Promise<string> {
+function readBytes(file: string, name: string): Buffer {
   try {
-    return await readFile(file, 'utf8')
-  } catch {
-    throw new InputError('cannot be read', {file: name, fix: 'give the path of an existing price CSV'})
+    return readInputFile(file, {what: 'a price CSV', maxBytes: 256 * 1024 * 1024, fix: 'give the path of an existing price CSV'})
+  } catch (error) {
+    // named as the user named it
+    throw new InputError((error as InputError).message.replace(`${file}: `, ''), {
+      file: name,
+      fix: 'give the path of an existing price CSV',
+    })
   }
 }
 

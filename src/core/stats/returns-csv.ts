@@ -1,4 +1,7 @@
-import {readFileSync} from 'node:fs'
+import {readInputFile} from '../input-file.js'
+
+/** A returns CSV larger than this is refused: its text would not fit one string. */
+const MAX_RETURNS_CSV_BYTES = 256 * 1024 * 1024
 import {parse} from 'csv-parse/sync'
 import {InputError} from '../errors.js'
 
@@ -54,17 +57,11 @@ export function readReturnsMatrix(file: string): ReturnsMatrix {
 }
 
 function readTable(file: string): {header: string[]; records: string[][]} {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    throw new InputError(code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(error)})`, {
-      file,
-      fix: 'give the path of a CSV file of returns',
-      cause: error,
-    })
-  }
+  const text = readInputFile(file, {
+    what: 'a CSV of returns',
+    maxBytes: MAX_RETURNS_CSV_BYTES,
+    fix: 'give the path of a CSV file of returns',
+  }).toString('utf8')
   let table: string[][]
   try {
     table = parse(text, {skip_empty_lines: true, trim: true, bom: true})
