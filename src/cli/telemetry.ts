@@ -1,5 +1,6 @@
 import {signalListenersBesideCommands} from '../core/configured-command.js'
 import {exitCodeForSignal} from '../core/errors.js'
+import {otlpEndpointProblem} from '../core/validation.js'
 import {type Attributes, noTelemetry, type Telemetry, type TelemetrySession} from '../core/telemetry/telemetry.js'
 
 /** The optional peer dependencies `rigor` needs to send telemetry (package.json peerDependenciesMeta). */
@@ -35,8 +36,15 @@ export async function withTelemetry<T>(
   fn: (telemetry: Telemetry) => Promise<T>,
   opts: {stopsCleanly?: boolean; env?: NodeJS.ProcessEnv} = {},
 ): Promise<T> {
-  if (!telemetryWanted(opts.env ?? process.env)) return fn(noTelemetry)
+  const env = opts.env ?? process.env
+  if (!telemetryWanted(env)) return fn(noTelemetry)
   const warn = (message: string) => process.stderr.write(`Warning: ${message}\n`)
+  const endpointProblem = otlpEndpointProblem(env.OTEL_EXPORTER_OTLP_ENDPOINT!)
+  if (endpointProblem) {
+    // a warning, as for a collector that is down: telemetry never stops the command it watches
+    warn(`${endpointProblem}, so nothing is sent; set it to the collector's, e.g. http://localhost:4318`)
+    return fn(noTelemetry)
+  }
   // the SDK is an optional peer dependency (28 MB): installed by those who send telemetry
   const otel = await import('../core/telemetry/otel.js').catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err

@@ -95,6 +95,23 @@ export function workerNameFrom(text: string, prefix = ''): string {
   return (/^[A-Za-z0-9]/.test(name) ? name : `x${name}`).slice(0, MAX_NAME_LENGTH)
 }
 
+/**
+ * Why OTEL_EXPORTER_OTLP_ENDPOINT cannot be where telemetry goes, or undefined: an
+ * http(s) URL. The SDK reads anything else as its default (localhost:4318), so a
+ * typo would send the spans there and the warning would blame a refused connection.
+ */
+export function otlpEndpointProblem(endpoint: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(endpoint.trim())
+  } catch {
+    return `OTEL_EXPORTER_OTLP_ENDPOINT ${quoted(endpoint)} is not a URL`
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `OTEL_EXPORTER_OTLP_ENDPOINT ${quoted(endpoint)} is not an http or https URL`
+  return undefined
+}
+
 /** The address a server listens on: an IP address (v4 or v6) or a host name, nothing that could carry more. */
 export function listenHostProblem(host: unknown): string | undefined {
   if (typeof host !== 'string' || host.length === 0) return 'a host must be a non-empty string'

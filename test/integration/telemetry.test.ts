@@ -188,6 +188,12 @@ describe('OpenTelemetry over OTLP/HTTP', {timeout: SLOW}, () => {
       expect(down.code, down.stderr).toBe(0)
       expect(JSON.parse(down.stdout).stopped_because).toBe('empty')
       expect(down.stderr).toMatch(/Warning: OpenTelemetry: spans were not sent \(.*ECONNREFUSED.*\); check OTEL_EXPORTER_OTLP_ENDPOINT/)
+      // an endpoint that is no URL is said as such (the SDK would send to localhost:4318 instead, and blame the connection)
+      const typo = await rigorAsync(repo!.dir, ['work', '--json'], {OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318'})
+      expect(typo.code, typo.stderr).toBe(0)
+      expect(typo.stderr).toBe(
+        'Warning: OTEL_EXPORTER_OTLP_ENDPOINT "collector:4318" is not an http or https URL, so nothing is sent; set it to the collector\'s, e.g. http://localhost:4318\n',
+      )
     } finally {
       rmSync(scratch, {recursive: true, force: true})
     }
