@@ -3,6 +3,7 @@ import {WorkspaceCommand} from '../cli/base.js'
 import {numberFlag} from '../cli/flags.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {readActivityLog, type LogEntry} from '../core/views/log.js'
+import {RIGOR_ACTIONS} from '../core/state/commit-message.js'
 
 export default class Log extends WorkspaceCommand {
   static override summary = 'The activity log, read from the Rigor-* trailers of the state commits (--json: JSON lines).'
@@ -10,7 +11,7 @@ export default class Log extends WorkspaceCommand {
   static override flags = {
     limit: numberFlag({integer: true, min: 1})({char: 'n', description: 'at most this many entries'}),
     node: Flags.string({description: 'only entries about this node'}),
-    action: Flags.string({description: 'only this action (claim, verdict, seed, ...)'}),
+    action: Flags.option({options: RIGOR_ACTIONS, description: 'only this action'})(),
     worker: Flags.string({description: 'only this worker'}),
   }
 

@@ -144,6 +144,10 @@ describe('the command line a person meets', () => {
     const number = rigor(repo.dir, ['work', '--parallel', '0'])
     expect(number.code).toBe(2)
     expect(number.stderr).toContain('field "--parallel": must be at least 1, got 0')
+    // an action no commit can carry is a typo, not an empty log
+    const action = rigor(repo.dir, ['log', '--action', 'verdicts'])
+    expect(action.code).toBe(2)
+    expect(action.stderr).toContain('Expected --action=verdicts to be one of: init, seed, claim')
   })
 
   it.skipIf(!hasBash)('bash completion: commands, topics, flags and option values', () => {
