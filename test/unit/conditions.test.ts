@@ -76,6 +76,15 @@ describe('compileCondition: load-time errors', () => {
   it('turns parser crashes on absurd input into an InputError too', () => {
     expect(() => compileCondition('('.repeat(400) + '1' + ')'.repeat(400), where)).toThrow(InputError)
   })
+
+  it('a chain of thousands of operators (as deep as thousands of brackets) is an InputError, not a stack overflow', () => {
+    for (const terms of [5000, 20_000]) {
+      const error = captureInputError(() => compileCondition(`${Array(terms).fill('1').join(' + ')} > 0`, where))
+      expect(error.message).toContain('rigor.yaml, field "rules[0].when": the condition is too long a chain of operators to check')
+    }
+    // a long but ordinary condition is fine
+    expect(evaluate(Array(50).fill('metrics.sharpe > 0.1').join(' && '))).toBe(true)
+  })
 })
 
 describe('evaluate: numbers mix', () => {

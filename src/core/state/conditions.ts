@@ -122,13 +122,31 @@ export function compileCondition(source: string, where: ConditionWhere): Compile
   } catch (error) {
     throw invalid(`invalid condition${describeCelError(error, source)}`, error)
   }
-  const shape = costShape(program.ast)
+  // the parser bounds nesting by brackets; a long chain of operators (1+1+...+1) is as deep, and walking it can run out of stack
+  const tooDeep = (error: unknown) =>
+    error instanceof RangeError
+      ? invalid(
+          `the condition is too long a chain of operators to check (${source.length} characters); split it, or compare fewer terms`,
+          error,
+        )
+      : error
+  let shape: ReturnType<typeof costShape>
+  try {
+    shape = costShape(program.ast)
+  } catch (error) {
+    throw tooDeep(error)
+  }
   if (shape.depth > MAX_COMPREHENSION_DEPTH) {
     throw invalid(
       `the condition nests ${shape.depth} comprehensions (exists, all, map, filter); at most ${MAX_COMPREHENSION_DEPTH} are allowed, because each one multiplies the work by the size of the DAG`,
     )
   }
-  const checked = program.check()
+  let checked: ReturnType<typeof program.check>
+  try {
+    checked = program.check()
+  } catch (error) {
+    throw tooDeep(error)
+  }
   if (!checked.valid) throw invalid(`invalid condition${describeCelError(checked.error, source)}`, checked.error)
   // `dyn` (e.g. `params.flag`) can only be checked when evaluated
   if (checked.type !== 'bool' && checked.type !== 'dyn') {
