@@ -150,6 +150,19 @@ export function singleLineProblem(value: string, maxLength = 1000): string | und
   return undefined
 }
 
+/**
+ * Why a name written in rigor.yaml that rigor prints and records (a gate's, a rule's)
+ * cannot be one, or undefined: one line of at most 200 characters, without control
+ * characters or bidirectional overrides, which would forge a line of `rigor work`'s
+ * output or a verdict's reason, or show it in another order than it is stored.
+ */
+export function labelProblem(value: string): string | undefined {
+  if (value.trim() === '') return 'a name must not be empty'
+  if (controlsEscaped(value) !== value) return `${quoted(value)} contains a line break, a control character or a bidirectional override`
+  if (value.length > 200) return `"${value.slice(0, 40)}..." is longer than 200 characters`
+  return undefined
+}
+
 // ---------------------------------------------------------------------------
 // what reaches a process rigor starts: argv words and environment variables
 

@@ -78,3 +78,17 @@ describe('rigor.yaml and seed spec typos', () => {
     expect(spec({node: []})).toBe('spec.yaml, field "node": Unrecognized key: "node"; did you mean "nodes"?')
   })
 })
+
+describe('rigor.yaml gate and rule names', () => {
+  it('are one line without control characters or bidirectional overrides (they are printed and recorded in verdicts)', () => {
+    expect(parseConfig('version: 1\ngates: [{name: "Sharpe gate (min 0.5)", accept_when: "true"}]\n', 'rigor.yaml').gates[0]!.name).toBe(
+      'Sharpe gate (min 0.5)',
+    )
+    expect(() => parseConfig('version: 1\ngates: [{name: "g\\nRigor-Action: deploy", accept_when: "true"}]\n', 'rigor.yaml')).toThrow(
+      'rigor.yaml, field "gates[0].name": "g\\nRigor-Action: deploy" contains a line break, a control character or a bidirectional override',
+    )
+    expect(() =>
+      parseConfig('version: 1\nrules: [{name: "r\\u202ex", on: [proven_accepted], spawn: [{name: n}]}]\n', 'rigor.yaml'),
+    ).toThrow('field "rules[0].name": "r\\u202ex" contains a line break')
+  })
+})

@@ -1,5 +1,5 @@
 import * as z from 'zod'
-import {branchNameProblem, installSpecProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
+import {branchNameProblem, installSpecProblem, labelProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
 import {Argv, Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 import {AuditThresholds} from './audit-thresholds.js'
 import {CycleConfig} from './cycle-config.js'
@@ -12,6 +12,12 @@ import {SlurmConfig} from './slurm-config.js'
 
 const Condition = z.string().min(1)
 
+/** A gate's or a rule's name: one line, printed in `rigor work`'s output and recorded in verdicts (labelProblem). */
+const Label = z.string().check((ctx) => {
+  const problem = labelProblem(ctx.value)
+  if (problem) ctx.issues.push({code: 'custom', message: problem, input: ctx.value})
+})
+
 export const TeamConfig = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'team names are lowercase like node id segments'),
   waits_for: Condition.optional(),
@@ -20,7 +26,7 @@ export const TeamConfig = z.strictObject({
 })
 
 export const GateConfig = z.strictObject({
-  name: z.string().min(1),
+  name: Label,
   teams: z.array(z.string()).optional(),
   reject_when: Condition.optional(),
   accept_when: Condition.optional(),
@@ -36,7 +42,7 @@ export const SpawnConfig = z.strictObject({
 })
 
 export const RuleConfig = z.strictObject({
-  name: z.string().min(1),
+  name: Label,
   on: z.array(NodeStatus).min(1),
   when: Condition.optional(),
   teams: z.array(z.string()).optional(),
