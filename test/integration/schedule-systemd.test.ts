@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {BIN, rigor} from '../helpers/cli.js'
@@ -24,6 +24,13 @@ describe('rigor schedule install --systemd', () => {
     expect(dry.code, dry.stderr).toBe(0)
     expect(dry.stdout).toContain('OnCalendar=*-*-* 03:17:00')
     expect(existsSync(unitDir)).toBe(false)
+    // a file where a folder of XDG_CONFIG_HOME should be: exit 2 naming the variable, not an unexpected ENOTDIR
+    writeFileSync(join(home, 'not-a-folder'), '')
+    const file = rigor(dir, ['schedule', 'install', '--systemd', '--json'], {...env, XDG_CONFIG_HOME: join(home, 'not-a-folder')})
+    expect(file.code).toBe(2)
+    expect(JSON.parse(file.stdout).error.message).toBe(
+      `field "XDG_CONFIG_HOME": cannot make the folder for user units ${join(home, 'not-a-folder/systemd/user')} (ENOTDIR)`,
+    )
 
     const installed = checked('schedule install', dir, ['--systemd', '--at', '04:05', '--parallel', '3'], env)
     const [service, timer] = installed.files.map((f: {path: string}) => readFileSync(f.path, 'utf8'))

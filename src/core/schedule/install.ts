@@ -1,6 +1,7 @@
 import {existsSync} from 'node:fs'
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {isAbsolute, join} from 'node:path'
+import {InputError} from '../errors.js'
 import type {ScheduledRun} from '../schemas/index.js'
 import {cronLine, findCronLine, withCronLine, withoutCronLine} from './cron.js'
 import {formatClock, scheduleId, type ScheduledJob, type ScheduleKind} from './job.js'
@@ -46,7 +47,15 @@ export async function installSchedule(
     const dir = userUnitDir(ctx.env)
     const files = [serviceUnit(job, dir), timerUnit(job, dir)]
     if (!dryRun) {
-      await mkdir(dir, {recursive: true})
+      await mkdir(dir, {recursive: true}).catch((err: NodeJS.ErrnoException) => {
+        // a file where a folder of $XDG_CONFIG_HOME (or $HOME) should be, or one rigor may not write
+        if (err.code !== 'ENOTDIR' && err.code !== 'EEXIST' && err.code !== 'EACCES' && err.code !== 'EROFS') throw err
+        throw new InputError(`cannot make the folder for user units ${dir} (${err.code})`, {
+          field: ctx.env.XDG_CONFIG_HOME && isAbsolute(ctx.env.XDG_CONFIG_HOME) ? 'XDG_CONFIG_HOME' : 'HOME',
+          fix: 'set HOME (or XDG_CONFIG_HOME) to your home directory, one you may write to',
+          cause: err,
+        })
+      })
       for (const file of files) await writeFile(file.path, file.content)
     }
     return {...base, installed: !dryRun, files, next: [enableCommands(job).join(' && '), 'loginctl enable-linger']}
