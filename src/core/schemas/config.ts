@@ -13,10 +13,14 @@ import {SlurmConfig} from './slurm-config.js'
 const Condition = z.string().min(1)
 
 /** A gate's or a rule's name: one line, printed in `rigor work`'s output and recorded in verdicts (labelProblem). */
-const Label = z.string().check((ctx) => {
-  const problem = labelProblem(ctx.value)
-  if (problem) ctx.issues.push({code: 'custom', message: problem, input: ctx.value})
-})
+const Label = z
+  .string()
+  .min(1)
+  .check((ctx) => {
+    // an empty one is min(1)'s to say
+    const problem = ctx.value === '' ? undefined : labelProblem(ctx.value)
+    if (problem) ctx.issues.push({code: 'custom', message: problem, input: ctx.value})
+  })
 
 export const TeamConfig = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'team names are lowercase like node id segments'),
