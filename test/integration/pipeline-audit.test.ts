@@ -80,13 +80,13 @@ describe('auditing a pipeline’s backtest', () => {
     ok(repo.dir, ['work', '--parallel', '2'])
     const file = 'experiments/momentum/backtest/verdict.yaml'
     const {checksum: _old, ...verdict} = parse(readFileSync(join(repo.dir, file), 'utf8'))
-    const escape = join(repo.dir, 'escaped.txt')
-    verdict.inputs[0].files = [{path: `${'../'.repeat(30)}${escape.slice(1)}`, sha256: sha256('forged'), bytes: 6, stored: true}]
+    const outside = join(repo.dir, 'escaped.txt')
+    verdict.inputs[0].files = [{path: `${'../'.repeat(30)}${outside.slice(1)}`, sha256: sha256('forged'), bytes: 6, stored: true}]
     writeFileSync(join(repo.dir, file), stringify(withChecksum(verdict)))
     repo.git('commit', '-qam', 'a hand-made verdict')
     const audit = rigor(repo.dir, ['audit', 'momentum/backtest', '--auditor', 'risk'])
     expect(audit.code).not.toBe(0)
-    expect(existsSync(escape)).toBe(false)
+    expect(existsSync(outside)).toBe(false)
     const verify = json(rigor(repo.dir, ['verify', '--json']))
     expect(verify.problems).toContainEqual(
       expect.objectContaining({file, kind: 'invalid', message: expect.stringMatching(/"\." or "\.\." step/)}),
