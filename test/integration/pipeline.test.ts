@@ -153,42 +153,56 @@ describe('stage inputs', () => {
   })
 })
 
+/**
+ * The pipeline workspace with an artifact store over .git/test-store (inside .git: hidden from a sandboxed runner,
+ * as a store's directory often is) for outputs over 4 KB, and a spec of big/train, which writes a 20,000-byte
+ * weights.bin, and big/use, which reads it as an input and runs `use`. `put` and `get` are the store's code for
+ * each verb (`dir`, `sha` and `file` in scope). Returns the store's directory.
+ */
+function storeWorkspace(store: {put: string; get: string; message: string}, use: string[]): string {
+  repo = pipelineWorkspace()
+  const storeDir = join(repo.dir, '.git', 'test-store')
+  mkdirSync(storeDir)
+  const code = [
+    "const fs=require('fs'),path=require('path');",
+    `const dir=${JSON.stringify(storeDir)};`,
+    'const [verb,sha,file]=process.argv.slice(1);',
+    `if(verb==='put'){${store.put}}`,
+    `else if(verb==='get'){${store.get}}`,
+    'else process.exit(2);',
+  ].join('')
+  const config = parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8'))
+  config.artifact_store = {command: [process.execPath, '-e', code]}
+  config.runner = {limits: {file_size: '4KB'}}
+  writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
+  repo.git('commit', '-qam', store.message)
+  const big = [
+    process.execPath,
+    '-e',
+    "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
+  ]
+  writeSpec(repo.dir, {
+    nodes: [
+      {id: 'big/train', team: 'train', run: {command: big}},
+      {id: 'big/use', team: 'backtest', run: {command: use}, inputs: [{from: '../train', files: ['*.bin'], as: 'weights'}]},
+    ],
+  })
+  ok(['seed', 'spec.yaml'])
+  return storeDir
+}
+
 describe('the artifact store', () => {
   it('keeps an output over file_size out of git by its sha256, and hands it to the downstream through get', () => {
-    repo = pipelineWorkspace()
-    const storeDir = join(repo.dir, '.git', 'test-store')
-    mkdirSync(storeDir)
     // a content-addressed store in a directory: put copies in, get copies out
-    const store = [
-      "const fs=require('fs'),path=require('path');",
-      `const dir=${JSON.stringify(storeDir)};`,
-      'const [verb,sha,file]=process.argv.slice(1);',
-      "if(verb==='put')fs.copyFileSync(file,path.join(dir,sha));",
-      "else if(verb==='get')fs.copyFileSync(path.join(dir,sha),file);",
-      'else process.exit(2);',
-    ].join('')
-    const config = parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8'))
-    config.artifact_store = {command: [process.execPath, '-e', store]}
-    config.runner = {limits: {file_size: '4KB'}}
-    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
-    repo.git('commit', '-qam', 'an artifact store')
-    const big = [
-      process.execPath,
-      '-e',
-      "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
-    ]
     const read = [
       process.execPath,
       '-e',
       "const fs=require('fs');const b=fs.readFileSync(process.env.RIGOR_INPUT_WEIGHTS);fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json',JSON.stringify({metrics:{trades:b.length,days:100,psr:1}}))",
     ]
-    writeSpec(repo.dir, {
-      nodes: [
-        {id: 'big/train', team: 'train', run: {command: big}},
-        {id: 'big/use', team: 'backtest', run: {command: read}, inputs: [{from: '../train', files: ['*.bin'], as: 'weights'}]},
-      ],
-    })
-    ok(['seed', 'spec.yaml'])
+    storeWorkspace(
+      {put: 'fs.copyFileSync(file,path.join(dir,sha))', get: 'fs.copyFileSync(path.join(dir,sha),file)', message: 'an artifact store'},
+      read,
+    )
     ok(['work'])
     const train = json(ok(['show', 'big/train', '--json']))
     const expected = sha256(Buffer.alloc(20000, 7))
@@ -202,40 +216,19 @@ describe('the artifact store', () => {
   })
 
   it('a store whose get links to its own file: the run reads a copy of its own, and the store’s file is left as it was', () => {
-    repo = pipelineWorkspace()
-    // inside .git: hidden from a sandboxed runner, as a store's directory often is
-    const storeDir = join(repo.dir, '.git', 'test-store')
-    mkdirSync(storeDir)
-    const store = [
-      "const fs=require('fs'),path=require('path');",
-      `const dir=${JSON.stringify(storeDir)};`,
-      'const [verb,sha,file]=process.argv.slice(1);',
-      "if(verb==='put'){fs.copyFileSync(file,path.join(dir,sha));fs.chmodSync(path.join(dir,sha),0o640)}",
-      "else if(verb==='get')fs.symlinkSync(path.join(dir,sha),file);",
-      'else process.exit(2);',
-    ].join('')
-    const config = parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8'))
-    config.artifact_store = {command: [process.execPath, '-e', store]}
-    config.runner = {limits: {file_size: '4KB'}}
-    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
-    repo.git('commit', '-qam', 'a store that links')
-    const big = [
-      process.execPath,
-      '-e',
-      "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
-    ]
     const read = [
       process.execPath,
       '-e',
       "const fs=require('fs');const p=process.env.RIGOR_INPUT_WEIGHTS;const b=fs.readFileSync(p);fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json',JSON.stringify({metrics:{trades:b.length,days:100,psr:fs.lstatSync(p).isSymbolicLink()?0:1}}))",
     ]
-    writeSpec(repo.dir, {
-      nodes: [
-        {id: 'big/train', team: 'train', run: {command: big}},
-        {id: 'big/use', team: 'backtest', run: {command: read}, inputs: [{from: '../train', files: ['*.bin'], as: 'weights'}]},
-      ],
-    })
-    ok(['seed', 'spec.yaml'])
+    const storeDir = storeWorkspace(
+      {
+        put: 'fs.copyFileSync(file,path.join(dir,sha));fs.chmodSync(path.join(dir,sha),0o640)',
+        get: 'fs.symlinkSync(path.join(dir,sha),file)',
+        message: 'a store that links',
+      },
+      read,
+    )
     ok(['work'])
     const use = json(ok(['show', 'big/use', '--json']))
     expect(use.status, use.reason).toBe('proven_accepted')
@@ -247,38 +240,17 @@ describe('the artifact store', () => {
   it(
     'SIGTERM while a store fetches an input stops the fetch and puts the claim back, without waiting for it',
     async () => {
-      repo = pipelineWorkspace()
-      const storeDir = join(repo.dir, '.git', 'test-store')
-      mkdirSync(storeDir)
-      const started = join(repo.dir, '.git', 'get-started')
-      const finished = join(repo.dir, '.git', 'get-finished')
       // a slow get: it says its pid when it starts, and that it finished when it did
-      const store = [
-        "const fs=require('fs'),path=require('path');",
-        `const dir=${JSON.stringify(storeDir)};`,
-        'const [verb,sha,file]=process.argv.slice(1);',
-        "if(verb==='put')fs.copyFileSync(file,path.join(dir,sha));",
-        `else if(verb==='get'){fs.writeFileSync(${JSON.stringify(started)},String(process.pid));`,
-        `setTimeout(()=>{fs.writeFileSync(${JSON.stringify(finished)},'');fs.copyFileSync(path.join(dir,sha),file)},20000)}`,
-        'else process.exit(2);',
-      ].join('')
-      const config = parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8'))
-      config.artifact_store = {command: [process.execPath, '-e', store]}
-      config.runner = {limits: {file_size: '4KB'}}
-      writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
-      repo.git('commit', '-qam', 'a slow store')
-      const big = [
-        process.execPath,
-        '-e',
-        "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
-      ]
-      writeSpec(repo.dir, {
-        nodes: [
-          {id: 'big/train', team: 'train', run: {command: big}},
-          {id: 'big/use', team: 'backtest', run: {command: ['true']}, inputs: [{from: '../train', files: ['*.bin'], as: 'weights'}]},
-        ],
-      })
-      ok(['seed', 'spec.yaml'])
+      const storeDir = storeWorkspace(
+        {
+          put: 'fs.copyFileSync(file,path.join(dir,sha))',
+          get: "fs.writeFileSync(path.join(dir,'..','get-started'),String(process.pid));setTimeout(()=>{fs.writeFileSync(path.join(dir,'..','get-finished'),'');fs.copyFileSync(path.join(dir,sha),file)},20000)",
+          message: 'a slow store',
+        },
+        ['true'],
+      )
+      const started = join(storeDir, '..', 'get-started')
+      const finished = join(storeDir, '..', 'get-finished')
       ok(['run', 'big/train'])
       const work = rigorAsync(repo.dir, ['work'])
       await waitFor('the store to start its get', () => existsSync(started) && readFileSync(started, 'utf8').length > 0)
