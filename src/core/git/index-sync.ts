@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
 import {chmod, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
-import {FILE_MODE} from './objects.js'
+import {EXECUTABLE_MODE, isFileMode} from './objects.js'
 import type {Repo} from './repo.js'
 
 /** One commit of the branch's history since the checkout was last in step, oldest first. */
@@ -101,8 +101,7 @@ export async function syncIndexPaths(
   return result
 }
 
-const EXECUTABLE_MODE = '100755'
-const regular = (mode: string | undefined) => mode === undefined || mode === FILE_MODE || mode === EXECUTABLE_MODE
+const regular = (mode: string | undefined) => mode === undefined || isFileMode(mode)
 
 interface TreeEntryVersion {
   mode: string

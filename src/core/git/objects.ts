@@ -25,6 +25,21 @@ export const nameLength = (entry: TreeEntry): number => entry.raw?.length ?? Buf
 
 export const TREE_MODE = '40000'
 export const FILE_MODE = '100644'
+export const EXECUTABLE_MODE = '100755'
+const LINK_MODE = '120000'
+const SUBMODULE_MODE = '160000'
+
+/** Whether a committed tree entry's mode is a file's (executable or not): never a link, a directory or a submodule. */
+export const isFileMode = (mode: string): boolean => mode === FILE_MODE || mode === EXECUTABLE_MODE
+
+/** What a tree entry's mode makes it, in words: "a regular file", "a symbolic link", "a directory", "a submodule". */
+export function treeModeName(mode: string): string {
+  if (isFileMode(mode)) return 'a regular file'
+  if (mode === LINK_MODE) return 'a symbolic link'
+  if (mode === TREE_MODE) return 'a directory'
+  if (mode === SUBMODULE_MODE) return 'a submodule'
+  return `mode ${mode}`
+}
 /**
  * Objects stored without compression: trees (mostly object ids, which do not
  * compress: a 1,000-entry tree shrinks by a quarter at level 1 for five times

@@ -2,15 +2,10 @@ import {chmod, mkdir, rename, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {InputError, MissingObjectError} from '../errors.js'
 import {reuseKeptCopy} from './kept-copies.js'
-import {FILE_MODE} from '../git/objects.js'
+import {isFileMode, treeModeName} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
 import {workspacePathProblem} from '../validation.js'
-
-const EXECUTABLE_MODE = '100755'
-
-/** Whether a committed tree entry's mode is a file's (executable or not): what data may be; never a link or a directory. */
-export const isFileMode = (mode: string): boolean => mode === FILE_MODE || mode === EXECUTABLE_MODE
 
 export interface CommittedFile {
   path: string
@@ -39,13 +34,10 @@ export async function committedDataFile(
     })
   }
   if (!isFileMode(entry.mode)) {
-    throw new InputError(
-      `data path ${path} is committed as a ${entry.mode === '120000' ? 'symbolic link' : entry.mode === '40000' ? 'directory' : `mode ${entry.mode}`}, not a regular file`,
-      {
-        ...where,
-        fix: 'commit the data itself as a regular file',
-      },
-    )
+    throw new InputError(`data path ${path} is committed as ${treeModeName(entry.mode)}, not a regular file`, {
+      ...where,
+      fix: 'commit the data itself as a regular file',
+    })
   }
   return {path, oid: entry.oid}
 }

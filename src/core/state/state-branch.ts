@@ -5,6 +5,7 @@ import {utf8Text} from './documents.js'
 import {InputError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import type {RemoteLink} from '../git/remote.js'
+import {isFileMode, treeModeName} from '../git/objects.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
 import {CONFIG_FILE} from './layout.js'
 import type {ConfigFile} from '../schemas/index.js'
@@ -125,17 +126,9 @@ async function loadAt(
  */
 async function refuseUnlikeAFile(repo: Repo, commit: string): Promise<void> {
   const entry = await treeEntryInfo(repo, await repo.commitTree(commit), CONFIG_FILE)
-  if (!entry || entry.mode === '100644' || entry.mode === '100755') return
-  const what =
-    entry.mode === '120000'
-      ? 'a symbolic link'
-      : entry.mode === '40000'
-        ? 'a directory'
-        : entry.mode === '160000'
-          ? 'a submodule'
-          : `mode ${entry.mode}`
+  if (!entry || isFileMode(entry.mode)) return
   throw new InputError(
-    `is committed as ${what} at ${commit.slice(0, 10)}, not a regular file; rigor reads its config from the committed file only`,
+    `is committed as ${treeModeName(entry.mode)} at ${commit.slice(0, 10)}, not a regular file; rigor reads its config from the committed file only`,
     {
       file: CONFIG_FILE,
       fix: `commit rigor.yaml itself as a regular file (git rm --cached ${CONFIG_FILE}, put the file in its place, git add ${CONFIG_FILE} && git commit)`,
