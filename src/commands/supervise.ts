@@ -1,13 +1,10 @@
-import {join} from 'node:path'
 import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {numberFlag} from '../cli/flags.js'
 // the auditor reports its backlog and failure rate to the health checks
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {withAbort} from '../cli/signals.js'
-import {removeStaleTempObjects} from '../core/git/temp-objects.js'
-import {removeStaleScratch} from '../core/state/scratch-dirs.js'
-import {describeRemovedCopies, pruneKeptCopies} from '../core/state/kept-copies.js'
+import {cleanGitDir, describeGitDirCleanup, type GitDirCleanup} from '../core/state/scratch-dirs.js'
 import type {LeftoverReport} from '../core/dag/run-records.js'
 import {cleanLeftovers, healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/dag/supervise.js'
 import {policies} from '../core/flows/policies.js'
@@ -22,14 +19,13 @@ export default class Supervise extends WorkspaceCommand {
     by: Flags.string({description: 'supervisor name (default: $RIGOR_WORKER or host-pid)'}),
   }
 
-  async run(): Promise<{
-    health: HealthReport
-    supervised: SuperviseResult
-    runs: LeftoverReport
-    removed_temp_objects: string[]
-    removed_scratch: string[]
-    removed_copies: string[]
-  }> {
+  async run(): Promise<
+    {
+      health: HealthReport
+      supervised: SuperviseResult
+      runs: LeftoverReport
+    } & GitDirCleanup
+  > {
     const {flags} = await this.parse(Supervise)
     const by = workerName(flags.by, '--by')
     const pass = () =>
@@ -38,16 +34,8 @@ export default class Supervise extends WorkspaceCommand {
         const runs = await cleanLeftovers(ws)
         const health = await healthCheck(ws, policies.auditStats)
         const supervised = await requeueExpiredLeases(ws, {by})
-        const removed = await removeStaleTempObjects(join(ws.repo.paths.commonDir, 'objects'))
-        if (removed.length) this.say(`removed ${removed.length} stale temporary object file(s) from .git/objects`)
-        const removedScratch = await removeStaleScratch(ws.repo.paths.commonDir)
-        if (removedScratch.length)
-          this.say(
-            `removed ${removedScratch.length} director${removedScratch.length === 1 ? 'y' : 'ies'} of killed commands from .git/rigor: ${removedScratch.join(', ')}`,
-          )
-        const removedCopies = pruneKeptCopies(ws.repo.paths.commonDir)
-        const copies = describeRemovedCopies(removedCopies)
-        if (copies) this.say(copies)
+        const cleanup = await cleanGitDir(ws.repo.paths.commonDir)
+        for (const line of describeGitDirCleanup(cleanup)) this.say(line)
         this.say(
           `re-queued ${supervised.requeued.length}, expired ${supervised.expired.length}, blocked ${supervised.blocked.length}; ` +
             `running ${health.running}, pending ${health.pending}, stuck ${health.stuck.length}, corrupt ${health.corrupt.length}, ` +
@@ -57,7 +45,7 @@ export default class Supervise extends WorkspaceCommand {
         for (const c of health.corrupt) this.say(`  corrupt: ${c.file}: ${c.message}`)
         for (const k of runs.killed) this.say(`  killed leftover run ${k.run}${k.node ? ` of ${k.node}` : ''}: pids ${k.pids.join(' ')}`)
         if (runs.removed.length) this.say(`  removed ${runs.removed.length} stale run director${runs.removed.length === 1 ? 'y' : 'ies'}`)
-        return {health, supervised, runs, removed_temp_objects: removed, removed_scratch: removedScratch, removed_copies: removedCopies}
+        return {health, supervised, runs, ...cleanup}
       })
     if (flags.once) return pass()
     return withAbort(async ({signal}) => {

@@ -4,7 +4,7 @@ import {withWorkspace, type WorkspaceFlags} from '../cli/workspace.js'
 import {verifySignatures, type SignatureReport} from '../core/views/verify-signatures.js'
 import {handChangesFix} from '../core/views/hand-changes.js'
 import {verifyWorkspace, type VerifyReport} from '../core/views/verify.js'
-import {describeRemovedCopies} from '../core/state/kept-copies.js'
+import {describeGitDirCleanup} from '../core/state/scratch-dirs.js'
 
 export default class Verify extends WorkspaceCommand {
   static override summary = 'Check the checksum of every state file and every artifact; exit 1 if any is corrupt.'
@@ -24,14 +24,7 @@ export default class Verify extends WorkspaceCommand {
       )
       for (const kept of report.index.kept) this.say(`  kept: ${kept}`)
     }
-    if (report.removed_temp_objects.length)
-      this.say(`removed ${report.removed_temp_objects.length} stale temporary object file(s) from .git/objects`)
-    if (report.removed_scratch.length)
-      this.say(
-        `removed ${report.removed_scratch.length} director${report.removed_scratch.length === 1 ? 'y' : 'ies'} of killed commands from .git/rigor: ${report.removed_scratch.join(', ')}`,
-      )
-    const copies = describeRemovedCopies(report.removed_copies)
-    if (copies) this.say(copies)
+    for (const line of describeGitDirCleanup(report)) this.say(line)
     for (const p of report.problems) this.say(`${p.kind.toUpperCase()} ${p.file} (${p.where}): ${p.message}`)
     for (const s of report.stale)
       this.say(`STALE ${s.id}: ${s.why} (its verdict stands for the older inputs; \`rigor rerun ${s.id}\` runs it on the new ones)`)

@@ -10,7 +10,8 @@ import {randomBytes} from 'node:crypto'
 import {readdir, rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {isAlive} from '../proc.js'
-import {TEMP_OBJECT_MAX_AGE_MS, TEMP_OBJECT_MIN_AGE_MS, type TempCleanOptions} from '../git/temp-objects.js'
+import {removeStaleTempObjects, TEMP_OBJECT_MAX_AGE_MS, TEMP_OBJECT_MIN_AGE_MS, type TempCleanOptions} from '../git/temp-objects.js'
+import {describeRemovedCopies, pruneKeptCopies} from './kept-copies.js'
 
 export const SCRATCH_KINDS = ['audit', 'paper', 'deploy'] as const
 export type ScratchKind = (typeof SCRATCH_KINDS)[number]
@@ -51,4 +52,38 @@ export async function removeStaleScratch(commonDir: string, opts: TempCleanOptio
     }
   }
   return removed
+}
+
+/** What `verify` and `supervise` removed of what crashes and time leave behind in the git directory. */
+export interface GitDirCleanup {
+  /** rigor's temporary object files a crash left in .git/objects (relative to it) */
+  removed_temp_objects: string[]
+  /** private directories of commands killed before they ended: `<kind>/<name>` */
+  removed_scratch: string[]
+  /** copies under .git/rigor unused for four weeks: `<dir>/<name>` (kept-copies.ts) */
+  removed_copies: string[]
+}
+
+/** Removes stale temporary objects, killed commands' private directories and unused kept copies. */
+export async function cleanGitDir(commonDir: string): Promise<GitDirCleanup> {
+  return {
+    removed_temp_objects: await removeStaleTempObjects(join(commonDir, 'objects')),
+    removed_scratch: await removeStaleScratch(commonDir),
+    removed_copies: pruneKeptCopies(commonDir),
+  }
+}
+
+/** The lines saying what cleanGitDir removed (none when nothing). */
+export function describeGitDirCleanup(cleanup: GitDirCleanup): string[] {
+  const lines: string[] = []
+  const temp = cleanup.removed_temp_objects.length
+  if (temp) lines.push(`removed ${temp} stale temporary object file(s) from .git/objects`)
+  const scratch = cleanup.removed_scratch
+  if (scratch.length)
+    lines.push(
+      `removed ${scratch.length} director${scratch.length === 1 ? 'y' : 'ies'} of killed commands from .git/rigor: ${scratch.join(', ')}`,
+    )
+  const copies = describeRemovedCopies(cleanup.removed_copies)
+  if (copies) lines.push(copies)
+  return lines
 }

@@ -9,9 +9,7 @@ import * as schemas from '../schemas/index.js'
 import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR, outDirPath, verdictFilePath} from '../state/layout.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import type {NodeRecord} from '../state/store.js'
-import {removeStaleTempObjects} from '../git/temp-objects.js'
-import {removeStaleScratch} from '../state/scratch-dirs.js'
-import {pruneKeptCopies} from '../state/kept-copies.js'
+import {cleanGitDir, type GitDirCleanup} from '../state/scratch-dirs.js'
 import {staleNodes} from '../dag/inputs.js'
 import type {Workspace} from '../state/workspace.js'
 import {handChanges, type HandChange} from './hand-changes.js'
@@ -24,19 +22,13 @@ export interface VerifyProblem {
   message: string
 }
 
-export interface VerifyReport {
+export interface VerifyReport extends GitDirCleanup {
   ok: boolean
   checked: number
   problems: VerifyProblem[]
   commit: string | null
   /** state paths whose index entry was behind the branch tip in this checkout, and what was done */
   index: {behind: string[]; repaired: number; kept: string[]} | null
-  /** rigor's temporary object files a crash left in .git/objects, removed (relative to .git/objects) */
-  removed_temp_objects: string[]
-  /** private directories of commands killed before they ended (.git/rigor/audit, paper, deploy), removed: `<kind>/<name>` */
-  removed_scratch: string[]
-  /** copies of data files, cuts, views and inputs unused for four weeks, removed from .git/rigor: `<dir>/<name>` (kept-copies.ts) */
-  removed_copies: string[]
   /** finished nodes whose inputs changed upstream since they ran: their verdicts stand, but describe older bytes */
   stale: Array<{id: string; why: string}>
   /** state files a commit not made by rigor changed, still so at the tip (a plain commit of a stale index reverts verdicts) */
@@ -100,9 +92,7 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     const problem = checkText(path, text)
     if (problem) problems.push({...problem, where: 'working tree'})
   }
-  const removed = await removeStaleTempObjects(join(ws.repo.paths.commonDir, 'objects'))
-  const removedScratch = await removeStaleScratch(ws.repo.paths.commonDir)
-  const removedCopies = pruneKeptCopies(ws.repo.paths.commonDir)
+  const cleanup = await cleanGitDir(ws.repo.paths.commonDir)
   const stale = [...(await staleNodes(ws, snap))].map(([id, inputs]) => ({
     id,
     why: inputs.map((i) => `input ${i.as}: ${i.why}`).join('; '),
@@ -114,9 +104,7 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     problems,
     commit: tip ?? null,
     index,
-    removed_temp_objects: removed,
-    removed_scratch: removedScratch,
-    removed_copies: removedCopies,
+    ...cleanup,
     stale,
     hand_changes: hand,
   }
