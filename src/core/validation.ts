@@ -524,12 +524,15 @@ export type Parsed<T> = {ok: true; value: T} | {ok: false; problem: string}
  * A duration as seconds (a number) or a string such as "90s", "10m", "2h", "3d",
  * in milliseconds: positive, finite, at most 24 days.
  */
+/** A value as a message shows it: JSON, but a number as JavaScript writes it (JSON writes infinity as null). */
+const shownValue = (value: unknown): string => (typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value)))
+
 export function parseDuration(value: unknown): Parsed<number> {
   const hint = 'write seconds, or a string such as 90s, 10m, 2h, 3d'
   let millis: number | undefined
   if (typeof value === 'number') millis = value * 1000
   else if (typeof value === 'string' && value.trim() !== '') millis = ms(value.trim() as ms.StringValue) as number | undefined
-  else return {ok: false, problem: `${JSON.stringify(value) ?? String(value)} is not a duration; ${hint}`}
+  else return {ok: false, problem: `${shownValue(value)} is not a duration; ${hint}`}
   if (typeof millis !== 'number' || !Number.isFinite(millis)) return {ok: false, problem: `"${value}" is not a duration; ${hint}`}
   if (millis < 1) return {ok: false, problem: `"${value}" is not a positive duration of at least 1ms; ${hint}`}
   if (millis > MAX_DURATION_MS) return {ok: false, problem: `"${value}" is longer than the limit of 24d`}
@@ -552,7 +555,7 @@ export function parseSize(value: unknown): Parsed<number> {
   const hint = 'write bytes, or a string such as 64KB, 50MB, 1GB'
   const parsed = typeof value === 'number' || (typeof value === 'string' && /^\s*\d/.test(value)) ? bytes.parse(value) : null
   if (parsed === null || !Number.isSafeInteger(parsed) || parsed < 0)
-    return {ok: false, problem: `${JSON.stringify(value) ?? String(value)} is not a size; ${hint}`}
+    return {ok: false, problem: `${shownValue(value)} is not a size; ${hint}`}
   return {ok: true, value: parsed}
 }
 

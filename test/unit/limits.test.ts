@@ -25,4 +25,19 @@ describe('runner.limits in rigor.yaml', () => {
       expect(attempt).toThrow(field)
     }
   })
+
+  it('says why a size or duration written as neither a number nor a string is refused, not only "Invalid input"', () => {
+    // 1e400 is read by YAML as infinity, a list is neither form: each names the value and how to write one
+    for (const [yaml, words] of [
+      ['runner: {limits: {file_size: 1e400}}', 'Infinity is not a size; write bytes'],
+      ['runner: {limits: {total_size: [1]}}', '[1] is not a size'],
+      ['runner: {default_timeout: 1e400}', 'is not a duration; write seconds'],
+      ['lease: {duration: {m: 5}}', 'is not a duration'],
+    ] as const) {
+      const attempt = () => parseConfig(`version: 1\n${yaml}\n`, 'rigor.yaml')
+      expect(attempt).toThrow(InputError)
+      expect(attempt).toThrow(words)
+      expect(attempt).not.toThrow('Invalid input')
+    }
+  })
 })

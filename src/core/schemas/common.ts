@@ -42,8 +42,21 @@ export const TrialsOutside = z.number().int().nonnegative().max(1_000_000_000)
 export const Checksum = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>')
 export const IsoTime = z.string().refine((s) => !Number.isNaN(isoTimeMillis(s)), 'must be an ISO 8601 time')
 
+/**
+ * A value written as a number or a string (sizes, durations). Anything else, a list
+ * or YAML's infinity from `1e400`, is refused in `problemOf`'s words: zod's own for a
+ * union is only "Invalid input".
+ */
+export const numberOrText = (problemOf: (value: unknown) => string | undefined) =>
+  z.union([z.number(), z.string()], {error: (issue) => problemOf(issue.input)})
+
+const durationProblem = (value: unknown) => {
+  const parsed = parseDuration(value)
+  return parsed.ok ? undefined : parsed.problem
+}
+
 /** A duration as seconds or an `ms` string such as "90s", "10m", "1h"; parsed to milliseconds. */
-export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+export const Duration = numberOrText(durationProblem).transform((value, ctx) => {
   const parsed = parseDuration(value)
   if (!parsed.ok) {
     ctx.addIssue({code: 'custom', message: parsed.problem})
@@ -53,7 +66,7 @@ export const Duration = z.union([z.number(), z.string()]).transform((value, ctx)
 })
 
 /** A duration kept as written (node files store what the spec said), checked like Duration. */
-export const DurationText = z.union([z.number(), z.string()]).superRefine((value, ctx) => {
+export const DurationText = numberOrText(durationProblem).superRefine((value, ctx) => {
   const parsed = parseDuration(value)
   if (!parsed.ok) ctx.addIssue({code: 'custom', message: parsed.problem})
 })

@@ -1,8 +1,14 @@
 import * as z from 'zod'
 import {parseSize} from '../validation.js'
+import {numberOrText} from './common.js'
+
+const sizeProblem = (value: unknown) => {
+  const parsed = parseSize(value)
+  return parsed.ok ? undefined : parsed.problem
+}
 
 /** A size as bytes or a string such as "64KB", "50MB"; parsed to bytes. */
-export const Size = z.union([z.number(), z.string()]).transform((value, ctx) => {
+export const Size = numberOrText(sizeProblem).transform((value, ctx) => {
   const parsed = parseSize(value)
   if (!parsed.ok) {
     ctx.addIssue({code: 'custom', message: parsed.problem})
