@@ -6,7 +6,7 @@ import {NODE_STATUSES} from '../core/schemas/statuses.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {configDraftDiffers} from '../core/state/state-branch.js'
 import {summariseStatus, type StatusSummary} from '../core/views/status.js'
-import {staleNodes} from '../core/dag/inputs.js'
+import {staleNodeReasons} from '../core/dag/inputs.js'
 
 export default class Status extends WorkspaceCommand {
   static override summary = 'Node counts by status and by team.'
@@ -18,9 +18,7 @@ export default class Status extends WorkspaceCommand {
     return withWorkspace(flags, async (ws) => {
       const snap = await ws.currentSnapshot()
       assertKnownTeam(ws.config, snap, flags.team)
-      const stale = [...(await staleNodes(ws, snap))]
-        .filter(([id]) => !flags.team || snap.nodes.get(id)?.node?.team === flags.team)
-        .map(([id, inputs]) => ({id, why: inputs.map((i) => `input ${i.as}: ${i.why}`).join('; ')}))
+      const stale = (await staleNodeReasons(ws, snap)).filter(({id}) => !flags.team || snap.nodes.get(id)?.node?.team === flags.team)
       const summary = {...summariseStatus(snap), config_draft: await configDraftDiffers(ws.repo, snap.commit), stale}
       if (flags.team) {
         const team = summary.by_team[flags.team] ?? {}

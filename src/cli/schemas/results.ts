@@ -68,7 +68,7 @@ export const ShowResult = NodeFile.extend({
   audits: z.array(z.record(z.string(), z.unknown())),
   lineage: z.array(z.string()),
   children: z.array(z.string()),
-  /** inputs whose upstream changed since this node ran */
+  /** inputs whose upstream changed since this node ran, or is stale itself */
   stale: z.array(strict({as: z.string(), from: z.string(), why: z.string()})),
   /** nodes that read this node's outputs through inputs: */
   read_by: z.array(z.string()),

@@ -175,12 +175,7 @@ export interface StaleInput {
  * re-run (or retrained) since, whose selected files now differ from the bytes
  * this node read. Empty when every input is what the verdict records.
  */
-export async function staleInputs(
-  ws: Pick<Workspace, 'store'>,
-  snap: Snapshot,
-  node: NodeFile,
-  verdict: VerdictFile,
-): Promise<StaleInput[]> {
+async function staleInputs(ws: Pick<Workspace, 'store'>, snap: Snapshot, node: NodeFile, verdict: VerdictFile): Promise<StaleInput[]> {
   const stale: StaleInput[] = []
   for (const record of verdict.inputs ?? []) {
     const declared = node.inputs?.find((i) => i.as === record.as)
@@ -204,23 +199,52 @@ export async function staleInputs(
     const changed = [...then].filter(([path, sha]) => now.get(path) !== sha).map(([path]) => path)
     const added = [...now.keys()].filter((path) => !then.has(path))
     if (changed.length > 0)
-      say(`${record.from}'s out/${changed[0]} changed since this node ran${changed.length > 1 ? ` (and ${changed.length - 1} more)` : ''}`)
+      say(`${record.from}'s out/${changed[0]} changed since ${node.id} ran${changed.length > 1 ? ` (and ${changed.length - 1} more)` : ''}`)
     else if (added.length > 0) say(`${record.from}'s out/ has new matching file ${added[0]}`)
   }
   return stale
 }
 
-/** Every finished node of the snapshot whose inputs changed since it ran, with why. */
+/**
+ * Every finished node of the snapshot whose inputs changed since it ran, with why;
+ * and, transitively, every node that read a stale node's outputs: those were made
+ * from the old bytes too, though they are still what it read (a retrained model
+ * makes the backtest stale, and the assessment of that backtest with it).
+ */
 export async function staleNodes(ws: Pick<Workspace, 'store'>, snap: Snapshot): Promise<Map<string, StaleInput[]>> {
   const out = new Map<string, StaleInput[]>()
+  const readers: Array<{id: string; inputs: InputRecord[]}> = []
   for (const record of snap.nodes.values()) {
     if (!record.node?.inputs?.length || !record.verdictOid) continue
     const verdict = await ws.store.verdict(record).catch(() => undefined)
     if (!verdict?.inputs) continue
+    readers.push({id: record.id, inputs: verdict.inputs})
     const stale = await staleInputs(ws, snap, record.node, verdict)
     if (stale.length > 0) out.set(record.id, stale)
   }
+  // what first made each stale node stale, passed down the chain so a reader three stages on names the cause
+  const cause = new Map([...out].map(([id, stale]) => [id, stale[0]!.why]))
+  // each pass reaches one stage further; a pair (reader, upstream) is added once, so the loop ends
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const {id, inputs} of readers) {
+      for (const input of inputs) {
+        const upstreamCause = cause.get(input.from)
+        const stale = out.get(id) ?? []
+        if (upstreamCause === undefined || stale.some((s) => s.from === input.from)) continue
+        stale.push({as: input.as, from: input.from, why: `${input.from} is stale itself (${upstreamCause})`})
+        out.set(id, stale)
+        if (!cause.has(id)) cause.set(id, upstreamCause)
+        grew = true
+      }
+    }
+  }
   return out
+}
+
+/** The stale nodes as `status` and `verify` list them: each id with its inputs' reasons in one line. */
+export async function staleNodeReasons(ws: Pick<Workspace, 'store'>, snap: Snapshot): Promise<Array<{id: string; why: string}>> {
+  return [...(await staleNodes(ws, snap))].map(([id, inputs]) => ({id, why: inputs.map((i) => `input ${i.as}: ${i.why}`).join('; ')}))
 }
 
 /**

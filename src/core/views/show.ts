@@ -2,14 +2,14 @@ import type {NodeFile, VerdictFile} from '../schemas/index.js'
 import {readableNode, type Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {readNodeAudits} from '../auditor/reports.js'
-import {staleInputs, type StaleInput} from '../dag/inputs.js'
+import {staleNodes, type StaleInput} from '../dag/inputs.js'
 
 export interface NodeDetails extends NodeFile {
   verdict: VerdictFile | null
   audits: Array<Record<string, unknown>>
   lineage: string[]
   children: string[]
-  /** inputs whose upstream changed since this node ran (its verdict no longer describes them) */
+  /** inputs whose upstream changed since this node ran, or is stale itself (its verdict no longer describes them) */
   stale: StaleInput[]
   /** nodes that read this node's outputs through inputs: */
   read_by: string[]
@@ -32,7 +32,8 @@ export async function showNode(ws: Workspace, id: string): Promise<NodeDetails> 
     audits: (await readNodeAudits(ws.repo, snap.tree, id)).audits.map((a) => ({...a.front, file: a.file})),
     lineage: lineageOf(snap, node),
     children: childrenIndex(snap).get(id) ?? [],
-    stale: verdict ? await staleInputs(ws, snap, node, verdict) : [],
+    // through its upstreams: a node that read a stale node's outputs is stale too
+    stale: verdict && node.inputs?.length ? ((await staleNodes(ws, snap)).get(id) ?? []) : [],
     read_by: readBy,
   }
 }

@@ -10,7 +10,7 @@ import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR, outDirPath, verdictFi
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import type {NodeRecord} from '../state/store.js'
 import {cleanGitDir, type GitDirCleanup} from '../state/scratch-dirs.js'
-import {staleNodes} from '../dag/inputs.js'
+import {staleNodeReasons} from '../dag/inputs.js'
 import type {Workspace} from '../state/workspace.js'
 import {handChanges, type HandChange} from './hand-changes.js'
 import {locallyModifiedStateFiles} from './local-edits.js'
@@ -93,10 +93,7 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     if (problem) problems.push({...problem, where: 'working tree'})
   }
   const cleanup = await cleanGitDir(ws.repo.paths.commonDir)
-  const stale = [...(await staleNodes(ws, snap))].map(([id, inputs]) => ({
-    id,
-    why: inputs.map((i) => `input ${i.as}: ${i.why}`).join('; '),
-  }))
+  const stale = await staleNodeReasons(ws, snap)
   const hand = tip ? await handChanges(ws.repo, tip) : []
   return {
     ok: problems.length === 0 && hand.length === 0,
