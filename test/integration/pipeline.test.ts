@@ -151,6 +151,31 @@ describe('stage inputs', () => {
     expect(shown.status).toBe('inconclusive')
     expect(shown.reason).toMatch(/no file of momentum\/train's out\/ matches weights\.bin/)
   })
+
+  it('a pattern that matches only files the upstream run left out of git says so, and how to keep them', () => {
+    repo = pipelineWorkspace()
+    const config = parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8'))
+    config.runner = {limits: {file_size: '4KB'}}
+    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
+    repo.git('commit', '-qam', 'small files only, no artifact store')
+    const big = [
+      process.execPath,
+      '-e',
+      "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
+    ]
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'big/train', team: 'train', run: {command: big}},
+        {id: 'big/use', team: 'backtest', run: {command: ['true']}, inputs: [{from: '../train', files: ['*.bin'], as: 'weights'}]},
+      ],
+    })
+    ok(['seed', 'spec.yaml'])
+    ok(['work'])
+    const use = json(ok(['show', 'big/use', '--json']))
+    expect(use.status).toBe('inconclusive')
+    expect(use.reason).toMatch(/out\/weights\.bin was left out of git by big\/train's run \(larger than the limit of 4096 bytes/)
+    expect(use.reason).toMatch(/artifact_store/)
+  })
 })
 
 /**

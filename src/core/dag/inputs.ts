@@ -76,6 +76,27 @@ export function selectInputFiles(verdict: VerdictFile, input: NodeInput): Upstre
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 }
 
+/**
+ * Why a pattern selected nothing: no such file, or files the upstream's run wrote
+ * but rigor left out of git (over the size limits without an artifact store, links):
+ * then which, why, and how to keep them.
+ */
+function noMatchProblem(verdict: VerdictFile, input: NodeInput): string {
+  const match = picomatch(input.files, {dot: false})
+  const leftOut = (verdict.omitted ?? []).filter((o) => o.path.startsWith('out/') && match(o.path.slice('out/'.length)))
+  const none = `no file of ${input.from}'s out/ matches ${input.files.join(', ')}`
+  if (leftOut.length === 0) return none
+  const [first] = leftOut
+  const more = leftOut.length > 1 ? ` (and ${leftOut.length - 1} more)` : ''
+  // over a limit: a store keeps such files; anything else (a link, a FIFO, a name git refuses) the run must write otherwise
+  const fix = /runner\.limits\.(file_size|total_size)/.test(first!.reason)
+    ? 'configure artifact_store: in rigor.yaml for files over runner.limits (or raise the limit)'
+    : /runner\.limits\./.test(first!.reason)
+      ? 'raise the limit in rigor.yaml'
+      : `make ${input.from}'s run write it as a regular file with a plain name`
+  return `${none} in git: ${first!.path} was left out of git by ${input.from}'s run (${first!.reason})${more}; ${fix}, then \`rigor rerun ${input.from}\``
+}
+
 export interface StagedInputs {
   /** RIGOR_INPUTS and RIGOR_INPUT_<AS> */
   env: Record<string, string>
@@ -114,7 +135,7 @@ export async function stageInputs(
     const verdict = await ws.store.verdict(upstream)
     if (!verdict) return {ok: false, problem: `${label}: ${input.from} has no readable verdict`}
     const files = selectInputFiles(verdict, input)
-    if (files.length === 0) return {ok: false, problem: `${label}: no file of ${input.from}'s out/ matches ${input.files.join(', ')}`}
+    if (files.length === 0) return {ok: false, problem: `${label}: ${noMatchProblem(verdict, input)}`}
     const [commit] = await ws.repo.commitsTouching(tip!, verdictFilePath(input.from), {limit: 1})
     // a shallow clone may not hold the commit that wrote the verdict
     if (!commit)
