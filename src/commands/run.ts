@@ -51,7 +51,7 @@ export default class Run extends WorkspaceCommand {
       return withAbort(async ({signal, groups}) => {
         const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups, telemetry})
         if (outcome.kind === 'verdict') this.say(`${outcome.id}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
-        else this.say(`${outcome.id}: ${outcome.kind}`)
+        else this.say(`${outcome.id}: ${outcome.kind}${'why' in outcome && outcome.why ? ` (${outcome.why})` : ''}`)
         return outcome
       })
     })

@@ -54,6 +54,24 @@ describe('stale results', () => {
     expect(new Set(fingerprints).size).toBe(2)
   })
 
+  it('a stage claimed before its upstream was rerun is put back to wait for it, not ended inconclusive', () => {
+    repo = pipelineWorkspace()
+    ok(['seed', 'templates/pipeline.seed.yaml'])
+    ok(['run', 'momentum/train'])
+    expect(ok(['claim', '--worker', 'w1']).stdout.trim()).toBe('momentum/backtest')
+    // the upstream is retrained between the claim and the run's staging of its inputs
+    ok(['rerun', 'momentum/train'])
+    const run = json(ok(['run', 'momentum/backtest', '--worker', 'w1', '--json']))
+    expect(run).toMatchObject({kind: 'released', id: 'momentum/backtest'})
+    expect(run.why).toMatch(/momentum\/train is pending/)
+    const shown = json(ok(['show', 'momentum/backtest', '--json']))
+    expect(shown).toMatchObject({status: 'pending', attempt: 0})
+    expect(shown.verdict).toBeNull()
+    // once the upstream is accepted again, the stage runs on its new outputs
+    ok(['work'])
+    expect(json(ok(['show', 'momentum/backtest', '--json'])).status).toBe('proven_accepted')
+  })
+
   it('a stage rerun after its gate rejected it brings back the stages it blocked; they run on the new outputs', () => {
     repo = pipelineWorkspace()
     const configPath = join(repo.dir, 'rigor.yaml')

@@ -246,7 +246,7 @@ export const RunResult = z.discriminatedUnion('kind', [
     durationMs: z.number(),
     commit: sha,
   }),
-  strict({kind: z.literal('released'), id: z.string()}),
+  strict({kind: z.literal('released'), id: z.string(), why: z.string().optional()}),
   strict({kind: z.literal('lost'), id: z.string(), why: z.string()}),
 ])
 

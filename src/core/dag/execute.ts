@@ -53,7 +53,7 @@ export interface ExecuteOptions {
 
 export type ExecuteOutcome =
   | {kind: 'verdict'; id: string; status: string; reason?: string; spawned: string[]; durationMs: number; commit?: string}
-  | {kind: 'released'; id: string}
+  | {kind: 'released'; id: string; why?: string}
   | {kind: 'lost'; id: string; why: string}
 
 /** The node is still held by this worker at this attempt. */
@@ -143,6 +143,10 @@ async function runClaimedNode(
       if (stopCause === 'shutdown') return await releaseClaim(ws, claimed, opts.worker)
       if (stopCause === 'lost')
         return {kind: 'lost', id: claimed.id, why: 'the node was taken back (lease expired or re-queued) before it started'}
+      // an upstream rerun after this node was claimed: it waits for the upstream again, as it would have unclaimed,
+      // rather than ending inconclusive on inputs that are about to be written
+      if (staging && !staging.ok && staging.upstreamComingBack && problem === staging.problem)
+        return await releaseClaim(ws, claimed, opts.worker, `${problem}; put back to wait for it`)
       const now = new Date()
       return await commitVerdict(ws, claimed, {
         worker: opts.worker,
@@ -406,10 +410,11 @@ async function notStarted(ws: Workspace, claimed: NodeFile, worker: string, stop
   return released.length ? {kind: 'released', id: claimed.id} : {kind: 'lost', id: claimed.id, why: 'not held any more'}
 }
 
-/** Puts a claim back to pending (shutdown before it finished); the attempt does not count. */
-export async function releaseClaim(ws: Workspace, claimed: NodeFile, worker: string): Promise<ExecuteOutcome> {
-  const released = await releaseHeld(ws, worker, (node) => node.id === claimed.id && node.attempt === claimed.attempt, 'on shutdown')
-  return released.length ? {kind: 'released', id: claimed.id} : {kind: 'lost', id: claimed.id, why: 'not held any more'}
+/** Puts a claim back to pending (shutdown before it finished, or `why`); the attempt does not count. */
+export async function releaseClaim(ws: Workspace, claimed: NodeFile, worker: string, why?: string): Promise<ExecuteOutcome> {
+  const released = await releaseHeld(ws, worker, (node) => node.id === claimed.id && node.attempt === claimed.attempt, why ?? 'on shutdown')
+  if (!released.length) return {kind: 'lost', id: claimed.id, why: 'not held any more'}
+  return why ? {kind: 'released', id: claimed.id, why} : {kind: 'released', id: claimed.id}
 }
 
 /**

@@ -105,7 +105,13 @@ export interface StagedInputs {
   records: InputRecord[]
 }
 
-export type StagingOutcome = {ok: true; staged: StagedInputs} | {ok: false; problem: string}
+/** Statuses from which a node may still end accepted. */
+const UNFINISHED: ReadonlySet<string> = new Set(['pending', 'running', 'blocked'])
+
+export type StagingOutcome =
+  | {ok: true; staged: StagedInputs}
+  /** `upstreamComingBack`: an upstream is pending, running or blocked (rerun since this node was claimed): the node can wait for it */
+  | {ok: false; problem: string; upstreamComingBack?: true}
 
 /**
  * Writes a node's inputs into `dir` from the upstreams' verdict commits at the
@@ -130,8 +136,10 @@ export async function stageInputs(
     const label = `input ${input.as} (from ${input.from})`
     const upstream = snap.nodes.get(input.from)
     if (!upstream?.node) return {ok: false, problem: `${label}: no node ${input.from} on the state branch`}
-    if (upstream.node.status !== 'proven_accepted')
-      return {ok: false, problem: `${label}: ${input.from} is ${upstream.node.status}; inputs are read from accepted verdicts only`}
+    if (upstream.node.status !== 'proven_accepted') {
+      const problem = `${label}: ${input.from} is ${upstream.node.status}; inputs are read from accepted verdicts only`
+      return UNFINISHED.has(upstream.node.status) ? {ok: false, problem, upstreamComingBack: true} : {ok: false, problem}
+    }
     const verdict = await ws.store.verdict(upstream)
     if (!verdict) return {ok: false, problem: `${label}: ${input.from} has no readable verdict`}
     const files = selectInputFiles(verdict, input)
