@@ -1,9 +1,11 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
+import {waitFor} from '../helpers/processes.js'
+import {dumpStateDocument} from '../../src/core/state/documents.js'
 import {manyNodes, workspace, writeSpec} from './helpers.js'
 
 const FIXTURES = resolve(__dirname, '../fixtures')
@@ -72,5 +74,60 @@ describe('the budget covers every paid call', () => {
       .filter((l) => l.startsWith('Rigor-Cost-Usd: '))
       .reduce((a, l) => a + Number(l.slice('Rigor-Cost-Usd: '.length)), 0)
     expect(spent).toBeCloseTo(1.8, 6)
+  })
+
+  /** A workspace with a $1 day, $0.60 reserved per agent attempt and the fake agent, which costs $0.60 a call. */
+  const agentWorkspace = () => {
+    repo = workspace()
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `version: 1\nteams: [{name: default}]\nbudget: {daily_usd: 1.0, reserve_per_agent_call_usd: 0.6}\nagent: {command: [node, ${JSON.stringify(join(FIXTURES, 'fake-agent.mjs'))}]}\n`,
+    )
+    repo.git('commit', '-qam', 'a $1 budget, $0.60 an agent call')
+    return {FAKE_AGENT_COUNTER: join(repo.dir, '.git', 'agent-calls'), FAKE_AGENT_COST: '0.6'}
+  }
+
+  it('two design processes at once cannot both take what is left of the day: a call in flight holds its reservation on the branch', async () => {
+    const env = {...agentWorkspace(), FAKE_AGENT_WAIT_FOR: join(repo.dir, '.git', 'agent-go')}
+    const first = rigorAsync(repo.dir, ['design', '--count', '1', '--json'], env)
+    await waitFor('the first agent call to start', () => existsSync(env.FAKE_AGENT_COUNTER))
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main', 'reports/agent-reservations')).toMatch(/-design-/)
+    // $0.60 held by the first call, and another $0.60 would pass $1.00
+    const second = rigor(repo.dir, ['design', '--count', '1', '--json'], env)
+    expect(second.code, second.stderr).toBe(3)
+    expect(json(second).error.message).toMatch(/budget_exhausted: spent \$0\.00 and reserved \$0\.60 of \$1\.00/)
+    writeFileSync(env.FAKE_AGENT_WAIT_FOR, '')
+    const done = await first
+    expect(done.code, done.stderr).toBe(0)
+    expect(Number(readFileSync(env.FAKE_AGENT_COUNTER, 'utf8'))).toBe(1)
+    // the call's record replaced its reservation in one commit
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main', 'reports/agent-reservations')).toBe('')
+    expect(repo.git('log', '-1', '--format=%B', 'main', '--', 'reports/agent-reservations')).toContain('Rigor-Action: design')
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+  })
+
+  it('a reservation left by a process that died holds until it expires, then counts nothing and is removed', () => {
+    const env = agentWorkspace()
+    const reservation = (expires: string) =>
+      dumpStateDocument({
+        kind: 'design',
+        agent: 'agent:gone',
+        reserved_usd: 5,
+        reserved_at: '2026-01-01T00:00:00.000Z',
+        expires_at: expires,
+      })
+    mkdirSync(join(repo.dir, 'reports', 'agent-reservations'), {recursive: true})
+    const file = join(repo.dir, 'reports', 'agent-reservations', 'dead.yaml')
+    writeFileSync(file, reservation('2999-01-01T00:00:00.000Z'))
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'a call in flight elsewhere')
+    const held = rigor(repo.dir, ['design', '--count', '1', '--json'], env)
+    expect(held.code, held.stderr).toBe(3)
+    expect(existsSync(env.FAKE_AGENT_COUNTER)).toBe(false)
+    writeFileSync(file, reservation('2026-01-01T00:05:00.000Z'))
+    repo.git('commit', '-qam', 'its process died long ago')
+    const ran = rigor(repo.dir, ['design', '--count', '1', '--json'], env)
+    expect(ran.code, ran.stderr).toBe(0)
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main', 'reports/agent-reservations')).toBe('')
   })
 })

@@ -45,6 +45,9 @@ export interface AgentCall {
   signal?: AbortSignal
 }
 
+/** How long one attempt of the agent may take when rigor.yaml's `agent.timeout` says nothing. */
+export const DEFAULT_AGENT_TIMEOUT_MS = 300_000
+
 /**
  * Runs the configured agent command (argv, no shell) with the prompt on stdin,
  * e.g. `claude --print`. A failure (non-zero exit, timeout, empty answer) is
@@ -67,7 +70,7 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
       argv: call.command,
       input: call.prompt,
       cwd: call.cwd,
-      timeoutMs: call.timeoutMs ?? 300_000,
+      timeoutMs: call.timeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS,
       signal: call.signal,
     })
     const reported = costReported(result.stderr)

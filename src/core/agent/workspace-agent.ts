@@ -1,10 +1,11 @@
 import {basename} from 'node:path'
 import {recordAgentCall} from '../dag/agent-calls.js'
+import {agentReservationPath} from '../dag/agent-reservations.js'
 import {agentBudgetCheck} from '../dag/budget.js'
 import type {Workspace} from '../state/workspace.js'
 import {workerNameFrom} from '../validation.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
-import {type AgentAnswer, askAgentRecorded} from './run-agent.js'
+import {type AgentAnswer, askAgentRecorded, DEFAULT_AGENT_TIMEOUT_MS} from './run-agent.js'
 
 /**
  * The name an agent's calls are recorded under: `agent:<program>`, a worker name
@@ -30,6 +31,9 @@ export function askWorkspaceAgent(
     telemetry?: Telemetry
   },
 ): Promise<AgentAnswer> {
+  const name = agentName(agent.command)
+  // the budget's reservation for this call, committed before each attempt and removed by the call's record
+  const reservation = agentReservationPath(call.kind)
   return askAgentRecorded(
     {
       command: agent.command,
@@ -37,10 +41,15 @@ export function askWorkspaceAgent(
       cwd: ws.root,
       timeoutMs: agent.timeout,
       onRetry: call.onRetry,
-      beforeAttempt: agentBudgetCheck(ws),
+      beforeAttempt: agentBudgetCheck(ws, {
+        kind: call.kind,
+        agent: name,
+        file: reservation,
+        timeoutMs: agent.timeout ?? DEFAULT_AGENT_TIMEOUT_MS,
+      }),
       signal: call.signal,
     },
-    (o) => recordAgentCall(ws, {kind: call.kind, agent: agentName(agent.command), ...(call.node ? {node: call.node} : {}), ...o}),
+    (o) => recordAgentCall(ws, {kind: call.kind, agent: name, ...(call.node ? {node: call.node} : {}), ...o}, reservation),
     {kind: call.kind, telemetry: call.telemetry},
   )
 }

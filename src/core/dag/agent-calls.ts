@@ -3,6 +3,7 @@ import {dumpStateDocument, loadStateDocument} from '../state/documents.js'
 import {AGENT_CALLS_DIR} from '../state/layout.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import {nowIso} from '../state/node-files.js'
+import type {FileChange} from '../git/tree-edit.js'
 import type {Cost} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 
@@ -13,11 +14,15 @@ import type {Workspace} from '../state/workspace.js'
 export async function recordAgentCall(
   ws: Workspace,
   call: {kind: 'design' | 'assess'; agent: string; cost: Cost; attempts: number; failures: string[]; duration_s?: number; node?: string},
+  /** the call's budget reservation (agent-reservations.ts), which the record replaces in the same commit */
+  reservation?: string,
 ): Promise<string> {
   const at = new Date()
   const file = `${AGENT_CALLS_DIR}/${nowIso(at).replace(/[:.]/g, '-')}-${call.kind}-${process.pid}.yaml`
+  const files = new Map<string, FileChange>([[file, dumpStateDocument({...call, called_at: nowIso(at)})]])
+  if (reservation) files.set(reservation, null)
   await ws.commit(async () => ({
-    files: new Map([[file, dumpStateDocument({...call, called_at: nowIso(at)})]]),
+    files,
     message: {
       action: call.kind,
       subject: `${call.kind} by ${call.agent}: ${call.attempts} attempt(s), $${call.cost.usd.toFixed(4)}`,

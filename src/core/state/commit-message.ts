@@ -22,6 +22,7 @@ export const RIGOR_ACTIONS = [
   'report',
   'design',
   'assess',
+  'reserve',
 ] as const
 export type RigorAction = (typeof RIGOR_ACTIONS)[number]
 

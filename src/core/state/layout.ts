@@ -12,6 +12,7 @@ export const WORKSPACE_DIRS = [EXPERIMENTS_DIR, AUDITS_DIR, HANDOFFS_DIR, TEMPLA
 export const CHECKSUMMED_DIRS = [EXPERIMENTS_DIR, AUDITS_DIR, HANDOFFS_DIR, DEPLOYMENTS_DIR, REPORTS_DIR] as const
 export const RANKINGS_DIR = `${REPORTS_DIR}/rankings`
 export const AGENT_CALLS_DIR = `${REPORTS_DIR}/agent-calls`
+export const AGENT_RESERVATIONS_DIR = `${REPORTS_DIR}/agent-reservations`
 export const auditsDirPath = (id: string): string => `${AUDITS_DIR}/${id}`
 export const nodeDir = (id: string): string => `${EXPERIMENTS_DIR}/${id}`
 export const nodeFilePath = (id: string): string => `${EXPERIMENTS_DIR}/${id}/node.yaml`
@@ -80,6 +81,13 @@ export const DOCUMENT_KINDS: readonly DocumentKind[] = [
   {name: 'deployment', pattern: /^deployments\/(paper|live)\/.+\.yaml$/, format: 'yaml', checksummed: true, schema: 'DeploymentFile'},
   {name: 'ranking', pattern: /^reports\/rankings\/[^/]+\.yaml$/, format: 'yaml', checksummed: true, schema: 'RankingFile'},
   {name: 'agent call', pattern: /^reports\/agent-calls\/[^/]+\.yaml$/, format: 'yaml', checksummed: true, schema: 'AgentCallFile'},
+  {
+    name: 'agent reservation',
+    pattern: /^reports\/agent-reservations\/[^/]+\.yaml$/,
+    format: 'yaml',
+    checksummed: true,
+    schema: 'AgentReservationFile',
+  },
   {name: 'daily report', pattern: /^reports\/[^/]+\.md$/, format: 'markdown', checksummed: true},
   {name: 'daily report data', pattern: /^reports\/[^/]+\.json$/, format: 'json', checksummed: true},
 ]
