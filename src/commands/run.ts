@@ -4,9 +4,9 @@ import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {claimNode} from '../core/dag/claims.js'
 import {liveRunOf, runsDirectory} from '../core/dag/run-records.js'
-import {CheckFailedError, InputError} from '../core/errors.js'
+import {CheckFailedError} from '../core/errors.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../core/dag/execute.js'
-import {problemError} from '../core/state/store.js'
+import {readableNode} from '../core/state/store.js'
 import {policies} from '../core/flows/policies.js'
 import {ATTR, type Telemetry} from '../core/telemetry/telemetry.js'
 
@@ -26,10 +26,7 @@ export default class Run extends WorkspaceCommand {
     const {args, flags} = await this.parse(Run)
     telemetry.set({[ATTR.nodeId]: args.id})
     return withWorkspace(flags, async (ws) => {
-      const record = (await ws.currentSnapshot()).nodes.get(args.id)
-      if (!record) throw new InputError(`no node ${args.id}`, {fix: 'check the id with `rigor status`'})
-      if (record.problem) throw problemError(record.problem)
-      let node = record.node!
+      let node = readableNode(await ws.currentSnapshot(), args.id).node
       if (node.status === 'pending') node = await claimNode(ws, args.id, {admission: policies.admission, worker: workerName(flags.worker)})
       else if (node.status !== 'running') {
         throw new CheckFailedError(`node ${args.id} is ${node.status}; only pending or claimed nodes run`, {

@@ -1,0 +1,78 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, rigor, verdictRunner} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {nodeSpec, workspace, writeSpec} from './helpers.js'
+
+// how the read-only views treat an unknown id and a verdict file edited by hand and committed
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+/** Three accepted nodes; the verdict of `r/b` then edited by hand and committed (its checksum no longer matches). */
+function withCorruptVerdict(): TempRepo {
+  const r = workspace()
+  writeSpec(r.dir, {
+    nodes: [
+      nodeSpec('r/a', verdictRunner({sharpe: 1.2})),
+      nodeSpec('r/b', verdictRunner({sharpe: 0.9})),
+      nodeSpec('r/c', verdictRunner({sharpe: 0.5})),
+    ],
+  })
+  expect(rigor(r.dir, ['seed', 'spec.yaml']).code).toBe(0)
+  expect(rigor(r.dir, ['work']).code).toBe(0)
+  const file = join(r.dir, 'experiments/r/b/verdict.yaml')
+  writeFileSync(file, readFileSync(file, 'utf8').replace('sharpe: 0.9', 'sharpe: 9.9'))
+  r.git('commit', '-qam', 'a better number')
+  return r
+}
+
+describe('unknown ids and unreadable verdicts in the views', () => {
+  it('rigor show of an unknown id suggests the closest ids', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [nodeSpec('trend/momentum/lookback-20'), nodeSpec('trend/momentum/lookback-60'), nodeSpec('other/x')]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const shown = rigor(repo.dir, ['show', 'trend/momentum/lookbak-20'])
+    expect(shown.code).toBe(2)
+    expect(shown.stderr).toContain('no node trend/momentum/lookbak-20')
+    expect(shown.stderr).toContain('did you mean trend/momentum/lookback-20')
+    expect(shown.stderr).not.toContain('other/x')
+    const asJson = json(rigor(repo.dir, ['show', 'trend/momentum/lookbak-20', '--json']))
+    expect(asJson.error.fix).toContain('trend/momentum/lookback-20')
+    // nothing close: the usual pointer to status and graph
+    const far = rigor(repo.dir, ['show', 'zzz/unrelated'])
+    expect(far.code).toBe(2)
+    expect(far.stderr).not.toContain('did you mean')
+    expect(far.stderr).toContain('rigor status')
+  })
+
+  it('rigor status says how many verdict files are unreadable and points to rigor verify', () => {
+    repo = withCorruptVerdict()
+    const status = rigor(repo.dir, ['status'])
+    expect(status.code).toBe(0)
+    expect(status.stderr).toMatch(/experiments\/r\/b\/verdict\.yaml: checksum mismatch/)
+    expect(status.stderr).toMatch(/1 state file\(s\) cannot be read.*rigor verify/)
+    const summary = json(rigor(repo.dir, ['status', '--json']))
+    expect(summary.problems).toEqual([expect.objectContaining({file: 'experiments/r/b/verdict.yaml', kind: 'corrupt'})])
+    // the node is still counted by its node file
+    expect(summary.by_status.proven_accepted).toBe(3)
+    // metrics count the same file
+    const metrics = json(rigor(repo.dir, ['metrics', '--json']))
+    const problems = metrics.families.find((f: any) => f.name === 'rigor_state_problems').samples
+    expect(problems.find((s: any) => s.labels.file === 'verdict').value).toBe(1)
+  })
+
+  it('rigor rank skips a hand-corrupted verdict, says so, and ranks the rest', () => {
+    repo = withCorruptVerdict()
+    const rank = rigor(repo.dir, ['rank', '--keep', '1'])
+    expect(rank.code).toBe(0)
+    expect(rank.stderr).toMatch(/skipped r\/b: experiments\/r\/b\/verdict\.yaml: checksum mismatch.*rigor verify/)
+    expect(rank.stdout).toContain('r/a')
+    expect(rank.stdout).not.toContain('r/b')
+    const again = json(rigor(repo.dir, ['rank', '--json']))
+    expect(again.ranking.ranked.map((n: any) => n.id)).toEqual(['r/a', 'r/c'])
+    expect(again.skipped).toEqual([expect.objectContaining({id: 'r/b', file: 'experiments/r/b/verdict.yaml'})])
+    // the skipped node is neither kept nor archived by the ranking
+    expect(json(rigor(repo.dir, ['status', '--json'])).archived).toBe(0)
+  })
+})
