@@ -5,7 +5,7 @@ import {withWorkspace} from '../cli/workspace.js'
 import {NODE_STATUSES} from '../core/schemas/statuses.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {configDraftDiffers} from '../core/state/state-branch.js'
-import {summariseStatus, type StatusSummary} from '../core/views/status.js'
+import {statusWithVerdicts, type StatusSummary} from '../core/views/status.js'
 import {staleNodeReasons} from '../core/dag/inputs.js'
 
 export default class Status extends WorkspaceCommand {
@@ -19,7 +19,7 @@ export default class Status extends WorkspaceCommand {
       const snap = await ws.currentSnapshot()
       assertKnownTeam(ws.config, snap, flags.team)
       const stale = (await staleNodeReasons(ws, snap)).filter(({id}) => !flags.team || snap.nodes.get(id)?.node?.team === flags.team)
-      const summary = {...summariseStatus(snap), config_draft: await configDraftDiffers(ws.repo, snap.commit), stale}
+      const summary = {...(await statusWithVerdicts(ws, snap)), config_draft: await configDraftDiffers(ws.repo, snap.commit), stale}
       if (flags.team) {
         const team = summary.by_team[flags.team] ?? {}
         summary.by_team = {[flags.team]: team}
@@ -37,7 +37,11 @@ export default class Status extends WorkspaceCommand {
         if (summary.config_draft)
           this.warn(`rigor.yaml in the working tree differs from the committed one: it is a draft and judges nothing until you commit it`)
         for (const s of stale) this.warn(`stale: ${s.id} (${s.why}); run it again with \`rigor rerun ${s.id}\``)
-        for (const p of summary.problems) this.warn(`${p.file}: ${p.message} (never claimed; see \`rigor verify\`)`)
+        for (const p of summary.problems) this.warn(`${p.file}: ${p.message}`)
+        if (summary.problems.length)
+          this.warn(
+            `${summary.problems.length} state file(s) cannot be read: their nodes are never claimed, run, audited or deployed; \`rigor verify\` lists them and how to restore them`,
+          )
       }
       return summary
     })

@@ -9,6 +9,9 @@ import {nodeSpec, workspace, writeSpec} from './helpers.js'
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
+/** stderr with oclif's warnings unwrapped (it wraps them at the terminal's width) */
+const unwrapped = (stderr: string) => stderr.replace(/\s*\n ›\s+/g, ' ')
+
 /** Three accepted nodes; the verdict of `r/b` then edited by hand and committed (its checksum no longer matches). */
 function withCorruptVerdict(): TempRepo {
   const r = workspace()
@@ -50,8 +53,8 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     repo = withCorruptVerdict()
     const status = rigor(repo.dir, ['status'])
     expect(status.code).toBe(0)
-    expect(status.stderr).toMatch(/experiments\/r\/b\/verdict\.yaml: checksum mismatch/)
-    expect(status.stderr).toMatch(/1 state file\(s\) cannot be read.*rigor verify/)
+    expect(unwrapped(status.stderr)).toMatch(/experiments\/r\/b\/verdict\.yaml: checksum mismatch/)
+    expect(unwrapped(status.stderr)).toMatch(/1 state file\(s\) cannot be read.*rigor verify/)
     const summary = json(rigor(repo.dir, ['status', '--json']))
     expect(summary.problems).toEqual([expect.objectContaining({file: 'experiments/r/b/verdict.yaml', kind: 'corrupt'})])
     // the node is still counted by its node file
@@ -60,13 +63,17 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     const metrics = json(rigor(repo.dir, ['metrics', '--json']))
     const problems = metrics.families.find((f: any) => f.name === 'rigor_state_problems').samples
     expect(problems.find((s: any) => s.labels.file === 'verdict').value).toBe(1)
+    // and the dashboard's overview lists it with the other unusable files
+    expect(rigor(repo.dir, ['site', '--out', 'site']).code).toBe(0)
+    const overview = readFileSync(join(repo.dir, 'site/index.html'), 'utf8')
+    expect(overview).toMatch(/<table id="problems">[\s\S]*experiments\/r\/b\/verdict\.yaml/)
   })
 
   it('rigor rank skips a hand-corrupted verdict, says so, and ranks the rest', () => {
     repo = withCorruptVerdict()
     const rank = rigor(repo.dir, ['rank', '--keep', '1'])
     expect(rank.code).toBe(0)
-    expect(rank.stderr).toMatch(/skipped r\/b: experiments\/r\/b\/verdict\.yaml: checksum mismatch.*rigor verify/)
+    expect(unwrapped(rank.stderr)).toMatch(/skipped r\/b: experiments\/r\/b\/verdict\.yaml: checksum mismatch.*rigor verify/)
     expect(rank.stdout).toContain('r/a')
     expect(rank.stdout).not.toContain('r/b')
     const again = json(rigor(repo.dir, ['rank', '--json']))

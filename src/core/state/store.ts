@@ -171,6 +171,20 @@ export class StateStore {
     return cached.doc as VerdictFile
   }
 
+  /** The verdict files of a snapshot that cannot be used (corrupt checksum, invalid content), their nodes' ids with them; read in one batch. */
+  async verdictProblems(snap: Snapshot): Promise<Array<{id: string; problem: FileProblem}>> {
+    const records = [...snap.nodes.values()].filter((r) => r.verdictOid !== undefined)
+    await this.parseBlobs(
+      records
+        .filter((r) => !this.docs.has(r.verdictOid!))
+        .map((r) => ({oid: r.verdictOid!, file: verdictFilePath(r.id), kind: 'verdict' as const, id: r.id})),
+    )
+    return records.flatMap((r) => {
+      const cached = this.docs.get(r.verdictOid!)
+      return cached && !cached.ok ? [{id: r.id, problem: cached.problem}] : []
+    })
+  }
+
   /** Problems of a verdict file without throwing, for `rigor verify`. */
   async verdictProblem(record: NodeRecord): Promise<FileProblem | undefined> {
     try {

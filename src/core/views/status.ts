@@ -1,6 +1,7 @@
 import type {NodeStatus} from '../schemas/index.js'
 import {NODE_STATUSES} from '../schemas/statuses.js'
-import type {Snapshot} from '../state/store.js'
+import type {FileProblem, Snapshot} from '../state/store.js'
+import type {Workspace} from '../state/workspace.js'
 
 export interface StatusSummary {
   total: number
@@ -29,14 +30,7 @@ export function summariseStatus(snap: Snapshot): StatusSummary {
   }
   for (const record of snap.nodes.values()) {
     if (record.problem) {
-      summary.problems.push({
-        file: record.problem.file,
-        kind: record.problem.kind,
-        message:
-          record.problem.kind === 'corrupt'
-            ? `checksum mismatch (expected ${record.problem.expected}, actual ${record.problem.actual})`
-            : record.problem.message,
-      })
+      summary.problems.push(problemEntry(record.problem))
       continue
     }
     const node = record.node!
@@ -51,4 +45,20 @@ export function summariseStatus(snap: Snapshot): StatusSummary {
     if (node.archived) summary.archived++
   }
   return summary
+}
+
+/** summariseStatus, with the verdict files that cannot be used among the problems (reading them all, as `rigor verify` does). */
+export async function statusWithVerdicts(ws: Workspace, snap: Snapshot): Promise<StatusSummary> {
+  const summary = summariseStatus(snap)
+  for (const {problem} of await ws.store.verdictProblems(snap)) summary.problems.push(problemEntry(problem))
+  summary.problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+  return summary
+}
+
+export function problemEntry(problem: FileProblem): StatusSummary['problems'][number] {
+  return {
+    file: problem.file,
+    kind: problem.kind,
+    message: problem.kind === 'corrupt' ? `checksum mismatch (expected ${problem.expected}, actual ${problem.actual})` : problem.message,
+  }
 }

@@ -12,7 +12,7 @@ import {readActivityLog, type LogEntry} from '../log.js'
 import {rankingHistory} from '../rank.js'
 import {activityOf, healthScore, type DayActivity} from '../report.js'
 import {childrenIndex, lineageOf} from '../show.js'
-import {summariseStatus, type StatusSummary} from '../status.js'
+import {statusWithVerdicts, type StatusSummary} from '../status.js'
 
 /** One node as its page shows it: what `rigor show` reads, plus where its charts' data is. */
 export interface SiteNode {
@@ -105,7 +105,7 @@ export async function readSiteData(ws: Workspace, opts: SiteDataOptions): Promis
     generatedAt: now.toISOString(),
     workspace: {name: basename(ws.root), branch: ws.stateRef.replace(/^refs\/heads\//, ''), remote: ws.remote?.remote ?? null},
     commit: snap.commit ?? null,
-    status: summariseStatus(snap),
+    status: await statusWithVerdicts(ws, snap),
     nodes,
     log,
     days: dailyActivity(log, today),
