@@ -46,6 +46,8 @@ export default class Rank extends WorkspaceCommand {
       })
     })
     const r = result.ranking
+    for (const s of result.skipped)
+      this.warn(`skipped ${s.id}: ${s.file}: ${s.message}; \`rigor verify\` says how to restore it, then rank again`)
     this.say(
       renderTable(
         ['rank', 'node', r.metric, 'sharpe', 'max drawdown', 'kept'],

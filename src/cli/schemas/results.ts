@@ -151,7 +151,12 @@ export const VerifyResult = z.union([VerifyReport, SignatureReport])
 
 const Ranking = RankingFile.omit({checksum: true})
 export const RankResult = z.union([
-  strict({file: z.string(), ranking: Ranking, commit: sha}),
+  strict({
+    file: z.string(),
+    ranking: Ranking,
+    skipped: z.array(strict({id: z.string(), file: z.string(), kind: z.string(), message: z.string()})),
+    commit: sha,
+  }),
   strict({history: z.array(RankingFile.extend({file: z.string()}))}),
 ])
 

@@ -72,6 +72,8 @@ async function chooseTarget(ws: Workspace, targets: RankTarget[]): Promise<RankT
   const reported: Array<Record<string, number>> = []
   for (const record of snap.nodes.values()) {
     if (record.node?.status !== 'proven_accepted' || record.node.sweep) continue
+    // an unreadable verdict is left out here as rankNodes leaves it out
+    if (await ws.store.verdictProblem(record)) continue
     const verdict = await ws.store.verdict(record)
     if (verdict) reported.push(verdict.metrics)
   }

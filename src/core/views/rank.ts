@@ -7,6 +7,7 @@ import type {Workspace} from '../state/workspace.js'
 import {transition} from '../dag/lifecycle.js'
 import {RANKINGS_DIR} from '../state/layout.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
+import {problemEntry} from './status.js'
 
 export interface RankOptions {
   objective: RankObjective
@@ -23,7 +24,18 @@ export interface RankOptions {
 export interface RankResult {
   file: string
   ranking: Omit<RankingFile, 'checksum'>
+  /** accepted nodes left out of the ranking (neither kept nor archived): their verdict file cannot be used */
+  skipped: UnreadableVerdict[]
   commit?: string
+}
+
+/** A node whose verdict file is corrupt or invalid: `rigor verify` names it and how to restore it. */
+export interface UnreadableVerdict {
+  id: string
+  file: string
+  /** `corrupt` (checksum mismatch) or `invalid` */
+  kind: string
+  message: string
 }
 
 interface Candidate {
@@ -62,10 +74,17 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
   const {metric, higherIsBetter} = objectiveMetric(opts.objective, opts.metric, opts.higherIsBetter)
   const outcome = await ws.commit<RankResult>(async (snap) => {
     const candidates: Candidate[] = []
+    const skipped: UnreadableVerdict[] = []
     for (const record of snap.nodes.values()) {
       const node = record.node
       if (!node || node.sweep || node.status !== 'proven_accepted') continue
       if (opts.team && node.team !== opts.team) continue
+      // a verdict edited by hand is left out, as status, report, the site and metrics leave it out, not the whole ranking
+      const problem = await ws.store.verdictProblem(record)
+      if (problem) {
+        skipped.push({id: node.id, ...problemEntry(problem)})
+        continue
+      }
       const verdict = await ws.store.verdict(record)
       if (verdict) candidates.push({node, metrics: verdict.metrics})
     }
@@ -122,7 +141,7 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
         nodes: ranking.kept,
         worker: opts.by,
       },
-      result: {file, ranking},
+      result: {file, ranking, skipped},
     }
   })
   return {...outcome.result, commit: outcome.commit}
