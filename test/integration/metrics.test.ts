@@ -155,6 +155,22 @@ describe('rigor metrics', {timeout: SLOW}, () => {
     expect(total(after, 'rigor_nodes', {team: 'beta', status: 'pending'})).toBe(1)
   })
 
+  it('counts only whole, non-negative numbers of lost races and re-queues: a hand-written trailer cannot make a counter shrink or +Inf', () => {
+    repo = workspace()
+    const trailer = (subject: string, ...lines: string[]) =>
+      repo.git('commit', '-q', '--allow-empty', '-m', subject, '-m', lines.join('\n'))
+    trailer('claim x', 'Rigor-Action: claim', 'Rigor-Conflicts: 2')
+    for (const bad of ['-7', '1e400', '2.5', 'lots', '9'.repeat(400)]) trailer('claim y', 'Rigor-Action: claim', `Rigor-Conflicts: ${bad}`)
+    trailer('rigor: supervise: 1 re-queued, 0 expired, 0 blocked', 'Rigor-Action: requeue')
+    trailer(`rigor: supervise: ${'9'.repeat(400)} re-queued, 0 expired, 0 blocked`, 'Rigor-Action: requeue')
+    const text = metricsText()
+    const samples = parseExposition(text)
+    expect(total(samples, 'rigor_claims_total')).toBe(6)
+    expect(total(samples, 'rigor_claim_conflicts_total')).toBe(2)
+    expect(total(samples, 'rigor_lease_expiries_total', {outcome: 'requeued'})).toBe(1)
+    expect(text).not.toMatch(/Inf|NaN/)
+  })
+
   it('refuses --host without --serve, and a host that is no address (exit 2)', () => {
     repo = workspace()
     const lonely = rigor(repo.dir, ['metrics', '--host', '127.0.0.1'])

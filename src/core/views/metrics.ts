@@ -301,13 +301,13 @@ export class MetricsCollector {
       tally.lastChange = Math.max(tally.lastChange ?? time, time)
       if (entry.action === 'claim') {
         tally.claims++
-        tally.conflicts += Number(entry.trailers.conflicts ?? 0) || 0
+        tally.conflicts += count(entry.trailers.conflicts)
       }
       // rigor supervise says what it did in the subject: "supervise: N re-queued, M expired, K blocked"
       const requeue = entry.action === 'requeue' ? /(\d+) re-queued, (\d+) expired/.exec(entry.subject) : null
       if (requeue) {
-        tally.requeued += Number(requeue[1])
-        tally.expired += Number(requeue[2])
+        tally.requeued += count(requeue[1])
+        tally.expired += count(requeue[2])
       }
     }
     tally.recent = [...entries, ...tally.recent]
@@ -315,6 +315,11 @@ export class MetricsCollector {
     this.history = tally
     return pruneRecent(tally, now)
   }
+}
+
+/** A count rigor wrote into a commit (digits only); anything else (a hand-written `-7`, `1e400`) counts 0, so a counter never shrinks or turns +Inf. */
+function count(text: string | undefined): number {
+  return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : 0
 }
 
 function pruneRecent(tally: HistoryTally, now: Date): HistoryTally {
