@@ -118,6 +118,19 @@ describe('renderGraph: --root', () => {
   it('refuses an unknown root', () => {
     expect(() => renderGraph(dag, {format: 'mermaid', root: 'nope'})).toThrow(InputError)
   })
+
+  it('suggests the closest ids for a mistyped root', () => {
+    const fixOf = (root: string) => {
+      try {
+        renderGraph(dag, {format: 'mermaid', root})
+      } catch (err) {
+        return (err as InputError).fix
+      }
+      throw new Error('no error')
+    }
+    expect(fixOf('arch/hiden')).toContain('did you mean arch/hidden?')
+    expect(fixOf('zzz/unrelated')).not.toContain('did you mean')
+  })
 })
 
 describe('mermaidId', () => {
