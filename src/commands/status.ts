@@ -19,12 +19,10 @@ export default class Status extends WorkspaceCommand {
       const snap = await ws.currentSnapshot()
       assertKnownTeam(ws.config, snap, flags.team)
       const stale = (await staleNodeReasons(ws, snap)).filter(({id}) => !flags.team || snap.nodes.get(id)?.node?.team === flags.team)
-      const summary = {...(await statusWithVerdicts(ws, snap)), config_draft: await configDraftDiffers(ws.repo, snap.commit), stale}
-      if (flags.team) {
-        const team = summary.by_team[flags.team] ?? {}
-        summary.by_team = {[flags.team]: team}
-        summary.by_status = Object.fromEntries(NODE_STATUSES.map((s) => [s, team[s] ?? 0])) as StatusSummary['by_status']
-        summary.total = Object.values(team).reduce((a, b) => a + (b ?? 0), 0)
+      const summary = {
+        ...(await statusWithVerdicts(ws, snap, {team: flags.team})),
+        config_draft: await configDraftDiffers(ws.repo, snap.commit),
+        stale,
       }
       if (!this.jsonEnabled()) {
         const teams = Object.keys(summary.by_team).sort()

@@ -17,12 +17,16 @@ export interface StatusSummary {
 
 const emptyCounts = (): Record<NodeStatus, number> => Object.fromEntries(NODE_STATUSES.map((s) => [s, 0])) as Record<NodeStatus, number>
 
-/** Counts by status and by team; sweep groups and broken files are counted apart. */
-export function summariseStatus(snap: Snapshot): StatusSummary {
+/**
+ * Counts by status and by team; sweep groups and broken files are counted apart.
+ * With `team`, only that team's nodes, sweep groups and archived nodes are counted
+ * (`by_team` holds that team alone); the problems are the workspace's, whatever the team.
+ */
+export function summariseStatus(snap: Snapshot, opts: {team?: string} = {}): StatusSummary {
   const summary: StatusSummary = {
     total: 0,
     by_status: emptyCounts(),
-    by_team: {},
+    by_team: opts.team === undefined ? {} : {[opts.team]: {}},
     sweeps: 0,
     archived: 0,
     problems: [],
@@ -34,6 +38,7 @@ export function summariseStatus(snap: Snapshot): StatusSummary {
       continue
     }
     const node = record.node!
+    if (opts.team !== undefined && node.team !== opts.team) continue
     if (node.sweep) {
       summary.sweeps++
       continue
@@ -48,8 +53,8 @@ export function summariseStatus(snap: Snapshot): StatusSummary {
 }
 
 /** summariseStatus, with the verdict files that cannot be used among the problems (reading them all, as `rigor verify` does). */
-export async function statusWithVerdicts(ws: Workspace, snap: Snapshot): Promise<StatusSummary> {
-  const summary = summariseStatus(snap)
+export async function statusWithVerdicts(ws: Workspace, snap: Snapshot, opts: {team?: string} = {}): Promise<StatusSummary> {
+  const summary = summariseStatus(snap, opts)
   for (const {problem} of await ws.store.verdictProblems(snap)) summary.problems.push(problemEntry(problem))
   summary.problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
   return summary
