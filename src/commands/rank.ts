@@ -4,7 +4,7 @@ import {numberFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {renderTable} from '../cli/table.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
-import {rankingHistory, rankNodes, type RankResult} from '../core/views/rank.js'
+import {rankNodes, readRankings, type RankResult} from '../core/views/rank.js'
 import type {RankingFile} from '../core/schemas/index.js'
 
 export default class Rank extends WorkspaceCommand {
@@ -25,15 +25,16 @@ export default class Rank extends WorkspaceCommand {
     history: Flags.boolean({description: 'list the recorded rankings, newest first, instead of ranking'}),
   }
 
-  async run(): Promise<RankResult | {history: Array<RankingFile & {file: string}>}> {
+  async run(): Promise<RankResult | {history: Array<RankingFile & {file: string}>; unusable: Array<{file: string; problem: string}>}> {
     const {flags} = await this.parse(Rank)
     if (flags.history) {
-      const history = await withWorkspace(flags, (ws) => rankingHistory(ws))
+      const {rankings: history, unusable} = await withWorkspace(flags, (ws) => readRankings(ws))
       for (const h of history)
         this.say(
           `${h.ranked_at}  ${h.objective.padEnd(8)} by ${h.metric}: kept ${h.kept.join(', ') || '-'} (${h.archived.length} archived)`,
         )
-      return {history}
+      for (const u of unusable) this.warn(`${u.file}: ${u.problem}; left out of the history (\`rigor verify\` says how to restore it)`)
+      return {history, unusable}
     }
     const result = await withWorkspace(flags, async (ws) => {
       assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)

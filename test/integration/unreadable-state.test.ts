@@ -82,4 +82,28 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     // the skipped node is neither kept nor archived by the ranking
     expect(json(rigor(repo.dir, ['status', '--json'])).archived).toBe(0)
   })
+
+  it('a hand-edited ranking record is left out of rank --history and the site, named, instead of failing both', () => {
+    repo = withCorruptVerdict()
+    expect(rigor(repo.dir, ['rank', '--objective', 'sharpe']).code).toBe(0)
+    expect(rigor(repo.dir, ['rank', '--objective', 'pareto']).code).toBe(0)
+    const files = repo.git('ls-files', 'reports/rankings').split('\n').filter(Boolean)
+    expect(files).toHaveLength(2)
+    const edited = files.find((f) => f.endsWith('-sharpe.yaml'))!
+    writeFileSync(join(repo.dir, edited), readFileSync(join(repo.dir, edited), 'utf8').replace('by: ', 'by: someone-'))
+    repo.git('commit', '-qam', 'who ranked')
+
+    const history = rigor(repo.dir, ['rank', '--history'])
+    expect(history.code).toBe(0)
+    expect(history.stdout).toContain('pareto')
+    expect(unwrapped(history.stderr)).toMatch(new RegExp(`${edited}: checksum mismatch.*left out.*rigor verify`))
+    const asJson = json(rigor(repo.dir, ['rank', '--history', '--json']))
+    expect(asJson.history.map((h: any) => h.objective)).toEqual(['pareto'])
+    expect(asJson.unusable).toEqual([expect.objectContaining({file: edited})])
+
+    const site = rigor(repo.dir, ['site', '--out', 'site'])
+    expect(site.code, site.stderr).toBe(0)
+    const leaderboard = readFileSync(join(repo.dir, 'site/leaderboard.html'), 'utf8')
+    expect(leaderboard).toMatch(new RegExp(`class="warn">1 ranking record\\(s\\) cannot be used[^<]*${edited}`))
+  })
 })

@@ -157,7 +157,10 @@ export const RankResult = z.union([
     skipped: z.array(strict({id: z.string(), file: z.string(), kind: z.string(), message: z.string()})),
     commit: sha,
   }),
-  strict({history: z.array(RankingFile.extend({file: z.string()}))}),
+  strict({
+    history: z.array(RankingFile.extend({file: z.string()})),
+    unusable: z.array(strict({file: z.string(), problem: z.string()})),
+  }),
 ])
 
 const DayActivity = strict({

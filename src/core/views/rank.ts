@@ -1,5 +1,5 @@
-import {dumpStateDocument, loadStateDocument} from '../state/documents.js'
-import {InputError} from '../errors.js'
+import {dumpStateDocument, loadStateDocument, utf8Text} from '../state/documents.js'
+import {InputError, RigorError} from '../errors.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {nowIso} from '../state/node-files.js'
 import {RankingFile, type NodeFile, type RankObjective} from '../schemas/index.js'
@@ -147,10 +147,12 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
   return {...outcome.result, commit: outcome.commit}
 }
 
-/** Every ranking record, newest first. */
-export async function rankingHistory(ws: Workspace): Promise<Array<RankingFile & {file: string}>> {
+/** The ranking records, newest first; a record that cannot be used (corrupt, invalid) is left out and named under `unusable`. */
+export async function readRankings(
+  ws: Workspace,
+): Promise<{rankings: Array<RankingFile & {file: string}>; unusable: Array<{file: string; problem: string}>}> {
   const tip = await ws.readTip()
-  if (!tip) return []
+  if (!tip) return {rankings: [], unusable: []}
   const files = (await listTreeFiles(ws.repo, await ws.repo.commitTree(tip), RANKINGS_DIR))
     .filter((f) => f.path.endsWith('.yaml'))
     .reverse()
@@ -158,5 +160,20 @@ export async function rankingHistory(ws: Workspace): Promise<Array<RankingFile &
     ws.repo,
     files.map((f) => f.oid),
   )
-  return files.map((f, i) => ({...loadStateDocument(RankingFile, blobs[i]!.toString('utf8'), f.path), file: f.path}))
+  const rankings: Array<RankingFile & {file: string}> = []
+  const unusable: Array<{file: string; problem: string}> = []
+  files.forEach((f, i) => {
+    try {
+      rankings.push({...loadStateDocument(RankingFile, utf8Text(blobs[i]!, f.path), f.path), file: f.path})
+    } catch (err) {
+      if (!(err instanceof RigorError)) throw err
+      unusable.push({file: f.path, problem: err.message.startsWith(`${f.path}: `) ? err.message.slice(f.path.length + 2) : err.message})
+    }
+  })
+  return {rankings, unusable}
+}
+
+/** Every usable ranking record, newest first (readRankings also names the ones left out). */
+export async function rankingHistory(ws: Workspace): Promise<Array<RankingFile & {file: string}>> {
+  return (await readRankings(ws)).rankings
 }

@@ -9,7 +9,7 @@ import {listTreeFiles, readBlobs} from '../../state/tree-files.js'
 import type {Snapshot} from '../../state/store.js'
 import type {Workspace} from '../../state/workspace.js'
 import {readActivityLog, type LogEntry} from '../log.js'
-import {rankingHistory} from '../rank.js'
+import {readRankings} from '../rank.js'
 import {activityOf, healthScore, type DayActivity} from '../report.js'
 import {childrenIndex, lineageOf} from '../show.js'
 import {statusWithVerdicts, type StatusSummary} from '../status.js'
@@ -46,6 +46,8 @@ export interface SiteData {
   /** what each UTC day did, oldest first, from the first day of the log to today */
   days: Array<{date: string} & DayActivity>
   rankings: Array<RankingFile & {file: string}>
+  /** ranking records that cannot be used (corrupt, invalid): left out of the history */
+  unusableRankings: Array<{file: string; problem: string}>
   health: HealthReport
   healthScore: number
   budget: BudgetState
@@ -101,6 +103,7 @@ export async function readSiteData(ws: Workspace, opts: SiteDataOptions): Promis
   const health = await healthCheck(ws, opts.auditStats, now)
   const today = utcDay(now)
   const agent = await readAgentCalls(ws, snap)
+  const rankings = await readRankings(ws)
   return {
     generatedAt: now.toISOString(),
     workspace: {name: basename(ws.root), branch: ws.stateRef.replace(/^refs\/heads\//, ''), remote: ws.remote?.remote ?? null},
@@ -109,7 +112,8 @@ export async function readSiteData(ws: Workspace, opts: SiteDataOptions): Promis
     nodes,
     log,
     days: dailyActivity(log, today),
-    rankings: await rankingHistory(ws),
+    rankings: rankings.rankings,
+    unusableRankings: rankings.unusable,
     health,
     healthScore: healthScore(activityOf(log, today), health),
     budget: await budgetState(ws, snap, now),

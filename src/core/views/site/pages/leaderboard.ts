@@ -70,7 +70,7 @@ ${data.rankings.map((r) => html`<tr><td>${r.ranked_at}</td><td>${r.objective}</t
   const body = html`<h1>Leaderboard</h1>
 <p class="muted">Accepted nodes by each objective of <span class="mono">rigor rank</span>. Archive state is what the latest ranking left on the node files${latest ? html` (latest: ${latest.objective} by ${latest.metric}, ${latest.ranked_at}, kept ${latest.kept.length}, archived ${latest.archived.length})` : ''}.</p>
 ${sections}
-<section class="panel"><h2>Ranking history</h2>${history}</section>`
+<section class="panel"><h2>Ranking history</h2>${history}${data.unusableRankings.length ? html`<p class="warn">${data.unusableRankings.length} ranking record(s) cannot be used and are left out: ${data.unusableRankings.map((u) => u.file).join(', ')}; <span class="mono">rigor verify</span> says how to restore them.</p>` : ''}</section>`
   return {
     path: SITE_PAGES.leaderboard,
     text: renderPage(ctx, {path: SITE_PAGES.leaderboard, title: 'Leaderboard', section: 'leaderboard', body}),
