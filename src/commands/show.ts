@@ -37,10 +37,15 @@ export default class Show extends WorkspaceCommand {
         this.log(verdict ? `\n## verdict\n${dumpYaml(verdict).trimEnd()}` : '\n(no verdict yet)')
         if (audits.length) this.log(`\n## audits\n${dumpYaml(audits).trimEnd()}`)
         if (holdout) {
-          const n = holdout.openings.length
+          // an unreadable record counts as an opening, as the audit counts it
+          const n = holdout.openings.length + holdout.unreadable.length
           this.log(
             `\n## sealed holdout (family: ${holdout.family})\n${n === 0 ? 'never opened' : `opened ${n} time(s)${n > 1 ? ': it is no longer a clean holdout' : ''}`}`,
           )
+          if (holdout.unreadable.length)
+            this.log(
+              `  ${holdout.unreadable.length} record(s) cannot be read and count as openings: ${holdout.unreadable.join(', ')} (\`rigor verify\` says how to restore them)`,
+            )
           for (const o of holdout.openings)
             this.log(
               `  ${o.opened_at} by ${o.by} for ${o.node}: ${o.passed ? 'passed' : 'failed'}, Sharpe ${o.sharpe.toFixed(2)}${o.sealed ? '' : ' (not sealed: research ran without the sandbox)'}`,

@@ -96,6 +96,21 @@ describe('the sealed holdout', () => {
     expect(report).toMatch(/holdout/i)
     const deployed = rigor(repo.dir, ['deploy', 'long/a', '--stage', 'paper', '--json'])
     expect(deployed.code, deployed.stdout).toBe(0)
+
+    // a record of an opening edited by hand still counts as an opening for the audit: show counts and names it too
+    const record = repo
+      .git('ls-files', 'audits/long/b')
+      .split('\n')
+      .find((f) => /holdout-[0-9a-f]+\.yaml$/.test(f))!
+    writeFileSync(join(repo.dir, record), 'garbage: [\n')
+    repo.git('commit', '-qam', 'a broken record')
+    const broken = rigor(repo.dir, ['show', 'long/a'])
+    expect(broken.code, broken.stderr).toBe(0)
+    expect(broken.stdout).toContain('opened 2 time(s): it is no longer a clean holdout')
+    expect(broken.stdout).toContain(`1 record(s) cannot be read and count as openings: ${record}`)
+    const brokenJson = json(rigor(repo.dir, ['show', 'long/a', '--json'])).holdout
+    expect(brokenJson.openings.map((o: {node: string}) => o.node)).toEqual(['long/a'])
+    expect(brokenJson.unreadable).toEqual([record])
   })
 
   it('a strategy that fails on the holdout fails its audit and is not deployed', () => {

@@ -77,6 +77,7 @@ export const ShowResult = NodeFile.extend({
     openings: z.array(
       HoldoutOpening.pick({node: true, opened_at: true, by: true, passed: true, sharpe: true, sealed: true}).extend({file: z.string()}),
     ),
+    unreadable: z.array(z.string()),
   }).optional(),
 })
 

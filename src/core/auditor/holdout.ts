@@ -224,14 +224,20 @@ export async function holdoutOpeningsOf(
   ws: Workspace,
   id: string,
 ): Promise<
-  | {family: string; openings: Array<Pick<HoldoutOpening, 'node' | 'opened_at' | 'by' | 'passed' | 'sharpe' | 'sealed'> & {file: string}>}
+  | {
+      family: string
+      openings: Array<Pick<HoldoutOpening, 'node' | 'opened_at' | 'by' | 'passed' | 'sharpe' | 'sealed'> & {file: string}>
+      /** records of openings that cannot be read (corrupt, invalid): the audit counts each as an opening of every family */
+      unreadable: string[]
+    }
   | undefined
 > {
   const snap = await ws.currentSnapshot()
   const node = snap.nodes.get(id)?.node
   if (!node) return undefined
   const {key, rule} = familyKey(node)
-  const openings = (await familyOpenings(ws, snap, key))
+  const all = await familyOpenings(ws, snap, key)
+  const openings = all
     .filter((o) => o.opening.node !== undefined)
     .map((o) => ({
       file: o.file,
@@ -243,5 +249,6 @@ export async function holdoutOpeningsOf(
       sealed: o.opening.sealed,
     }))
     .sort((a, b) => a.opened_at.localeCompare(b.opened_at))
-  return {family: rule, openings}
+  const unreadable = all.filter((o) => o.opening.node === undefined).map((o) => o.file)
+  return {family: rule, openings, unreadable}
 }
