@@ -3,7 +3,7 @@ import {WorkspaceCommand} from '../cli/base.js'
 import {numberFlag} from '../cli/flags.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace} from '../cli/workspace.js'
-import {InputError} from '../core/errors.js'
+import {asRigorError, InputError} from '../core/errors.js'
 import {serveMetrics, type ServeSummary, WorkspaceScraper} from '../core/flows/metrics-server.js'
 import {Workspace} from '../core/state/workspace.js'
 import {listenHostProblem} from '../core/validation.js'
@@ -55,7 +55,7 @@ With --serve PORT it serves GET /metrics on 127.0.0.1 (--host to change) until C
             // on stderr under --json: the address of --serve 0 is needed before the JSON summary at the end
             onListening: (url) =>
               this.jsonEnabled() ? process.stderr.write(`serving ${url}\n`) : this.log(`serving ${url} (Ctrl-C to stop)`),
-            onError: (err) => this.warn(`a scrape failed: ${err.message}`),
+            onError: (err) => this.warn(`a scrape failed: ${asRigorError(err).report}`),
           })
         } finally {
           await scraper.closeReopened()

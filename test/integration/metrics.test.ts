@@ -1,12 +1,12 @@
 import {spawnSync} from 'node:child_process'
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
 import {claimNextNode} from '../../src/core/dag/claims.js'
 import {policies} from '../../src/core/flows/policies.js'
 import {Workspace} from '../../src/core/state/workspace.js'
-import {json, rigor, verdictRunner} from '../helpers/cli.js'
+import {json, rigor, rigorAsync, verdictRunner} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {SLOW, waitFor} from '../helpers/processes.js'
 import {hasTool, parseExposition, total} from '../helpers/prometheus.js'
@@ -169,6 +169,27 @@ describe('rigor metrics', {timeout: SLOW}, () => {
     expect(total(samples, 'rigor_claim_conflicts_total')).toBe(2)
     expect(total(samples, 'rigor_lease_expiries_total', {outcome: 'requeued'})).toBe(1)
     expect(text).not.toMatch(/Inf|NaN/)
+  })
+
+  it('--serve: a scrape that fails answers 500 with the reason and the fix, and the warning says the fix too', async () => {
+    repo = workspace()
+    const serve = rigorAsync(repo.dir, ['metrics', '--serve', '0'])
+    try {
+      await waitFor('rigor metrics --serve to listen', () => /serving http:\/\/127\.0\.0\.1:(\d+)\/metrics/.test(serve.output()))
+      const url = /serving (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(serve.output())![1]!
+      expect((await fetch(url)).status).toBe(200)
+      writeFileSync(join(repo.dir, 'rigor.yaml'), `${readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')}\nleas: {duration: 5m}\n`)
+      repo.git('commit', '-qam', 'a typo')
+      const failed = await fetch(url)
+      expect(failed.status).toBe(500)
+      const body = await failed.text()
+      expect(body).toContain('field "leas"')
+      expect(body).toMatch(/\nFix: .*rigor\.yaml/)
+    } finally {
+      serve.kill('SIGTERM')
+    }
+    const ended = await serve
+    expect(ended.stderr.replace(/\s*\n ›\s+/g, ' ')).toMatch(/a scrape failed: .*field "leas".* Fix: .*rigor\.yaml/)
   })
 
   it('refuses --host without --serve, and a host that is no address (exit 2)', () => {

@@ -1,6 +1,6 @@
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
-import {InputError} from '../errors.js'
+import {asRigorError, InputError} from '../errors.js'
 import {treeEntryAt} from '../git/tree-walk.js'
 import {CONFIG_FILE} from '../state/layout.js'
 import type {Workspace} from '../state/workspace.js'
@@ -56,7 +56,8 @@ export async function serveMetrics(opts: {
     } catch (err) {
       failed++
       opts.onError?.(err as Error)
-      res.writeHead(500, {'content-type': 'text/plain'}).end(`rigor metrics failed: ${(err as Error).message}\n`)
+      // the reason and what to change, as the command line would print them
+      res.writeHead(500, {'content-type': 'text/plain'}).end(`rigor metrics failed: ${asRigorError(err).report}\n`)
     }
   }
   const server = createServer((req, res) => void handle(req, res))
