@@ -7,13 +7,15 @@ import {assertKnownTeam} from '../core/state/teams.js'
 import {configDraftDiffers} from '../core/state/state-branch.js'
 import {statusWithVerdicts, type StatusSummary} from '../core/views/status.js'
 import {staleNodeReasons} from '../core/dag/inputs.js'
+import {classifyStatePath} from '../core/state/layout.js'
+import {locallyModifiedStateFiles} from '../core/views/local-edits.js'
 
 export default class Status extends WorkspaceCommand {
   static override summary = 'Node counts by status and by team.'
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
   static override flags = {team: Flags.string({description: 'only this team'})}
 
-  async run(): Promise<StatusSummary & {config_draft: boolean; stale: Array<{id: string; why: string}>}> {
+  async run(): Promise<StatusSummary & {config_draft: boolean; local_edits: string[]; stale: Array<{id: string; why: string}>}> {
     const {flags} = await this.parse(Status)
     return withWorkspace(flags, async (ws) => {
       const snap = await ws.currentSnapshot()
@@ -22,6 +24,7 @@ export default class Status extends WorkspaceCommand {
       const summary = {
         ...(await statusWithVerdicts(ws, snap, {team: flags.team})),
         config_draft: await configDraftDiffers(ws.repo, snap.commit),
+        local_edits: await locallyModifiedStateFiles(ws),
         stale,
       }
       if (!this.jsonEnabled()) {
@@ -34,6 +37,12 @@ export default class Status extends WorkspaceCommand {
         )
         if (summary.config_draft)
           this.warn(`rigor.yaml in the working tree differs from the committed one: it is a draft and judges nothing until you commit it`)
+        for (const path of summary.local_edits) {
+          const hit = classifyStatePath(path)
+          this.warn(
+            `${path} has uncommitted edits: status counts the committed version${hit?.kind === 'node' ? `, and node ${hit.id} is not claimed from this checkout` : ''} (run \`rigor verify\`; commit or restore the file)`,
+          )
+        }
         for (const s of stale) this.warn(`stale: ${s.id} (${s.why}); run it again with \`rigor rerun ${s.id}\``)
         for (const p of summary.problems) this.warn(`${p.file}: ${p.message}`)
         if (summary.problems.length)

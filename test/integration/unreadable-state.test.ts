@@ -106,4 +106,24 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     const leaderboard = readFileSync(join(repo.dir, 'site/leaderboard.html'), 'utf8')
     expect(leaderboard).toMatch(new RegExp(`class="warn">1 ranking record\\(s\\) cannot be used[^<]*${edited}`))
   })
+
+  it('rigor status names the state files edited in the working tree and not committed: it counts the committed ones', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [nodeSpec('w/a'), nodeSpec('w/b')]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const file = join(repo.dir, 'experiments/w/a/node.yaml')
+    writeFileSync(file, readFileSync(file, 'utf8').replace('priority: 0', 'priority: 9'))
+    const status = rigor(repo.dir, ['status'])
+    expect(status.code).toBe(0)
+    expect(unwrapped(status.stderr)).toMatch(
+      /experiments\/w\/a\/node\.yaml has uncommitted edits: status counts the committed version.*not claimed from this checkout/,
+    )
+    const summary = json(rigor(repo.dir, ['status', '--json']))
+    expect(summary.local_edits).toEqual(['experiments/w/a/node.yaml'])
+    expect(summary.by_status.pending).toBe(2)
+    // restored: nothing to say
+    repo.git('checkout', '--', 'experiments/w/a/node.yaml')
+    expect(json(rigor(repo.dir, ['status', '--json'])).local_edits).toEqual([])
+    expect(rigor(repo.dir, ['status']).stderr).toBe('')
+  })
 })

@@ -59,6 +59,8 @@ export const StatusResult = strict({
   problems: z.array(strict({file: z.string(), kind: z.string(), message: z.string()})),
   commit: commit.nullable(),
   config_draft: z.boolean(),
+  /** state files edited in this working tree and not committed (status counts the committed versions) */
+  local_edits: z.array(z.string()),
   /** finished nodes whose stage inputs changed upstream since they ran */
   stale: z.array(strict({id: z.string(), why: z.string()})),
 })
@@ -370,7 +372,7 @@ export const DemoResult = strict({
   dir: z.string(),
   seeded: z.number().int(),
   work: WorkSummary,
-  status: StatusResult.omit({config_draft: true, stale: true}),
+  status: StatusResult.omit({config_draft: true, local_edits: true, stale: true}),
   best: z.array(strict({id: z.string(), team: z.string(), sharpe: z.number(), max_drawdown: z.number(), total_return: z.number()})),
   audits: AuditOutcome,
   deployed: z.string().nullable(),
