@@ -1,4 +1,5 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, verdictRunner} from '../helpers/cli.js'
@@ -133,5 +134,43 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     repo.git('checkout', '--', 'experiments/w/a/node.yaml')
     expect(json(rigor(repo.dir, ['status', '--json'])).local_edits).toEqual([])
     expect(rigor(repo.dir, ['status']).stderr).toBe('')
+  })
+
+  it('a node or verdict file copied by hand to another node path is a problem of that path, whatever was read first', () => {
+    repo = withCorruptVerdict()
+    // byte for byte the files of r/a (one git blob each), committed under z/a, whose id they do not name
+    for (const name of ['node.yaml', 'verdict.yaml']) {
+      mkdirSync(join(repo.dir, 'experiments/z/a'), {recursive: true})
+      writeFileSync(join(repo.dir, 'experiments/z/a', name), readFileSync(join(repo.dir, 'experiments/r/a', name)))
+    }
+    // and the verdict of r/a over the verdict of r/c (r/c's node file stays its own)
+    writeFileSync(join(repo.dir, 'experiments/r/c/verdict.yaml'), readFileSync(join(repo.dir, 'experiments/r/a/verdict.yaml')))
+    repo.git('add', '-A', 'experiments')
+    repo.git('commit', '-qm', 'copies')
+    const check = (dir: string) => {
+      const summary = json(rigor(dir, ['status', '--json']))
+      // r/a is itself; z/a's files and r/c's verdict name another node
+      expect(summary.total).toBe(3)
+      expect(summary.problems.map((p: any) => p.file).sort()).toEqual([
+        'experiments/r/b/verdict.yaml',
+        'experiments/r/c/verdict.yaml',
+        'experiments/z/a/node.yaml',
+        'experiments/z/a/verdict.yaml',
+      ])
+      expect(json(rigor(dir, ['show', 'r/a', '--json'])).verdict.node).toBe('r/a')
+      const shown = rigor(dir, ['show', 'z/a'])
+      expect(shown.code).toBe(2)
+      expect(shown.stderr).toContain('says "r/a" but lives at the path of node "z/a"')
+      expect(rigor(dir, ['show', 'r/c']).stderr).toContain('says "r/a" but lives at the path of node "r/c"')
+    }
+    // with the documents read before (the cache of this checkout), and in a fresh clone (nothing read yet)
+    check(repo.dir)
+    const clone = `${repo.dir}-clone`
+    execFileSync('git', ['clone', '-q', repo.dir, clone])
+    try {
+      check(clone)
+    } finally {
+      rmSync(clone, {recursive: true, force: true})
+    }
   })
 })

@@ -1,4 +1,4 @@
-import {mkdir, readFile, rename, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {join} from 'node:path'
 import {loadStateDocument, utf8Text} from './documents.js'
 import {CorruptFileError, InputError, RigorError} from '../errors.js'
@@ -51,7 +51,8 @@ export interface DerivedKind<T> {
 
 type CachedDoc = {ok: true; doc: unknown} | {ok: false; problem: FileProblem}
 
-const CACHE_VERSION = 1
+// 2: documents are cached whatever path they were read at (the id a path needs is checked on use)
+const CACHE_VERSION = 2
 
 /**
  * Reads rigor's state at any commit of the state branch. Parsed documents are
@@ -108,7 +109,7 @@ export class StateStore {
         updates.push([id, undefined])
         continue
       }
-      const cached = this.docs.get(entry.node)!
+      const cached = atPath(this.docs.get(entry.node)!, 'node', id, nodeFilePath(id))
       updates.push([
         id,
         {
@@ -166,7 +167,7 @@ export class StateStore {
     if (!record.verdictOid) return undefined
     const oid = record.verdictOid
     if (!this.docs.has(oid)) await this.parseBlobs([{oid, file: verdictFilePath(record.id), kind: 'verdict', id: record.id}])
-    const cached = this.docs.get(oid)!
+    const cached = atPath(this.docs.get(oid)!, 'verdict', record.id, verdictFilePath(record.id))
     if (!cached.ok) throw problemError(cached.problem)
     return cached.doc as VerdictFile
   }
@@ -180,8 +181,8 @@ export class StateStore {
         .map((r) => ({oid: r.verdictOid!, file: verdictFilePath(r.id), kind: 'verdict' as const, id: r.id})),
     )
     return records.flatMap((r) => {
-      const cached = this.docs.get(r.verdictOid!)
-      return cached && !cached.ok ? [{id: r.id, problem: cached.problem}] : []
+      const cached = atPath(this.docs.get(r.verdictOid!)!, 'verdict', r.id, verdictFilePath(r.id))
+      return cached.ok ? [] : [{id: r.id, problem: cached.problem}]
     })
   }
 
@@ -192,7 +193,8 @@ export class StateStore {
       return undefined
     } catch (err) {
       const cached = record.verdictOid ? this.docs.get(record.verdictOid) : undefined
-      if (cached && !cached.ok) return cached.problem
+      const here = cached && atPath(cached, 'verdict', record.id, verdictFilePath(record.id))
+      if (here && !here.ok) return here.problem
       throw err
     }
   }
@@ -289,6 +291,8 @@ export class StateStore {
     const tmp = `${this.cacheFile}.${process.pid}.tmp`
     await writeFile(tmp, JSON.stringify(data))
     await rename(tmp, this.cacheFile)
+    // the cache of the format before is read by no one
+    await rm(join(this.cacheFile, '..', `state-v${CACHE_VERSION - 1}.json`), {force: true})
     this.dirty = false
   }
 }
@@ -303,23 +307,21 @@ async function stateSchemas() {
   return {NodeFile, VerdictFile}
 }
 
+/**
+ * A node or verdict blob parsed and checked against its schema. What it says is
+ * cached by blob id, so nothing here depends on the path it was read at: the same
+ * bytes may be committed under two node paths (a copy), and which id a file must
+ * name is checked where it is used (atPath).
+ */
 function parseStateBlob(
   bytes: Buffer,
-  item: {file: string; kind: 'node' | 'verdict'; id: string},
+  item: {file: string; kind: 'node' | 'verdict'},
   schemas: Awaited<ReturnType<typeof stateSchemas>>,
 ): CachedDoc {
   try {
     const text = utf8Text(bytes, item.file)
     const doc =
       item.kind === 'node' ? loadStateDocument(schemas.NodeFile, text, item.file) : loadStateDocument(schemas.VerdictFile, text, item.file)
-    const declared = item.kind === 'node' ? (doc as NodeFile).id : (doc as VerdictFile).node
-    if (declared !== item.id) {
-      throw new InputError(`says "${declared}" but lives at the path of node "${item.id}"`, {
-        file: item.file,
-        field: item.kind === 'node' ? 'id' : 'node',
-        fix: 'move the file back to its own node directory; ids and paths must agree',
-      })
-    }
     return {ok: true, doc}
   } catch (err) {
     if (err instanceof CorruptFileError)
@@ -327,6 +329,31 @@ function parseStateBlob(
     if (err instanceof RigorError) return {ok: false, problem: {kind: 'invalid', file: item.file, message: err.message}}
     throw err
   }
+}
+
+/**
+ * What a cached document is as the file `file` of node `id`: a document that names
+ * another node (a copy of its file) is a problem of this path, and a problem found
+ * under another path of the same bytes is told with this path.
+ */
+function atPath(cached: CachedDoc, kind: 'node' | 'verdict', id: string, file: string): CachedDoc {
+  if (!cached.ok) {
+    const problem = cached.problem
+    if (problem.file === file) return cached
+    return {
+      ok: false,
+      problem:
+        problem.kind === 'corrupt' ? {...problem, file} : {...problem, file, message: problem.message.split(problem.file).join(file)},
+    }
+  }
+  const declared = kind === 'node' ? (cached.doc as NodeFile).id : (cached.doc as VerdictFile).node
+  if (declared === id) return cached
+  const err = new InputError(`says "${declared}" but lives at the path of node "${id}"`, {
+    file,
+    field: kind === 'node' ? 'id' : 'node',
+    fix: 'move the file back to its own node directory; ids and paths must agree',
+  })
+  return {ok: false, problem: {kind: 'invalid', file, message: err.message}}
 }
 
 /** Node `id`'s record in a snapshot, its file readable; else the error that names the fix. The one check every command that takes an id makes. */
