@@ -44,7 +44,7 @@ export default class Status extends WorkspaceCommand {
           )
         }
         for (const s of stale) this.warn(`stale: ${s.id} (${s.why}); run it again with \`rigor rerun ${s.id}\``)
-        for (const p of summary.problems) this.warn(`${p.file}: ${p.message}`)
+        for (const p of summary.problems) this.warn(p.message.startsWith(p.file) ? p.message : `${p.file}: ${p.message}`)
         if (summary.problems.length)
           this.warn(
             `${summary.problems.length} state file(s) cannot be read: their nodes are never claimed, run, audited or deployed; \`rigor verify\` lists them and how to restore them`,

@@ -162,6 +162,10 @@ describe('unknown ids and unreadable verdicts in the views', () => {
       expect(shown.code).toBe(2)
       expect(shown.stderr).toContain('says "r/a" but lives at the path of node "z/a"')
       expect(rigor(dir, ['show', 'r/c']).stderr).toContain('says "r/a" but lives at the path of node "r/c"')
+      // each file named once in its warning
+      const warned = unwrapped(rigor(dir, ['status']).stderr)
+      expect(warned).toContain('experiments/z/a/node.yaml, field "id": says "r/a"')
+      expect(warned).not.toContain('experiments/z/a/node.yaml: experiments/z/a/node.yaml')
     }
     // with the documents read before (the cache of this checkout), and in a fresh clone (nothing read yet)
     check(repo.dir)
