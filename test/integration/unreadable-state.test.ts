@@ -162,6 +162,9 @@ describe('unknown ids and unreadable verdicts in the views', () => {
       expect(shown.code).toBe(2)
       expect(shown.stderr).toContain('says "r/a" but lives at the path of node "z/a"')
       expect(rigor(dir, ['show', 'r/c']).stderr).toContain('says "r/a" but lives at the path of node "r/c"')
+      // metrics count the same files
+      const problems = json(rigor(dir, ['metrics', '--json'])).families.find((f: any) => f.name === 'rigor_state_problems').samples
+      expect(Object.fromEntries(problems.map((p: any) => [p.labels.file, p.value]))).toEqual({node: 1, verdict: 3})
       // each file named once in its warning
       const warned = unwrapped(rigor(dir, ['status']).stderr)
       expect(warned).toContain('experiments/z/a/node.yaml, field "id": says "r/a"')

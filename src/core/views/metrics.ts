@@ -194,6 +194,8 @@ export class MetricsCollector {
     for (const record of snap.nodes.values()) {
       if (!record.node) {
         facts.problems.node++
+        // its verdict file is a file of its own, which rigor verify and rigor status count too
+        if (record.verdictOid && (await ws.store.verdictProblem(record))) facts.problems.verdict++
         continue
       }
       const node = record.node
