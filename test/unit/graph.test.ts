@@ -181,4 +181,12 @@ describe('renderGraph: sweeps', () => {
     expect(text).toContain('  n_trend_smomentum -->|"slow-down"| n_trend_smomentum_slookback_h120_sslower')
     expect(text.split('\n').filter((line) => line.includes('["'))).toHaveLength(2)
   })
+
+  it('draws a variant given as --root, and what it spawned, though sweeps are folded', () => {
+    const text = renderGraph(sweep, {format: 'mermaid', collapseSweeps: true, root: 'trend/momentum/lookback-120'})
+    expect(text).not.toContain('%% no nodes')
+    expect(text).toContain('n_trend_smomentum_slookback_h120["')
+    expect(text).toContain('n_trend_smomentum_slookback_h120 -->|"slow-down"| n_trend_smomentum_slookback_h120_sslower')
+    expect(text).not.toContain('lookback-20<br/>')
+  })
 })

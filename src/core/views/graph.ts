@@ -97,7 +97,9 @@ export function graphParts(nodes: GraphNode[], opts: Omit<GraphOptions, 'format'
   let shown = [...byId.values()]
   const groupOf = new Map<string, string>()
   if (opts.collapseSweeps) {
-    for (const [group, members] of variants) if (!opts.expanded?.has(group)) for (const member of members) groupOf.set(member.id, group)
+    // the sweep of a variant asked for as the root stays open: folded, the root would draw nothing
+    const open = (group: string, members: GraphNode[]) => opts.expanded?.has(group) || members.some((m) => m.id === opts.root)
+    for (const [group, members] of variants) if (!open(group, members)) for (const member of members) groupOf.set(member.id, group)
     shown = shown.filter((node) => !groupOf.has(node.id))
     const seen = new Set<string>()
     edges = edges
