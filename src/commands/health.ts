@@ -1,7 +1,7 @@
 import {WorkspaceCommand} from '../cli/base.js'
 import {renderTable} from '../cli/table.js'
 import {withWorkspace} from '../cli/workspace.js'
-import {checkHealth, type HealthResult} from '../core/flows/health.js'
+import {checkHealth, HEALTH_FIXES, type HealthResult} from '../core/flows/health.js'
 import {policies} from '../core/flows/policies.js'
 
 export default class Health extends WorkspaceCommand {
@@ -29,6 +29,7 @@ When one is crossed, notify.command of rigor.yaml is run with the message on std
       )
       const crossed = result.checks.filter((c) => !c.ok).length
       this.log(crossed ? `${crossed} threshold(s) crossed` : 'healthy')
+      for (const c of result.checks) if (!c.ok) this.log(`Fix: ${c.name}: ${HEALTH_FIXES[c.name]}`)
       if (result.notified?.sent) this.log('notify.command was told')
     }
     if (!result.ok) process.exitCode = 1

@@ -64,6 +64,9 @@ describe('rigor health and notify.command', {timeout: SLOW}, () => {
     expect(table.stdout).toMatch(/audit_backlog\t2\t<= 1\tCROSSED/)
     expect(table.stdout).toMatch(/failed_audit_rate\tn\/a\t<= 0\.500\tok/)
     expect(table.stdout).toContain('1 threshold(s) crossed')
+    // and what to do about each crossed one
+    expect(table.stdout).toMatch(/\nFix: audit_backlog: audit the accepted nodes: rigor audit <id> --auditor <name>/)
+    expect(table.stdout).not.toMatch(/Fix: (score|stuck_leases|failed_audit_rate)/)
     expect(notifications(repo)).toHaveLength(2)
 
     // a threshold in the working tree judges nothing until it is committed

@@ -15,6 +15,15 @@ export interface HealthResult {
   notified?: NotifyOutcome
 }
 
+/** What to do when a check's threshold is crossed (rigor health prints it under the table). */
+export const HEALTH_FIXES: Record<HealthCheck['name'], string> = {
+  score:
+    'rigor report says what lowers the score today: inconclusive runs (rigor log --action verdict), failed audits, the audit backlog and stuck leases',
+  audit_backlog: 'audit the accepted nodes: rigor audit <id> --auditor <name>, or let rigor cycle audit the best of them',
+  failed_audit_rate: 'read the failed audits (rigor show <id>, or the audits page of rigor site), fix what they found, and audit again',
+  stuck_leases: 'take the expired leases back: rigor supervise --once (or keep a rigor supervise running)',
+}
+
 /**
  * The health checks against `health:` of rigor.yaml (read from the branch
  * tip): the health score of today (UTC), the audit backlog, the failed-audit
