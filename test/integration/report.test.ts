@@ -48,5 +48,12 @@ describe('rigor report', () => {
     expect(json(impossible).error.message).toBe('field "--date": "2026-02-30" is not a date')
     expect(repo.git('rev-parse', 'main')).toBe(tip)
     expect(existsSync(join(repo.dir, 'reports/2026-02-30.md'))).toBe(false)
+    // a day that has not come yet has no activity to report: refused, nothing written
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
+    const future = rigor(repo.dir, ['report', '--date', tomorrow])
+    expect(future.code).toBe(2)
+    expect(future.stderr).toContain(`"${tomorrow}" is after today (${today}, UTC)`)
+    expect(repo.git('rev-parse', 'main')).toBe(tip)
+    expect(existsSync(join(repo.dir, `reports/${tomorrow}.md`))).toBe(false)
   })
 })

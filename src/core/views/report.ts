@@ -87,6 +87,11 @@ export async function writeDailyReport(
   const date = opts.date ?? utcDay(now)
   const dateProblem = utcDateProblem(date)
   if (dateProblem) throw new InputError(dateProblem, {field: '--date', fix: 'write the UTC date as YYYY-MM-DD'})
+  if (date > utcDay(now))
+    throw new InputError(`"${date}" is after today (${utcDay(now)}, UTC): a day that has not come has nothing to report`, {
+      field: '--date',
+      fix: 'leave --date out for today, or pass a day before it',
+    })
   const entries = await readActivityLog(ws)
   const health = await healthCheck(ws, opts.auditStats, now)
   const outcome = await ws.commit(async (snap) => {
