@@ -4,6 +4,8 @@ import {withWorkspace} from '../cli/workspace.js'
 import {dumpYaml} from '../core/state/documents.js'
 import {holdoutOpeningsOf} from '../core/auditor/holdout.js'
 import {showNode, type NodeDetails} from '../core/views/show.js'
+import {locallyModifiedStateFiles} from '../core/views/local-edits.js'
+import {nodeFilePath, verdictFilePath} from '../core/state/layout.js'
 
 export default class Show extends WorkspaceCommand {
   static override summary = 'One node with its lineage, verdict and audits.'
@@ -14,6 +16,10 @@ export default class Show extends WorkspaceCommand {
     const {args, flags} = await this.parse(Show)
     return withWorkspace(flags, async (ws) => {
       const shown = await showNode(ws, args.id)
+      const edited = new Set([nodeFilePath(args.id), verdictFilePath(args.id)])
+      for (const path of await locallyModifiedStateFiles(ws))
+        if (edited.has(path))
+          this.warn(`${path} has uncommitted edits: shown as committed (run \`rigor verify\`; commit or restore the file)`)
       const holdout = ws.config.holdout ? await holdoutOpeningsOf(ws, args.id) : undefined
       const details = holdout ? {...shown, holdout} : shown
       if (!this.jsonEnabled()) {

@@ -130,6 +130,11 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     const summary = json(rigor(repo.dir, ['status', '--json']))
     expect(summary.local_edits).toEqual(['experiments/w/a/node.yaml'])
     expect(summary.by_status.pending).toBe(2)
+    // show of that node says the same
+    const shown = rigor(repo.dir, ['show', 'w/a'])
+    expect(shown.stdout).toContain('priority: 0')
+    expect(unwrapped(shown.stderr)).toMatch(/experiments\/w\/a\/node\.yaml has uncommitted edits: shown as committed/)
+    expect(rigor(repo.dir, ['show', 'w/b']).stderr).toBe('')
     // restored: nothing to say
     repo.git('checkout', '--', 'experiments/w/a/node.yaml')
     expect(json(rigor(repo.dir, ['status', '--json'])).local_edits).toEqual([])
