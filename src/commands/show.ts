@@ -33,14 +33,22 @@ export default class Show extends WorkspaceCommand {
           holdout: _holdout,
           ...node
         } = details as typeof details & {holdout?: unknown}
-        this.log(`# ${node.id}  (${node.status}${node.archived ? ', archived' : ''})`)
+        // a sweep group holds its variants and never runs: its status is no state of a run
+        const what = node.sweep ? `sweep group of ${children.length} variants` : node.status
+        this.log(`# ${node.id}  (${what}${node.archived ? ', archived' : ''})`)
         if (lineage.length) this.log(`lineage: ${[...lineage, node.id].join(' -> ')}`)
         if (children.length) this.log(`children: ${children.join(', ')}`)
         for (const input of node.inputs ?? []) this.log(`input ${input.as}: ${input.files.join(', ')} from ${input.from}`)
         if (read_by.length) this.log(`read by: ${read_by.join(', ')}`)
         for (const s of stale) this.warn(`STALE: input ${s.as}: ${s.why}; run it again with \`rigor rerun ${node.id}\``)
         this.log(dumpYaml(node).trimEnd())
-        this.log(verdict ? `\n## verdict\n${dumpYaml(verdict).trimEnd()}` : '\n(no verdict yet)')
+        this.log(
+          verdict
+            ? `\n## verdict\n${dumpYaml(verdict).trimEnd()}`
+            : node.sweep
+              ? '\n(a sweep group never runs: its variants do)'
+              : '\n(no verdict yet)',
+        )
         if (audits.length) this.log(`\n## audits\n${dumpYaml(audits).trimEnd()}`)
         if (holdout) {
           // an unreadable record counts as an opening, as the audit counts it

@@ -186,3 +186,18 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     }
   })
 })
+
+describe('rigor show of a sweep group', () => {
+  it('calls it a sweep group with its variants, never pending or waiting for a verdict', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {sweeps: [{...nodeSpec('s/grid'), grid: {x: [1, 2, 3]}}]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const shown = rigor(repo.dir, ['show', 's/grid'])
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.stdout.split('\n')[0]).toBe('# s/grid  (sweep group of 3 variants)')
+    expect(shown.stdout).not.toContain('(no verdict yet)')
+    expect(shown.stdout).toContain('(a sweep group never runs: its variants do)')
+    // a variant is a node like any other
+    expect(rigor(repo.dir, ['show', 's/grid/x-1']).stdout.split('\n')[0]).toBe('# s/grid/x-1  (pending)')
+  })
+})
