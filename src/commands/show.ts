@@ -17,7 +17,7 @@ export default class Show extends WorkspaceCommand {
     return withWorkspace(flags, async (ws) => {
       const shown = await showNode(ws, args.id)
       const edited = new Set([nodeFilePath(args.id), verdictFilePath(args.id)])
-      for (const path of await locallyModifiedStateFiles(ws))
+      for (const path of await locallyModifiedStateFiles(ws, {paths: [...edited], untracked: false}))
         if (edited.has(path))
           this.warn(`${path} has uncommitted edits: shown as committed (run \`rigor verify\`; commit or restore the file)`)
       const holdout = ws.config.holdout ? await holdoutOpeningsOf(ws, args.id) : undefined

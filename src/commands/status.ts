@@ -20,12 +20,18 @@ export default class Status extends WorkspaceCommand {
     return withWorkspace(flags, async (ws) => {
       const snap = await ws.currentSnapshot()
       assertKnownTeam(ws.config, snap, flags.team)
-      const stale = (await staleNodeReasons(ws, snap)).filter(({id}) => !flags.team || snap.nodes.get(id)?.node?.team === flags.team)
+      // each waits on git in part: side by side
+      const [stale, counts, configDraft, localEdits] = await Promise.all([
+        staleNodeReasons(ws, snap),
+        statusWithVerdicts(ws, snap, {team: flags.team}),
+        configDraftDiffers(ws.repo, snap.commit),
+        locallyModifiedStateFiles(ws, {untracked: false}),
+      ])
       const summary = {
-        ...(await statusWithVerdicts(ws, snap, {team: flags.team})),
-        config_draft: await configDraftDiffers(ws.repo, snap.commit),
-        local_edits: await locallyModifiedStateFiles(ws),
-        stale,
+        ...counts,
+        config_draft: configDraft,
+        local_edits: localEdits,
+        stale: stale.filter(({id}) => !flags.team || snap.nodes.get(id)?.node?.team === flags.team),
       }
       if (!this.jsonEnabled()) {
         const teams = Object.keys(summary.by_team).sort()

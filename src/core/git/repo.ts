@@ -230,13 +230,13 @@ export class Repo {
   }
 
   /** Files under `dirs` of this working tree that were added or changed since `base`, and untracked ones. */
-  async workingTreeChanges(base: string, dirs: readonly string[]): Promise<string[]> {
+  async workingTreeChanges(base: string, dirs: readonly string[], opts: {untracked: boolean} = {untracked: true}): Promise<string[]> {
     const [changed, untracked] = await Promise.all([
       this.git(['diff-index', '--raw', '--diff-filter=AM', '-z', base, '--', ...dirs], {allowFailure: true}),
-      this.git(['ls-files', '--others', '--exclude-standard', '-z', '--', ...dirs], {allowFailure: true}),
+      opts.untracked ? this.git(['ls-files', '--others', '--exclude-standard', '-z', '--', ...dirs], {allowFailure: true}) : undefined,
     ])
     const edited = changed.exitCode === 0 ? await this.contentChanges(changed.stdout) : []
-    const added = untracked.exitCode === 0 ? untracked.stdout.split('\0') : []
+    const added = untracked?.exitCode === 0 ? untracked.stdout.split('\0') : []
     return [...new Set([...edited, ...added].filter((p) => p.length > 0))]
   }
 

@@ -26,14 +26,26 @@ export async function excludedLocalNodes(ws: Workspace, warn: (message: string) 
  * branch's tip, which another rigor process may have moved a moment ago: that is
  * a lag, not an edit), and untracked ones.
  */
-export async function locallyModifiedStateFiles(ws: Workspace): Promise<string[]> {
+export async function locallyModifiedStateFiles(
+  ws: Workspace,
+  opts: {
+    /** where to look (default: every checksummed folder) */
+    paths?: readonly string[]
+    /**
+     * false: edited files only, no files added by hand. Finding untracked files walks
+     * every directory (0.1-0.2 s at 10,000 nodes), which `status` and `show`, reading
+     * committed state, do not spend; `work`, `claim` and `verify` do.
+     */
+    untracked?: boolean
+  } = {},
+): Promise<string[]> {
   // a checkout of another branch holds that branch's files, not edits of the state
   const head = await ws.repo.headRef()
   if (head !== undefined && head !== ws.stateRef) return []
   return ws.whileCheckoutSettled(async (synced) => {
     const base = synced ?? (await ws.readTip())
     if (!base) return []
-    const paths = await ws.repo.workingTreeChanges(base, CHECKSUMMED_DIRS)
+    const paths = await ws.repo.workingTreeChanges(base, opts.paths ?? CHECKSUMMED_DIRS, {untracked: opts.untracked ?? true})
     return paths.filter(isChecksummedDocument)
   })
 }
