@@ -58,6 +58,39 @@ describe('many machines, one git remote', () => {
     expect(git(bare, 'rev-parse', 'main')).toBe(before)
   })
 
+  // a human's force-push that rewound the remote branch was taken in silence: the workers claimed and ran again the
+  // nodes whose verdicts the rewind dropped, and pushed on the rewound branch
+  it('a remote branch rewound by a force-push is refused, naming both fixes, and nothing runs again', () => {
+    const made = remoteWithClones(1, manyNodes(2, SH_OK))
+    root = made.root
+    const {bare, clones} = made
+    const clone = clones[0]!
+    const seeded = git(bare, 'rev-parse', 'main')
+    expect(rigor(clone, ['work', '--remote', 'origin']).code).toBe(0)
+    const ran = git(bare, 'rev-parse', 'main')
+    // what `git push --force origin <seeded>:main` does to the remote
+    git(bare, 'update-ref', 'refs/heads/main', seeded)
+    const result = rigor(clone, ['work', '--remote', 'origin', '--json'])
+    expect(result.code, result.stderr).toBe(1)
+    const {error} = json(result)
+    expect(error.message).toContain('origin/main was rewound')
+    expect(error.message).toContain(ran)
+    expect(error.fix).toContain(`git push --force-with-lease=refs/heads/main:${seeded} origin ${ran}:refs/heads/main`)
+    expect(error.fix).toContain('git fetch origin +refs/heads/main:refs/remotes/origin/main')
+    expect(git(bare, 'rev-parse', 'main')).toBe(seeded)
+    // every later command says the same until one of the fixes is taken
+    expect(rigor(clone, ['status', '--remote', 'origin']).code).toBe(1)
+    git(clone, 'push', '-q', `--force-with-lease=refs/heads/main:${seeded}`, 'origin', `${ran}:refs/heads/main`)
+    expect(rigor(clone, ['verify', '--remote', 'origin']).code).toBe(0)
+    expect(json(rigor(clone, ['work', '--remote', 'origin', '--json'])).finished).toBe(0)
+    for (const id of ['bulk/n0000', 'bulk/n0001']) expect(countActions(bare, 'verdict').get(id), id).toBe(1)
+    // a rewind that was meant is taken with the fetch the fix names
+    git(bare, 'update-ref', 'refs/heads/main', seeded)
+    expect(rigor(clone, ['status', '--remote', 'origin']).code).toBe(1)
+    git(clone, 'fetch', '-q', 'origin', '+refs/heads/main:refs/remotes/origin/main')
+    expect(json(rigor(clone, ['status', '--remote', 'origin', '--json'])).by_status.pending).toBe(2)
+  })
+
   it('an unknown remote is a usage error with the fix', () => {
     const made = remoteWithClones(1, manyNodes(1, SH_OK))
     root = made.root

@@ -40,13 +40,20 @@ export class RemoteLink {
     return `refs/remotes/${this.remote}/${this.branch}`
   }
 
+  /**
+   * Fetches the remote branch into the tracking ref. Only a fast-forward is taken: a remote branch that no longer
+   * contains the state this clone last fetched was rewound by hand (a force-push, a reset), and building on it would
+   * run again the nodes whose verdicts the rewind dropped; that is refused, every time until a person decides.
+   */
   async fetch(): Promise<string | undefined> {
     let dropped = 0
     for (let attempt = 0; ; attempt++) {
-      const result = await this.repo.git(['fetch', '--quiet', '--no-tags', this.remote, `+refs/heads/${this.branch}:${this.trackingRef}`], {
+      // not --quiet: git says a refused non-fast-forward update only in its ref lines
+      const result = await this.repo.git(['fetch', '--no-tags', this.remote, `refs/heads/${this.branch}:${this.trackingRef}`], {
         allowFailure: true,
       })
       if (result.exitCode === 0 || /couldn't find remote ref/i.test(result.stderr)) break
+      if (/\[rejected\].*\(non-fast-forward\)/.test(result.stderr)) throw await this.rewound()
       // the remote's end died under the fetch: on a remote by path it is rigor's grandchild (upload-pack), which a
       // signal aimed at rigor's whole process tree kills too (Slurm's scancel, on the way to putting claims back); a
       // fetch changes nothing, so it is run again, a few times, as git killed outright is (runGit)
@@ -65,6 +72,20 @@ export class RemoteLink {
       )
     }
     return this.repo.readRef(this.trackingRef)
+  }
+
+  /** The error for a remote branch that does not contain the state this clone last fetched from it. */
+  private async rewound(): Promise<GitFailedError> {
+    const seen = await this.repo.readRef(this.trackingRef)
+    const listed = await this.repo.git(['ls-remote', this.remote, `refs/heads/${this.branch}`], {allowFailure: true})
+    const now = /^([0-9a-f]+)\t/.exec(listed.stdout)?.[1] ?? '<its tip>'
+    const ref = `refs/heads/${this.branch}`
+    return new GitFailedError(
+      `${this.remote}/${this.branch} was rewound: its tip ${now} does not contain ${seen}, the state this clone last fetched ` +
+        `(a force-push or a reset of the remote branch). rigor does not build on it: the claims and verdicts it dropped would be lost, and their nodes run again`,
+      `if the rewind was a mistake, put the state back with \`git push --force-with-lease=${ref}:${now} ${this.remote} ${seen}:${ref}\`; ` +
+        `if it was meant, take it in this clone with \`git fetch ${this.remote} +${ref}:${this.trackingRef}\` (git log ${now}..${seen} lists what it drops)`,
+    )
   }
 
   /** Publishes `commit` if the remote branch is still at `expected`; RefConflictError when it moved. */
