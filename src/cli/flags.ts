@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {InputError} from '../core/errors.js'
-import {parseClockTime, parseDuration, parseStopTime} from '../core/validation.js'
+import {parseClockTime, parseDecimal, parseDuration, parseStopTime} from '../core/validation.js'
 
 /** What a number flag accepts, checked while oclif parses it. */
 export interface NumberRule {
@@ -37,12 +37,14 @@ export class FlagValueError extends InputError {
 
 /** Reads a number given on the command line; `flag` (e.g. `--trials`) names it in the error. */
 export function parseNumber(raw: string, flag: string, rule: NumberRule = {}): number {
-  const value = raw.trim() === '' ? Number.NaN : Number(raw)
-  const kind = rule.integer ? 'a whole number' : 'a number'
-  if (!Number.isFinite(value))
-    throw new FlagValueError(flag, `"${raw}" is not ${kind}`, `give ${flag} as ${kind}, e.g. ${flag}=${rule.integer ? '250' : '0.5'}`)
-  if (rule.integer && !Number.isInteger(value))
-    throw new FlagValueError(flag, `${raw} is not a whole number`, `give ${flag} as a whole number`)
+  const parsed = parseDecimal(raw, rule.integer === true)
+  if (!parsed.ok)
+    throw new FlagValueError(
+      flag,
+      parsed.problem,
+      `give ${flag} as ${rule.integer ? 'a whole number in decimal digits' : 'a decimal number'}, e.g. ${flag}=${rule.integer ? '250' : '0.5'}`,
+    )
+  const value = parsed.value
   if (rule.min !== undefined && value < rule.min)
     throw new FlagValueError(flag, `must be at least ${rule.min}, got ${raw}`, `give ${flag} >= ${rule.min}`)
   if (rule.above !== undefined && !(value > rule.above))

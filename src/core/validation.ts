@@ -539,6 +539,20 @@ export function parseDuration(value: unknown): Parsed<number> {
   return {ok: true, value: Math.round(millis)}
 }
 
+/**
+ * A number as written on a command line, in decimal: an integer as digits with an optional minus (`12`, `-3`), exactly
+ * representable; any other number also with a fraction and an exponent (`0.5`, `1e-3`). JavaScript's Number() also
+ * takes `0x10`, `0b11`, `0o7`, `Infinity` and, for an integer, `1e1` or `2.0`: none of them is how a count is written.
+ */
+export function parseDecimal(text: string, integer: boolean): Parsed<number> {
+  const trimmed = text.trim()
+  const written = integer ? /^-?\d+$/.test(trimmed) : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)
+  const value = written ? Number(trimmed) : Number.NaN
+  if (integer ? !Number.isSafeInteger(value) : !Number.isFinite(value))
+    return {ok: false, problem: `"${text}" is not ${integer ? 'a whole number in decimal digits' : 'a decimal number'}`}
+  return {ok: true, value}
+}
+
 /** A time of day, "HH:MM" on the 24-hour clock (03:17, 23:05), as hour and minute; for schedules. */
 export function parseClockTime(value: unknown): Parsed<{hour: number; minute: number}> {
   const match = typeof value === 'string' ? /^([01]\d|2[0-3]):([0-5]\d)$/.exec(value.trim()) : null

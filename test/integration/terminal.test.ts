@@ -144,6 +144,12 @@ describe('the command line a person meets', () => {
     const number = rigor(repo.dir, ['work', '--parallel', '0'])
     expect(number.code).toBe(2)
     expect(number.stderr).toContain('field "--parallel": must be at least 1, got 0')
+    // an integer is written in decimal digits: 0x10 was taken as 16, 1e1 as 10, and work began with that many slots
+    for (const written of ['0x10', '1e1', '0b11', '2.0', '+3']) {
+      const odd = rigor(repo.dir, ['work', '--parallel', written])
+      expect(odd.code, written).toBe(2)
+      expect(odd.stderr, written).toContain(`field "--parallel": "${written}" is not a whole number in decimal digits`)
+    }
     // an action no commit can carry is a typo, not an empty log
     const action = rigor(repo.dir, ['log', '--action', 'verdicts'])
     expect(action.code).toBe(2)
