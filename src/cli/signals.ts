@@ -1,10 +1,10 @@
-import {exitCodeForSignal} from '../core/errors.js'
+import {exitCodeForSignal, STOP_SIGNALS} from '../core/errors.js'
 import {RunGroups} from '../core/proc.js'
 import {directLauncher, type RunnerLauncher} from '../core/dag/launcher.js'
 import {RunnerHelper} from '../core/dag/runner-helper.js'
 
 export interface AbortScope {
-  /** aborted by the first SIGINT or SIGTERM (its name is the reason) */
+  /** aborted by the first SIGINT, SIGTERM or SIGHUP (its name is the reason) */
   signal: AbortSignal
   /** the runner groups the command starts; pass it down to every runProcess */
   groups: RunGroups
@@ -13,10 +13,10 @@ export interface AbortScope {
 }
 
 /**
- * The one place a command turns SIGINT/SIGTERM into a clean stop. The first
- * signal aborts `scope.signal` (the command stops claiming, stops its runners
- * and puts its claims back) and the command then exits 130 (SIGINT) or 143
- * (SIGTERM) with its normal output. A second signal leaves at once with that
+ * The one place a command turns SIGINT/SIGTERM/SIGHUP into a clean stop. The
+ * first signal aborts `scope.signal` (the command stops claiming, stops its
+ * runners and puts its claims back) and the command then exits 130 (SIGINT),
+ * 143 (SIGTERM) or 129 (SIGHUP: its terminal closed) with its normal output. A second signal leaves at once with that
  * signal's code, after SIGKILLing every runner group still alive: claims it
  * still holds expire and `rigor supervise` takes them back. Runner groups are
  * also killed if the process exits any other way while they run. A command
@@ -32,6 +32,9 @@ export async function withAbort<T>(
   const helper = opts.runnerHelper ? RunnerHelper.start() : undefined
   let received: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGHUP') muteClosedTerminal()
+    // a terminal that closes while the command stops (after a Ctrl-C, or with the EIO that came first) lets it finish
+    if (received && signal === 'SIGHUP') return
     if (received) {
       groups.killAll('SIGKILL')
       helper?.killNow()
@@ -46,18 +49,58 @@ export async function withAbort<T>(
     groups.killAll('SIGKILL')
     helper?.killNow()
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
   process.on('exit', onExit)
+  const output = guardTerminalOutput(() => onSignal('SIGHUP'))
   try {
     const result = await fn({signal: controller.signal, groups, launcher: helper ?? directLauncher})
     if (received) process.exitCode = exitCodeForSignal(received)
     return result
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
     process.off('exit', onExit)
+    output.restore()
     await helper?.close()
+  }
+}
+
+/**
+ * A terminal that closed fails every later write to it with EIO, often before its SIGHUP arrives, and oclif turns
+ * any error of stdout but EPIPE into an uncaught exception: the command died before it put its claims back. While
+ * the scope lasts, an EIO (or a write to the stream it destroyed) on a terminal is that hangup; every other output
+ * error goes to the listeners there were, as before.
+ */
+function guardTerminalOutput(hangUp: () => void): {restore(): void} {
+  const streams = [process.stdout, process.stderr]
+  const before = streams.map((stream) => stream.listeners('error') as Array<(err: Error) => void>)
+  const handlers = streams.map((stream, i) => (err: NodeJS.ErrnoException) => {
+    if (stream.isTTY && (err.code === 'EIO' || err.code === 'ERR_STREAM_DESTROYED')) return hangUp()
+    if (before[i]!.length === 0) throw err
+    for (const listener of before[i]!) listener.call(stream, err)
+  })
+  streams.forEach((stream, i) => {
+    stream.removeAllListeners('error')
+    stream.on('error', handlers[i]!)
+  })
+  return {
+    restore() {
+      streams.forEach((stream, i) => {
+        stream.off('error', handlers[i]!)
+        for (const listener of before[i]!) stream.on('error', listener)
+      })
+    },
+  }
+}
+
+/** What the command says to a terminal that closed has nowhere to go: dropped from now on (a file or a pipe keeps it). */
+function muteClosedTerminal(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (!stream.isTTY) continue
+    stream.write = (...args: unknown[]) => {
+      const done = args[args.length - 1]
+      if (typeof done === 'function') process.nextTick(done as () => void)
+      return true
+    }
   }
 }
 
@@ -68,7 +111,7 @@ export interface PassOnScope {
 
 /**
  * For a command whose work is one rigor child in its own process group
- * (`rigor schedule run`): every SIGINT or SIGTERM is passed on to the child,
+ * (`rigor schedule run`): every SIGINT, SIGTERM or SIGHUP is passed on to the child,
  * which stops cleanly on the first and leaves at once on the second, as every
  * rigor command does; this process waits for it, so nothing outlives it.
  */
@@ -87,8 +130,7 @@ export async function withSignalsPassedOn<T>(fn: (scope: PassOnScope) => Promise
       // it has exited already
     }
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
   try {
     return await fn({
       passTo(pid) {
@@ -97,7 +139,6 @@ export async function withSignalsPassedOn<T>(fn: (scope: PassOnScope) => Promise
       },
     })
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
   }
 }

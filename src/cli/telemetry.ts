@@ -1,5 +1,5 @@
 import {signalListenersBesideCommands} from '../core/configured-command.js'
-import {exitCodeForSignal} from '../core/errors.js'
+import {exitCodeForSignal, STOP_SIGNALS} from '../core/errors.js'
 import {otlpEndpointProblem} from '../core/validation.js'
 import {type Attributes, noTelemetry, type Telemetry, type TelemetrySession} from '../core/telemetry/telemetry.js'
 
@@ -21,8 +21,8 @@ export function telemetryWanted(env: NodeJS.ProcessEnv): boolean {
 
 /**
  * Runs a command's work inside its root span (`rigor <command>`), and sends
- * what was recorded when it ends: normally, after an error, and on SIGINT or
- * SIGTERM. Without OTEL_EXPORTER_OTLP_ENDPOINT, `fn` gets `noTelemetry` and the
+ * what was recorded when it ends: normally, after an error, and on SIGINT,
+ * SIGTERM or SIGHUP. Without OTEL_EXPORTER_OTLP_ENDPOINT, `fn` gets `noTelemetry` and the
  * OpenTelemetry SDK is never imported, so start-up costs nothing.
  *
  * Signals: a command that stops cleanly on a signal (`stopsCleanly`: it runs
@@ -66,8 +66,7 @@ export async function withTelemetry<T>(
     if (opts.stopsCleanly && signalListenersBesideCommands(signal).length > 1) return
     void session.shutdown(`interrupted by ${signal}`).finally(() => process.exit(exitCodeForSignal(signal)))
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
   try {
     return await session.span(`rigor ${command.id}`, {...attributes, 'rigor.command': command.id}, async (root) => {
       try {
@@ -77,8 +76,7 @@ export async function withTelemetry<T>(
       }
     })
   } finally {
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
     await session.shutdown(received ? `interrupted by ${received}` : undefined)
   }
 }

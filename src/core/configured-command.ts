@@ -16,6 +16,7 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 import {forkCount, killMarked, processTable, procInfo, signalGroup, type RunOrigin} from './proc.js'
+import {STOP_SIGNALS} from './errors.js'
 
 /** The environment variable every process of a configured command inherits (its value is one run's). */
 export const COMMAND_MARKER = 'RIGOR_COMMAND_ID'
@@ -127,12 +128,10 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
       clearTimeout(killTimer)
       command.signal?.removeEventListener('abort', onAbort)
       process.off('exit', onExit)
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
+      for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
     }
     process.on('exit', onExit)
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
 
     let child: ChildProcess
     try {

@@ -1,12 +1,15 @@
 /**
  * The few error kinds rigor raises. Exit codes are decided here and nowhere else:
- * 1 a failed check, 2 bad usage or input, 3 nothing to do; 130/143 stopped by SIGINT/SIGTERM.
+ * 1 a failed check, 2 bad usage or input, 3 nothing to do; 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
  */
-export const EXIT = {ok: 0, failure: 1, usage: 2, nothingToDo: 3, interrupted: 130, terminated: 143} as const
+export const EXIT = {ok: 0, failure: 1, usage: 2, nothingToDo: 3, hungUp: 129, interrupted: 130, terminated: 143} as const
 
-/** A command stopped by a signal exits 128 + the signal's number, as a shell reports it: SIGINT 130, SIGTERM 143. */
+/** The signals that stop a command cleanly: Ctrl-C, a stop (kill, systemd, Slurm), and the terminal closing. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/** A command stopped by a signal exits 128 + the signal's number, as a shell reports it: SIGHUP 129, SIGINT 130, SIGTERM 143. */
 export function exitCodeForSignal(signal: NodeJS.Signals): number {
-  return signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted
+  return signal === 'SIGTERM' ? EXIT.terminated : signal === 'SIGHUP' ? EXIT.hungUp : EXIT.interrupted
 }
 
 export class RigorError extends Error {
@@ -26,11 +29,11 @@ export class RigorError extends Error {
 }
 
 /**
- * A command stopped by SIGINT or SIGTERM (an aborted signal's reason, as
- * withAbort sets it) before it wrote anything: exit 130 or 143, with what to do.
+ * A command stopped by SIGINT, SIGTERM or SIGHUP (an aborted signal's reason, as
+ * withAbort sets it) before it wrote anything: exit 130, 143 or 129, with what to do.
  */
 export function stoppedError(reason: unknown, what: string, fix: string, outcome = 'nothing was written'): RigorError {
-  const signal: NodeJS.Signals = reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'
+  const signal: NodeJS.Signals = reason === 'SIGTERM' || reason === 'SIGHUP' ? reason : 'SIGINT'
   return new RigorError(`${what} was stopped by ${signal}: ${outcome}`, {exitCode: exitCodeForSignal(signal), fix})
 }
 

@@ -64,6 +64,19 @@ describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
     await expectCleanStop(6)
   })
 
+  // SIGHUP (the terminal closed: a window shut, an ssh connection dropped) killed rigor outright: its claims stayed
+  // running until their lease expired, and with them the runs
+  it('closing the terminal (SIGHUP) stops rigor work as Ctrl-C does: claims put back, runners gone, checkout clean', async () => {
+    repo = workspace()
+    seedCommitted(forever(3))
+    const term = workInTmux(['work', '--parallel', '2'])
+    await waitFor('2 runners ready', () => readyRuns(repo.dir).length === 2)
+    term.kill()
+    inTmux = undefined
+    await waitFor('the claims put back', () => status().running === 0)
+    await expectCleanStop(3)
+  })
+
   it('a second Ctrl-C leaves at once (exit 130) and still kills the runner groups it started', async () => {
     repo = workspace()
     const pidsFile = join(repo.dir, '.git', 'pids.txt')
@@ -101,6 +114,18 @@ describe('signals with piped output', {timeout: SLOW}, () => {
     worker.kill('SIGTERM')
     const done = await worker
     expect(done.code, done.stderr).toBe(143)
+    expect(json(done)).toMatchObject({claimed: 2, released: 2, finished: 0, stopped_because: 'interrupted'})
+    await expectCleanStop(3)
+  })
+
+  it('SIGHUP: exit 129, the --json summary still printed, every claim put back', async () => {
+    repo = workspace()
+    seedCommitted(forever(3))
+    const worker = rigorAsync(repo.dir, ['work', '--parallel', '2', '--json'])
+    await waitFor('2 runners ready', () => readyRuns(repo.dir).length === 2)
+    worker.kill('SIGHUP')
+    const done = await worker
+    expect(done.code, done.stderr).toBe(129)
     expect(json(done)).toMatchObject({claimed: 2, released: 2, finished: 0, stopped_because: 'interrupted'})
     await expectCleanStop(3)
   })

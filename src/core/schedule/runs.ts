@@ -14,7 +14,7 @@ const KEEP_RECORDS = 1000
 
 export function outcomeOf(exitCode: number | null): ScheduledRunOutcome {
   if (exitCode === EXIT.ok) return 'ok'
-  if (exitCode === EXIT.interrupted || exitCode === EXIT.terminated) return 'interrupted'
+  if (exitCode === EXIT.interrupted || exitCode === EXIT.terminated || exitCode === EXIT.hungUp) return 'interrupted'
   return 'failed'
 }
 
