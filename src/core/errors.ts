@@ -87,6 +87,12 @@ export class GitFailedError extends RigorError {
   }
 }
 
+/**
+ * The remote holding the state cannot be reached (gone, a dropped connection, a host that does not answer): no
+ * verdict on the state, and a long-lived worker may wait for it to come back (exit 1 otherwise).
+ */
+export class RemoteUnreachableError extends GitFailedError {}
+
 /** An object the state needs is not in the repository (a partial clone, a pruned object, a damaged .git). */
 export class MissingObjectError extends RigorError {
   constructor(what: string) {

@@ -1,5 +1,5 @@
 import {execFileSync, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -66,6 +66,47 @@ describe('rigor work --follow', {timeout: SLOW}, () => {
     follower.kill('SIGTERM')
     expect((await follower).code).toBe(143)
     expect(status(seeder, '--remote', 'origin')).toMatchObject({proven_accepted: 1, running: 0})
+    await expectNothingLeft(worker, '--remote', 'origin')
+  })
+
+  // the follower waited out an unreachable remote only when claiming: a run that ended while the remote was away
+  // failed its verdict's fetch, and the worker left with an error, its finished run thrown away and its claim held
+  it('with --remote: a verdict that ends while the remote is away waits for it and lands once it is back', async () => {
+    repo = workspace()
+    scratch = mkdtempSync(join(tmpdir(), 'rigor-follow-'))
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'})
+    const bare = join(scratch, 'remote.git')
+    git(scratch, 'clone', '-q', '--bare', repo.dir, bare)
+    const worker = join(scratch, 'worker')
+    git(scratch, 'clone', '-q', bare, worker)
+    const gate = join(scratch, 'finish')
+    seed(worker, [{id: 'far/one', team: 'default', run: {command: accepting(gate), sandbox: 'off'}}], ['--remote', 'origin'])
+    const args = ['work', '--follow', '--remote', 'origin', '--poll', '1s', '--max-nodes', '1', '--worker', 'follower']
+    const follower = rigorAsync(worker, args)
+    let exited = false
+    void follower.then(() => (exited = true))
+    const alive = (what: string, condition: () => boolean) => () => {
+      if (exited) throw new Error(`the follower left before ${what}:\n${follower.output()}`)
+      return condition()
+    }
+    await waitFor(
+      'far/one to run',
+      alive('it ran far/one', () => runDirs(worker).length === 1),
+    )
+    renameSync(bare, `${bare}.away`)
+    writeFileSync(gate, '')
+    await waitFor(
+      'the follower to wait for the remote',
+      alive('it waited', () => /waiting: the remote is unreachable/.test(follower.output())),
+    )
+    renameSync(`${bare}.away`, bare)
+    await waitFor(
+      'the verdict to land',
+      alive('the verdict landed', () => /proven_accepted far\/one/.test(follower.output())),
+    )
+    follower.kill('SIGTERM')
+    await follower
+    expect(status(worker, '--remote', 'origin')).toMatchObject({proven_accepted: 1, running: 0})
     await expectNothingLeft(worker, '--remote', 'origin')
   })
 })

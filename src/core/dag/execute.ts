@@ -26,6 +26,7 @@ import type {Workspace} from '../state/workspace.js'
 import {releaseHeld} from './claims.js'
 import {transition} from './lifecycle.js'
 import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
+import {RemoteUnreachableError} from '../errors.js'
 
 export interface ExecuteOptions {
   worker: string
@@ -49,6 +50,11 @@ export interface ExecuteOptions {
   launcher?: RunnerLauncher
   /** where the run's span goes (a child of the work loop's or the cycle step's); none by default */
   telemetry?: Telemetry
+  /**
+   * A long-lived worker's (`work --follow --remote`): a verdict whose remote cannot be reached waits for it (told
+   * here each time, with why) until it lands or the stop comes, rather than fail the worker and lose the run.
+   */
+  onRemoteUnreachable?: (message: string) => void
 }
 
 export type ExecuteOutcome =
@@ -148,7 +154,7 @@ async function runClaimedNode(
       if (staging && !staging.ok && staging.upstreamComingBack && problem === staging.problem)
         return await releaseClaim(ws, claimed, opts.worker, `${problem}; put back to wait for it`)
       const now = new Date()
-      return await commitVerdict(ws, claimed, {
+      return await commitVerdict(ws, claimed, opts, {
         worker: opts.worker,
         report: {ok: false, reason: problem},
         cancelled: false,
@@ -204,7 +210,7 @@ async function runClaimedNode(
         ? {ok: false, reason: 'cancelled while running'}
         : declaredLeftOut(await readRunnerReport(outDir, outcome, timeoutMs, limits), outputs)
     if (report.ok && report.verdict.cost) onCost(report.verdict.cost.usd)
-    return await commitVerdict(ws, claimed, {
+    return await commitVerdict(ws, claimed, opts, {
       worker: opts.worker,
       report,
       cancelled: stopCause === 'cancelled',
@@ -271,7 +277,31 @@ interface VerdictInput {
   finishedAt: Date
 }
 
-async function commitVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInput): Promise<ExecuteOutcome> {
+/** The longest wait between two tries of a verdict whose remote cannot be reached. */
+const UNREACHABLE_RETRY_MAX_MS = 30_000
+
+/** Commits the verdict; see ExecuteOptions.onRemoteUnreachable for a remote that cannot be reached. */
+async function commitVerdict(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions, input: VerdictInput): Promise<ExecuteOutcome> {
+  for (let delayMs = 1000; ; delayMs = Math.min(delayMs * 2, UNREACHABLE_RETRY_MAX_MS)) {
+    try {
+      return await landVerdict(ws, claimed, input)
+    } catch (err) {
+      if (!(err instanceof RemoteUnreachableError) || !opts.onRemoteUnreachable || opts.signal?.aborted) throw err
+      opts.onRemoteUnreachable(err.message)
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer)
+          opts.signal?.removeEventListener('abort', done)
+          resolve()
+        }
+        const timer = setTimeout(done, delayMs)
+        opts.signal?.addEventListener('abort', done, {once: true})
+      })
+    }
+  }
+}
+
+async function landVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInput): Promise<ExecuteOutcome> {
   const outcome = await ws.commit<ExecuteOutcome>(
     async (snap) => {
       const current = snap.nodes.get(claimed.id)?.node

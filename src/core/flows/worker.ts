@@ -9,7 +9,7 @@ import type {AdmissionPolicyFactory} from '../dag/admission.js'
 import type {NothingClaimableReason} from '../dag/scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
-import {GitFailedError} from '../errors.js'
+import {RemoteUnreachableError} from '../errors.js'
 import type {ChangeFeed} from './follow.js'
 import {MAX_DURATION_MS} from '../validation.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
@@ -184,6 +184,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       groups: opts.groups,
       launcher: opts.launcher,
       telemetry: opts.telemetry,
+      onRemoteUnreachable: opts.follow ? (message) => waitingFor('unreachable', message) : undefined,
     })
     // a run made ready ahead may fail before a slot takes it: the slot (or the final clean-up) reports it then.
     // A run that ended (verdict, put back, lost) holds nothing; one that threw may still hold its claim
@@ -241,8 +242,9 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       try {
         next = await claimSerially()
       } catch (err) {
-        // following a remote, an unreachable remote is waited out (the fetches back off) rather than the end
-        if (!(opts.follow && ws.distributed && err instanceof GitFailedError) || signal.aborted) throw err
+        // following a remote, an unreachable remote is waited out (the fetches back off) rather than the end; a
+        // refusal (a hook, a rewound branch) is not: it ends the worker with its reason
+        if (!(opts.follow && err instanceof RemoteUnreachableError) || signal.aborted) throw err
         waitingFor('unreachable', err.message)
         if (changes === seen) await nextWake()
         continue

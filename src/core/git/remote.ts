@@ -1,4 +1,4 @@
-import {GitFailedError, RefConflictError} from '../errors.js'
+import {GitFailedError, RefConflictError, RemoteUnreachableError} from '../errors.js'
 import {RERUNS_IF_KILLED} from './exec.js'
 import type {Repo} from './repo.js'
 
@@ -12,8 +12,18 @@ const TRANSPORT_DROPPED =
  */
 const LOST_RACE = /stale info|fetch first|non-fast-forward|failed to update ref|failed to lock|cannot lock ref|incorrect old value/i
 
+/**
+ * What git says when it could not reach the remote at all: the other end went away, a repository by path that is
+ * not there (moved, an unmounted file system), a host that does not resolve or answer.
+ */
+const UNREACHABLE =
+  /does not appear to be a git repository|could not resolve host|connection refused|connection timed out|operation timed out|network is unreachable|no route to host/i
+
 /** What git's stderr says when the remote's files may not be written: no retry changes that. */
 const NOT_ALLOWED = /permission denied|read-only file system|insufficient permission/i
+
+/** Whether git's stderr says the remote could not be reached (see UNREACHABLE, TRANSPORT_DROPPED), not that it refused. */
+const unreachable = (stderr: string): boolean => (TRANSPORT_DROPPED.test(stderr) || UNREACHABLE.test(stderr)) && !NOT_ALLOWED.test(stderr)
 
 /**
  * Whether git's stderr says the other end of a transfer went away: before it answered, or (`unexpected disconnect
@@ -66,7 +76,7 @@ export class RemoteLink {
         await new Promise((r) => setTimeout(r, 10 + Math.random() * 40))
         continue
       }
-      throw new GitFailedError(
+      throw new (unreachable(result.stderr) ? RemoteUnreachableError : GitFailedError)(
         `git fetch ${this.remote} failed: ${result.stderr.trim()}`,
         `check that the remote ${this.remote} is reachable and that you may read it (git fetch ${this.remote})`,
       )
@@ -128,7 +138,7 @@ export class RemoteLink {
         await new Promise((r) => setTimeout(r, 50 * (dropped + 1)))
         continue
       }
-      throw new GitFailedError(
+      throw new (unreachable(result.stderr) ? RemoteUnreachableError : GitFailedError)(
         `git push ${this.remote} failed: ${result.stderr.trim() || result.stdout.trim()}`,
         `check that you may push to ${this.remote} (git push ${this.remote}), and that no branch protection refuses rigor's commits`,
       )
