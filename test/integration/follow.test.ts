@@ -17,7 +17,11 @@ import {workspace} from './helpers.js'
 let repo: TempRepo
 let scratch: string | undefined
 let tmuxSocket: string | undefined
+/** a follower a failed test left running: stopped as a user would */
+let leftRunning: {kill: (signal?: NodeJS.Signals) => boolean} | undefined
 afterEach(() => {
+  leftRunning?.kill('SIGTERM')
+  leftRunning = undefined
   if (tmuxSocket) spawnSync('tmux', ['-L', tmuxSocket, 'kill-server'])
   tmuxSocket = undefined
   repo?.cleanup()
@@ -83,6 +87,7 @@ describe('rigor work --follow', {timeout: SLOW}, () => {
     seed(worker, [{id: 'far/one', team: 'default', run: {command: accepting(gate), sandbox: 'off'}}], ['--remote', 'origin'])
     const args = ['work', '--follow', '--remote', 'origin', '--poll', '1s', '--max-nodes', '1', '--worker', 'follower']
     const follower = rigorAsync(worker, args)
+    leftRunning = follower
     let exited = false
     void follower.then(() => (exited = true))
     const alive = (what: string, condition: () => boolean) => () => {
