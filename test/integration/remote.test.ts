@@ -91,6 +91,27 @@ describe('many machines, one git remote', () => {
     expect(json(rigor(clone, ['status', '--remote', 'origin', '--json'])).by_status.pending).toBe(2)
   })
 
+  // with --remote every command looked for hand commits on the remote's branch only: a commit made over a checkout
+  // rigor had not updated yet, which reverts verdicts, went unsaid in its clone until someone pushed it
+  it('a local commit that reverts state files, not pushed yet, is warned of by every --remote command with the fix', () => {
+    const made = remoteWithClones(1, manyNodes(2, SH_OK))
+    root = made.root
+    const clone = made.clones[0]!
+    expect(rigor(clone, ['work', '--remote', 'origin']).code).toBe(0)
+    // a plain git commit over an index still at the seed: the two verdicts removed
+    git(clone, 'read-tree', 'HEAD~4')
+    writeFileSync(join(clone, 'NOTES.md'), 'notes\n')
+    git(clone, 'add', 'NOTES.md')
+    git(clone, 'commit', '-qm', 'notes')
+    const result = rigor(clone, ['status', '--remote', 'origin'])
+    expect(result.code, result.stderr).toBe(0)
+    expect(result.stderr).toContain('state file(s) were changed by commit(s) rigor did not make')
+    expect(result.stderr).toContain('on main, not on origin')
+    expect(result.stderr).toContain('rigor verify (without --remote)')
+    // the remote's state is whole
+    expect(json(rigor(clone, ['status', '--remote', 'origin', '--json'])).by_status.proven_accepted).toBe(2)
+  })
+
   it('an unknown remote is a usage error with the fix', () => {
     const made = remoteWithClones(1, manyNodes(1, SH_OK))
     root = made.root

@@ -125,15 +125,27 @@ export function handChangesFix(changes: readonly HandChange[]): string {
   )
 }
 
-/** What every command says when a commit above rigor's newest changed rigor's files (undefined when none did). */
+/**
+ * What every command says when a commit above rigor's newest changed rigor's files (undefined when none did). Through
+ * a remote, the clone's own branch is looked at too when it has commits the remote lacks: a commit made there over a
+ * checkout rigor had not updated yet reverts verdicts, and is best found before it is pushed or pulled along.
+ */
 export async function recentHandChangesWarning(ws: Workspace): Promise<string | undefined> {
   const tip = await ws.readTip()
   if (!tip) return undefined
-  const changes = await handChanges(ws.repo, tip, {recent: true})
+  const local = ws.remote ? await ws.repo.readRef(ws.stateRef) : undefined
+  const unpushed = local !== undefined && local !== tip && !(await ws.repo.isAncestor(local, tip))
+  const found = await handChanges(ws.repo, tip, {recent: true})
+  const changes = found.length > 0 || !unpushed ? found : await handChanges(ws.repo, local, {recent: true})
   if (changes.length === 0) return undefined
   const shown = changes
     .slice(0, 3)
     .map((c) => `${c.path} (${c.change})`)
     .join(', ')
-  return `${changes.length} state file(s) were changed by commit(s) rigor did not make (${shown}${changes.length > 3 ? ' and more' : ''}); rigor verify lists them and how to put rigor's versions back`
+  const said = `${changes.length} state file(s) were changed by commit(s) rigor did not make (${shown}${changes.length > 3 ? ' and more' : ''})`
+  if (found.length === 0) {
+    const branch = ws.stateRef.replace(/^refs\/heads\//, '')
+    return `${said}, on ${branch}, not on ${ws.remote!.remote} yet: do not push them as they are; rigor verify (without --remote) lists them and how to put rigor's versions back`
+  }
+  return `${said}; rigor verify lists them and how to put rigor's versions back`
 }
