@@ -112,6 +112,26 @@ describe('many machines, one git remote', () => {
     expect(json(rigor(clone, ['status', '--remote', 'origin', '--json'])).by_status.proven_accepted).toBe(2)
   })
 
+  // a deleted remote branch was taken for an unchanged one (the clone's last fetch of it): commands read that stale
+  // state as current, and a claim took 1000 rejected pushes (minutes) before blaming other writers
+  it('a remote branch that was deleted or renamed is said at once, with how to put it back', () => {
+    const made = remoteWithClones(1, manyNodes(1, SH_OK))
+    root = made.root
+    const {bare, clones} = made
+    const clone = clones[0]!
+    expect(rigor(clone, ['work', '--remote', 'origin']).code).toBe(0)
+    const last = git(bare, 'rev-parse', 'main')
+    git(bare, 'branch', '-m', 'main', 'renamed')
+    const result = rigor(clone, ['claim', '--remote', 'origin', '--json'])
+    expect(result.code, result.stderr).toBe(1)
+    const {error} = json(result)
+    expect(error.message).toContain('origin has no branch main')
+    expect(error.fix).toContain(`git push origin ${last}:refs/heads/main`)
+    expect(rigor(clone, ['status', '--remote', 'origin']).code).toBe(1)
+    git(clone, 'push', '-q', 'origin', `${last}:refs/heads/main`)
+    expect(rigor(clone, ['status', '--remote', 'origin']).code).toBe(0)
+  })
+
   it('an unknown remote is a usage error with the fix', () => {
     const made = remoteWithClones(1, manyNodes(1, SH_OK))
     root = made.root

@@ -62,7 +62,14 @@ export class RemoteLink {
       const result = await this.repo.git(['fetch', '--no-tags', this.remote, `refs/heads/${this.branch}:${this.trackingRef}`], {
         allowFailure: true,
       })
-      if (result.exitCode === 0 || /couldn't find remote ref/i.test(result.stderr)) break
+      if (result.exitCode === 0) break
+      if (/couldn't find remote ref/i.test(result.stderr)) {
+        // never fetched: a remote without the branch yet. Fetched before: it was deleted or renamed since, and the
+        // clone's last copy of it is not the state
+        const seen = await this.repo.readRef(this.trackingRef)
+        if (seen) throw this.gone(seen)
+        break
+      }
       if (/\[rejected\].*\(non-fast-forward\)/.test(result.stderr)) throw await this.rewound()
       // the remote's end died under the fetch: on a remote by path it is rigor's grandchild (upload-pack), which a
       // signal aimed at rigor's whole process tree kills too (Slurm's scancel, on the way to putting claims back); a
@@ -95,6 +102,17 @@ export class RemoteLink {
         `(a force-push or a reset of the remote branch). rigor does not build on it: the claims and verdicts it dropped would be lost, and their nodes run again`,
       `if the rewind was a mistake, put the state back with \`git push --force-with-lease=${ref}:${now} ${this.remote} ${seen}:${ref}\`; ` +
         `if it was meant, take it in this clone with \`git fetch ${this.remote} +${ref}:${this.trackingRef}\` (git log ${now}..${seen} lists what it drops)`,
+    )
+  }
+
+  /** The error for a remote branch this clone fetched before and the remote no longer has. */
+  private gone(seen: string): GitFailedError {
+    const ref = `refs/heads/${this.branch}`
+    return new GitFailedError(
+      `${this.remote} has no branch ${this.branch}: it was deleted or renamed since this clone last fetched it (at ${seen}). ` +
+        `rigor does not take this clone's old copy of it for the state`,
+      `if that was a mistake, put it back with \`git push ${this.remote} ${seen}:${ref}\` (the state as this clone last saw it; ` +
+        `a renamed branch: push that one's tip instead); if the state moved to another branch, check that one out or commit branch: <name> in rigor.yaml`,
     )
   }
 
