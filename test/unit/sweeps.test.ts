@@ -20,6 +20,29 @@ describe('variantName', () => {
     expect(variantName({loss: 'Sharpe PF', on: true, none: null}, ['loss', 'on', 'none'])).toBe('loss-sharpe-pf-on-true-none-null')
   })
 
+  it('writes exponents so that distinct numbers get distinct names: e+ as e, e- as em', () => {
+    expect(variantName({a: 1e300}, ['a'])).toBe('a-1e300')
+    expect(variantName({a: 1e-300}, ['a'])).toBe('a-1em300')
+    expect(variantName({a: -2.5e-7}, ['a'])).toBe('a-m2p5em7')
+    expect(variantName({a: Number.POSITIVE_INFINITY, b: Number.NEGATIVE_INFINITY}, ['a', 'b'])).toBe('a-infinity-b-minfinity')
+    const variants = expandSweep(sweep({grid: {lr: [1e300, 1e-300, 1e21, 1e-21]}}))
+    expect(variants.map((v) => v.id)).toEqual([
+      'arch/hidden/lr-1e300',
+      'arch/hidden/lr-1em300',
+      'arch/hidden/lr-1e21',
+      'arch/hidden/lr-1em21',
+    ])
+  })
+
+  it('gives distinct numbers distinct names', () => {
+    fc.assert(
+      fc.property(fc.double({noNaN: true}), fc.double({noNaN: true}), (a, b) => {
+        fc.pre(a !== b)
+        expect(variantName({x: a}, ['x'])).not.toBe(variantName({x: b}, ['x']))
+      }),
+    )
+  })
+
   it('lowercases keys and writes other characters as _', () => {
     expect(variantName({maxDepth: 3, 'min-leaf': 5, 'l1.ratio': 0.1}, ['maxDepth', 'min-leaf', 'l1.ratio'])).toBe(
       'maxdepth-3-min_leaf-5-l1_ratio-0p1',

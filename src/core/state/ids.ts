@@ -12,9 +12,15 @@ export function assertNodeId(id: unknown, where: {file?: string; field?: string}
 export const parentId = (id: string): string | undefined => (id.includes('/') ? id.slice(0, id.lastIndexOf('/')) : undefined)
 export const idDepth = (id: string): number => id.split('/').length
 
-/** A parameter value as an id segment: `0.5` -> `0p5`, `-1` -> `m1`, `Foo Bar` -> `foo-bar`. */
+/**
+ * A parameter value as an id segment: `0.5` -> `0p5`, `-1` -> `m1`, `Foo Bar` -> `foo-bar`.
+ * A number's exponent keeps its sign: `1e+300` -> `1e300`, `1e-300` -> `1em300`, so two
+ * different numbers never share a segment (punctuation alone would make both `1e-300`).
+ */
 export function paramSegment(value: unknown): string {
-  const text = typeof value === 'number' ? String(value) : String(value).toLowerCase()
+  if (typeof value === 'number')
+    return String(value).toLowerCase().replace(/^-/, 'm').replace('.', 'p').replace('e+', 'e').replace('e-', 'em')
+  const text = String(value).toLowerCase()
   return (
     text
       .replace(/^-/, 'm')
