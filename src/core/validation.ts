@@ -486,6 +486,16 @@ export function isoTimeMillis(text: string): number {
   return Date.parse(text)
 }
 
+/**
+ * Milliseconds since 1970 of an ISO 8601 date-time with its zone (what `toISOString`
+ * writes: 2025-03-01T17:00:00.000Z; also 17:00Z and +01:00 or +0100 offsets), or NaN.
+ * Date.parse alone takes much else: "1" is 2001, "2025-01-01" a day, "Tue, 01 Jan 2025".
+ */
+export function zonedTimeMillis(text: string): number {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text)) return Number.NaN
+  return isoTimeMillis(text)
+}
+
 /** Whether day `day` of month `month` (1-12) of `year` is on the calendar (no 2026-02-29, no 2025-04-31). */
 export function isCalendarDay(year: number, month: number, day: number): boolean {
   const back = new Date(Date.UTC(year, month - 1, day))
@@ -506,8 +516,7 @@ export function utcDateProblem(value: string): string | undefined {
 export function parseStopTime(value: string): Parsed<Date> {
   const hint = 'write an ISO 8601 time with its zone (2025-03-01T17:00:00Z) or @<seconds since 1970> (@1740848400)'
   const epoch = /^@(\d{1,12})$/.exec(value)
-  const zoned = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value)
-  const millis = epoch ? Number(epoch[1]) * 1000 : zoned ? isoTimeMillis(value) : Number.NaN
+  const millis = epoch ? Number(epoch[1]) * 1000 : zonedTimeMillis(value)
   if (!Number.isFinite(millis)) return {ok: false, problem: `"${printable(value)}" is not a time; ${hint}`}
   return {ok: true, value: new Date(millis)}
 }

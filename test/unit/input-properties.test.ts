@@ -12,7 +12,7 @@ import {loadStateDocument, parseYaml, validate} from '../../src/core/state/docum
 import {InputError} from '../../src/core/errors.js'
 import {renderNode} from '../../src/core/state/node-files.js'
 import {readRunnerReport} from '../../src/core/dag/runner.js'
-import {NodeFile, SeedSpec} from '../../src/core/schemas/index.js'
+import {IsoTime, NodeFile, SeedSpec} from '../../src/core/schemas/index.js'
 import {DEFAULT_RUNNER_LIMITS} from '../../src/core/schemas/limits.js'
 import {nodesOfSpec} from '../../src/core/dag/seed.js'
 import {defaultSeederName, defaultWorkerName} from '../../src/core/state/workspace.js'
@@ -251,6 +251,35 @@ describe('names and durations', () => {
         const iso = date.toISOString()
         expect(isoTimeMillis(iso)).toBe(date.getTime())
         expect(utcDateProblem(iso.slice(0, 10))).toBeUndefined()
+      }),
+    )
+  })
+
+  it('a time in a state file is an ISO 8601 date-time with its zone, as toISOString writes it (Date.parse reads "1" as 2001)', () => {
+    for (const bad of [
+      '1',
+      '2025',
+      '2025-01-01',
+      '2025-01-01T10:00',
+      '2025-01-01 10:00:00Z',
+      'Tue, 01 Jan 2025 00:00:00 GMT',
+      'March 7, 2025',
+      '2026-02-30T10:00:00Z',
+      '2025-01-01T10:00:00z',
+      ' 2025-01-01T10:00:00Z',
+    ])
+      expect(IsoTime.safeParse(bad).success, bad).toBe(false)
+    for (const good of [
+      '2025-01-01T10:00:00Z',
+      '2025-01-01T10:00:00.123Z',
+      '2025-01-01T10:00Z',
+      '2025-03-01T17:00:00+01:00',
+      '2025-03-01T17:00:00-0530',
+    ])
+      expect(IsoTime.safeParse(good).success, good).toBe(true)
+    fc.assert(
+      fc.property(fc.date({min: new Date(Date.UTC(1900, 0, 1)), max: new Date(Date.UTC(9999, 0, 1)), noInvalidDate: true}), (date) => {
+        expect(IsoTime.safeParse(date.toISOString()).success).toBe(true)
       }),
     )
   })

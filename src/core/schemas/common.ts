@@ -3,11 +3,11 @@ import {
   argvWordProblem,
   envNameProblem,
   envValueProblem,
-  isoTimeMillis,
   lowerNameProblem,
   nodeIdProblem,
   nonFiniteParam,
   parseDuration,
+  zonedTimeMillis,
 } from '../validation.js'
 import {NODE_STATUSES} from './statuses.js'
 
@@ -40,7 +40,10 @@ export const TeamName = z.string().check((ctx) => {
 export const TrialsOutside = z.number().int().nonnegative().max(1_000_000_000)
 
 export const Checksum = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>')
-export const IsoTime = z.string().refine((s) => !Number.isNaN(isoTimeMillis(s)), 'must be an ISO 8601 time')
+/** A time rigor wrote (toISOString): an ISO 8601 date-time with its zone, on the calendar */
+export const IsoTime = z
+  .string()
+  .refine((s) => !Number.isNaN(zonedTimeMillis(s)), 'must be an ISO 8601 date-time with its zone, such as 2025-03-01T17:00:00.000Z')
 
 /**
  * A value written as a number or a string (sizes, durations). Anything else, a list
