@@ -1,4 +1,4 @@
-import {mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterAll, afterEach, beforeAll, expect} from 'vitest'
 import {expectOutput} from '../helpers/output-schema.js'
@@ -37,11 +37,15 @@ export interface SlurmKit {
 export function slurmKit(skip: string | undefined): SlurmKit {
   let cluster: SlurmCluster | undefined
   let root: string | undefined
+  // the workspaces live under a path sbatch would misread unquoted: a space, and %x (sbatch --output's job name)
+  let parent: string | undefined
   beforeAll(async () => {
     if (!skip) cluster = await startSlurmCluster()
+    parent = mkdtempSync('/tmp/rigor slurm 100%x-')
   }, 120_000)
   afterAll(async () => {
     await cluster?.stop()
+    if (parent) rmSync(parent, {recursive: true, force: true})
   }, 120_000)
   afterEach(() => {
     if (root) rmSync(root, {recursive: true, force: true})
@@ -64,7 +68,7 @@ export function slurmKit(skip: string | undefined): SlurmKit {
           const base = initialised.replace(config.includes('lease:') ? /^lease:.*$/m : /$^/, '')
           return `${base}\n${config}\n`
         },
-        '/tmp',
+        parent,
       )
       root = made.root
       const scratch = join(root, 'scratch')

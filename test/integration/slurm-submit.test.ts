@@ -22,8 +22,8 @@ afterEach(() => {
 })
 
 /** A workspace pushed to a bare remote (`origin` of a clone); `slurm` is the slurm: section committed on the remote. */
-function pushed(slurm: string): {clone: string; bare: string} {
-  root = mkdtempSync(join(tmpdir(), 'rigor-slurm-submit-'))
+function pushed(slurm: string, prefix = 'rigor-slurm-submit-'): {clone: string; bare: string} {
+  root = mkdtempSync(join(tmpdir(), prefix))
   const origin = workspace()
   writeFileSync(join(origin.dir, 'rigor.yaml'), `${readFileSync(join(origin.dir, 'rigor.yaml'), 'utf8')}\nslurm: ${slurm}\n`)
   origin.git('commit', '-qam', 'slurm config')
@@ -91,6 +91,21 @@ describe('rigor slurm submit --dry-run', () => {
       expect(result.stderr).toContain('Fix: ')
     }
     expect(slurmFiles(clone)).toEqual([])
+  })
+
+  it("gives sbatch --output the clone's path with % doubled (sbatch reads %x as the job name), and refuses a backslash", () => {
+    const {clone} = pushed('{}', 'rigor 100%x é-')
+    const out = json(rigor(clone, ['slurm', 'submit', '--dry-run', '--json']))
+    const logs = join(clone, '.git/rigor/slurm/logs')
+    expect(out.output).toBe(join(logs, '%A_%a.out'))
+    expect(out.sbatch).toContain(`--output=${logs.replace(/%/g, '%%')}/%A_%a.out`)
+
+    // sbatch drops a backslash and with it every %A and %a: each task's log would go nowhere
+    const {clone: slashed} = pushed('{}', 'rigor back\\slash-')
+    const refused = rigor(slashed, ['slurm', 'submit', '--dry-run'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/backslash[\s\S]*Fix: /)
+    expect(slurmFiles(slashed)).toEqual([])
   })
 
   it("refuses a bad slurm: section on the remote's rigor.yaml, naming the file and the field", () => {

@@ -64,7 +64,7 @@ export default class SlurmSubmit extends WorkspaceCommand {
         `submitted array ${result.job_id}: ${result.workers} task(s) x ${result.parallel} slot(s) on ${result.remote} (${result.remote_url})`,
       )
       this.say(`  script ${result.script}`)
-      this.say(`  output ${result.output.replace('%A', result.job_id!)}`)
+      this.say(`  output ${result.output.replace(/%A(?=_%a\.out$)/, result.job_id!)}`)
       this.say(`  follow with: rigor slurm status ${result.job_id}`)
     }
     return result

@@ -152,3 +152,17 @@ export function absoluteRemoteUrl(url: string, root: string): string {
   if (isUrl || scpLike || isAbsolute(url)) return url
   return resolve(root, url)
 }
+
+/**
+ * A directory as sbatch --output reads it, where `%` starts a pattern (%x is the job
+ * name, %j its id): every `%` doubled. sbatch drops a backslash and, with it, every
+ * pattern of the name (%A and %a too), so a path holding one is refused.
+ */
+export function sbatchFilename(dir: string): string {
+  if (dir.includes('\\'))
+    throw new InputError(
+      `the clone's git directory "${printable(dir)}" holds a backslash: sbatch drops it from --output and reads no %A or %a after it, so no task could write its log`,
+      {fix: 'submit from a clone whose path has no backslash (git clone the remote to such a path)'},
+    )
+  return dir.replace(/%/g, '%%')
+}

@@ -6,7 +6,7 @@ import {InputError, InternalError} from '../errors.js'
 import type {SlurmRecord} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 import type {SlurmCommands} from './cluster.js'
-import {absoluteRemoteUrl, planSubmission, type SubmitFlags} from './plan.js'
+import {absoluteRemoteUrl, planSubmission, sbatchFilename, type SubmitFlags} from './plan.js'
 import {logsDirectory, slurmDirectory, writeRecord} from './records.js'
 import {renderJobScript} from './script.js'
 
@@ -59,13 +59,15 @@ export async function submitArray(
     defaultRigor: (([program, args]) => [program, ...args])(resolveCommand(['rigor'])),
   })
   const text = renderJobScript(plan)
+  // checked before anything is written: the logs' directory must be one sbatch can name
+  sbatchFilename(logsDirectory(ws.repo.paths.commonDir))
   const warnings = await unpushedWarning(ws, tip, remote)
 
   const dir = slurmDirectory(ws.repo.paths.commonDir)
   const logs = logsDirectory(ws.repo.paths.commonDir)
   await mkdir(logs, {recursive: true})
   const output = join(logs, '%A_%a.out')
-  const sbatch = [`--output=${output}`]
+  const sbatch = [`--output=${join(sbatchFilename(logs), '%A_%a.out')}`]
   // what the answer and the record both say of the array
   const array = {workers: plan.workers, parallel: plan.parallel, remote, remote_url: plan.remoteUrl, branch, config_commit: tip}
   const common = {text, output, sbatch: ['sbatch', '--parsable', ...sbatch], ...array, warnings}
