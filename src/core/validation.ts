@@ -676,7 +676,9 @@ export function resolveInputFrom(declaringId: string, from: unknown): Parsed<str
 export function schedulePathProblem(path: string, target: 'systemd' | 'cron'): string | undefined {
   if (!path.startsWith('/')) return `"${printable(path)}" is not an absolute path`
   if (/[\x00-\x1f\x7f]/.test(path)) return `"${printable(path)}" contains a line break or another control character`
-  if (/\s$/.test(path)) return `"${printable(path)}" ends in a blank, which systemd and cron would drop`
+  // a unit file's line that ends in a backslash goes on into the next line (WorkingDirectory= would swallow ExecStart=)
+  if (/[\s\\]$/.test(path))
+    return `"${printable(path)}" ends in a blank or a backslash, which systemd and cron would drop or read as going on into the next line`
   if (target === 'cron' && path.includes('\\'))
     return `"${printable(path)}" contains a backslash, which cron reads as the start of an escape`
   return undefined

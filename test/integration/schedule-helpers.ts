@@ -24,9 +24,9 @@ export function fitsSchema(command: string, value: unknown): string | undefined 
   return validate(value) ? undefined : ajv.errorsText(validate.errors)
 }
 
-/** A workspace whose path holds a space, a quote and a %, inside `scratch`, and a HOME of its own. */
-export function scheduleWorkspace(scratch: string): {dir: string; home: string; env: Record<string, string>} {
-  const dir = join(scratch, "my lab's 100% work")
+/** A workspace whose path holds a space, a quote and a % (or is `name`), inside `scratch`, and a HOME of its own. */
+export function scheduleWorkspace(scratch: string, name = "my lab's 100% work"): {dir: string; home: string; env: Record<string, string>} {
+  const dir = join(scratch, name)
   const home = join(scratch, 'home')
   mkdirSync(dir)
   mkdirSync(home)

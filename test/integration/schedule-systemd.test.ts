@@ -72,6 +72,13 @@ describe('rigor schedule install --systemd', () => {
     expect(readdirSync(join(unitDir, 'timers.target.wants'))).toEqual([])
   })
 
+  it('refuses a workspace whose path ends in a backslash: systemd would join the next line of the unit to it', () => {
+    const {dir, env} = scheduleWorkspace((scratch = scratchDir()), 'lab \\')
+    const result = rigor(dir, ['schedule', 'install', '--systemd', '--dry-run'], env)
+    expect(result.code, result.stdout).toBe(2)
+    expect(result.stderr).toMatch(/workspace cannot be written into a systemd unit: .*ends in a blank or a backslash[\s\S]*Fix: /)
+  })
+
   it.skipIf(!hasSystemdAnalyze)(
     `the units pass systemd-analyze verify${hasSystemdAnalyze ? '' : ' (skipped: systemd-analyze is not installed; apt-get install systemd)'}`,
     () => {

@@ -83,6 +83,8 @@ describe('the crontab line', () => {
     expect(schedulePathProblem('/a\\b', 'cron')).toMatch(/backslash/)
     expect(schedulePathProblem('/a\\b', 'systemd')).toBeUndefined()
     expect(schedulePathProblem('/a ', 'cron')).toMatch(/blank/)
+    // a unit's line that ends in a backslash goes on into the next one: WorkingDirectory= would take ExecStart= in
+    expect(schedulePathProblem('/a\\', 'systemd')).toMatch(/backslash/)
     expect(() => scheduledJob('/srv/a\nb', {kind: 'systemd', at: {hour: 1, minute: 0}, cycleArgs: []})).toThrow(/workspace/)
     expect(shellWord('plain/path-1.js')).toBe('plain/path-1.js')
     expect(cronEscape('100%')).toBe('100\\%')
