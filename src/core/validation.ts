@@ -458,10 +458,35 @@ export function moduleNameProblem(name: unknown): string | undefined {
 export function sbatchOptionProblem(option: unknown): string | undefined {
   if (typeof option !== 'string' || !/^--[a-z][a-z-]{0,40}(=[A-Za-z0-9_.,:@%+/=-]{1,200})?$/.test(option))
     return `${JSON.stringify(option) ?? String(option)} is not one sbatch option: write --name=value (letters, digits and _ . , : @ % + / = - in the value), e.g. --account=lab-a`
-  if (/^--(array|signal|output|error|wrap|export|chdir|job-name|parsable)(=|$)/.test(option))
-    return `${option.split('=')[0]} is set by rigor itself and cannot be given again`
+  // sbatch takes any unambiguous prefix of a long option (--outp is --output), and of two lines the last
+  const name = option.slice(2).split('=')[0]!
+  const reserved = SBATCH_RESERVED.find(([full]) => full.startsWith(name))
+  if (reserved) {
+    const [full, field] = reserved
+    const which = full === name ? `--${name}` : `--${name} is --${full}, which`
+    return field
+      ? `${which} is set by rigor from rigor.yaml's slurm.${field} (or the flag --${full}): give it there, where rigor checks it`
+      : `${which} is set by rigor itself and cannot be given again`
+  }
   return undefined
 }
+
+/** The sbatch options rigor writes itself, and the slurm: field (if any) each comes from. */
+const SBATCH_RESERVED: ReadonlyArray<readonly [string, string?]> = [
+  ['array'],
+  ['signal'],
+  ['output'],
+  ['error'],
+  ['wrap'],
+  ['export'],
+  ['chdir'],
+  ['job-name'],
+  ['parsable'],
+  ['time', 'time'],
+  ['partition', 'partition'],
+  ['cpus-per-task', 'cpus_per_task'],
+  ['mem', 'mem'],
+]
 
 /** Why `path` cannot be where a job clones the workspace (an absolute directory on the compute node), or undefined. */
 export function scratchPathProblem(path: unknown): string | undefined {
