@@ -482,6 +482,7 @@ const SBATCH_RESERVED: ReadonlyArray<readonly [string, string?]> = [
   ['chdir'],
   ['job-name'],
   ['parsable'],
+  ['open-mode'],
   ['time', 'time'],
   ['partition', 'partition'],
   ['cpus-per-task', 'cpus_per_task'],

@@ -56,7 +56,7 @@ describe('rigor slurm submit --dry-run', () => {
     expect(out.config_commit).toBe(git(bare, 'rev-parse', 'main'))
     expect(out.warnings.join('\n')).toMatch(/state commits that origin does not/)
     expect(out.text).toContain(
-      '#SBATCH --array=0-2\n#SBATCH --signal=B:TERM@120\n#SBATCH --partition=short\n#SBATCH --time=04:00:00\n#SBATCH --cpus-per-task=4',
+      '#SBATCH --array=0-2\n#SBATCH --signal=B:TERM@120\n#SBATCH --open-mode=append\n#SBATCH --partition=short\n#SBATCH --time=04:00:00\n#SBATCH --cpus-per-task=4',
     )
     expect(out.text).toContain('module load python/3.11\nsource ~/venv/bin/activate\n')
     expect(out.text).not.toMatch(/unpushed|draft/)

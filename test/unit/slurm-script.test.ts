@@ -59,6 +59,7 @@ describe('the job script of rigor slurm submit', () => {
       '#SBATCH --job-name=rigor',
       '#SBATCH --array=0-3',
       '#SBATCH --signal=B:TERM@90',
+      '#SBATCH --open-mode=append',
       '#SBATCH --partition=short,long',
       '#SBATCH --time=02:00:00',
       '#SBATCH --cpus-per-task=2',

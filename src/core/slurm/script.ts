@@ -45,6 +45,8 @@ export function renderJobScript(plan: JobPlan): string {
     `--array=0-${plan.workers - 1}`,
     // B: the batch shell only, which exec made rigor: runners are stopped by rigor, not by Slurm
     `--signal=B:TERM@${plan.graceSeconds}`,
+    // a requeued task (preemption, scontrol requeue) writes after its earlier run's output instead of over it
+    '--open-mode=append',
     ...(plan.partition ? [`--partition=${plan.partition}`] : []),
     ...(plan.time ? [`--time=${plan.time}`] : []),
     `--cpus-per-task=${plan.cpusPerTask}`,
