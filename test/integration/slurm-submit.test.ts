@@ -148,6 +148,13 @@ describe('rigor work --stop-at', () => {
     expect(json(rigor(repo.dir, ['status', '--json'])).by_status).toMatchObject({pending: 2, running: 0})
     await waitFor('no runner left', () => pidsWithEnv(`RIGOR_WORKSPACE=${repo.dir}`).length === 0)
 
+    // a deadline already past (a task that started after end - grace): nothing is claimed, so nothing is pushed and put back
+    const head = repo.git('rev-parse', 'main').toString().trim()
+    const late = rigor(repo.dir, ['work', '--parallel', '2', '--stop-at', '@1', '--json'])
+    expect(late.code, late.stderr).toBe(0)
+    expect(json(late)).toMatchObject({claimed: 0, released: 0, stopped_because: 'deadline'})
+    expect(repo.git('rev-parse', 'main').toString().trim()).toBe(head)
+
     const bad = rigor(repo.dir, ['work', '--stop-at', '2025-03-01 17:00'])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/--stop-at.*not a time[\s\S]*Fix: /)

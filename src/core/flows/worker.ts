@@ -353,8 +353,12 @@ export class RecentRunTimes {
   }
 }
 
-/** Aborts at `at`; a time beyond what a timer can hold (24.8 days) never comes during one run. */
+/**
+ * Aborts at `at`; a time beyond what a timer can hold (24.8 days) never comes during one run.
+ * A time already past aborts at once: a timer of 0 would fire a tick later, after the first claim.
+ */
 function deadlineSignal(at: Date): AbortSignal | undefined {
-  const wait = Math.max(0, at.getTime() - Date.now())
+  const wait = at.getTime() - Date.now()
+  if (wait <= 0) return AbortSignal.abort(new DOMException('the --stop-at time has passed', 'TimeoutError'))
   return wait > MAX_DURATION_MS ? undefined : AbortSignal.timeout(wait)
 }
