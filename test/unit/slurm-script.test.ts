@@ -214,6 +214,18 @@ describe('what rigor slurm submit accepts', () => {
     expect(planSubmission({}, context()).workers).toBe(1)
   })
 
+  it('slots follow the CPUs asked for when no parallel is given, by the flag as by the field', () => {
+    expect(planSubmission({cpusPerTask: 4}, context())).toMatchObject({parallel: 4, cpusPerTask: 4})
+    const config = parseConfig('version: 1\nslurm: {cpus_per_task: 2}\n', 'rigor.yaml').slurm
+    expect(planSubmission({}, context({config}))).toMatchObject({parallel: 2, cpusPerTask: 2})
+    expect(planSubmission({cpusPerTask: 8}, context({config}))).toMatchObject({parallel: 8, cpusPerTask: 8})
+    const both = parseConfig('version: 1\nslurm: {cpus_per_task: 2, parallel: 1}\n', 'rigor.yaml').slurm
+    expect(planSubmission({cpusPerTask: 8}, context({config: both}))).toMatchObject({parallel: 1, cpusPerTask: 8})
+    expect(planSubmission({cpusPerTask: 8, parallel: 3}, context({config}))).toMatchObject({parallel: 3, cpusPerTask: 8})
+    // rigor work --parallel takes 256 at most: more CPUs than that are not more slots
+    expect(planSubmission({cpusPerTask: 512}, context())).toMatchObject({parallel: 256, cpusPerTask: 512})
+  })
+
   it('refuses bad values naming the flag or the field, with the fix', () => {
     const refused = (fn: () => unknown) => {
       try {

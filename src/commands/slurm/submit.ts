@@ -20,7 +20,7 @@ export default class SlurmSubmit extends WorkspaceCommand {
     }),
     parallel: numberFlag({integer: true, min: 1, max: 256})({
       char: 'p',
-      description: 'slots per worker (default: slurm.parallel, else cpus_per_task, else 1)',
+      description: 'slots per worker (default: slurm.parallel, else --cpus-per-task or cpus_per_task up to 256, else 1)',
     }),
     partition: Flags.string({description: 'sbatch --partition (default: slurm.partition)'}),
     time: Flags.string({description: 'time limit per task, HH:MM:SS (default: slurm.time, else the partition default)'}),

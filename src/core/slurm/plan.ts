@@ -36,6 +36,9 @@ export interface PlanContext {
   defaultRigor: string[]
 }
 
+/** what `rigor work --parallel` takes at most */
+export const MAX_WORKER_SLOTS = 256
+
 const flagError = (flag: string, problem: string, fix: string) => new InputError(problem, {field: flag, fix})
 
 /**
@@ -79,7 +82,10 @@ export function planSubmission(flags: SubmitFlags, ctx: PlanContext): JobPlan {
       fix: 'give a longer --time or a shorter --grace (the grace only has to cover putting the claims back: a minute or two)',
     })
   }
-  const parallel = flags.parallel ?? config?.parallel ?? config?.cpus_per_task ?? 1
+  // the slots fill the CPUs asked for, whether --cpus-per-task or slurm.cpus_per_task asked, up to what
+  // rigor work --parallel takes (a task of 512 CPUs would otherwise start a worker that refuses its flag)
+  const cpus = flags.cpusPerTask ?? config?.cpus_per_task
+  const parallel = flags.parallel ?? config?.parallel ?? (cpus === undefined ? 1 : Math.min(cpus, MAX_WORKER_SLOTS))
   const remoteProblem = remoteUrlProblem(ctx.remoteUrl)
   if (remoteProblem)
     throw new InputError(remoteProblem, {
