@@ -1,12 +1,14 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {expectOutput} from '../helpers/output-schema.js'
 import {json, rigor} from '../helpers/cli.js'
 import {pidsWithEnv, SLOW, waitFor} from '../helpers/processes.js'
-import {workspace, writeSpec} from './helpers.js'
+import {SH_OK} from '../fixtures/runners.js'
+import {manyNodes, workspace, writeSpec} from './helpers.js'
+import {ids} from './slurm-helpers.js'
 import {git} from './remote-helpers.js'
 
 /**
@@ -114,6 +116,41 @@ describe('rigor slurm submit --dry-run', () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toMatch(/rigor\.yaml.*slurm\.modules.*not a module name/)
     expect(slurmFiles(clone)).toEqual([])
+  })
+
+  it("status counts a task's nodes, not its commits: a claim commit of several nodes counts each", () => {
+    const {clone} = pushed('{}')
+    writeSpec(clone, manyNodes(3, SH_OK, 'p'))
+    expect(rigor(clone, ['seed', 'spec.yaml', '--remote', 'origin']).code).toBe(0)
+    // what a task does: one worker, claiming ahead (one commit claims all three)
+    const worked = rigor(clone, ['work', '--remote', 'origin', '--worker', 'slurm-5-0', '--prefetch', '3'])
+    expect(worked.code, worked.stderr).toBe(0)
+    expect(git(clone, 'log', '--format=%s', 'origin/main')).toContain('claim 3 nodes')
+    const output = join(clone, '.git/rigor/slurm/logs/%A_%a.out')
+    const record = {
+      job_id: '5',
+      submitted_at: new Date().toISOString(),
+      workers: 1,
+      parallel: 1,
+      remote: 'origin',
+      remote_url: 'x',
+      branch: 'main',
+      config_commit: 'c',
+      script: 's',
+      output,
+      sbatch: [],
+    }
+    mkdirSync(join(clone, '.git/rigor/slurm/logs'), {recursive: true})
+    writeFileSync(join(clone, '.git/rigor/slurm/5.json'), JSON.stringify(record))
+    // Slurm has forgotten the job: scontrol says so (a stand-in, so no cluster is needed)
+    const bin = join(root!, 'bin')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'scontrol'), '#!/bin/sh\necho "slurm_load_jobs error: Invalid job id specified" >&2\nexit 1\n', {mode: 0o755})
+    const status = rigor(clone, ['slurm', 'status', '5', '--json'], {PATH: `${bin}:${process.env.PATH}`})
+    expect(status.code, status.stderr).toBe(0)
+    expectOutput('slurm status', json(status))
+    const [task] = json(status).arrays[0].tasks
+    expect(task).toMatchObject({worker: 'slurm-5-0', state: 'unknown', claimed: 3, released: 0, nodes: ids(3, 'p')})
   })
 
   it('status with no array submitted says so; cancel has nothing to do (exit 3)', () => {

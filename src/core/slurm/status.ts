@@ -10,7 +10,7 @@ export interface TaskStatus extends Partial<Omit<SlurmTask, 'task'>> {
   worker: string
   /** Slurm's state; `unknown` once Slurm has forgotten the job */
   state: string
-  /** from the state branch's trailers: what this worker committed */
+  /** from the state branch's trailers: how many nodes this worker claimed and put back */
   claimed: number
   released: number
   /** the nodes this worker gave a verdict, oldest first */
@@ -85,14 +85,18 @@ function describeArray(
         task,
         worker,
         ...slurm,
-        claimed: entries.filter((e) => e.action === 'claim').length,
-        released: entries.filter((e) => e.action === 'release').reduce((n, e) => n + e.nodes.length, 0),
+        // nodes, not commits: a worker claiming ahead claims several nodes in one commit, as a stop releases several
+        claimed: nodesOf(entries, 'claim'),
+        released: nodesOf(entries, 'release'),
         nodes: entries.filter((e) => e.action === 'verdict' && e.nodes[0]).map((e) => e.nodes[0]!),
         running: runningBy.get(worker) ?? [],
       }
     }),
   }
 }
+
+const nodesOf = (entries: LogEntry[], action: string): number =>
+  entries.filter((e) => e.action === action).reduce((n, e) => n + e.nodes.length, 0)
 
 function groupByWorker(log: LogEntry[]): Map<string, LogEntry[]> {
   const groups = new Map<string, LogEntry[]>()
