@@ -1,5 +1,6 @@
-import {NothingToDoError} from '../errors.js'
-import type {SlurmCommands} from './cluster.js'
+import {CheckFailedError, NothingToDoError} from '../errors.js'
+import type {SlurmRecord} from '../schemas/index.js'
+import type {SlurmCommands, SlurmTask} from './cluster.js'
 import {readRecord, readRecords, writeRecord} from './records.js'
 
 export interface CancelledArray {
@@ -26,9 +27,26 @@ export async function cancelArrays(
   opts: {slurm: SlurmCommands; jobId?: string; kill: boolean; now?: Date},
 ): Promise<CancelledArray[]> {
   const records = opts.jobId ? [await readRecord(commonDir, opts.jobId)] : await readRecords(commonDir)
+  // one scontrol at a time: slurmctld serves the whole cluster
+  const arrays: Array<{record: SlurmRecord; tasks: SlurmTask[] | undefined}> = []
+  for (const record of records) arrays.push({record, tasks: await opts.slurm.tasks(record.job_id)})
+  // Slurm cannot signal a suspended task ("Job can not be altered now"): said before anything is cancelled
+  if (!opts.kill) {
+    for (const {record, tasks} of arrays) {
+      const suspended = (tasks ?? []).filter((t) => t.state === 'SUSPENDED').map((t) => t.task)
+      if (suspended.length === 0) continue
+      const one = suspended.length === 1
+      const which = one ? `task ${suspended[0]} is` : `tasks ${suspended.join(', ')} are`
+      throw new CheckFailedError(
+        `array ${record.job_id}: ${which} suspended, and Slurm cannot signal a suspended task, so it cannot be told to stop and put its claims back; nothing was cancelled`,
+        {
+          fix: `cancel again once Slurm has resumed ${one ? 'it' : 'them'}, or now with \`rigor slurm cancel ${record.job_id} --kill\` (${one ? 'its' : 'their'} claims come back through \`rigor supervise\` once the leases expire)`,
+        },
+      )
+    }
+  }
   const cancelled: CancelledArray[] = []
-  for (const record of records) {
-    const tasks = await opts.slurm.tasks(record.job_id)
+  for (const {record, tasks} of arrays) {
     const pending = (tasks ?? []).filter((t) => t.state === 'PENDING').map((t) => t.task)
     const running = (tasks ?? []).filter((t) => ACTIVE.test(t.state)).map((t) => t.task)
     if (pending.length === 0 && running.length === 0) continue
