@@ -153,6 +153,40 @@ describe('rigor slurm submit --dry-run', () => {
     expect(task).toMatchObject({worker: 'slurm-5-0', state: 'unknown', claimed: 3, released: 0, nodes: ids(3, 'p')})
   })
 
+  it("an array's id that Slurm now gives another job (ids wrap, a cluster is reinstalled) is never cancelled", () => {
+    const {clone} = pushed('{}')
+    const record = {
+      job_id: '5',
+      submitted_at: new Date().toISOString(),
+      workers: 1,
+      parallel: 1,
+      remote: 'origin',
+      remote_url: 'x',
+      branch: 'main',
+      config_commit: 'c',
+      script: 's',
+      output: 'o',
+      sbatch: [],
+    }
+    mkdirSync(join(clone, '.git/rigor/slurm'), {recursive: true})
+    writeFileSync(join(clone, '.git/rigor/slurm/5.json'), JSON.stringify(record))
+    // stand-ins: job 5 is now someone's training run; scancel notes that it was called
+    const bin = join(root!, 'bin')
+    mkdirSync(bin)
+    const line =
+      'JobId=5 ArrayJobId=5 ArrayTaskId=0 JobName=train-resnet JobState=RUNNING Reason=None ExitCode=0:0 StartTime=1796172832 BatchHost=vm'
+    writeFileSync(join(bin, 'scontrol'), `#!/bin/sh\necho '${line}'\n`, {mode: 0o755})
+    writeFileSync(join(bin, 'scancel'), `#!/bin/sh\necho "$@" >> '${join(root!, 'scancel.args')}'\n`, {mode: 0o755})
+    const env = {PATH: `${bin}:${process.env.PATH}`}
+    for (const args of [[], ['5'], ['5', '--kill']]) {
+      const cancel = rigor(clone, ['slurm', 'cancel', ...args], env)
+      expect(cancel.code, cancel.stderr).toBe(3)
+    }
+    expect(existsSync(join(root!, 'scancel.args'))).toBe(false)
+    const [array] = json(rigor(clone, ['slurm', 'status', '--json'], env)).arrays
+    expect(array).toMatchObject({job_id: '5', known_to_slurm: false, tasks: [{task: '0', state: 'unknown'}]})
+  })
+
   it('status with no array submitted says so; cancel has nothing to do (exit 3)', () => {
     const {clone} = pushed('{}')
     const status = rigor(clone, ['slurm', 'status', '--json'])

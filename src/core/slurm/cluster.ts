@@ -1,5 +1,6 @@
 import {execa} from 'execa'
 import {RigorError} from '../errors.js'
+import {JOB_NAME} from './script.js'
 
 /** One array task as Slurm reports it (scontrol show job). */
 export interface SlurmTask {
@@ -64,7 +65,11 @@ export class SlurmCommands {
     return id
   }
 
-  /** The tasks of an array job, or undefined when Slurm no longer knows it (ended longer ago than its MinJobAge). */
+  /**
+   * The tasks of an array rigor submitted, or undefined when Slurm no longer knows it (ended longer ago
+   * than its MinJobAge), or when the id now names a job that is not rigor's (ids wrap around, and start
+   * again on a reinstalled cluster): such a job is never reported, nor cancelled.
+   */
   async tasks(jobId: string): Promise<SlurmTask[] | undefined> {
     const result = await this.run('scontrol', ['show', 'job', '--oneliner', jobId])
     if (result.exitCode !== 0) {
@@ -73,11 +78,9 @@ export class SlurmCommands {
         fix: `run scontrol show job ${jobId} yourself to see why`,
       })
     }
-    return result.stdout
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .flatMap(parseTaskLine)
-      .sort((a, b) => Number(a.task) - Number(b.task))
+    const lines = result.stdout.split('\n').filter((line) => line.trim() !== '')
+    if (!lines.some((line) => field(line, 'JobName') === JOB_NAME)) return undefined
+    return lines.flatMap(parseTaskLine).sort((a, b) => Number(a.task) - Number(b.task))
   }
 
   /** Cancels the tasks that have not started. */

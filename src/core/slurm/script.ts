@@ -31,6 +31,9 @@ export interface JobPlan {
   configCommit: string
 }
 
+/** Every array's job name: how `status` and `cancel` tell rigor's job from another that got its id later. */
+export const JOB_NAME = 'rigor'
+
 /** The name each task clones the remote as: `rigor work --remote origin` in the job. */
 export const CLONE_REMOTE = 'origin'
 
@@ -41,7 +44,7 @@ export function shellWord(word: string): string {
 
 export function renderJobScript(plan: JobPlan): string {
   const directives = [
-    '--job-name=rigor',
+    `--job-name=${JOB_NAME}`,
     `--array=0-${plan.workers - 1}`,
     // B: the batch shell only, which exec made rigor: runners are stopped by rigor, not by Slurm
     `--signal=B:TERM@${plan.graceSeconds}`,
