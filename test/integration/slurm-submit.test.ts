@@ -103,6 +103,7 @@ describe('rigor slurm submit --dry-run', () => {
     expect(out.sbatch).toContain(`--output=${logs.replace(/%/g, '%%')}/%A_%a.out`)
 
     // sbatch drops a backslash and with it every %A and %a: each task's log would go nowhere
+    rmSync(root!, {recursive: true, force: true})
     const {clone: slashed} = pushed('{}', 'rigor back\\slash-')
     const refused = rigor(slashed, ['slurm', 'submit', '--dry-run'])
     expect(refused.code).toBe(2)
