@@ -15,7 +15,7 @@
  *   distinct variants or after 20·n draws (a small discrete space has fewer than n).
  *   Raising `n` keeps the earlier variants, so re-seeding only adds new ones.
  * - Names: `key-value` pairs joined by `-` in key order. Values go through
- *   `paramSegment` (`0.5` -> `0p5`, `-1` -> `m1`, `1e-300` -> `1em300`); keys are lowercased with other
+ *   `paramSegment` (`0.5` -> `0p5`, `-1` -> `m1`, `1e300` -> `1e300`, `1e-300` -> `1e-300`); keys are lowercased with other
  *   characters than [a-z0-9_] written `_` (`maxDepth` -> `maxdepth`, `max-depth` -> `max_depth`).
  * - Identical variants collapse; two different param sets that would get one name
  *   are an input error (a variant must never silently disappear).

@@ -14,12 +14,12 @@ export const idDepth = (id: string): number => id.split('/').length
 
 /**
  * A parameter value as an id segment: `0.5` -> `0p5`, `-1` -> `m1`, `Foo Bar` -> `foo-bar`.
- * A number's exponent keeps its sign: `1e+300` -> `1e300`, `1e-300` -> `1em300`, so two
- * different numbers never share a segment (punctuation alone would make both `1e-300`).
+ * A number's exponent keeps its sign: `1e+300` -> `1e300`, `1e-300` -> `1e-300` (as
+ * before, so existing sweeps keep their names), so two different numbers never share a
+ * segment (punctuation alone made 1e+300 `1e-300` too).
  */
 export function paramSegment(value: unknown): string {
-  if (typeof value === 'number')
-    return String(value).toLowerCase().replace(/^-/, 'm').replace('.', 'p').replace('e+', 'e').replace('e-', 'em')
+  if (typeof value === 'number') return String(value).toLowerCase().replace(/^-/, 'm').replace('.', 'p').replace('e+', 'e')
   const text = String(value).toLowerCase()
   return (
     text
