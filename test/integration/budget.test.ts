@@ -53,6 +53,26 @@ describe('the daily budget', () => {
   })
 })
 
+describe('what a runner says a run cost', () => {
+  it('is at most a billion dollars: 1e308 ends the run inconclusive naming the field, and no sum turns infinite', () => {
+    repo = workspace()
+    writeFileSync(join(repo.dir, 'rigor.yaml'), 'version: 1\nteams: [{name: default}]\nbudget: {daily_usd: 5.0}\n')
+    repo.git('commit', '-qam', 'budget')
+    const huge = ['sh', '-c', 'printf \'{"metrics":{"sharpe":1.0},"cost":{"usd":1e308}}\' > "$RIGOR_OUT/verdict.json"']
+    writeSpec(repo.dir, manyNodes(2, huge))
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    const shown = json(rigor(repo.dir, ['show', 'bulk/n0000', '--json']))
+    expect(shown.status).toBe('inconclusive')
+    expect(shown.reason).toMatch(/field "cost\.usd": must be at most 1000000000/)
+    const costs = rigor(repo.dir, ['metrics'])
+      .stdout.split('\n')
+      .filter((l) => l.startsWith('rigor_run_cost_usd_total') || l.startsWith('rigor_budget_'))
+    expect(costs.length).toBeGreaterThan(0)
+    for (const line of costs) expect(Number.isFinite(Number(line.split(' ').pop())), line).toBe(true)
+  })
+})
+
 describe('the budget covers every paid call', () => {
   it('design asks the budget before each agent attempt and stops with budget_exhausted, recording what was spent', () => {
     repo = workspace()
