@@ -109,7 +109,7 @@ export class StateStore {
         updates.push([id, undefined])
         continue
       }
-      const cached = atPath(this.docs.get(entry.node)!, 'node', id, nodeFilePath(id))
+      const cached = atPath(this.docs.get(entry.node)!, 'node', id)
       updates.push([
         id,
         {
@@ -167,7 +167,7 @@ export class StateStore {
     if (!record.verdictOid) return undefined
     const oid = record.verdictOid
     if (!this.docs.has(oid)) await this.parseBlobs([{oid, file: verdictFilePath(record.id), kind: 'verdict', id: record.id}])
-    const cached = atPath(this.docs.get(oid)!, 'verdict', record.id, verdictFilePath(record.id))
+    const cached = atPath(this.docs.get(oid)!, 'verdict', record.id)
     if (!cached.ok) throw problemError(cached.problem)
     return cached.doc as VerdictFile
   }
@@ -181,7 +181,7 @@ export class StateStore {
         .map((r) => ({oid: r.verdictOid!, file: verdictFilePath(r.id), kind: 'verdict' as const, id: r.id})),
     )
     return records.flatMap((r) => {
-      const cached = atPath(this.docs.get(r.verdictOid!)!, 'verdict', r.id, verdictFilePath(r.id))
+      const cached = atPath(this.docs.get(r.verdictOid!)!, 'verdict', r.id)
       return cached.ok ? [] : [{id: r.id, problem: cached.problem}]
     })
   }
@@ -193,7 +193,7 @@ export class StateStore {
       return undefined
     } catch (err) {
       const cached = record.verdictOid ? this.docs.get(record.verdictOid) : undefined
-      const here = cached && atPath(cached, 'verdict', record.id, verdictFilePath(record.id))
+      const here = cached && atPath(cached, 'verdict', record.id)
       if (here && !here.ok) return here.problem
       throw err
     }
@@ -332,11 +332,14 @@ function parseStateBlob(
 }
 
 /**
- * What a cached document is as the file `file` of node `id`: a document that names
+ * What a cached document is as node `id`'s file of `kind`: a document that names
  * another node (a copy of its file) is a problem of this path, and a problem found
  * under another path of the same bytes is told with this path.
  */
-function atPath(cached: CachedDoc, kind: 'node' | 'verdict', id: string, file: string): CachedDoc {
+function atPath(cached: CachedDoc, kind: 'node' | 'verdict', id: string): CachedDoc {
+  // the common case, a document that names its own node, builds no path: a snapshot of 10,000 nodes asks 10,000 times
+  if (cached.ok && (kind === 'node' ? (cached.doc as NodeFile).id : (cached.doc as VerdictFile).node) === id) return cached
+  const file = kind === 'node' ? nodeFilePath(id) : verdictFilePath(id)
   if (!cached.ok) {
     const problem = cached.problem
     if (problem.file === file) return cached
@@ -347,7 +350,6 @@ function atPath(cached: CachedDoc, kind: 'node' | 'verdict', id: string, file: s
     }
   }
   const declared = kind === 'node' ? (cached.doc as NodeFile).id : (cached.doc as VerdictFile).node
-  if (declared === id) return cached
   const err = new InputError(`says "${declared}" but lives at the path of node "${id}"`, {
     file,
     field: kind === 'node' ? 'id' : 'node',
