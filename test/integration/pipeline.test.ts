@@ -14,6 +14,13 @@ afterEach(() => repo?.cleanup())
 const ok = (args: string[]) => runOk(repo.dir, args)
 const committed = (path: string) => committedAt(repo.dir, path)
 
+/** big/train's runner: a 20,000-byte out/weights.bin, over the 4 KB file_size the tests set, and an accepted verdict */
+const BIG_TRAIN = [
+  process.execPath,
+  '-e',
+  "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
+]
+
 describe('stage inputs', () => {
   it('the template pipeline: train -> backtest -> assess, each stage reading its upstream from git, with the sha256 recorded', () => {
     repo = pipelineWorkspace()
@@ -158,14 +165,9 @@ describe('stage inputs', () => {
     config.runner = {limits: {file_size: '4KB'}}
     writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
     repo.git('commit', '-qam', 'small files only, no artifact store')
-    const big = [
-      process.execPath,
-      '-e',
-      "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
-    ]
     writeSpec(repo.dir, {
       nodes: [
-        {id: 'big/train', team: 'train', run: {command: big}},
+        {id: 'big/train', team: 'train', run: {command: BIG_TRAIN}},
         {id: 'big/use', team: 'backtest', run: {command: ['true']}, inputs: [{from: '../train', files: ['*.bin'], as: 'weights'}]},
       ],
     })
@@ -201,14 +203,9 @@ function storeWorkspace(store: {put: string; get: string; message: string}, use:
   config.runner = {limits: {file_size: '4KB'}}
   writeFileSync(join(repo.dir, 'rigor.yaml'), stringify(config))
   repo.git('commit', '-qam', store.message)
-  const big = [
-    process.execPath,
-    '-e',
-    "const fs=require('fs');fs.writeFileSync(process.env.RIGOR_OUT+'/weights.bin',Buffer.alloc(20000,7));fs.writeFileSync(process.env.RIGOR_OUT+'/verdict.json','{\"metrics\":{\"train_rows\":300}}')",
-  ]
   writeSpec(repo.dir, {
     nodes: [
-      {id: 'big/train', team: 'train', run: {command: big}},
+      {id: 'big/train', team: 'train', run: {command: BIG_TRAIN}},
       {id: 'big/use', team: 'backtest', run: {command: use}, inputs: [{from: '../train', files: ['*.bin'], as: 'weights'}]},
     ],
   })

@@ -37,6 +37,25 @@ function pushed(slurm: string, prefix = 'rigor-slurm-submit-'): {clone: string; 
   return {clone, bare}
 }
 
+/** The record `rigor slurm submit` keeps of array 5 (one worker), as if it had been submitted from `clone`. */
+function recordArray(clone: string, output: string): void {
+  const record = {
+    job_id: '5',
+    submitted_at: new Date().toISOString(),
+    workers: 1,
+    parallel: 1,
+    remote: 'origin',
+    remote_url: 'x',
+    branch: 'main',
+    config_commit: 'c',
+    script: 's',
+    output,
+    sbatch: [],
+  }
+  mkdirSync(join(clone, '.git/rigor/slurm/logs'), {recursive: true})
+  writeFileSync(join(clone, '.git/rigor/slurm/5.json'), JSON.stringify(record))
+}
+
 const slurmFiles = (clone: string) => {
   const dir = join(clone, '.git/rigor/slurm')
   return existsSync(dir) ? readdirSync(dir).filter((f) => f !== 'logs') : []
@@ -127,22 +146,7 @@ describe('rigor slurm submit --dry-run', () => {
     const worked = rigor(clone, ['work', '--remote', 'origin', '--worker', 'slurm-5-0', '--prefetch', '3'])
     expect(worked.code, worked.stderr).toBe(0)
     expect(git(clone, 'log', '--format=%s', 'origin/main')).toContain('claim 3 nodes')
-    const output = join(clone, '.git/rigor/slurm/logs/%A_%a.out')
-    const record = {
-      job_id: '5',
-      submitted_at: new Date().toISOString(),
-      workers: 1,
-      parallel: 1,
-      remote: 'origin',
-      remote_url: 'x',
-      branch: 'main',
-      config_commit: 'c',
-      script: 's',
-      output,
-      sbatch: [],
-    }
-    mkdirSync(join(clone, '.git/rigor/slurm/logs'), {recursive: true})
-    writeFileSync(join(clone, '.git/rigor/slurm/5.json'), JSON.stringify(record))
+    recordArray(clone, join(clone, '.git/rigor/slurm/logs/%A_%a.out'))
     // Slurm has forgotten the job: scontrol says so (a stand-in, so no cluster is needed)
     const bin = join(root!, 'bin')
     mkdirSync(bin)
@@ -156,21 +160,7 @@ describe('rigor slurm submit --dry-run', () => {
 
   it("an array's id that Slurm now gives another job (ids wrap, a cluster is reinstalled) is never cancelled", () => {
     const {clone} = pushed('{}')
-    const record = {
-      job_id: '5',
-      submitted_at: new Date().toISOString(),
-      workers: 1,
-      parallel: 1,
-      remote: 'origin',
-      remote_url: 'x',
-      branch: 'main',
-      config_commit: 'c',
-      script: 's',
-      output: 'o',
-      sbatch: [],
-    }
-    mkdirSync(join(clone, '.git/rigor/slurm'), {recursive: true})
-    writeFileSync(join(clone, '.git/rigor/slurm/5.json'), JSON.stringify(record))
+    recordArray(clone, 'o')
     // stand-ins: job 5 is now someone's training run; scancel notes that it was called
     const bin = join(root!, 'bin')
     mkdirSync(bin)
