@@ -10,8 +10,9 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 60_000,
     // integration tests spawn many git and node processes and often wait on them (leases, signals, Slurm, a runner's
-    // sleep): on 2 cores, 3 files at once keep both busy where 2 left a quarter of the CPU idle (vitest 605 s -> 517 s)
-    maxWorkers: 3,
+    // sleep): on 2 cores, 3 files at once kept both busy where 2 left a quarter of the CPU idle (vitest 605 s -> 517 s);
+    // at 171 files, 4 took 24 s off 3's 9 min 58 s for the same CPU (docs/benchmarks.md, twenty-second pass)
+    maxWorkers: 4,
     // a worker process runs file after file instead of one process per file: the files share no module state (no module
     // globals in src/, tests restore the environment they change), and a fresh process with vitest's runtime and the
     // file's imports cost 0.5-1 s of CPU per file, 10% of the suite's CPU (docs/benchmarks.md, fifteenth pass)
