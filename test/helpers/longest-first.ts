@@ -14,6 +14,8 @@ export const LONGEST_FIRST = [
   'audit',
   'pipeline-parallel',
   'slurm-cancel',
+  'slurm-requeue',
+  'unreadable-state',
   'json-output',
   'github',
   'holdout',
