@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest'
-import {editDistance, suggestCommands} from '../../../src/cli/did-you-mean.js'
+import {suggestCommands} from '../../../src/cli/did-you-mean.js'
+import {editDistance} from '../../../src/core/validation.js'
 
 const KNOWN = [
   'status',
