@@ -4,7 +4,7 @@ import {numberFlag} from '../cli/flags.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {readActivityLog, type LogEntry} from '../core/views/log.js'
 import {RIGOR_ACTIONS} from '../core/state/commit-message.js'
-import {closestNames} from '../core/validation.js'
+import {unknownNodeHint} from '../core/validation.js'
 
 export default class Log extends WorkspaceCommand {
   static override summary = 'The activity log, read from the Rigor-* trailers of the state commits (--json: JSON lines).'
@@ -27,13 +27,10 @@ export default class Log extends WorkspaceCommand {
       })
       // nothing about a node the branch never had: a mistyped id, most likely
       const snap = flags.node && entries.length === 0 ? await ws.currentSnapshot() : undefined
-      const unknown = snap && !snap.nodes.has(flags.node!) ? closestNames(flags.node!, snap.nodes.keys(), 3) : undefined
+      const unknown = snap && !snap.nodes.has(flags.node!) ? unknownNodeHint(flags.node!, snap.nodes.keys()) : undefined
       return {entries, unknown}
     })
-    if (unknown)
-      this.warn(
-        `no node ${flags.node} on the branch; ${unknown.length ? `did you mean ${unknown.join(' or ')}?` : 'check the id with `rigor status` or `rigor graph`'}`,
-      )
+    if (unknown) this.warn(`no node ${flags.node} on the branch; ${unknown}`)
     if (this.jsonEnabled()) {
       // JSON lines: one object per commit, so `rigor log --json | jq` streams
       process.stdout.write(entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''))

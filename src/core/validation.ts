@@ -772,6 +772,12 @@ export function editDistance(a: string, b: string): number {
  * `max_generations`): a third of the word may be wrong (at least one letter, at most
  * three), or it may be the start of the name. Closest first.
  */
+/** What to say of a node id no node has: the closest ids, or where to look them up. `rigor show`, `run`, `graph --root` and `log --node` say it alike. */
+export function unknownNodeHint(id: string, known: Iterable<string>): string {
+  const close = closestNames(id, known, 3)
+  return close.length ? `did you mean ${close.join(' or ')}?` : 'check the id with `rigor status` or `rigor graph`'
+}
+
 export function closestNames(typed: string, known: Iterable<string>, max = 2): string[] {
   const target = typed.toLowerCase()
   if (!target) return []

@@ -7,7 +7,7 @@ import {diffTrees, listTreeBlobs, treeEntryAt} from '../git/tree-walk.js'
 import {classifyStatePath, EXPERIMENTS_DIR, nodeFilePath, STATE_PATHSPECS, verdictFilePath} from './layout.js'
 import type {NodeFile, VerdictFile} from '../schemas/index.js'
 import {LayeredMap} from './layered-map.js'
-import {closestNames} from '../validation.js'
+import {unknownNodeHint} from '../validation.js'
 
 /** A problem that makes a state file unusable: corrupt checksum or invalid content. */
 export type FileProblem =
@@ -361,12 +361,7 @@ function atPath(cached: CachedDoc, kind: 'node' | 'verdict', id: string): Cached
 /** Node `id`'s record in a snapshot, its file readable; else the error that names the fix. The one check every command that takes an id makes. */
 export function readableNode(snap: Snapshot, id: string): NodeRecord & {node: NodeFile} {
   const record = snap.nodes.get(id)
-  if (!record) {
-    const close = closestNames(id, snap.nodes.keys(), 3)
-    throw new InputError(`no node ${id}`, {
-      fix: close.length ? `did you mean ${close.join(' or ')}?` : 'check the id with `rigor status` or `rigor graph`',
-    })
-  }
+  if (!record) throw new InputError(`no node ${id}`, {fix: unknownNodeHint(id, snap.nodes.keys())})
   if (record.problem) throw problemError(record.problem)
   return record as NodeRecord & {node: NodeFile}
 }

@@ -20,7 +20,7 @@
  */
 import {InputError} from '../errors.js'
 import {parentId} from '../state/ids.js'
-import {closestNames} from '../validation.js'
+import {unknownNodeHint} from '../validation.js'
 
 export interface GraphNode {
   id: string
@@ -112,13 +112,8 @@ export function graphParts(nodes: GraphNode[], opts: Omit<GraphOptions, 'format'
       })
   }
   if (opts.root !== undefined) {
-    if (!byId.has(opts.root)) {
-      const close = closestNames(opts.root, byId.keys(), 3)
-      throw new InputError(`no node "${opts.root}" in the DAG`, {
-        field: '--root',
-        fix: close.length ? `did you mean ${close.join(' or ')}?` : 'pass the id of an existing node (see rigor status)',
-      })
-    }
+    if (!byId.has(opts.root))
+      throw new InputError(`no node "${opts.root}" in the DAG`, {field: '--root', fix: unknownNodeHint(opts.root, byId.keys())})
     const kept = reachableFrom(opts.root, edges)
     shown = shown.filter((node) => kept.has(node.id))
     edges = edges.filter((edge) => kept.has(edge.from) && kept.has(edge.to))
