@@ -288,15 +288,7 @@ async function commitVerdict(ws: Workspace, claimed: NodeFile, opts: ExecuteOpti
     } catch (err) {
       if (!(err instanceof RemoteUnreachableError) || !opts.onRemoteUnreachable || opts.signal?.aborted) throw err
       opts.onRemoteUnreachable(err.message)
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer)
-          opts.signal?.removeEventListener('abort', done)
-          resolve()
-        }
-        const timer = setTimeout(done, delayMs)
-        opts.signal?.addEventListener('abort', done, {once: true})
-      })
+      await pause(delayMs, opts.signal)
     }
   }
 }
@@ -406,17 +398,22 @@ const diedOfStopSignal = (outcome: {signal: string | null; exitCode: number | nu
 /** How long rigor waits for its own stop after a runner died of one: signals of one group arrive together. */
 const STOP_FOLLOWS_MS = 2000
 
-/** Resolves when `signal` aborts, or after `ms` when it does not. */
+/** Resolves when `signal` aborts, or after `ms` when it does not (at once when there is none or it has). */
 function stopFollowing(signal: AbortSignal | undefined, ms: number): Promise<void> {
-  if (!signal || signal.aborted) return Promise.resolve()
+  return signal && !signal.aborted ? pause(ms, signal) : Promise.resolve()
+}
+
+/** Resolves after `ms`, or sooner when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return Promise.resolve()
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer)
-      signal.removeEventListener('abort', done)
+      signal?.removeEventListener('abort', done)
       resolve()
     }
     const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, {once: true})
+    signal?.addEventListener('abort', done, {once: true})
   })
 }
 
