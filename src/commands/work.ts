@@ -13,6 +13,7 @@ import {followState} from '../core/flows/follow.js'
 /** how often a follower looks without a sign of change (--poll) */
 const DEFAULT_POLL_MS = 30_000
 import {ATTR, type Telemetry} from '../core/telemetry/telemetry.js'
+import {MAX_WORKER_SLOTS} from '../core/validation.js'
 
 export default class Work extends WorkspaceCommand {
   static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable (with --follow: until stopped).'
@@ -29,7 +30,7 @@ export default class Work extends WorkspaceCommand {
   ]
   static override flags = {
     team: Flags.string({description: 'work only on this team'}),
-    parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots running at once', default: 1}),
+    parallel: numberFlag({integer: true, min: 1, max: MAX_WORKER_SLOTS})({char: 'p', description: 'slots running at once', default: 1}),
     'max-nodes': numberFlag({integer: true, min: 1})({description: 'stop after claiming this many nodes'}),
     worker: Flags.string({description: 'worker name (default: $RIGOR_WORKER or host-pid)'}),
     follow: Flags.boolean({description: 'keep waiting for work when nothing is claimable, until stopped'}),

@@ -550,6 +550,9 @@ export function parseStopTime(value: string): Parsed<Date> {
 // ---------------------------------------------------------------------------
 // durations and sizes
 
+/** The most slots one worker runs at once (`work`/`cycle --parallel`, `slurm.parallel`, `slurm submit --parallel`). */
+export const MAX_WORKER_SLOTS = 256
+
 /** setTimeout holds at most 2^31-1 ms (24.8 days); a longer timer fires at once. */
 export const MAX_DURATION_MS = 2 ** 31 - 1
 

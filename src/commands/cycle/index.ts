@@ -9,6 +9,7 @@ import {withWorkspace} from '../../cli/workspace.js'
 import {cycleExitCode, runCycle, type CycleResult} from '../../core/flows/cycle.js'
 import {CYCLE_STEPS} from '../../core/schemas/index.js'
 import type {Telemetry} from '../../core/telemetry/telemetry.js'
+import {MAX_WORKER_SLOTS} from '../../core/validation.js'
 
 export default class Cycle extends WorkspaceCommand {
   static override summary =
@@ -22,7 +23,7 @@ export default class Cycle extends WorkspaceCommand {
     '<%= config.bin %> cycle cancel',
   ]
   static override flags = {
-    parallel: numberFlag({integer: true, min: 1, max: 256})({char: 'p', description: 'slots running at once', default: 2}),
+    parallel: numberFlag({integer: true, min: 1, max: MAX_WORKER_SLOTS})({char: 'p', description: 'slots running at once', default: 2}),
     'design-count': numberFlag({integer: true, min: 1})({description: 'nodes the design step asks for', default: 5}),
     keep: numberFlag({integer: true, min: 1})({description: 'nodes the ranking keeps (and the audit looks at)', default: 5}),
     skip: Flags.option({options: CYCLE_STEPS, multiple: true})({description: 'skip this step this time (repeatable)'}),

@@ -6,6 +6,7 @@ import {installSchedule, type InstallResult} from '../../core/schedule/install.j
 import {DEFAULT_AT, formatClock, scheduledJob} from '../../core/schedule/job.js'
 import {schedulePrograms} from '../../core/schedule/programs.js'
 import {unitName} from '../../core/schedule/systemd.js'
+import {MAX_WORKER_SLOTS} from '../../core/validation.js'
 
 export default class ScheduleInstall extends WorkspaceCommand {
   static override summary = 'Run `rigor cycle` in this workspace every day: a systemd user timer, or a crontab line.'
@@ -23,7 +24,7 @@ export default class ScheduleInstall extends WorkspaceCommand {
     systemd: Flags.boolean({description: 'install a systemd user service and timer', exactlyOne: ['systemd', 'cron']}),
     cron: Flags.boolean({description: 'install a crontab line', exactlyOne: ['systemd', 'cron']}),
     at: clockTimeFlag()({description: `the time of day, local time (default ${formatClock(DEFAULT_AT)})`}),
-    parallel: numberFlag({integer: true, min: 1, max: 256})({
+    parallel: numberFlag({integer: true, min: 1, max: MAX_WORKER_SLOTS})({
       char: 'p',
       description: 'slots the cycle runs at once (rigor cycle --parallel)',
     }),

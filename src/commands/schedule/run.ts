@@ -4,6 +4,7 @@ import {withSignalsPassedOn} from '../../cli/signals.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {runScheduledCycle} from '../../core/schedule/runs.js'
 import type {ScheduledRun} from '../../core/schemas/index.js'
+import {MAX_WORKER_SLOTS} from '../../core/validation.js'
 
 export default class ScheduleRun extends WorkspaceCommand {
   static override summary =
@@ -12,7 +13,7 @@ export default class ScheduleRun extends WorkspaceCommand {
     "What the systemd service and the crontab line of `rigor schedule install` run. Exits with the cycle's exit code. SIGINT and SIGTERM are passed on to the cycle, which stops cleanly (its claims put back)."
   static override examples = ['<%= config.bin %> schedule run', '<%= config.bin %> schedule run --parallel 4']
   static override flags = {
-    parallel: numberFlag({integer: true, min: 1, max: 256})({
+    parallel: numberFlag({integer: true, min: 1, max: MAX_WORKER_SLOTS})({
       char: 'p',
       description: 'slots the cycle runs at once (rigor cycle --parallel)',
     }),

@@ -4,6 +4,7 @@ import {numberFlag} from '../../cli/flags.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {SlurmCommands} from '../../core/slurm/cluster.js'
 import {submitArray, type SubmitResult} from '../../core/slurm/submit.js'
+import {MAX_WORKER_SLOTS} from '../../core/validation.js'
 
 export default class SlurmSubmit extends WorkspaceCommand {
   static override summary = 'Submit a Slurm job array: each task clones the remote and runs one rigor worker.'
@@ -18,9 +19,9 @@ export default class SlurmSubmit extends WorkspaceCommand {
       char: 'n',
       description: 'array tasks, one worker each (default: slurm.workers, else 1)',
     }),
-    parallel: numberFlag({integer: true, min: 1, max: 256})({
+    parallel: numberFlag({integer: true, min: 1, max: MAX_WORKER_SLOTS})({
       char: 'p',
-      description: 'slots per worker (default: slurm.parallel, else --cpus-per-task or cpus_per_task up to 256, else 1)',
+      description: `slots per worker (default: slurm.parallel, else --cpus-per-task or cpus_per_task up to ${MAX_WORKER_SLOTS}, else 1)`,
     }),
     partition: Flags.string({description: 'sbatch --partition (default: slurm.partition)'}),
     time: Flags.string({description: 'time limit per task, HH:MM:SS (default: slurm.time, else the partition default)'}),

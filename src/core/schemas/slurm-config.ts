@@ -1,5 +1,6 @@
 import * as z from 'zod'
 import {
+  MAX_WORKER_SLOTS,
   moduleNameProblem,
   parseSlurmTime,
   sbatchOptionProblem,
@@ -42,7 +43,7 @@ export const SlurmConfig = z.strictObject({
   /** array tasks (workers) per submission, unless --workers says otherwise */
   workers: z.number().int().min(1).max(10_000).optional(),
   /** slots per worker (rigor work --parallel); default: cpus_per_task, else 1 */
-  parallel: z.number().int().min(1).max(256).optional(),
+  parallel: z.number().int().min(1).max(MAX_WORKER_SLOTS).optional(),
   /** how long before the time limit a worker stops and puts its claims back */
   grace: Duration.optional(),
   /** written as `module load <name>` lines, before `setup` */

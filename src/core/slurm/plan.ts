@@ -3,6 +3,7 @@ import {InputError} from '../errors.js'
 import {DEFAULT_SLURM_GRACE_MS, type SlurmConfig} from '../schemas/index.js'
 import {CONFIG_FILE} from '../state/layout.js'
 import {
+  MAX_WORKER_SLOTS,
   moduleNameProblem,
   parseDuration,
   parseSlurmTime,
@@ -35,9 +36,6 @@ export interface PlanContext {
   /** argv that starts this rigor (node and bin/run.js), unless slurm.rigor says otherwise */
   defaultRigor: string[]
 }
-
-/** what `rigor work --parallel` takes at most */
-export const MAX_WORKER_SLOTS = 256
 
 const flagError = (flag: string, problem: string, fix: string) => new InputError(problem, {field: flag, fix})
 
