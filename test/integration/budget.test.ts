@@ -126,6 +126,31 @@ describe('the budget covers every paid call', () => {
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
   })
 
+  it('an attempt that reports no readable cost counts what the budget held for it: no line, not JSON, or $1e308', () => {
+    const env = agentWorkspace()
+    writeFileSync(join(repo.dir, 'rigor.yaml'), readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8').replace('0.6}', '0.3}'))
+    repo.git('commit', '-qam', 'a $1 budget, $0.30 held per agent attempt')
+    const design = (line: string) => rigor(repo.dir, ['design', '--count', '1', '--json'], {...env, FAKE_AGENT_COST_LINE: line})
+    const outcomes = ['none', '{"usd": 1e308}', 'lots'].map(design)
+    for (const o of outcomes) expect(o.code, o.stderr).toBe(0)
+    for (const o of outcomes) expect(json(o).cost_usd).toBeCloseTo(0.3, 9)
+    const records = repo
+      .git('ls-tree', '-r', '--name-only', 'main', 'reports/agent-calls')
+      .split('\n')
+      .map((f) => parse(repo.git('show', `main:${f}`)))
+    expect(records.map((r) => r.cost_unread).sort()).toEqual([
+      ['attempt 1: RIGOR_COST line is not JSON: counted as the $0.3000 the budget held'],
+      ['attempt 1: RIGOR_COST usd: must be at most 1000000000 (dollars): counted as the $0.3000 the budget held'],
+      ['attempt 1: no RIGOR_COST line on stderr: counted as the $0.3000 the budget held'],
+    ])
+    // $0.90 counted and $0.30 held for the next attempt would pass $1.00: the agent is not asked again
+    const fourth = design('none')
+    expect(fourth.code, fourth.stderr).toBe(3)
+    expect(json(fourth).error.message).toMatch(/budget_exhausted: spent \$0\.90/)
+    expect(Number(readFileSync(env.FAKE_AGENT_COUNTER, 'utf8'))).toBe(3)
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+  })
+
   it('a reservation left by a process that died holds until it expires, then counts nothing and is removed', () => {
     const env = agentWorkspace()
     const reservation = (expires: string) =>

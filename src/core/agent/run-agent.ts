@@ -1,30 +1,51 @@
 import {basename} from 'node:path'
-import type * as z from 'zod'
 import {runConfiguredCommand} from '../configured-command.js'
 import {CheckFailedError, NothingToDoError} from '../errors.js'
-import {Cost} from '../schemas/index.js'
+import {type Cost, ReportedCost} from '../schemas/index.js'
 import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
 
 /** An agent reports what a call cost on a stderr line: `RIGOR_COST {"usd": 0.01, "tokens_in": 900, "tokens_out": 300}`. */
-const COST_LINE = /^RIGOR_COST (\{.*\})\s*$/m
+const COST_LINE = /^RIGOR_COST (.*)$/m
 
-/** The cost line's JSON, or undefined when there is none or it is not JSON (a cost nobody can read is not counted). */
-function costReported(stderr: string): unknown {
+/**
+ * What one attempt counts against the budget: the cost its RIGOR_COST line
+ * reports, or, when it reported none rigor can read (no line, not JSON, a
+ * negative or absurd figure), `heldUsd`, what the budget held for the attempt
+ * before it ran. An agent that says nothing of its price is counted at the most
+ * it was allowed to cost, never at zero: the day's budget must hold for agents
+ * that do not know the protocol (`claude --print` prints no such line).
+ */
+export function attemptCost(stderr: string, heldUsd: number): {cost: Cost; unread?: string} {
+  const held = {usd: heldUsd, tokens_in: 0, tokens_out: 0}
   const line = COST_LINE.exec(stderr)
-  if (!line) return undefined
+  if (!line) return {cost: held, unread: `no RIGOR_COST line on stderr: counted as the $${heldUsd.toFixed(4)} the budget held`}
+  let reported: unknown
   try {
-    return JSON.parse(line[1]!)
+    reported = JSON.parse(line[1]!)
   } catch {
-    return undefined
+    return {cost: held, unread: `RIGOR_COST line is not JSON: counted as the $${heldUsd.toFixed(4)} the budget held`}
   }
+  const parsed = ReportedCost.safeParse(reported)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    const field = issue.path.length > 0 ? issue.path.join('.') : 'the line'
+    return {cost: held, unread: `RIGOR_COST ${field}: ${issue.message}: counted as the $${heldUsd.toFixed(4)} the budget held`}
+  }
+  return {cost: {usd: parsed.data.usd, tokens_in: parsed.data.tokens_in ?? 0, tokens_out: parsed.data.tokens_out ?? 0}}
 }
 
-export interface AgentAnswer {
-  text: string
+/** What a call has spent so far: every attempt's cost added up, and why an attempt's cost could not be read. */
+export interface CallSpend {
   attempts: number
   /** why each failed attempt failed, in order */
   failures: string[]
-  cost: z.infer<typeof Cost>
+  cost: Cost
+  /** one line per attempt whose RIGOR_COST rigor could not read (counted at what the budget held for it) */
+  costUnread: string[]
+}
+
+export interface AgentAnswer extends CallSpend {
+  text: string
 }
 
 export interface AgentCall {
@@ -41,6 +62,8 @@ export interface AgentCall {
    * NothingToDoError, e.g. budget_exhausted) to stop before paying for another one.
    */
   beforeAttempt?: (spentSoFarUsd: number) => Promise<void>
+  /** what the budget holds for one attempt: what an attempt counts when the agent reports no readable cost (default 0) */
+  heldPerAttemptUsd?: number
   /** aborted: the agent is stopped and the call ends with an AgentCancelledError (a cancelled cycle) */
   signal?: AbortSignal
 }
@@ -55,14 +78,13 @@ export const DEFAULT_AGENT_TIMEOUT_MS = 300_000
  */
 export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
   const attempts = call.attempts ?? 3
-  const failures: string[] = []
-  const cost = {usd: 0, tokens_in: 0, tokens_out: 0}
+  const spend: CallSpend = {attempts: 0, failures: [], cost: {usd: 0, tokens_in: 0, tokens_out: 0}, costUnread: []}
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    if (call.signal?.aborted) throw new AgentCancelledError(attempt - 1, failures, cost)
+    if (call.signal?.aborted) throw new AgentCancelledError(spend)
     try {
-      await call.beforeAttempt?.(cost.usd)
+      await call.beforeAttempt?.(spend.cost.usd)
     } catch (err) {
-      if (err instanceof NothingToDoError) throw new AgentStoppedError(err, attempt - 1, failures, cost)
+      if (err instanceof NothingToDoError) throw new AgentStoppedError(err, spend)
       throw err
     }
     // what the agent starts (a tool server, a subagent) is stopped with it (configured-command.ts)
@@ -73,16 +95,16 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
       timeoutMs: call.timeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS,
       signal: call.signal,
     })
-    const reported = costReported(result.stderr)
-    if (reported) {
-      const parsed = Cost.safeParse(reported)
-      if (parsed.success) {
-        cost.usd += parsed.data.usd
-        cost.tokens_in += parsed.data.tokens_in ?? 0
-        cost.tokens_out += parsed.data.tokens_out ?? 0
-      }
+    spend.attempts = attempt
+    // an attempt that never started paid nothing
+    if (!result.spawnError) {
+      const counted = attemptCost(result.stderr, call.heldPerAttemptUsd ?? 0)
+      spend.cost.usd += counted.cost.usd
+      spend.cost.tokens_in! += counted.cost.tokens_in ?? 0
+      spend.cost.tokens_out! += counted.cost.tokens_out ?? 0
+      if (counted.unread) spend.costUnread.push(`attempt ${attempt}: ${counted.unread}`)
     }
-    if (result.canceled) throw new AgentCancelledError(attempt, failures, cost)
+    if (result.canceled) throw new AgentCancelledError(spend)
     const text = result.stdout.trim()
     const why = result.spawnError
       ? `could not start: ${result.spawnError}`
@@ -95,14 +117,14 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
             : text === ''
               ? 'gave an empty answer'
               : undefined
-    if (!why) return {text, attempts: attempt, failures, cost}
-    failures.push(why)
+    if (!why) return {text, ...spend}
+    spend.failures.push(why)
     if (attempt < attempts) {
       call.onRetry?.(attempt, why)
       await new Promise((r) => setTimeout(r, (call.backoffMs ?? 200) * 2 ** (attempt - 1)))
     }
   }
-  throw new AgentFailedError(call.command, attempts, failures, cost)
+  throw new AgentFailedError(call.command, spend)
 }
 
 /** What a call stopped by SIGINT or SIGTERM leaves: its cost is recorded (reports/agent-calls/), its answer is not used. */
@@ -112,11 +134,9 @@ export const STOPPED_AGENT = 'the agent and what it started were stopped; nothin
 export class AgentFailedError extends CheckFailedError {
   constructor(
     command: string[],
-    readonly attempts: number,
-    readonly failures: string[],
-    readonly cost: z.infer<typeof Cost>,
+    readonly spend: CallSpend,
   ) {
-    super(`the agent ${command.join(' ')} failed ${attempts} times: ${failures.join('; ')}`, {
+    super(`the agent ${command.join(' ')} failed ${spend.attempts} times: ${spend.failures.join('; ')}`, {
       fix: 'check agent.command in rigor.yaml (it reads the prompt on stdin and answers on stdout)',
     })
   }
@@ -124,9 +144,11 @@ export class AgentFailedError extends CheckFailedError {
 
 /** What a finished call is recorded with (reports/agent-calls/): its cost, attempts, why they failed, and how long it took. */
 export interface AgentCallOutcome {
-  cost: z.infer<typeof Cost>
+  cost: Cost
   attempts: number
   failures: string[]
+  /** attempts whose cost could not be read, each counted at what the budget held for it */
+  cost_unread: string[]
   duration_s: number
 }
 
@@ -142,7 +164,7 @@ export function askAgentRecorded(
   const attributes = {[ATTR.agentKind]: trace.kind, [ATTR.agent]: basename(call.command[0] ?? '')}
   return (trace.telemetry ?? noTelemetry).span(`agent call ${trace.kind}`, attributes, async (span) => {
     const started = performance.now()
-    const finish = async (outcome: 'ok' | 'failed' | 'stopped', o: Omit<AgentCallOutcome, 'duration_s'>) => {
+    const finish = async (outcome: 'ok' | 'failed' | 'stopped', o: CallSpend) => {
       // nothing was paid for when the budget stopped the first attempt: no record, no measurement
       if (o.attempts === 0) return
       const duration_s = Math.round(performance.now() - started) / 1000
@@ -154,16 +176,16 @@ export function askAgentRecorded(
         [ATTR.tokensOut]: tokens.tokens_out,
       })
       span.measure({kind: 'agent_call', agent_kind: trace.kind, outcome, attempts: o.attempts, duration_s, cost_usd: o.cost.usd, ...tokens})
-      await record({cost: o.cost, attempts: o.attempts, failures: o.failures, duration_s})
+      await record({cost: o.cost, attempts: o.attempts, failures: o.failures, cost_unread: o.costUnread, duration_s})
     }
     try {
       const answer = await askAgent(call)
       await finish('ok', answer)
       return answer
     } catch (err) {
-      if (err instanceof AgentFailedError) await finish('failed', err)
+      if (err instanceof AgentFailedError) await finish('failed', err.spend)
       // stopped before an attempt: what the earlier attempts cost still counts
-      if (err instanceof AgentStoppedError || err instanceof AgentCancelledError) await finish('stopped', err)
+      if (err instanceof AgentStoppedError || err instanceof AgentCancelledError) await finish('stopped', err.spend)
       throw err
     }
   })
@@ -179,9 +201,7 @@ export function extractBlock(answer: string): string {
 export class AgentStoppedError extends NothingToDoError {
   constructor(
     cause: NothingToDoError,
-    readonly attempts: number,
-    readonly failures: string[],
-    readonly cost: z.infer<typeof Cost>,
+    readonly spend: CallSpend,
   ) {
     super(cause.message, cause.reason)
   }
@@ -189,11 +209,7 @@ export class AgentStoppedError extends NothingToDoError {
 
 /** The call was stopped by its abort signal (a cancelled or interrupted cycle); what it cost so far still counts. */
 export class AgentCancelledError extends CheckFailedError {
-  constructor(
-    readonly attempts: number,
-    readonly failures: string[],
-    readonly cost: z.infer<typeof Cost>,
-  ) {
+  constructor(readonly spend: CallSpend) {
     super('the agent call was stopped: the command was cancelled or interrupted')
   }
 }

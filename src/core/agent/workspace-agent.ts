@@ -1,7 +1,7 @@
 import {basename} from 'node:path'
 import {recordAgentCall} from '../dag/agent-calls.js'
 import {agentReservationPath} from '../dag/agent-reservations.js'
-import {agentBudgetCheck} from '../dag/budget.js'
+import {agentAttemptReserveUsd, agentBudgetCheck} from '../dag/budget.js'
 import type {Workspace} from '../state/workspace.js'
 import {workerNameFrom} from '../validation.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
@@ -47,6 +47,7 @@ export function askWorkspaceAgent(
         file: reservation,
         timeoutMs: agent.timeout ?? DEFAULT_AGENT_TIMEOUT_MS,
       }),
+      heldPerAttemptUsd: agentAttemptReserveUsd(ws.config),
       signal: call.signal,
     },
     (o) => recordAgentCall(ws, {kind: call.kind, agent: name, ...(call.node ? {node: call.node} : {}), ...o}, reservation),

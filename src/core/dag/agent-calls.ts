@@ -13,13 +13,24 @@ import type {Workspace} from '../state/workspace.js'
  */
 export async function recordAgentCall(
   ws: Workspace,
-  call: {kind: 'design' | 'assess'; agent: string; cost: Cost; attempts: number; failures: string[]; duration_s?: number; node?: string},
+  call: {
+    kind: 'design' | 'assess'
+    agent: string
+    cost: Cost
+    attempts: number
+    failures: string[]
+    cost_unread?: string[]
+    duration_s?: number
+    node?: string
+  },
   /** the call's budget reservation (agent-reservations.ts), which the record replaces in the same commit */
   reservation?: string,
 ): Promise<string> {
   const at = new Date()
   const file = `${AGENT_CALLS_DIR}/${nowIso(at).replace(/[:.]/g, '-')}-${call.kind}-${process.pid}.yaml`
-  const files = new Map<string, FileChange>([[file, dumpStateDocument({...call, called_at: nowIso(at)})]])
+  const {cost_unread, ...rest} = call
+  const record = {...rest, ...(cost_unread?.length ? {cost_unread} : {}), called_at: nowIso(at)}
+  const files = new Map<string, FileChange>([[file, dumpStateDocument(record)]])
   if (reservation) files.set(reservation, null)
   await ws.commit(async () => ({
     files,

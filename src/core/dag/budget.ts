@@ -1,5 +1,6 @@
 import {NothingToDoError} from '../errors.js'
 import type {FileChange} from '../git/tree-edit.js'
+import type {ConfigFile} from '../schemas/index.js'
 import {dumpStateDocument} from '../state/documents.js'
 import {nowIso} from '../state/node-files.js'
 import type {AdmissionPolicy} from './scheduler.js'
@@ -69,6 +70,10 @@ export async function budgetAdmission(ws: Workspace, snap: Snapshot): Promise<Pa
   return {globalBlock: () => ({reason: 'budget_exhausted' as const, detail})}
 }
 
+/** What the budget holds for one agent attempt before it runs, and counts it at when the agent reports no readable cost. */
+export const agentAttemptReserveUsd = (config: Pick<ConfigFile, 'budget'>): number =>
+  config.budget.reserve_per_agent_call_usd ?? config.budget.reserve_per_run_usd
+
 /**
  * Stops an agent call before an attempt that could pass the day's budget: the
  * spend so far (verdicts, agent calls, runs and other agent calls in flight), what
@@ -89,7 +94,7 @@ export function agentBudgetCheck(
       if (daily === undefined) return {result: undefined}
       const now = new Date()
       const state = await budgetState(ws, snap, now, {except: call.file})
-      const reserve = ws.config.budget.reserve_per_agent_call_usd ?? ws.config.budget.reserve_per_run_usd
+      const reserve = agentAttemptReserveUsd(ws.config)
       const remaining = state.remaining_usd! - spentSoFar
       if (remaining - reserve < -1e-9 || remaining <= 0) {
         throw new NothingToDoError(

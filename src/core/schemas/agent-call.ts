@@ -8,6 +8,8 @@ export const AgentCallFile = z.strictObject({
   cost: Cost,
   attempts: z.number().int().nonnegative(),
   failures: z.array(z.string()).default([]),
+  /** attempts whose RIGOR_COST line was missing or unreadable, each counted at what the budget held for it */
+  cost_unread: z.array(z.string()).optional(),
   node: NodeId.optional(),
   /** how long the call took in seconds, retries and backoff included (optional: records written before rigor kept it have none) */
   duration_s: z.number().nonnegative().optional(),

@@ -123,3 +123,18 @@ export const Cost = z.strictObject({
   tokens_out: z.number().int().nonnegative().optional(),
 })
 export type Cost = z.infer<typeof Cost>
+
+/**
+ * What a runner or an agent may say one run or one call cost: at most a billion
+ * dollars and a quadrillion tokens, so that no sum of them (the day's budget, the
+ * counters of `rigor metrics`) becomes infinite and stays so for good, as two runs
+ * reporting 1e308 made it.
+ */
+export const MAX_REPORTED_COST_USD = 1_000_000_000
+const MAX_REPORTED_TOKENS = 1e15
+const reportedTokens = z.number().int().nonnegative().max(MAX_REPORTED_TOKENS, `must be at most ${MAX_REPORTED_TOKENS}`).optional()
+export const ReportedCost = z.strictObject({
+  usd: z.number().nonnegative().max(MAX_REPORTED_COST_USD, `must be at most ${MAX_REPORTED_COST_USD} (dollars)`).default(0),
+  tokens_in: reportedTokens,
+  tokens_out: reportedTokens,
+})

@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import {InputRecord, RecordedOutputPath, StoredArtifact} from './inputs.js'
-import {Checksum, Cost, IsoTime, NodeId} from './common.js'
+import {Checksum, Cost, IsoTime, NodeId, ReportedCost} from './common.js'
 
 export const FinalRunStatus = z.enum(['proven_accepted', 'proven_rejected', 'inconclusive', 'cancelled'])
 
@@ -82,16 +82,6 @@ export const RunnerAccounting = z.object({
 export type RunnerAccounting = z.infer<typeof RunnerAccounting>
 
 /** $RIGOR_OUT/verdict.json, as written by a runner */
-/**
- * What a runner may say one run cost: at most a billion dollars, so that no sum of
- * runs (the day's budget, the cost counter of `rigor metrics`) becomes infinite and
- * stays so for good, as two runs reporting 1e308 made it.
- */
-export const MAX_RUN_COST_USD = 1_000_000_000
-const RunnerCost = Cost.extend({
-  usd: z.number().nonnegative().max(MAX_RUN_COST_USD, `must be at most ${MAX_RUN_COST_USD} (dollars)`).default(0),
-})
-
 export const RunnerVerdict = z.object({
   /** how returns.csv follows from positions.csv (the auditor's accounting check) */
   accounting: RunnerAccounting.optional(),
@@ -100,7 +90,7 @@ export const RunnerVerdict = z.object({
   metrics: z.record(z.string(), z.number()).default({}),
   status: z.enum(['proven_accepted', 'proven_rejected', 'inconclusive']).optional(),
   notes: z.string().optional(),
-  cost: RunnerCost.optional(),
+  cost: ReportedCost.optional(),
   artifacts: z.array(z.string().min(1)).default([]),
 })
 export type RunnerVerdict = z.infer<typeof RunnerVerdict>

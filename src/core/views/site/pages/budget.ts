@@ -60,7 +60,7 @@ ${[...byAgent].map(([agent, t]) => html`<tr><td>${agent}</td><td class="num">${t
 </tbody></table>
 <h3>Calls, newest first${data.agentCalls.length > SHOWN_CALLS ? html` (the latest ${SHOWN_CALLS} of ${data.agentCalls.length})` : ''}</h3>
 <table><thead><tr><th>called at</th><th>kind</th><th>agent</th><th>node</th><th class="num">attempts</th><th class="num">cost</th><th>failures</th></tr></thead><tbody>
-${calls.map((c) => html`<tr><td class="mono">${c.called_at}</td><td>${c.kind}</td><td>${c.agent}</td><td>${c.node ? (data.nodes.has(c.node) ? html`<a href="${nodePagePath(c.node)}">${c.node}</a>` : c.node) : ''}</td><td class="num">${c.attempts}</td><td class="num">${usd(c.cost.usd)}</td><td>${c.failures.join('; ')}</td></tr>`)}
+${calls.map((c) => html`<tr><td class="mono">${c.called_at}</td><td>${c.kind}</td><td>${c.agent}</td><td>${c.node ? (data.nodes.has(c.node) ? html`<a href="${nodePagePath(c.node)}">${c.node}</a>` : c.node) : ''}</td><td class="num">${c.attempts}</td><td class="num">${usd(c.cost.usd)}${c.cost_unread?.length ? html` <span class="muted" title="${c.cost_unread.join('; ')}">(not reported: held)</span>` : ''}</td><td>${c.failures.join('; ')}</td></tr>`)}
 </tbody></table>`
       : html`<p class="muted">No agent call yet (<span class="mono">rigor design</span> and <span class="mono">rigor assess</span> record theirs under reports/agent-calls/).</p>`
   }
