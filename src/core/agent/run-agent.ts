@@ -184,11 +184,19 @@ export function askAgentRecorded(
       return answer
     } catch (err) {
       if (err instanceof AgentFailedError) await finish('failed', err.spend)
-      // stopped before an attempt: what the earlier attempts cost still counts
-      if (err instanceof AgentStoppedError || err instanceof AgentCancelledError) await finish('stopped', err.spend)
+      else {
+        // stopped before an attempt: what the earlier attempts cost still counts
+        const spend = spendOfFailedCall(err)
+        if (spend) await finish('stopped', spend)
+      }
       throw err
     }
   })
+}
+
+/** What an agent call that ended in an error had spent (its attempts still count), or undefined for any other error. */
+export function spendOfFailedCall(err: unknown): CallSpend | undefined {
+  return err instanceof AgentFailedError || err instanceof AgentStoppedError || err instanceof AgentCancelledError ? err.spend : undefined
 }
 
 /** The first fenced ```yaml / ```json block of an answer, or the whole answer. */

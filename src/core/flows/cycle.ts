@@ -2,6 +2,7 @@ import {mkdir, rm} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {DesignResult} from '../agent/design.js'
+import {spendOfFailedCall} from '../agent/run-agent.js'
 import type {TopAudit} from '../auditor/top.js'
 import {releaseHeld} from '../dag/claims.js'
 import {asRigorError, CheckFailedError, EXIT, NothingToDoError} from '../errors.js'
@@ -198,8 +199,8 @@ async function runStep(
       delete step.fix
       break
     } catch (err) {
-      const cost = (err as {cost?: {usd?: number}}).cost?.usd
-      if (typeof cost === 'number') step.cost_usd += cost
+      // a failed or stopped agent call paid for its attempts
+      step.cost_usd += spendOfFailedCall(err)?.cost.usd ?? 0
       if (opts.signal?.aborted) return
       const error = asRigorError(err)
       step.error = error.message
