@@ -352,3 +352,22 @@ describe('the plain YAML writer', () => {
     }
   })
 })
+
+describe('YAML nested thousands of levels deep', () => {
+  it('is an input error that says so and names the place, not "Maximum call stack size exceeded"', () => {
+    for (const text of [`nodes: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, `a: &x ${'['.repeat(3000)}${']'.repeat(3000)}\nb: *x\n`]) {
+      let error: any
+      try {
+        parseYaml(text, 'spec.yaml')
+      } catch (err) {
+        error = err
+      }
+      expect(error?.exitCode).toBe(2)
+      expect(error.message).toMatch(/^spec\.yaml: invalid YAML .*\n {2}nested too deeply to read .* at line 1, column \d+/)
+      expect(error.message).not.toContain('call stack')
+      expect(error.fix).toMatch(/fewer levels of nesting/)
+    }
+    // hundreds of levels are read
+    expect(parseYaml(`p: ${'['.repeat(800)}${']'.repeat(800)}\n`, 'spec.yaml')).toHaveProperty('p')
+  })
+})

@@ -18,23 +18,35 @@ export function parseYaml(text: string, file: string): unknown {
   return plain === NOT_PLAIN ? parseYamlFully(text, file) : plain
 }
 
+const STACK_EXHAUSTED = /Maximum call stack size exceeded/
+const TOO_DEEP = 'nested too deeply to read (thousands of levels of lists or mappings)'
+const TOO_DEEP_FIX = 'write the value with fewer levels of nesting: no file rigor reads needs more than a few dozen'
+
 /** parseYaml without the fast reader (exported for the tests that hold the two to the same answers). */
 export function parseYamlFully(text: string, file: string): unknown {
   const doc = parseDocument(text, {schema: 'core', prettyErrors: true, uniqueKeys: true, resolveKnownTags: false})
   const problems = [...doc.errors, ...doc.warnings]
   if (problems.length > 0) {
-    const shown = problems.slice(0, 10).map((p) => `  ${p.message.trimEnd().replace(/\n\n/, '\n').replace(/\n/g, '\n    ')}`)
+    // the parser runs out of stack on thousands of nested levels and says so in JavaScript's words
+    const message = (p: {message: string}) => p.message.replace(STACK_EXHAUSTED, TOO_DEEP)
+    const shown = problems.slice(0, 10).map((p) => `  ${message(p).trimEnd().replace(/\n\n/, '\n').replace(/\n/g, '\n    ')}`)
     const more = problems.length > 10 ? [`  ... and ${problems.length - 10} more`] : []
     const tagOnly = problems.every((p) => p.code === 'TAG_RESOLVE_FAILED')
+    const tooDeep = problems.some((p) => STACK_EXHAUSTED.test(p.message))
     throw new InputError(`invalid YAML (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n${[...shown, ...more].join('\n')}`, {
       file,
-      fix: tagOnly ? 'remove the YAML tags (!!binary, !!js/..., !custom): write plain values' : 'correct the YAML at the lines shown',
+      fix: tagOnly
+        ? 'remove the YAML tags (!!binary, !!js/..., !custom): write plain values'
+        : tooDeep
+          ? TOO_DEEP_FIX
+          : 'correct the YAML at the lines shown',
     })
   }
   try {
     // anchors and aliases are fine in a hand-written spec; a bound keeps a hostile file from exploding
     return doc.toJS({maxAliasCount: 100_000}) ?? {}
   } catch (err) {
+    if (STACK_EXHAUSTED.test((err as Error).message)) throw new InputError(`invalid YAML: ${TOO_DEEP}`, {file, fix: TOO_DEEP_FIX})
     throw new InputError(`invalid YAML: ${(err as Error).message}`, {file, fix: 'simplify the anchors and aliases in the file'})
   }
 }
