@@ -586,8 +586,10 @@ export function parseDecimal(text: string, integer: boolean): Parsed<number> {
   const trimmed = text.trim()
   const written = integer ? /^-?\d+$/.test(trimmed) : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)
   const value = written ? Number(trimmed) : Number.NaN
-  if (integer ? !Number.isSafeInteger(value) : !Number.isFinite(value))
-    return {ok: false, problem: `"${text}" is not ${integer ? 'a whole number in decimal digits' : 'a decimal number'}`}
+  // written as a number, but past what a double holds (1e400) or counts exactly (2^53 and more)
+  if (written && (integer ? !Number.isSafeInteger(value) : !Number.isFinite(value)))
+    return {ok: false, problem: `"${text}" is too large: at most ${integer ? Number.MAX_SAFE_INTEGER : Number.MAX_VALUE} in magnitude`}
+  if (!written) return {ok: false, problem: `"${text}" is not ${integer ? 'a whole number in decimal digits' : 'a decimal number'}`}
   return {ok: true, value}
 }
 
