@@ -79,7 +79,11 @@ export function runKit(prices: PriceSeries, strategyName: string, rawParams: Rec
   const runner = RunnerParams.safeParse(rawParams)
   if (!runner.success) {
     const issue = runner.error.issues[0]
-    throw new InputError(issue.message, {file: 'RIGOR_PARAMS', field: issue.path.join('.')})
+    throw new InputError(issue.message, {
+      file: 'RIGOR_PARAMS',
+      field: issue.path.join('.'),
+      fix: 'cost_bps is a number >= 0, folds a whole number from 1 to 100, periods_per_year a number > 0 (params of the node)',
+    })
   }
   const costBps = (runner.data.cost_bps ?? inputs.costBps ?? DEFAULT_COST_BPS) * (inputs.costMultiplier ?? 1)
   const folds = runner.data.folds ?? inputs.folds ?? DEFAULT_FOLDS
@@ -172,10 +176,17 @@ function readParams(json: string | undefined): Record<string, unknown> {
   try {
     value = JSON.parse(json)
   } catch (error) {
-    throw new InputError(`is not valid JSON: ${(error as Error).message}`, {file: 'RIGOR_PARAMS', cause: error})
+    throw new InputError(`is not valid JSON: ${(error as Error).message}`, {
+      file: 'RIGOR_PARAMS',
+      cause: error,
+      fix: 'set RIGOR_PARAMS to a JSON object such as {"lookback": 60} (rigor sets it from the node\'s params)',
+    })
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new InputError('must be a JSON object such as {"lookback": 60}', {file: 'RIGOR_PARAMS'})
+    throw new InputError('must be a JSON object', {
+      file: 'RIGOR_PARAMS',
+      fix: 'set RIGOR_PARAMS to a JSON object such as {"lookback": 60} (rigor sets it from the node\'s params)',
+    })
   }
   return value as Record<string, unknown>
 }
@@ -183,7 +194,8 @@ function readParams(json: string | undefined): Record<string, unknown> {
 function readSeed(text: string | undefined): number {
   if (text === undefined || text.trim() === '') return 0
   const seed = Number(text)
-  if (!Number.isSafeInteger(seed)) throw new InputError(`"${text}" is not an integer`, {field: 'RIGOR_SEED'})
+  if (!Number.isSafeInteger(seed))
+    throw new InputError(`"${text}" is not an integer`, {field: 'RIGOR_SEED', fix: 'unset it, or give a whole number such as 7'})
   return seed
 }
 

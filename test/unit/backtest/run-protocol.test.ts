@@ -133,6 +133,9 @@ describe('runBacktestProtocol', () => {
     await expect(runBacktestProtocol({...env, RIGOR_PARAMS: '[]'}, 'momentum')).rejects.toThrow(/RIGOR_PARAMS: must be a JSON object/)
     await expect(runBacktestProtocol({...env, RIGOR_PARAMS: '{"cost_bps": -1}'}, 'momentum')).rejects.toThrow(/field "cost_bps"/)
     await expect(runBacktestProtocol({...env, RIGOR_SEED: 'abc'}, 'momentum')).rejects.toThrow(/RIGOR_SEED/)
+    // each with its fix
+    for (const bad of [{RIGOR_PARAMS: '{"folds": 0}'}, {RIGOR_PARAMS: 'nope'}, {RIGOR_PARAMS: '[]'}, {RIGOR_SEED: '1.5'}])
+      await expect(runBacktestProtocol({...env, ...bad}, 'momentum'), JSON.stringify(bad)).rejects.toMatchObject({fix: expect.any(String)})
     await expect(runBacktestProtocol(env, 'nope')).rejects.toThrow(/unknown strategy "nope"/)
     const short = join(scratch(), 'short.csv')
     writeFileSync(short, 'date,close\n2024-01-01,1\n2024-01-02,2\n2024-01-03,3\n')
