@@ -1,5 +1,6 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 import {asRigorError, InputError, RigorError} from '../core/errors.js'
+import {closestNames} from '../core/validation.js'
 import {colorOn, red} from './color.js'
 import {cwdFlag, FlagValueError, remoteFlag} from './flags.js'
 import type {Attributes, Telemetry} from '../core/telemetry/telemetry.js'
@@ -77,5 +78,17 @@ export function usageError(err: unknown, commandId: string | undefined): RigorEr
     .replace(/^Parsing (--\S+)\s*\n\t/, '$1: ')
     .replace(/\s*See more help with --help\s*$/, '')
     .trim()
-  return new InputError(text, {fix: `see \`rigor ${commandId ? `${commandId.replace(/:/g, ' ')} ` : ''}--help\``})
+  const help = `see \`rigor ${commandId ? `${commandId.replace(/:/g, ' ')} ` : ''}--help\``
+  const guesses = flagGuesses(err)
+  return new InputError(text, {fix: guesses.length ? `did you mean ${guesses.join(' or ')}? (${help})` : help})
+}
+
+/** For oclif's "Nonexistent flag: --paralel", the command's flags closest to each one typed (`--parallel`). */
+function flagGuesses(err: unknown): string[] {
+  const {flags: typed, parse} = err as {flags?: unknown; parse?: {input?: {flags?: Record<string, unknown>}}}
+  const known = Object.keys(parse?.input?.flags ?? {})
+  if (!Array.isArray(typed) || known.length === 0) return []
+  return typed.flatMap((flag) =>
+    typeof flag === 'string' ? closestNames(flag.replace(/^-+/, '').replace(/=.*$/, ''), known, 2).map((name) => `--${name}`) : [],
+  )
 }

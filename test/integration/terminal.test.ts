@@ -141,6 +141,10 @@ describe('the command line a person meets', () => {
     const flag = rigor(repo.dir, ['status', '--bogus', '--json'])
     expect(flag.code).toBe(2)
     expect(JSON.parse(flag.stdout).error).toMatchObject({type: 'InputError', exit: 2, fix: 'see `rigor status --help`'})
+    // a mistyped flag is answered with the command's closest flags
+    const typo = rigor(repo.dir, ['work', '--paralel', '2'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toContain('Nonexistent flag: --paralel\nFix: did you mean --parallel? (see `rigor work --help`)')
     const number = rigor(repo.dir, ['work', '--parallel', '0'])
     expect(number.code).toBe(2)
     expect(number.stderr).toContain('field "--parallel": must be at least 1, got 0')
