@@ -184,6 +184,14 @@ describe('rigor deploy and rigor paper', () => {
 
     // first from a separate file of new rows only, walking forward 10 periods
     const header = readFileSync(SYNTH_A, 'utf8').split('\n')[0]
+    // a date given twice is refused, naming the file and the date, before the runner starts
+    const dup = newPrices()[3]!
+    writeFileSync(join(repo.dir, 'new-prices.csv'), `${header}\n${[...newPrices(), dup].join('\n')}\n`)
+    const twice = rigor(repo.dir, ['paper', ID, '--data', 'new-prices.csv', '--json'])
+    expect(twice.code).toBe(2)
+    expect(json(twice).error.message).toBe(
+      `new-prices.csv, field "date": has more than one row dated ${dup.split(',')[0]} after the backtest window`,
+    )
     writeFileSync(join(repo.dir, 'new-prices.csv'), `${header}\n${newPrices().join('\n')}\n`)
     const short = json(rigor(repo.dir, ['paper', ID, '--periods', '10', '--data', 'new-prices.csv', '--json']))
     expect(short.periods).toBe(10)

@@ -111,6 +111,14 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   let ahead = alignColumns(source, history.header, sourceName)
     .filter((row) => Date.parse(row[history.dateColumn]!) > backtestEnd.time)
     .sort((a, b) => Date.parse(a[history.dateColumn]!) - Date.parse(b[history.dateColumn]!))
+  // the runner reads history and new rows as one file, whose dates must rise: a date given twice is the user's to settle
+  const twice = ahead.find((row, i) => i > 0 && Date.parse(row[history.dateColumn]!) === Date.parse(ahead[i - 1]![history.dateColumn]!))
+  if (twice)
+    throw new InputError(`has more than one row dated ${twice[history.dateColumn]} after the backtest window`, {
+      file: sourceName,
+      field: history.header[history.dateColumn],
+      fix: 'keep one row per date (the prices of that day), then run rigor paper again',
+    })
   if (opts.periods) ahead = ahead.slice(0, opts.periods)
   if (ahead.length === 0) {
     throw new CheckFailedError(`no prices after ${id}'s backtest window (it ends ${backtestEnd.date}) in ${sourceName}`, {
