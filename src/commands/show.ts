@@ -30,12 +30,13 @@ export default class Show extends WorkspaceCommand {
           children,
           stale,
           read_by,
+          problems,
           holdout: _holdout,
           ...node
         } = details as typeof details & {holdout?: unknown}
         // a sweep group holds its variants and never runs: its status is no state of a run
         const what = node.sweep ? `sweep group of ${children.length} variants` : node.status
-        this.log(`# ${node.id}  (${what}${node.archived ? ', archived' : ''})`)
+        this.log(`# ${node.id}  (${what}${node.archived ? ', archived' : ''}${problems.length ? ', verdict unreadable' : ''})`)
         if (lineage.length) this.log(`lineage: ${[...lineage, node.id].join(' -> ')}`)
         if (children.length) this.log(`children: ${children.join(', ')}`)
         for (const input of node.inputs ?? []) this.log(`input ${input.as}: ${input.files.join(', ')} from ${input.from}`)
@@ -45,9 +46,11 @@ export default class Show extends WorkspaceCommand {
         this.log(
           verdict
             ? `\n## verdict\n${dumpYaml(verdict).trimEnd()}`
-            : node.sweep
-              ? '\n(a sweep group never runs: its variants do)'
-              : '\n(no verdict yet)',
+            : problems.length
+              ? `\n## verdict\n${problems.map((p) => `cannot be read: ${p.file}: ${p.message}\nFix: ${p.fix}`).join('\n')}`
+              : node.sweep
+                ? '\n(a sweep group never runs: its variants do)'
+                : '\n(no verdict yet)',
         )
         if (audits.length) this.log(`\n## audits\n${dumpYaml(audits).trimEnd()}`)
         if (holdout) {

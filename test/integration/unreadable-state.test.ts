@@ -58,7 +58,7 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     expect(far.stderr).toContain('rigor status')
   })
 
-  it('rigor status says how many verdict files are unreadable and points to rigor verify', () => {
+  it('rigor status says how many verdict files are unreadable and points to rigor verify; show names it with the fix', () => {
     repo = withCorruptVerdict()
     const status = rigor(repo.dir, ['status'])
     expect(status.code).toBe(0)
@@ -76,6 +76,26 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     expect(rigor(repo.dir, ['site', '--out', 'site']).code).toBe(0)
     const overview = readFileSync(join(repo.dir, 'site/index.html'), 'utf8')
     expect(overview).toMatch(/<table id="problems">[\s\S]*experiments\/r\/b\/verdict\.yaml/)
+    // rigor show shows the node without its verdict, names the file, why, and the command that restores rigor's version
+    const rigorsVersion = repo.git('log', '-1', '--format=%H', '--grep=^Rigor-Action: verdict', '--', 'experiments/r/b/verdict.yaml')
+    const shown = rigor(repo.dir, ['show', 'r/b'])
+    expect(shown.code, shown.stderr).toBe(0)
+    expect(shown.stdout.split('\n')[0]).toBe('# r/b  (proven_accepted, verdict unreadable)')
+    expect(shown.stdout).toContain('team: default')
+    expect(shown.stdout).toMatch(/## verdict\ncannot be read: experiments\/r\/b\/verdict\.yaml: checksum mismatch/)
+    expect(shown.stdout).toContain(`git checkout ${rigorsVersion.slice(0, 10)} -- experiments/r/b/verdict.yaml`)
+    const shownJson = json(rigor(repo.dir, ['show', 'r/b', '--json']))
+    expect(shownJson.status).toBe('proven_accepted')
+    expect(shownJson.verdict).toBeNull()
+    expect(shownJson.problems).toEqual([
+      {
+        file: 'experiments/r/b/verdict.yaml',
+        kind: 'corrupt',
+        message: expect.stringContaining('checksum mismatch'),
+        fix: expect.stringContaining(`git checkout ${rigorsVersion.slice(0, 10)} -- experiments/r/b/verdict.yaml`),
+      },
+    ])
+    expect(json(rigor(repo.dir, ['show', 'r/a', '--json'])).problems).toEqual([])
   })
 
   it('rigor rank skips a hand-corrupted verdict, says so, and ranks the rest', () => {
@@ -166,7 +186,10 @@ describe('unknown ids and unreadable verdicts in the views', () => {
       const shown = rigor(dir, ['show', 'z/a'])
       expect(shown.code).toBe(2)
       expect(shown.stderr).toContain('says "r/a" but lives at the path of node "z/a"')
-      expect(rigor(dir, ['show', 'r/c']).stderr).toContain('says "r/a" but lives at the path of node "r/c"')
+      // r/c's own node file is fine: it is shown, its verdict named as the problem
+      const verdictElsewhere = json(rigor(dir, ['show', 'r/c', '--json']))
+      expect(verdictElsewhere.verdict).toBeNull()
+      expect(verdictElsewhere.problems[0].message).toContain('says "r/a" but lives at the path of node "r/c"')
       // metrics count the same files
       const problems = json(rigor(dir, ['metrics', '--json'])).families.find((f: any) => f.name === 'rigor_state_problems').samples
       expect(Object.fromEntries(problems.map((p: any) => [p.labels.file, p.value]))).toEqual({node: 1, verdict: 3})

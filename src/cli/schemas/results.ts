@@ -74,6 +74,8 @@ export const ShowResult = NodeFile.extend({
   stale: z.array(strict({as: z.string(), from: z.string(), why: z.string()})),
   /** nodes that read this node's outputs through inputs: */
   read_by: z.array(z.string()),
+  /** its verdict file when it cannot be used (the node is shown without it): why, and the command that restores it */
+  problems: z.array(strict({file: z.string(), kind: z.string(), message: z.string(), fix: z.string()})),
   holdout: strict({
     family: z.string(),
     openings: z.array(

@@ -64,7 +64,7 @@ const rigorWrites = (path: string): boolean =>
   documentKindOf(path) !== undefined || (path.startsWith(`${EXPERIMENTS_DIR}/`) && path.includes('/out/'))
 
 /** Whether `path` at the tip is what rigor last wrote there, and if not, who changed it since. */
-async function handChangeOf(repo: Repo, tip: string, path: string): Promise<HandChange | undefined> {
+export async function handChangeOf(repo: Repo, tip: string, path: string): Promise<HandChange | undefined> {
   // who made the path what it is, a clean merge's side branch followed in (file-changes.ts): a stale-index commit that
   // came in through a merge (a pull) is found on the side it was made on
   const changers = await fileChanges(repo, tip, path)
