@@ -21,6 +21,7 @@ export function stepDetail(step: Omit<CycleStepRecord, 'result' | 'done_nodes'>,
     case 'audit':
       return result.audit ? `audited ${result.audit.length}` : ''
     case 'rank':
+      if (result.rank?.nothing_to_rank) return `nothing to rank: ${result.rank.nothing_to_rank.why}`
       return result.rank ? `by ${result.rank.metric} (${result.rank.source}): kept ${result.rank.kept.length}` : ''
     case 'report':
       return result.report ? `${result.report.files.join(', ')} (health ${result.report.health_score}/100)` : ''

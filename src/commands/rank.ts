@@ -49,6 +49,10 @@ export default class Rank extends WorkspaceCommand {
     const r = result.ranking
     for (const s of result.skipped)
       this.warn(`skipped ${s.id}: ${s.file}: ${s.message}; \`rigor verify\` says how to restore it, then rank again`)
+    if (result.nothing_to_rank) {
+      this.say(`nothing to rank, nothing recorded: ${result.nothing_to_rank.why}\nFix: ${result.nothing_to_rank.fix}`)
+      return result
+    }
     this.say(
       renderTable(
         ['rank', 'node', r.metric, 'sharpe', 'max drawdown', 'kept'],

@@ -2,8 +2,9 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
+import {checkedOutput} from '../helpers/output-schema.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {workspace, writeSpec} from './helpers.js'
+import {commitConfig, nodeSpec, workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
@@ -47,5 +48,28 @@ describe('rigor rank', () => {
     expect(history.map((h: any) => h.objective)).toEqual(['drawdown', 'pareto', 'return', 'sharpe'])
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
     expect(rigor(repo.dir, ['rank', '--metric', 'nonexistent']).code).toBe(2)
+  })
+
+  it('with no accepted node commits nothing and says what to do; rank --history and the cycle take it', () => {
+    repo = workspace()
+    commitConfig(repo, {cycle: {steps: ['rank', 'report']}})
+    writeSpec(repo.dir, {nodes: [nodeSpec('p/a')]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const tip = repo.git('rev-parse', 'main')
+    const text = rigor(repo.dir, ['rank', '--team', 'default'])
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stdout).toContain('nothing to rank, nothing recorded: no node of team default is accepted yet')
+    expect(text.stdout).toContain('Fix: run the pending nodes (`rigor work`)')
+    const asJson = checkedOutput('rank', rigor(repo.dir, ['rank', '--json']))
+    expect(asJson.file).toBeNull()
+    expect(asJson.commit).toBeUndefined()
+    expect(asJson.nothing_to_rank).toEqual({why: 'no node is accepted yet', fix: expect.stringContaining('rigor work')})
+    expect(repo.git('rev-parse', 'main')).toBe(tip)
+    expect(json(rigor(repo.dir, ['rank', '--history', '--json'])).history).toEqual([])
+    // the cycle's rank step succeeds, says why it ranked nothing, and the report after it runs
+    const cycle = checkedOutput('cycle', rigor(repo.dir, ['cycle', '--json']))
+    expect(cycle.outcome).toBe('succeeded')
+    expect(cycle.rank).toMatchObject({file: null, kept: [], nothing_to_rank: {why: 'no node is accepted yet'}})
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main', 'reports/rankings')).toBe('')
   })
 })

@@ -155,11 +155,15 @@ const SignatureReport = strict({
 export const VerifyResult = z.union([VerifyReport, SignatureReport])
 
 const Ranking = RankingFile.omit({checksum: true})
+/** why a ranking recorded nothing, and what to do */
+const NothingToRank = strict({why: z.string(), fix: z.string()})
 export const RankResult = z.union([
   strict({
-    file: z.string(),
+    /** null: nothing to rank (no accepted node with a usable verdict), nothing recorded; nothing_to_rank says why */
+    file: z.string().nullable(),
     ranking: Ranking,
     skipped: z.array(strict({id: z.string(), file: z.string(), kind: z.string(), message: z.string()})),
+    nothing_to_rank: NothingToRank.optional(),
     commit: sha,
   }),
   strict({
@@ -340,11 +344,12 @@ export const CycleResult = strict({
   assess: strict({assessed: z.array(z.string())}).optional(),
   audit: z.array(strict({id: z.string(), verdict: z.enum(['PASS', 'FAIL']), file: z.string(), holdout: z.string().optional()})).optional(),
   rank: strict({
-    file: z.string(),
+    file: z.string().nullable(),
     kept: z.array(z.string()),
     objective: RankingFile.shape.objective,
     metric: z.string(),
     source: z.string(),
+    nothing_to_rank: NothingToRank.optional(),
   }).optional(),
   report: strict({files: z.array(z.string()), health_score: z.number()}).optional(),
 })

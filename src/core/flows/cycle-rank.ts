@@ -13,11 +13,13 @@ export interface RankTarget {
 }
 
 export interface CycleRankResult {
-  file: string
+  /** null when no node was accepted: nothing is recorded then (nothing_to_rank says why) */
+  file: string | null
   kept: string[]
   objective: RankObjective
   metric: string
   source: string
+  nothing_to_rank?: {why: string; fix: string}
 }
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]*'
@@ -97,6 +99,7 @@ export async function rankForCycle(ws: Workspace, opts: {keep: number; by: strin
       objective: target.objective,
       metric: ranked.ranking.metric,
       source: target.source,
+      ...(ranked.nothing_to_rank ? {nothing_to_rank: ranked.nothing_to_rank} : {}),
     }
   } catch (err) {
     if (err instanceof InputError && err.field === '--metric')

@@ -22,10 +22,13 @@ export interface RankOptions {
 }
 
 export interface RankResult {
-  file: string
+  /** the ranking record committed; null when there was nothing to rank (nothing is committed then) */
+  file: string | null
   ranking: Omit<RankingFile, 'checksum'>
   /** accepted nodes left out of the ranking (neither kept nor archived): their verdict file cannot be used */
   skipped: UnreadableVerdict[]
+  /** why nothing was ranked (no accepted node with a readable verdict) and what to do; absent when a ranking was recorded */
+  nothing_to_rank?: {why: string; fix: string}
   commit?: string
 }
 
@@ -131,6 +134,8 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
       kept: ordered.filter((c) => keptSet.has(c.node.id)).map((c) => c.node.id),
       archived,
     }
+    // an empty record would say nothing, and each cycle on a new program would commit one
+    if (ordered.length === 0) return {result: {file: null, ranking, skipped, nothing_to_rank: nothingToRank(opts.team, skipped)}}
     const file = `${RANKINGS_DIR}/${nowIso(now).replace(/[:.]/g, '-')}-${opts.objective}.yaml`
     files.set(file, dumpStateDocument(ranking))
     return {
@@ -145,6 +150,20 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
     }
   })
   return {...outcome.result, commit: outcome.commit}
+}
+
+/** Why a ranking found no node to rank, and what to do about it. */
+function nothingToRank(team: string | undefined, skipped: readonly UnreadableVerdict[]): {why: string; fix: string} {
+  const scope = team === undefined ? '' : ` of team ${team}`
+  if (skipped.length > 0)
+    return {
+      why: `no accepted node${scope} has a verdict file rigor can use (${skipped.length} left out)`,
+      fix: 'restore those verdict files (`rigor verify` says how), then rank again',
+    }
+  return {
+    why: `no node${scope} is accepted yet`,
+    fix: 'run the pending nodes (`rigor work`) and rank once a gate accepts one; `rigor status` shows where the nodes stand',
+  }
 }
 
 /** The ranking records, newest first; a record that cannot be used (corrupt, invalid) is left out and named under `unusable`. */
