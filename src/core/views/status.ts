@@ -21,12 +21,14 @@ const emptyCounts = (): Record<NodeStatus, number> => Object.fromEntries(NODE_ST
  * Counts by status and by team; sweep groups and broken files are counted apart.
  * With `team`, only that team's nodes, sweep groups and archived nodes are counted
  * (`by_team` holds that team alone); the problems are the workspace's, whatever the team.
+ * `teams` (rigor.yaml's) each have an entry in `by_team`, empty until the team has
+ * nodes, as `team` has: a team just added is seen at once.
  */
-export function summariseStatus(snap: Snapshot, opts: {team?: string} = {}): StatusSummary {
+export function summariseStatus(snap: Snapshot, opts: {team?: string; teams?: readonly string[]} = {}): StatusSummary {
   const summary: StatusSummary = {
     total: 0,
     by_status: emptyCounts(),
-    by_team: opts.team === undefined ? {} : {[opts.team]: {}},
+    by_team: Object.fromEntries((opts.team === undefined ? (opts.teams ?? []) : [opts.team]).map((t) => [t, {}])),
     sweeps: 0,
     archived: 0,
     problems: [],
@@ -52,9 +54,12 @@ export function summariseStatus(snap: Snapshot, opts: {team?: string} = {}): Sta
   return summary
 }
 
-/** summariseStatus, with the verdict files that cannot be used among the problems (reading them all, as `rigor verify` does). */
+/**
+ * summariseStatus with rigor.yaml's teams, and with the verdict files that cannot
+ * be used among the problems (reading them all, as `rigor verify` does).
+ */
 export async function statusWithVerdicts(ws: Workspace, snap: Snapshot, opts: {team?: string} = {}): Promise<StatusSummary> {
-  const summary = summariseStatus(snap, opts)
+  const summary = summariseStatus(snap, {...opts, teams: ws.config.teams.map((t) => t.name)})
   for (const {problem} of await ws.store.verdictProblems(snap)) summary.problems.push(problemEntry(problem))
   summary.problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
   return summary
