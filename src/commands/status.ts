@@ -56,7 +56,7 @@ export default class Status extends WorkspaceCommand {
         for (const p of summary.problems) this.warn(p.message.startsWith(p.file) ? p.message : `${p.file}: ${p.message}`)
         if (summary.problems.length)
           this.warn(
-            `${summary.problems.length} state file(s) cannot be read: their nodes are never claimed, run, audited or deployed; \`rigor verify\` lists them and how to restore them`,
+            `${summary.problems.length} state file(s) cannot be used: their nodes are never claimed, run, audited or deployed; \`rigor verify\` lists them and how to restore them`,
           )
       }
       return summary

@@ -63,7 +63,7 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     const status = rigor(repo.dir, ['status'])
     expect(status.code).toBe(0)
     expect(unwrapped(status.stderr)).toMatch(/experiments\/r\/b\/verdict\.yaml: checksum mismatch/)
-    expect(unwrapped(status.stderr)).toMatch(/1 state file\(s\) cannot be read.*rigor verify/)
+    expect(unwrapped(status.stderr)).toMatch(/1 state file\(s\) cannot be used.*rigor verify/)
     const summary = json(rigor(repo.dir, ['status', '--json']))
     expect(summary.problems).toEqual([expect.objectContaining({file: 'experiments/r/b/verdict.yaml', kind: 'corrupt'})])
     // the node is still counted by its node file
@@ -96,6 +96,25 @@ describe('unknown ids and unreadable verdicts in the views', () => {
       },
     ])
     expect(json(rigor(repo.dir, ['show', 'r/a', '--json'])).problems).toEqual([])
+
+    // a verdict whose node.yaml was removed by hand belongs to no node: status names it, metrics count it
+    repo.git('rm', '-q', 'experiments/r/c/node.yaml')
+    repo.git('commit', '-qm', 'one node fewer')
+    const orphaned = json(rigor(repo.dir, ['status', '--json']))
+    expect(orphaned.total).toBe(2)
+    expect(orphaned.problems).toEqual([
+      expect.objectContaining({file: 'experiments/r/b/verdict.yaml', kind: 'corrupt'}),
+      {
+        file: 'experiments/r/c/verdict.yaml',
+        kind: 'orphan',
+        message: expect.stringContaining('experiments/r/c/node.yaml is not on the branch'),
+      },
+    ])
+    expect(unwrapped(rigor(repo.dir, ['status']).stderr)).toMatch(
+      /experiments\/r\/c\/verdict\.yaml: a verdict without its node.*rigor verify.*2 state file\(s\) cannot be used/,
+    )
+    const counted = json(rigor(repo.dir, ['metrics', '--json'])).families.find((f: any) => f.name === 'rigor_state_problems')
+    expect(counted.samples.find((s: any) => s.labels.file === 'verdict').value).toBe(2)
   })
 
   it('rigor rank skips a hand-corrupted verdict, says so, and ranks the rest', () => {

@@ -29,6 +29,8 @@ export interface Snapshot {
   nodes: ReadonlyMap<string, NodeRecord>
   /** how `nodes` differs from the nodes of the snapshot the store made before this one (see StateStore.derive) */
   readonly delta?: SnapshotDelta
+  /** ids whose verdict.yaml is committed without the node.yaml beside it (no record in `nodes`), sorted */
+  readonly orphanVerdicts?: readonly string[]
 }
 
 export interface SnapshotDelta {
@@ -67,6 +69,9 @@ export class StateStore {
   private cacheLoaded = false
   /** the index's records as of `expTree`, kept between snapshots (undefined until the first) */
   private records?: LayeredMap<string, NodeRecord>
+  /** the ids of the index with a verdict and no node file, kept with `records` */
+  private orphans = new Set<string>()
+  private orphanList: readonly string[] = []
 
   constructor(private readonly repo: Repo) {}
 
@@ -103,8 +108,16 @@ export class StateStore {
       throw err
     }
     const updates: Array<[string, NodeRecord | undefined]> = []
+    if (rebuild) this.orphans = new Set()
+    let orphansChanged = rebuild
     for (const id of ids) {
       const entry = this.index.get(id)
+      const orphan = entry?.verdict !== undefined && entry.node === undefined
+      if (orphan !== this.orphans.has(id)) {
+        if (orphan) this.orphans.add(id)
+        else this.orphans.delete(id)
+        orphansChanged = true
+      }
       if (!entry?.node) {
         updates.push([id, undefined])
         continue
@@ -128,7 +141,8 @@ export class StateStore {
     const delta = !rebuild && this.lastNodes ? {from: this.lastNodes, to: nodes, ids: changed} : undefined
     this.records = nodes
     this.lastNodes = nodes
-    const snap: Snapshot = {commit, tree, nodes, delta}
+    if (orphansChanged) this.orphanList = [...this.orphans].sort()
+    const snap: Snapshot = {commit, tree, nodes, delta, orphanVerdicts: this.orphanList}
     // what was derived from the last snapshot is mended now, at every snapshot: a claim's claim order, say, stays
     // current through the verdict commits between two claims instead of being built again from every node
     if (delta)

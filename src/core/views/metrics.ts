@@ -40,7 +40,12 @@ export const METRICS = {
   nodes: def('rigor_nodes', 'gauge', 'Nodes by team and status (sweep groups apart).', ['team', 'status']),
   archived: def('rigor_nodes_archived', 'gauge', 'Nodes that ranking archived, by team.', ['team']),
   sweepGroups: def('rigor_sweep_groups', 'gauge', 'Sweep group nodes (they hold variants and never run).'),
-  problems: def('rigor_state_problems', 'gauge', 'Node and verdict files that cannot be used (corrupt or invalid).', ['file']),
+  problems: def(
+    'rigor_state_problems',
+    'gauge',
+    'Node and verdict files that cannot be used (corrupt, invalid, or a verdict without its node file).',
+    ['file'],
+  ),
   runDuration: def(
     'rigor_run_duration_seconds',
     'histogram',
@@ -179,7 +184,8 @@ export class MetricsCollector {
       nodes: new Map(),
       archived: new Map(),
       sweepGroups: 0,
-      problems: {node: 0, verdict: 0},
+      // a verdict committed without its node file has no record below: counted here, as rigor status lists it
+      problems: {node: 0, verdict: snap.orphanVerdicts?.length ?? 0},
       running: [],
       owed: [],
       runs: new Map(),

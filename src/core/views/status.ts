@@ -2,6 +2,7 @@ import type {NodeStatus} from '../schemas/index.js'
 import {NODE_STATUSES} from '../schemas/statuses.js'
 import type {FileProblem, Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
+import {nodeFilePath, verdictFilePath} from '../state/layout.js'
 
 export interface StatusSummary {
   total: number
@@ -10,7 +11,7 @@ export interface StatusSummary {
   /** sweep group nodes: they hold variants and are never run */
   sweeps: number
   archived: number
-  /** state files that cannot be used (corrupt checksum, invalid content) */
+  /** state files that cannot be used (corrupt checksum, invalid content, a verdict without its node file: kind `orphan`) */
   problems: Array<{file: string; kind: string; message: string}>
   commit: string | null
 }
@@ -61,6 +62,7 @@ export function summariseStatus(snap: Snapshot, opts: {team?: string; teams?: re
 export async function statusWithVerdicts(ws: Workspace, snap: Snapshot, opts: {team?: string} = {}): Promise<StatusSummary> {
   const summary = summariseStatus(snap, {...opts, teams: ws.config.teams.map((t) => t.name)})
   for (const {problem} of await ws.store.verdictProblems(snap)) summary.problems.push(problemEntry(problem))
+  for (const id of snap.orphanVerdicts ?? []) summary.problems.push(orphanVerdictEntry(id))
   summary.problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
   return summary
 }
@@ -70,5 +72,14 @@ export function problemEntry(problem: FileProblem): StatusSummary['problems'][nu
     file: problem.file,
     kind: problem.kind,
     message: problem.kind === 'corrupt' ? `checksum mismatch (expected ${problem.expected}, actual ${problem.actual})` : problem.message,
+  }
+}
+
+/** A verdict file committed without its node file: no node has it, so nothing else counts or shows it. */
+export function orphanVerdictEntry(id: string): StatusSummary['problems'][number] {
+  return {
+    file: verdictFilePath(id),
+    kind: 'orphan',
+    message: `a verdict without its node: ${nodeFilePath(id)} is not on the branch, so no node ${id} exists to hold it; put the node file back (\`rigor verify\` names the commit that removed it and the command that restores it) or remove the verdict (git rm)`,
   }
 }
