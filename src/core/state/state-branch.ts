@@ -72,7 +72,12 @@ export async function resolveStateBranch(
     const text = tip ? await committedConfigText(repo, tip) : undefined
     if (text === undefined && hop === 0 && named !== undefined && named !== branchOf(head))
       throw namedBranchMissing(head, branch, tip !== undefined, remote?.remote)
-    if (text === undefined) throw notAWorkspace(repo, branch, tip !== undefined, await workingTreeHasConfig(repo))
+    if (text === undefined)
+      throw notAWorkspace(repo, branch, {
+        tip,
+        removedBy: tip && (await configRemovedBy(repo, tip)),
+        draft: await workingTreeHasConfig(repo),
+      })
     const {config, cached} = await loadAt(load, repo, tip!, text, CONFIG_FILE)
     // the state branch's own config has the last word on which branch holds the state
     if (!config.branch || config.branch === branch) return {stateRef, branch, config, tip, remote, configText: text, configCached: cached}
@@ -161,17 +166,37 @@ function namedBranchMissing(head: string | undefined, branch: string, exists: bo
   )
 }
 
-function notAWorkspace(repo: Repo, branch: string, branchExists: boolean, draft: boolean): InputError {
-  if (draft) {
+/** The commit that removed rigor.yaml from the history of `tip` (abbreviated), if it ever had one: one git call, made only when it is missing. */
+async function configRemovedBy(repo: Repo, tip: string): Promise<string | undefined> {
+  const found = await repo.git(['log', '-1', '--diff-filter=D', '--format=%h', tip, '--', CONFIG_FILE], {allowFailure: true})
+  return found.stdout.trim() || undefined
+}
+
+function notAWorkspace(
+  repo: Repo,
+  branch: string,
+  at: {tip: string | undefined; removedBy: string | undefined; draft: boolean},
+): InputError {
+  // a workspace whose config a commit removed keeps its history: `rigor init` would start another configuration over it
+  const removed = at.removedBy && `commit ${at.removedBy} removed it`
+  const restore = at.removedBy && `git checkout ${at.removedBy}^ -- ${CONFIG_FILE} && git commit -m "restore ${CONFIG_FILE}"`
+  if (at.draft) {
     return new InputError(
-      `${CONFIG_FILE} is in the working tree but not committed on branch ${branch}; rigor reads its config from the branch tip only`,
+      `${CONFIG_FILE} is in the working tree but not committed on branch ${branch}${removed ? ` (${removed})` : ''}; rigor reads its config from the branch tip only`,
       {
-        fix: `commit it (git add ${CONFIG_FILE} && git commit -m "rigor config"), or run \`rigor init\``,
+        fix: `commit it (git add ${CONFIG_FILE} && git commit -m "rigor config")${removed ? '' : ', or run `rigor init`'}`,
       },
     )
   }
+  if (removed)
+    return new InputError(
+      `${CONFIG_FILE} is missing at the tip of branch ${branch}: ${removed}; rigor reads its config from the branch tip only`,
+      {
+        fix: `restore it as it was before that commit, then commit: ${restore}`,
+      },
+    )
   return new InputError(
-    branchExists
+    at.tip !== undefined
       ? `branch ${branch} has no committed ${CONFIG_FILE}: ${repo.paths.root} is not a rigor workspace`
       : `branch ${branch} has no commits yet: ${repo.paths.root} is not a rigor workspace`,
     {fix: 'run `rigor init` first, or pass --cwd with a workspace'},
