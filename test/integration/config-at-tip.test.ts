@@ -1,9 +1,10 @@
-import {writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
-import {workspace} from './helpers.js'
+import {nodeSpec, workspace, writeSpec} from './helpers.js'
 
 // what rigor says of a rigor.yaml it reads at the state branch's tip: missing there, or wrong there
 let repo: TempRepo
@@ -42,6 +43,38 @@ describe('rigor.yaml at the branch tip', () => {
       expect(fresh.stderr).toContain('run `rigor init` first')
     } finally {
       never.cleanup()
+    }
+  })
+
+  it('every message about the committed config names the branch it was read at, a remote branch included', () => {
+    repo = workspace()
+    const file = join(repo.dir, 'rigor.yaml')
+    const good = readFileSync(file, 'utf8')
+    // a team added in the working tree only: the seed that names it is told which rigor.yaml counts
+    writeFileSync(file, good.replace(/^teams:\n/m, 'teams:\n  - name: other\n'))
+    writeSpec(repo.dir, {nodes: [nodeSpec('x/a', undefined, {team: 'other'})]})
+    const seed = rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(seed.code).toBe(2)
+    expect(seed.stderr).toContain('team "other" of x/a is not in rigor.yaml (at main)')
+    expect(seed.stderr).toContain('and commit it')
+    // a condition that does not compile is checked when the config loads: named with the branch, like a schema error
+    writeFileSync(file, good.replace(/metrics\.sharpe < 0\.0/, 'metrics.sharpe <'))
+    repo.git('commit', '-qam', 'a broken gate')
+    const status = rigor(repo.dir, ['status'])
+    expect(status.code).toBe(2)
+    expect(status.stderr).toContain('rigor.yaml (at main), field "gates[0].reject_when"')
+    // through a remote, the remote's branch
+    const clone = `${repo.dir}-clone`
+    execFileSync('git', ['clone', '-q', repo.dir, clone])
+    try {
+      repo.git('checkout', '-q', 'HEAD~1', '--', 'rigor.yaml')
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^version: 1$/m, 'version: 1\nbogus: 1'))
+      repo.git('commit', '-qam', 'an unknown key')
+      const remote = rigor(clone, ['status', '--remote', 'origin'])
+      expect(remote.code).toBe(2)
+      expect(remote.stderr).toContain('rigor.yaml (at origin/main), field "bogus"')
+    } finally {
+      rmSync(clone, {recursive: true, force: true})
     }
   })
 })

@@ -64,7 +64,7 @@ describe('rigor cycle: rank and configuration', () => {
       expect(third.code).toBe(1)
       const failed = checkedOutput('cycle', third).steps[0]
       expect(failed).toMatchObject({name: 'rank', status: 'failed'})
-      expect(failed.error).toContain('rigor.yaml, field "cycle.rank.metric": node m/n0 has no metric "sortino"')
+      expect(failed.error).toContain('rigor.yaml (at main), field "cycle.rank.metric": node m/n0 has no metric "sortino"')
       expect(json(third).steps[1]).toMatchObject({name: 'report', status: 'succeeded'})
     },
     SLOW,

@@ -134,7 +134,7 @@ describe('rigor slurm submit --dry-run', () => {
     const {clone} = pushed('{setup: [echo ok], modules: ["python 3"]}')
     const result = rigor(clone, ['slurm', 'submit', '--dry-run'])
     expect(result.code).toBe(2)
-    expect(result.stderr).toMatch(/rigor\.yaml.*slurm\.modules.*not a module name/)
+    expect(result.stderr).toMatch(/rigor\.yaml \(at main\), field "slurm\.modules\[0\]".*not a module name/)
     expect(slurmFiles(clone)).toEqual([])
   })
 

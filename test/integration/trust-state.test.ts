@@ -156,7 +156,7 @@ describe('the state branch', () => {
     repo.git('commit', '-qm', 'a link')
     const link = rigor(repo.dir, ['status', '--json'])
     expect(link.code).toBe(2)
-    expect(json(link).error.message).toMatch(/^rigor\.yaml: is committed as a symbolic link at [0-9a-f]{10}, not a regular file/)
+    expect(json(link).error.message).toMatch(/^rigor\.yaml \(at [0-9a-f]{10}\): is committed as a symbolic link, not a regular file/)
     repo.git('rm', '-q', 'rigor.yaml')
     mkdirSync(join(repo.dir, 'rigor.yaml'))
     writeFileSync(join(repo.dir, 'rigor.yaml', 'x'), '')
@@ -165,7 +165,7 @@ describe('the state branch', () => {
     const tip = repo.git('rev-parse', 'main')
     const dir = rigor(repo.dir, ['work'])
     expect(dir.code).toBe(2)
-    expect(dir.stderr).toMatch(/^Error: rigor\.yaml: is committed as a directory at [0-9a-f]{10}, not a regular file/)
+    expect(dir.stderr).toMatch(/^Error: rigor\.yaml \(at [0-9a-f]{10}\): is committed as a directory, not a regular file/)
     expect(repo.git('rev-parse', 'main')).toBe(tip)
   })
 

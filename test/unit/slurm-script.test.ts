@@ -35,6 +35,7 @@ const plan = (over: Partial<JobPlan> = {}): JobPlan => ({
 
 const context = (over: Partial<PlanContext> = {}): PlanContext => ({
   config: undefined,
+  configFile: 'rigor.yaml (at origin/main)',
   configCommit: 'b'.repeat(40),
   branch: 'main',
   remoteUrl: '/shared/research.git',

@@ -1,5 +1,4 @@
 import {buildConditionContext, conditionField, configConditions, type NodeFacts} from '../state/conditions.js'
-import {CONFIG_FILE} from '../state/layout.js'
 import type {AdmissionPolicy} from './scheduler.js'
 import {runningByTeam} from './claim-order.js'
 import type {Snapshot} from '../state/store.js'
@@ -59,7 +58,7 @@ export async function teamAdmission(ws: Workspace, snap: Snapshot): Promise<Part
   const facts = needsFacts ? await dagFacts(ws, snap) : []
   for (const [i, team] of teams.entries()) {
     if (!team.waits_for) continue
-    const condition = configConditions(ws.config, CONFIG_FILE).get(conditionField.waitsFor(i))!
+    const condition = configConditions(ws.config, ws.configFile).get(conditionField.waitsFor(i))!
     const ctx = buildConditionContext({node: {id: team.name, team: team.name, status: 'pending'}, nodes: facts})
     const result = condition.tryEvaluate(ctx)
     if (result.error) waiting.set(team.name, `team ${team.name} waits_for could not be evaluated: ${result.error.message}`)

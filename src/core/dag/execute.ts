@@ -6,7 +6,7 @@ import {researchDataFile} from '../state/holdout.js'
 import {decideStatus, type GateDecision} from './gates.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {nowIso, verdictChange} from '../state/node-files.js'
-import {CONFIG_FILE, outDirPath} from '../state/layout.js'
+import {outDirPath} from '../state/layout.js'
 import {configConditions} from '../state/conditions.js'
 import {planSpawns} from './rules.js'
 import {collectOutputs, type CollectedOutputs} from './outputs.js'
@@ -309,7 +309,7 @@ async function landVerdict(ws: Workspace, claimed: NodeFile, input: VerdictInput
               node,
               verdict: input.report.verdict,
               config: ws.config,
-              conditions: configConditions(ws.config, CONFIG_FILE),
+              conditions: configConditions(ws.config, ws.configFile),
               parent: await parentFacts(ws, snap, node),
             })
       const status = cancelled ? 'cancelled' : (decision?.status ?? 'inconclusive')

@@ -4,7 +4,7 @@ import {buildConditionContext, conditionField, configConditions} from '../state/
 import type {FileChange} from '../git/tree-edit.js'
 import {nodeIdProblem, parentId} from '../state/ids.js'
 import {nowIso, renderNode} from '../state/node-files.js'
-import {CONFIG_FILE, nodeFilePath} from '../state/layout.js'
+import {nodeFilePath} from '../state/layout.js'
 import type {NodeFile, NodeStatus} from '../schemas/index.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
@@ -87,7 +87,7 @@ export async function planSpawns(
     const targets = rule.spawn.map((spawn) => ({spawn, id: spawnId(node.id, spawn.as, spawn.name)}))
     const skipAll = (why: string) => targets.forEach((t) => plan.decisions.push({rule: rule.name, from: node.id, id: t.id, skipped: why}))
     if (NON_FIRING_STATUSES.has(status)) return skipAll(`rules never fire on ${status} verdicts`)
-    const when = configConditions(ws.config, CONFIG_FILE).get(conditionField.ruleWhen(ruleIndex))
+    const when = configConditions(ws.config, ws.configFile).get(conditionField.ruleWhen(ruleIndex))
     if (when) {
       const result = when.tryEvaluate(ctx)
       if (result.error) return skipAll(`condition could not be evaluated: ${result.error.message}`)

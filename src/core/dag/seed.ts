@@ -74,10 +74,10 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
       throw new InputError(`node ${draft.id} appears twice`, {file: opts.file, field: `nodes[${i}].id`, fix: 'give each node its own id'})
     ids.add(draft.id)
     if (teams.size > 0 && !teams.has(draft.team)) {
-      throw new InputError(`team ${quoted(draft.team)} of ${draft.id} is not in rigor.yaml`, {
+      throw new InputError(`team ${quoted(draft.team)} of ${draft.id} is not in ${ws.configFile}`, {
         file: opts.file,
         field: `${draft.id}.team`,
-        fix: `add {name: ${quoted(draft.team)}} to teams in rigor.yaml, or use one of: ${[...teams].join(', ')}`,
+        fix: `add {name: ${quoted(draft.team)}} to teams in rigor.yaml and commit it, or use one of: ${[...teams].join(', ')}`,
       })
     }
   }

@@ -104,7 +104,7 @@ export async function rankForCycle(ws: Workspace, opts: {keep: number; by: strin
   } catch (err) {
     if (err instanceof InputError && err.field === '--metric')
       throw new InputError(`${err.message.replace(/^field "--metric": /, '')} (the cycle ranks by it: ${target.source})`, {
-        file: 'rigor.yaml',
+        file: ws.configFile,
         field: 'cycle.rank.metric',
         fix: 'set cycle.rank.metric in rigor.yaml to a metric every accepted node reports, or leave rank out with cycle: {rank: {enabled: false}} when the nodes report different metrics (stages of a pipeline; see docs/cycle.md)',
       })

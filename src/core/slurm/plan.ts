@@ -1,7 +1,6 @@
 import {isAbsolute, resolve} from 'node:path'
 import {InputError} from '../errors.js'
 import {DEFAULT_SLURM_GRACE_MS, type SlurmConfig} from '../schemas/index.js'
-import {CONFIG_FILE} from '../state/layout.js'
 import {
   MAX_WORKER_SLOTS,
   moduleNameProblem,
@@ -30,6 +29,8 @@ export interface SubmitFlags {
 export interface PlanContext {
   /** `slurm:` of the committed rigor.yaml at the state's tip */
   config: SlurmConfig | undefined
+  /** where `config` was read, as messages name it (Workspace.configFile) */
+  configFile: string
   configCommit: string
   branch: string
   remoteUrl: string
@@ -64,17 +65,17 @@ export function planSubmission(flags: SubmitFlags, ctx: PlanContext): JobPlan {
     if (problem)
       throw flagError('--scratch', problem, 'give an absolute directory that exists on every compute node, e.g. --scratch=/local/scratch')
   }
-  const grace = gracePeriod(flags.grace, config)
+  const grace = gracePeriod(flags.grace, config, ctx.configFile)
   if (timeSeconds?.ok && grace >= timeSeconds.value) {
     // named after what the user gave: the grace if they set one, else the time limit it does not fit
     const where =
       flags.grace !== undefined
         ? {field: '--grace'}
         : config?.grace !== undefined
-          ? {file: CONFIG_FILE, field: 'slurm.grace'}
+          ? {file: ctx.configFile, field: 'slurm.grace'}
           : flags.time !== undefined
             ? {field: '--time'}
-            : {file: CONFIG_FILE, field: 'slurm.time'}
+            : {file: ctx.configFile, field: 'slurm.time'}
     throw new InputError(`a grace of ${grace} s leaves no time to work within the time limit ${time} (${timeSeconds.value} s)`, {
       ...where,
       fix: 'give a longer --time or a shorter --grace (the grace only has to cover putting the claims back: a minute or two)',
@@ -98,8 +99,8 @@ export function planSubmission(flags: SubmitFlags, ctx: PlanContext): JobPlan {
     cpusPerTask: flags.cpusPerTask ?? config?.cpus_per_task ?? parallel,
     mem,
     graceSeconds: grace,
-    modules: checkedAgain(config?.modules ?? [], moduleNameProblem, 'slurm.modules'),
-    setup: checkedAgain(config?.setup ?? [], (line) => singleLineProblem(String(line)), 'slurm.setup'),
+    modules: checkedAgain(config?.modules ?? [], moduleNameProblem, 'slurm.modules', ctx.configFile),
+    setup: checkedAgain(config?.setup ?? [], (line) => singleLineProblem(String(line)), 'slurm.setup', ctx.configFile),
     scratch,
     sbatch: config?.sbatch ?? [],
     rigor: config?.rigor ?? ctx.defaultRigor,
@@ -110,7 +111,7 @@ export function planSubmission(flags: SubmitFlags, ctx: PlanContext): JobPlan {
 }
 
 /** The grace in whole seconds, as --signal takes it. */
-function gracePeriod(flag: string | undefined, config: SlurmConfig | undefined): number {
+function gracePeriod(flag: string | undefined, config: SlurmConfig | undefined, configFile: string): number {
   let millis = config?.grace ?? DEFAULT_SLURM_GRACE_MS
   if (flag !== undefined) {
     const parsed = parseDuration(flag)
@@ -121,17 +122,17 @@ function gracePeriod(flag: string | undefined, config: SlurmConfig | undefined):
   // sbatch --signal takes at most 65535 seconds
   if (seconds < 1 || seconds > 65_535)
     throw new InputError(`a grace of ${millis} ms is not between 1 second and 65535 seconds`, {
-      ...(flag !== undefined ? {field: '--grace'} : {file: CONFIG_FILE, field: 'slurm.grace'}),
+      ...(flag !== undefined ? {field: '--grace'} : {file: configFile, field: 'slurm.grace'}),
       fix: 'give a grace such as 2m',
     })
   return seconds
 }
 
 /** Lines that reach the script are checked where they are used too: the schema's check is one edit away. */
-function checkedAgain(values: string[], problem: (value: unknown) => string | undefined, field: string): string[] {
+function checkedAgain(values: string[], problem: (value: unknown) => string | undefined, field: string, configFile: string): string[] {
   values.forEach((value, i) => {
     const why = problem(value)
-    if (why) throw new InputError(why, {file: CONFIG_FILE, field: `${field}[${i}]`, fix: 'write one line per entry'})
+    if (why) throw new InputError(why, {file: configFile, field: `${field}[${i}]`, fix: 'write one line per entry'})
   })
   return values
 }

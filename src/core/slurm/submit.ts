@@ -53,6 +53,7 @@ export async function submitArray(
   const branch = ws.remote.branch
   const plan = planSubmission(opts.flags, {
     config: ws.config.slurm,
+    configFile: ws.configFile,
     configCommit: tip,
     branch,
     remoteUrl: absoluteRemoteUrl(url, ws.root),

@@ -6,6 +6,12 @@ export const DEPLOYMENTS_DIR = 'deployments'
 export const REPORTS_DIR = 'reports'
 export const TEMPLATES_DIR = 'templates'
 export const CONFIG_FILE = 'rigor.yaml'
+/**
+ * How every message names the config rigor read: rigor.yaml at the branch (a
+ * remote's branch, a commit) it was read from. The working tree's copy judges
+ * nothing until committed; a plain "rigor.yaml" sent users to edit that copy.
+ */
+export const configLocation = (at: string, remote?: string): string => `${CONFIG_FILE} (at ${remote ? `${remote}/${at}` : at})`
 /** the folders `rigor init` creates */
 export const WORKSPACE_DIRS = [EXPERIMENTS_DIR, AUDITS_DIR, HANDOFFS_DIR, TEMPLATES_DIR, REPORTS_DIR, DEPLOYMENTS_DIR] as const
 /** the folders whose files carry checksums (`rigor verify` checks them all) */

@@ -7,7 +7,7 @@ import type {Repo} from '../git/repo.js'
 import type {RemoteLink} from '../git/remote.js'
 import {isFileMode, treeModeName} from '../git/objects.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
-import {CONFIG_FILE} from './layout.js'
+import {CONFIG_FILE, configLocation} from './layout.js'
 import type {ConfigFile} from '../schemas/index.js'
 
 export interface StateBranch {
@@ -58,18 +58,17 @@ export async function resolveStateBranch(
   }
   // the checked-out commit's rigor.yaml may name the state branch
   const checkedOut = await repo.readRef(head ?? 'HEAD')
-  const local = checkedOut ? await committedConfigText(repo, checkedOut) : undefined
-  const named =
-    local !== undefined
-      ? (await loadAt(load, repo, checkedOut!, local, `${CONFIG_FILE} (at ${shortRef(head) ?? 'HEAD'})`)).config.branch
-      : undefined
+  const here = configLocation(shortRef(head) ?? 'HEAD')
+  const local = checkedOut ? await committedConfigText(repo, checkedOut, here) : undefined
+  const named = local !== undefined ? (await loadAt(load, repo, checkedOut!, local, here)).config.branch : undefined
   let branch = named ?? branchOf(head)
   if (!branch) return detachedError(repo)
   for (let hop = 0; ; hop++) {
     const stateRef = `refs/heads/${branch}`
     const remote = opts.remote?.(branch)
     const tip = remote ? await remote.fetch() : await repo.readRef(stateRef)
-    const text = tip ? await committedConfigText(repo, tip) : undefined
+    const atTip = configLocation(branch, remote?.remote)
+    const text = tip ? await committedConfigText(repo, tip, atTip) : undefined
     if (text === undefined && hop === 0 && named !== undefined && named !== branchOf(head))
       throw namedBranchMissing(head, branch, tip !== undefined, remote?.remote)
     if (text === undefined)
@@ -78,12 +77,12 @@ export async function resolveStateBranch(
         removedBy: tip && (await configRemovedBy(repo, tip)),
         draft: await workingTreeHasConfig(repo),
       })
-    const {config, cached} = await loadAt(load, repo, tip!, text, CONFIG_FILE)
+    const {config, cached} = await loadAt(load, repo, tip!, text, atTip)
     // the state branch's own config has the last word on which branch holds the state
     if (!config.branch || config.branch === branch) return {stateRef, branch, config, tip, remote, configText: text, configCached: cached}
     if (hop > 0) {
-      throw new InputError(`rigor.yaml on branch ${branch} says the state is on branch ${config.branch}, which says it is on ${branch}`, {
-        file: CONFIG_FILE,
+      throw new InputError(`says the state is on branch ${config.branch}, whose ${CONFIG_FILE} says it is on ${branch}`, {
+        file: atTip,
         field: 'branch',
         fix: `commit one rigor.yaml with the same branch: on both branches`,
       })
@@ -92,14 +91,15 @@ export async function resolveStateBranch(
   }
 }
 
-async function committedConfigText(repo: Repo, commit: string): Promise<string | undefined> {
+/** `label`: where the text is read, as messages name it (configLocation) */
+async function committedConfigText(repo: Repo, commit: string, label: string): Promise<string | undefined> {
   const blob = await repo.readFileAt(commit, CONFIG_FILE)
   if (blob === undefined) {
     await refuseUnlikeAFile(repo, commit)
     return undefined
   }
   try {
-    return utf8Text(blob, CONFIG_FILE)
+    return utf8Text(blob, label)
   } catch (err) {
     await refuseUnlikeAFile(repo, commit)
     throw err
@@ -133,9 +133,9 @@ async function refuseUnlikeAFile(repo: Repo, commit: string): Promise<void> {
   const entry = await treeEntryInfo(repo, await repo.commitTree(commit), CONFIG_FILE)
   if (!entry || isFileMode(entry.mode)) return
   throw new InputError(
-    `is committed as ${treeModeName(entry.mode)} at ${commit.slice(0, 10)}, not a regular file; rigor reads its config from the committed file only`,
+    `is committed as ${treeModeName(entry.mode)}, not a regular file; rigor reads its config from the committed file only`,
     {
-      file: CONFIG_FILE,
+      file: configLocation(commit.slice(0, 10)),
       fix: `commit rigor.yaml itself as a regular file (git rm --cached ${CONFIG_FILE}, put the file in its place, git add ${CONFIG_FILE} && git commit)`,
     },
   )
@@ -155,7 +155,7 @@ function namedBranchMissing(head: string | undefined, branch: string, exists: bo
   return new InputError(
     `names ${branch} as the state branch, but ${where} ${exists ? `has no committed ${CONFIG_FILE}` : 'does not exist'}`,
     {
-      file: `${CONFIG_FILE} (at ${here})`,
+      file: configLocation(here),
       field: 'branch',
       fix: exists
         ? `commit ${CONFIG_FILE} on ${branch} (or merge ${here} into it), or correct branch: in ${CONFIG_FILE}`

@@ -11,7 +11,7 @@ import {Repo} from '../git/repo.js'
 import type {CommitSigner} from '../git/signing.js'
 import {treeEntryAt} from '../git/tree-walk.js'
 import {WorktreeSync} from '../git/worktree-sync.js'
-import {CONFIG_FILE} from './layout.js'
+import {CONFIG_FILE, configLocation} from './layout.js'
 import {resolveStateBranch} from './state-branch.js'
 import {configCache, type ConfigCache} from './config-cache.js'
 import {utf8Text} from './documents.js'
@@ -68,6 +68,11 @@ export class Workspace implements TransactionHost {
     return this.tipConfig.config
   }
 
+  /** Where `config` was read, as messages about it name it: `rigor.yaml (at main)`. */
+  get configFile(): string {
+    return configLocation(this.stateRef.replace(/^refs\/heads\//, ''), this.remote?.remote)
+  }
+
   private constructor(
     readonly repo: Repo,
     config: ConfigFile,
@@ -113,7 +118,7 @@ export class Workspace implements TransactionHost {
         // a config read for the first time has its conditions compiled now, so that a bad one fails first;
         // one the cache knows passed that check before (conditions.ts compiles them when first asked)
         const {configConditions} = await import('./conditions.js')
-        configConditions(ws.config, CONFIG_FILE)
+        configConditions(ws.config, ws.configFile)
         if (state.configText !== undefined) await cache.remember(state.configText, state.config)
       }
       // an earlier command could not update this checkout: try again now, and say so until it works
@@ -135,12 +140,12 @@ export class Workspace implements TransactionHost {
     if (!snap.tree || this.tipConfig.blob === undefined) return
     const blob = await treeEntryAt(this.repo, snap.tree, CONFIG_FILE)
     if (blob === undefined || blob === this.tipConfig.blob) return
-    const text = utf8Text((await this.repo.readFileAt(snap.tree, CONFIG_FILE))!, CONFIG_FILE)
+    const text = utf8Text((await this.repo.readFileAt(snap.tree, CONFIG_FILE))!, this.configFile)
     let config = await this.configs.lookup(text)
     if (!config) {
       const [{parseConfig}, {configConditions}] = await Promise.all([import('./config.js'), import('./conditions.js')])
-      config = parseConfig(text, CONFIG_FILE)
-      configConditions(config, CONFIG_FILE)
+      config = parseConfig(text, this.configFile)
+      configConditions(config, this.configFile)
       await this.configs.remember(text, config)
     }
     this.tipConfig = {config, blob}
