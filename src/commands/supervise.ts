@@ -32,19 +32,23 @@ export default class Supervise extends WorkspaceCommand {
       withWorkspace(flags, async (ws) => {
         // leftovers first: a node is re-queued only once nothing of its old run still writes
         const runs = await cleanLeftovers(ws)
-        const health = await healthCheck(ws, policies.auditStats)
         const supervised = await requeueExpiredLeases(ws, {by})
+        // the health after the pass: a lease it took back is no longer stuck
+        const health = await healthCheck(ws, policies.auditStats)
         const cleanup = await cleanGitDir(ws.repo.paths.commonDir)
+        // what the pass did, then the state it left
         for (const line of describeGitDirCleanup(cleanup)) this.say(line)
+        for (const k of runs.killed) this.say(`killed leftover run ${k.run}${k.node ? ` of ${k.node}` : ''}: pids ${k.pids.join(' ')}`)
+        if (runs.removed.length) this.say(`removed ${runs.removed.length} stale run director${runs.removed.length === 1 ? 'y' : 'ies'}`)
         this.say(
-          `re-queued ${supervised.requeued.length}, expired ${supervised.expired.length}, blocked ${supervised.blocked.length}; ` +
-            `running ${health.running}, pending ${health.pending}, stuck ${health.stuck.length}, corrupt ${health.corrupt.length}, ` +
+          `re-queued ${listed(supervised.requeued)}, expired (inconclusive) ${listed(supervised.expired)}, blocked ${listed(supervised.blocked)}`,
+        )
+        this.say(
+          `health after: running ${health.running}, pending ${health.pending}, stuck ${health.stuck.length}, corrupt ${health.corrupt.length}, ` +
             `audit backlog ${health.audit_backlog}, failed-audit rate ${health.failed_audit_rate === null ? 'n/a' : health.failed_audit_rate.toFixed(2)}`,
         )
         for (const s of health.stuck) this.say(`  stuck: ${s.id} (worker ${s.worker}, lease until ${s.lease_until})`)
         for (const c of health.corrupt) this.say(`  corrupt: ${c.file}: ${c.message}`)
-        for (const k of runs.killed) this.say(`  killed leftover run ${k.run}${k.node ? ` of ${k.node}` : ''}: pids ${k.pids.join(' ')}`)
-        if (runs.removed.length) this.say(`  removed ${runs.removed.length} stale run director${runs.removed.length === 1 ? 'y' : 'ies'}`)
         return {health, supervised, runs, ...cleanup}
       })
     if (flags.once) return pass()
@@ -57,4 +61,11 @@ export default class Supervise extends WorkspaceCommand {
       return last
     })
   }
+}
+
+/** A count with the first few ids: `4 (a/1, a/2, a/3 and 1 more)`. */
+function listed(ids: readonly string[]): string {
+  if (ids.length === 0) return '0'
+  const shown = ids.slice(0, 3).join(', ')
+  return `${ids.length} (${shown}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''})`
 }
