@@ -37,15 +37,27 @@ export function listrProgress(slots: number, write: (text: string) => void): Pro
   const ticker = setInterval(redraw, 1000)
   ticker.unref()
   const running = list.run().catch(() => {})
+  let live = true
+  /** the display drawn one last time and ended; listr2 then writes what it held back of stdout and stderr */
+  const end = () => {
+    live = false
+    clearInterval(ticker)
+    finish()
+    return running
+  }
+  // a notice waits for the display to end, and the summary for the notices
+  let said = Promise.resolve()
   return {
     onEvent(event) {
       board.apply(event)
-      redraw()
+      if (live) redraw()
+    },
+    notice(line) {
+      said = said.then(() => end()).then(() => write(line))
     },
     async done() {
-      clearInterval(ticker)
-      finish()
-      await running
+      await end()
+      await said
       if (board.results.length > 0) write(board.summaryTable())
     },
   }

@@ -3,6 +3,11 @@ import {renderTable} from './table.js'
 
 export interface Progress {
   onEvent(event: WorkEvent): void
+  /**
+   * A line to be read now (the stop began; Ctrl-C again leaves at once). A live display ends for it: a terminal
+   * would otherwise see it only once the display is over, which on a stop is when the claims are back.
+   */
+  notice(line: string): void
   /** resolves when the display is finished (and, live, its summary printed) */
   done(): Promise<void>
 }
@@ -59,6 +64,7 @@ export function plainProgress(write: (line: string) => void): Progress {
           write(`error in slot ${event.slot}: ${event.message}`)
       }
     },
+    notice: write,
     done: async () => {},
   }
 }

@@ -1,3 +1,4 @@
+import {writeSync} from 'node:fs'
 import {exitCodeForSignal, STOP_SIGNALS} from '../core/errors.js'
 import {RunGroups} from '../core/proc.js'
 import {directLauncher, type RunnerLauncher} from '../core/dag/launcher.js'
@@ -18,14 +19,20 @@ export interface AbortScope {
  * runners and puts its claims back) and the command then exits 130 (SIGINT),
  * 143 (SIGTERM) or 129 (SIGHUP: its terminal closed) with its normal output. A second signal leaves at once with that
  * signal's code, after SIGKILLing every runner group still alive: claims it
- * still holds expire and `rigor supervise` takes them back. Runner groups are
+ * still holds expire and `rigor supervise` takes them back (`onLeave` says
+ * which, on stderr, before it goes). Runner groups are
  * also killed if the process exits any other way while they run. A command
  * that runs many nodes asks for a runner helper (`runnerHelper`), which lives
  * as long as the scope and is killed with the runner groups.
  */
 export async function withAbort<T>(
   fn: (scope: AbortScope) => Promise<T>,
-  opts: {onStop?: (signal: NodeJS.Signals) => void; runnerHelper?: boolean} = {},
+  opts: {
+    onStop?: (signal: NodeJS.Signals) => void
+    /** what is left behind when a second signal makes the command leave at once (the claims it still holds) */
+    onLeave?: () => string | undefined
+    runnerHelper?: boolean
+  } = {},
 ): Promise<T> {
   const controller = new AbortController()
   const groups = new RunGroups()
@@ -38,6 +45,7 @@ export async function withAbort<T>(
     if (received) {
       groups.killAll('SIGKILL')
       helper?.killNow()
+      sayBeforeLeaving(opts.onLeave)
       process.exit(exitCodeForSignal(signal))
     }
     received = signal
@@ -61,6 +69,19 @@ export async function withAbort<T>(
     process.off('exit', onExit)
     output.restore()
     await helper?.close()
+  }
+}
+
+/**
+ * Writes what `onLeave` says straight to stderr's descriptor, at once: process.exit follows, and a live display may
+ * still hold the stream's writes back (listr2 buffers them until it ends). A closed terminal takes nothing.
+ */
+function sayBeforeLeaving(onLeave: (() => string | undefined) | undefined): void {
+  try {
+    const text = onLeave?.()
+    if (text) writeSync(2, `\n${text}\n`)
+  } catch {
+    // nowhere to say it: leaving still comes first
   }
 }
 

@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {durationFlag, numberFlag, stopTimeFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
-import {batchedLines, plainProgress} from '../cli/progress.js'
+import {batchedLines, plainProgress, type Progress} from '../cli/progress.js'
+import {HeldClaims, leftClaimedText} from '../core/dag/claims.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {excludedLocalNodes} from '../core/views/local-edits.js'
@@ -19,7 +20,7 @@ export default class Work extends WorkspaceCommand {
   static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable (with --follow: until stopped).'
   static override description =
     'With --follow it keeps waiting when nothing is claimable (queue empty, requirements or waits_for not met, team at max_parallel, nodes held by other workers) and tries again when the state changes: locally it watches the state branch (and looks every --poll anyway), with --remote it fetches every --poll, doubling the interval while idle up to 10m. ' +
-    'Ctrl-C (or SIGTERM) stops cleanly: no new claims, running nodes are stopped and their claims put back; exit 130 (143 for SIGTERM). A second Ctrl-C leaves at once. ' +
+    'Ctrl-C (or SIGTERM) stops cleanly: no new claims, running nodes are stopped and their claims put back; exit 130 (143 for SIGTERM). A second Ctrl-C leaves at once, naming the nodes it leaves claimed (their lease expires and `rigor supervise` takes them back). ' +
     'Claims of workers that died are taken back by `rigor supervise --interval`.'
   static override examples = [
     '<%= config.bin %> work --parallel 8',
@@ -57,20 +58,28 @@ export default class Work extends WorkspaceCommand {
     const {flags} = await this.parse(Work)
     telemetry.set({'rigor.parallel': flags.parallel, [ATTR.team]: flags.team})
     const lines = batchedLines((text) => this.say(text))
+    let progress: Progress | undefined
     const stopping = () => {
       lines.flush()
-      this.say('stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...')
+      const line = 'stopping: running nodes are stopped and put back (Ctrl-C again to leave at once)...'
+      if (progress) progress.notice(line)
+      else this.say(line)
     }
+    // what a second signal leaves claimed, said as it leaves: known once the workspace is open
+    const held = new HeldClaims()
+    let leftBehind: (() => string) | undefined
     // around the workspace too: a signal while it closes (syncing the checkout) must not kill git halfway
     return withAbort(
       ({signal, groups, launcher}) =>
         withWorkspace(flags, async (ws) => {
           const worker = workerName(flags.worker)
+          leftBehind = () => leftClaimedText(worker, held.ids, ws.config.lease.duration)
           assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-          const progress =
+          const display =
             process.stdout.isTTY && !this.jsonEnabled()
               ? (await import('../cli/live-progress.js')).listrProgress(flags.parallel, (text) => this.log(text))
               : plainProgress(lines.write)
+          progress = display
           const summary = await runWorkLoop(ws, {
             admission: policies.admission,
             worker,
@@ -82,12 +91,13 @@ export default class Work extends WorkspaceCommand {
             signal,
             groups,
             launcher,
-            onEvent: (e) => progress.onEvent(e),
+            onEvent: (e) => display.onEvent(e),
             exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
             follow: flags.follow ? followState(ws, {pollMs: flags.poll ?? DEFAULT_POLL_MS}) : undefined,
             telemetry,
+            held,
           }).finally(lines.flush)
-          await progress.done()
+          await display.done()
           const statuses = Object.entries(summary.by_status)
             .map(([s, n]) => `${n} ${s}`)
             .join(', ')
@@ -96,7 +106,7 @@ export default class Work extends WorkspaceCommand {
           )
           return summary
         }),
-      {onStop: stopping, runnerHelper: true},
+      {onStop: stopping, onLeave: () => leftBehind?.(), runnerHelper: true},
     )
   }
 }

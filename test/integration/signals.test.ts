@@ -97,6 +97,10 @@ describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
     term.keys('C-c')
     await waitFor('rigor work to exit', () => existsSync(term.rcFile))
     expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('130')
+    // it names what it leaves claimed and how that comes back, rather than leave without a word
+    const said = term.pane().replace(/\s+/g, ' ')
+    expect(said).toMatch(/left at once: still claimed by \S+: s\/stubborn[01], s\/stubborn[01]/)
+    expect(said).toMatch(/back to pending once their lease expires \(within \d+\S*\) and `rigor supervise` runs/)
     await waitFor('the runner groups to be killed', () => !pids.some(alive))
     // and the runner helper with them (its terminal's Ctrl-C does not stop it: rigor does)
     await expectNothingLeftIn(repo.dir, isWrapper)

@@ -1,3 +1,4 @@
+import ms from 'ms'
 import type {AdmissionPolicyFactory} from './admission.js'
 import {CheckFailedError, NothingToDoError} from '../errors.js'
 import {findCandidates, requirementsState, type AdmissionPolicy, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
@@ -207,4 +208,45 @@ export async function releaseHeld(ws: Workspace, worker: string, which: (node: N
     return {files, message: {action: 'release', subject, nodes: released, worker}, result: released}
   })
   return outcome.result
+}
+
+/**
+ * The claims one worker holds now, by node id and attempt: from the commit that claims a node until the commit that
+ * gives it up (its verdict, its release) lands, or the node is found taken back. What a worker that has to leave at
+ * once (a second Ctrl-C) leaves behind, and after an error what it puts back.
+ */
+export class HeldClaims {
+  private readonly attempts = new Map<string, number>()
+
+  hold(nodes: readonly NodeFile[]): void {
+    for (const node of nodes) this.attempts.set(node.id, node.attempt)
+  }
+
+  /** Gives up `id`, at `attempt` only when given (a later claim of the same node stays). */
+  drop(id: string, attempt?: number): void {
+    if (attempt === undefined || this.attempts.get(id) === attempt) this.attempts.delete(id)
+  }
+
+  /** Whether this is the claim held (same node, same attempt). */
+  holds(node: NodeFile): boolean {
+    return this.attempts.get(node.id) === node.attempt
+  }
+
+  get ids(): string[] {
+    return [...this.attempts.keys()].sort()
+  }
+}
+
+/** The most node ids a message names before it says how many more. */
+const NAMED_AT_MOST = 20
+
+/** What a worker leaving at once (a second signal) says of the claims it still holds, and how they come back. */
+export function leftClaimedText(worker: string, ids: readonly string[], leaseMs: number): string {
+  if (ids.length === 0) return `left at once: ${worker} held no claim`
+  const named = ids.slice(0, NAMED_AT_MOST).join(', ') + (ids.length > NAMED_AT_MOST ? ` and ${ids.length - NAMED_AT_MOST} more` : '')
+  return (
+    `left at once: still claimed by ${worker}: ${named}\n` +
+    `They go back to pending once their lease expires (within ${ms(leaseMs)}) and \`rigor supervise\` runs: ` +
+    'keep `rigor supervise` running, or run `rigor supervise --once` then'
+  )
 }

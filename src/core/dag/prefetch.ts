@@ -1,4 +1,4 @@
-import {claimNextNodes, releaseHeld, type ClaimOptions, type ClaimResult} from './claims.js'
+import {claimNextNodes, releaseHeld, type ClaimOptions, type ClaimResult, type HeldClaims} from './claims.js'
 import {transition} from './lifecycle.js'
 import type {NodeFile} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
@@ -19,6 +19,9 @@ export const MAX_AUTO_PREFETCH = 8
  * after c lost races cost 1 + c pushes, so claiming about 1 + 2c̄ nodes in it
  * (c̄ a running mean of c) brings the pushes per node back near one; with no
  * contention that is one node (fair to other workers, nothing held idle).
+ *
+ * Every node it claims goes into `holding` (the worker's claims, which its runs give up as they end); the ones it
+ * puts back leave it once their release has landed.
  */
 export class ClaimBuffer {
   private readonly held: NodeFile[] = []
@@ -29,6 +32,7 @@ export class ClaimBuffer {
   constructor(
     private readonly ws: Workspace,
     private readonly opts: ClaimOptions,
+    private readonly holding: HeldClaims,
     private readonly fixed?: number,
   ) {
     this.batch = fixed ?? 1
@@ -53,6 +57,7 @@ export class ClaimBuffer {
       this.batch = Math.min(MAX_AUTO_PREFETCH, Math.max(1, Math.round(1 + 2 * this.contention)))
     }
     if ('reason' in result) return {claimed: undefined, reason: result.reason, detail: result.detail, conflicts: result.conflicts}
+    this.holding.hold(result.claimed)
     const [first, ...rest] = result.claimed
     this.held.push(...rest)
     return {claimed: first!, conflicts: result.conflicts}
@@ -73,14 +78,19 @@ export class ClaimBuffer {
     if (this.held.length > 0) return undefined
     const result = await claimNextNodes(this.ws, this.opts, 1)
     if ('reason' in result) return undefined
+    this.holding.hold(result.claimed)
     return result.claimed[0]
   }
 
   /** Puts back every node claimed ahead and not started (the attempt not counted); returns their ids. */
   async releaseUnstarted(): Promise<string[]> {
-    const ids = new Set(this.held.splice(0).map((n) => n.id))
-    if (ids.size === 0) return []
-    return releaseHeld(this.ws, this.opts.worker, (node) => ids.has(node.id), 'claimed ahead and not started')
+    const unstarted = this.held.splice(0)
+    if (unstarted.length === 0) return []
+    const ids = new Set(unstarted.map((n) => n.id))
+    const released = await releaseHeld(this.ws, this.opts.worker, (node) => ids.has(node.id), 'claimed ahead and not started')
+    // held until now: a worker that leaves at once while this lands names them
+    for (const node of unstarted) this.holding.drop(node.id, node.attempt)
+    return released
   }
 
   /**
@@ -104,6 +114,7 @@ export class ClaimBuffer {
         documents: new Map([[path, renewed]]),
       }
     })
+    if (!outcome.result) this.holding.drop(node.id, node.attempt)
     return outcome.result
   }
 }

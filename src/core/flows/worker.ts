@@ -1,5 +1,5 @@
 import {setMaxListeners} from 'node:events'
-import {releaseHeld, type ClaimResult} from '../dag/claims.js'
+import {HeldClaims, releaseHeld, type ClaimResult} from '../dag/claims.js'
 import {ClaimBuffer} from '../dag/prefetch.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
 import {probeSandbox} from '../dag/sandbox.js'
@@ -49,6 +49,8 @@ export interface WorkOptions {
   telemetry?: Telemetry
   /** nodes claimed per claim commit (see ClaimBuffer); default: 1 locally, from the contention on a remote */
   prefetch?: number
+  /** the claims the loop holds while it runs: the command names them if it has to leave at once */
+  held?: HeldClaims
 }
 
 export interface WorkSummary {
@@ -125,9 +127,12 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
 
   // claims from one process go one at a time: racing ourselves only burns retries;
   // one queued behind another when a stop is asked for, or --max-nodes is reached, is never made (undefined)
+  // every claim from the commit that claims it until the one that gives it up lands
+  const held = opts.held ?? new HeldClaims()
   const claims = new ClaimBuffer(
     ws,
     {worker: opts.worker, team: opts.team, exclude: opts.exclude, admission: opts.admission},
+    held,
     opts.prefetch ?? (ws.distributed ? undefined : 1),
   )
   const serially = <T>(claim: () => Promise<T>): Promise<T | undefined> => {
@@ -167,7 +172,6 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     const startGate = ahead ? new Promise<boolean>((resolve) => (start = resolve)) : undefined
     let startedAt: number | undefined
     // a claim that lands after the stop is put back at once by executeClaimedNode, without running
-    unsettled.set(node.id, node.attempt)
     const outcome = executeClaimedNode(ws, node, {
       worker: opts.worker,
       signal,
@@ -189,7 +193,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     // a run made ready ahead may fail before a slot takes it: the slot (or the final clean-up) reports it then.
     // A run that ended (verdict, put back, lost) holds nothing; one that threw may still hold its claim
     outcome.then(
-      () => unsettled.delete(node.id),
+      () => held.drop(node.id, node.attempt),
       () => {},
     )
     return {node, ended, outcome, start}
@@ -276,8 +280,6 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   }
 
   const inFlight = new Set<Promise<void>>()
-  // node id -> attempt of every run started here that has not ended with an outcome: after an error, its claim
-  const unsettled = new Map<string, number>()
   // the first run would wait for the sandbox probe (a bwrap start, once per process): it runs beside the first claim
   if (ws.config.runner.sandbox !== 'off') void probeSandbox()
   try {
@@ -304,9 +306,10 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     summary.released += prefetched
     // a run that failed with an error (not a verdict) left its node running under this worker: it goes back, as on a
     // stop, rather than wait for its lease to expire; the error itself is reported below
-    if (unsettled.size > 0) {
-      const held = await releaseHeld(ws, opts.worker, (node) => unsettled.get(node.id) === node.attempt, 'after an error').catch(() => [])
-      summary.released += held.length
+    if (held.ids.length > 0) {
+      const released = await releaseHeld(ws, opts.worker, (node) => held.holds(node), 'after an error').catch(() => [])
+      for (const id of released) held.drop(id)
+      summary.released += released.length
     }
   }
   if (failure) throw failure
