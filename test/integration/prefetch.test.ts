@@ -3,7 +3,7 @@ import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {SH_OK} from '../fixtures/runners.js'
+import {SH_GATED, SH_OK} from '../fixtures/runners.js'
 import {pidsWithEnv, runDirs, SLOW, waitFor} from '../helpers/processes.js'
 import {manyNodes, workspace, writeSpec} from './helpers.js'
 import {git, remoteWithClones, removeRoot} from './remote-helpers.js'
@@ -100,5 +100,32 @@ describe('claiming ahead', {timeout: SLOW}, () => {
     const status = json(rigor(repo.dir, ['status', '--json']))
     expect(status.by_status).toMatchObject({running: 0, pending: 6})
     for (let i = 0; i < 6; i++) expect(json(rigor(repo.dir, ['show', `p/n${i}`, '--json'])).attempt, `p/n${i}`).toBe(0)
+  })
+
+  // it started, and the watcher stopped it a poll later (2 s through a remote): a cancelled node ran for nothing
+  it('a node cancelled while it waits in the batch never starts: the worker looks before starting it', async () => {
+    repo = workspace()
+    const startedFile = join(repo.dir, '.git', 'late.pids')
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'p/first', team: 'default', priority: 10, run: {command: SH_GATED}},
+        {id: 'p/late', team: 'default', run: {command: FOREVER, sandbox: 'off', env: {RIGOR_PIDS_FILE: startedFile}}},
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const worker = rigorAsync(repo.dir, ['work', '--prefetch', '2', '--json'])
+    await waitFor('the first node running, the second claimed with it', () =>
+      runDirs(repo!.dir).some((run) => existsSync(join(repo!.dir, '.git/rigor/runs', run, 'out/started'))),
+    )
+    expect(json(rigor(repo.dir, ['status', '--json'])).by_status.running).toBe(2)
+    expect(rigor(repo.dir, ['cancel', 'p/late']).code).toBe(0)
+    writeFileSync(join(repo.dir, 'gate'), '')
+    const done = await worker
+    expect(done.code, done.stderr).toBe(0)
+    expect(json(done)).toMatchObject({claimed: 2, finished: 2, by_status: {proven_accepted: 1, cancelled: 1}})
+    expect(existsSync(startedFile), "the cancelled node's runner started").toBe(false)
+    const late = json(rigor(repo.dir, ['show', 'p/late', '--json']))
+    expect(late.status).toBe('cancelled')
+    expect(late.verdict).toMatchObject({status: 'cancelled', decided_by: 'cancel'})
   })
 })

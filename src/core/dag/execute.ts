@@ -42,6 +42,11 @@ export interface ExecuteOptions {
    * node back without running it (see RunRequest.startGate).
    */
   startGate?: Promise<boolean>
+  /**
+   * The node waited since its claim (a batch of --prefetch): the branch is looked at once before its runner starts,
+   * so a cancel (or a supervisor taking it back) meanwhile ends it without starting it, not a poll after it started.
+   */
+  lookFirst?: boolean
   /** called when the runner process has ended, before the verdict is committed */
   onProcessEnd?: () => void
   /** the command's live runner groups, killed if it has to leave at once */
@@ -113,6 +118,8 @@ async function runClaimedNode(
     stopCause ??= cause
     stop.abort()
   })
+  // the runner waits for that look as a node claimed ahead waits for its slot (the sandbox is set up meanwhile)
+  const startGate = opts.startGate ?? (opts.lookFirst ? watcher.lookNow().then(() => true) : undefined)
   const timeoutMs = parseTimeout(claimed.run.timeout, ws.config.runner.default_timeout)
   const startedAt = new Date()
   try {
@@ -141,7 +148,7 @@ async function runClaimedNode(
             ? sealing.problem
             : undefined
     if (problem !== undefined) {
-      const go = await startWhen(opts.startGate, stop.signal)
+      const go = await startWhen(startGate, stop.signal)
       watcher.stop()
       await watcher.settled
       if (!go && stopCause !== 'cancelled') return await notStarted(ws, claimed, opts.worker, stopCause)
@@ -161,12 +168,11 @@ async function runClaimedNode(
         outputs: {files: [], omitted: [], truncated: [], leftOut: new Map(), stored: []},
         exitCode: null,
         // held for a slot, it starts when the slot takes it
-        startedAt: opts.startGate ? now : startedAt,
+        startedAt: startGate ? now : startedAt,
         finishedAt: now,
         sandbox: 'off',
       })
     }
-    const startGate = opts.startGate
     const inputs = staging?.ok ? staging.staged : undefined
     const sealed = 'overlays' in sealing ? sealing.overlays : []
     const outcome = await runProcess({
@@ -454,8 +460,9 @@ function watchClaim(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions, onSt
   let lastRenew = Date.now()
   let stopped = false
   let busy: Promise<void> = Promise.resolve()
-  const tick = async () => {
-    if (ws.distributed) await ws.refresh()
+  // the first look before a start skips the fetch right after a fetch or a push of this process that landed
+  const tick = async (first = false) => {
+    if (ws.distributed) await (first ? ws.refreshUnlessFresh() : ws.refresh())
     const current = (await ws.currentSnapshot()).nodes.get(claimed.id)?.node
     if (current?.status === 'cancelled') return onStop('cancelled')
     if (current?.status !== 'running' || !heldBy(current, claimed, opts.worker)) return onStop('lost')
@@ -466,9 +473,14 @@ function watchClaim(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions, onSt
   }
   const timer = setInterval(() => {
     if (stopped) return
-    busy = busy.then(tick).catch(() => {})
+    busy = busy.then(() => tick()).catch(() => {})
   }, pollMs)
   return {
+    /** one look now, not a poll later; resolves once it is done (a failed look is the next poll's to repeat) */
+    lookNow() {
+      busy = busy.then(() => tick(true)).catch(() => {})
+      return busy
+    },
     stop() {
       stopped = true
       clearInterval(timer)

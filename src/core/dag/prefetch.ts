@@ -43,11 +43,14 @@ export class ClaimBuffer {
     return this.batch
   }
 
-  /** The next node to run: one claimed ahead, or a new batch claimed now (at most `limit` nodes). */
-  async next(limit = Number.POSITIVE_INFINITY): Promise<ClaimResult> {
+  /**
+   * The next node to run: one claimed ahead, or a new batch claimed now (at most `limit` nodes). One claimed ahead
+   * comes `waited`: it may have been cancelled since its claim, which its run looks for before its runner starts.
+   */
+  async next(limit = Number.POSITIVE_INFINITY): Promise<ClaimResult & {waited?: true}> {
     while (this.held.length > 0) {
       const node = await this.keepLease(this.held.shift()!)
-      if (node) return {claimed: node, conflicts: 0}
+      if (node) return {claimed: node, conflicts: 0, waited: true}
     }
     const size = Math.max(1, Math.min(this.batch, limit))
     // the contention-driven batch also grows while this very claim keeps losing races
@@ -104,8 +107,10 @@ export class ClaimBuffer {
     if (until - Date.now() > leaseMs / 2) return node
     const outcome = await this.ws.commit(async (snap) => {
       const current = snap.nodes.get(node.id)?.node
-      if (current?.status !== 'running' || current.worker !== this.opts.worker || current.attempt !== node.attempt)
-        return {result: undefined}
+      if (current?.worker !== this.opts.worker || current.attempt !== node.attempt) return {result: undefined}
+      // cancelled while it waited: still this worker's, to record the cancel without running it (ExecuteOptions.lookFirst)
+      if (current.status === 'cancelled') return {result: node}
+      if (current.status !== 'running') return {result: undefined}
       const [path, text, renewed] = transition(current, {kind: 'renew', now: new Date(), leaseMs})
       return {
         files: new Map([[path, text]]),

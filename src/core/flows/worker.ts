@@ -146,7 +146,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   // remote, whose batches already follow the contention (ClaimBuffer).
   const ready: ReadyRun[] = []
   const runTimes = new RecentRunTimes()
-  const claimSerially = (): Promise<{ready: ReadyRun} | {result: ClaimResult} | undefined> =>
+  const claimSerially = (): Promise<{ready: ReadyRun} | {result: ClaimResult & {waited?: true}} | undefined> =>
     serially(async () => {
       const run = ready.shift()
       if (run) return {ready: run}
@@ -164,8 +164,11 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     }).catch(() => {})
   }
 
-  /** One node's run, started now or (ahead) made ready and started by `start(true)`. */
-  const startRun = (node: NodeFile, ahead: boolean): ReadyRun => {
+  /**
+   * One node's run, started now or (ahead) made ready and started by `start(true)`. `waited`: claimed in an earlier
+   * batch, so the branch is looked at once before the runner starts (a cancel meanwhile ends it unstarted).
+   */
+  const startRun = (node: NodeFile, ahead: boolean, waited = false): ReadyRun => {
     let processEnded!: () => void
     const ended = new Promise<void>((resolve) => (processEnded = resolve))
     let start: (go: boolean) => void = () => {}
@@ -177,6 +180,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       signal,
       pollMs: opts.pollMs,
       startGate,
+      lookFirst: waited,
       onProcessStart: () => {
         startedAt = Date.now()
         claimAhead()
@@ -275,7 +279,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       saidWaiting = ''
       opts.follow?.claimed()
       // the slot claims its next node as soon as the process ends; the verdict commits behind it
-      await runInSlot(index, startRun(result.claimed, false))
+      await runInSlot(index, startRun(result.claimed, false, result.waited))
     }
   }
 
