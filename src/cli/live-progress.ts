@@ -1,3 +1,4 @@
+import {writeSync} from 'node:fs'
 import {Listr, type ListrTaskWrapper} from 'listr2'
 import {ProgressBoard, type Progress} from './progress.js'
 
@@ -10,8 +11,10 @@ import {ProgressBoard, type Progress} from './progress.js'
  */
 export function listrProgress(slots: number, write: (text: string) => void): Progress {
   const board = new ProgressBoard(slots)
-  // line 0 is the tally, line i + 1 slot i
-  const titles = [() => board.tallyLine(), ...Array.from({length: slots}, (_, i) => () => board.slotLine(i))]
+  // the notice, while there is none an empty title, which listr2 draws as no line at all
+  let notice = ''
+  // line 0 is the tally, line i + 1 slot i, then the notice
+  const titles = [() => board.tallyLine(), ...Array.from({length: slots}, (_, i) => () => board.slotLine(i)), () => notice]
   const lines: Array<ListrTaskWrapper<unknown, any, any> | undefined> = []
   let finish!: () => void
   const finished = new Promise<void>((resolve) => (finish = resolve))
@@ -36,28 +39,26 @@ export function listrProgress(slots: number, write: (text: string) => void): Pro
   // the elapsed times move on their own; unref: the display never keeps rigor alive
   const ticker = setInterval(redraw, 1000)
   ticker.unref()
-  const running = list.run().catch(() => {})
-  let live = true
-  /** the display drawn one last time and ended; listr2 then writes what it held back of stdout and stderr */
-  const end = () => {
-    live = false
-    clearInterval(ticker)
-    finish()
-    return running
+  // listr2 hides the cursor until it ends: a command that leaves at once (a second Ctrl-C) must not leave it hidden
+  const showCursor = () => {
+    if (process.stdout.isTTY) writeSync(1, '\u001b[?25h')
   }
-  // a notice waits for the display to end, and the summary for the notices
-  let said = Promise.resolve()
+  process.once('exit', showCursor)
+  const running = list.run().catch(() => {})
   return {
     onEvent(event) {
       board.apply(event)
-      if (live) redraw()
+      redraw()
     },
     notice(line) {
-      said = said.then(() => end()).then(() => write(line))
+      notice = line
+      redraw()
     },
     async done() {
-      await end()
-      await said
+      clearInterval(ticker)
+      finish()
+      await running
+      process.off('exit', showCursor)
       if (board.results.length > 0) write(board.summaryTable())
     },
   }

@@ -1,11 +1,12 @@
-import type {WorkEvent} from '../core/flows/worker.js'
+import {countOutcome, type OutcomeCounts, type WorkEvent} from '../core/flows/worker.js'
 import {renderTable} from './table.js'
 
 export interface Progress {
   onEvent(event: WorkEvent): void
   /**
-   * A line to be read now (the stop began; Ctrl-C again leaves at once). A live display ends for it: a terminal
-   * would otherwise see it only once the display is over, which on a stop is when the claims are back.
+   * A line to be read now (the stop began; Ctrl-C again leaves at once). A live display shows it as a line of its
+   * own: listr2 holds back what is written to stdout and stderr while it draws, until the display is over, which
+   * on a stop is when the claims are back.
    */
   notice(line: string): void
   /** resolves when the display is finished (and, live, its summary printed) */
@@ -80,7 +81,8 @@ export interface NodeResult {
   /** the verdict's status, or released / lost */
   result: string
   seconds: number
-  slot: number
+  /** undefined for a node no slot started (claimed ahead, put back) */
+  slot: number | undefined
   note: string
 }
 
@@ -96,6 +98,8 @@ export class ProgressBoard {
   private readonly started = new Map<string, number>()
   private idle: string | undefined
   readonly results: NodeResult[] = []
+  /** counted by the rule the worker's summary is counted by: the tally and the summary line agree */
+  private readonly counts: OutcomeCounts = {finished: 0, released: 0, lost: 0, by_status: {}}
 
   constructor(
     readonly slots: number,
@@ -113,6 +117,7 @@ export class ProgressBoard {
       this.idle = undefined
     } else if (event.type === 'finished') {
       const o = event.outcome
+      countOutcome(this.counts, o)
       const since = this.started.get(o.id)
       this.started.delete(o.id)
       const seconds = o.kind === 'verdict' ? o.durationMs / 1000 : since !== undefined ? (this.now() - since) / 1000 : 0
@@ -124,7 +129,7 @@ export class ProgressBoard {
             : ''
       this.results.push({id: o.id, result: o.kind === 'verdict' ? o.status : o.kind, seconds, slot: event.slot, note})
       // a slot claims its next node as soon as the runner ends, so this verdict may land after the next claim
-      if (this.running[event.slot]?.id === o.id) this.running[event.slot] = undefined
+      if (event.slot !== undefined && this.running[event.slot]?.id === o.id) this.running[event.slot] = undefined
     } else if (event.type === 'idle') {
       this.idle = `nothing claimable (${event.reason})`
     } else if (event.type === 'waiting') {
@@ -144,22 +149,25 @@ export class ProgressBoard {
 
   /** The one shared counter. */
   tallyLine(): string {
-    const count = (status: string) => this.results.filter((r) => r.result === status).length
-    const accepted = count('proven_accepted')
-    const rejected = count('proven_rejected')
-    // a claim put back (a stop) or lost did not finish: said apart, as the summary line says it
-    const back = count('released') + count('lost')
-    const finished = this.results.length - back
+    const {finished, released, lost, by_status} = this.counts
+    const accepted = by_status.proven_accepted ?? 0
+    const rejected = by_status.proven_rejected ?? 0
     const other = finished - accepted - rejected
     const runningNow = this.running.filter(Boolean).length
-    return `${finished} finished: ${accepted} accepted, ${rejected} rejected, ${other} other${back ? `; ${back} put back` : ''}; ${runningNow} running${this.idle && runningNow === 0 ? `; ${this.idle}` : ''}`
+    // a claim put back (a stop) or lost did not finish: said apart, as the summary line says it
+    return `${finished} finished: ${accepted} accepted, ${rejected} rejected, ${other} other${endedUnfinished({released, lost})}; ${runningNow} running${this.idle && runningNow === 0 ? `; ${this.idle}` : ''}`
   }
 
   /** Every finished node, in the order they finished. */
   summaryTable(stream?: {isTTY?: boolean}): string {
-    const rows = this.results.map((r) => [r.id, r.result, formatSeconds(r.seconds), r.slot + 1, r.note || '-'])
+    const rows = this.results.map((r) => [r.id, r.result, formatSeconds(r.seconds), r.slot === undefined ? '-' : r.slot + 1, r.note || '-'])
     return renderTable(['node', 'result', 'time', 'slot', 'note'], rows, {stream})
   }
+}
+
+/** `; 3 put back; 1 lost`, each part only when there are any: the tally's and the work summary line's words for them. */
+export function endedUnfinished(counts: Pick<OutcomeCounts, 'released' | 'lost'>): string {
+  return `${counts.released ? `; ${counts.released} put back` : ''}${counts.lost ? `; ${counts.lost} lost` : ''}`
 }
 
 export function formatSeconds(seconds: number): string {

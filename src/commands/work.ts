@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {durationFlag, numberFlag, stopTimeFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
-import {batchedLines, plainProgress, type Progress} from '../cli/progress.js'
+import {batchedLines, endedUnfinished, plainProgress, type Progress} from '../cli/progress.js'
 import {HeldClaims, leftClaimedText} from '../core/dag/claims.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
@@ -102,7 +102,7 @@ export default class Work extends WorkspaceCommand {
             .map(([s, n]) => `${n} ${s}`)
             .join(', ')
           this.say(
-            `${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${summary.released ? `; ${summary.released} put back` : ''}`,
+            `${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${endedUnfinished(summary)}`,
           )
           return summary
         }),

@@ -64,6 +64,22 @@ describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
     await expectCleanStop(6)
   })
 
+  // the tally said 1 put back (the run it stopped) and the summary 3 (the two nodes of the batch no slot started too)
+  it('Ctrl-C on rigor work --prefetch: the live tally and the summary count the same nodes put back', async () => {
+    repo = workspace()
+    seedCommitted(forever(3))
+    const term = workInTmux(['work', '--prefetch', '3'])
+    await waitFor('1 runner ready', () => readyRuns(repo.dir).length === 1)
+    expect(status().running).toBe(3)
+    term.keys('C-c')
+    await waitFor('rigor work to exit', () => existsSync(term.rcFile))
+    expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('130')
+    const pane = term.pane()
+    expect(pane).toContain('stopped: interrupted; 3 put back')
+    expect(pane).toMatch(/0 finished: 0 accepted, 0 rejected, 0 other; 3 put back; 0 running/)
+    await expectCleanStop(3)
+  })
+
   // SIGHUP (the terminal closed: a window shut, an ssh connection dropped) killed rigor outright: its claims stayed
   // running until their lease expired, and with them the runs
   it('closing the terminal (SIGHUP) stops rigor work as Ctrl-C does: claims put back, runners gone, checkout clean', async () => {

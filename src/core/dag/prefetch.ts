@@ -85,15 +85,18 @@ export class ClaimBuffer {
     return result.claimed[0]
   }
 
-  /** Puts back every node claimed ahead and not started (the attempt not counted); returns their ids. */
-  async releaseUnstarted(): Promise<string[]> {
+  /**
+   * Puts back every node claimed ahead and not started (the attempt not counted): the ids put back, and the ones
+   * found no longer this worker's (a supervisor took them back meanwhile).
+   */
+  async releaseUnstarted(): Promise<{released: string[]; lost: string[]}> {
     const unstarted = this.held.splice(0)
-    if (unstarted.length === 0) return []
+    if (unstarted.length === 0) return {released: [], lost: []}
     const ids = new Set(unstarted.map((n) => n.id))
     const released = await releaseHeld(this.ws, this.opts.worker, (node) => ids.has(node.id), 'claimed ahead and not started')
     // held until now: a worker that leaves at once while this lands names them
     for (const node of unstarted) this.holding.drop(node.id, node.attempt)
-    return released
+    return {released, lost: unstarted.map((n) => n.id).filter((id) => !released.includes(id))}
   }
 
   /**

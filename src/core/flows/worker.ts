@@ -16,7 +16,8 @@ import type {Telemetry} from '../telemetry/telemetry.js'
 
 export type WorkEvent =
   | {type: 'claimed'; slot: number; id: string; attempt: number}
-  | {type: 'finished'; slot: number; outcome: ExecuteOutcome}
+  /** a node's claim ended: a verdict, put back, or lost; `slot` undefined for one no slot started (claimed ahead) */
+  | {type: 'finished'; slot?: number; outcome: ExecuteOutcome}
   | {type: 'idle'; reason: NothingClaimableReason; detail: string}
   /** following: nothing claimable now (or the remote unreachable), waiting for a change */
   | {type: 'waiting'; reason: NothingClaimableReason | 'unreachable'; detail: string}
@@ -64,6 +65,21 @@ export interface WorkSummary {
   detail: string
 }
 
+/** What a WorkSummary counts of the claims that ended, and a live tally with it. */
+export type OutcomeCounts = Pick<WorkSummary, 'finished' | 'released' | 'lost' | 'by_status'>
+
+/**
+ * Counts one ended claim: the one rule for the summary a worker returns and the tally it shows while it runs, both
+ * fed by its `finished` events (a node claimed ahead and put back unstarted is put back, as a stopped run is).
+ */
+export function countOutcome(counts: OutcomeCounts, outcome: ExecuteOutcome): void {
+  if (outcome.kind === 'verdict') {
+    counts.finished++
+    counts.by_status[outcome.status] = (counts.by_status[outcome.status] ?? 0) + 1
+  } else if (outcome.kind === 'released') counts.released++
+  else counts.lost++
+}
+
 /**
  * The claim-and-run loop with N slots. A slot that finds nothing claimable waits
  * while other slots still run (their verdicts may unlock or spawn nodes); the
@@ -91,6 +107,11 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   let wake: (() => void) | undefined
   let lastIdle: Extract<ClaimResult, {claimed: undefined}> | undefined
   const emit = (event: WorkEvent) => opts.onEvent?.(event)
+  /** every ended claim is counted here and told as `finished`: the summary and a live tally count the same */
+  const settle = (outcome: ExecuteOutcome, slot?: number) => {
+    countOutcome(summary, outcome)
+    emit({type: 'finished', slot, outcome})
+  }
   // every change the feed reports; a slot that saw one while it looked looks again before it waits
   let changes = 0
   let saidWaiting = ''
@@ -209,14 +230,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     running++
     emit({type: 'claimed', slot: index, id: run.node.id, attempt: run.node.attempt})
     const finished = run.outcome
-      .then((outcome) => {
-        if (outcome.kind === 'verdict') {
-          summary.finished++
-          summary.by_status[outcome.status] = (summary.by_status[outcome.status] ?? 0) + 1
-        } else if (outcome.kind === 'released') summary.released++
-        else summary.lost++
-        emit({type: 'finished', slot: index, outcome})
-      })
+      .then((outcome) => settle(outcome, index))
       .catch((err: unknown) => {
         emit({type: 'error', slot: index, message: (err as Error).message})
         failure ??= err
@@ -296,24 +310,32 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   } finally {
     signal.removeEventListener('abort', wakeAll)
     await opts.follow?.close()
-    // nodes claimed ahead that no slot started (a stop, a failure) go back at once, without running
+    // nodes claimed ahead that no slot started (a stop, a failure) go back at once, without running; claimed like the
+    // others (a claim commit holds them): claimed = finished + released + lost
     const unstarted = ready.splice(0)
     for (const run of unstarted) run.start(false)
     for (const outcome of await Promise.allSettled(unstarted.map((run) => run.outcome))) {
-      // claimed like the others (a claim commit holds them): claimed = finished + released + lost
       summary.claimed++
-      if (outcome.status === 'fulfilled' && outcome.value.kind === 'released') summary.released++
-      else summary.lost++
+      // one that failed still holds its claim: put back below, with the failed runs'
+      if (outcome.status === 'fulfilled') settle(outcome.value)
     }
-    const prefetched = (await claims.releaseUnstarted()).length
-    summary.claimed += prefetched
-    summary.released += prefetched
+    const batch = await claims.releaseUnstarted()
+    summary.claimed += batch.released.length + batch.lost.length
+    for (const id of batch.released) settle({kind: 'released', id})
+    for (const id of batch.lost) settle({kind: 'lost', id, why: 'taken back before it started'})
     // a run that failed with an error (not a verdict) left its node running under this worker: it goes back, as on a
     // stop, rather than wait for its lease to expire; the error itself is reported below
-    if (held.ids.length > 0) {
-      const released = await releaseHeld(ws, opts.worker, (node) => held.holds(node), 'after an error').catch(() => [])
-      for (const id of released) held.drop(id)
-      summary.released += released.length
+    const failedRuns = held.ids
+    if (failedRuns.length > 0) {
+      // a release that fails too leaves them to their lease: the first error is the one reported
+      const released = await releaseHeld(ws, opts.worker, (node) => held.holds(node), 'after an error').then(
+        (ids) => new Set(ids),
+        () => undefined,
+      )
+      for (const id of released ? failedRuns : []) {
+        held.drop(id)
+        settle(released!.has(id) ? {kind: 'released', id, why: 'after an error'} : {kind: 'lost', id, why: 'not held any more'})
+      }
     }
   }
   if (failure) throw failure

@@ -30,6 +30,11 @@ describe('the live progress board', () => {
       ['c', 'released', 72.5],
     ])
     expect(board.summaryTable({isTTY: false}).split('\n')[0]).toBe('node\tresult\ttime\tslot\tnote')
+    // a node claimed ahead and put back unstarted counts as put back, as the work summary counts it; a lost one apart
+    board.apply({type: 'finished', outcome: {kind: 'released', id: 'd'}})
+    board.apply({type: 'finished', slot: 1, outcome: {kind: 'lost', id: 'e', why: 'the node was taken back'}})
+    expect(board.tallyLine()).toBe('2 finished: 1 accepted, 1 rejected, 0 other; 2 put back; 1 lost; 0 running; nothing claimable (empty)')
+    expect(board.summaryTable({isTTY: false}).split('\n')[4]).toBe('d\treleased\t0.0s\t-\t-')
   })
 
   it('a following worker says what it waits for, and a claim clears it', () => {
