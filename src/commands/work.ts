@@ -104,6 +104,9 @@ export default class Work extends WorkspaceCommand {
           this.say(
             `${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${endedUnfinished(summary)}`,
           )
+          // a stop that could not put every claim back (its remote unreachable) says which are still held
+          if ((summary.stopped_because === 'interrupted' || summary.stopped_because === 'deadline') && summary.detail)
+            this.warn(summary.detail)
           return summary
         }),
       {onStop: stopping, onLeave: () => leftBehind?.(), runnerHelper: true},

@@ -6,7 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {BIN, rigorAsync} from '../helpers/cli.js'
 import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
 import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
-import {accepting, expectNothingLeft, FOLLOW, seedNodes as seed, statusOf} from './follow-helpers.js'
+import {accepting, expectNothingLeft, FOLLOW, processesIn, seedNodes as seed, statusOf} from './follow-helpers.js'
 import {workspace} from './helpers.js'
 
 /**
@@ -113,6 +113,42 @@ describe('rigor work --follow', {timeout: SLOW}, () => {
     await follower
     expect(status(worker, '--remote', 'origin')).toMatchObject({proven_accepted: 1, running: 0})
     await expectNothingLeft(worker, '--remote', 'origin')
+  })
+})
+
+// stopped while it waited for the remote, the follower left with exit 1 (the claim it was making failed) instead of
+// the signal's code, which systemd (SuccessExitStatus=143) and Slurm read as a failure
+describe('rigor work --follow stopped while the remote is unreachable', {timeout: SLOW}, () => {
+  it("exits with the signal's code (143 for SIGTERM) and names the claim it could not put back", async () => {
+    repo = workspace()
+    scratch = mkdtempSync(join(tmpdir(), 'rigor-follow-'))
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'})
+    const bare = join(scratch, 'remote.git')
+    git(scratch, 'clone', '-q', '--bare', repo.dir, bare)
+    const worker = join(scratch, 'worker')
+    git(scratch, 'clone', '-q', bare, worker)
+    seed(worker, [{id: 'far/long', team: 'default', run: {command: FOREVER}}], ['--remote', 'origin'])
+    // a second slot claims, and says when it finds the remote gone
+    const args = ['work', '--follow', '--remote', 'origin', '--poll', '1s', '--parallel', '2', '--worker', 'follower']
+    const follower = rigorAsync(worker, args)
+    leftRunning = follower
+    await waitFor('far/long to run', () => runDirs(worker).some((run) => existsSync(join(worker, '.git/rigor/runs', run, 'out/ready'))))
+    renameSync(bare, `${bare}.away`)
+    await waitFor('the follower to wait for the remote', () => /waiting: the remote is unreachable/.test(follower.output()))
+    follower.kill('SIGTERM')
+    const done = await follower
+    expect(done.code, done.stdout + done.stderr).toBe(143)
+    expect(done.stdout).toMatch(/follower: ran 0 node\(s\); stopped: interrupted/)
+    const said = done.stderr.replace(/\s*›\s*/g, ' ')
+    expect(said).toMatch(
+      /the remote could not be reached to put the claims back \(git fetch origin failed: .*\): still claimed by follower: far\/long/,
+    )
+    expect(said).toMatch(/They go back to pending once their lease expires \(within 15m\)/)
+    // its runner stopped all the same; the claim is left to its lease, as the warning says
+    await waitFor('no process left in the workspace', () => processesIn(worker).length === 0)
+    expect(runDirs(worker)).toEqual([])
+    renameSync(`${bare}.away`, bare)
+    expect(status(worker, '--remote', 'origin')).toMatchObject({running: 1})
   })
 })
 

@@ -243,9 +243,14 @@ const NAMED_AT_MOST = 20
 /** What a worker leaving at once (a second signal) says of the claims it still holds, and how they come back. */
 export function leftClaimedText(worker: string, ids: readonly string[], leaseMs: number): string {
   if (ids.length === 0) return `left at once: ${worker} held no claim`
+  return `left at once: ${claimsLeftText(worker, ids, leaseMs)}`
+}
+
+/** `the claims of <worker>: a, b`, and how claims a worker could not put back come back. */
+export function claimsLeftText(worker: string, ids: readonly string[], leaseMs: number): string {
   const named = ids.slice(0, NAMED_AT_MOST).join(', ') + (ids.length > NAMED_AT_MOST ? ` and ${ids.length - NAMED_AT_MOST} more` : '')
   return (
-    `left at once: still claimed by ${worker}: ${named}\n` +
+    `still claimed by ${worker}: ${named}\n` +
     `They go back to pending once their lease expires (within ${ms(leaseMs)}) and \`rigor supervise\` runs: ` +
     'keep `rigor supervise` running, or run `rigor supervise --once` then'
   )

@@ -1,5 +1,5 @@
 import {setMaxListeners} from 'node:events'
-import {HeldClaims, releaseHeld, type ClaimResult} from '../dag/claims.js'
+import {claimsLeftText, HeldClaims, releaseHeld, type ClaimResult} from '../dag/claims.js'
 import {ClaimBuffer} from '../dag/prefetch.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
 import {probeSandbox} from '../dag/sandbox.js'
@@ -140,6 +140,20 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   let failure: unknown
   const deadline = opts.stopAt ? deadlineSignal(opts.stopAt) : undefined
   const signal = AbortSignal.any([opts.signal, deadline, failed.signal].filter((s) => s !== undefined))
+  // once a stop is asked for (a signal, the deadline), a remote that cannot be reached only keeps claims from going
+  // back: they stay held (said in the summary's detail, left to their lease) and the stop is no failure
+  const stopAsked = () => opts.signal?.aborted === true || deadline?.aborted === true
+  let unreachableOnStop: RemoteUnreachableError | undefined
+  /** a slot's error (`slot` undefined: the final clean-up's, reported as the command's error only) */
+  const fail = (err: unknown, slot?: number) => {
+    if (stopAsked() && err instanceof RemoteUnreachableError) {
+      unreachableOnStop ??= err
+      return
+    }
+    if (slot !== undefined) emit({type: 'error', slot, message: (err as Error).message})
+    failure ??= err
+    failed.abort()
+  }
   // every run in flight listens for the stop once: the slots' runs, the node made ready ahead, and the verdicts of
   // short runs still committing behind them (a dozen is normal with instant runs, not a leak)
   setMaxListeners(0, signal)
@@ -231,11 +245,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     emit({type: 'claimed', slot: index, id: run.node.id, attempt: run.node.attempt})
     const finished = run.outcome
       .then((outcome) => settle(outcome, index))
-      .catch((err: unknown) => {
-        emit({type: 'error', slot: index, message: (err as Error).message})
-        failure ??= err
-        failed.abort()
-      })
+      .catch((err: unknown) => fail(err, index))
       .finally(() => {
         running--
         inFlight.delete(finished)
@@ -250,9 +260,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     try {
       await slotLoop(index)
     } catch (err) {
-      emit({type: 'error', slot: index, message: (err as Error).message})
-      failure ??= err
-      failed.abort()
+      fail(err, index)
       wakeAll()
     }
   }
@@ -319,7 +327,11 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       // one that failed still holds its claim: put back below, with the failed runs'
       if (outcome.status === 'fulfilled') settle(outcome.value)
     }
-    const batch = await claims.releaseUnstarted()
+    const batch = await claims.releaseUnstarted().catch((err: unknown) => {
+      fail(err)
+      // held still: a failure is reported below, an unreachable remote on a stop in the detail
+      return {released: [], lost: []}
+    })
     summary.claimed += batch.released.length + batch.lost.length
     for (const id of batch.released) settle({kind: 'released', id})
     for (const id of batch.lost) settle({kind: 'lost', id, why: 'taken back before it started'})
@@ -339,6 +351,8 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     }
   }
   if (failure) throw failure
+  if (unreachableOnStop && held.ids.length > 0)
+    summary.detail = `the remote could not be reached to put the claims back (${firstLine(unreachableOnStop.message)}): ${claimsLeftText(opts.worker, held.ids, ws.config.lease.duration)}`
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'
   else if (deadline?.aborted) summary.stopped_because = 'deadline'
   else if (!underMaxNodes()) summary.stopped_because = 'max_nodes'
@@ -349,6 +363,8 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   }
   return summary
 }
+
+const firstLine = (text: string) => text.split('\n', 1)[0]!
 
 /** A node claimed ahead: its run is under way up to the runner's start, which `start(true)` gives. */
 interface ReadyRun {
