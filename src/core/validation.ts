@@ -402,8 +402,15 @@ export function decodeOutputName(name: Uint8Array): Parsed<string> {
 // what `rigor slurm submit` writes into a job script (docs/slurm.md)
 
 /**
+ * The longest time limit rigor asks Slurm for: a year (365-00:00:00). Slurm keeps a limit in minutes in 32 bits and
+ * reads one it cannot hold (99999999999999999999) as no limit at all; no partition allows a task anywhere near a year.
+ */
+export const MAX_SLURM_TIME_SECONDS = 365 * 86_400
+
+/**
  * Seconds in a Slurm time limit as sbatch reads --time: minutes, minutes:seconds,
- * hours:minutes:seconds, days-hours, days-hours:minutes or days-hours:minutes:seconds.
+ * hours:minutes:seconds, days-hours, days-hours:minutes or days-hours:minutes:seconds;
+ * not zero, at most MAX_SLURM_TIME_SECONDS.
  */
 export function parseSlurmTime(value: unknown): Parsed<number> {
   const hint = 'write HH:MM:SS (e.g. 02:00:00), MM, MM:SS, D-HH, D-HH:MM or D-HH:MM:SS, as sbatch --time reads it'
@@ -421,6 +428,8 @@ export function parseSlurmTime(value: unknown): Parsed<number> {
     const match = pattern.exec(value)
     if (!match) continue
     const total = seconds(match.slice(1).map(Number))
+    if (total > MAX_SLURM_TIME_SECONDS)
+      return {ok: false, problem: `"${value}" is longer than the most rigor takes, 365 days (365-00:00:00); ${hint}`}
     return total > 0 ? {ok: true, value: total} : {ok: false, problem: `"${value}" is no time at all; ${hint}`}
   }
   return {ok: false, problem: `"${printable(value)}" is not a time limit; ${hint}`}

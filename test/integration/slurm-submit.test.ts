@@ -99,6 +99,8 @@ describe('rigor slurm submit --dry-run', () => {
     const cases: Array<[string[], RegExp]> = [
       [['--partition', 'a b'], /--partition.*not a partition name/],
       [['--time', '2h'], /--time.*not a time limit/],
+      // Slurm reads a limit it cannot hold as no limit at all
+      [['--time', '99999999999999999999'], /--time.*longer than the most rigor takes, 365 days/],
       [['--mem', 'lots'], /--mem.*not a memory size/],
       [['--grace', '10m'], /slurm\.grace|--grace.*no time to work within the time limit 00:05:00/],
       [['--scratch', 'scratch'], /--scratch.*absolute/],

@@ -268,6 +268,10 @@ describe('what rigor slurm submit accepts', () => {
     expect(['30', '5:30', '02:00:00', '1-12', '1-00:30', '2-01:00:05'].map(seconds)).toEqual([1800, 330, 7200, 129600, 88200, 176405])
     expect(seconds('0')).toMatch(/no time at all/)
     expect(seconds('1:2:3:4')).toMatch(/not a time limit/)
+    // a year at most: Slurm reads a limit it cannot hold as none
+    expect(seconds('365-00:00:00')).toBe(365 * 86_400)
+    for (const t of ['365-00:00:01', '525601', '99999999999999999999', '9999999:00:00'])
+      expect(seconds(t), t).toMatch(/longer than the most rigor takes, 365 days/)
     expect(slurmMemoryProblem('4000')).toBeUndefined()
     expect(slurmMemoryProblem('16G')).toBeUndefined()
     expect(slurmMemoryProblem('16 G')).toMatch(/not a memory size/)
