@@ -4,6 +4,8 @@ import {durationFlag, numberFlag, stopTimeFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {batchedLines, endedUnfinished, plainProgress, type Progress} from '../cli/progress.js'
 import {HeldClaims, leftClaimedText} from '../core/dag/claims.js'
+import {takeBackEarlierRun} from '../core/dag/supervise.js'
+import {InputError} from '../core/errors.js'
 import {withAbort} from '../cli/signals.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {excludedLocalNodes} from '../core/views/local-edits.js'
@@ -28,6 +30,7 @@ export default class Work extends WorkspaceCommand {
     '<%= config.bin %> work --follow --parallel 4',
     '<%= config.bin %> work --follow --remote origin --poll 1m',
     '<%= config.bin %> work --remote origin --stop-at 2025-03-01T17:00:00Z',
+    '<%= config.bin %> work --remote origin --worker slurm-42-3 --restarted',
   ]
   static override flags = {
     team: Flags.string({description: 'work only on this team'}),
@@ -44,6 +47,10 @@ export default class Work extends WorkspaceCommand {
       description:
         'leave at this time (ISO 8601 with zone, or @<unix seconds>) as on SIGTERM: running nodes stopped and put back, exit 0 (a batch job before its time limit)',
     }),
+    restarted: Flags.boolean({
+      description:
+        'this worker name ran before and was killed (a requeued Slurm task): first take back what it still holds, as `rigor supervise` does once a lease expires (the attempt counts)',
+    }),
     prefetch: numberFlag({integer: true, min: 1, max: 64})({
       description:
         'nodes claimed per claim commit, each with its own lease; unstarted ones are put back (default: 1, or from the contention with --remote)',
@@ -57,6 +64,12 @@ export default class Work extends WorkspaceCommand {
   private async work(telemetry: Telemetry): Promise<WorkSummary> {
     const {flags} = await this.parse(Work)
     telemetry.set({'rigor.parallel': flags.parallel, [ATTR.team]: flags.team})
+    // the default name (host and pid) is new in every process: nothing an earlier run held goes by it
+    if (flags.restarted && flags.worker === undefined && process.env.RIGOR_WORKER === undefined)
+      throw new InputError('--restarted takes back what an earlier run held under the same worker name, and none was given', {
+        field: '--restarted',
+        fix: 'give the name the earlier run worked under: --worker NAME (or $RIGOR_WORKER)',
+      })
     const lines = batchedLines((text) => this.say(text))
     let progress: Progress | undefined
     const stopping = () => {
@@ -75,6 +88,11 @@ export default class Work extends WorkspaceCommand {
           const worker = workerName(flags.worker)
           leftBehind = () => leftClaimedText(worker, held.ids, ws.config.lease.duration)
           assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
+          if (flags.restarted) {
+            const taken = await takeBackEarlierRun(ws, worker)
+            const ids = [...taken.requeued, ...taken.expired]
+            if (ids.length) this.say(`took back from an earlier run of ${worker}: ${ids.join(', ')} (the attempt counts)`)
+          }
           const display =
             process.stdout.isTTY && !this.jsonEnabled()
               ? (await import('../cli/live-progress.js')).listrProgress(flags.parallel, (text) => this.log(text))

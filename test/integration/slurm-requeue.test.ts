@@ -1,4 +1,7 @@
-import {describe, expect, it} from 'vitest'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {describe, expect, it, onTestFinished} from 'vitest'
 import {json} from '../helpers/cli.js'
 import {waitFor} from '../helpers/processes.js'
 import {slurmUnavailable} from '../helpers/slurm-cluster.js'
@@ -42,6 +45,44 @@ describe.skipIf(skip !== undefined)(
       const [task] = json(kit.cli(clone, ['slurm', 'status', jobId, '--json'])).arrays[0].tasks
       expect(task).toMatchObject({worker: `slurm-${jobId}-0`, state: 'COMPLETED', running: []})
       expect(task.nodes.sort()).toEqual(ids(4, 'requeued'))
+    })
+
+    // its second run left the first run's claim to the lease (15 minutes here): the node stayed running, unrun, until
+    // a supervisor took it back
+    it('a task SIGKILLed, then requeued: its second run takes back what the first held (the attempt counts) and runs it', async () => {
+      // runners that finish once the gate exists, which the test makes between the two runs (no sandbox: its /tmp is
+      // its own)
+      const gateDir = mkdtempSync(join(tmpdir(), 'rigor-gate-'))
+      onTestFinished(() => rmSync(gateDir, {recursive: true, force: true}))
+      const gate = join(gateDir, 'gate')
+      const command = [
+        'sh',
+        '-c',
+        'while [ ! -f "$GATE" ]; do sleep 0.1; done; printf \'{"metrics":{"sharpe":1}}\' > "$RIGOR_OUT/verdict.json"',
+      ]
+      const {bare, clone, scratch} = kit.remoteWorkspace(
+        {nodes: ids(2, 'killed').map((id) => ({id, team: 'default', run: {command, timeout: '2m', sandbox: 'off', env: {GATE: gate}}}))},
+        'slurm: {time: "00:10:00", grace: 30s}',
+      )
+      const jobId = kit.submit(clone, ['--workers', '1', '--parallel', '1', '--scratch', scratch])
+      await waitFor('a claim on the remote', () => countActions(bare, 'claim').size >= 1, 120_000)
+      const [held] = [...countActions(bare, 'claim').keys()]
+      // rigor is the batch shell (the script execs it): it dies without a word, its claim still on the remote
+      kit.cluster().run('scancel', ['--batch', '--signal=KILL', `${jobId}_0`])
+      const state = () => /JobState=(\S+)/.exec(kit.cluster().run('scontrol', ['show', 'job', `${jobId}_0`]))?.[1]
+      await waitFor('the task to end', () => state() === 'FAILED', 60_000)
+      expect(kit.remoteStatus(bare)).toMatchObject({running: 1})
+      writeFileSync(gate, '')
+      kit.cluster().run('scontrol', ['requeue', `${jobId}_0`])
+      await waitFor('the task pending again', () => state() === 'PENDING', 60_000)
+      kit.cluster().run('scontrol', ['update', `JobId=${jobId}_0`, 'StartTime=now'])
+      await kit.cluster().waitForJob(jobId)
+      const log = taskLog(clone, jobId, 0)
+      expect(log).toContain(`took back from an earlier run of slurm-${jobId}-0: ${held}`)
+      expect(kit.remoteStatus(bare), log).toMatchObject({proven_accepted: 2, running: 0})
+      // taken back as a supervisor takes back an expired lease: the killed run counts as an attempt
+      const show = json(kit.cli(clone, ['show', held!, '--remote', 'origin', '--json']))
+      expect(show.verdict).toMatchObject({worker: `slurm-${jobId}-0`, attempt: 2})
     })
 
     it('rigor slurm cancel of a suspended task says so and changes nothing; --kill cancels it', async () => {

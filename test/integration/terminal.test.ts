@@ -145,6 +145,12 @@ describe('the command line a person meets', () => {
     const typo = rigor(repo.dir, ['work', '--paralel', '2'])
     expect(typo.code).toBe(2)
     expect(typo.stderr).toContain('Nonexistent flag: --paralel\nFix: did you mean --parallel? (see `rigor work --help`)')
+    // a restarted worker takes back what its name held before: the default name (host and pid) held nothing
+    const restarted = rigor(repo.dir, ['work', '--restarted'])
+    expect(restarted.code).toBe(2)
+    expect(restarted.stderr).toMatch(
+      /field "--restarted": .*none was given\nFix: give the name the earlier run worked under: --worker NAME/,
+    )
     const number = rigor(repo.dir, ['work', '--parallel', '0'])
     expect(number.code).toBe(2)
     expect(number.stderr).toContain('field "--parallel": must be at least 1, got 0')

@@ -192,6 +192,30 @@ describe('the job script of rigor slurm submit', () => {
       expect(argvIn(join(dir, 'rigor.args'))).toEqual(['work', '--remote', 'origin', '--worker', 'slurm-5-0', '--parallel', '2'])
     }
   })
+
+  it('a requeued task (SLURM_RESTART_COUNT above 0) gives rigor --restarted: it takes back what its killed run held', () => {
+    const bin = stubbedTask()
+    const text = renderJobScript(plan({rigor: [join(bin, 'rigor')]}))
+    const env = {PATH: `${bin}:/usr/bin:/bin`, SLURM_ARRAY_JOB_ID: '5', SLURM_ARRAY_TASK_ID: '0', SLURM_JOB_ID: '6', TMPDIR: dir}
+    for (const [count, extra] of [
+      ['0', []],
+      ['2', ['--restarted']],
+      ['x', []],
+    ] as const) {
+      const run = spawnSync('bash', ['-c', text], {cwd: dir, encoding: 'utf8', env: {...env, SLURM_RESTART_COUNT: count}})
+      expect(run.status, run.stderr).toBe(0)
+      expect(argvIn(join(dir, 'rigor.args')), count).toEqual([
+        'work',
+        '--remote',
+        'origin',
+        '--worker',
+        'slurm-5-0',
+        '--parallel',
+        '2',
+        ...extra,
+      ])
+    }
+  })
 })
 
 describe('what rigor slurm submit accepts', () => {

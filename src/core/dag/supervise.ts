@@ -19,25 +19,63 @@ export interface SuperviseResult {
  * reason. Also blocks pending nodes whose requirements can no longer be met.
  * One commit; a worker that comes back later finds the node no longer its own.
  */
-export async function requeueExpiredLeases(ws: Workspace, opts: {by: string; now?: Date}): Promise<SuperviseResult> {
+export function requeueExpiredLeases(ws: Workspace, opts: {by: string; now?: Date}): Promise<SuperviseResult> {
   const now = opts.now ?? new Date()
+  return takeBack(ws, {
+    by: opts.by,
+    now,
+    which: (node) => node.lease_until !== undefined && Date.parse(node.lease_until) <= now.getTime(),
+    why: (node) => `lease of ${node.worker} expired at ${node.lease_until} (attempt ${node.attempt})`,
+    whyLast: (node, max) => `lease expired on attempt ${node.attempt} of ${max}`,
+    subject: (r) => `supervise: ${r.requeued.length} re-queued, ${r.expired.length} expired, ${r.blocked.length} blocked`,
+  })
+}
+
+/**
+ * Takes back at once, as `requeueExpiredLeases` does when their lease expires, the nodes `worker` still holds: a
+ * worker restarted under the same name (a requeued Slurm task) whose earlier run was killed, which no process of this
+ * name runs any more. The attempt counts: an earlier run that is somehow still alive finds the node no longer its own
+ * (a new claim has the next attempt), and stops it without a verdict.
+ */
+export function takeBackEarlierRun(ws: Workspace, worker: string): Promise<SuperviseResult> {
+  return takeBack(ws, {
+    by: worker,
+    now: new Date(),
+    which: (node) => node.worker === worker,
+    why: (node) => `an earlier run of ${worker} was killed holding it (attempt ${node.attempt})`,
+    whyLast: (node, max) => `an earlier run of ${worker} was killed holding it on attempt ${node.attempt} of ${max}`,
+    subject: (r) => `take back ${r.requeued.length + r.expired.length} node(s) an earlier run of ${worker} held`,
+  })
+}
+
+/** Running nodes `which` picks back to pending while attempts remain, else inconclusive; one commit. */
+async function takeBack(
+  ws: Workspace,
+  opts: {
+    by: string
+    now: Date
+    which: (node: NodeFile) => boolean
+    /** the reason a node goes back to pending, and one on its last attempt ends inconclusive */
+    why: (node: NodeFile) => string
+    whyLast: (node: NodeFile, maxAttempts: number) => string
+    subject: (r: SuperviseResult) => string
+  },
+): Promise<SuperviseResult> {
+  const now = opts.now
   const outcome = await ws.commit<SuperviseResult>(async (snap) => {
     const files = new Map<string, FileChange>()
     const overrides = new Map<string, NodeFile>()
     const result: SuperviseResult = {requeued: [], expired: [], blocked: []}
     for (const record of snap.nodes.values()) {
       const node = record.node
-      if (node?.status !== 'running' || !node.lease_until || Date.parse(node.lease_until) > now.getTime()) continue
+      if (node?.status !== 'running' || !opts.which(node)) continue
       if (node.attempt < ws.config.lease.max_attempts) {
-        const [path, text, updated] = transition(node, {
-          kind: 'requeue',
-          reason: `lease of ${node.worker} expired at ${node.lease_until} (attempt ${node.attempt})`,
-        })
+        const [path, text, updated] = transition(node, {kind: 'requeue', reason: opts.why(node)})
         files.set(path, text)
         overrides.set(node.id, updated)
         result.requeued.push(node.id)
       } else {
-        const reason = `lease expired on attempt ${node.attempt} of ${ws.config.lease.max_attempts}`
+        const reason = opts.whyLast(node, ws.config.lease.max_attempts)
         const [path, text, updated] = transition(node, {kind: 'expire', reason})
         files.set(path, text)
         overrides.set(node.id, updated)
@@ -62,7 +100,7 @@ export async function requeueExpiredLeases(ws: Workspace, opts: {by: string; now
       files,
       message: {
         action: 'requeue',
-        subject: `supervise: ${result.requeued.length} re-queued, ${result.expired.length} expired, ${result.blocked.length} blocked`,
+        subject: opts.subject(result),
         nodes: [...result.requeued, ...result.expired, ...result.blocked],
         worker: opts.by,
       },

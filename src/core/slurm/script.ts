@@ -97,7 +97,14 @@ if [[ $end =~ ^[0-9]+$ ]]; then
   stop_at="@$((end - grace))"
 fi
 
+# a requeued task (SLURM_RESTART_COUNT > 0) works under the same name: what its earlier run was
+# killed holding (a SIGKILL puts nothing back) is taken back at once, not when its lease expires
+restarted=
+if [[ \${SLURM_RESTART_COUNT:-0} =~ ^[1-9][0-9]*$ ]]; then
+  restarted=1
+fi
+
 # exec: rigor is the batch step's process, so Slurm's SIGTERM reaches it directly
-exec ${rigor} work --remote ${CLONE_REMOTE} --worker "slurm-\${task}" --parallel ${plan.parallel} \${stop_at:+--stop-at "$stop_at"}
+exec ${rigor} work --remote ${CLONE_REMOTE} --worker "slurm-\${task}" --parallel ${plan.parallel} \${stop_at:+--stop-at "$stop_at"} \${restarted:+--restarted}
 `
 }
