@@ -37,7 +37,7 @@ const refusal = (id: string) => {
 }
 const signatures = () => rigor(repo.dir, ['verify', '--signatures', '--json'])
 const statusOf = (report: {files: Array<{file: string; status: string}>}, file: string) => report.files.find((f) => f.file === file)?.status
-const ids = ['hist/merged', 'hist/evil', 'hist/removed', 'hist/retracted', 'hist/auditors', 'hist/ours']
+const ids = ['hist/merged', 'hist/evil', 'hist/removed', 'hist/retracted', 'hist/auditors', 'hist/ours', 'hist/record']
 let main: string
 /** the commit before any auditors: were listed */
 let unlisted: string
@@ -109,6 +109,28 @@ describe('signed audits across merges and removals', () => {
     git('commit', '-qm', 'restore the FAIL')
     expect(statusOf(json(signatures()), fail)).toBe('good')
     expect(refusal('hist/removed')).toContain(`audit.pass: ${fail} is FAIL`)
+  })
+
+  it("an unsigned edit of a signed FAIL's record (the .json beside the report) lets no older PASS decide", async () => {
+    await commitAudit('hist/record', {verdict: 'PASS', auditor: 'alice', signer: 'alice', day: '2026-01-10'})
+    // a real audit: its report holds the checksum of the record beside it (this runner's returns are not verified: FAIL)
+    const audited = rigor(repo.dir, ['audit', 'hist/record', '--auditor', 'bob', '--signing-key', key('bob'), '--json'])
+    expect(audited.code, audited.stderr).toBe(0)
+    expect(json(audited).verdict).toBe('FAIL')
+    const record = (json(audited).file as string).replace(/\.md$/, '.json')
+    expect(refusal('hist/record')).toContain('audit.pass')
+    // the report is untouched; the record no longer matches the checksum it holds, so the FAIL is unusable
+    const path = join(repo.dir, record)
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"verdict": "FAIL"', '"verdict": "PASS"'))
+    git('commit', '-qam', 'tidy the record')
+    expect(refusal('hist/record')).toMatch(new RegExp(`audit\\.untampered: .*${record}: changed after signing`))
+    const checked = signatures()
+    expect(checked.code).toBe(1)
+    expect(json(checked).files.find((f: {file: string}) => f.file === record)).toMatchObject({
+      status: 'changed_after_signing',
+      signer: 'bob',
+      failed: true,
+    })
   })
 
   it('a merge that keeps its own side (-s ours) over a branch with a signed FAIL, then fast-forwarded, lets no older PASS decide', async () => {

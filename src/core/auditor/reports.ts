@@ -10,6 +10,20 @@ export interface NodeAudit {
   front: AuditFrontMatter
 }
 
+/**
+ * Whether `path` is one of the files an audit of `id` is read from: a report
+ * (`audits/<id>/<name>.md`) or the record beside it (`<name>.json`, whose
+ * checksum the report holds), one level deep (a child node's audits live in
+ * their own folder). Tampering with either changes what the gate reads, so the
+ * signature checks look at both.
+ */
+export function isAuditFileOf(id: string, path: string): boolean {
+  const dir = `${auditsDirPath(id)}/`
+  if (!path.startsWith(dir)) return false
+  const name = path.slice(dir.length)
+  return !name.includes('/') && (name.endsWith('.md') || name.endsWith('.json'))
+}
+
 export interface UnusableAudit {
   file: string
   problem: string

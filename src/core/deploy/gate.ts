@@ -8,7 +8,7 @@ import type {DeployStage, DeploymentFile, NodeFile, PaperResultsFile} from '../s
 import {readableNode, type Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {artifactDifferences, currentArtifacts, describeDifferences, workingTreeDifferences, type CurrentArtifacts} from './artifacts.js'
-import {readNodeAudits, type NodeAudit} from '../auditor/reports.js'
+import {isAuditFileOf, readNodeAudits, type NodeAudit} from '../auditor/reports.js'
 import {DEFAULT_MIN_PAPER_PERIODS, MAX_AUDIT_AGE_DAYS} from './paths.js'
 import {readDeployment, readPaperResults} from './records.js'
 
@@ -150,7 +150,8 @@ async function auditConditions(
   let signer: string | undefined
   if (auditors.length > 0) {
     // a signed word on this node that someone changed or removed without a signature: nothing older decides over it
-    const signatures = await reportSignatures(ws.repo, snap.commit!, auditsDirPath(id), auditors, (path) => path.endsWith('.md'))
+    // the records beside the reports too: a FAIL whose record was edited is unusable, which would let an older PASS decide
+    const signatures = await reportSignatures(ws.repo, snap.commit!, auditsDirPath(id), auditors, (path) => isAuditFileOf(id, path))
     const tampered = [...signatures.values()].filter(isTampered)
     const untampered = add(
       'audit.untampered',

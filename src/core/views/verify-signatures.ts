@@ -42,7 +42,8 @@ export async function verifySignatures(ws: Workspace): Promise<SignatureReport> 
   }
   if (!tip) return report
   // every report the branch's line ever had: one signed and then removed without a signature fails as one edited does
-  const isAudit = (path: string) => path.endsWith('.md')
+  // a report and the record beside it (whose checksum the report holds): an edited record makes a FAIL unusable
+  const isAudit = (path: string) => path.endsWith('.md') || path.endsWith('.json')
   const isDeployment = (path: string) => path.endsWith('.yaml') && !path.endsWith('.results.yaml')
   const audits = (await pathsEverUnder(ws.repo, tip, 'audits')).filter(isAudit)
   const deployments = (await pathsEverUnder(ws.repo, tip, 'deployments')).filter(isDeployment)
@@ -87,8 +88,9 @@ export async function verifySignatures(ws: Workspace): Promise<SignatureReport> 
   return report
 }
 
-/** The auditor an audit report names in its front matter (without trusting the rest of it). */
+/** The auditor an audit report names in its front matter (without trusting the rest of it); for a record, its report's. */
 async function auditorOf(ws: Workspace, tip: string, path: string): Promise<string | undefined> {
-  const text = (await ws.repo.readFileAt(tip, path))?.toString('utf8') ?? ''
+  const report = path.endsWith('.json') ? path.replace(/\.json$/, '.md') : path
+  const text = (await ws.repo.readFileAt(tip, report))?.toString('utf8') ?? ''
   return /^auditor: *"?([^"\n]+)"?$/m.exec(text.split('\n---')[0] ?? '')?.[1]?.trim()
 }
