@@ -87,6 +87,22 @@ describe('rigor audit', () => {
     expect(seeded.code).toBe(1)
     expect(seeded.stderr).toContain('seeded this node')
   })
+
+  it('refuses a node whose committed outputs are not what its run wrote, and writes nothing', () => {
+    seedBoth()
+    // a hand commit makes the cheat's returns look honest; the verdict still records the run's own
+    const returns = join(repo.dir, 'experiments/cheat/peek/out/returns.csv')
+    writeFileSync(returns, readFileSync(returns, 'utf8').replace(/\n([^,\n]+),[^\n]+\n/, '\n$1,0.001\n'))
+    repo.git('commit', '-qam', 'tidy the returns')
+    const before = repo.git('rev-parse', 'main')
+    const refused = rigor(repo.dir, ['audit', 'cheat/peek', '--auditor', 'risk', '--json'])
+    expect(refused.code).toBe(1)
+    expect(json(refused).error.message).toContain(
+      'experiments/cheat/peek/out/ differs from what experiments/cheat/peek/verdict.yaml recorded',
+    )
+    expect(json(refused).error.message).toContain('out/returns.csv changed')
+    expect(repo.git('rev-parse', 'main')).toBe(before)
+  })
 })
 
 // random strategies tried: the best of 40 is flagged as the best of 100 was (fewer trials lower both its Sharpe and the

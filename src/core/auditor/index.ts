@@ -28,7 +28,8 @@ import {kitCommand, kitRunner} from './kit-runner.js'
 import {renderAuditFiles, sidecarPath} from './record.js'
 import {otherDataFiles} from './other-data.js'
 import {processRunner} from './rerun.js'
-import {auditsDirPath} from '../state/layout.js'
+import {auditsDirPath, outDirPath, verdictFilePath} from '../state/layout.js'
+import {artifactDifferences, currentArtifacts, describeDifferences} from '../state/artifacts.js'
 import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
 
 export {decideVerdict} from './verdict.js'
@@ -118,6 +119,16 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
     throw new CheckFailedError(`refused: ${isolation}; an auditor must be independent of the work it audits`, {
       fix: 'audit with another --auditor name',
     })
+  // the audit reads the committed outputs and records that it covers the verdict's: they must be the same files, or a
+  // PASS earned on edited outputs would cover the run's own once they were put back
+  const changed = artifactDifferences(verdict.artifacts, (await currentArtifacts(ws.repo, snap.tree, id)).sums)
+  if (changed.length > 0)
+    throw new CheckFailedError(
+      `refused: the committed ${outDirPath(id)}/ differs from what ${verdictFilePath(id)} recorded (${describeDifferences(changed)}); an audit would judge files its run did not write`,
+      {
+        fix: `put back what the run wrote (rigor verify names the commit that changed them), or run it again (rigor rerun ${id}), then audit`,
+      },
+    )
   const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
   const read = (name: string) => readRunOutput(ws.repo, snap.commit!, verdict, name, store)
   const returnsText = await read('returns.csv')

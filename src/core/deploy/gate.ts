@@ -7,7 +7,13 @@ import {auditsDirPath, outDirPath, verdictFilePath} from '../state/layout.js'
 import type {DeployStage, DeploymentFile, NodeFile, PaperResultsFile} from '../schemas/index.js'
 import {readableNode, type Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
-import {artifactDifferences, currentArtifacts, describeDifferences, workingTreeDifferences, type CurrentArtifacts} from './artifacts.js'
+import {
+  artifactDifferences,
+  currentArtifacts,
+  describeDifferences,
+  workingTreeDifferences,
+  type CurrentArtifacts,
+} from '../state/artifacts.js'
 import {isAuditFileOf, readNodeAudits, type NodeAudit} from '../auditor/reports.js'
 import {DEFAULT_MIN_PAPER_PERIODS, MAX_AUDIT_AGE_DAYS} from './paths.js'
 import {readDeployment, readPaperResults} from './records.js'

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {artifactDifferences, describeDifferences} from '../../../src/core/deploy/artifacts.js'
+import {artifactDifferences, describeDifferences} from '../../../src/core/state/artifacts.js'
 import {alignColumns, parseDatedCsv} from '../../../src/core/deploy/dated-csv.js'
 
 const A = `sha256:${'a'.repeat(64)}`

@@ -1,9 +1,9 @@
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {dirname, join} from 'node:path'
-import {sha256} from '../state/checksum.js'
+import {sha256} from './checksum.js'
 import type {Repo} from '../git/repo.js'
-import {outDirPath} from '../state/layout.js'
-import {listTreeFiles, readBlobs} from '../state/tree-files.js'
+import {outDirPath} from './layout.js'
+import {listTreeFiles, readBlobs} from './tree-files.js'
 
 /**
  * A node's current artifacts: every file committed under experiments/<id>/out/,
