@@ -1,6 +1,6 @@
 import {InputError} from '../core/errors.js'
 import {workerNameProblem} from '../core/validation.js'
-import {recentHandChangesWarning} from '../core/views/hand-changes.js'
+import {recentHandChangesWarning} from '../core/state/hand-changes.js'
 import {Workspace, defaultWorkerName} from '../core/state/workspace.js'
 
 /** The flags that say which workspace a command works on: --cwd, and --remote (or $RIGOR_REMOTE, which oclif reads). */

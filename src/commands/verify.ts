@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace, type WorkspaceFlags} from '../cli/workspace.js'
 import {verifySignatures, type SignatureReport} from '../core/views/verify-signatures.js'
-import {handChangesFix} from '../core/views/hand-changes.js'
+import {handChangesFix} from '../core/state/hand-changes.js'
 import {verifyWorkspace, type VerifyReport} from '../core/views/verify.js'
 import {describeGitDirCleanup} from '../core/state/scratch-dirs.js'
 

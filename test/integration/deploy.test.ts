@@ -3,9 +3,10 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
-import {stringify} from 'yaml'
+import {parse, stringify} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
+import {withChecksum} from '../../src/core/state/checksum.js'
 import {commitAuditReport} from './audit-commit.js'
 import {workspace, writeSpec} from './helpers.js'
 
@@ -126,6 +127,20 @@ describe('rigor deploy: the gate', () => {
 
     writeFileSync(returns, original)
     repo.git('commit', '-qam', 'restore returns')
+    // a plain commit (a stale index, a tidy-up) that removes the newest FAIL: the older PASS must not decide
+    const fail = await commitAudit(repo.dir, {verdict: 'FAIL', auditor: 'erin', at: new Date(Date.now() - 1800_000)})
+    const failed = repo.git('rev-parse', 'main').trim()
+    repo.git('rm', '-q', fail)
+    repo.git('commit', '-qm', 'tidy audits')
+    error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
+    expect(error.message).toMatch(new RegExp(`state\\.unchanged_by_hand: .*${fail} \\(removed in `))
+    expect(error.fix).toContain(`git checkout ${failed.slice(0, 10)} -- ${fail}`)
+    // rigor's version put back: the FAIL decides again
+    repo.git('checkout', failed, '--', fail)
+    repo.git('commit', '-qm', 'put the FAIL back')
+    error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
+    expect(error.message).not.toContain('state.unchanged_by_hand')
+    expect(error.message).toContain('erin.md is FAIL')
     const nodeFile = join(repo.dir, `experiments/${ID}/node.yaml`)
     writeFileSync(nodeFile, readFileSync(nodeFile, 'utf8').replace('priority: 0', 'priority: 9'))
     repo.git('commit', '-qam', 'hand edit')
@@ -249,6 +264,18 @@ describe('rigor deploy and rigor paper', () => {
     json(rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--by', 'carol', '--json']))
     expect(readFileSync(join(repo.dir, paper.file), 'utf8')).toMatch(/previous:\n {2}- node: mom\/base/)
     expect(refusal(repo, ['deploy', ID, '--stage', 'live']).message).toContain('made under an earlier paper deployment')
+    // paper results written by hand for the new paper deployment (a valid checksum) do not take it live
+    const resultsFile = join(repo.dir, `deployments/paper/${ID}.results.yaml`)
+    const {checksum: _old, ...made} = parse(readFileSync(resultsFile, 'utf8'))
+    const redeployed = parse(readFileSync(join(repo.dir, paper.file), 'utf8'))
+    const forged = {...made, deployment: {deployed_at: redeployed.deployed_at, checksum: redeployed.checksum}, periods: 500, sharpe: 3}
+    writeFileSync(resultsFile, stringify(withChecksum(forged)))
+    repo.git('commit', '-qam', 'paper results')
+    expect(rigor(repo.dir, ['verify', '--json']).code).toBe(1)
+    error = refusal(repo, ['deploy', ID, '--stage', 'live'])
+    expect(error.message).toMatch(/state\.unchanged_by_hand: .*mom\/base\.results\.yaml \(changed in /)
+    repo.git('checkout', 'HEAD^', '--', `deployments/paper/${ID}.results.yaml`)
+    repo.git('commit', '-qm', 'put the paper results back')
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
     expect(repo.git('status', '--porcelain', '--', 'deployments', 'audits', 'experiments')).toBe('')
   })

@@ -3,7 +3,8 @@ import {CheckFailedError} from '../errors.js'
 import {DEFAULT_MIN_PAPER_SHARPE} from '../schemas/config.js'
 import type {AllowedSigner} from '../git/signing.js'
 import {independenceProblem} from '../auditor/isolation.js'
-import {auditsDirPath, outDirPath, verdictFilePath} from '../state/layout.js'
+import {auditsDirPath, nodeDir, nodeFilePath, outDirPath, verdictFilePath} from '../state/layout.js'
+import {handChanges, handChangesFix} from '../state/hand-changes.js'
 import type {DeployStage, DeploymentFile, NodeFile, PaperResultsFile} from '../schemas/index.js'
 import {readableNode, type Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
@@ -15,7 +16,7 @@ import {
   type CurrentArtifacts,
 } from '../state/artifacts.js'
 import {isAuditFileOf, readNodeAudits, type NodeAudit} from '../auditor/reports.js'
-import {DEFAULT_MIN_PAPER_PERIODS, MAX_AUDIT_AGE_DAYS} from './paths.js'
+import {DEFAULT_MIN_PAPER_PERIODS, deploymentFilePath, MAX_AUDIT_AGE_DAYS, paperResultsPath} from './paths.js'
 import {readDeployment, readPaperResults} from './records.js'
 
 /** One condition of the deployment gate, named so a refusal can say which one failed and how to fix it. */
@@ -88,8 +89,25 @@ export async function evaluateDeployGate(
       `restore ${outDirPath(id)}/ from git history, or run the node again; either way it then needs a new audit`,
     )
   }
-  const warnings: string[] = []
   const trust = await auditorTrust(ws.repo, snap.commit)
+  // what the gate reads must be what rigor wrote: a plain commit over a stale index (or by hand) that removed the newest
+  // FAIL, or wrote paper results, would otherwise decide. With auditors, their signatures decide over audits instead
+  // (a retraction is a signed plain commit), and catch a commit that forges a Rigor-Action trailer too
+  const unsignedAudits = trust.auditors.length === 0
+  const inputs = gateInputs(id, stage, {audits: unsignedAudits})
+  const changed = await handChanges(ws.repo, snap.commit!, inputs)
+  add(
+    'state.unchanged_by_hand',
+    changed.length === 0,
+    changed.length
+      ? `${changed.length} file(s) the gate reads were changed by commit(s) rigor did not make: ${changed
+          .slice(0, 5)
+          .map((c) => `${c.path} (${c.change} in ${c.commit.slice(0, 10)})`)
+          .join(', ')}${changed.length > 5 ? ' and more' : ''}`
+      : `the node's files${unsignedAudits ? ', its audits' : ''}${stage === 'live' ? ' and its paper records' : ''} are as rigor wrote them`,
+    handChangesFix(changed),
+  )
+  const warnings: string[] = []
   const decided = await auditConditions(ws, snap, {id, node, worker: verdict?.worker}, artifacts, opts.now, add, trust.auditors)
   const audit = decided?.audit
   if (trust.auditors.length === 0) {
@@ -113,6 +131,22 @@ export async function evaluateDeployGate(
 }
 
 type Add = (name: string, ok: boolean, detail: string, fix?: string) => boolean
+
+/** The files the gate of `id` reads: its node and verdict, its outputs, its audits (unless left out) and, for live, its paper records. */
+function gateInputs(id: string, stage: DeployStage, include: {audits: boolean}): {under: string[]; only: (path: string) => boolean} {
+  const own = `${nodeDir(id)}/`
+  const paper = [deploymentFilePath('paper', id), paperResultsPath(id)]
+  return {
+    under: [nodeDir(id), auditsDirPath(id), ...(stage === 'live' ? paper : [])],
+    only: (path) =>
+      path === nodeFilePath(id) ||
+      path === verdictFilePath(id) ||
+      // `out` is no segment of a node id: no child node's files are under it
+      path.startsWith(`${own}out/`) ||
+      (include.audits && isAuditFileOf(id, path)) ||
+      (stage === 'live' && paper.includes(path)),
+  }
+}
 
 async function auditConditions(
   ws: Workspace,

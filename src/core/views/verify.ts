@@ -12,7 +12,7 @@ import type {NodeRecord} from '../state/store.js'
 import {cleanGitDir, type GitDirCleanup} from '../state/scratch-dirs.js'
 import {staleNodeReasons} from '../dag/inputs.js'
 import type {Workspace} from '../state/workspace.js'
-import {handChanges, type HandChange} from './hand-changes.js'
+import {handChanges, type HandChange} from '../state/hand-changes.js'
 import {locallyModifiedStateFiles} from './local-edits.js'
 
 export interface VerifyProblem {

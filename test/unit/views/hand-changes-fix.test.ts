@@ -3,7 +3,7 @@ import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {handChangesFix} from '../../../src/core/views/hand-changes.js'
+import {handChangesFix} from '../../../src/core/state/hand-changes.js'
 
 const commit = 'a'.repeat(40)
 

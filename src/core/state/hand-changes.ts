@@ -16,9 +16,9 @@
  * not, clears the path.
  */
 import type {Repo} from '../git/repo.js'
-import type {Workspace} from '../state/workspace.js'
-import {blobAt, fileChanges, firstParentChanges as stateLog} from '../state/file-changes.js'
-import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR} from '../state/layout.js'
+import type {Workspace} from './workspace.js'
+import {blobAt, fileChanges, firstParentChanges as stateLog} from './file-changes.js'
+import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR} from './layout.js'
 
 export interface HandChange {
   path: string
@@ -37,10 +37,15 @@ const RECENT = 20
  * The state paths whose content at `tip` is not what rigor last wrote. `recent`
  * looks only at the commits above the newest rigor commit that touched state
  * (what every command can afford: one git call when there is none); otherwise
- * at the whole first-parent history.
+ * at the whole first-parent history. `under` narrows the look to some folders
+ * or files and `only` to some paths (the deploy gate's: one node's files).
  */
-export async function handChanges(repo: Repo, tip: string, opts: {recent?: boolean} = {}): Promise<HandChange[]> {
-  const records = await stateLog(repo, tip, CHECKSUMMED_DIRS, opts.recent ? RECENT : undefined)
+export async function handChanges(
+  repo: Repo,
+  tip: string,
+  opts: {recent?: boolean; under?: readonly string[]; only?: (path: string) => boolean} = {},
+): Promise<HandChange[]> {
+  const records = await stateLog(repo, tip, opts.under ?? CHECKSUMMED_DIRS, opts.recent ? RECENT : undefined)
   let hand = records.filter((r) => !r.byRigor)
   if (opts.recent) {
     const newestByRigor = records.findIndex((r) => r.byRigor)
@@ -50,7 +55,7 @@ export async function handChanges(repo: Repo, tip: string, opts: {recent?: boole
     // what a merge brought is rigor verify's to look into
     hand = hand.filter((r) => r.parents.length < 2)
   }
-  const paths = new Set(hand.flatMap((r) => r.paths).filter(rigorWrites))
+  const paths = new Set(hand.flatMap((r) => r.paths).filter((path) => rigorWrites(path) && (opts.only?.(path) ?? true)))
   const changes: HandChange[] = []
   for (const path of [...paths].sort()) {
     const change = await handChangeOf(repo, tip, path)
