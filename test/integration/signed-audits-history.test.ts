@@ -37,7 +37,7 @@ const refusal = (id: string) => {
 }
 const signatures = () => rigor(repo.dir, ['verify', '--signatures', '--json'])
 const statusOf = (report: {files: Array<{file: string; status: string}>}, file: string) => report.files.find((f) => f.file === file)?.status
-const ids = ['hist/merged', 'hist/evil', 'hist/removed', 'hist/retracted', 'hist/auditors', 'hist/ours', 'hist/record']
+const ids = ['hist/merged', 'hist/evil', 'hist/removed', 'hist/retracted', 'hist/auditors', 'hist/ours', 'hist/record', 'hist/overruled']
 let main: string
 /** the commit before any auditors: were listed */
 let unlisted: string
@@ -151,7 +151,7 @@ describe('signed audits across merges and removals', () => {
     expect(entry).toMatchObject({status: 'removed_after_signing', signer: 'bob', failed: true})
   })
 
-  it('a removal signed by a listed auditor is a retraction', async () => {
+  it("a removal signed by the audit's own auditor is a retraction", async () => {
     await commitAudit('hist/retracted', {verdict: 'PASS', auditor: 'alice', signer: 'alice', day: '2026-01-04'})
     const fail = await commitAudit('hist/retracted', {verdict: 'FAIL', auditor: 'bob', signer: 'bob', day: '2026-01-05'})
     git('rm', '-q', fail)
@@ -159,6 +159,31 @@ describe('signed audits across merges and removals', () => {
     expect(statusOf(json(signatures()), fail)).toBe('removed')
     const deployed = deploy('hist/retracted')
     expect(deployed.code, deployed.stdout).toBe(0)
+  })
+
+  it("another auditor's signature neither retracts nor changes an audit: only its own auditor's does", async () => {
+    await commitAudit('hist/overruled', {verdict: 'PASS', auditor: 'alice', signer: 'alice', day: '2026-01-11'})
+    const fail = await commitAudit('hist/overruled', {verdict: 'FAIL', auditor: 'bob', signer: 'bob', day: '2026-01-12'})
+    const signedFail = git('rev-parse', 'HEAD')
+    const asAlice = ['-c', 'gpg.format=ssh', '-c', `user.signingkey=${key('alice')}`]
+    // alice, whose PASS the FAIL outvotes, removes bob's FAIL with her own key
+    git('rm', '-q', fail)
+    git(...asAlice, 'commit', '-S', '-qm', 'alice drops the FAIL')
+    expect(refusal('hist/overruled')).toMatch(
+      new RegExp(
+        `audit\\.untampered: .*${fail}: removed after signing .*signed by alice, but only bob, who signed the file, may change or remove it`,
+      ),
+    )
+    let entry = json(signatures()).files.find((f: {file: string}) => f.file === fail)
+    expect(entry).toMatchObject({status: 'removed_after_signing', signer: 'bob', failed: true})
+    // nor may she rewrite it
+    git('checkout', signedFail, '--', fail)
+    writeFileSync(join(repo.dir, fail), readFileSync(join(repo.dir, fail), 'utf8').replace('# Audit', '# Reviewed audit'))
+    git('add', fail)
+    git(...asAlice, 'commit', '-S', '-qm', 'alice edits the FAIL')
+    expect(refusal('hist/overruled')).toMatch(new RegExp(`audit\\.untampered: .*${fail}: changed after signing`))
+    entry = json(signatures()).files.find((f: {file: string}) => f.file === fail)
+    expect(entry).toMatchObject({status: 'changed_after_signing', signer: 'bob', failed: true})
   })
 
   it('an unsigned change of auditors: brought in by a merge commit does not count', async () => {

@@ -208,7 +208,7 @@ async function auditConditions(
     let found: NodeAudit | undefined
     for (const candidate of covering) {
       const signature = bySigner(
-        signatures.get(candidate.file) ?? (await fileSignature(ws.repo, snap.commit!, candidate.file, auditors)),
+        signatures.get(candidate.file) ?? (await fileSignature(ws.repo, snap.commit!, candidate.file, auditors, {owned: true})),
         candidate.front.auditor,
       )
       if (signature.status === 'good') {

@@ -101,6 +101,16 @@ export interface FileSignature {
   detail: string
 }
 
+export interface SignatureRules {
+  /** a good signature by someone else is `wrong_signer` */
+  expectedSigner?: string
+  /**
+   * the file belongs to whoever first signed it (an audit, to its auditor): only a commit they sign changes or removes
+   * it; one signed by another listed auditor counts as one nobody signed
+   */
+  owned?: boolean
+}
+
 /**
  * Who stands behind a file as it is at the tip: the commit that last changed it
  * must be signed by an allowed signer (and, when `expectedSigner` is given, by
@@ -112,17 +122,20 @@ export async function fileSignature(
   tip: string,
   file: string,
   allowed: AllowedSigner[],
-  expectedSigner?: string,
+  rules: SignatureRules = {},
 ): Promise<FileSignature> {
   const commits = await fileChanges(repo, tip, file)
   if (commits.length === 0) return {file, status: 'unsigned', detail: 'not in the history of the state branch'}
   const signatures = await verifyCommitSignatures(repo, commits, allowed)
+  const good = (c: string) => signatures.get(c)?.status === 'good'
+  const owner = rules.owned ? signatures.get(commits.filter(good).at(-1) ?? '')?.signer : undefined
+  const counts = (c: string) => good(c) && (owner === undefined || signatures.get(c)!.signer === owner)
   const last = signatures.get(commits[0]!)
-  const lastGood = commits.find((c) => signatures.get(c)?.status === 'good')
+  const lastGood = commits.find(counts)
   const base = {file, commit: commits[0]}
   const signer = lastGood && signatures.get(lastGood)!.signer
   const atTip = await repo.readFileAt(tip, file)
-  if (!atTip) return removedSignature(base, last, signer, lastGood)
+  if (!atTip) return removedSignature(base, last, signer, lastGood, owner)
   if (!lastGood) {
     const status: FileSignatureStatus = last?.status === 'unknown_key' ? 'unknown_key' : last?.status === 'bad' ? 'bad' : 'unsigned'
     return {...base, status, detail: describeSignature(last, 'a listed auditor')}
@@ -139,9 +152,9 @@ export async function fileSignature(
       detail:
         lastGood === commits[0]
           ? 'the file at the tip differs from what the signed commit wrote'
-          : `signed by ${signer} in ${lastGood.slice(0, 10)}, then changed by an unsigned commit ${commits[0]!.slice(0, 10)}`,
+          : `signed by ${signer} in ${lastGood.slice(0, 10)}, then changed by commit ${commits[0]!.slice(0, 10)} (${describeChanger(last, owner)})`,
     }
-  return bySigner({...base, commit: lastGood, status: 'good', signer, detail: `signed by ${signer}`}, expectedSigner)
+  return bySigner({...base, commit: lastGood, status: 'good', signer, detail: `signed by ${signer}`}, rules.expectedSigner)
 }
 
 /** A good signature by someone other than the auditor the file names is `wrong_signer`. */
@@ -150,21 +163,31 @@ export function bySigner(signature: FileSignature, expectedSigner: string | unde
   return {...signature, status: 'wrong_signer', detail: `signed by ${signature.signer}, but the file says it is by ${expectedSigner}`}
 }
 
-/** A file gone at the tip: who removed it, and whether a signed version was removed without a signature. */
+/** Why the commit that changed or removed a signed file does not count. */
+function describeChanger(signature: CommitSignature | undefined, owner: string | undefined): string {
+  if (owner && signature?.status === 'good')
+    return `signed by ${signature.signer}, but only ${owner}, who signed the file, may change or remove it`
+  return describeSignature(signature, owner ?? 'a listed auditor')
+}
+
+/** A file gone at the tip: who removed it, and whether a signed version was removed without a signature (its owner's). */
 function removedSignature(
   base: {file: string; commit?: string},
   removal: CommitSignature | undefined,
   signer: string | undefined,
   signedIn: string | undefined,
+  owner: string | undefined,
 ): FileSignature {
-  if (removal?.status === 'good') return {...base, status: 'removed', signer: removal.signer, detail: `removed by ${removal.signer}`}
+  // a retraction: the removal is signed by a listed auditor, and by the file's owner when it has one
+  if (removal?.status === 'good' && (owner === undefined || removal.signer === owner))
+    return {...base, status: 'removed', signer: removal.signer, detail: `removed by ${removal.signer}`}
   if (signer && signedIn)
     return {
       ...base,
       status: 'removed_after_signing',
       signer,
       signed_in: signedIn,
-      detail: `signed by ${signer} in ${signedIn.slice(0, 10)}, then removed by commit ${base.commit!.slice(0, 10)} (${describeSignature(removal, 'a listed auditor')})`,
+      detail: `signed by ${signer} in ${signedIn.slice(0, 10)}, then removed by commit ${base.commit!.slice(0, 10)} (${describeChanger(removal, owner)})`,
     }
   return {...base, status: 'unsigned', detail: 'removed; no version of it was signed'}
 }
@@ -184,7 +207,7 @@ export async function reportSignatures(
 ): Promise<Map<string, FileSignature>> {
   const signatures = new Map<string, FileSignature>()
   for (const path of (await pathsEverUnder(repo, tip, dir)).filter(isReport))
-    signatures.set(path, await checkedFileSignature(repo, tip, path, allowed))
+    signatures.set(path, await checkedFileSignature(repo, tip, path, allowed, {owned: true}))
   return signatures
 }
 
@@ -203,13 +226,15 @@ export async function checkedFileSignature(
   tip: string,
   file: string,
   allowed: AllowedSigner[],
-  expectedSigner?: string,
+  rules: SignatureRules = {},
 ): Promise<FileSignature> {
-  const signature = await fileSignature(repo, tip, file, allowed, expectedSigner)
+  const signature = await fileSignature(repo, tip, file, allowed, rules)
   if (tampered(signature)) return signature
   const writers = await allChangesOf(repo, tip, file)
   const signatures = await verifyCommitSignatures(repo, writers, allowed)
-  const signed = writers.filter((c) => signatures.get(c)?.status === 'good')
+  // an owned file's versions that count are its owner's (the signer of the version that decides)
+  const owner = rules.owned ? signature.signer : undefined
+  const signed = writers.filter((c) => signatures.get(c)?.status === 'good' && (!owner || signatures.get(c)!.signer === owner))
   // the version that decides: the signed one at the tip, or the signed removal; none when the file just is not there
   const deciding =
     signature.status === 'good' || signature.status === 'removed' || signature.status === 'wrong_signer' ? signature.commit : undefined

@@ -65,7 +65,8 @@ export async function verifySignatures(ws: Workspace): Promise<SignatureReport> 
         continue
       }
       const auditor = kind === 'audit' && present ? await auditorOf(ws, tip, path) : undefined
-      const signature = await checkedFileSignature(ws.repo, tip, path, trust.auditors, auditor)
+      // an audit is its auditor's: another auditor's signature neither changes nor retracts it
+      const signature = await checkedFileSignature(ws.repo, tip, path, trust.auditors, {expectedSigner: auditor, owned: kind === 'audit'})
       // a removed file is listed only when a signed version was removed
       if (!present && signature.status === 'unsigned') continue
       const failed =
