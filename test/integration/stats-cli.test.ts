@@ -184,6 +184,19 @@ describe('rigor stats', () => {
     expect(text).toMatch(/Fix: give plain kurtosis \(3 for a normal distribution\), not excess kurtosis/)
   })
 
+  it('exits 2 for a returns CSV without a header row or with a number Number() reads but no one writes (0x10 is 16)', () => {
+    writeFileSync(join(work, 'bare.csv'), '0.01\n0.03\n0.02\n')
+    let run = rigor('stats', 'sharpe', '--returns', 'bare.csv', '--json')
+    expect(run.status).toBe(2)
+    expect(run.json.error.message).toBe('bare.csv: line 1 holds numbers (0.01), not column names')
+    writeFileSync(join(work, 'hex.csv'), 'date,return\n2020-01-01,0x10\n2020-01-02,0.03\n2020-01-03,0.02\n')
+    run = rigor('stats', 'sharpe', '--returns', 'hex.csv', '--json')
+    expect(run.status).toBe(2)
+    expect(run.json.error.message).toBe('hex.csv, field "return": line 2: "0x10" is not a number')
+    writeFileSync(join(work, 'written.csv'), 'date,return\r\n2020-01-01,+0.01\r\n2020-01-02,.03\r\n2020-01-03, 2e-2\r\n')
+    expect(rigor('stats', 'sharpe', '--returns', 'written.csv', '--json').json.n_obs).toBe(3)
+  })
+
   it('exits 2 naming a missing returns file', () => {
     const run = rigor('stats', 'pbo', '--returns', 'nowhere.csv', '--json')
     expect(run.status).toBe(2)

@@ -4,6 +4,7 @@ import {readInputFile} from '../input-file.js'
 const MAX_RETURNS_CSV_BYTES = 256 * 1024 * 1024
 import {parse} from 'csv-parse/sync'
 import {InputError} from '../errors.js'
+import {parseDecimal} from '../validation.js'
 
 /**
  * Return series from CSV files with a header row. A single series is the column
@@ -25,6 +26,12 @@ export interface ReturnsMatrix {
 
 export function readReturnsColumn(file: string): ReturnsColumn {
   const {header, records} = readTable(file)
+  // a file of bare numbers: its first return would silently be read as the column's name
+  if (header.every(isNumber))
+    throw new InputError(`line 1 holds numbers (${header.join(',')}), not column names`, {
+      file,
+      fix: 'start the file with a header row, e.g. date,return',
+    })
   // the column rule of every returns.csv reader (data/series-file.ts), then: the last column that is entirely numeric
   const named = header.findIndex((name) => name.trim().toLowerCase() === 'return')
   let index = named
@@ -87,8 +94,9 @@ function readTable(file: string): {header: string[]; records: string[][]} {
   return {header, records}
 }
 
+/** A decimal number as a person writes one (`0.0012`, `-1.5e-3`): not `0x10`, which Number() reads as 16, nor `Infinity`. */
 function isNumber(cell: string | undefined): boolean {
-  return cell !== undefined && cell !== '' && Number.isFinite(Number(cell))
+  return cell !== undefined && parseDecimal(cell, false).ok
 }
 
 function toNumber(cell: string | undefined, file: string, column: string, recordIndex: number): number {
@@ -99,5 +107,5 @@ function toNumber(cell: string | undefined, file: string, column: string, record
       fix: 'fill every cell with a finite decimal return (e.g. 0.0012); drop periods with missing data',
     })
   }
-  return Number(cell)
+  return Number(cell!.trim())
 }
