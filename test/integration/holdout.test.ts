@@ -111,6 +111,19 @@ describe('the sealed holdout', () => {
     const brokenJson = json(rigor(repo.dir, ['show', 'long/a', '--json'])).holdout
     expect(brokenJson.openings.map((o: {node: string}) => o.node)).toEqual(['long/a'])
     expect(brokenJson.unreadable).toEqual([record])
+
+    // a record removed by a commit: the holdout of those artifacts is not opened again, and the look still counts
+    const opened = repo
+      .git('ls-files', 'audits/long/a')
+      .split('\n')
+      .find((f) => /holdout-[0-9a-f]+\.yaml$/.test(f))!
+    repo.git('rm', '-q', opened)
+    repo.git('commit', '-qm', 'tidy the holdout records')
+    const again = rigor(repo.dir, ['audit', 'long/a', '--auditor', 'dave', '--json'])
+    expect(again.code).toBe(1)
+    expect(json(again).error.message).toContain(`its record ${opened} has since been removed: a holdout is opened once`)
+    expect(holdoutCommits()).toBe(2)
+    expect(json(rigor(repo.dir, ['show', 'long/a', '--json'])).holdout.unreadable).toEqual([record, opened])
   })
 
   it('a strategy that fails on the holdout fails its audit and is not deployed', () => {

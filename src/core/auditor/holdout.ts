@@ -2,13 +2,14 @@ import canonicalizeModule from 'canonicalize'
 import {sha256Hex} from '../state/checksum.js'
 import {parseDateCell, type PriceTable} from '../data/price-file.js'
 import {dumpStateDocument, loadStateDocument} from '../state/documents.js'
-import {RigorError} from '../errors.js'
+import {CheckFailedError, RigorError} from '../errors.js'
 import {holdoutBoundary} from '../state/holdout.js'
 import {nowIso} from '../state/node-files.js'
 import {HoldoutOpening, type AuditCheck, type AuditHoldout, type HoldoutConfig, type NodeFile} from '../schemas/index.js'
 import {deflatedSharpeRatio, kurtosis, sharpeOrZero, skewness, varianceOfSharpeRatios} from '../stats/index.js'
 import type {Snapshot} from '../state/store.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
+import {pathsEverUnder} from '../state/file-changes.js'
 import type {Workspace} from '../state/workspace.js'
 import {familyKey, type Family} from './family.js'
 import {tableData, type AuditRunner} from './rerun.js'
@@ -55,6 +56,13 @@ export async function scoreHoldout(
 ): Promise<HoldoutResult> {
   const file = holdoutFilePath(input.node.id, input.artifacts)
   const openings = await familyOpenings(ws, snap, input.family.key)
+  if (openings.some((o) => o.file === file && o.removed))
+    throw new CheckFailedError(
+      `the sealed holdout of these artifacts of ${input.node.id} was opened before, and its record ${file} has since been removed: a holdout is opened once`,
+      {
+        fix: `put the record back (git log -1 -- ${file} names the commit that removed it: git checkout <that commit>^ -- ${file}), commit, then audit again`,
+      },
+    )
   const earlier = openings.find((o) => o.file === file)
   const boundary = holdoutBoundary(input.full, input.holdout)
   if (earlier) return {opening: earlier.opening, file, opened: false, returns: await holdoutReturns(input, boundary)}
@@ -125,14 +133,21 @@ async function holdoutReturns(
     .sort((a, b) => parseDateCell(a[0]) - parseDateCell(b[0]))
 }
 
-/** Every opening of the family's holdout committed so far. */
-async function familyOpenings(ws: Workspace, snap: Snapshot, family: string): Promise<Array<{file: string; opening: HoldoutOpening}>> {
+/**
+ * Every opening of the family's holdout committed so far. A record that cannot be read, or that the branch once had
+ * and no longer has (removed by a commit: rigor never removes one), counts as an opening of every family.
+ */
+async function familyOpenings(
+  ws: Workspace,
+  snap: Snapshot,
+  family: string,
+): Promise<Array<{file: string; opening: HoldoutOpening; removed?: boolean}>> {
   const files = (await listTreeFiles(ws.repo, snap.tree, 'audits', {recursive: true})).filter((f) => HOLDOUT_FILE.test(f.path))
   const blobs = await readBlobs(
     ws.repo,
     files.map((f) => f.oid),
   )
-  const out: Array<{file: string; opening: HoldoutOpening}> = []
+  const out: Array<{file: string; opening: HoldoutOpening; removed?: boolean}> = []
   files.forEach((f, i) => {
     try {
       const opening = loadStateDocument(HoldoutOpening, blobs[i]!.toString('utf8'), f.path)
@@ -142,6 +157,10 @@ async function familyOpenings(ws: Workspace, snap: Snapshot, family: string): Pr
       out.push({file: f.path, opening: {family} as HoldoutOpening})
     }
   })
+  const present = new Set(files.map((f) => f.path))
+  const ever = snap.commit ? await pathsEverUnder(ws.repo, snap.commit, 'audits') : []
+  for (const path of ever.filter((p) => HOLDOUT_FILE.test(p) && !present.has(p)))
+    out.push({file: path, opening: {family} as HoldoutOpening, removed: true})
   return out
 }
 
@@ -227,7 +246,7 @@ export async function holdoutOpeningsOf(
   | {
       family: string
       openings: Array<Pick<HoldoutOpening, 'node' | 'opened_at' | 'by' | 'passed' | 'sharpe' | 'sealed'> & {file: string}>
-      /** records of openings that cannot be read (corrupt, invalid): the audit counts each as an opening of every family */
+      /** records of openings that cannot be read (corrupt, invalid, removed by a commit): the audit counts each as an opening of every family */
       unreadable: string[]
     }
   | undefined
