@@ -4,7 +4,7 @@ import type {Workspace} from '../state/workspace.js'
 import {readNodeAudits} from '../auditor/reports.js'
 import {staleNodes, type StaleInput} from '../dag/inputs.js'
 import {problemEntry, type StatusSummary} from './status.js'
-import {handChangeOf, handChangesFix} from './hand-changes.js'
+import {handChangeOf, handChangesFix} from '../state/hand-changes.js'
 
 /** A file of the node that cannot be used, why, and how to put it right. */
 export type NodeProblem = StatusSummary['problems'][number] & {fix: string}
