@@ -37,10 +37,13 @@ describe('parallel stages', () => {
       }
       writeSpec(repo.dir, {nodes}, `round${round}.yaml`)
       ok(['seed', `round${round}.yaml`])
-      ok(['work', '--parallel', '4'])
+      const work = ok(['work', '--parallel', '4'])
       // the verdicts as committed (what `rigor show` reads), read with git: 25 CLI starts fewer
       for (let j = 0; j < 5; j++) {
         const id = `r${round}/p${j}/backtest`
+        // a node without a verdict: its node file and the worker's output say why
+        const node = parse(committed(`experiments/${id}/node.yaml`).toString('utf8'))
+        expect(node.status, `${id}: ${JSON.stringify(node)}\n${work.stdout}\n${work.stderr}`).toBe('proven_accepted')
         const verdict = parse(committed(`experiments/${id}/verdict.yaml`).toString('utf8'))
         expect(verdict.status, `${id}: ${verdict.reason}`).toBe('proven_accepted')
         const model = committed(`experiments/r${round}/p${j}/train/out/model.json`)
