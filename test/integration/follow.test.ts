@@ -35,6 +35,18 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 const status = (dir = repo.dir, ...extra: string[]) => statusOf(dir, ...extra)
 
+/** A fresh workspace (\`repo\`) cloned bare into scratch as the remote, and a clone of that for the worker. */
+function workerCloneOfBareRemote(): {bare: string; worker: string} {
+  repo = workspace()
+  scratch = mkdtempSync(join(tmpdir(), 'rigor-follow-'))
+  const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'})
+  const bare = join(scratch, 'remote.git')
+  git(scratch, 'clone', '-q', '--bare', repo.dir, bare)
+  const worker = join(scratch, 'worker')
+  git(scratch, 'clone', '-q', bare, worker)
+  return {bare, worker}
+}
+
 describe('rigor work --follow', {timeout: SLOW}, () => {
   it('waits on an empty queue, runs a node seeded meanwhile, and on SIGTERM puts back what it runs and leaves nothing behind', async () => {
     repo = workspace()
@@ -76,13 +88,7 @@ describe('rigor work --follow', {timeout: SLOW}, () => {
   // the follower waited out an unreachable remote only when claiming: a run that ended while the remote was away
   // failed its verdict's fetch, and the worker left with an error, its finished run thrown away and its claim held
   it('with --remote: a verdict that ends while the remote is away waits for it and lands once it is back', async () => {
-    repo = workspace()
-    scratch = mkdtempSync(join(tmpdir(), 'rigor-follow-'))
-    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'})
-    const bare = join(scratch, 'remote.git')
-    git(scratch, 'clone', '-q', '--bare', repo.dir, bare)
-    const worker = join(scratch, 'worker')
-    git(scratch, 'clone', '-q', bare, worker)
+    const {bare, worker} = workerCloneOfBareRemote()
     const gate = join(scratch, 'finish')
     seed(worker, [{id: 'far/one', team: 'default', run: {command: accepting(gate), sandbox: 'off'}}], ['--remote', 'origin'])
     const args = ['work', '--follow', '--remote', 'origin', '--poll', '1s', '--max-nodes', '1', '--worker', 'follower']
@@ -120,13 +126,7 @@ describe('rigor work --follow', {timeout: SLOW}, () => {
 // the signal's code, which systemd (SuccessExitStatus=143) and Slurm read as a failure
 describe('rigor work --follow stopped while the remote is unreachable', {timeout: SLOW}, () => {
   it("exits with the signal's code (143 for SIGTERM) and names the claim it could not put back", async () => {
-    repo = workspace()
-    scratch = mkdtempSync(join(tmpdir(), 'rigor-follow-'))
-    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'})
-    const bare = join(scratch, 'remote.git')
-    git(scratch, 'clone', '-q', '--bare', repo.dir, bare)
-    const worker = join(scratch, 'worker')
-    git(scratch, 'clone', '-q', bare, worker)
+    const {bare, worker} = workerCloneOfBareRemote()
     seed(worker, [{id: 'far/long', team: 'default', run: {command: FOREVER}}], ['--remote', 'origin'])
     // a second slot claims, and says when it finds the remote gone
     const args = ['work', '--follow', '--remote', 'origin', '--poll', '1s', '--parallel', '2', '--worker', 'follower']
