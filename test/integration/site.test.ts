@@ -120,12 +120,14 @@ describe('rigor site', () => {
       expect(page).toMatch(/<article class="audit" data-audit="(PASS|FAIL)">/)
       expect(page.match(/<span class="badge r-(pass|fail|info|skipped|error)">/g)!.length).toBeGreaterThan(3)
 
-      // again into a copy, with nothing new on the branch: only the overview (it says when it was built) and version.json change
+      // again into a copy, with nothing new on the branch: only version.json changes, and the overview, which says when it
+      // was built, unless this build is in the same second as the first
       const out = join(scratch, 'site-again')
       cpSync(site, out, {recursive: true})
       const again = json(rigor(repo.dir, ['site', '--out', out, '--json']))
-      expect(again.written).toBe(2)
-      expect(again.unchanged).toBe(built.written - 2)
+      expect(again.written).toBeGreaterThanOrEqual(1)
+      expect(again.written).toBeLessThanOrEqual(2)
+      expect(again.unchanged).toBe(built.written - again.written)
       // a file an earlier build wrote and this one does not is removed; a file it never wrote is left alone
       const manifestFile = join(out, '.rigor-site.json')
       const manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
