@@ -10,7 +10,18 @@ import {workspace} from './helpers.js'
 /** A follower (`rigor work --follow`) that another worker's claim holds back wakes when that worker is done. */
 
 let repo: TempRepo
-afterEach(() => repo?.cleanup())
+/** the workers a failed test left running (a follower waits for ever): stopped as a user would */
+const started: Array<{kill: (signal?: NodeJS.Signals) => boolean}> = []
+afterEach(() => {
+  for (const worker of started.splice(0)) worker.kill('SIGTERM')
+  repo?.cleanup()
+})
+/** rigorAsync, the process stopped after the test if it is still running then */
+const startWorker = (args: string[]) => {
+  const worker = rigorAsync(repo.dir, args)
+  started.push(worker)
+  return worker
+}
 
 const status = () => statusOf(repo.dir)
 
@@ -28,9 +39,9 @@ describe('a waiting follower wakes', {timeout: SLOW}, () => {
       {id: 'narrow/a', team: 'narrow', priority: 10, run: {command: accepting(gate), sandbox: 'off'}},
       {id: 'narrow/b', team: 'narrow', run: {command: accepting(), sandbox: 'off'}},
     ])
-    const other = rigorAsync(repo.dir, ['work', '--max-nodes', '1', '--worker', 'other'])
+    const other = startWorker(['work', '--max-nodes', '1', '--worker', 'other'])
     await waitFor('the other worker to claim narrow/a', () => /claimed narrow\/a/.test(other.output()))
-    const follower = rigorAsync(repo.dir, [...FOLLOW, '--worker', 'follower'])
+    const follower = startWorker([...FOLLOW, '--worker', 'follower'])
     await waitFor('the follower to wait for the team', () =>
       /waiting: nothing claimable \(blocked\): .*max_parallel/.test(follower.output()),
     )
@@ -56,13 +67,13 @@ describe('a waiting follower wakes', {timeout: SLOW}, () => {
       {id: 'arch/next', team: 'arch', requires: ['arch/trunk'], run: {command: accepting(), sandbox: 'off'}},
       {id: 'late/x', team: 'late', run: {command: accepting(), sandbox: 'off'}},
     ])
-    const other = rigorAsync(repo.dir, ['work', '--max-nodes', '1', '--worker', 'other'])
+    const other = startWorker(['work', '--max-nodes', '1', '--worker', 'other'])
     await waitFor('the other worker to claim arch/trunk', () => /claimed arch\/trunk/.test(other.output()))
     // without --follow the second worker leaves at once
     const once = rigor(repo.dir, ['work', '--worker', 'once'])
     expect(once.code).toBe(0)
     expect(once.stdout).toMatch(/stopped: blocked/)
-    const follower = rigorAsync(repo.dir, [...FOLLOW, '--worker', 'follower'])
+    const follower = startWorker([...FOLLOW, '--worker', 'follower'])
     await waitFor('the follower to wait', () => /waiting: nothing claimable \(blocked\)/.test(follower.output()))
     expect(follower.output()).toMatch(/waiting for requirements|waits for/)
     writeFileSync(gate, '')
