@@ -183,12 +183,9 @@ export function askAgentRecorded(
       await finish('ok', answer)
       return answer
     } catch (err) {
-      if (err instanceof AgentFailedError) await finish('failed', err.spend)
-      else {
-        // stopped before an attempt: what the earlier attempts cost still counts
-        const spend = spendOfFailedCall(err)
-        if (spend) await finish('stopped', spend)
-      }
+      // failed, or stopped before an attempt: what the attempts made cost still counts
+      const spend = spendOfFailedCall(err)
+      if (spend) await finish(err instanceof AgentFailedError ? 'failed' : 'stopped', spend)
       throw err
     }
   })

@@ -231,37 +231,37 @@ export class Repo {
 
   /** Files under `dirs` of this working tree that were added or changed since `base`, and untracked ones. */
   async workingTreeChanges(base: string, dirs: readonly string[], opts: {untracked: boolean} = {untracked: true}): Promise<string[]> {
-    const diff = () => this.git(['diff-index', '--raw', '--diff-filter=AM', '-z', base, '--', ...dirs], {allowFailure: true})
-    let [changed, untracked] = await Promise.all([
-      diff(),
+    // the changed entries, or none when git could not say (no such base)
+    const changedEntries = async () => {
+      const changed = await this.git(['diff-index', '--raw', '--diff-filter=AM', '-z', base, '--', ...dirs], {allowFailure: true})
+      return changed.exitCode === 0 ? rawDiffEntries(changed.stdout, this.format.emptyOid) : []
+    }
+    let [entries, untracked] = await Promise.all([
+      changedEntries(),
       opts.untracked ? this.git(['ls-files', '--others', '--exclude-standard', '-z', '--', ...dirs], {allowFailure: true}) : undefined,
     ])
     // A copied, moved or restored checkout leaves every index entry stat-dirty, and each `status` would read and hash
     // every state file (1.1 s at 10,000 nodes, for good). Past a few, the index's stat data is refreshed as `git status`
     // does, and only when the lock is free (git's update-index does not wait for it; GIT_OPTIONAL_LOCKS=0 says not
     // to take it at all): rigor's own syncs wait out the moment it is held.
-    if (
-      changed.exitCode === 0 &&
-      rawDiffEntries(changed.stdout, this.format.emptyOid).filter((e) => e.unread).length >= STAT_DIRTY_REFRESH_AT &&
-      process.env.GIT_OPTIONAL_LOCKS !== '0'
-    ) {
+    if (entries.filter((e) => e.unread).length >= STAT_DIRTY_REFRESH_AT && process.env.GIT_OPTIONAL_LOCKS !== '0') {
       const refreshed = await this.git(['update-index', '-q', '--ignore-submodules', '--refresh'], {allowFailure: true})
-      if (refreshed.exitCode === 0) changed = await diff()
+      if (refreshed.exitCode === 0) entries = await changedEntries()
     }
-    const edited = changed.exitCode === 0 ? await this.contentChanges(changed.stdout) : []
+    const edited = await this.contentChanges(entries)
     const added = untracked?.exitCode === 0 ? untracked.stdout.split('\0') : []
     return [...new Set([...edited, ...added].filter((p) => p.length > 0))]
   }
 
   /**
-   * The paths of `git diff-index --raw -z` output whose files really differ. git
+   * The paths of `git diff-index --raw -z` entries whose files really differ. git
    * lists a file whose index entry is stat-dirty (a copied, moved or restored
    * checkout, a touched file) as changed without reading it; rigor compares
    * such a file's bytes with the base's blob (the few left when the index could
    * not be refreshed, see workingTreeChanges).
    */
-  private async contentChanges(raw: string): Promise<string[]> {
-    const checks = rawDiffEntries(raw, this.format.emptyOid).map((e) =>
+  private async contentChanges(entries: ReturnType<typeof rawDiffEntries>): Promise<string[]> {
+    const checks = entries.map((e) =>
       e.unread ? this.sameBlob(e.path, e.baseOid).then((same) => (same ? undefined : e.path)) : Promise.resolve(e.path),
     )
     return (await Promise.all(checks)).filter((p): p is string => p !== undefined)

@@ -76,7 +76,7 @@ export function problemEntry(problem: FileProblem): StatusSummary['problems'][nu
 }
 
 /** A verdict file committed without its node file: no node has it, so nothing else counts or shows it. */
-export function orphanVerdictEntry(id: string): StatusSummary['problems'][number] {
+function orphanVerdictEntry(id: string): StatusSummary['problems'][number] {
   return {
     file: verdictFilePath(id),
     kind: 'orphan',
