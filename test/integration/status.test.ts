@@ -1,4 +1,4 @@
-import {appendFileSync, cpSync, mkdtempSync, rmSync} from 'node:fs'
+import {appendFileSync, cpSync, mkdtempSync, rmSync, statSync, utimesSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execFileSync} from 'node:child_process'
@@ -46,5 +46,32 @@ describe('rigor status', () => {
     } finally {
       rmSync(scratch, {recursive: true, force: true})
     }
+  })
+
+  it('after files and the index were written in the same second (a big seed), writes the index again once, so git stops hashing every file', () => {
+    repo = workspace()
+    writeSpec(repo.dir, manyNodes(80, ['true']))
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const git = (...args: string[]) => execFileSync('git', args, {cwd: repo.dir, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'})
+    // what a seed that writes every file within the second of the index leaves, made certain here: the files dated
+    // ten seconds back, the index's stat data brought to them, then the index itself dated in their second
+    const then = Math.floor(Date.now() / 1000) - 10
+    for (const file of git('ls-files', '-z', 'experiments').split('\0').filter(Boolean)) utimesSync(join(repo.dir, file), then, then)
+    git('update-index', '-q', '--refresh')
+    const index = join(repo.dir, '.git', 'index')
+    utimesSync(index, then, then)
+    expect(git('diff-index', '--name-only', 'HEAD', '--', 'experiments').trim()).toBe('')
+    const indexSecond = () => Math.floor(statSync(index).mtimeMs / 1000)
+    // told to take no optional lock, rigor leaves the index as it is
+    expect(rigor(repo.dir, ['status', '--json'], {GIT_OPTIONAL_LOCKS: '0'}).code).toBe(0)
+    expect(indexSecond()).toBe(then)
+    const summary = json(rigor(repo.dir, ['status', '--json']))
+    expect(summary.local_edits).toEqual([])
+    // written again in a later second: git no longer has to read the 80 files to know they are unchanged
+    expect(indexSecond()).toBeGreaterThan(then)
+    // an index written after its files has nothing to mend and is left alone
+    utimesSync(index, then + 1, then + 1)
+    expect(rigor(repo.dir, ['status', '--json']).code).toBe(0)
+    expect(indexSecond()).toBe(then + 1)
   })
 })

@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs'
-import {lstat, readFile} from 'node:fs/promises'
+import {lstat, readFile, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {InputError, MissingObjectError, RefConflictError} from '../errors.js'
 import {quoted} from '../validation.js'
@@ -9,6 +9,7 @@ import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.
 import {GitKilledError, RefUpdater} from './ref-updater.js'
 import {moveLooseRef, probeLooseRefs, type LooseRefSetup} from './loose-ref.js'
 import {packedRefTarget} from './packed-refs.js'
+import {racilyCleanEntries} from './racy-index.js'
 import {RERUNS_IF_KILLED, runGit, type GitResult, type GitRunOptions} from './exec.js'
 import {signPayload, withSignatureHeader, type CommitSigner} from './signing.js'
 import {TreeCache, type TreeLayout, type TreeRecord} from './tree-cache.js'
@@ -236,6 +237,7 @@ export class Repo {
       const changed = await this.git(['diff-index', '--raw', '--diff-filter=AM', '-z', base, '--', ...dirs], {allowFailure: true})
       return changed.exitCode === 0 ? rawDiffEntries(changed.stdout, this.format.emptyOid) : []
     }
+    await this.refreshRacilyCleanIndex()
     let [entries, untracked] = await Promise.all([
       changedEntries(),
       opts.untracked ? this.git(['ls-files', '--others', '--exclude-standard', '-z', '--', ...dirs], {allowFailure: true}) : undefined,
@@ -244,13 +246,33 @@ export class Repo {
     // every state file (1.1 s at 10,000 nodes, for good). Past a few, the index's stat data is refreshed as `git status`
     // does, and only when the lock is free (git's update-index does not wait for it; GIT_OPTIONAL_LOCKS=0 says not
     // to take it at all): rigor's own syncs wait out the moment it is held.
-    if (entries.filter((e) => e.unread).length >= STAT_DIRTY_REFRESH_AT && process.env.GIT_OPTIONAL_LOCKS !== '0') {
-      const refreshed = await this.git(['update-index', '-q', '--ignore-submodules', '--refresh'], {allowFailure: true})
-      if (refreshed.exitCode === 0) entries = await changedEntries()
-    }
+    if (entries.filter((e) => e.unread).length >= REFRESH_INDEX_AT && mayTakeOptionalLocks() && (await this.refreshIndex()))
+      entries = await changedEntries()
     const edited = await this.contentChanges(entries)
     const added = untracked?.exitCode === 0 ? untracked.stdout.split('\0') : []
     return [...new Set([...edited, ...added].filter((p) => p.length > 0))]
+  }
+
+  /**
+   * Refreshes the index when many of its entries are racily clean (see
+   * indexEntryMtimes) and a second has passed since git wrote it: written again
+   * now, in a later second, those entries are clean for good. Left alone while
+   * the second has not passed (the index written now would be as racy) and
+   * when another index file is in use.
+   */
+  private async refreshRacilyCleanIndex(): Promise<void> {
+    if (!mayTakeOptionalLocks() || process.env.GIT_INDEX_FILE) return
+    const file = join(this.paths.gitDir, 'index')
+    const [bytes, info] = await Promise.all([readFile(file).catch(() => undefined), stat(file).catch(() => undefined)])
+    if (!bytes || !info) return
+    const writtenAt = Math.floor(info.mtimeMs / 1000)
+    if (Math.floor(Date.now() / 1000) <= writtenAt) return
+    if (racilyCleanEntries(bytes, writtenAt, this.format) >= REFRESH_INDEX_AT) await this.refreshIndex()
+  }
+
+  /** git's own refresh of the index's stat data (what `git status` does); false when git could not write it (its lock held). */
+  private async refreshIndex(): Promise<boolean> {
+    return (await this.git(['update-index', '-q', '--ignore-submodules', '--refresh'], {allowFailure: true})).exitCode === 0
   }
 
   /**
@@ -324,8 +346,14 @@ export function notACheckout(dir: string, place: {kind: 'bare' | 'git-dir'; gitD
   })
 }
 
-/** How many stat-dirty entries make `workingTreeChanges` refresh the index rather than hash their files itself. */
-const STAT_DIRTY_REFRESH_AT = 64
+/**
+ * How many stat-dirty entries make `workingTreeChanges` refresh the index rather than hash their files itself, and
+ * how many racily clean ones make it refresh an index git would otherwise hash them from at every look.
+ */
+const REFRESH_INDEX_AT = 64
+
+/** git's own optional locks (the index refreshed by a command that only looks) are off under GIT_OPTIONAL_LOCKS=0. */
+const mayTakeOptionalLocks = () => process.env.GIT_OPTIONAL_LOCKS !== '0'
 
 /**
  * The entries of `git diff-index --raw -z` output: `unread` when git did not read the file (its id all zeros) while the
