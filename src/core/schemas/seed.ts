@@ -2,7 +2,8 @@ import * as z from 'zod'
 import {InputSpec} from './inputs.js'
 import {FamilyName, NodeId, Params, ParamValue, RunSpec, TeamName, TrialsOutside} from './common.js'
 
-export const SeedNode = z.strictObject({
+/** what a node and a sweep both say (a sweep's apply to each of its variants) */
+const NodeFields = {
   id: NodeId,
   team: TeamName.optional(),
   run: RunSpec,
@@ -12,9 +13,13 @@ export const SeedNode = z.strictObject({
   /** files of upstream nodes' out/ to read: [{from: ../train, files: [model.*], as: model}] */
   inputs: z.array(InputSpec).max(32).optional(),
   priority: z.number().default(0),
+  /** a sweep's default: the sweep's variants on its data */
   family: FamilyName.optional(),
+  /** trials made outside rigor (a sweep's counted once for the family) */
   trials_outside: TrialsOutside.optional(),
-})
+}
+
+export const SeedNode = z.strictObject(NodeFields)
 
 const Range = z.strictObject({
   min: z.number(),
@@ -26,18 +31,7 @@ const Choices = z.strictObject({choices: z.array(ParamValue).min(1)})
 
 export const SeedSweep = z
   .strictObject({
-    id: NodeId,
-    team: TeamName.optional(),
-    run: RunSpec,
-    params: Params.default({}),
-    data: z.string().optional(),
-    requires: z.array(NodeId).default([]),
-    inputs: z.array(InputSpec).max(32).optional(),
-    priority: z.number().default(0),
-    /** the family of every variant (default: the sweep's variants on its data) */
-    family: FamilyName.optional(),
-    /** trials of this sweep made outside rigor, counted once for the family */
-    trials_outside: TrialsOutside.optional(),
+    ...NodeFields,
     grid: z.record(z.string(), z.array(ParamValue).min(1)).optional(),
     random: z
       .strictObject({
