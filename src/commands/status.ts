@@ -52,7 +52,7 @@ export default class Status extends WorkspaceCommand {
             `${path} has uncommitted edits: status counts the committed version${hit?.kind === 'node' ? `, and node ${hit.id} is not claimed from this checkout` : ''} (run \`rigor verify\`; commit or restore the file)`,
           )
         }
-        for (const s of stale) this.warn(`stale: ${s.id} (${s.why}); run it again with \`rigor rerun ${s.id}\``)
+        for (const s of summary.stale) this.warn(`stale: ${s.id} (${s.why}); run it again with \`rigor rerun ${s.id}\``)
         for (const p of summary.problems) this.warn(p.message.startsWith(p.file) ? p.message : `${p.file}: ${p.message}`)
         if (summary.problems.length)
           this.warn(

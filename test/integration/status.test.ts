@@ -1,4 +1,4 @@
-import {appendFileSync, cpSync, mkdtempSync, rmSync, statSync, utimesSync} from 'node:fs'
+import {appendFileSync, cpSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execFileSync} from 'node:child_process'
@@ -24,6 +24,41 @@ describe('rigor status', () => {
     const summary = json(rigor(repo.dir, ['status', '--json']))
     expect(summary.by_team).toEqual({default: {pending: 1}, research2: {}})
     expect(json(rigor(repo.dir, ['status', '--team', 'research2', '--json'])).by_team).toEqual({research2: {}})
+  })
+
+  it("with --team, warns only of that team's stale nodes, as its --json lists them", () => {
+    repo = workspace()
+    commitConfig(repo, {teams: [{name: 'default'}, {name: 'other'}]})
+    // each run writes a new model: a rerun upstream makes what read it stale
+    writeFileSync(
+      join(repo.dir, 'train.js'),
+      "const fs = require('fs'); const out = process.env.RIGOR_OUT; fs.writeFileSync(out + '/model.json', String(Math.random())); fs.writeFileSync(out + '/verdict.json', JSON.stringify({status: 'proven_accepted', metrics: {sharpe: 1}}))\n",
+    )
+    repo.git('add', 'train.js')
+    repo.git('commit', '-qm', 'train')
+    const train = {command: ['node', 'train.js'], timeout: '1m'}
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'up/train', team: 'default', run: train},
+        {
+          id: 'down/bt',
+          team: 'other',
+          requires: ['up/train'],
+          inputs: [{from: 'up/train', files: ['model.json'], as: 'model'}],
+          run: train,
+        },
+      ],
+    })
+    for (const args of [['seed', 'spec.yaml'], ['work'], ['rerun', 'up/train'], ['work']]) {
+      const out = rigor(repo.dir, args)
+      expect(out.code, out.stderr).toBe(0)
+    }
+    expect(json(rigor(repo.dir, ['status', '--json'])).stale.map((s: {id: string}) => s.id)).toEqual(['down/bt'])
+    expect(rigor(repo.dir, ['status', '--team', 'other']).stderr).toMatch(/stale: down\/bt/)
+    expect(json(rigor(repo.dir, ['status', '--team', 'default', '--json'])).stale).toEqual([])
+    const text = rigor(repo.dir, ['status', '--team', 'default'])
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stderr).not.toMatch(/stale/)
   })
 
   it('in a copied checkout (every index entry stat-dirty) names only the file really edited, and refreshes the index once', () => {
