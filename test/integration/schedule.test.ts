@@ -96,4 +96,29 @@ describe('rigor schedule run', {timeout: SLOW}, () => {
     await expectNothingLeft(dir)
     expect(json(rigor(dir, ['status', '--json'])).by_status).toMatchObject({pending: 1, running: 0})
   })
+
+  it('a cycle the budget stopped (exit 3, which the systemd unit counts a success) is recorded stopped, not failed', () => {
+    const {dir, env} = setup()
+    writeFileSync(
+      join(dir, 'rigor.yaml'),
+      [
+        'version: 1',
+        'teams: [{name: default}]',
+        // no budget left for an agent call: design stops before calling it
+        'budget: {daily_usd: 0, reserve_per_agent_call_usd: 0.5}',
+        `agent: {command: [node, ${JSON.stringify(join(ROOT, 'test/fixtures/fake-agent.mjs'))}]}`,
+        'cycle: {steps: [design]}',
+        '',
+      ].join('\n'),
+    )
+    spawnSync('git', ['commit', '-qam', 'no budget'], {cwd: dir, env: {...process.env, ...GIT_ENV}})
+    const run = rigor(dir, ['schedule', 'run', '--json'], env)
+    expect(run.code, run.stderr).toBe(3)
+    const record = json(run)
+    expect(fitsSchema('schedule run', record)).toBeUndefined()
+    expect(record).toMatchObject({outcome: 'stopped', exit_code: 3})
+    expect(readFileSync(record.log, 'utf8')).toMatch(/stopped \(exit 3\)/)
+    expect(checked('schedule status', dir, [], env).last_run).toMatchObject({outcome: 'stopped', exit_code: 3})
+    expect(rigor(dir, ['schedule', 'status'], env).stdout).toMatch(/last scheduled cycle: stopped \(exit 3\)/)
+  })
 })

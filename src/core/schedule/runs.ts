@@ -14,6 +14,8 @@ const KEEP_RECORDS = 1000
 
 export function outcomeOf(exitCode: number | null): ScheduledRunOutcome {
   if (exitCode === EXIT.ok) return 'ok'
+  // the budget stopped the cycle: the day's work is done (the systemd unit's SuccessExitStatus=3), not a failure
+  if (exitCode === EXIT.nothingToDo) return 'stopped'
   if (exitCode === EXIT.interrupted || exitCode === EXIT.terminated || exitCode === EXIT.hungUp) return 'interrupted'
   return 'failed'
 }

@@ -1,8 +1,11 @@
 import * as z from 'zod'
 import {IsoTime} from './common.js'
 
-/** How a scheduled cycle ended: its exit code read the way rigor sets it (0, 130/143 for a stop, anything else a failure). */
-export const ScheduledRunOutcome = z.enum(['ok', 'failed', 'interrupted'])
+/**
+ * How a scheduled cycle ended: its exit code read the way rigor cycle sets it (0 ok, 3 stopped on the
+ * budget, 129/130/143 for a signal, anything else a failure).
+ */
+export const ScheduledRunOutcome = z.enum(['ok', 'stopped', 'failed', 'interrupted'])
 export type ScheduledRunOutcome = z.infer<typeof ScheduledRunOutcome>
 
 /** One line of .git/rigor/logs/runs.jsonl: a cycle started by `rigor schedule run` (the timer or cron line). */
