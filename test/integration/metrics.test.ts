@@ -1,5 +1,6 @@
 import {spawnSync} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
+import {request} from 'node:http'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
@@ -192,6 +193,23 @@ describe('rigor metrics', {timeout: SLOW}, () => {
     expect(ended.stderr.replace(/\s*\n ›\s+/g, ' ')).toMatch(/a scrape failed: .*field "leas".* Fix: .*rigor\.yaml/)
   })
 
+  it('--serve: a request whose target is no URL path answers 400, and the server goes on serving', async () => {
+    repo = workspace()
+    const serve = rigorAsync(repo.dir, ['metrics', '--serve', '0'])
+    try {
+      await waitFor('rigor metrics --serve to listen', () => /serving http:\/\/127\.0\.0\.1:(\d+)\/metrics/.test(serve.output()))
+      const url = /serving (http:\/\/127\.0\.0\.1:\d+\/metrics)/.exec(serve.output())![1]!
+      // `//a:b` reads as a host with a bad port: no URL can be made of it
+      expect(await rawStatus(url, '//a:b')).toBe(400)
+      expect((await fetch(url)).status).toBe(200)
+    } finally {
+      serve.kill('SIGTERM')
+    }
+    const ended = await serve
+    expect(ended.code).toBe(143)
+    expect(ended.stderr).not.toMatch(/TypeError|Invalid URL/)
+  })
+
   it('refuses --host without --serve, and a host that is no address (exit 2)', () => {
     repo = workspace()
     const lonely = rigor(repo.dir, ['metrics', '--host', '127.0.0.1'])
@@ -202,3 +220,16 @@ describe('rigor metrics', {timeout: SLOW}, () => {
     expect(bad.stderr).toMatch(/--host.*neither an IP address nor a host name/)
   })
 })
+
+/** The status of a GET of `path` as it is written (fetch would normalise it). */
+function rawStatus(base: string, path: string): Promise<number> {
+  const {hostname, port} = new URL(base)
+  return new Promise((resolvePromise, reject) => {
+    const req = request({host: hostname, port, path, method: 'GET'}, (res) => {
+      res.resume()
+      resolvePromise(res.statusCode ?? 0)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}

@@ -122,6 +122,8 @@ describe('rigor site, live', () => {
         expect((await fetch(`${url}nodes/first~node.html`)).status).toBe(200)
         // nothing outside the folder, and not the builder's manifest
         expect(await rawStatus(url, '/..%2f..%2f..%2fetc%2fpasswd')).toBe(404)
+        // a target no URL can be made of (a host with a bad port): the request's fault, not the server's
+        expect(await rawStatus(url, '//a:b')).toBe(400)
         expect((await fetch(`${url}.rigor-site.json`)).status).toBe(404)
         expect((await fetch(url, {method: 'POST'})).status).toBe(405)
 

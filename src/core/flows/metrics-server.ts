@@ -39,7 +39,14 @@ export async function serveMetrics(opts: {
     return inFlight
   }
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname
+    let path: string
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname
+    } catch {
+      // a target no URL can be made of (`//a:b`): the request's fault; thrown here, it would end the server
+      res.writeHead(400, {'content-type': 'text/plain'}).end('bad request target\n')
+      return
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, {allow: 'GET, HEAD', 'content-type': 'text/plain'}).end('only GET\n')
       return

@@ -45,7 +45,13 @@ export async function serveSite(dir: string, opts: {port: number; build: string;
   })
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, {Allow: 'GET, HEAD'}).end()
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost')
+    } catch {
+      // a target no URL can be made of (`//a:b`): the request's fault, not the server's
+      return void res.writeHead(400).end()
+    }
     if (url.pathname === LIVE_EVENTS_PATH) {
       res.writeHead(200, {'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive'})
       res.write(`retry: 1000\nevent: build\ndata: ${build}\n\n`)
