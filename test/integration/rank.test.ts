@@ -50,6 +50,21 @@ describe('rigor rank', () => {
     expect(rigor(repo.dir, ['rank', '--metric', 'nonexistent']).code).toBe(2)
   })
 
+  it("breaks ties by id in code-unit order, the same in every locale and as the site's leaderboard", () => {
+    repo = workspace()
+    // one Sharpe for all: the ids alone order them; ICU puts _ before -, and Danish puts aa after ab
+    const ids = ['t/aa', 't/ab', 't/a-b', 't/a_b']
+    writeSpec(repo.dir, {nodes: ids.map((id) => ({id, team: 'default', run: {command: runner(1, 0.1, 0.5)}}))})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    const inOrder = ['t/a-b', 't/a_b', 't/aa', 't/ab']
+    for (const locale of ['C.UTF-8', 'da_DK.UTF-8']) {
+      const ranked = json(rigor(repo.dir, ['rank', '--keep', '1', '--json'], {LANG: locale, LC_ALL: locale}))
+      expect(ranked.ranking.ranked.map((r: any) => r.id)).toEqual(inOrder)
+      expect(ranked.ranking.kept).toEqual(['t/a-b'])
+    }
+  })
+
   it('with no accepted node commits nothing and says what to do; rank --history and the cycle take it', () => {
     repo = workspace()
     commitConfig(repo, {cycle: {steps: ['rank', 'report']}})

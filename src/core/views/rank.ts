@@ -99,9 +99,10 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
       })
     }
     const value = (c: Candidate) => c.metrics[metric] ?? 0
-    const ordered = [...candidates].sort(
-      (a, b) => (higherIsBetter ? value(b) - value(a) : value(a) - value(b)) || a.node.id.localeCompare(b.node.id),
-    )
+    // ties by id in code-unit order, not localeCompare (which orders differently from one locale to another): the
+    // same ranking, and the same nodes kept, on every machine, as the site's leaderboard shows it
+    const byId = (a: Candidate, b: Candidate) => (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0)
+    const ordered = [...candidates].sort((a, b) => (higherIsBetter ? value(b) - value(a) : value(a) - value(b)) || byId(a, b))
     const keptSet = new Set(
       (opts.objective === 'pareto' ? paretoFront(ordered) : ordered.slice(0, opts.keep ?? ordered.length)).map((c) => c.node.id),
     )
