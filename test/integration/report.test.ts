@@ -56,4 +56,25 @@ describe('rigor report', () => {
     expect(repo.git('rev-parse', 'main')).toBe(tip)
     expect(existsSync(join(repo.dir, `reports/${tomorrow}.md`))).toBe(false)
   })
+  it("draws the day's lineage only when GitHub can: a mermaid diagram within mermaid's 50,000 characters and 500 edges", () => {
+    repo = workspace()
+    // 20 families of 20 variants: 400 edges, about 70,000 characters of mermaid
+    const nodes = Array.from({length: 20}, (_, f) => [
+      {id: `momentum/family-${f}`, team: 'default', run: {command: SH_OK}},
+      ...Array.from({length: 20}, (_, v) => ({id: `momentum/family-${f}/variant-${v}`, team: 'default', run: {command: SH_OK}})),
+    ]).flat()
+    writeSpec(repo.dir, {nodes})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const report = rigor(repo.dir, ['report', '--json'])
+    expect(report.code, report.stderr).toBe(0)
+    const md = readFileSync(join(repo.dir, json(report).files[0]), 'utf8')
+    const diagram = /```mermaid\n([\s\S]*?)```/.exec(md)?.[1]
+    if (diagram !== undefined) {
+      expect(diagram.length).toBeLessThanOrEqual(50_000)
+      expect(diagram.match(/-->|==>|-\.->/g)?.length ?? 0).toBeLessThanOrEqual(500)
+    }
+    // what is not drawn is said, with where to see it
+    expect(md).toMatch(/420 nodes/)
+    expect(md).toMatch(/rigor graph/)
+  })
 })

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {InputError} from '../../src/core/errors.js'
-import {mermaidId, renderGraph, type GraphNode} from '../../src/core/views/graph.js'
+import {MERMAID_LIMITS, mermaidFits, mermaidId, renderGraph, type GraphNode} from '../../src/core/views/graph.js'
 
 const dag: GraphNode[] = [
   {id: 'arch/hidden/lower-25-upper-70', status: 'proven_rejected', team: 'arch', parent: 'arch/hidden', metrics: {sharpe: -0.123}},
@@ -188,5 +188,29 @@ describe('renderGraph: sweeps', () => {
     expect(text).toContain('n_trend_smomentum_slookback_h120["')
     expect(text).toContain('n_trend_smomentum_slookback_h120 -->|"slow-down"| n_trend_smomentum_slookback_h120_sslower')
     expect(text).not.toContain('lookback-20<br/>')
+  })
+})
+
+describe("mermaid's limits", () => {
+  const star = (children: number): string =>
+    renderGraph(
+      [
+        {id: 'a', status: 'proven_accepted', team: 't'},
+        ...Array.from({length: children}, (_, i) => ({id: `a/${i}`, status: 'pending', team: 't'})),
+      ],
+      {format: 'mermaid'},
+    )
+
+  it('counts the edges as well as the characters: 501 short edges do not fit, 500 do', () => {
+    expect(star(501).length).toBeLessThan(MERMAID_LIMITS.characters)
+    expect(mermaidFits(star(501))).toBe(false)
+    expect(mermaidFits(star(500))).toBe(true)
+  })
+
+  it('a diagram over 50,000 characters does not fit, whatever its edges', () => {
+    const nodes = Array.from({length: 800}, (_, i) => ({id: `root-${i}/${'x'.repeat(40)}`, status: 'pending', team: 't'}))
+    const text = renderGraph(nodes, {format: 'mermaid'})
+    expect(text.length).toBeGreaterThan(MERMAID_LIMITS.characters)
+    expect(mermaidFits(text)).toBe(false)
   })
 })

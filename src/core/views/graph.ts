@@ -230,6 +230,15 @@ function renderMermaid(labelled: Labelled[], edges: Edge[]): string {
   return `${out.join('\n')}\n`
 }
 
+/** Mermaid's default limits, which GitHub's renderer keeps: past either, it shows an error in place of the drawing. */
+export const MERMAID_LIMITS = {characters: 50_000, edges: 500} as const
+
+/** Whether a diagram of renderMermaid is within MERMAID_LIMITS (each edge is one line with one arrow). */
+export function mermaidFits(text: string): boolean {
+  const edges = text.match(/^ {2}n_\S* (?:-->|==>|-\.->)/gm)?.length ?? 0
+  return text.length <= MERMAID_LIMITS.characters && edges <= MERMAID_LIMITS.edges
+}
+
 /**
  * A mermaid node id for a rigor id: `n_` then the id with `_` written `__`, `/` `_s`,
  * `.` `_d`, `-` `_h` (and any other character `_x<hex>_`). One-to-one, so two ids

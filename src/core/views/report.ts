@@ -3,7 +3,7 @@ import {documentChecksum} from '../state/checksum.js'
 import {renderMarkdownDocument} from '../state/documents.js'
 import {InputError} from '../errors.js'
 import {utcDateProblem} from '../validation.js'
-import {renderGraph, type GraphNode} from './graph.js'
+import {MERMAID_LIMITS, mermaidFits, renderGraph, type GraphNode} from './graph.js'
 import {readActivityLog, type LogEntry} from './log.js'
 import {objectiveMetric} from './rank.js'
 import {healthCheck, type AuditStats, type HealthReport} from '../dag/supervise.js'
@@ -144,7 +144,10 @@ export async function writeDailyReport(
       deployments,
     }
     const graph = graphNodes.length ? renderGraph(graphNodes, {format: 'mermaid', collapseSweeps: true}) : ''
-    const md = renderMarkdownDocument({date, health_score: report.health_score, activity}, reportMarkdown(report, graph))
+    const md = renderMarkdownDocument(
+      {date, health_score: report.health_score, activity},
+      reportMarkdown(report, lineage(graph, graphNodes.length)),
+    )
     const json = JSON.stringify({...report, checksum: documentChecksum(report as unknown as Record<string, unknown>)}, null, 2) + '\n'
     const files = new Map<string, string>([
       [`reports/${date}.md`, md],
@@ -159,7 +162,18 @@ export async function writeDailyReport(
   return {...outcome.result, commit: outcome.commit}
 }
 
-function reportMarkdown(r: DailyReport, graph: string): string {
+/** The day's lineage as a mermaid block, or why it is not drawn: GitHub shows an error in place of a diagram over mermaid's limits. */
+function lineage(graph: string, nodes: number): string {
+  if (!graph) return 'Nothing was created or finished this day.'
+  if (mermaidFits(graph)) return `\`\`\`mermaid\n${graph.trimEnd()}\n\`\`\``
+  return (
+    `The day's lineage (${nodes} nodes) is more than GitHub draws in one diagram ` +
+    `(${MERMAID_LIMITS.characters.toLocaleString('en-US')} characters and ${MERMAID_LIMITS.edges} edges of mermaid): ` +
+    '`rigor graph --root <id> --markdown` draws one lineage, and the DAG page of `rigor site` draws them all.'
+  )
+}
+
+function reportMarkdown(r: DailyReport, lineageText: string): string {
   const a = r.activity
   const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(0)}%`)
   const lines = [
@@ -193,7 +207,7 @@ function reportMarkdown(r: DailyReport, graph: string): string {
   lines.push('## Last 7 days', '', '| date | seeded | run | accepted | rejected | inconclusive |', '|---|---|---|---|---|---|')
   for (const t of r.trend) lines.push(`| ${t.date} | ${t.seeded} | ${t.run} | ${t.accepted} | ${t.rejected} | ${t.inconclusive} |`)
   lines.push('', "## The day's lineage", '')
-  lines.push(graph ? `\`\`\`mermaid\n${graph.trimEnd()}\n\`\`\`` : 'Nothing was created or finished this day.')
+  lines.push(lineageText)
   return lines.join('\n')
 }
 
