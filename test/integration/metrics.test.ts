@@ -210,6 +210,26 @@ describe('rigor metrics', {timeout: SLOW}, () => {
     expect(ended.stderr).not.toMatch(/TypeError|Invalid URL/)
   })
 
+  it('gives every team an archived series and every stage and status a deployments series before any has one, as rigor_nodes does', () => {
+    repo = workspace()
+    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify({version: 1, teams: [{name: 'default'}, {name: 'beta'}]}))
+    repo.git('commit', '-qam', 'two teams')
+    const samples = parseExposition(metricsText())
+    const series = (name: string) =>
+      samples
+        .filter((s) => s.name === name)
+        .map((s) => `${JSON.stringify(s.labels)} ${s.value}`)
+        .sort()
+    expect(series('rigor_nodes_archived')).toEqual(['{"team":"beta"} 0', '{"team":"default"} 0'])
+    expect(series('rigor_deployments')).toEqual([
+      '{"stage":"live","status":"active"} 0',
+      '{"stage":"live","status":"rolled_back"} 0',
+      '{"stage":"paper","status":"active"} 0',
+      '{"stage":"paper","status":"rolled_back"} 0',
+    ])
+    expect(series('rigor_nodes')).toContain('{"team":"beta","status":"pending"} 0')
+  })
+
   it('refuses --host without --serve, and a host that is no address (exit 2)', () => {
     repo = workspace()
     const lonely = rigor(repo.dir, ['metrics', '--host', '127.0.0.1'])

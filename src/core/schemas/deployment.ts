@@ -23,10 +23,12 @@ export const DeploymentPaper = z.strictObject({
   sharpe: z.number(),
 })
 
+export const DEPLOYMENT_STATUSES = ['active', 'rolled_back'] as const
+
 const DeploymentFields = {
   node: NodeId,
   stage: DeployStage,
-  status: z.enum(['active', 'rolled_back']),
+  status: z.enum(DEPLOYMENT_STATUSES),
   by: z.string().min(1),
   deployed_at: IsoTime,
   audit: DeploymentAudit,

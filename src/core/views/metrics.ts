@@ -14,7 +14,7 @@ import {readNodeAudits, type NodeAudit} from '../auditor/reports.js'
 import {budgetState, utcDay, type BudgetState} from '../dag/budget.js'
 import {leaseStuck} from '../dag/supervise.js'
 import {readDeployment} from '../deploy/records.js'
-import {AgentCallFile, NODE_STATUSES, type DeployStage, type NodeFile} from '../schemas/index.js'
+import {AgentCallFile, DEPLOY_STAGES, DEPLOYMENT_STATUSES, NODE_STATUSES, type DeployStage, type NodeFile} from '../schemas/index.js'
 import {loadStateDocument} from '../state/documents.js'
 import {AGENT_CALLS_DIR, AUDITS_DIR, DEPLOYMENTS_DIR} from '../state/layout.js'
 import type {Snapshot} from '../state/store.js'
@@ -359,9 +359,18 @@ function families(facts: CommitFacts, budget: BudgetState, history: HistoryTally
     def: d,
     series: [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, s]) => s as Series),
   })
-  // every team with every status, zeros included: a query over a status that has none yet still finds a series
-  const nodes = new Map<string, number>()
-  for (const team of facts.teams) for (const status of NODE_STATUSES) nodes.set(key(team, status), facts.nodes.get(key(team, status)) ?? 0)
+  // every label value that can be, zeros included: a query over a status that has none yet (or none any more, its
+  // last archived node unarchived, its last deployment rolled back) still finds its series rather than a gap
+  const withZeros = (keys: string[], counts: Map<string, number>) => new Map([...keys.map((k) => [k, 0] as const), ...counts])
+  const nodes = withZeros(
+    facts.teams.flatMap((team) => NODE_STATUSES.map((status) => key(team, status))),
+    facts.nodes,
+  )
+  const archived = withZeros(facts.teams, facts.archived)
+  const deployments = withZeros(
+    DEPLOY_STAGES.flatMap((stage) => DEPLOYMENT_STATUSES.map((status) => key(stage, status))),
+    facts.deployments,
+  )
   const stuck = facts.running.filter((node) => leaseStuck(node, now))
   const tally = tallyAudits(facts.owed.map((id) => facts.newestAudit.get(id)))
   const score = healthScore(activityOf(history?.recent ?? [], utcDay(now)), {
@@ -371,7 +380,7 @@ function families(facts: CommitFacts, budget: BudgetState, history: HistoryTally
   })
   return [
     counted(METRICS.nodes, nodes),
-    counted(METRICS.archived, facts.archived),
+    counted(METRICS.archived, archived),
     single(METRICS.sweepGroups, facts.sweepGroups),
     counted(METRICS.problems, new Map(Object.entries(facts.problems))),
     histograms(METRICS.runDuration, facts.runs),
@@ -402,7 +411,7 @@ function families(facts: CommitFacts, budget: BudgetState, history: HistoryTally
     single(METRICS.claimConflicts, history?.conflicts ?? 0),
     counted(METRICS.commits, history?.commits ?? new Map()),
     single(METRICS.lastChange, history?.lastChange),
-    counted(METRICS.deployments, facts.deployments),
+    counted(METRICS.deployments, deployments),
     single(METRICS.healthScore, score),
   ]
 }
