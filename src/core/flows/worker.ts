@@ -103,6 +103,8 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     detail: '',
   }
   let running = 0
+  /** runs ended so far: a claim decided before one ended may have missed what its verdict made claimable */
+  let runsEnded = 0
   let claiming: Promise<unknown> = Promise.resolve()
   let wake: (() => void) | undefined
   let lastIdle: Extract<ClaimResult, {claimed: undefined}> | undefined
@@ -248,6 +250,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       .catch((err: unknown) => fail(err, index))
       .finally(() => {
         running--
+        runsEnded++
         inFlight.delete(finished)
         wakeAll()
       })
@@ -268,6 +271,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   const slotLoop = async (index: number): Promise<void> => {
     while (!signal.aborted && underMaxNodes()) {
       const seen = changes
+      const endedBefore = runsEnded
       let next: Awaited<ReturnType<typeof claimSerially>>
       try {
         next = await claimSerially()
@@ -289,7 +293,11 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       const result = next.result
       if (!result.claimed) {
         lastIdle = result
-        if (signal.aborted || (running === 0 && !opts.follow)) return
+        if (signal.aborted) return
+        // a claim is decided before the verdicts queued behind it (claims are urgent): a run that ended meanwhile
+        // may have made a node claimable (its dependents, its spawns) after this answer was given, so look again
+        if (runsEnded !== endedBefore) continue
+        if (running === 0 && !opts.follow) return
         if (running === 0) {
           waitingFor(result.reason, result.detail)
           await ws.store.forgetUnreferenced()
