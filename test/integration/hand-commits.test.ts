@@ -102,4 +102,20 @@ describe('commits rigor did not make', () => {
     // every command looks only at commits of the branch's own (a pull may bring hundreds of files): verify looks into merges
     expect(rigor(r.dir, ['status']).stderr).not.toContain('rigor did not make')
   })
+
+  it('a branch reset by hand to before its runs: its nodes run again, none taken for an uncommitted edit', () => {
+    const r = (repo = workspace())
+    writeSpec(r.dir, {nodes: [nodeSpec('hand/first'), nodeSpec('hand/second', undefined, {requires: ['hand/first']})]})
+    expect(rigor(r.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const seeded = r.git('rev-parse', 'HEAD').trim()
+    expect(rigor(r.dir, ['work']).stdout).toContain('ran 2 node(s)')
+    // undo the runs the git way: the working tree and index are the seed's again, and git status is clean
+    r.git('reset', '-q', '--hard', seeded)
+    expect(r.git('status', '--porcelain', '--untracked-files=no')).toBe('')
+    const worked = rigor(r.dir, ['work'])
+    expect(worked.code, worked.stderr).toBe(0)
+    expect(worked.stderr).not.toContain('uncommitted edits')
+    expect(worked.stdout).toContain('ran 2 node(s) (2 proven_accepted)')
+    expect(statusOf(r.dir, 'hand/second')).toBe('proven_accepted')
+  })
 })

@@ -24,7 +24,7 @@ export async function excludedLocalNodes(ws: Workspace, warn: (message: string) 
  * State files in this working tree that someone edited or added by hand: files
  * that differ from the commit this checkout was last brought to (not from the
  * branch's tip, which another rigor process may have moved a moment ago: that is
- * a lag, not an edit), and untracked ones.
+ * a lag, not an edit; the tip when the branch has left that commit), and untracked ones.
  */
 export async function locallyModifiedStateFiles(
   ws: Workspace,
@@ -43,7 +43,10 @@ export async function locallyModifiedStateFiles(
   const head = await ws.repo.headRef()
   if (head !== undefined && head !== ws.stateRef) return []
   return ws.whileCheckoutSettled(async (synced) => {
-    const base = synced ?? (await ws.readTip())
+    const tip = await ws.readTip()
+    // a record the branch has left (reset or rewound by hand, not moved on by rigor) is no base: git brought the files
+    // to the branch itself, and every file changed since that record would read as an edit
+    const base = synced && tip && (await ws.repo.isAncestor(synced, tip)) ? synced : tip
     if (!base) return []
     const paths = await ws.repo.workingTreeChanges(base, opts.paths ?? CHECKSUMMED_DIRS, {untracked: opts.untracked ?? true})
     return paths.filter(isChecksummedDocument)
