@@ -24,7 +24,7 @@ import {runFingerprint, stageInputs} from './inputs.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {releaseHeld} from './claims.js'
-import {transition} from './lifecycle.js'
+import {sameClaim, transition} from './lifecycle.js'
 import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
 import {RemoteUnreachableError} from '../errors.js'
 
@@ -67,9 +67,8 @@ export type ExecuteOutcome =
   | {kind: 'released'; id: string; why?: string}
   | {kind: 'lost'; id: string; why: string}
 
-/** The node is still held by this worker at this attempt. */
-const heldBy = (node: NodeFile | undefined, claimed: NodeFile, worker: string): boolean =>
-  node !== undefined && node.worker === worker && node.attempt === claimed.attempt
+/** The node is still held by this worker under this claim. */
+const heldBy = sameClaim
 
 /**
  * Runs a node this worker has claimed and commits its verdict (with the spawns
@@ -437,7 +436,7 @@ async function notStarted(ws: Workspace, claimed: NodeFile, worker: string, stop
   const released = await releaseHeld(
     ws,
     worker,
-    (node) => node.id === claimed.id && node.attempt === claimed.attempt,
+    (node) => node.id === claimed.id && sameClaim(node, claimed, worker),
     'claimed ahead and not started',
   )
   return released.length ? {kind: 'released', id: claimed.id} : {kind: 'lost', id: claimed.id, why: 'not held any more'}
@@ -445,7 +444,7 @@ async function notStarted(ws: Workspace, claimed: NodeFile, worker: string, stop
 
 /** Puts a claim back to pending (shutdown before it finished, or `why`); the attempt does not count. */
 export async function releaseClaim(ws: Workspace, claimed: NodeFile, worker: string, why?: string): Promise<ExecuteOutcome> {
-  const released = await releaseHeld(ws, worker, (node) => node.id === claimed.id && node.attempt === claimed.attempt, why ?? 'on shutdown')
+  const released = await releaseHeld(ws, worker, (node) => node.id === claimed.id && sameClaim(node, claimed, worker), why ?? 'on shutdown')
   if (!released.length) return {kind: 'lost', id: claimed.id, why: 'not held any more'}
   return why ? {kind: 'released', id: claimed.id, why} : {kind: 'released', id: claimed.id}
 }

@@ -76,6 +76,14 @@ export class IllegalTransitionError extends InternalError {
   }
 }
 
+/**
+ * Whether `node` is still the claim `claimed` is, for `worker`: the worker and the attempt alone come round again
+ * (a rerun counts attempts from zero, so the same worker may claim the node again at the same attempt while its
+ * stopped run has still to record the cancel); the time of the claim does not. A cancel keeps all three.
+ */
+export const sameClaim = (node: NodeFile | undefined, claimed: NodeFile, worker: string): boolean =>
+  node !== undefined && node.worker === worker && node.attempt === claimed.attempt && node.started_at === claimed.started_at
+
 /** The node after a transition, as its new node.yaml: [path, file content, node]. */
 export function transition(node: NodeFile, input: TransitionInput): [string, FileChange, NodeFile] {
   if (!ALLOWED_FROM[input.kind].includes(node.status)) throw new IllegalTransitionError(node, input.kind)

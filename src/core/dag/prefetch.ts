@@ -1,5 +1,5 @@
 import {claimNextNodes, releaseHeld, type ClaimOptions, type ClaimResult, type HeldClaims} from './claims.js'
-import {transition} from './lifecycle.js'
+import {sameClaim, transition} from './lifecycle.js'
 import type {NodeFile} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 
@@ -110,7 +110,7 @@ export class ClaimBuffer {
     if (until - Date.now() > leaseMs / 2) return node
     const outcome = await this.ws.commit(async (snap) => {
       const current = snap.nodes.get(node.id)?.node
-      if (current?.worker !== this.opts.worker || current.attempt !== node.attempt) return {result: undefined}
+      if (!current || !sameClaim(current, node, this.opts.worker)) return {result: undefined}
       // cancelled while it waited: still this worker's, to record the cancel without running it (ExecuteOptions.lookFirst)
       if (current.status === 'cancelled') return {result: node}
       if (current.status !== 'running') return {result: undefined}
