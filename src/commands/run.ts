@@ -30,7 +30,7 @@ export default class Run extends WorkspaceCommand {
       if (node.status === 'pending') node = await claimNode(ws, args.id, {admission: policies.admission, worker: workerName(flags.worker)})
       else if (node.status !== 'running') {
         throw new CheckFailedError(`node ${args.id} is ${node.status}; only pending or claimed nodes run`, {
-          fix: 'seed a new node to run it again',
+          fix: `rigor rerun ${args.id} puts it back to pending (its verdict stays in the history); then run it`,
         })
       } else if (flags.worker && node.worker !== flags.worker) {
         throw new CheckFailedError(`node ${args.id} is held by worker ${node.worker}, not ${flags.worker}`, {

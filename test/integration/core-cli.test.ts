@@ -95,6 +95,11 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
     // run finishes the claimed node; then the dependent becomes claimable
     expect(rigor(repo.dir, ['run', 'a/one']).code).toBe(0)
     expect(json(rigor(repo.dir, ['claim', '--json'])).claimed.id).toBe('a/two')
+    // a finished node runs again through rerun, which the refusal names
+    const again = rigor(repo.dir, ['run', 'a/one'])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('node a/one is proven_accepted')
+    expect(again.stderr).toContain('rigor rerun a/one')
   })
 
   it('bad input exits 2 naming the file and the field, and writes nothing', () => {
