@@ -92,3 +92,18 @@ describe('rigor.yaml gate and rule names', () => {
     ).toThrow('field "rules[0].name": "r\\u202ex" contains a line break')
   })
 })
+
+describe('rigor.yaml rule spawn names', () => {
+  const rule = (spawn: string) => `version: 1\nrules: [{name: r, on: [proven_rejected], spawn: [${spawn}]}]\n`
+  it('refuse a name no spawned node could have, naming the field, rather than a rule that never fires', () => {
+    expect(() => parseConfig(rule('{as: child, name: out}'), 'rigor.yaml')).toThrow(
+      /rigor\.yaml, field "rules\[0\]\.spawn\[0\]\.name": .*"out" is reserved/,
+    )
+    expect(() => parseConfig(rule('{as: sibling, name: retry}, {as: child, name: x.lock}'), 'rigor.yaml')).toThrow(
+      /field "rules\[0\]\.spawn\[1\]\.name": .*may not end in \.lock/,
+    )
+    expect(() => parseConfig(rule(`{as: child, name: ${'a'.repeat(129)}}`), 'rigor.yaml')).toThrow(/field "rules\[0\]\.spawn\[0\]\.name"/)
+    // beside its source, "out" is the end of a name (x-out), which is a segment like any other
+    expect(parseConfig(rule('{as: sibling, name: out}'), 'rigor.yaml').rules[0]!.spawn[0]!.name).toBe('out')
+  })
+})

@@ -1,7 +1,7 @@
 import {parseYaml, validate} from './documents.js'
 import {InputError} from '../errors.js'
 import {ConfigFile} from '../schemas/index.js'
-import {quoted} from '../validation.js'
+import {MAX_ID_SEGMENT_LENGTH, nodeIdProblem, quoted} from '../validation.js'
 
 export function parseConfig(text: string, file: string): ConfigFile {
   const config = validate(ConfigFile, parseYaml(text, file), file)
@@ -22,9 +22,27 @@ export function parseConfig(text: string, file: string): ConfigFile {
     }
   }
   config.rules.forEach((rule, i) => {
-    rule.spawn.forEach((spawn, j) => checkTeam(spawn.team, `rules[${i}].spawn[${j}].team`))
+    rule.spawn.forEach((spawn, j) => {
+      checkTeam(spawn.team, `rules[${i}].spawn[${j}].team`)
+      const problem = spawnNameProblem(spawn)
+      if (problem)
+        throw new InputError(`spawn name ${quoted(spawn.name)} cannot end a node id, so the rule would never spawn: ${problem}`, {
+          file,
+          field: `rules[${i}].spawn[${j}].name`,
+          fix: 'choose another name: lowercase letters, digits, ".", "_", "-", not a name of rigor\'s own files (out, node.yaml, verdict.yaml)',
+        })
+    })
     rule.teams?.forEach((team, j) => checkTeam(team, `rules[${i}].teams[${j}]`))
   })
   config.gates.forEach((gate, i) => gate.teams?.forEach((team, j) => checkTeam(team, `gates[${i}].teams[${j}]`)))
   return config
+}
+
+/**
+ * Why no node could be spawned under this name, or undefined. A child's id ends in the name itself; a sibling's in
+ * `<source>-<name>` (rules.ts, spawnId), whose prefix makes a reserved name such as `out` a plain segment.
+ */
+function spawnNameProblem(spawn: {as: 'child' | 'sibling'; name: string}): string | undefined {
+  if (spawn.as === 'child') return nodeIdProblem(spawn.name)
+  return spawn.name.endsWith('.lock') || spawn.name.length > MAX_ID_SEGMENT_LENGTH ? nodeIdProblem(spawn.name) : undefined
 }
