@@ -183,4 +183,30 @@ max_generations: 10
     expect(skipped.some((d: any) => d.skipped.includes('same command, params and data as loss/base'))).toBe(true)
     expect(check.spawned).toEqual([])
   })
+
+  it('replays the rules over finished nodes in the same order under every locale (ties by id in code-unit order)', () => {
+    repo = workspace()
+    setConfig(
+      repo.dir,
+      `version: 1
+teams: [{name: default}]
+gates: [{name: g, reject_when: "metrics.sharpe < 0.0"}]
+rules:
+  - name: retry
+    on: [proven_rejected]
+    spawn: [{as: child, name: again, params: {again: true}}]
+max_generations: 1
+`,
+    )
+    repo.git('commit', '-qam', 'config')
+    // one seed: the same created_at, so the id decides (da_DK sorts "aa" after "ab")
+    writeSpec(repo.dir, {nodes: ['t/ab', 't/aa', 't/a-b'].map((id, k) => ({id, team: 'default', run: {command: REJECT}, params: {k}}))})
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(json(rigor(repo.dir, ['work', '--json'])).finished).toBe(6)
+    for (const locale of ['C.UTF-8', 'da_DK.UTF-8']) {
+      const check = json(rigor(repo.dir, ['rules', 'check', '--json'], {LANG: locale, LC_ALL: locale}))
+      const sources = check.decisions.map((d: any) => d.from).filter((from: string) => from.split('/').length === 2)
+      expect(sources, locale).toEqual(['t/a-b', 't/aa', 't/ab'])
+    }
+  })
 })

@@ -9,6 +9,7 @@ import type {NodeFile, NodeStatus} from '../schemas/index.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {inputSources} from './inputs.js'
+import {byCodeUnits} from './scheduler.js'
 
 const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined
 
@@ -174,7 +175,7 @@ export async function replayRules(ws: Workspace, opts: {write: boolean; by?: str
     const report: RulesReport = {decisions: [], spawned: []}
     const finished = [...snap.nodes.values()]
       .filter((r) => r.node && r.verdictOid)
-      .sort((a, b) => a.node!.created_at.localeCompare(b.node!.created_at) || a.id.localeCompare(b.id))
+      .sort((a, b) => byCodeUnits(a.node!.created_at, b.node!.created_at) || byCodeUnits(a.id, b.id))
     for (const record of finished) {
       const verdict = await ws.store.verdict(record).catch(() => undefined)
       if (!verdict) continue

@@ -115,8 +115,11 @@ export function compareClaimOrder(a: NodeFile, b: NodeFile): number {
   return b.priority - a.priority || byCodeUnits(a.created_at, b.created_at) || (a.seq ?? 0) - (b.seq ?? 0) || byCodeUnits(a.id, b.id)
 }
 
-// not localeCompare: it is slow (a claim sorts every ready node) and orders differently from one locale to another
-const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+/**
+ * Strings in code-unit order, the order every machine agrees on. Not localeCompare: it is slow (a claim sorts every
+ * ready node) and orders differently from one locale to another (under da_DK "aa" sorts after "ab").
+ */
+export const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
  * Pending nodes that can never start because a requirement ended without being

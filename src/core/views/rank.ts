@@ -8,6 +8,7 @@ import {transition} from '../dag/lifecycle.js'
 import {RANKINGS_DIR} from '../state/layout.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import {problemEntry} from './status.js'
+import {byCodeUnits} from '../dag/scheduler.js'
 
 export interface RankOptions {
   objective: RankObjective
@@ -101,8 +102,9 @@ export async function rankNodes(ws: Workspace, opts: RankOptions): Promise<RankR
     const value = (c: Candidate) => c.metrics[metric] ?? 0
     // ties by id in code-unit order, not localeCompare (which orders differently from one locale to another): the
     // same ranking, and the same nodes kept, on every machine, as the site's leaderboard shows it
-    const byId = (a: Candidate, b: Candidate) => (a.node.id < b.node.id ? -1 : a.node.id > b.node.id ? 1 : 0)
-    const ordered = [...candidates].sort((a, b) => (higherIsBetter ? value(b) - value(a) : value(a) - value(b)) || byId(a, b))
+    const ordered = [...candidates].sort(
+      (a, b) => (higherIsBetter ? value(b) - value(a) : value(a) - value(b)) || byCodeUnits(a.node.id, b.node.id),
+    )
     const keptSet = new Set(
       (opts.objective === 'pareto' ? paretoFront(ordered) : ordered.slice(0, opts.keep ?? ordered.length)).map((c) => c.node.id),
     )
