@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace} from '../cli/workspace.js'
-import {renderGraph, type GraphNode} from '../core/views/graph.js'
+import {MERMAID_LIMITS, mermaidFits, mermaidSize, renderGraph, type GraphNode} from '../core/views/graph.js'
 
 export default class Graph extends WorkspaceCommand {
   static override summary = 'The experiment DAG as a mermaid (renders on GitHub) or dot graph, coloured by status.'
@@ -28,6 +28,15 @@ export default class Graph extends WorkspaceCommand {
       }
       return renderGraph(nodes, {format: flags.format, root: flags.root, collapseSweeps: !flags.expand})
     })
+    if (flags.format === 'mermaid' && !mermaidFits(graph)) {
+      // past mermaid's default limits GitHub (and mermaid's own tools) show an error in place of the drawing
+      const {characters, edges} = mermaidSize(graph)
+      this.warn(
+        `this graph (${characters.toLocaleString('en-US')} characters, ${edges} edges) is more than mermaid draws by default ` +
+          `(${MERMAID_LIMITS.characters.toLocaleString('en-US')} characters, ${MERMAID_LIMITS.edges} edges): GitHub shows an error in its place. ` +
+          'Draw one lineage with --root <id>, or use --format dot (Graphviz), or `rigor site` (its DAG page draws them all)',
+      )
+    }
     const text = flags.markdown && flags.format === 'mermaid' ? `\`\`\`mermaid\n${graph}\n\`\`\`` : graph
     if (!this.jsonEnabled()) process.stdout.write(text.endsWith('\n') ? text : `${text}\n`)
     return {format: flags.format, graph}

@@ -209,4 +209,27 @@ max_generations: 1
       expect(sources, locale).toEqual(['t/a-b', 't/aa', 't/ab'])
     }
   })
+
+  it('graph warns when its mermaid is more than mermaid draws (50,000 characters, 500 edges), and says what to draw instead; a smaller one draws silently', () => {
+    repo = workspace()
+    // 20 families of 20 variants: 400 edges, about 70,000 characters of mermaid
+    const nodes = Array.from({length: 20}, (_, f) => [
+      {id: `momentum/family-${f}`, team: 'default', run: {command: SH_OK}},
+      ...Array.from({length: 20}, (_, v) => ({id: `momentum/family-${f}/variant-${v}`, team: 'default', run: {command: SH_OK}})),
+    ]).flat()
+    writeSpec(repo.dir, {nodes})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const large = rigor(repo.dir, ['graph', '--markdown'])
+    expect(large.code, large.stderr).toBe(0)
+    expect(large.stdout.length).toBeGreaterThan(50_000)
+    // oclif wraps a warning at the terminal's width, each line behind a ›
+    const warning = large.stderr.replace(/\s*\n\s*›\s+/g, ' ')
+    expect(warning).toMatch(/this graph \([\d,]+ characters, 400 edges\) is more than mermaid draws/)
+    expect(warning).toMatch(/--root <id>/)
+    const one = rigor(repo.dir, ['graph', '--root', 'momentum/family-3'])
+    expect(one.code).toBe(0)
+    expect(one.stdout).toContain('variant-19')
+    expect(one.stderr).not.toMatch(/mermaid draws/)
+    expect(rigor(repo.dir, ['graph', '--format', 'dot']).stderr).not.toMatch(/mermaid draws/)
+  })
 })

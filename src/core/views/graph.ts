@@ -233,10 +233,15 @@ function renderMermaid(labelled: Labelled[], edges: Edge[]): string {
 /** Mermaid's default limits, which GitHub's renderer keeps: past either, it shows an error in place of the drawing. */
 export const MERMAID_LIMITS = {characters: 50_000, edges: 500} as const
 
-/** Whether a diagram of renderMermaid is within MERMAID_LIMITS (each edge is one line with one arrow). */
+/** How large a diagram of renderMermaid is, in MERMAID_LIMITS' terms (each edge is one line with one arrow). */
+export function mermaidSize(text: string): {characters: number; edges: number} {
+  return {characters: text.length, edges: text.match(/^ {2}n_\S* (?:-->|==>|-\.->)/gm)?.length ?? 0}
+}
+
+/** Whether a diagram of renderMermaid is within MERMAID_LIMITS. */
 export function mermaidFits(text: string): boolean {
-  const edges = text.match(/^ {2}n_\S* (?:-->|==>|-\.->)/gm)?.length ?? 0
-  return text.length <= MERMAID_LIMITS.characters && edges <= MERMAID_LIMITS.edges
+  const size = mermaidSize(text)
+  return size.characters <= MERMAID_LIMITS.characters && size.edges <= MERMAID_LIMITS.edges
 }
 
 /**
