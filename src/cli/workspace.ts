@@ -1,3 +1,4 @@
+import {resolve} from 'node:path'
 import {InputError} from '../core/errors.js'
 import {workerNameProblem} from '../core/validation.js'
 import {recentHandChangesWarning} from '../core/state/hand-changes.js'
@@ -7,6 +8,15 @@ import {Workspace, defaultWorkerName} from '../core/state/workspace.js'
 export interface WorkspaceFlags {
   cwd?: string
   remote?: string
+}
+
+/**
+ * Where a path typed on the command line starts: --cwd (the command runs as if typed there, as `git -C` and
+ * `yarn --cwd` do), else the current directory. One rule for every path flag and argument (a seed spec, an output
+ * folder, a data file, a signing key, a handoff's artifacts).
+ */
+export function commandLineBase(flags: WorkspaceFlags): string {
+  return resolve(flags.cwd ?? process.cwd())
 }
 
 /**

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {withAbort} from '../cli/signals.js'
-import {withWorkspace} from '../cli/workspace.js'
+import {commandLineBase, withWorkspace} from '../cli/workspace.js'
 import {auditNode} from '../core/auditor/index.js'
 import {resolveSigner} from '../core/state/signing-key.js'
 import type {AuditFrontMatter} from '../core/schemas/index.js'
@@ -36,7 +36,7 @@ export default class Audit extends WorkspaceCommand {
       {[ATTR.nodeId]: args.id},
       (telemetry) =>
         withWorkspace(flags, async (ws) => {
-          const signer = await resolveSigner(ws.repo, flags['signing-key'], process.cwd())
+          const signer = await resolveSigner(ws.repo, flags['signing-key'], commandLineBase(flags))
           // Ctrl-C and SIGTERM stop the re-runs and write nothing (exit 130 or 143)
           const audited = await withAbort(({signal, groups}) =>
             auditNode(ws, args.id, {auditor: flags.auditor, signer, telemetry, signal, groups}),

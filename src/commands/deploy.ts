@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {withAbort} from '../cli/signals.js'
-import {withWorkspace, workerName} from '../cli/workspace.js'
+import {commandLineBase, withWorkspace, workerName} from '../cli/workspace.js'
 import {deployNode, rollbackDeployment, type DeployResult, type RollbackResult} from '../core/deploy/index.js'
 import {InputError} from '../core/errors.js'
 import {resolveSigner} from '../core/state/signing-key.js'
@@ -37,7 +37,7 @@ A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; en
     const by = workerName(flags.by, '--by')
     if (flags.rollback) {
       const result = await withWorkspace(flags, async (ws) => {
-        const signer = await resolveSigner(ws.repo, flags['signing-key'], process.cwd())
+        const signer = await resolveSigner(ws.repo, flags['signing-key'], commandLineBase(flags))
         // Ctrl-C and SIGTERM stop the rollback command and what it started, and record nothing (exit 130 or 143)
         const rolledBack = await withAbort(({signal}) => rollbackDeployment(ws, args.id, {stage, by, reason: flags.reason, signer, signal}))
         await notify(ws, {kind: 'deploy', action: 'rollback', node: rolledBack.node, stage: rolledBack.stage, by, file: rolledBack.file})
@@ -51,7 +51,7 @@ A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; en
     if (!stage) throw new InputError('--stage is required to deploy', {fix: 'pass --stage paper or --stage live (or --rollback)'})
     if (flags.reason) throw new InputError('--reason goes with --rollback', {fix: 'drop --reason, or add --rollback'})
     const result = await withWorkspace(flags, async (ws) => {
-      const signer = await resolveSigner(ws.repo, flags['signing-key'], process.cwd())
+      const signer = await resolveSigner(ws.repo, flags['signing-key'], commandLineBase(flags))
       // as for a rollback: a stopped deploy command records nothing
       const deployed = await withAbort(({signal}) => deployNode(ws, args.id, {stage, by, signer, signal}))
       await notify(ws, {kind: 'deploy', action: 'deploy', node: deployed.node, stage: deployed.stage, by, file: deployed.file})

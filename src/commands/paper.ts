@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {numberFlag} from '../cli/flags.js'
 import {withAbort} from '../cli/signals.js'
-import {withWorkspace, workerName} from '../cli/workspace.js'
+import {commandLineBase, withWorkspace, workerName} from '../cli/workspace.js'
 import {ATTR} from '../core/telemetry/telemetry.js'
 import {paperTrade, type PaperResult} from '../core/deploy/index.js'
 
@@ -32,7 +32,7 @@ export default class Paper extends WorkspaceCommand {
             paperTrade(ws, args.id, {
               periods: flags.periods,
               data: flags.data,
-              base: flags.cwd ?? process.cwd(),
+              base: commandLineBase(flags),
               by: workerName(undefined),
               signal,
               groups,

@@ -1,7 +1,7 @@
 import {resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
-import {withWorkspace, workerName} from '../cli/workspace.js'
+import {commandLineBase, withWorkspace, workerName} from '../cli/workspace.js'
 import {nowIso} from '../core/state/node-files.js'
 import {defaultSeederName} from '../core/state/workspace.js'
 import {nodesOfSpec, readSeedSpec, seedNodes, type SeedResult} from '../core/dag/seed.js'
@@ -16,7 +16,7 @@ export default class Seed extends WorkspaceCommand {
 
   async run(): Promise<SeedResult> {
     const {args, flags} = await this.parse(Seed)
-    const specPath = resolve(process.cwd(), args.spec)
+    const specPath = resolve(commandLineBase(flags), args.spec)
     const spec = await readSeedSpec(specPath)
     return withWorkspace(flags, async (ws) => {
       const drafts = nodesOfSpec(spec, {

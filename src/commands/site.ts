@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {numberFlag} from '../cli/flags.js'
 import {withAbort} from '../cli/signals.js'
-import {withWorkspace} from '../cli/workspace.js'
+import {commandLineBase, withWorkspace} from '../cli/workspace.js'
 import {asRigorError} from '../core/errors.js'
 import {policies} from '../core/flows/policies.js'
 import {buildSite, type SiteBuildResult} from '../core/views/site/build.js'
@@ -37,7 +37,7 @@ export default class Site extends WorkspaceCommand {
     const {flags} = await this.parse(Site)
     const live = flags.serve !== undefined
     const open = <T>(fn: (ws: Workspace) => Promise<T>) => withWorkspace(flags, fn)
-    const outOf = (ws: Workspace) => (flags.out ? resolve(flags.out) : join(ws.root, 'site'))
+    const outOf = (ws: Workspace) => (flags.out ? resolve(commandLineBase(flags), flags.out) : join(ws.root, 'site'))
     const build = (ws: Workspace) => buildSite(ws, {out: outOf(ws), auditStats: policies.auditStats, live})
     const report = (r: SiteBuildResult) =>
       this.say(

@@ -1,7 +1,7 @@
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {parse} from 'yaml'
+import {parse, stringify} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {SH_ENV, SH_OK} from '../fixtures/runners.js'
@@ -72,6 +72,21 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
 
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
     expect(repo.git('status', '--porcelain')).toBe('?? spec.yaml')
+  })
+
+  it('--cwd DIR runs a command as if typed in DIR: the paths on its command line start there too', () => {
+    repo = workspace()
+    mkdirSync(join(repo.dir, 'specs'))
+    writeFileSync(join(repo.dir, 'specs', 'one.yaml'), stringify({nodes: [{id: 'x/one', team: 'default', run: {command: SH_OK}}]}))
+    // typed in the folder above the workspace
+    const above = join(repo.dir, '..')
+    const seeded = rigor(above, ['seed', 'specs/one.yaml', '--cwd', repo.dir])
+    expect(seeded.code, seeded.stderr).toBe(0)
+    expect(json(rigor(repo.dir, ['status', '--json'])).total).toBe(1)
+    const site = rigor(above, ['site', '--out', 'built-site', '--cwd', repo.dir, '--json'])
+    expect(site.code, site.stderr).toBe(0)
+    expect(existsSync(join(repo.dir, 'built-site', 'index.html'))).toBe(true)
+    expect(existsSync(join(above, 'built-site'))).toBe(false)
   })
 
   it('claim prints the id, and exits 3 with the reason when nothing is claimable', () => {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../../cli/base.js'
-import {withWorkspace} from '../../cli/workspace.js'
+import {commandLineBase, withWorkspace} from '../../cli/workspace.js'
 import {createHandoff, type CreatedHandoff} from '../../core/flows/handoff.js'
 
 export default class HandoffCreate extends WorkspaceCommand {
@@ -27,7 +27,7 @@ export default class HandoffCreate extends WorkspaceCommand {
         to: flags.to,
         artifacts: flags.artifact,
         message: flags.message,
-        base: flags.cwd ?? process.cwd(),
+        base: commandLineBase(flags),
       }),
     )
     this.say(`wrote ${result.file} (${Object.keys(result.handoff.artifacts).length} artifact(s))`)
