@@ -216,24 +216,26 @@ export async function releaseHeld(ws: Workspace, worker: string, which: (node: N
  * once (a second Ctrl-C) leaves behind, and after an error what it puts back.
  */
 export class HeldClaims {
-  private readonly attempts = new Map<string, number>()
+  /** each node's claim, told apart as lifecycle.sameClaim does: a rerun claimed again repeats the attempt, not the start */
+  private readonly claims = new Map<string, Pick<NodeFile, 'attempt' | 'started_at'>>()
 
   hold(nodes: readonly NodeFile[]): void {
-    for (const node of nodes) this.attempts.set(node.id, node.attempt)
+    for (const node of nodes) this.claims.set(node.id, {attempt: node.attempt, started_at: node.started_at})
   }
 
-  /** Gives up `id`, at `attempt` only when given (a later claim of the same node stays). */
-  drop(id: string, attempt?: number): void {
-    if (attempt === undefined || this.attempts.get(id) === attempt) this.attempts.delete(id)
+  /** Gives up `id`; only that claim of it when `claim` is given (a later claim of the same node stays). */
+  drop(id: string, claim?: NodeFile): void {
+    if (claim === undefined || this.holds(claim)) this.claims.delete(id)
   }
 
-  /** Whether this is the claim held (same node, same attempt). */
+  /** Whether this is the claim held (same node, same attempt, same start). */
   holds(node: NodeFile): boolean {
-    return this.attempts.get(node.id) === node.attempt
+    const held = this.claims.get(node.id)
+    return held !== undefined && held.attempt === node.attempt && held.started_at === node.started_at
   }
 
   get ids(): string[] {
-    return [...this.attempts.keys()].sort()
+    return [...this.claims.keys()].sort()
   }
 }
 

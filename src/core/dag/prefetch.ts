@@ -95,7 +95,7 @@ export class ClaimBuffer {
     const ids = new Set(unstarted.map((n) => n.id))
     const released = await releaseHeld(this.ws, this.opts.worker, (node) => ids.has(node.id), 'claimed ahead and not started')
     // held until now: a worker that leaves at once while this lands names them
-    for (const node of unstarted) this.holding.drop(node.id, node.attempt)
+    for (const node of unstarted) this.holding.drop(node.id, node)
     return {released, lost: unstarted.map((n) => n.id).filter((id) => !released.includes(id))}
   }
 
@@ -122,7 +122,7 @@ export class ClaimBuffer {
         documents: new Map([[path, renewed]]),
       }
     })
-    if (!outcome.result) this.holding.drop(node.id, node.attempt)
+    if (!outcome.result) this.holding.drop(node.id, node)
     return outcome.result
   }
 }

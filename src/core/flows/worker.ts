@@ -234,7 +234,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     // a run made ready ahead may fail before a slot takes it: the slot (or the final clean-up) reports it then.
     // A run that ended (verdict, put back, lost) holds nothing; one that threw may still hold its claim
     outcome.then(
-      () => held.drop(node.id, node.attempt),
+      () => held.drop(node.id, node),
       () => {},
     )
     return {node, ended, outcome, start}
