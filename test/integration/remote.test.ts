@@ -132,6 +132,22 @@ describe('many machines, one git remote', () => {
     expect(rigor(clone, ['status', '--remote', 'origin']).code).toBe(0)
   })
 
+  it('a remote with no state branch yet (a new, empty repository) is named, with the push that starts it, not a missing rigor.yaml', () => {
+    const made = remoteWithClones(1, manyNodes(1, SH_OK))
+    root = made.root
+    const empty = join(made.root, 'empty.git')
+    git(made.root, 'init', '-q', '--bare', empty)
+    const clone = made.clones[0]!
+    git(clone, 'remote', 'add', 'team', empty)
+    const result = rigor(clone, ['status', '--remote', 'team', '--json'])
+    expect(result.code, result.stderr).toBe(2)
+    const {error} = json(result)
+    expect(error.message).toBe('team has no branch main: the shared state starts from a workspace pushed there')
+    expect(error.fix).toContain('git push team main')
+    git(clone, 'push', '-q', 'team', 'main')
+    expect(rigor(clone, ['status', '--remote', 'team']).code).toBe(0)
+  })
+
   it('an unknown remote is a usage error with the fix', () => {
     const made = remoteWithClones(1, manyNodes(1, SH_OK))
     root = made.root

@@ -71,6 +71,7 @@ export async function resolveStateBranch(
     const text = tip ? await committedConfigText(repo, tip, atTip) : undefined
     if (text === undefined && hop === 0 && named !== undefined && named !== branchOf(head))
       throw namedBranchMissing(head, branch, tip !== undefined, remote?.remote)
+    if (text === undefined && remote && tip === undefined) throw await remoteBranchMissing(repo, branch, remote.remote, stateRef)
     if (text === undefined)
       throw notAWorkspace(repo, branch, {
         tip,
@@ -170,6 +171,20 @@ function namedBranchMissing(head: string | undefined, branch: string, exists: bo
 async function configRemovedBy(repo: Repo, tip: string): Promise<string | undefined> {
   const found = await repo.git(['log', '-1', '--diff-filter=D', '--format=%h', tip, '--', CONFIG_FILE], {allowFailure: true})
   return found.stdout.trim() || undefined
+}
+
+/**
+ * --remote names a remote that has no state branch yet (a new, empty repository for the team): the local branch's
+ * commits are not there, and the usual "not committed" messages would point at the wrong place.
+ */
+async function remoteBranchMissing(repo: Repo, branch: string, remote: string, stateRef: string): Promise<InputError> {
+  const localTip = await repo.readRef(stateRef)
+  const localIsWorkspace = localTip !== undefined && (await repo.readFileAt(localTip, CONFIG_FILE)) !== undefined
+  return new InputError(`${remote} has no branch ${branch}: the shared state starts from a workspace pushed there`, {
+    fix: localIsWorkspace
+      ? `push this workspace's branch there first (git push ${remote} ${branch}), then run the command again`
+      : `run \`rigor init\` here, push it (git push ${remote} ${branch}), then run the command again; or clone a remote that holds one`,
+  })
 }
 
 function notAWorkspace(
