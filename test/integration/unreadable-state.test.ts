@@ -174,6 +174,13 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     expect(shown.stdout).toContain('priority: 0')
     expect(unwrapped(shown.stderr)).toMatch(/experiments\/w\/a\/node\.yaml has uncommitted edits: shown as committed/)
     expect(rigor(repo.dir, ['show', 'w/b']).stderr).toBe('')
+    // w/b is claimed; then w/a, the one pending node, is left out here, and claim says so rather than "no pending node"
+    expect(rigor(repo.dir, ['claim', '--worker', 'me']).stdout.trim()).toBe('w/b')
+    const none = rigor(repo.dir, ['claim', '--worker', 'me', '--json'])
+    expect(none.code).toBe(3)
+    expect(json(none).error.message).toMatch(
+      /blocked.*1 pending node\(s\) cannot start yet: w\/a \(its node\.yaml has uncommitted edits in this checkout\)/,
+    )
     // restored: nothing to say
     repo.git('checkout', '--', 'experiments/w/a/node.yaml')
     expect(json(rigor(repo.dir, ['status', '--json'])).local_edits).toEqual([])

@@ -7,7 +7,7 @@ export type NothingClaimableReason = 'empty' | 'blocked' | 'budget_exhausted'
 
 export interface ClaimFilter {
   team?: string
-  /** ids this worker must not take again (e.g. released on shutdown) */
+  /** ids this worker must not take (their node.yaml edited and not committed in its checkout: views/local-edits.ts) */
   exclude?: ReadonlySet<string>
 }
 
@@ -72,8 +72,13 @@ export function findCandidates(
   const held: string[] = []
   for (const record of snap.nodes.values()) {
     const node = record.node
-    if (node?.status !== 'pending' || node.sweep || !admissible(node, filter)) continue
+    if (node?.status !== 'pending' || node.sweep || (filter.team && node.team !== filter.team)) continue
     pending++
+    // a node left out here (its file edited in this checkout) is pending all the same: "no pending node" would be untrue
+    if (filter.exclude?.has(node.id)) {
+      held.push(`${node.id} (its node.yaml has uncommitted edits in this checkout)`)
+      continue
+    }
     const reqs = requirementsState(node, snap.nodes)
     if (reqs !== 'met') {
       held.push(`${node.id} (${reqs === 'waiting' ? 'waiting for requirements' : reqs.failed})`)
