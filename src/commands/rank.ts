@@ -34,6 +34,9 @@ export default class Rank extends WorkspaceCommand {
           `${h.ranked_at}  ${h.objective.padEnd(8)} by ${h.metric}: kept ${h.kept.join(', ') || '-'} (${h.archived.length} archived)`,
         )
       for (const u of unusable) this.warn(`${u.file}: ${u.problem}; left out of the history (\`rigor verify\` says how to restore it)`)
+      // an empty answer would look like a failure to print: say there is none yet, and how one is made
+      if (history.length === 0 && unusable.length === 0)
+        this.say('no ranking recorded yet: `rigor rank` ranks the accepted nodes and records it')
       return {history, unusable}
     }
     const result = await withWorkspace(flags, async (ws) => {

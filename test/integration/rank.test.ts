@@ -81,6 +81,7 @@ describe('rigor rank', () => {
     expect(asJson.nothing_to_rank).toEqual({why: 'no node is accepted yet', fix: expect.stringContaining('rigor work')})
     expect(repo.git('rev-parse', 'main')).toBe(tip)
     expect(json(rigor(repo.dir, ['rank', '--history', '--json'])).history).toEqual([])
+    expect(rigor(repo.dir, ['rank', '--history']).stdout).toMatch(/^no ranking recorded yet: `rigor rank` ranks the accepted nodes/)
     // the cycle's rank step succeeds, says why it ranked nothing, and the report after it runs
     const cycle = checkedOutput('cycle', rigor(repo.dir, ['cycle', '--json']))
     expect(cycle.outcome).toBe('succeeded')
