@@ -148,6 +148,14 @@ export class Workspace implements TransactionHost {
       configConditions(config, this.configFile)
       await this.configs.remember(text, config)
     }
+    // the state moved to another branch: going on here would split it in two, and a process cannot follow it mid-way
+    const branch = this.stateRef.replace(/^refs\/heads\//, '')
+    if (config.branch !== undefined && config.branch !== branch)
+      throw new InputError(`now names ${config.branch} as the state branch, while this command keeps the state on ${branch}`, {
+        file: this.configFile,
+        field: 'branch',
+        fix: `start the command again: it reads the state from ${config.branch} then (or commit the branch: back as it was)`,
+      })
     this.tipConfig = {config, blob}
   }
 
