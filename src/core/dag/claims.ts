@@ -65,6 +65,7 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
   await ws.refreshUnlessFresh()
   const outcome = await ws.commit<Decided>(
     async (snap, attempt) => {
+      ws.stateStillHere()
       const policy = await opts.admission(ws, snap)
       const found = findCandidates(snap, ws.config, opts, policy, {order: ws.store.derive(claimOrder, snap), limit: SPREAD})
       const best = found.ready[0]
@@ -98,6 +99,7 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
   await ws.refreshUnlessFresh()
   const outcome = await ws.commit<DecidedBatch>(
     async (snap, attempt) => {
+      ws.stateStillHere()
       let view = snap
       const files = new Map<string, FileChange>()
       const documents = new Map<string, unknown>()
@@ -151,6 +153,7 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
 /** Claims one named node for `worker`; refuses with the reason when it is not claimable. */
 export async function claimNode(ws: Workspace, id: string, opts: ClaimOptions): Promise<NodeFile> {
   const outcome = await ws.commit(async (snap, attempt) => {
+    ws.stateStillHere()
     const record = readableNode(snap, id)
     const policy = await opts.admission(ws, snap)
     const found = findCandidates(snap, ws.config, {}, policy)

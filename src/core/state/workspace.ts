@@ -148,15 +148,29 @@ export class Workspace implements TransactionHost {
       configConditions(config, this.configFile)
       await this.configs.remember(text, config)
     }
-    // the state moved to another branch: going on here would split it in two, and a process cannot follow it mid-way
+    // the state moved to another branch: claiming more here would split it in two. What is under way finishes and is
+    // put back here (the config it started with judges it); the next claim stops the command (stateStillHere)
     const branch = this.stateRef.replace(/^refs\/heads\//, '')
-    if (config.branch !== undefined && config.branch !== branch)
-      throw new InputError(`now names ${config.branch} as the state branch, while this command keeps the state on ${branch}`, {
-        file: this.configFile,
-        field: 'branch',
-        fix: `start the command again: it reads the state from ${config.branch} then (or commit the branch: back as it was)`,
-      })
+    if (config.branch !== undefined && config.branch !== branch) {
+      this.stateMovedTo = config.branch
+      return
+    }
+    this.stateMovedTo = undefined
     this.tipConfig = {config, blob}
+  }
+
+  /** the branch a committed rigor.yaml moved the state to while this process ran (see followConfig) */
+  private stateMovedTo?: string
+
+  /** Refuses new work once the committed rigor.yaml has moved the state to another branch: a claim calls it as it plans. */
+  stateStillHere(): void {
+    if (this.stateMovedTo === undefined) return
+    const branch = this.stateRef.replace(/^refs\/heads\//, '')
+    throw new InputError(`now names ${this.stateMovedTo} as the state branch, while this command keeps the state on ${branch}`, {
+      file: this.configFile,
+      field: 'branch',
+      fix: `start the command again: it reads the state from ${this.stateMovedTo} then (or commit the branch: back as it was)`,
+    })
   }
 
   /** See WorktreeSync.repairOwnIndex: what `rigor verify` uses to mend an index left behind. */
