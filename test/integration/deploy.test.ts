@@ -147,6 +147,24 @@ describe('rigor deploy: the gate', () => {
     error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
     expect(error.message).toContain(`experiments/${ID}/node.yaml: checksum mismatch`)
   })
+
+  it('refuses a PASS dated in the future: it would stay fresh for ever and outrank the FAIL made before its date', async () => {
+    marks = mkdtempSync(join(tmpdir(), 'rigor-marks-'))
+    repo = ranNode({paper: {command: recorder(join(marks, 'paper.json'))}})
+    await commitAudit(repo.dir, {verdict: 'FAIL', auditor: 'carol', at: new Date(Date.now() - 3600_000)})
+    const forged = await commitAudit(repo.dir, {verdict: 'PASS', auditor: 'mallory', at: new Date(Date.now() + 365 * DAY)})
+    const error = refusal(repo, ['deploy', ID, '--stage', 'paper'])
+    expect(error.message).toMatch(/audit\.fresh: audits\/mom\/base\/\S+-mallory\.md is dated \S+, in the future/)
+    expect(error.fix).toContain('check the clocks')
+    expect(committed(repo, 'deployments/paper')).toBe(false)
+    // a clock a minute ahead of the gate's is the ordinary skew of two machines, not a forgery
+    await commitAudit(repo.dir, {verdict: 'PASS', auditor: 'dave', at: new Date(Date.now() + 60_000), file: `audits/${ID}/skew-dave.md`})
+    repo.git('rm', '-q', forged)
+    repo.git('commit', '-qm', 'drop the forged audit', '--trailer', 'Rigor-Action: audit')
+    const deployed = rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--json'])
+    expect(deployed.stderr).toBe('')
+    expect(deployed.code).toBe(0)
+  })
 })
 
 describe('rigor deploy and rigor paper', () => {

@@ -16,7 +16,13 @@ import {
   type CurrentArtifacts,
 } from '../state/artifacts.js'
 import {isAuditFileOf, readNodeAudits, type NodeAudit} from '../auditor/reports.js'
-import {DEFAULT_MIN_PAPER_PERIODS, deploymentFilePath, MAX_AUDIT_AGE_DAYS, paperResultsPath} from './paths.js'
+import {
+  DEFAULT_MIN_PAPER_PERIODS,
+  deploymentFilePath,
+  MAX_AUDIT_AGE_DAYS,
+  MAX_AUDIT_CLOCK_AHEAD_MINUTES,
+  paperResultsPath,
+} from './paths.js'
 import {readDeployment, readPaperResults} from './records.js'
 
 /** One condition of the deployment gate, named so a refusal can say which one failed and how to fix it. */
@@ -49,7 +55,7 @@ const DAY_MS = 24 * 60 * 60 * 1000
  * - the node is intact (node.yaml and verdict.yaml pass their checksums: a corrupt node throws),
  *   proven_accepted, and its committed artifacts are the ones its run recorded;
  * - the newest audit whose `covers.artifacts` equals the current artifact checksums is a PASS,
- *   at most 30 days old (a PASS on artifacts that changed since covers nothing);
+ *   at most 30 days old and not dated in the future (a PASS on artifacts that changed since covers nothing);
  * - optionally, the working-tree copies the stage command will read are the committed ones;
  * - live only: an active paper deployment of the same artifacts, with paper results made
  *   under it that reach deploy.live.min_paper_periods and min_paper_sharpe.
@@ -240,13 +246,18 @@ async function auditConditions(
     )
   )
     return undefined
-  const ageDays = (now.getTime() - Date.parse(audit.front.audited_at)) / DAY_MS
+  const ageMs = now.getTime() - Date.parse(audit.front.audited_at)
+  const ageDays = ageMs / DAY_MS
+  // an audit from the future would stay fresh as long as its date says, and outrank every audit made before that date
+  const ahead = -ageMs > MAX_AUDIT_CLOCK_AHEAD_MINUTES * 60_000
   if (
     !add(
       'audit.fresh',
-      ageDays <= MAX_AUDIT_AGE_DAYS,
-      `${audit.file} is ${Math.floor(ageDays)} day(s) old; the gate takes audits at most ${MAX_AUDIT_AGE_DAYS} days old`,
-      reaudit,
+      !ahead && ageDays <= MAX_AUDIT_AGE_DAYS,
+      ahead
+        ? `${audit.file} is dated ${audit.front.audited_at}, in the future (the gate's clock says ${now.toISOString()}): it was written by a clock that was wrong, or edited, and opens nothing`
+        : `${audit.file} is ${Math.floor(ageDays)} day(s) old; the gate takes audits at most ${MAX_AUDIT_AGE_DAYS} days old`,
+      ahead ? `check the clocks of this machine and the auditor's, then ${reaudit}` : reaudit,
     )
   )
     return undefined

@@ -10,6 +10,12 @@ export const paperReturnsPath = (id: string): string => `${DEPLOYMENTS_DIR}/pape
 
 /** An audit older than this no longer opens the gate (README: Deployment). */
 export const MAX_AUDIT_AGE_DAYS = 30
+/**
+ * An audit dated further ahead of the gate's clock than this was not written by a
+ * clock in step with it (a whole-hour time-zone slip, an edit): it opens nothing, or
+ * it would stay fresh for as long as it likes and outrank every later audit.
+ */
+export const MAX_AUDIT_CLOCK_AHEAD_MINUTES = 10
 /** live needs this many paper periods unless rigor.yaml says otherwise */
 export const DEFAULT_MIN_PAPER_PERIODS = 20
 
