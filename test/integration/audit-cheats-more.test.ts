@@ -92,4 +92,31 @@ describe('the auditor tells honest strategies from cheats (runners and data made
     expect(odd.issues[0].description).toContain('not a finding about the strategy')
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
   })
+
+  it('fails a returns.csv that gives a date twice: read by date, the made-up row beside the real one would never be checked', () => {
+    repo = auditWorkspace({'drift.csv': pricesCsv({rows: 800, seed: 11, drift: 0.001, vol: 0.01})}, '{permutations: 4, seeds: [1]}')
+    const honest = strategyNode(repo, 'long/forged', 'drift.csv', 'return close.map(() => 1)')
+    // the honest runner, then every reported day given a second time, first, with a return of 2%
+    writeFileSync(
+      join(repo.dir, 'forge.mjs'),
+      `import {readFileSync, writeFileSync} from 'node:fs'
+await import(${JSON.stringify(honest.run.command[1])})
+const file = process.env.RIGOR_OUT + '/returns.csv'
+const [header, ...rows] = readFileSync(file, 'utf8').trimEnd().split('\\n')
+writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.02', row])].join('\\n') + '\\n')
+`,
+    )
+    repo.git('add', '.')
+    repo.git('commit', '-qm', 'runners')
+    seedAndWork(repo, {nodes: [{...honest, run: {command: ['node', join(repo.dir, 'forge.mjs')]}}]})
+    const forged = auditNode(repo, 'long/forged')
+    expect(check(forged, 'accounting.consistency')).toMatchObject({
+      result: 'fail',
+      figures: {file: 'returns.csv', first_line: 2, second_line: 3},
+    })
+    expect(forged.issues.find((i: any) => i.severity === 'critical').description).toMatch(
+      /returns\.csv gives the date \S+ twice \(lines 2 and 3\)/,
+    )
+    expect(forged.verdict).toBe('FAIL')
+  })
 })

@@ -21,7 +21,7 @@ import {holdoutCheckAndRecord, renderOpening, scoreHoldout} from './holdout.js'
 import type {CheckContext} from './checks/context.js'
 import {readData, runnerAccounting} from './inputs.js'
 import {decideVerdict, runChecks, summaryOf} from './verdict.js'
-import {seriesByDate} from './csv.js'
+import {repeatedDate, seriesByDate} from './csv.js'
 import {resolveFamily} from './family.js'
 import {readRunOutput} from './run-outputs.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
@@ -182,6 +182,10 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
     ...dataInfo,
     returns,
     positions: positionsText ? seriesByDate(positionsText, 'position') : new Map(),
+    repeated: [
+      {file: 'returns.csv' as const, repeat: repeatedDate(returnsText, 'return')},
+      {file: 'positions.csv' as const, repeat: positionsText ? repeatedDate(positionsText, 'position') : undefined},
+    ].flatMap(({file, repeat}) => (repeat ? [{file, ...repeat}] : [])),
     accounting,
     family,
     costBps: accounting?.cost_bps ?? verdict.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : 5),

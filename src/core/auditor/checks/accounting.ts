@@ -26,6 +26,27 @@ export function accountingCheck(c: CheckContext): CheckOutcome {
       },
     ],
   })
+  // before any convention: whatever the runner declares, a file read by date must say one thing per date
+  const repeated = c.repeated[0]
+  if (repeated)
+    return {
+      check: {
+        name,
+        result: 'fail',
+        figures: {file: repeated.file, repeated_date: repeated.date, first_line: repeated.lines[0], second_line: repeated.lines[1]},
+        reason: `${repeated.file} gives ${repeated.date} twice (lines ${repeated.lines.join(' and ')})`,
+      },
+      issues: [
+        ...issues,
+        {
+          severity: 'critical',
+          category: 'other',
+          description: `${repeated.file} gives the date ${repeated.date} twice (lines ${repeated.lines.join(' and ')}): read by date, one of the rows is never checked, yet whoever reads the file counts both`,
+          location: `${repeated.file} of the runner`,
+          remediation: `write one row per date into ${repeated.file}`,
+        },
+      ],
+    }
   if (!c.accounting) return unverified('the runner declares no accounting convention in verdict.json')
   if (c.accounting.convention !== VERIFIABLE_CONVENTION)
     return unverified(

@@ -5,6 +5,7 @@ import type {AuditCheck, AuditIssue, NodeFile} from '../../schemas/index.js'
 import type {RunnerAccounting} from '../../schemas/verdict.js'
 import type {PriceBasis} from '../accounting.js'
 import type {Family} from '../family.js'
+import type {RepeatedDate} from '../csv.js'
 import type {AuditRunner} from '../rerun.js'
 import type {AuditThresholds} from '../../schemas/audit-thresholds.js'
 
@@ -21,6 +22,8 @@ export interface CheckContext {
   returns: Map<string, number>
   /** committed out/positions.csv (empty when the runner wrote none) */
   positions: Map<string, number>
+  /** a date returns.csv or positions.csv gives twice: read by date, one of its rows is never checked */
+  repeated: Array<{file: 'returns.csv' | 'positions.csv'} & RepeatedDate>
   /** the runner's declaration in its committed verdict.json */
   accounting?: RunnerAccounting
   /** prices under the declared convention, when the data has the declared column */
