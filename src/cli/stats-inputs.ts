@@ -1,6 +1,6 @@
 import {resolve} from 'node:path'
 import {InputError} from '../core/errors.js'
-import {readReturnsColumn} from '../core/stats/returns-csv.js'
+import {aboutFile, readReturnsColumn} from '../core/stats/returns-csv.js'
 import {estimateSharpe, perPeriodSharpe} from '../core/stats/sharpe.js'
 
 /**
@@ -54,7 +54,7 @@ export function resolveSharpe(flags: SharpeFlags, periodsPerYear: number | undef
     }
     const file = cwd ? resolve(cwd, flags.returns) : flags.returns
     const {column, values} = readReturnsColumn(file)
-    const estimate = estimateSharpe(values)
+    const estimate = aboutFile(flags.returns, column, () => estimateSharpe(values))
     return {
       sharpePerPeriod: estimate.sharpe,
       nObs: estimate.nObs,

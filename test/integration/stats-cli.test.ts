@@ -197,6 +197,28 @@ describe('rigor stats', () => {
     expect(rigor('stats', 'sharpe', '--returns', 'written.csv', '--json').json.n_obs).toBe(3)
   })
 
+  it('exits 2 naming the returns file, and its column, when the series in it cannot give a figure', () => {
+    writeFileSync(join(work, 'flat.csv'), 'date,return\n2020-01-01,0.01\n2020-01-02,0.01\n2020-01-03,0.01\n')
+    let run = rigor('stats', 'sharpe', '--returns', 'flat.csv', '--json')
+    expect(run.status).toBe(2)
+    expect(run.json.error.message).toBe(
+      'flat.csv, field "return": the returns never vary, so their Sharpe ratio, skewness and kurtosis are undefined',
+    )
+    writeFileSync(join(work, 'single.csv'), 'date,pnl\n2020-01-01,0.01\n')
+    run = rigor('stats', 'psr', '--returns', 'single.csv', '--json')
+    expect(run.status).toBe(2)
+    expect(run.json.error.message).toBe('single.csv, field "pnl": needs at least 2 observations, got 1')
+    writeFileSync(join(work, 'three.csv'), 'date,a,b\n2020-01-01,0.01,0.02\n2020-01-02,0.02,0.01\n2020-01-03,0.01,0.03\n')
+    run = rigor('stats', 'pbo', '--returns', 'three.csv', '--json')
+    expect(run.status).toBe(2)
+    expect(run.json.error.message).toBe('three.csv: needs at least 4 rows, got 3')
+    // a flag's own complaint still names the flag, not the file
+    writeFileSync(join(work, 'four.csv'), 'date,a,b\n2020-01-01,0.01,0.02\n2020-01-02,0.02,0.01\n2020-01-03,0.01,0.03\n2020-01-06,0,0.01\n')
+    run = rigor('stats', 'pbo', '--returns', 'four.csv', '--splits', '3', '--json')
+    expect(run.status).toBe(2)
+    expect(run.json.error.message).toMatch(/^field "splits": must be even/)
+  })
+
   it('exits 2 naming a missing returns file', () => {
     const run = rigor('stats', 'pbo', '--returns', 'nowhere.csv', '--json')
     expect(run.status).toBe(2)

@@ -3,7 +3,7 @@ import {RigorCommand} from '../../cli/base.js'
 import {numberFlag} from '../../cli/flags.js'
 import {formatNumber} from '../../cli/stats-inputs.js'
 import {DEFAULT_CSCV_SPLITS, MAX_CSCV_SPLITS, probabilityOfBacktestOverfitting, usableSplits} from '../../core/stats/pbo.js'
-import {readReturnsMatrix} from '../../core/stats/returns-csv.js'
+import {aboutFile, readReturnsMatrix} from '../../core/stats/returns-csv.js'
 
 export interface PboCommandResult {
   /** Share of CSCV combinations whose in-sample best trial ranked at or below the median out of sample. */
@@ -55,7 +55,7 @@ S defaults to 16 and is lowered, with a note, when the matrix has too few rows. 
     const lowerable = requested % 2 === 0 && requested <= MAX_CSCV_SPLITS && matrix.rows.length >= 4
     const chosen = lowerable ? usableSplits(matrix.rows.length, requested) : requested
 
-    const result = probabilityOfBacktestOverfitting(matrix.rows, {splits: chosen})
+    const result = aboutFile(returnsFlag, undefined, () => probabilityOfBacktestOverfitting(matrix.rows, {splits: chosen}))
     const selected: Record<string, number> = {}
     for (const index of result.selectedTrials) {
       const name = matrix.trials[index]

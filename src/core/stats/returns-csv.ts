@@ -63,6 +63,22 @@ export function readReturnsMatrix(file: string): ReturnsMatrix {
   return {trials: columns.map(({name}) => name), rows}
 }
 
+/**
+ * Runs a computation on what `file` holds, so that its complaint about the series
+ * (too few rows, returns that never vary) names the file and `field` (its column, when
+ * the series is one): the user fixes the file, not an argument they never passed.
+ */
+export function aboutFile<T>(file: string, field: string | undefined, compute: () => T): T {
+  try {
+    return compute()
+  } catch (error) {
+    // a complaint about another input (a flag such as --splits) is left as it is
+    if (!(error instanceof InputError) || error.file !== undefined || (error.field !== undefined && error.field !== 'returns')) throw error
+    const detail = error.field === undefined ? error.message : error.message.slice(`field "${error.field}": `.length)
+    throw new InputError(detail, {file, field, fix: error.fix, cause: error})
+  }
+}
+
 function readTable(file: string): {header: string[]; records: string[][]} {
   const text = readInputFile(file, {
     what: 'a CSV of returns',
