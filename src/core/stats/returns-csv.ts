@@ -4,7 +4,7 @@ import {readInputFile} from '../input-file.js'
 const MAX_RETURNS_CSV_BYTES = 256 * 1024 * 1024
 import {parse} from 'csv-parse/sync'
 import {InputError} from '../errors.js'
-import {parseDecimal} from '../validation.js'
+import {isoTimeMillis, parseDecimal} from '../validation.js'
 
 /**
  * Return series from CSV files with a header row. A single series is the column
@@ -49,6 +49,7 @@ export function readReturnsColumn(file: string): ReturnsColumn {
       fix: 'add a header row with a "return" column holding one return per period',
     })
   }
+  requireDates(file, header, records, {oldestFirst: false})
   const values = records.map((record, r) => toNumber(record[index], file, header[index], r))
   return {column: header[index], values}
 }
@@ -59,6 +60,7 @@ export function readReturnsMatrix(file: string): ReturnsMatrix {
   if (columns.length === 0) {
     throw new InputError('has no trial columns', {file, fix: 'give one column of returns per trial, with a header naming each trial'})
   }
+  requireDates(file, header, records, {oldestFirst: true})
   const rows = records.map((record, r) => columns.map(({name, c}) => toNumber(record[c], file, name, r)))
   return {trials: columns.map(({name}) => name), rows}
 }
@@ -108,6 +110,38 @@ function readTable(file: string): {header: string[]; records: string[][]} {
     }
   })
   return {header, records}
+}
+
+/**
+ * A `date` column, when the file has one, gives each period once: a repeated date
+ * (a join that doubled a row) would count its period twice. For CSCV, which cuts the
+ * rows into contiguous blocks of time, ISO dates must also run oldest first.
+ */
+function requireDates(file: string, header: readonly string[], records: readonly string[][], opts: {oldestFirst: boolean}): void {
+  const c = header.findIndex((name) => name.trim().toLowerCase() === 'date')
+  if (c === -1) return
+  const field = header[c]
+  const firstLine = new Map<string, number>()
+  records.forEach((record, r) => {
+    const date = record[c]!
+    const earlier = firstLine.get(date)
+    if (earlier !== undefined)
+      throw new InputError(`line ${r + 2}: ${date} again (first on line ${earlier})`, {
+        file,
+        field,
+        fix: 'give each period one row: a repeated date counts its period twice',
+      })
+    firstLine.set(date, r + 2)
+  })
+  if (!opts.oldestFirst || !records.every((record) => /^\d{4}-\d{2}-\d{2}/.test(record[c]!))) return
+  for (let r = 1; r < records.length; r++) {
+    if (isoTimeMillis(records[r]![c]!) < isoTimeMillis(records[r - 1]![c]!))
+      throw new InputError(`line ${r + 2}: ${records[r]![c]} is older than ${records[r - 1]![c]} on the line before`, {
+        file,
+        field,
+        fix: 'sort the rows oldest first: CSCV cuts them into contiguous blocks of time',
+      })
+  }
 }
 
 /** A decimal number as a person writes one (`0.0012`, `-1.5e-3`): not `0x10`, which Number() reads as 16, nor `Infinity`. */

@@ -37,6 +37,15 @@ describe('readReturnsColumn', () => {
     expect(thrownInputError(() => readReturnsColumn(join(dir, 'missing.csv'))).message).toMatch(/no such file/)
     expect(thrownInputError(() => readReturnsColumn(csv('words.csv', 'a,b\nx,y\n'))).fix).toMatch(/"return" column/)
   })
+
+  it('refuses a date given twice (a doubled row counts its period twice), and takes any order', () => {
+    const doubled = csv('doubled.csv', 'date,return\n2024-01-02,0.01\n2024-01-03,-0.02\n2024-01-03,-0.02\n')
+    const error = thrownInputError(() => readReturnsColumn(doubled))
+    expect(error.message).toBe(`${doubled}, field "date": line 4: 2024-01-03 again (first on line 3)`)
+    expect(error.fix).toMatch(/one row/)
+    // order does not change a Sharpe ratio or its moments
+    expect(readReturnsColumn(csv('any-order.csv', 'date,return\n2024-01-03,0.01\n2024-01-02,-0.02\n')).values).toEqual([0.01, -0.02])
+  })
 })
 
 describe('readReturnsMatrix', () => {
@@ -54,6 +63,19 @@ describe('readReturnsMatrix', () => {
   it('refuses gaps', () => {
     const file = csv('gap.csv', 'date,fast,slow\n2024-01-02,0.01,NaN\n')
     expect(thrownInputError(() => readReturnsMatrix(file)).field).toBe('slow')
+  })
+
+  it('refuses a date given twice, and ISO dates out of order: CSCV cuts the rows into blocks of time', () => {
+    const doubled = csv('m-doubled.csv', 'Date,fast,slow\n2024-01-02,0.01,0.02\n2024-01-02,0.01,0.02\n')
+    expect(thrownInputError(() => readReturnsMatrix(doubled)).message).toBe(
+      `${doubled}, field "Date": line 3: 2024-01-02 again (first on line 2)`,
+    )
+    const unsorted = csv('m-unsorted.csv', 'date,fast,slow\n2024-01-02,0.01,0.02\n2024-01-04,0,0\n2024-01-03,0.01,0.02\n')
+    const error = thrownInputError(() => readReturnsMatrix(unsorted))
+    expect(error.message).toBe(`${unsorted}, field "date": line 4: 2024-01-03 is older than 2024-01-04 on the line before`)
+    expect(error.fix).toMatch(/oldest first/)
+    // dates in another format are not compared, only told apart
+    expect(readReturnsMatrix(csv('m-other.csv', 'date,fast,slow\n03/01/2024,0.01,0.02\n02/01/2024,0,0\n')).rows).toHaveLength(2)
   })
 })
 
