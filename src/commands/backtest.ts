@@ -37,6 +37,7 @@ export default class Backtest extends RigorCommand {
       costBps: flags['cost-bps'],
       folds: flags.folds,
     })
+    if (result.idle) this.warn(result.idle)
     const m = result.metrics
     this.say(
       `${result.strategy}: sharpe ${m.sharpe.toFixed(2)} out of sample (in sample ${m.is_sharpe.toFixed(2)}, before costs ${m.gross_sharpe.toFixed(2)}), ` +

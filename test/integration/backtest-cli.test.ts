@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -67,6 +67,25 @@ describe('rigor backtest', () => {
     const metrics = JSON.parse(run.stdout)
     expect(metrics.cost_bps).toBe(2)
     expect(metrics).toEqual(JSON.parse(readFileSync(join(work, 'json', 'verdict.json'), 'utf8')).metrics)
+  })
+
+  it('says so when a lookback as long as the history leaves it no position to earn with, rather than a bare Sharpe ratio of 0', () => {
+    const short = join(work, 'short.csv')
+    writeFileSync(short, `${readFileSync(data, 'utf8').split('\n').slice(0, 301).join('\n')}\n`)
+    const out = join(work, 'idle')
+    const run = rigor(['backtest', '--strategy', 'momentum'], {RIGOR_DATA: short, RIGOR_OUT: out, RIGOR_PARAMS: '{"lookback": 5000}'})
+    // still a run (the auditor's re-runs on data cut short must trade nothing, not crash), but not a silent one
+    expect(run.status, run.stderr).toBe(0)
+    expect(run.stderr.replace(/[›\s]+/g, ' ')).toMatch(
+      /Warning: momentum \{"lookback":5000\} took no position in the out-of-sample window \(\S+ to \S+\) of short\.csv's 300 price rows, so its Sharpe ratio of 0 measures nothing/,
+    )
+    const verdict = JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8'))
+    expect(verdict.metrics).toMatchObject({sharpe: 0, turnover: 0})
+    expect(verdict.notes).toMatch(/Warning: momentum .* took no position .* shorten it \(RIGOR_PARAMS\) or give a longer history$/)
+    // a lookback the history leaves room for: no warning
+    const traded = rigor(['backtest', '--strategy', 'momentum'], {RIGOR_DATA: short, RIGOR_OUT: out, RIGOR_PARAMS: '{"lookback": 20}'})
+    expect(traded.stderr).toBe('')
+    expect(JSON.parse(readFileSync(join(out, 'verdict.json'), 'utf8')).notes).not.toMatch(/Warning/)
   })
 
   it('exits 2 with a fix when RIGOR_DATA is not set', () => {

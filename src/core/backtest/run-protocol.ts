@@ -41,6 +41,8 @@ export interface BacktestProtocolResult {
   params: Record<string, unknown>
   metrics: BacktestMetrics
   notes: string
+  /** why the metrics measure nothing: the strategy held no position that earned an out-of-sample return */
+  idle?: string
   dataFile: string
   outDir: string
   /** absolute paths of verdict.json and the artifacts */
@@ -127,12 +129,14 @@ export async function runBacktestProtocol(
   const run = runKit(prices, strategyName, rawParams, {costBps: opts.costBps, folds: opts.folds, costMultiplier, dataFile})
   const {result, costBps} = run
   const {from, to} = result.outOfSample
+  const idle = idleWarning(run, basename(dataFile))
   const notes = [
     `${run.strategy} ${JSON.stringify(run.effectiveParams)} on ${basename(dataFile)}:`,
     `${result.folds.length}-fold walk-forward, out of sample ${prices.dates[from]} to ${prices.dates[to - 1]} (${to - from} periods),`,
     `${costBps} bps per unit traded${costMultiplier === 1 ? '' : ` (RIGOR_COST_MULTIPLIER ${costMultiplier})`}; in-sample sharpe ${result.metrics.is_sharpe.toFixed(2)} vs out-of-sample ${result.metrics.sharpe.toFixed(2)}.`,
     `Deterministic: seed ${seed} recorded; the backtest draws no random numbers.`,
     run.ignored.length > 0 ? `Ignored params: ${run.ignored.join(', ')}.` : '',
+    idle ? `Warning: ${idle}` : '',
   ]
     .filter(Boolean)
     .join(' ')
@@ -149,7 +153,25 @@ export async function runBacktestProtocol(
   const verdict = {metrics: result.metrics, notes, artifacts: [...ARTIFACTS], accounting: kitAccounting(run)}
   await writeFile(written[2], `${JSON.stringify(verdict, null, 2)}\n`)
 
-  return {strategy: run.strategy, params: run.effectiveParams, metrics: result.metrics, notes, dataFile, outDir, written}
+  return {strategy: run.strategy, params: run.effectiveParams, metrics: result.metrics, notes, idle, dataFile, outDir, written}
+}
+
+/**
+ * Said when no position earned an out-of-sample return, so the Sharpe ratio of 0 is
+ * no measurement. Not refused: the auditor re-runs the strategy on data cut short,
+ * where trading nothing for want of history is the right answer (docs/auditor.md).
+ */
+function idleWarning(run: KitRun, dataName: string): string | undefined {
+  const {result, prices} = run
+  const {from, to} = result.outOfSample
+  // the position decided at the close of bar t earns the return of bar t + 1
+  for (let t = Math.max(from - 1, 0); t < to - 1; t++) if (result.positions[t] !== 0) return undefined
+  return (
+    `${run.strategy} ${JSON.stringify(run.effectiveParams)} took no position in the out-of-sample window ` +
+    `(${prices.dates[from]} to ${prices.dates[to - 1]}) of ${dataName}'s ${prices.close.length} price rows, so its ` +
+    'Sharpe ratio of 0 measures nothing: a lookback or window as long as the history, or a threshold the prices never reach, ' +
+    'does this; shorten it (RIGOR_PARAMS) or give a longer history'
+  )
 }
 
 function readCostMultiplier(text: string | undefined): number {
