@@ -8,6 +8,7 @@ import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {withChecksum} from '../../src/core/state/checksum.js'
 import {commitAuditReport} from './audit-commit.js'
+import {pricesCsv, writeRunner} from './audit-fixtures.js'
 import {workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
@@ -296,5 +297,60 @@ describe('rigor deploy and rigor paper', () => {
     repo.git('commit', '-qm', 'put the paper results back')
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
     expect(repo.git('status', '--porcelain', '--', 'deployments', 'audits', 'experiments')).toBe('')
+  })
+})
+
+describe('rigor paper holds the paper returns to the audited accounting', () => {
+  it('refuses returns a runner that knows it trades on paper made up, or gave twice, and records an honest one', async () => {
+    marks = mkdtempSync(join(tmpdir(), 'rigor-marks-'))
+    repo = workspace()
+    writeConfig(repo.dir, {paper: {command: recorder(join(marks, 'paper.json'))}})
+    const prices = pricesCsv({rows: 460, seed: 21, drift: 0.001, vol: 0.01}).trimEnd().split('\n')
+    writeFileSync(join(repo.dir, 'prices.csv'), `${prices.slice(0, 401).join('\n')}\n`)
+    repo.git('add', 'rigor.yaml', 'prices.csv')
+    repo.git('commit', '-qm', 'config and prices')
+    // honest wherever it is audited; on paper (RIGOR_STAGE=paper) as its `report` says
+    const reports = {
+      'paper/inflated': "process.env.RIGOR_STAGE === 'paper' ? net.map((r) => r + 0.002) : net",
+      'paper/doubled': 'net',
+      'paper/honest': 'net',
+    }
+    const nodes = Object.entries(reports).map(([id, report]) => ({
+      id,
+      team: 'default',
+      run: {command: ['node', writeRunner(repo.dir, id.replace('/', '-'), 'return close.map(() => 1)', report)]},
+      data: 'prices.csv',
+    }))
+    // the doubled runner gives every paper date twice
+    const doubled = join(repo.dir, 'paper-doubled.mjs')
+    writeFileSync(
+      doubled,
+      readFileSync(doubled, 'utf8').replace(
+        "dates.slice(start).map((d, i) => d + ',' + reported[start + i])",
+        "dates.slice(start).flatMap((d, i) => (process.env.RIGOR_STAGE === 'paper' && start + i >= 401 ? [0, 1] : [0]).map(() => d + ',' + reported[start + i]))",
+      ),
+    )
+    writeSpec(repo.dir, {nodes})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    for (const {id} of nodes) {
+      await commitAuditReport(repo.dir, {id, verdict: 'PASS', auditor: 'dave', checks: []})
+      expect(rigor(repo.dir, ['deploy', id, '--stage', 'paper', '--json']).code).toBe(0)
+    }
+    appendFileSync(join(repo.dir, 'prices.csv'), `${prices.slice(401).join('\n')}\n`)
+    repo.git('commit', '-qam', 'new prices')
+    const head = repo.git('rev-parse', 'main').trim()
+
+    let error = refusal(repo, ['paper', 'paper/inflated'])
+    expect(error.message).toMatch(
+      /^the paper returns of paper\/inflated cannot be verified: its return on \S+, \S+, is not what its positions earned under close_to_close at 5 bps \(\S+\); nothing was recorded$/,
+    )
+    expect(error.fix).toContain('write returns.csv from the positions actually held')
+    error = refusal(repo, ['paper', 'paper/doubled'])
+    expect(error.message).toMatch(/^the paper run's returns\.csv gives \S+ more than once; nothing was recorded$/)
+    expect(repo.git('rev-parse', 'main').trim()).toBe(head)
+
+    const honest = json(rigor(repo.dir, ['paper', 'paper/honest', '--json']))
+    expect(honest.periods).toBe(60)
   })
 })

@@ -24,6 +24,10 @@ import {alignColumns, dateOf, formatCsv, parseDatedCsv, type DatedTable} from '.
 import {assertDeployableId, paperResultsPath, paperReturnsPath} from './paths.js'
 import {readDeployment} from './records.js'
 import {seriesColumns} from '../data/series-file.js'
+import {runnerAccounting} from '../auditor/inputs.js'
+import {readRunOutput} from '../auditor/run-outputs.js'
+import {DEFAULT_COST_BPS} from '../backtest/run-protocol.js'
+import {verifyPaperReturns} from './paper-accounting.js'
 
 /**
  * Paper trading: the node's strategy run forward on prices that came after
@@ -126,17 +130,24 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     })
   }
   const lastTime = Date.parse(ahead.at(-1)![history.dateColumn]!)
-  const returns = await runForward(
-    ws,
-    node,
-    formatCsv(history.header, [...past, ...ahead]),
-    {after: backtestEnd.time, until: lastTime},
-    opts,
-  )
+  const prices = formatCsv(history.header, [...past, ...ahead])
+  const {returns, positions} = await runForward(ws, node, prices, {after: backtestEnd.time, until: lastTime}, opts)
   if (returns.length === 0)
     throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${backtestEnd.date}`, {
       fix: 'a strategy runner writes one return per period in returns.csv (docs/runner-protocol.md)',
     })
+  const audited = await ws.store.verdict(record)
+  const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
+  verifyPaperReturns({
+    id,
+    prices,
+    dataFile: node.data,
+    accounting: audited && runnerAccounting(await readRunOutput(ws.repo, snap.commit!, audited, 'verdict.json', store)),
+    fallbackCostBps: audited?.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : DEFAULT_COST_BPS),
+    positions,
+    returns,
+    thresholds: ws.config.audit,
+  })
 
   const periodsPerYear =
     typeof node.params.periods_per_year === 'number' && node.params.periods_per_year > 0
@@ -253,7 +264,7 @@ async function runForward(
   prices: string,
   {after, until}: {after: number; until: number},
   stop: Pick<PaperOptions, 'signal' | 'groups'>,
-): Promise<Array<{date: string; value: number}>> {
+): Promise<{returns: Array<{date: string; value: number}>; positions: string | undefined}> {
   const workDir = scratchDir(ws.repo.paths.commonDir, 'paper', node.id)
   const outDir = join(workDir, 'out')
   try {
@@ -291,7 +302,8 @@ async function runForward(
         fix: 'a strategy runner writes returns.csv (date,return) into RIGOR_OUT (docs/runner-protocol.md)',
       })
     const table = parseDatedCsv(text, 'returns.csv (paper run)')
-    return forwardReturns(table, after, until)
+    const positions = await readFile(join(outDir, 'positions.csv'), 'utf8').catch(() => undefined)
+    return {returns: forwardReturns(table, after, until), positions}
   } finally {
     await rm(workDir, {recursive: true, force: true})
   }
@@ -324,17 +336,23 @@ function forwardReturns(table: DatedTable, after: number, until: number): Array<
     throw new CheckFailedError("the paper run's returns.csv has no return column", {
       fix: 'write returns.csv as date,return (docs/runner-protocol.md)',
     })
-  return table.rows
+  const rows = table.rows
     .filter((row) => dateOf(table, row) > after && dateOf(table, row) <= until)
     .sort((a, b) => dateOf(table, a) - dateOf(table, b))
-    .map((row) => {
-      const value = Number(row[column])
-      if (row[column] === '' || !Number.isFinite(value))
-        throw new CheckFailedError(`the paper run's returns.csv has "${row[column]}" for ${row[table.dateColumn]}, not a number`, {
-          fix: 'write one finite return per period',
-        })
-      return {date: row[table.dateColumn]!, value}
+  // a period given twice would count twice towards deploy.live.min_paper_periods and the paper Sharpe ratio
+  const twice = rows.find((row, i) => i > 0 && dateOf(table, row) === dateOf(table, rows[i - 1]!))
+  if (twice)
+    throw new CheckFailedError(`the paper run's returns.csv gives ${twice[table.dateColumn]} more than once; nothing was recorded`, {
+      fix: 'a strategy runner writes one return per period (docs/runner-protocol.md)',
     })
+  return rows.map((row) => {
+    const value = Number(row[column])
+    if (row[column] === '' || !Number.isFinite(value))
+      throw new CheckFailedError(`the paper run's returns.csv has "${row[column]}" for ${row[table.dateColumn]}, not a number`, {
+        fix: 'write one finite return per period',
+      })
+    return {date: row[table.dateColumn]!, value}
+  })
 }
 
 function readBytes(file: string, name: string): Buffer {
