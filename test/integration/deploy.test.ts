@@ -39,7 +39,7 @@ function writeConfig(dir: string, deploy: unknown): void {
 }
 
 /** A workspace whose node mom/base (momentum on the first rows of SYNTH-A) has run and been accepted. */
-function ranNode(deploy: unknown = {}): TempRepo {
+function ranNode(deploy: unknown = {}, params?: Record<string, unknown>): TempRepo {
   const r = workspace()
   writeConfig(r.dir, deploy)
   const lines = readFileSync(SYNTH_A, 'utf8').trimEnd().split('\n')
@@ -48,7 +48,15 @@ function ranNode(deploy: unknown = {}): TempRepo {
   r.git('add', 'rigor.yaml', 'data/prices.csv')
   r.git('commit', '-qm', 'config and prices')
   writeSpec(r.dir, {
-    nodes: [{id: ID, team: 'default', run: {command: ['rigor', 'backtest', '--strategy', 'momentum']}, data: 'data/prices.csv'}],
+    nodes: [
+      {
+        id: ID,
+        team: 'default',
+        run: {command: ['rigor', 'backtest', '--strategy', 'momentum']},
+        data: 'data/prices.csv',
+        ...(params ? {params} : {}),
+      },
+    ],
   })
   expect(rigor(r.dir, ['seed', 'spec.yaml']).code).toBe(0)
   expect(rigor(r.dir, ['work']).code).toBe(0)
@@ -297,6 +305,29 @@ describe('rigor deploy and rigor paper', () => {
     repo.git('commit', '-qm', 'put the paper results back')
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
     expect(repo.git('status', '--porcelain', '--', 'deployments', 'audits', 'experiments')).toBe('')
+  })
+})
+
+describe('rigor paper annualises at no more periods a year than rigor.yaml', () => {
+  it("does not let the node's params.periods_per_year, which its designer sets, scale the paper Sharpe ratio up", async () => {
+    marks = mkdtempSync(join(tmpdir(), 'rigor-marks-'))
+    repo = ranNode({paper: {command: recorder(join(marks, 'paper.json'))}}, {periods_per_year: 25200})
+    await commitAudit(repo.dir, {verdict: 'PASS', auditor: 'dave', at: new Date()})
+    expect(rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--json']).code).toBe(0)
+    appendFileSync(join(repo.dir, 'data/prices.csv'), `${newPrices().join('\n')}\n`)
+    repo.git('commit', '-qam', 'new prices')
+    const paper = json(rigor(repo.dir, ['paper', ID, '--json']))
+    const results = parse(readFileSync(join(repo.dir, `deployments/paper/${ID}.results.yaml`), 'utf8'))
+    // daily data annualised at audit.periods_per_year (252), the rate min_paper_sharpe is written in, not at 25,200
+    expect(results.periods_per_year).toBe(252)
+    const returns = readFileSync(join(repo.dir, `deployments/paper/${ID}.returns.csv`), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.split(',')[1]))
+    const mean = returns.reduce((a, b) => a + b, 0) / returns.length
+    const sd = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / (returns.length - 1))
+    expect(paper.sharpe).toBeCloseTo((mean / sd) * Math.sqrt(252), 9)
   })
 })
 

@@ -1,7 +1,7 @@
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {basename, extname, isAbsolute, join, relative, resolve} from 'node:path'
 import {scratchDir} from '../state/scratch-dirs.js'
-import {TRADING_DAYS_PER_YEAR, returnMetrics} from '../backtest/metrics.js'
+import {returnMetrics} from '../backtest/metrics.js'
 import {sha256} from '../state/checksum.js'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {dumpStateDocument} from '../state/documents.js'
@@ -149,10 +149,7 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     thresholds: ws.config.audit,
   })
 
-  const periodsPerYear =
-    typeof node.params.periods_per_year === 'number' && node.params.periods_per_year > 0
-      ? node.params.periods_per_year
-      : TRADING_DAYS_PER_YEAR
+  const periodsPerYear = paperPeriodsPerYear(node, ws.config.audit.periods_per_year)
   const m = returnMetrics(Float64Array.from(returns.map((r) => r.value)), periodsPerYear)
   const file = paperResultsPath(id)
   const returnsFile = paperReturnsPath(id)
@@ -214,6 +211,18 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     }
   })
   return {...outcome.result, commit: outcome.commit}
+}
+
+/**
+ * The node's own periods a year (params.periods_per_year, as the kit reads it: 52 for
+ * weekly data), but never more than audit.periods_per_year, the rate rigor.yaml's Sharpe
+ * thresholds are expressed in. Its designer sets the params: periods_per_year 25,200 on
+ * daily data would multiply the paper Sharpe ratio by ten and carry a weak record past
+ * deploy.live.min_paper_sharpe. A lower rate only makes the figure, and the gate, stricter.
+ */
+function paperPeriodsPerYear(node: NodeFile, workspaceRate: number): number {
+  const own = node.params.periods_per_year
+  return typeof own === 'number' && own > 0 ? Math.min(own, workspaceRate) : workspaceRate
 }
 
 async function activePaperDeployment(repo: Repo, tree: string | undefined, id: string): Promise<DeploymentFile> {
