@@ -70,6 +70,13 @@ export function sharpeVarianceFactor(sharpe: number, skewness = 0, kurtosis = 3)
   requireFinite(sharpe, 'sharpe')
   requireMoments(skewness, kurtosis)
   const factor = 1 - skewness * sharpe + ((kurtosis - 1) / 4) * sharpe * sharpe
+  // SR² overflows past ~1e154: the PSR would be Φ(∞/∞), NaN, printed as a probability
+  if (!Number.isFinite(factor)) {
+    throw new InputError(`the Sharpe ratio ${sharpe} is too large for its sampling variance to be computed`, {
+      field: 'sharpe',
+      fix: 'give the Sharpe ratio per period (or annualised with --periods-per-year); a per-period ratio above 1 is already extraordinary',
+    })
+  }
   if (!(factor > 0)) {
     throw new InputError(
       `skewness ${skewness}, kurtosis ${kurtosis} and Sharpe ratio ${sharpe} leave the Sharpe ratio no sampling variance`,

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import {errorFunction} from 'simple-statistics'
 import {describe, expect, it} from 'vitest'
 import {InputError} from '../../../src/core/errors.js'
+import {deflatedSharpeRatio} from '../../../src/core/stats/dsr.js'
 import {probabilisticSharpeRatio, probabilisticSharpeStatistic} from '../../../src/core/stats/psr.js'
 import {perPeriodSharpe, sharpeStandardError} from '../../../src/core/stats/sharpe.js'
 import {thrownInputError} from './helpers.js'
@@ -110,6 +111,15 @@ describe('probabilisticSharpeRatio', () => {
     const normal = probabilisticSharpeRatio(base)
     expect(probabilisticSharpeRatio({...base, skewness: -1.5, kurtosis: 3 + 2.25})).toBeLessThan(normal)
     expect(probabilisticSharpeRatio({...base, skewness: 0, kurtosis: 12})).toBeLessThan(normal)
+  })
+
+  it('refuses a Sharpe ratio whose square overflows, where it gave NaN (DSR) or one half (PSR) as a probability', () => {
+    const error = thrownInputError(() => probabilisticSharpeRatio({sharpe: 1e200, nObs: 100}))
+    expect(error.field).toBe('sharpe')
+    expect(error.message).toMatch(/too large for its sampling variance/)
+    expect(() => deflatedSharpeRatio({sharpe: 1e308, nObs: 100, nTrials: 10, varianceOfTrialSharpes: 1e308})).toThrow(InputError)
+    // the largest ratios that still have a variance are computed as before
+    expect(probabilisticSharpeRatio({sharpe: 1e150, nObs: 100})).toBe(1)
   })
 
   it('refuses bad inputs with an InputError naming the field', () => {
