@@ -136,6 +136,31 @@ describe('the sealed holdout', () => {
     expect(json(refused).error.message).toContain('holdout')
   })
 
+  it('a strategy that holds no position through the holdout fails it (it shows nothing there), rather than crashing the audit', () => {
+    repo = workspace()
+    writeFileSync(join(repo.dir, 'prices.csv'), pricesCsv({rows: ROWS, seed: 11, drift: 0.0015, vol: 0.008}))
+    const config = {version: 1, teams: [{name: 'default'}], gates: [{name: 'g', accept_when: 'true'}], holdout: {fraction: 0.2}}
+    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify({...config, audit: {permutations: 4, seeds: [1]}}))
+    // long until a date inside the research rows, flat from then on: every holdout return is 0
+    const flat = pricesCsv({rows: ROWS, seed: 11}).split('\n')[RESEARCH - 20]!.split(',')[0]
+    const runner = writeRunner(repo.dir, 'goes-flat', `return close.map((_, t) => (dates[t] < '${flat}' ? 1 : 0))`)
+    repo.git('add', '.')
+    repo.git('commit', '-qm', 'data, runner, a sealed holdout')
+    writeSpec(repo.dir, {
+      nodes: [{id: 'flat/end', team: 'default', run: {command: ['node', runner]}, params: {cost_bps: 0}, data: 'prices.csv'}],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'seeder']).code).toBe(0)
+    expect(rigor(repo.dir, ['work', '--worker', 'runner']).code).toBe(0)
+    const audited = rigor(repo.dir, ['audit', 'flat/end', '--auditor', 'alice', '--json'])
+    expect(audited.code, audited.stdout).toBe(0)
+    const audit = json(audited)
+    expect(audit.holdout.passed).toBe(false)
+    const score = audit.checks.find((c: {name: string}) => c.name === 'holdout.score')
+    expect(score).toMatchObject({result: 'fail', figures: {sharpe_annualised: 0, dsr: 0}})
+    expect(score.reason).toMatch(/its \d+ holdout returns never vary \(it held no position there\): the holdout shows nothing/)
+    expect(audit.verdict).toBe('FAIL')
+  })
+
   it('an audit made before holdout: was configured does not open the gate once it is', () => {
     setUp(0.0015, false)
     const audit = json(rigor(repo.dir, ['audit', 'long/a', '--auditor', 'alice', '--json']))

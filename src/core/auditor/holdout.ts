@@ -6,7 +6,16 @@ import {CheckFailedError, RigorError} from '../errors.js'
 import {holdoutBoundary} from '../state/holdout.js'
 import {nowIso} from '../state/node-files.js'
 import {HoldoutOpening, type AuditCheck, type AuditHoldout, type HoldoutConfig, type NodeFile} from '../schemas/index.js'
-import {deflatedSharpeRatio, kurtosis, sharpeOrZero, skewness, varianceOfSharpeRatios} from '../stats/index.js'
+import {
+  deflatedSharpeRatio,
+  kurtosis,
+  mean,
+  negligibleSpread,
+  sharpeOrZero,
+  skewness,
+  standardDeviation,
+  varianceOfSharpeRatios,
+} from '../stats/index.js'
 import type {Snapshot} from '../state/store.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import {pathsEverUnder} from '../state/file-changes.js'
@@ -72,8 +81,10 @@ export async function scoreHoldout(
   const sharpes = input.family.members.map((m) => sharpeOrZero([...m.returns.values()]))
   const variance =
     sharpes.length > 1 ? varianceOfSharpeRatios(sharpes) : values.length > 1 && input.family.trials > 1 ? 1 / (values.length - 1) : 0
+  // a strategy flat through the holdout has no skewness or kurtosis to deflate by, and shows nothing there
+  const varies = values.length >= 2 && !negligibleSpread(standardDeviation(values), mean(values))
   const dsr =
-    values.length >= MIN_HOLDOUT_PERIODS
+    values.length >= MIN_HOLDOUT_PERIODS && varies
       ? deflatedSharpeRatio({
           sharpe: perPeriod,
           nTrials: input.family.trials,
@@ -88,6 +99,8 @@ export async function scoreHoldout(
   if (boundary.index >= boundary.rows) why.push(`the data has no row on or after the holdout's start: nothing was sealed`)
   else if (values.length < MIN_HOLDOUT_PERIODS)
     why.push(`${values.length} holdout period(s) with returns; at least ${MIN_HOLDOUT_PERIODS} are needed`)
+  else if (!varies)
+    why.push(`its ${values.length} holdout returns never vary (it held no position there): the holdout shows nothing about the strategy`)
   if (sharpe < input.holdout.min_sharpe)
     why.push(`an annualised Sharpe ratio of ${sharpe.toFixed(2)} in the holdout, below holdout.min_sharpe ${input.holdout.min_sharpe}`)
   const sealed = await researchRunsSealed(ws, snap, [input.node.id, ...input.family.members.map((m) => m.id)])
