@@ -93,9 +93,17 @@ describe('the auditor tells honest strategies from cheats (runners and data made
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
   })
 
-  it('fails a returns.csv that gives a date twice: read by date, the made-up row beside the real one would never be checked', () => {
+  it('fails a returns.csv that gives a date twice (the made-up row beside the real one would never be checked) or a value that is no number, rather than crashing', () => {
     repo = auditWorkspace({'drift.csv': pricesCsv({rows: 800, seed: 11, drift: 0.001, vol: 0.01})}, '{permutations: 4, seeds: [1]}')
     const honest = strategyNode(repo, 'long/forged', 'drift.csv', 'return close.map(() => 1)')
+    const gap = strategyNode(
+      repo,
+      'long/gap',
+      'drift.csv',
+      'return close.map(() => 1)',
+      {},
+      'net.map((r, t) => (t === 300 ? Number.NaN : r))',
+    )
     // the honest runner, then every reported day given a second time, first, with a return of 2%
     writeFileSync(
       join(repo.dir, 'forge.mjs'),
@@ -108,15 +116,20 @@ writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.0
     )
     repo.git('add', '.')
     repo.git('commit', '-qm', 'runners')
-    seedAndWork(repo, {nodes: [{...honest, run: {command: ['node', join(repo.dir, 'forge.mjs')]}}]})
+    seedAndWork(repo, {nodes: [{...honest, run: {command: ['node', join(repo.dir, 'forge.mjs')]}}, gap]})
     const forged = auditNode(repo, 'long/forged')
-    expect(check(forged, 'accounting.consistency')).toMatchObject({
-      result: 'fail',
-      figures: {file: 'returns.csv', first_line: 2, second_line: 3},
-    })
+    expect(check(forged, 'accounting.consistency')).toMatchObject({result: 'fail', figures: {file: 'returns.csv', line: 3}})
     expect(forged.issues.find((i: any) => i.severity === 'critical').description).toMatch(
-      /returns\.csv gives the date \S+ twice \(lines 2 and 3\)/,
+      /^returns\.csv line 3 gives (\S+) again \(first on line 2\): the file does not say one number per date/,
     )
     expect(forged.verdict).toBe('FAIL')
+
+    // the DSR took the NaN and the audit stopped with exit 2, naming no file
+    const broken = auditNode(repo, 'long/gap')
+    const start = Math.floor(800 * 0.2)
+    expect(check(broken, 'accounting.consistency')).toMatchObject({result: 'fail', figures: {file: 'returns.csv', line: 300 - start + 2}})
+    expect(check(broken, 'accounting.consistency').reason).toMatch(/^returns\.csv line \d+ has "NaN" for \S+, not a finite number$/)
+    expect(check(broken, 'overfitting.dsr').result).not.toBe('error')
+    expect(broken.verdict).toBe('FAIL')
   })
 })

@@ -15,28 +15,35 @@ export function parseTable(text: string): Table {
 /** `date,<value>` series (returns.csv, positions.csv) as a map from date to number, by the one column rule of data/series-file.ts. */
 export const seriesByDate = (text: string, kind: SeriesKind): Map<string, number> => readSeries(text, kind)
 
-/** A date a `date,<value>` file gives more than once, with the lines (1-based, the header is line 1) of its first two rows. */
-export interface RepeatedDate {
+/** A row of a `date,<value>` file the auditor cannot take as it stands, with its line (1-based, the header is line 1). */
+export interface SeriesFault {
+  line: number
   date: string
-  lines: [number, number]
+  /** what is wrong, as a sentence's end: `gives 2024-01-03 again (first on line 4)`, `has "NaN", not a number` */
+  problem: string
 }
 
 /**
- * The first date the series gives twice. Read by date, the later row hides the
- * earlier one: a returns.csv that repeats every date with a made-up return
- * before the real one would pass the accounting check on the real rows while
- * anyone reading the file sees the made-up ones.
+ * The first row that is not one finite value for one new date. Read by date, a
+ * later row hides an earlier one of the same date: a returns.csv that repeats
+ * every date with a made-up return before the real one would pass the
+ * accounting check on the real rows while anyone reading the file sees the
+ * made-up ones. A value that is not a number cannot be checked or counted.
  */
-export function repeatedDate(text: string, kind: SeriesKind): RepeatedDate | undefined {
+export function seriesFault(text: string, kind: SeriesKind): SeriesFault | undefined {
   const records = parse(text, {bom: true, skip_empty_lines: true, trim: true, relax_column_count: true}) as string[][]
   const [header = [], ...rows] = records
-  const {date} = seriesColumns(header, kind)
+  const {date, value} = seriesColumns(header, kind)
   const seen = new Map<string, number>()
   for (let i = 0; i < rows.length; i++) {
     const day = rows[i]![date] ?? ''
+    const line = i + 2
     const earlier = seen.get(day)
-    if (earlier !== undefined) return {date: day, lines: [earlier + 2, i + 2]}
-    seen.set(day, i)
+    if (earlier !== undefined) return {line, date: day, problem: `gives ${day} again (first on line ${earlier})`}
+    seen.set(day, line)
+    const cell = rows[i]![value]
+    if (cell === undefined || cell === '' || !Number.isFinite(Number(cell)))
+      return {line, date: day, problem: `has ${cell ? `"${cell}"` : 'no value'} for ${day}, not a finite number`}
   }
   return undefined
 }

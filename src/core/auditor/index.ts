@@ -21,7 +21,7 @@ import {holdoutCheckAndRecord, renderOpening, scoreHoldout} from './holdout.js'
 import type {CheckContext} from './checks/context.js'
 import {readData, runnerAccounting} from './inputs.js'
 import {decideVerdict, runChecks, summaryOf} from './verdict.js'
-import {repeatedDate, seriesByDate} from './csv.js'
+import {seriesByDate, seriesFault} from './csv.js'
 import {resolveFamily} from './family.js'
 import {readRunOutput} from './run-outputs.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
@@ -136,7 +136,9 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
     throw new CheckFailedError(`node ${id} has no out/returns.csv to audit`, {
       fix: 'its runner must write returns.csv (date,return) into RIGOR_OUT',
     })
-  const returns = seriesByDate(returnsText, 'return')
+  // a cell that is not a number is the accounting check's finding (faults below); the statistics take the others
+  const finite = (series: Map<string, number>) => new Map([...series].filter(([, value]) => Number.isFinite(value)))
+  const returns = finite(seriesByDate(returnsText, 'return'))
   const positionsText = await read('positions.csv')
   const accounting = runnerAccounting(await read('verdict.json'))
   // the committed data, never the working tree's copy
@@ -181,11 +183,11 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
     node,
     ...dataInfo,
     returns,
-    positions: positionsText ? seriesByDate(positionsText, 'position') : new Map(),
-    repeated: [
-      {file: 'returns.csv' as const, repeat: repeatedDate(returnsText, 'return')},
-      {file: 'positions.csv' as const, repeat: positionsText ? repeatedDate(positionsText, 'position') : undefined},
-    ].flatMap(({file, repeat}) => (repeat ? [{file, ...repeat}] : [])),
+    positions: positionsText ? finite(seriesByDate(positionsText, 'position')) : new Map(),
+    faults: [
+      {file: 'returns.csv' as const, fault: seriesFault(returnsText, 'return')},
+      {file: 'positions.csv' as const, fault: positionsText ? seriesFault(positionsText, 'position') : undefined},
+    ].flatMap(({file, fault}) => (fault ? [{file, ...fault}] : [])),
     accounting,
     family,
     costBps: accounting?.cost_bps ?? verdict.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : 5),

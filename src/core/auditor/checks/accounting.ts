@@ -26,24 +26,24 @@ export function accountingCheck(c: CheckContext): CheckOutcome {
       },
     ],
   })
-  // before any convention: whatever the runner declares, a file read by date must say one thing per date
-  const repeated = c.repeated[0]
-  if (repeated)
+  // before any convention: whatever the runner declares, a file read by date must say one number per date
+  const fault = c.faults[0]
+  if (fault)
     return {
       check: {
         name,
         result: 'fail',
-        figures: {file: repeated.file, repeated_date: repeated.date, first_line: repeated.lines[0], second_line: repeated.lines[1]},
-        reason: `${repeated.file} gives ${repeated.date} twice (lines ${repeated.lines.join(' and ')})`,
+        figures: {file: fault.file, line: fault.line, date: fault.date},
+        reason: `${fault.file} line ${fault.line} ${fault.problem}`,
       },
       issues: [
         ...issues,
         {
           severity: 'critical',
           category: 'other',
-          description: `${repeated.file} gives the date ${repeated.date} twice (lines ${repeated.lines.join(' and ')}): read by date, one of the rows is never checked, yet whoever reads the file counts both`,
-          location: `${repeated.file} of the runner`,
-          remediation: `write one row per date into ${repeated.file}`,
+          description: `${fault.file} line ${fault.line} ${fault.problem}: the file does not say one number per date, so what it reports cannot be checked, while whoever reads it counts it as it is`,
+          location: `${fault.file} of the runner`,
+          remediation: `write one row per date into ${fault.file}, each with a finite number`,
         },
       ],
     }

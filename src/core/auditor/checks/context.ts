@@ -5,7 +5,7 @@ import type {AuditCheck, AuditIssue, NodeFile} from '../../schemas/index.js'
 import type {RunnerAccounting} from '../../schemas/verdict.js'
 import type {PriceBasis} from '../accounting.js'
 import type {Family} from '../family.js'
-import type {RepeatedDate} from '../csv.js'
+import type {SeriesFault} from '../csv.js'
 import type {AuditRunner} from '../rerun.js'
 import type {AuditThresholds} from '../../schemas/audit-thresholds.js'
 
@@ -18,12 +18,12 @@ export interface CheckContext {
   series?: PriceSeries
   /** why the data cannot be read or altered: the checks that need it are `error` */
   dataProblem?: string
-  /** committed out/returns.csv */
+  /** committed out/returns.csv, its finite values only */
   returns: Map<string, number>
   /** committed out/positions.csv (empty when the runner wrote none) */
   positions: Map<string, number>
-  /** a date returns.csv or positions.csv gives twice: read by date, one of its rows is never checked */
-  repeated: Array<{file: 'returns.csv' | 'positions.csv'} & RepeatedDate>
+  /** rows of returns.csv or positions.csv that are not one finite value for one new date (left out of `returns` and `positions`) */
+  faults: Array<{file: 'returns.csv' | 'positions.csv'} & SeriesFault>
   /** the runner's declaration in its committed verdict.json */
   accounting?: RunnerAccounting
   /** prices under the declared convention, when the data has the declared column */
