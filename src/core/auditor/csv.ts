@@ -15,6 +15,14 @@ export function parseTable(text: string): Table {
 /** `date,<value>` series (returns.csv, positions.csv) as a map from date to number, by the one column rule of data/series-file.ts. */
 export const seriesByDate = (text: string, kind: SeriesKind): Map<string, number> => readSeries(text, kind)
 
+/**
+ * The same, without the values that are not finite numbers: what the statistics
+ * take from a committed file (a NaN would stop them). The audited node's own
+ * file is also judged by seriesFault; a family member's is only counted.
+ */
+export const finiteSeriesByDate = (text: string, kind: SeriesKind): Map<string, number> =>
+  new Map([...readSeries(text, kind)].filter(([, value]) => Number.isFinite(value)))
+
 /** A row of a `date,<value>` file the auditor cannot take as it stands, with its line (1-based, the header is line 1). */
 export interface SeriesFault {
   line: number

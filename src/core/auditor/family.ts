@@ -4,7 +4,7 @@ import type {NodeFile} from '../schemas/index.js'
 import {RunnerVerdict} from '../schemas/verdict.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
-import {seriesByDate} from './csv.js'
+import {finiteSeriesByDate} from './csv.js'
 
 /**
  * A family is the set of trials that competed for the same selection: DSR
@@ -71,7 +71,7 @@ export async function resolveFamily(ws: Workspace, snap: Snapshot, node: NodeFil
       ws.repo.readFileAt(snap.commit!, `experiments/${n.id}/out/verdict.json`),
     ])
     fromRunners += runnerTrialsOutside(verdictText?.toString('utf8'))
-    if (returnsText) members.push({id: n.id, returns: seriesByDate(returnsText.toString('utf8'), 'return')})
+    if (returnsText) members.push({id: n.id, returns: finiteSeriesByDate(returnsText.toString('utf8'), 'return')})
   }
   const total = Math.max(1, trials + declared + fromRunners)
   const outside = declared + fromRunners

@@ -21,7 +21,7 @@ import {holdoutCheckAndRecord, renderOpening, scoreHoldout} from './holdout.js'
 import type {CheckContext} from './checks/context.js'
 import {readData, runnerAccounting} from './inputs.js'
 import {decideVerdict, runChecks, summaryOf} from './verdict.js'
-import {seriesByDate, seriesFault} from './csv.js'
+import {finiteSeriesByDate, seriesFault} from './csv.js'
 import {resolveFamily} from './family.js'
 import {readRunOutput} from './run-outputs.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
@@ -137,8 +137,7 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
       fix: 'its runner must write returns.csv (date,return) into RIGOR_OUT',
     })
   // a cell that is not a number is the accounting check's finding (faults below); the statistics take the others
-  const finite = (series: Map<string, number>) => new Map([...series].filter(([, value]) => Number.isFinite(value)))
-  const returns = finite(seriesByDate(returnsText, 'return'))
+  const returns = finiteSeriesByDate(returnsText, 'return')
   const positionsText = await read('positions.csv')
   const accounting = runnerAccounting(await read('verdict.json'))
   // the committed data, never the working tree's copy
@@ -183,7 +182,7 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
     node,
     ...dataInfo,
     returns,
-    positions: positionsText ? finite(seriesByDate(positionsText, 'position')) : new Map(),
+    positions: positionsText ? finiteSeriesByDate(positionsText, 'position') : new Map(),
     faults: [
       {file: 'returns.csv' as const, fault: seriesFault(returnsText, 'return')},
       {file: 'positions.csv' as const, fault: positionsText ? seriesFault(positionsText, 'position') : undefined},
