@@ -161,6 +161,30 @@ describe('the sealed holdout', () => {
     expect(audit.verdict).toBe('FAIL')
   })
 
+  it('a holdout re-run that reports a return that is no number fails the holdout, rather than crashing it or scoring without that day', () => {
+    repo = workspace()
+    writeFileSync(join(repo.dir, 'prices.csv'), pricesCsv({rows: ROWS, seed: 11, drift: 0.0015, vol: 0.008}))
+    const config = {version: 1, teams: [{name: 'default'}], gates: [{name: 'g', accept_when: 'true'}], holdout: {fraction: 0.2}}
+    writeFileSync(join(repo.dir, 'rigor.yaml'), stringify({...config, audit: {permutations: 4, seeds: [1]}}))
+    // research runs never see row RESEARCH + 5; the holdout run reports NaN there (a loss it would rather not show)
+    const runner = writeRunner(repo.dir, 'hides', LONG, `net.map((r, t) => (t === ${RESEARCH + 5} ? Number.NaN : r))`)
+    repo.git('add', '.')
+    repo.git('commit', '-qm', 'data, runner, a sealed holdout')
+    writeSpec(repo.dir, {
+      nodes: [{id: 'hide/day', team: 'default', run: {command: ['node', runner]}, params: {cost_bps: 0}, data: 'prices.csv'}],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'seeder']).code).toBe(0)
+    expect(rigor(repo.dir, ['work', '--worker', 'runner']).code).toBe(0)
+    const audited = rigor(repo.dir, ['audit', 'hide/day', '--auditor', 'alice', '--json'])
+    expect(audited.code, audited.stdout).toBe(0)
+    const audit = json(audited)
+    expect(audit.holdout.passed).toBe(false)
+    const score = audit.checks.find((c: {name: string}) => c.name === 'holdout.score')
+    expect(score.result).toBe('fail')
+    expect(score.reason).toMatch(/its re-run on the full data reported "NaN" for \S+, not a number/)
+    expect(audit.verdict).toBe('FAIL')
+  })
+
   it('an audit made before holdout: was configured does not open the gate once it is', () => {
     setUp(0.0015, false)
     const audit = json(rigor(repo.dir, ['audit', 'long/a', '--auditor', 'alice', '--json']))

@@ -74,8 +74,8 @@ export async function scoreHoldout(
     )
   const earlier = openings.find((o) => o.file === file)
   const boundary = holdoutBoundary(input.full, input.holdout)
-  if (earlier) return {opening: earlier.opening, file, opened: false, returns: await holdoutReturns(input, boundary)}
-  const returns = await holdoutReturns(input, boundary)
+  if (earlier) return {opening: earlier.opening, file, opened: false, returns: (await holdoutReturns(input, boundary)).returns}
+  const {returns, notANumber} = await holdoutReturns(input, boundary)
   const values = returns.map(([, r]) => r)
   const perPeriod = sharpeOrZero(values)
   const sharpes = input.family.members.map((m) => sharpeOrZero([...m.returns.values()]))
@@ -101,6 +101,11 @@ export async function scoreHoldout(
     why.push(`${values.length} holdout period(s) with returns; at least ${MIN_HOLDOUT_PERIODS} are needed`)
   else if (!varies)
     why.push(`its ${values.length} holdout returns never vary (it held no position there): the holdout shows nothing about the strategy`)
+  // left out, a loss it hid as NaN would raise the score: the runner may tell the holdout run by the data's length
+  if (notANumber)
+    why.push(
+      `its re-run on the full data reported "${notANumber.value}" for ${notANumber.date}, not a number: a holdout with returns left out cannot be scored`,
+    )
   if (sharpe < input.holdout.min_sharpe)
     why.push(`an annualised Sharpe ratio of ${sharpe.toFixed(2)} in the holdout, below holdout.min_sharpe ${input.holdout.min_sharpe}`)
   const sealed = await researchRunsSealed(ws, snap, [input.node.id, ...input.family.members.map((m) => m.id)])
@@ -133,17 +138,22 @@ export async function scoreHoldout(
 async function holdoutReturns(
   input: {full: PriceTable; runner: AuditRunner},
   boundary: {from: string | undefined},
-): Promise<Array<[string, number]>> {
-  if (!boundary.from) return []
+): Promise<{returns: Array<[string, number]>; notANumber?: {date: string; value: number}}> {
+  if (!boundary.from) return {returns: []}
   const rerun = await input.runner.run({data: tableData(input.full), opening: true})
   if (!rerun.ok)
     throw new RigorError(`the node could not run on the full data to score the holdout: ${rerun.reason}`, {
       fix: 'fix the runner, then audit again',
     })
   const start = parseDateCell(boundary.from)
-  return [...rerun.returns.entries()]
+  const inHoldout = [...rerun.returns.entries()]
     .filter(([date]) => parseDateCell(date) >= start)
     .sort((a, b) => parseDateCell(a[0]) - parseDateCell(b[0]))
+  const bad = inHoldout.find(([, r]) => !Number.isFinite(r))
+  return {
+    returns: inHoldout.filter(([, r]) => Number.isFinite(r)),
+    ...(bad ? {notANumber: {date: bad[0], value: bad[1]}} : {}),
+  }
 }
 
 /**
