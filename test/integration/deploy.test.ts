@@ -332,7 +332,7 @@ describe('rigor paper annualises at no more periods a year than rigor.yaml', () 
 })
 
 describe('rigor paper holds the paper returns to the audited accounting', () => {
-  it('refuses returns a runner that knows it trades on paper made up, or gave twice, and records an honest one', async () => {
+  it('refuses returns a runner that knows it trades on paper made up, gave twice or earned by reading the next day, and records an honest one', async () => {
     marks = mkdtempSync(join(tmpdir(), 'rigor-marks-'))
     repo = workspace()
     writeConfig(repo.dir, {paper: {command: recorder(join(marks, 'paper.json'))}})
@@ -344,12 +344,21 @@ describe('rigor paper holds the paper returns to the audited accounting', () => 
     const reports = {
       'paper/inflated': "process.env.RIGOR_STAGE === 'paper' ? net.map((r) => r + 0.002) : net",
       'paper/doubled': 'net',
+      'paper/peeks': 'net',
       'paper/honest': 'net',
     }
+    // on paper, long or short by the next day's close: its returns follow from its positions
+    const peek =
+      "close.map((c, t) => (process.env.RIGOR_STAGE === 'paper' && t >= 400 && t + 1 < close.length ? (close[t + 1] > c ? 1 : -1) : 1))"
     const nodes = Object.entries(reports).map(([id, report]) => ({
       id,
       team: 'default',
-      run: {command: ['node', writeRunner(repo.dir, id.replace('/', '-'), 'return close.map(() => 1)', report)]},
+      run: {
+        command: [
+          'node',
+          writeRunner(repo.dir, id.replace('/', '-'), `return ${id === 'paper/peeks' ? peek : 'close.map(() => 1)'}`, report),
+        ],
+      },
       data: 'prices.csv',
     }))
     // the doubled runner gives every paper date twice
@@ -379,6 +388,10 @@ describe('rigor paper holds the paper returns to the audited accounting', () => 
     expect(error.fix).toContain('write returns.csv from the positions actually held')
     error = refusal(repo, ['paper', 'paper/doubled'])
     expect(error.message).toMatch(/^the paper run's returns\.csv gives \S+ more than once; nothing was recorded$/)
+    error = refusal(repo, ['paper', 'paper/peeks'])
+    expect(error.message).toMatch(
+      /^the paper run of paper\/peeks held -?1 on (\S+), but -?1 when the prices after \1 were left out: on paper it reads prices from after its own date; nothing was recorded$/,
+    )
     expect(repo.git('rev-parse', 'main').trim()).toBe(head)
 
     const honest = json(rigor(repo.dir, ['paper', 'paper/honest', '--json']))

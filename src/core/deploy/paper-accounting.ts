@@ -1,5 +1,5 @@
 import {recomputeReturns, VERIFIABLE_CONVENTION} from '../auditor/accounting.js'
-import {seriesByDate} from '../auditor/csv.js'
+import {finiteSeriesByDate, seriesByDate} from '../auditor/csv.js'
 import {readData} from '../auditor/inputs.js'
 import {CheckFailedError} from '../errors.js'
 import type {RunnerAccounting} from '../schemas/verdict.js'
@@ -66,6 +66,47 @@ export function verifyPaperReturns(input: {
       throw refusal(
         `its return on ${date}, ${value}, is not what its positions earned under ${VERIFIABLE_CONVENTION} at ${cost} bps (${expected})`,
         'write returns.csv from the positions actually held, under the convention and cost of the audited run; then run rigor paper again',
+      )
+  }
+}
+
+/**
+ * How many of the `n` new rows each look-ahead re-run keeps: the auditor's
+ * truncation cuts (audit.truncation_cuts, 60%, 75% and 90%) of the paper
+ * window, each keeping at least one row and leaving out at least one.
+ */
+export function paperCuts(n: number, fractions: readonly number[]): number[] {
+  const kept = fractions.map((f) => Math.min(n - 1, Math.max(1, Math.round(n * f))))
+  return [...new Set(kept)].filter((k) => k >= 1 && k < n).sort((a, b) => a - b)
+}
+
+/**
+ * The paper run's positions in (after, until] must be what the runner decides
+ * when the rows after `until` are left out. It reads them all at once, and knows
+ * it trades on paper (RIGOR_STAGE=paper, or by the rows past its backtest
+ * window): a runner honest in its audit could look a day ahead here, and its
+ * returns would still follow from its positions.
+ */
+export function requireSamePositions(input: {
+  id: string
+  full: string
+  cut: string | undefined
+  after: number
+  until: number
+  tolerance: number
+}): void {
+  const {id, after, until} = input
+  const full = finiteSeriesByDate(input.full, 'position')
+  const cut = input.cut === undefined ? new Map<string, number>() : finiteSeriesByDate(input.cut, 'position')
+  for (const [date, position] of full) {
+    // the dates as paper.ts compares them (dated-csv.ts)
+    const time = Date.parse(date)
+    if (!(time > after && time <= until)) continue
+    const decided = cut.get(date)
+    if (decided === undefined || !(Math.abs(decided - position) <= input.tolerance))
+      throw new CheckFailedError(
+        `the paper run of ${id} held ${position} on ${date}, but ${decided === undefined ? 'no position' : decided} when the prices after ${date} were left out: on paper it reads prices from after its own date; nothing was recorded`,
+        {fix: 'make the position at day t depend only on prices up to t in every run, paper included (RIGOR_STAGE=paper)'},
       )
   }
 }

@@ -27,7 +27,7 @@ import {seriesColumns} from '../data/series-file.js'
 import {runnerAccounting} from '../auditor/inputs.js'
 import {readRunOutput} from '../auditor/run-outputs.js'
 import {DEFAULT_COST_BPS} from '../backtest/run-protocol.js'
-import {verifyPaperReturns} from './paper-accounting.js'
+import {paperCuts, requireSamePositions, verifyPaperReturns} from './paper-accounting.js'
 
 /**
  * Paper trading: the node's strategy run forward on prices that came after
@@ -43,7 +43,10 @@ import {verifyPaperReturns} from './paper-accounting.js'
  * window are the paper record. One run over the lot is the same as walking
  * forward a day at a time, because a position at t may read nothing after t:
  * the auditor's truncation check, which a paper deployment cannot exist
- * without, holds the runner to that. `--periods N` walks forward only N periods.
+ * without, holds the runner to that on the research data, and re-runs on the
+ * new rows cut short hold it there too (a runner can tell it trades on paper).
+ * Its paper returns must follow from its positions (paper-accounting.ts).
+ * `--periods N` walks forward only N periods.
  *
  * The results (deployments/paper/<id>.results.yaml) cover every paper period
  * so far, so running `rigor paper` again after more prices arrive extends the
@@ -148,6 +151,28 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     returns,
     thresholds: ws.config.audit,
   })
+  // the runner is run once over every new row, so each position could read the rows after it: held to what it decides
+  // without them, as the auditor's truncation check holds it on the research data
+  if (positions) {
+    for (const kept of paperCuts(ahead.length, ws.config.audit.truncation_cuts)) {
+      const until = Date.parse(ahead[kept - 1]![history.dateColumn]!)
+      const cut = await runForward(
+        ws,
+        node,
+        formatCsv(history.header, [...past, ...ahead.slice(0, kept)]),
+        {after: backtestEnd.time, until},
+        opts,
+      )
+      requireSamePositions({
+        id,
+        full: positions,
+        cut: cut.positions,
+        after: backtestEnd.time,
+        until,
+        tolerance: ws.config.audit.position_tolerance,
+      })
+    }
+  }
 
   const periodsPerYear = paperPeriodsPerYear(node, ws.config.audit.periods_per_year)
   const m = returnMetrics(Float64Array.from(returns.map((r) => r.value)), periodsPerYear)
