@@ -47,6 +47,23 @@ describe('lookahead.truncation', () => {
     expect(outcome.issues[0]!.category).toBe('lookahead')
   })
 
+  it('a copy that leaves out, or writes NaN for, the positions it could not decide without the later rows fails it', async () => {
+    // a look-ahead that stays quiet where it cannot look: its last position before each cut is missing
+    const leftOut = await truncationCheck(
+      context((rows) => ({...ran(rows), positions: new Map(dates.slice(0, rows - 1).map((d) => [d, 1] as [string, number]))})),
+    )
+    expect(leftOut.check.result).toBe('fail')
+    expect(leftOut.check.figures).toMatchObject({missing_positions: 3, first_differing_date: dates[59]})
+    expect(leftOut.issues[0]!.description).toContain('3 left out or not a number')
+    const notANumber = await truncationCheck(context((rows) => ran(rows, (i) => (i === rows - 1 ? Number.NaN : 1))))
+    expect(notANumber.check.result).toBe('fail')
+    expect(notANumber.issues[0]!.category).toBe('lookahead')
+    // a copy with no position at all shows nothing: incomplete
+    const none = await truncationCheck(context((rows) => (rows < 70 ? ran(0) : ran(rows))))
+    expect(none.check.result).toBe('error')
+    expect(none.check.reason).toContain('no position in its positions.csv')
+  })
+
   it('every copy run with the same positions passes', async () => {
     expect((await truncationCheck(context((rows) => ran(rows)))).check.result).toBe('pass')
   })

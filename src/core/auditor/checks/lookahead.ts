@@ -25,31 +25,47 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
   )
   let maxDiff = 0
   let firstDate: string | null = null
+  let missing = 0
   const failures: string[] = []
   const ignoredData: string[] = []
+  const differs = (date: string) => {
+    if (firstDate === null || date < firstDate) firstDate = date
+  }
   reruns.forEach((r, i) => {
     if (!r.ok) return failures.push(`cut at row ${cuts[i]}: ${r.reason}`)
-    const kept = new Set(data.rows.slice(0, cuts[i]).map((row) => row[data.columns.date]))
+    const keptDates = data.rows.slice(0, cuts[i]).map((row) => row[data.columns.date]!)
+    const kept = new Set(keptDates)
     // a position dated after the cut came from data the copy did not hold: the runner read another file
     const beyond = [...r.positions.keys()].find((date) => !kept.has(date))
     if (beyond !== undefined) ignoredData.push(`cut at row ${cuts[i]} still has a position on ${beyond}`)
-    for (const [date, pos] of r.positions) {
+    const start = keptDates.findIndex((date) => Number.isFinite(r.positions.get(date)))
+    if (start === -1) return failures.push(`cut at row ${cuts[i]}: no position in its positions.csv`)
+    // from its first position on, the copy owes one wherever the full run has one: a position left out (or NaN) near
+    // the cut is the one a look-ahead could not make without the later rows
+    for (const date of keptDates.slice(start)) {
       const full = c.positions.get(date)
-      if (full === undefined || !kept.has(date)) continue
+      if (full === undefined) continue
+      const pos = r.positions.get(date)
+      if (pos === undefined || !Number.isFinite(pos)) {
+        missing++
+        differs(date)
+        continue
+      }
       const diff = Math.abs(full - pos)
       if (diff > maxDiff) maxDiff = diff
-      if (diff > c.t.position_tolerance && (firstDate === null || date < firstDate)) firstDate = date
+      if (diff > c.t.position_tolerance) differs(date)
     }
   })
-  const figures = {cuts_rows: cuts, max_position_difference: maxDiff, first_differing_date: firstDate}
+  const figures = {cuts_rows: cuts, max_position_difference: maxDiff, missing_positions: missing, first_differing_date: firstDate}
   const threshold = {position_tolerance: c.t.position_tolerance}
   if (ignoredData.length > 0)
     return errored(name, `the runner did not read RIGOR_DATA (${ignoredData[0]}), so truncating it tests nothing`, figures)
   if (failures.length === cuts.length) return errored(name, `the runner failed on every truncated copy (${failures[0]})`, figures)
-  if (maxDiff <= c.t.position_tolerance && failures.length === 0) return {check: {name, result: 'pass', figures, threshold}, issues: []}
+  const matching = maxDiff <= c.t.position_tolerance && missing === 0
+  if (matching && failures.length === 0) return {check: {name, result: 'pass', figures, threshold}, issues: []}
   // a copy the strategy could not run on shows nothing about look-ahead (a warm-up longer than the cut, a train/test
   // split the cut falls before): the check is incomplete, and an incomplete audit does not pass either
-  if (maxDiff <= c.t.position_tolerance)
+  if (matching)
     return errored(
       name,
       `the strategy could not run on ${failures.length} of ${cuts.length} truncated copies (${failures[0]}); its positions on the others match`,
@@ -61,7 +77,7 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
       {
         severity: 'critical',
         category: 'lookahead',
-        description: `positions up to a cut changed when later data was removed (by up to ${maxDiff.toPrecision(3)}, first on ${firstDate}): they read data from after their own date`,
+        description: `positions up to a cut changed when later data was removed (by up to ${maxDiff.toPrecision(3)}${missing ? `; ${missing} left out or not a number` : ''}, first on ${firstDate}): they read data from after their own date`,
         location: 'positions.csv of the runner; the code that computes positions',
         remediation:
           'compute each position only from data up to its own date (no centred windows, no whole-sample normalisation, no next-day values)',
