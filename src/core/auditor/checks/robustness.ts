@@ -59,9 +59,15 @@ export async function seedsCheck(c: CheckContext): Promise<CheckOutcome> {
     c.t.seeds.map((seed) => () => c.runner.run({seed})),
     c.t.parallel,
   )
-  const failures = reruns.filter((r) => !r.ok)
-  if (failures.length === reruns.length) return errored(name, `every re-run with another seed failed (${failures[0]?.reason})`)
-  const sharpes = [annualised(c.returns.values(), c.t), ...reruns.filter((r) => r.ok).map((r) => annualised(r.returns.values(), c.t))]
+  const failures = reruns.flatMap((r, i) => (r.ok ? [] : [`seed ${c.t.seeds[i]}: ${r.reason}`]))
+  if (failures.length === reruns.length) return errored(name, `every re-run with another seed failed (${failures[0]})`)
+  // leaving the failed seeds out would judge only the lucky ones: a runner that exits 1 when a seed goes badly would pass
+  if (failures.length > 0)
+    return errored(
+      name,
+      `the strategy failed with ${failures.length} of ${reruns.length} other seeds (${failures[0]}), so the spread over seeds is unknown`,
+    )
+  const sharpes = [annualised(c.returns.values(), c.t), ...reruns.map((r) => annualised(r.returns.values(), c.t))]
   const noise = standardDeviation(sharpes)
   const edge = Math.min(...sharpes)
   const figures = {seeds: [0, ...c.t.seeds], sharpes_annualised: sharpes, seed_noise_annualised: noise, weakest_sharpe_annualised: edge}
