@@ -44,12 +44,24 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
     Array.from({length: k}, (_, i) => () => rerun({seed: FIRST_SEED + i, demean: true})),
     c.t.parallel,
   )
-  const ok = reruns.filter((r) => r.ok && r.returns.size > 1)
-  if (ok.length < 2)
+  // a copy that failed, or whose returns say nothing (NaN reads as a Sharpe ratio of 0), is left out of nothing: a
+  // runner that exits 1 (or writes NaN) wherever it earns on a shuffled copy would otherwise show only the copies it lost on
+  const problems = reruns.map((r, i) =>
+    !r.ok
+      ? `copy ${i + 1}: ${r.reason}`
+      : r.returns.size < 2
+        ? `copy ${i + 1}: ${r.returns.size} return(s)`
+        : [...r.returns.values()].some((x) => !Number.isFinite(x))
+          ? `copy ${i + 1}: a return that is not a number`
+          : undefined,
+  )
+  const failed = problems.filter((p): p is string => p !== undefined)
+  if (failed.length > 0)
     return errored(
       name,
-      `the strategy ran on ${ok.length} of ${k} shuffled copies (${reruns.find((r) => !r.ok)?.reason ?? 'too few returns'})`,
+      `the strategy did not give returns on ${failed.length} of ${k} shuffled copies (${failed[0]}), so what it earns there is unknown`,
     )
+  const ok = reruns
   const original = [...c.returns.values()]
   if (ok.every((r) => sameSeries([...r.returns.values()], original))) {
     return errored(name, 'every shuffled copy gave the committed returns: the runner did not read RIGOR_DATA')
