@@ -118,7 +118,9 @@ writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.0
     repo.git('commit', '-qm', 'runners')
     // two clean siblings, so the family of four is large enough for PBO
     const siblings = [2, 3].map((n) => strategyNode(repo, `long/v${n}`, 'drift.csv', 'return close.map(() => 1)', {params: {variant: n}}))
-    seedAndWork(repo, {nodes: [{...honest, run: {command: ['node', join(repo.dir, 'forge.mjs')]}}, gap, ...siblings]})
+    // honest, its warm-up written as NaN positions the way a dataframe's rolling window writes them
+    const warm = strategyNode(repo, 'warm/nan', 'drift.csv', 'return close.map((_, t) => (t < 20 ? Number.NaN : 1))')
+    seedAndWork(repo, {nodes: [{...honest, run: {command: ['node', join(repo.dir, 'forge.mjs')]}}, gap, ...siblings, warm]})
     const forged = auditNode(repo, 'long/forged')
     expect(check(forged, 'accounting.consistency')).toMatchObject({result: 'fail', figures: {file: 'returns.csv', line: 3}})
     expect(forged.issues.find((i: any) => i.severity === 'critical').description).toMatch(
@@ -133,6 +135,8 @@ writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.0
     expect(check(broken, 'accounting.consistency').reason).toMatch(/^returns\.csv line \d+ has "NaN" for \S+, not a finite number$/)
     expect(check(broken, 'overfitting.dsr').result).not.toBe('error')
     expect(broken.verdict).toBe('FAIL')
+    // positions not reported yet are no fault: its returns are checked from its first position on
+    expect(check(auditNode(repo, 'warm/nan'), 'accounting.consistency')).toMatchObject({result: 'pass', figures: {mismatched_periods: 0}})
     // a clean sibling's audit counts long/gap's finite returns in PBO: it stopped on the NaN, exit 2
     expect(check(auditNode(repo, 'long/v2'), 'overfitting.pbo')).toMatchObject({result: 'info', figures: {trials: 4}})
   })

@@ -36,13 +36,16 @@ export interface SeriesFault {
  * later row hides an earlier one of the same date: a returns.csv that repeats
  * every date with a made-up return before the real one would pass the
  * accounting check on the real rows while anyone reading the file sees the
- * made-up ones. A value that is not a number cannot be checked or counted.
+ * made-up ones. A value that is not a number cannot be checked or counted once
+ * the series has started; before its first number (a warm-up a dataframe wrote
+ * as NaN) a row without one is a date not reported yet, as a missing row is.
  */
 export function seriesFault(text: string, kind: SeriesKind): SeriesFault | undefined {
   const records = parse(text, {bom: true, skip_empty_lines: true, trim: true, relax_column_count: true}) as string[][]
   const [header = [], ...rows] = records
   const {date, value} = seriesColumns(header, kind)
   const seen = new Map<string, number>()
+  let started = false
   for (let i = 0; i < rows.length; i++) {
     const day = rows[i]![date] ?? ''
     const line = i + 2
@@ -50,8 +53,9 @@ export function seriesFault(text: string, kind: SeriesKind): SeriesFault | undef
     if (earlier !== undefined) return {line, date: day, problem: `gives ${day} again (first on line ${earlier})`}
     seen.set(day, line)
     const cell = rows[i]![value]
-    if (cell === undefined || cell === '' || !Number.isFinite(Number(cell)))
-      return {line, date: day, problem: `has ${cell ? `"${cell}"` : 'no value'} for ${day}, not a finite number`}
+    const finite = cell !== undefined && cell !== '' && Number.isFinite(Number(cell))
+    if (finite) started = true
+    else if (started) return {line, date: day, problem: `has ${cell ? `"${cell}"` : 'no value'} for ${day}, not a finite number`}
   }
   return undefined
 }

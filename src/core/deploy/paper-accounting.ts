@@ -1,5 +1,5 @@
 import {recomputeReturns, VERIFIABLE_CONVENTION} from '../auditor/accounting.js'
-import {finiteSeriesByDate, seriesByDate} from '../auditor/csv.js'
+import {finiteSeriesByDate} from '../auditor/csv.js'
 import {readData} from '../auditor/inputs.js'
 import {CheckFailedError} from '../errors.js'
 import type {RunnerAccounting} from '../schemas/verdict.js'
@@ -49,7 +49,8 @@ export function verifyPaperReturns(input: {
       dataProblem ?? `the prices have no "${accounting.price}" column, the price its run declares`,
       'check the new price rows: the same columns as the data file, one row per date',
     )
-  const positions = seriesByDate(input.positions, 'position')
+  // a position that is no number is none: the return it should earn cannot be recomputed, and is refused below
+  const positions = finiteSeriesByDate(input.positions, 'position')
   const cost = accounting.cost_bps ?? input.fallbackCostBps
   const recomputed = recomputeReturns(
     basis,
