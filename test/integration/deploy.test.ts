@@ -7,6 +7,7 @@ import {parse, stringify} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {withChecksum} from '../../src/core/state/checksum.js'
+import {results} from './audit-cheats-helpers.js'
 import {commitAuditReport} from './audit-commit.js'
 import {pricesCsv, writeRunner} from './audit-fixtures.js'
 import {workspace, writeSpec} from './helpers.js'
@@ -305,6 +306,42 @@ describe('rigor deploy and rigor paper', () => {
     repo.git('commit', '-qm', 'put the paper results back')
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
     expect(repo.git('status', '--porcelain', '--', 'deployments', 'audits', 'experiments')).toBe('')
+  })
+})
+
+describe('audit and paper on a data file changed since the run', () => {
+  it('take new rows appended, and refuse a price changed in the history the run read rather than call it a look-ahead', async () => {
+    marks = mkdtempSync(join(tmpdir(), 'rigor-marks-'))
+    repo = ranNode({paper: {command: recorder(join(marks, 'paper.json'))}})
+    await commitAudit(repo.dir, {verdict: 'PASS', auditor: 'dave', at: new Date()})
+    expect(rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--json']).code).toBe(0)
+    const prices = join(repo.dir, 'data/prices.csv')
+    appendFileSync(prices, `${newPrices().slice(0, 30).join('\n')}\n`)
+    repo.git('commit', '-qam', 'new prices')
+    // appended rows change nothing the run read: audited as before (the kit's momentum holds up on SYNTH-A's history)
+    const audited = rigor(repo.dir, ['audit', ID, '--auditor', 'erin', '--json'])
+    expect(audited.code, audited.stdout).toBe(0)
+    expect(results(json(audited))).toMatchObject({'accounting.consistency': 'pass', 'lookahead.truncation': 'pass'})
+    expect(json(rigor(repo.dir, ['paper', ID, '--json'])).periods).toBe(30)
+
+    // one close of the history corrected by hand: judged on it, the run's positions would look as if they read the future
+    const lines = readFileSync(prices, 'utf8').split('\n')
+    const cells = lines[1000]!.split(',')
+    cells[4] = (Number(cells[4]) * 3).toFixed(4)
+    lines[1000] = cells.join(',')
+    writeFileSync(prices, lines.join('\n'))
+    repo.git('commit', '-qam', 'correct a price')
+    const head = repo.git('rev-parse', 'main').trim()
+    const refused = rigor(repo.dir, ['audit', ID, '--auditor', 'frank', '--json'])
+    expect(refused.code).toBe(1)
+    expect(json(refused).error.message).toMatch(
+      new RegExp(
+        `^refused: data/prices\\.csv changed since ${ID} ran \\(line 1001 was "[^"]+", is now "${lines[1000]}"\\); an audit would judge its run against data it did not read$`,
+      ),
+    )
+    expect(json(refused).error.fix).toContain(`rigor rerun ${ID}`)
+    expect(refusal(repo, ['paper', ID]).message).toMatch(/^data\/prices\.csv changed since mom\/base ran \(line 1001 /)
+    expect(repo.git('rev-parse', 'main').trim()).toBe(head)
   })
 })
 

@@ -23,6 +23,7 @@ import {readData, runnerAccounting} from './inputs.js'
 import {decideVerdict, runChecks, summaryOf} from './verdict.js'
 import {finiteSeriesByDate, seriesFault} from './csv.js'
 import {resolveFamily} from './family.js'
+import {editedRunData} from './run-data.js'
 import {readRunOutput} from './run-outputs.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
 import {renderAuditFiles, sidecarPath} from './record.js'
@@ -144,6 +145,15 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
   const dataFile = node.data
     ? await committedDataFile(ws.repo, snap.commit, node.data, {file: `experiments/${id}/node.yaml`, field: 'data'})
     : undefined
+  // judged on prices it did not read, an honest run looks like a look-ahead whose returns were never earned
+  const edited = dataFile && (await editedRunData(ws.repo, snap.commit!, node, verdict, dataFile.oid))
+  if (edited)
+    throw new CheckFailedError(
+      `refused: ${node.data} changed since ${id} ran (line ${edited.line} was ${edited.was}, is now ${edited.is}); an audit would judge its run against data it did not read`,
+      {
+        fix: `run it again on the data as it is now (rigor rerun ${id}), then audit; or, if the change was a mistake, put back ${node.data} as it was`,
+      },
+    )
   const fullBytes = dataFile ? (await readBlobs(ws.repo, [dataFile.oid]))[0] : undefined
   // with a sealed holdout, every check sees what the research saw: the rows before it
   const holdout = ws.config.holdout

@@ -26,6 +26,7 @@ import {readDeployment} from './records.js'
 import {seriesColumns} from '../data/series-file.js'
 import {runnerAccounting} from '../auditor/inputs.js'
 import {readRunOutput} from '../auditor/run-outputs.js'
+import {editedRunData} from '../auditor/run-data.js'
 import {DEFAULT_COST_BPS} from '../backtest/run-protocol.js'
 import {paperCuts, requireSamePositions, verifyPaperReturns} from './paper-accounting.js'
 
@@ -106,6 +107,14 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   const backtestEnd = await backtestWindowEnd(ws.repo, snap.tree, id, deployment)
   // the history is the committed data file, never the working tree's copy
   const committed = await committedDataFile(ws.repo, snap.commit, node.data, {file: `experiments/${id}/node.yaml`, field: 'data'})
+  // the history its positions are recomputed on must be the one its run read: new rows appended are what paper trades on
+  const run = await ws.store.verdict(record)
+  const edited = run && (await editedRunData(ws.repo, snap.commit!, node, run, committed.oid))
+  if (edited)
+    throw new CheckFailedError(
+      `${node.data} changed since ${id} ran (line ${edited.line} was ${edited.was}, is now ${edited.is}): it would trade on paper from a history its backtest and audit did not see; nothing was recorded`,
+      {fix: `append new prices only; to keep the change, run it again (rigor rerun ${id}), have it audited and deploy it to paper again`},
+    )
   const committedPath = await materialiseBlob(ws.repo, committed.oid, extname(node.data))
   const sourceFile = opts.data ? resolve(opts.base, opts.data) : committedPath
   const sourceName = opts.data ? displayPath(ws.root, sourceFile) : node.data
@@ -139,7 +148,7 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${backtestEnd.date}`, {
       fix: 'a strategy runner writes one return per period in returns.csv (docs/runner-protocol.md)',
     })
-  const audited = await ws.store.verdict(record)
+  const audited = run
   const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
   verifyPaperReturns({
     id,
