@@ -2,7 +2,8 @@ import {parse} from 'csv-parse/sync'
 
 export type SeriesKind = 'return' | 'position'
 
-const DATE_NAMES = ['date', 'datetime', 'timestamp', 'time']
+/** The names a date column goes by (any case). */
+export const DATE_NAMES = ['date', 'datetime', 'timestamp', 'time']
 
 /**
  * Which columns of a `date,<value>` file (returns.csv, positions.csv) hold the

@@ -3,13 +3,14 @@ import {readInputFile} from '../input-file.js'
 /** A returns CSV larger than this is refused: its text would not fit one string. */
 const MAX_RETURNS_CSV_BYTES = 256 * 1024 * 1024
 import {parse} from 'csv-parse/sync'
+import {DATE_NAMES} from '../data/series-file.js'
 import {InputError} from '../errors.js'
 import {isoTimeMillis, parseDecimal} from '../validation.js'
 
 /**
  * Return series from CSV files with a header row. A single series is the column
- * named `return`, else the last column that is entirely numeric; a returns matrix
- * is every column but `date`, one per trial.
+ * named `return`, else the last column that is entirely numeric and not a date
+ * (DATE_NAMES); a returns matrix is every column but the date, one per trial.
  */
 
 export interface ReturnsColumn {
@@ -37,6 +38,8 @@ export function readReturnsColumn(file: string): ReturnsColumn {
   let index = named
   if (index === -1) {
     for (let c = header.length - 1; c >= 0; c--) {
+      // dates written as numbers (20240102, Unix seconds) are numeric too, and are no returns
+      if (isDateName(header[c]!)) continue
       if (records.every((record) => isNumber(record[c]))) {
         index = c
         break
@@ -56,7 +59,7 @@ export function readReturnsColumn(file: string): ReturnsColumn {
 
 export function readReturnsMatrix(file: string): ReturnsMatrix {
   const {header, records} = readTable(file)
-  const columns = header.map((name, c) => ({name, c})).filter(({name}) => name.toLowerCase() !== 'date')
+  const columns = header.map((name, c) => ({name, c})).filter(({name}) => !isDateName(name))
   if (columns.length === 0) {
     throw new InputError('has no trial columns', {file, fix: 'give one column of returns per trial, with a header naming each trial'})
   }
@@ -113,12 +116,12 @@ function readTable(file: string): {header: string[]; records: string[][]} {
 }
 
 /**
- * A `date` column, when the file has one, gives each period once: a repeated date
+ * A date column (date, datetime, timestamp or time), when the file has one, gives each period once: a repeated date
  * (a join that doubled a row) would count its period twice. For CSCV, which cuts the
  * rows into contiguous blocks of time, ISO dates must also run oldest first.
  */
 function requireDates(file: string, header: readonly string[], records: readonly string[][], opts: {oldestFirst: boolean}): void {
-  const c = header.findIndex((name) => name.trim().toLowerCase() === 'date')
+  const c = header.findIndex(isDateName)
   if (c === -1) return
   const field = header[c]
   const firstLine = new Map<string, number>()
@@ -143,6 +146,8 @@ function requireDates(file: string, header: readonly string[], records: readonly
       })
   }
 }
+
+const isDateName = (name: string): boolean => DATE_NAMES.includes(name.trim().toLowerCase())
 
 /** A decimal number as a person writes one (`0.0012`, `-1.5e-3`): not `0x10`, which Number() reads as 16, nor `Infinity`. */
 function isNumber(cell: string | undefined): boolean {

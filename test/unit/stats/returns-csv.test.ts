@@ -28,6 +28,15 @@ describe('readReturnsColumn', () => {
     expect(readReturnsColumn(file)).toEqual({column: 'pnl', values: [0.5, -0.25]})
   })
 
+  it('never takes a date written as numbers (20240102, Unix seconds) for the returns', () => {
+    expect(readReturnsColumn(csv('dates-last.csv', 'pnl,date\n0.01,20240102\n-0.02,20240103\n')).column).toBe('pnl')
+    expect(readReturnsColumn(csv('unix-last.csv', 'pnl,Timestamp\n0.01,1704153600\n-0.02,1704240000\n')).column).toBe('pnl')
+    expect(readReturnsMatrix(csv('unix-matrix.csv', 'time,fast,slow\n1704153600,0.01,0.02\n1704240000,0,0.01\n')).trials).toEqual([
+      'fast',
+      'slow',
+    ])
+  })
+
   it('names the file, column and line of a bad cell', () => {
     const file = csv('bad.csv', 'date,return\n2024-01-02,0.01\n2024-01-03,\n')
     const error = thrownInputError(() => readReturnsColumn(file))
