@@ -140,4 +140,17 @@ writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.0
     // a clean sibling's audit counts long/gap's finite returns in PBO: it stopped on the NaN, exit 2
     expect(check(auditNode(repo, 'long/v2'), 'overfitting.pbo')).toMatchObject({result: 'info', figures: {trials: 4}})
   })
+
+  it('annualises a weekly strategy at the rate its dates show, not at the 252 of daily data', () => {
+    const week = (t: number) => new Date(Date.UTC(2010, 0, 4) + t * 7 * 86_400_000).toISOString().slice(0, 10)
+    repo = auditWorkspace(
+      {'weekly.csv': pricesCsv({rows: 520, seed: 11, drift: 0.003, vol: 0.02, date: week})},
+      '{permutations: 2, seeds: [1]}',
+    )
+    seedAndWork(repo, {nodes: [strategyNode(repo, 'week/hold', 'weekly.csv', 'return close.map(() => 1)')]})
+    const dsr = check(auditNode(repo, 'week/hold'), 'overfitting.dsr').figures
+    // 52 a year: sqrt(252 / 52) more, the figure a weekly strategy never earned, would read as implausible
+    expect(dsr.periods_per_year).toBeCloseTo(365.25 / 7, 6)
+    expect(dsr.sharpe_annualised).toBeCloseTo(dsr.sharpe_per_period * Math.sqrt(365.25 / 7), 9)
+  })
 })

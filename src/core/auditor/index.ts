@@ -23,6 +23,7 @@ import {readData, runnerAccounting} from './inputs.js'
 import {decideVerdict, runChecks, summaryOf} from './verdict.js'
 import {finiteSeriesByDate, seriesFault} from './csv.js'
 import {resolveFamily} from './family.js'
+import {auditPeriodsPerYear} from './periods-per-year.js'
 import {editedRunData} from './run-data.js'
 import {readRunOutput} from './run-outputs.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
@@ -188,6 +189,8 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
           otherData: (req) => otherData.overlays(req),
         })
   const family = await resolveFamily(ws, snap, node)
+  // weekly or monthly returns are annualised at their own rate (periods-per-year.ts), never above rigor.yaml's
+  const t = {...thresholds, periods_per_year: auditPeriodsPerYear(returns.keys(), thresholds.periods_per_year)}
   const ctx: CheckContext = {
     node,
     ...dataInfo,
@@ -200,7 +203,7 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
     accounting,
     family,
     costBps: accounting?.cost_bps ?? verdict.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : 5),
-    t: thresholds,
+    t,
     runner,
   }
   // the truncation re-runs' cuts of the other data files are removed with them; the holdout's are kept, by content
@@ -217,7 +220,7 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
           family,
           runner,
           holdout,
-          periodsPerYear: thresholds.periods_per_year,
+          periodsPerYear: t.periods_per_year,
           by: opts.auditor,
           now,
         })

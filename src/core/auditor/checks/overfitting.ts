@@ -39,6 +39,7 @@ export function dsrCheck(c: CheckContext): CheckOutcome {
     dsr,
     sharpe_per_period: sharpe,
     sharpe_annualised: sharpe * Math.sqrt(c.t.periods_per_year),
+    periods_per_year: c.t.periods_per_year,
     sr0_per_period: sr0,
     trials: nTrials,
     trials_outside: c.family.trials_outside_declared + c.family.trials_outside_runners,

@@ -1,0 +1,27 @@
+const DAY_MS = 24 * 60 * 60 * 1000
+const DAYS_PER_YEAR = 365.25
+
+/**
+ * The rate an audit annualises a node's Sharpe ratios at: `audit.periods_per_year`
+ * (252, a trading day), unless the node's own returns are dated at a rate well
+ * below it (weekly, monthly data): then that rate, from the dates themselves.
+ *
+ * At 252 a weekly strategy's Sharpe ratio would be scaled by sqrt(252 / 52), more
+ * than twice its worth: an honest one would read as implausible, and every
+ * threshold in annualised terms would judge it by a figure it never earned. The
+ * dates come from the data (the accounting check holds returns.csv to them), not
+ * from params a designer sets, and the rate is only ever lowered: a rate close to
+ * the configured one (daily data with holidays, 365-day crypto) keeps the configured one.
+ */
+export function auditPeriodsPerYear(dates: Iterable<string>, configured: number): number {
+  const times = [...dates]
+    .map((d) => Date.parse(d))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b)
+  if (times.length < 3) return configured
+  const years = (times.at(-1)! - times[0]!) / DAY_MS / DAYS_PER_YEAR
+  if (!(years > 0)) return configured
+  const observed = (times.length - 1) / years
+  // only a rate of another kind (half the configured or less), never a few holidays' difference
+  return observed * 2 <= configured ? observed : configured
+}
