@@ -323,6 +323,7 @@ describe('audit and paper on a data file changed since the run', () => {
     expect(audited.code, audited.stdout).toBe(0)
     expect(results(json(audited))).toMatchObject({'accounting.consistency': 'pass', 'lookahead.truncation': 'pass'})
     expect(json(rigor(repo.dir, ['paper', ID, '--json'])).periods).toBe(30)
+    expect(json(rigor(repo.dir, ['verify', '--json'])).stale).toEqual([])
 
     // one close of the history corrected by hand: judged on it, the run's positions would look as if they read the future
     const lines = readFileSync(prices, 'utf8').split('\n')
@@ -342,6 +343,11 @@ describe('audit and paper on a data file changed since the run', () => {
     expect(json(refused).error.fix).toContain(`rigor rerun ${ID}`)
     expect(refusal(repo, ['paper', ID]).message).toMatch(/^data\/prices\.csv changed since mom\/base ran \(line 1001 /)
     expect(repo.git('rev-parse', 'main').trim()).toBe(head)
+    // rigor verify names the node and why, before anyone asks for an audit
+    const verified = json(rigor(repo.dir, ['verify', '--json']))
+    expect(verified.stale).toEqual([{id: ID, why: expect.stringMatching(/^data data\/prices\.csv changed since it ran \(line 1001 was /)}])
+    expect(verified.stale[0].why).toMatch(/rigor audit and rigor paper refuse it$/)
+    expect(rigor(repo.dir, ['verify']).stdout).toContain(`STALE ${ID}: data data/prices.csv changed since it ran`)
   })
 })
 

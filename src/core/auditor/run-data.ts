@@ -24,30 +24,65 @@ export interface EditedRunData {
  * by the fingerprint its verdict records (command, params, data blob, inputs);
  * without one that matches, nothing can be said.
  */
-export async function editedRunData(
+export function editedRunData(
   repo: Repo,
   tip: string,
   node: Pick<NodeFile, 'run' | 'params' | 'data'>,
   verdict: Pick<VerdictFile, 'fingerprint' | 'inputs'>,
   currentOid: string,
 ): Promise<EditedRunData | undefined> {
-  const data = node.data
-  if (!data || !verdict.fingerprint) return undefined
-  const readBy = (oid: string) => runFingerprint(node, verdict.inputs, oid) === verdict.fingerprint
-  if (readBy(currentOid)) return undefined
-  let read: string | undefined
-  for (const commit of await repo.commitsTouching(tip, data, {limit: VERSIONS_SEARCHED})) {
-    const oid = await blobAt(repo, commit, data)
-    if (oid && readBy(oid)) {
-      read = oid
-      break
-    }
+  return new RunDataReader(repo, tip).edited(node, verdict, currentOid)
+}
+
+/**
+ * editedRunData for many nodes at one tip (`rigor verify`): each data file's
+ * versions are listed once, and each pair of versions compared once, however
+ * many nodes read them.
+ */
+export class RunDataReader {
+  private readonly versions = new Map<string, Promise<string[]>>()
+  private readonly compared = new Map<string, Promise<EditedRunData | undefined>>()
+
+  constructor(
+    private readonly repo: Repo,
+    private readonly tip: string,
+  ) {}
+
+  async edited(
+    node: Pick<NodeFile, 'run' | 'params' | 'data'>,
+    verdict: Pick<VerdictFile, 'fingerprint' | 'inputs'>,
+    currentOid: string,
+  ): Promise<EditedRunData | undefined> {
+    const data = node.data
+    if (!data || !verdict.fingerprint) return undefined
+    const readBy = (oid: string) => runFingerprint(node, verdict.inputs, oid) === verdict.fingerprint
+    if (readBy(currentOid)) return undefined
+    const read = (await this.versionsOf(data)).find(readBy)
+    if (!read) return undefined
+    const key = `${read} ${currentOid}`
+    if (!this.compared.has(key)) this.compared.set(key, this.firstDifference(read, currentOid))
+    return this.compared.get(key)
   }
-  if (!read) return undefined
-  const [before, after] = (await readBlobs(repo, [read, currentOid])).map(lines)
-  const line = before!.findIndex((text, i) => after![i] !== text)
-  if (line === -1) return undefined
-  return {line: line + 1, was: shown(before![line]), is: shown(after![line])}
+
+  /** The blob ids the data file had, newest first (at most VERSIONS_SEARCHED of its commits). */
+  private versionsOf(path: string): Promise<string[]> {
+    let known = this.versions.get(path)
+    if (!known) {
+      known = this.repo
+        .commitsTouching(this.tip, path, {limit: VERSIONS_SEARCHED})
+        .then((commits) => Promise.all(commits.map((commit) => blobAt(this.repo, commit, path))))
+        .then((oids) => oids.filter(Boolean))
+      this.versions.set(path, known)
+    }
+    return known
+  }
+
+  private async firstDifference(read: string, current: string): Promise<EditedRunData | undefined> {
+    const [before, after] = (await readBlobs(this.repo, [read, current])).map(lines)
+    const line = before!.findIndex((text, i) => after![i] !== text)
+    if (line === -1) return undefined
+    return {line: line + 1, was: shown(before![line]), is: shown(after![line])}
+  }
 }
 
 function lines(bytes: Buffer): string[] {

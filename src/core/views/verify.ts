@@ -8,12 +8,14 @@ import {artifactDifferences, currentArtifacts, describeDifferences} from '../sta
 import * as schemas from '../schemas/index.js'
 import {CHECKSUMMED_DIRS, documentKindOf, EXPERIMENTS_DIR, outDirPath, verdictFilePath} from '../state/layout.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
-import type {NodeRecord} from '../state/store.js'
+import type {NodeRecord, Snapshot} from '../state/store.js'
 import {cleanGitDir, type GitDirCleanup} from '../state/scratch-dirs.js'
 import {staleNodeReasons} from '../dag/inputs.js'
 import type {Workspace} from '../state/workspace.js'
 import {handChanges, type HandChange} from '../state/hand-changes.js'
 import {locallyModifiedStateFiles} from './local-edits.js'
+import {RunDataReader} from '../auditor/run-data.js'
+import {treeEntryAt} from '../git/tree-walk.js'
 
 export interface VerifyProblem {
   file: string
@@ -93,7 +95,7 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     if (problem) problems.push({...problem, where: 'working tree'})
   }
   const cleanup = await cleanGitDir(ws.repo.paths.commonDir)
-  const stale = await staleNodeReasons(ws, snap)
+  const stale = [...(await staleNodeReasons(ws, snap)), ...(tip && snap.tree ? await dataEditedSinceRun(ws, tip, snap) : [])]
   const hand = tip ? await handChanges(ws.repo, tip) : []
   return {
     ok: problems.length === 0 && hand.length === 0,
@@ -105,6 +107,31 @@ export async function verifyWorkspace(ws: Workspace): Promise<VerifyReport> {
     stale,
     hand_changes: hand,
   }
+}
+
+/**
+ * Finished nodes whose data file was edited since they ran (not only appended to): their verdicts stand, but
+ * `rigor audit` and `rigor paper` refuse them, as the history they would judge is not the one the run read.
+ */
+async function dataEditedSinceRun(ws: Workspace, tip: string, snap: Snapshot): Promise<Array<{id: string; why: string}>> {
+  const reader = new RunDataReader(ws.repo, tip)
+  const current = new Map<string, Promise<string | undefined>>()
+  const found: Array<{id: string; why: string}> = []
+  for (const record of snap.nodes.values()) {
+    const data = record.node?.data
+    if (!data || !record.verdictOid) continue
+    const verdict = await ws.store.verdict(record).catch(() => undefined)
+    if (!verdict?.fingerprint) continue
+    if (!current.has(data)) current.set(data, treeEntryAt(ws.repo, snap.tree!, data))
+    const oid = await current.get(data)
+    const edited = oid && (await reader.edited(record.node!, verdict, oid))
+    if (edited)
+      found.push({
+        id: record.id,
+        why: `data ${data} changed since it ran (line ${edited.line} was ${edited.was}, is now ${edited.is}): rigor audit and rigor paper refuse it`,
+      })
+  }
+  return found
 }
 
 /** A verdict records its outputs' sha256: committed bytes that no longer match were changed after the run. */
