@@ -89,6 +89,34 @@ describe('agent steps', () => {
     expect(assess.assessor).toBe('rigor:rules-of-thumb')
   })
 
+  it('design: an answer that holds no nodes: list is exit 2 saying so, not "seeded 0"; the call is still on record', () => {
+    repo = workspace()
+    const program = join(repo.dir, '.git', 'prose-agent')
+    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\necho \'RIGOR_COST {"usd": 0.02}\' >&2\n')
+    chmodSync(program, 0o755)
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
+    repo.git('commit', '-qam', 'agent')
+    for (const [answer, why] of [
+      ['Sure! Try a momentum strategy with a longer lookback.', 'it is text'],
+      ['```yaml\nnodes: not a list\n```', 'its nodes: is a string, not a list'],
+      ['- {id: a/one, team: default, run: {command: ["true"]}}', 'it is a bare list'],
+      ['ideas: [momentum]', 'it has no nodes: key'],
+    ]) {
+      const before = repo.git('rev-parse', 'HEAD')
+      const result = rigor(repo.dir, ['design', '--json'], {ANSWER: answer})
+      expect(result.code, result.stdout).toBe(2)
+      expect(json(result).error.message).toBe(`agent answer, field "nodes": the agent's answer holds no seed spec: ${why}`)
+      expect(json(rigor(repo.dir, ['status', '--json'])).total).toBe(0)
+      // one commit: the call's record, with what it cost
+      expect(repo.git('rev-parse', 'HEAD~1')).toBe(before)
+      expect(repo.git('log', '-1', '--format=%B')).toContain('Rigor-Cost-Usd: 0.02')
+    }
+    // an explicit empty list is an answer: nothing to propose
+    const empty = rigor(repo.dir, ['design', '--json'], {ANSWER: 'nodes: []'})
+    expect(empty.code, empty.stderr).toBe(0)
+    expect(json(empty).seeded).toEqual([])
+  })
+
   it('an agent that always fails is reported after the retries, and nothing is seeded', () => {
     repo = workspace()
     configWithAgent(repo.dir)

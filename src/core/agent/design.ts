@@ -95,7 +95,7 @@ export async function designNodes(
       fix: 'make the agent answer with one ```yaml block',
     })
   }
-  const list = raw && typeof raw === 'object' && Array.isArray((raw as {nodes?: unknown}).nodes) ? (raw as {nodes: unknown[]}).nodes : []
+  const list = proposedNodes(raw)
   const valid: Array<ReturnType<typeof SeedNode.parse>> = []
   const invalid: DesignResult['invalid'] = []
   list.forEach((entry, index) => {
@@ -112,6 +112,31 @@ export async function designNodes(
       })
     : {added: [], existing: []}
   return {designer, seeded: seeded.added, existing: seeded.existing, invalid, attempts: answer.attempts, cost_usd: answer.cost.usd}
+}
+
+/**
+ * The `nodes:` list of the agent's answer. An answer that holds none (prose, a
+ * bare list, `nodes:` that is not a list) is refused like one that is not YAML:
+ * it was paid for and designed nothing, which must not pass as "seeded 0".
+ */
+function proposedNodes(raw: unknown): unknown[] {
+  const nodes = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as {nodes?: unknown}).nodes : undefined
+  if (Array.isArray(nodes)) return nodes
+  const got =
+    nodes !== undefined
+      ? `its nodes: is ${nodes === null ? 'empty' : `a ${typeof nodes}`}, not a list`
+      : raw === null || raw === undefined
+        ? 'it is empty'
+        : Array.isArray(raw)
+          ? 'it is a bare list'
+          : typeof raw === 'object'
+            ? 'it has no nodes: key'
+            : 'it is text'
+  throw new InputError(`the agent's answer holds no seed spec: ${got}`, {
+    file: 'agent answer',
+    field: 'nodes',
+    fix: 'make the agent answer with one ```yaml block holding `nodes:`, a list of nodes (see the prompt)',
+  })
 }
 
 /** Offline: refine the best accepted nodes by moving each numeric param 25% down and up. */
