@@ -154,6 +154,30 @@ describe('rigor init --github', () => {
     expect(rigor(repo.dir, ['init', '--github', '--install', PINNED]).stderr).toContain(`${WORKFLOW} already exists`)
   })
 
+  it('a state branch holding ${{ (git allows it) is refused, not written into env: where GitHub would evaluate it; a quote is kept', () => {
+    repo = gitRepo()
+    repo.git('checkout', '-qb', 'lab-${{secrets.RIGOR_SIGNING_KEY}}')
+    for (const args of [
+      ['init', '--github', '--install', PINNED, '--json'],
+      ['init'],
+      ['init', '--github', '--install', PINNED, '--json'],
+    ]) {
+      const before = repo.git('log', '--all', '--oneline')
+      const result = rigor(repo.dir, args)
+      if (args.length === 1) {
+        expect(result.code, result.stderr).toBe(0)
+        continue
+      }
+      expect(result.code, result.stdout).toBe(2)
+      expect(json(result).error.message).toContain('field "branch": the state branch "lab-${{secrets.RIGOR_SIGNING_KEY}}" holds ${{')
+      expect(repo.git('log', '--all', '--oneline')).toBe(before)
+      expect(existsSync(join(repo.dir, WORKFLOW))).toBe(false)
+    }
+    repo.git('branch', '-m', 'lab"q')
+    expect(rigor(repo.dir, ['init', '--github', '--install', PINNED]).code).toBe(0)
+    expect(parse(readFileSync(join(repo.dir, WORKFLOW), 'utf8')).env.RIGOR_STATE_BRANCH).toBe('lab"q')
+  })
+
   it('refuses sources CI cannot install safely, and bad reviewers, with exit 2 and how to choose', () => {
     repo = gitRepo()
     const refused = (args: string[], pattern: RegExp) => {

@@ -193,7 +193,7 @@ export function renderCodeowners(reviewers: string[]): string {
 
 /**
  * The workflow from its template: the state branch and the install spec go in
- * as YAML strings (both are validated and hold no quote), and setup-node's npm
+ * as YAML strings (JSON escapes a quote the way YAML reads it; init refuses a branch holding `${{`), and setup-node's npm
  * cache is keyed by the file that decides what is installed.
  */
 export function renderWorkflow(template: string, opts: {stateBranch: string; install: string}): string {

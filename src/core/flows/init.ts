@@ -213,6 +213,15 @@ async function planGithub(
   opts: GithubInitOptions,
 ): Promise<{files: Map<string, string>; setup: GithubSetup}> {
   const stateBranch = ws.stateRef.replace(/^refs\/heads\//, '')
+  // git allows `${{` in a branch name; the workflow writes the name into env:, where GitHub evaluates expressions
+  if (stateBranch.includes('${{'))
+    throw new InputError(
+      `the state branch ${JSON.stringify(stateBranch)} holds \${{, which GitHub Actions would evaluate in the workflow's env: (a secret could be read into it)`,
+      {
+        field: 'branch',
+        fix: 'rename the branch (git branch -m NEW), or set branch: in rigor.yaml to one without it, then run rigor init --github again',
+      },
+    )
   const tip = await ws.readTip()
   const committed = async (path: string) => (tip ? ws.repo.readFileAt(tip, path) : undefined)
   const packageBlob = await committed('package.json')
