@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -55,5 +55,36 @@ describe('rigor demo inside another repository', () => {
       )
     }
     expect(execFileSync('ls', ['-A', dir], {encoding: 'utf8'})).toBe('notes.txt\n')
+  })
+
+  it('init of a folder inside another repository: a new or empty one gets its own repository, a full one is exit 2; nothing lands at the top', () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-init-nested-'))
+    const git = (cwd: string, ...args: string[]) => execFileSync('git', args, {cwd, encoding: 'utf8'}).trim()
+    git(dir, 'init', '-q', '-b', 'main')
+    mkdirSync(join(dir, 'sub', 'full'), {recursive: true})
+    writeFileSync(join(dir, 'sub', 'full', 'notes.txt'), 'mine\n')
+    git(dir, 'add', '.')
+    git(dir, '-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qm', 'dotfiles')
+    const head = git(dir, 'rev-parse', 'HEAD')
+    // the quick start, run where the user's home is a repository
+    const made = rigor(join(dir, 'sub'), ['init', 'research', '--json'])
+    expect(made.code, made.stderr).toBe(0)
+    const research = join(dir, 'sub', 'research')
+    expect(json(made)).toMatchObject({root: research, created_repo: true})
+    expect(git(research, 'rev-parse', '--show-toplevel')).toBe(research)
+    expect(existsSync(join(research, 'rigor.yaml'))).toBe(true)
+    const full = rigor(join(dir, 'sub'), ['init', 'full', '--json'])
+    expect(full.code, full.stdout).toBe(2)
+    expect(json(full).error.message).toBe(
+      `field "DIR": ${join(dir, 'sub', 'full')} is a folder of the git repository ${dir}, and a rigor workspace is a whole repository`,
+    )
+    expect(rigor(join(dir, 'sub', 'full'), ['init']).code).toBe(2)
+    // the enclosing repository got nothing: no rigor.yaml at its top, no commit
+    expect(existsSync(join(dir, 'rigor.yaml'))).toBe(false)
+    expect(git(dir, 'rev-parse', 'HEAD')).toBe(head)
+    expect(git(dir, 'status', '--porcelain', '--untracked-files=no')).toBe('')
+    // inside a workspace, a new folder is refused as before, and not left behind
+    expect(rigor(research, ['init', 'again']).code).toBe(2)
+    expect(existsSync(join(research, 'again'))).toBe(false)
   })
 })

@@ -1,9 +1,10 @@
-import {mkdir, readdir, readFile, rm, stat} from 'node:fs/promises'
+import {mkdir, readdir, readFile, realpath, rm, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {parseConfig} from '../state/config.js'
 import {generatePrices, pricesToCsv} from '../data/generator.js'
 import {utf8Text} from '../state/documents.js'
 import {InputError} from '../errors.js'
+import {listedName} from '../validation.js'
 import {
   chooseInstall,
   CODEOWNERS_PATH,
@@ -66,26 +67,34 @@ export async function initWorkspace(
   // before anything is written: `git init` inside a bare repository would nest a second repository in it
   const place = await probeRepository(await nearestDirectory(target))
   if (place.kind === 'bare' || place.kind === 'git-dir') throw notACheckout(target, place)
+  const wasEmpty = await isEmptyDir(target)
   const madeDir = await mkdir(target, {recursive: true})
   let createdRepo = false
   const probe = await runGit(['rev-parse', '--show-toplevel'], {cwd: target, allowFailure: true})
-  // a workspace that must be its own repository (the demo) is not folded into an enclosing one
-  const enclosed = probe.exitCode === 0 && opts.ownRepository && resolve(probe.stdout.trim()) !== target
-  if (probe.exitCode !== 0 || enclosed) {
+  const top = probe.exitCode === 0 ? probe.stdout.trim() : undefined
+  const nested = top !== undefined && (await realpath(top)) !== (await realpath(target))
+  // a folder below the top of a repository that is no workspace yet: a workspace is a whole repository
+  const below = nested && !(await exists(join(top, CONFIG_FILE)))
+  if (below && !opts.ownRepository && !wasEmpty) {
+    throw new InputError(`${target} is a folder of the git repository ${top}, and a rigor workspace is a whole repository`, {
+      field: 'DIR',
+      fix: `run rigor init ${listedName(top!)} to make that repository the workspace, or name a new or empty directory for a workspace of its own`,
+    })
+  }
+  // a new or empty directory (and the demo's, always) becomes a repository of its own, not the enclosing one's top level
+  if (top === undefined || below || (nested && opts.ownRepository)) {
     await runGit(['init', '-q', '-b', 'main'], {cwd: target})
     createdRepo = true
   }
-  const root = createdRepo ? target : probe.stdout.trim()
+  const root = createdRepo ? target : top!
   try {
     return await initIn(root, createdRepo, opts)
   } catch (error) {
     // nothing half-made: a repository (and a folder) this command made goes again when no commit came of it
     const committed =
       createdRepo && (await runGit(['rev-parse', '-q', '--verify', 'HEAD'], {cwd: target, allowFailure: true})).exitCode === 0
-    if (createdRepo && !committed) {
-      await rm(join(target, '.git'), {recursive: true, force: true})
-      if (madeDir) await rm(madeDir, {recursive: true, force: true})
-    }
+    if (createdRepo && !committed) await rm(join(target, '.git'), {recursive: true, force: true})
+    if (madeDir && !committed) await rm(madeDir, {recursive: true, force: true})
     throw error
   }
 }
