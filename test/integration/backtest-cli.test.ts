@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -113,5 +113,23 @@ describe('rigor data generate', () => {
     expect(readFileSync(file, 'utf8')).toBe(readFileSync(data, 'utf8'))
     // and refuses to overwrite without --force
     expect(rigor(['data', 'generate', '--out', file], {}).status).toBe(2)
+  })
+
+  it('bad --start and --out are exit 2 naming the field, and no file, not a CSV of dates past 9999 or an EISDIR stack', () => {
+    const dir = join(work, 'gen-bad')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'taken.csv'), 'mine\n')
+    for (const [args, message] of [
+      [['--start', '9999-12-31', '--out', join(dir, 'late.csv')], 'field "start": 2520 business days from 9999-12-31 run past 9999-12-31'],
+      [['--start', '2015-02-30', '--out', join(dir, 'feb.csv')], 'field "start": "2015-02-30" is not a date'],
+      [['--out', dir, '--force'], `${dir}, field "--out": is a directory`],
+      [['--out', join(dir, 'taken.csv', 'x.csv')], `${join(dir, 'taken.csv', 'x.csv')}, field "--out": cannot be written`],
+    ]) {
+      const run = rigor(['data', 'generate', ...args, '--json'], {})
+      expect(run.status, run.stdout).toBe(2)
+      expect(JSON.parse(run.stdout).error.message).toContain(message)
+    }
+    expect(readdirSync(dir)).toEqual(['taken.csv'])
+    expect(readFileSync(join(dir, 'taken.csv'), 'utf8')).toBe('mine\n')
   })
 })

@@ -1,5 +1,5 @@
 import {existsSync} from 'node:fs'
-import {mkdir, writeFile} from 'node:fs/promises'
+import {mkdir, rename, rm, stat, writeFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
@@ -38,12 +38,13 @@ export default class DataGenerate extends RigorCommand {
   async run(): Promise<GenerateResult> {
     const {flags} = await this.parse(DataGenerate)
     const file = resolve(flags.out)
+    if (existsSync(file) && (await stat(file)).isDirectory())
+      throw new InputError('is a directory', {file, field: '--out', fix: 'name the CSV file to write, e.g. --out data/prices.csv'})
     if (existsSync(file) && !flags.force) {
-      throw new InputError('already exists', {file, fix: 'pass --force to overwrite it, or choose another --out'})
+      throw new InputError('already exists', {file, field: '--out', fix: 'pass --force to overwrite it, or choose another --out'})
     }
     const prices = generatePrices({seed: flags.seed, years: flags.years, model: flags.symbol, start: flags.start})
-    await mkdir(dirname(file), {recursive: true})
-    await writeFile(file, pricesToCsv(prices))
+    await writeWhole(file, pricesToCsv(prices))
     const result: GenerateResult = {
       file,
       symbol: flags.symbol,
@@ -55,5 +56,22 @@ export default class DataGenerate extends RigorCommand {
     }
     this.say(`${result.symbol} seed ${result.seed}: ${result.rows} business days ${result.first} to ${result.last} -> ${file}`)
     return result
+  }
+}
+
+/** The file whole or not at all: written beside it and renamed, so an interrupted or failed write leaves no half CSV. */
+async function writeWhole(file: string, text: string): Promise<void> {
+  const temp = `${file}.${process.pid}.tmp`
+  try {
+    await mkdir(dirname(file), {recursive: true})
+    await writeFile(temp, text, {flag: 'wx'})
+    await rename(temp, file)
+  } catch (err) {
+    await rm(temp, {force: true}).catch(() => undefined)
+    throw new InputError(`cannot be written: ${(err as Error).message}`, {
+      file,
+      field: '--out',
+      fix: 'name a file in a directory you can write to',
+    })
   }
 }

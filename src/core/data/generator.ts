@@ -130,7 +130,11 @@ export function generatePrices(options: GenerateOptions = {}): GeneratedPrices {
   const parsed = GenerateOptions.safeParse(options)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new InputError(issue.message, {field: issue.path.join('.')})
+    const field = issue.path.join('.')
+    throw new InputError(
+      field === 'start' ? `${JSON.stringify(options.start)} is not a date: ${issue.message}` : issue.message,
+      field === 'start' ? {field, fix: 'give the first day as YYYY-MM-DD, a day of the calendar (e.g. 2015-01-02)'} : {field},
+    )
   }
   const {seed, years, start} = parsed.data
   const model = resolveModel(parsed.data.model)
@@ -138,6 +142,12 @@ export function generatePrices(options: GenerateOptions = {}): GeneratedPrices {
   const random = new SeededRandom(seed)
 
   const dates = businessDays(start, bars)
+  // past year 9999 toISOString writes +010000-01-03, which no reader takes for a date
+  if (!/^\d{4}-/.test(dates.at(-1)!))
+    throw new InputError(`${bars} business days from ${start} run past 9999-12-31`, {
+      field: 'start',
+      fix: 'give an earlier start or fewer years',
+    })
   const open = new Float64Array(bars)
   const high = new Float64Array(bars)
   const low = new Float64Array(bars)
