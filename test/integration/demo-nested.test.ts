@@ -1,8 +1,9 @@
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
+import {parse} from 'yaml'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import {SLOW, waitFor} from '../helpers/processes.js'
 
@@ -35,6 +36,23 @@ describe('rigor demo inside another repository', () => {
     const status = json(rigor(target, ['status', '--json']))
     expect(status.total).toBeGreaterThan(0)
     expect(status.by_status.running ?? 0).toBe(0)
+  })
+
+  it('a demo folder named with a quote and a backslash gets its auditor key into rigor.yaml whole, not a YAML error', {
+    timeout: SLOW,
+  }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-demo-quote-'))
+    const target = join(dir, 'q"d\\x')
+    const demo = rigorAsync(dir, ['demo', target])
+    let exited = false
+    void demo.then(() => (exited = true))
+    await waitFor('the demo to report its init step, or to end', () => exited || /^init: /m.test(demo.output()), 120_000)
+    demo.kill('SIGINT')
+    const result = await demo
+    expect(result.code, result.stdout + result.stderr).toBe(130)
+    const auditors = parse(readFileSync(join(target, 'rigor.yaml'), 'utf8')).auditors
+    expect(auditors[0].key).toMatch(/^ssh-ed25519 \S+ demo-auditor@q_d_x$/)
+    expect(rigor(target, ['verify']).code).toBe(0)
   })
 
   it('init and demo given a file (or a path through one) as the directory: exit 2 naming it, nothing made', () => {

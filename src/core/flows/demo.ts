@@ -1,6 +1,6 @@
 import {chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
+import {basename, dirname, join, resolve} from 'node:path'
 import {execa} from 'execa'
 import {InputError} from '../errors.js'
 import {initWorkspace, isEmptyDir, nearestDirectory} from './init.js'
@@ -207,7 +207,18 @@ async function demoAuditorKey(target: string): Promise<{privatePath: string; pub
   const privatePath = join(dir, 'demo-auditor')
   const made = await execa(
     'ssh-keygen',
-    ['-q', '-t', 'ed25519', '-N', '', '-C', `demo-auditor@${target.split('/').pop() ?? 'demo'}`, '-f', privatePath],
+    // the comment names the demo's folder in plain characters: it is written into rigor.yaml, where a quote would end the string
+    [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      `demo-auditor@${basename(target).replace(/[^A-Za-z0-9._-]/g, '_') || 'demo'}`,
+      '-f',
+      privatePath,
+    ],
     {reject: false},
   )
   if (made.exitCode !== 0) return undefined
@@ -215,7 +226,7 @@ async function demoAuditorKey(target: string): Promise<{privatePath: string; pub
 }
 
 const auditorsYaml = (key: {publicKey: string}): string =>
-  `# the demo's throwaway auditor key (its private half is outside the repository)\nauditors:\n  - name: demo-auditor\n    key: "${key.publicKey}"\n`
+  `# the demo's throwaway auditor key (its private half is outside the repository)\nauditors:\n  - name: demo-auditor\n    key: ${JSON.stringify(key.publicKey)}\n`
 
 /** Moves the key pair into the demo's .git/rigor/, where a user can sign more audits with it. */
 async function keepKey(privatePath: string, dir: string): Promise<string> {
