@@ -36,20 +36,23 @@ export default class Demo extends RigorCommand {
       {runnerHelper: true},
     )
     await progress.done()
-    this.say('')
-    this.say(`Best accepted nodes (out-of-sample, after costs):`)
-    this.say(
-      renderTable(
-        ['node', 'team', 'sharpe', 'max drawdown', 'total return'],
-        result.best.map((b) => [
-          b.id,
-          b.team,
-          b.sharpe.toFixed(2),
-          `${(b.max_drawdown * 100).toFixed(1)}%`,
-          `${(b.total_return * 100).toFixed(1)}%`,
-        ]),
-      ),
-    )
+    // a demo stopped after its work step ranked nothing: no empty table
+    if (result.best.length > 0) {
+      this.say('')
+      this.say(`Best accepted nodes (out-of-sample, after costs):`)
+      this.say(
+        renderTable(
+          ['node', 'team', 'sharpe', 'max drawdown', 'total return'],
+          result.best.map((b) => [
+            b.id,
+            b.team,
+            b.sharpe.toFixed(2),
+            `${(b.max_drawdown * 100).toFixed(1)}%`,
+            `${(b.total_return * 100).toFixed(1)}%`,
+          ]),
+        ),
+      )
+    }
     this.say(`\n${result.status.total} nodes in ${result.dir} (${result.seconds.toFixed(1)} s).`)
     if (result.site) this.say(`The dashboard: ${result.site} (open it in a browser).`)
     for (const line of tryNext(result, howToRun({bin: join(this.config.root, 'bin', 'run.js'), name: this.config.bin}), process.cwd()))
@@ -70,7 +73,10 @@ export function tryNext(result: Pick<DemoResult, 'dir' | 'best' | 'report'>, rig
     run('status'),
     run(`show ${result.best[0]?.id ?? 'trend/momentum/lookback-120'}`),
     `${run('graph --markdown')} > dag.md`,
-    `  less ${dirFrom(cwd, join(result.dir, result.report[0] ?? 'reports/'))}`,
+    // stopped after the work step, the demo wrote no report: `less reports/` would open a folder
+    ...(result.report[0]
+      ? [`  less ${dirFrom(cwd, join(result.dir, result.report[0]))}`]
+      : [`${run('work')}    # the nodes the stopped demo left pending`, run('report')]),
     run('rank --history'),
     run('log -n 10'),
     run('verify'),

@@ -43,9 +43,12 @@ describe('how the user runs this rigor again', () => {
     expect(lines[1]).toBe('  node /x/bin/run.js status --cwd rigor-demo')
     expect(lines).toContain('  less rigor-demo/reports/2026-01-02.md')
     expect(lines.at(-1)).toMatch(/^ {2}node \/x\/bin\/run\.js site --serve 8080 --cwd rigor-demo +# the dashboard/)
-    expect(tryNext({dir: '/tmp/d', best: [], report: []}, {prefix: 'rigor', onPath: true}, '/home/u')[1]).toBe(
-      '  rigor status --cwd /tmp/d',
-    )
+    const stopped = tryNext({dir: '/tmp/d', best: [], report: []}, {prefix: 'rigor', onPath: true}, '/home/u')
+    expect(stopped[1]).toBe('  rigor status --cwd /tmp/d')
+    // a demo stopped after its work step has no report to read, and pending nodes to finish
+    expect(stopped.filter((l) => l.startsWith('  less'))).toEqual([])
+    expect(stopped).toContain('  rigor work --cwd /tmp/d    # the nodes the stopped demo left pending')
+    expect(stopped).toContain('  rigor report --cwd /tmp/d')
   })
 
   it('quotes what the shell would split', () => {
