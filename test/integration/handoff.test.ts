@@ -166,4 +166,19 @@ describe('rigor handoff', () => {
       ['missing', 'host', 'host: not read: it leads outside the workspace'],
     ])
   })
+
+  it('a hand-made file numbered past 2^53 in the task folder does not make rigor write a handoff its schema refuses', () => {
+    repo = workspace()
+    writeFileSync(join(repo.dir, 'notes.md'), 'findings\n')
+    mkdirSync(join(repo.dir, 'handoffs', 't'), {recursive: true})
+    writeFileSync(join(repo.dir, 'handoffs', 't', '99999999999999999999-a-to-b.yaml'), 'junk: 1\n')
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'a hand-made file')
+    const created = rigor(repo.dir, ['handoff', 'create', '--task', 't', '--from', 'a', '--to', 'b', '--artifact', 'notes.md', '--json'])
+    expect(created.code, created.stderr).toBe(0)
+    expect(json(created).file).toBe('handoffs/t/001-a-to-b.yaml')
+    // only the hand-made file is a problem
+    const verify = json(rigor(repo.dir, ['handoff', 'verify', '--json']))
+    expect(verify.problems.map((p: any) => p.file)).toEqual(['handoffs/t/99999999999999999999-a-to-b.yaml'])
+  })
 })

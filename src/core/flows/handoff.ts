@@ -63,7 +63,7 @@ export async function createHandoff(ws: Workspace, req: HandoffRequest, now = ne
   }
   const outcome = await ws.commit<CreatedHandoff>(async (snap) => {
     const taken = await listTreeFiles(ws.repo, snap.tree, `${HANDOFFS_DIR}/${names.task}`)
-    const number = 1 + Math.max(0, ...taken.map((f) => Number(/^(\d+)-/.exec(f.path.split('/').pop()!)?.[1] ?? 0)))
+    const number = 1 + Math.max(0, ...taken.map((f) => takenNumber(f.path)))
     const handoff = withChecksum({
       task: names.task,
       number,
@@ -86,6 +86,16 @@ export async function createHandoff(ws: Workspace, req: HandoffRequest, now = ne
     }
   })
   return {...outcome.result, commit: outcome.commit}
+}
+
+/**
+ * The number a file of the task's folder takes up. A name whose number no handoff
+ * can have (past 2^53, which a hand-made file may carry) takes none: counting
+ * after it would write a number the handoff schema refuses, or 1e+21 as a name.
+ */
+function takenNumber(path: string): number {
+  const n = Number(/^(\d+)-/.exec(path.split('/').pop()!)?.[1] ?? 0)
+  return Number.isSafeInteger(n + 1) ? n : 0
 }
 
 export interface HandoffListing extends Partial<HandoffSummary> {
