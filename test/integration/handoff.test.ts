@@ -181,4 +181,17 @@ describe('rigor handoff', () => {
     const verify = json(rigor(repo.dir, ['handoff', 'verify', '--json']))
     expect(verify.problems.map((p: any) => p.file)).toEqual(['handoffs/t/99999999999999999999-a-to-b.yaml'])
   })
+
+  it('handoff list shows a message with line breaks and terminal escapes on its one line, escaped; --json keeps it as written', () => {
+    repo = workspace()
+    writeFileSync(join(repo.dir, 'notes.md'), 'findings\n')
+    const message = 'cleaned\n2026-01-01T00:00:00.000Z  t #9  mallory -> bob  \u001b[2Jfake'
+    const args = ['handoff', 'create', '--task', 't', '--from', 'a', '--to', 'b', '--artifact', 'notes.md', '--message', message]
+    expect(rigor(repo.dir, args).code).toBe(0)
+    const list = rigor(repo.dir, ['handoff', 'list'])
+    expect(list.stdout.trimEnd().split('\n')).toHaveLength(1)
+    expect(list.stdout).not.toContain('\u001b')
+    expect(list.stdout).toContain('"cleaned\\n2026-01-01T00:00:00.000Z  t #9  mallory -> bob  \\u001b[2Jfake"')
+    expect(json(rigor(repo.dir, ['handoff', 'list', '--json'])).handoffs[0].message).toBe(message)
+  })
 })
