@@ -7,9 +7,11 @@ import {plainProgress, type Progress} from '../../cli/progress.js'
 import {withAbort} from '../../cli/signals.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {cycleExitCode, runCycle, type CycleResult} from '../../core/flows/cycle.js'
+import {resolveSigner} from '../../core/state/signing-key.js'
 import {CYCLE_STEPS} from '../../core/schemas/index.js'
 import type {Telemetry} from '../../core/telemetry/telemetry.js'
-import {MAX_WORKER_SLOTS} from '../../core/validation.js'
+import {InputError} from '../../core/errors.js'
+import {lowerNameProblem, MAX_WORKER_SLOTS} from '../../core/validation.js'
 
 export default class Cycle extends WorkspaceCommand {
   static override summary =
@@ -27,6 +29,14 @@ export default class Cycle extends WorkspaceCommand {
     'design-count': numberFlag({integer: true, min: 1})({description: 'nodes the design step asks for', default: 5}),
     keep: numberFlag({integer: true, min: 1})({description: 'nodes the ranking keeps (and the audit looks at)', default: 5}),
     skip: Flags.option({options: CYCLE_STEPS, multiple: true})({description: 'skip this step this time (repeatable)'}),
+    auditor: Flags.string({
+      description:
+        'who the audit step audits as (default auditor-<host>): never who ran, seeded or designed the node; with auditors: in rigor.yaml, one of them',
+    }),
+    'signing-key': Flags.string({
+      description:
+        "SSH private key that signs the audit step's commits (default: $RIGOR_SIGNING_KEY, or git's user.signingkey with gpg.format=ssh); required when auditors: is set",
+    }),
   }
 
   async run(): Promise<CycleResult> {
@@ -35,6 +45,8 @@ export default class Cycle extends WorkspaceCommand {
 
   private async cycle(telemetry: Telemetry): Promise<CycleResult> {
     const {flags} = await this.parse(Cycle)
+    const auditorProblem = flags.auditor === undefined ? undefined : lowerNameProblem('auditor', flags.auditor)
+    if (auditorProblem) throw new InputError(auditorProblem, {field: '--auditor', fix: 'e.g. --auditor risk-team'})
     telemetry.set({'rigor.parallel': flags.parallel})
     const live = process.stdout.isTTY && !this.jsonEnabled()
     // listr2 loads only on a terminal
@@ -42,8 +54,11 @@ export default class Cycle extends WorkspaceCommand {
     let progress: Progress | undefined
     return withAbort(
       async ({signal, groups, launcher}) => {
-        const result = await withWorkspace(flags, (ws) =>
+        const result = await withWorkspace(flags, async (ws) =>
           runCycle(ws, {
+            auditor: flags.auditor,
+            // a key named but missing is bad input before anything runs
+            signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd()),
             parallel: flags.parallel,
             designCount: flags['design-count'],
             keep: flags.keep,

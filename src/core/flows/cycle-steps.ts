@@ -2,6 +2,7 @@ import {hostname} from 'node:os'
 import {assessNode} from '../agent/assess.js'
 import {designNodes} from '../agent/design.js'
 import {auditTopCandidates} from '../auditor/top.js'
+import type {CommitSigner} from '../git/signing.js'
 import type {RunGroups} from '../proc.js'
 import type {RunnerLauncher} from '../dag/launcher.js'
 import type {CycleRecord, CycleStepName, CycleStepRecord} from '../schemas/index.js'
@@ -28,7 +29,18 @@ export interface CycleOptions {
   launcher?: RunnerLauncher
   /** the cycle's span: each step is a span under it (telemetry/telemetry.ts); none by default */
   telemetry?: Telemetry
+  /** who the audit step audits as (default: cycleAuditor(), auditor-<host>); with auditors: in rigor.yaml, one of them */
+  auditor?: string
+  /** the key that signs the audit step's commits; none: unsigned (refused when auditors: is set) */
+  signer?: CommitSigner
 }
+
+/** The audit step's auditor when none is named: this machine's, never the cycle's worker (who ran the nodes). */
+export const cycleAuditor = (): string =>
+  `auditor-${hostname()
+    .split('.')[0]!
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]/g, '-')}`
 
 /** start: an attempt begins; retry: an attempt failed and another follows after `delayMs`; finish: the step ended (or was skipped, blocked); kept: done before a restart */
 export type CycleStepEvent =
@@ -81,10 +93,8 @@ export const STEP_RUNNERS: Record<CycleStepName, (ctx: StepContext) => Promise<u
       signal: opts.signal,
       groups: opts.groups,
       count: opts.keep,
-      auditor: `auditor-${hostname()
-        .split('.')[0]!
-        .toLowerCase()
-        .replace(/[^a-z0-9._-]/g, '-')}`,
+      auditor: opts.auditor ?? cycleAuditor(),
+      signer: opts.signer,
     }),
   rank: ({ws, opts, worker}) => rankForCycle(ws, {keep: opts.keep, by: worker}),
   report: async ({ws, worker}) => {
