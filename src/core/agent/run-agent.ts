@@ -4,32 +4,54 @@ import {CheckFailedError, NothingToDoError} from '../errors.js'
 import {type Cost, ReportedCost} from '../schemas/index.js'
 import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
 
-/** An agent reports what a call cost on a stderr line: `RIGOR_COST {"usd": 0.01, "tokens_in": 900, "tokens_out": 300}`. */
-const COST_LINE = /^RIGOR_COST (.*)$/m
+/**
+ * An agent reports what a call cost on a stderr line: `RIGOR_COST {"usd": 0.01, "tokens_in": 900, "tokens_out": 300}`;
+ * an agent that makes several model calls may print one line for each.
+ */
+const COST_LINES = /^RIGOR_COST (.*)$/gm
 
 /**
- * What one attempt counts against the budget: the cost its RIGOR_COST line
- * reports, or, when it reported none rigor can read (no line, not JSON, a
- * negative or absurd figure), `heldUsd`, what the budget held for the attempt
- * before it ran. An agent that says nothing of its price is counted at the most
- * it was allowed to cost, never at zero: the day's budget must hold for agents
- * that do not know the protocol (`claude --print` prints no such line).
+ * What one attempt counts against the budget: the costs its RIGOR_COST lines
+ * report, added up, or, when it reported none rigor can read (no line, not JSON,
+ * a negative or absurd figure), `heldUsd`, what the budget held for the attempt
+ * before it ran (plus what its readable lines reported). An agent that says
+ * nothing of its price is counted at the most it was allowed to cost, never at
+ * zero: the day's budget must hold for agents that do not know the protocol
+ * (`claude --print` prints no such line).
  */
 export function attemptCost(stderr: string, heldUsd: number): {cost: Cost; unread?: string} {
-  const held = {usd: heldUsd, tokens_in: 0, tokens_out: 0}
-  const line = COST_LINE.exec(stderr)
-  if (!line) return {cost: held, unread: `no RIGOR_COST line on stderr: counted as the $${heldUsd.toFixed(4)} the budget held`}
+  const held = `counted as the $${heldUsd.toFixed(4)} the budget held`
+  const lines = [...stderr.matchAll(COST_LINES)].map((m) => m[1]!)
+  if (lines.length === 0) return {cost: {usd: heldUsd, tokens_in: 0, tokens_out: 0}, unread: `no RIGOR_COST line on stderr: ${held}`}
+  const cost = {usd: 0, tokens_in: 0, tokens_out: 0}
+  let unread: string | undefined
+  for (const line of lines) {
+    const read = readCostLine(line)
+    if ('problem' in read) {
+      unread ??= read.problem
+      continue
+    }
+    cost.usd += read.cost.usd
+    cost.tokens_in += read.cost.tokens_in ?? 0
+    cost.tokens_out += read.cost.tokens_out ?? 0
+  }
+  if (unread === undefined) return {cost}
+  const others = cost.usd > 0 ? ` (plus the $${cost.usd.toFixed(4)} its other RIGOR_COST lines reported)` : ''
+  return {cost: {...cost, usd: heldUsd + cost.usd}, unread: `${unread}: ${held}${others}`}
+}
+
+function readCostLine(line: string): {cost: Cost} | {problem: string} {
   let reported: unknown
   try {
-    reported = JSON.parse(line[1]!)
+    reported = JSON.parse(line)
   } catch {
-    return {cost: held, unread: `RIGOR_COST line is not JSON: counted as the $${heldUsd.toFixed(4)} the budget held`}
+    return {problem: 'RIGOR_COST line is not JSON'}
   }
   const parsed = ReportedCost.safeParse(reported)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const field = issue.path.length > 0 ? issue.path.join('.') : 'the line'
-    return {cost: held, unread: `RIGOR_COST ${field}: ${issue.message}: counted as the $${heldUsd.toFixed(4)} the budget held`}
+    return {problem: `RIGOR_COST ${field}: ${issue.message}`}
   }
   return {cost: {usd: parsed.data.usd, tokens_in: parsed.data.tokens_in ?? 0, tokens_out: parsed.data.tokens_out ?? 0}}
 }

@@ -26,4 +26,14 @@ describe('attemptCost: what one agent attempt counts against the budget', () => 
       expect(counted.unread, line).toMatch(new RegExp(`^RIGOR_COST ${field}: .*counted as the \\$0\\.5000 the budget held$`))
     }
   })
+
+  it('adds up every RIGOR_COST line (one per model call), not the first only; an unreadable one still counts what was held', () => {
+    const stderr = 'RIGOR_COST {"usd": 0.01, "tokens_in": 10}\ncalling again\nRIGOR_COST {"usd": 0.5, "tokens_out": 7}\n'
+    expect(attemptCost(stderr, 0.2)).toEqual({cost: {usd: 0.51, tokens_in: 10, tokens_out: 7}})
+    const mixed = attemptCost('RIGOR_COST {"usd": 0.3}\nRIGOR_COST oops\n', 0.2)
+    expect(mixed.cost.usd).toBeCloseTo(0.5)
+    expect(mixed.unread).toBe(
+      'RIGOR_COST line is not JSON: counted as the $0.2000 the budget held (plus the $0.3000 its other RIGOR_COST lines reported)',
+    )
+  })
 })
