@@ -121,4 +121,5 @@ export function describeCheck(check: HealthCheck): string {
   return `${check.name} ${value} ${relation} ${formatNumber(check.threshold)}`
 }
 
-const formatNumber = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(3).replace(/0+$/, ''))
+// 0.9996 is 1, not "1.": the point goes with the zeros after it
+const formatNumber = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(3).replace(/\.?0+$/, ''))
