@@ -6,7 +6,7 @@ import {withAbort} from '../cli/signals.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {stoppedError} from '../core/errors.js'
 import {STOPPED_AGENT} from '../core/agent/run-agent.js'
-import {designNodes, type DesignResult} from '../core/agent/design.js'
+import {designNodes, MAX_DESIGN_COUNT, type DesignResult} from '../core/agent/design.js'
 import type {Telemetry} from '../core/telemetry/telemetry.js'
 
 export default class Design extends WorkspaceCommand {
@@ -15,7 +15,7 @@ export default class Design extends WorkspaceCommand {
     'The prompt holds the best and worst nodes, what was tried and learnings.md. With no agent configured, a built-in designer refines the best accepted nodes (offline).'
   static override examples = ['<%= config.bin %> design --count 5', '<%= config.bin %> design --team trend --json']
   static override flags = {
-    count: numberFlag({integer: true, min: 1, max: 100})({description: 'how many nodes to ask for', default: 5}),
+    count: numberFlag({integer: true, min: 1, max: MAX_DESIGN_COUNT})({description: 'how many nodes to ask for', default: 5}),
     team: Flags.string({description: 'design for this team'}),
   }
 

@@ -1,4 +1,4 @@
-import {chmodSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
@@ -129,5 +129,18 @@ describe('agent steps', () => {
     expect(json(rigor(repo.dir, ['status', '--json'])).total).toBe(0)
     expect(repo.git('rev-parse', 'HEAD~1')).toBe(before)
     expect(repo.git('log', '-1', '--format=%B')).toContain('Rigor-Attempts: 3')
+  })
+
+  it('cycle --design-count has the limit of design --count: exit 2 before the cycle starts, not a prompt asking for 100000 nodes', () => {
+    repo = workspace()
+    for (const args of [
+      ['design', '--count', '101', '--json'],
+      ['cycle', '--design-count', '101', '--json'],
+    ]) {
+      const result = rigor(repo.dir, args)
+      expect(result.code, result.stdout).toBe(2)
+      expect(json(result).error.message).toBe(`field "${args[1]}": must be at most 100, got 101`)
+    }
+    expect(existsSync(join(repo.dir, '.git', 'rigor', 'cycle.json'))).toBe(false)
   })
 })

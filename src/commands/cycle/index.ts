@@ -8,6 +8,7 @@ import {withAbort} from '../../cli/signals.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {cycleExitCode, runCycle, type CycleResult} from '../../core/flows/cycle.js'
 import {resolveSigner} from '../../core/state/signing-key.js'
+import {MAX_DESIGN_COUNT} from '../../core/agent/design.js'
 import {CYCLE_STEPS} from '../../core/schemas/index.js'
 import type {Telemetry} from '../../core/telemetry/telemetry.js'
 import {InputError} from '../../core/errors.js'
@@ -26,7 +27,7 @@ export default class Cycle extends WorkspaceCommand {
   ]
   static override flags = {
     parallel: numberFlag({integer: true, min: 1, max: MAX_WORKER_SLOTS})({char: 'p', description: 'slots running at once', default: 2}),
-    'design-count': numberFlag({integer: true, min: 1})({description: 'nodes the design step asks for', default: 5}),
+    'design-count': numberFlag({integer: true, min: 1, max: MAX_DESIGN_COUNT})({description: 'nodes the design step asks for', default: 5}),
     keep: numberFlag({integer: true, min: 1})({description: 'nodes the ranking keeps (and the audit looks at)', default: 5}),
     skip: Flags.option({options: CYCLE_STEPS, multiple: true})({description: 'skip this step this time (repeatable)'}),
     auditor: Flags.string({

@@ -13,6 +13,9 @@ import {nodeFingerprint} from '../dag/rules.js'
 
 export const LEARNINGS_FILE = 'learnings.md'
 
+/** The most nodes one design call asks for (`rigor design --count`, `rigor cycle --design-count`). */
+export const MAX_DESIGN_COUNT = 100
+
 export interface DesignResult {
   designer: string
   seeded: string[]
