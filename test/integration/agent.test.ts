@@ -143,4 +143,16 @@ describe('agent steps', () => {
     }
     expect(existsSync(join(repo.dir, '.git', 'rigor', 'cycle.json'))).toBe(false)
   })
+
+  it('assess of a sweep group says it never runs and names its variants, not "run it first"', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {sweeps: [{id: 's/grid', team: 'default', run: {command: ['true']}, grid: {n: [1, 2]}}]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const result = rigor(repo.dir, ['assess', 's/grid', '--json'])
+    expect(result.code, result.stdout).toBe(2)
+    expect(json(result).error).toMatchObject({
+      message: 's/grid is a sweep group, which never runs and has no verdict',
+      fix: 'assess one of its variants, e.g. s/grid/n-1, s/grid/n-2',
+    })
+  })
 })

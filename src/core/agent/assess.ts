@@ -28,6 +28,13 @@ export async function assessNode(
 ): Promise<AssessResult> {
   const snap = await ws.currentSnapshot()
   const record = readableNode(snap, id)
+  // a sweep group holds variants and never runs: "run it first" would send the user after a verdict that never comes
+  if (record.node?.sweep) {
+    const variants = [...snap.nodes.keys()].filter((other) => other.startsWith(`${id}/`)).slice(0, 3)
+    throw new InputError(`${id} is a sweep group, which never runs and has no verdict`, {
+      fix: `assess one of its variants${variants.length ? `, e.g. ${variants.join(', ')}` : ''}`,
+    })
+  }
   const verdict = await ws.store.verdict(record)
   if (!verdict) throw new InputError(`node ${id} has no verdict yet`, {fix: 'run it first (rigor work), then assess it'})
   const agent = ws.config.agent
