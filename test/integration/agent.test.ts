@@ -155,4 +155,33 @@ describe('agent steps', () => {
       fix: 'assess one of its variants, e.g. s/grid/n-1, s/grid/n-2',
     })
   })
+
+  it('design: a node the seed refuses (unknown team, missing upstream, an id twice) is reported with its field; the others are seeded', () => {
+    repo = workspace()
+    const program = join(repo.dir, '.git', 'sloppy-agent')
+    const answer = [
+      '```yaml',
+      'nodes:',
+      '  - {id: g/ghost, team: ghost, run: {command: ["true"]}}',
+      '  - {id: g/fine, team: default, run: {command: ["true"]}}',
+      '  - {id: g/req, team: default, run: {command: ["true"]}, requires: [no/such]}',
+      '  - {id: g/fine, team: default, run: {command: ["false"]}}',
+      '  - {id: g/also, team: default, run: {command: ["true"]}, requires: [g/fine]}',
+      '```',
+    ].join('\n')
+    writeFileSync(program, `#!/bin/sh\ncat >/dev/null\ncat <<'EOF'\n${answer}\nEOF\n`)
+    chmodSync(program, 0o755)
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
+    repo.git('commit', '-qam', 'agent')
+    const result = rigor(repo.dir, ['design', '--json'])
+    expect(result.code, result.stdout).toBe(0)
+    const design = json(result)
+    expect(design.seeded).toEqual(['g/fine', 'g/also'])
+    expect(design.invalid).toEqual([
+      {index: 0, field: 'nodes[0].team', message: 'team "ghost" of g/ghost is not in rigor.yaml (at main)'},
+      {index: 2, field: 'nodes[2].requires', message: 'g/req requires no/such, which is neither in the spec nor in the DAG'},
+      {index: 3, field: 'nodes[3].id', message: 'node g/fine appears twice'},
+    ])
+    expect(json(rigor(repo.dir, ['show', 'g/fine', '--json'])).run.command).toEqual(['true'])
+  })
 })

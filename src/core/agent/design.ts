@@ -91,7 +91,7 @@ export async function designNodes(
   })
   let raw: unknown
   try {
-    raw = parseYaml(extractBlock(answer.text), 'agent answer')
+    raw = parseYaml(extractBlock(answer.text), ANSWER)
   } catch (err) {
     throw new InputError(`the agent's answer is not YAML: ${(err as Error).message}`, {
       file: 'agent answer',
@@ -99,22 +99,73 @@ export async function designNodes(
     })
   }
   const list = proposedNodes(raw)
-  const valid: Array<ReturnType<typeof SeedNode.parse>> = []
+  const valid: ProposedNode[] = []
   const invalid: DesignResult['invalid'] = []
   list.forEach((entry, index) => {
     const parsed = SeedNode.safeParse(entry)
-    if (parsed.success) valid.push(parsed.data)
+    if (parsed.success) valid.push({index, node: parsed.data})
     else {
       const issue = parsed.error.issues[0]!
       invalid.push({index, field: `nodes[${index}].${formatIssuePath(issue.path)}`, message: issue.message})
     }
   })
-  const seeded = valid.length
-    ? await seedNodes(ws, nodesOfSpec(SeedSpec.parse({nodes: valid}), {designedBy: designer, createdAt: nowIso(), file: 'agent answer'}), {
-        file: 'agent answer',
-      })
-    : {added: [], existing: []}
+  const seeded = await seedAnswer(ws, valid, invalid, designer)
+  invalid.sort((a, b) => a.index - b.index)
   return {designer, seeded: seeded.added, existing: seeded.existing, invalid, attempts: answer.attempts, cost_usd: answer.cost.usd}
+}
+
+interface ProposedNode {
+  /** where it stands in the answer's nodes: */
+  index: number
+  node: ReturnType<typeof SeedNode.parse>
+}
+
+const ANSWER = 'agent answer'
+
+/**
+ * Seeds the answer's nodes that passed the seed schema. A node the seed then
+ * refuses (a team rigor.yaml does not list, data that is not committed, an
+ * upstream that does not exist, an id given twice) is reported in `invalid`
+ * like a node the schema refused, and the others are seeded: one slip of the
+ * agent does not throw away the call it was paid for.
+ */
+async function seedAnswer(
+  ws: Workspace,
+  proposed: ProposedNode[],
+  invalid: DesignResult['invalid'],
+  designer: string,
+): Promise<{added: string[]; existing: string[]}> {
+  let rest = proposed
+  while (rest.length > 0) {
+    const drafts = nodesOfSpec(SeedSpec.parse({nodes: rest.map((p) => p.node)}), {designedBy: designer, createdAt: nowIso(), file: ANSWER})
+    try {
+      return await seedNodes(ws, drafts, {file: ANSWER})
+    } catch (err) {
+      const refused = err instanceof InputError ? refusedNode(err, rest) : undefined
+      if (!(err instanceof InputError) || !refused) throw err
+      invalid.push({
+        index: refused.proposal.index,
+        field: `nodes[${refused.proposal.index}].${refused.field}`,
+        message: err.message.replace(`${ANSWER}, field "${err.field}": `, ''),
+      })
+      rest = rest.filter((p) => p !== refused.proposal)
+    }
+  }
+  return {added: [], existing: []}
+}
+
+/** The proposal a seed error names by its field (`nodes[1].id`, `<id>.team`), and the field within it. */
+function refusedNode(err: InputError, rest: ProposedNode[]): {proposal: ProposedNode; field: string} | undefined {
+  const field = err.field
+  if (!field) return undefined
+  const byPosition = /^nodes\[(\d+)\]\.(.+)$/.exec(field)
+  if (byPosition) {
+    const proposal = rest[Number(byPosition[1])]
+    return proposal && {proposal, field: byPosition[2]!}
+  }
+  // ids may hold dots: the longest id the field starts with is the node's
+  const proposal = rest.filter((p) => field.startsWith(`${p.node.id}.`)).sort((a, b) => b.node.id.length - a.node.id.length)[0]
+  return proposal && {proposal, field: field.slice(proposal.node.id.length + 1)}
 }
 
 /**
