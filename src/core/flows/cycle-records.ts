@@ -189,7 +189,12 @@ export async function listCycles(
       const record = await readCycleRecord(path, opts.worker)
       if (record) records.push(record)
     } catch (err) {
-      problems.push({file: path, message: (err as Error).message})
+      // the message without the file in front: the listing names it (and the command prints it) already
+      const message = (err as Error).message
+      problems.push({
+        file: path,
+        message: message.startsWith(`${path}, `) || message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message,
+      })
     }
   }
   records.sort((a, b) => b.started_at.localeCompare(a.started_at) || b.id.localeCompare(a.id))
