@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parse, stringify} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
-import type {TempRepo} from '../helpers/git-repo.js'
+import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 import {SH_ENV, SH_OK} from '../fixtures/runners.js'
 import {actionsPerNode, workspace, writeSpec} from './helpers.js'
 
@@ -11,6 +11,21 @@ let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
 describe('rigor init / seed / work / status / show / log / verify', () => {
+  it('init in a repository with no commit yet keeps what the user staged: on disk and in the index', () => {
+    repo = gitRepo()
+    mkdirSync(join(repo.dir, 'experiments'))
+    writeFileSync(join(repo.dir, 'mine.txt'), 'staged, never committed\n')
+    writeFileSync(join(repo.dir, 'experiments', 'notes.md'), 'also staged\n')
+    repo.git('add', 'mine.txt', 'experiments/notes.md')
+    writeFileSync(join(repo.dir, 'mine.txt'), 'staged, then edited\n')
+    const init = rigor(repo.dir, ['init'])
+    expect(init.code, init.stderr).toBe(0)
+    expect(readFileSync(join(repo.dir, 'mine.txt'), 'utf8')).toBe('staged, then edited\n')
+    expect(readFileSync(join(repo.dir, 'experiments', 'notes.md'), 'utf8')).toBe('also staged\n')
+    expect(repo.git('status', '--porcelain')).toBe('A  experiments/notes.md\nAM mine.txt')
+    expect(repo.git('show', '--name-only', '--format=', 'HEAD')).not.toContain('mine.txt')
+  })
+
   it('runs the basic cycle and writes checksummed files with trailers', () => {
     repo = workspace()
     expect(existsSync(join(repo.dir, 'rigor.yaml'))).toBe(true)

@@ -4,6 +4,7 @@ import {syncIndexPaths} from './index-sync.js'
 import {operationInProgress, type OperationInProgress} from './operations.js'
 import {acquireLock, LockTimeoutError} from './process-lock.js'
 import {isObjectId, type ObjectFormat} from './object-format.js'
+import {objectId} from './objects.js'
 import type {Repo} from './repo.js'
 
 export interface SyncOutcome {
@@ -190,7 +191,11 @@ export class WorktreeSync {
         if (head !== from && head !== tip) return 'HEAD is detached away from the state branch'
       }
       if (from === tip) return undefined
-      const outcome = from ? await this.moveIndex(wt, from, tip) : await this.readTree(wt, ['read-tree', '-m', '-u', tip])
+      // no `from`: the branch was unborn (rigor init's first commit). A merge from the empty tree, not a one-tree
+      // read-tree -u, which deletes from the disk every file the user had staged but never committed
+      const outcome = from
+        ? await this.moveIndex(wt, from, tip)
+        : await this.readTree(wt, ['read-tree', '-m', '-u', objectId('tree', Buffer.alloc(0), this.repo.format), tip])
       if (outcome !== true) return outcome
       if (detached) await this.repo.git(['update-ref', '--no-deref', 'HEAD', tip], {cwd: wt.path, allowFailure: true})
       await writeFile(recordFile, `${tip}\n`)
