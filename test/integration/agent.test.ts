@@ -184,4 +184,23 @@ describe('agent steps', () => {
     ])
     expect(json(rigor(repo.dir, ['show', 'g/fine', '--json'])).run.command).toEqual(['true'])
   })
+
+  it('design without an agent moves a negative whole param 25% down and up with its sign, not to 1', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {
+      nodes: [
+        {
+          id: 'm/shifted',
+          team: 'default',
+          run: {command: ['sh', '-c', 'printf \'{"metrics":{"sharpe":1.0}}\' > "$RIGOR_OUT/verdict.json"']},
+          params: {shift: -8},
+        },
+      ],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    rigor(repo.dir, ['work'])
+    const design = json(rigor(repo.dir, ['design', '--json']))
+    expect(design.seeded.sort()).toEqual(['m/shifted/shift-m10', 'm/shifted/shift-m6'])
+    expect(json(rigor(repo.dir, ['show', 'm/shifted/shift-m6', '--json'])).params).toEqual({shift: -6})
+  })
 })

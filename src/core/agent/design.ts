@@ -202,7 +202,13 @@ async function builtInDesign(ws: Workspace, opts: {count: number; team?: string}
     for (const [key, value] of Object.entries(s.node.params)) {
       if (typeof value !== 'number' || value === 0) continue
       for (const factor of [0.75, 1.25]) {
-        const moved: number = Number.isInteger(value) ? Math.max(1, Math.round(value * factor)) : Number((value * factor).toPrecision(3))
+        // a whole number stays whole and keeps its sign (a negative one clamped to 1 flipped it)
+        const rounded = Math.round(value * factor)
+        const moved: number = Number.isInteger(value)
+          ? value > 0
+            ? Math.max(1, rounded)
+            : Math.min(-1, rounded)
+          : Number((value * factor).toPrecision(3))
         if (moved === value) continue
         proposals.push({
           id: `${s.node.id}/${key.toLowerCase().replace(/[^a-z0-9_]/g, '_')}-${paramSegment(moved)}`,
