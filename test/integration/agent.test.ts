@@ -203,4 +203,23 @@ describe('agent steps', () => {
     expect(design.seeded.sort()).toEqual(['m/shifted/shift-m10', 'm/shifted/shift-m6'])
     expect(json(rigor(repo.dir, ['show', 'm/shifted/shift-m6', '--json'])).params).toEqual({shift: -6})
   })
+
+  it('design without an agent skips a node too deep to refine (16 levels) and refines the next, not a ZodError crash', () => {
+    repo = workspace()
+    const run = (sharpe: number) => ({
+      command: ['sh', '-c', `printf '{"metrics":{"sharpe":${sharpe}}}' > "$RIGOR_OUT/verdict.json"`],
+    })
+    const deep = Array.from({length: 16}, () => 'd').join('/')
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: deep, team: 'default', run: run(2), params: {lookback: 40}},
+        {id: 'm/shallow', team: 'default', run: run(1), params: {lookback: 40}},
+      ],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    rigor(repo.dir, ['work'])
+    const design = rigor(repo.dir, ['design', '--json'])
+    expect(design.code, design.stdout).toBe(0)
+    expect(json(design).seeded.sort()).toEqual(['m/shallow/lookback-30', 'm/shallow/lookback-50'])
+  })
 })

@@ -226,7 +226,10 @@ async function builtInDesign(ws: Workspace, opts: {count: number; team?: string}
   }
   const snap = await ws.currentSnapshot()
   const taken = new Set([...snap.nodes.values()].flatMap((r) => (r.node ? [nodeFingerprint(r.node)] : [])))
-  const fresh = proposals.filter((p) => !snap.nodes.has(p.id) && !taken.has(nodeFingerprint(p))).slice(0, opts.count)
+  // a refinement is one level below its node: a node 16 deep (a refinement of refinements, day after day) has none
+  const fresh = proposals
+    .filter((p) => SeedNode.safeParse(p).success && !snap.nodes.has(p.id) && !taken.has(nodeFingerprint(p)))
+    .slice(0, opts.count)
   const seeded = fresh.length
     ? await seedNodes(
         ws,
