@@ -222,4 +222,23 @@ describe('agent steps', () => {
     expect(design.code, design.stdout).toBe(0)
     expect(json(design).seeded.sort()).toEqual(['m/shallow/lookback-30', 'm/shallow/lookback-50'])
   })
+
+  it('design without an agent: two params whose names differ only in punctuation do not make it propose one id twice', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {
+      nodes: [
+        {
+          id: 'm/twins',
+          team: 'default',
+          run: {command: ['sh', '-c', 'printf \'{"metrics":{"sharpe":1.0}}\' > "$RIGOR_OUT/verdict.json"']},
+          params: {'look-back': 40, look_back: 40},
+        },
+      ],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    rigor(repo.dir, ['work'])
+    const design = rigor(repo.dir, ['design', '--json'])
+    expect(design.code, design.stdout).toBe(0)
+    expect(json(design).seeded.sort()).toEqual(['m/twins/look_back-30', 'm/twins/look_back-50'])
+  })
 })

@@ -227,8 +227,11 @@ async function builtInDesign(ws: Workspace, opts: {count: number; team?: string}
   const snap = await ws.currentSnapshot()
   const taken = new Set([...snap.nodes.values()].flatMap((r) => (r.node ? [nodeFingerprint(r.node)] : [])))
   // a refinement is one level below its node: a node 16 deep (a refinement of refinements, day after day) has none
+  // two params named alike (lookback-fast, lookback_fast) name their refinements alike: the first keeps the id
+  const named = new Set<string>()
   const fresh = proposals
     .filter((p) => SeedNode.safeParse(p).success && !snap.nodes.has(p.id) && !taken.has(nodeFingerprint(p)))
+    .filter((p) => !named.has(p.id) && named.add(p.id))
     .slice(0, opts.count)
   const seeded = fresh.length
     ? await seedNodes(
