@@ -218,10 +218,19 @@ export function spendOfFailedCall(err: unknown): CallSpend | undefined {
   return err instanceof AgentFailedError || err instanceof AgentStoppedError || err instanceof AgentCancelledError ? err.spend : undefined
 }
 
-/** The first fenced ```yaml / ```json block of an answer, or the whole answer. */
+/**
+ * The first fenced ```yaml (or ```yml, ```json) block of an answer, else its first
+ * untagged fenced block, else the whole answer. Fences open at the start of a line:
+ * read from anywhere, the closing fence of a ```python block before the spec opened
+ * a "block" of the prose between the two.
+ */
 export function extractBlock(answer: string): string {
-  const fenced = /```(?:ya?ml|json)?\s*\n([\s\S]*?)```/.exec(answer)
-  return (fenced ? fenced[1]! : answer).trim()
+  const blocks = [...answer.matchAll(/^[ \t]*```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n([\s\S]*?)^[ \t]*```/gm)].map((m) => ({
+    language: m[1]!.toLowerCase(),
+    body: m[2]!,
+  }))
+  const block = blocks.find((b) => ['yaml', 'yml', 'json'].includes(b.language)) ?? blocks.find((b) => b.language === '')
+  return (block ? block.body : answer).trim()
 }
 
 /** The call stopped before another attempt (the budget is spent): exit 3 with the reason, like a claim. */
