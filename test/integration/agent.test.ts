@@ -241,4 +241,38 @@ describe('agent steps', () => {
     expect(design.code, design.stdout).toBe(0)
     expect(json(design).seeded.sort()).toEqual(['m/twins/look_back-30', 'm/twins/look_back-50'])
   })
+
+  it('learnings.md that grew for months reaches the design prompt as its newest entries only; a runaway assessment is cut', () => {
+    repo = workspace()
+    const program = join(repo.dir, '.git', 'recording-agent')
+    const prompt = join(repo.dir, '.git', 'prompt.txt')
+    // design: records the prompt, proposes nothing; assess: answers 20000 characters
+    writeFileSync(
+      program,
+      `#!/bin/sh\ncat > ${JSON.stringify(prompt)}\nif grep -q 'Judge this' ${JSON.stringify(prompt)}; then head -c 20000 /dev/zero | tr '\\000' x; echo; else echo 'nodes: []'; fi\n`,
+    )
+    chmodSync(program, 0o755)
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
+    const entries = Array.from({length: 200}, (_, i) => `## old/node-${i} (2020-01-01, agent:x)\n\n${'a lesson. '.repeat(100)}\n`)
+    writeFileSync(join(repo.dir, 'learnings.md'), `# Learnings\n${entries.join('\n')}`)
+    repo.git('add', 'learnings.md')
+    repo.git('commit', '-qam', 'agent, and a long history of learnings')
+    expect(rigor(repo.dir, ['design']).code).toBe(0)
+    const sent = readFileSync(prompt, 'utf8')
+    expect(sent.length).toBeLessThan(40_000)
+    expect(sent).toContain('## old/node-199 (')
+    expect(sent).not.toContain('## old/node-0 (')
+    expect(sent).toContain('(earlier learnings left out: all of them are in learnings.md)')
+
+    writeSpec(repo.dir, {
+      nodes: [{id: 'm/one', team: 'default', run: {command: ['sh', '-c', 'printf \'{"metrics":{}}\' > "$RIGOR_OUT/verdict.json"']}}],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    rigor(repo.dir, ['work'])
+    const assess = rigor(repo.dir, ['assess', 'm/one', '--json'])
+    expect(assess.code, assess.stderr).toBe(0)
+    expect(json(assess).assessment).toMatch(/^x{8192}\n\n\(cut: the agent answered 20000 characters\)$/)
+    const learnings = readFileSync(join(repo.dir, 'learnings.md'), 'utf8')
+    expect(learnings.slice(learnings.indexOf('## m/one')).length).toBeLessThan(9000)
+  })
 })

@@ -7,6 +7,9 @@ import {LEARNINGS_FILE} from './design.js'
 import {agentName, askWorkspaceAgent} from './workspace-agent.js'
 import {markdownText} from '../state/markdown-text.js'
 
+/** The most of an agent's assessment learnings.md keeps (characters). */
+export const ASSESSMENT_MAX = 8 * 1024
+
 export interface AssessResult {
   node: string
   assessor: string
@@ -57,7 +60,11 @@ export async function assessNode(
       signal: opts.signal,
       telemetry: opts.telemetry,
     })
-    assessment = answer.text
+    // asked for five sentences: a runaway answer (up to 16 MiB) is not committed to learnings.md whole
+    assessment =
+      answer.text.length > ASSESSMENT_MAX
+        ? `${answer.text.slice(0, ASSESSMENT_MAX)}\n\n(cut: the agent answered ${answer.text.length} characters)`
+        : answer.text
     attempts = answer.attempts
     costUsd = answer.cost.usd
   } else {

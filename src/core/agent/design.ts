@@ -64,8 +64,21 @@ export async function designPrompt(ws: Workspace, opts: {count: number; team?: s
     ...scored.slice(-5).reverse().map(line),
     '',
     '## What was learned',
-    learnings.trim() || '(nothing yet)',
+    recentLearnings(learnings),
   ].join('\n')
+}
+
+/** How much of learnings.md a design prompt carries: the file grows by every assessment, a daily cycle's for good. */
+export const LEARNINGS_IN_PROMPT = 32 * 1024
+
+/** The newest whole entries of learnings.md that fit in LEARNINGS_IN_PROMPT characters (the file is appended to, oldest first). */
+export function recentLearnings(text: string): string {
+  const all = text.trim()
+  if (all === '') return '(nothing yet)'
+  if (all.length <= LEARNINGS_IN_PROMPT) return all
+  const tail = all.slice(-LEARNINGS_IN_PROMPT)
+  const entry = tail.indexOf('\n## ')
+  return `(earlier learnings left out: all of them are in ${LEARNINGS_FILE})\n\n${entry >= 0 ? tail.slice(entry + 1) : tail}`
 }
 
 /**
