@@ -275,4 +275,22 @@ describe('agent steps', () => {
     const learnings = readFileSync(join(repo.dir, 'learnings.md'), 'utf8')
     expect(learnings.slice(learnings.indexOf('## m/one')).length).toBeLessThan(9000)
   })
+
+  it('an agent that reports no cost, under a daily budget that holds $0 for a call, is warned about: the budget would never stop it', () => {
+    repo = workspace()
+    const config = (budget: string) =>
+      `version: 1\nteams: [{name: default}]\nbudget: ${budget}\nagent: {command: [node, ${JSON.stringify(FAKE_AGENT)}]}\n`
+    writeFileSync(join(repo.dir, 'rigor.yaml'), config('{daily_usd: 0.01}'))
+    repo.git('commit', '-qam', 'a budget that holds nothing for an agent call')
+    const warned = rigor(repo.dir, ['design', '--json'], {FAKE_AGENT_COST_LINE: 'none'})
+    expect(warned.code, warned.stderr).toBe(0)
+    expect(warned.stderr.replace(/\s+›?\s*/g, ' ')).toContain(
+      'budget: holds $0 for an agent call, so the call counts $0 against budget.daily_usd; set budget.reserve_per_agent_call_usd',
+    )
+    writeFileSync(join(repo.dir, 'rigor.yaml'), config('{daily_usd: 5, reserve_per_agent_call_usd: 0.5}'))
+    repo.git('commit', '-qam', 'a reservation')
+    const held = rigor(repo.dir, ['design', '--json'], {FAKE_AGENT_COST_LINE: 'none'})
+    expect(held.code, held.stderr).toBe(0)
+    expect(held.stderr).not.toContain('holds $0')
+  })
 })

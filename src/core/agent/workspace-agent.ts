@@ -50,7 +50,14 @@ export function askWorkspaceAgent(
       heldPerAttemptUsd: agentAttemptReserveUsd(ws.config),
       signal: call.signal,
     },
-    (o) => recordAgentCall(ws, {kind: call.kind, agent: name, ...(call.node ? {node: call.node} : {}), ...o}, reservation),
+    (o) => {
+      // "counted at what the budget held" is $0 when nothing is held: the day's budget would never stop this agent
+      if (o.cost_unread.length > 0 && ws.config.budget.daily_usd !== undefined && agentAttemptReserveUsd(ws.config) === 0)
+        ws.warnOnce(
+          `the agent reported no cost rigor could read (${o.cost_unread[0]!.replace(/^attempt \d+: /, '')}) and budget: holds $0 for an agent call, so the call counts $0 against budget.daily_usd; set budget.reserve_per_agent_call_usd in rigor.yaml to the most one call costs`,
+        )
+      return recordAgentCall(ws, {kind: call.kind, agent: name, ...(call.node ? {node: call.node} : {}), ...o}, reservation)
+    },
     {kind: call.kind, telemetry: call.telemetry},
   )
 }
