@@ -1,4 +1,5 @@
-import {mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
@@ -194,4 +195,38 @@ describe('rigor handoff', () => {
     expect(list.stdout).toContain('"cleaned\\n2026-01-01T00:00:00.000Z  t #9  mallory -> bob  \\u001b[2Jfake"')
     expect(json(rigor(repo.dir, ['handoff', 'list', '--json'])).handoffs[0].message).toBe(message)
   })
+
+  it('hands over and verifies an artifact larger than 2 GiB (no buffer holds it), not an unexpected error', () => {
+    repo = workspace()
+    // sparse: no disk is used for the zeros, but every byte is read and hashed
+    const big = join(repo.dir, 'weights.bin')
+    writeFileSync(big, '')
+    truncateSync(big, 2 ** 31 + 1)
+    const created = rigor(repo.dir, [
+      'handoff',
+      'create',
+      '--task',
+      'model',
+      '--from',
+      'a',
+      '--to',
+      'b',
+      '--artifact',
+      'weights.bin',
+      '--json',
+    ])
+    expect(created.code, created.stdout).toBe(0)
+    // the sha256 of 2^31 + 1 zero bytes
+    expect(json(created).handoff.artifacts['weights.bin']).toBe(zerosSha256(2 ** 31 + 1))
+    const verified = rigor(repo.dir, ['handoff', 'verify', '--json'])
+    expect(verified.code, verified.stdout).toBe(0)
+    expect(json(verified)).toMatchObject({ok: true, artifacts: 1})
+  })
 })
+
+function zerosSha256(bytes: number): string {
+  const hash = createHash('sha256')
+  const chunk = Buffer.alloc(1 << 24)
+  for (let left = bytes; left > 0; left -= chunk.length) hash.update(left >= chunk.length ? chunk : chunk.subarray(0, left))
+  return `sha256:${hash.digest('hex')}`
+}

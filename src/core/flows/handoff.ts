@@ -1,7 +1,9 @@
+import {createHash} from 'node:crypto'
 import {constants, type Stats} from 'node:fs'
 import {type FileHandle, open, readFile, realpath, stat} from 'node:fs/promises'
 import {isAbsolute, join, relative, resolve, sep} from 'node:path'
-import {sha256, withChecksum} from '../state/checksum.js'
+import {withChecksum} from '../state/checksum.js'
+import {fileSha256} from '../dag/artifact-store.js'
 import {dumpYaml, loadStateDocument} from '../state/documents.js'
 import {CorruptFileError, InputError, RigorError} from '../errors.js'
 import {nowIso} from '../state/node-files.js'
@@ -59,7 +61,8 @@ export async function createHandoff(ws: Workspace, req: HandoffRequest, now = ne
   const artifacts: Record<string, string> = {}
   for (const path of req.artifacts) {
     const rel = await workspacePath(ws.root, req.base, path)
-    artifacts[rel] = sha256(await readFile(join(ws.root, rel)))
+    // streamed: an artifact may be larger than a buffer can hold (model weights, a data set)
+    artifacts[rel] = `sha256:${(await fileSha256(join(ws.root, rel))).sha256}`
   }
   const outcome = await ws.commit<CreatedHandoff>(async (snap) => {
     const taken = await listTreeFiles(ws.repo, snap.tree, `${HANDOFFS_DIR}/${names.task}`)
@@ -157,8 +160,7 @@ export async function verifyHandoffs(ws: Workspace, task?: string): Promise<Hand
         })
         continue
       }
-      const bytes = read.bytes
-      const actual = sha256(bytes)
+      const actual = read.sum
       if (actual !== expected)
         report.problems.push({
           file: h.file,
@@ -269,7 +271,7 @@ function checkName(value: string, flag: string): string {
  * The path comes from a committed file anyone could have written: a link out of the
  * workspace, a FIFO or a device (`/dev/zero`, which never ends) is named, never read.
  */
-async function readArtifact(root: string, artifact: string): Promise<{ok: true; bytes: Buffer} | {ok: false; problem: string}> {
+async function readArtifact(root: string, artifact: string): Promise<{ok: true; sum: string} | {ok: false; problem: string}> {
   const missing = {ok: false as const, problem: 'missing'}
   const real = await realpath(join(root, artifact)).catch(() => undefined)
   if (real === undefined) return missing
@@ -285,7 +287,10 @@ async function readArtifact(root: string, artifact: string): Promise<{ok: true; 
   }
   try {
     if (!(await file.stat()).isFile()) return {ok: false, problem: 'not read: it is not a regular file'}
-    return {ok: true, bytes: await file.readFile()}
+    // streamed: an artifact may be larger than a buffer can hold (model weights, a data set)
+    const hash = createHash('sha256')
+    for await (const chunk of file.createReadStream({autoClose: false})) hash.update(chunk as Buffer)
+    return {ok: true, sum: `sha256:${hash.digest('hex')}`}
   } finally {
     await file.close()
   }
