@@ -111,6 +111,9 @@ describe('agent steps', () => {
       expect(repo.git('rev-parse', 'HEAD~1')).toBe(before)
       expect(repo.git('log', '-1', '--format=%B')).toContain('Rigor-Cost-Usd: 0.02')
     }
+    const broken = rigor(repo.dir, ['design', '--json'], {ANSWER: '```yaml\nnodes: [\n```'})
+    expect(broken.code, broken.stdout).toBe(2)
+    expect(json(broken).error.message).toMatch(/^agent answer: the agent's answer is not YAML: invalid YAML/)
     // an explicit empty list is an answer: nothing to propose
     const empty = rigor(repo.dir, ['design', '--json'], {ANSWER: 'nodes: []'})
     expect(empty.code, empty.stderr).toBe(0)

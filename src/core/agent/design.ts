@@ -106,7 +106,8 @@ export async function designNodes(
   try {
     raw = parseYaml(extractBlock(answer.text), ANSWER)
   } catch (err) {
-    throw new InputError(`the agent's answer is not YAML: ${(err as Error).message}`, {
+    // parseYaml names the answer already: once is enough
+    throw new InputError(`the agent's answer is not YAML: ${(err as Error).message.replace(`${ANSWER}: `, '')}`, {
       file: 'agent answer',
       fix: 'make the agent answer with one ```yaml block',
     })
