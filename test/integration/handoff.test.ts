@@ -224,6 +224,16 @@ describe('rigor handoff', () => {
   })
 })
 
+describe('rigor handoff list --task', () => {
+  it('a bad task name is named as the --task flag it was given with', () => {
+    repo = workspace()
+    const listed = rigor(repo.dir, ['handoff', 'list', '--task', 'Bad!', '--json'])
+    expect(listed.code).toBe(2)
+    expect(json(listed).error.message).toMatch(/^field "--task": "Bad!" must be lowercase/)
+    expect(json(rigor(repo.dir, ['handoff', 'verify', 'Bad!', '--json'])).error.message).toMatch(/^field "task": /)
+  })
+})
+
 function zerosSha256(bytes: number): string {
   const hash = createHash('sha256')
   const chunk = Buffer.alloc(1 << 24)

@@ -108,7 +108,7 @@ export interface HandoffListing extends Partial<HandoffSummary> {
 }
 
 export async function listHandoffs(ws: Workspace, task?: string): Promise<HandoffListing[]> {
-  return (await readHandoffs(ws, task)).map((h) =>
+  return (await readHandoffs(ws, task, '--task')).map((h) =>
     h.doc ? {...summarise(h.file, h.doc), ...(h.problem ? {problem: h.problem.message} : {})} : {file: h.file, problem: h.problem!.message},
   )
 }
@@ -194,8 +194,9 @@ interface ReadHandoff {
 }
 
 /** The committed handoff files of one task or all, parsed; a corrupt one still yields its artifact list when its content is well formed. */
-async function readHandoffs(ws: Workspace, task?: string): Promise<ReadHandoff[]> {
-  const dir = task ? `${HANDOFFS_DIR}/${checkName(task, 'task')}` : HANDOFFS_DIR
+async function readHandoffs(ws: Workspace, task?: string, field = 'task'): Promise<ReadHandoff[]> {
+  // `field`: what the user typed the task as (list's --task flag, verify's argument)
+  const dir = task ? `${HANDOFFS_DIR}/${checkName(task, field)}` : HANDOFFS_DIR
   const tip = await ws.readTip()
   const tree = tip ? await ws.repo.commitTree(tip) : undefined
   const files = (await listTreeFiles(ws.repo, tree, dir, {recursive: true})).filter((f) => f.path.endsWith('.yaml'))
