@@ -137,7 +137,7 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
     try {
       child = spawn(program, args, {
         cwd: command.cwd,
-        env: {...process.env, ...command.env, [COMMAND_MARKER]: marker},
+        env: {...commandEnvironment(process.env), ...command.env, [COMMAND_MARKER]: marker},
         stdio: [command.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
         // a process group (and session) of its own, as a runner's: a Ctrl-C on the terminal reaches rigor alone, which
         // then stops the command as a cancel (before, the command could die of the Ctrl-C first and read as a failure)
@@ -264,4 +264,14 @@ class Tail {
     const whole = Buffer.concat(this.chunks)
     return (whole.length > this.max ? whole.subarray(-this.max) : whole).toString('utf8')
   }
+}
+
+/**
+ * rigor's environment as a configured command (an agent, a stage command, a notifier) gets it: without the path of
+ * the key that signs audits and deployments, which stays with rigor as it does from runners. An agent is told what
+ * to design by text anyone can commit; the key is how a gate tells an auditor from everyone else.
+ */
+function commandEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const {RIGOR_SIGNING_KEY: _kept, ...rest} = env
+  return rest
 }

@@ -93,13 +93,15 @@ describe('runConfiguredCommand', {timeout: SLOW}, () => {
   })
 
   it('feeds stdin, marks the environment, reports a missing program and keeps the start of a long output', async () => {
+    // the signing key's path stays with rigor, as it does from runners
+    process.env.RIGOR_SIGNING_KEY = join(dir, 'auditor-key')
     const fed = await runConfiguredCommand({
-      argv: ['sh', '-c', `cat; printf ' %s' "$${COMMAND_MARKER}"`],
+      argv: ['sh', '-c', `cat; printf ' %s' "$${COMMAND_MARKER}"; printf ' [%s]' "$RIGOR_SIGNING_KEY"`],
       cwd: dir,
       input: 'the prompt',
       timeoutMs: 60_000,
-    })
-    expect(fed.stdout).toMatch(/^the prompt [0-9a-f-]{36}$/)
+    }).finally(() => delete process.env.RIGOR_SIGNING_KEY)
+    expect(fed.stdout).toMatch(/^the prompt [0-9a-f-]{36} \[\]$/)
 
     const missing = await runConfiguredCommand({argv: [join(dir, 'no-such-program')], cwd: dir, timeoutMs: 60_000})
     expect(missing.spawnError).toContain('ENOENT')
