@@ -37,7 +37,8 @@ describe('rigor cycle with auditors: in rigor.yaml', () => {
     expect(missingKey.code, missingKey.stdout).toBe(2)
     expect(json(missingKey).error.message).toContain('field "--signing-key": no key file at')
 
-    const cycle = rigor(repo.dir, ['cycle', '--auditor', 'alice', '--signing-key', keys.key('alice'), '--json'])
+    // as a scheduled cycle gets them: from its environment (the unit's Environment=, the crontab line's env)
+    const cycle = rigor(repo.dir, ['cycle', '--json'], {RIGOR_AUDITOR: 'alice', RIGOR_SIGNING_KEY: keys.key('alice')})
     expect(cycle.code, cycle.stdout).toBe(0)
     const result = json(cycle)
     expect(result.steps.map((s: any) => [s.name, s.status])).toEqual([

@@ -32,7 +32,8 @@ export default class Cycle extends WorkspaceCommand {
     skip: Flags.option({options: CYCLE_STEPS, multiple: true})({description: 'skip this step this time (repeatable)'}),
     auditor: Flags.string({
       description:
-        'who the audit step audits as (default auditor-<host>): never who ran, seeded or designed the node; with auditors: in rigor.yaml, one of them',
+        'who the audit step audits as (default: $RIGOR_AUDITOR, else auditor-<host>): never who ran, seeded or designed the node; with auditors: in rigor.yaml, one of them',
+      env: 'RIGOR_AUDITOR',
     }),
     'signing-key': Flags.string({
       description:
