@@ -2,7 +2,8 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
-import {comparedMetrics, rankTargets} from '../../src/core/flows/cycle-rank.js'
+import {rankTargets} from '../../src/core/flows/cycle-rank.js'
+import {comparedMetrics} from '../../src/core/state/condition-metrics.js'
 import {readCycleRecord} from '../../src/core/flows/cycle-records.js'
 import {parseConfig} from '../../src/core/state/config.js'
 
@@ -45,6 +46,19 @@ describe('what the cycle ranks by', () => {
       {metric: 'max_drawdown', higherIsBetter: false},
     ])
     expect(comparedMetrics('has(metrics.x) && params.k > 2')).toEqual([])
+  })
+
+  it('a comparison under a ! asks for the opposite; one between two metrics, or not parsed, for nothing', () => {
+    expect(comparedMetrics('!(metrics.max_drawdown > 0.3) && metrics.sharpe >= -0.5')).toEqual([
+      {metric: 'max_drawdown', higherIsBetter: false},
+      {metric: 'sharpe', higherIsBetter: true},
+    ])
+    expect(comparedMetrics('!!(0.1 >= metrics["turnover"]) || !(metrics.hit_rate < 0.5)')).toEqual([
+      {metric: 'turnover', higherIsBetter: false},
+      {metric: 'hit_rate', higherIsBetter: true},
+    ])
+    expect(comparedMetrics('metrics.a > metrics.b')).toEqual([])
+    expect(comparedMetrics('metrics.a > (')).toEqual([])
   })
 
   it('cycle.rank first, then the gates, then sharpe', () => {

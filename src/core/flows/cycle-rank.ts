@@ -2,6 +2,7 @@ import {InputError} from '../errors.js'
 import type {ConfigFile, RankObjective} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 import {rankNodes} from '../views/rank.js'
+import {comparedMetrics} from '../state/condition-metrics.js'
 
 /** What the cycle ranks by, and where that came from (for the record and the summary). */
 export interface RankTarget {
@@ -20,23 +21,6 @@ export interface CycleRankResult {
   metric: string
   source: string
   nothing_to_rank?: {why: string; fix: string}
-}
-
-const NAME = '[A-Za-z_][A-Za-z0-9_]*'
-const METRIC = String.raw`metrics\s*(?:\.\s*(${NAME})|\[\s*["'](${NAME})["']\s*\])`
-const NUMBER = String.raw`-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`
-/** `metrics.x > 1`, `metrics["x"] <= 0.2` */
-const METRIC_FIRST = new RegExp(`${METRIC}\\s*(>=?|<=?)`, 'g')
-/** `0.5 < metrics.x` */
-const NUMBER_FIRST = new RegExp(`(?:^|[^\\w.])${NUMBER}\\s*(>=?|<=?)\\s*${METRIC}`, 'g')
-
-/** The metrics a condition compares with a number, in the order written, and whether each asks for more (`>`) or less (`<`). */
-export function comparedMetrics(condition: string): Array<{metric: string; higherIsBetter: boolean}> {
-  const found = [
-    ...[...condition.matchAll(METRIC_FIRST)].map((m) => ({at: m.index, metric: (m[1] ?? m[2])!, higherIsBetter: m[3]!.startsWith('>')})),
-    ...[...condition.matchAll(NUMBER_FIRST)].map((m) => ({at: m.index, metric: (m[2] ?? m[3])!, higherIsBetter: m[1]!.startsWith('<')})),
-  ]
-  return found.sort((a, b) => a.at - b.at).map(({metric, higherIsBetter}) => ({metric, higherIsBetter}))
 }
 
 /**
