@@ -34,6 +34,9 @@ function numberCell(text: string, inRange: (n: number) => boolean, outOfRange: s
   return inRange(value) ? {value} : {problem: outOfRange}
 }
 
+/** The most one close may differ from the one before, as a factor either way: beyond it, a price is off by orders of magnitude. */
+const MAX_PRICE_RATIO = 1e9
+
 const PriceCell: CellCheck<number> = (text) => numberCell(text, (n) => n > 0, 'must be a positive price')
 const VolumeCell: CellCheck<number> = (text) => numberCell(text, (n) => n >= 0, 'must be a volume >= 0')
 /** The trimmed date and its time. */
@@ -104,6 +107,14 @@ export function priceSeries(table: PriceTable): PriceSeries {
     previousTime = time
     series.dates[i] = date
     series.close[i] = cell(series.closeColumn, columns.close, PriceCell)
+    // each price is finite, but one many orders of magnitude from the last (1e308 after 100) is a typo, not a market,
+    // and its return's square overflows: every metric after it would be NaN or 0 with no word of why
+    const ratio = i > 0 ? series.close[i]! / series.close[i - 1]! : 1
+    if (!(ratio >= 1 / MAX_PRICE_RATIO && ratio <= MAX_PRICE_RATIO))
+      throw new InputError(
+        `line ${lineOf(i)}: ${JSON.stringify(record[columns.close] ?? '')} after ${series.close[i - 1]} on the row before is a change of more than ${MAX_PRICE_RATIO.toExponential()} times in one period`,
+        {file, field: series.closeColumn},
+      )
     for (const name of optional) series[name]![i] = cell(name, columns[name]!, name === 'volume' ? VolumeCell : PriceCell)
   }
   return series
