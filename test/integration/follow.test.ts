@@ -152,6 +152,31 @@ describe('rigor work --follow stopped while the remote is unreachable', {timeout
   })
 })
 
+// not following, a worker whose remote went away left with git's error alone: it did not say that the node whose run
+// had just ended (its verdict unrecorded) was still claimed by it, nor how that claim comes back
+describe('rigor work --remote (not following) when the remote goes away', {timeout: SLOW}, () => {
+  it('fails naming the claim it could not record or put back, and how it comes back, the error said once', async () => {
+    const {bare, worker} = workerCloneOfBareRemote()
+    const gate = join(scratch!, 'finish')
+    seed(worker, [{id: 'far/one', team: 'default', run: {command: accepting(gate), sandbox: 'off'}}], ['--remote', 'origin'])
+    const run = rigorAsync(worker, ['work', '--remote', 'origin', '--worker', 'w'])
+    leftRunning = run
+    await waitFor('far/one to run', () => runDirs(worker).length === 1)
+    renameSync(bare, `${bare}.away`)
+    writeFileSync(gate, '')
+    const done = await run
+    renameSync(`${bare}.away`, bare)
+    expect(done.code, done.stdout + done.stderr).toBe(1)
+    const said = done.stderr.replace(/\s*›\s*/g, ' ')
+    expect(said).toMatch(/git fetch origin failed: .*does not appear to be a git repository/)
+    expect(said).toMatch(/still claimed by w: far\/one/)
+    expect(said).toMatch(/They go back to pending once their lease expires \(within 15m\)/)
+    expect(said).toMatch(/Fix: check that the remote origin is reachable/)
+    expect(done.stdout.match(/error in slot 0/g) ?? []).toHaveLength(1)
+    expect(status(worker, '--remote', 'origin')).toMatchObject({running: 1})
+  })
+})
+
 describe.skipIf(!hasTmux)('rigor work --follow under a terminal', {timeout: SLOW}, () => {
   it('the live display waits, runs what is seeded, and Ctrl-C leaves with 130 and nothing held', async () => {
     repo = workspace()

@@ -146,13 +146,19 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   // back: they stay held (said in the summary's detail, left to their lease) and the stop is no failure
   const stopAsked = () => opts.signal?.aborted === true || deadline?.aborted === true
   let unreachableOnStop: RemoteUnreachableError | undefined
+  const saidErrors = new Set<string>()
   /** a slot's error (`slot` undefined: the final clean-up's, reported as the command's error only) */
   const fail = (err: unknown, slot?: number) => {
     if (stopAsked() && err instanceof RemoteUnreachableError) {
       unreachableOnStop ??= err
       return
     }
-    if (slot !== undefined) emit({type: 'error', slot, message: (err as Error).message})
+    // a remote gone away fails a slot's run and its next claim alike: the same error is said once
+    const message = (err as Error).message
+    if (slot !== undefined && !saidErrors.has(message)) {
+      saidErrors.add(message)
+      emit({type: 'error', slot, message})
+    }
     failure ??= err
     failed.abort()
   }
@@ -358,7 +364,12 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
       }
     }
   }
-  if (failure) throw failure
+  if (failure) {
+    // what the clean-up could not put back (a remote gone away) stays claimed until its lease expires: said with the error
+    if (held.ids.length > 0 && failure instanceof Error)
+      failure.message += `\n${claimsLeftText(opts.worker, held.ids, ws.config.lease.duration)}`
+    throw failure
+  }
   if (unreachableOnStop && held.ids.length > 0)
     summary.detail = `the remote could not be reached to put the claims back (${firstLine(unreachableOnStop.message)}): ${claimsLeftText(opts.worker, held.ids, ws.config.lease.duration)}`
   if (opts.signal?.aborted) summary.stopped_because = 'interrupted'
