@@ -8,6 +8,7 @@ import {cleanGitDir, describeGitDirCleanup, type GitDirCleanup} from '../core/st
 import type {LeftoverReport} from '../core/dag/run-records.js'
 import {cleanLeftovers, healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/dag/supervise.js'
 import {policies} from '../core/flows/policies.js'
+import {RemoteUnreachableError} from '../core/errors.js'
 
 export default class Supervise extends WorkspaceCommand {
   static override summary =
@@ -54,9 +55,22 @@ export default class Supervise extends WorkspaceCommand {
     if (flags.once) return pass()
     return withAbort(async ({signal}) => {
       let last = await pass()
+      let away: string | undefined
       while (!signal.aborted) {
         for (let waited = 0; waited < flags.interval * 10 && !signal.aborted; waited++) await new Promise((r) => setTimeout(r, 100))
-        if (!signal.aborted) last = await pass()
+        if (signal.aborted) break
+        try {
+          last = await pass()
+        } catch (err) {
+          // a long-lived supervisor outlives an outage of its remote, as a following worker does: the claims of workers
+          // that died meanwhile are taken back once it is back. The first pass still fails: a wrong remote is said at once
+          if (!(err instanceof RemoteUnreachableError)) throw err
+          if (away === undefined) this.warn(`${err.message.split('\n', 1)[0]}: trying again every ${flags.interval}s`)
+          away = err.message
+          continue
+        }
+        if (away !== undefined) this.warn('the remote can be reached again')
+        away = undefined
       }
       return last
     })

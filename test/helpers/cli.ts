@@ -22,7 +22,13 @@ export function rigorAsync(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
-): Promise<CliResult> & {pid?: number; kill: (sig?: NodeJS.Signals) => boolean; output: () => string} {
+): Promise<CliResult> & {
+  pid?: number
+  kill: (sig?: NodeJS.Signals) => boolean
+  output: () => string
+  /** stderr so far */
+  errors: () => string
+} {
   const child = spawn(process.execPath, [BIN, ...args], {cwd, env: {...process.env, ...GIT_ENV, ...env}})
   let stdout = ''
   let stderr = ''
@@ -35,9 +41,11 @@ export function rigorAsync(
     /** false when the process had exited already: the signal reached nothing */
     kill: (sig?: NodeJS.Signals) => boolean
     output: () => string
+    errors: () => string
   }
   promise.pid = child.pid
   promise.output = () => stdout
+  promise.errors = () => stderr
   promise.kill = (sig = 'SIGTERM') => child.kill(sig)
   return promise
 }

@@ -1,7 +1,8 @@
+import {renameSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
-import {sleep, waitForPids} from '../helpers/processes.js'
+import {SLOW, sleep, waitFor, waitForPids} from '../helpers/processes.js'
 import {countActions, remoteWithClones, removeRoot} from './remote-helpers.js'
 
 // apart from remote.test.ts, so that neither file takes over 90 s on a loaded machine
@@ -41,5 +42,48 @@ describe('a lost worker, through one git remote', () => {
     expect(countActions(bare, 'verdict').get('k/victim')).toBe(1)
     const shown = json(rigor(clones[0]!, ['show', 'k/victim', '--remote', 'origin', '--json']))
     expect(shown.verdict).toMatchObject({worker: 'rescuer', attempt: 2, status: 'proven_accepted'})
+  })
+})
+
+// a long-lived supervisor left with exit 1 at the first pass that found its remote unreachable (a network blip, a
+// shared file system remounted): the claims of workers that died afterwards were never taken back
+describe('rigor supervise --interval through one git remote', {timeout: SLOW}, () => {
+  it('waits out a remote that went away, says so once, and takes back an expired claim once it is back', async () => {
+    const config = `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: 1ms, max_attempts: 3}`
+    const made = remoteWithClones(2, {nodes: [{id: 'k/one', team: 'default', run: {command: ['true']}}]}, config)
+    root = made.root
+    const {bare, clones} = made
+    const supervisor = rigorAsync(clones[1]!, ['supervise', '--interval', '1', '--remote', 'origin', '--by', 'sup'])
+    let exited = false
+    void supervisor.then(() => (exited = true))
+    const alive = (what: string, condition: () => boolean) => () => {
+      if (exited) throw new Error(`the supervisor left before ${what}:\n${supervisor.output()}\n${supervisor.errors()}`)
+      return condition()
+    }
+    try {
+      await waitFor(
+        'the first pass',
+        alive('its first pass', () => /re-queued 0/.test(supervisor.output())),
+      )
+      renameSync(bare, `${bare}.away`)
+      await waitFor(
+        'the supervisor to say the remote is away',
+        alive('it said so', () => /trying again every 1s/.test(supervisor.errors())),
+      )
+      renameSync(`${bare}.away`, bare)
+      // a lease of 1 ms has expired by the time the supervisor looks: no waiting on a clock
+      expect(rigor(clones[0]!, ['claim', '--remote', 'origin', '--worker', 'ghost']).code).toBe(0)
+      await waitFor(
+        'the claim to be taken back',
+        alive('it took it back', () => /re-queued 1 \(k\/one\)/.test(supervisor.output())),
+      )
+    } finally {
+      supervisor.kill('SIGTERM')
+    }
+    const done = await supervisor
+    expect(done.code, done.stderr).toBe(143)
+    expect(done.stderr.match(/trying again every 1s/g)).toHaveLength(1)
+    expect(done.stderr).toMatch(/the remote can be reached again/)
+    expect(json(rigor(clones[0]!, ['status', '--remote', 'origin', '--json'])).by_status).toMatchObject({pending: 1, running: 0})
   })
 })
