@@ -86,7 +86,7 @@ export default class Work extends WorkspaceCommand {
       ({signal, groups, launcher}) =>
         withWorkspace(flags, async (ws) => {
           const worker = workerName(flags.worker)
-          leftBehind = () => leftClaimedText(worker, held.ids, ws.config.lease.duration)
+          leftBehind = () => leftClaimedText(worker, held.ids, ws.config.lease.duration, held.maybeIds)
           assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
           if (flags.restarted) {
             const taken = await takeBackEarlierRun(ws, worker)

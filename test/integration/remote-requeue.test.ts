@@ -1,9 +1,9 @@
-import {renameSync} from 'node:fs'
+import {chmodSync, existsSync, renameSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import {SLOW, sleep, waitFor, waitForPids} from '../helpers/processes.js'
-import {countActions, remoteWithClones, removeRoot} from './remote-helpers.js'
+import {countActions, git, remoteWithClones, removeRoot} from './remote-helpers.js'
 
 // apart from remote.test.ts, so that neither file takes over 90 s on a loaded machine
 const FIXTURES = resolve(__dirname, '../fixtures')
@@ -85,5 +85,37 @@ describe('rigor supervise --interval through one git remote', {timeout: SLOW}, (
     expect(done.stderr.match(/trying again every 1s/g)).toHaveLength(1)
     expect(done.stderr).toMatch(/the remote can be reached again/)
     expect(json(rigor(clones[0]!, ['status', '--remote', 'origin', '--json'])).by_status).toMatchObject({pending: 1, running: 0})
+  })
+})
+
+// a push the remote has received goes on there when the pushing process dies (a remote over ssh or https; here a
+// receive-pack in a session of its own). A worker told to leave at once while its claim commit was on its way said
+// it "held no claim", and the node it had claimed stayed running under it with nothing said
+describe('rigor work --remote leaving at once while its claim is pushed', {timeout: SLOW}, () => {
+  it('names the node whose claim was on its way, which the remote then holds for it', async () => {
+    const made = remoteWithClones(1, {nodes: [{id: 'k/one', team: 'default', run: {command: ['true']}}]})
+    root = made.root
+    const {bare, clones} = made
+    const arrived = join(root, 'arrived')
+    const gate = join(root, 'gate')
+    const hook = join(bare, 'hooks', 'pre-receive')
+    writeFileSync(hook, `#!/bin/sh\ntouch '${arrived}'\nwhile [ ! -e '${gate}' ]; do sleep 0.05; done\n`)
+    chmodSync(hook, 0o755)
+    git(clones[0]!, 'config', 'remote.origin.receivepack', 'setsid git-receive-pack')
+    const worker = rigorAsync(clones[0]!, ['work', '--remote', 'origin', '--worker', 'w'])
+    try {
+      await waitFor('the claim to reach the remote', () => existsSync(arrived))
+      worker.kill('SIGINT')
+      await waitFor('the stop to begin', () => /stopping/.test(worker.output()))
+      worker.kill('SIGINT')
+    } finally {
+      const done = await worker
+      writeFileSync(gate, '')
+      expect(done.code, done.stderr).toBe(130)
+      expect(done.stderr).not.toMatch(/held no claim/)
+      expect(done.stderr).toMatch(/maybe claimed by w \(its claim commit was on its way as it left; `rigor show <id>` tells\): k\/one/)
+      expect(done.stderr).toMatch(/back to pending once their lease expires/)
+    }
+    await waitFor('the claim to land', () => git(bare, 'log', '-1', '--format=%s', 'main') === 'rigor: claim k/one')
   })
 })

@@ -15,6 +15,11 @@ export interface ClaimOptions extends ClaimFilter {
   /** who may start (teams, budget): from the composition root, flows/policies.ts */
   admission: AdmissionPolicyFactory
   now?: () => Date
+  /**
+   * Told the nodes a claim commit is about to take, each time one is decided (again after a lost race): from then
+   * until the claim returns, its push may land even if this process dies (see HeldClaims.claiming)
+   */
+  onDecided?: (nodes: readonly NodeFile[]) => void
 }
 
 export type ClaimResult =
@@ -70,7 +75,9 @@ export async function claimNextNode(ws: Workspace, opts: ClaimOptions): Promise<
       const found = findCandidates(snap, ws.config, opts, policy, {order: ws.store.derive(claimOrder, snap), limit: SPREAD})
       const best = found.ready[0]
       if (!best) return {result: {claimed: undefined, reason: found.reason, detail: found.detail}}
-      return claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts, attempt)
+      const change = claimChange(ws, attempt === 0 ? best : spreadPick(found.ready), opts, attempt)
+      opts.onDecided?.([change.result.claimed])
+      return change
     },
     // lands with whatever else waits to be committed: one move of the branch (one push) for all of it
     {urgent: true, batch: true},
@@ -127,6 +134,7 @@ export async function claimNextNodes(ws: Workspace, opts: ClaimOptions, count: n
         view = {...view, nodes}
       }
       const ids = claimed.map((n) => n.id)
+      opts.onDecided?.(claimed)
       return {
         files,
         documents,
@@ -221,9 +229,21 @@ export async function releaseHeld(ws: Workspace, worker: string, which: (node: N
 export class HeldClaims {
   /** each node's claim, told apart as lifecycle.sameClaim does: a rerun claimed again repeats the attempt, not the start */
   private readonly claims = new Map<string, Pick<NodeFile, 'attempt' | 'started_at'>>()
+  /** the nodes of the claim commit being made: pushed, it may land although this process leaves before it hears so */
+  private deciding: string[] = []
 
   hold(nodes: readonly NodeFile[]): void {
     for (const node of nodes) this.claims.set(node.id, {attempt: node.attempt, started_at: node.started_at})
+  }
+
+  /** The nodes the claim commit being made takes (ClaimOptions.onDecided); `[]` once it has returned. */
+  claiming(nodes: readonly NodeFile[]): void {
+    this.deciding = nodes.map((n) => n.id)
+  }
+
+  /** Nodes whose claim commit was under way and not yet heard of: held if it landed. */
+  get maybeIds(): string[] {
+    return this.deciding.filter((id) => !this.claims.has(id)).sort()
   }
 
   /** Gives up `id`; only that claim of it when `claim` is given (a later claim of the same node stays). */
@@ -246,16 +266,19 @@ export class HeldClaims {
 const NAMED_AT_MOST = 20
 
 /** What a worker leaving at once (a second signal) says of the claims it still holds, and how they come back. */
-export function leftClaimedText(worker: string, ids: readonly string[], leaseMs: number): string {
-  if (ids.length === 0) return `left at once: ${worker} held no claim`
-  return `left at once: ${claimsLeftText(worker, ids, leaseMs)}`
+export function leftClaimedText(worker: string, ids: readonly string[], leaseMs: number, maybe: readonly string[] = []): string {
+  if (ids.length === 0 && maybe.length === 0) return `left at once: ${worker} held no claim`
+  return `left at once: ${claimsLeftText(worker, ids, leaseMs, maybe)}`
 }
 
 /** `the claims of <worker>: a, b`, and how claims a worker could not put back come back. */
-export function claimsLeftText(worker: string, ids: readonly string[], leaseMs: number): string {
-  const named = ids.slice(0, NAMED_AT_MOST).join(', ') + (ids.length > NAMED_AT_MOST ? ` and ${ids.length - NAMED_AT_MOST} more` : '')
+export function claimsLeftText(worker: string, ids: readonly string[], leaseMs: number, maybe: readonly string[] = []): string {
+  const names = (list: readonly string[]) =>
+    list.slice(0, NAMED_AT_MOST).join(', ') + (list.length > NAMED_AT_MOST ? ` and ${list.length - NAMED_AT_MOST} more` : '')
   return (
-    `still claimed by ${worker}: ${named}\n` +
+    (ids.length > 0 ? `still claimed by ${worker}: ${names(ids)}\n` : '') +
+    // a push the remote received goes on there when the pushing process dies: the claim may have landed
+    (maybe.length > 0 ? `maybe claimed by ${worker} (its claim commit was on its way as it left; \`rigor show <id>\` tells): ${names(maybe)}\n` : '') +
     `They go back to pending once their lease expires (within ${ms(leaseMs)}) and \`rigor supervise\` runs: ` +
     'keep `rigor supervise` running, or run `rigor supervise --once` then'
   )

@@ -29,13 +29,27 @@ export class ClaimBuffer {
   /** running mean of the lost races per landed claim commit */
   private contention = 0
 
+  private readonly opts: ClaimOptions
+
   constructor(
     private readonly ws: Workspace,
-    private readonly opts: ClaimOptions,
+    opts: ClaimOptions,
     private readonly holding: HeldClaims,
     private readonly fixed?: number,
   ) {
     this.batch = fixed ?? 1
+    this.opts = {...opts, onDecided: (nodes) => holding.claiming(nodes)}
+  }
+
+  /** A claim commit, its nodes known to `holding` from the moment it is decided until it returns. */
+  private async claim(count: number, growTo?: number): ReturnType<typeof claimNextNodes> {
+    try {
+      const result = await claimNextNodes(this.ws, this.opts, count, growTo)
+      if (!('reason' in result)) this.holding.hold(result.claimed)
+      return result
+    } finally {
+      this.holding.claiming([])
+    }
   }
 
   /** How many nodes the next claim commit takes (for tests and progress). */
@@ -54,13 +68,12 @@ export class ClaimBuffer {
     }
     const size = Math.max(1, Math.min(this.batch, limit))
     // the contention-driven batch also grows while this very claim keeps losing races
-    const result = await claimNextNodes(this.ws, this.opts, size, this.fixed === undefined ? Math.min(MAX_AUTO_PREFETCH, limit) : size)
+    const result = await this.claim(size, this.fixed === undefined ? Math.min(MAX_AUTO_PREFETCH, limit) : size)
     if (this.fixed === undefined) {
       this.contention = (this.contention + result.conflicts) / 2
       this.batch = Math.min(MAX_AUTO_PREFETCH, Math.max(1, Math.round(1 + 2 * this.contention)))
     }
     if ('reason' in result) return {claimed: undefined, reason: result.reason, detail: result.detail, conflicts: result.conflicts}
-    this.holding.hold(result.claimed)
     const [first, ...rest] = result.claimed
     this.held.push(...rest)
     return {claimed: first!, conflicts: result.conflicts}
@@ -79,9 +92,8 @@ export class ClaimBuffer {
    */
   async claimAhead(): Promise<NodeFile | undefined> {
     if (this.held.length > 0) return undefined
-    const result = await claimNextNodes(this.ws, this.opts, 1)
+    const result = await this.claim(1)
     if ('reason' in result) return undefined
-    this.holding.hold(result.claimed)
     return result.claimed[0]
   }
 
