@@ -278,7 +278,9 @@ export function claimsLeftText(worker: string, ids: readonly string[], leaseMs: 
   return (
     (ids.length > 0 ? `still claimed by ${worker}: ${names(ids)}\n` : '') +
     // a push the remote received goes on there when the pushing process dies: the claim may have landed
-    (maybe.length > 0 ? `maybe claimed by ${worker} (its claim commit was on its way as it left; \`rigor show <id>\` tells): ${names(maybe)}\n` : '') +
+    (maybe.length > 0
+      ? `maybe claimed by ${worker} (its claim commit was on its way as it left; \`rigor show <id>\` tells): ${names(maybe)}\n`
+      : '') +
     `They go back to pending once their lease expires (within ${ms(leaseMs)}) and \`rigor supervise\` runs: ` +
     'keep `rigor supervise` running, or run `rigor supervise --once` then'
   )
