@@ -4,6 +4,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import {SLOW, sleep, waitFor, waitForPids} from '../helpers/processes.js'
 import {countActions, git, remoteWithClones, removeRoot} from './remote-helpers.js'
+import {accepting} from './follow-helpers.js'
 
 // apart from remote.test.ts, so that neither file takes over 90 s on a loaded machine
 const FIXTURES = resolve(__dirname, '../fixtures')
@@ -117,5 +118,56 @@ describe('rigor work --remote leaving at once while its claim is pushed', {timeo
       expect(done.stderr).toMatch(/back to pending once their lease expires/)
     }
     await waitFor('the claim to land', () => git(bare, 'log', '-1', '--format=%s', 'main') === 'rigor: claim k/one')
+  })
+})
+
+// a node claimed ahead (--prefetch) and taken back by a supervisor before its slot started it was dropped without a
+// word: the summary counted neither its claim nor its loss, so claimed != finished + released + lost and the user was
+// not told that a claim it made was lost
+describe('rigor work --remote --prefetch, its waiting claims taken back', {timeout: SLOW}, () => {
+  it('counts a node claimed ahead and taken back before it started as claimed and lost', async () => {
+    const config = `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: 1ms, max_attempts: 3}`
+    const made = remoteWithClones(2, {nodes: []}, config)
+    root = made.root
+    const {bare, clones} = made
+    const gate = join(root, 'gate')
+    // a, first in line, runs until the gate opens; b waits, claimed ahead in the same commit
+    const spec = join(root, 'spec.yaml')
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        nodes: [
+          {id: 'p/a', team: 'default', priority: 1, run: {command: accepting(gate), sandbox: 'off'}},
+          {id: 'p/b', team: 'default', run: {command: accepting(), sandbox: 'off'}},
+        ],
+      }),
+    )
+    expect(rigor(clones[1]!, ['seed', spec, '--remote', 'origin']).code).toBe(0)
+    const worker = rigorAsync(clones[0]!, ['work', '--remote', 'origin', '--prefetch', '2', '--worker', 'pa', '--json'])
+    try {
+      await waitFor('both claimed in one commit', () => git(bare, 'log', '-1', '--format=%s', 'main') === 'rigor: claim 2 nodes')
+      // a lease of 1 ms has expired by the time the supervisor looks: no waiting on a clock
+      const sup = json(rigor(clones[1]!, ['supervise', '--once', '--remote', 'origin', '--json']))
+      expect(sup.supervised.requeued).toEqual(['p/a', 'p/b'])
+    } finally {
+      writeFileSync(gate, '')
+    }
+    const done = await worker
+    expect(done.code, done.stderr).toBe(0)
+    const summary = json(done)
+    expect(summary.claimed).toBe(summary.finished + summary.released + summary.lost)
+    // claimed in commits by pa: each node twice (the batch, then again once back to pending)
+    const claims = git(bare, 'log', '--format=%B%x00', 'main')
+      .split('\0')
+      .filter((m) => /Rigor-Action: claim/.test(m) && /Rigor-Worker: pa/.test(m))
+      .flatMap((m) => [...m.matchAll(/^Rigor-Node: (\S+)/gm)].map((x) => x[1]))
+    expect(summary.claimed).toBe(claims.length)
+    expect(summary.lost).toBe(2)
+    expect(countActions(bare, 'verdict')).toEqual(
+      new Map([
+        ['p/a', 1],
+        ['p/b', 1],
+      ]),
+    )
   })
 })

@@ -25,6 +25,8 @@ export const MAX_AUTO_PREFETCH = 8
  */
 export class ClaimBuffer {
   private readonly held: NodeFile[] = []
+  /** nodes claimed ahead and found taken back (a supervisor) before a slot started them, not yet told (takeLost) */
+  private readonly lost: string[] = []
   private batch: number
   /** running mean of the lost races per landed claim commit */
   private contention = 0
@@ -63,8 +65,10 @@ export class ClaimBuffer {
    */
   async next(limit = Number.POSITIVE_INFINITY): Promise<ClaimResult & {waited?: true}> {
     while (this.held.length > 0) {
-      const node = await this.keepLease(this.held.shift()!)
+      const waiting = this.held.shift()!
+      const node = await this.keepLease(waiting)
       if (node) return {claimed: node, conflicts: 0, waited: true}
+      this.lost.push(waiting.id)
     }
     const size = Math.max(1, Math.min(this.batch, limit))
     // the contention-driven batch also grows while this very claim keeps losing races
@@ -77,6 +81,11 @@ export class ClaimBuffer {
     const [first, ...rest] = result.claimed
     this.held.push(...rest)
     return {claimed: first!, conflicts: result.conflicts}
+  }
+
+  /** The nodes claimed ahead that were taken back before they started, since the last call: each a claim lost. */
+  takeLost(): string[] {
+    return this.lost.splice(0)
   }
 
   /** Nodes claimed ahead that no slot has taken yet. */

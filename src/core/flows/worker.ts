@@ -193,7 +193,15 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
     serially(async () => {
       const run = ready.shift()
       if (run) return {ready: run}
-      return {result: await claims.next(opts.maxNodes === undefined ? undefined : opts.maxNodes - summary.claimed)}
+      try {
+        return {result: await claims.next(opts.maxNodes === undefined ? undefined : opts.maxNodes - summary.claimed)}
+      } finally {
+        // claimed like the others (a claim commit holds them): claimed = finished + released + lost
+        for (const id of claims.takeLost()) {
+          summary.claimed++
+          settle({kind: 'lost', id, why: 'taken back before it started'})
+        }
+      }
     })
   const claimAhead = () => {
     if (!claimAheadWanted({running, parallel: opts.parallel, distributed: ws.distributed, recentRunMs: runTimes.mean})) return
