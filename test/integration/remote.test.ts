@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import {SH_OK} from '../fixtures/runners.js'
-import {manyNodes} from './helpers.js'
+import {manyNodes, nodeSpec} from './helpers.js'
 import {countActions, git, remoteWithClones, removeRoot} from './remote-helpers.js'
 
 const NODES = 24
@@ -146,6 +146,20 @@ describe('many machines, one git remote', () => {
     expect(error.fix).toContain('git push team main')
     git(clone, 'push', '-q', 'team', 'main')
     expect(rigor(clone, ['status', '--remote', 'team']).code).toBe(0)
+  })
+
+  // a clone rigor had never synced took the remote's tip as what its files were at: every node file another clone's
+  // claim had changed read as an uncommitted edit, was warned of, and its node was not claimed from there
+  it('a fresh clone does not take nodes another clone changed for its own edits', () => {
+    const made = remoteWithClones(2, {nodes: [nodeSpec('e/one'), nodeSpec('e/two')]})
+    root = made.root
+    const [first, second] = made.clones as [string, string]
+    expect(rigor(first, ['claim', '--remote', 'origin', '--worker', 'w1']).stdout.trim()).toBe('e/one')
+    const claimed = rigor(second, ['claim', '--remote', 'origin', '--worker', 'w2'])
+    expect(claimed.code, claimed.stderr).toBe(0)
+    expect(claimed.stderr).not.toMatch(/uncommitted edits/)
+    expect(claimed.stdout.trim()).toBe('e/two')
+    expect(git(second, 'status', '--porcelain')).toBe('')
   })
 
   it('an unknown remote is a usage error with the fix', () => {

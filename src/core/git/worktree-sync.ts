@@ -124,7 +124,9 @@ export class WorktreeSync {
     await mkdir(rigorDir, {recursive: true})
     const release = await acquireLock(join(rigorDir, 'sync.lock'), {staleMs: 60_000, timeoutMs: 60_000, purpose: 'working tree sync'})
     try {
-      return await look(await this.syncedCommit())
+      // a checkout rigor never synced is where git left it: the branch as this process found it, as sync takes it too.
+      // Not the tip: through a remote that is another clone's newer state, and every file it changed would read as an edit
+      return await look((await this.syncedCommit()) ?? this.startTip)
     } finally {
       await release()
     }
