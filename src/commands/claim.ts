@@ -1,8 +1,10 @@
 import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
+import {withAbort} from '../cli/signals.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
-import {claimNextNode, nothingClaimable} from '../core/dag/claims.js'
+import {claimNextNode, HeldClaims, leftClaimedText, nothingClaimable, releaseHeld} from '../core/dag/claims.js'
+import {stoppedError} from '../core/errors.js'
 import type {NodeFile} from '../core/schemas/index.js'
 import {excludedLocalNodes} from '../core/views/local-edits.js'
 import {policies} from '../core/flows/policies.js'
@@ -17,13 +19,43 @@ export default class Claim extends WorkspaceCommand {
 
   async run(): Promise<{claimed: NodeFile}> {
     const {flags} = await this.parse(Claim)
-    return withWorkspace(flags, async (ws) => {
-      const exclude = await excludedLocalNodes(ws, (m) => this.warn(m))
-      assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-      const result = await claimNextNode(ws, {admission: policies.admission, worker: workerName(flags.worker), team: flags.team, exclude})
-      if (!result.claimed) throw nothingClaimable(result)
-      if (!this.jsonEnabled()) process.stdout.write(`${result.claimed.id}\n`)
-      return {claimed: result.claimed}
-    })
+    const worker = workerName(flags.worker)
+    const held = new HeldClaims()
+    let leftBehind: (() => string) | undefined
+    // a claim stopped on its way (SIGINT, SIGTERM: a CI step's timeout) lands all the same once pushed: it is put back
+    // rather than left held, its id told to no one, until its lease expires. A second signal leaves at once, naming it
+    const claimed = await this.traced(
+      {},
+      () =>
+        withAbort(
+          ({signal}) =>
+            withWorkspace(flags, async (ws) => {
+              leftBehind = () => leftClaimedText(worker, held.ids, ws.config.lease.duration, held.maybeIds)
+              const exclude = await excludedLocalNodes(ws, (m) => this.warn(m))
+              assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
+              const result = await claimNextNode(ws, {
+                admission: policies.admission,
+                worker,
+                team: flags.team,
+                exclude,
+                onDecided: (nodes) => held.claiming(nodes),
+              })
+              if (!result.claimed) throw nothingClaimable(result)
+              held.hold([result.claimed])
+              held.claiming([])
+              if (signal.aborted) {
+                const node = result.claimed
+                await releaseHeld(ws, worker, (n) => n.id === node.id && held.holds(n), 'the claim was stopped')
+                held.drop(node.id, node)
+                throw stoppedError(signal.reason, `the claim of ${node.id}`, 'run rigor claim again', `${node.id} was put back`)
+              }
+              return result.claimed
+            }),
+          {onLeave: () => leftBehind?.()},
+        ),
+      {stopsCleanly: true},
+    )
+    if (!this.jsonEnabled()) process.stdout.write(`${claimed.id}\n`)
+    return {claimed}
   }
 }

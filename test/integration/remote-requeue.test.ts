@@ -171,3 +171,30 @@ describe('rigor work --remote --prefetch, its waiting claims taken back', {timeo
     )
   })
 })
+
+// rigor claim stopped (SIGTERM: a CI step's timeout) while its push was on its way died at once; the push, in a git
+// of its own, landed after it, and the node stayed claimed for its whole lease by a claim whose id no one was told
+describe('rigor claim --remote stopped while its push is on its way', {timeout: SLOW}, () => {
+  it('puts the claim back once it lands and exits 143 saying so', async () => {
+    const made = remoteWithClones(1, {nodes: [{id: 'k/one', team: 'default', run: {command: ['true']}}]})
+    root = made.root
+    const {bare, clones} = made
+    const arrived = join(root, 'arrived')
+    const gate = join(root, 'gate')
+    const hook = join(bare, 'hooks', 'pre-receive')
+    writeFileSync(hook, `#!/bin/sh\ntouch '${arrived}'\nwhile [ ! -e '${gate}' ]; do sleep 0.05; done\n`)
+    chmodSync(hook, 0o755)
+    const claim = rigorAsync(clones[0]!, ['claim', '--remote', 'origin', '--worker', 'ci'])
+    try {
+      await waitFor('the claim to reach the remote', () => existsSync(arrived))
+      claim.kill('SIGTERM')
+    } finally {
+      writeFileSync(gate, '')
+    }
+    const done = await claim
+    expect(done.code, done.stderr).toBe(143)
+    expect(done.stdout).toBe('')
+    expect(done.stderr).toMatch(/the claim of k\/one was stopped by SIGTERM: k\/one was put back/)
+    expect(git(bare, 'log', '-2', '--format=%s', 'main').split('\n')).toEqual(['rigor: release k/one', 'rigor: claim k/one'])
+  })
+})
