@@ -145,3 +145,42 @@ describe('output limits', () => {
     expect(execFileSync('git', ['status', '--porcelain'], {cwd: repo.dir, encoding: 'utf8'})).toBe('?? spec.yaml\n')
   })
 })
+
+/** A runner (node -e) that writes a verdict accepting the node, then runs `body` with `fs`, `path` and `out` (RIGOR_OUT). */
+const acceptingThen = (body: string) => [
+  process.execPath,
+  '-e',
+  `const fs = require('fs'), path = require('path'), out = process.env.RIGOR_OUT
+fs.writeFileSync(path.join(out, 'verdict.json'), JSON.stringify({metrics: {sharpe: 1}}))
+${body}`,
+]
+
+describe('runner outputs shaped to break the reader', () => {
+  it('a verdict.json nested 200,000 deep is an inconclusive run with the reason, and the work loop goes on', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {
+      nodes: [
+        {
+          id: 'shape/deep-json',
+          team: 'default',
+          run: {
+            command: acceptingThen(
+              `fs.writeFileSync(path.join(out, 'verdict.json'), '{"metrics":{"sharpe":1},"x":' + '['.repeat(200000) + ']'.repeat(200000) + '}')`,
+            ),
+            timeout: '1m',
+          },
+        },
+        {id: 'shape/after', team: 'default', run: {command: acceptingThen(''), timeout: '1m'}},
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const work = rigor(repo.dir, ['work'])
+    expect(work.code, work.stderr).toBe(0)
+    expect(work.stderr).not.toContain('call stack')
+    const deep = json(rigor(repo.dir, ['show', 'shape/deep-json', '--json']))
+    expect(deep.status).toBe('inconclusive')
+    expect(deep.verdict.reason).toBe('verdict.json nests arrays or objects more than 64 levels deep')
+    expect(json(rigor(repo.dir, ['show', 'shape/after', '--json'])).status).toBe('proven_accepted')
+  })
+
+})

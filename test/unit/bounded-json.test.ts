@@ -101,3 +101,21 @@ describe('readBoundedJson', () => {
     })
   })
 })
+
+describe('readBoundedJson nesting', () => {
+  const opts = {maxString: 1000, maxBytes: 10_000_000, maxFileBytes: 2 ** 31}
+
+  it('reads a document nested to the limit and refuses one a level deeper, however deep, without overflowing', async () => {
+    const nested = (depth: number) => `{"a":${'['.repeat(depth - 1)}"[{"${']'.repeat(depth - 1)}}`
+    const file = join(dir, 'nested.json')
+    writeFileSync(file, nested(64))
+    expect(await readBoundedJson(file, opts)).toMatchObject({ok: true})
+    for (const depth of [65, 1_000_000]) {
+      writeFileSync(file, nested(depth))
+      expect(await readBoundedJson(file, opts, 'verdict.json')).toEqual({
+        ok: false,
+        reason: 'verdict.json nests arrays or objects more than 64 levels deep',
+      })
+    }
+  })
+})

@@ -13,6 +13,8 @@ export interface BoundedJsonOptions {
   maxBytes: number
   /** files larger than this are not read at all */
   maxFileBytes: number
+  /** arrays and objects nested deeper than this are refused (MAX_JSON_DEPTH unless told) */
+  maxDepth?: number
 }
 
 /** A string that was cut while reading, by its JSON path (`notes`, `metrics.x`), and its length in the file. */
@@ -24,11 +26,20 @@ export interface CutString {
 export type BoundedJson = {ok: true; value: unknown; cuts: CutString[]} | {ok: false; reason: string}
 
 const CHUNK = 1024 * 1024
+/**
+ * verdict.json nests three levels deep (cost, accounting); a document nested thousands deep is refused while it
+ * streams in: walking it afterwards (uncut, the schema) would overflow the stack and take the work loop down with it
+ */
+export const MAX_JSON_DEPTH = 64
 const CUT_MARK = 'rigor-cut:'
 // the marker is a NUL plus text, escaped in JSON: a runner can fake one only to mislabel its own string
 const CUT_SUFFIX = /\u0000rigor-cut:(\d+)$/
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
 
 export async function readBoundedJson(file: string, opts: BoundedJsonOptions, name = file): Promise<BoundedJson> {
   let fd: number
@@ -49,7 +60,8 @@ export async function readBoundedJson(file: string, opts: BoundedJsonOptions, na
     const info = fstatSync(fd)
     if (!info.isFile()) return {ok: false, reason: `${name} is not a regular file`}
     if (info.size > opts.maxFileBytes) return {ok: false, reason: `${name} is ${info.size} bytes; rigor reads at most ${opts.maxFileBytes}`}
-    const capper = new StringCapper(opts.maxString)
+    const maxDepth = opts.maxDepth ?? MAX_JSON_DEPTH
+    const capper = new StringCapper(opts.maxString, maxDepth)
     const buffer = Buffer.alloc(Math.min(CHUNK, Math.max(info.size + 1, 64 * 1024)))
     // the usual verdict.json of a few hundred bytes is read at once; a large one a chunk at a time through the
     // thread pool, so that reading a gigabyte does not hold up the work loop's other runs
@@ -57,6 +69,7 @@ export async function readBoundedJson(file: string, opts: BoundedJsonOptions, na
       const bytesRead = chunk === 0 ? readSync(fd, buffer, 0, buffer.length, null) : await readChunk(fd, buffer)
       if (bytesRead === 0) break
       capper.push(buffer.subarray(0, bytesRead))
+      if (capper.tooDeep) return {ok: false, reason: `${name} nests arrays or objects more than ${maxDepth} levels deep`}
       if (capper.bytes > opts.maxBytes) {
         return {
           ok: false,
@@ -93,6 +106,9 @@ export class StringCapper {
   private readonly parts: Buffer[] = []
   /** bytes kept so far */
   bytes = 0
+  /** whether arrays and objects (outside strings) were opened more than maxDepth deep */
+  tooDeep = false
+  private depth = 0
   private inString = false
   private escape = false
   private hexLeft = 0
@@ -101,7 +117,10 @@ export class StringCapper {
   private kept = 0
   private skipped = 0
 
-  constructor(private readonly maxString: number) {}
+  constructor(
+    private readonly maxString: number,
+    private readonly maxDepth = Number.POSITIVE_INFINITY,
+  ) {}
 
   push(chunk: Buffer): void {
     let from = 0
@@ -143,7 +162,9 @@ export class StringCapper {
         if (c === QUOTE) {
           this.inString = true
           this.kept = 0
-        }
+        } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          if (++this.depth > this.maxDepth) this.tooDeep = true
+        } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) this.depth--
       } else if (this.escape) {
         this.escape = false
         if (c === 0x75) this.hexLeft = 4
