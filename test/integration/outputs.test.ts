@@ -1,5 +1,5 @@
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -183,4 +183,34 @@ describe('runner outputs shaped to break the reader', () => {
     expect(json(rigor(repo.dir, ['show', 'shape/after', '--json'])).status).toBe('proven_accepted')
   })
 
+  it('a directory tree deeper than PATH_MAX is left out with the reason, and the run directory is removed', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {
+      nodes: [
+        {
+          id: 'shape/deep-dirs',
+          team: 'default',
+          // each directory made from inside the last: the whole path passes the kernel's 4096 bytes
+          run: {
+            command: acceptingThen(`process.chdir(out)
+for (let i = 0; i < 200; i++) { fs.mkdirSync('d'.repeat(50)); process.chdir('d'.repeat(50)) }
+fs.writeFileSync('deepest', 'x')`),
+            timeout: '1m',
+          },
+        },
+        {id: 'shape/after', team: 'default', run: {command: acceptingThen(''), timeout: '1m'}},
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const work = rigor(repo.dir, ['work'])
+    expect(work.stderr).not.toContain('ENAMETOOLONG')
+    expect(work.code, work.stderr).toBe(0)
+    const deep = json(rigor(repo.dir, ['show', 'shape/deep-dirs', '--json']))
+    expect(deep.status).toBe('proven_accepted')
+    expect(deep.verdict.omitted).toEqual([
+      {path: expect.stringMatching(/^out\/d{50}\//), reason: 'the directory could not be read (ENAMETOOLONG)'},
+    ])
+    expect(json(rigor(repo.dir, ['show', 'shape/after', '--json'])).status).toBe('proven_accepted')
+    expect(readdirSync(join(repo.dir, '.git', 'rigor', 'runs'))).toEqual([])
+  })
 })

@@ -1,10 +1,11 @@
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import type {PriceSeries} from '../backtest/prices.js'
 import {priceTableText, type PriceTable} from '../data/price-file.js'
 import {parseTimeout, readRunnerReport, runProcess} from '../dag/runner.js'
 import {sandboxPolicy, type Overlay} from '../dag/sandbox.js'
+import {removeTree} from '../dag/remove-tree.js'
 import type {RunGroups} from '../proc.js'
 import type {NodeFile, RunnerLimits, SandboxMode} from '../schemas/index.js'
 import {seriesByDate} from './csv.js'
@@ -127,7 +128,7 @@ export function processRunner(opts: {
           seriesByDate(await readFile(join(outDir, name), 'utf8').catch(() => 'date,value\n'), kind)
         return {ok: true, returns: await read('returns.csv', 'return'), positions: await read('positions.csv', 'position')}
       } finally {
-        await rm(dir, {recursive: true, force: true})
+        removeTree(dir)
       }
     },
   }

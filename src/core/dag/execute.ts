@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import {mkdirSync, rmSync} from 'node:fs'
+import {mkdirSync} from 'node:fs'
 import {extname, join, posix, resolve, sep} from 'node:path'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {researchDataFile} from '../state/holdout.js'
@@ -13,6 +13,7 @@ import {collectOutputs, type CollectedOutputs} from './outputs.js'
 import type {RunGroups} from '../proc.js'
 import type {RunnerLauncher} from './launcher.js'
 import {RUN_RECORD, runsDirectory} from './run-records.js'
+import {removeTree} from './remove-tree.js'
 import {parseTimeout, readRunnerReport, runProcess, startWhen, VERDICT_JSON, type RunnerReport} from './runner.js'
 import {sandboxPolicy, type Overlay} from './sandbox.js'
 import {declaredDataPaths, sealDeps, sealedDataOverlays} from './sealed-data.js'
@@ -230,7 +231,7 @@ async function runClaimedNode(
   } finally {
     watcher.stop()
     opts.signal?.removeEventListener('abort', onShutdown)
-    rmSync(runDir, {recursive: true, force: true})
+    removeTree(runDir)
   }
 }
 

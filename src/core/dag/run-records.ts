@@ -6,10 +6,11 @@
  * gone from this machine and removes their directories.
  */
 import {renameSync, writeFileSync} from 'node:fs'
-import {readFile, readdir, rm, stat} from 'node:fs/promises'
+import {readFile, readdir, stat} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import * as z from 'zod'
+import {removeTree} from './remove-tree.js'
 import {hasEnvEntry, isAlive, ownStartTime, procInfo, processTable, type ProcInfo} from '../proc.js'
 
 export const RUN_RECORD = 'run.json'
@@ -98,7 +99,7 @@ export async function cleanLeftoverRuns(runsDir: string, now = new Date()): Prom
     } else if (!record || record.host !== hostname() || workerAlive(record)) continue
     const pids = killLeftovers(run, record === 'missing' ? undefined : record)
     if (pids.length > 0) report.killed.push({run, node: record === 'missing' ? undefined : record.node, pids})
-    await rm(dir, {recursive: true, force: true})
+    removeTree(dir)
     report.removed.push(run)
   }
   return report

@@ -1,4 +1,4 @@
-import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import {basename, extname, isAbsolute, join, relative, resolve} from 'node:path'
 import {scratchDir} from '../state/scratch-dirs.js'
 import {returnMetrics} from '../backtest/metrics.js'
@@ -15,6 +15,7 @@ import {parseTimeout, readRunnerReport, runProcess, RUN_LOG} from '../dag/runner
 import {artifactStore} from '../dag/artifact-store.js'
 import {stageRecordedInputs} from '../dag/inputs.js'
 import {sandboxPolicy} from '../dag/sandbox.js'
+import {removeTree} from '../dag/remove-tree.js'
 import type {DeploymentFile, NodeFile} from '../schemas/index.js'
 import {readableNode} from '../state/store.js'
 import {readBlobs} from '../state/tree-files.js'
@@ -348,7 +349,7 @@ async function runForward(
     const positions = await readFile(join(outDir, 'positions.csv'), 'utf8').catch(() => undefined)
     return {returns: forwardReturns(table, after, until), positions}
   } finally {
-    await rm(workDir, {recursive: true, force: true})
+    removeTree(workDir)
   }
 }
 
