@@ -1,4 +1,4 @@
-import {mkdtemp, readFile, writeFile} from 'node:fs/promises'
+import {mkdtemp, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 import type {PriceSeries} from '../backtest/prices.js'
@@ -6,6 +6,7 @@ import {priceTableText, type PriceTable} from '../data/price-file.js'
 import {parseTimeout, readRunnerReport, runProcess} from '../dag/runner.js'
 import {sandboxPolicy, type Overlay} from '../dag/sandbox.js'
 import {removeTree} from '../dag/remove-tree.js'
+import {readRunnerFile, type RunnerFile} from '../dag/outputs.js'
 import type {RunGroups} from '../proc.js'
 import type {NodeFile, RunnerLimits, SandboxMode} from '../schemas/index.js'
 import {seriesByDate} from './csv.js'
@@ -124,9 +125,15 @@ export function processRunner(opts: {
         })
         const report = await readRunnerReport(outDir, outcome, timeoutMs, opts.limits)
         if (!report.ok) return failed(report.reason)
-        const read = async (name: string, kind: 'return' | 'position') =>
-          seriesByDate(await readFile(join(outDir, name), 'utf8').catch(() => 'date,value\n'), kind)
-        return {ok: true, returns: await read('returns.csv', 'return'), positions: await read('positions.csv', 'position')}
+        const returns = readRunnerFile(outDir, 'returns.csv', opts.limits.file_size)
+        const positions = readRunnerFile(outDir, 'positions.csv', opts.limits.file_size)
+        for (const [name, file] of [
+          ['returns.csv', returns],
+          ['positions.csv', positions],
+        ] as const)
+          if (!file.ok && !file.missing) return failed(`${name} in RIGOR_OUT ${file.reason}`)
+        const series = (file: RunnerFile, kind: 'return' | 'position') => seriesByDate(file.ok ? file.text : 'date,value\n', kind)
+        return {ok: true, returns: series(returns, 'return'), positions: series(positions, 'position')}
       } finally {
         removeTree(dir)
       }

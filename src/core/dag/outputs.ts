@@ -160,6 +160,30 @@ export function outDirProblem(outDir: string): string | undefined {
   }
 }
 
+export type RunnerFile = {ok: true; text: string} | {ok: false; missing: boolean; reason: string}
+
+/**
+ * A file the runner left at the top of RIGOR_OUT (returns.csv, run.log), read
+ * as text for rigor's own use (an audit's re-run, a paper run): as the outputs
+ * are, without following a link, never waiting on a FIFO, and at most
+ * `maxBytes`. A link the runner left would have rigor read whatever it names
+ * on the host (a FIFO hung the audit, /dev/zero filled its memory).
+ */
+export function readRunnerFile(outDir: string, name: string, maxBytes: number): RunnerFile {
+  const read = readRegularFile(Buffer.from(`${outDir}/${name}`), maxBytes, maxBytes)
+  if (read.ok) return {ok: true, text: read.content.toString('utf8')}
+  if (read.kind === 'unreadable' && read.reason.includes('ENOENT')) return {ok: false, missing: true, reason: 'is missing'}
+  const reason =
+    read.kind === 'special'
+      ? 'is not a regular file (a FIFO, socket or device)'
+      : read.kind === 'unreadable'
+        ? read.reason.includes('ELOOP')
+          ? 'is a symbolic link (rigor never follows one)'
+          : read.reason
+        : `is ${read.size} bytes, more than the limit of ${maxBytes}`
+  return {ok: false, missing: false, reason}
+}
+
 const artifact = (path: string, content: Buffer): CollectedArtifact => ({path, content, checksum: sha256(content)})
 
 /** Every entry under `outDir`, without following links; directories iteratively, so depth costs no stack. */

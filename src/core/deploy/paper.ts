@@ -1,4 +1,4 @@
-import {mkdir, readFile, writeFile} from 'node:fs/promises'
+import {mkdir, writeFile} from 'node:fs/promises'
 import {basename, extname, isAbsolute, join, relative, resolve} from 'node:path'
 import {scratchDir} from '../state/scratch-dirs.js'
 import {returnMetrics} from '../backtest/metrics.js'
@@ -16,6 +16,7 @@ import {artifactStore} from '../dag/artifact-store.js'
 import {stageRecordedInputs} from '../dag/inputs.js'
 import {sandboxPolicy} from '../dag/sandbox.js'
 import {removeTree} from '../dag/remove-tree.js'
+import {readRunnerFile} from '../dag/outputs.js'
 import type {DeploymentFile, NodeFile} from '../schemas/index.js'
 import {readableNode} from '../state/store.js'
 import {readBlobs} from '../state/tree-files.js'
@@ -335,19 +336,29 @@ async function runForward(
     if (stop.signal?.aborted) throw stoppedError(stop.signal.reason, `the paper run of ${node.id}`, `run it again: rigor paper ${node.id}`)
     const report = await readRunnerReport(outDir, outcome, timeoutMs, ws.config.runner.limits)
     if (!report.ok) {
-      const log = (await readFile(join(outDir, RUN_LOG), 'utf8').catch(() => '')).slice(-2000).trimEnd()
+      const logFile = readRunnerFile(outDir, RUN_LOG, ws.config.runner.limits.run_log)
+      const log = (logFile.ok ? logFile.text : '').slice(-2000).trimEnd()
       throw new CheckFailedError(`the paper run of ${node.id} failed: ${report.reason}; nothing was recorded${log ? `\n${log}` : ''}`, {
         fix: 'fix the runner (the output above is its run.log), then run rigor paper again',
       })
     }
-    const text = await readFile(join(outDir, 'returns.csv'), 'utf8').catch(() => undefined)
-    if (text === undefined)
+    const limit = ws.config.runner.limits.file_size
+    const returns = readRunnerFile(outDir, 'returns.csv', limit)
+    const positions = readRunnerFile(outDir, 'positions.csv', limit)
+    for (const [name, file] of [
+      ['returns.csv', returns],
+      ['positions.csv', positions],
+    ] as const)
+      if (!file.ok && !file.missing)
+        throw new CheckFailedError(`the paper run of ${node.id} failed: ${name} in RIGOR_OUT ${file.reason}; nothing was recorded`, {
+          fix: `the runner writes ${name} into RIGOR_OUT as a regular file (docs/runner-protocol.md)`,
+        })
+    if (!returns.ok)
       throw new CheckFailedError(`the runner of ${node.id} wrote no returns.csv`, {
         fix: 'a strategy runner writes returns.csv (date,return) into RIGOR_OUT (docs/runner-protocol.md)',
       })
-    const table = parseDatedCsv(text, 'returns.csv (paper run)')
-    const positions = await readFile(join(outDir, 'positions.csv'), 'utf8').catch(() => undefined)
-    return {returns: forwardReturns(table, after, until), positions}
+    const table = parseDatedCsv(returns.text, 'returns.csv (paper run)')
+    return {returns: forwardReturns(table, after, until), positions: positions.ok ? positions.text : undefined}
   } finally {
     removeTree(workDir)
   }
