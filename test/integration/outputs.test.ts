@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
-import {json, rigor} from '../helpers/cli.js'
+import {json, rigor, verdictRunner} from '../helpers/cli.js'
 import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
 import {workspace, writeSpec} from './helpers.js'
 
@@ -212,5 +212,23 @@ fs.writeFileSync('deepest', 'x')`),
     ])
     expect(json(rigor(repo.dir, ['show', 'shape/after', '--json'])).status).toBe('proven_accepted')
     expect(readdirSync(join(repo.dir, '.git', 'rigor', 'runs'))).toEqual([])
+  })
+
+  it('a metric named "constructor" does not keep a gate from rejecting the run', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {
+      nodes: [
+        {
+          id: 'shape/constructor',
+          team: 'default',
+          run: {command: verdictRunner({sharpe: -1, constructor: 5}), timeout: '1m'},
+        },
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    const shown = json(rigor(repo.dir, ['show', 'shape/constructor', '--json']))
+    expect(shown.status).toBe('proven_rejected')
+    expect(shown.verdict.metrics).toEqual({sharpe: -1, constructor: 5})
   })
 })

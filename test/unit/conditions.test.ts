@@ -188,6 +188,15 @@ describe('evaluate: missing keys and runtime errors', () => {
     expect(compileCondition('metrics.sharpe > 0.1', where).tryEvaluate(context())).toEqual({value: true})
   })
 
+  it('judges metrics named like JavaScript object members (a runner names its metrics) as any other', () => {
+    const metrics = {sharpe: -1, constructor: 5, toString: 1}
+    const gate = compileCondition('has(metrics.sharpe) && metrics.sharpe < 0.0', where)
+    expect(gate.evaluate(context({metrics}))).toBe(true)
+    expect(compileCondition('metrics.constructor == 5.0', where).evaluate(context({metrics}))).toBe(true)
+    expect(compileCondition('nodes.exists(n, has(n.metrics.valueOf))', where).evaluate(context({metrics}))).toBe(false)
+    expect(compileCondition('has(metrics.hasOwnProperty)', where).evaluate(context({metrics}))).toBe(false)
+  })
+
   it('compiles once and evaluates against many contexts', () => {
     const gate = compileCondition('metrics.sharpe >= 0.3', where)
     expect(gate.evaluate(context({metrics: {sharpe: 0.31}}))).toBe(true)

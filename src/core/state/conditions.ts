@@ -429,11 +429,16 @@ function celInt(value: unknown): bigint {
   return Number.isFinite(n) ? BigInt(Math.trunc(n)) : 0n
 }
 
-function celMetrics(metrics: Record<string, unknown>): Record<string, number> {
-  const out: Record<string, number> = {}
+/**
+ * A Map, not an object: cel-js tells a value's type by its `constructor`, so a
+ * metric a runner named "constructor" made every condition on the object fail
+ * (a gate that should reject ended the run inconclusive instead).
+ */
+function celMetrics(metrics: Record<string, unknown>): Map<string, number> {
+  const out = new Map<string, number>()
   for (const [key, value] of Object.entries(metrics ?? {})) {
-    if (typeof value === 'number') out[key] = value
-    else if (typeof value === 'bigint') out[key] = Number(value)
+    if (typeof value === 'number') out.set(key, value)
+    else if (typeof value === 'bigint') out.set(key, Number(value))
   }
   return out
 }
