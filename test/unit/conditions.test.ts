@@ -197,6 +197,17 @@ describe('evaluate: missing keys and runtime errors', () => {
     expect(compileCondition('has(metrics.hasOwnProperty)', where).evaluate(context({metrics}))).toBe(false)
   })
 
+  it('judges params named like JavaScript object members (a designer or a rule names them), nested ones too, as any other', () => {
+    const params = {constructor: 3, toString: 'x', inner: {constructor: 1, valueOf: [1, 2]}, lower: 25}
+    const node = {...context().node, params}
+    expect(compileCondition('params.lower == 25.0 && params.constructor == 3.0', where).evaluate(context({params, node}))).toBe(true)
+    expect(
+      compileCondition('params.inner.constructor == 1.0 && size(params.inner.valueOf) == 2', where).evaluate(context({params, node})),
+    ).toBe(true)
+    expect(compileCondition('has(params.hasOwnProperty)', where).evaluate(context({params, node}))).toBe(false)
+    expect(compileCondition('node.params.toString == "x"', where).evaluate(context({params, node}))).toBe(true)
+  })
+
   it('compiles once and evaluates against many contexts', () => {
     const gate = compileCondition('metrics.sharpe >= 0.3', where)
     expect(gate.evaluate(context({metrics: {sharpe: 0.31}}))).toBe(true)

@@ -443,12 +443,12 @@ function celMetrics(metrics: Record<string, unknown>): Map<string, number> {
   return out
 }
 
-function celParams(params: Record<string, unknown>): Record<string, unknown> {
+function celParams(params: Record<string, unknown>): Map<string, unknown> {
   const value = celValue(params ?? {}, new Set())
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {}
+  return value instanceof Map ? value : new Map()
 }
 
-/** JSON-like values as CEL sees them: numbers as doubles, no undefined, no cycles. */
+/** JSON-like values as CEL sees them: numbers as doubles, no undefined, no cycles; a mapping as a Map (see celMetrics: a key named "constructor"). */
 function celValue(value: unknown, seen: Set<object>): unknown {
   switch (typeof value) {
     case 'number':
@@ -466,8 +466,8 @@ function celValue(value: unknown, seen: Set<object>): unknown {
       seen.add(value)
       try {
         if (Array.isArray(value)) return value.map((item) => celValue(item, seen))
-        const out: Record<string, unknown> = {}
-        for (const [key, item] of Object.entries(value)) if (item !== undefined) out[key] = celValue(item, seen)
+        const out = new Map<string, unknown>()
+        for (const [key, item] of Object.entries(value)) if (item !== undefined) out.set(key, celValue(item, seen))
         return out
       } finally {
         seen.delete(value)
