@@ -4,7 +4,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {SH_CRASH, SH_OK} from '../fixtures/runners.js'
-import {workspace, writeSpec} from './helpers.js'
+import {familiesSpec, workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
@@ -212,12 +212,7 @@ max_generations: 1
 
   it('graph warns when its mermaid is more than mermaid draws (50,000 characters, 500 edges), and says what to draw instead; a smaller one draws silently', () => {
     repo = workspace()
-    // 20 families of 20 variants: 400 edges, about 70,000 characters of mermaid
-    const nodes = Array.from({length: 20}, (_, f) => [
-      {id: `momentum/family-${f}`, team: 'default', run: {command: SH_OK}},
-      ...Array.from({length: 20}, (_, v) => ({id: `momentum/family-${f}/variant-${v}`, team: 'default', run: {command: SH_OK}})),
-    ]).flat()
-    writeSpec(repo.dir, {nodes})
+    writeSpec(repo.dir, familiesSpec(20, 20, SH_OK))
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     const large = rigor(repo.dir, ['graph', '--markdown'])
     expect(large.code, large.stderr).toBe(0)

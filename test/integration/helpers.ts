@@ -41,6 +41,18 @@ export function manyNodes(count: number, command: string[], prefix = 'bulk'): un
   return {nodes: Array.from({length: count}, (_, i) => nodeSpec(`${prefix}/n${String(i).padStart(4, '0')}`, command))}
 }
 
+/**
+ * `families` nodes with `variants` children each (momentum/family-F/variant-V): 20 x 20 is 400 edges and about
+ * 70,000 characters of mermaid, more than mermaid draws by default (50,000 characters, 500 edges).
+ */
+export function familiesSpec(families: number, variants: number, command: string[]): {nodes: unknown[]} {
+  const nodes = Array.from({length: families}, (_, f) => [
+    {id: `momentum/family-${f}`, team: 'default', run: {command}},
+    ...Array.from({length: variants}, (_, v) => ({id: `momentum/family-${f}/variant-${v}`, team: 'default', run: {command}})),
+  ]).flat()
+  return {nodes}
+}
+
 /** Commits on main with a given Rigor-Action, counted per node. */
 export function actionsPerNode(repo: TempRepo, action: string): Map<string, number> {
   return actionsInLog(repo.git('log', '--format=%B%x00', 'main'), action)

@@ -1,8 +1,8 @@
 import {spawnSync} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
-import {request} from 'node:http'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
+import {rawStatus} from '../helpers/http.js'
 import {stringify} from 'yaml'
 import {claimNextNode} from '../../src/core/dag/claims.js'
 import {policies} from '../../src/core/flows/policies.js'
@@ -240,16 +240,3 @@ describe('rigor metrics', {timeout: SLOW}, () => {
     expect(bad.stderr).toMatch(/--host.*neither an IP address nor a host name/)
   })
 })
-
-/** The status of a GET of `path` as it is written (fetch would normalise it). */
-function rawStatus(base: string, path: string): Promise<number> {
-  const {hostname, port} = new URL(base)
-  return new Promise((resolvePromise, reject) => {
-    const req = request({host: hostname, port, path, method: 'GET'}, (res) => {
-      res.resume()
-      resolvePromise(res.statusCode ?? 0)
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}

@@ -1,10 +1,10 @@
 import {execFileSync} from 'node:child_process'
 import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
-import {request} from 'node:http'
 import {createServer, type AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {rawStatus} from '../helpers/http.js'
 import {HAS_CHROMIUM, launchChromium, watchedPage} from '../helpers/browser.js'
 import {rigor, rigorAsync, verdictRunner} from '../helpers/cli.js'
 import {GIT_ENV, type TempRepo} from '../helpers/git-repo.js'
@@ -155,16 +155,3 @@ describe('rigor site, live', () => {
     SLOW,
   )
 })
-
-/** The status of a request whose path is sent exactly as written (fetch would normalise the dots away). */
-function rawStatus(base: string, path: string): Promise<number> {
-  const {hostname, port} = new URL(base)
-  return new Promise((resolvePromise, reject) => {
-    const req = request({host: hostname, port, path, method: 'GET'}, (res) => {
-      res.resume()
-      resolvePromise(res.statusCode ?? 0)
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
