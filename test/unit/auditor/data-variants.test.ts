@@ -71,7 +71,8 @@ describe('altered copies of price data', () => {
   })
 
   it('have no numbers when a price would compound to 0 (the kit then reports the bad cell from the text)', () => {
-    const table = readPriceTable('date,close\n2024-01-02,1e-300\n2024-01-03,1e300\n2024-01-04,1e-300\n', 'p.csv')
+    // a billionfold rise and its fall: demeaned, the rise is half a billion and the fall below -100%
+    const table = readPriceTable('date,close\n2024-01-02,1\n2024-01-03,1e9\n2024-01-04,1\n', 'p.csv')
     const copy = returnAlterations(table, priceSeries(table))({demean: true})
     expect(copy.series).toBeUndefined()
     expect(() => priceSeries(copy.table())).toThrow(/positive price|finite number/)
