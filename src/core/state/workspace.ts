@@ -70,7 +70,7 @@ export class Workspace implements TransactionHost {
 
   /** Where `config` was read, as messages about it name it: `rigor.yaml (at main)`. */
   get configFile(): string {
-    return configLocation(this.stateRef.replace(/^refs\/heads\//, ''), this.remote?.remote)
+    return configLocation(this.stateBranch, this.remote?.remote)
   }
 
   private constructor(
@@ -150,13 +150,17 @@ export class Workspace implements TransactionHost {
     }
     // the state moved to another branch: claiming more here would split it in two. What is under way finishes and is
     // put back here (the config it started with judges it); the next claim stops the command (stateStillHere)
-    const branch = this.stateRef.replace(/^refs\/heads\//, '')
-    if (config.branch !== undefined && config.branch !== branch) {
+    if (config.branch !== undefined && config.branch !== this.stateBranch) {
       this.stateMovedTo = config.branch
       return
     }
     this.stateMovedTo = undefined
     this.tipConfig = {config, blob}
+  }
+
+  /** the state branch's short name (`main`) */
+  private get stateBranch(): string {
+    return this.stateRef.replace(/^refs\/heads\//, '')
   }
 
   /** the branch a committed rigor.yaml moved the state to while this process ran (see followConfig) */
@@ -165,8 +169,7 @@ export class Workspace implements TransactionHost {
   /** Refuses new work once the committed rigor.yaml has moved the state to another branch: a claim calls it as it plans. */
   stateStillHere(): void {
     if (this.stateMovedTo === undefined) return
-    const branch = this.stateRef.replace(/^refs\/heads\//, '')
-    throw new InputError(`now names ${this.stateMovedTo} as the state branch, while this command keeps the state on ${branch}`, {
+    throw new InputError(`now names ${this.stateMovedTo} as the state branch, while this command keeps the state on ${this.stateBranch}`, {
       file: this.configFile,
       field: 'branch',
       fix: `start the command again: it reads the state from ${this.stateMovedTo} then (or commit the branch: back as it was)`,
