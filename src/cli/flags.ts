@@ -102,7 +102,7 @@ export function stopTimeFlag(opts: {description: string}) {
 
 /** --cwd: only on commands that open a workspace. */
 export const cwdFlag = Flags.directory({
-  description: 'workspace directory (default: the current directory)',
+  description: 'workspace directory; the command runs as if typed there, relative paths included (default: the current directory)',
   helpGroup: 'GLOBAL',
   exists: true,
 })
