@@ -1,4 +1,4 @@
-import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -48,5 +48,16 @@ describe('rigor demo', () => {
     const result = rigor(dir, ['demo', dir])
     expect(result.code).toBe(2)
     expect(result.stderr).toContain('not empty')
+  })
+
+  it('a demo whose workspace cannot be made leaves no throwaway auditor key behind in the temporary folder', () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-demo-test-'))
+    const temp = join(dir, 'tmp')
+    mkdirSync(temp)
+    // git's answers about a path with a line break cannot be read: init refuses it, after the key was made
+    const result = rigor(dir, ['demo', 'bad\nname'], {TMPDIR: temp})
+    expect(result.code, result.stderr).toBe(2)
+    expect(result.stderr).toContain('line break')
+    expect(readdirSync(temp).filter((name) => name.startsWith('rigor-demo-key-'))).toEqual([])
   })
 })

@@ -79,6 +79,10 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
   const init = await initWorkspace(target, {
     configText: auditorKey ? `${configText.trimEnd()}\n\n${auditorsYaml(auditorKey)}` : configText,
     ownRepository: true,
+  }).catch(async (err: unknown) => {
+    // a private key left in the temporary folder would outlive the demo that never used it
+    if (auditorKey) await rm(dirname(auditorKey.privatePath), {recursive: true, force: true})
+    throw err
   })
   if (auditorKey) auditorKey.privatePath = await keepKey(auditorKey.privatePath, join(target, '.git', 'rigor'))
   step(
