@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {expect} from 'vitest'
@@ -46,3 +46,16 @@ export const countActions = (bare: string, action: string): Map<string, number> 
   actionsInLog(git(bare, 'log', '--format=%B%x00', 'main'), action)
 
 export const removeRoot = (root: string | undefined) => root && rmSync(root, {recursive: true, force: true})
+
+/**
+ * A pre-receive hook on `bare` that holds every push until `release()`: `arrived` is a file the hook writes as a
+ * push reaches the remote, so a test can act while the pushing process waits on it.
+ */
+export function holdPushes(root: string, bare: string): {arrived: string; release: () => void} {
+  const arrived = join(root, 'arrived')
+  const gate = join(root, 'gate')
+  const hook = join(bare, 'hooks', 'pre-receive')
+  writeFileSync(hook, `#!/bin/sh\ntouch '${arrived}'\nwhile [ ! -e '${gate}' ]; do sleep 0.05; done\n`)
+  chmodSync(hook, 0o755)
+  return {arrived, release: () => writeFileSync(gate, '')}
+}

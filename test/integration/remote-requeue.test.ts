@@ -1,9 +1,9 @@
-import {chmodSync, existsSync, renameSync, writeFileSync} from 'node:fs'
+import {existsSync, renameSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import {SLOW, sleep, waitFor, waitForPids} from '../helpers/processes.js'
-import {countActions, git, remoteWithClones, removeRoot} from './remote-helpers.js'
+import {countActions, git, holdPushes, remoteWithClones, removeRoot} from './remote-helpers.js'
 import {accepting} from './follow-helpers.js'
 
 // apart from remote.test.ts, so that neither file takes over 90 s on a loaded machine
@@ -97,11 +97,7 @@ describe('rigor work --remote leaving at once while its claim is pushed', {timeo
     const made = remoteWithClones(1, {nodes: [{id: 'k/one', team: 'default', run: {command: ['true']}}]})
     root = made.root
     const {bare, clones} = made
-    const arrived = join(root, 'arrived')
-    const gate = join(root, 'gate')
-    const hook = join(bare, 'hooks', 'pre-receive')
-    writeFileSync(hook, `#!/bin/sh\ntouch '${arrived}'\nwhile [ ! -e '${gate}' ]; do sleep 0.05; done\n`)
-    chmodSync(hook, 0o755)
+    const {arrived, release} = holdPushes(root, bare)
     git(clones[0]!, 'config', 'remote.origin.receivepack', 'setsid git-receive-pack')
     const worker = rigorAsync(clones[0]!, ['work', '--remote', 'origin', '--worker', 'w'])
     try {
@@ -111,7 +107,7 @@ describe('rigor work --remote leaving at once while its claim is pushed', {timeo
       worker.kill('SIGINT')
     } finally {
       const done = await worker
-      writeFileSync(gate, '')
+      release()
       expect(done.code, done.stderr).toBe(130)
       expect(done.stderr).not.toMatch(/held no claim/)
       expect(done.stderr).toMatch(/maybe claimed by w \(its claim commit was on its way as it left; `rigor show <id>` tells\): k\/one/)
@@ -179,17 +175,13 @@ describe('rigor claim --remote stopped while its push is on its way', {timeout: 
     const made = remoteWithClones(1, {nodes: [{id: 'k/one', team: 'default', run: {command: ['true']}}]})
     root = made.root
     const {bare, clones} = made
-    const arrived = join(root, 'arrived')
-    const gate = join(root, 'gate')
-    const hook = join(bare, 'hooks', 'pre-receive')
-    writeFileSync(hook, `#!/bin/sh\ntouch '${arrived}'\nwhile [ ! -e '${gate}' ]; do sleep 0.05; done\n`)
-    chmodSync(hook, 0o755)
+    const {arrived, release} = holdPushes(root, bare)
     const claim = rigorAsync(clones[0]!, ['claim', '--remote', 'origin', '--worker', 'ci'])
     try {
       await waitFor('the claim to reach the remote', () => existsSync(arrived))
       claim.kill('SIGTERM')
     } finally {
-      writeFileSync(gate, '')
+      release()
     }
     const done = await claim
     expect(done.code, done.stderr).toBe(143)
