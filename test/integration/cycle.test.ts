@@ -1,4 +1,4 @@
-import {existsSync, rmSync} from 'node:fs'
+import {existsSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
@@ -26,14 +26,9 @@ describe('rigor cycle', () => {
     expect(finishedBefore).toBeGreaterThan(0)
     expect(finishedBefore).toBeLessThan(12)
 
-    let second = rigor(repo.dir, ['cycle', '--parallel', '2', '--json'])
-    // a SIGKILL inside rigor's move of the branch leaves its refs/heads/main.lock behind, as a killed git does: the
-    // documented outcome is an error naming the lock and saying to remove it; the user does, and the cycle resumes
-    const lock = join(repo.dir, '.git/refs/heads/main.lock')
-    if (second.code !== 0 && second.stdout.includes('main.lock has existed') && existsSync(lock)) {
-      rmSync(lock)
-      second = rigor(repo.dir, ['cycle', '--parallel', '2', '--json'])
-    }
+    // a SIGKILL inside rigor's move of the branch leaves its refs/heads/main.lock behind; it names the dead process,
+    // and the resumed cycle removes it (git/ref-lock-owner.ts)
+    const second = rigor(repo.dir, ['cycle', '--parallel', '2', '--json'])
     expect(second.code, `${second.stderr}${second.stdout}`).toBe(0)
     const result = json(second)
     expect(result.resumed).toBe(true)

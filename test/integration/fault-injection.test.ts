@@ -112,14 +112,14 @@ describe('fault injection: workers killed at random points', () => {
         const work = rigorAsync(repo.dir, kind === 'SIGINT' ? [...args] : args)
         await sleep(delay)
         const delivered = work.kill(kind === 'SIGINT' ? 'SIGINT' : kind)
-        const {code, stdout} = await work
+        const {code, stdout, stderr} = await work
         // a worker with nothing left to claim (the others' claims still leased) may have ended on its own before the
         // signal, or as it landed (a process that has exited but is not yet reaped takes a kill too): exit 0 only then,
         // its summary printed
         if (kind === 'SIGKILL' && delivered && code === 0) expect(stdout, `round ${round}`).toMatch(/; stopped: \w+/)
         else if (kind === 'SIGKILL' && delivered) expect(code, `round ${round}`).not.toBe(0)
         // 130/143 after a graceful stop; a signal that lands while rigor is still loading ends it (-1) before it holds anything
-        else expect([0, 130, 143, -1], `round ${round} (${kind}) exit`).toContain(code)
+        else expect([0, 130, 143, -1], `round ${round} (${kind}) exit, stderr: ${stderr.slice(-2000)}`).toContain(code)
       }
       // no runner outlives its worker, whatever the signal (SIGKILL included: the sandbox dies with it). A SIGKILL that
       // lands while bwrap is still starting its sandbox can leave the sandbox's init behind with what the runner forked

@@ -1,7 +1,9 @@
-import {mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {afterEach, describe, expect, it} from 'vitest'
-import {json, rigor, verdictRunner} from '../helpers/cli.js'
+import {BIN, json, rigor, verdictRunner} from '../helpers/cli.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 import {SH_OK} from '../fixtures/runners.js'
 import {nodeSpec, workspace, writeSpec} from './helpers.js'
@@ -193,6 +195,41 @@ describe('the state branch', () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('main.lock')
     expect(result.stderr).toContain('rm ')
+  })
+
+  it('a branch lock left by a rigor process killed while it held it goes at once: the next worker claims and runs', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [node('a/one'), node('a/two')]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    // a process that takes the lock as rigor does and is SIGKILLed holding it (one kill in about seventy at random
+    // moments of rigor work left such a lock, and every later writer failed)
+    const lockModule = pathToFileURL(join(dirname(BIN), '..', 'dist/core/git/ref-lock-owner.js')).href
+    const lock = join(repo.dir, '.git/refs/heads/main.lock')
+    const killed = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const {takeRefLock} = await import(${JSON.stringify(lockModule)}); takeRefLock(process.argv[1], process.argv[2], 'x'); process.kill(process.pid, 'SIGKILL')`,
+        join(repo.dir, '.git'),
+        lock,
+      ],
+      {encoding: 'utf8'},
+    )
+    expect(killed.signal, killed.stderr).toBe('SIGKILL')
+    expect(existsSync(lock)).toBe(true)
+    const work = rigor(repo.dir, ['work', '--json'])
+    expect(work.code, work.stderr).toBe(0)
+    expect(json<{finished: number}>(work).finished).toBe(2)
+    expect(existsSync(lock)).toBe(false)
+    expect(readdirSync(join(repo.dir, '.git/rigor/ref-locks'))).toEqual([])
+    // a lock that names no holder (git's own kind) is still nobody's to remove
+    writeFileSync(lock, '')
+    const old = new Date(Date.now() - 60_000)
+    utimesSync(lock, old, old)
+    writeSpec(repo.dir, {nodes: [node('a/three')]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(1)
+    expect(existsSync(lock)).toBe(true)
   })
 
   it('durations are validated with a bound: 30d, banana and -5s are exit 2 naming run.timeout', () => {

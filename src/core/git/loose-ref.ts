@@ -1,19 +1,9 @@
-import {
-  appendFileSync,
-  closeSync,
-  constants,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs'
+import {appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {RefConflictError, RefLockedError} from '../errors.js'
+import {RefConflictError} from '../errors.js'
 import type {ObjectFormat} from './object-format.js'
 import type {RepoPaths} from './repo.js'
+import {takeRefLock} from './ref-lock-owner.js'
 
 /**
  * What moving a loose ref the way git's files backend does needs to know of the
@@ -59,8 +49,9 @@ const PER_WORKTREE = /^refs\/(worktree|bisect|rewritten)\//
 
 /**
  * Moves a loose ref from `expected` to `next` as git's files backend does, in
- * this process: take `<ref>.lock` (O_EXCL, so git and other rigor processes
- * exclude us and each other), compare under the lock, append the reflog entry,
+ * this process: take `<ref>.lock` (created exclusively, so git and other rigor
+ * processes exclude us and each other; naming this process, so that a kill
+ * halfway leaves no lock that stays: ref-lock-owner.ts), compare under the lock, append the reflog entry,
  * rename the lock over the ref. A few system calls, where a `git update-ref`
  * round trip woke another process and waited for it on every commit.
  * 'git' when the ref is not a plain loose ref this can move (packed only, new,
@@ -77,34 +68,29 @@ export function moveLooseRef(
   if (!ref.startsWith('refs/') || PER_WORKTREE.test(ref)) return 'git'
   const file = join(paths.commonDir, ref)
   const lock = `${file}.lock`
-  let fd: number
-  try {
-    fd = openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o666)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'EEXIST') throw new RefLockedError(lock)
-    return 'git'
-  }
+  // the lock holds the next value from the moment it exists
+  const taken = takeRefLock(paths.commonDir, lock, `${next}\n`)
+  if (!taken) return 'git'
   let renamed = false
   try {
-    let current: string
-    try {
-      current = readFileSync(file, 'utf8').trim()
-    } catch {
-      return 'git'
-    }
-    if (current.startsWith('ref:') || current.length !== format.hexLength) return 'git'
+    const current = readLooseRef(file)
+    if (current === undefined || current.startsWith('ref:') || current.length !== format.hexLength) return 'git'
     if (current !== expected) throw new RefConflictError(ref)
-    writeSync(fd, `${next}\n`)
-    closeSync(fd)
-    fd = -1
     appendReflog(paths, setup, ref, `${expected} ${next} ${setup.committer} ${Math.floor(Date.now() / 1000)} +0000\t${move.message}\n`)
     renameSync(lock, file)
     renamed = true
     return 'moved'
   } finally {
-    if (fd !== -1) closeSync(fd)
     if (!renamed) unlinkSync(lock)
+    taken.release()
+  }
+}
+
+function readLooseRef(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').trim()
+  } catch {
+    return undefined
   }
 }
 

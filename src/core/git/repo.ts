@@ -8,6 +8,7 @@ import {LooseObjectReader} from './loose-read.js'
 import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.js'
 import {GitKilledError, RefUpdater} from './ref-updater.js'
 import {moveLooseRef, probeLooseRefs, type LooseRefSetup} from './loose-ref.js'
+import {removeDeadRefLock} from './ref-lock-owner.js'
 import {packedRefTarget} from './packed-refs.js'
 import {racilyCleanEntries} from './racy-index.js'
 import {RERUNS_IF_KILLED, runGit, type GitResult, type GitRunOptions} from './exec.js'
@@ -115,6 +116,11 @@ export class Repo {
         if (now !== expected) throw new RefConflictError(ref)
       }
     }
+  }
+
+  /** Removes a ref lock a killed rigor process of this machine left behind (ref-lock-owner.ts); true when it is gone. */
+  removeDeadRefLock(lockFile: string): Promise<boolean> {
+    return removeDeadRefLock(this.paths.commonDir, lockFile)
   }
 
   /** Trees are immutable, so parsed ones are kept (bounded) and trees this process wrote are known without a read. */

@@ -52,6 +52,8 @@ const MAX_ATTEMPTS = 1000
  * CPU; a lock left behind is older than this at once (its file keeps its time).
  */
 const REF_LOCK_PATIENCE_MS = 5000
+/** A lock younger than this is a live writer's (it lasts milliseconds): its holder is not looked up */
+const DEAD_HOLDER_AFTER_MS = 200
 
 /** ms since the lock file was written, or undefined once it is gone */
 function lockAge(lockFile: string): number | undefined {
@@ -155,7 +157,9 @@ async function landBatch(host: TransactionHost, live: Set<BatchedChange<unknown>
     } catch (err) {
       if (err instanceof RefLockedError) {
         // git holds a ref lock for milliseconds; one that stays is a crashed git's leftover, not a race. Judged by
-        // the lock file's own age: timing from the first lock seen took another writer's later lock for the same one
+        // the lock file's own age: timing from the first lock seen took another writer's later lock for the same one.
+        // A lock a killed rigor process left names it, and goes at once
+        if ((lockAge(err.lockFile) ?? 0) > DEAD_HOLDER_AFTER_MS && (await host.repo.removeDeadRefLock(err.lockFile))) continue
         if ((lockAge(err.lockFile) ?? 0) > REF_LOCK_PATIENCE_MS) throw staleRefLock(err.lockFile)
       } else if (!(err instanceof RefConflictError)) throw err
       host.lastConflictAt = Date.now()
