@@ -20,9 +20,12 @@ export interface TempRepo {
   cleanup(): void
 }
 
-/** A temporary git repository on branch main with a fixed author, no gc and no signing. */
-export function gitRepo(opts: {init?: boolean} = {}): TempRepo {
-  const dir = mkdtempSync(join(tmpdir(), 'rigor-test-'))
+/**
+ * A temporary git repository on branch main with a fixed author, no gc and no signing; under `base` when given (a
+ * sandboxed runner sees neither /tmp nor /dev/shm of the host, so what it must see elsewhere is made elsewhere).
+ */
+export function gitRepo(opts: {init?: boolean; base?: string} = {}): TempRepo {
+  const dir = mkdtempSync(join(opts.base ?? tmpdir(), 'rigor-test-'))
   const git = (...args: string[]) => execFileSync('git', args, {cwd: dir, env: {...process.env, ...GIT_ENV}, encoding: 'utf8'}).trim()
   if (opts.init !== false) {
     git('init', '-q', '-b', 'main')

@@ -10,15 +10,15 @@ import {SH_OK} from '../fixtures/runners.js'
  * A fresh initialised workspace in a temp git repo: a copy of the one `rigor init` made for this run
  * (test/helpers/global-setup.ts), the index refreshed for the copy's files; `rigor init` itself without one.
  */
-export function workspace(): TempRepo {
+export function workspace(opts: {base?: string} = {}): TempRepo {
   const template = inject('initialisedWorkspace')
   if (template) {
-    const repo = gitRepo({init: false})
+    const repo = gitRepo({init: false, base: opts.base})
     cpSync(template, repo.dir, {recursive: true, preserveTimestamps: true})
     repo.git('update-index', '-q', '--refresh')
     return repo
   }
-  const repo = gitRepo()
+  const repo = gitRepo({base: opts.base})
   const init = rigor(repo.dir, ['init'])
   if (init.code !== 0) throw new Error(`rigor init failed: ${init.stderr}`)
   return repo

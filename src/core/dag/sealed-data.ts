@@ -25,6 +25,7 @@ import {InputError} from '../errors.js'
 import {isFileMode, TREE_MODE, type TreeEntry} from '../git/objects.js'
 import type {Repo} from '../git/repo.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
+import {listCheckouts} from '../git/worktrees.js'
 import {workspacePathProblem} from '../validation.js'
 import type {HoldoutCut} from '../data/price-file.js'
 import type {HoldoutConfig} from '../schemas/index.js'
@@ -148,8 +149,6 @@ export async function sealedDataOverlays(
   commit: string | undefined,
   own: string | undefined,
 ): Promise<Overlay[]> {
-  const realRoot = realpathOrUndefined(deps.root)
-  if (!realRoot) return []
   const byDir = new Map<string, string[]>()
   for (const path of new Set(paths)) {
     // a path no node could have as data (absolute, `..`, into .git) is not looked at
@@ -159,28 +158,60 @@ export async function sealedDataOverlays(
     if (names) names.push(posix.basename(path))
     else byDir.set(dir, [posix.basename(path)])
   }
-  const tree = commit ? await deps.repo.commitTree(commit) : undefined
-  const cutsOnDisk = new Set(listNames(deps.cutsDir))
-  const tag = alteredCutTag(deps.cuts, deps.alter)
+  if (byDir.size === 0) return []
   const depth = (dir: string) => (dir === '.' ? 0 : dir.split('/').length)
+  const dirs = [...byDir].sort(([a], [b]) => depth(a) - depth(b) || (a < b ? -1 : 1))
+  const shared: SharedCuts = {
+    tree: commit ? await deps.repo.commitTree(commit) : undefined,
+    cutsOnDisk: new Set(listNames(deps.cutsDir)),
+    tag: alteredCutTag(deps.cuts, deps.alter),
+  }
+  // the repository's other checkouts hold the same files, holdout and all, and the sandbox shows them read-only: each
+  // is sealed as the workspace is, its own file too (only the workspace's is shown by the run's own overlay)
+  const self = realpathOrUndefined(deps.root)
+  const others = (await listCheckouts(deps.repo)).map((c) => c.path).filter((path) => realpathOrUndefined(path) !== self)
   const overlays: Overlay[] = []
-  for (const [dir, names] of [...byDir].sort(([a], [b]) => depth(a) - depth(b) || (a < b ? -1 : 1))) {
-    const at = resolve(deps.root, dir)
+  for (const root of [deps.root, ...others])
+    overlays.push(...(await checkoutOverlays(deps, shared, root, dirs, root === deps.root ? own : undefined)))
+  return overlays
+}
+
+/** What every checkout's cuts share: the committed tree they are cut from, the cuts made already, their tag. */
+interface SharedCuts {
+  tree: string | undefined
+  cutsOnDisk: Set<string>
+  tag: string
+}
+
+/** sealedDataOverlays in one checkout, `root`; `dirs` the declared files by directory, shallower first. */
+async function checkoutOverlays(
+  deps: SealDeps,
+  shared: SharedCuts,
+  root: string,
+  dirs: ReadonlyArray<[string, string[]]>,
+  own: string | undefined,
+): Promise<Overlay[]> {
+  const realRoot = realpathOrUndefined(root)
+  if (!realRoot) return []
+  const overlays: Overlay[] = []
+  for (const [dir, names] of dirs) {
+    const at = resolve(root, dir)
     if (realpathOrUndefined(at) !== (dir === '.' ? realRoot : join(realRoot, dir))) continue
-    const committed = tree ? await committedEntries(deps.repo, tree, dir) : new Map<string, TreeEntry>()
+    const committed = shared.tree ? await committedEntries(deps.repo, shared.tree, dir) : new Map<string, TreeEntry>()
     const cuts = new Map<string, string>()
     // the own file needs no cut of its own unless its directory may be shown as a view (the run's overlay covers it)
     const mayBeView = dir !== '.' && names.length >= VIEW_FROM
-    for (const name of names.sort()) {
+    for (const name of [...names].sort()) {
       if (!mayBeView && posix.join(dir, name) === own) continue
       if (!isPlainFile(join(at, name))) continue
       const entry = committed.get(name)
       let source = EMPTY
       if (entry && isFileMode(entry.mode)) {
-        const known = join(deps.cutsDir, dataCutName(entry.oid, tag, extname(name)))
+        const known = join(deps.cutsDir, dataCutName(entry.oid, shared.tag, extname(name)))
         // a cut bound on its own is used: its time refreshed (kept-copies.ts); a view holds its cuts' links itself
-        const kept = cutsOnDisk.has(basename(known)) && (mayBeView || reuseKeptCopy(known, 'file'))
+        const kept = shared.cutsOnDisk.has(basename(known)) && (mayBeView || reuseKeptCopy(known, 'file'))
         source = kept ? known : await cutOrEmpty(deps, entry.oid, posix.join(dir, name))
+        if (source === known) shared.cutsOnDisk.add(basename(known))
       }
       // one that cannot be cut (not on the branch as a file, no dates): with a holdout, hidden rather than shown whole;
       // the node that declares it reports why

@@ -1,23 +1,17 @@
 import {mkdir, readFile, writeFile} from 'node:fs/promises'
-import {isAbsolute, join, resolve} from 'node:path'
+import {join, resolve} from 'node:path'
 import {syncIndexPaths} from './index-sync.js'
 import {operationInProgress, type OperationInProgress} from './operations.js'
 import {acquireLock, LockTimeoutError} from './process-lock.js'
 import {isObjectId, type ObjectFormat} from './object-format.js'
 import {objectId} from './objects.js'
 import type {Repo} from './repo.js'
+import {listCheckouts, type CheckoutInfo} from './worktrees.js'
 
 export interface SyncOutcome {
   synced: string[]
   /** worktrees left alone, with why */
   skipped: string[]
-}
-
-interface WorktreeInfo {
-  path: string
-  gitDir: string
-  head: string | undefined
-  branch: string | undefined
 }
 
 /**
@@ -132,39 +126,18 @@ export class WorktreeSync {
     }
   }
 
-  private listed?: {at: number; list: WorktreeInfo[]}
+  private listed?: {at: number; list: CheckoutInfo[]}
   private readonly written = new Set<string>()
 
   /** The worktrees, listed again at most every few seconds: they rarely change while a command runs. */
-  private async worktrees(): Promise<WorktreeInfo[]> {
+  private async worktrees(): Promise<CheckoutInfo[]> {
     if (this.listed && Date.now() - this.listed.at < 5000) return this.listed.list
-    this.listed = {at: Date.now(), list: await this.listWorktrees()}
+    this.listed = {at: Date.now(), list: await listCheckouts(this.repo)}
     return this.listed.list
   }
 
-  private async listWorktrees(): Promise<WorktreeInfo[]> {
-    const own: WorktreeInfo = {path: this.repo.paths.root, gitDir: this.repo.paths.gitDir, head: undefined, branch: undefined}
-    const listing = await this.repo.git(['worktree', 'list', '--porcelain'], {allowFailure: true})
-    if (listing.exitCode !== 0) return [{...own, branch: await this.repo.headRef()}]
-    const list: WorktreeInfo[] = []
-    for (const block of listing.stdout.split('\n\n')) {
-      const lines = block.split('\n')
-      const path = lines.find((l) => l.startsWith('worktree '))?.slice(9)
-      if (!path || lines.includes('bare') || lines.some((l) => l.startsWith('prunable'))) continue
-      const head = lines.find((l) => l.startsWith('HEAD '))?.slice(5)
-      const branch = lines.find((l) => l.startsWith('branch '))?.slice(7)
-      list.push({
-        path,
-        head,
-        branch,
-        gitDir: resolve(path) === resolve(own.path) ? own.gitDir : await gitDirOf(path, this.repo.paths.commonDir),
-      })
-    }
-    return list
-  }
-
   /** true when synced, a reason when skipped, undefined when there was nothing to do */
-  private async syncWorktree(wt: WorktreeInfo): Promise<true | string | undefined> {
+  private async syncWorktree(wt: CheckoutInfo): Promise<true | string | undefined> {
     const rigorDir = join(wt.gitDir, 'rigor')
     await mkdir(rigorDir, {recursive: true})
     let release: () => Promise<void>
@@ -219,7 +192,7 @@ export class WorktreeSync {
    * runner's stray file), the index moves path by path instead: it must never
    * stay behind the branch, or the next plain `git commit` reverts rigor's work.
    */
-  private async moveIndex(wt: WorktreeInfo, from: string, tip: string): Promise<true | string> {
+  private async moveIndex(wt: CheckoutInfo, from: string, tip: string): Promise<true | string> {
     const history = await this.history(from, tip)
     if (history.onlyRigor) {
       const args = ['read-tree', '-m', '-u', from, tip]
@@ -262,13 +235,13 @@ export class WorktreeSync {
   }
 
   /** Refreshes the stat data of the index entries whose files are unchanged; false when git could not. */
-  private async refreshIndex(wt: WorktreeInfo): Promise<boolean> {
+  private async refreshIndex(wt: CheckoutInfo): Promise<boolean> {
     const result = await this.repo.git(['update-index', '-q', '--ignore-submodules', '--refresh'], {cwd: wt.path, allowFailure: true})
     // with -q, files that really differ are left as they are (exit 0): a failure is the index that could not be written
     return result.exitCode === 0
   }
 
-  private async readTree(wt: WorktreeInfo, args: string[]): Promise<true | string> {
+  private async readTree(wt: CheckoutInfo, args: string[]): Promise<true | string> {
     for (let attempt = 0; ; attempt++) {
       const result = await this.repo.git(args, {cwd: wt.path, allowFailure: true})
       if (result.exitCode === 0) return true
@@ -297,17 +270,6 @@ async function readRecord(file: string, format: ObjectFormat): Promise<string | 
     return isObjectId(text, format) ? text : undefined
   } catch {
     return undefined
-  }
-}
-
-/** A linked worktree's `.git` is a file naming its git dir. */
-async function gitDirOf(path: string, commonDir: string): Promise<string> {
-  try {
-    const text = (await readFile(join(path, '.git'), 'utf8')).trim()
-    const dir = text.replace(/^gitdir: /, '')
-    return isAbsolute(dir) ? dir : resolve(path, dir)
-  } catch {
-    return commonDir
   }
 }
 
