@@ -1,10 +1,10 @@
-import {writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {pricesCsv} from './audit-fixtures.js'
+import {pricesCsv, writeRunner} from './audit-fixtures.js'
 import {workspace, writeSpec} from './helpers.js'
 
 // the sandbox shows the whole file system read-only: another checkout of the same repository (the main one seen from a
@@ -96,6 +96,37 @@ describe("the sealed holdout in the repository's other checkouts", () => {
       expect(seen).toEqual([CUT, CUT, CUT])
     } finally {
       repo.git('worktree', 'remove', '--force', linked)
+    }
+  })
+})
+
+describe("an audit's re-runs", () => {
+  it("keep their data and outputs out of every sandbox's sight, wherever TMPDIR is (an opening's re-run holds the whole file)", () => {
+    repo = sealedWorkspace()
+    const hostTmp = mkdtempSync(join(VISIBLE_BASE, 'rigor-test-tmpdir-'))
+    try {
+      // a long-only runner that fails when it can see anything in the audit's TMPDIR (which it could, outside /tmp)
+      const runner = writeRunner(
+        repo.dir,
+        'looks',
+        `if (process.getBuiltinModule('node:fs').readdirSync(${JSON.stringify(hostTmp)}).length > 0) process.exit(3); return close.map(() => 1)`,
+      )
+      repo.git('add', '.')
+      repo.git('commit', '-qm', 'runner')
+      writeSpec(repo.dir, {
+        nodes: [{id: 'look/tmp', team: 'default', run: {command: ['node', runner]}, params: {cost_bps: 0}, data: 'prices.csv'}],
+      })
+      expect(rigor(repo.dir, ['seed', 'spec.yaml', '--by', 'seeder']).code).toBe(0)
+      expect(rigor(repo.dir, ['work', '--worker', 'runner']).code).toBe(0)
+      const audited = rigor(repo.dir, ['audit', 'look/tmp', '--auditor', 'alice', '--json'], {TMPDIR: hostTmp})
+      expect(audited.code, audited.stdout).toBe(0)
+      const audit = json<{checks: Array<{name: string; result: string}>; holdout: {passed: boolean}}>(audited)
+      expect(JSON.stringify(audit)).not.toMatch(/code 3/)
+      // the re-runs ran: the truncation check judged their positions
+      expect(audit.checks.find((c) => c.name === 'lookahead.truncation')?.result).toBe('pass')
+      expect(audit.checks.find((c) => c.name === 'holdout.score')?.result).not.toBe('error')
+    } finally {
+      rmSync(hostTmp, {recursive: true, force: true})
     }
   })
 })

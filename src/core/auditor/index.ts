@@ -187,6 +187,7 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
           signal: opts.signal,
           groups: opts.groups,
           otherData: (req) => otherData.overlays(req),
+          scratch: auditScratch(ws, verdict.node, scratch),
         })
   const family = await resolveFamily(ws, snap, node)
   // weekly or monthly returns are annualised at their own rate (periods-per-year.ts), never above rigor.yaml's
@@ -308,6 +309,13 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
   return {front, path, details: sidecarPath(path), chart, commit: outcome.commit}
 }
 
+/** A private directory of this audit under .git/rigor (named with its pid: see scratch-dirs.ts), removed when it ends. */
+function auditScratch(ws: Workspace, node: string, scratch: string[]): string {
+  const own = scratchDir(ws.repo.paths.commonDir, 'audit', node)
+  scratch.push(own)
+  return own
+}
+
 /**
  * The inputs the audited run read, staged again from the commits its verdict
  * records, in a private directory of this audit (named with its pid, so that
@@ -320,9 +328,7 @@ async function auditInputs(
   scratch: string[],
   signal: AbortSignal | undefined,
 ): Promise<{env: Record<string, string>; dir: string}> {
-  const own = scratchDir(ws.repo.paths.commonDir, 'audit', verdict.node)
-  scratch.push(own)
-  const dir = join(own, 'inputs')
+  const dir = join(auditScratch(ws, verdict.node, scratch), 'inputs')
   const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
   const staged = await stageRecordedInputs(ws.repo, verdict.inputs!, dir, store, signal)
   stopIfAborted(signal, verdict.node)

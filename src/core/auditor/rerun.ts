@@ -1,5 +1,4 @@
-import {mkdtemp, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {mkdir, mkdtemp, writeFile} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import type {PriceSeries} from '../backtest/prices.js'
 import {priceTableText, type PriceTable} from '../data/price-file.js'
@@ -84,13 +83,20 @@ export function processRunner(opts: {
    * at the truncation's date, shuffled with the permutation's dates
    */
   otherData?: (req: OtherDataRequest) => Promise<Overlay[]>
+  /**
+   * where each re-run makes its own directory (its data, RIGOR_OUT): under the git directory, which every sandbox
+   * hides, never the host's TMPDIR, which a sandbox shows when it lies outside /tmp: another run there could read an
+   * opening's whole data file or another re-run's outputs
+   */
+  scratch: string
 }): AuditRunner {
   return {
     kind: 'process',
     async run(req) {
       // stopped: the audit will write nothing, so no re-run is started only to be stopped
       if (opts.signal?.aborted) return failed('the audit was stopped')
-      const dir = await mkdtemp(join(tmpdir(), 'rigor-audit-'))
+      await mkdir(opts.scratch, {recursive: true})
+      const dir = await mkdtemp(join(opts.scratch, 'rerun-'))
       try {
         let dataPath = opts.dataPath
         if (req.data) {
