@@ -112,4 +112,44 @@ describe('rigor cycle: agent steps', () => {
     },
     SLOW,
   )
+  it(
+    'a budget the runs spend stops the work step as it stops assess: stopped, budget_exhausted, what it ran kept (exit 3)',
+    () => {
+      repo = workspace()
+      writeFileSync(
+        join(repo.dir, 'rigor.yaml'),
+        [
+          'version: 1',
+          'teams: [{name: default}]',
+          "gates: [{name: g, accept_when: 'metrics.sharpe > 0.5'}]",
+          'budget: {daily_usd: 1.0, reserve_per_run_usd: 0.6}',
+          'cycle: {steps: [work, rank, report]}',
+          '',
+        ].join('\n'),
+      )
+      repo.git('commit', '-qam', 'a $1 budget')
+      writeSpec(repo.dir, {
+        nodes: Array.from({length: 4}, (_, i) => ({
+          id: `b/n${i}`,
+          team: 'default',
+          run: {command: verdictRunner({sharpe: 1}, {cost: {usd: 0.6}})},
+        })),
+      })
+      rigor(repo.dir, ['seed', 'spec.yaml'])
+      const run = rigor(repo.dir, ['cycle', '--parallel', '1', '--json'])
+      expect(run.code, run.stderr).toBe(3)
+      const result = checkedOutput('cycle', run)
+      expect(result.outcome).toBe('stopped')
+      expect(stepsOf(result)).toEqual({work: 'stopped', rank: 'succeeded', report: 'succeeded'})
+      const work = result.steps.find((s: any) => s.name === 'work')
+      expect(work.reason).toBe('budget_exhausted')
+      expect(work.error).toContain('budget_exhausted')
+      // one run at $0.60 left $0.40, less than a run reserves: the other three were never started
+      expect(result.work.finished).toBe(1)
+      expect(result.work.stopped_because).toBe('budget_exhausted')
+      expect(work.cost_usd).toBeCloseTo(0.6, 6)
+      expect(json(rigor(repo.dir, ['status', '--json'])).by_status.pending).toBe(3)
+    },
+    SLOW,
+  )
 })

@@ -1,4 +1,5 @@
 import {hostname} from 'node:os'
+import {NothingToDoError} from '../errors.js'
 import {assessNode} from '../agent/assess.js'
 import {designNodes} from '../agent/design.js'
 import {auditTopCandidates} from '../auditor/top.js'
@@ -62,6 +63,17 @@ export interface StepContext {
   telemetry: Telemetry
 }
 
+/** A step that ended early for a reason that is no fault (a spent budget), with what it did until then. */
+export class StepStopped extends NothingToDoError {
+  constructor(
+    message: string,
+    reason: string,
+    readonly result: unknown,
+  ) {
+    super(message, reason)
+  }
+}
+
 /** What each step does; each returns the result `rigor cycle --json` prints under its name. */
 export const STEP_RUNNERS: Record<CycleStepName, (ctx: StepContext) => Promise<unknown>> = {
   design: async ({ws, step, opts, telemetry}) => {
@@ -82,6 +94,9 @@ export const STEP_RUNNERS: Record<CycleStepName, (ctx: StepContext) => Promise<u
     })
     // what the runs of this step reported, counted again as a whole after a restart
     step.cost_usd = await verdictCost(ws, worker, step.started_at!)
+    // a spent budget stops the step as it stops design and assess: no fault, but not everything was run
+    if (summary.stopped_because === 'budget_exhausted')
+      throw new StepStopped(`budget_exhausted: ${summary.detail}`, 'budget_exhausted', summary)
     return summary
   },
   assess: assessNewVerdicts,

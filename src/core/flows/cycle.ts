@@ -29,7 +29,7 @@ import {
   writeCycleRecord,
   type CycleFiles,
 } from './cycle-records.js'
-import {STEP_RUNNERS, type AssessStepResult, type CycleOptions} from './cycle-steps.js'
+import {STEP_RUNNERS, StepStopped, type AssessStepResult, type CycleOptions} from './cycle-steps.js'
 import type {WorkSummary} from './worker.js'
 import {observeStep} from './cycle-step.js'
 import {ATTR} from '../telemetry/telemetry.js'
@@ -209,6 +209,7 @@ async function runStep(
       if (err instanceof NothingToDoError) {
         step.status = 'stopped'
         step.reason = err.reason
+        if (err instanceof StepStopped) step.result = err.result
         break
       }
       if (tries > settings.retry) {
