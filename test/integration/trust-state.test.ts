@@ -232,6 +232,17 @@ describe('the state branch', () => {
     expect(existsSync(lock)).toBe(true)
   })
 
+  it('an auditor name is held to the rule every auditor name follows (the one rigor.yaml and cycle use): 64 characters at most', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [node('a/one')]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    for (const auditor of ['a'.repeat(65), 'Risk', '-risk']) {
+      const audit = rigor(repo.dir, ['audit', 'a/one', '--auditor', auditor, '--json'])
+      expect(audit.code, auditor).toBe(2)
+      expect(json<{error: {message: string}}>(audit).error.message, auditor).toContain('field "--auditor": auditor name')
+    }
+  })
+
   it('durations are validated with a bound: 30d, banana and -5s are exit 2 naming run.timeout', () => {
     repo = workspace()
     for (const timeout of ['30d', 'banana', '-5s']) {

@@ -14,6 +14,7 @@ import {nowIso} from '../state/node-files.js'
 import type {AuditIssue, AuditRecord, NodeFile, VerdictFile} from '../schemas/index.js'
 import {readableNode} from '../state/store.js'
 import {scratchDir} from '../state/scratch-dirs.js'
+import {lowerNameProblem} from '../validation.js'
 import {readBlobs} from '../state/tree-files.js'
 import type {Workspace} from '../state/workspace.js'
 import {equityChartSvg} from './chart.js'
@@ -98,12 +99,8 @@ async function auditOnce(ws: Workspace, id: string, opts: AuditOptions): Promise
 
 async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: string[]): Promise<AuditOutcome> {
   const now = opts.now ?? new Date()
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(opts.auditor)) {
-    throw new InputError(`auditor name "${opts.auditor}" must be lowercase letters, digits, ".", "_" or "-"`, {
-      field: '--auditor',
-      fix: 'e.g. --auditor risk-team',
-    })
-  }
+  const auditorProblem = lowerNameProblem('auditor', opts.auditor)
+  if (auditorProblem) throw new InputError(auditorProblem, {field: '--auditor', fix: 'e.g. --auditor risk-team'})
   const thresholds = ws.config.audit
   const snap = await ws.currentSnapshot()
   const record = readableNode(snap, id)
