@@ -12,11 +12,14 @@ import {excludedLocalNodes} from '../core/views/local-edits.js'
 import {runWorkLoop, type WorkSummary} from '../core/flows/worker.js'
 import {policies} from '../core/flows/policies.js'
 import {followState} from '../core/flows/follow.js'
+import {ATTR, type Telemetry} from '../core/telemetry/telemetry.js'
+import {MAX_WORKER_SLOTS} from '../core/validation.js'
 
 /** how often a follower looks without a sign of change (--poll) */
 const DEFAULT_POLL_MS = 30_000
-import {ATTR, type Telemetry} from '../core/telemetry/telemetry.js'
-import {MAX_WORKER_SLOTS} from '../core/validation.js'
+
+/** `rigor work --json`: the loop's summary, and with --restarted the nodes an earlier run of the same worker held and this one took back. */
+export type WorkResult = WorkSummary & {taken_back?: string[]}
 
 export default class Work extends WorkspaceCommand {
   static override summary = 'Claim and run nodes with N parallel slots until nothing is claimable (with --follow: until stopped).'
@@ -57,11 +60,11 @@ export default class Work extends WorkspaceCommand {
     }),
   }
 
-  async run(): Promise<WorkSummary> {
+  async run(): Promise<WorkResult> {
     return this.traced({}, (telemetry) => this.work(telemetry), {stopsCleanly: true})
   }
 
-  private async work(telemetry: Telemetry): Promise<WorkSummary> {
+  private async work(telemetry: Telemetry): Promise<WorkResult> {
     const {flags} = await this.parse(Work)
     telemetry.set({'rigor.parallel': flags.parallel, [ATTR.team]: flags.team})
     // the default name (host and pid) is new in every process: nothing an earlier run held goes by it
@@ -81,6 +84,8 @@ export default class Work extends WorkspaceCommand {
     // what a second signal leaves claimed, said as it leaves: known once the workspace is open
     const held = new HeldClaims()
     let leftBehind: (() => string) | undefined
+    // --restarted: what an earlier run under this worker name held and this one took back
+    let takenBack: string[] | undefined
     // around the workspace too: a signal while it closes (syncing the checkout) must not kill git halfway
     return withAbort(
       ({signal, groups, launcher}) =>
@@ -91,6 +96,7 @@ export default class Work extends WorkspaceCommand {
           if (flags.restarted) {
             const taken = await takeBackEarlierRun(ws, worker)
             const ids = [...taken.requeued, ...taken.expired]
+            takenBack = ids
             if (ids.length) this.say(`took back from an earlier run of ${worker}: ${ids.join(', ')} (the attempt counts)`)
           }
           const display =
@@ -125,7 +131,7 @@ export default class Work extends WorkspaceCommand {
           // a stop that could not put every claim back (its remote unreachable) says which are still held
           if ((summary.stopped_because === 'interrupted' || summary.stopped_because === 'deadline') && summary.detail)
             this.warn(summary.detail)
-          return summary
+          return takenBack ? {...summary, taken_back: takenBack} : summary
         }),
       {onStop: stopping, onLeave: () => leftBehind?.(), runnerHelper: true},
     )

@@ -251,7 +251,10 @@ const WorkSummary = strict({
   stopped_because: z.enum(['empty', 'blocked', 'budget_exhausted', 'max_nodes', 'interrupted', 'deadline']),
   detail: z.string(),
 })
-export const WorkResult = WorkSummary
+export const WorkResult = WorkSummary.extend({
+  /** --restarted: the nodes an earlier run under the same worker name held, taken back (the attempt counts) */
+  taken_back: z.array(z.string()).optional(),
+})
 
 export const RunResult = z.discriminatedUnion('kind', [
   strict({
