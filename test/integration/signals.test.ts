@@ -1,4 +1,4 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
@@ -122,6 +122,35 @@ describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
     await expectNothingLeftIn(repo.dir, isWrapper)
     // what it held is left to its lease and `rigor supervise`, as documented
     expect(status().running + status().pending).toBe(2)
+  })
+})
+
+describe.skipIf(!hasTmux)('signals to rigor cycle under a terminal', {timeout: SLOW}, () => {
+  it('a second Ctrl-C leaves at once (exit 130) and names what the work step still held', async () => {
+    repo = workspace()
+    writeFileSync(join(repo.dir, 'rigor.yaml'), 'version: 1\nteams: [{name: default}]\ncycle: {steps: [work, report]}\n')
+    repo.git('commit', '-qam', 'a cycle that only works')
+    const pidsFile = join(repo.dir, '.git', 'pids.txt')
+    seedCommitted(
+      [0, 1].map((i) => ({
+        id: `c/stubborn${i}`,
+        team: 'default',
+        run: {command: IGNORE_TERM, sandbox: 'off', env: {RIGOR_PIDS_FILE: `${pidsFile}${i}`}},
+        params: {i},
+      })),
+    )
+    const term = workInTmux(['cycle', '--parallel', '2'])
+    await waitFor('both runners started', () => readPids(`${pidsFile}0`).length === 2 && readPids(`${pidsFile}1`).length === 2)
+    const pids = [...readPids(`${pidsFile}0`), ...readPids(`${pidsFile}1`)]
+    term.keys('C-c')
+    await waitFor('the first stop to begin', () => term.pane().includes('stopping'))
+    term.keys('C-c')
+    await waitFor('rigor cycle to exit', () => existsSync(term.rcFile))
+    expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('130')
+    const said = term.pane().replace(/\s+/g, ' ')
+    expect(said).toMatch(/left at once: still claimed by cycle@\S+: c\/stubborn[01], c\/stubborn[01]/)
+    await waitFor('the runner groups to be killed', () => !pids.some(alive))
+    await expectNothingLeftIn(repo.dir, isWrapper)
   })
 })
 

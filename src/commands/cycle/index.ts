@@ -6,7 +6,8 @@ import {numberFlag} from '../../cli/flags.js'
 import {plainProgress, type Progress} from '../../cli/progress.js'
 import {withAbort} from '../../cli/signals.js'
 import {withWorkspace} from '../../cli/workspace.js'
-import {cycleExitCode, runCycle, type CycleResult} from '../../core/flows/cycle.js'
+import {cycleExitCode, cycleWorker, runCycle, type CycleResult} from '../../core/flows/cycle.js'
+import {HeldClaims, leftClaimedText} from '../../core/dag/claims.js'
 import {resolveSigner} from '../../core/state/signing-key.js'
 import {MAX_DESIGN_COUNT} from '../../core/agent/design.js'
 import {CYCLE_STEPS} from '../../core/schemas/index.js'
@@ -54,10 +55,14 @@ export default class Cycle extends WorkspaceCommand {
     // listr2 loads only on a terminal
     const liveProgress = live ? (await import('../../cli/live-progress.js')).listrProgress : undefined
     let progress: Progress | undefined
+    // what a second signal leaves claimed, said as it leaves: known once the workspace is open
+    const held = new HeldClaims()
+    let leftBehind: (() => string) | undefined
     return withAbort(
       async ({signal, groups, launcher}) => {
-        const result = await withWorkspace(flags, async (ws) =>
-          runCycle(ws, {
+        const result = await withWorkspace(flags, async (ws) => {
+          leftBehind = () => leftClaimedText(cycleWorker(), held.ids, ws.config.lease.duration, held.maybeIds)
+          return runCycle(ws, {
             auditor: flags.auditor,
             // a key named but missing is bad input before anything runs
             signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd()),
@@ -85,8 +90,9 @@ export default class Cycle extends WorkspaceCommand {
               else this.say(`${name}: ${status}${event.step.reason ? ` (${event.step.reason})` : ''}`)
             },
             onWork: (event) => progress?.onEvent(event),
-          }),
-        )
+            held,
+          })
+        })
         await progress?.done()
         if (result.released.length) this.say(`put back ${result.released.length} node(s) a crashed or cancelled cycle held`)
         const copies = describeRemovedCopies(result.removed_copies)
@@ -96,7 +102,16 @@ export default class Cycle extends WorkspaceCommand {
         this.say(cycleSummary(result, code))
         return result
       },
-      {runnerHelper: true},
+      {
+        runnerHelper: true,
+        onStop: () => {
+          const line =
+            'stopping: running nodes are stopped and put back, the cycle resumes with the next rigor cycle (Ctrl-C again to leave at once)...'
+          if (progress) progress.notice(line)
+          else this.say(line)
+        },
+        onLeave: () => leftBehind?.(),
+      },
     )
   }
 }

@@ -4,6 +4,7 @@ import {assessNode} from '../agent/assess.js'
 import {designNodes} from '../agent/design.js'
 import {auditTopCandidates} from '../auditor/top.js'
 import type {CommitSigner} from '../git/signing.js'
+import type {HeldClaims} from '../dag/claims.js'
 import type {RunGroups} from '../proc.js'
 import type {RunnerLauncher} from '../dag/launcher.js'
 import type {CycleRecord, CycleStepName, CycleStepRecord} from '../schemas/index.js'
@@ -34,6 +35,8 @@ export interface CycleOptions {
   auditor?: string
   /** the key that signs the audit step's commits; none: unsigned (refused when auditors: is set) */
   signer?: CommitSigner
+  /** the claims the work step holds, kept up to date: what a second signal says the cycle left claimed */
+  held?: HeldClaims
 }
 
 /** The audit step's auditor when none is named: this machine's, never the cycle's worker (who ran the nodes). */
@@ -91,6 +94,7 @@ export const STEP_RUNNERS: Record<CycleStepName, (ctx: StepContext) => Promise<u
       groups: opts.groups,
       launcher: opts.launcher,
       telemetry,
+      held: opts.held,
     })
     // what the runs of this step reported, counted again as a whole after a restart
     step.cost_usd = await verdictCost(ws, worker, step.started_at!)
