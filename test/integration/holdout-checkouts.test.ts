@@ -100,6 +100,19 @@ describe("the sealed holdout in the repository's other checkouts", () => {
   })
 })
 
+describe('a checkout kept inside the git directory', () => {
+  it("is out of the sandbox's sight already: the run starts and sees the cut as before", () => {
+    repo = sealedWorkspace()
+    const inner = join(repo.dir, '.git', 'inner-checkout')
+    repo.git('worktree', 'add', '-q', '--detach', inner, 'main')
+    try {
+      expect(peekFrom(repo.dir, [join(repo.dir, 'bench.csv'), join(inner, 'prices.csv')])).toEqual([CUT, 'unreadable'])
+    } finally {
+      repo.git('worktree', 'remove', '--force', inner)
+    }
+  })
+})
+
 describe("an audit's re-runs", () => {
   it("keep their data and outputs out of every sandbox's sight, wherever TMPDIR is (an opening's re-run holds the whole file)", () => {
     repo = sealedWorkspace()

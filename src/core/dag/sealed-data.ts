@@ -169,7 +169,11 @@ export async function sealedDataOverlays(
   // the repository's other checkouts hold the same files, holdout and all, and the sandbox shows them read-only: each
   // is sealed as the workspace is, its own file too (only the workspace's is shown by the run's own overlay)
   const self = realpathOrUndefined(deps.root)
-  const others = (await listCheckouts(deps.repo)).map((c) => c.path).filter((path) => realpathOrUndefined(path) !== self)
+  const gitDir = realpathOrUndefined(deps.repo.paths.commonDir)
+  // one kept inside the git directory is out of sight already (the sandbox hides it), and nothing can be bound there
+  const others = (await listCheckouts(deps.repo))
+    .map((c) => realpathOrUndefined(c.path))
+    .filter((path): path is string => path !== undefined && path !== self && !(gitDir && path.startsWith(`${gitDir}/`)))
   const overlays: Overlay[] = []
   for (const root of [deps.root, ...others])
     overlays.push(...(await checkoutOverlays(deps, shared, root, dirs, root === deps.root ? own : undefined)))
