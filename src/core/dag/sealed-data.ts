@@ -30,7 +30,7 @@ import {workspacePathProblem} from '../validation.js'
 import type {HoldoutCut} from '../data/price-file.js'
 import type {HoldoutConfig} from '../schemas/index.js'
 import type {DerivedKind, NodeRecord, Snapshot, SnapshotDelta} from '../state/store.js'
-import type {Overlay} from './sandbox.js'
+import {hostRuntime, type Overlay} from './sandbox.js'
 import {directoryView, EMPTY} from './sealed-view.js'
 
 /** From this many declared files in one directory (the workspace root excepted), the directory is shown as a view. */
@@ -169,11 +169,12 @@ export async function sealedDataOverlays(
   // the repository's other checkouts hold the same files, holdout and all, and the sandbox shows them read-only: each
   // is sealed as the workspace is, its own file too (only the workspace's is shown by the run's own overlay)
   const self = realpathOrUndefined(deps.root)
-  const gitDir = realpathOrUndefined(deps.repo.paths.commonDir)
-  // one kept inside the git directory is out of sight already (the sandbox hides it), and nothing can be bound there
+  // one kept inside the git directory or the host's runtime directories is out of sight already (the sandbox hides
+  // them), and nothing can be bound there
+  const hidden = [deps.repo.paths.commonDir, ...hostRuntime().dirs].flatMap((dir) => realpathOrUndefined(dir) ?? [])
   const others = (await listCheckouts(deps.repo))
     .map((c) => realpathOrUndefined(c.path))
-    .filter((path): path is string => path !== undefined && path !== self && !(gitDir && path.startsWith(`${gitDir}/`)))
+    .filter((path): path is string => path !== undefined && path !== self && !hidden.some((dir) => path.startsWith(`${dir}/`)))
   const overlays: Overlay[] = []
   for (const root of [deps.root, ...others])
     overlays.push(...(await checkoutOverlays(deps, shared, root, dirs, root === deps.root ? own : undefined)))
