@@ -47,6 +47,25 @@ export function ownStartTime(): number | undefined {
   return ownStart ?? undefined
 }
 
+// bounded cache: a process never changes its PID namespace (null: asked, unknown)
+let ownPidNs: number | null | undefined
+
+/**
+ * The inode of this process's PID namespace (`/proc/self/ns/pid`), read once: two processes of one machine see each
+ * other's pids only in the same namespace (containers have their own). undefined where there is no /proc.
+ */
+export function ownPidNamespace(): number | undefined {
+  if (ownPidNs === undefined) {
+    let link = ''
+    try {
+      link = readlinkSync('/proc/self/ns/pid')
+    } catch {}
+    const inode = Number(/^pid:\[(\d+)\]$/.exec(link)?.[1])
+    ownPidNs = Number.isSafeInteger(inode) ? inode : null
+  }
+  return ownPidNs ?? undefined
+}
+
 /**
  * Every living process visible in /proc (an empty list where there is no /proc).
  * Zombies are left out: they run nothing, and where PID 1 never reaps them

@@ -1,10 +1,22 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {RefLockedError} from '../../src/core/errors.js'
 import {removeDeadRefLock, takeRefLock} from '../../src/core/git/ref-lock-owner.js'
+import {ownStartTime} from '../../src/core/proc.js'
 
 // a worker killed while it held the branch's lock left the lock behind, and every later writer failed: rigor's
 // locks name their holder (one inode with a file of the holder's), so a dead holder's lock is removed and no other
@@ -25,10 +37,14 @@ function deadPid(): number {
   return Number(child.stdout)
 }
 
-/** A lock as a dead process on this machine took it, through an owner file of its name. */
-function deadProcessLock(pid: number): string {
+const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, '_')
+/** This process's PID namespace, as /proc/self/ns/pid names it */
+const PID_NS = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))![1]
+
+/** A lock as a process of this machine took it, through an owner file of its name; `ns`: its PID namespace. */
+function deadProcessLock(pid: number, ns = PID_NS): string {
   mkdirSync(owners(), {recursive: true})
-  const owner = join(owners(), `${pid}-0.${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}`)
+  const owner = join(owners(), `${pid}-0-${ns}.${HOST}`)
   writeFileSync(owner, 'abc\n')
   linkSync(owner, lock)
   return owner
@@ -40,7 +56,7 @@ describe('ref locks that name their holder', () => {
     expect(taken).toBeDefined()
     expect(readFileSync(lock, 'utf8')).toBe('abc\n')
     const [owner] = readdirSync(owners())
-    expect(owner).toMatch(new RegExp(`^${process.pid}-\\d+\\.`))
+    expect(owner).toBe(`${process.pid}-${ownStartTime()}-${PID_NS}.${HOST}`)
     expect(statSync(join(owners(), owner!)).ino).toBe(statSync(lock).ino)
     taken!.release()
     expect(readdirSync(owners())).toEqual([])
@@ -92,7 +108,7 @@ describe('ref locks that name their holder', () => {
 
   it("keeps a lock when the dead process's owner file is another inode (it died before its lock was taken), and clears that file", async () => {
     mkdirSync(owners(), {recursive: true})
-    const owner = join(owners(), `${deadPid()}-0.${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}`)
+    const owner = join(owners(), `${deadPid()}-0-${PID_NS}.${HOST}`)
     writeFileSync(owner, 'abc\n')
     writeFileSync(lock, '')
     expect(await removeDeadRefLock(commonDir, lock)).toBe(false)
@@ -102,11 +118,18 @@ describe('ref locks that name their holder', () => {
 
   it('keeps a lock whose owner names another machine: its process cannot be looked up from here', async () => {
     mkdirSync(owners(), {recursive: true})
-    const owner = join(owners(), `${deadPid()}-0.another-host.example`)
+    const owner = join(owners(), `${deadPid()}-0-${PID_NS}.another-host.example`)
     writeFileSync(owner, 'abc\n')
     linkSync(owner, lock)
     expect(await removeDeadRefLock(commonDir, lock)).toBe(false)
     expect(existsSync(lock)).toBe(true)
+  })
+
+  it('keeps a lock whose owner is of another PID namespace (a container sharing the disk): its pids are not ours', async () => {
+    deadProcessLock(deadPid(), '1')
+    expect(await removeDeadRefLock(commonDir, lock)).toBe(false)
+    expect(existsSync(lock)).toBe(true)
+    expect(readdirSync(owners())).toHaveLength(1)
   })
 
   it('a lock released meanwhile is gone: true, try again', async () => {

@@ -1,7 +1,7 @@
 import {existsSync, linkSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {isAlive, ownStartTime, procInfo} from '../proc.js'
+import {isAlive, ownPidNamespace, ownStartTime, procInfo} from '../proc.js'
 import {RefLockedError} from '../errors.js'
 import {acquireLock} from './process-lock.js'
 
@@ -13,15 +13,16 @@ import {acquireLock} from './process-lock.js'
  * random moments of `rigor work`, measured). rigor takes a ref lock by
  * hard-linking a file of its own, named after its process, as the lock: the
  * lock and that file are one inode, so a lock whose inode belongs to a file of
- * a dead rigor process on this machine was left by that process and is removed;
- * any other lock (git's, a live process's, another machine's) is left alone.
+ * a dead rigor process of this machine and PID namespace was left by that
+ * process and is removed; any other lock (git's, a live process's, another
+ * machine's or container's) is left alone.
  */
 
 /** Where the owner files live: beside git's own files, never where git looks for refs. */
 const ownersDir = (commonDir: string) => join(commonDir, 'rigor', 'ref-locks')
 
 const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, '_')
-const OWNER_NAME = /^(\d+)-(\d+)\.(.*)$/
+const OWNER_NAME = /^(\d+)-(\d+)-(\d+)\.(.*)$/
 
 /**
  * Takes `lock` holding `content` (the ref's next value) in one step, with this process named as its holder where the
@@ -31,7 +32,7 @@ const OWNER_NAME = /^(\d+)-(\d+)\.(.*)$/
  */
 export function takeRefLock(commonDir: string, lock: string, content: string): {release: () => void} | undefined {
   // one name per process is enough: a lock is taken and let go within one synchronous call (moveLooseRef)
-  const owner = join(ownersDir(commonDir), `${process.pid}-${ownStartTime() ?? 0}.${HOST}`)
+  const owner = join(ownersDir(commonDir), `${process.pid}-${ownStartTime() ?? 0}-${ownPidNamespace() ?? 0}.${HOST}`)
   try {
     writeOwner(owner, content)
   } catch {
@@ -106,7 +107,9 @@ export async function removeDeadRefLock(commonDir: string, lock: string): Promis
     let removed = false
     for (const name of listOwners(dir)) {
       const match = OWNER_NAME.exec(name)
-      if (!match || match[3] !== HOST || !holderDied(Number(match[1]), Number(match[2]))) continue
+      // a pid means something only on this machine and in this PID namespace (a container sharing the disk has its own)
+      if (!match || match[4] !== HOST || Number(match[3]) !== (ownPidNamespace() ?? 0)) continue
+      if (!holderDied(Number(match[1]), Number(match[2]))) continue
       const owner = join(dir, name)
       const stat = statSync(owner, {throwIfNoEntry: false})
       if (stat && stat.ino === held.ino && stat.dev === held.dev) {
