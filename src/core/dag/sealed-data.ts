@@ -15,7 +15,7 @@
  * instead as one view (sealed-view.ts): their cuts, and its other entries
  * bound back.
  */
-import {lstatSync, readdirSync, realpathSync} from 'node:fs'
+import {existsSync, lstatSync, readdirSync, realpathSync} from 'node:fs'
 import {basename, extname, join, posix, resolve} from 'node:path'
 import {dataFilesDir} from '../state/data-files.js'
 import {alteredCutTag, cutDataFile, dataCutName, type TableAlteration, type TableCache} from '../state/data-cuts.js'
@@ -172,7 +172,9 @@ export async function sealedDataOverlays(
   // one kept inside the git directory or the host's runtime directories is out of sight already (the sandbox hides
   // them), and nothing can be bound there
   const hidden = [deps.repo.paths.commonDir, ...hostRuntime().dirs].flatMap((dir) => realpathOrUndefined(dir) ?? [])
-  const others = (await listCheckouts(deps.repo))
+  // without linked worktrees the workspace is the only checkout: git is not asked (a spawn every sandboxed run)
+  const linked = existsSync(join(deps.repo.paths.commonDir, 'worktrees'))
+  const others = (linked ? await listCheckouts(deps.repo) : [])
     .map((c) => realpathOrUndefined(c.path))
     .filter((path): path is string => path !== undefined && path !== self && !hidden.some((dir) => path.startsWith(`${dir}/`)))
   const overlays: Overlay[] = []
