@@ -1,6 +1,6 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 import {asRigorError, InputError, RigorError} from '../core/errors.js'
-import {closestNames} from '../core/validation.js'
+import {closestNames, linesEscaped} from '../core/validation.js'
 import {colorOn, red} from './color.js'
 import {cwdFlag, FlagValueError, remoteFlag} from './flags.js'
 import type {Attributes, Telemetry} from '../core/telemetry/telemetry.js'
@@ -19,6 +19,14 @@ type ArgOutput = {[name: string]: any}
  */
 export abstract class RigorCommand extends Command {
   static override enableJsonFlag = true
+
+  /**
+   * A warning, its control characters escaped: a warning quotes what is on the branch (a file's
+   * path or lines, a commit's subject), and anyone's commit could put an escape sequence there.
+   */
+  override warn(input: string | Error): string | Error {
+    return super.warn(typeof input === 'string' ? linesEscaped(input) : input)
+  }
 
   /** A line for humans; suppressed under --json. */
   protected say(message = ''): void {
@@ -55,7 +63,8 @@ export abstract class RigorCommand extends Command {
     } else {
       // printed whole, never wrapped at the terminal's width: a message is searched and copied as it is
       const label = colorOn(process.stderr) ? red('Error:') : 'Error:'
-      process.stderr.write(`${label} ${error.report}\n`)
+      // the message may quote a file or a value from the branch: its controls are escaped, as a warning's are
+      process.stderr.write(`${label} ${linesEscaped(error.report)}\n`)
       if (process.env.DEBUG && err.stack) process.stderr.write(`${err.stack}\n`)
     }
     process.exitCode = error.exitCode

@@ -1,6 +1,6 @@
 import {resolve} from 'node:path'
 import {InputError} from '../core/errors.js'
-import {workerNameProblem} from '../core/validation.js'
+import {linesEscaped, workerNameProblem} from '../core/validation.js'
 import {recentHandChangesWarning} from '../core/state/hand-changes.js'
 import {Workspace, defaultWorkerName} from '../core/state/workspace.js'
 
@@ -31,18 +31,25 @@ export async function withWorkspace<T>(
   opts: {handChanges?: boolean} = {},
 ): Promise<T> {
   const ws = await Workspace.open(flags.cwd ?? process.cwd(), {remote: flags.remote})
-  // stderr, so --json output stays parseable
-  ws.onWarning = (message) => process.stderr.write(`Warning: ${message}\n`)
+  ws.onWarning = stateWarning
   try {
     if (opts.handChanges !== false) {
       const warning = await recentHandChangesWarning(ws)
-      if (warning) process.stderr.write(`Warning: ${warning}\n`)
+      if (warning) stateWarning(warning)
     }
     return await fn(ws)
   } finally {
     await ws.close()
-    for (const warning of ws.syncWarnings) process.stderr.write(`Warning: ${warning}\n`)
+    for (const warning of ws.syncWarnings) stateWarning(warning)
   }
+}
+
+/**
+ * A warning about the workspace, on stderr so --json output stays parseable. It quotes what is on the
+ * branch (a file's path, a commit's subject), which anyone's commit can fill with escape sequences.
+ */
+function stateWarning(message: string): void {
+  process.stderr.write(`Warning: ${linesEscaped(message)}\n`)
 }
 
 /** The worker name from the flag, $RIGOR_WORKER or host-pid; refused (exit 2) when it could forge a trailer. */

@@ -4,7 +4,7 @@ import {numberFlag} from '../cli/flags.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {readActivityLog, type LogEntry} from '../core/views/log.js'
 import {RIGOR_ACTIONS} from '../core/state/commit-message.js'
-import {unknownNodeHint} from '../core/validation.js'
+import {controlsEscaped, unknownNodeHint} from '../core/validation.js'
 
 export default class Log extends WorkspaceCommand {
   static override summary = 'The activity log, read from the Rigor-* trailers of the state commits (--json: JSON lines).'
@@ -36,8 +36,10 @@ export default class Log extends WorkspaceCommand {
       process.stdout.write(entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''))
       return
     }
+    // a subject and trailers are anyone's (a hand commit on the branch may name any Rigor-Action): no escape sequence of theirs reaches the terminal
     for (const e of entries) {
-      this.log(`${e.time}  ${e.commit.slice(0, 10)}  ${e.action.padEnd(8)} ${e.subject}${e.worker ? `  [${e.worker}]` : ''}`)
+      const worker = e.worker ? `  [${controlsEscaped(e.worker)}]` : ''
+      this.log(`${e.time}  ${e.commit.slice(0, 10)}  ${controlsEscaped(e.action).padEnd(8)} ${controlsEscaped(e.subject)}${worker}`)
     }
   }
 }

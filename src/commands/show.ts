@@ -6,6 +6,7 @@ import {holdoutOpeningsOf} from '../core/auditor/holdout.js'
 import {showNode, type NodeDetails} from '../core/views/show.js'
 import {locallyModifiedStateFiles} from '../core/views/local-edits.js'
 import {nodeFilePath, verdictFilePath} from '../core/state/layout.js'
+import {linesEscaped} from '../core/validation.js'
 
 export default class Show extends WorkspaceCommand {
   static override summary = 'One node with its lineage, verdict and audits.'
@@ -23,6 +24,8 @@ export default class Show extends WorkspaceCommand {
       const holdout = ws.config.holdout ? await holdoutOpeningsOf(ws, args.id) : undefined
       const details = holdout ? {...shown, holdout} : shown
       if (!this.jsonEnabled()) {
+        // params, notes, metric names and reasons are what an agent or a runner wrote: the YAML dump escapes C0 controls only
+        const log = (text: string) => this.log(linesEscaped(text))
         const {
           verdict,
           audits,
@@ -36,14 +39,14 @@ export default class Show extends WorkspaceCommand {
         } = details as typeof details & {holdout?: unknown}
         // a sweep group holds its variants and never runs: its status is no state of a run
         const what = node.sweep ? `sweep group of ${children.length} variants` : node.status
-        this.log(`# ${node.id}  (${what}${node.archived ? ', archived' : ''}${problems.length ? ', verdict unreadable' : ''})`)
-        if (lineage.length) this.log(`lineage: ${[...lineage, node.id].join(' -> ')}`)
-        if (children.length) this.log(`children: ${children.join(', ')}`)
-        for (const input of node.inputs ?? []) this.log(`input ${input.as}: ${input.files.join(', ')} from ${input.from}`)
-        if (read_by.length) this.log(`read by: ${read_by.join(', ')}`)
+        log(`# ${node.id}  (${what}${node.archived ? ', archived' : ''}${problems.length ? ', verdict unreadable' : ''})`)
+        if (lineage.length) log(`lineage: ${[...lineage, node.id].join(' -> ')}`)
+        if (children.length) log(`children: ${children.join(', ')}`)
+        for (const input of node.inputs ?? []) log(`input ${input.as}: ${input.files.join(', ')} from ${input.from}`)
+        if (read_by.length) log(`read by: ${read_by.join(', ')}`)
         for (const s of stale) this.warn(`STALE: input ${s.as}: ${s.why}; run it again with \`rigor rerun ${node.id}\``)
-        this.log(dumpYaml(node).trimEnd())
-        this.log(
+        log(dumpYaml(node).trimEnd())
+        log(
           verdict
             ? `\n## verdict\n${dumpYaml(verdict).trimEnd()}`
             : problems.length
@@ -52,19 +55,19 @@ export default class Show extends WorkspaceCommand {
                 ? '\n(a sweep group never runs: its variants do)'
                 : '\n(no verdict yet)',
         )
-        if (audits.length) this.log(`\n## audits\n${dumpYaml(audits).trimEnd()}`)
+        if (audits.length) log(`\n## audits\n${dumpYaml(audits).trimEnd()}`)
         if (holdout) {
           // an unreadable record counts as an opening, as the audit counts it
           const n = holdout.openings.length + holdout.unreadable.length
-          this.log(
+          log(
             `\n## sealed holdout (family: ${holdout.family})\n${n === 0 ? 'never opened' : `opened ${n} time(s)${n > 1 ? ': it is no longer a clean holdout' : ''}`}`,
           )
           if (holdout.unreadable.length)
-            this.log(
+            log(
               `  ${holdout.unreadable.length} record(s) cannot be read and count as openings: ${holdout.unreadable.join(', ')} (\`rigor verify\` says how to restore them)`,
             )
           for (const o of holdout.openings)
-            this.log(
+            log(
               `  ${o.opened_at} by ${o.by} for ${o.node}: ${o.passed ? 'passed' : 'failed'}, Sharpe ${o.sharpe.toFixed(2)}${o.sealed ? '' : ' (not sealed: research ran without the sandbox)'}`,
             )
         }

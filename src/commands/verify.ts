@@ -5,6 +5,7 @@ import {verifySignatures, type SignatureReport} from '../core/views/verify-signa
 import {handChangesFix} from '../core/state/hand-changes.js'
 import {verifyWorkspace, type VerifyReport} from '../core/views/verify.js'
 import {describeGitDirCleanup} from '../core/state/scratch-dirs.js'
+import {linesEscaped} from '../core/validation.js'
 
 export default class Verify extends WorkspaceCommand {
   static override summary = 'Check the checksum of every state file and every artifact; exit 1 if any is corrupt.'
@@ -18,35 +19,39 @@ export default class Verify extends WorkspaceCommand {
     const {flags} = await this.parse(Verify)
     if (flags.signatures) return this.signatures(flags)
     const report = await withWorkspace(flags, (ws) => verifyWorkspace(ws), {handChanges: false})
+    // paths and messages quote what is on the branch (a file's name, its bad lines): anyone's commit may put escape sequences there
+    const say = (line: string) => this.say(linesEscaped(line))
     if (report.index?.behind.length) {
-      this.say(
+      say(
         `the index of this checkout was behind the state branch on ${report.index.behind.length} path(s): ${report.index.repaired} brought up to date`,
       )
-      for (const kept of report.index.kept) this.say(`  kept: ${kept}`)
+      for (const kept of report.index.kept) say(`  kept: ${kept}`)
     }
-    for (const line of describeGitDirCleanup(report)) this.say(line)
-    for (const p of report.problems) this.say(`${p.kind.toUpperCase()} ${p.file} (${p.where}): ${p.message}`)
+    for (const line of describeGitDirCleanup(report)) say(line)
+    for (const p of report.problems) say(`${p.kind.toUpperCase()} ${p.file} (${p.where}): ${p.message}`)
     for (const s of report.stale)
-      this.say(`STALE ${s.id}: ${s.why} (its verdict stands for the older inputs; \`rigor rerun ${s.id}\` runs it on the new ones)`)
+      say(`STALE ${s.id}: ${s.why} (its verdict stands for the older inputs; \`rigor rerun ${s.id}\` runs it on the new ones)`)
     for (const h of report.hand_changes)
-      this.say(
+      say(
         `CHANGED OUTSIDE RIGOR ${h.path}: ${h.change} by ${h.commit.slice(0, 10)}, a commit rigor did not make${h.rigor_commit ? ` (rigor's version: ${h.rigor_commit.slice(0, 10)})` : ''}`,
       )
-    this.say(
+    say(
       report.ok
         ? `ok: ${report.checked} file(s) verified`
         : `${report.problems.length + report.hand_changes.length} problem(s) in ${report.checked} file(s)`,
     )
     if (report.problems.length)
-      this.say('Fix: restore each file from git (`git checkout -- <file>`) or recreate it with rigor; never edit state files by hand')
-    if (report.hand_changes.length) this.say(`Fix: ${handChangesFix(report.hand_changes)}`)
+      say('Fix: restore each file from git (`git checkout -- <file>`) or recreate it with rigor; never edit state files by hand')
+    if (report.hand_changes.length) say(`Fix: ${handChangesFix(report.hand_changes)}`)
     if (!report.ok) process.exitCode = 1
     return report
   }
 
   private async signatures(flags: WorkspaceFlags): Promise<SignatureReport> {
     const report = await withWorkspace(flags, (ws) => verifySignatures(ws))
-    if (report.chain.length === 0) this.say('auditors: none configured in rigor.yaml; audits are unauthenticated')
+    // file names and what ssh-keygen said about them: escaped as the problems above are
+    const say = (line: string) => this.say(linesEscaped(line))
+    if (report.chain.length === 0) say('auditors: none configured in rigor.yaml; audits are unauthenticated')
     for (const link of report.chain) {
       const what =
         link.change === 'first'
@@ -54,14 +59,14 @@ export default class Verify extends WorkspaceCommand {
           : link.change === 'signed'
             ? `changed, signed by ${link.signer}`
             : `change IGNORED: ${link.why}`
-      this.say(`auditors ${link.commit.slice(0, 10)} [${link.names.join(', ')}]: ${what}`)
+      say(`auditors ${link.commit.slice(0, 10)} [${link.names.join(', ')}]: ${what}`)
     }
     for (const f of report.files)
-      this.say(
+      say(
         `${f.failed ? 'FAIL' : 'ok  '} ${f.kind.padEnd(10)} ${f.file}: ${f.status.replace(/_/g, ' ')}${f.signer ? ` (${f.signer})` : ''}${f.status !== 'good' ? ` - ${f.detail}` : ''}`,
       )
     const failed = report.files.filter((f) => f.failed).length
-    this.say(
+    say(
       report.ok
         ? `ok: ${report.files.length} signed file(s) checked`
         : `${failed} file(s) failed the signature check${report.chain.some((l) => l.change === 'ignored') ? '; an unsigned change to auditors: was ignored' : ''}`,

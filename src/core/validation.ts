@@ -757,6 +757,18 @@ export function controlsEscaped(text: string): string {
   })
 }
 
+/**
+ * Text of several lines (a YAML document, a message quoting a file) for a
+ * terminal: as controlsEscaped writes it, but with its line breaks and tabs
+ * kept, which only move the cursor on to a fresh place.
+ */
+export function linesEscaped(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => line.split('\t').map(controlsEscaped).join('\t'))
+    .join('\n')
+}
+
 /** A value as it can be shown in one line of an error message. */
 export function printable(value: string): string {
   const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}...` : value)

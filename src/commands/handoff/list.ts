@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {listHandoffs, type HandoffListing} from '../../core/flows/handoff.js'
-import {controlsEscaped} from '../../core/validation.js'
+import {controlsEscaped, linesEscaped} from '../../core/validation.js'
 
 export default class HandoffList extends WorkspaceCommand {
   static override summary = 'List the handoffs, oldest first per task.'
@@ -14,10 +14,10 @@ export default class HandoffList extends WorkspaceCommand {
     const handoffs = await withWorkspace(flags, (ws) => listHandoffs(ws, flags.task))
     // one line per handoff: a message from a committed file (anyone's) may hold line breaks and terminal escapes
     for (const h of handoffs) {
-      if (h.task === undefined) this.say(`${h.file}: ${h.problem}`)
+      if (h.task === undefined) this.say(linesEscaped(`${h.file}: ${h.problem}`))
       else
         this.say(
-          `${h.created_at}  ${h.task} #${h.number}  ${h.from} -> ${h.to}  ${Object.keys(h.artifacts ?? {}).join(', ')}${h.message ? `  "${controlsEscaped(h.message)}"` : ''}${h.problem ? `  (${h.problem})` : ''}`,
+          `${h.created_at}  ${h.task} #${h.number}  ${h.from} -> ${h.to}  ${controlsEscaped(Object.keys(h.artifacts ?? {}).join(', '))}${h.message ? `  "${controlsEscaped(h.message)}"` : ''}${h.problem ? `  (${controlsEscaped(h.problem)})` : ''}`,
         )
     }
     if (handoffs.length === 0) this.say('no handoffs')
