@@ -5,6 +5,7 @@ import {withWorkspace} from '../cli/workspace.js'
 import {stoppedError} from '../core/errors.js'
 import {STOPPED_AGENT} from '../core/agent/run-agent.js'
 import {assessNode, type AssessResult} from '../core/agent/assess.js'
+import {linesEscaped} from '../core/validation.js'
 
 export default class Assess extends WorkspaceCommand {
   static override summary = 'Ask the configured agent to judge a verdict; append what was learned to learnings.md.'
@@ -34,7 +35,8 @@ export default class Assess extends WorkspaceCommand {
         ),
       {stopsCleanly: true},
     )
-    this.say(`${result.assessor} on ${result.node}: ${result.assessment}`)
+    // the agent's prose, which the verdict's notes in its prompt may have steered: no escape sequence of it reaches the terminal
+    this.say(linesEscaped(`${result.assessor} on ${result.node}: ${result.assessment}`))
     return result
   }
 }

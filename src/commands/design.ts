@@ -8,6 +8,7 @@ import {stoppedError} from '../core/errors.js'
 import {STOPPED_AGENT} from '../core/agent/run-agent.js'
 import {designNodes, MAX_DESIGN_COUNT, type DesignResult} from '../core/agent/design.js'
 import type {Telemetry} from '../core/telemetry/telemetry.js'
+import {controlsEscaped} from '../core/validation.js'
 
 export default class Design extends WorkspaceCommand {
   static override summary = 'Ask the configured agent (agent.command, prompt on stdin) to design new nodes; seed the valid ones.'
@@ -48,7 +49,8 @@ export default class Design extends WorkspaceCommand {
     this.say(
       `${result.designer}: seeded ${result.seeded.length} node(s)${result.existing.length ? `, ${result.existing.length} existed` : ''}${result.attempts > 1 ? ` after ${result.attempts} attempts` : ''}`,
     )
-    for (const bad of result.invalid) this.say(`  invalid: ${bad.field}: ${bad.message}`)
+    // a refused proposal is quoted as the agent wrote it (an id, a key): one line each, its escape sequences escaped
+    for (const bad of result.invalid) this.say(`  invalid: ${controlsEscaped(`${bad.field}: ${bad.message}`)}`)
     return result
   }
 }

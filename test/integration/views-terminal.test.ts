@@ -1,4 +1,4 @@
-import {mkdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {rigor, verdictRunner} from '../helpers/cli.js'
@@ -82,5 +82,38 @@ describe('text from the branch and from runners, as rigor prints it on a termina
     expect(seed.code).toBe(2)
     expect(seed.stderr).toContain('\\u001b[2J\\u202eteam: [')
     expect(seed.stderr).not.toMatch(CONTROLS)
+  })
+
+  it('design, assess and cycle quote what the agent answered without its escape sequences', () => {
+    repo = workspace()
+    const program = join(repo.dir, '.git', 'echo-agent')
+    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\n')
+    chmodSync(program, 0o755)
+    writeSpec(repo.dir, {nodes: [nodeSpec('text/assessed', verdictRunner({sharpe: 1}))]})
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.5'}]\nagent: {command: [${JSON.stringify(program)}]}\ncycle: {steps: [design]}\n`,
+    )
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'agent')
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+
+    const proposals = `nodes:\n  - {id: "a/b${ESC}[2J", team: default, run: {command: ["true"]}}\n  - {id: a/c, team: default, "k${ESC}[31m": 1, run: {command: ["true"]}}\n`
+    const design = rigor(repo.dir, ['design'], {ANSWER: proposals})
+    expect(design.code, design.stderr).toBe(0)
+    expect(design.stdout).toContain('invalid: nodes[0].id: "a/b\\u001b[2J"')
+    expect(design.stdout).toContain('Unrecognized key: "k\\u001b[31m"')
+
+    const assess = rigor(repo.dir, ['assess', 'text/assessed'], {ANSWER: `Fine.${FORGED}\nPASS ${RTL_OVERRIDE}LIAF`})
+    expect(assess.code, assess.stderr).toBe(0)
+    expect(assess.stdout).toContain('Fine.\\u001b[2J\\u001b[H')
+    expect(assess.stdout).toContain('\nPASS \\u202eLIAF')
+
+    // a step's error in the summary table: one row, one line
+    const cycle = rigor(repo.dir, ['cycle'], {ANSWER: `nodes: [\n${ESC}[2Jx`})
+    expect(cycle.code).toBe(1)
+    expect(cycle.stdout).toMatch(/^design\tfailed\t1\t\$0\.00\tagent answer: .*\\u001b\[2Jx/m)
+    for (const out of [design, assess, cycle]) expect(out.stdout + out.stderr).not.toMatch(CONTROLS)
   })
 })

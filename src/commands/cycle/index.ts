@@ -13,7 +13,7 @@ import {MAX_DESIGN_COUNT} from '../../core/agent/design.js'
 import {CYCLE_STEPS} from '../../core/schemas/index.js'
 import type {Telemetry} from '../../core/telemetry/telemetry.js'
 import {InputError} from '../../core/errors.js'
-import {lowerNameProblem, MAX_WORKER_SLOTS} from '../../core/validation.js'
+import {controlsEscaped, lowerNameProblem, MAX_WORKER_SLOTS} from '../../core/validation.js'
 
 export default class Cycle extends WorkspaceCommand {
   static override summary =
@@ -85,9 +85,9 @@ export default class Cycle extends WorkspaceCommand {
                 this.say(`${name}: start${event.step.attempts > 1 ? ` (attempt ${event.step.attempts})` : ''}`)
               } else if (event.kind === 'retry')
                 this.say(
-                  `${name}: attempt ${event.step.attempts} failed (${event.step.error}); again in ${Math.round(event.delayMs / 1000)}s`,
+                  `${name}: attempt ${event.step.attempts} failed (${controlsEscaped(event.step.error ?? '')}); again in ${Math.round(event.delayMs / 1000)}s`,
                 )
-              else this.say(`${name}: ${status}${event.step.reason ? ` (${event.step.reason})` : ''}`)
+              else this.say(`${name}: ${status}${event.step.reason ? ` (${controlsEscaped(event.step.reason)})` : ''}`)
             },
             onWork: (event) => progress?.onEvent(event),
             held,
