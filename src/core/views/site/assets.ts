@@ -32,6 +32,7 @@ h3 { font-size: 15px; margin: 18px 0 8px; }
 table { border-collapse: collapse; width: 100%; background: var(--card); font-size: 13px; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef1f4; font-weight: 600; font-size: 12px; color: #3d4651; white-space: nowrap; }
+tbody th { white-space: normal; overflow-wrap: anywhere; min-width: 8em; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; word-break: break-all; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; border: 1px solid; white-space: nowrap; }

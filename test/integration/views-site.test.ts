@@ -1,0 +1,55 @@
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {HAS_CHROMIUM, launchChromium, watchedPage} from '../helpers/browser.js'
+import {rigor, verdictRunner} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {SLOW} from '../helpers/processes.js'
+import {nodeSpec, workspace, writeSpec} from './helpers.js'
+
+// what a runner named, as the site lays it out: a name of any length stays readable, and so does everything beside it
+let repo: TempRepo
+let scratch: string | undefined
+afterEach(() => {
+  repo?.cleanup()
+  if (scratch) rmSync(scratch, {recursive: true, force: true})
+})
+
+describe('the site with long names from a runner', () => {
+  it.skipIf(!HAS_CHROMIUM)(
+    "a metric named with thousands of characters wraps in its row: the node page's metric values stay on the page (skipped without /usr/bin/chromium)",
+    async () => {
+      repo = workspace()
+      const long = `m${'x'.repeat(3000)}`
+      writeSpec(repo.dir, {
+        nodes: [nodeSpec('text/long', verdictRunner({sharpe: 1.25, [long]: 7}), {params: {[`p${'q'.repeat(2000)}`]: 1}})],
+      })
+      expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+      expect(rigor(repo.dir, ['work']).code).toBe(0)
+      scratch = mkdtempSync(join(tmpdir(), 'rigor-views-site-'))
+      const site = rigor(repo.dir, ['site', '--out', scratch])
+      expect(site.code, site.stderr).toBe(0)
+      const browser = await launchChromium()
+      try {
+        const {page, problems} = await watchedPage(browser)
+        await page.setViewport({width: 1280, height: 900})
+        await page.goto(`file://${join(scratch, 'nodes/text~long.html')}`, {waitUntil: 'load'})
+        const cells = await page.evaluate(() =>
+          [...document.querySelectorAll('#metrics td, #params td')].map((td) => {
+            const box = td.getBoundingClientRect()
+            const panel = td.closest('.panel')!.getBoundingClientRect()
+            return {text: td.textContent, left: box.left, right: box.right, panelRight: panel.right}
+          }),
+        )
+        expect(problems).toEqual([])
+        expect(cells.map((c) => c.text)).toEqual(expect.arrayContaining(['1.2500', '7']))
+        for (const cell of cells) expect(cell.right, `${cell.text} is drawn past its panel`).toBeLessThanOrEqual(cell.panelRight)
+        await page.close()
+      } finally {
+        await browser.close()
+      }
+    },
+    SLOW,
+  )
+})
