@@ -1,11 +1,12 @@
 import {mkdtempSync, rmSync} from 'node:fs'
+import {request} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {HAS_CHROMIUM, launchChromium, watchedPage} from '../helpers/browser.js'
-import {rigor, verdictRunner} from '../helpers/cli.js'
+import {rigor, rigorAsync, verdictRunner} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
-import {SLOW} from '../helpers/processes.js'
+import {SLOW, waitFor} from '../helpers/processes.js'
 import {nodeSpec, workspace, writeSpec} from './helpers.js'
 
 // what a runner named, as the site lays it out: a name of any length stays readable, and so does everything beside it
@@ -49,6 +50,42 @@ describe('the site with long names from a runner', () => {
       } finally {
         await browser.close()
       }
+    },
+    SLOW,
+  )
+})
+
+describe('rigor site --serve', () => {
+  it(
+    "answers only requests addressed to its own loopback names (no DNS rebinding), with the pages' policy as a header",
+    async () => {
+      repo = workspace()
+      scratch = mkdtempSync(join(tmpdir(), 'rigor-views-serve-'))
+      const serving = rigorAsync(repo.dir, ['site', '--serve', '0', '--out', join(scratch, 'site'), '--interval', '0.5'])
+      try {
+        await waitFor('the server', () => /serving http:\/\/127\.0\.0\.1:\d+\//.test(serving.output()))
+        const port = Number(/serving http:\/\/127\.0\.0\.1:(\d+)\//.exec(serving.output())![1])
+        const get = (path: string, host: string) =>
+          new Promise<{status: number; csp: unknown}>((resolve, reject) => {
+            const req = request({host: '127.0.0.1', port, path, headers: {host}}, (res) => {
+              res.resume()
+              resolve({status: res.statusCode ?? 0, csp: res.headers['content-security-policy']})
+            })
+            req.on('error', reject)
+            req.end()
+          })
+        for (const host of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+          const page = await get('/index.html', host)
+          expect(page.status, host).toBe(200)
+          expect(page.csp).toMatch(/^default-src 'none'; script-src 'self'/)
+        }
+        // a page of another site whose name now resolves to 127.0.0.1 sends that name
+        for (const path of ['/index.html', '/__rigor/events']) expect((await get(path, `rebound.example:${port}`)).status, path).toBe(421)
+        expect((await get('/index.html', '127.0.0.1')).status).toBe(421)
+      } finally {
+        serving.kill('SIGTERM')
+      }
+      expect((await serving).code).toBe(143)
     },
     SLOW,
   )

@@ -10,7 +10,8 @@ export const LIVE_EVENTS_PATH = '/__rigor/events'
  * string that escaped escaping still could not execute), nothing is fetched
  * from elsewhere, forms and <base> are off.
  */
-const CSP =
+/** What a page may load: the site's own script, style and images, nothing else (also sent as a header by `rigor site --serve`). */
+export const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'"
 
 export type Section = keyof typeof SITE_PAGES | 'node'

@@ -3,7 +3,7 @@ import {stat} from 'node:fs/promises'
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import {extname, resolve, sep} from 'node:path'
 import {InputError} from '../../errors.js'
-import {LIVE_EVENTS_PATH} from './layout.js'
+import {CSP, LIVE_EVENTS_PATH} from './layout.js'
 import {MANIFEST_FILE} from './paths.js'
 
 export interface SiteServer {
@@ -36,6 +36,8 @@ export async function serveSite(dir: string, opts: {port: number; build: string;
   const root = resolve(dir)
   const host = opts.host ?? '127.0.0.1'
   let build = opts.build
+  // the port listened on (opts.port 0: the one the system picked)
+  let port = opts.port
   const streams = new Set<ServerResponse>()
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
@@ -44,6 +46,8 @@ export async function serveSite(dir: string, opts: {port: number; build: string;
     })
   })
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // a page of another site whose name was rebound to 127.0.0.1 (DNS rebinding) sends that name: it reads nothing here
+    if (!loopbackNames(host, port).has(req.headers.host ?? '')) return void res.writeHead(421).end()
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, {Allow: 'GET, HEAD'}).end()
     let url: URL
     try {
@@ -77,6 +81,7 @@ export async function serveSite(dir: string, opts: {port: number; build: string;
       'Content-Length': info.size,
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': CSP,
     })
     if (req.method === 'HEAD') return void res.end()
     createReadStream(file).pipe(res)
@@ -102,7 +107,7 @@ export async function serveSite(dir: string, opts: {port: number; build: string;
     server.listen(opts.port, host, () => resolvePromise())
   })
   const address = server.address()
-  const port = typeof address === 'object' && address ? address.port : opts.port
+  port = typeof address === 'object' && address ? address.port : opts.port
   return {
     url: `http://${host}:${port}/`,
     port,
@@ -120,6 +125,11 @@ export async function serveSite(dir: string, opts: {port: number; build: string;
       })
     },
   }
+}
+
+/** The Host headers a browser sends for the server's own address: its address and `localhost`, with the port. */
+function loopbackNames(host: string, port: number): Set<string> {
+  return new Set([`${host}:${port}`, `localhost:${port}`])
 }
 
 function notFound(res: ServerResponse): void {
