@@ -12,6 +12,8 @@ export interface TableOptions {
 export function renderTable(head: string[], rows: Array<Array<string | number>>, opts: TableOptions = {}): string {
   const stream = opts.stream ?? process.stdout
   // a cell may quote a runner, an agent or the branch (a step's error, a run's note): one line, its escape sequences escaped
+  // a head may name a runner's metric (rigor rank --metric)
+  head = head.map(controlsEscaped)
   rows = rows.map((row) => row.map((cell) => (typeof cell === 'string' ? controlsEscaped(cell) : cell)))
   if (!stream.isTTY) return [head, ...rows].map((r) => r.join('\t')).join('\n')
   // cli-table3's own colours follow @colors/colors, which turns itself off whenever CI is

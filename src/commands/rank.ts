@@ -6,6 +6,7 @@ import {renderTable} from '../cli/table.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {rankNodes, readRankings, type RankResult} from '../core/views/rank.js'
 import type {RankingFile} from '../core/schemas/index.js'
+import {controlsEscaped} from '../core/validation.js'
 
 export default class Rank extends WorkspaceCommand {
   static override summary = 'Rank accepted nodes, archive the rest (verdicts are never rewritten), and record the ranking.'
@@ -29,9 +30,12 @@ export default class Rank extends WorkspaceCommand {
     const {flags} = await this.parse(Rank)
     if (flags.history) {
       const {rankings: history, unusable} = await withWorkspace(flags, (ws) => readRankings(ws))
+      // a ranking file is anyone's commit: its metric's name may hold escape sequences
       for (const h of history)
         this.say(
-          `${h.ranked_at}  ${h.objective.padEnd(8)} by ${h.metric}: kept ${h.kept.join(', ') || '-'} (${h.archived.length} archived)`,
+          controlsEscaped(
+            `${h.ranked_at}  ${h.objective.padEnd(8)} by ${h.metric}: kept ${h.kept.join(', ') || '-'} (${h.archived.length} archived)`,
+          ),
         )
       for (const u of unusable) this.warn(`${u.file}: ${u.problem}; left out of the history (\`rigor verify\` says how to restore it)`)
       // an empty answer would look like a failure to print: say there is none yet, and how one is made

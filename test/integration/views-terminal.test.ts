@@ -116,4 +116,18 @@ describe('text from the branch and from runners, as rigor prints it on a termina
     expect(cycle.stdout).toMatch(/^design\tfailed\t1\t\$0\.00\tagent answer: .*\\u001b\[2Jx/m)
     for (const out of [design, assess, cycle]) expect(out.stdout + out.stderr).not.toMatch(CONTROLS)
   })
+
+  it('rigor rank by a metric a runner named with a bidirectional override writes the name escaped, in the table and in the history', () => {
+    repo = workspace()
+    const metric = `ok${RTL_OVERRIDE}LIAF`
+    writeSpec(repo.dir, {nodes: [nodeSpec('text/ranked', verdictRunner({sharpe: 1, [metric]: 2}))]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    const rank = rigor(repo.dir, ['rank', '--metric', metric])
+    expect(rank.code, rank.stderr).toBe(0)
+    expect(rank.stdout).toMatch(/^rank\tnode\tok\\u202eLIAF\t/m)
+    const history = rigor(repo.dir, ['rank', '--history'])
+    expect(history.stdout).toContain('by ok\\u202eLIAF: kept text/ranked')
+    for (const out of [rank, history]) expect(out.stdout + out.stderr).not.toMatch(CONTROLS)
+  })
 })
