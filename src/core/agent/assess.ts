@@ -81,7 +81,10 @@ export async function assessNode(
     if (notes.length === 1) notes.push('Nothing suspicious in the metrics; audit it before trusting it.')
     assessment = notes.join(' ')
   }
-  const entry = `\n## ${id} (${new Date().toISOString().slice(0, 10)}, ${assessor})\n\n${assessment.trim()}\n`
+  // the agent's answer (which the runner's notes in its prompt may steer) is text in learnings.md: no line of it can start
+  // another entry's heading, open a comment or a fence that hides every later entry on GitHub, or load an image
+  const text = agent ? assessment.trim().split('\n').map(markdownText).join('\n') : assessment.trim()
+  const entry = `\n## ${id} (${new Date().toISOString().slice(0, 10)}, ${assessor})\n\n${text}\n`
   await ws.commit(async (s) => {
     // the committed learnings only: a user's uncommitted edit of the file is theirs to commit
     const current = s.commit ? ((await ws.repo.readFileAt(s.commit, LEARNINGS_FILE))?.toString('utf8') ?? '') : ''
