@@ -69,7 +69,10 @@ describe('text from the branch and from runners, as rigor prints it on a termina
     expect(verify.stdout).toContain('INVALID experiments/bad\\u001b[31m\\u202ex/node.yaml')
     const handoffs = rigor(repo.dir, ['handoff', 'list'])
     expect(handoffs.stdout).toContain('handoffs/t/1-a-to-b\\u001b[2J.yaml')
-    for (const out of [status, verify, handoffs]) {
+    const handoffCheck = rigor(repo.dir, ['handoff', 'verify'])
+    expect(handoffCheck.code).toBe(1)
+    expect(handoffCheck.stdout).toContain('handoffs/t/1-a-to-b\\u001b[2J.yaml: ')
+    for (const out of [status, verify, handoffs, handoffCheck]) {
       expect(out.stdout).not.toMatch(CONTROLS)
       expect(out.stderr).not.toMatch(CONTROLS)
     }

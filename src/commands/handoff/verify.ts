@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 import {WorkspaceCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {verifyHandoffs, type HandoffVerifyReport} from '../../core/flows/handoff.js'
+import {linesEscaped} from '../../core/validation.js'
 
 export default class HandoffVerify extends WorkspaceCommand {
   static override summary =
@@ -12,7 +13,8 @@ export default class HandoffVerify extends WorkspaceCommand {
   async run(): Promise<HandoffVerifyReport> {
     const {args, flags} = await this.parse(HandoffVerify)
     const report = await withWorkspace(flags, (ws) => verifyHandoffs(ws, args.task))
-    for (const p of report.problems) this.say(`${p.file}${p.where === 'working tree' ? ' (working tree)' : ''}: ${p.message}`)
+    // a handoff file's name and what is wrong with it are anyone's commit: escaped as handoff list escapes them
+    for (const p of report.problems) this.say(linesEscaped(`${p.file}${p.where === 'working tree' ? ' (working tree)' : ''}: ${p.message}`))
     this.say(
       report.ok
         ? `ok: ${report.handoffs} handoff(s), ${report.artifacts} artifact(s) verified`
