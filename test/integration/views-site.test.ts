@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {request} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -89,4 +89,27 @@ describe('rigor site --serve', () => {
     },
     SLOW,
   )
+})
+
+describe('the site with text a runner wrote', () => {
+  it('shows bidirectional overrides and control characters of notes, params and metric names as escapes, not reordered text', () => {
+    repo = workspace()
+    const RTL = '\u202e'
+    writeSpec(repo.dir, {
+      nodes: [
+        nodeSpec('text/bidi', verdictRunner({sharpe: 1, [`ok${RTL}LIAF`]: 2}, {notes: `line one\nverdict: ${RTL}LIAF\u001b[2J`}), {
+          params: {mode: `a${RTL}b`},
+        }),
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    scratch = mkdtempSync(join(tmpdir(), 'rigor-views-bidi-'))
+    expect(rigor(repo.dir, ['site', '--out', scratch]).code).toBe(0)
+    const page = readFileSync(join(scratch, 'nodes/text~bidi.html'), 'utf8')
+    expect(page).not.toMatch(/[\u001b\u202e]/)
+    expect(page).toContain('<th>ok\\u202eLIAF</th>')
+    expect(page).toContain('line one\nverdict: \\u202eLIAF\\u001b[2J')
+    expect(page).toContain('a\\u202eb')
+  })
 })

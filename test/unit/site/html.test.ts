@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 import {escapeHtml, html, joinHtml, trusted} from '../../../src/core/views/site/html.js'
 import {nodePagePath, pagedPath, rootFrom} from '../../../src/core/views/site/paths.js'
+import {linesEscaped} from '../../../src/core/validation.js'
 
 /** What a browser's HTML parser gives back for escaped text: the inverse of escapeHtml. */
 const unescaped = (text: string) =>
@@ -23,16 +24,21 @@ describe("the site's HTML", () => {
     expect(joinHtml(['a<', trusted('<br>'), 'b'], ', ').text).toBe('a&lt;, <br>, b')
   })
 
-  it('never lets a string open a tag or leave an attribute (any string)', () => {
+  it('never lets a string open a tag or leave an attribute (any string); its controls are shown as escapes', () => {
     fc.assert(
       fc.property(fc.string({unit: 'binary'}), (s) => {
         const out = html`<td data-x="${s}">${s}</td>`.text
         const match = /^<td data-x="([^"<>]*)">([^"<>]*)<\/td>$/.exec(out)
         expect(match, out).not.toBeNull()
-        expect(unescaped(match![1]!)).toBe(s)
-        expect(unescaped(match![2]!)).toBe(s)
+        expect(unescaped(match![1]!)).toBe(linesEscaped(s))
+        expect(unescaped(match![2]!)).toBe(linesEscaped(s))
       }),
     )
+  })
+
+  it('shows bidirectional overrides, C0 and C1 controls as escapes, keeping line breaks and tabs', () => {
+    expect(escapeHtml('ok\u202eLIAF\u001b[2J\u009b1m\r\n\tnext')).toBe('ok\\u202eLIAF\\u001b[2J\\u009b1m\\r\n\tnext')
+    expect(escapeHtml('plain <b>')).toBe('plain &lt;b&gt;')
   })
 })
 

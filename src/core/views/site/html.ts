@@ -6,6 +6,8 @@
  * runners; none of them can reach the page as markup.
  */
 
+import {linesEscaped} from '../../validation.js'
+
 const ESCAPES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;'}
 
 export class Html {
@@ -15,14 +17,21 @@ export class Html {
   }
 }
 
-/** Text for an HTML text node or a quoted attribute value. */
+/**
+ * Text for an HTML text node or a quoted attribute value. Control characters
+ * and bidirectional overrides are written as the escapes the terminal shows
+ * (controlsEscaped; line breaks and tabs kept, for notes in a <pre>): a
+ * runner's "ok\u202eLIAF" would otherwise read "okFAIL" on the page.
+ */
 export function escapeHtml(value: string): string {
   // most strings need nothing: a test is cheaper than a replace that builds a new string
-  return SPECIAL.test(value) ? value.replace(SPECIALS, (char) => ESCAPES[char]!) : value
+  const shown = CONTROL.test(value) ? linesEscaped(value) : value
+  return SPECIAL.test(shown) ? shown.replace(SPECIALS, (char) => ESCAPES[char]!) : shown
 }
 
 const SPECIAL = /[&<>"'`]/
 const SPECIALS = /[&<>"'`]/g
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
 
 type Part = Html | string | number | boolean | null | undefined | readonly Part[]
 
