@@ -740,6 +740,12 @@ export function listedName(value: string): string {
   return /^[A-Za-z0-9._/@:+-]+$/.test(value) ? value : quoted(value)
 }
 
+/** The characters controlsEscaped writes as escapes: C0 and C1 controls, DEL, the line separators, bidirectional overrides. */
+const CONTROLS = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g
+
+/** Whether controlsEscaped (or, but for line breaks and tabs, linesEscaped) would change `text`: a test is cheaper than a copy. */
+export const hasControls = (text: string): boolean => text.search(CONTROLS) !== -1
+
 /**
  * `text` with every control character (C0, DEL, C1), Unicode line or
  * paragraph separator and bidirectional override or isolate written as a JSON
@@ -750,7 +756,7 @@ export function listedName(value: string): string {
  * shown. Unlike printable, it is not cut short and leaves quotes as they are.
  */
 export function controlsEscaped(text: string): string {
-  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => {
+  return text.replace(CONTROLS, (c) => {
     // JSON has short escapes for C0 only; DEL, C1 and the separators get \uXXXX
     const json = JSON.stringify(c).slice(1, -1)
     return json.length > 1 ? json : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`

@@ -6,7 +6,7 @@
  * runners; none of them can reach the page as markup.
  */
 
-import {linesEscaped} from '../../validation.js'
+import {hasControls, linesEscaped} from '../../validation.js'
 
 const ESCAPES: Record<string, string> = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;'}
 
@@ -25,13 +25,12 @@ export class Html {
  */
 export function escapeHtml(value: string): string {
   // most strings need nothing: a test is cheaper than a replace that builds a new string
-  const shown = CONTROL.test(value) ? linesEscaped(value) : value
+  const shown = hasControls(value) ? linesEscaped(value) : value
   return SPECIAL.test(shown) ? shown.replace(SPECIALS, (char) => ESCAPES[char]!) : shown
 }
 
 const SPECIAL = /[&<>"'`]/
 const SPECIALS = /[&<>"'`]/g
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/
 
 type Part = Html | string | number | boolean | null | undefined | readonly Part[]
 
