@@ -12,6 +12,7 @@ const LAYERS: string[][] = [
   [
     'core/errors.ts',
     'core/input-file.ts',
+    'core/output-dir.ts',
     'core/validation.ts',
     'core/proc.ts',
     'core/configured-command.ts',

@@ -1,9 +1,10 @@
 import {existsSync} from 'node:fs'
-import {mkdir, rename, rm, stat, writeFile} from 'node:fs/promises'
+import {rename, rm, stat, writeFile} from 'node:fs/promises'
 import {dirname, resolve} from 'node:path'
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {numberFlag} from '../../cli/flags.js'
+import {makeOutputDir} from '../../core/output-dir.js'
 import {InputError} from '../../core/errors.js'
 import {generatePrices, MARKET_MODELS, pricesToCsv} from '../../core/data/generator.js'
 
@@ -62,8 +63,8 @@ export default class DataGenerate extends RigorCommand {
 /** The file whole or not at all: written beside it and renamed, so an interrupted or failed write leaves no half CSV. */
 async function writeWhole(file: string, text: string): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`
+  await makeOutputDir(dirname(file), {field: '--out', fix: 'name a file in a directory you can write to'})
   try {
-    await mkdir(dirname(file), {recursive: true})
     await writeFile(temp, text, {flag: 'wx'})
     await rename(temp, file)
   } catch (err) {

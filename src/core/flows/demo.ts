@@ -18,6 +18,7 @@ import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import {Workspace} from '../state/workspace.js'
 import {policies} from './policies.js'
 import {packageRoot} from '../package-root.js'
+import {makeOutputDir} from '../output-dir.js'
 
 const PACKAGE_ROOT = packageRoot(import.meta.url)
 export const DEMO_CONFIG = join(PACKAGE_ROOT, 'templates', 'rigor.yaml')
@@ -72,7 +73,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     throw new InputError(`${target} is not empty; the demo makes a fresh workspace`, {fix: 'pass a new directory: rigor demo <dir>'})
   }
   const step = (s: string, detail: string) => opts.onStep?.({step: s, detail})
-  await mkdir(target, {recursive: true})
+  await makeOutputDir(target, {field: 'DIR', fix: 'pass a new directory you can write to: rigor demo <dir>'})
   // a throwaway auditor key: the demo's audits are signed, and its deploy gate checks the signature
   const auditorKey = await demoAuditorKey(target)
   const configText = await readFile(DEMO_CONFIG, 'utf8')

@@ -1,4 +1,4 @@
-import {mkdir, readdir, readFile, realpath, rm, stat} from 'node:fs/promises'
+import {readdir, readFile, realpath, rm, stat} from 'node:fs/promises'
 import {dirname, join, resolve} from 'node:path'
 import {parseConfig} from '../state/config.js'
 import {generatePrices, pricesToCsv} from '../data/generator.js'
@@ -24,6 +24,7 @@ import {notACheckout, probeRepository} from '../git/repo.js'
 import {CONFIG_FILE, TEMPLATES_DIR, WORKSPACE_DIRS} from '../state/layout.js'
 import {Workspace} from '../state/workspace.js'
 import {packageRoot} from '../package-root.js'
+import {makeOutputDir} from '../output-dir.js'
 
 const PACKAGE_ROOT = packageRoot(import.meta.url)
 const ASSETS = join(PACKAGE_ROOT, 'assets/init')
@@ -68,7 +69,7 @@ export async function initWorkspace(
   const place = await probeRepository(await nearestDirectory(target))
   if (place.kind === 'bare' || place.kind === 'git-dir') throw notACheckout(target, place)
   const wasEmpty = await isEmptyDir(target)
-  const madeDir = await mkdir(target, {recursive: true})
+  const madeDir = await makeOutputDir(target, {field: 'DIR', fix: 'name a new or an existing directory you can write to'})
   let createdRepo = false
   const probe = await runGit(['rev-parse', '--show-toplevel'], {cwd: target, allowFailure: true})
   const top = probe.exitCode === 0 ? probe.stdout.trim() : undefined

@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import {lstat, mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {basename, dirname, join} from 'node:path'
 import {InputError, InternalError} from '../../errors.js'
+import {folderRefused, makeOutputDir} from '../../output-dir.js'
 import {MANIFEST_FILE} from './paths.js'
 
 /**
@@ -129,6 +130,8 @@ function notAFolder(out: string, dir: string): InputError {
   })
 }
 
+const OUT_FOLDER = {field: '--out', fix: 'pass a new or empty folder you can write to'}
+
 /** The manifest of an earlier build, or an empty one for a new or empty folder; a folder of other files is refused. */
 async function readManifest(out: string): Promise<Manifest> {
   let text: string | undefined
@@ -139,14 +142,14 @@ async function readManifest(out: string): Promise<Manifest> {
       if (err.code === 'ENOENT') return [] as string[]
       if (err.code === 'ENOTDIR')
         throw new InputError(`${out} is a file, not a folder`, {field: '--out', fix: 'pass a new or empty folder'})
-      throw err
+      throw folderRefused(out, err, OUT_FOLDER)
     })
     if (entries.length > 0)
       throw new InputError(`${out} holds other files and is not a site rigor wrote (no ${MANIFEST_FILE})`, {
         field: '--out',
         fix: 'pass a new or empty folder, or the folder of an earlier `rigor site`',
       })
-    await mkdir(out, {recursive: true})
+    await makeOutputDir(out, OUT_FOLDER)
     return {version: 1, files: {}}
   }
   try {
