@@ -1,0 +1,30 @@
+import {afterEach, describe, expect, it} from 'vitest'
+import {rigor} from '../helpers/cli.js'
+import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+
+let repo: TempRepo | undefined
+afterEach(() => repo?.cleanup())
+
+describe('rigor help given bad usage', () => {
+  it('a flag help does not take, or a command that does not exist, is exit 2 with the fix and no stack trace', () => {
+    repo = gitRepo({init: false})
+    // `help nosuch --json`: oclif showed help for "nosuch" after the bad flag, which failed again: exit 1 and a stack
+    for (const args of [
+      ['help', 'nosuch', '--json'],
+      ['help', 'status', '--json'],
+      ['help', '--nosuch'],
+    ]) {
+      const result = rigor(repo.dir, args)
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2)
+      expect(result.stderr).toMatch(/^Error: Nonexistent flag: --(json|nosuch)\nFix: see `rigor help --help`\n/)
+      expect(result.stderr).not.toMatch(/\n\s+at /)
+    }
+    const unknown = rigor(repo.dir, ['help', 'nosuch', 'here'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/^Error: "nosuch here" is not a rigor command\nFix: `rigor help` lists every command\n/)
+    expect(unknown.stderr).not.toMatch(/\n\s+at /)
+    // what help is for still works
+    expect(rigor(repo.dir, ['help', 'stats', 'dsr']).stdout).toContain('Deflated Sharpe Ratio')
+    expect(rigor(repo.dir, ['help']).code).toBe(0)
+  })
+})
