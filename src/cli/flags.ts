@@ -67,7 +67,7 @@ export function durationFlag() {
   return Flags.custom<number>({
     helpValue: '<duration>',
     parse: async (input, _context, flag) => {
-      const parsed = parseDuration(/^\d+(\.\d+)?$/.test(input.trim()) ? Number(input) : input)
+      const parsed = parseDuration(input)
       if (!parsed.ok)
         throw new FlagValueError(`--${flag.name}`, parsed.problem, `give --${flag.name} as a duration, e.g. --${flag.name} 30s`)
       return parsed.value

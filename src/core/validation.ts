@@ -567,19 +567,22 @@ export const MAX_DURATION_MS = 2 ** 31 - 1
 
 export type Parsed<T> = {ok: true; value: T} | {ok: false; problem: string}
 
-/**
- * A duration as seconds (a number) or a string such as "90s", "10m", "2h", "3d",
- * in milliseconds: positive, finite, at most 24 days.
- */
 /** A value as a message shows it: JSON, but a number as JavaScript writes it (JSON writes infinity as null). */
 const shownValue = (value: unknown): string => (typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value)))
 
+/**
+ * A duration as seconds (a number, or a string of one) or a string such as "90s",
+ * "10m", "2h", "3d", in milliseconds: positive, finite, at most 24 days.
+ */
 export function parseDuration(value: unknown): Parsed<number> {
   const hint = 'write seconds, or a string such as 90s, 10m, 2h, 3d'
   let millis: number | undefined
   if (typeof value === 'number') millis = value * 1000
-  else if (typeof value === 'string' && value.trim() !== '') millis = ms(value.trim() as ms.StringValue) as number | undefined
-  else return {ok: false, problem: `${shownValue(value)} is not a duration; ${hint}`}
+  else if (typeof value === 'string' && value.trim() !== '') {
+    const text = value.trim()
+    // a bare number is seconds however it is written (a quoted "90" in YAML, a flag's value): ms() read it as milliseconds
+    millis = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : (ms(text as ms.StringValue) as number | undefined)
+  } else return {ok: false, problem: `${shownValue(value)} is not a duration; ${hint}`}
   if (typeof millis !== 'number' || !Number.isFinite(millis)) return {ok: false, problem: `"${value}" is not a duration; ${hint}`}
   if (millis < 1) return {ok: false, problem: `"${value}" is not a positive duration of at least 1ms; ${hint}`}
   if (millis > MAX_DURATION_MS) return {ok: false, problem: `"${value}" is longer than the limit of 24d`}
@@ -613,10 +616,13 @@ export function parseClockTime(value: unknown): Parsed<{hour: number; minute: nu
   return {ok: true, value: {hour: Number(match[1]), minute: Number(match[2])}}
 }
 
+const SIZE_TEXT = /^\s*\d+(\.\d+)?\s*(b|kb|mb|gb|tb|pb)?\s*$/i
+
 /** A size in bytes from a number of bytes or a string such as "64KB", "50MB", "1GB" (binary units, as the bytes package reads them). */
 export function parseSize(value: unknown): Parsed<number> {
-  const hint = 'write bytes, or a string such as 64KB, 50MB, 1GB'
-  const parsed = typeof value === 'number' || (typeof value === 'string' && /^\s*\d/.test(value)) ? bytes.parse(value) : null
+  const hint = 'write bytes, or a string such as 64KB, 50MB, 1GB (units B, KB, MB, GB, TB, PB; 1KB = 1024 bytes)'
+  // the whole string, not bytes.parse's leading number alone: it read "1GiB" as 1 byte, "10XB" as 10 and "3e5" as 3
+  const parsed = typeof value === 'number' || (typeof value === 'string' && SIZE_TEXT.test(value)) ? bytes.parse(value) : null
   if (parsed === null || !Number.isSafeInteger(parsed) || parsed < 0)
     return {ok: false, problem: `${shownValue(value)} is not a size; ${hint}`}
   return {ok: true, value: parsed}
