@@ -65,7 +65,8 @@ export function volTargetStrategy(bases: Readonly<Record<string, Strategy<any>>>
   const baseNames = Object.keys(bases)
   const params = z.looseObject(VolTargetOwnParams.shape).transform((raw, ctx): VolTargetParams => {
     const own = VolTargetOwnParams.parse(raw)
-    const base = bases[own.base]
+    // an own key only: "toString" or "__proto__" name what every object inherits, not a strategy
+    const base = Object.hasOwn(bases, own.base) ? bases[own.base] : undefined
     if (base === undefined) {
       ctx.addIssue({code: 'custom', path: ['base'], message: `"${own.base}" is not a base strategy; one of ${baseNames.join(', ')}`})
       return z.NEVER
