@@ -12,6 +12,9 @@ import {negligibleSpread} from '../stats/moments.js'
  *   deviation is sqrt(sum(min(r, 0)^2) / n) over all n periods (Sortino & Price, target 0);
  * - max_drawdown is the largest peak-to-trough fall of the compounded equity curve
  *   starting at 1 before the first period, as a positive fraction (0.25 = -25%);
+ * - a period that loses more than the whole equity (a return at or below -100%, from
+ *   leverage or costs) ruins the book: equity stays 0 from then on, so max_drawdown
+ *   is 1 and total_return -1, never a fall of more than 100% or a recovery from below 0;
  * - win_rate is the share of positive periods among periods with a non-zero return,
  *   so days spent flat neither win nor lose;
  * - a ratio whose denominator is 0 (no variation, no losing period) is undefined and
@@ -102,7 +105,14 @@ export function pathMetrics(returns: Float64Array, from = 0, to = returns.length
     }
     equity *= 1 + r
     if (equity > peak) peak = equity
-    else if (equity < peak * worstRatio) worstRatio = equity / peak // divides only on a new worst drawdown
+    else if (equity < peak * worstRatio) {
+      // divides only on a new worst drawdown; at or below 0 the book is ruined and stays at 0 (0 times any return is 0)
+      if (equity > 0) worstRatio = equity / peak
+      else {
+        equity = 0
+        worstRatio = 0
+      }
+    }
   }
   return {
     max_drawdown: 1 - worstRatio,
