@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {columnName, DATE_FORMATS, parseDateCell, readPriceTable, type PriceTable} from '../data/price-file.js'
 import {InputError} from '../errors.js'
+import {parseDecimal} from '../validation.js'
 
 /**
  * A daily price history, column-wise: typed arrays so the strategies and the
@@ -25,14 +26,25 @@ type OptionalColumn = (typeof OPTIONAL_COLUMNS)[number]
 // rows): checked by hand, where a zod schema per cell took a third of an audit's time. The messages are the contract.
 type CellCheck<T> = (text: string) => {value: T} | {problem: string}
 
-/** csv-parse hands over strings; an empty cell must not quietly become 0 the way Number('') does. */
+/**
+ * csv-parse hands over strings; an empty cell must not quietly become 0 the way Number('') does, nor `0x10` 16 and
+ * `0b11` 3 the way Number() reads them: a price is written in decimal (validation.ts's parseDecimal decides).
+ */
 function numberCell(text: string, inRange: (n: number) => boolean, outOfRange: string): {value: number} | {problem: string} {
   const trimmed = text.trim()
   if (trimmed === '') return {problem: 'is empty'}
   const value = Number(trimmed)
   if (!Number.isFinite(value)) return {problem: 'is not a finite number'}
+  if (!parseDecimal(trimmed, false).ok) return {problem: 'is not a decimal number'}
   return inRange(value) ? {value} : {problem: outOfRange}
 }
+
+/** How to mend a bad cell of each kind of column: the rows are read as they are, a missing price is never filled in. */
+const CELL_FIXES = {
+  date: `write every date as ${DATE_FORMATS}`,
+  price: 'write every price as a positive decimal number (e.g. 101.25); a row without a price has none to trade on: remove it',
+  volume: 'write every volume as a decimal number >= 0, or leave the volume column out',
+} as const
 
 /** The most one close may differ from the one before, as a factor either way: beyond it, a price is off by orders of magnitude. */
 const MAX_PRICE_RATIO = 1e9
@@ -75,7 +87,11 @@ export function parsePrices(text: string, file: string): PriceSeries {
  */
 export function priceSeries(table: PriceTable): PriceSeries {
   const {file, rows: body, lineOf, columns} = table
-  if (body.length < 2) throw new InputError(`has ${body.length} price row(s); a backtest needs at least 2`, {file})
+  if (body.length < 2)
+    throw new InputError(`has ${body.length} price row(s); a backtest needs at least 2`, {
+      file,
+      fix: 'give a price history of one row per date under the header, oldest first',
+    })
   const optional = OPTIONAL_COLUMNS.filter((name) => columns[name] !== undefined)
   const series = {
     dates: new Array<string>(body.length),
@@ -87,35 +103,37 @@ export function priceSeries(table: PriceTable): PriceSeries {
   let previousTime = Number.NEGATIVE_INFINITY
   for (let i = 0; i < body.length; i++) {
     const record = body[i]!
-    const cell = <T>(name: string, index: number, check: CellCheck<T>): T => {
+    const cell = <T>(name: string, index: number, check: CellCheck<T>, fix: string): T => {
       const result = check(record[index] ?? '')
       if ('problem' in result) {
-        throw new InputError(`line ${lineOf(i)}: ${JSON.stringify(record[index] ?? '')} ${result.problem}`, {file, field: name})
+        throw new InputError(`line ${lineOf(i)}: ${JSON.stringify(record[index] ?? '')} ${result.problem}`, {file, field: name, fix})
       }
       return result.value
     }
-    const {text: date, time} = cell('date', columns.date, DateCell)
+    const {text: date, time} = cell('date', columns.date, DateCell, CELL_FIXES.date)
     if (time <= previousTime) {
       throw new InputError(
         `line ${lineOf(i)}: ${date} does not come after the previous row's date; rows must be in ascending date order without duplicates`,
         {
           file,
           field: 'date',
+          fix: 'sort the rows oldest first, one row per date; prices of several symbols go in one file per symbol',
         },
       )
     }
     previousTime = time
     series.dates[i] = date
-    series.close[i] = cell(series.closeColumn, columns.close, PriceCell)
+    series.close[i] = cell(series.closeColumn, columns.close, PriceCell, CELL_FIXES.price)
     // each price is finite, but one many orders of magnitude from the last (1e308 after 100) is a typo, not a market,
     // and its return's square overflows: every metric after it would be NaN or 0 with no word of why
     const ratio = i > 0 ? series.close[i]! / series.close[i - 1]! : 1
     if (!(ratio >= 1 / MAX_PRICE_RATIO && ratio <= MAX_PRICE_RATIO))
       throw new InputError(
         `line ${lineOf(i)}: ${JSON.stringify(record[columns.close] ?? '')} after ${series.close[i - 1]} on the row before is a change of more than ${MAX_PRICE_RATIO.toExponential()} times in one period`,
-        {file, field: series.closeColumn},
+        {file, field: series.closeColumn, fix: 'correct the price (a misplaced decimal point?), or remove the row'},
       )
-    for (const name of optional) series[name]![i] = cell(name, columns[name]!, name === 'volume' ? VolumeCell : PriceCell)
+    for (const name of optional)
+      series[name]![i] = name === 'volume' ? cell(name, columns[name]!, VolumeCell, CELL_FIXES.volume) : cell(name, columns[name]!, PriceCell, CELL_FIXES.price)
   }
   return series
 }

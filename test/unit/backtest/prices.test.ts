@@ -76,12 +76,14 @@ describe('loadPrices', () => {
 
 describe('price cells', () => {
   // the schema the cells were checked with before a hand-written check replaced it (for speed): same values, same messages
+  // ... since made stricter: a cell Number() reads but that is not written in decimal (0x1f) is no price
   const numberCell = z
     .string()
     .trim()
-    .min(1, 'is empty')
+    .min(1, {error: 'is empty', abort: true})
+    .refine((text) => Number.isFinite(Number(text)), {error: 'is not a finite number', abort: true})
+    .refine((text) => /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text), {error: 'is not a decimal number', abort: true})
     .transform((text) => Number(text))
-    .pipe(z.number({error: 'is not a finite number'}))
   const reference = {
     close: numberCell.pipe(z.number().positive('must be a positive price')),
     volume: numberCell.pipe(z.number().nonnegative('must be a volume >= 0')),
