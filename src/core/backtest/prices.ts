@@ -133,7 +133,10 @@ export function priceSeries(table: PriceTable): PriceSeries {
         {file, field: series.closeColumn, fix: 'correct the price (a misplaced decimal point?), or remove the row'},
       )
     for (const name of optional)
-      series[name]![i] = name === 'volume' ? cell(name, columns[name]!, VolumeCell, CELL_FIXES.volume) : cell(name, columns[name]!, PriceCell, CELL_FIXES.price)
+      series[name]![i] =
+        name === 'volume'
+          ? cell(name, columns[name]!, VolumeCell, CELL_FIXES.volume)
+          : cell(name, columns[name]!, PriceCell, CELL_FIXES.price)
   }
   return series
 }
