@@ -1,0 +1,37 @@
+import {InputError} from '../errors.js'
+
+/**
+ * rigor's CSV readers (price files, returns files) read comma-separated text. A
+ * spreadsheet saved under a decimal comma writes `date;close`, and a tab-separated
+ * export `date<TAB>close`: read as CSV, its header is one column with a strange
+ * name, and the reader would complain about a missing date or return column and
+ * ask for the wrong fix. The header line tells which it is.
+ */
+
+const OTHER_SEPARATORS = [';', '\t', '|'] as const
+
+/** The separator the header line uses instead of a comma, or undefined when it has a comma or none of the others. */
+export function otherSeparator(text: string): string | undefined {
+  let start = text.charCodeAt(0) === 0xfeff ? 1 : 0
+  // the header is the first line with anything on it (csv-parse skips empty lines)
+  for (;;) {
+    const end = text.indexOf('\n', start)
+    const line = text.slice(start, end === -1 ? text.length : end)
+    if (line.trim() !== '' || end === -1) {
+      if (line.includes(',')) return undefined
+      return OTHER_SEPARATORS.find((separator) => line.includes(separator))
+    }
+    start = end + 1
+  }
+}
+
+/** Refuses text whose header is separated by something other than commas, naming the separator and the fix. */
+export function requireCommas(text: string, file: string): void {
+  const separator = otherSeparator(text)
+  if (separator === undefined) return
+  const shown = separator === '\t' ? 'tabs' : `"${separator}"`
+  throw new InputError(`has its columns separated by ${shown}, not commas`, {
+    file,
+    fix: 'save it as comma-separated CSV, with a point for decimals (date,close then 2024-01-02,101.25)',
+  })
+}
