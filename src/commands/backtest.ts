@@ -37,6 +37,7 @@ export default class Backtest extends RigorCommand {
       costBps: flags['cost-bps'],
       folds: flags.folds,
     })
+    if (result.ignored) this.warn(result.ignored)
     if (result.idle) this.warn(result.idle)
     const m = result.metrics
     this.say(

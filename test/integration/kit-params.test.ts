@@ -27,3 +27,21 @@ describe('vol-target base', () => {
     expect(run.stderr).toContain('is not a base strategy; one of momentum, ma-crossover, rsi-reversion, breakout')
   })
 })
+
+describe('params nothing reads', () => {
+  it('a misspelt param is named on stderr with the one meant, since the strategy ran on its default', () => {
+    const run = backtest('momentum', {lookbak: 5, cost_bps: 5})
+    expect(run.code, run.stderr).toBe(0)
+    const warning = run.stderr.replace(/\s*›\s*/g, ' ')
+    expect(warning).toContain('momentum read no param named lookbak (did you mean lookback?): it ran with {"lookback":60}')
+    expect(warning).toContain('the params it reads are cost_bps, folds, periods_per_year, lookback')
+  })
+
+  it('an overlay knows its base strategy’s params, and says nothing when every param is read', () => {
+    const read = backtest('vol-target', {base: 'breakout', window: 3, vol_window: 2})
+    expect(read.code, read.stderr).toBe(0)
+    expect(read.stderr).not.toContain('read no param')
+    const unread = backtest('vol-target', {base: 'breakout', window: 3, vol_window: 2, lookback: 3})
+    expect(unread.stderr.replace(/\s*›\s*/g, ' ')).toContain('vol-target read no param named lookback:')
+  })
+})

@@ -3,6 +3,7 @@ import {basename, join, resolve} from 'node:path'
 import {stringify} from 'csv-stringify/sync'
 import * as z from 'zod'
 import {InputError} from '../errors.js'
+import {closestNames} from '../validation.js'
 import {createBacktestWorkspace, runBacktest, type BacktestMetrics, type BacktestResult} from './backtest.js'
 import {TRADING_DAYS_PER_YEAR} from './metrics.js'
 import {loadPrices, type PriceSeries} from './prices.js'
@@ -43,6 +44,8 @@ export interface BacktestProtocolResult {
   notes: string
   /** why the metrics measure nothing: the strategy held no position that earned an out-of-sample return */
   idle?: string
+  /** the RIGOR_PARAMS keys nothing read, with the closest param each may have meant */
+  ignored?: string
   dataFile: string
   outDir: string
   /** absolute paths of verdict.json and the artifacts */
@@ -130,6 +133,7 @@ export async function runBacktestProtocol(
   const {result, costBps} = run
   const {from, to} = result.outOfSample
   const idle = idleWarning(run, basename(dataFile))
+  const ignored = ignoredWarning(run)
   const notes = [
     `${run.strategy} ${JSON.stringify(run.effectiveParams)} on ${basename(dataFile)}:`,
     `${result.folds.length}-fold walk-forward, out of sample ${prices.dates[from]} to ${prices.dates[to - 1]} (${to - from} periods),`,
@@ -153,7 +157,7 @@ export async function runBacktestProtocol(
   const verdict = {metrics: result.metrics, notes, artifacts: [...ARTIFACTS], accounting: kitAccounting(run)}
   await writeFile(written[2], `${JSON.stringify(verdict, null, 2)}\n`)
 
-  return {strategy: run.strategy, params: run.effectiveParams, metrics: result.metrics, notes, idle, dataFile, outDir, written}
+  return {strategy: run.strategy, params: run.effectiveParams, metrics: result.metrics, notes, idle, ignored, dataFile, outDir, written}
 }
 
 /**
@@ -171,6 +175,23 @@ function idleWarning(run: KitRun, dataName: string): string | undefined {
     `(${prices.dates[from]} to ${prices.dates[to - 1]}) of ${dataName}'s ${prices.close.length} price rows, so its ` +
     'Sharpe ratio of 0 measures nothing: a lookback or window as long as the history, or a threshold the prices never reach, ' +
     'does this; shorten it (RIGOR_PARAMS) or give a longer history'
+  )
+}
+
+/**
+ * Said when RIGOR_PARAMS holds keys nothing reads. Not refused (a node's params may carry keys for other readers),
+ * but a misspelt param (`lookbak`) runs the strategy on its default, which the user must hear of.
+ */
+function ignoredWarning(run: KitRun): string | undefined {
+  if (run.ignored.length === 0) return undefined
+  const known = [...knownParamNames(run.strategy, run.params)]
+  const named = run.ignored.map((key) => {
+    const [close] = closestNames(key, known, 1)
+    return close === undefined ? key : `${key} (did you mean ${close}?)`
+  })
+  return (
+    `${run.strategy} read no param named ${named.join(', ')}: it ran with ${JSON.stringify(run.effectiveParams)}; ` +
+    `the params it reads are ${known.join(', ')}`
   )
 }
 
