@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
@@ -43,5 +43,25 @@ describe('params nothing reads', () => {
     expect(read.stderr).not.toContain('read no param')
     const unread = backtest('vol-target', {base: 'breakout', window: 3, vol_window: 2, lookback: 3})
     expect(unread.stderr.replace(/\s*›\s*/g, ' ')).toContain('vol-target read no param named lookback:')
+  })
+})
+
+describe('RIGOR_OUT', () => {
+  it('naming a file, or a directory where an output goes, is refused as the user’s to change (exit 2), not a crash', () => {
+    const file = join(work, 'a-file')
+    writeFileSync(file, 'mine\n')
+    const onFile = rigor(work, ['backtest', '--strategy', 'momentum'], {RIGOR_DATA: prices, RIGOR_OUT: file})
+    expect(onFile.code, onFile.stderr).toBe(2)
+    expect(onFile.stderr).toContain(`${file}, field "RIGOR_OUT": cannot hold the backtest's outputs`)
+    expect(onFile.stderr).toContain('Fix: set RIGOR_OUT to a directory you can write to')
+    expect(readFileSync(file, 'utf8')).toBe('mine\n')
+
+    const out = join(work, 'blocked')
+    mkdirSync(join(out, 'positions.csv'), {recursive: true})
+    const blocked = rigor(work, ['backtest', '--strategy', 'momentum'], {RIGOR_DATA: prices, RIGOR_OUT: out})
+    expect(blocked.code, blocked.stderr).toBe(2)
+    expect(blocked.stderr).toContain('field "RIGOR_OUT"')
+    // no verdict: the outputs it would list are not all there
+    expect(existsSync(join(out, 'verdict.json'))).toBe(false)
   })
 })

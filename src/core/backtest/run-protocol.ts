@@ -145,19 +145,40 @@ export async function runBacktestProtocol(
     .filter(Boolean)
     .join(' ')
 
-  await mkdir(outDir, {recursive: true})
   const returnsRows: [string, number][] = []
   for (let t = from; t < to; t++) returnsRows.push([prices.dates[t], result.net[t]])
   const positionRows: [string, number][] = []
   for (let t = 0; t < prices.close.length; t++) positionRows.push([prices.dates[t], result.positions[t]])
   const written = [join(outDir, 'returns.csv'), join(outDir, 'positions.csv'), join(outDir, 'verdict.json')]
-  await writeFile(written[0], stringify(returnsRows, {header: true, columns: ['date', 'return']}))
-  await writeFile(written[1], stringify(positionRows, {header: true, columns: ['date', 'position']}))
-  // the verdict last: its presence says the artifacts it lists are complete
   const verdict = {metrics: result.metrics, notes, artifacts: [...ARTIFACTS], accounting: kitAccounting(run)}
-  await writeFile(written[2], `${JSON.stringify(verdict, null, 2)}\n`)
+  await writeOutputs(outDir, [
+    [written[0], stringify(returnsRows, {header: true, columns: ['date', 'return']})],
+    [written[1], stringify(positionRows, {header: true, columns: ['date', 'position']})],
+    // the verdict last: its presence says the artifacts it lists are complete
+    [written[2], `${JSON.stringify(verdict, null, 2)}\n`],
+  ])
 
   return {strategy: run.strategy, params: run.effectiveParams, metrics: result.metrics, notes, idle, ignored, dataFile, outDir, written}
+}
+
+// what a RIGOR_OUT set by hand to the wrong place gives: a file (EEXIST, ENOTDIR), a folder where an output goes
+// (EISDIR), a place not writable (EACCES, EPERM, EROFS); anything else (a full disk) is no fault of the path
+const PATH_ERRORS = new Set(['EEXIST', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS'])
+
+/** Writes each file in order into `outDir`, made if missing; a path that cannot hold them is the user's to change (exit 2). */
+async function writeOutputs(outDir: string, files: readonly (readonly [string, string])[]): Promise<void> {
+  try {
+    await mkdir(outDir, {recursive: true})
+    for (const [file, text] of files) await writeFile(file, text)
+  } catch (error) {
+    if (!PATH_ERRORS.has((error as NodeJS.ErrnoException).code ?? '')) throw error
+    throw new InputError(`cannot hold the backtest's outputs: ${(error as Error).message}`, {
+      file: outDir,
+      field: 'RIGOR_OUT',
+      cause: error,
+      fix: 'set RIGOR_OUT to a directory you can write to, new or holding no folder named returns.csv, positions.csv or verdict.json (rigor run sets it for you)',
+    })
+  }
 }
 
 /**
