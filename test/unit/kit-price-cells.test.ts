@@ -34,6 +34,11 @@ describe('a bad price file says how to mend it', () => {
     ['a negative volume', 'date,close,volume\n2024-01-02,100,1\n2024-01-03,101,-1\n', /volume as a decimal number >= 0/],
     ['a date that is none', 'date,close\n2024-01-02,100\n2024-02-30,101\n', /write every date as YYYY-MM-DD/],
     ['dates out of order', 'date,close\n2024-01-03,100\n2024-01-02,101\n', /sort the rows oldest first/],
+    [
+      'intraday bars with the time in a column of its own',
+      'date,time,close\n2024-01-02,10:00,1\n2024-01-02,11:00,2\n',
+      /time of day goes in the date cell/,
+    ],
     ['two symbols in one file', 'date,symbol,close\n2024-01-02,A,1\n2024-01-03,A,2\n2024-01-02,B,3\n', /one file per symbol/],
     ['a price off by orders of magnitude', 'date,close\n2024-01-02,100\n2024-01-03,1e12\n', /correct the price/],
     ['a single row', 'date,close\n2024-01-02,100\n', /one row per date/],

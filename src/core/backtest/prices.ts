@@ -117,7 +117,7 @@ export function priceSeries(table: PriceTable): PriceSeries {
         {
           file,
           field: 'date',
-          fix: 'sort the rows oldest first, one row per date; prices of several symbols go in one file per symbol',
+          fix: 'sort the rows oldest first, one row per date (a time of day goes in the date cell: 2024-01-02T10:00); prices of several symbols go in one file per symbol',
         },
       )
     }
