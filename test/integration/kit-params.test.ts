@@ -65,3 +65,26 @@ describe('RIGOR_OUT', () => {
     expect(existsSync(join(out, 'verdict.json'))).toBe(false)
   })
 })
+
+describe('windows longer than the history', () => {
+  it.each([
+    ['vol-target', {vol_window: Number.MAX_SAFE_INTEGER, lookback: 1}],
+    ['vol-target', {vol_window: 5_000_000_000, lookback: 1}],
+    ['momentum', {lookback: Number.MAX_SAFE_INTEGER}],
+    ['breakout', {window: Number.MAX_SAFE_INTEGER}],
+    ['rsi-reversion', {period: Number.MAX_SAFE_INTEGER}],
+    ['ma-crossover', {fast: 5_000_000_000, slow: Number.MAX_SAFE_INTEGER}],
+  ])(
+    '%s %j runs flat and says its Sharpe ratio measures nothing (exit 0), allocating nothing the size of the window',
+    (strategy, params) => {
+      const run = backtest(strategy, params)
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr.replace(/\s*›\s*/g, ' ')).toContain('took no position in the out-of-sample window')
+      const positions = readFileSync(join(work, 'out', 'positions.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+      expect(positions.every((line) => line.endsWith(',0'))).toBe(true)
+    },
+  )
+})

@@ -33,6 +33,8 @@ export type VolTargetParams = VolTargetOwnParams & {readonly baseParams: unknown
 export function scaleToTargetVol(closes: Float64Array, positions: Float64Array, params: VolTargetOwnParams): Float64Array {
   const {target_vol: targetVol, vol_window: window, max_leverage: maxLeverage, periods_per_year: periodsPerYear} = params
   const n = closes.length
+  // no bar has `window` returns before it: flat throughout (and no ring of a window longer than the history to allocate)
+  if (window >= n) return positions.fill(0)
   // the last returns in the window (a few hundred bytes: allocating it per call costs nothing next to the loop)
   const ring = new Float64Array(window)
   // compare variances instead of volatilities: one sqrt per bar fewer
