@@ -42,7 +42,8 @@ function numberCell(text: string, inRange: (n: number) => boolean, outOfRange: s
 /** How to mend a bad cell of each kind of column: the rows are read as they are, a missing price is never filled in. */
 const CELL_FIXES = {
   date: `write every date as ${DATE_FORMATS}`,
-  price: 'write every price as a positive decimal number (e.g. 101.25); a row without a price has none to trade on: remove it',
+  price:
+    'write every price as a positive decimal number without thousands separators (e.g. 1101.25); a row without a price has none to trade on: remove it',
   volume: 'write every volume as a decimal number >= 0, or leave the volume column out',
 } as const
 

@@ -64,7 +64,11 @@ export function readDatedTable(text: string, file: string): DatedTable {
     // without csv-parse's `info`, which copies an object a row and doubles the parse: line numbers are only for messages
     records = parse(text, CSV_OPTIONS) as string[][]
   } catch (error) {
-    throw new InputError(`is not valid CSV: ${(error as Error).message}`, {file, cause: error})
+    throw new InputError(`is not valid CSV: ${(error as Error).message}`, {
+      file,
+      cause: error,
+      fix: 'save it as plain comma-separated CSV: a quoted cell ("...") closes its quote, and a quote inside one is written twice ("")',
+    })
   }
   if (records.length === 0) throw new InputError('is empty; expected a header row date,close (or date,open,high,low,close,volume)', {file})
   const header = records[0]!
