@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {numberFlag} from '../cli/flags.js'
 import type {BacktestMetrics} from '../core/backtest/backtest.js'
-import {DEFAULT_COST_BPS, DEFAULT_FOLDS, runBacktestProtocol} from '../core/backtest/run-protocol.js'
+import {DEFAULT_COST_BPS, DEFAULT_FOLDS, MAX_COST_BPS, runBacktestProtocol} from '../core/backtest/run-protocol.js'
 import {STRATEGIES, STRATEGY_NAMES} from '../core/backtest/strategies/index.js'
 
 export default class Backtest extends RigorCommand {
@@ -25,7 +25,7 @@ export default class Backtest extends RigorCommand {
 
   static override flags = {
     strategy: Flags.string({description: 'the strategy to run', options: [...STRATEGY_NAMES], required: true}),
-    'cost-bps': numberFlag({min: 0})({
+    'cost-bps': numberFlag({min: 0, max: MAX_COST_BPS})({
       description: `transaction cost in basis points per unit of position traded (default ${DEFAULT_COST_BPS}; params.cost_bps wins)`,
     }),
     folds: numberFlag({integer: true, min: 1, max: 100})({description: `walk-forward folds (default ${DEFAULT_FOLDS}; params.folds wins)`}),

@@ -88,3 +88,20 @@ describe('windows longer than the history', () => {
     },
   )
 })
+
+describe('cost_bps', () => {
+  it('beyond 10,000 bps (100% of what is traded) is refused, from RIGOR_PARAMS or --cost-bps (exit 2), not turned into metrics', () => {
+    const param = backtest('momentum', {lookback: 1, cost_bps: 20_000})
+    expect(param.code, param.stderr).toBe(2)
+    expect(param.stderr).toContain('RIGOR_PARAMS, field "cost_bps"')
+    expect(param.stderr).toContain('cost_bps is a number from 0 to 10000')
+    const flag = rigor(work, ['backtest', '--strategy', 'momentum', '--cost-bps', '1e308'], {
+      RIGOR_DATA: prices,
+      RIGOR_OUT: join(work, 'out'),
+      RIGOR_PARAMS: '{"lookback": 1}',
+    })
+    expect(flag.code, flag.stderr).toBe(2)
+    expect(flag.stderr).toContain('--cost-bps')
+    expect(backtest('momentum', {lookback: 1, cost_bps: 10_000}).code).toBe(0)
+  })
+})

@@ -17,12 +17,14 @@ import {minimumBars} from './walk-forward.js'
  */
 
 export const DEFAULT_COST_BPS = 5
+/** 100% of what is traded: a cost beyond it is a typo (a bps figure given as a fraction's reciprocal, an extra zero or ten) */
+export const MAX_COST_BPS = 10_000
 export const DEFAULT_FOLDS = 5
 export const ARTIFACTS = ['returns.csv', 'positions.csv'] as const
 
 /** Keys of RIGOR_PARAMS read by the runner itself rather than by the strategy. A param wins over the matching flag. */
 const RunnerParams = z.object({
-  cost_bps: z.number().min(0).optional(),
+  cost_bps: z.number().min(0).max(MAX_COST_BPS).optional(),
   folds: z.int().min(1).max(100).optional(),
   periods_per_year: z.number().positive().optional(),
 })
@@ -87,7 +89,7 @@ export function runKit(prices: PriceSeries, strategyName: string, rawParams: Rec
     throw new InputError(issue.message, {
       file: 'RIGOR_PARAMS',
       field: issue.path.join('.'),
-      fix: 'cost_bps is a number >= 0, folds a whole number from 1 to 100, periods_per_year a number > 0 (params of the node)',
+      fix: `cost_bps is a number from 0 to ${MAX_COST_BPS}, folds a whole number from 1 to 100, periods_per_year a number > 0 (params of the node)`,
     })
   }
   const costBps = (runner.data.cost_bps ?? inputs.costBps ?? DEFAULT_COST_BPS) * (inputs.costMultiplier ?? 1)
