@@ -1,6 +1,6 @@
 import {existsSync} from 'node:fs'
 import {rename, rm, stat, writeFile} from 'node:fs/promises'
-import {dirname, resolve} from 'node:path'
+import {dirname, resolve, sep} from 'node:path'
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {numberFlag} from '../../cli/flags.js'
@@ -39,7 +39,8 @@ export default class DataGenerate extends RigorCommand {
   async run(): Promise<GenerateResult> {
     const {flags} = await this.parse(DataGenerate)
     const file = resolve(flags.out)
-    if (existsSync(file) && (await stat(file)).isDirectory())
+    // `--out prices/` names a directory even when none exists yet: resolve() would drop the slash and write a file there
+    if (existsSync(file) ? (await stat(file)).isDirectory() : flags.out.endsWith('/') || flags.out.endsWith(sep))
       throw new InputError('is a directory', {file, field: '--out', fix: 'name the CSV file to write, e.g. --out data/prices.csv'})
     if (existsSync(file) && !flags.force) {
       throw new InputError('already exists', {file, field: '--out', fix: 'pass --force to overwrite it, or choose another --out'})
