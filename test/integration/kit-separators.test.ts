@@ -57,3 +57,18 @@ describe('a CSV separated by something other than commas', () => {
     expect(run.code, run.stderr).toBe(0)
   })
 })
+
+describe('a CSV that is not UTF-8 text', () => {
+  it('a UTF-16 price file (a spreadsheet’s "Unicode text") is refused as such (exit 2), not as dates that are no dates', () => {
+    const file = join(work, 'unicode.csv')
+    const text = `date,close\n${rows.map((row) => row.join(',')).join('\n')}\n`
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]))
+    const run = rigor(work, ['backtest', '--strategy', 'momentum'], {RIGOR_DATA: file, RIGOR_OUT: join(work, 'out')})
+    expect(run.code, run.stderr).toBe(2)
+    expect(run.stderr).toContain('unicode.csv: holds NUL bytes: it is UTF-16 text')
+    expect(run.stderr).toContain('Fix: save it as CSV in UTF-8')
+    const stats = rigor(work, ['stats', 'sharpe', '--returns', file])
+    expect(stats.code, stats.stderr).toBe(2)
+    expect(stats.stderr).toContain('holds NUL bytes')
+  })
+})

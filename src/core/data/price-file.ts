@@ -2,7 +2,7 @@ import {parse} from 'csv-parse/sync'
 import {stringify} from 'csv-stringify/sync'
 import {InputError} from '../errors.js'
 import {isoTimeMillis} from '../validation.js'
-import {requireCommas} from './csv-separator.js'
+import {requireCsvText} from './csv-text.js'
 
 /**
  * The one reader of price files, shared by the strategy kit and the auditor, so
@@ -58,7 +58,7 @@ function findColumn(keys: readonly string[], names: readonly string[]): number |
 
 /** Parses CSV text with a date column (any of DATE_NAMES, any case); `file` only names the source in errors. */
 export function readDatedTable(text: string, file: string): DatedTable {
-  requireCommas(text, file)
+  requireCsvText(text, file)
   let records: string[][]
   try {
     // without csv-parse's `info`, which copies an object a row and doubles the parse: line numbers are only for messages

@@ -3,7 +3,7 @@ import {readInputFile} from '../input-file.js'
 /** A returns CSV larger than this is refused: its text would not fit one string. */
 const MAX_RETURNS_CSV_BYTES = 256 * 1024 * 1024
 import {parse} from 'csv-parse/sync'
-import {requireCommas} from '../data/csv-separator.js'
+import {requireCsvText} from '../data/csv-text.js'
 import {DATE_NAMES} from '../data/series-file.js'
 import {InputError} from '../errors.js'
 import {isoTimeMillis, parseDecimal} from '../validation.js'
@@ -91,7 +91,7 @@ function readTable(file: string): {header: string[]; records: string[][]} {
     maxBytes: MAX_RETURNS_CSV_BYTES,
     fix: 'give the path of a CSV file of returns',
   }).toString('utf8')
-  requireCommas(text, file)
+  requireCsvText(text, file)
   let table: string[][]
   try {
     table = parse(text, {skip_empty_lines: true, trim: true, bom: true})

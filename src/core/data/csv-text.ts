@@ -1,7 +1,7 @@
 import {InputError} from '../errors.js'
 
 /**
- * rigor's CSV readers (price files, returns files) read comma-separated text. A
+ * rigor's CSV readers (price files, returns files) read comma-separated UTF-8 text. A
  * spreadsheet saved under a decimal comma writes `date;close`, and a tab-separated
  * export `date<TAB>close`: read as CSV, its header is one column with a strange
  * name, and the reader would complain about a missing date or return column and
@@ -25,8 +25,17 @@ export function otherSeparator(text: string): string | undefined {
   }
 }
 
-/** Refuses text whose header is separated by something other than commas, naming the separator and the fix. */
-export function requireCommas(text: string, file: string): void {
+/**
+ * Refuses what would be misread as CSV, saying what it is and the fix: UTF-16 text (Excel's "Unicode text", every
+ * other byte a NUL when read as UTF-8, so each date reads as no date) or a binary file, and a header separated by
+ * something other than commas.
+ */
+export function requireCsvText(text: string, file: string): void {
+  if (text.includes('\u0000'))
+    throw new InputError('holds NUL bytes: it is UTF-16 text (a spreadsheet\'s "Unicode text") or not text at all', {
+      file,
+      fix: 'save it as CSV in UTF-8',
+    })
   const separator = otherSeparator(text)
   if (separator === undefined) return
   const shown = separator === '\t' ? 'tabs' : `"${separator}"`
