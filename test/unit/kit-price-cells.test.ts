@@ -33,6 +33,11 @@ describe('a bad price file says how to mend it', () => {
     ['a price with a thousands separator', 'date,close\n2024-01-02,100\n2024-01-03,"1,103.00"\n', /without thousands separators/],
     ['a quote left open', 'date,close\n2024-01-02,100\n2024-01-03,"101\n', /a quoted cell \("\.\.\."\) closes its quote/],
     ['a close of 0', 'date,close\n2024-01-02,100\n2024-01-03,0\n', /positive decimal number/],
+    [
+      'an empty open',
+      'date,open,close\n2024-01-02,100,100\n2024-01-03,,101\n',
+      /or leave the column out: the strategies read only the close/,
+    ],
     ['a negative volume', 'date,close,volume\n2024-01-02,100,1\n2024-01-03,101,-1\n', /volume as a decimal number >= 0/],
     ['a date that is none', 'date,close\n2024-01-02,100\n2024-02-30,101\n', /write every date as YYYY-MM-DD/],
     ['dates out of order', 'date,close\n2024-01-03,100\n2024-01-02,101\n', /sort the rows oldest first/],

@@ -44,6 +44,9 @@ const CELL_FIXES = {
   date: `write every date as ${DATE_FORMATS}`,
   price:
     'write every price as a positive decimal number without thousands separators (e.g. 1101.25); a row without a price has none to trade on: remove it',
+  // the kit's strategies trade on the close alone: an open, high or low nobody can fill need not cost the row's close
+  otherPrice:
+    'write every price as a positive decimal number without thousands separators (e.g. 1101.25), or leave the column out: the strategies read only the close',
   volume: 'write every volume as a decimal number >= 0, or leave the volume column out',
 } as const
 
@@ -137,7 +140,7 @@ export function priceSeries(table: PriceTable): PriceSeries {
       series[name]![i] =
         name === 'volume'
           ? cell(name, columns[name]!, VolumeCell, CELL_FIXES.volume)
-          : cell(name, columns[name]!, PriceCell, CELL_FIXES.price)
+          : cell(name, columns[name]!, PriceCell, CELL_FIXES.otherPrice)
   }
   return series
 }
