@@ -123,7 +123,10 @@ describe('rigor data generate', () => {
       [['--start', '9999-12-31', '--out', join(dir, 'late.csv')], 'field "start": 2520 business days from 9999-12-31 run past 9999-12-31'],
       [['--start', '2015-02-30', '--out', join(dir, 'feb.csv')], 'field "start": "2015-02-30" is not a date'],
       [['--out', dir, '--force'], `${dir}, field "--out": is a directory`],
-      [['--out', join(dir, 'taken.csv', 'x.csv')], `field "--out": cannot make or use the folder ${join(dir, 'taken.csv')}: a part of the path is a file`],
+      [
+        ['--out', join(dir, 'taken.csv', 'x.csv')],
+        `field "--out": cannot make or use the folder ${join(dir, 'taken.csv')}: a part of the path is a file`,
+      ],
     ]) {
       const run = rigor(['data', 'generate', ...args, '--json'], {})
       expect(run.status, run.stdout).toBe(2)

@@ -40,7 +40,8 @@ export function equityChartSvg(returns: ReadonlyArray<readonly [string, number]>
   let equity = 1
   let peak = 1
   const points = returns.map(([date, r]) => {
-    equity *= 1 + r
+    // a book at or below 0 is ruined and stays there, as the kit's metrics count it (backtest/metrics.ts)
+    equity = Math.max(0, equity * (1 + r))
     peak = Math.max(peak, equity)
     return {time: parseDateCell(date), equity, drawdown: equity / peak - 1}
   })

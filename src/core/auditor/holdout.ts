@@ -1,6 +1,7 @@
 import canonicalizeModule from 'canonicalize'
 import {sha256Hex} from '../state/checksum.js'
 import {parseDateCell, type PriceTable} from '../data/price-file.js'
+import {pathMetrics} from '../backtest/metrics.js'
 import {dumpStateDocument, loadStateDocument} from '../state/documents.js'
 import {CheckFailedError, RigorError} from '../errors.js'
 import {holdoutBoundary} from '../state/holdout.js'
@@ -77,6 +78,7 @@ export async function scoreHoldout(
   if (earlier) return {opening: earlier.opening, file, opened: false, returns: (await holdoutReturns(input, boundary)).returns}
   const {returns, notANumber} = await holdoutReturns(input, boundary)
   const values = returns.map(([, r]) => r)
+  const path = pathMetrics(Float64Array.from(values))
   const perPeriod = sharpeOrZero(values)
   const sharpes = input.family.members.map((m) => sharpeOrZero([...m.returns.values()]))
   const variance =
@@ -124,8 +126,9 @@ export async function scoreHoldout(
     sharpe_per_period: perPeriod,
     dsr,
     trials: input.family.trials,
-    max_drawdown: maxDrawdown(values),
-    total_return: values.reduce((equity, r) => equity * (1 + r), 1) - 1,
+    // as the kit's metrics: a book at or below 0 is ruined and stays there (no drawdown past 100%)
+    max_drawdown: path.max_drawdown,
+    total_return: path.total_return,
     min_sharpe: input.holdout.min_sharpe,
     passed: why.length === 0,
     sealed,
@@ -195,18 +198,6 @@ async function researchRunsSealed(ws: Workspace, snap: Snapshot, ids: string[]):
     if (verdict?.sandbox !== 'on') return false
   }
   return true
-}
-
-function maxDrawdown(returns: number[]): number {
-  let equity = 1
-  let peak = 1
-  let worst = 0
-  for (const r of returns) {
-    equity *= 1 + r
-    peak = Math.max(peak, equity)
-    worst = Math.max(worst, 1 - equity / peak)
-  }
-  return worst
 }
 
 export function renderOpening(opening: Omit<HoldoutOpening, 'checksum'>): string {

@@ -37,6 +37,22 @@ describe('the audit chart', () => {
     expect(equityChartSvg(series, {title: 't', log: true})).toContain('log scale')
   })
 
+  it('a book that loses more than everything is ruined and stays at 0: no equity below 0, no drawdown past 100%', () => {
+    const svg = equityChartSvg(
+      [
+        ['2024-01-01', 0.1],
+        ['2024-01-02', -1.5],
+        ['2024-01-03', 0.5],
+        ['2024-01-04', -0.2],
+      ],
+      {title: 't'},
+    )
+    const labels = (kind: string) =>
+      [...svg.matchAll(new RegExp(`class="${kind}"[^>]*>([^<]*)<`, 'g'))].map((m) => Number(m[1]!.replace('−', '-').replace('%', '')))
+    expect(Math.min(...labels('dd-tick'))).toBe(-100)
+    expect(Math.min(...labels('y-tick'))).toBe(0)
+  })
+
   it.skipIf(!HAS_CHROMIUM)(
     'renders in Chromium and is screenshotted (skipped without /usr/bin/chromium: apt-get install chromium)',
     async () => {
