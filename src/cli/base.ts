@@ -2,7 +2,7 @@ import {Command, Errors, type Interfaces} from '@oclif/core'
 import {asRigorError, InputError, RigorError} from '../core/errors.js'
 import {closestNames, linesEscaped} from '../core/validation.js'
 import {colorOn, red} from './color.js'
-import {cwdFlag, FlagValueError, remoteFlag} from './flags.js'
+import {cwdFlag, emptyValueError, FlagValueError, remoteFlag} from './flags.js'
 import type {Attributes, Telemetry} from '../core/telemetry/telemetry.js'
 import {withTelemetry} from './telemetry.js'
 
@@ -47,6 +47,8 @@ export abstract class RigorCommand extends Command {
     options?: Interfaces.Input<F, B, A>,
     argv?: string[],
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
+    const empty = emptyValueError(argv ?? this.argv, {...this.ctor.baseFlags, ...(options?.flags ?? this.ctor.flags)} as never)
+    if (empty) throw empty
     try {
       return await super.parse(options, argv)
     } catch (err) {

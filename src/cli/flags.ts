@@ -35,6 +35,36 @@ export class FlagValueError extends InputError {
   }
 }
 
+/**
+ * The first empty value on the command line (`--remote ''`, `--team=`, `init ''`), as an input error: rigor never
+ * takes an empty word for a value, nor for "not given". An unset shell variable (`--remote "$REMOTE"`) would
+ * otherwise quietly work locally, or `rigor init "$DIR"` set up the current folder. `flags` tells a flag that takes a
+ * value from a switch, whose next word is an argument; after `--` every word is an argument.
+ */
+export function emptyValueError(argv: readonly string[], flags: Record<string, {type: string; char?: string}>): InputError | undefined {
+  const takesValue = (token: string): string | undefined => {
+    const name = token.startsWith('--') ? token.slice(2) : Object.keys(flags).find((n) => flags[n]!.char === token.slice(1))
+    return name !== undefined && flags[name]?.type === 'option' ? `--${name}` : undefined
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!
+    if (token === '--') break
+    const inline = /^(--[^=]+)=$/.exec(token)
+    if (inline) return emptyFlagValue(inline[1]!)
+    if (token !== '') continue
+    const flag = i > 0 && /^-[^-]|^--[^=]+$/.test(argv[i - 1]!) ? takesValue(argv[i - 1]!) : undefined
+    if (flag) return emptyFlagValue(flag)
+    return new InputError('an argument is empty', {
+      field: 'arguments',
+      fix: 'give it a value (an unset shell variable gives an empty one), or leave it out for its default',
+    })
+  }
+  return undefined
+}
+
+const emptyFlagValue = (flag: string) =>
+  new InputError('is empty', {field: flag, fix: `give ${flag} a value (an unset shell variable gives an empty one), or leave ${flag} out`})
+
 /** Reads a number given on the command line; `flag` (e.g. `--trials`) names it in the error. */
 export function parseNumber(raw: string, flag: string, rule: NumberRule = {}): number {
   const parsed = parseDecimal(raw, rule.integer === true)
