@@ -1,0 +1,90 @@
+import {execFileSync} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, rigor} from '../helpers/cli.js'
+import {GIT_ENV} from '../helpers/git-repo.js'
+import {nodeSpec, writeSpec} from './helpers.js'
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
+})
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rigor-gitenv-'))
+  dirs.push(dir)
+  return dir
+}
+
+const gitIn =
+  (cwd: string, env: Record<string, string> = {}) =>
+  (...args: string[]) =>
+    execFileSync('git', args, {cwd, env: {...process.env, ...GIT_ENV, ...env}, encoding: 'utf8'}).trim()
+
+/**
+ * init, seed two nodes, work, rerun one: the checkout must hold every file rigor committed, its index must match the
+ * branch (nothing staged, no file missing), and a plain `git commit` afterwards must keep rigor's verdicts.
+ */
+function expectCheckoutFollowsTheBranch(dir: string, env: Record<string, string> = {}): void {
+  const git = gitIn(dir, env)
+  expect(rigor(dir, ['init'], env).code).toBe(0)
+  writeSpec(dir, {nodes: [nodeSpec('t/a'), nodeSpec('t/b')]})
+  expect(rigor(dir, ['seed', 'spec.yaml'], env).code).toBe(0)
+  const work = rigor(dir, ['work', '--parallel', '2'], env)
+  expect(work.code, work.stderr).toBe(0)
+  expect(rigor(dir, ['rerun', 't/a'], env).code).toBe(0)
+  // nothing staged or deleted: the index and the files are at the branch's tip
+  expect(git('status', '--porcelain', '--untracked-files=no')).toBe('')
+  expect(existsSync(join(dir, 'rigor.yaml'))).toBe(true)
+  expect(existsSync(join(dir, 'experiments/t/b/verdict.yaml'))).toBe(true)
+  git('commit', '-q', '--allow-empty', '-m', 'my own commit')
+  expect(json(rigor(dir, ['show', 't/b', '--json'], env)).status).toBe('proven_accepted')
+  expect(json(rigor(dir, ['status', '--json'], env)).by_status.pending).toBe(1)
+}
+
+describe('a checkout whose git directory is not its .git folder', () => {
+  it('git init --separate-git-dir: rigor brings the checkout along with its commits', () => {
+    const base = tempDir()
+    const dir = join(base, 'ws')
+    execFileSync('git', ['init', '-q', '-b', 'main', `--separate-git-dir=${join(base, 'gitdir')}`, dir], {
+      env: {...process.env, ...GIT_ENV},
+    })
+    expectCheckoutFollowsTheBranch(dir)
+  })
+
+  it('a submodule: its git directory is in the superproject, its files in the submodule folder', () => {
+    const base = tempDir()
+    const inner = join(base, 'inner')
+    mkdirSync(inner)
+    gitIn(inner)('init', '-q', '-b', 'main')
+    gitIn(inner)('commit', '-q', '--allow-empty', '-m', 'start')
+    const outer = join(base, 'outer')
+    mkdirSync(outer)
+    const git = gitIn(outer)
+    git('init', '-q', '-b', 'main')
+    git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', inner, 'research')
+    git('commit', '-q', '-m', 'submodule')
+    const dir = join(outer, 'research')
+    gitIn(dir)('checkout', '-q', 'main')
+    expectCheckoutFollowsTheBranch(dir)
+    // a linked worktree of the submodule: git lists the submodule's checkout at its git directory, core.worktree says where
+    writeFileSync(join(dir, 'rigor.yaml'), `${readFileSync(join(dir, 'rigor.yaml'), 'utf8')}\nbranch: main\n`)
+    gitIn(dir)('commit', '-q', '-am', 'state branch')
+    const linked = join(base, 'linked')
+    gitIn(dir)('worktree', 'add', '-q', '--detach', linked)
+    expect(rigor(linked, ['rerun', 't/b']).code).toBe(0)
+    expect(gitIn(dir)('status', '--porcelain', '--untracked-files=no')).toBe('')
+    expect(readFileSync(join(dir, 'experiments/t/b/node.yaml'), 'utf8')).toContain('status: pending')
+  })
+
+  it('GIT_DIR and GIT_WORK_TREE in the environment', () => {
+    const base = tempDir()
+    const dir = join(base, 'ws')
+    mkdirSync(dir)
+    gitIn(dir)('init', '-q', '-b', 'main')
+    renameSync(join(dir, '.git'), join(base, 'store.git'))
+    expectCheckoutFollowsTheBranch(dir, {GIT_DIR: join(base, 'store.git'), GIT_WORK_TREE: dir})
+  })
+})
