@@ -289,18 +289,36 @@ export class Repo {
    * not be refreshed, see workingTreeChanges).
    */
   private async contentChanges(entries: ReturnType<typeof rawDiffEntries>): Promise<string[]> {
-    const checks = entries.map((e) =>
-      e.unread ? this.sameBlob(e.path, e.baseOid).then((same) => (same ? undefined : e.path)) : Promise.resolve(e.path),
-    )
-    return (await Promise.all(checks)).filter((p): p is string => p !== undefined)
+    const checks = entries.map(async (e) => ({entry: e, same: e.unread ? await this.sameBytes(e.path, e.baseOid) : false}))
+    const checked = await Promise.all(checks)
+    // a file whose bytes differ may still be the blob once git converts it (core.autocrlf, a text or filter attribute)
+    const converted = checked.filter((c) => c.same === 'converted?').map((c) => c.entry.path)
+    const cleaned = converted.length > 0 ? await this.cleanBlobIds(converted) : new Map<string, string>()
+    return checked.filter((c) => c.same !== true && cleaned.get(c.entry.path) !== c.entry.baseOid).map((c) => c.entry.path)
   }
 
-  private async sameBlob(path: string, oid: string): Promise<boolean> {
+  /** true when the file holds the blob's bytes; 'converted?' when it is a file with other bytes; false when it is none. */
+  private async sameBytes(path: string, oid: string): Promise<boolean | 'converted?'> {
     const file = join(this.paths.root, path)
     const info = await lstat(file).catch(() => undefined)
     if (!info?.isFile()) return false
     const bytes = await readFile(file).catch(() => undefined)
-    return bytes !== undefined && objectId('blob', bytes, this.format) === oid
+    if (bytes === undefined) return false
+    return objectId('blob', bytes, this.format) === oid || 'converted?'
+  }
+
+  /**
+   * The blob ids git would store for these files of the working tree (paths from its top), its line-ending conversion
+   * and clean filters applied as `git add` would: a checkout with core.autocrlf holds CRLF where the blob has LF. One
+   * git for all; a path git cannot read from a line (a line break, a leading quote) is left out, as is every path when
+   * git fails.
+   */
+  async cleanBlobIds(paths: readonly string[]): Promise<Map<string, string>> {
+    const asked = paths.filter((p) => !p.includes('\n') && !p.startsWith('"'))
+    if (asked.length === 0) return new Map()
+    const result = await this.git(['hash-object', '--stdin-paths'], {input: `${asked.join('\n')}\n`, allowFailure: true})
+    const ids = result.exitCode === 0 ? result.stdout.split('\n') : []
+    return new Map(ids.length === asked.length ? asked.map((p, i) => [p, ids[i]!]) : [])
   }
 
   /** Whether a remote of this name is configured. */

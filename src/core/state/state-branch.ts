@@ -5,7 +5,7 @@ import {utf8Text} from './documents.js'
 import {InputError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import type {RemoteLink} from '../git/remote.js'
-import {isFileMode, treeModeName} from '../git/objects.js'
+import {isFileMode, objectId, treeModeName} from '../git/objects.js'
 import {treeEntryInfo} from '../git/tree-walk.js'
 import {CONFIG_FILE, configLocation} from './layout.js'
 import type {ConfigFile} from '../schemas/index.js'
@@ -246,5 +246,8 @@ export async function configDraftDiffers(repo: Repo, tip: string | undefined): P
   const committed = tip ? await repo.readFileAt(tip, CONFIG_FILE) : undefined
   const draft = await readFile(join(repo.paths.root, CONFIG_FILE)).catch(() => undefined)
   if (!draft || !committed) return draft !== undefined && committed === undefined
-  return !draft.equals(committed)
+  if (draft.equals(committed)) return false
+  // a checkout with core.autocrlf (or a text attribute) holds the committed file with CRLF: the same once git converts it
+  const cleaned = await repo.cleanBlobIds([CONFIG_FILE])
+  return cleaned.get(CONFIG_FILE) !== objectId('blob', committed, repo.format)
 }

@@ -1,0 +1,46 @@
+import {readFileSync, utimesSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterEach, describe, expect, it} from 'vitest'
+import {json, rigor} from '../helpers/cli.js'
+import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
+import {nodeSpec, writeSpec} from './helpers.js'
+
+let repo: TempRepo | undefined
+afterEach(() => repo?.cleanup())
+
+/** A repository whose user's global git config is `config` (a gitconfig text), for rigor and the test's own git alike. */
+function repoWithUserConfig(config: string): {repo: TempRepo; env: Record<string, string>} {
+  repo = gitRepo()
+  const file = join(repo.dir, '.git', 'user-gitconfig')
+  writeFileSync(file, config)
+  return {repo, env: {GIT_CONFIG_GLOBAL: file}}
+}
+
+describe('a user git config with core.autocrlf = true', () => {
+  it('files git checked out with CRLF are not edits: a touched node is claimed, rigor.yaml is no draft', () => {
+    const {repo, env} = repoWithUserConfig('[core]\n\tautocrlf = true\n')
+    expect(rigor(repo.dir, ['init'], env).code).toBe(0)
+    writeSpec(repo.dir, {nodes: [nodeSpec('t/a')]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml'], env).code).toBe(0)
+    // git wrote the files with CRLF (the blobs hold LF)
+    expect(readFileSync(join(repo.dir, 'experiments/t/a/node.yaml'), 'utf8')).toContain('\r\n')
+    expect(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')).toContain('\r\n')
+    // touched (an editor's save, a backup tool): stat-dirty, its bytes unchanged
+    const later = new Date(Date.now() + 60_000)
+    for (const file of ['experiments/t/a/node.yaml', 'rigor.yaml']) utimesSync(join(repo.dir, file), later, later)
+    const status = rigor(repo.dir, ['status'], env)
+    expect(status.code).toBe(0)
+    expect(status.stderr).not.toContain('uncommitted edits')
+    expect(status.stderr).not.toContain('differs from the committed one')
+    const work = rigor(repo.dir, ['work'], env)
+    expect(work.code, work.stderr).toBe(0)
+    expect(json(rigor(repo.dir, ['show', 't/a', '--json'], env)).status).toBe('proven_accepted')
+  })
+
+  it('a real edit is still one, whatever its line endings', () => {
+    const {repo, env} = repoWithUserConfig('[core]\n\tautocrlf = true\n')
+    expect(rigor(repo.dir, ['init'], env).code).toBe(0)
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `${readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')}# draft\r\n`)
+    expect(rigor(repo.dir, ['status'], env).stderr).toContain('differs from the committed one')
+  })
+})
