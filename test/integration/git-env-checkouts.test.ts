@@ -28,7 +28,9 @@ const gitIn =
  * branch (nothing staged, no file missing), and a plain `git commit` afterwards must keep rigor's verdicts.
  */
 function expectCheckoutFollowsTheBranch(dir: string, env: Record<string, string> = {}): void {
-  const git = gitIn(dir, env)
+  // the test's own git looks at the checkout's index, not at a scratch one rigor was run with
+  const {GIT_INDEX_FILE: _scratch, ...checkout} = env
+  const git = gitIn(dir, checkout)
   expect(rigor(dir, ['init'], env).code).toBe(0)
   writeSpec(dir, {nodes: [nodeSpec('t/a'), nodeSpec('t/b')]})
   expect(rigor(dir, ['seed', 'spec.yaml'], env).code).toBe(0)
@@ -86,5 +88,17 @@ describe('a checkout whose git directory is not its .git folder', () => {
     gitIn(dir)('init', '-q', '-b', 'main')
     renameSync(join(dir, '.git'), join(base, 'store.git'))
     expectCheckoutFollowsTheBranch(dir, {GIT_DIR: join(base, 'store.git'), GIT_WORK_TREE: dir})
+  })
+})
+
+describe("GIT_INDEX_FILE in the environment (a script's scratch index, a hook's)", () => {
+  it("rigor brings the checkout's own index along, and leaves the other alone", () => {
+    const base = tempDir()
+    const dir = join(base, 'ws')
+    mkdirSync(dir)
+    gitIn(dir)('init', '-q', '-b', 'main')
+    const scratch = join(base, 'scratch-index')
+    expectCheckoutFollowsTheBranch(dir, {GIT_INDEX_FILE: scratch})
+    expect(existsSync(scratch)).toBe(false)
   })
 })

@@ -44,7 +44,9 @@ export async function runGit(args: readonly string[], opts: GitRunOptions): Prom
     const result = await runText('git', args, {
       cwd: opts.cwd,
       input: opts.input,
-      env: {GIT_TERMINAL_PROMPT: '0', ...opts.env},
+      // the checkout's own index, whatever GIT_INDEX_FILE says (a script's scratch index, a hook's): rigor brings that
+      // index along with its commits, or the checkout's next plain `git commit` would revert them
+      env: {GIT_TERMINAL_PROMPT: '0', GIT_INDEX_FILE: undefined, ...opts.env},
       // its own session: a Ctrl-C on the terminal stops rigor cleanly, it must not kill the git commands that stop needs
       detached: true,
       binary: opts.binary,

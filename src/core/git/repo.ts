@@ -263,11 +263,10 @@ export class Repo {
    * Refreshes the index when many of its entries are racily clean (see
    * indexEntryMtimes) and a second has passed since git wrote it: written again
    * now, in a later second, those entries are clean for good. Left alone while
-   * the second has not passed (the index written now would be as racy) and
-   * when another index file is in use.
+   * the second has not passed (the index written now would be as racy).
    */
   private async refreshRacilyCleanIndex(): Promise<void> {
-    if (!mayTakeOptionalLocks() || process.env.GIT_INDEX_FILE) return
+    if (!mayTakeOptionalLocks()) return
     const file = join(this.paths.gitDir, 'index')
     const [bytes, info] = await Promise.all([readFile(file).catch(() => undefined), stat(file).catch(() => undefined)])
     if (!bytes || !info) return

@@ -5,8 +5,8 @@ export interface TextRunOptions {
   cwd?: string
   /** written to the process's stdin, which is then closed; without it the process gets no stdin */
   input?: string | Buffer
-  /** added to (and overriding) this process's environment */
-  env?: Record<string, string>
+  /** added to (and overriding) this process's environment; a variable given as undefined is left out */
+  env?: Record<string, string | undefined>
   /** its own session and process group, so a Ctrl-C on the terminal does not reach it */
   detached?: boolean
   /**
