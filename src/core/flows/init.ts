@@ -83,11 +83,15 @@ export async function initWorkspace(
     })
   }
   // a new or empty directory (and the demo's, always) becomes a repository of its own, not the enclosing one's top level
-  if (top === undefined || below || (nested && opts.ownRepository)) {
+  const ownRepository = top === undefined || below || (nested && opts.ownRepository === true)
+  if (ownRepository) {
+    // a .git git did not take for a repository (its HEAD lost, say) is the user's all the same: `git init` repairs it,
+    // and a failure below must not remove it with the history it holds
+    const hadGitDir = await exists(join(target, '.git'))
     await runGit(['init', '-q', '-b', 'main'], {cwd: target})
-    createdRepo = true
+    createdRepo = !hadGitDir
   }
-  const root = createdRepo ? target : top!
+  const root = ownRepository ? target : top!
   try {
     return await initIn(root, createdRepo, opts)
   } catch (error) {

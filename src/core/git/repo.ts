@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import {lstat, readFile, stat} from 'node:fs/promises'
 import {join, resolve} from 'node:path'
 import {InputError, MissingObjectError, RefConflictError} from '../errors.js'
-import {quoted} from '../validation.js'
+import {listedName, quoted} from '../validation.js'
 import {CatFileBatch} from './cat-file.js'
 import {LooseObjectReader} from './loose-read.js'
 import {isObjectId, objectFormatNamed, type ObjectFormat} from './object-format.js'
@@ -351,11 +351,28 @@ export async function probeRepository(dir: string): Promise<RepositoryPlace> {
     cwd: dir,
     allowFailure: true,
   })
-  if (result.exitCode !== 0) return {kind: 'none'}
+  if (result.exitCode !== 0) {
+    const untrusted = untrustedRepository(dir, result.stderr)
+    if (untrusted) throw untrusted
+    return {kind: 'none'}
+  }
   const [bare, insideGitDir, gitDir] = result.stdout.split('\n')
   if (bare === 'true') return {kind: 'bare', gitDir: gitDir!}
   if (insideGitDir === 'true') return {kind: 'git-dir', gitDir: gitDir!}
   return {kind: 'checkout'}
+}
+
+/**
+ * git refuses a repository that another user owns (its safe.directory check) as if there were none: said as it is,
+ * with git's own way to trust it, never as "not a repository" (whose fix, `rigor init`, would start another one).
+ */
+function untrustedRepository(dir: string, stderr: string): InputError | undefined {
+  if (!/safe\.directory/.test(stderr)) return undefined
+  // "detected dubious ownership in repository at '<path>'": the path git names (the repository's top, not `dir`)
+  const at = /'([^'\n]+)'/.exec(stderr)?.[1] ?? dir
+  return new InputError(`git refuses the repository at ${quoted(at)}: another user owns it (git's safe.directory check)`, {
+    fix: `run rigor as the user who owns it, or, if you trust it, tell git so: git config --global --add safe.directory ${listedName(at)}`,
+  })
 }
 
 /** A bare repository (or a .git directory) has no working tree for rigor's files: refused, with the way out. */
