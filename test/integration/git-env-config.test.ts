@@ -1,4 +1,4 @@
-import {readFileSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
@@ -42,5 +42,28 @@ describe('a user git config with core.autocrlf = true', () => {
     expect(rigor(repo.dir, ['init'], env).code).toBe(0)
     writeFileSync(join(repo.dir, 'rigor.yaml'), `${readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')}# draft\r\n`)
     expect(rigor(repo.dir, ['status'], env).stderr).toContain('differs from the committed one')
+  })
+})
+
+describe('a user git config with core.hooksPath', () => {
+  it("a reference-transaction hook that refuses rigor's update is said as such, at once, not retried as a lost race", () => {
+    const {repo, env} = repoWithUserConfig('')
+    const hooks = join(repo.dir, '.git', 'my-hooks')
+    writeFileSync(env.GIT_CONFIG_GLOBAL!, `[core]\n\thooksPath = ${hooks}\n`)
+    expect(rigor(repo.dir, ['init'], env).code).toBe(0)
+    // its words read like git's own "is at ... but expected" of a lost race
+    mkdirSync(hooks)
+    writeFileSync(
+      join(hooks, 'reference-transaction'),
+      '#!/bin/sh\n[ "$1" = prepared ] || exit 0\necho "policy: main is at a frozen commit" >&2\nexit 1\n',
+    )
+    chmodSync(join(hooks, 'reference-transaction'), 0o755)
+    writeSpec(repo.dir, {nodes: [nodeSpec('t/a')]})
+    const seed = rigor(repo.dir, ['seed', 'spec.yaml', '--json'], env)
+    expect(seed.code).toBe(1)
+    const error = json(seed).error
+    expect(error.message).toContain('reference-transaction hook refused')
+    expect(error.message).toContain('policy: main is at a frozen commit')
+    expect(error.fix).toContain('core.hooksPath')
   })
 })

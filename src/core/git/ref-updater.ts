@@ -53,6 +53,9 @@ export class RefUpdater {
       if (signal) return w.reject(new GitKilledError(`git update-ref --stdin was killed by ${signal}`))
       const locked = /Unable to create '([^']+\.lock)': File exists/.exec(stderr)
       if (locked) w.reject(new RefLockedError(locked[1]!))
+      // before the conflicts: what the hook printed may read as one ("main is at a frozen commit"), and a refusal retried
+      // as a lost race is retried a thousand times, then blamed on other writers
+      else if (/aborted by hook/.test(stderr)) w.reject(hookRefusal(stderr))
       else if (/cannot lock ref|but expected|reference already exists|unable to resolve|is at/i.test(stderr))
         w.reject(new RefConflictError(stderr.trim()))
       else w.reject(new GitFailedError(`git update-ref --stdin failed: ${stderr.trim() || 'exited'}`))
@@ -93,4 +96,12 @@ export class RefUpdater {
     this.proc = undefined
     return endProcess(proc)
   }
+}
+
+/** The repository's reference-transaction hook refused the update: in its own words, with where such a hook lives. */
+function hookRefusal(stderr: string): GitFailedError {
+  return new GitFailedError(
+    `the repository's reference-transaction hook refused rigor's ref update: ${stderr.trim()}`,
+    "rigor moves its branch as git does, so git runs that hook (in core.hooksPath, or .git/hooks): make it accept rigor's updates, or remove it",
+  )
 }
