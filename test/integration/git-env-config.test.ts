@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {chmodSync, mkdirSync, readFileSync, utimesSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -65,5 +66,38 @@ describe('a user git config with core.hooksPath', () => {
     expect(error.message).toContain('reference-transaction hook refused')
     expect(error.message).toContain('policy: main is at a frozen commit')
     expect(error.fix).toContain('core.hooksPath')
+  })
+})
+
+describe('a user git config with log.showSignature = true (who signs commits with SSH)', () => {
+  it("a signed commit of the user's is read as any other: verify names its hand edit, log lists the history", () => {
+    const {repo, env} = repoWithUserConfig('')
+    const key = join(repo.dir, '.git', 'my-key')
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'me@lab', '-f', key])
+    const signers = join(repo.dir, '.git', 'allowed-signers')
+    writeFileSync(signers, `test@rigor.invalid ${readFileSync(`${key}.pub`, 'utf8')}`)
+    writeFileSync(
+      env.GIT_CONFIG_GLOBAL!,
+      `[log]\n\tshowSignature = true\n[gpg]\n\tformat = ssh\n[gpg "ssh"]\n\tallowedSignersFile = ${signers}\n[user]\n\tsigningkey = ${key}\n`,
+    )
+    expect(rigor(repo.dir, ['init'], env).code).toBe(0)
+    writeSpec(repo.dir, {nodes: [nodeSpec('t/a')]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml'], env).code).toBe(0)
+    const node = join(repo.dir, 'experiments/t/a/node.yaml')
+    writeFileSync(node, readFileSync(node, 'utf8').replace('priority: 0', 'priority: 5'))
+    execFileSync('git', ['commit', '-q', '-S', '-am', 'my signed edit'], {cwd: repo.dir, env: {...process.env, ...env}})
+    const verify = rigor(repo.dir, ['verify', '--json'], env)
+    expect(verify.code, verify.stdout).toBe(1)
+    const report = json(verify)
+    expect(report.error).toBeUndefined()
+    expect(report.hand_changes.map((h: {path: string}) => h.path)).toEqual(['experiments/t/a/node.yaml'])
+    const log = rigor(repo.dir, ['log', '--json'], env)
+    expect(log.code).toBe(0)
+    expect(
+      log.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).action),
+    ).toEqual(['seed', 'init'])
   })
 })

@@ -32,6 +32,12 @@ export interface GitResult {
   signal?: string
 }
 
+/**
+ * User settings that change what plumbing rigor parses prints, turned off for every git it runs: log.showSignature
+ * prints each signed commit's check ("Good "git" signature for ...") before the commit's own --format line.
+ */
+const NEUTRAL_CONFIG = ['-c', 'log.showSignature=false']
+
 /** How often a git killed by a signal is run again before its failure counts. */
 export const RERUNS_IF_KILLED = 3
 
@@ -41,7 +47,7 @@ export const RERUNS_IF_KILLED = 3
  */
 export async function runGit(args: readonly string[], opts: GitRunOptions): Promise<GitResult> {
   for (let run = 0; ; run++) {
-    const result = await runText('git', args, {
+    const result = await runText('git', [...NEUTRAL_CONFIG, ...args], {
       cwd: opts.cwd,
       input: opts.input,
       // the checkout's own index, whatever GIT_INDEX_FILE says (a script's scratch index, a hook's): rigor brings that
