@@ -101,3 +101,18 @@ describe('a user git config with log.showSignature = true (who signs commits wit
     ).toEqual(['seed', 'init'])
   })
 })
+
+describe('a user git config with grep.patternType = fixed', () => {
+  it("rigor log still finds rigor's commits by their trailer", () => {
+    const {repo, env} = repoWithUserConfig('[grep]\n\tpatternType = fixed\n')
+    expect(rigor(repo.dir, ['init'], env).code).toBe(0)
+    const log = rigor(repo.dir, ['log', '--json'], env)
+    expect(log.code).toBe(0)
+    expect(
+      log.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).action),
+    ).toEqual(['init'])
+  })
+})

@@ -33,10 +33,11 @@ export interface GitResult {
 }
 
 /**
- * User settings that change what plumbing rigor parses prints, turned off for every git it runs: log.showSignature
- * prints each signed commit's check ("Good "git" signature for ...") before the commit's own --format line.
+ * User settings that change what the commands rigor parses print, set back to git's defaults for every git it runs:
+ * log.showSignature prints each signed commit's check ("Good "git" signature for ...") before the commit's own
+ * --format line; grep.patternType=fixed (or perl) reads rigor's `--grep=^Rigor-Action: ` as other than a basic regex.
  */
-const NEUTRAL_CONFIG = ['-c', 'log.showSignature=false']
+const NEUTRAL_CONFIG = ['-c', 'log.showSignature=false', '-c', 'grep.patternType=basic']
 
 /** How often a git killed by a signal is run again before its failure counts. */
 export const RERUNS_IF_KILLED = 3
