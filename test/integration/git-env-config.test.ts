@@ -116,3 +116,14 @@ describe('a user git config with grep.patternType = fixed', () => {
     ).toEqual(['init'])
   })
 })
+
+describe('a user git config with i18n.logOutputEncoding = latin1', () => {
+  it('rigor log reads the messages as written (UTF-8)', () => {
+    const {repo, env} = repoWithUserConfig('[i18n]\n\tlogOutputEncoding = latin1\n')
+    expect(rigor(repo.dir, ['init'], env).code).toBe(0)
+    writeSpec(repo.dir, {nodes: [nodeSpec('t/a')]}, 'café.yaml')
+    expect(rigor(repo.dir, ['seed', 'café.yaml'], env).code).toBe(0)
+    const log = rigor(repo.dir, ['log', '--json'], env)
+    expect(JSON.parse(log.stdout.trim().split('\n')[0]!).subject).toBe('seed 1 node(s) from café.yaml')
+  })
+})

@@ -35,9 +35,10 @@ export interface GitResult {
 /**
  * User settings that change what the commands rigor parses print, set back to git's defaults for every git it runs:
  * log.showSignature prints each signed commit's check ("Good "git" signature for ...") before the commit's own
- * --format line; grep.patternType=fixed (or perl) reads rigor's `--grep=^Rigor-Action: ` as other than a basic regex.
+ * --format line; grep.patternType=fixed (or perl) reads rigor's `--grep=^Rigor-Action: ` as other than a basic regex;
+ * i18n.logOutputEncoding (latin1, say) re-encodes the messages rigor reads as UTF-8.
  */
-const NEUTRAL_CONFIG = ['-c', 'log.showSignature=false', '-c', 'grep.patternType=basic']
+const NEUTRAL_CONFIG = ['-c', 'log.showSignature=false', '-c', 'grep.patternType=basic', '-c', 'i18n.logOutputEncoding=UTF-8']
 
 /** How often a git killed by a signal is run again before its failure counts. */
 export const RERUNS_IF_KILLED = 3
