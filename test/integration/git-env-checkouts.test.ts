@@ -91,6 +91,35 @@ describe('a checkout whose git directory is not its .git folder', () => {
   })
 })
 
+describe('GIT_DIR and GIT_WORK_TREE in the environment, with a linked worktree', () => {
+  it("each checkout's sync runs on that checkout: the linked one follows the branch, this one keeps its branch", () => {
+    const base = tempDir()
+    const dir = join(base, 'ws')
+    mkdirSync(dir)
+    const git = gitIn(dir)
+    git('init', '-q', '-b', 'main')
+    expect(rigor(dir, ['init']).code).toBe(0)
+    writeFileSync(join(dir, 'rigor.yaml'), `${readFileSync(join(dir, 'rigor.yaml'), 'utf8')}\nbranch: main\n`)
+    git('commit', '-q', '-am', 'state branch')
+    const linked = join(base, 'linked')
+    git('worktree', 'add', '-q', '--detach', linked)
+    // the repository's git directory moved out of the checkout, both checkouts told where it went
+    const store = join(base, 'store.git')
+    renameSync(join(dir, '.git'), store)
+    writeFileSync(join(linked, '.git'), `gitdir: ${join(store, 'worktrees', 'linked')}\n`)
+    writeFileSync(join(store, 'worktrees', 'linked', 'gitdir'), `${join(linked, '.git')}\n`)
+    const env = {GIT_DIR: store, GIT_WORK_TREE: dir}
+    writeSpec(dir, {nodes: [nodeSpec('t/a')]})
+    const seed = rigor(dir, ['seed', 'spec.yaml'], env)
+    expect(seed.code, seed.stderr).toBe(0)
+    expect(seed.stderr).not.toContain('not fully updated')
+    expect(gitIn(dir, env)('symbolic-ref', 'HEAD')).toBe('refs/heads/main')
+    expect(gitIn(dir, env)('status', '--porcelain', '--untracked-files=no')).toBe('')
+    expect(gitIn(linked)('rev-parse', 'HEAD')).toBe(gitIn(dir, env)('rev-parse', 'main'))
+    expect(gitIn(linked)('status', '--porcelain', '--untracked-files=no')).toBe('')
+  })
+})
+
 describe("GIT_INDEX_FILE in the environment (a script's scratch index, a hook's)", () => {
   it("rigor brings the checkout's own index along, and leaves the other alone", () => {
     const base = tempDir()

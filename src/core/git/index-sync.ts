@@ -2,6 +2,7 @@ import {createHash} from 'node:crypto'
 import {chmod, mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {EXECUTABLE_MODE, isFileMode} from './objects.js'
 import type {Repo} from './repo.js'
+import {checkoutGit} from './worktrees.js'
 
 /** One commit of the branch's history since the checkout was last in step, oldest first. */
 export interface HistoryCommit {
@@ -40,14 +41,14 @@ interface IndexEntry {
  */
 export async function syncIndexPaths(
   repo: Repo,
-  worktree: {path: string},
+  worktree: {path: string; gitDir: string},
   history: HistoryCommit[],
   tip: HistoryCommit,
 ): Promise<PathSyncResult> {
   const result: PathSyncResult = {updated: 0, kept: []}
   const changed = await changedPaths(repo, [...history, tip])
   if (changed.size === 0) return result
-  const index = await indexEntries(repo, worktree.path, changed)
+  const index = await indexEntries(repo, worktree, changed)
   const indexInfo: string[] = []
   const written: string[] = []
   const root = Buffer.from(`${worktree.path}/`)
@@ -92,11 +93,17 @@ export async function syncIndexPaths(
     }
   }
   if (indexInfo.length > 0) {
-    await repo.git(['update-index', '-z', '--index-info'], {cwd: worktree.path, input: Buffer.from(`${indexInfo.join('\0')}\0`, 'latin1')})
+    await repo.git(['update-index', '-z', '--index-info'], {
+      ...checkoutGit(worktree),
+      input: Buffer.from(`${indexInfo.join('\0')}\0`, 'latin1'),
+    })
   }
   // refresh the stat data of the files written, so git status does not re-read them
   if (written.length > 0) {
-    await repo.git(['update-index', '-q', '-z', '--stdin'], {cwd: worktree.path, input: Buffer.from(`${written.join('\0')}\0`, 'latin1')})
+    await repo.git(['update-index', '-q', '-z', '--stdin'], {
+      ...checkoutGit(worktree),
+      input: Buffer.from(`${written.join('\0')}\0`, 'latin1'),
+    })
   }
   return result
 }
@@ -158,9 +165,13 @@ async function changedPaths(repo: Repo, chain: HistoryCommit[]): Promise<Map<str
 }
 
 /** The index entries of `paths` (stage 0, or stages 1-3 when unmerged), paths as bytes. */
-async function indexEntries(repo: Repo, cwd: string, paths: ReadonlyMap<string, unknown>): Promise<Map<string, IndexEntry[]>> {
+async function indexEntries(
+  repo: Repo,
+  worktree: {path: string; gitDir: string},
+  paths: ReadonlyMap<string, unknown>,
+): Promise<Map<string, IndexEntry[]>> {
   // this git's ls-files takes no pathspec file: list the index and keep the paths asked
-  const listing = await repo.git(['ls-files', '-s', '-z'], {cwd, binary: true})
+  const listing = await repo.git(['ls-files', '-s', '-z'], {...checkoutGit(worktree), binary: true})
   const out = new Map<string, IndexEntry[]>()
   for (const record of listing.stdout.split('\0')) {
     const tab = record.indexOf('\t')

@@ -6,7 +6,7 @@ import {acquireLock, LockTimeoutError} from './process-lock.js'
 import {isObjectId, type ObjectFormat} from './object-format.js'
 import {objectId} from './objects.js'
 import type {Repo} from './repo.js'
-import {listCheckouts, type CheckoutInfo} from './worktrees.js'
+import {checkoutGit, listCheckouts, type CheckoutInfo} from './worktrees.js'
 
 export interface SyncOutcome {
   synced: string[]
@@ -94,7 +94,12 @@ export class WorktreeSync {
           return {oid: oid!, tree: tree!}
         })
         .reverse()
-      const result = await syncIndexPaths(this.repo, {path: this.repo.paths.root}, chain.slice(0, -1), chain.at(-1)!)
+      const result = await syncIndexPaths(
+        this.repo,
+        {path: this.repo.paths.root, gitDir: this.repo.paths.gitDir},
+        chain.slice(0, -1),
+        chain.at(-1)!,
+      )
       await mkdir(join(this.repo.paths.gitDir, 'rigor'), {recursive: true})
       await writeFile(join(this.repo.paths.gitDir, 'rigor', 'synced'), `${tip}\n`)
       return {behind, repaired: result.updated, kept: result.kept}
@@ -172,7 +177,7 @@ export class WorktreeSync {
         ? await this.moveIndex(wt, from, tip)
         : await this.readTree(wt, ['read-tree', '-m', '-u', objectId('tree', Buffer.alloc(0), this.repo.format), tip])
       if (outcome !== true) return outcome
-      if (detached) await this.repo.git(['update-ref', '--no-deref', 'HEAD', tip], {cwd: wt.path, allowFailure: true})
+      if (detached) await this.repo.git(['update-ref', '--no-deref', 'HEAD', tip], {...checkoutGit(wt), allowFailure: true})
       await writeFile(recordFile, `${tip}\n`)
       this.written.add(tip)
       return true
@@ -236,14 +241,14 @@ export class WorktreeSync {
 
   /** Refreshes the stat data of the index entries whose files are unchanged; false when git could not. */
   private async refreshIndex(wt: CheckoutInfo): Promise<boolean> {
-    const result = await this.repo.git(['update-index', '-q', '--ignore-submodules', '--refresh'], {cwd: wt.path, allowFailure: true})
+    const result = await this.repo.git(['update-index', '-q', '--ignore-submodules', '--refresh'], {...checkoutGit(wt), allowFailure: true})
     // with -q, files that really differ are left as they are (exit 0): a failure is the index that could not be written
     return result.exitCode === 0
   }
 
   private async readTree(wt: CheckoutInfo, args: string[]): Promise<true | string> {
     for (let attempt = 0; ; attempt++) {
-      const result = await this.repo.git(args, {cwd: wt.path, allowFailure: true})
+      const result = await this.repo.git(args, {...checkoutGit(wt), allowFailure: true})
       if (result.exitCode === 0) return true
       // a user's own git command holds the index for a moment: wait for it rather than fail
       if (/index\.lock/.test(result.stderr)) {

@@ -77,3 +77,12 @@ function sameDir(a: string, b: string): boolean {
   }
   return resolve(a) === resolve(b) || real(a) === real(b)
 }
+
+/**
+ * How git is run on one checkout's index and files: its git directory and top named outright. Found from the working
+ * directory instead, a GIT_DIR or GIT_WORK_TREE rigor was started with would point every checkout's git at this one
+ * (another checkout's sync moving this index, detaching this HEAD).
+ */
+export function checkoutGit(checkout: {path: string; gitDir: string}): {cwd: string; env: Record<string, string>} {
+  return {cwd: checkout.path, env: {GIT_DIR: checkout.gitDir, GIT_WORK_TREE: checkout.path}}
+}
