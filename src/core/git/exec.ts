@@ -38,7 +38,25 @@ export interface GitResult {
  * --format line; grep.patternType=fixed (or perl) reads rigor's `--grep=^Rigor-Action: ` as other than a basic regex;
  * i18n.logOutputEncoding (latin1, say) re-encodes the messages rigor reads as UTF-8.
  */
-const NEUTRAL_CONFIG = ['-c', 'log.showSignature=false', '-c', 'grep.patternType=basic', '-c', 'i18n.logOutputEncoding=UTF-8']
+const NEUTRAL_CONFIG: ReadonlyArray<[string, string]> = [
+  ['log.showSignature', 'false'],
+  ['grep.patternType', 'basic'],
+  ['i18n.logOutputEncoding', 'UTF-8'],
+]
+
+/**
+ * NEUTRAL_CONFIG as git's GIT_CONFIG_COUNT variables (as `-c` would set them, over every config file; the command
+ * line stays as rigor wrote it), after any the user set.
+ */
+function neutralConfig(): Record<string, string> {
+  const from = Number.parseInt(process.env.GIT_CONFIG_COUNT ?? '', 10) || 0
+  const env: Record<string, string> = {GIT_CONFIG_COUNT: String(from + NEUTRAL_CONFIG.length)}
+  NEUTRAL_CONFIG.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${from + i}`] = key
+    env[`GIT_CONFIG_VALUE_${from + i}`] = value
+  })
+  return env
+}
 
 /** How often a git killed by a signal is run again before its failure counts. */
 export const RERUNS_IF_KILLED = 3
@@ -49,12 +67,12 @@ export const RERUNS_IF_KILLED = 3
  */
 export async function runGit(args: readonly string[], opts: GitRunOptions): Promise<GitResult> {
   for (let run = 0; ; run++) {
-    const result = await runText('git', [...NEUTRAL_CONFIG, ...args], {
+    const result = await runText('git', args, {
       cwd: opts.cwd,
       input: opts.input,
       // the checkout's own index, whatever GIT_INDEX_FILE says (a script's scratch index, a hook's): rigor brings that
       // index along with its commits, or the checkout's next plain `git commit` would revert them
-      env: {GIT_TERMINAL_PROMPT: '0', GIT_INDEX_FILE: undefined, ...opts.env},
+      env: {GIT_TERMINAL_PROMPT: '0', GIT_INDEX_FILE: undefined, ...neutralConfig(), ...opts.env},
       // its own session: a Ctrl-C on the terminal stops rigor cleanly, it must not kill the git commands that stop needs
       detached: true,
       binary: opts.binary,
