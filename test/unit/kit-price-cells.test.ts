@@ -1,16 +1,8 @@
 import {describe, expect, it} from 'vitest'
 import {parsePrices} from '../../src/core/backtest/prices.js'
-import {InputError} from '../../src/core/errors.js'
+import {pricesProblem} from '../helpers/prices.js'
 
-function problem(text: string): InputError {
-  try {
-    parsePrices(text, 'prices.csv')
-  } catch (error) {
-    if (error instanceof InputError) return error
-    throw error
-  }
-  throw new Error('expected an InputError')
-}
+const problem = pricesProblem
 
 describe('price cells are decimal numbers', () => {
   it.each(['0x10', '0X1F', '0b11', '0o17'])('refuses %s, which Number() reads as a number, instead of trading on it', (cell) => {

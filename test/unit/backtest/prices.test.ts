@@ -6,17 +6,9 @@ import {describe, expect, it} from 'vitest'
 import * as z from 'zod'
 import {loadPrices, parsePrices} from '../../../src/core/backtest/prices.js'
 import {readPriceTable} from '../../../src/core/data/price-file.js'
-import {InputError} from '../../../src/core/errors.js'
+import {pricesProblem} from '../../helpers/prices.js'
 
-const problem = (text: string): InputError => {
-  try {
-    parsePrices(text, 'prices.csv')
-  } catch (error) {
-    if (error instanceof InputError) return error
-    throw error
-  }
-  throw new Error('expected an InputError')
-}
+const problem = pricesProblem
 
 describe('parsePrices', () => {
   it('reads date,close', () => {
