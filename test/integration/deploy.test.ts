@@ -178,6 +178,31 @@ describe('rigor deploy: the gate', () => {
 })
 
 describe('rigor deploy and rigor paper', () => {
+  it('takes copies git converted on checkout (core.autocrlf) for the audited files, and hands the command the audited bytes', async () => {
+    marks = mkdtempSync(join(tmpdir(), 'rigor-marks-'))
+    const seen = join(marks, 'returns.csv')
+    const copier = [
+      process.execPath,
+      '-e',
+      "require('fs').copyFileSync(process.env.RIGOR_ARTIFACTS_DIR+'/returns.csv',process.argv[1])",
+      seen,
+    ]
+    repo = ranNode({paper: {command: copier}})
+    await commitAudit(repo.dir, {verdict: 'PASS', auditor: 'dave', at: new Date(Date.now() - 3600_000)})
+    // what a checkout with core.autocrlf holds: CRLF where the blob has LF, and git's diff finds no change
+    repo.git('config', 'core.autocrlf', 'true')
+    const returns = join(repo.dir, `experiments/${ID}/out/returns.csv`)
+    const audited = readFileSync(returns, 'utf8')
+    writeFileSync(returns, audited.replace(/\n/g, '\r\n'))
+    expect(repo.git('diff', '--name-only', '--', returns)).toBe('')
+    const deployed = rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--json'])
+    expect(deployed.code, deployed.stdout).toBe(0)
+    expect(readFileSync(seen, 'utf8')).toBe(audited)
+    // an edit is still an edit
+    writeFileSync(returns, audited.replace(/\n([^,\n]+),[^\n]+\n/, '\n$1,0.5\n').replace(/\n/g, '\r\n'))
+    expect(refusal(repo, ['deploy', ID, '--stage', 'paper']).message).toContain('artifacts.working_tree')
+  })
+
   it('deploys to paper running the command, trades on paper, then goes live after enough periods, and rolls back', async () => {
     marks = mkdtempSync(join(tmpdir(), 'rigor-marks-'))
     const failing = [process.execPath, '-e', "console.error('broker down'); process.exit(3)"]

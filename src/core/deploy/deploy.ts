@@ -77,7 +77,7 @@ export async function deployNode(
 
   let run: StageCommandRun | undefined
   if (command) {
-    run = await withArtifactsDir(ws, gate, inWorkingTree ? artifactsDir : undefined, (dir) =>
+    run = await withArtifactsDir(ws, gate, inWorkingTree && !gate.convertedCopies ? artifactsDir : undefined, (dir) =>
       runStageCommand(command, {
         cwd: ws.root,
         env: {

@@ -1,3 +1,4 @@
+import {join, relative} from 'node:path'
 import {auditorTrust, bySigner, fileSignature, reportSignatures, tampered as isTampered} from '../state/auditors.js'
 import {CheckFailedError} from '../errors.js'
 import {DEFAULT_MIN_PAPER_SHARPE} from '../schemas/config.js'
@@ -13,6 +14,7 @@ import {
   currentArtifacts,
   describeDifferences,
   workingTreeDifferences,
+  type ArtifactDifference,
   type CurrentArtifacts,
 } from '../state/artifacts.js'
 import {isAuditFileOf, readNodeAudits, type NodeAudit} from '../auditor/reports.js'
@@ -46,6 +48,8 @@ export interface DeployGate {
   signer?: string
   /** things the gate lets through but a human should know (unauthenticated audits) */
   warnings: string[]
+  /** the working tree's copies are the audited files only once git converts them (core.autocrlf): the command gets the committed bytes */
+  convertedCopies?: boolean
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000
@@ -121,8 +125,12 @@ export async function evaluateDeployGate(
       'audits are unauthenticated: no `auditors:` with SSH keys in rigor.yaml, so anyone who can commit could have written the PASS (see README: auditor keys)',
     )
   }
+  let convertedCopies = false
   if (opts.workingTree) {
-    const diffs = await workingTreeDifferences(ws.root, id, artifacts.sums)
+    const found = await workingTreeDifferences(ws.root, id, artifacts.sums)
+    const converted = await convertedByGit(ws, id, found, artifacts)
+    convertedCopies = converted.size > 0
+    const diffs = found.filter((d) => !converted.has(d.path))
     add(
       'artifacts.working_tree',
       diffs.length === 0,
@@ -133,7 +141,35 @@ export async function evaluateDeployGate(
     )
   }
   const paper = stage === 'live' ? await paperConditions(ws, snap, id, artifacts, add) : undefined
-  return {ok: conditions.every((c) => c.ok), conditions, node, artifacts, audit, paper, signer: decided?.signer, warnings}
+  return {
+    ok: conditions.every((c) => c.ok),
+    conditions,
+    node,
+    artifacts,
+    audit,
+    paper,
+    signer: decided?.signer,
+    warnings,
+    ...(convertedCopies ? {convertedCopies} : {}),
+  }
+}
+
+/**
+ * The working-tree differences git's own conversion explains (core.autocrlf, a text or eol attribute): such a file is
+ * the audited blob once git converts it, as `git status` says, and no edit. Paths as the differences name them.
+ */
+async function convertedByGit(
+  ws: Workspace,
+  id: string,
+  diffs: readonly ArtifactDifference[],
+  artifacts: CurrentArtifacts,
+): Promise<Set<string>> {
+  const changed = diffs.filter((d) => d.kind === 'changed')
+  if (changed.length === 0) return new Set()
+  const fromTop = (path: string) => relative(ws.repo.paths.root, join(ws.root, path))
+  const blobIds = await ws.repo.cleanBlobIds(changed.map((d) => fromTop(d.path)))
+  const audited = (d: ArtifactDifference) => artifacts.oids[`out/${d.path.slice(outDirPath(id).length + 1)}`]
+  return new Set(changed.filter((d) => blobIds.get(fromTop(d.path)) === audited(d)).map((d) => d.path))
 }
 
 type Add = (name: string, ok: boolean, detail: string, fix?: string) => boolean
