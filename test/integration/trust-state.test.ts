@@ -201,7 +201,7 @@ describe('the state branch', () => {
     repo = workspace()
     writeSpec(repo.dir, {nodes: [node('a/one'), node('a/two')]})
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
-    // a process that takes the lock as rigor does and is SIGKILLed holding it (one kill in about seventy at random
+    // a process that takes the lock as rigor does and is SIGKILLed holding it (one kill in 70 to 100 at random
     // moments of rigor work left such a lock, and every later writer failed)
     const lockModule = pathToFileURL(join(dirname(BIN), '..', 'dist/core/git/ref-lock-owner.js')).href
     const lock = join(repo.dir, '.git/refs/heads/main.lock')

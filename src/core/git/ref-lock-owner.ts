@@ -9,7 +9,7 @@ import {acquireLock} from './process-lock.js'
  * Ref locks that say who took them. A worker killed (SIGKILL, the OOM killer, a
  * CI timeout) between taking `<ref>.lock` and renaming it over the ref leaves
  * the lock behind, and git's lock files name no holder: every later writer of
- * the branch failed until a person removed it (one kill in about seventy at
+ * the branch failed until a person removed it (one kill in 70 to 100 at
  * random moments of `rigor work`, measured). rigor takes a ref lock by
  * hard-linking a file of its own, named after its process, as the lock: the
  * lock and that file are one inode, so a lock whose inode belongs to a file of
