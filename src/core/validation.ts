@@ -52,9 +52,22 @@ export function nodeIdProblem(id: unknown): string | undefined {
  * and into push refspecs, so a newline or a space there would be a second command.
  */
 export function branchNameProblem(name: unknown): string | undefined {
-  if (typeof name !== 'string' || name.length === 0) return 'a branch name must be a non-empty string'
-  if (name.length > 200) return `branch name "${name.slice(0, 40)}..." is longer than 200 characters`
-  if (name.startsWith('refs/')) return `"${name}" is a full ref; write the branch name only (e.g. main, research/state)`
+  return refNameProblem('branch', name, 'main, research/state')
+}
+
+/**
+ * Why `name` cannot be a git remote's name, or undefined: a remote's name becomes
+ * `refs/remotes/<name>/...` and reaches git's command line (`git push <name>`), so
+ * it follows the branch rules; one that starts with "-" would be read as an option.
+ */
+export function remoteNameProblem(name: unknown): string | undefined {
+  return refNameProblem('remote', name, 'origin, team')
+}
+
+function refNameProblem(kind: 'branch' | 'remote', name: unknown, examples: string): string | undefined {
+  if (typeof name !== 'string' || name.length === 0) return `a ${kind} name must be a non-empty string`
+  if (name.length > 200) return `${kind} name "${printable(name.slice(0, 40))}..." is longer than 200 characters`
+  if (name.startsWith('refs/')) return `"${printable(name)}" is a full ref; write the ${kind} name only (e.g. ${examples})`
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return `"${printable(name)}" contains a space, a control character or one of ~ ^ : ? * [ \\`
   if (name.startsWith('-')) return `"${name}" starts with "-"`
   if (name === '@' || name.includes('@{')) return `"${name}" is "@" or contains "@{"`

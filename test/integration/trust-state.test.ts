@@ -243,6 +243,17 @@ describe('the state branch', () => {
     }
   })
 
+  it("a remote name is held to git's ref rules before git sees it; the fix never quotes it into a command", () => {
+    repo = workspace()
+    for (const remote of ['--upload-pack=touch /x', 'a\nb', 'refs/remotes/origin', 'x..y']) {
+      const result = rigor(repo.dir, ['status', '--remote', remote, '--json'])
+      expect(result.code, remote).toBe(2)
+      const error = json<{error: {message: string; fix: string}}>(result).error
+      expect(error.message, remote).toContain('field "--remote"')
+      expect(error.fix, remote).not.toContain(remote)
+    }
+  })
+
   it('durations are validated with a bound: 30d, banana and -5s are exit 2 naming run.timeout', () => {
     repo = workspace()
     for (const timeout of ['30d', 'banana', '-5s']) {

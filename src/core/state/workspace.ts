@@ -4,7 +4,7 @@ import {CommitLock} from '../git/commit-lock.js'
 import {objectId} from '../git/objects.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {InputError} from '../errors.js'
-import {workerNameFrom} from '../validation.js'
+import {remoteNameProblem, workerNameFrom} from '../validation.js'
 import {RemoteLink} from '../git/remote.js'
 import type {ConfigFile} from '../schemas/index.js'
 import {Repo} from '../git/repo.js'
@@ -93,6 +93,9 @@ export class Workspace implements TransactionHost {
     const repo = await Repo.open(cwd)
     try {
       if (opts.remote) {
+        const problem = remoteNameProblem(opts.remote)
+        if (problem)
+          throw new InputError(problem, {field: '--remote', fix: 'name a remote of this repository (git remote -v), e.g. --remote origin'})
         if (!(await repo.hasRemote(opts.remote)))
           throw new InputError(`no git remote named "${opts.remote}"`, {
             fix: `add it with \`git remote add ${opts.remote} <url>\`, or pass the name of an existing remote (git remote -v)`,
