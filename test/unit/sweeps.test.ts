@@ -128,6 +128,12 @@ describe('random sweeps', () => {
     expect(other.map((v) => v.id)).not.toEqual(first.map((v) => v.id))
   })
 
+  it('draws n variants from a range wider than the largest double (max - min overflows), each in range', () => {
+    const variants = expandSweep(random({lower: {min: -1.7e308, max: 1.7e308}}, 3))
+    expect(variants).toHaveLength(3)
+    for (const v of variants) expect(Math.abs(v.params.lower as number)).toBeLessThanOrEqual(1.7e308)
+  })
+
   it('draws uniform floats in range, rounded to 4 significant digits that the name spells', () => {
     for (const variant of expandSweep(random({lower: {min: 10, max: 40}}, 200))) {
       const lower = variant.params.lower as number

@@ -201,7 +201,15 @@ function drawFor(spec: Distribution, where: SweepWhere): Draw {
     return (rng) => Math.min(high, Math.max(low, Math.round(logUniform(min, max, rng))))
   }
   if (spec.log) return (rng) => clamp(roundSignificant(logUniform(min, max, rng)), min, max)
+  // a range wider than the largest double (-1e308 to 1e308) overflows max - min to Infinity, and every draw became max:
+  // such a range is drawn from its two ends; every other keeps the formula its sweeps were drawn with
+  if (!Number.isFinite(max - min)) return (rng) => clamp(roundSignificant(spanDraw(min, max, unitInterval(rng))), min, max)
   return (rng) => clamp(roundSignificant(min + unitInterval(rng) * (max - min)), min, max)
+}
+
+/** The point `u` of the way from min to max, without forming max - min. */
+function spanDraw(min: number, max: number, u: number): number {
+  return min * (1 - u) + max * u
 }
 
 /** A double in [0, 1) from 53 random bits (pure-rand's documented recipe). */
