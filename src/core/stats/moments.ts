@@ -93,6 +93,13 @@ function centralMoments(values: readonly number[]): {mean: number; m2: number; m
 }
 
 function requireVariation(m2: number, mean: number): void {
+  // returns near the largest double (1e308) overflow the sums: Infinity or NaN is no "never vary"
+  if (!Number.isFinite(m2) || !Number.isFinite(mean)) {
+    throw new InputError('the returns are too large to describe: their mean or variance overflows', {
+      field: 'returns',
+      fix: 'give returns as fractions of the capital (0.01 for 1%), not prices or amounts',
+    })
+  }
   if (negligibleSpread(Math.sqrt(m2), mean)) {
     throw new InputError('the returns never vary, so their Sharpe ratio, skewness and kurtosis are undefined', {
       field: 'returns',

@@ -57,6 +57,8 @@ describe('moments', () => {
     expect(() => standardDeviation([1])).toThrow(InputError)
     expect(() => skewness([2, 2, 2])).toThrow(/never vary/)
     expect(() => moments([1, Number.NaN, 3])).toThrow(/observation 2/)
+    // near the largest double the sums overflow: that is no series that never varies
+    expect(() => skewness([1e308, 1e308, -1e308, 1e308])).toThrow(/too large to describe/)
   })
 })
 
