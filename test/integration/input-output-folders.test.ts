@@ -63,3 +63,16 @@ describe('a folder the file system refuses, named for rigor to make', () => {
     expect(repo.git('status', '--porcelain')).toBe('')
   })
 })
+
+describe("rigor site --out inside the repository's git directory", () => {
+  it('is exit 2 naming --out, and writes nothing there (git keeps its objects, refs and hooks there)', () => {
+    repo = workspace()
+    for (const out of ['.git/site', '.git', '.git/hooks']) {
+      const result = rigor(repo.dir, ['site', '--out', out, '--json'])
+      expect(result.code, out).toBe(2)
+      expect(json<{error: {message: string}}>(result).error.message, out).toContain('field "--out"')
+    }
+    expect(existsSync(join(repo.dir, '.git', 'site'))).toBe(false)
+    expect(readdirSync(join(repo.dir, '.git', 'hooks')).filter((f) => !f.endsWith('.sample'))).toEqual([])
+  })
+})

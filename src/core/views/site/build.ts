@@ -1,4 +1,6 @@
-import {join, resolve} from 'node:path'
+import {realpathSync} from 'node:fs'
+import {basename, dirname, join, resolve, sep} from 'node:path'
+import {InputError} from '../../errors.js'
 import {readBlobs} from '../../state/tree-files.js'
 import type {Workspace} from '../../state/workspace.js'
 import {SITE_CSS, SITE_JS} from './assets.js'
@@ -48,6 +50,12 @@ const CHART_VERSION = 1
 export async function buildSite(ws: Workspace, opts: SiteBuildOptions): Promise<SiteBuildResult> {
   const started = process.hrtime.bigint()
   const out = resolve(opts.out)
+  // git's own files: a site written there could overwrite what git keeps (objects, refs, hooks)
+  if ([ws.repo.paths.commonDir, ws.repo.paths.gitDir].some((dir) => isWithin(out, dir)))
+    throw new InputError(`${out} is inside the repository's git directory`, {
+      field: '--out',
+      fix: 'write the site outside .git: leave --out out for site/ in the workspace, or name another folder',
+    })
   const data = await readSiteData(ws, opts)
   const ctx: PageContext = {data, live: Boolean(opts.live)}
   const drawings = opts.drawings ?? (await DrawingCache.open(join(ws.repo.paths.commonDir, 'rigor', 'cache', 'site-drawings.json')))
@@ -96,4 +104,19 @@ export async function buildSite(ws: Workspace, opts: SiteBuildOptions): Promise<
     ...stats,
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
   }
+}
+
+/** Whether `path` is `dir` or lies below it, by real paths where they exist (a link into .git counts). */
+function isWithin(path: string, dir: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return realpathSync.native(p)
+    } catch {
+      // not made yet: its nearest existing parent's real path, with the rest as written
+      const parent = dirname(p)
+      return parent === p ? p : join(real(parent), basename(p))
+    }
+  }
+  const [a, b] = [real(path), real(dir)]
+  return a === b || a.startsWith(`${b}${sep}`)
 }
