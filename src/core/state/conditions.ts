@@ -89,6 +89,11 @@ export interface ConditionWhere {
   field: string
   /** what owns the condition, for messages, e.g. `rule "tighter-reg"` */
   label?: string
+  /**
+   * false for a gate's or rule's condition: it judges one run and is handed no DAG, so
+   * `nodes` there would be an empty list and `!nodes.exists(...)` silently true
+   */
+  nodes?: boolean
 }
 
 export interface CompiledCondition {
@@ -102,23 +107,26 @@ export interface CompiledCondition {
 }
 
 const CEL_SPEC = 'https://github.com/google/cel-spec/blob/master/doc/langdef.md'
-const CONDITION_VARIABLES =
-  'metrics, params, status, node (id, team, status, depth, attempt, generation, params, metrics), parent (the same, or null) and nodes (a list of the same)'
+const RUN_VARIABLES =
+  'metrics, params, status, node (id, team, status, depth, attempt, generation, params, metrics), parent (the same, or null)'
+const CONDITION_VARIABLES = `${RUN_VARIABLES} and nodes (a list of the same)`
 
 export function compileCondition(source: string, where: ConditionWhere): CompiledCondition {
   const prefix = where.label ? `${where.label}: ` : ''
+  const withNodes = where.nodes !== false
+  const variables = withNodes ? CONDITION_VARIABLES : RUN_VARIABLES
   const invalid = (detail: string, cause?: unknown) =>
     new InputError(`${prefix}${detail}`, {
       file: where.file,
       field: where.field,
-      fix: `write a CEL expression that gives true or false over ${CONDITION_VARIABLES} (${CEL_SPEC})`,
+      fix: `write a CEL expression that gives true or false over ${variables} (${CEL_SPEC})${withNodes ? '' : "; the DAG (`nodes`) is seen only by a team's waits_for"}`,
       cause,
     })
 
   if (source.trim() === '') throw invalid('the condition is empty')
   let program: ReturnType<Environment['parse']>
   try {
-    program = celEnvironment().parse(source)
+    program = celEnvironment(withNodes).parse(source)
   } catch (error) {
     throw invalid(`invalid condition${describeCelError(error, source)}`, error)
   }
@@ -213,15 +221,16 @@ export function validateConfigConditions(
   file: string,
 ): Map<string, CompiledCondition> {
   const compiled = new Map<string, CompiledCondition>()
-  const add = (source: string | undefined, field: string, label: string) => {
-    if (source !== undefined) compiled.set(field, compileCondition(source, {file, field, label}))
+  const add = (source: string | undefined, field: string, label: string, nodes = true) => {
+    if (source !== undefined) compiled.set(field, compileCondition(source, {file, field, label, nodes}))
   }
   config.teams.forEach((team, i) => add(team.waits_for, conditionField.waitsFor(i), `team "${team.name}"`))
+  // a gate or rule judges one run: it is handed no DAG, so `nodes` is refused there rather than an empty list
   config.gates.forEach((gate, i) => {
-    add(gate.reject_when, conditionField.rejectWhen(i), `gate "${gate.name}"`)
-    add(gate.accept_when, conditionField.acceptWhen(i), `gate "${gate.name}"`)
+    add(gate.reject_when, conditionField.rejectWhen(i), `gate "${gate.name}"`, false)
+    add(gate.accept_when, conditionField.acceptWhen(i), `gate "${gate.name}"`, false)
   })
-  config.rules.forEach((rule, i) => add(rule.when, conditionField.ruleWhen(i), `rule "${rule.name}"`))
+  config.rules.forEach((rule, i) => add(rule.when, conditionField.ruleWhen(i), `rule "${rule.name}"`, false))
   return compiled
 }
 
@@ -340,12 +349,13 @@ function largestCollection(ctx: ConditionContext): number {
 // ---------------------------------------------------------------------------
 // the CEL environment
 
-// a cache of one: the environment is the same for every condition, and building it is the expensive part
-let environment: Environment | undefined
+// one with `nodes` (team waits_for), one without (gates, rules); building one is the expensive part
+const environments = new Map<boolean, Environment>()
 
-/** Built once: creating a cel-js Environment is the expensive part. */
-function celEnvironment(): Environment {
-  if (environment) return environment
+/** Built once each: creating a cel-js Environment is the expensive part. */
+function celEnvironment(withNodes: boolean): Environment {
+  const built = environments.get(withNodes)
+  if (built) return built
   const env = new Environment({enableOptionalTypes: true, homogeneousAggregateLiterals: false})
   registerMixedNumberOperators(env)
   env.registerType('RigorNode', {
@@ -367,8 +377,8 @@ function celEnvironment(): Environment {
     .registerVariable('node', 'RigorNode')
     // a custom type cannot be null in cel-js, and a root node has no parent
     .registerVariable('parent', 'dyn')
-    .registerVariable('nodes', 'list<RigorNode>')
-  environment = env
+  if (withNodes) env.registerVariable('nodes', 'list<RigorNode>')
+  environments.set(withNodes, env)
   return env
 }
 
