@@ -120,8 +120,8 @@ export async function planSpawns(
         // a spawn competes in the family its source declared (the default family follows from parent and data)
         family: node.family,
         trials_outside: node.trials_outside,
-        // a variant of a stage reads the same upstream files as its source
-        requires: inputSources(node.inputs),
+        // a variant waits for what its source waited for (a rerun upstream), and reads the same upstream files
+        requires: [...new Set([...(node.requires ?? []), ...inputSources(node.inputs)])],
         ...(node.inputs ? {inputs: node.inputs} : {}),
         priority: spawn.priority ?? node.priority,
         parent: spawn.as === 'child' ? node.id : node.parent,
