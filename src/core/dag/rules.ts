@@ -5,16 +5,13 @@ import type {FileChange} from '../git/tree-edit.js'
 import {nodeIdProblem, parentId} from '../state/ids.js'
 import {nowIso, renderNode} from '../state/node-files.js'
 import {nodeFilePath} from '../state/layout.js'
-import type {NodeFile, NodeStatus} from '../schemas/index.js'
+import {NON_FIRING_STATUSES, type NodeFile, type NodeStatus} from '../schemas/index.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
 import {inputSources} from './inputs.js'
 import {byCodeUnits} from './scheduler.js'
 
 const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined
-
-/** Verdicts that never fire a rule: a failed tool run says nothing about the idea. */
-export const NON_FIRING_STATUSES: ReadonlySet<string> = new Set(['inconclusive', 'blocked', 'cancelled'])
 
 export interface SpawnDecision {
   rule: string

@@ -1,6 +1,6 @@
 import * as z from 'zod'
 import {branchNameProblem, installSpecProblem, labelProblem, lowerNameProblem, sshPublicKeyProblem} from '../validation.js'
-import {Argv, Duration, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
+import {Argv, Duration, FINAL_STATUSES, NodeStatus, Params, RunSpec, SandboxMode} from './common.js'
 import {AuditThresholds} from './audit-thresholds.js'
 import {CycleConfig} from './cycle-config.js'
 import {HoldoutConfig} from './holdout.js'
@@ -45,9 +45,24 @@ export const SpawnConfig = z.strictObject({
   priority: z.number().optional(),
 })
 
+/** Verdicts that never fire a rule: a failed tool run says nothing about the idea. */
+export const NON_FIRING_STATUSES: ReadonlySet<string> = new Set(['inconclusive', 'blocked', 'cancelled'])
+const FIRING_STATUSES = FINAL_STATUSES.filter((status) => !NON_FIRING_STATUSES.has(status))
+
 export const RuleConfig = z.strictObject({
   name: Label,
-  on: z.array(NodeStatus).min(1),
+  // a rule none of whose statuses can fire it is refused, as a spawn name no id can end in: it would never spawn
+  on: z
+    .array(NodeStatus)
+    .min(1)
+    .check((ctx) => {
+      if (ctx.value.length > 0 && !ctx.value.some((status) => FIRING_STATUSES.includes(status)))
+        ctx.issues.push({
+          code: 'custom',
+          message: `a rule fires only on ${FIRING_STATUSES.join(' or ')} verdicts, so with on: [${ctx.value.join(', ')}] it would never spawn; list ${FIRING_STATUSES.join(' and/or ')}`,
+          input: ctx.value,
+        })
+    }),
   when: Condition.optional(),
   teams: z.array(z.string()).optional(),
   spawn: z.array(SpawnConfig).min(1),
