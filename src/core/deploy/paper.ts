@@ -31,6 +31,9 @@ import {readRunOutput} from '../auditor/run-outputs.js'
 import {editedRunData} from '../auditor/run-data.js'
 import {DEFAULT_COST_BPS} from '../backtest/run-protocol.js'
 import {paperCuts, requireSamePositions, verifyPaperReturns} from './paper-accounting.js'
+import {VERIFIABLE_CONVENTION} from '../auditor/accounting.js'
+import {readPriceTable} from '../data/price-file.js'
+import {priceSeries} from '../backtest/prices.js'
 
 /**
  * Paper trading: the node's strategy run forward on prices that came after
@@ -126,7 +129,10 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   const sourceBytes = opts.data ? readBytes(sourceFile, sourceName) : historyBytes
   const source = opts.data ? parseDatedCsv(sourceBytes.toString('utf8'), sourceName) : history
   const past = history.rows.filter((row) => dateOf(history, row) <= backtestEnd.time)
-  let ahead = alignColumns(source, history.header, sourceName)
+  // each new row with its line in the file it came from (parseDatedCsv counts lines so: header line 1), for messages
+  const aligned = alignColumns(source, history.header, sourceName)
+  const lineOfRow = new Map(aligned.map((row, i) => [row, i + 2]))
+  let ahead = aligned
     .filter((row) => Date.parse(row[history.dateColumn]!) > backtestEnd.time)
     .sort((a, b) => Date.parse(a[history.dateColumn]!) - Date.parse(b[history.dateColumn]!))
   // the runner reads history and new rows as one file, whose dates must rise: a date given twice is the user's to settle
@@ -145,18 +151,25 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   }
   const lastTime = Date.parse(ahead.at(-1)![history.dateColumn]!)
   const prices = formatCsv(history.header, [...past, ...ahead])
+  const audited = run
+  const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
+  const accounting = audited && runnerAccounting(await readRunOutput(ws.repo, snap.commit!, audited, 'verdict.json', store))
+  // prices its paper returns are recomputed from must be readable: a bad new row is the user's file's, named with its line
+  // before the runner reads it from rigor's temporary copy (whose path and line would be all its error could name)
+  if (accounting?.convention === VERIFIABLE_CONVENTION) {
+    const table = readPriceTable(prices, sourceName)
+    priceSeries({...table, lineOf: (row) => (row < past.length ? row + 2 : lineOfRow.get(ahead[row - past.length]!)!)})
+  }
   const {returns, positions} = await runForward(ws, node, prices, {after: backtestEnd.time, until: lastTime}, opts)
   if (returns.length === 0)
     throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${backtestEnd.date}`, {
       fix: 'a strategy runner writes one return per period in returns.csv (docs/runner-protocol.md)',
     })
-  const audited = run
-  const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
   verifyPaperReturns({
     id,
     prices,
     dataFile: node.data,
-    accounting: audited && runnerAccounting(await readRunOutput(ws.repo, snap.commit!, audited, 'verdict.json', store)),
+    accounting,
     fallbackCostBps: audited?.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : DEFAULT_COST_BPS),
     positions,
     returns,

@@ -1,0 +1,77 @@
+import {appendFileSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {afterEach, describe, expect, it} from 'vitest'
+import {stringify} from 'yaml'
+import {json, rigor} from '../helpers/cli.js'
+import type {TempRepo} from '../helpers/git-repo.js'
+import {commitAuditReport} from './audit-commit.js'
+import {workspace, writeSpec} from './helpers.js'
+
+let repo: TempRepo
+afterEach(() => repo?.cleanup())
+
+const ID = 'mom/base'
+const SYNTH_A = join(dirname(fileURLToPath(import.meta.url)), '../../data/SYNTH-A.csv')
+/** the backtest sees the first rows; the rest arrive later, as new prices for paper trading */
+const HISTORY_ROWS = 2000
+const lines = (): string[] => readFileSync(SYNTH_A, 'utf8').trimEnd().split('\n')
+
+/** A workspace whose node mom/base (momentum on the first rows of SYNTH-A) ran, passed its audit and is deployed to paper. */
+async function paperDeployedNode(): Promise<TempRepo> {
+  const r = workspace()
+  writeFileSync(
+    join(r.dir, 'rigor.yaml'),
+    stringify({version: 1, teams: [{name: 'default'}], gates: [{name: 'always', accept_when: 'true'}]}),
+  )
+  mkdirSync(join(r.dir, 'data'))
+  writeFileSync(
+    join(r.dir, 'data/prices.csv'),
+    `${lines()
+      .slice(0, HISTORY_ROWS + 1)
+      .join('\n')}\n`,
+  )
+  r.git('add', 'rigor.yaml', 'data/prices.csv')
+  r.git('commit', '-qm', 'config and prices')
+  writeSpec(r.dir, {
+    nodes: [{id: ID, team: 'default', run: {command: ['rigor', 'backtest', '--strategy', 'momentum']}, data: 'data/prices.csv'}],
+  })
+  expect(rigor(r.dir, ['seed', 'spec.yaml']).code).toBe(0)
+  expect(rigor(r.dir, ['work']).code).toBe(0)
+  await commitAuditReport(r.dir, {
+    id: ID,
+    verdict: 'PASS',
+    auditor: 'dave',
+    at: new Date(),
+    checks: [{name: 'lookahead.truncation', result: 'pass', figures: {}}],
+    issues: [],
+  })
+  expect(rigor(r.dir, ['deploy', ID, '--stage', 'paper']).code).toBe(0)
+  return r
+}
+
+describe('rigor paper: a bad new price row', () => {
+  it("is refused naming the user's file and its line, never rigor's temporary copy (exit 2)", async () => {
+    repo = await paperDeployedNode()
+    const [next, after] = lines().slice(HISTORY_ROWS + 1, HISTORY_ROWS + 3)
+    const bad = after!.split(',')
+    bad[4] = 'abc'
+
+    // new rows appended to the committed data file
+    appendFileSync(join(repo.dir, 'data/prices.csv'), `${next}\n${bad.join(',')}\n`)
+    repo.git('commit', '-qam', 'new prices')
+    let result = rigor(repo.dir, ['paper', ID, '--json'])
+    let error = json(result).error as {message: string; fix: string}
+    expect(error.message).toBe(`data/prices.csv, field "close": line ${HISTORY_ROWS + 3}: "abc" is not a finite number`)
+    expect(error.message).not.toContain('.git')
+    expect(result.code).toBe(2)
+
+    // the same rows in a --data file: its own name and line
+    writeFileSync(join(repo.dir, 'new.csv'), `${lines()[0]}\n${next}\n${bad.join(',')}\n`)
+    result = rigor(repo.dir, ['paper', ID, '--data', 'new.csv', '--json'])
+    error = json(result).error as {message: string; fix: string}
+    expect(error.message).toBe('new.csv, field "close": line 3: "abc" is not a finite number')
+    expect(result.code).toBe(2)
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main', '--', 'deployments/paper')).not.toContain('results')
+  })
+})
