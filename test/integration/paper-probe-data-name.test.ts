@@ -16,9 +16,11 @@ const SYNTH_A = join(dirname(fileURLToPath(import.meta.url)), '../../data/SYNTH-
 /** the backtest sees the first rows; the rest arrive later, as new prices for paper trading */
 const HISTORY_ROWS = 2000
 const lines = (): string[] => readFileSync(SYNTH_A, 'utf8').trimEnd().split('\n')
+/** SYNTH-A's rows dated YYYYMMDD (20150102), a spelling price files may use (README, "The strategy kit") */
+const compactLines = (): string[] => lines().map((line) => line.replace(/^(\d{4})-(\d{2})-(\d{2})/, '$1$2$3'))
 
 /** A workspace whose node mom/base (momentum on the first rows of SYNTH-A) ran, passed its audit and is deployed to paper. */
-async function paperDeployedNode(): Promise<TempRepo> {
+async function paperDeployedNode(history: () => string[] = lines): Promise<TempRepo> {
   const r = workspace()
   writeFileSync(
     join(r.dir, 'rigor.yaml'),
@@ -27,7 +29,7 @@ async function paperDeployedNode(): Promise<TempRepo> {
   mkdirSync(join(r.dir, 'data'))
   writeFileSync(
     join(r.dir, 'data/prices.csv'),
-    `${lines()
+    `${history()
       .slice(0, HISTORY_ROWS + 1)
       .join('\n')}\n`,
   )
@@ -73,5 +75,20 @@ describe('rigor paper: a bad new price row', () => {
     expect(error.message).toBe('new.csv, field "close": line 3: "abc" is not a finite number')
     expect(result.code).toBe(2)
     expect(repo.git('ls-tree', '-r', '--name-only', 'main', '--', 'deployments/paper')).not.toContain('results')
+  })
+})
+
+describe('rigor paper: a history dated YYYYMMDD', () => {
+  it('trades on paper as one dated YYYY-MM-DD does', async () => {
+    repo = await paperDeployedNode(compactLines)
+    const arrived = compactLines().slice(HISTORY_ROWS + 1, HISTORY_ROWS + 6)
+    appendFileSync(join(repo.dir, 'data/prices.csv'), `${arrived.join('\n')}\n`)
+    repo.git('commit', '-qam', 'new prices')
+    const result = rigor(repo.dir, ['paper', ID, '--json'])
+    expect(result.code).toBe(0)
+    const paper = json(result)
+    expect(paper.periods).toBe(5)
+    expect(paper.from).toBe(arrived[0]!.split(',')[0])
+    expect(paper.to).toBe(arrived[4]!.split(',')[0])
   })
 })

@@ -1,7 +1,7 @@
 import {parse} from 'csv-parse/sync'
 import {stringify} from 'csv-stringify/sync'
 import {InputError} from '../errors.js'
-import {isoTimeMillis} from '../validation.js'
+import {DATE_FORMATS, parseDateCell} from '../data/price-file.js'
 
 /** A CSV with a header row and a `date` column (price files, returns.csv), kept as text cells. */
 export interface DatedTable {
@@ -23,14 +23,19 @@ export function parseDatedCsv(text: string, file: string): DatedTable {
   if (dateColumn === -1)
     throw new InputError('has no "date" column', {file, fix: 'give the file a header row with a date column (docs/runner-protocol.md)'})
   rows.forEach((row, i) => {
-    if (Number.isNaN(isoTimeMillis(row[dateColumn] ?? ''))) {
-      throw new InputError(`line ${i + 2}: "${row[dateColumn]}" is not a date`, {file, field: 'date', fix: 'write dates as YYYY-MM-DD'})
+    // the date spellings of every price file (data/price-file.ts): a YYYYMMDD history's returns.csv is dated so too
+    if (Number.isNaN(parseDateCell(row[dateColumn] ?? ''))) {
+      throw new InputError(`line ${i + 2}: "${row[dateColumn]}" is not a date`, {
+        file,
+        field: 'date',
+        fix: `write dates as ${DATE_FORMATS}`,
+      })
     }
   })
   return {header, rows, dateColumn}
 }
 
-export const dateOf = (table: DatedTable, row: string[]): number => Date.parse(row[table.dateColumn]!)
+export const dateOf = (table: DatedTable, row: string[]): number => parseDateCell(row[table.dateColumn]!)
 
 /** The rows of `table` with their cells reordered to `header` (same column names, any order). */
 export function alignColumns(table: DatedTable, header: string[], file: string): string[][] {

@@ -2,6 +2,7 @@ import {recomputeReturns, VERIFIABLE_CONVENTION} from '../auditor/accounting.js'
 import {finiteSeriesByDate} from '../auditor/csv.js'
 import {readData} from '../auditor/inputs.js'
 import {CheckFailedError} from '../errors.js'
+import {parseDateCell} from '../data/price-file.js'
 import type {RunnerAccounting} from '../schemas/verdict.js'
 import type {AuditThresholds} from '../schemas/audit-thresholds.js'
 
@@ -101,7 +102,7 @@ export function requireSamePositions(input: {
   const cut = input.cut === undefined ? new Map<string, number>() : finiteSeriesByDate(input.cut, 'position')
   for (const [date, position] of full) {
     // the dates as paper.ts compares them (dated-csv.ts)
-    const time = Date.parse(date)
+    const time = parseDateCell(date)
     if (!(time > after && time <= until)) continue
     const decided = cut.get(date)
     if (decided === undefined || !(Math.abs(decided - position) <= input.tolerance))

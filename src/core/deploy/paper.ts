@@ -132,11 +132,9 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   // each new row with its line in the file it came from (parseDatedCsv counts lines so: header line 1), for messages
   const aligned = alignColumns(source, history.header, sourceName)
   const lineOfRow = new Map(aligned.map((row, i) => [row, i + 2]))
-  let ahead = aligned
-    .filter((row) => Date.parse(row[history.dateColumn]!) > backtestEnd.time)
-    .sort((a, b) => Date.parse(a[history.dateColumn]!) - Date.parse(b[history.dateColumn]!))
+  let ahead = aligned.filter((row) => dateOf(history, row) > backtestEnd.time).sort((a, b) => dateOf(history, a) - dateOf(history, b))
   // the runner reads history and new rows as one file, whose dates must rise: a date given twice is the user's to settle
-  const twice = ahead.find((row, i) => i > 0 && Date.parse(row[history.dateColumn]!) === Date.parse(ahead[i - 1]![history.dateColumn]!))
+  const twice = ahead.find((row, i) => i > 0 && dateOf(history, row) === dateOf(history, ahead[i - 1]!))
   if (twice)
     throw new InputError(`has more than one row dated ${twice[history.dateColumn]} after the backtest window`, {
       file: sourceName,
@@ -149,7 +147,7 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
       fix: `append the prices that arrived since to ${node.data} and commit it, or pass them with --data FILE`,
     })
   }
-  const lastTime = Date.parse(ahead.at(-1)![history.dateColumn]!)
+  const lastTime = dateOf(history, ahead.at(-1)!)
   const prices = formatCsv(history.header, [...past, ...ahead])
   const audited = run
   const store = ws.config.artifact_store ? artifactStore(ws.config.artifact_store, ws.root) : undefined
@@ -179,7 +177,7 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   // without them, as the auditor's truncation check holds it on the research data
   if (positions) {
     for (const kept of paperCuts(ahead.length, ws.config.audit.truncation_cuts)) {
-      const until = Date.parse(ahead[kept - 1]![history.dateColumn]!)
+      const until = dateOf(history, ahead[kept - 1]!)
       const cut = await runForward(
         ws,
         node,
