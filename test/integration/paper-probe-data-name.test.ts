@@ -92,3 +92,14 @@ describe('rigor paper: a history dated YYYYMMDD', () => {
     expect(paper.to).toBe(arrived[4]!.split(',')[0])
   })
 })
+
+describe('rigor paper --data: a header in another case or spacing', () => {
+  it('names the same columns, as price files read them', async () => {
+    repo = await paperDeployedNode()
+    const arrived = lines().slice(HISTORY_ROWS + 1, HISTORY_ROWS + 4)
+    writeFileSync(join(repo.dir, 'new.csv'), `Date,Open,High,Low,Close,Volume\n${arrived.join('\n')}\n`)
+    const result = rigor(repo.dir, ['paper', ID, '--data', 'new.csv', '--json'])
+    expect(result.code).toBe(0)
+    expect(json(result).periods).toBe(3)
+  })
+})

@@ -44,6 +44,8 @@ export interface PriceTable extends DatedTable {
 
 // header names compared without case, spaces or punctuation: "Adj Close", "adj_close" and "AdjClose" are one name
 const key = (name: string): string => name.toLowerCase().replace(/[^a-z0-9]/g, '')
+/** Whether two header names are one column's ("Adj Close" and "adj_close"), as this reader compares them. */
+export const sameColumnName = (a: string, b: string): boolean => key(a) === key(b)
 const DATE_NAMES = ['date', 'datetime', 'timestamp', 'time']
 const ADJUSTED_CLOSE_NAMES = ['adjclose', 'adjustedclose']
 

@@ -1,7 +1,7 @@
 import {parse} from 'csv-parse/sync'
 import {stringify} from 'csv-stringify/sync'
 import {InputError} from '../errors.js'
-import {DATE_FORMATS, parseDateCell} from '../data/price-file.js'
+import {DATE_FORMATS, parseDateCell, sameColumnName} from '../data/price-file.js'
 
 /** A CSV with a header row and a `date` column (price files, returns.csv), kept as text cells. */
 export interface DatedTable {
@@ -37,10 +37,12 @@ export function parseDatedCsv(text: string, file: string): DatedTable {
 
 export const dateOf = (table: DatedTable, row: string[]): number => parseDateCell(row[table.dateColumn]!)
 
-/** The rows of `table` with their cells reordered to `header` (same column names, any order). */
+/** The rows of `table` with their cells reordered to `header` (same column names, any order, case or spacing). */
 export function alignColumns(table: DatedTable, header: string[], file: string): string[][] {
   const index = header.map((name) => {
-    const at = table.header.indexOf(name)
+    // a header in another case or spacing (Yahoo's "Adj Close" for adj_close) names the same column, as price files read it
+    const exact = table.header.indexOf(name)
+    const at = exact !== -1 ? exact : table.header.findIndex((other) => sameColumnName(other, name))
     if (at === -1)
       throw new InputError(`has no "${name}" column, which the node's data file has`, {
         file,
