@@ -103,3 +103,17 @@ describe('rigor paper --data: a header in another case or spacing', () => {
     expect(json(result).periods).toBe(3)
   })
 })
+
+describe('rigor paper: a new row dated in the future', () => {
+  it('is refused, naming the file, its line and the date (exit 2), and nothing is recorded', async () => {
+    repo = await paperDeployedNode()
+    const arrived = lines().slice(HISTORY_ROWS + 1, HISTORY_ROWS + 3)
+    const next = new Date(Date.now() + 3 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10)
+    const invented = [next, ...arrived[1]!.split(',').slice(1)].join(',')
+    writeFileSync(join(repo.dir, 'new.csv'), `${lines()[0]}\n${arrived.join('\n')}\n${invented}\n`)
+    const result = rigor(repo.dir, ['paper', ID, '--data', 'new.csv', '--json'])
+    expect(result.code).toBe(2)
+    expect(json(result).error.message).toMatch(new RegExp(`^new\\.csv, field "date": line 4: ${next} is after today`))
+    expect(repo.git('ls-tree', '-r', '--name-only', 'main', '--', 'deployments/paper')).not.toContain('results')
+  })
+})

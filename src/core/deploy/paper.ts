@@ -93,6 +93,8 @@ export interface PaperResult {
 }
 
 const RETURNS = 'out/returns.csv'
+/** how far past the machine's clock a new row may be dated: a day, for a market whose date is ahead of UTC's */
+const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000
 
 export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions): Promise<PaperResult> {
   assertDeployableId(id)
@@ -141,6 +143,18 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
       field: history.header[history.dateColumn],
       fix: 'keep one row per date (the prices of that day), then run rigor paper again',
     })
+  // a paper period is a price that has arrived: a row dated past today (a typo in the year, invented prices) would
+  // lengthen the paper record towards deploy.live.min_paper_periods with periods nobody traded
+  const future = ahead.find((row) => dateOf(history, row) > now.getTime() + FUTURE_TOLERANCE_MS)
+  if (future)
+    throw new InputError(
+      `line ${lineOfRow.get(future)}: ${future[history.dateColumn]} is after today (${nowIso(now).slice(0, 10)}); a paper period is a price that has arrived`,
+      {
+        file: sourceName,
+        field: history.header[history.dateColumn],
+        fix: 'remove the rows dated in the future (or correct their dates), then run rigor paper again',
+      },
+    )
   if (opts.periods) ahead = ahead.slice(0, opts.periods)
   if (ahead.length === 0) {
     throw new CheckFailedError(`no prices after ${id}'s backtest window (it ends ${backtestEnd.date}) in ${sourceName}`, {
