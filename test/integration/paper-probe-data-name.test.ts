@@ -117,3 +117,18 @@ describe('rigor paper: a new row dated in the future', () => {
     expect(repo.git('ls-tree', '-r', '--name-only', 'main', '--', 'deployments/paper')).not.toContain('results')
   })
 })
+
+describe('rigor paper --data: a file separated by ";" or in UTF-16', () => {
+  it('is refused saying so, as every price file is (exit 2)', async () => {
+    repo = await paperDeployedNode()
+    const rows = [lines()[0]!, ...lines().slice(HISTORY_ROWS + 1, HISTORY_ROWS + 3)]
+    writeFileSync(join(repo.dir, 'semi.csv'), `${rows.map((row) => row.replaceAll(',', ';')).join('\n')}\n`)
+    let result = rigor(repo.dir, ['paper', ID, '--data', 'semi.csv', '--json'])
+    expect(result.code).toBe(2)
+    expect(json(result).error.message).toBe('semi.csv: has its columns separated by ";", not commas')
+    writeFileSync(join(repo.dir, 'u16.csv'), Buffer.from(`\ufeff${rows.join('\n')}\n`, 'utf16le'))
+    result = rigor(repo.dir, ['paper', ID, '--data', 'u16.csv', '--json'])
+    expect(result.code).toBe(2)
+    expect(json(result).error.message).toMatch(/^u16\.csv: holds NUL bytes: it is UTF-16 text/)
+  })
+})

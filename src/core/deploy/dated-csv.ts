@@ -1,6 +1,7 @@
 import {parse} from 'csv-parse/sync'
 import {stringify} from 'csv-stringify/sync'
 import {InputError} from '../errors.js'
+import {requireCsvText} from '../data/csv-text.js'
 import {DATE_FORMATS, parseDateCell, sameColumnName} from '../data/price-file.js'
 
 /** A CSV with a header row and a `date` column (price files, returns.csv), kept as text cells. */
@@ -12,6 +13,8 @@ export interface DatedTable {
 }
 
 export function parseDatedCsv(text: string, file: string): DatedTable {
+  // a file separated by ";" or tabs, or in UTF-16, is refused saying so, as every price file is
+  requireCsvText(text, file)
   let table: string[][]
   try {
     table = parse(text, {bom: true, skip_empty_lines: true, trim: true, relax_column_count: false})
