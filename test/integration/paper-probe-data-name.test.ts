@@ -132,3 +132,25 @@ describe('rigor paper --data: a file separated by ";" or in UTF-16', () => {
     expect(json(result).error.message).toMatch(/^u16\.csv: holds NUL bytes: it is UTF-16 text/)
   })
 })
+
+describe('rigor deploy --rollback with nothing active', () => {
+  it('says whether the stage was never deployed or is rolled back already, with a fix that fits (exit 1)', async () => {
+    repo = await paperDeployedNode()
+    let result = rigor(repo.dir, ['deploy', ID, '--rollback', '--stage', 'live', '--json'])
+    expect(result.code).toBe(1)
+    let error = json(result).error as {message: string; fix: string}
+    expect(error.message).toBe(`${ID} has no active live deployment to roll back (it was never deployed to live)`)
+    expect(error.fix).toContain(`rigor deploy ${ID} --stage live`)
+
+    expect(rigor(repo.dir, ['deploy', ID, '--rollback']).code).toBe(0)
+    result = rigor(repo.dir, ['deploy', ID, '--rollback', '--json'])
+    expect(result.code).toBe(1)
+    error = json(result).error
+    expect(error.message).toMatch(
+      new RegExp(
+        `^${ID} has no active paper or live deployment to roll back \\(deployments/paper/${ID}\\.yaml is rolled_back since \\d{4}-`,
+      ),
+    )
+    expect(error.fix).toMatch(/^nothing to roll back/)
+  })
+})

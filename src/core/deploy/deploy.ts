@@ -307,14 +307,24 @@ async function activeDeployment(
   id: string,
   stage: DeployStage | undefined,
 ): Promise<{stage: DeployStage; file: string}> {
+  // what each stage holds instead, for the refusal: a record rolled back already, or none at all
+  const found: string[] = []
   for (const candidate of stage ? [stage] : (['live', 'paper'] as const)) {
     const existing = await readDeployment(ws.repo, tree, candidate, id)
     if (existing.kind === 'unusable') throw existing.error
     if (existing.kind === 'ok' && existing.doc.status === 'active') return {stage: candidate, file: existing.file}
+    if (existing.kind === 'ok')
+      found.push(`${existing.file} is ${existing.doc.status}${existing.doc.rolled_back_at ? ` since ${existing.doc.rolled_back_at}` : ''}`)
   }
-  throw new CheckFailedError(`${id} has no active ${stage ?? 'paper or live'} deployment to roll back`, {
-    fix: `see ${deploymentFilePath(stage ?? 'paper', id)} and its git history (git log -- deployments/)`,
-  })
+  const never = found.length === 0
+  throw new CheckFailedError(
+    `${id} has no active ${stage ?? 'paper or live'} deployment to roll back (${never ? `it was never deployed${stage ? ` to ${stage}` : ''}` : found.join('; ')})`,
+    {
+      fix: never
+        ? `check the id and stage (rigor show ${id}); a deployment is made with rigor deploy ${id} --stage ${stage ?? 'paper'}`
+        : 'nothing to roll back: a rolled-back record stays as it is (its history: git log -- deployments/)',
+    },
+  )
 }
 
 const optional = (warning: string | undefined): string[] => (warning ? [warning] : [])
