@@ -6,6 +6,13 @@ import {json, rigor} from '../helpers/cli.js'
 import {gitRepo, type TempRepo} from '../helpers/git-repo.js'
 import {nodeSpec, writeSpec} from './helpers.js'
 
+/** The actions of `rigor log --json`'s lines, newest first. */
+const logActions = (stdout: string): string[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line).action)
+
 let repo: TempRepo | undefined
 afterEach(() => repo?.cleanup())
 
@@ -93,12 +100,7 @@ describe('a user git config with log.showSignature = true (who signs commits wit
     expect(report.hand_changes.map((h: {path: string}) => h.path)).toEqual(['experiments/t/a/node.yaml'])
     const log = rigor(repo.dir, ['log', '--json'], env)
     expect(log.code).toBe(0)
-    expect(
-      log.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line).action),
-    ).toEqual(['seed', 'init'])
+    expect(logActions(log.stdout)).toEqual(['seed', 'init'])
   })
 })
 
@@ -108,12 +110,7 @@ describe('a user git config with grep.patternType = fixed', () => {
     expect(rigor(repo.dir, ['init'], env).code).toBe(0)
     const log = rigor(repo.dir, ['log', '--json'], env)
     expect(log.code).toBe(0)
-    expect(
-      log.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line).action),
-    ).toEqual(['init'])
+    expect(logActions(log.stdout)).toEqual(['init'])
   })
 })
 

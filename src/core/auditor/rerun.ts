@@ -5,7 +5,7 @@ import {priceTableText, type PriceTable} from '../data/price-file.js'
 import {parseTimeout, readRunnerReport, runProcess} from '../dag/runner.js'
 import {sandboxPolicy, type Overlay} from '../dag/sandbox.js'
 import {removeTree} from '../dag/remove-tree.js'
-import {readRunnerFile, type RunnerFile} from '../dag/outputs.js'
+import {readStrategyFiles, type RunnerFile} from '../dag/outputs.js'
 import type {RunGroups} from '../proc.js'
 import type {NodeFile, RunnerLimits, SandboxMode} from '../schemas/index.js'
 import {seriesByDate} from './csv.js'
@@ -131,15 +131,10 @@ export function processRunner(opts: {
         })
         const report = await readRunnerReport(outDir, outcome, timeoutMs, opts.limits)
         if (!report.ok) return failed(report.reason)
-        const returns = readRunnerFile(outDir, 'returns.csv', opts.limits.file_size)
-        const positions = readRunnerFile(outDir, 'positions.csv', opts.limits.file_size)
-        for (const [name, file] of [
-          ['returns.csv', returns],
-          ['positions.csv', positions],
-        ] as const)
-          if (!file.ok && !file.missing) return failed(`${name} in RIGOR_OUT ${file.reason}`)
+        const files = readStrategyFiles(outDir, opts.limits.file_size)
+        if (!files.ok) return failed(files.reason)
         const series = (file: RunnerFile, kind: 'return' | 'position') => seriesByDate(file.ok ? file.text : 'date,value\n', kind)
-        return {ok: true, returns: series(returns, 'return'), positions: series(positions, 'position')}
+        return {ok: true, returns: series(files.returns, 'return'), positions: series(files.positions, 'position')}
       } finally {
         removeTree(dir)
       }

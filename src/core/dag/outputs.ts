@@ -184,6 +184,25 @@ export function readRunnerFile(outDir: string, name: string, maxBytes: number): 
   return {ok: false, missing: false, reason}
 }
 
+/**
+ * A strategy run's returns.csv and positions.csv from RIGOR_OUT (an audit's re-run, a paper run), each read as
+ * readRunnerFile reads it; either may be missing (the caller says whether that is a failure), but one that is there
+ * and cannot be read (a link, a FIFO, over the limit) fails the run, naming it.
+ */
+export function readStrategyFiles(
+  outDir: string,
+  maxBytes: number,
+): {ok: true; returns: RunnerFile; positions: RunnerFile} | {ok: false; reason: string} {
+  const returns = readRunnerFile(outDir, 'returns.csv', maxBytes)
+  const positions = readRunnerFile(outDir, 'positions.csv', maxBytes)
+  for (const [name, file] of [
+    ['returns.csv', returns],
+    ['positions.csv', positions],
+  ] as const)
+    if (!file.ok && !file.missing) return {ok: false, reason: `${name} in RIGOR_OUT ${file.reason}`}
+  return {ok: true, returns, positions}
+}
+
 const artifact = (path: string, content: Buffer): CollectedArtifact => ({path, content, checksum: sha256(content)})
 
 /** Every entry under `outDir`, without following links; directories iteratively, so depth costs no stack. */

@@ -16,7 +16,7 @@ import {artifactStore} from '../dag/artifact-store.js'
 import {stageRecordedInputs} from '../dag/inputs.js'
 import {sandboxPolicy} from '../dag/sandbox.js'
 import {removeTree} from '../dag/remove-tree.js'
-import {readRunnerFile} from '../dag/outputs.js'
+import {readRunnerFile, readStrategyFiles} from '../dag/outputs.js'
 import type {DeploymentFile, NodeFile} from '../schemas/index.js'
 import {readableNode} from '../state/store.js'
 import {readBlobs} from '../state/tree-files.js'
@@ -367,17 +367,12 @@ async function runForward(
         fix: 'fix the runner (the output above is its run.log), then run rigor paper again',
       })
     }
-    const limit = ws.config.runner.limits.file_size
-    const returns = readRunnerFile(outDir, 'returns.csv', limit)
-    const positions = readRunnerFile(outDir, 'positions.csv', limit)
-    for (const [name, file] of [
-      ['returns.csv', returns],
-      ['positions.csv', positions],
-    ] as const)
-      if (!file.ok && !file.missing)
-        throw new CheckFailedError(`the paper run of ${node.id} failed: ${name} in RIGOR_OUT ${file.reason}; nothing was recorded`, {
-          fix: `the runner writes ${name} into RIGOR_OUT as a regular file (docs/runner-protocol.md)`,
-        })
+    const files = readStrategyFiles(outDir, ws.config.runner.limits.file_size)
+    if (!files.ok)
+      throw new CheckFailedError(`the paper run of ${node.id} failed: ${files.reason}; nothing was recorded`, {
+        fix: 'the runner writes returns.csv and positions.csv into RIGOR_OUT as regular files (docs/runner-protocol.md)',
+      })
+    const {returns, positions} = files
     if (!returns.ok)
       throw new CheckFailedError(`the runner of ${node.id} wrote no returns.csv`, {
         fix: 'a strategy runner writes returns.csv (date,return) into RIGOR_OUT (docs/runner-protocol.md)',
