@@ -258,7 +258,7 @@ describe('rigor deploy and rigor paper', () => {
     const twice = rigor(repo.dir, ['paper', ID, '--data', 'new-prices.csv', '--json'])
     expect(twice.code).toBe(2)
     expect(json(twice).error.message).toBe(
-      `new-prices.csv, field "date": has more than one row dated ${dup.split(',')[0]} after the backtest window`,
+      `new-prices.csv, field "date": has more than one row dated ${dup.split(',')[0]} after ${ID}'s backtest window (it ends 2022-09-01)`,
     )
     writeFileSync(join(repo.dir, 'new-prices.csv'), `${header}\n${newPrices().join('\n')}\n`)
     const short = json(rigor(repo.dir, ['paper', ID, '--periods', '10', '--data', 'new-prices.csv', '--json']))

@@ -126,6 +126,50 @@ describe('the sealed holdout', () => {
     expect(json(rigor(repo.dir, ['show', 'long/a', '--json'])).holdout.unreadable).toEqual([record, opened])
   })
 
+  it('paper trades only prices that arrive after the paper deployment: the holdout rows, and rows appended before it, are history its runner reads, never paper periods', () => {
+    setUp(0.0015)
+    expect(rigor(repo.dir, ['audit', 'long/a', '--auditor', 'alice', '--json']).code).toBe(0)
+    // the prices the data file will hold: three more arrive before the deployment, five after it
+    const longer = pricesCsv({rows: ROWS + 8, seed: 11, drift: 0.0015, vol: 0.008})
+      .trim()
+      .split('\n')
+    const lines = longer.slice(0, ROWS + 1 + 3)
+    const ran = readFileSync(join(repo.dir, 'prices.csv'), 'utf8')
+    expect(`${lines.slice(0, ROWS + 1).join('\n')}\n`).toBe(ran)
+    writeFileSync(join(repo.dir, 'prices.csv'), `${lines.join('\n')}\n`)
+    repo.git('commit', '-qam', 'three prices arrived')
+    expect(rigor(repo.dir, ['deploy', 'long/a', '--stage', 'paper', '--json']).code).toBe(0)
+    const lastDate = lines.at(-1)!.split(',')[0]!
+    expect(repo.git('show', 'main:deployments/paper/long/a.yaml')).toContain(`data_end: ${lastDate}`)
+
+    // every row after the backtest window was there before the deployment (the holdout the audit scored among them)
+    const nothing = rigor(repo.dir, ['paper', 'long/a', '--json'])
+    expect(nothing.code, nothing.stdout).toBe(1)
+    expect(json(nothing).error.message).toBe(
+      `no prices after ${lastDate}, the last date prices.csv held when long/a was deployed to paper in prices.csv`,
+    )
+    // rows it held then, removed since: refused rather than read as a shorter history
+    writeFileSync(join(repo.dir, 'prices.csv'), ran)
+    repo.git('commit', '-qam', 'drop the three rows')
+    const shorter = rigor(repo.dir, ['paper', 'long/a', '--json'])
+    expect(shorter.code).toBe(1)
+    expect(json(shorter).error.message).toContain(`prices.csv no longer holds ${lastDate}`)
+    writeFileSync(join(repo.dir, 'prices.csv'), `${lines.join('\n')}\n`)
+    repo.git('commit', '-qam', 'put them back')
+
+    // five prices that arrived since, given alone: the runner reads every earlier row first, so no return spans a gap
+    const arrived = longer.slice(-5)
+    writeFileSync(join(repo.dir, 'new-prices.csv'), `${lines[0]}\n${arrived.join('\n')}\n`)
+    const paper = rigor(repo.dir, ['paper', 'long/a', '--data', 'new-prices.csv', '--json'])
+    expect(paper.code, paper.stdout).toBe(0)
+    const result = json(paper)
+    expect(result.periods).toBe(5)
+    expect(result.from).toBe(arrived[0]!.split(',')[0])
+    const close = (line: string) => Number(line.split(',')[4])
+    const first = Number(repo.git('show', 'main:deployments/paper/long/a.returns.csv').split('\n')[1]!.split(',')[1])
+    expect(first).toBeCloseTo(close(arrived[0]!) / close(lines.at(-1)!) - 1, 8)
+  })
+
   it('a strategy that fails on the holdout fails its audit and is not deployed', () => {
     setUp(-0.004)
     const audit = json(rigor(repo.dir, ['audit', 'long/a', '--auditor', 'alice', '--json']))

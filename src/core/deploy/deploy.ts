@@ -13,6 +13,7 @@ import {artifactDifferences, materialiseArtifacts} from '../state/artifacts.js'
 import {evaluateDeployGate, gateRefusal, type DeployGate, type GateCondition} from './gate.js'
 import {assertDeployableId, deploymentFilePath} from './paths.js'
 import {readDeployment} from './records.js'
+import {dataEndAt} from './data-end.js'
 import {describeFailure, leftBehindWarning, runStageCommand, type StageCommandRun} from './stage-command.js'
 
 /** How a stage's command ran, in a command's result: `left_behind` counts the processes it left running, which rigor stopped. */
@@ -138,6 +139,7 @@ export async function deployNode(
           signed_by: gate.signer,
         },
         artifacts: gate.artifacts.sums,
+        data_end: await dataEndAt(ws.repo, tipSnap.commit, again.node),
         paper: gate.paper
           ? {
               file: gate.paper.file,

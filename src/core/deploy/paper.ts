@@ -32,7 +32,7 @@ import {editedRunData} from '../auditor/run-data.js'
 import {DEFAULT_COST_BPS} from '../backtest/run-protocol.js'
 import {paperCuts, requireSamePositions, verifyPaperReturns} from './paper-accounting.js'
 import {VERIFIABLE_CONVENTION} from '../auditor/accounting.js'
-import {readPriceTable} from '../data/price-file.js'
+import {parseDateCell, readPriceTable} from '../data/price-file.js'
 import {priceSeries} from '../backtest/prices.js'
 
 /**
@@ -41,12 +41,13 @@ import {priceSeries} from '../backtest/prices.js'
  *
  * The rule. The backtest window ends at the last date of the node's committed
  * out/returns.csv (the audited artifact). Paper periods are the price rows
- * dated after that, taken from the node's own data file as it is now (new
- * prices are appended to it as they arrive) or from `--data FILE` (new rows
- * only, or a longer copy of the history). The node's command runs once,
- * through the runner protocol, with RIGOR_DATA pointing at the history up to
- * the window's end followed by those new rows; its returns dated after the
- * window are the paper record. One run over the lot is the same as walking
+ * dated after that and after the deployment's data_end (the rows the data file
+ * held when it was deployed, a sealed holdout's among them, were known then),
+ * taken from the node's own data file as it is now (new prices are appended to
+ * it as they arrive) or from `--data FILE` (new rows only, or a longer copy of
+ * the history). The node's command runs once, through the runner protocol,
+ * with RIGOR_DATA pointing at the committed history up to data_end followed
+ * by those new rows; its returns dated after data_end are the paper record. One run over the lot is the same as walking
  * forward a day at a time, because a position at t may read nothing after t:
  * the auditor's truncation check, which a paper deployment cannot exist
  * without, holds the runner to that on the research data, and re-runs on the
@@ -130,15 +131,18 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   // read once: the checksum below is of these bytes (a FIFO such as --data <(...) cannot be read twice)
   const sourceBytes = opts.data ? readBytes(sourceFile, sourceName) : historyBytes
   const source = opts.data ? parseDatedCsv(sourceBytes.toString('utf8'), sourceName) : history
-  const past = history.rows.filter((row) => dateOf(history, row) <= backtestEnd.time)
+  // paper periods are prices that arrived after the deployment: the rows the data file held then (a sealed holdout's,
+  // which the audit scored) are history the runner reads, never periods counted towards deploy.live.min_paper_periods
+  const known = knownUntil(id, deployment, backtestEnd, history, node.data)
+  const past = history.rows.filter((row) => dateOf(history, row) <= known.time)
   // each new row with its line in the file it came from (parseDatedCsv counts lines so: header line 1), for messages
   const aligned = alignColumns(source, history.header, sourceName)
   const lineOfRow = new Map(aligned.map((row, i) => [row, i + 2]))
-  let ahead = aligned.filter((row) => dateOf(history, row) > backtestEnd.time).sort((a, b) => dateOf(history, a) - dateOf(history, b))
+  let ahead = aligned.filter((row) => dateOf(history, row) > known.time).sort((a, b) => dateOf(history, a) - dateOf(history, b))
   // the runner reads history and new rows as one file, whose dates must rise: a date given twice is the user's to settle
   const twice = ahead.find((row, i) => i > 0 && dateOf(history, row) === dateOf(history, ahead[i - 1]!))
   if (twice)
-    throw new InputError(`has more than one row dated ${twice[history.dateColumn]} after the backtest window`, {
+    throw new InputError(`has more than one row dated ${twice[history.dateColumn]} after ${known.what}`, {
       file: sourceName,
       field: history.header[history.dateColumn],
       fix: 'keep one row per date (the prices of that day), then run rigor paper again',
@@ -157,7 +161,7 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     )
   if (opts.periods) ahead = ahead.slice(0, opts.periods)
   if (ahead.length === 0) {
-    throw new CheckFailedError(`no prices after ${id}'s backtest window (it ends ${backtestEnd.date}) in ${sourceName}`, {
+    throw new CheckFailedError(`no prices after ${known.what} in ${sourceName}`, {
       fix: `append the prices that arrived since to ${node.data} and commit it, or pass them with --data FILE`,
     })
   }
@@ -172,9 +176,9 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     const table = readPriceTable(prices, sourceName)
     priceSeries({...table, lineOf: (row) => (row < past.length ? row + 2 : lineOfRow.get(ahead[row - past.length]!)!)})
   }
-  const {returns, positions} = await runForward(ws, node, prices, {after: backtestEnd.time, until: lastTime}, opts)
+  const {returns, positions} = await runForward(ws, node, prices, {after: known.time, until: lastTime}, opts)
   if (returns.length === 0)
-    throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${backtestEnd.date}`, {
+    throw new CheckFailedError(`the runner of ${id} wrote no returns dated after ${known.date}`, {
       fix: 'a strategy runner writes one return per period in returns.csv (docs/runner-protocol.md)',
     })
   verifyPaperReturns({
@@ -196,14 +200,14 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
         ws,
         node,
         formatCsv(history.header, [...past, ...ahead.slice(0, kept)]),
-        {after: backtestEnd.time, until},
+        {after: known.time, until},
         opts,
       )
       requireSamePositions({
         id,
         full: positions,
         cut: cut.positions,
-        after: backtestEnd.time,
+        after: known.time,
         until,
         tolerance: ws.config.audit.position_tolerance,
       })
@@ -284,6 +288,35 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
 function paperPeriodsPerYear(node: NodeFile, workspaceRate: number): number {
   const own = node.params.periods_per_year
   return typeof own === 'number' && own > 0 ? Math.min(own, workspaceRate) : workspaceRate
+}
+
+/**
+ * Where paper periods start: after the backtest window and after the last date the data
+ * file held when the node was deployed to paper (the deployment's data_end). The history
+ * the runner reads runs to there, so rows between the two (a sealed holdout's) leave no gap.
+ */
+function knownUntil(
+  id: string,
+  deployment: DeploymentFile,
+  backtestEnd: {date: string; time: number},
+  history: DatedTable,
+  dataFile: string,
+): {date: string; time: number; what: string} {
+  const window = {...backtestEnd, what: `${id}'s backtest window (it ends ${backtestEnd.date})`}
+  if (deployment.data_end === undefined)
+    throw new CheckFailedError(
+      `the paper deployment of ${id} (deployed ${deployment.deployed_at}) does not record the last date ${dataFile} held then, so rigor cannot tell new prices from those it already knew`,
+      {fix: `deploy it to paper again (rigor deploy ${id} --stage paper), then append the prices that arrive and run rigor paper ${id}`},
+    )
+  const time = parseDateCell(deployment.data_end)
+  if (time <= backtestEnd.time) return window
+  const held = history.rows.some((row) => dateOf(history, row) === time)
+  if (!held)
+    throw new CheckFailedError(
+      `${dataFile} no longer holds ${deployment.data_end}, its last date when ${id} was deployed to paper: rows it held then were removed or redated`,
+      {fix: `put those rows back as they were (git log -p -- ${dataFile}), then run rigor paper ${id} again`},
+    )
+  return {date: deployment.data_end, time, what: `${deployment.data_end}, the last date ${dataFile} held when ${id} was deployed to paper`}
 }
 
 async function activePaperDeployment(repo: Repo, tree: string | undefined, id: string): Promise<DeploymentFile> {

@@ -34,6 +34,8 @@ const DeploymentFields = {
   audit: DeploymentAudit,
   /** `out/<path>` -> sha256 of the artifacts deployed, equal to what the audit covers */
   artifacts: z.record(z.string(), Checksum),
+  /** the last date the node's data file held when it was deployed (as written there): paper trades the prices after it */
+  data_end: z.string().min(1).optional(),
   paper: DeploymentPaper.optional(),
   /** the stage's configured command (argv) and how it exited; absent when none is configured */
   command: z.array(z.string()).optional(),
