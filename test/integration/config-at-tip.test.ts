@@ -77,4 +77,45 @@ describe('rigor.yaml at the branch tip', () => {
       rmSync(clone, {recursive: true, force: true})
     }
   })
+
+  it('made invalid by a commit while a worker runs: the run under way is recorded and nothing stays claimed; the next claim stops it with the config error (exit 2)', () => {
+    repo = workspace()
+    // the first node's runner commits a rigor.yaml with an unknown key on main by plumbing, as a teammate's push lands
+    const typo = [
+      "const {execFileSync: x} = require('child_process'); const fs = require('fs');",
+      "const who = {GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t'};",
+      "const c = {cwd: process.env.RIGOR_WORKSPACE, encoding: 'utf8', env: {...process.env, ...who}};",
+      "const text = x('git', ['show', 'main:rigor.yaml'], c) + 'bogus: 1\\n';",
+      "const blob = x('git', ['hash-object', '-w', '--stdin'], {...c, input: text}).trim();",
+      'for (let i = 0; i < 50; i++) {',
+      "  const tip = x('git', ['rev-parse', 'main'], c).trim();",
+      "  const entries = x('git', ['ls-tree', tip], c).split('\\n').filter((l) => l && !l.endsWith('\\trigor.yaml'));",
+      "  const tree = x('git', ['mktree'], {...c, input: [...entries, '100644 blob ' + blob + '\\trigor.yaml'].join('\\n') + '\\n'}).trim();",
+      "  const next = x('git', ['commit-tree', tree, '-p', tip, '-m', 'a typo'], c).trim();",
+      "  try { x('git', ['update-ref', 'refs/heads/main', next, tip], c); break } catch {}",
+      '}',
+      'fs.writeFileSync(process.env.RIGOR_OUT + \'/verdict.json\', \'{"metrics":{"sharpe":1}}\');',
+    ].join('\n')
+    writeSpec(repo.dir, {
+      nodes: [
+        {
+          ...nodeSpec('x/typo', [process.execPath, '-e', typo]),
+          run: {command: [process.execPath, '-e', typo], sandbox: 'off'},
+          priority: 9,
+        },
+        nodeSpec('x/next'),
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const work = rigor(repo.dir, ['work', '--worker', 'w', '--json'])
+    expect(work.code, work.stderr).toBe(2)
+    expect(json(work).error.message).toContain('rigor.yaml (at main), field "bogus"')
+    expect(json(work).error.message).toContain('committed while this command ran')
+    // the run was recorded by the rigor.yaml it started under; nothing was claimed after, nothing stays claimed
+    expect(repo.git('show', 'main:rigor.yaml')).toContain('bogus: 1')
+    expect(repo.git('show', 'main:experiments/x/typo/node.yaml')).toMatch(/status: proven_accepted/)
+    expect(repo.git('ls-tree', '--name-only', 'main', 'experiments/x/typo/')).toContain('verdict')
+    expect(repo.git('show', 'main:experiments/x/next/node.yaml')).toMatch(/status: pending/)
+    expect(repo.git('show', 'main:experiments/x/next/node.yaml')).not.toMatch(/lease_until/)
+  })
 })

@@ -136,21 +136,35 @@ export class Workspace implements TransactionHost {
   /**
    * Takes the config of the tip a transaction is about to plan on, when its rigor.yaml is not the one this process
    * read: a worker that runs for hours (`work --follow`, a long queue) judges, claims and leases by the config
-   * committed since, not by the one it started with. A new config that fails its checks fails the change (exit 2),
-   * as it fails a command that starts on it; a tip without rigor.yaml keeps the last one.
+   * committed since, not by the one it started with. A new config that fails its checks judges nothing: what is
+   * under way finishes, and is recorded or put back, by the last valid one (a verdict dropped and a claim held until
+   * its lease expires would punish the run for the user's typo), and the next claim stops the command with the
+   * config's own error (exit 2), as a command that starts on it fails; a tip without rigor.yaml keeps the last one.
    */
   async followConfig(snap: Snapshot): Promise<void> {
     if (!snap.tree || this.tipConfig.blob === undefined) return
     const blob = await treeEntryAt(this.repo, snap.tree, CONFIG_FILE)
-    if (blob === undefined || blob === this.tipConfig.blob) return
-    const text = utf8Text((await this.repo.readFileAt(snap.tree, CONFIG_FILE))!, this.configFile)
-    let config = await this.configs.lookup(text)
-    if (!config) {
-      const [{parseConfig}, {configConditions}] = await Promise.all([import('./config.js'), import('./conditions.js')])
-      config = parseConfig(text, this.configFile)
-      configConditions(config, this.configFile)
-      await this.configs.remember(text, config)
+    if (blob === undefined || blob === this.tipConfig.blob) {
+      this.unusableConfig = undefined
+      return
     }
+    if (blob === this.unusableConfig?.blob) return
+    let config: ConfigFile | undefined
+    try {
+      const text = utf8Text((await this.repo.readFileAt(snap.tree, CONFIG_FILE))!, this.configFile)
+      config = await this.configs.lookup(text)
+      if (!config) {
+        const [{parseConfig}, {configConditions}] = await Promise.all([import('./config.js'), import('./conditions.js')])
+        config = parseConfig(text, this.configFile)
+        configConditions(config, this.configFile)
+        await this.configs.remember(text, config)
+      }
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err
+      this.unusableConfig = {blob, error: err}
+      return
+    }
+    this.unusableConfig = undefined
     // the state moved to another branch: claiming more here would split it in two. What is under way finishes and is
     // put back here (the config it started with judges it); the next claim stops the command (stateStillHere)
     if (config.branch !== undefined && config.branch !== this.stateBranch) {
@@ -169,8 +183,21 @@ export class Workspace implements TransactionHost {
   /** the branch a committed rigor.yaml moved the state to while this process ran (see followConfig) */
   private stateMovedTo?: string
 
-  /** Refuses new work once the committed rigor.yaml has moved the state to another branch: a claim calls it as it plans. */
+  /** a rigor.yaml committed while this process ran that fails its checks, and why (see followConfig) */
+  private unusableConfig?: {blob: string; error: InputError}
+
+  /**
+   * Refuses new work once the committed rigor.yaml has moved the state to another branch, or fails its checks: a
+   * claim calls it as it plans.
+   */
   stateStillHere(): void {
+    if (this.unusableConfig) {
+      const {error} = this.unusableConfig
+      throw new InputError(
+        `${error.message} (committed while this command ran: what it held was finished or put back under the rigor.yaml it had, and it claims nothing more)`,
+        {fix: error.fix, cause: error},
+      )
+    }
     if (this.stateMovedTo === undefined) return
     throw new InputError(`now names ${this.stateMovedTo} as the state branch, while this command keeps the state on ${this.stateBranch}`, {
       file: this.configFile,
