@@ -291,6 +291,12 @@ describe('rigor deploy and rigor paper', () => {
         .split('\n'),
     ).toHaveLength(newRows + 1)
     expect(repo.git('log', '-1', '--format=%B', 'main')).toContain('Rigor-Action: paper')
+    // run again before another price arrives: the record already holds these periods, nothing to commit (exit 3)
+    const tip = repo.git('rev-parse', 'main')
+    const again = rigor(repo.dir, ['paper', ID, '--json'])
+    expect(again.code, again.stdout).toBe(3)
+    expect(json(again).error.message).toContain(`already holds these ${newRows} period(s)`)
+    expect(repo.git('rev-parse', 'main')).toBe(tip)
 
     // live money needs a paper Sharpe of at least 0.5 unless rigor.yaml says otherwise, visibly
     if (full.sharpe < 0.5) {

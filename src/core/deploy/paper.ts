@@ -5,7 +5,7 @@ import {returnMetrics} from '../backtest/metrics.js'
 import {sha256} from '../state/checksum.js'
 import {committedDataFile, materialiseBlob} from '../state/data-files.js'
 import {dumpStateDocument} from '../state/documents.js'
-import {CheckFailedError, InputError, stoppedError} from '../errors.js'
+import {CheckFailedError, InputError, NothingToDoError, stoppedError} from '../errors.js'
 import {readInputFile} from '../input-file.js'
 import type {Repo} from '../git/repo.js'
 import type {RunGroups} from '../proc.js'
@@ -24,7 +24,7 @@ import type {Workspace} from '../state/workspace.js'
 import {currentArtifacts} from '../state/artifacts.js'
 import {alignColumns, dateOf, formatCsv, parseDatedCsv, type DatedTable} from './dated-csv.js'
 import {assertDeployableId, paperResultsPath, paperReturnsPath} from './paths.js'
-import {readDeployment} from './records.js'
+import {readDeployment, readPaperResults} from './records.js'
 import {seriesColumns} from '../data/series-file.js'
 import {runnerAccounting} from '../auditor/inputs.js'
 import {readRunOutput} from '../auditor/run-outputs.js'
@@ -247,6 +247,17 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
         fix: `check it (${still.file}) and run rigor paper ${id} again`,
       })
     }
+    // the same returns under the same deployment are the record already committed: a commit would change only run_at
+    const before = await readPaperResults(ws.repo, tipSnap.tree, id)
+    if (
+      before.kind === 'ok' &&
+      before.doc.deployment.checksum === deployment.checksum &&
+      before.doc.returns.checksum === doc.returns.checksum
+    )
+      throw new NothingToDoError(
+        `the paper record of ${id} already holds these ${doc.periods} period(s), ${doc.from} to ${doc.to}: no price arrived since its last paper run, nothing was recorded (append the new prices to ${node.data} and commit them, or pass them with --data FILE)`,
+        'nothing_new',
+      )
     return {
       files: new Map([
         [file, dumpStateDocument(doc)],
