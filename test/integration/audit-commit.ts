@@ -14,6 +14,8 @@ export interface AuditToCommit {
   file?: string
   /** an SSH private key the commit is signed with (none: unsigned) */
   signingKey?: string
+  /** the holdout result the report carries (none: no holdout) */
+  holdout?: {summary: string; passed?: boolean}
 }
 
 /**
@@ -36,6 +38,7 @@ export async function commitAuditReport(dir: string, a: AuditToCommit): Promise<
           covers: {node: a.id, commit: snap.commit, artifacts},
           checks: a.checks ?? [],
           issues: a.issues ?? [],
+          ...(a.holdout ? {holdout: a.holdout} : {}),
         }
         return {
           files: new Map([[file, renderMarkdownDocument(front, `# Audit of ${a.id}\n`)]]),

@@ -4,6 +4,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {SH_CRASH, SH_OK} from '../fixtures/runners.js'
+import {commitAuditReport} from './audit-commit.js'
 import {familiesSpec, workspace, writeSpec} from './helpers.js'
 
 let repo: TempRepo
@@ -56,6 +57,28 @@ describe('rigor report', () => {
     expect(repo.git('rev-parse', 'main')).toBe(tip)
     expect(existsSync(join(repo.dir, `reports/${tomorrow}.md`))).toBe(false)
   })
+  it('writes the Deployed line with what the audit and its data said escaped: no line, link, image or markup of theirs renders', async () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [{id: 'd/good', team: 'default', run: {command: SH_OK}}]})
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    rigor(repo.dir, ['work'])
+    // the holdout summary quotes a date read from the runner's data files: whatever a CSV cell held
+    const summary = 'passed: Sharpe 1.00 from <img src=x onerror=alert(1)> ![](https://evil.example/t.png) *bold*\n## Reviewer sign-off'
+    await commitAuditReport(repo.dir, {id: 'd/good', verdict: 'PASS', auditor: 'risk', holdout: {summary, passed: true}})
+    const deploy = rigor(repo.dir, ['deploy', 'd/good', '--stage', 'paper'])
+    expect(deploy.code, deploy.stderr).toBe(0)
+    const today = new Date().toISOString().slice(0, 10)
+    expect(rigor(repo.dir, ['report']).code).toBe(0)
+    const md = readFileSync(join(repo.dir, `reports/${today}.md`), 'utf8')
+    const deployed = md.slice(md.indexOf('## Deployed'), md.indexOf('## Last 7 days'))
+    expect(deployed).not.toMatch(/^## Reviewer/m)
+    const holdout = deployed.slice(deployed.indexOf('Sealed holdout: '))
+    expect(holdout).toContain('Sealed holdout: passed: Sharpe 1.00 from \\<img')
+    // every <, *, [ of theirs escaped; the line break written as an escape
+    expect(holdout).not.toMatch(/(?<!\\)[<*[]/)
+    expect(holdout.trimEnd().split('\n')).toHaveLength(1)
+  })
+
   it("draws the day's lineage only when GitHub can: a mermaid diagram within mermaid's 50,000 characters and 500 edges", () => {
     repo = workspace()
     writeSpec(repo.dir, familiesSpec(20, 20, SH_OK))

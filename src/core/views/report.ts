@@ -1,6 +1,7 @@
 import {budgetState, utcDay} from '../dag/budget.js'
 import {documentChecksum} from '../state/checksum.js'
 import {renderMarkdownDocument} from '../state/documents.js'
+import {markdownText} from '../state/markdown-text.js'
 import {InputError} from '../errors.js'
 import {utcDateProblem} from '../validation.js'
 import {MERMAID_LIMITS, mermaidFits, renderGraph, type GraphNode} from './graph.js'
@@ -198,9 +199,10 @@ function reportMarkdown(r: DailyReport, lineageText: string): string {
   }
   lines.push('## Deployed', '')
   if (r.deployments.length === 0) lines.push('Nothing is deployed.', '')
+  // the holdout summary quotes the runner's data (a date from its CSV files): as text, never as markup or a new line
   for (const d of r.deployments) {
     lines.push(
-      `**${d.node}** on ${d.stage} since ${d.deployed_at.slice(0, 10)}, on ${d.audit}${d.signed_by ? ` (signed by ${d.signed_by})` : ' (unsigned)'}.${d.holdout ? ` Sealed holdout: ${d.holdout}.` : ''}`,
+      `**${markdownText(d.node)}** on ${d.stage} since ${d.deployed_at.slice(0, 10)}, on ${markdownText(d.audit)}${d.signed_by ? ` (signed by ${markdownText(d.signed_by)})` : ' (unsigned)'}.${d.holdout ? ` Sealed holdout: ${markdownText(d.holdout)}.` : ''}`,
       '',
     )
   }
