@@ -1,4 +1,5 @@
 import {spawnSync} from 'node:child_process'
+import {request} from 'node:http'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
@@ -208,6 +209,44 @@ describe('rigor metrics', {timeout: SLOW}, () => {
     const ended = await serve
     expect(ended.code).toBe(143)
     expect(ended.stderr).not.toMatch(/TypeError|Invalid URL/)
+  })
+
+  it('--serve on loopback answers only requests addressed to its loopback names (no DNS rebinding); on 0.0.0.0, any name', async () => {
+    repo = workspace()
+    const statusFor = (port: number, host: string) =>
+      new Promise<number>((resolvePromise, reject) => {
+        const req = request({host: '127.0.0.1', port, path: '/metrics', headers: {host}}, (res) => {
+          res.resume()
+          resolvePromise(res.statusCode ?? 0)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    const listening = async (serve: ReturnType<typeof rigorAsync>) => {
+      await waitFor('rigor metrics --serve to listen', () => /serving http:\/\/[\d.]+:(\d+)\/metrics/.test(serve.output()))
+      return Number(/serving http:\/\/[\d.]+:(\d+)\/metrics/.exec(serve.output())![1])
+    }
+    const loopback = rigorAsync(repo.dir, ['metrics', '--serve', '0'])
+    try {
+      const port = await listening(loopback)
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`])
+        expect(await statusFor(port, host), host).toBe(200)
+      // a page of another site whose name now resolves to 127.0.0.1 sends that name; the port must be this one
+      for (const host of [`rebound.example:${port}`, 'rebound.example', `127.0.0.1:${port + 1}`, '127.0.0.1'])
+        expect(await statusFor(port, host), host).toBe(421)
+    } finally {
+      loopback.kill('SIGTERM')
+    }
+    expect((await loopback).code).toBe(143)
+    // reachable from other machines: they name it as they know it
+    const anywhere = rigorAsync(repo.dir, ['metrics', '--serve', '0', '--host', '0.0.0.0'])
+    try {
+      const port = await listening(anywhere)
+      expect(await statusFor(port, `metrics.lab.example:${port}`)).toBe(200)
+    } finally {
+      anywhere.kill('SIGTERM')
+    }
+    expect((await anywhere).code).toBe(143)
   })
 
   it('gives every team an archived series and every stage and status a deployments series before any has one, as rigor_nodes does', () => {
