@@ -8,6 +8,8 @@ import {stringify} from 'yaml'
 import {claimNextNode} from '../../src/core/dag/claims.js'
 import {policies} from '../../src/core/flows/policies.js'
 import {Workspace} from '../../src/core/state/workspace.js'
+import {renderExposition} from '../../src/core/views/exposition.js'
+import {MetricsCollector} from '../../src/core/views/metrics.js'
 import {json, rigor, rigorAsync, verdictRunner} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {SLOW, waitFor} from '../helpers/processes.js'
@@ -171,6 +173,35 @@ describe('rigor metrics', {timeout: SLOW}, () => {
     expect(total(samples, 'rigor_claim_conflicts_total')).toBe(2)
     expect(total(samples, 'rigor_lease_expiries_total', {outcome: 'requeued'})).toBe(1)
     expect(text).not.toMatch(/Inf|NaN/)
+  })
+
+  it('keeps counting the runs a rerun took off the tree: run counters never shrink, read at once or scrape by scrape', async () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [{id: 'd/a', team: 'default', run: {command: verdictRunner({sharpe: 1}, {cost: {usd: 0.25}})}}]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const ws = await Workspace.open(repo.dir)
+    // the collector --serve keeps between scrapes: it reads the history from the last tip seen
+    const collector = new MetricsCollector()
+    const scrape = async () => parseExposition(renderExposition((await collector.collect(ws)).families))
+    const counters = (samples: ReturnType<typeof parseExposition>) => ({
+      runs: total(samples, 'rigor_run_duration_seconds_count'),
+      cost: total(samples, 'rigor_run_cost_usd_total'),
+      accepted: total(samples, 'rigor_gate_results_total', {result: 'accept'}),
+    })
+    try {
+      await scrape()
+      expect(rigor(repo.dir, ['work']).code).toBe(0)
+      expect(counters(await scrape())).toEqual({runs: 1, cost: 0.25, accepted: 1})
+      expect(rigor(repo.dir, ['rerun', 'd/a']).code).toBe(0)
+      expect(counters(await scrape())).toEqual({runs: 1, cost: 0.25, accepted: 1})
+      expect(rigor(repo.dir, ['work']).code).toBe(0)
+      expect(rigor(repo.dir, ['rerun', 'd/a']).code).toBe(0)
+      expect(rigor(repo.dir, ['work']).code).toBe(0)
+      expect(counters(await scrape())).toEqual({runs: 3, cost: 0.75, accepted: 3})
+      expect(counters(parseExposition(metricsText()))).toEqual({runs: 3, cost: 0.75, accepted: 3})
+    } finally {
+      await ws.close()
+    }
   })
 
   it('--serve: a scrape that fails answers 500 with the reason and the fix, and the warning says the fix too', async () => {

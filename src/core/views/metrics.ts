@@ -14,7 +14,15 @@ import {readNodeAudits, type NodeAudit} from '../auditor/reports.js'
 import {budgetState, utcDay, type BudgetState} from '../dag/budget.js'
 import {leaseStuck} from '../dag/supervise.js'
 import {readDeployment} from '../deploy/records.js'
-import {AgentCallFile, DEPLOY_STAGES, DEPLOYMENT_STATUSES, NODE_STATUSES, type DeployStage, type NodeFile} from '../schemas/index.js'
+import {
+  AgentCallFile,
+  DEPLOY_STAGES,
+  DEPLOYMENT_STATUSES,
+  NODE_STATUSES,
+  type DeployStage,
+  type NodeFile,
+  type VerdictFile,
+} from '../schemas/index.js'
 import {loadStateDocument} from '../state/documents.js'
 import {AGENT_CALLS_DIR, AUDITS_DIR, DEPLOYMENTS_DIR} from '../state/layout.js'
 import type {Snapshot} from '../state/store.js'
@@ -22,6 +30,7 @@ import {listTreeFiles, readBlobs} from '../state/tree-files.js'
 import type {Workspace} from '../state/workspace.js'
 import {emptyHistogram, type Histogram, type Labels, type MetricDef, type MetricFamily, observe, type Series} from './exposition.js'
 import {readActivityLog, type LogEntry} from './log.js'
+import {readRetiredVerdicts, type RetiredVerdict} from './retired-verdicts.js'
 import {activityOf, healthScore} from './report.js'
 
 const RUN_BUCKETS = [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200]
@@ -111,8 +120,14 @@ export const METRICS = {
 
 export const METRIC_DEFS: readonly MetricDef[] = Object.values(METRICS)
 
+interface RunTally {
+  runs: Map<string, {labels: Labels; observations: Histogram}>
+  runCost: Map<string, number>
+  gates: Map<string, number>
+}
+
 /** What one commit of the state says, read once. */
-interface CommitFacts {
+interface CommitFacts extends RunTally {
   snap: Snapshot
   teams: string[]
   nodes: Map<string, number>
@@ -121,9 +136,6 @@ interface CommitFacts {
   problems: {node: number; verdict: number}
   running: NodeFile[]
   owed: string[]
-  runs: Map<string, {labels: Labels; observations: Histogram}>
-  runCost: Map<string, number>
-  gates: Map<string, number>
   audits: {PASS: number; FAIL: number}
   auditChecks: Map<string, number>
   newestAudit: Map<string, 'PASS' | 'FAIL'>
@@ -148,6 +160,8 @@ interface HistoryTally {
   requeued: number
   expired: number
   lastChange: number | undefined
+  /** the verdicts a later commit removed (a rerun) or replaced: their runs stay counted */
+  retired: RetiredVerdict[]
   /** entries of the last two days (UTC), for today's activity */
   recent: LogEntry[]
 }
@@ -220,15 +234,7 @@ export class MetricsCollector {
         facts.problems.verdict++
         continue
       }
-      const runKey = key(node.team, verdict.status)
-      const run = facts.runs.get(runKey) ?? {
-        labels: {team: node.team, status: verdict.status},
-        observations: emptyHistogram(METRICS.runDuration),
-      }
-      observe(METRICS.runDuration, run.observations, verdict.duration_s)
-      facts.runs.set(runKey, run)
-      if (verdict.cost) add(facts.runCost, node.team, verdict.cost.usd)
-      for (const gate of verdict.gates) add(facts.gates, key(gate.name, gate.result))
+      countRun(facts, node.team, verdict)
     }
     await this.readAudits(ws, snap, facts)
     await this.readAgentCalls(ws, snap, facts.agent)
@@ -301,7 +307,7 @@ export class MetricsCollector {
     if (tally?.tip === tip) return pruneRecent(tally, now)
     const incremental = tally !== undefined && (await ws.repo.isAncestor(tally.tip, tip))
     if (!tally || !incremental)
-      tally = {tip, commits: new Map(), claims: 0, conflicts: 0, requeued: 0, expired: 0, lastChange: undefined, recent: []}
+      tally = {tip, commits: new Map(), claims: 0, conflicts: 0, requeued: 0, expired: 0, lastChange: undefined, retired: [], recent: []}
     const entries = await readActivityLog(ws, {tip, since: incremental ? tally.tip : undefined})
     for (const entry of entries) {
       add(tally.commits, entry.action)
@@ -318,11 +324,38 @@ export class MetricsCollector {
         tally.expired += count(requeue[2])
       }
     }
+    tally.retired.push(...(await readRetiredVerdicts(ws, tip, incremental ? tally.tip : undefined)))
     tally.recent = [...entries, ...tally.recent]
     tally.tip = tip
     this.history = tally
     return pruneRecent(tally, now)
   }
+}
+
+/** A run's duration, cost and gate decisions, added to the run counters. */
+function countRun(runs: RunTally, team: string, verdict: VerdictFile): void {
+  const runKey = key(team, verdict.status)
+  const run = runs.runs.get(runKey) ?? {labels: {team, status: verdict.status}, observations: emptyHistogram(METRICS.runDuration)}
+  observe(METRICS.runDuration, run.observations, verdict.duration_s)
+  runs.runs.set(runKey, run)
+  if (verdict.cost) add(runs.runCost, team, verdict.cost.usd)
+  for (const gate of verdict.gates) add(runs.gates, key(gate.name, gate.result))
+}
+
+/** The runs of the tip's verdicts and of those that left the tree (a new map each scrape: a commit's facts are kept). */
+function allRuns(facts: CommitFacts, retired: readonly RetiredVerdict[]): RunTally {
+  const runs: RunTally = {
+    runs: new Map(
+      [...facts.runs].map(([k, r]) => [k, {labels: r.labels, observations: {...r.observations, perBucket: [...r.observations.perBucket]}}]),
+    ),
+    runCost: new Map(facts.runCost),
+    gates: new Map(facts.gates),
+  }
+  for (const {id, verdict} of retired) {
+    const team = facts.snap.nodes.get(id)?.node?.team
+    if (team) countRun(runs, team, verdict)
+  }
+  return runs
 }
 
 /** A count rigor wrote into a commit (digits only); anything else (a hand-written `-7`, `1e400`) counts 0, so a counter never shrinks or turns +Inf. */
@@ -372,6 +405,7 @@ function families(facts: CommitFacts, budget: BudgetState, history: HistoryTally
     facts.deployments,
   )
   const stuck = facts.running.filter((node) => leaseStuck(node, now))
+  const runs = allRuns(facts, history?.retired ?? [])
   const tally = tallyAudits(facts.owed.map((id) => facts.newestAudit.get(id)))
   const score = healthScore(activityOf(history?.recent ?? [], utcDay(now)), {
     audit_backlog: tally.backlog,
@@ -383,9 +417,9 @@ function families(facts: CommitFacts, budget: BudgetState, history: HistoryTally
     counted(METRICS.archived, archived),
     single(METRICS.sweepGroups, facts.sweepGroups),
     counted(METRICS.problems, new Map(Object.entries(facts.problems))),
-    histograms(METRICS.runDuration, facts.runs),
-    counted(METRICS.runCost, facts.runCost),
-    counted(METRICS.gates, facts.gates),
+    histograms(METRICS.runDuration, runs.runs),
+    counted(METRICS.runCost, runs.runCost),
+    counted(METRICS.gates, runs.gates),
     counted(METRICS.audits, new Map(Object.entries(facts.audits))),
     counted(METRICS.auditChecks, facts.auditChecks),
     single(METRICS.auditBacklog, tally.backlog),
