@@ -53,6 +53,37 @@ describe('the daily budget', () => {
   })
 })
 
+describe('the daily budget after a rerun', () => {
+  it('still counts what the rerun runs cost today: their verdicts leave the tree, the money stays spent', () => {
+    repo = workspace()
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nbudget: {daily_usd: 1.0, reserve_per_run_usd: 0.3}\n`,
+    )
+    repo.git('commit', '-qam', 'budget')
+    const cheap = ['sh', '-c', `printf '{"metrics":{"sharpe":1.0},"cost":{"usd":0.3}}' > "$RIGOR_OUT/verdict.json"`]
+    writeSpec(repo.dir, manyNodes(6, cheap))
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const first = json(rigor(repo.dir, ['work', '--worker', 'w', '--json']))
+    expect(first.finished).toBe(3)
+    const ran = repo
+      .git('ls-tree', '-r', '--name-only', 'main', 'experiments')
+      .split('\n')
+      .filter((f) => f.endsWith('/verdict.yaml'))
+      .map((f) => f.split('/').slice(1, -1).join('/'))
+    expect(ran).toHaveLength(3)
+    for (const id of ran) expect(rigor(repo.dir, ['rerun', id, '--by', 'me']).code).toBe(0)
+    const day = new Date().toISOString().slice(0, 10)
+    expect(parse(repo.git('show', `main:experiments/${ran[0]}/node.yaml`)).spent).toEqual({day, usd: 0.3})
+    // the $0.90 spent today is still spent: nothing more runs, the reruns included
+    const next = rigor(repo.dir, ['claim', '--json'])
+    expect(next.code, next.stdout).toBe(3)
+    expect(json(next).error.message).toContain('spent $0.90')
+    const second = rigor(repo.dir, ['work', '--worker', 'w', '--json'])
+    expect(json(second).finished ?? 0, second.stdout).toBe(0)
+  })
+})
+
 describe('what a runner says a run cost', () => {
   it('is at most a billion dollars: 1e308 ends the run inconclusive naming the field, and no sum turns infinite', () => {
     repo = workspace()

@@ -12,7 +12,7 @@ import type {Workspace} from '../state/workspace.js'
 export interface BudgetState {
   day: string
   daily_usd: number | null
-  /** verdict costs of runs finished this UTC day */
+  /** verdict costs of runs finished this UTC day (those a rerun retired included) */
   spent_usd: number
   /** reserve_per_run_usd for every node running now, and what the agent calls in flight reserved */
   reserved_usd: number
@@ -41,6 +41,8 @@ export async function budgetState(
   let running = 0
   for (const record of snap.nodes.values()) {
     if (record.node?.status === 'running') running++
+    // runs of today whose verdicts a rerun took off the tree still cost what they cost
+    if (record.node?.spent?.day === day) spent += record.node.spent.usd
     if (!record.verdictOid) continue
     const verdict = await ws.store.verdict(record).catch(() => undefined)
     if (verdict?.cost && verdict.finished_at.startsWith(day)) spent += verdict.cost.usd

@@ -67,7 +67,7 @@ export type TransitionInput =
   | {kind: 'cancel'; reason: string}
   | {kind: 'archive'}
   | {kind: 'unarchive'}
-  | {kind: 'rerun'; reason: string}
+  | {kind: 'rerun'; reason: string; spent?: NodeFile['spent']}
 
 /** A transition from a state the table does not allow: callers decide on the current state, so this is a bug. */
 export class IllegalTransitionError extends InternalError {
@@ -130,6 +130,8 @@ function patchFor(node: NodeFile, input: TransitionInput): NodePatch {
         lease_until: undefined,
         reason: input.reason,
         archived: undefined,
+        // the day's spend its removed verdict carried (rerun.ts reckons it); a blocked node put back has none to move
+        ...('spent' in input ? {spent: input.spent} : {}),
       }
   }
 }

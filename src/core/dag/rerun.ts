@@ -6,7 +6,8 @@ import type {Workspace} from '../state/workspace.js'
 import {ALLOWED_FROM, transition} from './lifecycle.js'
 import {FAILED} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
-import type {Snapshot} from '../state/store.js'
+import type {NodeRecord, Snapshot} from '../state/store.js'
+import {utcDay} from './budget.js'
 
 export interface RerunResult {
   id: string
@@ -24,7 +25,7 @@ export interface RerunResult {
  * commit and stay in the history. Nodes that read its outputs keep their
  * verdicts and are shown stale once the new outputs differ.
  */
-export async function rerunNode(ws: Workspace, id: string, opts: {by: string; reason?: string}): Promise<RerunResult> {
+export async function rerunNode(ws: Workspace, id: string, opts: {by: string; reason?: string; now?: Date}): Promise<RerunResult> {
   const outcome = await ws.commit<RerunResult>(async (snap) => {
     const record = readableNode(snap, id)
     const node = record.node
@@ -42,7 +43,8 @@ export async function rerunNode(ws: Workspace, id: string, opts: {by: string; re
       )
     const reason = opts.reason ?? `rerun by ${opts.by}`
     const files = new Map<string, FileChange>()
-    const [path, text] = transition(node, {kind: 'rerun', reason})
+    const spent = await spentToday(ws, record, opts.now ?? new Date())
+    const [path, text] = transition(node, {kind: 'rerun', reason, spent})
     files.set(path, text)
     files.set(verdictFilePath(id), null)
     files.set(outDirPath(id), null)
@@ -60,6 +62,20 @@ export async function rerunNode(ws: Workspace, id: string, opts: {by: string; re
     }
   })
   return outcome.result
+}
+
+/**
+ * What the node's runs cost today (UTC) once its verdict leaves the tree: the verdict's cost if it finished today,
+ * plus what earlier reruns today carried. The day's budget sums the verdicts in the tree, so without it a rerun would
+ * hand back money already spent and let the day pass budget.daily_usd.
+ */
+async function spentToday(ws: Workspace, record: NodeRecord, now: Date): Promise<NodeFile['spent']> {
+  const day = utcDay(now)
+  const verdict = record.verdictOid ? await ws.store.verdict(record).catch(() => undefined) : undefined
+  const usd =
+    (verdict?.cost && verdict.finished_at.startsWith(day) ? verdict.cost.usd : 0) +
+    (record.node?.spent?.day === day ? record.node.spent.usd : 0)
+  return usd > 0 ? {day, usd} : undefined
 }
 
 /** The first requirement that ended without being accepted and is not running again: what keeps a blocked node blocked. */

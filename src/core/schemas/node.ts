@@ -35,6 +35,11 @@ export const NodeFile = z.strictObject({
   started_at: IsoTime.optional(),
   lease_until: IsoTime.optional(),
   reason: z.string().optional(),
+  /**
+   * what its runs that finished on `day` (UTC) cost, when a rerun took their verdicts off the tree: the day's budget
+   * still counts the money spent
+   */
+  spent: z.strictObject({day: z.iso.date(), usd: z.number().nonnegative()}).optional(),
   archived: z.boolean().optional(),
   checksum: Checksum,
 })
