@@ -56,6 +56,19 @@ const metricsText = () => {
 }
 
 describe('rigor metrics', {timeout: SLOW}, () => {
+  it('counts a hand commit whose Rigor-Action names no action of rigor as other: no label of its text, no series per commit', () => {
+    repo = workspace()
+    const forged = 'a'.repeat(2000)
+    repo.git('commit', '-q', '--allow-empty', '-m', 'by hand', '-m', `Rigor-Action: ${forged}`)
+    repo.git('commit', '-q', '--allow-empty', '-m', 'by hand', '-m', 'Rigor-Action: verdictx')
+    const out = rigor(repo.dir, ['metrics'])
+    expect(out.code, out.stderr).toBe(0)
+    const samples = parseExposition(out.stdout)
+    expect(total(samples, 'rigor_state_commits_total', {action: 'other'})).toBe(2)
+    expect(out.stdout).not.toContain(forged)
+    expect(out.stdout).not.toContain('verdictx')
+  })
+
   it('writes an exposition promtool accepts, whose numbers agree with status, health, the history and the records', async () => {
     repo = workspace()
     writeFileSync(

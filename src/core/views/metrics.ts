@@ -23,6 +23,7 @@ import {
   type NodeFile,
   type VerdictFile,
 } from '../schemas/index.js'
+import {RIGOR_ACTIONS} from '../state/commit-message.js'
 import {loadStateDocument} from '../state/documents.js'
 import {AGENT_CALLS_DIR, AUDITS_DIR, DEPLOYMENTS_DIR} from '../state/layout.js'
 import type {Snapshot} from '../state/store.js'
@@ -168,6 +169,7 @@ interface HistoryTally {
 
 const key = (...parts: string[]): string => parts.join('\u0000')
 const labelsOf = (names: readonly string[], k: string): Labels => Object.fromEntries(k.split('\u0000').map((v, i) => [names[i]!, v]))
+const KNOWN_ACTIONS: ReadonlySet<string> = new Set(RIGOR_ACTIONS)
 const add = (map: Map<string, number>, k: string, by = 1) => map.set(k, (map.get(k) ?? 0) + by)
 
 /**
@@ -310,7 +312,9 @@ export class MetricsCollector {
       tally = {tip, commits: new Map(), claims: 0, conflicts: 0, requeued: 0, expired: 0, lastChange: undefined, retired: [], recent: []}
     const entries = await readActivityLog(ws, {tip, since: incremental ? tally.tip : undefined})
     for (const entry of entries) {
-      add(tally.commits, entry.action)
+      // a hand commit's trailer can say anything: one series per action rigor writes, the rest under "other" (a label
+      // value of 100 KB, or a new series per commit, would have a Prometheus with label limits reject the scrape)
+      add(tally.commits, KNOWN_ACTIONS.has(entry.action) ? entry.action : 'other')
       const time = Date.parse(entry.time) / 1000
       tally.lastChange = Math.max(tally.lastChange ?? time, time)
       if (entry.action === 'claim') {
