@@ -11,7 +11,7 @@ export default class Graph extends WorkspaceCommand {
   ]
   static override flags = {
     format: Flags.option({options: ['mermaid', 'dot'] as const, default: 'mermaid'})(),
-    root: Flags.string({description: 'only this node and what descends from it'}),
+    root: Flags.string({description: 'only this node and what descends from it (or, for an id prefix, every node under it)'}),
     markdown: Flags.boolean({description: 'wrap mermaid output in a ```mermaid fence'}),
     expand: Flags.boolean({description: 'draw every sweep variant (by default a sweep is one box counting its variants by status)'}),
   }

@@ -97,6 +97,25 @@ describe('renderGraph: dot', () => {
   })
 })
 
+describe('renderGraph: requires', () => {
+  const pipeline: GraphNode[] = [
+    {id: 'p/train', status: 'proven_accepted', team: 't'},
+    {id: 'p/check', status: 'proven_accepted', team: 't'},
+    {id: 'p/backtest', status: 'pending', team: 't', requires: ['p/train', 'p/check'], inputs: [{from: 'p/train', as: 'model'}]},
+  ]
+
+  it('draws a requirement the node does not read from as a dashed edge labelled requires; one it reads from keeps its data edge only', () => {
+    const text = renderGraph(pipeline, {format: 'mermaid'})
+    expect(text).toContain('  n_p_scheck -.->|"requires"| n_p_sbacktest')
+    expect(text).toContain('  n_p_strain ==>|"model"| n_p_sbacktest')
+    expect(text).not.toContain('n_p_strain -.->')
+    const dot = renderGraph(pipeline, {format: 'dot'})
+    expect(dot).toContain('"p/check" -> "p/backtest" [label="requires", style=dashed];')
+    // what a root requires downstream is drawn with it
+    expect(renderGraph(pipeline, {format: 'mermaid', root: 'p/check'})).toContain('n_p_sbacktest[')
+  })
+})
+
 describe('renderGraph: --root', () => {
   it('keeps the root and everything reachable from it, spawn edges included', () => {
     const text = renderGraph(dag, {format: 'dot', root: 'arch/hidden/lower-30-upper-70'})
@@ -113,6 +132,16 @@ describe('renderGraph: --root', () => {
     const text = renderGraph(dag, {format: 'mermaid', root: 'arch/hidden'})
     expect(text).not.toContain('n_loss')
     expect(text.match(/\["/g)).toHaveLength(5)
+  })
+
+  it('roots every node under a lineage prefix that is no node itself', () => {
+    const text = renderGraph(dag, {format: 'mermaid', root: 'loss'})
+    expect(text).toContain('n_loss_ssharpe_hpf[')
+    expect(text).not.toContain('n_arch')
+    // "arch" is no node: its nodes, not other ids that start with the same letters
+    const arch = renderGraph([...dag, {id: 'archive/x', status: 'pending', team: 't'}], {format: 'mermaid', root: 'arch/'})
+    expect(arch.match(/\["/g)).toHaveLength(5)
+    expect(arch).not.toContain('n_archive')
   })
 
   it('refuses an unknown root', () => {

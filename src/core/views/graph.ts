@@ -11,7 +11,10 @@
  *   status, `sharpe` to 2 decimals when the node has that metric, and `archived`.
  * - Colours: one class (mermaid classDef) or fillcolor (dot) per status; archived
  *   nodes get a dashed border.
- * - `root` keeps that node and everything reachable from it.
+ * - A node's `requires` that it does not read from (an input) is a dashed edge labelled
+ *   `requires`: it runs only once that node is accepted.
+ * - `root` keeps that node and everything reachable from it; a root that is no node's id
+ *   but a lineage prefix keeps every node under it and what they reach.
  * - Output is sorted by node id and edge endpoints, so the same DAG gives the same text.
  * - Mermaid flows left to right (a pull request is wider than it is tall for a lineage).
  * - A sweep group (`sweep: true`) is never run, so it is drawn as a group, never as
@@ -33,6 +36,8 @@ export interface GraphNode {
   metrics?: Record<string, number>
   /** stage inputs: a data edge from each upstream, labelled with the input's name */
   inputs?: ReadonlyArray<{from: string; as: string}>
+  /** nodes that must be accepted before this one runs: a dashed edge labelled `requires` from each (one it reads from has its data edge) */
+  requires?: readonly string[]
 }
 
 export interface GraphOptions {
@@ -112,9 +117,18 @@ export function graphParts(nodes: GraphNode[], opts: Omit<GraphOptions, 'format'
       })
   }
   if (opts.root !== undefined) {
-    if (!byId.has(opts.root))
-      throw new InputError(`no node "${opts.root}" in the DAG`, {field: '--root', fix: unknownNodeHint(opts.root, byId.keys())})
-    const kept = reachableFrom(opts.root, edges)
+    // a lineage prefix (`momentum` for momentum/a, momentum/b) roots each node under it when no node has that id
+    const under = `${opts.root.replace(/\/+$/, '')}/`
+    const roots = byId.has(opts.root) ? [opts.root] : [...byId.keys()].filter((id) => id.startsWith(under))
+    if (roots.length === 0)
+      throw new InputError(`no node "${opts.root}" in the DAG, nor any node under ${under}`, {
+        field: '--root',
+        fix: unknownNodeHint(opts.root, byId.keys()),
+      })
+    const kept = reachableFrom(
+      roots.map((id) => groupOf.get(id) ?? id),
+      edges,
+    )
     shown = shown.filter((node) => kept.has(node.id))
     edges = edges.filter((edge) => kept.has(edge.from) && kept.has(edge.to))
   }
@@ -147,15 +161,19 @@ function lineageEdges(_nodes: GraphNode[], byId: Map<string, GraphNode>): Edge[]
     }
     for (const input of node.inputs ?? [])
       if (byId.has(input.from)) edges.push({from: input.from, to: node.id, rule: input.as, dashed: false, data: true})
+    const reads = new Set((node.inputs ?? []).map((input) => input.from))
+    for (const required of new Set(node.requires ?? []))
+      if (byId.has(required) && !reads.has(required) && required !== node.id)
+        edges.push({from: required, to: node.id, rule: 'requires', dashed: true})
   }
   return edges
 }
 
-function reachableFrom(root: string, edges: Edge[]): Set<string> {
+function reachableFrom(roots: readonly string[], edges: Edge[]): Set<string> {
   const children = new Map<string, string[]>()
   for (const edge of edges) children.set(edge.from, [...(children.get(edge.from) ?? []), edge.to])
-  const kept = new Set([root])
-  const queue = [root]
+  const kept = new Set(roots)
+  const queue = [...roots]
   while (queue.length > 0) {
     for (const child of children.get(queue.shift()!) ?? []) {
       if (!kept.has(child)) {

@@ -58,7 +58,7 @@ export function dagPages(ctx: PageContext, cache: DrawingCache): Array<{path: st
   return pages.map((page, i) => {
     const path = pathOf(i + 1)
     const body = html`<h1>The DAG</h1>
-<p class="muted">${data.status.total} nodes and ${data.status.sweeps} sweep groups in ${parts.length} lineages. Each sweep is one box counting its variants by status: click it to expand the sweep, click a node for its page. Dashed edges: a rule spawned the node from a sibling; dashed boxes: archived.</p>
+<p class="muted">${data.status.total} nodes and ${data.status.sweeps} sweep groups in ${parts.length} lineages. Each sweep is one box counting its variants by status: click it to expand the sweep, click a node for its page. Dashed edges: a rule spawned the node from a sibling, or (labelled requires) it runs once that node is accepted; dashed boxes: archived.</p>
 ${pager(pages.length, i + 1, pathOf)}
 ${arrowDefs}
 <div class="dag-parts">${page.parts.map((part, j) => drawPart(part, `p${i + 1}-${j + 1}`, cache))}</div>
