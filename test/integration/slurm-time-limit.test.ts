@@ -1,5 +1,7 @@
+import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {json} from '../helpers/cli.js'
+import {pidsInDir, waitFor} from '../helpers/processes.js'
 import {slurmUnavailable} from '../helpers/slurm-cluster.js'
 import {countActions} from './remote-helpers.js'
 import {ids, SLOW_RUNNER, slurmKit, taskLog} from './slurm-helpers.js'
@@ -38,5 +40,22 @@ describe.skipIf(skip !== undefined)('rigor on Slurm near a time limit (a one-nod
     // it left on its own, before the limit: not TIMEOUT
     expect(task.state, log).not.toBe('TIMEOUT')
     expect(taskLog(clone, jobId, 0)).toMatch(/stopped: (deadline|interrupted); 2 put back/)
+  })
+
+  it("every task of an array gets the deadline, the one whose job id is the array's own too", async () => {
+    const {clone, scratch} = kit.remoteWorkspace(
+      {nodes: ids(3, 'long').map((id) => ({id, team: 'default', run: {command: SLOW_RUNNER, timeout: '5m'}}))},
+      'slurm: {time: "00:10:00"}',
+    )
+    const jobId = kit.submit(clone, ['--workers', '3', '--parallel', '1', '--grace', '60s', '--scratch', scratch], {
+      RIGOR_TEST_SLEEP_MS: '300000',
+    })
+    // each task's rigor works in its clone; Slurm gives the array's own id to one of its tasks (the last, here)
+    const workers = () =>
+      [0, 1, 2].map((task) => pidsInDir(join(scratch, `rigor-${jobId}-${task}`)).find((p) => p.command.includes(' work '))?.command)
+    await waitFor('a rigor worker in each task', () => workers().every((command) => command !== undefined), 150_000)
+    for (const command of workers()) expect(command).toMatch(/ --stop-at @\d+$/)
+    expect(kit.cli(clone, ['slurm', 'cancel', jobId]).code).toBe(0)
+    await kit.cluster().waitForJob(jobId, 150_000)
   })
 })

@@ -110,8 +110,8 @@ describe('the job script of rigor slurm submit', () => {
     const rigorArgs = join(dir, 'rigor.args')
     // git makes the clone directory, as a clone would; squeue tells the job's end time in seconds since 1970
     stub(join(bin, 'git'), gitArgs, 'mkdir -p "${@: -1}"')
-    writeFileSync(join(bin, 'squeue'), '#!/bin/sh\necho 2000000000\n')
-    chmodSync(join(bin, 'squeue'), 0o755)
+    const squeueArgs = join(dir, 'squeue.args')
+    stub(join(bin, 'squeue'), squeueArgs, 'echo 2000000000')
     const rigorDir = join(dir, `it's rigor $HOME "x"`)
     mkdirSync(rigorDir)
     stub(join(rigorDir, 'rigor'), rigorArgs)
@@ -149,6 +149,8 @@ describe('the job script of rigor slurm submit', () => {
       '--stop-at',
       `@${2_000_000_000 - 90}`,
     ])
+    // the task by array and index: by its job id, the task whose id is the array's would list every task
+    expect(argvIn(squeueArgs)).toEqual(['--noheader', '--jobs=77_3', '--format=%e'])
     expect(readFileSync(`${rigorArgs}.mark`, 'utf8')).toBe('set up; verbatim')
     expect(spawnSync('ls', [join(dir, 'pwned')]).status).not.toBe(0)
   })

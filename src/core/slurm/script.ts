@@ -91,8 +91,10 @@ cd -- "$clone"
 
 # leave $grace seconds before the job's end time, putting claims back; Slurm's
 # SIGTERM (--signal above) is the second warning. No end time: no time limit.
+# The task is named as <array>_<index>: the task whose job id is the array's own
+# (one of each array) would list every task of the array by that id, one line each.
 stop_at=
-end=$(SLURM_TIME_FORMAT=%s squeue --noheader --jobs="$SLURM_JOB_ID" --format=%e 2>/dev/null || true)
+end=$(SLURM_TIME_FORMAT=%s squeue --noheader --jobs="\${SLURM_ARRAY_JOB_ID}_\${SLURM_ARRAY_TASK_ID}" --format=%e 2>/dev/null || true)
 if [[ $end =~ ^[0-9]+$ ]]; then
   stop_at="@$((end - grace))"
 fi
