@@ -100,6 +100,12 @@ describe('the job script of rigor slurm submit', () => {
     expect(check.stdout, check.stdout).toBe('')
     const bare = spawnSync('shellcheck', ['--shell=bash', '--severity=style', '-'], {input: renderJobScript(plan()), encoding: 'utf8'})
     expect(bare.status, bare.stdout).toBe(0)
+    // paths single-quoted with a $ or a backtick in them: characters of the path, which shellcheck is told
+    const odd = renderJobScript(
+      plan({scratch: '/scratch/$USER/`x`', remoteUrl: "/shared/it's $HOME.git", rigor: ['/opt/$rigor/node', '/opt/$rigor/run.js']}),
+    )
+    const quoted = spawnSync('shellcheck', ['--shell=bash', '--severity=style', '-'], {input: odd, encoding: 'utf8'})
+    expect(quoted.status, quoted.stdout).toBe(0)
   })
 
   it('quotes every path and word it writes: run under stubs, git and rigor get exactly the argv meant', () => {

@@ -63,6 +63,7 @@ export function renderJobScript(plan: JobPlan): string {
 # shared state into node-local scratch and runs one rigor worker there.
 # rigor.yaml read from branch ${plan.branch} at ${plan.configCommit}.
 ${directives.map((d) => `#SBATCH ${d}`).join('\n')}
+# shellcheck disable=SC2016 # a $ or \` in a single-quoted path below is a character of the path
 set -eo pipefail
 # Slurm may send its SIGTERM up to a minute before the time given: if it comes
 # before rigor runs, nothing was claimed yet, and the task says so and leaves
