@@ -180,6 +180,29 @@ describe('rigor slurm submit --dry-run', () => {
     expect(array).toMatchObject({job_id: '5', known_to_slurm: false, tasks: [{task: '0', state: 'unknown'}]})
   })
 
+  it('the Slurm controller down: submit, status and cancel say so and how to check it, and submit keeps nothing', () => {
+    const {clone} = pushed('{}')
+    recordArray(clone, 'o')
+    // stand-ins saying what Slurm's clients say when slurmctld does not answer
+    const bin = join(root!, 'bin')
+    mkdirSync(bin)
+    for (const [program, message] of [
+      ['sbatch', 'sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)'],
+      ['scontrol', 'slurm_load_jobs error: Unable to contact slurm controller (connect failure)'],
+    ])
+      writeFileSync(join(bin, program!), `#!/bin/sh\necho '${message}' >&2\nexit 1\n`, {mode: 0o755})
+    const env = {PATH: `${bin}:${process.env.PATH}`}
+    const before = slurmFiles(clone)
+    for (const args of [['submit'], ['status'], ['cancel', '5']]) {
+      const result = rigor(clone, ['slurm', ...args], env)
+      expect(result.code, args.join(' ')).toBe(1)
+      expect(result.stderr, args.join(' ')).toMatch(
+        /Unable to contact slurm controller[\s\S]*Fix: the Slurm controller does not answer \(`scontrol ping`/,
+      )
+    }
+    expect(slurmFiles(clone)).toEqual(before)
+  })
+
   it('status with no array submitted says so; cancel has nothing to do (exit 3)', () => {
     const {clone} = pushed('{}')
     const status = rigor(clone, ['slurm', 'status', '--json'])

@@ -60,7 +60,9 @@ export class SlurmCommands {
     const id = /^(\d+)(;\S+)?$/m.exec(result.stdout.trim())?.[1]
     if (result.exitCode !== 0 || !id)
       throw new RigorError(`sbatch refused the job: ${(result.stderr || result.stdout).trim()}`, {
-        fix: 'review the script with `rigor slurm submit --dry-run`; `sinfo` lists the partitions and their time limits',
+        fix: controllerDown(result.stderr)
+          ? `${CONTROLLER_DOWN_FIX}; nothing was submitted`
+          : 'review the script with `rigor slurm submit --dry-run`; `sinfo` lists the partitions and their time limits',
       })
     return id
   }
@@ -75,7 +77,9 @@ export class SlurmCommands {
     if (result.exitCode !== 0) {
       if (/invalid job id/i.test(result.stderr)) return undefined
       throw new RigorError(`scontrol show job ${jobId} failed: ${result.stderr.trim()}`, {
-        fix: `run scontrol show job ${jobId} yourself to see why`,
+        fix: controllerDown(result.stderr)
+          ? `${CONTROLLER_DOWN_FIX}; nothing was changed`
+          : `run scontrol show job ${jobId} yourself to see why`,
       })
     }
     const lines = result.stdout.split('\n').filter((line) => line.trim() !== '')
@@ -103,10 +107,15 @@ export class SlurmCommands {
     // a task that ended meanwhile is no reason to fail
     if (result.exitCode !== 0 && !/already completing or completed|invalid job id|job has finished/i.test(result.stderr))
       throw new RigorError(`scancel ${args.join(' ')} failed: ${result.stderr.trim()}`, {
-        fix: `run scancel ${args.join(' ')} yourself to see why`,
+        fix: controllerDown(result.stderr) ? CONTROLLER_DOWN_FIX : `run scancel ${args.join(' ')} yourself to see why`,
       })
   }
 }
+
+/** What Slurm's clients say when slurmctld does not answer (down, restarting, or out of reach from here). */
+const controllerDown = (stderr: string): boolean => /unable to contact slurm controller/i.test(stderr)
+const CONTROLLER_DOWN_FIX =
+  'the Slurm controller does not answer (`scontrol ping` says whether it is up): try again once it does, or ask your administrators'
 
 const NO_VAL = 0xfffffffe
 /** the `task` of the line that stands for every task of the array not listed on its own */
