@@ -38,13 +38,13 @@ function pushed(slurm: string, prefix = 'rigor-slurm-submit-'): {clone: string; 
 }
 
 /** The record `rigor slurm submit` keeps of array 5 (one worker), as if it had been submitted from `clone`. */
-function recordArray(clone: string, output: string): void {
+function recordArray(clone: string, output: string, remote = 'origin'): void {
   const record = {
     job_id: '5',
     submitted_at: new Date().toISOString(),
     workers: 1,
     parallel: 1,
-    remote: 'origin',
+    remote,
     remote_url: 'x',
     branch: 'main',
     config_commit: 'c',
@@ -158,6 +158,28 @@ describe('rigor slurm submit --dry-run', () => {
     expectOutput('slurm status', json(status))
     const [task] = json(status).arrays[0].tasks
     expect(task).toMatchObject({worker: 'slurm-5-0', state: 'unknown', claimed: 3, released: 0, nodes: ids(3, 'p')})
+  })
+
+  it('status reads what the tasks did on the remote the array was submitted to, not on origin', () => {
+    const {clone} = pushed('{}')
+    git(clone, 'remote', 'rename', 'origin', 'shared')
+    writeSpec(clone, manyNodes(2, SH_OK, 'p'))
+    expect(rigor(clone, ['seed', 'spec.yaml', '--remote', 'shared']).code).toBe(0)
+    // what the task of an array submitted with --remote shared does
+    expect(rigor(clone, ['work', '--remote', 'shared', '--worker', 'slurm-5-0']).code).toBe(0)
+    recordArray(clone, 'o', 'shared')
+    const bin = join(root!, 'bin')
+    mkdirSync(bin)
+    writeFileSync(join(bin, 'scontrol'), '#!/bin/sh\necho "slurm_load_jobs error: Invalid job id specified" >&2\nexit 1\n', {mode: 0o755})
+    const env = {PATH: `${bin}:${process.env.PATH}`}
+    for (const args of [[], ['5']]) {
+      const status = rigor(clone, ['slurm', 'status', ...args, '--json'], env)
+      expect(status.code, status.stderr).toBe(0)
+      expect(json(status).arrays.map((a: {job_id: string}) => a.job_id)).toEqual(['5'])
+      expect(json(status).arrays[0].tasks[0]).toMatchObject({worker: 'slurm-5-0', claimed: 2, nodes: ids(2, 'p')})
+    }
+    // --remote still says where to read
+    expect(rigor(clone, ['slurm', 'status', '--remote', 'origin'], env).stderr).toContain('no git remote named "origin"')
   })
 
   it("an array's id that Slurm now gives another job (ids wrap, a cluster is reinstalled) is never cancelled", () => {

@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 import {WorkspaceCommand} from '../../cli/base.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {SlurmCommands} from '../../core/slurm/cluster.js'
-import {arrayStatus, type ArrayStatus} from '../../core/slurm/status.js'
+import {arrayStatus, type ArrayStatus, submittedRemotes} from '../../core/slurm/status.js'
 import {jobIdArg} from '../../cli/flags.js'
 
 export default class SlurmStatus extends WorkspaceCommand {
@@ -13,9 +13,16 @@ export default class SlurmStatus extends WorkspaceCommand {
 
   async run(): Promise<{arrays: ArrayStatus[]}> {
     const {args, flags} = await this.parse(SlurmStatus)
-    const arrays = await withWorkspace({...flags, remote: flags.remote ?? 'origin'}, (ws) =>
-      arrayStatus(ws, {slurm: new SlurmCommands(), jobId: args.job}),
-    )
+    // each array's tasks push to the remote it was submitted to: read there, unless --remote (or RIGOR_REMOTE) says
+    const remotes = flags.remote !== undefined ? [flags.remote] : await submittedRemotes(flags.cwd ?? process.cwd(), args.job)
+    const arrays: ArrayStatus[] = []
+    for (const remote of remotes.length > 0 ? remotes : ['origin'])
+      arrays.push(
+        ...(await withWorkspace({...flags, remote}, (ws) =>
+          arrayStatus(ws, {slurm: new SlurmCommands(), jobId: args.job, remote: flags.remote === undefined ? remote : undefined}),
+        )),
+      )
+    arrays.sort((a, b) => Number(a.job_id) - Number(b.job_id))
     if (arrays.length === 0) this.say('no array was submitted from this clone (rigor slurm submit)')
     for (const array of arrays) {
       const cancelled = array.cancelled_at ? `, cancelled ${array.cancelled_at}` : ''

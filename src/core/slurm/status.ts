@@ -1,3 +1,4 @@
+import {Repo} from '../git/repo.js'
 import type {SlurmRecord} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 import {readActivityLog, type LogEntry} from '../views/log.js'
@@ -33,6 +34,22 @@ export interface ArrayStatus {
   tasks: TaskStatus[]
 }
 
+const readArrays = (commonDir: string, jobId: string | undefined): Promise<SlurmRecord[]> =>
+  jobId ? readRecord(commonDir, jobId).then((r) => [r]) : readRecords(commonDir)
+
+/**
+ * The remotes the arrays (all, or the one asked for) were submitted to, each once: their tasks push there, so that
+ * is where what they did is read (a clone whose `origin` is another remote, or has none, reads the right one).
+ */
+export async function submittedRemotes(cwd: string, jobId?: string): Promise<string[]> {
+  const repo = await Repo.open(cwd)
+  try {
+    return [...new Set((await readArrays(repo.paths.commonDir, jobId)).map((r) => r.remote))]
+  } finally {
+    await repo.close()
+  }
+}
+
 /** The worker name of array task `task` of job `jobId`, as the job script names it. */
 export const taskWorker = (jobId: string, task: string): string => `slurm-${jobId}-${task}`
 
@@ -40,8 +57,10 @@ export const taskWorker = (jobId: string, task: string): string => `slurm-${jobI
  * The arrays submitted from this clone (or the one asked for): each task's
  * state from Slurm, and what its worker did from the commit trailers on the state branch.
  */
-export async function arrayStatus(ws: Workspace, opts: {slurm: SlurmCommands; jobId?: string}): Promise<ArrayStatus[]> {
-  const records = opts.jobId ? [await readRecord(ws.repo.paths.commonDir, opts.jobId)] : await readRecords(ws.repo.paths.commonDir)
+export async function arrayStatus(ws: Workspace, opts: {slurm: SlurmCommands; jobId?: string; remote?: string}): Promise<ArrayStatus[]> {
+  const records = (await readArrays(ws.repo.paths.commonDir, opts.jobId)).filter(
+    (r) => opts.remote === undefined || r.remote === opts.remote,
+  )
   if (records.length === 0) return []
   const byWorker = groupByWorker(await readActivityLog(ws))
   const snap = await ws.currentSnapshot()
