@@ -292,6 +292,29 @@ describe('what rigor slurm submit accepts', () => {
     expect(config('{partitions: x}')).toMatch(/partitions/)
   })
 
+  it('takes a time limit in minutes and memory in megabytes written as bare YAML numbers, as sbatch does', () => {
+    const slurm = parseConfig('version: 1\nslurm: {time: 90, mem: 4000}\n', 'rigor.yaml').slurm
+    expect(slurm).toMatchObject({time: '90', mem: '4000'})
+    const planned = planSubmission({}, context({config: slurm}))
+    expect(planned).toMatchObject({time: '90', mem: '4000'})
+    expect(renderJobScript(planned)).toContain('#SBATCH --time=90\n#SBATCH --cpus-per-task=1\n#SBATCH --mem=4000\n')
+    // still checked as sbatch would read them
+    for (const [slurm, message] of [
+      ['{time: 0}', /slurm\.time.*"0" is no time at all/],
+      ['{time: 1.5}', /slurm\.time.*"1\.5" is not a time limit/],
+      ['{mem: -1}', /slurm\.mem.*not a memory size/],
+      ['{mem: true}', /slurm\.mem.*true is not a memory size/],
+    ] as const) {
+      let report = ''
+      try {
+        parseConfig(`version: 1\nslurm: ${slurm}\n`, 'rigor.yaml')
+      } catch (err) {
+        report = (err as InputError).report
+      }
+      expect(report, slurm).toMatch(message)
+    }
+  })
+
   it('reads Slurm times, memory, partitions and stop times as Slurm and rigor work do', () => {
     const seconds = (t: string) => {
       const parsed = parseSlurmTime(t)

@@ -9,7 +9,7 @@ import {
   slurmMemoryProblem,
   slurmPartitionProblem,
 } from '../validation.js'
-import {Duration} from './common.js'
+import {Duration, numberOrText} from './common.js'
 
 /** A string refined by one of validation.ts's checks, so rigor.yaml and the flags are held to the same rule. */
 const checked = (problem: (value: unknown) => string | undefined) =>
@@ -17,6 +17,15 @@ const checked = (problem: (value: unknown) => string | undefined) =>
     const why = problem(value)
     if (why) ctx.addIssue({code: 'custom', message: why})
   })
+
+/**
+ * A value sbatch also takes as a bare number (time: 90 is 90 minutes, mem: 4000 is 4000 megabytes), which YAML reads
+ * as a number: kept as the text sbatch is given, and checked as that text.
+ */
+const numberAsText = (problem: (value: unknown) => string | undefined) =>
+  numberOrText(problem)
+    .transform((value) => String(value))
+    .pipe(checked(problem))
 
 const SetupLine = z.string().superRefine((line, ctx) => {
   const why = line.trim() === '' ? 'a setup line is empty' : singleLineProblem(line)
@@ -34,12 +43,12 @@ export const DEFAULT_SLURM_GRACE_MS = 120_000
 export const SlurmConfig = z.strictObject({
   partition: checked(slurmPartitionProblem).optional(),
   /** the time limit of each array task, as sbatch --time reads it */
-  time: checked((v) => {
+  time: numberAsText((v) => {
     const parsed = parseSlurmTime(v)
     return parsed.ok ? undefined : parsed.problem
   }).optional(),
   cpus_per_task: z.number().int().min(1).max(4096).optional(),
-  mem: checked(slurmMemoryProblem).optional(),
+  mem: numberAsText(slurmMemoryProblem).optional(),
   /** array tasks (workers) per submission, unless --workers says otherwise */
   workers: z.number().int().min(1).max(10_000).optional(),
   /** slots per worker (rigor work --parallel); default: cpus_per_task, else 1 */
