@@ -47,14 +47,21 @@ describe.skipIf(skip !== undefined)('rigor on Slurm near a time limit (a one-nod
       {nodes: ids(3, 'long').map((id) => ({id, team: 'default', run: {command: SLOW_RUNNER, timeout: '5m'}}))},
       'slurm: {time: "00:10:00"}',
     )
+    // SBATCH_* variables in the user's shell override a script's #SBATCH lines: never rigor's own (the array's name,
+    // which status and cancel know it by, and the early SIGTERM), which sbatch's command line sets again
     const jobId = kit.submit(clone, ['--workers', '3', '--parallel', '1', '--grace', '60s', '--scratch', scratch], {
       RIGOR_TEST_SLEEP_MS: '300000',
+      SBATCH_JOB_NAME: 'not-rigor',
+      SBATCH_SIGNAL: 'B:USR1@5',
+      SBATCH_OPEN_MODE: 'truncate',
     })
     // each task's rigor works in its clone; Slurm gives the array's own id to one of its tasks (the last, here)
     const workers = () =>
       [0, 1, 2].map((task) => pidsInDir(join(scratch, `rigor-${jobId}-${task}`)).find((p) => p.command.includes(' work '))?.command)
     await waitFor('a rigor worker in each task', () => workers().every((command) => command !== undefined), 150_000)
     for (const command of workers()) expect(command).toMatch(/ --stop-at @\d+$/)
+    const job = kit.cluster().run('scontrol', ['show', 'job', '--oneliner', jobId])
+    expect(job).toContain('JobName=rigor ')
     expect(kit.cli(clone, ['slurm', 'cancel', jobId]).code).toBe(0)
     await kit.cluster().waitForJob(jobId, 150_000)
   })

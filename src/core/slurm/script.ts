@@ -42,14 +42,27 @@ export function shellWord(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }
 
-export function renderJobScript(plan: JobPlan): string {
-  const directives = [
+/**
+ * The options rigor's own working rests on: how status and cancel know the array (its name), its tasks, the early
+ * SIGTERM that lets each worker put its claims back, and logs kept across requeues. They are in the script and on
+ * sbatch's command line too, since sbatch lets SBATCH_* variables in the user's environment (SBATCH_SIGNAL,
+ * SBATCH_OPEN_MODE, SBATCH_JOB_NAME, SBATCH_ARRAY_INX) override a script's #SBATCH lines, and only the command line
+ * over them.
+ */
+export function essentialDirectives(plan: Pick<JobPlan, 'workers' | 'graceSeconds'>): string[] {
+  return [
     `--job-name=${JOB_NAME}`,
     `--array=0-${plan.workers - 1}`,
     // B: the batch shell only, which exec made rigor: runners are stopped by rigor, not by Slurm
     `--signal=B:TERM@${plan.graceSeconds}`,
     // a requeued task (preemption, scontrol requeue) writes after its earlier run's output instead of over it
     '--open-mode=append',
+  ]
+}
+
+export function renderJobScript(plan: JobPlan): string {
+  const directives = [
+    ...essentialDirectives(plan),
     ...(plan.partition ? [`--partition=${plan.partition}`] : []),
     ...(plan.time ? [`--time=${plan.time}`] : []),
     `--cpus-per-task=${plan.cpusPerTask}`,

@@ -8,7 +8,7 @@ import type {Workspace} from '../state/workspace.js'
 import type {SlurmCommands} from './cluster.js'
 import {absoluteRemoteUrl, planSubmission, sbatchFilename, type SubmitFlags} from './plan.js'
 import {logsDirectory, slurmDirectory, writeRecord} from './records.js'
-import {renderJobScript} from './script.js'
+import {essentialDirectives, renderJobScript} from './script.js'
 
 export interface SubmitResult {
   dry_run: boolean
@@ -68,7 +68,7 @@ export async function submitArray(
   const logs = logsDirectory(ws.repo.paths.commonDir)
   await mkdir(logs, {recursive: true})
   const output = join(logs, '%A_%a.out')
-  const sbatch = [`--output=${join(sbatchFilename(logs), '%A_%a.out')}`]
+  const sbatch = [...essentialDirectives(plan), `--output=${join(sbatchFilename(logs), '%A_%a.out')}`]
   // what the answer and the record both say of the array
   const array = {workers: plan.workers, parallel: plan.parallel, remote, remote_url: plan.remoteUrl, branch, config_commit: tip}
   const common = {text, output, sbatch: ['sbatch', '--parsable', ...sbatch], ...array, warnings}
