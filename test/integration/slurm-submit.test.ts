@@ -225,6 +225,23 @@ describe('rigor slurm submit --dry-run', () => {
     expect(slurmFiles(clone)).toEqual(before)
   })
 
+  it('an array larger than the cluster takes: the fix names MaxArraySize and --workers, and nothing is kept', () => {
+    const {clone} = pushed('{}')
+    const bin = join(root!, 'bin')
+    mkdirSync(bin)
+    // what sbatch says when --array passes the cluster's MaxArraySize
+    writeFileSync(
+      join(bin, 'sbatch'),
+      "#!/bin/sh\necho 'sbatch: error: Batch job submission failed: Invalid job array specification' >&2\nexit 1\n",
+      {mode: 0o755},
+    )
+    const before = slurmFiles(clone)
+    const result = rigor(clone, ['slurm', 'submit', '--workers', '2000'], {PATH: `${bin}:${process.env.PATH}`})
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/Fix: the array has more tasks than this cluster takes \(its MaxArraySize[\s\S]*give fewer --workers/)
+    expect(slurmFiles(clone)).toEqual(before)
+  })
+
   it('status with no array submitted says so; cancel has nothing to do (exit 3)', () => {
     const {clone} = pushed('{}')
     const status = rigor(clone, ['slurm', 'status', '--json'])

@@ -62,7 +62,10 @@ export class SlurmCommands {
       throw new RigorError(`sbatch refused the job: ${(result.stderr || result.stdout).trim()}`, {
         fix: controllerDown(result.stderr)
           ? `${CONTROLLER_DOWN_FIX}; nothing was submitted`
-          : 'review the script with `rigor slurm submit --dry-run`; `sinfo` lists the partitions and their time limits',
+          : // rigor's array is always 0-(workers-1): the one way it is invalid is more tasks than the cluster takes
+            /invalid job array specification/i.test(result.stderr)
+            ? 'the array has more tasks than this cluster takes (its MaxArraySize, 1001 by default, is one more than the highest task index: `scontrol show config | grep -i MaxArraySize`): give fewer --workers; nothing was submitted'
+            : 'review the script with `rigor slurm submit --dry-run`; `sinfo` lists the partitions and their time limits',
       })
     return id
   }
