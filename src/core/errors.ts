@@ -74,8 +74,8 @@ export class CorruptFileError extends CheckFailedError {
 /** Nothing to do, e.g. no claimable node (exit 3). */
 export class NothingToDoError extends RigorError {
   readonly reason: string
-  constructor(message: string, reason: string) {
-    super(message, {exitCode: EXIT.nothingToDo})
+  constructor(message: string, reason: string, fix?: string) {
+    super(message, {exitCode: EXIT.nothingToDo, fix})
     this.reason = reason
   }
 }

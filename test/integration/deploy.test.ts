@@ -317,7 +317,9 @@ describe('rigor deploy and rigor paper', () => {
     expect(liveRecord).toContain('rolled_back_by: bob')
     expect(liveRecord).toContain('rollback_reason: slippage')
     expect(repo.git('log', '-1', '--format=%B', 'main')).toContain('Rigor-Action: rollback')
-    expect(refusal(repo, ['deploy', ID, '--rollback', '--stage', 'live']).message).toContain('no active live deployment')
+    const rolledTwice = rigor(repo.dir, ['deploy', ID, '--rollback', '--stage', 'live', '--json'])
+    expect(rolledTwice.code).toBe(3)
+    expect(json(rolledTwice).error.message).toContain('no active live deployment')
 
     // a new paper deployment keeps the old one as history, and needs paper results of its own before live
     json(rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--by', 'carol', '--json']))

@@ -134,7 +134,7 @@ describe('rigor paper --data: a file separated by ";" or in UTF-16', () => {
 })
 
 describe('rigor deploy --rollback with nothing active', () => {
-  it('says whether the stage was never deployed or is rolled back already, with a fix that fits (exit 1)', async () => {
+  it('says whether the stage was never deployed (exit 1) or is rolled back already (nothing to do, exit 3), with a fix that fits', async () => {
     repo = await paperDeployedNode()
     let result = rigor(repo.dir, ['deploy', ID, '--rollback', '--stage', 'live', '--json'])
     expect(result.code).toBe(1)
@@ -144,7 +144,7 @@ describe('rigor deploy --rollback with nothing active', () => {
 
     expect(rigor(repo.dir, ['deploy', ID, '--rollback']).code).toBe(0)
     result = rigor(repo.dir, ['deploy', ID, '--rollback', '--json'])
-    expect(result.code).toBe(1)
+    expect(result.code).toBe(3)
     error = json(result).error
     expect(error.message).toMatch(
       new RegExp(

@@ -2,7 +2,7 @@ import {rm, stat} from 'node:fs/promises'
 import {join} from 'node:path'
 import {scratchDir} from '../state/scratch-dirs.js'
 import {dumpStateDocument} from '../state/documents.js'
-import {CheckFailedError, stoppedError} from '../errors.js'
+import {CheckFailedError, NothingToDoError, stoppedError} from '../errors.js'
 import {assertNodeId} from '../state/ids.js'
 import {nowIso} from '../state/node-files.js'
 import {outDirPath} from '../state/layout.js'
@@ -318,14 +318,17 @@ async function activeDeployment(
     if (existing.kind === 'ok')
       found.push(`${existing.file} is ${existing.doc.status}${existing.doc.rolled_back_at ? ` since ${existing.doc.rolled_back_at}` : ''}`)
   }
-  const never = found.length === 0
-  throw new CheckFailedError(
-    `${id} has no active ${stage ?? 'paper or live'} deployment to roll back (${never ? `it was never deployed${stage ? ` to ${stage}` : ''}` : found.join('; ')})`,
-    {
-      fix: never
-        ? `check the id and stage (rigor show ${id}); a deployment is made with rigor deploy ${id} --stage ${stage ?? 'paper'}`
-        : 'nothing to roll back: a rolled-back record stays as it is (its history: git log -- deployments/)',
-    },
+  const what = `${id} has no active ${stage ?? 'paper or live'} deployment to roll back`
+  // never deployed: a wrong id or stage, a failure (exit 1); rolled back already: done, so a rollback run twice (an
+  // incident script, a retry) is nothing to do (exit 3)
+  if (found.length === 0)
+    throw new CheckFailedError(`${what} (it was never deployed${stage ? ` to ${stage}` : ''})`, {
+      fix: `check the id and stage (rigor show ${id}); a deployment is made with rigor deploy ${id} --stage ${stage ?? 'paper'}`,
+    })
+  throw new NothingToDoError(
+    `${what} (${found.join('; ')})`,
+    'already_rolled_back',
+    'nothing to roll back: a rolled-back record stays as it is (its history: git log -- deployments/)',
   )
 }
 
