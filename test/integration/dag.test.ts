@@ -96,7 +96,7 @@ gates:
     repo = workspace()
     setConfig(
       repo.dir,
-      `version: 1\nrules:\n  - name: broken\n    on: [proven_rejected]\n    when: "metrics.sharpe >"\n    spawn: [{as: child, name: x}]\n`,
+      `version: 1\nrules:\n  - name: broken\n    on: [proven_rejected]\n    when: "metrics.sharpe >"\n    spawn: [{as: child, name: x, params: {a: 1}}]\n`,
     )
     repo.git('commit', '-qam', 'broken config')
     const result = rigor(repo.dir, ['status'])

@@ -14,7 +14,7 @@ function commitRule(dir: string, on: string) {
     `version: 1
 teams: [{name: default}]
 rules:
-  - {name: r, on: ${on}, spawn: [{name: kid}]}
+  - {name: r, on: ${on}, spawn: [{name: kid, params: {a: 1}}]}
 `,
   )
 }

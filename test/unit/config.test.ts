@@ -99,11 +99,19 @@ describe('rigor.yaml rule spawn names', () => {
     expect(() => parseConfig(rule('{as: child, name: out}'), 'rigor.yaml')).toThrow(
       /rigor\.yaml, field "rules\[0\]\.spawn\[0\]\.name": .*"out" is reserved/,
     )
-    expect(() => parseConfig(rule('{as: sibling, name: retry}, {as: child, name: x.lock}'), 'rigor.yaml')).toThrow(
+    expect(() => parseConfig(rule('{as: sibling, name: retry, params: {a: 1}}, {as: child, name: x.lock}'), 'rigor.yaml')).toThrow(
       /field "rules\[0\]\.spawn\[1\]\.name": .*may not end in \.lock/,
     )
     expect(() => parseConfig(rule(`{as: child, name: ${'a'.repeat(129)}}`), 'rigor.yaml')).toThrow(/field "rules\[0\]\.spawn\[0\]\.name"/)
     // beside its source, "out" is the end of a name (x-out), which is a segment like any other
-    expect(parseConfig(rule('{as: sibling, name: out}'), 'rigor.yaml').rules[0]!.spawn[0]!.name).toBe('out')
+    expect(parseConfig(rule('{as: sibling, name: out, params: {a: 1}}'), 'rigor.yaml').rules[0]!.spawn[0]!.name).toBe('out')
+  })
+
+  it('refuse a spawn that changes neither params nor run: its node would be its source again, a duplicate never spawned', () => {
+    expect(() => parseConfig(rule('{as: child, name: kid, params: {a: 1}}, {as: sibling, name: again}'), 'rigor.yaml')).toThrow(
+      /rigor\.yaml, field "rules\[0\]\.spawn\[1\]": spawn "again" changes neither params nor run/,
+    )
+    expect(() => parseConfig(rule('{name: kid, team: other, priority: 5}'), 'rigor.yaml')).toThrow(/changes neither params nor run/)
+    expect(parseConfig(rule('{name: kid, run: {command: [./other.sh]}}'), 'rigor.yaml').rules[0]!.spawn[0]!.run).toBeDefined()
   })
 })

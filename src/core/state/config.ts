@@ -31,6 +31,16 @@ export function parseConfig(text: string, file: string): ConfigFile {
           field: `rules[${i}].spawn[${j}].name`,
           fix: 'choose another name: lowercase letters, digits, ".", "_", "-", not a name of rigor\'s own files (out, node.yaml, verdict.yaml)',
         })
+      // its node would run what its source ran (the same fingerprint), and rigor never spawns a duplicate
+      if (Object.keys(spawn.params).length === 0 && spawn.run === undefined)
+        throw new InputError(
+          `spawn ${quoted(spawn.name)} changes neither params nor run, so its node would be its source run again (the same fingerprint): the rule would never spawn`,
+          {
+            file,
+            field: `rules[${i}].spawn[${j}]`,
+            fix: 'give it the params it changes (params: {lookback: 60}) or a run; to run a node again as it was, use rigor rerun <id>',
+          },
+        )
     })
     rule.teams?.forEach((team, j) => checkTeam(team, `rules[${i}].teams[${j}]`))
   })
