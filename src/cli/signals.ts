@@ -135,31 +135,43 @@ export interface PassOnScope {
  * (`rigor schedule run`): every SIGINT, SIGTERM or SIGHUP is passed on to the child,
  * which stops cleanly on the first and leaves at once on the second, as every
  * rigor command does; this process waits for it, so nothing outlives it.
+ * A terminal that closes mutes this process's output instead of ending it
+ * (the child's output goes on into its log, and the run is still recorded).
  */
 export async function withSignalsPassedOn<T>(fn: (scope: PassOnScope) => Promise<T>): Promise<T> {
   let child: number | undefined
   // a signal before the child runs reaches it as soon as it does
   let early: NodeJS.Signals | undefined
+  let hungUp = false
   const onSignal = (signal: NodeJS.Signals) => {
-    if (child === undefined) {
-      early ??= signal
-      return
+    if (signal === 'SIGHUP') {
+      // the SIGHUP and the EIO of the closed terminal each say so: the child is told once
+      if (hungUp) return
+      hungUp = true
+      muteClosedTerminal()
     }
-    try {
-      process.kill(child, signal)
-    } catch {
-      // it has exited already
-    }
+    if (child === undefined) early ??= signal
+    else passOn(child, signal)
   }
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
+  const output = guardTerminalOutput(() => onSignal('SIGHUP'))
   try {
     return await fn({
       passTo(pid) {
         child = pid
-        if (early) onSignal(early)
+        if (early) passOn(pid, early)
       },
     })
   } finally {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
+    output.restore()
+  }
+}
+
+function passOn(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal)
+  } catch {
+    // it has exited already
   }
 }

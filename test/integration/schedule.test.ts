@@ -7,6 +7,7 @@ import {GIT_ENV} from '../helpers/git-repo.js'
 import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
 import {expectNothingLeft, seedNodes} from './follow-helpers.js'
 import {cronUnescape} from '../helpers/cron.js'
+import {hasTmux, rigorInTmux, type TmuxRigor} from '../helpers/tmux.js'
 import {checked, fitsSchema, ROOT, scheduleWorkspace, scratchDir, script} from './schedule-helpers.js'
 
 /**
@@ -18,7 +19,12 @@ import {checked, fitsSchema, ROOT, scheduleWorkspace, scratchDir, script} from '
 const FOREVER = ['node', join(ROOT, 'test/fixtures/forever-runner.cjs')]
 
 let scratch: string
-afterEach(() => rmSync(scratch, {recursive: true, force: true}))
+let inTmux: TmuxRigor | undefined
+afterEach(() => {
+  inTmux?.kill()
+  inTmux = undefined
+  rmSync(scratch, {recursive: true, force: true})
+})
 const setup = () => scheduleWorkspace((scratch = scratchDir()))
 
 /** A stand-in for crontab(1): `-l` prints the table (or "no crontab for ..." and exit 1), `-` replaces it. */
@@ -96,6 +102,27 @@ describe('rigor schedule run', {timeout: SLOW}, () => {
     await expectNothingLeft(dir)
     expect(json(rigor(dir, ['status', '--json'])).by_status).toMatchObject({pending: 1, running: 0})
   })
+
+  it.skipIf(!hasTmux)(
+    'run by hand in a terminal that closes (SIGHUP): the cycle stops cleanly, its log is whole and the run recorded',
+    async () => {
+      const {dir} = setup()
+      seedNodes(dir, [{id: 's/forever', team: 'default', run: {command: FOREVER}}])
+      inTmux = rigorInTmux(dir, ['schedule', 'run'])
+      await waitFor('the runner to start', () => runDirs(dir).some((r) => existsSync(join(dir, '.git/rigor/runs', r, 'out/ready'))))
+      // the terminal goes away: SIGHUP, and every later write to it fails with EIO
+      inTmux.kill()
+      inTmux = undefined
+      const runs = join(dir, '.git/rigor/logs/runs.jsonl')
+      await waitFor('the run recorded', () => existsSync(runs) && readFileSync(runs, 'utf8').endsWith('\n'))
+      const record = JSON.parse(readFileSync(runs, 'utf8'))
+      expect(fitsSchema('schedule run', record)).toBeUndefined()
+      expect(record).toMatchObject({outcome: 'interrupted', exit_code: 129})
+      expect(readFileSync(record.log, 'utf8')).toMatch(/released s\/forever[\s\S]*interrupted/)
+      await expectNothingLeft(dir)
+      expect(json(rigor(dir, ['status', '--json'])).by_status).toMatchObject({pending: 1, running: 0})
+    },
+  )
 
   it('a cycle the budget stopped (exit 3, which the systemd unit counts a success) is recorded stopped, not failed', () => {
     const {dir, env} = setup()
