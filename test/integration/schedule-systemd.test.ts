@@ -79,6 +79,16 @@ describe('rigor schedule install --systemd', () => {
     expect(result.stderr).toMatch(/workspace cannot be written into a systemd unit: .*ends in a blank or a backslash[\s\S]*Fix: /)
   })
 
+  it('refuses a PATH with a line break naming PATH (the shell that runs install), not a flag, and writes nothing', () => {
+    const {dir, home, env} = setup()
+    const result = rigor(dir, ['schedule', 'install', '--systemd', '--json'], {...env, PATH: `/usr/bin:/bin:/opt/a\nb`})
+    expect(result.code, result.stdout).toBe(2)
+    const error = JSON.parse(result.stdout).error
+    expect(error.message).toMatch(/^field "PATH": PATH, which the job keeps: .* contains a line break/)
+    expect(error.fix).toContain('env PATH=')
+    expect(existsSync(join(home, '.config/systemd/user'))).toBe(false)
+  })
+
   it.skipIf(!hasSystemdAnalyze)(
     `the units pass systemd-analyze verify${hasSystemdAnalyze ? '' : ' (skipped: systemd-analyze is not installed; apt-get install systemd)'}`,
     () => {

@@ -64,9 +64,16 @@ export function scheduledJob(
         fix: opts.kind === 'cron' ? 'move it to a path without backslashes, or use --systemd' : 'move it to a path without line breaks',
       })
   }
-  for (const value of [...opts.cycleArgs, opts.path ?? '']) {
+  for (const value of opts.cycleArgs) {
     const problem = singleLineProblem(value, 4000)
     if (problem) throw new InputError(problem, {field: opts.field, fix: 'pass values without line breaks or control characters'})
   }
+  // PATH is the caller's environment, not a flag: the fix is in the shell that runs install
+  const pathProblem = singleLineProblem(opts.path ?? '', 4000)
+  if (pathProblem)
+    throw new InputError(`PATH, which the job keeps: ${pathProblem}`, {
+      field: 'PATH',
+      fix: 'run install with a PATH of at most 4000 characters, without line breaks or control characters, e.g. `env PATH=/usr/local/bin:/usr/bin:/bin rigor schedule install ...`',
+    })
   return {root, id: scheduleId(root), argv, path: opts.path || undefined, at: opts.at}
 }
