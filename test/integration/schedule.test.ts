@@ -76,6 +76,28 @@ describe('rigor schedule install --cron', {timeout: SLOW}, () => {
     expect(readFileSync(table, 'utf8')).toBe(other)
   })
 
+  it('refuses (exit 2, the crontab untouched) a line whose command cron would refuse as too long: a long PATH', () => {
+    const {dir, env} = setup()
+    const table = join(scratch, 'crontab.txt')
+    const other = '0 1 * * * /usr/bin/backup --all # not rigor\n'
+    writeFileSync(table, other)
+    // 913 bytes of PATH: Debian's and Ubuntu's crontab refuse a command of 999 bytes or more ("command too long")
+    const path = `/usr/bin:/bin:${Array.from({length: 100}, (_, i) => `/opt/t${String(i).padStart(2, '0')}`).join(':')}`
+    const cronEnv = {...env, RIGOR_CRONTAB: fakeCrontab(table), PATH: path}
+    for (const extra of [[], ['--dry-run']]) {
+      const result = rigor(dir, ['schedule', 'install', '--cron', ...extra, '--json'], cronEnv)
+      expect(result.code, result.stdout).toBe(2)
+      const error = JSON.parse(result.stdout).error
+      expect(error.message).toMatch(
+        /^field "PATH": the crontab line's command would be \d+ bytes \(PATH 913 of them\); cron refuses a command longer than 998 bytes$/,
+      )
+      expect(error.fix).toContain('--systemd')
+    }
+    expect(readFileSync(table, 'utf8')).toBe(other)
+    // the same PATH fits a systemd unit
+    expect(rigor(dir, ['schedule', 'install', '--systemd', '--dry-run'], cronEnv).code).toBe(0)
+  })
+
   it('without a crontab program: prints the line and how to add it, writes nothing', () => {
     const {dir, env} = setup()
     const result = rigor(dir, ['schedule', 'install', '--cron'], {...env, RIGOR_CRONTAB: join(scratch, 'no-such-crontab')})

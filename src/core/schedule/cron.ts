@@ -1,3 +1,4 @@
+import {InputError} from '../errors.js'
 import type {ScheduledJob} from './job.js'
 
 /** One word for /bin/sh, single-quoted: nothing inside is expanded. */
@@ -21,8 +22,25 @@ export const cronMarker = (id: string): string => `# rigor-schedule:${id}`
 export function cronLine(job: ScheduledJob): string {
   const env = job.path ? ['env', shellWord(`PATH=${job.path}`)] : []
   const command = `cd ${shellWord(job.root)} && exec ${[...env, ...job.argv.map(shellWord)].join(' ')}`
-  return `${job.at.minute} ${job.at.hour} * * * ${cronEscape(command)} ${cronEscape(`${cronMarker(job.id)} ${job.root}`)}`
+  const text = `${cronEscape(command)} ${cronEscape(`${cronMarker(job.id)} ${job.root}`)}`
+  const bytes = Buffer.byteLength(text)
+  if (bytes > MAX_CRON_COMMAND_BYTES)
+    throw new InputError(
+      `the crontab line's command would be ${bytes} bytes (PATH ${Buffer.byteLength(job.path ?? '')} of them); cron refuses a command longer than ${MAX_CRON_COMMAND_BYTES} bytes`,
+      {
+        field: 'PATH',
+        fix: 'run install with a shorter PATH (the programs your runners need), e.g. `env PATH=/usr/local/bin:/usr/bin:/bin rigor schedule install --cron`, or use --systemd',
+      },
+    )
+  return `${job.at.minute} ${job.at.hour} * * * ${text}`
 }
+
+/**
+ * The longest command (all of a line after its five time fields) cron takes:
+ * Vixie cron (Debian's, Ubuntu's) reads it into a buffer of 1000 bytes, and
+ * `crontab -` refuses the whole table ("command too long") from 999 bytes on.
+ */
+export const MAX_CRON_COMMAND_BYTES = 998
 
 const isMarked = (line: string, id: string): boolean => {
   const marker = cronMarker(id)
