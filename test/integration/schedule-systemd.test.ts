@@ -3,7 +3,7 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, w
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {BIN, rigor} from '../helpers/cli.js'
-import {checked, scheduleWorkspace, scratchDir, script} from './schedule-helpers.js'
+import {checked, ROOT, scheduleWorkspace, scratchDir, script} from './schedule-helpers.js'
 
 /** `rigor schedule install --systemd`: user units that systemd itself accepts (systemd-analyze verify). */
 
@@ -88,6 +88,35 @@ describe('rigor schedule install --systemd', () => {
     expect(error.fix).toContain('env PATH=')
     expect(existsSync(join(home, '.config/systemd/user'))).toBe(false)
   })
+
+  it.skipIf(!hasSystemdAnalyze)(
+    'the worker pool units of docs/scheduling.md pass systemd-analyze verify, and each waits before a restart',
+    () => {
+      scratch = scratchDir()
+      const doc = readFileSync(join(ROOT, 'docs/scheduling.md'), 'utf8')
+      const units = [...doc.matchAll(/```ini\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((text) => /^Restart=/m.test(text))
+      expect(units.map((text) => /^ExecStart=.* "(work|supervise)" /m.exec(text)?.[1])).toEqual(['work', 'supervise'])
+      const files = units.map((text, i) => {
+        const path = join(scratch, i === 0 ? 'rigor-worker@1.service' : 'rigor-supervise.service')
+        writeFileSync(path, text)
+        return path
+      })
+      for (const text of units) {
+        // systemd gives up on a unit started 5 times within 10 s (StartLimitBurst=, StartLimitIntervalSec=), and restarts
+        // after 100 ms by default: a supervisor that cannot start yet (a remote not reachable at boot, a rigor.yaml being
+        // fixed) would be given up on for good
+        expect(Number(/^RestartSec=(\d+)$/m.exec(text)?.[1] ?? 0)).toBeGreaterThanOrEqual(10)
+      }
+      const runtime = join(scratch, 'runtime')
+      mkdirSync(runtime, {mode: 0o700})
+      const verify = spawnSync('systemd-analyze', ['verify', '--user', ...files], {
+        env: {...process.env, HOME: scratch, XDG_RUNTIME_DIR: runtime},
+        encoding: 'utf8',
+      })
+      expect(verify.status, verify.stderr).toBe(0)
+      expect(verify.stderr.trim()).toBe('')
+    },
+  )
 
   it.skipIf(!hasSystemdAnalyze)(
     `the units pass systemd-analyze verify${hasSystemdAnalyze ? '' : ' (skipped: systemd-analyze is not installed; apt-get install systemd)'}`,
