@@ -79,6 +79,33 @@ describe('rigor schedule install --systemd', () => {
     expect(result.stderr).toMatch(/workspace cannot be written into a systemd unit: .*ends in a blank or a backslash[\s\S]*Fix: /)
   })
 
+  it('a user cron refuses (cron.deny) still sees and removes the units: status and uninstall say the crontab cannot be read', () => {
+    const {dir, env} = setup()
+    const denied = script(
+      join(scratch, 'crontab'),
+      'echo "You (tester) are not allowed to use this program (crontab)" >&2\necho "See crontab(1) for more information" >&2\nexit 1\n',
+    )
+    const deniedEnv = {...env, RIGOR_CRONTAB: denied, RIGOR_SYSTEMCTL: join(scratch, 'no-systemctl')}
+    const installed = checked('schedule install', dir, ['--systemd'], deniedEnv)
+    const status = checked('schedule status', dir, [], deniedEnv)
+    expect(status.systemd).toMatchObject({service: {present: true}, timer: {present: true}})
+    expect(status.cron).toEqual({available: false, problem: expect.stringContaining('You (tester) are not allowed to use this program')})
+    expect(rigor(dir, ['schedule', 'status'], deniedEnv).stdout).toMatch(/^cron: the crontab cannot be read: .* not allowed/m)
+    // --cron alone: the refusal is the answer, and nothing else is touched
+    const cronOnly = rigor(dir, ['schedule', 'uninstall', '--cron'], deniedEnv)
+    expect(cronOnly.code).toBe(1)
+    expect(cronOnly.stderr).toContain('not allowed to use this program')
+    expect(installed.files.every((f: {path: string}) => existsSync(f.path))).toBe(true)
+    const removed = rigor(dir, ['schedule', 'uninstall'], deniedEnv)
+    expect(removed.code, removed.stderr).toBe(0)
+    expect(removed.stdout).toContain('then run:\n  systemctl --user stop')
+    // oclif wraps a warning to the width of a terminal: its lines joined again
+    expect(removed.stderr.replace(/\s*\n ›\s+/g, ' ')).toMatch(/no crontab line was looked for: .* not allowed to use this program/)
+    expect(installed.files.some((f: {path: string}) => existsSync(f.path))).toBe(false)
+    const again = checked('schedule uninstall', dir, [], deniedEnv)
+    expect(again).toMatchObject({removed_files: [], removed_line: false, problem: expect.stringContaining('not allowed')})
+  })
+
   it('refuses a PATH with a line break naming PATH (the shell that runs install), not a flag, and writes nothing', () => {
     const {dir, home, env} = setup()
     const result = rigor(dir, ['schedule', 'install', '--systemd', '--json'], {...env, PATH: `/usr/bin:/bin:/opt/a\nb`})

@@ -23,6 +23,7 @@ export const ScheduleUninstallResult = strict({
   removed_files: z.array(z.string()),
   removed_line: z.boolean(),
   next: z.array(z.string()),
+  problem: z.string().optional(),
 })
 
 export const ScheduleStatusResult = strict({
@@ -41,7 +42,7 @@ export const ScheduleStatusResult = strict({
       last_run: z.string().optional(),
     }).optional(),
   }),
-  cron: strict({available: z.boolean(), line: z.string().optional()}),
+  cron: strict({available: z.boolean(), line: z.string().optional(), problem: z.string().optional()}),
   last_run: ScheduledRun.optional(),
 })
 

@@ -26,7 +26,8 @@ export default class ScheduleStatusCommand extends WorkspaceCommand {
         )
       else if (state) this.say(`  timer state unknown: ${state.problem}`)
     } else this.say('systemd: not installed')
-    if (!cron.available) this.say('cron: no crontab program on this machine')
+    if (cron.problem) this.say(`cron: the crontab cannot be read: ${cron.problem}`)
+    else if (!cron.available) this.say('cron: no crontab program on this machine')
     else this.say(cron.line ? `cron: ${cron.line}` : 'cron: not installed')
     this.say(
       last

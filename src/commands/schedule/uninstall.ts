@@ -19,8 +19,10 @@ export default class ScheduleUninstall extends WorkspaceCommand {
     const result = await uninstallSchedule(root, kinds, {env: process.env, programs: schedulePrograms(process.env)})
     for (const file of result.removed_files) this.say(`removed ${file}`)
     if (result.removed_line) this.say('removed the crontab line')
-    if (result.removed_files.length === 0 && !result.removed_line) this.say(`no schedule of ${root} was installed`)
+    if (result.removed_files.length === 0 && !result.removed_line)
+      this.say(result.problem ? `no systemd units of ${root} were installed` : `no schedule of ${root} was installed`)
     for (const command of result.next) this.say(`then run:\n  ${command}`)
+    if (result.problem) this.warn(`no crontab line was looked for: ${result.problem}`)
     return result
   }
 }

@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs'
 import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {isAbsolute, join} from 'node:path'
-import {InputError} from '../errors.js'
+import {CheckFailedError, InputError} from '../errors.js'
 import type {ScheduledRun} from '../schemas/index.js'
 import {cronLine, findCronLine, withCronLine, withoutCronLine} from './cron.js'
 import {formatClock, scheduleId, type ScheduledJob, type ScheduleKind} from './job.js'
@@ -84,12 +84,18 @@ export interface UninstallResult {
   /** whether a crontab line was removed */
   removed_line: boolean
   next: string[]
+  /** why the crontab could not be read (the units were still removed), when it could not */
+  problem?: string
 }
 
 /** Removes whatever of this workspace's schedule is installed: the units (and the timer's enablement link) and the crontab line. */
 export async function uninstallSchedule(root: string, kinds: readonly ScheduleKind[], ctx: ScheduleContext): Promise<UninstallResult> {
   const id = scheduleId(root)
   const result: UninstallResult = {id, removed_files: [], removed_line: false, next: []}
+  // the crontab is read first: with --cron alone a refusal ends the command before anything is removed; with both, a
+  // user who may not use cron (cron.deny) still gets the units removed, and is told the crontab could not be read
+  const crontab = kinds.includes('cron') ? await readCrontabOr(ctx.programs.crontab, kinds.length > 1) : undefined
+  if (typeof crontab === 'object') result.problem = crontab.problem
   if (kinds.includes('systemd')) {
     const dir = userUnitDir(ctx.env)
     const timer = unitName({id}, 'timer')
@@ -101,14 +107,24 @@ export async function uninstallSchedule(root: string, kinds: readonly ScheduleKi
     }
     if (result.removed_files.length > 0) result.next.push(`systemctl --user stop ${timer}; systemctl --user daemon-reload`)
   }
-  if (kinds.includes('cron')) {
-    const crontab = await readCrontab(ctx.programs.crontab)
-    if (crontab !== undefined && findCronLine(crontab, id) !== undefined) {
-      await writeCrontab(ctx.programs.crontab, withoutCronLine(crontab, id))
-      result.removed_line = true
-    }
+  if (typeof crontab === 'string' && findCronLine(crontab, id) !== undefined) {
+    await writeCrontab(ctx.programs.crontab, withoutCronLine(crontab, id))
+    result.removed_line = true
   }
   return result
+}
+
+/**
+ * The crontab's text, undefined without a crontab program, or (when `tolerate`) why `crontab -l` refused: a user
+ * cron.deny shuts out has no crontab line of theirs that runs, and still has a schedule's units to see or remove.
+ */
+async function readCrontabOr(program: string, tolerate: boolean): Promise<string | undefined | {problem: string}> {
+  try {
+    return await readCrontab(program)
+  } catch (err) {
+    if (!tolerate || !(err instanceof CheckFailedError)) throw err
+    return {problem: err.message.split('\n', 1)[0]!}
+  }
 }
 
 export interface ScheduleStatus {
@@ -121,7 +137,8 @@ export interface ScheduleStatus {
     /** what the user's systemd says of the timer, when the timer file is present */
     state?: TimerState
   }
-  cron: {available: boolean; line?: string}
+  /** available: a crontab program that lists the user's crontab; problem: why it would not */
+  cron: {available: boolean; line?: string; problem?: string}
   /** the last run started by the schedule (`rigor schedule run`) in this checkout */
   last_run?: ScheduledRun
 }
@@ -133,7 +150,7 @@ export async function scheduleStatus(root: string, gitDir: string, ctx: Schedule
   const service = join(dir, unitName({id}, 'service'))
   const timer = join(dir, unitName({id}, 'timer'))
   const timerText = await readFile(timer, 'utf8').catch(() => undefined)
-  const crontab = await readCrontab(ctx.programs.crontab)
+  const crontab = await readCrontabOr(ctx.programs.crontab, true)
   return {
     workspace: root,
     id,
@@ -143,7 +160,10 @@ export async function scheduleStatus(root: string, gitDir: string, ctx: Schedule
       timer: {file: timer, present: timerText !== undefined, on_calendar: timerText && /^OnCalendar=(.*)$/m.exec(timerText)?.[1]},
       state: timerText === undefined ? undefined : await timerState(ctx.programs.systemctl, unitName({id}, 'timer')),
     },
-    cron: {available: crontab !== undefined, line: crontab === undefined ? undefined : findCronLine(crontab, id)},
+    cron:
+      typeof crontab === 'object'
+        ? {available: false, problem: crontab.problem}
+        : {available: crontab !== undefined, line: crontab === undefined ? undefined : findCronLine(crontab, id)},
     last_run: await lastScheduledRun(gitDir),
   }
 }
