@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import {GIT_ENV} from '../helpers/git-repo.js'
 import {runDirs, SLOW, waitFor} from '../helpers/processes.js'
-import {expectNothingLeft, seedNodes} from './follow-helpers.js'
+import {expectNothingLeft, processesIn, seedNodes} from './follow-helpers.js'
 import {cronUnescape} from '../helpers/cron.js'
 import {hasTmux, rigorInTmux, type TmuxRigor} from '../helpers/tmux.js'
 import {checked, fitsSchema, ROOT, scheduleWorkspace, scratchDir, script} from './schedule-helpers.js'
@@ -145,6 +145,24 @@ describe('rigor schedule run', {timeout: SLOW}, () => {
       expect(json(rigor(dir, ['status', '--json'])).by_status).toMatchObject({pending: 1, running: 0})
     },
   )
+
+  it('a cycle killed by SIGKILL (the OOM killer) is recorded failed, naming the signal, not interrupted', async () => {
+    const {dir} = setup()
+    seedNodes(dir, [{id: 's/forever', team: 'default', run: {command: FOREVER}}])
+    const run = rigorAsync(dir, ['schedule', 'run', '--json'])
+    await waitFor('the runner to start', () => runDirs(dir).some((r) => existsSync(join(dir, '.git/rigor/runs', r, 'out/ready'))))
+    const cycle = processesIn(dir).find((p) => /run\.js cycle\s*$/.test(p))
+    expect(cycle, processesIn(dir).join('\n')).toBeDefined()
+    process.kill(Number(cycle!.split(':')[0]), 'SIGKILL')
+    const done = await run
+    expect(done.code, done.stderr).toBe(1)
+    const record = json(done)
+    expect(fitsSchema('schedule run', record)).toBeUndefined()
+    expect(record).toMatchObject({outcome: 'failed', exit_code: null, error: 'killed by SIGKILL'})
+    expect(readFileSync(record.log, 'utf8')).toMatch(/rigor cycle was killed by SIGKILL\n$/)
+    // its runner is sandboxed: it dies with the cycle
+    await waitFor('no process left in the workspace', () => processesIn(dir).length === 0)
+  })
 
   it('a cycle the budget stopped (exit 3, which the systemd unit counts a success) is recorded stopped, not failed', () => {
     const {dir, env} = setup()

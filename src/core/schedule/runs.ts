@@ -2,7 +2,7 @@ import {appendFile, mkdir, readFile, readdir, rm, writeFile} from 'node:fs/promi
 import {join} from 'node:path'
 import {execa} from 'execa'
 import {resolveCommand} from '../dag/runner.js'
-import {EXIT} from '../errors.js'
+import {EXIT, STOP_SIGNALS} from '../errors.js'
 import {ScheduledRun, type ScheduledRunOutcome} from '../schemas/index.js'
 
 /** Where scheduled runs keep their logs and records: .git/rigor/logs/ of the checkout. */
@@ -64,16 +64,24 @@ export async function runScheduledCycle(opts: ScheduledRunOptions): Promise<Sche
   const result = await child
   const spawnFailed = result.failed && result.exitCode === undefined && !result.signal
   const exitCode = result.exitCode ?? null
+  // the cycle turns a stop signal into its exit code; killed by one all the same, it was stopped before it could.
+  // Any other signal (a SIGKILL of the OOM killer, a crash) is a failure
+  const killedBy = result.signal && !(STOP_SIGNALS as readonly string[]).includes(result.signal) ? result.signal : undefined
+  const error = spawnFailed
+    ? `could not start rigor cycle: ${result.shortMessage}`
+    : killedBy
+      ? `rigor cycle was killed by ${killedBy}`
+      : undefined
   const record: ScheduledRun = {
     started_at: started.toISOString(),
     finished_at: now().toISOString(),
     args,
     exit_code: exitCode,
-    outcome: result.signal ? 'interrupted' : outcomeOf(exitCode),
+    outcome: killedBy ? 'failed' : result.signal ? 'interrupted' : outcomeOf(exitCode),
     log,
-    ...(spawnFailed ? {error: result.shortMessage} : {}),
+    ...(spawnFailed ? {error: result.shortMessage} : killedBy ? {error: `killed by ${killedBy}`} : {}),
   }
-  if (spawnFailed) await appendFile(log, `could not start rigor cycle: ${result.shortMessage}\n`)
+  if (error) await appendFile(log, `${error}\n`)
   await appendFile(join(dir, RUNS_FILE), `${JSON.stringify(record)}\n`)
   await pruneLogs(dir)
   return record

@@ -19,7 +19,7 @@ export const ScheduledRun = z.strictObject({
   outcome: ScheduledRunOutcome,
   /** the run's output, beside runs.jsonl */
   log: z.string(),
-  /** why it could not be started, when it could not */
+  /** why it could not be started, or the signal that killed it (not a stop signal: SIGKILL, SIGSEGV), when either */
   error: z.string().optional(),
 })
 export type ScheduledRun = z.infer<typeof ScheduledRun>
