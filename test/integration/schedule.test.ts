@@ -76,6 +76,24 @@ describe('rigor schedule install --cron', {timeout: SLOW}, () => {
     expect(readFileSync(table, 'utf8')).toBe(other)
   })
 
+  it('warns when the workspace has the other kind of schedule too: both would start the cycle, and the second fails', () => {
+    const {dir, env} = setup()
+    const cronEnv = {...env, RIGOR_CRONTAB: fakeCrontab(join(scratch, 'crontab.txt'))}
+    expect(checked('schedule install', dir, ['--systemd'], cronEnv).warning).toBeUndefined()
+    const cron = checked('schedule install', dir, ['--cron'], cronEnv)
+    expect(cron.installed).toBe(true)
+    expect(cron.warning).toMatch(
+      /^this workspace has a systemd timer too \(.*\.timer\): both start `rigor cycle` every day, .*rigor schedule uninstall --systemd`$/,
+    )
+    const text = rigor(dir, ['schedule', 'install', '--systemd', '--dry-run'], cronEnv)
+    expect(text.code, text.stderr).toBe(0)
+    expect(text.stderr.replace(/\s*\n ›\s+/g, ' ')).toMatch(
+      /Warning: this workspace has a crontab line too: .*rigor schedule uninstall --cron`/,
+    )
+    checked('schedule uninstall', dir, ['--systemd'], cronEnv)
+    expect(checked('schedule install', dir, ['--cron'], cronEnv).warning).toBeUndefined()
+  })
+
   it('refuses (exit 2, the crontab untouched) a line whose command cron would refuse as too long: a long PATH', () => {
     const {dir, env} = setup()
     const table = join(scratch, 'crontab.txt')

@@ -16,6 +16,7 @@ export const ScheduleInstallResult = strict({
   line: z.string().optional(),
   next: z.array(z.string()),
   problem: z.string().optional(),
+  warning: z.string().optional(),
 })
 
 export const ScheduleUninstallResult = strict({

@@ -41,6 +41,7 @@ export default class ScheduleInstall extends WorkspaceCommand {
     ]
     const job = scheduledJob(root, {kind, at: flags.at ?? DEFAULT_AT, cycleArgs, path: process.env.PATH, field: '--remote'})
     const result = await installSchedule(job, kind, {env: process.env, programs: schedulePrograms(process.env)}, flags['dry-run'] === true)
+    if (result.warning) this.warn(result.warning)
     const when = `every day at ${result.at} (local time)`
     if (kind === 'systemd') {
       for (const file of result.files) {

@@ -24,6 +24,8 @@ export interface InstallResult {
   next: string[]
   /** why the line could not be installed, when it could not */
   problem?: string
+  /** the other kind of schedule, when this workspace has it too: both would start the cycle every day */
+  warning?: string
 }
 
 export interface ScheduleContext {
@@ -42,7 +44,8 @@ export async function installSchedule(
   ctx: ScheduleContext,
   dryRun: boolean,
 ): Promise<InstallResult> {
-  const base = {kind, id: job.id, at: formatClock(job.at), dry_run: dryRun}
+  const warning = await otherScheduleWarning(job.id, kind, ctx)
+  const base = {kind, id: job.id, at: formatClock(job.at), dry_run: dryRun, ...(warning ? {warning} : {})}
   if (kind === 'systemd') {
     const dir = userUnitDir(ctx.env)
     const files = [serviceUnit(job, dir), timerUnit(job, dir)]
@@ -75,6 +78,28 @@ export async function installSchedule(
   }
   await writeCrontab(ctx.programs.crontab, withCronLine(crontab, line, job.id))
   return {...base, installed: true, files: [], line, next: []}
+}
+
+/**
+ * What to say when this workspace has the other kind of schedule installed: both would start a cycle every day, and
+ * a cycle started while another runs is refused (a failed unit, or a failed run in runs.jsonl).
+ */
+async function otherScheduleWarning(id: string, kind: ScheduleKind, ctx: ScheduleContext): Promise<string | undefined> {
+  const both = 'both start `rigor cycle` every day, and one started while the other runs fails'
+  if (kind === 'systemd') {
+    const crontab = await readCrontabOr(ctx.programs.crontab, true)
+    if (typeof crontab !== 'string' || findCronLine(crontab, id) === undefined) return undefined
+    return `this workspace has a crontab line too: ${both}; remove it with \`rigor schedule uninstall --cron\``
+  }
+  let timer: string
+  try {
+    timer = join(userUnitDir(ctx.env), unitName({id}, 'timer'))
+  } catch {
+    // no HOME: no user units either
+    return undefined
+  }
+  if (!existsSync(timer)) return undefined
+  return `this workspace has a systemd timer too (${timer}): ${both}; remove it with \`rigor schedule uninstall --systemd\``
 }
 
 export interface UninstallResult {
