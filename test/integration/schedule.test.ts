@@ -52,7 +52,7 @@ describe('rigor schedule install --cron', {timeout: SLOW}, () => {
     const second = checked('schedule install', dir, ['--cron', '--at', '06:45'], cronEnv)
     const lines = readFileSync(table, 'utf8').split('\n').filter(Boolean)
     expect(lines).toEqual([other.trim(), second.line])
-    expect(second.line).toMatch(/^45 6 \* \* \* cd '.*' && exec env PATH=.* # rigor-schedule:my-lab-s-100-work-[0-9a-f]{8} /)
+    expect(second.line).toMatch(/^45 6 \* \* \* cd '.*' && PATH=.* exec .* # rigor-schedule:my-lab-s-100-work-[0-9a-f]{8} /)
     // every % escaped for cron: an unescaped one would cut the command short
     expect(second.line).not.toMatch(/[^\\]%/)
     expect(second.line).toContain(`'${dir.replace(/'/g, `'\\''`).replace(/%/g, '\\%')}'`)

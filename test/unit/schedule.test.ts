@@ -1,4 +1,7 @@
 import {execFileSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {dirname, join} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {jittered, nextFetchInterval} from '../../src/core/flows/follow.js'
 import {cronEscape, cronLine, findCronLine, shellWord, withCronLine, withoutCronLine} from '../../src/core/schedule/cron.js'
@@ -58,6 +61,21 @@ describe('the crontab line', () => {
     // what the shell would run, with the cd left out (the directory does not exist)
     const echoed = execFileSync('sh', ['-c', command.replace(/^cd .*? && /, '')], {encoding: 'utf8'})
     expect(echoed).toBe(`${root} a%b\n`)
+  })
+
+  it('runs a program whose path holds "=" with the PATH it was installed with (env would read the path as a variable)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rigor-cron-'))
+    try {
+      const program = join(dir, 'a=b', 'prog')
+      mkdirSync(dirname(program))
+      writeFileSync(program, '#!/bin/sh\necho "ran with $PATH"\n', {mode: 0o755})
+      const line = cronLine(job(dir, {argv: [program], path: '/opt/x:/usr/bin:/bin'}))
+      const command = cronUnescape(line.split(' ').slice(5).join(' '))
+      const ran = execFileSync('sh', ['-c', command], {encoding: 'utf8', env: {PATH: '/usr/bin:/bin'}})
+      expect(ran).toBe('ran with /opt/x:/usr/bin:/bin\n')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 
   it('a reinstall replaces the line; other lines stay; uninstall removes only it', () => {

@@ -20,8 +20,10 @@ export const cronMarker = (id: string): string => `# rigor-schedule:${id}`
  * the marker comment, which the shell ignores.
  */
 export function cronLine(job: ScheduledJob): string {
-  const env = job.path ? ['env', shellWord(`PATH=${job.path}`)] : []
-  const command = `cd ${shellWord(job.root)} && exec ${[...env, ...job.argv.map(shellWord)].join(' ')}`
+  // an assignment before exec, not `env PATH=...`: env reads any word holding "=" as one more variable, so a program
+  // whose path holds one (/opt/a=b/node) would never run
+  const path = job.path ? `PATH=${shellWord(job.path)} ` : ''
+  const command = `cd ${shellWord(job.root)} && ${path}exec ${job.argv.map(shellWord).join(' ')}`
   const text = `${cronEscape(command)} ${cronEscape(`${cronMarker(job.id)} ${job.root}`)}`
   const bytes = Buffer.byteLength(text)
   if (bytes > MAX_CRON_COMMAND_BYTES)
