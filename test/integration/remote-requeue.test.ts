@@ -190,3 +190,25 @@ describe('rigor claim --remote stopped while its push is on its way', {timeout: 
     expect(git(bare, 'log', '-2', '--format=%s', 'main').split('\n')).toEqual(['rigor: release k/one', 'rigor: claim k/one'])
   })
 })
+
+// rigor run <pending id> claimed it before any signal handler was in place: stopped (SIGTERM, Ctrl-C) while that claim
+// was on its way, it died at once, and the claim landed for a worker that was gone, held until its lease expired
+describe('rigor run --remote stopped while the claim of its pending node is on its way', {timeout: SLOW}, () => {
+  it('puts the claim back once it lands, starts no runner and exits 143', async () => {
+    const made = remoteWithClones(1, {nodes: [{id: 'k/one', team: 'default', run: {command: ['true']}}]})
+    root = made.root
+    const {bare, clones} = made
+    const {arrived, release} = holdPushes(root, bare)
+    const run = rigorAsync(clones[0]!, ['run', 'k/one', '--remote', 'origin', '--worker', 'ci'])
+    try {
+      await waitFor('the claim to reach the remote', () => existsSync(arrived))
+      run.kill('SIGTERM')
+    } finally {
+      release()
+    }
+    const done = await run
+    expect(done.code, done.stderr).toBe(143)
+    expect(git(bare, 'log', '-2', '--format=%s', 'main').split('\n')).toEqual(['rigor: release k/one', 'rigor: claim k/one'])
+    expect(countActions(bare, 'verdict').get('k/one')).toBeUndefined()
+  })
+})
