@@ -1,5 +1,5 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
-import {asRigorError, InputError, RigorError} from '../core/errors.js'
+import {asRigorError, InputError, NothingToDoError, RigorError} from '../core/errors.js'
 import {closestNames, linesEscaped} from '../core/validation.js'
 import {colorOn, red} from './color.js'
 import {cwdFlag, emptyValueError, FlagValueError, remoteFlag} from './flags.js'
@@ -61,7 +61,9 @@ export abstract class RigorCommand extends Command {
     if (err instanceof Errors.ExitError) return super.catch(err)
     const error = asRigorError(err)
     if (this.jsonEnabled()) {
-      this.logJson({error: {type: error.name, message: error.message, fix: error.fix, exit: error.exitCode}})
+      // exit 3 says why there was nothing to do (empty, blocked, budget_exhausted, ...) as a field a script branches on
+      const reason = error instanceof NothingToDoError ? {reason: error.reason} : {}
+      this.logJson({error: {type: error.name, message: error.message, fix: error.fix, exit: error.exitCode, ...reason}})
     } else {
       // printed whole, never wrapped at the terminal's width: a message is searched and copied as it is
       const label = colorOn(process.stderr) ? red('Error:') : 'Error:'

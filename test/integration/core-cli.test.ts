@@ -109,6 +109,8 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
     const empty = rigor(repo.dir, ['claim', '--json'])
     expect(empty.code).toBe(3)
     expect(json(empty).error.message).toContain('empty')
+    // the reason on its own, for a script or an agent to branch on without reading the message
+    expect(json(empty).error.reason).toBe('empty')
     writeSpec(repo.dir, {
       nodes: [
         {id: 'a/one', team: 'default', run: {command: SH_OK}},
@@ -122,6 +124,7 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
     const blocked = rigor(repo.dir, ['claim'])
     expect(blocked.code).toBe(3)
     expect(blocked.stderr).toContain('blocked')
+    expect(json(rigor(repo.dir, ['claim', '--json'])).error).toMatchObject({exit: 3, reason: 'blocked'})
     // run finishes the claimed node; then the dependent becomes claimable
     expect(rigor(repo.dir, ['run', 'a/one']).code).toBe(0)
     expect(json(rigor(repo.dir, ['claim', '--json'])).claimed.id).toBe('a/two')

@@ -47,7 +47,14 @@ const command = strict({
 
 /** The error every command prints under --json when it fails. */
 export const ErrorResult = strict({
-  error: strict({type: z.string(), message: z.string(), fix: z.string().optional(), exit: z.number().int()}),
+  error: strict({
+    type: z.string(),
+    message: z.string(),
+    fix: z.string().optional(),
+    exit: z.number().int(),
+    /** exit 3 only: why there was nothing to do (`rigor claim`: empty, blocked or budget_exhausted) */
+    reason: z.string().optional(),
+  }),
 })
 
 export const StatusResult = strict({
