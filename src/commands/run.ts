@@ -7,6 +7,8 @@ import {liveRunOf, runsDirectory} from '../core/dag/run-records.js'
 import {CheckFailedError, stoppedError} from '../core/errors.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../core/dag/execute.js'
 import {readableNode} from '../core/state/store.js'
+import {nodeFilePath} from '../core/state/layout.js'
+import {locallyModifiedStateFiles} from '../core/views/local-edits.js'
 import type {Workspace} from '../core/state/workspace.js'
 import type {NodeFile} from '../core/schemas/index.js'
 import {policies} from '../core/flows/policies.js'
@@ -34,6 +36,7 @@ export default class Run extends WorkspaceCommand {
       withAbort(
         async ({signal, groups}) => {
           let node = readableNode(await ws.currentSnapshot(), args.id).node
+          await assertNotEditedHere(ws, node.id)
           if (node.status === 'pending') {
             if (signal.aborted) throw stoppedError(signal.reason, `the run of ${args.id}`, `run rigor run ${args.id} again`)
             const worker = workerName(flags.worker)
@@ -82,4 +85,16 @@ async function assertRunnableClaim(ws: Workspace, node: NodeFile, worker: string
       fix: 'wait for its verdict (rigor show), or stop that run: rigor cancel',
     })
   }
+}
+
+/**
+ * A node whose node.yaml is edited in this checkout and not committed is not run from here, as `claim` and `work` do
+ * not claim it: the run would be of the committed file, not the edit, and its verdict would leave the edit behind.
+ */
+async function assertNotEditedHere(ws: Workspace, id: string): Promise<void> {
+  const file = nodeFilePath(id)
+  if (!(await locallyModifiedStateFiles(ws, {paths: [file], untracked: false})).includes(file)) return
+  throw new CheckFailedError(`${file} has uncommitted edits: node ${id} is not run from this checkout (it would run as committed)`, {
+    fix: `commit or restore the file (git checkout -- ${file}); \`rigor verify\` checks it`,
+  })
 }

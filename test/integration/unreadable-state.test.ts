@@ -181,6 +181,13 @@ describe('unknown ids and unreadable verdicts in the views', () => {
     expect(json(none).error.message).toMatch(
       /blocked.*1 pending node\(s\) cannot start yet: w\/a \(its node\.yaml has uncommitted edits in this checkout\)/,
     )
+    // nor does rigor run claim it by name: it would run the committed priority 0, and leave the edit behind its verdict
+    const run = rigor(repo.dir, ['run', 'w/a', '--json'])
+    expect(run.code).toBe(1)
+    expect(json(run).error.message).toMatch(/experiments\/w\/a\/node\.yaml has uncommitted edits: node w\/a is not run from this checkout/)
+    expect(json(run).error.fix).toMatch(/commit .*or restore/)
+    expect(json(rigor(repo.dir, ['show', 'w/a', '--json'])).status).toBe('pending')
+    expect(readFileSync(file, 'utf8')).toContain('priority: 9')
     // restored: nothing to say
     repo.git('checkout', '--', 'experiments/w/a/node.yaml')
     expect(json(rigor(repo.dir, ['status', '--json'])).local_edits).toEqual([])
