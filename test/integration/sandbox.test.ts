@@ -336,6 +336,28 @@ describe('the runner sandbox', {timeout: SLOW}, () => {
     expect(verdict.artifacts).toHaveProperty('out/term')
   })
 
+  // in the sandbox a mistyped program was bwrap's exec failing: 'exited with code 1', where without one the same node
+  // said the runner could not start and why; the reason now says so either way, and names the program
+  it('a program that does not exist or cannot be executed: the runner could not start, in the sandbox as without it', () => {
+    repo = workspace()
+    const script = join(repo.dir, 'not-executable.sh')
+    writeFileSync(script, '#!/bin/sh\nexit 0\n')
+    const nodes = ['on', 'off'].flatMap((sandbox) => [
+      {id: `${sandbox}/missing`, team: 'default', run: {command: ['/nonexistent/train-model'], sandbox}},
+      {id: `${sandbox}/not-executable`, team: 'default', run: {command: [script], sandbox}},
+    ])
+    writeSpec(repo.dir, {nodes})
+    repo.git('add', 'not-executable.sh')
+    repo.git('commit', '-qm', 'script')
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    for (const sandbox of ['on', 'off']) {
+      expect(verdictOf(`${sandbox}/missing`)).toMatchObject({status: 'inconclusive', sandbox})
+      expect(verdictOf(`${sandbox}/missing`).reason).toMatch(/^the runner could not start: .*\/nonexistent\/train-model/)
+      expect(verdictOf(`${sandbox}/not-executable`).reason).toMatch(/^the runner could not start: .*not-executable\.sh/)
+    }
+  })
+
   it('sandbox: off runs without one and records it; auto without a working bwrap warns once and records off; on fails the run', () => {
     repo = workspace()
     const outside = join(repo.dir, '.git', 'outside.txt')

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import {lstatSync, mkdirSync} from 'node:fs'
-import {appendFile, writeFile} from 'node:fs/promises'
+import {appendFile, open, writeFile} from 'node:fs/promises'
 import {join, resolve, sep} from 'node:path'
 import {tmpdir} from 'node:os'
 import ms from 'ms'
@@ -13,7 +13,7 @@ import {RUN_MARKER, writeRunRecord} from './run-records.js'
 import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
 import {sandboxFilter} from './seccomp.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
-import {metricNameProblem, parseDuration, printable, quoted} from '../validation.js'
+import {controlsEscaped, metricNameProblem, parseDuration, printable, quoted} from '../validation.js'
 import {packageRoot} from '../package-root.js'
 
 export {RUN_LOG, VERDICT_JSON} from './outputs.js'
@@ -305,6 +305,8 @@ export async function readRunnerReport(
   if (outcome.timedOut) return {ok: false, reason: `timed out after ${ms(timeoutMs)}`}
   if (outcome.aborted) return {ok: false, reason: 'stopped before it finished'}
   if (outcome.exitCode !== 0) {
+    const unstarted = outcome.sandbox === 'on' && outcome.exitCode === 1 ? await sandboxExecFailure(outDir) : undefined
+    if (unstarted) return {ok: false, reason: `the runner could not start: ${unstarted}`}
     return {ok: false, reason: outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}
   }
   const swapped = outDirProblem(outDir)
@@ -404,4 +406,27 @@ function truncateUtf8(text: string, maxBytes: number): string {
   let end = maxBytes
   while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--
   return bytes.subarray(0, end).toString('utf8')
+}
+
+/**
+ * In the sandbox the runner's program is started by bwrap, which, when it cannot (a mistyped path, a script without
+ * its x bit), says so as the first line of run.log and exits 1: the run failed to start, as a spawn error says
+ * without the sandbox, not a runner that exited 1. bwrap's words, e.g. `execvp ./train.py: Permission denied`.
+ */
+async function sandboxExecFailure(outDir: string): Promise<string | undefined> {
+  let head: string
+  try {
+    const file = await open(join(outDir, RUN_LOG), 'r')
+    try {
+      const buffer = Buffer.alloc(1024)
+      const {bytesRead} = await file.read(buffer, 0, buffer.length, 0)
+      head = buffer.subarray(0, bytesRead).toString('utf8')
+    } finally {
+      await file.close()
+    }
+  } catch {
+    return undefined
+  }
+  const first = /^bwrap: (execvp [^\n]*)\n/.exec(head)?.[1]
+  return first === undefined ? undefined : controlsEscaped(first)
 }
