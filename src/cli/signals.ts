@@ -1,4 +1,5 @@
 import {writeSync} from 'node:fs'
+import {isatty} from 'node:tty'
 import {exitCodeForSignal, STOP_SIGNALS} from '../core/errors.js'
 import {RunGroups} from '../core/proc.js'
 import {directLauncher, type RunnerLauncher} from '../core/dag/launcher.js'
@@ -35,11 +36,16 @@ export async function withAbort<T>(
   } = {},
 ): Promise<T> {
   const controller = new AbortController()
+  // asked now, while a terminal is still there to answer (a closed one answers no)
+  const onTerminal = [0, 1, 2].some((fd) => isatty(fd))
   const groups = new RunGroups()
   const helper = opts.runnerHelper ? RunnerHelper.start() : undefined
   let received: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
-    if (signal === 'SIGHUP') muteClosedTerminal()
+    if (signal === 'SIGHUP') {
+      muteClosedTerminal()
+      if (onTerminal) leaveByHangupAtExit()
+    }
     // a terminal that closes while the command stops (after a Ctrl-C, or with the EIO that came first) lets it finish
     if (received && signal === 'SIGHUP') return
     if (received) {
@@ -111,6 +117,25 @@ function guardTerminalOutput(hangUp: () => void): {restore(): void} {
       })
     },
   }
+}
+
+let hangupAtExit = false
+
+/**
+ * Node puts a terminal's modes back as it exits, and aborts when that fails, as it does on a terminal that has closed
+ * (SIGABRT, exit 134, its native stack on a redirected stderr: nodejs/node#51519): after a stop that had put every
+ * claim back. A command whose terminal hung up leaves by the SIGHUP itself once it is done, as it would have with no
+ * handler (a shell's 129), which Node does not restore a terminal for.
+ */
+function leaveByHangupAtExit(): void {
+  if (hangupAtExit) return
+  hangupAtExit = true
+  process.once('exit', () => {
+    process.removeAllListeners('SIGHUP')
+    process.kill(process.pid, 'SIGHUP')
+    // delivered at once to this thread; should another take it, the process ends within this wait all the same
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)
+  })
 }
 
 /** What the command says to a terminal that closed has nowhere to go: dropped from now on (a file or a pipe keeps it). */

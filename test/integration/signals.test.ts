@@ -91,6 +91,22 @@ describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
     inTmux = undefined
     await waitFor('the claims put back', () => status().running === 0)
     await expectCleanStop(3)
+    // 129 (killed by SIGHUP): Node, resetting the closed terminal's modes as it exited, aborted (134) after the stop
+    await waitFor('rigor work to exit', () => existsSync(term.rcFile))
+    expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('129')
+  })
+
+  it('closing the terminal of rigor run <pending id>: its claim put back, the runner gone, exit 129', async () => {
+    repo = workspace()
+    seedCommitted(forever(1))
+    const term = workInTmux(['run', 's/n0'])
+    await waitFor('the runner ready', () => readyRuns(repo.dir).length === 1)
+    term.kill()
+    inTmux = undefined
+    await waitFor('rigor run to exit', () => existsSync(term.rcFile))
+    expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('129')
+    await expectCleanStop(1)
+    expect(json(rigor(repo.dir, ['show', 's/n0', '--json'])).attempt).toBe(0)
   })
 
   it('a second Ctrl-C leaves at once (exit 130) and still kills the runner groups it started', async () => {
