@@ -32,7 +32,10 @@ export async function rerunNode(ws: Workspace, id: string, opts: {by: string; re
     if (node.sweep) throw new InputError(`${id} is a sweep group, which never runs`, {fix: 'rerun one of its variants'})
     if (!ALLOWED_FROM.rerun.includes(node.status)) {
       throw new CheckFailedError(`node ${id} is ${node.status}; only a finished run (${ALLOWED_FROM.rerun.join(', ')}) can run again`, {
-        fix: 'wait for its verdict',
+        fix:
+          node.status === 'pending'
+            ? `it is pending already: it runs when claimed (rigor work, or rigor run ${id})`
+            : `wait for its verdict, or stop the run (rigor cancel ${id}) and then rerun it`,
       })
     }
     const failed = node.status === 'blocked' ? failedRequirement(snap, node.requires) : undefined
