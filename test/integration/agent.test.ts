@@ -159,6 +159,36 @@ describe('agent steps', () => {
     })
   })
 
+  // "run it first (rigor work)" for every node without a verdict: work never runs a cancelled or blocked node
+  it('assess of a node with no verdict says what to do for its status', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'a/held', team: 'default', run: {command: ['true']}},
+        {id: 'a/up', team: 'default', run: {command: ['true']}},
+        {id: 'a/down', team: 'default', run: {command: ['true']}, requires: ['a/up']},
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const fixOf = (id: string) => {
+      const result = rigor(repo.dir, ['assess', id, '--json'])
+      expect(result.code, result.stdout).toBe(2)
+      return json(result).error as {message: string; fix: string}
+    }
+    expect(fixOf('a/up')).toMatchObject({
+      message: 'node a/up has no verdict yet',
+      fix: 'run it first (rigor work, or rigor run a/up), then assess it',
+    })
+    expect(rigor(repo.dir, ['claim', '--worker', 'w1']).stdout.trim()).toBe('a/held')
+    expect(fixOf('a/held').fix).toBe('wait for its verdict (rigor show a/held), then assess it')
+    expect(rigor(repo.dir, ['cancel', 'a/up']).code).toBe(0)
+    expect(fixOf('a/up')).toMatchObject({
+      message: 'node a/up has no verdict: it was cancelled before it ran',
+      fix: 'there is nothing to assess; rigor rerun a/up puts it back to pending, to run it',
+    })
+    expect(fixOf('a/down').message).toBe('node a/down has no verdict: it was blocked before it ran')
+  })
+
   it('design: a node the seed refuses (unknown team, missing upstream, an id twice) is reported with its field; the others are seeded', () => {
     repo = workspace()
     const program = join(repo.dir, '.git', 'sloppy-agent')

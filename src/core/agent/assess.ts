@@ -1,6 +1,8 @@
 import {InputError} from '../errors.js'
 import {dumpYaml} from '../state/documents.js'
 import {readableNode} from '../state/store.js'
+import {verdictFilePath} from '../state/layout.js'
+import type {NodeFile} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
 import {LEARNINGS_FILE} from './design.js'
@@ -39,7 +41,7 @@ export async function assessNode(
     })
   }
   const verdict = await ws.store.verdict(record)
-  if (!verdict) throw new InputError(`node ${id} has no verdict yet`, {fix: 'run it first (rigor work), then assess it'})
+  if (!verdict) throw noVerdictError(record.node!)
   const agent = ws.config.agent
   let assessment: string
   let assessor: string
@@ -96,4 +98,21 @@ export async function assessNode(
     }
   })
   return {node: id, assessor, assessment, attempts, cost_usd: costUsd}
+}
+
+/** A node with no verdict to assess, with what to do for its status: `rigor work` never runs a cancelled or blocked node. */
+function noVerdictError(node: NodeFile): InputError {
+  if (node.status === 'pending')
+    return new InputError(`node ${node.id} has no verdict yet`, {fix: `run it first (rigor work, or rigor run ${node.id}), then assess it`})
+  if (node.status === 'running')
+    return new InputError(`node ${node.id} has no verdict yet`, {fix: `wait for its verdict (rigor show ${node.id}), then assess it`})
+  if (node.status === 'cancelled' || node.status === 'blocked')
+    return new InputError(`node ${node.id} has no verdict: it was ${node.status} before it ran`, {
+      fix: `there is nothing to assess; rigor rerun ${node.id} puts it back to pending, to run it`,
+    })
+  // a finished run whose verdict.yaml left the branch (a hand commit)
+  return new InputError(`node ${node.id} is ${node.status} but ${verdictFilePath(node.id)} is missing`, {
+    file: verdictFilePath(node.id),
+    fix: `restore it from the git history (rigor verify), or run it again: rigor rerun ${node.id}`,
+  })
 }
