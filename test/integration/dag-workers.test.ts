@@ -84,6 +84,19 @@ describe('the research DAG', () => {
     expect(rigor(repo.dir, ['claim']).code).toBe(3)
     expect(rigor(repo.dir, ['cancel', 'c/later']).code).toBe(1)
   })
+
+  // the commit of `rigor cancel <sweep>` named its variants only: `rigor log --node <sweep>` did not show the cancel
+  it('a sweep group cancelled: the commit names the group, then its variants, and log --node finds it', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {sweeps: [{id: 'c/grid', team: 'default', run: {command: SH_OK}, grid: {n: [1, 2]}}]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(json(rigor(repo.dir, ['cancel', 'c/grid', '--json'])).cancelled).toEqual(['c/grid/n-1', 'c/grid/n-2'])
+    const cancels = rigor(repo.dir, ['log', '--node', 'c/grid', '--action', 'cancel', '--json'])
+      .stdout.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(cancels.map((e) => e.nodes)).toEqual([['c/grid', 'c/grid/n-1', 'c/grid/n-2']])
+  })
 })
 
 describe('teams and leases', () => {

@@ -50,7 +50,8 @@ export async function cancelNode(ws: Workspace, id: string, opts: {by: string; r
       message: {
         action: 'cancel',
         subject: `cancel ${id}${targets.length > 1 ? ` (${targets.length} nodes)` : ''}`,
-        nodes: [...result.cancelled, ...result.blocked],
+        // a sweep group first: the node the cancel is about (`rigor log --node <group>` finds it), then what it changed
+        nodes: [...(root.sweep ? [id] : []), ...result.cancelled, ...result.blocked],
         worker: opts.by,
       },
       result,
