@@ -53,7 +53,10 @@ export default class Show extends WorkspaceCommand {
               ? `\n## verdict\n${problems.map((p) => `cannot be read: ${p.file}: ${p.message}\nFix: ${p.fix}`).join('\n')}`
               : node.sweep
                 ? '\n(a sweep group never runs: its variants do)'
-                : '\n(no verdict yet)',
+                : node.status === 'cancelled' || node.status === 'blocked'
+                  ? // no verdict is coming, but from the worker of a cancelled run (the cancel keeps who held it)
+                    `\n(no verdict: ${node.worker ? `cancelled while ${node.worker} held it; a run still going records the cancel` : `it was ${node.status} before it ran`})`
+                  : '\n(no verdict yet)',
         )
         if (audits.length) log(`\n## audits\n${dumpYaml(audits).trimEnd()}`)
         if (holdout) {

@@ -81,6 +81,8 @@ describe('the research DAG', () => {
     writeSpec(repo.dir, {nodes: [{id: 'c/later', team: 'default', run: {command: SH_OK}}]}, 'later.yaml')
     rigor(repo.dir, ['seed', 'later.yaml'])
     expect(json(rigor(repo.dir, ['cancel', 'c/later', '--json'])).cancelled).toEqual(['c/later'])
+    // no verdict is coming: show does not say "yet"
+    expect(rigor(repo.dir, ['show', 'c/later']).stdout).toContain('(no verdict: it was cancelled before it ran)')
     expect(rigor(repo.dir, ['claim']).code).toBe(3)
     expect(rigor(repo.dir, ['cancel', 'c/later']).code).toBe(1)
   })
