@@ -2,7 +2,7 @@ import {Command, Errors, type Interfaces} from '@oclif/core'
 import {asRigorError, InputError, NothingToDoError, RigorError} from '../core/errors.js'
 import {closestNames, linesEscaped} from '../core/validation.js'
 import {colorOn, red} from './color.js'
-import {cwdFlag, emptyValueError, FlagValueError, remoteFlag} from './flags.js'
+import {cwdFlag, emptyValueError, FlagValueError, remoteFlag, undecodablePathError} from './flags.js'
 import type {Attributes, Telemetry} from '../core/telemetry/telemetry.js'
 import {withTelemetry} from './telemetry.js'
 
@@ -49,6 +49,8 @@ export abstract class RigorCommand extends Command {
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
     const empty = emptyValueError(argv ?? this.argv, {...this.ctor.baseFlags, ...(options?.flags ?? this.ctor.flags)} as never)
     if (empty) throw empty
+    const undecodable = undecodablePathError(process.cwd(), 'the current folder')
+    if (undecodable) throw undecodable
     try {
       return await super.parse(options, argv)
     } catch (err) {

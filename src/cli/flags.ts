@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 import {InputError} from '../core/errors.js'
 import {parseClockTime, parseDecimal, parseDuration, parseStopTime} from '../core/validation.js'
@@ -154,4 +155,17 @@ export async function jobIdArg(input: string): Promise<string> {
       'give the number sbatch printed (rigor slurm status lists them)',
     )
   return input
+}
+
+/**
+ * A path Node could not read as UTF-8 (a folder named with a byte such as 0xff): Node hands it over with U+FFFD in
+ * place of the byte, a name that does not exist, so rigor would work on another folder (`rigor init` made one beside
+ * the real one). Refused when the name as read does not exist; a name that truly holds U+FFFD does.
+ */
+export function undecodablePathError(path: string, what: string, field?: string): InputError | undefined {
+  if (!path.includes('\ufffd') || existsSync(path)) return undefined
+  return new InputError(`${what} ${path} is not valid UTF-8 (shown with \ufffd in place of what cannot be read), so rigor cannot name it`, {
+    field,
+    fix: 'rename the folder with UTF-8 characters only (or run rigor from a path that has them), then run the command again',
+  })
 }

@@ -1,7 +1,7 @@
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 import {Args, Flags} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
-import {cwdFlag} from '../cli/flags.js'
+import {cwdFlag, undecodablePathError} from '../cli/flags.js'
 import {dirFrom, howToRun} from '../cli/invocation.js'
 import {parseReviewers} from '../core/flows/github.js'
 import {INIT_TEMPLATES, initWorkspace, type InitResult, type InitTemplate} from '../core/flows/init.js'
@@ -47,6 +47,9 @@ export default class Init extends RigorCommand {
   async run(): Promise<InitResult> {
     const {args, flags} = await this.parse(Init)
     const dir = flags.cwd && args.dir === '.' ? flags.cwd : args.dir
+    // the folder to set up, made when missing: one whose name Node could not read would be made under another name
+    const undecodable = undecodablePathError(resolve(dir), 'the folder', flags.cwd && args.dir === '.' ? '--cwd' : 'dir')
+    if (undecodable) throw undecodable
     const reviewers = flags.reviewers === undefined ? undefined : parseReviewers(flags.reviewers)
     const result = await initWorkspace(dir, {
       github: flags.github ? {install: flags.install, reviewers} : undefined,
