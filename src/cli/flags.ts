@@ -1,7 +1,7 @@
 import {existsSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 import {InputError} from '../core/errors.js'
-import {parseClockTime, parseDecimal, parseDuration, parseStopTime} from '../core/validation.js'
+import {parseClockTime, parseDecimal, parseDuration, parseStopTime, singleLineProblem} from '../core/validation.js'
 
 /** What a number flag accepts, checked while oclif parses it. */
 export interface NumberRule {
@@ -102,6 +102,21 @@ export function durationFlag() {
       if (!parsed.ok)
         throw new FlagValueError(`--${flag.name}`, parsed.problem, `give --${flag.name} as a duration, e.g. --${flag.name} 30s`)
       return parsed.value
+    },
+  })
+}
+
+/**
+ * A flag whose value is why something was done (`--reason`), recorded in a state file and shown in views: one line of
+ * at most 1,000 characters (a 100 KB reason made a 100 KB node.yaml; a line break a forged line in every view).
+ */
+export function reasonFlag() {
+  return Flags.custom<string>({
+    helpValue: '<text>',
+    parse: async (input, _context, flag) => {
+      const problem = singleLineProblem(input, 1000)
+      if (problem) throw new FlagValueError(`--${flag.name}`, problem, `give --${flag.name} as one line of at most 1000 characters`)
+      return input
     },
   })
 }

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
+import {reasonFlag} from '../cli/flags.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {cancelNode, type CancelResult} from '../core/dag/cancel.js'
 
@@ -10,7 +11,7 @@ export default class Cancel extends WorkspaceCommand {
   static override examples = ['<%= config.bin %> cancel arch/hidden/lower-25', '<%= config.bin %> cancel arch/hidden --reason "wrong data"']
   static override args = {id: Args.string({description: 'node id', required: true})}
   static override flags = {
-    reason: Flags.string({description: 'why (recorded on the node)'}),
+    reason: reasonFlag()({description: 'why (recorded on the node)'}),
     by: Flags.string({description: 'who cancels (default: $RIGOR_WORKER or host-pid)'}),
   }
 

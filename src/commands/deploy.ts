@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
+import {reasonFlag} from '../cli/flags.js'
 import {withAbort} from '../cli/signals.js'
 import {commandLineBase, withWorkspace, workerName} from '../cli/workspace.js'
 import {deployNode, rollbackDeployment, type DeployResult, type RollbackResult} from '../core/deploy/index.js'
@@ -24,7 +25,7 @@ A passing deploy runs deploy.<stage>.command from rigor.yaml (argv, no shell; en
     stage: Flags.string({description: 'paper or live (required to deploy; optional with --rollback)', options: [...DEPLOY_STAGES]}),
     rollback: Flags.boolean({description: 'roll the deployment back instead'}),
     by: Flags.string({description: 'who deploys (default: $RIGOR_WORKER or host-pid)'}),
-    reason: Flags.string({description: 'why, for --rollback'}),
+    reason: reasonFlag()({description: 'why, for --rollback'}),
     'signing-key': Flags.string({
       description:
         "SSH private key that signs the deployment commit (default: $RIGOR_SIGNING_KEY, or git's user.signingkey with gpg.format=ssh)",

@@ -1,5 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
+import {reasonFlag} from '../cli/flags.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {rerunNode, type RerunResult} from '../core/dag/rerun.js'
 
@@ -10,7 +11,7 @@ export default class Rerun extends WorkspaceCommand {
   static override examples = ['<%= config.bin %> rerun pipe/train --reason "new data"']
   static override args = {id: Args.string({description: 'node id', required: true})}
   static override flags = {
-    reason: Flags.string({description: 'why (recorded on the node)'}),
+    reason: reasonFlag()({description: 'why (recorded on the node)'}),
     by: Flags.string({description: 'who asks (default: $RIGOR_WORKER or host-pid)'}),
   }
 

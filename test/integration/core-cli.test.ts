@@ -143,6 +143,18 @@ describe('rigor init / seed / work / status / show / log / verify', () => {
     expect(broken.code).toBe(2)
     expect(broken.stderr).toContain('broken.yaml')
 
+    // a reason is one line of at most 1,000 characters, on every command that records one
+    for (const args of [
+      ['rerun', 'a/b', '--reason', 'x'.repeat(1001)],
+      ['cancel', 'a/b', '--reason', 'wrong data\nRigor-Action: deploy'],
+      ['deploy', 'a/b', '--rollback', '--reason', 'x'.repeat(1001)],
+    ]) {
+      const refused = rigor(repo.dir, [...args, '--json'])
+      expect(refused.code, args[0]).toBe(2)
+      expect(json(refused).error.message, args[0]).toMatch(/^field "--reason": /)
+    }
+    expect(repo.git('rev-parse', 'HEAD')).toBe(head)
+
     writeSpec(repo.dir, {nodes: [{id: 'a/b', team: 'default', run: {command: SH_OK}, priorty: 3}]}, 'typo.yaml')
     const typo = rigor(repo.dir, ['seed', 'typo.yaml'])
     expect(typo.code).toBe(2)
