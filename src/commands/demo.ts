@@ -36,7 +36,7 @@ export default class Demo extends RigorCommand {
       {runnerHelper: true},
     )
     await progress.done()
-    // a demo stopped after its work step ranked nothing: no empty table
+    // a stopped demo ranked nothing: no empty table
     if (result.best.length > 0) {
       this.say('')
       this.say(`Best accepted nodes (out-of-sample, after costs):`)
@@ -62,7 +62,11 @@ export default class Demo extends RigorCommand {
 }
 
 /** What to try next, each line runnable from where the user is: rigor as it can be run there, --cwd for the demo's workspace. */
-export function tryNext(result: Pick<DemoResult, 'dir' | 'best' | 'report'>, rigor: Invocation, cwd: string): string[] {
+export function tryNext(
+  result: Pick<DemoResult, 'dir' | 'best' | 'report'> & {status: Pick<DemoResult['status'], 'by_status'>},
+  rigor: Invocation,
+  cwd: string,
+): string[] {
   const dir = dirFrom(cwd, result.dir)
   const run = (args: string) => `  ${rigor.prefix} ${args} --cwd ${dir}`
   const header = rigor.onPath
@@ -73,10 +77,10 @@ export function tryNext(result: Pick<DemoResult, 'dir' | 'best' | 'report'>, rig
     run('status'),
     run(`show ${result.best[0]?.id ?? 'trend/momentum/lookback-120'}`),
     `${run('graph --markdown')} > dag.md`,
-    // stopped after the work step, the demo wrote no report: `less reports/` would open a folder
+    // a stopped demo wrote no report (`less reports/` would open a folder), and may have left nodes pending
     ...(result.report[0]
       ? [`  less ${dirFrom(cwd, join(result.dir, result.report[0]))}`]
-      : [`${run('work')}    # the nodes the stopped demo left pending`, run('report')]),
+      : [...(result.status.by_status.pending > 0 ? [`${run('work')}    # the nodes the stopped demo left pending`] : []), run('report')]),
     run('rank --history'),
     run('log -n 10'),
     run('verify'),

@@ -2,8 +2,8 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {json, rigor} from '../helpers/cli.js'
-import {SLOW} from '../helpers/processes.js'
+import {json, rigor, rigorAsync} from '../helpers/cli.js'
+import {SLOW, waitFor} from '../helpers/processes.js'
 
 let dir: string
 afterEach(() => rmSync(dir, {recursive: true, force: true}))
@@ -40,6 +40,27 @@ describe('rigor demo', () => {
     expect(existsSync(join(target, 'site', 'nodes', `${demo.best[0].id.replaceAll('/', '~')}.html`))).toBe(true)
     expect(rigor(target, ['verify']).code).toBe(0)
     expect(rigor(target, ['status']).code).toBe(0)
+  })
+
+  it('Ctrl-C after the work step stops the audit under way and starts no later step (deploy, rank, report, site)', {
+    timeout: SLOW,
+  }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-demo-test-'))
+    const target = join(dir, 'demo')
+    const demo = rigorAsync(dir, ['demo', target])
+    // the work step's summary line: the audits start next, and take seconds
+    await waitFor('the work step to end', () => /^work: /m.test(demo.output()), SLOW)
+    demo.kill('SIGINT')
+    const result = await demo
+    expect(result.code, result.stderr).toBe(130)
+    expect(result.stdout).toMatch(/^stopped: interrupted (during|after) the audit step$/m)
+    expect(result.stdout).not.toMatch(/^(deploy|rank|report|site): /m)
+    expect(existsSync(join(target, 'deployments', 'paper'))).toBe(false)
+    expect(existsSync(join(target, 'reports', 'rankings'))).toBe(false)
+    expect(existsSync(join(target, 'site'))).toBe(false)
+    // the claims were put back and what was committed is intact
+    expect(json(rigor(target, ['status', '--json'])).by_status.running).toBe(0)
+    expect(rigor(target, ['verify']).code).toBe(0)
   })
 
   it('refuses a directory that is not empty', () => {

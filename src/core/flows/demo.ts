@@ -38,7 +38,7 @@ export interface DemoResult {
   best: Array<{id: string; team: string; sharpe: number; max_drawdown: number; total_return: number}>
   audits: Array<{id: string; verdict: 'PASS' | 'FAIL'; file: string}>
   deployed: string | null
-  /** null when a stop (Ctrl-C) ended the demo after its work step */
+  /** null when a stop (Ctrl-C) ended the demo before its rank step */
   ranking: string | null
   report: string[]
   /** the dashboard's overview page (rigor site), null when a stop ended the demo early */
@@ -116,20 +116,20 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
         .join(', ')}`,
     )
     const summary = async () => ({dir: target, seeded: seeded.added.length, work, status: summariseStatus(await ws.currentSnapshot())})
-    // stopped (Ctrl-C): the work step put its claims back; the audit, deploy, rank and report steps are not started
-    if (opts.signal?.aborted) {
-      step('stopped', 'interrupted after the work step')
+    // stopped (Ctrl-C): the work step put its claims back; the steps after the one it stopped are not started
+    const stopped = async (when: string, done: Pick<DemoResult, 'audits' | 'deployed'> = {audits: [], deployed: null}) => {
+      step('stopped', `interrupted ${when}`)
       return {
         ...(await summary()),
         best: [],
-        audits: [],
-        deployed: null,
+        ...done,
         ranking: null,
         report: [],
         site: null,
         seconds: (Date.now() - started) / 1000,
       }
     }
+    if (opts.signal?.aborted) return await stopped('after the work step')
     const snap = await ws.currentSnapshot()
     const best: DemoResult['best'] = []
     for (const record of snap.nodes.values()) {
@@ -152,16 +152,24 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
       untilPass: true,
       auditor: 'demo-auditor',
       signer: auditorKey ? {keyPath: auditorKey.privatePath} : undefined,
+      signal: opts.signal,
+      groups: opts.groups,
+    }).catch((err: unknown) => {
+      // the audit under way wrote nothing (the ones before it are committed): rigor show names them
+      if (opts.signal?.aborted) return undefined
+      throw err
     })
+    if (!audits) return await stopped('during the audit step')
     step(
       'audit',
       audits.map((a) => `${a.id} ${a.verdict}${auditorKey ? ' (signed by demo-auditor)' : ''}`).join(', ') || 'nothing to audit',
     )
     for (const a of audits) if (a.holdout) step('holdout', `${a.id}: ${a.holdout}`)
+    if (opts.signal?.aborted) return await stopped('after the audit step', {audits, deployed: null})
     const winner = audits.find((a) => a.verdict === 'PASS')
     let deployed: string | undefined
     if (winner) {
-      const deployment = await deployNode(ws, winner.id, {stage: 'paper', by: 'demo'})
+      const deployment = await deployNode(ws, winner.id, {stage: 'paper', by: 'demo', signal: opts.signal})
       deployed = deployment.file
       step(
         'deploy',
@@ -170,6 +178,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     } else {
       step('deploy', 'nothing deployed: no candidate passed its audit (the auditor doing its job: see the FAIL reports)')
     }
+    if (opts.signal?.aborted) return await stopped('after the deploy step', {audits, deployed: deployed ?? null})
     const ranked = await rankNodes(ws, {objective: 'sharpe', keep: 5, by: 'demo'})
     step('rank', `kept the 5 best by Sharpe, archived ${ranked.ranking.archived.length} (${ranked.file})`)
     const report = await writeDailyReport(ws, {auditStats: policies.auditStats, by: 'demo'})

@@ -4,6 +4,8 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 import {dirFrom, howToRun, shellQuote} from '../../../src/cli/invocation.js'
 import {tryNext} from '../../../src/commands/demo.js'
+import {NODE_STATUSES} from '../../../src/core/schemas/statuses.js'
+import type {NodeStatus} from '../../../src/core/schemas/common.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'rigor-invocation-'))
 afterAll(() => rmSync(dir, {recursive: true, force: true}))
@@ -14,6 +16,8 @@ function executable(path: string): string {
   chmodSync(path, 0o755)
   return path
 }
+
+const counts = (pending: number) => ({...Object.fromEntries(NODE_STATUSES.map((s) => [s, 0])), pending}) as Record<NodeStatus, number>
 
 const bin = executable(join(dir, 'checkout/bin/run.js'))
 
@@ -35,7 +39,7 @@ describe('how the user runs this rigor again', () => {
 
   it('every "Try next" line runs from where the user is', () => {
     const lines = tryNext(
-      {dir: '/home/u/rigor-demo', best: [], report: ['reports/2026-01-02.md']},
+      {dir: '/home/u/rigor-demo', best: [], report: ['reports/2026-01-02.md'], status: {by_status: counts(0)}},
       {prefix: 'node /x/bin/run.js', onPath: false},
       '/home/u',
     )
@@ -43,12 +47,24 @@ describe('how the user runs this rigor again', () => {
     expect(lines[1]).toBe('  node /x/bin/run.js status --cwd rigor-demo')
     expect(lines).toContain('  less rigor-demo/reports/2026-01-02.md')
     expect(lines.at(-1)).toMatch(/^ {2}node \/x\/bin\/run\.js site --serve 8080 --cwd rigor-demo +# the dashboard/)
-    const stopped = tryNext({dir: '/tmp/d', best: [], report: []}, {prefix: 'rigor', onPath: true}, '/home/u')
+    const stopped = tryNext(
+      {dir: '/tmp/d', best: [], report: [], status: {by_status: counts(3)}},
+      {prefix: 'rigor', onPath: true},
+      '/home/u',
+    )
     expect(stopped[1]).toBe('  rigor status --cwd /tmp/d')
     // a demo stopped after its work step has no report to read, and pending nodes to finish
     expect(stopped.filter((l) => l.startsWith('  less'))).toEqual([])
     expect(stopped).toContain('  rigor work --cwd /tmp/d    # the nodes the stopped demo left pending')
     expect(stopped).toContain('  rigor report --cwd /tmp/d')
+    // stopped in its audit step, the demo left nothing pending: `rigor work` would find nothing to do
+    const audited = tryNext(
+      {dir: '/tmp/d', best: [], report: [], status: {by_status: counts(0)}},
+      {prefix: 'rigor', onPath: true},
+      '/home/u',
+    )
+    expect(audited.filter((l) => l.includes(' work '))).toEqual([])
+    expect(audited).toContain('  rigor report --cwd /tmp/d')
   })
 
   it('quotes what the shell would split', () => {
