@@ -9,7 +9,10 @@ export default class Completion extends RigorCommand {
 bash: add \`source <(rigor completion bash)\` to ~/.bashrc (or save the output as ~/.local/share/bash-completion/completions/rigor).
 zsh: add \`source <(rigor completion zsh)\` to ~/.zshrc, after compinit.
 Run it again after upgrading rigor: the script lists the commands of the rigor that printed it.`
-  static override examples = ['source <(<%= config.bin %> completion bash)', '<%= config.bin %> completion zsh >> ~/.zshrc']
+  static override examples = [
+    'source <(<%= config.bin %> completion bash)',
+    "echo 'source <(<%= config.bin %> completion zsh)' >> ~/.zshrc",
+  ]
   static override args = {shell: Args.string({description: 'the shell', options: ['bash', 'zsh'], required: true})}
   static override enableJsonFlag = false
 

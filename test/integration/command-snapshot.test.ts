@@ -62,3 +62,52 @@ describe('the command line interface', () => {
     }
   })
 })
+
+/** The words of one shell command line: quotes kept together, the rest split on blanks (enough for help examples). */
+function words(line: string): string[] {
+  return [...line.matchAll(/"[^"]*"|'[^']*'|\S+/g)].map((m) => m[0].replace(/^(["'])(.*)\1$/, '$2'))
+}
+
+describe('the examples of every command help', () => {
+  it('name commands of rigor and only their flags, with values the flags take', async () => {
+    const config = await Config.load({root: ROOT})
+    const ours = config.commands.filter((c) => c.pluginName === config.name)
+    const ids = ours.map((c) => c.id.replace(/:/g, ' ')).sort((a, b) => b.length - a.length)
+    let checked = 0
+    for (const c of ours) {
+      for (const example of c.examples ?? []) {
+        const text = (typeof example === 'string' ? example : example.command).replaceAll('<%= config.bin %>', config.bin)
+        // each rigor invocation up to the shell operator that ends it (a pipe, a redirection, &&, a closing $( )
+        for (const [, invocation] of text.matchAll(/(?:^|[\s(])rigor ([^|&;<>)]*)/g)) {
+          const argv = words(invocation)
+          const id = ids.find((i) => argv.slice(0, i.split(' ').length).join(' ') === i)
+          expect(id, `${c.id}: ${text}`).toBeDefined()
+          const command = ours.find((o) => o.id === id!.replace(/ /g, ':'))!
+          const rest = argv.slice(id!.split(' ').length)
+          for (let i = 0; i < rest.length; i++) {
+            const word = rest[i]
+            if (!word.startsWith('-')) continue
+            const [name, inline] = word.startsWith('--') ? word.slice(2).split(/=(.*)/s) : [word.slice(1)]
+            const flag = word.startsWith('--') ? command.flags[name] : Object.values(command.flags).find((f) => f.char === name)
+            expect(flag, `${c.id}: ${text}: ${word}`).toBeDefined()
+            if (flag!.type !== 'option') continue
+            const value = inline ?? rest[++i]
+            expect(value, `${c.id}: ${text}: ${word} takes a value`).toBeDefined()
+            if (flag!.options) expect(flag!.options, `${c.id}: ${text}: ${word}`).toContain(value)
+          }
+          checked++
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(80)
+  })
+
+  it('install completion the way the help describes: a source line that runs rigor at each start, not a copy an upgrade leaves stale', async () => {
+    const config = await Config.load({root: ROOT})
+    const completion = config.commands.find((c) => c.id === 'completion')!
+    for (const example of completion.examples ?? []) {
+      const text = typeof example === 'string' ? example : example.command
+      expect(text).not.toMatch(/completion \w+\s*>>/)
+    }
+  })
+})
