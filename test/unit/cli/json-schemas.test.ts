@@ -55,4 +55,11 @@ describe('JSON Schemas (schemas/, from `npm run schemas`)', () => {
     expect(FILE_KINDS.map((k) => k.name)).toContain('rigor-yaml')
     expect(new Set(FILE_KINDS.map((k) => k.name)).size).toBe(FILE_KINDS.length)
   })
+
+  it("are each named in the README's list of file kinds", () => {
+    const list = /`schemas\/<kind>\.schema\.json` for every file kind \(([^)]*)\)/.exec(committed('README.md').replace(/\s+/g, ' '))
+    expect(list, 'the README lists the file kinds').not.toBeNull()
+    const named = [...list![1].matchAll(/`([a-z-]+)`/g)].map((m) => m[1]).sort()
+    expect(named).toEqual(FILE_KINDS.map((k) => k.name).sort())
+  })
 })
