@@ -3,19 +3,30 @@
 import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import {dirname, join, resolve} from 'node:path'
 const prose = (file) => readFileSync(file, 'utf8').replace(/```[\s\S]*?```/g, '')
+// GitHub's heading ids (github-slugger): the heading's text (a link's target and HTML tags dropped) in lower
+// case, every character but letters, digits, marks, `_`, `-` and spaces removed (code ticks, `*`, `.`), spaces
+// made `-`; a repeated id gets -1, -2, ...
 const slug = (heading) =>
   heading
+    .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/<[^>]+>/g, '')
     .trim()
     .toLowerCase()
-    .replace(/[^\p{L}\p{N}\- ]/gu, '')
+    .replace(/[^\p{L}\p{N}\p{M}\p{Pc}\- ]/gu, '')
     .replace(/ /g, '-')
-const anchors = (file) =>
-  new Set(
-    prose(file)
-      .split('\n')
-      .filter((l) => /^#{1,6} /.test(l))
-      .map((l) => slug(l.replace(/^#+ /, ''))),
-  )
+const anchors = (file) => {
+  const seen = new Map()
+  const ids = new Set()
+  for (const line of prose(file).split('\n')) {
+    const heading = /^ {0,3}#{1,6} +(.*?)(?: +#+)? *$/.exec(line)
+    if (!heading) continue
+    const id = slug(heading[1])
+    const n = seen.get(id) ?? 0
+    seen.set(id, n + 1)
+    ids.add(n ? `${id}-${n}` : id)
+  }
+  return ids
+}
 const files = [
   'README.md',
   ...readdirSync('docs')
