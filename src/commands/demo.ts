@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {RigorCommand} from '../cli/base.js'
 import {numberFlag} from '../cli/flags.js'
 import {dirFrom, howToRun, type Invocation} from '../cli/invocation.js'
-import {plainProgress} from '../cli/progress.js'
+import {plainProgress, type Progress} from '../cli/progress.js'
 import {withAbort} from '../cli/signals.js'
 import {renderTable} from '../cli/table.js'
 import {runDemo, type DemoResult} from '../core/flows/demo.js'
@@ -19,9 +19,12 @@ export default class Demo extends RigorCommand {
   async run(): Promise<DemoResult> {
     const {args, flags} = await this.parse(Demo)
     const live = process.stdout.isTTY && !this.jsonEnabled()
-    const progress = live
-      ? (await import('../cli/live-progress.js')).listrProgress(flags.parallel, (text) => this.log(text))
-      : plainProgress((line) => this.say(`  ${line}`))
+    // on a terminal the live display lasts from the seed step to the end of the work step: the steps before and
+    // after it print in their order, not held back by it until the demo ends
+    let display: Progress | undefined
+    const plain = live ? undefined : plainProgress((line) => this.say(`  ${line}`))
+    let ended: Promise<void> | undefined
+    const endDisplay = () => (ended ??= (display ?? plain)?.done() ?? Promise.resolve())
     const result = await withAbort(
       ({signal, groups, launcher}) =>
         runDemo(args.dir, {
@@ -29,13 +32,18 @@ export default class Demo extends RigorCommand {
           signal,
           groups,
           launcher,
-          onStep: (s) => this.say(`${s.step}: ${s.detail}`),
-          onWork: (e) => progress.onEvent(e),
+          onStep: async (s) => {
+            if (s.step === 'work') await endDisplay()
+            this.say(`${s.step}: ${s.detail}`)
+            if (s.step === 'seed' && live)
+              display = (await import('../cli/live-progress.js')).listrProgress(flags.parallel, (text) => this.log(text))
+          },
+          onWork: (e) => (display ?? plain)?.onEvent(e),
           warn: (m) => this.warn(m),
         }),
       {runnerHelper: true},
     )
-    await progress.done()
+    await endDisplay()
     // a stopped demo ranked nothing: no empty table
     if (result.best.length > 0) {
       this.say('')

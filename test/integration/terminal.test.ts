@@ -38,6 +38,8 @@ function inTerminal(args: string[], env: Record<string, string> = {}) {
   return {
     pane: () => tmux('capture-pane', '-p', '-t', 'term'),
     styled: () => tmux('capture-pane', '-p', '-e', '-t', 'term'),
+    /** everything the pane printed, its history too, wrapped lines joined */
+    history: () => tmux('capture-pane', '-p', '-J', '-S', '-', '-t', 'term'),
     exited: () => existsSync(rcFile),
     code: () => readFileSync(rcFile, 'utf8').trim(),
   }
@@ -78,6 +80,23 @@ describe.skipIf(!hasTmux)('under a terminal', {timeout: SLOW}, () => {
     expect(end).toMatch(/│ node\s+│ result\s+│ time\s+│ slot │ note\s+│/)
     for (let i = 0; i < 4; i++) expect(end).toMatch(new RegExp(`│ s/n${i}\\s+│ proven_accepted │ \\d`))
     expect(end).toContain('ran 4 node(s) (4 proven_accepted)')
+  })
+
+  it('rigor demo: each step in its order, the live display only from the seed step to the work step', async () => {
+    repo = workspace()
+    const term = inTerminal(['demo', join(repo.dir, 'demo')])
+    await waitFor('rigor demo to exit', term.exited, SLOW)
+    expect(term.code()).toBe('0')
+    const lines = term.history().split('\n')
+    const at = (pattern: RegExp) => {
+      const index = lines.findIndex((line) => pattern.test(line))
+      expect(index, `${pattern}:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(0)
+      return index
+    }
+    // before: the display started with the demo and held every step's line back until the end, after its own
+    const order = [/^init: /, /^seed: /, /finished: .* 0 running/, /│ node\s+│ result/, /^work: /, /^audit: /, /^site: /, /^Try next/]
+    const found = order.map(at)
+    expect(found).toEqual([...found].sort((a, b) => a - b))
   })
 
   it('colour only without NO_COLOR: tables, progress and errors', async () => {

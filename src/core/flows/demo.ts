@@ -48,7 +48,8 @@ export interface DemoResult {
 
 export interface DemoOptions {
   parallel: number
-  onStep?: (step: DemoStep) => void
+  /** told of each step as it ends; the demo waits for it (a live display ends before the work step's line) */
+  onStep?: (step: DemoStep) => void | Promise<void>
   onWork?: (event: WorkEvent) => void
   signal?: AbortSignal
   /** the command's live runner groups, killed if it has to leave at once */
@@ -72,7 +73,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
   if (!(await isEmptyDir(target))) {
     throw new InputError(`${target} is not empty; the demo makes a fresh workspace`, {fix: 'pass a new directory: rigor demo <dir>'})
   }
-  const step = (s: string, detail: string) => opts.onStep?.({step: s, detail})
+  const step = async (s: string, detail: string) => await opts.onStep?.({step: s, detail})
   await makeOutputDir(target, {field: 'DIR', fix: 'pass a new directory you can write to: rigor demo <dir>'})
   // a throwaway auditor key: the demo's audits are signed, and its deploy gate checks the signature
   const auditorKey = await demoAuditorKey(target)
@@ -86,7 +87,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     throw err
   })
   if (auditorKey) auditorKey.privatePath = await keepKey(auditorKey.privatePath, join(target, '.git', 'rigor'))
-  step(
+  await step(
     'init',
     `workspace and git repository in ${init.root}${auditorKey ? `; a throwaway SSH key for demo-auditor (${auditorKey.privatePath}), listed in auditors:` : ''}`,
   )
@@ -95,11 +96,11 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
   if (opts.warn) ws.onWarning = opts.warn
   try {
     await addDemoFiles(ws)
-    step('data', 'bundled synthetic prices SYNTH-A (trending), SYNTH-B (reverting), SYNTH-C (no edge) in data/')
+    await step('data', 'bundled synthetic prices SYNTH-A (trending), SYNTH-B (reverting), SYNTH-C (no edge) in data/')
     const spec = await readSeedSpec(join(target, 'templates', 'demo-seed.yaml'))
     const drafts = nodesOfSpec(spec, {seededBy: 'demo', createdAt: nowIso(), file: 'templates/demo-seed.yaml'})
     const seeded = await seedNodes(ws, drafts, {file: 'templates/demo-seed.yaml'})
-    step('seed', `${seeded.added.length} variants in ${seeded.sweeps.length} sweeps over 4 teams`)
+    await step('seed', `${seeded.added.length} variants in ${seeded.sweeps.length} sweeps over 4 teams`)
     const work = await runWorkLoop(ws, {
       admission: policies.admission,
       worker: 'demo-worker',
@@ -109,7 +110,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
       groups: opts.groups,
       launcher: opts.launcher,
     })
-    step(
+    await step(
       'work',
       `${work.finished} runs: ${Object.entries(work.by_status)
         .map(([s, n]) => `${n} ${s}`)
@@ -118,7 +119,7 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     const summary = async () => ({dir: target, seeded: seeded.added.length, work, status: summariseStatus(await ws.currentSnapshot())})
     // stopped (Ctrl-C): the work step put its claims back; the steps after the one it stopped are not started
     const stopped = async (when: string, done: Pick<DemoResult, 'audits' | 'deployed'> = {audits: [], deployed: null}) => {
-      step('stopped', `interrupted ${when}`)
+      await step('stopped', `interrupted ${when}`)
       return {
         ...(await summary()),
         best: [],
@@ -160,31 +161,31 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
       throw err
     })
     if (!audits) return await stopped('during the audit step')
-    step(
+    await step(
       'audit',
       audits.map((a) => `${a.id} ${a.verdict}${auditorKey ? ' (signed by demo-auditor)' : ''}`).join(', ') || 'nothing to audit',
     )
-    for (const a of audits) if (a.holdout) step('holdout', `${a.id}: ${a.holdout}`)
+    for (const a of audits) if (a.holdout) await step('holdout', `${a.id}: ${a.holdout}`)
     if (opts.signal?.aborted) return await stopped('after the audit step', {audits, deployed: null})
     const winner = audits.find((a) => a.verdict === 'PASS')
     let deployed: string | undefined
     if (winner) {
       const deployment = await deployNode(ws, winner.id, {stage: 'paper', by: 'demo', signal: opts.signal})
       deployed = deployment.file
-      step(
+      await step(
         'deploy',
         `${winner.id} to paper (${deployed}), on ${winner.file}${deployment.audit_signer ? ` signed by ${deployment.audit_signer}` : ''}${winner.holdout ? `; sealed holdout ${winner.holdout}` : ''}`,
       )
     } else {
-      step('deploy', 'nothing deployed: no candidate passed its audit (the auditor doing its job: see the FAIL reports)')
+      await step('deploy', 'nothing deployed: no candidate passed its audit (the auditor doing its job: see the FAIL reports)')
     }
     if (opts.signal?.aborted) return await stopped('after the deploy step', {audits, deployed: deployed ?? null})
     const ranked = await rankNodes(ws, {objective: 'sharpe', keep: 5, by: 'demo'})
-    step('rank', `kept the 5 best by Sharpe, archived ${ranked.ranking.archived.length} (${ranked.file})`)
+    await step('rank', `kept the 5 best by Sharpe, archived ${ranked.ranking.archived.length} (${ranked.file})`)
     const report = await writeDailyReport(ws, {auditStats: policies.auditStats, by: 'demo'})
-    step('report', `${report.files.join(' and ')}, health ${report.report.health_score}/100`)
+    await step('report', `${report.files.join(' and ')}, health ${report.report.health_score}/100`)
     const site = await buildSite(ws, {out: join(target, 'site'), auditStats: policies.auditStats})
-    step('site', `the dashboard: ${site.index} (${site.pages} pages; open it in a browser)`)
+    await step('site', `the dashboard: ${site.index} (${site.pages} pages; open it in a browser)`)
     return {
       ...(await summary()),
       best: best.slice(0, 5),
