@@ -18,8 +18,10 @@ export default class Rerun extends WorkspaceCommand {
   async run(): Promise<RerunResult> {
     const {args, flags} = await this.parse(Rerun)
     const result = await withWorkspace(flags, (ws) => rerunNode(ws, args.id, {by: workerName(flags.by, '--by'), reason: flags.reason}))
+    // one node turns stale or waits; several turn stale or wait
+    const verb = (ids: string[], one: string, many: string) => (ids.length === 1 ? one : many)
     this.say(
-      `${result.id} is pending again (was ${result.was})${result.dependents.length ? `; read by ${result.dependents.join(', ')}, which turn stale if its outputs change` : ''}${result.unblocked.length ? `; ${result.unblocked.join(', ')}, which it had blocked, wait for it again` : ''}`,
+      `${result.id} is pending again (was ${result.was})${result.dependents.length ? `; read by ${result.dependents.join(', ')}, which ${verb(result.dependents, 'turns', 'turn')} stale if its outputs change` : ''}${result.unblocked.length ? `; ${result.unblocked.join(', ')}, which it had blocked, ${verb(result.unblocked, 'waits', 'wait')} for it again` : ''}`,
     )
     return result
   }

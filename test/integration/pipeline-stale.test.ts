@@ -18,7 +18,9 @@ describe('stale results', () => {
     ok(['seed', 'templates/pipeline.seed.yaml'])
     ok(['work'])
     // the same code run again writes the same bytes: nothing is stale
-    ok(['rerun', 'momentum/train'])
+    expect(ok(['rerun', 'momentum/train']).stdout).toBe(
+      'momentum/train is pending again (was proven_accepted); read by momentum/backtest, which turns stale if its outputs change\n',
+    )
     expect(json(ok(['show', 'momentum/train', '--json'])).status).toBe('pending')
     ok(['work'])
     expect(json(ok(['status', '--json'])).stale).toEqual([])
