@@ -40,6 +40,11 @@ describe('rigor demo', () => {
     expect(existsSync(join(target, 'site', 'nodes', `${demo.best[0].id.replaceAll('/', '~')}.html`))).toBe(true)
     expect(rigor(target, ['verify']).code).toBe(0)
     expect(rigor(target, ['status']).code).toBe(0)
+    // every seed spec the demo leaves in its templates/ seeds in it (already seeded: nothing new)
+    for (const spec of readdirSync(join(target, 'templates'))) {
+      const seeded = rigor(target, ['seed', `templates/${spec}`])
+      expect(seeded.code, `${spec}: ${seeded.stderr}`).toBe(0)
+    }
   })
 
   it('Ctrl-C after the work step stops the audit under way and starts no later step (deploy, rank, report, site)', {

@@ -13,6 +13,7 @@ import {writeDailyReport} from '../views/report.js'
 import {buildSite} from '../views/site/build.js'
 import {summariseStatus, type StatusSummary} from '../views/status.js'
 import type {RunGroups} from '../proc.js'
+import type {FileChange} from '../git/tree-edit.js'
 import type {RunnerLauncher} from '../dag/launcher.js'
 import {runWorkLoop, type WorkEvent, type WorkSummary} from './worker.js'
 import {Workspace} from '../state/workspace.js'
@@ -201,9 +202,12 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
   }
 }
 
-/** The example program's data and seed spec, committed into the demo workspace. */
+/**
+ * The example program's data and seed spec, committed into the demo workspace, in place of init's
+ * seed.example.yaml: its node's team (default) is not one of the demo's, so it could not be seeded there.
+ */
 async function addDemoFiles(ws: Workspace): Promise<void> {
-  const files = new Map<string, Buffer>()
+  const files = new Map<string, FileChange>([['templates/seed.example.yaml', null]])
   for (const name of (await readdir(DEMO_DATA)).filter((f) => f.endsWith('.csv') || f === 'README.md')) {
     files.set(`data/${name}`, await readFile(join(DEMO_DATA, name)))
   }
