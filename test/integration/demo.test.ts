@@ -86,4 +86,14 @@ describe('rigor demo', () => {
     expect(result.stderr).toContain('line break')
     expect(readdirSync(temp).filter((name) => name.startsWith('rigor-demo-key-'))).toEqual([])
   })
+
+  it('a TMPDIR that does not exist is named as the setting to fix (exit 2), and no empty workspace folder is left', () => {
+    dir = mkdtempSync(join(tmpdir(), 'rigor-demo-test-'))
+    const result = rigor(dir, ['demo', 'd1', '--json'], {TMPDIR: join(dir, 'no-such-folder')})
+    expect(result.code, result.stdout).toBe(2)
+    const error = json(result).error
+    expect(error.message).toMatch(/^field "TMPDIR": the temporary folder .*no-such-folder cannot hold a new folder \(ENOENT\)$/)
+    expect(error.fix).toContain('set TMPDIR to a folder that exists')
+    expect(existsSync(join(dir, 'd1'))).toBe(false)
+  })
 })

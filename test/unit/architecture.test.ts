@@ -13,6 +13,7 @@ const LAYERS: string[][] = [
     'core/errors.ts',
     'core/input-file.ts',
     'core/output-dir.ts',
+    'core/temp-dir.ts',
     'core/validation.ts',
     'core/proc.ts',
     'core/configured-command.ts',

@@ -3,8 +3,8 @@
  * one the run put in the artifact store (over runner.limits.file_size), the
  * store's bytes, checked against the sha256 its verdict records.
  */
-import {mkdtemp, readFile, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {hostTempDir} from '../temp-dir.js'
+import {readFile, rm} from 'node:fs/promises'
 import {join} from 'node:path'
 import type {ArtifactStore} from '../dag/artifact-store.js'
 import {CheckFailedError} from '../errors.js'
@@ -35,7 +35,7 @@ export async function readRunOutput(
     throw new CheckFailedError(`${path} of ${verdict.node} is in the artifact store, and rigor.yaml has no artifact_store:`, {
       fix: 'put artifact_store: back in rigor.yaml, then audit again',
     })
-  const dir = await mkdtemp(join(tmpdir(), 'rigor-audit-output-'))
+  const dir = await hostTempDir('rigor-audit-output-')
   try {
     const destination = join(dir, name)
     const got = await store.get(stored.sha256, destination)

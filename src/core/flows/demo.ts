@@ -1,5 +1,5 @@
-import {chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {chmod, copyFile, mkdir, readFile, readdir, rm} from 'node:fs/promises'
+import {hostTempDir} from '../temp-dir.js'
 import {basename, dirname, join, resolve} from 'node:path'
 import {execa} from 'execa'
 import {InputError} from '../errors.js'
@@ -75,18 +75,20 @@ export async function runDemo(dir: string, opts: DemoOptions): Promise<DemoResul
     throw new InputError(`${target} is not empty; the demo makes a fresh workspace`, {fix: 'pass a new directory: rigor demo <dir>'})
   }
   const step = async (s: string, detail: string) => await opts.onStep?.({step: s, detail})
-  await makeOutputDir(target, {field: 'DIR', fix: 'pass a new directory you can write to: rigor demo <dir>'})
-  // a throwaway auditor key: the demo's audits are signed, and its deploy gate checks the signature
+  // a throwaway auditor key: the demo's audits are signed, and its deploy gate checks the signature. Made before the
+  // demo's folder, so that a temporary folder it cannot be made in leaves no empty folder behind
   const auditorKey = await demoAuditorKey(target)
+  // a private key left in the temporary folder would outlive the demo that never used it
+  const dropKey = async (err: unknown): Promise<never> => {
+    if (auditorKey) await rm(dirname(auditorKey.privatePath), {recursive: true, force: true})
+    throw err
+  }
+  await makeOutputDir(target, {field: 'DIR', fix: 'pass a new directory you can write to: rigor demo <dir>'}).catch(dropKey)
   const configText = await readFile(DEMO_CONFIG, 'utf8')
   const init = await initWorkspace(target, {
     configText: auditorKey ? `${configText.trimEnd()}\n\n${auditorsYaml(auditorKey)}` : configText,
     ownRepository: true,
-  }).catch(async (err: unknown) => {
-    // a private key left in the temporary folder would outlive the demo that never used it
-    if (auditorKey) await rm(dirname(auditorKey.privatePath), {recursive: true, force: true})
-    throw err
-  })
+  }).catch(dropKey)
   if (auditorKey) auditorKey.privatePath = await keepKey(auditorKey.privatePath, join(target, '.git', 'rigor'))
   await step(
     'init',
@@ -222,7 +224,7 @@ async function addDemoFiles(ws: Workspace): Promise<void> {
  * with it. Without ssh-keygen the demo runs unsigned.
  */
 async function demoAuditorKey(target: string): Promise<{privatePath: string; publicKey: string} | undefined> {
-  const dir = await mkdtemp(join(tmpdir(), 'rigor-demo-key-'))
+  const dir = await hostTempDir('rigor-demo-key-')
   const privatePath = join(dir, 'demo-auditor')
   const made = await execa(
     'ssh-keygen',

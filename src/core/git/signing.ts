@@ -1,5 +1,5 @@
-import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
+import {readFile, rm, writeFile} from 'node:fs/promises'
+import {hostTempDir} from '../temp-dir.js'
 import {join} from 'node:path'
 import {runText} from './spawn-text.js'
 import type {Repo} from './repo.js'
@@ -88,7 +88,7 @@ export async function verifyCommitSignatures(
 ): Promise<Map<string, CommitSignature>> {
   const out = new Map<string, CommitSignature>()
   if (commits.length === 0) return out
-  const dir = await mkdtemp(join(tmpdir(), 'rigor-signers-'))
+  const dir = await hostTempDir('rigor-signers-')
   try {
     const file = join(dir, 'allowed_signers')
     await writeFile(file, allowed.map((a) => `${a.name} namespaces="git" ${normaliseKey(a.key)}\n`).join(''))
