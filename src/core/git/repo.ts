@@ -224,6 +224,18 @@ export class Repo {
       })
   }
 
+  /**
+   * The commits whose parents a shallow clone (git clone --depth, actions/checkout's default) does not hold: its
+   * history is cut there, and each shows as adding every file it has. Empty in a whole clone.
+   */
+  async shallowBoundary(): Promise<Set<string>> {
+    try {
+      return new Set((await readFile(join(this.paths.commonDir, 'shallow'), 'utf8')).split('\n').filter(Boolean))
+    } catch {
+      return new Set()
+    }
+  }
+
   /** Whether `ancestor` is in `descendant`'s history (a commit is its own ancestor). */
   async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
     if (ancestor === descendant) return true

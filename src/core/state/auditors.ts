@@ -1,3 +1,4 @@
+import {InputError} from '../errors.js'
 import {parseConfig} from './config.js'
 import type {Repo} from '../git/repo.js'
 import {normaliseKey, verifyCommitSignatures, type AllowedSigner, type CommitSignature} from '../git/signing.js'
@@ -33,7 +34,19 @@ const sameList = (a: AllowedSigner[], b: AllowedSigner[]): boolean =>
 export async function auditorTrust(repo: Repo, tip: string | undefined): Promise<AuditorTrust> {
   const trust: AuditorTrust = {auditors: [], chain: []}
   if (!tip) return trust
-  for (const commit of (await fileChanges(repo, tip, CONFIG_FILE)).reverse()) {
+  const changes = await fileChanges(repo, tip, CONFIG_FILE)
+  // a shallow clone's oldest commit shows as the first list: trusted on first use, whoever committed it
+  const cut = await repo.shallowBoundary()
+  const cutAt = changes.find((commit) => cut.has(commit))
+  if (cutAt)
+    throw new InputError(
+      `this clone is shallow: the history of ${CONFIG_FILE} is cut at ${cutAt.slice(0, 10)}, so which auditors: list is in force (a change counts only when a listed auditor signed it) cannot be checked`,
+      {
+        field: CONFIG_FILE,
+        fix: 'fetch the whole history: git fetch --unshallow (on GitHub Actions: actions/checkout with fetch-depth: 0)',
+      },
+    )
+  for (const commit of changes.reverse()) {
     const list = await auditorsAt(repo, commit)
     if (list === undefined || sameList(list, trust.auditors)) continue
     const names = list.map((a) => a.name)

@@ -78,7 +78,10 @@ export interface PathChanges {
   paths: string[]
 }
 
-/** The first-parent commits of `tip` that changed anything under `paths`, newest first (at most `max`), with what they changed there. */
+/**
+ * The first-parent commits of `tip` that changed anything under `paths`, newest first (at most `max`), with what they
+ * changed there; not the commits a shallow clone is cut at.
+ */
 export async function firstParentChanges(repo: Repo, tip: string, paths: readonly string[], max?: number): Promise<PathChanges[]> {
   const log = await repo.git([
     '--literal-pathspecs',
@@ -93,6 +96,8 @@ export async function firstParentChanges(repo: Repo, tip: string, paths: readonl
     '--',
     ...paths,
   ])
+  // a commit where a shallow clone's history is cut changed nothing: it only shows as adding every file it has
+  const cut = await repo.shallowBoundary()
   return log.stdout
     .split('\x1e')
     .filter(Boolean)
@@ -107,6 +112,7 @@ export async function firstParentChanges(repo: Repo, tip: string, paths: readonl
         paths: rest.split('\0').filter(Boolean),
       }
     })
+    .filter((change) => !cut.has(change.commit))
 }
 
 /**

@@ -74,6 +74,7 @@ export async function handChangeOf(repo: Repo, tip: string, path: string): Promi
   // came in through a merge (a pull) is found on the side it was made on
   const changers = await fileChanges(repo, tip, path)
   const byRigor = await rigorCommits(repo, changers)
+  const cut = await repo.shallowBoundary()
   let commit: string | undefined
   let rigorCommit: string | null = null
   for (const changer of changers) {
@@ -81,6 +82,8 @@ export async function handChangeOf(repo: Repo, tip: string, path: string): Promi
       rigorCommit = changer
       break
     }
+    // a shallow clone's history ends here before rigor's version: what rigor last wrote cannot be known, so nothing is said
+    if (cut.has(changer)) return undefined
     commit ??= changer
   }
   // rigor's own change is the newest: nothing changed it since
