@@ -66,6 +66,20 @@ describe('a shallow clone (git clone --depth, as actions/checkout makes by defau
     ])
   })
 
+  it("cut within the days the daily report counts: rigor report refuses rather than commit the clone's share of the day as its numbers", () => {
+    const whole = rigor(repo.dir, ['report', '--json'])
+    expect(whole.code, whole.stdout).toBe(0)
+    expect(json(whole).report.activity).toMatchObject({seeded: 1, run: 1})
+    const dir = shallowClone(1)
+    const tip = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dir, encoding: 'utf8'})
+    const report = rigor(dir, ['report', '--json'])
+    expect(report.code, report.stdout).toBe(2)
+    const error = json(report).error
+    expect(error.message).toContain('shallow')
+    expect(error.fix).toContain('git fetch --unshallow')
+    expect(execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dir, encoding: 'utf8'})).toBe(tip)
+  })
+
   it('cut at an unsigned change of auditors:, the list it commits is not trusted on first use: deploy, audit and verify --signatures refuse, saying how to fetch the history', async () => {
     // mallory lists her own key without an auditor's signature (in a commit that says rigor made it), then signs her own PASS
     const config = parse(readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8'))

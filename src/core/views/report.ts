@@ -93,6 +93,7 @@ export async function writeDailyReport(
       field: '--date',
       fix: 'leave --date out for today, or pass a day before it',
     })
+  await assertHistoryCovers(ws, trendStart(date))
   const entries = await readActivityLog(ws)
   const health = await healthCheck(ws, opts.auditStats, now)
   const outcome = await ws.commit(async (snap) => {
@@ -123,8 +124,8 @@ export async function writeDailyReport(
         return [objective, ranked]
       }),
     ) as DailyReport['top']
-    const trend = Array.from({length: 7}, (_, i) => {
-      const day = utcDay(new Date(Date.parse(`${date}T00:00:00Z`) - (6 - i) * 86_400_000))
+    const trend = Array.from({length: TREND_DAYS}, (_, i) => {
+      const day = utcDay(new Date(Date.parse(`${date}T00:00:00Z`) - (TREND_DAYS - 1 - i) * DAY_MS))
       return {date: day, ...activityOf(entries, day)}
     })
     const activity = activityOf(entries, date)
@@ -161,6 +162,30 @@ export async function writeDailyReport(
     }
   })
   return {...outcome.result, commit: outcome.commit}
+}
+
+const TREND_DAYS = 7
+const DAY_MS = 86_400_000
+/** The first instant the report counts: the start of the oldest day of its trend. */
+const trendStart = (date: string): Date => new Date(Date.parse(`${date}T00:00:00Z`) - (TREND_DAYS - 1) * DAY_MS)
+
+/**
+ * Refuses a report whose days reach back past where a shallow clone's history is cut (git clone --depth,
+ * actions/checkout's default): it counts the day's work from the commits, and would commit the share of it the clone
+ * holds (seeded 0, run 0) as the day's numbers.
+ */
+async function assertHistoryCovers(ws: Workspace, from: Date): Promise<void> {
+  const cut = [...(await ws.repo.shallowBoundary())]
+  if (cut.length === 0) return
+  const log = await ws.repo.git(['log', '--no-walk', '--format=%H %ct', ...cut], {allowFailure: true})
+  for (const line of log.stdout.split('\n').filter(Boolean)) {
+    const [commit, seconds] = line.split(' ')
+    if (Number(seconds) * 1000 < from.getTime()) continue
+    throw new InputError(
+      `this clone is shallow: its history is cut at ${commit!.slice(0, 10)} (${new Date(Number(seconds) * 1000).toISOString()}), within the days the report counts from ${from.toISOString().slice(0, 10)}: the counts would miss what came before`,
+      {fix: 'fetch the whole history: git fetch --unshallow (on GitHub Actions: actions/checkout with fetch-depth: 0)'},
+    )
+  }
 }
 
 /** The day's lineage as a mermaid block, or why it is not drawn: GitHub shows an error in place of a diagram over mermaid's limits. */
