@@ -61,7 +61,7 @@ export default class Cycle extends WorkspaceCommand {
     return withAbort(
       async ({signal, groups, launcher}) => {
         const result = await withWorkspace(flags, async (ws) => {
-          leftBehind = () => leftClaimedText(cycleWorker(), held.ids, ws.config.lease.duration, held.maybeIds)
+          leftBehind = () => leftClaimedText(cycleWorker(ws.repo.paths.gitDir), held.ids, ws.config.lease.duration, held.maybeIds)
           return runCycle(ws, {
             auditor: flags.auditor,
             // a key named but missing is bad input before anything runs

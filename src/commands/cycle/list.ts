@@ -16,7 +16,7 @@ export default class CycleList extends WorkspaceCommand {
 
   async run(): Promise<{cycles: CycleListing[]; problems: Array<{file: string; message: string}>}> {
     const {flags} = await this.parse(CycleList)
-    const listed = await withWorkspace(flags, (ws) => listCycles(ws, {worker: cycleWorker(), limit: flags.limit}))
+    const listed = await withWorkspace(flags, (ws) => listCycles(ws, {worker: cycleWorker(ws.repo.paths.gitDir), limit: flags.limit}))
     for (const p of listed.problems) this.warn(`${p.file}: ${p.message}`)
     this.say(listed.cycles.length ? cycleListTable(listed.cycles) : 'no cycles recorded in this checkout')
     return listed

@@ -29,8 +29,7 @@ export interface CycleCancelResult {
  */
 export async function cancelCycle(ws: Workspace, opts: {waitMs: number}): Promise<CycleCancelResult> {
   const files = cycleFiles(ws.repo.paths.gitDir)
-  const worker = cycleWorker()
-  const current = await readCycleRecord(files.current, worker)
+  const current = await readCycleRecord(files.current, cycleWorker(ws.repo.paths.gitDir))
   if (!current) throw new NothingToDoError('no cycle is in progress in this checkout', 'no_cycle')
   const wasRunning = cycleProcessAlive(current)
   if (wasRunning) {
@@ -53,8 +52,8 @@ export async function cancelCycle(ws: Workspace, opts: {waitMs: number}): Promis
     }
   }
   return withCycleLock(files, async () => {
-    const finished = await readCycleRecord(files.finished(current.id), worker)
-    const left = await readCycleRecord(files.current, worker)
+    const finished = await readCycleRecord(files.finished(current.id), current.worker)
+    const left = await readCycleRecord(files.current, current.worker)
     if (finished && left?.id !== current.id) {
       await rm(files.cancel, {force: true})
       return {
@@ -70,7 +69,7 @@ export async function cancelCycle(ws: Workspace, opts: {waitMs: number}): Promis
         fix: 'see `rigor cycle list`, and cancel again if a cycle is still running',
       })
     // killed before it could record anything: close its record here
-    const released = await releaseHeld(ws, worker, () => true, 'of a cancelled cycle')
+    const released = await releaseHeld(ws, left.worker, () => true, 'of a cancelled cycle')
     await finishCancelled(files, left)
     return {id: current.id, outcome: 'cancelled', was_running: wasRunning, pid: current.pid, released}
   })

@@ -1,5 +1,6 @@
 import {mkdir, rm} from 'node:fs/promises'
 import {hostname} from 'node:os'
+import {resolve} from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import type {DesignResult} from '../agent/design.js'
 import {spendOfFailedCall} from '../agent/run-agent.js'
@@ -35,11 +36,17 @@ import {observeStep} from './cycle-step.js'
 import {ATTR} from '../telemetry/telemetry.js'
 import {notify} from './notify.js'
 import {pruneKeptCopies} from '../state/kept-copies.js'
+import {sha256Hex} from '../state/checksum.js'
 
 export type {CycleOptions, CycleStepEvent} from './cycle-steps.js'
 
-/** The worker name of this machine's cycle: stable, so a rerun can take back what a crashed run held. */
-export const cycleWorker = (): string => `cycle@${hostname().split('.')[0]!.toLowerCase()}`
+/**
+ * The worker name of this checkout's cycle: stable, so a rerun can take back what a crashed run held, and its own,
+ * so that two checkouts on one machine sharing a remote (self-hosted runners, two scheduled clones) never take
+ * back each other's claims: the host, then 6 hex digits of the checkout's git directory.
+ */
+export const cycleWorker = (gitDir: string): string =>
+  `cycle@${hostname().split('.')[0]!.toLowerCase()}-${sha256Hex(resolve(gitDir)).slice(0, 6)}`
 
 /** A step in one of these states is not run again when the cycle resumes. */
 const ENDED: readonly CycleStepStatus[] = ['succeeded', 'failed', 'stopped', 'skipped', 'blocked', 'cancelled']
@@ -75,9 +82,10 @@ export interface CycleResult {
  */
 export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<CycleResult> {
   const files = cycleFiles(ws.repo.paths.gitDir)
-  const worker = cycleWorker()
   const config = ws.config.cycle
-  const {record, resumed} = await startOrResume(files, config, worker)
+  const {record, resumed} = await startOrResume(files, config, cycleWorker(ws.repo.paths.gitDir))
+  // a resumed cycle keeps the name its claims carry
+  const worker = record.worker
   const save = () => writeCycleRecord(files.current, record)
   const released = resumed ? await releaseHeld(ws, worker, () => true, 'of a crashed cycle') : []
   const removedCopies = pruneKeptCopies(ws.repo.paths.commonDir)
