@@ -4,6 +4,7 @@ import {numberFlag} from '../cli/flags.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {renderTable} from '../cli/table.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
+import {chooseRankTarget} from '../core/flows/cycle-rank.js'
 import {rankNodes, readRankings, type RankResult} from '../core/views/rank.js'
 import type {RankingFile} from '../core/schemas/index.js'
 import {controlsEscaped} from '../core/validation.js'
@@ -18,7 +19,11 @@ export default class Rank extends WorkspaceCommand {
     '<%= config.bin %> rank --history --json',
   ]
   static override flags = {
-    objective: Flags.option({options: ['return', 'sharpe', 'drawdown', 'pareto'] as const, default: 'sharpe'})(),
+    objective: Flags.option({
+      options: ['return', 'sharpe', 'drawdown', 'pareto'] as const,
+      description:
+        "default: what rigor cycle ranks by (cycle.rank in rigor.yaml, else the first metric the gates' accept_when compares that every accepted node reports, else sharpe)",
+    })(),
     metric: Flags.string({description: "rank by this verdict metric instead of the objective's own"}),
     keep: numberFlag({integer: true, min: 1})({description: 'keep the best N, archive the rest (default: keep all)'}),
     team: Flags.string({description: 'rank only this team'}),
@@ -45,9 +50,12 @@ export default class Rank extends WorkspaceCommand {
     }
     const result = await withWorkspace(flags, async (ws) => {
       assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
+      // told neither, it ranks as the cycle does: a program whose nodes report no sharpe is still ranked by what they do
+      const target = flags.objective === undefined && flags.metric === undefined ? await chooseRankTarget(ws) : undefined
       return rankNodes(ws, {
-        objective: flags.objective,
-        metric: flags.metric,
+        objective: target?.objective ?? flags.objective ?? 'sharpe',
+        metric: target?.metric ?? flags.metric,
+        higherIsBetter: target?.higherIsBetter,
         keep: flags.keep,
         team: flags.team,
         by: workerName(flags.by, '--by'),

@@ -48,6 +48,13 @@ describe('rigor cycle: rank and configuration', () => {
       const ranking = parse(repo.git('show', `main:${first.rank.file}`))
       expect(ranking.metric).toBe('accuracy')
       expect(ranking.ranked.map((r: any) => r.id)).toEqual(['m/n1', 'm/n2', 'm/n0'])
+      // rigor rank told neither --objective nor --metric ranks as the cycle does (the workflow's review job runs it so)
+      const byHand = rigor(repo.dir, ['rank', '--json'])
+      expect(byHand.code, byHand.stdout).toBe(0)
+      expect(json(byHand).ranking.metric).toBe('accuracy')
+      expect(json(byHand).ranking.ranked.map((r: any) => r.id)).toEqual(['m/n1', 'm/n2', 'm/n0'])
+      // told sharpe, it ranks by sharpe, which no node reports
+      expect(rigor(repo.dir, ['rank', '--objective', 'sharpe', '--json']).code).toBe(2)
 
       configure(
         repo.dir,

@@ -66,9 +66,12 @@ async function chooseTarget(ws: Workspace, targets: RankTarget[]): Promise<RankT
   return targets.find((t) => reported.every((metrics) => typeof metrics[t.metric ?? 'sharpe'] === 'number')) ?? targets[0]!
 }
 
+/** What the cycle ranks by now, and what `rigor rank` ranks by when told neither --objective nor --metric. */
+export const chooseRankTarget = (ws: Workspace): Promise<RankTarget> => chooseTarget(ws, rankTargets(ws.config))
+
 /** The cycle's rank step: rankNodes by the target, a missing metric told as the rigor.yaml field to set. */
 export async function rankForCycle(ws: Workspace, opts: {keep: number; by: string}): Promise<CycleRankResult> {
-  const target = await chooseTarget(ws, rankTargets(ws.config))
+  const target = await chooseRankTarget(ws)
   try {
     const ranked = await rankNodes(ws, {
       objective: target.objective,
