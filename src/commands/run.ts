@@ -47,6 +47,12 @@ export default class Run extends WorkspaceCommand {
           holding ??= {worker: node.worker!, id: node.id, landed: true}
           // stopped before this point, the run puts the claim back at once (the attempt not counted) without starting
           const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups, telemetry})
+          // taken back while it ran (a cancel and a rerun, an expired lease): nothing of the run was recorded, which a
+          // script doing `rigor run X && ...` must not read as done
+          if (outcome.kind === 'lost')
+            throw new CheckFailedError(`the run of ${outcome.id} was not recorded: ${outcome.why}`, {
+              fix: `see what became of it (rigor show ${outcome.id}); when it is pending again, rigor run ${outcome.id} runs it`,
+            })
           if (outcome.kind === 'verdict') this.say(`${outcome.id}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
           else this.say(`${outcome.id}: ${outcome.kind}${'why' in outcome && outcome.why ? ` (${outcome.why})` : ''}`)
           return outcome
