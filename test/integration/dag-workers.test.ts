@@ -84,7 +84,8 @@ describe('the research DAG', () => {
     // no verdict is coming: show does not say "yet"
     expect(rigor(repo.dir, ['show', 'c/later']).stdout).toContain('(no verdict: it was cancelled before it ran)')
     expect(rigor(repo.dir, ['claim']).code).toBe(3)
-    expect(rigor(repo.dir, ['cancel', 'c/later']).code).toBe(1)
+    // cancelled already: nothing to do (exit 3), as for a sweep with no variant left to stop
+    expect(rigor(repo.dir, ['cancel', 'c/later']).code).toBe(3)
   })
 
   // the commit of `rigor cancel <sweep>` named its variants only: `rigor log --node <sweep>` did not show the cancel
@@ -93,6 +94,9 @@ describe('the research DAG', () => {
     writeSpec(repo.dir, {sweeps: [{id: 'c/grid', team: 'default', run: {command: SH_OK}, grid: {n: [1, 2]}}]})
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     expect(json(rigor(repo.dir, ['cancel', 'c/grid', '--json'])).cancelled).toEqual(['c/grid/n-1', 'c/grid/n-2'])
+    const again = rigor(repo.dir, ['cancel', 'c/grid', '--json'])
+    expect(again.code).toBe(3)
+    expect(json(again).error.message).toBe('sweep c/grid has no pending or running variant to cancel')
     const cancels = rigor(repo.dir, ['log', '--node', 'c/grid', '--action', 'cancel', '--json'])
       .stdout.trim()
       .split('\n')

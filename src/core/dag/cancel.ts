@@ -1,4 +1,4 @@
-import {CheckFailedError} from '../errors.js'
+import {NothingToDoError} from '../errors.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {blockDependents} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
@@ -27,11 +27,20 @@ export async function cancelNode(ws: Workspace, id: string, opts: {by: string; r
           .map((r) => r.node)
           .filter((n): n is NodeFile => !!n && n.parent === id && (n.status === 'pending' || n.status === 'running'))
       : [root]
-    if (!root.sweep && root.status !== 'pending' && root.status !== 'running') {
-      throw new CheckFailedError(`node ${id} is ${root.status}; only pending or running nodes can be cancelled`, {
-        fix: 'nothing to do: the node has finished',
-      })
-    }
+    // a node that has ended, or a sweep with no variant left to stop: done already, so a cancel run twice (a script,
+    // a retry) is nothing to do (exit 3), as a rollback of what is rolled back is
+    if (!root.sweep && root.status !== 'pending' && root.status !== 'running')
+      throw new NothingToDoError(
+        `node ${id} is ${root.status}; only pending or running nodes can be cancelled`,
+        'already_ended',
+        `nothing to do: it has ended; to run it again, rigor rerun ${id}`,
+      )
+    if (root.sweep && targets.length === 0)
+      throw new NothingToDoError(
+        `sweep ${id} has no pending or running variant to cancel`,
+        'already_ended',
+        'nothing to do: every variant has ended',
+      )
     const reason = opts.reason ?? `cancelled by ${opts.by}`
     const files = new Map<string, FileChange>()
     const overrides = new Map<string, NodeFile>()
