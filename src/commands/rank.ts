@@ -68,15 +68,17 @@ export default class Rank extends WorkspaceCommand {
       this.say(`nothing to rank, nothing recorded: ${result.nothing_to_rank.why}\nFix: ${result.nothing_to_rank.fix}`)
       return result
     }
+    // ranked by sharpe or max_drawdown, its own column says it: shown twice, two columns headed alike
+    const extra = (['sharpe', 'max_drawdown'] as const).filter((name) => name !== r.metric)
+    const heading = {sharpe: 'sharpe', max_drawdown: 'max drawdown'}
     this.say(
       renderTable(
-        ['rank', 'node', r.metric, 'sharpe', 'max drawdown', 'kept'],
+        ['rank', 'node', r.metric, ...extra.map((name) => heading[name]), 'kept'],
         r.ranked.map((n) => [
           n.rank,
           n.id,
           n.value.toFixed(3),
-          n.sharpe?.toFixed(2) ?? '-',
-          n.max_drawdown?.toFixed(3) ?? '-',
+          ...extra.map((name) => (name === 'sharpe' ? (n.sharpe?.toFixed(2) ?? '-') : (n.max_drawdown?.toFixed(3) ?? '-'))),
           n.kept ? 'yes' : 'archived',
         ]),
       ),

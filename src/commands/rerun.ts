@@ -8,7 +8,7 @@ export default class Rerun extends WorkspaceCommand {
   static override summary = 'Run a finished node again (retrain a stage): back to pending, its last verdict kept in the history.'
   static override description =
     'Nodes that read its outputs through inputs: keep their verdicts; once the new outputs differ they are shown stale in status, show and verify. Nodes it had blocked (a rejected stage blocks the stages after it) are pending again and wait for it. A blocked node runs again once what blocked it does.'
-  static override examples = ['<%= config.bin %> rerun pipe/train --reason "new data"']
+  static override examples = ['<%= config.bin %> rerun momentum/train --reason "new data"']
   static override args = {id: Args.string({description: 'node id', required: true})}
   static override flags = {
     reason: reasonFlag()({description: 'why (recorded on the node)'}),

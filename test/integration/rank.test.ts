@@ -46,6 +46,15 @@ describe('rigor rank', () => {
 
     const history = json(rigor(repo.dir, ['rank', '--history', '--json'])).history
     expect(history.map((h: any) => h.objective)).toEqual(['drawdown', 'pareto', 'return', 'sharpe'])
+    // the table heads each column once: the ranking's metric, then the other of sharpe and max drawdown
+    const header = (args: string[]) =>
+      rigor(repo.dir, ['rank', ...args])
+        .stdout.split('\n')[0]!
+        .trim()
+        .split('\t')
+    expect(header(['--objective', 'sharpe'])).toEqual(['rank', 'node', 'sharpe', 'max drawdown', 'kept'])
+    expect(header(['--objective', 'drawdown'])).toEqual(['rank', 'node', 'max_drawdown', 'sharpe', 'kept'])
+    expect(header(['--objective', 'return'])).toEqual(['rank', 'node', 'total_return', 'sharpe', 'max drawdown', 'kept'])
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
     expect(rigor(repo.dir, ['rank', '--metric', 'nonexistent']).code).toBe(2)
   })
