@@ -1,5 +1,6 @@
 import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
+import {InputError} from '../core/errors.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {MERMAID_LIMITS, mermaidFits, mermaidSize, renderGraph, type GraphNode} from '../core/views/graph.js'
 
@@ -18,6 +19,12 @@ export default class Graph extends WorkspaceCommand {
 
   async run(): Promise<{format: 'mermaid' | 'dot'; graph: string}> {
     const {flags} = await this.parse(Graph)
+    // a ```mermaid fence is what GitHub draws; a dot graph in one would show as an error, and in a ```dot fence as text
+    if (flags.markdown && flags.format === 'dot')
+      throw new InputError('--markdown wraps a mermaid graph for GitHub, which does not draw dot', {
+        field: '--markdown',
+        fix: 'drop --markdown for dot (render it with Graphviz: dot -Tsvg), or leave --format out for mermaid',
+      })
     const graph = await withWorkspace(flags, async (ws) => {
       const snap = await ws.currentSnapshot()
       const nodes: GraphNode[] = []

@@ -47,6 +47,10 @@ describe('the research DAG', () => {
     expect(graph).toContain('flowchart LR')
     expect(graph).toContain('sweep: 12 variants<br/>12 accepted')
     expect(rigor(repo.dir, ['graph', '--expand']).stdout).toContain('lower-25-upper-70')
+    // a mermaid fence around dot would draw an error on GitHub: refused, not ignored
+    const fenced = rigor(repo.dir, ['graph', '--format', 'dot', '--markdown', '--json'])
+    expect(fenced.code).toBe(2)
+    expect(json(fenced).error.message).toMatch(/^field "--markdown": /)
   })
 
   it('a team with waits_for starts only after its trunk is accepted; a node whose requirement is rejected ends blocked', () => {
