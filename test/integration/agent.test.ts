@@ -87,6 +87,12 @@ describe('agent steps', () => {
     expect(json(rigor(repo.dir, ['design', '--json'])).seeded).toEqual([])
     const assess = json(rigor(repo.dir, ['assess', 'm/base', '--json']))
     expect(assess.assessor).toBe('rigor:rules-of-thumb')
+    // asked again, rigor's own assessment would repeat itself: nothing to do (exit 3), learnings.md as it was
+    const learnings = repo.git('show', 'main:learnings.md')
+    const again = rigor(repo.dir, ['assess', 'm/base', '--json'])
+    expect(again.code, again.stdout).toBe(3)
+    expect(json(again).error.message).toBe('learnings.md already holds this assessment of m/base')
+    expect(repo.git('show', 'main:learnings.md')).toBe(learnings)
   })
 
   it('design: an answer that holds no nodes: list is exit 2 saying so, not "seeded 0"; the call is still on record', () => {

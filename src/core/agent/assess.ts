@@ -1,4 +1,4 @@
-import {InputError} from '../errors.js'
+import {InputError, NothingToDoError} from '../errors.js'
 import {dumpYaml} from '../state/documents.js'
 import {readableNode} from '../state/store.js'
 import {verdictFilePath} from '../state/layout.js'
@@ -90,14 +90,24 @@ export async function assessNode(
   await ws.commit(async (s) => {
     // the committed learnings only: a user's uncommitted edit of the file is theirs to commit
     const current = s.commit ? ((await ws.repo.readFileAt(s.commit, LEARNINGS_FILE))?.toString('utf8') ?? '') : ''
-    const text = (current || '# Learnings\n\nWhat assessments of verdicts taught the research so far; `rigor design` reads it.\n') + entry
+    // rigor's own assessment is the same for the same verdict: asked again (a retry, a resumed cycle), it would only
+    // repeat an entry; an agent's is a new judgement each time and is kept
+    if (!agent && sameEntry(current, id, assessor, text))
+      throw new NothingToDoError(`${LEARNINGS_FILE} already holds this assessment of ${id}`, 'already_assessed')
+    const updated =
+      (current || '# Learnings\n\nWhat assessments of verdicts taught the research so far; `rigor design` reads it.\n') + entry
     return {
-      files: new Map([[LEARNINGS_FILE, text]]),
+      files: new Map([[LEARNINGS_FILE, updated]]),
       message: {action: 'assess', subject: `assess ${id}`, nodes: [id], worker: assessor},
       result: undefined,
     }
   })
   return {node: id, assessor, assessment, attempts, cost_usd: costUsd}
+}
+
+/** Whether `learnings` has an entry for `id` by `assessor` saying `text`, of any date (entries: `\n## <id> (<date>, <assessor>)\n\n<text>\n`). */
+function sameEntry(learnings: string, id: string, assessor: string, text: string): boolean {
+  return learnings.split('\n## ').some((entry) => entry.startsWith(`${id} (`) && entry.endsWith(`, ${assessor})\n\n${text}\n`))
 }
 
 /** A node with no verdict to assess, with what to do for its status: `rigor work` never runs a cancelled or blocked node. */

@@ -149,7 +149,11 @@ async function assessNewVerdicts({ws, record, step, opts, save, telemetry}: Step
   for (const {id} of fresh) {
     if (step.done_nodes.includes(id)) continue
     if (opts.signal?.aborted) break
-    const judged = await assessNode(ws, id, {signal: opts.signal, telemetry})
+    // assessed already (the cycle stopped between that commit and its record of it): done, not a failure
+    const judged = await assessNode(ws, id, {signal: opts.signal, telemetry}).catch((err: unknown) => {
+      if (err instanceof NothingToDoError && err.reason === 'already_assessed') return {cost_usd: 0}
+      throw err
+    })
     step.cost_usd += judged.cost_usd
     step.done_nodes.push(id)
     await save()
