@@ -1,3 +1,4 @@
+import {execFileSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -40,6 +41,8 @@ describe('rigor demo', () => {
     expect(existsSync(join(target, 'site', 'nodes', `${demo.best[0].id.replaceAll('/', '~')}.html`))).toBe(true)
     expect(rigor(target, ['verify']).code).toBe(0)
     expect(rigor(target, ['status']).code).toBe(0)
+    // the dashboard is an output, ignored: the demo leaves git status clean
+    expect(execFileSync('git', ['status', '--porcelain'], {cwd: target, encoding: 'utf8'})).toBe('')
     // every seed spec the demo leaves in its templates/ seeds in it (already seeded: nothing new)
     for (const spec of readdirSync(join(target, 'templates'))) {
       const seeded = rigor(target, ['seed', `templates/${spec}`])

@@ -214,6 +214,8 @@ async function addDemoFiles(ws: Workspace): Promise<void> {
     files.set(`data/${name}`, await readFile(join(DEMO_DATA, name)))
   }
   files.set('templates/demo-seed.yaml', await readFile(DEMO_SEED))
+  // the dashboard the demo builds is an output, not state (docs/site.md): git status stays clean after the demo
+  files.set('.gitignore', 'site/\n')
   await ws.commit(async () => ({files, message: {action: 'init', subject: 'add the demo data and seed spec'}, result: undefined}))
   await ws.flushSync()
 }
