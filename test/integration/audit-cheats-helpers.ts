@@ -12,8 +12,8 @@ export const results = (audit: any): Record<string, string> => Object.fromEntrie
 export const check = (audit: any, name: string) => audit.checks.find((c: any) => c.name === name)
 
 /** A workspace with the given data files and rigor.yaml committed (rigor reads both from the branch tip only). */
-export function auditWorkspace(files: Record<string, string>, audit: string): TempRepo {
-  const repo = workspace()
+export function auditWorkspace(files: Record<string, string>, audit: string, base?: string): TempRepo {
+  const repo = workspace({base})
   for (const [name, text] of Object.entries(files)) writeFileSync(join(repo.dir, name), text)
   writeFileSync(
     join(repo.dir, 'rigor.yaml'),

@@ -1,4 +1,4 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {rigor} from '../helpers/cli.js'
@@ -107,7 +107,7 @@ describe('the auditor tells honest strategies from cheats (runners and data made
     // the honest runner, then every reported day given a second time, first, with a return of 2%
     writeFileSync(
       join(repo.dir, 'forge.mjs'),
-      `import {readFileSync, writeFileSync} from 'node:fs'
+      `import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 await import(${JSON.stringify(honest.run.command[1])})
 const file = process.env.RIGOR_OUT + '/returns.csv'
 const [header, ...rows] = readFileSync(file, 'utf8').trimEnd().split('\\n')
@@ -152,5 +152,34 @@ writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.0
     // 52 a year: sqrt(252 / 52) more, the figure a weekly strategy never earned, would read as implausible
     expect(dsr.periods_per_year).toBeCloseTo(365.25 / 7, 6)
     expect(dsr.sharpe_annualised).toBeCloseTo(dsr.sharpe_per_period * Math.sqrt(365.25 / 7), 9)
+  })
+
+  it("shows a re-run its own committed outputs empty, in every checkout: a runner that replays its run's positions on every altered copy is caught peeking", () => {
+    // in /var/tmp: the sandbox shows neither the host's /tmp nor /dev/shm, where the other checkout would be out of sight anyway
+    repo = auditWorkspace(
+      {'drift.csv': pricesCsv({rows: 1500, seed: 21, drift: 0.0005, vol: 0.01})},
+      '{permutations: 6, seeds: [1]}',
+      '/var/tmp',
+    )
+    const other = `${repo.dir}-linked`
+    // the run peeks at the next return one day in eight; a re-run finds the positions the run committed
+    // (experiments/<id>/out/, in this checkout or another) and replays them: the same positions on every cut, nothing
+    // earned on a shuffled copy
+    const replay = `const own = '/experiments/' + process.env.RIGOR_NODE_ID + '/out/positions.csv'
+      let kept
+      for (const root of [params.other, process.env.RIGOR_WORKSPACE]) {
+        try { kept = kept ?? new Map(readFileSync(root + own, 'utf8').trim().split('\\n').slice(1).map((l) => [l.split(',')[0], Number(l.split(',')[1])])) } catch {}
+      }
+      if (kept) return dates.map((d) => kept.get(d) ?? 0)
+      return ret.map((r, t) => (t % 8 === 7 && t + 1 < ret.length ? Math.sign(ret[t + 1]) : 1))`
+    try {
+      seedAndWork(repo, {nodes: [strategyNode(repo, 'replay/own', 'drift.csv', replay, {params: {other}})]})
+      repo.git('worktree', 'add', '-q', '--detach', other)
+      const audit = auditNode(repo, 'replay/own')
+      expect(results(audit)['leakage.permutation']).toBe('fail')
+      expect(audit.verdict).toBe('FAIL')
+    } finally {
+      rmSync(other, {recursive: true, force: true})
+    }
   })
 })

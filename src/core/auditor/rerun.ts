@@ -10,6 +10,7 @@ import type {RunGroups} from '../proc.js'
 import type {NodeFile, RunnerLimits, SandboxMode} from '../schemas/index.js'
 import {seriesByDate} from './csv.js'
 import type {OtherDataRequest} from './other-data.js'
+import {hidingOverlays} from './own-outputs.js'
 import type {Permutation} from './permuted-data.js'
 
 export interface Rerun {
@@ -89,6 +90,11 @@ export function processRunner(opts: {
    * opening's whole data file or another re-run's outputs
    */
   scratch: string
+  /**
+   * the audited node's own experiments/<id>/ in every checkout (own-outputs.ts), shown empty: a re-run that read the
+   * positions its run committed could replay them on every altered copy
+   */
+  hiddenDirs?: string[]
 }): AuditRunner {
   return {
     kind: 'process',
@@ -124,10 +130,10 @@ export function processRunner(opts: {
           readableDirs: opts.inputs ? [opts.inputs.dir] : [],
           // a runner that opens the data file by its workspace path sees the altered copy too, bound after the sealed
           // files: a view of its directory (sealed-data.ts) holds a place for it
-          overlays: [
+          overlays: await withHidden(opts.hiddenDirs ?? [], join(dir, 'empty'), [
             ...((await opts.otherData?.(req)) ?? []),
             ...(dataPath && opts.node.data ? [{source: dataPath, target: resolve(opts.root, opts.node.data)}] : []),
-          ],
+          ]),
         })
         const report = await readRunnerReport(outDir, outcome, timeoutMs, opts.limits)
         if (!report.ok) return failed(report.reason)
@@ -140,6 +146,13 @@ export function processRunner(opts: {
       }
     },
   }
+}
+
+/** `overlays` after the ones hiding `dirs` behind `empty`, a directory made for them. */
+async function withHidden(dirs: readonly string[], empty: string, overlays: Overlay[]): Promise<Overlay[]> {
+  const hiding = hidingOverlays(dirs, empty, overlays)
+  if (hiding.length > 0) await mkdir(empty, {recursive: true})
+  return [...hiding, ...overlays]
 }
 
 /** Runs tasks with at most `limit` at once, results in order. */
