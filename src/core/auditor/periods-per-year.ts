@@ -1,3 +1,5 @@
+import {parseDateCell} from '../data/price-file.js'
+
 const DAY_MS = 24 * 60 * 60 * 1000
 const DAYS_PER_YEAR = 365.25
 
@@ -10,12 +12,13 @@ const DAYS_PER_YEAR = 365.25
  * than twice its worth: an honest one would read as implausible, and every
  * threshold in annualised terms would judge it by a figure it never earned. The
  * dates come from the data (the accounting check holds returns.csv to them), not
- * from params a designer sets, and the rate is only ever lowered: a rate close to
+ * from params a designer sets, read in every spelling a data file's dates may have
+ * (YYYYMMDD, Unix timestamps, ISO datetimes), and the rate is only ever lowered: a rate close to
  * the configured one (daily data with holidays, 365-day crypto) keeps the configured one.
  */
 export function auditPeriodsPerYear(dates: Iterable<string>, configured: number): number {
   const times = [...dates]
-    .map((d) => Date.parse(d))
+    .map(parseDateCell)
     .filter(Number.isFinite)
     .sort((a, b) => a - b)
   if (times.length < 3) return configured

@@ -24,6 +24,24 @@ describe('auditPeriodsPerYear', () => {
     expect(auditPeriodsPerYear(monthly, 252)).toBeCloseTo(12, 1)
   })
 
+  it('reads the dates in every spelling a data file may give them: YYYYMMDD, Unix seconds and milliseconds', () => {
+    const weekly = dates(300, 7)
+    const millis = weekly.map((d) => Date.parse(d))
+    expect(
+      auditPeriodsPerYear(
+        weekly.map((d) => d.replaceAll('-', '')),
+        252,
+      ),
+    ).toBeCloseTo(365.25 / 7, 6)
+    expect(
+      auditPeriodsPerYear(
+        millis.map((t) => String(t / 1000)),
+        252,
+      ),
+    ).toBeCloseTo(365.25 / 7, 6)
+    expect(auditPeriodsPerYear(millis.map(String), 252)).toBeCloseTo(365.25 / 7, 6)
+  })
+
   it('never raises the rate, in any order, and keeps it when the dates cannot say', () => {
     expect(auditPeriodsPerYear(dates(300, 7).reverse(), 252)).toBeCloseTo(365.25 / 7, 6)
     expect(auditPeriodsPerYear(dates(300, 7), 52)).toBe(52)
