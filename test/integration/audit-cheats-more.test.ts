@@ -141,6 +141,27 @@ writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.0
     expect(check(auditNode(repo, 'long/v2'), 'overfitting.pbo')).toMatchObject({result: 'info', figures: {trials: 4}})
   })
 
+  it('cuts the truncated copies at rows drawn for each audit: a runner that peeks everywhere but before the rows the configured fractions give is caught', () => {
+    const rows = 1000
+    repo = auditWorkspace({'drift.csv': pricesCsv({rows, seed: 21, drift: 0.0005, vol: 0.01})}, '{permutations: 2, seeds: [1]}')
+    // tomorrow's move on every day but the last before each cut floor(n x f) would end at (the default 60%, 75%, 90%)
+    const evader = strategyNode(
+      repo,
+      'evade/cuts',
+      'drift.csv',
+      `const skip = new Set([0.6, 0.75, 0.9].map((f) => Math.floor(${rows} * f) - 1))
+      return close.map((c, t) => (t + 1 < close.length && !skip.has(t) ? Math.sign(close[t + 1] - c) || 1 : 1))`,
+    )
+    seedAndWork(repo, {nodes: [evader]})
+    const audit = auditNode(repo, 'evade/cuts')
+    const truncation = check(audit, 'lookahead.truncation')
+    // each cut within 5% of the rows of its fraction, drawn: one of 61 rows each, so all three on the predicted rows
+    // (which would let it pass) once in about 227,000 audits
+    for (const [i, f] of [0.6, 0.75, 0.9].entries()) expect(Math.abs(truncation.figures.cuts_rows[i] - rows * f)).toBeLessThanOrEqual(50)
+    expect(truncation.result).toBe('fail')
+    expect(audit.verdict).toBe('FAIL')
+  })
+
   it('annualises a weekly strategy at the rate its dates show, not at the 252 of daily data', () => {
     const week = (t: number) => new Date(Date.UTC(2010, 0, 4) + t * 7 * 86_400_000).toISOString().slice(0, 10)
     repo = auditWorkspace(

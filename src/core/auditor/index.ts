@@ -1,3 +1,4 @@
+import {randomInt} from 'node:crypto'
 import {rm} from 'node:fs/promises'
 import {extname, join} from 'node:path'
 import {artifactStore} from '../dag/artifact-store.js'
@@ -86,6 +87,8 @@ export interface AuditOptions {
   signal?: AbortSignal
   /** the command's live runner groups (withAbort) */
   groups?: RunGroups
+  /** where the truncation check draws its cut rows from (default: crypto's randomInt) */
+  randomInt?: (min: number, maxExclusive: number) => number
 }
 
 async function auditOnce(ws: Workspace, id: string, opts: AuditOptions): Promise<AuditOutcome> {
@@ -205,6 +208,7 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
     costBps: accounting?.cost_bps ?? verdict.metrics.cost_bps ?? (typeof node.params.cost_bps === 'number' ? node.params.cost_bps : 5),
     t,
     runner,
+    randomInt: opts.randomInt ?? randomInt,
   }
   // the truncation re-runs' cuts of the other data files are removed with them; the holdout's are kept, by content
   const outcomes = await runChecks(ctx).finally(() => otherData.dispose())

@@ -32,6 +32,8 @@ export interface CheckContext {
   costBps: number
   t: AuditThresholds
   runner: AuditRunner
+  /** a whole number in [min, maxExclusive), unpredictable by the runner (crypto's randomInt; a test's own) */
+  randomInt: (min: number, maxExclusive: number) => number
 }
 
 export type IssueDraft = Omit<AuditIssue, 'id'>

@@ -4,6 +4,18 @@ import {inBatches, tableData} from '../rerun.js'
 import {errored, skipped, type CheckContext, type CheckOutcome} from './context.js'
 
 /**
+ * Where each truncated copy ends: near each fraction of the rows, moved at random by up to 5% of them (at least one
+ * row) for each audit. A copy can show a look-ahead only in the position just before its cut, so cut rows a runner
+ * could compute from the row count and the configured fractions would let it peek everywhere else and pass; the rows
+ * drawn are in the check's figures (`cuts_rows`).
+ */
+export function truncationRows(rows: number, fractions: readonly number[], draw: (min: number, maxExclusive: number) => number): number[] {
+  const reach = Math.max(1, Math.floor(rows * 0.05))
+  const cuts = fractions.map((f) => Math.min(rows - 1, Math.max(1, Math.floor(rows * f) + draw(-reach, reach + 1))))
+  return [...new Set(cuts)].sort((a, b) => a - b)
+}
+
+/**
  * Positions up to a cut must not change when the data after the cut is
  * removed: a position that does read data from after its own date.
  */
@@ -13,7 +25,7 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
   if (!c.data) return errored(name, c.dataProblem ?? 'the data file cannot be read')
   if (c.positions.size === 0) return skipped(name, 'the runner wrote no positions.csv')
   const data = c.data
-  const cuts = c.t.truncation_cuts.map((f) => Math.floor(data.rows.length * f))
+  const cuts = truncationRows(data.rows.length, c.t.truncation_cuts, c.randomInt)
   const reruns = await inBatches(
     cuts.map((cut) => () => {
       const series = c.series && seriesPrefix(c.series, cut)
