@@ -162,6 +162,27 @@ writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.0
     expect(audit.verdict).toBe('FAIL')
   })
 
+  it("shuffles copies that keep the data's mean and scores their positions on the copy demeaned: a runner that trades honestly only where the mean is exactly 0 is caught peeking", () => {
+    repo = auditWorkspace({'drift.csv': pricesCsv({rows: 1000, seed: 22, drift: 0.0008, vol: 0.01})}, '{permutations: 8, seeds: [1]}')
+    // a demeaned copy has a mean return of exactly 0, which real data never has: there it holds 1; elsewhere it peeks
+    // at tomorrow one day in ten
+    const evader = strategyNode(
+      repo,
+      'evade/mean',
+      'drift.csv',
+      `const mean = ret.slice(1).reduce((a, b) => a + b, 0) / (ret.length - 1)
+      if (Math.abs(mean) < 1e-12) return close.map(() => 1)
+      return close.map((c, t) => (t + 1 < close.length && t % 10 === 3 ? Math.sign(close[t + 1] - c) || 1 : 1))`,
+    )
+    // honest and long-biased: it holds the asset, more of it after a rise; it must still pass
+    const honest = strategyNode(repo, 'long/tilt', 'drift.csv', 'return close.map((c, t) => (t > 0 && c > close[t - 1] ? 1.5 : 1))')
+    seedAndWork(repo, {nodes: [evader, honest]})
+    const audit = auditNode(repo, 'evade/mean')
+    expect(check(audit, 'leakage.permutation').result).toBe('fail')
+    expect(audit.verdict).toBe('FAIL')
+    expect(check(auditNode(repo, 'long/tilt'), 'leakage.permutation').result).toBe('pass')
+  })
+
   it('annualises a weekly strategy at the rate its dates show, not at the 252 of daily data', () => {
     const week = (t: number) => new Date(Date.UTC(2010, 0, 4) + t * 7 * 86_400_000).toISOString().slice(0, 10)
     repo = auditWorkspace(

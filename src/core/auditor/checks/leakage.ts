@@ -1,6 +1,7 @@
 import {standardNormalCdf} from '../../stats/index.js'
 import {differs, returnAlterations, type ReturnVariant} from '../data-variants.js'
-import {inBatches} from '../rerun.js'
+import {declaredPriceColumn, recomputeReturns, VERIFIABLE_CONVENTION} from '../accounting.js'
+import {inBatches, type Rerun, type RerunData} from '../rerun.js'
 import {errored, perPeriodSharpe, skipped, type CheckContext, type CheckOutcome} from './context.js'
 
 /** Seeds of the shuffled copies: fixed, so an audit is reproducible. */
@@ -37,13 +38,19 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
   let changed = false
   for (let i = 0; i < k && !changed; i++) changed = differs(copy(i), series)
   if (!changed) return errored(name, 'shuffling the returns left the data unchanged (too few rows, or prices that never move)')
+  // A copy demeaned to a mean of exactly 0 is one a runner can tell from the real data (whose mean is not), and trade
+  // honestly on there alone. When its returns can be recomputed from its positions, it runs on copies that keep the
+  // data's mean (the same returns, reordered), and its positions there are scored on the copy demeaned: what it earns
+  // is timing alone, as before, and no exposure to the drift earns anything
+  const neutral = c.accounting?.convention === VERIFIABLE_CONVENTION && c.positions.size > 0
   // every other declared data file a process runner reads is shuffled with the same permutation of dates (other-data.ts)
   const rerun = (variant: ReturnVariant) => c.runner.run({data: alter(variant), permutation: {...variant, dates: series.dates}})
   const real = await rerun({demean: true})
-  const reruns = await inBatches(
-    Array.from({length: k}, (_, i) => () => rerun({seed: FIRST_SEED + i, demean: true})),
+  const runs = await inBatches(
+    Array.from({length: k}, (_, i) => () => rerun({seed: FIRST_SEED + i, demean: !neutral})),
     c.t.parallel,
   )
+  const reruns = neutral ? runs.map((r, i) => scoredOnDemeaned(r, copy(i), series.dates, c)) : runs
   // a copy that failed, or whose returns say nothing (NaN reads as a Sharpe ratio of 0), is left out of nothing: a
   // runner that exits 1 (or writes NaN) wherever it earns on a shuffled copy would otherwise show only the copies it lost on
   const problems = reruns.map((r, i) =>
@@ -63,7 +70,7 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
     )
   const ok = reruns
   const original = [...c.returns.values()]
-  if (ok.every((r) => sameSeries([...r.returns.values()], original))) {
+  if (runs.every((r) => sameSeries([...r.returns.values()], original))) {
     return errored(name, 'every shuffled copy gave the committed returns: the runner did not read RIGOR_DATA')
   }
   const sharpes = ok.map((r) => perPeriodSharpe(r.returns.values()))
@@ -95,6 +102,28 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
       },
     ],
   }
+}
+
+/**
+ * A copy's run scored on the same copy demeaned: its positions' returns (close_to_close, before costs: costs only
+ * lower what timing earns) on the declared price column of the demeaned copy, on the dates the run reported.
+ */
+function scoredOnDemeaned(run: Rerun, demeaned: RerunData, dates: readonly string[], c: CheckContext): Rerun {
+  if (!run.ok) return run
+  if (run.positions.size === 0) return {...run, ok: false, reason: 'it wrote no positions.csv, which the committed run has'}
+  const prices = declaredPrices(demeaned, c)
+  if (!prices) return {...run, ok: false, reason: `the copy has no "${c.accounting?.price}" column`}
+  const scored = recomputeReturns({dates, prices, column: c.accounting?.price ?? 'close'}, run.positions, run.returns.keys(), 0)
+  return {...run, returns: scored.returns}
+}
+
+/** The copy's prices of the column the runner declared (the close when it names none, from the copy's numbers). */
+function declaredPrices(copy: RerunData, c: CheckContext): Float64Array | undefined {
+  if (copy.series && (!c.accounting?.price || declaredPriceColumn(c.data!, c.accounting) === c.data!.columns.close))
+    return copy.series.close
+  const table = copy.table()
+  const column = declaredPriceColumn(table, c.accounting)
+  return column === undefined ? undefined : Float64Array.from(table.rows, (row) => Number(row[column]))
 }
 
 const sameSeries = (a: number[], b: number[]): boolean => a.length === b.length && a.every((x, i) => x === b[i])
