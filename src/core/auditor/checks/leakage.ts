@@ -45,7 +45,10 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
   const neutral = c.accounting?.convention === VERIFIABLE_CONVENTION && c.positions.size > 0
   // every other declared data file a process runner reads is shuffled with the same permutation of dates (other-data.ts)
   const rerun = (variant: ReturnVariant) => c.runner.run({data: alter(variant), permutation: {...variant, dates: series.dates}})
-  const real = await rerun({demean: true})
+  // the real edge, as the copies are scored: the committed positions on the real data demeaned (no re-run needed)
+  const real = neutral
+    ? scoredOnDemeaned({ok: true, returns: c.returns, positions: c.positions}, alter({demean: true}), series.dates, c)
+    : await rerun({demean: true})
   const runs = await inBatches(
     Array.from({length: k}, (_, i) => () => rerun({seed: FIRST_SEED + i, demean: !neutral})),
     c.t.parallel,
