@@ -59,6 +59,11 @@ describe('rigor init --github', () => {
     expect(workflow.permissions).toEqual({})
     expect(workflow.jobs.work.permissions).toEqual({contents: 'write'})
     expect(workflow.jobs.review.permissions).toEqual({contents: 'write', 'pull-requests': 'write'})
+    // the worker stops by itself (claims put back, exit 0) at least 10 minutes before the job's timeout would kill it
+    const worker = steps(workflow, 'work').find((s) => s.run?.includes('rigor work --remote'))!
+    const minutes = Number(/--stop-at "@\$\(\(\$\(date \+%s\) \+ (\d+) \* 60\)\)"/.exec(worker.run!)?.[1])
+    expect(minutes).toBeGreaterThan(0)
+    expect(minutes).toBeLessThanOrEqual(workflow.jobs.work['timeout-minutes'] - 10)
     // every action pinned to a full commit, its version in a comment; a current Node LTS with npm's cache
     const uses = [...text.matchAll(/uses: (\S+)(.*)$/gm)]
     expect(uses.length).toBe(4)
