@@ -144,13 +144,14 @@ writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.0
   it('cuts the truncated copies at rows drawn for each audit: a runner that peeks everywhere but before the rows the configured fractions give is caught', () => {
     const rows = 1000
     repo = auditWorkspace({'drift.csv': pricesCsv({rows, seed: 21, drift: 0.0005, vol: 0.01})}, '{permutations: 2, seeds: [1]}')
-    // tomorrow's move on every day but the last before each cut floor(n x f) would end at (the default 60%, 75%, 90%)
+    // tomorrow's move on every day but the last before each cut floor(n x f) would end at (the default 60%, 75%, 90%),
+    // held at 2 either way, so a day it cannot peek at (its last) holds 1, a position no peek takes
     const evader = strategyNode(
       repo,
       'evade/cuts',
       'drift.csv',
       `const skip = new Set([0.6, 0.75, 0.9].map((f) => Math.floor(${rows} * f) - 1))
-      return close.map((c, t) => (t + 1 < close.length && !skip.has(t) ? Math.sign(close[t + 1] - c) || 1 : 1))`,
+      return close.map((c, t) => (t + 1 < close.length && !skip.has(t) ? 2 * (Math.sign(close[t + 1] - c) || 1) : 1))`,
     )
     seedAndWork(repo, {nodes: [evader]})
     const audit = auditNode(repo, 'evade/cuts')
