@@ -69,18 +69,14 @@ export default class Rank extends WorkspaceCommand {
       return result
     }
     // ranked by sharpe or max_drawdown, its own column says it: shown twice, two columns headed alike
-    const extra = (['sharpe', 'max_drawdown'] as const).filter((name) => name !== r.metric)
-    const heading = {sharpe: 'sharpe', max_drawdown: 'max drawdown'}
+    const extra = [
+      {metric: 'sharpe', head: 'sharpe', cell: (n: RankingFile['ranked'][number]) => n.sharpe?.toFixed(2) ?? '-'},
+      {metric: 'max_drawdown', head: 'max drawdown', cell: (n: RankingFile['ranked'][number]) => n.max_drawdown?.toFixed(3) ?? '-'},
+    ].filter((column) => column.metric !== r.metric)
     this.say(
       renderTable(
-        ['rank', 'node', r.metric, ...extra.map((name) => heading[name]), 'kept'],
-        r.ranked.map((n) => [
-          n.rank,
-          n.id,
-          n.value.toFixed(3),
-          ...extra.map((name) => (name === 'sharpe' ? (n.sharpe?.toFixed(2) ?? '-') : (n.max_drawdown?.toFixed(3) ?? '-'))),
-          n.kept ? 'yes' : 'archived',
-        ]),
+        ['rank', 'node', r.metric, ...extra.map((column) => column.head), 'kept'],
+        r.ranked.map((n) => [n.rank, n.id, n.value.toFixed(3), ...extra.map((column) => column.cell(n)), n.kept ? 'yes' : 'archived']),
       ),
     )
     this.say(`recorded ${result.file}`)

@@ -1,6 +1,6 @@
 import {NothingToDoError} from '../errors.js'
 import type {FileChange} from '../git/tree-edit.js'
-import type {ConfigFile} from '../schemas/index.js'
+import type {ConfigFile, NodeFile, VerdictFile} from '../schemas/index.js'
 import {dumpStateDocument} from '../state/documents.js'
 import {nowIso} from '../state/node-files.js'
 import type {AdmissionPolicy} from './scheduler.js'
@@ -23,6 +23,14 @@ export interface BudgetState {
 export const utcDay = (date: Date): string => date.toISOString().slice(0, 10)
 
 /**
+ * What a node's runs cost on `day` (UTC): its verdict's cost when that run finished that day, and what the reruns of
+ * that day carried onto the node (`spent`) when they took its earlier verdicts off the tree.
+ */
+export function nodeSpendOn(day: string, node: NodeFile | undefined, verdict: VerdictFile | undefined): number {
+  return (verdict?.cost && verdict.finished_at.startsWith(day) ? verdict.cost.usd : 0) + (node?.spent?.day === day ? node.spent.usd : 0)
+}
+
+/**
  * Spend of the UTC day: the costs recorded in the day's verdicts and agent calls, plus a
  * reservation for every run in flight. Read from one state of the DAG, so a
  * claim that checks it lands only if that state is still the tip: no number of
@@ -41,11 +49,8 @@ export async function budgetState(
   let running = 0
   for (const record of snap.nodes.values()) {
     if (record.node?.status === 'running') running++
-    // runs of today whose verdicts a rerun took off the tree still cost what they cost
-    if (record.node?.spent?.day === day) spent += record.node.spent.usd
-    if (!record.verdictOid) continue
-    const verdict = await ws.store.verdict(record).catch(() => undefined)
-    if (verdict?.cost && verdict.finished_at.startsWith(day)) spent += verdict.cost.usd
+    const verdict = record.verdictOid ? await ws.store.verdict(record).catch(() => undefined) : undefined
+    spent += nodeSpendOn(day, record.node, verdict)
   }
   spent += await agentSpend(ws, snap.commit, day)
   const agentsInFlight = (await agentReservations(ws, snap, now)).live.filter((r) => r.path !== opts.except)

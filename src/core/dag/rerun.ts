@@ -7,7 +7,7 @@ import {ALLOWED_FROM, transition} from './lifecycle.js'
 import {FAILED} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
 import type {NodeRecord, Snapshot} from '../state/store.js'
-import {utcDay} from './budget.js'
+import {nodeSpendOn, utcDay} from './budget.js'
 
 export interface RerunResult {
   id: string
@@ -75,9 +75,7 @@ export async function rerunNode(ws: Workspace, id: string, opts: {by: string; re
 async function spentToday(ws: Workspace, record: NodeRecord, now: Date): Promise<NodeFile['spent']> {
   const day = utcDay(now)
   const verdict = record.verdictOid ? await ws.store.verdict(record).catch(() => undefined) : undefined
-  const usd =
-    (verdict?.cost && verdict.finished_at.startsWith(day) ? verdict.cost.usd : 0) +
-    (record.node?.spent?.day === day ? record.node.spent.usd : 0)
+  const usd = nodeSpendOn(day, record.node, verdict)
   return usd > 0 ? {day, usd} : undefined
 }
 

@@ -2,7 +2,7 @@ import type {Repo} from '../git/repo.js'
 import {committedDataFile} from '../state/data-files.js'
 import {readBlobs} from '../state/tree-files.js'
 import type {NodeFile} from '../schemas/index.js'
-import {dateOf, parseDatedCsv} from './dated-csv.js'
+import {lastDatedRow, parseDatedCsv} from './dated-csv.js'
 
 /**
  * The last date the node's data file holds at `commit`, as written in the file, or
@@ -19,9 +19,7 @@ export async function dataEndAt(repo: Repo, commit: string | undefined, node: No
     const file = await committedDataFile(repo, commit, node.data, {file: `experiments/${node.id}/node.yaml`, field: 'data'})
     const [blob] = await readBlobs(repo, [file.oid])
     const table = parseDatedCsv(blob!.toString('utf8'), node.data)
-    let last: string[] | undefined
-    for (const row of table.rows) if (!last || dateOf(table, row) > dateOf(table, last)) last = row
-    return last?.[table.dateColumn]
+    return lastDatedRow(table)?.[table.dateColumn]
   } catch {
     // a data file without dates cannot be traded on paper; paper says why when asked to
     return undefined

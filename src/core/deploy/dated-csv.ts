@@ -40,6 +40,17 @@ export function parseDatedCsv(text: string, file: string): DatedTable {
 
 export const dateOf = (table: DatedTable, row: string[]): number => parseDateCell(row[table.dateColumn]!)
 
+/** The row with the latest date (the first of them when two share it), or undefined for a table without rows. */
+export function lastDatedRow(table: DatedTable): string[] | undefined {
+  let last: string[] | undefined
+  let lastTime = Number.NEGATIVE_INFINITY
+  for (const row of table.rows) {
+    const time = dateOf(table, row)
+    if (time > lastTime) [last, lastTime] = [row, time]
+  }
+  return last
+}
+
 /** The rows of `table` with their cells reordered to `header` (same column names, any order, case or spacing). */
 export function alignColumns(table: DatedTable, header: string[], file: string): string[][] {
   const index = header.map((name) => {

@@ -22,7 +22,7 @@ import {readableNode} from '../state/store.js'
 import {readBlobs} from '../state/tree-files.js'
 import type {Workspace} from '../state/workspace.js'
 import {currentArtifacts} from '../state/artifacts.js'
-import {alignColumns, dateOf, formatCsv, parseDatedCsv, type DatedTable} from './dated-csv.js'
+import {alignColumns, dateOf, formatCsv, lastDatedRow, parseDatedCsv, type DatedTable} from './dated-csv.js'
 import {assertDeployableId, paperResultsPath, paperReturnsPath} from './paths.js'
 import {readDeployment, readPaperResults} from './records.js'
 import {seriesColumns} from '../data/series-file.js'
@@ -47,9 +47,10 @@ import {priceSeries} from '../backtest/prices.js'
  * it as they arrive) or from `--data FILE` (new rows only, or a longer copy of
  * the history). The node's command runs once, through the runner protocol,
  * with RIGOR_DATA pointing at the committed history up to data_end followed
- * by those new rows; its returns dated after data_end are the paper record. One run over the lot is the same as walking
- * forward a day at a time, because a position at t may read nothing after t:
- * the auditor's truncation check, which a paper deployment cannot exist
+ * by those new rows; its returns dated after data_end are the paper record.
+ * One run over the lot is the same as walking forward a day at a time,
+ * because a position at t may read nothing after t: the auditor's truncation
+ * check, which a paper deployment cannot exist
  * without, holds the runner to that on the research data, and re-runs on the
  * new rows cut short hold it there too (a runner can tell it trades on paper).
  * Its paper returns must follow from its positions (paper-accounting.ts).
@@ -365,9 +366,8 @@ async function backtestWindowEnd(
   }
   const [blob] = await readBlobs(repo, [oid])
   const table = parseDatedCsv(blob!.toString('utf8'), file)
-  if (table.rows.length === 0)
-    throw new CheckFailedError(`${file} has no rows, so its backtest window is unknown`, {fix: 'run the node again'})
-  const last = table.rows.reduce((a, b) => (dateOf(table, b) > dateOf(table, a) ? b : a))
+  const last = lastDatedRow(table)
+  if (!last) throw new CheckFailedError(`${file} has no rows, so its backtest window is unknown`, {fix: 'run the node again'})
   return {date: last[table.dateColumn]!, time: dateOf(table, last)}
 }
 
