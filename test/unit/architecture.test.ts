@@ -14,6 +14,7 @@ const LAYERS: string[][] = [
     'core/input-file.ts',
     'core/output-dir.ts',
     'core/temp-dir.ts',
+    'core/host-header.ts',
     'core/validation.ts',
     'core/proc.ts',
     'core/configured-command.ts',

@@ -1,5 +1,6 @@
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
-import {type AddressInfo, isIPv4} from 'node:net'
+import type {AddressInfo} from 'node:net'
+import {hostHeaderAllowed} from '../host-header.js'
 import {asRigorError, InputError} from '../errors.js'
 import {treeEntryAt} from '../git/tree-walk.js'
 import {CONFIG_FILE} from '../state/layout.js'
@@ -133,28 +134,4 @@ export class WorkspaceScraper {
     if (this.current !== this.opened) await this.current.close()
     this.current = this.opened
   }
-}
-
-/**
- * Whether a request's Host header may be answered. On a loopback address only
- * the names of this machine's loopback (the address listened on, localhost,
- * 127.0.0.1, [::1]) with the port: a page of another site reaches a loopback
- * server only through a name it rebound, which it sends. On any other address
- * the server is meant for other machines, under names rigor cannot know.
- */
-export function hostHeaderAllowed(listenHost: string, port: number, header: string | undefined): boolean {
-  if (!isLoopback(listenHost)) return true
-  if (header === undefined) return false
-  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(header.toLowerCase())
-  if (!match) return false
-  const [, name, given] = match
-  if (given === undefined ? port !== 80 : Number(given) !== port) return false
-  const bare = name!.replace(/^\[|\]$/g, '')
-  return bare === 'localhost' || bare === listenHost.toLowerCase() || isLoopback(bare)
-}
-
-function isLoopback(host: string): boolean {
-  const name = host.toLowerCase()
-  if (name === 'localhost' || name === '::1') return true
-  return isIPv4(name) && name.startsWith('127.')
 }

@@ -1,4 +1,5 @@
 import {createReadStream} from 'node:fs'
+import {hostHeaderAllowed} from '../../host-header.js'
 import {stat} from 'node:fs/promises'
 import {createServer, type IncomingMessage, type ServerResponse} from 'node:http'
 import {extname, resolve, sep} from 'node:path'
@@ -47,7 +48,7 @@ export async function serveSite(dir: string, opts: {port: number; build: string;
   })
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     // a page of another site whose name was rebound to 127.0.0.1 (DNS rebinding) sends that name: it reads nothing here
-    if (!loopbackNames(host, port).has(req.headers.host ?? '')) return void res.writeHead(421).end()
+    if (!hostHeaderAllowed(host, port, req.headers.host)) return void res.writeHead(421).end()
     if (req.method !== 'GET' && req.method !== 'HEAD') return void res.writeHead(405, {Allow: 'GET, HEAD'}).end()
     let url: URL
     try {
@@ -125,11 +126,6 @@ export async function serveSite(dir: string, opts: {port: number; build: string;
       })
     },
   }
-}
-
-/** The Host headers a browser sends for the server's own address: its address and `localhost`, with the port. */
-function loopbackNames(host: string, port: number): Set<string> {
-  return new Set([`${host}:${port}`, `localhost:${port}`])
 }
 
 function notFound(res: ServerResponse): void {
