@@ -119,23 +119,21 @@ function guardTerminalOutput(hangUp: () => void): {restore(): void} {
   }
 }
 
-let hangupAtExit = false
-
 /**
  * Node puts a terminal's modes back as it exits, and aborts when that fails, as it does on a terminal that has closed
  * (SIGABRT, exit 134, its native stack on a redirected stderr: nodejs/node#51519): after a stop that had put every
  * claim back. A command whose terminal hung up leaves by the SIGHUP itself once it is done, as it would have with no
- * handler (a shell's 129), which Node does not restore a terminal for.
+ * handler (a shell's 129), which Node does not restore a terminal for. Registered once however often it is asked.
  */
 function leaveByHangupAtExit(): void {
-  if (hangupAtExit) return
-  hangupAtExit = true
-  process.once('exit', () => {
-    process.removeAllListeners('SIGHUP')
-    process.kill(process.pid, 'SIGHUP')
-    // delivered at once to this thread; should another take it, the process ends within this wait all the same
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)
-  })
+  if (!process.listeners('exit').includes(exitByHangup)) process.once('exit', exitByHangup)
+}
+
+function exitByHangup(): void {
+  process.removeAllListeners('SIGHUP')
+  process.kill(process.pid, 'SIGHUP')
+  // delivered at once to this thread; should another take it, the process ends within this wait all the same
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)
 }
 
 /** What the command says to a terminal that closed has nowhere to go: dropped from now on (a file or a pipe keeps it). */
