@@ -50,6 +50,31 @@ function workInTmux(args: string[]): TmuxRigor {
   return inTmux
 }
 
+/**
+ * Seeds two runners that ignore SIGTERM (so the first stop waits for its grace period) as `<family>/stubborn0` and
+ * `1`, runs `args` in a tmux pane until both started, presses Ctrl-C, waits for the stop to begin, presses it again,
+ * and returns the exit code, the pane's text (one line) and the runners' pids.
+ */
+async function ctrlCTwice(args: string[], family: string): Promise<{code: string; said: string; pids: number[]}> {
+  const pidsFile = join(repo.dir, '.git', 'pids.txt')
+  seedCommitted(
+    [0, 1].map((i) => ({
+      id: `${family}/stubborn${i}`,
+      team: 'default',
+      run: {command: IGNORE_TERM, sandbox: 'off', env: {RIGOR_PIDS_FILE: `${pidsFile}${i}`}},
+      params: {i},
+    })),
+  )
+  const term = workInTmux(args)
+  await waitFor('both runners started', () => readPids(`${pidsFile}0`).length === 2 && readPids(`${pidsFile}1`).length === 2)
+  const pids = [...readPids(`${pidsFile}0`), ...readPids(`${pidsFile}1`)]
+  term.keys('C-c')
+  await waitFor('the first stop to begin', () => term.pane().includes('stopping'))
+  term.keys('C-c')
+  await waitFor(`rigor ${args[0]} to exit`, () => existsSync(term.rcFile))
+  return {code: readFileSync(term.rcFile, 'utf8').trim(), said: term.pane().replace(/\s+/g, ' '), pids}
+}
+
 describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
   it('Ctrl-C on rigor work (listr2 progress, 4 sandboxed slots): exit 130, claims put back, runners gone, checkout clean', async () => {
     repo = workspace()
@@ -111,26 +136,9 @@ describe.skipIf(!hasTmux)('signals under a terminal', {timeout: SLOW}, () => {
 
   it('a second Ctrl-C leaves at once (exit 130) and still kills the runner groups it started', async () => {
     repo = workspace()
-    const pidsFile = join(repo.dir, '.git', 'pids.txt')
-    // runners that ignore SIGTERM keep the first stop waiting for its grace period
-    seedCommitted(
-      [0, 1].map((i) => ({
-        id: `s/stubborn${i}`,
-        team: 'default',
-        run: {command: IGNORE_TERM, sandbox: 'off', env: {RIGOR_PIDS_FILE: `${pidsFile}${i}`}},
-        params: {i},
-      })),
-    )
-    const term = workInTmux(['work', '--parallel', '2'])
-    await waitFor('both runners started', () => readPids(`${pidsFile}0`).length === 2 && readPids(`${pidsFile}1`).length === 2)
-    const pids = [...readPids(`${pidsFile}0`), ...readPids(`${pidsFile}1`)]
-    term.keys('C-c')
-    await waitFor('the first stop to begin', () => term.pane().includes('stopping'))
-    term.keys('C-c')
-    await waitFor('rigor work to exit', () => existsSync(term.rcFile))
-    expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('130')
+    const {code, said, pids} = await ctrlCTwice(['work', '--parallel', '2'], 's')
+    expect(code).toBe('130')
     // it names what it leaves claimed and how that comes back, rather than leave without a word
-    const said = term.pane().replace(/\s+/g, ' ')
     expect(said).toMatch(/left at once: still claimed by \S+: s\/stubborn[01], s\/stubborn[01]/)
     expect(said).toMatch(/back to pending once their lease expires \(within \d+\S*\) and `rigor supervise` runs/)
     await waitFor('the runner groups to be killed', () => !pids.some(alive))
@@ -146,24 +154,8 @@ describe.skipIf(!hasTmux)('signals to rigor cycle under a terminal', {timeout: S
     repo = workspace()
     writeFileSync(join(repo.dir, 'rigor.yaml'), 'version: 1\nteams: [{name: default}]\ncycle: {steps: [work, report]}\n')
     repo.git('commit', '-qam', 'a cycle that only works')
-    const pidsFile = join(repo.dir, '.git', 'pids.txt')
-    seedCommitted(
-      [0, 1].map((i) => ({
-        id: `c/stubborn${i}`,
-        team: 'default',
-        run: {command: IGNORE_TERM, sandbox: 'off', env: {RIGOR_PIDS_FILE: `${pidsFile}${i}`}},
-        params: {i},
-      })),
-    )
-    const term = workInTmux(['cycle', '--parallel', '2'])
-    await waitFor('both runners started', () => readPids(`${pidsFile}0`).length === 2 && readPids(`${pidsFile}1`).length === 2)
-    const pids = [...readPids(`${pidsFile}0`), ...readPids(`${pidsFile}1`)]
-    term.keys('C-c')
-    await waitFor('the first stop to begin', () => term.pane().includes('stopping'))
-    term.keys('C-c')
-    await waitFor('rigor cycle to exit', () => existsSync(term.rcFile))
-    expect(readFileSync(term.rcFile, 'utf8').trim()).toBe('130')
-    const said = term.pane().replace(/\s+/g, ' ')
+    const {code, said, pids} = await ctrlCTwice(['cycle', '--parallel', '2'], 'c')
+    expect(code).toBe('130')
     expect(said).toMatch(/left at once: still claimed by cycle@\S+: c\/stubborn[01], c\/stubborn[01]/)
     await waitFor('the runner groups to be killed', () => !pids.some(alive))
     await expectNothingLeftIn(repo.dir, isWrapper)
