@@ -225,4 +225,21 @@ writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.0
       rmSync(other, {recursive: true, force: true})
     }
   })
+  it("shows a re-run every node's committed outputs empty: a runner that replays a sibling's look-ahead positions on every altered copy is caught peeking", () => {
+    repo = auditWorkspace({'drift.csv': pricesCsv({rows: 1500, seed: 23, drift: 0.0005, vol: 0.01})}, '{permutations: 6, seeds: [1]}')
+    // both peek at the next return one day in eight; in the audit's re-runs the second finds the positions its sibling
+    // committed (experiments/peek/first/out/) and replays them: the same positions on every cut, nothing earned on a
+    // shuffled copy
+    const peek = 'return ret.map((r, t) => (t % 8 === 7 && t + 1 < ret.length ? Math.sign(ret[t + 1]) : 1))'
+    const replay = `let kept
+      try { kept = new Map(readFileSync(process.env.RIGOR_WORKSPACE + '/experiments/peek/first/out/positions.csv', 'utf8').trim().split('\\n').slice(1).map((l) => [l.split(',')[0], Number(l.split(',')[1])])) } catch {}
+      if (kept) return dates.map((d) => kept.get(d) ?? 0)
+      ${peek}`
+    seedAndWork(repo, {
+      nodes: [strategyNode(repo, 'peek/first', 'drift.csv', peek), strategyNode(repo, 'peek/second', 'drift.csv', replay)],
+    })
+    const audit = auditNode(repo, 'peek/second')
+    expect(check(audit, 'lookahead.truncation').result).toBe('fail')
+    expect(audit.verdict).toBe('FAIL')
+  })
 })

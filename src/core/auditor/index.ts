@@ -30,7 +30,7 @@ import {editedRunData} from './run-data.js'
 import {readRunOutput} from './run-outputs.js'
 import {kitCommand, kitRunner} from './kit-runner.js'
 import {renderAuditFiles, sidecarPath} from './record.js'
-import {ownRunDirs} from './own-outputs.js'
+import {runOutputDirs} from './own-outputs.js'
 import {otherDataFiles} from './other-data.js'
 import {processRunner} from './rerun.js'
 import {auditsDirPath, outDirPath, verdictFilePath} from '../state/layout.js'
@@ -189,7 +189,7 @@ async function auditIn(ws: Workspace, id: string, opts: AuditOptions, scratch: s
           groups: opts.groups,
           otherData: (req) => otherData.overlays(req),
           scratch: auditScratch(ws, verdict.node, scratch),
-          hiddenDirs: await ownRunDirs(ws.repo, id),
+          hiddenDirs: await runOutputDirs(ws.repo),
         })
   const family = await resolveFamily(ws, snap, node)
   // weekly or monthly returns are annualised at their own rate (periods-per-year.ts), never above rigor.yaml's
