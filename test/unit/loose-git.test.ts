@@ -301,3 +301,22 @@ describe('Repo.readRef on packed refs', () => {
     expect(starts.map((e) => e.argv!.slice(1).join(' '))).toEqual(['rev-parse --verify -q refs/heads/nothing^{commit}'])
   })
 })
+
+describe('Repo.readRef in a linked worktree', () => {
+  it("reads a detached linked worktree's own HEAD, not the main checkout's, when both are detached", async () => {
+    const first = repo.git('rev-parse', 'HEAD')
+    repo.git('commit', '-q', '--allow-empty', '-m', 'second')
+    const second = repo.git('rev-parse', 'HEAD')
+    const linked = `${repo.dir}-linked`
+    repo.git('worktree', 'add', '-q', '--detach', linked, first)
+    repo.git('checkout', '-q', '--detach', second)
+    const opened = await Repo.open(linked)
+    try {
+      expect(await opened.readRef('HEAD')).toBe(first)
+      expect(await opened.readRef('refs/heads/main')).toBe(second)
+    } finally {
+      opened.close()
+      rmSync(linked, {recursive: true, force: true})
+    }
+  })
+})

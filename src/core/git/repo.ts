@@ -83,7 +83,9 @@ export class Repo {
     // packed one a line of packed-refs; git is asked only of what neither says plainly (a symbolic ref, a tag, reftable)
     let loose: string | undefined
     try {
-      loose = readFileSync(join(this.paths.commonDir, ref), 'utf8').trim()
+      // HEAD and refs/worktree/, refs/bisect/, refs/rewritten/ are each checkout's own: a linked worktree's are in its
+      // git directory, and the shared directory's HEAD is the main checkout's
+      loose = readFileSync(join(perWorktreeRef(ref) ? this.paths.gitDir : this.paths.commonDir, ref), 'utf8').trim()
     } catch {}
     if (loose !== undefined && isObjectId(loose, this.format)) return loose
     if (loose === undefined) {
@@ -420,3 +422,6 @@ function rawDiffEntries(raw: string, emptyOid: string): Array<{path: string; bas
   }
   return entries
 }
+
+/** Refs git keeps per checkout (git-worktree(1), "Refs"): pseudo-refs such as HEAD, and three hierarchies. */
+const perWorktreeRef = (ref: string): boolean => !ref.startsWith('refs/') || /^refs\/(worktree|bisect|rewritten)\//.test(ref)
