@@ -1,4 +1,4 @@
-import {InputError} from '../errors.js'
+import {CheckFailedError, InputError} from '../errors.js'
 import {parseConfig} from './config.js'
 import type {Repo} from '../git/repo.js'
 import {normaliseKey, verifyCommitSignatures, type AllowedSigner, type CommitSignature} from '../git/signing.js'
@@ -32,6 +32,43 @@ const sameList = (a: AllowedSigner[], b: AllowedSigner[]): boolean =>
  * anyone who can commit could add their own key and sign their own PASS.
  */
 export async function auditorTrust(repo: Repo, tip: string | undefined): Promise<AuditorTrust> {
+  const trust = await trustChain(repo, tip)
+  await refuseOtherRoot(repo, tip, trust)
+  return trust
+}
+
+/**
+ * The state branch is named by `branch:` in rigor.yaml, which any commit can change: a plain commit on the branch
+ * checked out could point it at a branch with a history of its own, whose first `auditors:` list (trusted on first
+ * use) is anyone's. So when the checked-out commit is not the state's tip and its own history has an auditor list,
+ * the state's chain of trust must start where the checked-out one does (a checkout of the state branch's own
+ * history, a feature branch or a detached worktree, shares that commit).
+ */
+async function refuseOtherRoot(repo: Repo, tip: string | undefined, trust: AuditorTrust): Promise<void> {
+  const here = await checkedOutCommit(repo)
+  if (!tip || !here || here === tip) return
+  const own = (await trustChain(repo, here)).chain[0]
+  if (!own || own.commit === trust.chain[0]?.commit) return
+  const start = trust.chain[0]
+  throw new CheckFailedError(
+    `the state branch's auditors: list does not start where the checked-out commit's does: the checked-out history trusts ${describeRoot(own)}, the state branch (${tip.slice(0, 10)}) ${start ? `trusts ${describeRoot(start)}` : 'has no auditors: list'}. A branch: in rigor.yaml that moves the state to another history would let whoever wrote that history choose its auditors`,
+    {
+      fix: `if you trust the state branch's own auditors, check it out and run rigor there; otherwise put back branch: in ${CONFIG_FILE} (git log -p -- ${CONFIG_FILE} shows who changed it)`,
+    },
+  )
+}
+
+const describeRoot = (link: TrustLink): string => `the list of ${link.commit.slice(0, 10)} (${link.names.join(', ') || 'none'})`
+
+/** The commit checked out in this worktree (HEAD), or undefined in a repository without one. */
+async function checkedOutCommit(repo: Repo): Promise<string | undefined> {
+  const head = await repo.headRef()
+  if (head) return repo.readRef(head)
+  const result = await repo.git(['rev-parse', '--verify', '-q', 'HEAD^{commit}'], {allowFailure: true})
+  return result.exitCode === 0 ? result.stdout.trim() : undefined
+}
+
+async function trustChain(repo: Repo, tip: string | undefined): Promise<AuditorTrust> {
   const trust: AuditorTrust = {auditors: [], chain: []}
   if (!tip) return trust
   const changes = await fileChanges(repo, tip, CONFIG_FILE)
