@@ -3,6 +3,7 @@ import {WorkspaceCommand} from '../cli/base.js'
 import {withWorkspace, type WorkspaceFlags} from '../cli/workspace.js'
 import {verifySignatures, type SignatureReport} from '../core/views/verify-signatures.js'
 import {handChangesFix} from '../core/state/hand-changes.js'
+import {unsignedSectionsFix} from '../core/state/auditors.js'
 import {verifyWorkspace, type VerifyReport} from '../core/views/verify.js'
 import {describeGitDirCleanup} from '../core/state/scratch-dirs.js'
 import {linesEscaped} from '../core/validation.js'
@@ -11,7 +12,7 @@ export default class Verify extends WorkspaceCommand {
   static override summary = 'Check the checksum of every state file and every artifact; exit 1 if any is corrupt.'
   static override description =
     `Also mends index entries of this checkout left behind the state branch, and fails on state files a commit rigor did not make changed (a plain commit over a stale index reverts verdicts), saying how to put rigor's versions back.
---signatures lists every audit and deployment with its signer and result (good, unsigned, unknown key, changed after signing), checked against auditors: in rigor.yaml, and shows where the auditor list's chain of trust starts; exit 1 when an audit is not signed by the listed auditor it names, a signature is bad, or a change to auditors: was not signed by an auditor.`
+--signatures lists every audit and deployment with its signer and result (good, unsigned, unknown key, changed after signing), checked against auditors: in rigor.yaml, and shows where the auditor list's chain of trust starts; exit 1 when an audit is not signed by the listed auditor it names, a signature is bad, or a change to auditors:, audit:, holdout: or deploy: was not signed by an auditor.`
   static override examples = ['<%= config.bin %> verify', '<%= config.bin %> verify --json', '<%= config.bin %> verify --signatures']
   static override flags = {signatures: Flags.boolean({description: 'check who signed each audit and deployment'})}
 
@@ -61,6 +62,8 @@ export default class Verify extends WorkspaceCommand {
             : `change IGNORED: ${link.why}`
       say(`auditors ${link.commit.slice(0, 10)} [${link.names.join(', ')}]: ${what}`)
     }
+    for (const u of report.unsigned_sections)
+      say(`FAIL rigor.yaml  ${u.section}: changed in ${u.commit.slice(0, 10)}, ${u.why}: not in force for audits and deploys`)
     for (const f of report.files)
       say(
         `${f.failed ? 'FAIL' : 'ok  '} ${f.kind.padEnd(10)} ${f.file}: ${f.status.replace(/_/g, ' ')}${f.signer ? ` (${f.signer})` : ''}${f.status !== 'good' ? ` - ${f.detail}` : ''}`,
@@ -69,8 +72,10 @@ export default class Verify extends WorkspaceCommand {
     say(
       report.ok
         ? `ok: ${report.files.length} signed file(s) checked`
-        : `${failed} file(s) failed the signature check${report.chain.some((l) => l.change === 'ignored') ? '; an unsigned change to auditors: was ignored' : ''}`,
+        : `${failed} file(s) failed the signature check${report.chain.some((l) => l.change === 'ignored') ? '; an unsigned change to auditors: was ignored' : ''}${report.unsigned_sections.length ? `; ${report.unsigned_sections.length} section(s) of rigor.yaml changed without a listed auditor's signature` : ''}`,
     )
+    const fix = unsignedSectionsFix(report.unsigned_sections)
+    if (fix) say(`Fix: ${fix}`)
     if (!report.ok) process.exitCode = 1
     return report
   }

@@ -135,6 +135,7 @@ const SignatureReport = strict({
       why: z.string().optional(),
     }),
   ),
+  unsigned_sections: z.array(strict({section: z.enum(['audit', 'holdout', 'deploy']), commit, why: z.string()})),
   files: z.array(
     strict({
       file: z.string(),

@@ -1,10 +1,10 @@
 import {join, relative} from 'node:path'
-import {auditorTrust, bySigner, fileSignature, reportSignatures, tampered as isTampered} from '../state/auditors.js'
+import {auditorTrust, bySigner, fileSignature, reportSignatures, tampered as isTampered, unsignedSectionsFix} from '../state/auditors.js'
 import {CheckFailedError} from '../errors.js'
 import {DEFAULT_MIN_PAPER_SHARPE} from '../schemas/config.js'
 import type {AllowedSigner} from '../git/signing.js'
 import {independenceProblem} from '../auditor/isolation.js'
-import {auditsDirPath, nodeDir, nodeFilePath, outDirPath, verdictFilePath} from '../state/layout.js'
+import {auditsDirPath, CONFIG_FILE, nodeDir, nodeFilePath, outDirPath, verdictFilePath} from '../state/layout.js'
 import {handChanges, handChangesFix} from '../state/hand-changes.js'
 import type {DeployStage, DeploymentFile, NodeFile, PaperResultsFile} from '../schemas/index.js'
 import {readableNode, type Snapshot} from '../state/store.js'
@@ -117,6 +117,17 @@ export async function evaluateDeployGate(
       : `the node's files${unsignedAudits ? ', its audits' : ''}${stage === 'live' ? ' and its paper records' : ''} are as rigor wrote them`,
     handChangesFix(changed),
   )
+  if (trust.auditors.length > 0) {
+    const unsigned = trust.unsigned_sections
+    add(
+      'config.signed',
+      unsigned.length === 0,
+      unsigned.length
+        ? `${CONFIG_FILE}'s ${unsigned.map((u) => `${u.section}: (changed in ${u.commit.slice(0, 10)}, ${u.why})`).join(', ')} ${unsigned.length > 1 ? 'are' : 'is'} not as a listed auditor signed it`
+        : `${CONFIG_FILE}'s audit:, holdout: and deploy: are as a listed auditor signed them`,
+      unsignedSectionsFix(unsigned),
+    )
+  }
   const warnings: string[] = []
   const decided = await auditConditions(ws, snap, {id, node, worker: verdict?.worker}, artifacts, opts.now, add, trust.auditors)
   const audit = decided?.audit

@@ -19,6 +19,8 @@ export interface AuditorTrust {
   auditors: AllowedSigner[]
   /** every change of `auditors:` in rigor.yaml's history, oldest first; chain[0] is where trust starts */
   chain: TrustLink[]
+  /** with a list in force: the guarded sections of rigor.yaml whose value at the tip no listed auditor signed */
+  unsigned_sections: UnsignedSection[]
 }
 
 const sameList = (a: AllowedSigner[], b: AllowedSigner[]): boolean =>
@@ -69,7 +71,7 @@ async function checkedOutCommit(repo: Repo): Promise<string | undefined> {
 }
 
 async function trustChain(repo: Repo, tip: string | undefined): Promise<AuditorTrust> {
-  const trust: AuditorTrust = {auditors: [], chain: []}
+  const trust: AuditorTrust = {auditors: [], chain: [], unsigned_sections: []}
   if (!tip) return trust
   const changes = await fileChanges(repo, tip, CONFIG_FILE)
   // a shallow clone's oldest commit shows as the first list: trusted on first use, whoever committed it
@@ -83,36 +85,93 @@ async function trustChain(repo: Repo, tip: string | undefined): Promise<AuditorT
         fix: 'fetch the whole history: git fetch --unshallow (on GitHub Actions: actions/checkout with fetch-depth: 0)',
       },
     )
+  // the guarded sections as a signed change (or the first list's commit) left them, and the last version's
+  let inForce: Guarded | undefined
+  let last: Guarded | undefined
+  const ignoredBy = new Map<GuardedSection, {commit: string; why: string}>()
   for (const commit of changes.reverse()) {
-    const list = await auditorsAt(repo, commit)
-    if (list === undefined || sameList(list, trust.auditors)) continue
+    const version = await versionAt(repo, commit)
+    if (version === undefined) continue
+    last = version.guarded
+    const {list} = version
+    const listChanged = !sameList(list, trust.auditors)
     const names = list.map((a) => a.name)
     if (trust.auditors.length === 0) {
       // no list in force (never set, or emptied by a signed change): this one is trusted on first use
-      trust.chain.push({commit, change: 'first', names, why: 'no list was in force before: trusted on first use'})
+      if (listChanged) trust.chain.push({commit, change: 'first', names, why: 'no list was in force before: trusted on first use'})
       trust.auditors = list
+      inForce = version.guarded
       continue
     }
+    const sections = GUARDED_SECTIONS.filter((section) => version.guarded[section] !== inForce?.[section])
+    if (!listChanged && sections.length === 0) continue
     const signature = (await verifyCommitSignatures(repo, [commit], trust.auditors)).get(commit)
     if (signature?.status === 'good') {
-      trust.chain.push({commit, change: 'signed', names, signer: signature.signer})
+      if (listChanged) trust.chain.push({commit, change: 'signed', names, signer: signature.signer})
       trust.auditors = list
-    } else {
-      trust.chain.push({commit, change: 'ignored', names, why: describeSignature(signature, 'an auditor of the list in force before it')})
+      inForce = version.guarded
+      continue
     }
+    const why = describeSignature(signature, 'an auditor of the list in force before it')
+    if (listChanged) trust.chain.push({commit, change: 'ignored', names, why})
+    for (const section of sections) ignoredBy.set(section, {commit, why})
   }
+  if (trust.auditors.length > 0 && last && inForce)
+    for (const section of GUARDED_SECTIONS)
+      if (last[section] !== inForce[section]) trust.unsigned_sections.push({section, ...ignoredBy.get(section)!})
   return trust
 }
 
-async function auditorsAt(repo: Repo, commit: string): Promise<AllowedSigner[] | undefined> {
+/**
+ * The sections of rigor.yaml that decide what an audit requires and what the deploy gate lets through (the
+ * auditor's thresholds and sign-offs, the sealed holdout, the deploy commands and live's paper minimums). With
+ * `auditors:` in force, a change of one counts only when a listed auditor signs it, as a change of the list does:
+ * otherwise anyone who can commit could loosen the audit (allow_unverified_returns, a sign-off in an auditor's name)
+ * or remove the holdout the gate asks for.
+ */
+export const GUARDED_SECTIONS = ['audit', 'holdout', 'deploy'] as const
+type GuardedSection = (typeof GUARDED_SECTIONS)[number]
+type Guarded = Record<GuardedSection, string>
+
+/** A guarded section whose value at the tip no listed auditor signed: the newest commit that changed it unsigned. */
+export interface UnsignedSection {
+  section: GuardedSection
+  commit: string
+  why: string
+}
+
+/** How to make unsigned changes of guarded sections count, or undo them. */
+export function unsignedSectionsFix(unsigned: readonly UnsignedSection[]): string | undefined {
+  if (unsigned.length === 0) return undefined
+  const sections = unsigned.map((u) => `${u.section}:`).join(', ')
+  return `have a listed auditor review ${sections} in ${CONFIG_FILE} and sign a commit of it (git commit -S), or put back what they last signed (git log -p -- ${CONFIG_FILE} shows the change)`
+}
+
+/** The auditor list and the guarded sections of rigor.yaml at `commit`; undefined for a version that does not parse. */
+async function versionAt(repo: Repo, commit: string): Promise<{list: AllowedSigner[]; guarded: Guarded} | undefined> {
   const blob = await repo.readFileAt(commit, CONFIG_FILE)
-  if (!blob) return []
+  // a commit that removed the file changes no section: every command refuses until it is back
+  if (!blob) return undefined
   try {
-    return parseConfig(blob.toString('utf8'), CONFIG_FILE).auditors ?? []
+    const config = parseConfig(blob.toString('utf8'), CONFIG_FILE)
+    const guarded = Object.fromEntries(GUARDED_SECTIONS.map((section) => [section, canonical(config[section])])) as Guarded
+    return {list: config.auditors ?? [], guarded}
   } catch {
     // a version that does not parse changed nothing that counts
     return undefined
   }
+}
+
+/** JSON with keys in order: a section whose keys were only reordered is the same section. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`
+  return JSON.stringify(value) ?? 'undefined'
 }
 
 export function describeSignature(signature: CommitSignature | undefined, who: string): string {

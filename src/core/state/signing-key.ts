@@ -1,8 +1,9 @@
 import {stat} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {resolve} from 'node:path'
-import {auditorTrust} from './auditors.js'
-import {InputError} from '../errors.js'
+import {auditorTrust, unsignedSectionsFix} from './auditors.js'
+import {CheckFailedError, InputError} from '../errors.js'
+import {CONFIG_FILE} from './layout.js'
 import type {Repo} from '../git/repo.js'
 import {normaliseKey, publicKeyOf, type CommitSigner} from '../git/signing.js'
 
@@ -46,6 +47,13 @@ export async function assertListedAuditor(
 ): Promise<{listed: boolean}> {
   const trust = await auditorTrust(repo, tip)
   if (trust.auditors.length === 0) return {listed: false}
+  // an audit judges by rigor.yaml's thresholds, sign-offs and holdout: not by ones nobody on the list signed
+  const unsigned = trust.unsigned_sections
+  if (unsigned.length > 0)
+    throw new CheckFailedError(
+      `${CONFIG_FILE}'s ${unsigned.map((u) => `${u.section}: was changed by ${u.commit.slice(0, 10)} (${u.why})`).join('; ')}: an audit would judge by a change no listed auditor signed`,
+      {fix: unsignedSectionsFix(unsigned)},
+    )
   const entry = trust.auditors.find((a) => a.name === name)
   const names = trust.auditors.map((a) => a.name).join(', ')
   if (!entry)

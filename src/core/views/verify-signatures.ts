@@ -1,4 +1,4 @@
-import {auditorTrust, checkedFileSignature, type FileSignatureStatus, type TrustLink} from '../state/auditors.js'
+import {auditorTrust, checkedFileSignature, type FileSignatureStatus, type TrustLink, type UnsignedSection} from '../state/auditors.js'
 import {pathsEverUnder} from '../state/file-changes.js'
 import type {Workspace} from '../state/workspace.js'
 
@@ -19,6 +19,8 @@ export interface SignatureReport {
   auditors: string[]
   /** how the list came to be: chain[0] is where trust starts (first list, trusted on first use) */
   chain: TrustLink[]
+  /** audit:, holdout: or deploy: of rigor.yaml as changed by a commit no listed auditor signed */
+  unsigned_sections: UnsignedSection[]
   files: SignedFile[]
   commit: string | null
 }
@@ -37,6 +39,7 @@ export async function verifySignatures(ws: Workspace): Promise<SignatureReport> 
     ok: true,
     auditors: trust.auditors.map((a) => a.name),
     chain: trust.chain,
+    unsigned_sections: trust.unsigned_sections,
     files: [],
     commit: tip ?? null,
   }
@@ -85,7 +88,8 @@ export async function verifySignatures(ws: Workspace): Promise<SignatureReport> 
       })
     }
   }
-  report.ok = report.files.every((f) => !f.failed) && !trust.chain.some((l) => l.change === 'ignored')
+  report.ok =
+    report.files.every((f) => !f.failed) && !trust.chain.some((l) => l.change === 'ignored') && trust.unsigned_sections.length === 0
   return report
 }
 
