@@ -1,3 +1,4 @@
+import {parse, type Options} from 'csv-parse/sync'
 import {InputError} from '../errors.js'
 
 /**
@@ -43,4 +44,17 @@ export function requireCsvText(text: string, file: string): void {
     file,
     fix: 'save it as comma-separated CSV, with a point for decimals (date,close then 2024-01-02,101.25)',
   })
+}
+
+/**
+ * The source line of each record of `text` after the header, as `parse(text, options)` reads them: a skipped
+ * empty line or a quoted cell over several lines moves every later record down, so a record's index is no line
+ * number. Found by parsing again with line numbers on first use (only a message needs one).
+ */
+export function sourceLines(text: string, options: Options): (row: number) => number {
+  let lines: number[] | undefined
+  return (row) => {
+    lines ??= (parse(text, {...options, info: true}) as unknown as {info: {lines: number}}[]).slice(1).map((r) => r.info.lines)
+    return lines[row] ?? Number.NaN
+  }
 }

@@ -2,7 +2,7 @@ import {parse} from 'csv-parse/sync'
 import {stringify} from 'csv-stringify/sync'
 import {InputError} from '../errors.js'
 import {isoTimeMillis} from '../validation.js'
-import {requireCsvText} from './csv-text.js'
+import {requireCsvText, sourceLines} from './csv-text.js'
 
 /**
  * The one reader of price files, shared by the strategy kit and the auditor, so
@@ -82,7 +82,7 @@ export function readDatedTable(text: string, file: string): DatedTable {
       fix: `name the date column one of: ${DATE_NAMES.join(', ')} (any case)`,
     })
   }
-  return {file, header, rows: records.slice(1), lineOf: sourceLines(text), columns: {date}}
+  return {file, header, rows: records.slice(1), lineOf: sourceLines(text, CSV_OPTIONS), columns: {date}}
 }
 
 /** Parses price CSV text into a table with its columns located; `file` only names the source in errors. */
@@ -118,15 +118,6 @@ export function priceColumnsOf(table: DatedTable): PriceColumns | undefined {
 }
 
 const CSV_OPTIONS = {bom: true, skip_empty_lines: true, trim: true, relax_column_count: true} as const
-
-/** The source line of each row of `text` (the header not counted), found by parsing it again with line numbers on first use. */
-function sourceLines(text: string): (row: number) => number {
-  let lines: number[] | undefined
-  return (row) => {
-    lines ??= (parse(text, {...CSV_OPTIONS, info: true}) as unknown as {info: {lines: number}}[]).slice(1).map((r) => r.info.lines)
-    return lines[row] ?? Number.NaN
-  }
-}
 
 /**
  * The table back as CSV text, header first. Cells that need no quotes (no

@@ -3,7 +3,7 @@ import {readInputFile} from '../input-file.js'
 /** A returns CSV larger than this is refused: its text would not fit one string. */
 const MAX_RETURNS_CSV_BYTES = 256 * 1024 * 1024
 import {parse} from 'csv-parse/sync'
-import {requireCsvText} from '../data/csv-text.js'
+import {requireCsvText, sourceLines} from '../data/csv-text.js'
 import {DATE_NAMES} from '../data/series-file.js'
 import {InputError} from '../errors.js'
 import {isoTimeMillis, parseDecimal} from '../validation.js'
@@ -27,7 +27,7 @@ export interface ReturnsMatrix {
 }
 
 export function readReturnsColumn(file: string): ReturnsColumn {
-  const {header, records} = readTable(file)
+  const {header, records, lineOf} = readTable(file)
   // a file of bare numbers: its first return would silently be read as the column's name
   if (header.every(isNumber))
     throw new InputError(`line 1 holds numbers (${header.join(',')}), not column names`, {
@@ -53,19 +53,19 @@ export function readReturnsColumn(file: string): ReturnsColumn {
       fix: 'add a header row with a "return" column holding one return per period',
     })
   }
-  requireDates(file, header, records, {oldestFirst: false})
-  const values = records.map((record, r) => toNumber(record[index], file, header[index], r))
+  requireDates(file, {header, records, lineOf}, {oldestFirst: false})
+  const values = records.map((record, r) => toNumber(record[index], file, header[index], lineOf, r))
   return {column: header[index], values}
 }
 
 export function readReturnsMatrix(file: string): ReturnsMatrix {
-  const {header, records} = readTable(file)
+  const {header, records, lineOf} = readTable(file)
   const columns = header.map((name, c) => ({name, c})).filter(({name}) => !isDateName(name))
   if (columns.length === 0) {
     throw new InputError('has no trial columns', {file, fix: 'give one column of returns per trial, with a header naming each trial'})
   }
-  requireDates(file, header, records, {oldestFirst: true})
-  const rows = records.map((record, r) => columns.map(({name, c}) => toNumber(record[c], file, name, r)))
+  requireDates(file, {header, records, lineOf}, {oldestFirst: true})
+  const rows = records.map((record, r) => columns.map(({name, c}) => toNumber(record[c], file, name, lineOf, r)))
   return {trials: columns.map(({name}) => name), rows}
 }
 
@@ -85,7 +85,7 @@ export function aboutFile<T>(file: string, field: string | undefined, compute: (
   }
 }
 
-function readTable(file: string): {header: string[]; records: string[][]} {
+function readTable(file: string): Table {
   const text = readInputFile(file, {
     what: 'a CSV of returns',
     maxBytes: MAX_RETURNS_CSV_BYTES,
@@ -94,7 +94,7 @@ function readTable(file: string): {header: string[]; records: string[][]} {
   requireCsvText(text, file)
   let table: string[][]
   try {
-    table = parse(text, {skip_empty_lines: true, trim: true, bom: true})
+    table = parse(text, CSV_OPTIONS)
   } catch (error) {
     throw new InputError(`is not valid CSV: ${(error as Error).message}`, {
       file,
@@ -106,15 +106,26 @@ function readTable(file: string): {header: string[]; records: string[][]} {
     throw new InputError('needs a header row and at least one row of returns', {file, fix: 'write a header row, then one row per period'})
   }
   const [header, ...records] = table
+  const lineOf = sourceLines(text, CSV_OPTIONS)
   records.forEach((record, r) => {
     if (record.length !== header.length) {
-      throw new InputError(`line ${r + 2} has ${record.length} fields, the header has ${header.length}`, {
+      throw new InputError(`line ${lineOf(r)} has ${record.length} fields, the header has ${header.length}`, {
         file,
         fix: 'give every row one value per header column',
       })
     }
   })
-  return {header, records}
+  return {header, records, lineOf}
+}
+
+// relax_column_count: a row of the wrong length is refused below, naming its line and the fix
+const CSV_OPTIONS = {skip_empty_lines: true, trim: true, bom: true, relax_column_count: true} as const
+
+interface Table {
+  header: string[]
+  records: string[][]
+  /** the source line of records[r] (an empty line skipped, or a quoted cell over several lines, moves the rest down) */
+  lineOf: (r: number) => number
 }
 
 /**
@@ -122,26 +133,27 @@ function readTable(file: string): {header: string[]; records: string[][]} {
  * (a join that doubled a row) would count its period twice. For CSCV, which cuts the
  * rows into contiguous blocks of time, ISO dates must also run oldest first.
  */
-function requireDates(file: string, header: readonly string[], records: readonly string[][], opts: {oldestFirst: boolean}): void {
+function requireDates(file: string, {header, records, lineOf}: Table, opts: {oldestFirst: boolean}): void {
   const c = header.findIndex(isDateName)
   if (c === -1) return
   const field = header[c]
-  const firstLine = new Map<string, number>()
+  // the first record of each date (its line is looked up only for a message)
+  const firstRecord = new Map<string, number>()
   records.forEach((record, r) => {
     const date = record[c]!
-    const earlier = firstLine.get(date)
+    const earlier = firstRecord.get(date)
     if (earlier !== undefined)
-      throw new InputError(`line ${r + 2}: ${date} again (first on line ${earlier})`, {
+      throw new InputError(`line ${lineOf(r)}: ${date} again (first on line ${lineOf(earlier)})`, {
         file,
         field,
         fix: 'give each period one row: a repeated date counts its period twice',
       })
-    firstLine.set(date, r + 2)
+    firstRecord.set(date, r)
   })
   if (!opts.oldestFirst || !records.every((record) => /^\d{4}-\d{2}-\d{2}/.test(record[c]!))) return
   for (let r = 1; r < records.length; r++) {
     if (isoTimeMillis(records[r]![c]!) < isoTimeMillis(records[r - 1]![c]!))
-      throw new InputError(`line ${r + 2}: ${records[r]![c]} is older than ${records[r - 1]![c]} on the line before`, {
+      throw new InputError(`line ${lineOf(r)}: ${records[r]![c]} is older than ${records[r - 1]![c]} on the line before`, {
         file,
         field,
         fix: 'sort the rows oldest first: CSCV cuts them into contiguous blocks of time',
@@ -156,9 +168,9 @@ function isNumber(cell: string | undefined): boolean {
   return cell !== undefined && parseDecimal(cell, false).ok
 }
 
-function toNumber(cell: string | undefined, file: string, column: string, recordIndex: number): number {
+function toNumber(cell: string | undefined, file: string, column: string, lineOf: (r: number) => number, recordIndex: number): number {
   if (!isNumber(cell)) {
-    throw new InputError(`line ${recordIndex + 2}: ${cell === '' || cell === undefined ? 'empty' : `"${cell}"`} is not a number`, {
+    throw new InputError(`line ${lineOf(recordIndex)}: ${cell === '' || cell === undefined ? 'empty' : `"${cell}"`} is not a number`, {
       file,
       field: column,
       fix: 'fill every cell with a finite decimal return (e.g. 0.0012); drop periods with missing data',

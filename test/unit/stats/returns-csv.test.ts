@@ -55,6 +55,19 @@ describe('readReturnsColumn', () => {
     // order does not change a Sharpe ratio or its moments
     expect(readReturnsColumn(csv('any-order.csv', 'date,return\n2024-01-03,0.01\n2024-01-02,-0.02\n')).values).toEqual([0.01, -0.02])
   })
+  it('names the line a bad cell is on in the file, past empty lines and quoted cells over several lines', () => {
+    // csv-parse skips the empty lines and reads a quoted cell over two lines as one record: the record's index is no line number
+    const blank = csv('blank-lines.csv', 'date,return\n\n2024-01-02,0.01\n\n2024-01-03,abc\n')
+    expect(thrownInputError(() => readReturnsColumn(blank)).message).toBe(`${blank}, field "return": line 5: "abc" is not a number`)
+    const doubled = csv('blank-doubled.csv', 'date,note,return\n2024-01-02,"two\nlines",0.01\n\n2024-01-02,x,0.02\n')
+    expect(thrownInputError(() => readReturnsColumn(doubled)).message).toBe(
+      `${doubled}, field "date": line 5: 2024-01-02 again (first on line 3)`,
+    )
+    const short = csv('blank-short.csv', 'date,return\n\n\n2024-01-02,0.01,5\n')
+    expect(thrownInputError(() => readReturnsColumn(short)).message).toBe(`${short}: line 4 has 3 fields, the header has 2`)
+    const unsorted = csv('blank-unsorted.csv', 'date,a,b\n2024-01-03,0.01,0.02\n\n2024-01-02,0.02,0.01\n')
+    expect(thrownInputError(() => readReturnsMatrix(unsorted)).message).toMatch(/line 4: 2024-01-02 is older than 2024-01-03/)
+  })
 })
 
 describe('readReturnsMatrix', () => {
