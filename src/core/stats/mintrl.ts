@@ -44,5 +44,16 @@ export function minimumTrackRecordLength(input: MinimumTrackRecordInput): number
   }
   const factor = sharpeVarianceFactor(sharpe, input.skewness ?? 0, input.kurtosis ?? 3)
   const z = standardNormalQuantile(confidence)
-  return 1 + factor * (z / (sharpe - benchmark)) ** 2
+  const mintrl = 1 + factor * (z / (sharpe - benchmark)) ** 2
+  // an edge below ~1e-154 squares to 0 or overflows the quotient: Infinity would print as "Infinity", and as null in JSON
+  if (!Number.isFinite(mintrl)) {
+    throw new InputError(
+      `the Sharpe ratio ${sharpe} is so close to the benchmark ${benchmark} that no track record length can be computed`,
+      {
+        field: 'sharpe',
+        fix: 'check the Sharpe ratio and the benchmark (per period, or annualised with --periods-per-year): their difference is below 1e-150',
+      },
+    )
+  }
+  return mintrl
 }

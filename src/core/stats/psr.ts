@@ -1,3 +1,4 @@
+import {InputError} from '../errors.js'
 import {standardNormalCdf} from './normal.js'
 import {sharpeVarianceFactor} from './sharpe.js'
 import {requireFinite, requireInteger} from './validate.js'
@@ -35,5 +36,13 @@ export function probabilisticSharpeStatistic(input: ProbabilisticSharpeInput): n
   const benchmark = requireFinite(input.benchmark ?? 0, 'benchmark')
   const nObs = requireInteger(input.nObs, 'nObs', 2)
   const factor = sharpeVarianceFactor(sharpe, input.skewness ?? 0, input.kurtosis ?? 3)
-  return ((sharpe - benchmark) * Math.sqrt(nObs - 1)) / Math.sqrt(factor)
+  const z = ((sharpe - benchmark) * Math.sqrt(nObs - 1)) / Math.sqrt(factor)
+  // a benchmark near the largest double overflows the difference: z would print as Infinity, and as null in JSON
+  if (!Number.isFinite(z)) {
+    throw new InputError(`the benchmark ${benchmark} is too far from the Sharpe ratio ${sharpe} for a probability to be computed`, {
+      field: 'benchmark',
+      fix: 'give the benchmark Sharpe ratio per period (or annualised with --periods-per-year), e.g. 0 or 0.05',
+    })
+  }
+  return z
 }

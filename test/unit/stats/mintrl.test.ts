@@ -69,4 +69,13 @@ describe('minimumTrackRecordLength', () => {
     expect(() => minimumTrackRecordLength({sharpe: 0.1, confidence: 1})).toThrow(InputError)
     expect(() => minimumTrackRecordLength({sharpe: 0.1, confidence: 0.4})).toThrow(/coin toss/)
   })
+
+  it('refuses an edge so small that the track record length overflows, never Infinity', () => {
+    // (z / 1e-200)² is Infinity in double precision: `rigor stats mintrl --sharpe 1e-200` printed "MinTRL Infinity" and mintrl: null
+    const error = thrownInputError(() => minimumTrackRecordLength({sharpe: 1e-200}))
+    expect(error.field).toBe('sharpe')
+    expect(error.message).toMatch(/so close to the benchmark/)
+    expect(() => minimumTrackRecordLength({sharpe: 1e-300, benchmark: -1e-300})).toThrow(InputError)
+    expect(Number.isFinite(minimumTrackRecordLength({sharpe: 1e-100}))).toBe(true)
+  })
 })

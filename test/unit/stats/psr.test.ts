@@ -122,6 +122,13 @@ describe('probabilisticSharpeRatio', () => {
     expect(probabilisticSharpeRatio({sharpe: 1e150, nObs: 100})).toBe(1)
   })
 
+  it('refuses a benchmark so far off that z overflows, where z was Infinity (null in --json)', () => {
+    const error = thrownInputError(() => probabilisticSharpeStatistic({sharpe: 1, benchmark: -1e308, nObs: 10}))
+    expect(error.field).toBe('benchmark')
+    expect(error.message).toMatch(/too far from the Sharpe ratio/)
+    expect(probabilisticSharpeStatistic({sharpe: 1, benchmark: -1e300, nObs: 10})).toBeGreaterThan(1e300)
+  })
+
   it('refuses bad inputs with an InputError naming the field', () => {
     expect(() => probabilisticSharpeRatio({sharpe: Number.NaN, nObs: 10})).toThrow(/sharpe/)
     expect(() => probabilisticSharpeRatio({sharpe: 0.1, nObs: 1})).toThrow(InputError)
