@@ -39,6 +39,7 @@ export default class Backtest extends RigorCommand {
     })
     if (result.ignored) this.warn(result.ignored)
     if (result.idle) this.warn(result.idle)
+    if (result.rate) this.warn(result.rate)
     const m = result.metrics
     this.say(
       `${result.strategy}: sharpe ${m.sharpe.toFixed(2)} out of sample (in sample ${m.is_sharpe.toFixed(2)}, before costs ${m.gross_sharpe.toFixed(2)}), ` +

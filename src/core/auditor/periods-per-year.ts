@@ -1,7 +1,4 @@
-import {parseDateCell} from '../data/price-file.js'
-
-const DAY_MS = 24 * 60 * 60 * 1000
-const DAYS_PER_YEAR = 365.25
+import {datedPeriodsPerYear, slowerRate} from '../data/dated-rate.js'
 
 /**
  * The rate an audit annualises a node's Sharpe ratios at: `audit.periods_per_year`
@@ -17,14 +14,7 @@ const DAYS_PER_YEAR = 365.25
  * the configured one (daily data with holidays, 365-day crypto) keeps the configured one.
  */
 export function auditPeriodsPerYear(dates: Iterable<string>, configured: number): number {
-  const times = [...dates]
-    .map(parseDateCell)
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b)
-  if (times.length < 3) return configured
-  const years = (times.at(-1)! - times[0]!) / DAY_MS / DAYS_PER_YEAR
-  if (!(years > 0)) return configured
-  const observed = (times.length - 1) / years
+  const observed = datedPeriodsPerYear(dates)
   // only a rate of another kind (half the configured or less), never a few holidays' difference
-  return observed * 2 <= configured ? observed : configured
+  return slowerRate(observed, configured) ? observed : configured
 }

@@ -2,6 +2,7 @@ import {mkdir, writeFile} from 'node:fs/promises'
 import {basename, join, resolve} from 'node:path'
 import {stringify} from 'csv-stringify/sync'
 import * as z from 'zod'
+import {datedPeriodsPerYear, slowerRate} from '../data/dated-rate.js'
 import {InputError} from '../errors.js'
 import {closestNames} from '../validation.js'
 import {createBacktestWorkspace, runBacktest, type BacktestMetrics, type BacktestResult} from './backtest.js'
@@ -46,6 +47,8 @@ export interface BacktestProtocolResult {
   notes: string
   /** why the metrics measure nothing: the strategy held no position that earned an out-of-sample return */
   idle?: string
+  /** why the annualised figures overstate: the prices are dated far less often than the rate they are annualised at */
+  rate?: string
   /** the RIGOR_PARAMS keys nothing read, with the closest param each may have meant */
   ignored?: string
   dataFile: string
@@ -63,6 +66,8 @@ export interface KitRun {
   /** the cost actually charged, after RIGOR_COST_MULTIPLIER */
   costBps: number
   folds: number
+  /** what the Sharpe ratios are annualised at: params.periods_per_year, else 252 */
+  periodsPerYear: number
   prices: PriceSeries
   result: BacktestResult
   /** RIGOR_PARAMS keys nothing reads */
@@ -105,7 +110,7 @@ export function runKit(prices: PriceSeries, strategyName: string, rawParams: Rec
   }
   const result = runBacktest(createBacktestWorkspace(prices.close), strategy, params, {costBps, folds, periodsPerYear})
   const ignored = Object.keys(rawParams).filter((key) => !knownParamNames(strategy.name, params).has(key))
-  return {strategy: strategy.name, params, effectiveParams: flattenParams(params), costBps, folds, prices, result, ignored}
+  return {strategy: strategy.name, params, effectiveParams: flattenParams(params), costBps, folds, periodsPerYear, prices, result, ignored}
 }
 
 /**
@@ -135,6 +140,7 @@ export async function runBacktestProtocol(
   const {result, costBps} = run
   const {from, to} = result.outOfSample
   const idle = idleWarning(run, basename(dataFile))
+  const rate = rateWarning(run, basename(dataFile))
   const ignored = ignoredWarning(run)
   const notes = [
     `${run.strategy} ${JSON.stringify(run.effectiveParams)} on ${basename(dataFile)}:`,
@@ -143,6 +149,7 @@ export async function runBacktestProtocol(
     `Deterministic: seed ${seed} recorded; the backtest draws no random numbers.`,
     run.ignored.length > 0 ? `Ignored params: ${run.ignored.join(', ')}.` : '',
     idle ? `Warning: ${idle}` : '',
+    rate ? `Warning: ${rate}` : '',
   ]
     .filter(Boolean)
     .join(' ')
@@ -160,7 +167,18 @@ export async function runBacktestProtocol(
     [written[2], `${JSON.stringify(verdict, null, 2)}\n`],
   ])
 
-  return {strategy: run.strategy, params: run.effectiveParams, metrics: result.metrics, notes, idle, ignored, dataFile, outDir, written}
+  return {
+    strategy: run.strategy,
+    params: run.effectiveParams,
+    metrics: result.metrics,
+    notes,
+    idle,
+    rate,
+    ignored,
+    dataFile,
+    outDir,
+    written,
+  }
 }
 
 // what a RIGOR_OUT set by hand to the wrong place gives: a file (EEXIST, ENOTDIR), a folder where an output goes
@@ -198,6 +216,22 @@ function idleWarning(run: KitRun, dataName: string): string | undefined {
     `(${prices.dates[from]} to ${prices.dates[to - 1]}) of ${dataName}'s ${prices.close.length} price rows, so its ` +
     'Sharpe ratio of 0 measures nothing: a lookback or window as long as the history, or a threshold the prices never reach, ' +
     'does this; shorten it (RIGOR_PARAMS) or give a longer history'
+  )
+}
+
+/**
+ * Said when the prices are dated at half the annualisation rate or less (weekly or monthly bars, annualised at 252
+ * as if daily): sharpe, sortino and volatility are then overstated by sqrt(252 / 12), 4.6 times for monthly bars.
+ * Not refused, and the figures are not changed behind the user's back: params.periods_per_year says the rate.
+ * An audit annualises at the dates' own rate either way (auditor/periods-per-year.ts).
+ */
+function rateWarning(run: KitRun, dataName: string): string | undefined {
+  const observed = datedPeriodsPerYear(run.prices.dates)
+  if (!slowerRate(observed, run.periodsPerYear)) return undefined
+  const rate = Math.round(observed)
+  return (
+    `${dataName}'s dates come about ${rate} times a year, but sharpe, sortino and volatility are annualised at ${run.periodsPerYear} periods a year, ` +
+    `which overstates them ${Math.sqrt(run.periodsPerYear / observed).toFixed(1)} times: set params.periods_per_year to ${rate} (52 for weekly, 12 for monthly prices)`
   )
 }
 

@@ -116,6 +116,31 @@ describe('runBacktestProtocol', () => {
     expect(cut).toEqual(full.slice(0, 1500))
   })
 
+  it('warns when weekly or monthly prices are annualised as daily ones, and not when params.periods_per_year says their rate', async () => {
+    // every 21st row of SYNTH-A: monthly bars, whose Sharpe ratio at 252 periods a year is sqrt(252 / 12) = 4.6 times too big
+    const lines = readFileSync(DATA, 'utf8').trimEnd().split('\n')
+    const monthly = join(scratch(), 'monthly.csv')
+    writeFileSync(monthly, `${[lines[0], ...lines.slice(1).filter((_, i) => i % 21 === 0)].join('\n')}\n`)
+    const params = {lookback: 3}
+    const daily = await runBacktestProtocol(
+      {RIGOR_DATA: monthly, RIGOR_OUT: join(scratch(), 'o'), RIGOR_PARAMS: JSON.stringify(params)},
+      'momentum',
+    )
+    expect(daily.rate).toMatch(
+      /monthly\.csv's dates come about 1[12] times a year, but sharpe, sortino and volatility are annualised at 252/,
+    )
+    expect(daily.rate).toMatch(/set params\.periods_per_year to 1[12]/)
+    expect(daily.notes).toContain(`Warning: ${daily.rate}`)
+    const own = await runBacktestProtocol(
+      {RIGOR_DATA: monthly, RIGOR_OUT: join(scratch(), 'o'), RIGOR_PARAMS: JSON.stringify({...params, periods_per_year: 12})},
+      'momentum',
+    )
+    expect(own.rate).toBeUndefined()
+    expect(own.metrics.sharpe * Math.sqrt(252 / 12)).toBeCloseTo(daily.metrics.sharpe, 12)
+    // daily prices with weekends and holidays missing are daily
+    expect((await runBacktestProtocol({RIGOR_DATA: DATA, RIGOR_OUT: join(scratch(), 'o')}, 'momentum')).rate).toBeUndefined()
+  })
+
   it('raises InputError with a fix when RIGOR_DATA or RIGOR_OUT is missing', async () => {
     await expect(runBacktestProtocol({RIGOR_OUT: scratch()}, 'momentum')).rejects.toThrow(InputError)
     await expect(runBacktestProtocol({RIGOR_DATA: DATA}, 'momentum')).rejects.toMatchObject({
