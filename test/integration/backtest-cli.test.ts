@@ -96,6 +96,13 @@ describe('rigor backtest', () => {
     expect(existsSync(join(work, 'nodata', 'verdict.json'))).toBe(false)
   })
 
+  it('exits 2 naming RIGOR_DATA when it never ends (/dev/zero), where reading it whole ran out of memory (an abort)', () => {
+    const run = rigor(['backtest', '--strategy', 'momentum'], {RIGOR_DATA: '/dev/zero', RIGOR_OUT: join(work, 'zero')})
+    expect(run.status, run.stderr).toBe(2)
+    expect(run.stderr).toMatch(/\/dev\/zero: is larger than 256 MB, more than a price CSV can be/)
+    expect(existsSync(join(work, 'zero'))).toBe(false)
+  })
+
   it('exits 2 on an unknown strategy or a bad flag', () => {
     expect(rigor(['backtest', '--strategy', 'nope'], {RIGOR_DATA: data, RIGOR_OUT: join(work, 'x')}).status).toBe(2)
     expect(

@@ -1,6 +1,6 @@
-import {readFileSync} from 'node:fs'
 import {columnName, DATE_FORMATS, parseDateCell, readPriceTable, type PriceTable} from '../data/price-file.js'
 import {InputError} from '../errors.js'
+import {readInputFile} from '../input-file.js'
 import {parseDecimal} from '../validation.js'
 
 /**
@@ -64,18 +64,17 @@ const DateCell: CellCheck<{text: string; time: number}> = (text) => {
   return {value: {text: trimmed, time}}
 }
 
+/** A price CSV larger than this is refused (what `rigor paper` takes too): its text would not fit one string. */
+const MAX_PRICE_CSV_BYTES = 256 * 1024 * 1024
+
 /** Read and validate a price CSV; every problem is an InputError naming the file, the column and the line. */
 export function loadPrices(file: string): PriceSeries {
-  let text: string
-  try {
-    text = readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new InputError(`cannot read the price file: ${(error as Error).message}`, {
-      file,
-      fix: 'point RIGOR_DATA at an existing CSV with a date and a close column',
-      cause: error,
-    })
-  }
+  // bounded: RIGOR_DATA=/dev/zero (or a FIFO that never ends) ran the process out of memory, an abort with no message
+  const text = readInputFile(file, {
+    what: 'a price CSV',
+    maxBytes: MAX_PRICE_CSV_BYTES,
+    fix: 'point RIGOR_DATA at an existing CSV with a date and a close column',
+  }).toString('utf8')
   return parsePrices(text, file)
 }
 

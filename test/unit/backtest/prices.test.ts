@@ -61,7 +61,7 @@ describe('loadPrices', () => {
     const file = join(dir, 'p.csv')
     writeFileSync(file, 'date,close\n2024-01-02,1\n2024-01-03,2\n')
     expect([...loadPrices(file).close]).toEqual([1, 2])
-    expect(() => loadPrices(join(dir, 'missing.csv'))).toThrow(/missing\.csv: cannot read the price file/)
+    expect(() => loadPrices(join(dir, 'missing.csv'))).toThrow(/missing\.csv: no such file/)
     rmSync(dir, {recursive: true, force: true})
   })
 })
