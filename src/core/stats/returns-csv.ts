@@ -4,9 +4,10 @@ import {readInputFile} from '../input-file.js'
 const MAX_RETURNS_CSV_BYTES = 256 * 1024 * 1024
 import {parse} from 'csv-parse/sync'
 import {requireCsvText, sourceLines} from '../data/csv-text.js'
+import {DATE_FORMATS, parseDateCell} from '../data/price-file.js'
 import {DATE_NAMES} from '../data/series-file.js'
 import {InputError} from '../errors.js'
-import {isoTimeMillis, parseDecimal} from '../validation.js'
+import {parseDecimal} from '../validation.js'
 
 /**
  * Return series from CSV files with a header row. A single series is the column
@@ -151,13 +152,25 @@ function requireDates(file: string, {header, records, lineOf}: Table, opts: {old
     firstRecord.set(date, r)
   })
   if (!opts.oldestFirst || !records.every((record) => /^\d{4}-\d{2}-\d{2}/.test(record[c]!))) return
-  for (let r = 1; r < records.length; r++) {
-    if (isoTimeMillis(records[r]![c]!) < isoTimeMillis(records[r - 1]![c]!))
+  // read as the price files' dates are (a datetime without a zone is UTC, as a bare date is): Date.parse read
+  // 2024-01-02 01:00 in the machine's zone, so east of UTC it came before 2024-01-02 and the file was refused there only;
+  // and a date no calendar has (2024-02-30) is refused, where its NaN compared false both ways and hid its neighbours' order
+  let previous = Number.NEGATIVE_INFINITY
+  for (let r = 0; r < records.length; r++) {
+    const time = parseDateCell(records[r]![c]!)
+    if (Number.isNaN(time))
+      throw new InputError(`line ${lineOf(r)}: ${records[r]![c]} is not a date`, {
+        file,
+        field,
+        fix: `write every date as ${DATE_FORMATS}`,
+      })
+    if (time < previous)
       throw new InputError(`line ${lineOf(r)}: ${records[r]![c]} is older than ${records[r - 1]![c]} on the line before`, {
         file,
         field,
         fix: 'sort the rows oldest first: CSCV cuts them into contiguous blocks of time',
       })
+    previous = time
   }
 }
 

@@ -71,6 +71,24 @@ describe('readReturnsColumn', () => {
 })
 
 describe('readReturnsMatrix', () => {
+  it('orders the dates alike on every machine, and refuses a date no calendar has, which hid the order of its neighbours', () => {
+    // a datetime without a zone is UTC, as a bare date is: east of UTC, 2024-01-02 01:00 was read as local time and came first
+    const zoneless = csv('m-zoneless.csv', 'date,fast,slow\n2024-01-02,0.01,0.02\n2024-01-02 01:00,0.02,0.01\n2024-01-03,0.03,0\n')
+    const zone = process.env.TZ
+    try {
+      process.env.TZ = 'Asia/Kolkata'
+      expect(readReturnsMatrix(zoneless).rows).toHaveLength(3)
+    } finally {
+      if (zone === undefined) delete process.env.TZ
+      else process.env.TZ = zone
+    }
+    // 2024-02-30 compared false both ways, so 2024-01-02 after 2024-01-05 went through
+    const impossible = csv('m-impossible.csv', 'date,fast,slow\n2024-01-05,0.01,0.02\n2024-02-30,0.02,0.01\n2024-01-02,0.03,0\n')
+    const error = thrownInputError(() => readReturnsMatrix(impossible))
+    expect(error.message).toBe(`${impossible}, field "date": line 3: 2024-02-30 is not a date`)
+    expect(error.fix).toMatch(/YYYY-MM-DD/)
+  })
+
   it('reads one trial per column and ignores the date column', () => {
     const file = csv('matrix.csv', 'date,fast,slow\n2024-01-02,0.01,0.02\n2024-01-03,-0.01,0.00\n')
     expect(readReturnsMatrix(file)).toEqual({
