@@ -39,6 +39,11 @@ describe('leakage.permutation', () => {
   it('fails a strategy that earns on every shuffled copy', async () => {
     const outcome = await permutationCheck(context((seed) => ran(earned(seed ?? 0, 0.004))))
     expect(outcome.check.result).toBe('fail')
+    // a p-value is a tail probability: 1 − Φ(z) rounded it to 0 once z passed 8.3 (here z ≈ 34, p ≈ 1e-250)
+    const p = outcome.check.figures.p_value as number
+    expect(p).toBeGreaterThan(0)
+    expect(p).toBeLessThan(1e-100)
+    expect(outcome.issues[0]!.description).not.toMatch(/p = 0\.0\)/)
   })
 
   it('passes one that earns nothing there', async () => {

@@ -78,7 +78,8 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
   }
   const sharpes = ok.map((r) => perPeriodSharpe(r.returns.values()))
   const z = ok.reduce((sum, r, i) => sum + sharpes[i]! * Math.sqrt(r.returns.size - 1), 0) / Math.sqrt(ok.length)
-  const pLeak = 1 - standardNormalCdf(z)
+  // Φ(−z), not 1 − Φ(z): the tail keeps its digits, where 1 − Φ(z) is 0 from z ≈ 8.3 on (reported as p = 0)
+  const pLeak = standardNormalCdf(-z)
   const annualise = Math.sqrt(c.t.periods_per_year)
   const meanPermuted = (sharpes.reduce((a, b) => a + b, 0) / sharpes.length) * annualise
   const realDemeaned = real.ok ? perPeriodSharpe(real.returns.values()) : undefined
