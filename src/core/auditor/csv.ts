@@ -1,4 +1,5 @@
 import {parse} from 'csv-parse/sync'
+import {sourceLines} from '../data/csv-text.js'
 import {readSeries, seriesColumns, type SeriesKind} from '../data/series-file.js'
 
 /** A CSV as a header and rows of strings: what altering a runner's data needs, whatever its columns. */
@@ -23,6 +24,8 @@ export const seriesByDate = (text: string, kind: SeriesKind): Map<string, number
 export const finiteSeriesByDate = (text: string, kind: SeriesKind): Map<string, number> =>
   new Map([...readSeries(text, kind)].filter(([, value]) => Number.isFinite(value)))
 
+const SERIES_CSV = {bom: true, skip_empty_lines: true, trim: true, relax_column_count: true} as const
+
 /** A row of a `date,<value>` file the auditor cannot take as it stands, with its line (1-based, the header is line 1). */
 export interface SeriesFault {
   line: number
@@ -41,21 +44,22 @@ export interface SeriesFault {
  * as NaN) a row without one is a date not reported yet, as a missing row is.
  */
 export function seriesFault(text: string, kind: SeriesKind): SeriesFault | undefined {
-  const records = parse(text, {bom: true, skip_empty_lines: true, trim: true, relax_column_count: true}) as string[][]
+  const records = parse(text, SERIES_CSV) as string[][]
   const [header = [], ...rows] = records
   const {date, value} = seriesColumns(header, kind)
+  // the line in the file, past skipped empty lines (looked up only for the fault found)
+  const lineOf = sourceLines(text, SERIES_CSV)
   const seen = new Map<string, number>()
   let started = false
   for (let i = 0; i < rows.length; i++) {
     const day = rows[i]![date] ?? ''
-    const line = i + 2
     const earlier = seen.get(day)
-    if (earlier !== undefined) return {line, date: day, problem: `gives ${day} again (first on line ${earlier})`}
-    seen.set(day, line)
+    if (earlier !== undefined) return {line: lineOf(i), date: day, problem: `gives ${day} again (first on line ${lineOf(earlier)})`}
+    seen.set(day, i)
     const cell = rows[i]![value]
     const finite = cell !== undefined && cell !== '' && Number.isFinite(Number(cell))
     if (finite) started = true
-    else if (started) return {line, date: day, problem: `has ${cell ? `"${cell}"` : 'no value'} for ${day}, not a finite number`}
+    else if (started) return {line: lineOf(i), date: day, problem: `has ${cell ? `"${cell}"` : 'no value'} for ${day}, not a finite number`}
   }
   return undefined
 }

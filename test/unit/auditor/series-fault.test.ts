@@ -23,4 +23,13 @@ describe('seriesFault: a date,value file must say one finite number per date', (
       problem: 'gives 2024-01-02 again (first on line 2)',
     })
   })
+
+  it('names the line in the file past empty lines, where it named the record index + 2', () => {
+    expect(seriesFault('date,position\n\n2024-01-02,1\n\n2024-01-03,NaN\n', 'position')?.line).toBe(5)
+    expect(seriesFault('date,return\n2024-01-02,0.01\n\n\n2024-01-02,0.02\n', 'return')).toEqual({
+      line: 5,
+      date: '2024-01-02',
+      problem: 'gives 2024-01-02 again (first on line 2)',
+    })
+  })
 })
