@@ -18,7 +18,8 @@ import {perPeriodSharpe, skipped, type CheckContext, type CheckOutcome} from './
 export function dsrCheck(c: CheckContext): CheckOutcome {
   const name = 'overfitting.dsr'
   const returns = [...c.returns.values()]
-  if (returns.length < 10) return skipped(name, `${returns.length} returns; DSR needs at least 10`)
+  // too short a record proves no edge: skipped, the deciding overfitting test let an audit PASS on a handful of returns
+  if (returns.length < MIN_DSR_RETURNS) return tooShort(name, returns.length, c.t.min_dsr)
   const mean = returns.reduce((a, b) => a + b, 0) / returns.length
   if (negligibleSpread(standardDeviation(returns), mean))
     return skipped(name, 'the returns never vary, so they have no Sharpe ratio to deflate')
@@ -63,6 +64,24 @@ export function dsrCheck(c: CheckContext): CheckOutcome {
         description: `after deflating for ${nTrials} trial(s) the probability that the true Sharpe ratio is positive is ${dsr.toFixed(3)}, below ${c.t.min_dsr} (${c.family.counted})`,
         location: 'the node and its family in the DAG',
         remediation: 'fewer, better-motivated variants; a longer out-of-sample record; or accept that the edge is not proven',
+      },
+    ],
+  }
+}
+
+/** Fewer returns than this say nothing about a Sharpe ratio's skew and kurtosis, nor about the edge. */
+const MIN_DSR_RETURNS = 10
+
+function tooShort(name: string, n: number, minDsr: number): CheckOutcome {
+  return {
+    check: {name, result: 'fail', figures: {n_obs: n, min_n_obs: MIN_DSR_RETURNS}, threshold: {min_dsr: minDsr}},
+    issues: [
+      {
+        severity: 'major',
+        category: 'overfitting',
+        description: `the out-of-sample record holds ${n} return(s); the deflated Sharpe ratio needs at least ${MIN_DSR_RETURNS} to judge the edge, so it is not proven`,
+        location: 'returns.csv of the runner',
+        remediation: 'a longer out-of-sample record: more data, or a runner that reports every out-of-sample period',
       },
     ],
   }
