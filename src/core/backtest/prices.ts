@@ -89,7 +89,7 @@ export function parsePrices(text: string, file: string): PriceSeries {
  * adjusted close when the file has one.
  */
 export function priceSeries(table: PriceTable): PriceSeries {
-  const {file, rows: body, lineOf, columns} = table
+  const {file, rows: body, lineOf, columns, header} = table
   if (body.length < 2)
     throw new InputError(`has ${body.length} price row(s); a backtest needs at least 2`, {
       file,
@@ -106,6 +106,15 @@ export function priceSeries(table: PriceTable): PriceSeries {
   let previousTime = Number.NEGATIVE_INFINITY
   for (let i = 0; i < body.length; i++) {
     const record = body[i]!
+    // a price written with an unquoted thousands separator (1,234.50) is two cells: the close would be read as 1
+    if (record.length > header.length && record.slice(header.length).some((extra) => extra !== ''))
+      throw new InputError(
+        `line ${lineOf(i)} has ${record.length} cells, the header ${header.length} (${header.join(',')}): a number written with a thousands separator is split in two`,
+        {
+          file,
+          fix: 'write numbers without thousands separators (1234.50, not 1,234.50) and give every row one cell per header column',
+        },
+      )
     const cell = <T>(name: string, index: number, check: CellCheck<T>, fix: string): T => {
       const result = check(record[index] ?? '')
       if ('problem' in result) {

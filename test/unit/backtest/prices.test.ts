@@ -45,6 +45,16 @@ describe('parsePrices', () => {
     expect(problem('date,close,note\n\n2024-01-02,100,"two\nlines"\n\n2024-01-03,abc,x\n').message).toMatch(/field "close": line 6: "abc"/)
   })
 
+  it('refuses a row with more cells than the header: an unquoted thousands separator split its price, read as 1', () => {
+    const error = problem('date,close\n2024-01-02,998.5\n2024-01-03,1002.25\n2024-01-04,1,004.00\n')
+    expect(error.message).toBe(
+      'prices.csv: line 4 has 3 cells, the header 2 (date,close): a number written with a thousands separator is split in two',
+    )
+    expect(error.fix).toMatch(/without thousands separators \(1234\.50, not 1,234\.50\)/)
+    // a trailing comma adds an empty cell, which holds nothing to misread
+    expect([...parsePrices('date,close\n2024-01-02,100,\n2024-01-03,101,\n', 'p.csv').close]).toEqual([100, 101])
+  })
+
   it('requires a date and a close column, two rows, and ascending dates', () => {
     expect(problem('day,close\n2024-01-02,1\n2024-01-03,2\n').message).toMatch(/no "date" column/)
     expect(problem('date,price\n2024-01-02,1\n2024-01-03,2\n').field).toBe('close')
