@@ -31,6 +31,7 @@ import {readRunOutput} from '../auditor/run-outputs.js'
 import {editedRunData} from '../auditor/run-data.js'
 import {DEFAULT_COST_BPS} from '../backtest/run-protocol.js'
 import {paperCuts, requireSamePositions, verifyPaperReturns} from './paper-accounting.js'
+import {paperPeriodsPerYear} from './paper-rate.js'
 import {VERIFIABLE_CONVENTION} from '../auditor/accounting.js'
 import {parseDateCell, readPriceTable} from '../data/price-file.js'
 import {priceSeries} from '../backtest/prices.js'
@@ -215,7 +216,11 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     }
   }
 
-  const periodsPerYear = paperPeriodsPerYear(node, ws.config.audit.periods_per_year)
+  const periodsPerYear = paperPeriodsPerYear(
+    node.params.periods_per_year,
+    ws.config.audit.periods_per_year,
+    history.rows.map((row) => row[history.dateColumn] ?? ''),
+  )
   const m = returnMetrics(Float64Array.from(returns.map((r) => r.value)), periodsPerYear)
   const file = paperResultsPath(id)
   const returnsFile = paperReturnsPath(id)
@@ -288,18 +293,6 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     }
   })
   return {...outcome.result, commit: outcome.commit}
-}
-
-/**
- * The node's own periods a year (params.periods_per_year, as the kit reads it: 52 for
- * weekly data), but never more than audit.periods_per_year, the rate rigor.yaml's Sharpe
- * thresholds are expressed in. Its designer sets the params: periods_per_year 25,200 on
- * daily data would multiply the paper Sharpe ratio by ten and carry a weak record past
- * deploy.live.min_paper_sharpe. A lower rate only makes the figure, and the gate, stricter.
- */
-function paperPeriodsPerYear(node: NodeFile, workspaceRate: number): number {
-  const own = node.params.periods_per_year
-  return typeof own === 'number' && own > 0 ? Math.min(own, workspaceRate) : workspaceRate
 }
 
 /**
