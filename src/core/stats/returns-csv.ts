@@ -29,12 +29,7 @@ export interface ReturnsMatrix {
 
 export function readReturnsColumn(file: string): ReturnsColumn {
   const {header, records, lineOf} = readTable(file)
-  // a file of bare numbers: its first return would silently be read as the column's name
-  if (header.every(isNumber))
-    throw new InputError(`line 1 holds numbers (${header.join(',')}), not column names`, {
-      file,
-      fix: 'start the file with a header row, e.g. date,return',
-    })
+  requireHeader(file, header, 'date,return')
   // the column rule of every returns.csv reader (data/series-file.ts), then: the last column that is entirely numeric
   const named = header.findIndex((name) => name.trim().toLowerCase() === 'return')
   let index = named
@@ -61,6 +56,7 @@ export function readReturnsColumn(file: string): ReturnsColumn {
 
 export function readReturnsMatrix(file: string): ReturnsMatrix {
   const {header, records, lineOf} = readTable(file)
+  requireHeader(file, header, 'date,fast,slow (one name per trial)')
   const columns = header.map((name, c) => ({name, c})).filter(({name}) => !isDateName(name))
   if (columns.length === 0) {
     throw new InputError('has no trial columns', {file, fix: 'give one column of returns per trial, with a header naming each trial'})
@@ -172,6 +168,15 @@ function requireDates(file: string, {header, records, lineOf}: Table, opts: {old
       })
     previous = time
   }
+}
+
+/** A file without a header row: its first row of returns (and its date) would silently be read as the column names, and lost. */
+function requireHeader(file: string, header: readonly string[], example: string): void {
+  if (header.every((cell) => isNumber(cell) || /^\d{4}-\d{2}-\d{2}/.test(cell.trim())))
+    throw new InputError(`line 1 holds numbers (${header.join(',')}), not column names`, {
+      file,
+      fix: `start the file with a header row, e.g. ${example}`,
+    })
 }
 
 const isDateName = (name: string): boolean => DATE_NAMES.includes(name.trim().toLowerCase())

@@ -71,6 +71,17 @@ describe('readReturnsColumn', () => {
 })
 
 describe('readReturnsMatrix', () => {
+  it('refuses a matrix without a header row, whose first period was read as the trial names and lost', () => {
+    const bare = csv('m-bare.csv', '0.01,0.02\n-0.01,0\n0.03,-0.02\n')
+    const error = thrownInputError(() => readReturnsMatrix(bare))
+    expect(error.message).toBe(`${bare}: line 1 holds numbers (0.01,0.02), not column names`)
+    expect(error.fix).toMatch(/header row, e\.g\. date,fast,slow/)
+    // with its dates: 2024-01-02 was taken for the name of a date-less first column
+    const dated = csv('m-bare-dated.csv', '2024-01-02,0.01,0.02\n2024-01-03,-0.01,0\n')
+    expect(thrownInputError(() => readReturnsMatrix(dated)).message).toMatch(/line 1 holds numbers \(2024-01-02,0\.01,0\.02\)/)
+    expect(thrownInputError(() => readReturnsColumn(dated)).message).toMatch(/line 1 holds numbers/)
+  })
+
   it('orders the dates alike on every machine, and refuses a date no calendar has, which hid the order of its neighbours', () => {
     // a datetime without a zone is UTC, as a bare date is: east of UTC, 2024-01-02 01:00 was read as local time and came first
     const zoneless = csv('m-zoneless.csv', 'date,fast,slow\n2024-01-02,0.01,0.02\n2024-01-02 01:00,0.02,0.01\n2024-01-03,0.03,0\n')
