@@ -74,6 +74,33 @@ describe('stale results', () => {
     expect(json(ok(['show', 'momentum/backtest', '--json'])).status).toBe('proven_accepted')
   })
 
+  it('a stage put back while its upstream is blocked is blocked with it, not left pending on a requirement that failed', () => {
+    repo = pipelineWorkspace()
+    ok(['seed', 'templates/pipeline.seed.yaml'])
+    ok(['run', 'momentum/train'])
+    ok(['run', 'momentum/backtest'])
+    expect(ok(['claim', '--worker', 'w1']).stdout.trim()).toBe('momentum/assess')
+    // while assess is claimed: both upstream stages are rerun and train now fails its gate, which blocks the backtest
+    ok(['rerun', 'momentum/train'])
+    ok(['rerun', 'momentum/backtest'])
+    const configPath = join(repo.dir, 'rigor.yaml')
+    writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('metrics.train_rows < 250"', 'metrics.train_rows < 100000"'))
+    repo.git('commit', '-qam', 'a gate no train passes')
+    ok(['run', 'momentum/train'])
+    expect(json(ok(['show', 'momentum/backtest', '--json'])).status).toBe('blocked')
+    const run = json(ok(['run', 'momentum/assess', '--worker', 'w1', '--json']))
+    expect(run).toMatchObject({kind: 'released', id: 'momentum/assess'})
+    expect(run.why).toMatch(/blocked: requirement momentum\/backtest ended blocked/)
+    // unclaimed, it would have been blocked with the backtest: so it is now, and waits again once train is rerun
+    const shown = json(ok(['show', 'momentum/assess', '--json']))
+    expect(shown).toMatchObject({status: 'blocked', attempt: 0, reason: 'requirement momentum/backtest ended blocked'})
+    writeFileSync(configPath, readFileSync(configPath, 'utf8').replace('metrics.train_rows < 100000"', 'metrics.train_rows < 250"'))
+    repo.git('commit', '-qam', 'the gate as it was')
+    expect(json(ok(['rerun', 'momentum/train', '--json'])).unblocked).toEqual(['momentum/backtest', 'momentum/assess'])
+    ok(['work'])
+    expect(json(ok(['status', '--json'])).by_status).toMatchObject({proven_accepted: 3, blocked: 0})
+  })
+
   it('a stage rerun after its gate rejected it brings back the stages it blocked; they run on the new outputs', () => {
     repo = pipelineWorkspace()
     const configPath = join(repo.dir, 'rigor.yaml')

@@ -1,7 +1,14 @@
 import ms from 'ms'
 import type {AdmissionPolicyFactory} from './admission.js'
 import {CheckFailedError, NothingToDoError} from '../errors.js'
-import {findCandidates, requirementsState, type AdmissionPolicy, type ClaimFilter, type NothingClaimableReason} from './scheduler.js'
+import {
+  blockedDependents,
+  findCandidates,
+  requirementsState,
+  type AdmissionPolicy,
+  type ClaimFilter,
+  type NothingClaimableReason,
+} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
 import {readableNode, type Snapshot} from '../state/store.js'
 import type {PlannedChange} from '../state/transaction.js'
@@ -204,19 +211,43 @@ export function nothingClaimable(result: Extract<ClaimResult, {claimed: undefine
  * node no longer running for `worker` is left alone.
  */
 export async function releaseHeld(ws: Workspace, worker: string, which: (node: NodeFile) => boolean, why: string): Promise<string[]> {
+  return (await releaseHeldNodes(ws, worker, which, why)).released
+}
+
+/**
+ * releaseHeld, saying which released nodes it blocked: a requirement that failed while the node was claimed (an
+ * upstream rerun and rejected, or blocked itself) blocks it in the same commit, as it would have blocked it unclaimed,
+ * rather than leaving it pending on a requirement that can never be accepted.
+ */
+export async function releaseHeldNodes(
+  ws: Workspace,
+  worker: string,
+  which: (node: NodeFile) => boolean,
+  why: string,
+): Promise<{released: string[]; blocked: Map<string, string>}> {
   const outcome = await ws.commit(async (snap) => {
     const files = new Map<string, FileChange>()
+    const overrides = new Map<string, NodeFile>()
     const released: string[] = []
     for (const record of snap.nodes.values()) {
       const node = record.node
       if (node?.status !== 'running' || node.worker !== worker || !which(node)) continue
-      const [path, text] = transition(node, {kind: 'release'})
+      const [path, text, updated] = transition(node, {kind: 'release'})
       files.set(path, text)
+      overrides.set(node.id, updated)
       released.push(node.id)
     }
-    if (files.size === 0) return {result: released}
+    // only the released nodes are looked at: every other pending node was blocked when its requirement failed
+    const blocked = new Map(blockedDependents(snap, overrides, new Set()).map((b) => [b.node.id, b.reason]))
+    for (const [id, reason] of blocked) {
+      const [path, text] = transition(overrides.get(id)!, {kind: 'block', reason})
+      files.set(path, text)
+    }
+    const result = {released, blocked}
+    if (files.size === 0) return {result}
     const subject = released.length === 1 ? `release ${released[0]}` : `release ${released.length} node(s) ${why}`
-    return {files, message: {action: 'release', subject, nodes: released, worker}, result: released}
+    const blockedNote = blocked.size ? `; blocked ${[...blocked.keys()].join(', ')}` : ''
+    return {files, message: {action: 'release', subject: `${subject}${blockedNote}`, nodes: released, worker}, result}
   })
   return outcome.result
 }

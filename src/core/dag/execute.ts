@@ -24,7 +24,7 @@ import {artifactStore} from './artifact-store.js'
 import {runFingerprint, stageInputs} from './inputs.js'
 import type {Snapshot} from '../state/store.js'
 import type {Workspace} from '../state/workspace.js'
-import {releaseHeld} from './claims.js'
+import {releaseHeld, releaseHeldNodes} from './claims.js'
 import {sameClaim, transition} from './lifecycle.js'
 import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
 import {RemoteUnreachableError} from '../errors.js'
@@ -159,7 +159,7 @@ async function runClaimedNode(
       // an upstream rerun after this node was claimed: it waits for the upstream again, as it would have unclaimed,
       // rather than ending inconclusive on inputs that are about to be written
       if (staging && !staging.ok && staging.upstreamComingBack && problem === staging.problem)
-        return await releaseClaim(ws, claimed, opts.worker, `${problem}; put back to wait for it`)
+        return await releaseClaim(ws, claimed, opts.worker, problem, 'put back to wait for it')
       const now = new Date()
       return await commitVerdict(ws, claimed, opts, {
         worker: opts.worker,
@@ -443,11 +443,27 @@ async function notStarted(ws: Workspace, claimed: NodeFile, worker: string, stop
   return released.length ? {kind: 'released', id: claimed.id} : {kind: 'lost', id: claimed.id, why: 'not held any more'}
 }
 
-/** Puts a claim back to pending (shutdown before it finished, or `why`); the attempt does not count. */
-export async function releaseClaim(ws: Workspace, claimed: NodeFile, worker: string, why?: string): Promise<ExecuteOutcome> {
-  const released = await releaseHeld(ws, worker, (node) => node.id === claimed.id && sameClaim(node, claimed, worker), why ?? 'on shutdown')
+/**
+ * Puts a claim back to pending (shutdown before it finished, or `why`); the attempt does not count. A requirement
+ * that failed meanwhile blocks it instead, and `why` says so in place of `waiting` (what it waits for otherwise).
+ */
+export async function releaseClaim(
+  ws: Workspace,
+  claimed: NodeFile,
+  worker: string,
+  why?: string,
+  waiting?: string,
+): Promise<ExecuteOutcome> {
+  const {released, blocked} = await releaseHeldNodes(
+    ws,
+    worker,
+    (node) => node.id === claimed.id && sameClaim(node, claimed, worker),
+    why ?? 'on shutdown',
+  )
   if (!released.length) return {kind: 'lost', id: claimed.id, why: 'not held any more'}
-  return why ? {kind: 'released', id: claimed.id, why} : {kind: 'released', id: claimed.id}
+  const block = blocked.get(claimed.id)
+  const said = [why, block ? `blocked: ${block}` : waiting].filter(Boolean).join('; ')
+  return said ? {kind: 'released', id: claimed.id, why: said} : {kind: 'released', id: claimed.id}
 }
 
 /**
