@@ -79,4 +79,23 @@ describe('rigor cycle cancel', () => {
     },
     SLOW,
   )
+
+  it(
+    'a cancelled cycle says, as it stops, that it was cancelled, not that the next rigor cycle resumes it',
+    async () => {
+      repo = workspace()
+      writeSpec(repo.dir, {nodes: [{id: 'slow/n0', team: 'default', run: {command: FOREVER, sandbox: 'off'}}]})
+      rigor(repo.dir, ['seed', 'spec.yaml'])
+      const running = rigorAsync(repo.dir, ['cycle', '--skip', 'design'])
+      await waitFor('the runner ready', () => readyRuns(repo.dir).length === 1)
+      const cancel = rigor(repo.dir, ['cycle', 'cancel'])
+      expect(cancel.code, cancel.stderr).toBe(0)
+      const ended = await running
+      expect(ended.code).toBe(143)
+      expect(ended.stdout).toMatch(/stopping: cancelled by rigor cycle cancel; running nodes are stopped and put back/)
+      expect(ended.stdout).not.toMatch(/resumes/)
+      expect(ended.stdout).toMatch(/: cancelled, cost/)
+    },
+    SLOW,
+  )
 })

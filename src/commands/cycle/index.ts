@@ -7,6 +7,7 @@ import {plainProgress, type Progress} from '../../cli/progress.js'
 import {withAbort} from '../../cli/signals.js'
 import {withWorkspace} from '../../cli/workspace.js'
 import {cycleExitCode, cycleWorker, runCycle, type CycleResult} from '../../core/flows/cycle.js'
+import {cancelRequested} from '../../core/flows/cycle-records.js'
 import {HeldClaims, leftClaimedText} from '../../core/dag/claims.js'
 import {resolveSigner} from '../../core/state/signing-key.js'
 import {MAX_DESIGN_COUNT} from '../../core/agent/design.js'
@@ -58,10 +59,12 @@ export default class Cycle extends WorkspaceCommand {
     // what a second signal leaves claimed, said as it leaves: known once the workspace is open
     const held = new HeldClaims()
     let leftBehind: (() => string) | undefined
+    let cancelling: (() => boolean) | undefined
     return withAbort(
       async ({signal, groups, launcher}) => {
         const result = await withWorkspace(flags, async (ws) => {
           leftBehind = () => leftClaimedText(cycleWorker(ws.repo.paths.gitDir), held.ids, ws.config.lease.duration, held.maybeIds)
+          cancelling = () => cancelRequested(ws.repo.paths.gitDir)
           return runCycle(ws, {
             auditor: flags.auditor,
             // a key named but missing is bad input before anything runs
@@ -105,8 +108,9 @@ export default class Cycle extends WorkspaceCommand {
       {
         runnerHelper: true,
         onStop: () => {
-          const line =
-            'stopping: running nodes are stopped and put back, the cycle resumes with the next rigor cycle (Ctrl-C again to leave at once)...'
+          const line = cancelling?.()
+            ? 'stopping: cancelled by rigor cycle cancel; running nodes are stopped and put back (Ctrl-C again to leave at once)...'
+            : 'stopping: running nodes are stopped and put back, the cycle resumes with the next rigor cycle (Ctrl-C again to leave at once)...'
           if (progress) progress.notice(line)
           else this.say(line)
         },

@@ -1,3 +1,4 @@
+import {existsSync} from 'node:fs'
 import {mkdir, readdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
@@ -138,6 +139,13 @@ export async function readCancelRequest(files: CycleFiles): Promise<CancelReques
     return undefined
   }
 }
+
+/**
+ * Whether `rigor cycle cancel` has asked this checkout's cycle to stop: it writes its request before it signals, so
+ * the signal's handler (which must answer at once) can tell a cancel from an interruption. A request left by an
+ * earlier cycle is removed when a cycle starts.
+ */
+export const cancelRequested = (gitDir: string): boolean => existsSync(cycleFiles(gitDir).cancel)
 
 export async function writeCancelRequest(files: CycleFiles, request: CancelRequest): Promise<void> {
   await writeFile(files.cancel, `${JSON.stringify(request)}\n`)
