@@ -474,3 +474,25 @@ describe('rigor paper holds the paper returns to the audited accounting', () => 
     expect(honest.periods).toBe(60)
   })
 })
+
+describe('rigor paper on a node rerun since its paper deployment', () => {
+  it('says the node is running again rather than that its runner writes no returns.csv; once it ran, paper trades again', async () => {
+    marks = mkdtempSync(join(tmpdir(), 'rigor-marks-'))
+    repo = ranNode({paper: {command: recorder(join(marks, 'paper.json'))}})
+    await commitAudit(repo.dir, {verdict: 'PASS', auditor: 'dave', at: new Date()})
+    expect(rigor(repo.dir, ['deploy', ID, '--stage', 'paper', '--json']).code).toBe(0)
+    expect(rigor(repo.dir, ['rerun', ID]).code).toBe(0)
+    const head = repo.git('rev-parse', 'main').trim()
+    const error = refusal(repo, ['paper', ID])
+    expect(error.message).toBe(
+      `${ID} is pending: it was rerun since its paper deployment, and its verdict and out/ wait for that run; nothing was recorded`,
+    )
+    expect(error.fix).toBe(`let it run (rigor work, or rigor run ${ID}), then run rigor paper ${ID} again`)
+    expect(repo.git('rev-parse', 'main').trim()).toBe(head)
+    // the same run again on the same data writes the returns.csv the deployment shipped: paper trades on
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    appendFileSync(join(repo.dir, 'data/prices.csv'), `${newPrices().slice(0, 30).join('\n')}\n`)
+    repo.git('commit', '-qam', 'new prices')
+    expect(json(rigor(repo.dir, ['paper', ID, '--json'])).periods).toBe(30)
+  })
+})

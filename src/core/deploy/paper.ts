@@ -96,6 +96,8 @@ export interface PaperResult {
 }
 
 const RETURNS = 'out/returns.csv'
+/** the statuses of a deployed node rerun and not finished again: no verdict, no out/ */
+const RUN_AGAIN: ReadonlySet<string> = new Set(['pending', 'running', 'blocked'])
 /** how far past the machine's clock a new row may be dated: a day, for a market whose date is ahead of UTC's */
 const FUTURE_TOLERANCE_MS = 24 * 60 * 60 * 1000
 
@@ -109,6 +111,12 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
   const record = readableNode(snap, id)
   const node = record.node
   const deployment = await activePaperDeployment(ws.repo, snap.tree, id)
+  // a rerun takes the verdict and out/ out of the tree until it ends: "no returns.csv" would send the user to the runner
+  if (RUN_AGAIN.has(node.status))
+    throw new CheckFailedError(
+      `${id} is ${node.status}: it was rerun since its paper deployment, and its verdict and out/ wait for that run; nothing was recorded`,
+      {fix: `let it run (rigor work, or rigor run ${id}), then run rigor paper ${id} again`},
+    )
   if (!node.data)
     throw new CheckFailedError(`${id} declares no data file, so there is nothing to trade forward on`, {
       fix: 'paper trading needs a node with `data:` (its RIGOR_DATA)',
