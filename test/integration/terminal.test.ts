@@ -99,6 +99,25 @@ describe.skipIf(!hasTmux)('under a terminal', {timeout: SLOW}, () => {
     expect(found).toEqual([...found].sort((a, b) => a - b))
   })
 
+  it('rigor cycle: the live display ends with the work step, so the steps after it show as they run', async () => {
+    repo = workspace()
+    seedSlow(2, 300)
+    const term = inTerminal(['cycle', '--skip', 'design'])
+    await waitFor('rigor cycle to exit', term.exited, SLOW)
+    expect(term.code()).toBe('0')
+    const lines = term.history().split('\n')
+    const at = (pattern: RegExp) => {
+      const index = lines.findIndex((line) => pattern.test(line))
+      expect(index, `${pattern}:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(0)
+      return index
+    }
+    // before: the display lasted to the end of the cycle and held back every later step's line (an audit of an hour
+    // showed as idle work slots), then printed the work table after them
+    const order = [/^work: start/, /finished: .* 0 running/, /│ node\s+│ result/, /^work: succeeded/, /^audit: start/, /^report: succeeded/]
+    const found = order.map(at)
+    expect(found).toEqual([...found].sort((a, b) => a - b))
+  })
+
   it('colour only without NO_COLOR: tables, progress and errors', async () => {
     repo = workspace()
     seedSlow(1, 200)

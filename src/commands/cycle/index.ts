@@ -77,8 +77,13 @@ export default class Cycle extends WorkspaceCommand {
             groups,
             launcher,
             telemetry,
-            onStep: (event) => {
+            onStep: async (event) => {
               const {name, status} = event.step
+              // the live display holds back every line written while it draws: it ends with the work step's attempt
+              if (name === 'work' && (event.kind === 'finish' || event.kind === 'retry')) {
+                await progress?.done()
+                progress = undefined
+              }
               if (event.kind === 'kept') this.say(`${name}: ${status} before the restart`)
               else if (event.kind === 'start') {
                 if (name === 'work')

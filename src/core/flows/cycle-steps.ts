@@ -22,7 +22,8 @@ export interface CycleOptions {
   keep: number
   /** steps to skip this time, as if rigor.yaml said `skip: true` */
   skip?: CycleStepName[]
-  onStep?: (event: CycleStepEvent) => void
+  /** awaited: a live display the work step drew must end before the next step's lines can show */
+  onStep?: (event: CycleStepEvent) => void | Promise<void>
   onWork?: (event: WorkEvent) => void
   signal?: AbortSignal
   /** the command's live runner groups, killed if it has to leave at once */

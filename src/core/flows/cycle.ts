@@ -92,7 +92,7 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
   opts.telemetry?.set({[ATTR.cycleId]: record.id, 'rigor.cycle.resumed': resumed})
   for (const step of record.steps) {
     if (ENDED.includes(step.status)) {
-      opts.onStep?.({kind: 'kept', step})
+      await opts.onStep?.({kind: 'kept', step})
       continue
     }
     if (opts.signal?.aborted) break
@@ -105,7 +105,7 @@ export async function runCycle(ws: Workspace, opts: CycleOptions): Promise<Cycle
     else await runStep(ws, {record, step, opts, worker, save, settings: config[step.name]})
     record.cost_usd = record.steps.reduce((sum, s) => sum + s.cost_usd, 0)
     await save()
-    if (step.status !== 'running') opts.onStep?.({kind: 'finish', step})
+    if (step.status !== 'running') await opts.onStep?.({kind: 'finish', step})
   }
   if (opts.signal?.aborted) {
     const request = await readCancelRequest(files)
@@ -195,7 +195,7 @@ async function runStep(
   for (let tries = 1; ; tries++) {
     step.attempts++
     await ctx.save()
-    opts.onStep?.({kind: 'start', step})
+    await opts.onStep?.({kind: 'start', step})
     try {
       const value = await observeStep(opts.telemetry, ctx.record.id, step.name, (telemetry) =>
         STEP_RUNNERS[step.name]({ws, ...ctx, telemetry}),
@@ -225,7 +225,7 @@ async function runStep(
         await notify(ws, {kind: 'cycle_step_failed', cycle: ctx.record.id, step: step.name, error: error.message})
         break
       }
-      opts.onStep?.({kind: 'retry', step, delayMs: settings.retry_delay})
+      await opts.onStep?.({kind: 'retry', step, delayMs: settings.retry_delay})
       await ctx.save()
       await delay(settings.retry_delay, undefined, {signal: opts.signal}).catch(() => {})
       if (opts.signal?.aborted) return
