@@ -23,6 +23,10 @@ export default class Rerun extends WorkspaceCommand {
     this.say(
       `${result.id} is pending again (was ${result.was})${result.dependents.length ? `; read by ${result.dependents.join(', ')}, which ${verb(result.dependents, 'turns', 'turn')} stale if its outputs change` : ''}${result.unblocked.length ? `; ${result.unblocked.join(', ')}, which it had blocked, ${verb(result.unblocked, 'waits', 'wait')} for it again` : ''}`,
     )
+    for (const {from, why} of result.stale_inputs)
+      this.warn(
+        `${result.id} reads ${from}, which is stale itself (${why}): run now, it reads outputs made from the old inputs and is stale again; rerun ${from} first (rigor rerun ${from}), and ${result.id} waits for it`,
+      )
     return result
   }
 }

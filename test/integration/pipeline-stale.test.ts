@@ -43,8 +43,18 @@ describe('stale results', () => {
     expect(verify.code).toBe(0)
     expect(json(verify).stale.map((s: {id: string}) => s.id)).toEqual(['momentum/backtest', 'momentum/assess'])
     expect(rigor(repo.dir, ['status']).stderr).toMatch(/stale: momentum\/backtest/)
+    // the last stage rerun first would read the backtest's outputs, made from the old model: said, with what to rerun first
+    const early = ok(['rerun', 'momentum/assess', '--json'])
+    expect(json(early).stale_inputs).toEqual([
+      {from: 'momentum/backtest', why: expect.stringMatching(/momentum\/train's out\/model\.json changed/)},
+    ])
+    ok(['cancel', 'momentum/assess'])
+    // oclif wraps a warning at the terminal's width, each line behind a ›
+    const said = ok(['rerun', 'momentum/assess']).stderr.replace(/[›\s]+/g, ' ')
+    expect(said).toMatch(/momentum\/assess reads momentum\/backtest, which is stale itself \(momentum\/train's out\/model\.json/)
+    expect(said).toMatch(/rerun momentum\/backtest first \(rigor rerun momentum\/backtest\)/)
     // the backtest run again reads the new model: no longer stale; its own downstream (assess) now is
-    ok(['rerun', 'momentum/backtest'])
+    expect(json(ok(['rerun', 'momentum/backtest', '--json'])).stale_inputs).toEqual([])
     ok(['work'])
     const after = json(ok(['status', '--json']))
     expect(after.stale.map((s: {id: string}) => s.id)).not.toContain('momentum/backtest')

@@ -279,7 +279,13 @@ export const RunResult = z.discriminatedUnion('kind', [
 ])
 
 export const CancelResult = strict({cancelled: z.array(z.string()), stopping: z.array(z.string()), blocked: z.array(z.string())})
-export const RerunResult = strict({id: z.string(), was: z.string(), dependents: z.array(z.string()), unblocked: z.array(z.string())})
+export const RerunResult = strict({
+  id: z.string(),
+  was: z.string(),
+  dependents: z.array(z.string()),
+  unblocked: z.array(z.string()),
+  stale_inputs: z.array(strict({from: z.string(), why: z.string()})),
+})
 
 export const GraphResult = strict({format: z.enum(['mermaid', 'dot']), graph: z.string()})
 

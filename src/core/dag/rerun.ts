@@ -8,6 +8,7 @@ import {FAILED} from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
 import type {NodeRecord, Snapshot} from '../state/store.js'
 import {nodeSpendOn, utcDay} from './budget.js'
+import {inputSources, staleNodes} from './inputs.js'
 
 export interface RerunResult {
   id: string
@@ -17,6 +18,11 @@ export interface RerunResult {
   dependents: string[]
   /** nodes it had blocked (directly or through another blocked node), pending again: they wait for it */
   unblocked: string[]
+  /**
+   * accepted upstreams it reads that are stale themselves (an upstream of theirs changed since they ran): run now, it
+   * reads their outputs, made from the old bytes, and is stale again as soon as it ends
+   */
+  stale_inputs: Array<{from: string; why: string}>
 }
 
 /**
@@ -58,10 +64,11 @@ export async function rerunNode(ws: Workspace, id: string, opts: {by: string; re
       files.set(blockedPath, blockedText)
     }
     const ids = unblocked.map((n) => n.id)
+    const staleInputs = await staleUpstreams(ws, snap, node)
     return {
       files,
       message: {action: 'rerun', subject: `rerun ${id} (was ${node.status})`, nodes: [id, ...ids], worker: opts.by},
-      result: {id, was: node.status, dependents, unblocked: ids},
+      result: {id, was: node.status, dependents, unblocked: ids, stale_inputs: staleInputs},
     }
   })
   return outcome.result
@@ -77,6 +84,17 @@ async function spentToday(ws: Workspace, record: NodeRecord, now: Date): Promise
   const verdict = record.verdictOid ? await ws.store.verdict(record).catch(() => undefined) : undefined
   const usd = nodeSpendOn(day, record.node, verdict)
   return usd > 0 ? {day, usd} : undefined
+}
+
+/** The accepted upstreams `node` reads whose own verdicts are stale (inputs.ts), each with the first reason. */
+async function staleUpstreams(ws: Workspace, snap: Snapshot, node: NodeFile): Promise<RerunResult['stale_inputs']> {
+  const sources = inputSources(node.inputs).filter((from) => snap.nodes.get(from)?.node?.status === 'proven_accepted')
+  if (sources.length === 0) return []
+  const stale = await staleNodes(ws, snap)
+  return sources.flatMap((from) => {
+    const why = stale.get(from)?.[0]?.why
+    return why === undefined ? [] : [{from, why}]
+  })
 }
 
 /** The first requirement that ended without being accepted and is not running again: what keeps a blocked node blocked. */
