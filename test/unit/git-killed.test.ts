@@ -139,6 +139,29 @@ describe('git killed by a signal rigor did not send', () => {
     })
   })
 
+  it('a push killed after it landed is done even when another writer built on it before rigor looked', async () => {
+    await withRemote({}, async (link, tipOfRemote) => {
+      // the remote takes a commit of another clone on top of ours as soon as ours lands
+      const hook = join(repo.dir, '.git', 'remote.git', 'hooks', 'post-receive')
+      writeFileSync(
+        hook,
+        `#!/bin/sh
+new=$(git rev-parse refs/heads/main)
+other=$(git -c user.name=other -c user.email=other@example.com commit-tree "$new^{tree}" -p "$new" -m other)
+git update-ref refs/heads/main "$other" "$new"
+`,
+      )
+      chmodSync(hook, 0o755)
+      const tip = await link.fetch()
+      killOn('push', true)
+      const landed = repo.git('commit-tree', `${tip}^{tree}`, '-p', tip!, '-m', 'landed')
+      // a lost race here would build the change again: a claim that landed would be claimed twice
+      await link.push(landed, tip)
+      expect(existsSync(mark)).toBe(true)
+      expect(execFileSync(REAL_GIT, ['rev-parse', `${tipOfRemote()}^`], {cwd: repo.dir, encoding: 'utf8'}).trim()).toBe(landed)
+    })
+  })
+
   it("a fetch whose remote end was killed (upload-pack: on a remote by path, rigor's grandchild) is run again", async () => {
     // killed the first time, before it sends anything
     killOn('upload-pack')

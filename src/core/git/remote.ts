@@ -116,6 +116,16 @@ export class RemoteLink {
     )
   }
 
+  /**
+   * Whether a push whose outcome git could not say landed `commit`: the remote's tip is it, or builds on it (another
+   * clone may push on top before this one looks). Taken for a lost race, a landed claim would be decided again: a
+   * second node claimed beside the first, which no slot runs and nothing puts back.
+   */
+  private async landed(commit: string): Promise<boolean> {
+    const tip = await this.fetch()
+    return tip !== undefined && (await this.repo.isAncestor(commit, tip))
+  }
+
   /** Publishes `commit` if the remote branch is still at `expected`; RefConflictError when it moved. */
   async push(commit: string, expected: string | undefined): Promise<void> {
     const lease = `--force-with-lease=refs/heads/${this.branch}:${expected ?? ''}`
@@ -127,7 +137,7 @@ export class RemoteLink {
       // a push killed by a signal aimed at rigor's process tree may have landed or not: the remote says which.
       // On a remote by path the receiving end is rigor's grandchild: a job-wide signal (Slurm) kills it too
       if (result.signal || /died of signal/.test(result.stderr)) {
-        if ((await this.fetch()) === commit) return
+        if (await this.landed(commit)) return
         throw new RefConflictError(this.trackingRef)
       }
       if (result.exitCode === 0) {
@@ -152,7 +162,7 @@ export class RemoteLink {
       // holds it, otherwise pushed again with the same lease, a few times; git says the same when it may not push
       // at all, so a lasting refusal still ends in the error below
       if (transportDropped(result.stderr) && dropped < RERUNS_IF_KILLED) {
-        if ((await this.fetch()) === commit) return
+        if (await this.landed(commit)) return
         await new Promise((r) => setTimeout(r, 50 * (dropped + 1)))
         continue
       }
