@@ -162,6 +162,23 @@ describe('many machines, one git remote', () => {
     expect(git(second, 'status', '--porcelain')).toBe('')
   })
 
+  // the checkout follows the local branch, but its files were compared with the remote's tip: a seed committed
+  // without --remote (on main, not on origin yet) read as uncommitted edits, with "commit or restore the file"
+  it('a rigor commit on the local branch, not pushed yet, is not taken for uncommitted edits', () => {
+    const made = remoteWithClones(1, {nodes: [nodeSpec('e/one')]})
+    root = made.root
+    const clone = made.clones[0]!
+    writeFileSync(join(clone, 'local.yaml'), JSON.stringify({nodes: [nodeSpec('e/local')]}))
+    expect(rigor(clone, ['seed', 'local.yaml']).code).toBe(0)
+    const status = rigor(clone, ['status', '--remote', 'origin', '--json'])
+    expect(status.code, status.stderr).toBe(0)
+    expect(json(status).local_edits).toEqual([])
+    const claimed = rigor(clone, ['claim', '--remote', 'origin'])
+    expect(claimed.code, claimed.stderr).toBe(0)
+    expect(claimed.stderr).not.toMatch(/uncommitted edits/)
+    expect(claimed.stdout.trim()).toBe('e/one')
+  })
+
   it('an unknown remote is a usage error with the fix', () => {
     const made = remoteWithClones(1, manyNodes(1, SH_OK))
     root = made.root

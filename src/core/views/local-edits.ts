@@ -24,7 +24,7 @@ export async function excludedLocalNodes(ws: Workspace, warn: (message: string) 
  * State files in this working tree that someone edited or added by hand: files
  * that differ from the commit this checkout was last brought to (not from the
  * branch's tip, which another rigor process may have moved a moment ago: that is
- * a lag, not an edit; the tip when the branch has left that commit), and untracked ones.
+ * a lag, not an edit; the local branch's tip when it has left that commit), and untracked ones.
  */
 export async function locallyModifiedStateFiles(
   ws: Workspace,
@@ -43,7 +43,9 @@ export async function locallyModifiedStateFiles(
   const head = await ws.repo.headRef()
   if (head !== undefined && head !== ws.stateRef) return []
   return ws.whileCheckoutSettled(async (synced) => {
-    const tip = await ws.readTip()
+    // the checkout follows the local branch: with --remote, not the remote's tip, from which a rigor commit of this
+    // clone not pushed yet (a seed without --remote) differs, though it is no edit
+    const tip = await ws.repo.readRef(ws.stateRef)
     // a record the branch has left (reset or rewound by hand, not moved on by rigor) is no base: git brought the files
     // to the branch itself, and every file changed since that record would read as an edit
     const base = synced && tip && (await ws.repo.isAncestor(synced, tip)) ? synced : tip
