@@ -102,6 +102,39 @@ describe('claiming ahead', {timeout: SLOW}, () => {
     for (let i = 0; i < 6; i++) expect(json(rigor(repo.dir, ['show', `p/n${i}`, '--json'])).attempt, `p/n${i}`).toBe(0)
   })
 
+  // a node claimed ahead kept the lease of its claim until a slot took it: behind a run longer than the lease,
+  // `rigor supervise` re-queued it (its attempt counted, `inconclusive` after max_attempts, never run)
+  it('a node claimed ahead keeps its lease while it waits behind a run longer than the lease', async () => {
+    repo = workspace()
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `version: 1\nteams: [{name: default}]\nlease: {duration: 6s, max_attempts: 3}\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\n`,
+    )
+    repo.git('commit', '-qam', 'short leases')
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'p/first', team: 'default', priority: 10, run: {command: SH_GATED}},
+        {id: 'p/waits', team: 'default', run: {command: SH_OK}},
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const worker = rigorAsync(repo.dir, ['work', '--prefetch', '2', '--json'])
+    await waitFor('the first node running, the second claimed with it', () =>
+      runDirs(repo!.dir).some((run) => existsSync(join(repo!.dir, '.git/rigor/runs', run, 'out/started'))),
+    )
+    const claimedUntil = Date.parse(json(rigor(repo.dir, ['show', 'p/waits', '--json'])).lease_until)
+    await waitFor('the lease of the claim to have passed', () => Date.now() > claimedUntil + 500)
+    const waiting = json(rigor(repo.dir, ['show', 'p/waits', '--json']))
+    expect(waiting.status).toBe('running')
+    expect(Date.parse(waiting.lease_until)).toBeGreaterThan(claimedUntil)
+    expect(json(rigor(repo.dir, ['supervise', '--once', '--json'])).supervised.requeued).toEqual([])
+    writeFileSync(join(repo.dir, 'gate'), '')
+    const done = await worker
+    expect(done.code, done.stderr).toBe(0)
+    expect(json(done)).toMatchObject({claimed: 2, finished: 2, by_status: {proven_accepted: 2}})
+    expect(json(rigor(repo.dir, ['show', 'p/waits', '--json'])).attempt).toBe(1)
+  })
+
   // it started, and the watcher stopped it a poll later (2 s through a remote): a cancelled node ran for nothing
   it('a node cancelled while it waits in the batch never starts: the worker looks before starting it', async () => {
     repo = workspace()

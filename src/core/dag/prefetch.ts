@@ -2,6 +2,7 @@ import {claimNextNodes, releaseHeld, type ClaimOptions, type ClaimResult, type H
 import {sameClaim, transition} from './lifecycle.js'
 import type {NodeFile} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
+import type {FileChange} from '../git/tree-edit.js'
 
 /** the largest batch the contention-driven default grows to */
 export const MAX_AUTO_PREFETCH = 8
@@ -80,6 +81,7 @@ export class ClaimBuffer {
     if ('reason' in result) return {claimed: undefined, reason: result.reason, detail: result.detail, conflicts: result.conflicts}
     const [first, ...rest] = result.claimed
     this.held.push(...rest)
+    this.keepLeasesWhileWaiting()
     return {claimed: first!, conflicts: result.conflicts}
   }
 
@@ -111,6 +113,7 @@ export class ClaimBuffer {
    * found no longer this worker's (a supervisor took them back meanwhile).
    */
   async releaseUnstarted(): Promise<{released: string[]; lost: string[]}> {
+    this.stopRenewing()
     const unstarted = this.held.splice(0)
     if (unstarted.length === 0) return {released: [], lost: []}
     const ids = new Set(unstarted.map((n) => n.id))
@@ -118,6 +121,69 @@ export class ClaimBuffer {
     // held until now: a worker that leaves at once while this lands names them
     for (const node of unstarted) this.holding.drop(node.id, node)
     return {released, lost: unstarted.map((n) => n.id).filter((id) => !released.includes(id))}
+  }
+
+  /** renews the leases of the nodes waiting in the batch while there are any (keepLeasesWhileWaiting) */
+  private renewer?: NodeJS.Timeout
+
+  /**
+   * Renews the leases of the nodes claimed ahead every third of a lease while they wait: a slot busy with a run longer
+   * than the lease would otherwise let them expire unstarted, and a supervisor would re-queue them, their attempt
+   * counted (inconclusive after max_attempts, never run). One commit renews them all; a failed one (a remote away)
+   * is the next tick's to repeat.
+   */
+  private keepLeasesWhileWaiting(): void {
+    if (this.renewer || this.held.length === 0) return
+    let busy = false
+    this.renewer = setInterval(
+      () => {
+        if (this.held.length === 0) return this.stopRenewing()
+        if (busy) return
+        busy = true
+        this.renewWaiting()
+          .catch(() => {})
+          .finally(() => (busy = false))
+      },
+      Math.max(1000, this.ws.config.lease.duration / 3),
+    )
+    // the worker's end is decided by its slots, never held up by this timer
+    this.renewer.unref()
+  }
+
+  private stopRenewing(): void {
+    clearInterval(this.renewer)
+    this.renewer = undefined
+  }
+
+  private async renewWaiting(): Promise<void> {
+    const waiting = [...this.held]
+    const leaseMs = this.ws.config.lease.duration
+    const outcome = await this.ws.commit(async (snap) => {
+      const files = new Map<string, FileChange>()
+      const documents = new Map<string, NodeFile>()
+      for (const node of waiting) {
+        const current = snap.nodes.get(node.id)?.node
+        // taken back or cancelled meanwhile: keepLease finds out when a slot takes it
+        if (current?.status !== 'running' || !sameClaim(current, node, this.opts.worker)) continue
+        const [path, text, renewed] = transition(current, {kind: 'renew', now: new Date(), leaseMs})
+        files.set(path, text)
+        documents.set(path, renewed)
+      }
+      const renewed = [...documents.values()]
+      if (renewed.length === 0) return {result: renewed}
+      const subject = renewed.length === 1 ? `renew lease on ${renewed[0]!.id}` : `renew leases on ${renewed.length} nodes claimed ahead`
+      return {
+        files,
+        documents,
+        message: {action: 'renew', subject, nodes: renewed.map((n) => n.id), worker: this.opts.worker},
+        result: renewed,
+      }
+    })
+    // the copies a slot takes carry the renewed lease, so keepLease does not renew them again at once
+    for (const node of outcome.result) {
+      const at = this.held.findIndex((held) => held.id === node.id && sameClaim(node, held, this.opts.worker))
+      if (at >= 0) this.held[at] = node
+    }
   }
 
   /**
