@@ -1,8 +1,10 @@
-import {chmodSync, existsSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
-import {SH_OK} from '../fixtures/runners.js'
+import {SH_GATED, SH_OK} from '../fixtures/runners.js'
+import {runDirs, waitFor} from '../helpers/processes.js'
 import {manyNodes, nodeSpec} from './helpers.js'
 import {countActions, git, remoteWithClones, removeRoot} from './remote-helpers.js'
 
@@ -177,6 +179,37 @@ describe('many machines, one git remote', () => {
     expect(claimed.code, claimed.stderr).toBe(0)
     expect(claimed.stderr).not.toMatch(/uncommitted edits/)
     expect(claimed.stdout.trim()).toBe('e/one')
+  })
+
+  // each slot's watch fetched every 2 s on its own: a worker with --parallel 8 fetched 4 times a second from the remote
+  it('the slots of one worker share the fetches that watch their runs: a second apart at least, not one per slot', async () => {
+    const made = remoteWithClones(1, {nodes: [0, 1, 2, 3].map((i) => nodeSpec(`g/n${i}`, SH_GATED))})
+    root = made.root
+    const clone = made.clones[0]!
+    const bin = join(root, 'bin')
+    const log = join(root, 'fetches.log')
+    mkdirSync(bin)
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], {encoding: 'utf8'}).trim()
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\n[ "$1" = fetch ] && date +%s%N >> '${log}'\nexec '${realGit}' "$@"\n`)
+    chmodSync(join(bin, 'git'), 0o755)
+    const worker = rigorAsync(clone, ['work', '--remote', 'origin', '--parallel', '4'], {PATH: `${bin}:${process.env.PATH}`})
+    await waitFor(
+      'the four runners to start',
+      () => runDirs(clone).filter((run) => existsSync(join(clone, '.git/rigor/runs', run, 'out/started'))).length === 4,
+    )
+    const fetches = () =>
+      readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map((ns) => Number(BigInt(ns) / 1_000_000n))
+    const before = fetches().length
+    await waitFor('five fetches while the four run', () => fetches().length >= before + 5)
+    const watching = fetches().slice(before)
+    const gaps = watching.slice(1).map((at, i) => at - watching[i]!)
+    expect(Math.min(...gaps), `ms between fetches: ${gaps.join(', ')}`).toBeGreaterThanOrEqual(900)
+    writeFileSync(join(clone, 'gate'), '')
+    const done = await worker
+    expect(done.code, done.stderr).toBe(0)
   })
 
   it('an unknown remote is a usage error with the fix', () => {

@@ -478,7 +478,8 @@ function watchClaim(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions, onSt
   let busy: Promise<void> = Promise.resolve()
   // the first look before a start skips the fetch right after a fetch or a push of this process that landed
   const tick = async (first = false) => {
-    if (ws.distributed) await (first ? ws.refreshUnlessFresh() : ws.refresh())
+    // a fetch another slot made within half a poll is as good as one of its own
+    if (ws.distributed) await (first ? ws.refreshUnlessFresh() : ws.refreshOlderThan(pollMs / 2))
     const current = (await ws.currentSnapshot()).nodes.get(claimed.id)?.node
     if (current?.status === 'cancelled') return onStop('cancelled')
     if (current?.status !== 'running' || !heldBy(current, claimed, opts.worker)) return onStop('lost')

@@ -276,6 +276,20 @@ export class Workspace implements TransactionHost {
     if (now - this.remoteSeenAt > REMOTE_FRESH_MS || now - this.lastConflictAt < REMOTE_FRESH_MS * 8) await this.refresh()
   }
 
+  /** the fetch of refreshOlderThan under way, which the others join */
+  private sharedRefresh?: Promise<void>
+
+  /**
+   * Fetches unless this process learnt the remote's tip less than `ms` ago, or joins the fetch under way: the
+   * watches of a worker's slots, each looking every 2 s for a cancel, share one fetch rather than make one each.
+   */
+  async refreshOlderThan(ms: number): Promise<void> {
+    if (this.sharedRefresh) return this.sharedRefresh
+    if (Date.now() - this.remoteSeenAt < ms) return
+    this.sharedRefresh = this.refresh().finally(() => (this.sharedRefresh = undefined))
+    return this.sharedRefresh
+  }
+
   /** Fetches the remote state; the working tree follows it when that is a fast-forward. */
   async refresh(): Promise<void> {
     if (!this.remote) return
