@@ -7,6 +7,7 @@ import {dumpStateDocument} from '../../src/core/state/documents.js'
 import {json, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {workspace} from './helpers.js'
+import {git, remoteWithClones, removeRoot} from './remote-helpers.js'
 
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
@@ -240,3 +241,28 @@ function zerosSha256(bytes: number): string {
   for (let left = bytes; left > 0; left -= chunk.length) hash.update(left >= chunk.length ? chunk : chunk.subarray(0, left))
   return `sha256:${hash.digest('hex')}`
 }
+
+// the receiver's clone, behind the remote, was told an artifact the sender committed and pushed was missing, with
+// nothing saying that the shared state has it and this checkout does not yet
+describe('rigor handoff verify --remote in a clone behind the remote', () => {
+  let root: string | undefined
+  afterEach(() => removeRoot(root))
+
+  it('says the checkout is behind the state tip, which has the artifact, and how to bring it along', () => {
+    const made = remoteWithClones(2, {nodes: []})
+    root = made.root
+    const [sender, receiver] = made.clones as [string, string]
+    writeFileSync(join(sender, 'prices.csv'), 'date,close\n2024-01-01,100\n')
+    git(sender, 'add', 'prices.csv')
+    git(sender, 'commit', '-qm', 'data')
+    git(sender, 'push', '-q', 'origin', 'main')
+    const args = ['handoff', 'create', '--task', 'data-prep', '--from', 'alice', '--to', 'bob', '--artifact', 'prices.csv']
+    expect(rigor(sender, [...args, '--remote', 'origin']).code).toBe(0)
+    const verify = rigor(receiver, ['handoff', 'verify', '--remote', 'origin'])
+    expect(verify.code).toBe(1)
+    expect(verify.stdout).toMatch(/prices\.csv: missing .*this checkout is not at the state's tip [0-9a-f]{10}, which has prices\.csv/)
+    expect(verify.stdout).toContain('git pull --ff-only')
+    git(receiver, 'pull', '-q', '--ff-only')
+    expect(rigor(receiver, ['handoff', 'verify', '--remote', 'origin']).code).toBe(0)
+  })
+})

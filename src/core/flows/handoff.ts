@@ -10,6 +10,7 @@ import {nowIso} from '../state/node-files.js'
 import {HandoffFile, HandoffName} from '../schemas/index.js'
 import {listedName, quoted} from '../validation.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
+import {treeEntryInfo} from '../git/tree-walk.js'
 import type {Workspace} from '../state/workspace.js'
 
 /**
@@ -139,6 +140,7 @@ export async function verifyHandoffs(ws: Workspace, task?: string): Promise<Hand
   const handoffs = await readHandoffs(ws, task)
   // a task named on the command line that has no handoff is a typo, not a pass: nothing would have been checked
   if (task !== undefined && handoffs.length === 0) throw await noSuchTask(ws, task)
+  const checkout = await checkoutAgainstTip(ws)
   for (const h of handoffs) {
     report.handoffs++
     if (h.problem) report.problems.push({file: h.file, where: 'committed', ...h.problem})
@@ -156,7 +158,7 @@ export async function verifyHandoffs(ws: Workspace, task?: string): Promise<Hand
           kind: 'missing',
           artifact,
           expected,
-          message: `${artifact}: ${read.problem} (handed over with ${expected})`,
+          message: `${artifact}: ${read.problem} (handed over with ${expected})${await checkout.behindOn(artifact)}`,
         })
         continue
       }
@@ -168,12 +170,34 @@ export async function verifyHandoffs(ws: Workspace, task?: string): Promise<Hand
           artifact,
           expected,
           actual,
-          message: `${artifact}: checksum no longer matches (expected ${expected}, actual ${actual})`,
+          message: `${artifact}: checksum no longer matches (expected ${expected}, actual ${actual})${await checkout.behindOn(artifact)}`,
         })
     }
   }
   report.ok = report.problems.length === 0
   return report
+}
+
+/**
+ * Artifacts are read from the working tree, which need not be at the state's tip: a clone behind its remote has not
+ * taken the files the sender committed and pushed. `behindOn` says so when the tip has another version of a file than
+ * the checkout ('' otherwise), so a missing or changed artifact is not taken for one the sender never shared.
+ */
+async function checkoutAgainstTip(ws: Workspace): Promise<{behindOn(artifact: string): Promise<string>}> {
+  const [tip, head] = await Promise.all([ws.readTip(), ws.repo.readRef('HEAD')])
+  if (!tip || head === tip) return {behindOn: async () => ''}
+  const [tipTree, headTree] = await Promise.all([ws.repo.commitTree(tip), head ? ws.repo.commitTree(head) : undefined])
+  const branch = ws.stateRef.replace(/^refs\/heads\//, '')
+  const bringAlong = ws.remote ? `git pull --ff-only ${ws.remote.remote} ${branch}` : `git checkout ${branch}`
+  return {
+    async behindOn(artifact) {
+      const atTip = await treeEntryInfo(ws.repo, tipTree, artifact)
+      if (!atTip) return ''
+      const here = headTree ? await treeEntryInfo(ws.repo, headTree, artifact) : undefined
+      if (here?.oid === atTip.oid) return ''
+      return `; this checkout is not at the state's tip ${tip.slice(0, 10)}, which has ${artifact}${here ? ' in another version' : ''}: bring the checkout to it (${bringAlong}) and verify again`
+    },
+  }
 }
 
 async function noSuchTask(ws: Workspace, task: string): Promise<InputError> {
