@@ -14,10 +14,12 @@ const LOST_RACE = /stale info|fetch first|non-fast-forward|failed to update ref|
 
 /**
  * What git says when it could not reach the remote at all: the other end went away, a repository by path that is
- * not there (moved, an unmounted file system), a host that does not resolve or answer.
+ * not there (moved, an unmounted file system), a host that does not resolve or answer. Over HTTPS, curl's words: a
+ * port nobody listens on (`Failed to connect to ... Couldn't connect to server`), a proxy or host that is down or
+ * shedding load (`The requested URL returned error: 502`, 503, 504, 429), a TLS connection cut short.
  */
 const UNREACHABLE =
-  /does not appear to be a git repository|could not resolve host|connection refused|connection timed out|operation timed out|network is unreachable|no route to host/i
+  /does not appear to be a git repository|could not resolve host|connection refused|connection timed out|operation timed out|network is unreachable|no route to host|failed to connect to|couldn't connect to server|returned error: (?:5\d\d|429)\b|empty reply from server|ssl_error_syscall|tls connection was non-properly terminated|was not closed cleanly/i
 
 /** What git's stderr says when the remote's files may not be written: no retry changes that. */
 const NOT_ALLOWED = /permission denied|read-only file system|insufficient permission/i
