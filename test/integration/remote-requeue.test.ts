@@ -2,7 +2,8 @@ import {existsSync, renameSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
-import {SLOW, sleep, waitFor, waitForPids} from '../helpers/processes.js'
+import {runDirs, SLOW, sleep, waitFor, waitForPids} from '../helpers/processes.js'
+import {SH_GATED} from '../fixtures/runners.js'
 import {countActions, git, holdPushes, remoteWithClones, removeRoot} from './remote-helpers.js'
 import {accepting} from './follow-helpers.js'
 
@@ -210,5 +211,33 @@ describe('rigor run --remote stopped while the claim of its pending node is on i
     expect(done.code, done.stderr).toBe(143)
     expect(git(bare, 'log', '-2', '--format=%s', 'main').split('\n')).toEqual(['rigor: release k/one', 'rigor: claim k/one'])
     expect(countActions(bare, 'verdict').get('k/one')).toBeUndefined()
+  })
+})
+
+// the worker renewed a running node's lease at the pace of the lease it started with: after a push that shortened
+// lease.duration (30 s to 3 s), a renewal held the node 3 s and the next came 10 s later, so a supervisor in another
+// clone took the running node back in between and its run was thrown away
+describe('a lease shortened in rigor.yaml while a node runs, through one git remote', {timeout: SLOW}, () => {
+  it('is renewed at the pace of the new lease, so no supervisor takes the running node back', async () => {
+    const lease = (duration: string) =>
+      `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: ${duration}, max_attempts: 3}\n`
+    const made = remoteWithClones(2, {nodes: [{id: 'l/long', team: 'default', run: {command: SH_GATED}}]}, lease('30s'))
+    root = made.root
+    const [worker, other] = made.clones as [string, string]
+    const run = rigorAsync(worker, ['work', '--remote', 'origin', '--worker', 'w', '--json'])
+    await waitFor('the node to run', () => runDirs(worker).some((dir) => existsSync(join(worker, '.git/rigor/runs', dir, 'out/started'))))
+    git(other, 'pull', '-q', '--ff-only')
+    writeFileSync(join(other, 'rigor.yaml'), lease('3s'))
+    git(other, 'commit', '-qam', 'shorter leases')
+    git(other, 'push', '-q', 'origin', 'main')
+    const renewals = () => Number(git(made.bare, 'rev-list', '--count', '--grep=^Rigor-Action: renew$', 'main'))
+    await waitFor('a renewal under the new lease', () => renewals() > 0)
+    const renewedUntil = Date.parse(json(rigor(other, ['show', 'l/long', '--remote', 'origin', '--json'])).lease_until)
+    await waitFor('that renewal to have run out', () => Date.now() > renewedUntil + 500)
+    expect(json(rigor(other, ['supervise', '--once', '--remote', 'origin', '--json'])).supervised.requeued).toEqual([])
+    writeFileSync(join(worker, 'gate'), '')
+    const done = await run
+    expect(done.code, done.stderr).toBe(0)
+    expect(json(done)).toMatchObject({finished: 1, by_status: {proven_accepted: 1}})
   })
 })

@@ -472,7 +472,8 @@ export async function releaseClaim(
  */
 function watchClaim(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions, onStop: (cause: 'cancelled' | 'lost') => void) {
   const pollMs = opts.pollMs ?? (ws.distributed ? 2000 : 500)
-  const renewEveryMs = Math.max(1000, ws.config.lease.duration / 3)
+  // read at each look: a rigor.yaml committed meanwhile may have shortened the lease, which each renewal then grants
+  const renewEveryMs = () => Math.max(1000, ws.config.lease.duration / 3)
   let lastRenew = Date.now()
   let stopped = false
   let busy: Promise<void> = Promise.resolve()
@@ -483,7 +484,7 @@ function watchClaim(ws: Workspace, claimed: NodeFile, opts: ExecuteOptions, onSt
     const current = (await ws.currentSnapshot()).nodes.get(claimed.id)?.node
     if (current?.status === 'cancelled') return onStop('cancelled')
     if (current?.status !== 'running' || !heldBy(current, claimed, opts.worker)) return onStop('lost')
-    if (Date.now() - lastRenew >= renewEveryMs) {
+    if (Date.now() - lastRenew >= renewEveryMs()) {
       const renewed = await renewLease(ws, claimed, opts.worker)
       if (renewed) lastRenew = Date.now()
     }

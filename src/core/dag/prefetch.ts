@@ -134,24 +134,30 @@ export class ClaimBuffer {
    */
   private keepLeasesWhileWaiting(): void {
     if (this.renewer || this.held.length === 0) return
-    let busy = false
-    this.renewer = setInterval(
-      () => {
-        if (this.held.length === 0) return this.stopRenewing()
-        if (busy) return
-        busy = true
-        this.renewWaiting()
-          .catch(() => {})
-          .finally(() => (busy = false))
-      },
-      Math.max(1000, this.ws.config.lease.duration / 3),
-    )
-    // the worker's end is decided by its slots, never held up by this timer
-    this.renewer.unref()
+    // a renewal still landing when this chain was stopped (and another started) schedules nothing more
+    const chain = ++this.renewChain
+    const next = () => {
+      // the pace of the lease in force: a rigor.yaml committed meanwhile may have shortened it
+      this.renewer = setTimeout(
+        () => {
+          if (this.held.length === 0) return this.stopRenewing()
+          this.renewWaiting()
+            .catch(() => {})
+            .finally(() => chain === this.renewChain && next())
+        },
+        Math.max(1000, this.ws.config.lease.duration / 3),
+      )
+      // the worker's end is decided by its slots, never held up by this timer
+      this.renewer.unref()
+    }
+    next()
   }
 
+  private renewChain = 0
+
   private stopRenewing(): void {
-    clearInterval(this.renewer)
+    this.renewChain++
+    clearTimeout(this.renewer)
     this.renewer = undefined
   }
 
