@@ -257,6 +257,9 @@ export function startWhen(gate: Promise<boolean> | undefined, signal: AbortSigna
   })
 }
 
+/** Protocol variables set only for one kind of run (docs/runner-protocol.md): unset in every other. */
+const RUN_KIND_VARIABLES = ['RIGOR_COST_MULTIPLIER', 'RIGOR_STAGE']
+
 /**
  * The runner protocol's environment, as changes to the environment of the
  * process that starts the runner (rigor's, which the runner helper inherited):
@@ -265,8 +268,12 @@ export function startWhen(gate: Promise<boolean> | undefined, signal: AbortSigna
  * nodes). RIGOR_RUN_ID marks every process of the run for `rigor supervise`.
  */
 function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean, data: string | undefined): RunnerEnvironment {
+  const own = {...req.node.run.env}
+  // the kind of run is rigor's to say (the auditor's costs re-run, paper trading), never the node's own env nor
+  // rigor's environment: a run.env RIGOR_COST_MULTIPLIER of 0 would trade without costs in research and audit alike
+  for (const name of RUN_KIND_VARIABLES) delete own[name]
   const set: Record<string, string> = {
-    ...req.node.run.env,
+    ...own,
     ...req.extraEnv,
     RIGOR_NODE_ID: req.node.id,
     RIGOR_PARAMS: JSON.stringify(req.node.params ?? {}),
@@ -275,7 +282,7 @@ function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean, data: str
     RIGOR_SEED: String(req.seed ?? 0),
   }
   // the signing key's path stays with rigor: the code an audit re-runs is the code under audit
-  const unset = ['RIGOR_SIGNING_KEY']
+  const unset = ['RIGOR_SIGNING_KEY', ...RUN_KIND_VARIABLES.filter((name) => set[name] === undefined)]
   if (data) set.RIGOR_DATA = data
   else {
     delete set.RIGOR_DATA
