@@ -92,6 +92,24 @@ describe('commands and environments no process can be given', () => {
     expect(seed.stderr).toContain('field "nodes[3].run.env.A=B"')
     expect(repo.git('rev-parse', 'main')).toBe(head)
   })
+
+  it('a number or true in run.command (YAML reads them so): seed exits 2 saying to quote the word', () => {
+    repo = workspace()
+    const head = repo.git('rev-parse', 'main')
+    writeSpec(
+      repo.dir,
+      ['nodes:', '  - {id: default/sleep, run: {command: [sleep, 30]}}', '  - {id: default/yes, run: {command: [true]}}', ''].join('\n'),
+    )
+    const seed = rigor(repo.dir, ['seed', 'spec.yaml'])
+    expect(seed.code, seed.stderr).toBe(2)
+    expect(seed.stderr).toContain(
+      'field "nodes[0].run.command[1]": YAML read 30 as a number; a word of a command is a string: quote it ("30")',
+    )
+    expect(seed.stderr).toContain(
+      'field "nodes[1].run.command[0]": YAML read true as a boolean; a word of a command is a string: quote it ("true")',
+    )
+    expect(repo.git('rev-parse', 'main')).toBe(head)
+  })
 })
 
 describe('names a runner or a spec hands in that a message or verdict.yaml cannot carry as they are', () => {

@@ -85,9 +85,16 @@ export const Params = z.record(z.string(), z.unknown()).check((ctx) => {
 export const SandboxMode = z.enum(['auto', 'on', 'off'])
 export type SandboxMode = z.infer<typeof SandboxMode>
 
+/** YAML reads an unquoted 30 or true as a number or a boolean: `[sleep, 30]` is a word to quote, said so. */
+function argvTypeProblem(input: unknown): string | undefined {
+  const kind = typeof input === 'number' ? 'a number' : typeof input === 'boolean' ? 'a boolean' : undefined
+  if (kind === undefined) return undefined
+  return `YAML read ${String(input)} as ${kind}; a word of a command is a string: quote it ("${String(input)}")`
+}
+
 /** One word of a command rigor starts (the program or an argument): not empty, no NUL byte. */
 export const ArgvWord = z
-  .string()
+  .string({error: (issue) => argvTypeProblem(issue.input)})
   .min(1)
   .check((ctx) => {
     const problem = argvWordProblem(ctx.value)
