@@ -93,12 +93,17 @@ describe('commands and environments no process can be given', () => {
     expect(repo.git('rev-parse', 'main')).toBe(head)
   })
 
-  it('a number or true in run.command (YAML reads them so): seed exits 2 saying to quote the word', () => {
+  it('a number or true in run.command or run.env (YAML reads them so): seed exits 2 saying to quote the word', () => {
     repo = workspace()
     const head = repo.git('rev-parse', 'main')
     writeSpec(
       repo.dir,
-      ['nodes:', '  - {id: default/sleep, run: {command: [sleep, 30]}}', '  - {id: default/yes, run: {command: [true]}}', ''].join('\n'),
+      [
+        'nodes:',
+        '  - {id: default/sleep, run: {command: [sleep, 30]}}',
+        '  - {id: default/yes, run: {command: [true], env: {THREADS: 4}}}',
+        '',
+      ].join('\n'),
     )
     const seed = rigor(repo.dir, ['seed', 'spec.yaml'])
     expect(seed.code, seed.stderr).toBe(2)
@@ -107,6 +112,9 @@ describe('commands and environments no process can be given', () => {
     )
     expect(seed.stderr).toContain(
       'field "nodes[1].run.command[0]": YAML read true as a boolean; a word of a command is a string: quote it ("true")',
+    )
+    expect(seed.stderr).toContain(
+      'field "nodes[1].run.env.THREADS": YAML read 4 as a number; an environment value is a string: quote it ("4")',
     )
     expect(repo.git('rev-parse', 'main')).toBe(head)
   })

@@ -85,16 +85,17 @@ export const Params = z.record(z.string(), z.unknown()).check((ctx) => {
 export const SandboxMode = z.enum(['auto', 'on', 'off'])
 export type SandboxMode = z.infer<typeof SandboxMode>
 
-/** YAML reads an unquoted 30 or true as a number or a boolean: `[sleep, 30]` is a word to quote, said so. */
-function argvTypeProblem(input: unknown): string | undefined {
+/** YAML reads an unquoted 30 or true as a number or a boolean: `[sleep, 30]` holds a word to quote, said so. */
+const unquotedProblem = (what: string) => (issue: {input: unknown}) => {
+  const input = issue.input
   const kind = typeof input === 'number' ? 'a number' : typeof input === 'boolean' ? 'a boolean' : undefined
   if (kind === undefined) return undefined
-  return `YAML read ${String(input)} as ${kind}; a word of a command is a string: quote it ("${String(input)}")`
+  return `YAML read ${String(input)} as ${kind}; ${what} is a string: quote it ("${String(input)}")`
 }
 
 /** One word of a command rigor starts (the program or an argument): not empty, no NUL byte. */
 export const ArgvWord = z
-  .string({error: (issue) => argvTypeProblem(issue.input)})
+  .string({error: unquotedProblem('a word of a command')})
   .min(1)
   .check((ctx) => {
     const problem = argvWordProblem(ctx.value)
@@ -105,7 +106,7 @@ export const ArgvWord = z
 export const Argv = z.array(ArgvWord).min(1, 'needs at least the program to run')
 
 /** Environment variables added for a process rigor starts: names without "=" or NUL, values without NUL. */
-export const EnvVars = z.record(z.string(), z.string()).check((ctx) => {
+export const EnvVars = z.record(z.string(), z.string({error: unquotedProblem('an environment value')})).check((ctx) => {
   for (const [name, value] of Object.entries(ctx.value)) {
     const problem = envNameProblem(name) ?? envValueProblem(value)
     if (problem) ctx.issues.push({code: 'custom', message: problem, input: ctx.value, path: name === '' ? [] : [name]})
