@@ -132,6 +132,13 @@ describe('rigor handoff', () => {
       message: 'field "task": no handoff of task "trian"',
       fix: 'name one of the tasks handed off: other, train',
     })
+    // so is it for list, which would otherwise say "no handoffs" of a task that has them under its right name
+    const listTypo = rigor(repo.dir, ['handoff', 'list', '--task', 'trian', '--json'])
+    expect(listTypo.code).toBe(2)
+    expect(json(listTypo).error).toMatchObject({
+      message: 'field "--task": no handoff of task "trian"',
+      fix: 'name one of the tasks handed off: other, train',
+    })
   })
 
   it('never reads a committed artifact path that leaves the workspace or is no regular file (a ../ path, a link to /dev/zero)', () => {

@@ -109,7 +109,10 @@ export interface HandoffListing extends Partial<HandoffSummary> {
 }
 
 export async function listHandoffs(ws: Workspace, task?: string): Promise<HandoffListing[]> {
-  return (await readHandoffs(ws, task, '--task')).map((h) =>
+  const handoffs = await readHandoffs(ws, task, '--task')
+  // a task that has no handoff is a typo, as verify says: "no handoffs" would hide the ones under its right name
+  if (task !== undefined && handoffs.length === 0) throw await noSuchTask(ws, task, '--task')
+  return handoffs.map((h) =>
     h.doc ? {...summarise(h.file, h.doc), ...(h.problem ? {problem: h.problem.message} : {})} : {file: h.file, problem: h.problem!.message},
   )
 }
@@ -200,10 +203,10 @@ async function checkoutAgainstTip(ws: Workspace): Promise<{behindOn(artifact: st
   }
 }
 
-async function noSuchTask(ws: Workspace, task: string): Promise<InputError> {
+async function noSuchTask(ws: Workspace, task: string, field = 'task'): Promise<InputError> {
   const tasks = [...new Set((await readHandoffs(ws)).map((h) => h.file.split('/')[1]!))].sort()
   return new InputError(`no handoff of task ${quoted(task)}`, {
-    field: 'task',
+    field,
     fix: tasks.length
       ? `name one of the tasks handed off: ${tasks.slice(0, 10).map(listedName).join(', ')}`
       : 'nothing has been handed off yet: rigor handoff create',
