@@ -132,9 +132,11 @@ describe('stale results', () => {
     const rerun = json(ok(['rerun', 'momentum/train', '--json']))
     expect(rerun).toMatchObject({id: 'momentum/train', was: 'proven_rejected', unblocked: ['momentum/backtest', 'momentum/assess']})
     expect(json(ok(['show', 'momentum/assess', '--json'])).status).toBe('pending')
-    // asked twice (two people, a retried script): pending already, it runs at the next claim; no verdict is coming to wait for
+    // asked twice (two people, a retried script): pending already, it runs at the next claim; nothing to do (exit 3, as
+    // a cancel of a node that has ended), not a failure a retried script would stop on
     const twice = rigor(repo.dir, ['rerun', 'momentum/train', '--json'])
-    expect(twice.code).toBe(1)
+    expect(twice.code).toBe(3)
+    expect(json(twice).error.reason).toBe('already_pending')
     expect(json(twice).error.message).toMatch(/node momentum\/train is pending/)
     expect(json(twice).error.fix).toMatch(/pending already: it runs when claimed \(rigor work, or rigor run momentum\/train\)/)
     ok(['work'])

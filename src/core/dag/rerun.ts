@@ -1,4 +1,4 @@
-import {CheckFailedError, InputError} from '../errors.js'
+import {CheckFailedError, InputError, NothingToDoError} from '../errors.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {outDirPath, verdictFilePath} from '../state/layout.js'
 import {readableNode} from '../state/store.js'
@@ -37,12 +37,15 @@ export async function rerunNode(ws: Workspace, id: string, opts: {by: string; re
     const node = record.node
     if (node.sweep) throw new InputError(`${id} is a sweep group, which never runs`, {fix: 'rerun one of its variants'})
     if (!ALLOWED_FROM.rerun.includes(node.status)) {
-      throw new CheckFailedError(`node ${id} is ${node.status}; only a finished run (${ALLOWED_FROM.rerun.join(', ')}) can run again`, {
-        fix:
-          node.status === 'pending'
-            ? `it is pending already: it runs when claimed (rigor work, or rigor run ${id})`
-            : `wait for its verdict, or stop the run (rigor cancel ${id}) and then rerun it`,
-      })
+      const problem = `node ${id} is ${node.status}; only a finished run (${ALLOWED_FROM.rerun.join(', ')}) can run again`
+      // asked twice (two people, a retried script): it runs at its next claim already, so nothing is left to do
+      if (node.status === 'pending')
+        throw new NothingToDoError(
+          problem,
+          'already_pending',
+          `it is pending already: it runs when claimed (rigor work, or rigor run ${id})`,
+        )
+      throw new CheckFailedError(problem, {fix: `wait for its verdict, or stop the run (rigor cancel ${id}) and then rerun it`})
     }
     const failed = node.status === 'blocked' ? failedRequirement(snap, node.requires) : undefined
     if (failed)
