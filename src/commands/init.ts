@@ -65,7 +65,9 @@ export default class Init extends RigorCommand {
       const where = dirFrom(process.cwd(), result.root)
       const cd = where === '.' ? '' : `\`cd ${where}\`, `
       const seed = flags.template === 'pipeline' ? 'templates/pipeline.seed.yaml' : 'templates/seed.example.yaml'
-      this.say(`Next: ${cd}edit rigor.yaml, then \`${rigor} seed ${seed}\` and \`${rigor} work\``)
+      this.say(
+        `Next: ${cd}edit rigor.yaml and commit it (rigor reads the committed one), then \`${rigor} seed ${seed}\` and \`${rigor} work\``,
+      )
     }
     return result
   }
