@@ -41,8 +41,12 @@ export default class Verify extends WorkspaceCommand {
         ? `ok: ${report.checked} file(s) verified`
         : `${report.problems.length + report.hand_changes.length} problem(s) in ${report.checked} file(s)`,
     )
-    if (report.problems.length)
-      say('Fix: restore each file from git (`git checkout -- <file>`) or recreate it with rigor; never edit state files by hand')
+    // `git checkout -- <file>` mends an uncommitted edit only; a committed one needs the commit rigor's version is in
+    const handChanged = new Set(report.hand_changes.map((h) => h.path))
+    if (report.problems.some((p) => p.where === 'working tree'))
+      say('Fix: a state file edited and not committed: git checkout -- <file>; never edit state files by hand')
+    if (report.problems.some((p) => p.where === 'committed' && !handChanged.has(p.file)))
+      say('Fix: a committed state file: put back what rigor wrote from an earlier commit (git log -- <file>), then commit')
     if (report.hand_changes.length) say(`Fix: ${handChangesFix(report.hand_changes)}`)
     if (!report.ok) process.exitCode = 1
     return report

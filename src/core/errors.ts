@@ -63,7 +63,8 @@ export class CorruptFileError extends CheckFailedError {
   readonly actual: string
   constructor(file: string, expected: string, actual: string) {
     super(`${file}: checksum mismatch (expected ${expected}, actual ${actual})`, {
-      fix: `restore the file from git (git checkout -- ${file}) or re-create it with rigor; never edit state files by hand`,
+      // the file rigor read is the committed one: `git checkout -- <file>` would put the same bytes back
+      fix: `put back what rigor last wrote there: rigor verify names the commit that holds it (git checkout <commit> -- ${file}, then commit); never edit state files by hand`,
     })
     this.file = file
     this.expected = expected
