@@ -24,7 +24,9 @@ export function requeueExpiredLeases(ws: Workspace, opts: {by: string; now?: Dat
   return takeBack(ws, {
     by: opts.by,
     now,
-    which: (node) => node.lease_until !== undefined && Date.parse(node.lease_until) <= now.getTime(),
+    // judged when the snapshot is read, not when the command started: with --remote the fetch comes between, and a
+    // renewal that landed meanwhile must not be weighed against the earlier clock (nor an expiry after it missed)
+    which: (node) => node.lease_until !== undefined && Date.parse(node.lease_until) <= (opts.now ?? new Date()).getTime(),
     why: (node) => `lease of ${node.worker} expired at ${node.lease_until} (attempt ${node.attempt})`,
     whyLast: (node, max) => `lease expired on attempt ${node.attempt} of ${max}`,
     subject: (r) => `supervise: ${r.requeued.length} re-queued, ${r.expired.length} expired, ${r.blocked.length} blocked`,
