@@ -246,7 +246,11 @@ describe('rigor deploy and rigor paper', () => {
     error = refusal(repo, ['deploy', ID, '--stage', 'live'])
     expect(error.message).toContain(`paper.results: ${ID} has no paper results`)
     expect(error.fix).toContain(`rigor paper ${ID}`)
-    expect(refusal(repo, ['paper', ID]).message).toMatch(
+    // no price arrived yet: nothing to do (exit 3), not a failure, so a daily job started early does not go red
+    const early = rigor(repo.dir, ['paper', ID, '--json'])
+    expect(early.code).toBe(3)
+    expect(json(early).error.reason).toBe('nothing_new')
+    expect(json(early).error.message).toMatch(
       /no prices after mom\/base's backtest window \(it ends \d{4}-\d\d-\d\d\) in data\/prices\.csv/,
     )
 

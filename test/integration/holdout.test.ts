@@ -144,7 +144,7 @@ describe('the sealed holdout', () => {
 
     // every row after the backtest window was there before the deployment (the holdout the audit scored among them)
     const nothing = rigor(repo.dir, ['paper', 'long/a', '--json'])
-    expect(nothing.code, nothing.stdout).toBe(1)
+    expect(nothing.code, nothing.stdout).toBe(3)
     expect(json(nothing).error.message).toBe(
       `no prices after ${lastDate}, the last date prices.csv held when long/a was deployed to paper in prices.csv`,
     )

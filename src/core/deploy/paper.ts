@@ -170,11 +170,14 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
       },
     )
   if (opts.periods) ahead = ahead.slice(0, opts.periods)
-  if (ahead.length === 0) {
-    throw new CheckFailedError(`no prices after ${known.what} in ${sourceName}`, {
-      fix: `append the prices that arrived since to ${node.data} and commit it, or pass them with --data FILE`,
-    })
-  }
+  // no price has arrived yet: nothing to trade (exit 3), as when none arrived since the last paper run, so a daily job
+  // started before the first new price does not fail
+  if (ahead.length === 0)
+    throw new NothingToDoError(
+      `no prices after ${known.what} in ${sourceName}`,
+      'nothing_new',
+      `append the prices that arrived since to ${node.data} and commit it, or pass them with --data FILE`,
+    )
   const lastTime = dateOf(history, ahead.at(-1)!)
   const prices = formatCsv(history.header, [...past, ...ahead])
   const audited = run
