@@ -2,6 +2,7 @@ import {resolve} from 'node:path'
 import {InputError} from '../core/errors.js'
 import {linesEscaped, workerNameProblem} from '../core/validation.js'
 import {recentHandChangesWarning} from '../core/state/hand-changes.js'
+import {CONFIG_DRAFT_WARNING, configDraftDiffers} from '../core/state/state-branch.js'
 import {Workspace, defaultWorkerName} from '../core/state/workspace.js'
 
 /** The flags that say which workspace a command works on: --cwd, and --remote (or $RIGOR_REMOTE, which oclif reads). */
@@ -28,7 +29,11 @@ export function commandLineBase(flags: WorkspaceFlags): string {
 export async function withWorkspace<T>(
   flags: WorkspaceFlags,
   fn: (ws: Workspace) => Promise<T>,
-  opts: {handChanges?: boolean} = {},
+  opts: {
+    handChanges?: boolean
+    /** a command that claims, runs or seeds: an uncommitted rigor.yaml edit would judge nothing of what it does */
+    configDraft?: boolean
+  } = {},
 ): Promise<T> {
   const ws = await Workspace.open(flags.cwd ?? process.cwd(), {remote: flags.remote})
   ws.onWarning = stateWarning
@@ -37,6 +42,7 @@ export async function withWorkspace<T>(
       const warning = await recentHandChangesWarning(ws)
       if (warning) stateWarning(warning)
     }
+    if (opts.configDraft && (await configDraftDiffers(ws.repo, await ws.readTip()))) stateWarning(CONFIG_DRAFT_WARNING)
     return await fn(ws)
   } finally {
     await ws.close()

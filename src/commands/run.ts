@@ -28,42 +28,45 @@ export default class Run extends WorkspaceCommand {
     // the claim of a pending node is made under the signal handlers too: stopped while it is on its way (a push to a
     // remote), the claim lands all the same and is put back, rather than held by a worker that is gone
     let holding: {worker: string; id: string; landed: boolean} | undefined
-    return withWorkspace(flags, (ws) =>
-      withAbort(
-        async ({signal, groups}) => {
-          let node = readableNode(await ws.currentSnapshot(), args.id).node
-          await assertNotEditedHere(ws, node.id)
-          if (node.status === 'pending') {
-            if (signal.aborted) throw stoppedError(signal.reason, `the run of ${args.id}`, `run rigor run ${args.id} again`)
-            const worker = workerName(flags.worker)
-            holding = {worker, id: args.id, landed: false}
-            node = await claimNode(ws, args.id, {admission: policies.admission, worker})
-            holding.landed = true
-          } else await assertRunnableClaim(ws, node, flags.worker)
-          holding ??= {worker: node.worker!, id: node.id, landed: true}
-          // stopped before this point, the run puts the claim back at once (the attempt not counted) without starting
-          const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups, telemetry})
-          // taken back while it ran (a cancel and a rerun, an expired lease): nothing of the run was recorded, which a
-          // script doing `rigor run X && ...` must not read as done
-          if (outcome.kind === 'lost')
-            throw new CheckFailedError(`the run of ${outcome.id} was not recorded: ${outcome.why}`, {
-              fix: `see what became of it (rigor show ${outcome.id}); when it is pending again, rigor run ${outcome.id} runs it`,
-            })
-          if (outcome.kind === 'verdict') this.say(`${outcome.id}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
-          else this.say(`${outcome.id}: ${outcome.kind}${'why' in outcome && outcome.why ? ` (${outcome.why})` : ''}`)
-          return outcome
-        },
-        {
-          onLeave: () =>
-            holding &&
-            leftClaimedText(
-              holding.worker,
-              holding.landed ? [holding.id] : [],
-              ws.config.lease.duration,
-              holding.landed ? [] : [holding.id],
-            ),
-        },
-      ),
+    return withWorkspace(
+      flags,
+      (ws) =>
+        withAbort(
+          async ({signal, groups}) => {
+            let node = readableNode(await ws.currentSnapshot(), args.id).node
+            await assertNotEditedHere(ws, node.id)
+            if (node.status === 'pending') {
+              if (signal.aborted) throw stoppedError(signal.reason, `the run of ${args.id}`, `run rigor run ${args.id} again`)
+              const worker = workerName(flags.worker)
+              holding = {worker, id: args.id, landed: false}
+              node = await claimNode(ws, args.id, {admission: policies.admission, worker})
+              holding.landed = true
+            } else await assertRunnableClaim(ws, node, flags.worker)
+            holding ??= {worker: node.worker!, id: node.id, landed: true}
+            // stopped before this point, the run puts the claim back at once (the attempt not counted) without starting
+            const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups, telemetry})
+            // taken back while it ran (a cancel and a rerun, an expired lease): nothing of the run was recorded, which a
+            // script doing `rigor run X && ...` must not read as done
+            if (outcome.kind === 'lost')
+              throw new CheckFailedError(`the run of ${outcome.id} was not recorded: ${outcome.why}`, {
+                fix: `see what became of it (rigor show ${outcome.id}); when it is pending again, rigor run ${outcome.id} runs it`,
+              })
+            if (outcome.kind === 'verdict') this.say(`${outcome.id}: ${outcome.status}${outcome.reason ? ` (${outcome.reason})` : ''}`)
+            else this.say(`${outcome.id}: ${outcome.kind}${'why' in outcome && outcome.why ? ` (${outcome.why})` : ''}`)
+            return outcome
+          },
+          {
+            onLeave: () =>
+              holding &&
+              leftClaimedText(
+                holding.worker,
+                holding.landed ? [holding.id] : [],
+                ws.config.lease.duration,
+                holding.landed ? [] : [holding.id],
+              ),
+          },
+        ),
+      {configDraft: true},
     )
   }
 }

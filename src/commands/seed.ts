@@ -18,15 +18,19 @@ export default class Seed extends WorkspaceCommand {
     const {args, flags} = await this.parse(Seed)
     const specPath = resolve(commandLineBase(flags), args.spec)
     const spec = await readSeedSpec(specPath)
-    return withWorkspace(flags, async (ws) => {
-      const drafts = nodesOfSpec(spec, {
-        seededBy: workerName(flags.by ?? (process.env.RIGOR_WORKER ? undefined : defaultSeederName()), '--by'),
-        createdAt: nowIso(),
-        file: args.spec,
-      })
-      const result = await seedNodes(ws, drafts, {file: args.spec})
-      this.say(`Seeded ${result.added.length} new node(s); ${result.existing.length} already existed.`)
-      return result
-    })
+    return withWorkspace(
+      flags,
+      async (ws) => {
+        const drafts = nodesOfSpec(spec, {
+          seededBy: workerName(flags.by ?? (process.env.RIGOR_WORKER ? undefined : defaultSeederName()), '--by'),
+          createdAt: nowIso(),
+          file: args.spec,
+        })
+        const result = await seedNodes(ws, drafts, {file: args.spec})
+        this.say(`Seeded ${result.added.length} new node(s); ${result.existing.length} already existed.`)
+        return result
+      },
+      {configDraft: true},
+    )
   }
 }

@@ -4,7 +4,7 @@ import {renderTable} from '../cli/table.js'
 import {withWorkspace} from '../cli/workspace.js'
 import {NODE_STATUSES} from '../core/schemas/statuses.js'
 import {assertKnownTeam} from '../core/state/teams.js'
-import {configDraftDiffers} from '../core/state/state-branch.js'
+import {CONFIG_DRAFT_WARNING, configDraftDiffers} from '../core/state/state-branch.js'
 import {statusWithVerdicts, type StatusSummary} from '../core/views/status.js'
 import {staleNodeReasons} from '../core/dag/inputs.js'
 import {classifyStatePath} from '../core/state/layout.js'
@@ -44,8 +44,7 @@ export default class Status extends WorkspaceCommand {
         this.log(
           `${summary.total} node(s)${summary.sweeps ? `, ${summary.sweeps} sweep group(s)` : ''}${summary.archived ? `, ${summary.archived} archived` : ''}`,
         )
-        if (summary.config_draft)
-          this.warn(`rigor.yaml in the working tree differs from the committed one: it is a draft and judges nothing until you commit it`)
+        if (summary.config_draft) this.warn(CONFIG_DRAFT_WARNING)
         for (const path of summary.local_edits) {
           const hit = classifyStatePath(path)
           this.warn(

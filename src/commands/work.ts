@@ -89,50 +89,54 @@ export default class Work extends WorkspaceCommand {
     // around the workspace too: a signal while it closes (syncing the checkout) must not kill git halfway
     return withAbort(
       ({signal, groups, launcher}) =>
-        withWorkspace(flags, async (ws) => {
-          const worker = workerName(flags.worker)
-          leftBehind = () => leftClaimedText(worker, held.ids, ws.config.lease.duration, held.maybeIds)
-          assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
-          if (flags.restarted) {
-            const taken = await takeBackEarlierRun(ws, worker)
-            const ids = [...taken.requeued, ...taken.expired]
-            takenBack = ids
-            if (ids.length) this.say(`took back from an earlier run of ${worker}: ${ids.join(', ')} (the attempt counts)`)
-          }
-          const display =
-            process.stdout.isTTY && !this.jsonEnabled()
-              ? (await import('../cli/live-progress.js')).listrProgress(flags.parallel, (text) => this.log(text))
-              : plainProgress(lines.write)
-          progress = display
-          const summary = await runWorkLoop(ws, {
-            admission: policies.admission,
-            worker,
-            parallel: flags.parallel,
-            maxNodes: flags['max-nodes'],
-            stopAt: flags['stop-at'],
-            prefetch: flags.prefetch,
-            team: flags.team,
-            signal,
-            groups,
-            launcher,
-            onEvent: (e) => display.onEvent(e),
-            exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
-            follow: flags.follow ? followState(ws, {pollMs: flags.poll ?? DEFAULT_POLL_MS}) : undefined,
-            telemetry,
-            held,
-          }).finally(lines.flush)
-          await display.done()
-          const statuses = Object.entries(summary.by_status)
-            .map(([s, n]) => `${n} ${s}`)
-            .join(', ')
-          this.say(
-            `${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${endedUnfinished(summary)}`,
-          )
-          // a stop that could not put every claim back (its remote unreachable) says which are still held
-          if ((summary.stopped_because === 'interrupted' || summary.stopped_because === 'deadline') && summary.detail)
-            this.warn(summary.detail)
-          return takenBack ? {...summary, taken_back: takenBack} : summary
-        }),
+        withWorkspace(
+          flags,
+          async (ws) => {
+            const worker = workerName(flags.worker)
+            leftBehind = () => leftClaimedText(worker, held.ids, ws.config.lease.duration, held.maybeIds)
+            assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
+            if (flags.restarted) {
+              const taken = await takeBackEarlierRun(ws, worker)
+              const ids = [...taken.requeued, ...taken.expired]
+              takenBack = ids
+              if (ids.length) this.say(`took back from an earlier run of ${worker}: ${ids.join(', ')} (the attempt counts)`)
+            }
+            const display =
+              process.stdout.isTTY && !this.jsonEnabled()
+                ? (await import('../cli/live-progress.js')).listrProgress(flags.parallel, (text) => this.log(text))
+                : plainProgress(lines.write)
+            progress = display
+            const summary = await runWorkLoop(ws, {
+              admission: policies.admission,
+              worker,
+              parallel: flags.parallel,
+              maxNodes: flags['max-nodes'],
+              stopAt: flags['stop-at'],
+              prefetch: flags.prefetch,
+              team: flags.team,
+              signal,
+              groups,
+              launcher,
+              onEvent: (e) => display.onEvent(e),
+              exclude: await excludedLocalNodes(ws, (m) => this.warn(m)),
+              follow: flags.follow ? followState(ws, {pollMs: flags.poll ?? DEFAULT_POLL_MS}) : undefined,
+              telemetry,
+              held,
+            }).finally(lines.flush)
+            await display.done()
+            const statuses = Object.entries(summary.by_status)
+              .map(([s, n]) => `${n} ${s}`)
+              .join(', ')
+            this.say(
+              `${worker}: ran ${summary.finished} node(s)${statuses ? ` (${statuses})` : ''}; stopped: ${summary.stopped_because}${endedUnfinished(summary)}`,
+            )
+            // a stop that could not put every claim back (its remote unreachable) says which are still held
+            if ((summary.stopped_because === 'interrupted' || summary.stopped_because === 'deadline') && summary.detail)
+              this.warn(summary.detail)
+            return takenBack ? {...summary, taken_back: takenBack} : summary
+          },
+          {configDraft: true},
+        ),
       {onStop: stopping, onLeave: () => leftBehind?.(), runnerHelper: true},
     )
   }

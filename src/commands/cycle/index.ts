@@ -62,45 +62,49 @@ export default class Cycle extends WorkspaceCommand {
     let cancelling: (() => boolean) | undefined
     return withAbort(
       async ({signal, groups, launcher}) => {
-        const result = await withWorkspace(flags, async (ws) => {
-          leftBehind = () => leftClaimedText(cycleWorker(ws.repo.paths.gitDir), held.ids, ws.config.lease.duration, held.maybeIds)
-          cancelling = () => cancelRequested(ws.repo.paths.gitDir)
-          return runCycle(ws, {
-            auditor: flags.auditor,
-            // a key named but missing is bad input before anything runs
-            signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd()),
-            parallel: flags.parallel,
-            designCount: flags['design-count'],
-            keep: flags.keep,
-            skip: flags.skip,
-            signal,
-            groups,
-            launcher,
-            telemetry,
-            onStep: async (event) => {
-              const {name, status} = event.step
-              // the live display holds back every line written while it draws: it ends with the work step's attempt
-              if (name === 'work' && (event.kind === 'finish' || event.kind === 'retry')) {
-                await progress?.done()
-                progress = undefined
-              }
-              if (event.kind === 'kept') this.say(`${name}: ${status} before the restart`)
-              else if (event.kind === 'start') {
-                if (name === 'work')
-                  progress = liveProgress
-                    ? liveProgress(flags.parallel, (text) => this.log(text))
-                    : plainProgress((line) => this.say(`  ${line}`))
-                this.say(`${name}: start${event.step.attempts > 1 ? ` (attempt ${event.step.attempts})` : ''}`)
-              } else if (event.kind === 'retry')
-                this.say(
-                  `${name}: attempt ${event.step.attempts} failed (${controlsEscaped(event.step.error ?? '')}); again in ${Math.round(event.delayMs / 1000)}s`,
-                )
-              else this.say(`${name}: ${status}${event.step.reason ? ` (${controlsEscaped(event.step.reason)})` : ''}`)
-            },
-            onWork: (event) => progress?.onEvent(event),
-            held,
-          })
-        })
+        const result = await withWorkspace(
+          flags,
+          async (ws) => {
+            leftBehind = () => leftClaimedText(cycleWorker(ws.repo.paths.gitDir), held.ids, ws.config.lease.duration, held.maybeIds)
+            cancelling = () => cancelRequested(ws.repo.paths.gitDir)
+            return runCycle(ws, {
+              auditor: flags.auditor,
+              // a key named but missing is bad input before anything runs
+              signer: await resolveSigner(ws.repo, flags['signing-key'], process.cwd()),
+              parallel: flags.parallel,
+              designCount: flags['design-count'],
+              keep: flags.keep,
+              skip: flags.skip,
+              signal,
+              groups,
+              launcher,
+              telemetry,
+              onStep: async (event) => {
+                const {name, status} = event.step
+                // the live display holds back every line written while it draws: it ends with the work step's attempt
+                if (name === 'work' && (event.kind === 'finish' || event.kind === 'retry')) {
+                  await progress?.done()
+                  progress = undefined
+                }
+                if (event.kind === 'kept') this.say(`${name}: ${status} before the restart`)
+                else if (event.kind === 'start') {
+                  if (name === 'work')
+                    progress = liveProgress
+                      ? liveProgress(flags.parallel, (text) => this.log(text))
+                      : plainProgress((line) => this.say(`  ${line}`))
+                  this.say(`${name}: start${event.step.attempts > 1 ? ` (attempt ${event.step.attempts})` : ''}`)
+                } else if (event.kind === 'retry')
+                  this.say(
+                    `${name}: attempt ${event.step.attempts} failed (${controlsEscaped(event.step.error ?? '')}); again in ${Math.round(event.delayMs / 1000)}s`,
+                  )
+                else this.say(`${name}: ${status}${event.step.reason ? ` (${controlsEscaped(event.step.reason)})` : ''}`)
+              },
+              onWork: (event) => progress?.onEvent(event),
+              held,
+            })
+          },
+          {configDraft: true},
+        )
         await progress?.done()
         if (result.released.length) this.say(`put back ${result.released.length} node(s) a crashed or cancelled cycle held`)
         const copies = describeRemovedCopies(result.removed_copies)

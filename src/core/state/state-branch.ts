@@ -238,6 +238,10 @@ const branchOf = (ref: string | undefined): string | undefined =>
   ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined
 const shortRef = (ref: string | undefined): string | undefined => branchOf(ref) ?? ref
 
+/** What a command says when configDraftDiffers: an edit that changes nothing yet is the first trap of a new user. */
+export const CONFIG_DRAFT_WARNING =
+  'rigor.yaml in the working tree differs from the committed one: it is a draft and judges nothing until you commit it (git commit rigor.yaml); this command follows the committed rigor.yaml'
+
 /**
  * Whether the working tree's rigor.yaml differs from the committed one: it is a
  * draft that judges nothing until committed (`rigor status` says so).
