@@ -224,6 +224,26 @@ describe('agent steps', () => {
     expect(json(rigor(repo.dir, ['show', 'g/fine', '--json'])).run.command).toEqual(['true'])
   })
 
+  it('design: an agent that answers with more nodes than --count asked for has the first ones seeded, the rest reported, not thousands', () => {
+    repo = workspace()
+    const program = join(repo.dir, '.git', 'eager-agent')
+    const lines = Array.from({length: 40}, (_, i) => `  - {id: g/n${i}, team: default, run: {command: ["true"]}, params: {i: ${i}}}`)
+    // one the schema refuses does not use up the count
+    lines.splice(1, 0, '  - {id: G/Bad, team: default, run: {command: ["true"]}}')
+    writeFileSync(program, `#!/bin/sh\ncat >/dev/null\ncat <<'EOF'\n\`\`\`yaml\nnodes:\n${lines.join('\n')}\n\`\`\`\nEOF\n`)
+    chmodSync(program, 0o755)
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
+    repo.git('commit', '-qam', 'agent')
+    const result = rigor(repo.dir, ['design', '--count', '3', '--json'])
+    expect(result.code, result.stdout).toBe(0)
+    const design = json(result)
+    expect(design.seeded).toEqual(['g/n0', 'g/n1', 'g/n2'])
+    expect(json(rigor(repo.dir, ['status', '--json'])).total).toBe(3)
+    expect(design.invalid[0].field).toBe('nodes[1].id')
+    expect(design.invalid.slice(1)).toHaveLength(37)
+    expect(design.invalid[1]).toEqual({index: 4, field: 'nodes[4]', message: 'not seeded: more nodes than the 3 asked for (--count)'})
+  })
+
   it('design without an agent moves a negative whole param 25% down and up with its sign, not to 1', () => {
     repo = workspace()
     writeSpec(repo.dir, {

@@ -123,6 +123,13 @@ export async function designNodes(
       invalid.push({index, field: `nodes[${index}].${formatIssuePath(issue.path)}`, message: issue.message})
     }
   })
+  // the agent was asked for `count` nodes: one that answers with thousands does not grow the DAG (and the budget's runs) by them
+  for (const over of valid.splice(opts.count))
+    invalid.push({
+      index: over.index,
+      field: `nodes[${over.index}]`,
+      message: `not seeded: more nodes than the ${opts.count} asked for (--count)`,
+    })
   const seeded = await seedAnswer(ws, valid, invalid, designer)
   invalid.sort((a, b) => a.index - b.index)
   return {designer, seeded: seeded.added, existing: seeded.existing, invalid, attempts: answer.attempts, cost_usd: answer.cost.usd}
