@@ -63,7 +63,8 @@ export async function diffTrees(
       j++
     }
   }
-  for (const list of await Promise.all(nested)) changes.push(...list)
+  // one by one: push(...list) passes every entry as an argument, and a directory of 150,000 new files overflows the stack
+  for (const list of await Promise.all(nested)) for (const change of list) changes.push(change)
   // a path may appear as removed then added when a file replaced a file: keep the final state
   const final = new Map<string, BlobChange>()
   for (const change of changes) if (!final.has(change.path) || change.oid) final.set(change.path, change)
