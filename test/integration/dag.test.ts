@@ -17,6 +17,28 @@ function setConfig(dir: string, yaml: string) {
 }
 
 describe('the research DAG', () => {
+  it('a spec of many full grids is refused (exit 2, naming the sweep) before it writes 100,000s of nodes', () => {
+    repo = workspace()
+    const values = Array.from({length: 100}, (_, i) => i)
+    // 11 lines of YAML per sweep, 10,000 variants each: a small file that once made 110,011 node files
+    const sweeps = Array.from({length: 11}, (_, i) => ({
+      id: `big/s${i}`,
+      team: 'default',
+      run: {command: SH_OK},
+      grid: {a: values, b: values},
+    }))
+    writeSpec(repo.dir, {sweeps})
+    const head = repo.git('rev-parse', 'HEAD')
+    const result = rigor(repo.dir, ['seed', 'spec.yaml', '--json'])
+    expect(result.code, result.stdout).toBe(2)
+    const error = json(result).error
+    expect(error.message).toBe(
+      'spec.yaml, field "sweeps[9]": the spec describes more than 100000 nodes by sweeps[9] (100010 so far); one seed adds at most 100000',
+    )
+    expect(error.fix).toMatch(/seed the sweeps from separate specs/)
+    expect(repo.git('rev-parse', 'HEAD')).toBe(head)
+  }, 120_000)
+
   it('a grid sweep of 3 x 4 values creates 12 variants named from their params; seeding again creates 0', () => {
     repo = workspace()
     writeSpec(repo.dir, {

@@ -57,8 +57,26 @@ export function nodesOfSpec(spec: SeedSpec, meta: {seededBy?: string; designedBy
     drafts.push({...base(sweep, sweep.id, sweep.params), sweep: true})
     for (const variant of expandSweep(sweep, {file: meta.file, field: `sweeps[${i}]`}))
       drafts.push({...base(sweep, variant.id, variant.params), parent: sweep.id})
+    if (drafts.length > MAX_SEED_NODES) throw tooManyNodes(drafts.length, i, meta.file)
   }
+  if (drafts.length > MAX_SEED_NODES) throw tooManyNodes(drafts.length, undefined, meta.file)
   return drafts.map((draft, seq) => ({...draft, seq}))
+}
+
+/**
+ * The most nodes one spec adds, sweep variants and groups included: each grid may hold
+ * 10,000 variants, and a 25 KB spec of 30 of them made 300,000 node files (minutes of
+ * writing, gigabytes of objects, every later command slow) in one commit.
+ */
+export const MAX_SEED_NODES = 100_000
+
+function tooManyNodes(count: number, sweep: number | undefined, file: string | undefined): InputError {
+  const where = sweep === undefined ? `${count} nodes` : `more than ${MAX_SEED_NODES} nodes by sweeps[${sweep}] (${count} so far)`
+  return new InputError(`the spec describes ${where}; one seed adds at most ${MAX_SEED_NODES}`, {
+    file,
+    field: sweep === undefined ? 'nodes' : `sweeps[${sweep}]`,
+    fix: 'use fewer sweep values (a random sweep samples a large space), or seed the sweeps from separate specs',
+  })
 }
 
 /**
