@@ -1,7 +1,8 @@
 import {existsSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {json, rigor} from '../helpers/cli.js'
+import {json, rigor, rigorAsync} from '../helpers/cli.js'
+import {waitFor} from '../helpers/processes.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {SH_CRASH, SH_OK} from '../fixtures/runners.js'
 import {familiesSpec, workspace, writeSpec} from './helpers.js'
@@ -179,6 +180,50 @@ max_generations: 2
     expect(reasons.some((r: string) => /same command, params and data as idea\/weak\/[abc]\/[abc]\b/.test(r))).toBe(true)
     expect(json(rigor(repo.dir, ['rules', 'replay', '--json'])).spawned).toEqual([])
   })
+
+  it('a rule whose matches() backtracks catastrophically on a param decides at once, not after hours inside the verdict', async () => {
+    repo = workspace()
+    setConfig(
+      repo.dir,
+      `version: 1
+teams: [{name: default}]
+gates: [{name: g, accept_when: "metrics.sharpe >= 0.3"}]
+rules:
+  - name: letters
+    on: [proven_accepted]
+    when: "params.name.matches('^(a+)+$')"
+    spawn: [{as: child, name: more, params: {more: true}}]
+`,
+    )
+    repo.git('commit', '-qam', 'config')
+    const run = {command: ['sh', '-c', 'printf \'{"metrics":{"sharpe":1.0}}\' > "$RIGOR_OUT/verdict.json"']}
+    writeSpec(repo.dir, {
+      nodes: [
+        // with JavaScript's backtracking engine, 40 letters and a "!" take 2^40 steps (the pattern is RE2 in CEL: linear)
+        {id: 'm/long', team: 'default', run, params: {name: `${'a'.repeat(40)}!`}},
+        {id: 'm/short', team: 'default', run, params: {name: 'aaa'}},
+      ],
+    })
+    rigor(repo.dir, ['seed', 'spec.yaml'])
+    const work = rigorAsync(repo.dir, ['work', '--json'])
+    let done: Awaited<typeof work> | undefined
+    void work.then((r) => (done = r))
+    try {
+      await waitFor('rigor work to finish', () => done !== undefined)
+    } finally {
+      work.kill('SIGKILL')
+    }
+    expect(done!.code, done!.stderr).toBe(0)
+    expect(json(done!).finished).toBe(3)
+    expect(json(rigor(repo.dir, ['show', 'm/short/more', '--json'])).params).toEqual({name: 'aaa', more: true})
+    const check = json(rigor(repo.dir, ['rules', 'check', '--json']))
+    expect(check.decisions).toContainEqual({
+      rule: 'letters',
+      from: 'm/long',
+      id: 'm/long/more',
+      skipped: "when is false: params.name.matches('^(a+)+$')",
+    })
+  }, 180_000)
 
   it("the ping-pong cycle terminates: two rules spawning each other's parameters stop at the fingerprint", () => {
     repo = workspace()
