@@ -114,4 +114,16 @@ describe('rigor.yaml rule spawn names', () => {
     expect(() => parseConfig(rule('{name: kid, team: other, priority: 5}'), 'rigor.yaml')).toThrow(/changes neither params nor run/)
     expect(parseConfig(rule('{name: kid, run: {command: [./other.sh]}}'), 'rigor.yaml').rules[0]!.spawn[0]!.run).toBeDefined()
   })
+
+  it("refuse two spawns of one rule named alike: the second would always find the first one's node, and never spawn", () => {
+    expect(() =>
+      parseConfig(rule('{name: up, params: {x: 2}}, {as: sibling, name: up, params: {x: 3}}, {name: up, params: {x: 4}}'), 'rigor.yaml'),
+    ).toThrow(
+      'rigor.yaml, field "rules[0].spawn[2].name": spawn "up" (as child) is also rules[0].spawn[0]: both would make the same node id, so this one would never spawn',
+    )
+    // a child and a sibling of one name are two ids (<node>/up, <node>-up)
+    expect(
+      parseConfig(rule('{name: up, params: {x: 2}}, {as: sibling, name: up, params: {x: 3}}'), 'rigor.yaml').rules[0]!.spawn,
+    ).toHaveLength(2)
+  })
 })

@@ -22,8 +22,17 @@ export function parseConfig(text: string, file: string): ConfigFile {
     }
   }
   config.rules.forEach((rule, i) => {
+    const spawnIds = new Map<string, number>()
     rule.spawn.forEach((spawn, j) => {
       checkTeam(spawn.team, `rules[${i}].spawn[${j}].team`)
+      // one source, one id: the later of two spawns named alike would always find the earlier's node there
+      const earlier = spawnIds.get(`${spawn.as} ${spawn.name}`)
+      if (earlier !== undefined)
+        throw new InputError(
+          `spawn ${quoted(spawn.name)} (as ${spawn.as}) is also rules[${i}].spawn[${earlier}]: both would make the same node id, so this one would never spawn`,
+          {file, field: `rules[${i}].spawn[${j}].name`, fix: 'give each spawn of a rule its own name'},
+        )
+      spawnIds.set(`${spawn.as} ${spawn.name}`, j)
       const problem = spawnNameProblem(spawn)
       if (problem)
         throw new InputError(`spawn name ${quoted(spawn.name)} cannot end a node id, so the rule would never spawn: ${problem}`, {
