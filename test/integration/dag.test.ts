@@ -40,6 +40,25 @@ describe('the research DAG', () => {
     expect(repo.git('rev-parse', 'HEAD')).toBe(head)
   }, 120_000)
 
+  it('an id given twice in a spec with sweeps is named where it was written (sweeps[1].id), not at a nodes[5] the spec has not', () => {
+    repo = workspace()
+    const run = {command: SH_OK}
+    const spec = (sweeps: unknown[]) => writeSpec(repo.dir, {nodes: [{id: 'q/a', team: 'default', run}], sweeps})
+    const fieldOf = () => json(rigor(repo.dir, ['seed', 'spec.yaml', '--json'])).error.message
+    spec([
+      {id: 'q/s', team: 'default', run, grid: {k: [1, 2, 3]}},
+      {id: 'q/s/k-2', team: 'default', run, grid: {j: [1]}},
+    ])
+    expect(fieldOf()).toBe('spec.yaml, field "sweeps[1].id": node q/s/k-2 appears twice')
+    spec([
+      {id: 'q/t/k-1', team: 'default', run, grid: {j: [1]}},
+      {id: 'q/t', team: 'default', run, grid: {k: [1, 2]}},
+    ])
+    expect(fieldOf()).toBe('spec.yaml, field "sweeps[1]": node q/t/k-1 appears twice')
+    spec([{id: 'q/a', team: 'default', run, grid: {k: [1]}}])
+    expect(fieldOf()).toBe('spec.yaml, field "sweeps[0].id": node q/a appears twice')
+  })
+
   it('a grid sweep of 3 x 4 values creates 12 variants named from their params; seeding again creates 0', () => {
     repo = workspace()
     writeSpec(repo.dir, {

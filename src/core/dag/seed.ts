@@ -87,9 +87,10 @@ function tooManyNodes(count: number, sweep: number | undefined, file: string | u
 export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file: string}): Promise<SeedResult> {
   const teams = new Set(ws.config.teams.map((t) => t.name))
   const ids = new Set<string>()
+  const fields = specFields(drafts)
   for (const [i, draft] of drafts.entries()) {
     if (ids.has(draft.id))
-      throw new InputError(`node ${draft.id} appears twice`, {file: opts.file, field: `nodes[${i}].id`, fix: 'give each node its own id'})
+      throw new InputError(`node ${draft.id} appears twice`, {file: opts.file, field: fields[i], fix: 'give each node its own id'})
     ids.add(draft.id)
     if (teams.size > 0 && !teams.has(draft.team)) {
       throw new InputError(`team ${quoted(draft.team)} of ${draft.id} is not in ${ws.configFile}`, {
@@ -147,6 +148,21 @@ export async function seedNodes(ws: Workspace, drafts: NodeDraft[], opts: {file:
     }
   })
   return outcome.result
+}
+
+/**
+ * Where each draft was written in the spec, for an id given twice: `nodes[i].id`, `sweeps[j].id` for a sweep's own
+ * node, `sweeps[j]` for a variant (named from its params). nodesOfSpec writes the nodes first, then each sweep's node
+ * followed by its variants (the only drafts with a parent).
+ */
+function specFields(drafts: NodeDraft[]): string[] {
+  let node = -1
+  let sweep = -1
+  return drafts.map((draft) => {
+    if (draft.sweep) return `sweeps[${++sweep}].id`
+    if (draft.parent !== undefined && sweep >= 0) return `sweeps[${sweep}]`
+    return `nodes[${++node}].id`
+  })
 }
 
 /**
