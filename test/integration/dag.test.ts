@@ -59,6 +59,15 @@ describe('the research DAG', () => {
     expect(fieldOf()).toBe('spec.yaml, field "sweeps[0].id": node q/a appears twice')
   })
 
+  it('a spec with a YAML merge key (<<: *base) is refused with a fix that says merge keys are not read, and what to write', () => {
+    repo = workspace()
+    writeSpec(repo.dir, 'nodes:\n  - &base {id: m/a, team: default, run: {command: [x]}}\n  - <<: *base\n    id: m/b\n')
+    const result = rigor(repo.dir, ['seed', 'spec.yaml', '--json'])
+    expect(result.code, result.stdout).toBe(2)
+    expect(json(result).error.message).toContain('field "nodes[1].<<": Unrecognized key: "<<"')
+    expect(json(result).error.fix).toMatch(/^YAML merge keys \(<<: \*anchor\) are not read: write the fields out, or anchor a whole value/)
+  })
+
   it('a grid sweep of 3 x 4 values creates 12 variants named from their params; seeding again creates 0', () => {
     repo = workspace()
     writeSpec(repo.dir, {

@@ -83,9 +83,18 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, file: s
   throw new InputError(`${messageOf(first!)}${others.join('')}${more}`, {
     file,
     field,
-    fix: rest.length ? `correct the fields named in ${file}` : `correct "${field}" in ${file}`,
+    fix: result.error.issues.some(isMergeKey)
+      ? `${MERGE_KEY_FIX} (${file})`
+      : rest.length
+        ? `correct the fields named in ${file}`
+        : `correct "${field}" in ${file}`,
   })
 }
+
+/** YAML 1.1's merge key `<<: *base` is no key in YAML 1.2, which rigor reads: the mapping gets a key named "<<". */
+const isMergeKey = (issue: z.core.$ZodIssue) => issue.code === 'unrecognized_keys' && issue.keys.includes('<<')
+const MERGE_KEY_FIX =
+  'YAML merge keys (<<: *anchor) are not read: write the fields out, or anchor a whole value (run: &run {...} once, then run: *run)'
 
 /** For an unknown key (a typo: `leas`, `max_generation`), the known keys of that mapping closest to it: `; did you mean "lease"?` */
 function didYouMean(schema: z.ZodType, issue: z.core.$ZodIssue): string {
