@@ -1,6 +1,6 @@
 import {parse} from 'csv-parse/sync'
 import {sourceLines} from '../data/csv-text.js'
-import {readSeries, seriesColumns, type SeriesKind} from '../data/series-file.js'
+import {readSeries, seriesColumns, seriesValue, type SeriesKind} from '../data/series-file.js'
 
 /** A CSV as a header and rows of strings: what altering a runner's data needs, whatever its columns. */
 export interface Table {
@@ -57,7 +57,7 @@ export function seriesFault(text: string, kind: SeriesKind): SeriesFault | undef
     if (earlier !== undefined) return {line: lineOf(i), date: day, problem: `gives ${day} again (first on line ${lineOf(earlier)})`}
     seen.set(day, i)
     const cell = rows[i]![value]
-    const finite = cell !== undefined && cell !== '' && Number.isFinite(Number(cell))
+    const finite = Number.isFinite(seriesValue(cell))
     if (finite) started = true
     else if (started) return {line: lineOf(i), date: day, problem: `has ${cell ? `"${cell}"` : 'no value'} for ${day}, not a finite number`}
   }

@@ -1,4 +1,5 @@
 import {parse} from 'csv-parse/sync'
+import {parseDecimal} from '../validation.js'
 
 export type SeriesKind = 'return' | 'position'
 
@@ -27,5 +28,16 @@ export function readSeries(text: string, kind: SeriesKind): Map<string, number> 
   const records = parse(text, {bom: true, skip_empty_lines: true, trim: true, relax_column_count: true}) as string[][]
   const [header = [], ...rows] = records
   const {date, value} = seriesColumns(header, kind)
-  return new Map(rows.map((r) => [r[date] ?? '', r[value] === undefined || r[value] === '' ? Number.NaN : Number(r[value])]))
+  return new Map(rows.map((r) => [r[date] ?? '', seriesValue(r[value])]))
+}
+
+/**
+ * A cell of a series file as a number, NaN when it is not one written in decimal: Number() also reads `0x10` as 16,
+ * `0b11` as 3 and an empty cell as 0, none of which a dataframe writes for a return or a position, and a value read
+ * otherwise than anyone reading the file reads it would be checked and counted as another number.
+ */
+export function seriesValue(cell: string | undefined): number {
+  if (cell === undefined) return Number.NaN
+  const parsed = parseDecimal(cell, false)
+  return parsed.ok ? parsed.value : Number.NaN
 }
