@@ -11,7 +11,8 @@ afterEach(() => repo?.cleanup())
 
 // lookahead and the honest strategy are in audit-cheats.test.ts
 describe('the auditor tells honest strategies from cheats (runners and data made here), more', () => {
-  it('fails profit only before costs, a seeded coin, and returns the positions did not earn; data it cannot alter is an error, not a verdict', () => {
+  // data it cannot alter (an error, not a verdict) is in audit-declared-price.test.ts
+  it('fails profit only before costs, a seeded coin, and returns the positions did not earn', () => {
     const drift = pricesCsv({rows: 1500, seed: 7, drift: 0.001, vol: 0.01})
     repo = auditWorkspace(
       {
@@ -19,8 +20,6 @@ describe('the auditor tells honest strategies from cheats (runners and data made
         'flat.csv': pricesCsv({rows: 1200, seed: 8, vol: 0.01}),
         // an alternating component a reversal rule can harvest, worth less than twice its costs
         'alt.csv': pricesCsv({rows: 1200, seed: 9, vol: 0.003, extra: (t) => 0.003 * (t % 2 ? 1 : -1)}),
-        // a file whose price column rigor cannot recognise: nothing can be altered
-        'last.csv': pricesCsv({rows: 400, seed: 10, drift: 0.001, header: ['date', 'last']}),
       },
       '{permutations: 6, seeds: [1, 2]}',
     )
@@ -36,7 +35,6 @@ describe('the auditor tells honest strategies from cheats (runners and data made
           let p = 1
           return close.map(() => (rnd() < 0.05 ? (p = -p) : p))`,
         ),
-        strategyNode(repo, 'odd/last', 'last.csv', 'return close.map(() => 1)', {params: {price_column: 'last'}}),
         // honest on every altered copy; on the research file byte for byte (it knows the file's length and last
         // line: the sandbox shows altered copies at the file's own path too, so it cannot compare with that) it
         // reports returns its positions never earned
@@ -82,14 +80,6 @@ describe('the auditor tells honest strategies from cheats (runners and data made
       description: expect.stringContaining('signed off by alice: checked by hand'),
     })
     expect(signed.verdict).toBe('FAIL')
-
-    // data the auditor cannot alter: the checks that need it are errors, never a verdict on the strategy
-    const odd = auditNode(repo, 'odd/last')
-    expect(results(odd)).toMatchObject({'lookahead.truncation': 'error', 'leakage.permutation': 'error', 'accounting.consistency': 'error'})
-    expect(check(odd, 'leakage.permutation').reason).toMatch(/has no "close" column/)
-    expect(odd.verdict).toBe('FAIL')
-    expect(odd.issues.every((i: any) => i.category !== 'leakage' && i.category !== 'lookahead')).toBe(true)
-    expect(odd.issues[0].description).toContain('not a finding about the strategy')
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
   })
 

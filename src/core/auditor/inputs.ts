@@ -1,5 +1,13 @@
 import {priceSeries, type PriceSeries} from '../backtest/prices.js'
-import {columnName, readPriceTable, type PriceTable} from '../data/price-file.js'
+import {
+  columnName,
+  type DatedTable,
+  priceColumnsOf,
+  readDatedTable,
+  readPriceTable,
+  sameColumnName,
+  type PriceTable,
+} from '../data/price-file.js'
 import {RigorError} from '../errors.js'
 import {RunnerVerdict, type RunnerAccounting} from '../schemas/verdict.js'
 import {declaredPriceColumn} from './accounting.js'
@@ -14,16 +22,17 @@ export function readData(
   if (!bytes || !file) return {}
   let data: PriceTable
   try {
-    data = readPriceTable(bytes.toString('utf8'), file)
+    const text = bytes.toString('utf8')
+    data = withDeclaredPrice(readDatedTable(text, file), accounting) ?? readPriceTable(text, file)
   } catch (error) {
-    if (error instanceof RigorError) return {dataProblem: `the data cannot be read (${error.message})`}
+    if (error instanceof RigorError) return {dataProblem: `the data cannot be read (${withFix(error)})`}
     throw error
   }
   let series: PriceSeries
   try {
     series = priceSeries(data)
   } catch (error) {
-    if (error instanceof RigorError) return {data, dataProblem: `the data's prices cannot be read (${error.message})`}
+    if (error instanceof RigorError) return {data, dataProblem: `the data's prices cannot be read (${withFix(error)})`}
     throw error
   }
   const column = declaredPriceColumn(data, accounting)
@@ -31,6 +40,25 @@ export function readData(
   const basis = column === data.columns.close ? series.close : Float64Array.from(data.rows, (row) => Number(row[column]))
   return {data, series, basis: {dates: data.rows.map((row) => row[data.columns.date]!), prices: basis, column: columnName(data, column)}}
 }
+
+/**
+ * The table with the column the runner declares as its price (`accounting.price`) among its price columns: every
+ * altered copy rescales those, and a declared column left as it was (a `vwap` or `mid` beside the close) would show
+ * the runner the real prices on every shuffled copy, its honest positions earning there what they earn on the real
+ * data. A file without a close column (`date,PX_LAST`) returns through the declared one. Undefined when the file
+ * has neither a close column nor the declared one (the reader's error then says what to name it).
+ */
+function withDeclaredPrice(table: DatedTable, accounting: RunnerAccounting | undefined): PriceTable | undefined {
+  const columns = priceColumnsOf(table)
+  const price = accounting?.price
+  const declared = price === undefined ? -1 : table.header.findIndex((name) => sameColumnName(name, price))
+  if (declared === -1 || declared === table.columns.date) return columns && {...table, columns}
+  if (!columns) return {...table, columns: {date: table.columns.date, close: declared, prices: [declared]}}
+  if (columns.prices.includes(declared)) return {...table, columns}
+  return {...table, columns: {...columns, prices: [...columns.prices, declared]}}
+}
+
+const withFix = (error: RigorError): string => (error.fix ? `${error.message}; fix: ${error.fix}` : error.message)
 
 /** The runner's accounting declaration from its committed verdict.json (validated when it ran). */
 export function runnerAccounting(text: string | undefined): RunnerAccounting | undefined {
