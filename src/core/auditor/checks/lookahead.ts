@@ -37,11 +37,15 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
   )
   let maxDiff = 0
   let firstDate: string | null = null
+  let firstCut = 0
   let missing = 0
   const failures: string[] = []
   const ignoredData: string[] = []
-  const differs = (date: string) => {
-    if (firstDate === null || date < firstDate) firstDate = date
+  const differs = (date: string, cut: number) => {
+    if (firstDate === null || date < firstDate) {
+      firstDate = date
+      firstCut = cut
+    }
   }
   reruns.forEach((r, i) => {
     if (!r.ok) return failures.push(`cut at row ${cuts[i]}: ${r.reason}`)
@@ -60,12 +64,12 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
       const pos = r.positions.get(date)
       if (pos === undefined || !Number.isFinite(pos)) {
         missing++
-        differs(date)
+        differs(date, cuts[i]!)
         continue
       }
       const diff = Math.abs(full - pos)
       if (diff > maxDiff) maxDiff = diff
-      if (diff > c.t.position_tolerance) differs(date)
+      if (diff > c.t.position_tolerance) differs(date, cuts[i]!)
     }
   })
   const figures = {cuts_rows: cuts, max_position_difference: maxDiff, missing_positions: missing, first_differing_date: firstDate}
@@ -89,10 +93,10 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
       {
         severity: 'critical',
         category: 'lookahead',
-        description: `positions up to a cut changed when later data was removed (by up to ${maxDiff.toPrecision(3)}${missing ? `; ${missing} left out or not a number` : ''}, first on ${firstDate}): they read data from after their own date`,
+        description: `positions up to a cut changed when later data was removed (by up to ${maxDiff.toPrecision(3)}${missing ? `; ${missing} left out or not a number` : ''}, first on ${firstDate}, in the copy cut at row ${firstCut}, ending before ${data.rows[firstCut]?.[data.columns.date]}): they depend on data from after their own date`,
         location: 'positions.csv of the runner; the code that computes positions',
         remediation:
-          'compute each position only from data up to its own date (no centred windows, no whole-sample normalisation, no next-day values)',
+          'compute each position only from data up to its own date (no centred windows, no whole-sample normalisation, no next-day values), and nothing from how many rows the file has: a train/test split at a fraction of the rows moves with the data, so split at a date (a parameter) instead',
       },
     ],
   }
