@@ -1,5 +1,5 @@
 import {seriesPrefix} from '../../backtest/prices.js'
-import {truncatePriceTable} from '../../data/price-file.js'
+import {type DatedTable, parseDateCell, truncatePriceTable} from '../../data/price-file.js'
 import {inBatches, tableData} from '../rerun.js'
 import {errored, skipped, type CheckContext, type CheckOutcome} from './context.js'
 
@@ -25,6 +25,14 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
   if (!c.data) return errored(name, c.dataProblem ?? 'the data file cannot be read')
   if (c.positions.size === 0) return skipped(name, 'the runner wrote no positions.csv')
   const data = c.data
+  // the first rows of a file that is not oldest first are not the data as it stood at a date: a cut of them would show
+  // a runner that sorts its rows another history, its positions changed, and call that a look-ahead
+  const backwards = firstRowBackInTime(data)
+  if (backwards !== undefined)
+    return errored(
+      name,
+      `the data cannot be cut by date (${data.file} line ${data.lineOf(backwards)}: ${data.rows[backwards]![data.columns.date]} comes before the row above it; fix: sort the rows oldest first)`,
+    )
   const cuts = truncationRows(data.rows.length, c.t.truncation_cuts, c.randomInt)
   const reruns = await inBatches(
     cuts.map((cut) => () => {
@@ -100,4 +108,15 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
       },
     ],
   }
+}
+
+/** The first row dated before the row above it (dates in any spelling the reader takes; a cell that is no date is not compared). */
+function firstRowBackInTime(table: DatedTable): number | undefined {
+  let previous = Number.NaN
+  for (let i = 0; i < table.rows.length; i++) {
+    const time = parseDateCell(table.rows[i]![table.columns.date] ?? '')
+    if (time < previous) return i
+    if (!Number.isNaN(time)) previous = time
+  }
+  return undefined
 }
