@@ -75,4 +75,36 @@ writeFileSync(out + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, artif
     expect(odd.issues.every((i: any) => i.category !== 'leakage' && i.category !== 'lookahead')).toBe(true)
     expect(odd.verdict).toBe('FAIL')
   })
+
+  it('names the column the committed returns do follow from when it is not the declared (or default) one', () => {
+    // dividends: the adjusted close falls 1% behind the close every 50 rows
+    const [header, ...rows] = pricesCsv({rows: 500, seed: 34, drift: 0.0005, header: ['date', 'close']})
+      .trimEnd()
+      .split('\n')
+    const adjusted = rows.map(
+      (row, t) => `${row},${(Number(row.split(',')[1]) * 0.99 ** Math.floor((rows.length - 1 - t) / 50)).toFixed(6)}`,
+    )
+    repo = auditWorkspace({'divs.csv': `${[`${header},Adj Close`, ...adjusted].join('\n')}\n`}, '{permutations: 2, seeds: [1]}')
+    // prices its positions at the close and declares no price: the default is the adjusted close
+    writeFileSync(
+      join(repo.dir, 'close.mjs'),
+      `import {readFileSync, writeFileSync} from 'node:fs'
+const rows = readFileSync(process.env.RIGOR_DATA, 'utf8').trim().split('\\n').slice(1).map((l) => l.split(','))
+const close = rows.map((r) => Number(r[1]))
+const pos = close.map((c, t) => (t >= 20 && c > close[t - 20] ? 1 : 0))
+const ret = close.map((c, t) => (t === 0 ? 0 : pos[t - 1] * (c / close[t - 1] - 1) - 5e-4 * Math.abs(pos[t - 1] - (t >= 2 ? pos[t - 2] : 0))))
+const out = process.env.RIGOR_OUT
+writeFileSync(out + '/positions.csv', 'date,position\\n' + rows.map((r, t) => r[0] + ',' + pos[t]).join('\\n') + '\\n')
+writeFileSync(out + '/returns.csv', 'date,return\\n' + rows.slice(1).map((r, i) => r[0] + ',' + ret[i + 1]).join('\\n') + '\\n')
+writeFileSync(out + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, artifacts: ['returns.csv', 'positions.csv'], accounting: {convention: 'close_to_close', cost_bps: 5}}))
+`,
+    )
+    repo.git('add', 'close.mjs')
+    repo.git('commit', '-qm', 'runner')
+    seedAndWork(repo, {nodes: [{id: 'divs/close', team: 'default', run: {command: ['node', 'close.mjs']}, data: 'divs.csv'}]})
+    const audit = auditNode(repo, 'divs/close')
+    expect(check(audit, 'accounting.consistency').result).toBe('fail')
+    const issue = audit.issues.find((i: any) => /do not follow from positions.csv/.test(i.description))
+    expect(issue.remediation).toMatch(/they follow from the "close" column, not "adj close" .*declare "price": "close"/)
+  })
 })

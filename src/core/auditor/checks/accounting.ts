@@ -1,4 +1,5 @@
-import {recomputeReturns, VERIFIABLE_CONVENTION} from '../accounting.js'
+import {columnName} from '../../data/price-file.js'
+import {type PriceBasis, recomputeReturns, VERIFIABLE_CONVENTION} from '../accounting.js'
 import {annualised, errored, type CheckContext, type CheckOutcome, type IssueDraft} from './context.js'
 
 /**
@@ -58,20 +59,7 @@ export function accountingCheck(c: CheckContext): CheckOutcome {
   // the table was read but its prices were not (a date out of order, a bad cell): that problem, not a missing column
   if (!c.basis) return errored(name, c.dataProblem ?? `the data has no "${c.accounting.price}" column, the price the runner declares`)
   const cost = c.accounting.cost_bps ?? c.costBps
-  const recomputed = recomputeReturns(c.basis, c.positions, c.returns.keys(), cost)
-  let maxDiff = 0
-  let mismatched = recomputed.unreachable.length
-  let first: string | null = recomputed.unreachable[0]?.date ?? null
-  for (const [date, reported] of c.returns) {
-    const expected = recomputed.returns.get(date)
-    if (expected === undefined) continue
-    const diff = Math.abs(expected - reported)
-    maxDiff = Math.max(maxDiff, Number.isFinite(diff) ? diff : Number.POSITIVE_INFINITY)
-    if (!(diff <= c.t.accounting_tolerance)) {
-      mismatched++
-      if (first === null || date < first) first = date
-    }
-  }
+  const {recomputed, maxDiff, mismatched, first} = compare(c, c.basis, cost)
   const figures = {
     convention: c.accounting.convention,
     price_column: c.basis.column,
@@ -84,6 +72,7 @@ export function accountingCheck(c: CheckContext): CheckOutcome {
   const threshold = {accounting_tolerance: c.t.accounting_tolerance}
   if (mismatched === 0) return {check: {name, result: 'pass', figures, threshold}, issues}
   const why = recomputed.unreachable[0] ? ` (${recomputed.unreachable[0].date}: ${recomputed.unreachable[0].why})` : ''
+  const other = otherColumnThatFits(c, cost)
   return {
     check: {name, result: 'fail', figures, threshold},
     issues: [
@@ -93,7 +82,9 @@ export function accountingCheck(c: CheckContext): CheckOutcome {
         category: 'other',
         description: `${mismatched} of ${c.returns.size} committed returns do not follow from positions.csv and the prices under ${c.accounting.convention} at ${cost} bps (largest difference ${maxDiff.toPrecision(3)}, first on ${first})${why}: the reported performance is not what the positions earned`,
         location: 'returns.csv and positions.csv of the runner',
-        remediation: 'write returns.csv from the positions actually held, under the convention declared in verdict.json',
+        remediation: other
+          ? `they follow from the "${other}" column, not "${c.basis.column}"${c.accounting.price ? '' : ' (the default when verdict.json names no price: the adjusted close when the file has one)'}: declare "price": "${other}" in the accounting of verdict.json`
+          : 'write returns.csv from the positions actually held, under the convention declared in verdict.json',
       },
     ],
   }
@@ -117,4 +108,40 @@ function implausibleSharpe(c: CheckContext): IssueDraft[] {
         : `check the data and the accounting by hand, then add {node: ${c.node.id}, issue: implausible_sharpe, by: <reviewer>, reason: <why>} to audit.sign_offs in rigor.yaml`,
     },
   ]
+}
+
+/** How far the committed returns are from those the positions earn on `basis` at `cost` bps. */
+function compare(c: CheckContext, basis: PriceBasis, cost: number) {
+  const recomputed = recomputeReturns(basis, c.positions, c.returns.keys(), cost)
+  let maxDiff = 0
+  let mismatched = recomputed.unreachable.length
+  let first: string | null = recomputed.unreachable[0]?.date ?? null
+  for (const [date, reported] of c.returns) {
+    const expected = recomputed.returns.get(date)
+    if (expected === undefined) continue
+    const diff = Math.abs(expected - reported)
+    maxDiff = Math.max(maxDiff, Number.isFinite(diff) ? diff : Number.POSITIVE_INFINITY)
+    if (!(diff <= c.t.accounting_tolerance)) {
+      mismatched++
+      if (first === null || date < first) first = date
+    }
+  }
+  return {recomputed, maxDiff, mismatched, first}
+}
+
+/**
+ * Another price column of the data (the close beside the adjusted close, say) from which every committed return
+ * follows: the runner priced its positions there and declared (or left to the default) another one. Named in the
+ * finding's fix; the check still fails, since the declaration is what the other checks read.
+ */
+function otherColumnThatFits(c: CheckContext, cost: number): string | undefined {
+  const data = c.data!
+  const dates = data.rows.map((row) => row[data.columns.date]!)
+  for (const column of data.columns.prices) {
+    const name = columnName(data, column)
+    if (name === c.basis!.column) continue
+    const prices = Float64Array.from(data.rows, (row) => Number(row[column]))
+    if (compare(c, {dates, prices, column: name}, cost).mismatched === 0) return name
+  }
+  return undefined
 }
