@@ -107,4 +107,34 @@ writeFileSync(out + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, artif
     const issue = audit.issues.find((i: any) => /do not follow from positions.csv/.test(i.description))
     expect(issue.remediation).toMatch(/they follow from the "close" column, not "adj close" .*declare "price": "close"/)
   })
+
+  it('says when no date of positions.csv is spelled as the data spells it, rather than that the runner ignored RIGOR_DATA', () => {
+    repo = auditWorkspace({'prices.csv': pricesCsv({rows: 300, seed: 35, drift: 0.0005})}, '{permutations: 2, seeds: [1]}')
+    // honest, its dates written through Date: 2010-01-04T00:00:00.000Z for 2010-01-04
+    writeFileSync(
+      join(repo.dir, 'iso.mjs'),
+      `import {readFileSync, writeFileSync} from 'node:fs'
+const rows = readFileSync(process.env.RIGOR_DATA, 'utf8').trim().split('\\n').slice(1).map((l) => l.split(','))
+const dates = rows.map((r) => new Date(r[0]).toISOString())
+const close = rows.map((r) => Number(r[4]))
+const pos = close.map((c, t) => (t >= 20 && c > close[t - 20] ? 1 : 0))
+const ret = close.map((c, t) => (t === 0 ? 0 : pos[t - 1] * (c / close[t - 1] - 1)))
+const out = process.env.RIGOR_OUT
+writeFileSync(out + '/positions.csv', 'date,position\\n' + dates.map((d, t) => d + ',' + pos[t]).join('\\n') + '\\n')
+writeFileSync(out + '/returns.csv', 'date,return\\n' + dates.slice(1).map((d, i) => d + ',' + ret[i + 1]).join('\\n') + '\\n')
+writeFileSync(out + '/verdict.json', JSON.stringify({metrics: {sharpe: 1}, artifacts: ['returns.csv', 'positions.csv'], accounting: {convention: 'close_to_close', price: 'close', cost_bps: 0}}))
+`,
+    )
+    repo.git('add', 'iso.mjs')
+    repo.git('commit', '-qm', 'runner')
+    seedAndWork(repo, {nodes: [{id: 'iso/dates', team: 'default', run: {command: ['node', 'iso.mjs']}, data: 'prices.csv'}]})
+    const audit = auditNode(repo, 'iso/dates')
+    for (const name of ['accounting.consistency', 'lookahead.truncation', 'leakage.permutation', 'robustness.costs']) {
+      expect(check(audit, name).result).toBe('error')
+      expect(check(audit, name).reason).toMatch(
+        /positions.csv: "2010-01-04T00:00:00.000Z"; prices.csv: "2010-01-04"\); fix: write each date as the data file spells it/,
+      )
+    }
+    expect(audit.verdict).toBe('FAIL')
+  })
 })

@@ -1,6 +1,6 @@
 import {columnName} from '../../data/price-file.js'
 import {type PriceBasis, recomputeReturns, VERIFIABLE_CONVENTION} from '../accounting.js'
-import {annualised, errored, type CheckContext, type CheckOutcome, type IssueDraft} from './context.js'
+import {annualised, datesMatchNoData, errored, type CheckContext, type CheckOutcome, type IssueDraft} from './context.js'
 
 /**
  * The committed returns must follow from the committed positions and the
@@ -58,6 +58,8 @@ export function accountingCheck(c: CheckContext): CheckOutcome {
   if (!c.data) return errored(name, c.dataProblem ?? 'the data file cannot be read')
   // the table was read but its prices were not (a date out of order, a bad cell): that problem, not a missing column
   if (!c.basis) return errored(name, c.dataProblem ?? `the data has no "${c.accounting.price}" column, the price the runner declares`)
+  const unmatched = datesMatchNoData(c)
+  if (unmatched) return errored(name, unmatched)
   const cost = c.accounting.cost_bps ?? c.costBps
   const {recomputed, maxDiff, mismatched, first} = compare(c, c.basis, cost)
   const figures = {

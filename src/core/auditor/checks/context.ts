@@ -68,3 +68,19 @@ export const errored = (name: string, reason: string, figures: Record<string, un
     },
   ],
 })
+
+/**
+ * Why the run's positions.csv cannot be matched to the data: not one of its dates is
+ * spelled as a date of the data file (`2015-01-02T00:00:00.000Z` for `2015-01-02`). Every check that lines the two
+ * up by date would otherwise report something else (no price row, no returns, a runner that did not read RIGOR_DATA).
+ */
+export function datesMatchNoData(c: CheckContext): string | undefined {
+  if (!c.data) return undefined
+  if (c.positions.size === 0) return undefined
+  const file = 'positions.csv'
+  const data = c.data
+  const dates = new Set(data.rows.map((row) => row[data.columns.date]))
+  const keys = [...c.positions.keys()]
+  if (keys.some((date) => dates.has(date))) return undefined
+  return `no date of ${file} is spelled as a date of the data file (${file}: ${JSON.stringify(keys[0])}; ${data.file}: ${JSON.stringify(data.rows[0]?.[data.columns.date])}); fix: write each date as the data file spells it`
+}

@@ -2,7 +2,7 @@ import {standardNormalCdf} from '../../stats/index.js'
 import {differs, returnAlterations, type ReturnVariant} from '../data-variants.js'
 import {declaredPriceColumn, recomputeReturns, VERIFIABLE_CONVENTION} from '../accounting.js'
 import {inBatches, type Rerun, type RerunData} from '../rerun.js'
-import {errored, perPeriodSharpe, skipped, type CheckContext, type CheckOutcome} from './context.js'
+import {datesMatchNoData, errored, perPeriodSharpe, skipped, type CheckContext, type CheckOutcome} from './context.js'
 
 /** Seeds of the shuffled copies: fixed, so an audit is reproducible. */
 const FIRST_SEED = 1000
@@ -43,6 +43,9 @@ export async function permutationCheck(c: CheckContext): Promise<CheckOutcome> {
   // data's mean (the same returns, reordered), and its positions there are scored on the copy demeaned: what it earns
   // is timing alone, as before, and no exposure to the drift earns anything
   const neutral = c.accounting?.convention === VERIFIABLE_CONVENTION && c.positions.size > 0
+  // its positions are scored by date on each copy: dates the data does not have would score nothing
+  const unmatched = neutral ? datesMatchNoData(c) : undefined
+  if (unmatched) return errored(name, unmatched)
   // every other declared data file a process runner reads is shuffled with the same permutation of dates (other-data.ts)
   const rerun = (variant: ReturnVariant) => c.runner.run({data: alter(variant), permutation: {...variant, dates: series.dates}})
   // the real edge, as the copies are scored: the committed positions on the real data demeaned (no re-run needed)

@@ -1,7 +1,7 @@
 import {seriesPrefix} from '../../backtest/prices.js'
 import {type DatedTable, parseDateCell, truncatePriceTable} from '../../data/price-file.js'
 import {inBatches, tableData} from '../rerun.js'
-import {errored, skipped, type CheckContext, type CheckOutcome} from './context.js'
+import {datesMatchNoData, errored, skipped, type CheckContext, type CheckOutcome} from './context.js'
 
 /**
  * Where each truncated copy ends: near each fraction of the rows, moved at random by up to 5% of them (at least one
@@ -24,6 +24,8 @@ export async function truncationCheck(c: CheckContext): Promise<CheckOutcome> {
   if (!c.node.data) return skipped(name, 'the node declares no data file to truncate')
   if (!c.data) return errored(name, c.dataProblem ?? 'the data file cannot be read')
   if (c.positions.size === 0) return skipped(name, 'the runner wrote no positions.csv')
+  const unmatched = datesMatchNoData(c)
+  if (unmatched) return errored(name, unmatched)
   const data = c.data
   // the first rows of a file that is not oldest first are not the data as it stood at a date: a cut of them would show
   // a runner that sorts its rows another history, its positions changed, and call that a look-ahead

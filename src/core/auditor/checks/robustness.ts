@@ -1,7 +1,7 @@
 import {standardDeviation} from '../../stats/index.js'
 import {recomputeReturns, VERIFIABLE_CONVENTION} from '../accounting.js'
 import {inBatches} from '../rerun.js'
-import {annualised, errored, skipped, type CheckContext, type CheckOutcome} from './context.js'
+import {annualised, datesMatchNoData, errored, skipped, type CheckContext, type CheckOutcome} from './context.js'
 
 /**
  * The edge must survive the configured multiple of the transaction costs.
@@ -20,7 +20,7 @@ export async function costsCheck(c: CheckContext): Promise<CheckOutcome> {
     cost = (c.accounting.cost_bps ?? c.costBps) * m
     const recomputed = recomputeReturns(c.basis, c.positions, c.returns.keys(), cost)
     if (recomputed.unreachable.length > 0)
-      return errored(name, `cannot re-price ${recomputed.unreachable[0]!.date}: ${recomputed.unreachable[0]!.why}`)
+      return errored(name, datesMatchNoData(c) ?? `cannot re-price ${recomputed.unreachable[0]!.date}: ${recomputed.unreachable[0]!.why}`)
     atCosts = [...recomputed.returns.values()]
     method = 're-priced from positions.csv'
   } else {
