@@ -229,7 +229,8 @@ writeFileSync(file, [header, ...rows.flatMap((row) => [row.split(',')[0] + ',0.0
       nodes: [strategyNode(repo, 'peek/first', 'drift.csv', peek), strategyNode(repo, 'peek/second', 'drift.csv', replay)],
     })
     const audit = auditNode(repo, 'peek/second')
-    expect(check(audit, 'lookahead.truncation').result).toBe('fail')
+    // one day in eight is before a cut (drawn at random) about one audit in three: the shuffled copies see every peek
+    expect(check(audit, 'leakage.permutation').result).toBe('fail')
     expect(audit.verdict).toBe('FAIL')
   })
 })
