@@ -63,3 +63,14 @@ export function verdictRunner(metrics: Record<string, number>, extra: Record<str
   const body = JSON.stringify({metrics, ...extra})
   return [process.execPath, '-e', `require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', ${JSON.stringify(body)})`]
 }
+
+/** As verdictRunner, and it writes out/returns.csv too: a strategy run rigor audit can judge (it counts in the audit backlog). */
+export function returnsRunner(metrics: Record<string, number>, extra: Record<string, unknown> = {}): string[] {
+  const body = JSON.stringify({metrics, ...extra})
+  const returns = 'date,return\n2024-01-02,0.01\n2024-01-03,-0.005\n'
+  return [
+    process.execPath,
+    '-e',
+    `const fs = require('fs'); fs.writeFileSync(process.env.RIGOR_OUT + '/returns.csv', ${JSON.stringify(returns)}); fs.writeFileSync(process.env.RIGOR_OUT + '/verdict.json', ${JSON.stringify(body)})`,
+  ]
+}

@@ -1,8 +1,8 @@
-import {existsSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {stringify} from 'yaml'
-import {json, rigor, verdictRunner} from '../helpers/cli.js'
+import {json, returnsRunner, rigor, verdictRunner} from '../helpers/cli.js'
 import {SLOW} from '../helpers/processes.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {commitConfig, notifications, workspace, writeSpec} from './helpers.js'
@@ -30,7 +30,12 @@ describe('rigor health and notify.command', {timeout: SLOW}, () => {
       notify: {command: [process.execPath, NOTIFIER, log, '$(touch pwned)']},
     })
     writeSpec(repo.dir, {
-      nodes: ['a', 'b'].map((n) => ({id: `t/${n}`, team: 'default', run: {command: verdictRunner({sharpe: 1})}})),
+      nodes: [
+        ...['a', 'b'].map((n) => ({id: `t/${n}`, team: 'default', run: {command: returnsRunner({sharpe: 1})}})),
+        // accepted, but it wrote no out/returns.csv (a pipeline's training stage): rigor audit cannot judge it, so it is
+        // owed no audit and is not in the backlog
+        {id: 't/train', team: 'default', run: {command: verdictRunner({accuracy: 0.6})}},
+      ],
     })
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     expect(rigor(repo.dir, ['work']).code).toBe(0)
@@ -41,6 +46,17 @@ describe('rigor health and notify.command', {timeout: SLOW}, () => {
     expect(result.ok).toBe(false)
     const byName = Object.fromEntries(result.checks.map((c: any) => [c.name, c]))
     expect(byName.audit_backlog).toEqual({name: 'audit_backlog', value: 2, threshold: 1, bound: 'max', ok: false})
+    // the stage the backlog leaves out is the one rigor audit refuses
+    const refused = rigor(repo.dir, ['audit', 't/train', '--auditor', 'risk'])
+    expect(refused.code).not.toBe(0)
+    expect(refused.stderr).toContain('node t/train has no out/returns.csv to audit')
+    // and the site's backlog is health's: the two strategies listed, the stage not
+    expect(rigor(repo.dir, ['site', '--out', 'site']).code).toBe(0)
+    const audits = readFileSync(join(repo.dir, 'site/audits.html'), 'utf8')
+    expect(audits).toContain('data-count="audit-backlog">2<')
+    expect([...audits.matchAll(/<tr data-node="([^"]+)"/g)].map((m) => m[1])).toEqual(['t/a', 't/b'])
+    expect(readFileSync(join(repo.dir, 'site/nodes/t~a.html'), 'utf8')).toContain('in the audit backlog')
+    expect(readFileSync(join(repo.dir, 'site/nodes/t~train.html'), 'utf8')).not.toContain('in the audit backlog')
     expect(byName.failed_audit_rate).toEqual({name: 'failed_audit_rate', value: null, threshold: 0.5, bound: 'max', ok: true})
     expect(byName.stuck_leases).toMatchObject({value: 0, threshold: 0, ok: true})
     expect(byName.score.value).toBeGreaterThanOrEqual(10)
@@ -98,7 +114,7 @@ describe('rigor health and notify.command', {timeout: SLOW}, () => {
     const notifyBy = (notify: {command: string[]; timeout?: string}) =>
       commitConfig(repo, {gates: [{name: 'all', accept_when: 'true'}], health: {max_audit_backlog: 0}, notify})
     notifyBy({command: [process.execPath, NOTIFIER, log], timeout: '1s'})
-    writeSpec(repo.dir, {nodes: [{id: 't/a', team: 'default', run: {command: verdictRunner({sharpe: 1})}}]})
+    writeSpec(repo.dir, {nodes: [{id: 't/a', team: 'default', run: {command: returnsRunner({sharpe: 1})}}]})
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     expect(rigor(repo.dir, ['work']).code).toBe(0)
 

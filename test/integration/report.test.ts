@@ -1,7 +1,7 @@
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
-import {json, rigor} from '../helpers/cli.js'
+import {json, returnsRunner, rigor} from '../helpers/cli.js'
 import type {TempRepo} from '../helpers/git-repo.js'
 import {SH_CRASH, SH_OK} from '../fixtures/runners.js'
 import {commitAuditReport} from './audit-commit.js'
@@ -15,7 +15,7 @@ describe('rigor report', () => {
     repo = workspace()
     writeSpec(repo.dir, {
       nodes: [
-        {id: 'd/good', team: 'default', run: {command: SH_OK}},
+        {id: 'd/good', team: 'default', run: {command: returnsRunner({sharpe: 1, win_rate: 0.6})}},
         {id: 'd/broken', team: 'default', run: {command: SH_CRASH}},
       ],
     })

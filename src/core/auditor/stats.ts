@@ -1,4 +1,4 @@
-import type {NodeFile} from '../schemas/index.js'
+import type {NodeFile, VerdictFile} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
 import {readNodeAudits} from './reports.js'
 
@@ -7,8 +7,24 @@ export interface AuditTally {
   failedRate: number | null
 }
 
-/** The nodes the auditor owes a word on: accepted, and not a sweep group (which is never run). */
-export const owedAudit = (node: Pick<NodeFile, 'status' | 'sweep'>): boolean => node.status === 'proven_accepted' && !node.sweep
+const RETURNS = 'out/returns.csv'
+
+/**
+ * Whether a run left the returns rigor audit judges: out/returns.csv among the
+ * outputs its verdict recorded, committed or kept in the artifact store. A
+ * pipeline stage that writes none (a training step, a summary) cannot be audited.
+ */
+export const wroteReturns = (verdict: Pick<VerdictFile, 'artifacts' | 'stored'>): boolean =>
+  Object.hasOwn(verdict.artifacts, RETURNS) || (verdict.stored ?? []).some((s) => s.path === RETURNS)
+
+/**
+ * The nodes the auditor owes a word on, the one rule of the audit backlog:
+ * accepted, not a sweep group (which is never run), and auditable (wroteReturns).
+ */
+export const owedAudit = (
+  node: Pick<NodeFile, 'status' | 'sweep'>,
+  verdict: Pick<VerdictFile, 'artifacts' | 'stored'> | undefined,
+): boolean => node.status === 'proven_accepted' && !node.sweep && verdict !== undefined && wroteReturns(verdict)
 
 /**
  * The backlog (owed nodes with no audit yet) and the share of audited ones
@@ -33,7 +49,11 @@ export async function auditStats(ws: Workspace): Promise<AuditTally> {
   const snap = await ws.currentSnapshot()
   const newest: Array<'PASS' | 'FAIL' | undefined> = []
   for (const record of snap.nodes.values()) {
-    if (!record.node || !owedAudit(record.node)) continue
+    const node = record.node
+    // only an accepted node's verdict is worth reading; one that cannot be read is health's corrupt count, not the auditor's
+    if (node?.status !== 'proven_accepted') continue
+    const verdict = await ws.store.verdict(record).catch(() => undefined)
+    if (!owedAudit(node, verdict)) continue
     // newest first: the latest word on the node
     newest.push((await readNodeAudits(ws.repo, snap.tree, record.id)).audits[0]?.front.verdict)
   }

@@ -3,6 +3,7 @@ import type {Workspace} from '../state/workspace.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
 import {auditNode, type AuditOptions, type AuditOutcome} from './index.js'
 import {readNodeAudits} from './reports.js'
+import {wroteReturns} from './stats.js'
 
 export interface TopAudit {
   id: string
@@ -35,8 +36,8 @@ export async function auditTopCandidates(
     if (record.node?.status !== 'proven_accepted' || record.node.sweep || record.node.archived) continue
     const verdict = await ws.store.verdict(record)
     // only a runner that leaves its out-of-sample returns can be audited
-    if (!verdict?.artifacts['out/returns.csv']) continue
-    candidates.push({id: record.id, sharpe: verdict?.metrics.sharpe ?? -Infinity})
+    if (!verdict || !wroteReturns(verdict)) continue
+    candidates.push({id: record.id, sharpe: verdict.metrics.sharpe ?? -Infinity})
   }
   candidates.sort((a, b) => b.sharpe - a.sharpe)
   const audited: TopAudit[] = []

@@ -67,7 +67,7 @@ export const METRICS = {
   gates: def('rigor_gate_results_total', 'counter', 'Gate decisions recorded in verdicts, by gate and result.', ['gate', 'result']),
   audits: def('rigor_audits_total', 'counter', 'Audit reports on the branch, by verdict.', ['verdict']),
   auditChecks: def('rigor_audit_checks_total', 'counter', 'Checks in the audit reports, by check and result.', ['check', 'result']),
-  auditBacklog: def('rigor_audit_backlog', 'gauge', 'Accepted nodes with no audit yet.'),
+  auditBacklog: def('rigor_audit_backlog', 'gauge', 'Accepted nodes that wrote out/returns.csv (auditable) with no audit yet.'),
   auditFailedRatio: def(
     'rigor_audit_failed_ratio',
     'gauge',
@@ -229,13 +229,13 @@ export class MetricsCollector {
       add(facts.nodes, key(node.team, node.status))
       if (node.archived) add(facts.archived, node.team)
       if (node.status === 'running') facts.running.push(node)
-      if (owedAudit(node)) facts.owed.push(node.id)
       if (!record.verdictOid) continue
       const verdict = await ws.store.verdict(record).catch(() => undefined)
       if (!verdict) {
         facts.problems.verdict++
         continue
       }
+      if (owedAudit(node, verdict)) facts.owed.push(node.id)
       countRun(facts, node.team, verdict)
     }
     await this.readAudits(ws, snap, facts)

@@ -1,10 +1,11 @@
+import {owedAudit} from '../../../auditor/stats.js'
 import {html} from '../html.js'
 import {num, pct, renderPage, type PageContext} from '../layout.js'
 import {nodePagePath, SITE_PAGES} from '../paths.js'
 
 /**
- * audits.html: the backlog (accepted nodes with no usable audit, best Sharpe
- * first: what to audit next), every audit newest first with the checks that
+ * audits.html: the backlog (auditable accepted nodes with no usable audit, best
+ * Sharpe first: what to audit next), every audit newest first with the checks that
  * failed, and audit files that cannot be used.
  */
 export function auditsPage(ctx: PageContext): {path: string; text: string} {
@@ -34,14 +35,14 @@ export function auditsPage(ctx: PageContext): {path: string; text: string} {
         holdout: a.front.holdout?.summary ?? '',
         failed: a.front.checks.filter((c) => c.result === 'fail' || c.result === 'error').map((c) => `${c.name} (${c.result})`),
       })
-    if (site.node.status === 'proven_accepted' && !site.node.sweep && site.audits.length === 0)
+    if (owedAudit(site.node, site.verdict) && site.audits.length === 0)
       backlog.push({id, team: site.node.team, sharpe: site.verdict?.metrics.sharpe, finished: site.verdict?.finished_at ?? ''})
   }
   backlog.sort((a, b) => (b.sharpe ?? -Infinity) - (a.sharpe ?? -Infinity) || (a.id < b.id ? -1 : 1))
   audits.sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || (a.file < b.file ? 1 : -1))
   const body = html`<h1>Audits</h1>
 <div class="cards">
-<div class="card"><div class="n" data-count="audit-backlog">${data.health.audit_backlog}</div><div class="label">accepted, not audited</div></div>
+<div class="card"><div class="n" data-count="audit-backlog">${data.health.audit_backlog}</div><div class="label">auditable, accepted, not audited</div></div>
 <div class="card"><div class="n" data-count="audits">${audits.length}</div><div class="label">audits</div></div>
 <div class="card"><div class="n" data-count="failed-audit-rate">${pct(data.health.failed_audit_rate, 0)}</div><div class="label">failed-audit rate (newest audit of each node)</div></div>
 </div>
@@ -50,7 +51,7 @@ export function auditsPage(ctx: PageContext): {path: string; text: string} {
       ? html`<table id="backlog"><thead><tr><th>node</th><th>team</th><th class="num">sharpe</th><th>accepted at</th></tr></thead><tbody>
 ${backlog.map((b) => html`<tr data-node="${b.id}"><td><a href="${nodePagePath(b.id)}">${b.id}</a></td><td>${b.team}</td><td class="num">${num(b.sharpe, 2)}</td><td class="mono">${b.finished}</td></tr>`)}
 </tbody></table><p class="muted"><span class="mono">rigor audit &lt;node&gt;</span> audits one.</p>`
-      : html`<p class="muted">Every accepted node has an audit.</p>`
+      : html`<p class="muted">Every accepted node that wrote out/returns.csv has an audit.</p>`
   }</section>
 <section class="panel"><h2>Every audit</h2>${
     audits.length

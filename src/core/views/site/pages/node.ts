@@ -1,4 +1,5 @@
 import {figureText} from '../../../auditor/report.js'
+import {owedAudit} from '../../../auditor/stats.js'
 import type {AuditCheck} from '../../../schemas/index.js'
 import {html, type Html} from '../html.js'
 import {num, pct, renderPage, statusBadge, usd, type PageContext} from '../layout.js'
@@ -116,7 +117,7 @@ ${
 
 function auditsSection(site: SiteNode, root: string): Html {
   if (site.audits.length === 0 && site.unusableAudits.length === 0) {
-    return site.node.status === 'proven_accepted' && !site.node.sweep
+    return owedAudit(site.node, site.verdict)
       ? html`<section class="panel"><h2>Audits</h2><p class="muted">Not audited yet: in the audit backlog.</p></section>`
       : html``
   }
