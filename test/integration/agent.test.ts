@@ -75,7 +75,15 @@ describe('agent steps', () => {
           id: 'm/base',
           team: 'default',
           run: {command: ['sh', '-c', 'printf \'{"metrics":{"sharpe":1.0}}\' > "$RIGOR_OUT/verdict.json"']},
-          params: {lookback: 40},
+          // the costs it assumes are not the strategy: a refinement never lowers (or raises) them
+          params: {lookback: 40, cost_bps: 5, feeRate: 0.001, slippage_bps: 2},
+        },
+        // accepted with no Sharpe to judge a refinement by: not refined
+        {
+          id: 'm/no-sharpe',
+          team: 'default',
+          run: {command: ['sh', '-c', 'printf \'{"metrics":{"accuracy":0.7}}\' > "$RIGOR_OUT/verdict.json"']},
+          params: {window: 20},
         },
       ],
     })

@@ -214,14 +214,32 @@ function proposedNodes(raw: unknown): unknown[] {
   })
 }
 
-/** Offline: refine the best accepted nodes by moving each numeric param 25% down and up. */
+/** The words of a param that prices the trading rather than shapes the strategy (cost_bps, fee, commissionRate, slippage_bps). */
+const COST_WORDS: ReadonlySet<string> = new Set(['cost', 'costs', 'fee', 'fees', 'commission', 'commissions', 'slippage'])
+
+/**
+ * Whether a param is a cost assumption: the built-in designer never moves one, as a refinement that
+ * lowers the cost it assumes earns its better Sharpe by assuming it.
+ */
+export const isCostParam = (key: string): boolean =>
+  key.split(/[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])/).some((word) => COST_WORDS.has(word.toLowerCase()))
+
+/**
+ * Offline: refine the best accepted nodes by moving each numeric param 25% down and up. Only a node with a
+ * Sharpe is refined (the order is by Sharpe, and a refinement is judged by it), and not one whose outputs another
+ * node reads through inputs: (a pipeline's training stage), as the variant would feed nothing; cost params stay.
+ */
 async function builtInDesign(ws: Workspace, opts: {count: number; team?: string}): Promise<DesignResult> {
   const designer = 'rigor:refine'
-  const best = (await scoredNodes(ws, opts.team)).filter((s) => s.status === 'proven_accepted')
+  const snap = await ws.currentSnapshot()
+  const upstreams = new Set([...snap.nodes.values()].flatMap((r) => r.node?.inputs?.map((i) => i.from) ?? []))
+  const best = (await scoredNodes(ws, opts.team)).filter(
+    (s) => s.status === 'proven_accepted' && Number.isFinite(s.metrics.sharpe) && !upstreams.has(s.node.id),
+  )
   const proposals: Array<ReturnType<typeof SeedNode.parse>> = []
   for (const s of best) {
     for (const [key, value] of Object.entries(s.node.params)) {
-      if (typeof value !== 'number' || value === 0) continue
+      if (typeof value !== 'number' || value === 0 || isCostParam(key)) continue
       for (const factor of [0.75, 1.25]) {
         // a whole number stays whole and keeps its sign (a negative one clamped to 1 flipped it)
         const rounded = Math.round(value * factor)
@@ -245,7 +263,6 @@ async function builtInDesign(ws: Workspace, opts: {count: number; team?: string}
       }
     }
   }
-  const snap = await ws.currentSnapshot()
   const taken = new Set([...snap.nodes.values()].flatMap((r) => (r.node ? [nodeFingerprint(r.node)] : [])))
   // a refinement is one level below its node: a node 16 deep (a refinement of refinements, day after day) has none
   // two params named alike (lookback-fast, lookback_fast) name their refinements alike: the first keeps the id
