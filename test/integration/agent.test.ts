@@ -103,7 +103,7 @@ describe('agent steps', () => {
     expect(repo.git('show', 'main:learnings.md')).toBe(learnings)
   })
 
-  it('design: an answer that holds no nodes: list is exit 2 saying so, not "seeded 0"; the call is still on record', () => {
+  it('design: an answer that holds no nodes: list is exit 2 saying so, not "seeded 0"; the call is still on record; its sweeps: are reported as not seeded', () => {
     repo = workspace()
     const program = join(repo.dir, '.git', 'prose-agent')
     writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\necho \'RIGOR_COST {"usd": 0.02}\' >&2\n')
@@ -115,6 +115,10 @@ describe('agent steps', () => {
       ['```yaml\nnodes: not a list\n```', 'its nodes: is a string, not a list'],
       ['- {id: a/one, team: default, run: {command: ["true"]}}', 'it is a bare list'],
       ['ideas: [momentum]', 'it has no nodes: key'],
+      [
+        'sweeps: [{id: a/sweep, team: default, run: {command: ["true"]}, grid: {n: [1, 2]}}]',
+        'it has sweeps: and no nodes: key (rigor design seeds nodes: only; write each variant as a node)',
+      ],
     ]) {
       const before = repo.git('rev-parse', 'HEAD')
       const result = rigor(repo.dir, ['design', '--json'], {ANSWER: answer})
@@ -132,6 +136,27 @@ describe('agent steps', () => {
     const empty = rigor(repo.dir, ['design', '--json'], {ANSWER: 'nodes: []'})
     expect(empty.code, empty.stderr).toBe(0)
     expect(json(empty).seeded).toEqual([])
+    // sweeps: beside nodes: are not seeded, and said so (not dropped without a word)
+    const withSweeps = rigor(repo.dir, ['design', '--json'], {
+      ANSWER: [
+        'nodes: [{id: a/one, team: default, run: {command: ["true"]}}]',
+        'sweeps:',
+        '  - {id: a/grid, team: default, run: {command: ["true"]}, grid: {n: [1, 2, 3]}}',
+        '  - not even a sweep',
+      ].join('\n'),
+    })
+    expect(withSweeps.code, withSweeps.stderr).toBe(0)
+    const sweepsNotSeeded =
+      'not seeded: rigor design seeds nodes: only, the nodes the prompt asks for; write each variant of the sweep as a node'
+    expect(json(withSweeps).seeded).toEqual(['a/one'])
+    expect(json(withSweeps).invalid).toEqual([
+      {index: 0, field: 'sweeps[0]', message: sweepsNotSeeded},
+      {index: 1, field: 'sweeps[1]', message: sweepsNotSeeded},
+    ])
+    expect(json(rigor(repo.dir, ['status', '--json'])).total).toBe(1)
+    const told = rigor(repo.dir, ['design'], {ANSWER: 'nodes: []\nsweeps: [{id: a/grid2}]'})
+    expect(told.code, told.stderr).toBe(0)
+    expect(told.stdout).toContain(`invalid: sweeps[0]: ${sweepsNotSeeded}`)
   })
 
   it('an agent that always fails is reported after the retries, and nothing is seeded', () => {

@@ -54,7 +54,7 @@ export async function designPrompt(ws: Workspace, opts: {count: number; team?: s
   return [
     `You design experiments for a quantitative research DAG managed by rigor.`,
     `Propose ${opts.count} new experiment nodes${opts.team ? ` for team ${opts.team}` : ''} that build on what worked and avoid what failed.`,
-    `Answer with one fenced yaml block holding a rigor seed spec: \`nodes:\` a list of {id, team, run: {command: [argv...]}, params, data, inputs}; a node that reads another's outputs keeps its inputs ({from, files, as}).`,
+    `Answer with one fenced yaml block holding a rigor seed spec: \`nodes:\` a list of {id, team, run: {command: [argv...]}, params, data, inputs}; a node that reads another's outputs keeps its inputs ({from, files, as}). Only nodes: are seeded: write each variant of a sweep as a node.`,
     `Ids are lowercase slash paths like trend/momentum/lookback-120/refined; reuse commands and data files that exist.`,
     '',
     '## Best nodes',
@@ -130,8 +130,10 @@ export async function designNodes(
       field: `nodes[${over.index}]`,
       message: `not seeded: more nodes than the ${opts.count} asked for (--count)`,
     })
+  invalid.push(...unseededSweeps(raw))
   const seeded = await seedAnswer(ws, valid, invalid, designer)
-  invalid.sort((a, b) => a.index - b.index)
+  // the answer's nodes: in their order, then its sweeps:
+  invalid.sort((a, b) => Number(a.field.startsWith('sweeps')) - Number(b.field.startsWith('sweeps')) || a.index - b.index)
   return {designer, seeded: seeded.added, existing: seeded.existing, invalid, attempts: answer.attempts, cost_usd: answer.cost.usd}
 }
 
@@ -189,6 +191,21 @@ function refusedNode(err: InputError, rest: ProposedNode[]): {proposal: Proposed
   return proposal && {proposal, field: field.slice(proposal.node.id.length + 1)}
 }
 
+const SWEEPS_NOT_SEEDED =
+  'not seeded: rigor design seeds nodes: only, the nodes the prompt asks for; write each variant of the sweep as a node'
+
+/**
+ * The `sweeps:` of an answer that also has `nodes:`, each reported as not
+ * seeded: the prompt asks for nodes, and a sweep dropped without a word would
+ * look like an agent that designed less than it did.
+ */
+function unseededSweeps(raw: unknown): DesignResult['invalid'] {
+  const sweeps = (raw as {sweeps?: unknown}).sweeps
+  if (sweeps === undefined) return []
+  if (!Array.isArray(sweeps)) return [{index: 0, field: 'sweeps', message: SWEEPS_NOT_SEEDED}]
+  return sweeps.map((_, index) => ({index, field: `sweeps[${index}]`, message: SWEEPS_NOT_SEEDED}))
+}
+
 /**
  * The `nodes:` list of the agent's answer. An answer that holds none (prose, a
  * bare list, `nodes:` that is not a list) is refused like one that is not YAML:
@@ -205,7 +222,9 @@ function proposedNodes(raw: unknown): unknown[] {
         : Array.isArray(raw)
           ? 'it is a bare list'
           : typeof raw === 'object'
-            ? 'it has no nodes: key'
+            ? 'sweeps' in raw
+              ? 'it has sweeps: and no nodes: key (rigor design seeds nodes: only; write each variant as a node)'
+              : 'it has no nodes: key'
             : 'it is text'
   throw new InputError(`the agent's answer holds no seed spec: ${got}`, {
     file: 'agent answer',
