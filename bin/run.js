@@ -9,13 +9,21 @@ import {isAbsolute, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {Script} from 'node:vm'
 
+/**
+ * A regular expression that backtracks excessively moves to V8's linear-time engine: CEL's `matches` means RE2, which
+ * never backtracks, and a rule's pattern must not hold a worker for hours (src/core/state/conditions.ts).
+ */
+const LINEAR_REGEXP_FALLBACK = '--enable-experimental-regexp-engine-on-excessive-backtracks'
+
 if (process.argv.length === 3 && process.argv[2] === '--version') {
   const {name, version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`${name}/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
   const tiering = tieringFor(process.argv[2])
-  // loaded only here: every other command's start-up stays as it was
-  if (tiering) process.getBuiltinModule('node:v8').setFlagsFromString(tiering.flags)
+  // set before the bundle is compiled, for every command: V8's code cache holds a hash of the flags it was made under,
+  // and a flag set later (conditions.ts sets this one when it builds a CEL environment) made every command that
+  // evaluates a condition refuse its cache and write it again at every run
+  process.getBuiltinModule('node:v8').setFlagsFromString(`${LINEAR_REGEXP_FALLBACK}${tiering ? ` ${tiering.flags}` : ''}`)
   const {run} = loadBundle(fileURLToPath(new URL('../dist/rigor.cjs', import.meta.url)), tiering?.cache ?? '')
   await run(import.meta.url)
 }

@@ -388,6 +388,8 @@ function celEnvironment(withNodes: boolean): Environment {
  * pattern such as `^(a+)+$` against 40 letters of a param held a worker for hours (inside the verdict's commit), and
  * `rigor rules check` with it. V8 moves a regexp that backtracks excessively to its linear-time engine instead;
  * RE2 has no backreferences or lookarounds either, and the linear engine cannot run those (they keep backtracking).
+ * The CLI sets the flag before its bundle is compiled (bin/run.js), as V8's code cache must be made under the flags
+ * it is read with; set here too for rigor used as a library.
  */
 function linearRegexpFallback(): void {
   process.getBuiltinModule('node:v8').setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks')
