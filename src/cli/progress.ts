@@ -1,4 +1,5 @@
 import {countOutcome, type OutcomeCounts, type WorkEvent} from '../core/flows/worker.js'
+import {someIds} from '../core/state/ids.js'
 import {renderTable} from './table.js'
 
 export interface Progress {
@@ -50,7 +51,7 @@ export function plainProgress(write: (line: string) => void): Progress {
         case 'finished': {
           const o = event.outcome
           if (o.kind === 'verdict') {
-            const extra = [o.reason, o.spawned.length ? `spawned ${o.spawned.join(', ')}` : ''].filter(Boolean).join('; ')
+            const extra = [o.reason, o.spawned.length ? `spawned ${someIds(o.spawned)}` : ''].filter(Boolean).join('; ')
             write(`${o.status} ${o.id} in ${(o.durationMs / 1000).toFixed(1)}s${extra ? ` (${extra})` : ''}`)
           } else write(`${o.kind} ${o.id}${o.kind === 'lost' ? ` (${o.why})` : ''}`)
           break
@@ -123,7 +124,7 @@ export class ProgressBoard {
       const seconds = o.kind === 'verdict' ? o.durationMs / 1000 : since !== undefined ? (this.now() - since) / 1000 : 0
       const note =
         o.kind === 'verdict'
-          ? [o.reason, o.spawned.length ? `spawned ${o.spawned.join(', ')}` : ''].filter(Boolean).join('; ')
+          ? [o.reason, o.spawned.length ? `spawned ${someIds(o.spawned)}` : ''].filter(Boolean).join('; ')
           : o.kind === 'lost'
             ? o.why
             : ''

@@ -3,6 +3,7 @@ import {WorkspaceCommand} from '../cli/base.js'
 import {reasonFlag} from '../cli/flags.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {cancelNode, type CancelResult} from '../core/dag/cancel.js'
+import {someIds} from '../core/state/ids.js'
 
 export default class Cancel extends WorkspaceCommand {
   static override summary = 'Cancel a pending or running node (a sweep group: all its unfinished variants).'
@@ -19,7 +20,7 @@ export default class Cancel extends WorkspaceCommand {
     const {args, flags} = await this.parse(Cancel)
     const result = await withWorkspace(flags, (ws) => cancelNode(ws, args.id, {by: workerName(flags.by, '--by'), reason: flags.reason}))
     this.say(
-      `cancelled ${result.cancelled.join(', ') || 'nothing'}${result.stopping.length ? `; stopping ${result.stopping.join(', ')}` : ''}${result.blocked.length ? `; blocked ${result.blocked.join(', ')}` : ''}`,
+      `cancelled ${someIds(result.cancelled) || 'nothing'}${result.stopping.length ? `; stopping ${someIds(result.stopping)}` : ''}${result.blocked.length ? `; blocked ${someIds(result.blocked)}` : ''}`,
     )
     return result
   }

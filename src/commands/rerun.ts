@@ -3,6 +3,7 @@ import {WorkspaceCommand} from '../cli/base.js'
 import {reasonFlag} from '../cli/flags.js'
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {rerunNode, type RerunResult} from '../core/dag/rerun.js'
+import {someIds} from '../core/state/ids.js'
 
 export default class Rerun extends WorkspaceCommand {
   static override summary = 'Run a finished node again (retrain a stage): back to pending, its last verdict kept in the history.'
@@ -21,7 +22,7 @@ export default class Rerun extends WorkspaceCommand {
     // one node turns stale or waits; several turn stale or wait
     const verb = (ids: string[], one: string, many: string) => (ids.length === 1 ? one : many)
     this.say(
-      `${result.id} is pending again (was ${result.was})${result.dependents.length ? `; read by ${result.dependents.join(', ')}, which ${verb(result.dependents, 'turns', 'turn')} stale if its outputs change` : ''}${result.unblocked.length ? `; ${result.unblocked.join(', ')}, which it had blocked, ${verb(result.unblocked, 'waits', 'wait')} for it again` : ''}`,
+      `${result.id} is pending again (was ${result.was})${result.dependents.length ? `; read by ${someIds(result.dependents)}, which ${verb(result.dependents, 'turns', 'turn')} stale if its outputs change` : ''}${result.unblocked.length ? `; ${someIds(result.unblocked)}, which it had blocked, ${verb(result.unblocked, 'waits', 'wait')} for it again` : ''}`,
     )
     for (const {from, why} of result.stale_inputs)
       this.warn(

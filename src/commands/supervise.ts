@@ -4,6 +4,7 @@ import {numberFlag} from '../cli/flags.js'
 // the auditor reports its backlog and failure rate to the health checks
 import {withWorkspace, workerName} from '../cli/workspace.js'
 import {withAbort} from '../cli/signals.js'
+import {someIds} from '../core/state/ids.js'
 import {cleanGitDir, describeGitDirCleanup, type GitDirCleanup} from '../core/state/scratch-dirs.js'
 import type {LeftoverReport} from '../core/dag/run-records.js'
 import {cleanLeftovers, healthCheck, requeueExpiredLeases, type HealthReport, type SuperviseResult} from '../core/dag/supervise.js'
@@ -77,9 +78,7 @@ export default class Supervise extends WorkspaceCommand {
   }
 }
 
-/** A count with the first few ids: `4 (a/1, a/2, a/3 and 1 more)`. */
+/** A count with the first few ids: `4 (a/1, a/2, a/3, ... and 1 more)`. */
 function listed(ids: readonly string[]): string {
-  if (ids.length === 0) return '0'
-  const shown = ids.slice(0, 3).join(', ')
-  return `${ids.length} (${shown}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''})`
+  return ids.length === 0 ? '0' : `${ids.length} (${someIds(ids, 3)})`
 }

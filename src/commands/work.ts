@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {durationFlag, numberFlag, stopTimeFlag} from '../cli/flags.js'
+import {someIds} from '../core/state/ids.js'
 import {assertKnownTeam} from '../core/state/teams.js'
 import {batchedLines, endedUnfinished, plainProgress, type Progress} from '../cli/progress.js'
 import {HeldClaims, leftClaimedText} from '../core/dag/claims.js'
@@ -99,7 +100,7 @@ export default class Work extends WorkspaceCommand {
               const taken = await takeBackEarlierRun(ws, worker)
               const ids = [...taken.requeued, ...taken.expired]
               takenBack = ids
-              if (ids.length) this.say(`took back from an earlier run of ${worker}: ${ids.join(', ')} (the attempt counts)`)
+              if (ids.length) this.say(`took back from an earlier run of ${worker}: ${someIds(ids)} (the attempt counts)`)
             }
             const display =
               process.stdout.isTTY && !this.jsonEnabled()

@@ -18,7 +18,7 @@ describe('rigor supervise', () => {
     expect(text.code, text.stderr).toBe(0)
     const lines = text.stdout.trim().split('\n')
     expect(lines).toEqual([
-      're-queued 4 (s/n1, s/n2, s/n3 and 1 more), expired (inconclusive) 0, blocked 0',
+      're-queued 4 (s/n1, s/n2, s/n3, ... and 1 more), expired (inconclusive) 0, blocked 0',
       'health after: running 0, pending 4, stuck 0, corrupt 0, audit backlog 0, failed-audit rate n/a',
     ])
     const held = json(rigor(repo.dir, ['claim', '--worker', 'ghost', '--json'])).claimed.id

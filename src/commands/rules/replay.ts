@@ -1,6 +1,7 @@
 import {WorkspaceCommand} from '../../cli/base.js'
 import {withWorkspace, workerName} from '../../cli/workspace.js'
 import {replayRules, type RulesReport} from '../../core/dag/rules.js'
+import {someIds} from '../../core/state/ids.js'
 
 export default class RulesReplay extends WorkspaceCommand {
   static override summary = 'Apply the backward rules to the current verdicts and commit the spawns (idempotent).'
@@ -9,7 +10,7 @@ export default class RulesReplay extends WorkspaceCommand {
   async run(): Promise<RulesReport> {
     const {flags} = await this.parse(RulesReplay)
     const report = await withWorkspace(flags, (ws) => replayRules(ws, {write: true, by: workerName(undefined)}))
-    this.say(report.spawned.length ? `spawned ${report.spawned.join(', ')}` : 'nothing to spawn')
+    this.say(report.spawned.length ? `spawned ${someIds(report.spawned)}` : 'nothing to spawn')
     return report
   }
 }

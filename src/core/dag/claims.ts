@@ -10,6 +10,7 @@ import {
   type NothingClaimableReason,
 } from './scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
+import {someIds} from '../state/ids.js'
 import {readableNode, type Snapshot} from '../state/store.js'
 import type {PlannedChange} from '../state/transaction.js'
 import type {Workspace} from '../state/workspace.js'
@@ -293,9 +294,6 @@ export class HeldClaims {
   }
 }
 
-/** The most node ids a message names before it says how many more. */
-const NAMED_AT_MOST = 20
-
 /** What a worker leaving at once (a second signal) says of the claims it still holds, and how they come back. */
 export function leftClaimedText(worker: string, ids: readonly string[], leaseMs: number, maybe: readonly string[] = []): string {
   if (ids.length === 0 && maybe.length === 0) return `left at once: ${worker} held no claim`
@@ -304,8 +302,7 @@ export function leftClaimedText(worker: string, ids: readonly string[], leaseMs:
 
 /** `the claims of <worker>: a, b`, and how claims a worker could not put back come back. */
 export function claimsLeftText(worker: string, ids: readonly string[], leaseMs: number, maybe: readonly string[] = []): string {
-  const names = (list: readonly string[]) =>
-    list.slice(0, NAMED_AT_MOST).join(', ') + (list.length > NAMED_AT_MOST ? ` and ${list.length - NAMED_AT_MOST} more` : '')
+  const names = (list: readonly string[]) => someIds(list)
   return (
     (ids.length > 0 ? `still claimed by ${worker}: ${names(ids)}\n` : '') +
     // a push the remote received goes on there when the pushing process dies: the claim may have landed

@@ -29,3 +29,15 @@ export function paramSegment(value: unknown): string {
       .replace(/^-+|-+$/g, '') || 'x'
   )
 }
+
+/** The most ids a line of human output names before it says how many more (`--json` keeps every one). */
+export const IDS_NAMED_AT_MOST = 10
+
+/**
+ * The first few of a list of ids for human output: `a, b, c`, or `a, b, ... and 27 more` past `atMost`:
+ * cancelling the root of a 30,000-node chain printed every id it blocked on one line.
+ */
+export function someIds(ids: readonly string[], atMost = IDS_NAMED_AT_MOST): string {
+  if (ids.length <= atMost) return ids.join(', ')
+  return `${ids.slice(0, atMost).join(', ')}, ... and ${ids.length - atMost} more`
+}
