@@ -17,7 +17,7 @@ export default class Seed extends WorkspaceCommand {
   async run(): Promise<SeedResult> {
     const {args, flags} = await this.parse(Seed)
     const specPath = resolve(commandLineBase(flags), args.spec)
-    const spec = await readSeedSpec(specPath)
+    const spec = await readSeedSpec(specPath, args.spec)
     return withWorkspace(
       flags,
       async (ws) => {

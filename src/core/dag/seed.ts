@@ -21,9 +21,9 @@ export interface SeedResult {
 }
 
 /** Reads and validates a seed spec file; errors name the file and the field. */
-export async function readSeedSpec(file: string): Promise<SeedSpec> {
-  const bytes = readInputFile(file, {what: 'a seed spec', maxBytes: 64 * 1024 * 1024, fix: 'give the path of a seed spec YAML file'})
-  return validate(SeedSpec, parseYaml(utf8Text(bytes, file), file), file)
+export async function readSeedSpec(file: string, name = file): Promise<SeedSpec> {
+  const bytes = readInputFile(file, {what: 'a seed spec', maxBytes: 64 * 1024 * 1024, fix: 'give the path of a seed spec YAML file', name})
+  return validate(SeedSpec, parseYaml(utf8Text(bytes, name), name), name)
 }
 
 /** The nodes a spec describes, in the order written: single nodes, then each sweep's node and its variants. */

@@ -479,15 +479,8 @@ function forwardReturns(table: DatedTable, after: number, until: number): Array<
 }
 
 function readBytes(file: string, name: string): Buffer {
-  try {
-    return readInputFile(file, {what: 'a price CSV', maxBytes: 256 * 1024 * 1024, fix: 'give the path of an existing price CSV'})
-  } catch (error) {
-    // named as the user named it
-    throw new InputError((error as InputError).message.replace(`${file}: `, ''), {
-      file: name,
-      fix: 'give the path of an existing price CSV',
-    })
-  }
+  // named as the user named it
+  return readInputFile(file, {what: 'a price CSV', maxBytes: 256 * 1024 * 1024, fix: 'give the path of an existing price CSV', name})
 }
 
 const displayPath = (root: string, file: string): string => {
