@@ -6,6 +6,7 @@ import {claimNode, leftClaimedText} from '../core/dag/claims.js'
 import {CheckFailedError, stoppedError} from '../core/errors.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../core/dag/execute.js'
 import {readableNode} from '../core/state/store.js'
+import {sweepGroupNamed} from '../core/dag/sweeps.js'
 import {assertNotEditedHere, assertRunnableClaim} from '../core/flows/hand-run.js'
 import {policies} from '../core/flows/policies.js'
 import {ATTR, type Telemetry} from '../core/telemetry/telemetry.js'
@@ -33,7 +34,11 @@ export default class Run extends WorkspaceCommand {
       (ws) =>
         withAbort(
           async ({signal, groups}) => {
-            let node = readableNode(await ws.currentSnapshot(), args.id).node
+            const snap = await ws.currentSnapshot()
+            let node = readableNode(snap, args.id).node
+            // bad input, as rigor rerun says it: a sweep group is never claimable
+            if (node.sweep)
+              throw sweepGroupNamed(snap, node.id, {problem: 'which holds variants and never runs', fix: 'run one of its variants'})
             await assertNotEditedHere(ws, node.id)
             if (node.status === 'pending') {
               if (signal.aborted) throw stoppedError(signal.reason, `the run of ${args.id}`, `run rigor run ${args.id} again`)

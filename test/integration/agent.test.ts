@@ -194,7 +194,7 @@ describe('agent steps', () => {
     expect(result.code, result.stdout).toBe(2)
     expect(json(result).error).toMatchObject({
       message: 's/grid is a sweep group, which never runs and has no verdict',
-      fix: 'assess one of its variants, e.g. s/grid/n-1, s/grid/n-2',
+      fix: 'assess one of its variants: s/grid/n-1, s/grid/n-2 (rigor show s/grid lists all 2)',
     })
   })
 

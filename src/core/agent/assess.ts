@@ -8,6 +8,7 @@ import type {Telemetry} from '../telemetry/telemetry.js'
 import {LEARNINGS_FILE} from './design.js'
 import {agentName, askWorkspaceAgent} from './workspace-agent.js'
 import {markdownText} from '../state/markdown-text.js'
+import {sweepGroupNamed} from '../dag/sweeps.js'
 
 /** The most of an agent's assessment learnings.md keeps (characters). */
 export const ASSESSMENT_MAX = 8 * 1024
@@ -34,12 +35,8 @@ export async function assessNode(
   const snap = await ws.currentSnapshot()
   const record = readableNode(snap, id)
   // a sweep group holds variants and never runs: "run it first" would send the user after a verdict that never comes
-  if (record.node?.sweep) {
-    const variants = [...snap.nodes.keys()].filter((other) => other.startsWith(`${id}/`)).slice(0, 3)
-    throw new InputError(`${id} is a sweep group, which never runs and has no verdict`, {
-      fix: `assess one of its variants${variants.length ? `, e.g. ${variants.join(', ')}` : ''}`,
-    })
-  }
+  if (record.node?.sweep)
+    throw sweepGroupNamed(snap, id, {problem: 'which never runs and has no verdict', fix: 'assess one of its variants'})
   const verdict = await ws.store.verdict(record)
   if (!verdict) throw noVerdictError(record.node!)
   const agent = ws.config.agent

@@ -1,4 +1,4 @@
-import {CheckFailedError, InputError, NothingToDoError} from '../errors.js'
+import {CheckFailedError, NothingToDoError} from '../errors.js'
 import type {FileChange} from '../git/tree-edit.js'
 import {outDirPath, verdictFilePath} from '../state/layout.js'
 import {readableNode} from '../state/store.js'
@@ -9,6 +9,7 @@ import type {NodeFile} from '../schemas/index.js'
 import type {NodeRecord, Snapshot} from '../state/store.js'
 import {nodeSpendOn, utcDay} from './budget.js'
 import {inputSources, staleNodes} from './inputs.js'
+import {sweepGroupNamed} from './sweeps.js'
 
 export interface RerunResult {
   id: string
@@ -35,7 +36,7 @@ export async function rerunNode(ws: Workspace, id: string, opts: {by: string; re
   const outcome = await ws.commit<RerunResult>(async (snap) => {
     const record = readableNode(snap, id)
     const node = record.node
-    if (node.sweep) throw new InputError(`${id} is a sweep group, which never runs`, {fix: 'rerun one of its variants'})
+    if (node.sweep) throw sweepGroupNamed(snap, id, {problem: 'which never runs', fix: 'rerun one of its variants'})
     if (!ALLOWED_FROM.rerun.includes(node.status)) {
       const problem = `node ${id} is ${node.status}; only a finished run (${ALLOWED_FROM.rerun.join(', ')}) can run again`
       // asked twice (two people, a retried script): it runs at its next claim already, so nothing is left to do

@@ -23,7 +23,8 @@
 import {mersenne, unsafeUniformIntDistribution} from 'pure-rand'
 import type {RandomGenerator} from 'pure-rand'
 import {InputError} from '../errors.js'
-import {nodeIdProblem, paramSegment} from '../state/ids.js'
+import {nodeIdProblem, paramSegment, someIds} from '../state/ids.js'
+import type {Snapshot} from '../state/store.js'
 import type {SeedSweep} from '../schemas/seed.js'
 import {InternalError} from '../errors.js'
 
@@ -230,4 +231,14 @@ function roundSignificant(value: number): number {
 
 function clamp(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, value))
+}
+
+/**
+ * The error for a sweep group named where a node that runs is wanted (`rigor run`, `rerun`, `assess`): bad input
+ * (exit 2), whose fix names a few of its variants and how to list them all.
+ */
+export function sweepGroupNamed(snap: Snapshot, id: string, opts: {problem: string; fix: string}): InputError {
+  const variants = [...snap.nodes.values()].filter((record) => record.node?.parent === id).map((record) => record.id)
+  const some = variants.length ? `: ${someIds(variants, 3)} (rigor show ${id} lists all ${variants.length})` : ''
+  return new InputError(`${id} is a sweep group, ${opts.problem}`, {fix: `${opts.fix}${some}`})
 }
