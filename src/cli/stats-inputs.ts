@@ -77,8 +77,55 @@ export function resolveSharpe(flags: SharpeFlags, periodsPerYear: number | undef
   }
 }
 
-export function toPerPeriod(sharpe: number, periodsPerYear: number | undefined): number {
-  return periodsPerYear === undefined ? sharpe : perPeriodSharpe(sharpe, periodsPerYear)
+export function toPerPeriod(sharpe: number, periodsPerYear: number | undefined, flag = '--sharpe'): number {
+  return periodsPerYear === undefined ? sharpe : finitePerPeriod(perPeriodSharpe(sharpe, periodsPerYear), sharpe, periodsPerYear, flag)
+}
+
+/**
+ * A figure given per year, per period: finite, or an error naming --periods-per-year, where the overflow (a Sharpe ratio
+ * of 1 at 1e-300 periods a year is 1e150 per period, a variance 1e300) came out as "varianceOfTrialSharpes: Infinity".
+ */
+export function finitePerPeriod(perPeriod: number, given: number, periodsPerYear: number, flag: string): number {
+  if (Number.isFinite(perPeriod)) return perPeriod
+  throw new InputError(`at ${periodsPerYear} periods a year, ${flag} ${given} is ${perPeriod} per period`, {
+    field: '--periods-per-year',
+    fix: 'give the number of return periods in a year, e.g. 252 for trading days or 12 for months',
+  })
+}
+
+/** The flag that gives each input of the core statistics, which name them as the formulas do. */
+const FLAG_OF_INPUT: Record<string, string> = {
+  sharpe: '--sharpe',
+  skewness: '--skew',
+  kurtosis: '--kurtosis',
+  nObs: '--n-obs',
+  benchmark: '--benchmark',
+  confidence: '--confidence',
+  nTrials: '--trials',
+  varianceOfTrialSharpes: '--var-trials',
+  splits: '--splits',
+  periodsPerYear: '--periods-per-year',
+}
+
+/** The inputs a returns CSV gives in place of flags. */
+const FROM_RETURNS = new Set(['sharpe', 'skewness', 'kurtosis', 'nObs'])
+
+/**
+ * Runs a computation of src/core/stats, its errors about an input naming the flag that gave it (`--confidence`, or
+ * `--returns` for the figures a returns CSV gave), where they named the formula's name (`confidence`,
+ * `varianceOfTrialSharpes`) that no flag has.
+ */
+export function aboutFlags<T>(compute: () => T, opts: {returns?: string} = {}): T {
+  try {
+    return compute()
+  } catch (error) {
+    if (!(error instanceof InputError) || error.file !== undefined || error.field === undefined) throw error
+    const flag = opts.returns !== undefined && FROM_RETURNS.has(error.field) ? '--returns' : FLAG_OF_INPUT[error.field]
+    if (flag === undefined) throw error
+    const detail = error.message.slice(`field "${error.field}": `.length)
+    const fix = flag === '--returns' ? error.fix : error.fix?.replace(`give ${error.field} `, `give ${flag} `)
+    throw new InputError(detail, {field: flag, fix, cause: error})
+  }
 }
 
 /** Back to the units the user speaks: annualised when periods-per-year was given. */

@@ -175,12 +175,37 @@ describe('rigor stats', () => {
     expect(run.json.error.fix).toBeTruthy()
   })
 
+  // the formulas' names for their inputs (confidence, varianceOfTrialSharpes) were printed as the field, and in the fix
+  it("exits 2 naming the flag, not the formula's name for it, and a fix that names the flag", () => {
+    const error = (...args: string[]) => {
+      const run = rigor('stats', ...args, '--json')
+      expect(run.status, run.stdout).toBe(2)
+      return run.json.error
+    }
+    expect(error('mintrl', '--sharpe', '0.1', '--confidence', '95')).toMatchObject({
+      message: 'field "--confidence": must lie strictly between 0 and 1, got 95',
+      fix: 'give --confidence as a probability such as 0.95',
+    })
+    expect(error('mintrl', '--sharpe', '0.1', '--confidence', '0.4').message).toMatch(/^field "--confidence": /)
+    expect(error('psr', '--sharpe', '1', '--benchmark', '1e308', '--n-obs', '100').message).toMatch(/^field "--benchmark": /)
+    // a variance of 1e10 a year at 1e-300 periods a year overflows per period: the overflow is the periods' doing
+    expect(
+      error('dsr', '--sharpe', '1', '--trials', '10', '--var-trials', '1e10', '--periods-per-year', '1e-300', '--n-obs', '100'),
+    ).toMatchObject({
+      message: 'field "--periods-per-year": at 1e-300 periods a year, --var-trials 10000000000 is Infinity per period',
+      fix: 'give the number of return periods in a year, e.g. 252 for trading days or 12 for months',
+    })
+    // a figure read from --returns is named by the flag that gave it
+    writeFileSync(join(work, 'losing.csv'), 'date,return\n2020-01-01,-0.01\n2020-01-02,0.01\n2020-01-03,-0.02\n2020-01-06,-0.01\n')
+    expect(error('mintrl', '--returns', 'losing.csv').message).toMatch(/^field "--returns": the Sharpe ratio -[0-9.]+ does not exceed/)
+  })
+
   it('exits 2 when excess kurtosis is given where plain kurtosis is meant', () => {
     const run = rigor('stats', 'psr', '--sharpe', '0.1', '--skew', '-1', '--kurtosis', '1.5', '--n-obs', '100')
     expect(run.status).toBe(2)
     // oclif wraps long error lines behind a " ›" gutter
     const text = run.stderr.replace(/[›\s]+/g, ' ')
-    expect(text).toMatch(/field "kurtosis": kurtosis 1\.5 is impossible with skewness -1/)
+    expect(text).toMatch(/field "--kurtosis": kurtosis 1\.5 is impossible with skewness -1/)
     expect(text).toMatch(/Fix: give plain kurtosis \(3 for a normal distribution\), not excess kurtosis/)
   })
 
@@ -216,7 +241,7 @@ describe('rigor stats', () => {
     writeFileSync(join(work, 'four.csv'), 'date,a,b\n2020-01-01,0.01,0.02\n2020-01-02,0.02,0.01\n2020-01-03,0.01,0.03\n2020-01-06,0,0.01\n')
     run = rigor('stats', 'pbo', '--returns', 'four.csv', '--splits', '3', '--json')
     expect(run.status).toBe(2)
-    expect(run.json.error.message).toMatch(/^field "splits": must be even/)
+    expect(run.json.error.message).toMatch(/^field "--splits": must be even/)
   })
 
   it('exits 2 naming a missing returns file', () => {

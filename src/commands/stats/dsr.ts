@@ -1,7 +1,15 @@
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
 import {numberFlag} from '../../cli/flags.js'
-import {formatNumber, observedFromFlags, requireObservations, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
+import {
+  aboutFlags,
+  finitePerPeriod,
+  formatNumber,
+  observedFromFlags,
+  requireObservations,
+  toUserUnits,
+  unitsNote,
+} from '../../cli/stats-inputs.js'
 import {deflatedSharpeRatio} from '../../core/stats/dsr.js'
 
 export interface DsrResult {
@@ -52,16 +60,21 @@ Sharpe ratios (and --var-trials) are per period unless --periods-per-year is giv
     const nTrials = flags.trials
     const varTrials = flags['var-trials']
     // a variance of Sharpe ratios scales with the square of the Sharpe ratio's units
-    const varTrialsPerPeriod = periodsPerYear === undefined ? varTrials : varTrials / periodsPerYear
+    const varTrialsPerPeriod =
+      periodsPerYear === undefined ? varTrials : finitePerPeriod(varTrials / periodsPerYear, varTrials, periodsPerYear, '--var-trials')
 
-    const {dsr, sr0} = deflatedSharpeRatio({
-      sharpe: observed.sharpePerPeriod,
-      nTrials,
-      varianceOfTrialSharpes: varTrialsPerPeriod,
-      nObs,
-      skewness: observed.skewness,
-      kurtosis: observed.kurtosis,
-    })
+    const {dsr, sr0} = aboutFlags(
+      () =>
+        deflatedSharpeRatio({
+          sharpe: observed.sharpePerPeriod,
+          nTrials,
+          varianceOfTrialSharpes: varTrialsPerPeriod,
+          nObs,
+          skewness: observed.skewness,
+          kurtosis: observed.kurtosis,
+        }),
+      flags,
+    )
 
     const result: DsrResult = {
       dsr,

@@ -1,7 +1,7 @@
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
 import {numberFlag} from '../../cli/flags.js'
-import {formatNumber, observedFromFlags, toPerPeriod, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
+import {aboutFlags, formatNumber, observedFromFlags, toPerPeriod, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
 import {minimumTrackRecordLength} from '../../core/stats/mintrl.js'
 
 export interface MinTrlResult {
@@ -49,15 +49,19 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
     const {flags} = await this.parse(StatsMintrl)
     const {periodsPerYear, observed} = observedFromFlags(flags)
     const benchmark = flags.benchmark
-    const benchmarkPerPeriod = toPerPeriod(benchmark, periodsPerYear)
+    const benchmarkPerPeriod = toPerPeriod(benchmark, periodsPerYear, '--benchmark')
     const confidence = flags.confidence
-    const mintrl = minimumTrackRecordLength({
-      sharpe: observed.sharpePerPeriod,
-      benchmark: benchmarkPerPeriod,
-      skewness: observed.skewness,
-      kurtosis: observed.kurtosis,
-      confidence,
-    })
+    const mintrl = aboutFlags(
+      () =>
+        minimumTrackRecordLength({
+          sharpe: observed.sharpePerPeriod,
+          benchmark: benchmarkPerPeriod,
+          skewness: observed.skewness,
+          kurtosis: observed.kurtosis,
+          confidence,
+        }),
+      flags,
+    )
     const nObs = observed.nObs ?? null
 
     const result: MinTrlResult = {

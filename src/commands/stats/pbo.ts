@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {RigorCommand} from '../../cli/base.js'
 import {numberFlag} from '../../cli/flags.js'
-import {formatNumber} from '../../cli/stats-inputs.js'
+import {aboutFlags, formatNumber} from '../../cli/stats-inputs.js'
 import {DEFAULT_CSCV_SPLITS, MAX_CSCV_SPLITS, probabilityOfBacktestOverfitting, usableSplits} from '../../core/stats/pbo.js'
 import {aboutFile, readReturnsMatrix} from '../../core/stats/returns-csv.js'
 
@@ -55,7 +55,9 @@ S defaults to 16 and is lowered, with a note, when the matrix has too few rows. 
     const lowerable = requested % 2 === 0 && requested <= MAX_CSCV_SPLITS && matrix.rows.length >= 4
     const chosen = lowerable ? usableSplits(matrix.rows.length, requested) : requested
 
-    const result = aboutFile(returnsFlag, undefined, () => probabilityOfBacktestOverfitting(matrix.rows, {splits: chosen}))
+    const result = aboutFlags(() =>
+      aboutFile(returnsFlag, undefined, () => probabilityOfBacktestOverfitting(matrix.rows, {splits: chosen})),
+    )
     const selected: Record<string, number> = {}
     for (const index of result.selectedTrials) {
       const name = matrix.trials[index]

@@ -1,7 +1,15 @@
 import {RigorCommand} from '../../cli/base.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
 import {numberFlag} from '../../cli/flags.js'
-import {formatNumber, observedFromFlags, requireObservations, toPerPeriod, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
+import {
+  aboutFlags,
+  formatNumber,
+  observedFromFlags,
+  requireObservations,
+  toPerPeriod,
+  toUserUnits,
+  unitsNote,
+} from '../../cli/stats-inputs.js'
 import {probabilisticSharpeRatio, probabilisticSharpeStatistic} from '../../core/stats/psr.js'
 
 export interface PsrResult {
@@ -44,7 +52,7 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
     const {periodsPerYear, observed} = observedFromFlags(flags)
     const nObs = requireObservations(observed)
     const benchmark = flags.benchmark
-    const benchmarkPerPeriod = toPerPeriod(benchmark, periodsPerYear)
+    const benchmarkPerPeriod = toPerPeriod(benchmark, periodsPerYear, '--benchmark')
     const input = {
       sharpe: observed.sharpePerPeriod,
       benchmark: benchmarkPerPeriod,
@@ -52,7 +60,7 @@ Sharpe ratios are per period unless --periods-per-year is given, in which case t
       skewness: observed.skewness,
       kurtosis: observed.kurtosis,
     }
-    const psr = probabilisticSharpeRatio(input)
+    const psr = aboutFlags(() => probabilisticSharpeRatio(input), flags)
 
     const result: PsrResult = {
       psr,

@@ -1,7 +1,7 @@
 import {RigorCommand} from '../../cli/base.js'
 import {numberFlag} from '../../cli/flags.js'
 import {returnMomentFlags} from '../../cli/stats-flags.js'
-import {formatNumber, observedFromFlags, requireObservations, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
+import {aboutFlags, formatNumber, observedFromFlags, requireObservations, toUserUnits, unitsNote} from '../../cli/stats-inputs.js'
 import {sharpeStandardError} from '../../core/stats/sharpe.js'
 
 export interface SharpeResult {
@@ -39,12 +39,10 @@ Give --returns FILE to compute everything from a CSV, or --sharpe with --n-obs (
     const {flags} = await this.parse(StatsSharpe)
     const {periodsPerYear, observed} = observedFromFlags(flags)
     const nObs = requireObservations(observed)
-    const standardError = sharpeStandardError({
-      sharpe: observed.sharpePerPeriod,
-      nObs,
-      skewness: observed.skewness,
-      kurtosis: observed.kurtosis,
-    })
+    const standardError = aboutFlags(
+      () => sharpeStandardError({sharpe: observed.sharpePerPeriod, nObs, skewness: observed.skewness, kurtosis: observed.kurtosis}),
+      flags,
+    )
 
     const result: SharpeResult = {
       sharpe: toUserUnits(observed.sharpePerPeriod, periodsPerYear),
