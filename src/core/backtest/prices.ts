@@ -67,15 +67,19 @@ const DateCell: CellCheck<{text: string; time: number}> = (text) => {
 /** A price CSV larger than this is refused (what `rigor paper` takes too): its text would not fit one string. */
 const MAX_PRICE_CSV_BYTES = 256 * 1024 * 1024
 
-/** Read and validate a price CSV; every problem is an InputError naming the file, the column and the line. */
-export function loadPrices(file: string): PriceSeries {
+/**
+ * Read and validate a price CSV; every problem is an InputError naming the file (as `name`, default `file`), the
+ * column and the line.
+ */
+export function loadPrices(file: string, name = file): PriceSeries {
   // bounded: RIGOR_DATA=/dev/zero (or a FIFO that never ends) ran the process out of memory, an abort with no message
   const text = readInputFile(file, {
     what: 'a price CSV',
     maxBytes: MAX_PRICE_CSV_BYTES,
     fix: 'point RIGOR_DATA at an existing CSV with a date and a close column',
+    name,
   }).toString('utf8')
-  return parsePrices(text, file)
+  return parsePrices(text, name)
 }
 
 /** Parse price CSV text; `file` is only used to name the source in errors. */

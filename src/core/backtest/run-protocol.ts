@@ -135,15 +135,24 @@ export async function runBacktestProtocol(
   const rawParams = readParams(env.RIGOR_PARAMS)
   const seed = readSeed(env.RIGOR_SEED)
   const costMultiplier = readCostMultiplier(env.RIGOR_COST_MULTIPLIER)
-  const prices = loadPrices(dataFile)
-  const run = runKit(prices, strategyName, rawParams, {costBps: opts.costBps, folds: opts.folds, costMultiplier, dataFile})
+  // notes, warnings and errors name the file the node declared (rigor sets RIGOR_DATA_NAME), not the copy named by its
+  // content that RIGOR_DATA points at (6d1c65...csv)
+  const declared = env.RIGOR_DATA_NAME || undefined
+  const dataName = declared ?? basename(dataFile)
+  const prices = loadPrices(dataFile, declared ?? dataFile)
+  const run = runKit(prices, strategyName, rawParams, {
+    costBps: opts.costBps,
+    folds: opts.folds,
+    costMultiplier,
+    dataFile: declared ?? dataFile,
+  })
   const {result, costBps} = run
   const {from, to} = result.outOfSample
-  const idle = idleWarning(run, basename(dataFile))
-  const rate = rateWarning(run, basename(dataFile))
+  const idle = idleWarning(run, dataName)
+  const rate = rateWarning(run, dataName)
   const ignored = ignoredWarning(run)
   const notes = [
-    `${run.strategy} ${JSON.stringify(run.effectiveParams)} on ${basename(dataFile)}:`,
+    `${run.strategy} ${JSON.stringify(run.effectiveParams)} on ${dataName}:`,
     `${result.folds.length}-fold walk-forward, out of sample ${prices.dates[from]} to ${prices.dates[to - 1]} (${to - from} periods),`,
     `${costBps} bps per unit traded${costMultiplier === 1 ? '' : ` (RIGOR_COST_MULTIPLIER ${costMultiplier})`}; in-sample sharpe ${result.metrics.is_sharpe.toFixed(2)} vs out-of-sample ${result.metrics.sharpe.toFixed(2)}.`,
     `Deterministic: seed ${seed} recorded; the backtest draws no random numbers.`,

@@ -288,6 +288,13 @@ function runnerEnv(req: RunRequest, runId: string, sandboxed: boolean, data: str
     delete set.RIGOR_DATA
     unset.push('RIGOR_DATA')
   }
+  // RIGOR_DATA is a copy named by its content (or an auditor's altered copy): what a runner says of its data names the
+  // file the node declared
+  if (data && req.node.data) set.RIGOR_DATA_NAME = req.node.data
+  else {
+    delete set.RIGOR_DATA_NAME
+    unset.push('RIGOR_DATA_NAME')
+  }
   set[RUN_MARKER] = runId
   // the host's TMPDIR may not exist in the sandbox; its private /tmp does
   if (sandboxed) set.TMPDIR = '/tmp'
