@@ -22,6 +22,8 @@ export interface GitRunOptions {
   rerunIfKilled?: boolean
   /** stdout as bytes, one character per byte (latin1), nothing stripped (see TextRunOptions.binary) */
   binary?: boolean
+  /** git (and its transport, in git's process group) is killed after this many milliseconds: see runText */
+  timeoutMs?: number
 }
 
 export interface GitResult {
@@ -30,6 +32,8 @@ export interface GitResult {
   exitCode: number
   /** the signal that killed git, when one did */
   signal?: string
+  /** killed by rigor because it ran past `timeoutMs`: not run again */
+  timedOut?: boolean
 }
 
 /**
@@ -76,7 +80,13 @@ export async function runGit(args: readonly string[], opts: GitRunOptions): Prom
       // its own session: a Ctrl-C on the terminal stops rigor cleanly, it must not kill the git commands that stop needs
       detached: true,
       binary: opts.binary,
+      timeoutMs: opts.timeoutMs,
     })
+    if (result.timedOut) {
+      const stderr = `${result.stderr}${result.stderr ? '\n' : ''}rigor killed git after ${Math.round((opts.timeoutMs ?? 0) / 1000)} s without an end`
+      if (!opts.allowFailure) throw new GitError(args, result.exitCode, stderr)
+      return {stdout: result.stdout, stderr, exitCode: result.exitCode, signal: result.signal, timedOut: true}
+    }
     // rigor never signals git: a signal was aimed at rigor's whole process tree (Slurm's scancel and preemption
     // signal every process of a job), and rigor answers it by putting its claims back, with git
     if (result.signal && opts.rerunIfKilled !== false && run < RERUNS_IF_KILLED) continue

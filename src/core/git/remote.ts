@@ -1,6 +1,34 @@
-import {GitFailedError, RefConflictError, RemoteUnreachableError} from '../errors.js'
-import {RERUNS_IF_KILLED} from './exec.js'
+import {GitFailedError, InputError, RefConflictError, RemoteUnreachableError} from '../errors.js'
+import {RERUNS_IF_KILLED, type GitResult} from './exec.js'
 import type {Repo} from './repo.js'
+
+/**
+ * How long one fetch, push or ls-remote of the remote may take before rigor kills it (with its transport: ssh,
+ * git-remote-https) and takes the remote for unreachable: a server that accepts the connection and never answers
+ * held the fetch, and with it every claim and lease renewal, until the leases lapsed. Five minutes leaves a worker
+ * (renewing each third of a 15-minute lease) the time to renew once the remote is back; `$RIGOR_REMOTE_TIMEOUT`
+ * (seconds) changes it.
+ */
+const DEFAULT_TRANSFER_TIMEOUT_S = 300
+
+/** The time limit of one transfer, from `$RIGOR_REMOTE_TIMEOUT` (seconds) or the default. */
+export function transferTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.RIGOR_REMOTE_TIMEOUT
+  if (text === undefined || text === '') return DEFAULT_TRANSFER_TIMEOUT_S * 1000
+  if (!/^[1-9]\d{0,6}$/.test(text.trim()))
+    throw new InputError(`RIGOR_REMOTE_TIMEOUT=${JSON.stringify(text)} is not a whole number of seconds`, {
+      field: 'RIGOR_REMOTE_TIMEOUT',
+      fix: `set RIGOR_REMOTE_TIMEOUT to the seconds a fetch or push of the remote may take (default ${DEFAULT_TRANSFER_TIMEOUT_S}), or unset it`,
+    })
+  return Number(text.trim()) * 1000
+}
+
+/**
+ * Over HTTP(S), git (curl) gives up by itself on a transfer through which nothing came for a minute (an answering
+ * server sends keep-alives while it packs or runs hooks). `GIT_HTTP_LOW_SPEED_LIMIT` and `GIT_HTTP_LOW_SPEED_TIME`
+ * in the environment still override these, as git documents.
+ */
+const STALLED_HTTP = ['-c', 'http.lowSpeedLimit=1', '-c', 'http.lowSpeedTime=60']
 
 /** What git says when the other end of its connection went away (killed, or the connection dropped). */
 const TRANSPORT_DROPPED =
@@ -19,7 +47,7 @@ const LOST_RACE = /stale info|fetch first|non-fast-forward|failed to update ref|
  * shedding load (`The requested URL returned error: 502`, 503, 504, 429), a TLS connection cut short.
  */
 const UNREACHABLE =
-  /does not appear to be a git repository|could not resolve host|connection refused|connection timed out|operation timed out|network is unreachable|no route to host|failed to connect to|couldn't connect to server|returned error: (?:5\d\d|429)\b|empty reply from server|ssl_error_syscall|tls connection was non-properly terminated|was not closed cleanly/i
+  /operation too slow|does not appear to be a git repository|could not resolve host|connection refused|connection timed out|operation timed out|network is unreachable|no route to host|failed to connect to|couldn't connect to server|returned error: (?:5\d\d|429)\b|empty reply from server|ssl_error_syscall|tls connection was non-properly terminated|was not closed cleanly/i
 
 /** What git's stderr says when the remote's files may not be written: no retry changes that. */
 const NOT_ALLOWED = /permission denied|read-only file system|insufficient permission/i
@@ -61,9 +89,8 @@ export class RemoteLink {
     let dropped = 0
     for (let attempt = 0; ; attempt++) {
       // not --quiet: git says a refused non-fast-forward update only in its ref lines
-      const result = await this.repo.git(['fetch', '--no-tags', this.remote, `refs/heads/${this.branch}:${this.trackingRef}`], {
-        allowFailure: true,
-      })
+      const result = await this.transfer(['fetch', '--no-tags', this.remote, `refs/heads/${this.branch}:${this.trackingRef}`])
+      if (result.timedOut) throw this.stalled('fetch', result)
       if (result.exitCode === 0) break
       if (/couldn't find remote ref/i.test(result.stderr)) {
         // never fetched: a remote without the branch yet. Fetched before: it was deleted or renamed since, and the
@@ -93,10 +120,23 @@ export class RemoteLink {
     return this.repo.readRef(this.trackingRef)
   }
 
+  /** git talking to the remote: bounded in time (transferTimeoutMs, STALLED_HTTP), its failure the caller's to read. */
+  private transfer(args: string[], opts: {rerunIfKilled?: boolean} = {}): Promise<GitResult> {
+    return this.repo.git([...STALLED_HTTP, ...args], {allowFailure: true, timeoutMs: transferTimeoutMs(), ...opts})
+  }
+
+  /** The error for a fetch or push that rigor killed after the time limit. */
+  private stalled(what: 'fetch' | 'push', result: GitResult): RemoteUnreachableError {
+    return new RemoteUnreachableError(
+      `git ${what} ${this.remote} did not end in ${transferTimeoutMs() / 1000} s (the remote accepts the connection and does not answer): ${result.stderr.trim()}`,
+      `check that the remote ${this.remote} answers (git ${what} ${this.remote}); RIGOR_REMOTE_TIMEOUT (seconds) sets how long rigor waits`,
+    )
+  }
+
   /** The error for a remote branch that does not contain the state this clone last fetched from it. */
   private async rewound(): Promise<GitFailedError> {
     const seen = await this.repo.readRef(this.trackingRef)
-    const listed = await this.repo.git(['ls-remote', this.remote, `refs/heads/${this.branch}`], {allowFailure: true})
+    const listed = await this.transfer(['ls-remote', this.remote, `refs/heads/${this.branch}`])
     const now = /^([0-9a-f]+)\t/.exec(listed.stdout)?.[1] ?? '<its tip>'
     const ref = `refs/heads/${this.branch}`
     return new GitFailedError(
@@ -132,10 +172,14 @@ export class RemoteLink {
   async push(commit: string, expected: string | undefined): Promise<void> {
     const lease = `--force-with-lease=refs/heads/${this.branch}:${expected ?? ''}`
     for (let dropped = 0; ; dropped++) {
-      const result = await this.repo.git(['push', '--porcelain', '--quiet', lease, this.remote, `${commit}:refs/heads/${this.branch}`], {
-        allowFailure: true,
+      const result = await this.transfer(['push', '--porcelain', '--quiet', lease, this.remote, `${commit}:refs/heads/${this.branch}`], {
         rerunIfKilled: false,
       })
+      // killed by the time limit: the remote may hold the push or not; a remote that does not answer is unreachable
+      if (result.timedOut) {
+        if (await this.landed(commit)) return
+        throw this.stalled('push', result)
+      }
       // a push killed by a signal aimed at rigor's process tree may have landed or not: the remote says which.
       // On a remote by path the receiving end is rigor's grandchild: a job-wide signal (Slurm) kills it too
       if (result.signal || /died of signal/.test(result.stderr)) {

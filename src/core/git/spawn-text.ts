@@ -15,6 +15,11 @@ export interface TextRunOptions {
    * name that is not UTF-8). Buffer.from(text, 'latin1') gives the bytes back.
    */
   binary?: boolean
+  /**
+   * after this many milliseconds the process (with `detached`, its whole process group: git's transport helpers, ssh)
+   * is killed with SIGKILL and the result says `timedOut`
+   */
+  timeoutMs?: number
 }
 
 export interface TextResult {
@@ -24,6 +29,8 @@ export interface TextResult {
   exitCode: number
   /** the signal that ended it, when one did */
   signal?: string
+  /** killed because it ran past `timeoutMs` */
+  timedOut?: boolean
 }
 
 /**
@@ -46,12 +53,27 @@ export function runText(file: string, args: readonly string[], opts: TextRunOpti
     child.stderr!.on('data', (chunk: Buffer) => err.push(chunk))
     let startError: Error | undefined
     child.on('error', (error) => (startError = error))
+    let timedOut = false
+    const timer =
+      opts.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true
+            try {
+              // the group: a git killed alone leaves its transport (git-remote-https, ssh) holding the pipes open
+              if (opts.detached && child.pid) process.kill(-child.pid, 'SIGKILL')
+              else child.kill('SIGKILL')
+            } catch {
+              child.kill('SIGKILL')
+            }
+          }, opts.timeoutMs)
     if (opts.input !== undefined) {
       // a program that exits without reading all of its input is not an error here: its exit code says how it went
       child.stdin!.on('error', () => {})
       child.stdin!.end(opts.input)
     }
     child.on('close', (code, signal) => {
+      clearTimeout(timer)
       const text = (chunks: Buffer[]) =>
         Buffer.concat(chunks)
           .toString('utf8')
@@ -60,7 +82,7 @@ export function runText(file: string, args: readonly string[], opts: TextRunOpti
       // a program that never started reports a negative errno as its code
       const exitCode = startError ? 127 : (code ?? 128 + (signal ? constants.signals[signal] : 0))
       const stdout = opts.binary ? Buffer.concat(out).toString('latin1') : text(out)
-      resolve({stdout, stderr, exitCode, signal: signal ?? undefined})
+      resolve({stdout, stderr, exitCode, signal: signal ?? undefined, ...(timedOut ? {timedOut} : {})})
     })
   })
 }
