@@ -21,14 +21,21 @@ export interface SuperviseResult {
  */
 export function requeueExpiredLeases(ws: Workspace, opts: {by: string; now?: Date}): Promise<SuperviseResult> {
   const now = opts.now ?? new Date()
+  // judged when the snapshot is read, not when the command started: with --remote the fetch comes between, and a
+  // renewal that landed meanwhile must not be weighed against the earlier clock (nor an expiry after it missed)
+  const lapse = (node: NodeFile) => leaseLapse(node, opts.now ?? new Date(), ws.config.lease.duration)
   return takeBack(ws, {
     by: opts.by,
     now,
-    // judged when the snapshot is read, not when the command started: with --remote the fetch comes between, and a
-    // renewal that landed meanwhile must not be weighed against the earlier clock (nor an expiry after it missed)
-    which: (node) => node.lease_until !== undefined && Date.parse(node.lease_until) <= (opts.now ?? new Date()).getTime(),
-    why: (node) => `lease of ${node.worker} expired at ${node.lease_until} (attempt ${node.attempt})`,
-    whyLast: (node, max) => `lease expired on attempt ${node.attempt} of ${max}`,
+    which: (node) => lapse(node) !== undefined,
+    why: (node) =>
+      lapse(node) === 'too far ahead'
+        ? `lease of ${node.worker} ends at ${node.lease_until}, further ahead than lease.duration grants: taken for expired (a clock ahead, or a hand-written lease) (attempt ${node.attempt})`
+        : `lease of ${node.worker} expired at ${node.lease_until} (attempt ${node.attempt})`,
+    whyLast: (node, max) =>
+      lapse(node) === 'too far ahead'
+        ? `lease ending at ${node.lease_until}, further ahead than lease.duration grants, taken for expired on attempt ${node.attempt} of ${max}`
+        : `lease expired on attempt ${node.attempt} of ${max}`,
     subject: (r) => `supervise: ${r.requeued.length} re-queued, ${r.expired.length} expired, ${r.blocked.length} blocked`,
   })
 }
@@ -129,9 +136,28 @@ export interface HealthReport {
 /** The auditor's backlog and failure rate: passed in by the caller (see flows/policies.ts), so health never reports 0 by accident. */
 export type AuditStats = (ws: Workspace) => Promise<{backlog: number; failedRate: number | null}>
 
-/** A running node whose lease has passed: its worker is gone or cut off, and the next `rigor supervise` takes it back. */
-export const leaseStuck = (node: Pick<NodeFile, 'status' | 'lease_until'>, now: Date): boolean =>
-  node.status === 'running' && node.lease_until !== undefined && Date.parse(node.lease_until) <= now.getTime()
+/**
+ * How much later than now + lease.duration a lease may end before it is taken for expired: the clocks of the machines
+ * sharing a remote differ by this much at most.
+ */
+export const LEASE_CLOCK_SKEW_MS = 5 * 60_000
+
+/**
+ * Whether a lease no longer holds its node: `expired` when it has passed; `too far ahead` when it ends later than any
+ * renewal grants (now + `leaseMs` + LEASE_CLOCK_SKEW_MS), written by a clock far ahead or by hand (a node file with a
+ * valid checksum and a lease years ahead held its node forever). Undefined while it holds.
+ */
+export function leaseLapse(node: Pick<NodeFile, 'lease_until'>, now: Date, leaseMs: number): 'expired' | 'too far ahead' | undefined {
+  if (node.lease_until === undefined) return undefined
+  const until = Date.parse(node.lease_until)
+  if (until <= now.getTime()) return 'expired'
+  if (until > now.getTime() + leaseMs + LEASE_CLOCK_SKEW_MS) return 'too far ahead'
+  return undefined
+}
+
+/** A running node whose lease has lapsed (leaseLapse): its worker is gone or cut off, and the next `rigor supervise` takes it back. */
+export const leaseStuck = (node: Pick<NodeFile, 'status' | 'lease_until'>, now: Date, leaseMs: number): boolean =>
+  node.status === 'running' && leaseLapse(node, now, leaseMs) !== undefined
 
 export async function healthCheck(ws: Workspace, auditStats: AuditStats, now = new Date()): Promise<HealthReport> {
   const snap = await ws.currentSnapshot()
@@ -147,7 +173,8 @@ export async function healthCheck(ws: Workspace, auditStats: AuditStats, now = n
     const node = record.node!
     if (node.status === 'running') {
       report.running++
-      if (leaseStuck(node, now)) report.stuck.push({id: node.id, worker: node.worker, lease_until: node.lease_until})
+      if (leaseStuck(node, now, ws.config.lease.duration))
+        report.stuck.push({id: node.id, worker: node.worker, lease_until: node.lease_until})
     } else if (node.status === 'pending' && !node.sweep) report.pending++
   }
   const stats = await auditStats(ws)

@@ -136,6 +136,8 @@ interface CommitFacts extends RunTally {
   sweepGroups: number
   problems: {node: number; verdict: number}
   running: NodeFile[]
+  /** lease.duration of the config at that commit: a lease further ahead than it grants is stuck (leaseLapse) */
+  leaseMs: number
   owed: string[]
   audits: {PASS: number; FAIL: number}
   auditChecks: Map<string, number>
@@ -203,6 +205,7 @@ export class MetricsCollector {
       // a verdict committed without its node file has no record below: counted here, as rigor status lists it
       problems: {node: 0, verdict: snap.orphanVerdicts?.length ?? 0},
       running: [],
+      leaseMs: ws.config.lease.duration,
       owed: [],
       runs: new Map(),
       runCost: new Map(),
@@ -408,7 +411,7 @@ function families(facts: CommitFacts, budget: BudgetState, history: HistoryTally
     DEPLOY_STAGES.flatMap((stage) => DEPLOYMENT_STATUSES.map((status) => key(stage, status))),
     facts.deployments,
   )
-  const stuck = facts.running.filter((node) => leaseStuck(node, now))
+  const stuck = facts.running.filter((node) => leaseStuck(node, now, facts.leaseMs))
   const runs = allRuns(facts, history?.retired ?? [])
   const tally = tallyAudits(facts.owed.map((id) => facts.newestAudit.get(id)))
   const score = healthScore(activityOf(history?.recent ?? [], utcDay(now)), {
