@@ -22,6 +22,8 @@ export interface GitRunOptions {
   rerunIfKilled?: boolean
   /** stdout as bytes, one character per byte (latin1), nothing stripped (see TextRunOptions.binary) */
   binary?: boolean
+  /** git config for this command, over every config file, as `-c` would set it (the command line stays as written) */
+  config?: ReadonlyArray<[string, string]>
   /** git (and its transport, in git's process group) is killed after this many milliseconds: see runText */
   timeoutMs?: number
 }
@@ -49,13 +51,14 @@ const NEUTRAL_CONFIG: ReadonlyArray<[string, string]> = [
 ]
 
 /**
- * NEUTRAL_CONFIG as git's GIT_CONFIG_COUNT variables (as `-c` would set them, over every config file; the command
+ * NEUTRAL_CONFIG (and a command's own GitRunOptions.config) as git's GIT_CONFIG_COUNT variables (as `-c` would set them, over every config file; the command
  * line stays as rigor wrote it), after any the user set.
  */
-function neutralConfig(): Record<string, string> {
+function neutralConfig(extra: ReadonlyArray<[string, string]> = []): Record<string, string> {
   const from = Number.parseInt(process.env.GIT_CONFIG_COUNT ?? '', 10) || 0
-  const env: Record<string, string> = {GIT_CONFIG_COUNT: String(from + NEUTRAL_CONFIG.length)}
-  NEUTRAL_CONFIG.forEach(([key, value], i) => {
+  const settings = [...NEUTRAL_CONFIG, ...extra]
+  const env: Record<string, string> = {GIT_CONFIG_COUNT: String(from + settings.length)}
+  settings.forEach(([key, value], i) => {
     env[`GIT_CONFIG_KEY_${from + i}`] = key
     env[`GIT_CONFIG_VALUE_${from + i}`] = value
   })
@@ -76,7 +79,7 @@ export async function runGit(args: readonly string[], opts: GitRunOptions): Prom
       input: opts.input,
       // the checkout's own index, whatever GIT_INDEX_FILE says (a script's scratch index, a hook's): rigor brings that
       // index along with its commits, or the checkout's next plain `git commit` would revert them
-      env: {GIT_TERMINAL_PROMPT: '0', GIT_INDEX_FILE: undefined, ...neutralConfig(), ...opts.env},
+      env: {GIT_TERMINAL_PROMPT: '0', GIT_INDEX_FILE: undefined, ...neutralConfig(opts.config), ...opts.env},
       // its own session: a Ctrl-C on the terminal stops rigor cleanly, it must not kill the git commands that stop needs
       detached: true,
       binary: opts.binary,

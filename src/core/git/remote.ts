@@ -28,7 +28,10 @@ export function transferTimeoutMs(env: NodeJS.ProcessEnv = process.env): number 
  * server sends keep-alives while it packs or runs hooks). `GIT_HTTP_LOW_SPEED_LIMIT` and `GIT_HTTP_LOW_SPEED_TIME`
  * in the environment still override these, as git documents.
  */
-const STALLED_HTTP = ['-c', 'http.lowSpeedLimit=1', '-c', 'http.lowSpeedTime=60']
+const STALLED_HTTP: ReadonlyArray<[string, string]> = [
+  ['http.lowSpeedLimit', '1'],
+  ['http.lowSpeedTime', '60'],
+]
 
 /** What git says when the other end of its connection went away (killed, or the connection dropped). */
 const TRANSPORT_DROPPED =
@@ -122,7 +125,7 @@ export class RemoteLink {
 
   /** git talking to the remote: bounded in time (transferTimeoutMs, STALLED_HTTP), its failure the caller's to read. */
   private transfer(args: string[], opts: {rerunIfKilled?: boolean} = {}): Promise<GitResult> {
-    return this.repo.git([...STALLED_HTTP, ...args], {allowFailure: true, timeoutMs: transferTimeoutMs(), ...opts})
+    return this.repo.git(args, {allowFailure: true, config: STALLED_HTTP, timeoutMs: transferTimeoutMs(), ...opts})
   }
 
   /** The error for a fetch or push that rigor killed after the time limit. */
