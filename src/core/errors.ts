@@ -94,6 +94,20 @@ export class GitFailedError extends RigorError {
  */
 export class RemoteUnreachableError extends GitFailedError {}
 
+/**
+ * The remote branch no longer contains the state this clone last fetched (a force-push, a reset). `tip` is the
+ * rewound tip, when its commits could be fetched: what the remote holds now (which claims the rewind dropped).
+ */
+export class RemoteRewoundError extends GitFailedError {
+  constructor(
+    message: string,
+    fix: string,
+    readonly tip?: string,
+  ) {
+    super(message, fix)
+  }
+}
+
 /** An object the state needs is not in the repository (a partial clone, a pruned object, a damaged .git). */
 export class MissingObjectError extends RigorError {
   constructor(what: string) {

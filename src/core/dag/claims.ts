@@ -300,11 +300,15 @@ export function leftClaimedText(worker: string, ids: readonly string[], leaseMs:
   return `left at once: ${claimsLeftText(worker, ids, leaseMs, maybe)}`
 }
 
-/** `the claims of <worker>: a, b`, and how claims a worker could not put back come back. */
-export function claimsLeftText(worker: string, ids: readonly string[], leaseMs: number, maybe: readonly string[] = []): string {
-  const names = (list: readonly string[]) => someIds(list)
+const names = (list: readonly string[]) => someIds(list)
+
+/**
+ * `the claims of <worker>: a, b`, and how claims a worker could not put back come back; `where` says where they are
+ * still claimed when that is not plain (` on the rewound remote`).
+ */
+export function claimsLeftText(worker: string, ids: readonly string[], leaseMs: number, maybe: readonly string[] = [], where = ''): string {
   return (
-    (ids.length > 0 ? `still claimed by ${worker}: ${names(ids)}\n` : '') +
+    (ids.length > 0 ? `still claimed by ${worker}${where}: ${names(ids)}\n` : '') +
     // a push the remote received goes on there when the pushing process dies: the claim may have landed
     (maybe.length > 0
       ? `maybe claimed by ${worker} (its claim commit was on its way as it left; \`rigor show <id>\` tells): ${names(maybe)}\n`
@@ -312,4 +316,28 @@ export function claimsLeftText(worker: string, ids: readonly string[], leaseMs: 
     `They go back to pending once their lease expires (within ${ms(leaseMs)}) and \`rigor supervise\` runs: ` +
     'keep `rigor supervise` running, or run `rigor supervise --once` then'
   )
+}
+
+/**
+ * What a worker stopped by a rewound remote says of the claims it held, read at the rewound `tip`: the claims the
+ * rewind kept are still its own there and lapse with their lease; the ones it dropped are not claimed there at all (a
+ * lease brings nothing back), unless the rewind is undone, which brings them back as claims.
+ */
+export async function claimsLeftAfterRewindText(ws: Workspace, worker: string, ids: readonly string[], tip: string): Promise<string> {
+  const snap = await ws.snapshot(tip)
+  const kept = ids.filter((id) => {
+    const node = snap.nodes.get(id)?.node
+    return node?.status === 'running' && node.worker === worker
+  })
+  const dropped = ids.filter((id) => !kept.includes(id))
+  const leaseMs = ws.config.lease.duration
+  return [
+    kept.length > 0 ? claimsLeftText(worker, kept, leaseMs, [], ' on the rewound remote') : '',
+    dropped.length > 0
+      ? `not claimed on the rewound remote, whose tip dropped these claims of ${worker}: ${names(dropped)}. ` +
+        `Taking the rewind leaves them as that tip has them; putting the state back brings the claims back, to go back to pending once their lease expires (within ${ms(leaseMs)}) and \`rigor supervise\` runs`
+      : '',
+  ]
+    .filter(Boolean)
+    .join('\n')
 }

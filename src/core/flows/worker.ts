@@ -1,5 +1,5 @@
 import {setMaxListeners} from 'node:events'
-import {claimsLeftText, HeldClaims, releaseHeld, type ClaimResult} from '../dag/claims.js'
+import {claimsLeftAfterRewindText, claimsLeftText, HeldClaims, releaseHeld, type ClaimResult} from '../dag/claims.js'
 import {ClaimBuffer} from '../dag/prefetch.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../dag/execute.js'
 import {probeSandbox} from '../dag/sandbox.js'
@@ -9,7 +9,7 @@ import type {AdmissionPolicyFactory} from '../dag/admission.js'
 import type {NothingClaimableReason} from '../dag/scheduler.js'
 import type {NodeFile} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
-import {RemoteUnreachableError} from '../errors.js'
+import {RemoteRewoundError, RemoteUnreachableError} from '../errors.js'
 import type {ChangeFeed} from './follow.js'
 import {MAX_DURATION_MS} from '../validation.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
@@ -374,8 +374,7 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
   }
   if (failure) {
     // what the clean-up could not put back (a remote gone away) stays claimed until its lease expires: said with the error
-    if (held.ids.length > 0 && failure instanceof Error)
-      failure.message += `\n${claimsLeftText(opts.worker, held.ids, ws.config.lease.duration)}`
+    if (held.ids.length > 0 && failure instanceof Error) failure.message += `\n${await leftClaimsText(ws, opts.worker, held.ids, failure)}`
     throw failure
   }
   if (unreachableOnStop && held.ids.length > 0)
@@ -392,6 +391,16 @@ export async function runWorkLoop(ws: Workspace, opts: WorkOptions): Promise<Wor
 }
 
 const firstLine = (text: string) => text.split('\n', 1)[0]!
+
+/**
+ * What the claims a failed worker could not put back become: after a rewind of the remote, read at the rewound tip
+ * (the claims the rewind dropped are no lease's to bring back); otherwise they lapse with their lease.
+ */
+async function leftClaimsText(ws: Workspace, worker: string, ids: readonly string[], failure: Error): Promise<string> {
+  if (failure instanceof RemoteRewoundError && failure.tip)
+    return claimsLeftAfterRewindText(ws, worker, ids, failure.tip).catch(() => claimsLeftText(worker, ids, ws.config.lease.duration))
+  return claimsLeftText(worker, ids, ws.config.lease.duration)
+}
 
 /** A node claimed ahead: its run is under way up to the runner's start, which `start(true)` gives. */
 interface ReadyRun {

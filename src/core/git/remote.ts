@@ -1,4 +1,4 @@
-import {GitFailedError, InputError, RefConflictError, RemoteUnreachableError} from '../errors.js'
+import {GitFailedError, InputError, RefConflictError, RemoteRewoundError, RemoteUnreachableError} from '../errors.js'
 import {RERUNS_IF_KILLED, type GitResult} from './exec.js'
 import type {Repo} from './repo.js'
 
@@ -137,17 +137,29 @@ export class RemoteLink {
   }
 
   /** The error for a remote branch that does not contain the state this clone last fetched from it. */
-  private async rewound(): Promise<GitFailedError> {
+  private async rewound(): Promise<RemoteRewoundError> {
     const seen = await this.repo.readRef(this.trackingRef)
     const listed = await this.transfer(['ls-remote', this.remote, `refs/heads/${this.branch}`])
-    const now = /^([0-9a-f]+)\t/.exec(listed.stdout)?.[1] ?? '<its tip>'
+    const tip = /^([0-9a-f]+)\t/.exec(listed.stdout)?.[1]
+    const now = tip ?? '<its tip>'
     const ref = `refs/heads/${this.branch}`
-    return new GitFailedError(
+    return new RemoteRewoundError(
       `${this.remote}/${this.branch} was rewound: its tip ${now} does not contain ${seen}, the state this clone last fetched ` +
         `(a force-push or a reset of the remote branch). rigor does not build on it: the claims and verdicts it dropped would be lost, and their nodes run again`,
       `if the rewind was a mistake, put the state back with \`git push --force-with-lease=${ref}:${now} ${this.remote} ${seen}:${ref}\`; ` +
         `if it was meant, take it in this clone with \`git fetch ${this.remote} +${ref}:${this.trackingRef}\` (git log ${now}..${seen} lists what it drops)`,
+      tip && (await this.fetchObjectsOf(tip)) ? tip : undefined,
     )
+  }
+
+  /**
+   * Fetches the commits of the remote branch without moving any ref (the tracking ref keeps the state this clone last
+   * took), so that `tip` can be read; whether it now can.
+   */
+  private async fetchObjectsOf(tip: string): Promise<boolean> {
+    // --refmap=: git would otherwise update the tracking ref by the remote's configured (forced) refspec, taking the rewind
+    await this.transfer(['fetch', '--no-tags', '--no-write-fetch-head', '--refmap=', this.remote, `refs/heads/${this.branch}`])
+    return (await this.repo.git(['cat-file', '-e', `${tip}^{commit}`], {allowFailure: true})).exitCode === 0
   }
 
   /** The error for a remote branch this clone fetched before and the remote no longer has. */
