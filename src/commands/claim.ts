@@ -8,6 +8,7 @@ import {stoppedError} from '../core/errors.js'
 import type {NodeFile} from '../core/schemas/index.js'
 import {excludedLocalNodes} from '../core/views/local-edits.js'
 import {policies} from '../core/flows/policies.js'
+import {recordHandClaim} from '../core/flows/hand-run.js'
 
 export default class Claim extends WorkspaceCommand {
   static override summary = 'Claim one claimable node and print its id (exit 3 when nothing is claimable).'
@@ -49,6 +50,7 @@ export default class Claim extends WorkspaceCommand {
                 held.drop(node.id, node)
                 throw stoppedError(signal.reason, `the claim of ${node.id}`, 'run rigor claim again', `${node.id} was put back`)
               }
+              await recordHandClaim(ws, result.claimed)
               return result.claimed
             }),
           {onLeave: () => leftBehind?.()},

@@ -7,7 +7,7 @@ import {CheckFailedError, stoppedError} from '../core/errors.js'
 import {executeClaimedNode, type ExecuteOutcome} from '../core/dag/execute.js'
 import {readableNode} from '../core/state/store.js'
 import {sweepGroupNamed} from '../core/dag/sweeps.js'
-import {assertNotEditedHere, assertRunnableClaim} from '../core/flows/hand-run.js'
+import {assertNotEditedHere, assertRunnableClaim, forgetHandClaim} from '../core/flows/hand-run.js'
 import {policies} from '../core/flows/policies.js'
 import {ATTR, type Telemetry} from '../core/telemetry/telemetry.js'
 
@@ -50,6 +50,7 @@ export default class Run extends WorkspaceCommand {
             holding ??= {worker: node.worker!, id: node.id, landed: true}
             // stopped before this point, the run puts the claim back at once (the attempt not counted) without starting
             const outcome = await executeClaimedNode(ws, node, {worker: node.worker!, signal, groups, telemetry})
+            await forgetHandClaim(ws, node)
             // taken back while it ran (a cancel and a rerun, an expired lease): nothing of the run was recorded, which a
             // script doing `rigor run X && ...` must not read as done
             if (outcome.kind === 'lost')

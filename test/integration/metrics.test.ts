@@ -7,6 +7,7 @@ import {rawStatus} from '../helpers/http.js'
 import {stringify} from 'yaml'
 import {claimNextNode} from '../../src/core/dag/claims.js'
 import {policies} from '../../src/core/flows/policies.js'
+import {recordHandClaim} from '../../src/core/flows/hand-run.js'
 import {Workspace} from '../../src/core/state/workspace.js'
 import {renderExposition} from '../../src/core/views/exposition.js'
 import {MetricsCollector} from '../../src/core/views/metrics.js'
@@ -43,6 +44,8 @@ async function claimAfterALostRace(dir: string, git: TempRepo['git']): Promise<s
         return policies.admission(w, snap)
       },
     })
+    // as `rigor claim` would have: the `rigor run` of it that follows is the hand that claimed it
+    await recordHandClaim(ws, result.claimed!)
     return result.claimed!.id
   } finally {
     await ws.close()
