@@ -1,6 +1,7 @@
 import {createServer, type Server, type Socket} from 'node:net'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigorAsync} from '../helpers/cli.js'
+import {waitFor} from '../helpers/processes.js'
 import {manyNodes} from './helpers.js'
 import {SH_OK} from '../fixtures/runners.js'
 import {git, remoteWithClones, removeRoot} from './remote-helpers.js'
@@ -24,12 +25,18 @@ async function silentServer(): Promise<number> {
   return (server.address() as {port: number}).port
 }
 
-/** `rigor claim` in a clone whose origin is the silent server; the command is killed if it outlives `guardMs`. */
-async function claimAgainstSilentRemote(env: Record<string, string>, guardMs = 30_000) {
+/** A clone whose origin is the silent server. */
+async function cloneOfSilentRemote(): Promise<string> {
   const made = remoteWithClones(1, manyNodes(1, SH_OK))
   root = made.root
   const clone = made.clones[0]!
   git(clone, 'remote', 'set-url', 'origin', `http://127.0.0.1:${await silentServer()}/state.git`)
+  return clone
+}
+
+/** `rigor claim` in a clone whose origin is the silent server; the command is killed if it outlives `guardMs`. */
+async function claimAgainstSilentRemote(env: Record<string, string>, guardMs = 30_000) {
+  const clone = await cloneOfSilentRemote()
   const child = rigorAsync(clone, ['claim', '--remote', 'origin', '--json'], env)
   running.push(child)
   const guard = setTimeout(() => child.kill('SIGKILL'), guardMs)
@@ -63,5 +70,34 @@ describe('a remote that accepts the connection and never answers', () => {
     const result = await claimAgainstSilentRemote({RIGOR_REMOTE_TIMEOUT: '5m'})
     expect(result.code, result.stderr).toBe(2)
     expect(json(result).error.message).toContain('RIGOR_REMOTE_TIMEOUT')
+  })
+
+  // a follower whose remote stops answering under it (its fetches every --poll) is waiting, not hung
+  it('work --follow waits it out as an unreachable remote rather than hanging or ending', {timeout: 120_000}, async () => {
+    const made = remoteWithClones(1, manyNodes(1, SH_OK))
+    root = made.root
+    const clone = made.clones[0]!
+    const follower = rigorAsync(clone, ['work', '--follow', '--remote', 'origin', '--poll', '1s'], {
+      RIGOR_REMOTE_TIMEOUT: '1',
+      GIT_HTTP_LOW_SPEED_TIME: '3600',
+    })
+    running.push(follower)
+    let exited = false
+    void follower.then(() => (exited = true))
+    const alive = (what: string, condition: () => boolean) => () => {
+      if (exited) throw new Error(`the follower left before ${what}:\n${follower.output()}${follower.errors()}`)
+      return condition()
+    }
+    await waitFor(
+      'the node to be run',
+      alive('the run', () => /proven_accepted bulk\/n0000/.test(follower.output())),
+    )
+    git(clone, 'remote', 'set-url', 'origin', `http://127.0.0.1:${await silentServer()}/state.git`)
+    await waitFor(
+      'the follower to wait for the remote',
+      alive('it waited', () => /waiting: the remote is unreachable/.test(follower.output())),
+    )
+    follower.kill('SIGTERM')
+    expect((await follower).code).toBe(143)
   })
 })
