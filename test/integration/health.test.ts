@@ -98,6 +98,29 @@ describe('rigor health and notify.command', {timeout: SLOW}, () => {
     expect(notifications(repo)).toHaveLength(3)
   })
 
+  it('leaves the nodes rigor rank archived out of the backlog, as the cycle never audits them; kept again, they count', () => {
+    repo = workspace()
+    commitConfig(repo, {gates: [{name: 'all', accept_when: 'true'}], health: {max_audit_backlog: 1}})
+    writeSpec(repo.dir, {
+      nodes: [1, 2, 3].map((n) => ({id: `r/s${n}`, team: 'default', run: {command: returnsRunner({sharpe: n})}})),
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    const backlog = () => json(rigor(repo.dir, ['health', '--json'])).checks.find((c: any) => c.name === 'audit_backlog').value
+    expect(backlog()).toBe(3)
+    // ranked out: no longer candidates, so no longer owed an audit
+    expect(rigor(repo.dir, ['rank', '--objective', 'sharpe', '--keep', '1']).code).toBe(0)
+    expect(backlog()).toBe(1)
+    expect(rigor(repo.dir, ['health']).code).toBe(0)
+    expect(rigor(repo.dir, ['site', '--out', 'site']).code).toBe(0)
+    const audits = readFileSync(join(repo.dir, 'site/audits.html'), 'utf8')
+    expect([...audits.matchAll(/<tr data-node="([^"]+)"/g)].map((m) => m[1])).toEqual(['r/s3'])
+    expect(readFileSync(join(repo.dir, 'site/nodes/r~s1.html'), 'utf8')).not.toContain('in the audit backlog')
+    // kept again by a wider ranking, they are owed an audit again
+    expect(rigor(repo.dir, ['rank', '--objective', 'sharpe', '--keep', '3']).code).toBe(0)
+    expect(backlog()).toBe(3)
+  })
+
   it('refuses bad thresholds and notify settings naming the field (exit 2); a failing, hanging or missing notifier is a warning', () => {
     repo = workspace()
     commitConfig(repo, {health: {max_failed_audit_rate: 2}})

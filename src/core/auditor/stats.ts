@@ -19,12 +19,14 @@ export const wroteReturns = (verdict: Pick<VerdictFile, 'artifacts' | 'stored'>)
 
 /**
  * The nodes the auditor owes a word on, the one rule of the audit backlog:
- * accepted, not a sweep group (which is never run), and auditable (wroteReturns).
+ * accepted, not a sweep group (which is never run), not archived (ranked out:
+ * no longer a candidate, and the cycle's audit step never takes one), and
+ * auditable (wroteReturns).
  */
 export const owedAudit = (
-  node: Pick<NodeFile, 'status' | 'sweep'>,
+  node: Pick<NodeFile, 'status' | 'sweep' | 'archived'>,
   verdict: Pick<VerdictFile, 'artifacts' | 'stored'> | undefined,
-): boolean => node.status === 'proven_accepted' && !node.sweep && verdict !== undefined && wroteReturns(verdict)
+): boolean => node.status === 'proven_accepted' && !node.sweep && !node.archived && verdict !== undefined && wroteReturns(verdict)
 
 /**
  * The backlog (owed nodes with no audit yet) and the share of audited ones
