@@ -7,6 +7,7 @@ import {assertKnownTeam} from '../core/state/teams.js'
 import {CONFIG_DRAFT_WARNING, configDraftDiffers} from '../core/state/state-branch.js'
 import {statusWithVerdicts, type StatusSummary} from '../core/views/status.js'
 import {staleNodeReasons} from '../core/dag/inputs.js'
+import {IDS_NAMED_AT_MOST} from '../core/state/ids.js'
 import {classifyStatePath} from '../core/state/layout.js'
 import {locallyModifiedStateFiles} from '../core/views/local-edits.js'
 
@@ -51,7 +52,13 @@ export default class Status extends WorkspaceCommand {
             `${path} has uncommitted edits: status counts the committed version${hit?.kind === 'node' ? `, and node ${hit.id} is not claimed from this checkout` : ''} (run \`rigor verify\`; commit or restore the file)`,
           )
         }
-        for (const s of summary.stale) this.warn(`stale: ${s.id} (${s.why}); run it again with \`rigor rerun ${s.id}\``)
+        // one line a node up to a point: a retrained stage that a sweep of thousands reads would fill the terminal
+        for (const s of summary.stale.slice(0, IDS_NAMED_AT_MOST))
+          this.warn(`stale: ${s.id} (${s.why}); run it again with \`rigor rerun ${s.id}\``)
+        if (summary.stale.length > IDS_NAMED_AT_MOST)
+          this.warn(
+            `... and ${summary.stale.length - IDS_NAMED_AT_MOST} more stale node(s): \`rigor status --json\` lists them all (stale)`,
+          )
         for (const p of summary.problems) this.warn(p.message.startsWith(p.file) ? p.message : `${p.file}: ${p.message}`)
         if (summary.problems.length)
           this.warn(

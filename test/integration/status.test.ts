@@ -61,6 +61,40 @@ describe('rigor status', () => {
     expect(text.stderr).not.toMatch(/stale/)
   })
 
+  it('names the first ten stale nodes one a line and counts the rest, which --json lists in full', () => {
+    repo = workspace()
+    writeFileSync(
+      join(repo.dir, 'train.js'),
+      "const fs = require('fs'); const out = process.env.RIGOR_OUT; fs.writeFileSync(out + '/model.json', String(Math.random())); fs.writeFileSync(out + '/verdict.json', JSON.stringify({status: 'proven_accepted', metrics: {sharpe: 1}}))\n",
+    )
+    repo.git('add', 'train.js')
+    repo.git('commit', '-qm', 'train')
+    const train = {command: ['node', 'train.js'], timeout: '1m'}
+    // thirteen strategies read one model: retraining it makes each of them stale
+    const readers = Array.from({length: 13}, (_, i) => ({
+      id: `down/s${String(i).padStart(2, '0')}`,
+      team: 'default',
+      requires: ['up/train'],
+      inputs: [{from: 'up/train', files: ['model.json'], as: 'model'}],
+      run: train,
+    }))
+    writeSpec(repo.dir, {nodes: [{id: 'up/train', team: 'default', run: train}, ...readers]})
+    for (const args of [
+      ['seed', 'spec.yaml'],
+      ['work', '--parallel', '4'],
+      ['rerun', 'up/train'],
+      ['work', '--max-nodes', '1'],
+    ]) {
+      const out = rigor(repo.dir, args)
+      expect(out.code, out.stderr).toBe(0)
+    }
+    expect(json(rigor(repo.dir, ['status', '--json'])).stale).toHaveLength(13)
+    // oclif wraps a warning at the terminal's width: read as one text
+    const said = rigor(repo.dir, ['status']).stderr.replace(/\s*\n\s*(›\s*)?/g, ' ')
+    expect(said.match(/Warning: stale: down\//g)).toHaveLength(10)
+    expect(said).toContain('Warning: ... and 3 more stale node(s): `rigor status --json` lists them all (stale)')
+  })
+
   it('in a copied checkout (every index entry stat-dirty) names only the file really edited, and refreshes the index once', () => {
     repo = workspace()
     writeSpec(repo.dir, manyNodes(80, ['true']))
