@@ -10,6 +10,17 @@ import {commitConfig, manyNodes, nodeSpec, workspace, writeSpec} from './helpers
 let repo: TempRepo
 afterEach(() => repo?.cleanup())
 
+/** A committed runner that writes a new model at each run: a rerun of it makes what read the model stale. */
+function trainingRun(r: TempRepo): {command: string[]; timeout: string} {
+  writeFileSync(
+    join(r.dir, 'train.js'),
+    "const fs = require('fs'); const out = process.env.RIGOR_OUT; fs.writeFileSync(out + '/model.json', String(Math.random())); fs.writeFileSync(out + '/verdict.json', JSON.stringify({status: 'proven_accepted', metrics: {sharpe: 1}}))\n",
+  )
+  r.git('add', 'train.js')
+  r.git('commit', '-qm', 'train')
+  return {command: ['node', 'train.js'], timeout: '1m'}
+}
+
 describe('rigor status', () => {
   it('shows a team of rigor.yaml that has no nodes yet, with zero counts, as status --team does', () => {
     repo = workspace()
@@ -29,14 +40,7 @@ describe('rigor status', () => {
   it("with --team, warns only of that team's stale nodes, as its --json lists them", () => {
     repo = workspace()
     commitConfig(repo, {teams: [{name: 'default'}, {name: 'other'}]})
-    // each run writes a new model: a rerun upstream makes what read it stale
-    writeFileSync(
-      join(repo.dir, 'train.js'),
-      "const fs = require('fs'); const out = process.env.RIGOR_OUT; fs.writeFileSync(out + '/model.json', String(Math.random())); fs.writeFileSync(out + '/verdict.json', JSON.stringify({status: 'proven_accepted', metrics: {sharpe: 1}}))\n",
-    )
-    repo.git('add', 'train.js')
-    repo.git('commit', '-qm', 'train')
-    const train = {command: ['node', 'train.js'], timeout: '1m'}
+    const train = trainingRun(repo)
     writeSpec(repo.dir, {
       nodes: [
         {id: 'up/train', team: 'default', run: train},
@@ -63,13 +67,7 @@ describe('rigor status', () => {
 
   it('names the first ten stale nodes one a line and counts the rest, which --json lists in full', () => {
     repo = workspace()
-    writeFileSync(
-      join(repo.dir, 'train.js'),
-      "const fs = require('fs'); const out = process.env.RIGOR_OUT; fs.writeFileSync(out + '/model.json', String(Math.random())); fs.writeFileSync(out + '/verdict.json', JSON.stringify({status: 'proven_accepted', metrics: {sharpe: 1}}))\n",
-    )
-    repo.git('add', 'train.js')
-    repo.git('commit', '-qm', 'train')
-    const train = {command: ['node', 'train.js'], timeout: '1m'}
+    const train = trainingRun(repo)
     // thirteen strategies read one model: retraining it makes each of them stale
     const readers = Array.from({length: 13}, (_, i) => ({
       id: `down/s${String(i).padStart(2, '0')}`,

@@ -18,6 +18,17 @@ afterEach(() => {
 })
 
 const FIXTURES = resolve(__dirname, '../fixtures')
+
+/** Each pattern matches a line of the pane's history, in the order given. */
+function expectInOrder(history: string, order: RegExp[]): void {
+  const lines = history.split('\n')
+  const found = order.map((pattern) => {
+    const index = lines.findIndex((line) => pattern.test(line))
+    expect(index, `${pattern}:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(0)
+    return index
+  })
+  expect(found).toEqual([...found].sort((a, b) => a - b))
+}
 const hasTmux = spawnSync('tmux', ['-V']).status === 0
 const hasBash = spawnSync('bash', ['--version']).status === 0
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
@@ -87,16 +98,9 @@ describe.skipIf(!hasTmux)('under a terminal', {timeout: SLOW}, () => {
     const term = inTerminal(['demo', join(repo.dir, 'demo')])
     await waitFor('rigor demo to exit', term.exited, SLOW)
     expect(term.code()).toBe('0')
-    const lines = term.history().split('\n')
-    const at = (pattern: RegExp) => {
-      const index = lines.findIndex((line) => pattern.test(line))
-      expect(index, `${pattern}:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(0)
-      return index
-    }
     // before: the display started with the demo and held every step's line back until the end, after its own
     const order = [/^init: /, /^seed: /, /finished: .* 0 running/, /│ node\s+│ result/, /^work: /, /^audit: /, /^site: /, /^Try next/]
-    const found = order.map(at)
-    expect(found).toEqual([...found].sort((a, b) => a - b))
+    expectInOrder(term.history(), order)
   })
 
   it('rigor cycle: the live display ends with the work step, so the steps after it show as they run', async () => {
@@ -105,17 +109,10 @@ describe.skipIf(!hasTmux)('under a terminal', {timeout: SLOW}, () => {
     const term = inTerminal(['cycle', '--skip', 'design'])
     await waitFor('rigor cycle to exit', term.exited, SLOW)
     expect(term.code()).toBe('0')
-    const lines = term.history().split('\n')
-    const at = (pattern: RegExp) => {
-      const index = lines.findIndex((line) => pattern.test(line))
-      expect(index, `${pattern}:\n${lines.join('\n')}`).toBeGreaterThanOrEqual(0)
-      return index
-    }
     // before: the display lasted to the end of the cycle and held back every later step's line (an audit of an hour
     // showed as idle work slots), then printed the work table after them
     const order = [/^work: start/, /finished: .* 0 running/, /│ node\s+│ result/, /^work: succeeded/, /^audit: start/, /^report: succeeded/]
-    const found = order.map(at)
-    expect(found).toEqual([...found].sort((a, b) => a - b))
+    expectInOrder(term.history(), order)
   })
 
   it('colour only without NO_COLOR: tables, progress and errors', async () => {
