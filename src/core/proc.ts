@@ -203,6 +203,16 @@ export function signalGroup(pgid: number | undefined, signal: NodeJS.Signals): v
   }
 }
 
+/** Signals one process; one that is gone already is not an error. */
+export function signalProcess(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (!pid) return
+  try {
+    process.kill(pid, signal)
+  } catch {
+    // gone already
+  }
+}
+
 /**
  * Signals every member of a group but one. The sandbox's `bwrap` leads the
  * runner's group and dies at once on SIGTERM, which would SIGKILL the runner

@@ -12,7 +12,7 @@ import {planSpawns} from './rules.js'
 import {collectOutputs, type CollectedOutputs} from './outputs.js'
 import type {RunGroups} from '../proc.js'
 import type {RunnerLauncher} from './launcher.js'
-import {RUN_RECORD, runsDirectory} from './run-records.js'
+import {RUN_RECORD, runsDirectory, slotsDirectory} from './run-records.js'
 import {removeTree} from './remove-tree.js'
 import {parseTimeout, readRunnerReport, runProcess, startWhen, VERDICT_JSON, type RunnerReport} from './runner.js'
 import {sandboxPolicy, type Overlay} from './sandbox.js'
@@ -193,6 +193,7 @@ async function runClaimedNode(
       record: {file: join(runDir, RUN_RECORD), run, attempt: claimed.attempt},
       groups: opts.groups,
       launcher: opts.launcher,
+      slotsDir: slotsDirectory(ws.repo.paths.commonDir),
       onStarted: opts.onProcessStart,
       startGate,
     })

@@ -11,6 +11,7 @@ import {spawn} from 'node:child_process'
 import {closeSync, openSync} from 'node:fs'
 import type {Writable} from 'node:stream'
 import {forkCount, killMarked, procInfo, signalGroup, type RunOrigin} from '../proc.js'
+import type {SandboxSlots, SlotLaunch} from './sandbox-slots.js'
 
 /** What a held launch writes on its gate descriptor (fd 3) to start the runner. */
 export const GATE_GO = 'go\n'
@@ -42,6 +43,12 @@ export interface RunnerLaunch {
    * the sandbox's seccomp program (seccomp.ts).
    */
   fd4?: string
+  /**
+   * The run may go to a kept sandbox (sandbox-slots.ts) where the launcher
+   * keeps them; `program` and `args` then stay its own sandbox's, for where
+   * it does not.
+   */
+  slot?: SlotLaunch
 }
 
 /**
@@ -76,6 +83,11 @@ export interface LaunchedRunner {
   release(run: boolean): void
   /** once `started` gave a pid: that process's start time (procInfo), undefined when it was gone already */
   startTime(): number | undefined
+  /**
+   * Once `started` gave a pid: whether the run went to a kept sandbox, where
+   * that pid is the runner's own group (a sandbox of its own is led by bwrap).
+   */
+  keptSandbox?(): boolean
 }
 
 export interface RunnerLauncher {
@@ -103,8 +115,9 @@ export const directLauncher: RunnerLauncher = launcherOver(undefined)
  * changes, and copying `process.env` (each name a getenv through Node's
  * interceptor) cost it 0.1-0.4 ms a run.
  */
-export function launcherOver(base: NodeJS.ProcessEnv | undefined): RunnerLauncher {
-  return {launch: (launch) => launchWith(launch, base)}
+export function launcherOver(base: NodeJS.ProcessEnv | undefined, slots?: SandboxSlots): RunnerLauncher {
+  const launch = (run: RunnerLaunch): LaunchedRunner => (slots && run.slot ? slots.launch(run, launch) : undefined) ?? launchWith(run, base)
+  return {launch}
 }
 
 function launchWith(launch: RunnerLaunch, base: NodeJS.ProcessEnv | undefined): LaunchedRunner {

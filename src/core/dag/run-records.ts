@@ -20,6 +20,8 @@ export const RUN_MARKER = 'RIGOR_RUN_ID'
 export const UNRECORDED_STALE_MS = 10 * 60_000
 
 export const runsDirectory = (commonDir: string): string => join(commonDir, 'rigor', 'runs')
+/** Where a work loop's kept sandboxes keep their RIGOR_OUT, /tmp and /dev/shm (sandbox-slots.ts). */
+export const slotsDirectory = (commonDir: string): string => join(commonDir, 'rigor', 'slots')
 
 export const RunRecord = z.object({
   run: z.string(),

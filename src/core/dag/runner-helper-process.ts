@@ -5,6 +5,7 @@
  * soon as that channel closes: rigor exited, however it exited.
  */
 import {launcherOver, type LaunchedRunner, type RunnerLaunch} from './launcher.js'
+import {SandboxSlots} from './sandbox-slots.js'
 import type {HelperReply, HelperRequest} from './runner-helper-protocol.js'
 
 // rigor decides when its runners stop: a Ctrl-C reaches the terminal's whole process group, this process
@@ -17,14 +18,20 @@ const reply = (message: HelperReply) => {
 }
 
 // this process's environment is rigor's as it was at the fork, and nothing here changes it: copied once, not per run
-const launcher = launcherOver({...process.env})
+const base = {...process.env}
+// sandboxes kept from run to run (sandbox-slot.ts): they die with this process, their directories are removed
+// when it leaves (or, killed, by the next one to start a slot)
+const slots = SandboxSlots.create(base)
+const launcher = launcherOver(base, slots)
 // held launches, until they are released
 const held = new Map<number, LaunchedRunner>()
 // a sandbox still waiting for its start is killed before this process's exit closes its pipe (an end of file would
 // start its runner)
 process.on('disconnect', () => {
   for (const run of held.values()) run.release(false)
-  process.exit(0)
+  // a slot that does not end at once does not hold this process: it dies with it (--die-with-parent)
+  setTimeout(() => process.exit(0), 2000)
+  void (slots?.close() ?? Promise.resolve()).finally(() => process.exit(0))
 })
 
 process.on('message', (request: HelperRequest) => {
@@ -44,7 +51,9 @@ process.on('message', (request: HelperRequest) => {
   }
   if (request.launch.hold) held.set(request.id, run)
   // the start time is read here, off the work loop's thread
-  void run.started.then((pid) => reply({id: request.id, pid: pid ?? null, start: pid ? (run.startTime() ?? null) : null}))
+  void run.started.then((pid) =>
+    reply({id: request.id, pid: pid ?? null, start: pid ? (run.startTime() ?? null) : null, kept: run.keptSandbox?.() ?? false}),
+  )
   void run.exited.then((exit) => {
     held.delete(request.id)
     reply({id: request.id, exit})

@@ -13,6 +13,7 @@ const CLOSE_WAIT_MS = 5000
 interface PendingRun {
   pid?: number
   start?: number
+  kept?: boolean
   started: (pid: number | undefined) => void
   exited: (exit: RunnerExit) => void
 }
@@ -94,7 +95,7 @@ export class RunnerHelper implements RunnerLauncher {
       // a helper gone meanwhile has ended the run already (onHelperExit)
       if (!this.exited && child.connected) child.send({id, release: go} satisfies HelperRequest, () => {})
     }
-    return {started, exited, release, startTime: () => run.start}
+    return {started, exited, release, startTime: () => run.start, keptSandbox: () => run.kept ?? false}
   }
 
   /** Lets the helper leave and waits for it (killing it after a while); runs still in flight end as failed. */
@@ -125,6 +126,7 @@ export class RunnerHelper implements RunnerLauncher {
     if ('pid' in reply) {
       run.pid = reply.pid ?? undefined
       run.start = reply.start ?? undefined
+      run.kept = reply.kept
       run.started(run.pid)
       return
     }

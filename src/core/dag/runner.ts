@@ -7,10 +7,10 @@ import ms from 'ms'
 import {readBoundedJson, type CutString} from './bounded-json.js'
 import {InputError} from '../errors.js'
 import {MAX_LISTED_OMISSIONS, outDirProblem, RUN_LOG, VERDICT_JSON} from './outputs.js'
-import {signalGroup, signalGroupExcept, type RunGroups} from '../proc.js'
+import {signalGroup, signalGroupExcept, signalProcess, type RunGroups} from '../proc.js'
 import {directLauncher, type RunnerEnvironment, type RunnerLauncher} from './launcher.js'
 import {RUN_MARKER, writeRunRecord} from './run-records.js'
-import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy} from './sandbox.js'
+import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy, type SandboxSpec} from './sandbox.js'
 import {sandboxFilter} from './seccomp.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
 import {controlsEscaped, metricNameProblem, parseDuration, printable, quoted} from '../validation.js'
@@ -57,6 +57,11 @@ export interface RunRequest {
   startGate?: Promise<boolean>
   /** where the process is started: this process unless told (a work loop passes its RunnerHelper) */
   launcher?: RunnerLauncher
+  /**
+   * Where kept sandboxes live (sandbox-slots.ts): a work loop's runs may share
+   * a sandbox kept from run to run where the launcher keeps them.
+   */
+  slotsDir?: string
 }
 
 export interface ProcessOutcome {
@@ -130,21 +135,21 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   const env = runnerEnv(req, runId, sandboxed, data)
   const [command, commandArgs] = resolveCommand(req.node.run.command)
   const seccomp = sandboxed ? sandboxFilter() : undefined
+  const spec: SandboxSpec = {
+    root: req.workspaceRoot,
+    readable: [...readablePaths(req.workspaceRoot, [data]), ...(req.readableDirs ?? [])],
+    writable: [req.outDir],
+    overlays: req.overlays ?? [],
+    network: req.sandbox.network,
+    shownDirs: rigorInstallUnderTmp(),
+  }
   const [program, args] = sandboxed
-    ? sandboxArgv(
-        {
-          root: req.workspaceRoot,
-          readable: [...readablePaths(req.workspaceRoot, [data]), ...(req.readableDirs ?? [])],
-          writable: [req.outDir],
-          overlays: req.overlays ?? [],
-          network: req.sandbox.network,
-          shownDirs: rigorInstallUnderTmp(),
-        },
-        command,
-        commandArgs,
-        {gateFd: req.startGate ? 3 : undefined, seccompFd: seccomp ? 4 : undefined},
-      )
+    ? sandboxArgv(spec, command, commandArgs, {gateFd: req.startGate ? 3 : undefined, seccompFd: seccomp ? 4 : undefined})
     : [command, commandArgs]
+  const slot =
+    sandboxed && req.slotsDir
+      ? {spec: {...spec, writable: []}, slotsDir: req.slotsDir, outDir: req.outDir, argv: [command, ...commandArgs]}
+      : undefined
 
   const record = (pgid: number | undefined, pgidStart: number | undefined) => {
     if (!req.record) return
@@ -174,6 +179,7 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
     marker: sandboxed ? undefined : `${RUN_MARKER}=${runId}`,
     hold: req.startGate ? (sandboxed ? 'fd3' : 'spawn') : undefined,
     fd4: seccomp?.toString('base64'),
+    slot,
   })
   if (req.startGate) {
     const go = await startWhen(req.startGate, req.signal)
@@ -199,10 +205,17 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   const stop = () => {
     stopRequested = true
     if (!pgid) return
-    // bwrap leads the group and would take the runner down with it at once: the runner gets the SIGTERM
-    if (sandboxed) signalGroupExcept(pgid, pgid, 'SIGTERM')
+    // bwrap leads the group and would take the runner down with it at once: the runner gets the SIGTERM. In a kept
+    // sandbox the runner leads its own group, once its setsid ran: until then the signal goes to the process itself
+    if (launched.keptSandbox?.()) {
+      signalGroup(pgid, 'SIGTERM')
+      signalProcess(pgid, 'SIGTERM')
+    } else if (sandboxed) signalGroupExcept(pgid, pgid, 'SIGTERM')
     else signalGroup(pgid, 'SIGTERM')
-    killTimer ??= setTimeout(() => signalGroup(pgid, 'SIGKILL'), KILL_GRACE_MS)
+    killTimer ??= setTimeout(() => {
+      signalGroup(pgid, 'SIGKILL')
+      if (launched.keptSandbox?.()) signalProcess(pgid, 'SIGKILL')
+    }, KILL_GRACE_MS)
   }
   let timedOut = false
   let aborted = false
@@ -319,7 +332,9 @@ export async function readRunnerReport(
   if (outcome.timedOut) return {ok: false, reason: `timed out after ${ms(timeoutMs)}`}
   if (outcome.aborted) return {ok: false, reason: 'stopped before it finished'}
   if (outcome.exitCode !== 0) {
-    const unstarted = outcome.sandbox === 'on' && outcome.exitCode === 1 ? await sandboxExecFailure(outDir) : undefined
+    // bwrap's execvp failure is exit 1; in a kept sandbox setsid's is 126 or 127
+    const unstarted =
+      outcome.sandbox === 'on' && [1, 126, 127].includes(outcome.exitCode ?? 0) ? await sandboxExecFailure(outDir) : undefined
     if (unstarted) return {ok: false, reason: `the runner could not start: ${unstarted}`}
     return {ok: false, reason: outcome.signal ? `killed by ${outcome.signal}` : `exited with code ${outcome.exitCode}`}
   }
@@ -441,6 +456,9 @@ async function sandboxExecFailure(outDir: string): Promise<string | undefined> {
   } catch {
     return undefined
   }
-  const first = /^bwrap: (execvp [^\n]*)\n/.exec(head)?.[1]
+  const bwrap = /^bwrap: (execvp [^\n]*)\n/.exec(head)?.[1]
+  // util-linux's setsid, in a kept sandbox: said the way bwrap says it
+  const setsid = /^setsid: failed to execute ([^\n]*)\n/.exec(head)?.[1]
+  const first = bwrap ?? (setsid === undefined ? undefined : `execvp ${setsid}`)
   return first === undefined ? undefined : controlsEscaped(first)
 }

@@ -192,9 +192,13 @@ export function sandboxArgv(
   spec: SandboxSpec,
   program: string,
   args: string[],
-  fds: {gateFd?: number; seccompFd?: number} = {},
+  fds: {gateFd?: number; seccompFd?: number; privateDirs?: {tmp: string; shm: string}; asPid1?: boolean} = {},
 ): [string, string[]] {
-  const argv = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
+  // a kept sandbox's /tmp and /dev/shm are host directories rigor empties between runs (sandbox-slot.ts)
+  const own = fds.privateDirs
+  const argv = own
+    ? ['--ro-bind', '/', '/', '--dev', '/dev', '--bind', own.shm, '/dev/shm', '--proc', '/proc', '--bind', own.tmp, '/tmp']
+    : ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
   // before everything a runner must see: the workspace, its data or RIGOR_OUT may lie under them
   const runtime = spec.runtime ?? hostRuntime()
   for (const dir of runtime.dirs) argv.push('--perms', '0555', '--tmpfs', dir)
@@ -211,6 +215,10 @@ export function sandboxArgv(
   for (const dir of [...runtime.dirs, ...hidden.dirs]) argv.push('--remount-ro', dir)
   for (const overlay of spec.overlays) argv.push('--ro-bind', overlay.source, overlay.target)
   if (!spec.network) argv.push('--unshare-net')
+  // a kept sandbox's /dev lives as long as it does: nothing a run makes there may wait for the next one
+  if (own) argv.push('--remount-ro', '/dev')
+  // the launcher itself is pid 1, not bwrap's own init, which a runner could write into (it is dumpable)
+  if (fds.asPid1) argv.push('--as-pid-1')
   // bwrap reads the seccomp program from its descriptor and closes it before the runner starts
   argv.push(...BASE_FLAGS, ...filterFlags(fds.seccompFd), '--chdir', spec.root, '--')
   // set up now, run the runner when "go" arrives on this descriptor (see RunnerLaunch.hold)

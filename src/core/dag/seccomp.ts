@@ -45,6 +45,8 @@ export interface SyscallAbi {
   nosys: number[]
   /** refused with EPERM when their first argument (the flags) asks for CLONE_NEWUSER: clone, unshare */
   newUser: number[]
+  /** refused with ENOSYS in a kept sandbox only (sandbox-slot.ts): mq_open, ioprio_set */
+  keptOnly: number[]
 }
 
 // x32 calls are the x86-64 numbers with this bit set
@@ -55,15 +57,20 @@ const x32 = (calls: number[]) => calls.map((nr) => X32_BIT | nr)
 const ABIS: Record<string, SyscallAbi[]> = {
   x64: [
     // AUDIT_ARCH_X86_64 (x32 shares it, with X32_BIT in nr)
-    {arch: 0xc000_003e, nosys: [248, 249, 250, 435, ...x32([248, 249, 250, 435])], newUser: [56, 272, ...x32([56, 272])]},
+    {
+      arch: 0xc000_003e,
+      nosys: [248, 249, 250, 435, ...x32([248, 249, 250, 435])],
+      newUser: [56, 272, ...x32([56, 272])],
+      keptOnly: [240, 251, ...x32([240, 251])],
+    },
     // AUDIT_ARCH_I386 (int 0x80)
-    {arch: 0x4000_0003, nosys: [286, 287, 288, 435], newUser: [120, 310]},
+    {arch: 0x4000_0003, nosys: [286, 287, 288, 435], newUser: [120, 310], keptOnly: [277, 289]},
   ],
   arm64: [
     // AUDIT_ARCH_AARCH64 (the generic numbers)
-    {arch: 0xc000_00b7, nosys: [217, 218, 219, 435], newUser: [220, 97]},
+    {arch: 0xc000_00b7, nosys: [217, 218, 219, 435], newUser: [220, 97], keptOnly: [180, 30]},
     // AUDIT_ARCH_ARM (32-bit compat)
-    {arch: 0x4000_0028, nosys: [309, 310, 311, 435], newUser: [120, 337]},
+    {arch: 0x4000_0028, nosys: [309, 310, 311, 435], newUser: [120, 337], keptOnly: [274, 314]},
   ],
 }
 
@@ -79,9 +86,20 @@ interface Instruction {
  * undefined where rigor does not know the call numbers: there the sandbox
  * runs without it (README says so).
  */
-export function sandboxFilter(arch: string = process.arch, order: 'LE' | 'BE' = endianness()): Buffer | undefined {
+export function sandboxFilter(arch: string = process.arch, order: 'LE' | 'BE' = endianness(), kept = false): Buffer | undefined {
   const abis = ABIS[arch]
-  return abis ? encode(sandboxProgram(abis, order), order) : undefined
+  return abis ? encode(sandboxProgram(kept ? abis.map(keptAbi) : abis, order), order) : undefined
+}
+
+/**
+ * A kept sandbox's ABI: two stores more outlive a run there, since its IPC
+ * namespace and its launcher live on. POSIX message queues (`mq_open`) are
+ * not listed anywhere a launcher could look, and a runner could set the
+ * launcher's I/O priority (`ioprio_set`, allowed on any process of its user)
+ * for the runs after it, which nothing shows outside the kernel.
+ */
+function keptAbi(abi: SyscallAbi): SyscallAbi {
+  return {...abi, nosys: [...abi.nosys, ...abi.keptOnly]}
 }
 
 /**

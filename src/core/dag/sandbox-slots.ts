@@ -1,0 +1,247 @@
+/**
+ * The kept sandboxes of a runner helper (sandbox-slot.ts): a run whose
+ * sandbox would be the same as an idle slot's (the same workspace, readable
+ * files, overlays and network) runs in that slot; another gets a new slot.
+ * What the slot protocol cannot carry (a newline in an argument or a value, a
+ * variable name the shell cannot export) runs in a sandbox of its own, as do
+ * runs whose launch is not the work loop's (audits, paper runs, `rigor run`).
+ */
+import {constants} from 'node:os'
+import {delimiter, join, resolve} from 'node:path'
+import {accessSync, constants as fsConstants, realpathSync, rmSync} from 'node:fs'
+import {procInfo, signalGroup} from '../proc.js'
+import type {LaunchedRunner, RunnerExit, RunnerLaunch} from './launcher.js'
+import {gitPaths, type SandboxSpec} from './sandbox.js'
+import {SandboxSlot, type SlotRunEnd} from './sandbox-slot.js'
+import {sandboxFilter} from './seccomp.js'
+import {
+  emptyExcept,
+  launcherCopy,
+  launcherPath,
+  makeSlotDirs,
+  moveOutputs,
+  mountPointsUnder,
+  slotDirs,
+  slotName,
+  sweepDeadSlots,
+} from './slot-dirs.js'
+
+/** What a launch says of itself for a kept sandbox; the launch's program and args are its own sandbox, the fallback. */
+export interface SlotLaunch {
+  spec: SandboxSpec
+  /** where slots keep their directories: under the repository's git directory, beside the runs */
+  slotsDir: string
+  /** the run's own RIGOR_OUT on the host: what the runner wrote there is moved here after the run */
+  outDir: string
+  /** the runner's argv, program first */
+  argv: string[]
+}
+
+/** at most this many idle slots are kept; the oldest leaves first */
+const MAX_IDLE = 8
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, number]) => [number, name]))
+
+/** Why a launch cannot run in a kept sandbox, or undefined when it can. */
+export function slotRefusal(launch: RunnerLaunch): string | undefined {
+  const slot = launch.slot
+  if (!slot) return 'not a work loop run'
+  if (launch.hold === 'spawn') return 'not sandboxed'
+  if ((slot.spec.shownDirs ?? []).length > 0) return 'rigor is installed under /tmp'
+  const lines = [...slot.argv, ...Object.values(launch.env.set)]
+  if (lines.some((line) => line.includes('\n') || line.includes('\0'))) return 'a newline in an argument or a value'
+  if (!slot.argv[0]) return 'no program'
+  if ([...Object.keys(launch.env.set), ...launch.env.unset].some((name) => !NAME.test(name)))
+    return 'a variable name the shell cannot export'
+  return undefined
+}
+
+/** The exit a shell's `wait` status stands for: above 128, the signal that ended the process. */
+export function exitOfStatus(status: number): RunnerExit {
+  const signal = status > 128 ? SIGNAL_NAMES.get(status - 128) : undefined
+  return signal ? {code: null, signal} : {code: status, signal: null}
+}
+
+export class SandboxSlots {
+  private readonly idle = new Map<string, SandboxSlot[]>()
+  private readonly order: Array<{key: string; slot: SandboxSlot}> = []
+  private readonly all = new Set<SandboxSlot>()
+  private made = 0
+  private swept = new Set<string>()
+
+  private constructor(
+    private readonly base: NodeJS.ProcessEnv,
+    private readonly setsid: string,
+    private readonly shell: string,
+  ) {}
+
+  /** Slots for runners inheriting `base`, or undefined where there are none (RIGOR_KEPT_SANDBOX=off, no setsid, no /proc). */
+  static create(base: NodeJS.ProcessEnv): SandboxSlots | undefined {
+    if (base.RIGOR_KEPT_SANDBOX === 'off') return undefined
+    const setsid = onPath('setsid', base.PATH)
+    let shell: string
+    try {
+      shell = realpathSync('/bin/sh')
+      accessSync('/proc/self/task', fsConstants.R_OK)
+    } catch {
+      return undefined
+    }
+    return setsid ? new SandboxSlots(base, setsid, shell) : undefined
+  }
+
+  /** The run in a kept sandbox, or undefined when it cannot be (slotRefusal): the caller starts it as before. */
+  launch(launch: RunnerLaunch, fallback: (launch: RunnerLaunch) => LaunchedRunner): LaunchedRunner | undefined {
+    if (slotRefusal(launch) !== undefined) return undefined
+    const request = launch.slot!
+    const key = JSON.stringify([request.slotsDir, request.spec])
+    const slot = this.take(key) ?? this.start(request)
+    let startedResolve!: (pid: number | undefined) => void
+    let decide!: (run: boolean) => void
+    let pid: number | undefined
+    let replaced: LaunchedRunner | undefined
+    const started = new Promise<number | undefined>((resolve) => (startedResolve = resolve))
+    const go = launch.hold
+      ? new Promise<boolean>((resolve) => {
+          let said = false
+          decide = (run) => {
+            if (said) return
+            said = true
+            resolve(run)
+          }
+        })
+      : Promise.resolve(true)
+    const exited = (async (): Promise<RunnerExit> => {
+      const ready = await slot.ready
+      if (!(await go)) {
+        startedResolve(undefined)
+        if (ready) this.giveBack(key, slot)
+        else void this.retire(slot)
+        return {code: null, signal: null}
+      }
+      if (!ready) {
+        // the slot's sandbox would not start: this run gets one of its own, which says why in its run.log
+        void this.retire(slot)
+        replaced = fallback({...launch, hold: undefined, slot: undefined})
+        startedResolve(await replaced.started)
+        return replaced.exited
+      }
+      const set = {...launch.env.set, RIGOR_OUT: slot.dirs.out}
+      const end = await slot.run({set, unset: launch.env.unset, argv: request.argv}, (hostPid) => {
+        pid = hostPid
+        startedResolve(hostPid)
+      })
+      // the runner is gone, and with it everything in its namespace but the launcher
+      if (pid) signalGroup(pid, 'SIGKILL')
+      return this.finish(key, slot, request, end)
+    })()
+    return {
+      started,
+      exited,
+      release: (run) => decide?.(run),
+      startTime: () => (replaced ? replaced.startTime() : pid ? procInfo(pid)?.startTime : undefined),
+      keptSandbox: () => !replaced,
+    }
+  }
+
+  /** Ends every slot (the command is leaving) and removes their directories. */
+  async close(): Promise<void> {
+    await Promise.all([...this.all].map((slot) => this.retire(slot)))
+    for (const dir of this.swept) rmSync(launcherPath(dir), {force: true})
+  }
+
+  private async finish(key: string, slot: SandboxSlot, request: SlotLaunch, end: SlotRunEnd): Promise<RunnerExit> {
+    let problem: string | undefined
+    try {
+      moveOutputs(slot.dirs.out, request.outDir)
+      const targets = slotTargets(request.spec, slot.dirs.out)
+      emptyExcept(slot.dirs.tmp, mountPointsUnder('/tmp', targets), leaves('/tmp', targets))
+      emptyExcept(slot.dirs.shm, mountPointsUnder('/dev/shm', targets), leaves('/dev/shm', targets))
+    } catch (err) {
+      problem = (err as Error).message
+    }
+    if ('error' in end || end.dirty || problem !== undefined || !slot.alive || !slot.unchanged()) await this.retire(slot)
+    else this.giveBack(key, slot)
+    if ('error' in end) return {code: null, signal: null, error: end.error}
+    if (problem !== undefined)
+      return {code: null, signal: null, error: `the run's outputs could not be moved out of its sandbox: ${problem}`}
+    return exitOfStatus(end.status)
+  }
+
+  private start(request: SlotLaunch): SandboxSlot {
+    if (!this.swept.has(request.slotsDir)) {
+      this.swept.add(request.slotsDir)
+      sweepDeadSlots(request.slotsDir)
+    }
+    const dirs = slotDirs(request.slotsDir, slotName(process.pid, this.made++))
+    makeSlotDirs(dirs)
+    const slot = new SandboxSlot({
+      spec: request.spec,
+      dirs,
+      launcher: launcherCopy(request.slotsDir, this.shell),
+      setsid: this.setsid,
+      filter: sandboxFilter(process.arch, undefined, true),
+      env: this.base,
+    })
+    this.all.add(slot)
+    return slot
+  }
+
+  private take(key: string): SandboxSlot | undefined {
+    const slots = this.idle.get(key)
+    const slot = slots?.pop()
+    if (!slot) return undefined
+    const at = this.order.findIndex((entry) => entry.slot === slot)
+    if (at >= 0) this.order.splice(at, 1)
+    return slot.alive ? slot : (void this.retire(slot), this.take(key))
+  }
+
+  private giveBack(key: string, slot: SandboxSlot): void {
+    const slots = this.idle.get(key) ?? []
+    slots.push(slot)
+    this.idle.set(key, slots)
+    this.order.push({key, slot})
+    while (this.order.length > MAX_IDLE) {
+      const oldest = this.order.shift()!
+      const list = this.idle.get(oldest.key)
+      list?.splice(list.indexOf(oldest.slot), 1)
+      void this.retire(oldest.slot)
+    }
+  }
+
+  private async retire(slot: SandboxSlot): Promise<void> {
+    if (!this.all.delete(slot)) return
+    await slot.retire()
+    rmSync(slot.dirs.root, {recursive: true, force: true})
+  }
+}
+
+/** The paths bwrap binds in a slot's sandbox, whose mount points may lie in its /tmp or /dev/shm. */
+function slotTargets(spec: SandboxSpec, out: string): string[] {
+  const hidden = gitPaths(spec.root)
+  return [spec.root, ...spec.readable, out, ...spec.overlays.map((overlay) => overlay.target), ...hidden.dirs, ...hidden.files]
+}
+
+function leaves(inside: string, targets: readonly string[]): Set<string> {
+  const found = new Set<string>()
+  for (const target of targets) {
+    const under = mountPointsUnder(inside, [target])
+    let longest = ''
+    for (const path of under) if (path.length > longest.length) longest = path
+    if (longest) found.add(longest)
+  }
+  return found
+}
+
+function onPath(program: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? '/usr/bin:/bin').split(delimiter)) {
+    if (!dir) continue
+    const full = resolve(join(dir, program))
+    try {
+      accessSync(full, fsConstants.X_OK)
+      return full
+    } catch {
+      // not here
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,119 @@
+/**
+ * The host directories of a kept sandbox (sandbox-slot.ts): its RIGOR_OUT, and
+ * its /tmp and /dev/shm, which rigor empties from outside between two runs
+ * (inside, emptying them would take an `rm` a run). Mount points bwrap made in
+ * them for paths bound below /tmp or /dev/shm (a workspace under /tmp) look
+ * like empty directories or files from outside; removing one would take that
+ * path away from the sandbox, so they and the directories leading to them stay.
+ */
+import {copyFileSync, chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync} from 'node:fs'
+import {join, relative, resolve, sep} from 'node:path'
+import {isAlive} from '../proc.js'
+
+export interface SlotDirs {
+  /** the slot's own directory, under the repository's git directory (rigor/slots/<name>) */
+  root: string
+  /** RIGOR_OUT inside the sandbox, at the same path */
+  out: string
+  /** shown as the sandbox's /tmp */
+  tmp: string
+  /** shown as the sandbox's /dev/shm */
+  shm: string
+}
+
+export function slotDirs(slotsDir: string, name: string): SlotDirs {
+  const root = join(slotsDir, name)
+  return {root, out: join(root, 'out'), tmp: join(root, 'tmp'), shm: join(root, 'shm')}
+}
+
+export function makeSlotDirs(dirs: SlotDirs): void {
+  for (const dir of [dirs.out, dirs.tmp, dirs.shm]) mkdirSync(dir, {recursive: true, mode: 0o700})
+  // a runner sees /tmp and /dev/shm writable by anyone, as on a host (a runner may switch users inside)
+  chmodSync(dirs.tmp, 0o1777)
+  chmodSync(dirs.shm, 0o1777)
+}
+
+/** A slot's name: its process's pid first, so that a later process can tell a dead one's slots (sweepDeadSlots). */
+export function slotName(pid: number, n: number): string {
+  return `${pid}.${n}.${Math.random().toString(36).slice(2, 8)}`
+}
+
+/** Removes the slot directories of processes that are gone (a runner helper SIGKILLed with its slots). */
+export function sweepDeadSlots(slotsDir: string): void {
+  let names: string[]
+  try {
+    names = readdirSync(slotsDir)
+  } catch {
+    return
+  }
+  for (const name of names) {
+    const pid = Number(name.split('.')[0])
+    if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || isAlive(pid))) continue
+    rmSync(join(slotsDir, name), {recursive: true, force: true})
+  }
+}
+
+/**
+ * The paths relative to `dir` (the host directory shown at `inside`) that
+ * bwrap made as mount points for `targets`: each target below `inside`, and
+ * the directories leading to it.
+ */
+export function mountPointsUnder(inside: string, targets: readonly string[]): Set<string> {
+  const kept = new Set<string>()
+  for (const target of targets) {
+    const rel = relative(inside, resolve(target))
+    if (!rel || rel.startsWith('..') || rel.startsWith(sep)) continue
+    const parts = rel.split(sep)
+    for (let i = 1; i <= parts.length; i++) kept.add(parts.slice(0, i).join(sep))
+  }
+  return kept
+}
+
+/**
+ * Empties `dir` but for `kept` (mountPointsUnder): a kept path's own contents
+ * are looked into (a runner may have left files beside a mount point), a
+ * target itself is left as it is (inside it is the bound path, read-only).
+ */
+export function emptyExcept(dir: string, kept: ReadonlySet<string>, targets: ReadonlySet<string> = new Set(), prefix = ''): void {
+  for (const name of readdirSync(dir)) {
+    const rel = prefix ? `${prefix}${sep}${name}` : name
+    const path = join(dir, name)
+    if (!kept.has(rel)) {
+      rmSync(path, {recursive: true, force: true})
+      continue
+    }
+    if (targets.has(rel)) continue
+    if (lstatSync(path).isDirectory()) emptyExcept(path, kept, targets, rel)
+  }
+}
+
+/** Moves everything a run left in the slot's RIGOR_OUT into the run's own directory. */
+export function moveOutputs(from: string, to: string): void {
+  mkdirSync(to, {recursive: true})
+  for (const name of readdirSync(from)) renameSync(join(from, name), join(to, name))
+}
+
+/** This process's launcher copy (its pid first: sweepDeadSlots removes a dead process's). */
+export const launcherPath = (slotsDir: string): string => join(slotsDir, `${process.pid}.launcher`)
+
+/**
+ * The launcher's program: a copy of the system shell that the sandbox may run
+ * but not read (mode 0111). The kernel marks a process that executes a file it
+ * may not read as not dumpable: a runner of the same user cannot open its
+ * /proc/<pid>/mem, its descriptors or its environment, nor ptrace it
+ * (docs/benchmarks.md, thirteenth pass).
+ */
+export function launcherCopy(slotsDir: string, shell: string): string {
+  const path = launcherPath(slotsDir)
+  try {
+    if ((lstatSync(path).mode & 0o777) === 0o111) return path
+  } catch {
+    // not made yet
+  }
+  mkdirSync(slotsDir, {recursive: true})
+  const draft = `${path}.${Math.random().toString(36).slice(2, 8)}`
+  copyFileSync(shell, draft)
+  chmodSync(draft, 0o111)
+  renameSync(draft, path)
+  return path
+}
