@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, expect, it} from 'vitest'
@@ -163,5 +163,13 @@ describe('what init writes', () => {
     })
     expect(parse(renderWorkflow(template, {stateBranch: 'main', install: 'package.json'})).env.C).toBe('package-lock.json')
     expect(() => renderWorkflow('x: __NEW__\n', {stateBranch: 'main', install: 'package.json'})).toThrow(/__NEW__/)
+  })
+
+  it('the shipped workflow never runs two cycles at once: one fixed concurrency group, a waiting run not cancelled (docs/github.md)', () => {
+    const template = readFileSync(join(__dirname, '../../assets/github/rigor.yml'), 'utf8')
+    const workflow = parse(renderWorkflow(template, {stateBranch: 'main', install: 'package.json'}))
+    expect(workflow.concurrency).toEqual({group: 'rigor-research-cycle', 'cancel-in-progress': false})
+    // a job-level group would let the review of one run overlap the workers of the next
+    for (const job of Object.values(workflow.jobs)) expect(job).not.toHaveProperty('concurrency')
   })
 })
