@@ -1,6 +1,8 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {join, resolve} from 'node:path'
 import {describe, expect, it} from 'vitest'
 import {json} from '../helpers/cli.js'
-import {waitFor} from '../helpers/processes.js'
+import {alive, waitFor} from '../helpers/processes.js'
 import {slurmUnavailable} from '../helpers/slurm-cluster.js'
 import {countActions, git} from './remote-helpers.js'
 import {expectOutput} from '../helpers/output-schema.js'
@@ -77,5 +79,31 @@ describe.skipIf(skip !== undefined)('rigor on Slurm, cancelled (a one-node clust
     expect(taskLog(clone, jobId, 0)).toMatch(/stopped: interrupted; \d+ put back/)
     // nothing left to cancel: exit 3
     expect(kit.cli(clone, ['slurm', 'cancel']).code).toBe(3)
+  })
+
+  it('rigor slurm cancel again while the tasks still stop: they are not signalled twice (which makes rigor leave its claims held)', async () => {
+    // a runner that ignores SIGTERM: rigor waits for it a few seconds before SIGKILL, so the task is still stopping
+    const ignoring = ['node', resolve(__dirname, '../fixtures/ignore-term.cjs')]
+    const {bare, clone, scratch} = kit.remoteWorkspace(
+      {nodes: ids(2, 'stubborn').map((id) => ({id, team: 'default', run: {command: ignoring, timeout: '5m', sandbox: 'off'}}))},
+      'slurm: {time: "00:10:00"}',
+    )
+    const pids = join(scratch, 'runner-pids.txt')
+    const jobId = kit.submit(clone, ['--workers', '1', '--parallel', '1', '--scratch', scratch], {RIGOR_PIDS_FILE: pids})
+    await waitFor(
+      'the runner and its child to start',
+      () => existsSync(pids) && readFileSync(pids, 'utf8').trim().split('\n').length === 2,
+      120_000,
+    )
+    expect(kit.cli(clone, ['slurm', 'cancel', jobId]).code).toBe(0)
+    const again = kit.cli(clone, ['slurm', 'cancel', jobId, '--json'])
+    // exit 3 either way: nothing more to do, whether the task is still stopping or has ended
+    expect(again.code, again.stdout).toBe(3)
+    await kit.cluster().waitForJob(jobId)
+    const log = taskLog(clone, jobId, 0)
+    expect(log).not.toContain('left at once')
+    expect([...countActions(bare, 'release').keys()], log).toEqual([...countActions(bare, 'claim').keys()])
+    expect(readFileSync(pids, 'utf8').trim().split('\n').map(Number).filter(alive)).toEqual([])
+    expect(kit.remoteStatus(bare)).toMatchObject({running: 0, pending: 2})
   })
 })

@@ -46,18 +46,35 @@ export async function cancelArrays(
     }
   }
   const cancelled: CancelledArray[] = []
+  const stopping: Array<{job: string; tasks: string[]}> = []
   for (const {record, tasks} of arrays) {
     const pending = (tasks ?? []).filter((t) => t.state === 'PENDING').map((t) => t.task)
-    const running = (tasks ?? []).filter((t) => ACTIVE.test(t.state)).map((t) => t.task)
+    const active = (tasks ?? []).filter((t) => ACTIVE.test(t.state))
+    // a task running since an earlier graceful cancel is putting its claims back: a second SIGTERM would make its
+    // rigor leave at once, its claims left held until their lease expires. Only --kill (or a task started since) is signalled
+    const told = (t: SlurmTask) => !opts.kill && isToldToStop(t, record.cancelled_at)
+    const running = active.filter((t) => !told(t)).map((t) => t.task)
+    const stillStopping = active.filter(told).map((t) => t.task)
+    if (stillStopping.length > 0) stopping.push({job: record.job_id, tasks: stillStopping})
     if (pending.length === 0 && running.length === 0) continue
     if (opts.kill) await opts.slurm.cancel(record.job_id)
     else {
       // pending first: a task cannot start after its running siblings were told to stop
       await opts.slurm.cancelPending(record.job_id)
-      await opts.slurm.terminateBatch(record.job_id)
+      // the whole array (a task that started meanwhile too), unless some of its tasks are stopping already
+      if (stillStopping.length === 0) await opts.slurm.terminateBatch(record.job_id)
+      else if (running.length > 0) await opts.slurm.terminateBatch(record.job_id, running)
     }
     await writeRecord(commonDir, {...record, cancelled_at: (opts.now ?? new Date()).toISOString()})
     cancelled.push({job_id: record.job_id, pending, running, how: opts.kill ? 'kill' : 'graceful'})
+  }
+  if (cancelled.length === 0 && stopping.length > 0) {
+    const which = stopping.map((a) => `array ${a.job} (task${a.tasks.length === 1 ? '' : 's'} ${a.tasks.join(', ')})`).join(', ')
+    throw new NothingToDoError(
+      `${which} already told to stop, and still putting claims back: another SIGTERM would make rigor leave at once, its claims held until their lease expires; nothing was signalled`,
+      'nothing_to_cancel',
+      `wait for them (\`rigor slurm status\` shows when they end), or stop them at once with ${stopping.map((a) => `\`rigor slurm cancel ${a.job} --kill\``).join(', ')}`,
+    )
   }
   if (cancelled.length === 0) {
     const which = opts.jobId
@@ -68,4 +85,10 @@ export async function cancelArrays(
     throw new NothingToDoError(`${which} a pending or running task`, 'nothing_to_cancel')
   }
   return cancelled
+}
+
+/** Whether a task was running when the array was last cancelled gracefully, so its rigor got the SIGTERM (Slurm's StartTime is whole seconds). */
+function isToldToStop(task: SlurmTask, cancelledAt: string | undefined): boolean {
+  if (!cancelledAt || !task.started_at) return false
+  return Date.parse(task.started_at) <= Date.parse(cancelledAt)
 }

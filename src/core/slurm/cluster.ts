@@ -95,9 +95,9 @@ export class SlurmCommands {
     await this.scancel(['--state=PENDING', jobId])
   }
 
-  /** SIGTERM to the batch shell of each running task, which is rigor: it stops its runners and puts its claims back. */
-  async terminateBatch(jobId: string): Promise<void> {
-    await this.scancel(['--batch', '--signal=TERM', jobId])
+  /** SIGTERM to the batch shell of each running task (or of `tasks` only), which is rigor: it stops its runners and puts its claims back. */
+  async terminateBatch(jobId: string, tasks?: string[]): Promise<void> {
+    await this.scancel(['--batch', '--signal=TERM', ...(tasks ? tasks.map((task) => `${jobId}_${task}`) : [jobId])])
   }
 
   /** Slurm's own cancel: SIGTERM to every process of every task, SIGKILL after the cluster's KillWait. */
