@@ -18,6 +18,7 @@ import {
   emptyExcept,
   launcherCopy,
   launcherPath,
+  linkOutputs,
   makeSlotDirs,
   moveOutputs,
   mountPointsUnder,
@@ -126,6 +127,7 @@ export class SandboxSlots {
         return replaced.exited
       }
       const set = {...launch.env.set, RIGOR_OUT: slot.dirs.out}
+      linkOutputs(slot.dirs.out, request.outDir)
       const end = await slot.run({set, unset: launch.env.unset, argv: request.argv}, (hostPid) => {
         pid = hostPid
         startedResolve(hostPid)

@@ -6,7 +6,7 @@
  * like empty directories or files from outside; removing one would take that
  * path away from the sandbox, so they and the directories leading to them stay.
  */
-import {copyFileSync, chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync} from 'node:fs'
+import {chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync} from 'node:fs'
 import {join, relative, resolve, sep} from 'node:path'
 import {isAlive} from '../proc.js'
 
@@ -87,8 +87,29 @@ export function emptyExcept(dir: string, kept: ReadonlySet<string>, targets: Rea
   }
 }
 
-/** Moves everything a run left in the slot's RIGOR_OUT into the run's own directory. */
+/**
+ * While the run lasts, the run's own RIGOR_OUT (empty: made for the run) is a
+ * link to the slot's, so that what reads a live run's directory (its run.log,
+ * a file the runner writes as it goes) finds it where it would without a kept
+ * sandbox. The runner sees only the slot's path.
+ */
+export function linkOutputs(slotOut: string, runOut: string): void {
+  try {
+    rmdirSync(runOut)
+  } catch {
+    // not there, or not empty: left as it is (the outputs are moved into it after the run)
+    return
+  }
+  symlinkSync(slotOut, runOut)
+}
+
+/** Moves everything a run left in the slot's RIGOR_OUT into the run's own directory (linkOutputs' link replaced). */
 export function moveOutputs(from: string, to: string): void {
+  try {
+    if (lstatSync(to).isSymbolicLink()) unlinkSync(to)
+  } catch {
+    // not there: made below
+  }
   mkdirSync(to, {recursive: true})
   for (const name of readdirSync(from)) renameSync(join(from, name), join(to, name))
 }
