@@ -8,6 +8,8 @@ export function pricesCsv(opts: {
   seed: number
   drift?: number
   vol?: number
+  /** day t's volatility instead of `vol`: e.g. a clustered path (stochastic volatility) */
+  volOf?: (t: number) => number
   /** added to day t's return: e.g. an alternating component a * (-1)^t */
   extra?: (t: number) => number
   header?: string[]
@@ -21,7 +23,7 @@ export function pricesCsv(opts: {
   const lines = [header.join(',')]
   let close = 100
   for (let t = 0; t < opts.rows; t++) {
-    const r = t === 0 ? 0 : (opts.drift ?? 0) + (opts.vol ?? 0.01) * normal() + (opts.extra?.(t) ?? 0)
+    const r = t === 0 ? 0 : (opts.drift ?? 0) + (opts.volOf?.(t) ?? opts.vol ?? 0.01) * normal() + (opts.extra?.(t) ?? 0)
     const previous = close
     close = previous * (1 + r)
     const open = previous * (1 + 0.3 * (close / previous - 1) + 0.001 * normal())

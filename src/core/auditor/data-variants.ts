@@ -13,6 +13,12 @@ export interface ReturnVariant {
   /** shuffle the daily returns (seeded); without a seed their order is kept */
   seed?: number
   /**
+   * instead of shuffling, give each daily return less the mean a random sign
+   * (seeded), then add the mean back: the sizes of the moves stay in their
+   * order (volatility clustering is kept), their direction is noise
+   */
+  signs?: number
+  /**
    * subtract the mean daily return first: on a copy without drift no exposure
    * earns anything on average, so what a strategy earns there is timing alone
    */
@@ -23,9 +29,10 @@ export interface ReturnVariant {
 const PRICE_FIELDS = ['close', 'open', 'high', 'low'] as const
 
 /**
- * Copies whose daily returns of the return column are shuffled and/or
- * demeaned: the same volatility and fat tails, no real temporal pattern left
- * when shuffled. Prices are rebuilt from the first one; every other price
+ * Copies whose daily returns of the return column are shuffled, or given
+ * random signs about their mean, and/or demeaned: the same volatility and fat
+ * tails, no real temporal pattern left when shuffled, no direction left when
+ * signed (the sizes of the moves, and so their clustering, kept in place). Prices are rebuilt from the first one; every other price
  * column (open, high, low, close) keeps its ratio to its day's reference price,
  * so the copy stays consistent and every spelling of the header is altered alike.
  *
@@ -67,6 +74,7 @@ function rescaling(closes: Float64Array, variant: ReturnVariant): Float64Array {
   const n = closes.length
   const returns = new Float64Array(Math.max(0, n - 1))
   for (let t = 1; t < n; t++) returns[t - 1] = closes[t]! / closes[t - 1]! - 1
+  if (variant.signs !== undefined && returns.length > 0) flipSigns(returns, variant.signs)
   if (variant.demean && returns.length > 0) {
     let sum = 0
     for (const r of returns) sum += r
@@ -102,6 +110,36 @@ export function shuffledOrder(length: number, seed: number): Uint32Array {
     order[j] = swap
   }
   return order
+}
+
+/**
+ * The sign a copy flipped with `seed` gives each of the `length` daily
+ * returns less their mean (the i-th ends at row i + 1): +1 or -1, each with
+ * probability 1/2, seeded. The same signs for the node's own data and for
+ * every other price file shown to the same re-run (permuted-data.ts), so that
+ * a day's move of a benchmark keeps its direction relative to the asset's.
+ */
+export function flippedSigns(length: number, seed: number): Int8Array {
+  const signs = new Int8Array(length)
+  const rng = mersenne((seed >>> 0) ^ 0x5157)
+  for (let i = 0; i < length; i++) signs[i] = unsafeUniformIntDistribution(0, 1, rng) === 1 ? 1 : -1
+  return signs
+}
+
+/**
+ * `returns` with each one's distance from their mean given the sign
+ * flippedSigns draws, in place: m + s_i (r_i - m). Their sizes around the mean
+ * keep their order (the autocorrelation of |r - m| is the real one), the mean
+ * is kept on average, and the direction of every move is a coin: no timing
+ * rule earns anything there on average, whatever the data's structure, while a
+ * runner cannot tell the copy from real prices by their volatility clustering.
+ */
+function flipSigns(returns: Float64Array, seed: number): void {
+  let sum = 0
+  for (const r of returns) sum += r
+  const mean = sum / returns.length
+  const signs = flippedSigns(returns.length, seed)
+  for (let i = 0; i < returns.length; i++) returns[i] = mean + signs[i]! * (returns[i]! - mean)
 }
 
 /**

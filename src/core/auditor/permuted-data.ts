@@ -20,12 +20,16 @@
  *   with no row to take from, stay as they are. A value moves with the return
  *   ending at its date: one that describes that day stays with it; one that
  *   describes the next day (a forward return written into the file) does not.
+ * A copy with flipped signs (data-variants.ts flippedSigns) moves no date: a
+ * price file's return ending at d_{i+1} takes the sign of the node's own return
+ * ending there, about the mean of its returns on the node's dates; a value
+ * file shows as it is.
  * A file without dates is never given here (sealed-data.ts shows it as it is).
  */
 import {createHash} from 'node:crypto'
 import {parseDateCell, priceColumnsOf, type DatedTable, type PriceColumns} from '../data/price-file.js'
 import type {TableAlteration} from '../state/data-cuts.js'
-import {shuffledOrder, type ReturnVariant} from './data-variants.js'
+import {flippedSigns, shuffledOrder, type ReturnVariant} from './data-variants.js'
 
 /** One permutation re-run: how the node's own data was altered, and its dates. */
 export interface Permutation extends ReturnVariant {
@@ -33,8 +37,24 @@ export interface Permutation extends ReturnVariant {
   readonly dates: readonly string[]
 }
 
-/** True when the re-run changes its data at all (a seed or demeaning): otherwise the other files show as they are. */
-export const permutes = (p: Permutation | undefined): p is Permutation => p !== undefined && (p.seed !== undefined || p.demean === true)
+/** True when the re-run changes its data at all (a seed, signs or demeaning): otherwise the other files show as they are. */
+export const permutes = (p: Permutation | undefined): p is Permutation =>
+  p !== undefined && (p.seed !== undefined || p.signs !== undefined || p.demean === true)
+
+/**
+ * The sign each date's move takes in a copy with flipped signs (data-variants.ts flippedSigns): the time (ms) of
+ * d_{i+1} -> the sign of the node's own return ending there. Undefined for a copy that flips no signs.
+ */
+export function flippedDates(p: Permutation): Map<number, number> | undefined {
+  if (p.signs === undefined) return undefined
+  const times = p.dates.map(parseDateCell)
+  const signs = flippedSigns(Math.max(0, times.length - 1), p.signs)
+  const flipped = new Map<number, number>()
+  signs.forEach((sign, i) => {
+    if (!Number.isNaN(times[i + 1]!)) flipped.set(times[i + 1]!, sign)
+  })
+  return flipped
+}
 
 /**
  * Where each moved date takes its data from: the time (ms) of d_{i+1} -> the
@@ -54,11 +74,16 @@ export function movedDates(p: Permutation): Map<number, number> {
 }
 
 /** `table` (another data file, already cut) as the re-run shows it; the original is not changed. */
-export function permutedTable(table: DatedTable, moved: ReadonlyMap<number, number>, demean: boolean): DatedTable {
-  return prepare(table)(moved, demean)
+export function permutedTable(
+  table: DatedTable,
+  moved: ReadonlyMap<number, number>,
+  demean: boolean,
+  flipped?: ReadonlyMap<number, number>,
+): DatedTable {
+  return prepare(table)(moved, demean, flipped)
 }
 
-type Prepared = (moved: ReadonlyMap<number, number>, demean: boolean) => DatedTable
+type Prepared = (moved: ReadonlyMap<number, number>, demean: boolean, flipped?: ReadonlyMap<number, number>) => DatedTable
 
 /** The tables an audit has prepared for its permutations, by the table as read (permutationAlteration). */
 export type PreparedTables = WeakMap<DatedTable, {rows: number; prepared: Prepared}>
@@ -84,9 +109,9 @@ function preparePrices(table: DatedTable, columns: PriceColumns, times: readonly
   // the return ending at each valid row's date, from the valid row before it
   const returns = new Map<number, number>()
   for (let k = 1; k < valid.length; k++) returns.set(times[valid[k]!]!, closes[k]! / closes[k - 1]! - 1)
-  return (moved, demean) => {
+  return (moved, demean, flipped) => {
     let mean = 0
-    if (demean) {
+    if (demean || flipped) {
       // the returns the copy draws (those ending at the node's dates), whatever their order: their mean, for any seed
       let sum = 0
       let count = 0
@@ -105,7 +130,10 @@ function preparePrices(table: DatedTable, columns: PriceColumns, times: readonly
       if (k > 0) {
         const source = moved.get(times[valid[k]!]!)
         const r = source === undefined ? undefined : returns.get(source)
-        rebuilt *= 1 + (r === undefined ? 0 : r - mean)
+        // with flipped signs, the same coin as the node's own move that day turns this file's move about its mean
+        const sign = flipped?.get(times[valid[k]!]!)
+        const move = r === undefined ? 0 : sign === undefined ? (demean ? r - mean : r) : sign * (r - mean) + (demean ? 0 : mean)
+        rebuilt *= 1 + move
       }
       const scale = rebuilt / closes[k]!
       const row = rows[valid[k]!]!.slice()
@@ -147,17 +175,18 @@ function prepareValues(table: DatedTable, times: readonly number[]): Prepared {
  */
 export function permutationAlteration(p: Permutation, prepared: PreparedTables): TableAlteration {
   const moved = movedDates(p)
+  const flipped = flippedDates(p)
   const demean = p.demean === true
   const dates = createHash('sha256').update(p.dates.join('\n')).digest('hex').slice(0, 8)
   return {
-    tag: `perm-${p.seed ?? 'none'}${demean ? 'd' : ''}-${dates}`,
+    tag: `perm-${p.seed ?? 'none'}${p.signs === undefined ? '' : `s${p.signs}`}${demean ? 'd' : ''}-${dates}`,
     apply(cut, whole) {
       let entry = prepared.get(whole)
       if (!entry || entry.rows !== cut.rows.length) {
         entry = {rows: cut.rows.length, prepared: prepare(cut)}
         prepared.set(whole, entry)
       }
-      return entry.prepared(moved, demean)
+      return entry.prepared(moved, demean, flipped)
     },
   }
 }

@@ -29,7 +29,7 @@ function context(answer: (seed: number | undefined) => Rerun): CheckContext {
     family: {} as CheckContext['family'],
     costBps: 0,
     t: AuditThresholds.parse({}),
-    runner: {kind: 'process', run: async (req: RerunRequest) => answer(req.permutation?.seed)},
+    runner: {kind: 'process', run: async (req: RerunRequest) => answer(req.permutation?.seed ?? req.permutation?.signs)},
   }
 }
 
