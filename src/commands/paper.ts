@@ -5,6 +5,7 @@ import {withAbort} from '../cli/signals.js'
 import {commandLineBase, withWorkspace, workerName} from '../cli/workspace.js'
 import {ATTR} from '../core/telemetry/telemetry.js'
 import {paperTrade, type PaperResult} from '../core/deploy/index.js'
+import {resolveSigner} from '../core/state/signing-key.js'
 
 export default class Paper extends WorkspaceCommand {
   static override summary =
@@ -19,6 +20,10 @@ export default class Paper extends WorkspaceCommand {
   static override flags = {
     periods: numberFlag({integer: true, min: 1})({description: 'walk forward at most this many periods'}),
     data: Flags.string({description: "a price CSV holding the new rows (default: the node's data file)"}),
+    'signing-key': Flags.string({
+      description:
+        "SSH private key that signs the paper commit; with auditors: in rigor.yaml, live reads only paper results a listed auditor signed (default: $RIGOR_SIGNING_KEY, or git's user.signingkey with gpg.format=ssh)",
+    }),
   }
 
   async run(): Promise<PaperResult> {
@@ -26,19 +31,21 @@ export default class Paper extends WorkspaceCommand {
     const result = await this.traced(
       {[ATTR.nodeId]: args.id},
       () =>
-        withWorkspace(flags, (ws) =>
+        withWorkspace(flags, async (ws) => {
+          const signer = await resolveSigner(ws.repo, flags['signing-key'], commandLineBase(flags))
           // Ctrl-C and SIGTERM stop the run and record nothing (exit 130 or 143)
-          withAbort(({signal, groups}) =>
+          return withAbort(({signal, groups}) =>
             paperTrade(ws, args.id, {
               periods: flags.periods,
               data: flags.data,
               base: commandLineBase(flags),
               by: workerName(undefined),
+              signer,
               signal,
               groups,
             }),
-          ),
-        ),
+          )
+        }),
       {stopsCleanly: true},
     )
     this.say(

@@ -1,5 +1,13 @@
 import {join, relative} from 'node:path'
-import {auditorTrust, bySigner, fileSignature, reportSignatures, tampered as isTampered, unsignedSectionsFix} from '../state/auditors.js'
+import {
+  auditorTrust,
+  bySigner,
+  checkedFileSignature,
+  fileSignature,
+  reportSignatures,
+  tampered as isTampered,
+  unsignedSectionsFix,
+} from '../state/auditors.js'
 import {CheckFailedError} from '../errors.js'
 import {DEFAULT_MIN_PAPER_SHARPE} from '../schemas/config.js'
 import type {AllowedSigner} from '../git/signing.js'
@@ -151,7 +159,7 @@ export async function evaluateDeployGate(
       `restore them (git checkout -- ${outDirPath(id)}), or commit the change and have the node audited again`,
     )
   }
-  const paper = stage === 'live' ? await paperConditions(ws, snap, id, artifacts, add) : undefined
+  const paper = stage === 'live' ? await paperConditions(ws, snap, id, artifacts, add, trust.auditors) : undefined
   return {
     ok: conditions.every((c) => c.ok),
     conditions,
@@ -341,6 +349,7 @@ async function paperConditions(
   id: string,
   artifacts: CurrentArtifacts,
   add: Add,
+  auditors: AllowedSigner[],
 ): Promise<DeployGate['paper']> {
   const deployPaper = `deploy it to paper first: rigor deploy ${id} --stage paper`
   const paperRun = `trade it on paper: rigor paper ${id} (after new prices have arrived past its backtest window)`
@@ -387,6 +396,7 @@ async function paperConditions(
     )
   )
     return undefined
+  if (auditors.length > 0 && !(await paperSigned(ws, snap, id, [deployment.file, results.file], auditors, add))) return undefined
   const live = ws.config.deploy?.live
   const minPeriods = live?.min_paper_periods ?? DEFAULT_MIN_PAPER_PERIODS
   const periodsOk = add(
@@ -404,6 +414,41 @@ async function paperConditions(
     `let it trade on paper longer, or improve the strategy and start again from the audit`,
   )
   return periodsOk && sharpeOk ? {deployment: paper, results: r, file: results.file} : undefined
+}
+
+/**
+ * With auditors in force, the paper deployment and the paper results count only as a commit a listed auditor signed
+ * wrote them: a commit is rigor's by its Rigor-Action trailer, which anyone can type, so an unsigned paper record could
+ * be anyone's numbers (periods and a Sharpe ratio nobody traded), as an unsigned audit could be anyone's PASS.
+ */
+async function paperSigned(
+  ws: Workspace,
+  snap: Snapshot,
+  id: string,
+  files: string[],
+  auditors: AllowedSigner[],
+  add: Add,
+): Promise<boolean> {
+  const refused: Array<{file: string; why: string}> = []
+  const signers = new Set<string>()
+  for (const file of files) {
+    const signature = await checkedFileSignature(ws.repo, snap.commit!, file, auditors)
+    if (signature.status === 'good') signers.add(signature.signer!)
+    else refused.push({file, why: `${signature.status.replace(/_/g, ' ')} (${signature.detail})`})
+  }
+  const key = "--signing-key PATH (a listed auditor's key; or RIGOR_SIGNING_KEY)"
+  // a new paper deployment needs new paper results anyway: its fix says both
+  const fix = refused.some((r) => r.file === files[0])
+    ? `deploy it to paper again with a listed auditor's key: rigor deploy ${id} --stage paper ${key}, then trade it on paper the same way (rigor paper ${id} ${key})`
+    : `trade it on paper with a listed auditor's key: rigor paper ${id} ${key}`
+  return add(
+    'paper.signed',
+    refused.length === 0,
+    refused.length
+      ? `with auditors: in ${CONFIG_FILE}, live reads paper records only as a listed auditor's signed commit wrote them: ${refused.map((r) => `${r.file} is ${r.why}`).join('; ')}`
+      : `the paper deployment and results are signed by ${[...signers].join(' and ')}, listed auditor(s)`,
+    refused.length ? fix : undefined,
+  )
 }
 
 /** The refusal: every failed condition with its name and detail, and how to fix each. */

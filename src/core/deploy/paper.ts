@@ -8,6 +8,8 @@ import {dumpStateDocument} from '../state/documents.js'
 import {CheckFailedError, InputError, NothingToDoError, stoppedError} from '../errors.js'
 import {readInputFile} from '../input-file.js'
 import type {Repo} from '../git/repo.js'
+import type {CommitSigner} from '../git/signing.js'
+import {auditorTrust, fileSignature} from '../state/auditors.js'
 import type {RunGroups} from '../proc.js'
 import {nowIso} from '../state/node-files.js'
 import {outDirPath} from '../state/layout.js'
@@ -77,6 +79,8 @@ export interface PaperOptions {
   signal?: AbortSignal
   /** the command's live runner groups (withAbort) */
   groups?: RunGroups
+  /** signs the paper commit: with auditors: in rigor.yaml, live reads only paper results a listed auditor signed */
+  signer?: CommitSigner
 }
 
 export interface PaperResult {
@@ -257,53 +261,72 @@ export async function paperTrade(ws: Workspace, id: string, opts: PaperOptions):
     command: node.run.command,
     returns: {file: returnsFile, checksum: sha256(returnsCsv)},
   }
-  const outcome = await ws.commit<PaperResult>(async (tipSnap) => {
-    const still = await readDeployment(ws.repo, tipSnap.tree, 'paper', id)
-    if (still.kind !== 'ok' || still.doc.status !== 'active' || still.doc.checksum !== deployment.checksum) {
-      throw new CheckFailedError(`the paper deployment of ${id} changed while it traded; nothing was recorded`, {
-        fix: `check it (${still.file}) and run rigor paper ${id} again`,
-      })
-    }
-    // the same returns under the same deployment are the record already committed: a commit would change only run_at
-    const before = await readPaperResults(ws.repo, tipSnap.tree, id)
-    if (
-      before.kind === 'ok' &&
-      before.doc.deployment.checksum === deployment.checksum &&
-      before.doc.returns.checksum === doc.returns.checksum
-    )
-      throw new NothingToDoError(
-        `the paper record of ${id} already holds these ${doc.periods} period(s), ${doc.from} to ${doc.to}: no price arrived since its last paper run, nothing was recorded (append the new prices to ${node.data} and commit them, or pass them with --data FILE)`,
-        'nothing_new',
+  const outcome = await ws.commit<PaperResult>(
+    async (tipSnap) => {
+      const still = await readDeployment(ws.repo, tipSnap.tree, 'paper', id)
+      if (still.kind !== 'ok' || still.doc.status !== 'active' || still.doc.checksum !== deployment.checksum) {
+        throw new CheckFailedError(`the paper deployment of ${id} changed while it traded; nothing was recorded`, {
+          fix: `check it (${still.file}) and run rigor paper ${id} again`,
+        })
+      }
+      // the same returns under the same deployment are the record already committed: a commit would change only run_at
+      const before = await readPaperResults(ws.repo, tipSnap.tree, id)
+      if (
+        before.kind === 'ok' &&
+        before.doc.deployment.checksum === deployment.checksum &&
+        before.doc.returns.checksum === doc.returns.checksum &&
+        !(await unsignedRecordToSign(ws, tipSnap.commit, file, opts.signer))
       )
-    return {
-      files: new Map([
-        [file, dumpStateDocument(doc)],
-        [returnsFile, returnsCsv],
-      ]),
-      message: {
-        action: 'paper',
-        subject: `paper ${id}: ${doc.periods} period(s), sharpe ${m.sharpe.toFixed(2)}`,
-        nodes: [id],
-        worker: opts.by,
-        trailers: {Periods: String(doc.periods), Sharpe: m.sharpe.toFixed(4)},
-      },
-      result: {
-        node: id,
-        file,
-        returns_file: returnsFile,
-        backtest_end: doc.backtest_end,
-        from: doc.from,
-        to: doc.to,
-        periods: doc.periods,
-        sharpe: doc.sharpe,
-        total_return: doc.total_return,
-        max_drawdown: doc.max_drawdown,
-        win_rate: doc.win_rate,
-        data: sourceName,
-      },
-    }
-  })
+        throw new NothingToDoError(
+          `the paper record of ${id} already holds these ${doc.periods} period(s), ${doc.from} to ${doc.to}: no price arrived since its last paper run, nothing was recorded (append the new prices to ${node.data} and commit them, or pass them with --data FILE)`,
+          'nothing_new',
+        )
+      return {
+        files: new Map([
+          [file, dumpStateDocument(doc)],
+          [returnsFile, returnsCsv],
+        ]),
+        message: {
+          action: 'paper',
+          subject: `paper ${id}: ${doc.periods} period(s), sharpe ${m.sharpe.toFixed(2)}`,
+          nodes: [id],
+          worker: opts.by,
+          trailers: {Periods: String(doc.periods), Sharpe: m.sharpe.toFixed(4)},
+        },
+        result: {
+          node: id,
+          file,
+          returns_file: returnsFile,
+          backtest_end: doc.backtest_end,
+          from: doc.from,
+          to: doc.to,
+          periods: doc.periods,
+          sharpe: doc.sharpe,
+          total_return: doc.total_return,
+          max_drawdown: doc.max_drawdown,
+          win_rate: doc.win_rate,
+          data: sourceName,
+        },
+      }
+    },
+    {signer: opts.signer},
+  )
   return {...outcome.result, commit: outcome.commit}
+}
+
+/**
+ * Whether a key was given and the paper record at the tip is not one a listed auditor signed: the same periods are
+ * then committed again, signed, so that live can read them without waiting for the next price to arrive.
+ */
+async function unsignedRecordToSign(
+  ws: Workspace,
+  tip: string | undefined,
+  file: string,
+  signer: CommitSigner | undefined,
+): Promise<boolean> {
+  if (!signer || !tip) return false
+  const {auditors} = await auditorTrust(ws.repo, tip)
+  return auditors.length > 0 && (await fileSignature(ws.repo, tip, file, auditors)).status !== 'good'
 }
 
 /**
