@@ -113,4 +113,22 @@ describe('live reads paper records only as a listed auditor signed them', () => 
     // signed already: the same periods again are nothing to do
     expect(rigor(repo.dir, ['paper', ID, '--signing-key', keys.key('bob')]).code).toBe(3)
   })
+
+  it("refuses a paper deployment rolled back, then put back as it was signed by a plain commit claiming to be rigor's", () => {
+    expect(rigor(repo.dir, ['deploy', ID, '--rollback', '--stage', 'live', '--by', 'dave']).code).toBe(0)
+    expect(rigor(repo.dir, ['deploy', ID, '--rollback', '--stage', 'paper', '--by', 'dave', '--reason', 'it lost money']).code).toBe(0)
+    expect(json(live()).error.message).toContain('paper.deployed: the paper deployment')
+    // the signed active version back, in a commit whose message claims to be rigor's deploy
+    repo.git('checkout', 'HEAD^', '--', PAPER)
+    repo.git('commit', '-qm', `deploy ${ID} to paper\n\nRigor-Action: deploy\nRigor-Node: ${ID}`)
+    const undone = live()
+    expect(undone.code, undone.stdout).toBe(1)
+    const error = json(undone).error as {message: string; fix: string}
+    expect(error.message).toMatch(
+      new RegExp(
+        `paper\\.signed: .*${PAPER} is changed after signing \\(signed by alice in \\w+, then changed by commit \\w+ \\(not signed by a listed auditor\\) and put back as signed by commit \\w+ \\(not signed by a listed auditor\\)`,
+      ),
+    )
+    expect(error.fix).toContain(`rigor deploy ${ID} --stage paper --signing-key PATH`)
+  })
 })

@@ -12,6 +12,7 @@ import {CheckFailedError} from '../errors.js'
 import {DEFAULT_MIN_PAPER_SHARPE} from '../schemas/config.js'
 import type {AllowedSigner} from '../git/signing.js'
 import {independenceProblem} from '../auditor/isolation.js'
+import {fileChanges} from '../state/file-changes.js'
 import {auditsDirPath, CONFIG_FILE, nodeDir, nodeFilePath, outDirPath, verdictFilePath} from '../state/layout.js'
 import {handChanges, handChangesFix} from '../state/hand-changes.js'
 import type {DeployStage, DeploymentFile, NodeFile, PaperResultsFile} from '../schemas/index.js'
@@ -433,8 +434,22 @@ async function paperSigned(
   const signers = new Set<string>()
   for (const file of files) {
     const signature = await checkedFileSignature(ws.repo, snap.commit!, file, auditors)
-    if (signature.status === 'good') signers.add(signature.signer!)
-    else refused.push({file, why: `${signature.status.replace(/_/g, ' ')} (${signature.detail})`})
+    if (signature.status !== 'good') {
+      refused.push({file, why: `${signature.status.replace(/_/g, ' ')} (${signature.detail})`})
+      continue
+    }
+    // the signed bytes put back by an unsigned commit undo what came after them: a rollback of the paper deployment
+    const changes = await fileChanges(ws.repo, snap.commit!, file)
+    const newest = changes[0]
+    if (newest !== signature.commit) {
+      const after = changes[changes.indexOf(signature.commit!) - 1]!
+      refused.push({
+        file,
+        why: `changed after signing (signed by ${signature.signer} in ${signature.commit!.slice(0, 10)}, then changed by commit ${after.slice(0, 10)} (not signed by a listed auditor) and put back as signed by commit ${newest!.slice(0, 10)} (not signed by a listed auditor): what it undid, a rollback or a newer record, would not count)`,
+      })
+      continue
+    }
+    signers.add(signature.signer!)
   }
   const key = "--signing-key PATH (a listed auditor's key; or RIGOR_SIGNING_KEY)"
   // a new paper deployment needs new paper results anyway: its fix says both
