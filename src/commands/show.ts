@@ -7,6 +7,7 @@ import {showNode, type NodeDetails} from '../core/views/show.js'
 import {locallyModifiedStateFiles} from '../core/views/local-edits.js'
 import {nodeFilePath, verdictFilePath} from '../core/state/layout.js'
 import {linesEscaped} from '../core/validation.js'
+import {someIds} from '../core/state/ids.js'
 
 export default class Show extends WorkspaceCommand {
   static override summary = 'One node with its lineage, verdict and audits.'
@@ -41,9 +42,10 @@ export default class Show extends WorkspaceCommand {
         const what = node.sweep ? `sweep group of ${children.length} variants` : node.status
         log(`# ${node.id}  (${what}${node.archived ? ', archived' : ''}${problems.length ? ', verdict unreadable' : ''})`)
         if (lineage.length) log(`lineage: ${[...lineage, node.id].join(' -> ')}`)
-        if (children.length) log(`children: ${children.join(', ')}`)
+        // a root of thousands of nodes: the first few, and how many (--json lists them all)
+        if (children.length) log(`children: ${someIds(children)}`)
         for (const input of node.inputs ?? []) log(`input ${input.as}: ${input.files.join(', ')} from ${input.from}`)
-        if (read_by.length) log(`read by: ${read_by.join(', ')}`)
+        if (read_by.length) log(`read by: ${someIds(read_by)}`)
         for (const s of stale) this.warn(`STALE: input ${s.as}: ${s.why}; run it again with \`rigor rerun ${node.id}\``)
         log(dumpYaml(node).trimEnd())
         log(

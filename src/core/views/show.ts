@@ -5,6 +5,7 @@ import {readNodeAudits} from '../auditor/reports.js'
 import {staleNodes, type StaleInput} from '../dag/inputs.js'
 import {problemEntry, type StatusSummary} from './status.js'
 import {handChangeOf, handChangesFix} from '../state/hand-changes.js'
+import {parentId} from '../state/ids.js'
 
 /** A file of the node that cannot be used, why, and how to put it right. */
 export type NodeProblem = StatusSummary['problems'][number] & {fix: string}
@@ -59,31 +60,41 @@ async function restoreFix(ws: Workspace, snap: Snapshot, file: string): Promise<
     : `restore the file from git history (git log -- ${file} lists its versions) or re-create it with rigor; rigor verify lists every such file`
 }
 
+/**
+ * A node's lineage parent, as `rigor graph` draws it: its `parent` field, or else its id's prefix when a node has
+ * that id (ids are lineage paths: a root seeded as trend/momentum beside trend descends from it).
+ */
+function lineageParent(snap: Snapshot, node: Pick<NodeFile, 'id' | 'parent'>): string | undefined {
+  if (node.parent !== undefined) return node.parent
+  const prefix = parentId(node.id)
+  return prefix !== undefined && snap.nodes.has(prefix) ? prefix : undefined
+}
+
 /** A node's ancestors, root first: its lineage parent, or the node whose rule spawned it. */
-export function lineageOf(snap: Snapshot, node: Pick<NodeFile, 'parent' | 'spawned_by'>): string[] {
+export function lineageOf(snap: Snapshot, node: Pick<NodeFile, 'id' | 'parent' | 'spawned_by'>): string[] {
   const lineage: string[] = []
-  for (let cur = node.parent ?? node.spawned_by?.from; cur && !lineage.includes(cur); ) {
+  const up = (n: Pick<NodeFile, 'id' | 'parent' | 'spawned_by'>) => lineageParent(snap, n) ?? n.spawned_by?.from
+  for (let cur = up(node); cur && cur !== node.id && !lineage.includes(cur); ) {
     lineage.unshift(cur)
     const n = snap.nodes.get(cur)?.node
-    cur = n?.parent ?? n?.spawned_by?.from
+    cur = n ? up(n) : undefined
   }
   return lineage
 }
 
-/** Every node's children (nodes whose parent it is, or that one of its rules spawned), sorted; one pass over the state. */
+/** Every node's children (nodes whose lineage parent it is, or that one of its rules spawned), sorted; one pass over the state. */
 export function childrenIndex(snap: Snapshot): Map<string, string[]> {
-  const children = new Map<string, string[]>()
+  const children = new Map<string, Set<string>>()
   const add = (from: string | undefined, id: string) => {
-    if (from === undefined) return
-    const list = children.get(from) ?? []
-    if (!list.includes(id)) list.push(id)
-    children.set(from, list)
+    if (from === undefined || from === id) return
+    const set = children.get(from) ?? new Set<string>()
+    set.add(id)
+    children.set(from, set)
   }
   for (const record of snap.nodes.values()) {
     if (!record.node) continue
-    add(record.node.parent, record.id)
+    add(lineageParent(snap, record.node), record.id)
     add(record.node.spawned_by?.from, record.id)
   }
-  for (const list of children.values()) list.sort()
-  return children
+  return new Map([...children].map(([id, set]) => [id, [...set].sort()]))
 }
