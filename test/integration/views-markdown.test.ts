@@ -45,3 +45,17 @@ describe('learnings.md', () => {
     expect(learnings).toMatch(/Costs eat the edge\.\n$/)
   })
 })
+
+describe('the daily report', () => {
+  it('writes node ids in its top 5 as text: an id with underscores around a word renders no emphasis', () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: [nodeSpec('md/a.__strong__', verdictRunner({sharpe: 2})), nodeSpec('md/b_plain', verdictRunner({sharpe: 1}))]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    const report = json(rigor(repo.dir, ['report', '--json']))
+    const md = readFileSync(join(repo.dir, report.files[0]), 'utf8')
+    // the JSON keeps the id as it is; `_` between letters opens nothing and stays as it is
+    expect(report.report.top.sharpe.map((t: {id: string}) => t.id)).toEqual(['md/a.__strong__', 'md/b_plain'])
+    expect(md).toContain('**sharpe**: md/a.\\_\\_strong\\_\\_ (2.000), md/b_plain (1.000)')
+  })
+})
