@@ -46,12 +46,17 @@ export default class Status extends WorkspaceCommand {
           `${summary.total} node(s)${summary.sweeps ? `, ${summary.sweeps} sweep group(s)` : ''}${summary.archived ? `, ${summary.archived} archived` : ''}`,
         )
         if (summary.config_draft) this.warn(CONFIG_DRAFT_WARNING)
-        for (const path of summary.local_edits) {
+        // as for stale nodes: a sed over experiments/ edits or breaks thousands of files, and a line each fills the terminal
+        for (const path of summary.local_edits.slice(0, IDS_NAMED_AT_MOST)) {
           const hit = classifyStatePath(path)
           this.warn(
             `${path} has uncommitted edits: status counts the committed version${hit?.kind === 'node' ? `, and node ${hit.id} is not claimed from this checkout` : ''} (run \`rigor verify\`; commit or restore the file)`,
           )
         }
+        if (summary.local_edits.length > IDS_NAMED_AT_MOST)
+          this.warn(
+            `... and ${summary.local_edits.length - IDS_NAMED_AT_MOST} more state file(s) with uncommitted edits: \`rigor status --json\` lists them all (local_edits)`,
+          )
         // one line a node up to a point: a retrained stage that a sweep of thousands reads would fill the terminal
         for (const s of summary.stale.slice(0, IDS_NAMED_AT_MOST))
           this.warn(`stale: ${s.id} (${s.why}); run it again with \`rigor rerun ${s.id}\``)
@@ -59,10 +64,11 @@ export default class Status extends WorkspaceCommand {
           this.warn(
             `... and ${summary.stale.length - IDS_NAMED_AT_MOST} more stale node(s): \`rigor status --json\` lists them all (stale)`,
           )
-        for (const p of summary.problems) this.warn(p.message.startsWith(p.file) ? p.message : `${p.file}: ${p.message}`)
+        for (const p of summary.problems.slice(0, IDS_NAMED_AT_MOST))
+          this.warn(p.message.startsWith(p.file) ? p.message : `${p.file}: ${p.message}`)
         if (summary.problems.length)
           this.warn(
-            `${summary.problems.length} state file(s) cannot be used: their nodes are never claimed, run, audited or deployed; \`rigor verify\` lists them and how to restore them`,
+            `${summary.problems.length} state file(s) cannot be used${summary.problems.length > IDS_NAMED_AT_MOST ? ` (the first ${IDS_NAMED_AT_MOST} named above, \`rigor status --json\` lists them all)` : ''}: their nodes are never claimed, run, audited or deployed; \`rigor verify\` lists them and how to restore them`,
           )
       }
       return summary

@@ -1,4 +1,4 @@
-import {appendFileSync, cpSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {execFileSync} from 'node:child_process'
@@ -91,6 +91,27 @@ describe('rigor status', () => {
     const said = rigor(repo.dir, ['status']).stderr.replace(/\s*\n\s*(›\s*)?/g, ' ')
     expect(said.match(/Warning: stale: down\//g)).toHaveLength(10)
     expect(said).toContain('Warning: ... and 3 more stale node(s): `rigor status --json` lists them all (stale)')
+  })
+
+  it('names the first ten edited and unusable state files one a line and counts the rest, which --json lists in full', () => {
+    repo = workspace()
+    writeSpec(repo.dir, manyNodes(13, ['true']))
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    // a sed over experiments/: thirteen node files edited, then committed by hand (their checksums no longer match)
+    const files = readdirSync(join(repo.dir, 'experiments/bulk')).map((d) => join(repo.dir, 'experiments/bulk', d, 'node.yaml'))
+    expect(files).toHaveLength(13)
+    for (const file of files) writeFileSync(file, readFileSync(file, 'utf8').replace(/^priority: 0$/m, 'priority: 7'))
+    const oneText = (stderr: string) => stderr.replace(/\s*\n\s*(›\s*)?/g, ' ')
+    expect(json(rigor(repo.dir, ['status', '--json'])).local_edits).toHaveLength(13)
+    const edited = oneText(rigor(repo.dir, ['status']).stderr)
+    expect(edited.match(/Warning: experiments\/bulk\/[^ ]+\/node\.yaml has uncommitted edits/g)).toHaveLength(10)
+    expect(edited).toContain('Warning: ... and 3 more state file(s) with uncommitted edits: `rigor status --json` lists them all (local_edits)')
+
+    repo.git('commit', '-qam', 'by hand')
+    expect(json(rigor(repo.dir, ['status', '--json'])).problems).toHaveLength(13)
+    const broken = oneText(rigor(repo.dir, ['status']).stderr)
+    expect(broken.match(/checksum mismatch/g)).toHaveLength(10)
+    expect(broken).toContain('Warning: 13 state file(s) cannot be used (the first 10 named above, `rigor status --json` lists them all)')
   })
 
   it('in a copied checkout (every index entry stat-dirty) names only the file really edited, and refreshes the index once', () => {
