@@ -105,7 +105,9 @@ describe('rigor status', () => {
     expect(json(rigor(repo.dir, ['status', '--json'])).local_edits).toHaveLength(13)
     const edited = oneText(rigor(repo.dir, ['status']).stderr)
     expect(edited.match(/Warning: experiments\/bulk\/[^ ]+\/node\.yaml has uncommitted edits/g)).toHaveLength(10)
-    expect(edited).toContain('Warning: ... and 3 more state file(s) with uncommitted edits: `rigor status --json` lists them all (local_edits)')
+    expect(edited).toContain(
+      'Warning: ... and 3 more state file(s) with uncommitted edits: `rigor status --json` lists them all (local_edits)',
+    )
 
     repo.git('commit', '-qam', 'by hand')
     expect(json(rigor(repo.dir, ['status', '--json'])).problems).toHaveLength(13)

@@ -49,7 +49,9 @@ describe('learnings.md', () => {
 describe('the daily report', () => {
   it('writes node ids in its top 5 as text: an id with underscores around a word renders no emphasis', () => {
     repo = workspace()
-    writeSpec(repo.dir, {nodes: [nodeSpec('md/a.__strong__', verdictRunner({sharpe: 2})), nodeSpec('md/b_plain', verdictRunner({sharpe: 1}))]})
+    writeSpec(repo.dir, {
+      nodes: [nodeSpec('md/a.__strong__', verdictRunner({sharpe: 2})), nodeSpec('md/b_plain', verdictRunner({sharpe: 1}))],
+    })
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     expect(rigor(repo.dir, ['work']).code).toBe(0)
     const report = json(rigor(repo.dir, ['report', '--json']))

@@ -221,7 +221,10 @@ function reportMarkdown(r: DailyReport, lineageText: string): string {
   ]
   // an id such as a.__x__ is a valid node id and would render a.<strong>x</strong>: ids are written as text too
   for (const [objective, rows] of Object.entries(r.top)) {
-    lines.push(`**${objective}**: ${rows.length ? rows.map((t) => `${markdownText(t.id)} (${t.value.toFixed(3)})`).join(', ') : 'no accepted node'}`, '')
+    lines.push(
+      `**${objective}**: ${rows.length ? rows.map((t) => `${markdownText(t.id)} (${t.value.toFixed(3)})`).join(', ') : 'no accepted node'}`,
+      '',
+    )
   }
   lines.push('## Deployed', '')
   if (r.deployments.length === 0) lines.push('Nothing is deployed.', '')
