@@ -46,3 +46,27 @@ describe("a node's lineage, by its id's prefix", () => {
     expect(page).toMatch(/<dt>children<\/dt><dd><a [^>]*href="\.\.\/nodes\/trend~fast~tight\.html"[^>]*>trend\/fast\/tight<\/a><\/dd>/)
   })
 })
+
+describe('the DAG page of a lineage too large to draw', () => {
+  it('lists a root of 1,001 children (1,002 boxes) with the command that draws it, rather than laying out one drawing of them all', () => {
+    repo = workspace()
+    const children = Array.from({length: 1001}, (_, i) => ({
+      id: `star/c-${String(i).padStart(4, '0')}`,
+      team: 'default',
+      run: {command: ['true']},
+    }))
+    writeSpec(repo.dir, {nodes: [{id: 'star', team: 'default', run: {command: ['true']}}, ...children]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    scratch = mkdtempSync(join(tmpdir(), 'rigor-views-star-'))
+    expect(rigor(repo.dir, ['site', '--out', scratch]).code).toBe(0)
+    const dag = readFileSync(join(scratch, 'dag.html'), 'utf8')
+    expect(dag).not.toContain('<svg class="dag"')
+    expect(dag).toContain(
+      '1002 boxes in one lineage, more than a page draws (1000): <span class="mono">rigor graph --root star --format dot</span>',
+    )
+    expect(dag.match(/data-node="star[^"]*"/g)).toHaveLength(400)
+    // every node is still a link away: the root's page links each child
+    const root = readFileSync(join(scratch, 'nodes/star.html'), 'utf8')
+    expect(root.match(/href="\.\.\/nodes\/star~c-\d{4}\.html"/g)).toHaveLength(1001)
+  })
+})

@@ -1,4 +1,4 @@
-import {graphParts, type GraphNode} from '../../graph.js'
+import {graphParts, type GraphNode, type GraphParts} from '../../graph.js'
 import {arrowDefs, drawDag} from '../dag-drawing.js'
 import type {DrawingCache} from '../drawing-cache.js'
 import {html, type Html} from '../html.js'
@@ -18,6 +18,11 @@ import {nodePagePath, pagedPath, SITE_PAGES} from '../paths.js'
 
 const PAGE_NODES = 600
 const EXPAND_LIMIT = 150
+/**
+ * A lineage of more boxes than this is listed, not drawn: a root with 10,000 children took dagre three
+ * minutes to lay out, into one page of 5.6 MB and a drawing 10,000 boxes tall.
+ */
+const DRAW_LIMIT = 1000
 /** an expanded sweep too large to draw lists this many of its variants */
 const CHIP_LIMIT = 400
 
@@ -96,6 +101,7 @@ function splitParts(all: GraphNode[]): Part[] {
 function drawPart(part: Part, key: string, cache: DrawingCache): Html {
   const href = (id: string) => nodePagePath(id)
   const folded = graphParts(part.members, {collapseSweeps: true})
+  if (part.boxes > DRAW_LIMIT) return listPart(part, folded)
   const sweeps = part.members.filter((n) => n.sweep)
   const templates: Html[] = []
   const templateOf = new Map<string, string>()
@@ -122,6 +128,20 @@ function drawPart(part: Part, key: string, cache: DrawingCache): Html {
 <div class="dag-toolbar" hidden><button type="button" data-collapse="1">Collapse the sweep</button></div>
 <div class="dag-view">${collapsed}</div>
 ${templates}
+</section>`
+}
+
+/** A lineage too large to draw: what draws it instead, and its first boxes (each node page links its children). */
+function listPart(part: Part, folded: GraphParts): Html {
+  const boxes = folded.labelled.map(({node}) => node)
+  const reached = new Set(folded.edges.map((edge) => edge.to))
+  const roots = boxes.filter((node) => !reached.has(node.id))
+  // one root: the command draws this lineage alone; several: the whole DAG
+  const command = roots.length === 1 ? `rigor graph --root ${roots[0]!.id} --format dot` : 'rigor graph --format dot'
+  return html`<section class="dag-component panel" data-team="${part.team}">
+<h3>${part.first} <span class="muted">&middot; team ${part.team} &middot; ${part.members.length} nodes</span></h3>
+<p>${boxes.length} boxes in one lineage, more than a page draws (${DRAW_LIMIT}): <span class="mono">${command}</span> draws it with Graphviz. ${boxes.length > CHIP_LIMIT ? `The first ${CHIP_LIMIT}, by id; each node's page links its children:` : 'Its nodes:'}</p>
+<div class="chips">${boxes.slice(0, CHIP_LIMIT).map(chip)}</div>
 </section>`
 }
 
