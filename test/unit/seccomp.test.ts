@@ -166,6 +166,40 @@ describe('the sandbox seccomp program', () => {
     )
   })
 
+  it('a kept sandbox: mq_open and ioprio_set refused too, through every entry, and nothing else more than a sandbox of its own', () => {
+    const kept = {
+      x64: [
+        [ARCH.x86_64, [240, 251, X32 | 240, X32 | 251]],
+        [ARCH.i386, [277, 289]],
+      ],
+      arm64: [
+        [ARCH.aarch64, [180, 30]],
+        [ARCH.arm, [274, 314]],
+      ],
+    } as const
+    for (const machine of ['x64', 'arm64'] as const) {
+      const own = programFor(machine, 'LE')
+      const shared = sandboxFilter(machine, 'LE', true)!
+      for (const [arch, calls] of kept[machine])
+        for (const nr of calls) {
+          expect(run(shared, 'LE', {nr, arch})).toBe(nosys)
+          expect(run(own, 'LE', {nr, arch})).toBe(allow)
+        }
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...Object.values(ARCH)),
+          fc.integer({min: 0, max: 600}),
+          fc.bigInt({min: 0n, max: (1n << 64n) - 1n}),
+          (arch, nr, flags) => {
+            const listed = kept[machine].some(([a, calls]) => a === arch && (calls as readonly number[]).includes(nr))
+            const call = {nr, arch, flags}
+            expect(run(shared, 'LE', call)).toBe(listed ? nosys : expected(machine, call))
+          },
+        ),
+      )
+    }
+  })
+
   it('no program where rigor does not know the numbers: the sandbox runs without one', () => {
     expect(sandboxFilter('ppc64', 'BE')).toBeUndefined()
     expect(sandboxFilter('ia32', 'LE')).toBeUndefined()

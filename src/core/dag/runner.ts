@@ -332,7 +332,7 @@ export async function readRunnerReport(
   if (outcome.timedOut) return {ok: false, reason: `timed out after ${ms(timeoutMs)}`}
   if (outcome.aborted) return {ok: false, reason: 'stopped before it finished'}
   if (outcome.exitCode !== 0) {
-    // bwrap's execvp failure is exit 1; in a kept sandbox setsid's is 126 or 127
+    // bwrap's execvp failure is exit 1; a gate shell's and, in a kept sandbox, setsid's are 126 or 127
     const unstarted =
       outcome.sandbox === 'on' && [1, 126, 127].includes(outcome.exitCode ?? 0) ? await sandboxExecFailure(outDir) : undefined
     if (unstarted) return {ok: false, reason: `the runner could not start: ${unstarted}`}
@@ -459,6 +459,10 @@ async function sandboxExecFailure(outDir: string): Promise<string | undefined> {
   const bwrap = /^bwrap: (execvp [^\n]*)\n/.exec(head)?.[1]
   // util-linux's setsid, in a kept sandbox: said the way bwrap says it
   const setsid = /^setsid: failed to execute ([^\n]*)\n/.exec(head)?.[1]
-  const first = bwrap ?? (setsid === undefined ? undefined : `execvp ${setsid}`)
+  // the shell a sandbox made ready ahead waits in (sandbox.ts, gatedArgv), whose $0 is the program
+  const gate = /^[^\n]*: \d+: exec: ([^\n]*): (not found|Permission denied)\n/.exec(head)
+  const gated = gate ? `${gate[1]}: ${gate[2] === 'not found' ? 'No such file or directory' : gate[2]}` : undefined
+  const failed = bwrap ?? setsid ?? gated
+  const first = failed === undefined ? undefined : failed.startsWith('execvp ') ? failed : `execvp ${failed}`
   return first === undefined ? undefined : controlsEscaped(first)
 }

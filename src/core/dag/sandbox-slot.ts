@@ -24,13 +24,14 @@ import type {SlotDirs} from './slot-dirs.js'
 /**
  * The launcher's loop. A request is a count of lines, then the lines: the
  * environment's `NAME=value` entries, an empty line, the names to unset, an
- * empty line, the argv. The counted read needs no loop variable in the
- * subshell, where a run's own variable names (run.env) are set: only "$@".
- * Only builtins run here, but for setsid, which makes the runner a session and
- * process group of its own that rigor can signal from outside.
+ * empty line, the argv (setsid's first). In the subshell, where a run's own
+ * variable names (run.env) are set, nothing is read from a variable after the
+ * first export: a node may name its variables `out` or `count`, and only "$@"
+ * is used. Only builtins run here, but for setsid, which makes the runner a
+ * session and process group of its own that rigor can signal from outside.
  */
 export const LAUNCHER_SCRIPT = [
-  'out=$1; setsid=$2; exec 2>/dev/null; echo ready',
+  'out=$1; exec 2>/dev/null; echo ready',
   'while IFS= read -r count; do',
   '  set --',
   '  while [ "$#" -lt "$count" ]; do IFS= read -r line || exit 0; set -- "$@" "$line"; done',
@@ -38,7 +39,7 @@ export const LAUNCHER_SCRIPT = [
   '    exec </dev/null >"$out/run.log" 2>&1',
   '    while [ -n "$1" ]; do export "$1"; shift; done; shift',
   '    while [ -n "$1" ]; do unset "$1"; shift; done; shift',
-  '    exec "$setsid" -- "$@"',
+  '    exec "$@"',
   '  ) &',
   '  pid=$!; echo "started $pid"',
   '  wait "$pid"; status=$?',
@@ -129,13 +130,15 @@ export class SandboxSlot {
   private stderr = ''
   private launcherPid: number | undefined
   private attributes: string | undefined
+  private readonly setsid: string
 
   constructor(options: SlotOptions) {
     this.dirs = options.dirs
+    this.setsid = options.setsid
     const [program, args] = sandboxArgv(
       {...options.spec, writable: [options.dirs.out], readable: [...options.spec.readable, options.launcher]},
       options.launcher,
-      ['-c', LAUNCHER_SCRIPT, 'rigor-slot', options.dirs.out, options.setsid],
+      ['-c', LAUNCHER_SCRIPT, 'rigor-slot', options.dirs.out],
       {seccompFd: options.filter ? 3 : undefined, privateDirs: {tmp: options.dirs.tmp, shm: options.dirs.shm}, asPid1: true},
     )
     // a group of its own: a Ctrl-C on the terminal reaches rigor, which decides what stops
@@ -182,7 +185,8 @@ export class SandboxSlot {
    * process group too), and the end says how it ended, or that the slot ended.
    */
   async run(run: SlotRun, onStarted: (pid: number | undefined) => void): Promise<SlotRunEnd> {
-    const lines = [...Object.entries(run.set).map(([name, value]) => `${name}=${value}`), '', ...run.unset, '', ...run.argv]
+    const argv = [this.setsid, '--', ...run.argv]
+    const lines = [...Object.entries(run.set).map(([name, value]) => `${name}=${value}`), '', ...run.unset, '', ...argv]
     ;(this.child.stdin as Writable).write(`${lines.length}\n${lines.join('\n')}\n`)
     const started = await this.nextLine()
     const inner = Number(started?.split(' ')[1])
