@@ -53,7 +53,7 @@ export default class Work extends WorkspaceCommand {
     }),
     restarted: Flags.boolean({
       description:
-        'this worker name ran before and was killed (a requeued Slurm task): first take back what it still holds, as `rigor supervise` does once a lease expires (the attempt counts)',
+        'this worker name ran before and was killed (a requeued Slurm task): first kill what runs of killed workers left running on this machine and take back what it still holds, as `rigor supervise` does once a lease expires (the attempt counts)',
     }),
     prefetch: numberFlag({integer: true, min: 1, max: 64})({
       description:
@@ -98,6 +98,8 @@ export default class Work extends WorkspaceCommand {
             assertKnownTeam(ws.config, await ws.currentSnapshot(), flags.team)
             if (flags.restarted) {
               const taken = await takeBackEarlierRun(ws, worker)
+              for (const k of taken.runs.killed)
+                this.say(`killed leftover run ${k.run}${k.node ? ` of ${k.node}` : ''}: pids ${k.pids.join(' ')}`)
               const ids = [...taken.requeued, ...taken.expired]
               takenBack = ids
               if (ids.length) this.say(`took back from an earlier run of ${worker}: ${someIds(ids)} (the attempt counts)`)

@@ -115,4 +115,39 @@ describe('a runner never outlives its run', {timeout: SLOW}, () => {
     await waitFor('the leftover runner processes to be gone', () => !pids.some(alive))
     expect(runDirs(repo.dir)).toEqual([])
   })
+
+  // work --restarted took the claim back and ran the node again while the killed worker's runner still ran: two runs
+  // of one node at once, the old one never stopped (nor its run directory removed) until a supervise came by
+  it('SIGKILL of the worker without the sandbox, then work --restarted: the earlier run is killed before its node runs again', async () => {
+    repo = workspace()
+    const pidsFile = join(repo.dir, '.git', 'pids.txt')
+    seedCommitted({nodes: [{id: 'k/again', team: 'default', run: {command: FOREVER, sandbox: 'off', env: {RIGOR_PIDS_FILE: pidsFile}}}]})
+    const first = rigorAsync(repo.dir, ['work', '--worker', 'box-1'])
+    await waitFor('the first runner to be ready', () => readyRuns(repo.dir).length === 1 && readPids(pidsFile).length === 2)
+    const [oldRun] = runDirs(repo.dir)
+    first.kill('SIGKILL')
+    await first
+    const oldPids = readPids(pidsFile)
+    expect(oldPids.every(alive)).toBe(true)
+
+    const again = rigorAsync(repo.dir, ['work', '--worker', 'box-1', '--restarted'])
+    try {
+      await waitFor('the second runner to be ready', () => readPids(pidsFile).length === 4)
+      expect(again.output()).toContain('took back from an earlier run of box-1: k/again')
+      expect(again.output()).toMatch(/killed leftover run \S+ of k\/again: pids/)
+      await waitFor('the earlier runner processes to be gone', () => !oldPids.some(alive))
+      expect(runDirs(repo.dir)).not.toContain(oldRun)
+    } finally {
+      // a failure leaves nothing running: the earlier runner's group, and the new worker (which stops its own)
+      try {
+        process.kill(-oldPids[0]!, 'SIGKILL')
+      } catch {
+        // gone: the fix killed it
+      }
+      again.kill('SIGTERM')
+    }
+    const done = await again
+    expect(done.code, done.stderr).toBe(143)
+    expect(json(rigor(repo.dir, ['status', '--json'])).by_status).toMatchObject({running: 0, pending: 1})
+  })
 })

@@ -44,10 +44,13 @@ export function requeueExpiredLeases(ws: Workspace, opts: {by: string; now?: Dat
  * Takes back at once, as `requeueExpiredLeases` does when their lease expires, the nodes `worker` still holds: a
  * worker restarted under the same name (a requeued Slurm task) whose earlier run was killed, which no process of this
  * name runs any more. The attempt counts: an earlier run that is somehow still alive finds the node no longer its own
- * (a new claim has the next attempt), and stops it without a verdict.
+ * (a new claim has the next attempt), and stops it without a verdict. First, as `rigor supervise` does, what the runs
+ * of dead workers on this machine left running is killed: an unsandboxed runner outlives its SIGKILLed worker, and
+ * would otherwise run on beside the node's next run.
  */
-export function takeBackEarlierRun(ws: Workspace, worker: string): Promise<SuperviseResult> {
-  return takeBack(ws, {
+export async function takeBackEarlierRun(ws: Workspace, worker: string): Promise<SuperviseResult & {runs: LeftoverReport}> {
+  const runs = await cleanLeftovers(ws)
+  const taken = await takeBack(ws, {
     by: worker,
     now: new Date(),
     which: (node) => node.worker === worker,
@@ -55,6 +58,7 @@ export function takeBackEarlierRun(ws: Workspace, worker: string): Promise<Super
     whyLast: (node, max) => `an earlier run of ${worker} was killed holding it on attempt ${node.attempt} of ${max}`,
     subject: (r) => `take back ${r.requeued.length + r.expired.length} node(s) an earlier run of ${worker} held`,
   })
+  return {...taken, runs}
 }
 
 /** Running nodes `which` picks back to pending while attempts remain, else inconclusive; one commit. */
