@@ -3,6 +3,7 @@ import {isatty} from 'node:tty'
 import {exitCodeForSignal, STOP_SIGNALS} from '../core/errors.js'
 import {RunGroups} from '../core/proc.js'
 import {directLauncher, type RunnerLauncher} from '../core/dag/launcher.js'
+import {asDeferringStopListener, signalListenersBesideCommands} from '../core/configured-command.js'
 import {RunnerHelper} from '../core/dag/runner-helper.js'
 
 export interface AbortScope {
@@ -75,6 +76,55 @@ export async function withAbort<T>(
     process.off('exit', onExit)
     output.restore()
     await helper?.close()
+  }
+}
+
+export interface SyncStopGuard {
+  /** a sync is due: a stop signal waits for it */
+  hold(): void
+  /** none is due any more: a stop signal ends the command as it did */
+  release(): void
+}
+
+/**
+ * For a workspace command (withWorkspace) without a stop of its own: a stop signal while its checkout followed a
+ * commit that landed ended rigor at once, and left the checkout's index behind the branch (after a large seed, every
+ * node file a staged deletion), so the next plain `git commit` reverted what rigor had committed. While `hold` lasts
+ * (a commit being published, a sync due or running), such a signal waits for `synced`, then ends the command with its
+ * code (130, 143, 129); a second one ends it at once. Where a command's own handler (withAbort) listens, it is left to
+ * that one, which stops cleanly and syncs.
+ */
+export function syncStopGuard(synced: () => Promise<void>): SyncStopGuard {
+  let stopping = false
+  let listening = false
+  const leave = (signal: NodeJS.Signals) => {
+    stopListening()
+    if (signal === 'SIGHUP') exitByHangup()
+    process.exit(exitCodeForSignal(signal))
+  }
+  const onSignal = asDeferringStopListener((signal: NodeJS.Signals) => {
+    if (signalListenersBesideCommands(signal).length > 0) return
+    if (stopping) return leave(signal)
+    stopping = true
+    if (signal === 'SIGHUP') muteClosedTerminal()
+    void synced()
+      .catch(() => {})
+      .finally(() => leave(signal))
+  })
+  const stopListening = () => {
+    if (!listening) return
+    listening = false
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal)
+  }
+  return {
+    hold() {
+      if (listening) return
+      listening = true
+      for (const signal of STOP_SIGNALS) process.on(signal, onSignal)
+    },
+    release() {
+      if (!stopping) stopListening()
+    },
   }
 }
 

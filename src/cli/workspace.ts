@@ -1,5 +1,6 @@
 import {resolve} from 'node:path'
 import {InputError} from '../core/errors.js'
+import {syncStopGuard} from './signals.js'
 import {linesEscaped, workerNameProblem} from '../core/validation.js'
 import {recentHandChangesWarning} from '../core/state/hand-changes.js'
 import {CONFIG_DRAFT_WARNING, configDraftDiffers} from '../core/state/state-branch.js'
@@ -37,6 +38,9 @@ export async function withWorkspace<T>(
 ): Promise<T> {
   const ws = await Workspace.open(flags.cwd ?? process.cwd(), {remote: flags.remote})
   ws.onWarning = stateWarning
+  // a Ctrl-C while the checkout follows a commit that landed must not leave its index behind the branch
+  const stops = syncStopGuard(() => ws.whenSynced())
+  ws.watchSyncDue((due) => (due ? stops.hold() : stops.release()))
   try {
     if (opts.handChanges !== false) {
       const warning = await recentHandChangesWarning(ws)
@@ -46,6 +50,7 @@ export async function withWorkspace<T>(
     return await fn(ws)
   } finally {
     await ws.close()
+    stops.release()
     for (const warning of ws.syncWarnings) stateWarning(warning)
   }
 }

@@ -194,6 +194,11 @@ export function signalListenersBesideCommands(signal: NodeJS.Signals): Array<(..
   return (process.listeners(signal) as Array<(...args: unknown[]) => void>).filter((l) => !(STOPS_COMMAND in l))
 }
 
+/** Marks a stop-signal listener that, as runConfiguredCommand's, acts only when no command's own handler listens. */
+export function asDeferringStopListener<T extends (signal: NodeJS.Signals) => void>(listener: T): T {
+  return Object.assign(listener, {[STOPS_COMMAND]: true})
+}
+
 /** Kills what an exited command left: its process group, and the processes carrying its marker (which may have left the group). */
 function killLeftBehind(pid: number, entry: string, origin: RunOrigin | undefined): number[] {
   const inGroup = processTable()

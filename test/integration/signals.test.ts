@@ -1,4 +1,5 @@
-import {existsSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {hostname} from 'node:os'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
@@ -227,5 +228,32 @@ describe('signals with piped output', {timeout: SLOW}, () => {
       expect(released).toBe(claimed)
       await expectCleanStop(8)
     }
+  })
+})
+
+// a Ctrl-C after a seed's commit had landed, while the checkout was being brought to it, killed rigor halfway: the index
+// stayed behind the branch (every seeded node file a staged deletion), so the user's next plain `git commit` reverted
+// the seed
+describe('a stop while the checkout follows a commit that landed', {timeout: SLOW}, () => {
+  it('SIGINT to rigor seed: the checkout is brought to the commit first, then exit 130', async () => {
+    repo = workspace()
+    writeSpec(repo.dir, {nodes: forever(3)})
+    repo.git('add', 'spec.yaml')
+    repo.git('commit', '-qm', 'spec')
+    const before = repo.git('rev-parse', 'main').trim()
+    // the checkout's sync lock, held by this (live) process: the sync waits for it, a moment no race decides
+    const lock = join(repo.dir, '.git', 'rigor', 'sync.lock')
+    writeFileSync(lock, `${process.pid} ${hostname()} ${Date.now()}`)
+    const seed = rigorAsync(repo.dir, ['seed', 'spec.yaml'])
+    try {
+      await waitFor('the seed commit to land', () => repo.git('rev-parse', 'main').trim() !== before)
+      seed.kill('SIGINT')
+    } finally {
+      rmSync(lock, {force: true})
+    }
+    const done = await seed
+    expect(repo.git('status', '--porcelain')).toBe('')
+    expect(done.code, done.stderr).toBe(130)
+    expect(repo.git('ls-files', 'experiments/s').trim().split('\n')).toHaveLength(3)
   })
 })

@@ -235,10 +235,21 @@ export class Workspace implements TransactionHost {
   }
 
   async publish(commit: string, tip: string | undefined): Promise<void> {
-    if (!this.remote) return this.repo.compareAndSwapRef(this.stateRef, commit, tip)
-    await this.remote.push(commit, tip)
-    this.remoteSeenAt = Date.now()
-    await this.followRemote(commit)
+    // due before the branch moves: a stop while it does waits for the checkout to follow (afterCommit asks for it)
+    this.setSyncDue(true)
+    this.publishing++
+    try {
+      if (!this.remote) await this.repo.compareAndSwapRef(this.stateRef, commit, tip)
+      else {
+        await this.remote.push(commit, tip)
+        this.remoteSeenAt = Date.now()
+        await this.followRemote(commit)
+      }
+      this.landedUnsynced = true
+    } finally {
+      this.publishing--
+      this.syncDueEnds()
+    }
   }
 
   /** Lets the local branch follow the remote state when that is a fast-forward; never drops local commits. */
@@ -428,8 +439,48 @@ export class Workspace implements TransactionHost {
   syncDelayMs = 0
   private syncTimer?: NodeJS.Timeout
 
+  /**
+   * Told when a sync of the checkouts becomes due (true) and when none is due or running any more (false): a
+   * process killed in between leaves a checkout's index behind the branch (cli/signals.ts holds stop signals then).
+   */
+  private onSyncDue?: (due: boolean) => void
+  private syncDue = false
+
+  /** `told` hears of every change, and at once of a sync already due (Workspace.open may have asked for one) */
+  watchSyncDue(told: (due: boolean) => void): void {
+    this.onSyncDue = told
+    if (this.syncDue) told(true)
+  }
+
+  private settledWaiters: Array<() => void> = []
+  /** commits being published, and whether one landed whose sync is not asked for yet (afterCommit asks) */
+  private publishing = 0
+  private landedUnsynced = false
+
+  /** no longer due once nothing is being published, no landed commit waits for its sync, and no sync waits or runs */
+  private syncDueEnds(): void {
+    if (this.publishing === 0 && !this.landedUnsynced && !this.syncing && !this.syncTimer) this.setSyncDue(false)
+  }
+
+  private setSyncDue(due: boolean): void {
+    if (due === this.syncDue) return
+    this.syncDue = due
+    this.onSyncDue?.(due)
+    if (!due) for (const settled of this.settledWaiters.splice(0)) settled()
+  }
+
+  /** Resolves once no commit is being published and no sync is due or running: the checkouts follow the branch. */
+  whenSynced(): Promise<void> {
+    if (!this.syncDue) return Promise.resolve()
+    // a sync that waits for its delay runs now
+    if (this.syncTimer) void this.flushSync()
+    return new Promise((resolve) => this.settledWaiters.push(resolve))
+  }
+
   /** Syncs the working tree soon; calls while a sync waits or runs coalesce into one more. */
   requestSync(): void {
+    this.setSyncDue(true)
+    this.landedUnsynced = false
     if (this.syncing) {
       this.syncAgain = true
       return
@@ -468,6 +519,7 @@ export class Workspace implements TransactionHost {
         this.syncAgain = false
         this.requestSync()
       }
+      this.syncDueEnds()
     })
   }
 
