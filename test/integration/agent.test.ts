@@ -385,4 +385,57 @@ describe('agent steps', () => {
     expect(held.code, held.stderr).toBe(0)
     expect(held.stderr).not.toContain('holds $0')
   })
+  it('an agent that exits non-zero is reported by the last line it said on stderr, never its RIGOR_COST line, and by its exit code alone when it said nothing', () => {
+    repo = workspace()
+    const program = join(repo.dir, '.git', 'failing-agent')
+    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s" "$SAY" >&2\nexit 3\n')
+    chmodSync(program, 0o755)
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
+    repo.git('commit', '-qam', 'a failing agent')
+    const said = rigor(repo.dir, ['design', '--json'], {SAY: 'rate limited\nRIGOR_COST {"usd": 0.01}\n'})
+    expect(said.code, said.stdout).toBe(1)
+    expect(json(said).error.message).toBe(
+      `the agent ${program} failed 3 times: exited with code 3: rate limited; exited with code 3: rate limited; exited with code 3: rate limited`,
+    )
+    const silent = rigor(repo.dir, ['design', '--json'], {SAY: ''})
+    expect(silent.code, silent.stdout).toBe(1)
+    expect(json(silent).error.message).toBe(
+      `the agent ${program} failed 3 times: exited with code 3; exited with code 3; exited with code 3`,
+    )
+  })
+
+  it('an agent that prints a RIGOR_COST line rigor cannot read is told so, with the line it should print; one that prints none is not', () => {
+    repo = workspace()
+    configWithAgent(repo.dir)
+    repo.git('commit', '-qam', 'agent')
+    const negative = rigor(repo.dir, ['design', '--count', '1', '--json'], {FAKE_AGENT_COST_LINE: '{"usd": -5}'})
+    expect(negative.code, negative.stderr).toBe(0)
+    const warning = negative.stderr.replace(/\s+›?\s*/g, ' ')
+    expect(warning).toContain(
+      'the agent printed a RIGOR_COST line rigor cannot read (attempt 1: RIGOR_COST usd: Too small: expected number to be >=0: counted as the $0.0000 the budget held)',
+    )
+    expect(warning).toContain('print its cost on stderr as RIGOR_COST {"usd": 0.01, "tokens_in": 900, "tokens_out": 300}')
+    expect(json(rigor(repo.dir, ['work', '--json'])).finished).toBe(1)
+    const prose = rigor(repo.dir, ['assess', 'agent/idea-one', '--json'], {FAKE_AGENT_COST_LINE: 'about one cent'})
+    expect(prose.code, prose.stderr).toBe(0)
+    expect(prose.stderr.replace(/\s+›?\s*/g, ' ')).toContain('rigor cannot read (attempt 1: RIGOR_COST line is not JSON')
+    const none = rigor(repo.dir, ['design', '--count', '1', '--json'], {FAKE_AGENT_COST_LINE: 'none'})
+    expect(none.code, none.stderr).toBe(0)
+    expect(none.stderr).not.toContain('RIGOR_COST')
+  })
+
+  it('design: a proposed node with a field a seed node has not (status:, designed_by:) is reported at nodes[i], not nodes[i].(top level)', () => {
+    repo = workspace()
+    const program = join(repo.dir, '.git', 'prose-agent')
+    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\n')
+    chmodSync(program, 0o755)
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
+    repo.git('commit', '-qam', 'agent')
+    const result = rigor(repo.dir, ['design', '--json'], {
+      ANSWER: 'nodes: [{id: a/one, team: default, run: {command: ["true"]}, status: proven_accepted, designed_by: "human:alice"}]',
+    })
+    expect(result.code, result.stderr).toBe(0)
+    expect(json(result).seeded).toEqual([])
+    expect(json(result).invalid).toEqual([{index: 0, field: 'nodes[0]', message: 'Unrecognized keys: "status", "designed_by"'}])
+  })
 })

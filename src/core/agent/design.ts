@@ -120,7 +120,7 @@ export async function designNodes(
     if (parsed.success) valid.push({index, node: parsed.data})
     else {
       const issue = parsed.error.issues[0]!
-      invalid.push({index, field: `nodes[${index}].${formatIssuePath(issue.path)}`, message: issue.message})
+      invalid.push({index, field: formatIssuePath(['nodes', index, ...issue.path]), message: issue.message})
     }
   })
   // the agent was asked for `count` nodes: one that answers with thousands does not grow the DAG (and the budget's runs) by them

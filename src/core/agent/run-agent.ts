@@ -22,7 +22,7 @@ const COST_LINES = /^RIGOR_COST (.*)$/gm
 export function attemptCost(stderr: string, heldUsd: number): {cost: Cost; unread?: string} {
   const held = `counted as the $${heldUsd.toFixed(4)} the budget held`
   const lines = [...stderr.matchAll(COST_LINES)].map((m) => m[1]!)
-  if (lines.length === 0) return {cost: {usd: heldUsd, tokens_in: 0, tokens_out: 0}, unread: `no RIGOR_COST line on stderr: ${held}`}
+  if (lines.length === 0) return {cost: {usd: heldUsd, tokens_in: 0, tokens_out: 0}, unread: `${NO_COST_LINE}: ${held}`}
   const cost = {usd: 0, tokens_in: 0, tokens_out: 0}
   let unread: string | undefined
   for (const line of lines) {
@@ -39,6 +39,14 @@ export function attemptCost(stderr: string, heldUsd: number): {cost: Cost; unrea
   const others = cost.usd > 0 ? ` (plus the $${cost.usd.toFixed(4)} its other RIGOR_COST lines reported)` : ''
   return {cost: {...cost, usd: heldUsd + cost.usd}, unread: `${unread}: ${held}${others}`}
 }
+
+const NO_COST_LINE = 'no RIGOR_COST line on stderr'
+
+/**
+ * Whether a `cost_unread` entry is of a RIGOR_COST line the agent printed and got wrong (not JSON, a negative
+ * figure), rather than of an agent that prints none (`claude --print`): the first is a mistake its author can fix.
+ */
+export const costLineMalformed = (unread: string): boolean => !unread.replace(/^attempt \d+: /, '').startsWith(NO_COST_LINE)
 
 function readCostLine(line: string): {cost: Cost} | {problem: string} {
   let reported: unknown
@@ -133,7 +141,7 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
       : result.timedOut
         ? 'timed out'
         : result.exitCode !== 0
-          ? `exited with ${result.exitCode === null ? `signal ${result.signal}` : `code ${result.exitCode}`}: ${result.stderr.trim().split('\n').pop()}`
+          ? `exited with ${result.exitCode === null ? `signal ${result.signal}` : `code ${result.exitCode}`}${saidLast(result.stderr)}`
           : result.truncated
             ? 'answered more than 16 MiB'
             : text === ''
@@ -147,6 +155,19 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
     }
   }
   throw new AgentFailedError(call.command, spend)
+}
+
+/**
+ * The last line the agent said on stderr before it failed, as `: <line>` ('' when it said nothing): never a RIGOR_COST
+ * line, which an agent may print last, and which says what the attempt cost, not why it failed.
+ */
+function saidLast(stderr: string): string {
+  const line = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('RIGOR_COST '))
+    .pop()
+  return line === undefined ? '' : `: ${line}`
 }
 
 /** What a call stopped by SIGINT or SIGTERM leaves: its cost is recorded (reports/agent-calls/), its answer is not used. */

@@ -5,7 +5,7 @@ import {agentAttemptReserveUsd, agentBudgetCheck} from '../dag/budget.js'
 import type {Workspace} from '../state/workspace.js'
 import {workerNameFrom} from '../validation.js'
 import type {Telemetry} from '../telemetry/telemetry.js'
-import {type AgentAnswer, askAgentRecorded, DEFAULT_AGENT_TIMEOUT_MS} from './run-agent.js'
+import {type AgentAnswer, askAgentRecorded, costLineMalformed, DEFAULT_AGENT_TIMEOUT_MS} from './run-agent.js'
 
 /**
  * The name an agent's calls are recorded under: `agent:<program>`, a worker name
@@ -51,6 +51,12 @@ export function askWorkspaceAgent(
       signal: call.signal,
     },
     (o) => {
+      // a line the agent meant as its cost and got wrong would otherwise be counted at the reservation, call after call, unsaid
+      const malformed = o.cost_unread.find(costLineMalformed)
+      if (malformed)
+        ws.warnOnce(
+          `the agent printed a RIGOR_COST line rigor cannot read (${malformed}); print its cost on stderr as RIGOR_COST {"usd": 0.01, "tokens_in": 900, "tokens_out": 300}`,
+        )
       // "counted at what the budget held" is $0 when nothing is held: the day's budget would never stop this agent
       if (o.cost_unread.length > 0 && ws.config.budget.daily_usd !== undefined && agentAttemptReserveUsd(ws.config) === 0)
         ws.warnOnce(
