@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {parse} from 'yaml'
@@ -125,6 +125,29 @@ describe('the budget covers every paid call', () => {
       .filter((l) => l.startsWith('Rigor-Cost-Usd: '))
       .reduce((a, l) => a + Number(l.slice('Rigor-Cost-Usd: '.length)), 0)
     expect(spent).toBeCloseTo(1.8, 6)
+  })
+
+  it('an agent whose RIGOR_COST lines add up to more tokens than a record can count still has its dollars counted, not a record the budget cannot read', () => {
+    repo = workspace()
+    // each line may say 10^15 tokens; ten of them were a sum the record refused, so the budget counted the call at $0
+    const program = join(repo.dir, '.git', 'chatty-agent')
+    writeFileSync(
+      program,
+      `#!/bin/sh\ncat >/dev/null\nfor i in 1 2 3 4 5 6 7 8 9 10; do echo 'RIGOR_COST {"usd": 0.06, "tokens_in": 1000000000000000}' >&2; done\necho 'nodes: []'\n`,
+    )
+    chmodSync(program, 0o755)
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `version: 1\nteams: [{name: default}]\nbudget: {daily_usd: 1.0, reserve_per_agent_call_usd: 0.5}\nagent: {command: [${JSON.stringify(program)}]}\n`,
+    )
+    repo.git('commit', '-qam', 'an agent that costs $0.60 a call in ten lines, a $1 budget')
+    const first = rigor(repo.dir, ['design', '--json'])
+    expect(first.code, first.stderr).toBe(0)
+    expect(rigor(repo.dir, ['verify']).code).toBe(0)
+    // $0.60 spent and $0.50 held for the next attempt would pass $1.00
+    const second = rigor(repo.dir, ['design', '--json'])
+    expect(second.code, second.stdout).toBe(3)
+    expect(json(second).error.message).toContain('budget_exhausted: spent $0.60')
   })
 
   /** A workspace with a $1 day, $0.60 reserved per agent attempt and the fake agent, which costs $0.60 a call. */

@@ -32,13 +32,20 @@ export function attemptCost(stderr: string, heldUsd: number): {cost: Cost; unrea
       continue
     }
     cost.usd += read.cost.usd
-    cost.tokens_in += read.cost.tokens_in ?? 0
-    cost.tokens_out += read.cost.tokens_out ?? 0
+    cost.tokens_in = addTokens(cost.tokens_in, read.cost.tokens_in)
+    cost.tokens_out = addTokens(cost.tokens_out, read.cost.tokens_out)
   }
   if (unread === undefined) return {cost}
   const others = cost.usd > 0 ? ` (plus the $${cost.usd.toFixed(4)} its other RIGOR_COST lines reported)` : ''
   return {cost: {...cost, usd: heldUsd + cost.usd}, unread: `${unread}: ${held}${others}`}
 }
+
+/**
+ * Token counts added up, held at the largest whole number a record can keep: a RIGOR_COST line may say up to 10^15,
+ * and ten of them made a sum the call's record refused as not an integer, and a record that cannot be read counts
+ * nothing against the budget, its dollars included.
+ */
+const addTokens = (a: number | undefined, b: number | undefined): number => Math.min(Number.MAX_SAFE_INTEGER, (a ?? 0) + (b ?? 0))
 
 const NO_COST_LINE = 'no RIGOR_COST line on stderr'
 
@@ -130,8 +137,8 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
     if (!result.spawnError) {
       const counted = attemptCost(result.stderr, call.heldPerAttemptUsd ?? 0)
       spend.cost.usd += counted.cost.usd
-      spend.cost.tokens_in! += counted.cost.tokens_in ?? 0
-      spend.cost.tokens_out! += counted.cost.tokens_out ?? 0
+      spend.cost.tokens_in = addTokens(spend.cost.tokens_in, counted.cost.tokens_in)
+      spend.cost.tokens_out = addTokens(spend.cost.tokens_out, counted.cost.tokens_out)
       if (counted.unread) spend.costUnread.push(`attempt ${attempt}: ${counted.unread}`)
     }
     if (result.canceled) throw new AgentCancelledError(spend)
