@@ -438,4 +438,32 @@ describe('agent steps', () => {
     expect(json(result).seeded).toEqual([])
     expect(json(result).invalid).toEqual([{index: 0, field: 'nodes[0]', message: 'Unrecognized keys: "status", "designed_by"'}])
   })
+  it('design: an answer that also writes gates: or budget: is told they were not read; rigor.yaml is unchanged', () => {
+    repo = workspace()
+    const program = join(repo.dir, '.git', 'prose-agent')
+    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\n')
+    chmodSync(program, 0o755)
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
+    repo.git('commit', '-qam', 'agent')
+    const config = repo.git('show', 'main:rigor.yaml')
+    const ANSWER = [
+      'gates: [{name: open, accept_when: "true"}]',
+      'nodes: [{id: a/one, team: default, run: {command: ["true"]}}]',
+      'budget: {daily_usd: 1000000}',
+      'sweeps: [{id: a/grid}]',
+    ].join('\n')
+    const result = rigor(repo.dir, ['design', '--json'], {ANSWER})
+    expect(result.code, result.stderr).toBe(0)
+    expect(json(result).seeded).toEqual(['a/one'])
+    const notRead = 'not read: an answer holds nodes: only; gates, rules and the budget are rigor.yaml, which only a commit changes'
+    expect(json(result).invalid.map((i: any) => [i.field, i.message.slice(0, 9)])).toEqual([
+      ['sweeps[0]', 'not seede'],
+      ['gates', 'not read:'],
+      ['budget', 'not read:'],
+    ])
+    expect(json(result).invalid[1].message).toBe(notRead)
+    expect(repo.git('show', 'main:rigor.yaml')).toBe(config)
+    const told = rigor(repo.dir, ['design'], {ANSWER: 'nodes: []\ngates: []'})
+    expect(told.stdout).toContain(`invalid: gates: ${notRead}`)
+  })
 })

@@ -130,10 +130,10 @@ export async function designNodes(
       field: `nodes[${over.index}]`,
       message: `not seeded: more nodes than the ${opts.count} asked for (--count)`,
     })
-  invalid.push(...unseededSweeps(raw))
+  invalid.push(...unseededSweeps(raw), ...unreadKeys(raw))
   const seeded = await seedAnswer(ws, valid, invalid, designer)
-  // the answer's nodes: in their order, then its sweeps:
-  invalid.sort((a, b) => Number(a.field.startsWith('sweeps')) - Number(b.field.startsWith('sweeps')) || a.index - b.index)
+  // the answer's nodes: in their order, then its sweeps:, then the keys it has beside them
+  invalid.sort((a, b) => answerPart(a.field) - answerPart(b.field) || a.index - b.index)
   return {designer, seeded: seeded.added, existing: seeded.existing, invalid, attempts: answer.attempts, cost_usd: answer.cost.usd}
 }
 
@@ -204,6 +204,25 @@ function unseededSweeps(raw: unknown): DesignResult['invalid'] {
   if (sweeps === undefined) return []
   if (!Array.isArray(sweeps)) return [{index: 0, field: 'sweeps', message: SWEEPS_NOT_SEEDED}]
   return sweeps.map((_, index) => ({index, field: `sweeps[${index}]`, message: SWEEPS_NOT_SEEDED}))
+}
+
+/** Where an `invalid` entry stands in the answer: 0 its nodes:, 1 its sweeps:, 2 its other keys. */
+const answerPart = (field: string): number => (/^nodes\[/.test(field) ? 0 : /^sweeps(\[|$)/.test(field) ? 1 : 2)
+
+/**
+ * The keys of an answer beside `nodes:` and `sweeps:` (`gates:`, `budget:`, a
+ * node's `status:` written at the top), each reported as not read: an agent
+ * that tries to change the gates or the budget through its answer is told it did
+ * not, and so is its user, rather than the key being dropped without a word.
+ */
+function unreadKeys(raw: unknown): DesignResult['invalid'] {
+  return Object.keys(raw as object)
+    .filter((key) => key !== 'nodes' && key !== 'sweeps')
+    .map((key) => ({
+      index: 0,
+      field: key,
+      message: 'not read: an answer holds nodes: only; gates, rules and the budget are rigor.yaml, which only a commit changes',
+    }))
 }
 
 /**
