@@ -466,4 +466,25 @@ describe('agent steps', () => {
     const told = rigor(repo.dir, ['design'], {ANSWER: 'nodes: []\ngates: []'})
     expect(told.stdout).toContain(`invalid: gates: ${notRead}`)
   })
+  it('an agent program that is not there, or not executable, is exit 2 naming agent.command[0] after one try, not three tries and exit 1', () => {
+    repo = workspace()
+    const notExecutable = join(repo.dir, '.git', 'agent-not-executable')
+    writeFileSync(notExecutable, '#!/bin/sh\necho nodes: []\n')
+    for (const [program, why] of [
+      ['rigor-no-such-agent', 'spawn rigor-no-such-agent ENOENT'],
+      [notExecutable, `spawn ${notExecutable} EACCES`],
+    ]) {
+      writeFileSync(
+        join(repo.dir, 'rigor.yaml'),
+        `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}, --print]}\n`,
+      )
+      repo.git('commit', '-qam', `agent ${program}`)
+      const result = rigor(repo.dir, ['design', '--json'])
+      expect(result.code, result.stdout).toBe(2)
+      expect(json(result).error.message).toBe(`rigor.yaml, field "agent.command[0]": the agent ${program} could not be started: ${why}`)
+      expect(json(result).error.fix).toContain('name a program that exists and is executable')
+      expect(result.stderr).not.toContain('retrying')
+      expect(repo.git('log', '-1', '--format=%B')).toContain('Rigor-Attempts: 1')
+    }
+  })
 })

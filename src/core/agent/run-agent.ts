@@ -1,6 +1,6 @@
 import {basename} from 'node:path'
 import {runConfiguredCommand} from '../configured-command.js'
-import {CheckFailedError, NothingToDoError} from '../errors.js'
+import {CheckFailedError, EXIT, NothingToDoError, RigorError} from '../errors.js'
 import {type Cost, ReportedCost} from '../schemas/index.js'
 import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
 
@@ -156,6 +156,8 @@ export async function askAgent(call: AgentCall): Promise<AgentAnswer> {
               : undefined
     if (!why) return {text, ...spend}
     spend.failures.push(why)
+    // a program that is not there, or not executable, will not be there in a second: rigor.yaml names the wrong one
+    if (result.spawnError && PROGRAM_MISSING.test(result.spawnError)) throw new AgentFailedError(call.command, spend, {notStarted: true})
     if (attempt < attempts) {
       call.onRetry?.(attempt, why)
       await new Promise((r) => setTimeout(r, (call.backoffMs ?? 200) * 2 ** (attempt - 1)))
@@ -180,15 +182,31 @@ function saidLast(stderr: string): string {
 /** What a call stopped by SIGINT or SIGTERM leaves: its cost is recorded (reports/agent-calls/), its answer is not used. */
 export const STOPPED_AGENT = 'the agent and what it started were stopped; nothing came of the call but the record of what it cost'
 
-/** Every attempt failed; what they cost still counts against the budget. */
-export class AgentFailedError extends CheckFailedError {
+/** Why a spawn fails for a program that is not on PATH, not a file, or not executable: no retry can help. */
+const PROGRAM_MISSING = /\b(ENOENT|EACCES|ENOTDIR)\b/
+
+/**
+ * Every attempt failed; what they cost still counts against the budget. A
+ * program that could not be started at all (`notStarted`) is rigor.yaml's
+ * mistake: exit 2, and the field to correct.
+ */
+export class AgentFailedError extends RigorError {
   constructor(
     command: string[],
     readonly spend: CallSpend,
+    opts: {notStarted?: boolean} = {},
   ) {
-    super(`the agent ${command.join(' ')} failed ${spend.attempts} times: ${spend.failures.join('; ')}`, {
-      fix: 'check agent.command in rigor.yaml (it reads the prompt on stdin and answers on stdout)',
-    })
+    super(
+      opts.notStarted
+        ? `rigor.yaml, field "agent.command[0]": the agent ${command[0]} could not be started: ${spend.failures.at(-1)!.replace(/^could not start: /, '')}`
+        : `the agent ${command.join(' ')} failed ${spend.attempts} times: ${spend.failures.join('; ')}`,
+      opts.notStarted
+        ? {
+            exitCode: EXIT.usage,
+            fix: 'name a program that exists and is executable: a path, or a name on the PATH rigor runs with (a cron job or a systemd unit has a shorter one than your shell)',
+          }
+        : {exitCode: EXIT.failure, fix: 'check agent.command in rigor.yaml (it reads the prompt on stdin and answers on stdout)'},
+    )
   }
 }
 
