@@ -487,4 +487,28 @@ describe('agent steps', () => {
       expect(repo.git('log', '-1', '--format=%B')).toContain('Rigor-Attempts: 1')
     }
   })
+  it("design --team T seeds only the answer's nodes of team T (one naming no team is T's), and reports another team's as not seeded", () => {
+    repo = workspace()
+    const program = join(repo.dir, '.git', 'prose-agent')
+    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\n')
+    chmodSync(program, 0o755)
+    writeFileSync(
+      join(repo.dir, 'rigor.yaml'),
+      `version: 1\nteams: [{name: default}, {name: trend}]\nagent: {command: [${JSON.stringify(program)}]}\n`,
+    )
+    repo.git('commit', '-qam', 'agent, two teams')
+    const ANSWER = [
+      'nodes:',
+      '  - {id: trend/one, team: trend, run: {command: ["true"]}}',
+      '  - {id: other/two, team: default, run: {command: ["true"]}}',
+      '  - {id: misc/three, run: {command: ["true"]}}',
+    ].join('\n')
+    const result = rigor(repo.dir, ['design', '--team', 'trend', '--json'], {ANSWER})
+    expect(result.code, result.stderr).toBe(0)
+    expect(json(result).seeded).toEqual(['trend/one', 'misc/three'])
+    expect(json(result).invalid).toEqual([
+      {index: 1, field: 'nodes[1].team', message: 'not seeded: rigor design --team trend asked for nodes of team trend, not default'},
+    ])
+    expect(json(rigor(repo.dir, ['show', 'misc/three', '--json'])).team).toBe('trend')
+  })
 })

@@ -117,7 +117,15 @@ export async function designNodes(
   const invalid: DesignResult['invalid'] = []
   list.forEach((entry, index) => {
     const parsed = SeedNode.safeParse(entry)
-    if (parsed.success) valid.push({index, node: parsed.data})
+    // asked for one team's nodes (--team): one that names no team is the team's, one of another team would be seeded
+    // into research nobody asked the agent to design
+    if (parsed.success && opts.team !== undefined && (parsed.data.team ?? opts.team) !== opts.team)
+      invalid.push({
+        index,
+        field: `nodes[${index}].team`,
+        message: `not seeded: rigor design --team ${opts.team} asked for nodes of team ${opts.team}, not ${parsed.data.team}`,
+      })
+    else if (parsed.success) valid.push({index, node: opts.team === undefined ? parsed.data : {...parsed.data, team: opts.team}})
     else {
       const issue = parsed.error.issues[0]!
       invalid.push({index, field: formatIssuePath(['nodes', index, ...issue.path]), message: issue.message})
