@@ -422,6 +422,17 @@ describe('agent steps', () => {
     const none = rigor(repo.dir, ['design', '--count', '1', '--json'], {FAKE_AGENT_COST_LINE: 'none'})
     expect(none.code, none.stderr).toBe(0)
     expect(none.stderr).not.toContain('RIGOR_COST')
+    // a line meant as the cost in another shape than `RIGOR_COST <json>` is said to be unread, not taken for no line
+    const program = join(repo.dir, '.git', 'colon-agent')
+    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\necho \'RIGOR_COST: {"usd": 0.01}\' >&2\necho "nodes: []"\n')
+    chmodSync(program, 0o755)
+    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
+    repo.git('commit', '-qam', 'an agent that prints its cost after a colon')
+    const colon = rigor(repo.dir, ['design', '--json'])
+    expect(colon.code, colon.stderr).toBe(0)
+    expect(colon.stderr.replace(/\s+›?\s*/g, ' ')).toContain(
+      'rigor cannot read (attempt 1: RIGOR_COST is not followed by a space and the JSON: counted as the $0.0000 the budget held)',
+    )
   })
 
   it('design: a proposed node with a field a seed node has not (status:, designed_by:) is reported at nodes[i], not nodes[i].(top level)', () => {

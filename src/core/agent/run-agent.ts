@@ -8,7 +8,7 @@ import {ATTR, noTelemetry, type Telemetry} from '../telemetry/telemetry.js'
  * An agent reports what a call cost on a stderr line: `RIGOR_COST {"usd": 0.01, "tokens_in": 900, "tokens_out": 300}`;
  * an agent that makes several model calls may print one line for each.
  */
-const COST_LINES = /^RIGOR_COST (.*)$/gm
+const COST_LINES = /^RIGOR_COST\b(.*)$/gm
 
 /**
  * What one attempt counts against the budget: the costs its RIGOR_COST lines
@@ -56,6 +56,8 @@ const NO_COST_LINE = 'no RIGOR_COST line on stderr'
 export const costLineMalformed = (unread: string): boolean => !unread.replace(/^attempt \d+: /, '').startsWith(NO_COST_LINE)
 
 function readCostLine(line: string): {cost: Cost} | {problem: string} {
+  // `RIGOR_COST: {...}` or `RIGOR_COST={...}` is meant as the cost and read as none: said so, not passed over
+  if (!line.startsWith(' ')) return {problem: 'RIGOR_COST is not followed by a space and the JSON'}
   let reported: unknown
   try {
     reported = JSON.parse(line)
