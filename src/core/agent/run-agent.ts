@@ -178,8 +178,13 @@ function saidLast(stderr: string): string {
     .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('RIGOR_COST '))
     .pop()
-  return line === undefined ? '' : `: ${line}`
+  if (line === undefined) return ''
+  // the line goes into the call's committed record, once per attempt, and into the error: a 5 MB line of stderr is cut
+  return line.length > FAILURE_LINE_MAX ? `: ${line.slice(0, FAILURE_LINE_MAX)}... (cut: ${line.length} characters)` : `: ${line}`
 }
+
+/** The most of an agent's last stderr line a failure keeps (characters). */
+const FAILURE_LINE_MAX = 500
 
 /** What a call stopped by SIGINT or SIGTERM leaves: its cost is recorded (reports/agent-calls/), its answer is not used. */
 export const STOPPED_AGENT = 'the agent and what it started were stopped; nothing came of the call but the record of what it cost'
