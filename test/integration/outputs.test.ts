@@ -43,7 +43,7 @@ describe('runner outputs git would refuse', () => {
     expect(work.code, work.stderr).toBe(0)
 
     const shown = json(rigor(repo.dir, ['show', 'names/hostile', '--json']))
-    expect(shown.status).toBe('proven_accepted')
+    expect(shown.status, JSON.stringify(shown.verdict)).toBe('proven_accepted')
     const omitted = new Map<string, string>(shown.verdict.omitted.map((o: {path: string; reason: string}) => [o.path, o.reason]))
     for (const path of [
       'out/.git/config',

@@ -194,7 +194,10 @@ export class SandboxSlots {
     if (!slot) return undefined
     const at = this.order.findIndex((entry) => entry.slot === slot)
     if (at >= 0) this.order.splice(at, 1)
-    return slot.alive ? slot : (void this.retire(slot), this.take(key))
+    if (slot.alive) return slot
+    // its sandbox ended while it waited (killed from outside): another one, or a new slot
+    void this.retire(slot)
+    return this.take(key)
   }
 
   private giveBack(key: string, slot: SandboxSlot): void {

@@ -75,17 +75,21 @@ export function mountPointsUnder(inside: string, targets: readonly string[]): Se
  * target itself is left as it is (inside it is the bound path, read-only).
  */
 export function emptyExcept(dir: string, kept: ReadonlySet<string>, targets: ReadonlySet<string> = new Set(), prefix = ''): void {
-  for (const name of readdirSync(dir)) {
+  // names as bytes: a runner may leave one that is no UTF-8, which a string would not name again
+  for (const raw of readdirSync(dir, {encoding: 'buffer'})) {
+    const name = raw.toString('utf8')
     const rel = prefix ? `${prefix}${sep}${name}` : name
-    const path = join(dir, name)
-    if (!kept.has(rel)) {
+    const path = bytePath(dir, raw)
+    if (!kept.has(rel) || !Buffer.from(name, 'utf8').equals(raw)) {
       rmSync(path, {recursive: true, force: true})
       continue
     }
     if (targets.has(rel)) continue
-    if (lstatSync(path).isDirectory()) emptyExcept(path, kept, targets, rel)
+    if (lstatSync(path).isDirectory()) emptyExcept(join(dir, name), kept, targets, rel)
   }
 }
+
+const bytePath = (dir: string, name: Buffer): Buffer => Buffer.concat([Buffer.from(`${dir}${sep}`, 'utf8'), name])
 
 /**
  * While the run lasts, the run's own RIGOR_OUT (empty: made for the run) is a
@@ -111,7 +115,7 @@ export function moveOutputs(from: string, to: string): void {
     // not there: made below
   }
   mkdirSync(to, {recursive: true})
-  for (const name of readdirSync(from)) renameSync(join(from, name), join(to, name))
+  for (const name of readdirSync(from, {encoding: 'buffer'})) renameSync(bytePath(from, name), bytePath(to, name))
 }
 
 /** This process's launcher copy (its pid first: sweepDeadSlots removes a dead process's). */
