@@ -3,7 +3,9 @@ import {RigorError} from '../errors.js'
 import type {Repo} from '../git/repo.js'
 import type {AuditFrontMatter} from '../schemas/index.js'
 import {listTreeFiles, readBlobs} from '../state/tree-files.js'
-import {auditsDirPath} from '../state/layout.js'
+import {auditsDirPath, verdictFilePath} from '../state/layout.js'
+import {parseYaml} from '../state/documents.js'
+import {VerdictFile} from '../schemas/index.js'
 
 export interface NodeAudit {
   file: string
@@ -71,4 +73,23 @@ export async function readNodeAudits(
   // newest first: the latest word on the node decides
   audits.sort((a, b) => Date.parse(b.front.audited_at) - Date.parse(a.front.audited_at) || (a.file < b.file ? 1 : -1))
   return {audits, unusable}
+}
+
+/**
+ * The status of the verdict an audit judged: the node's verdict.yaml at the commit the audit covers (which its
+ * record names, and so its signature covers). Undefined when that commit or its verdict is not readable here.
+ * A PASS says a run is robust, not that its gates accepted it: an audit of a rejected node may pass, and the status
+ * a later commit writes (any commit can say Rigor-Action: verdict) is nobody's signed word.
+ */
+export async function auditedStatus(repo: Repo, audit: NodeAudit): Promise<string | undefined> {
+  const {commit, node} = audit.front.covers
+  const bytes = await repo.readFileAt(commit, verdictFilePath(node)).catch(() => undefined)
+  if (!bytes) return undefined
+  try {
+    const parsed = VerdictFile.safeParse(parseYaml(bytes.toString('utf8'), verdictFilePath(node)))
+    return parsed.success ? parsed.data.status : undefined
+  } catch (err) {
+    if (err instanceof RigorError) return undefined
+    throw err
+  }
 }

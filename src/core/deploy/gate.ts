@@ -26,7 +26,7 @@ import {
   type ArtifactDifference,
   type CurrentArtifacts,
 } from '../state/artifacts.js'
-import {isAuditFileOf, readNodeAudits, type NodeAudit} from '../auditor/reports.js'
+import {auditedStatus, isAuditFileOf, readNodeAudits, type NodeAudit} from '../auditor/reports.js'
 import {
   DEFAULT_MIN_PAPER_PERIODS,
   deploymentFilePath,
@@ -299,6 +299,20 @@ async function auditConditions(
       audit.front.verdict === 'PASS',
       `${audit.file} is ${audit.front.verdict}${failing.length ? ` (${failing.slice(0, 3).join('; ')})` : ''}`,
       `fix what it found, run the node again, then ${reaudit}`,
+    )
+  )
+    return undefined
+  // the audit must have judged an accepted verdict: a PASS of a rejected run, then a status flipped by any commit (one
+  // that says Rigor-Action: verdict counts as rigor's) or by gates loosened before a re-run, would open the gate
+  const judged = await auditedStatus(ws.repo, audit)
+  if (
+    !add(
+      'audit.judged_accepted',
+      judged === 'proven_accepted',
+      judged
+        ? `${audit.file} judged ${id} when its verdict was ${judged} (commit ${audit.front.covers.commit.slice(0, 10)})`
+        : `${audit.file} covers commit ${audit.front.covers.commit.slice(0, 10)}, whose verdict of ${id} cannot be read here`,
+      `a PASS of a run the gates did not accept opens nothing: have the accepted verdict audited, ${reaudit}`,
     )
   )
     return undefined
