@@ -12,9 +12,9 @@ export default class Verify extends WorkspaceCommand {
   static override summary = 'Check the checksum of every state file and every artifact; exit 1 if any is corrupt.'
   static override description =
     `Also mends index entries of this checkout left behind the state branch, and fails on state files a commit rigor did not make changed (a plain commit over a stale index reverts verdicts), saying how to put rigor's versions back.
---signatures lists every audit and deployment with its signer and result (good, unsigned, unknown key, changed after signing), checked against auditors: in rigor.yaml, and shows where the auditor list's chain of trust starts; exit 1 when an audit is not signed by the listed auditor it names, a signature is bad, or a change to auditors:, audit:, holdout: or deploy: was not signed by an auditor.`
+--signatures lists every audit, deployment and paper results file with its signer and result (good, unsigned, unknown key, changed after signing), checked against auditors: in rigor.yaml, and shows where the auditor list's chain of trust starts; exit 1 when an audit is not signed by the listed auditor it names, a signature is bad, or a change to auditors:, audit:, holdout: or deploy: was not signed by an auditor.`
   static override examples = ['<%= config.bin %> verify', '<%= config.bin %> verify --json', '<%= config.bin %> verify --signatures']
-  static override flags = {signatures: Flags.boolean({description: 'check who signed each audit and deployment'})}
+  static override flags = {signatures: Flags.boolean({description: 'check who signed each audit, deployment and paper results file'})}
 
   async run(): Promise<VerifyReport | SignatureReport> {
     const {flags} = await this.parse(Verify)

@@ -100,6 +100,13 @@ describe('live reads paper records only as a listed auditor signed them', () => 
       `trade it on paper with a listed auditor's key: rigor paper ${ID} --signing-key PATH (a listed auditor's key; or RIGOR_SIGNING_KEY)`,
     )
 
+    // rigor verify --signatures lists the paper results as it lists the deployment: unsigned, which live will not read
+    const listed = () => {
+      const files = json(rigor(repo.dir, ['verify', '--signatures', '--json'])).files as Array<{file: string; kind: string}>
+      return files.find((f) => f.file === RESULTS)
+    }
+    expect(listed()).toMatchObject({kind: 'paper_results', status: 'unsigned', failed: false})
+
     // the same periods, signed: committed again rather than nothing to do, and live goes ahead
     const signed = rigor(repo.dir, ['paper', ID, '--signing-key', keys.key('bob'), '--json'])
     expect(signed.code, signed.stdout).toBe(0)
@@ -110,6 +117,7 @@ describe('live reads paper records only as a listed auditor signed them', () => 
       ok: true,
       detail: 'the paper deployment and results are signed by alice and bob, listed auditor(s)',
     })
+    expect(listed()).toMatchObject({kind: 'paper_results', status: 'good', signer: 'bob', failed: false})
     // signed already: the same periods again are nothing to do
     expect(rigor(repo.dir, ['paper', ID, '--signing-key', keys.key('bob')]).code).toBe(3)
   })

@@ -139,7 +139,7 @@ const SignatureReport = strict({
   files: z.array(
     strict({
       file: z.string(),
-      kind: z.enum(['audit', 'deployment']),
+      kind: z.enum(['audit', 'deployment', 'paper_results']),
       status: z.enum([
         'good',
         'unsigned',

@@ -4,7 +4,8 @@ import type {Workspace} from '../state/workspace.js'
 
 export interface SignedFile {
   file: string
-  kind: 'audit' | 'deployment'
+  /** paper_results: deployments/paper/<id>.results.yaml, which `rigor deploy --stage live` reads only as signed */
+  kind: 'audit' | 'deployment' | 'paper_results'
   status: FileSignatureStatus | 'not_checked'
   signer?: string
   commit?: string
@@ -26,11 +27,12 @@ export interface SignatureReport {
 }
 
 /**
- * Every audit and deployment record with who signed it, checked against the
- * auditors in force. With auditors configured, an audit fails unless its last
- * change is signed by the listed auditor it names; a deployment fails when it
- * carries a signature that is bad or was changed after signing (deployers sign
- * when they have a key; an unsigned deployment is listed, not failed).
+ * Every audit, deployment record and paper results file with who signed it,
+ * checked against the auditors in force. With auditors configured, an audit
+ * fails unless its last change is signed by the listed auditor it names; a
+ * deployment or paper results file fails when it carries a signature that is
+ * bad or was changed after signing (deployers sign when they have a key; an
+ * unsigned one is listed, not failed, though live reads paper records only signed).
  */
 export async function verifySignatures(ws: Workspace): Promise<SignatureReport> {
   const tip = await ws.readTip()
@@ -47,12 +49,14 @@ export async function verifySignatures(ws: Workspace): Promise<SignatureReport> 
   // every report the branch's line ever had: one signed and then removed without a signature fails as one edited does
   // a report and the record beside it (whose checksum the report holds): an edited record makes a FAIL unusable
   const isAudit = (path: string) => path.endsWith('.md') || path.endsWith('.json')
+  const isResults = (path: string) => path.startsWith('deployments/paper/') && path.endsWith('.results.yaml')
   const isDeployment = (path: string) => path.endsWith('.yaml') && !path.endsWith('.results.yaml')
   const audits = (await pathsEverUnder(ws.repo, tip, 'audits')).filter(isAudit)
-  const deployments = (await pathsEverUnder(ws.repo, tip, 'deployments')).filter(isDeployment)
+  const deploymentFiles = await pathsEverUnder(ws.repo, tip, 'deployments')
   for (const [kind, files] of [
     ['audit', audits],
-    ['deployment', deployments],
+    ['deployment', deploymentFiles.filter(isDeployment)],
+    ['paper_results', deploymentFiles.filter(isResults)],
   ] as const) {
     for (const path of files) {
       const present = (await ws.repo.readFileAt(tip, path)) !== undefined
