@@ -69,6 +69,8 @@ function refNameProblem(kind: 'branch' | 'remote', name: unknown, examples: stri
   if (name.length > 200) return `${kind} name "${printable(name.slice(0, 40))}..." is longer than 200 characters`
   if (name.startsWith('refs/')) return `"${printable(name)}" is a full ref; write the ${kind} name only (e.g. ${examples})`
   if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) return `"${printable(name)}" contains a space, a control character or one of ~ ^ : ? * [ \\`
+  const lookAlike = lookAlikeProblem(kind, name)
+  if (lookAlike) return lookAlike
   if (name.startsWith('-')) return `"${name}" starts with "-"`
   if (name === '@' || name.includes('@{')) return `"${name}" is "@" or contains "@{"`
   if (name.includes('..')) return `"${name}" contains ".."`
@@ -215,7 +217,34 @@ export function envValueProblem(value: string): string | undefined {
 export function metricNameProblem(name: string): string | undefined {
   if (name === '__proto__') return 'the name "__proto__" is refused (it is not a plain key in JavaScript)'
   if (/[\x00-\x1f\x7f-\x9f\u2028\u2029]/.test(name)) return 'a control character (such as a line break or NUL) in a metric name'
+  return lookAlikeProblem('metric', name)
+}
+
+// characters that show as nothing (zero-width spaces and joiners, the byte order mark, variation selectors), format
+// characters (bidirectional marks and overrides) and spaces other than the plain one
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Zs}]/u
+
+/**
+ * Why `name` would show as another name, or undefined: "sharpe" followed by a zero-width space is printed, in a
+ * table, a site or a ref, exactly as "sharpe" is, so two rows would both read "sharpe". Refused: a character that
+ * shows as nothing or as a plain space (other than U+0020 inside the name), and a space at either end.
+ */
+export function lookAlikeProblem(kind: string, name: string): string | undefined {
+  for (const char of name) {
+    if (char !== ' ' && INVISIBLE.test(char)) {
+      const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`
+      return `${kind} name "${invisibleEscaped(name)}" holds ${code}, an invisible or format character: it would show as another name`
+    }
+  }
+  if (name.trim() !== name) return `${kind} name "${invisibleEscaped(name)}" starts or ends with a space: it would show as another name`
   return undefined
+}
+
+/** `name` as printable() writes it, with every invisible character as its \u escape too: what a message shows of a name. */
+export function invisibleEscaped(name: string): string {
+  return [...printable(name)]
+    .map((char) => (char !== ' ' && INVISIBLE.test(char) ? `\\u{${char.codePointAt(0)!.toString(16)}}` : char))
+    .join('')
 }
 
 // ---------------------------------------------------------------------------

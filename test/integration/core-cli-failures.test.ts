@@ -141,6 +141,40 @@ describe('names a runner or a spec hands in that a message or verdict.yaml canno
     expect(rigor(repo.dir, ['verify']).code).toBe(0)
   })
 
+  it('metric names that would show as another (a zero-width space, a bidi mark, a BOM, a no-break space) are left out, the character named', () => {
+    repo = workspace()
+    const names = [
+      'sharpe\u200b',
+      'sharpe\u200e',
+      '\ufeffsharpe',
+      'sharpe\u061c',
+      'shar\u00a0pe',
+      'sharpe\u202e',
+      'sharpe\u2066',
+      'sharpe ',
+    ]
+    const body = JSON.stringify({metrics: {sharpe: 1, 'win rate': 0.5, ...Object.fromEntries(names.map((n, i) => [n, 5 + i]))}})
+    const runner = [process.execPath, '-e', `require('fs').writeFileSync(process.env.RIGOR_OUT + '/verdict.json', ${JSON.stringify(body)})`]
+    writeSpec(repo.dir, {nodes: [{id: 'm/lookalike', team: 'default', run: {command: runner}}]})
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    expect(rigor(repo.dir, ['work']).code).toBe(0)
+    const verdict = json(rigor(repo.dir, ['show', 'm/lookalike', '--json'])).verdict
+    expect(verdict.metrics).toEqual({sharpe: 1, 'win rate': 0.5})
+    const reasons = verdict.omitted.map((o: {path: string; reason: string}) => o.reason).join('\n')
+    for (const code of ['U+200B', 'U+200E', 'U+FEFF', 'U+061C', 'U+00A0', 'U+202E', 'U+2066']) expect(reasons).toContain(code)
+    expect(reasons).toContain('starts or ends with a space')
+    // the listed paths show the character, never as nothing
+    expect(verdict.omitted.map((o: {path: string}) => o.path)).toContain('metrics.sharpe\\u{200b}')
+  })
+
+  it('a branch: whose name holds a zero-width space is refused: it would read as the branch it is not', () => {
+    repo = workspace()
+    commitConfig(repo, {branch: 'main\u200b'})
+    const status = rigor(repo.dir, ['status', '--json'])
+    expect(status.code).toBe(2)
+    expect(json(status).error.message).toContain('holds U+200B, an invisible or format character')
+  })
+
   it('a team name with a line break is refused, quoted in the message, never a line of its own', () => {
     repo = workspace()
     commitConfig(repo, {})

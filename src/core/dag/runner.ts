@@ -13,7 +13,7 @@ import {RUN_MARKER, writeRunRecord} from './run-records.js'
 import {decideSandbox, readablePaths, sandboxArgv, type Overlay, type SandboxPolicy, type SandboxSpec} from './sandbox.js'
 import {sandboxFilter} from './seccomp.js'
 import {RunnerVerdict, type NodeFile, type Omission, type RunnerLimits, type Truncation} from '../schemas/index.js'
-import {controlsEscaped, metricNameProblem, parseDuration, printable, quoted} from '../validation.js'
+import {controlsEscaped, invisibleEscaped, metricNameProblem, parseDuration, printable, quoted} from '../validation.js'
 import {packageRoot} from '../package-root.js'
 
 export {RUN_LOG, VERDICT_JSON} from './outputs.js'
@@ -390,12 +390,12 @@ function refuseMetricNames(value: unknown): {value: unknown; omitted: Omission[]
   refused.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   const omitted: Omission[] = refused
     .slice(0, MAX_LISTED_OMISSIONS)
-    .map(({name, problem}) => ({path: `metrics.${printable(name)}`, reason: `refused metric name: ${problem}`}))
+    .map(({name, problem}) => ({path: `metrics.${invisibleEscaped(name)}`, reason: `refused metric name: ${problem}`}))
   const rest = refused.slice(MAX_LISTED_OMISSIONS)
   if (rest.length > 0)
     omitted.push({
-      path: `metrics.${printable(rest[0]!.name)}`,
-      reason: `refused metric names (a control character, or __proto__): ${rest.length} from this one on, by name`,
+      path: `metrics.${invisibleEscaped(rest[0]!.name)}`,
+      reason: `refused metric names (a control or invisible character, or __proto__): ${rest.length} from this one on, by name`,
       count: rest.length,
     })
   return {value: {...(value as object), metrics: kept}, omitted}
