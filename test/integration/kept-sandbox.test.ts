@@ -1,4 +1,4 @@
-import {existsSync, readdirSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor} from '../helpers/cli.js'
@@ -114,6 +114,35 @@ describe('a sandbox kept per slot', {timeout: SLOW}, () => {
       const r = JSON.parse(show.verdict.notes)
       expect(r.tmp.filter((name: string) => name === 'left-slow')).toEqual([])
       expect(r.pids).toEqual([])
+    }
+  })
+
+  it('where a kept sandbox cannot start, every run gets a sandbox of its own, and says nothing of it', () => {
+    repo = workspace()
+    // a bwrap that refuses what only a kept sandbox asks for (its launcher as pid 1) and is the real one otherwise
+    const bin = join(repo.dir, '.git', 'fake-bin')
+    mkdirSync(bin, {recursive: true})
+    const real = ['/usr/bin/bwrap', '/bin/bwrap'].find((path) => existsSync(path)) ?? 'bwrap'
+    writeFileSync(
+      join(bin, 'bwrap'),
+      `#!/bin/sh\ncase " $* " in *" --as-pid-1 "*) echo "bwrap: no kept sandbox here" >&2; exit 1;; esac\nexec ${real} "$@"\n`,
+    )
+    chmodSync(join(bin, 'bwrap'), 0o755)
+    writeFileSync(join(repo.dir, 'leaver.js'), LEAVER)
+    writeSpec(repo.dir, {
+      nodes: Array.from({length: 3}, (_, i) => ({id: `f/n${i}`, team: 'default', params: {}, run: {command: ['node', 'leaver.js']}})),
+    })
+    repo.git('add', '-A')
+    repo.git('commit', '-qm', 'runner and spec')
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const work = rigor(repo.dir, ['work', '--parallel', '1'], {PATH: `${bin}:${process.env.PATH}`})
+    expect(work.code, work.stderr).toBe(0)
+    expect(work.stderr).not.toMatch(/kept sandbox/)
+    for (const i of [0, 1, 2]) {
+      const show = json(rigor(repo.dir, ['show', `f/n${i}`, '--json']))
+      expect(show.status).toBe('proven_accepted')
+      expect(show.verdict.sandbox).toBe('on')
+      expect(JSON.parse(show.verdict.notes).out).toContain('/.git/rigor/runs/')
     }
   })
 })

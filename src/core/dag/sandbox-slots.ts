@@ -9,7 +9,7 @@
 import {constants} from 'node:os'
 import {delimiter, join, resolve} from 'node:path'
 import {accessSync, constants as fsConstants, realpathSync, rmSync} from 'node:fs'
-import {procInfo, signalGroup} from '../proc.js'
+import {procInfo} from '../proc.js'
 import type {LaunchedRunner, RunnerExit, RunnerLaunch} from './launcher.js'
 import {gitPaths, type SandboxSpec} from './sandbox.js'
 import {SandboxSlot, type SlotRunEnd} from './sandbox-slot.js'
@@ -68,6 +68,7 @@ export class SandboxSlots {
   private readonly order: Array<{key: string; slot: SandboxSlot}> = []
   private readonly all = new Set<SandboxSlot>()
   private made = 0
+  private broken = false
   private swept = new Set<string>()
 
   private constructor(
@@ -92,7 +93,7 @@ export class SandboxSlots {
 
   /** The run in a kept sandbox, or undefined when it cannot be (slotRefusal): the caller starts it as before. */
   launch(launch: RunnerLaunch, fallback: (launch: RunnerLaunch) => LaunchedRunner): LaunchedRunner | undefined {
-    if (slotRefusal(launch) !== undefined) return undefined
+    if (this.broken || slotRefusal(launch) !== undefined) return undefined
     const request = launch.slot!
     const key = JSON.stringify([request.slotsDir, request.spec])
     const slot = this.take(key) ?? this.start(request)
@@ -120,7 +121,9 @@ export class SandboxSlots {
         return {code: null, signal: null}
       }
       if (!ready) {
-        // the slot's sandbox would not start: this run gets one of its own, which says why in its run.log
+        // the slot's sandbox would not start (the launcher on a noexec file system, say): this run gets one of its
+        // own, which says why in its run.log, and so does every later run of this process rather than try again
+        this.broken = true
         void this.retire(slot)
         replaced = fallback({...launch, hold: undefined, slot: undefined})
         startedResolve(await replaced.started)
@@ -132,8 +135,6 @@ export class SandboxSlots {
         pid = hostPid
         startedResolve(hostPid)
       })
-      // the runner is gone, and with it everything in its namespace but the launcher
-      if (pid) signalGroup(pid, 'SIGKILL')
       return this.finish(key, slot, request, end)
     })()
     return {
@@ -161,7 +162,8 @@ export class SandboxSlots {
     } catch (err) {
       problem = (err as Error).message
     }
-    if ('error' in end || end.dirty || problem !== undefined || !slot.alive || !slot.unchanged()) await this.retire(slot)
+    // the run's exit is reported at once; a slot that cannot serve another run ends meanwhile
+    if ('error' in end || end.dirty || problem !== undefined || !slot.alive || !slot.unchanged()) void this.retire(slot)
     else this.giveBack(key, slot)
     if ('error' in end) return {code: null, signal: null, error: end.error}
     if (problem !== undefined)
