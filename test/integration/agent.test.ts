@@ -16,6 +16,16 @@ function configWithAgent(dir: string) {
   )
 }
 
+/** An agent program (a shell script in the repository's git directory) as rigor.yaml's only setting beside the team, committed. */
+function shellAgent(name: string, script: string, message: string): string {
+  const program = join(repo.dir, '.git', name)
+  writeFileSync(program, script)
+  chmodSync(program, 0o755)
+  writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
+  repo.git('commit', '-qam', message)
+  return program
+}
+
 describe('agent steps', () => {
   it('design: retries a failing agent, seeds the valid specs with designed_by, reports the invalid ones with the field', () => {
     repo = workspace()
@@ -105,11 +115,7 @@ describe('agent steps', () => {
 
   it('design: an answer that holds no nodes: list is exit 2 saying so, not "seeded 0"; the call is still on record; its sweeps: are reported as not seeded', () => {
     repo = workspace()
-    const program = join(repo.dir, '.git', 'prose-agent')
-    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\necho \'RIGOR_COST {"usd": 0.02}\' >&2\n')
-    chmodSync(program, 0o755)
-    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
-    repo.git('commit', '-qam', 'agent')
+    shellAgent('prose-agent', '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\necho \'RIGOR_COST {"usd": 0.02}\' >&2\n', 'agent')
     for (const [answer, why] of [
       ['Sure! Try a momentum strategy with a longer lookback.', 'it is text'],
       ['```yaml\nnodes: not a list\n```', 'its nodes: is a string, not a list'],
@@ -387,11 +393,7 @@ describe('agent steps', () => {
   })
   it('an agent that exits non-zero is reported by the last line it said on stderr, never its RIGOR_COST line, and by its exit code alone when it said nothing', () => {
     repo = workspace()
-    const program = join(repo.dir, '.git', 'failing-agent')
-    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s" "$SAY" >&2\nexit 3\n')
-    chmodSync(program, 0o755)
-    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
-    repo.git('commit', '-qam', 'a failing agent')
+    const program = shellAgent('failing-agent', '#!/bin/sh\ncat >/dev/null\nprintf "%s" "$SAY" >&2\nexit 3\n', 'a failing agent')
     const said = rigor(repo.dir, ['design', '--json'], {SAY: 'rate limited\nRIGOR_COST {"usd": 0.01}\n'})
     expect(said.code, said.stdout).toBe(1)
     expect(json(said).error.message).toBe(
@@ -423,11 +425,11 @@ describe('agent steps', () => {
     expect(none.code, none.stderr).toBe(0)
     expect(none.stderr).not.toContain('RIGOR_COST')
     // a line meant as the cost in another shape than `RIGOR_COST <json>` is said to be unread, not taken for no line
-    const program = join(repo.dir, '.git', 'colon-agent')
-    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\necho \'RIGOR_COST: {"usd": 0.01}\' >&2\necho "nodes: []"\n')
-    chmodSync(program, 0o755)
-    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
-    repo.git('commit', '-qam', 'an agent that prints its cost after a colon')
+    shellAgent(
+      'colon-agent',
+      '#!/bin/sh\ncat >/dev/null\necho \'RIGOR_COST: {"usd": 0.01}\' >&2\necho "nodes: []"\n',
+      'an agent that prints its cost after a colon',
+    )
     const colon = rigor(repo.dir, ['design', '--json'])
     expect(colon.code, colon.stderr).toBe(0)
     expect(colon.stderr.replace(/\s+›?\s*/g, ' ')).toContain(
@@ -437,11 +439,7 @@ describe('agent steps', () => {
 
   it('design: a proposed node with a field a seed node has not (status:, designed_by:) is reported at nodes[i], not nodes[i].(top level)', () => {
     repo = workspace()
-    const program = join(repo.dir, '.git', 'prose-agent')
-    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\n')
-    chmodSync(program, 0o755)
-    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
-    repo.git('commit', '-qam', 'agent')
+    shellAgent('prose-agent', '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\n', 'agent')
     const result = rigor(repo.dir, ['design', '--json'], {
       ANSWER: 'nodes: [{id: a/one, team: default, run: {command: ["true"]}, status: proven_accepted, designed_by: "human:alice"}]',
     })
@@ -451,11 +449,7 @@ describe('agent steps', () => {
   })
   it('design: an answer that also writes gates: or budget: is told they were not read; rigor.yaml is unchanged', () => {
     repo = workspace()
-    const program = join(repo.dir, '.git', 'prose-agent')
-    writeFileSync(program, '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\n')
-    chmodSync(program, 0o755)
-    writeFileSync(join(repo.dir, 'rigor.yaml'), `version: 1\nteams: [{name: default}]\nagent: {command: [${JSON.stringify(program)}]}\n`)
-    repo.git('commit', '-qam', 'agent')
+    shellAgent('prose-agent', '#!/bin/sh\ncat >/dev/null\nprintf "%s\\n" "$ANSWER"\n', 'agent')
     const config = repo.git('show', 'main:rigor.yaml')
     const ANSWER = [
       'gates: [{name: open, accept_when: "true"}]',
