@@ -24,8 +24,8 @@ export function tempWorkspace(prefix = 'rigor-bench-') {
   return {dir, cleanup: () => rmSync(dir, {recursive: true, force: true})}
 }
 
-export function rigor(cwd, args) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {cwd, env: ENV, encoding: 'utf8', maxBuffer: 1 << 28})
+export function rigor(cwd, args, env = {}) {
+  const result = spawnSync(process.execPath, [BIN, ...args], {cwd, env: {...ENV, ...env}, encoding: 'utf8', maxBuffer: 1 << 28})
   if (result.status !== 0 && result.status !== 3) throw new Error(`rigor ${args.join(' ')} failed: ${result.stderr}`)
   return result
 }

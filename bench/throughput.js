@@ -4,9 +4,10 @@
 // `git update-ref <ref> <new> <old>` for as many commits as rigor makes (a claim
 // and a verdict per node), on a repository of the same size, in the same run.
 // Target: rigor's commits per second >= 2x the loop's. rigor runs its runners as
-// it does by default (in the bubblewrap sandbox where there is one); a second
-// rigor run with `runner.sandbox: "off"` shows the sandbox's share (the loop
-// starts no process of a runner at all).
+// it does by default (in the bubblewrap sandbox where there is one, kept per
+// slot); a second rigor run with a sandbox a run (`RIGOR_KEPT_SANDBOX=off`, as
+// before the twenty-eighth pass) and a third with `runner.sandbox: "off"` show
+// the sandbox's share (the loop starts no process of a runner at all).
 import {execFileSync} from 'node:child_process'
 import {appendFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -32,7 +33,7 @@ function spawnedLoop(dir, commits) {
 }
 
 console.log(`throughput: ${NODES} instant nodes (2 commits each) vs ${2 * NODES} spawned commit-tree + update-ref steps`)
-function rigorRun(sandbox) {
+function rigorRun(sandbox, env = {}) {
   const ws = tempWorkspace()
   try {
     if (!sandbox) {
@@ -41,7 +42,7 @@ function rigorRun(sandbox) {
     }
     seedNodes(ws.dir, NODES, ['true'])
     rigor(ws.dir, ['status'])
-    const {cpu, value: seconds} = machineCpuOf(() => time(() => rigor(ws.dir, ['work', '--parallel', '4'])).seconds)
+    const {cpu, value: seconds} = machineCpuOf(() => time(() => rigor(ws.dir, ['work', '--parallel', '4'], env)).seconds)
     return {seconds, cpu, loop: sandbox ? spawnedLoop(ws.dir, 2 * NODES) : undefined}
   } finally {
     ws.cleanup()
@@ -53,8 +54,9 @@ function rigorRun(sandbox) {
 const cpuText = (cpu) => (cpu ? ` [machine CPU: user ${fmt(cpu.user)} s, system ${fmt(cpu.system)} s]` : '')
 for (let round = 0; round < ROUNDS; round++) {
   const {seconds: ours, loop, cpu} = rigorRun(true)
+  const perRun = rigorRun(true, {RIGOR_KEPT_SANDBOX: 'off'})
   const bare = rigorRun(false)
   console.log(
-    `round ${round + 1}: rigor work --parallel 4 ${fmt(ours)} s (${fmt((2 * NODES) / ours, 1)} commits/s)${cpuText(cpu)}, loop ${fmt(loop)} s (${fmt((2 * NODES) / loop, 1)}/s), rigor/loop throughput ${fmt(loop / ours)} (target >= 2); without the sandbox ${fmt(bare.seconds)} s${cpuText(bare.cpu)}, ${fmt(loop / bare.seconds)}`,
+    `round ${round + 1}: rigor work --parallel 4 ${fmt(ours)} s (${fmt((2 * NODES) / ours, 1)} commits/s)${cpuText(cpu)}, loop ${fmt(loop)} s (${fmt((2 * NODES) / loop, 1)}/s), rigor/loop throughput ${fmt(loop / ours)} (target >= 2); a sandbox a run ${fmt(perRun.seconds)} s${cpuText(perRun.cpu)}, ${fmt(loop / perRun.seconds)}; without the sandbox ${fmt(bare.seconds)} s${cpuText(bare.cpu)}, ${fmt(loop / bare.seconds)}`,
   )
 }
