@@ -65,6 +65,34 @@ function work(nodes: unknown[]): void {
 }
 
 describe('a run in a kept sandbox cannot reach the later runs of its slot', {timeout: SLOW}, () => {
+  // a workspace two levels under /dev/shm: the sandbox's /dev/shm is the slot's own directory, emptied between runs,
+  // in which bwrap made the directory leading to the workspace's mount point
+  it.each([
+    [
+      'renames the directory leading to the workspace, taking the mount with it, and plants its own',
+      "const above = require('path').dirname(process.env.RIGOR_WORKSPACE); fs.renameSync(above, above + '-gone'); " +
+        "fs.mkdirSync(process.env.RIGOR_OUT, {recursive: true}); fs.writeFileSync(process.env.RIGOR_WORKSPACE + '/planted.txt', 'planted')",
+    ],
+    [
+      'takes the search right away from the directory leading to the workspace',
+      "fs.chmodSync(require('path').dirname(process.env.RIGOR_WORKSPACE), 0)",
+    ],
+  ])('a run that %s: the next run sees the workspace and writes its verdict', (_what, attack) => {
+    base = mkdtempSync('/dev/shm/rigor-kept-attack-')
+    repo = workspace({base})
+    work([
+      {id: 'a-attack', team: 'default', run: {command: attacker(attack), timeout: '1m'}},
+      ...VICTIMS.map((id) => ({id, team: 'default', run: {command: VICTIM, timeout: '1m'}})),
+    ])
+    ranKept('a-attack')
+    for (const id of VICTIMS) {
+      const victim = verdictOf(id)
+      expect(victim.status).not.toBe('inconclusive')
+      expect(victim.notes).toContain('rigor.yaml')
+      expect(victim.notes).not.toContain('planted.txt')
+    }
+  })
+
   it("a run.env naming the launcher's own variables (setsid, out) reaches the runner and starts the runner named", () => {
     repo = workspace()
     const env = {setsid: '/bin/false', out: '/nonexistent', count: '0', line: 'x', IFS: ':'}

@@ -18,6 +18,7 @@ import {
   emptyExcept,
   launcherCopy,
   launcherPath,
+  layoutOf,
   linkOutputs,
   makeSlotDirs,
   moveOutputs,
@@ -67,6 +68,8 @@ export class SandboxSlots {
   private readonly idle = new Map<string, SandboxSlot[]>()
   private readonly order: Array<{key: string; slot: SandboxSlot}> = []
   private readonly all = new Set<SandboxSlot>()
+  /** each slot's mount points in its /tmp and /dev/shm as its sandbox made them (slotLayout) */
+  private readonly layouts = new Map<SandboxSlot, string>()
   private made = 0
   private broken = false
   private swept = new Set<string>()
@@ -114,6 +117,7 @@ export class SandboxSlots {
       : Promise.resolve(true)
     const exited = (async (): Promise<RunnerExit> => {
       const ready = await slot.ready
+      if (ready && !this.layouts.has(slot)) this.layouts.set(slot, slotLayout(slot, request.spec))
       if (!(await go)) {
         startedResolve(undefined)
         if (ready) this.giveBack(key, slot)
@@ -154,16 +158,19 @@ export class SandboxSlots {
 
   private async finish(key: string, slot: SandboxSlot, request: SlotLaunch, end: SlotRunEnd): Promise<RunnerExit> {
     let problem: string | undefined
+    let moved = false
     try {
       moveOutputs(slot.dirs.out, request.outDir)
+      // a mount point's directory renamed or changed: the slot is retired, and emptied with it
+      moved = slotLayout(slot, request.spec) !== this.layouts.get(slot)
       const targets = slotTargets(request.spec, slot.dirs.out)
-      emptyExcept(slot.dirs.tmp, mountPointsUnder('/tmp', targets), leaves('/tmp', targets))
-      emptyExcept(slot.dirs.shm, mountPointsUnder('/dev/shm', targets), leaves('/dev/shm', targets))
+      if (!moved) emptyExcept(slot.dirs.tmp, mountPointsUnder('/tmp', targets), leaves('/tmp', targets))
+      if (!moved) emptyExcept(slot.dirs.shm, mountPointsUnder('/dev/shm', targets), leaves('/dev/shm', targets))
     } catch (err) {
       problem = (err as Error).message
     }
     // the run's exit is reported at once; a slot that cannot serve another run ends meanwhile
-    if ('error' in end || end.dirty || problem !== undefined || !slot.alive || !slot.unchanged()) void this.retire(slot)
+    if ('error' in end || end.dirty || moved || problem !== undefined || !slot.alive || !slot.unchanged()) void this.retire(slot)
     else this.giveBack(key, slot)
     if ('error' in end) return {code: null, signal: null, error: end.error}
     if (problem !== undefined)
@@ -217,9 +224,16 @@ export class SandboxSlots {
 
   private async retire(slot: SandboxSlot): Promise<void> {
     if (!this.all.delete(slot)) return
+    this.layouts.delete(slot)
     await slot.retire()
     rmSync(slot.dirs.root, {recursive: true, force: true})
   }
+}
+
+/** The mount points bwrap made in a slot's /tmp and /dev/shm, as they are now (layoutOf). */
+function slotLayout(slot: SandboxSlot, spec: SandboxSpec): string {
+  const targets = slotTargets(spec, slot.dirs.out)
+  return `${layoutOf(slot.dirs.tmp, mountPointsUnder('/tmp', targets))}\n${layoutOf(slot.dirs.shm, mountPointsUnder('/dev/shm', targets))}`
 }
 
 /** The paths bwrap binds in a slot's sandbox, whose mount points may lie in its /tmp or /dev/shm. */

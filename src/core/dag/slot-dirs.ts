@@ -92,6 +92,28 @@ export function emptyExcept(dir: string, kept: ReadonlySet<string>, targets: Rea
 const bytePath = (dir: string, name: Buffer): Buffer => Buffer.concat([Buffer.from(`${dir}${sep}`, 'utf8'), name])
 
 /**
+ * The device, inode, mode and owner of each path of `kept` (mountPointsUnder)
+ * in `dir`, as one string. A run may rename a directory leading to a mount
+ * point (the mount goes with it) and make its own in its place: the later runs
+ * of the slot would find the run's files at the workspace's path, and their
+ * RIGOR_OUT there, or nothing; or it may take the directory's search right
+ * away. Either changes this, and the slot is retired.
+ */
+export function layoutOf(dir: string, kept: ReadonlySet<string>): string {
+  return [...kept]
+    .sort()
+    .map((rel) => {
+      try {
+        const stat = lstatSync(join(dir, rel))
+        return `${rel} ${stat.dev} ${stat.ino} ${stat.mode} ${stat.uid} ${stat.gid}`
+      } catch {
+        return `${rel} -`
+      }
+    })
+    .join('\n')
+}
+
+/**
  * While the run lasts, the run's own RIGOR_OUT (empty: made for the run) is a
  * link to the slot's, so that what reads a live run's directory (its run.log,
  * a file the runner writes as it goes) finds it where it would without a kept
