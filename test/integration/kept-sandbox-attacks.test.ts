@@ -112,4 +112,21 @@ describe('a run in a kept sandbox cannot reach the later runs of its slot', {tim
     expect([setsid, out, count]).toEqual(['/bin/false', '/nonexistent', '0'])
     expect(rigorOut).toMatch(/[/]rigor[/]slots[/][^/]+[/]out$/)
   })
+
+  // Node 20's rmSync recursed once a level and overflowed its stack: the runner helper died with every run it held
+  // (/tmp, emptied between runs), or the work loop ended (RIGOR_OUT, removed once the verdict is committed)
+  it.each([
+    ['/tmp', "'/tmp'"],
+    ['RIGOR_OUT', 'process.env.RIGOR_OUT'],
+  ])('a run that leaves a tree 2,000 directories deep in %s ends well, as do the next; the work loop lives on', (_where, dir) => {
+    repo = workspace()
+    const deep = `process.chdir(${dir}); for (let i = 0; i < 2000; i++) { fs.mkdirSync('d'); process.chdir('d') }`
+    work([
+      {id: 'a-deep', team: 'default', run: {command: attacker(deep), timeout: '1m'}},
+      ...VICTIMS.map((id) => ({id, team: 'default', run: {command: nodeRunner('', "fs.readdirSync('/tmp').length"), timeout: '1m'}})),
+    ])
+    expect(verdictOf('a-deep').status).toBe('proven_accepted')
+    ranKept('a-deep')
+    for (const id of VICTIMS) expect(verdictOf(id)).toMatchObject({status: 'proven_accepted', notes: '0'})
+  })
 })

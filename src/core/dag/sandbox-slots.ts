@@ -11,6 +11,7 @@ import {delimiter, join, resolve} from 'node:path'
 import {accessSync, constants as fsConstants, realpathSync, rmSync} from 'node:fs'
 import {procInfo} from '../proc.js'
 import type {LaunchedRunner, RunnerExit, RunnerLaunch} from './launcher.js'
+import {removeTree} from './remove-tree.js'
 import {gitPaths, type SandboxSpec} from './sandbox.js'
 import {SandboxSlot, type SlotRunEnd} from './sandbox-slot.js'
 import {sandboxFilter} from './seccomp.js'
@@ -226,7 +227,11 @@ export class SandboxSlots {
     if (!this.all.delete(slot)) return
     this.layouts.delete(slot)
     await slot.retire()
-    rmSync(slot.dirs.root, {recursive: true, force: true})
+    try {
+      removeTree(slot.dirs.root)
+    } catch {
+      // left for sweepDeadSlots once this process is gone: a retiring slot must not end the runner helper
+    }
   }
 }
 

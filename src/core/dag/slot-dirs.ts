@@ -6,9 +6,10 @@
  * like empty directories or files from outside; removing one would take that
  * path away from the sandbox, so they and the directories leading to them stay.
  */
-import {chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync} from 'node:fs'
+import {chmodSync, copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync} from 'node:fs'
 import {join, relative, resolve, sep} from 'node:path'
 import {isAlive} from '../proc.js'
+import {removeTree} from './remove-tree.js'
 
 export interface SlotDirs {
   /** the slot's own directory, under the repository's git directory (rigor/slots/<name>) */
@@ -49,7 +50,11 @@ export function sweepDeadSlots(slotsDir: string): void {
   for (const name of names) {
     const pid = Number(name.split('.')[0])
     if (Number.isInteger(pid) && pid > 0 && (pid === process.pid || isAlive(pid))) continue
-    rmSync(join(slotsDir, name), {recursive: true, force: true})
+    try {
+      removeTree(join(slotsDir, name))
+    } catch {
+      // left for a later sweep
+    }
   }
 }
 
@@ -81,7 +86,8 @@ export function emptyExcept(dir: string, kept: ReadonlySet<string>, targets: Rea
     const rel = prefix ? `${prefix}${sep}${name}` : name
     const path = bytePath(dir, raw)
     if (!kept.has(rel) || !Buffer.from(name, 'utf8').equals(raw)) {
-      rmSync(path, {recursive: true, force: true})
+      // however deep a tree a run made (remove-tree.ts)
+      removeTree(path)
       continue
     }
     if (targets.has(rel)) continue
