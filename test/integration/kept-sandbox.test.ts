@@ -26,6 +26,7 @@ const r = {
   pids: fs.readdirSync('/proc').filter((name) => /^\\d+$/.test(name)).map(Number).filter((pid) => pid !== 1 && pid !== process.pid),
   limit: fs.readFileSync('/proc/1/limits', 'utf8').split('\\n').find((line) => line.startsWith('Max open files')),
   segments: fs.readFileSync('/proc/sysvipc/shm', 'utf8').trim().split('\\n').length - 1,
+  ignored: /SigIgn:\\s*(\\w+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1],
   env: {out: process.env.out, count: process.env.count, line: process.env.line, setsid: process.env.setsid},
 }
 fs.writeFileSync('/tmp/left-' + tag, 'x')
@@ -33,6 +34,7 @@ fs.writeFileSync('/dev/shm/left-' + tag, 'x')
 cp.spawn('sleep', ['300'], {detached: true, stdio: 'ignore'}).unref()
 if (params.segment) cp.execFileSync('ipcmk', ['-M', '4096'])
 if (params.limit) cp.execFileSync('prlimit', ['--pid', '1', '--nofile=64:64'])
+if (params.interrupt) process.kill(1, 'SIGINT')
 console.log('reported by', tag)
 fs.writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({status: 'proven_accepted', metrics: {}, notes: JSON.stringify(r)}))
 `
@@ -41,7 +43,7 @@ describe('a sandbox kept per slot', {timeout: SLOW}, () => {
   it('runs one slot after another in one sandbox, and no run sees what an earlier one left', async () => {
     repo = workspace()
     writeFileSync(join(repo.dir, 'leaver.js'), LEAVER)
-    const params = (i: number) => ({i, segment: i === 1, limit: i === 3})
+    const params = (i: number) => ({i, segment: i === 1, limit: i === 3, interrupt: i === 5})
     const nodes = Array.from({length: 8}, (_, i) => ({
       id: `k/n${i}`,
       team: 'default',
@@ -73,6 +75,9 @@ describe('a sandbox kept per slot', {timeout: SLOW}, () => {
       expect(r.shm).toEqual([])
       expect(r.pids).toEqual([])
       expect(r.segments).toBe(0)
+      // SIGINT and SIGQUIT at their default, as in a sandbox of the run's own (a shell's job ignores them; node itself
+      // ignores SIGPIPE and SIGXFSZ)
+      expect(BigInt(`0x${r.ignored}`) & 0b110n).toBe(0n)
       expect(r.limit).not.toMatch(/\b64\s+64\b/)
       expect(r.env).toEqual({out: 'mine', count: '7', line: 'x y', setsid: 'no'})
     }

@@ -24,14 +24,15 @@ import type {SlotDirs} from './slot-dirs.js'
 /**
  * The launcher's loop. A request is a count of lines, then the lines: the
  * environment's `NAME=value` entries, an empty line, the names to unset, an
- * empty line, the argv (setsid's first). In the subshell, where a run's own
- * variable names (run.env) are set, nothing is read from a variable after the
- * first export: a node may name its variables `out` or `count`, and only "$@"
- * is used. Only builtins run here, but for setsid, which makes the runner a
- * session and process group of its own that rigor can signal from outside.
+ * empty line, the argv (the starter's first: see SlotOptions.starter). In the
+ * subshell, where a run's own variable names (run.env) are set, nothing is
+ * read from a variable after the first export: a node may name its variables
+ * `out` or `count`, and only "$@" is used. Only builtins run here, but for the
+ * starter. The launcher ignores SIGINT and SIGQUIT, which a runner could send
+ * pid 1 from inside (a shell waiting for a job handles SIGINT).
  */
 export const LAUNCHER_SCRIPT = [
-  'out=$1; exec 2>/dev/null; echo ready',
+  "out=$1; exec 2>/dev/null; trap '' INT QUIT; echo ready",
   'while IFS= read -r count; do',
   '  set --',
   '  while [ "$#" -lt "$count" ]; do IFS= read -r line || exit 0; set -- "$@" "$line"; done',
@@ -67,8 +68,14 @@ export interface SlotOptions {
   dirs: SlotDirs
   /** the launcher's program (slot-dirs.ts, launcherCopy) */
   launcher: string
-  /** the host's setsid */
-  setsid: string
+  /**
+   * What starts each runner, before its argv: coreutils' `env --default-signal`
+   * (a shell starts a job with SIGINT and SIGQUIT ignored, which a runner would
+   * inherit; a sandbox of its own gives every signal its default) and
+   * util-linux's `setsid --` (a session and process group of the runner's own
+   * that rigor can signal from outside).
+   */
+  starter: string[]
   /** the seccomp program, read by bwrap on descriptor 3 */
   filter?: Buffer
   env: NodeJS.ProcessEnv
@@ -130,11 +137,11 @@ export class SandboxSlot {
   private stderr = ''
   private launcherPid: number | undefined
   private attributes: string | undefined
-  private readonly setsid: string
+  private readonly starter: string[]
 
   constructor(options: SlotOptions) {
     this.dirs = options.dirs
-    this.setsid = options.setsid
+    this.starter = options.starter
     const [program, args] = sandboxArgv(
       {...options.spec, writable: [options.dirs.out], readable: [...options.spec.readable, options.launcher]},
       options.launcher,
@@ -185,7 +192,7 @@ export class SandboxSlot {
    * process group too), and the end says how it ended, or that the slot ended.
    */
   async run(run: SlotRun, onStarted: (pid: number | undefined) => void): Promise<SlotRunEnd> {
-    const argv = [this.setsid, '--', ...run.argv]
+    const argv = [...this.starter, ...run.argv]
     const lines = [...Object.entries(run.set).map(([name, value]) => `${name}=${value}`), '', ...run.unset, '', ...argv]
     ;(this.child.stdin as Writable).write(`${lines.length}\n${lines.join('\n')}\n`)
     const started = await this.nextLine()

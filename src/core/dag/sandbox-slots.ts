@@ -6,6 +6,7 @@
  * variable name the shell cannot export) runs in a sandbox of its own, as do
  * runs whose launch is not the work loop's (audits, paper runs, `rigor run`).
  */
+import {spawnSync} from 'node:child_process'
 import {constants} from 'node:os'
 import {delimiter, join, resolve} from 'node:path'
 import {accessSync, constants as fsConstants, realpathSync, rmSync} from 'node:fs'
@@ -77,14 +78,19 @@ export class SandboxSlots {
 
   private constructor(
     private readonly base: NodeJS.ProcessEnv,
-    private readonly setsid: string,
+    private readonly starter: string[],
     private readonly shell: string,
   ) {}
 
-  /** Slots for runners inheriting `base`, or undefined where there are none (RIGOR_KEPT_SANDBOX=off, no setsid, no /proc). */
+  /**
+   * Slots for runners inheriting `base`, or undefined where there are none
+   * (RIGOR_KEPT_SANDBOX=off, no /proc, no setsid or no env that resets signals:
+   * coreutils before 8.31).
+   */
   static create(base: NodeJS.ProcessEnv): SandboxSlots | undefined {
     if (base.RIGOR_KEPT_SANDBOX === 'off') return undefined
     const setsid = onPath('setsid', base.PATH)
+    const env = onPath('env', base.PATH)
     let shell: string
     try {
       shell = realpathSync('/bin/sh')
@@ -92,7 +98,8 @@ export class SandboxSlots {
     } catch {
       return undefined
     }
-    return setsid ? new SandboxSlots(base, setsid, shell) : undefined
+    if (!setsid || !env || spawnSync(env, ['--default-signal', 'true'], {stdio: 'ignore'}).status !== 0) return undefined
+    return new SandboxSlots(base, [env, '--default-signal', setsid, '--'], shell)
   }
 
   /** The run in a kept sandbox, or undefined when it cannot be (slotRefusal): the caller starts it as before. */
@@ -190,7 +197,7 @@ export class SandboxSlots {
       spec: request.spec,
       dirs,
       launcher: launcherCopy(request.slotsDir, this.shell),
-      setsid: this.setsid,
+      starter: this.starter,
       filter: sandboxFilter(process.arch, undefined, true),
       env: this.base,
     })
