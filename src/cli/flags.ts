@@ -163,11 +163,29 @@ export const remoteFlag = Flags.string({
 
 /** A Slurm job id as an argument: digits only, so it can never be read as an option of scancel. */
 export async function jobIdArg(input: string): Promise<string> {
+  const task = /^(\d{1,12})_(\d{1,7})$/.exec(input)
+  if (task)
+    throw new FlagValueError(
+      'JOB',
+      `"${input}" is task ${task[2]} of array ${task[1]}`,
+      `give the array's id, ${task[1]}: it lists each task`,
+    )
   if (!/^\d{1,12}$/.test(input))
     throw new FlagValueError(
       'JOB',
       `"${input.slice(0, 40)}" is not a job id`,
       'give the number sbatch printed (rigor slurm status lists them)',
+    )
+  return input
+}
+
+/** A Slurm job id, or one task of an array as Slurm writes it (`<job>_<task>`): digits and one underscore only. */
+export async function jobOrTaskArg(input: string): Promise<string> {
+  if (!/^\d{1,12}(_\d{1,7})?$/.test(input))
+    throw new FlagValueError(
+      'JOB',
+      `"${input.slice(0, 40)}" is not a job id`,
+      'give the number sbatch printed, or <job>_<task> for one task (rigor slurm status lists them)',
     )
   return input
 }

@@ -517,6 +517,8 @@ export const SlurmStatusResult = strict({
       ),
     }),
   ),
+  /** arrays whose remote could not be read (removed from this clone, out of reach): the others are reported */
+  unreadable: z.array(strict({remote: z.string(), job_ids: z.array(z.string()), problem: z.string(), fix: z.string().optional()})),
 })
 
 export const SlurmCancelResult = strict({

@@ -8,6 +8,8 @@ import * as z from 'zod'
 export const SlurmRecord = z.strictObject({
   job_id: z.string().regex(/^\d+$/),
   submitted_at: z.string(),
+  /** the submitting user's uid (absent in records of older rigor): a job of another user under this id is not this array */
+  uid: z.number().int().nonnegative().optional(),
   workers: z.number().int().positive(),
   parallel: z.number().int().positive(),
   /** the remote's name in the submitting clone, and the URL every task clones */
@@ -21,5 +23,7 @@ export const SlurmRecord = z.strictObject({
   output: z.string(),
   sbatch: z.array(z.string()),
   cancelled_at: z.string().optional(),
+  /** tasks cancelled on their own (`rigor slurm cancel <job>_<task>`), each with when */
+  cancelled_tasks: z.record(z.string().regex(/^\d+$/), z.string()).optional(),
 })
 export type SlurmRecord = z.infer<typeof SlurmRecord>

@@ -1,5 +1,6 @@
 import {execa} from 'execa'
 import {RigorError} from '../errors.js'
+import type {SlurmRecord} from '../schemas/index.js'
 import {JOB_NAME} from './script.js'
 
 /** One array task as Slurm reports it (scontrol show job). */
@@ -71,11 +72,13 @@ export class SlurmCommands {
   }
 
   /**
-   * The tasks of an array rigor submitted, or undefined when Slurm no longer knows it (ended longer ago
-   * than its MinJobAge), or when the id now names a job that is not rigor's (ids wrap around, and start
-   * again on a reinstalled cluster): such a job is never reported, nor cancelled.
+   * The tasks of the array `record` notes, or undefined when Slurm no longer knows it (ended longer ago than its
+   * MinJobAge), or when the id now names another job (ids wrap around, and start again on a reinstalled cluster): a
+   * job that is not rigor's, another user's, or submitted at another time than the record says (isRecordedJob). Such a
+   * job is never reported, nor cancelled.
    */
-  async tasks(jobId: string): Promise<SlurmTask[] | undefined> {
+  async tasks(record: Pick<SlurmRecord, 'job_id' | 'submitted_at' | 'uid'>): Promise<SlurmTask[] | undefined> {
+    const jobId = record.job_id
     const result = await this.run('scontrol', ['show', 'job', '--oneliner', jobId])
     if (result.exitCode !== 0) {
       if (/invalid job id/i.test(result.stderr)) return undefined
@@ -86,13 +89,13 @@ export class SlurmCommands {
       })
     }
     const lines = result.stdout.split('\n').filter((line) => line.trim() !== '')
-    if (!lines.some((line) => field(line, 'JobName') === JOB_NAME)) return undefined
+    if (!isRecordedJob(lines, record)) return undefined
     return lines.flatMap(parseTaskLine).sort((a, b) => Number(a.task) - Number(b.task))
   }
 
-  /** Cancels the tasks that have not started. */
-  async cancelPending(jobId: string): Promise<void> {
-    await this.scancel(['--state=PENDING', jobId])
+  /** Cancels the tasks that have not started, of the array or of `<job>_<task>` alone. */
+  async cancelPending(target: string): Promise<void> {
+    await this.scancel(['--state=PENDING', target])
   }
 
   /** SIGTERM to the batch shell of each running task (or of `tasks` only), which is rigor: it stops its runners and puts its claims back. */
@@ -100,9 +103,9 @@ export class SlurmCommands {
     await this.scancel(['--batch', '--signal=TERM', ...(tasks ? tasks.map((task) => `${jobId}_${task}`) : [jobId])])
   }
 
-  /** Slurm's own cancel: SIGTERM to every process of every task, SIGKILL after the cluster's KillWait. */
-  async cancel(jobId: string): Promise<void> {
-    await this.scancel([jobId])
+  /** Slurm's own cancel: SIGTERM to every process of every task (or of `<job>_<task>` alone), SIGKILL after the cluster's KillWait. */
+  async cancel(target: string): Promise<void> {
+    await this.scancel([target])
   }
 
   private async scancel(args: string[]): Promise<void> {
@@ -123,6 +126,34 @@ const CONTROLLER_DOWN_FIX =
 const NO_VAL = 0xfffffffe
 /** the `task` of the line that stands for every task of the array not listed on its own */
 export const REST = '*'
+
+/**
+ * How far Slurm's SubmitTime may lie from the record's submitted_at: the record is written once sbatch answers (it may
+ * take up to its 120 s timeout), and the login node's clock and the controller's may differ a little. A job that got
+ * a recorded id again (a reinstalled cluster, ids wrapped around) was submitted far later than that.
+ */
+const SUBMIT_SLACK_MS = 10 * 60_000
+
+/**
+ * Whether `scontrol show job` lines are the array the record notes: named `rigor`, owned by the user who submitted it
+ * (when the record says who), and submitted when the record says. A requeued task's SubmitTime is the time of its
+ * requeue (Restarts above 0), so only a later time is asked of it.
+ */
+export function isRecordedJob(lines: string[], record: Pick<SlurmRecord, 'submitted_at' | 'uid'>): boolean {
+  if (lines.length === 0 || !lines.every((line) => field(line, 'JobName') === JOB_NAME)) return false
+  if (record.uid !== undefined && !lines.every((line) => /\((\d+)\)$/.exec(field(line, 'UserId') ?? '')?.[1] === String(record.uid)))
+    return false
+  const recorded = Date.parse(record.submitted_at)
+  if (Number.isNaN(recorded)) return true
+  const submits = lines.map((line) => ({
+    at: Number(field(line, 'SubmitTime')) * 1000,
+    restarted: Number(field(line, 'Restarts') ?? 0) > 0,
+  }))
+  if (submits.some((s) => !Number.isFinite(s.at) || s.at === 0)) return true
+  const first = Math.min(...submits.map((s) => s.at))
+  if (first < recorded - SUBMIT_SLACK_MS) return false
+  return first <= recorded + SUBMIT_SLACK_MS || submits.every((s) => s.restarted)
+}
 
 /** A field of one `scontrol show job --oneliner` line; values never hold spaces for the fields read here. */
 const field = (line: string, name: string): string | undefined => new RegExp(`(?:^|\\s)${name}=(\\S*)`).exec(line)?.[1]

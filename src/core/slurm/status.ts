@@ -38,16 +38,27 @@ const readArrays = (commonDir: string, jobId: string | undefined): Promise<Slurm
   jobId ? readRecord(commonDir, jobId).then((r) => [r]) : readRecords(commonDir)
 
 /**
- * The remotes the arrays (all, or the one asked for) were submitted to, each once: their tasks push there, so that
- * is where what they did is read (a clone whose `origin` is another remote, or has none, reads the right one).
+ * The remotes the arrays (all, or the one asked for) were submitted to, each once with the ids of its arrays: their
+ * tasks push there, so that is where what they did is read (a clone whose `origin` is another remote, or has none,
+ * reads the right one).
  */
-export async function submittedRemotes(cwd: string, jobId?: string): Promise<string[]> {
+export async function submittedRemotes(cwd: string, jobId?: string): Promise<Map<string, string[]>> {
   const repo = await Repo.open(cwd)
   try {
-    return [...new Set((await readArrays(repo.paths.commonDir, jobId)).map((r) => r.remote))]
+    const byRemote = new Map<string, string[]>()
+    for (const r of await readArrays(repo.paths.commonDir, jobId)) byRemote.set(r.remote, [...(byRemote.get(r.remote) ?? []), r.job_id])
+    return byRemote
   } finally {
     await repo.close()
   }
+}
+
+/** Arrays whose remote could not be read (removed from the clone, unreachable): named with why, the others still reported. */
+export interface UnreadableArrays {
+  remote: string
+  job_ids: string[]
+  problem: string
+  fix?: string
 }
 
 /** The worker name of array task `task` of job `jobId`, as the job script names it. */
@@ -71,7 +82,7 @@ export async function arrayStatus(ws: Workspace, opts: {slurm: SlurmCommands; jo
   }
   const arrays: ArrayStatus[] = []
   for (const record of records) {
-    const tasks = await opts.slurm.tasks(record.job_id)
+    const tasks = await opts.slurm.tasks(record)
     arrays.push(describeArray(record, tasks, byWorker, runningBy))
   }
   return arrays

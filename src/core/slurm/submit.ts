@@ -93,6 +93,7 @@ export async function submitArray(
   const record: SlurmRecord = {
     job_id: jobId,
     submitted_at: (opts.now ?? new Date()).toISOString(),
+    ...(process.getuid ? {uid: process.getuid()} : {}),
     ...array,
     script,
     output,
