@@ -772,6 +772,16 @@ export function schedulePathProblem(path: string, target: 'systemd' | 'cron'): s
   return undefined
 }
 
+/**
+ * A schedule's id as `rigor schedule uninstall --id` takes it: the workspace folder's name made a slug, and 8 hex
+ * digits of its path's hash (job.ts scheduleId). It names unit files and the crontab marker, so nothing else (a `/`,
+ * a `..`) may get through.
+ */
+export function scheduleIdProblem(id: string): string | undefined {
+  if (/^[a-z0-9][a-z0-9-]{0,31}-[0-9a-f]{8}$/.test(id)) return undefined
+  return `"${printable(id)}" is not a schedule id (the workspace folder's name in lower case and dashes, a dash, 8 hex digits: my-lab-1a2b3c4d)`
+}
+
 // ---------------------------------------------------------------------------
 
 /**

@@ -1,5 +1,5 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {BIN, rigor} from '../helpers/cli.js'
@@ -63,13 +63,51 @@ describe('rigor schedule install --systemd', () => {
     expect(status.cron).toEqual({available: false})
     expect(status.last_run).toBeUndefined()
 
-    // enabled by hand: uninstall removes the link systemctl made, too
+    // enabled by hand: uninstall removes the link systemctl made, too; and edited (systemctl --user edit): its drop-in
     mkdirSync(join(unitDir, 'timers.target.wants'))
     symlinkSync(again.files[1].path, join(unitDir, 'timers.target.wants', `rigor-cycle-${again.id}.timer`))
+    const dropIn = join(unitDir, `rigor-cycle-${again.id}.service.d`)
+    mkdirSync(dropIn)
+    writeFileSync(join(dropIn, 'override.conf'), '[Service]\nEnvironment="RIGOR_SIGNING_KEY=/home/me/.ssh/risk"\n')
     const removed = checked('schedule uninstall', dir, ['--systemd'], env)
-    expect(removed.removed_files).toHaveLength(3)
+    expect(removed.removed_files).toHaveLength(4)
+    expect(removed.removed_files).toContain(dropIn)
     expect(readdirSync(unitDir)).toEqual(['timers.target.wants'])
     expect(readdirSync(join(unitDir, 'timers.target.wants'))).toEqual([])
+  })
+
+  it('a workspace moved since: its old schedule is not its own, and uninstall --id removes it from anywhere', () => {
+    const {dir, home, env} = setup()
+    const unitDir = join(home, '.config/systemd/user')
+    const table = join(scratch, 'crontab.txt')
+    const other = '0 1 * * * /usr/bin/backup --all # not rigor\n'
+    writeFileSync(table, other)
+    const crontab = script(
+      join(scratch, 'crontab'),
+      `case "$1" in\n  -l) cat '${table}' ;;\n  -) cat > '${table}' ;;\n  *) exit 2 ;;\nesac\n`,
+    )
+    const cronEnv = {...env, RIGOR_CRONTAB: crontab, RIGOR_SYSTEMCTL: join(scratch, 'none')}
+    const old = checked('schedule install', dir, ['--systemd'], cronEnv)
+    checked('schedule install', dir, ['--cron'], cronEnv)
+    const moved = join(scratch, 'moved')
+    renameSync(dir, moved)
+    const status = checked('schedule status', moved, [], cronEnv)
+    expect(status.id).not.toBe(old.id)
+    expect(status.systemd.timer.present).toBe(false)
+    expect(status.cron.line).toBeUndefined()
+    // the old id, from the crontab's marker (each % written \\% for cron); a value that could name another path is refused
+    expect(readFileSync(table, 'utf8')).toContain(`# rigor-schedule:${old.id} ${dir.replace(/%/g, '\\%')}`)
+    for (const bad of ['../x-1a2b3c4d', 'my-lab', 'My-lab-1a2b3c4d']) {
+      const refused = rigor(moved, ['schedule', 'uninstall', '--id', bad], cronEnv)
+      expect(refused.code, bad).toBe(2)
+      expect(refused.stderr).toContain('field "--id"')
+    }
+    // from a folder that is no workspace at all
+    const removed = checked('schedule uninstall', scratch, ['--id', old.id], cronEnv)
+    expect(removed).toMatchObject({id: old.id, removed_line: true})
+    expect(removed.removed_files).toHaveLength(2)
+    expect(readdirSync(unitDir)).toEqual([])
+    expect(readFileSync(table, 'utf8')).toBe(other)
   })
 
   it('refuses a workspace whose path ends in a backslash: systemd would join the next line of the unit to it', () => {

@@ -76,6 +76,23 @@ describe('rigor schedule install --cron', {timeout: SLOW}, () => {
     expect(readFileSync(table, 'utf8')).toBe(other)
   })
 
+  it('a line commented out by hand is not installed: status says so, the other kind installs without a warning, uninstall removes it', () => {
+    const {dir, env} = setup()
+    const table = join(scratch, 'crontab.txt')
+    const other = '0 1 * * * /usr/bin/backup --all # not rigor\n'
+    writeFileSync(table, other)
+    const cronEnv = {...env, RIGOR_CRONTAB: fakeCrontab(table), RIGOR_SYSTEMCTL: join(scratch, 'none')}
+    const {line} = checked('schedule install', dir, ['--cron'], cronEnv)
+    writeFileSync(table, `${other}# ${line}\n`)
+    const status = checked('schedule status', dir, [], cronEnv)
+    expect(status.cron).toEqual({available: true, disabled_line: `# ${line}`})
+    expect(rigor(dir, ['schedule', 'status'], cronEnv).stdout).toContain('cron: not installed (its line is commented out: # ')
+    expect(checked('schedule install', dir, ['--systemd'], cronEnv).warning).toBeUndefined()
+    const removed = checked('schedule uninstall', dir, ['--cron'], cronEnv)
+    expect(removed.removed_line).toBe(true)
+    expect(readFileSync(table, 'utf8')).toBe(other)
+  })
+
   it('warns when the workspace has the other kind of schedule too: both would start the cycle, and the second fails', () => {
     const {dir, env} = setup()
     const cronEnv = {...env, RIGOR_CRONTAB: fakeCrontab(join(scratch, 'crontab.txt'))}

@@ -43,7 +43,13 @@ export const ScheduleStatusResult = strict({
       last_run: z.string().optional(),
     }).optional(),
   }),
-  cron: strict({available: z.boolean(), line: z.string().optional(), problem: z.string().optional()}),
+  cron: strict({
+    available: z.boolean(),
+    line: z.string().optional(),
+    /** this workspace's line commented out: not installed */
+    disabled_line: z.string().optional(),
+    problem: z.string().optional(),
+  }),
   last_run: ScheduledRun.optional(),
 })
 

@@ -28,7 +28,8 @@ export default class ScheduleStatusCommand extends WorkspaceCommand {
     } else this.say('systemd: not installed')
     if (cron.problem) this.say(`cron: the crontab cannot be read: ${cron.problem}`)
     else if (!cron.available) this.say('cron: no crontab program on this machine')
-    else this.say(cron.line ? `cron: ${cron.line}` : 'cron: not installed')
+    else if (cron.line) this.say(`cron: ${cron.line}`)
+    else this.say(cron.disabled_line ? `cron: not installed (its line is commented out: ${cron.disabled_line})` : 'cron: not installed')
     this.say(
       last
         ? `last scheduled cycle: ${last.outcome}${last.exit_code === null ? '' : ` (exit ${last.exit_code})`}, ${last.started_at} to ${last.finished_at}; log ${last.log}`

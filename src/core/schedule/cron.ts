@@ -51,12 +51,21 @@ const isMarked = (line: string, id: string): boolean => {
   return at >= 0 && (line.length === at + marker.length || line[at + marker.length] === ' ')
 }
 
-/** This workspace's line in a crontab, if there is one. */
+/** A crontab line cron never runs: a comment (its first non-blank character a #), as a line commented out by hand is. */
+const isComment = (line: string): boolean => /^\s*#/.test(line)
+
+/** This workspace's line in a crontab, if there is one cron runs (one commented out is not installed: findDisabledCronLine). */
 export function findCronLine(crontab: string, id: string): string | undefined {
-  return crontab.split('\n').find((line) => isMarked(line, id))
+  return crontab.split('\n').find((line) => isMarked(line, id) && !isComment(line))
 }
 
-/** The crontab without this workspace's line(s); every other line as it was, ending in a newline (cron needs it). */
+/** This workspace's line commented out (by hand, to pause the schedule), if there is one and no line cron runs. */
+export function findDisabledCronLine(crontab: string, id: string): string | undefined {
+  if (findCronLine(crontab, id) !== undefined) return undefined
+  return crontab.split('\n').find((line) => isMarked(line, id) && isComment(line))
+}
+
+/** The crontab without this workspace's line(s), commented out or not; every other line as it was, ending in a newline (cron needs it). */
 export function withoutCronLine(crontab: string, id: string): string {
   const kept = crontab.split('\n').filter((line) => !isMarked(line, id))
   while (kept.length > 0 && kept[kept.length - 1] === '') kept.pop()

@@ -3,7 +3,7 @@ import {mkdir, readFile, rm, writeFile} from 'node:fs/promises'
 import {isAbsolute, join} from 'node:path'
 import {CheckFailedError, InputError} from '../errors.js'
 import type {ScheduledRun} from '../schemas/index.js'
-import {cronLine, findCronLine, withCronLine, withoutCronLine} from './cron.js'
+import {cronLine, findCronLine, findDisabledCronLine, withCronLine, withoutCronLine} from './cron.js'
 import {formatClock, scheduleId, type ScheduledJob, type ScheduleKind} from './job.js'
 import {readCrontab, timerState, writeCrontab, type SchedulePrograms, type TimerState} from './programs.js'
 import {lastScheduledRun} from './runs.js'
@@ -104,7 +104,7 @@ async function otherScheduleWarning(id: string, kind: ScheduleKind, ctx: Schedul
 
 export interface UninstallResult {
   id: string
-  /** unit files removed */
+  /** unit files removed, and their drop-in folders (`systemctl --user edit`'s) */
   removed_files: string[]
   /** whether a crontab line was removed */
   removed_line: boolean
@@ -113,9 +113,17 @@ export interface UninstallResult {
   problem?: string
 }
 
-/** Removes whatever of this workspace's schedule is installed: the units (and the timer's enablement link) and the crontab line. */
-export async function uninstallSchedule(root: string, kinds: readonly ScheduleKind[], ctx: ScheduleContext): Promise<UninstallResult> {
-  const id = scheduleId(root)
+/**
+ * Removes whatever of a schedule is installed: the units (the timer's enablement link and the units' drop-in folders
+ * too) and the crontab line, commented out or not. The schedule is the workspace's at `root`, or the one named by its
+ * id (a workspace moved or deleted since: its id is that of its old path).
+ */
+export async function uninstallSchedule(
+  workspace: {root: string} | {id: string},
+  kinds: readonly ScheduleKind[],
+  ctx: ScheduleContext,
+): Promise<UninstallResult> {
+  const id = 'id' in workspace ? workspace.id : scheduleId(workspace.root)
   const result: UninstallResult = {id, removed_files: [], removed_line: false, next: []}
   // the crontab is read first: with --cron alone a refusal ends the command before anything is removed; with both, a
   // user who may not use cron (cron.deny) still gets the units removed, and is told the crontab could not be read
@@ -124,15 +132,23 @@ export async function uninstallSchedule(root: string, kinds: readonly ScheduleKi
   if (kinds.includes('systemd')) {
     const dir = userUnitDir(ctx.env)
     const timer = unitName({id}, 'timer')
-    // what `systemctl --user disable` removes, so the timer does not dangle once its file is gone
-    for (const path of [join(dir, 'timers.target.wants', timer), join(dir, timer), join(dir, unitName({id}, 'service'))]) {
+    const service = unitName({id}, 'service')
+    // what `systemctl --user disable` removes, so the timer does not dangle once its file is gone; and the drop-ins of
+    // `systemctl --user edit` (an auditor's key, say), which would otherwise outlive their units
+    for (const path of [
+      join(dir, 'timers.target.wants', timer),
+      join(dir, timer),
+      join(dir, service),
+      join(dir, `${service}.d`),
+      join(dir, `${timer}.d`),
+    ]) {
       if (!existsSync(path)) continue
-      await rm(path, {force: true})
+      await rm(path, {force: true, recursive: true})
       result.removed_files.push(path)
     }
     if (result.removed_files.length > 0) result.next.push(`systemctl --user stop ${timer}; systemctl --user daemon-reload`)
   }
-  if (typeof crontab === 'string' && findCronLine(crontab, id) !== undefined) {
+  if (typeof crontab === 'string' && (findCronLine(crontab, id) ?? findDisabledCronLine(crontab, id)) !== undefined) {
     await writeCrontab(ctx.programs.crontab, withoutCronLine(crontab, id))
     result.removed_line = true
   }
@@ -162,8 +178,11 @@ export interface ScheduleStatus {
     /** what the user's systemd says of the timer, when the timer file is present */
     state?: TimerState
   }
-  /** available: a crontab program that lists the user's crontab; problem: why it would not */
-  cron: {available: boolean; line?: string; problem?: string}
+  /**
+   * available: a crontab program that lists the user's crontab; line: this workspace's line that cron runs;
+   * disabled_line: this workspace's line commented out instead (not installed); problem: why the crontab cannot be read
+   */
+  cron: {available: boolean; line?: string; disabled_line?: string; problem?: string}
   /** the last run started by the schedule (`rigor schedule run`) in this checkout */
   last_run?: ScheduledRun
 }
@@ -188,7 +207,11 @@ export async function scheduleStatus(root: string, gitDir: string, ctx: Schedule
     cron:
       typeof crontab === 'object'
         ? {available: false, problem: crontab.problem}
-        : {available: crontab !== undefined, line: crontab === undefined ? undefined : findCronLine(crontab, id)},
+        : {
+            available: crontab !== undefined,
+            line: crontab === undefined ? undefined : findCronLine(crontab, id),
+            disabled_line: crontab === undefined ? undefined : findDisabledCronLine(crontab, id),
+          },
     last_run: await lastScheduledRun(gitDir),
   }
 }
