@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {InputError} from '../../src/core/errors.js'
-import {expandTaskIds, parseTaskLine, REST} from '../../src/core/slurm/cluster.js'
+import {expandTaskIds, isRecordedJob, parseTaskLine, REST} from '../../src/core/slurm/cluster.js'
 import {absoluteRemoteUrl, planSubmission, type PlanContext} from '../../src/core/slurm/plan.js'
 import {type JobPlan, renderJobScript} from '../../src/core/slurm/script.js'
 import {parseConfig} from '../../src/core/state/config.js'
@@ -397,5 +397,25 @@ describe("reading Slurm's answers", () => {
     })
     expect(parseTaskLine(rest)).toMatchObject([{task: REST, state: 'CANCELLED'}])
     expect(expandTaskIds('0,3-9:3%2')).toEqual(['0', '3', '6', '9'])
+  })
+
+  it("an array is the record's when named rigor, the recorded user's, and submitted when the record says (a requeued task later)", () => {
+    const line = (submit: number, opts: {restarts?: number; user?: string; name?: string} = {}) =>
+      `JobId=8 ArrayJobId=6 ArrayTaskId=1 JobName=${opts.name ?? 'rigor'} UserId=${opts.user ?? 'alice(1000)'} JobState=RUNNING Restarts=${opts.restarts ?? 0} SubmitTime=${submit}`
+    const at = 1796172832
+    const record = {submitted_at: new Date(at * 1000 + 2500).toISOString(), uid: 1000}
+    expect(isRecordedJob([line(at)], record)).toBe(true)
+    expect(isRecordedJob([line(at)], {submitted_at: record.submitted_at})).toBe(true)
+    expect(isRecordedJob([line(at, {name: 'other'})], record)).toBe(false)
+    expect(isRecordedJob([line(at, {user: 'bob(1001)'})], record)).toBe(false)
+    // the id given again a day later, or the record's clock a few minutes off
+    expect(isRecordedJob([line(at + 86_400)], record)).toBe(false)
+    expect(isRecordedJob([line(at - 86_400)], record)).toBe(false)
+    expect(isRecordedJob([line(at + 300)], record)).toBe(true)
+    // a requeue sets SubmitTime anew: later is the array's when every line was requeued, or another line is on time
+    expect(isRecordedJob([line(at + 86_400, {restarts: 1})], record)).toBe(true)
+    expect(isRecordedJob([line(at), line(at + 86_400, {restarts: 2})], record)).toBe(true)
+    expect(isRecordedJob([line(at + 86_400, {restarts: 1}), line(at + 86_400)], record)).toBe(false)
+    expect(isRecordedJob([line(at - 86_400, {restarts: 1})], record)).toBe(false)
   })
 })
