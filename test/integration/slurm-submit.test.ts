@@ -246,7 +246,7 @@ describe('rigor slurm submit --dry-run', () => {
     const {clone} = pushed('{}')
     const status = rigor(clone, ['slurm', 'status', '--json'])
     expect(status.code, status.stderr).toBe(0)
-    expect(json(status)).toEqual({arrays: []})
+    expect(json(status)).toEqual({arrays: [], unreadable: []})
     expectOutput('slurm status', json(status))
     const cancel = rigor(clone, ['slurm', 'cancel'])
     expect(cancel.code).toBe(3)
