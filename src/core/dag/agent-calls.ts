@@ -1,3 +1,4 @@
+import {randomUUID} from 'node:crypto'
 import {AgentCallFile} from '../schemas/agent-call.js'
 import {dumpStateDocument, loadStateDocument} from '../state/documents.js'
 import {AGENT_CALLS_DIR} from '../state/layout.js'
@@ -27,7 +28,9 @@ export async function recordAgentCall(
   reservation?: string,
 ): Promise<string> {
   const at = new Date()
-  const file = `${AGENT_CALLS_DIR}/${nowIso(at).replace(/[:.]/g, '-')}-${call.kind}-${process.pid}.yaml`
+  // the random part, as a reservation's: two calls of one process in one millisecond are two records, not one
+  // (records named before it, <time>-<kind>-<pid>.yaml, are read as they are)
+  const file = `${AGENT_CALLS_DIR}/${nowIso(at).replace(/[:.]/g, '-')}-${call.kind}-${process.pid}-${randomUUID().slice(0, 8)}.yaml`
   const {cost_unread, ...rest} = call
   const record = {...rest, ...(cost_unread?.length ? {cost_unread} : {}), called_at: nowIso(at)}
   const files = new Map<string, FileChange>([[file, dumpStateDocument(record)]])

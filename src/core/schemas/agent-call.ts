@@ -1,7 +1,7 @@
 import * as z from 'zod'
 import {Checksum, Cost, IsoTime, NodeId} from './common.js'
 
-/** reports/agent-calls/<time>-<kind>-<pid>.yaml: one call of the agent (design or assess), which the budget counts */
+/** reports/agent-calls/<time>-<kind>-<pid>-<random>.yaml (before, <time>-<kind>-<pid>.yaml): one call of the agent (design or assess), which the budget counts */
 export const AgentCallFile = z.strictObject({
   kind: z.enum(['design', 'assess']),
   agent: z.string(),
