@@ -9,12 +9,15 @@
  * `sh -c 'server & echo ok'` kept a deploy waiting as long as the server ran,
  * and then reported a timeout). A timeout or a cancel asks the command and its
  * children to stop (SIGTERM) and kills what is left after a grace period, and
- * so does a SIGINT or SIGTERM on rigor. The command leads a process group of
- * its own; Linux also finds, through /proc, the children that left it; elsewhere
- * only the group is stopped.
+ * so does a SIGINT or SIGTERM on rigor. A rigor killed outright (SIGKILL) runs
+ * none of that: a watchdog process kills the command and its children then
+ * (command-watchdog.ts). The command leads a process group of its own; Linux
+ * also finds, through /proc, the children that left it; elsewhere only the
+ * group is stopped.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
+import {watchCommand} from './command-watchdog.js'
 import {forkCount, killMarked, processTable, procInfo, signalGroup, type RunOrigin} from './proc.js'
 import {STOP_SIGNALS} from './errors.js'
 
@@ -87,6 +90,8 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
   const entry = `${COMMAND_MARKER}=${marker}`
   // what it leaves is looked for among the processes started after it
   const forks = forkCount()
+  // and should rigor die with no chance to stop it (a SIGKILL), a watchdog process does (command-watchdog.ts)
+  const watch = watchCommand(entry, forks)
   let pid: number | undefined
   let origin: RunOrigin | undefined
 
@@ -146,11 +151,13 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
     } catch (err) {
       // Node refuses some argv before it forks (a NUL byte)
       settle()
+      watch.done()
       resolve(result({spawnError: (err as Error).message}))
       return
     }
     pid = child.pid
     origin = pid ? {pid, startTime: procInfo(pid)?.startTime, forks} : undefined
+    if (origin) watch.started(origin.pid, origin.startTime)
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout.add(chunk)
       all.add(chunk)
@@ -172,12 +179,14 @@ export function runConfiguredCommand(command: ConfiguredCommand): Promise<Config
     child.on('error', (err) => {
       if (pid !== undefined) return
       settle()
+      watch.done()
       resolve(result({spawnError: err.message}))
     })
     // 'exit', not 'close': 'close' waits for the output pipes, which a process the command left may hold
     child.on('exit', (exitCode, signal) => {
       settle()
       const leftBehind = pid ? killLeftBehind(pid, entry, origin) : []
+      watch.done()
       // what those processes held is closed now; one that shed the marker (a cleared environment) may still hold a
       // pipe: its output is not waited for
       void outputsClosed(child, PIPE_CLOSE_MS).then(() => resolve(result({exitCode, signal, timedOut, canceled, leftBehind})))

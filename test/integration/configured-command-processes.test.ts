@@ -140,4 +140,31 @@ describe('processes a configured command starts', {timeout: SLOW}, () => {
     expect(repo.git('ls-tree', '-r', '--name-only', 'HEAD', '--', 'experiments').trim()).not.toContain('node.yaml')
     expect(repo.git('rev-list', `${head}..HEAD`).trim().split('\n').filter(Boolean).length).toBeLessThanOrEqual(1)
   })
+
+  // a SIGKILLed rigor runs no handler: before, the agent and what it started ran on, with no timeout left to stop them
+  it('SIGKILL of rigor while the agent designs: the agent and its children are stopped, one that left the group too', async () => {
+    repo = workspace()
+    const pids = join(repo.dir, '.git', 'agent-pids')
+    commitDeployConfig(
+      {},
+      {agent: {command: stageCommand('sleep 300 & echo $! >> "$1"; setsid sleep 300 & echo $! >> "$1"; echo $$ >> "$1"; wait', pids)}},
+    )
+    const design = rigorAsync(repo.dir, ['design', '--json'])
+    const started = await waitForPids(pids, 3)
+    design.kill('SIGKILL')
+    await design
+    for (const pid of started) await waitFor(`pid ${pid} gone`, () => !alive(pid))
+  })
+
+  it('SIGKILL of rigor while the deploy command runs: the command and its children are stopped', async () => {
+    await deployableNode()
+    const pids = join(repo.dir, '.git', 'stage-pids')
+    commitDeployConfig({paper: {command: stageCommand('sleep 300 & echo $! >> "$1"; echo $$ >> "$1"; wait', pids)}})
+    const deploy = rigorAsync(repo.dir, ['deploy', ID, '--stage', 'paper', '--by', 'ops'])
+    const started = await waitForPids(pids, 2)
+    deploy.kill('SIGKILL')
+    await deploy
+    for (const pid of started) await waitFor(`pid ${pid} gone`, () => !alive(pid))
+    expect(deployed('paper')).toBe('')
+  })
 })

@@ -18,6 +18,8 @@ const LAYERS: string[][] = [
     'core/validation.ts',
     'core/proc.ts',
     'core/configured-command.ts',
+    'core/command-watchdog.ts',
+    'core/command-watchdog-process.ts',
     'core/package-root.ts',
     'core/schemas',
     'core/git',
