@@ -92,7 +92,7 @@ describe('rigor site --serve', () => {
 })
 
 describe('the site with text a runner wrote', () => {
-  it('shows bidirectional overrides and control characters of notes, params and metric names as escapes, not reordered text', () => {
+  it('shows bidirectional overrides and control characters of notes and params as escapes, not reordered text; such a metric name is refused', () => {
     repo = workspace()
     const RTL = '\u202e'
     writeSpec(repo.dir, {
@@ -108,7 +108,8 @@ describe('the site with text a runner wrote', () => {
     expect(rigor(repo.dir, ['site', '--out', scratch]).code).toBe(0)
     const page = readFileSync(join(scratch, 'nodes/text~bidi.html'), 'utf8')
     expect(page).not.toMatch(/[\u001b\u202e]/)
-    expect(page).toContain('<th>ok\\u202eLIAF</th>')
+    // a metric named with a bidirectional override is left out of the verdict (validation.ts, lookAlikeProblem)
+    expect(page).not.toContain('LIAF</th>')
     expect(page).toContain('line one\nverdict: \\u202eLIAF\\u001b[2J')
     expect(page).toContain('a\\u202eb')
   })

@@ -28,7 +28,7 @@ describe('text from the branch and from runners, as rigor prints it on a termina
     expect(log.stdout).toContain('\\u202eLIAF  [w\\u001b[31m]')
   })
 
-  it('rigor show writes 8-bit controls, bidirectional overrides and line separators of params, notes and metric names as escapes', () => {
+  it('rigor show writes 8-bit controls, bidirectional overrides and line separators of params and notes as escapes, and names a metric refused for one escaped', () => {
     repo = workspace()
     const notes = `red${CSI_C1}31m turned ${RTL_OVERRIDE}LIAF\u2028line`
     writeSpec(repo.dir, {
@@ -43,12 +43,15 @@ describe('text from the branch and from runners, as rigor prints it on a termina
     const show = rigor(repo.dir, ['show', 'text/show'])
     expect(show.code, show.stderr).toBe(0)
     expect(show.stdout).not.toMatch(CONTROLS)
-    expect(show.stdout).toContain('ok\\u202eLIAF: 2')
+    expect(show.stdout).not.toContain('LIAF: 2')
     expect(show.stdout).toContain('p\\u202eq: "v\\u009b2J"')
     expect(show.stdout).toContain('red\\u009b31m turned \\u202eLIAF\\u2028line')
     // --json keeps the text as it is
     const json = JSON.parse(rigor(repo.dir, ['show', 'text/show', '--json']).stdout)
     expect(json.verdict.notes).toBe(notes)
+    // the refused metric is named in the verdict's omitted list, its override escaped
+    const paths: string[] = json.verdict.omitted.map((o: {path: string}) => o.path)
+    expect(paths.filter((path) => /^metrics\.ok\\u\{?202e\}?LIAF$/.test(path))).toHaveLength(1)
   })
 
   it('warnings, rigor verify and handoff list quote a hand-committed file name and its lines without their escape sequences', () => {
@@ -120,17 +123,15 @@ describe('text from the branch and from runners, as rigor prints it on a termina
     for (const out of [design, assess, cycle]) expect(out.stdout + out.stderr).not.toMatch(CONTROLS)
   })
 
-  it('rigor rank by a metric a runner named with a bidirectional override writes the name escaped, in the table and in the history', () => {
+  it('rigor rank by a metric named with a bidirectional override (which no runner can report) names it escaped', () => {
     repo = workspace()
     const metric = `ok${RTL_OVERRIDE}LIAF`
     writeSpec(repo.dir, {nodes: [nodeSpec('text/ranked', verdictRunner({sharpe: 1, [metric]: 2}))]})
     expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
     expect(rigor(repo.dir, ['work']).code).toBe(0)
     const rank = rigor(repo.dir, ['rank', '--metric', metric])
-    expect(rank.code, rank.stderr).toBe(0)
-    expect(rank.stdout).toMatch(/^rank\tnode\tok\\u202eLIAF\t/m)
-    const history = rigor(repo.dir, ['rank', '--history'])
-    expect(history.stdout).toContain('by ok\\u202eLIAF: kept text/ranked')
-    for (const out of [rank, history]) expect(out.stdout + out.stderr).not.toMatch(CONTROLS)
+    expect(rank.code).toBe(2)
+    expect(rank.stderr).toContain('has no metric "ok\\u202eLIAF"')
+    expect(rank.stdout + rank.stderr).not.toMatch(CONTROLS)
   })
 })
