@@ -9,6 +9,8 @@ import type {HelperReply, HelperRequest} from './runner-helper-protocol.js'
 const HELPER_PROGRAM = join(packageRoot(import.meta.url), 'dist', 'core', 'dag', 'runner-helper-process.js')
 /** how long close() waits for the helper to leave before it kills it */
 const CLOSE_WAIT_MS = 5000
+/** how long a run that may go to a kept sandbox waits for the helper to start before it starts here */
+const READY_WAIT_MS = 15_000
 
 interface PendingRun {
   pid?: number
@@ -73,6 +75,9 @@ export class RunnerHelper implements RunnerLauncher {
 
   launch(launch: RunnerLaunch): LaunchedRunner {
     const child = this.child
+    // a run that may go to a kept sandbox waits for the helper, which keeps them: otherwise the first runs of a work
+    // loop would each start a sandbox of their own, and which runs share one would depend on the machine's load
+    if (!this.ready && !this.exited && launch.slot && child) return this.launchWhenReady(launch)
     if (!this.ready || this.exited || !child?.connected) return directLauncher.launch(launch)
     const id = this.nextId++
     let run!: PendingRun
@@ -96,6 +101,34 @@ export class RunnerHelper implements RunnerLauncher {
       if (!this.exited && child.connected) child.send({id, release: go} satisfies HelperRequest, () => {})
     }
     return {started, exited, release, startTime: () => run.start, keptSandbox: () => run.kept ?? false}
+  }
+
+  /** `launch` once the helper said it is ready, or once it is known it never will be (then in this process). */
+  private launchWhenReady(launch: RunnerLaunch): LaunchedRunner {
+    let run: LaunchedRunner | undefined
+    let released: boolean | undefined
+    let timer: NodeJS.Timeout | undefined
+    const given = new Promise<boolean>((resolve) => {
+      // a helper that hangs while it starts does not hold the run for ever
+      timer = setTimeout(() => resolve(false), READY_WAIT_MS)
+      timer.unref()
+    })
+    const launched = Promise.race([this.whenReady, given]).then((ready) => {
+      clearTimeout(timer)
+      run = ready ? this.launch(launch) : directLauncher.launch(launch)
+      if (released !== undefined) run.release(released)
+      return run
+    })
+    return {
+      started: launched.then((r) => r.started),
+      exited: launched.then((r) => r.exited),
+      release: (go) => {
+        if (run) run.release(go)
+        else released ??= go
+      },
+      startTime: () => run?.startTime(),
+      keptSandbox: () => run?.keptSandbox?.() ?? false,
+    }
   }
 
   /** Lets the helper leave and waits for it (killing it after a while); runs still in flight end as failed. */
