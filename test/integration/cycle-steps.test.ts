@@ -139,4 +139,42 @@ describe('rigor cycle: steps that survive a bad day', () => {
     },
     SLOW,
   )
+
+  it(
+    'a cycle stopped after an agent assessed a node but before it wrote that down does not pay the agent again when it resumes',
+    () => {
+      repo = workspace()
+      const counter = join(repo.dir, '.git', 'agent-calls')
+      configure(repo.dir, [`agent: {command: [node, ${JSON.stringify(FAKE_AGENT)}]}`, 'cycle:', '  steps: [work, assess]', ''].join('\n'))
+      repo.git('commit', '-qam', 'an agent that assesses')
+      writeSpec(repo.dir, nodes([{sharpe: 1}]))
+      expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+      const first = checkedOutput('cycle', rigor(repo.dir, ['cycle', '--json'], {FAKE_AGENT_COUNTER: counter}))
+      expect(first.assess.assessed).toEqual(['m/n0'])
+      expect(readFileSync(counter, 'utf8')).toBe('1')
+
+      // the record as a cycle killed between the learnings commit and saving its progress leaves it: still running,
+      // its process gone, the assess step under way with nothing done
+      const [file] = readdirSync(join(repo.dir, '.git/rigor/cycles'))
+      const record = JSON.parse(readFileSync(join(repo.dir, '.git/rigor/cycles', file!), 'utf8'))
+      record.outcome = 'running'
+      record.finished_at = null
+      record.pid = 999_999_999
+      record.pid_start = null
+      const assess = record.steps.find((step: any) => step.name === 'assess')
+      assess.status = 'running'
+      assess.done_nodes = []
+      delete assess.finished_at
+      writeFileSync(join(repo.dir, '.git/rigor/cycle.json'), JSON.stringify(record))
+
+      const resumed = rigor(repo.dir, ['cycle', '--json'], {FAKE_AGENT_COUNTER: counter})
+      expect(resumed.code, resumed.stderr).toBe(0)
+      const again = checkedOutput('cycle', resumed)
+      expect(again.resumed).toBe(true)
+      expect(again.assess.assessed).toEqual(['m/n0'])
+      expect(readFileSync(counter, 'utf8')).toBe('1')
+      expect(repo.git('show', 'main:learnings.md').match(/^## m\/n0 /gm)).toHaveLength(1)
+    },
+    SLOW,
+  )
 })

@@ -9,6 +9,7 @@ import type {RunGroups} from '../proc.js'
 import type {RunnerLauncher} from '../dag/launcher.js'
 import type {CycleRecord, CycleStepName, CycleStepRecord} from '../schemas/index.js'
 import type {Workspace} from '../state/workspace.js'
+import {parseTrailers} from '../state/commit-message.js'
 import {writeDailyReport} from '../views/report.js'
 import {rankForCycle} from './cycle-rank.js'
 import {policies} from './policies.js'
@@ -147,9 +148,18 @@ async function assessNewVerdicts({ws, record, step, opts, save, telemetry}: Step
   }
   fresh.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id))
   step.done_nodes ??= []
-  for (const {id} of fresh) {
+  const assessedAt = fresh.length > 0 && snap.commit ? await assessmentsSince(ws, snap.commit, record.started_at) : new Map()
+  for (const {id, at} of fresh) {
     if (step.done_nodes.includes(id)) continue
     if (opts.signal?.aborted) break
+    // its assessment landed after its verdict, and the cycle stopped before it wrote that down: an agent would be paid
+    // to judge it again, and learnings.md would hold it twice
+    const judgedAt = assessedAt.get(id)
+    if (judgedAt !== undefined && judgedAt >= at.slice(0, 19)) {
+      step.done_nodes.push(id)
+      await save()
+      continue
+    }
     // assessed already (the cycle stopped between that commit and its record of it): done, not a failure
     const judged = await assessNode(ws, id, {signal: opts.signal, telemetry}).catch((err: unknown) => {
       if (err instanceof NothingToDoError && err.reason === 'already_assessed') return {cost_usd: 0}
@@ -160,6 +170,22 @@ async function assessNewVerdicts({ws, record, step, opts, save, telemetry}: Step
     await save()
   }
   return {assessed: [...step.done_nodes]}
+}
+
+/**
+ * The newest assessment commit of each node since `since` (`Rigor-Action: assess`), by node: its committer time to
+ * the second, as a verdict's `finished_at` reads to the second.
+ */
+async function assessmentsSince(ws: Workspace, tip: string, since: string): Promise<Map<string, string>> {
+  const found = new Map<string, string>()
+  for (const {time, message} of await ws.repo.commitMessages(tip, '^Rigor-Action: assess$')) {
+    const at = new Date(time).toISOString().slice(0, 19)
+    if (at < since.slice(0, 19)) continue
+    const trailers = parseTrailers(message)
+    if (trailers.action !== 'assess') continue
+    for (const node of trailers.nodes) if ((found.get(node) ?? '') < at) found.set(node, at)
+  }
+  return found
 }
 
 /** What the verdicts `worker` finished since `since` cost. */
