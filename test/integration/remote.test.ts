@@ -93,6 +93,39 @@ describe('many machines, one git remote', () => {
     expect(json(rigor(clone, ['status', '--remote', 'origin', '--json'])).by_status.pending).toBe(2)
   })
 
+  // a fetch that read the remote's tip just before another process of the clone (a push that landed, a later fetch;
+  // in a worker, another slot's) moved the tracking ref past it was refused as a rewind ('origin/main was rewound:
+  // its tip X does not contain X'): in 3 clones x 4 slots a worker left with exit 1 within seconds
+  it('a fetch that read an older tip than the clone holds by now is no rewind', async () => {
+    const made = remoteWithClones(2, manyNodes(2, SH_OK))
+    root = made.root
+    const [clone, other] = made.clones as [string, string]
+    const [arm, arrived, gate, held] = ['arm', 'arrived', 'gate', 'held-upload-pack'].map((name) => join(made.root, name)) as [
+      string,
+      string,
+      string,
+      string,
+    ]
+    // the first fetch after arm is made: git (protocol v0 advertises the refs first) gets the tip it read once gate is made
+    writeFileSync(
+      held,
+      `#!/bin/sh\nif [ -e '${arm}' ]; then rm -f '${arm}'\n  git-upload-pack "$@" | { touch '${arrived}'; while [ ! -e '${gate}' ]; do sleep 0.05; done; cat; }\n` +
+        `else exec git-upload-pack "$@"; fi\n`,
+    )
+    chmodSync(held, 0o755)
+    git(clone, 'config', 'remote.origin.uploadpack', held)
+    git(clone, 'config', 'protocol.version', '0')
+    writeFileSync(arm, '')
+    const status = rigorAsync(clone, ['status', '--remote', 'origin', '--json'])
+    await waitFor('the fetch to read the tip', () => existsSync(arrived))
+    expect(rigor(other, ['claim', '--remote', 'origin', '--worker', 'other']).code).toBe(0)
+    git(clone, 'fetch', '-q', 'origin')
+    writeFileSync(gate, '')
+    const result = await status
+    expect(result.code, result.stderr).toBe(0)
+    expect(json(result).by_status).toMatchObject({running: 1, pending: 1})
+  })
+
   // with --remote every command looked for hand commits on the remote's branch only: a commit made over a checkout
   // rigor had not updated yet, which reverts verdicts, went unsaid in its clone until someone pushed it
   it('a local commit that reverts state files, not pushed yet, is warned of by every --remote command with the fix', () => {

@@ -102,7 +102,17 @@ export class RemoteLink {
         if (seen) throw this.gone(seen)
         break
       }
-      if (/\[rejected\].*\(non-fast-forward\)/.test(result.stderr)) throw await this.rewound()
+      if (/\[rejected\].*\(non-fast-forward\)/.test(result.stderr)) {
+        // the tip this fetch read may be older than what another process of this clone (a push that landed, a later
+        // fetch, another slot's) wrote to the tracking ref meanwhile: only a remote tip that does not contain it is a rewind
+        const rewound = await this.rewound()
+        if (rewound) throw rewound
+        if (attempt < 20) continue
+        throw new GitFailedError(
+          `git fetch ${this.remote} kept reading a tip older than this clone's last copy of ${this.branch}: ${result.stderr.trim()}`,
+          `try again; if it lasts, check what else updates ${this.trackingRef} in this clone`,
+        )
+      }
       // the remote's end died under the fetch: on a remote by path it is rigor's grandchild (upload-pack), which a
       // signal aimed at rigor's whole process tree kills too (Slurm's scancel, on the way to putting claims back); a
       // fetch changes nothing, so it is run again, a few times, as git killed outright is (runGit)
@@ -136,11 +146,16 @@ export class RemoteLink {
     )
   }
 
-  /** The error for a remote branch that does not contain the state this clone last fetched from it. */
-  private async rewound(): Promise<RemoteRewoundError> {
+  /**
+   * The error for a remote branch that does not contain the state this clone last fetched from it; undefined when
+   * its tip, read now, does contain it (a fetch that had read an older tip than the tracking ref holds by now).
+   */
+  private async rewound(): Promise<RemoteRewoundError | undefined> {
     const seen = await this.repo.readRef(this.trackingRef)
     const listed = await this.transfer(['ls-remote', this.remote, `refs/heads/${this.branch}`])
     const tip = /^([0-9a-f]+)\t/.exec(listed.stdout)?.[1]
+    const readable = tip !== undefined && (tip === seen || (await this.fetchObjectsOf(tip)))
+    if (readable && seen !== undefined && (await this.repo.isAncestor(seen, tip))) return undefined
     const now = tip ?? '<its tip>'
     const ref = `refs/heads/${this.branch}`
     return new RemoteRewoundError(
@@ -148,7 +163,7 @@ export class RemoteLink {
         `(a force-push or a reset of the remote branch). rigor does not build on it: the claims and verdicts it dropped would be lost, and their nodes run again`,
       `if the rewind was a mistake, put the state back with \`git push --force-with-lease=${ref}:${now} ${this.remote} ${seen}:${ref}\`; ` +
         `if it was meant, take it in this clone with \`git fetch ${this.remote} +${ref}:${this.trackingRef}\` (git log ${now}..${seen} lists what it drops)`,
-      tip && (await this.fetchObjectsOf(tip)) ? tip : undefined,
+      readable && tip !== undefined ? tip : undefined,
     )
   }
 
