@@ -1,9 +1,9 @@
-import {existsSync, renameSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {afterEach, describe, expect, it} from 'vitest'
 import {json, rigor, rigorAsync} from '../helpers/cli.js'
 import {runDirs, SLOW, sleep, waitFor, waitForPids} from '../helpers/processes.js'
-import {SH_GATED} from '../fixtures/runners.js'
+import {SH_GATED, SH_OK} from '../fixtures/runners.js'
 import {countActions, git, holdPushes, remoteWithClones, removeRoot} from './remote-helpers.js'
 import {accepting} from './follow-helpers.js'
 
@@ -166,6 +166,69 @@ describe('rigor work --remote --prefetch, its waiting claims taken back', {timeo
         ['p/b', 1],
       ]),
     )
+  })
+})
+
+// following, a node claimed ahead whose lease its slot renewed as it took it, while the remote could not be reached,
+// was dropped from the batch: once the remote was back the worker never ran it, nor renewed it, and it stayed running
+// under the worker until a supervisor took it back after its lease (the attempt counted)
+describe('rigor work --remote --follow --prefetch, the remote away as a slot takes a node claimed ahead', {timeout: SLOW}, () => {
+  it('runs that node once the remote is back', async () => {
+    const config = `version: 1\nteams: [{name: default}]\ngates: [{name: g, accept_when: 'metrics.sharpe > 0.0'}]\nlease: {duration: 1ms, max_attempts: 3}`
+    const spec = {
+      nodes: [
+        {id: 'p/a', team: 'default', priority: 1, run: {command: SH_GATED}},
+        {id: 'p/b', team: 'default', run: {command: SH_OK}},
+      ],
+    }
+    const made = remoteWithClones(1, spec, config)
+    root = made.root
+    const {bare, clones} = made
+    const clone = clones[0]!
+    // while `down` exists, every fetch and push of the clone finds no remote (as a remote by path that is gone), logged
+    const [down, failures] = [join(root, 'down'), join(root, 'failures')]
+    for (const side of ['upload-pack', 'receive-pack']) {
+      const wrapper = join(root, side)
+      writeFileSync(
+        wrapper,
+        `#!/bin/sh\nif [ -e '${down}' ]; then echo x >> '${failures}'; echo "fatal: '$1' does not appear to be a git repository" >&2; exit 128; fi\nexec git-${side} "$@"\n`,
+      )
+      chmodSync(wrapper, 0o755)
+      git(clone, 'config', `remote.origin.${side.replace('-', '')}`, wrapper)
+    }
+    const failed = () => (existsSync(failures) ? readFileSync(failures, 'utf8').length / 2 : 0)
+    const worker = rigorAsync(clone, [
+      'work',
+      '--remote',
+      'origin',
+      '--follow',
+      '--poll',
+      '1s',
+      '--prefetch',
+      '2',
+      '--worker',
+      'w',
+      '--json',
+    ])
+    try {
+      await waitFor('both claimed in one commit', () => git(bare, 'log', '-1', '--format=%s', 'main') === 'rigor: claim 2 nodes')
+      writeFileSync(down, '')
+      await waitFor('the remote to be missed', () => failed() > 0)
+      // p/a ends: its slot takes p/b, whose lease of 1 ms it renews first, and its verdict waits for the remote
+      writeFileSync(join(clone, 'gate'), '')
+      // the slot tries within milliseconds of p/a's end, queued behind the verdict's first try; the verdict and the
+      // follower's wakes keep trying after it: twenty misses later the slot has met the remote away
+      const before = failed()
+      await waitFor('the slot and the verdict to miss the remote many times', () => failed() >= before + 20)
+      rmSync(down)
+      await waitFor('p/b to be run', () => countActions(bare, 'verdict').get('p/b') === 1)
+    } finally {
+      worker.kill('SIGINT')
+    }
+    const done = await worker
+    expect(done.code, done.stderr).toBe(130)
+    expect(json(done)).toMatchObject({finished: 2, released: 0, lost: 0})
+    expect(json(rigor(clone, ['show', 'p/b', '--remote', 'origin', '--json'])).verdict).toMatchObject({worker: 'w', attempt: 1})
   })
 })
 

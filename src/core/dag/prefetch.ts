@@ -67,7 +67,13 @@ export class ClaimBuffer {
   async next(limit = Number.POSITIVE_INFINITY): Promise<ClaimResult & {waited?: true}> {
     while (this.held.length > 0) {
       const waiting = this.held.shift()!
-      const node = await this.keepLease(waiting)
+      const node = await this.keepLease(waiting).catch((err: unknown) => {
+        // not renewed (a remote away, which a follower waits out): still claimed ahead, the first to start, and renewed
+        // while it waits, rather than held by nothing and left to its lease
+        this.held.unshift(waiting)
+        this.keepLeasesWhileWaiting()
+        throw err
+      })
       if (node) return {claimed: node, conflicts: 0, waited: true}
       this.lost.push(waiting.id)
     }
