@@ -6,6 +6,7 @@
 // Mode "rigor" claims through a ClaimBuffer: env BENCH_PREFETCH is the batch
 // size (1: a push per claim), "auto" (the default) the contention-driven one.
 import {execFileSync} from 'node:child_process'
+import {HeldClaims} from '../dist/core/dag/claims.js'
 import {ClaimBuffer} from '../dist/core/dag/prefetch.js'
 import {policies} from '../dist/core/flows/policies.js'
 import {Workspace} from '../dist/core/state/workspace.js'
@@ -23,7 +24,7 @@ if (mode === 'rigor') {
   start = Date.now()
   deadline = start + Number(secondsText) * 1000
   const prefetch = process.env.BENCH_PREFETCH && process.env.BENCH_PREFETCH !== 'auto' ? Number(process.env.BENCH_PREFETCH) : undefined
-  const claims = new ClaimBuffer(ws, {worker, admission: policies.admission}, prefetch)
+  const claims = new ClaimBuffer(ws, {worker, admission: policies.admission}, new HeldClaims(), prefetch)
   while (Date.now() < deadline) {
     const result = await claims.next()
     if (!result.claimed) break
