@@ -142,7 +142,7 @@ export async function evaluateDeployGate(
   const audit = decided?.audit
   if (trust.auditors.length === 0) {
     warnings.push(
-      'audits are unauthenticated: no `auditors:` with SSH keys in rigor.yaml, so anyone who can commit could have written the PASS (see README: auditor keys)',
+      'audits are unauthenticated: no `auditors:` with SSH keys in rigor.yaml, so anyone who can commit could have written the PASS (see docs/commits-and-trailers.md, "Signed commits")',
     )
   }
   let convertedCopies = false
