@@ -113,6 +113,11 @@ describe('rigor init --github', () => {
     const add = rigor(repo.dir, ['init', '--github', '--install', PINNED])
     expect(add.code, add.stderr).toBe(0)
     expect(add.stdout).toContain('no CODEOWNERS written')
+    // what it says to do works: a second init --github (to add --reviewers) is refused, so it gives the lines instead
+    expect(add.stdout).not.toContain('rerun with --reviewers')
+    expect(add.stdout).toContain('write .github/CODEOWNERS')
+    expect(add.stdout).toContain('/audits/ @alice @org/auditors')
+    expect(rigor(repo.dir, ['init', '--github', '--reviewers', '@alice']).code).toBe(2)
     expect(repo.git('show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual([WORKFLOW, 'rigor.yaml'])
     const after = readFileSync(join(repo.dir, 'rigor.yaml'), 'utf8')
     expect(after.startsWith(before)).toBe(true)

@@ -281,7 +281,8 @@ async function planGithub(
   else if (existing.length > 0) notes.push(`make the auditors own ${OWNED_PATHS.join(', ')} in ${existing[0]}, by their GitHub handles`)
   else
     notes.push(
-      'no CODEOWNERS written (no --reviewers): nobody is asked to review the audits; rerun with --reviewers @alice,@org/auditors or write .github/CODEOWNERS',
+      // not "rerun with --reviewers": the workflow is written by now, and a second init --github refuses
+      `no CODEOWNERS written (no --reviewers): nobody is asked to review the audits; write ${CODEOWNERS_PATH} with your auditors' GitHub handles: ${lines('@alice @org/auditors')}`,
     )
   return {
     files,
