@@ -11,7 +11,7 @@ export default class Seed extends WorkspaceCommand {
   static override examples = ['<%= config.bin %> seed templates/seed.example.yaml']
   static override args = {spec: Args.string({description: 'seed spec YAML file', required: true})}
   static override flags = {
-    by: Flags.string({description: 'who seeds (recorded as seeded_by; default: your user name)'}),
+    by: Flags.string({description: 'who seeds (recorded as seeded_by; default: $RIGOR_WORKER, else your user name)'}),
   }
 
   async run(): Promise<SeedResult> {
