@@ -89,13 +89,38 @@ export function usageError(err: unknown, commandId: string | undefined): RigorEr
   if (err instanceof RigorError) return err
   const message = err instanceof Error ? err.message : String(err)
   // oclif's layout ("Parsing --x \n\t<why>\nSee more help with --help") becomes one line, its pointer to --help the fix
-  const text = message
-    .replace(/^Parsing (--\S+)\s*\n\t/, '$1: ')
-    .replace(/\s*See more help with --help\s*$/, '')
-    .trim()
+  const text = flagRulesText(
+    message
+      .replace(/^Parsing (--\S+)\s*\n\t/, '$1: ')
+      .replace(/\s*See more help with --help\s*$/, '')
+      .trim(),
+  )
   const help = `see \`rigor ${commandId ? `${commandId.replace(/:/g, ' ')} ` : ''}--help\``
   const guesses = flagGuesses(err)
   return new InputError(text, {fix: guesses.length ? `did you mean ${guesses.join(' or ')}? (${help})` : help})
+}
+
+/**
+ * oclif's list of broken flag rules ("The following error occurred:\n  Missing required flag auditor", both
+ * halves of an exclusive pair, "--cron=true cannot also be provided when using --systemd") as one line that
+ * names each flag as it is typed: "--auditor is required", "--cron and --systemd cannot be given together".
+ */
+function flagRulesText(text: string): string {
+  const list = /^The following errors? occurred:\s*\n([\s\S]*)$/.exec(text)
+  if (!list) return text
+  const said = new Set<string>()
+  for (const raw of list[1].replace(/\u001b\[[0-9;]*m/g, '').split('\n')) {
+    const line = raw.trim()
+    if (!line) continue
+    const missing = /^Missing required flag (\S+)$/.exec(line)
+    const exclusive = /^(--[\w-]+)(?:=\S*)? cannot also be provided when using (--[\w-]+)(?:=\S*)?$/.exec(line)
+    const needs = /^All of the following must be provided when using (--[\w-]+): (.+)$/.exec(line)
+    if (missing) said.add(`--${missing[1]} is required`)
+    else if (exclusive) said.add(`${[exclusive[1], exclusive[2]].sort().join(' and ')} cannot be given together`)
+    else if (needs) said.add(`${needs[1]} needs ${needs[2]}`)
+    else said.add(line)
+  }
+  return [...said].join('; ')
 }
 
 /** For oclif's "Nonexistent flag: --paralel", the command's flags closest to each one typed (`--parallel`). */

@@ -27,4 +27,19 @@ describe('rigor help given bad usage', () => {
     expect(rigor(repo.dir, ['help', 'stats', 'dsr']).stdout).toContain('Deflated Sharpe Ratio')
     expect(rigor(repo.dir, ['help']).code).toBe(0)
   })
+
+  it('a flag rule broken (a required flag missing, two that exclude each other, one that needs another) names each flag, on one line', () => {
+    repo = gitRepo({init: false})
+    const cases: [string[], string, string][] = [
+      [['audit', 'x/y'], '--auditor is required', 'audit'],
+      [['schedule', 'uninstall', '--systemd', '--cron'], '--cron and --systemd cannot be given together', 'schedule uninstall'],
+      [['work', '--poll', '10s'], '--poll needs --follow', 'work'],
+    ]
+    for (const [args, message, command] of cases) {
+      const result = rigor(repo.dir, args)
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2)
+      // oclif said "The following error occurred:\n  Missing required flag auditor" (the flag without its dashes), and each half of an exclusive pair
+      expect(result.stderr.startsWith(`Error: ${message}\nFix: see \`rigor ${command} --help\`\n`), result.stderr).toBe(true)
+    }
+  })
 })
