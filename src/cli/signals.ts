@@ -1,6 +1,7 @@
 import {writeSync} from 'node:fs'
 import {isatty} from 'node:tty'
-import {exitCodeForSignal, STOP_SIGNALS} from '../core/errors.js'
+import {exitCodeForSignal, InputError, STOP_SIGNALS} from '../core/errors.js'
+import {keptSandboxProblem} from '../core/validation.js'
 import {RunGroups} from '../core/proc.js'
 import {directLauncher, type RunnerLauncher} from '../core/dag/launcher.js'
 import {asDeferringStopListener, signalListenersBesideCommands} from '../core/configured-command.js'
@@ -40,6 +41,16 @@ export async function withAbort<T>(
   // asked now, while a terminal is still there to answer (a closed one answers no)
   const onTerminal = [0, 1, 2].some((fd) => isatty(fd))
   const groups = new RunGroups()
+  if (opts.runnerHelper) {
+    // read by the helper's kept sandboxes (sandbox-slots.ts), which cannot refuse it: refused here, before any claim
+    const problem = keptSandboxProblem(process.env.RIGOR_KEPT_SANDBOX)
+    if (problem) {
+      throw new InputError(`RIGOR_KEPT_SANDBOX=${problem}`, {
+        field: 'RIGOR_KEPT_SANDBOX',
+        fix: 'set RIGOR_KEPT_SANDBOX=off to give every run a sandbox of its own, or unset it (a sandbox kept per slot)',
+      })
+    }
+  }
   const helper = opts.runnerHelper ? RunnerHelper.start() : undefined
   let received: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {

@@ -111,6 +111,15 @@ export function workerNameFrom(text: string, prefix = ''): string {
 }
 
 /**
+ * `RIGOR_KEPT_SANDBOX`: unset, empty or `on` keeps a sandbox per slot, `off` starts one a run. Any other value
+ * is a problem: a `0` or `false` meant as off would otherwise keep them without a word.
+ */
+export function keptSandboxProblem(value: string | undefined): string | undefined {
+  if (value === undefined || value === '' || value === 'on' || value === 'off') return undefined
+  return `${JSON.stringify(value)} is neither on nor off`
+}
+
+/**
  * Why OTEL_EXPORTER_OTLP_ENDPOINT cannot be where telemetry goes, or undefined: an
  * http(s) URL. The SDK reads anything else as its default (localhost:4318), so a
  * typo would send the spans there and the warning would blame a refused connection.
