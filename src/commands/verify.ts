@@ -73,9 +73,11 @@ export default class Verify extends WorkspaceCommand {
         `${f.failed ? 'FAIL' : 'ok  '} ${f.kind.padEnd(10)} ${f.file}: ${f.status.replace(/_/g, ' ')}${f.signer ? ` (${f.signer})` : ''}${f.status !== 'good' ? ` - ${f.detail}` : ''}`,
       )
     const failed = report.files.filter((f) => f.failed).length
+    // without auditors: nothing is checked, and "19 signed file(s) checked" said the opposite
+    const unchecked = report.files.filter((f) => f.status === 'not_checked').length
     say(
       report.ok
-        ? `ok: ${report.files.length} signed file(s) checked`
+        ? `ok: ${report.files.length - unchecked} signed file(s) checked${unchecked ? `, ${unchecked} not checked (no auditors: in rigor.yaml)` : ''}`
         : `${failed} file(s) failed the signature check${report.chain.some((l) => l.change === 'ignored') ? '; an unsigned change to auditors: was ignored' : ''}${report.unsigned_sections.length ? `; ${report.unsigned_sections.length} section(s) of rigor.yaml changed without a listed auditor's signature` : ''}`,
     )
     const fix = unsignedSectionsFix(report.unsigned_sections)
