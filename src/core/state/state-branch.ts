@@ -77,6 +77,7 @@ export async function resolveStateBranch(
         tip,
         removedBy: tip && (await configRemovedBy(repo, tip)),
         draft: await workingTreeHasConfig(repo),
+        others: tip === undefined ? await branchesToSwitchTo(repo) : [],
       })
     const {config, cached} = await loadAt(load, repo, tip!, text, atTip)
     // the state branch's own config has the last word on which branch holds the state
@@ -180,17 +181,36 @@ async function configRemovedBy(repo: Repo, tip: string): Promise<string | undefi
 async function remoteBranchMissing(repo: Repo, branch: string, remote: string, stateRef: string): Promise<InputError> {
   const localTip = await repo.readRef(stateRef)
   const localIsWorkspace = localTip !== undefined && (await repo.readFileAt(localTip, CONFIG_FILE)) !== undefined
-  return new InputError(`${remote} has no branch ${branch}: the shared state starts from a workspace pushed there`, {
-    fix: localIsWorkspace
-      ? `push this workspace's branch there first (git push ${remote} ${branch}), then run the command again`
-      : `run \`rigor init\` here, push it (git push ${remote} ${branch}), then run the command again; or clone a remote that holds one`,
-  })
+  // a clone of a bare repository whose HEAD names no branch (git init --bare made it master, main was pushed)
+  // checks out nothing: the state is on another of the remote's branches, and `rigor init` would start a second one
+  const others = localIsWorkspace ? [] : await remoteBranches(repo, remote)
+  const listed = others.slice(0, 5).join(', ') + (others.length > 5 ? ', ...' : '')
+  return new InputError(
+    `${remote} has no branch ${branch}${others.length ? ` (it has ${listed})` : ''}: the shared state starts from a workspace pushed there`,
+    {
+      fix: localIsWorkspace
+        ? `push this workspace's branch there first (git push ${remote} ${branch}), then run the command again`
+        : others.length
+          ? `check out the state branch (git switch ${others.length === 1 ? others[0] : '<branch>'}), then run the command again`
+          : `run \`rigor init\` here, push it (git push ${remote} ${branch}), then run the command again; or clone a remote that holds one`,
+    },
+  )
+}
+
+/** The branches of `remote` this clone knows of (its remote-tracking refs), HEAD left out. */
+async function remoteBranches(repo: Repo, remote: string): Promise<string[]> {
+  const listed = await repo.git(['for-each-ref', '--format=%(refname)', `refs/remotes/${remote}/`], {allowFailure: true})
+  const prefix = `refs/remotes/${remote}/`
+  return listed.stdout
+    .split('\n')
+    .filter((ref) => ref.startsWith(prefix) && ref !== `${prefix}HEAD`)
+    .map((ref) => ref.slice(prefix.length))
 }
 
 function notAWorkspace(
   repo: Repo,
   branch: string,
-  at: {tip: string | undefined; removedBy: string | undefined; draft: boolean},
+  at: {tip: string | undefined; removedBy: string | undefined; draft: boolean; others: string[]},
 ): InputError {
   // a workspace whose config a commit removed keeps its history: `rigor init` would start another configuration over it
   const removed = at.removedBy && `commit ${at.removedBy} removed it`
@@ -210,12 +230,34 @@ function notAWorkspace(
         fix: `restore it as it was before that commit, then commit: ${restore}`,
       },
     )
+  if (at.tip === undefined && at.others.length > 0) {
+    // a clone whose remote's HEAD names no branch (a bare repository that git init made master, main pushed) checks
+    // out nothing: the workspace is on one of the other branches, and `rigor init` here would start a second state
+    const listed = at.others.slice(0, 5).join(', ') + (at.others.length > 5 ? ', ...' : '')
+    return new InputError(
+      `branch ${branch} has no commits yet (this repository has ${listed}): ${repo.paths.root} is not a rigor workspace`,
+      {
+        fix: `check out the branch that holds the workspace (git switch ${at.others.length === 1 ? at.others[0] : '<branch>'}), or run \`rigor init\` to start one on ${branch}`,
+      },
+    )
+  }
   return new InputError(
     at.tip !== undefined
       ? `branch ${branch} has no committed ${CONFIG_FILE}: ${repo.paths.root} is not a rigor workspace`
       : `branch ${branch} has no commits yet: ${repo.paths.root} is not a rigor workspace`,
     {fix: 'run `rigor init` first, or pass --cwd with a workspace'},
   )
+}
+
+/** The branches `git switch` can check out here: local ones and those of every remote (by their short name), HEAD left out. */
+async function branchesToSwitchTo(repo: Repo): Promise<string[]> {
+  const listed = await repo.git(['for-each-ref', '--format=%(refname)', 'refs/heads/', 'refs/remotes/'], {allowFailure: true})
+  const names = new Set<string>()
+  for (const ref of listed.stdout.split('\n')) {
+    if (ref.startsWith('refs/heads/')) names.add(ref.slice('refs/heads/'.length))
+    else if (ref.startsWith('refs/remotes/') && !ref.endsWith('/HEAD')) names.add(ref.split('/').slice(3).join('/'))
+  }
+  return [...names].filter(Boolean)
 }
 
 async function detachedError(repo: Repo): Promise<never> {
