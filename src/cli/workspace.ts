@@ -3,7 +3,7 @@ import {InputError} from '../core/errors.js'
 import {syncStopGuard} from './signals.js'
 import {linesEscaped, workerNameProblem} from '../core/validation.js'
 import {recentHandChangesWarning} from '../core/state/hand-changes.js'
-import {CONFIG_DRAFT_WARNING, configDraftDiffers} from '../core/state/state-branch.js'
+import {configDraftWarning} from '../core/state/state-branch.js'
 import {Workspace, defaultWorkerName} from '../core/state/workspace.js'
 
 /** The flags that say which workspace a command works on: --cwd, and --remote (or $RIGOR_REMOTE, which oclif reads). */
@@ -46,7 +46,10 @@ export async function withWorkspace<T>(
       const warning = await recentHandChangesWarning(ws)
       if (warning) stateWarning(warning)
     }
-    if (opts.configDraft && (await configDraftDiffers(ws.repo, await ws.readTip()))) stateWarning(CONFIG_DRAFT_WARNING)
+    if (opts.configDraft) {
+      const draft = await configDraftWarning(ws.repo, await ws.readTip(), sharedState(ws))
+      if (draft) stateWarning(draft)
+    }
     return await fn(ws)
   } finally {
     await ws.close()
@@ -64,6 +67,11 @@ function stateWarning(message: string): void {
 }
 
 /** The worker name from the flag, $RIGOR_WORKER or host-pid; refused (exit 2) when it could forge a trailer. */
+/** With --remote, where the shared state lives and the local branch that follows it (for what a warning tells to push). */
+export function sharedState(ws: Workspace): {remote: string; branch: string; stateRef: string} | undefined {
+  return ws.remote ? {remote: ws.remote.remote, branch: ws.remote.branch, stateRef: ws.stateRef} : undefined
+}
+
 export function workerName(flag: string | undefined, flagName = '--worker'): string {
   const name = flag ?? process.env.RIGOR_WORKER ?? defaultWorkerName()
   const problem = workerNameProblem(name)

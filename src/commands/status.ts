@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 import {WorkspaceCommand} from '../cli/base.js'
 import {renderTable} from '../cli/table.js'
-import {withWorkspace} from '../cli/workspace.js'
+import {sharedState, withWorkspace} from '../cli/workspace.js'
 import {NODE_STATUSES} from '../core/schemas/statuses.js'
 import {assertKnownTeam} from '../core/state/teams.js'
-import {CONFIG_DRAFT_WARNING, configDraftDiffers} from '../core/state/state-branch.js'
+import {CONFIG_DRAFT_WARNING, configDraftDiffers, configDraftWarning} from '../core/state/state-branch.js'
 import {statusWithVerdicts, type StatusSummary} from '../core/views/status.js'
 import {staleNodeReasons} from '../core/dag/inputs.js'
 import {IDS_NAMED_AT_MOST} from '../core/state/ids.js'
@@ -45,7 +45,7 @@ export default class Status extends WorkspaceCommand {
         this.log(
           `${summary.total} node(s)${summary.sweeps ? `, ${summary.sweeps} sweep group(s)` : ''}${summary.archived ? `, ${summary.archived} archived` : ''}`,
         )
-        if (summary.config_draft) this.warn(CONFIG_DRAFT_WARNING)
+        if (summary.config_draft) this.warn((await configDraftWarning(ws.repo, snap.commit, sharedState(ws))) ?? CONFIG_DRAFT_WARNING)
         // as for stale nodes: a sed over experiments/ edits or breaks thousands of files, and a line each fills the terminal
         for (const path of summary.local_edits.slice(0, IDS_NAMED_AT_MOST)) {
           const hit = classifyStatePath(path)

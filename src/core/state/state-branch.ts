@@ -285,6 +285,24 @@ export const CONFIG_DRAFT_WARNING =
   'rigor.yaml in the working tree differs from the committed one: it is a draft and judges nothing until you commit it (git commit rigor.yaml); this command follows the committed rigor.yaml'
 
 /**
+ * The warning for a rigor.yaml that differs from the state branch's, or undefined when it does not. With --remote,
+ * one committed on the local branch but not pushed is said as such: "commit it" would send the user to do what is done.
+ */
+export async function configDraftWarning(
+  repo: Repo,
+  tip: string | undefined,
+  shared?: {remote: string; branch: string; stateRef: string},
+): Promise<string | undefined> {
+  if (!(await configDraftDiffers(repo, tip))) return undefined
+  if (shared) {
+    const local = await repo.readRef(shared.stateRef)
+    if (local && local !== tip && !(await configDraftDiffers(repo, local)))
+      return `${CONFIG_FILE} is committed on ${shared.branch} here but not pushed to ${shared.remote}: the shared state judges by ${shared.remote}'s until you push it (git push ${shared.remote} ${shared.branch}); this command follows ${shared.remote}'s ${CONFIG_FILE}`
+  }
+  return CONFIG_DRAFT_WARNING
+}
+
+/**
  * Whether the working tree's rigor.yaml differs from the committed one: it is a
  * draft that judges nothing until committed (`rigor status` says so).
  */
