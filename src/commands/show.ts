@@ -5,9 +5,12 @@ import {dumpYaml} from '../core/state/documents.js'
 import {holdoutOpeningsOf} from '../core/auditor/holdout.js'
 import {showNode, type NodeDetails} from '../core/views/show.js'
 import {locallyModifiedStateFiles} from '../core/views/local-edits.js'
-import {nodeFilePath, verdictFilePath} from '../core/state/layout.js'
+import {nodeFilePath, outDirPath, verdictFilePath} from '../core/state/layout.js'
 import {linesEscaped} from '../core/validation.js'
 import {someIds} from '../core/state/ids.js'
+
+/** how much of a failed run's run.log `show` prints: its end, where a traceback ends */
+const RUN_LOG_LINES_SHOWN = 10
 
 export default class Show extends WorkspaceCommand {
   static override summary = 'One node with its lineage, verdict and audits.'
@@ -60,6 +63,16 @@ export default class Show extends WorkspaceCommand {
                     `\n(no verdict: ${node.worker ? `cancelled while ${node.worker} held it; a run still going records the cancel` : `it was ${node.status} before it ran`})`
                   : '\n(no verdict yet)',
         )
+        // "exited with code 2" says nothing of why: the runner's own last words are in its committed run.log
+        if (verdict?.decided_by === 'failure' && verdict.artifacts['out/run.log'] !== undefined) {
+          const path = `${outDirPath(node.id)}/run.log`
+          const tip = await ws.readTip()
+          const text = tip ? (await ws.repo.readFileAt(tip, path))?.toString('utf8').trimEnd() : undefined
+          if (text) {
+            const lines = text.split('\n').slice(-RUN_LOG_LINES_SHOWN)
+            log(`\n## run.log (the last ${lines.length} line(s) of ${path})\n${lines.join('\n')}`)
+          }
+        }
         if (audits.length) log(`\n## audits\n${dumpYaml(audits).trimEnd()}`)
         if (holdout) {
           // an unreadable record counts as an opening, as the audit counts it
