@@ -150,4 +150,35 @@ describe('a sandbox kept per slot', {timeout: SLOW}, () => {
       expect(JSON.parse(show.verdict.notes).out).toContain('/.git/rigor/runs/')
     }
   })
+
+  it('a kept sandbox that ends under its run: the run is inconclusive saying so, not "could not start", and the next one runs', () => {
+    repo = workspace()
+    // a bwrap whose kept sandboxes are killed 2 s after they start (as an OOM kill or an operator might)
+    const bin = join(repo.dir, '.git', 'fake-bin')
+    mkdirSync(bin, {recursive: true})
+    const real = ['/usr/bin/bwrap', '/bin/bwrap'].find((path) => existsSync(path)) ?? 'bwrap'
+    writeFileSync(
+      join(bin, 'bwrap'),
+      `#!/bin/sh\ncase " $* " in *" --as-pid-1 "*) (sleep 2; kill -9 $$) </dev/null >/dev/null 2>&1 3>&- & ;; esac\nexec ${real} "$@"\n`,
+    )
+    chmodSync(join(bin, 'bwrap'), 0o755)
+    writeSpec(repo.dir, {
+      nodes: [
+        {id: 'e/long', team: 'default', priority: 9, run: {command: ['sleep', '30']}},
+        {
+          id: 'e/next',
+          team: 'default',
+          priority: 8,
+          run: {command: ['sh', '-c', 'echo \'{"status": "proven_accepted", "metrics": {}}\' > "$RIGOR_OUT/verdict.json"']},
+        },
+      ],
+    })
+    expect(rigor(repo.dir, ['seed', 'spec.yaml']).code).toBe(0)
+    const work = rigor(repo.dir, ['work', '--parallel', '1'], {PATH: `${bin}:${process.env.PATH}`})
+    expect(work.code, work.stderr).toBe(0)
+    const long = json(rigor(repo.dir, ['show', 'e/long', '--json']))
+    expect(long.status).toBe('inconclusive')
+    expect(long.verdict.reason, JSON.stringify(long.verdict)).toMatch(/^the kept sandbox ended while its runner ran/)
+    expect(json(rigor(repo.dir, ['show', 'e/next', '--json'])).status).toBe('proven_accepted')
+  })
 })

@@ -72,6 +72,8 @@ export interface RunnerExit {
   signal: string | null
   /** the process could not be started (or its launcher died under it) */
   error?: string
+  /** `error` came after the runner had started (a kept sandbox that ended under it, outputs it could not move) */
+  afterStart?: boolean
 }
 
 export interface LaunchedRunner {

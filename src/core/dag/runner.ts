@@ -71,6 +71,8 @@ export interface ProcessOutcome {
   aborted: boolean
   durationMs: number
   spawnError?: string
+  /** the run could not be followed to its end after it started (a kept sandbox that ended under it) */
+  runError?: string
   /** whether the runner ran in the bwrap sandbox */
   sandbox: 'on' | 'off'
   /** `sandbox: on` and bwrap cannot start: the runner was not started */
@@ -242,7 +244,10 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
   clearTimeout(killTimer)
   req.signal?.removeEventListener('abort', onAbort)
   if (pgid) req.groups?.delete(pgid)
-  if (exit.error) await appendFile(join(req.outDir, RUN_LOG), `rigor: could not start ${command}: ${exit.error}\n`).catch(() => {})
+  if (exit.error)
+    await appendFile(join(req.outDir, RUN_LOG), `rigor: ${exit.afterStart ? '' : `could not start ${command}: `}${exit.error}\n`).catch(
+      () => {},
+    )
   return {
     exitCode: exit.code,
     signal: exit.signal,
@@ -250,7 +255,8 @@ export async function runProcess(req: RunRequest): Promise<ProcessOutcome> {
     aborted,
     durationMs: Date.now() - started,
     startedAt: started,
-    spawnError: exit.error,
+    spawnError: exit.afterStart ? undefined : exit.error,
+    runError: exit.afterStart ? exit.error : undefined,
     sandbox: sandboxed ? 'on' : 'off',
   }
 }
@@ -329,6 +335,7 @@ export async function readRunnerReport(
 ): Promise<RunnerReport> {
   if (outcome.sandboxError) return {ok: false, reason: outcome.sandboxError}
   if (outcome.spawnError) return {ok: false, reason: `the runner could not start: ${outcome.spawnError}`}
+  if (outcome.runError) return {ok: false, reason: outcome.runError}
   if (outcome.timedOut) return {ok: false, reason: `timed out after ${ms(timeoutMs)}`}
   if (outcome.aborted) return {ok: false, reason: 'stopped before it finished'}
   if (outcome.exitCode !== 0) {

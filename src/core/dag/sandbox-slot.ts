@@ -169,9 +169,9 @@ export class SandboxSlot {
     })
     this.ready = this.nextLine().then((line) => {
       if (line !== 'ready') return false
+      // the launcher is bwrap's child that is pid 1 of its own namespace
       const bwrap = this.child.pid
-      const launcher = bwrap ? Number(readChildren(bwrap)[0]) : undefined
-      this.launcherPid = launcher && Number.isInteger(launcher) ? launcher : undefined
+      this.launcherPid = bwrap ? hostPidOf(bwrap, 1) : undefined
       this.attributes = this.launcherPid ? processAttributes(this.launcherPid) : undefined
       if (this.attributes === undefined) this.retire()
       return this.attributes !== undefined
@@ -248,13 +248,5 @@ export class SandboxSlot {
       this.waiting = resolve
       this.flush()
     })
-  }
-}
-
-function readChildren(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)
-  } catch {
-    return []
   }
 }

@@ -147,7 +147,7 @@ export class SandboxSlots {
         pid = hostPid
         startedResolve(hostPid)
       })
-      return this.finish(key, slot, request, end)
+      return this.finish(key, slot, request, end, pid !== undefined)
     })()
     return {
       started,
@@ -164,7 +164,7 @@ export class SandboxSlots {
     for (const dir of this.swept) rmSync(launcherPath(dir), {force: true})
   }
 
-  private async finish(key: string, slot: SandboxSlot, request: SlotLaunch, end: SlotRunEnd): Promise<RunnerExit> {
+  private async finish(key: string, slot: SandboxSlot, request: SlotLaunch, end: SlotRunEnd, pidKnown: boolean): Promise<RunnerExit> {
     let problem: string | undefined
     let moved = false
     try {
@@ -180,9 +180,9 @@ export class SandboxSlots {
     // the run's exit is reported at once; a slot that cannot serve another run ends meanwhile
     if ('error' in end || end.dirty || moved || problem !== undefined || !slot.alive || !slot.unchanged()) void this.retire(slot)
     else this.giveBack(key, slot)
-    if ('error' in end) return {code: null, signal: null, error: end.error}
+    if ('error' in end) return {code: null, signal: null, error: end.error, afterStart: pidKnown}
     if (problem !== undefined)
-      return {code: null, signal: null, error: `the run's outputs could not be moved out of its sandbox: ${problem}`}
+      return {code: null, signal: null, error: `the run's outputs could not be moved out of its sandbox: ${problem}`, afterStart: true}
     return exitOfStatus(end.status)
   }
 
