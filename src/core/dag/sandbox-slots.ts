@@ -51,7 +51,6 @@ export function slotRefusal(launch: RunnerLaunch): string | undefined {
   const slot = launch.slot
   if (!slot) return 'not a work loop run'
   if (launch.hold === 'spawn') return 'not sandboxed'
-  if ((slot.spec.shownDirs ?? []).length > 0) return 'rigor is installed under /tmp'
   const lines = [...slot.argv, ...Object.values(launch.env.set)]
   if (lines.some((line) => line.includes('\n') || line.includes('\0'))) return 'a newline in an argument or a value'
   if (!slot.argv[0]) return 'no program'
@@ -251,7 +250,15 @@ function slotLayout(slot: SandboxSlot, spec: SandboxSpec): string {
 /** The paths bwrap binds in a slot's sandbox, whose mount points may lie in its /tmp or /dev/shm. */
 function slotTargets(spec: SandboxSpec, out: string): string[] {
   const hidden = gitPaths(spec.root)
-  return [spec.root, ...spec.readable, out, ...spec.overlays.map((overlay) => overlay.target), ...hidden.dirs, ...hidden.files]
+  return [
+    ...(spec.shownDirs ?? []),
+    spec.root,
+    ...spec.readable,
+    out,
+    ...spec.overlays.map((overlay) => overlay.target),
+    ...hidden.dirs,
+    ...hidden.files,
+  ]
 }
 
 function leaves(inside: string, targets: readonly string[]): Set<string> {
