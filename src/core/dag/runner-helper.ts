@@ -109,9 +109,9 @@ export class RunnerHelper implements RunnerLauncher {
     let released: boolean | undefined
     let timer: NodeJS.Timeout | undefined
     const given = new Promise<boolean>((resolve) => {
-      // a helper that hangs while it starts does not hold the run for ever
+      // a helper that hangs while it starts does not hold the run for ever; the timer (cleared once the helper
+      // answers) also keeps this process alive meanwhile, as the helper's channel does only once a run is sent
       timer = setTimeout(() => resolve(false), READY_WAIT_MS)
-      timer.unref()
     })
     const launched = Promise.race([this.whenReady, given]).then((ready) => {
       clearTimeout(timer)
