@@ -32,12 +32,15 @@ import type {SlotDirs} from './slot-dirs.js'
  * pid 1 from inside (a shell waiting for a job handles SIGINT).
  */
 export const LAUNCHER_SCRIPT = [
-  "out=$1; exec 2>/dev/null; trap '' INT QUIT; echo ready",
+  // the requests' pipe is kept on descriptor 9 too: a job's standard input is /dev/null
+  "out=$1; exec 2>/dev/null 9<&0; trap '' INT QUIT; echo ready",
   'while IFS= read -r count; do',
   '  set --',
   '  while [ "$#" -lt "$count" ]; do IFS= read -r line || exit 0; set -- "$@" "$line"; done',
   '  (',
-  '    exec </dev/null >"$out/run.log" 2>&1',
+  // held until rigor has read its pid (a runner that ends at once would be gone before rigor looked for it)
+  '    IFS= read -r go <&9; [ "$go" = go ] || exit 125',
+  '    exec </dev/null >"$out/run.log" 2>&1 9<&-',
   '    while [ -n "$1" ]; do export "$1"; shift; done; shift',
   '    while [ -n "$1" ]; do unset "$1"; shift; done; shift',
   '    exec "$@"',
@@ -205,7 +208,9 @@ export class SandboxSlot {
       onStarted(undefined)
       return {error: `the kept sandbox ended: ${this.failure}`}
     }
+    // the runner's process waits (in the launcher's subshell, reading its go) until its pid here is known
     onStarted(this.launcherPid ? hostPidOf(this.launcherPid, inner) : undefined)
+    ;(this.child.stdin as Writable).write('go\n')
     const exited = await this.nextLine()
     const match = exited ? /^exited (\d+) ([01])$/.exec(exited) : null
     if (!match) return {error: `the kept sandbox ended while its runner ran: ${this.failure}`}
