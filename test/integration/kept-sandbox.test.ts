@@ -39,6 +39,19 @@ console.log('reported by', tag)
 fs.writeFileSync(process.env.RIGOR_OUT + '/verdict.json', JSON.stringify({status: 'proven_accepted', metrics: {}, notes: JSON.stringify(r)}))
 `
 
+/**
+ * A directory for PATH holding a bwrap that does `kept` (shell) first when asked for a kept sandbox (its launcher as
+ * pid 1), then is the real one.
+ */
+function bwrapWhenKept(kept: string): string {
+  const bin = join(repo.dir, '.git', 'fake-bin')
+  mkdirSync(bin, {recursive: true})
+  const real = ['/usr/bin/bwrap', '/bin/bwrap'].find((path) => existsSync(path)) ?? 'bwrap'
+  writeFileSync(join(bin, 'bwrap'), `#!/bin/sh\ncase " $* " in *" --as-pid-1 "*) ${kept} ;; esac\nexec ${real} "$@"\n`)
+  chmodSync(join(bin, 'bwrap'), 0o755)
+  return bin
+}
+
 describe('a sandbox kept per slot', {timeout: SLOW}, () => {
   it('runs one slot after another in one sandbox, and no run sees what an earlier one left', async () => {
     repo = workspace()
@@ -125,14 +138,7 @@ describe('a sandbox kept per slot', {timeout: SLOW}, () => {
   it('where a kept sandbox cannot start, every run gets a sandbox of its own, and says nothing of it', () => {
     repo = workspace()
     // a bwrap that refuses what only a kept sandbox asks for (its launcher as pid 1) and is the real one otherwise
-    const bin = join(repo.dir, '.git', 'fake-bin')
-    mkdirSync(bin, {recursive: true})
-    const real = ['/usr/bin/bwrap', '/bin/bwrap'].find((path) => existsSync(path)) ?? 'bwrap'
-    writeFileSync(
-      join(bin, 'bwrap'),
-      `#!/bin/sh\ncase " $* " in *" --as-pid-1 "*) echo "bwrap: no kept sandbox here" >&2; exit 1;; esac\nexec ${real} "$@"\n`,
-    )
-    chmodSync(join(bin, 'bwrap'), 0o755)
+    const bin = bwrapWhenKept('echo "bwrap: no kept sandbox here" >&2; exit 1')
     writeFileSync(join(repo.dir, 'leaver.js'), LEAVER)
     writeSpec(repo.dir, {
       nodes: Array.from({length: 3}, (_, i) => ({id: `f/n${i}`, team: 'default', params: {}, run: {command: ['node', 'leaver.js']}})),
@@ -154,14 +160,7 @@ describe('a sandbox kept per slot', {timeout: SLOW}, () => {
   it('a kept sandbox that ends under its run: the run is inconclusive saying so, not "could not start", and the next one runs', () => {
     repo = workspace()
     // a bwrap whose kept sandboxes are killed 2 s after they start (as an OOM kill or an operator might)
-    const bin = join(repo.dir, '.git', 'fake-bin')
-    mkdirSync(bin, {recursive: true})
-    const real = ['/usr/bin/bwrap', '/bin/bwrap'].find((path) => existsSync(path)) ?? 'bwrap'
-    writeFileSync(
-      join(bin, 'bwrap'),
-      `#!/bin/sh\ncase " $* " in *" --as-pid-1 "*) (sleep 2; kill -9 $$) </dev/null >/dev/null 2>&1 3>&- & ;; esac\nexec ${real} "$@"\n`,
-    )
-    chmodSync(join(bin, 'bwrap'), 0o755)
+    const bin = bwrapWhenKept('(sleep 2; kill -9 $$) </dev/null >/dev/null 2>&1 3>&- &')
     writeSpec(repo.dir, {
       nodes: [
         {id: 'e/long', team: 'default', priority: 9, run: {command: ['sleep', '30']}},
