@@ -1,5 +1,6 @@
-import {accessSync, constants, realpathSync} from 'node:fs'
-import {delimiter, isAbsolute, join, relative} from 'node:path'
+import {realpathSync} from 'node:fs'
+import {isAbsolute, relative} from 'node:path'
+import {programOnPath} from '../core/proc.js'
 
 /**
  * How the user can run this very rigor again from their shell: `rigor` when the
@@ -29,28 +30,13 @@ export interface InvocationInput {
 export function howToRun(input: InvocationInput): Invocation {
   const env = input.env ?? process.env
   const self = real(input.bin)
-  const found = onPath(input.name, env.PATH)
+  const found = programOnPath(input.name, env.PATH)
   if (found && real(found) === self) return {prefix: input.name, onPath: true}
   // `node` when the node on PATH is the one running now, else this node by its path
   const execPath = input.execPath ?? process.execPath
-  const nodeOnPath = onPath('node', env.PATH)
+  const nodeOnPath = programOnPath('node', env.PATH)
   const node = nodeOnPath && real(nodeOnPath) === real(execPath) ? 'node' : shellQuote(execPath)
   return {prefix: `${node} ${shellQuote(input.bin)}`, onPath: false, other: found}
-}
-
-/** The first executable `name` in PATH's directories. */
-function onPath(name: string, path: string | undefined): string | undefined {
-  for (const dir of (path ?? '').split(delimiter)) {
-    if (!dir) continue
-    const candidate = join(dir, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // not here
-    }
-  }
-  return undefined
 }
 
 function real(path: string): string {

@@ -3,7 +3,8 @@
  * process groups, liveness, start times and inherited environment markers.
  * Linux reads /proc; elsewhere the group-wide kill(2) is all there is.
  */
-import {closeSync, openSync, readFileSync, readlinkSync, readSync, readdirSync} from 'node:fs'
+import {accessSync, closeSync, constants, openSync, readFileSync, readlinkSync, readSync, readdirSync} from 'node:fs'
+import {delimiter, join} from 'node:path'
 
 export interface ProcInfo {
   pid: number
@@ -34,8 +35,23 @@ export function procInfo(pid: number): ProcInfo | undefined {
  * (field 3) on: the name may hold spaces and parentheses, the fields after its
  * last ')' are fixed. [0] the state, [2] the group, [19] the start time.
  */
-function statFields(stat: string): string[] {
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ', 20)
+export function statFields(stat: string, count = 20): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ', count)
+}
+
+/** The first executable `name` in PATH's directories (`path`), or undefined. */
+export function programOnPath(name: string, path: string | undefined): string | undefined {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (!dir) continue
+    const candidate = join(dir, name)
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // not here
+    }
+  }
+  return undefined
 }
 
 // bounded cache: this process's own start time never changes (null: asked, unknown)

@@ -17,6 +17,7 @@
 import {spawn, type ChildProcess} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import type {Readable, Writable} from 'node:stream'
+import {statFields} from '../proc.js'
 import {feedDescriptor} from './launcher.js'
 import {sandboxArgv, type SandboxSpec} from './sandbox.js'
 import type {SlotDirs} from './slot-dirs.js'
@@ -91,8 +92,7 @@ export interface SlotOptions {
 /** The limits, priority, scheduling, placement and OOM score of a process, as one string; undefined when gone. */
 export function processAttributes(pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const fields = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'), 39)
     // priority, nice (fields 18, 19), rt_priority, policy (40, 41), counted from the state (field 3)
     const sched = [fields[15], fields[16], fields[37], fields[38]].join(' ')
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')

@@ -8,9 +8,8 @@
  */
 import {spawnSync} from 'node:child_process'
 import {constants} from 'node:os'
-import {delimiter, join, resolve} from 'node:path'
 import {accessSync, constants as fsConstants, realpathSync, rmSync} from 'node:fs'
-import {procInfo} from '../proc.js'
+import {procInfo, programOnPath} from '../proc.js'
 import type {LaunchedRunner, RunnerExit, RunnerLaunch} from './launcher.js'
 import {removeTree} from './remove-tree.js'
 import {gitPaths, type SandboxSpec} from './sandbox.js'
@@ -88,8 +87,8 @@ export class SandboxSlots {
    */
   static create(base: NodeJS.ProcessEnv): SandboxSlots | undefined {
     if (base.RIGOR_KEPT_SANDBOX === 'off') return undefined
-    const setsid = onPath('setsid', base.PATH)
-    const env = onPath('env', base.PATH)
+    const setsid = programOnPath('setsid', base.PATH ?? '/usr/bin:/bin')
+    const env = programOnPath('env', base.PATH ?? '/usr/bin:/bin')
     let shell: string
     try {
       shell = realpathSync('/bin/sh')
@@ -270,18 +269,4 @@ function leaves(inside: string, targets: readonly string[]): Set<string> {
     if (longest) found.add(longest)
   }
   return found
-}
-
-function onPath(program: string, path: string | undefined): string | undefined {
-  for (const dir of (path ?? '/usr/bin:/bin').split(delimiter)) {
-    if (!dir) continue
-    const full = resolve(join(dir, program))
-    try {
-      accessSync(full, fsConstants.X_OK)
-      return full
-    } catch {
-      // not here
-    }
-  }
-  return undefined
 }
